@@ -1,0 +1,52 @@
+"""Domain errors: what can go wrong in newsbot's own terms, with messages fit for a person."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class NewsbotError(Exception):
+    """Base for errors whose message is written for the person who caused them."""
+
+
+class IssueFileError(NewsbotError):
+    """A problem in an issue file, located by path and line."""
+
+    def __init__(self, path: Path | str, line: int, reason: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.reason = reason
+        super().__init__(f"{self.path}:{line}: {reason}")
+
+
+class IssueFileErrors(NewsbotError):
+    """Every problem found in one or more issue files (never empty)."""
+
+    def __init__(self, errors: list[IssueFileError]) -> None:
+        if not errors:
+            raise ValueError("IssueFileErrors needs at least one error")
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))
+
+
+class IssueNotFound(NewsbotError):
+    """No issue with that number is in the archive."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        super().__init__(f"Issue #{number} is not in the archive.")
+
+
+class ArchiveMissing(NewsbotError):
+    """The archive database file does not exist yet."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"No archive at {path}. Create it with `newsbot ingest issues/` "
+            "(or pass --db to use another file)."
+        )
+
+
+class ConfigError(NewsbotError):
+    """The configuration is invalid; the message names the key and what is wrong."""

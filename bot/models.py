@@ -1,0 +1,213 @@
+"""The newsletter's domain: issues, their sections and items. Frozen pydantic models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from markdown_it.common.normalize_url import normalizeLink
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+MAX_LINK_LENGTH = 2048
+
+
+def _check_link(value: str) -> str:
+    """Accept an absolute http(s) URL with a host; return it in the form Markdown links take.
+
+    The form is markdown-it's (non-ASCII percent-encoded, the host in punycode), so a link
+    written to an issue file reads back the same.
+    """
+    if any(ch.isspace() for ch in value):
+        raise ValueError("a link cannot contain spaces; percent-encode them as %20")
+    if len(value) > MAX_LINK_LENGTH:
+        raise ValueError(f"a link is at most {MAX_LINK_LENGTH} characters")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("a link must start with http:// or https://")
+    if not parts.hostname:
+        raise ValueError("a link needs a host, as in https://example.com/page")
+    return normalizeLink(value)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _check_text(value: str) -> str:
+    if _CONTROL.search(value.replace("\r\n", "\n")):
+        raise ValueError("contains a control character; remove it")
+    return value
+
+
+def _check_line(value: str) -> str:
+    _check_text(value.replace("\n", " "))
+    if "\n" in value or "\r" in value:
+        raise ValueError("must fit on one line")
+    if value != value.strip():
+        raise ValueError("must not start or end with spaces")
+    return value
+
+
+Link = Annotated[str, AfterValidator(_check_link)]
+"""An absolute http(s) URL."""
+
+Line = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_check_line)]
+"""One line of text: a title or a name."""
+
+Text = Annotated[str, Field(max_length=20_000), AfterValidator(_check_text)]
+"""Markdown paragraphs separated by blank lines (may be empty)."""
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
+
+
+def slugify(name: str) -> str:
+    """A stable, URL-safe slug for a name: `Mobile & Edge` → `mobile-edge`."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:100].strip("-") or "section"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+
+class Item(_Model):
+    """One entry of a section: a title, usually a link, a blurb and maybe a longer text."""
+
+    title: Line
+    link: Link | None = None
+    blurb: Text = ""
+    abstract: Text | None = Field(
+        default=None, description="Longer text shown after the blurb, such as a paper's abstract."
+    )
+    editor_note: Annotated[str, AfterValidator(_check_line)] | None = Field(
+        default=None,
+        description="Something an editor should check before publishing; never published.",
+    )
+
+    @property
+    def key(self) -> str:
+        """What identifies this item within its issue across edits: its link, else its title."""
+        return self.link if self.link else f"title:{slugify(self.title)}"
+
+
+class Section(_Model):
+    """A named group of items, such as `Industry` or `Papers & Publications`."""
+
+    name: Line
+    slug: Slug
+    items: tuple[Item, ...] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_slug(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "slug" not in data and isinstance(data.get("name"), str):
+            return {**data, "slug": slugify(data["name"])}
+        return data
+
+
+class Issue(_Model):
+    """One issue of the newsletter."""
+
+    number: int = Field(ge=1, le=999_999)
+    title: Line
+    subtitle: Line | None = None
+    date: dt.date | None = Field(default=None, description="Publication date, if known.")
+    link: Link | None = Field(default=None, description="The issue on the web.")
+    intro: Text = ""
+    sections: tuple[Section, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_sections_and_items(self) -> Issue:
+        slugs: set[str] = set()
+        keys: set[str] = set()
+        for section in self.sections:
+            if section.slug in slugs:
+                raise ValueError(f"section {section.name!r} appears twice")
+            slugs.add(section.slug)
+            for item in section.items:
+                if item.key in keys:
+                    raise ValueError(f"item {item.title!r} appears twice")
+                keys.add(item.key)
+        return self
+
+    @property
+    def items(self) -> list[tuple[Section, Item]]:
+        """Every item of the issue with its section, in reading order."""
+        return [(section, item) for section in self.sections for item in section.items]
+
+    def section(self, slug: str) -> Section | None:
+        """The section with that slug, if the issue has one."""
+        return next((s for s in self.sections if s.slug == slug), None)
+
+
+def issue_json_schema() -> dict[str, Any]:
+    """The JSON schema of an issue, as generated into `issues/issue.schema.json`."""
+    schema = Issue.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "issue.schema.json"
+    return schema
+
+
+HIGHLIGHT_START = "\x02"
+HIGHLIGHT_END = "\x03"
+"""Marks around matched words in a search snippet; renderers turn them into bold or colour."""
+
+
+class SearchHit(_Model):
+    """One archived item that matched a search, with where it appeared."""
+
+    item_id: int
+    item: Item
+    issue_number: int
+    issue_title: str
+    issue_date: dt.date | None
+    section_name: str
+    section_slug: str
+    score: float = Field(description="bm25 score; lower is a better match.")
+    snippet: str = Field(description="Matched text with HIGHLIGHT_START/END around the matches.")
+
+    def snippet_parts(self) -> list[tuple[str, bool]]:
+        """The snippet as (text, highlighted) runs, for a renderer to style."""
+        parts: list[tuple[str, bool]] = []
+        for run in self.snippet.split(HIGHLIGHT_START):
+            marked, sep, rest = run.partition(HIGHLIGHT_END)
+            if sep:
+                parts.append((marked, True))
+                if rest:
+                    parts.append((rest, False))
+            elif run:
+                parts.append((run, False))
+        return parts
+
+
+class SearchPage(_Model):
+    """A page of search results, best first."""
+
+    hits: tuple[SearchHit, ...]
+    offset: int
+    has_more: bool
+
+
+class IssueSummary(_Model):
+    """An archived issue's number, title and date, for lists and autocomplete."""
+
+    number: int
+    title: str
+    subtitle: str | None
+    date: dt.date | None
+
+
+class ArchiveStats(_Model):
+    """How much the archive holds."""
+
+    issues: int
+    sections: int
+    items: int
+    latest_issue: int | None

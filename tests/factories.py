@@ -1,0 +1,33 @@
+"""Small builders of valid issues for tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.models import Issue, Item, Section
+
+
+def item(title: str, link: str | None = None, blurb: str = "A blurb.", **extra: Any) -> Item:
+    """An item with sensible defaults."""
+    return Item(title=title, link=link, blurb=blurb, **extra)
+
+
+def issue(
+    number: int,
+    sections: dict[str, list[Item]] | None = None,
+    *,
+    date: dt.date | None = None,
+    title: str | None = None,
+) -> Issue:
+    """An issue from `{section name: [items]}`."""
+    sections = sections or {"News": [item(f"Item of issue {number}")]}
+    return Issue(
+        number=number,
+        title=title or f"Test Weekly: Issue #{number}",
+        date=date,
+        sections=tuple(
+            Section.model_validate({"name": name, "items": items})
+            for name, items in sections.items()
+        ),
+    )

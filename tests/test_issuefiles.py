@@ -1,0 +1,306 @@
+"""Issue files: every bundled file is valid, files round-trip, and every problem has a line."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.errors import IssueFileError, IssueFileErrors
+from bot.issuefiles import format_issue, issue_paths, load_issue, load_issues, parse_issue
+from bot.models import Issue, Item, Section
+from tests.conftest import ISSUES
+
+SAMPLE_202 = (ISSUES / "202.md").read_text(encoding="utf-8")
+
+
+def errors_of(text: str, name: str = "7.md") -> list[IssueFileError]:
+    with pytest.raises(IssueFileErrors) as caught:
+        parse_issue(text, Path("issues") / name)
+    return caught.value.errors
+
+
+def one_error(text: str, name: str = "7.md") -> IssueFileError:
+    errors = errors_of(text, name)
+    assert len(errors) == 1, errors
+    return errors[0]
+
+
+GOOD = """---
+number: 7
+title: Test Weekly: Issue #7
+---
+
+Hello readers.
+
+## News
+
+### [A linked item](https://example.com/a)
+
+Its blurb.
+
+### An item without a link
+
+Another blurb.
+"""
+
+
+@pytest.mark.parametrize("path", issue_paths([ISSUES]), ids=lambda p: p.name)
+def test_every_bundled_issue_file_is_valid_and_canonical(path: Path) -> None:
+    issue = load_issue(path)
+    assert format_issue(issue) == path.read_text(encoding="utf-8")
+
+
+def test_issue_202_is_the_whole_sample(issue_202: Issue) -> None:
+    assert issue_202.number == 202
+    assert [s.name for s in issue_202.sections] == [
+        "Industry",
+        "Mobile & Edge",
+        "Learning",
+        "Libraries & Code",
+        "Papers & Publications",
+    ]
+    assert [len(s.items) for s in issue_202.sections] == [6, 3, 4, 2, 3]
+    assert all(item.link is None for _, item in issue_202.items), "the sample has no links"
+    papers = issue_202.sections[-1].items
+    assert all(p.abstract and len(p.abstract) > 500 for p in papers)
+    guessed = [item for _, item in issue_202.items if item.editor_note]
+    assert [item.title for item in guessed] == ["The Global AI Index"]
+
+
+def test_a_good_file_parses() -> None:
+    issue = parse_issue(GOOD, "issues/7.md")
+    assert issue.intro == "Hello readers."
+    (section,) = issue.sections
+    assert section.slug == "news"
+    assert [(i.title, i.link, i.blurb) for i in section.items] == [
+        ("A linked item", "https://example.com/a", "Its blurb."),
+        ("An item without a link", None, "Another blurb."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "reason"),
+    [
+        (("### An item without a link", "### "), 14, "no title"),
+        (("(https://example.com/a)", "(javascript:alert(1))"), 10, "not valid"),
+        (("(https://example.com/a)", "(ftp://example.com/a)"), 10, "http"),
+        (("title: Test", "colour: red\ntitle: Test"), 3, "unknown front-matter key 'colour'"),
+        (("number: 7", "number: 8"), 2, "does not match the file name 7.md"),
+        (("number: 7", "number: seven"), 2, "whole number"),
+        (("---\n\nHello", "date: 21/06/2021\n---\n\nHello"), 4, "YYYY-MM-DD"),
+        (("Hello readers.", "# Big title"), 6, "level-1 heading"),
+        (("### [A linked", "Stray text.\n\n### [A linked"), 10, "belongs to an item"),
+        (("Its blurb.", "<div>html</div>"), 12, "raw HTML"),
+        (("## News", "### Orphan\n\n## News"), 8, "before any section"),
+        (("Another blurb.", "Another blurb.\n\n## News\n\n### X"), 18, "appears twice"),
+        (("Another blurb.", "Another blurb.\n\n## Empty"), 18, "no items"),
+        (
+            ("### An item without a link", "### [A linked item](https://example.com/a)"),
+            14,
+            "already in this issue on line 10",
+        ),
+        (("Its blurb.", "#### Abstract"), 12, "empty"),
+        (("Hello readers.", "#### Abstract\n\nx"), 6, "belongs under an item"),
+        (("title: Test Weekly: Issue #7\n", ""), 1, "needs a `title:` line"),
+    ],
+)
+def test_each_problem_is_reported_with_its_line(
+    change: tuple[str, str], line: int, reason: str
+) -> None:
+    old, new = change
+    assert old in GOOD
+    error = one_error(GOOD.replace(old, new, 1))
+    assert error.line == line
+    assert reason in error.reason
+    assert str(error).startswith(f"issues/7.md:{line}: ")
+
+
+def test_missing_or_unclosed_front_matter() -> None:
+    assert "front-matter block" in one_error("## News\n\n### T\n").reason
+    error = errors_of("---\nnumber: 7\ntitle: T\n\n## News\n")[0]
+    assert "not closed" in error.reason
+
+
+def test_every_problem_in_a_file_is_reported_not_just_the_first() -> None:
+    broken = (
+        GOOD.replace("number: 7", "number: 8")
+        .replace("### An item without a link", "### ")
+        .replace("Hello readers.", "# H1")
+    )
+    errors = errors_of(broken)
+    assert [e.line for e in errors] == [2, 6, 14]
+
+
+def test_load_issues_reports_every_file(tmp_path: Path) -> None:
+    (tmp_path / "7.md").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "8.md").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "9.md").write_text(GOOD.replace("number: 7", "number: 9").replace("## News", "#"))
+    result = load_issues([tmp_path])
+    assert [issue.number for _, issue in result.issues] == [7]
+    assert {(e.path.name, e.line) for e in result.errors} == {
+        ("8.md", 2),
+        ("9.md", 8),
+        ("9.md", 10),
+    }
+
+
+def test_a_file_that_is_not_utf8_is_an_error_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "7.md"
+    path.write_bytes(GOOD.encode().replace(b"Its blurb.", b"Its \xff blurb."))
+    with pytest.raises(IssueFileErrors) as caught:
+        load_issue(path)
+    assert caught.value.errors[0].line == 12
+    assert "UTF-8" in caught.value.errors[0].reason
+
+
+def test_editor_note_and_abstract_round_trip() -> None:
+    text = GOOD.replace(
+        "Its blurb.", "<!-- editor: check this title -->\n\nIts blurb.\n\n#### Abstract\n\nLong."
+    )
+    issue = parse_issue(text, "7.md")
+    first = issue.sections[0].items[0]
+    assert (first.editor_note, first.abstract) == ("check this title", "Long.")
+    assert format_issue(issue) == text
+
+
+def test_links_with_parentheses_and_unicode_round_trip() -> None:
+    issue = parse_issue(GOOD, "7.md")
+    odd = Item(title="Odd (link)", link="https://en.wikipedia.org/wiki/A_(b)_ü")
+    changed = issue.model_copy(
+        update={"sections": (Section(name="News", slug="news", items=(odd,)),)}
+    )
+    assert parse_issue(format_issue(changed), "7.md") == changed
+
+
+# --- generated issues --------------------------------------------------------------------
+
+WORDS = st.text(alphabet=string.ascii_letters + string.digits + "éü中文😀", min_size=1, max_size=8)
+PUNCT = st.sampled_from([",", ".", "!", "?", ":", ";", " —", "'s", " &"])
+
+
+@st.composite
+def lines(draw: st.DrawFn, max_words: int = 8) -> str:
+    words = draw(
+        st.lists(st.tuples(WORDS, st.one_of(st.just(""), PUNCT)), min_size=1, max_size=max_words)
+    )
+    return " ".join(w + p for w, p in words)
+
+
+paragraphs = st.lists(lines(20), min_size=0, max_size=3).map("\n\n".join)
+links = st.one_of(
+    st.none(),
+    st.builds(
+        lambda path: f"https://example.com/{path}",
+        st.text(string.ascii_lowercase + "/-_(", max_size=20),
+    ),
+)
+
+
+@st.composite
+def issues(draw: st.DrawFn) -> Issue:
+    number = draw(st.integers(1, 99_999))
+    section_names = draw(
+        st.lists(
+            lines(3),
+            min_size=1,
+            max_size=4,
+            unique_by=lambda n: (
+                Section.model_validate({"name": n, "items": [Item(title="x")]}).slug
+            ),
+        )
+    )
+    sections = []
+    seen_keys: set[str] = set()
+    for name in section_names:
+        items = []
+        for _ in range(draw(st.integers(1, 4))):
+            candidate = Item(
+                title=draw(lines(6)),
+                link=draw(links),
+                blurb=draw(paragraphs),
+                abstract=draw(st.one_of(st.none(), lines(30))),
+                editor_note=draw(st.one_of(st.none(), lines(5))),
+            )
+            if candidate.key not in seen_keys:
+                seen_keys.add(candidate.key)
+                items.append(candidate)
+        if items:
+            sections.append(Section.model_validate({"name": name, "items": items}))
+    return Issue(
+        number=number,
+        title=draw(lines(6)),
+        subtitle=draw(st.one_of(st.none(), lines(10))),
+        date=draw(st.one_of(st.none(), st.dates())),
+        link=draw(links),
+        intro=draw(paragraphs),
+        sections=tuple(sections),
+    )
+
+
+@given(issues())
+def test_generated_issues_survive_writing_and_reading(issue: Issue) -> None:
+    text = format_issue(issue)
+    assert parse_issue(text, f"issues/{issue.number}.md") == issue
+    assert format_issue(parse_issue(text, f"{issue.number}.md")) == text
+
+
+def _mutate(text: str, data: st.DataObject) -> str:
+    lines_ = text.splitlines()
+    for _ in range(data.draw(st.integers(1, 4))):
+        kind = data.draw(st.sampled_from(["delete", "duplicate", "insert", "replace", "truncate"]))
+        at = data.draw(st.integers(0, max(len(lines_) - 1, 0)))
+        junk = data.draw(
+            st.one_of(
+                st.text(max_size=40),
+                st.sampled_from(
+                    [
+                        "---",
+                        "## ",
+                        "### ",
+                        "#### Abstract",
+                        "<!-- x -->",
+                        "# T",
+                        "### [x](javascript:1)",
+                        "number: 9",
+                        "key value",
+                        "\x00",
+                    ]
+                ),
+            )
+        )
+        if kind == "delete" and lines_:
+            del lines_[at]
+        elif kind == "duplicate" and lines_:
+            lines_.insert(at, lines_[at])
+        elif kind == "insert":
+            lines_.insert(at, junk)
+        elif kind == "replace" and lines_:
+            lines_[at] = junk
+        elif kind == "truncate":
+            lines_ = lines_[:at]
+    return "\n".join(lines_)
+
+
+@given(st.data())
+def test_broken_files_only_ever_raise_issue_file_errors_with_a_line(data: st.DataObject) -> None:
+    text = _mutate(data.draw(st.sampled_from([GOOD, SAMPLE_202])), data)
+    name = data.draw(st.sampled_from(["7.md", "202.md"]))
+    line_count = max(len(text.splitlines()), 1)
+    try:
+        parse_issue(text, Path("issues") / name)
+    except IssueFileErrors as exc:
+        for error in exc.errors:
+            assert 1 <= error.line <= line_count + 1, error
+            assert error.reason and str(error).startswith(f"issues/{name}:{error.line}: ")
+
+
+@given(st.text(max_size=400))
+def test_any_text_is_an_issue_or_located_errors(text: str) -> None:
+    try:
+        parse_issue(text, "issues/1.md")
+    except IssueFileErrors as exc:
+        assert all(error.line >= 1 for error in exc.errors)

@@ -1,0 +1,108 @@
+"""The domain models: what an issue may hold, and the JSON schema bundled for editors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from bot.models import Issue, Item, Section, issue_json_schema, slugify
+from tests.conftest import ISSUES
+from tests.factories import issue, item
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["https://example.com", "http://example.com/a?b=c#d", "https://例え.jp/パス"],
+)
+def test_http_links_are_accepted(link: str) -> None:
+    stored = Item(title="T", link=link).link
+    assert stored is not None
+    assert stored.startswith(("http://", "https://"))
+    assert Item(title="T", link=stored).link == stored, "normalising twice changes nothing"
+
+
+def test_non_ascii_links_are_stored_percent_encoded() -> None:
+    assert Item(title="T", link="https://例え.jp/パス").link == (
+        "https://xn--r8jz45g.jp/%E3%83%91%E3%82%B9"
+    )
+
+
+@pytest.mark.parametrize(
+    ("link", "reason"),
+    [
+        ("javascript:alert(1)", "http:// or https://"),
+        ("ftp://example.com/file", "http:// or https://"),
+        ("file:///etc/passwd", "http:// or https://"),
+        ("https:///no-host", "needs a host"),
+        ("https://exa mple.com", "spaces"),
+        ("example.com/page", "http:// or https://"),
+        ("https://example.com:99999/", "not a valid URL"),
+        ("https://example.com/" + "a" * 3000, "at most"),
+    ],
+)
+def test_bad_links_are_rejected_with_a_reason(link: str, reason: str) -> None:
+    with pytest.raises(ValidationError, match=reason):
+        Item(title="T", link=link)
+
+
+def test_models_are_frozen_and_strict() -> None:
+    one = item("T")
+    with pytest.raises(ValidationError):
+        one.title = "changed"  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="Extra inputs"):
+        Item(title="T", colour="red")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("title", ["", " padded", "two\nlines", "bell\x07"])
+def test_titles_are_one_clean_line(title: str) -> None:
+    with pytest.raises(ValidationError):
+        Item(title=title)
+
+
+def test_section_slug_is_derived_from_its_name() -> None:
+    section = Section.model_validate({"name": "Mobile & Edge", "items": [item("T")]})
+    assert section.slug == "mobile-edge"
+    assert slugify("Papers & Publications") == "papers-publications"
+    assert slugify("Café Ünïcode") == "cafe-unicode"
+    assert slugify("!!!") == "section"
+
+
+def test_an_issue_needs_unique_sections_and_items() -> None:
+    with pytest.raises(ValidationError, match="section 'News' appears twice"):
+        Issue(
+            number=1,
+            title="T",
+            sections=(
+                Section(name="News", slug="news", items=(item("A"),)),
+                Section(name="News", slug="news", items=(item("B"),)),
+            ),
+        )
+    with pytest.raises(ValidationError, match="item 'B' appears twice"):
+        issue(
+            1,
+            {
+                "A": [item("A", "https://x.org/1"), item("B", "https://x.org/2")],
+                "B": [item("B", "https://x.org/2")],
+            },
+        )
+    with pytest.raises(ValidationError):
+        Issue(number=1, title="T", sections=())
+
+
+def test_item_key_is_its_link_else_its_title() -> None:
+    assert item("T", "https://example.com/a").key == "https://example.com/a"
+    assert item("Some Title!").key == "title:some-title"
+
+
+def test_bundled_json_schema_is_current() -> None:
+    bundled = json.loads((ISSUES / "issue.schema.json").read_text(encoding="utf-8"))
+    assert bundled == issue_json_schema(), "stale: run `newsbot schema` and commit the result"
+
+
+def test_json_schema_describes_every_field() -> None:
+    schema = issue_json_schema()
+    assert set(schema["properties"]) == set(Issue.model_fields)
+    assert set(schema["$defs"]["Item"]["properties"]) == set(Item.model_fields)
+    assert schema["$defs"]["Item"]["additionalProperties"] is False
