@@ -1,0 +1,229 @@
+"""The archive: ingest in one transaction, stable ids, and safe, ranked full-text search."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.archive import Archive, ArchiveVersionError, IngestOutcome, fts_query, migrations
+from bot.errors import ArchiveMissing, IssueNotFound
+from bot.models import Issue
+from tests.factories import issue, item
+
+
+def dump(path: Path) -> list[str]:
+    """Every row of every table (FTS included), to compare an archive before and after."""
+    with sqlite3.connect(path) as db:
+        return list(db.iterdump())
+
+
+async def test_an_ingested_issue_reads_back_equal(archive: Archive, issue_202: Issue) -> None:
+    assert await archive.ingest(issue_202) is IngestOutcome.ADDED
+    assert await archive.issue(202) == issue_202
+    assert await archive.latest() == issue_202
+    stats = await archive.stats()
+    assert (stats.issues, stats.sections, stats.items, stats.latest_issue) == (1, 5, 18, 202)
+
+
+async def test_reingesting_the_same_issue_changes_nothing(
+    archive: Archive, issue_202: Issue
+) -> None:
+    await archive.ingest(issue_202)
+    before = dump(archive.path)
+    assert await archive.ingest(issue_202) is IngestOutcome.UNCHANGED
+    assert dump(archive.path) == before
+
+
+async def test_an_edited_issue_is_updated_in_place_with_stable_ids(archive: Archive) -> None:
+    first = issue(
+        5,
+        {
+            "News": [item("Alpha", "https://a.example/1"), item("Beta", "https://a.example/2")],
+            "Tools": [item("Gamma", "https://a.example/3", "gamma rays")],
+        },
+    )
+    await archive.ingest(first)
+    ids = {h.item.title: h.item_id for h in (await archive.search("blurb", limit=10)).hits}
+    gamma_id = (await archive.search("gamma")).hits[0].item_id
+
+    edited = issue(
+        5,
+        {
+            "News": [
+                item("Alpha, retitled", "https://a.example/1", "new words"),
+                item("Delta", "https://a.example/4"),
+            ],
+            "Tools": [item("Gamma", "https://a.example/3", "gamma rays")],
+        },
+    )
+    assert await archive.ingest(edited) is IngestOutcome.UPDATED
+    assert await archive.issue(5) == edited
+    alpha = (await archive.search("retitled")).hits[0]
+    assert alpha.item_id == ids["Alpha"], "an edited item keeps its id"
+    assert (await archive.search("gamma")).hits[0].item_id == gamma_id
+    assert not (await archive.search("Beta")).hits, "a removed item leaves the index"
+    delta = (await archive.search("Delta")).hits[0]
+    assert delta.item_id not in ids.values(), "a new item never reuses an id"
+
+
+async def test_a_failed_ingest_leaves_the_archive_untouched(
+    archive: Archive, issue_202: Issue
+) -> None:
+    await archive.ingest(issue(1))
+    with sqlite3.connect(archive.path) as db:
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON items WHEN new.title = 'boom'"
+            " BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
+        )
+    before = dump(archive.path)
+    batch = [(issue_202, None), (issue(2, {"News": [item("boom")]}), None)]
+    with pytest.raises(sqlite3.IntegrityError, match="refused by test"):
+        await archive.ingest_many(batch)
+    assert dump(archive.path) == before
+    with pytest.raises(IssueNotFound):
+        await archive.issue(202)
+
+
+async def test_missing_archive_says_how_to_create_it(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveMissing, match="newsbot ingest"):
+        await Archive.open(tmp_path / "nope.db", create=False)
+    assert not (tmp_path / "nope.db").exists()
+
+
+async def test_migrations_set_the_schema_version(archive: Archive) -> None:
+    assert await archive.schema_version() == len(migrations())
+    with sqlite3.connect(archive.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_an_archive_from_a_newer_newsbot_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 999")
+    with pytest.raises(ArchiveVersionError, match="upgrade newsbot"):
+        await Archive.open(path)
+
+
+async def test_unknown_issue_raises(archive: Archive) -> None:
+    with pytest.raises(IssueNotFound, match="#42"):
+        await archive.issue(42)
+    assert await archive.latest() is None
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+async def test_search_finds_the_distillation_paper(archive: Archive, issue_202: Issue) -> None:
+    await archive.ingest(issue_202)
+    for query in ("knowledge distillation", '"knowledge distillation"', "distil*"):
+        page = await archive.search(query)
+        assert page.hits, query
+        top = page.hits[0]
+        assert top.item.title == "Does Knowledge Distillation Really Work?"
+        assert (top.issue_number, top.section_name) == (202, "Papers & Publications")
+        assert any(marked for _, marked in top.snippet_parts())
+
+
+async def test_a_phrase_is_a_phrase(archive: Archive) -> None:
+    await archive.ingest(
+        issue(1, {"N": [item("A", blurb="learning machine"), item("B", blurb="machine learning")]})
+    )
+    assert [h.item.title for h in (await archive.search('"machine learning"')).hits] == ["B"]
+    assert len((await archive.search("machine learning")).hits) == 2
+
+
+async def test_filters_by_section_issue_and_dates(archive: Archive) -> None:
+    await archive.ingest_many(
+        [
+            (issue(1, {"News": [item("Old torch news")]}, date=dt.date(2021, 1, 1)), None),
+            (issue(2, {"Tools": [item("Torch tools")]}, date=dt.date(2022, 1, 1)), None),
+            (issue(3, {"News": [item("New torch news")]}), None),
+        ]
+    )
+
+    async def titles(**filters: object) -> list[str]:
+        page = await archive.search("torch", **filters)  # type: ignore[arg-type]
+        return [hit.item.title for hit in page.hits]
+
+    assert await titles(section="news") == ["New torch news", "Old torch news"]
+    assert await titles(issue=2) == ["Torch tools"]
+    assert await titles(since=dt.date(2021, 6, 1)) == ["Torch tools"]
+    assert await titles(until=dt.date(2021, 6, 1)) == ["Old torch news"]
+    assert await titles(section="news", issue=2) == []
+
+
+async def test_titles_outrank_blurbs_and_ties_go_to_newer_issues(archive: Archive) -> None:
+    await archive.ingest_many(
+        [
+            (issue(1, {"N": [item("Transformers explained", blurb="x")]}), None),
+            (issue(2, {"N": [item("Something", blurb="about transformers, at length")]}), None),
+            (issue(3, {"N": [item("Transformers explained", "https://e.org/3", "x")]}), None),
+        ]
+    )
+    page = await archive.search("transformers")
+    assert [(h.issue_number, h.item.title) for h in page.hits] == [
+        (3, "Transformers explained"),
+        (1, "Transformers explained"),
+        (2, "Something"),
+    ]
+
+
+async def test_pages_do_not_overlap(archive: Archive) -> None:
+    await archive.ingest(issue(1, {"N": [item(f"Torch item {n}") for n in range(25)]}))
+    first = await archive.search("torch", limit=10)
+    second = await archive.search("torch", limit=10, offset=10)
+    third = await archive.search("torch", limit=10, offset=20)
+    ids = [h.item_id for page in (first, second, third) for h in page.hits]
+    assert len(ids) == len(set(ids)) == 25
+    assert (first.has_more, second.has_more, third.has_more) == (True, True, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("knowledge distillation", '"knowledge" "distillation"'),
+        ('"knowledge distillation"', '"knowledge distillation"'),
+        ("distil*", '"distil"*'),
+        ('say "hi', '"say" "hi"'),
+        ("NEAR(a b) OR c", '"NEAR(a" "b)" "OR" "c"'),
+        ('col:"x"', '"col:""x"""'),
+        ("*** ... ---", None),
+        ("", None),
+    ],
+)
+def test_reader_text_is_quoted_into_fts5_strings(text: str, query: str | None) -> None:
+    assert fts_query(text) == query
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AND",
+        "NOT x",
+        '"',
+        "a OR",
+        "(",
+        "title:x",
+        "x^2",
+        "-x",
+        "*",
+        "\\",
+        "'; DROP TABLE items; --",
+    ],
+)
+async def test_fts_syntax_in_reader_text_is_taken_literally(archive: Archive, text: str) -> None:
+    await archive.ingest(issue(1, {"N": [item("Title: x OR y", blurb="DROP TABLE items")]}))
+    await archive.search(text)
+    assert (await archive.stats()).items == 1
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=120))
+async def test_no_search_text_can_raise(archive: Archive, text: str) -> None:
+    page = await archive.search(text)
+    assert page.offset == 0
