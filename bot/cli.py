@@ -1,0 +1,330 @@
+"""The `newsbot` command line: check and ingest issue files, read and search the archive."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from bot import console as views
+from bot.archive import Archive, IngestOutcome
+from bot.errors import NewsbotError
+from bot.issuefiles import LoadResult, load_issues
+from bot.models import Issue, issue_json_schema, slugify
+from bot.settings import Settings, load_settings
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="newsbot",
+    help="newsbot: a newsletter's issues, archived, searchable and published.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = views.make_console()
+err = views.make_console(stderr=True)
+
+SCHEMA_FILE = "issue.schema.json"
+
+
+@dataclass
+class CliState:
+    """What every command needs: the settings, built once from --config, env and --db."""
+
+    settings: Settings
+
+
+def _state(ctx: typer.Context) -> CliState:
+    state = ctx.find_root().obj
+    assert isinstance(state, CliState)
+    return state
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run one command's coroutine; a `NewsbotError` becomes a clear message and exit 1."""
+    try:
+        return asyncio.run(coro)
+    except NewsbotError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="A TOML settings file.", metavar="FILE")
+    ] = None,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="The archive file (overrides archive.path).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+) -> None:
+    overrides: dict[str, Any] = {}
+    if db is not None:
+        overrides["archive"] = {"path": db}
+    try:
+        settings = load_settings(config, **overrides)
+    except NewsbotError as exc:
+        raise _fail(str(exc)) from None
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else settings.log.level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = CliState(settings)
+
+
+def _paths(ctx: typer.Context, paths: list[Path] | None) -> list[Path]:
+    return paths or [_state(ctx).settings.issues.directory]
+
+
+def _report(result: LoadResult) -> None:
+    for error in result.errors:
+        err.print(str(error), markup=False, highlight=False, soft_wrap=True)
+
+
+def _load(paths: list[Path]) -> LoadResult:
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        raise _fail(f"{missing[0]}: no such file or folder")
+    result = load_issues(paths)
+    if not result.issues and not result.errors:
+        raise _fail(f"no issue files (*.md) in {', '.join(map(str, paths))}")
+    return result
+
+
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Issue files or folders of them (default: issues.directory)."),
+]
+
+
+@app.command()
+def check(ctx: typer.Context, paths: PathsArg = None) -> None:
+    """Validate issue files; report every problem in every file as path:line."""
+    result = _load(_paths(ctx, paths))
+    _report(result)
+    for path, issue in result.issues:
+        for number, (_, item) in enumerate(issue.items, start=1):
+            if item.editor_note:
+                err.print(
+                    f"{path}: note on item {number} ({item.title}): {item.editor_note}",
+                    markup=False,
+                    style="yellow",
+                    soft_wrap=True,
+                )
+    if result.errors:
+        files = len({error.path for error in result.errors})
+        raise _fail(f"{len(result.errors)} problem(s) in {files} file(s)")
+    out.print(f"{len(result.issues)} issue file(s) are valid.")
+
+
+async def _ingest(settings: Settings, result: LoadResult) -> dict[IngestOutcome, list[int]]:
+    done: dict[IngestOutcome, list[int]] = {outcome: [] for outcome in IngestOutcome}
+    async with await Archive.open(settings.archive.path) as archive:
+        with Progress(
+            TextColumn("ingesting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("ingest", total=len(result.issues))
+
+            def advance(issue: Issue, outcome: IngestOutcome) -> None:
+                done[outcome].append(issue.number)
+                progress.advance(task)
+
+            await archive.ingest_many(
+                [(issue, path) for path, issue in result.issues], progress=advance
+            )
+    return done
+
+
+@app.command()
+def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
+    """Store issue files in the archive; if any file is invalid, nothing is stored."""
+    settings = _state(ctx).settings
+    result = _load(_paths(ctx, paths))
+    if result.errors:
+        _report(result)
+        raise _fail(
+            f"{len(result.errors)} problem(s) found; nothing was ingested. "
+            "Fix them (see `newsbot check`) and run again."
+        )
+    done = _run(_ingest(settings, result))
+    summary = ", ".join(f"{len(numbers)} {outcome.value}" for outcome, numbers in done.items())
+    out.print(f"{settings.archive.path}: {summary}.")
+
+
+def _open_archive(settings: Settings) -> Awaitable[Archive]:
+    return Archive.open(settings.archive.path, create=False)
+
+
+async def _with_archive(settings: Settings, use: Callable[[Archive], Awaitable[T]]) -> T:
+    async with await _open_archive(settings) as archive:
+        return await use(archive)
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def _print_issue(issue: Issue, *, as_json: bool, section: str | None = None) -> None:
+    if as_json:
+        out.print_json(issue.model_dump_json())
+    else:
+        out.print(views.issue_view(issue, section=section))
+
+
+@app.command()
+def latest(
+    ctx: typer.Context,
+    section: Annotated[str | None, typer.Option(help="Show only this section.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the newest issue in the archive."""
+    issue = _run(_with_archive(_state(ctx).settings, lambda archive: archive.latest()))
+    if issue is None:
+        raise _fail("the archive has no issues yet: run `newsbot ingest issues/`")
+    slug = _section_slug(issue, section)
+    _print_issue(issue, as_json=as_json, section=slug)
+
+
+def _section_slug(issue: Issue, section: str | None) -> str | None:
+    if section is None:
+        return None
+    slug = slugify(section)
+    if issue.section(slug) is None:
+        names = ", ".join(s.name for s in issue.sections)
+        raise _fail(f"issue #{issue.number} has no section {section!r}; it has: {names}")
+    return slug
+
+
+@app.command("issue")
+def show_issue(
+    ctx: typer.Context,
+    number: Annotated[int, typer.Argument(help="The issue's number.", min=1)],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one archived issue."""
+    issue = _run(_with_archive(_state(ctx).settings, lambda archive: archive.issue(number)))
+    _print_issue(issue, as_json=as_json)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option} takes a date written YYYY-MM-DD, not {value!r}") from None
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help='Words, "a phrase" or a prefix*.')],
+    section: Annotated[str | None, typer.Option(help="Only this section (name or slug).")] = None,
+    issue: Annotated[int | None, typer.Option(help="Only this issue number.", min=1)] = None,
+    since: Annotated[str | None, typer.Option(help="Issues from this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Issues up to this date (YYYY-MM-DD).")] = None,
+    limit: Annotated[int, typer.Option(help="How many results.", min=1, max=100)] = 10,
+    offset: Annotated[int, typer.Option(help="Skip this many results.", min=0)] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search every archived item; best matches first."""
+    since_date, until_date = _date(since, "--since"), _date(until, "--until")
+    page = _run(
+        _with_archive(
+            _state(ctx).settings,
+            lambda archive: archive.search(
+                query,
+                section=slugify(section) if section else None,
+                issue=issue,
+                since=since_date,
+                until=until_date,
+                limit=limit,
+                offset=offset,
+            ),
+        )
+    )
+    if as_json:
+        payload = {
+            "query": query,
+            "offset": page.offset,
+            "has_more": page.has_more,
+            "hits": [views.hit_json(hit) for hit in page.hits],
+        }
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+    else:
+        out.print(views.search_view(query, page))
+
+
+@app.command()
+def schema(
+    ctx: typer.Context,
+    check_only: Annotated[
+        bool, typer.Option("--check", help="Fail if the file is stale instead of writing it.")
+    ] = False,
+) -> None:
+    """Write the issue JSON schema into the issues folder (or check that it is current)."""
+    path = _state(ctx).settings.issues.directory / SCHEMA_FILE
+    text = json.dumps(issue_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    current = path.read_text(encoding="utf-8") if path.exists() else None
+    if check_only:
+        if current != text:
+            raise _fail(f"{path} is stale: run `newsbot schema` to regenerate it")
+        out.print(f"{path} is current.")
+        return
+    path.write_text(text, encoding="utf-8")
+    out.print(f"wrote {path}")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Option(help="What the demo searches for.")] = (
+        '"knowledge distillation"'
+    ),
+) -> None:
+    """Ingest the bundled issues into a scratch archive, then show the latest and a search."""
+    settings = _state(ctx).settings
+    result = _load([settings.issues.directory])
+    if result.errors:
+        _report(result)
+        raise _fail("the bundled issue files are invalid")
+    with tempfile.TemporaryDirectory(prefix="newsbot-demo-") as scratch:
+        scratch_settings = settings.model_copy(
+            update={"archive": settings.archive.model_copy(update={"path": Path(scratch) / "db"})}
+        )
+        done = _run(_ingest(scratch_settings, result))
+        out.rule("newsbot demo: the archive")
+        out.print(f"Ingested {sum(map(len, done.values()))} issue(s) into a scratch archive.")
+        issue = _run(_with_archive(scratch_settings, lambda archive: archive.latest()))
+        assert issue is not None
+        out.rule("newsbot latest")
+        out.print(views.issue_view(issue))
+        page = _run(_with_archive(scratch_settings, lambda archive: archive.search(query)))
+        out.rule(f"newsbot search {query}")
+        out.print(views.search_view(query, page))
+
+
+def main() -> None:
+    """Entry point of the `newsbot` console script."""
+    app()

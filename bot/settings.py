@@ -1,0 +1,111 @@
+"""Settings: a TOML file (`--config`), overridden by `NEWSBOT_<SECTION>__<KEY>` variables.
+
+Secrets are `SecretStr` and are read only from the environment, never from the TOML file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from bot.errors import ConfigError
+
+ENV_PREFIX = "NEWSBOT_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ArchiveSettings(_Section):
+    """Where the archive lives."""
+
+    path: Path = Field(default=Path("newsbot.db"), description="The SQLite file of the archive.")
+
+
+class IssuesSettings(_Section):
+    """Where the issue files are."""
+
+    directory: Path = Field(default=Path("issues"), description="The folder of issue files.")
+
+
+class LogSettings(_Section):
+    """How newsbot logs."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(BaseSettings):
+    """Every setting of newsbot, grouped by section as in `config.example.toml`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    archive: ArchiveSettings = ArchiveSettings()
+    issues: IssuesSettings = IssuesSettings()
+    log: LogSettings = LogSettings()
+
+    _toml_file: ClassVar[Path | None] = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls._toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_file))
+        return tuple(sources)
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings from `config` (TOML), the environment and `overrides`.
+
+    Raise `ConfigError` naming the file, the key and what is wrong.
+    """
+    if config is not None:
+        if not config.is_file():
+            raise ConfigError(f"{config}: no such config file")
+        try:
+            with config.open("rb") as handle:
+                tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config}: not valid TOML: {exc}") from None
+    settings_cls = type("_FileSettings", (Settings,), {"_toml_file": config})
+    try:
+        settings: Settings = settings_cls(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = _where(error["loc"])
+            env = ENV_PREFIX + key.upper().replace(".", "__")
+            where = f"{config} or {env}" if config else env
+            if error["type"] == "extra_forbidden":
+                reason = "unknown setting; config.example.toml lists every setting"
+            else:
+                reason = str(error["msg"])
+            problems.append(f"{key}: {reason} (from {where})")
+        raise ConfigError("\n".join(problems)) from None
+    # Re-validate as plain Settings (no sources are read again) so callers get one class.
+    return Settings.model_validate(settings.model_dump())
