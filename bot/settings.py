@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -38,6 +38,28 @@ class IssuesSettings(_Section):
     directory: Path = Field(default=Path("issues"), description="The folder of issue files.")
 
 
+class DiscordSettings(_Section):
+    """How newsbot reaches Discord."""
+
+    token: SecretStr | None = Field(
+        default=None, description="The bot token; only from NEWSBOT_DISCORD__TOKEN."
+    )
+    application_id: int | None = Field(
+        default=None, description="The application's id (read from Discord when not set)."
+    )
+    api_base: AnyUrl = Field(
+        default=AnyUrl("https://discord.com/api/v10"),
+        description="Discord's REST API, or a REST proxy or the emulator in front of it.",
+    )
+    gateway_url: AnyUrl = Field(
+        default=AnyUrl("wss://gateway.discord.gg"), description="Discord's gateway websocket."
+    )
+    dev_guild: int | None = Field(
+        default=None,
+        description="Sync commands to this server only (instant) instead of globally.",
+    )
+
+
 class LogSettings(_Section):
     """How newsbot logs."""
 
@@ -56,6 +78,7 @@ class Settings(BaseSettings):
 
     archive: ArchiveSettings = ArchiveSettings()
     issues: IssuesSettings = IssuesSettings()
+    discord: DiscordSettings = DiscordSettings()
     log: LogSettings = LogSettings()
 
     _toml_file: ClassVar[Path | None] = None
@@ -75,6 +98,34 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
+def secret_keys(model: type[BaseModel] = Settings, prefix: str = "") -> list[str]:
+    """The dotted keys of every secret setting (`discord.token` …)."""
+    keys: list[str] = []
+    for name, info in model.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            keys += secret_keys(kind, f"{prefix}{name}.")
+        elif "SecretStr" in str(kind):
+            keys.append(prefix + name)
+    return keys
+
+
+def env_name(key: str) -> str:
+    """The environment variable of a dotted key: `discord.token` → `NEWSBOT_DISCORD__TOKEN`."""
+    return ENV_PREFIX + key.upper().replace(".", "__")
+
+
+def _reject_secrets_in_file(config: Path, data: dict[str, Any]) -> None:
+    for key in secret_keys():
+        section, _, name = key.rpartition(".")
+        table = data.get(section, {}) if section else data
+        if isinstance(table, dict) and name in table:
+            raise ConfigError(
+                f"{config}: {key} is a secret and is read only from the environment: "
+                f"remove it from the file and set {env_name(key)}"
+            )
+
+
 def _where(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
@@ -89,9 +140,10 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
             raise ConfigError(f"{config}: no such config file")
         try:
             with config.open("rb") as handle:
-                tomllib.load(handle)
+                data = tomllib.load(handle)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{config}: not valid TOML: {exc}") from None
+        _reject_secrets_in_file(config, data)
     settings_cls = type("_FileSettings", (Settings,), {"_toml_file": config})
     try:
         settings: Settings = settings_cls(**overrides)
@@ -99,7 +151,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         problems = []
         for error in exc.errors():
             key = _where(error["loc"])
-            env = ENV_PREFIX + key.upper().replace(".", "__")
+            env = env_name(key)
             where = f"{config} or {env}" if config else env
             if error["type"] == "extra_forbidden":
                 reason = "unknown setting; config.example.toml lists every setting"
