@@ -1,0 +1,218 @@
+"""What readers see in Discord: embeds for issues, sections and search results.
+
+Pure and deterministic. Every Discord limit that applies to these messages is checked here, so an
+embed built by these functions is always accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.models import Issue, SearchHit, SearchPage, Section
+from bot.render.text import defuse_mentions, escape_markdown, one_line, shorten
+
+CONTENT_MAX = 2000
+EMBEDS_MAX = 10
+EMBED_TITLE_MAX = 256
+EMBED_DESCRIPTION_MAX = 4096
+EMBED_FIELDS_MAX = 25
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+EMBED_TOTAL_MAX = 6000
+THREAD_NAME_MAX = 100
+
+COLOUR = 0x5865F2
+SNIPPET_MAX = 300
+BLURB_MAX = 350
+
+
+@dataclass(frozen=True)
+class EmbedField:
+    """One name/value field of an embed."""
+
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class Embed:
+    """A Discord embed as newsbot builds it; `to_dict` gives the API's JSON shape."""
+
+    title: str
+    description: str = ""
+    url: str | None = None
+    fields: tuple[EmbedField, ...] = ()
+    footer: str = ""
+    colour: int = COLOUR
+
+    def total_length(self) -> int:
+        """The characters Discord counts towards its 6000 limit for this embed."""
+        return (
+            len(self.title)
+            + len(self.description)
+            + len(self.footer)
+            + sum(len(f.name) + len(f.value) for f in self.fields)
+        )
+
+    def problems(self) -> list[str]:
+        """Every Discord limit this embed breaks (empty when it is valid)."""
+        found = []
+        checks = [
+            ("title", len(self.title), EMBED_TITLE_MAX),
+            ("description", len(self.description), EMBED_DESCRIPTION_MAX),
+            ("fields", len(self.fields), EMBED_FIELDS_MAX),
+            ("footer", len(self.footer), FOOTER_MAX),
+            ("total", self.total_length(), EMBED_TOTAL_MAX),
+        ]
+        checks += [
+            (f"field {i} name", len(f.name), FIELD_NAME_MAX) for i, f in enumerate(self.fields)
+        ]
+        checks += [
+            (f"field {i} value", len(f.value), FIELD_VALUE_MAX) for i, f in enumerate(self.fields)
+        ]
+        for what, size, limit in checks:
+            if size > limit:
+                found.append(f"{what} is {size} characters, over Discord's {limit}")
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        """The embed in Discord's JSON shape."""
+        data: dict[str, Any] = {"type": "rich", "title": self.title, "color": self.colour}
+        if self.description:
+            data["description"] = self.description
+        if self.url:
+            data["url"] = self.url
+        if self.fields:
+            data["fields"] = [
+                {"name": f.name, "value": f.value, "inline": f.inline} for f in self.fields
+            ]
+        if self.footer:
+            data["footer"] = {"text": self.footer}
+        return data
+
+
+def fit_lines(lines: Sequence[str], limit: int, *, more: str = "…and {n} more") -> str:
+    """Join whole lines while they fit in `limit`, then say how many were left out."""
+    joined = "\n".join(lines)
+    if len(joined) <= limit:
+        return joined
+    for keep in range(len(lines) - 1, 0, -1):
+        text = "\n".join([*lines[:keep], more.format(n=len(lines) - keep)])
+        if len(text) <= limit:
+            return text
+    return shorten(more.format(n=len(lines)), limit)
+
+
+def issue_heading(issue: Issue) -> str:
+    """`#202 · Deep Learning Weekly: Issue #202`, within an embed title's limit."""
+    return shorten(defuse_mentions(f"#{issue.number} · {issue.title}"), EMBED_TITLE_MAX)
+
+
+def item_line(title: str, link: str | None) -> str:
+    """An item's title, as a Markdown link when it has one; mentions in it are defused."""
+    title = defuse_mentions(title)
+    return f"[{title}]({link})" if link else title
+
+
+def issue_embed(issue: Issue) -> Embed:
+    """An issue at a glance: its title and link, intro, and each section's item titles."""
+    fields: list[EmbedField] = []
+    for section in issue.sections[:EMBED_FIELDS_MAX]:
+        lines = [f"• {item_line(item.title, item.link)}" for item in section.items]
+        fields.append(
+            EmbedField(
+                shorten(defuse_mentions(section.name), FIELD_NAME_MAX),
+                fit_lines(lines, FIELD_VALUE_MAX),
+            )
+        )
+    footer = "Use /latest section:<name> or /search to read more."
+    title = issue_heading(issue)
+    fixed = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
+    if fixed > EMBED_TOTAL_MAX:
+        fields = _shrink_fields(fields, EMBED_TOTAL_MAX - len(title) - len(footer) - 200)
+        fixed = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
+    intro = "\n\n".join(
+        x for x in (f"*{issue.subtitle}*" if issue.subtitle else "", issue.intro) if x
+    )
+    room = min(EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - fixed)
+    return Embed(
+        title=title,
+        url=issue.link,
+        description=shorten(defuse_mentions(intro), max(room, 0)),
+        fields=tuple(fields),
+        footer=footer,
+    )
+
+
+def _shrink_fields(fields: list[EmbedField], budget: int) -> list[EmbedField]:
+    """Shorten every field evenly so that all of them fit in `budget` characters."""
+    share = max(budget // max(len(fields), 1), 40)
+    return [
+        EmbedField(f.name, fit_lines(f.value.split("\n"), max(share - len(f.name), 20)))
+        for f in fields
+    ]
+
+
+def section_embed(issue: Issue, section: Section) -> Embed:
+    """One section's items with their blurbs, as many as Discord's limits allow."""
+    blocks = []
+    for item in section.items:
+        blurb = shorten(one_line(item.blurb or item.abstract or ""), BLURB_MAX)
+        blocks.append(f"**{item_line(item.title, item.link)}**\n{defuse_mentions(blurb)}".strip())
+    title = shorten(defuse_mentions(f"#{issue.number} · {section.name}"), EMBED_TITLE_MAX)
+    footer = shorten(defuse_mentions(issue.title), FOOTER_MAX)
+    room = min(EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer))
+    return Embed(
+        title=title,
+        url=issue.link,
+        description=fit_lines(blocks, room, more="\n…and {n} more in this section"),
+        footer=footer,
+    )
+
+
+def snippet_markdown(hit: SearchHit, limit: int = SNIPPET_MAX) -> str:
+    """A hit's snippet as Discord Markdown: text escaped, matches in bold, within `limit`."""
+    out = ""
+    for text, marked in hit.snippet_parts():
+        safe = escape_markdown(defuse_mentions(text.replace("\n", " ")))
+        piece = f"**{safe}**" if marked and safe.strip() else safe
+        if len(out) + len(piece) > limit:
+            out += "…" if marked else shorten(safe, limit - len(out))
+            break
+        out += piece
+    return out.strip()
+
+
+def hit_block(hit: SearchHit) -> str:
+    """One search result: title (linked), where it appeared, and its snippet."""
+    where = defuse_mentions(f"#{hit.issue_number} · {hit.section_name}")
+    title = item_line(shorten(hit.item.title, 200), hit.item.link)
+    return f"**{title}** — {where}\n{snippet_markdown(hit)}".strip()
+
+
+def search_embed(query: str, page: SearchPage, *, page_size: int) -> Embed:
+    """One page of search results; the footer says which results these are."""
+    title = shorten(defuse_mentions(f"Search: {one_line(query)}"), EMBED_TITLE_MAX)
+    first = page.offset + 1
+    last = page.offset + len(page.hits)
+    footer = f"Results {first}–{last}" + (" · more on the next page" if page.has_more else "")
+    if page.offset == 0 and not page.has_more:
+        footer = f"{len(page.hits)} result" + ("s" if len(page.hits) != 1 else "")
+    blocks = [hit_block(hit) for hit in page.hits[:page_size]]
+    room = min(EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer))
+    return Embed(
+        title=title,
+        description=fit_lines(blocks, room, more="…and {n} more on this page"),
+        footer=footer,
+    )
+
+
+def related_embed(hits: Sequence[SearchHit]) -> Embed:
+    """Archive items related to a message: title, where, and a short snippet each."""
+    blocks = [hit_block(hit) for hit in hits]
+    title = "Related links from the archive"
+    return Embed(title=title, description=fit_lines(blocks, EMBED_DESCRIPTION_MAX))

@@ -1,0 +1,180 @@
+"""Reader embeds: never over a Discord limit, never a live mention, nothing silently lost."""
+
+from __future__ import annotations
+
+import re
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.models import HIGHLIGHT_END, HIGHLIGHT_START, Issue, Item, SearchHit, SearchPage, Section
+from bot.render.discord import (
+    Embed,
+    EmbedField,
+    fit_lines,
+    issue_embed,
+    search_embed,
+    section_embed,
+    snippet_markdown,
+)
+from bot.render.text import defuse_mentions, escape_markdown, shorten
+
+HOSTILE = st.sampled_from(
+    [
+        "@everyone",
+        "@here",
+        "<@123456789012345678>",
+        "<@&987654321098765432>",
+        "**bold**",
+        "[x](https://evil.example)",
+        "`code`",
+        "中文字符",
+        "😀👍🏽",
+        "e\u0301",
+        "# heading",
+        "> quote",
+    ]
+)
+WORD = st.one_of(st.text(string.ascii_letters, min_size=1, max_size=12), HOSTILE)
+LINE = st.lists(WORD, min_size=1, max_size=12).map(" ".join)
+# Long texts are a few words repeated: as hard on the limits, far cheaper to generate.
+LONG = st.one_of(
+    st.lists(WORD, max_size=20).map(" ".join),
+    st.builds(
+        lambda words, n: (" ".join(words) + " ") * n,
+        st.lists(WORD, min_size=1, max_size=5),
+        st.integers(1, 400),
+    ).map(str.strip),
+)
+LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
+
+
+@st.composite
+def issues(draw: st.DrawFn) -> Issue:
+    sections = []
+    for s in range(draw(st.integers(1, 25))):
+        items = [
+            Item(
+                title=f"{draw(LINE)[:490]} {s}.{i}",
+                link=draw(
+                    st.one_of(
+                        st.none(),
+                        st.just(f"https://example.com/{s}/{i}" + "x" * draw(st.integers(0, 300))),
+                    )
+                ),
+                blurb=draw(LONG)[:4000],
+                abstract=draw(st.one_of(st.none(), LONG.map(lambda t: t[:4000]))),
+            )
+            for i in range(draw(st.integers(1, 12)))
+        ]
+        sections.append(Section(name=f"{draw(LINE)[:60]} {s}", slug=f"s{s}", items=tuple(items)))
+    return Issue(
+        number=draw(st.integers(1, 999_999)),
+        title=draw(LINE)[:500],
+        subtitle=draw(st.one_of(st.none(), LINE.map(lambda t: t[:500]))),
+        intro=draw(LONG),
+        sections=tuple(sections),
+    )
+
+
+def assert_valid(embed: Embed) -> None:
+    assert embed.problems() == [], embed.problems()
+    assert not LIVE_MENTION.search(str(embed.to_dict()))
+
+
+@settings(max_examples=40)
+@given(issues())
+def test_issue_and_section_embeds_keep_every_limit(issue: Issue) -> None:
+    assert_valid(issue_embed(issue))
+    for section in issue.sections:
+        embed = section_embed(issue, section)
+        assert_valid(embed)
+        shown = sum(
+            f"{defuse_mentions(item.title)}{end}" in embed.description
+            for item in section.items
+            for end in ("**", "](")
+        )
+        left_out = re.search(r"…and (\d+) more in this section", embed.description)
+        assert shown + (int(left_out.group(1)) if left_out else 0) == len(section.items), (
+            "items left out are counted, never silent"
+        )
+
+
+@st.composite
+def hits(draw: st.DrawFn) -> SearchHit:
+    words = draw(st.lists(WORD, min_size=1, max_size=60))
+    marked = draw(st.lists(st.booleans(), min_size=len(words), max_size=len(words)))
+    snippet = " ".join(
+        f"{HIGHLIGHT_START}{w}{HIGHLIGHT_END}" if m else w
+        for w, m in zip(words, marked, strict=True)
+    )
+    return SearchHit(
+        item_id=1,
+        item=Item(
+            title=draw(LINE)[:500], link=draw(st.one_of(st.none(), st.just("https://e.org/a")))
+        ),
+        issue_number=draw(st.integers(1, 999)),
+        issue_title="T",
+        issue_date=None,
+        section_name=draw(LINE)[:100],
+        section_slug="s",
+        score=-1.0,
+        snippet=snippet,
+    )
+
+
+@given(st.lists(hits(), min_size=1, max_size=10), LINE, st.integers(0, 50), st.booleans())
+def test_search_embeds_keep_every_limit(
+    found: list[SearchHit], query: str, offset: int, more: bool
+) -> None:
+    page = SearchPage(hits=tuple(found), offset=offset, has_more=more)
+    embed = search_embed(query, page, page_size=10)
+    assert_valid(embed)
+    for hit in found:
+        text = snippet_markdown(hit)
+        assert len(text) <= 301
+        assert not LIVE_MENTION.search(text)
+
+
+def test_snippets_bold_the_matches_and_escape_the_rest() -> None:
+    hit = SearchHit(
+        item_id=1,
+        item=Item(title="T"),
+        issue_number=1,
+        issue_title="T",
+        issue_date=None,
+        section_name="S",
+        section_slug="s",
+        score=0.0,
+        snippet=f"use {HIGHLIGHT_START}torch{HIGHLIGHT_END} *now* @everyone",
+    )
+    assert snippet_markdown(hit) == "use **torch** \\*now\\* @\u200beveryone"
+
+
+def test_fit_lines_counts_what_it_leaves_out() -> None:
+    lines = [f"line {n}" for n in range(100)]
+    text = fit_lines(lines, 60)
+    assert len(text) <= 60
+    kept = text.count("line ")
+    assert text.endswith(f"…and {100 - kept} more")
+    assert fit_lines(["a", "b"], 10) == "a\nb"
+
+
+def test_shorten_never_cuts_inside_a_word() -> None:
+    assert shorten("knowledge distillation works", 20) == "knowledge…"
+    assert shorten("short", 20) == "short"
+    assert len(shorten("x" * 50, 10)) == 10
+
+
+def test_defuse_and_escape() -> None:
+    assert defuse_mentions("hi @everyone and <@&42>") == "hi @\u200beveryone and <\u200b@&42>"
+    assert escape_markdown("**a** [b](c)") == "\\*\\*a\\*\\* \\[b\\]\\(c\\)"
+
+
+def test_embed_problems_name_the_limit() -> None:
+    embed = Embed(title="x" * 300, fields=(EmbedField("n", "v" * 2000),))
+    assert embed.problems() == [
+        "title is 300 characters, over Discord's 256",
+        "field 0 value is 2000 characters, over Discord's 1024",
+    ]
