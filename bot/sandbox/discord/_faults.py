@@ -1,0 +1,55 @@
+"""Failures a test injects on a route: N 429s or 5xx answers before the real one."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from ._ratelimit import Rejection, too_many_requests
+
+JSON = dict[str, Any]
+
+
+@dataclass
+class Fault:
+    """Answer ``status`` to the next ``times`` requests matching ``method`` and ``route``.
+
+    ``route`` is a route template as discord.py writes it (``/channels/{channel_id}/messages``)
+    or a glob over the concrete path (``/channels/*/messages``). With ``after_handler`` the
+    request takes effect first and only its answer is replaced: the case of a message
+    created while the client saw a 500, which ``nonce`` + ``enforce_nonce`` is for.
+    """
+
+    method: str
+    route: str
+    status: int
+    times: int = 1
+    retry_after: float = 0.05
+    is_global: bool = False
+    after_handler: bool = False
+    hits: int = 0
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether every injected failure has been served."""
+        return self.hits >= self.times
+
+    def matches(self, method: str, template: str, path: str) -> bool:
+        """Whether the fault applies to this request (and still has failures to serve)."""
+        if self.exhausted or self.method not in ("*", method):
+            return False
+        return self.route == template or fnmatch.fnmatchcase(path, self.route)
+
+    def rejection(self) -> Rejection:
+        """Count one hit and return the answer to send."""
+        self.hits += 1
+        if self.status == 429:
+            scope = "global" if self.is_global else "user"
+            return too_many_requests(self.retry_after, is_global=self.is_global, scope=scope)
+        try:
+            reason = HTTPStatus(self.status).phrase
+        except ValueError:
+            reason = "Error"
+        return Rejection(self.status, {"message": f"{self.status}: {reason}", "code": 0}, {})

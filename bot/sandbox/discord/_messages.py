@@ -1,0 +1,595 @@
+"""Messages, threads, forum posts, crossposts and reactions, with Discord's rules.
+
+``Messaging`` changes the ``World`` the way Discord's REST API would and dispatches the
+matching gateway events (MESSAGE_CREATE, MESSAGE_UPDATE, THREAD_CREATE …).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ._config import EmulatorConfig
+from ._errors import APIError, FormErrors, unknown
+from ._limits import check_message, check_thread
+from ._models import (
+    Attachment,
+    Channel,
+    ChannelType,
+    Guild,
+    Intent,
+    Message,
+    MessageFlag,
+    Reaction,
+    User,
+)
+from ._permissions import Permission
+from ._world import World
+
+JSON = dict[str, Any]
+
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+_EVERYONE = re.compile(r"@(everyone|here)\b")
+TEXT_TYPES = frozenset({ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT})
+FORUM_TYPES = frozenset({ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA})
+MAX_APPLIED_TAGS = 5
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file part of a multipart request (``files[n]``)."""
+
+    filename: str
+    data: bytes
+    content_type: str | None
+
+
+def wrong_channel_type() -> APIError:
+    """Discord's answer to an action the channel's type does not allow."""
+    return APIError(400, 50024, "Cannot execute action on this channel type")
+
+
+def empty_message() -> APIError:
+    """Discord's answer to a message with nothing in it."""
+    return APIError(400, 50006, "Cannot send an empty message")
+
+
+def _has_body(message: Message) -> bool:
+    return bool(
+        message.content.strip() or message.embeds or message.components or message.attachments
+    )
+
+
+class Messaging:
+    """Creates, edits and deletes messages, threads and reactions in a ``World``."""
+
+    def __init__(self, world: World, config: EmulatorConfig) -> None:
+        self.world = world
+        self.config = config
+        self.attachment_base = ""
+        self.attachments: dict[int, Attachment] = {}
+        self._nonces: dict[tuple[int, int, str], tuple[Message, float]] = {}
+
+    # -- messages ----------------------------------------------------------------------
+
+    def create(
+        self,
+        channel: Channel,
+        author: User,
+        payload: JSON,
+        *,
+        files: Sequence[UploadedFile] = (),
+        check_permissions: bool = True,
+        message_type: int | None = None,
+        webhook_id: int | None = None,
+        interaction_metadata: JSON | None = None,
+        ephemeral_allowed: bool = False,
+        message_id: int | None = None,
+    ) -> Message:
+        """Post a message as ``author`` after Discord's checks; return it (or the nonce twin).
+
+        With ``nonce`` and ``enforce_nonce`` the same author repeating the nonce in the same
+        channel within ``nonce_window`` seconds gets the earlier message back, and nothing new
+        is posted or dispatched.
+        """
+        guild = self.world.guild_of(channel)
+        if channel.type in FORUM_TYPES or channel.type == ChannelType.GUILD_CATEGORY:
+            raise APIError(400, 50008, "Cannot send messages in a non-text channel")
+        if check_permissions:
+            send = (
+                Permission.SEND_MESSAGES_IN_THREADS
+                if channel.is_thread
+                else Permission.SEND_MESSAGES
+            )
+            self.world.require(channel, author.id, Permission.VIEW_CHANNEL | send)
+            if channel.locked:
+                raise APIError(400, 50083, "Thread is locked")
+        errors = FormErrors()
+        check_message(payload, errors, ephemeral_allowed=ephemeral_allowed)
+        reference = self._resolve_reference(channel, payload.get("message_reference"), errors)
+        errors.raise_if_any()
+
+        nonce = payload.get("nonce")
+        nonce_key = None
+        if nonce is not None:
+            nonce = str(nonce)
+            if payload.get("enforce_nonce"):
+                nonce_key = (channel.id, author.id, nonce)
+                earlier = self._nonces.get(nonce_key)
+                if earlier is not None:
+                    twin, sent_at = earlier
+                    if time.monotonic() - sent_at < self.config.nonce_window and not twin.deleted:
+                        return twin
+
+        embeds = list(payload.get("embeds") or [])
+        if (
+            embeds
+            and check_permissions
+            and not self.world.permissions(channel, author.id) & Permission.EMBED_LINKS
+        ):
+            # Discord drops embeds a bot may not post rather than failing the request.
+            embeds = []
+        message = Message(
+            id=message_id if message_id is not None else self.world.snowflakes.next(),
+            channel_id=channel.id,
+            guild_id=guild.id,
+            author=author,
+            content=str(payload.get("content") or ""),
+            embeds=[{"type": "rich", **e} for e in embeds],
+            components=list(payload.get("components") or []),
+            flags=int(payload.get("flags") or 0),
+            tts=bool(payload.get("tts")),
+            nonce=nonce,
+            allowed_mentions=payload.get("allowed_mentions"),
+            webhook_id=webhook_id,
+            application_id=webhook_id,
+            interaction_metadata=interaction_metadata,
+            author_member=guild.members.get(author.id),
+        )
+        message.attachments = self._attachments(channel, payload, files)
+        if reference is not None:
+            message.message_reference = {
+                "type": 0,
+                "channel_id": str(reference.channel_id),
+                "message_id": str(reference.id),
+                "guild_id": str(guild.id),
+            }
+            message.referenced = reference
+        message.type = message_type if message_type is not None else (19 if reference else 0)
+        if not _has_body(message):
+            raise empty_message()
+        self._mentions(guild, channel, message)
+        if not message.ephemeral:
+            self._store(channel, message)
+            self.world.events.dispatch_message("MESSAGE_CREATE", message)
+        if nonce_key is not None:
+            self._nonces[nonce_key] = (message, time.monotonic())
+        self.world.touch()
+        return message
+
+    def add(self, channel: Channel, message: Message) -> None:
+        """Store an already-built message and dispatch MESSAGE_CREATE (no checks)."""
+        self._store(channel, message)
+        self.world.events.dispatch_message("MESSAGE_CREATE", message)
+        self.world.touch()
+
+    def _store(self, channel: Channel, message: Message) -> None:
+        channel.messages[message.id] = message
+        channel.last_message_id = message.id
+        if channel.archived:
+            channel.archived = False
+        if channel.is_thread:
+            channel.total_message_sent += 1
+
+    def _resolve_reference(
+        self, channel: Channel, reference: Any, errors: FormErrors
+    ) -> Message | None:
+        if not isinstance(reference, dict) or reference.get("message_id") is None:
+            return None
+        if reference.get("type", 0) != 0:
+            errors.add(
+                ("message_reference", "type"), "BASE_TYPE_CHOICES", "Only replies are emulated"
+            )
+            return None
+        ref_channel_id = int(reference.get("channel_id") or channel.id)
+        ref_channel = self.world.channels.get(ref_channel_id)
+        found = None
+        if ref_channel is not None and not ref_channel.deleted:
+            found = ref_channel.messages.get(int(reference["message_id"]))
+        if found is None or found.deleted:
+            if reference.get("fail_if_not_exists", True):
+                errors.add(
+                    ("message_reference",),
+                    "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
+                    "Unknown message",
+                )
+            return None
+        return found
+
+    def _attachments(
+        self, channel: Channel, payload: JSON, files: Sequence[UploadedFile]
+    ) -> list[Attachment]:
+        result: list[Attachment] = []
+        for upload in files:
+            attachment_id = self.world.snowflakes.next()
+            attachment = Attachment(
+                id=attachment_id,
+                filename=upload.filename,
+                data=upload.data,
+                content_type=upload.content_type,
+                url=f"{self.attachment_base}/attachments/{channel.id}/{attachment_id}/{upload.filename}",
+            )
+            self.attachments[attachment_id] = attachment
+            result.append(attachment)
+        return result
+
+    def _mentions(self, guild: Guild, channel: Channel, message: Message) -> None:
+        """Work out who the message pings, honouring ``allowed_mentions`` like Discord."""
+        allowed = message.allowed_mentions
+        parse: list[str] = (
+            ["users", "roles", "everyone"] if allowed is None else allowed.get("parse") or []
+        )
+        user_ids = {int(u) for u in (allowed or {}).get("users") or []}
+        role_ids = {int(r) for r in (allowed or {}).get("roles") or []}
+        content = message.content
+        users: list[User] = []
+        for match in _USER_MENTION.finditer(content):
+            uid = int(match.group(1))
+            user = self.world.users.get(uid)
+            if user is not None and ("users" in parse or uid in user_ids) and user not in users:
+                users.append(user)
+        replied = True if allowed is None else bool(allowed.get("replied_user", False))
+        if message.referenced is not None and replied and message.referenced.author not in users:
+            users.append(message.referenced.author)
+        roles: list[int] = []
+        for match in _ROLE_MENTION.finditer(content):
+            rid = int(match.group(1))
+            if rid in guild.roles and ("roles" in parse or rid in role_ids) and rid not in roles:
+                roles.append(rid)
+        everyone = False
+        if "everyone" in parse and _EVERYONE.search(content):
+            perms = self.world.permissions(channel, message.author.id)
+            everyone = bool(perms & Permission.MENTION_EVERYONE) or message.webhook_id is not None
+        message.mentions = users
+        message.mention_roles = roles
+        message.mention_everyone = everyone
+
+    def edit(self, message: Message, editor: User, payload: JSON) -> Message:
+        """Apply a PATCH to ``message``; only its author may change more than the flags."""
+        if editor.id != message.author.id and set(payload) - {"flags"}:
+            raise APIError(403, 50005, "Cannot edit a message authored by another user")
+        errors = FormErrors()
+        flags = payload.get("flags")
+        if flags is None:
+            flags = message.flags
+        elif not isinstance(flags, int):
+            flags = -1
+        check_message({**payload, "flags": flags & ~_SERVER_FLAGS}, errors, ephemeral_allowed=True)
+        errors.raise_if_any()
+        if "content" in payload:
+            message.content = str(payload["content"] or "")
+        if "embeds" in payload:
+            message.embeds = [{"type": "rich", **e} for e in payload["embeds"] or []]
+        if "components" in payload:
+            message.components = list(payload["components"] or [])
+        if "allowed_mentions" in payload:
+            message.allowed_mentions = payload["allowed_mentions"]
+        if "attachments" in payload:
+            keep = {str(a.get("id")) for a in payload["attachments"] or []}
+            message.attachments = [a for a in message.attachments if str(a.id) in keep]
+        if payload.get("flags") is not None:
+            changeable = MessageFlag.SUPPRESS_EMBEDS
+            message.flags = (message.flags & ~changeable) | (int(payload["flags"]) & changeable)
+        message.flags &= ~MessageFlag.LOADING
+        if not _has_body(message):
+            raise empty_message()
+        channel = self.world.channels[message.channel_id]
+        self._mentions(self.world.guild_of(channel), channel, message)
+        message.edited_at = datetime.now(UTC)
+        if not message.ephemeral:
+            self.world.events.dispatch_message("MESSAGE_UPDATE", message)
+        self.world.touch()
+        return message
+
+    def delete(self, message: Message, deleter: User, *, check_permissions: bool = True) -> None:
+        """Delete a message (its author, or MANAGE_MESSAGES); dispatch MESSAGE_DELETE."""
+        channel = self.world.channels[message.channel_id]
+        if check_permissions and deleter.id != message.author.id:
+            self.world.require(channel, deleter.id, Permission.MANAGE_MESSAGES)
+        message.deleted = True
+        if not message.ephemeral:
+            self.world.events.dispatch(
+                "MESSAGE_DELETE",
+                {
+                    "id": str(message.id),
+                    "channel_id": str(channel.id),
+                    "guild_id": str(channel.guild_id),
+                },
+                guild_id=channel.guild_id,
+                intent=Intent.GUILD_MESSAGES,
+            )
+        self.world.touch()
+
+    def history(
+        self,
+        channel: Channel,
+        viewer: User,
+        *,
+        limit: int = 50,
+        before: int | None = None,
+        after: int | None = None,
+        around: int | None = None,
+    ) -> list[Message]:
+        """Return messages newest first, as ``GET /channels/{id}/messages`` does."""
+        if not 1 <= limit <= 100:
+            errors = FormErrors()
+            errors.add(("limit",), "NUMBER_TYPE_MAX", "int value should be between 1 and 100.")
+            errors.raise_if_any()
+        self.world.require(channel, viewer.id, Permission.VIEW_CHANNEL)
+        if not self.world.permissions(channel, viewer.id) & Permission.READ_MESSAGE_HISTORY:
+            return []
+        live = channel.live_messages()
+        if around is not None:
+            older = [m for m in live if m.id <= around][-((limit + 1) // 2) :]
+            newer = [m for m in live if m.id > around][: limit // 2]
+            return list(reversed(older + newer))
+        if after is not None:
+            return list(reversed([m for m in live if m.id > after][:limit]))
+        if before is not None:
+            live = [m for m in live if m.id < before]
+        return list(reversed(live[-limit:]))
+
+    def crosspost(self, channel: Channel, message: Message, user: User) -> Message:
+        """Publish a message of an announcement channel to following servers."""
+        if channel.type != ChannelType.GUILD_ANNOUNCEMENT:
+            raise wrong_channel_type()
+        needed = (
+            Permission.SEND_MESSAGES if message.author.id == user.id else Permission.MANAGE_MESSAGES
+        )
+        self.world.require(channel, user.id, Permission.VIEW_CHANNEL | needed)
+        if message.flags & MessageFlag.CROSSPOSTED:
+            raise APIError(400, 40033, "This message has already been crossposted.")
+        message.flags |= MessageFlag.CROSSPOSTED
+        self.world.events.dispatch_message("MESSAGE_UPDATE", message)
+        self.world.touch()
+        return message
+
+    # -- threads -----------------------------------------------------------------------
+
+    def thread_from_message(
+        self, channel: Channel, message: Message, user: User, payload: JSON
+    ) -> Channel:
+        """Start a thread on ``message``; the thread's id is the message's id."""
+        if channel.type not in TEXT_TYPES:
+            raise wrong_channel_type()
+        self.world.require(
+            channel, user.id, Permission.VIEW_CHANNEL | Permission.CREATE_PUBLIC_THREADS
+        )
+        errors = FormErrors()
+        check_thread(payload, errors)
+        errors.raise_if_any()
+        if message.thread is not None:
+            raise APIError(400, 160004, "A thread has already been created for this message")
+        kind = (
+            ChannelType.ANNOUNCEMENT_THREAD
+            if channel.type == ChannelType.GUILD_ANNOUNCEMENT
+            else ChannelType.PUBLIC_THREAD
+        )
+        thread = self._new_thread(channel, user, payload, kind, thread_id=message.id)
+        message.thread = thread
+        message.flags |= MessageFlag.HAS_THREAD
+        self.world.register_thread(self.world.guild_of(channel), thread)
+        self.world.events.dispatch_message("MESSAGE_UPDATE", message)
+        return thread
+
+    def thread_without_message(self, channel: Channel, user: User, payload: JSON) -> Channel:
+        """Start a thread with no starter message (type 11/12), posting Discord's notice."""
+        if channel.type not in TEXT_TYPES:
+            raise wrong_channel_type()
+        requested = payload.get("type")
+        if channel.type == ChannelType.GUILD_ANNOUNCEMENT:
+            kind = ChannelType.ANNOUNCEMENT_THREAD
+        else:
+            kind = ChannelType(requested) if requested in (11, 12) else ChannelType.PRIVATE_THREAD
+        needed = (
+            Permission.CREATE_PRIVATE_THREADS
+            if kind == ChannelType.PRIVATE_THREAD
+            else Permission.CREATE_PUBLIC_THREADS
+        )
+        self.world.require(channel, user.id, Permission.VIEW_CHANNEL | needed)
+        errors = FormErrors()
+        check_thread(payload, errors)
+        errors.raise_if_any()
+        thread = self._new_thread(channel, user, payload, kind)
+        self.world.register_thread(self.world.guild_of(channel), thread)
+        if kind != ChannelType.PRIVATE_THREAD:
+            notice = Message(
+                id=self.world.snowflakes.next(),
+                channel_id=channel.id,
+                guild_id=channel.guild_id,
+                author=user,
+                content=thread.name,
+                type=18,
+                message_reference={
+                    "type": 0,
+                    "channel_id": str(thread.id),
+                    "guild_id": str(channel.guild_id),
+                },
+                author_member=self.world.guild_of(channel).members.get(user.id),
+            )
+            self._store(channel, notice)
+            self.world.events.dispatch_message("MESSAGE_CREATE", notice)
+        self.world.touch()
+        return thread
+
+    def forum_post(
+        self, forum: Channel, user: User, payload: JSON, files: Sequence[UploadedFile] = ()
+    ) -> tuple[Channel, Message]:
+        """Create a forum post: a thread plus its starter message (same id), with tags."""
+        self.world.require(forum, user.id, Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES)
+        errors = FormErrors()
+        check_thread(payload, errors)
+        body = payload.get("message")
+        if not isinstance(body, dict):
+            errors.required(("message",))
+        else:
+            check_message(body, errors, prefix=("message",))
+        tags = [str(t) for t in payload.get("applied_tags") or []]
+        known = {str(t.id) for t in forum.available_tags}
+        if len(tags) > MAX_APPLIED_TAGS:
+            errors.max_length(("applied_tags",), MAX_APPLIED_TAGS)
+        for index, tag in enumerate(tags):
+            if tag not in known:
+                errors.add(("applied_tags", index), "UNKNOWN_TAG", "Unknown tag")
+        errors.raise_if_any()
+        assert isinstance(body, dict)
+        thread = self._new_thread(forum, user, payload, ChannelType.PUBLIC_THREAD)
+        thread.applied_tags = [int(t) for t in tags]
+        guild = self.world.guild_of(forum)
+        # An empty starter fails the whole post, before any thread exists.
+        has_body = str(body.get("content") or "").strip() or body.get("embeds")
+        if not (has_body or body.get("components") or files):
+            raise empty_message()
+        self.world.register_thread(guild, thread)
+        forum.last_message_id = thread.id
+        starter = self.create(
+            thread,
+            user,
+            body,
+            files=files,
+            check_permissions=False,
+            message_id=thread.id,
+        )
+        return thread, starter
+
+    def _new_thread(
+        self,
+        parent: Channel,
+        owner: User,
+        payload: JSON,
+        kind: ChannelType,
+        *,
+        thread_id: int | None = None,
+    ) -> Channel:
+        return Channel(
+            id=thread_id if thread_id is not None else self.world.snowflakes.next(),
+            guild_id=parent.guild_id,
+            type=kind,
+            name=str(payload["name"]).strip(),
+            parent_id=parent.id,
+            owner_id=owner.id,
+            auto_archive_duration=int(payload.get("auto_archive_duration") or 1440),
+            rate_limit_per_user=int(payload.get("rate_limit_per_user") or 0),
+        )
+
+    def edit_thread(self, thread: Channel, user: User, payload: JSON) -> Channel:
+        """Rename, archive, lock or retag a thread (owner or MANAGE_THREADS)."""
+        if not thread.is_thread:
+            self.world.require(thread, user.id, Permission.MANAGE_CHANNELS)
+        elif thread.owner_id != user.id:
+            self.world.require(thread, user.id, Permission.MANAGE_THREADS)
+        errors = FormErrors()
+        check_thread(payload, errors, name_required=False)
+        errors.raise_if_any()
+        if "name" in payload:
+            thread.name = str(payload["name"]).strip()
+        if "topic" in payload and not thread.is_thread:
+            thread.topic = payload["topic"]
+        if "archived" in payload:
+            thread.archived = bool(payload["archived"])
+        if "locked" in payload:
+            thread.locked = bool(payload["locked"])
+        if "auto_archive_duration" in payload:
+            thread.auto_archive_duration = int(payload["auto_archive_duration"])
+        if "applied_tags" in payload:
+            thread.applied_tags = [int(t) for t in payload["applied_tags"] or []]
+        event = "THREAD_UPDATE" if thread.is_thread else "CHANNEL_UPDATE"
+        self.world.events.dispatch(
+            event, thread.payload(), guild_id=thread.guild_id, intent=Intent.GUILDS
+        )
+        self.world.touch()
+        return thread
+
+    # -- reactions ---------------------------------------------------------------------
+
+    def react(
+        self, channel: Channel, message: Message, user: User, emoji: str, *, check: bool = True
+    ) -> None:
+        """Add ``user``'s reaction; dispatch MESSAGE_REACTION_ADD (a repeat does nothing)."""
+        emoji_json = self._emoji(emoji)
+        key = emoji_json["name"]
+        existing = message.reactions.get(key)
+        if check:
+            needed = Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY
+            if existing is None:
+                needed |= Permission.ADD_REACTIONS
+            self.world.require(channel, user.id, needed)
+        if existing is None:
+            existing = message.reactions[key] = Reaction(emoji=emoji_json)
+        if user.id in existing.user_ids:
+            return
+        existing.user_ids.append(user.id)
+        self.world.events.dispatch(
+            "MESSAGE_REACTION_ADD",
+            self._reaction_event(channel, message, user, emoji_json, add=True),
+            guild_id=channel.guild_id,
+            intent=Intent.GUILD_MESSAGE_REACTIONS,
+        )
+        self.world.touch()
+
+    def unreact(self, channel: Channel, message: Message, user: User, emoji: str) -> None:
+        """Remove ``user``'s reaction; dispatch MESSAGE_REACTION_REMOVE."""
+        emoji_json = self._emoji(emoji)
+        existing = message.reactions.get(emoji_json["name"])
+        if existing is None or user.id not in existing.user_ids:
+            return
+        existing.user_ids.remove(user.id)
+        if not existing.user_ids:
+            del message.reactions[emoji_json["name"]]
+        self.world.events.dispatch(
+            "MESSAGE_REACTION_REMOVE",
+            self._reaction_event(channel, message, user, emoji_json, add=False),
+            guild_id=channel.guild_id,
+            intent=Intent.GUILD_MESSAGE_REACTIONS,
+        )
+        self.world.touch()
+
+    @staticmethod
+    def _emoji(emoji: str) -> JSON:
+        # Only unicode emoji exist here: custom ones (name:id) are unknown to the emulator.
+        if not emoji or ":" in emoji or emoji.isascii():
+            raise unknown("Emoji")
+        return {"id": None, "name": emoji}
+
+    def _reaction_event(
+        self, channel: Channel, message: Message, user: User, emoji: JSON, *, add: bool
+    ) -> JSON:
+        data: JSON = {
+            "user_id": str(user.id),
+            "channel_id": str(channel.id),
+            "message_id": str(message.id),
+            "guild_id": str(channel.guild_id),
+            "emoji": emoji,
+            "burst": False,
+            "type": 0,
+        }
+        if add:
+            member = self.world.guild_of(channel).members.get(user.id)
+            if member is not None:
+                data["member"] = member.payload()
+            data["message_author_id"] = str(message.author.id)
+            data["burst_colors"] = []
+        return data
+
+
+_SERVER_FLAGS = (
+    MessageFlag.CROSSPOSTED
+    | MessageFlag.IS_CROSSPOST
+    | MessageFlag.HAS_THREAD
+    | MessageFlag.LOADING
+)

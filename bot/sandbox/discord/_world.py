@@ -1,0 +1,311 @@
+"""The emulated Discord world: every object indexed by id, and the gateway told of changes.
+
+The ``World`` keeps users, guilds, channels (threads included) and the bot's application;
+its changes are dispatched through an ``EventSink`` (the gateway) and wake anything waiting
+on ``World.changed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
+
+from ._errors import APIError, unknown
+from ._models import (
+    Application,
+    Channel,
+    ChannelType,
+    ForumTag,
+    Guild,
+    Intent,
+    Member,
+    Message,
+    Overwrite,
+    Role,
+    User,
+)
+from ._permissions import DEFAULT_EVERYONE, channel_permissions
+from ._snowflake import SnowflakeGenerator
+
+JSON = dict[str, Any]
+T = TypeVar("T")
+
+
+class EventSink(Protocol):
+    """Where the world sends gateway events (the gateway server, or nothing)."""
+
+    def dispatch(self, event: str, data: JSON, *, guild_id: int | None, intent: int) -> None:
+        """Send ``event`` to every session whose intents include ``intent`` (0: always)."""
+
+    def dispatch_message(self, event: str, message: Message) -> None:
+        """Send MESSAGE_CREATE/MESSAGE_UPDATE, blanking content for sessions without the intent."""
+
+
+class _NoEvents:
+    def dispatch(self, event: str, data: JSON, *, guild_id: int | None, intent: int) -> None:
+        return None
+
+    def dispatch_message(self, event: str, message: Message) -> None:
+        return None
+
+
+class Signal:
+    """Wakes waiters whenever the world changes, so tests can await a condition."""
+
+    def __init__(self) -> None:
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def notify(self) -> None:
+        """Wake every waiter so it re-checks its condition."""
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait_for(self, check: Callable[[], T | None], timeout: float, what: str) -> T:  # noqa: ASYNC109
+        """Return the first non-None ``check()``; raise ``TimeoutError`` naming ``what``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            result = check()
+            if result is not None:
+                return result
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+            waiter = loop.create_future()
+            self._waiters.append(waiter)
+            try:
+                await asyncio.wait_for(waiter, remaining)
+            except TimeoutError:
+                continue
+
+
+class World:
+    """Every object the emulator knows, indexed by id, plus the gateway to tell about changes."""
+
+    def __init__(self, snowflakes: SnowflakeGenerator | None = None) -> None:
+        self.snowflakes = snowflakes or SnowflakeGenerator()
+        self.users: dict[int, User] = {}
+        self.guilds: dict[int, Guild] = {}
+        self.channels: dict[int, Channel] = {}
+        self._application: Application | None = None
+        self.events: EventSink = _NoEvents()
+        self.changed = Signal()
+
+    # -- building ----------------------------------------------------------------------
+
+    @property
+    def application(self) -> Application:
+        """The bot's application; ``RuntimeError`` until ``set_application`` ran."""
+        if self._application is None:
+            raise RuntimeError("the world has no bot application yet: call set_application()")
+        return self._application
+
+    @property
+    def bot(self) -> User:
+        """The bot user."""
+        return self.application.bot
+
+    def set_application(self, name: str, *, owner: User, flags: int) -> Application:
+        """Create the bot user and its application (the application id is the bot's id)."""
+        bot = self.add_user(name, bot=True)
+        self._application = Application(id=bot.id, name=name, bot=bot, owner=owner, flags=flags)
+        return self._application
+
+    def add_user(self, username: str, *, bot: bool = False, global_name: str | None = None) -> User:
+        """Create a user with a fresh snowflake."""
+        user = User(id=self.snowflakes.next(), username=username, global_name=global_name, bot=bot)
+        self.users[user.id] = user
+        return user
+
+    def add_guild(self, name: str, *, owner: User) -> Guild:
+        """Create a guild with its @everyone role (Discord's default permissions)."""
+        guild = Guild(id=self.snowflakes.next(), name=name, owner_id=owner.id)
+        guild.roles[guild.id] = Role(
+            id=guild.id, guild_id=guild.id, name="@everyone", permissions=int(DEFAULT_EVERYONE)
+        )
+        self.guilds[guild.id] = guild
+        self.add_member(guild, owner)
+        return guild
+
+    def add_role(
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        permissions: int = 0,
+        mentionable: bool = False,
+        managed_by_bot: int | None = None,
+    ) -> Role:
+        """Create a role above the existing ones; tell the gateway if a bot is connected."""
+        role = Role(
+            id=self.snowflakes.next(),
+            guild_id=guild.id,
+            name=name,
+            permissions=permissions,
+            position=len(guild.roles),
+            mentionable=mentionable,
+            managed_by_bot=managed_by_bot,
+        )
+        guild.roles[role.id] = role
+        self.events.dispatch(
+            "GUILD_ROLE_CREATE",
+            {"guild_id": str(guild.id), "role": role.payload()},
+            guild_id=guild.id,
+            intent=Intent.GUILDS,
+        )
+        self.touch()
+        return role
+
+    def add_member(self, guild: Guild, user: User, *, roles: tuple[Role, ...] = ()) -> Member:
+        """Add ``user`` to ``guild`` with ``roles``; dispatch GUILD_MEMBER_ADD.
+
+        When the user is the bot, the bot "joins" the guild: it gets a GUILD_CREATE.
+        """
+        member = Member(user=user, guild_id=guild.id, roles=[r.id for r in roles])
+        guild.members[user.id] = member
+        if self._application is not None and user is self._application.bot:
+            joined = guild.payload()
+            # Without "unavailable" discord.py reports a join, not an outage ending.
+            del joined["unavailable"]
+            self.events.dispatch("GUILD_CREATE", joined, guild_id=guild.id, intent=0)
+            self.touch()
+            return member
+        data = member.payload()
+        data["guild_id"] = str(guild.id)
+        self.events.dispatch(
+            "GUILD_MEMBER_ADD", data, guild_id=guild.id, intent=Intent.GUILD_MEMBERS
+        )
+        self.touch()
+        return member
+
+    def add_channel(
+        self,
+        guild: Guild,
+        name: str,
+        type: ChannelType = ChannelType.GUILD_TEXT,
+        *,
+        topic: str | None = None,
+        tags: tuple[str, ...] = (),
+    ) -> Channel:
+        """Create a guild channel (forums get ``tags``); dispatch CHANNEL_CREATE."""
+        channel = Channel(
+            id=self.snowflakes.next(),
+            guild_id=guild.id,
+            type=type,
+            name=name,
+            topic=topic,
+            position=sum(1 for c in guild.channels.values() if not c.is_thread),
+        )
+        channel.available_tags = [ForumTag(id=self.snowflakes.next(), name=t) for t in tags]
+        self._register_channel(guild, channel)
+        self.events.dispatch(
+            "CHANNEL_CREATE", channel.payload(), guild_id=guild.id, intent=Intent.GUILDS
+        )
+        return channel
+
+    def _register_channel(self, guild: Guild, channel: Channel) -> None:
+        guild.channels[channel.id] = channel
+        self.channels[channel.id] = channel
+        self.touch()
+
+    def register_thread(self, guild: Guild, thread: Channel) -> None:
+        """Index a new thread and dispatch THREAD_CREATE (``newly_created``)."""
+        self._register_channel(guild, thread)
+        data = thread.payload()
+        data["newly_created"] = True
+        self.events.dispatch("THREAD_CREATE", data, guild_id=guild.id, intent=Intent.GUILDS)
+
+    def set_overwrite(self, channel: Channel, overwrite: Overwrite) -> None:
+        """Replace the overwrite for the same target; dispatch CHANNEL_UPDATE."""
+        channel.overwrites = [
+            o for o in channel.overwrites if (o.type, o.id) != (overwrite.type, overwrite.id)
+        ]
+        if overwrite.allow or overwrite.deny:
+            channel.overwrites.append(overwrite)
+        self.events.dispatch(
+            "CHANNEL_UPDATE", channel.payload(), guild_id=channel.guild_id, intent=Intent.GUILDS
+        )
+        self.touch()
+
+    def delete_channel(self, channel: Channel) -> None:
+        """Mark the channel deleted (later calls get 404); dispatch CHANNEL_DELETE."""
+        channel.deleted = True
+        event = "THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE"
+        data = channel.payload()
+        self.events.dispatch(event, data, guild_id=channel.guild_id, intent=Intent.GUILDS)
+        self.touch()
+
+    def set_member_roles(self, member: Member, roles: list[int]) -> None:
+        """Replace a member's roles; dispatch GUILD_MEMBER_UPDATE."""
+        member.roles = roles
+        data = member.payload()
+        data["guild_id"] = str(member.guild_id)
+        self.events.dispatch(
+            "GUILD_MEMBER_UPDATE", data, guild_id=member.guild_id, intent=Intent.GUILD_MEMBERS
+        )
+        self.touch()
+
+    def touch(self) -> None:
+        """Wake anything waiting for the world to change."""
+        self.changed.notify()
+
+    # -- lookups -----------------------------------------------------------------------
+
+    def guild(self, guild_id: int) -> Guild:
+        """Return the guild; 404 Unknown Guild otherwise."""
+        guild = self.guilds.get(guild_id)
+        if guild is None:
+            raise unknown("Guild")
+        return guild
+
+    def channel(self, channel_id: int) -> Channel:
+        """Return the live channel or thread; 404 Unknown Channel otherwise."""
+        channel = self.channels.get(channel_id)
+        if channel is None or channel.deleted:
+            raise unknown("Channel")
+        return channel
+
+    def message(self, channel: Channel, message_id: int) -> Message:
+        """Return the live message in ``channel``; 404 Unknown Message otherwise."""
+        message = channel.messages.get(message_id)
+        if message is None or message.deleted:
+            raise unknown("Message")
+        return message
+
+    def member(self, guild: Guild, user_id: int) -> Member:
+        """Return the member; 404 Unknown Member otherwise."""
+        member = guild.members.get(user_id)
+        if member is None:
+            raise unknown("Member")
+        return member
+
+    def user(self, user_id: int) -> User:
+        """Return the user; 404 Unknown User otherwise."""
+        user = self.users.get(user_id)
+        if user is None:
+            raise unknown("User")
+        return user
+
+    def guild_of(self, channel: Channel) -> Guild:
+        """Return the guild a channel belongs to."""
+        return self.guilds[channel.guild_id]
+
+    def permissions(self, channel: Channel, user_id: int) -> int:
+        """Return ``user_id``'s effective permissions in ``channel``."""
+        return channel_permissions(self.guild_of(channel), channel, user_id)
+
+    def require(self, channel: Channel, user_id: int, needed: int) -> None:
+        """Raise Discord's 403 unless ``user_id`` holds every bit of ``needed`` in ``channel``."""
+        perms = self.permissions(channel, user_id)
+        if not perms:
+            raise APIError(403, 50001, "Missing Access")
+        if perms & needed != needed:
+            raise APIError(403, 50013, "Missing Permissions")
+
+    def all_messages(self) -> Iterator[Message]:
+        """Every message in every channel, deleted ones included."""
+        for channel in self.channels.values():
+            yield from channel.messages.values()

@@ -1,0 +1,162 @@
+"""Login, READY, the guild cache, compression, RESUME and intents, with the real discord.py."""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+import pytest
+
+from bot.sandbox.discord import FORUM_TAGS, DefaultWorld, Emulator, Permission
+
+from .conftest import BotFactory, EmulatedBot
+
+
+async def test_login_ready_and_guild_cache(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    assert bot.user is not None and bot.user.id == seed.bot.id
+    assert bot.application_id == seed.bot.id
+    guild = bot.get_guild(seed.guild.id)
+    assert guild is not None and guild.name == "Deep Learning Weekly Readers"
+    assert guild.default_role.id == guild.id
+    assert {r.name for r in guild.roles} >= {"@everyone", "Newsletter", "Editors"}
+    assert guild.me is not None and guild.me.id == seed.bot.id
+    general = guild.get_channel(seed.general.id)
+    announcements = guild.get_channel(seed.announcements.id)
+    forum = guild.get_channel(seed.forum.id)
+    assert isinstance(general, discord.TextChannel) and not general.is_news()
+    assert isinstance(announcements, discord.TextChannel) and announcements.is_news()
+    assert isinstance(forum, discord.ForumChannel)
+    assert [t.name for t in forum.available_tags] == list(FORUM_TAGS)
+    assert general.permissions_for(guild.me).send_messages
+
+
+async def test_discord_py_asks_for_zlib_stream_and_gets_it(
+    emulator: Emulator, bot: EmulatedBot
+) -> None:
+    identify = emulator.gateway.identify_payloads[-1]
+    assert identify["token"] == emulator.token
+    assert identify["intents"] == bot.intents.value
+    assert emulator.gateway.connections[0].compress == "zlib-stream"
+
+
+async def test_login_with_a_wrong_token_fails(emulator: Emulator) -> None:
+    client = discord.Client(intents=discord.Intents.default())
+    try:
+        with pytest.raises(discord.LoginFailure):
+            await client.login("not-the-token")
+    finally:
+        await client.close()
+
+
+async def test_reconnect_resumes_and_replays_missed_events(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    resumed = asyncio.ensure_future(bot.wait_for("resumed", timeout=5))
+    emulator.request_gateway_reconnect()
+    await resumed
+    assert emulator.gateway.resumes == 1
+    assert emulator.gateway.connection_paths[-1].endswith("/resume")
+    await emulator.post_message(seed.general, seed.reader, "after the resume")
+    await asyncio.wait_for(bot.message_seen.wait(), 5)
+    assert bot.seen[-1].content == "after the resume"
+
+
+async def test_post_message_reaches_on_message_and_the_bot_replies(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    handle = await emulator.post_message(seed.general, seed.reader, "!ping")
+    [reply] = await handle.replies(1, timeout=5)
+    assert reply.content == "pong"
+    assert reply.message_reference is not None
+    assert reply.message_reference["message_id"] == str(handle.message.id)
+    assert reply.mentions == []
+    assert bot.seen[-1].author.id == seed.reader.id
+
+
+async def test_without_message_content_intent_content_is_blank(
+    emulator: Emulator, make_bot: BotFactory, seed: DefaultWorld
+) -> None:
+    bot = await make_bot(intents=discord.Intents.default())
+    await emulator.post_message(seed.general, seed.reader, "secret words")
+    await asyncio.wait_for(bot.message_seen.wait(), 5)
+    assert bot.seen[-1].content == ""
+    bot.message_seen.clear()
+    await emulator.post_message(seed.general, seed.reader, f"{seed.bot.mention} hello")
+    await asyncio.wait_for(bot.message_seen.wait(), 5)
+    assert bot.seen[-1].content == f"{seed.bot.mention} hello"
+
+
+async def test_channel_overwrite_reaches_the_bot_cache(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    updated = asyncio.ensure_future(bot.wait_for("guild_channel_update", timeout=5))
+    emulator.deny(seed.general, Permission.SEND_MESSAGES)
+    await updated
+    channel = bot.get_channel(seed.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    assert channel.guild.me is not None
+    assert not channel.permissions_for(channel.guild.me).send_messages
+
+
+async def test_a_channel_added_by_the_test_reaches_the_bot(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    created = asyncio.ensure_future(bot.wait_for("guild_channel_create", timeout=5))
+    added = emulator.world.add_channel(seed.guild, "papers")
+    channel = await created
+    assert channel.id == added.id and channel.name == "papers"
+    assert [c.name for c in await bot.get_guild(seed.guild.id).fetch_channels()][-1] == "papers"  # type: ignore[union-attr]
+
+
+async def test_members_intent_chunks_the_guild(
+    emulator: Emulator, make_bot: BotFactory, seed: DefaultWorld
+) -> None:
+    intents = discord.Intents.default()
+    intents.members = True
+    bot = await make_bot(intents=intents)
+    guild = bot.get_guild(seed.guild.id)
+    assert guild is not None and guild.chunked
+    assert {m.id for m in guild.members} == set(seed.guild.members)
+
+
+async def test_privileged_intents_need_the_application_flag(emulator: Emulator) -> None:
+    emulator.world.application.flags = 0
+    intents = discord.Intents.default()
+    intents.message_content = True
+    client = discord.Client(intents=intents)
+    try:
+        await client.login(emulator.token)
+        with pytest.raises(discord.PrivilegedIntentsRequired):
+            await asyncio.wait_for(client.connect(reconnect=True), 5)
+    finally:
+        await client.close()
+
+
+async def test_auto_sharded_client_uses_gateway_bot(emulator: Emulator, seed: DefaultWorld) -> None:
+    client = discord.AutoShardedClient(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    await client.login(emulator.token)
+    task = asyncio.create_task(client.connect())
+    try:
+        await asyncio.wait_for(client.wait_until_ready(), 5)
+        assert client.shard_count == 1
+        assert client.get_guild(seed.guild.id) is not None
+        assert emulator.requests_to("GET", "/gateway/bot")
+        assert emulator.gateway.identify_payloads[-1]["shard"] == [0, 1]
+    finally:
+        await client.close()
+        await asyncio.wait_for(task, 5)
+
+
+async def test_a_guild_the_bot_joins_later_arrives_with_guild_create(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    world = emulator.world
+    second = world.add_guild("Second Readers", owner=seed.owner)
+    world.add_channel(second, "lobby")
+    joined = asyncio.ensure_future(bot.wait_for("guild_join", timeout=5))
+    world.add_member(second, seed.bot)
+    guild = await joined
+    assert guild.id == second.id
+    assert [c.name for c in guild.channels] == ["lobby"]

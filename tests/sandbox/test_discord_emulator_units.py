@@ -1,0 +1,169 @@
+"""The emulator's pure parts: snowflakes, limits, permissions, mentions, command registry."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.sandbox.discord import (
+    APIError,
+    ChannelType,
+    EmulatorConfig,
+    Overwrite,
+    Permission,
+    SnowflakeGenerator,
+    World,
+    seed_default_world,
+    snowflake_time,
+)
+from bot.sandbox.discord._commands import CommandRegistry
+from bot.sandbox.discord._errors import FormErrors
+from bot.sandbox.discord._limits import check_message
+from bot.sandbox.discord._messages import Messaging
+
+
+def test_snowflakes_increase_and_encode_their_time() -> None:
+    generator = SnowflakeGenerator()
+    ids = [generator.next() for _ in range(10_000)]
+    assert ids == sorted(set(ids))
+    assert abs(snowflake_time(ids[0]) - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+def test_known_snowflake_time() -> None:
+    # Discord's documentation example.
+    assert snowflake_time(175928847299117063) == datetime(
+        2016, 4, 30, 11, 18, 25, 796000, tzinfo=UTC
+    )
+
+
+@given(st.integers(min_value=0, max_value=4000))
+def test_content_limit_is_exactly_2000(length: int) -> None:
+    errors = FormErrors()
+    check_message({"content": "x" * length}, errors)
+    assert bool(errors) == (length > 2000)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=4096), min_size=1, max_size=10))
+def test_embed_total_limit_is_exactly_6000(descriptions: list[int]) -> None:
+    errors = FormErrors()
+    check_message({"embeds": [{"description": "d" * n} for n in descriptions]}, errors)
+    assert bool(errors) == (sum(descriptions) > 6000)
+
+
+def test_form_errors_have_discords_shape() -> None:
+    errors = FormErrors()
+    check_message({"embeds": [{"title": "t" * 300}], "content": "c" * 2001}, errors)
+    with pytest.raises(APIError) as caught:
+        errors.raise_if_any()
+    body = caught.value.body()
+    assert body["code"] == 50035 and body["message"] == "Invalid Form Body"
+    assert body["errors"]["embeds"]["0"]["title"]["_errors"][0]["code"] == "BASE_TYPE_MAX_LENGTH"
+    assert body["errors"]["content"]["_errors"][0]["message"] == "Must be 2000 or fewer in length."
+
+
+def test_components_are_checked() -> None:
+    errors = FormErrors()
+    row = {
+        "type": 1,
+        "components": [{"type": 2, "style": 1, "custom_id": "same", "label": "a"}] * 2,
+    }
+    check_message({"content": "x", "components": [row] * 6}, errors)
+    with pytest.raises(APIError) as caught:
+        errors.raise_if_any()
+    tree = caught.value.errors
+    assert tree is not None
+    assert tree["components"]["_errors"][0]["code"] == "BASE_TYPE_MAX_LENGTH"
+    assert tree["components"]["0"]["components"]["1"]["custom_id"]["_errors"][0]["code"] == (
+        "COMPONENT_CUSTOM_ID_DUPLICATED"
+    )
+
+
+def test_permissions_follow_roles_and_overwrites() -> None:
+    world = World()
+    seed = seed_default_world(world)
+    assert world.permissions(seed.general, seed.reader.id) & Permission.SEND_MESSAGES
+    assert not world.permissions(seed.general, seed.reader.id) & Permission.MANAGE_GUILD
+    assert world.permissions(seed.general, seed.manager.id) & Permission.MANAGE_GUILD
+    world.set_overwrite(
+        seed.general, Overwrite(id=seed.guild.id, type=0, deny=int(Permission.SEND_MESSAGES))
+    )
+    assert not world.permissions(seed.general, seed.reader.id) & Permission.SEND_MESSAGES
+    world.set_overwrite(
+        seed.general, Overwrite(id=seed.reader.id, type=1, allow=int(Permission.SEND_MESSAGES))
+    )
+    assert world.permissions(seed.general, seed.reader.id) & Permission.SEND_MESSAGES
+    world.set_overwrite(
+        seed.general, Overwrite(id=seed.reader.id, type=1, deny=int(Permission.VIEW_CHANNEL))
+    )
+    assert world.permissions(seed.general, seed.reader.id) == 0
+    assert world.permissions(seed.general, seed.owner.id) == (1 << 51) - 1
+
+
+def test_mentions_follow_allowed_mentions() -> None:
+    world = World()
+    seed = seed_default_world(world)
+    messaging = Messaging(world, EmulatorConfig())
+    text = f"{seed.reader.mention} {seed.newsletter_role.mention} @everyone"
+    quiet = messaging.create(
+        seed.general, seed.bot, {"content": text, "allowed_mentions": {"parse": []}}
+    )
+    assert (quiet.mentions, quiet.mention_roles, quiet.mention_everyone) == ([], [], False)
+    default = messaging.create(seed.general, seed.bot, {"content": text})
+    assert default.mentions == [seed.reader] and default.mention_roles == [seed.newsletter_role.id]
+    assert not default.mention_everyone  # the bot lacks MENTION_EVERYONE
+
+
+def test_nonce_window_expires() -> None:
+    world = World()
+    seed = seed_default_world(world)
+    config = EmulatorConfig(nonce_window=0.05)
+    messaging = Messaging(world, config)
+    body = {"content": "x", "nonce": "202/digest", "enforce_nonce": True}
+    first = messaging.create(seed.general, seed.bot, body)
+    assert messaging.create(seed.general, seed.bot, body) is first
+    time.sleep(0.06)
+    assert messaging.create(seed.general, seed.bot, body) is not first
+    without_enforce = {"content": "x", "nonce": "202/digest"}
+    assert messaging.create(seed.general, seed.bot, without_enforce) is not first
+
+
+def test_bulk_overwrite_keeps_ids_and_validates() -> None:
+    world = World()
+    seed = seed_default_world(world)
+    registry = CommandRegistry(world.snowflakes, seed.bot.id)
+    [latest] = registry.overwrite(None, [{"name": "latest", "description": "Latest issue"}])
+    [again] = registry.overwrite(None, [{"name": "latest", "description": "The latest issue"}])
+    assert again.id == latest.id and again.data["description"] == "The latest issue"
+    with pytest.raises(APIError) as caught:
+        registry.overwrite(
+            None, [{"name": "Bad Name", "description": "x"}, {"name": "ok", "description": ""}]
+        )
+    assert caught.value.errors is not None and set(caught.value.errors) == {"0", "1"}
+    options = [
+        {"type": 3, "name": "a", "description": "a"},
+        {"type": 3, "name": "b", "description": "b", "required": True},
+    ]
+    with pytest.raises(APIError):
+        registry.overwrite(None, [{"name": "order", "description": "x", "options": options}])
+
+
+def test_forum_refuses_unknown_tags_and_a_world_can_grow() -> None:
+    world = World()
+    seed = seed_default_world(world)
+    messaging = Messaging(world, EmulatorConfig())
+    with pytest.raises(APIError) as caught:
+        messaging.forum_post(
+            seed.forum, seed.bot, {"name": "x", "message": {"content": "y"}, "applied_tags": ["1"]}
+        )
+    assert caught.value.errors is not None and "applied_tags" in caught.value.errors
+    extra = world.add_channel(seed.guild, "papers", ChannelType.GUILD_FORUM, tags=("Vision",))
+    thread, starter = messaging.forum_post(
+        extra,
+        seed.bot,
+        {"name": "x", "message": {"content": "y"}, "applied_tags": [str(extra.tag("Vision").id)]},
+    )
+    assert thread.id == starter.id and thread.applied_tags == [extra.tag("Vision").id]
