@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,10 +91,16 @@ class Command:
 class CommandRegistry:
     """Every command the application registered, with Discord's id-preserving overwrite."""
 
-    def __init__(self, snowflakes: SnowflakeGenerator, application_id: int) -> None:
+    def __init__(
+        self,
+        snowflakes: SnowflakeGenerator,
+        application_id: int,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
         self._snowflakes = snowflakes
         self.application_id = application_id
         self._scopes: dict[int | None, dict[int, Command]] = {None: {}}
+        self._on_change = on_change
 
     def _scope(self, guild_id: int | None) -> dict[int, Command]:
         return self._scopes.setdefault(guild_id, {})
@@ -157,6 +164,7 @@ class CommandRegistry:
                 command = self._new(guild_id, clean)
                 fresh[command.id] = command
         self._scopes[guild_id] = fresh
+        self._on_change()
         return list(fresh.values())
 
     def upsert(self, guild_id: int | None, data: JSON) -> tuple[Command, bool]:
@@ -172,6 +180,7 @@ class CommandRegistry:
                 return command, False
         command = self._new(guild_id, clean)
         self._scope(guild_id)[command.id] = command
+        self._on_change()
         return command, True
 
     def edit(self, guild_id: int | None, command_id: int, data: JSON) -> Command:
@@ -183,12 +192,14 @@ class CommandRegistry:
         errors.raise_if_any()
         command.data = merged
         command.version = self._snowflakes.next()
+        self._on_change()
         return command
 
     def delete(self, guild_id: int | None, command_id: int) -> None:
         """Delete one command; 404 if unknown."""
         self.get(guild_id, command_id)
         del self._scope(guild_id)[command_id]
+        self._on_change()
 
     def _new(self, guild_id: int | None, data: JSON) -> Command:
         command_id = self._snowflakes.next()

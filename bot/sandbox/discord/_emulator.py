@@ -51,7 +51,9 @@ class Emulator(ReaderActions):
         self.host = host
         self.port = port
         self.messaging = Messaging(world, self.config)
-        self.commands = CommandRegistry(world.snowflakes, world.application.id)
+        self.commands = CommandRegistry(
+            world.snowflakes, world.application.id, on_change=world.changed.notify
+        )
         self.interactions = Interactions(world, self.messaging, self.config)
         self.limiter = RateLimiter(self.config)
         self.gateway = Gateway(world, self.config)
