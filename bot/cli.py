@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import logging
 import sys
-import tempfile
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,7 +86,14 @@ def _main(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_without_voice_warnings)
     ctx.obj = CliState(settings)
+
+
+def _without_voice_warnings(record: logging.LogRecord) -> bool:
+    # discord.py warns at every start that voice libraries are missing; newsbot has no voice.
+    return not (record.name == "discord.client" and "voice will NOT be supported" in record.msg)
 
 
 def _paths(ctx: typer.Context, paths: list[Path] | None) -> list[Path]:
@@ -296,33 +302,50 @@ def schema(
     out.print(f"wrote {path}")
 
 
+NO_TOKEN = (
+    "no Discord token. Set NEWSBOT_DISCORD__TOKEN to your bot's token (create an application at "
+    "https://discord.com/developers/applications, then Bot → Reset Token). To try newsbot "
+    "without an account, run the demo: `python3 dev.py demo`."
+)
+
+
+def _token(settings: Settings) -> str:
+    token = settings.discord.token
+    if token is None or not token.get_secret_value().strip():
+        raise _fail(NO_TOKEN)
+    return token.get_secret_value().strip()
+
+
 @app.command()
-def demo(
-    ctx: typer.Context,
-    query: Annotated[str, typer.Option(help="What the demo searches for.")] = (
-        '"knowledge distillation"'
-    ),
-) -> None:
-    """Ingest the bundled issues into a scratch archive, then show the latest and a search."""
+def run(ctx: typer.Context) -> None:
+    """Run newsbot on Discord until stopped (Ctrl-C or SIGTERM stop it cleanly)."""
+    from bot.app import run_bot  # discord.py loads only for the commands that need it
+
+    settings = _state(ctx).settings
+    _run(run_bot(settings, _token(settings)))
+
+
+@app.command("sync-commands")
+def sync_commands(ctx: typer.Context) -> None:
+    """Send newsbot's slash commands to Discord now, even if they look unchanged."""
+    from bot.app import sync_only
+
+    settings = _state(ctx).settings
+    count = _run(sync_only(settings, _token(settings)))
+    out.print(f"synced {count} command(s).")
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Run newsbot on the bundled Discord emulator and play a reader; no account needed."""
+    from bot.demo import run_demo  # the emulator loads only for the demo
+
     settings = _state(ctx).settings
     result = _load([settings.issues.directory])
     if result.errors:
         _report(result)
         raise _fail("the bundled issue files are invalid")
-    with tempfile.TemporaryDirectory(prefix="newsbot-demo-") as scratch:
-        scratch_settings = settings.model_copy(
-            update={"archive": settings.archive.model_copy(update={"path": Path(scratch) / "db"})}
-        )
-        done = _run(_ingest(scratch_settings, result))
-        out.rule("newsbot demo: the archive")
-        out.print(f"Ingested {sum(map(len, done.values()))} issue(s) into a scratch archive.")
-        issue = _run(_with_archive(scratch_settings, lambda archive: archive.latest()))
-        assert issue is not None
-        out.rule("newsbot latest")
-        out.print(views.issue_view(issue))
-        page = _run(_with_archive(scratch_settings, lambda archive: archive.search(query)))
-        out.rule(f"newsbot search {query}")
-        out.print(views.search_view(query, page))
+    _run(run_demo(settings, result))
 
 
 def main() -> None:

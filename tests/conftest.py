@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 from bot.archive import Archive
 from bot.issuefiles import load_issue
 from bot.models import Issue
+from bot.sandbox.discord import DefaultWorld, Emulator, EmulatorConfig, point_discord_py_at
 
 ROOT = Path(__file__).resolve().parents[1]
 ISSUES = ROOT / "issues"
@@ -36,3 +37,27 @@ async def archive(tmp_path: Path) -> AsyncIterator[Archive]:
         yield opened
     finally:
         await opened.close()
+
+
+@pytest.fixture
+def config() -> EmulatorConfig:
+    """Rate limits on, their windows 100 times shorter than Discord's."""
+    return EmulatorConfig(time_scale=0.01)
+
+
+@pytest.fixture
+async def emulator(config: EmulatorConfig) -> AsyncIterator[Emulator]:
+    """A started emulator with discord.py pointed at it (restored afterwards)."""
+    async with Emulator(config=config) as emu:
+        previous = point_discord_py_at(emu.api_base, emu.gateway_url)
+        try:
+            yield emu
+        finally:
+            point_discord_py_at(previous.api_base, previous.gateway_url)
+
+
+@pytest.fixture
+def seed(emulator: Emulator) -> DefaultWorld:
+    """Handles on the default world's guild, channels, roles and people."""
+    assert emulator.seed is not None
+    return emulator.seed

@@ -10,7 +10,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.sandbox.discord import DefaultWorld, Emulator, EmulatorConfig, point_discord_py_at
+from bot.sandbox.discord import Emulator
 
 NO_PINGS = discord.AllowedMentions.none()
 SECTIONS = ["Industry", "Mobile & Edge", "Learning", "Libraries & Code", "Papers & Publications"]
@@ -207,23 +207,6 @@ BotFactory = Callable[..., Awaitable[EmulatedBot]]
 
 
 @pytest.fixture
-def config() -> EmulatorConfig:
-    """Rate limits on, their windows 100 times shorter than Discord's."""
-    return EmulatorConfig(time_scale=0.01)
-
-
-@pytest.fixture
-async def emulator(config: EmulatorConfig) -> AsyncIterator[Emulator]:
-    """A started emulator with discord.py pointed at it (restored afterwards)."""
-    async with Emulator(config=config) as emu:
-        previous = point_discord_py_at(emu.api_base, emu.gateway_url)
-        try:
-            yield emu
-        finally:
-            point_discord_py_at(previous.api_base, previous.gateway_url)
-
-
-@pytest.fixture
 async def make_bot(emulator: Emulator) -> AsyncIterator[BotFactory]:
     """Start logged-in bots on demand (``await make_bot(intents=...)``); close them all after."""
     started: list[tuple[EmulatedBot, asyncio.Task[None]]] = []
@@ -250,10 +233,3 @@ async def make_bot(emulator: Emulator) -> AsyncIterator[BotFactory]:
 async def bot(make_bot: BotFactory) -> EmulatedBot:
     """One bot with the default intents plus message content."""
     return await make_bot()
-
-
-@pytest.fixture
-def seed(emulator: Emulator) -> DefaultWorld:
-    """Handles on the default world's guild, channels, roles and people."""
-    assert emulator.seed is not None
-    return emulator.seed

@@ -1,0 +1,173 @@
+"""The Discord side of newsbot: the Bot subclass, built with its services passed in."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import signal
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.archive import Archive
+from bot.errors import NewsbotError
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.reader",)
+NO_MENTIONS = discord.AllowedMentions.none()
+SORRY = "Sorry, something went wrong on our side. It has been logged; please try again later."
+COMMANDS_HASH_KEY = "discord.commands_hash"
+
+
+def use_endpoints(api_base: str, gateway_url: str) -> None:
+    """Point discord.py at a Discord API (the real one, a REST proxy or the emulator).
+
+    discord.py keeps both as class attributes, so this is process-wide; it is called once by
+    whoever builds the bot, never at import time.
+    """
+    discord.http.Route.BASE = api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def intents() -> discord.Intents:
+    """The least newsbot needs: guilds (for channels and permissions)."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    return wanted
+
+
+class Newsbot(commands.Bot):
+    """newsbot on Discord: reader commands now, publishing and suggestions as they land."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        archive: Archive,
+        sync_on_start: bool = True,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        known_id = settings.discord.application_id
+        extra: dict[str, Any] = {"application_id": known_id} if known_id else {}
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            allowed_mentions=NO_MENTIONS,
+            help_command=None,
+            guild_ready_timeout=guild_ready_timeout,
+            **extra,
+        )
+        self.settings = settings
+        self.archive = archive
+        self.sync_on_start = sync_on_start
+
+    async def setup_hook(self) -> None:
+        """Load the cogs and sync the commands if they changed since the last sync."""
+        self.tree.error(self.on_app_command_error)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.sync_on_start:
+            await self.sync_commands()
+
+    def _guild(self) -> discord.Object | None:
+        dev_guild = self.settings.discord.dev_guild
+        return discord.Object(dev_guild) if dev_guild else None
+
+    def commands_payload(self) -> list[dict[str, Any]]:
+        """The commands as Discord will receive them, in a stable order."""
+        guild = self._guild()
+        commands_ = self.tree.get_commands(guild=guild)
+        if guild is not None:
+            commands_ = [*commands_, *self.tree.get_commands()]
+        payload = [command.to_dict(self.tree) for command in commands_]
+        return sorted(payload, key=lambda c: (c.get("type", 1), c["name"]))
+
+    def commands_hash(self) -> str:
+        """A fingerprint of the command set, to skip syncs that would change nothing."""
+        text = json.dumps(self.commands_payload(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sync commands to Discord when they changed (or `force`); return whether it synced.
+
+        Discord allows 200 command creates a day per server, so unchanged sets are not re-sent.
+        """
+        guild = self._guild()
+        scope = f"{COMMANDS_HASH_KEY}:{self.application_id}:{guild.id if guild else 'global'}"
+        digest = self.commands_hash()
+        if not force and await self.archive.get_state(scope) == digest:
+            log.info("commands unchanged since the last sync; not syncing")
+            return False
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        synced = await self.tree.sync(guild=guild)
+        await self.archive.set_state(scope, digest)
+        log.info("synced %d commands to %s", len(synced), f"guild {guild.id}" if guild else "all")
+        return True
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Answer every failed command kindly and privately; log what is a bug."""
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        if isinstance(original, NewsbotError):
+            message = str(original)
+        elif isinstance(error, app_commands.MissingPermissions):
+            message = "You need the Manage Server permission to use this command."
+        elif isinstance(error, app_commands.CheckFailure):
+            message = "You can't use this command here."
+        else:
+            log.error(
+                "command %r failed (user %s, guild %s, channel %s)",
+                interaction.command.qualified_name if interaction.command else "?",
+                interaction.user.id,
+                interaction.guild_id,
+                interaction.channel_id,
+                exc_info=original,
+            )
+            message = SORRY
+        await reply(interaction, message)
+
+
+async def run_bot(settings: Settings, token: str) -> None:
+    """Run the bot until it is closed; SIGTERM and SIGINT close it cleanly."""
+    use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
+    async with await Archive.open(settings.archive.path) as archive:
+        bot = Newsbot(settings=settings, archive=archive)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+        try:
+            async with bot:
+                await bot.start(token)
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+        log.info("newsbot stopped")
+
+
+async def sync_only(settings: Settings, token: str) -> int:
+    """Log in over REST only, sync the commands, and return how many Discord now has."""
+    use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
+    async with await Archive.open(settings.archive.path) as archive:
+        bot = Newsbot(settings=settings, archive=archive, sync_on_start=False)
+        async with bot:
+            await bot.login(token)
+            await bot.sync_commands(force=True)
+            return len(bot.commands_payload())
+
+
+async def reply(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
+    """Answer privately, whether or not the interaction was already answered or deferred."""
+    kwargs.setdefault("allowed_mentions", NO_MENTIONS)
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)

@@ -1,0 +1,280 @@
+"""The reader commands: thin adapters from interactions to the archive and the renderers."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import NO_MENTIONS
+from bot.archive import Archive, fts_query
+from bot.errors import IssueNotFound
+from bot.models import Issue, slugify
+from bot.render.discord import Embed, issue_embed, related_embed, section_embed
+from bot.render.text import defuse_mentions, escape_markdown, one_line, shorten
+from cogs.reader._views import PAGER_TIMEOUT, SearchPager, SearchRequest
+
+if TYPE_CHECKING:
+    from bot.app import Newsbot
+
+T = TypeVar("T")
+
+DEFER_AFTER = 1.5
+"""Seconds of work after which an answer is deferred, well inside Discord's 3 s."""
+QUERY_MIN, QUERY_MAX = 2, 200
+RELATED_LIMIT = 5
+CHOICE_NAME_MAX = 100
+
+
+def embed_of(rendered: Embed) -> discord.Embed:
+    """A discord.py Embed from one built by `bot.render.discord`."""
+    return discord.Embed.from_dict(rendered.to_dict())
+
+
+async def soon(interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool) -> T:
+    """Await `work`; if it is slow, defer the interaction first so Discord keeps waiting."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+    if not done:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    return await task
+
+
+async def answer(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    *,
+    ephemeral: bool = True,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+) -> None:
+    """Send the command's answer, as the first response or as the follow-up after a defer."""
+    extra: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
+    if embed is not None:
+        extra["embed"] = embed
+    if view is not None:
+        extra["view"] = view
+    if interaction.response.is_done():
+        await interaction.followup.send(content or "", ephemeral=ephemeral, **extra)
+    else:
+        await interaction.response.send_message(content, ephemeral=ephemeral, **extra)
+
+
+def said(text: str) -> str:
+    """Reader text quoted back safely: one line, shortened, no Markdown, no mentions."""
+    return defuse_mentions(escape_markdown(shorten(one_line(text), 80)))
+
+
+class Reader(commands.Cog):
+    """What any reader can ask newsbot."""
+
+    def __init__(self, bot: Newsbot, archive: Archive) -> None:
+        self.bot = bot
+        self.archive = archive
+        self.pager_timeout = PAGER_TIMEOUT
+        self.related_menu = app_commands.ContextMenu(
+            name="Find related links", callback=self.find_related
+        )
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.related_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.related_menu.name, type=self.related_menu.type)
+
+    # --- autocomplete ----------------------------------------------------------------------
+
+    async def section_choices(
+        self, _: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Sections of any issue whose name starts with what the reader typed."""
+        names = await self.archive.section_names(prefix=current.strip(), limit=25)
+        return [
+            app_commands.Choice(name=name[:CHOICE_NAME_MAX], value=slug) for slug, name in names
+        ]
+
+    async def issue_choices(
+        self, _: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """Issue numbers starting with what the reader typed, newest first, with titles."""
+        issues = await self.archive.issues(prefix=current.strip(), limit=25)
+        return [
+            app_commands.Choice(
+                name=shorten(f"#{i.number} · {i.subtitle or i.title}", CHOICE_NAME_MAX),
+                value=i.number,
+            )
+            for i in issues
+        ]
+
+    # --- commands --------------------------------------------------------------------------
+
+    @app_commands.command(name="latest", description="The newest issue, or one of its sections.")
+    @app_commands.describe(
+        section="Show only this section of the issue.",
+        public="Post the answer in the channel for everyone (default: only you see it).",
+    )
+    async def latest(
+        self, interaction: discord.Interaction, section: str | None = None, public: bool = False
+    ) -> None:
+        issue = await soon(interaction, self.archive.latest(), ephemeral=not public)
+        if issue is None:
+            await answer(interaction, "The archive is empty: no issue has been published yet.")
+            return
+        await self._show(interaction, issue, section, public=public)
+
+    @latest.autocomplete("section")
+    async def _latest_section(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self.section_choices(interaction, current)
+
+    @app_commands.command(name="issue", description="Any past issue of the newsletter.")
+    @app_commands.describe(
+        number="The issue's number; start typing to see the issues.",
+        section="Show only this section of the issue.",
+        public="Post the answer in the channel for everyone (default: only you see it).",
+    )
+    async def issue(
+        self,
+        interaction: discord.Interaction,
+        number: app_commands.Range[int, 1, 999_999],
+        section: str | None = None,
+        public: bool = False,
+    ) -> None:
+        try:
+            found = await soon(interaction, self.archive.issue(number), ephemeral=not public)
+        except IssueNotFound:
+            latest = await self.archive.issues(limit=1)
+            hint = f" The latest is #{latest[0].number}." if latest else ""
+            await answer(interaction, f"Issue #{number} isn't in the archive.{hint}")
+            return
+        await self._show(interaction, found, section, public=public)
+
+    @issue.autocomplete("number")
+    async def _issue_number(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self.issue_choices(interaction, current)
+
+    @issue.autocomplete("section")
+    async def _issue_section(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self.section_choices(interaction, current)
+
+    async def _show(
+        self, interaction: discord.Interaction, issue: Issue, section: str | None, *, public: bool
+    ) -> None:
+        if section is None:
+            await answer(interaction, embed=embed_of(issue_embed(issue)), ephemeral=not public)
+            return
+        chosen = issue.section(slugify(section))
+        if chosen is None:
+            names = ", ".join(s.name for s in issue.sections)
+            await answer(
+                interaction,
+                f"Issue #{issue.number} has no section “{said(section)}”. Its "
+                f"sections are: {escape_markdown(names)}.",
+            )
+            return
+        await answer(
+            interaction, embed=embed_of(section_embed(issue, chosen)), ephemeral=not public
+        )
+
+    @app_commands.command(name="search", description="Search every item of every past issue.")
+    @app_commands.describe(
+        query='Words to find; "a phrase" in quotes, or a prefix like distil*.',
+        section="Only items from this section.",
+        issue="Only items from this issue number.",
+        since="Only issues published on or after this date (YYYY-MM-DD).",
+        public="Post the results in the channel for everyone (default: only you see them).",
+    )
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: app_commands.Range[str, 1, QUERY_MAX],
+        section: str | None = None,
+        issue: app_commands.Range[int, 1, 999_999] | None = None,
+        since: str | None = None,
+        public: bool = False,
+    ) -> None:
+        problem = self._query_problem(query)
+        since_date: dt.date | None = None
+        if since is not None and problem is None:
+            try:
+                since_date = dt.date.fromisoformat(since.strip())
+            except ValueError:
+                problem = f"“{said(since)}” is not a date: write it like 2021-06-16."
+        if problem is not None:
+            await answer(interaction, problem)
+            return
+        request = SearchRequest(
+            query=query,
+            section=slugify(section) if section else None,
+            issue=issue,
+            since=since_date,
+        )
+        page = await soon(interaction, request.page(self.archive), ephemeral=not public)
+        if not page.hits:
+            filters = " with those filters" if (section or issue or since) else ""
+            await answer(
+                interaction,
+                f"Nothing in the archive matches “{said(query)}”{filters}. Try fewer or other "
+                "words, or a prefix like `distil*`.",
+            )
+            return
+        pager = SearchPager(
+            archive=self.archive,
+            owner_id=interaction.user.id,
+            request=request,
+            page=page,
+            timeout=self.pager_timeout,
+        )
+        await answer(
+            interaction,
+            embed=pager.embed(page),
+            view=pager if page.has_more else None,
+            ephemeral=not public,
+        )
+        pager.message_owner = interaction
+        if not page.has_more:
+            pager.stop()
+
+    @search.autocomplete("section")
+    async def _search_section(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self.section_choices(interaction, current)
+
+    @search.autocomplete("issue")
+    async def _search_issue(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self.issue_choices(interaction, current)
+
+    @staticmethod
+    def _query_problem(query: str) -> str | None:
+        """Why a search text cannot be searched, in words a reader understands; else None."""
+        if len(query) > QUERY_MAX:
+            return f"That search is too long: keep it under {QUERY_MAX} characters."
+        if sum(ch.isalnum() for ch in query) < QUERY_MIN or fts_query(query) is None:
+            return f"Search for at least {QUERY_MIN} letters or digits, like `pytorch`."
+        return None
+
+    async def find_related(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """Archive items related to a message's text: past links that answer a question."""
+        text = " ".join([message.content, *(e.description or "" for e in message.embeds)])
+        hits = await soon(
+            interaction, self.archive.related(text, limit=RELATED_LIMIT), ephemeral=True
+        )
+        if not hits:
+            await answer(interaction, "Nothing in the archive looks related to that message.")
+            return
+        await answer(interaction, embed=embed_of(related_embed(hits)))

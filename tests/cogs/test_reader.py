@@ -1,0 +1,272 @@
+"""Reader commands end to end: the real discord.py bot, the Discord emulator, a real archive."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import pytest
+
+from bot.app import SORRY, Newsbot
+from bot.archive import Archive
+from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message, MessageFlag
+from tests.cogs.conftest import StartBot
+
+EPHEMERAL = int(MessageFlag.EPHEMERAL)
+LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
+
+
+async def slash(emulator: Emulator, seed: DefaultWorld, name: str, **options: Any) -> Message:
+    handle = await emulator.run_slash_command(seed.guild, seed.general, seed.reader, name, options)
+    return await handle.original(timeout=5)
+
+
+def text_of(message: Message) -> str:
+    return message.content + "".join(str(embed) for embed in message.embeds)
+
+
+def assert_private_and_silent(message: Message) -> None:
+    assert message.flags & EPHEMERAL, "only the asker sees it"
+    assert message.allowed_mentions is not None, "allowed_mentions passed explicitly"
+    assert message.allowed_mentions.get("parse") == []
+    assert not message.mentions and not message.mention_roles and not message.mention_everyone
+
+
+async def test_synced_commands_describe_every_option(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    commands = {c.name: c for c in emulator.synced_commands(seed.guild)}
+    assert set(commands) == {"latest", "issue", "search", "Find related links"}
+    assert commands["Find related links"].type == 3
+    for name in ("latest", "issue", "search"):
+        command = commands[name]
+        assert command.data["description"], name
+        for option in command.options:
+            assert option["description"], f"/{name} {option['name']}"
+            assert len(option["description"]) <= 100
+    search = {o["name"]: o for o in commands["search"].options}
+    assert search["query"]["required"] and search["query"]["max_length"] == 200
+    assert search["section"]["autocomplete"] and search["issue"]["autocomplete"]
+
+
+async def test_commands_are_synced_only_when_they_change(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    first = await start_bot()
+    route = "/applications/{application_id}/guilds/{guild_id}/commands"
+    assert len(emulator.requests_to("PUT", route)) == 1
+    await first.close()
+    await start_bot()
+    assert len(emulator.requests_to("PUT", route)) == 1, "an unchanged set is not re-sent"
+
+
+async def test_latest_shows_the_newest_issue(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    message = await slash(emulator, seed, "latest")
+    assert_private_and_silent(message)
+    (embed,) = message.embeds
+    assert embed["title"] == "#203 · Test Weekly: Issue #203"
+    assert [f["name"] for f in embed["fields"]] == ["Libraries & Code", "Learning"]
+    assert "[Torch trick number 0](https://torch.example/0)" in embed["fields"][0]["value"]
+
+
+async def test_latest_section_and_a_public_answer(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    message = await slash(emulator, seed, "latest", section="learning", public=True)
+    assert not message.flags & EPHEMERAL
+    (embed,) = message.embeds
+    assert embed["title"] == "#203 · Learning"
+    assert "Distilling knowledge" in embed["description"]
+
+
+async def test_an_unknown_section_is_explained(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    message = await slash(emulator, seed, "latest", section="Sports")
+    assert_private_and_silent(message)
+    assert message.content == (
+        "Issue #203 has no section “Sports”. Its sections are: Libraries & Code, Learning."
+    )
+
+
+async def test_issue_by_number_and_an_unknown_number(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    message = await slash(emulator, seed, "issue", number=202)
+    (embed,) = message.embeds
+    assert embed["title"] == "#202 · Deep Learning Weekly: Issue #202"
+    assert len(embed["fields"]) == 5
+    assert "Does Knowledge Distillation Really Work?" in embed["fields"][4]["value"]
+    message = await slash(emulator, seed, "issue", number=7)
+    assert_private_and_silent(message)
+    assert message.content == "Issue #7 isn't in the archive. The latest is #203."
+
+
+async def test_issue_autocomplete_offers_numbers_with_titles(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    handle = await emulator.autocomplete(
+        seed.guild, seed.general, seed.reader, "issue", {"number": "20"}, "number"
+    )
+    choices = await handle.choices()
+    assert [c["value"] for c in choices] == [203, 202]
+    assert choices[1]["name"].startswith("#202 · Quantum AI, Global AI Index")
+    assert all(len(c["name"]) <= 100 for c in choices)
+    handle = await emulator.autocomplete(
+        seed.guild, seed.general, seed.reader, "issue", {"number": "9"}, "number"
+    )
+    assert await handle.choices() == []
+
+
+async def test_section_autocomplete(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    handle = await emulator.autocomplete(
+        seed.guild, seed.general, seed.reader, "search", {"query": "x", "section": "l"}, "section"
+    )
+    choices = await handle.choices()
+    assert [(c["name"], c["value"]) for c in choices] == [
+        ("Learning", "learning"),
+        ("Libraries & Code", "libraries-code"),
+    ]
+
+
+async def test_search_answers_with_ranked_highlighted_results(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    message = await slash(emulator, seed, "search", query="knowledge distillation")
+    assert_private_and_silent(message)
+    (embed,) = message.embeds
+    assert embed["title"] == "Search: knowledge distillation"
+    blocks = embed["description"].split("\n")
+    assert blocks[0] == (
+        "**[Distilling knowledge into small students](https://distil.example/a)** — #203 · Learning"
+    )
+    assert "**knowledge distillation**" in embed["description"].lower() or (
+        "**knowledge** **distillation**" in embed["description"].lower()
+    )
+    assert "Does Knowledge Distillation Really Work?" in embed["description"]
+    assert not message.components, "one page needs no buttons"
+
+
+async def test_search_filters(newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld) -> None:
+    message = await slash(emulator, seed, "search", query="pytorch", section="learning")
+    description = message.embeds[0]["description"]
+    assert "#202 · Learning" in description and "#202 · Industry" not in description
+    message = await slash(emulator, seed, "search", query="knowledge", issue=202)
+    assert "#203" not in message.embeds[0]["description"]
+
+
+async def test_search_pages_turn_for_the_asker_only(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    first = await slash(emulator, seed, "search", query="torch")
+    assert first.embeds[0]["footer"]["text"] == "Results 1–5 · more on the next page"
+    buttons = {c["custom_id"]: c for row in first.components for c in row["components"]}
+    assert buttons["search:previous"]["disabled"] and not buttons["search:next"].get("disabled")
+
+    intruder = await emulator.press_button(first, "search:next", seed.manager)
+    refusal = await intruder.response()
+    assert refusal.type == CallbackType.CHANNEL_MESSAGE_WITH_SOURCE
+    assert refusal.message is not None and refusal.message.flags & EPHEMERAL
+    assert "Only the person who searched" in refusal.message.content
+
+    turned = await emulator.press_button(first, "search:next", seed.reader)
+    update = await turned.response()
+    assert update.type == CallbackType.UPDATE_MESSAGE
+    assert first.embeds[0]["footer"]["text"] == "Results 6–10 · more on the next page"
+    buttons = {c["custom_id"]: c for row in first.components for c in row["components"]}
+    assert not buttons["search:previous"].get("disabled")
+
+    back = await emulator.press_button(first, "search:previous", seed.reader)
+    await back.response()
+    assert first.embeds[0]["footer"]["text"] == "Results 1–5 · more on the next page"
+
+
+async def test_a_pager_stops_cleanly_after_its_timeout(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    reader = newsbot.get_cog("Reader")
+    assert reader is not None
+    reader.pager_timeout = 0.3  # type: ignore[attr-defined]
+    message = await slash(emulator, seed, "search", query="torch")
+
+    def all_disabled() -> bool | None:
+        buttons = [c for row in message.components for c in row["components"]]
+        return True if buttons and all(b.get("disabled") for b in buttons) else None
+
+    assert await emulator.wait_until(all_disabled, timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("options", "answer"),
+    [
+        ({"query": "a"}, "Search for at least 2 letters or digits"),
+        ({"query": "*** !!!"}, "Search for at least 2 letters or digits"),
+        ({"query": "torch", "since": "last week"}, "is not a date: write it like 2021-06-16"),
+        ({"query": "zebra"}, "Nothing in the archive matches “zebra”"),
+        (
+            {"query": "torch", "issue": 999},
+            "Nothing in the archive matches “torch” with those filters",
+        ),
+    ],
+)
+async def test_search_mistakes_get_specific_private_answers(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, options: dict[str, Any], answer: str
+) -> None:
+    message = await slash(emulator, seed, "search", **options)
+    assert_private_and_silent(message)
+    assert answer in message.content
+
+
+async def test_nothing_a_reader_types_pings_anyone(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    hostile = f"@everyone <@&{seed.newsletter_role.id}> <@{seed.owner.id}> **zebra**"
+    message = await slash(emulator, seed, "search", query=hostile, public=True)
+    assert message.allowed_mentions is not None and message.allowed_mentions.get("parse") == []
+    assert not message.mentions and not message.mention_roles and not message.mention_everyone
+    assert not LIVE_MENTION.search(message.content)
+
+
+async def test_find_related_links_suggests_past_items(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    question = await emulator.post_message(
+        seed.general, seed.reader, "Does anyone have a good read on knowledge distillation?"
+    )
+    handle = await emulator.message_context_menu(
+        "Find related links", question.message, seed.manager
+    )
+    answer = await handle.original()
+    assert_private_and_silent(answer)
+    (embed,) = answer.embeds
+    assert embed["title"] == "Related links from the archive"
+    assert "Distilling knowledge into small students" in embed["description"]
+
+    chatter = await emulator.post_message(seed.general, seed.reader, "ok 👍")
+    handle = await emulator.message_context_menu("Find related links", chatter.message, seed.reader)
+    assert (
+        await handle.original()
+    ).content == "Nothing in the archive looks related to that message."
+
+
+async def test_a_bug_gets_an_apology_and_a_log_line(
+    newsbot: Newsbot,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    filled_archive: Archive,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await filled_archive.close()  # the database going away under the bot is a bug to report
+    with caplog.at_level(logging.ERROR, logger="bot.app"):
+        message = await slash(emulator, seed, "latest")
+        await asyncio.sleep(0)
+    assert_private_and_silent(message)
+    assert message.content == SORRY
+    record = next(r for r in caplog.records if "command 'latest' failed" in r.getMessage())
+    assert f"user {seed.reader.id}" in record.getMessage() and record.exc_info

@@ -1,0 +1,68 @@
+"""`newsbot run` as its own process against the Discord emulator, as an editor deploys it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.archive import Archive
+from bot.cli import app
+from bot.models import Issue
+from bot.sandbox.discord import DefaultWorld, Emulator
+from tests.conftest import ROOT
+
+
+def test_run_without_a_token_says_where_to_get_one(monkeypatch: object) -> None:
+    result = CliRunner().invoke(app, ["run"], env={"NEWSBOT_DISCORD__TOKEN": ""})
+    assert result.exit_code == 1
+    assert "NEWSBOT_DISCORD__TOKEN" in result.stderr
+    assert "discord.com/developers/applications" in result.stderr
+    assert "python3 dev.py demo" in result.stderr
+
+
+async def test_newsbot_run_answers_search_and_stops_on_sigterm(
+    emulator: Emulator, seed: DefaultWorld, tmp_path: Path, issue_202: Issue
+) -> None:
+    db = tmp_path / "archive.db"
+    async with await Archive.open(db) as archive:
+        await archive.ingest(issue_202)
+    env = {
+        **os.environ,
+        "NEWSBOT_DISCORD__TOKEN": emulator.token,
+        "NEWSBOT_DISCORD__API_BASE": emulator.api_base,
+        "NEWSBOT_DISCORD__GATEWAY_URL": emulator.gateway_url,
+        "NEWSBOT_DISCORD__DEV_GUILD": str(seed.guild.id),
+        "NEWSBOT_ARCHIVE__PATH": str(db),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await emulator.wait_until(
+            lambda: True if emulator.synced_commands(seed.guild) else None, timeout=60
+        )
+        handle = await emulator.run_slash_command(
+            seed.guild, seed.general, seed.reader, "search", {"query": "knowledge distillation"}
+        )
+        answer = await handle.original(timeout=10)
+        assert "Does Knowledge Distillation Really Work?" in answer.embeds[0]["description"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "newsbot stopped" in log
+    assert emulator.token not in log + stdout.decode(), "the token never reaches a log"
