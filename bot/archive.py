@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import json
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -43,6 +44,23 @@ MAX_QUERY_TERMS = 16
 MAX_QUERY_LENGTH = 300
 SEARCH_CANDIDATES = 2_000
 """How many of the newest matches a search ranks; a rarer term ranks all its matches."""
+
+_INGEST_BATCH_ITEMS = 10_000
+"""New issues are inserted in batches of up to about so many items."""
+_ROWS_PER_INSERT = 500
+"""Items per INSERT statement (10 values each: far below SQLite's 32,766 variables)."""
+_NO_ROWID = 2**63 - 1
+"""Above every item id (those stay below 2**40): `rowid >= _NO_ROWID` matches nothing."""
+
+_PRAGMAS = (
+    "journal_mode = WAL",
+    "foreign_keys = ON",
+    "synchronous = NORMAL",
+    "busy_timeout = 5000",
+    # 64 MB instead of 2: a filtered search looks up items all over a large archive.
+    "cache_size = -65536",
+)
+"""Set on every connection `Archive.open` makes."""
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _QUERY_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
@@ -107,6 +125,34 @@ def fts_query(text: str) -> str | None:
     return " ".join(terms) if terms else None
 
 
+_WORD = re.compile(r"\w{3,}")
+_STOPWORDS = frozenset(
+    """about after again also and any are because been before being but can could did does
+    doing for from had has have having her here hers him his how into its just more most
+    not now off once only other our out over own same she should some such than that the
+    their them then there these they this those through too under until very was were what
+    when where which while who whom why will with would you your yours anyone someone
+    something anything know good read thanks thank please""".split()  # noqa: SIM905
+)
+RELATED_TERMS = 12
+
+
+def fts_any_query(text: str) -> str | None:
+    """An FTS5 query matching any of the telling words of `text` (for "related" lookups).
+
+    Stop words and words under three letters are dropped; each word is quoted, so no input
+    reaches MATCH as syntax. bm25 then favours items that share the rarer words.
+    """
+    words: list[str] = []
+    for match in _WORD.finditer(_CONTROL.sub(" ", text[: MAX_QUERY_LENGTH * 10])):
+        word = match.group(0).lower()
+        if word not in _STOPWORDS and word not in words and not word.isdigit():
+            words.append(word)
+        if len(words) == RELATED_TERMS:
+            break
+    return " OR ".join(f'"{word}"' for word in words) if words else None
+
+
 def content_hash(issue: Issue) -> str:
     """A fingerprint of an issue's content: equal hashes mean nothing to update."""
     return hashlib.sha256(issue.model_dump_json().encode()).hexdigest()
@@ -134,10 +180,8 @@ class Archive:
         db = await aiosqlite.connect(path, isolation_level=None)
         try:
             db.row_factory = aiosqlite.Row
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("PRAGMA busy_timeout = 5000")
+            for pragma in _PRAGMAS:
+                await db.execute(f"PRAGMA {pragma}")
             archive = cls(db, path)
             await archive._migrate()
         except BaseException:
@@ -171,8 +215,10 @@ class Archive:
                 f"{self.path} has schema version {current}, but this newsbot knows only "
                 f"{len(known)}: upgrade newsbot"
             )
+        # Upgrading an existing archive is news for whoever runs it; creating one is not.
+        level = logging.INFO if current else logging.DEBUG
         for migration in known[current:]:
-            log.info("applying migration %s to %s", migration.name, self.path)
+            log.log(level, "applying migration %s to %s", migration.name, self.path)
             try:
                 await self._db.executescript(
                     f"BEGIN IMMEDIATE;\n{migration.sql}\n"
@@ -209,53 +255,119 @@ class Archive:
         """Store several issues in one transaction: all of them, or on error none."""
         outcomes: list[IngestOutcome] = []
         async with self._transaction() as db:
-            for issue, source in issues:
-                outcome = await self._ingest(db, issue, source)
-                outcomes.append(outcome)
+            for batch in _ingest_batches(issues):
+                done = await self._ingest_batch(db, batch)
+                outcomes.extend(done)
                 if progress is not None:
-                    progress(issue, outcome)
+                    for (issue, _), outcome in zip(batch, done, strict=True):
+                        progress(issue, outcome)
         return outcomes
 
-    async def _ingest(
-        self, db: aiosqlite.Connection, issue: Issue, source: Path | None
-    ) -> IngestOutcome:
-        digest = content_hash(issue)
-        async with db.execute(
-            "SELECT content_hash, next_slot FROM issues WHERE number = ?", (issue.number,)
-        ) as cursor:
-            existing = await cursor.fetchone()
-        if existing is not None and existing["content_hash"] == digest:
-            return IngestOutcome.UNCHANGED
-        now = _now()
-        fields = (
-            issue.title,
-            issue.subtitle,
-            issue.date.isoformat() if issue.date else None,
-            issue.link,
-            issue.intro,
-            digest,
-            str(source) if source else None,
+    async def _ingest_batch(
+        self, db: aiosqlite.Connection, batch: Sequence[tuple[Issue, Path | None]]
+    ) -> list[IngestOutcome]:
+        """Store issues with distinct numbers: new ones in bulk, edited ones one by one."""
+        numbers = [issue.number for issue, _ in batch]
+        rows = await db.execute_fetchall(
+            "SELECT number, content_hash, next_slot FROM issues"
+            " WHERE number IN (SELECT value FROM json_each(?))",
+            (json.dumps(numbers),),
         )
-        if existing is None:
-            await db.execute(
-                "INSERT INTO issues (title, subtitle, date, link, intro, content_hash, source_path,"
-                " number, next_slot, ingested_at, updated_at) VALUES (?,?,?,?,?,?,?,?,0,?,?)",
-                (*fields, issue.number, now, now),
+        stored = {int(row[0]): (str(row[1]), int(row[2])) for row in rows}
+        outcomes: list[IngestOutcome] = []
+        added: list[tuple[Issue, Path | None, str]] = []
+        for issue, source in batch:
+            digest = content_hash(issue)
+            existing = stored.get(issue.number)
+            if existing is None:
+                added.append((issue, source, digest))
+                outcomes.append(IngestOutcome.ADDED)
+            elif existing[0] == digest:
+                outcomes.append(IngestOutcome.UNCHANGED)
+            else:
+                # Store what came before first, so section ids follow the input order.
+                await self._insert_new(db, added)
+                added = []
+                await self._update(db, issue, source, digest, next_slot=existing[1])
+                outcomes.append(IngestOutcome.UPDATED)
+        await self._insert_new(db, added)
+        return outcomes
+
+    async def _insert_new(
+        self, db: aiosqlite.Connection, added: Sequence[tuple[Issue, Path | None, str]]
+    ) -> None:
+        """Insert issues not yet archived, with one `executemany` per table."""
+        if not added:
+            return
+        rows = await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM sections")
+        # The ids SQLite would give one by one: each new section takes the largest id plus one.
+        next_section_id = int(next(iter(rows))[0]) + 1
+        issue_rows: list[tuple[object, ...]] = []
+        section_rows: list[tuple[object, ...]] = []
+        item_rows: list[tuple[object, ...]] = []
+        now = _now()
+        for issue, source, digest in added:
+            issue_rows.append(
+                (*_issue_fields(issue, source, digest), issue.number, len(issue.items), now, now)
             )
-            next_slot = 0
-        else:
+            slot = 0
+            for section_position, section in enumerate(issue.sections):
+                section_id = next_section_id
+                next_section_id += 1
+                section_rows.append(
+                    (section_id, issue.number, section.slug, section.name, section_position)
+                )
+                for item in section.items:
+                    # A new issue's items take slots 0, 1, 2 … in reading order: slot = position.
+                    item_rows.append(
+                        (
+                            section_id,
+                            slot,
+                            item.title,
+                            item.link,
+                            item.blurb,
+                            item.abstract,
+                            item.editor_note,
+                            (issue.number << SLOT_BITS) | slot,
+                            issue.number,
+                            item.key,
+                        )
+                    )
+                    slot += 1
+        await db.executemany(_INSERT_ISSUE, issue_rows)
+        await db.executemany(
+            "INSERT INTO sections (id, issue_number, slug, name, position) VALUES (?,?,?,?,?)",
+            section_rows,
+        )
+        # Many rows to a statement: FTS5 (3.40) writes its pending index to disk at each
+        # statement, so a statement per item makes and merges a segment per item (3× slower).
+        for start in range(0, len(item_rows), _ROWS_PER_INSERT):
+            chunk = item_rows[start : start + _ROWS_PER_INSERT]
             await db.execute(
-                "UPDATE issues SET title = ?, subtitle = ?, date = ?, link = ?, intro = ?,"
-                " content_hash = ?, source_path = ?, updated_at = ? WHERE number = ?",
-                (*fields, now, issue.number),
+                _INSERT_ITEM + ",(?,?,?,?,?,?,?,?,?,?)" * (len(chunk) - 1),
+                [value for row in chunk for value in row],
             )
-            next_slot = int(existing["next_slot"])
+
+    async def _update(
+        self,
+        db: aiosqlite.Connection,
+        issue: Issue,
+        source: Path | None,
+        digest: str,
+        *,
+        next_slot: int,
+    ) -> None:
+        """Update an archived issue in place: kept items keep their ids, new ones get new slots."""
+        await db.execute(
+            "UPDATE issues SET title = ?, subtitle = ?, date = ?, link = ?, intro = ?,"
+            " content_hash = ?, source_path = ?, updated_at = ? WHERE number = ?",
+            (*_issue_fields(issue, source, digest), _now(), issue.number),
+        )
         section_ids = await self._store_sections(db, issue)
         next_slot = await self._store_items(db, issue, section_ids, next_slot)
         await db.execute(
             "UPDATE issues SET next_slot = ? WHERE number = ?", (next_slot, issue.number)
         )
-        return IngestOutcome.ADDED if existing is None else IngestOutcome.UPDATED
 
     async def _store_sections(self, db: aiosqlite.Connection, issue: Issue) -> dict[str, int]:
         section_ids: dict[str, int] = {}
@@ -271,9 +383,9 @@ class Archive:
             assert row is not None
             section_ids[section.slug] = int(row[0])
         await db.execute(
-            f"DELETE FROM sections WHERE issue_number = ? AND id NOT IN "
-            f"({','.join('?' * len(section_ids))})",
-            (issue.number, *section_ids.values()),
+            "DELETE FROM sections WHERE issue_number = ?"
+            " AND id NOT IN (SELECT value FROM json_each(?))",
+            (issue.number, json.dumps(list(section_ids.values()))),
         )
         return section_ids
 
@@ -303,11 +415,7 @@ class Archive:
             if item_id is None:
                 item_id = (issue.number << SLOT_BITS) | next_slot
                 next_slot += 1
-                await db.execute(
-                    "INSERT INTO items (section_id, position, title, link, blurb, abstract,"
-                    " editor_note, id, issue_number, key) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (*values, item_id, issue.number, item.key),
-                )
+                await db.execute(_INSERT_ITEM, (*values, item_id, issue.number, item.key))
             else:
                 await db.execute(
                     "UPDATE items SET section_id = ?, position = ?, title = ?, link = ?,"
@@ -398,6 +506,23 @@ class Archive:
         assert row is not None
         return ArchiveStats(issues=row[0], sections=row[1], items=row[2], latest_issue=row[3])
 
+    # --- state ------------------------------------------------------------------------------
+
+    async def get_state(self, key: str) -> str | None:
+        """A value newsbot kept between runs, or None."""
+        async with self._db.execute("SELECT value FROM state WHERE key = ?", (key,)) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else None
+
+    async def set_state(self, key: str, value: str) -> None:
+        """Keep a value between runs (replacing any earlier one)."""
+        await self._db.execute(
+            "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+            " updated_at = excluded.updated_at",
+            (key, value, _now()),
+        )
+
     # --- search -----------------------------------------------------------------------------
 
     async def search(
@@ -424,10 +549,181 @@ class Archive:
         if statement is None:
             return SearchPage(hits=(), offset=offset, has_more=False)
         sql, params = statement
-        async with self._db.execute(sql, params) as cursor:
-            rows = await cursor.fetchall()
+        # One round trip to the database thread: execute and fetch together.
+        rows = list(await self._db.execute_fetchall(sql, params))
         hits = tuple(_hit(row) for row in rows[:limit])
         return SearchPage(hits=hits, offset=offset, has_more=len(rows) > limit)
+
+    async def related(self, text: str, *, limit: int = 5) -> list[SearchHit]:
+        """Items sharing the telling words of `text` (a reader's message), best first."""
+        query = fts_any_query(text)
+        if query is None:
+            return []
+        limit = max(1, min(limit, 25))
+        statement = _search_statement(
+            text,
+            section=None,
+            issue=None,
+            since=None,
+            until=None,
+            limit=limit,
+            offset=0,
+            fts=query,
+        )
+        assert statement is not None
+        sql, params = statement
+        rows = list(await self._db.execute_fetchall(sql, params))
+        return [_hit(row) for row in rows[:limit]]
+
+    # --- subscriptions ----------------------------------------------------------------------
+
+    async def subscribe(self, subscription: Subscription) -> None:
+        """Store a channel's subscription, replacing any earlier one for that channel."""
+        now = _now()
+        await self._db.execute(
+            "INSERT INTO subscriptions (channel_id, guild_id, kind, role_id, sections,"
+            " alerts_channel_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id,"
+            " kind = excluded.kind, role_id = excluded.role_id, sections = excluded.sections,"
+            " alerts_channel_id = excluded.alerts_channel_id, updated_at = excluded.updated_at",
+            (
+                subscription.channel_id,
+                subscription.guild_id,
+                subscription.kind,
+                subscription.role_id,
+                json.dumps(list(subscription.sections)),
+                subscription.alerts_channel_id,
+                now,
+                now,
+            ),
+        )
+
+    async def unsubscribe(self, channel_id: int) -> bool:
+        """Forget a channel's subscription; return whether there was one."""
+        async with self._db.execute(
+            "DELETE FROM subscriptions WHERE channel_id = ? RETURNING channel_id", (channel_id,)
+        ) as cursor:
+            gone = await cursor.fetchall()
+        return bool(gone)
+
+    async def subscriptions(self, *, guild_id: int | None = None) -> list[Subscription]:
+        """The stored subscriptions (of one server, with `guild_id`), oldest first."""
+        async with self._db.execute(
+            "SELECT * FROM subscriptions WHERE ? IS NULL OR guild_id = ?"
+            " ORDER BY created_at, channel_id",
+            (guild_id, guild_id),
+        ) as cursor:
+            return [_subscription(row) async for row in cursor]
+
+    # --- outbox -----------------------------------------------------------------------------
+
+    async def outbox_entries(
+        self, issue_number: int, outlet: str, target: str | None = None
+    ) -> dict[str, OutboxEntry]:
+        """The ledger of an issue's steps on an outlet (one target's, with `target`), by key."""
+        async with self._db.execute(
+            "SELECT * FROM outbox WHERE issue_number = ? AND outlet = ?"
+            " AND (? IS NULL OR target = ?) ORDER BY rowid",
+            (issue_number, outlet, target, target),
+        ) as cursor:
+            return {row["key"]: _outbox_entry(row) async for row in cursor}
+
+    async def outbox_record(self, entry: OutboxEntry) -> None:
+        """Write one step's ledger row (insert or replace), durably, before returning."""
+        await self._db.execute(
+            "INSERT INTO outbox (key, issue_number, outlet, target, action, state, payload_hash,"
+            " remote_id, location_id, reason, attempts, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET action = excluded.action, state = excluded.state,"
+            " payload_hash = excluded.payload_hash, remote_id = excluded.remote_id,"
+            " location_id = excluded.location_id, reason = excluded.reason,"
+            " attempts = excluded.attempts, updated_at = excluded.updated_at",
+            (
+                entry.key,
+                entry.issue_number,
+                entry.outlet,
+                entry.target,
+                entry.action,
+                entry.state,
+                entry.payload_hash,
+                entry.remote_id,
+                entry.location_id,
+                entry.reason,
+                entry.attempts,
+                _now(),
+            ),
+        )
+
+    async def outbox_plan(self, entries: Sequence[OutboxEntry]) -> None:
+        """Record planned steps as pending, all or none; steps already known are kept."""
+        # One statement, not a transaction: publishes to many channels share this connection.
+        rows = [[e.key, e.issue_number, e.outlet, e.target, e.action] for e in entries]
+        await self._db.execute(
+            "INSERT INTO outbox (key, issue_number, outlet, target, action, state, attempts,"
+            " updated_at) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3,"
+            " value ->> 4, 'pending', 0, ? FROM json_each(?) WHERE true"
+            " ON CONFLICT (key) DO NOTHING",
+            (_now(), json.dumps(rows)),
+        )
+
+    async def outbox_latest(self, outlet: str, target: str) -> tuple[int, dict[str, int]] | None:
+        """The newest issue published to a target, with how many of its steps are in each state."""
+        async with self._db.execute(
+            "SELECT issue_number, state, count(*) AS n FROM outbox WHERE outlet = ?"
+            " AND target = ? AND issue_number = (SELECT max(issue_number) FROM outbox"
+            " WHERE outlet = ? AND target = ?) GROUP BY state",
+            (outlet, target, outlet, target),
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        if not rows:
+            return None
+        return int(rows[0]["issue_number"]), {str(r["state"]): int(r["n"]) for r in rows}
+
+
+_INSERT_ISSUE = (
+    "INSERT INTO issues (title, subtitle, date, link, intro, content_hash, source_path,"
+    " number, next_slot, ingested_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+)
+_INSERT_ITEM = (
+    "INSERT INTO items (section_id, position, title, link, blurb, abstract, editor_note,"
+    " id, issue_number, key) VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def _issue_fields(issue: Issue, source: Path | None, digest: str) -> tuple[object, ...]:
+    """The issue's own columns, in the order `_INSERT_ISSUE` and the update take them."""
+    return (
+        issue.title,
+        issue.subtitle,
+        issue.date.isoformat() if issue.date else None,
+        issue.link,
+        issue.intro,
+        digest,
+        str(source) if source else None,
+    )
+
+
+def _ingest_batches(
+    issues: Sequence[tuple[Issue, Path | None]],
+) -> Iterator[list[tuple[Issue, Path | None]]]:
+    """Split issues into batches of bounded size in which no issue number appears twice.
+
+    A number seen twice (an issue and its edit, in one call) starts a new batch, so each batch
+    can look up what is stored for all its issues at once.
+    """
+    batch: list[tuple[Issue, Path | None]] = []
+    numbers: set[int] = set()
+    items = 0
+    for issue, source in issues:
+        size = len(issue.items)
+        if batch and (issue.number in numbers or items + size > _INGEST_BATCH_ITEMS):
+            yield batch
+            batch, numbers, items = [], set(), 0
+        batch.append((issue, source))
+        numbers.add(issue.number)
+        items += size
+    if batch:
+        yield batch
 
 
 def _search_statement(
@@ -439,37 +735,44 @@ def _search_statement(
     until: dt.date | None,
     limit: int,
     offset: int,
+    fts: str | None = None,
 ) -> tuple[str, dict[str, Any]] | None:
     """The SQL and parameters `Archive.search` runs (one extra row tells `has_more`).
 
-    None when `text` has nothing searchable. Module-level so benchmarks run the very same SQL.
+    None when `text` has nothing searchable. `fts`, when given, is an FTS5 query built by this
+    module and used instead of `text`. Module-level so benchmarks run the very same SQL.
     """
-    query = fts_query(text)
+    query = fts_query(text) if fts is None else fts
     if query is None:
         return None
-    filters, params = _search_filters(section=section, issue=issue, since=since, until=until)
+    joins, filters, params = _search_filters(section=section, issue=issue, since=since, until=until)
+    # One pass over the full-text index, newest first, scores each candidate as it goes (FTS5
+    # walks rowids backwards natively); only the page's rows are joined and get a snippet.
     sql = f"""
         WITH candidates AS (
-            SELECT items_fts.rowid AS id FROM items_fts
-            JOIN items i ON i.id = items_fts.rowid
-            JOIN sections s ON s.id = i.section_id
-            JOIN issues n ON n.number = i.issue_number
+            SELECT items_fts.rowid AS id, items_fts.rank AS score
+            FROM items_fts {joins}
             WHERE items_fts MATCH :query {filters}
             ORDER BY items_fts.rowid DESC LIMIT :candidates
+        ),
+        page AS (
+            SELECT c.id, c.score, i.issue_number, i.position
+            FROM candidates c JOIN items i ON i.id = c.id
+            ORDER BY c.score, i.issue_number DESC, i.position
+            LIMIT :limit OFFSET :offset
         )
         SELECT i.id, i.title, i.link, i.blurb, i.abstract, i.editor_note,
                i.issue_number, n.title AS issue_title, n.date AS issue_date,
-               s.name AS section_name, s.slug AS section_slug, items_fts.rank AS score,
+               s.name AS section_name, s.slug AS section_slug, page.score AS score,
                snippet(items_fts, -1, :start, :end, '…', 16) AS snippet
-        FROM items_fts
-        JOIN items i ON i.id = items_fts.rowid
+        FROM page
+        CROSS JOIN items_fts ON items_fts.rowid = page.id
+        JOIN items i ON i.id = page.id
         JOIN sections s ON s.id = i.section_id
         JOIN issues n ON n.number = i.issue_number
         WHERE items_fts MATCH :query
-          AND items_fts.rowid >= (SELECT coalesce(min(id), 0) FROM candidates) {filters}
-        ORDER BY items_fts.rank, i.issue_number DESC, i.position
-        LIMIT :limit OFFSET :offset
-    """  # noqa: S608 - `filters` is built from fixed clauses; every value is a parameter
+        ORDER BY page.score, page.issue_number DESC, page.position
+    """  # noqa: S608 - `joins` and `filters` are fixed clauses; every value is a parameter
     params.update(
         query=query,
         candidates=SEARCH_CANDIDATES,
@@ -483,24 +786,61 @@ def _search_statement(
 
 def _search_filters(
     *, section: str | None, issue: int | None, since: dt.date | None, until: dt.date | None
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, str, dict[str, Any]]:
+    """Joins, WHERE clauses and parameters restricting the candidate scan to the filters.
+
+    Besides the exact conditions, each filter bounds the scanned rowid range by the first and
+    last issue it can match (ids are `issue << SLOT_BITS | slot`), so FTS5 skips the rest of
+    the index: an unknown section or a date range without issues costs nothing, and an old
+    date range does not walk through every newer match first.
+    """
+    joins: list[str] = []
     clauses: list[str] = []
+    lowest: list[str] = []  # first issue numbers the filters allow; the scan takes the largest
+    highest: list[str] = []
     params: dict[str, Any] = {}
     if section:
+        joins.append("JOIN items i ON i.id = items_fts.rowid")
+        joins.append("JOIN sections s ON s.id = i.section_id")
         clauses.append("AND s.slug = :section")
+        lowest.append("(SELECT min(issue_number) FROM sections WHERE slug = :section)")
+        highest.append("(SELECT max(issue_number) FROM sections WHERE slug = :section)")
         params["section"] = section
     if issue is not None:
-        # The id range of one issue: lets the full-text index skip every other issue.
-        clauses.append("AND items_fts.rowid BETWEEN :first_id AND :last_id")
-        params["first_id"] = issue << SLOT_BITS
-        params["last_id"] = ((issue + 1) << SLOT_BITS) - 1
-    if since is not None:
-        clauses.append("AND n.date >= :since")
-        params["since"] = since.isoformat()
-    if until is not None:
-        clauses.append("AND n.date <= :until")
-        params["until"] = until.isoformat()
-    return " ".join(clauses), params
+        lowest.append(":issue")
+        highest.append(":issue")
+        params["issue"] = issue
+    if since is not None or until is not None:
+        joins.append(f"JOIN issues n ON n.number = items_fts.rowid >> {SLOT_BITS}")
+        window: list[str] = []
+        if since is not None:
+            window.append("date >= :since")
+            params["since"] = since.isoformat()
+        if until is not None:
+            window.append("date <= :until")
+            params["until"] = until.isoformat()
+        clauses.extend(f"AND n.{condition}" for condition in window)
+        # Through the date index, the cost follows the issues in the window, not the archive.
+        in_window = f"FROM issues INDEXED BY issues_by_date WHERE {' AND '.join(window)}"
+        lowest.append(f"(SELECT min(number) {in_window})")
+        highest.append(f"(SELECT max(number) {in_window})")
+    # A NULL bound (no such section, no issue in those dates) must match nothing, but FTS5
+    # reads a NULL rowid limit as no limit: turn it into an empty range.
+    if lowest:
+        clauses.append(
+            f"AND items_fts.rowid >= coalesce({_scalar('max', lowest)} << {SLOT_BITS}, {_NO_ROWID})"
+        )
+    if highest:
+        clauses.append(
+            f"AND items_fts.rowid < coalesce(({_scalar('min', highest)} + 1) << {SLOT_BITS}, 0)"
+        )
+    return " ".join(joins), " ".join(clauses), params
+
+
+def _scalar(function: str, terms: list[str]) -> str:
+    """SQL for the scalar `min` or `max` of `terms` (NULL if any is NULL)."""
+    # With one argument, min() and max() would be the aggregate functions.
+    return terms[0] if len(terms) == 1 else f"{function}({', '.join(terms)})"
 
 
 def _item(row: aiosqlite.Row) -> Item:
@@ -514,9 +854,18 @@ def _item(row: aiosqlite.Row) -> Item:
 
 
 def _hit(row: aiosqlite.Row) -> SearchHit:
+    # The row was validated as part of an `Issue` on ingest; validating the item again (its
+    # link through markdown-it) would cost more than the query itself.
+    item = Item.model_construct(
+        title=row["title"],
+        link=row["link"],
+        blurb=row["blurb"],
+        abstract=row["abstract"],
+        editor_note=row["editor_note"],
+    )
     return SearchHit(
         item_id=row["id"],
-        item=_item(row),
+        item=item,
         issue_number=row["issue_number"],
         issue_title=row["issue_title"],
         issue_date=row["issue_date"],
@@ -526,3 +875,64 @@ def _hit(row: aiosqlite.Row) -> SearchHit:
         snippet=row["snippet"] or "",
     )
 
+
+# --- subscriptions and outbox (module-level helpers) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A Discord channel that receives each issue: its kind, role, sections and alerts channel."""
+
+    guild_id: int
+    channel_id: int
+    kind: str
+    role_id: int | None = None
+    sections: tuple[str, ...] = ()
+    alerts_channel_id: int | None = None
+
+
+OUTBOX_STATES = ("pending", "sending", "sent", "failed", "removed")
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One step's row in the outbox ledger: where it stands and what the platform answered."""
+
+    key: str
+    issue_number: int
+    outlet: str
+    target: str
+    action: str
+    state: str = "pending"
+    payload_hash: str | None = None
+    remote_id: str | None = None
+    location_id: str | None = None
+    reason: str | None = None
+    attempts: int = 0
+
+
+def _subscription(row: aiosqlite.Row) -> Subscription:
+    return Subscription(
+        guild_id=int(row["guild_id"]),
+        channel_id=int(row["channel_id"]),
+        kind=str(row["kind"]),
+        role_id=row["role_id"],
+        sections=tuple(json.loads(row["sections"])),
+        alerts_channel_id=row["alerts_channel_id"],
+    )
+
+
+def _outbox_entry(row: aiosqlite.Row) -> OutboxEntry:
+    return OutboxEntry(
+        key=row["key"],
+        issue_number=int(row["issue_number"]),
+        outlet=row["outlet"],
+        target=row["target"],
+        action=row["action"],
+        state=row["state"],
+        payload_hash=row["payload_hash"],
+        remote_id=row["remote_id"],
+        location_id=row["location_id"],
+        reason=row["reason"],
+        attempts=int(row["attempts"]),
+    )

@@ -25,7 +25,9 @@ CREATE TABLE sections (
     UNIQUE (issue_number, slug)
 ) STRICT;
 
-CREATE INDEX sections_by_slug ON sections(slug);
+-- With the issue number, the first and last issue of a section are one lookup each: a search
+-- filtered by section scans only that span of the full-text index.
+CREATE INDEX sections_by_slug ON sections(slug, issue_number);
 
 -- An item's id is (issue number << 20) | slot: stable across edits, and ordered like the
 -- issues, so "newest first" is rowid order in the full-text index.
