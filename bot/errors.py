@@ -50,3 +50,26 @@ class ArchiveMissing(NewsbotError):
 
 class ConfigError(NewsbotError):
     """The configuration is invalid; the message names the key and what is wrong."""
+
+
+class SourceError(NewsbotError):
+    """A file or feed that cannot be imported, located as `path:line` or by its URL."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(f"{where}: {reason}")
+
+
+class FetchError(SourceError):
+    """A feed that could not be fetched over HTTP(S)."""
+
+
+class RoundTripError(NewsbotError):
+    """An imported issue whose file would not read back the same: a bug in the importer."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(
+            f"{where}: the issue file would not read back as imported ({reason}); "
+            "this is a bug in newsbot's importer, please report it with the source"
+        )

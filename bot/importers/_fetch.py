@@ -1,0 +1,197 @@
+"""Fetching a feed over HTTP(S): bounded in time, size and redirects, and conditional.
+
+The ETag and Last-Modified of each feed are remembered in `.feeds.json` in the output folder,
+so the next fetch asks "only if changed" and an unchanged feed costs one 304.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
+
+import aiohttp
+
+from bot.errors import FetchError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 20.0
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+MAX_REDIRECTS = 5
+CACHE_FILE = ".feeds.json"
+USER_AGENT = "newsbot feed importer"
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+)
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a server said identifies a feed's current version: its ETag and Last-Modified."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        """The headers of a conditional GET: ask for the feed only if it changed."""
+        headers: dict[str, str] = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A fetched feed: its final URL, its body (None when unchanged: 304) and validators."""
+
+    url: str
+    body: bytes | None
+    validators: Validators
+
+    @property
+    def unchanged(self) -> bool:
+        """Whether the server answered 304 Not Modified."""
+        return self.body is None
+
+
+def is_url(source: str) -> bool:
+    """Whether a feed source is an http(s) URL rather than a file."""
+    return source.lower().startswith(("http://", "https://"))
+
+
+async def fetch_feed(
+    url: str,
+    *,
+    validators: Validators | None = None,
+    time_limit: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_redirects: int = MAX_REDIRECTS,
+) -> Fetched:
+    """GET a feed within `time_limit` seconds and `max_bytes`; raise `FetchError` naming the URL."""
+    try:
+        async with asyncio.timeout(time_limit):
+            return await _fetch(url, validators or Validators(), max_bytes, max_redirects)
+    except TimeoutError:
+        raise FetchError(url, f"no complete answer within {time_limit:g} s") from None
+    except aiohttp.ClientError as exc:
+        raise FetchError(url, f"cannot fetch: {exc or type(exc).__name__}") from None
+
+
+async def _fetch(url: str, validators: Validators, max_bytes: int, max_redirects: int) -> Fetched:
+    headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT, **validators.headers()}
+    chain = [url]
+    async with aiohttp.ClientSession(headers=headers) as session:
+        current = url
+        while True:
+            async with session.get(current, allow_redirects=False) as response:
+                if response.status in _REDIRECTS:
+                    current = _next_hop(chain, response, max_redirects)
+                    continue
+                if response.status == 304:
+                    return Fetched(current, None, _validators(response, validators))
+                if not 200 <= response.status < 300:
+                    raise FetchError(current, f"HTTP {response.status} {response.reason or ''}")
+                body = await _read_capped(response, current, max_bytes)
+                return Fetched(current, body, _validators(response, Validators()))
+
+
+def _next_hop(chain: list[str], response: aiohttp.ClientResponse, max_redirects: int) -> str:
+    location = response.headers.get("Location")
+    current = chain[-1]
+    if not location:
+        raise FetchError(current, f"HTTP {response.status} redirect without a Location")
+    try:
+        target = urljoin(current, location)
+    except ValueError:
+        raise FetchError(current, f"redirects to a malformed address: {location!r}") from None
+    if not is_url(target):
+        raise FetchError(current, f"redirects to {target!r}, which is not http(s)")
+    if target in chain:
+        loop = " → ".join([*chain[chain.index(target) :], target])
+        raise FetchError(chain[0], f"redirect loop: {loop}")
+    if len(chain) > max_redirects:
+        raise FetchError(chain[0], f"more than {max_redirects} redirects (last to {target})")
+    chain.append(target)
+    return target
+
+
+async def _read_capped(response: aiohttp.ClientResponse, url: str, max_bytes: int) -> bytes:
+    """The body, read in chunks; stop and fail as soon as it grows past `max_bytes`."""
+    limit = f"the feed is larger than the {max_bytes:,} byte limit"
+    if response.content_length is not None and response.content_length > max_bytes:
+        response.close()
+        raise FetchError(url, f"{limit} (Content-Length {response.content_length:,})")
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(_CHUNK):
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            response.close()
+            raise FetchError(url, f"{limit}; stopped reading")
+    return bytes(body)
+
+
+def _validators(response: aiohttp.ClientResponse, fallback: Validators) -> Validators:
+    return Validators(
+        response.headers.get("ETag") or fallback.etag,
+        response.headers.get("Last-Modified") or fallback.last_modified,
+    )
+
+
+# --- remembering validators ------------------------------------------------------------------
+
+
+def _read_cache(folder: Path) -> dict[str, dict[str, str]]:
+    path = folder / CACHE_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        log.warning("%s is unreadable (%s); fetching feeds unconditionally", path, exc)
+        return {}
+    feeds = data.get("feeds") if isinstance(data, dict) else None
+    return feeds if isinstance(feeds, dict) else {}
+
+
+def remembered(folder: Path, url: str) -> Validators:
+    """The validators remembered for the feed at `url`, if any."""
+    entry = _read_cache(folder).get(url)
+    if not isinstance(entry, dict):
+        return Validators()
+    etag, modified = entry.get("etag"), entry.get("last_modified")
+    return Validators(
+        etag if isinstance(etag, str) else None, modified if isinstance(modified, str) else None
+    )
+
+
+def remember(folder: Path, url: str, validators: Validators) -> None:
+    """Store the validators of the feed at `url`, replacing `.feeds.json` atomically."""
+    feeds = _read_cache(folder)
+    feeds[url] = {
+        key: value
+        for key, value in (("etag", validators.etag), ("last_modified", validators.last_modified))
+        if value
+    }
+    text = json.dumps({"feeds": feeds}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    path = folder / CACHE_FILE
+    if path.exists() and path.read_bytes() == text.encode("utf-8"):
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{CACHE_FILE}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,282 @@
+"""`newsbot import text|feed`: issues from other formats into issue files (and the archive).
+
+Registered by `bot.cli` as `app.add_typer(import_app, name="import")`. The commands read the
+settings that the `newsbot` callback puts in the root context's `obj`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+from collections.abc import Coroutine, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from bot.archive import Archive, IngestOutcome
+from bot.console import make_console
+from bot.errors import NewsbotError
+from bot.importers._fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, is_url, remember
+from bot.importers._output import WriteOutcome, Written, save_issues, scan_folder
+from bot.importers._report import Imported, Notice
+from bot.importers.feed import (
+    FeedDocument,
+    FeedImport,
+    download_feed,
+    feed_issues,
+    read_feed_file,
+)
+from bot.importers.text import read_text_issue
+from bot.models import Issue, Link
+from bot.settings import Settings
+
+T = TypeVar("T")
+
+import_app = typer.Typer(
+    help="Import issues from plain text or RSS/Atom feeds into issue files.",
+    no_args_is_help=True,
+)
+out = make_console()
+err = make_console(stderr=True)
+
+_LINK = TypeAdapter(Link)
+_MEGABYTE = 1024 * 1024
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = getattr(ctx.find_root().obj, "settings", None)
+    if not isinstance(settings, Settings):
+        raise RuntimeError("`import` runs under the `newsbot` app, whose callback sets settings")
+    return settings
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine; a `NewsbotError` becomes a clear message and exit status 1."""
+    try:
+        return asyncio.run(coro)
+    except NewsbotError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _warn(notices: Iterable[Notice]) -> None:
+    for notice in notices:
+        err.print(str(notice), markup=False, highlight=False, soft_wrap=True, style="yellow")
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option} takes a date written YYYY-MM-DD, not {value!r}") from None
+
+
+def _link(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return _LINK.validate_python(value)
+    except ValidationError as exc:
+        reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise _fail(f"--link {value!r}: {reason}") from None
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        yield progress
+
+
+def _write(issues: Sequence[Issue], folder: Path, progress: Progress) -> list[Written]:
+    task = progress.add_task("writing issue files", total=len(issues))
+    try:
+        return save_issues(issues, scan_folder(folder), progress=lambda _: progress.advance(task))
+    except NewsbotError as exc:
+        raise _fail(f"{exc}; nothing more was written") from None
+
+
+def _report(written: Sequence[Written]) -> None:
+    for done in written:
+        out.print(
+            f"{done.path}: {done.outcome.value} (#{done.issue.number} {done.issue.title})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    counts = {outcome: 0 for outcome in WriteOutcome}
+    for done in written:
+        counts[done.outcome] += 1
+    out.print(", ".join(f"{count} {outcome.value}" for outcome, count in counts.items()) + ".")
+
+
+async def _ingest(archive_path: Path, written: Sequence[Written]) -> list[IngestOutcome]:
+    async with await Archive.open(archive_path) as archive:
+        return await archive.ingest_many([(done.issue, done.path) for done in written])
+
+
+def _ingest_all(settings: Settings, written: Sequence[Written]) -> None:
+    try:
+        outcomes = asyncio.run(_ingest(settings.archive.path, written))
+    except NewsbotError as exc:
+        raise _fail(f"{exc}; nothing was ingested") from None
+    except (sqlite3.Error, OSError) as exc:
+        raise _fail(f"{settings.archive.path}: {exc}; nothing was ingested") from None
+    summary = ", ".join(
+        f"{sum(1 for o in outcomes if o is outcome)} {outcome.value}" for outcome in IngestOutcome
+    )
+    out.print(f"{settings.archive.path}: {summary}.")
+
+
+def _load(
+    source: str, folder: Path, time_limit: float, max_bytes: int, *, refresh: bool
+) -> FeedDocument | None:
+    if not is_url(source):
+        try:
+            return read_feed_file(source)
+        except NewsbotError as exc:
+            raise _fail(str(exc)) from None
+    return _run(
+        download_feed(
+            source, folder, time_limit=time_limit, max_bytes=max_bytes, conditional=not refresh
+        )
+    )
+
+
+def _read_entries(
+    document: FeedDocument, folder: Path, since: dt.date | None, limit: int | None
+) -> FeedImport:
+    with _progress() as progress:
+        task = progress.add_task("reading entries", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            return feed_issues(
+                document, scan_folder(folder), since=since, limit=limit, progress=advance
+            )
+        except NewsbotError as exc:
+            raise _fail(f"{exc}; nothing was written") from None
+
+
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", help="Write issue files here (default: issues.directory).", metavar="DIR"
+    ),
+]
+IngestOpt = Annotated[
+    bool,
+    typer.Option("--ingest", help="Also store the imported issues in the archive, all or none."),
+]
+
+
+@import_app.command("text")
+def import_text(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Plain-text issues.", metavar="FILE")],
+    out_dir: OutOpt = None,
+    date: Annotated[
+        str | None, typer.Option(help="The issue's date (one FILE only).", metavar="YYYY-MM-DD")
+    ] = None,
+    link: Annotated[
+        str | None,
+        typer.Option(help="The issue's address on the web (one FILE only).", metavar="URL"),
+    ] = None,
+    ingest: IngestOpt = False,
+) -> None:
+    """Import plain-text issues; if any file cannot be imported, nothing is written."""
+    settings = _settings(ctx)
+    if (date or link) and len(files) > 1:
+        raise _fail("--date and --link describe one issue: import one FILE with them")
+    issue_date, issue_link = _date(date, "--date"), _link(link)
+    imported: list[Imported] = []
+    failures: list[NewsbotError] = []
+    for path in files:
+        try:
+            imported.append(read_text_issue(path, date=issue_date, link=issue_link))
+        except NewsbotError as exc:
+            failures.append(exc)
+    for done in imported:
+        _warn(done.notices)
+    for failure in failures:
+        err.print(str(failure), markup=False, highlight=False, soft_wrap=True)
+    if failures:
+        raise _fail(f"{len(failures)} file(s) could not be imported; nothing was written")
+    with _progress() as progress:
+        written = _write(
+            [done.issue for done in imported], out_dir or settings.issues.directory, progress
+        )
+    _report(written)
+    if ingest:
+        _ingest_all(settings, written)
+
+
+@import_app.command("feed")
+def import_feed(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Argument(help="The feed's URL, or a feed file.", metavar="URL-or-FILE")
+    ],
+    out_dir: OutOpt = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only entries published on or after this date.", metavar="YYYY-MM-DD"),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Only the newest N entries.", min=1, metavar="N")
+    ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            help="Give up on the feed's server after this long.", min=0.001, metavar="SECONDS"
+        ),
+    ] = DEFAULT_TIMEOUT,
+    max_size: Annotated[
+        float, typer.Option(help="Refuse a larger feed.", min=0.001, metavar="MB")
+    ] = DEFAULT_MAX_BYTES / _MEGABYTE,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh", help="Fetch in full, ignoring the remembered ETag/Last-Modified."
+        ),
+    ] = False,
+    ingest: IngestOpt = False,
+) -> None:
+    """Import a newsletter's RSS/Atom feed, one issue per entry; a re-import updates in place."""
+    settings = _settings(ctx)
+    folder = out_dir or settings.issues.directory
+    since_date = _date(since, "--since")
+    document = _load(source, folder, timeout, int(max_size * _MEGABYTE), refresh=refresh)
+    if document is None:
+        out.print(f"{source}: feed unchanged (HTTP 304); nothing to import.")
+        return
+    result = _read_entries(document, folder, since_date, limit)
+    _warn(result.notices)
+    for done in result.imported:
+        _warn(done.notices)
+    with _progress() as progress:
+        written = _write([done.issue for done in result.imported], folder, progress)
+    _report(written)
+    if ingest and written:
+        _ingest_all(settings, written)
+    if document.validators is not None:
+        # Remembered last, so a failed write or ingest is retried in full next time.
+        remember(folder, document.source, document.validators)

@@ -1,0 +1,378 @@
+"""A newsletter's RSS 2.0 or Atom feed imported as issues, one per entry.
+
+Substack, Ghost, Buttondown and beehiiv put each issue's full HTML in the feed (RSS
+`content:encoded`, Atom `content`); without it, the entry's summary is used. How the HTML
+becomes sections and items is described in `bot.importers._entry`.
+
+Each issue takes its title from the entry's title, its date from the entry's published (else
+updated) date as the publisher wrote it, its link from the entry's link, and its subtitle from
+the entry's summary when the entry also has content and the summary is short.
+
+Its number is, in this order:
+
+1. the number in the entry's title (`#123`, `Issue 123`, `No. 123`) or link (`/issue-123`,
+   `/123`, `/p/123`), unless an earlier entry of this import has it;
+2. the number of the issue file in the output folder whose `link` is the entry's link, or, for
+   an entry without a link, whose title and date are the entry's (a re-import);
+3. the next number after the highest in the folder and in this import, in publication order.
+
+So importing the same feed twice gives the same numbers and the same files.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import html as html_text
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import feedparser
+
+from bot.errors import SourceError
+from bot.importers._draft import IssueDraft, build_issue
+from bot.importers._entry import entry_structure
+from bot.importers._fetch import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    Validators,
+    fetch_feed,
+    remembered,
+)
+from bot.importers._html import parse_html, plain_text, resolve_link
+from bot.importers._markdown import clean_line, collapse_spaces, defuse_pings
+from bot.importers._output import IssueFolder
+from bot.importers._report import Imported, Notice
+
+SUBTITLE_CHARS = 200
+UNTITLED = "Untitled issue"
+
+_TITLE_NUMBER = re.compile(r"(?:#\s?|\b(?:issue|no\.|number)\s*#?\s*)([0-9]{1,6})\b", re.IGNORECASE)
+_LINK_NUMBER = re.compile(
+    r"(?:issue|no|number)[-_/]?([0-9]{1,6})(?=$|[/._-])|^/(?:[A-Za-z_-]+/)?([0-9]{1,6})/?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """What an import needs from one feed entry."""
+
+    position: int
+    title: str
+    link: str | None
+    published: dt.datetime | None
+    html: str
+    summary: str | None
+    base: str | None
+    notices: tuple[Notice, ...] = ()
+
+    def where(self, source: str) -> str:
+        """How notices name this entry: the feed, then the entry's title or position."""
+        label = self.title[:70] if self.title else f"entry {self.position + 1}"
+        return f"{source} [{label}]"
+
+
+@dataclass(frozen=True)
+class FeedDocument:
+    """A feed's bytes, and for a URL, the validators to remember once it is imported."""
+
+    source: str
+    data: bytes
+    validators: Validators | None = None
+
+
+@dataclass
+class FeedImport:
+    """The issues of a feed's entries, and notices about the feed as a whole."""
+
+    imported: list[Imported] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+
+# --- reading the feed ------------------------------------------------------------------------
+
+
+def read_feed(data: bytes, source: str, notices: list[Notice] | None = None) -> list[FeedEntry]:
+    """The entries of an RSS or Atom feed; raise `SourceError` if it is not a feed."""
+    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    usable = [raw for raw in parsed.entries if _usable(raw)]
+    if parsed.bozo and not usable:
+        raise SourceError(source, f"not a valid RSS or Atom feed: {parsed.bozo_exception}")
+    if not parsed.version and not usable:
+        raise SourceError(source, "not an RSS or Atom feed (no <rss> or <feed> element)")
+    if parsed.bozo and notices is not None:
+        notices.append(
+            Notice(
+                source, f"the feed is not well-formed ({parsed.bozo_exception}); read it loosely"
+            )
+        )
+    base = resolve_link(str(parsed.feed.get("link") or ""), None)
+    return [_entry(raw, position, source, base) for position, raw in enumerate(usable)]
+
+
+def _usable(raw: Any) -> bool:
+    """Whether an entry has anything to import: a truncated feed can yield empty ones."""
+    return any(raw.get(key) for key in ("title", "link", "content", "summary"))
+
+
+def _detail_text(value: str, detail: Any) -> str:
+    kind = str(detail.get("type", "")) if isinstance(detail, dict) else ""
+    text = plain_text_of(value) if "html" in kind else value
+    return clean_line(collapse_spaces(text))[0]
+
+
+def plain_text_of(html: str) -> str:
+    """The text of an HTML fragment on one line."""
+    return collapse_spaces(" ".join(plain_text(b.inlines) for b in parse_html(html).blocks))
+
+
+def _content(raw: Any) -> tuple[str, bool]:
+    """The entry's HTML, and whether it came from full content rather than the summary."""
+    for content in raw.get("content") or []:
+        value = str(content.get("value") or "")
+        if value.strip():
+            return _as_html(value, str(content.get("type", ""))), True
+    summary = raw.get("summary_detail") or {}
+    return _as_html(str(raw.get("summary") or ""), str(summary.get("type", ""))), False
+
+
+def _as_html(value: str, kind: str) -> str:
+    if "html" in kind or not kind:
+        return value
+    paragraphs = re.split(r"\n\s*\n", value)
+    return "".join(f"<p>{html_text.escape(paragraph)}</p>" for paragraph in paragraphs)
+
+
+def _entry(raw: Any, position: int, source: str, base: str | None) -> FeedEntry:
+    title = _detail_text(str(raw.get("title") or ""), raw.get("title_detail"))
+    raw_link = str(raw.get("link") or "").strip()
+    link = resolve_link(raw_link, base) if raw_link else None
+    html, full = _content(raw)
+    raw_summary = str(raw.get("summary") or "")
+    # Without a description, feedparser copies the content into the summary.
+    own_summary = full and raw_summary.strip() and raw_summary != html
+    summary = _detail_text(raw_summary, raw.get("summary_detail")) if own_summary else None
+    entry = FeedEntry(position, title, link, _published(raw), html, summary, base)
+    if raw_link and link is None:
+        note = Notice(entry.where(source), f"the entry's link is not http(s): {raw_link[:80]!r}")
+        return replace(entry, notices=(note,))
+    return entry
+
+
+def _published(raw: Any) -> dt.datetime | None:
+    """When the entry was published (else updated), in the publisher's own time zone."""
+    for key in ("published", "updated"):
+        text = str(raw.get(key) or "").strip()
+        if not text:
+            continue
+        when = _parse_date(text)
+        if when is None and raw.get(f"{key}_parsed"):
+            when = dt.datetime.fromtimestamp(calendar.timegm(raw[f"{key}_parsed"]), dt.UTC)
+        if when is not None:
+            return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return None
+
+
+def _parse_date(text: str) -> dt.datetime | None:
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+async def download_feed(
+    url: str,
+    folder: Path,
+    *,
+    time_limit: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    conditional: bool = True,
+) -> FeedDocument | None:
+    """The feed at `url`; None if it answered 304 (unchanged since the last import to `folder`)."""
+    validators = remembered(folder, url) if conditional else None
+    fetched = await fetch_feed(
+        url, validators=validators, time_limit=time_limit, max_bytes=max_bytes
+    )
+    if fetched.body is None:
+        return None
+    return FeedDocument(url, fetched.body, fetched.validators)
+
+
+def read_feed_file(path: Path | str) -> FeedDocument:
+    """The feed in a file; raise `SourceError` if it cannot be read."""
+    try:
+        return FeedDocument(str(path), Path(path).read_bytes())
+    except FileNotFoundError:
+        raise SourceError(str(path), "no such file, and not an http(s) URL") from None
+    except OSError as exc:
+        raise SourceError(str(path), f"cannot read: {exc.strerror}") from None
+
+
+# --- numbering -------------------------------------------------------------------------------
+
+
+def explicit_number(entry: FeedEntry) -> int | None:
+    """The issue number written in the entry's title or link, if any."""
+    match = _TITLE_NUMBER.search(entry.title)
+    if match is None and entry.link:
+        match = _LINK_NUMBER.search(urlsplit(entry.link).path)
+    if match is None:
+        return None
+    number = int(next(group for group in match.groups() if group))
+    return number if 1 <= number <= 999_999 else None
+
+
+def publication_order(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
+    """Oldest first; undated entries after the dated ones, in reverse feed order."""
+
+    def key(entry: FeedEntry) -> tuple[int, dt.datetime, int]:
+        if entry.published is None:
+            return (1, dt.datetime.min.replace(tzinfo=dt.UTC), -entry.position)
+        return (0, entry.published, entry.position)
+
+    return sorted(entries, key=key)
+
+
+def _folder_number(entry: FeedEntry, folder: IssueFolder) -> int | None:
+    if entry.link:
+        return folder.number_for_link(entry.link)
+    date = entry.published.date() if entry.published else None
+    return next(
+        (
+            number
+            for number, issue in sorted(folder.issues.items())
+            if issue.link is None and issue.title == entry.title and issue.date == date
+        ),
+        None,
+    )
+
+
+def number_entries(
+    entries: Sequence[FeedEntry], folder: IssueFolder, source: str, notices: list[Notice]
+) -> list[tuple[FeedEntry, int]]:
+    """Each entry (in publication order) with its issue number, by the rules above."""
+    ordered = publication_order(entries)
+    numbers: dict[int, int] = {}
+    taken: set[int] = set()
+    for entry in ordered:
+        number = explicit_number(entry)
+        if number is not None and number in taken:
+            notices.append(
+                Notice(entry.where(source), f"#{number} is taken by another entry: renumbered")
+            )
+        elif number is not None:
+            numbers[entry.position] = number
+            taken.add(number)
+            _warn_replacing(entry, number, folder, source, notices)
+    for entry in ordered:
+        number = None if entry.position in numbers else _folder_number(entry, folder)
+        if number is not None and number not in taken:
+            numbers[entry.position] = number
+            taken.add(number)
+    highest = max(folder.numbers | taken, default=0)
+    for entry in ordered:
+        if entry.position not in numbers:
+            highest += 1
+            numbers[entry.position] = highest
+    return [(entry, numbers[entry.position]) for entry in ordered]
+
+
+def _warn_replacing(
+    entry: FeedEntry, number: int, folder: IssueFolder, source: str, notices: list[Notice]
+) -> None:
+    existing = folder.issues.get(number)
+    if existing is not None and existing.link and entry.link and existing.link != entry.link:
+        notices.append(
+            Notice(
+                entry.where(source),
+                f"{folder.issue_path(number)} is the issue at {existing.link}; "
+                f"this entry ({entry.link}) replaces it",
+            )
+        )
+
+
+# --- entries as issues -----------------------------------------------------------------------
+
+
+def _subtitle(entry: FeedEntry) -> str | None:
+    if not entry.summary:
+        return None
+    text = defuse_pings(plain_text_of(entry.summary))[0]
+    return text if 0 < len(text) <= SUBTITLE_CHARS and text != entry.title else None
+
+
+def entry_issue(entry: FeedEntry, number: int, source: str) -> Imported:
+    """The issue an entry holds, numbered `number`; raise `SourceError` if it cannot be one."""
+    where = entry.where(source)
+    notices = list(entry.notices)
+    parsed = parse_html(entry.html, base=entry.link or entry.base)
+    for tag, count in parsed.dropped_elements.items():
+        notices.append(Notice(where, f"removed {count} <{tag}> element(s)"))
+    for raw in parsed.dropped_links:
+        notices.append(Notice(where, f"dropped a link that is not http(s): {raw[:80]!r}"))
+    title, pings = defuse_pings(entry.title)
+    if not title:
+        title = UNTITLED
+        notices.append(Notice(where, f"the entry has no title: titled {UNTITLED!r}"))
+    structure = entry_structure(
+        parsed.blocks, where=where, title=title, link=entry.link, notices=notices
+    )
+    pings += structure.pings
+    if pings:
+        notices.append(Notice(where, f"defused {pings} bit(s) of text that would ping in Discord"))
+    draft = IssueDraft(
+        where,
+        number,
+        title,
+        subtitle=_subtitle(entry),
+        date=entry.published.date() if entry.published else None,
+        link=entry.link,
+        intro=structure.intro,
+        sections=structure.sections,
+    )
+    return Imported(build_issue(draft, notices), tuple(notices))
+
+
+def feed_issues(
+    document: FeedDocument,
+    folder: IssueFolder,
+    *,
+    since: dt.date | None = None,
+    limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> FeedImport:
+    """The issues of a feed's entries (published on or after `since`, the newest `limit`).
+
+    `progress(done, total)` is called after each entry.
+    """
+    result = FeedImport()
+    entries = read_feed(document.data, document.source, result.notices)
+    if not entries:
+        result.notices.append(Notice(document.source, "the feed has no entries"))
+    chosen = [
+        entry
+        for entry in entries
+        if since is None or entry.published is None or entry.published.date() >= since
+    ]
+    chosen = publication_order(chosen)
+    if limit is not None:
+        chosen = chosen[-limit:] if limit else []
+    numbered = number_entries(chosen, folder, document.source, result.notices)
+    for entry, number in numbered:
+        result.imported.append(entry_issue(entry, number, document.source))
+        if progress is not None:
+            progress(len(result.imported), len(numbered))
+    return result

@@ -1,0 +1,441 @@
+"""Plain-text issues, laid out like Deep Learning Weekly's, imported as an `Issue`.
+
+The layout has no markup, one paragraph per line::
+
+    Deep Learning Weekly: Issue #202          the issue's title, with its number
+    Quantum AI, Global AI Index, … and more   the subtitle
+    Hey folks,                                the intro, up to its sign-off
+    …
+    Until next week!
+    Industry                                  a section heading
+    Unveiling our new Quantum AI campus       an item's title
+    Google has unveiled a new …               its blurb
+    Papers & Publications
+    Towards General Purpose Vision Systems
+    Abstract:                                 a paper's abstract follows
+    A special purpose learning system …
+
+Blank lines are ignored. Lines are told apart by their shape and by what follows them:
+
+- A *short line* is at most 150 characters and does not end in sentence punctuation
+  (`. ! ? … : ; ,`, before any closing quote or bracket). A *sentence* is any other line.
+- The first line is the title; its number is the first `#N`, `Issue N` or `No. N` in it.
+- The second line is the subtitle if it is a short line (up to 300 characters) that is not a
+  greeting and does not start the sections: it is a list (has a comma), or is too long to be a
+  heading, or is not followed by an item title.
+- The intro starts with an optional greeting (`Hey folks,`, `Hi all`, …) and runs over
+  sentences; it ends after a sign-off (`Until next week!`, `Cheers`, …) or before the first
+  short line.
+- A *heading* is a short line of at most 8 words and 60 characters followed by something
+  that can be a title: another short line, or a title-like sentence (below).
+- A short line that is not a heading is an item's title. The line after a title is its blurb.
+- A sentence of at most 100 characters that holds one sentence, after a blurb or heading and
+  followed by a sentence or `Abstract:`, is a title that ends in punctuation (`Does Knowledge
+  Distillation Really Work?`).
+- Any other sentence after a blurb is an item with no title: the title is guessed from the
+  sentence's subject (the words before ` is `, ` are `, `,` …), else its first words and `…`.
+- `Abstract:` (alone, or followed by text) starts the current item's abstract, which runs over
+  the sentences that follow until the next title or heading.
+
+Every guess (a guessed title, a section with nothing under it, items before any heading, an
+empty abstract, a title with no text under it) is a `Notice` with its line (`FILE:LINE: …`) and
+an editor note on the item. Text that would ping in Discord is defused and reported. No date or
+link is invented: pass them in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import SourceError
+from bot.importers._draft import (
+    IssueDraft,
+    ItemDraft,
+    SectionDraft,
+    build_issue,
+    guess_title,
+)
+from bot.importers._markdown import (
+    clean_line,
+    defuse_pings,
+    escape_heading,
+    escape_paragraph,
+)
+from bot.importers._report import Imported, Notice
+
+SHORT_LINE = 150
+SENTENCE_TITLE = 100
+SUBTITLE = 300
+HEADING_CHARS = 60
+HEADING_WORDS = 8
+SIGN_OFF = 80
+GUESSED_SECTION = "Items"
+
+_NUMBER = re.compile(r"(?:#|\b(?:issue|no\.|number)\s*#?)\s*([0-9]{1,6})\b", re.IGNORECASE)
+_ABSTRACT = re.compile(r"^abstract\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
+_GREETING = re.compile(
+    r"^(?:hey|hi|hello|dear|greetings|welcome|good (?:morning|afternoon|evening))\b", re.IGNORECASE
+)
+_SIGN_OFF = re.compile(
+    r"^(?:until next|see you\b|cheers\b|enjoy\b|happy (?:reading|hacking|weekend|friday)\b"
+    r"|thanks for reading\b|stay (?:safe|tuned|curious)\b|talk soon\b|take care\b"
+    r"|best(?: wishes| regards)?\b|have a (?:great|good|nice)\b)",
+    re.IGNORECASE,
+)
+_SENTENCE_END = frozenset(".!?…:;,")
+_CLOSERS = "\"'”’)]»"
+_INNER_SENTENCE = re.compile(r"[.!?…][\"'”’)]?\s+[A-Z0-9“\"‘'(]")
+
+
+class _Kind(enum.Enum):
+    SHORT = "short line"
+    SENTENCE = "sentence"
+    ABSTRACT = "Abstract:"
+
+
+class _State(enum.Enum):
+    SECTION = "after a heading"
+    TITLE = "after a title"
+    BLURB = "after a blurb"
+    ABSTRACT = "in an abstract"
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    text: str
+    kind: _Kind
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip(_CLOSERS)[-1:] in _SENTENCE_END
+
+
+def _kind(text: str) -> _Kind:
+    if _ABSTRACT.match(text):
+        return _Kind.ABSTRACT
+    if len(text) <= SHORT_LINE and not _ends_sentence(text):
+        return _Kind.SHORT
+    return _Kind.SENTENCE
+
+
+def _split_lines(text: str, source: str, notices: list[Notice]) -> list[_Line]:
+    """The non-blank lines, cleaned and with pings defused, numbered as an editor numbers them."""
+    lines: list[_Line] = []
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, raw in enumerate(raw_lines, start=1):
+        cleaned, removed = clean_line(raw)
+        if removed:
+            notices.append(Notice(f"{source}:{number}", "removed control characters"))
+        cleaned, pings = defuse_pings(cleaned)
+        if pings:
+            notices.append(Notice(f"{source}:{number}", "defused text that would ping in Discord"))
+        if cleaned:
+            lines.append(_Line(number, cleaned, _kind(cleaned)))
+    return lines
+
+
+class _Reader:
+    """Reads the numbered lines of one plain-text issue into an `IssueDraft`."""
+
+    def __init__(self, lines: list[_Line], source: str, notices: list[Notice]) -> None:
+        self.lines = lines
+        self.source = source
+        self.notices = notices
+        self.sections: list[SectionDraft] = []
+        self.item: ItemDraft | None = None
+        self.state = _State.SECTION
+        self.headings: dict[int, _Line] = {}
+        self.pending_note: str | None = None
+
+    # --- looking at lines --------------------------------------------------------------------
+
+    def where(self, line: _Line) -> str:
+        """Where a line is, as `FILE:LINE`."""
+        return f"{self.source}:{line.number}"
+
+    def kind(self, index: int) -> _Kind | None:
+        """The kind of the line at `index`, or None past either end."""
+        return self.lines[index].kind if 0 <= index < len(self.lines) else None
+
+    def sentence_title(self, index: int) -> bool:
+        """A sentence that can be a title: short, one sentence, followed by text or `Abstract:`."""
+        text = self.lines[index].text
+        return (
+            self.kind(index) is _Kind.SENTENCE
+            and len(text) <= SENTENCE_TITLE
+            and not _INNER_SENTENCE.search(text)
+            and self.kind(index + 1) in (_Kind.SENTENCE, _Kind.ABSTRACT)
+        )
+
+    def title_candidate(self, index: int) -> bool:
+        """Whether the line at `index` can be an item's title."""
+        return self.kind(index) is _Kind.SHORT or (
+            self.kind(index) is _Kind.SENTENCE and self.sentence_title(index)
+        )
+
+    def heading(self, index: int) -> bool:
+        """Whether the line at `index` is a section heading: short, and a title follows."""
+        text = self.lines[index].text
+        return (
+            self.kind(index) is _Kind.SHORT
+            and len(text) <= HEADING_CHARS
+            and len(text.split()) <= HEADING_WORDS
+            and self.title_candidate(index + 1)
+        )
+
+    # --- the header and intro ------------------------------------------------------------------
+
+    def number(self) -> int:
+        """The issue number in the first line; raise `SourceError` if it has none."""
+        first = self.lines[0]
+        match = _NUMBER.search(first.text)
+        if not match or not 1 <= int(match.group(1)) <= 999_999:
+            raise SourceError(
+                self.where(first),
+                "the first line names the issue with its number, as in "
+                f"`Deep Learning Weekly: Issue #202`; got {first.text[:80]!r}",
+            )
+        return int(match.group(1))
+
+    def subtitle(self, index: int) -> bool:
+        """Whether the line at `index` (the second) is the subtitle."""
+        if index >= len(self.lines):
+            return False
+        text = self.lines[index].text
+        if len(text) > SUBTITLE or _ends_sentence(text) or _GREETING.match(text):
+            return False
+        if _ABSTRACT.match(text):
+            return False
+        is_list = ", " in text or len(text) > HEADING_CHARS
+        return is_list or not self.heading(index) or self.heading(index + 1)
+
+    def intro_end(self, index: int) -> int:
+        """The index of the first line after the intro that starts at `index`."""
+        if index < len(self.lines) and _GREETING.match(self.lines[index].text):
+            index += 1
+        while index < len(self.lines):
+            line = self.lines[index]
+            signs_off = len(line.text) <= SIGN_OFF and bool(_SIGN_OFF.match(line.text))
+            if not signs_off and line.kind is not _Kind.SENTENCE:
+                break
+            if not signs_off and self.kind(index + 1) is _Kind.ABSTRACT:
+                break
+            index += 1
+            if signs_off:
+                break
+        return index
+
+    # --- the body --------------------------------------------------------------------------------
+
+    def read_body(self, start: int) -> None:
+        """Read every line from `start` into sections and items."""
+        for index in range(start, len(self.lines)):
+            self.read_line(index)
+        self.close_item()
+
+    def read_line(self, index: int) -> None:
+        """Place one line of the body: abstract, heading, title, blurb or untitled item."""
+        line = self.lines[index]
+        if line.kind is _Kind.ABSTRACT:
+            self.abstract(index)
+        elif line.kind is _Kind.SHORT and self.heading(index):
+            self.start_section(line)
+        elif line.kind is _Kind.SHORT:
+            self.start_item(line, line.text)
+        elif self.state is _State.TITLE:
+            self.add_blurb(line)
+        elif self.state is _State.ABSTRACT and not (
+            self.sentence_title(index) and self.kind(index + 1) is _Kind.ABSTRACT
+        ):
+            self.add_abstract(line.text)
+        elif self.sentence_title(index):
+            self.start_item(line, line.text)
+        else:
+            self.untitled_item(line)
+
+    def current_section(self, line: _Line) -> SectionDraft:
+        """The section to add an item to; a guessed one if no heading came yet."""
+        if not self.sections:
+            self.notices.append(
+                Notice(
+                    self.where(line),
+                    f"no section heading above this item: put in a section named "
+                    f"{GUESSED_SECTION!r}",
+                )
+            )
+            self.sections.append(SectionDraft(self.where(line), GUESSED_SECTION))
+            self.pending_note = (
+                "section name guessed: the source has no section heading above this item "
+                f"(line {line.number}); check it"
+            )
+        return self.sections[-1]
+
+    def new_item(self, line: _Line, title: str) -> ItemDraft:
+        """Close the current item and start one titled `title` (plain text)."""
+        self.close_item()
+        section = self.current_section(line)
+        item = ItemDraft(self.where(line), escape_heading(title))
+        if self.pending_note:
+            item.notes.append(self.pending_note)
+            self.pending_note = None
+        section.items.append(item)
+        self.item = item
+        return item
+
+    def start_section(self, line: _Line) -> None:
+        """Close the current item and start a section at a heading line."""
+        self.close_item()
+        self.sections.append(SectionDraft(self.where(line), escape_heading(line.text)))
+        self.headings[id(self.sections[-1])] = line
+        self.state = _State.SECTION
+
+    def start_item(self, line: _Line, title: str) -> None:
+        """Start an item at its title line; its blurb comes next."""
+        self.new_item(line, title)
+        self.state = _State.TITLE
+
+    def add_blurb(self, line: _Line) -> None:
+        """Give the current item its blurb."""
+        assert self.item is not None
+        self.item.blurb.append(escape_paragraph(line.text))
+        self.state = _State.BLURB
+
+    def add_abstract(self, text: str) -> None:
+        """Add a paragraph to the current item's abstract."""
+        assert self.item is not None and self.item.abstract is not None
+        self.item.abstract.append(escape_paragraph(text))
+
+    def untitled_item(self, line: _Line, *, what: str = "blurb") -> ItemDraft:
+        """Start an item whose title is guessed from the line's text, and note it."""
+        title = guess_title(line.text)
+        self.notices.append(
+            Notice(
+                self.where(line), f"no title line for this item: guessed {title!r} from the {what}"
+            )
+        )
+        item = self.new_item(line, title)
+        item.notes.append(
+            f"title guessed from the {what}: the source has no title line for this item "
+            f"(line {line.number}); check it"
+        )
+        if what == "blurb":
+            item.blurb.append(escape_paragraph(line.text))
+            self.state = _State.BLURB
+        return item
+
+    def abstract(self, index: int) -> None:
+        """Start the current item's abstract, or a guessed item if there is none."""
+        line = self.lines[index]
+        rest = _ABSTRACT.match(line.text)
+        text = rest.group("rest").strip() if rest else ""
+        item = self.item
+        if item is None or self.state not in (_State.TITLE, _State.BLURB):
+            following = text or self.following_sentence(index)
+            item = self.untitled_item(
+                _Line(line.number, following or "Abstract", line.kind), what="abstract"
+            )
+        item.abstract = [escape_paragraph(text)] if text else []
+        self.state = _State.ABSTRACT
+
+    def following_sentence(self, index: int) -> str:
+        """The sentence after the line at `index`, if one follows."""
+        return self.lines[index + 1].text if self.kind(index + 1) is _Kind.SENTENCE else ""
+
+    def close_item(self) -> None:
+        """Finish the current item, noting an empty abstract or a missing text."""
+        item, self.item = self.item, None
+        if item is None:
+            return
+        if item.abstract == []:
+            self.notices.append(Notice(item.where, "`Abstract:` with no text after it: left out"))
+            item.notes.append("the source has an empty `Abstract:` for this item; check it")
+            item.abstract = None
+        if not item.blurb and item.abstract is None:
+            line = item.where.rsplit(":", 1)[-1]
+            self.notices.append(Notice(item.where, "no text under this title"))
+            item.notes.append(f"the source has no text under this title (line {line}); check it")
+
+    # --- headings with nothing under them ----------------------------------------------------
+
+    def place_empty_sections(self) -> list[SectionDraft]:
+        """Sections with items; an empty heading becomes a text-less item next to its place."""
+        kept = [section for section in self.sections if section.items]
+        if not kept:
+            return []
+        for position, section in enumerate(self.sections):
+            if section.items:
+                continue
+            line = self.headings[id(section)]
+            before = [s for s in self.sections[:position] if s.items]
+            target = before[-1] if before else next(s for s in self.sections if s.items)
+            item = ItemDraft(self.where(line), section.name)
+            item.notes.append(
+                f"this line looked like a section heading with nothing under it (line "
+                f"{line.number}): imported as an item without text; check it"
+            )
+            self.notices.append(
+                Notice(
+                    self.where(line),
+                    "a heading with nothing under it: imported as an item without text "
+                    f"in section {target.name!r}",
+                )
+            )
+            if before:
+                target.items.append(item)
+            else:
+                target.items.insert(0, item)
+        return kept
+
+
+def parse_text_issue(
+    text: str,
+    source: Path | str,
+    *,
+    date: dt.date | None = None,
+    link: str | None = None,
+) -> Imported:
+    """Read a plain-text issue; raise `SourceError` naming `source:line` if it cannot be one."""
+    source = str(source)
+    notices: list[Notice] = []
+    lines = _split_lines(text.removeprefix("\ufeff"), source, notices)
+    if not lines:
+        raise SourceError(f"{source}:1", "the file is empty")
+    reader = _Reader(lines, source, notices)
+    draft = IssueDraft(source, reader.number(), lines[0].text, date=date, link=link)
+    index = 1
+    if reader.subtitle(index):
+        draft.subtitle = lines[index].text
+        index += 1
+    intro_end = reader.intro_end(index)
+    draft.intro = [escape_paragraph(line.text) for line in lines[index:intro_end]]
+    if intro_end >= len(lines):
+        raise SourceError(
+            f"{source}:{lines[-1].number}",
+            "found no section headings or item titles after the intro: a heading or title is "
+            "a short line without final punctuation, on a line of its own",
+        )
+    reader.read_body(intro_end)
+    draft.sections = reader.place_empty_sections()
+    return Imported(build_issue(draft, notices), tuple(notices))
+
+
+def read_text_issue(
+    path: Path | str, *, date: dt.date | None = None, link: str | None = None
+) -> Imported:
+    """Read a plain-text issue file (UTF-8); raise `SourceError` naming `path:line`."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(str(path), f"cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(f"{path}:{line}", "the file is not valid UTF-8") from None
+    return parse_text_issue(text, path, date=date, link=link)

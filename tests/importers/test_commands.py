@@ -1,0 +1,235 @@
+"""`newsbot import text|feed`, run as a user runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.archive import Archive
+from bot.importers._fetch import CACHE_FILE
+from bot.issuefiles import load_issue
+from tests.importers.conftest import DATA, ISSUE_202, SAMPLE, FeedServer, Run
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Each file's bytes and mtime; mtimes are set far in the past first so a rewrite shows."""
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def age(folder: Path) -> None:
+    for path in folder.iterdir():
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+
+
+async def stored_numbers(db: Path) -> list[int]:
+    async with await Archive.open(db, create=False) as archive:
+        return [summary.number for summary in await archive.issues()]
+
+
+def test_import_text_writes_exactly_issue_202(newsbot: Run, tmp_path: Path) -> None:
+    out = tmp_path / "issues"
+    result = newsbot("import", "text", str(SAMPLE), "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert (out / "202.md").read_bytes() == ISSUE_202.read_bytes()
+    assert f"{SAMPLE}:11: no title line for this item: guessed 'The Global AI Index'" in (
+        result.stderr
+    )
+    assert f"{out / '202.md'}: created" in result.stdout
+    age(out)
+    before = snapshot(out)
+    again = newsbot("import", "text", str(SAMPLE), "--out", str(out))
+    assert again.exit_code == 0
+    assert f"{out / '202.md'}: unchanged" in again.stdout
+    assert "0 created, 0 updated, 1 unchanged." in again.stdout
+    assert snapshot(out) == before
+
+
+def test_import_text_writes_to_the_issues_directory_setting(
+    newsbot: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBOT_ISSUES__DIRECTORY", str(tmp_path / "from-settings"))
+    assert newsbot("import", "text", str(SAMPLE)).exit_code == 0
+    assert load_issue(tmp_path / "from-settings" / "202.md").number == 202
+
+
+def test_import_text_sets_date_and_link(newsbot: Run, tmp_path: Path) -> None:
+    result = newsbot(
+        "import",
+        "text",
+        str(SAMPLE),
+        "--out",
+        str(tmp_path),
+        "--date",
+        "2021-06-16",
+        "--link",
+        "https://example.com/issues/202",
+    )
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / "202.md").read_text(encoding="utf-8")
+    assert "date: 2021-06-16\nlink: https://example.com/issues/202\n---" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--date", "16/06/2021"], "--date takes a date written YYYY-MM-DD, not '16/06/2021'"),
+        (
+            ["--link", "javascript:alert(1)"],
+            "--link 'javascript:alert(1)': a link must start with http",
+        ),
+        (["--date", "2021-06-16", str(SAMPLE)], "--date and --link describe one issue"),
+    ],
+)
+def test_import_text_refuses_bad_options(
+    newsbot: Run, tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = newsbot("import", "text", str(SAMPLE), "--out", str(tmp_path / "out"), *args)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_import_text_writes_nothing_if_any_file_fails(newsbot: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("No number on this line\nNews\nTitle\nBlurb.\n", encoding="utf-8")
+    result = newsbot("import", "text", str(SAMPLE), str(bad), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert f"{bad}:1: the first line names the issue" in result.stderr
+    assert "1 file(s) could not be imported; nothing was written" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_import_text_ingest_stores_the_issue(newsbot: Run, tmp_path: Path) -> None:
+    result = newsbot("import", "text", str(SAMPLE), "--out", str(tmp_path / "out"), "--ingest")
+    assert result.exit_code == 0, result.stderr
+    assert "1 added, 0 updated, 0 unchanged." in result.stdout
+    assert asyncio.run(stored_numbers(tmp_path / "archive.db")) == [202]
+
+
+def test_import_never_overwrites_an_unreadable_issue_file(newsbot: Run, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "202.md").write_text("hand-edited, broken\n", encoding="utf-8")
+    result = newsbot("import", "text", str(SAMPLE), "--out", str(out))
+    assert result.exit_code == 1
+    assert "is not a valid issue file" in result.stderr
+    assert (out / "202.md").read_text(encoding="utf-8") == "hand-edited, broken\n"
+
+
+def test_import_feed_twice_changes_nothing_and_an_edit_updates(
+    newsbot: Run, tmp_path: Path
+) -> None:
+    feed = tmp_path / "substack.xml"
+    shutil.copy(DATA / "substack.xml", feed)
+    out = tmp_path / "issues"
+    first = newsbot("import", "feed", str(feed), "--out", str(out))
+    assert first.exit_code == 0, first.stderr
+    assert "2 created, 0 updated, 0 unchanged." in first.stdout
+    assert [load_issue(out / f"{n}.md").number for n in (41, 42)] == [41, 42]
+    age(out)
+    before = snapshot(out)
+    second = newsbot("import", "feed", str(feed), "--out", str(out))
+    assert second.exit_code == 0
+    assert "0 created, 0 updated, 2 unchanged." in second.stdout
+    assert snapshot(out) == before
+    feed.write_text(
+        feed.read_text(encoding="utf-8").replace("useless in sunlight", "hopeless in sunlight"),
+        encoding="utf-8",
+    )
+    third = newsbot("import", "feed", str(feed), "--out", str(out))
+    assert f"{out / '42.md'}: updated" in third.stdout
+    assert f"{out / '41.md'}: unchanged" in third.stdout
+    assert "hopeless in sunlight" in (out / "42.md").read_text(encoding="utf-8")
+    assert snapshot(out)["41.md"] == before["41.md"]
+
+
+def test_import_feed_reports_what_it_changed(newsbot: Run, tmp_path: Path) -> None:
+    result = newsbot("import", "feed", str(DATA / "hostile.xml"), "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert "dropped a link that is not http(s): \"javascript:alert('pwned')\"" in result.stderr
+    assert "removed 1 <script> element(s)" in result.stderr
+    assert load_issue(tmp_path / "9.md").sections[0].items[0].link is None
+
+
+@pytest.mark.parametrize("name", ["broken.xml", "not-a-feed.html", "missing.xml"])
+def test_import_feed_fails_clearly_and_writes_nothing(
+    newsbot: Run, tmp_path: Path, name: str
+) -> None:
+    result = newsbot("import", "feed", str(DATA / name), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {DATA / name}: ")
+    assert not (tmp_path / "out").exists()
+
+
+def test_import_feed_since_and_limit(newsbot: Run, tmp_path: Path) -> None:
+    result = newsbot(
+        "import",
+        "feed",
+        str(DATA / "substack.xml"),
+        "--out",
+        str(tmp_path),
+        "--since",
+        "2025-03-05",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["42.md"]
+    assert newsbot("import", "feed", str(DATA / "substack.xml"), "--limit", "0").exit_code == 2
+    assert result.exit_code == 0
+
+
+def test_import_feed_over_http_is_conditional(
+    newsbot: Run, tmp_path: Path, feed_server: FeedServer
+) -> None:
+    async def feed(request: web.Request) -> web.StreamResponse:
+        if request.headers.get("If-None-Match") == '"abc"':
+            return web.Response(status=304)
+        return web.Response(body=(DATA / "ghost.atom").read_bytes(), headers={"ETag": '"abc"'})
+
+    feed_server.routes["/rss/"] = feed
+    url = feed_server.url("/rss/")
+    out = tmp_path / "issues"
+    first = newsbot("import", "feed", url, "--out", str(out), "--ingest")
+    assert first.exit_code == 0, first.stderr
+    assert sorted(p.name for p in out.iterdir()) == [CACHE_FILE, "7.md", "8.md"]
+    assert asyncio.run(stored_numbers(tmp_path / "archive.db")) == [8, 7]
+    second = newsbot("import", "feed", url, "--out", str(out))
+    assert second.exit_code == 0
+    assert f"{url}: feed unchanged (HTTP 304); nothing to import." in second.stdout
+    assert feed_server.headers_of("/rss/")[1]["If-None-Match"] == '"abc"'
+    refreshed = newsbot("import", "feed", url, "--out", str(out), "--refresh")
+    assert "0 created, 0 updated, 2 unchanged." in refreshed.stdout
+
+
+def test_a_failed_ingest_is_retried_in_full_next_time(
+    newsbot: Run, tmp_path: Path, feed_server: FeedServer
+) -> None:
+    async def feed(request: web.Request) -> web.StreamResponse:
+        return web.Response(body=(DATA / "ghost.atom").read_bytes(), headers={"ETag": '"abc"'})
+
+    feed_server.routes["/rss/"] = feed
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        db.execute("PRAGMA user_version = 999")  # from a newer newsbot: the ingest fails
+    out = tmp_path / "issues"
+    result = newsbot("import", "feed", feed_server.url("/rss/"), "--out", str(out), "--ingest")
+    assert result.exit_code == 1
+    assert "has schema version 999" in result.stderr
+    assert "nothing was ingested" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["7.md", "8.md"]
+    assert not (out / CACHE_FILE).exists()
+
+
+def test_import_feed_timeout_option(newsbot: Run, tmp_path: Path, feed_server: FeedServer) -> None:
+    async def silent(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(30)
+        return web.Response()
+
+    feed_server.routes["/slow"] = silent
+    url = feed_server.url("/slow")
+    result = newsbot("import", "feed", url, "--out", str(tmp_path), "--timeout", "0.3")
+    assert result.exit_code == 1
+    assert f"error: {url}: no complete answer within 0.3 s" in result.stderr
