@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from bot import console as views
 from bot.archive import Archive, IngestOutcome
 from bot.errors import NewsbotError
+from bot.importers.commands import import_app
 from bot.issuefiles import LoadResult, load_issues
 from bot.models import Issue, issue_json_schema, slugify
 from bot.settings import Settings, load_settings
@@ -56,11 +58,15 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run one command's coroutine; a `NewsbotError` becomes a clear message and exit 1."""
+    """Run one command's coroutine; a known failure becomes a clear message and exit 1."""
     try:
         return asyncio.run(coro)
     except NewsbotError as exc:
         raise _fail(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise _fail(f"the archive database failed: {exc}") from None
+    except OSError as exc:
+        raise _fail(f"{exc.filename or 'a file'}: {exc.strerror or exc}") from None
 
 
 @app.callback()
@@ -346,6 +352,9 @@ def demo(ctx: typer.Context) -> None:
         _report(result)
         raise _fail("the bundled issue files are invalid")
     _run(run_demo(settings, result))
+
+
+app.add_typer(import_app, name="import", help="Bring issues in from other formats.")
 
 
 def main() -> None:

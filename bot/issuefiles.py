@@ -52,6 +52,7 @@ FRONT_MATTER_KEYS = ("number", "title", "subtitle", "date", "link")
 REQUIRED_KEYS = ("number", "title")
 ABSTRACT_HEADING = "Abstract"
 _EDITOR_NOTE = re.compile(r"^<!--\s*editor:\s*(?P<note>.*?)\s*-->$")
+_ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _LOOKS_LIKE_LINK = re.compile(r"^\[.*\]\(.*\)$", re.DOTALL)
 
 
@@ -435,8 +436,10 @@ def _front_matter_value(value: str) -> str:
 def _item_heading_source(item: Item) -> str:
     if item.link is None:
         return f"### {item.title}"
-    # Links are stored normalised (no spaces or angle brackets), so <…> can hold any of them.
-    destination = f"<{item.link}>" if "(" in item.link or ")" in item.link else item.link
+    # Links are stored normalised (no spaces or angle brackets), so <…> can hold any of them;
+    # an `&` that reads like an entity (`&#106;`) is escaped, or Markdown would decode it.
+    destination = _ENTITY_LIKE.sub(r"\\&", item.link)
+    destination = f"<{destination}>" if "(" in item.link or ")" in item.link else destination
     return f"### [{item.title}]({destination})"
 
 

@@ -304,3 +304,14 @@ def test_any_text_is_an_issue_or_located_errors(text: str) -> None:
         parse_issue(text, "issues/1.md")
     except IssueFileErrors as exc:
         assert all(error.line >= 1 for error in exc.errors)
+
+
+def test_links_that_contain_entity_like_text_round_trip() -> None:
+    issue = parse_issue(GOOD, "7.md")
+    odd = Item(title="Odd", link="https://x.example/&#106;avascript?a=1&amp;b=2&c=3")
+    changed = issue.model_copy(
+        update={"sections": (Section(name="News", slug="news", items=(odd,)),)}
+    )
+    text = format_issue(changed)
+    assert parse_issue(text, "7.md") == changed
+    assert "&c=3" in text, "an ordinary & is left as it is"
