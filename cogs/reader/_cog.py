@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-DEFER_AFTER = 1.5
-"""Seconds of work after which an answer is deferred, well inside Discord's 3 s."""
+DEFER_AFTER = 0.025
+"""Seconds of work after which an answer is deferred. A search takes a few milliseconds, so
+alone it is answered at once; when many readers ask together and answers queue, deferring
+acknowledges each one quickly and the results follow."""
 QUERY_MIN, QUERY_MAX = 2, 200
 RELATED_LIMIT = 5
 CHOICE_NAME_MAX = 100

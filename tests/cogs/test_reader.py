@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
 from typing import Any
 
 import pytest
@@ -270,3 +271,35 @@ async def test_a_bug_gets_an_apology_and_a_log_line(
     assert message.content == SORRY
     record = next(r for r in caplog.records if "command 'latest' failed" in r.getMessage())
     assert f"user {seed.reader.id}" in record.getMessage() and record.exc_info
+
+
+async def test_a_slow_answer_is_deferred_then_followed_up(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.modules["cogs.reader._cog"], "DEFER_AFTER", 0)
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.reader, "search", {"query": "torch"}
+    )
+    first = await handle.response()
+    assert first.type == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+    answer = await handle.original()
+    assert_private_and_silent(answer)
+    assert answer.embeds[0]["footer"]["text"] == "Results 1–5 · more on the next page"
+
+
+async def test_many_readers_at_once_all_get_answers(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    handles = await asyncio.gather(
+        *(
+            emulator.run_slash_command(
+                seed.guild, seed.general, seed.reader, "search", {"query": query}
+            )
+            for query in ["torch", "knowledge", "pytorch", "learning"] * 10
+        )
+    )
+    answers = await asyncio.gather(*(handle.original(timeout=10) for handle in handles))
+    assert all(
+        answer.embeds and answer.embeds[0]["title"].startswith("Search: ") for answer in answers
+    )
+    assert all(handle.callback and handle.callback.seconds < 3 for handle in handles)

@@ -1,0 +1,160 @@
+"""How fast newsbot answers `/search` when many readers ask at once.
+
+    PYTHONPATH=. python benchmarks/interactions.py                 # 100k items, 100 at once
+    PYTHONPATH=. python benchmarks/interactions.py --items 20000 --concurrent 50 --rounds 3
+
+Builds a synthetic archive (the corpus of benchmarks/search.py), starts the Discord emulator and
+the real `newsbot run` process against it, then dispatches `--concurrent` `/search` interactions
+at the same moment, `--rounds` times, and prints the time from each dispatch to the bot's first
+response (p50, p99, max), against the same searches run straight on `Archive.search` in this
+process (the baseline: what the archive alone costs). Target: p99 ≤ 50 ms, none over 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks.search import build_corpus
+from bot.archive import Archive
+from bot.sandbox.discord import DefaultWorld, Emulator, EmulatorConfig
+
+P99_TARGET = 0.050
+DEADLINE = 3.0
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """The value below which `share` of `values` fall (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def line(label: str, seconds: Sequence[float]) -> str:
+    """p50 / p99 / max of some latencies, in milliseconds."""
+    p50, p99 = percentile(seconds, 0.50), percentile(seconds, 0.99)
+    return f"{label:<34}{p50 * 1000:>9.1f}{p99 * 1000:>9.1f}{max(seconds) * 1000:>9.1f}"
+
+
+async def start_newsbot(
+    emulator: Emulator, seed: DefaultWorld, db: Path
+) -> asyncio.subprocess.Process:
+    """`newsbot run` against the emulator; returns once its commands are synced."""
+    env = {
+        **os.environ,
+        "NEWSBOT_DISCORD__TOKEN": emulator.token,
+        "NEWSBOT_DISCORD__API_BASE": emulator.api_base,
+        "NEWSBOT_DISCORD__GATEWAY_URL": emulator.gateway_url,
+        "NEWSBOT_DISCORD__DEV_GUILD": str(seed.guild.id),
+        "NEWSBOT_ARCHIVE__PATH": str(db),
+        "NEWSBOT_LOG__LEVEL": "WARNING",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, stdin=asyncio.subprocess.DEVNULL
+    )
+    await emulator.wait_until(
+        lambda: True if emulator.synced_commands(seed.guild) else None, timeout=60
+    )
+    return process
+
+
+async def one_search(emulator: Emulator, seed: DefaultWorld, query: str) -> tuple[float, float]:
+    """Seconds from dispatch to the bot's first response, and to its complete answer."""
+    start = time.monotonic()
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.reader, "search", {"query": query}
+    )
+    callback = await handle.response(timeout=DEADLINE + 5)
+    await handle.original(timeout=DEADLINE + 5)
+    return callback.seconds, time.monotonic() - start
+
+
+async def one_round(
+    emulator: Emulator, seed: DefaultWorld, queries: Sequence[str]
+) -> list[tuple[float, float]]:
+    """Dispatch every query at once; the first-response and answer times of each."""
+    return await asyncio.gather(*(one_search(emulator, seed, query) for query in queries))
+
+
+async def baseline(db: Path, queries: Sequence[str], rounds: int) -> list[float]:
+    """The same searches straight on the archive, as many at once, for comparison."""
+    seconds: list[float] = []
+    async with await Archive.open(db, create=False) as archive:
+
+        async def timed(query: str) -> float:
+            start = time.perf_counter()
+            await archive.search(query, limit=5)
+            return time.perf_counter() - start
+
+        for _ in range(rounds):
+            seconds += await asyncio.gather(*(timed(query) for query in queries))
+    return seconds
+
+
+async def main(argv: Sequence[str] | None = None) -> None:
+    """Build the archive, run the rounds, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=100_000, help="items in the archive")
+    parser.add_argument("--concurrent", type=int, default=100, help="searches at once")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds (after a warm-up)")
+    parser.add_argument("--seed", type=int, default=202)
+    args = parser.parse_args(argv)
+
+    corpus = build_corpus(args.items, args.seed)
+    rng = random.Random(args.seed)
+    words = [
+        word
+        for issue in corpus.issues[-50:]
+        for _, item in issue.items
+        for word in item.title.split()
+    ]
+    queries = [*corpus.terms.values(), *rng.sample(words, args.concurrent)][: args.concurrent]
+
+    with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as scratch:
+        db = Path(scratch) / "archive.db"
+        async with await Archive.open(db) as archive:
+            await archive.ingest_many([(issue, None) for issue in corpus.issues])
+        async with Emulator(config=EmulatorConfig()) as emulator:
+            seed = emulator.seed
+            assert seed is not None
+            process = await start_newsbot(emulator, seed, db)
+            try:
+                await one_round(emulator, seed, queries)  # warm-up: caches, connections
+                timings: list[tuple[float, float]] = []
+                for _ in range(args.rounds):
+                    timings += await one_round(emulator, seed, queries)
+            finally:
+                process.send_signal(signal.SIGTERM)
+                await process.wait()
+        archive_only = await baseline(db, queries, args.rounds)
+
+    seconds = [first for first, _ in timings]
+    answered = [answer for _, answer in timings]
+    late = sum(s > DEADLINE for s in seconds)
+    p99 = percentile(seconds, 0.99)
+    print(
+        f"newsbot /search under load: {args.items:,} items, {args.concurrent} at once, "
+        f"{args.rounds} rounds ({len(seconds)} interactions), {os.cpu_count()} cores"
+    )
+    print(f"{'':<34}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    print(line("dispatch → first response", seconds))
+    print(line("dispatch → complete answer", answered))
+    print(line("Archive.search alone (baseline)", archive_only))
+    ratio = statistics.median(seconds) / statistics.median(archive_only)
+    print(f"median ratio, Discord round trip / archive alone: {ratio:.1f}×")
+    print(
+        f"target p99 ≤ {P99_TARGET * 1000:.0f} ms: {'met' if p99 <= P99_TARGET else 'NOT met'}"
+        f" ({p99 * 1000:.1f} ms); over {DEADLINE:.0f} s: {late}"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
