@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import json
 import logging
-import sqlite3
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -18,6 +14,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from bot import console as views
 from bot.archive import Archive, IngestOutcome
+from bot.commandline import (
+    CliState,
+    date_option,
+    discord_token,
+    err,
+    fail,
+    out,
+    run_async,
+    settings_of,
+)
 from bot.errors import NewsbotError
 from bot.importers.commands import import_app
 from bot.issuefiles import LoadResult, load_issues
@@ -33,40 +39,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = views.make_console()
-err = views.make_console(stderr=True)
 
 SCHEMA_FILE = "issue.schema.json"
-
-
-@dataclass
-class CliState:
-    """What every command needs: the settings, built once from --config, env and --db."""
-
-    settings: Settings
-
-
-def _state(ctx: typer.Context) -> CliState:
-    state = ctx.find_root().obj
-    assert isinstance(state, CliState)
-    return state
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False, soft_wrap=True)
-    return typer.Exit(1)
-
-
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run one command's coroutine; a known failure becomes a clear message and exit 1."""
-    try:
-        return asyncio.run(coro)
-    except NewsbotError as exc:
-        raise _fail(str(exc)) from None
-    except sqlite3.Error as exc:
-        raise _fail(f"the archive database failed: {exc}") from None
-    except OSError as exc:
-        raise _fail(f"{exc.filename or 'a file'}: {exc.strerror or exc}") from None
 
 
 @app.callback()
@@ -86,7 +60,7 @@ def _main(
     try:
         settings = load_settings(config, **overrides)
     except NewsbotError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     logging.basicConfig(
         level=logging.DEBUG if verbose else settings.log.level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -103,7 +77,7 @@ def _without_voice_warnings(record: logging.LogRecord) -> bool:
 
 
 def _paths(ctx: typer.Context, paths: list[Path] | None) -> list[Path]:
-    return paths or [_state(ctx).settings.issues.directory]
+    return paths or [settings_of(ctx).issues.directory]
 
 
 def _report(result: LoadResult) -> None:
@@ -114,10 +88,10 @@ def _report(result: LoadResult) -> None:
 def _load(paths: list[Path]) -> LoadResult:
     missing = [path for path in paths if not path.exists()]
     if missing:
-        raise _fail(f"{missing[0]}: no such file or folder")
+        raise fail(f"{missing[0]}: no such file or folder")
     result = load_issues(paths)
     if not result.issues and not result.errors:
-        raise _fail(f"no issue files (*.md) in {', '.join(map(str, paths))}")
+        raise fail(f"no issue files (*.md) in {', '.join(map(str, paths))}")
     return result
 
 
@@ -143,7 +117,7 @@ def check(ctx: typer.Context, paths: PathsArg = None) -> None:
                 )
     if result.errors:
         files = len({error.path for error in result.errors})
-        raise _fail(f"{len(result.errors)} problem(s) in {files} file(s)")
+        raise fail(f"{len(result.errors)} problem(s) in {files} file(s)")
     out.print(f"{len(result.issues)} issue file(s) are valid.")
 
 
@@ -172,15 +146,15 @@ async def _ingest(settings: Settings, result: LoadResult) -> dict[IngestOutcome,
 @app.command()
 def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
     """Store issue files in the archive; if any file is invalid, nothing is stored."""
-    settings = _state(ctx).settings
+    settings = settings_of(ctx)
     result = _load(_paths(ctx, paths))
     if result.errors:
         _report(result)
-        raise _fail(
+        raise fail(
             f"{len(result.errors)} problem(s) found; nothing was ingested. "
             "Fix them (see `newsbot check`) and run again."
         )
-    done = _run(_ingest(settings, result))
+    done = run_async(_ingest(settings, result))
     summary = ", ".join(f"{len(numbers)} {outcome.value}" for outcome, numbers in done.items())
     out.print(f"{settings.archive.path}: {summary}.")
 
@@ -211,9 +185,9 @@ def latest(
     as_json: JsonOpt = False,
 ) -> None:
     """Show the newest issue in the archive."""
-    issue = _run(_with_archive(_state(ctx).settings, lambda archive: archive.latest()))
+    issue = run_async(_with_archive(settings_of(ctx), lambda archive: archive.latest()))
     if issue is None:
-        raise _fail("the archive has no issues yet: run `newsbot ingest issues/`")
+        raise fail("the archive has no issues yet: run `newsbot ingest issues/`")
     slug = _section_slug(issue, section)
     _print_issue(issue, as_json=as_json, section=slug)
 
@@ -224,7 +198,7 @@ def _section_slug(issue: Issue, section: str | None) -> str | None:
     slug = slugify(section)
     if issue.section(slug) is None:
         names = ", ".join(s.name for s in issue.sections)
-        raise _fail(f"issue #{issue.number} has no section {section!r}; it has: {names}")
+        raise fail(f"issue #{issue.number} has no section {section!r}; it has: {names}")
     return slug
 
 
@@ -235,17 +209,8 @@ def show_issue(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one archived issue."""
-    issue = _run(_with_archive(_state(ctx).settings, lambda archive: archive.issue(number)))
+    issue = run_async(_with_archive(settings_of(ctx), lambda archive: archive.issue(number)))
     _print_issue(issue, as_json=as_json)
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise _fail(f"{option} takes a date written YYYY-MM-DD, not {value!r}") from None
 
 
 @app.command()
@@ -261,10 +226,10 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Search every archived item; best matches first."""
-    since_date, until_date = _date(since, "--since"), _date(until, "--until")
-    page = _run(
+    since_date, until_date = date_option(since, "--since"), date_option(until, "--until")
+    page = run_async(
         _with_archive(
-            _state(ctx).settings,
+            settings_of(ctx),
             lambda archive: archive.search(
                 query,
                 section=slugify(section) if section else None,
@@ -296,30 +261,16 @@ def schema(
     ] = False,
 ) -> None:
     """Write the issue JSON schema into the issues folder (or check that it is current)."""
-    path = _state(ctx).settings.issues.directory / SCHEMA_FILE
+    path = settings_of(ctx).issues.directory / SCHEMA_FILE
     text = json.dumps(issue_json_schema(), indent=2, ensure_ascii=False) + "\n"
     current = path.read_text(encoding="utf-8") if path.exists() else None
     if check_only:
         if current != text:
-            raise _fail(f"{path} is stale: run `newsbot schema` to regenerate it")
+            raise fail(f"{path} is stale: run `newsbot schema` to regenerate it")
         out.print(f"{path} is current.")
         return
     path.write_text(text, encoding="utf-8")
     out.print(f"wrote {path}")
-
-
-NO_TOKEN = (
-    "no Discord token. Set NEWSBOT_DISCORD__TOKEN to your bot's token (create an application at "
-    "https://discord.com/developers/applications, then Bot → Reset Token). To try newsbot "
-    "without an account, run the demo: `python3 dev.py demo`."
-)
-
-
-def _token(settings: Settings) -> str:
-    token = settings.discord.token
-    if token is None or not token.get_secret_value().strip():
-        raise _fail(NO_TOKEN)
-    return token.get_secret_value().strip()
 
 
 @app.command()
@@ -327,8 +278,8 @@ def run(ctx: typer.Context) -> None:
     """Run newsbot on Discord until stopped (Ctrl-C or SIGTERM stop it cleanly)."""
     from bot.app import run_bot  # discord.py loads only for the commands that need it
 
-    settings = _state(ctx).settings
-    _run(run_bot(settings, _token(settings)))
+    settings = settings_of(ctx)
+    run_async(run_bot(settings, discord_token(settings)))
 
 
 @app.command("sync-commands")
@@ -336,8 +287,8 @@ def sync_commands(ctx: typer.Context) -> None:
     """Send newsbot's slash commands to Discord now, even if they look unchanged."""
     from bot.app import sync_only
 
-    settings = _state(ctx).settings
-    count = _run(sync_only(settings, _token(settings)))
+    settings = settings_of(ctx)
+    count = run_async(sync_only(settings, discord_token(settings)))
     out.print(f"synced {count} command(s).")
 
 
@@ -346,12 +297,12 @@ def demo(ctx: typer.Context) -> None:
     """Run newsbot on the bundled Discord emulator and play a reader; no account needed."""
     from bot.demo import run_demo  # the emulator loads only for the demo
 
-    settings = _state(ctx).settings
+    settings = settings_of(ctx)
     result = _load([settings.issues.directory])
     if result.errors:
         _report(result)
-        raise _fail("the bundled issue files are invalid")
-    _run(run_demo(settings, result))
+        raise fail("the bundled issue files are invalid")
+    run_async(run_demo(settings, result))
 
 
 app.add_typer(import_app, name="import", help="Bring issues in from other formats.")

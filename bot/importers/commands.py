@@ -9,17 +9,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
-from collections.abc import Coroutine, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from pydantic import TypeAdapter, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from bot.archive import Archive, IngestOutcome
-from bot.console import make_console
+from bot.commandline import date_option, err, fail, out, run_async, settings_of
 from bot.errors import NewsbotError
 from bot.importers._fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, is_url, remember
 from bot.importers._output import WriteOutcome, Written, save_issues, scan_folder
@@ -41,45 +41,14 @@ import_app = typer.Typer(
     help="Import issues from plain text or RSS/Atom feeds into issue files.",
     no_args_is_help=True,
 )
-out = make_console()
-err = make_console(stderr=True)
 
 _LINK = TypeAdapter(Link)
 _MEGABYTE = 1024 * 1024
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    settings = getattr(ctx.find_root().obj, "settings", None)
-    if not isinstance(settings, Settings):
-        raise RuntimeError("`import` runs under the `newsbot` app, whose callback sets settings")
-    return settings
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False, soft_wrap=True)
-    return typer.Exit(1)
-
-
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine; a `NewsbotError` becomes a clear message and exit status 1."""
-    try:
-        return asyncio.run(coro)
-    except NewsbotError as exc:
-        raise _fail(str(exc)) from None
-
-
 def _warn(notices: Iterable[Notice]) -> None:
     for notice in notices:
         err.print(str(notice), markup=False, highlight=False, soft_wrap=True, style="yellow")
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise _fail(f"{option} takes a date written YYYY-MM-DD, not {value!r}") from None
 
 
 def _link(value: str | None) -> str | None:
@@ -89,7 +58,7 @@ def _link(value: str | None) -> str | None:
         return _LINK.validate_python(value)
     except ValidationError as exc:
         reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
-        raise _fail(f"--link {value!r}: {reason}") from None
+        raise fail(f"--link {value!r}: {reason}") from None
 
 
 @contextmanager
@@ -109,7 +78,7 @@ def _write(issues: Sequence[Issue], folder: Path, progress: Progress) -> list[Wr
     try:
         return save_issues(issues, scan_folder(folder), progress=lambda _: progress.advance(task))
     except NewsbotError as exc:
-        raise _fail(f"{exc}; nothing more was written") from None
+        raise fail(f"{exc}; nothing more was written") from None
 
 
 def _report(written: Sequence[Written]) -> None:
@@ -135,9 +104,9 @@ def _ingest_all(settings: Settings, written: Sequence[Written]) -> None:
     try:
         outcomes = asyncio.run(_ingest(settings.archive.path, written))
     except NewsbotError as exc:
-        raise _fail(f"{exc}; nothing was ingested") from None
+        raise fail(f"{exc}; nothing was ingested") from None
     except (sqlite3.Error, OSError) as exc:
-        raise _fail(f"{settings.archive.path}: {exc}; nothing was ingested") from None
+        raise fail(f"{settings.archive.path}: {exc}; nothing was ingested") from None
     summary = ", ".join(
         f"{sum(1 for o in outcomes if o is outcome)} {outcome.value}" for outcome in IngestOutcome
     )
@@ -151,8 +120,8 @@ def _load(
         try:
             return read_feed_file(source)
         except NewsbotError as exc:
-            raise _fail(str(exc)) from None
-    return _run(
+            raise fail(str(exc)) from None
+    return run_async(
         download_feed(
             source, folder, time_limit=time_limit, max_bytes=max_bytes, conditional=not refresh
         )
@@ -173,7 +142,7 @@ def _read_entries(
                 document, scan_folder(folder), since=since, limit=limit, progress=advance
             )
         except NewsbotError as exc:
-            raise _fail(f"{exc}; nothing was written") from None
+            raise fail(f"{exc}; nothing was written") from None
 
 
 OutOpt = Annotated[
@@ -203,10 +172,10 @@ def import_text(
     ingest: IngestOpt = False,
 ) -> None:
     """Import plain-text issues; if any file cannot be imported, nothing is written."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if (date or link) and len(files) > 1:
-        raise _fail("--date and --link describe one issue: import one FILE with them")
-    issue_date, issue_link = _date(date, "--date"), _link(link)
+        raise fail("--date and --link describe one issue: import one FILE with them")
+    issue_date, issue_link = date_option(date, "--date"), _link(link)
     imported: list[Imported] = []
     failures: list[NewsbotError] = []
     for path in files:
@@ -219,7 +188,7 @@ def import_text(
     for failure in failures:
         err.print(str(failure), markup=False, highlight=False, soft_wrap=True)
     if failures:
-        raise _fail(f"{len(failures)} file(s) could not be imported; nothing was written")
+        raise fail(f"{len(failures)} file(s) could not be imported; nothing was written")
     with _progress() as progress:
         written = _write(
             [done.issue for done in imported], out_dir or settings.issues.directory, progress
@@ -261,9 +230,9 @@ def import_feed(
     ingest: IngestOpt = False,
 ) -> None:
     """Import a newsletter's RSS/Atom feed, one issue per entry; a re-import updates in place."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     folder = out_dir or settings.issues.directory
-    since_date = _date(since, "--since")
+    since_date = date_option(since, "--since")
     document = _load(source, folder, timeout, int(max_size * _MEGABYTE), refresh=refresh)
     if document is None:
         out.print(f"{source}: feed unchanged (HTTP 304); nothing to import.")
