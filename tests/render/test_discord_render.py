@@ -73,7 +73,7 @@ def issues(draw: st.DrawFn) -> Issue:
         number=draw(st.integers(1, 999_999)),
         title=draw(LINE)[:500],
         subtitle=draw(st.one_of(st.none(), LINE.map(lambda t: t[:500]))),
-        intro=draw(LONG),
+        intro=draw(LONG)[:20_000],
         sections=tuple(sections),
     )
 
