@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 import yarl
@@ -18,9 +18,12 @@ from bot.archive import Archive
 from bot.errors import NewsbotError
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from bot.publishing.outbox import Outbox
+
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.reader",)
+EXTENSIONS = ("cogs.reader", "cogs.newsletter")
 NO_MENTIONS = discord.AllowedMentions.none()
 SORRY = "Sorry, something went wrong on our side. It has been logged; please try again later."
 COMMANDS_HASH_KEY = "discord.commands_hash"
@@ -53,6 +56,7 @@ class Newsbot(commands.Bot):
         archive: Archive,
         sync_on_start: bool = True,
         guild_ready_timeout: float = 2.0,
+        outbox: Outbox | None = None,
     ) -> None:
         known_id = settings.discord.application_id
         extra: dict[str, Any] = {"application_id": known_id} if known_id else {}
@@ -67,6 +71,8 @@ class Newsbot(commands.Bot):
         self.settings = settings
         self.archive = archive
         self.sync_on_start = sync_on_start
+        # Publishes issues; when None, the newsletter cog builds one on this bot's client.
+        self.outbox = outbox
 
     async def setup_hook(self) -> None:
         """Load the cogs and sync the commands if they changed since the last sync."""

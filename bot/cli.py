@@ -28,6 +28,7 @@ from bot.errors import NewsbotError
 from bot.importers.commands import import_app
 from bot.issuefiles import LoadResult, load_issues
 from bot.models import Issue, issue_json_schema, slugify
+from bot.publishing.commands import preview, publish
 from bot.settings import Settings, load_settings
 
 T = TypeVar("T")
@@ -305,6 +306,8 @@ def demo(ctx: typer.Context) -> None:
     run_async(run_demo(settings, result))
 
 
+app.command("preview")(preview)
+app.command("publish")(publish)
 app.add_typer(import_app, name="import", help="Bring issues in from other formats.")
 
 

@@ -38,6 +38,18 @@ class IssuesSettings(_Section):
     directory: Path = Field(default=Path("issues"), description="The folder of issue files.")
 
 
+class TargetSettings(_Section):
+    """A channel declared in the config file to receive each issue."""
+
+    guild_id: int
+    channel_id: int
+    role_id: int | None = None
+    sections: tuple[str, ...] = Field(
+        default=(), description="Section names or slugs this channel gets; empty: all."
+    )
+    alerts_channel_id: int | None = None
+
+
 class DiscordSettings(_Section):
     """How newsbot reaches Discord."""
 
@@ -57,6 +69,28 @@ class DiscordSettings(_Section):
     dev_guild: int | None = Field(
         default=None,
         description="Sync commands to this server only (instant) instead of globally.",
+    )
+    targets: tuple[TargetSettings, ...] = Field(
+        default=(),
+        description="Channels that receive each issue, besides those set up with /newsletter.",
+    )
+
+
+class PublishingSettings(_Section):
+    """How newsbot publishes issues."""
+
+    requests_per_second: float = Field(
+        default=45.0,
+        gt=0,
+        le=50,
+        description="API requests a second while publishing, under Discord's global 50.",
+    )
+    concurrency: int = Field(default=25, ge=1, description="Channels published to at once.")
+    retries: int = Field(
+        default=3, ge=0, description="Retries of a call that failed for a passing reason (5xx)."
+    )
+    retry_delay: float = Field(
+        default=1.0, ge=0, description="Seconds before the first retry; doubled each time."
     )
 
 
@@ -79,6 +113,7 @@ class Settings(BaseSettings):
     archive: ArchiveSettings = ArchiveSettings()
     issues: IssuesSettings = IssuesSettings()
     discord: DiscordSettings = DiscordSettings()
+    publishing: PublishingSettings = PublishingSettings()
     log: LogSettings = LogSettings()
 
     _toml_file: ClassVar[Path | None] = None

@@ -1,0 +1,289 @@
+"""The Discord outlet: the outbox's steps as discord.py REST calls.
+
+Calls go through the client's `http` (discord.py's own rate-limit buckets and retries), so the
+same outlet works in the running bot and in `newsbot publish`, which logs in over REST only.
+Messages carry a nonce derived from their step key with `enforce_nonce`, so a send repeated
+after a crash returns the first message; threads and forum posts, which have no nonce, are
+looked up by name among the channel's active threads before they are created again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import aiohttp
+import discord
+from discord.http import MultipartParameters
+
+from bot.archive import OutboxEntry
+from bot.errors import NewsbotError
+from bot.models import slugify
+from bot.publishing.outbox import Remote, StepError
+from bot.publishing.plan import Action, ChannelKind, Payload, Step, Target, step_nonce
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+GLOBAL_RATE = 50
+"""Requests per second Discord allows a bot across all routes."""
+ALREADY_CROSSPOSTED = 40033
+KINDS: dict[int, ChannelKind] = {0: "text", 5: "announcement", 15: "forum"}
+MESSAGE_KEYS = ("content", "embeds", "allowed_mentions", "components")
+
+
+class Pacer:
+    """Keeps requests under a rate in every sliding window, so the global limit never answers 429.
+
+    discord.py learns per-route limits from headers, but meets the global one only as a 429;
+    publishing to many channels at once would hit it, so requests wait their turn here.
+    """
+
+    def __init__(self, rate: float = GLOBAL_RATE, per: float = 1.0) -> None:
+        self.rate = max(1, int(rate))
+        self.per = per
+        self._sent: collections.deque[float] = collections.deque()
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Return when one more request keeps the rate."""
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                while self._sent and now - self._sent[0] >= self.per:
+                    self._sent.popleft()
+                if len(self._sent) < self.rate:
+                    self._sent.append(now)
+                    return
+                await asyncio.sleep(self.per - (now - self._sent[0]))
+
+
+class DiscordOutlet:
+    """Posts, edits and removes the steps of a publish on Discord through a discord.py client."""
+
+    def __init__(self, client: discord.Client, *, pacer: Pacer | None = None) -> None:
+        self.client = client
+        self.pacer = pacer or Pacer()
+        self._tags: dict[int, dict[str, int]] = {}
+
+    # --- the outbox's calls -----------------------------------------------------------------
+
+    async def resolve(self, target: Target) -> Target:
+        """The target with its kind read from Discord (and a forum's tags remembered)."""
+        data = await self._call(
+            "read the channel", lambda: self.http.get_channel(target.channel_id)
+        )
+        kind = KINDS.get(int(data["type"]))
+        if kind is None:
+            raise StepError("it is not a text, announcement or forum channel")
+        self._remember_tags(target.channel_id, data)
+        return Target(
+            guild_id=target.guild_id,
+            channel_id=target.channel_id,
+            kind=kind,
+            role_id=target.role_id,
+            sections=target.sections,
+            alerts_channel_id=target.alerts_channel_id,
+        )
+
+    async def create(self, step: Step, payload: Payload, parent: int | None) -> Remote:
+        """Make the step's thread, message, forum post or crosspost."""
+        channel = step.target.channel_id
+        if step.action == Action.THREAD:
+            data = await self._call(
+                "start a thread",
+                lambda: self.http.start_thread_without_message(
+                    channel,
+                    name=payload["name"],
+                    auto_archive_duration=payload["auto_archive_duration"],
+                    type=payload["type"],
+                ),
+            )
+            return Remote(int(data["id"]), channel)
+        if step.action == Action.MESSAGE:
+            where = parent if parent is not None else channel
+            body = {**_message(payload), "nonce": step.nonce, "enforce_nonce": True, "tts": False}
+            sent = await self._call(
+                "send a message", lambda: self.http.send_message(where, params=_params(body))
+            )
+            return Remote(int(sent["id"]), where)
+        if step.action == Action.POST:
+            tags = await self._tag_ids(channel, payload.get("tags", []))
+            body = {
+                "name": payload["name"],
+                "auto_archive_duration": payload["auto_archive_duration"],
+                "applied_tags": tags,
+                "message": _message(payload["message"]),
+            }
+            post = await self._call(
+                "create a forum post",
+                lambda: self.http.start_thread_in_forum(channel, params=_params(body)),
+            )
+            return Remote(int(post["id"]), channel)
+        assert step.action == Action.CROSSPOST and parent is not None
+        await self._crosspost(channel, parent)
+        return Remote(parent, channel)
+
+    async def recover(self, step: Step, payload: Payload, parent: int | None) -> Remote | None:
+        """The thread or forum post an interrupted attempt created, found by name; else None.
+
+        Messages need no lookup (their nonce returns the first one); a crosspost repeated is
+        answered "already crossposted", which counts as done.
+        """
+        if step.action not in (Action.THREAD, Action.POST):
+            return None
+        channel = step.target.channel_id
+        data = await self._call(
+            "list the active threads", lambda: self.http.get_active_threads(step.target.guild_id)
+        )
+        me = self.client.user.id if self.client.user else None
+        for thread in data.get("threads", []):
+            if (
+                thread.get("parent_id") == str(channel)
+                and thread.get("name") == payload["name"]
+                and (me is None or thread.get("owner_id") == str(me))
+            ):
+                log.info(
+                    "found thread %s from an interrupted attempt at %s", thread["id"], step.key
+                )
+                return Remote(int(thread["id"]), channel)
+        return None
+
+    async def edit(self, step: Step, payload: Payload, entry: OutboxEntry) -> None:
+        """Bring what the step posted in line with `payload` (a corrected issue)."""
+        remote = int(entry.remote_id or 0)
+        location = int(entry.location_id or step.target.channel_id)
+        if step.action == Action.MESSAGE:
+            body = _message(payload)
+            await self._call(
+                "edit a message",
+                lambda: self.http.edit_message(location, remote, params=_params(body)),
+            )
+        elif step.action == Action.THREAD:
+            await self._call(
+                "rename a thread", lambda: self.http.edit_channel(remote, name=payload["name"])
+            )
+        elif step.action == Action.POST:
+            body = _message(payload["message"])
+            # A forum post's first message has the post's id.
+            await self._call(
+                "edit a forum post",
+                lambda: self.http.edit_message(remote, remote, params=_params(body)),
+            )
+            tags = await self._tag_ids(step.target.channel_id, payload.get("tags", []))
+            await self._call(
+                "rename a forum post",
+                lambda: self.http.edit_channel(remote, name=payload["name"], applied_tags=tags),
+            )
+
+    async def remove(self, entry: OutboxEntry) -> None:
+        """Delete a message, thread or forum post that the issue no longer has."""
+        remote = int(entry.remote_id or 0)
+        try:
+            if entry.action == Action.MESSAGE:
+                location = int(entry.location_id or 0)
+                await self._raw(lambda: self.http.delete_message(location, remote))
+            elif entry.action in (Action.THREAD, Action.POST):
+                await self._raw(lambda: self.http.delete_channel(remote))
+        except discord.NotFound:
+            log.info("%s was already gone", entry.key)
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            raise _failure(exc, "remove what the issue no longer has") from exc
+
+    async def alert(self, target: Target, text: str) -> None:
+        """Post `text` in the target's alerts channel, if it has one; failures are only logged."""
+        if target.alerts_channel_id is None:
+            return
+        channel = target.alerts_channel_id
+        body = {
+            "content": text[:2000],
+            "allowed_mentions": {"parse": []},
+            "nonce": step_nonce(f"alert:{target.channel_id}:{text}"),
+            "enforce_nonce": True,
+        }
+        try:
+            await self._raw(lambda: self.http.send_message(channel, params=_params(body)))
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("could not post an alert in channel %s: %s", channel, exc)
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    @property
+    def http(self) -> discord.http.HTTPClient:
+        """discord.py's REST client of the logged-in bot."""
+        return self.client.http
+
+    async def _raw(self, call: Callable[[], Awaitable[T]]) -> T:
+        await self.pacer.wait()
+        return await call()
+
+    async def _call(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await self._raw(call)
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            raise _failure(exc, what) from exc
+
+    async def _crosspost(self, channel: int, message: int) -> None:
+        try:
+            await self._raw(lambda: self.http.publish_message(channel, message))
+        except discord.HTTPException as exc:
+            if exc.code == ALREADY_CROSSPOSTED:
+                return
+            raise _failure(exc, "crosspost the digest") from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _failure(exc, "crosspost the digest") from exc
+
+    def _remember_tags(self, channel: int, data: Any) -> None:
+        tags = data.get("available_tags") or []
+        self._tags[channel] = {slugify(str(t["name"])): int(t["id"]) for t in tags}
+
+    async def _tag_ids(self, forum: int, names: list[str]) -> list[int]:
+        """The forum's tags named like `names` (by slug: `Mobile & Edge` = `mobile-edge`)."""
+        if forum not in self._tags:
+            data = await self._call("read the forum", lambda: self.http.get_channel(forum))
+            self._remember_tags(forum, data)
+        known = self._tags[forum]
+        return [known[slugify(name)] for name in names if slugify(name) in known][:5]
+
+
+def _message(payload: Payload) -> dict[str, Any]:
+    return {key: payload[key] for key in MESSAGE_KEYS if key in payload}
+
+
+def _params(payload: dict[str, Any]) -> MultipartParameters:
+    return MultipartParameters(payload=payload, multipart=None, files=None)
+
+
+def _failure(exc: BaseException, what: str) -> StepError:
+    """A failed call in words for the server's managers, and whether retrying may help."""
+    if isinstance(exc, discord.Forbidden):
+        return StepError(f"could not {what}: the bot is missing a permission ({exc.text})")
+    if isinstance(exc, discord.NotFound):
+        return StepError(f"could not {what}: Discord does not know it ({exc.text})")
+    if isinstance(exc, discord.DiscordServerError):
+        return StepError(f"could not {what}: Discord answered {exc.status}", transient=True)
+    if isinstance(exc, discord.HTTPException):
+        return StepError(f"could not {what}: Discord answered {exc.status} ({exc.text})")
+    return StepError(f"could not {what}: {exc!r}", transient=True)
+
+
+@asynccontextmanager
+async def rest_client(token: str) -> AsyncIterator[discord.Client]:
+    """A discord.py client logged in over REST only: publishing needs no gateway session."""
+    client = discord.Client(intents=discord.Intents.none())
+    try:
+        try:
+            await client.login(token)
+        except discord.LoginFailure:
+            raise NewsbotError(
+                "Discord refused the token (NEWSBOT_DISCORD__TOKEN): check it is the bot's "
+                "current token"
+            ) from None
+        yield client
+    finally:
+        await client.close()

@@ -1,0 +1,255 @@
+"""A publish as a list of steps with stable keys: what to post where, and in which order.
+
+Pure: no I/O and no platform library. `plan(issue, targets)` gives the same steps for the same
+issue and targets; a step's payload is built when it runs, from the ids the earlier steps it
+refers to were given (the digest links to the threads created before it).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bot.models import Issue
+from bot.render.publish import (
+    SectionThread,
+    digest,
+    digest_post_name,
+    section_threads,
+)
+
+OUTLET = "discord"
+ChannelKind = Literal["text", "announcement", "forum"]
+CHANNEL_KINDS: tuple[ChannelKind, ...] = ("text", "announcement", "forum")
+AUTO_ARCHIVE_MINUTES = 10080
+"""Threads stay open for a week, until the next issue."""
+PUBLIC_THREAD = 11
+NONCE_MAX = 25
+
+Payload = dict[str, Any]
+
+
+class Action(enum.StrEnum):
+    """What a step does on Discord."""
+
+    THREAD = "thread"
+    """Start a public thread with no starter message in a text or announcement channel."""
+    MESSAGE = "message"
+    """Post a message in the channel, or in the thread of the step it belongs to."""
+    POST = "post"
+    """Create a forum post: a thread with its first message."""
+    CROSSPOST = "crosspost"
+    """Publish an announcement-channel message to the servers that follow the channel."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A Discord channel that receives each issue; `kind` None means "ask Discord"."""
+
+    guild_id: int
+    channel_id: int
+    kind: ChannelKind | None = None
+    role_id: int | None = None
+    sections: tuple[str, ...] = ()
+    alerts_channel_id: int | None = None
+
+    @property
+    def name(self) -> str:
+        """The target as the ledger names it: the channel's id."""
+        return str(self.channel_id)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One call to a platform, identified by a key that stays the same across runs."""
+
+    key: str
+    issue_number: int
+    target: Target
+    action: Action
+    parent: str | None = None
+    """The step whose remote id is where this one acts (a thread, a crossposted message)."""
+    needs: tuple[str, ...] = ()
+    """Steps whose remote ids this step's payload refers to."""
+    build: Callable[[Mapping[str, int]], Payload] = field(
+        default=lambda _: {}, compare=False, repr=False
+    )
+
+    def payload(self, ids: Mapping[str, int]) -> Payload:
+        """What this step sends, given the remote ids of the steps it refers to."""
+        return self.build({key: ids[key] for key in self.needs if key in ids})
+
+    @property
+    def nonce(self) -> str:
+        """Discord's idempotency key for this step: the same on every run, 25 characters."""
+        return step_nonce(self.key)
+
+
+def step_nonce(key: str) -> str:
+    """A nonce derived from a step key: its SHA-256 in hex, cut to Discord's 25 characters."""
+    return hashlib.sha256(key.encode()).hexdigest()[:NONCE_MAX]
+
+
+def payload_hash(payload: Payload) -> str:
+    """A fingerprint of a payload: equal hashes mean the posted message needs no edit."""
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def step_key(issue_number: int, target: Target, *parts: str | int) -> str:
+    """`202/discord/<channel_id>/thread/industry/message/1`."""
+    return "/".join([str(issue_number), OUTLET, target.name, *(str(p) for p in parts)])
+
+
+def plan(issue: Issue, targets: Sequence[Target]) -> list[Step]:
+    """Every step of publishing `issue` to `targets`, in the order they must run per target.
+
+    Text and announcement channels: each section's thread and its messages first, then the
+    digest linking to them (its ping lands when everything it links to exists), then — in
+    announcement channels — the digest's crosspost. Forum channels: one post per section, then
+    the digest as a post of its own.
+    """
+    steps: list[Step] = []
+    for target in targets:
+        if target.kind is None:
+            raise ValueError(f"the kind of channel {target.channel_id} must be known to plan")
+        threads = section_threads(issue, target.sections)
+        if target.kind == "forum":
+            steps += _forum_steps(issue, target, threads)
+        else:
+            steps += _channel_steps(issue, target, threads)
+    return steps
+
+
+def _constant(payload: Payload) -> Callable[[Mapping[str, int]], Payload]:
+    return lambda _: payload
+
+
+def _digest_builder(
+    issue: Issue, target: Target, thread_keys: Mapping[str, str], *, forum: bool
+) -> Callable[[Mapping[str, int]], Payload]:
+    def build(ids: Mapping[str, int]) -> Payload:
+        post = digest(
+            issue,
+            threads={slug: ids.get(key) for slug, key in thread_keys.items()},
+            sections=target.sections,
+            role_id=target.role_id,
+        )
+        if not forum:
+            return post.to_dict()
+        return {
+            "name": digest_post_name(issue),
+            "auto_archive_duration": AUTO_ARCHIVE_MINUTES,
+            "tags": [],
+            "message": post.to_dict(),
+        }
+
+    return build
+
+
+def _channel_steps(issue: Issue, target: Target, threads: Sequence[SectionThread]) -> list[Step]:
+    steps: list[Step] = []
+    thread_keys: dict[str, str] = {}
+    for thread in threads:
+        key = step_key(issue.number, target, "thread", thread.slug)
+        thread_keys[thread.slug] = key
+        steps.append(
+            Step(
+                key=key,
+                issue_number=issue.number,
+                target=target,
+                action=Action.THREAD,
+                build=_constant(
+                    {
+                        "name": thread.name,
+                        "type": PUBLIC_THREAD,
+                        "auto_archive_duration": AUTO_ARCHIVE_MINUTES,
+                    }
+                ),
+            )
+        )
+        for number, post in enumerate(thread.posts, start=1):
+            steps.append(
+                Step(
+                    key=f"{key}/message/{number}",
+                    issue_number=issue.number,
+                    target=target,
+                    action=Action.MESSAGE,
+                    parent=key,
+                    build=_constant(post.to_dict()),
+                )
+            )
+    digest_key = step_key(issue.number, target, "digest")
+    steps.append(
+        Step(
+            key=digest_key,
+            issue_number=issue.number,
+            target=target,
+            action=Action.MESSAGE,
+            needs=tuple(thread_keys.values()),
+            build=_digest_builder(issue, target, thread_keys, forum=False),
+        )
+    )
+    if target.kind == "announcement":
+        steps.append(
+            Step(
+                key=f"{digest_key}/crosspost",
+                issue_number=issue.number,
+                target=target,
+                action=Action.CROSSPOST,
+                parent=digest_key,
+            )
+        )
+    return steps
+
+
+def _forum_steps(issue: Issue, target: Target, threads: Sequence[SectionThread]) -> list[Step]:
+    steps: list[Step] = []
+    thread_keys: dict[str, str] = {}
+    for thread in threads:
+        key = step_key(issue.number, target, "thread", thread.slug)
+        thread_keys[thread.slug] = key
+        first, *rest = thread.posts
+        steps.append(
+            Step(
+                key=key,
+                issue_number=issue.number,
+                target=target,
+                action=Action.POST,
+                build=_constant(
+                    {
+                        "name": thread.name,
+                        "auto_archive_duration": AUTO_ARCHIVE_MINUTES,
+                        "tags": [thread.section_name],
+                        "message": first.to_dict(),
+                    }
+                ),
+            )
+        )
+        # The post's first message is message 1; the rest follow in the post's thread.
+        for number, post in enumerate(rest, start=2):
+            steps.append(
+                Step(
+                    key=f"{key}/message/{number}",
+                    issue_number=issue.number,
+                    target=target,
+                    action=Action.MESSAGE,
+                    parent=key,
+                    build=_constant(post.to_dict()),
+                )
+            )
+    steps.append(
+        Step(
+            key=step_key(issue.number, target, "digest"),
+            issue_number=issue.number,
+            target=target,
+            action=Action.POST,
+            needs=tuple(thread_keys.values()),
+            build=_digest_builder(issue, target, thread_keys, forum=True),
+        )
+    )
+    return steps

@@ -1,0 +1,35 @@
+"""Run `newsbot` with the publishing commands registered, as bot/cli.py will register them."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from bot.sandbox.discord import Emulator
+
+ROOT = Path(__file__).resolve().parents[2]
+REGISTER = (
+    "from bot.cli import app\n"
+    "from bot.publishing.commands import preview, publish\n"
+    "app.command('preview')(preview)\n"
+    "app.command('publish')(publish)\n"
+    "app()\n"
+)
+
+
+def newsbot_argv(*args: str) -> list[str]:
+    """The command line of `newsbot ARGS` in this interpreter."""
+    return [sys.executable, "-c", REGISTER, *args]
+
+
+def newsbot_env(emulator: Emulator | None) -> dict[str, str]:
+    """The environment pointing `newsbot` at the emulator, with quick retries."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env["PYTHONPATH"] = str(ROOT)
+    env["NEWSBOT_PUBLISHING__RETRY_DELAY"] = "0.01"
+    if emulator is not None:
+        env["NEWSBOT_DISCORD__TOKEN"] = emulator.token
+        env["NEWSBOT_DISCORD__API_BASE"] = emulator.api_base
+        env["NEWSBOT_DISCORD__GATEWAY_URL"] = emulator.gateway_url
+    return env

@@ -1,0 +1,53 @@
+"""`newsbot preview` and `newsbot publish --dry-run`, run as the real command line."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+from bot.archive import Archive, Subscription
+from bot.issuefiles import load_issue
+from tests.conftest import ISSUES
+from tests.publishing.cli_harness import newsbot_argv, newsbot_env
+
+
+async def _prepare(db: Path) -> None:
+    async with await Archive.open(db) as archive:
+        await archive.ingest(load_issue(ISSUES / "202.md"))
+        await archive.subscribe(Subscription(guild_id=1, channel_id=42, kind="announcement"))
+
+
+def test_preview_and_dry_run(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    asyncio.run(_prepare(db))
+    preview = subprocess.run(
+        [*newsbot_argv("--db", str(db), "preview", "--kind", "forum", "--role", "7")],
+        env=newsbot_env(None),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "6 API calls: 6 messages, 6 threads or posts" in preview.stdout
+    assert "forum post “#202 · Industry” tags ['Industry']" in preview.stdout
+    assert "embed text" in preview.stdout and "/6000" in preview.stdout
+    assert "<@&7> New issue: **#202**" in preview.stdout
+    dry = subprocess.run(
+        [*newsbot_argv("--db", str(db), "publish", "--dry-run")],
+        env=newsbot_env(None),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "202/discord/42/digest/crosspost" in dry.stdout.replace("\n", "")
+    assert dry.stdout.count("posted") == 12
+    no_token = subprocess.run(
+        [*newsbot_argv("--db", str(db), "publish")],
+        env=newsbot_env(None),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert no_token.returncode == 1 and "NEWSBOT_DISCORD__TOKEN" in no_token.stderr

@@ -1,0 +1,155 @@
+"""/newsletter end to end: the real bot, the emulator, managers and readers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from bot.app import Newsbot
+from bot.archive import Archive
+from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag, Permission
+from bot.settings import load_settings
+
+EPHEMERAL = int(MessageFlag.EPHEMERAL)
+StartBot = Callable[[], Awaitable[Newsbot]]
+
+
+@pytest.fixture
+async def start_bot(
+    emulator: Emulator,
+    seed: DefaultWorld,
+    archive_with_issues: Archive,
+) -> AsyncIterator[StartBot]:
+    """Start newsbot, with its newsletter commands, against the emulator."""
+    running: list[tuple[Newsbot, asyncio.Task[None]]] = []
+
+    async def start() -> Newsbot:
+        settings = load_settings(
+            discord={"dev_guild": seed.guild.id}, publishing={"retry_delay": 0.01}
+        )
+        newsbot = Newsbot(settings=settings, archive=archive_with_issues, guild_ready_timeout=0.05)
+        await newsbot.login(emulator.token)
+        task = asyncio.create_task(newsbot.connect(reconnect=False))
+        running.append((newsbot, task))
+        await asyncio.wait_for(newsbot.wait_until_ready(), 10)
+        return newsbot
+
+    yield start
+    for newsbot, task in running:
+        if not newsbot.is_closed():
+            await newsbot.close()
+        await asyncio.wait_for(task, 5)
+
+
+@pytest.fixture
+async def newsbot(start_bot: StartBot) -> Newsbot:
+    return await start_bot()
+
+
+async def newsletter(
+    emulator: Emulator, seed: DefaultWorld, sub: str, *, user: Any = None, **options: Any
+) -> Message:
+    handle = await emulator.run_slash_command(
+        seed.guild,
+        seed.general,
+        user or seed.manager,
+        "newsletter",
+        options,
+        subcommand=sub,
+        enforce_permissions=user is None,
+    )
+    return await handle.original(timeout=10)
+
+
+def private(message: Message) -> str:
+    assert message.flags & EPHEMERAL
+    assert message.allowed_mentions is not None and message.allowed_mentions.get("parse") == []
+    return message.content
+
+
+async def test_the_group_is_for_managers_and_a_reader_is_refused(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    (command,) = [c for c in emulator.synced_commands(seed.guild) if c.name == "newsletter"]
+    assert command.default_member_permissions == int(Permission.MANAGE_GUILD)
+    answer = await newsletter(emulator, seed, "status", user=seed.reader)
+    assert private(answer) == "You need the Manage Server permission to use this command."
+    assert await newsbot.archive.subscriptions() == []
+
+
+async def test_setup_says_which_permission_is_missing(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    emulator.deny(seed.announcements, Permission.SEND_MESSAGES)
+    await asyncio.sleep(0.05)  # the overwrite reaches the bot's cache through the gateway
+    answer = await newsletter(emulator, seed, "setup", channel=seed.announcements)
+    text = private(answer)
+    assert "I need the **Send Messages** permission" in text
+    assert await newsbot.archive.subscriptions() == []
+
+
+async def test_setup_publish_and_notify_me(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    newsbot = await start_bot()
+    answer = await newsletter(
+        emulator,
+        seed,
+        "setup",
+        channel=seed.general,
+        role=seed.newsletter_role,
+        sections="Industry, learning",
+        alerts_channel=seed.general,
+    )
+    assert private(answer).startswith(
+        f"Done: each new issue will be posted in <#{seed.general.id}>"
+    )
+    (subscription,) = await newsbot.archive.subscriptions()
+    assert subscription.sections == ("industry", "learning")
+    assert subscription.role_id == seed.newsletter_role.id
+
+    wrong = await newsletter(emulator, seed, "setup", channel=seed.general, sections="Sports")
+    assert "No section is called Sports" in private(wrong)
+
+    handle = await emulator.autocomplete(
+        seed.guild,
+        seed.general,
+        seed.manager,
+        "newsletter",
+        {"channel": seed.general, "sections": "Industry, Le"},
+        "sections",
+        subcommand="setup",
+    )
+    assert [c["value"] for c in await handle.choices()] == ["Industry, Learning"]
+
+    preview = await newsletter(emulator, seed, "preview", issue=202)
+    assert "5 threads" in private(preview) and preview.embeds
+
+    published = await newsletter(emulator, seed, "publish", issue=202)
+    assert "5 posted" in private(published), "2 threads, their 2 messages, the digest"
+    threads = [c.name for c in emulator.world.channels.values() if c.parent_id == seed.general.id]
+    assert threads == ["#202 · Industry", "#202 · Learning"]
+    (digest,) = [m for m in emulator.messages_in(seed.general) if m.type == 0 and not m.flags]
+    custom_id = f"newsbot:notify:{seed.newsletter_role.id}"
+    assert custom_id in digest.custom_ids()
+
+    status = await newsletter(emulator, seed, "status")
+    assert f"<#{seed.general.id}> (text)" in private(status) and "#202: complete" in status.content
+
+    # The button works after a restart: a new process knows it by its custom_id alone.
+    await newsbot.close()
+    await start_bot()
+    member = seed.guild.members[seed.reader.id]
+    press = await emulator.press_button(digest, custom_id, seed.reader)
+    assert "you now have the Newsletter role" in private(await press.original())
+    assert seed.newsletter_role.id in member.roles
+    press = await emulator.press_button(digest, custom_id, seed.reader)
+    assert "no longer have the Newsletter role" in private(await press.original())
+    assert seed.newsletter_role.id not in member.roles
+
+    gone = await newsletter(emulator, seed, "unsubscribe", channel=seed.general)
+    assert private(gone).startswith("Done:")
+    assert await newsbot.archive.subscriptions() == []

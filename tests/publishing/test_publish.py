@@ -1,0 +1,140 @@
+"""Publishing end to end: the real discord.py against the emulator, a real archive ledger."""
+
+from __future__ import annotations
+
+from bot.archive import Archive
+from bot.models import Issue
+from bot.publishing.outbox import Outbox
+from bot.render.publish import item_title, unescape
+from bot.sandbox.discord import DefaultWorld, Emulator, MessageFlag
+from tests.publishing.conftest import posted_in, text_of, text_target, threads_of
+
+MESSAGE_CREATING = {
+    ("POST", "/channels/{channel_id}/messages"),
+    ("POST", "/channels/{channel_id}/threads"),
+    ("POST", "/channels/{channel_id}/messages/{message_id}/crosspost"),
+}
+
+
+def assert_no_bad_requests(emulator: Emulator) -> None:
+    bad = [(r.method, r.path, r.status, r.response) for r in emulator.requests if r.status == 400]
+    assert bad == []
+
+
+def assert_published_once(emulator: Emulator, channel_id: int, issue: Issue) -> None:
+    """Every item's entry is in exactly one thread message, and its blurb nowhere else."""
+    channel = emulator.world.channels[channel_id]
+    messages = posted_in(emulator, channel)
+    in_threads = [m for m in messages if m.channel_id != channel.id]
+    for section, entry in issue.items:
+        heading = f"**{item_title(entry)}**"
+        holders = [m for m in in_threads if heading in text_of(m)]
+        assert len(holders) == 1, (section.name, entry.title, len(holders))
+        blurb = unescape(entry.blurb.split(". ")[0])
+        assert sum(unescape(text_of(m)).count(blurb) for m in messages) >= 1
+
+
+async def test_publish_202_to_text_announcement_and_forum(
+    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+) -> None:
+    role = seed.newsletter_role.id
+    targets = [
+        text_target(seed, seed.general, role_id=role),
+        text_target(seed, seed.announcements),
+        text_target(seed, seed.forum, role_id=role),
+    ]
+    report = await outbox.publish(issue_202, targets)
+    assert report.ok, [t.error for t in report.targets]
+    assert_no_bad_requests(emulator)
+    names = [f"#202 · {s.name}" for s in issue_202.sections]
+    for channel in (seed.general, seed.announcements, seed.forum):
+        assert_published_once(emulator, channel.id, issue_202)
+        threads = threads_of(emulator, channel)
+        assert [t.name for t in threads][: len(names)] == names
+        for message in posted_in(emulator, channel):
+            allowed = message.allowed_mentions
+            assert allowed is not None and allowed.get("parse") == []
+            assert set(allowed.get("roles", [])) <= {str(role)}
+            assert not message.mention_everyone and not message.mentions
+    # The digest comes last, links to every thread and pings the role (in #general only).
+    (digest,) = [m for m in emulator.messages_in(seed.general) if m.type == 0]
+    assert digest.content.startswith(f"<@&{role}> New issue: **#202**")
+    assert digest.mention_roles == [role]
+    links = " ".join(f["value"] for f in digest.embeds[0]["fields"])
+    for thread in threads_of(emulator, seed.general):
+        assert f"<#{thread.id}>" in links
+    assert "newsbot:notify:" + str(role) in digest.custom_ids()
+    # Announcements: the digest was crossposted, and pinged no one.
+    (announced,) = [m for m in emulator.messages_in(seed.announcements) if m.type == 0]
+    assert announced.flags & MessageFlag.CROSSPOSTED
+    assert announced.allowed_mentions == {"parse": []} and not announced.components
+    # Forum: one post per section with its tag, then the digest post.
+    posts = threads_of(emulator, seed.forum)
+    assert [p.name for p in posts] == [*names, "#202 · Deep Learning Weekly: Issue #202"]
+    for post, section in zip(posts, issue_202.sections, strict=False):
+        assert post.applied_tags == [seed.forum.tag(section.name).id]
+
+
+async def test_api_calls_stay_within_the_budget(
+    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+) -> None:
+    before = len(emulator.requests)
+    report = await outbox.publish(issue_202, [text_target(seed, seed.general)])
+    assert report.ok
+    calls = emulator.requests[before:]
+    assert len(calls) == 1 + 2 * len(issue_202.sections)
+    assert all((r.method, r.route) in MESSAGE_CREATING for r in calls)
+    again = await outbox.publish(issue_202, [text_target(seed, seed.general)])
+    assert again.ok and len(emulator.requests) == before + len(calls), "nothing to do: no call"
+    assert again.targets[0].counts["unchanged"] == len(calls)
+
+
+async def test_an_issue_with_links_and_long_sections(
+    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_204: Issue
+) -> None:
+    report = await outbox.publish(issue_204, [text_target(seed, seed.general)])
+    assert report.ok
+    assert_no_bad_requests(emulator)
+    assert_published_once(emulator, seed.general.id, issue_204)
+    (industry, papers) = threads_of(emulator, seed.general)
+    first = emulator.messages_in(industry)[0]
+    assert "**[Quantum campus](https://news.example/quantum)**" in first.embeds[0]["description"]
+    assert "[Read more](https://news.example/chips)" in first.embeds[0]["description"]
+    assert len(emulator.messages_in(papers)) >= 2, "a long section takes more messages"
+
+
+async def test_a_deleted_channel_fails_alone_and_its_server_is_told(
+    outbox: Outbox,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    issue_202: Issue,
+    archive_with_issues: Archive,
+) -> None:
+    emulator.delete_channel(seed.announcements)
+    targets = [
+        text_target(seed, seed.general),
+        text_target(seed, seed.announcements, alerts_channel_id=seed.general.id),
+    ]
+    report = await outbox.publish(issue_202, targets)
+    general, announcements = report.targets
+    assert general.error is None and announcements.error is not None
+    assert "Unknown Channel" in announcements.error
+    assert_published_once(emulator, seed.general.id, issue_202)
+    alerts = [m for m in emulator.messages_in(seed.general) if "could not publish" in m.content]
+    assert len(alerts) == 1
+    assert f"<#{seed.announcements.id}>" in alerts[0].content
+    assert alerts[0].allowed_mentions == {"parse": []}
+    ledger = await archive_with_issues.outbox_entries(202, "discord", str(seed.announcements.id))
+    assert {e.state for e in ledger.values()} <= {"pending", "failed"}
+
+
+async def test_a_send_that_discord_accepted_but_answered_500_is_not_doubled(
+    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+) -> None:
+    fault = emulator.inject("POST", "/channels/{channel_id}/messages", 500, after_handler=True)
+    emulator.inject("POST", "/channels/{channel_id}/threads", 503, times=2)
+    report = await outbox.publish(issue_202, [text_target(seed, seed.general)])
+    assert report.ok and fault.exhausted
+    assert_published_once(emulator, seed.general.id, issue_202)
+    bodies = [text_of(m) for m in posted_in(emulator, seed.general)]
+    assert len(bodies) == len(set(bodies)) == 1 + len(issue_202.sections)
