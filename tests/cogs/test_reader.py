@@ -39,9 +39,9 @@ async def test_synced_commands_describe_every_option(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
     commands = {c.name: c for c in emulator.synced_commands(seed.guild)}
-    assert set(commands) == {"latest", "issue", "search", "Find related links"}
+    assert set(commands) == {"latest", "issue", "search", "newsletter", "Find related links"}
     assert commands["Find related links"].type == 3
-    for name in ("latest", "issue", "search"):
+    for name in ("latest", "issue", "search", "newsletter"):
         command = commands[name]
         assert command.data["description"], name
         for option in command.options:

@@ -1,0 +1,11 @@
+"""Newsletter commands for server managers: /newsletter setup, status, publish… and Notify me."""
+
+from __future__ import annotations
+
+from bot.app import Newsbot
+from cogs.newsletter._cog import Newsletter
+
+
+async def setup(bot: Newsbot) -> None:
+    """Load the newsletter commands and the persistent "Notify me" button into the bot."""
+    await bot.add_cog(Newsletter(bot))

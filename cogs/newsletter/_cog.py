@@ -1,0 +1,340 @@
+"""/newsletter: server managers choose where issues are posted, check on it, publish, preview."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import NO_MENTIONS, reply
+from bot.archive import Archive, Subscription
+from bot.errors import IssueNotFound
+from bot.models import Issue, slugify
+from bot.publishing.outbox import Outbox
+from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer
+from bot.publishing.plan import Action, ChannelKind, Target, plan
+from bot.publishing.targets import all_targets
+from bot.render.publish import digest
+from bot.render.text import escape_markdown, shorten
+from cogs.newsletter._views import NotifyButton
+
+if TYPE_CHECKING:
+    from bot.app import Newsbot
+
+log = logging.getLogger(__name__)
+
+MANAGERS_ONLY = "Only server managers (Manage Server) can use /newsletter."
+CHOICES_MAX = 25
+SECTIONS_MAX = 1000
+
+NEEDED: tuple[tuple[str, str], ...] = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+    ("create_public_threads", "Create Public Threads"),
+    ("send_messages_in_threads", "Send Messages in Threads"),
+)
+CROSSPOST = ("manage_messages", "Manage Messages")
+
+
+def kind_of(channel: discord.abc.GuildChannel) -> ChannelKind | None:
+    """Which kind of newsletter channel this is, if issues can be posted there."""
+    if isinstance(channel, discord.ForumChannel):
+        return "forum"
+    if isinstance(channel, discord.TextChannel):
+        return "announcement" if channel.is_news() else "text"
+    return None
+
+
+def missing_permissions(
+    channel: discord.abc.GuildChannel, me: discord.Member, kind: ChannelKind
+) -> list[str]:
+    """The permissions the bot lacks to publish in `channel`, by the names Discord shows."""
+    perms = channel.permissions_for(me)
+    needed = list(NEEDED)
+    if kind == "forum":
+        # A forum post is a thread made with its first message: Send Messages covers it.
+        needed = [n for n in needed if n[0] != "create_public_threads"]
+    if kind == "announcement":
+        needed.append(CROSSPOST)
+    missing = [label for attr, label in needed if not getattr(perms, attr)]
+    if "Send Messages" in missing and "Embed Links" in missing:
+        # discord.py clears Embed Links whenever Send Messages is denied: name only the cause.
+        missing.remove("Embed Links")
+    return missing
+
+
+class Newsletter(commands.Cog):
+    """Where issues are published, and publishing them, for the server's managers."""
+
+    newsletter = app_commands.Group(
+        name="newsletter",
+        description="Choose where new issues are posted, and publish them.",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+
+    def __init__(self, bot: Newsbot) -> None:
+        self.bot = bot
+        self.archive: Archive = bot.archive
+        outbox = bot.outbox
+        if outbox is None:
+            publishing = bot.settings.publishing
+            outbox = Outbox(
+                bot.archive,
+                DiscordOutlet(bot, pacer=Pacer(publishing.requests_per_second)),
+                concurrency=publishing.concurrency,
+                retries=publishing.retries,
+                retry_delay=publishing.retry_delay,
+            )
+        self.outbox: Outbox = outbox
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(NotifyButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(NotifyButton)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Refuse anyone without Manage Server, even if the command was shown to them."""
+        if interaction.permissions.manage_guild:
+            return True
+        raise app_commands.MissingPermissions(["manage_guild"])
+
+    # --- autocomplete ----------------------------------------------------------------------
+
+    async def section_choices(
+        self, _: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Section names for a comma-separated list: completes the name being typed."""
+        done, _comma, typing = current.rpartition(",")
+        head = ", ".join(p.strip() for p in done.split(",") if p.strip())
+        names = await self.archive.section_names(prefix=typing.strip(), limit=CHOICES_MAX)
+        choices = []
+        for _slug, name in names:
+            value = f"{head}, {name}" if head else name
+            if len(value) <= 100:
+                choices.append(app_commands.Choice(name=value, value=value))
+        return choices
+
+    async def issue_choices(
+        self, _: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """Archived issues whose number starts with what was typed, newest first."""
+        issues = await self.archive.issues(prefix=current.strip(), limit=CHOICES_MAX)
+        return [
+            app_commands.Choice(
+                name=shorten(f"#{i.number} · {i.subtitle or i.title}", 100), value=i.number
+            )
+            for i in issues
+        ]
+
+    # --- commands --------------------------------------------------------------------------
+
+    @newsletter.command(name="setup", description="Post each new issue in a channel.")
+    @app_commands.describe(
+        channel="A text, announcement or forum channel for the digest and section threads.",
+        role="A role to ping when an issue lands; readers get it with the Notify me button.",
+        sections="Only these sections (comma-separated names), e.g. Industry, Learning.",
+        alerts_channel="Where I say so if publishing to this channel fails.",
+    )
+    async def setup(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | discord.ForumChannel,
+        role: discord.Role | None = None,
+        sections: str | None = None,
+        alerts_channel: discord.TextChannel | None = None,
+    ) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        kind = kind_of(channel)
+        if kind is None:
+            await reply(interaction, "Pick a text, announcement or forum channel.")
+            return
+        missing = missing_permissions(channel, guild.me, kind)
+        if missing:
+            await reply(
+                interaction,
+                f"I can't publish in {channel.mention} yet: I need the "
+                f"{_listed(missing)} permission{'s' if len(missing) > 1 else ''} there. "
+                "Give my role those permissions in the channel's settings, then run "
+                "/newsletter setup again.",
+            )
+            return
+        chosen, problem = await self._sections(sections)
+        if problem is not None:
+            await reply(interaction, problem)
+            return
+        if role is not None and (role.is_default() or role.managed):
+            await reply(interaction, f"{role.mention} can't be pinged or given: pick another.")
+            return
+        await self.archive.subscribe(
+            Subscription(
+                guild_id=guild.id,
+                channel_id=channel.id,
+                kind=kind,
+                role_id=role.id if role else None,
+                sections=chosen,
+                alerts_channel_id=alerts_channel.id if alerts_channel else None,
+            )
+        )
+        lines = [f"Done: each new issue will be posted in {channel.mention}."]
+        if kind == "forum":
+            lines.append("It gets one post per section, tagged by section, and the digest.")
+        else:
+            lines.append("It gets a digest and one thread per section.")
+        if kind == "announcement":
+            lines.append("The digest is crossposted to the servers that follow the channel.")
+        if role is not None:
+            lines.append(f"The digest pings {role.mention}; readers join it with *Notify me*.")
+            if not guild.me.guild_permissions.manage_roles or role >= guild.me.top_role:
+                lines.append("⚠️ To hand out that role I need Manage Roles and my role above it.")
+        if chosen:
+            lines.append(f"Sections: {escape_markdown(', '.join(chosen))}.")
+        if alerts_channel is not None:
+            lines.append(f"Problems will be reported in {alerts_channel.mention}.")
+        await reply(interaction, "\n".join(lines))
+
+    @setup.autocomplete("sections")
+    async def _setup_sections(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self.section_choices(interaction, current)
+
+    async def _sections(self, text: str | None) -> tuple[tuple[str, ...], str | None]:
+        """The slugs of comma-separated section names, or why they are not sections."""
+        if not text or not text.strip():
+            return (), None
+        known = dict(await self.archive.section_names(limit=SECTIONS_MAX))
+        wanted = [part.strip() for part in text.split(",") if part.strip()]
+        slugs = [slugify(part) for part in wanted]
+        unknown = [w for w, s in zip(wanted, slugs, strict=True) if s not in known]
+        if unknown:
+            names = ", ".join(sorted(known.values())) or "none yet"
+            return (), (
+                f"No section is called {escape_markdown(', '.join(unknown))[:200]}. "
+                f"The sections are: {escape_markdown(names)[:1500]}."
+            )
+        return tuple(dict.fromkeys(slugs)), None
+
+    @newsletter.command(name="unsubscribe", description="Stop posting new issues in a channel.")
+    @app_commands.describe(channel="The channel (default: this one).")
+    async def unsubscribe(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | discord.ForumChannel | None = None,
+    ) -> None:
+        channel_id = channel.id if channel else interaction.channel_id
+        assert channel_id is not None
+        if await self.archive.unsubscribe(channel_id):
+            await reply(
+                interaction, f"Done: new issues will no longer be posted in <#{channel_id}>."
+            )
+        else:
+            await reply(interaction, f"<#{channel_id}> was not receiving issues.")
+
+    @newsletter.command(name="status", description="Where issues are posted, and how it went.")
+    async def status(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        targets = await all_targets(self.archive, self.bot.settings, guild_id=interaction.guild_id)
+        if not targets:
+            await reply(interaction, "No channel here receives issues: use /newsletter setup.")
+            return
+        lines = []
+        for target in targets:
+            line = f"<#{target.channel_id}> ({target.kind or 'from the config file'})"
+            if target.role_id:
+                line += f", pings <@&{target.role_id}>"
+            if target.sections:
+                line += f", sections: {', '.join(target.sections)}"
+            latest = await self.archive.outbox_latest("discord", target.name)
+            if latest is None:
+                line += " — nothing published yet"
+            else:
+                number, states = latest
+                failed = states.get("failed", 0)
+                pending = states.get("pending", 0) + states.get("sending", 0)
+                state = (
+                    "complete"
+                    if not failed and not pending
+                    else (f"{failed} step(s) failed, {pending} to do")
+                )
+                line += f" — #{number}: {state}"
+            lines.append("• " + line)
+        await reply(interaction, "\n".join(lines)[:2000])
+
+    @newsletter.command(name="publish", description="Publish an issue to this server's channels.")
+    @app_commands.describe(issue="The issue's number; start typing to see the issues.")
+    async def publish(
+        self, interaction: discord.Interaction, issue: app_commands.Range[int, 1, 999_999]
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild_id is not None
+        found = await self._issue(interaction, issue)
+        if found is None:
+            return
+        targets = await all_targets(self.archive, self.bot.settings, guild_id=interaction.guild_id)
+        if not targets:
+            await reply(interaction, "No channel here receives issues: use /newsletter setup.")
+            return
+        report = await self.outbox.publish(found, targets)
+        lines = [f"#{found.number}:"]
+        lines += [f"• <#{t.target.channel_id}>: {t.summary()}" for t in report.targets]
+        await reply(interaction, "\n".join(lines)[:2000])
+
+    @publish.autocomplete("issue")
+    async def _publish_issue(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self.issue_choices(interaction, current)
+
+    @newsletter.command(name="preview", description="See the digest an issue would post.")
+    @app_commands.describe(issue="The issue's number (default: the newest).")
+    async def preview(
+        self,
+        interaction: discord.Interaction,
+        issue: app_commands.Range[int, 1, 999_999] | None = None,
+    ) -> None:
+        if issue is None:
+            found = await self.archive.latest()
+            if found is None:
+                await reply(interaction, "The archive has no issues yet.")
+                return
+        else:
+            maybe = await self._issue(interaction, issue)
+            if maybe is None:
+                return
+            found = maybe
+        steps = plan(found, [Target(guild_id=0, channel_id=0, kind="text")])
+        threads = sum(1 for s in steps if s.action == Action.THREAD)
+        messages = sum(1 for s in steps if s.action == Action.MESSAGE) - 1
+        summary = (
+            f"Publishing #{found.number} posts this digest, and {threads} threads holding "
+            f"{messages} messages ({len(steps)} API calls per text channel)."
+        )
+        embeds = [discord.Embed.from_dict(e) for e in digest(found).to_dict()["embeds"]]
+        await interaction.response.send_message(
+            summary, embeds=embeds, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @preview.autocomplete("issue")
+    async def _preview_issue(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self.issue_choices(interaction, current)
+
+    async def _issue(self, interaction: discord.Interaction, number: int) -> Issue | None:
+        try:
+            return await self.archive.issue(number)
+        except IssueNotFound:
+            await reply(interaction, f"Issue #{number} isn't in the archive.")
+            return None
+
+
+def _listed(names: list[str]) -> str:
+    quoted = [f"**{n}**" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
