@@ -1,0 +1,108 @@
+"""Benchmark publishing: API calls per channel, and wall time to 200 channels at Discord's limits.
+
+Runs the real outbox and discord.py against the Discord emulator on 127.0.0.1. First counts the
+calls needed to publish issue #202 to one text channel (target: at most 1 + 2 × sections).
+Then publishes #202 to N text channels at once with the emulator enforcing Discord's real rate
+limits (time scale 1.0: 50 requests a second globally, per-route buckets) and compares the wall
+time with the bound "calls ÷ 50 per second" (target: at most 1.2 × the bound).
+
+    PYTHONPATH=. python benchmarks/publish.py
+    PYTHONPATH=. python benchmarks/publish.py --channels 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bot.archive import Archive
+from bot.issuefiles import load_issue
+from bot.publishing.outbox import Outbox
+from bot.publishing.outlets.discord_outlet import GLOBAL_RATE, DiscordOutlet, Pacer, rest_client
+from bot.publishing.plan import Target
+from bot.sandbox.discord import Emulator, EmulatorConfig, point_discord_py_at
+from bot.settings import PublishingSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def publish_to(
+    channels: int, *, time_scale: float, rate: float, concurrency: int
+) -> tuple[int, float, int, int]:
+    """Publish #202 to `channels` new text channels; return calls, seconds, 429s and 400s."""
+    issue = load_issue(ROOT / "issues" / "202.md")
+    async with Emulator(config=EmulatorConfig(time_scale=time_scale)) as emulator:
+        seed = emulator.seed
+        assert seed is not None
+        point_discord_py_at(emulator.api_base, emulator.gateway_url)
+        targets = [
+            Target(
+                guild_id=seed.guild.id,
+                channel_id=emulator.world.add_channel(seed.guild, f"news-{n}").id,
+                kind="text",
+            )
+            for n in range(channels)
+        ]
+        with tempfile.TemporaryDirectory() as folder:
+            async with (
+                await Archive.open(Path(folder) / "archive.db") as archive,
+                rest_client(emulator.token) as client,
+            ):
+                await archive.ingest(issue)
+                outbox = Outbox(
+                    archive,
+                    DiscordOutlet(client, pacer=Pacer(rate)),
+                    concurrency=concurrency,
+                )
+                before = len(emulator.requests)
+                started = time.perf_counter()
+                report = await outbox.publish(issue, targets)
+                elapsed = time.perf_counter() - started
+        assert report.ok, [t.error for t in report.targets if t.error]
+        calls = emulator.requests[before:]
+        answered = [r for r in calls if r.status < 400]
+        limited = sum(1 for r in calls if r.status == 429)
+        refused = sum(1 for r in calls if r.status == 400)
+        return len(answered), elapsed, limited, refused
+
+
+def main() -> None:
+    """Print the figures and their ratios to the targets."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--channels", type=int, default=200)
+    defaults = PublishingSettings()
+    parser.add_argument("--rate", type=float, default=defaults.requests_per_second)
+    parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+    issue = load_issue(ROOT / "issues" / "202.md")
+    budget = 1 + 2 * len(issue.sections)
+
+    calls, _, _, _ = asyncio.run(publish_to(1, time_scale=0.01, rate=args.rate, concurrency=1))
+    print(
+        f"#202 to one text channel: {calls} API calls (target ≤ 1 + 2 × {len(issue.sections)}"
+        f" sections = {budget}; ratio {calls / budget:.2f})"
+    )
+
+    calls, elapsed, limited, refused = asyncio.run(
+        publish_to(args.channels, time_scale=1.0, rate=args.rate, concurrency=args.concurrency)
+    )
+    bound = calls / GLOBAL_RATE
+    print(
+        f"#202 to {args.channels} text channels at Discord's rate limits: {calls} calls in "
+        f"{elapsed:.1f} s; bound {calls} ÷ {GLOBAL_RATE}/s = {bound:.1f} s; "
+        f"ratio {elapsed / bound:.2f} (target ≤ 1.20)"
+    )
+    print(
+        f"  pacing at {args.rate:g} requests/s, {args.concurrency} channels at once; "
+        f"{limited} answers 429, {refused} answers 400"
+    )
+
+
+if __name__ == "__main__":
+    main()
