@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+from bot.app import Newsbot
 from bot.archive import Archive
 from bot.issuefiles import load_issue
 from bot.models import Issue
 from bot.sandbox.discord import DefaultWorld, Emulator, EmulatorConfig, point_discord_py_at
+from bot.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 ISSUES = ROOT / "issues"
@@ -61,3 +65,34 @@ def seed(emulator: Emulator) -> DefaultWorld:
     """Handles on the default world's guild, channels, roles and people."""
     assert emulator.seed is not None
     return emulator.seed
+
+
+StartNewsbot = Callable[..., Awaitable[Newsbot]]
+
+
+@pytest.fixture
+async def start_newsbot(emulator: Emulator, seed: DefaultWorld) -> AsyncIterator[StartNewsbot]:
+    """Start newsbot's real Bot against the emulator: `await start_newsbot(archive, **settings)`.
+
+    Its commands sync to the seed guild; every bot started is closed after the test.
+    """
+    running: list[tuple[Newsbot, asyncio.Task[None]]] = []
+
+    async def start(archive: Archive, **settings: Any) -> Newsbot:
+        discord_settings = {"dev_guild": seed.guild.id, **settings.pop("discord", {})}
+        bot = Newsbot(
+            settings=load_settings(discord=discord_settings, **settings),
+            archive=archive,
+            guild_ready_timeout=0.05,
+        )
+        await bot.login(emulator.token)
+        task = asyncio.create_task(bot.connect(reconnect=False))
+        running.append((bot, task))
+        await asyncio.wait_for(bot.wait_until_ready(), 10)
+        return bot
+
+    yield start
+    for bot, task in running:
+        if not bot.is_closed():
+            await bot.close()
+        await asyncio.wait_for(task, 5)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -11,8 +10,7 @@ import pytest
 from bot.app import Newsbot
 from bot.archive import Archive
 from bot.models import Issue
-from bot.sandbox.discord import DefaultWorld, Emulator
-from bot.settings import load_settings
+from tests.conftest import StartNewsbot
 from tests.factories import issue, item
 
 StartBot = Callable[[], Awaitable[Newsbot]]
@@ -55,25 +53,9 @@ async def filled_archive(
 
 
 @pytest.fixture
-async def start_bot(
-    emulator: Emulator, seed: DefaultWorld, filled_archive: Archive
-) -> AsyncIterator[StartBot]:
-    """Start newsbot's Bot against the emulator (commands synced to the seed guild)."""
-    running: list[tuple[Newsbot, asyncio.Task[None]]] = []
-
-    async def start() -> Newsbot:
-        settings = load_settings(discord={"dev_guild": seed.guild.id})
-        bot = Newsbot(settings=settings, archive=filled_archive, guild_ready_timeout=0.05)
-        await bot.login(emulator.token)
-        task = asyncio.create_task(bot.connect(reconnect=False))
-        running.append((bot, task))
-        await asyncio.wait_for(bot.wait_until_ready(), 10)
-        return bot
-
-    yield start
-    for bot, task in running:
-        await bot.close()
-        await asyncio.wait_for(task, 5)
+def start_bot(start_newsbot: StartNewsbot, filled_archive: Archive) -> StartBot:
+    """Start newsbot against the emulator, with the filled archive."""
+    return lambda: start_newsbot(filled_archive)
 
 
 @pytest.fixture

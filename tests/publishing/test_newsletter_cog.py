@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -11,37 +11,16 @@ import pytest
 from bot.app import Newsbot
 from bot.archive import Archive
 from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag, Permission
-from bot.settings import load_settings
+from tests.conftest import StartNewsbot
 
 EPHEMERAL = int(MessageFlag.EPHEMERAL)
 StartBot = Callable[[], Awaitable[Newsbot]]
 
 
 @pytest.fixture
-async def start_bot(
-    emulator: Emulator,
-    seed: DefaultWorld,
-    archive_with_issues: Archive,
-) -> AsyncIterator[StartBot]:
+def start_bot(start_newsbot: StartNewsbot, archive_with_issues: Archive) -> StartBot:
     """Start newsbot, with its newsletter commands, against the emulator."""
-    running: list[tuple[Newsbot, asyncio.Task[None]]] = []
-
-    async def start() -> Newsbot:
-        settings = load_settings(
-            discord={"dev_guild": seed.guild.id}, publishing={"retry_delay": 0.01}
-        )
-        newsbot = Newsbot(settings=settings, archive=archive_with_issues, guild_ready_timeout=0.05)
-        await newsbot.login(emulator.token)
-        task = asyncio.create_task(newsbot.connect(reconnect=False))
-        running.append((newsbot, task))
-        await asyncio.wait_for(newsbot.wait_until_ready(), 10)
-        return newsbot
-
-    yield start
-    for newsbot, task in running:
-        if not newsbot.is_closed():
-            await newsbot.close()
-        await asyncio.wait_for(task, 5)
+    return lambda: start_newsbot(archive_with_issues, publishing={"retry_delay": 0.01})
 
 
 @pytest.fixture
