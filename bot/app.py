@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.reader", "cogs.newsletter")
+EXTENSIONS = ("cogs.reader", "cogs.newsletter", "cogs.suggestions")
 NO_MENTIONS = discord.AllowedMentions.none()
 SORRY = "Sorry, something went wrong on our side. It has been logged; please try again later."
 COMMANDS_HASH_KEY = "discord.commands_hash"
@@ -39,10 +39,17 @@ def use_endpoints(api_base: str, gateway_url: str) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-def intents() -> discord.Intents:
-    """The least newsbot needs: guilds (for channels and permissions)."""
+def intents(settings: Settings | None = None) -> discord.Intents:
+    """The least newsbot needs: guilds (for channels and permissions).
+
+    With `discord.message_content`, also guild messages and their content (a privileged
+    intent), so links in replies in newsbot's threads become suggestions.
+    """
     wanted = discord.Intents.none()
     wanted.guilds = True
+    if settings is not None and settings.discord.message_content:
+        wanted.guild_messages = True
+        wanted.message_content = True
     return wanted
 
 
@@ -62,7 +69,7 @@ class Newsbot(commands.Bot):
         extra: dict[str, Any] = {"application_id": known_id} if known_id else {}
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=intents(),
+            intents=intents(settings),
             allowed_mentions=NO_MENTIONS,
             help_command=None,
             guild_ready_timeout=guild_ready_timeout,
@@ -145,6 +152,13 @@ class Newsbot(commands.Bot):
 async def run_bot(settings: Settings, token: str) -> None:
     """Run the bot until it is closed; SIGTERM and SIGINT close it cleanly."""
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
+    if settings.discord.message_content:
+        log.info("message content intent on: links in replies in newsbot's threads are suggestions")
+    else:
+        log.info(
+            "message content intent off (discord.message_content): links in replies are not "
+            'captured; only /suggest and the "Suggest for the newsletter" menu work'
+        )
     async with await Archive.open(settings.archive.path) as archive:
         bot = Newsbot(settings=settings, archive=archive)
         loop = asyncio.get_running_loop()

@@ -6,6 +6,7 @@ transaction; the schema version is `PRAGMA user_version`.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import enum
 import hashlib
@@ -13,6 +14,7 @@ import json
 import logging
 import re
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -34,6 +36,10 @@ from bot.models import (
     SearchPage,
     Section,
 )
+from bot.suggestions import ArchivedLink, LinkRejected, Suggestion, Supporter, twins
+from bot.suggestions import Outcome as SuggestionOutcome
+from bot.suggestions import Result as SuggestionResult
+from bot.suggestions import normalise as normalise_link
 
 log = logging.getLogger(__name__)
 
@@ -679,6 +685,249 @@ class Archive:
             return None
         return int(rows[0]["issue_number"]), {str(r["state"]): int(r["n"]) for r in rows}
 
+    # --- suggestions ------------------------------------------------------------------------
+
+    async def _refresh_item_links(self) -> None:
+        """Normalise the links of items ingested or edited since the last look.
+
+        Marks each suggestion whose link an archived item now carries as published in that
+        item's issue. Bounded batches keep each statement small on a large archive.
+        """
+        while True:
+            rows = list(
+                await self._db.execute_fetchall(
+                    "SELECT p.item_id, i.link, i.issue_number FROM item_links_pending p"
+                    " JOIN items i ON i.id = p.item_id ORDER BY p.item_id LIMIT ?",
+                    (_LINK_BATCH,),
+                )
+            )
+            if not rows:
+                await self._db.execute("DELETE FROM item_links_pending")
+                return
+            found = [
+                (int(row[0]), url, int(row[2]))
+                for row in rows
+                if row[1] is not None and (url := _normal_or_none(str(row[1]))) is not None
+            ]
+            ids = [int(row[0]) for row in rows]
+            await self._db.execute(
+                "INSERT INTO item_links (item_id, url) SELECT value ->> 0, value ->> 1"
+                " FROM json_each(?) WHERE true"
+                " ON CONFLICT (item_id) DO UPDATE SET url = excluded.url",
+                (json.dumps([[item_id, url] for item_id, url, _ in found]),),
+            )
+            await self._db.execute(
+                "UPDATE suggestions SET status = 'published', issue_number = link.value ->> 1,"
+                " updated_at = ? FROM json_each(?) AS link"
+                " WHERE suggestions.url = link.value ->> 0 AND status != 'published'",
+                (
+                    _now(),
+                    json.dumps([[twin, issue] for _, url, issue in found for twin in twins(url)]),
+                ),
+            )
+            await self._db.execute(
+                "DELETE FROM item_links_pending WHERE item_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids),),
+            )
+
+    async def archived_link(self, url: str) -> ArchivedLink | None:
+        """The newest archived item whose link normalises to `url`, if any."""
+        await self._refresh_item_links()
+        async with self._db.execute(
+            "SELECT i.issue_number, s.name, i.title, i.link FROM item_links l"
+            " JOIN items i ON i.id = l.item_id JOIN sections s ON s.id = i.section_id"
+            " WHERE l.url IN (SELECT value FROM json_each(?))"
+            " ORDER BY i.issue_number DESC, l.url = ? DESC LIMIT 1",
+            (json.dumps(twins(url)), url),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return ArchivedLink(int(row[0]), str(row[1]), str(row[2]), str(row[3]))
+
+    async def suggest(
+        self,
+        url: str,
+        reader: Supporter,
+        *,
+        section: str | None = None,
+        per_day: int | None = None,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> SuggestionResult:
+        """Record that `reader` suggests the (normalised) `url`, unless that changes nothing.
+
+        A link already archived is not recorded (`ARCHIVED`); a pending or accepted one gets
+        the reader as a +1 (`SUPPORTED`); the same reader again changes nothing (`REPEATED`);
+        one an editor rejected stays rejected (`CLOSED`); past `per_day` suggestions in 24
+        hours the reader is turned away (`LIMITED`).
+        """
+        when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        stamp = when.isoformat(timespec="seconds")
+        async with _suggestions_lock(self):
+            archived = await self.archived_link(url)
+            if archived is not None:
+                return SuggestionResult(url, SuggestionOutcome.ARCHIVED, archived=archived)
+            existing = await self._suggestion_by_url(url)
+            if existing is not None:
+                if any(s.user_id == reader.user_id for s in existing.supporters):
+                    return SuggestionResult(url, SuggestionOutcome.REPEATED, existing)
+                if existing.status == "rejected":
+                    return SuggestionResult(url, SuggestionOutcome.CLOSED, existing)
+            if per_day is not None:
+                since = (when - dt.timedelta(days=1)).isoformat(timespec="seconds")
+                async with self._db.execute(
+                    "SELECT count(*) FROM suggestion_supporters WHERE user_id = ?"
+                    " AND created_at > ?",
+                    (reader.user_id, since),
+                ) as cursor:
+                    row = await cursor.fetchone()
+                if row is not None and int(row[0]) >= per_day:
+                    return SuggestionResult(url, SuggestionOutcome.LIMITED, existing)
+            async with self._db.execute(
+                "INSERT INTO suggestions (url, section, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (url) DO UPDATE"
+                " SET section = coalesce(suggestions.section, excluded.section) RETURNING id",
+                (existing.url if existing else url, section, stamp, stamp),
+            ) as cursor:
+                row = await cursor.fetchone()
+            assert row is not None
+            suggestion_id = int(row[0])
+            await self._db.execute(
+                "INSERT INTO suggestion_supporters (suggestion_id, user_id, name, note, source,"
+                " guild_id, channel_id, message_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (
+                    suggestion_id,
+                    reader.user_id,
+                    reader.name,
+                    reader.note,
+                    reader.source,
+                    guild_id,
+                    channel_id,
+                    message_id,
+                    stamp,
+                ),
+            )
+            stored = await self.suggestion(suggestion_id)
+            assert stored is not None
+            outcome = SuggestionOutcome.ADDED if existing is None else SuggestionOutcome.SUPPORTED
+            return SuggestionResult(url, outcome, stored)
+
+    async def _suggestion_by_url(self, url: str) -> Suggestion | None:
+        async with self._db.execute(
+            "SELECT id FROM suggestions WHERE url IN (SELECT value FROM json_each(?))"
+            " ORDER BY url = ? DESC LIMIT 1",
+            (json.dumps(twins(url)), url),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return await self.suggestion(int(row[0])) if row else None
+
+    async def suggestion(self, suggestion_id: int) -> Suggestion | None:
+        """One suggestion with everyone who suggested it, or None."""
+        found = await self._suggestions_where(suggestion_id=suggestion_id, limit=1)
+        return found[0] if found else None
+
+    async def suggestions(
+        self, statuses: Sequence[str] = ("pending",), *, limit: int = 25
+    ) -> list[Suggestion]:
+        """Suggestions in these states, most-supported first (then oldest first)."""
+        return await self._suggestions_where(statuses=json.dumps(list(statuses)), limit=limit)
+
+    async def _suggestions_where(
+        self, *, suggestion_id: int | None = None, statuses: str | None = None, limit: int
+    ) -> list[Suggestion]:
+        await self._refresh_item_links()
+        rows = list(
+            await self._db.execute_fetchall(
+                "SELECT s.*, (SELECT count(*) FROM suggestion_supporters p"
+                " WHERE p.suggestion_id = s.id) AS support FROM suggestions s"
+                " WHERE (:id IS NULL OR s.id = :id) AND (:statuses IS NULL"
+                " OR s.status IN (SELECT value FROM json_each(:statuses)))"
+                " ORDER BY support DESC, s.id LIMIT :limit",
+                {"id": suggestion_id, "statuses": statuses, "limit": max(0, limit)},
+            )
+        )
+        if not rows:
+            return []
+        ids = [int(row["id"]) for row in rows]
+        supporters: dict[int, list[Supporter]] = {i: [] for i in ids}
+        async with self._db.execute(
+            "SELECT * FROM suggestion_supporters WHERE suggestion_id IN"
+            " (SELECT value FROM json_each(?)) ORDER BY created_at, rowid",
+            (json.dumps(ids),),
+        ) as cursor:
+            async for row in cursor:
+                supporters[int(row["suggestion_id"])].append(_supporter(row))
+        return [_suggestion(row, supporters[int(row["id"])]) for row in rows]
+
+    async def review_suggestion(
+        self,
+        suggestion_id: int,
+        status: str,
+        *,
+        by: str | None = None,
+        section: str | None = None,
+    ) -> Suggestion | None:
+        """Accept, reject or reopen a suggestion (and maybe set its section); None if unknown.
+
+        A published suggestion stays published.
+        """
+        if status not in ("pending", "accepted", "rejected"):
+            raise ValueError(f"a review cannot set the status {status!r}")
+        await self._db.execute(
+            "UPDATE suggestions SET status = ?, reviewed_by = ?, section = coalesce(?, section),"
+            " updated_at = ? WHERE id = ? AND status != 'published'",
+            (status, by, section, _now(), suggestion_id),
+        )
+        return await self.suggestion(suggestion_id)
+
+    async def set_suggestion_section(self, suggestion_id: int, section: str | None) -> None:
+        """Set (or with None, clear) the section a suggestion is meant for."""
+        await self._db.execute(
+            "UPDATE suggestions SET section = ?, updated_at = ? WHERE id = ?",
+            (section, _now(), suggestion_id),
+        )
+
+    async def set_suggestion_title(self, suggestion_id: int, title: str) -> None:
+        """Keep the page title fetched for a suggestion."""
+        await self._db.execute(
+            "UPDATE suggestions SET title = ?, updated_at = ? WHERE id = ?",
+            (title, _now(), suggestion_id),
+        )
+
+    async def section_thread(self, channel_id: int) -> tuple[int, str | None] | None:
+        """If `channel_id` is a thread or forum post newsbot published: (issue, section slug).
+
+        The section is None for a forum's digest post.
+        """
+        async with self._db.execute(
+            "SELECT issue_number, key FROM outbox WHERE remote_id = ?"
+            " AND action IN ('thread', 'post') AND state = 'sent'"
+            " ORDER BY issue_number DESC LIMIT 1",
+            (str(channel_id),),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        parts = str(row["key"]).split("/")
+        slug = parts[4] if len(parts) > 4 and parts[3] == "thread" else None
+        return int(row["issue_number"]), slug
+
+    # --- x ----------------------------------------------------------------------------------
+
+    async def x_posts_since(self, since: dt.datetime) -> int:
+        """How many posts the outbox recorded as sent on X since `since` (for the daily cap)."""
+        async with self._db.execute(
+            "SELECT count(*) FROM outbox WHERE outlet = 'x' AND state = 'sent'"
+            " AND remote_id IS NOT NULL AND updated_at >= ?",
+            (since.astimezone(dt.UTC).isoformat(timespec="seconds"),),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
 
 _INSERT_ISSUE = (
     "INSERT INTO issues (title, subtitle, date, link, intro, content_hash, source_path,"
@@ -935,4 +1184,52 @@ def _outbox_entry(row: aiosqlite.Row) -> OutboxEntry:
         location_id=row["location_id"],
         reason=row["reason"],
         attempts=int(row["attempts"]),
+    )
+
+
+# --- suggestions (module-level helpers) -----------------------------------------------------
+
+_LINK_BATCH = 5_000
+"""Item links normalised per statement when the archive catches up on new items."""
+_SUGGESTION_LOCKS: weakref.WeakKeyDictionary[Archive, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _suggestions_lock(archive: Archive) -> asyncio.Lock:
+    """One suggestion at a time per archive: its few statements read, then write."""
+    lock = _SUGGESTION_LOCKS.get(archive)
+    if lock is None:
+        lock = _SUGGESTION_LOCKS[archive] = asyncio.Lock()
+    return lock
+
+
+def _normal_or_none(link: str) -> str | None:
+    try:
+        return normalise_link(link)
+    except LinkRejected:
+        return None
+
+
+def _when(value: object) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(str(value)) if value else None
+
+
+def _supporter(row: aiosqlite.Row) -> Supporter:
+    return Supporter(
+        user_id=int(row["user_id"]),
+        name=str(row["name"]),
+        note=row["note"],
+        source=str(row["source"]),
+        created_at=_when(row["created_at"]),
+    )
+
+
+def _suggestion(row: aiosqlite.Row, supporters: list[Supporter]) -> Suggestion:
+    return Suggestion(
+        id=int(row["id"]),
+        url=str(row["url"]),
+        status=str(row["status"]),
+        section=row["section"],
+        title=row["title"],
+        issue_number=row["issue_number"],
+        supporters=tuple(supporters),
     )

@@ -30,6 +30,7 @@ from bot.issuefiles import LoadResult, load_issues
 from bot.models import Issue, issue_json_schema, slugify
 from bot.publishing.commands import preview, publish
 from bot.settings import Settings, load_settings
+from bot.suggestions_cli import suggestions_app
 
 T = TypeVar("T")
 
@@ -309,6 +310,9 @@ def demo(ctx: typer.Context) -> None:
 app.command("preview")(preview)
 app.command("publish")(publish)
 app.add_typer(import_app, name="import", help="Bring issues in from other formats.")
+app.add_typer(
+    suggestions_app, name="suggestions", help="Links readers suggested for the next issue."
+)
 
 
 def main() -> None:

@@ -74,6 +74,11 @@ class DiscordSettings(_Section):
         default=(),
         description="Channels that receive each issue, besides those set up with /newsletter.",
     )
+    message_content: bool = Field(
+        default=False,
+        description="Ask for the privileged message content intent: links in replies in "
+        "newsbot's threads become suggestions. Without it only the commands work.",
+    )
 
 
 class PublishingSettings(_Section):
@@ -92,6 +97,72 @@ class PublishingSettings(_Section):
     retry_delay: float = Field(
         default=1.0, ge=0, description="Seconds before the first retry; doubled each time."
     )
+
+
+class SuggestionsSettings(_Section):
+    """How readers suggest links for the next issue."""
+
+    per_reader_per_day: int = Field(
+        default=10, ge=1, description="Links one reader may suggest in 24 hours."
+    )
+    fetch_titles: bool = Field(
+        default=False, description="Fetch each suggested page's <title> (bounded, public only)."
+    )
+    allow_private_fetch: bool = Field(
+        default=False,
+        description="For tests only: let title fetching reach private and loopback addresses.",
+    )
+
+
+class XSettings(_Section):
+    """How newsbot posts each issue as a thread on X."""
+
+    consumer_key: SecretStr | None = Field(
+        default=None, description="The app's API key; only from NEWSBOT_X__CONSUMER_KEY."
+    )
+    consumer_secret: SecretStr | None = Field(
+        default=None, description="The app's API key secret; only from NEWSBOT_X__CONSUMER_SECRET."
+    )
+    access_token: SecretStr | None = Field(
+        default=None, description="The account's access token; only from NEWSBOT_X__ACCESS_TOKEN."
+    )
+    access_token_secret: SecretStr | None = Field(
+        default=None,
+        description="The account's access token secret; only from NEWSBOT_X__ACCESS_TOKEN_SECRET.",
+    )
+    api_base: AnyUrl = Field(
+        default=AnyUrl("https://api.x.com"),
+        description="X's API origin, or a proxy or the emulator in front of it.",
+    )
+    links: Literal["issue", "items", "none"] = Field(
+        default="issue",
+        description="Links in the thread: the issue's (first post only), each item's, or none.",
+    )
+    max_posts: int = Field(
+        default=8, ge=2, le=100, description="The most posts a thread has; longer ones condense."
+    )
+    daily_posts: int = Field(
+        default=17, ge=1, description="Posts a day your X plan allows (Free 17, Basic 100)."
+    )
+    post_price: float = Field(default=0.015, ge=0, description="Dollars a post costs.")
+    url_post_price: float = Field(
+        default=0.20, ge=0, description="Dollars a post containing a URL costs."
+    )
+    max_wait: float = Field(
+        default=120.0,
+        ge=0,
+        description="Seconds to wait out a rate limit; a longer wait leaves the rest for later.",
+    )
+
+    def configured(self) -> bool:
+        """Whether all four OAuth 1.0a keys are set."""
+        keys = (
+            self.consumer_key,
+            self.consumer_secret,
+            self.access_token,
+            self.access_token_secret,
+        )
+        return all(k is not None and k.get_secret_value().strip() for k in keys)
 
 
 class LogSettings(_Section):
@@ -114,6 +185,8 @@ class Settings(BaseSettings):
     issues: IssuesSettings = IssuesSettings()
     discord: DiscordSettings = DiscordSettings()
     publishing: PublishingSettings = PublishingSettings()
+    suggestions: SuggestionsSettings = SuggestionsSettings()
+    x: XSettings = XSettings()
     log: LogSettings = LogSettings()
 
     _toml_file: ClassVar[Path | None] = None

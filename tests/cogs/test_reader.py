@@ -39,7 +39,16 @@ async def test_synced_commands_describe_every_option(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
     commands = {c.name: c for c in emulator.synced_commands(seed.guild)}
-    assert set(commands) == {"latest", "issue", "search", "newsletter", "Find related links"}
+    assert set(commands) == {
+        "latest",
+        "issue",
+        "search",
+        "newsletter",
+        "Find related links",
+        "suggest",
+        "suggestions",
+        "Suggest for the newsletter",
+    }
     assert commands["Find related links"].type == 3
     for name in ("latest", "issue", "search", "newsletter"):
         command = commands[name]

@@ -1,0 +1,137 @@
+"""`newsbot suggestions …`: the readers' suggestion queue from the terminal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+
+from bot.archive import Archive
+from bot.commandline import fail, out, run_async, settings_of
+from bot.models import slugify
+from bot.settings import Settings
+from bot.suggestions import STATUSES, Suggestion, export_draft
+
+T = TypeVar("T")
+
+suggestions_app = typer.Typer(
+    help="Links readers suggested for the next issue: list, accept, reject, export.",
+    no_args_is_help=True,
+)
+
+
+def _row(suggestion: Suggestion) -> dict[str, object]:
+    return {
+        "id": suggestion.id,
+        "url": suggestion.url,
+        "status": suggestion.status,
+        "section": suggestion.section,
+        "title": suggestion.title,
+        "issue": suggestion.issue_number,
+        "support": suggestion.support,
+        "suggested_by": [
+            {"name": s.name, "note": s.note, "source": s.source} for s in suggestion.supporters
+        ],
+    }
+
+
+@suggestions_app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[
+        list[str] | None, typer.Option(help="pending, accepted, rejected or published.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """The suggestions, most-supported first (pending ones unless --status says otherwise)."""
+    wanted = status or ["pending"]
+    unknown = [s for s in wanted if s not in STATUSES]
+    if unknown:
+        raise fail(f"--status takes {', '.join(STATUSES)}, not {unknown[0]!r}")
+
+    async def run(archive: Archive) -> list[Suggestion]:
+        return await archive.suggestions(wanted, limit=limit)
+
+    found = run_async(_with_archive(settings_of(ctx), run))
+    if as_json:
+        out.print_json(json.dumps([_row(s) for s in found], ensure_ascii=False))
+        return
+    if not found:
+        out.print(f"No {' or '.join(wanted)} suggestions.")
+        return
+    for s in found:
+        section = f" [{s.section}]" if s.section else ""
+        out.print(
+            f"{s.id:>5}  {s.status:<9} +{s.support:<3} {s.url}{section}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _review(ctx: typer.Context, suggestion_id: int, status: str, section: str | None) -> None:
+    async def run(archive: Archive) -> Suggestion | None:
+        slug = slugify(section) if section else None
+        if slug is not None and slug not in dict(await archive.section_names(limit=1000)):
+            raise fail(f"no section is called {section!r} in the archive")
+        return await archive.review_suggestion(suggestion_id, status, by="cli", section=slug)
+
+    done = run_async(_with_archive(settings_of(ctx), run))
+    if done is None:
+        raise fail(f"no suggestion {suggestion_id}: see `newsbot suggestions list`")
+    if done.status != status:
+        raise fail(f"suggestion {suggestion_id} is already {done.status}")
+    out.print(f"{done.id} {done.status}: {done.url}", markup=False, highlight=False)
+
+
+IdArg = Annotated[int, typer.Argument(help="The suggestion's id (see `list`).", min=1)]
+
+
+@suggestions_app.command()
+def accept(
+    ctx: typer.Context,
+    suggestion_id: IdArg,
+    section: Annotated[str | None, typer.Option(help="The section it goes in.")] = None,
+) -> None:
+    """Accept a suggestion for the next draft."""
+    _review(ctx, suggestion_id, "accepted", section)
+
+
+@suggestions_app.command()
+def reject(ctx: typer.Context, suggestion_id: IdArg) -> None:
+    """Pass on a suggestion."""
+    _review(ctx, suggestion_id, "rejected", None)
+
+
+@suggestions_app.command()
+def export(
+    ctx: typer.Context,
+    issue: Annotated[
+        int | None, typer.Option(help="The draft's number (default: the next issue).", min=1)
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing draft file.")] = False,
+) -> None:
+    """Write the accepted suggestions as issues/drafts/<N>.md, grouped by section."""
+    settings = settings_of(ctx)
+
+    async def run(archive: Archive) -> tuple[str, int, int]:
+        path, draft = await export_draft(
+            archive, settings.issues.directory, number=issue, overwrite=overwrite
+        )
+        return str(path), draft.number, len(draft.items)
+
+    path, number, items = run_async(_with_archive(settings, run))
+    out.print(
+        f"wrote {path}: #{number} with {items} suggested link(s). Write the blurbs, then "
+        "`newsbot check` it.",
+        markup=False,
+        highlight=False,
+    )
+
+
+async def _with_archive(settings: Settings, use: Callable[[Archive], Awaitable[T]]) -> T:
+    async with await Archive.open(settings.archive.path, create=False) as archive:
+        return await use(archive)

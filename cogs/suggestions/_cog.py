@@ -1,0 +1,352 @@
+"""Suggestions on Discord: thin adapters from messages and interactions to the archive."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import NO_MENTIONS, reply
+from bot.archive import Archive
+from bot.models import slugify
+from bot.suggestions import (
+    MAX_LINKS_PER_MESSAGE,
+    Outcome,
+    Result,
+    Scan,
+    Supporter,
+    candidates,
+    clean_note,
+    export_draft,
+    fetch_title,
+    scan,
+)
+from cogs.suggestions._text import confirmed, not_taken, plain, said
+from cogs.suggestions._views import OPTIONS_MAX, REVIEW_ITEMS, card
+
+if TYPE_CHECKING:
+    from bot.app import Newsbot
+
+log = logging.getLogger(__name__)
+
+ACK = "✅"
+URL_OPTION_MAX = 4000
+REVIEW_CARDS = 5
+THREAD_CACHE_MAX = 4096
+CHOICE_NAME_MAX = 100
+
+
+def message_text(message: discord.Message) -> tuple[list[str], list[str]]:
+    """A message's texts (content, embed descriptions) and its embeds' URLs."""
+    texts = [message.content]
+    urls: list[str] = []
+    for embed in message.embeds:
+        texts += [embed.title or "", embed.description or ""]
+        texts += [field.value or "" for field in embed.fields]
+        if embed.url:
+            urls.append(embed.url)
+    return texts, urls
+
+
+def note_of(content: str) -> str | None:
+    """What a reader wrote around their links: the note kept with the suggestion."""
+    for link in candidates(content):
+        content = content.replace(link, " ")
+    return clean_note(content.replace("<>", " "))
+
+
+def display_name(user: discord.abc.User) -> str:
+    """The name a reader goes by here, for the editors."""
+    return clean_note(user.display_name) or str(user.id)
+
+
+class Suggestions(commands.Cog):
+    """Readers suggest links for the next issue; managers review and export them."""
+
+    suggestions = app_commands.Group(
+        name="suggestions",
+        description="Review readers' suggested links and export them as a draft issue.",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+
+    def __init__(self, bot: Newsbot) -> None:
+        self.bot = bot
+        self.archive: Archive = bot.archive
+        self.settings = bot.settings.suggestions
+        self.menu = app_commands.ContextMenu(
+            name="Suggest for the newsletter", callback=self.suggest_from_message
+        )
+        self._threads: dict[int, tuple[int, str | None] | None] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.menu)
+        self.bot.add_dynamic_items(*REVIEW_ITEMS)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+        self.bot.remove_dynamic_items(*REVIEW_ITEMS)
+        for task in list(self._tasks):
+            task.cancel()
+
+    # --- recording -------------------------------------------------------------------------
+
+    async def _suggest_all(
+        self,
+        found: Scan,
+        user: discord.abc.User,
+        *,
+        note: str | None,
+        source: str,
+        section: str | None,
+        guild_id: int | None,
+        channel_id: int | None,
+        message_id: int | None = None,
+    ) -> list[Result]:
+        reader = Supporter(user_id=user.id, name=display_name(user), note=note, source=source)
+        results = []
+        for url in found.links:
+            results.append(
+                await self.archive.suggest(
+                    url,
+                    reader,
+                    section=section,
+                    per_day=self.settings.per_reader_per_day,
+                    guild_id=guild_id,
+                    channel_id=channel_id,
+                    message_id=message_id,
+                )
+            )
+        return results
+
+    # --- replies in newsbot's threads ------------------------------------------------------
+
+    async def _thread_of(self, channel_id: int) -> tuple[int, str | None] | None:
+        if channel_id in self._threads:
+            return self._threads[channel_id]
+        found = await self.archive.section_thread(channel_id)
+        if found is not None:  # a miss is not kept: the next publish may create that thread
+            if len(self._threads) >= THREAD_CACHE_MAX:
+                self._threads.clear()
+            self._threads[channel_id] = found
+        return found
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Links in a reader's reply in a section thread or forum post become suggestions."""
+        if (
+            message.guild is None
+            or message.author.bot
+            or message.webhook_id is not None
+            or (self.bot.user is not None and message.author.id == self.bot.user.id)
+        ):
+            return
+        thread = await self._thread_of(message.channel.id)
+        if thread is None:
+            return
+        texts, urls = message_text(message)
+        found = scan(texts, urls)
+        if not found.links and not found.rejected:
+            return
+        results: list[Result] = []
+        try:
+            results = await self._suggest_all(
+                found,
+                message.author,
+                note=note_of(message.content),
+                source="reply",
+                section=thread[1],
+                guild_id=message.guild.id,
+                channel_id=message.channel.id,
+                message_id=message.id,
+            )
+            await self._acknowledge(message, found, results)
+        except discord.HTTPException as exc:
+            log.warning("could not answer a suggestion in channel %s: %s", message.channel.id, exc)
+        except Exception:
+            log.exception(
+                "a suggestion failed (user %s, channel %s, message %s)",
+                message.author.id,
+                message.channel.id,
+                message.id,
+            )
+        self._fetch_titles(results)
+
+    async def _acknowledge(
+        self, message: discord.Message, found: Scan, results: Sequence[Result]
+    ) -> None:
+        taken = {Outcome.ADDED, Outcome.SUPPORTED, Outcome.REPEATED}
+        if any(result.outcome in taken for result in results):
+            await message.add_reaction(ACK)
+        per_day = self.settings.per_reader_per_day
+        lines = [line for result in results if (line := said(result, per_day))]
+        lines += not_taken(found)
+        if lines:
+            await message.reply(
+                "\n".join(dict.fromkeys(lines))[:2000],
+                allowed_mentions=NO_MENTIONS,
+                mention_author=False,
+                suppress_embeds=True,
+            )
+
+    # --- /suggest and the message menu -----------------------------------------------------
+
+    @app_commands.command(name="suggest", description="Suggest a link for the next issue.")
+    @app_commands.describe(
+        url="The link (https://…) you think belongs in the next issue.",
+        note="Why it's worth a read, for the editors (optional).",
+        section="The section it fits in; start typing to see them.",
+    )
+    async def suggest(
+        self,
+        interaction: discord.Interaction,
+        url: app_commands.Range[str, 1, URL_OPTION_MAX],
+        note: app_commands.Range[str, 1, 300] | None = None,
+        section: str | None = None,
+    ) -> None:
+        slug: str | None = None
+        if section is not None:
+            names = dict(await self.archive.section_names(limit=1000))
+            slug = slugify(section)
+            if slug not in names:
+                known = ", ".join(sorted(names.values())) or "none yet"
+                await reply(
+                    interaction,
+                    f"No section is called “{plain(section, 60)}”. The sections are: "
+                    f"{plain(known, 1500)}.",
+                )
+                return
+        found = scan([url])
+        if not found.links and not found.rejected:
+            await reply(interaction, "That isn't a link: paste one that starts with https://.")
+            return
+        await self._answer(
+            interaction, found, note=clean_note(note), source="command", section=slug
+        )
+
+    @suggest.autocomplete("section")
+    async def _suggest_section(
+        self, _: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        names = await self.archive.section_names(prefix=current.strip(), limit=OPTIONS_MAX)
+        return [app_commands.Choice(name=n[:CHOICE_NAME_MAX], value=s) for s, n in names]
+
+    async def suggest_from_message(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """Suggest the links of any message (the reader who uses the menu suggests them)."""
+        if self.bot.user is not None and message.author.id == self.bot.user.id:
+            await reply(interaction, "That's my own message: its links are in the archive.")
+            return
+        texts, urls = message_text(message)
+        found = scan(texts, urls)
+        if not found.links and not found.rejected:
+            await reply(interaction, "That message has no links to suggest.")
+            return
+        await self._answer(
+            interaction, found, note=None, source="menu", section=None, message_id=message.id
+        )
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction,
+        found: Scan,
+        *,
+        note: str | None,
+        source: str,
+        section: str | None,
+        message_id: int | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        results = await self._suggest_all(
+            found,
+            interaction.user,
+            note=note,
+            source=source,
+            section=section,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            message_id=message_id,
+        )
+        per_day = self.settings.per_reader_per_day
+        lines = [said(result, per_day) or confirmed(result) for result in results]
+        lines += not_taken(found)
+        if found.dropped == 0 and len(found.links) > MAX_LINKS_PER_MESSAGE:
+            lines.append(f"Only the first {MAX_LINKS_PER_MESSAGE} links are taken.")
+        await reply(interaction, "\n".join(dict.fromkeys(lines))[:2000], suppress_embeds=True)
+        self._fetch_titles(results)
+
+    # --- titles ----------------------------------------------------------------------------
+
+    def _fetch_titles(self, results: Sequence[Result]) -> None:
+        """Fetch the titles of new suggestions in the background, when that is turned on."""
+        if not self.settings.fetch_titles:
+            return
+        for result in results:
+            if result.outcome is Outcome.ADDED and result.suggestion is not None:
+                task = asyncio.create_task(self._fetch_title(result.suggestion.id, result.url))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _fetch_title(self, suggestion_id: int, url: str) -> None:
+        title = await fetch_title(url, allow_private=self.settings.allow_private_fetch)
+        if title:
+            await self.archive.set_suggestion_title(suggestion_id, title)
+
+    # --- review and export -----------------------------------------------------------------
+
+    @suggestions.command(name="review", description="The suggested links, most-supported first.")
+    @app_commands.describe(
+        public="Post the cards in the channel for the other editors (default: only you).",
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def review(self, interaction: discord.Interaction, public: bool = False) -> None:
+        await interaction.response.defer(ephemeral=not public, thinking=True)
+        queue = await self.archive.suggestions(("pending", "accepted"), limit=REVIEW_CARDS + 1)
+        if not queue:
+            await interaction.followup.send(
+                "No suggestions are waiting.", ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        sections = await self.archive.section_names(limit=OPTIONS_MAX)
+        for suggestion in queue[:REVIEW_CARDS]:
+            embed, view = card(suggestion, sections)
+            await interaction.followup.send(
+                embed=embed, view=view, ephemeral=not public, allowed_mentions=NO_MENTIONS
+            )
+        if len(queue) > REVIEW_CARDS:
+            await interaction.followup.send(
+                f"Showing the {REVIEW_CARDS} most-supported; review them to see more "
+                "(or use `newsbot suggestions list`).",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+
+    @suggestions.command(name="export", description="Write accepted suggestions as a draft issue.")
+    @app_commands.describe(
+        issue="The draft's issue number (default: the one after the newest).",
+        overwrite="Replace a draft file of that number that is already there.",
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def export(
+        self,
+        interaction: discord.Interaction,
+        issue: app_commands.Range[int, 1, 999_999] | None = None,
+        overwrite: bool = False,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        path, draft = await export_draft(
+            self.archive, self.bot.settings.issues.directory, number=issue, overwrite=overwrite
+        )
+        await reply(
+            interaction,
+            f"Wrote `{plain(str(path), 200)}`: #{draft.number} with {len(draft.items)} "
+            f"suggested link(s) in {len(draft.sections)} section(s). Write the blurbs, then "
+            "`newsbot check` and `newsbot ingest`.",
+        )

@@ -1,0 +1,85 @@
+"""What readers and editors are told about suggestions: short lines that never ping."""
+
+from __future__ import annotations
+
+from bot.render.text import defuse_mentions, escape_markdown, shorten
+from bot.suggestions import MAX_LINKS_PER_MESSAGE, Outcome, Result, Scan, Suggestion
+
+URL_SHOWN_MAX = 120
+
+
+def link(url: str) -> str:
+    """A normalised URL as a Discord link without a preview; a long one is shortened."""
+    shown = url.replace("@", "%40")  # the same page, and nothing that reads like a mention
+    if len(shown) <= URL_SHOWN_MAX:
+        return f"<{shown}>"
+    host = shown.split("/", 3)[2]
+    return f"[{escape_markdown(host)}/…](<{shown}>)"
+
+
+def plain(text: str, limit: int = 100) -> str:
+    """Reader or page text shown literally: shortened, no Markdown, no mentions."""
+    return defuse_mentions(escape_markdown(shorten(" ".join(text.split()), limit)))
+
+
+def said(result: Result, per_day: int) -> str | None:
+    """One line about what suggesting a link did; None when a ✅ says it all."""
+    shown = link(result.url)
+    match result.outcome:
+        case Outcome.ARCHIVED:
+            found = result.archived
+            assert found is not None
+            return (
+                f"{shown} is already in #{found.issue_number} · {plain(found.section_name)}: "
+                f"“{plain(found.title)}”."
+            )
+        case Outcome.CLOSED:
+            return f"{shown} was already considered, and the editors passed on it."
+        case Outcome.LIMITED:
+            return (
+                f"Thanks for all the links! You've reached today's limit of {per_day} "
+                "suggestions; please try again tomorrow."
+            )
+        case _:
+            return None
+
+
+def confirmed(result: Result) -> str:
+    """For /suggest and the menu: one line for every outcome, including the good ones."""
+    shown = link(result.url)
+    suggestion = result.suggestion
+    match result.outcome:
+        case Outcome.ADDED:
+            return f"✅ Thanks! {shown} is suggested for the next issue."
+        case Outcome.SUPPORTED:
+            assert suggestion is not None
+            return f"✅ +1 for {shown}: {suggestion.support} readers suggested it."
+        case Outcome.REPEATED:
+            return f"✅ You already suggested {shown}; it's in the queue."
+        case _:
+            return ""
+
+
+def not_taken(found: Scan) -> list[str]:
+    """Why some links of a message were not taken."""
+    lines = [f"✖ Not taken: {plain(r.shown, 60)} — {r.reason}." for r in found.rejected]
+    if found.dropped:
+        lines.append(f"Only the first {MAX_LINKS_PER_MESSAGE} links of a message are taken.")
+    return lines
+
+
+def summary(suggestion: Suggestion, section_name: str | None) -> str:
+    """The review card's text: who suggested it and what they said."""
+    names = ", ".join(plain(s.name, 40) for s in suggestion.supporters[:10])
+    more = len(suggestion.supporters) - 10
+    lines = [
+        f"{link(suggestion.url)}",
+        f"**{suggestion.support}** reader{'s' if suggestion.support != 1 else ''}: {names}"
+        + (f" and {more} more" if more > 0 else ""),
+        f"Section: {plain(section_name) if section_name else 'not chosen'} · "
+        f"Status: **{suggestion.status}**",
+    ]
+    for supporter in suggestion.supporters[:5]:
+        if supporter.note:
+            lines.append(f"> {plain(supporter.name, 40)}: {plain(supporter.note, 200)}")
+    return "\n".join(lines)

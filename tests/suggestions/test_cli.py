@@ -1,0 +1,68 @@
+"""`newsbot suggestions list|accept|reject|export` against a real archive file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.archive import Archive
+from bot.cli import app
+from bot.suggestions import Supporter
+from tests.factories import issue, item
+
+
+def newsbot(db: Path, tmp_path: Path, *args: str) -> tuple[int, str]:
+    env = {"NEWSBOT_ISSUES__DIRECTORY": str(tmp_path / "issues")}
+    result = CliRunner().invoke(app, ["--db", str(db), *args], env=env)
+    return result.exit_code, result.output
+
+
+async def fill(db: Path) -> None:
+    async with await Archive.open(db) as archive:
+        await archive.ingest(
+            issue(7, {"Industry": [item("Old", "https://old.example/")]}, title="Weekly #7")
+        )
+        for n, url in enumerate(["https://a.example/", "https://b.example/*[x]"]):
+            await archive.suggest(url, Supporter(user_id=n, name=f"Reader {n}", note="@everyone"))
+
+
+def test_list_accept_reject_and_export_from_the_terminal(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    asyncio.run(fill(db))
+
+    code, output = newsbot(db, tmp_path, "suggestions", "list", "--json")
+    assert code == 0, output
+    rows = json.loads(output)
+    assert [r["url"] for r in rows] == ["https://a.example/", "https://b.example/*[x]"]
+
+    assert newsbot(db, tmp_path, "suggestions", "accept", "1", "--section", "industry")[0] == 0
+    assert newsbot(db, tmp_path, "suggestions", "accept", "2")[0] == 0
+    code, output = newsbot(db, tmp_path, "suggestions", "reject", "9")
+    assert code == 1 and "no suggestion 9" in output
+    code, output = newsbot(db, tmp_path, "suggestions", "accept", "1", "--section", "Sports")
+    assert code == 1 and "no section is called 'Sports'" in output
+
+    code, output = newsbot(db, tmp_path, "suggestions", "export")
+    assert code == 0, output
+    draft = tmp_path / "issues" / "drafts" / "8.md"
+    text = draft.read_text()
+    assert "title: Weekly #8" in text
+    assert text.index("## Industry") < text.index("## Reader suggestions")
+    assert "@\u200beveryone" in text
+    assert newsbot(db, tmp_path, "check", str(draft))[0] == 0
+    code, output = newsbot(db, tmp_path, "suggestions", "export")
+    assert code == 1 and "already exists" in output
+    assert newsbot(db, tmp_path, "suggestions", "export", "--overwrite")[0] == 0
+
+    code, output = newsbot(db, tmp_path, "suggestions", "list", "--status", "accepted")
+    assert code == 0 and "https://a.example/ [industry]" in output
+
+
+def test_newsbot_lists_the_suggestions_commands() -> None:
+    result = CliRunner().invoke(app, ["suggestions", "--help"])
+    assert result.exit_code == 0
+    for command in ("list", "accept", "reject", "export"):
+        assert command in result.output

@@ -1,0 +1,267 @@
+"""Suggestions end to end: the real discord.py bot, the Discord emulator, a real archive."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.app import Newsbot, intents
+from bot.cli import app as cli_app
+from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag
+from bot.settings import load_settings
+from tests.suggestions.conftest import StartBot, publish_threads
+
+EPHEMERAL = int(MessageFlag.EPHEMERAL)
+LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
+
+
+def silent(message: Message) -> str:
+    assert message.allowed_mentions is not None and message.allowed_mentions.get("parse") == []
+    assert not message.mentions and not message.mention_roles and not message.mention_everyone
+    assert not LIVE_MENTION.search(message.content)
+    return message.content
+
+
+async def suggest(
+    emulator: Emulator, seed: DefaultWorld, user: Any = None, **options: Any
+) -> Message:
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, user or seed.reader, "suggest", options
+    )
+    answer = await handle.original(timeout=5)
+    assert answer.flags & EPHEMERAL
+    silent(answer)
+    return answer
+
+
+async def nothing_more(emulator: Emulator, seed: DefaultWorld, channel: Any) -> list[Message]:
+    await asyncio.sleep(0.2)
+    return [m for m in emulator.messages_in(channel) if m.author.id == seed.bot.id]
+
+
+def test_the_intents_follow_the_setting() -> None:
+    assert not intents(load_settings()).message_content
+    wanted = intents(load_settings(discord={"message_content": True}))
+    assert wanted.message_content and wanted.guild_messages and wanted.guilds
+
+
+async def test_replies_in_section_threads_become_suggestions(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    industry = threads["industry"]
+    before = len(await nothing_more(emulator, seed, industry))
+
+    posted = await emulator.post_message(
+        industry, seed.reader, "Also see https://Blog.example:443/post?utm_source=tw&id=1#top"
+    )
+    assert await posted.bot_reaction() == "✅"
+    (queued,) = await newsbot.archive.suggestions()
+    assert queued.url == "https://blog.example/post?id=1"
+    assert queued.section == "industry"
+    assert queued.supporters[0].note == "Also see"
+    assert len(await nothing_more(emulator, seed, industry)) == before, "✅ says it all"
+
+    plus_one = await emulator.post_message(
+        industry, seed.manager, "http://blog.example/post?id=1&fbclid=abc"
+    )
+    assert await plus_one.bot_reaction() == "✅"
+    (queued,) = await newsbot.archive.suggestions()
+    assert queued.support == 2
+
+    again = await emulator.post_message(industry, seed.reader, "https://blog.example/post?id=1")
+    assert await again.bot_reaction() == "✅"
+    assert (await newsbot.archive.suggestions())[0].support == 2, "a repeat changes nothing"
+
+    archived = await emulator.post_message(
+        industry, seed.reader, "this one https://news.example/chips"
+    )
+    (answer,) = await archived.replies()
+    assert "is already in #205 · Industry: “Chips, analog”" in silent(answer)
+
+
+async def test_messages_outside_newsbots_threads_and_from_bots_are_ignored(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    await publish_threads(newsbot, emulator, seed)
+    await emulator.post_message(seed.general, seed.reader, "https://elsewhere.example/a")
+    await asyncio.sleep(0.3)
+    assert await newsbot.archive.suggestions() == []
+
+
+async def test_without_the_intent_replies_are_not_read(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    bot = await start_bot(discord={})
+    threads = await publish_threads(bot, emulator, seed)
+    await emulator.post_message(threads["industry"], seed.reader, "https://blog.example/x")
+    await asyncio.sleep(0.3)
+    assert await bot.archive.suggestions() == []
+    answer = await suggest(emulator, seed, url="https://blog.example/x")
+    assert "is suggested for the next issue" in answer.content
+
+
+async def test_hostile_replies_never_ping_or_crash_and_say_why(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    role = seed.newsletter_role.id
+    links = " ".join(f"https://many.example/{n}" for n in range(50))
+    hostile = (
+        f"@everyone <@&{role}> <@{seed.owner.id}> javascript:alert('@everyone') "
+        f"file:///etc/passwd http://192.168.0.1/admin https://bücher.example/@everyone "
+        f"https://xn--bcher-kva.example/x {links}"
+    )[:4000]
+    posted = await emulator.post_message(threads["learning"], seed.reader, hostile)
+    assert await posted.bot_reaction() == "✅"
+    (answer,) = await posted.replies()
+    text = silent(answer)
+    assert "a javascript: link — only web links" in text
+    assert "a file: link — only web links" in text
+    assert "192.168.0.1 — it points to a private or local network address" in text
+    assert "Only the first 10 links of a message are taken." in text
+    stored = [s.url for s in await newsbot.archive.suggestions(limit=100)]
+    assert stored and all(url.startswith(("http://", "https://")) for url in stored)
+    assert "https://xn--bcher-kva.example/@everyone" in stored
+    assert "today's limit of 5" in text
+    assert len(stored) == 5, "the reader's daily limit (5) holds"
+
+
+async def test_a_2000_character_url_is_taken_and_a_longer_one_refused(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    long = "https://long.example/" + "a" * (2000 - 21)
+    answer = await suggest(emulator, seed, url=long)
+    assert "✅ Thanks!" in answer.content
+    (stored,) = await newsbot.archive.suggestions()
+    assert stored.url == long
+    answer = await suggest(emulator, seed, url=long + "b" * 100)
+    assert "too long (over 2048 characters)" in answer.content
+
+
+async def test_slash_suggest_checks_the_section_and_answers_privately(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    answer = await suggest(
+        emulator, seed, url="https://paper.example/x", note="<@&1> great", section="Learning"
+    )
+    assert answer.content.startswith("✅ Thanks! <https://paper.example/x>")
+    (stored,) = await newsbot.archive.suggestions()
+    assert stored.section == "learning" and stored.supporters[0].note == "<@&1> great"
+
+    answer = await suggest(emulator, seed, seed.manager, url="https://paper.example/x")
+    assert "✅ +1 for <https://paper.example/x>: 2 readers suggested it." in answer.content
+    answer = await suggest(emulator, seed, url="https://news.example/chips#x")
+    assert "already in #205 · Industry" in answer.content
+    answer = await suggest(emulator, seed, url="https://x.example", section="Sports")
+    assert "No section is called “Sports”" in answer.content
+    answer = await suggest(emulator, seed, url="just words")
+    assert "That isn't a link" in answer.content
+
+
+async def test_the_message_menu_suggests_any_messages_links(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    posted = await emulator.post_message(
+        seed.general,
+        seed.owner,
+        "two good ones",
+        embeds=[{"title": "A page", "url": "https://embed.example/page"}],
+    )
+    await emulator.post_message(seed.general, seed.owner, "https://text.example/a")
+    handle = await emulator.message_context_menu(
+        "Suggest for the newsletter", posted.message, seed.reader
+    )
+    answer = await handle.original()
+    assert answer.flags & EPHEMERAL
+    assert "<https://embed.example/page> is suggested" in silent(answer)
+    (stored,) = await newsbot.archive.suggestions()
+    assert stored.supporters[0].source == "menu"
+
+
+async def test_readers_cannot_review_and_managers_accept_then_export(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, tmp_path: Path
+) -> None:
+    await suggest(emulator, seed, url="https://paper.example/x", note="read this -->")
+    await suggest(emulator, seed, seed.manager, url="https://paper.example/x")
+    await suggest(emulator, seed, url="https://other.example/y")
+
+    with pytest.raises(PermissionError):
+        await emulator.run_slash_command(
+            seed.guild, seed.general, seed.reader, "suggestions", {}, subcommand="review"
+        )
+    handle = await emulator.run_slash_command(
+        seed.guild,
+        seed.general,
+        seed.reader,
+        "suggestions",
+        {},
+        subcommand="review",
+        enforce_permissions=False,
+    )
+    refused = await handle.original()
+    assert "Manage Server" in silent(refused)
+
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.manager, "suggestions", {"public": True}, subcommand="review"
+    )
+    first, second = await handle.followups(2)
+    assert "https://other.example/" in second.embeds[0]["description"]
+    assert "https://paper.example/x" in first.embeds[0]["description"]
+    assert "**2** readers" in first.embeds[0]["description"], "most-supported first"
+    (stored, _) = await newsbot.archive.suggestions()
+
+    intruder = await emulator.press_button(
+        first, f"newsbot:suggestion:accept:{stored.id}", seed.reader
+    )
+    assert "Only server managers" in (await intruder.original()).content
+    assert (await newsbot.archive.suggestions(("accepted",))) == []
+
+    pressed = await emulator.press_button(
+        first, f"newsbot:suggestion:accept:{stored.id}", seed.manager
+    )
+    await pressed.response()
+    chose = await emulator.select(
+        first, f"newsbot:suggestion:section:{stored.id}", ["learning"], seed.manager
+    )
+    await chose.response()
+    (accepted,) = await newsbot.archive.suggestions(("accepted",))
+    assert accepted.section == "learning"
+    assert "Status: **accepted**" in first.embeds[0]["description"]
+
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.manager, "suggestions", {}, subcommand="export"
+    )
+    answer = await handle.original()
+    assert "#206 with 1 suggested link(s)" in silent(answer)
+    draft = tmp_path / "issues" / "drafts" / "206.md"
+    text = draft.read_text()
+    assert "title: Deep Learning Weekly: Issue #206" in text
+    assert "## Learning" in text and "### [paper.example/x](https://paper.example/x)" in text
+    assert "<!-- editor: suggested by 2 reader(s) — Grace: “read this –>”; Ada" in text
+    result = CliRunner().invoke(cli_app, ["check", str(draft)])
+    assert result.exit_code == 0, result.output
+
+
+async def test_review_cards_keep_working_after_a_restart(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    first = await start_bot()
+    await suggest(emulator, seed, url="https://paper.example/x")
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.manager, "suggestions", {}, subcommand="review"
+    )
+    (card,) = await handle.followups(1)
+    await first.close()
+    second = await start_bot()
+    (stored,) = await second.archive.suggestions()
+    pressed = await emulator.press_button(
+        card, f"newsbot:suggestion:reject:{stored.id}", seed.manager
+    )
+    await pressed.response()
+    assert (await second.archive.suggestion(stored.id)).status == "rejected"  # type: ignore[union-attr]
