@@ -1,0 +1,439 @@
+"""The X emulator: an aiohttp server on 127.0.0.1 with the API v2 routes newsbot uses."""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import hashlib
+import hmac
+import html
+import itertools
+import json
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+from oauthlib.oauth1.rfc5849 import signature, utils  # type: ignore[import-untyped]
+from twitter_text import parse_tweet
+from twitter_text.extract_urls import extract_urls_with_indices
+
+from ._config import XEmulatorConfig
+
+JSON = dict[str, Any]
+FIRST_ID = 1_800_000_000_000_000_000
+
+TOO_LONG = (
+    "Your Tweet text is too long. For more information on how X determines text length see "
+    "https://github.com/twitter/twitter-text."
+)
+DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
+REPLY_REFUSED = (
+    "Reply to this conversation is not allowed because you have not been mentioned or "
+    "otherwise engaged by the author of the post you are replying to."
+)
+
+
+@dataclass
+class Tweet:
+    """A post on the emulated X: its text as sent, and what it replies to or quotes."""
+
+    id: int
+    text: str
+    author_id: int
+    created_at: float
+    in_reply_to: int | None = None
+    quote_of: int | None = None
+    deleted: bool = False
+    shown_text: str = ""
+    """The text as X returns it (t.co links, HTML escapes)."""
+
+    def to_json(self) -> JSON:
+        """The post as `GET /2/users/:id/tweets` returns it."""
+        data: JSON = {
+            "id": str(self.id),
+            "text": self.shown_text or self.text,
+            "edit_history_tweet_ids": [str(self.id)],
+            "author_id": str(self.author_id),
+        }
+        refs = []
+        if self.in_reply_to is not None:
+            refs.append({"type": "replied_to", "id": str(self.in_reply_to)})
+        if self.quote_of is not None:
+            refs.append({"type": "quoted", "id": str(self.quote_of)})
+        if refs:
+            data["referenced_tweets"] = refs
+        return data
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request the emulator answered."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: JSON | None
+    status: int
+    authorized: bool
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One entry of the pay-per-use ledger: a post created, and its price."""
+
+    tweet_id: int
+    has_url: bool
+    price: float
+
+
+@dataclass
+class Fault:
+    """Answer ``status`` to the next ``times`` requests matching ``method`` and ``path``.
+
+    ``path`` is a glob (``/2/tweets``, ``/2/users/*/tweets``). With ``after_handler`` the
+    request takes effect first and only its answer is replaced: a post created while the
+    client saw a 5xx. A 429 carries ``x-rate-limit-reset`` ``reset_in`` seconds ahead.
+    """
+
+    method: str
+    path: str
+    status: int
+    times: int = 1
+    after_handler: bool = False
+    reset_in: float = 1.0
+    hits: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether the fault applies (and still has failures to serve)."""
+        if self.hits >= self.times or self.method not in ("*", method):
+            return False
+        return fnmatch.fnmatchcase(path, self.path)
+
+
+class XAPIError(Exception):
+    """An answer other than success, in X's problem shape."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers or {}
+
+    def response(self) -> web.Response:
+        """The answer as X sends it."""
+        titles = {
+            400: "Invalid Request",
+            401: "Unauthorized",
+            403: "Forbidden",
+            404: "Not Found",
+            429: "Too Many Requests",
+        }
+        body = {
+            "title": titles.get(self.status, "Service Unavailable"),
+            "detail": self.detail,
+            "type": "about:blank",
+            "status": self.status,
+        }
+        return _json(body, self.status, self.headers)
+
+
+def _json(body: JSON, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        text=json.dumps(body),
+        status=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+class XEmulator:
+    """A loopback X: post, delete, read the account's posts; caps, faults, a cost ledger.
+
+    ``async with XEmulator(config) as x`` starts it on 127.0.0.1 (port 0 picks a free one);
+    ``x.api_base`` is what newsbot's ``x.api_base`` setting takes. ``on_post`` is called
+    with each post right after it is created and before it is answered (tests kill the
+    client there).
+    """
+
+    def __init__(
+        self, config: XEmulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.config = config or XEmulatorConfig()
+        self.host = host
+        self.port = port
+        self.tweets: list[Tweet] = []
+        self.requests: list[RequestRecord] = []
+        self.charges: list[Charge] = []
+        self.faults: list[Fault] = []
+        self.on_post: Callable[[Tweet], None] | None = None
+        self._ids = itertools.count(FIRST_ID, 4096)
+        self._runner: web.AppRunner | None = None
+        self._bound_port: int | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> XEmulator:
+        """Bind and start serving."""
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_post("/2/tweets", self._create)
+        app.router.add_delete("/2/tweets/{id}", self._delete)
+        app.router.add_get("/2/users/me", self._me)
+        app.router.add_get("/2/users/{id}/tweets", self._timeline)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        await site.start()
+        self._runner = runner
+        self._bound_port = int(runner.addresses[0][1])
+        return self
+
+    async def close(self) -> None:
+        """Stop the server."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> XEmulator:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def api_base(self) -> str:
+        """``http://127.0.0.1:<port>``: the value of newsbot's ``x.api_base``."""
+        if self._bound_port is None:
+            raise RuntimeError("the emulator is not started")
+        return f"http://{self.host}:{self._bound_port}"
+
+    def env(self) -> dict[str, str]:
+        """newsbot's environment variables for this emulator (keys and ``x.api_base``)."""
+        return {
+            "NEWSBOT_X__API_BASE": self.api_base,
+            "NEWSBOT_X__CONSUMER_KEY": self.config.consumer_key,
+            "NEWSBOT_X__CONSUMER_SECRET": self.config.consumer_secret,
+            "NEWSBOT_X__ACCESS_TOKEN": self.config.access_token,
+            "NEWSBOT_X__ACCESS_TOKEN_SECRET": self.config.access_token_secret,
+        }
+
+    # -- what happened -----------------------------------------------------------------
+
+    def live_tweets(self) -> list[Tweet]:
+        """The account's posts that are not deleted, oldest first."""
+        return [t for t in self.tweets if not t.deleted]
+
+    def tweet(self, tweet_id: int) -> Tweet | None:
+        """The post with this id, if there is one."""
+        return next((t for t in self.tweets if t.id == tweet_id), None)
+
+    @property
+    def cost(self) -> float:
+        """What the posts created so far cost."""
+        return sum(c.price for c in self.charges)
+
+    def inject(
+        self,
+        method: str,
+        path: str,
+        status: int = 429,
+        times: int = 1,
+        *,
+        after_handler: bool = False,
+        reset_in: float = 1.0,
+    ) -> Fault:
+        """Answer the next ``times`` matching requests with ``status`` (see ``Fault``)."""
+        fault = Fault(method.upper(), path, status, times, after_handler, reset_in)
+        self.faults.append(fault)
+        return fault
+
+    # -- the server --------------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        raw = await request.read()
+        body: JSON | None = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+        authorized = self._authorized(request)
+        fault = next((f for f in self.faults if f.matches(request.method, request.path)), None)
+        try:
+            if not authorized:
+                raise XAPIError(401, "Unauthorized")
+            if fault is not None and not fault.after_handler:
+                fault.hits += 1
+                raise self._fault_error(fault)
+            response = await handler(request)
+            if fault is not None:
+                fault.hits += 1
+                raise self._fault_error(fault)
+        except XAPIError as exc:
+            response = exc.response()
+        self.requests.append(
+            RequestRecord(
+                request.method,
+                request.path,
+                dict(request.query),
+                body,
+                response.status,
+                authorized,
+            )
+        )
+        return response
+
+    def _fault_error(self, fault: Fault) -> XAPIError:
+        if fault.status == 429:
+            return XAPIError(429, "Too Many Requests", self._limit_headers(reset_in=fault.reset_in))
+        return XAPIError(fault.status, f"{fault.status}: the service is unavailable")
+
+    def _authorized(self, request: web.Request) -> bool:
+        """Whether the request carries a valid OAuth 1.0a user-context signature."""
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("OAuth "):
+            return False
+        params = dict(utils.parse_authorization_header(header))
+        config = self.config
+        if params.get("oauth_consumer_key") != config.consumer_key:
+            return False
+        if params.get("oauth_token") != config.access_token or "oauth_signature" not in params:
+            return False
+        if not config.verify_signatures:
+            return True
+        uri = config.signed_base + request.path_qs
+        collected = signature.collect_parameters(
+            uri_query=request.query_string, headers={"Authorization": header}
+        )
+        base = signature.signature_base_string(
+            request.method.upper(),
+            signature.base_string_uri(uri),
+            signature.normalize_parameters(collected),
+        )
+        key = f"{utils.escape(config.consumer_secret)}&{utils.escape(config.access_token_secret)}"
+        digest = hmac.new(key.encode(), base.encode(), hashlib.sha1).digest()
+        expected = base64.b64encode(digest).decode()
+        return secrets.compare_digest(expected, utils.unescape(params["oauth_signature"]))
+
+    def _window(self) -> list[Tweet]:
+        since = time.time() - self.config.cap_window
+        return [t for t in self.tweets if t.created_at > since]
+
+    def _limit_headers(self, *, reset_in: float | None = None) -> dict[str, str]:
+        window = self._window()
+        remaining = max(0, self.config.daily_posts - len(window))
+        if reset_in is not None:
+            reset = time.time() + reset_in
+        elif window:
+            reset = window[0].created_at + self.config.cap_window
+        else:
+            reset = time.time() + self.config.cap_window
+        return {
+            "x-rate-limit-limit": str(self.config.daily_posts),
+            "x-rate-limit-remaining": str(remaining),
+            "x-rate-limit-reset": str(int(reset) + (0 if reset == int(reset) else 1)),
+        }
+
+    async def _create(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        text = str(body.get("text", ""))
+        reply = body.get("reply") or {}
+        in_reply_to = (
+            int(reply["in_reply_to_tweet_id"]) if reply.get("in_reply_to_tweet_id") else None
+        )
+        quote = int(body["quote_tweet_id"]) if body.get("quote_tweet_id") else None
+        if len(self._window()) >= self.config.daily_posts:
+            raise XAPIError(429, "Too Many Requests", self._limit_headers())
+        parsed = parse_tweet(text)
+        if not text or parsed.weightedLength > 280 or not parsed.valid:
+            raise XAPIError(403, TOO_LONG if text else "Tweet text is empty.")
+        for ref in (in_reply_to, quote):
+            target = self.tweet(ref) if ref is not None else None
+            if ref is not None and (target is None or target.deleted):
+                raise XAPIError(
+                    403, "You attempted to reply to a Tweet that is deleted or not visible to you."
+                )
+        if in_reply_to is not None and self.config.refuse_replies:
+            raise XAPIError(403, REPLY_REFUSED)
+        since = time.time() - self.config.duplicate_window
+        if any(t.text == text and t.created_at > since and not t.deleted for t in self.tweets):
+            raise XAPIError(403, DUPLICATE)
+        tweet = Tweet(
+            id=next(self._ids),
+            text=text,
+            author_id=self.config.user_id,
+            created_at=time.time(),
+            in_reply_to=in_reply_to,
+            quote_of=quote,
+        )
+        tweet.shown_text = self._shown(text, tweet.id)
+        self.tweets.append(tweet)
+        has_url = bool(extract_urls_with_indices(text))
+        price = self.config.url_post_price if has_url else self.config.post_price
+        self.charges.append(Charge(tweet.id, has_url, price))
+        if self.on_post is not None:
+            self.on_post(tweet)
+        data = {
+            "id": str(tweet.id),
+            "text": tweet.shown_text,
+            "edit_history_tweet_ids": [str(tweet.id)],
+        }
+        return _json({"data": data}, 201, self._limit_headers())
+
+    def _shown(self, text: str, tweet_id: int) -> str:
+        if not self.config.wrap_urls:
+            return text
+        parts: list[str] = []
+        at = 0
+        for number, entity in enumerate(extract_urls_with_indices(text)):
+            start, end = entity["indices"]
+            parts += [
+                html.escape(text[at:start], quote=False),
+                f"https://t.co/{tweet_id % 10**8:08d}{number:02d}",
+            ]
+            at = end
+        parts.append(html.escape(text[at:], quote=False))
+        return "".join(parts)
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        tweet = self.tweet(int(request.match_info["id"]))
+        if tweet is None or tweet.deleted:
+            return _json({"data": {"deleted": False}})
+        tweet.deleted = True
+        return _json({"data": {"deleted": True}})
+
+    async def _me(self, request: web.Request) -> web.Response:
+        config = self.config
+        user = {"id": str(config.user_id), "name": "newsbot test", "username": config.username}
+        return _json({"data": user})
+
+    async def _timeline(self, request: web.Request) -> web.Response:
+        if request.match_info["id"] != str(self.config.user_id):
+            raise XAPIError(404, "Could not find user.")
+        try:
+            limit = int(request.query.get("max_results", "10"))
+        except ValueError:
+            limit = 0
+        if not 5 <= limit <= 100:
+            raise XAPIError(400, "max_results must be between 5 and 100")
+        newest_first = list(reversed(self.live_tweets()))
+        start = int(request.query.get("pagination_token", "0") or 0)
+        page = newest_first[start : start + limit]
+        meta: JSON = {"result_count": len(page)}
+        if page:
+            meta["newest_id"], meta["oldest_id"] = str(page[0].id), str(page[-1].id)
+        if start + limit < len(newest_first):
+            meta["next_token"] = str(start + limit)
+        return _json(
+            {"data": [t.to_json() for t in page], "meta": meta} if page else {"meta": meta}
+        )

@@ -1,0 +1,83 @@
+"""Fixtures: the X emulator, newsbot's X settings pointed at it, an archive holding #202."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot.archive import Archive
+from bot.models import Issue
+from bot.publishing.outlets.x import XOutlet, x_outlet
+from bot.sandbox.x import Tweet, XEmulator, XEmulatorConfig
+from bot.settings import XSettings
+
+
+@pytest.fixture
+def x_config() -> XEmulatorConfig:
+    """The Free plan's cap, replies allowed."""
+    return XEmulatorConfig()
+
+
+@pytest.fixture
+async def x_emulator(x_config: XEmulatorConfig) -> AsyncIterator[XEmulator]:
+    """A started X emulator."""
+    async with XEmulator(x_config) as emulator:
+        yield emulator
+
+
+def settings_for(emulator: XEmulator, **extra: object) -> XSettings:
+    """newsbot's X settings with the emulator's address and keys."""
+    config = emulator.config
+    return XSettings.model_validate(
+        {
+            "api_base": emulator.api_base,
+            "consumer_key": SecretStr(config.consumer_key),
+            "consumer_secret": SecretStr(config.consumer_secret),
+            "access_token": SecretStr(config.access_token),
+            "access_token_secret": SecretStr(config.access_token_secret),
+            "daily_posts": config.daily_posts,
+            **extra,
+        }
+    )
+
+
+@pytest.fixture
+def x_settings(x_emulator: XEmulator) -> XSettings:
+    """The settings for the emulator."""
+    return settings_for(x_emulator)
+
+
+@pytest.fixture
+async def outlet(x_settings: XSettings) -> AsyncIterator[XOutlet]:
+    """The real X outlet (tweepy's AsyncClient) talking to the emulator."""
+    async with x_outlet(x_settings) as made:
+        yield made
+
+
+@pytest.fixture
+async def archive_202(tmp_path: Path, issue_202: Issue) -> AsyncIterator[Archive]:
+    """An archive file holding #202."""
+    archive = await Archive.open(tmp_path / "archive.db")
+    await archive.ingest(issue_202)
+    try:
+        yield archive
+    finally:
+        await archive.close()
+
+
+def assert_one_thread(
+    tweets: list[Tweet], texts: list[str], *, quoting_from: int | None = None
+) -> None:
+    """`tweets` are exactly `texts`, once each, in order, each replying to the one before
+    (or, from post `quoting_from` on, quoting the first)."""
+    assert [t.text for t in tweets] == texts
+    assert tweets[0].in_reply_to is None and tweets[0].quote_of is None
+    for number, (before, tweet) in enumerate(itertools.pairwise(tweets), start=2):
+        if quoting_from is not None and number >= quoting_from:
+            assert tweet.quote_of == tweets[0].id and tweet.in_reply_to is None
+        else:
+            assert tweet.in_reply_to == before.id

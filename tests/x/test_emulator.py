@@ -1,0 +1,108 @@
+"""The X emulator itself, driven by the real tweepy AsyncClient through the outlet's session."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+import tweepy
+
+from bot.publishing.outlets.x import XOutlet
+from bot.sandbox.x import DUPLICATE, TOO_LONG, XEmulator
+from tests.conftest import ROOT
+
+
+async def test_over_280_weighted_is_refused_with_xs_403(
+    outlet: XOutlet, x_emulator: XEmulator
+) -> None:
+    with pytest.raises(tweepy.Forbidden) as refused:
+        await outlet.client.create_tweet(text="漢" * 141)  # 141 characters, 282 weighted
+    assert refused.value.api_messages == [TOO_LONG]
+    await outlet.client.create_tweet(text="漢" * 140)
+    assert len(x_emulator.live_tweets()) == 1
+
+
+async def test_duplicates_are_refused(outlet: XOutlet, x_emulator: XEmulator) -> None:
+    await outlet.client.create_tweet(text="hello")
+    with pytest.raises(tweepy.Forbidden) as refused:
+        await outlet.client.create_tweet(text="hello")
+    assert refused.value.api_messages == [DUPLICATE]
+
+
+async def test_the_cap_answers_429_with_its_headers(outlet: XOutlet, x_emulator: XEmulator) -> None:
+    x_emulator.config.daily_posts = 2
+    for n in range(2):
+        await outlet.client.create_tweet(text=f"post {n}")
+    with pytest.raises(tweepy.TooManyRequests) as limited:
+        await outlet.client.create_tweet(text="one too many")
+    headers = limited.value.response.headers
+    assert headers["x-rate-limit-limit"] == "2"
+    assert headers["x-rate-limit-remaining"] == "0"
+    assert time.time() < limited.value.reset_time <= time.time() + 24 * 3600 + 1
+
+
+async def test_the_cost_ledger_adds_up(outlet: XOutlet, x_emulator: XEmulator) -> None:
+    await outlet.client.create_tweet(text="no link")
+    await outlet.client.create_tweet(text="a link https://example.com/a")
+    await outlet.client.create_tweet(text="a bare domain example.com")
+    assert [c.has_url for c in x_emulator.charges] == [False, True, True]
+    assert x_emulator.cost == pytest.approx(0.015 + 0.20 + 0.20)
+
+
+async def test_bad_signatures_and_missing_oauth_are_refused(
+    outlet: XOutlet, x_emulator: XEmulator
+) -> None:
+    outlet.client.consumer_secret = "not-the-secret"
+    with pytest.raises(tweepy.Unauthorized):
+        await outlet.client.create_tweet(text="hello")
+    assert x_emulator.requests[-1].authorized is False
+    assert not x_emulator.live_tweets()
+
+
+async def test_timeline_is_newest_first_and_paginated(
+    outlet: XOutlet, x_emulator: XEmulator
+) -> None:
+    for n in range(7):
+        await outlet.client.create_tweet(text=f"post {n} & <more>")
+    me = await outlet.user_id()
+    page = await outlet.client.get_users_tweets(me, max_results=5, user_auth=True)
+    assert [t.text for t in page.data][:2] == [
+        "post 6 &amp; &lt;more&gt;",
+        "post 5 &amp; &lt;more&gt;",
+    ]
+    rest = await outlet.client.get_users_tweets(
+        me, max_results=5, pagination_token=page.meta["next_token"], user_auth=True
+    )
+    assert len(rest.data) == 2 and "next_token" not in rest.meta
+    assert await outlet.find("post 0 & <more>", refers_to=None) == x_emulator.live_tweets()[0].id
+
+
+async def test_injected_failures_after_handling_still_post(
+    outlet: XOutlet, x_emulator: XEmulator
+) -> None:
+    x_emulator.inject("POST", "/2/tweets", 503, after_handler=True)
+    with pytest.raises(tweepy.TwitterServerError):
+        await outlet.client.create_tweet(text="made anyway")
+    assert [t.text for t in x_emulator.live_tweets()] == ["made anyway"]
+
+
+def test_it_runs_standalone() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.sandbox.x", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("X emulator at http://127.0.0.1:")
+        assert "NEWSBOT_X__API_BASE=" in process.stdout.readline()
+        assert "NEWSBOT_X__CONSUMER_KEY=" in process.stdout.readline()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()

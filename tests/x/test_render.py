@@ -1,0 +1,249 @@
+"""The X renderer: every post within 280 weighted characters, no URL broken, nothing pings,
+and nothing of the issue lost that the thread does not report."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from twitter_text import parse_tweet
+from twitter_text.extract_urls import extract_urls_with_indices
+
+from bot.models import Issue, Item, Section
+from bot.render.x import (
+    POST_MAX,
+    LinkMode,
+    XThread,
+    clean,
+    neutralise,
+    plain_text,
+    thread,
+    weighted_length,
+)
+from tests.factories import issue, item
+
+# twitter-text's mention and cashtag rules, made wider (a superset of what X links): an `@` or
+# `＠` not after a name character, before a name character; a `$` before a letter.
+MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠][A-Za-z0-9_]")
+CASHTAG = re.compile(r"(?<![A-Za-z0-9_$])\$[A-Za-z]")
+
+
+def pings(text: str) -> list[str]:
+    """Mentions and cashtags X would find in `text` outside its URLs."""
+    urls = [e["indices"] for e in extract_urls_with_indices(text)]
+    found = []
+    for pattern in (MENTION, CASHTAG):
+        for match in pattern.finditer(text):
+            if not any(start <= match.start() < end for start, end in urls):
+                found.append(match.group())
+    return found
+
+
+def squash(text: str) -> str:
+    """Text without the cuts a thread may add: ellipses and whitespace."""
+    return re.sub(r"[\s…]", "", text)
+
+
+def check_thread(source: Issue, result: XThread, links: LinkMode, max_posts: int) -> None:
+    """Every property a rendered thread must have."""
+    assert 2 <= len(result.posts) <= max(2, max_posts)
+    for post in result.posts:
+        parsed = parse_tweet(post.text)
+        assert parsed.weightedLength == post.weight <= POST_MAX, post.text
+        assert parsed.valid, post.text
+        assert not pings(post.text), post.text
+    # No URL broken: every URL X finds in a post is whole, as the issue has it.
+    source_urls = {source.link} if source.link else set()
+    for _, it in source.items:
+        if it.link:
+            source_urls.add(it.link)
+        for text in (clean(it.title), plain_text(it.blurb, keep_links=True)):
+            source_urls |= {e["url"] for e in extract_urls_with_indices(text)}
+    for text in (
+        clean(source.title),
+        *(plain_text(t, keep_links=False) for t in (source.subtitle or "", source.intro)),
+    ):
+        source_urls |= {e["url"] for e in extract_urls_with_indices(text)}
+    for post in result.posts:
+        for entity in extract_urls_with_indices(post.text):
+            assert entity["url"] in source_urls, (entity["url"], post.text)
+    if source.link and links != LinkMode.NONE:
+        assert source.link in result.posts[0].text
+    # Nothing lost that the thread does not report.
+    carried = {key for post in result.posts for key in post.items}
+    body = squash("".join(p.text for p in result.posts[1:]))
+    for _, it in source.items:
+        if it.key in result.omitted:
+            assert it.key not in carried
+            continue
+        assert it.key in carried, it.title
+        if it.key not in result.shortened:
+            assert squash(clean(it.title)) in body
+            blurb = plain_text(it.blurb, keep_links=links == LinkMode.ITEMS)
+            assert squash(blurb) in body
+            if links == LinkMode.ITEMS and it.link:
+                assert it.link in body
+    if result.omitted:
+        assert "more in the issue" in result.posts[-1].text
+        assert any("left out" in note for note in result.notes)
+    if result.shortened:
+        assert result.notes
+
+
+# --- generated issues -----------------------------------------------------------------------
+
+PIECES = st.sampled_from(
+    [
+        "deep",
+        "learning",
+        "漢字テキスト",
+        "한국어",
+        "👨‍👩‍👧‍👦",
+        "👍🏽",
+        "🇫🇷",
+        "e\u0301",
+        "Z\u0351\u0352\u0353",
+        "@everyone",
+        "@someone",
+        "＠fullwidth",
+        "$TSLA",
+        "$75M",
+        "email@example.com",
+        "example.com",
+        "https://medium.com/@author/post",
+        "https://example.com/" + "p" * 300,
+        "[a link](https://example.org/x)",
+        "**bold**",
+        "A.I.",
+        "—",
+    ]
+)
+WORDS = st.lists(PIECES, min_size=1, max_size=12).map(" ".join)
+LINE = WORDS.map(lambda text: text[:500].strip()).filter(bool)
+BLURBS = st.one_of(
+    st.just(""),
+    WORDS,
+    st.lists(PIECES, min_size=200, max_size=400).map(" ".join),
+    st.just("漢" * 600),
+    st.just("word " * 800),
+)
+LINKS = st.sampled_from([None, "https://news.example/{n}", "https://example.com/{u}/{n}"])
+
+
+@st.composite
+def items(draw: st.DrawFn, number: int) -> Item:
+    title = draw(st.one_of(WORDS, st.just("長い題名" * 60), st.just("t" * 480)))
+    link = draw(LINKS)
+    return Item(
+        title=f"{number} {title}"[:500].strip(),
+        link=link.format(n=number, u="u" * 300) if link else None,
+        blurb=draw(BLURBS),
+    )
+
+
+@st.composite
+def issues(draw: st.DrawFn, many: int = 300) -> Issue:
+    count = draw(st.one_of(st.integers(1, 12), st.just(many)))
+    sections = draw(st.integers(1, min(count, 6)))
+    all_items = [draw(items(n)) for n in range(count)]
+    return Issue(
+        number=draw(st.integers(1, 999_999)),
+        title=draw(LINE),
+        subtitle=draw(st.one_of(st.none(), LINE)),
+        link=draw(st.one_of(st.none(), st.just("https://example.com/issues/1"))),
+        intro=draw(st.one_of(st.just(""), WORDS, st.just("intro " * 700))),
+        sections=tuple(
+            Section.model_validate({"name": f"Section {s} @here", "items": all_items[s::sections]})
+            for s in range(sections)
+        ),
+    )
+
+
+@settings(max_examples=20)
+@given(source=issues(), links=st.sampled_from(LinkMode), max_posts=st.sampled_from([2, 5, 8, 25]))
+def test_generated_issues_keep_every_limit(source: Issue, links: LinkMode, max_posts: int) -> None:
+    check_thread(source, thread(source, links=links, max_posts=max_posts), links, max_posts)
+
+
+@settings(max_examples=10)
+@given(source=issues(many=30), links=st.sampled_from(LinkMode))
+def test_a_long_enough_thread_carries_everything(source: Issue, links: LinkMode) -> None:
+    result = thread(source, links=links, max_posts=10_000)
+    check_thread(source, result, links, 10_000)
+    assert not result.omitted
+    assert all(
+        it.key not in result.shortened or weighted_length(clean(it.title)) > 120
+        for _, it in source.items
+    )
+
+
+@given(text=WORDS)
+@example(text="@everyone @someone ＠x $TSLA $tsla.b RT:@x x@y medium.com/@a/b")
+def test_neutralised_text_never_pings(text: str) -> None:
+    assert not pings(neutralise(text))
+
+
+# --- examples -------------------------------------------------------------------------------
+
+
+def test_202_fits_eight_posts_cheaply(issue_202: Issue) -> None:
+    result = thread(issue_202)
+    check_thread(issue_202, result, LinkMode.ISSUE, 8)
+    assert len(result.posts) <= 8
+    assert result.cost(0.015, 0.20) <= 0.25
+    assert result.fill >= 0.80
+    assert result.posts[0].text.startswith("Deep Learning Weekly: Issue #202")
+
+
+def test_a_long_blurb_is_split_between_words_with_ellipses() -> None:
+    source = issue(7, {"News": [item("Long one", blurb="alpha beta gamma " * 250)]})
+    result = thread(source, max_posts=100)
+    check_thread(source, result, LinkMode.ISSUE, 100)
+    body = result.posts[1:]
+    assert len(body) > 5
+    assert all(p.text.endswith("…") for p in body[:-1])
+    assert all(p.text.startswith("…") for p in body[1:])
+    assert not any(
+        w.startswith("alph") and w not in ("alpha", "…alpha") for p in body for w in p.text.split()
+    )
+
+
+def test_cjk_counts_double() -> None:
+    # 200 CJK characters weigh 400: two posts, though `len()` would say one.
+    source = issue(8, {"News": [item("漢" * 200, blurb="")]})
+    result = thread(source, max_posts=10)
+    assert len(result.posts) == 3
+    check_thread(source, result, LinkMode.ISSUE, 10)
+
+
+def test_links_items_puts_each_link_after_its_item() -> None:
+    source = issue(9, {"News": [item(f"Story {n}", f"https://n.example/{n}") for n in range(3)]})
+    result = thread(source, links=LinkMode.ITEMS)
+    text = "\n".join(p.text for p in result.posts)
+    for n in range(3):
+        assert f"Story {n} — A blurb. https://n.example/{n}" in text
+
+
+def test_condensing_says_what_it_did() -> None:
+    many = {
+        f"Section {s}": [
+            item(f"Story {s}-{n}" + " word" * 20, blurb="blurb " * 30) for n in range(20)
+        ]
+        for s in range(5)
+    }
+    source = issue(10, many)
+    result = thread(source, max_posts=8)
+    check_thread(source, result, LinkMode.ISSUE, 8)
+    assert len(result.posts) <= 8
+    assert result.omitted
+    assert "titles only: blurbs left out" in result.notes
+    # Every section keeps some of its items.
+    posted = "".join(p.text for p in result.posts)
+    assert all(f"Section {s}:" in posted for s in range(5))
+
+
+@pytest.mark.parametrize("links", list(LinkMode))
+def test_the_same_issue_gives_the_same_thread(issue_202: Issue, links: LinkMode) -> None:
+    assert thread(issue_202, links=links) == thread(issue_202, links=links)
