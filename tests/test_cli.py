@@ -202,7 +202,7 @@ def test_schema_check(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.Mon
     assert runner.invoke(app, ["schema", "--check"]).exit_code == 0
 
 
-def test_console_script_and_module_entry_points(tmp_path: Path) -> None:
+def test_the_demo_publishes_and_answers_a_reader(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "--db", str(tmp_path / "d.db"), "demo"],
         cwd=ROOT,
@@ -212,6 +212,12 @@ def test_console_script_and_module_entry_points(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "Deep Learning Weekly: Issue #202" in result.stdout
-    assert "Does Knowledge Distillation Really Work?" in result.stdout
+    shown = result.stdout
+    assert "#announcements: 12 posted, 0 edited" in shown, "the editor published #202"
+    assert "🧵 #202 · Papers & Publications" in shown, "the section threads are shown"
+    assert "grace › /search query:knowledge distillation" in shown
+    assert "Does Knowledge Distillation Really Work?" in shown
+    assert "grace › presses “Next”" in shown and "Results 6–8" in shown
+    assert "Related links from the archive" in shown
+    assert "Issue #7 isn't in the archive." in shown
     assert not (tmp_path / "d.db").exists(), "the demo uses a scratch archive"
