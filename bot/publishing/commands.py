@@ -1,12 +1,16 @@
 """`newsbot preview` and `newsbot publish`: see what an issue will post, then post it.
 
 The lead registers them in `bot/cli.py` (`app.command("publish")(publish)` …); they read the
-settings from the root command's `CliState`.
+settings from the root command's `CliState`. Discord and X are the outlets: `publish` does
+both by default (Discord first), skipping one whose keys are not set; `--outlet` picks one.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Group, RenderableType
@@ -14,7 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.commandline import discord_token, fail, out, run_async, settings_of
+from bot.commandline import discord_token, err, fail, out, run_async, settings_of
 from bot.errors import NewsbotError
 from bot.publishing.outbox import PublishReport
 from bot.publishing.plan import Action, Payload, Step, Target, plan
@@ -29,7 +33,11 @@ from bot.render.discord import (
 if TYPE_CHECKING:
     from bot.archive import Archive
     from bot.models import Issue
+    from bot.publishing.x_publish import XReport
+    from bot.render.x import XThread
     from bot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 NumberArg = Annotated[
     int | None, typer.Argument(help="The issue's number (default: the newest archived issue).")
@@ -38,6 +46,14 @@ NO_TARGETS = (
     "no channel receives issues yet: run /newsletter setup in your server, or declare "
     "discord.targets in the config file"
 )
+DISCORD_NOT_CONFIGURED = "Discord is not configured (set NEWSBOT_DISCORD__TOKEN)"
+X_NOT_CONFIGURED = (
+    "X is not configured (set NEWSBOT_X__CONSUMER_KEY, NEWSBOT_X__CONSUMER_SECRET, "
+    "NEWSBOT_X__ACCESS_TOKEN and NEWSBOT_X__ACCESS_TOKEN_SECRET)"
+)
+NOTHING_CONFIGURED = "nothing was published: neither Discord nor X is configured"
+
+OutletName = Literal["discord", "x"]
 
 
 async def _issue(archive: Archive, number: int | None) -> Issue:
@@ -53,17 +69,17 @@ def preview(
     ctx: typer.Context,
     number: NumberArg = None,
     outlet: Annotated[
-        Literal["discord"], typer.Option("--outlet", help="Where the issue would be posted.")
+        OutletName, typer.Option("--outlet", help="Where the issue would be posted.")
     ] = "discord",
     kind: Annotated[
         Literal["text", "announcement", "forum"],
-        typer.Option("--kind", help="The kind of channel to preview for."),
+        typer.Option("--kind", help="The kind of Discord channel to preview for."),
     ] = "text",
     role: Annotated[
-        int | None, typer.Option("--role", help="A role id the digest would ping.")
+        int | None, typer.Option("--role", help="A role id the Discord digest would ping.")
     ] = None,
 ) -> None:
-    """Print exactly what publishing an issue posts: every message, with its sizes."""
+    """Print exactly what publishing an issue posts: every message or post, with its sizes."""
     from bot.archive import Archive
 
     settings = settings_of(ctx)
@@ -71,6 +87,8 @@ def preview(
     async def render() -> RenderableType:
         async with await Archive.open(settings.archive.path, create=False) as archive:
             issue = await _issue(archive, number)
+            if outlet == "x":
+                return await _x_preview(archive, issue, settings)
         target = Target(guild_id=0, channel_id=0, kind=kind, role_id=role)
         steps = plan(issue, [target])
         return preview_view(steps)
@@ -82,58 +100,192 @@ def preview(
 def publish(
     ctx: typer.Context,
     number: NumberArg = None,
+    outlet: Annotated[
+        Literal["discord", "x", "all"],
+        typer.Option(
+            "--outlet",
+            help="Where to publish: Discord, X, or all (Discord first; one not configured "
+            "is skipped).",
+        ),
+    ] = "all",
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would be posted, edited or removed.")
     ] = False,
 ) -> None:
-    """Publish an issue to every subscribed channel, each message exactly once.
+    """Publish an issue to every subscribed channel and as a thread on X, each post once.
 
-    Run it again after editing (and ingesting) the issue: posted messages are edited in
-    place, new items added, removed ones deleted. Interrupted runs resume where they stopped.
+    Run it again after editing (and ingesting) the issue: posted Discord messages are edited
+    in place, new items added, removed ones deleted (X posts cannot be edited). Interrupted
+    runs resume where they stopped.
     """
     settings = settings_of(ctx)
-    token = None if dry_run else discord_token(settings)
-    report = run_async(_publish(settings, number, token))
-    if report is None:
-        return
-    if isinstance(report, Table):
-        out.print(report)
-        return
-    for target in report.targets:
-        out.print(
-            f"#{report.issue_number} → channel {target.target.channel_id}: {target.summary()}"
-        )
-    if not report.ok:
-        raise fail("some channels did not get the issue; run `newsbot publish` again later")
+    chosen: list[OutletName] = ["discord", "x"] if outlet == "all" else [outlet]
+    if dry_run:
+        failures = run_async(_dry_run(settings, number, chosen, explicit=outlet != "all"))
+    else:
+        token = None
+        if "discord" in chosen:
+            if outlet == "discord":
+                token = discord_token(settings)  # asked for by name: no token is an error
+            elif _discord_configured(settings):
+                token = discord_token(settings)
+            else:
+                _skipped(DISCORD_NOT_CONFIGURED)
+                chosen.remove("discord")
+        if "x" in chosen and not settings.x.configured():
+            if outlet == "x":
+                raise fail(X_NOT_CONFIGURED)
+            _skipped(X_NOT_CONFIGURED)
+            chosen.remove("x")
+        if not chosen:
+            raise fail(NOTHING_CONFIGURED)
+        failures = run_async(_publish(settings, number, chosen, token))
+    for failure in failures:
+        fail(failure)
+    if failures:
+        raise typer.Exit(1)
 
 
-async def _publish(settings: Settings, number: int | None, token: str | None) -> Any:
-    """Publish (or, without a token, dry-run) an issue; log in to Discord over REST only."""
-    from bot.app import use_endpoints
+def _discord_configured(settings: Settings) -> bool:
+    token = settings.discord.token
+    return token is not None and bool(token.get_secret_value().strip())
+
+
+def _skipped(why: str) -> None:
+    err.print(f"{why}: skipped", style="yellow", markup=False, highlight=False, soft_wrap=True)
+
+
+async def _each(
+    outlets: list[OutletName], run: Callable[[OutletName], Awaitable[str | None]]
+) -> list[str]:
+    """Run each outlet in turn; a failure of one is reported and does not stop the next."""
+    failures: list[str] = []
+    names = {"discord": "Discord", "x": "X"}
+    for outlet in outlets:
+        try:
+            failure = await run(outlet)
+        except NewsbotError as exc:
+            failure = str(exc) if len(outlets) == 1 else f"{names[outlet]}: {exc}"
+        except Exception as exc:
+            if len(outlets) == 1:
+                raise
+            log.exception("publishing to %s failed", names[outlet])
+            failure = f"{names[outlet]}: publishing failed unexpectedly ({exc!r}); see the log"
+        if failure is not None:
+            failures.append(failure)
+    return failures
+
+
+async def _publish(
+    settings: Settings, number: int | None, outlets: list[OutletName], token: str | None
+) -> list[str]:
+    """Publish an issue to each outlet in turn; what failed, as messages."""
     from bot.archive import Archive
+
+    async with await Archive.open(settings.archive.path, create=False) as archive:
+        issue = await _issue(archive, number)
+
+        async def run(outlet: OutletName) -> str | None:
+            if outlet == "discord":
+                assert token is not None
+                return await _publish_discord(settings, archive, issue, token)
+            return await _publish_x(settings, archive, issue)
+
+        return await _each(outlets, run)
+
+
+async def _publish_discord(
+    settings: Settings, archive: Archive, issue: Issue, token: str
+) -> str | None:
+    """Publish to every channel over REST; what failed, if anything."""
+    from bot.app import use_endpoints
     from bot.publishing.outbox import Outbox
     from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer, rest_client
     from bot.publishing.targets import all_targets
 
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
+    targets = await all_targets(archive, settings)
+    if not targets:
+        raise NewsbotError(NO_TARGETS)
+    async with rest_client(token) as client:
+        outlet = DiscordOutlet(client, pacer=Pacer(settings.publishing.requests_per_second))
+        outbox = Outbox(
+            archive,
+            outlet,
+            concurrency=settings.publishing.concurrency,
+            retries=settings.publishing.retries,
+            retry_delay=settings.publishing.retry_delay,
+        )
+        report: PublishReport = await outbox.publish(issue, targets)
+    for target in report.targets:
+        out.print(
+            f"#{report.issue_number} → channel {target.target.channel_id}: {target.summary()}"
+        )
+    if not report.ok:
+        return "some channels did not get the issue; run `newsbot publish` again later"
+    return None
+
+
+async def _publish_x(settings: Settings, archive: Archive, issue: Issue) -> str | None:
+    """Publish the issue's thread on X; what failed or is left, if anything."""
+    from bot.publishing.outlets.x import x_outlet
+    from bot.publishing.x_publish import XPublisher
+
+    async def alert(message: str) -> None:
+        err.print(f"warning: {message}", style="yellow", markup=False, soft_wrap=True)
+
+    async with x_outlet(settings.x) as outlet:
+        publisher = XPublisher(
+            archive,
+            outlet,
+            settings.x,
+            retries=settings.publishing.retries,
+            retry_delay=settings.publishing.retry_delay,
+            alert=alert,
+        )
+        report: XReport = await publisher.publish(issue)
+    out.print(f"#{report.issue_number} → X: {report.summary()}", markup=False)
+    if report.error is not None:
+        return "the thread on X is not complete; run `newsbot publish --outlet x` again later"
+    if not report.ok:
+        return (
+            "the rest of the thread on X waits for the daily cap; run "
+            "`newsbot publish --outlet x` again later"
+        )
+    return None
+
+
+async def _dry_run(
+    settings: Settings, number: int | None, outlets: list[OutletName], *, explicit: bool
+) -> list[str]:
+    """Print what publishing would do on each outlet, without keys or requests."""
+    from bot.archive import Archive
+
     async with await Archive.open(settings.archive.path, create=False) as archive:
         issue = await _issue(archive, number)
-        targets = await all_targets(archive, settings)
-        if not targets:
-            raise NewsbotError(NO_TARGETS)
-        if token is None:
-            return await _dryrun_async(archive, issue, targets)
-        async with rest_client(token) as client:
-            outlet = DiscordOutlet(client, pacer=Pacer(settings.publishing.requests_per_second))
-            outbox = Outbox(
-                archive,
-                outlet,
-                concurrency=settings.publishing.concurrency,
-                retries=settings.publishing.retries,
-                retry_delay=settings.publishing.retry_delay,
-            )
-            result: PublishReport = await outbox.publish(issue, targets)
-            return result
+
+        async def run(outlet: OutletName) -> str | None:
+            if outlet == "discord":
+                from bot.publishing.targets import all_targets
+
+                targets = await all_targets(archive, settings)
+                if not targets:
+                    raise NewsbotError(NO_TARGETS)
+                out.print(await _dryrun_async(archive, issue, targets))
+                if not _discord_configured(settings):
+                    _unconfigured_note(DISCORD_NOT_CONFIGURED, explicit=explicit)
+            else:
+                out.print(await _x_dry_run(archive, issue, settings))
+                if not settings.x.configured():
+                    _unconfigured_note(X_NOT_CONFIGURED, explicit=explicit)
+            return None
+
+        return await _each(outlets, run)
+
+
+def _unconfigured_note(why: str, *, explicit: bool) -> None:
+    would = "fail" if explicit else "skip it"
+    out.print(f"{why}: a real publish would {would}.", style="yellow", markup=False)
 
 
 async def _dryrun_async(archive: Archive, issue: Issue, targets: list[Target]) -> Table:
@@ -147,6 +299,92 @@ async def _dryrun_async(archive: Archive, issue: Issue, targets: list[Target]) -
         for entry in planned:
             table.add_row(str(target.channel_id), entry.step.key, entry.outcome.value)
     return table
+
+
+# --- X ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Prices:
+    post: float
+    url_post: float
+
+    def of(self, rendered: XThread) -> Text:
+        """The thread's estimated cost, and what makes it up."""
+        with_url = sum(1 for p in rendered.posts if p.has_url)
+        plain = len(rendered.posts) - with_url
+        cost = rendered.cost(self.post, self.url_post)
+        parts = []
+        if with_url:
+            parts.append(f"{with_url} with a link at ${self.url_post:.3f}")
+        if plain:
+            parts.append(f"{plain} without at ${self.post:.3f}")
+        return Text(f"estimated cost: ${cost:.3f} ({', '.join(parts)})")
+
+
+async def _x_dry_run(archive: Archive, issue: Issue, settings: Settings) -> RenderableType:
+    from bot.publishing.x_publish import preview_x_steps
+
+    rendered, planned = await preview_x_steps(archive, issue, settings.x)
+    table = Table(title=f"Publishing #{issue.number} on X would…", show_lines=False)
+    for column in ("step", "weight", "does"):
+        table.add_column(column)
+    for entry in planned:
+        post = rendered.posts[entry.step.number - 1]
+        table.add_row(entry.step.key, f"{post.weight}/280", entry.does)
+    making = [rendered.posts[e.step.number - 1] for e in planned if e.to_post]
+    cost = sum(p.cost(settings.x.post_price, settings.x.url_post_price) for p in making)
+    summary = Text(f"{len(making)} of {len(planned)} posts to make, estimated ${cost:.3f}")
+    return Group(table, summary, *_x_notes(rendered, issue))
+
+
+async def _x_preview(archive: Archive, issue: Issue, settings: Settings) -> RenderableType:
+    """The issue's thread on X: every post with its weighted length, the cost, the cap."""
+    from bot.publishing.x_publish import preview_x_steps, remaining_today
+    from bot.render.x import POST_MAX
+
+    rendered, planned = await preview_x_steps(archive, issue, settings.x)
+    prices = _Prices(settings.x.post_price, settings.x.url_post_price)
+    total = len(rendered.posts)
+    parts: list[RenderableType] = [
+        Text(f"#{issue.number} on X: a thread of {total} posts", style="bold"),
+        prices.of(rendered),
+        *_x_notes(rendered, issue),
+    ]
+    for number, post in enumerate(rendered.posts, start=1):
+        title = Text.assemble(f"post {number}/{total} · ", _size(post.weight, POST_MAX))
+        if post.has_url:
+            title.append(" · link")
+        parts.append(Panel(Text(post.text), title=title, title_align="left"))
+    if settings.x.configured():
+        left = await remaining_today(archive, settings.x)
+        needed = sum(1 for e in planned if e.remote_id is None)
+        verdict = "it fits" if needed <= left else f"{needed - left} wait for a later publish"
+        parts.append(
+            Text(
+                f"X's daily cap: {left} of {settings.x.daily_posts} posts left today; "
+                f"this thread needs {needed} ({verdict})"
+            )
+        )
+    else:
+        parts.append(Text(f"{X_NOT_CONFIGURED}: today's cap is not checked", style="dim"))
+    return Group(*parts)
+
+
+def _x_notes(rendered: XThread, issue: Issue) -> list[Text]:
+    """What the renderer condensed or left out, in words."""
+    if not rendered.condensed:
+        return [Text("every item is in the thread, whole")]
+    lines = [Text(f"condensed: {note}", style="yellow") for note in rendered.notes]
+    titles = {item.key: item.title for _, item in issue.items}
+    if rendered.shortened:
+        lines.append(Text(f"{len(rendered.shortened)} items shortened", style="yellow"))
+    for key in rendered.omitted:
+        lines.append(Text(f"left out: {titles.get(key, key)}", style="yellow"))
+    return lines
+
+
+# --- Discord ----------------------------------------------------------------------------------
 
 
 def _size(used: int, limit: int) -> Text:

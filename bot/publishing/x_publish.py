@@ -6,7 +6,8 @@ id. X has no idempotency key: a step found in `sending` (a run killed between X 
 post and the ledger recording it) or one whose call failed ambiguously (a 5xx, a timeout, a
 "duplicate" refusal) is first looked for among the account's recent posts, and only posted
 when it is not there. When X refuses a reply, the rest of the thread goes out as posts quoting
-the lead, and the alerts are told. Posts over the daily cap stay pending for the next publish.
+the lead, and the alerts are told; later runs go on quoting (an interrupted quote is looked
+for as a quote). Posts over the daily cap stay pending for the next publish.
 X posts cannot be edited: a step already sent is never posted again, even if its text changed.
 """
 
@@ -131,8 +132,7 @@ class XPublisher:
 
     async def remaining_today(self) -> int:
         """Posts the daily cap still allows, judged from the ledger."""
-        since = dt.datetime.now(dt.UTC) - DAY
-        return max(0, self.settings.daily_posts - await self.archive.x_posts_since(since))
+        return await remaining_today(self.archive, self.settings)
 
     async def publish(self, issue: Issue) -> XReport:
         """Post the issue's thread: what is not on X yet, in order, within the daily cap."""
@@ -142,7 +142,7 @@ class XPublisher:
         report = XReport(issue.number)
         ledger = await self.archive.outbox_entries(issue.number, OUTLET, TARGET)
         await self.archive.outbox_plan([_entry(s, LEAD) for s in steps if s.key not in ledger])
-        quoting = any(e.action == QUOTE and e.state == "sent" for e in ledger.values())
+        quoting = _quoting(ledger)
         allowed = await self.remaining_today()
         lead: int | None = None
         previous: int | None = None
@@ -192,6 +192,7 @@ class XPublisher:
                 allowed -= 1
             previous = remote
             lead = lead or remote
+            quoting = quoting or action == QUOTE
             report.quoted = report.quoted or action == QUOTE
         return report
 
@@ -209,11 +210,13 @@ class XPublisher:
 
         if step.number > 1 and previous is None:
             raise StepError(f"post {step.key} follows a post that has no id")
+        uncertain = _uncertain(entry)
+        # An interrupted attempt that quoted is looked for (and made again) as a quote.
+        quoting = quoting or (uncertain and entry.action == QUOTE)
         action = LEAD if step.number == 1 else (QUOTE if quoting else REPLY)
         reply_to = previous if action == REPLY else None
         quote = lead if action == QUOTE else None
         refers_to = reply_to or quote
-        uncertain = entry.state in ("sending", "failed") and entry.attempts > 0
         sending = replace(
             entry,
             state="sending",
@@ -257,6 +260,67 @@ class XPublisher:
 
     async def _failed(self, entry: OutboxEntry, reason: str) -> None:
         await self.archive.outbox_record(replace(entry, state="failed", reason=reason))
+
+
+async def remaining_today(archive: Archive, settings: XSettings) -> int:
+    """Posts the daily cap still allows, judged from the ledger (no request to X)."""
+    since = dt.datetime.now(dt.UTC) - DAY
+    return max(0, settings.daily_posts - await archive.x_posts_since(since))
+
+
+@dataclass(frozen=True)
+class XPlannedStep:
+    """What publishing would do with one post of the thread, judged from the ledger."""
+
+    step: XStep
+    does: str
+    to_post: bool
+    """Whether this publish would create it (or find it from an interrupted attempt)."""
+    remote_id: str | None = None
+
+
+async def preview_x_steps(
+    archive: Archive, issue: Issue, settings: XSettings
+) -> tuple[XThread, list[XPlannedStep]]:
+    """What `XPublisher.publish` would do with each post, without asking X anything."""
+    rendered, steps = x_plan(issue, settings)
+    ledger = await archive.outbox_entries(issue.number, OUTLET, TARGET)
+    quoting = _quoting(ledger)
+    allowed = await remaining_today(archive, settings)
+    planned: list[XPlannedStep] = []
+    for step in steps:
+        entry = ledger.get(step.key)
+        if entry is not None and entry.state == "sent" and entry.remote_id:
+            does = "already on X"
+            if entry.payload_hash not in (None, payload_hash({"text": step.text})):
+                does += " (its text changed since: X posts cannot be edited)"
+            planned.append(XPlannedStep(step, does, False, entry.remote_id))
+            continue
+        if allowed <= 0:
+            planned.append(XPlannedStep(step, "left for a later publish (today's cap)", False))
+            continue
+        allowed -= 1
+        quote = quoting or (entry is not None and _uncertain(entry) and entry.action == QUOTE)
+        if step.number == 1:
+            does = "post the first post"
+        elif quote:
+            does = "post, quoting the first post (X refused replies)"
+        else:
+            does = "post, replying to the one before"
+        if entry is not None and _uncertain(entry):
+            does = f"look for it on X (an attempt was interrupted), else {does}"
+        planned.append(XPlannedStep(step, does, True))
+    return rendered, planned
+
+
+def _quoting(ledger: dict[str, OutboxEntry]) -> bool:
+    """Whether an earlier run found X refusing replies (a step was attempted as a quote)."""
+    return any(e.action == QUOTE and (e.state == "sent" or e.attempts > 0) for e in ledger.values())
+
+
+def _uncertain(entry: OutboxEntry) -> bool:
+    """Whether an earlier attempt may have made the post (it must be looked for first)."""
+    return entry.state in ("sending", "failed") and entry.attempts > 0
 
 
 def _entry(step: XStep, action: str) -> OutboxEntry:

@@ -1,4 +1,4 @@
-"""Run `newsbot` with the publishing commands registered, as bot/cli.py will register them."""
+"""Run `newsbot` as its own process, pointed at the Discord emulator."""
 
 from __future__ import annotations
 
@@ -9,18 +9,11 @@ from pathlib import Path
 from bot.sandbox.discord import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
-REGISTER = (
-    "from bot.cli import app\n"
-    "from bot.publishing.commands import preview, publish\n"
-    "app.command('preview')(preview)\n"
-    "app.command('publish')(publish)\n"
-    "app()\n"
-)
 
 
 def newsbot_argv(*args: str) -> list[str]:
     """The command line of `newsbot ARGS` in this interpreter."""
-    return [sys.executable, "-c", REGISTER, *args]
+    return [sys.executable, "-m", "bot", *args]
 
 
 def newsbot_env(emulator: Emulator | None) -> dict[str, str]:

@@ -51,3 +51,13 @@ def test_preview_and_dry_run(tmp_path: Path) -> None:
         timeout=60,
     )
     assert no_token.returncode == 1 and "NEWSBOT_DISCORD__TOKEN" in no_token.stderr
+    assert "nothing was published: neither Discord nor X is configured" in no_token.stderr
+    discord_only = subprocess.run(
+        [*newsbot_argv("--db", str(db), "publish", "--outlet", "discord")],
+        env=newsbot_env(None),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert discord_only.returncode == 1 and "error: no Discord token." in discord_only.stderr
+    assert "skipped" not in discord_only.stderr

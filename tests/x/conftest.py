@@ -1,19 +1,25 @@
-"""Fixtures: the X emulator, newsbot's X settings pointed at it, an archive holding #202."""
+"""Fixtures: the X emulator, newsbot's X settings pointed at it, an archive holding #202, and
+`newsbot` run as a subprocess against the emulators."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from bot.archive import Archive
+from bot.archive import Archive, Subscription
 from bot.models import Issue
 from bot.publishing.outlets.x import XOutlet, x_outlet
+from bot.sandbox.discord import Emulator
 from bot.sandbox.x import Tweet, XEmulator, XEmulatorConfig
 from bot.settings import XSettings
+from tests.publishing.cli_harness import newsbot_env
 
 
 @pytest.fixture
@@ -81,3 +87,54 @@ def assert_one_thread(
             assert tweet.quote_of == tweets[0].id and tweet.in_reply_to is None
         else:
             assert tweet.in_reply_to == before.id
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one `newsbot` subprocess did."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+async def run_newsbot(
+    *args: str, env: dict[str, str], started: Callable[[int], None] | None = None
+) -> Run:
+    """Run `newsbot ARGS` as a subprocess without blocking the loop the emulators serve on.
+
+    `started` gets the process id (a test kills the process from inside an emulator).
+    """
+    process = await asyncio.create_subprocess_exec(
+        *newsbot_argv(*args),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    if started is not None:
+        started(process.pid)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return Run(process.returncode, stdout.decode(), stderr.decode())
+
+
+def x_env(emulator: XEmulator | None, discord: Emulator | None = None) -> dict[str, str]:
+    """The environment of a `newsbot` run against these emulators (none: no keys at all)."""
+    env = newsbot_env(discord)
+    if emulator is not None:
+        env.update(emulator.env())
+    return env
+
+
+async def archive_file(path: Path, issue: Issue, *subscriptions: Subscription) -> Path:
+    """An archive file at `path` holding `issue` (and these Discord subscriptions)."""
+    async with await Archive.open(path) as archive:
+        await archive.ingest(issue)
+        for subscription in subscriptions:
+            await archive.subscribe(subscription)
+    return path
+
+
+def newsbot_argv(*args: str) -> list[str]:
+    """`newsbot ARGS` in this interpreter (`python -m bot`)."""
+    return [sys.executable, "-m", "bot", *args]

@@ -1,0 +1,110 @@
+"""`newsbot preview --outlet x` and `newsbot publish --outlet x|all`, run as the real CLI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.archive import Subscription
+from bot.models import Issue
+from bot.publishing.x_publish import x_plan
+from bot.sandbox.discord import Emulator
+from bot.sandbox.x import XEmulator
+from bot.settings import XSettings
+from tests.publishing.conftest import posted_in
+from tests.x.conftest import archive_file, assert_one_thread, run_newsbot, x_env
+
+X_MISSING = "X is not configured (set NEWSBOT_X__CONSUMER_KEY"
+
+
+async def test_preview_shows_each_post_its_weight_the_cost_and_the_cap(
+    tmp_path: Path, x_emulator: XEmulator, issue_202: Issue
+) -> None:
+    db = await archive_file(tmp_path / "a.db", issue_202)
+    rendered, _ = x_plan(issue_202, XSettings())
+    run = await run_newsbot("--db", str(db), "preview", "--outlet", "x", env=x_env(x_emulator))
+    assert run.returncode == 0, run.stderr
+    total = len(rendered.posts)
+    titles = re.findall(r"post (\d+)/(\d+) · (\d+)/280", run.stdout)
+    assert titles == [(str(n), str(total), str(p.weight)) for n, p in enumerate(rendered.posts, 1)]
+    assert f"estimated cost: ${rendered.cost(0.015, 0.20):.3f}" in run.stdout
+    assert "condensed: titles only: blurbs left out" in run.stdout
+    assert f"17 of 17 posts left today; this thread needs {total} (it fits)" in run.stdout
+    assert x_emulator.requests == []  # the cap is judged from the ledger
+    # Without keys: the same posts, and a word that the cap was not checked.
+    bare = await run_newsbot("--db", str(db), "preview", "--outlet", "x", env=x_env(None))
+    assert bare.returncode == 0, bare.stderr
+    assert re.findall(r"post (\d+)/(\d+) · (\d+)/280", bare.stdout) == titles
+    assert "today's cap is not checked" in " ".join(bare.stdout.split())
+
+
+async def test_publish_outlet_x_posts_the_thread_once(
+    tmp_path: Path, x_emulator: XEmulator, issue_202: Issue
+) -> None:
+    db = await archive_file(tmp_path / "a.db", issue_202)
+    _, steps = x_plan(issue_202, XSettings())
+    args = ("--db", str(db), "publish", "--outlet", "x")
+    first = await run_newsbot(*args, env=x_env(x_emulator))
+    assert first.returncode == 0, first.stderr
+    assert f"#202 → X: {len(steps)} posted, 0 recovered, 0 unchanged" in first.stdout
+    assert_one_thread(x_emulator.live_tweets(), [s.text for s in steps])
+    again = await run_newsbot(*args, env=x_env(x_emulator))
+    assert again.returncode == 0, again.stderr
+    assert f"0 posted, 0 recovered, {len(steps)} unchanged" in again.stdout
+    assert len(x_emulator.tweets) == len(steps)
+
+
+async def test_dry_run_asks_x_nothing(
+    tmp_path: Path, x_emulator: XEmulator, issue_202: Issue
+) -> None:
+    db = await archive_file(tmp_path / "a.db", issue_202)
+    _, steps = x_plan(issue_202, XSettings())
+    args = ("--db", str(db), "publish", "--outlet", "x", "--dry-run")
+    run = await run_newsbot(*args, env=x_env(x_emulator))
+    assert run.returncode == 0, run.stderr
+    for step in steps:
+        assert step.key in run.stdout
+    assert f"{len(steps)} of {len(steps)} posts to make" in run.stdout
+    assert x_emulator.requests == []
+    # Without keys too, saying that a real publish would fail.
+    bare = await run_newsbot(*args, env=x_env(None))
+    assert bare.returncode == 0, bare.stderr
+    assert "a real publish would fail" in bare.stdout
+
+
+async def test_outlet_x_without_keys_fails(tmp_path: Path, issue_202: Issue) -> None:
+    db = await archive_file(tmp_path / "a.db", issue_202)
+    run = await run_newsbot("--db", str(db), "publish", "--outlet", "x", env=x_env(None))
+    assert run.returncode == 1
+    assert f"error: {X_MISSING}" in run.stderr and "skipped" not in run.stderr
+
+
+async def test_all_skips_x_when_it_is_not_configured(
+    tmp_path: Path, emulator: Emulator, issue_202: Issue
+) -> None:
+    assert emulator.seed is not None
+    channel = emulator.seed.announcements
+    db = await archive_file(
+        tmp_path / "a.db",
+        issue_202,
+        Subscription(guild_id=emulator.seed.guild.id, channel_id=channel.id, kind="announcement"),
+    )
+    run = await run_newsbot("--db", str(db), "publish", env=x_env(None, emulator))
+    assert run.returncode == 0, run.stderr
+    skipped = [line for line in run.stderr.splitlines() if X_MISSING in line]
+    assert len(skipped) == 1 and skipped[0].endswith("): skipped")
+    assert f"#202 → channel {channel.id}:" in run.stdout
+    assert posted_in(emulator, channel)
+
+
+async def test_all_goes_on_to_x_when_discord_fails(
+    tmp_path: Path, x_emulator: XEmulator, issue_202: Issue
+) -> None:
+    db = await archive_file(tmp_path / "a.db", issue_202)  # no channel subscribed
+    env = x_env(x_emulator) | {"NEWSBOT_DISCORD__TOKEN": "not-used"}
+    run = await run_newsbot("--db", str(db), "publish", env=env)
+    assert run.returncode == 1
+    assert "error: Discord: no channel receives issues yet" in run.stderr
+    _, steps = x_plan(issue_202, XSettings())
+    assert_one_thread(x_emulator.live_tweets(), [s.text for s in steps])
+    assert "#202 → X: 6 posted" in run.stdout
