@@ -12,6 +12,8 @@ from typing import Any
 
 from bot.models import Issue, SearchHit, SearchPage, Section
 from bot.render.text import defuse_mentions, escape_markdown, one_line, shorten
+from bot.render.x import POST_MAX as X_POST_MAX
+from bot.render.x import XThread
 
 CONTENT_MAX = 2000
 EMBEDS_MAX = 10
@@ -209,6 +211,25 @@ def search_embed(query: str, page: SearchPage, *, page_size: int) -> Embed:
         description=fit_lines(blocks, room, more="…and {n} more on this page"),
         footer=footer,
     )
+
+
+def x_thread_embed(x: XThread, *, cost: float) -> Embed:
+    """An X thread previewed in Discord: each post with its weight, the cost, what was cut."""
+    count = len(x.posts)
+    fields = [
+        EmbedField(
+            f"Post {n}/{count} · {post.weight}/{X_POST_MAX}",
+            shorten(defuse_mentions(post.text), FIELD_VALUE_MAX),
+        )
+        for n, post in enumerate(x.posts[:EMBED_FIELDS_MAX], start=1)
+    ]
+    title = f"On X: {count} post{'s' if count != 1 else ''}, about ${cost:.3f}"
+    notes = defuse_mentions("; ".join(x.notes))
+    footer = shorten(f"Condensed: {notes}", FOOTER_MAX) if x.notes else ""
+    budget = EMBED_TOTAL_MAX - len(title) - len(footer)
+    if sum(len(f.name) + len(f.value) for f in fields) > budget:
+        fields = _shrink_fields(fields, budget - 200)
+    return Embed(title=title, fields=tuple(fields), footer=footer)
 
 
 def related_embed(hits: Sequence[SearchHit]) -> Embed:

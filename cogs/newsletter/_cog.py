@@ -17,8 +17,11 @@ from bot.publishing.outbox import Outbox
 from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer
 from bot.publishing.plan import Action, ChannelKind, Target, plan
 from bot.publishing.targets import all_targets
+from bot.render.discord import x_thread_embed
 from bot.render.publish import digest
 from bot.render.text import escape_markdown, shorten
+from bot.render.x import LinkMode
+from bot.render.x import thread as x_thread
 from cogs.newsletter._views import NotifyButton
 
 if TYPE_CHECKING:
@@ -319,6 +322,14 @@ class Newsletter(commands.Cog):
         embeds = [discord.Embed.from_dict(e) for e in digest(found).to_dict()["embeds"]]
         await interaction.response.send_message(
             summary, embeds=embeds, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+        x = self.bot.settings.x
+        on_x = x_thread(found, links=LinkMode(x.links), max_posts=x.max_posts)
+        rendered = x_thread_embed(on_x, cost=on_x.cost(x.post_price, x.url_post_price))
+        await interaction.followup.send(
+            embed=discord.Embed.from_dict(rendered.to_dict()),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )
 
     @preview.autocomplete("issue")

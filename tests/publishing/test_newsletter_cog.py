@@ -104,8 +104,17 @@ async def test_setup_publish_and_notify_me(
     )
     assert [c["value"] for c in await handle.choices()] == ["Industry, Learning"]
 
-    preview = await newsletter(emulator, seed, "preview", issue=202)
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.manager, "newsletter", {"issue": 202}, subcommand="preview"
+    )
+    preview = await handle.original(timeout=10)
+    (on_x,) = await handle.followups(1, timeout=10)
     assert "5 threads" in private(preview) and preview.embeds
+    assert private(on_x) is not None
+    (x_card,) = on_x.embeds
+    assert x_card["title"] == "On X: 6 posts, about $0.090"
+    assert x_card["fields"][0]["name"].startswith("Post 1/6 · ")
+    assert "Condensed" in x_card["footer"]["text"], "#202 is condensed to titles on X"
 
     published = await newsletter(emulator, seed, "publish", issue=202)
     assert "5 posted" in private(published), "2 threads, their 2 messages, the digest"

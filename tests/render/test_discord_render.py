@@ -17,8 +17,11 @@ from bot.render.discord import (
     search_embed,
     section_embed,
     snippet_markdown,
+    x_thread_embed,
 )
 from bot.render.text import defuse_mentions, escape_markdown, shorten
+from bot.render.x import LinkMode
+from bot.render.x import thread as x_thread
 
 HOSTILE = st.sampled_from(
     [
@@ -178,3 +181,14 @@ def test_embed_problems_name_the_limit() -> None:
         "title is 300 characters, over Discord's 256",
         "field 0 value is 2000 characters, over Discord's 1024",
     ]
+
+
+@settings(max_examples=20)
+@given(issues(), st.sampled_from([2, 8, 25]), st.sampled_from(list(LinkMode)))
+def test_the_x_thread_preview_keeps_every_limit(
+    issue: Issue, max_posts: int, links: LinkMode
+) -> None:
+    on_x = x_thread(issue, links=links, max_posts=max_posts)
+    embed = x_thread_embed(on_x, cost=on_x.cost(0.015, 0.2))
+    assert_valid(embed)
+    assert len(embed.fields) == min(len(on_x.posts), 25)
