@@ -233,6 +233,7 @@ async def _publish_x(settings: Settings, archive: Archive, issue: Issue) -> str 
 
     async def alert(message: str) -> None:
         err.print(f"warning: {message}", style="yellow", markup=False, soft_wrap=True)
+        await _tell_alerts_channels(settings, archive, f"X: {message}")
 
     async with x_outlet(settings.x) as outlet:
         publisher = XPublisher(
@@ -253,6 +254,26 @@ async def _publish_x(settings: Settings, archive: Archive, issue: Issue) -> str 
             "`newsbot publish --outlet x` again later"
         )
     return None
+
+
+async def _tell_alerts_channels(settings: Settings, archive: Archive, text: str) -> None:
+    """Post `text` once in every alerts channel of the subscribed servers, if Discord is set up."""
+    from bot.app import use_endpoints
+    from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer, rest_client
+    from bot.publishing.targets import all_targets
+
+    token = settings.discord.token
+    if token is None or not token.get_secret_value().strip():
+        return
+    by_channel = {t.alerts_channel_id: t for t in await all_targets(archive, settings)}
+    targets = [target for channel, target in by_channel.items() if channel is not None]
+    if not targets:
+        return
+    use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
+    async with rest_client(token.get_secret_value().strip()) as client:
+        outlet = DiscordOutlet(client, pacer=Pacer(settings.publishing.requests_per_second))
+        for target in targets:
+            await outlet.alert(target, text)
 
 
 async def _dry_run(

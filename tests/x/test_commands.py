@@ -108,3 +108,29 @@ async def test_all_goes_on_to_x_when_discord_fails(
     _, steps = x_plan(issue_202, XSettings())
     assert_one_thread(x_emulator.live_tweets(), [s.text for s in steps])
     assert "#202 → X: 6 posted" in run.stdout
+
+
+async def test_refused_replies_are_told_in_the_alerts_channel(
+    tmp_path: Path, emulator: Emulator, x_emulator: XEmulator, issue_202: Issue
+) -> None:
+    assert emulator.seed is not None
+    seed = emulator.seed
+    x_emulator.config.refuse_replies = True
+    db = await archive_file(
+        tmp_path / "a.db",
+        issue_202,
+        Subscription(
+            guild_id=seed.guild.id,
+            channel_id=seed.announcements.id,
+            kind="announcement",
+            alerts_channel_id=seed.general.id,
+        ),
+    )
+    run = await run_newsbot(
+        "--db", str(db), "publish", "--outlet", "x", env=x_env(x_emulator, emulator)
+    )
+    assert run.returncode == 0, run.stderr
+    alerts = [m.content for m in emulator.messages_in(seed.general)]
+    assert len(alerts) == 1 and alerts[0].startswith("X: ")
+    assert "quot" in alerts[0], "the editor learns the thread went on as quotes"
+    assert not emulator.messages_in(seed.announcements), "--outlet x posts nothing on Discord"
