@@ -112,6 +112,10 @@ class SuggestionsSettings(_Section):
         default=False,
         description="For tests only: let title fetching reach private and loopback addresses.",
     )
+    thank_suggesters: bool = Field(
+        default=False,
+        description="Thank, in each section's thread, the readers whose links made the issue.",
+    )
 
 
 class XSettings(_Section):

@@ -302,6 +302,27 @@ def twins(url: str) -> list[str]:
     return [url, f"{other}{sep}{rest}"] if other and sep else [url]
 
 
+def suggesters_by_section(
+    issue: Issue, published: Sequence[Suggestion]
+) -> dict[str, list[tuple[str, tuple[int, ...]]]]:
+    """Per section slug of `issue`: each item readers suggested, with who suggested it."""
+    by_url = {suggestion.url: suggestion for suggestion in published}
+    found: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+    for section, item in issue.items:
+        if item.link is None:
+            continue
+        try:
+            suggestion = next(
+                (by_url[twin] for twin in twins(normalise(item.link)) if twin in by_url), None
+            )
+        except LinkRejected:
+            continue
+        if suggestion is not None and suggestion.supporters:
+            users = tuple(dict.fromkeys(s.user_id for s in suggestion.supporters))
+            found.setdefault(section.slug, []).append((item.title, users))
+    return found
+
+
 def _without_tracking(query: str) -> str:
     kept = []
     for pair in query.split("&"):

@@ -215,6 +215,7 @@ async def _publish_discord(
             concurrency=settings.publishing.concurrency,
             retries=settings.publishing.retries,
             retry_delay=settings.publishing.retry_delay,
+            thank_suggesters=settings.suggestions.thank_suggesters,
         )
         report: PublishReport = await outbox.publish(issue, targets)
     for target in report.targets:

@@ -19,9 +19,14 @@ from typing import Protocol, TypeVar
 from bot.archive import Archive, OutboxEntry
 from bot.models import Issue
 from bot.publishing.plan import OUTLET, Action, Payload, Step, Target, payload_hash, plan
+from bot.render.publish import Post, thanks_post
+from bot.suggestions import suggesters_by_section
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+THANKED_MAX = 500
+"""The most published suggestions looked at when thanking their suggesters."""
 
 
 class StepError(Exception):
@@ -119,17 +124,29 @@ class Outbox:
         concurrency: int = 50,
         retries: int = 3,
         retry_delay: float = 0.5,
+        thank_suggesters: bool = False,
     ) -> None:
         self.archive = archive
         self.outlet = outlet
         self.retries = retries
         self.retry_delay = retry_delay
+        self.thank_suggesters = thank_suggesters
         self._channels = asyncio.Semaphore(max(1, concurrency))
 
     async def publish(self, issue: Issue, targets: Sequence[Target]) -> PublishReport:
         """Publish `issue` to every target, channels side by side; one failing stops only itself."""
-        reports = await asyncio.gather(*(self._publish_to(issue, t) for t in targets))
+        thanks = await self._thanks(issue) if self.thank_suggesters else {}
+        reports = await asyncio.gather(*(self._publish_to(issue, t, thanks) for t in targets))
         return PublishReport(issue.number, list(reports))
+
+    async def _thanks(self, issue: Issue) -> dict[str, Post]:
+        """Per section, a thank-you to the readers whose suggestions made it into `issue`."""
+        published = await self.archive.suggestions(("published",), limit=THANKED_MAX)
+        ours = [s for s in published if s.issue_number == issue.number]
+        return {
+            slug: thanks_post(suggested)
+            for slug, suggested in suggesters_by_section(issue, ours).items()
+        }
 
     async def preview(self, issue: Issue, target: Target) -> list[PlannedStep]:
         """What publishing `issue` to `target` would do now, step by step, without doing it."""
@@ -137,14 +154,16 @@ class Outbox:
             target = await self.outlet.resolve(target)
         return await preview_steps(self.archive, issue, target)
 
-    async def _publish_to(self, issue: Issue, target: Target) -> TargetReport:
+    async def _publish_to(
+        self, issue: Issue, target: Target, thanks: Mapping[str, Post]
+    ) -> TargetReport:
         report = TargetReport(target)
         async with self._channels:
             try:
                 if target.kind is None:
                     target = await self.outlet.resolve(target)
                     report.target = target
-                await self._run_target(issue, target, report)
+                await self._run_target(issue, target, report, thanks)
             except StepError as exc:
                 report.error = exc.reason
                 log.warning(
@@ -161,8 +180,10 @@ class Outbox:
                 )
         return report
 
-    async def _run_target(self, issue: Issue, target: Target, report: TargetReport) -> None:
-        steps = plan(issue, [target])
+    async def _run_target(
+        self, issue: Issue, target: Target, report: TargetReport, thanks: Mapping[str, Post]
+    ) -> None:
+        steps = plan(issue, [target], thanks)
         ledger = await self.archive.outbox_entries(issue.number, OUTLET, target.name)
         await self.archive.outbox_plan([_entry(step) for step in steps if step.key not in ledger])
         ids = _recorded_ids(ledger)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from bot.models import Issue
 from bot.render.publish import (
+    Post,
     SectionThread,
     digest,
     digest_post_name,
@@ -105,13 +106,16 @@ def step_key(issue_number: int, target: Target, *parts: str | int) -> str:
     return "/".join([str(issue_number), OUTLET, target.name, *(str(p) for p in parts)])
 
 
-def plan(issue: Issue, targets: Sequence[Target]) -> list[Step]:
+def plan(
+    issue: Issue, targets: Sequence[Target], thanks: Mapping[str, Post] | None = None
+) -> list[Step]:
     """Every step of publishing `issue` to `targets`, in the order they must run per target.
 
     Text and announcement channels: each section's thread and its messages first, then the
     digest linking to them (its ping lands when everything it links to exists), then — in
     announcement channels — the digest's crosspost. Forum channels: one post per section, then
-    the digest as a post of its own.
+    the digest as a post of its own. `thanks` adds, per section slug, a message at the end
+    of that section's thread (thanking the readers who suggested its items).
     """
     steps: list[Step] = []
     for target in targets:
@@ -119,10 +123,33 @@ def plan(issue: Issue, targets: Sequence[Target]) -> list[Step]:
             raise ValueError(f"the kind of channel {target.channel_id} must be known to plan")
         threads = section_threads(issue, target.sections)
         if target.kind == "forum":
-            steps += _forum_steps(issue, target, threads)
+            target_steps = _forum_steps(issue, target, threads)
         else:
-            steps += _channel_steps(issue, target, threads)
+            target_steps = _channel_steps(issue, target, threads)
+        steps += _with_thanks(issue, target, target_steps, thanks or {})
     return steps
+
+
+def _with_thanks(
+    issue: Issue, target: Target, steps: list[Step], thanks: Mapping[str, Post]
+) -> list[Step]:
+    """`steps` with a thank-you message after the last message of each thanked section."""
+    result = list(steps)
+    for slug, post in thanks.items():
+        thread = step_key(issue.number, target, "thread", slug)
+        last = max((n for n, s in enumerate(result) if thread in (s.key, s.parent)), default=None)
+        if last is None:
+            continue  # the section is not posted to this target
+        thank_you = Step(
+            key=f"{thread}/thanks",
+            issue_number=issue.number,
+            target=target,
+            action=Action.MESSAGE,
+            parent=thread,
+            build=_constant(post.to_dict()),
+        )
+        result.insert(last + 1, thank_you)
+    return result
 
 
 def _constant(payload: Payload) -> Callable[[Mapping[str, int]], Payload]:

@@ -26,6 +26,7 @@ from bot.render.discord import (
     THREAD_NAME_MAX,
     Embed,
     EmbedField,
+    fit_lines,
 )
 from bot.render.text import defuse_mentions, escape_markdown, one_line, shorten
 
@@ -365,3 +366,19 @@ def digest(
 def unescape(text: str) -> str:
     """Rendered text back to what a reader reads: no escapes, no zero-width spaces."""
     return re.sub(r"\\(.)", r"\1", text.replace("\u200b", ""))
+
+
+def thanks_post(suggested: Sequence[tuple[str, Sequence[int]]]) -> Post:
+    """A thank-you in a section's thread to the readers who suggested its items.
+
+    The mentions show the readers' names; `allowed_mentions` lets none of them ping.
+    """
+    lines = []
+    for title, users in suggested:
+        names = ", ".join(f"<@{user}>" for user in users)
+        lines.append(
+            f"• **{defuse_mentions(shorten(one_line(title), 200))}**, suggested by {names}"
+        )
+    heading = "🙏 Thank you, readers — these came from your suggestions:"
+    body = fit_lines(lines, CONTENT_MAX - len(heading) - 1, more="…and {n} more")
+    return Post(content=f"{heading}\n{body}")

@@ -92,6 +92,7 @@ class Newsletter(commands.Cog):
                 concurrency=publishing.concurrency,
                 retries=publishing.retries,
                 retry_delay=publishing.retry_delay,
+                thank_suggesters=bot.settings.suggestions.thank_suggesters,
             )
         self.outbox: Outbox = outbox
 
