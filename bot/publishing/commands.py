@@ -1,7 +1,7 @@
 """`newsbot preview` and `newsbot publish`: see what an issue will post, then post it.
 
-The lead registers them in `bot/cli.py` (`app.command("publish")(publish)` …); they read the
-settings from the root command's `CliState`. Discord and X are the outlets: `publish` does
+`bot/cli.py` registers them; they read the settings the root command built (see
+`bot.commandline`). Discord and X are the outlets: `publish` does
 both by default (Discord first), skipping one whose keys are not set; `--outlet` picks one.
 """
 
