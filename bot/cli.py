@@ -275,6 +275,73 @@ def schema(
     out.print(f"wrote {path}")
 
 
+@app.command("schedule")
+def show_schedule(
+    ctx: typer.Context,
+    count: Annotated[int, typer.Option(help="How many firings to show.", min=1, max=100)] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show when `newsbot run` will publish next, and which issue each firing would send."""
+    import datetime as dt
+
+    from bot import scheduler
+    from bot.models import IssueSummary
+
+    settings = settings_of(ctx)
+    now = dt.datetime.now(dt.UTC)
+    firings = scheduler.next_firings(scheduler.trigger(settings), now, count)
+
+    async def read(archive: Archive) -> tuple[set[int], list[IssueSummary]]:
+        archived = await archive.issues(limit=(await archive.stats()).issues)
+        return await scheduler.published_issues(archive, (s.number for s in archived)), archived
+
+    published: set[int] = set()
+    archived: list[IssueSummary] = []
+    # Without an archive yet the firings are still worth showing.
+    if settings.archive.path.exists():
+        published, archived = run_async(_with_archive(settings, read))
+    titles = {summary.number: summary.title for summary in archived}
+    issues = scheduler.upcoming_issues(firings, published, archived)
+    # The clock changes of the coming twelve months (and of any year a firing shown falls in).
+    years = sorted({now.year, (now + dt.timedelta(days=365)).year, *(f.year for f in firings)})
+    warnings = [w for y in years if (w := scheduler.skipped_hour_warning(settings, y, after=now))]
+    notes = [n for y in years if (n := scheduler.repeated_hour_note(settings, y, after=now))]
+    if as_json:
+        payload = {
+            "cron": settings.schedule.cron,
+            "timezone": settings.schedule.timezone,
+            "firings": [
+                {
+                    "at": firing.isoformat(),
+                    "utc_offset": scheduler.utc_offset(firing),
+                    "issue": number,
+                }
+                for firing, number in zip(firings, issues, strict=True)
+            ],
+            "warnings": warnings,
+            "notes": notes,
+        }
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+        return
+    out.print(
+        f"schedule {settings.schedule.cron!r} in {settings.schedule.timezone}; next firings:",
+        markup=False,
+        highlight=False,
+    )
+    for firing, number in zip(firings, issues, strict=True):
+        what = (
+            f"issue #{number} {titles[number]!r}"
+            if number is not None
+            else "the newest unpublished issue at that time (none archived yet)"
+        )
+        when = f"{firing:%a %Y-%m-%d %H:%M} {firing.tzname()} (UTC{scheduler.utc_offset(firing)})"
+        out.print(f"  {when}  {what}", markup=False, highlight=False, soft_wrap=True)
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    for note in notes:
+        out.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command()
 def run(ctx: typer.Context) -> None:
     """Run newsbot on Discord until stopped (Ctrl-C or SIGTERM stop it cleanly)."""

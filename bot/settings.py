@@ -8,8 +8,18 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 from typing import Any, ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import (
+    AnyUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -169,6 +179,46 @@ class XSettings(_Section):
         return all(k is not None and k.get_secret_value().strip() for k in keys)
 
 
+class ScheduleSettings(_Section):
+    """When `newsbot run` publishes the newest unpublished issue on its own."""
+
+    cron: str = Field(
+        default="0 9 * * MON",
+        description="A 5-field crontab (minute hour day month weekday) in `timezone`.",
+    )
+    timezone: str = Field(default="UTC", description="The IANA timezone the cron reads in.")
+    catch_up: Literal["latest", "all", "none"] = Field(
+        default="latest",
+        description="At start, publish the newest due unpublished issue, all of them, or none.",
+    )
+    misfire_grace_time: int = Field(
+        default=3600, ge=1, description="Seconds a late firing still runs (apscheduler's is 1)."
+    )
+    coalesce: bool = Field(default=True, description="Several missed firings run once.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {name!r}: use an IANA name such as Europe/Berlin or UTC"
+            ) from None
+        return name
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, cron: str) -> str:
+        try:
+            CronTrigger.from_crontab(cron, timezone=ZoneInfo("UTC"))
+        except ValueError as exc:
+            raise ValueError(
+                f"not a 5-field crontab (minute hour day month weekday) like '0 9 * * MON': {exc}"
+            ) from None
+        return cron
+
+
 class LogSettings(_Section):
     """How newsbot logs."""
 
@@ -191,6 +241,7 @@ class Settings(BaseSettings):
     publishing: PublishingSettings = PublishingSettings()
     suggestions: SuggestionsSettings = SuggestionsSettings()
     x: XSettings = XSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     log: LogSettings = LogSettings()
 
     _toml_file: ClassVar[Path | None] = None

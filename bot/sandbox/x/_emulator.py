@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from aiohttp import web
-from oauthlib.oauth1.rfc5849 import signature, utils  # type: ignore[import-untyped]
+from oauthlib.oauth1.rfc5849 import signature, utils
 from twitter_text import parse_tweet
 from twitter_text.extract_urls import extract_urls_with_indices
 

@@ -1,0 +1,295 @@
+"""When newsbot publishes on its own: the cron trigger, its firings, catch-up, and the scheduler.
+
+Everything but `published_issues` (reads the ledger) and `make_scheduler` is pure. What
+apscheduler 3.11's `CronTrigger` does around daylight-saving changes (read from its source and
+pinned by tests/test_scheduler.py):
+
+- A wall-clock time in the hour skipped in spring still fires, one hour later by the clock:
+  the trigger returns the non-existent local time with the old UTC offset (`02:30+01:00` in
+  Berlin on 2026-03-29), which is the instant 03:30+02:00, and the scheduler compares in UTC.
+- A wall-clock time in the hour repeated in autumn fires twice, an hour apart (fold 0, then 1).
+  The outbox ledger makes the second firing harmless: the issue is already published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+if TYPE_CHECKING:
+    from bot.archive import Archive
+    from bot.models import IssueSummary
+    from bot.settings import Settings
+
+CatchUp = Literal["latest", "all", "none"]
+JOB_ID = "newsbot-publish"
+OUTLETS = ("discord", "x")
+# Fine enough for every offset change in the tz database (the smallest is 15 minutes).
+_SCAN_STEP = dt.timedelta(minutes=15)
+# Two days of a cron firing every minute.
+_CHAIN_LIMIT = 2 * 24 * 60 + 1
+
+
+def zone(settings: Settings) -> ZoneInfo:
+    """The schedule's timezone (validated when the settings were loaded)."""
+    return ZoneInfo(settings.schedule.timezone)
+
+
+def trigger(settings: Settings) -> CronTrigger:
+    """The cron trigger of `schedule.cron`, read as wall-clock time in `schedule.timezone`."""
+    return CronTrigger.from_crontab(settings.schedule.cron, timezone=zone(settings))
+
+
+def _raw_next(cron: CronTrigger, previous: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    found = cron.get_next_fire_time(previous, now)
+    if not isinstance(found, dt.datetime):
+        raise ValueError("the cron expression never fires")
+    return found
+
+
+def next_firings(cron: CronTrigger, after: dt.datetime, count: int) -> list[dt.datetime]:
+    """The next `count` firings strictly after `after`, as aware datetimes in the cron's zone.
+
+    Each is the instant apscheduler will run the job, with the offset in force then: a firing
+    in the skipped spring hour shows as the later clock time it really happens at.
+    """
+    if after.tzinfo is None:
+        raise ValueError("`after` must be an aware datetime")
+    tz: dt.tzinfo = cron.timezone
+    # apscheduler includes `now` itself; one microsecond later makes `after` exclusive.
+    now = after + dt.timedelta(microseconds=1)
+    firings: list[dt.datetime] = []
+    previous: dt.datetime | None = None
+    for _ in range(count):
+        previous = _raw_next(cron, previous, now)
+        now = previous
+        # Via UTC: astimezone() to a datetime's own tzinfo returns it unchanged, unnormalised.
+        firings.append(previous.astimezone(dt.UTC).astimezone(tz))
+    return firings
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A change of UTC offset: the instant, and the offsets before and after."""
+
+    at: dt.datetime
+    before: dt.timedelta
+    after: dt.timedelta
+
+    @property
+    def skips(self) -> bool:
+        """Whether clocks jump forward (an hour that does not exist) rather than back."""
+        return self.after > self.before
+
+    def wall_range(self) -> tuple[dt.datetime, dt.datetime]:
+        """The naive local times skipped (spring) or repeated (autumn), start inclusive."""
+        naive = self.at.replace(tzinfo=None)
+        low, high = sorted((self.before, self.after))
+        return naive + low, naive + high
+
+
+def transitions(tz: ZoneInfo, year: int) -> list[Transition]:
+    """Every UTC-offset change in `tz` during `year`, to the second."""
+    start = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC)
+    found: list[Transition] = []
+    moment = start
+    offset = _offset(tz, moment)
+    while moment < end:
+        following = moment + _SCAN_STEP
+        new_offset = _offset(tz, following)
+        if new_offset != offset:
+            found.append(Transition(_bisect(tz, moment, following), offset, new_offset))
+        moment, offset = following, new_offset
+    return found
+
+
+def _offset(tz: ZoneInfo, moment: dt.datetime) -> dt.timedelta:
+    offset = moment.astimezone(tz).utcoffset()
+    assert offset is not None  # a ZoneInfo always has one
+    return offset
+
+
+def _bisect(tz: ZoneInfo, low: dt.datetime, high: dt.datetime) -> dt.datetime:
+    # Invariant: the offset at `low` is the old one, at `high` the new one.
+    before = _offset(tz, low)
+    while high - low > dt.timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if _offset(tz, middle) == before:
+            low = middle
+        else:
+            high = middle
+    return high.replace(microsecond=0)
+
+
+def utc_offset(moment: dt.datetime) -> str:
+    """An aware datetime's UTC offset written `+02:00`."""
+    return moment.isoformat(timespec="seconds")[-6:]
+
+
+def _clock(moment: dt.datetime) -> str:
+    return f"{moment:%H:%M} {moment.tzname()} (UTC{utc_offset(moment)})"
+
+
+def _firing_in(cron: CronTrigger, change: Transition) -> dt.datetime | None:
+    """apscheduler's first raw firing whose wall-clock time lies in the changed range, if any.
+
+    It follows the trigger's own chain of firings from a day before the change, as the running
+    scheduler does: where a firing lands near a change depends on where the search started.
+    """
+    low, high = change.wall_range()
+    now = change.at - dt.timedelta(days=1)
+    end = change.at + dt.timedelta(days=1)
+    previous: dt.datetime | None = None
+    for _ in range(_CHAIN_LIMIT):
+        raw = _raw_next(cron, previous, now)
+        if raw.astimezone(dt.UTC) >= end:
+            return None
+        if low <= raw.replace(tzinfo=None, fold=0) < high:
+            return raw
+        previous = now = raw
+    return None
+
+
+def _changes(tz: ZoneInfo, year: int, after: dt.datetime | None) -> list[Transition]:
+    return [c for c in transitions(tz, year) if after is None or c.at > after]
+
+
+def skipped_hour_warning(
+    settings: Settings, year: int, *, after: dt.datetime | None = None
+) -> str | None:
+    """A warning for each firing the cron puts in a skipped spring hour of `year`, or None.
+
+    It says when the issue goes out instead: apscheduler fires at the same distance past the
+    change, i.e. later by the length of the jump (02:30 becomes 03:30 for a one-hour jump).
+    With `after`, only clock changes after that instant count. (A cron firing several times
+    within the hour, like `*/20 * * * *`, instead loses its firings there: apscheduler runs
+    the next one after the jump; that is not warned about.)
+    """
+    cron, tz = trigger(settings), zone(settings)
+    warnings = []
+    for change in _changes(tz, year, after):
+        raw = _firing_in(cron, change) if change.skips else None
+        if raw is None:
+            continue
+        low, high = change.wall_range()
+        real = raw.astimezone(dt.UTC).astimezone(tz)
+        warnings.append(
+            f"schedule.cron {settings.schedule.cron!r} names {raw:%H:%M} on {raw:%a %Y-%m-%d}, "
+            f"which does not exist in {settings.schedule.timezone}: clocks jump from "
+            f"{low:%H:%M} to {high:%H:%M}. The issue goes out at {_clock(real)} instead, "
+            f"{(high - low).total_seconds() / 60:.0f} minutes later by the clock."
+        )
+    return "\n".join(warnings) or None
+
+
+def repeated_hour_note(
+    settings: Settings, year: int, *, after: dt.datetime | None = None
+) -> str | None:
+    """A note for each firing the cron puts in a repeated autumn hour of `year`, or None.
+
+    With `after`, only clock changes after that instant count.
+    """
+    cron, tz = trigger(settings), zone(settings)
+    notes = []
+    for change in _changes(tz, year, after):
+        raw = _firing_in(cron, change) if not change.skips else None
+        if raw is None:
+            continue
+        first = raw.astimezone(dt.UTC).astimezone(tz)
+        # In UTC: arithmetic on two times of one ZoneInfo is wall-clock arithmetic.
+        second = (first.astimezone(dt.UTC) + (change.before - change.after)).astimezone(tz)
+        notes.append(
+            f"schedule.cron {settings.schedule.cron!r} names {raw:%H:%M} on {raw:%a %Y-%m-%d}, "
+            f"which happens twice in {settings.schedule.timezone}: apscheduler fires at "
+            f"{_clock(first)} and again at {_clock(second)}; the second publishes nothing new "
+            "(the outbox ledger already has the issue)."
+        )
+    return "\n".join(notes) or None
+
+
+def due_issues(
+    published: set[int],
+    archived: Sequence[IssueSummary],
+    last_firing: dt.datetime | None,
+    policy: CatchUp,
+) -> list[int]:
+    """The issue numbers to publish at start, in the order to publish them.
+
+    An issue is due when a firing has passed since its date (undated ones as soon as any has):
+    one dated after `last_firing` waits for its own firing, and with no firing yet nothing is
+    due. `latest`: the newest due unpublished issue, unless a newer one was already published
+    (an older issue passed over stays unpublished). `all`: every due unpublished issue, oldest
+    first. `none`: nothing.
+    """
+    if policy == "none" or last_firing is None:
+        return []
+    fired_on = last_firing.date()
+    due = sorted(
+        summary.number for summary in archived if summary.date is None or summary.date <= fired_on
+    )
+    waiting = [number for number in due if number not in published]
+    if policy == "all":
+        return waiting
+    newest_published = max(published, default=0)
+    return [waiting[-1]] if waiting and waiting[-1] > newest_published else []
+
+
+def upcoming_issues(
+    firings: Sequence[dt.datetime], published: set[int], archived: Sequence[IssueSummary]
+) -> list[int | None]:
+    """What each firing would publish: the newest issue due by then and not yet published.
+
+    Each firing is assumed to publish what it finds, so a later one does not repeat it; None
+    where nothing archived now would be due (the firing publishes whatever is new by then).
+    """
+    sent = set(published)
+    found: list[int | None] = []
+    for firing in firings:
+        due = due_issues(sent, archived, firing, "latest")
+        found.append(due[0] if due else None)
+        sent.update(due)
+    return found
+
+
+async def published_issues(archive: Archive, numbers: Iterable[int]) -> set[int]:
+    """Those of `numbers` with a step sent on Discord or X according to the outbox ledger.
+
+    An issue whose publish was planned but sent nothing counts as unpublished: publishing it
+    again resumes from the ledger and sends nothing twice.
+    """
+    found = set()
+    for number in numbers:
+        for outlet in OUTLETS:
+            entries = await archive.outbox_entries(number, outlet)
+            if any(entry.state == "sent" for entry in entries.values()):
+                found.add(number)
+                break
+    return found
+
+
+def make_scheduler(settings: Settings, job: Callable[[], Awaitable[None]]) -> AsyncIOScheduler:
+    """A scheduler holding one cron job that awaits `job`; not started.
+
+    `start()` needs the running event loop (it schedules its wake-ups on it), so the bot calls
+    it in `setup_hook`, and `shutdown()` when it closes.
+    """
+    # UTC for the scheduler's own clock: its comparisons with the trigger's times are in UTC.
+    scheduler = AsyncIOScheduler(timezone=dt.UTC)
+    scheduler.add_job(
+        job,
+        trigger(settings),
+        id=JOB_ID,
+        name="publish the newest unpublished issue",
+        misfire_grace_time=settings.schedule.misfire_grace_time,
+        coalesce=settings.schedule.coalesce,
+        max_instances=1,
+        replace_existing=True,
+    )
+    return scheduler

@@ -1,0 +1,288 @@
+"""The schedule: apscheduler 3.11's cron firings over real 2026 clock changes, catch-up, the CLI.
+
+What apscheduler does, pinned here: a time in the skipped spring hour fires an hour later by
+the clock (never silently dropped), and a time in the repeated autumn hour fires twice, an hour
+apart; the outbox ledger makes that second firing publish nothing new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import json
+import re
+import shutil
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from typer.testing import CliRunner
+
+from bot import scheduler
+from bot.archive import Archive, OutboxEntry
+from bot.cli import app
+from bot.errors import ConfigError
+from bot.models import Issue, IssueSummary
+from bot.settings import Settings, load_settings
+from tests.conftest import ISSUES
+
+# Each zone's two 2026 clock changes (all on a Sunday): (zone, spring forward, fall back).
+CHANGES = [
+    ("Europe/Berlin", dt.date(2026, 3, 29), dt.date(2026, 10, 25)),
+    ("America/New_York", dt.date(2026, 3, 8), dt.date(2026, 11, 1)),
+    ("Australia/Sydney", dt.date(2026, 10, 4), dt.date(2026, 4, 5)),
+]
+CHANGE_DAYS = [(tz, day) for tz, spring, autumn in CHANGES for day in (spring, autumn)]
+
+
+def schedule(cron: str, tz: str) -> Settings:
+    return load_settings(schedule={"cron": cron, "timezone": tz})
+
+
+def local(day: dt.date, tz: str, hour: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=ZoneInfo(tz))
+
+
+@pytest.mark.parametrize("cron", ["0 9 * * SUN", "0 9 * * MON"])
+@pytest.mark.parametrize(("tz", "day"), CHANGE_DAYS)
+def test_a_weekly_cron_fires_once_a_week_across_a_clock_change(
+    cron: str, tz: str, day: dt.date
+) -> None:
+    settings = schedule(cron, tz)
+    after = local(day - dt.timedelta(weeks=3), tz)
+    firings = scheduler.next_firings(scheduler.trigger(settings), after, 6)
+    assert len(firings) == 6
+    assert firings[0] < local(day, tz) < firings[-1]
+    walls = [f.replace(tzinfo=None) for f in firings]
+    assert all(f.hour == 9 and f.minute == 0 for f in walls)
+    assert [b - a for a, b in itertools.pairwise(walls)] == [dt.timedelta(days=7)] * 5
+    # In elapsed time exactly one week is an hour short or long: the change is really crossed.
+    elapsed = [b.astimezone(dt.UTC) - a.astimezone(dt.UTC) for a, b in itertools.pairwise(firings)]
+    assert sorted(elapsed)[0] != sorted(elapsed)[-1]
+    assert {abs(e - dt.timedelta(days=7)) for e in elapsed} == {
+        dt.timedelta(0),
+        dt.timedelta(hours=1),
+    }
+    assert scheduler.skipped_hour_warning(settings, 2026) is None
+    assert scheduler.repeated_hour_note(settings, 2026) is None
+
+
+@pytest.mark.parametrize(
+    ("tz", "day", "goes_out"),
+    [
+        ("Europe/Berlin", dt.date(2026, 3, 29), "03:30 CEST (UTC+02:00)"),
+        ("America/New_York", dt.date(2026, 3, 8), "03:30 EDT (UTC-04:00)"),
+        ("Australia/Sydney", dt.date(2026, 10, 4), "03:30 AEDT (UTC+11:00)"),
+    ],
+)
+def test_a_cron_in_the_skipped_hour_fires_an_hour_later_and_is_warned_about(
+    tz: str, day: dt.date, goes_out: str
+) -> None:
+    settings = schedule("30 2 * * SUN", tz)
+    firings = scheduler.next_firings(
+        scheduler.trigger(settings), local(day, tz) - dt.timedelta(days=8), 3
+    )
+    # The week before, the change day (02:30 does not exist: 03:30 by the clock), the week after.
+    assert [f.date() for f in firings] == [
+        day - dt.timedelta(days=7),
+        day,
+        day + dt.timedelta(days=7),
+    ]
+    assert [f"{f:%H:%M}" for f in firings] == ["02:30", "03:30", "02:30"]
+    assert firings[1] == dt.datetime.combine(day, dt.time(3, 30), tzinfo=ZoneInfo(tz))
+    warning = scheduler.skipped_hour_warning(settings, 2026)
+    assert warning is not None
+    assert f"{day:%Y-%m-%d}" in warning
+    assert "schedule.cron" in warning
+    assert f"goes out at {goes_out} instead" in warning
+    assert "clocks jump from 02:00 to 03:00" in warning
+    # A clock change already past is not warned about again.
+    assert scheduler.skipped_hour_warning(settings, 2026, after=local(day, tz, 12)) is None
+
+
+@pytest.mark.parametrize(
+    ("tz", "day", "cron", "offsets"),
+    [
+        ("Europe/Berlin", dt.date(2026, 10, 25), "30 2 * * SUN", ("+02:00", "+01:00")),
+        ("America/New_York", dt.date(2026, 11, 1), "30 1 * * SUN", ("-04:00", "-05:00")),
+        ("Australia/Sydney", dt.date(2026, 4, 5), "30 2 * * SUN", ("+11:00", "+10:00")),
+    ],
+)
+def test_a_cron_in_the_repeated_hour_fires_twice(
+    tz: str, day: dt.date, cron: str, offsets: tuple[str, str]
+) -> None:
+    settings = schedule(cron, tz)
+    firings = scheduler.next_firings(
+        scheduler.trigger(settings), local(day, tz) - dt.timedelta(days=1), 3
+    )
+    # apscheduler fires twice that night, an hour apart, then weekly again: the ledger makes
+    # the second firing harmless (the issue it would send is already in the outbox).
+    first, second, following = firings
+    assert first.date() == second.date() == day
+    minute, hour = cron.split()[:2]
+    assert f"{first:%H:%M}" == f"{second:%H:%M}" == f"{int(hour):02d}:{int(minute):02d}"
+    assert first.replace(tzinfo=None) == second.replace(tzinfo=None)
+    assert second.astimezone(dt.UTC) - first.astimezone(dt.UTC) == dt.timedelta(hours=1)
+    assert (scheduler.utc_offset(first), scheduler.utc_offset(second)) == offsets
+    assert following.date() == day + dt.timedelta(days=7)
+    note = scheduler.repeated_hour_note(settings, 2026)
+    assert note is not None and "happens twice" in note and f"{day:%Y-%m-%d}" in note
+    # The same cron lands in the skipped hour at the other change of the year: warned, not noted.
+    warning = scheduler.skipped_hour_warning(settings, 2026)
+    assert warning is None or f"{day:%Y-%m-%d}" not in warning
+
+
+def test_transitions_are_found_to_the_second() -> None:
+    found = scheduler.transitions(ZoneInfo("Europe/Berlin"), 2026)
+    assert [(t.at, t.skips) for t in found] == [
+        (dt.datetime(2026, 3, 29, 1, tzinfo=dt.UTC), True),
+        (dt.datetime(2026, 10, 25, 1, tzinfo=dt.UTC), False),
+    ]
+    assert scheduler.transitions(ZoneInfo("UTC"), 2026) == []
+
+
+def summaries(*numbers_and_dates: tuple[int, dt.date | None]) -> list[IssueSummary]:
+    return [
+        IssueSummary(number=n, title=f"Issue {n}", subtitle=None, date=d)
+        for n, d in numbers_and_dates
+    ]
+
+
+FIRED = dt.datetime(2026, 11, 23, 9, tzinfo=ZoneInfo("Europe/Berlin"))
+ARCHIVED = summaries(
+    (203, dt.date(2026, 11, 30)),  # dated after the last firing: waits for its own
+    (202, dt.date(2026, 11, 23)),
+    (201, None),
+    (200, dt.date(2026, 11, 9)),
+)
+
+
+@pytest.mark.parametrize(
+    ("policy", "published", "due"),
+    [
+        ("latest", set(), [202]),
+        ("latest", {200}, [202]),
+        ("latest", {202}, []),  # 201 and 200 were passed over: not sent after a newer issue
+        ("all", set(), [200, 201, 202]),
+        ("all", {201}, [200, 202]),
+        ("all", {200, 201, 202}, []),
+        ("none", set(), []),
+    ],
+)
+def test_due_issues(policy: scheduler.CatchUp, published: set[int], due: list[int]) -> None:
+    assert scheduler.due_issues(published, ARCHIVED, FIRED, policy) == due
+
+
+def test_nothing_is_due_before_the_first_firing() -> None:
+    assert scheduler.due_issues(set(), ARCHIVED, None, "all") == []
+
+
+def test_upcoming_issues_send_each_issue_once_on_its_firing() -> None:
+    firings = [FIRED, FIRED + dt.timedelta(days=7), FIRED + dt.timedelta(days=14)]
+    assert scheduler.upcoming_issues(firings, {200}, ARCHIVED) == [202, 203, None]
+
+
+async def test_published_issues_reads_sent_steps_from_the_ledger(
+    archive: Archive, issue_202: Issue
+) -> None:
+    await archive.ingest(issue_202)
+    await archive.outbox_record(OutboxEntry("a", 202, "x", "x", "post", state="pending"))
+    assert await scheduler.published_issues(archive, [202]) == set()
+    await archive.outbox_record(OutboxEntry("b", 202, "x", "x", "post", state="sent"))
+    assert await scheduler.published_issues(archive, [202, 201]) == {202}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("timezone", "Europe/Berlim", "unknown timezone 'Europe/Berlim'"),
+        ("timezone", "../etc/passwd", "unknown timezone"),
+        ("cron", "0 9 * *", "got 4, expected 5"),
+        ("cron", "0 25 * * *", "higher than the maximum"),
+        ("catch_up", "some", "latest"),
+    ],
+)
+def test_a_bad_schedule_setting_names_the_key(
+    tmp_path: Path, key: str, value: str, says: str
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(f'[schedule]\n{key} = "{value}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"schedule.{key}") as caught:
+        load_settings(config)
+    assert says in str(caught.value)
+
+
+def test_the_defaults() -> None:
+    settings = load_settings().schedule
+    assert (settings.cron, settings.timezone, settings.catch_up) == ("0 9 * * MON", "UTC", "latest")
+    assert (settings.misfire_grace_time, settings.coalesce) == (3600, True)
+
+
+async def test_make_scheduler_adds_one_cron_job_and_does_not_start() -> None:
+    settings = load_settings(
+        schedule={"cron": "0 9 * * MON", "timezone": "Europe/Berlin", "misfire_grace_time": 600}
+    )
+    ran = asyncio.Event()
+
+    async def job() -> None:
+        ran.set()
+
+    made = scheduler.make_scheduler(settings, job)
+    assert not made.running
+    [added] = made.get_jobs()
+    assert (added.id, added.misfire_grace_time, added.coalesce, added.max_instances) == (
+        scheduler.JOB_ID,
+        600,
+        True,
+        1,
+    )
+    made.start()
+    try:
+        [started] = made.get_jobs()
+        expected = scheduler.next_firings(scheduler.trigger(settings), dt.datetime.now(dt.UTC), 1)
+        assert started.next_run_time == expected[0]
+    finally:
+        made.shutdown(wait=False)
+
+
+OFFSET_LINE = re.compile(r"^  \w{3} \d{4}-\d\d-\d\d \d\d:\d\d \S+ \(UTC[+-]\d\d:\d\d\)  ", re.M)
+
+
+def test_newsbot_schedule_prints_five_firings(tmp_path: Path) -> None:
+    runner = CliRunner()
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    shutil.copy(ISSUES / "202.md", folder / "202.md")
+    db = str(tmp_path / "a.db")
+    assert runner.invoke(app, ["--db", db, "ingest", str(folder)]).exit_code == 0
+    env = {"NEWSBOT_SCHEDULE__TIMEZONE": "Europe/Berlin"}
+    result = runner.invoke(app, ["--db", db, "schedule"], env=env)
+    assert result.exit_code == 0, result.stderr
+    lines = OFFSET_LINE.findall(result.stdout)
+    assert len(lines) == 5
+    assert "(UTC+01:00)" in result.stdout or "(UTC+02:00)" in result.stdout
+    assert "issue #202 'Deep Learning Weekly: Issue #202'" in result.stdout
+    assert result.stdout.count("the newest unpublished issue at that time") == 4
+
+    result = runner.invoke(app, ["--db", db, "schedule", "--json"], env=env)
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["timezone"] == "Europe/Berlin"
+    assert [f["issue"] for f in payload["firings"]] == [202, None, None, None, None]
+    for firing in payload["firings"]:
+        at = dt.datetime.fromisoformat(firing["at"])
+        assert (at.weekday(), at.hour) == (0, 9)
+        assert firing["utc_offset"] in ("+01:00", "+02:00")
+        assert firing["at"].endswith(firing["utc_offset"])
+
+
+def test_newsbot_schedule_without_an_archive_warns_about_the_skipped_hour(tmp_path: Path) -> None:
+    env = {"NEWSBOT_SCHEDULE__TIMEZONE": "Europe/Berlin", "NEWSBOT_SCHEDULE__CRON": "30 2 * * SUN"}
+    result = CliRunner().invoke(app, ["--db", str(tmp_path / "none.db"), "schedule"], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert len(OFFSET_LINE.findall(result.stdout)) == 5
+    assert "(none archived yet)" in result.stdout
+    # Within the coming twelve months there is always one spring change in Berlin.
+    assert "does not exist in Europe/Berlin" in result.stderr
+    assert "goes out at 03:30 CEST (UTC+02:00) instead" in result.stderr
