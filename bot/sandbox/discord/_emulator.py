@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import TracebackType
 from typing import TypeVar
 
 from aiohttp import web
+
+from bot.sandbox._server import LoopbackServer
 
 from ._commands import Command, CommandRegistry
 from ._config import EmulatorConfig
@@ -27,7 +28,7 @@ GATEWAY_PATH = "/gateway-ws"
 RESUME_PATH = "/gateway-ws/resume"
 
 
-class Emulator(ReaderActions):
+class Emulator(LoopbackServer, ReaderActions):
     """A loopback Discord: REST API v10, gateway, interactions, rate limits, faults.
 
     Without a ``world`` it builds the default one (see ``seed_default_world``), reachable
@@ -48,8 +49,7 @@ class Emulator(ReaderActions):
             world = World()
             self.seed = seed_default_world(world)
         self.world = world
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.messaging = Messaging(world, self.config)
         self.commands = CommandRegistry(
             world.snowflakes, world.application.id, on_change=world.changed.notify
@@ -67,8 +67,6 @@ class Emulator(ReaderActions):
             self.limiter,
             lambda: self.gateway_url,
         )
-        self._runner: web.AppRunner | None = None
-        self._bound_port: int | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -78,12 +76,7 @@ class Emulator(ReaderActions):
         app.router.add_get(GATEWAY_PATH, self.gateway.handle)
         app.router.add_get(RESUME_PATH, self.gateway.handle)
         self.rest.install(app)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        await site.start()
-        self._runner = runner
-        self._bound_port = int(runner.addresses[0][1])
+        await self._serve(app)
         self.messaging.attachment_base = self.url
         self.gateway.url = self.gateway_url
         self.gateway.resume_url = f"ws://{self.host}:{self._bound_port}{RESUME_PATH}"
@@ -94,28 +87,9 @@ class Emulator(ReaderActions):
         if self._runner is None:
             return
         await self.gateway.close_all()
-        await self._runner.cleanup()
-        self._runner = None
-
-    async def __aenter__(self) -> Emulator:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+        await super().close()
 
     # -- where it is -------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>``; only valid after ``start()``."""
-        if self._bound_port is None:
-            raise RuntimeError("the emulator is not started")
-        return f"http://{self.host}:{self._bound_port}"
 
     @property
     def api_base(self) -> str:

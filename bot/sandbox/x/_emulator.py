@@ -13,13 +13,14 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 from oauthlib.oauth1.rfc5849 import signature, utils
 from twitter_text import parse_tweet
 from twitter_text.extract_urls import extract_urls_with_indices
+
+from bot.sandbox._server import LoopbackServer
 
 from ._config import XEmulatorConfig
 
@@ -149,7 +150,7 @@ def _json(body: JSON, status: int = 200, headers: dict[str, str] | None = None) 
     )
 
 
-class XEmulator:
+class XEmulator(LoopbackServer):
     """A loopback X: post, delete, read the account's posts; caps, faults, a cost ledger.
 
     ``async with XEmulator(config) as x`` starts it on 127.0.0.1 (port 0 picks a free one);
@@ -162,16 +163,13 @@ class XEmulator:
         self, config: XEmulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
     ) -> None:
         self.config = config or XEmulatorConfig()
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.tweets: list[Tweet] = []
         self.requests: list[RequestRecord] = []
         self.charges: list[Charge] = []
         self.faults: list[Fault] = []
         self.on_post: Callable[[Tweet], None] | None = None
         self._ids = itertools.count(FIRST_ID, 4096)
-        self._runner: web.AppRunner | None = None
-        self._bound_port: int | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -182,37 +180,13 @@ class XEmulator:
         app.router.add_delete("/2/tweets/{id}", self._delete)
         app.router.add_get("/2/users/me", self._me)
         app.router.add_get("/2/users/{id}/tweets", self._timeline)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        await site.start()
-        self._runner = runner
-        self._bound_port = int(runner.addresses[0][1])
+        await self._serve(app)
         return self
-
-    async def close(self) -> None:
-        """Stop the server."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> XEmulator:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     @property
     def api_base(self) -> str:
         """``http://127.0.0.1:<port>``: the value of newsbot's ``x.api_base``."""
-        if self._bound_port is None:
-            raise RuntimeError("the emulator is not started")
-        return f"http://{self.host}:{self._bound_port}"
+        return self.url
 
     def env(self) -> dict[str, str]:
         """newsbot's environment variables for this emulator (keys and ``x.api_base``)."""

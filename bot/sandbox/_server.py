@@ -1,0 +1,57 @@
+"""What every loopback emulator shares: an aiohttp server on 127.0.0.1, on a free port."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from aiohttp import web
+
+
+class LoopbackServer:
+    """Serves an aiohttp app on ``host:port`` (port 0 picks a free one) until closed.
+
+    A subclass builds its app in ``start()``, calls ``_serve(app)`` and returns ``self``;
+    ``async with`` starts and closes it.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+        self._bound_port: int | None = None
+
+    async def start(self) -> Self:
+        """Start serving; subclasses build their app and call `_serve`."""
+        raise NotImplementedError
+
+    async def _serve(self, app: web.Application) -> None:
+        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, self.host, self.port).start()
+        self._runner = runner
+        self._bound_port = int(runner.addresses[0][1])
+
+    async def close(self) -> None:
+        """Stop serving (closing twice is harmless)."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``; only valid after ``start()``."""
+        if self._bound_port is None:
+            raise RuntimeError("the emulator is not started")
+        return f"http://{self.host}:{self._bound_port}"
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
