@@ -8,7 +8,8 @@ both by default (Discord first), skipping one whose keys are not set; `--outlet`
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -33,6 +34,7 @@ from bot.render.discord import (
 if TYPE_CHECKING:
     from bot.archive import Archive
     from bot.models import Issue
+    from bot.publishing.outlets.discord_outlet import DiscordOutlet
     from bot.publishing.x_publish import XReport
     from bot.render.x import XThread
     from bot.settings import Settings
@@ -194,29 +196,29 @@ async def _publish(
         return await _each(outlets, run)
 
 
+@asynccontextmanager
+async def _discord_outlet(settings: Settings, token: str) -> AsyncIterator[DiscordOutlet]:
+    """The Discord outlet over REST only, pointed where the settings say, paced by them."""
+    from bot.app import use_endpoints
+    from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer, rest_client
+
+    use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
+    async with rest_client(token) as client:
+        yield DiscordOutlet(client, pacer=Pacer(settings.publishing.requests_per_second))
+
+
 async def _publish_discord(
     settings: Settings, archive: Archive, issue: Issue, token: str
 ) -> str | None:
     """Publish to every channel over REST; what failed, if anything."""
-    from bot.app import use_endpoints
     from bot.publishing.outbox import Outbox
-    from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer, rest_client
     from bot.publishing.targets import all_targets
 
-    use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
     targets = await all_targets(archive, settings)
     if not targets:
         raise NewsbotError(NO_TARGETS)
-    async with rest_client(token) as client:
-        outlet = DiscordOutlet(client, pacer=Pacer(settings.publishing.requests_per_second))
-        outbox = Outbox(
-            archive,
-            outlet,
-            concurrency=settings.publishing.concurrency,
-            retries=settings.publishing.retries,
-            retry_delay=settings.publishing.retry_delay,
-            thank_suggesters=settings.suggestions.thank_suggesters,
-        )
+    async with _discord_outlet(settings, token) as outlet:
+        outbox = Outbox.for_settings(archive, outlet, settings)
         report: PublishReport = await outbox.publish(issue, targets)
     for target in report.targets:
         out.print(
@@ -259,20 +261,15 @@ async def _publish_x(settings: Settings, archive: Archive, issue: Issue) -> str 
 
 async def _tell_alerts_channels(settings: Settings, archive: Archive, text: str) -> None:
     """Post `text` once in every alerts channel of the subscribed servers, if Discord is set up."""
-    from bot.app import use_endpoints
-    from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer, rest_client
     from bot.publishing.targets import all_targets
 
-    token = settings.discord.token
-    if token is None or not token.get_secret_value().strip():
+    if not _discord_configured(settings):
         return
     by_channel = {t.alerts_channel_id: t for t in await all_targets(archive, settings)}
     targets = [target for channel, target in by_channel.items() if channel is not None]
     if not targets:
         return
-    use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
-    async with rest_client(token.get_secret_value().strip()) as client:
-        outlet = DiscordOutlet(client, pacer=Pacer(settings.publishing.requests_per_second))
+    async with _discord_outlet(settings, discord_token(settings)) as outlet:
         for target in targets:
             await outlet.alert(target, text)
 

@@ -20,6 +20,7 @@ from bot.archive import Archive, OutboxEntry
 from bot.models import Issue
 from bot.publishing.plan import OUTLET, Action, Payload, Step, Target, payload_hash, plan
 from bot.render.publish import Post, thanks_post
+from bot.settings import Settings
 from bot.suggestions import suggesters_by_section
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,19 @@ class Outbox:
         self.retry_delay = retry_delay
         self.thank_suggesters = thank_suggesters
         self._channels = asyncio.Semaphore(max(1, concurrency))
+
+    @classmethod
+    def for_settings(cls, archive: Archive, outlet: Outlet, settings: Settings) -> Outbox:
+        """The outbox as the settings configure it ([publishing], suggestions' thanks)."""
+        publishing = settings.publishing
+        return cls(
+            archive,
+            outlet,
+            concurrency=publishing.concurrency,
+            retries=publishing.retries,
+            retry_delay=publishing.retry_delay,
+            thank_suggesters=settings.suggestions.thank_suggesters,
+        )
 
     async def publish(self, issue: Issue, targets: Sequence[Target]) -> PublishReport:
         """Publish `issue` to every target, channels side by side; one failing stops only itself."""

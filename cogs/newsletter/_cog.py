@@ -85,15 +85,8 @@ class Newsletter(commands.Cog):
         self.archive: Archive = bot.archive
         outbox = bot.outbox
         if outbox is None:
-            publishing = bot.settings.publishing
-            outbox = Outbox(
-                bot.archive,
-                DiscordOutlet(bot, pacer=Pacer(publishing.requests_per_second)),
-                concurrency=publishing.concurrency,
-                retries=publishing.retries,
-                retry_delay=publishing.retry_delay,
-                thank_suggesters=bot.settings.suggestions.thank_suggesters,
-            )
+            pacer = Pacer(bot.settings.publishing.requests_per_second)
+            outbox = Outbox.for_settings(bot.archive, DiscordOutlet(bot, pacer=pacer), bot.settings)
         self.outbox: Outbox = outbox
 
     async def cog_load(self) -> None:
