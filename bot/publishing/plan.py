@@ -178,6 +178,23 @@ def _digest_builder(
     return build
 
 
+def _thread_messages(
+    issue: Issue, target: Target, thread: str, posts: Sequence[Post], *, first: int
+) -> list[Step]:
+    """The steps posting `posts` in the thread of step `thread`, numbered from `first`."""
+    return [
+        Step(
+            key=f"{thread}/message/{number}",
+            issue_number=issue.number,
+            target=target,
+            action=Action.MESSAGE,
+            parent=thread,
+            build=_constant(post.to_dict()),
+        )
+        for number, post in enumerate(posts, start=first)
+    ]
+
+
 def _channel_steps(issue: Issue, target: Target, threads: Sequence[SectionThread]) -> list[Step]:
     steps: list[Step] = []
     thread_keys: dict[str, str] = {}
@@ -199,17 +216,7 @@ def _channel_steps(issue: Issue, target: Target, threads: Sequence[SectionThread
                 ),
             )
         )
-        for number, post in enumerate(thread.posts, start=1):
-            steps.append(
-                Step(
-                    key=f"{key}/message/{number}",
-                    issue_number=issue.number,
-                    target=target,
-                    action=Action.MESSAGE,
-                    parent=key,
-                    build=_constant(post.to_dict()),
-                )
-            )
+        steps += _thread_messages(issue, target, key, thread.posts, first=1)
     digest_key = step_key(issue.number, target, "digest")
     steps.append(
         Step(
@@ -258,17 +265,7 @@ def _forum_steps(issue: Issue, target: Target, threads: Sequence[SectionThread])
             )
         )
         # The post's first message is message 1; the rest follow in the post's thread.
-        for number, post in enumerate(rest, start=2):
-            steps.append(
-                Step(
-                    key=f"{key}/message/{number}",
-                    issue_number=issue.number,
-                    target=target,
-                    action=Action.MESSAGE,
-                    parent=key,
-                    build=_constant(post.to_dict()),
-                )
-            )
+        steps += _thread_messages(issue, target, key, rest, first=2)
     steps.append(
         Step(
             key=step_key(issue.number, target, "digest"),
