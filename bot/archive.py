@@ -161,7 +161,10 @@ def fts_any_query(text: str) -> str | None:
 
 def content_hash(issue: Issue) -> str:
     """A fingerprint of an issue's content: equal hashes mean nothing to update."""
-    return hashlib.sha256(issue.model_dump_json().encode()).hexdigest()
+    # Without `publish_at` an issue hashes as it did before the field existed, so archives
+    # made then do not see every issue as changed.
+    unset = {"publish_at"} if issue.publish_at is None else None
+    return hashlib.sha256(issue.model_dump_json(exclude=unset).encode()).hexdigest()
 
 
 def _now() -> str:
@@ -366,7 +369,7 @@ class Archive:
         """Update an archived issue in place: kept items keep their ids, new ones get new slots."""
         await db.execute(
             "UPDATE issues SET title = ?, subtitle = ?, date = ?, link = ?, intro = ?,"
-            " content_hash = ?, source_path = ?, updated_at = ? WHERE number = ?",
+            " content_hash = ?, source_path = ?, publish_at = ?, updated_at = ? WHERE number = ?",
             (*_issue_fields(issue, source, digest), _now(), issue.number),
         )
         section_ids = await self._store_sections(db, issue)
@@ -465,6 +468,7 @@ class Archive:
             title=row["title"],
             subtitle=row["subtitle"],
             date=row["date"],
+            publish_at=row["publish_at"],
             link=row["link"],
             intro=row["intro"],
             sections=tuple(
@@ -485,7 +489,7 @@ class Archive:
         """Archived issues, newest first; `prefix` keeps numbers starting with those digits."""
         digits = "".join(ch for ch in prefix if ch.isdigit())
         async with self._db.execute(
-            "SELECT number, title, subtitle, date FROM issues"
+            "SELECT number, title, subtitle, date, publish_at FROM issues"
             " WHERE CAST(number AS TEXT) LIKE ? || '%' ORDER BY number DESC LIMIT ?",
             (digits, max(0, limit)),
         ) as cursor:
@@ -684,6 +688,30 @@ class Archive:
         if not rows:
             return None
         return int(rows[0]["issue_number"]), {str(r["state"]): int(r["n"]) for r in rows}
+
+    async def outbox_unfinished(self, outlet: str | None = None) -> list[OutboxTally]:
+        """Steps not done yet (pending, sending or failed), counted per issue, outlet and target.
+
+        Oldest issue first; each tally carries the reason of one of its failed steps, if any.
+        """
+        async with self._db.execute(
+            "SELECT issue_number, outlet, target, state, count(*) AS steps, max(reason) AS reason"
+            " FROM outbox WHERE state IN ('pending', 'sending', 'failed')"
+            " AND (? IS NULL OR outlet = ?)"
+            " GROUP BY issue_number, outlet, target, state ORDER BY issue_number, outlet, target",
+            (outlet, outlet),
+        ) as cursor:
+            return [
+                OutboxTally(
+                    issue_number=int(row["issue_number"]),
+                    outlet=str(row["outlet"]),
+                    target=str(row["target"]),
+                    state=str(row["state"]),
+                    steps=int(row["steps"]),
+                    reason=row["reason"],
+                )
+                async for row in cursor
+            ]
 
     # --- suggestions ------------------------------------------------------------------------
 
@@ -931,7 +959,7 @@ class Archive:
 
 _INSERT_ISSUE = (
     "INSERT INTO issues (title, subtitle, date, link, intro, content_hash, source_path,"
-    " number, next_slot, ingested_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+    " publish_at, number, next_slot, ingested_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _INSERT_ITEM = (
     "INSERT INTO items (section_id, position, title, link, blurb, abstract, editor_note,"
@@ -949,6 +977,7 @@ def _issue_fields(issue: Issue, source: Path | None, digest: str) -> tuple[objec
         issue.intro,
         digest,
         str(source) if source else None,
+        issue.publish_at.isoformat() if issue.publish_at else None,
     )
 
 
@@ -1158,6 +1187,18 @@ class OutboxEntry:
     location_id: str | None = None
     reason: str | None = None
     attempts: int = 0
+
+
+@dataclass(frozen=True)
+class OutboxTally:
+    """How many of an issue's steps on one outlet and target are in one unfinished state."""
+
+    issue_number: int
+    outlet: str
+    target: str
+    state: str
+    steps: int
+    reason: str | None = None
 
 
 def _subscription(row: aiosqlite.Row) -> Subscription:

@@ -48,7 +48,7 @@ from bot.errors import IssueFileError, IssueFileErrors
 from bot.models import Issue, Item, Section, slugify
 
 FRONT_MATTER_FENCE = "---"
-FRONT_MATTER_KEYS = ("number", "title", "subtitle", "date", "link")
+FRONT_MATTER_KEYS = ("number", "title", "subtitle", "date", "publish_at", "link")
 REQUIRED_KEYS = ("number", "title")
 ABSTRACT_HEADING = "Abstract"
 _EDITOR_NOTE = re.compile(r"^<!--\s*editor:\s*(?P<note>.*?)\s*-->$")
@@ -177,9 +177,29 @@ def _front_matter_fields(
                 fields[key] = dt.date.fromisoformat(value)
             except ValueError:
                 problems.add(line_no, f"date must be written YYYY-MM-DD, not {value!r}")
+        elif key == "publish_at":
+            moment = _publish_at(value)
+            if moment is None:
+                problems.add(
+                    line_no,
+                    "publish_at must be a date and time like 2026-11-30T09:00 (read in "
+                    "schedule.timezone) or 2026-11-30T09:00+01:00, not " + repr(value),
+                )
+            else:
+                fields[key] = moment
         else:
             fields[key] = value
     return fields
+
+
+def _publish_at(value: str) -> dt.datetime | None:
+    """A front-matter `publish_at`: an ISO 8601 date and time, with or without a UTC offset."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?", value):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _source(lines: Sequence[str], token: Token, offset: int) -> str:
@@ -451,6 +471,11 @@ def format_issue(issue: Issue) -> str:
         out.append(f"subtitle: {_front_matter_value(issue.subtitle)}")
     if issue.date is not None:
         out.append(f"date: {issue.date.isoformat()}")
+    if issue.publish_at is not None:
+        spec = "seconds" if issue.publish_at.second or issue.publish_at.microsecond else "minutes"
+        out.append(
+            f"publish_at: {issue.publish_at.replace(microsecond=0).isoformat(timespec=spec)}"
+        )
     if issue.link is not None:
         out.append(f"link: {issue.link}")
     out.append(FRONT_MATTER_FENCE)

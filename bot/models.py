@@ -119,6 +119,11 @@ class Issue(_Model):
     title: Line
     subtitle: Line | None = None
     date: dt.date | None = Field(default=None, description="Publication date, if known.")
+    publish_at: dt.datetime | None = Field(
+        default=None,
+        description="When `newsbot run` publishes this issue, instead of at the schedule's next "
+        "firing; without a UTC offset it is read in schedule.timezone.",
+    )
     link: Link | None = Field(default=None, description="The issue on the web.")
     intro: Text = ""
     sections: tuple[Section, ...] = Field(min_length=1)
@@ -202,6 +207,7 @@ class IssueSummary(_Model):
     title: str
     subtitle: str | None
     date: dt.date | None
+    publish_at: dt.datetime | None = None
 
 
 class ArchiveStats(_Model):

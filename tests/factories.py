@@ -19,6 +19,7 @@ def issue(
     *,
     date: dt.date | None = None,
     title: str | None = None,
+    publish_at: dt.datetime | None = None,
 ) -> Issue:
     """An issue from `{section name: [items]}`."""
     sections = sections or {"News": [item(f"Item of issue {number}")]}
@@ -26,6 +27,7 @@ def issue(
         number=number,
         title=title or f"Test Weekly: Issue #{number}",
         date=date,
+        publish_at=publish_at,
         sections=tuple(
             Section.model_validate({"name": name, "items": items})
             for name, items in sections.items()

@@ -227,3 +227,42 @@ async def test_fts_syntax_in_reader_text_is_taken_literally(archive: Archive, te
 async def test_no_search_text_can_raise(archive: Archive, text: str) -> None:
     page = await archive.search(text)
     assert page.offset == 0
+
+
+async def test_publish_at_is_archived_and_summarised(archive: Archive) -> None:
+    moment = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    await archive.ingest(issue(7, publish_at=moment))
+    await archive.ingest(issue(8))
+    assert (await archive.issue(7)).publish_at == moment
+    summaries = {s.number: s for s in await archive.issues()}
+    assert summaries[7].publish_at == moment
+    assert summaries[8].publish_at is None
+    # Moving the time is an edit: the issue is updated, not left as it was.
+    later = moment + dt.timedelta(days=1)
+    assert await archive.ingest(issue(7, publish_at=later)) == IngestOutcome.UPDATED
+    assert (await archive.issue(7)).publish_at == later
+
+
+async def test_unfinished_outbox_steps_are_counted_per_issue_outlet_and_target(
+    archive: Archive,
+) -> None:
+    from bot.archive import OutboxEntry
+
+    def entry(key: str, number: int, outlet: str, state: str, reason: str | None = None) -> None:
+        rows.append(OutboxEntry(key, number, outlet, "c1", "message", state, reason=reason))
+
+    rows: list[OutboxEntry] = []
+    entry("7/a", 7, "discord", "sent")
+    entry("7/b", 7, "discord", "failed", "Missing Access")
+    entry("8/a", 8, "discord", "pending")
+    entry("8/b", 8, "discord", "pending")
+    entry("8/x", 8, "x", "sending")
+    for row in rows:
+        await archive.outbox_record(row)
+    tallies = await archive.outbox_unfinished()
+    assert [(t.issue_number, t.outlet, t.state, t.steps, t.reason) for t in tallies] == [
+        (7, "discord", "failed", 1, "Missing Access"),
+        (8, "discord", "pending", 2, None),
+        (8, "x", "sending", 1, None),
+    ]
+    assert [t.outlet for t in await archive.outbox_unfinished("x")] == ["x"]

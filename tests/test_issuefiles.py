@@ -315,3 +315,23 @@ def test_links_that_contain_entity_like_text_round_trip() -> None:
     text = format_issue(changed)
     assert parse_issue(text, "7.md") == changed
     assert "&c=3" in text, "an ordinary & is left as it is"
+
+
+def test_publish_at_is_read_with_or_without_an_offset_and_written_back() -> None:
+    naive = parse_issue(GOOD.replace("title:", "publish_at: 2026-11-30T09:00\ntitle:"), "7.md")
+    assert naive.publish_at is not None and naive.publish_at.tzinfo is None
+    assert (naive.publish_at.hour, naive.publish_at.minute) == (9, 0)
+    aware = parse_issue(
+        GOOD.replace("title:", "publish_at: 2026-11-30 09:00+01:00\ntitle:"), "7.md"
+    )
+    assert aware.publish_at is not None and aware.publish_at.utcoffset() is not None
+    for issue in (naive, aware):
+        assert parse_issue(format_issue(issue), "7.md") == issue
+    assert "publish_at: 2026-11-30T09:00\n" in format_issue(naive)
+
+
+@pytest.mark.parametrize("value", ["next monday", "2026-11-30", "2026-13-01T09:00", "09:00"])
+def test_a_bad_publish_at_names_its_line(value: str) -> None:
+    error = one_error(GOOD.replace("title:", f"publish_at: {value}\ntitle:"))
+    assert error.line == 3
+    assert "publish_at must be a date and time like 2026-11-30T09:00" in error.reason
