@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 CatchUp = Literal["latest", "all", "none"]
 JOB_ID = "newsbot-publish"
+LAST_FIRING_KEY = "schedule.last_firing"
+"""State key of what the last firing did: JSON `{"at": ISO 8601, "published": {outlet: [n]},
+"failures": [message]}` (written by bot/scheduled.py, read by the status)."""
 OUTLETS = ("discord", "x")
 # Fine enough for every offset change in the tz database (the smallest is 15 minutes).
 _SCAN_STEP = dt.timedelta(minutes=15)
@@ -39,6 +42,13 @@ _CHAIN_LIMIT = 2 * 24 * 60 + 1
 def zone(settings: Settings) -> ZoneInfo:
     """The schedule's timezone (validated when the settings were loaded)."""
     return ZoneInfo(settings.schedule.timezone)
+
+
+def publish_time(settings: Settings, publish_at: dt.datetime) -> dt.datetime:
+    """An issue's `publish_at` as an aware instant: without an offset it is read in the zone."""
+    if publish_at.tzinfo is None:
+        return publish_at.replace(tzinfo=zone(settings))
+    return publish_at
 
 
 def trigger(settings: Settings) -> CronTrigger:
