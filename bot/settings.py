@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     AnyUrl,
     BaseModel,
@@ -28,6 +27,7 @@ from pydantic_settings import (
 )
 
 from bot.errors import ConfigError
+from bot.scheduler import cron_trigger
 
 ENV_PREFIX = "NEWSBOT_"
 
@@ -184,7 +184,8 @@ class ScheduleSettings(_Section):
 
     cron: str = Field(
         default="0 9 * * MON",
-        description="A 5-field crontab (minute hour day month weekday) in `timezone`.",
+        description="A 5-field crontab (minute hour day month weekday) in `timezone`; a 6th "
+        "field in front is seconds (`*/10 * * * * *`, for demos and tests).",
     )
     timezone: str = Field(default="UTC", description="The IANA timezone the cron reads in.")
     catch_up: Literal["latest", "all", "none"] = Field(
@@ -211,7 +212,7 @@ class ScheduleSettings(_Section):
     @classmethod
     def _valid_cron(cls, cron: str) -> str:
         try:
-            CronTrigger.from_crontab(cron, timezone=ZoneInfo("UTC"))
+            cron_trigger(cron, ZoneInfo("UTC"))
         except ValueError as exc:
             raise ValueError(
                 f"not a 5-field crontab (minute hour day month weekday) like '0 9 * * MON': {exc}"

@@ -200,6 +200,7 @@ async def test_published_issues_reads_sent_steps_from_the_ledger(
         ("timezone", "../etc/passwd", "unknown timezone"),
         ("cron", "0 9 * *", "got 4, expected 5"),
         ("cron", "0 25 * * *", "higher than the maximum"),
+        ("cron", "0 9 * * 8", "weekdays are 0-7 (0 and 7 are Sunday)"),
         ("catch_up", "some", "latest"),
     ],
 )
@@ -286,3 +287,28 @@ def test_newsbot_schedule_without_an_archive_warns_about_the_skipped_hour(tmp_pa
     # Within the coming twelve months there is always one spring change in Berlin.
     assert "does not exist in Europe/Berlin" in result.stderr
     assert "goes out at 03:30 CEST (UTC+02:00) instead" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("cron", "weekdays"),
+    [
+        ("0 9 * * 1", {"Mon"}),  # crontab's 1 is Monday (apscheduler 3 alone reads Tuesday)
+        ("0 9 * * 0", {"Sun"}),
+        ("0 9 * * 7", {"Sun"}),
+        ("0 9 * * 1-5", {"Mon", "Tue", "Wed", "Thu", "Fri"}),
+        ("0 9 * * */2", {"Sun", "Tue", "Thu", "Sat"}),
+        ("0 9 * * 5,6,0", {"Fri", "Sat", "Sun"}),
+        ("0 9 * * MON-FRI", {"Mon", "Tue", "Wed", "Thu", "Fri"}),
+    ],
+)
+def test_weekday_numbers_mean_what_they_mean_in_crontab(cron: str, weekdays: set[str]) -> None:
+    firings = scheduler.next_firings(
+        scheduler.trigger(schedule(cron, "UTC")), dt.datetime(2026, 11, 25, tzinfo=dt.UTC), 14
+    )
+    assert {f"{firing:%a}" for firing in firings} == weekdays
+
+
+def test_a_sixth_field_in_front_is_seconds() -> None:
+    cron = scheduler.trigger(schedule("*/10 * * * * *", "UTC"))
+    firings = scheduler.next_firings(cron, dt.datetime(2026, 11, 25, 9, 0, 1, tzinfo=dt.UTC), 3)
+    assert [f"{firing:%H:%M:%S}" for firing in firings] == ["09:00:10", "09:00:20", "09:00:30"]
