@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -21,8 +21,8 @@ from rich.text import Text
 
 from bot.commandline import discord_token, err, fail, out, run_async, settings_of
 from bot.errors import NewsbotError
-from bot.publishing.outbox import PublishReport
 from bot.publishing.plan import Action, Payload, Step, Target, plan
+from bot.publishing.service import NO_TARGETS, OUTLET_NAMES, OutletName
 from bot.render.discord import (
     CONTENT_MAX,
     EMBED_DESCRIPTION_MAX,
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from bot.archive import Archive
     from bot.models import Issue
     from bot.publishing.outlets.discord_outlet import DiscordOutlet
-    from bot.publishing.x_publish import XReport
     from bot.render.x import XThread
     from bot.settings import Settings
 
@@ -44,18 +43,12 @@ log = logging.getLogger(__name__)
 NumberArg = Annotated[
     int | None, typer.Argument(help="The issue's number (default: the newest archived issue).")
 ]
-NO_TARGETS = (
-    "no channel receives issues yet: run /newsletter setup in your server, or declare "
-    "discord.targets in the config file"
-)
 DISCORD_NOT_CONFIGURED = "Discord is not configured (set NEWSBOT_DISCORD__TOKEN)"
 X_NOT_CONFIGURED = (
     "X is not configured (set NEWSBOT_X__CONSUMER_KEY, NEWSBOT_X__CONSUMER_SECRET, "
     "NEWSBOT_X__ACCESS_TOKEN and NEWSBOT_X__ACCESS_TOKEN_SECRET)"
 )
 NOTHING_CONFIGURED = "nothing was published: neither Discord nor X is configured"
-
-OutletName = Literal["discord", "x"]
 
 
 async def _issue(archive: Archive, number: int | None) -> Issue:
@@ -162,7 +155,7 @@ async def _each(
 ) -> list[str]:
     """Run each outlet in turn; a failure of one is reported and does not stop the next."""
     failures: list[str] = []
-    names = {"discord": "Discord", "x": "X"}
+    names = OUTLET_NAMES
     for outlet in outlets:
         try:
             failure = await run(outlet)
@@ -183,17 +176,46 @@ async def _publish(
 ) -> list[str]:
     """Publish an issue to each outlet in turn; what failed, as messages."""
     from bot.archive import Archive
+    from bot.publishing.outlets.x import x_outlet
+    from bot.publishing.service import Publisher, tell_alerts_channels
+    from bot.publishing.targets import all_targets
 
-    async with await Archive.open(settings.archive.path, create=False) as archive:
+    async with AsyncExitStack() as stack:
+        archive = await stack.enter_async_context(
+            await Archive.open(settings.archive.path, create=False)
+        )
         issue = await _issue(archive, number)
+        # Discord's outlet also carries X's alerts to the servers' alerts channels. It logs in
+        # only when some channel receives issues.
+        discord = None
+        wanted = token is not None or _discord_configured(settings)
+        if wanted and await all_targets(archive, settings):
+            discord = await stack.enter_async_context(
+                _discord_outlet(settings, token or discord_token(settings))
+            )
+        x = await stack.enter_async_context(x_outlet(settings.x)) if "x" in outlets else None
 
-        async def run(outlet: OutletName) -> str | None:
-            if outlet == "discord":
-                assert token is not None
-                return await _publish_discord(settings, archive, issue, token)
-            return await _publish_x(settings, archive, issue)
+        async def alert(message: str) -> None:
+            err.print(f"warning: {message}", style="yellow", markup=False, soft_wrap=True)
+            if discord is not None:
+                await tell_alerts_channels(archive, settings, discord, message)
 
-        return await _each(outlets, run)
+        publisher = Publisher(archive, settings, discord=discord, x=x, alert=alert)
+        results = await publisher.publish(issue, outlets)
+    failures = []
+    for result in results:
+        for line in result.lines:
+            out.print(line, markup=False, highlight=False)
+        if result.failure is None:
+            continue
+        failure = result.failure
+        if result.resumable:
+            again = "" if result.outlet == "discord" else " --outlet x"
+            failure += f"; run `newsbot publish{again}` again later"
+        if len(outlets) > 1:
+            failure = f"{OUTLET_NAMES[result.outlet]}: {failure}"
+        failures.append(failure)
+    return failures
 
 
 @asynccontextmanager
@@ -205,73 +227,6 @@ async def _discord_outlet(settings: Settings, token: str) -> AsyncIterator[Disco
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
     async with rest_client(token) as client:
         yield DiscordOutlet(client, pacer=Pacer(settings.publishing.requests_per_second))
-
-
-async def _publish_discord(
-    settings: Settings, archive: Archive, issue: Issue, token: str
-) -> str | None:
-    """Publish to every channel over REST; what failed, if anything."""
-    from bot.publishing.outbox import Outbox
-    from bot.publishing.targets import all_targets
-
-    targets = await all_targets(archive, settings)
-    if not targets:
-        raise NewsbotError(NO_TARGETS)
-    async with _discord_outlet(settings, token) as outlet:
-        outbox = Outbox.for_settings(archive, outlet, settings)
-        report: PublishReport = await outbox.publish(issue, targets)
-    for target in report.targets:
-        out.print(
-            f"#{report.issue_number} → channel {target.target.channel_id}: {target.summary()}"
-        )
-    if not report.ok:
-        return "some channels did not get the issue; run `newsbot publish` again later"
-    return None
-
-
-async def _publish_x(settings: Settings, archive: Archive, issue: Issue) -> str | None:
-    """Publish the issue's thread on X; what failed or is left, if anything."""
-    from bot.publishing.outlets.x import x_outlet
-    from bot.publishing.x_publish import XPublisher
-
-    async def alert(message: str) -> None:
-        err.print(f"warning: {message}", style="yellow", markup=False, soft_wrap=True)
-        await _tell_alerts_channels(settings, archive, f"X: {message}")
-
-    async with x_outlet(settings.x) as outlet:
-        publisher = XPublisher(
-            archive,
-            outlet,
-            settings.x,
-            retries=settings.publishing.retries,
-            retry_delay=settings.publishing.retry_delay,
-            alert=alert,
-        )
-        report: XReport = await publisher.publish(issue)
-    out.print(f"#{report.issue_number} → X: {report.summary()}", markup=False)
-    if report.error is not None:
-        return "the thread on X is not complete; run `newsbot publish --outlet x` again later"
-    if not report.ok:
-        return (
-            "the rest of the thread on X waits for the daily cap; run "
-            "`newsbot publish --outlet x` again later"
-        )
-    return None
-
-
-async def _tell_alerts_channels(settings: Settings, archive: Archive, text: str) -> None:
-    """Post `text` once in every alerts channel of the subscribed servers, if Discord is set up."""
-    from bot.publishing.targets import all_targets
-
-    if not _discord_configured(settings):
-        return
-    by_channel = {t.alerts_channel_id: t for t in await all_targets(archive, settings)}
-    targets = [target for channel, target in by_channel.items() if channel is not None]
-    if not targets:
-        return
-    async with _discord_outlet(settings, discord_token(settings)) as outlet:
-        for target in targets:
-            await outlet.alert(target, text)
 
 
 async def _dry_run(
