@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -20,6 +21,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.publishing.outbox import Outbox
+    from bot.scheduled import ScheduledPublishing
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +82,24 @@ class Newsbot(commands.Bot):
         self.sync_on_start = sync_on_start
         # Publishes issues; when None, the newsletter cog builds one on this bot's client.
         self.outbox = outbox
+        # Publishes on the schedule; `newsbot run` sets it, tests and the sync command do not.
+        self.scheduled: ScheduledPublishing | None = None
 
     async def setup_hook(self) -> None:
-        """Load the cogs and sync the commands if they changed since the last sync."""
+        """Load the cogs, sync the commands if they changed, and start the schedule."""
         self.tree.error(self.on_app_command_error)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.sync_on_start:
             await self.sync_commands()
+        if self.scheduled is not None:
+            self.scheduled.start()
+
+    async def close(self) -> None:
+        """Stop the schedule (a publish in progress finishes or stays resumable), then Discord."""
+        if self.scheduled is not None:
+            await self.scheduled.stop()
+        await super().close()
 
     def _guild(self) -> discord.Object | None:
         dev_guild = self.settings.discord.dev_guild
@@ -150,7 +162,17 @@ class Newsbot(commands.Bot):
 
 
 async def run_bot(settings: Settings, token: str) -> None:
-    """Run the bot until it is closed; SIGTERM and SIGINT close it cleanly."""
+    """Run everything until stopped: the bot, its commands, the schedule, Discord and X.
+
+    SIGTERM and SIGINT close it cleanly: the schedule stops first, a publish in progress
+    finishes or is left resumable, then Discord disconnects and the archive is closed.
+    """
+    from bot.publishing.outbox import Outbox
+    from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer
+    from bot.publishing.outlets.x import x_outlet
+    from bot.publishing.service import Publisher, tell_alerts_channels
+    from bot.scheduled import ScheduledPublishing
+
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
     if settings.discord.message_content:
         log.info("message content intent on: links in replies in newsbot's threads are suggestions")
@@ -159,8 +181,26 @@ async def run_bot(settings: Settings, token: str) -> None:
             "message content intent off (discord.message_content): links in replies are not "
             'captured; only /suggest and the "Suggest for the newsletter" menu work'
         )
-    async with await Archive.open(settings.archive.path) as archive:
+    async with contextlib.AsyncExitStack() as stack:
+        archive = await stack.enter_async_context(await Archive.open(settings.archive.path))
+        x = None
+        if settings.x.configured():
+            x = await stack.enter_async_context(x_outlet(settings.x))
+        else:
+            log.warning(
+                "X is not configured (set the four NEWSBOT_X__… keys): publishing to Discord only"
+            )
         bot = Newsbot(settings=settings, archive=archive)
+        discord_outlet = DiscordOutlet(bot, pacer=Pacer(settings.publishing.requests_per_second))
+        bot.outbox = Outbox.for_settings(archive, discord_outlet, settings)
+
+        async def alert(text: str) -> None:
+            await tell_alerts_channels(archive, settings, discord_outlet, text)
+
+        publisher = Publisher(archive, settings, discord=discord_outlet, x=x, alert=alert)
+        bot.scheduled = ScheduledPublishing(
+            archive, settings, publisher, ready=bot.wait_until_ready, alert=alert
+        )
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
@@ -170,7 +210,7 @@ async def run_bot(settings: Settings, token: str) -> None:
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
-        log.info("newsbot stopped")
+    log.info("newsbot stopped")
 
 
 async def sync_only(settings: Settings, token: str) -> int:

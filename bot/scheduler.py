@@ -283,26 +283,64 @@ def due_issues(
     archived: Sequence[IssueSummary],
     last_firing: dt.datetime | None,
     policy: CatchUp,
+    *,
+    now: dt.datetime | None = None,
+    tz: dt.tzinfo = dt.UTC,
 ) -> list[int]:
-    """The issue numbers to publish at start, in the order to publish them.
+    """The issue numbers to publish, in the order to publish them.
 
     An issue is due when a firing has passed since its date (undated ones as soon as any has):
     one dated after `last_firing` waits for its own firing, and with no firing yet nothing is
-    due. `latest`: the newest due unpublished issue, unless a newer one was already published
-    (an older issue passed over stays unpublished). `all`: every due unpublished issue, oldest
-    first. `none`: nothing.
+    due. An issue with its own `publish_at` (naive ones read in `tz`) is due once that time has
+    passed by `now` (default: `last_firing`), whatever the firings. `latest`: the newest due
+    unpublished issue, unless a newer one was already published (an older issue passed over
+    stays unpublished). `all`: every due unpublished issue, oldest first. `none`: nothing.
     """
-    if policy == "none" or last_firing is None:
+    now = now or last_firing
+    if policy == "none" or now is None:
         return []
-    fired_on = last_firing.date()
-    due = sorted(
-        summary.number for summary in archived if summary.date is None or summary.date <= fired_on
-    )
+
+    def is_due(summary: IssueSummary) -> bool:
+        if summary.publish_at is not None:
+            at = summary.publish_at
+            return (at if at.tzinfo else at.replace(tzinfo=tz)) <= now
+        if last_firing is None:
+            return False
+        return summary.date is None or summary.date <= last_firing.date()
+
+    due = sorted(summary.number for summary in archived if is_due(summary))
     waiting = [number for number in due if number not in published]
     if policy == "all":
         return waiting
     newest_published = max(published, default=0)
     return [waiting[-1]] if waiting and waiting[-1] > newest_published else []
+
+
+def previous_firing(cron: CronTrigger, now: dt.datetime) -> dt.datetime | None:
+    """The cron's last firing at or before `now`, within the past year (None if none).
+
+    apscheduler only looks forward, so this looks forward from ever earlier starts (a minute,
+    an hour, a day, a week, a month, a year back) until a window holds a firing.
+    """
+    for back in (
+        dt.timedelta(minutes=1),
+        dt.timedelta(hours=1),
+        dt.timedelta(days=1),
+        dt.timedelta(days=8),
+        dt.timedelta(days=32),
+        dt.timedelta(days=367),
+    ):
+        found = None
+        previous: dt.datetime | None = None
+        start = now - back
+        while True:
+            firing = cron.get_next_fire_time(previous, start)
+            if not isinstance(firing, dt.datetime) or firing > now:
+                break
+            found = previous = start = firing
+        if found is not None:
+            return found.astimezone(dt.UTC).astimezone(cron.timezone)
+    return None
 
 
 def upcoming_issues(
@@ -322,15 +360,17 @@ def upcoming_issues(
     return found
 
 
-async def published_issues(archive: Archive, numbers: Iterable[int]) -> set[int]:
-    """Those of `numbers` with a step sent on Discord or X according to the outbox ledger.
+async def published_issues(
+    archive: Archive, numbers: Iterable[int], outlets: Sequence[str] = OUTLETS
+) -> set[int]:
+    """Those of `numbers` with a step sent on one of `outlets` according to the outbox ledger.
 
     An issue whose publish was planned but sent nothing counts as unpublished: publishing it
     again resumes from the ledger and sends nothing twice.
     """
     found = set()
     for number in numbers:
-        for outlet in OUTLETS:
+        for outlet in outlets:
             entries = await archive.outbox_entries(number, outlet)
             if any(entry.state == "sent" for entry in entries.values()):
                 found.add(number)

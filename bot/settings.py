@@ -107,6 +107,11 @@ class PublishingSettings(_Section):
     retry_delay: float = Field(
         default=1.0, ge=0, description="Seconds before the first retry; doubled each time."
     )
+    stop_grace: float = Field(
+        default=10.0,
+        ge=0,
+        description="Seconds a publish in progress may go on when newsbot is stopped.",
+    )
 
 
 class SuggestionsSettings(_Section):

@@ -15,6 +15,7 @@ from bot.archive import Archive
 from bot.issuefiles import load_issue
 from bot.models import Issue
 from bot.sandbox.discord import DefaultWorld, Emulator, EmulatorConfig, point_discord_py_at
+from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,3 +102,16 @@ async def start_newsbot(emulator: Emulator, seed: DefaultWorld) -> AsyncIterator
         if not bot.is_closed():
             await bot.close()
         await asyncio.wait_for(task, 5)
+
+
+@pytest.fixture
+def x_config() -> XEmulatorConfig:
+    """The Free plan's cap, replies allowed."""
+    return XEmulatorConfig()
+
+
+@pytest.fixture
+async def x_emulator(x_config: XEmulatorConfig) -> AsyncIterator[XEmulator]:
+    """A started X emulator."""
+    async with XEmulator(x_config) as emulator:
+        yield emulator

@@ -17,22 +17,9 @@ from bot.archive import Archive, Subscription
 from bot.models import Issue
 from bot.publishing.outlets.x import XOutlet, x_outlet
 from bot.sandbox.discord import Emulator
-from bot.sandbox.x import Tweet, XEmulator, XEmulatorConfig
+from bot.sandbox.x import Tweet, XEmulator
 from bot.settings import XSettings
 from tests.publishing.cli_harness import newsbot_env
-
-
-@pytest.fixture
-def x_config() -> XEmulatorConfig:
-    """The Free plan's cap, replies allowed."""
-    return XEmulatorConfig()
-
-
-@pytest.fixture
-async def x_emulator(x_config: XEmulatorConfig) -> AsyncIterator[XEmulator]:
-    """A started X emulator."""
-    async with XEmulator(x_config) as emulator:
-        yield emulator
 
 
 def settings_for(emulator: XEmulator, **extra: object) -> XSettings:

@@ -1,0 +1,411 @@
+"""What `newsbot run` does on its own: the schedule's firings, catch-up at start, and issues
+that name their own `publish_at`.
+
+At each firing it re-reads `issues.directory`, ingests what changed (a broken file stops the
+ingest, not the publish: what the archive holds still goes out, and the editors are told), then
+publishes, outlet by outlet: first any issue whose publish was left unfinished (a channel gone,
+X down, a stop in the middle of it), then the newest issue due and not yet published there.
+
+apscheduler's job store lives in memory and forgets; the outbox ledger remembers. So at start
+the same work runs once with `schedule.catch_up` as the policy, and a second firing in a
+repeated autumn hour finds the issue already published and sends nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot import scheduler
+from bot.archive import Archive, IngestOutcome
+from bot.issuefiles import issue_paths, load_issues
+from bot.models import IssueSummary
+from bot.publishing.service import OUTLET_NAMES, Alert, OutletName, Publisher
+from bot.publishing.targets import all_targets
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RESCAN_SECONDS = 60
+"""How often the issue files are looked at for a new or changed `publish_at`."""
+ISSUE_JOB = "newsbot-issue-{}"
+Clock = Callable[[], dt.datetime]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class RunReport:
+    """What one run of the scheduled work did."""
+
+    kind: str
+    """`firing`, `catch-up` or `publish_at`."""
+    at: dt.datetime
+    published: dict[OutletName, list[int]] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    def state(self) -> str:
+        """The JSON kept under `scheduler.LAST_FIRING_KEY`."""
+        return json.dumps(
+            {
+                "kind": self.kind,
+                "at": self.at.isoformat(),
+                "published": self.published,
+                "failures": self.failures,
+            }
+        )
+
+
+class ScheduledPublishing:
+    """The schedule of one `newsbot run`: start it in the bot's `setup_hook`, stop it on close."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        settings: Settings,
+        publisher: Publisher,
+        *,
+        ready: Callable[[], Awaitable[Any]] | None = None,
+        alert: Alert | None = None,
+        clock: Clock = _utc_now,
+    ) -> None:
+        self.archive = archive
+        self.settings = settings
+        self.publisher = publisher
+        self.ready = ready
+        self.alert = alert
+        self.clock = clock
+        self._lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._scheduler: AsyncIOScheduler | None = None
+        self._files_seen: tuple[tuple[str, int, int], ...] | None = None
+        self._file_times: dict[int, dt.datetime] = {}
+        self._last_problems: str | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the scheduler (in the running loop) and the catch-up, then log what comes next."""
+        sched = scheduler.make_scheduler(self.settings, self.on_firing)
+        sched.add_job(
+            self.on_start, id="newsbot-catch-up", name="catch up at start", misfire_grace_time=None
+        )
+        sched.add_job(
+            self.on_rescan,
+            IntervalTrigger(seconds=RESCAN_SECONDS, timezone=dt.UTC),
+            id="newsbot-rescan",
+            name="look for issues with their own publish_at",
+        )
+        sched.start()
+        self._scheduler = sched
+        now = self.clock()
+        cron = scheduler.trigger(self.settings)
+        (following,) = scheduler.next_firings(cron, now, 1)
+        log.info(
+            "schedule %r in %s: next firing %s",
+            self.settings.schedule.cron,
+            self.settings.schedule.timezone,
+            following.isoformat(),
+        )
+        for year in (now.year, now.year + 1):
+            warning = scheduler.skipped_hour_warning(self.settings, year, after=now)
+            if warning:
+                log.warning("%s", warning)
+
+    async def stop(self) -> None:
+        """Stop firing; a publish in progress may finish within `publishing.stop_grace` seconds.
+
+        Past them it is cancelled: the step in flight stays `sending` in the ledger and is
+        recovered, not repeated, at the next start.
+        """
+        grace = self.settings.publishing.stop_grace
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        running = [task for task in self._tasks if not task.done()]
+        if not running:
+            return
+        log.info("waiting up to %.0f s for the publish in progress", grace)
+        _, pending = await asyncio.wait(running, timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+            log.warning("stopped in the middle of a publish; it resumes at the next start")
+
+    # --- jobs (each runs to its end even if the scheduler is shut down meanwhile) -------------
+
+    async def on_firing(self) -> None:
+        """The cron fired: ingest, then publish the newest due issue everywhere it is missing."""
+        await self._guarded("firing", self.fire)
+
+    async def on_start(self) -> None:
+        """The bot started: catch up per `schedule.catch_up`."""
+        await self._guarded("catch-up", self.catch_up)
+
+    async def on_issue_time(self, number: int) -> None:
+        """An issue's own `publish_at` came."""
+        await self._guarded("publish_at", lambda: self.publish_own_time(number))
+
+    async def on_rescan(self) -> None:
+        """Look at the issue files for a new or moved `publish_at` (without ingesting them)."""
+        await self._guarded("rescan", self.rescan, record=False)
+
+    async def _guarded(
+        self,
+        kind: str,
+        work: Callable[[], Coroutine[Any, Any, RunReport | None]],
+        *,
+        record: bool = True,
+    ) -> None:
+        task = asyncio.ensure_future(self._run(kind, work, record=record))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        # Shielded: apscheduler cancels its jobs when it shuts down; `stop` decides instead.
+        await asyncio.shield(task)
+
+    async def _run(
+        self,
+        kind: str,
+        work: Callable[[], Coroutine[Any, Any, RunReport | None]],
+        *,
+        record: bool,
+    ) -> None:
+        if self.ready is not None:
+            await self.ready()
+        async with self._lock:
+            try:
+                report = await work()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception("the scheduled %s failed", kind)
+                await self._tell(
+                    f"The scheduled {kind} failed ({type(exc).__name__}); see the log."
+                )
+                return
+            if report is not None and record:
+                await self.archive.set_state(scheduler.LAST_FIRING_KEY, report.state())
+                self._log(report)
+
+    # --- the work -------------------------------------------------------------------------------
+
+    async def fire(self) -> RunReport:
+        """One firing: ingest, resume what is unfinished, publish the newest due issue."""
+        now = self.clock()
+        report = RunReport("firing", now)
+        await self.ingest(report)
+        await self._publish_due(report, last_firing=now, policy="latest")
+        await self.sync_issue_jobs()
+        return report
+
+    async def catch_up(self) -> RunReport:
+        """At start: what was due while newsbot was down, per `schedule.catch_up`.
+
+        Unfinished publishes are always resumed: they were started, so they are finished.
+        """
+        now = self.clock()
+        report = RunReport("catch-up", now)
+        await self.ingest(report)
+        last = scheduler.previous_firing(scheduler.trigger(self.settings), now)
+        await self._publish_due(report, last_firing=last, policy=self.settings.schedule.catch_up)
+        await self.sync_issue_jobs()
+        return report
+
+    async def publish_own_time(self, number: int) -> RunReport | None:
+        """Publish issue `number` at its own `publish_at`, where it is not published yet."""
+        now = self.clock()
+        report = RunReport("publish_at", now)
+        await self.ingest(report)
+        summaries = {s.number: s for s in await self._archived()}
+        summary = summaries.get(number)
+        if summary is None or summary.publish_at is None:
+            log.info("issue #%d no longer has a publish_at; the schedule publishes it", number)
+            return None
+        if scheduler.publish_time(self.settings, summary.publish_at) > now:
+            await self.sync_issue_jobs()  # moved later since the job was made
+            return None
+        wanted = await self._unpublished_outlets(number)
+        await self._publish(report, {number: wanted})
+        return report
+
+    async def ingest(self, report: RunReport) -> None:
+        """Re-read the issue files and ingest what changed; problems stop the ingest only."""
+        directory = self.settings.issues.directory
+        if not directory.is_dir():
+            log.warning("%s is not a folder: nothing to ingest", directory)
+            return
+        result = await asyncio.to_thread(load_issues, [directory])
+        if result.errors:
+            problems = "\n".join(str(error) for error in result.errors)
+            report.failures.append(f"issue files have problems; none was ingested:\n{problems}")
+            log.warning("issue files have problems; none was ingested:\n%s", problems)
+            if problems != self._last_problems:  # said once, not at every firing
+                self._last_problems = problems
+                await self._tell(
+                    "Issue files have problems, so none was ingested (what is archived still "
+                    f"goes out):\n{_clipped(problems)}"
+                )
+            return
+        self._last_problems = None
+        outcomes = await self.archive.ingest_many([(issue, path) for path, issue in result.issues])
+        changed = [
+            issue.number
+            for (_, issue), outcome in zip(result.issues, outcomes, strict=True)
+            if outcome != IngestOutcome.UNCHANGED
+        ]
+        if changed:
+            log.info("ingested issue(s) %s", ", ".join(f"#{n}" for n in changed))
+
+    async def rescan(self) -> None:
+        """Schedule the `publish_at` of issue files changed since the last look."""
+        directory = self.settings.issues.directory
+        if not directory.is_dir():
+            return
+        seen = await asyncio.to_thread(_signature, directory)
+        if seen == self._files_seen:
+            return
+        result = await asyncio.to_thread(load_issues, [directory])
+        self._files_seen = seen
+        self._file_times = {
+            issue.number: issue.publish_at for _, issue in result.issues if issue.publish_at
+        }
+        await self.sync_issue_jobs()
+
+    async def sync_issue_jobs(self) -> None:
+        """One date job per issue whose own `publish_at` is still ahead and not yet published."""
+        if self._scheduler is None:
+            return
+        now = self.clock()
+        times = dict(self._file_times)
+        archived = await self._archived()
+        times.update({s.number: s.publish_at for s in archived if s.publish_at is not None})
+        published = await scheduler.published_issues(
+            self.archive, list(times), outlets=self.publisher.outlets
+        )
+        wanted = {
+            number: scheduler.publish_time(self.settings, at)
+            for number, at in times.items()
+            if number not in published
+        }
+        wanted = {number: at for number, at in wanted.items() if at > now}
+        for job in self._scheduler.get_jobs():
+            if (
+                job.id.startswith(ISSUE_JOB.format(""))
+                and int(job.id.rsplit("-", 1)[1]) not in wanted
+            ):
+                job.remove()
+        for number, at in wanted.items():
+            self._scheduler.add_job(
+                self.on_issue_time,
+                DateTrigger(run_date=at),
+                args=(number,),
+                id=ISSUE_JOB.format(number),
+                name=f"publish #{number} at its publish_at",
+                replace_existing=True,
+                misfire_grace_time=self.settings.schedule.misfire_grace_time,
+            )
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    async def _archived(self) -> list[IssueSummary]:
+        stats = await self.archive.stats()
+        return await self.archive.issues(limit=stats.issues)
+
+    async def _publish_due(
+        self,
+        report: RunReport,
+        *,
+        last_firing: dt.datetime | None,
+        policy: scheduler.CatchUp,
+    ) -> None:
+        archived = await self._archived()
+        numbers = {s.number for s in archived}
+        channels = {t.name for t in await all_targets(self.archive, self.settings)}
+        todo: dict[int, list[OutletName]] = {}
+        for outlet in self.publisher.outlets:
+            unfinished = {
+                t.issue_number
+                for t in await self.archive.outbox_unfinished(outlet)
+                if t.issue_number in numbers and (outlet != "discord" or t.target in channels)
+            }
+            published = await scheduler.published_issues(self.archive, numbers, (outlet,))
+            due = scheduler.due_issues(
+                published,
+                archived,
+                last_firing,
+                policy,
+                now=report.at,
+                tz=scheduler.zone(self.settings),
+            )
+            for number in sorted(unfinished | set(due)):
+                todo.setdefault(number, []).append(outlet)
+        await self._publish(report, todo)
+
+    async def _publish(self, report: RunReport, todo: dict[int, list[OutletName]]) -> None:
+        for number in sorted(todo):
+            outlets = todo[number]
+            if not outlets:
+                continue
+            issue = await self.archive.issue(number)
+            log.info("publishing #%d to %s", number, ", ".join(OUTLET_NAMES[o] for o in outlets))
+            for result in await self.publisher.publish(issue, outlets):
+                for line in result.lines:
+                    log.info("%s", line)
+                if result.failure is None:
+                    report.published.setdefault(result.outlet, []).append(number)
+                else:
+                    failure = f"#{number} on {OUTLET_NAMES[result.outlet]}: {result.failure}"
+                    report.failures.append(failure)
+                    log.warning("%s", failure)
+
+    async def _unpublished_outlets(self, number: int) -> list[OutletName]:
+        return [
+            outlet
+            for outlet in self.publisher.outlets
+            if not await scheduler.published_issues(self.archive, [number], (outlet,))
+        ]
+
+    async def _tell(self, text: str) -> None:
+        if self.alert is None:
+            return
+        try:
+            await self.alert(text)
+        except Exception:
+            log.exception("could not post an alert")
+
+    def _log(self, report: RunReport) -> None:
+        published = "; ".join(
+            f"{OUTLET_NAMES[outlet]}: {', '.join(f'#{n}' for n in numbers)}"
+            for outlet, numbers in report.published.items()
+        )
+        log.info(
+            "%s done: %s%s",
+            report.kind,
+            published or "nothing to publish",
+            f"; {len(report.failures)} problem(s)" if report.failures else "",
+        )
+
+
+def _signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and modification times of the issue files: changes when any file does."""
+    found = []
+    for path in issue_paths([directory]):
+        stat = path.stat()
+        found.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
+
+
+def _clipped(text: str, limit: int = 1500) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,229 @@
+"""`newsbot run` on a schedule, as its own process, against the Discord and X emulators.
+
+The cron fires every two seconds (a sixth, seconds field): #202 goes out once to a channel and
+as a thread on X, and later firings send nothing more; stopped with SIGTERM in the middle of a
+publish and started again, the issue ends complete with nothing twice; started after a firing
+was missed, it catches up as `schedule.catch_up` says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import signal
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.archive import Archive, Subscription
+from bot.models import Issue
+from bot.publishing.x_publish import x_plan
+from bot.sandbox.discord import Channel, DefaultWorld, Emulator
+from bot.sandbox.x import XEmulator
+from bot.scheduler import LAST_FIRING_KEY
+from bot.settings import XSettings
+from tests.conftest import ISSUES
+from tests.publishing.conftest import posted_in, threads_of
+from tests.publishing.test_publish import assert_published_once
+from tests.x.conftest import assert_one_thread, newsbot_argv, x_env
+
+pytestmark = pytest.mark.usefixtures("x_emulator")
+
+EVERY_TWO_SECONDS = "*/2 * * * * *"
+ONCE_A_YEAR = "0 9 1 1 *"  # its last firing is always in the past: something to catch up on
+
+
+@pytest.fixture
+def issues_dir(tmp_path: Path) -> Path:
+    """The editors' folder with #202 in it (not ingested: each firing re-reads the folder)."""
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    shutil.copy(ISSUES / "202.md", folder / "202.md")
+    return folder
+
+
+async def subscribed_archive(path: Path, channel: Channel, seed: DefaultWorld) -> Path:
+    """An archive with no issue yet and one channel subscribed to receive them."""
+    async with await Archive.open(path) as archive:
+        await archive.subscribe(
+            Subscription(guild_id=seed.guild.id, channel_id=channel.id, kind="text")
+        )
+    return path
+
+
+def last_run(db: Path) -> dict[str, Any] | None:
+    """What the schedule's last run recorded, read as another process would."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+        row = connection.execute(
+            "SELECT value FROM state WHERE key = ?", (LAST_FIRING_KEY,)
+        ).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+class Running:
+    """A `newsbot run` process and what it printed."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.log = ""
+
+    async def stop(self) -> str:
+        """SIGTERM, then its exit code must be 0; returns everything it logged."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(self.process.communicate(), 60)
+        self.log += stderr.decode()
+        assert self.process.returncode == 0, self.log
+        return self.log
+
+
+@asynccontextmanager
+async def newsbot_run(
+    emulator: Emulator,
+    x_emulator: XEmulator,
+    db: Path,
+    issues: Path,
+    extra: dict[str, str] | None = None,
+    **schedule: str,
+) -> AsyncIterator[Running]:
+    """`newsbot run` with both emulators and this schedule (and `extra` environment)."""
+    env = x_env(x_emulator, emulator) | {
+        "NEWSBOT_ARCHIVE__PATH": str(db),
+        "NEWSBOT_ISSUES__DIRECTORY": str(issues),
+        "NEWSBOT_PUBLISHING__REQUESTS_PER_SECOND": "20",
+        **{f"NEWSBOT_SCHEDULE__{key.upper()}": value for key, value in schedule.items()},
+        **(extra or {}),
+    }
+    process = await asyncio.create_subprocess_exec(
+        *newsbot_argv("run"),
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    running = Running(process)
+    try:
+        yield running
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def wait_for(emulator: Emulator, done: Callable[[], bool], running: Running) -> None:
+    """Until `done()` (polled: the archive and X change outside the Discord emulator), failing
+    early if the process died."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while not done():
+        if running.process.returncode is not None:
+            raise AssertionError(f"`newsbot run` exited with {running.process.returncode}")
+        if loop.time() > deadline:
+            raise AssertionError("not done within 60 s")
+        await asyncio.sleep(0.05)
+
+
+def x_thread(issue: Issue) -> list[str]:
+    _, steps = x_plan(issue, XSettings())
+    return [step.text for step in steps]
+
+
+async def test_each_firing_publishes_the_new_issue_once_to_discord_and_x(
+    emulator: Emulator,
+    seed: DefaultWorld,
+    x_emulator: XEmulator,
+    tmp_path: Path,
+    issues_dir: Path,
+    issue_202: Issue,
+) -> None:
+    db = await subscribed_archive(tmp_path / "archive.db", seed.general, seed)
+    thread = x_thread(issue_202)
+    async with newsbot_run(
+        emulator, x_emulator, db, issues_dir, cron=EVERY_TWO_SECONDS, catch_up="none"
+    ) as running:
+        await wait_for(emulator, lambda: bool((last_run(db) or {}).get("published")), running)
+        first = last_run(db)
+        assert first is not None and first["published"] == {"discord": [202], "x": [202]}
+        # Two more firings after the publish: they find it in the ledger and send nothing.
+        await wait_for(emulator, lambda: (last_run(db) or {})["at"] > first["at"], running)
+        second = last_run(db)
+        assert second is not None
+        await wait_for(emulator, lambda: (last_run(db) or {})["at"] > second["at"], running)
+        log = await running.stop()
+    assert second["kind"] == "firing" and second["published"] == {}
+    assert_one_thread(x_emulator.live_tweets(), thread)
+    assert_published_once(emulator, seed.general.id, issue_202)
+    assert [t.name for t in threads_of(emulator, seed.general)] == [
+        f"#202 · {section.name}" for section in issue_202.sections
+    ]
+    digests = [m for m in emulator.messages_in(seed.general) if m.embeds]
+    assert len(digests) == 1
+    assert "X is not configured" not in log
+    assert "newsbot stopped" in log
+
+
+async def test_sigterm_in_the_middle_of_a_publish_then_a_restart_completes_it_once(
+    emulator: Emulator,
+    seed: DefaultWorld,
+    x_emulator: XEmulator,
+    tmp_path: Path,
+    issues_dir: Path,
+    issue_202: Issue,
+) -> None:
+    db = await subscribed_archive(tmp_path / "archive.db", seed.general, seed)
+    thread = x_thread(issue_202)
+    schedule = {"cron": EVERY_TWO_SECONDS, "catch_up": "none"}
+    # Four calls a second and no grace: the stop cuts the publish of #202 short.
+    slow = {"NEWSBOT_PUBLISHING__REQUESTS_PER_SECOND": "4", "NEWSBOT_PUBLISHING__STOP_GRACE": "0"}
+    async with newsbot_run(emulator, x_emulator, db, issues_dir, slow, **schedule) as running:
+        await wait_for(emulator, lambda: len(threads_of(emulator, seed.general)) >= 2, running)
+        log = await running.stop()
+    assert "stopped in the middle of a publish" in log
+    assert len(threads_of(emulator, seed.general)) < len(issue_202.sections)
+    assert not x_emulator.live_tweets()
+    async with newsbot_run(emulator, x_emulator, db, issues_dir, **schedule) as running:
+        await wait_for(emulator, lambda: len(x_emulator.live_tweets()) == len(thread), running)
+        await running.stop()
+    assert_one_thread(x_emulator.live_tweets(), thread)
+    assert_published_once(emulator, seed.general.id, issue_202)
+    names = [t.name for t in threads_of(emulator, seed.general)]
+    assert names == [f"#202 · {section.name}" for section in issue_202.sections]
+    assert len([m for m in emulator.messages_in(seed.general) if m.embeds]) == 1
+
+
+@pytest.mark.parametrize("policy", ["latest", "none"])
+async def test_a_firing_missed_while_down_is_caught_up_per_the_policy(
+    emulator: Emulator,
+    seed: DefaultWorld,
+    x_emulator: XEmulator,
+    tmp_path: Path,
+    issues_dir: Path,
+    issue_202: Issue,
+    policy: str,
+) -> None:
+    db = await subscribed_archive(tmp_path / "archive.db", seed.general, seed)
+    async with newsbot_run(
+        emulator, x_emulator, db, issues_dir, cron=ONCE_A_YEAR, catch_up=policy
+    ) as running:
+        await wait_for(emulator, lambda: last_run(db) is not None, running)
+        if policy == "latest":
+            thread = x_thread(issue_202)
+            await wait_for(emulator, lambda: len(x_emulator.live_tweets()) == len(thread), running)
+        await running.stop()
+    caught_up = last_run(db)
+    assert caught_up is not None and caught_up["kind"] == "catch-up"
+    if policy == "latest":
+        assert caught_up["published"] == {"discord": [202], "x": [202]}
+        assert_published_once(emulator, seed.general.id, issue_202)
+    else:
+        assert caught_up["published"] == {}
+        assert not x_emulator.live_tweets()
+        assert not posted_in(emulator, seed.general)
+    # Either way the catch-up ingested the folder: readers can find #202.
+    async with await Archive.open(db, create=False) as archive:
+        assert (await archive.issue(202)).title == issue_202.title
