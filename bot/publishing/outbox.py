@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
@@ -172,7 +173,9 @@ class Outbox:
         self, issue: Issue, target: Target, thanks: Mapping[str, Post]
     ) -> TargetReport:
         report = TargetReport(target)
-        async with self._channels:
+        # One publish of an issue to a channel at a time in this process (the schedule and
+        # /newsletter publish may start together): the second finds the first's steps sent.
+        async with self._channels, _target_lock(self.archive, issue.number, target.channel_id):
             try:
                 if target.kind is None:
                     target = await self.outlet.resolve(target)
@@ -322,6 +325,17 @@ def _stale_step(entry: OutboxEntry, target: Target) -> Step:
     return Step(
         key=entry.key, issue_number=entry.issue_number, target=target, action=Action(entry.action)
     )
+
+
+_TARGET_LOCKS: weakref.WeakKeyDictionary[Archive, dict[tuple[int, int], asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _target_lock(archive: Archive, issue_number: int, channel_id: int) -> asyncio.Lock:
+    """The lock of one issue's publish to one channel, shared by every outbox of `archive`."""
+    locks = _TARGET_LOCKS.setdefault(archive, {})
+    return locks.setdefault((issue_number, channel_id), asyncio.Lock())
 
 
 def _entry(step: Step) -> OutboxEntry:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.archive import Archive
 from bot.models import Issue
-from bot.publishing.outbox import Outbox
+from bot.publishing.outbox import Outbox, Outcome
 from bot.render.publish import item_title, unescape
 from bot.sandbox.discord import DefaultWorld, Emulator, MessageFlag
 from tests.publishing.conftest import posted_in, text_of, text_target, threads_of
@@ -138,3 +140,21 @@ async def test_a_send_that_discord_accepted_but_answered_500_is_not_doubled(
     assert_published_once(emulator, seed.general.id, issue_202)
     bodies = [text_of(m) for m in posted_in(emulator, seed.general)]
     assert len(bodies) == len(set(bodies)) == 1 + len(issue_202.sections)
+
+
+async def test_two_publishes_of_one_issue_at_once_post_each_step_once(
+    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+) -> None:
+    # The schedule and an editor's /newsletter publish start together: two outboxes, one ledger.
+    other = Outbox(outbox.archive, outbox.outlet, retry_delay=0.01)
+    target = text_target(seed, seed.general)
+    first, second = await asyncio.gather(
+        outbox.publish(issue_202, [target]), other.publish(issue_202, [target])
+    )
+    assert first.ok and second.ok
+    assert_published_once(emulator, seed.general.id, issue_202)
+    assert len(threads_of(emulator, seed.general)) == len(issue_202.sections)
+    assert len([m for m in emulator.messages_in(seed.general) if m.type == 0]) == 1
+    # One of them posted everything; the other found it all sent.
+    posted = sorted(r.targets[0].counts[Outcome.POSTED] for r in (first, second))
+    assert posted[0] == 0 and posted[1] > 0
