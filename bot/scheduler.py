@@ -344,17 +344,22 @@ def previous_firing(cron: CronTrigger, now: dt.datetime) -> dt.datetime | None:
 
 
 def upcoming_issues(
-    firings: Sequence[dt.datetime], published: set[int], archived: Sequence[IssueSummary]
+    firings: Sequence[dt.datetime],
+    published: set[int],
+    archived: Sequence[IssueSummary],
+    *,
+    tz: dt.tzinfo = dt.UTC,
 ) -> list[int | None]:
     """What each firing would publish: the newest issue due by then and not yet published.
 
     Each firing is assumed to publish what it finds, so a later one does not repeat it; None
     where nothing archived now would be due (the firing publishes whatever is new by then).
+    An issue with its own `publish_at` (naive ones read in `tz`) is due from that time on.
     """
     sent = set(published)
     found: list[int | None] = []
     for firing in firings:
-        due = due_issues(sent, archived, firing, "latest")
+        due = due_issues(sent, archived, firing, "latest", tz=tz)
         found.append(due[0] if due else None)
         sent.update(due)
     return found

@@ -312,3 +312,31 @@ def test_a_sixth_field_in_front_is_seconds() -> None:
     cron = scheduler.trigger(schedule("*/10 * * * * *", "UTC"))
     firings = scheduler.next_firings(cron, dt.datetime(2026, 11, 25, 9, 0, 1, tzinfo=dt.UTC), 3)
     assert [f"{firing:%H:%M:%S}" for firing in firings] == ["09:00:10", "09:00:20", "09:00:30"]
+
+
+def test_schedule_lists_an_issue_with_its_own_publish_at(tmp_path: Path) -> None:
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from bot.archive import Archive
+    from bot.cli import app
+    from tests.factories import issue
+
+    db = tmp_path / "a.db"
+
+    async def archived() -> None:
+        async with await Archive.open(db) as archive:
+            await archive.ingest(issue(7))
+            await archive.ingest(issue(8, publish_at=dt.datetime(2099, 1, 5, 18, 30)))
+
+    asyncio.run(archived())
+    env = {"NEWSBOT_SCHEDULE__CRON": "0 9 * * MON", "NEWSBOT_SCHEDULE__TIMEZONE": "Europe/Berlin"}
+    result = CliRunner().invoke(app, ["--db", str(db), "schedule", "--count", "2"], env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    # The cron's first firing publishes #7; #8 waits for its own time, read in the zone.
+    assert "issue #7" in lines[1] and "#8" not in lines[1]
+    assert "(none archived yet)" in lines[2] or "newest unpublished" in lines[2]
+    assert "Mon 2099-01-05 18:30 CET (UTC+01:00)  issue #8" in lines[3]
+    assert lines[3].endswith("(its own publish_at)")

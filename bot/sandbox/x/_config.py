@@ -42,3 +42,5 @@ class XEmulatorConfig:
     signed_base: str = "https://api.twitter.com"
     wrap_urls: bool = True
     """Return texts as X does: URLs wrapped as t.co links, `&`, `<`, `>` escaped."""
+    latency: float = 0.0
+    """Seconds each answer waits before it is handled (a slow X, to stop a client mid-thread)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import fnmatch
 import hashlib
@@ -234,6 +235,8 @@ class XEmulator(LoopbackServer):
     async def _middleware(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
+        if self.config.latency:
+            await asyncio.sleep(self.config.latency)
         raw = await request.read()
         body: JSON | None = None
         if raw:

@@ -1,0 +1,151 @@
+"""The schedule's work in one process: an issue's own publish_at, broken issue files, the
+policies, and a stop in the middle of a publish (X through the real tweepy and its emulator)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.archive import Archive
+from bot.issuefiles import format_issue
+from bot.models import Issue
+from bot.publishing.outlets.x import x_outlet
+from bot.publishing.service import Publisher
+from bot.publishing.x_publish import x_plan
+from bot.sandbox.x import XEmulator
+from bot.scheduled import ScheduledPublishing
+from bot.settings import Settings, XSettings, load_settings
+from tests.conftest import ISSUES
+from tests.factories import issue
+from tests.x.conftest import assert_one_thread
+
+
+def settings_for(x_emulator: XEmulator, folder: Path, **schedule: object) -> Settings:
+    keys = {key.removeprefix("NEWSBOT_X__").lower(): v for key, v in x_emulator.env().items()}
+    return load_settings(
+        issues={"directory": folder},
+        x=keys,
+        schedule={"cron": "0 9 1 1 *", "catch_up": "none", **schedule},
+        publishing={"retry_delay": 0.01, "stop_grace": 0},
+    )
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    made = tmp_path / "issues"
+    made.mkdir()
+    return made
+
+
+class Told:
+    """What the schedule told the editors (the alerts channels, in `newsbot run`)."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    async def __call__(self, text: str) -> None:
+        self.messages.append(text)
+
+
+@pytest.fixture
+async def scheduled(
+    archive: Archive, x_emulator: XEmulator, folder: Path
+) -> AsyncIterator[tuple[ScheduledPublishing, Told]]:
+    settings = settings_for(x_emulator, folder)
+    told = Told()
+    async with x_outlet(settings.x) as x:
+        publisher = Publisher(archive, settings, x=x, alert=told)
+        yield ScheduledPublishing(archive, settings, publisher, alert=told), told
+
+
+async def until(check: Callable[[], bool], timeout: float = 30) -> None:  # noqa: ASYNC109
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        assert loop.time() < deadline, "not within the time"
+        await asyncio.sleep(0.05)
+
+
+def thread_of(published: Issue) -> list[str]:
+    _, steps = x_plan(published, XSettings())
+    return [step.text for step in steps]
+
+
+async def test_an_issue_goes_out_at_its_own_publish_at(
+    scheduled: tuple[ScheduledPublishing, Told], x_emulator: XEmulator, folder: Path
+) -> None:
+    work, _ = scheduled
+    at = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)).replace(microsecond=0)
+    timed = issue(7, publish_at=at)
+    (folder / "7.md").write_text(format_issue(timed), encoding="utf-8")
+    work.start()
+    try:
+        await work.rescan()  # what the minutely look at the files does
+        await until(lambda: len(x_emulator.live_tweets()) == len(thread_of(timed)))
+        assert dt.datetime.now(dt.UTC) >= at, "not before its time"
+    finally:
+        await work.stop()
+    assert_one_thread(x_emulator.live_tweets(), thread_of(timed))
+
+
+async def test_a_broken_issue_file_stops_the_ingest_not_the_publish(
+    scheduled: tuple[ScheduledPublishing, Told],
+    archive: Archive,
+    x_emulator: XEmulator,
+    folder: Path,
+    issue_202: Issue,
+) -> None:
+    work, told = scheduled
+    await archive.ingest(issue_202)
+    shutil.copy(ISSUES / "202.md", folder / "202.md")
+    (folder / "203.md").write_text("---\nnumber: 203\n---\n", encoding="utf-8")
+    first = await work.fire()
+    second = await work.fire()
+    assert first.published == {"x": [202]}, "what the archive holds still goes out"
+    assert any("203.md:" in failure for failure in first.failures)
+    assert len(told.messages) == 1, "the editors are told once, not at every firing"
+    assert "203.md:" in told.messages[0] and "none was ingested" in told.messages[0]
+    assert second.published == {}
+    assert [s.number for s in await archive.issues()] == [202]
+    assert_one_thread(x_emulator.live_tweets(), thread_of(issue_202))
+
+
+@pytest.mark.parametrize(("policy", "expected"), [("latest", [3]), ("all", [1, 2, 3])])
+async def test_catch_up_publishes_per_the_policy(
+    archive: Archive, x_emulator: XEmulator, folder: Path, policy: str, expected: list[int]
+) -> None:
+    settings = settings_for(x_emulator, folder, catch_up=policy)
+    await archive.ingest_many([(issue(n), None) for n in (1, 2, 3)])
+    async with x_outlet(settings.x) as x:
+        work = ScheduledPublishing(archive, settings, Publisher(archive, settings, x=x))
+        report = await work.catch_up()
+        again = await work.catch_up()
+    assert report.kind == "catch-up" and report.published == {"x": expected}
+    assert again.published == {}
+
+
+async def test_a_stop_mid_publish_leaves_it_to_be_resumed_by_the_next_firing(
+    archive: Archive, x_emulator: XEmulator, folder: Path, issue_202: Issue
+) -> None:
+    settings = settings_for(x_emulator, folder)
+    await archive.ingest(issue_202)
+    thread = thread_of(issue_202)
+    async with x_outlet(settings.x) as x:
+        work = ScheduledPublishing(archive, settings, Publisher(archive, settings, x=x))
+        work.start()
+        # X answers slowly: the stop comes while the thread is being posted.
+        x_emulator.config.latency = 0.3
+        firing = asyncio.ensure_future(work.on_firing())
+        await until(lambda: len(x_emulator.live_tweets()) >= 2)
+        await work.stop()
+        await asyncio.gather(firing, return_exceptions=True)
+        assert 2 <= len(x_emulator.live_tweets()) < len(thread)
+        x_emulator.config.latency = 0
+        resumed = await work.fire()
+    assert resumed.published == {"x": [202]}, "the unfinished publish is resumed"
+    assert_one_thread(x_emulator.live_tweets(), thread)
