@@ -17,11 +17,12 @@ from bot.publishing.outbox import Outbox
 from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer
 from bot.publishing.plan import Action, ChannelKind, Target, plan
 from bot.publishing.targets import all_targets
-from bot.render.discord import x_thread_embed
+from bot.render.discord import EMBED_DESCRIPTION_MAX, x_thread_embed
 from bot.render.publish import digest
 from bot.render.text import escape_markdown, shorten
 from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
+from bot.status import gather_status, status_lines
 from cogs.newsletter._views import NotifyButton
 
 if TYPE_CHECKING:
@@ -234,35 +235,21 @@ class Newsletter(commands.Cog):
         else:
             await reply(interaction, f"<#{channel_id}> was not receiving issues.")
 
-    @newsletter.command(name="status", description="Where issues are posted, and how it went.")
+    @newsletter.command(
+        name="status", description="Where issues are posted, how it went, and what comes next."
+    )
     async def status(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
-        targets = await all_targets(self.archive, self.bot.settings, guild_id=interaction.guild_id)
-        if not targets:
-            await reply(interaction, "No channel here receives issues: use /newsletter setup.")
-            return
-        lines = []
-        for target in targets:
-            line = f"<#{target.channel_id}> ({target.kind or 'from the config file'})"
-            if target.role_id:
-                line += f", pings <@&{target.role_id}>"
-            if target.sections:
-                line += f", sections: {', '.join(target.sections)}"
-            latest = await self.archive.outbox_latest("discord", target.name)
-            if latest is None:
-                line += " — nothing published yet"
-            else:
-                number, states = latest
-                failed = states.get("failed", 0)
-                pending = states.get("pending", 0) + states.get("sending", 0)
-                state = (
-                    "complete"
-                    if not failed and not pending
-                    else (f"{failed} step(s) failed, {pending} to do")
-                )
-                line += f" — #{number}: {state}"
-            lines.append("• " + line)
-        await reply(interaction, "\n".join(lines)[:2000])
+        found = await gather_status(
+            self.archive,
+            self.bot.settings,
+            now=discord.utils.utcnow(),
+            guild_id=interaction.guild_id,
+        )
+        lines = status_lines(found, mentions=True)
+        embed = discord.Embed(title="Newsletter status", description=_fit(lines))
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @newsletter.command(name="publish", description="Publish an issue to this server's channels.")
     @app_commands.describe(issue="The issue's number; start typing to see the issues.")
@@ -343,3 +330,19 @@ class Newsletter(commands.Cog):
 def _listed(names: list[str]) -> str:
     quoted = [f"**{n}**" for n in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _fit(lines: list[str], limit: int = EMBED_DESCRIPTION_MAX) -> str:
+    """The lines joined within `limit` characters; those that do not fit are counted instead."""
+    text = "\n".join(lines)
+    if len(text) <= limit:
+        return text
+    room = limit - len(f"\n… and {len(lines)} more lines")
+    kept: list[str] = []
+    size = -1  # no newline before the first line
+    for line in lines:
+        if size + 1 + len(line) > room:
+            break
+        kept.append(line)
+        size += 1 + len(line)
+    return "\n".join([*kept, f"… and {len(lines) - len(kept)} more lines"])

@@ -125,7 +125,10 @@ async def test_setup_publish_and_notify_me(
     assert custom_id in digest.custom_ids()
 
     status = await newsletter(emulator, seed, "status")
-    assert f"<#{seed.general.id}> (text)" in private(status) and "#202: complete" in status.content
+    private(status)
+    (card,) = status.embeds
+    assert f"<#{seed.general.id}> (text)" in card["description"]
+    assert "#202: complete (5 sent)" in card["description"]
 
     # The button works after a restart: a new process knows it by its custom_id alone.
     await newsbot.close()
