@@ -516,6 +516,29 @@ class Archive:
         assert row is not None
         return ArchiveStats(issues=row[0], sections=row[1], items=row[2], latest_issue=row[3])
 
+    async def backup(self, destination: Path) -> ArchiveStats:
+        """Copy the archive into the new, empty file `destination`; return what the copy holds.
+
+        SQLite's online backup copies one consistent snapshot, even while other connections
+        write. The copy is one self-contained file. Raise `NewsbotError` if it fails SQLite's
+        integrity check.
+        """
+        copy = await aiosqlite.connect(destination, isolation_level=None)
+        try:
+            await self._db.backup(copy)
+            async with copy.execute("PRAGMA integrity_check") as cursor:
+                problems = [str(row[0]) async for row in cursor]
+            if problems != ["ok"]:
+                raise NewsbotError(
+                    f"{destination}: the copy failed SQLite's integrity check: "
+                    + "; ".join(problems[:3])
+                )
+            # The archive's WAL mode came along; a backup needs no -wal file beside it.
+            await copy.execute("PRAGMA journal_mode = DELETE")
+            return await type(self)(copy, destination).stats()
+        finally:
+            await copy.close()
+
     # --- state ------------------------------------------------------------------------------
 
     async def get_state(self, key: str) -> str | None:

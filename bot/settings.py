@@ -226,9 +226,15 @@ class ScheduleSettings(_Section):
 
 
 class LogSettings(_Section):
-    """How newsbot logs."""
+    """How newsbot logs, on stderr; secrets are always replaced by `[redacted]`."""
 
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="The least severe level logged (`newsbot -v`: DEBUG)."
+    )
+    format: Literal["text", "json"] = Field(
+        default="text",
+        description="Plain text lines, or one JSON object a line for a log collector.",
+    )
 
 
 class Settings(BaseSettings):

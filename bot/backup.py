@@ -1,0 +1,79 @@
+"""`newsbot backup`: a checked copy of the archive, safe to take while newsbot writes to it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.archive import Archive
+from bot.errors import NewsbotError
+from bot.models import ArchiveStats
+
+
+class BackupError(NewsbotError):
+    """A backup that cannot be written where it was asked for."""
+
+
+@dataclass(frozen=True)
+class Backup:
+    """A backup written: where, how large, and what it holds."""
+
+    path: Path
+    size: int
+    schema_version: int
+    stats: ArchiveStats
+
+
+async def back_up(archive_path: Path, destination: Path, *, force: bool = False) -> Backup:
+    """Copy the archive at `archive_path` into `destination`, safely while newsbot runs.
+
+    The copy is written to a temporary file beside `destination`, checked, and renamed into
+    place, so `destination` is never a half-written file. An existing `destination` is
+    replaced only with `force`. Raise `BackupError` for a destination that cannot be used.
+    """
+    _check_destination(archive_path, destination, force=force)
+    async with await Archive.open(archive_path, create=False) as archive:
+        handle, name = tempfile.mkstemp(
+            prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
+        )
+        os.close(handle)
+        partial = Path(name)
+        try:
+            stats = await archive.backup(partial)
+            version = await archive.schema_version()
+            size = await asyncio.to_thread(_move_into_place, partial, destination)
+        except BaseException:
+            await asyncio.to_thread(partial.unlink, missing_ok=True)
+            raise
+    return Backup(destination, size, version, stats)
+
+
+def _check_destination(archive_path: Path, destination: Path, *, force: bool) -> None:
+    folder = destination.parent
+    if not folder.is_dir():
+        raise BackupError(f"{folder}: no such folder; create it first or choose another")
+    if destination.is_dir():
+        raise BackupError(f"{destination} is a folder: name the backup file in it")
+    if destination.exists() or destination.is_symlink():
+        if archive_path.exists() and destination.resolve() == archive_path.resolve():
+            raise BackupError(f"{destination} is the archive itself: write the backup elsewhere")
+        if not force:
+            raise BackupError(f"{destination} exists: pass --force to replace it")
+
+
+def _move_into_place(partial: Path, destination: Path) -> int:
+    """Rename the finished copy to `destination`; return its size in bytes."""
+    # Flushed to disk before the rename, so a crash leaves the old file or the whole new one.
+    with partial.open("rb") as copy:
+        os.fsync(copy.fileno())
+        size = os.fstat(copy.fileno()).st_size
+    os.replace(partial, destination)
+    folder = os.open(destination.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+    return size

@@ -1,0 +1,150 @@
+"""How newsbot logs: plain text or one JSON object a line, on stderr, every secret redacted.
+
+Redaction works on the formatted output, so a secret is caught wherever it hides: in a
+message, in its arguments, in an exception's text or in a traceback, at every level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from pydantic import SecretStr
+
+from bot.settings import Settings, secret_keys
+
+REDACTED = "[redacted]"
+MIN_SECRET_LENGTH = 8
+"""Shorter values are left alone: replacing them would garble ordinary words."""
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
+"""Attributes every LogRecord has; any other attribute came from `extra=` and is context."""
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every configured secret long enough to redact, in each spelling a log line may use."""
+    found: set[str] = set()
+    for key in secret_keys():
+        value: object = settings
+        for part in key.split("."):
+            value = getattr(value, part)
+        if not isinstance(value, SecretStr):
+            continue
+        # newsbot uses secrets stripped (see `discord_token`), and the raw value contains it.
+        secret = value.get_secret_value().strip()
+        if len(secret) >= MIN_SECRET_LENGTH:
+            # As written, as in a URL or an OAuth header, and as inside a JSON string.
+            found |= {secret, quote(secret, safe=""), json.dumps(secret, ensure_ascii=False)[1:-1]}
+    return sorted(found, key=len, reverse=True)
+
+
+class Redactor:
+    """Replaces each of some secret values with `[redacted]` in a text."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        # Longest first, so a secret containing another is replaced whole.
+        ordered = sorted(set(secrets), key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def __call__(self, text: str) -> str:
+        return self._pattern.sub(REDACTED, text) if self._pattern else text
+
+
+class TextFormatter(logging.Formatter):
+    """`time LEVEL logger: message` lines (a traceback below), with secrets redacted."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__(TEXT_FORMAT)
+        self._redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._redact(super().format(record))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a record: time (ISO 8601, UTC), level, logger, message, exc, context."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__()
+        self._redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exc"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        for key, value in vars(record).items():
+            if key not in _RECORD_FIELDS and not key.startswith("_"):
+                entry.setdefault(key, value)
+        return self._redact(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """Writes to `sys.stderr` as it is at each record (as `logging.lastResort` does)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # A test runner swaps sys.stderr between commands run in one process.
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def _without_voice_warnings(record: logging.LogRecord) -> bool:
+    # discord.py warns at every start that voice libraries are missing; newsbot has no voice.
+    return not (
+        record.name == "discord.client" and "voice will NOT be supported" in str(record.msg)
+    )
+
+
+def configure_logging(settings: Settings, *, verbose: bool) -> None:
+    """Log to stderr as `log.format` says, at `log.level` (DEBUG when `verbose`), redacted.
+
+    Replaces the handler an earlier call installed and leaves any other handler alone. An
+    uncaught exception is logged through it too, so its traceback is redacted as well.
+    """
+    redact = Redactor(secret_values(settings))
+    handler = _StderrHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter(redact) if settings.log.format == "json" else TextFormatter(redact)
+    )
+    handler.addFilter(_without_voice_warnings)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else settings.log.level)
+    sys.excepthook = log_uncaught
+
+
+def log_uncaught(
+    kind: type[BaseException], error: BaseException, traceback: TracebackType | None
+) -> None:
+    """Log an exception nothing caught (Ctrl-C keeps Python's usual handling)."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, traceback)
+        return
+    logging.getLogger("newsbot").critical(
+        "newsbot stopped on an unexpected error", exc_info=(kind, error, traceback)
+    )

@@ -1,0 +1,151 @@
+"""The deployment files in contrib/: the systemd units run real newsbot commands, the secrets
+file lists exactly newsbot's secret settings."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.settings import env_name, load_settings, secret_keys
+from tests.conftest import ISSUES, ROOT
+
+CONTRIB = ROOT / "contrib"
+BINARY = "/opt/newsbot/.venv/bin/newsbot"
+CONFIG = "/etc/newsbot/config.toml"
+STATE = "/var/lib/newsbot"
+
+Unit = dict[str, dict[str, list[str]]]
+
+
+def read_unit(path: Path) -> Unit:
+    """A systemd unit file as {section: {key: [values, in order]}}."""
+    unit: Unit = {}
+    section: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            section = unit.setdefault(line.strip("[]"), {})
+            continue
+        key, _, value = line.partition("=")
+        section.setdefault(key.strip(), []).append(value.strip())
+    return unit
+
+
+def command_line(value: str) -> list[str]:
+    """ExecStart's words as systemd passes them: `%%` and `$$` unescaped, then split."""
+    return shlex.split(value.replace("%%", "%").replace("$$", "$"))
+
+
+def with_config(words: list[str], config: Path) -> list[str]:
+    assert words[0] == BINARY
+    assert words[1:3] == ["--config", CONFIG]
+    return ["--config", str(config), *words[3:]]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """config.example.toml, as /etc/newsbot/config.toml would start out."""
+    copy = tmp_path / "config.toml"
+    shutil.copy(ROOT / "config.example.toml", copy)
+    return copy
+
+
+def test_the_service_runs_newsbot_run_with_the_config(config: Path) -> None:
+    service = read_unit(CONTRIB / "newsbot.service")["Service"]
+    (exec_start,) = service["ExecStart"]
+    args = with_config(command_line(exec_start), config)
+    assert args[2:] == ["run"]
+    # The callback loads the config, then `run --help` shows that the command exists.
+    result = CliRunner().invoke(app, [*args, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "until stopped" in result.stdout
+
+
+def test_the_service_stops_with_sigterm_and_time_to_finish_a_step() -> None:
+    service = read_unit(CONTRIB / "newsbot.service")["Service"]
+    (kill_signal,) = service["KillSignal"]
+    assert signal.Signals[kill_signal] is signal.SIGTERM
+    (timeout,) = service["TimeoutStopSec"]
+    assert int(timeout) >= 30
+    assert service["Restart"] == ["on-failure"]
+
+
+def test_the_service_can_write_only_its_own_folder() -> None:
+    service = read_unit(CONTRIB / "newsbot.service")["Service"]
+    assert service["User"] == service["Group"] == ["newsbot"]
+    assert service["ProtectSystem"] == ["strict"]
+    assert service["WorkingDirectory"] == [STATE]
+    assert service["ReadWritePaths"] == [STATE]
+    for setting in ("NoNewPrivileges", "PrivateTmp", "ProtectHome"):
+        assert service[setting] == ["yes"], setting
+
+
+def test_the_secrets_file_lists_exactly_the_secret_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service = read_unit(CONTRIB / "newsbot.service")["Service"]
+    assert service["EnvironmentFile"] == ["/etc/newsbot/secrets.env"]
+    text = (CONTRIB / "secrets.env.example").read_text(encoding="utf-8")
+    names = re.findall(r"(?m)^([A-Z0-9_]+)=$", text)
+    assert sorted(names) == sorted(env_name(key) for key in secret_keys())
+    for number, name in enumerate(names):
+        monkeypatch.setenv(name, f"dummy-secret-{number}")
+    settings = load_settings()
+    for number, name in enumerate(names):
+        (key,) = [key for key in secret_keys() if env_name(key) == name]
+        section, field = key.split(".")
+        value = getattr(getattr(settings, section), field)
+        assert value is not None and value.get_secret_value() == f"dummy-secret-{number}", name
+
+
+def test_the_backup_service_writes_a_backup_a_weekday(tmp_path: Path, config: Path) -> None:
+    service = read_unit(CONTRIB / "newsbot-backup.service")["Service"]
+    assert service["Type"] == ["oneshot"] and service["User"] == ["newsbot"]
+    assert service["ReadWritePaths"] == [STATE]
+    (exec_start,) = service["ExecStart"]
+    shell, option, script = command_line(exec_start)
+    assert (shell, option) == ("/bin/sh", "-c")
+    db = tmp_path / "archive.db"
+    ingested = CliRunner().invoke(app, ["--db", str(db), "ingest", str(ISSUES / "202.md")])
+    assert ingested.exit_code == 0, ingested.stderr
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('path = "newsbot.db"', f'path = "{db}"'),
+        encoding="utf-8",
+    )
+    (tmp_path / "backups").mkdir()
+    script = (
+        script.replace(BINARY, f"{shlex.quote(sys.executable)} -m bot")
+        .replace(CONFIG, str(config))
+        .replace(f"{STATE}/", f"{tmp_path}/")
+    )
+    for _ in range(2):  # the second run replaces the first
+        done = subprocess.run(
+            ["/bin/sh", "-c", script],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    (backup,) = (tmp_path / "backups").iterdir()
+    assert re.fullmatch(r"newsbot-(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\.db", backup.name)
+    assert "1 issue(s), 18 item(s)" in done.stdout
+
+
+def test_the_backup_timer_starts_the_backup_daily() -> None:
+    timer = read_unit(CONTRIB / "newsbot-backup.timer")
+    assert timer["Timer"]["OnCalendar"] == ["daily"]
+    assert timer["Install"]["WantedBy"] == ["timers.target"]
+    assert (CONTRIB / "newsbot-backup.service").exists(), "the timer starts its namesake"

@@ -1,0 +1,310 @@
+"""Running newsbot: logs as text or JSON with every secret redacted, and `newsbot backup`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.archive import Archive
+from bot.backup import back_up
+from bot.cli import app
+from bot.logs import REDACTED, configure_logging
+from bot.models import Issue
+from bot.settings import load_settings
+from tests.conftest import ISSUES
+
+TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
+X_KEYS = {
+    "NEWSBOT_X__CONSUMER_KEY": "xck-0123456789abcdef",
+    "NEWSBOT_X__CONSUMER_SECRET": "xcs-fedcba9876543210",
+    "NEWSBOT_X__ACCESS_TOKEN": "12345-xat-abcdefghijk",
+    "NEWSBOT_X__ACCESS_TOKEN_SECRET": "xats-zyxwvutsrqponm",
+}
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Leave the root logger and the excepthook as the test found them."""
+    root = logging.getLogger()
+    handlers, level, hook = root.handlers[:], root.level, sys.excepthook
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    sys.excepthook = hook
+
+
+@pytest.fixture
+def secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_DISCORD__TOKEN", TOKEN)
+    for name, value in X_KEYS.items():
+        monkeypatch.setenv(name, value)
+
+
+Logged = Callable[[], str]
+
+
+@pytest.fixture
+def logged(capsys: pytest.CaptureFixture[str]) -> Logged:
+    """What newsbot's log handler wrote so far (it writes to sys.stderr as it is at each record)."""
+    return lambda: capsys.readouterr().err
+
+
+def log_secrets_every_way() -> None:
+    """Log the secrets in a message, in arguments, in an exception and in a chained one."""
+    http = logging.getLogger("discord.http")
+    http.debug("GET /users/@me with Authorization: Bot %s", TOKEN)
+    http.debug(f"headers: {{'Authorization': 'Bot {TOKEN}'}}")
+    logging.getLogger("tweepy.client").info("keys %s", list(X_KEYS.values()))
+    try:
+        try:
+            raise ValueError(f"login refused for {TOKEN}")
+        except ValueError as exc:
+            raise RuntimeError(f"could not start with token {TOKEN!r}") from exc
+    except RuntimeError:
+        logging.getLogger("bot.app").exception("newsbot failed (token %s)", TOKEN)
+
+
+def assert_no_secret(output: str) -> None:
+    assert TOKEN not in output
+    for value in X_KEYS.values():
+        assert value not in output
+    assert REDACTED in output
+
+
+def test_text_logs_redact_secrets_in_messages_args_and_tracebacks(
+    secrets: None, logged: Logged
+) -> None:
+    configure_logging(load_settings(), verbose=True)
+    log_secrets_every_way()
+    output = logged()
+    assert_no_secret(output)
+    assert "DEBUG discord.http: GET /users/@me with Authorization: Bot [redacted]" in output
+    assert "ValueError: login refused for [redacted]" in output
+    assert "RuntimeError: could not start with token '[redacted]'" in output
+    assert "Traceback (most recent call last)" in output
+
+
+def test_json_logs_are_one_object_a_line_and_redacted(
+    secrets: None, logged: Logged, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBOT_LOG__FORMAT", "json")
+    configure_logging(load_settings(), verbose=True)
+    log_secrets_every_way()
+    logging.getLogger("bot.publishing").warning("step failed", extra={"issue": 202})
+    output = logged()
+    assert_no_secret(output)
+    records = [json.loads(line) for line in output.splitlines()]
+    assert [record["logger"] for record in records] == [
+        "discord.http",
+        "discord.http",
+        "tweepy.client",
+        "bot.app",
+        "bot.publishing",
+    ]
+    first = records[0]
+    assert first["level"] == "DEBUG"
+    assert first["message"] == "GET /users/@me with Authorization: Bot [redacted]"
+    when = dt.datetime.fromisoformat(first["time"])
+    assert when.utcoffset() == dt.timedelta(0)
+    assert abs(dt.datetime.now(dt.UTC) - when) < dt.timedelta(minutes=1)
+    failure = records[3]
+    assert failure["level"] == "ERROR" and failure["message"] == "newsbot failed (token [redacted])"
+    assert "ValueError: login refused for [redacted]" in failure["exc"]
+    assert "RuntimeError" in failure["exc"]
+    assert "exc" not in records[0]
+    assert records[4]["issue"] == 202, "context given with extra= is kept"
+
+
+def test_a_secret_that_json_escapes_is_redacted_in_json(
+    monkeypatch: pytest.MonkeyPatch, logged: Logged
+) -> None:
+    token = 'tok"en\\with-quotes'
+    monkeypatch.setenv("NEWSBOT_DISCORD__TOKEN", token)
+    monkeypatch.setenv("NEWSBOT_LOG__FORMAT", "json")
+    configure_logging(load_settings(), verbose=False)
+    logging.getLogger("bot").warning("token %s", token)
+    (record,) = [json.loads(line) for line in logged().splitlines()]
+    assert record["message"] == f"token {REDACTED}"
+
+
+def test_short_secrets_are_not_redacted_so_words_survive(
+    monkeypatch: pytest.MonkeyPatch, logged: Logged
+) -> None:
+    monkeypatch.setenv("NEWSBOT_X__CONSUMER_KEY", "the")
+    configure_logging(load_settings(), verbose=False)
+    logging.getLogger("bot").warning("the archive is ready")
+    assert "the archive is ready" in logged()
+
+
+def test_an_uncaught_error_is_logged_redacted(secrets: None, logged: Logged) -> None:
+    configure_logging(load_settings(), verbose=False)
+    try:
+        raise RuntimeError(f"crashed holding {TOKEN}")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())
+    output = logged()
+    assert "CRITICAL newsbot: newsbot stopped on an unexpected error" in output
+    assert "RuntimeError: crashed holding [redacted]" in output
+    assert TOKEN not in output
+
+
+def test_configuring_again_replaces_the_handler_and_drops_voice_warnings(
+    logged: Logged,
+) -> None:
+    settings = load_settings()
+    configure_logging(settings, verbose=False)
+    configure_logging(settings, verbose=False)
+    logging.getLogger("discord.client").warning(
+        "PyNaCl is not installed, voice will NOT be supported"
+    )
+    logging.getLogger("bot").info("once")
+    logging.getLogger("bot").debug("not at INFO")
+    lines = logged().splitlines()
+    assert len(lines) == 1 and lines[0].endswith("INFO bot: once")
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_real_command_at_debug_never_logs_the_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log_format: str
+) -> None:
+    monkeypatch.setenv("NEWSBOT_DISCORD__TOKEN", TOKEN)
+    monkeypatch.setenv("NEWSBOT_LOG__FORMAT", log_format)
+    # The token in the archive's path reaches the log as an argument of the migration lines.
+    db = tmp_path / f"{TOKEN}.db"
+    result = CliRunner().invoke(app, ["-v", "--db", str(db), "ingest", str(ISSUES / "202.md")])
+    assert result.exit_code == 0, result.stderr
+    assert TOKEN not in result.stderr
+    migrations = [line for line in result.stderr.splitlines() if "applying migration" in line]
+    assert migrations and all(f"{REDACTED}.db" in line for line in migrations)
+    if log_format == "json":
+        records = [json.loads(line) for line in result.stderr.splitlines() if line]
+        assert {"time", "level", "logger", "message"} <= set(records[0])
+        assert any(r["logger"] == "bot.archive" and r["level"] == "DEBUG" for r in records)
+
+
+# --- backup -----------------------------------------------------------------------------------
+
+
+async def test_a_backup_taken_while_another_connection_writes_is_whole(
+    tmp_path: Path, issue_202: Issue
+) -> None:
+    source = tmp_path / "archive.db"
+    async with await Archive.open(source) as archive:
+        await archive.ingest(issue_202)
+    writer = await Archive.open(source)
+    writes = 0
+    stop, wrote = asyncio.Event(), asyncio.Event()
+
+    async def keep_writing() -> None:
+        nonlocal writes
+        while not stop.is_set():
+            number = 1000 + writes
+            await writer.ingest(issue_202.model_copy(update={"number": number}))
+            await writer.set_state("last-written", str(number))
+            writes += 1
+            wrote.set()
+
+    task = asyncio.create_task(keep_writing())
+    try:
+        for _ in range(3):
+            await wrote.wait()
+            wrote.clear()
+        before = writes
+        copy = await back_up(source, tmp_path / "copy.db")
+        during = writes - before
+    finally:
+        stop.set()
+        await task
+        await writer.close()
+    assert during > 0, "the writer kept writing while the backup ran"
+
+    assert copy.path == tmp_path / "copy.db" and copy.size == copy.path.stat().st_size
+    async with await Archive.open(copy.path, create=False) as restored:
+        assert await restored.stats() == copy.stats
+        assert await restored.schema_version() == copy.schema_version
+        assert await restored.issue(202) == issue_202
+        # A consistent snapshot: every issue whole, and the state written with the last one.
+        numbers = [s.number for s in await restored.issues(limit=10_000) if s.number >= 1000]
+        assert numbers and sorted(numbers) == list(range(1000, 1000 + len(numbers)))
+        assert await restored.get_state("last-written") in {
+            str(max(numbers)),
+            str(max(numbers) - 1),
+        }
+        for number in numbers:
+            assert await restored.issue(number) == issue_202.model_copy(update={"number": number})
+    assert copy.stats.issues == 1 + len(numbers)
+    assert copy.stats.items == len(issue_202.items) * copy.stats.issues
+
+
+@pytest.fixture
+def archived(tmp_path: Path) -> Path:
+    db = tmp_path / "archive.db"
+    result = CliRunner().invoke(app, ["--db", str(db), "ingest", str(ISSUES / "202.md")])
+    assert result.exit_code == 0, result.stderr
+    return db
+
+
+def newsbot_backup(db: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["--db", str(db), "backup", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_backup_writes_a_copy_and_says_what_it_holds(archived: Path, tmp_path: Path) -> None:
+    target = tmp_path / "backups" / "newsbot.db"
+    target.parent.mkdir()
+    code, out, err = newsbot_backup(archived, str(target))
+    assert code == 0, err
+    size = target.stat().st_size
+    assert f"wrote {target} ({size:,} bytes): 1 issue(s), 18 item(s), schema version" in out
+    with sqlite3.connect(target) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",), "no -wal file needed"
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM items").fetchone() == (18,)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["newsbot.db"], "no temporary left"
+
+
+def test_backup_replaces_an_existing_file_only_with_force(archived: Path, tmp_path: Path) -> None:
+    target = tmp_path / "old.db"
+    target.write_bytes(b"an older backup")
+    code, _, err = newsbot_backup(archived, str(target))
+    assert code == 1
+    assert f"{target} exists: pass --force to replace it" in " ".join(err.split())
+    assert target.read_bytes() == b"an older backup"
+    code, _, err = newsbot_backup(archived, str(target), "--force")
+    assert code == 0, err
+    with sqlite3.connect(target) as db:
+        assert db.execute("SELECT number FROM issues").fetchall() == [(202,)]
+
+
+@pytest.mark.parametrize(
+    ("where", "says"),
+    [
+        ("missing/copy.db", "missing: no such folder"),
+        (".", "is a folder"),
+        ("archive.db", "is the archive itself"),
+    ],
+)
+def test_a_bad_destination_is_a_clear_error(
+    archived: Path, tmp_path: Path, where: str, says: str
+) -> None:
+    before = sorted(tmp_path.iterdir())
+    code, out, err = newsbot_backup(archived, str(tmp_path / where), "--force")
+    assert code == 1 and out == ""
+    assert says in " ".join(err.split())
+    assert "Traceback" not in err
+    assert sorted(tmp_path.iterdir()) == before, "nothing was written or left behind"
+
+
+def test_backup_without_an_archive_says_how_to_create_one(tmp_path: Path) -> None:
+    code, _, err = newsbot_backup(tmp_path / "none.db", str(tmp_path / "copy.db"))
+    assert code == 1 and "newsbot ingest" in err
+    assert not (tmp_path / "copy.db").exists()
