@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +117,15 @@ async def x_emulator(x_config: XEmulatorConfig) -> AsyncIterator[XEmulator]:
     """A started X emulator."""
     async with XEmulator(x_config) as emulator:
         yield emulator
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Leave the root logger and the excepthook as the test found them: every `newsbot`
+    command run in-process configures logging, which would otherwise carry into later tests."""
+    root = logging.getLogger()
+    handlers, level, hook = root.handlers[:], root.level, sys.excepthook
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    sys.excepthook = hook

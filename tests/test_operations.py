@@ -8,7 +8,7 @@ import json
 import logging
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,17 +29,6 @@ X_KEYS = {
     "NEWSBOT_X__ACCESS_TOKEN": "12345-xat-abcdefghijk",
     "NEWSBOT_X__ACCESS_TOKEN_SECRET": "xats-zyxwvutsrqponm",
 }
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """Leave the root logger and the excepthook as the test found them."""
-    root = logging.getLogger()
-    handlers, level, hook = root.handlers[:], root.level, sys.excepthook
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    sys.excepthook = hook
 
 
 @pytest.fixture
