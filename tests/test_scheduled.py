@@ -149,3 +149,17 @@ async def test_a_stop_mid_publish_leaves_it_to_be_resumed_by_the_next_firing(
         resumed = await work.fire()
     assert resumed.published == {"x": [202]}, "the unfinished publish is resumed"
     assert_one_thread(x_emulator.live_tweets(), thread)
+
+
+async def test_a_cron_in_the_skipped_hour_is_warned_about_at_start(
+    archive: Archive, x_emulator: XEmulator, folder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_for(x_emulator, folder, cron="30 2 * * SUN", timezone="Europe/Berlin")
+    work = ScheduledPublishing(archive, settings, Publisher(archive, settings))
+    with caplog.at_level("INFO", logger="bot.scheduled"):
+        work.start()
+        await work.stop()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    # Whichever year is next: Berlin skips 02:00-03:00 on the last Sunday of March.
+    assert any("does not exist in Europe/Berlin" in w and "03:30 CEST" in w for w in warnings)
+    assert any("next firing" in r.getMessage() for r in caplog.records)
