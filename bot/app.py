@@ -210,7 +210,25 @@ async def run_bot(settings: Settings, token: str) -> None:
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
+            # Commands being answered finish before the archive they read is closed.
+            await _drain(HANDLER_GRACE)
     log.info("newsbot stopped")
+
+
+HANDLER_GRACE = 5.0
+"""Seconds the commands still being answered at a stop get to finish."""
+
+
+async def _drain(grace: float) -> None:
+    """Wait up to `grace` seconds for the loop's other tasks, then cancel what is left."""
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    if not others:
+        return
+    _, pending = await asyncio.wait(others, timeout=grace)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=1.0)
 
 
 async def sync_only(settings: Settings, token: str) -> int:

@@ -134,7 +134,11 @@ def configure_logging(settings: Settings, *, verbose: bool) -> None:
     for old in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else settings.log.level)
+    level = logging.DEBUG if verbose else logging.getLevelName(settings.log.level)
+    root.setLevel(level)
+    # apscheduler says at INFO each time it adds or runs a job; newsbot logs what a run did.
+    quiet = level == logging.INFO
+    logging.getLogger("apscheduler").setLevel(logging.WARNING if quiet else logging.NOTSET)
     sys.excepthook = log_uncaught
 
 

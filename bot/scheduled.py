@@ -93,6 +93,7 @@ class ScheduledPublishing:
         self._files_seen: tuple[tuple[str, int, int], ...] | None = None
         self._file_times: dict[int, dt.datetime] = {}
         self._last_problems: str | None = None
+        self._stopping = False
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -131,6 +132,7 @@ class ScheduledPublishing:
         recovered, not repeated, at the next start.
         """
         grace = self.settings.publishing.stop_grace
+        self._stopping = True
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         running = [task for task in self._tasks if not task.done()]
@@ -172,8 +174,13 @@ class ScheduledPublishing:
         task = asyncio.ensure_future(self._run(kind, work, record=record))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        # Shielded: apscheduler cancels its jobs when it shuts down; `stop` decides instead.
-        await asyncio.shield(task)
+        try:
+            # Shielded: apscheduler cancels its jobs when it shuts down; `stop` decides instead.
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.done():
+                raise
+            # The scheduler shut down: not the job's failure (apscheduler would log a traceback).
 
     async def _run(
         self,
@@ -184,6 +191,8 @@ class ScheduledPublishing:
     ) -> None:
         if self.ready is not None:
             await self.ready()
+        if self._stopping:
+            return  # ready only once a stop was asked for: start nothing new
         async with self._lock:
             try:
                 report = await work()
