@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -27,9 +25,11 @@ from bot.commandline import (
 from bot.errors import NewsbotError
 from bot.importers.commands import import_app
 from bot.issuefiles import LoadResult, load_issues
+from bot.logs import configure_logging
 from bot.models import Issue, issue_json_schema, slugify
 from bot.publishing.commands import preview, publish
 from bot.settings import Settings, load_settings
+from bot.status import status
 from bot.suggestions_cli import suggestions_app
 
 T = TypeVar("T")
@@ -63,19 +63,8 @@ def _main(
         settings = load_settings(config, **overrides)
     except NewsbotError as exc:
         raise fail(str(exc)) from None
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else settings.log.level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_without_voice_warnings)
+    configure_logging(settings, verbose=verbose)
     ctx.obj = CliState(settings)
-
-
-def _without_voice_warnings(record: logging.LogRecord) -> bool:
-    # discord.py warns at every start that voice libraries are missing; newsbot has no voice.
-    return not (record.name == "discord.client" and "voice will NOT be supported" in record.msg)
 
 
 def _paths(ctx: typer.Context, paths: list[Path] | None) -> list[Path]:
@@ -275,6 +264,25 @@ def schema(
     out.print(f"wrote {path}")
 
 
+@app.command()
+def backup(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The backup file to write.", metavar="FILE")],
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Copy the archive into FILE, checked; safe while `newsbot run` is writing to it."""
+    from bot.backup import back_up
+
+    copy = run_async(back_up(settings_of(ctx).archive.path, file, force=force))
+    out.print(
+        f"wrote {copy.path} ({copy.size:,} bytes): {copy.stats.issues} issue(s), "
+        f"{copy.stats.items} item(s), schema version {copy.schema_version}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 @app.command("schedule")
 def show_schedule(
     ctx: typer.Context,
@@ -385,3 +393,4 @@ app.add_typer(
 def main() -> None:
     """Entry point of the `newsbot` console script."""
     app()
+app.command("status")(status)
