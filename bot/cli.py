@@ -309,7 +309,20 @@ def show_schedule(
     if settings.archive.path.exists():
         published, archived = run_async(_with_archive(settings, read))
     titles = {summary.number: summary.title for summary in archived}
-    issues = scheduler.upcoming_issues(firings, published, archived)
+    # Issues with a time of their own go out then, whatever the cron says.
+    tz = scheduler.zone(settings)
+    own_times = sorted(
+        (
+            (scheduler.publish_time(settings, s.publish_at).astimezone(tz), s)
+            for s in archived
+            if s.publish_at is not None and s.number not in published
+        ),
+        key=lambda pair: pair[0],
+    )
+    own_times = [(at, s) for at, s in own_times if at > now]
+    timed = {s.number for _, s in own_times}
+    for_cron = [s for s in archived if s.number not in timed]
+    issues = scheduler.upcoming_issues(firings, published, for_cron, tz=tz)
     # The clock changes of the coming twelve months (and of any year a firing shown falls in).
     years = sorted({now.year, (now + dt.timedelta(days=365)).year, *(f.year for f in firings)})
     warnings = [w for y in years if (w := scheduler.skipped_hour_warning(settings, y, after=now))]
@@ -326,6 +339,7 @@ def show_schedule(
                 }
                 for firing, number in zip(firings, issues, strict=True)
             ],
+            "own_times": [{"at": at.isoformat(), "issue": s.number} for at, s in own_times],
             "warnings": warnings,
             "notes": notes,
         }
@@ -342,8 +356,16 @@ def show_schedule(
             if number is not None
             else "the newest unpublished issue at that time (none archived yet)"
         )
-        when = f"{firing:%a %Y-%m-%d %H:%M} {firing.tzname()} (UTC{scheduler.utc_offset(firing)})"
+        when = scheduler.wall_clock(firing)
         out.print(f"  {when}  {what}", markup=False, highlight=False, soft_wrap=True)
+    for at, summary in own_times:
+        out.print(
+            f"  {scheduler.wall_clock(at)}  issue #{summary.number} {summary.title!r} "
+            "(its own publish_at)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     for warning in warnings:
         err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     for note in notes:

@@ -197,6 +197,12 @@ def utc_offset(moment: dt.datetime) -> str:
     return moment.isoformat(timespec="seconds")[-6:]
 
 
+def wall_clock(moment: dt.datetime) -> str:
+    """`Mon 2026-11-30 09:00 CET (UTC+01:00)`, with seconds when it has any."""
+    clock = "%H:%M:%S" if moment.second else "%H:%M"
+    return f"{moment:%a %Y-%m-%d {clock}} {moment.tzname()} (UTC{utc_offset(moment)})"
+
+
 def _clock(moment: dt.datetime) -> str:
     return f"{moment:%H:%M} {moment.tzname()} (UTC{utc_offset(moment)})"
 

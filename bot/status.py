@@ -258,12 +258,12 @@ def status_lines(status: Status, *, mentions: bool = False) -> list[str]:
     lines = [_archive_line(status.archive), _outlets_line(status)]
     lines.append(
         f"Schedule: {schedule.cron!r} in {schedule.timezone}; "
-        f"next at {_when(schedule.cron_firing.at)}"
+        f"next at {scheduler.wall_clock(schedule.cron_firing.at)}"
     )
     if schedule.timed_issue is not None:
         lines.append(
             f"Next issue with its own time: #{schedule.timed_issue.issue} "
-            f"at {_when(schedule.timed_issue.at)}"
+            f"at {scheduler.wall_clock(schedule.timed_issue.at)}"
         )
     lines.append(_next_firing_line(schedule.next_firing))
     lines += _last_firing_lines(status.last_firing, status.schedule)
@@ -281,10 +281,6 @@ def status_lines(status: Status, *, mentions: bool = False) -> list[str]:
     else:
         lines.append("Unfinished steps: none")
     return lines
-
-
-def _when(moment: dt.datetime) -> str:
-    return f"{moment:%a %Y-%m-%d %H:%M} {moment.tzname()} (UTC{scheduler.utc_offset(moment)})"
 
 
 def _count(n: int, what: str) -> str:
@@ -315,7 +311,7 @@ def _next_firing_line(firing: Firing) -> str:
         what = f"issue #{firing.issue}, at its own publish_at"
     else:
         what = f"issue #{firing.issue}"
-    return f"Next firing: {_when(firing.at)}: {what}"
+    return f"Next firing: {scheduler.wall_clock(firing.at)}: {what}"
 
 
 def _last_firing_lines(firing: LastFiring | None, schedule: Schedule) -> list[str]:
@@ -331,7 +327,7 @@ def _last_firing_lines(firing: LastFiring | None, schedule: Schedule) -> list[st
     if firing.failures:
         what += f"; {_count(len(firing.failures), 'failure')}:"
     return [
-        f"Last firing: {_when(firing.at.astimezone(tz))}: {what}",
+        f"Last firing: {scheduler.wall_clock(firing.at.astimezone(tz))}: {what}",
         *(f"• {_reason(failure)}" for failure in firing.failures),
     ]
 
