@@ -41,7 +41,8 @@ LAST_FIRING = json.dumps(
     }
 )
 LAST_FIRING_LINES = [
-    "Last firing: Mon 2026-11-23 09:00:05 CET (UTC+01:00): published Discord #202; X #202; 1 failure:",
+    "Last firing: Mon 2026-11-23 09:00:05 CET (UTC+01:00): "
+    "published Discord #202; X #202; 1 failure:",
     "• X: the daily cap is reached; 2 posts wait for the next publish",
 ]
 
