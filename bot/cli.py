@@ -392,19 +392,31 @@ def sync_commands(ctx: typer.Context) -> None:
 
 
 @app.command()
-def demo(ctx: typer.Context) -> None:
-    """Run newsbot on the bundled Discord emulator and play a reader; no account needed."""
-    from bot.demo import run_demo  # the emulator loads only for the demo
+def demo(
+    ctx: typer.Context,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep", help="Afterwards, leave it all running and let you play the reader."
+        ),
+    ] = False,
+) -> None:
+    """Run newsbot on the bundled Discord and X emulators, on a schedule, and play an editor
+    and a reader; no account needed."""
+    from bot.demo import run_demo  # the emulators load only for the demo
 
     settings = settings_of(ctx)
     result = _load([settings.issues.directory])
     if result.errors:
         _report(result)
         raise fail("the bundled issue files are invalid")
-    run_async(run_demo(settings, result))
+    code = run_async(run_demo(settings, result, keep=keep))
+    if code:
+        raise typer.Exit(code)
 
 
 app.command("preview")(preview)
+app.command("status")(status)
 app.command("publish")(publish)
 app.add_typer(import_app, name="import", help="Bring issues in from other formats.")
 app.add_typer(
@@ -415,4 +427,3 @@ app.add_typer(
 def main() -> None:
     """Entry point of the `newsbot` console script."""
     app()
-app.command("status")(status)

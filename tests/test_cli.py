@@ -1,19 +1,18 @@
-"""The `newsbot` command line, run as a user runs it (typer's runner and a real subprocess)."""
+"""The `newsbot` command line, run as a user runs it with typer's runner (the demo, a real
+subprocess, is in test_demo.py)."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.conftest import ISSUES, ROOT
+from tests.conftest import ISSUES
 
 BROKEN = """---
 number: 203
@@ -200,24 +199,3 @@ def test_schema_check(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.Mon
     assert result.exit_code == 1 and "stale" in result.stderr
     assert runner.invoke(app, ["schema"]).exit_code == 0
     assert runner.invoke(app, ["schema", "--check"]).exit_code == 0
-
-
-def test_the_demo_publishes_and_answers_a_reader(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(tmp_path / "d.db"), "demo"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    shown = result.stdout
-    assert "#announcements: 12 posted, 0 edited" in shown, "the editor published #202"
-    assert "🧵 #202 · Papers & Publications" in shown, "the section threads are shown"
-    assert "grace › /search query:knowledge distillation" in shown
-    assert "Does Knowledge Distillation Really Work?" in shown
-    assert "grace › presses “Next”" in shown and "Results 6–8" in shown
-    assert "Related links from the archive" in shown
-    assert "Issue #7 isn't in the archive." in shown
-    assert not (tmp_path / "d.db").exists(), "the demo uses a scratch archive"

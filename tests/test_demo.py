@@ -1,0 +1,209 @@
+"""`newsbot demo`, run as a user runs it: the whole story in its transcript, and `--keep`.
+
+Each test runs the real command as a subprocess (both emulators in it, `newsbot run` under
+it) with its own TMPDIR, so the scratch archive can be seen gone afterwards, and in its own
+process group, killed at the end whatever happened: a failing test leaves no `newsbot run`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from bot.models import Issue
+from bot.publishing.x_publish import x_plan
+from bot.settings import XSettings
+from tests.conftest import ROOT
+
+RUN_TIMEOUT = 120
+WIDE = "200"  # no wrapping inside the phrases the tests look for
+
+
+def demo_env(tmp: Path) -> dict[str, str]:
+    """The caller's environment without its NEWSBOT_ settings, with `tmp` as TMPDIR."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    return env | {"TMPDIR": str(tmp), "COLUMNS": WIDE, "PYTHONPATH": str(ROOT)}
+
+
+@contextlib.contextmanager
+def demo(
+    scratch: Path, *args: str, stdin: int | IO[bytes] | None = subprocess.DEVNULL
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`newsbot ARGS` (`python -m bot`) in its own process group, which is killed at the end."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env=demo_env(scratch),
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        if hasattr(os, "killpg"):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+
+
+@pytest.fixture
+def scratch(tmp_path: Path) -> Path:
+    """The TMPDIR the demo makes its scratch folder in (it must be empty at the end)."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    return folder
+
+
+def read_until(process: subprocess.Popen[bytes], marker: str, timeout: float) -> bytes:
+    """Read the process's stdout until `marker` shows (or fail, with what it printed)."""
+    assert process.stdout is not None
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker.encode() not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0 or process.poll() is not None:
+            raise AssertionError(
+                f"{marker!r} not printed (exit {process.poll()}):\n{seen.decode()}"
+            )
+        ready, _, _ = select.select([process.stdout], [], [], min(left, 0.5))
+        if ready:
+            seen += os.read(process.stdout.fileno(), 65536)
+    return seen
+
+
+def test_the_demo_publishes_on_schedule_and_answers_a_reader(
+    tmp_path: Path, scratch: Path, issue_202: Issue
+) -> None:
+    started = time.monotonic()
+    with demo(scratch, "--db", str(tmp_path / "d.db"), "demo") as process:
+        out, err = process.communicate(timeout=RUN_TIMEOUT)
+    took = time.monotonic() - started
+    shown, logged = out.decode(), err.decode()
+    assert process.returncode == 0, logged
+    assert "Traceback" not in logged, logged
+
+    # The editor subscribes three channels and publishes nothing by hand: the schedule does.
+    for setup in (
+        "ada (editor) › /newsletter setup channel:#general",
+        "ada (editor) › /newsletter setup channel:#announcements role:@Newsletter",
+        "ada (editor) › /newsletter setup channel:#newsletter-forum",
+    ):
+        assert setup in shown
+    assert "› /newsletter publish" not in shown
+    assert "ada (editor) saves 202.md in newsbot's issues folder" in shown
+    assert re.search(r"fires next at \d\d:\d\d:\d\d UTC", shown)
+    assert re.search(
+        r"The schedule fired at \d\d:\d\d:\d\d UTC \(firing\) and published #202 to "
+        r"Discord \(3 channels\) and X, by itself\.",
+        shown,
+    ), "one firing of the schedule published #202 everywhere"
+
+    # Each channel as a reader finds it.
+    for channel in ("#announcements", "#general", "#newsletter-forum"):
+        assert f"{channel}, as a reader sees it" in shown
+    assert "@Newsletter New issue: #202" in shown and "[Notify me]" in shown
+    assert "📰 the digest: #202 · Deep Learning Weekly: Issue #202" in shown
+    assert shown.count("🧵 #202 · Papers & Publications  1 message(s)") == 3
+    assert "[Papers & Publications]" in shown, "the forum post is tagged"
+    assert "🧵 #202 · Papers & Publications in #general, opened" in shown
+
+    # The X thread: every post with its weighted length, as newsbot's renderer counts it.
+    # Each post replies to the one before: a thread.
+    posts = re.findall(r"post (\d)/(\d) · (\d+)/280(?: · ↳ replies to post (\d))?", shown)
+    rendered, _ = x_plan(issue_202, XSettings())
+    assert [tuple(int(part or 0) for part in post) for post in posts] == [
+        (number, 6, post.weight, number - 1) for number, post in enumerate(rendered.posts, start=1)
+    ]
+
+    # The reader.
+    assert "grace › /latest\n" in shown
+    assert "grace › /search query:knowledge distillation" in shown
+    assert "Does Knowledge Distillation Really Work?" in shown
+    assert "grace › presses “Next”" in shown and "Results 6–8" in shown
+    assert "Related links from the archive" in shown
+    assert "Issue #7 isn't in the archive." in shown
+    assert "grace › replies in 🧵 #202 · Papers & Publications" in shown
+    assert "✅ 1 · newsbot" in shown, "the suggestion is acknowledged"
+
+    # The editor afterwards: the suggestion to review, the status in Discord and from the CLI.
+    after = shown.split("The editor, afterwards", 1)[1]
+    assert "ada (editor) › /suggestions review" in after
+    assert "https://example.org/papers/distillation-survey" in after and "1 reader: Grace" in after
+    assert "ada (editor) › /newsletter status" in after and "Newsletter status" in after
+    cli = after.split("The same facts from the CLI", 1)[1]
+    title = re.search(r"\$ newsbot --db (\S+) status[^\n]*", cli)
+    assert title is not None and "exit" not in title.group(0), cli
+    assert "#202" in cli
+    assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
+
+    assert not (tmp_path / "d.db").exists(), "the demo uses a scratch archive"
+    assert list(scratch.iterdir()) == [], "the scratch archive is gone"
+    assert took < 60, f"the demo took {took:.0f} s"
+
+
+POSIX = pytest.mark.skipif(sys.platform == "win32", reason="signals, select and ptys of POSIX")
+
+
+@POSIX
+def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None:
+    lines, typed = os.pipe()
+    os.write(typed, b"/search distillation\nnext\n/issue 7\nhelp\n")
+    os.close(typed)
+    with (
+        open(lines, "rb") as piped,
+        demo(scratch, "demo", "--keep", stdin=piped) as process,
+    ):
+        printed = read_until(process, "keeps running until Ctrl-C or SIGTERM", RUN_TIMEOUT)
+        assert process.poll() is None, "without a terminal, the end of stdin is not the end"
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    logged = err.decode()
+    assert process.returncode == 0, logged
+    assert "Traceback" not in logged, logged
+    shown = (printed + out).decode()
+    kept = shown.split("newsbot keeps running (--keep)", 1)[1]
+    archive = re.search(r"The scratch archive: (\S+)", kept)
+    assert archive is not None and f"newsbot --db {archive.group(1)} status" in kept
+    assert "grace › /search query:distillation" in kept
+    assert "Does Knowledge Distillation Really Work?" in kept
+    assert "There is no next page" in kept, "one result: no page to turn"
+    assert "Issue #7 isn't in the archive." in kept
+    assert "/suggest <url>" in kept, "help lists what a reader can do"
+    assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
+    assert list(scratch.iterdir()) == [], "`newsbot run` stopped and the scratch archive is gone"
+
+
+@POSIX
+def test_keep_on_a_terminal_prompts_until_quit(scratch: Path) -> None:
+    import pty
+
+    terminal, stdin = pty.openpty()
+    try:
+        # Typed ahead: the terminal keeps the lines until the prompt reads them.
+        os.write(terminal, b"/search distillation\nquit\n")
+        with demo(scratch, "demo", "--keep", stdin=stdin) as process:
+            out, err = process.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        os.close(stdin)
+        os.close(terminal)
+    shown = out.decode()
+    assert process.returncode == 0, err.decode()
+    kept = shown.split("newsbot keeps running (--keep)", 1)[1]
+    assert "Be the reader: type `help`" in kept
+    assert "grace › /search query:distillation" in kept
+    assert "Does Knowledge Distillation Really Work?" in kept
+    assert "stdin ended" not in kept
+    assert list(scratch.iterdir()) == []
