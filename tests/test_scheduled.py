@@ -163,3 +163,22 @@ async def test_a_cron_in_the_skipped_hour_is_warned_about_at_start(
     # Whichever year is next: Berlin skips 02:00-03:00 on the last Sunday of March.
     assert any("does not exist in Europe/Berlin" in w and "03:30 CEST" in w for w in warnings)
     assert any("next firing" in r.getMessage() for r in caplog.records)
+
+
+async def test_x_down_is_logged_told_and_retried_at_the_next_firing(
+    scheduled: tuple[ScheduledPublishing, Told],
+    archive: Archive,
+    x_emulator: XEmulator,
+    issue_202: Issue,
+) -> None:
+    work, told = scheduled
+    await archive.ingest(issue_202)
+    fault = x_emulator.inject("POST", "/2/tweets", 503, times=20)
+    down = await work.fire()
+    assert down.published == {}
+    assert down.failures and "#202 on X: the thread on X is not complete" in down.failures[0]
+    assert any("could not finish the thread of issue #202" in m for m in told.messages)
+    fault.times = fault.hits  # X is back
+    back = await work.fire()
+    assert back.published == {"x": [202]}
+    assert_one_thread(x_emulator.live_tweets(), thread_of(issue_202))

@@ -138,7 +138,11 @@ class Publisher:
         report = await publisher.publish(issue)
         result = OutletResult("x", issue.number, [f"#{issue.number} → X: {report.summary()}"])
         if report.error is not None:
-            result.failure = "the thread on X is not complete"
+            result.failure = f"the thread on X is not complete ({report.error})"
+            await alert(
+                f"I could not finish the thread of issue #{issue.number}: {report.error}. "
+                "I will try again at the next publish."
+            )
         elif not report.ok:
             result.failure = "the rest of the thread on X waits for the daily cap"
         result.resumable = result.failure is not None
