@@ -712,6 +712,18 @@ class Archive:
             return None
         return int(rows[0]["issue_number"]), {str(r["state"]): int(r["n"]) for r in rows}
 
+    async def published_numbers(self, outlets: Sequence[str]) -> set[int]:
+        """The issues with at least one step sent on one of `outlets`."""
+        if not outlets:
+            return set()
+        marks = ",".join("?" * len(outlets))
+        rows = await self._db.execute_fetchall(
+            f"SELECT DISTINCT issue_number FROM outbox WHERE outlet IN ({marks})"  # noqa: S608
+            " AND state = 'sent'",
+            tuple(outlets),
+        )
+        return {int(row[0]) for row in rows}
+
     async def outbox_unfinished(self, outlet: str | None = None) -> list[OutboxTally]:
         """Steps not done yet (pending, sending or failed), counted per issue, outlet and target.
 

@@ -379,14 +379,10 @@ async def published_issues(
     An issue whose publish was planned but sent nothing counts as unpublished: publishing it
     again resumes from the ledger and sends nothing twice.
     """
-    found = set()
-    for number in numbers:
-        for outlet in outlets:
-            entries = await archive.outbox_entries(number, outlet)
-            if any(entry.state == "sent" for entry in entries.values()):
-                found.add(number)
-                break
-    return found
+    wanted = set(numbers)
+    if not wanted:
+        return set()
+    return wanted & await archive.published_numbers(outlets)
 
 
 def make_scheduler(settings: Settings, job: Callable[[], Awaitable[None]]) -> AsyncIOScheduler:
