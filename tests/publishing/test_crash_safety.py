@@ -93,9 +93,16 @@ async def prepared_archive(path: Path, issue: Issue, emulator: Emulator, channel
 
 
 async def crash_then_resume(
-    tmp_path: Path, issue: Issue, kind: str, k: int, *, accepted: bool, slots: asyncio.Semaphore
+    tmp_path: Path,
+    issue: Issue,
+    kind: str,
+    k: int,
+    *,
+    accepted: bool,
+    slots: asyncio.Semaphore,
+    nonce_window: float = 5 * 60.0,
 ) -> tuple[Emulator, Channel]:
-    emulator = Emulator(config=EmulatorConfig(time_scale=0.01))
+    emulator = Emulator(config=EmulatorConfig(time_scale=0.01, nonce_window=nonce_window))
     await emulator.start()
     assert emulator.seed is not None
     channel = emulator.seed.forum if kind == "forum" else emulator.seed.announcements
@@ -181,3 +188,28 @@ async def test_killed_at_every_step_then_run_again(
         except AssertionError as exc:
             when = "after Discord accepted" if accepted else "before"
             raise AssertionError(f"killed {when} call {k}: {exc}") from exc
+
+
+async def test_killed_after_each_accepted_call_and_resumed_past_the_nonce_window(
+    tmp_path: Path, emulators: list[Emulator]
+) -> None:
+    # Restarted later than Discord's few minutes: the nonce no longer returns the first
+    # message, so the outlet finds it among the recent messages instead of posting it again.
+    issue = load_issue(ISSUES / "202.md")
+    slots = asyncio.Semaphore(4)
+    calls = range(1, ANNOUNCEMENT_CALLS + 1)
+    runs = await asyncio.gather(
+        *(
+            crash_then_resume(
+                tmp_path, issue, "announcement", k, accepted=True, slots=slots, nonce_window=0
+            )
+            for k in calls
+        )
+    )
+    emulators.extend(emulator for emulator, _ in runs)
+    for k, (emulator, channel) in zip(calls, runs, strict=True):
+        await resume(emulator, tmp_path / f"announcement-{k}-True.db", issue)
+        try:
+            assert_exactly_once(emulator, channel, issue)
+        except AssertionError as exc:
+            raise AssertionError(f"killed after Discord accepted call {k}: {exc}") from exc

@@ -13,7 +13,7 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -130,11 +130,15 @@ class DiscordOutlet:
         return Remote(parent, channel)
 
     async def recover(self, step: Step, payload: Payload, parent: int | None) -> Remote | None:
-        """The thread or forum post an interrupted attempt created, found by name; else None.
+        """What an interrupted attempt made, if it made anything: a thread or forum post found
+        by name, a message found among the recent ones where it goes; else None.
 
-        Messages need no lookup (their nonce returns the first one); a crosspost repeated is
-        answered "already crossposted", which counts as done.
+        A message's nonce also returns the first one, but only within Discord's few minutes; a
+        restart later than that relies on the lookup. A crosspost repeated is answered "already
+        crossposted", which counts as done.
         """
+        if step.action == Action.MESSAGE:
+            return await self._recover_message(step, payload, parent)
         if step.action not in (Action.THREAD, Action.POST):
             return None
         channel = step.target.channel_id
@@ -152,6 +156,24 @@ class DiscordOutlet:
                     "found thread %s from an interrupted attempt at %s", thread["id"], step.key
                 )
                 return Remote(int(thread["id"]), channel)
+        return None
+
+    async def _recover_message(
+        self, step: Step, payload: Payload, parent: int | None
+    ) -> Remote | None:
+        where = parent if parent is not None else step.target.channel_id
+        recent = await self._call(
+            "read the recent messages", lambda: self.http.logs_from(where, RECOVER_LOOKBACK)
+        )
+        me = str(self.client.user.id) if self.client.user else None
+        wanted = _fingerprint(_message(payload))
+        for message in recent:
+            mine = me is None or message.get("author", {}).get("id") == me
+            if mine and _fingerprint(message) == wanted:
+                log.info(
+                    "found message %s from an interrupted attempt at %s", message["id"], step.key
+                )
+                return Remote(int(message["id"]), where)
         return None
 
     async def edit(self, step: Step, payload: Payload, entry: OutboxEntry) -> None:
@@ -249,6 +271,24 @@ class DiscordOutlet:
             self._remember_tags(forum, data)
         known = self._tags[forum]
         return [known[slugify(name)] for name in names if slugify(name) in known][:5]
+
+
+RECOVER_LOOKBACK = 50
+"""Recent messages read to find one an interrupted attempt posted (a step's own thread holds
+a few; a channel's digest is among its latest)."""
+
+
+def _fingerprint(message: Mapping[str, Any]) -> tuple[object, ...]:
+    """What identifies a message newsbot posted: its text and its embeds' text."""
+    embeds = tuple(
+        (
+            embed.get("title"),
+            embed.get("description"),
+            tuple((f.get("name"), f.get("value")) for f in embed.get("fields", [])),
+        )
+        for embed in message.get("embeds") or []
+    )
+    return (message.get("content") or "", embeds)
 
 
 def _message(payload: Payload) -> dict[str, Any]:
