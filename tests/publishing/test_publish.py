@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from bot.archive import Archive
 from bot.models import Issue
@@ -158,3 +159,23 @@ async def test_two_publishes_of_one_issue_at_once_post_each_step_once(
     # One of them posted everything; the other found it all sent.
     posted = sorted(r.targets[0].counts[Outcome.POSTED] for r in (first, second))
     assert posted[0] == 0 and posted[1] > 0
+
+
+async def test_a_thread_archived_since_an_interrupted_attempt_is_found_not_made_again(
+    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+) -> None:
+    target = text_target(seed, seed.general)
+    assert (await outbox.publish(issue_202, [target])).ok
+    # As if the process had stopped while starting the first thread (Discord made it, the
+    # ledger did not learn its id), and newsbot came back after Discord archived it.
+    ledger = await outbox.archive.outbox_entries(202, "discord", target.name)
+    entry = next(e for e in ledger.values() if e.action == "thread")
+    await outbox.archive.outbox_record(
+        replace(entry, state="sending", remote_id=None, location_id=None, attempts=1)
+    )
+    for thread in threads_of(emulator, seed.general):
+        thread.archived = True
+    again = await outbox.publish(issue_202, [target])
+    assert again.ok and again.targets[0].counts[Outcome.POSTED] == 1, "found, not made"
+    assert len(threads_of(emulator, seed.general)) == len(issue_202.sections)
+    assert_published_once(emulator, seed.general.id, issue_202)

@@ -13,7 +13,7 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -142,20 +142,35 @@ class DiscordOutlet:
         if step.action not in (Action.THREAD, Action.POST):
             return None
         channel = step.target.channel_id
-        data = await self._call(
+        active = await self._call(
             "list the active threads", lambda: self.http.get_active_threads(step.target.guild_id)
         )
+        found = self._own_thread(active.get("threads", []), channel, payload["name"])
+        if found is None:
+            # Discord archives a quiet thread after its auto_archive_duration: a restart after
+            # that finds it among the channel's archived ones.
+            archived = await self._call(
+                "list the archived threads",
+                lambda: self.http.get_public_archived_threads(channel, limit=RECOVER_LOOKBACK),
+            )
+            found = self._own_thread(archived.get("threads", []), channel, payload["name"])
+        if found is None:
+            return None
+        log.info("found thread %s from an interrupted attempt at %s", found, step.key)
+        return Remote(found, channel)
+
+    def _own_thread(
+        self, threads: Iterable[Mapping[str, Any]], channel: int, name: str
+    ) -> int | None:
+        """The id of the bot's thread in `channel` named `name`, among `threads`."""
         me = self.client.user.id if self.client.user else None
-        for thread in data.get("threads", []):
+        for thread in threads:
             if (
                 thread.get("parent_id") == str(channel)
-                and thread.get("name") == payload["name"]
+                and thread.get("name") == name
                 and (me is None or thread.get("owner_id") == str(me))
             ):
-                log.info(
-                    "found thread %s from an interrupted attempt at %s", thread["id"], step.key
-                )
-                return Remote(int(thread["id"]), channel)
+                return int(thread["id"])
         return None
 
     async def _recover_message(
