@@ -138,13 +138,17 @@ class ScheduledPublishing:
         running = [task for task in self._tasks if not task.done()]
         if not running:
             return
-        log.info("waiting up to %.0f s for the publish in progress", grace)
-        _, pending = await asyncio.wait(running, timeout=grace)
+        busy = self._lock.locked()  # else they only wait for Discord or for their turn
+        pending: set[asyncio.Task[None]] = set(running)
+        if busy and grace > 0:
+            log.info("waiting up to %.0f s for the publish in progress", grace)
+            _, pending = await asyncio.wait(running, timeout=grace)
         for task in pending:
             task.cancel()
         if pending:
             await asyncio.wait(pending)
-            log.warning("stopped in the middle of a publish; it resumes at the next start")
+            if busy:
+                log.warning("stopped in the middle of a publish; it resumes at the next start")
 
     # --- jobs (each runs to its end even if the scheduler is shut down meanwhile) -------------
 
