@@ -17,6 +17,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bot import scheduler
@@ -340,3 +342,67 @@ def test_schedule_lists_an_issue_with_its_own_publish_at(tmp_path: Path) -> None
     assert "(none archived yet)" in lines[2] or "newest unpublished" in lines[2]
     assert "Mon 2099-01-05 18:30 CET (UTC+01:00)  issue #8" in lines[3]
     assert lines[3].endswith("(its own publish_at)")
+
+
+_DAY0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+
+
+@st.composite
+def _archive_and_firings(
+    draw: st.DrawFn,
+) -> tuple[list[IssueSummary], list[dt.datetime], list[dt.datetime]]:
+    """Issues (some dated, some with their own publish_at), weekly firings and restarts."""
+    numbers = sorted(draw(st.sets(st.integers(1, 60), min_size=1, max_size=12)))
+    archived = []
+    for number in numbers:
+        offset = st.integers(-10, 120).map(lambda days: _DAY0 + dt.timedelta(days=days))
+        date = draw(st.none() | offset.map(lambda moment: moment.date()))
+        publish_at = draw(st.none() | offset.map(lambda m: m.replace(tzinfo=None, hour=18)))
+        archived.append(
+            IssueSummary(
+                number=number, title=f"#{number}", subtitle=None, date=date, publish_at=publish_at
+            )
+        )
+    firings = [_DAY0 + dt.timedelta(weeks=w) for w in range(draw(st.integers(1, 16)))]
+    restarts = draw(st.lists(st.sampled_from(firings), max_size=4, unique=True))
+    return archived, firings, [r + dt.timedelta(hours=1) for r in restarts]
+
+
+POLICIES: list[scheduler.CatchUp] = ["latest", "all", "none"]
+
+
+@given(_archive_and_firings(), st.sampled_from(POLICIES))
+def test_simulated_weeks_publish_each_issue_at_most_once_and_never_early(
+    case: tuple[list[IssueSummary], list[dt.datetime], list[dt.datetime]],
+    policy: scheduler.CatchUp,
+) -> None:
+    archived, firings, restarts = case
+    zone = ZoneInfo("Europe/Berlin")
+    published: dict[int, dt.datetime] = {}
+    # Each firing publishes with "latest"; each restart catches up with the policy.
+    runs: list[tuple[dt.datetime, scheduler.CatchUp]] = sorted(
+        [(f, "latest") for f in firings] + [(r, policy) for r in restarts]
+    )
+    for now, run_policy in runs:
+        last = max((f for f in firings if f <= now), default=None)
+        due = scheduler.due_issues(set(published), archived, last, run_policy, now=now, tz=zone)
+        for number in due:
+            assert number not in published, "published twice"
+            published[number] = now
+    by_number = {s.number: s for s in archived}
+    for number, at in published.items():
+        summary = by_number[number]
+        if summary.publish_at is not None:
+            assert at >= summary.publish_at.replace(tzinfo=zone), "before its own time"
+        elif summary.date is not None:
+            assert at.date() >= summary.date, "before its date"
+    # The newest issue due by the last firing has gone out (nothing newer can hold it back).
+    end = firings[-1]
+    due_at_end = [
+        s.number
+        for s in archived
+        if (s.publish_at.replace(tzinfo=zone) <= end if s.publish_at else True)
+        and (s.publish_at is not None or s.date is None or s.date <= end.date())
+    ]
+    if due_at_end:
+        assert max(due_at_end) in published
