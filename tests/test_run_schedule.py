@@ -22,15 +22,13 @@ import pytest
 
 from bot.archive import Archive, Subscription
 from bot.models import Issue
-from bot.publishing.x_publish import x_plan
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator
 from bot.sandbox.x import XEmulator
 from bot.scheduler import LAST_FIRING_KEY
-from bot.settings import XSettings
 from tests.conftest import ISSUES
 from tests.publishing.conftest import posted_in, threads_of
 from tests.publishing.test_publish import assert_published_once
-from tests.x.conftest import assert_one_thread, newsbot_argv, x_env
+from tests.x.conftest import assert_one_thread, newsbot_argv, thread_texts, x_env
 
 pytestmark = pytest.mark.usefixtures("x_emulator")
 
@@ -128,9 +126,15 @@ async def wait_for(emulator: Emulator, done: Callable[[], bool], running: Runnin
         await asyncio.sleep(0.05)
 
 
-def x_thread(issue: Issue) -> list[str]:
-    _, steps = x_plan(issue, XSettings())
-    return [step.text for step in steps]
+def assert_everywhere_once(
+    emulator: Emulator, x_emulator: XEmulator, channel: Channel, issue: Issue
+) -> None:
+    """The issue is in `channel` and on X, each message, thread and post exactly once."""
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(issue))
+    assert_published_once(emulator, channel.id, issue)
+    names = [t.name for t in threads_of(emulator, channel)]
+    assert names == [f"#{issue.number} · {section.name}" for section in issue.sections]
+    assert len([m for m in emulator.messages_in(channel) if m.embeds]) == 1, "one digest"
 
 
 async def test_each_firing_publishes_the_new_issue_once_to_discord_and_x(
@@ -142,7 +146,6 @@ async def test_each_firing_publishes_the_new_issue_once_to_discord_and_x(
     issue_202: Issue,
 ) -> None:
     db = await subscribed_archive(tmp_path / "archive.db", seed.general, seed)
-    thread = x_thread(issue_202)
     async with newsbot_run(
         emulator, x_emulator, db, issues_dir, cron=EVERY_TWO_SECONDS, catch_up="none"
     ) as running:
@@ -156,13 +159,7 @@ async def test_each_firing_publishes_the_new_issue_once_to_discord_and_x(
         await wait_for(emulator, lambda: (last_run(db) or {})["at"] > second["at"], running)
         log = await running.stop()
     assert second["kind"] == "firing" and second["published"] == {}
-    assert_one_thread(x_emulator.live_tweets(), thread)
-    assert_published_once(emulator, seed.general.id, issue_202)
-    assert [t.name for t in threads_of(emulator, seed.general)] == [
-        f"#202 · {section.name}" for section in issue_202.sections
-    ]
-    digests = [m for m in emulator.messages_in(seed.general) if m.embeds]
-    assert len(digests) == 1
+    assert_everywhere_once(emulator, x_emulator, seed.general, issue_202)
     assert "X is not configured" not in log
     assert "newsbot stopped" in log
 
@@ -176,7 +173,7 @@ async def test_sigterm_in_the_middle_of_a_publish_then_a_restart_completes_it_on
     issue_202: Issue,
 ) -> None:
     db = await subscribed_archive(tmp_path / "archive.db", seed.general, seed)
-    thread = x_thread(issue_202)
+    thread = thread_texts(issue_202)
     schedule = {"cron": EVERY_TWO_SECONDS, "catch_up": "none"}
     # Four calls a second and no grace: the stop cuts the publish of #202 short.
     slow = {"NEWSBOT_PUBLISHING__REQUESTS_PER_SECOND": "4", "NEWSBOT_PUBLISHING__STOP_GRACE": "0"}
@@ -189,11 +186,7 @@ async def test_sigterm_in_the_middle_of_a_publish_then_a_restart_completes_it_on
     async with newsbot_run(emulator, x_emulator, db, issues_dir, **schedule) as running:
         await wait_for(emulator, lambda: len(x_emulator.live_tweets()) == len(thread), running)
         await running.stop()
-    assert_one_thread(x_emulator.live_tweets(), thread)
-    assert_published_once(emulator, seed.general.id, issue_202)
-    names = [t.name for t in threads_of(emulator, seed.general)]
-    assert names == [f"#202 · {section.name}" for section in issue_202.sections]
-    assert len([m for m in emulator.messages_in(seed.general) if m.embeds]) == 1
+    assert_everywhere_once(emulator, x_emulator, seed.general, issue_202)
 
 
 @pytest.mark.parametrize("policy", ["latest", "none"])
@@ -212,14 +205,14 @@ async def test_a_firing_missed_while_down_is_caught_up_per_the_policy(
     ) as running:
         await wait_for(emulator, lambda: last_run(db) is not None, running)
         if policy == "latest":
-            thread = x_thread(issue_202)
+            thread = thread_texts(issue_202)
             await wait_for(emulator, lambda: len(x_emulator.live_tweets()) == len(thread), running)
         await running.stop()
     caught_up = last_run(db)
     assert caught_up is not None and caught_up["kind"] == "catch-up"
     if policy == "latest":
         assert caught_up["published"] == {"discord": [202], "x": [202]}
-        assert_published_once(emulator, seed.general.id, issue_202)
+        assert_everywhere_once(emulator, x_emulator, seed.general, issue_202)
     else:
         assert caught_up["published"] == {}
         assert not x_emulator.live_tweets()

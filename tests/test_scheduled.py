@@ -16,13 +16,12 @@ from bot.issuefiles import format_issue
 from bot.models import Issue
 from bot.publishing.outlets.x import x_outlet
 from bot.publishing.service import Publisher
-from bot.publishing.x_publish import x_plan
 from bot.sandbox.x import XEmulator
 from bot.scheduled import ScheduledPublishing
-from bot.settings import Settings, XSettings, load_settings
+from bot.settings import Settings, load_settings
 from tests.conftest import ISSUES
 from tests.factories import issue
-from tests.x.conftest import assert_one_thread
+from tests.x.conftest import assert_one_thread, thread_texts
 
 
 def settings_for(x_emulator: XEmulator, folder: Path, **schedule: object) -> Settings:
@@ -71,11 +70,6 @@ async def until(check: Callable[[], bool], timeout: float = 30) -> None:  # noqa
         await asyncio.sleep(0.05)
 
 
-def thread_of(published: Issue) -> list[str]:
-    _, steps = x_plan(published, XSettings())
-    return [step.text for step in steps]
-
-
 async def test_an_issue_goes_out_at_its_own_publish_at(
     scheduled: tuple[ScheduledPublishing, Told], x_emulator: XEmulator, folder: Path
 ) -> None:
@@ -86,11 +80,11 @@ async def test_an_issue_goes_out_at_its_own_publish_at(
     work.start()
     try:
         await work.rescan()  # what the minutely look at the files does
-        await until(lambda: len(x_emulator.live_tweets()) == len(thread_of(timed)))
+        await until(lambda: len(x_emulator.live_tweets()) == len(thread_texts(timed)))
         assert dt.datetime.now(dt.UTC) >= at, "not before its time"
     finally:
         await work.stop()
-    assert_one_thread(x_emulator.live_tweets(), thread_of(timed))
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(timed))
 
 
 async def test_a_broken_issue_file_stops_the_ingest_not_the_publish(
@@ -112,7 +106,7 @@ async def test_a_broken_issue_file_stops_the_ingest_not_the_publish(
     assert "203.md:" in told.messages[0] and "none was ingested" in told.messages[0]
     assert second.published == {}
     assert [s.number for s in await archive.issues()] == [202]
-    assert_one_thread(x_emulator.live_tweets(), thread_of(issue_202))
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202))
 
 
 @pytest.mark.parametrize(("policy", "expected"), [("latest", [3]), ("all", [1, 2, 3])])
@@ -134,7 +128,7 @@ async def test_a_stop_mid_publish_leaves_it_to_be_resumed_by_the_next_firing(
 ) -> None:
     settings = settings_for(x_emulator, folder)
     await archive.ingest(issue_202)
-    thread = thread_of(issue_202)
+    thread = thread_texts(issue_202)
     async with x_outlet(settings.x) as x:
         work = ScheduledPublishing(archive, settings, Publisher(archive, settings, x=x))
         work.start()
@@ -181,4 +175,4 @@ async def test_x_down_is_logged_told_and_retried_at_the_next_firing(
     fault.times = fault.hits  # X is back
     back = await work.fire()
     assert back.published == {"x": [202]}
-    assert_one_thread(x_emulator.live_tweets(), thread_of(issue_202))
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202))

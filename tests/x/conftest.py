@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from bot.archive import Archive, Subscription
 from bot.models import Issue
 from bot.publishing.outlets.x import XOutlet, x_outlet
+from bot.publishing.x_publish import x_plan
 from bot.sandbox.discord import Emulator
 from bot.sandbox.x import Tweet, XEmulator
 from bot.settings import XSettings
@@ -125,3 +126,9 @@ async def archive_file(path: Path, issue: Issue, *subscriptions: Subscription) -
 def newsbot_argv(*args: str) -> list[str]:
     """`newsbot ARGS` in this interpreter (`python -m bot`)."""
     return [sys.executable, "-m", "bot", *args]
+
+
+def thread_texts(issue: Issue) -> list[str]:
+    """The posts of the issue's thread on X with the default settings, in order."""
+    _, steps = x_plan(issue, XSettings())
+    return [step.text for step in steps]
