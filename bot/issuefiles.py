@@ -445,6 +445,14 @@ def load_issues(paths: Iterable[Path | str]) -> LoadResult:
     return LoadResult(issues, errors)
 
 
+def publish_times(directory: Path) -> dict[int, dt.datetime]:
+    """The `publish_at` of each valid issue file in `directory` that has one, by number."""
+    if not directory.is_dir():
+        return {}
+    loaded = load_issues([directory])
+    return {issue.number: issue.publish_at for _, issue in loaded.issues if issue.publish_at}
+
+
 # --- writing -------------------------------------------------------------------------------
 
 

@@ -28,7 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import scheduler
 from bot.archive import Archive, IngestOutcome
-from bot.issuefiles import issue_paths, load_issues
+from bot.issuefiles import issue_paths, load_issues, publish_times
 from bot.models import IssueSummary
 from bot.publishing.service import OUTLET_NAMES, Alert, OutletName, Publisher
 from bot.publishing.targets import all_targets
@@ -272,10 +272,21 @@ class ScheduledPublishing:
                 )
             return
         self._last_problems = None
-        outcomes = await self.archive.ingest_many([(issue, path) for path, issue in result.issues])
+        self._file_times = {
+            issue.number: issue.publish_at for _, issue in result.issues if issue.publish_at
+        }
+        # An issue whose own time is still ahead stays out of the archive until then, so
+        # readers cannot find it early.
+        ready = [
+            (issue, path)
+            for path, issue in result.issues
+            if issue.publish_at is None
+            or scheduler.publish_time(self.settings, issue.publish_at) <= report.at
+        ]
+        outcomes = await self.archive.ingest_many(ready)
         changed = [
             issue.number
-            for (_, issue), outcome in zip(result.issues, outcomes, strict=True)
+            for (issue, _), outcome in zip(ready, outcomes, strict=True)
             if outcome != IngestOutcome.UNCHANGED
         ]
         if changed:
@@ -289,11 +300,8 @@ class ScheduledPublishing:
         seen = await asyncio.to_thread(_signature, directory)
         if seen == self._files_seen:
             return
-        result = await asyncio.to_thread(load_issues, [directory])
+        self._file_times = await asyncio.to_thread(publish_times, directory)
         self._files_seen = seen
-        self._file_times = {
-            issue.number: issue.publish_at for _, issue in result.issues if issue.publish_at
-        }
         await self.sync_issue_jobs()
 
     async def sync_issue_jobs(self) -> None:
@@ -301,9 +309,9 @@ class ScheduledPublishing:
         if self._scheduler is None:
             return
         now = self.clock()
-        times = dict(self._file_times)
-        archived = await self._archived()
-        times.update({s.number: s.publish_at for s in archived if s.publish_at is not None})
+        # The files say last: a time moved in a file since it was ingested is the one kept.
+        times = {s.number: s.publish_at for s in await self._archived() if s.publish_at}
+        times.update(self._file_times)
         published = await scheduler.published_issues(
             self.archive, list(times), outlets=self.publisher.outlets
         )

@@ -7,6 +7,7 @@ both the terminal and Discord (only the way a channel or role is written differs
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from bot import scheduler
 from bot.archive import OUTBOX_STATES, Archive, OutboxTally
 from bot.commandline import out, run_async, settings_of
+from bot.issuefiles import publish_times
 from bot.models import IssueSummary
 from bot.publishing.plan import OUTLET as DISCORD
 from bot.publishing.plan import Target
@@ -177,13 +179,18 @@ async def _last_publish(
 async def _schedule(
     archive: Archive, settings: Settings, archived: Sequence[IssueSummary], now: dt.datetime
 ) -> Schedule:
-    """The next cron firing and what it would publish, and the next issue timed on its own."""
+    """The next cron firing and what it would publish, and the next issue timed on its own.
+
+    An issue's own time is read from its file when it has one (a file with a time still ahead
+    is not ingested by the schedule until then), else from the archive.
+    """
     tz = scheduler.zone(settings)
     (cron_at,) = scheduler.next_firings(scheduler.trigger(settings), now, 1)
+    times = {s.number: s.publish_at for s in archived if s.publish_at is not None}
+    times.update(await asyncio.to_thread(publish_times, settings.issues.directory))
     own_time = {
-        s.number: scheduler.publish_time(settings, s.publish_at).astimezone(dt.UTC).astimezone(tz)
-        for s in archived
-        if s.publish_at is not None
+        number: scheduler.publish_time(settings, at).astimezone(dt.UTC).astimezone(tz)
+        for number, at in times.items()
     }
     published = await _published(archive, archived, [n for n, at in own_time.items() if at > now])
     waiting = sorted(

@@ -70,16 +70,23 @@ async def until(check: Callable[[], bool], timeout: float = 30) -> None:  # noqa
         await asyncio.sleep(0.05)
 
 
-async def test_an_issue_goes_out_at_its_own_publish_at(
-    scheduled: tuple[ScheduledPublishing, Told], x_emulator: XEmulator, folder: Path
+async def test_an_issue_goes_out_at_its_own_publish_at_and_not_before(
+    scheduled: tuple[ScheduledPublishing, Told],
+    archive: Archive,
+    x_emulator: XEmulator,
+    folder: Path,
 ) -> None:
     work, _ = scheduled
-    at = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)).replace(microsecond=0)
+    at = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)).replace(microsecond=0)
     timed = issue(7, publish_at=at)
     (folder / "7.md").write_text(format_issue(timed), encoding="utf-8")
     work.start()
     try:
         await work.rescan()  # what the minutely look at the files does
+        # A firing before its time neither publishes it nor lets readers find it early.
+        early = await work.fire()
+        assert early.published == {} and await archive.issues() == []
+        assert not x_emulator.live_tweets()
         await until(lambda: len(x_emulator.live_tweets()) == len(thread_texts(timed)))
         assert dt.datetime.now(dt.UTC) >= at, "not before its time"
     finally:

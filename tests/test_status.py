@@ -417,3 +417,21 @@ async def test_newsletter_status_shows_the_clis_facts_for_its_server(
         archive, bot.settings, now=dt.datetime.now(dt.UTC), guild_id=seed.guild.id
     )
     assert card["description"] == "\n".join(status_lines(expected, mentions=True))
+
+
+def test_an_issue_file_waiting_for_its_own_time_is_the_next_firing(tmp_path: Path) -> None:
+    # The schedule leaves a file with a time ahead out of the archive; the status reads it.
+    from bot.issuefiles import format_issue
+
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    tomorrow = (dt.datetime.now(BERLIN) + dt.timedelta(days=1)).replace(
+        second=0, microsecond=0, tzinfo=None
+    )
+    (folder / "205.md").write_text(format_issue(issue(205, publish_at=tomorrow)), "utf-8")
+    db = make_archive(tmp_path / "a.db")
+    env = {**ENV, "NEWSBOT_SCHEDULE__CRON": "0 9 29 2 *", "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    code, out, err = newsbot(db, "status", env=env)
+    assert code == 0, err
+    at = tomorrow.replace(tzinfo=BERLIN)
+    assert f"Next firing: {when(at)}: issue #205, at its own publish_at" in out
