@@ -90,6 +90,10 @@ class DiscordSettings(_Section):
         "newsbot's threads become suggestions. Without it only the commands work.",
     )
 
+    def configured(self) -> bool:
+        """Whether the bot token is set."""
+        return self.token is not None and bool(self.token.get_secret_value().strip())
+
 
 class PublishingSettings(_Section):
     """How newsbot publishes issues."""

@@ -148,18 +148,13 @@ async def gather_status(
             items=stats.items,
             latest_issue=stats.latest_issue,
         ),
-        discord_configured=_discord_configured(settings),
+        discord_configured=settings.discord.configured(),
         x_configured=x_configured,
         schedule=await _schedule(archive, settings, archived, now),
         last_firing=parse_last_firing(await archive.get_state(scheduler.LAST_FIRING_KEY)),
         publishes=tuple(publishes),
         unfinished=tuple(unfinished),
     )
-
-
-def _discord_configured(settings: Settings) -> bool:
-    token = settings.discord.token
-    return token is not None and bool(token.get_secret_value().strip())
 
 
 def _bytes_on_disk(path: Path) -> int:

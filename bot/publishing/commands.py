@@ -122,7 +122,7 @@ def publish(
         if "discord" in chosen:
             if outlet == "discord":
                 token = discord_token(settings)  # asked for by name: no token is an error
-            elif _discord_configured(settings):
+            elif settings.discord.configured():
                 token = discord_token(settings)
             else:
                 _skipped(DISCORD_NOT_CONFIGURED)
@@ -141,11 +141,6 @@ def publish(
         raise typer.Exit(1)
 
 
-def _discord_configured(settings: Settings) -> bool:
-    token = settings.discord.token
-    return token is not None and bool(token.get_secret_value().strip())
-
-
 def _skipped(why: str) -> None:
     err.print(f"{why}: skipped", style="yellow", markup=False, highlight=False, soft_wrap=True)
 
@@ -155,17 +150,18 @@ async def _each(
 ) -> list[str]:
     """Run each outlet in turn; a failure of one is reported and does not stop the next."""
     failures: list[str] = []
-    names = OUTLET_NAMES
     for outlet in outlets:
         try:
             failure = await run(outlet)
         except NewsbotError as exc:
-            failure = str(exc) if len(outlets) == 1 else f"{names[outlet]}: {exc}"
+            failure = str(exc) if len(outlets) == 1 else f"{OUTLET_NAMES[outlet]}: {exc}"
         except Exception as exc:
             if len(outlets) == 1:
                 raise
-            log.exception("publishing to %s failed", names[outlet])
-            failure = f"{names[outlet]}: publishing failed unexpectedly ({exc!r}); see the log"
+            log.exception("publishing to %s failed", OUTLET_NAMES[outlet])
+            failure = (
+                f"{OUTLET_NAMES[outlet]}: publishing failed unexpectedly ({exc!r}); see the log"
+            )
         if failure is not None:
             failures.append(failure)
     return failures
@@ -188,7 +184,7 @@ async def _publish(
         # Discord's outlet also carries X's alerts to the servers' alerts channels. It logs in
         # only when some channel receives issues.
         discord = None
-        wanted = token is not None or _discord_configured(settings)
+        wanted = token is not None or settings.discord.configured()
         if wanted and await all_targets(archive, settings):
             discord = await stack.enter_async_context(
                 _discord_outlet(settings, token or discord_token(settings))
@@ -246,7 +242,7 @@ async def _dry_run(
                 if not targets:
                     raise NewsbotError(NO_TARGETS)
                 out.print(await _dryrun_async(archive, issue, targets))
-                if not _discord_configured(settings):
+                if not settings.discord.configured():
                     _unconfigured_note(DISCORD_NOT_CONFIGURED, explicit=explicit)
             else:
                 out.print(await _x_dry_run(archive, issue, settings))
