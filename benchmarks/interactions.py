@@ -62,6 +62,9 @@ async def start_newsbot(
         "NEWSBOT_DISCORD__DEV_GUILD": str(seed.guild.id),
         "NEWSBOT_ARCHIVE__PATH": str(db),
         "NEWSBOT_LOG__LEVEL": "WARNING",
+        # Only the reader commands are measured: no issue folder to ingest, nothing to publish.
+        "NEWSBOT_ISSUES__DIRECTORY": str(db.parent / "no-issues"),
+        "NEWSBOT_SCHEDULE__CATCH_UP": "none",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env=env, stdin=asyncio.subprocess.DEVNULL
