@@ -182,9 +182,10 @@ class ScheduledPublishing:
             # Shielded: apscheduler cancels its jobs when it shuts down; `stop` decides instead.
             await asyncio.shield(task)
         except asyncio.CancelledError:
-            if task.done():
+            if not self._stopping:
                 raise
-            # The scheduler shut down: not the job's failure (apscheduler would log a traceback).
+            # A stop: the scheduler cancels its jobs, `stop` decides about the work. Neither
+            # is the job's failure (apscheduler would log a traceback for it).
 
     async def _run(
         self,

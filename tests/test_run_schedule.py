@@ -77,6 +77,7 @@ class Running:
         _, stderr = await asyncio.wait_for(self.process.communicate(), 60)
         self.log += stderr.decode()
         assert self.process.returncode == 0, self.log
+        assert "Traceback" not in self.log, self.log
         return self.log
 
 
