@@ -33,6 +33,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from bot import scheduler
+from bot.archive import Archive
 from bot.errors import NewsbotError
 from bot.issuefiles import LoadResult
 from bot.render.x import POST_MAX, weighted_length
@@ -221,20 +222,14 @@ async def bot_process(env: dict[str, str]) -> AsyncIterator[asyncio.subprocess.P
                 await process.wait()
 
 
-def last_firing(db: Path) -> dict[str, Any] | None:
-    """What the schedule's last run recorded, read as another process would (read-only)."""
-    if not db.exists():
-        return None
+async def last_firing(db: Path) -> dict[str, Any] | None:
+    """What the schedule's last run recorded in the archive `newsbot run` writes to."""
     try:
-        with contextlib.closing(
-            sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0)
-        ) as connection:
-            row = connection.execute(
-                "SELECT value FROM state WHERE key = ?", (scheduler.LAST_FIRING_KEY,)
-            ).fetchone()
-    except sqlite3.Error:  # not migrated yet, or busy: the next poll sees it
+        async with await Archive.open(db, create=False) as archive:
+            value = await archive.get_state(scheduler.LAST_FIRING_KEY)
+    except (NewsbotError, sqlite3.Error):  # not made or migrated yet, or busy: poll again
         return None
-    found: dict[str, Any] | None = json.loads(row[0]) if row else None
+    found: dict[str, Any] | None = json.loads(value) if value else None
     return found
 
 
@@ -264,7 +259,7 @@ async def wait_for_publish(stage: Stage, number: int) -> list[dict[str, Any]]:
     while done != set(scheduler.OUTLETS):
         if stage.process is not None and stage.process.returncode is not None:
             raise NewsbotError(f"`newsbot run` exited with code {stage.process.returncode}")
-        run = last_firing(stage.db)
+        run = await last_firing(stage.db)
         if run is not None and run["at"] not in seen:
             outlets = {o for o, numbers in run["published"].items() if number in numbers}
             if outlets or run["failures"]:
