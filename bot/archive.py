@@ -179,8 +179,11 @@ class Archive:
         self.path = path
 
     @classmethod
-    async def open(cls, path: Path | str, *, create: bool = True) -> Self:
-        """Open (and with `create`, create and migrate) the archive at `path`."""
+    async def open(cls, path: Path | str, *, create: bool = True, migrate: bool = True) -> Self:
+        """Open (and with `create`, create) the archive at `path`, migrated to this version.
+
+        Without `migrate` an older archive is left as it is (a backup copies it unchanged).
+        """
         path = Path(path)
         if not create and not path.exists():
             raise ArchiveMissing(path)
@@ -192,7 +195,8 @@ class Archive:
             for pragma in _PRAGMAS:
                 await db.execute(f"PRAGMA {pragma}")
             archive = cls(db, path)
-            await archive._migrate()
+            if migrate:
+                await archive._migrate()
         except BaseException:
             await db.close()
             raise

@@ -35,7 +35,8 @@ async def back_up(archive_path: Path, destination: Path, *, force: bool = False)
     replaced only with `force`. Raise `BackupError` for a destination that cannot be used.
     """
     _check_destination(archive_path, destination, force=force)
-    async with await Archive.open(archive_path, create=False) as archive:
+    # Not migrated: a backup taken before an upgrade keeps the schema the old version reads.
+    async with await Archive.open(archive_path, create=False, migrate=False) as archive:
         handle, name = tempfile.mkstemp(
             prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
         )

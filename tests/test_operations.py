@@ -297,3 +297,22 @@ def test_backup_without_an_archive_says_how_to_create_one(tmp_path: Path) -> Non
     code, _, err = newsbot_backup(tmp_path / "none.db", str(tmp_path / "copy.db"))
     assert code == 1 and "newsbot ingest" in err
     assert not (tmp_path / "copy.db").exists()
+
+
+async def test_a_backup_of_an_older_archive_is_not_migrated_first(
+    tmp_path: Path, issue_202: Issue
+) -> None:
+    # Backing up before an upgrade: the copy (and the archive) keep the schema they had.
+    path = tmp_path / "old.db"
+    async with await Archive.open(path) as archive:
+        await archive.ingest(issue_202)
+    with sqlite3.connect(path) as db:  # as if made before migration 5
+        db.executescript(
+            "DROP INDEX outbox_unfinished; ALTER TABLE issues DROP COLUMN publish_at;"
+            " PRAGMA user_version = 4;"
+        )
+    copy = await back_up(path, tmp_path / "copy.db")
+    assert copy.schema_version == 4 and copy.stats.issues == 1
+    for made in (path, tmp_path / "copy.db"):
+        with sqlite3.connect(made) as db:
+            assert db.execute("PRAGMA user_version").fetchone()[0] == 4
