@@ -28,7 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import scheduler
 from bot.archive import Archive, IngestOutcome
-from bot.issuefiles import issue_paths, load_issues, publish_times
+from bot.issuefiles import LoadResult, issue_paths, load_issues
 from bot.models import IssueSummary
 from bot.publishing.service import OUTLET_NAMES, Alert, OutletName, Publisher
 from bot.publishing.targets import all_targets
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 RESCAN_SECONDS = 60
 """How often the issue files are looked at for a new or changed `publish_at`."""
 ISSUE_JOB = "newsbot-issue-{}"
+ARRIVALS_KEY = "schedule.arrivals"
+"""State key: when each issue file was first seen, JSON `{number: ISO 8601}`."""
 Clock = Callable[[], dt.datetime]
 
 
@@ -94,6 +96,7 @@ class ScheduledPublishing:
         self._file_times: dict[int, dt.datetime] = {}
         self._last_problems: str | None = None
         self._stopping = False
+        self._arrivals: dict[int, dt.datetime] | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -260,7 +263,7 @@ class ScheduledPublishing:
         if not directory.is_dir():
             log.warning("%s is not a folder: nothing to ingest", directory)
             return
-        result = await asyncio.to_thread(load_issues, [directory])
+        result = await self._read_files(directory)
         if result.errors:
             problems = "\n".join(str(error) for error in result.errors)
             report.failures.append(f"issue files have problems; none was ingested:\n{problems}")
@@ -273,9 +276,6 @@ class ScheduledPublishing:
                 )
             return
         self._last_problems = None
-        self._file_times = {
-            issue.number: issue.publish_at for _, issue in result.issues if issue.publish_at
-        }
         # An issue whose own time is still ahead stays out of the archive until then, so
         # readers cannot find it early.
         ready = [
@@ -301,7 +301,7 @@ class ScheduledPublishing:
         seen = await asyncio.to_thread(_signature, directory)
         if seen == self._files_seen:
             return
-        self._file_times = await asyncio.to_thread(publish_times, directory)
+        await self._read_files(directory)
         self._files_seen = seen
         await self.sync_issue_jobs()
 
@@ -341,6 +341,36 @@ class ScheduledPublishing:
 
     # --- helpers --------------------------------------------------------------------------------
 
+    async def _read_files(self, directory: Path) -> LoadResult:
+        """Load the issue files; note their own times and when each issue first arrived."""
+        result, modified = await asyncio.to_thread(_load_with_times, directory)
+        self._file_times = {
+            issue.number: issue.publish_at for _, issue in result.issues if issue.publish_at
+        }
+        await self._note_arrivals(modified)
+        return result
+
+    async def _note_arrivals(self, modified: dict[int, dt.datetime]) -> None:
+        """Remember when each issue file was first seen (its modification time, if earlier).
+
+        An issue that arrived after the last firing was not due while newsbot was down: the
+        catch-up leaves it to the next firing. Kept in the archive, so a restart knows.
+        """
+        if self._arrivals is None:
+            kept = await self.archive.get_state(ARRIVALS_KEY)
+            self._arrivals = {
+                int(number): dt.datetime.fromisoformat(at)
+                for number, at in (json.loads(kept) if kept else {}).items()
+            }
+        now = self.clock()
+        new = {n: min(at, now) for n, at in modified.items() if n not in self._arrivals}
+        if new:
+            self._arrivals.update(new)
+            await self.archive.set_state(
+                ARRIVALS_KEY,
+                json.dumps({str(n): at.isoformat() for n, at in sorted(self._arrivals.items())}),
+            )
+
     async def _archived(self) -> list[IssueSummary]:
         stats = await self.archive.stats()
         return await self.archive.issues(limit=stats.issues)
@@ -370,6 +400,7 @@ class ScheduledPublishing:
                 policy,
                 now=report.at,
                 tz=scheduler.zone(self.settings),
+                arrived=self._arrivals,
             )
             for number in sorted(unfinished | set(due)):
                 todo.setdefault(number, []).append(outlet)
@@ -418,6 +449,16 @@ class ScheduledPublishing:
             published or "nothing to publish",
             f"; {len(report.failures)} problem(s)" if report.failures else "",
         )
+
+
+def _load_with_times(directory: Path) -> tuple[LoadResult, dict[int, dt.datetime]]:
+    """The issue files in `directory`, and when each valid one was last modified, by number."""
+    result = load_issues([directory])
+    modified = {
+        issue.number: dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        for path, issue in result.issues
+    }
+    return result, modified
 
 
 def _signature(directory: Path) -> tuple[tuple[str, int, int], ...]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
@@ -292,11 +292,13 @@ def due_issues(
     *,
     now: dt.datetime | None = None,
     tz: dt.tzinfo = dt.UTC,
+    arrived: Mapping[int, dt.datetime] | None = None,
 ) -> list[int]:
     """The issue numbers to publish, in the order to publish them.
 
-    An issue is due when a firing has passed since its date (undated ones as soon as any has):
-    one dated after `last_firing` waits for its own firing, and with no firing yet nothing is
+    An issue is due when a firing has passed since its date (undated ones as soon as any has)
+    and since it arrived (`arrived`: when its file was first seen, where known): one dated, or
+    added, after `last_firing` waits for the next firing, and with no firing yet nothing is
     due. An issue with its own `publish_at` (naive ones read in `tz`) is due once that time has
     passed by `now` (default: `last_firing`), whatever the firings. `latest`: the newest due
     unpublished issue, unless a newer one was already published (an older issue passed over
@@ -305,12 +307,16 @@ def due_issues(
     now = now or last_firing
     if policy == "none" or now is None:
         return []
+    arrived = arrived or {}
 
     def is_due(summary: IssueSummary) -> bool:
         if summary.publish_at is not None:
             at = summary.publish_at
             return (at if at.tzinfo else at.replace(tzinfo=tz)) <= now
         if last_firing is None:
+            return False
+        came = arrived.get(summary.number)
+        if came is not None and came > last_firing:
             return False
         return summary.date is None or summary.date <= last_firing.date()
 

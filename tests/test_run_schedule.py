@@ -9,7 +9,9 @@ was missed, it catches up as `schedule.catch_up` says.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+import os
 import shutil
 import signal
 import sqlite3
@@ -201,6 +203,9 @@ async def test_a_firing_missed_while_down_is_caught_up_per_the_policy(
     policy: str,
 ) -> None:
     db = await subscribed_archive(tmp_path / "archive.db", seed.general, seed)
+    # #202 was in the folder before the firing newsbot missed (1 January, 09:00).
+    before = dt.datetime(2025, 12, 31, tzinfo=dt.UTC).timestamp()
+    os.utime(issues_dir / "202.md", (before, before))
     async with newsbot_run(
         emulator, x_emulator, db, issues_dir, cron=ONCE_A_YEAR, catch_up=policy
     ) as running:

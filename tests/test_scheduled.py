@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import shutil
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -183,3 +184,39 @@ async def test_x_down_is_logged_told_and_retried_at_the_next_firing(
     back = await work.fire()
     assert back.published == {"x": [202]}
     assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202))
+
+
+async def test_an_issue_added_after_the_missed_firing_waits_for_the_next_one(
+    archive: Archive, x_emulator: XEmulator, folder: Path, issue_202: Issue
+) -> None:
+    # Down over the last firing (1 January), #202 was there before it and #203 came after:
+    # the catch-up sends #202 only, even with "all"; the next firing sends #203.
+    settings = settings_for(x_emulator, folder, catch_up="all")
+    (folder / "202.md").write_text(format_issue(issue_202), encoding="utf-8")
+    (folder / "203.md").write_text(format_issue(issue(203)), encoding="utf-8")
+    before = dt.datetime(2025, 12, 31, tzinfo=dt.UTC).timestamp()
+    os.utime(folder / "202.md", (before, before))
+    async with x_outlet(settings.x) as x:
+        work = ScheduledPublishing(archive, settings, Publisher(archive, settings, x=x))
+        caught_up = await work.catch_up()
+        firing = await work.fire()
+    assert caught_up.published == {"x": [202]}
+    assert firing.published == {"x": [203]}
+
+
+async def test_an_issue_edited_while_down_keeps_the_time_it_first_arrived(
+    archive: Archive, x_emulator: XEmulator, folder: Path, issue_202: Issue
+) -> None:
+    # Seen before the missed firing, then corrected while newsbot was down: still due.
+    path = folder / "202.md"
+    path.write_text(format_issue(issue_202), encoding="utf-8")
+    before = dt.datetime(2025, 12, 31, tzinfo=dt.UTC).timestamp()
+    os.utime(path, (before, before))
+    quiet = settings_for(x_emulator, folder, catch_up="none")
+    await ScheduledPublishing(archive, quiet, Publisher(archive, quiet)).catch_up()
+    path.write_text(format_issue(issue_202).replace("Hey folks", "Hello folks"), "utf-8")
+    settings = settings_for(x_emulator, folder, catch_up="latest")
+    async with x_outlet(settings.x) as x:
+        work = ScheduledPublishing(archive, settings, Publisher(archive, settings, x=x))
+        caught_up = await work.catch_up()
+    assert caught_up.published == {"x": [202]}
