@@ -129,3 +129,20 @@ def restore_logging() -> Iterator[None]:
     root.handlers[:] = handlers
     root.setLevel(level)
     sys.excepthook = hook
+
+
+async def eventually(
+    done: Callable[[], bool],
+    *,
+    within: float = 60,
+    alive: Callable[[], None] | None = None,
+) -> None:
+    """Poll until `done()` (for what changes outside the emulators' own events: an archive
+    another process writes, X), failing after `within` seconds, or at once if `alive` raises."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not done():
+        if alive is not None:
+            alive()
+        assert loop.time() < deadline, f"not done within {within:.0f} s"
+        await asyncio.sleep(0.05)

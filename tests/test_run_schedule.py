@@ -27,7 +27,7 @@ from bot.models import Issue
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator
 from bot.sandbox.x import XEmulator
 from bot.scheduler import LAST_FIRING_KEY
-from tests.conftest import ISSUES
+from tests.conftest import ISSUES, eventually
 from tests.publishing.conftest import posted_in, threads_of
 from tests.publishing.test_publish import assert_published_once
 from tests.x.conftest import assert_one_thread, newsbot_argv, thread_texts, x_env
@@ -116,17 +116,14 @@ async def newsbot_run(
             await process.wait()
 
 
-async def wait_for(emulator: Emulator, done: Callable[[], bool], running: Running) -> None:
-    """Until `done()` (polled: the archive and X change outside the Discord emulator), failing
-    early if the process died."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 60
-    while not done():
+async def wait_for(done: Callable[[], bool], running: Running) -> None:
+    """Until `done()`, failing early if the process died."""
+
+    def alive() -> None:
         if running.process.returncode is not None:
             raise AssertionError(f"`newsbot run` exited with {running.process.returncode}")
-        if loop.time() > deadline:
-            raise AssertionError("not done within 60 s")
-        await asyncio.sleep(0.05)
+
+    await eventually(done, alive=alive)
 
 
 def assert_everywhere_once(
@@ -152,14 +149,14 @@ async def test_each_firing_publishes_the_new_issue_once_to_discord_and_x(
     async with newsbot_run(
         emulator, x_emulator, db, issues_dir, cron=EVERY_TWO_SECONDS, catch_up="none"
     ) as running:
-        await wait_for(emulator, lambda: bool((last_run(db) or {}).get("published")), running)
+        await wait_for(lambda: bool((last_run(db) or {}).get("published")), running)
         first = last_run(db)
         assert first is not None and first["published"] == {"discord": [202], "x": [202]}
         # Two more firings after the publish: they find it in the ledger and send nothing.
-        await wait_for(emulator, lambda: (last_run(db) or {})["at"] > first["at"], running)
+        await wait_for(lambda: (last_run(db) or {})["at"] > first["at"], running)
         second = last_run(db)
         assert second is not None
-        await wait_for(emulator, lambda: (last_run(db) or {})["at"] > second["at"], running)
+        await wait_for(lambda: (last_run(db) or {})["at"] > second["at"], running)
         log = await running.stop()
     assert second["kind"] == "firing" and second["published"] == {}
     assert_everywhere_once(emulator, x_emulator, seed.general, issue_202)
@@ -181,13 +178,13 @@ async def test_sigterm_in_the_middle_of_a_publish_then_a_restart_completes_it_on
     # Four calls a second and no grace: the stop cuts the publish of #202 short.
     slow = {"NEWSBOT_PUBLISHING__REQUESTS_PER_SECOND": "4", "NEWSBOT_PUBLISHING__STOP_GRACE": "0"}
     async with newsbot_run(emulator, x_emulator, db, issues_dir, slow, **schedule) as running:
-        await wait_for(emulator, lambda: len(threads_of(emulator, seed.general)) >= 2, running)
+        await wait_for(lambda: len(threads_of(emulator, seed.general)) >= 2, running)
         log = await running.stop()
     assert "stopped in the middle of a publish" in log
     assert len(threads_of(emulator, seed.general)) < len(issue_202.sections)
     assert not x_emulator.live_tweets()
     async with newsbot_run(emulator, x_emulator, db, issues_dir, **schedule) as running:
-        await wait_for(emulator, lambda: len(x_emulator.live_tweets()) == len(thread), running)
+        await wait_for(lambda: len(x_emulator.live_tweets()) == len(thread), running)
         await running.stop()
     assert_everywhere_once(emulator, x_emulator, seed.general, issue_202)
 
@@ -209,10 +206,10 @@ async def test_a_firing_missed_while_down_is_caught_up_per_the_policy(
     async with newsbot_run(
         emulator, x_emulator, db, issues_dir, cron=ONCE_A_YEAR, catch_up=policy
     ) as running:
-        await wait_for(emulator, lambda: last_run(db) is not None, running)
+        await wait_for(lambda: last_run(db) is not None, running)
         if policy == "latest":
             thread = thread_texts(issue_202)
-            await wait_for(emulator, lambda: len(x_emulator.live_tweets()) == len(thread), running)
+            await wait_for(lambda: len(x_emulator.live_tweets()) == len(thread), running)
         await running.stop()
     caught_up = last_run(db)
     assert caught_up is not None and caught_up["kind"] == "catch-up"

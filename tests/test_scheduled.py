@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 import os
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from bot.publishing.service import Publisher
 from bot.sandbox.x import XEmulator
 from bot.scheduled import ScheduledPublishing
 from bot.settings import Settings, load_settings
-from tests.conftest import ISSUES
+from tests.conftest import ISSUES, eventually
 from tests.factories import issue
 from tests.x.conftest import assert_one_thread, thread_texts
 
@@ -63,14 +63,6 @@ async def scheduled(
         yield ScheduledPublishing(archive, settings, publisher, alert=told), told
 
 
-async def until(check: Callable[[], bool], timeout: float = 30) -> None:  # noqa: ASYNC109
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        assert loop.time() < deadline, "not within the time"
-        await asyncio.sleep(0.05)
-
-
 async def test_an_issue_goes_out_at_its_own_publish_at_and_not_before(
     scheduled: tuple[ScheduledPublishing, Told],
     archive: Archive,
@@ -88,7 +80,7 @@ async def test_an_issue_goes_out_at_its_own_publish_at_and_not_before(
         early = await work.fire()
         assert early.published == {} and await archive.issues() == []
         assert not x_emulator.live_tweets()
-        await until(lambda: len(x_emulator.live_tweets()) == len(thread_texts(timed)))
+        await eventually(lambda: len(x_emulator.live_tweets()) == len(thread_texts(timed)))
         assert dt.datetime.now(dt.UTC) >= at, "not before its time"
     finally:
         await work.stop()
@@ -143,7 +135,7 @@ async def test_a_stop_mid_publish_leaves_it_to_be_resumed_by_the_next_firing(
         # X answers slowly: the stop comes while the thread is being posted.
         x_emulator.config.latency = 0.3
         firing = asyncio.ensure_future(work.on_firing())
-        await until(lambda: len(x_emulator.live_tweets()) >= 2)
+        await eventually(lambda: len(x_emulator.live_tweets()) >= 2)
         await work.stop()
         await asyncio.gather(firing, return_exceptions=True)
         assert 2 <= len(x_emulator.live_tweets()) < len(thread)
