@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -18,6 +16,7 @@ from urllib.parse import urljoin
 import aiohttp
 
 from bot.errors import FetchError
+from bot.importers._files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -186,12 +185,4 @@ def remember(folder: Path, url: str, validators: Validators) -> None:
     path = folder / CACHE_FILE
     if path.exists() and path.read_bytes() == text.encode("utf-8"):
         return
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{CACHE_FILE}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, text.encode("utf-8"))

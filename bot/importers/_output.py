@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import IssueFileErrors, RoundTripError, SourceError
-from bot.issuefiles import format_issue, load_issue, parse_issue, write_issue
+from bot.importers._files import write_atomically
+from bot.issuefiles import format_issue, load_issue, parse_issue
 from bot.models import Issue
 
 
@@ -115,7 +116,7 @@ def save_issues(
     for issue, path, text in planned:
         outcome = _outcome(path, text)
         if outcome is not WriteOutcome.UNCHANGED:
-            write_issue(issue, path)
+            write_atomically(path, text.encode("utf-8"))
             if load_issue(path) != issue:
                 raise RoundTripError(str(path), "the written file reads back differently")
         done = Written(path, issue, outcome)

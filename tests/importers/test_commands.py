@@ -6,6 +6,8 @@ import asyncio
 import os
 import shutil
 import sqlite3
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -233,3 +235,52 @@ def test_import_feed_timeout_option(newsbot: Run, tmp_path: Path, feed_server: F
     result = newsbot("import", "feed", url, "--out", str(tmp_path), "--timeout", "0.3")
     assert result.exit_code == 1
     assert f"error: {url}: no complete answer within 0.3 s" in result.stderr
+
+
+@pytest.fixture
+def umask() -> Iterator[Callable[[int], None]]:
+    """Set the process umask for one test, and put the old one back after it."""
+    old = os.umask(0o022)
+    try:
+        yield os.umask
+    finally:
+        os.umask(old)
+
+
+def modes(folder: Path) -> dict[str, int]:
+    return {path.name: stat.S_IMODE(path.stat().st_mode) for path in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize(
+    ("mask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)], ids=["022", "027", "002"]
+)
+def test_imported_files_get_the_mode_of_any_new_file(
+    newsbot: Run, tmp_path: Path, umask: Callable[[int], None], mask: int, mode: int
+) -> None:
+    umask(mask)
+    feed = tmp_path / "substack.xml"
+    shutil.copy(DATA / "substack.xml", feed)
+    out = tmp_path / "issues"
+    assert newsbot("import", "text", str(SAMPLE), "--out", str(out)).exit_code == 0
+    assert newsbot("import", "feed", str(feed), "--out", str(out)).exit_code == 0
+    assert set(modes(out).values()) == {mode}
+    feed.write_text(
+        feed.read_text(encoding="utf-8").replace("useless in sunlight", "hopeless in sunlight"),
+        encoding="utf-8",
+    )
+    updated = newsbot("import", "feed", str(feed), "--out", str(out))
+    assert f"{out / '42.md'}: updated" in updated.stdout
+    assert modes(out)["42.md"] == mode
+    assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_the_feed_cache_gets_the_mode_of_any_new_file(
+    newsbot: Run, tmp_path: Path, feed_server: FeedServer, umask: Callable[[int], None]
+) -> None:
+    async def feed(request: web.Request) -> web.StreamResponse:
+        return web.Response(body=(DATA / "ghost.atom").read_bytes(), headers={"ETag": '"abc"'})
+
+    feed_server.routes["/rss/"] = feed
+    out = tmp_path / "issues"
+    assert newsbot("import", "feed", feed_server.url("/rss/"), "--out", str(out)).exit_code == 0
+    assert modes(out)[CACHE_FILE] == 0o644
