@@ -26,13 +26,20 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Replace `path` with `data`: a reader sees the old file or the new one, never half.
 
     The file gets the mode a new file gets under the umask (0644 under 022), as `open` gives it.
+    An `OSError` names `path`, not the temporary file.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _create_beside(path)
+    try:
+        fd, tmp = _create_beside(path)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -119,8 +119,9 @@ def test_import_never_overwrites_an_unreadable_issue_file(newsbot: Run, tmp_path
     out.mkdir()
     (out / "202.md").write_text("hand-edited, broken\n", encoding="utf-8")
     result = newsbot("import", "text", str(SAMPLE), "--out", str(out))
-    assert result.exit_code == 1
-    assert "is not a valid issue file" in result.stderr
+    assert result.exit_code == 0, result.stderr
+    assert f"{out / '202.md'}: not written by newsbot import; kept — use --force" in result.stderr
+    assert "0 created, 0 updated, 0 unchanged, 1 kept." in result.stdout
     assert (out / "202.md").read_text(encoding="utf-8") == "hand-edited, broken\n"
 
 
@@ -179,7 +180,7 @@ def test_import_feed_since_and_limit(newsbot: Run, tmp_path: Path) -> None:
         "--since",
         "2025-03-05",
     )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["42.md"]
+    assert sorted(p.name for p in tmp_path.glob("*.md")) == ["42.md"]
     assert newsbot("import", "feed", str(DATA / "substack.xml"), "--limit", "0").exit_code == 2
     assert result.exit_code == 0
 
@@ -197,7 +198,8 @@ def test_import_feed_over_http_is_conditional(
     out = tmp_path / "issues"
     first = newsbot("import", "feed", url, "--out", str(out), "--ingest")
     assert first.exit_code == 0, first.stderr
-    assert sorted(p.name for p in out.iterdir()) == [CACHE_FILE, "7.md", "8.md"]
+    assert sorted(p.name for p in out.glob("*.md")) == ["7.md", "8.md"]
+    assert (out / CACHE_FILE).exists()
     assert asyncio.run(stored_numbers(tmp_path / "archive.db")) == [8, 7]
     second = newsbot("import", "feed", url, "--out", str(out))
     assert second.exit_code == 0
@@ -221,7 +223,7 @@ def test_a_failed_ingest_is_retried_in_full_next_time(
     assert result.exit_code == 1
     assert "has schema version 999" in result.stderr
     assert "nothing was ingested" in result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["7.md", "8.md"]
+    assert sorted(p.name for p in out.glob("*.md")) == ["7.md", "8.md"]
     assert not (out / CACHE_FILE).exists()
 
 
@@ -284,3 +286,87 @@ def test_the_feed_cache_gets_the_mode_of_any_new_file(
     out = tmp_path / "issues"
     assert newsbot("import", "feed", feed_server.url("/rss/"), "--out", str(out)).exit_code == 0
     assert modes(out)[CACHE_FILE] == 0o644
+
+
+SMALL_ISSUE = "Tiny Weekly: Issue #3\nNews\nA hammer\nIt hits nails.\n"
+
+
+def test_an_issue_file_edited_since_import_is_kept_and_the_rest_goes_on(
+    newsbot: Run, tmp_path: Path
+) -> None:
+    small = tmp_path / "small.txt"
+    small.write_text(SMALL_ISSUE, encoding="utf-8")
+    out = tmp_path / "issues"
+    first = newsbot("import", "text", str(SAMPLE), str(small), "--out", str(out))
+    assert first.exit_code == 0, first.stderr
+    edited = ISSUE_202.read_text(encoding="utf-8").replace("scaringly", "alarmingly")
+    (out / "202.md").write_text(edited, encoding="utf-8")
+    small.write_text(SMALL_ISSUE.replace("nails", "nails hard"), encoding="utf-8")
+    age(out)
+    before = snapshot(out)
+    again = newsbot("import", "text", str(SAMPLE), str(small), "--out", str(out), "--ingest")
+    assert again.exit_code == 0, again.stderr
+    assert (
+        f"{out / '202.md'}: edited since import; kept — use --force to replace it" in again.stderr
+    )
+    assert snapshot(out)["202.md"] == before["202.md"]
+    assert f"{out / '3.md'}: updated" in again.stdout
+    assert "It hits nails hard." in (out / "3.md").read_text(encoding="utf-8")
+    assert "0 created, 1 updated, 0 unchanged, 1 kept." in again.stdout
+    # The archive gets what the files hold: the kept file is not what was imported.
+    assert asyncio.run(stored_numbers(tmp_path / "archive.db")) == [3]
+
+
+def without_section(text: str, name: str) -> str:
+    start = text.index(f"## {name}\n")
+    end = text.find("\n## ", start + 1)
+    return text[:start] + (text[end + 1 :] if end != -1 else "")
+
+
+def test_a_section_removed_by_hand_stays_removed_until_force(newsbot: Run, tmp_path: Path) -> None:
+    feed = str(DATA / "substack.xml")
+    out = tmp_path / "issues"
+    assert newsbot("import", "feed", feed, "--out", str(out)).exit_code == 0
+    imported = (out / "42.md").read_text(encoding="utf-8")
+    edited = without_section(imported, "Jobs")
+    assert edited != imported and "## Tools" in edited
+    (out / "42.md").write_text(edited, encoding="utf-8")
+    again = newsbot("import", "feed", feed, "--out", str(out))
+    assert again.exit_code == 0, again.stderr
+    assert f"{out / '42.md'}: edited since import; kept" in again.stderr
+    assert "0 created, 0 updated, 1 unchanged, 1 kept." in again.stdout
+    assert (out / "42.md").read_text(encoding="utf-8") == edited
+
+    forced = newsbot("import", "feed", feed, "--out", str(out), "--force")
+    assert forced.exit_code == 0, forced.stderr
+    backup = out / "42.md.~1~"
+    assert f"{out / '42.md'}: replaced (#42 " in forced.stdout
+    assert f"what was there is kept in {backup}" in forced.stdout
+    assert "0 created, 0 updated, 1 unchanged, 1 replaced." in forced.stdout
+    assert (out / "42.md").read_text(encoding="utf-8") == imported
+    assert backup.read_text(encoding="utf-8") == edited
+    # After --force the file is import's own again: a plain re-import leaves it as it is.
+    assert (
+        "0 created, 0 updated, 2 unchanged."
+        in newsbot("import", "feed", feed, "--out", str(out)).stdout
+    )
+    (out / "42.md").write_text(edited, encoding="utf-8")
+    newsbot("import", "feed", feed, "--out", str(out), "--force")
+    assert (out / "42.md.~2~").read_text(encoding="utf-8") == edited
+    # The copies are not issue files: check and ingest see 41 and 42 only.
+    checked = newsbot("check", str(out))
+    assert checked.exit_code == 0, checked.stderr
+    ingested = newsbot("ingest", str(out))
+    assert ingested.exit_code == 0, ingested.stderr
+    assert asyncio.run(stored_numbers(tmp_path / "archive.db")) == [42, 41]
+
+
+def test_a_file_import_never_wrote_is_kept(newsbot: Run, tmp_path: Path) -> None:
+    out = tmp_path / "issues"
+    out.mkdir()
+    hand_written = ISSUE_202.read_text(encoding="utf-8").replace("Hey folks,", "Hi all,")
+    (out / "202.md").write_text(hand_written, encoding="utf-8")
+    result = newsbot("import", "text", str(SAMPLE), "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert f"{out / '202.md'}: not written by newsbot import; kept — use --force" in (result.stderr)
+    assert (out / "202.md").read_text(encoding="utf-8") == hand_written
