@@ -75,7 +75,7 @@ def read_record(folder: Path) -> ImportRecord:
     record = ImportRecord(folder)
     try:
         data = json.loads(record.path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return record
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         log.warning(

@@ -83,6 +83,13 @@ def _write(issues: Sequence[Issue], folder: Path, progress: Progress, force: boo
         raise fail(f"{exc}; nothing more was written") from None
 
 
+def _out_folder(folder: Path) -> Path:
+    """The folder to write issue files to; fail if it is something else."""
+    if folder.exists() and not folder.is_dir():
+        raise fail(f"{folder}: is not a folder; --out names the folder of the issue files")
+    return folder
+
+
 def _report(written: Sequence[Written]) -> None:
     for done in written:
         if done.outcome is WriteOutcome.KEPT:
@@ -194,7 +201,7 @@ def import_text(
 ) -> None:
     """Import plain-text issues; if any file cannot be imported, nothing is written."""
     settings = settings_of(ctx)
-    folder = out_dir or settings.issues.directory
+    folder = _out_folder(out_dir or settings.issues.directory)
     if (date or link) and len(files) > 1:
         raise fail("--date and --link describe one issue: import one FILE with them")
     issue_date, issue_link = date_option(date, "--date"), _link(link)
@@ -252,7 +259,7 @@ def import_feed(
 ) -> None:
     """Import a newsletter's RSS/Atom feed, one issue per entry; a re-import updates in place."""
     settings = settings_of(ctx)
-    folder = out_dir or settings.issues.directory
+    folder = _out_folder(out_dir or settings.issues.directory)
     since_date = date_option(since, "--since")
     document = _load(source, folder, timeout, int(max_size * _MEGABYTE), refresh=refresh)
     if document is None:

@@ -370,3 +370,16 @@ def test_a_file_import_never_wrote_is_kept(newsbot: Run, tmp_path: Path) -> None
     assert result.exit_code == 0, result.stderr
     assert f"{out / '202.md'}: not written by newsbot import; kept — use --force" in (result.stderr)
     assert (out / "202.md").read_text(encoding="utf-8") == hand_written
+
+
+@pytest.mark.parametrize("command", ["text", "feed"])
+def test_an_out_folder_that_is_a_file_is_a_clear_error(
+    newsbot: Run, tmp_path: Path, command: str
+) -> None:
+    not_a_folder = tmp_path / "issues"
+    not_a_folder.write_text("notes\n", encoding="utf-8")
+    source = SAMPLE if command == "text" else DATA / "substack.xml"
+    result = newsbot("import", command, str(source), "--out", str(not_a_folder))
+    assert result.exit_code == 1
+    assert f"error: {not_a_folder}: is not a folder" in result.stderr
+    assert not_a_folder.read_text(encoding="utf-8") == "notes\n"
