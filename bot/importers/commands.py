@@ -134,7 +134,7 @@ def _ingest_all(settings: Settings, written: Sequence[Written]) -> None:
 
 def _load(
     source: str, folder: Path, time_limit: float, max_bytes: int, *, refresh: bool
-) -> FeedDocument | None:
+) -> FeedDocument:
     if not is_url(source):
         try:
             return read_feed_file(source)
@@ -262,9 +262,8 @@ def import_feed(
     folder = _out_folder(out_dir or settings.issues.directory)
     since_date = date_option(since, "--since")
     document = _load(source, folder, timeout, int(max_size * _MEGABYTE), refresh=refresh)
-    if document is None:
-        out.print(f"{source}: feed unchanged (HTTP 304); nothing to import.")
-        return
+    if document.unchanged:
+        out.print(f"{source}: feed unchanged (HTTP 304); importing the copy from the last fetch.")
     result = _read_entries(document, folder, since_date, limit)
     _warn(result.notices)
     for done in result.imported:
@@ -276,4 +275,4 @@ def import_feed(
         _ingest_all(settings, written)
     if document.validators is not None:
         # Remembered last, so a failed write or ingest is retried in full next time.
-        remember(folder, document.source, document.validators)
+        remember(folder, document.source, document.validators, document.data)

@@ -203,10 +203,61 @@ def test_import_feed_over_http_is_conditional(
     assert asyncio.run(stored_numbers(tmp_path / "archive.db")) == [8, 7]
     second = newsbot("import", "feed", url, "--out", str(out))
     assert second.exit_code == 0
-    assert f"{url}: feed unchanged (HTTP 304); nothing to import." in second.stdout
+    assert f"{url}: feed unchanged (HTTP 304); importing the copy from the last fetch." in (
+        second.stdout
+    )
+    assert "0 created, 0 updated, 2 unchanged." in second.stdout
     assert feed_server.headers_of("/rss/")[1]["If-None-Match"] == '"abc"'
     refreshed = newsbot("import", "feed", url, "--out", str(out), "--refresh")
     assert "0 created, 0 updated, 2 unchanged." in refreshed.stdout
+
+
+async def serve_substack(request: web.Request) -> web.StreamResponse:
+    if request.headers.get("If-None-Match") == '"v1"':
+        return web.Response(status=304)
+    return web.Response(body=(DATA / "substack.xml").read_bytes(), headers={"ETag": '"v1"'})
+
+
+@pytest.mark.parametrize(
+    ("narrow", "wide"),
+    [
+        (["--limit", "1"], []),
+        (["--since", "2025-03-05"], ["--since", "2025-01-01"]),
+        (["--since", "2025-03-05"], ["--limit", "2"]),
+    ],
+    ids=["limit-then-all", "since-then-earlier", "since-then-limit"],
+)
+def test_a_304_still_imports_the_entries_a_narrower_import_left_out(
+    newsbot: Run, tmp_path: Path, feed_server: FeedServer, narrow: list[str], wide: list[str]
+) -> None:
+    feed_server.routes["/feed"] = serve_substack
+    url = feed_server.url("/feed")
+    out = tmp_path / "issues"
+    first = newsbot("import", "feed", url, "--out", str(out), *narrow)
+    assert first.exit_code == 0, first.stderr
+    assert sorted(p.name for p in out.glob("*.md")) == ["42.md"]
+    second = newsbot("import", "feed", url, "--out", str(out), *wide)
+    assert second.exit_code == 0, second.stderr
+    assert feed_server.headers_of("/feed")[1]["If-None-Match"] == '"v1"'
+    assert "feed unchanged (HTTP 304)" in second.stdout
+    assert f"{out / '41.md'}: created" in second.stdout
+    assert "1 created, 0 updated, 1 unchanged." in second.stdout
+    assert load_issue(out / "41.md").number == 41
+
+
+def test_a_304_restores_a_deleted_issue_file(
+    newsbot: Run, tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.routes["/feed"] = serve_substack
+    url = feed_server.url("/feed")
+    out = tmp_path / "issues"
+    assert newsbot("import", "feed", url, "--out", str(out)).exit_code == 0
+    imported = (out / "41.md").read_bytes()
+    (out / "41.md").unlink()
+    again = newsbot("import", "feed", url, "--out", str(out))
+    assert again.exit_code == 0, again.stderr
+    assert "feed unchanged (HTTP 304)" in again.stdout
+    assert (out / "41.md").read_bytes() == imported
 
 
 def test_a_failed_ingest_is_retried_in_full_next_time(
