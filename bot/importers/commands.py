@@ -275,4 +275,8 @@ def import_feed(
         _ingest_all(settings, written)
     if document.validators is not None:
         # Remembered last, so a failed write or ingest is retried in full next time.
-        remember(folder, document.source, document.validators, document.data)
+        try:
+            remember(folder, document.source, document.validators, document.data)
+        except OSError as exc:
+            reason = f"cannot keep a copy of the feed ({exc.strerror or exc}); "
+            _warn([Notice(str(exc.filename or folder), reason + "it is fetched in full next time")])

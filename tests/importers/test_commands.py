@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from bot.archive import Archive
-from bot.importers._fetch import CACHE_FILE
+from bot.importers._fetch import CACHE_FILE, COPIES
 from bot.issuefiles import load_issue
 from tests.importers.conftest import DATA, ISSUE_202, SAMPLE, FeedServer, Run
 
@@ -434,3 +434,17 @@ def test_an_out_folder_that_is_a_file_is_a_clear_error(
     assert result.exit_code == 1
     assert f"error: {not_a_folder}: is not a folder" in result.stderr
     assert not_a_folder.read_text(encoding="utf-8") == "notes\n"
+
+
+def test_a_feed_copy_that_cannot_be_kept_is_a_warning(
+    newsbot: Run, tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.routes["/feed"] = serve_substack
+    out = tmp_path / "issues"
+    out.mkdir()
+    (out / COPIES).write_text("in the way\n", encoding="utf-8")
+    result = newsbot("import", "feed", feed_server.url("/feed"), "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "2 created, 0 updated, 0 unchanged." in result.stdout
+    assert "cannot keep a copy of the feed" in result.stderr
+    assert "it is fetched in full next time" in result.stderr
