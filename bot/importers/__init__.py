@@ -1,8 +1,9 @@
 """Other formats → issue files: plain-text issues and RSS/Atom feeds.
 
 `read_text_issue` and `feed_issues` turn a source into `Imported` issues with `Notice`s of
-every guess; `save_issues` writes them, leaving byte-identical files untouched. The
-`newsbot import` commands live in `bot.importers.commands`.
+every guess; `save_issues` writes them, leaving byte-identical files untouched and files
+edited since import kept (unless forced). The `newsbot import` commands live in
+`bot.importers.commands`.
 """
 
 from bot.errors import FetchError, RoundTripError, SourceError

@@ -5,6 +5,8 @@
 - An item starts at a *linked title*: a heading with a link, or a paragraph that starts with a
   link (maybe bold). Its title is the heading's or the link's text, its link the first http(s)
   link; the rest of that paragraph and the paragraphs after it are its blurb.
+- Paragraphs without a link after the last item that sign the entry off (`See you next
+  Tuesday!`, `Cheers,` then a name; see `bot.importers._sign_off`) are left out, reported.
 - Paragraphs before the first section or item are the intro. Items before any section go in
   a section named `Items`. Paragraphs between a heading and its first item become items of
   their own, titled after their first link (or guessed from their text).
@@ -33,8 +35,9 @@ from bot.importers._html import (
     title_text,
     to_markdown,
 )
-from bot.importers._markdown import defuse_pings, escape_heading
+from bot.importers._markdown import collapse_spaces, defuse_pings, escape_heading, shorten
 from bot.importers._report import Notice
+from bot.importers._sign_off import sign_off_start
 
 BOLD_SECTION_CHARS = 80
 SECTION_LEVELS = 3
@@ -105,7 +108,8 @@ class _Structurer:
         return self.markdown(inlines)
 
     def read(self, blocks: list[Block]) -> EntryStructure:
-        """Sort every block into the intro, a section or an item."""
+        """Sort every block into the intro, a section or an item; leave out the sign-off."""
+        blocks = self.without_sign_off(blocks)
         for block in blocks:
             role = _role(block)
             if role is _Role.SECTION:
@@ -120,6 +124,26 @@ class _Structurer:
                 self.result.intro.append(self.text_block(block))
         self.place_loose()
         return self.result
+
+    def without_sign_off(self, blocks: list[Block]) -> list[Block]:
+        """The blocks without the paragraphs that sign the entry off after its last item."""
+        # Only a paragraph without a link can sign off: a link is something to keep.
+        texts = [
+            plain_text(block.inlines)
+            if _role(block) is _Role.TEXT and not links(block.inlines)
+            else ""
+            for block in blocks
+        ]
+        end = sign_off_start(texts)
+        if end < len(blocks):
+            signed = shorten(collapse_spaces(" ".join(texts[end:])), 80)
+            self.notices.append(
+                Notice(
+                    self.where,
+                    f"the sign-off after the last item ({signed!r}) is not part of it: left out",
+                )
+            )
+        return blocks[:end]
 
     def start_section(self, block: Block) -> None:
         """Start a section at a heading or a lone bold line."""
@@ -253,7 +277,7 @@ def _raw_structure(
         )
     )
     section = SectionDraft(where, RAW_LINKS_SECTION)
-    for block in blocks:
+    for block in structurer.without_sign_off(blocks):
         if id(block) in linked:
             section.items.append(structurer.raw_item(block, f"the entry has {reason}"))
         elif section.items:

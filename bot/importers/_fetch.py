@@ -1,16 +1,17 @@
 """Fetching a feed over HTTP(S): bounded in time, size and redirects, and conditional.
 
 The ETag and Last-Modified of each feed are remembered in `.feeds.json` in the output folder,
-so the next fetch asks "only if changed" and an unchanged feed costs one 304.
+with a copy of the feed as fetched in `.feeds/`, so the next fetch asks "only if changed" and
+an unchanged feed costs one 304, after which the copy is imported.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
-import os
-import tempfile
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -18,6 +19,7 @@ from urllib.parse import urljoin
 import aiohttp
 
 from bot.errors import FetchError
+from bot.importers._files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +27,14 @@ DEFAULT_TIMEOUT = 20.0
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
 CACHE_FILE = ".feeds.json"
+COPIES = ".feeds"
 USER_AGENT = "newsbot feed importer"
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 )
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
+_COPY_NAME = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -147,14 +151,22 @@ def _validators(response: aiohttp.ClientResponse, fallback: Validators) -> Valid
     )
 
 
-# --- remembering validators ------------------------------------------------------------------
+# --- remembering validators and the feed ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeptFeed:
+    """A feed as the last import to a folder fetched it, and the validators it came with."""
+
+    validators: Validators
+    body: bytes
 
 
 def _read_cache(folder: Path) -> dict[str, dict[str, str]]:
     path = folder / CACHE_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return {}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         log.warning("%s is unreadable (%s); fetching feeds unconditionally", path, exc)
@@ -163,35 +175,57 @@ def _read_cache(folder: Path) -> dict[str, dict[str, str]]:
     return feeds if isinstance(feeds, dict) else {}
 
 
-def remembered(folder: Path, url: str) -> Validators:
-    """The validators remembered for the feed at `url`, if any."""
+def _text(entry: dict[str, str], key: str) -> str | None:
+    value = entry.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def remembered(folder: Path, url: str) -> KeptFeed | None:
+    """The feed at `url` as last fetched into `folder`, if its copy and validators are there."""
     entry = _read_cache(folder).get(url)
     if not isinstance(entry, dict):
-        return Validators()
-    etag, modified = entry.get("etag"), entry.get("last_modified")
-    return Validators(
-        etag if isinstance(etag, str) else None, modified if isinstance(modified, str) else None
-    )
+        return None
+    validators = Validators(_text(entry, "etag"), _text(entry, "last_modified"))
+    name = _text(entry, "copy")
+    if not validators.headers() or name is None or not _COPY_NAME.match(name):
+        return None
+    try:
+        body = (folder / COPIES / name).read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(body).hexdigest() != name:
+        log.warning("%s is damaged; fetching %s unconditionally", folder / COPIES / name, url)
+        return None
+    return KeptFeed(validators, body)
 
 
-def remember(folder: Path, url: str, validators: Validators) -> None:
-    """Store the validators of the feed at `url`, replacing `.feeds.json` atomically."""
+def remember(folder: Path, url: str, validators: Validators, body: bytes) -> None:
+    """Keep the feed at `url` and its validators, for the next import to `folder` to ask with.
+
+    A feed without validators cannot be asked for conditionally, so nothing is kept for it.
+    """
     feeds = _read_cache(folder)
-    feeds[url] = {
-        key: value
-        for key, value in (("etag", validators.etag), ("last_modified", validators.last_modified))
-        if value
-    }
+    if validators.headers():
+        name = hashlib.sha256(body).hexdigest()
+        copy = folder / COPIES / name
+        if not copy.is_file() or copy.read_bytes() != body:
+            write_atomically(copy, body)
+        entry = {"etag": validators.etag, "last_modified": validators.last_modified, "copy": name}
+        feeds[url] = {key: value for key, value in entry.items() if value}
+    elif feeds.pop(url, None) is None:
+        return
     text = json.dumps({"feeds": feeds}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     path = folder / CACHE_FILE
-    if path.exists() and path.read_bytes() == text.encode("utf-8"):
+    if not (path.exists() and path.read_bytes() == text.encode("utf-8")):
+        write_atomically(path, text.encode("utf-8"))
+    _forget_unused_copies(folder, feeds)
+
+
+def _forget_unused_copies(folder: Path, feeds: dict[str, dict[str, str]]) -> None:
+    used = {entry.get("copy") for entry in feeds.values() if isinstance(entry, dict)}
+    copies = folder / COPIES
+    if not copies.is_dir():
         return
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{CACHE_FILE}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    for path in copies.iterdir():
+        if _COPY_NAME.match(path.name) and path.name not in used:
+            path.unlink(missing_ok=True)

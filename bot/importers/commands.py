@@ -73,31 +73,50 @@ def _progress() -> Iterator[Progress]:
         yield progress
 
 
-def _write(issues: Sequence[Issue], folder: Path, progress: Progress) -> list[Written]:
+def _write(issues: Sequence[Issue], folder: Path, progress: Progress, force: bool) -> list[Written]:
     task = progress.add_task("writing issue files", total=len(issues))
     try:
-        return save_issues(issues, scan_folder(folder), progress=lambda _: progress.advance(task))
+        return save_issues(
+            issues, scan_folder(folder), force=force, progress=lambda _: progress.advance(task)
+        )
     except NewsbotError as exc:
         raise fail(f"{exc}; nothing more was written") from None
 
 
+def _out_folder(folder: Path) -> Path:
+    """The folder to write issue files to; fail if it is something else."""
+    if folder.exists() and not folder.is_dir():
+        raise fail(f"{folder}: is not a folder; --out names the folder of the issue files")
+    return folder
+
+
 def _report(written: Sequence[Written]) -> None:
     for done in written:
-        out.print(
-            f"{done.path}: {done.outcome.value} (#{done.issue.number} {done.issue.title})",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+        if done.outcome is WriteOutcome.KEPT:
+            _warn(
+                [Notice(str(done.path), f"{done.kept_because}; kept — use --force to replace it")]
+            )
+            continue
+        told = f"{done.path}: {done.outcome.value} (#{done.issue.number} {done.issue.title})"
+        if done.backup is not None:
+            told += f"; what was there is kept in {done.backup}"
+        out.print(told, markup=False, highlight=False, soft_wrap=True)
     counts = {outcome: 0 for outcome in WriteOutcome}
     for done in written:
         counts[done.outcome] += 1
-    out.print(", ".join(f"{count} {outcome.value}" for outcome, count in counts.items()) + ".")
+    always = (WriteOutcome.CREATED, WriteOutcome.UPDATED, WriteOutcome.UNCHANGED)
+    summary = [f"{n} {outcome.value}" for outcome, n in counts.items() if n or outcome in always]
+    out.print(", ".join(summary) + ".")
+
+
+def _imported(written: Sequence[Written]) -> list[Written]:
+    """The files that now hold what was imported: all but the kept ones."""
+    return [done for done in written if done.outcome is not WriteOutcome.KEPT]
 
 
 async def _ingest(archive_path: Path, written: Sequence[Written]) -> list[IngestOutcome]:
     async with await Archive.open(archive_path) as archive:
-        return await archive.ingest_many([(done.issue, done.path) for done in written])
+        return await archive.ingest_many([(done.issue, done.path) for done in _imported(written)])
 
 
 def _ingest_all(settings: Settings, written: Sequence[Written]) -> None:
@@ -115,7 +134,7 @@ def _ingest_all(settings: Settings, written: Sequence[Written]) -> None:
 
 def _load(
     source: str, folder: Path, time_limit: float, max_bytes: int, *, refresh: bool
-) -> FeedDocument | None:
+) -> FeedDocument:
     if not is_url(source):
         try:
             return read_feed_file(source)
@@ -151,6 +170,14 @@ OutOpt = Annotated[
         "--out", help="Write issue files here (default: issues.directory).", metavar="DIR"
     ),
 ]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace issue files changed since import wrote them, keeping a copy of each "
+        "as FILE.~N~.",
+    ),
+]
 IngestOpt = Annotated[
     bool,
     typer.Option("--ingest", help="Also store the imported issues in the archive, all or none."),
@@ -169,10 +196,12 @@ def import_text(
         str | None,
         typer.Option(help="The issue's address on the web (one FILE only).", metavar="URL"),
     ] = None,
+    force: ForceOpt = False,
     ingest: IngestOpt = False,
 ) -> None:
     """Import plain-text issues; if any file cannot be imported, nothing is written."""
     settings = settings_of(ctx)
+    folder = _out_folder(out_dir or settings.issues.directory)
     if (date or link) and len(files) > 1:
         raise fail("--date and --link describe one issue: import one FILE with them")
     issue_date, issue_link = date_option(date, "--date"), _link(link)
@@ -190,9 +219,7 @@ def import_text(
     if failures:
         raise fail(f"{len(failures)} file(s) could not be imported; nothing was written")
     with _progress() as progress:
-        written = _write(
-            [done.issue for done in imported], out_dir or settings.issues.directory, progress
-        )
+        written = _write([done.issue for done in imported], folder, progress, force)
     _report(written)
     if ingest:
         _ingest_all(settings, written)
@@ -227,25 +254,29 @@ def import_feed(
             "--refresh", help="Fetch in full, ignoring the remembered ETag/Last-Modified."
         ),
     ] = False,
+    force: ForceOpt = False,
     ingest: IngestOpt = False,
 ) -> None:
     """Import a newsletter's RSS/Atom feed, one issue per entry; a re-import updates in place."""
     settings = settings_of(ctx)
-    folder = out_dir or settings.issues.directory
+    folder = _out_folder(out_dir or settings.issues.directory)
     since_date = date_option(since, "--since")
     document = _load(source, folder, timeout, int(max_size * _MEGABYTE), refresh=refresh)
-    if document is None:
-        out.print(f"{source}: feed unchanged (HTTP 304); nothing to import.")
-        return
+    if document.unchanged:
+        out.print(f"{source}: feed unchanged (HTTP 304); importing the copy from the last fetch.")
     result = _read_entries(document, folder, since_date, limit)
     _warn(result.notices)
     for done in result.imported:
         _warn(done.notices)
     with _progress() as progress:
-        written = _write([done.issue for done in result.imported], folder, progress)
+        written = _write([done.issue for done in result.imported], folder, progress, force)
     _report(written)
-    if ingest and written:
+    if ingest and _imported(written):
         _ingest_all(settings, written)
     if document.validators is not None:
         # Remembered last, so a failed write or ingest is retried in full next time.
-        remember(folder, document.source, document.validators)
+        try:
+            remember(folder, document.source, document.validators, document.data)
+        except OSError as exc:
+            reason = f"cannot keep a copy of the feed ({exc.strerror or exc}); "
+            _warn([Notice(str(exc.filename or folder), reason + "it is fetched in full next time")])

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from bot.errors import SourceError
+from bot.errors import FetchError, SourceError
 from bot.importers._draft import IssueDraft, build_issue
 from bot.importers._entry import entry_structure
 from bot.importers._fetch import (
@@ -80,11 +80,15 @@ class FeedEntry:
 
 @dataclass(frozen=True)
 class FeedDocument:
-    """A feed's bytes, and for a URL, the validators to remember once it is imported."""
+    """A feed's bytes, and for a URL, the validators to remember once it is imported.
+
+    `unchanged` says the server answered 304 and the bytes are the copy from the last fetch.
+    """
 
     source: str
     data: bytes
     validators: Validators | None = None
+    unchanged: bool = False
 
 
 @dataclass
@@ -200,15 +204,24 @@ async def download_feed(
     time_limit: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
     conditional: bool = True,
-) -> FeedDocument | None:
-    """The feed at `url`; None if it answered 304 (unchanged since the last import to `folder`)."""
-    validators = remembered(folder, url) if conditional else None
+) -> FeedDocument:
+    """The feed at `url`, asked for only if it changed since the last import to `folder`.
+
+    Unchanged (304), it is the copy that import kept, so what it holds is imported all the same.
+    """
+    # Asking with the validators of a copy kept whole means a 304 never hides an entry.
+    kept = remembered(folder, url) if conditional else None
     fetched = await fetch_feed(
-        url, validators=validators, time_limit=time_limit, max_bytes=max_bytes
+        url,
+        validators=kept.validators if kept else None,
+        time_limit=time_limit,
+        max_bytes=max_bytes,
     )
-    if fetched.body is None:
-        return None
-    return FeedDocument(url, fetched.body, fetched.validators)
+    if fetched.body is not None:
+        return FeedDocument(url, fetched.body, fetched.validators)
+    if kept is None:
+        raise FetchError(url, "answered 304 Not Modified to a request that was not conditional")
+    return FeedDocument(url, kept.body, fetched.validators, unchanged=True)
 
 
 def read_feed_file(path: Path | str) -> FeedDocument:

@@ -24,8 +24,11 @@ Blank lines are ignored. Lines are told apart by their shape and by what follows
   greeting and does not start the sections: it is a list (has a comma), or is too long to be a
   heading, or is not followed by an item title.
 - The intro starts with an optional greeting (`Hey folks,`, `Hi all`, …) and runs over
-  sentences; it ends after a sign-off (`Until next week!`, `Cheers`, …) or before the first
-  short line.
+  sentences; it ends after a sign-off (`Until next week!`, `Cheers`, …), with any sign-off
+  lines that follow and, after one ending in a comma, its signature (`Until next time,` then
+  `Jane`); or before the first short line. `bot.importers._sign_off` says what signs off.
+- A sign-off at the very end (`Happy reading!`, `Until next time,`, `Jane`) is not an item:
+  an issue has no place for it, so it is left out and reported.
 - A *heading* is a short line of at most 8 words and 60 characters followed by something
   that can be a title: another short line, or a title-like sentence (below).
 - A short line that is not a heading is an item's title. The line after a title is its blurb.
@@ -66,26 +69,23 @@ from bot.importers._markdown import (
     escape_paragraph,
 )
 from bot.importers._report import Imported, Notice
+from bot.importers._sign_off import (
+    expects_signature,
+    is_greeting,
+    is_sign_off,
+    is_signature,
+    sign_off_start,
+)
 
 SHORT_LINE = 150
 SENTENCE_TITLE = 100
 SUBTITLE = 300
 HEADING_CHARS = 60
 HEADING_WORDS = 8
-SIGN_OFF = 80
 GUESSED_SECTION = "Items"
 
 _NUMBER = re.compile(r"(?:#|\b(?:issue|no\.|number)\s*#?)\s*([0-9]{1,6})\b", re.IGNORECASE)
 _ABSTRACT = re.compile(r"^abstract\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
-_GREETING = re.compile(
-    r"^(?:hey|hi|hello|dear|greetings|welcome|good (?:morning|afternoon|evening))\b", re.IGNORECASE
-)
-_SIGN_OFF = re.compile(
-    r"^(?:until next|see you\b|cheers\b|enjoy\b|happy (?:reading|hacking|weekend|friday)\b"
-    r"|thanks for reading\b|stay (?:safe|tuned|curious)\b|talk soon\b|take care\b"
-    r"|best(?: wishes| regards)?\b|have a (?:great|good|nice)\b)",
-    re.IGNORECASE,
-)
 _SENTENCE_END = frozenset(".!?…:;,")
 _CLOSERS = "\"'”’)]»"
 _INNER_SENTENCE = re.compile(r"[.!?…][\"'”’)]?\s+[A-Z0-9“\"‘'(]")
@@ -207,7 +207,7 @@ class _Reader:
         if index >= len(self.lines):
             return False
         text = self.lines[index].text
-        if len(text) > SUBTITLE or _ends_sentence(text) or _GREETING.match(text):
+        if len(text) > SUBTITLE or _ends_sentence(text) or is_greeting(text):
             return False
         if _ABSTRACT.match(text):
             return False
@@ -216,19 +216,38 @@ class _Reader:
 
     def intro_end(self, index: int) -> int:
         """The index of the first line after the intro that starts at `index`."""
-        if index < len(self.lines) and _GREETING.match(self.lines[index].text):
+        if index < len(self.lines) and is_greeting(self.lines[index].text):
             index += 1
         while index < len(self.lines):
             line = self.lines[index]
-            signs_off = len(line.text) <= SIGN_OFF and bool(_SIGN_OFF.match(line.text))
-            if not signs_off and line.kind is not _Kind.SENTENCE:
-                break
-            if not signs_off and self.kind(index + 1) is _Kind.ABSTRACT:
+            if is_sign_off(line.text):
+                return self.sign_off_end(index)
+            if line.kind is not _Kind.SENTENCE or self.kind(index + 1) is _Kind.ABSTRACT:
                 break
             index += 1
-            if signs_off:
-                break
         return index
+
+    def sign_off_end(self, index: int) -> int:
+        """The index after the sign-off at `index`: its further lines and, after a comma, the
+        signature under it (`Until next time,` then `Jane`)."""
+        while index + 1 < len(self.lines) and is_sign_off(self.lines[index + 1].text):
+            index += 1
+        signed = index + 1 < len(self.lines) and is_signature(self.lines[index + 1].text)
+        if signed and expects_signature(self.lines[index].text):
+            index += 1
+        return index + 1
+
+    def leave_out_sign_off(self, start: int) -> None:
+        """Leave out the sign-off at the end of the lines after `start`, noting it."""
+        end = start + sign_off_start([line.text for line in self.lines[start:]])
+        if end == len(self.lines):
+            return
+        first, last = self.lines[end], self.lines[-1]
+        lines = f"line {first.number}" if first is last else f"lines {first.number}–{last.number}"
+        self.notices.append(
+            Notice(self.where(first), f"the sign-off at the end ({lines}) is not an item: left out")
+        )
+        self.lines = self.lines[:end]
 
     # --- the body --------------------------------------------------------------------------------
 
@@ -407,13 +426,15 @@ def parse_text_issue(
         raise SourceError(f"{source}:1", "the file is empty")
     reader = _Reader(lines, source, notices)
     draft = IssueDraft(source, reader.number(), lines[0].text, date=date, link=link)
+    # Before anything is read, so no line looking ahead takes the sign-off for text.
+    reader.leave_out_sign_off(1)
     index = 1
     if reader.subtitle(index):
         draft.subtitle = lines[index].text
         index += 1
     intro_end = reader.intro_end(index)
     draft.intro = [escape_paragraph(line.text) for line in lines[index:intro_end]]
-    if intro_end >= len(lines):
+    if intro_end >= len(reader.lines):
         raise SourceError(
             f"{source}:{lines[-1].number}",
             "found no section headings or item titles after the intro: a heading or title is "

@@ -6,13 +6,15 @@ import asyncio
 import os
 import shutil
 import sqlite3
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 from bot.archive import Archive
-from bot.importers._fetch import CACHE_FILE
+from bot.importers._fetch import CACHE_FILE, COPIES
 from bot.issuefiles import load_issue
 from tests.importers.conftest import DATA, ISSUE_202, SAMPLE, FeedServer, Run
 
@@ -117,8 +119,9 @@ def test_import_never_overwrites_an_unreadable_issue_file(newsbot: Run, tmp_path
     out.mkdir()
     (out / "202.md").write_text("hand-edited, broken\n", encoding="utf-8")
     result = newsbot("import", "text", str(SAMPLE), "--out", str(out))
-    assert result.exit_code == 1
-    assert "is not a valid issue file" in result.stderr
+    assert result.exit_code == 0, result.stderr
+    assert f"{out / '202.md'}: not written by newsbot import; kept — use --force" in result.stderr
+    assert "0 created, 0 updated, 0 unchanged, 1 kept." in result.stdout
     assert (out / "202.md").read_text(encoding="utf-8") == "hand-edited, broken\n"
 
 
@@ -177,7 +180,7 @@ def test_import_feed_since_and_limit(newsbot: Run, tmp_path: Path) -> None:
         "--since",
         "2025-03-05",
     )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["42.md"]
+    assert sorted(p.name for p in tmp_path.glob("*.md")) == ["42.md"]
     assert newsbot("import", "feed", str(DATA / "substack.xml"), "--limit", "0").exit_code == 2
     assert result.exit_code == 0
 
@@ -195,14 +198,66 @@ def test_import_feed_over_http_is_conditional(
     out = tmp_path / "issues"
     first = newsbot("import", "feed", url, "--out", str(out), "--ingest")
     assert first.exit_code == 0, first.stderr
-    assert sorted(p.name for p in out.iterdir()) == [CACHE_FILE, "7.md", "8.md"]
+    assert sorted(p.name for p in out.glob("*.md")) == ["7.md", "8.md"]
+    assert (out / CACHE_FILE).exists()
     assert asyncio.run(stored_numbers(tmp_path / "archive.db")) == [8, 7]
     second = newsbot("import", "feed", url, "--out", str(out))
     assert second.exit_code == 0
-    assert f"{url}: feed unchanged (HTTP 304); nothing to import." in second.stdout
+    assert f"{url}: feed unchanged (HTTP 304); importing the copy from the last fetch." in (
+        second.stdout
+    )
+    assert "0 created, 0 updated, 2 unchanged." in second.stdout
     assert feed_server.headers_of("/rss/")[1]["If-None-Match"] == '"abc"'
     refreshed = newsbot("import", "feed", url, "--out", str(out), "--refresh")
     assert "0 created, 0 updated, 2 unchanged." in refreshed.stdout
+
+
+async def serve_substack(request: web.Request) -> web.StreamResponse:
+    if request.headers.get("If-None-Match") == '"v1"':
+        return web.Response(status=304)
+    return web.Response(body=(DATA / "substack.xml").read_bytes(), headers={"ETag": '"v1"'})
+
+
+@pytest.mark.parametrize(
+    ("narrow", "wide"),
+    [
+        (["--limit", "1"], []),
+        (["--since", "2025-03-05"], ["--since", "2025-01-01"]),
+        (["--since", "2025-03-05"], ["--limit", "2"]),
+    ],
+    ids=["limit-then-all", "since-then-earlier", "since-then-limit"],
+)
+def test_a_304_still_imports_the_entries_a_narrower_import_left_out(
+    newsbot: Run, tmp_path: Path, feed_server: FeedServer, narrow: list[str], wide: list[str]
+) -> None:
+    feed_server.routes["/feed"] = serve_substack
+    url = feed_server.url("/feed")
+    out = tmp_path / "issues"
+    first = newsbot("import", "feed", url, "--out", str(out), *narrow)
+    assert first.exit_code == 0, first.stderr
+    assert sorted(p.name for p in out.glob("*.md")) == ["42.md"]
+    second = newsbot("import", "feed", url, "--out", str(out), *wide)
+    assert second.exit_code == 0, second.stderr
+    assert feed_server.headers_of("/feed")[1]["If-None-Match"] == '"v1"'
+    assert "feed unchanged (HTTP 304)" in second.stdout
+    assert f"{out / '41.md'}: created" in second.stdout
+    assert "1 created, 0 updated, 1 unchanged." in second.stdout
+    assert load_issue(out / "41.md").number == 41
+
+
+def test_a_304_restores_a_deleted_issue_file(
+    newsbot: Run, tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.routes["/feed"] = serve_substack
+    url = feed_server.url("/feed")
+    out = tmp_path / "issues"
+    assert newsbot("import", "feed", url, "--out", str(out)).exit_code == 0
+    imported = (out / "41.md").read_bytes()
+    (out / "41.md").unlink()
+    again = newsbot("import", "feed", url, "--out", str(out))
+    assert again.exit_code == 0, again.stderr
+    assert "feed unchanged (HTTP 304)" in again.stdout
+    assert (out / "41.md").read_bytes() == imported
 
 
 def test_a_failed_ingest_is_retried_in_full_next_time(
@@ -219,7 +274,7 @@ def test_a_failed_ingest_is_retried_in_full_next_time(
     assert result.exit_code == 1
     assert "has schema version 999" in result.stderr
     assert "nothing was ingested" in result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["7.md", "8.md"]
+    assert sorted(p.name for p in out.glob("*.md")) == ["7.md", "8.md"]
     assert not (out / CACHE_FILE).exists()
 
 
@@ -233,3 +288,163 @@ def test_import_feed_timeout_option(newsbot: Run, tmp_path: Path, feed_server: F
     result = newsbot("import", "feed", url, "--out", str(tmp_path), "--timeout", "0.3")
     assert result.exit_code == 1
     assert f"error: {url}: no complete answer within 0.3 s" in result.stderr
+
+
+@pytest.fixture
+def umask() -> Iterator[Callable[[int], None]]:
+    """Set the process umask for one test, and put the old one back after it."""
+    old = os.umask(0o022)
+    try:
+        yield os.umask
+    finally:
+        os.umask(old)
+
+
+def modes(folder: Path) -> dict[str, int]:
+    return {path.name: stat.S_IMODE(path.stat().st_mode) for path in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize(
+    ("mask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)], ids=["022", "027", "002"]
+)
+def test_imported_files_get_the_mode_of_any_new_file(
+    newsbot: Run, tmp_path: Path, umask: Callable[[int], None], mask: int, mode: int
+) -> None:
+    umask(mask)
+    feed = tmp_path / "substack.xml"
+    shutil.copy(DATA / "substack.xml", feed)
+    out = tmp_path / "issues"
+    assert newsbot("import", "text", str(SAMPLE), "--out", str(out)).exit_code == 0
+    assert newsbot("import", "feed", str(feed), "--out", str(out)).exit_code == 0
+    assert set(modes(out).values()) == {mode}
+    feed.write_text(
+        feed.read_text(encoding="utf-8").replace("useless in sunlight", "hopeless in sunlight"),
+        encoding="utf-8",
+    )
+    updated = newsbot("import", "feed", str(feed), "--out", str(out))
+    assert f"{out / '42.md'}: updated" in updated.stdout
+    assert modes(out)["42.md"] == mode
+    assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_the_feed_cache_gets_the_mode_of_any_new_file(
+    newsbot: Run, tmp_path: Path, feed_server: FeedServer, umask: Callable[[int], None]
+) -> None:
+    async def feed(request: web.Request) -> web.StreamResponse:
+        return web.Response(body=(DATA / "ghost.atom").read_bytes(), headers={"ETag": '"abc"'})
+
+    feed_server.routes["/rss/"] = feed
+    out = tmp_path / "issues"
+    assert newsbot("import", "feed", feed_server.url("/rss/"), "--out", str(out)).exit_code == 0
+    assert modes(out)[CACHE_FILE] == 0o644
+
+
+SMALL_ISSUE = "Tiny Weekly: Issue #3\nNews\nA hammer\nIt hits nails.\n"
+
+
+def test_an_issue_file_edited_since_import_is_kept_and_the_rest_goes_on(
+    newsbot: Run, tmp_path: Path
+) -> None:
+    small = tmp_path / "small.txt"
+    small.write_text(SMALL_ISSUE, encoding="utf-8")
+    out = tmp_path / "issues"
+    first = newsbot("import", "text", str(SAMPLE), str(small), "--out", str(out))
+    assert first.exit_code == 0, first.stderr
+    edited = ISSUE_202.read_text(encoding="utf-8").replace("scaringly", "alarmingly")
+    (out / "202.md").write_text(edited, encoding="utf-8")
+    small.write_text(SMALL_ISSUE.replace("nails", "nails hard"), encoding="utf-8")
+    age(out)
+    before = snapshot(out)
+    again = newsbot("import", "text", str(SAMPLE), str(small), "--out", str(out), "--ingest")
+    assert again.exit_code == 0, again.stderr
+    assert (
+        f"{out / '202.md'}: edited since import; kept — use --force to replace it" in again.stderr
+    )
+    assert snapshot(out)["202.md"] == before["202.md"]
+    assert f"{out / '3.md'}: updated" in again.stdout
+    assert "It hits nails hard." in (out / "3.md").read_text(encoding="utf-8")
+    assert "0 created, 1 updated, 0 unchanged, 1 kept." in again.stdout
+    # The archive gets what the files hold: the kept file is not what was imported.
+    assert asyncio.run(stored_numbers(tmp_path / "archive.db")) == [3]
+
+
+def without_section(text: str, name: str) -> str:
+    start = text.index(f"## {name}\n")
+    end = text.find("\n## ", start + 1)
+    return text[:start] + (text[end + 1 :] if end != -1 else "")
+
+
+def test_a_section_removed_by_hand_stays_removed_until_force(newsbot: Run, tmp_path: Path) -> None:
+    feed = str(DATA / "substack.xml")
+    out = tmp_path / "issues"
+    assert newsbot("import", "feed", feed, "--out", str(out)).exit_code == 0
+    imported = (out / "42.md").read_text(encoding="utf-8")
+    edited = without_section(imported, "Jobs")
+    assert edited != imported and "## Tools" in edited
+    (out / "42.md").write_text(edited, encoding="utf-8")
+    again = newsbot("import", "feed", feed, "--out", str(out))
+    assert again.exit_code == 0, again.stderr
+    assert f"{out / '42.md'}: edited since import; kept" in again.stderr
+    assert "0 created, 0 updated, 1 unchanged, 1 kept." in again.stdout
+    assert (out / "42.md").read_text(encoding="utf-8") == edited
+
+    forced = newsbot("import", "feed", feed, "--out", str(out), "--force")
+    assert forced.exit_code == 0, forced.stderr
+    backup = out / "42.md.~1~"
+    assert f"{out / '42.md'}: replaced (#42 " in forced.stdout
+    assert f"what was there is kept in {backup}" in forced.stdout
+    assert "0 created, 0 updated, 1 unchanged, 1 replaced." in forced.stdout
+    assert (out / "42.md").read_text(encoding="utf-8") == imported
+    assert backup.read_text(encoding="utf-8") == edited
+    # After --force the file is import's own again: a plain re-import leaves it as it is.
+    assert (
+        "0 created, 0 updated, 2 unchanged."
+        in newsbot("import", "feed", feed, "--out", str(out)).stdout
+    )
+    (out / "42.md").write_text(edited, encoding="utf-8")
+    newsbot("import", "feed", feed, "--out", str(out), "--force")
+    assert (out / "42.md.~2~").read_text(encoding="utf-8") == edited
+    # The copies are not issue files: check and ingest see 41 and 42 only.
+    checked = newsbot("check", str(out))
+    assert checked.exit_code == 0, checked.stderr
+    ingested = newsbot("ingest", str(out))
+    assert ingested.exit_code == 0, ingested.stderr
+    assert asyncio.run(stored_numbers(tmp_path / "archive.db")) == [42, 41]
+
+
+def test_a_file_import_never_wrote_is_kept(newsbot: Run, tmp_path: Path) -> None:
+    out = tmp_path / "issues"
+    out.mkdir()
+    hand_written = ISSUE_202.read_text(encoding="utf-8").replace("Hey folks,", "Hi all,")
+    (out / "202.md").write_text(hand_written, encoding="utf-8")
+    result = newsbot("import", "text", str(SAMPLE), "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert f"{out / '202.md'}: not written by newsbot import; kept — use --force" in (result.stderr)
+    assert (out / "202.md").read_text(encoding="utf-8") == hand_written
+
+
+@pytest.mark.parametrize("command", ["text", "feed"])
+def test_an_out_folder_that_is_a_file_is_a_clear_error(
+    newsbot: Run, tmp_path: Path, command: str
+) -> None:
+    not_a_folder = tmp_path / "issues"
+    not_a_folder.write_text("notes\n", encoding="utf-8")
+    source = SAMPLE if command == "text" else DATA / "substack.xml"
+    result = newsbot("import", command, str(source), "--out", str(not_a_folder))
+    assert result.exit_code == 1
+    assert f"error: {not_a_folder}: is not a folder" in result.stderr
+    assert not_a_folder.read_text(encoding="utf-8") == "notes\n"
+
+
+def test_a_feed_copy_that_cannot_be_kept_is_a_warning(
+    newsbot: Run, tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.routes["/feed"] = serve_substack
+    out = tmp_path / "issues"
+    out.mkdir()
+    (out / COPIES).write_text("in the way\n", encoding="utf-8")
+    result = newsbot("import", "feed", feed_server.url("/feed"), "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "2 created, 0 updated, 0 unchanged." in result.stdout
+    assert "cannot keep a copy of the feed" in result.stderr
+    assert "it is fetched in full next time" in result.stderr

@@ -81,7 +81,13 @@ def test_substack_entries_become_numbered_issues_in_publication_order() -> None:
     )
     assert issue.intro.startswith("Hi friends,\n\nThis week a lab")
     assert issue.intro.endswith("*Grab a coffee.*")
-    assert notices(result) == []
+    # The closing line is not the last item's text.
+    jobs = issue.sections[-1].items[-1]
+    assert jobs.blurb == "Summer internship, remote-friendly, ROS 2 experience wanted."
+    assert notices(result) == [
+        f"{DATA / 'substack.xml'} [Issue #42: Jelly hands and cheap lidar]: the sign-off after "
+        "the last item ('See you next Tuesday!') is not part of it: left out"
+    ]
     for done in result.imported:
         assert_round_trip(done.issue)
         assert_safe(done.issue)
@@ -158,6 +164,45 @@ def test_beehiiv_sections_bold_lines_and_tracking_links(tmp_path: Path) -> None:
         "A soil probe for $4",
     ]
     assert issue.sections[2].items[0].blurb == "temperature, mostly."
+
+
+SIGNED = (
+    "<h2>News</h2><p><a href='https://a.example/model'>A new model</a> — released today.</p>"
+    "<p>It is small.</p>{}"
+)
+
+
+@pytest.mark.parametrize(
+    "sign_off",
+    [
+        "<p>Happy reading!</p><p>Until next time,</p><p>Jane</p>",
+        "<p>Happy reading!<br>Until next time,<br>Jane</p>",
+        "<p>Cheers,</p><p><em>Jane &amp; Tom</em></p><p>The ML Digest team</p>",
+    ],
+)
+def test_a_sign_off_after_the_last_item_is_not_its_text(sign_off: str) -> None:
+    entry = FeedEntry(0, "Digest 3", None, None, SIGNED.format(sign_off), None, None)
+    done = entry_issue(entry, 3, "f")
+    (section,) = done.issue.sections
+    assert [(item.title, item.blurb) for item in section.items] == [
+        ("A new model", "released today.\n\nIt is small.")
+    ]
+    assert any("the sign-off after the last item" in n.message for n in done.notices)
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "<p>See you at <a href='https://meetup.example/'>the meetup</a>!</p>",
+        "<p>Best practices for small models</p>",
+        "<p>Thanks to our sponsor, who pays for the hosting.</p>",
+    ],
+)
+def test_a_closing_paragraph_that_is_not_a_sign_off_stays(closing: str) -> None:
+    entry = FeedEntry(0, "Digest 3", None, None, SIGNED.format(closing), None, None)
+    done = entry_issue(entry, 3, "f")
+    assert len(done.issue.sections[0].items[0].blurb.split("\n\n")) == 3
+    assert not any("sign-off" in n.message for n in done.notices)
 
 
 def test_an_entry_without_structure_is_imported_raw_and_reported() -> None:

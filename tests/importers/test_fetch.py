@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import time
@@ -12,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from bot.importers import FetchError, Validators, fetch_feed
-from bot.importers._fetch import CACHE_FILE, remember, remembered
+from bot.importers._fetch import CACHE_FILE, COPIES, KeptFeed, remember, remembered
 from bot.importers.feed import download_feed
 from tests.importers.conftest import DATA, FeedServer
 
@@ -52,28 +53,61 @@ async def test_a_conditional_get_answers_304_the_second_time(feed_server: FeedSe
     assert sent[1]["If-Modified-Since"] == MODIFIED
 
 
-async def test_validators_are_remembered_per_feed_in_the_output_folder(
+async def test_validators_and_a_copy_are_kept_per_feed_in_the_output_folder(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
     feed_server.routes["/feed.xml"] = feed
     url = feed_server.url("/feed.xml")
     document = await download_feed(url, tmp_path)
-    assert document is not None and document.validators == Validators(ETAG, MODIFIED)
-    remember(tmp_path, url, document.validators)
+    assert document.validators == Validators(ETAG, MODIFIED) and not document.unchanged
+    remember(tmp_path, url, document.validators, document.data)
+    copy = hashlib.sha256(FEED).hexdigest()
     stored = json.loads((tmp_path / CACHE_FILE).read_text(encoding="utf-8"))
-    assert stored == {"feeds": {url: {"etag": ETAG, "last_modified": MODIFIED}}}
-    assert remembered(tmp_path, url) == Validators(ETAG, MODIFIED)
-    assert remembered(tmp_path, "https://other.example/feed") == Validators()
-    assert await download_feed(url, tmp_path) is None
-    assert await download_feed(url, tmp_path, conditional=False) is not None
-    assert [path.name for path in os.scandir(tmp_path)] == [CACHE_FILE]  # atomic: no leftovers
+    assert stored == {"feeds": {url: {"etag": ETAG, "last_modified": MODIFIED, "copy": copy}}}
+    assert (tmp_path / COPIES / copy).read_bytes() == FEED
+    assert remembered(tmp_path, url) == KeptFeed(Validators(ETAG, MODIFIED), FEED)
+    assert remembered(tmp_path, "https://other.example/feed") is None
+    again = await download_feed(url, tmp_path)
+    assert again.unchanged and again.data == FEED
+    assert feed_server.headers_of("/feed.xml")[1]["If-None-Match"] == ETAG
+    assert not (await download_feed(url, tmp_path, conditional=False)).unchanged
+    # Atomic writes leave no temporary files behind.
+    assert sorted(path.name for path in os.scandir(tmp_path)) == [COPIES, CACHE_FILE]
+    assert [path.name for path in os.scandir(tmp_path / COPIES)] == [copy]
+
+
+async def test_without_its_copy_a_feed_is_fetched_unconditionally(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feed_server.routes["/feed.xml"] = feed
+    url = feed_server.url("/feed.xml")
+    remember(tmp_path, url, Validators(ETAG, MODIFIED), FEED)
+    copy = tmp_path / COPIES / hashlib.sha256(FEED).hexdigest()
+    copy.write_bytes(FEED[:100])
+    assert remembered(tmp_path, url) is None
+    copy.unlink()
+    document = await download_feed(url, tmp_path)
+    assert not document.unchanged and document.data == FEED
+    assert "If-None-Match" not in feed_server.headers_of("/feed.xml")[0]
+
+
+def test_a_newer_copy_replaces_the_old_one_and_no_validators_keep_nothing(
+    tmp_path: Path,
+) -> None:
+    url = "https://x.example/feed"
+    remember(tmp_path, url, Validators(ETAG), b"<rss>1</rss>")
+    remember(tmp_path, url, Validators('"v2"'), b"<rss>2</rss>")
+    assert [p.read_bytes() for p in (tmp_path / COPIES).iterdir()] == [b"<rss>2</rss>"]
+    remember(tmp_path, url, Validators(), b"<rss>3</rss>")
+    assert remembered(tmp_path, url) is None
+    assert list((tmp_path / COPIES).iterdir()) == []
 
 
 def test_an_unreadable_cache_means_an_unconditional_fetch(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     (tmp_path / CACHE_FILE).write_text("{not json", encoding="utf-8")
-    assert remembered(tmp_path, "https://x.example/feed") == Validators()
+    assert remembered(tmp_path, "https://x.example/feed") is None
     assert "unreadable" in caplog.text
 
 

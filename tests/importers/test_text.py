@@ -12,18 +12,12 @@ from hypothesis import strategies as st
 from bot.importers import Notice, SourceError, parse_text_issue, read_text_issue
 from bot.importers._output import issue_file_text
 from bot.issuefiles import format_issue, load_issue
-from tests.importers.conftest import DATA, ISSUE_202, SAMPLE, SAMPLE_NAME, SHARED_SAMPLE
+from tests.importers.conftest import DATA, ISSUE_202, SAMPLE
 from tests.importers.safety import assert_round_trip, assert_safe, rendered_text
 
 GUESS_NOTE = (
     "title guessed from the blurb: the source has no title line for this item (line 11); check it"
 )
-
-
-def test_the_bundled_copy_of_the_sample_is_the_shared_sample() -> None:
-    if not SHARED_SAMPLE.exists():
-        pytest.skip("shared/samples is not beside this checkout")
-    assert (DATA / SAMPLE_NAME).read_bytes() == SHARED_SAMPLE.read_bytes()
 
 
 def test_the_sample_imports_to_exactly_issue_202() -> None:
@@ -132,6 +126,77 @@ def test_a_heading_with_nothing_under_it_becomes_a_noted_item() -> None:
     assert any(
         str(n).startswith("x.txt:5: a heading with nothing under it") for n in imported.notices
     )
+
+
+def outline(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    issue = parse_text_issue(text, "x.txt").issue
+    return [(s.name, [(i.title, i.blurb) for i in s.items]) for s in issue.sections]
+
+
+TWO_SECTIONS = (
+    "ML Digest: Issue #12\nHi everyone,\nA short week.\n"
+    "News\nA new model\nSomeone released a new model today.\n"
+    "Tools\nA new tool\nA tool that does one thing well.\n"
+)
+TWO_SECTIONS_OUTLINE = [
+    ("News", [("A new model", "Someone released a new model today.")]),
+    ("Tools", [("A new tool", "A tool that does one thing well.")]),
+]
+
+
+@pytest.mark.parametrize(
+    ("sign_off", "lines"),
+    [
+        ("Happy reading!\nUntil next time,\nJane\n", "lines 10–12"),
+        ("Cheers\nJane & Tom\nThe ML Digest team\n", "lines 10–12"),
+        ("Thanks for reading!\n\nSee you next week,\n— Jane\n", "lines 10–13"),
+        ("Until next week!\n", "line 10"),
+    ],
+)
+def test_a_sign_off_at_the_end_is_left_out_not_made_an_item(sign_off: str, lines: str) -> None:
+    imported = parse_text_issue(TWO_SECTIONS + sign_off, "x.txt")
+    assert outline(TWO_SECTIONS + sign_off) == TWO_SECTIONS_OUTLINE
+    assert [str(n) for n in imported.notices] == [
+        f"x.txt:10: the sign-off at the end ({lines}) is not an item: left out"
+    ]
+    assert all(item.editor_note is None for _, item in imported.issue.items)
+
+
+def test_a_sign_off_of_several_lines_closes_the_intro() -> None:
+    text = TWO_SECTIONS.replace(
+        "A short week.\n", "A short week.\nHappy reading!\nUntil next time,\nJane\n"
+    )
+    imported = parse_text_issue(text, "x.txt")
+    assert imported.issue.intro == (
+        "Hi everyone,\n\nA short week.\n\nHappy reading!\n\nUntil next time,\n\nJane"
+    )
+    assert outline(text) == TWO_SECTIONS_OUTLINE
+    assert imported.notices == ()
+
+
+def test_a_thank_you_in_the_intro_does_not_end_it() -> None:
+    text = TWO_SECTIONS.replace(
+        "A short week.\n", "Thanks, everyone, for answering the survey!\nA short week.\n"
+    )
+    issue = parse_text_issue(text, "x.txt").issue
+    assert issue.intro.endswith("survey!\n\nA short week.")
+    assert outline(text) == TWO_SECTIONS_OUTLINE
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "Best practices for PyTorch\nHow to train faster.\n",
+        "Enjoy the silence\nA quiet keyboard.\n",
+        "Cheers for the new saw\nA saw that cuts.\n",
+    ],
+)
+def test_titles_that_look_like_a_sign_off_stay_items(ending: str) -> None:
+    imported = parse_text_issue(TWO_SECTIONS + ending, "x.txt")
+    titles = [item.title for _, item in imported.issue.items]
+    assert titles[:2] == ["A new model", "A new tool"]
+    assert titles[2] == ending.split("\n")[0]
+    assert not any("sign-off" in n.message for n in imported.notices)
 
 
 def test_items_before_any_heading_go_in_a_guessed_section() -> None:
