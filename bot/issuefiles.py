@@ -30,6 +30,7 @@ are all reported at once.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import os
@@ -54,6 +55,16 @@ ABSTRACT_HEADING = "Abstract"
 _EDITOR_NOTE = re.compile(r"^<!--\s*editor:\s*(?P<note>.*?)\s*-->$")
 _ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _LOOKS_LIKE_LINK = re.compile(r"^\[.*\]\(.*\)$", re.DOTALL)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PUBLISH_AT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+_OFFSET = re.compile(r"[+-]([0-9]{2}):([0-9]{2})$")
+# Not `calendar.month_name`: that follows the locale, and errors are in English.
+_MONTHS = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
 
 
 def _markdown() -> MarkdownIt:
@@ -173,33 +184,60 @@ def _front_matter_fields(
                 )
             fields[key] = number
         elif key == "date":
-            try:
-                fields[key] = dt.date.fromisoformat(value)
-            except ValueError:
+            if not _DATE.fullmatch(value):
                 problems.add(line_no, f"date must be written YYYY-MM-DD, not {value!r}")
+            elif (missing := _missing_date(value)) is not None:
+                problems.add(line_no, f"date {value} does not exist: {missing}")
+            else:
+                fields[key] = dt.date.fromisoformat(value)
         elif key == "publish_at":
-            moment = _publish_at(value)
-            if moment is None:
+            if not _PUBLISH_AT.fullmatch(value):
                 problems.add(
                     line_no,
                     "publish_at must be a date and time like 2026-11-30T09:00 (read in "
                     "schedule.timezone) or 2026-11-30T09:00+01:00, not " + repr(value),
                 )
+            elif (missing := _missing_moment(value)) is not None:
+                problems.add(line_no, f"publish_at {value} does not exist: {missing}")
             else:
-                fields[key] = moment
+                fields[key] = dt.datetime.fromisoformat(value)
         else:
             fields[key] = value
     return fields
 
 
-def _publish_at(value: str) -> dt.datetime | None:
-    """A front-matter `publish_at`: an ISO 8601 date and time, with or without a UTC offset."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?", value):
-        return None
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
+def _missing_date(value: str) -> str | None:
+    """Why a well-formed `YYYY-MM-DD` names no day of the calendar, or None if it names one."""
+    year, month, day = (int(part) for part in value[:10].split("-"))
+    if year == 0:
+        return "there is no year 0"
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    days = calendar.monthrange(year, month)[1]
+    if day == 0:
+        return "there is no day 0"
+    if day > days:
+        return f"{_MONTHS[month - 1]} {year} has {days} days"
+    return None
+
+
+def _missing_moment(value: str) -> str | None:
+    """Why a well-formed `publish_at` names no moment, or None if it names one."""
+    missing = _missing_date(value)
+    if missing is not None:
+        return missing
+    hour, minute = int(value[11:13]), int(value[14:16])
+    second = int(value[17:19]) if value[16:17] == ":" else 0
+    if hour > 23:
+        return f"there is no hour {hour} (the hours go from 00 to 23)"
+    if minute > 59:
+        return f"there is no minute {minute}"
+    if second > 59:
+        return f"there is no second {second}"
+    offset = _OFFSET.search(value)
+    if offset is not None and (int(offset.group(1)) > 23 or int(offset.group(2)) > 59):
+        return f"there is no UTC offset {offset.group(0)}"
+    return None
 
 
 def _source(lines: Sequence[str], token: Token, offset: int) -> str:

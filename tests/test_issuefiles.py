@@ -330,8 +330,57 @@ def test_publish_at_is_read_with_or_without_an_offset_and_written_back() -> None
     assert "publish_at: 2026-11-30T09:00\n" in format_issue(naive)
 
 
-@pytest.mark.parametrize("value", ["next monday", "2026-11-30", "2026-13-01T09:00", "09:00"])
+@pytest.mark.parametrize(
+    "value", ["next monday", "2026-11-30", "2026-1-30T09:00", "09:00", "２０２６-11-30T09:00"]
+)
 def test_a_bad_publish_at_names_its_line(value: str) -> None:
     error = one_error(GOOD.replace("title:", f"publish_at: {value}\ntitle:"))
     assert error.line == 3
     assert "publish_at must be a date and time like 2026-11-30T09:00" in error.reason
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("2021-02-30", "date 2021-02-30 does not exist: February 2021 has 28 days"),
+        ("2024-02-30", "date 2024-02-30 does not exist: February 2024 has 29 days"),
+        ("2021-04-31", "date 2021-04-31 does not exist: April 2021 has 30 days"),
+        ("2021-13-01", "date 2021-13-01 does not exist: there is no month 13"),
+        ("2021-00-10", "date 2021-00-10 does not exist: there is no month 0"),
+        ("2021-06-00", "date 2021-06-00 does not exist: there is no day 0"),
+        ("0000-06-01", "date 0000-06-01 does not exist: there is no year 0"),
+        ("2021-06-31", "date 2021-06-31 does not exist: June 2021 has 30 days"),
+    ],
+)
+def test_a_date_that_does_not_exist_is_called_so(value: str, reason: str) -> None:
+    error = one_error(GOOD.replace("title:", f"date: {value}\ntitle:"))
+    assert (error.line, error.reason) == (3, reason)
+
+
+@pytest.mark.parametrize(
+    "value", ["21/06/2021", "2021-6-1", "20210616", "2021-W24-3", "２０２１-06-16"]
+)
+def test_a_malformed_date_is_asked_for_as_yyyy_mm_dd(value: str) -> None:
+    error = one_error(GOOD.replace("title:", f"date: {value}\ntitle:"))
+    assert (error.line, error.reason) == (3, f"date must be written YYYY-MM-DD, not {value!r}")
+
+
+@pytest.mark.parametrize(
+    ("value", "missing"),
+    [
+        ("2026-02-29T09:00", "February 2026 has 28 days"),
+        ("2026-13-01T09:00", "there is no month 13"),
+        ("2026-11-30T24:00", "there is no hour 24 (the hours go from 00 to 23)"),
+        ("2026-11-30T09:60", "there is no minute 60"),
+        ("2026-11-30 09:00:61", "there is no second 61"),
+        ("2026-11-30T09:00+24:00", "there is no UTC offset +24:00"),
+    ],
+)
+def test_a_publish_at_that_does_not_exist_is_called_so(value: str, missing: str) -> None:
+    error = one_error(GOOD.replace("title:", f"publish_at: {value}\ntitle:"))
+    assert (error.line, error.reason) == (3, f"publish_at {value} does not exist: {missing}")
+
+
+def test_a_leap_day_is_a_date() -> None:
+    issue = parse_issue(GOOD.replace("title:", "date: 2024-02-29\ntitle:"), "7.md")
+    assert issue.date is not None and issue.date.isoformat() == "2024-02-29"
