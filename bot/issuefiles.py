@@ -374,7 +374,8 @@ def parse_issue(text: str, path: Path | str) -> Issue:
     """Read an issue file's text; raise `IssueFileErrors` listing every problem found."""
     path = Path(path)
     problems = _Problems(path)
-    lines = text.splitlines()
+    # Some editors start a UTF-8 file with a byte-order mark; it is not part of the issue.
+    lines = text.removeprefix("\ufeff").splitlines()
     values, body_start = _read_front_matter(lines, problems)
     fields = _front_matter_fields(values, path, problems) if body_start else {}
     intro, section_drafts = _read_body(lines, body_start, problems)

@@ -384,3 +384,14 @@ def test_a_publish_at_that_does_not_exist_is_called_so(value: str, missing: str)
 def test_a_leap_day_is_a_date() -> None:
     issue = parse_issue(GOOD.replace("title:", "date: 2024-02-29\ntitle:"), "7.md")
     assert issue.date is not None and issue.date.isoformat() == "2024-02-29"
+
+
+def test_a_byte_order_mark_is_not_part_of_the_file(tmp_path: Path) -> None:
+    assert parse_issue("\ufeff" + GOOD, "issues/7.md") == parse_issue(GOOD, "issues/7.md")
+    path = tmp_path / "7.md"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert load_issue(path) == parse_issue(GOOD, "issues/7.md")
+    broken = "\ufeff" + GOOD.replace("Its blurb.", "<div>html</div>")
+    error = one_error(broken)
+    assert (error.line, error.reason.split(":")[0]) == (12, "raw HTML is not published")
+    assert [e.line for e in errors_of("\ufeff" + GOOD.replace("number: 7", "number: x"))] == [2]
