@@ -425,7 +425,9 @@ def draft_title(number: int, latest: IssueSummary | None) -> str:
 
 def _item_title(suggestion: Suggestion) -> str:
     text = suggestion.title or suggestion.url.split("://", 1)[-1].rstrip("/")
-    return shorten(escape_markdown(" ".join(text.split())), DRAFT_TITLE_MAX) or "Untitled"
+    # `<` too: a page titled `<javascript:…>` would otherwise be a link in the draft.
+    text = escape_markdown(" ".join(text.split())).replace("<", "\\<")
+    return shorten(text, DRAFT_TITLE_MAX) or "Untitled"
 
 
 def _editor_note(suggestion: Suggestion) -> str:

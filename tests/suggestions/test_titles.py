@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
+from markdown_it import MarkdownIt
 
-from bot.suggestions import fetch_title
+from bot.issuefiles import format_issue, parse_issue
+from bot.suggestions import Suggestion, draft_issue, fetch_title
 
 LOCAL = frozenset({"127.0.0.1"})
 
@@ -101,3 +105,17 @@ async def test_a_huge_body_is_capped_and_a_slow_server_times_out(site: Site) -> 
     assert site.sent < 5 * 1024 * 1024, "stopped reading long before 50 MB"
     assert await fetch_title(f"{site.base}/slow", exempt=LOCAL, time_limit=0.3) is None
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    "title", ["<javascript:alert(1)>", "<file:///etc/passwd>", "<editor@example.com>", "<b>x</b>"]
+)
+def test_a_page_title_that_looks_like_a_link_stays_text_in_the_draft(title: str) -> None:
+    accepted = Suggestion(id=1, url="https://example.com/", status="accepted", title=title)
+    draft = draft_issue(3, "Issue #3", [accepted], {})
+    text = format_issue(draft)
+    assert parse_issue(text, "3.md") == draft, "newsbot check accepts the draft"
+    (rendered,) = re.findall(
+        r"<p>(.*)</p>", MarkdownIt("commonmark").render(draft.items[0][1].title)
+    )
+    assert "<a " not in rendered and html.unescape(rendered) == title
