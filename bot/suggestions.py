@@ -29,6 +29,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import aiohttp
 import aiohttp.abc
+import yarl
 from url_normalize import url_normalize
 
 from bot.errors import NewsbotError
@@ -88,6 +89,7 @@ _TRAILING = ".,;:!?'\"*_~»”’…"
 _LOCAL_NAMES = ("localhost", "localhost.localdomain")
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa")
 _IPV4_LIKE = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 
 
 class LinkRejected(NewsbotError):
@@ -287,11 +289,16 @@ def normalise(url: str) -> str:
         raise LinkRejected("it is not a valid web address")
     if port == 0:
         raise LinkRejected("it is not a valid web address")
-    _check_host(host)
+    host = _check_host(host)
+    netloc = f"[{host}]" if ":" in host else host
+    netloc += f":{port}" if port is not None else ""
     query = _without_tracking(parts.query)
-    result = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
+    result = urlunsplit((parts.scheme, netloc, parts.path or "/", query, ""))
     if len(result) > MAX_URL_LENGTH:
         raise LinkRejected(f"it is too long (over {MAX_URL_LENGTH} characters)")
+    if _host_as_connected(result) != host:
+        # The HTTP library would read another host than the one checked: take neither.
+        raise LinkRejected("it is not a valid web address")
     return result
 
 
@@ -335,14 +342,41 @@ def _without_tracking(query: str) -> str:
     return "&".join(kept)
 
 
-def _check_host(host: str) -> None:
-    """Refuse hosts that name this machine or a private network."""
+def _check_host(host: str) -> str:
+    """The host in its one written form; raise `LinkRejected` unless it names a public site.
+
+    A site is a domain name of two labels or more (`example.com`, not `intranet`) or a public
+    IP address. Names of this machine or a private network, addresses that are private,
+    loopback, link-local, multicast, reserved or unspecified, and IPv6 addresses with an IPv4
+    address inside (`[::ffff:1.2.3.4]`, `[64:ff9b::102:304]`, `[2002:102:304::]` …) are not.
+    """
     name = host.strip("[]").rstrip(".").lower()
     if name in _LOCAL_NAMES or name.endswith(_LOCAL_SUFFIXES):
         raise LinkRejected("it points to a local address, not the web")
     address = ip_of(name)
-    if address is not None and not is_public(address):
-        raise LinkRejected("it points to a private or local network address, not the web")
+    if address is not None:
+        inside = embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else None
+        if not is_public(inside if inside is not None else address):
+            raise LinkRejected("it points to a private or local network address, not the web")
+        if inside is not None:
+            raise LinkRejected("it is an IPv4 address written as IPv6, not a web site's address")
+        return str(address)
+    labels = name.split(".")
+    if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise LinkRejected("its host name is not valid")
+    if len(labels) < 2:
+        raise LinkRejected("its host is not a web site's name, as in example.com")
+    if labels[-1].isdigit():
+        raise LinkRejected("its host name is not valid")
+    return name
+
+
+def _host_as_connected(url: str) -> str | None:
+    """The host an HTTP request for `url` would go to, as aiohttp reads it (IDNA applied)."""
+    try:
+        return yarl.URL(url).raw_host
+    except (ValueError, TypeError):
+        return None
 
 
 def ip_of(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -360,11 +394,52 @@ def ip_of(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return None
 
 
+_IPV4_IN_IPV6 = (
+    ipaddress.IPv6Network("::ffff:0:0/96"),  # IPv4-mapped
+    ipaddress.IPv6Network("64:ff9b::/96"),  # NAT64, well-known prefix
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),  # IPv4-translated
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated)
+)
+_NEVER_PUBLIC_IPV6 = (
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # NAT64 for local use
+    ipaddress.IPv6Network("2002::/16"),  # 6to4
+    ipaddress.IPv6Network("2001::/32"),  # Teredo
+)
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address inside an IPv6 one (mapped, NAT64, translated, compatible, 6to4, Teredo)."""
+    for network in _IPV4_IN_IPV6:
+        if address in network:
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour is not None:
+        return address.sixtofour
+    return address.teredo[1] if address.teredo is not None else None
+
+
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Whether an address is on the public internet (not private, loopback, link-local …)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
+    """Whether an address is on the public internet.
+
+    Not private, loopback, link-local, multicast, reserved or unspecified; an IPv4-mapped or
+    NAT64 address is public only if the IPv4 address inside is, and the other IPv6 forms with
+    an IPv4 address inside (compatible, translated, 6to4, Teredo) never are.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.scope_id or any(address in network for network in _NEVER_PUBLIC_IPV6):
+            return False
+        inside = embedded_ipv4(address)
+        if inside is not None:
+            return is_public(inside)
+    return address.is_global and not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
 
 
 # --- notes, names and limits ----------------------------------------------------------------
