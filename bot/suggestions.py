@@ -24,8 +24,8 @@ import socket
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import aiohttp
 import aiohttp.abc
@@ -597,52 +597,67 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
 
 
-class _PublicResolver(aiohttp.abc.AbstractResolver):
-    """Resolves host names, keeping only public addresses (unless private ones are allowed).
-
-    Checked at connection time, so a name that resolves to a private address — even one that
-    changes its answer between two lookups — is never connected to.
-    """
-
-    def __init__(self, allow_private: bool, exempt: frozenset[str] = frozenset()) -> None:
-        self._inner = aiohttp.ThreadedResolver()
-        self._allow_private = allow_private
-        self._exempt = exempt
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[aiohttp.abc.ResolveResult]:
-        found = await self._inner.resolve(host, port, family)
-        kept = [
-            r
-            for r in found
-            if self._allow_private
-            or r["host"] in self._exempt
-            or is_public(ipaddress.ip_address(r["host"]))
-        ]
-        if not kept:
-            raise OSError(f"{host} resolves only to private or local addresses")
-        return kept
-
-    async def close(self) -> None:
-        await self._inner.close()
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def _allowed(url: str, allow_private: bool, exempt: frozenset[str]) -> bool:
-    """Whether a fetch may go to `url`: a web link, and no private IP unless allowed."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    if allow_private or parts.hostname in exempt:
-        return True
-    try:
-        _check_host(parts.hostname)
-    except LinkRejected:
-        return False
-    return True
+@dataclass(frozen=True)
+class _Reach:
+    """Where a title fetch may go: public sites; also, for tests, everywhere or one origin."""
+
+    allow_private: bool
+    local_origin: yarl.URL | None
+
+    def target(self, url: str | yarl.URL, base: yarl.URL | None = None) -> yarl.URL | None:
+        """The URL a request for `url` (relative to `base`) goes to, if it may; else None.
+
+        The host checked is the one aiohttp connects to: yarl's, after IDNA, in which
+        `①②⑦.0.0.1`, `１２７.０.０.１` and `127。0。0。1` are all 127.0.0.1.
+        """
+        try:
+            target = yarl.URL(url)
+            target = base.join(target) if base is not None else target
+        except (ValueError, TypeError):
+            return None
+        if target.scheme not in ("http", "https") or not target.raw_host:
+            return None
+        if target.user is not None or target.password is not None:
+            return None
+        if self.allow_private or self._is_local_origin(target):
+            return target
+        try:
+            _check_host(target.raw_host)
+        except LinkRejected:
+            return None
+        return target
+
+    def _is_local_origin(self, target: yarl.URL) -> bool:
+        origin = self.local_origin
+        return origin is not None and (target.scheme, target.raw_host, target.port) == (
+            origin.scheme,
+            origin.raw_host,
+            origin.port,
+        )
+
+    def connector(
+        self, target: yarl.URL, resolver: aiohttp.abc.AbstractResolver | None
+    ) -> aiohttp.TCPConnector:
+        """A connector for one request to `target` that checks each address it connects to.
+
+        Whatever a name resolves to (even differently from one lookup to the next), only a
+        public address is connected to — or the local origin's own, for a request to it.
+        """
+        local_peer: tuple[_Address, int] | None = None
+        if self.local_origin is not None and self._is_local_origin(target):
+            local_peer = (ipaddress.ip_address(self.local_origin.raw_host or ""), target.port or 0)
+
+        def open_socket(addr_info: tuple[Any, ...]) -> socket.socket:
+            family, kind, proto, _, peer = addr_info
+            address = ipaddress.ip_address(peer[0])
+            if not (self.allow_private or is_public(address) or (address, peer[1]) == local_peer):
+                raise OSError(f"not connecting to {address}: not a public address")
+            return socket.socket(family, kind, proto)
+
+        return aiohttp.TCPConnector(limit=1, resolver=resolver, socket_factory=open_socket)
 
 
 async def fetch_title(
@@ -652,47 +667,58 @@ async def fetch_title(
     time_limit: float = TITLE_TIMEOUT,
     max_bytes: int = TITLE_MAX_BYTES,
     max_redirects: int = TITLE_MAX_REDIRECTS,
-    exempt: frozenset[str] = frozenset(),
+    local_origin: str | None = None,
+    resolver: aiohttp.abc.AbstractResolver | None = None,
 ) -> str | None:
     """The <title> of the HTML page at `url`, or None if there is none or it cannot be had.
 
     Bounded: `time_limit` seconds in all, the first `max_bytes` of the body, `max_redirects`
-    redirects, and never a private, loopback or link-local address unless `allow_private`
-    (for tests), or the address is one of `exempt` (tests: a local server, and nothing else).
-    Never raises for a network problem.
+    redirects. Never a private, loopback, link-local, multicast, reserved or unspecified
+    address (IPv4 inside IPv6 included), checked on every hop both in the URL, as the HTTP
+    client reads it, and in the address each connection is made to — unless `allow_private`
+    (for tests), or the request is to `local_origin` (tests: the one `http://127.0.0.1:PORT`
+    of a local server, and nothing else). `resolver` looks up host names (the system's by
+    default). Never raises for a network problem.
     """
+    reach = _Reach(allow_private, yarl.URL(local_origin) if local_origin else None)
     try:
         async with asyncio.timeout(time_limit):
-            return await _fetch_title(url, allow_private, max_bytes, max_redirects, exempt)
+            return await _fetch_title(url, reach, max_bytes, max_redirects, resolver)
     except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
         log.info("no title for %s: %s", url, exc or type(exc).__name__)
         return None
 
 
 async def _fetch_title(
-    url: str, allow_private: bool, max_bytes: int, max_redirects: int, exempt: frozenset[str]
+    url: str,
+    reach: _Reach,
+    max_bytes: int,
+    max_redirects: int,
+    resolver: aiohttp.abc.AbstractResolver | None,
 ) -> str | None:
-    connector = aiohttp.TCPConnector(resolver=_PublicResolver(allow_private, exempt), limit=1)
     headers = {"User-Agent": "newsbot (reader suggestions)", "Accept": "text/html"}
-    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
-        current = url
-        for _ in range(max_redirects + 1):
-            if not _allowed(current, allow_private, exempt):
-                log.info("not fetching a title from %s: not a public web address", current)
-                return None
-            async with session.get(current, allow_redirects=False) as response:
-                if response.status in _REDIRECTS:
-                    location = response.headers.get("Location")
-                    if not location:
-                        return None
-                    current = urljoin(current, location)
-                    continue
-                if response.status != 200 or "html" not in response.content_type:
+    target = reach.target(url)
+    for _ in range(max_redirects + 1):
+        if target is None:
+            log.info("not fetching a title for %s: not a public web address", url)
+            return None
+        connector = reach.connector(target, resolver)
+        async with (
+            aiohttp.ClientSession(connector=connector, headers=headers) as session,
+            session.get(target, allow_redirects=False) as response,
+        ):
+            if response.status in _REDIRECTS:
+                location = response.headers.get("Location")
+                if not location:
                     return None
-                head = await _read_head(response, max_bytes)
-                return _title_in(head, response.charset)
-        log.info("no title for %s: more than %d redirects", url, max_redirects)
-        return None
+                target = reach.target(location, base=target)
+                continue
+            if response.status != 200 or "html" not in response.content_type:
+                return None
+            head = await _read_head(response, max_bytes)
+            return _title_in(head, response.charset)
+    log.info("no title for %s: more than %d redirects", url, max_redirects)
+    return None
 
 
 async def _read_head(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
