@@ -30,22 +30,24 @@ are all reported at once.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline, autolink, image, link
 from markdown_it.token import Token
 from pydantic import ValidationError
 
 from bot.errors import IssueFileError, IssueFileErrors
-from bot.models import Issue, Item, Section, slugify
+from bot.models import Issue, Item, Section, link_problem, slugify
 
 FRONT_MATTER_FENCE = "---"
 FRONT_MATTER_KEYS = ("number", "title", "subtitle", "date", "publish_at", "link")
@@ -54,10 +56,60 @@ ABSTRACT_HEADING = "Abstract"
 _EDITOR_NOTE = re.compile(r"^<!--\s*editor:\s*(?P<note>.*?)\s*-->$")
 _ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _LOOKS_LIKE_LINK = re.compile(r"^\[.*\]\(.*\)$", re.DOTALL)
+_NOT_A_LINK = (
+    "this link is not valid: an item link is an absolute http(s) URL, "
+    "as in `### [Title](https://example.com/page)`"
+)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PUBLISH_AT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+_OFFSET = re.compile(r"[+-]([0-9]{2}):([0-9]{2})$")
+# Not `calendar.month_name`: that follows the locale, and errors are in English.
+_MONTHS = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
 
 
 def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark")
+
+
+_InlineRule = Callable[[StateInline, bool], bool]
+
+
+class _EveryLink(MarkdownIt):
+    """Markdown that reads every link as a link, whatever its scheme, noting the line it is on.
+
+    The usual parser leaves `[x](javascript:…)` as text, but Discord and readers' apps may
+    still make it a link: to refuse such links they have to be seen.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("commonmark")
+        for name, rule in (("link", link), ("image", image), ("autolink", autolink)):
+            self.inline.ruler.at(name, _noting_line(rule))
+
+    def validateLink(self, url: str) -> bool:
+        return True
+
+
+def _noting_line(rule: _InlineRule) -> _InlineRule:
+    """`rule`, marking the token it makes with the line of its block it starts on (from 0)."""
+
+    def noted(state: StateInline, silent: bool) -> bool:
+        start, first = state.pos, len(state.tokens)
+        found = rule(state, silent)
+        if found and not silent:
+            # Text before the link may be pushed first: the link is the first link or image.
+            made = (t for t in state.tokens[first:] if t.type in ("link_open", "image"))
+            if (token := next(made, None)) is not None:
+                token.meta["line"] = state.src.count("\n", 0, start)
+                token.meta["by_reference"] = state.src[start : state.pos].endswith("]")
+        return found
+
+    return noted
 
 
 @dataclass
@@ -74,6 +126,8 @@ class _ItemDraft:
     line: int
     title: str
     link: str | None
+    link_checked: bool
+    """Whether the heading's link is checked as the item's own (or reported as broken)."""
     blurb: list[str] = field(default_factory=list)
     abstract: list[str] | None = None
     abstract_line: int = 0
@@ -173,33 +227,60 @@ def _front_matter_fields(
                 )
             fields[key] = number
         elif key == "date":
-            try:
-                fields[key] = dt.date.fromisoformat(value)
-            except ValueError:
+            if not _DATE.fullmatch(value):
                 problems.add(line_no, f"date must be written YYYY-MM-DD, not {value!r}")
+            elif (missing := _missing_date(value)) is not None:
+                problems.add(line_no, f"date {value} does not exist: {missing}")
+            else:
+                fields[key] = dt.date.fromisoformat(value)
         elif key == "publish_at":
-            moment = _publish_at(value)
-            if moment is None:
+            if not _PUBLISH_AT.fullmatch(value):
                 problems.add(
                     line_no,
                     "publish_at must be a date and time like 2026-11-30T09:00 (read in "
                     "schedule.timezone) or 2026-11-30T09:00+01:00, not " + repr(value),
                 )
+            elif (missing := _missing_moment(value)) is not None:
+                problems.add(line_no, f"publish_at {value} does not exist: {missing}")
             else:
-                fields[key] = moment
+                fields[key] = dt.datetime.fromisoformat(value)
         else:
             fields[key] = value
     return fields
 
 
-def _publish_at(value: str) -> dt.datetime | None:
-    """A front-matter `publish_at`: an ISO 8601 date and time, with or without a UTC offset."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?", value):
-        return None
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
+def _missing_date(value: str) -> str | None:
+    """Why a well-formed `YYYY-MM-DD` names no day of the calendar, or None if it names one."""
+    year, month, day = (int(part) for part in value[:10].split("-"))
+    if year == 0:
+        return "there is no year 0"
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    days = calendar.monthrange(year, month)[1]
+    if day == 0:
+        return "there is no day 0"
+    if day > days:
+        return f"{_MONTHS[month - 1]} {year} has {days} days"
+    return None
+
+
+def _missing_moment(value: str) -> str | None:
+    """Why a well-formed `publish_at` names no moment, or None if it names one."""
+    missing = _missing_date(value)
+    if missing is not None:
+        return missing
+    hour, minute = int(value[11:13]), int(value[14:16])
+    second = int(value[17:19]) if value[16:17] == ":" else 0
+    if hour > 23:
+        return f"there is no hour {hour} (the hours go from 00 to 23)"
+    if minute > 59:
+        return f"there is no minute {minute}"
+    if second > 59:
+        return f"there is no second {second}"
+    offset = _OFFSET.search(value)
+    if offset is not None and (int(offset.group(1)) > 23 or int(offset.group(2)) > 59):
+        return f"there is no UTC offset {offset.group(0)}"
+    return None
 
 
 def _source(lines: Sequence[str], token: Token, offset: int) -> str:
@@ -218,12 +299,7 @@ def _item_heading(inline: Token) -> tuple[str, str | None, str | None]:
     opens = [child for child in children if child.type == "link_open"]
     if not opens:
         if _LOOKS_LIKE_LINK.match(content):
-            return (
-                content,
-                None,
-                "this link is not valid: an item link is an absolute http(s) URL, "
-                "as in `### [Title](https://example.com/page)`",
-            )
+            return content, None, _NOT_A_LINK
         return content, None, None
     if len(opens) > 1 or children[0].type != "link_open" or children[-1].type != "link_close":
         return (
@@ -292,7 +368,7 @@ def _read_body(
                 title, link, reason = _item_heading(inline)
                 if reason:
                     problems.add(line_no, reason)
-                item = _ItemDraft(line_no, title, link)
+                item = _ItemDraft(line_no, title, link, link is not None or reason == _NOT_A_LINK)
                 sections[-1].items.append(item)
             elif level == 4 and text == ABSTRACT_HEADING:
                 if item is None:
@@ -332,14 +408,83 @@ def _read_body(
     return intro, sections
 
 
+def _shown(url: str) -> str:
+    return repr(url if len(url) <= 80 else url[:79] + "…")
+
+
+def _links_in(inline: Token, skip_item_link: bool) -> Iterator[tuple[int, str, str, bool]]:
+    """Each link and image in an inline token: line in its block, href, kind, by reference.
+
+    By reference: its address is in a `[label]: …` definition. With `skip_item_link`, a link
+    around the whole text (an item's link) is left out.
+    """
+    children = inline.children or []
+    whole = (
+        skip_item_link
+        and bool(children)
+        and children[0].type == "link_open"
+        and children[-1].type == "link_close"
+        and sum(child.type == "link_open" for child in children) == 1
+    )
+    for index, child in enumerate(children):
+        line = int(child.meta.get("line", 0))
+        by_reference = bool(child.meta.get("by_reference"))
+        if child.type == "link_open" and not (whole and index == 0):
+            yield line, str(child.attrGet("href") or ""), "link to", by_reference
+        elif child.type == "image":
+            yield line, str(child.attrGet("src") or ""), "image from", by_reference
+            # An image's description is parsed apart; a link in it is on the image's line.
+            for _, href, what, inner_by_reference in _links_in(child, skip_item_link=False):
+                yield line, href, what, inner_by_reference
+
+
+def _check_links(
+    lines: Sequence[str], offset: int, item_links: set[int], problems: _Problems
+) -> None:
+    """Report every link in the body that is not a web link, on the line it is on.
+
+    Markdown passes an issue's text through as it is written, so a `javascript:` link in a
+    blurb would reach readers as a link. The headings on `item_links` have their link checked
+    as the item's own.
+    """
+    env: dict[str, Any] = {}
+    tokens = _EveryLink().parse("\n".join(lines[offset:]), env)
+    definitions = [*env.get("references", {}).values(), *env.get("duplicate_refs", [])]
+    bad_definitions = {
+        str(d["href"]): offset + d["map"][0] + 1 for d in definitions if link_problem(d["href"])
+    }
+    used: set[str] = set()
+    for token in tokens:
+        if token.type != "inline" or token.map is None:
+            continue
+        line_no = offset + token.map[0] + 1
+        for line, href, what, by_reference in _links_in(token, line_no in item_links):
+            problem = link_problem(href)
+            if problem is None:
+                continue
+            where = ""
+            if by_reference and href in bad_definitions:
+                used.add(href)
+                where = f" (its address is on line {bad_definitions[href]})"
+            problems.add(line_no + line, f"{what} {_shown(href)}{where}: {problem}")
+    for href, line_no in bad_definitions.items():
+        if href not in used:
+            problems.add(line_no, f"link definition {_shown(href)}: {link_problem(href)}")
+
+
 def parse_issue(text: str, path: Path | str) -> Issue:
     """Read an issue file's text; raise `IssueFileErrors` listing every problem found."""
     path = Path(path)
     problems = _Problems(path)
-    lines = text.splitlines()
+    # Some editors start a UTF-8 file with a byte-order mark; it is not part of the issue.
+    lines = text.removeprefix("\ufeff").splitlines()
     values, body_start = _read_front_matter(lines, problems)
     fields = _front_matter_fields(values, path, problems) if body_start else {}
     intro, section_drafts = _read_body(lines, body_start, problems)
+    item_links = {
+        item.line for draft in section_drafts for item in draft.items if item.link_checked
+    }
+    _check_links(lines, body_start, item_links, problems)
     if not section_drafts:
         problems.add(
             max(len(lines), 1), "an issue needs at least one `## Section` with an item in it"
@@ -379,7 +524,7 @@ def parse_issue(text: str, path: Path | str) -> Issue:
             except ValidationError as exc:
                 problems.add(draft.line, f"section {draft.name!r}: {_pydantic_reason(exc)}")
     if problems.errors:
-        raise IssueFileErrors(problems.errors)
+        raise IssueFileErrors(sorted(problems.errors, key=lambda error: error.line))
     try:
         return Issue(intro="\n\n".join(intro), sections=tuple(sections), **fields)
     except ValidationError as exc:

@@ -54,6 +54,15 @@ def _check_line(value: str) -> str:
     return value
 
 
+def link_problem(value: str) -> str | None:
+    """Why `value` cannot be a link in an issue (not an absolute http(s) URL …), or None."""
+    try:
+        _check_link(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 Link = Annotated[str, AfterValidator(_check_link)]
 """An absolute http(s) URL."""
 

@@ -24,11 +24,12 @@ import socket
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import aiohttp
 import aiohttp.abc
+import yarl
 from url_normalize import url_normalize
 
 from bot.errors import NewsbotError
@@ -88,6 +89,7 @@ _TRAILING = ".,;:!?'\"*_~»”’…"
 _LOCAL_NAMES = ("localhost", "localhost.localdomain")
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa")
 _IPV4_LIKE = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 
 
 class LinkRejected(NewsbotError):
@@ -287,11 +289,16 @@ def normalise(url: str) -> str:
         raise LinkRejected("it is not a valid web address")
     if port == 0:
         raise LinkRejected("it is not a valid web address")
-    _check_host(host)
+    host = _check_host(host)
+    netloc = f"[{host}]" if ":" in host else host
+    netloc += f":{port}" if port is not None else ""
     query = _without_tracking(parts.query)
-    result = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
+    result = urlunsplit((parts.scheme, netloc, parts.path or "/", query, ""))
     if len(result) > MAX_URL_LENGTH:
         raise LinkRejected(f"it is too long (over {MAX_URL_LENGTH} characters)")
+    if _host_as_connected(result) != host:
+        # The HTTP library would read another host than the one checked: take neither.
+        raise LinkRejected("it is not a valid web address")
     return result
 
 
@@ -335,14 +342,41 @@ def _without_tracking(query: str) -> str:
     return "&".join(kept)
 
 
-def _check_host(host: str) -> None:
-    """Refuse hosts that name this machine or a private network."""
+def _check_host(host: str) -> str:
+    """The host in its one written form; raise `LinkRejected` unless it names a public site.
+
+    A site is a domain name of two labels or more (`example.com`, not `intranet`) or a public
+    IP address. Names of this machine or a private network, addresses that are private,
+    loopback, link-local, multicast, reserved or unspecified, and IPv6 addresses with an IPv4
+    address inside (`[::ffff:1.2.3.4]`, `[64:ff9b::102:304]`, `[2002:102:304::]` …) are not.
+    """
     name = host.strip("[]").rstrip(".").lower()
     if name in _LOCAL_NAMES or name.endswith(_LOCAL_SUFFIXES):
         raise LinkRejected("it points to a local address, not the web")
     address = ip_of(name)
-    if address is not None and not is_public(address):
-        raise LinkRejected("it points to a private or local network address, not the web")
+    if address is not None:
+        inside = embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else None
+        if not is_public(inside if inside is not None else address):
+            raise LinkRejected("it points to a private or local network address, not the web")
+        if inside is not None:
+            raise LinkRejected("it is an IPv4 address written as IPv6, not a web site's address")
+        return str(address)
+    labels = name.split(".")
+    if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise LinkRejected("its host name is not valid")
+    if len(labels) < 2:
+        raise LinkRejected("its host is not a web site's name, as in example.com")
+    if labels[-1].isdigit():
+        raise LinkRejected("its host name is not valid")
+    return name
+
+
+def _host_as_connected(url: str) -> str | None:
+    """The host an HTTP request for `url` would go to, as aiohttp reads it (IDNA applied)."""
+    try:
+        return yarl.URL(url).raw_host
+    except (ValueError, TypeError):
+        return None
 
 
 def ip_of(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -360,11 +394,52 @@ def ip_of(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return None
 
 
+_IPV4_IN_IPV6 = (
+    ipaddress.IPv6Network("::ffff:0:0/96"),  # IPv4-mapped
+    ipaddress.IPv6Network("64:ff9b::/96"),  # NAT64, well-known prefix
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),  # IPv4-translated
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated)
+)
+_NEVER_PUBLIC_IPV6 = (
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # NAT64 for local use
+    ipaddress.IPv6Network("2002::/16"),  # 6to4
+    ipaddress.IPv6Network("2001::/32"),  # Teredo
+)
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address inside an IPv6 one (mapped, NAT64, translated, compatible, 6to4, Teredo)."""
+    for network in _IPV4_IN_IPV6:
+        if address in network:
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour is not None:
+        return address.sixtofour
+    return address.teredo[1] if address.teredo is not None else None
+
+
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Whether an address is on the public internet (not private, loopback, link-local …)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
+    """Whether an address is on the public internet.
+
+    Not private, loopback, link-local, multicast, reserved or unspecified; an IPv4-mapped or
+    NAT64 address is public only if the IPv4 address inside is, and the other IPv6 forms with
+    an IPv4 address inside (compatible, translated, 6to4, Teredo) never are.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.scope_id or any(address in network for network in _NEVER_PUBLIC_IPV6):
+            return False
+        inside = embedded_ipv4(address)
+        if inside is not None:
+            return is_public(inside)
+    return address.is_global and not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
 
 
 # --- notes, names and limits ----------------------------------------------------------------
@@ -425,7 +500,9 @@ def draft_title(number: int, latest: IssueSummary | None) -> str:
 
 def _item_title(suggestion: Suggestion) -> str:
     text = suggestion.title or suggestion.url.split("://", 1)[-1].rstrip("/")
-    return shorten(escape_markdown(" ".join(text.split())), DRAFT_TITLE_MAX) or "Untitled"
+    # `<` too: a page titled `<javascript:…>` would otherwise be a link in the draft.
+    text = escape_markdown(" ".join(text.split())).replace("<", "\\<")
+    return shorten(text, DRAFT_TITLE_MAX) or "Untitled"
 
 
 def _editor_note(suggestion: Suggestion) -> str:
@@ -520,52 +597,67 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
 
 
-class _PublicResolver(aiohttp.abc.AbstractResolver):
-    """Resolves host names, keeping only public addresses (unless private ones are allowed).
-
-    Checked at connection time, so a name that resolves to a private address — even one that
-    changes its answer between two lookups — is never connected to.
-    """
-
-    def __init__(self, allow_private: bool, exempt: frozenset[str] = frozenset()) -> None:
-        self._inner = aiohttp.ThreadedResolver()
-        self._allow_private = allow_private
-        self._exempt = exempt
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[aiohttp.abc.ResolveResult]:
-        found = await self._inner.resolve(host, port, family)
-        kept = [
-            r
-            for r in found
-            if self._allow_private
-            or r["host"] in self._exempt
-            or is_public(ipaddress.ip_address(r["host"]))
-        ]
-        if not kept:
-            raise OSError(f"{host} resolves only to private or local addresses")
-        return kept
-
-    async def close(self) -> None:
-        await self._inner.close()
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def _allowed(url: str, allow_private: bool, exempt: frozenset[str]) -> bool:
-    """Whether a fetch may go to `url`: a web link, and no private IP unless allowed."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    if allow_private or parts.hostname in exempt:
-        return True
-    try:
-        _check_host(parts.hostname)
-    except LinkRejected:
-        return False
-    return True
+@dataclass(frozen=True)
+class _Reach:
+    """Where a title fetch may go: public sites; also, for tests, everywhere or one origin."""
+
+    allow_private: bool
+    local_origin: yarl.URL | None
+
+    def target(self, url: str | yarl.URL, base: yarl.URL | None = None) -> yarl.URL | None:
+        """The URL a request for `url` (relative to `base`) goes to, if it may; else None.
+
+        The host checked is the one aiohttp connects to: yarl's, after IDNA, in which
+        `①②⑦.0.0.1`, `１２７.０.０.１` and `127。0。0。1` are all 127.0.0.1.
+        """
+        try:
+            target = yarl.URL(url)
+            target = base.join(target) if base is not None else target
+        except (ValueError, TypeError):
+            return None
+        if target.scheme not in ("http", "https") or not target.raw_host:
+            return None
+        if target.user is not None or target.password is not None:
+            return None
+        if self.allow_private or self._is_local_origin(target):
+            return target
+        try:
+            _check_host(target.raw_host)
+        except LinkRejected:
+            return None
+        return target
+
+    def _is_local_origin(self, target: yarl.URL) -> bool:
+        origin = self.local_origin
+        return origin is not None and (target.scheme, target.raw_host, target.port) == (
+            origin.scheme,
+            origin.raw_host,
+            origin.port,
+        )
+
+    def connector(
+        self, target: yarl.URL, resolver: aiohttp.abc.AbstractResolver | None
+    ) -> aiohttp.TCPConnector:
+        """A connector for one request to `target` that checks each address it connects to.
+
+        Whatever a name resolves to (even differently from one lookup to the next), only a
+        public address is connected to — or the local origin's own, for a request to it.
+        """
+        local_peer: tuple[_Address, int] | None = None
+        if self.local_origin is not None and self._is_local_origin(target):
+            local_peer = (ipaddress.ip_address(self.local_origin.raw_host or ""), target.port or 0)
+
+        def open_socket(addr_info: tuple[Any, ...]) -> socket.socket:
+            family, kind, proto, _, peer = addr_info
+            address = ipaddress.ip_address(peer[0])
+            if not (self.allow_private or is_public(address) or (address, peer[1]) == local_peer):
+                raise OSError(f"not connecting to {address}: not a public address")
+            return socket.socket(family, kind, proto)
+
+        return aiohttp.TCPConnector(limit=1, resolver=resolver, socket_factory=open_socket)
 
 
 async def fetch_title(
@@ -575,47 +667,58 @@ async def fetch_title(
     time_limit: float = TITLE_TIMEOUT,
     max_bytes: int = TITLE_MAX_BYTES,
     max_redirects: int = TITLE_MAX_REDIRECTS,
-    exempt: frozenset[str] = frozenset(),
+    local_origin: str | None = None,
+    resolver: aiohttp.abc.AbstractResolver | None = None,
 ) -> str | None:
     """The <title> of the HTML page at `url`, or None if there is none or it cannot be had.
 
     Bounded: `time_limit` seconds in all, the first `max_bytes` of the body, `max_redirects`
-    redirects, and never a private, loopback or link-local address unless `allow_private`
-    (for tests), or the address is one of `exempt` (tests: a local server, and nothing else).
-    Never raises for a network problem.
+    redirects. Never a private, loopback, link-local, multicast, reserved or unspecified
+    address (IPv4 inside IPv6 included), checked on every hop both in the URL, as the HTTP
+    client reads it, and in the address each connection is made to — unless `allow_private`
+    (for tests), or the request is to `local_origin` (tests: the one `http://127.0.0.1:PORT`
+    of a local server, and nothing else). `resolver` looks up host names (the system's by
+    default). Never raises for a network problem.
     """
+    reach = _Reach(allow_private, yarl.URL(local_origin) if local_origin else None)
     try:
         async with asyncio.timeout(time_limit):
-            return await _fetch_title(url, allow_private, max_bytes, max_redirects, exempt)
+            return await _fetch_title(url, reach, max_bytes, max_redirects, resolver)
     except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
         log.info("no title for %s: %s", url, exc or type(exc).__name__)
         return None
 
 
 async def _fetch_title(
-    url: str, allow_private: bool, max_bytes: int, max_redirects: int, exempt: frozenset[str]
+    url: str,
+    reach: _Reach,
+    max_bytes: int,
+    max_redirects: int,
+    resolver: aiohttp.abc.AbstractResolver | None,
 ) -> str | None:
-    connector = aiohttp.TCPConnector(resolver=_PublicResolver(allow_private, exempt), limit=1)
     headers = {"User-Agent": "newsbot (reader suggestions)", "Accept": "text/html"}
-    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
-        current = url
-        for _ in range(max_redirects + 1):
-            if not _allowed(current, allow_private, exempt):
-                log.info("not fetching a title from %s: not a public web address", current)
-                return None
-            async with session.get(current, allow_redirects=False) as response:
-                if response.status in _REDIRECTS:
-                    location = response.headers.get("Location")
-                    if not location:
-                        return None
-                    current = urljoin(current, location)
-                    continue
-                if response.status != 200 or "html" not in response.content_type:
+    target = reach.target(url)
+    for _ in range(max_redirects + 1):
+        if target is None:
+            log.info("not fetching a title for %s: not a public web address", url)
+            return None
+        connector = reach.connector(target, resolver)
+        async with (
+            aiohttp.ClientSession(connector=connector, headers=headers) as session,
+            session.get(target, allow_redirects=False) as response,
+        ):
+            if response.status in _REDIRECTS:
+                location = response.headers.get("Location")
+                if not location:
                     return None
-                head = await _read_head(response, max_bytes)
-                return _title_in(head, response.charset)
-        log.info("no title for %s: more than %d redirects", url, max_redirects)
-        return None
+                target = reach.target(location, base=target)
+                continue
+            if response.status != 200 or "html" not in response.content_type:
+                return None
+            head = await _read_head(response, max_bytes)
+            return _title_in(head, response.charset)
+    log.info("no title for %s: more than %d redirects", url, max_redirects)
+    return None
 
 
 async def _read_head(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:

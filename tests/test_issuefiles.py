@@ -330,8 +330,169 @@ def test_publish_at_is_read_with_or_without_an_offset_and_written_back() -> None
     assert "publish_at: 2026-11-30T09:00\n" in format_issue(naive)
 
 
-@pytest.mark.parametrize("value", ["next monday", "2026-11-30", "2026-13-01T09:00", "09:00"])
+@pytest.mark.parametrize(
+    "value", ["next monday", "2026-11-30", "2026-1-30T09:00", "09:00", "２０２６-11-30T09:00"]
+)
 def test_a_bad_publish_at_names_its_line(value: str) -> None:
     error = one_error(GOOD.replace("title:", f"publish_at: {value}\ntitle:"))
     assert error.line == 3
     assert "publish_at must be a date and time like 2026-11-30T09:00" in error.reason
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("2021-02-30", "date 2021-02-30 does not exist: February 2021 has 28 days"),
+        ("2024-02-30", "date 2024-02-30 does not exist: February 2024 has 29 days"),
+        ("2021-04-31", "date 2021-04-31 does not exist: April 2021 has 30 days"),
+        ("2021-13-01", "date 2021-13-01 does not exist: there is no month 13"),
+        ("2021-00-10", "date 2021-00-10 does not exist: there is no month 0"),
+        ("2021-06-00", "date 2021-06-00 does not exist: there is no day 0"),
+        ("0000-06-01", "date 0000-06-01 does not exist: there is no year 0"),
+        ("2021-06-31", "date 2021-06-31 does not exist: June 2021 has 30 days"),
+    ],
+)
+def test_a_date_that_does_not_exist_is_called_so(value: str, reason: str) -> None:
+    error = one_error(GOOD.replace("title:", f"date: {value}\ntitle:"))
+    assert (error.line, error.reason) == (3, reason)
+
+
+@pytest.mark.parametrize(
+    "value", ["21/06/2021", "2021-6-1", "20210616", "2021-W24-3", "２０２１-06-16"]
+)
+def test_a_malformed_date_is_asked_for_as_yyyy_mm_dd(value: str) -> None:
+    error = one_error(GOOD.replace("title:", f"date: {value}\ntitle:"))
+    assert (error.line, error.reason) == (3, f"date must be written YYYY-MM-DD, not {value!r}")
+
+
+@pytest.mark.parametrize(
+    ("value", "missing"),
+    [
+        ("2026-02-29T09:00", "February 2026 has 28 days"),
+        ("2026-13-01T09:00", "there is no month 13"),
+        ("2026-11-30T24:00", "there is no hour 24 (the hours go from 00 to 23)"),
+        ("2026-11-30T09:60", "there is no minute 60"),
+        ("2026-11-30 09:00:61", "there is no second 61"),
+        ("2026-11-30T09:00+24:00", "there is no UTC offset +24:00"),
+    ],
+)
+def test_a_publish_at_that_does_not_exist_is_called_so(value: str, missing: str) -> None:
+    error = one_error(GOOD.replace("title:", f"publish_at: {value}\ntitle:"))
+    assert (error.line, error.reason) == (3, f"publish_at {value} does not exist: {missing}")
+
+
+def test_a_leap_day_is_a_date() -> None:
+    issue = parse_issue(GOOD.replace("title:", "date: 2024-02-29\ntitle:"), "7.md")
+    assert issue.date is not None and issue.date.isoformat() == "2024-02-29"
+
+
+def test_a_byte_order_mark_is_not_part_of_the_file(tmp_path: Path) -> None:
+    assert parse_issue("\ufeff" + GOOD, "issues/7.md") == parse_issue(GOOD, "issues/7.md")
+    path = tmp_path / "7.md"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert load_issue(path) == parse_issue(GOOD, "issues/7.md")
+    broken = "\ufeff" + GOOD.replace("Its blurb.", "<div>html</div>")
+    error = one_error(broken)
+    assert (error.line, error.reason.split(":")[0]) == (12, "raw HTML is not published")
+    assert [e.line for e in errors_of("\ufeff" + GOOD.replace("number: 7", "number: x"))] == [2]
+
+
+# --- links that are not web links ----------------------------------------------------------
+
+NOT_WEB = "a link must start with http:// or https://"
+
+
+@pytest.mark.parametrize(
+    ("link", "href"),
+    [
+        ("[x](javascript:alert(1))", "javascript:alert(1)"),
+        ("[x](JaVaScRiPt:alert(1))", "JaVaScRiPt:alert(1)"),
+        ("[x](vbscript:msgbox(1))", "vbscript:msgbox(1)"),
+        ("[x](   javascript:alert(1))", "javascript:alert(1)"),
+        ("[x](<\tjavascript:alert(1)>)", "javascript:alert(1)"),
+        ("[x](&#x6A;avascript:alert(1))", "javascript:alert(1)"),
+        ("[x](data:text/html,<b>hi</b>)", "data:text/html,%3Cb%3Ehi%3C/b%3E"),
+        ("<file:///etc/passwd>", "file:///etc/passwd"),
+        ("<javascript:alert(1)>", "javascript:alert(1)"),
+        ("<editor@example.com>", "mailto:editor@example.com"),
+        ("[mail](mailto:editor@example.com)", "mailto:editor@example.com"),
+        ("![x](data:image/png;base64,AAAA)", "data:image/png;base64,AAAA"),
+        ("[x](/issues/6)", "/issues/6"),
+        ("[x](ftp://example.com/file)", "ftp://example.com/file"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("where", "line"),
+    [
+        (("Hello readers.", "Hello readers,\nsee {link} today."), 7),
+        (("Its blurb.", "Its blurb,\nwith {link} in it."), 13),
+        (("Another blurb.", "Another blurb.\n\n#### Abstract\n\nA\nlong\n*{link}*."), 22),
+        (("Hello readers.", "> Quoted:\n>\n> - one\n> - two {link}"), 9),
+        (("### An item without a link", "### An item with {link} in its title"), 14),
+        (("## News", "## News {link}"), 8),
+    ],
+)
+def test_a_link_that_is_not_a_web_link_is_reported_on_its_line(
+    link: str, href: str, where: tuple[str, str], line: int
+) -> None:
+    old, new = where
+    errors = errors_of(GOOD.replace(old, new.format(link=link), 1))
+    # In an item's heading, a link that is not around the whole title is a second problem.
+    (error,) = (e for e in errors if NOT_WEB in e.reason)
+    assert error.line == line, error
+    assert error.reason == f"{'image from' if link[0] == '!' else 'link to'} {href!r}: {NOT_WEB}"
+    assert all(e.line == line for e in errors), errors
+
+
+def test_a_reference_style_link_is_reported_where_it_is_used() -> None:
+    text = GOOD.replace("Its blurb.", "Its blurb\nand [this][r].\n\n[r]: data:text/html,x")
+    error = one_error(text)
+    assert (error.line, error.reason) == (
+        13,
+        f"link to 'data:text/html,x' (its address is on line 15): {NOT_WEB}",
+    )
+    unused = GOOD.replace("Its blurb.", "Its blurb.\n\n[r]:\n  JAVASCRIPT:alert(1)")
+    error = one_error(unused)
+    assert (error.line, error.reason) == (14, f"link definition 'JAVASCRIPT:alert(1)': {NOT_WEB}")
+    inline = GOOD.replace("Its blurb.", "[x](data:x) and ![y][r]\n\n[r]: data:x")
+    assert [(e.line, e.reason) for e in errors_of(inline)] == [
+        (12, f"link to 'data:x': {NOT_WEB}"),
+        (12, f"image from 'data:x' (its address is on line 14): {NOT_WEB}"),
+    ]
+
+
+def test_every_link_that_is_not_a_web_link_is_reported_in_line_order(tmp_path: Path) -> None:
+    text = GOOD.replace("Hello readers.", "Hello [a](javascript:a).").replace(
+        "Another blurb.", "Another\n[b](data:b) blurb [c](javascript:c)."
+    )
+    (tmp_path / "7.md").write_text(text, encoding="utf-8")
+    result = load_issues([tmp_path])
+    assert result.issues == []
+    assert [str(e).split(": link to ")[0] for e in result.errors] == [
+        f"{tmp_path / '7.md'}:6",
+        f"{tmp_path / '7.md'}:17",
+        f"{tmp_path / '7.md'}:17",
+    ]
+
+
+def test_web_links_in_text_are_kept_as_written() -> None:
+    blurb = "See [one](https://example.com/a), <HTTPS://example.com/b> and [two][r].\n\n"
+    blurb += "[r]: http://x.example/"
+    issue = parse_issue(GOOD.replace("Its blurb.", blurb), "7.md")
+    assert issue.sections[0].items[0].blurb.startswith("See [one](https://example.com/a), <HTTPS")
+
+
+@pytest.mark.parametrize(
+    ("heading", "reason"),
+    [
+        ("### [T](javascript:x)", "this link is not valid"),
+        ("### [T](ftp://example.com/x)", "item 'T': link: a link must start with http"),
+        ("### <javascript:x>", f"link to 'javascript:x': {NOT_WEB}"),
+        ("### [T][r]\n\n[r]: javascript:x", "link to 'javascript:x' (its address is on line 16)"),
+    ],
+)
+def test_an_items_own_link_that_is_not_a_web_link_is_reported_once(
+    heading: str, reason: str
+) -> None:
+    error = one_error(GOOD.replace("### An item without a link", heading))
+    assert error.line == 14 and error.reason.startswith(reason), error

@@ -7,7 +7,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from bot.models import Issue, Item, Section, issue_json_schema, slugify
+from bot.models import Issue, Item, Section, issue_json_schema, link_problem, slugify
 from tests.conftest import ISSUES
 from tests.factories import issue, item
 
@@ -45,6 +45,15 @@ def test_non_ascii_links_are_stored_percent_encoded() -> None:
 def test_bad_links_are_rejected_with_a_reason(link: str, reason: str) -> None:
     with pytest.raises(ValidationError, match=reason):
         Item(title="T", link=link)
+
+
+def test_link_problem_says_why_a_link_cannot_be_in_an_issue() -> None:
+    assert link_problem("https://example.com/a") is None
+    assert link_problem("JaVaScRiPt:alert(1)") == "a link must start with http:// or https://"
+    assert link_problem("//example.com/a") == "a link must start with http:// or https://"
+    assert link_problem("https:javascript:x") == (
+        "a link needs a host, as in https://example.com/page"
+    )
 
 
 def test_models_are_frozen_and_strict() -> None:

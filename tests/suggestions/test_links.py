@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
 import pytest
+import yarl
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
@@ -42,6 +47,10 @@ from bot.suggestions import (
         ("https://XN--BCHER-KVA.example/", "https://xn--bcher-kva.example/"),
         ("https://example.com./x", "https://example.com/x"),
         ("https://8.8.8.8/dns", "https://8.8.8.8/dns"),
+        ("https://0x08.8.8.8/", "https://8.8.8.8/"),
+        ("https://134744072/", "https://8.8.8.8/"),
+        ("https://[2001:4860:4860:0:0::8888]:8443/", "https://[2001:4860:4860::8888]:8443/"),
+        ("https://a_b.example.com/", "https://a_b.example.com/"),
     ],
 )
 def test_links_are_normalised(raw: str, normal: str) -> None:
@@ -73,6 +82,36 @@ def test_links_are_normalised(raw: str, normal: str) -> None:
         ("https://example.com:99999/", "not a valid web address"),
         ("https:///path", "no host"),
         ("https://" + "a" * 70 + ".com/", "host name is not valid"),
+        ("http://exa mple.com/", "host name is not valid"),
+        ("http://exa%20mple.com/", "host name is not valid"),
+        ("http://127%2e0.0.1/", "host name is not valid"),
+        ("http://-a.example/", "host name is not valid"),
+        ("http://example.123/", "host name is not valid"),
+        ("http://1.2.3.999/", "host name is not valid"),
+        ("http://exa/", "not a web site's name"),
+        ("http://exa./", "not a web site's name"),
+        ("http://intranet:8080/wiki", "not a web site's name"),
+        ("http://①②⑦.0.0.1/", "private or local"),
+        ("http://１２７.０.０.１/", "private or local"),
+        ("http://127。0。0。1/", "private or local"),
+        ("http://[::127.0.0.1]/", "private or local"),
+        ("http://[64:ff9b::7f00:1]/", "private or local"),
+        ("http://[2002:7f00:1::]/", "private or local"),
+        ("http://[::ffff:0:127.0.0.1]/", "private or local"),
+        ("http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/", "private or local"),  # Teredo
+        ("http://[64:ff9b:1::7f00:1]/", "private or local"),
+        ("http://[::ffff:8.8.8.8]/", "IPv4 address written as IPv6"),
+        ("http://[64:ff9b::808:808]/", "IPv4 address written as IPv6"),
+        ("http://[2002:808:808::]/", "IPv4 address written as IPv6"),
+        ("http://[::8.8.8.8]/", "IPv4 address written as IPv6"),
+        ("http://[::ffff:0:8.8.8.8]/", "IPv4 address written as IPv6"),
+        ("http://[ff02::1]/", "private or local"),
+        ("http://224.0.0.1/", "private or local"),
+        ("http://240.0.0.1/", "private or local"),
+        ("http://100.64.0.1/", "private or local"),
+        ("http://[2001:db8::1]/", "private or local"),
+        ("http://[2001:4860::1%25eth0]/", "private or local"),
+        ("http://[::]/", "private or local"),
         ("https://example.com/" + "a" * MAX_URL_LENGTH, "too long"),
     ],
 )
@@ -163,6 +202,12 @@ TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_siz
             " ",
             "example.com",
             "127.0.0.1",
+            "①②⑦",
+            "１２７",
+            "。",
+            "exa mple",
+            "[64:ff9b::7f00:1]",
+            "[::ffff:0:",
             "[::1]",
             ":80",
             ":0",
@@ -174,11 +219,37 @@ TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_siz
 ).map("".join)
 
 
+LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?")
+IPV4_INSIDE = [
+    ipaddress.IPv6Network(n)
+    for n in ("::/96", "::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48")
+]
+
+
+def check_site(url: str) -> None:
+    """The host is a public site, read the same by urllib and by the HTTP client."""
+    host = urlsplit(url).hostname or ""
+    assert yarl.URL(url).raw_host == host
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        labels = host.split(".")
+        assert len(labels) >= 2 and not labels[-1].isdigit(), host
+        assert all(LABEL.fullmatch(label) for label in labels), host
+        return
+    assert str(address) == host
+    assert address.is_global and not (address.is_multicast or address.is_reserved), host
+    if isinstance(address, ipaddress.IPv6Address):
+        assert address.sixtofour is None and address.teredo is None, host
+        assert not any(address in network for network in IPV4_INSIDE), host
+
+
 def check_normal(url: str) -> None:
     assert url.startswith(("http://", "https://"))
     assert len(url) <= MAX_URL_LENGTH
     assert "#" not in url and not any(ch.isspace() for ch in url)
     assert normalise(url) == url, "idempotent"
+    check_site(url)
 
 
 @given(TEXT)
@@ -194,6 +265,42 @@ def test_scanning_any_text_never_raises_and_keeps_only_web_links(text: str) -> N
 def test_normalising_any_text_either_rejects_it_or_is_idempotent(text: str) -> None:
     try:
         url = normalise(text)
+    except LinkRejected:
+        return
+    check_normal(url)
+
+
+HOSTS = st.lists(
+    st.sampled_from(
+        [
+            *(
+                "exa",
+                "mple",
+                "com",
+                "xn--",
+                "ü",
+                "-",
+                "_",
+                ".",
+                "．",
+                "。",
+                " ",
+                "\t",
+                "%2e",
+                "%20",
+            ),
+            *("0", "1", "8", "127", "255", "0x7f", "①②⑦", "１２７", "[", "]", ":", "::", "%25"),
+            *("ffff", "64:ff9b", "2002", "2001", "7f00", "808", "fe80", "eth0", "localhost"),
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@given(HOSTS, st.sampled_from(["", ":80", ":8080", ":0"]))
+def test_a_link_is_taken_only_if_its_host_is_a_public_site(host: str, port: str) -> None:
+    try:
+        url = normalise(f"http://{host}{port}/page")
     except LinkRejected:
         return
     check_normal(url)

@@ -3,32 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
+import socket
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
+from markdown_it import MarkdownIt
 
-from bot.suggestions import fetch_title
-
-LOCAL = frozenset({"127.0.0.1"})
+from bot.issuefiles import format_issue, parse_issue
+from bot.suggestions import Suggestion, draft_issue, fetch_title
 
 
 class Site:
-    def __init__(self, base: str) -> None:
-        self.base = base
+    """A local web server on 127.0.0.1 that records every request it gets."""
+
+    def __init__(self) -> None:
+        self.base = ""
+        self.port = 0
         self.paths: list[str] = []
+        self.hosts: list[str] = []
         self.sent = 0
         self.done = asyncio.Event()
 
 
-@pytest.fixture
-async def site() -> AsyncIterator[Site]:
-    state = Site("")
-
+async def serve(state: Site) -> AsyncIterator[Site]:
     async def page(request: web.Request) -> web.StreamResponse:
         state.paths.append(request.path)
+        state.hosts.append(request.headers.get("Host", ""))
         name = request.match_info["name"]
+        if name == "redirect":
+            # Sent as it is: aiohttp's HTTPFound would normalise the address first.
+            return web.Response(status=302, headers={"Location": request.query["to"]})
         if name == "page":
             return web.Response(
                 text="<html><head><title> A &amp; B\n page </title></head></html>",
@@ -66,8 +75,8 @@ async def site() -> AsyncIterator[Site]:
     await runner.setup()
     server = web.TCPSite(runner, "127.0.0.1", 0)
     await server.start()
-    port = runner.addresses[0][1]
-    state.base = f"http://127.0.0.1:{port}"
+    state.port = runner.addresses[0][1]
+    state.base = f"http://127.0.0.1:{state.port}"
     try:
         yield state
     finally:
@@ -75,11 +84,25 @@ async def site() -> AsyncIterator[Site]:
         await runner.cleanup()
 
 
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    """The one local server a test allows title fetching from."""
+    async for state in serve(Site()):
+        yield state
+
+
+@pytest.fixture
+async def target() -> AsyncIterator[Site]:
+    """Another local server, standing for anything private: it must never be reached."""
+    async for state in serve(Site()):
+        yield state
+
+
 async def test_a_pages_title_is_read(site: Site) -> None:
-    assert await fetch_title(f"{site.base}/page", exempt=LOCAL) == "A & B page"
+    assert await fetch_title(f"{site.base}/page", local_origin=site.base) == "A & B page"
     assert await fetch_title(f"{site.base}/page", allow_private=True) == "A & B page"
-    assert await fetch_title(f"{site.base}/pdf", exempt=LOCAL) is None
-    assert await fetch_title(f"{site.base}/missing", exempt=LOCAL) is None
+    assert await fetch_title(f"{site.base}/pdf", local_origin=site.base) is None
+    assert await fetch_title(f"{site.base}/missing", local_origin=site.base) is None
 
 
 async def test_loopback_is_refused_unless_allowed(site: Site) -> None:
@@ -90,14 +113,102 @@ async def test_loopback_is_refused_unless_allowed(site: Site) -> None:
 @pytest.mark.parametrize("name", ["private", "metadata", "local-name", "loop"])
 async def test_redirects_to_private_addresses_are_refused(site: Site, name: str) -> None:
     started = time.monotonic()
-    assert await fetch_title(f"{site.base}/{name}", exempt=LOCAL, time_limit=2) is None
+    assert await fetch_title(f"{site.base}/{name}", local_origin=site.base, time_limit=2) is None
     assert time.monotonic() - started < 2
     assert set(site.paths) == {f"/{name}"}, "nothing else was requested"
 
 
+HOSTILE = [
+    "http://①②⑦.0.0.1:{port}/page",
+    "http://１２７.０.０.１:{port}/page",
+    "http://127。0。0。1:{port}/page",
+    "//①②⑦.0.0.1:{port}/page",
+    "http://[::ffff:127.0.0.1]:{port}/page",
+    "http://[::ffff:7f00:1]:{port}/page",
+    "http://[::127.0.0.1]:{port}/page",
+    "http://[64:ff9b::7f00:1]:{port}/page",
+    "http://[::ffff:0:127.0.0.1]:{port}/page",
+    "http://[2002:7f00:1::]:{port}/page",
+    "http://127.1:{port}/page",
+    "http://2130706433:{port}/page",
+    "http://0x7f000001:{port}/page",
+    "http://LOCALHOST.:{port}/page",
+    "http://127.0.0.1:{port}/page",
+]
+
+
+@pytest.mark.parametrize("location", HOSTILE)
+async def test_a_redirect_to_a_loopback_address_however_written_is_refused(
+    site: Site, target: Site, location: str
+) -> None:
+    to = location.format(port=target.port)
+    url = f"{site.base}/redirect?to={to}"
+    assert await fetch_title(url, local_origin=site.base, time_limit=3) is None
+    assert site.paths == ["/redirect"], "the allowed local server was asked once"
+    assert target.paths == [], f"nothing was fetched from {to}"
+
+
+class Loopback(AbstractResolver):
+    """A name server that answers 127.0.0.1 for every name, as a rebinding attack would."""
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        return [
+            ResolveResult(
+                hostname=host,
+                host="127.0.0.1",
+                port=port,
+                family=socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_a_public_name_that_resolves_to_loopback_is_never_connected_to(
+    site: Site, target: Site
+) -> None:
+    resolver = Loopback()
+    assert await fetch_title(f"http://news.example:{target.port}/page", resolver=resolver) is None
+    to = f"http://news.example:{target.port}/page"
+    redirect = f"{site.base}/redirect?to={to}"
+    assert await fetch_title(redirect, local_origin=site.base, resolver=resolver) is None
+    assert target.paths == [], "the address connected to is checked, not only the name"
+    # The allowance is for the local origin as written, not for any name that leads to it.
+    named = f"http://news.example:{site.port}/page"
+    assert await fetch_title(named, local_origin=site.base, resolver=resolver) is None
+    assert site.paths == ["/redirect"]
+    assert await fetch_title(named, allow_private=True, resolver=resolver) == "A & B page"
+
+
+async def test_the_allowance_is_one_origin(site: Site, target: Site) -> None:
+    assert await fetch_title(f"{target.base}/page", local_origin=site.base) is None
+    assert await fetch_title(f"http://localhost:{site.port}/page", local_origin=site.base) is None
+    assert target.paths == [] and site.paths == []
+
+
 async def test_a_huge_body_is_capped_and_a_slow_server_times_out(site: Site) -> None:
     started = time.monotonic()
-    assert await fetch_title(f"{site.base}/huge", exempt=LOCAL, max_bytes=256 * 1024) is None
+    huge = await fetch_title(f"{site.base}/huge", local_origin=site.base, max_bytes=256 * 1024)
+    assert huge is None
     assert site.sent < 5 * 1024 * 1024, "stopped reading long before 50 MB"
-    assert await fetch_title(f"{site.base}/slow", exempt=LOCAL, time_limit=0.3) is None
+    assert await fetch_title(f"{site.base}/slow", local_origin=site.base, time_limit=0.3) is None
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    "title", ["<javascript:alert(1)>", "<file:///etc/passwd>", "<editor@example.com>", "<b>x</b>"]
+)
+def test_a_page_title_that_looks_like_a_link_stays_text_in_the_draft(title: str) -> None:
+    accepted = Suggestion(id=1, url="https://example.com/", status="accepted", title=title)
+    draft = draft_issue(3, "Issue #3", [accepted], {})
+    text = format_issue(draft)
+    assert parse_issue(text, "3.md") == draft, "newsbot check accepts the draft"
+    (rendered,) = re.findall(
+        r"<p>(.*)</p>", MarkdownIt("commonmark").render(draft.items[0][1].title)
+    )
+    assert "<a " not in rendered and html.unescape(rendered) == title
