@@ -9,7 +9,7 @@ from bot.archive import Archive
 from bot.models import Issue
 from bot.publishing.outbox import Outbox, Outcome
 from bot.render.publish import item_title, unescape
-from bot.sandbox.discord import DefaultWorld, Emulator, MessageFlag
+from bot.sandbox.discord import ChannelType, DefaultWorld, Emulator, MessageFlag
 from tests.publishing.conftest import posted_in, text_of, text_target, threads_of
 
 MESSAGE_CREATING = {
@@ -179,3 +179,30 @@ async def test_a_thread_archived_since_an_interrupted_attempt_is_found_not_made_
     assert again.ok and again.targets[0].counts[Outcome.POSTED] == 1, "found, not made"
     assert len(threads_of(emulator, seed.general)) == len(issue_202.sections)
     assert_published_once(emulator, seed.general.id, issue_202)
+
+
+async def test_each_kind_of_channel_gets_the_threads_discord_takes_there(
+    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+) -> None:
+    # Discord takes only announcement threads (10) in an announcement channel, public ones (11)
+    # in a text channel, and forum posts (a thread with its first message, no type) in a forum.
+    targets = [text_target(seed, c) for c in (seed.general, seed.announcements, seed.forum)]
+    report = await outbox.publish(issue_202, targets)
+    assert report.ok, [t.error for t in report.targets]
+    assert not emulator.violations, [str(v) for v in emulator.violations]
+    asked: dict[str, list[tuple[object, bool]]] = {}
+    for request in emulator.requests_to("POST", "/channels/{channel_id}/threads"):
+        made = (request.json.get("type"), "message" in request.json)
+        asked.setdefault(request.path, []).append(made)
+    sections = len(issue_202.sections)
+    assert asked[f"/channels/{seed.general.id}/threads"] == [(11, False)] * sections
+    assert asked[f"/channels/{seed.announcements.id}/threads"] == [(10, False)] * sections
+    assert asked[f"/channels/{seed.forum.id}/threads"] == [(None, True)] * (sections + 1)
+    for channel, kind in (
+        (seed.general, ChannelType.PUBLIC_THREAD),
+        (seed.announcements, ChannelType.ANNOUNCEMENT_THREAD),
+        (seed.forum, ChannelType.PUBLIC_THREAD),
+    ):
+        assert {t.type for t in threads_of(emulator, channel)} == {kind}
+    (digest,) = [m for m in emulator.messages_in(seed.announcements) if m.type == 0]
+    assert digest.flags & MessageFlag.CROSSPOSTED
