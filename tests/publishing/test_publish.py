@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 
 from bot.archive import Archive
@@ -10,8 +11,11 @@ from bot.models import Issue
 from bot.publishing.outbox import Outbox, Outcome
 from bot.render.publish import item_title, unescape
 from bot.sandbox.discord import ChannelType, DefaultWorld, Emulator, MessageFlag
+from tests.factories import issue, item
 from tests.publishing.conftest import posted_in, text_of, text_target, threads_of
 
+ANY_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)\d+>")
+"""A ping, or anything that reads as one: a user, role or channel mention, @everyone, @here."""
 MESSAGE_CREATING = {
     ("POST", "/channels/{channel_id}/messages"),
     ("POST", "/channels/{channel_id}/threads"),
@@ -206,3 +210,44 @@ async def test_each_kind_of_channel_gets_the_threads_discord_takes_there(
         assert {t.type for t in threads_of(emulator, channel)} == {kind}
     (digest,) = [m for m in emulator.messages_in(seed.announcements) if m.type == 0]
     assert digest.flags & MessageFlag.CROSSPOSTED
+
+
+HOSTILE = "@everyone <@111111111111111111> <@!111111111111111111> <#333333333333333333> @here"
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a JSON body: names, contents, titles, labels, option labels…"""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+async def test_mentions_in_an_issue_reach_discord_defused_everywhere(
+    outbox: Outbox, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    role = seed.newsletter_role.id
+    loud = f"{HOSTILE} <@&{role}>"
+    hostile = issue(
+        205,
+        {f"Industry {loud}": [item(f"A title {loud}", "https://a.example/1", f"Blurb {loud}")]},
+        title=f"Weekly {loud}",
+    )
+    targets = [
+        text_target(seed, c, role_id=role) for c in (seed.general, seed.announcements, seed.forum)
+    ]
+    report = await outbox.publish(hostile, targets)
+    assert report.ok, [t.error for t in report.targets]
+    assert not emulator.violations, [str(v) for v in emulator.violations]
+    sent = [s for r in emulator.requests if r.method in ("POST", "PATCH") for s in _strings(r.json)]
+    assert any("A title" in s for s in sent) and any("Industry" in s for s in sent)
+    live = [m.group(0) for s in sent for m in ANY_MENTION.finditer(s)]
+    # What is left is newsbot's own: the digest's ping of the channel's role, one per channel,
+    # and the digest's links to the threads it made.
+    threads = {f"<#{c.id}>" for c in emulator.world.channels.values() if c.is_thread}
+    assert sorted(m for m in live if m not in threads) == [f"<@&{role}>"] * len(targets)
+    names = [c.name for c in emulator.world.channels.values() if c.is_thread]
+    assert names and not [n for n in names if ANY_MENTION.search(n)]
