@@ -28,6 +28,7 @@ ChannelKind = Literal["text", "announcement", "forum"]
 CHANNEL_KINDS: tuple[ChannelKind, ...] = ("text", "announcement", "forum")
 AUTO_ARCHIVE_MINUTES = 10080
 """Threads stay open for a week, until the next issue."""
+ANNOUNCEMENT_THREAD = 10
 PUBLIC_THREAD = 11
 NONCE_MAX = 25
 
@@ -38,7 +39,7 @@ class Action(enum.StrEnum):
     """What a step does on Discord."""
 
     THREAD = "thread"
-    """Start a public thread with no starter message in a text or announcement channel."""
+    """Start a thread with no starter message in a text or announcement channel."""
     MESSAGE = "message"
     """Post a message in the channel, or in the thread of the step it belongs to."""
     POST = "post"
@@ -178,6 +179,12 @@ def _digest_builder(
     return build
 
 
+def thread_type(target: Target) -> int:
+    """The type of thread Discord takes in the target's channel: an announcement channel's
+    threads are announcement threads, a text channel's public ones (forum posts have none)."""
+    return ANNOUNCEMENT_THREAD if target.kind == "announcement" else PUBLIC_THREAD
+
+
 def _thread_messages(
     issue: Issue, target: Target, thread: str, posts: Sequence[Post], *, first: int
 ) -> list[Step]:
@@ -210,7 +217,7 @@ def _channel_steps(issue: Issue, target: Target, threads: Sequence[SectionThread
                 build=_constant(
                     {
                         "name": thread.name,
-                        "type": PUBLIC_THREAD,
+                        "type": thread_type(target),
                         "auto_archive_duration": AUTO_ARCHIVE_MINUTES,
                     }
                 ),

@@ -28,7 +28,7 @@ from bot.render.discord import (
     EmbedField,
     fit_lines,
 )
-from bot.render.text import defuse_mentions, escape_markdown, one_line, shorten
+from bot.render.text import defuse_mentions, escape_markdown, label, one_line, shorten
 
 ABSTRACT_MAX = 700
 """An abstract longer than this is shortened (with a link to the item when it has one)."""
@@ -161,7 +161,7 @@ def item_block(item: Item) -> str:
 
 
 def thread_name(issue: Issue, section: Section) -> str:
-    """`#202 · Industry`, within Discord's 100 characters for a thread name."""
+    """`#202 · Industry`, within Discord's 100 characters for a thread name, never a mention."""
     return _titled(issue, section.name)
 
 
@@ -172,7 +172,7 @@ def digest_post_name(issue: Issue) -> str:
 
 def _titled(issue: Issue, name: str) -> str:
     prefix = f"#{issue.number}{SEPARATOR}"
-    return prefix + shorten(one_line(name), THREAD_NAME_MAX - len(prefix))
+    return prefix + label(name, THREAD_NAME_MAX - len(prefix))
 
 
 def thread_mention(thread_id: int) -> str:

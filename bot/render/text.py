@@ -43,3 +43,8 @@ def defuse_mentions(text: str) -> str:
 def one_line(text: str) -> str:
     """Collapse whitespace (newlines included) into single spaces."""
     return " ".join(text.split())
+
+
+def label(text: str, limit: int) -> str:
+    """Issue or reader text as a one-line name (a choice, a menu option): defused, in `limit`."""
+    return shorten(defuse_mentions(one_line(text)), limit)

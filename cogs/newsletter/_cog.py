@@ -19,7 +19,7 @@ from bot.publishing.plan import Action, ChannelKind, Target, plan
 from bot.publishing.targets import all_targets
 from bot.render.discord import EMBED_DESCRIPTION_MAX, x_thread_embed
 from bot.render.publish import digest
-from bot.render.text import escape_markdown, shorten
+from bot.render.text import defuse_mentions, escape_markdown, label
 from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
 from bot.status import gather_status, status_lines
@@ -115,7 +115,7 @@ class Newsletter(commands.Cog):
         for _slug, name in names:
             value = f"{head}, {name}" if head else name
             if len(value) <= 100:
-                choices.append(app_commands.Choice(name=value, value=value))
+                choices.append(app_commands.Choice(name=label(value, 100), value=value))
         return choices
 
     async def issue_choices(
@@ -125,7 +125,7 @@ class Newsletter(commands.Cog):
         issues = await self.archive.issues(prefix=current.strip(), limit=CHOICES_MAX)
         return [
             app_commands.Choice(
-                name=shorten(f"#{i.number} · {i.subtitle or i.title}", 100), value=i.number
+                name=label(f"#{i.number} · {i.subtitle or i.title}", 100), value=i.number
             )
             for i in issues
         ]
@@ -214,8 +214,8 @@ class Newsletter(commands.Cog):
         if unknown:
             names = ", ".join(sorted(known.values())) or "none yet"
             return (), (
-                f"No section is called {escape_markdown(', '.join(unknown))[:200]}. "
-                f"The sections are: {escape_markdown(names)[:1500]}."
+                f"No section is called {_shown(', '.join(unknown))[:200]}. "
+                f"The sections are: {_shown(names)[:1500]}."
             )
         return tuple(dict.fromkeys(slugs)), None
 
@@ -330,6 +330,11 @@ class Newsletter(commands.Cog):
 def _listed(names: list[str]) -> str:
     quoted = [f"**{n}**" for n in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _shown(text: str) -> str:
+    """Section names, from an issue or as typed, shown literally: no Markdown, no mentions."""
+    return escape_markdown(defuse_mentions(text))
 
 
 def _fit(lines: list[str], limit: int = EMBED_DESCRIPTION_MAX) -> str:

@@ -16,7 +16,7 @@ from bot.archive import Archive, fts_query
 from bot.errors import IssueNotFound
 from bot.models import Issue, slugify
 from bot.render.discord import Embed, issue_embed, related_embed, section_embed
-from bot.render.text import defuse_mentions, escape_markdown, one_line, shorten
+from bot.render.text import defuse_mentions, escape_markdown, label, one_line, shorten
 from cogs.reader._views import PAGER_TIMEOUT, SearchPager, SearchRequest
 
 if TYPE_CHECKING:
@@ -97,7 +97,8 @@ class Reader(commands.Cog):
         """Sections of any issue whose name starts with what the reader typed."""
         names = await self.archive.section_names(prefix=current.strip(), limit=25)
         return [
-            app_commands.Choice(name=name[:CHOICE_NAME_MAX], value=slug) for slug, name in names
+            app_commands.Choice(name=label(name, CHOICE_NAME_MAX), value=slug)
+            for slug, name in names
         ]
 
     async def issue_choices(
@@ -107,7 +108,7 @@ class Reader(commands.Cog):
         issues = await self.archive.issues(prefix=current.strip(), limit=25)
         return [
             app_commands.Choice(
-                name=shorten(f"#{i.number} · {i.subtitle or i.title}", CHOICE_NAME_MAX),
+                name=label(f"#{i.number} · {i.subtitle or i.title}", CHOICE_NAME_MAX),
                 value=i.number,
             )
             for i in issues

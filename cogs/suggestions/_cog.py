@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.app import NO_MENTIONS, reply
 from bot.archive import Archive
 from bot.models import slugify
+from bot.render.text import label
 from bot.suggestions import (
     MAX_LINKS_PER_MESSAGE,
     Outcome,
@@ -235,7 +236,7 @@ class Suggestions(commands.Cog):
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         names = await self.archive.section_names(prefix=current.strip(), limit=OPTIONS_MAX)
-        return [app_commands.Choice(name=n[:CHOICE_NAME_MAX], value=s) for s, n in names]
+        return [app_commands.Choice(name=label(n, CHOICE_NAME_MAX), value=s) for s, n in names]
 
     async def suggest_from_message(
         self, interaction: discord.Interaction, message: discord.Message

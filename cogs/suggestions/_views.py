@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.app import NO_MENTIONS
-from bot.render.text import shorten
+from bot.render.text import label, shorten
 from bot.suggestions import Suggestion
 from cogs.suggestions._text import plain, summary
 
@@ -152,7 +152,7 @@ class SectionSelect(
         chosen: str | None = None,
     ) -> None:
         options = [
-            discord.SelectOption(label=shorten(name, 100), value=slug, default=slug == chosen)
+            discord.SelectOption(label=label(name, 100), value=slug, default=slug == chosen)
             for slug, name in sections[:OPTIONS_MAX]
         ]
         super().__init__(

@@ -14,6 +14,7 @@ from bot.app import SORRY, Newsbot
 from bot.archive import Archive
 from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message, MessageFlag
 from tests.cogs.conftest import StartBot
+from tests.factories import issue, item
 
 EPHEMERAL = int(MessageFlag.EPHEMERAL)
 LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
@@ -142,6 +143,25 @@ async def test_section_autocomplete(
     assert [(c["name"], c["value"]) for c in choices] == [
         ("Learning", "learning"),
         ("Libraries & Code", "libraries-code"),
+    ]
+
+
+async def test_choices_show_issue_text_defused(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    loud = issue(204, {"@everyone <#1> picks": [item("x")]}, title="Weekly <@!2> @here")
+    await newsbot.archive.ingest(loud)
+    handle = await emulator.autocomplete(
+        seed.guild, seed.general, seed.reader, "search", {"query": "x", "section": "@"}, "section"
+    )
+    assert await handle.choices() == [
+        {"name": "@\u200beveryone <\u200b#1> picks", "value": "everyone-1-picks"}
+    ]
+    handle = await emulator.autocomplete(
+        seed.guild, seed.general, seed.reader, "issue", {"number": "204"}, "number"
+    )
+    assert await handle.choices() == [
+        {"name": "#204 · Weekly <\u200b@!2> @\u200bhere", "value": 204}
     ]
 
 

@@ -12,6 +12,7 @@ from bot.app import Newsbot
 from bot.archive import Archive
 from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag, Permission
 from tests.conftest import StartNewsbot
+from tests.factories import issue, item
 
 EPHEMERAL = int(MessageFlag.EPHEMERAL)
 StartBot = Callable[[], Awaitable[Newsbot]]
@@ -144,3 +145,23 @@ async def test_setup_publish_and_notify_me(
     gone = await newsletter(emulator, seed, "unsubscribe", channel=seed.general)
     assert private(gone).startswith("Done:")
     assert await newsbot.archive.subscriptions() == []
+
+
+async def test_section_names_are_shown_defused(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    loud = "@here <@&1> picks"
+    await newsbot.archive.ingest(issue(207, {loud: [item("x", "https://x.example/1")]}))
+    handle = await emulator.autocomplete(
+        seed.guild,
+        seed.general,
+        seed.manager,
+        "newsletter",
+        {"channel": seed.general, "sections": "@"},
+        "sections",
+        subcommand="setup",
+    )
+    assert await handle.choices() == [{"name": "@\u200bhere <\u200b@&1> picks", "value": loud}]
+    typed = "@everyone, <@123>"
+    wrong = await newsletter(emulator, seed, "setup", channel=seed.general, sections=typed)
+    assert "No section is called @\u200beveryone, <\u200b@123\\>" in private(wrong)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 
 from bot.archive import Archive
 from bot.models import Issue
 from bot.publishing.outbox import Outbox, Outcome
 from bot.render.publish import item_title, unescape
-from bot.sandbox.discord import DefaultWorld, Emulator, MessageFlag
+from bot.sandbox.discord import ChannelType, DefaultWorld, Emulator, MessageFlag
+from tests.factories import issue, item
 from tests.publishing.conftest import posted_in, text_of, text_target, threads_of
 
+ANY_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)\d+>")
+"""A ping, or anything that reads as one: a user, role or channel mention, @everyone, @here."""
 MESSAGE_CREATING = {
     ("POST", "/channels/{channel_id}/messages"),
     ("POST", "/channels/{channel_id}/threads"),
@@ -179,3 +183,71 @@ async def test_a_thread_archived_since_an_interrupted_attempt_is_found_not_made_
     assert again.ok and again.targets[0].counts[Outcome.POSTED] == 1, "found, not made"
     assert len(threads_of(emulator, seed.general)) == len(issue_202.sections)
     assert_published_once(emulator, seed.general.id, issue_202)
+
+
+async def test_each_kind_of_channel_gets_the_threads_discord_takes_there(
+    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+) -> None:
+    # Discord takes only announcement threads (10) in an announcement channel, public ones (11)
+    # in a text channel, and forum posts (a thread with its first message, no type) in a forum.
+    targets = [text_target(seed, c) for c in (seed.general, seed.announcements, seed.forum)]
+    report = await outbox.publish(issue_202, targets)
+    assert report.ok, [t.error for t in report.targets]
+    assert not emulator.violations, [str(v) for v in emulator.violations]
+    asked: dict[str, list[tuple[object, bool]]] = {}
+    for request in emulator.requests_to("POST", "/channels/{channel_id}/threads"):
+        made = (request.json.get("type"), "message" in request.json)
+        asked.setdefault(request.path, []).append(made)
+    sections = len(issue_202.sections)
+    assert asked[f"/channels/{seed.general.id}/threads"] == [(11, False)] * sections
+    assert asked[f"/channels/{seed.announcements.id}/threads"] == [(10, False)] * sections
+    assert asked[f"/channels/{seed.forum.id}/threads"] == [(None, True)] * (sections + 1)
+    for channel, kind in (
+        (seed.general, ChannelType.PUBLIC_THREAD),
+        (seed.announcements, ChannelType.ANNOUNCEMENT_THREAD),
+        (seed.forum, ChannelType.PUBLIC_THREAD),
+    ):
+        assert {t.type for t in threads_of(emulator, channel)} == {kind}
+    (digest,) = [m for m in emulator.messages_in(seed.announcements) if m.type == 0]
+    assert digest.flags & MessageFlag.CROSSPOSTED
+
+
+HOSTILE = "@everyone <@111111111111111111> <@!111111111111111111> <#333333333333333333> @here"
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a JSON body: names, contents, titles, labels, option labels…"""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+async def test_mentions_in_an_issue_reach_discord_defused_everywhere(
+    outbox: Outbox, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    role = seed.newsletter_role.id
+    loud = f"{HOSTILE} <@&{role}>"
+    hostile = issue(
+        205,
+        {f"Industry {loud}": [item(f"A title {loud}", "https://a.example/1", f"Blurb {loud}")]},
+        title=f"Weekly {loud}",
+    )
+    targets = [
+        text_target(seed, c, role_id=role) for c in (seed.general, seed.announcements, seed.forum)
+    ]
+    report = await outbox.publish(hostile, targets)
+    assert report.ok, [t.error for t in report.targets]
+    assert not emulator.violations, [str(v) for v in emulator.violations]
+    sent = [s for r in emulator.requests if r.method in ("POST", "PATCH") for s in _strings(r.json)]
+    assert any("A title" in s for s in sent) and any("Industry" in s for s in sent)
+    live = [m.group(0) for s in sent for m in ANY_MENTION.finditer(s)]
+    # What is left is newsbot's own: the digest's ping of the channel's role, one per channel,
+    # and the digest's links to the threads it made.
+    threads = {f"<#{c.id}>" for c in emulator.world.channels.values() if c.is_thread}
+    assert sorted(m for m in live if m not in threads) == [f"<@&{role}>"] * len(targets)
+    names = [c.name for c in emulator.world.channels.values() if c.is_thread]
+    assert names and not [n for n in names if ANY_MENTION.search(n)]

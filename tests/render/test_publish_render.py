@@ -15,6 +15,7 @@ from bot.render.publish import (
     ABSTRACT_MAX,
     Post,
     digest,
+    digest_post_name,
     item_block,
     pack,
     section_thread,
@@ -59,6 +60,8 @@ LONG = st.one_of(
     ).map(str.strip),
 )
 LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
+ANY_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)\d+>")
+"""A ping, or anything that reads as one: a user, role or channel mention, @everyone, @here."""
 # Blurbs are drawn from a few texts (up to 4000 characters): as hard on the limits, and cheap
 # enough to generate 300 items.
 BLURBS = st.sampled_from(
@@ -233,3 +236,29 @@ def test_thread_names_are_capped() -> None:
     sample = issue(202, {"A" * 200: [item("x")]})
     assert len(thread_name(sample, sample.sections[0])) == 100
     assert section_thread(sample, sample.sections[0]).name.endswith("…")
+
+
+@given(LINE, LINE, st.integers(1, 999_999))
+def test_thread_and_forum_post_names_never_read_as_a_mention(
+    section_name: str, title: str, number: int
+) -> None:
+    sample = issue(number, {section_name.strip() or "s": [item("x")]}, title=title.strip() or "t")
+    section = sample.sections[0]
+    thread = section_thread(sample, section)
+    names = [thread_name(sample, section), thread.name, digest_post_name(sample)]
+    for name in names:
+        assert not ANY_MENTION.search(name), name
+        errors = FormErrors()
+        check_thread({"name": name}, errors)
+        assert not errors
+    titles = [e.title for p in thread.posts for e in p.embeds if e.title]
+    titles += [e.title for e in digest(sample).embeds if e.title]
+    titles += [f.name for e in digest(sample).embeds for f in e.fields]
+    assert titles and not [t for t in titles if ANY_MENTION.search(t)]
+
+
+def test_a_section_full_of_mentions_is_named_harmlessly() -> None:
+    sample = issue(9, {"@everyone <@1> <@!2> <@&3> <#4> @here": [item("x")]})
+    assert thread_name(sample, sample.sections[0]) == (
+        "#9 · @\u200beveryone <\u200b@1> <\u200b@!2> <\u200b@&3> <\u200b#4> @\u200bhere"
+    )

@@ -13,6 +13,16 @@ from discord.ext import commands
 from bot.sandbox.discord import Emulator
 
 NO_PINGS = discord.AllowedMentions.none()
+
+
+def assert_refused(emulator: Emulator, method: str, path: str, *words: str) -> None:
+    """The emulator recorded one broken rule since the last check: this request, naming `words`."""
+    [violation] = emulator.violations.take()
+    assert (violation.kind, violation.method, violation.path) == ("rule", method, path)
+    for word in words:
+        assert word in violation.detail, violation.detail
+
+
 SECTIONS = ["Industry", "Mobile & Edge", "Learning", "Libraries & Code", "Papers & Publications"]
 ISSUE_TITLES = ["Deep Learning Weekly 200", "Deep Learning Weekly 201", "Deep Learning Weekly 202"]
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, MessageFlag
 
-from .conftest import EmulatedBot
+from .conftest import EmulatedBot, assert_refused
 
 
 async def test_command_sync_is_recorded_with_discord_py_payload(
@@ -204,6 +204,8 @@ async def test_late_callback_gets_unknown_interaction(
     assert getattr(error, "status", None) == 404
     assert getattr(error, "code", None) == 10062
     assert handle.callback is None
+    path = f"/interactions/{handle.id}/{handle.token}/callback"
+    assert_refused(emulator, "POST", path, "3 s")
 
 
 async def test_second_callback_is_already_acknowledged(
@@ -219,6 +221,8 @@ async def test_second_callback_is_already_acknowledged(
         assert response.status == 400
         assert response.headers["Content-Type"] == "application/json"
         assert (await response.json())["code"] == 40060
+    path = f"/interactions/{handle.id}/{handle.token}/callback"
+    assert_refused(emulator, "POST", path, "one initial response")
 
 
 async def test_followup_token_expires(

@@ -13,7 +13,7 @@ from discord.http import MultipartParameters
 
 from bot.sandbox.discord import ChannelType, DefaultWorld, Emulator, MessageFlag, Permission
 
-from .conftest import NO_PINGS, EmulatedBot
+from .conftest import NO_PINGS, EmulatedBot, assert_refused
 
 
 def _text_channel(bot: EmulatedBot, channel_id: int) -> discord.TextChannel:
@@ -84,6 +84,7 @@ async def test_limits_give_invalid_form_body(
     assert caught.value.code == 50035
     assert message in caught.value.text
     assert emulator.messages_in(seed.general) == []
+    assert_refused(emulator, "POST", f"/channels/{seed.general.id}/messages", "50035")
 
 
 async def test_limits_at_the_edge_are_accepted(bot: EmulatedBot, seed: DefaultWorld) -> None:
@@ -98,18 +99,24 @@ async def test_limits_at_the_edge_are_accepted(bot: EmulatedBot, seed: DefaultWo
     assert len(sent.content) == 2000 and sent.embeds[0].title == "t" * 256
 
 
-async def test_content_over_2000_through_channel_send(bot: EmulatedBot, seed: DefaultWorld) -> None:
+async def test_content_over_2000_through_channel_send(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
     channel = _text_channel(bot, seed.general.id)
     with pytest.raises(discord.HTTPException) as caught:
         await channel.send("x" * 2001, allowed_mentions=NO_PINGS)
     assert (caught.value.status, caught.value.code) == (400, 50035)
+    assert_refused(emulator, "POST", f"/channels/{seed.general.id}/messages", "content")
 
 
-async def test_empty_message_is_refused(bot: EmulatedBot, seed: DefaultWorld) -> None:
+async def test_empty_message_is_refused(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
     params = MultipartParameters(payload={"content": "   "}, multipart=None, files=None)
     with pytest.raises(discord.HTTPException) as caught:
         await bot.http.send_message(seed.general.id, params=params)
     assert (caught.value.status, caught.value.code) == (400, 50006)
+    assert_refused(emulator, "POST", f"/channels/{seed.general.id}/messages", "empty")
 
 
 async def test_nonce_with_enforce_returns_the_earlier_message(
@@ -186,10 +193,12 @@ async def test_bot_cannot_edit_a_readers_message(
     with pytest.raises(discord.Forbidden) as caught:
         await partial.edit(content="not yours")
     assert caught.value.code == 50005
+    path = f"/channels/{seed.general.id}/messages/{posted.message.id}"
+    assert_refused(emulator, "PATCH", path, "author")
 
 
 async def test_crosspost_only_in_announcement_channels(
-    bot: EmulatedBot, seed: DefaultWorld
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
 ) -> None:
     announcements = _text_channel(bot, seed.announcements.id)
     message = await announcements.send("Issue 202 is out", allowed_mentions=NO_PINGS)
@@ -198,11 +207,14 @@ async def test_crosspost_only_in_announcement_channels(
     with pytest.raises(discord.HTTPException) as caught:
         await message.publish()
     assert caught.value.code == 40033
+    assert not emulator.violations, "a repeated crosspost is an answer newsbot relies on"
     general = _text_channel(bot, seed.general.id)
     plain = await general.send("not news", allowed_mentions=NO_PINGS)
     with pytest.raises(discord.HTTPException) as caught:
         await plain.publish()
     assert (caught.value.status, caught.value.code) == (400, 50024)
+    path = f"/channels/{seed.general.id}/messages/{plain.id}/crosspost"
+    assert_refused(emulator, "POST", path, "announcement")
 
 
 async def test_thread_from_message_has_the_message_id(
@@ -220,15 +232,20 @@ async def test_thread_from_message_has_the_message_id(
     with pytest.raises(discord.HTTPException) as caught:
         await message.create_thread(name="again")
     assert caught.value.code == 160004
+    path = f"/channels/{seed.general.id}/messages/{message.id}/threads"
+    assert_refused(emulator, "POST", path, "one thread")
 
 
 @pytest.mark.parametrize("name", ["", "n" * 101])
-async def test_thread_name_limits(bot: EmulatedBot, seed: DefaultWorld, name: str) -> None:
+async def test_thread_name_limits(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld, name: str
+) -> None:
     channel = _text_channel(bot, seed.general.id)
     with pytest.raises(discord.HTTPException) as caught:
         await channel.create_thread(name=name, type=discord.ChannelType.public_thread)
     assert (caught.value.status, caught.value.code) == (400, 50035)
     assert "In name" in caught.value.text
+    assert_refused(emulator, "POST", f"/channels/{seed.general.id}/threads", "name")
 
 
 async def test_thread_without_starter_posts_a_notice(
@@ -277,15 +294,17 @@ async def test_forum_post_without_message_is_refused(
     assert (caught.value.status, caught.value.code) == (400, 50035)
     assert "In message" in caught.value.text
     assert not [c for c in emulator.world.channels.values() if c.parent_id == seed.forum.id]
+    assert_refused(emulator, "POST", f"/channels/{seed.forum.id}/threads", "message")
 
 
 async def test_messages_cannot_be_posted_straight_into_a_forum(
-    bot: EmulatedBot, seed: DefaultWorld
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
 ) -> None:
     params = MultipartParameters(payload={"content": "hi"}, multipart=None, files=None)
     with pytest.raises(discord.HTTPException) as caught:
         await bot.http.send_message(seed.forum.id, params=params)
     assert caught.value.code == 50008
+    assert_refused(emulator, "POST", f"/channels/{seed.forum.id}/messages", "forum")
 
 
 async def test_reactions(emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld) -> None:

@@ -22,7 +22,7 @@ from bot.sandbox.discord import (
 )
 from bot.sandbox.discord._commands import CommandRegistry
 from bot.sandbox.discord._errors import FormErrors
-from bot.sandbox.discord._limits import check_message
+from bot.sandbox.discord._limits import RuleBroken, check_message
 from bot.sandbox.discord._messages import Messaging
 
 
@@ -138,7 +138,7 @@ def test_bulk_overwrite_keeps_ids_and_validates() -> None:
     [latest] = registry.overwrite(None, [{"name": "latest", "description": "Latest issue"}])
     [again] = registry.overwrite(None, [{"name": "latest", "description": "The latest issue"}])
     assert again.id == latest.id and again.data["description"] == "The latest issue"
-    with pytest.raises(APIError) as caught:
+    with pytest.raises(RuleBroken) as caught:
         registry.overwrite(
             None, [{"name": "Bad Name", "description": "x"}, {"name": "ok", "description": ""}]
         )
@@ -147,7 +147,7 @@ def test_bulk_overwrite_keeps_ids_and_validates() -> None:
         {"type": 3, "name": "a", "description": "a"},
         {"type": 3, "name": "b", "description": "b", "required": True},
     ]
-    with pytest.raises(APIError):
+    with pytest.raises(RuleBroken, match="50035"):
         registry.overwrite(None, [{"name": "order", "description": "x", "options": options}])
 
 
@@ -155,7 +155,7 @@ def test_forum_refuses_unknown_tags_and_a_world_can_grow() -> None:
     world = World()
     seed = seed_default_world(world)
     messaging = Messaging(world, EmulatorConfig())
-    with pytest.raises(APIError) as caught:
+    with pytest.raises(RuleBroken) as caught:
         messaging.forum_post(
             seed.forum, seed.bot, {"name": "x", "message": {"content": "y"}, "applied_tags": ["1"]}
         )

@@ -14,10 +14,12 @@ from bot.app import Newsbot, intents
 from bot.cli import app as cli_app
 from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag
 from bot.settings import load_settings
+from tests.factories import issue, item
 from tests.suggestions.conftest import StartBot, publish_threads
 
 EPHEMERAL = int(MessageFlag.EPHEMERAL)
 LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
+ANY_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)\d+>")
 
 
 def silent(message: Message) -> str:
@@ -265,3 +267,27 @@ async def test_review_cards_keep_working_after_a_restart(
     )
     await pressed.response()
     assert (await second.archive.suggestion(stored.id)).status == "rejected"  # type: ignore[union-attr]
+
+
+async def test_section_names_in_menus_and_choices_never_read_as_mentions(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    loud = "@everyone <@&1> picks"
+    await newsbot.archive.ingest(issue(207, {loud: [item("x", "https://x.example/1")]}))
+    defused = "@\u200beveryone <\u200b@&1> picks"
+    await suggest(emulator, seed, url="https://paper.example/x")
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.manager, "suggestions", {}, subcommand="review"
+    )
+    (card,) = await handle.followups(1)
+    labels = [
+        option["label"]
+        for row in card.components
+        for component in row["components"]
+        for option in component.get("options", [])
+    ]
+    assert defused in labels and not [label for label in labels if ANY_MENTION.search(label)]
+    typed = await emulator.autocomplete(
+        seed.guild, seed.general, seed.reader, "suggest", {"url": "x", "section": "@"}, "section"
+    )
+    assert await typed.choices() == [{"name": defused, "value": "everyone-1-picks"}]

@@ -10,8 +10,17 @@ import pytest
 import tweepy
 
 from bot.publishing.outlets.x import XOutlet
-from bot.sandbox.x import DUPLICATE, TOO_LONG, XEmulator
+from bot.sandbox.x import DUPLICATE, REPLY_REFUSED, TOO_LONG, XEmulator
+from bot.sandbox.x._emulator import QUOTE_OF_MISSING, REPLY_TO_MISSING
 from tests.conftest import ROOT
+
+
+def assert_refused(x_emulator: XEmulator, *words: str) -> None:
+    """X refused one post since the last check for a broken rule, naming `words`."""
+    [violation] = x_emulator.violations.take()
+    assert (violation.kind, violation.method, violation.path) == ("rule", "POST", "/2/tweets")
+    for word in words:
+        assert word in violation.detail, violation.detail
 
 
 async def test_over_280_weighted_is_refused_with_xs_403(
@@ -20,8 +29,10 @@ async def test_over_280_weighted_is_refused_with_xs_403(
     with pytest.raises(tweepy.Forbidden) as refused:
         await outlet.client.create_tweet(text="漢" * 141)  # 141 characters, 282 weighted
     assert refused.value.api_messages == [TOO_LONG]
+    assert_refused(x_emulator, "280 weighted", "282")
     await outlet.client.create_tweet(text="漢" * 140)
     assert len(x_emulator.live_tweets()) == 1
+    assert not x_emulator.violations
 
 
 async def test_duplicates_are_refused(outlet: XOutlet, x_emulator: XEmulator) -> None:
@@ -29,6 +40,62 @@ async def test_duplicates_are_refused(outlet: XOutlet, x_emulator: XEmulator) ->
     with pytest.raises(tweepy.Forbidden) as refused:
         await outlet.client.create_tweet(text="hello")
     assert refused.value.api_messages == [DUPLICATE]
+    assert_refused(x_emulator, "repeating the text")
+
+
+@pytest.mark.parametrize("how", ["reply", "quote"])
+async def test_a_reply_or_quote_needs_a_post_that_exists(
+    outlet: XOutlet, x_emulator: XEmulator, how: str
+) -> None:
+    gone = (await outlet.client.create_tweet(text="soon deleted")).data["id"]
+    await outlet.client.delete_tweet(gone)
+    for target, name in ((gone, "deleted"), ("1234567890", "nonexistent")):
+        refers = {"in_reply_to_tweet_id": target} if how == "reply" else {"quote_tweet_id": target}
+        with pytest.raises(tweepy.Forbidden) as refused:
+            await outlet.client.create_tweet(text=f"about a {name} post", **refers)
+        assert refused.value.response.status == 403
+        expected = REPLY_TO_MISSING if how == "reply" else QUOTE_OF_MISSING
+        assert refused.value.api_messages == [expected]
+        assert_refused(x_emulator, f"{how} ", "does not exist or was deleted", str(target))
+    assert [t.text for t in x_emulator.live_tweets()] == []
+
+
+async def test_a_post_may_both_reply_and_quote(outlet: XOutlet, x_emulator: XEmulator) -> None:
+    lead = int((await outlet.client.create_tweet(text="#202 lead")).data["id"])
+    second = await outlet.client.create_tweet(
+        text="#202 part 2", in_reply_to_tweet_id=lead, quote_tweet_id=lead
+    )
+    made = x_emulator.tweet(int(second.data["id"]))
+    assert made is not None and (made.in_reply_to, made.quote_of) == (lead, lead)
+    assert not x_emulator.violations
+
+
+async def test_refused_replies_are_xs_standing_not_a_broken_rule(
+    outlet: XOutlet, x_emulator: XEmulator
+) -> None:
+    lead = int((await outlet.client.create_tweet(text="#202 lead")).data["id"])
+    x_emulator.config.refuse_replies = True
+    with pytest.raises(tweepy.Forbidden) as refused:
+        await outlet.client.create_tweet(text="#202 part 2", in_reply_to_tweet_id=lead)
+    assert refused.value.api_messages == [REPLY_REFUSED]
+    assert not x_emulator.violations, "a correct client meets it too, and goes on by quoting"
+
+
+async def test_reply_settings_take_xs_values_only(outlet: XOutlet, x_emulator: XEmulator) -> None:
+    made = await outlet.client.create_tweet(
+        text="replies by mention", reply_settings="mentionedUsers"
+    )
+    tweet = x_emulator.tweet(int(made.data["id"]))
+    assert tweet is not None and tweet.reply_settings == "mentionedUsers"
+    with pytest.raises(tweepy.BadRequest) as refused:
+        await outlet.client.create_tweet(text="replies by nobody", reply_settings="nobody")
+    [error] = refused.value.api_errors
+    assert error["parameters"] == {"reply_settings": ["nobody"]}
+    assert "following, mentionedUsers, subscribers, verified" in str(error["message"])
+    answered = x_emulator.requests[-1]
+    assert (answered.status, answered.path) == (400, "/2/tweets")
+    assert_refused(x_emulator, "reply_settings")
+    assert len(x_emulator.live_tweets()) == 1
 
 
 async def test_the_cap_answers_429_with_its_headers(outlet: XOutlet, x_emulator: XEmulator) -> None:
@@ -76,6 +143,10 @@ async def test_timeline_is_newest_first_and_paginated(
         me, max_results=5, pagination_token=page.meta["next_token"], user_auth=True
     )
     assert len(rest.data) == 2 and "next_token" not in rest.meta
+    with pytest.raises(tweepy.BadRequest) as refused:
+        await outlet.client.get_users_tweets(me, max_results=2, user_auth=True)
+    [error] = refused.value.api_errors
+    assert error["parameters"] == {"max_results": ["2"]}
     assert await outlet.find("post 0 & <more>", refers_to=None) == x_emulator.live_tweets()[0].id
 
 

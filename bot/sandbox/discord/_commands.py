@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import APIError, FormErrors, unknown
-from ._limits import GLOBAL_COMMANDS_MAX, check_command
+from ._limits import GLOBAL_COMMANDS_MAX, check_command, refuse_if_any
 from ._snowflake import SnowflakeGenerator
 
 JSON = dict[str, Any]
 
 _CONTEXT_MENUS_MAX = 5
+COMMAND_RULES = "application command (Application Commands › Application Command Object)"
 _EDITABLE = (
     "name",
     "name_localizations",
@@ -148,7 +149,7 @@ class CommandRegistry:
         for kind in (2, 3):
             if per_type.get(kind, 0) > _CONTEXT_MENUS_MAX:
                 errors.max_length((), _CONTEXT_MENUS_MAX)
-        errors.raise_if_any()
+        refuse_if_any(errors, COMMAND_RULES)
         scope = self._scope(guild_id)
         old = {(c.name, c.type): c for c in scope.values()}
         fresh: dict[int, Command] = {}
@@ -171,7 +172,7 @@ class CommandRegistry:
         """Create a command, or update the one with the same name and type; say if new."""
         errors = FormErrors()
         check_command(data, errors, ())
-        errors.raise_if_any()
+        refuse_if_any(errors, COMMAND_RULES)
         clean = {k: data[k] for k in _EDITABLE if k in data}
         for command in self._scope(guild_id).values():
             if command.name == clean["name"] and command.type == int(clean.get("type", 1)):
@@ -189,7 +190,7 @@ class CommandRegistry:
         merged = {**command.data, **{k: data[k] for k in _EDITABLE if k in data}}
         errors = FormErrors()
         check_command(merged, errors, ())
-        errors.raise_if_any()
+        refuse_if_any(errors, COMMAND_RULES)
         command.data = merged
         command.version = self._snowflakes.next()
         self._on_change()

@@ -8,6 +8,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from bot.sandbox._server import LoopbackServer
+from bot.sandbox._violations import Violations
 
 from ._commands import Command, CommandRegistry
 from ._config import EmulatorConfig
@@ -50,6 +51,7 @@ class Emulator(LoopbackServer, ReaderActions):
             self.seed = seed_default_world(world)
         self.world = world
         super().__init__(host, port)
+        self.violations = Violations()
         self.messaging = Messaging(world, self.config)
         self.commands = CommandRegistry(
             world.snowflakes, world.application.id, on_change=world.changed.notify
@@ -66,6 +68,7 @@ class Emulator(LoopbackServer, ReaderActions):
             self.commands,
             self.limiter,
             lambda: self.gateway_url,
+            violations=self.violations,
         )
 
     # -- lifecycle ---------------------------------------------------------------------

@@ -18,7 +18,13 @@ from typing import Any
 
 from ._config import EmulatorConfig
 from ._errors import APIError, FormErrors, unknown
-from ._limits import check_autocomplete_choices, check_modal
+from ._limits import (
+    RuleBroken,
+    check_autocomplete_choices,
+    check_message,
+    check_modal,
+    refuse_if_any,
+)
 from ._messages import Messaging, UploadedFile
 from ._models import Channel, Guild, Message, MessageFlag, User
 from ._world import World
@@ -48,6 +54,8 @@ class CallbackType(IntEnum):
     MODAL = 9
 
 
+# Receiving and Responding › Interaction Callback Type: updates only for components, modals
+# not for MODAL_SUBMIT or PING, autocomplete results only for autocomplete.
 _ALLOWED_CALLBACKS: dict[int, frozenset[int]] = {
     InteractionType.PING: frozenset({1}),
     InteractionType.APPLICATION_COMMAND: frozenset({4, 5, 9}),
@@ -224,12 +232,24 @@ class Interactions:
         if interaction is None or interaction.token != token:
             raise unknown("interaction")
         if interaction.callback is not None:
-            raise APIError(400, 40060, "Interaction has already been acknowledged.")
+            raise RuleBroken(
+                400,
+                40060,
+                "Interaction has already been acknowledged.",
+                rule="an interaction takes one initial response (Receiving and Responding)",
+            )
         elapsed = time.monotonic() - interaction.created
         if elapsed > self.config.interaction_deadline:
             interaction.late_callbacks += 1
             self.world.touch()
-            raise unknown("interaction")
+            # The token is invalidated once the deadline passes: Discord no longer knows it.
+            raise RuleBroken(
+                404,
+                10062,
+                "Unknown interaction",
+                rule=f"the initial response came {elapsed:.1f} s after the interaction, over "
+                "the 3 s Discord allows (Receiving and Responding › Interaction Callback)",
+            )
         kind = body.get("type")
         data = body.get("data") or {}
         updates = kind in (CallbackType.DEFERRED_UPDATE_MESSAGE, CallbackType.UPDATE_MESSAGE)
@@ -238,12 +258,15 @@ class Interactions:
             or kind not in _ALLOWED_CALLBACKS[interaction.type]
             or (updates and interaction.source_message is None)
         ):
-            raise APIError(
+            raise RuleBroken(
                 400,
                 50035,
                 "Invalid Form Body",
                 {"type": {"_errors": [_INVALID_TYPE]}},
+                rule=f"callback type {kind!r} does not answer a {interaction.type.name} "
+                "interaction (Receiving and Responding › Interaction Callback Type)",
             )
+        self._check_callback_data(kind, data)
         message = self._callback_message(interaction, kind, data, files)
         interaction.callback = Callback(type=kind, data=data, message=message, seconds=elapsed)
         self.world.touch()
@@ -261,6 +284,23 @@ class Interactions:
         result["resource"] = resource
         return result
 
+    @staticmethod
+    def _check_callback_data(kind: int, data: JSON) -> None:
+        """Receiving and Responding › Interaction Callback Data: a message answer follows the
+        message limits, with EPHEMERAL allowed; a deferred one may carry EPHEMERAL only."""
+        errors = FormErrors()
+        if kind in (CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, CallbackType.UPDATE_MESSAGE):
+            check_message(data, errors, prefix=("data",), ephemeral_allowed=True)
+        elif kind == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
+            flags = data.get("flags") or 0
+            if not isinstance(flags, int) or flags & ~MessageFlag.EPHEMERAL:
+                errors.add(("data", "flags"), "MESSAGE_FLAGS_INVALID", "Invalid flags")
+        elif kind == CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT:
+            check_autocomplete_choices(list(data.get("choices") or []), errors, ("data", "choices"))
+        elif kind == CallbackType.MODAL:
+            check_modal(data, errors, ("data",))
+        refuse_if_any(errors, "interaction response (Receiving and Responding)")
+
     def _callback_message(
         self, interaction: Interaction, kind: int, data: JSON, files: Sequence[UploadedFile]
     ) -> Message | None:
@@ -268,7 +308,7 @@ class Interactions:
             interaction.original = self._post(interaction, data, files, original=True)
             return interaction.original
         if kind == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
-            flags = MessageFlag.LOADING | (int(data.get("flags") or 0) & MessageFlag.EPHEMERAL)
+            flags = MessageFlag.LOADING | int(data.get("flags") or 0)
             placeholder = Message(
                 id=self.world.snowflakes.next(),
                 channel_id=interaction.channel.id,
@@ -292,15 +332,6 @@ class Interactions:
                 self.messaging.edit(source, self.world.bot, data)
             interaction.original = source
             return source if kind == CallbackType.UPDATE_MESSAGE else None
-        if kind == CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT:
-            errors = FormErrors()
-            check_autocomplete_choices(list(data.get("choices") or []), errors, ("data", "choices"))
-            errors.raise_if_any()
-            return None
-        if kind == CallbackType.MODAL:
-            errors = FormErrors()
-            check_modal(data, errors, ("data",))
-            errors.raise_if_any()
         return None
 
     def _original_type(self, interaction: Interaction) -> int:

@@ -1,22 +1,29 @@
-"""Discord's documented limits, checked the way Discord checks them.
+"""Discord's documented rules that its API description does not encode, checked as Discord does.
 
 Each ``check_*`` function adds errors to a ``FormErrors`` under the same paths Discord uses
-(``embeds.0.fields.3.value``), so the caller raises one 400 Invalid Form Body (code 50035).
+(``embeds.0.fields.3.value``); ``refuse_if_any`` then raises one 400 Invalid Form Body (code
+50035) as a ``RuleBroken``, which the REST layer records in ``emulator.violations``. A check
+never changes the request: what breaks a rule is refused, what keeps it is taken as sent.
+Each limit names the page of Discord's developer documentation it comes from.
 """
 
 from __future__ import annotations
 
-import re
+import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
-from ._errors import FormErrors
-from ._models import MessageFlag
+from ._errors import APIError, FormErrors
+from ._models import ChannelType, MessageFlag
 
 JSON = dict[str, Any]
 Path = tuple[str | int, ...]
 
+# Message resource › Create Message (JSON params).
 CONTENT_MAX = 2000
 EMBEDS_MAX = 10
+NONCE_MAX = 25
+# Message resource › Embed Limits (measured on the trimmed text).
 EMBED_TITLE_MAX = 256
 EMBED_DESCRIPTION_MAX = 4096
 EMBED_FIELDS_MAX = 25
@@ -25,9 +32,13 @@ EMBED_FIELD_VALUE_MAX = 1024
 EMBED_FOOTER_MAX = 2048
 EMBED_AUTHOR_MAX = 256
 EMBED_TOTAL_MAX = 6000
-NONCE_MAX = 25
+# Message resource › Allowed Mentions Object.
+ALLOWED_MENTIONS_IDS_MAX = 100
+# Channel resource › Start Thread without Message / in Forum or Media Channel.
 THREAD_NAME_MAX = 100
 AUTO_ARCHIVE_DURATIONS = frozenset({60, 1440, 4320, 10080})
+APPLIED_TAGS_MAX = 5
+# Components reference (action rows, buttons, selects).
 ACTION_ROWS_MAX = 5
 BUTTONS_PER_ROW_MAX = 5
 CUSTOM_ID_MAX = 100
@@ -36,13 +47,19 @@ SELECT_OPTIONS_MAX = 25
 SELECT_PLACEHOLDER_MAX = 150
 SELECT_OPTION_TEXT_MAX = 100
 COMPONENTS_V2_TOTAL_MAX = 40
+# Application Commands › Application Command Object, Slash Commands.
 COMMAND_NAME_MAX = 32
 COMMAND_DESCRIPTION_MAX = 100
 COMMAND_OPTIONS_MAX = 25
 COMMAND_CHOICES_MAX = 25
+CHOICE_NAME_MAX = 100
+CHOICE_VALUE_MAX = 100
+COMMAND_SIZE_MAX = 8000
 GLOBAL_COMMANDS_MAX = 100
+# Receiving and Responding › Interaction Response Object (Autocomplete, Modal).
 AUTOCOMPLETE_CHOICES_MAX = 25
 MODAL_TITLE_MAX = 45
+MODAL_COMPONENTS_MAX = 5
 
 SENDABLE_FLAGS = (
     MessageFlag.SUPPRESS_EMBEDS
@@ -51,7 +68,67 @@ SENDABLE_FLAGS = (
     | MessageFlag.IS_COMPONENTS_V2
 )
 SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
-_COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
+CHAT_INPUT = 1
+
+# Channel resource › Channel Types and the Threads topic: a thread's type follows its parent.
+# Announcement channels make ANNOUNCEMENT_THREAD only; text channels make PUBLIC_THREAD, and
+# PRIVATE_THREAD exists only in text channels; forum and media posts are PUBLIC_THREAD.
+THREAD_TYPES_BY_PARENT: dict[ChannelType, frozenset[int]] = {
+    ChannelType.GUILD_TEXT: frozenset({ChannelType.PUBLIC_THREAD, ChannelType.PRIVATE_THREAD}),
+    ChannelType.GUILD_ANNOUNCEMENT: frozenset({ChannelType.ANNOUNCEMENT_THREAD}),
+    ChannelType.GUILD_FORUM: frozenset({ChannelType.PUBLIC_THREAD}),
+    ChannelType.GUILD_MEDIA: frozenset({ChannelType.PUBLIC_THREAD}),
+}
+DEFAULT_THREAD_TYPE = ChannelType.PRIVATE_THREAD
+"""Start Thread without Message: ``type`` defaults to PRIVATE_THREAD when absent."""
+
+# Scripts.txt ranges of Devanagari and Thai, which command names accept besides letters and
+# numbers (their vowel signs are marks, not letters).
+_DEVANAGARI = ((0x0900, 0x0950), (0x0955, 0x0963), (0x0966, 0x097F), (0xA8E0, 0xA8FF))
+_THAI = ((0x0E01, 0x0E3A), (0x0E40, 0x0E5B))
+
+
+class RuleBroken(APIError):
+    """Discord's answer to a request that breaks one of its documented rules.
+
+    A correct client never sends such a request, so the REST layer records each one in
+    ``emulator.violations`` (kind ``"rule"``) besides answering it. ``rule`` says which rule,
+    in words, with the documentation page it comes from.
+    """
+
+    def __init__(
+        self, status: int, code: int, message: str, errors: JSON | None = None, *, rule: str
+    ) -> None:
+        super().__init__(status, code, message, errors)
+        self.rule = rule
+
+    def describe(self) -> str:
+        """The rule, then Discord's answer with every field error as ``path: message``."""
+        answer = f"{self.status} {self.code} {self.message}"
+        fields = "; ".join(f"{path}: {message}" for path, message in _flatten(self.errors or {}))
+        return f"{self.rule} — {answer}" + (f" ({fields})" if fields else "")
+
+
+def _flatten(tree: JSON, at: str = "") -> Iterable[tuple[str, str]]:
+    for key, node in tree.items():
+        if key == "_errors":
+            for error in node:
+                yield at or "(body)", str(error.get("message"))
+        elif isinstance(node, dict):
+            yield from _flatten(node, f"{at}.{key}" if at else key)
+
+
+def refuse_if_any(errors: FormErrors, rule: str) -> None:
+    """Raise the 400 Invalid Form Body carrying every recorded error, as a broken ``rule``."""
+    try:
+        errors.raise_if_any()
+    except APIError as exc:
+        raise RuleBroken(exc.status, exc.code, exc.message, exc.errors, rule=rule) from None
+
+
+def wrong_channel_type(rule: str) -> RuleBroken:
+    """Discord's answer to an action the channel's type does not allow."""
+    return RuleBroken(400, 50024, "Cannot execute action on this channel type", rule=rule)
 
 
 def _text(value: Any) -> str:
@@ -63,10 +140,21 @@ def _too_long(errors: FormErrors, path: Path, value: Any, limit: int) -> None:
         errors.max_length(path, limit)
 
 
+def _bad_length(errors: FormErrors, path: Path, low: int, high: int) -> None:
+    errors.add(path, "BASE_TYPE_BAD_LENGTH", f"Must be between {low} and {high} in length.")
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
 def check_message(
     payload: JSON, errors: FormErrors, *, prefix: Path = (), ephemeral_allowed: bool = False
 ) -> None:
-    """Check content, embeds, components, nonce, flags and allowed_mentions of a message body."""
+    """Check content, embeds, components, nonce, flags and allowed_mentions of a message body.
+
+    Message resource › Create Message: content up to 2000, up to 10 embeds, a nonce up to
+    25 characters, and only the sendable flags; components v2 messages carry nothing else.
+    """
     flags = payload.get("flags") or 0
     allowed_flags = SENDABLE_FLAGS | (MessageFlag.EPHEMERAL if ephemeral_allowed else 0)
     if not isinstance(flags, int) or flags & ~allowed_flags:
@@ -98,37 +186,45 @@ def check_message(
         check_allowed_mentions(mentions, errors, (*prefix, "allowed_mentions"))
 
 
+def embed_texts(embed: JSON) -> list[tuple[Path, str, int]]:
+    """Every text of an embed that counts towards its limits: (path, trimmed text, limit).
+
+    Message resource › Embed Limits: leading and trailing whitespace is not counted.
+    """
+    texts: list[tuple[Path, str, int]] = [
+        (("title",), _text(embed.get("title")).strip(), EMBED_TITLE_MAX),
+        (("description",), _text(embed.get("description")).strip(), EMBED_DESCRIPTION_MAX),
+    ]
+    for index, fld in enumerate(embed.get("fields") or []):
+        texts.append(
+            (("fields", index, "name"), _text(fld.get("name")).strip(), EMBED_FIELD_NAME_MAX)
+        )
+        texts.append(
+            (("fields", index, "value"), _text(fld.get("value")).strip(), EMBED_FIELD_VALUE_MAX)
+        )
+    footer = _text((embed.get("footer") or {}).get("text")).strip()
+    author = _text((embed.get("author") or {}).get("name")).strip()
+    texts.append((("footer", "text"), footer, EMBED_FOOTER_MAX))
+    texts.append((("author", "name"), author, EMBED_AUTHOR_MAX))
+    return texts
+
+
 def check_embeds(embeds: list[JSON], errors: FormErrors, path: Path) -> None:
-    """Check the per-embed limits, the 10-embed cap and the 6000-character total."""
+    """Check the per-embed limits, the 10-embed cap and the 6000 characters of all embeds."""
     if len(embeds) > EMBEDS_MAX:
         errors.max_length(path, EMBEDS_MAX)
         return
     total = 0
     for index, embed in enumerate(embeds):
         at = (*path, index)
-        title = _text(embed.get("title"))
-        description = _text(embed.get("description"))
-        _too_long(errors, (*at, "title"), title, EMBED_TITLE_MAX)
-        _too_long(errors, (*at, "description"), description, EMBED_DESCRIPTION_MAX)
-        total += len(title) + len(description)
         fields = embed.get("fields") or []
         if len(fields) > EMBED_FIELDS_MAX:
             errors.max_length((*at, "fields"), EMBED_FIELDS_MAX)
-        for f_index, fld in enumerate(fields):
-            name, value = _text(fld.get("name")), _text(fld.get("value"))
-            for key, text, limit in (
-                ("name", name, EMBED_FIELD_NAME_MAX),
-                ("value", value, EMBED_FIELD_VALUE_MAX),
-            ):
-                if not text:
-                    errors.required((*at, "fields", f_index, key))
-                _too_long(errors, (*at, "fields", f_index, key), text, limit)
-            total += len(name) + len(value)
-        footer = _text((embed.get("footer") or {}).get("text"))
-        _too_long(errors, (*at, "footer", "text"), footer, EMBED_FOOTER_MAX)
-        author = _text((embed.get("author") or {}).get("name"))
-        _too_long(errors, (*at, "author", "name"), author, EMBED_AUTHOR_MAX)
-        total += len(footer) + len(author)
+        for where, text, limit in embed_texts(embed):
+            if where[0] == "fields" and not text:
+                errors.required((*at, *where))
+            _too_long(errors, (*at, *where), text, limit)
+            total += len(text)
     if total > EMBED_TOTAL_MAX:
         errors.add(
             path,
@@ -138,7 +234,11 @@ def check_embeds(embeds: list[JSON], errors: FormErrors, path: Path) -> None:
 
 
 def check_components(components: list[JSON], errors: FormErrors, path: Path, *, v2: bool) -> None:
-    """Check action rows, buttons and selects (or the total count for components v2)."""
+    """Check action rows, buttons and selects (or the total count for components v2).
+
+    Components reference: up to 5 action rows of up to 5 buttons, or one select; custom_id up
+    to 100 characters and unique within the message; labels up to 80; up to 25 options.
+    """
     seen: set[str] = set()
     if v2:
         total = _count_components(components)
@@ -156,9 +256,7 @@ def check_components(components: list[JSON], errors: FormErrors, path: Path, *, 
         children = row.get("components") or []
         selects = [c for c in children if c.get("type") in SELECT_TYPES]
         if not children:
-            errors.add(
-                (*at, "components"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length."
-            )
+            _bad_length(errors, (*at, "components"), 1, BUTTONS_PER_ROW_MAX)
         elif selects and len(children) > 1:
             errors.add(
                 (*at, "components"),
@@ -235,7 +333,8 @@ def _check_custom_ids(
 
 
 def check_allowed_mentions(mentions: JSON, errors: FormErrors, path: Path) -> None:
-    """Reject ``parse`` together with an explicit list of the same kind, as Discord does."""
+    """Message resource › Allowed Mentions: ``parse`` excludes an explicit list of the same
+    kind, and each list holds at most 100 ids."""
     parse = mentions.get("parse") or []
     for kind in ("users", "roles"):
         if kind in parse and mentions.get(kind):
@@ -245,20 +344,22 @@ def check_allowed_mentions(mentions: JSON, errors: FormErrors, path: Path) -> No
                 f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.',
             )
     for kind in ("users", "roles"):
-        if len(mentions.get(kind) or []) > 100:
-            errors.max_length((*path, kind), 100)
+        if len(mentions.get(kind) or []) > ALLOWED_MENTIONS_IDS_MAX:
+            errors.max_length((*path, kind), ALLOWED_MENTIONS_IDS_MAX)
+
+
+# --- threads --------------------------------------------------------------------------------
 
 
 def check_thread(payload: JSON, errors: FormErrors, *, name_required: bool = True) -> None:
-    """Check a thread's name (1–100) and ``auto_archive_duration``."""
+    """Channel resource › Start Thread: a name of 1–100 characters and an
+    ``auto_archive_duration`` of 60, 1440, 4320 or 10080 minutes."""
     name = payload.get("name")
     if name is None:
         if name_required:
             errors.required(("name",))
     elif not isinstance(name, str) or not 1 <= len(name.strip()) <= THREAD_NAME_MAX:
-        errors.add(
-            ("name",), "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {THREAD_NAME_MAX} in length."
-        )
+        _bad_length(errors, ("name",), 1, THREAD_NAME_MAX)
     duration = payload.get("auto_archive_duration")
     if duration is not None and duration not in AUTO_ARCHIVE_DURATIONS:
         errors.add(
@@ -268,46 +369,138 @@ def check_thread(payload: JSON, errors: FormErrors, *, name_required: bool = Tru
         )
 
 
+def check_thread_type(parent: ChannelType, requested: Any) -> None:
+    """Refuse a thread ``type`` its parent channel cannot hold (see THREAD_TYPES_BY_PARENT)."""
+    allowed = THREAD_TYPES_BY_PARENT.get(parent, frozenset())
+    if requested not in allowed:
+        wanted = " or ".join(f"{ChannelType(t).name} ({t})" for t in sorted(allowed))
+        raise wrong_channel_type(
+            f"thread type {requested!r} in a {parent.name} channel, which takes "
+            f"{wanted or 'no thread'} "
+            "(Threads; Channel › Start Thread without Message)"
+        )
+
+
+def check_applied_tags(tags: list[str], available: Iterable[int], errors: FormErrors) -> None:
+    """Channel resource › Start Thread in Forum or Media Channel, and Forum Tag Object: up to
+    5 tags, each one of the forum's own."""
+    known = {str(tag) for tag in available}
+    if len(tags) > APPLIED_TAGS_MAX:
+        errors.max_length(("applied_tags",), APPLIED_TAGS_MAX)
+    for index, tag in enumerate(tags):
+        if tag not in known:
+            errors.add(("applied_tags", index), "UNKNOWN_TAG", "Unknown tag")
+
+
+def tag_required() -> RuleBroken:
+    """Discord's answer to a post without a tag in a forum whose flags hold REQUIRE_TAG."""
+    return RuleBroken(
+        400,
+        40067,
+        "A tag is required to create a forum post in this channel",
+        rule="a post in a forum with the REQUIRE_TAG flag needs a tag (Channel › Channel Flags)",
+    )
+
+
+# --- application commands -------------------------------------------------------------------
+
+
+def _in_ranges(char: str, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return any(low <= ord(char) <= high for low, high in ranges)
+
+
+def is_chat_input_name(name: str) -> bool:
+    """Application Commands › Naming: ``^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$``,
+    and no letter that has a lower-case form may be upper-case."""
+    if not 1 <= len(name) <= COMMAND_NAME_MAX or name != name.lower():
+        return False
+    return all(
+        char in "-_'"
+        or unicodedata.category(char)[0] in "LN"
+        or _in_ranges(char, _DEVANAGARI)
+        or _in_ranges(char, _THAI)
+        for char in name
+    )
+
+
+def _invalid_name(errors: FormErrors, path: Path) -> None:
+    errors.add(path, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+
+
 def check_command(command: JSON, errors: FormErrors, path: Path) -> None:
-    """Check one application command: name, description, options and choices."""
-    kind = command.get("type", 1)
+    """Check one application command: name, description, options, choices and total size."""
+    kind = command.get("type", CHAT_INPUT)
     name = command.get("name")
     if not isinstance(name, str) or not name:
         errors.required((*path, "name"))
-    elif kind == 1 and (not _COMMAND_NAME.match(name) or name != name.lower()):
-        errors.add((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+    elif kind == CHAT_INPUT and not is_chat_input_name(name):
+        _invalid_name(errors, (*path, "name"))
     elif len(name) > COMMAND_NAME_MAX:
-        errors.add((*path, "name"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+        _bad_length(errors, (*path, "name"), 1, COMMAND_NAME_MAX)
     description = command.get("description") or ""
-    if kind == 1 and not 1 <= len(description) <= COMMAND_DESCRIPTION_MAX:
-        errors.add(
-            (*path, "description"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
-        )
-    if kind != 1 and description:
+    if kind == CHAT_INPUT and not 1 <= len(description) <= COMMAND_DESCRIPTION_MAX:
+        _bad_length(errors, (*path, "description"), 1, COMMAND_DESCRIPTION_MAX)
+    if kind != CHAT_INPUT and description:
         errors.add(
             (*path, "description"),
             "APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION",
             "Context menu commands cannot have description",
         )
     _check_options(command.get("options") or [], errors, (*path, "options"))
+    if kind == CHAT_INPUT and command_size(command) > COMMAND_SIZE_MAX:
+        errors.add(
+            path,
+            "APPLICATION_COMMAND_TOO_LARGE",
+            f"Command exceeds maximum size ({COMMAND_SIZE_MAX})",
+        )
+
+
+def _longest(data: JSON, key: str) -> int:
+    """The longest of a field and its localizations: what the 8000-character size counts."""
+    values = [data.get(key), *((data.get(f"{key}_localizations") or {}).values())]
+    return max((len(str(v)) for v in values if v is not None), default=0)
+
+
+def command_size(command: JSON) -> int:
+    """Application Commands › Slash Commands: the characters counted against 8000 — names,
+    descriptions and choice names and values of the command and all its options."""
+
+    def options_size(options: list[JSON]) -> int:
+        total = 0
+        for option in options:
+            total += _longest(option, "name") + _longest(option, "description")
+            for choice in option.get("choices") or []:
+                total += _longest(choice, "name") + len(str(choice.get("value", "")))
+            total += options_size(option.get("options") or [])
+        return total
+
+    size = _longest(command, "name") + _longest(command, "description")
+    return size + options_size(command.get("options") or [])
 
 
 def _check_options(options: list[JSON], errors: FormErrors, path: Path) -> None:
+    """Application Command Option Structure: up to 25, names valid and unique in their array,
+    descriptions 1–100, required ones first, up to 25 choices and no autocomplete with them."""
     if len(options) > COMMAND_OPTIONS_MAX:
         errors.max_length(path, COMMAND_OPTIONS_MAX)
     optional_seen = False
+    names: set[str] = set()
     for index, option in enumerate(options):
         at = (*path, index)
         name = option.get("name")
-        if not isinstance(name, str) or not _COMMAND_NAME.match(name) or name != name.lower():
-            errors.add((*at, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+        if not isinstance(name, str) or not is_chat_input_name(name):
+            _invalid_name(errors, (*at, "name"))
+        elif name in names:
+            errors.add(
+                (*at, "name"),
+                "APPLICATION_COMMAND_OPTION_NAME_ALREADY_EXISTS",
+                "Option names must be unique",
+            )
+        else:
+            names.add(name)
         description = option.get("description") or ""
         if not 1 <= len(description) <= COMMAND_DESCRIPTION_MAX:
-            errors.add(
-                (*at, "description"),
-                "BASE_TYPE_BAD_LENGTH",
-                "Must be between 1 and 100 in length.",
-            )
+            _bad_length(errors, (*at, "description"), 1, COMMAND_DESCRIPTION_MAX)
         if option.get("type") in (1, 2):
             _check_options(option.get("options") or [], errors, (*at, "options"))
             continue
@@ -323,6 +516,7 @@ def _check_options(options: list[JSON], errors: FormErrors, path: Path) -> None:
         choices = option.get("choices") or []
         if len(choices) > COMMAND_CHOICES_MAX:
             errors.max_length((*at, "choices"), COMMAND_CHOICES_MAX)
+        _check_choices(choices, errors, (*at, "choices"))
         if choices and option.get("autocomplete"):
             errors.add(
                 (*at, "autocomplete"),
@@ -331,33 +525,38 @@ def _check_options(options: list[JSON], errors: FormErrors, path: Path) -> None:
             )
 
 
-def check_autocomplete_choices(choices: list[JSON], errors: FormErrors, path: Path) -> None:
-    """Check an autocomplete answer: at most 25 choices, names and string values 1–100."""
-    if len(choices) > AUTOCOMPLETE_CHOICES_MAX:
-        errors.max_length(path, AUTOCOMPLETE_CHOICES_MAX)
+def _check_choices(choices: list[JSON], errors: FormErrors, path: Path) -> None:
+    """Application Command Option Choice Structure: names 1–100, string values up to 100."""
     for index, choice in enumerate(choices):
         name = choice.get("name")
-        if not isinstance(name, str) or not 1 <= len(name) <= 100:
-            errors.add(
-                (*path, index, "name"),
-                "BASE_TYPE_BAD_LENGTH",
-                "Must be between 1 and 100 in length.",
-            )
+        if not isinstance(name, str) or not 1 <= len(name) <= CHOICE_NAME_MAX:
+            _bad_length(errors, (*path, index, "name"), 1, CHOICE_NAME_MAX)
         value = choice.get("value")
-        if isinstance(value, str) and len(value) > 100:
-            errors.max_length((*path, index, "value"), 100)
+        if isinstance(value, str) and len(value) > CHOICE_VALUE_MAX:
+            errors.max_length((*path, index, "value"), CHOICE_VALUE_MAX)
+
+
+# --- interaction responses ------------------------------------------------------------------
+
+
+def check_autocomplete_choices(choices: list[JSON], errors: FormErrors, path: Path) -> None:
+    """Receiving and Responding › Autocomplete: at most 25 choices, each a valid choice."""
+    if len(choices) > AUTOCOMPLETE_CHOICES_MAX:
+        errors.max_length(path, AUTOCOMPLETE_CHOICES_MAX)
+    _check_choices(choices, errors, path)
 
 
 def check_modal(modal: JSON, errors: FormErrors, path: Path) -> None:
-    """Check a modal: ``custom_id`` and ``title`` (≤ 45) required, 1–5 components."""
-    if not modal.get("custom_id"):
+    """Receiving and Responding › Modal: ``custom_id`` 1–100, ``title`` up to 45, 1–5
+    components."""
+    custom_id = modal.get("custom_id")
+    if not custom_id:
         errors.required((*path, "custom_id"))
+    _too_long(errors, (*path, "custom_id"), custom_id, CUSTOM_ID_MAX)
     title = modal.get("title")
     if not title:
         errors.required((*path, "title"))
     _too_long(errors, (*path, "title"), title, MODAL_TITLE_MAX)
     components = modal.get("components") or []
-    if not 1 <= len(components) <= 5:
-        errors.add(
-            (*path, "components"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length."
-        )
+    if not 1 <= len(components) <= MODAL_COMPONENTS_MAX:
+        _bad_length(errors, (*path, "components"), 1, MODAL_COMPONENTS_MAX)

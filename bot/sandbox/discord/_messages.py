@@ -15,10 +15,21 @@ from typing import Any
 
 from ._config import EmulatorConfig
 from ._errors import APIError, FormErrors, unknown
-from ._limits import check_message, check_thread
+from ._limits import (
+    DEFAULT_THREAD_TYPE,
+    RuleBroken,
+    check_applied_tags,
+    check_message,
+    check_thread,
+    check_thread_type,
+    refuse_if_any,
+    tag_required,
+    wrong_channel_type,
+)
 from ._models import (
     Attachment,
     Channel,
+    ChannelFlag,
     ChannelType,
     Guild,
     Intent,
@@ -37,7 +48,8 @@ _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 _EVERYONE = re.compile(r"@(everyone|here)\b")
 TEXT_TYPES = frozenset({ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT})
 FORUM_TYPES = frozenset({ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA})
-MAX_APPLIED_TAGS = 5
+MESSAGE_RULES = "message limits (Message › Create Message, Embed Limits; Components reference)"
+THREAD_RULES = "thread name and archive duration (Channel › Start Thread)"
 
 
 @dataclass(frozen=True)
@@ -49,14 +61,32 @@ class UploadedFile:
     content_type: str | None
 
 
-def wrong_channel_type() -> APIError:
-    """Discord's answer to an action the channel's type does not allow."""
-    return APIError(400, 50024, "Cannot execute action on this channel type")
-
-
-def empty_message() -> APIError:
+def empty_message() -> RuleBroken:
     """Discord's answer to a message with nothing in it."""
-    return APIError(400, 50006, "Cannot send an empty message")
+    return RuleBroken(
+        400,
+        50006,
+        "Cannot send an empty message",
+        rule="a message needs content, embeds, components or files (Message › Create Message)",
+    )
+
+
+def _stored_embed(embed: JSON) -> JSON:
+    """An embed as Discord keeps it: always ``rich``, its texts trimmed (Embed Limits)."""
+    stored: JSON = {**embed, "type": "rich"}
+    for key in ("title", "description"):
+        if isinstance(stored.get(key), str):
+            stored[key] = stored[key].strip()
+    for key, inner in (("footer", "text"), ("author", "name")):
+        part = stored.get(key)
+        if isinstance(part, dict) and isinstance(part.get(inner), str):
+            stored[key] = {**part, inner: part[inner].strip()}
+    if isinstance(stored.get("fields"), list):
+        stored["fields"] = [
+            {**f, **{k: f[k].strip() for k in ("name", "value") if isinstance(f.get(k), str)}}
+            for f in stored["fields"]
+        ]
+    return stored
 
 
 def _has_body(message: Message) -> bool:
@@ -99,7 +129,12 @@ class Messaging:
         """
         guild = self.world.guild_of(channel)
         if channel.type in FORUM_TYPES or channel.type == ChannelType.GUILD_CATEGORY:
-            raise APIError(400, 50008, "Cannot send messages in a non-text channel")
+            raise RuleBroken(
+                400,
+                50008,
+                "Cannot send messages in a non-text channel",
+                rule="forum and media channels hold only posts (Threads › Forums)",
+            )
         if check_permissions:
             send = (
                 Permission.SEND_MESSAGES_IN_THREADS
@@ -111,8 +146,10 @@ class Messaging:
                 raise APIError(400, 50083, "Thread is locked")
         errors = FormErrors()
         check_message(payload, errors, ephemeral_allowed=ephemeral_allowed)
-        reference = self._resolve_reference(channel, payload.get("message_reference"), errors)
-        errors.raise_if_any()
+        refuse_if_any(errors, MESSAGE_RULES)
+        missing = FormErrors()
+        reference = self._resolve_reference(channel, payload.get("message_reference"), missing)
+        missing.raise_if_any()
 
         nonce = payload.get("nonce")
         nonce_key = None
@@ -140,7 +177,7 @@ class Messaging:
             guild_id=guild.id,
             author=author,
             content=str(payload.get("content") or ""),
-            embeds=[{"type": "rich", **e} for e in embeds],
+            embeds=[_stored_embed(e) for e in embeds],
             components=list(payload.get("components") or []),
             flags=int(payload.get("flags") or 0),
             tts=bool(payload.get("tts")),
@@ -262,7 +299,12 @@ class Messaging:
     def edit(self, message: Message, editor: User, payload: JSON) -> Message:
         """Apply a PATCH to ``message``; only its author may change more than the flags."""
         if editor.id != message.author.id and set(payload) - {"flags"}:
-            raise APIError(403, 50005, "Cannot edit a message authored by another user")
+            raise RuleBroken(
+                403,
+                50005,
+                "Cannot edit a message authored by another user",
+                rule="only a message's author edits more than its flags (Message › Edit Message)",
+            )
         errors = FormErrors()
         flags = payload.get("flags")
         if flags is None:
@@ -270,11 +312,11 @@ class Messaging:
         elif not isinstance(flags, int):
             flags = -1
         check_message({**payload, "flags": flags & ~_SERVER_FLAGS}, errors, ephemeral_allowed=True)
-        errors.raise_if_any()
+        refuse_if_any(errors, MESSAGE_RULES)
         if "content" in payload:
             message.content = str(payload["content"] or "")
         if "embeds" in payload:
-            message.embeds = [{"type": "rich", **e} for e in payload["embeds"] or []]
+            message.embeds = [_stored_embed(e) for e in payload["embeds"] or []]
         if "components" in payload:
             message.components = list(payload["components"] or [])
         if "allowed_mentions" in payload:
@@ -347,7 +389,9 @@ class Messaging:
     def crosspost(self, channel: Channel, message: Message, user: User) -> Message:
         """Publish a message of an announcement channel to following servers."""
         if channel.type != ChannelType.GUILD_ANNOUNCEMENT:
-            raise wrong_channel_type()
+            raise wrong_channel_type(
+                "only announcement channels crosspost (Message › Crosspost Message)"
+            )
         needed = (
             Permission.SEND_MESSAGES if message.author.id == user.id else Permission.MANAGE_MESSAGES
         )
@@ -364,17 +408,29 @@ class Messaging:
     def thread_from_message(
         self, channel: Channel, message: Message, user: User, payload: JSON
     ) -> Channel:
-        """Start a thread on ``message``; the thread's id is the message's id."""
+        """Start a thread on ``message``; the thread's id is the message's id.
+
+        Threads topic: the thread's type follows the channel's — PUBLIC_THREAD in a text
+        channel, ANNOUNCEMENT_THREAD in an announcement channel — and a message has one.
+        """
         if channel.type not in TEXT_TYPES:
-            raise wrong_channel_type()
+            raise wrong_channel_type(
+                "threads start from messages only in text and announcement channels "
+                "(Channel › Start Thread from Message)"
+            )
         self.world.require(
             channel, user.id, Permission.VIEW_CHANNEL | Permission.CREATE_PUBLIC_THREADS
         )
         errors = FormErrors()
         check_thread(payload, errors)
-        errors.raise_if_any()
+        refuse_if_any(errors, THREAD_RULES)
         if message.thread is not None:
-            raise APIError(400, 160004, "A thread has already been created for this message")
+            raise RuleBroken(
+                400,
+                160004,
+                "A thread has already been created for this message",
+                rule="a message starts one thread (Channel › Start Thread from Message)",
+            )
         kind = (
             ChannelType.ANNOUNCEMENT_THREAD
             if channel.type == ChannelType.GUILD_ANNOUNCEMENT
@@ -388,14 +444,14 @@ class Messaging:
         return thread
 
     def thread_without_message(self, channel: Channel, user: User, payload: JSON) -> Channel:
-        """Start a thread with no starter message (type 11/12), posting Discord's notice."""
-        if channel.type not in TEXT_TYPES:
-            raise wrong_channel_type()
+        """Start a thread with no starter message, of the ``type`` asked, posting Discord's notice.
+
+        The type must suit the channel (``check_thread_type``): 10 in an announcement channel,
+        11 or 12 in a text channel; without ``type`` Discord makes a private thread (12).
+        """
         requested = payload.get("type")
-        if channel.type == ChannelType.GUILD_ANNOUNCEMENT:
-            kind = ChannelType.ANNOUNCEMENT_THREAD
-        else:
-            kind = ChannelType(requested) if requested in (11, 12) else ChannelType.PRIVATE_THREAD
+        check_thread_type(channel.type, DEFAULT_THREAD_TYPE if requested is None else requested)
+        kind = ChannelType(requested if requested is not None else DEFAULT_THREAD_TYPE)
         needed = (
             Permission.CREATE_PRIVATE_THREADS
             if kind == ChannelType.PRIVATE_THREAD
@@ -404,7 +460,7 @@ class Messaging:
         self.world.require(channel, user.id, Permission.VIEW_CHANNEL | needed)
         errors = FormErrors()
         check_thread(payload, errors)
-        errors.raise_if_any()
+        refuse_if_any(errors, THREAD_RULES)
         thread = self._new_thread(channel, user, payload, kind)
         self.world.register_thread(self.world.guild_of(channel), thread)
         if kind != ChannelType.PRIVATE_THREAD:
@@ -430,7 +486,14 @@ class Messaging:
     def forum_post(
         self, forum: Channel, user: User, payload: JSON, files: Sequence[UploadedFile] = ()
     ) -> tuple[Channel, Message]:
-        """Create a forum post: a thread plus its starter message (same id), with tags."""
+        """Create a forum post: a thread plus its starter message (same id), with tags.
+
+        Channel › Start Thread in Forum or Media Channel: the post is a PUBLIC_THREAD made
+        with a ``message``; its ``applied_tags`` are the forum's own, at most 5, and at least
+        one when the forum requires a tag.
+        """
+        if payload.get("type") is not None:
+            check_thread_type(forum.type, payload["type"])
         self.world.require(forum, user.id, Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES)
         errors = FormErrors()
         check_thread(payload, errors)
@@ -440,13 +503,10 @@ class Messaging:
         else:
             check_message(body, errors, prefix=("message",))
         tags = [str(t) for t in payload.get("applied_tags") or []]
-        known = {str(t.id) for t in forum.available_tags}
-        if len(tags) > MAX_APPLIED_TAGS:
-            errors.max_length(("applied_tags",), MAX_APPLIED_TAGS)
-        for index, tag in enumerate(tags):
-            if tag not in known:
-                errors.add(("applied_tags", index), "UNKNOWN_TAG", "Unknown tag")
-        errors.raise_if_any()
+        check_applied_tags(tags, (t.id for t in forum.available_tags), errors)
+        refuse_if_any(errors, "forum post (Channel › Start Thread in Forum or Media Channel)")
+        if forum.flags & ChannelFlag.REQUIRE_TAG and not tags:
+            raise tag_required()
         assert isinstance(body, dict)
         thread = self._new_thread(forum, user, payload, ChannelType.PUBLIC_THREAD)
         thread.applied_tags = [int(t) for t in tags]
@@ -495,7 +555,11 @@ class Messaging:
             self.world.require(thread, user.id, Permission.MANAGE_THREADS)
         errors = FormErrors()
         check_thread(payload, errors, name_required=False)
-        errors.raise_if_any()
+        parent = self.world.channels.get(thread.parent_id) if thread.parent_id else None
+        tags = [str(t) for t in payload.get("applied_tags") or []]
+        if parent is not None and parent.type in FORUM_TYPES:
+            check_applied_tags(tags, (t.id for t in parent.available_tags), errors)
+        refuse_if_any(errors, "thread edit (Channel › Modify Channel, JSON Params (Thread))")
         if "name" in payload:
             thread.name = str(payload["name"]).strip()
         if "topic" in payload and not thread.is_thread:

@@ -32,6 +32,13 @@ THREAD_TYPES = frozenset(
 )
 
 
+class ChannelFlag(IntFlag):
+    """Channel flag bits (Channel resource › Channel Flags) the emulator models."""
+
+    REQUIRE_TAG = 1 << 4
+    """A post in this forum or media channel must carry one of its tags."""
+
+
 class MessageFlag(IntFlag):
     """Message flag bits (Discord's docs)."""
 
@@ -393,6 +400,7 @@ class Channel:
     available_tags: list[ForumTag] = field(default_factory=list)
     owner_id: int | None = None
     applied_tags: list[int] = field(default_factory=list)
+    flags: int = 0
     auto_archive_duration: int = 1440
     archived: bool = False
     locked: bool = False
@@ -432,7 +440,7 @@ class Channel:
             "name": self.name,
             "parent_id": str(self.parent_id) if self.parent_id is not None else None,
             "nsfw": self.nsfw,
-            "flags": 0,
+            "flags": self.flags,
             "rate_limit_per_user": self.rate_limit_per_user,
             "last_message_id": str(self.last_message_id) if self.last_message_id else None,
         }

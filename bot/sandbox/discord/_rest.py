@@ -1,8 +1,9 @@
 """The REST API v10 over aiohttp: routes, auth, rate limits, injected faults, error JSON.
 
 Every request is recorded (method, route template, path, query, JSON body, status, answer)
-so a test can check what the bot asked for. Answers carry ``Content-Type:
-application/json`` exactly, because discord.py compares the header verbatim.
+so a test can check what the bot asked for, and every refusal for a documented rule is also
+kept in ``violations``. Answers carry ``Content-Type: application/json`` exactly, because
+discord.py compares the header verbatim.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from bot.sandbox._violations import Violations
+
 from ._commands import CommandRegistry
 from ._config import EmulatorConfig
 from ._errors import APIError, FormErrors, unknown
 from ._faults import Fault
 from ._interactions import Interactions
+from ._limits import RuleBroken, wrong_channel_type
 from ._messages import FORUM_TYPES, Messaging, UploadedFile
 from ._models import Channel, Guild, Member, Message
 from ._permissions import Permission, base_permissions
@@ -119,6 +123,8 @@ class RestAPI:
         commands: CommandRegistry,
         limiter: RateLimiter,
         gateway_url: Callable[[], str],
+        *,
+        violations: Violations | None = None,
     ) -> None:
         self.world = world
         self.config = config
@@ -129,6 +135,7 @@ class RestAPI:
         self._gateway_url = gateway_url
         self.requests: list[RequestRecord] = []
         self.faults: list[Fault] = []
+        self.violations = violations if violations is not None else Violations()
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -172,6 +179,8 @@ class RestAPI:
                     return self._finish(record, fault.rejection())
             except APIError as exc:
                 status, data = exc.status, exc.body()
+                if isinstance(exc, RuleBroken):
+                    self.violations.record("rule", method, path, exc.describe())
             record.status, record.response = status, data
             self.requests.append(record)
             return json_response(status, data, decision.headers)
@@ -524,7 +533,7 @@ class RestAPI:
         """``PUT``/``DELETE /channels/{id}/thread-members/@me`` (accepted, not modelled)."""
         channel = self._channel(call)
         if not channel.is_thread:
-            raise APIError(400, 50024, "Cannot execute action on this channel type")
+            raise wrong_channel_type("only threads have members (Channel › Join Thread)")
         return NO_CONTENT
 
     async def archived_threads(self, call: Call) -> Reply:

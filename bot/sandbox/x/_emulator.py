@@ -22,21 +22,30 @@ from twitter_text import parse_tweet
 from twitter_text.extract_urls import extract_urls_with_indices
 
 from bot.sandbox._server import LoopbackServer
+from bot.sandbox._violations import Violations
 
 from ._config import XEmulatorConfig
 
 JSON = dict[str, Any]
 FIRST_ID = 1_800_000_000_000_000_000
 
+# X's answers to the rules of POST /2/tweets (X API › Create Post; the length is twitter-text's
+# weighted count, X's "Counting characters"), in the problem shape X sends for a 403.
 TOO_LONG = (
     "Your Tweet text is too long. For more information on how X determines text length see "
     "https://github.com/twitter/twitter-text."
 )
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
+REPLY_TO_MISSING = "You attempted to reply to a Tweet that is deleted or not visible to you."
+# X publishes no wording for quoting a missing post: its answer to a reply's is mirrored.
+QUOTE_OF_MISSING = "You attempted to quote a Tweet that is deleted or not visible to you."
 REPLY_REFUSED = (
     "Reply to this conversation is not allowed because you have not been mentioned or "
     "otherwise engaged by the author of the post you are replying to."
 )
+REPLY_SETTINGS = frozenset({"following", "mentionedUsers", "subscribers", "verified"})
+"""Who may reply to a post (the X API's POST /2/tweets); absent means everyone."""
+INVALID_REQUEST = "https://api.x.com/2/problems/invalid-request"
 
 
 @dataclass
@@ -49,6 +58,7 @@ class Tweet:
     created_at: float
     in_reply_to: int | None = None
     quote_of: int | None = None
+    reply_settings: str | None = None
     deleted: bool = False
     shown_text: str = ""
     """The text as X returns it (t.co links, HTML escapes)."""
@@ -117,13 +127,27 @@ class Fault:
 
 
 class XAPIError(Exception):
-    """An answer other than success, in X's problem shape."""
+    """An answer other than success, in X's problem shape.
 
-    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+    ``errors`` (with ``problem`` the invalid-request type) is the list X adds to a 400 naming
+    each bad parameter: ``{"parameters": {"max_results": ["2"]}, "message": "…"}``.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        *,
+        problem: str = "about:blank",
+        errors: list[JSON] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.headers = headers or {}
+        self.problem = problem
+        self.errors = errors
 
     def response(self) -> web.Response:
         """The answer as X sends it."""
@@ -134,13 +158,26 @@ class XAPIError(Exception):
             404: "Not Found",
             429: "Too Many Requests",
         }
-        body = {
+        body: JSON = {
             "title": titles.get(self.status, "Service Unavailable"),
             "detail": self.detail,
-            "type": "about:blank",
-            "status": self.status,
+            "type": self.problem,
         }
+        if self.errors is not None:
+            body = {"errors": self.errors, **body}
+        else:
+            body["status"] = self.status
         return _json(body, self.status, self.headers)
+
+
+def invalid_parameter(name: str, value: object, message: str) -> XAPIError:
+    """X's 400 for one bad parameter: the invalid-request problem with its ``errors``."""
+    return XAPIError(
+        400,
+        "One or more parameters to your request was invalid.",
+        problem=INVALID_REQUEST,
+        errors=[{"parameters": {name: [str(value)]}, "message": message}],
+    )
 
 
 def _json(body: JSON, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -157,7 +194,8 @@ class XEmulator(LoopbackServer):
     ``async with XEmulator(config) as x`` starts it on 127.0.0.1 (port 0 picks a free one);
     ``x.api_base`` is what newsbot's ``x.api_base`` setting takes. ``on_post`` is called
     with each post right after it is created and before it is answered (tests kill the
-    client there).
+    client there). A request refused because it breaks one of X's rules is recorded in
+    ``violations`` (kind ``"rule"``) besides being answered as X answers it.
     """
 
     def __init__(
@@ -170,6 +208,7 @@ class XEmulator(LoopbackServer):
         self.charges: list[Charge] = []
         self.faults: list[Fault] = []
         self.on_post: Callable[[Tweet], None] | None = None
+        self.violations = Violations()
         self._ids = itertools.count(FIRST_ID, 4096)
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -321,7 +360,13 @@ class XEmulator(LoopbackServer):
             "x-rate-limit-reset": str(int(reset) + (0 if reset == int(reset) else 1)),
         }
 
+    def _refuse(self, request: web.Request, error: XAPIError, rule: str) -> XAPIError:
+        """Record that ``request`` broke ``rule`` and return X's answer to raise."""
+        self.violations.record("rule", request.method, request.path, f"{rule} — {error.detail}")
+        return error
+
     async def _create(self, request: web.Request) -> web.Response:
+        """``POST /2/tweets``: X's rules on text, replies and quotes, then the post."""
         body = await request.json()
         text = str(body.get("text", ""))
         reply = body.get("reply") or {}
@@ -329,22 +374,50 @@ class XEmulator(LoopbackServer):
             int(reply["in_reply_to_tweet_id"]) if reply.get("in_reply_to_tweet_id") else None
         )
         quote = int(body["quote_tweet_id"]) if body.get("quote_tweet_id") else None
+        reply_settings = body.get("reply_settings")
+        if reply_settings is not None and reply_settings not in REPLY_SETTINGS:
+            raise self._refuse(
+                request,
+                invalid_parameter(
+                    "reply_settings",
+                    reply_settings,
+                    f"The `reply_settings` parameter value [{reply_settings}] is not one of "
+                    f"[{', '.join(sorted(REPLY_SETTINGS))}]",
+                ),
+                "reply_settings takes following, mentionedUsers, subscribers or verified "
+                "(X API › Create Post)",
+            )
         if len(self._window()) >= self.config.daily_posts:
             raise XAPIError(429, "Too Many Requests", self._limit_headers())
         parsed = parse_tweet(text)
         if not text or parsed.weightedLength > 280 or not parsed.valid:
-            raise XAPIError(403, TOO_LONG if text else "Tweet text is empty.")
-        for ref in (in_reply_to, quote):
+            raise self._refuse(
+                request,
+                XAPIError(403, TOO_LONG if text else "Tweet text is empty."),
+                "a post is 1–280 weighted characters as twitter-text v3 counts them "
+                f"(this one: {parsed.weightedLength})",
+            )
+        for ref, missing, what in (
+            (in_reply_to, REPLY_TO_MISSING, "reply to"),
+            (quote, QUOTE_OF_MISSING, "quote of"),
+        ):
             target = self.tweet(ref) if ref is not None else None
             if ref is not None and (target is None or target.deleted):
-                raise XAPIError(
-                    403, "You attempted to reply to a Tweet that is deleted or not visible to you."
+                raise self._refuse(
+                    request,
+                    XAPIError(403, missing),
+                    f"a {what} a post that does not exist or was deleted ({ref})",
                 )
         if in_reply_to is not None and self.config.refuse_replies:
+            # The account's standing, not the request's fault: a correct client meets it too.
             raise XAPIError(403, REPLY_REFUSED)
         since = time.time() - self.config.duplicate_window
         if any(t.text == text and t.created_at > since and not t.deleted for t in self.tweets):
-            raise XAPIError(403, DUPLICATE)
+            raise self._refuse(
+                request,
+                XAPIError(403, DUPLICATE),
+                "a post repeating the text of one of the account's recent posts",
+            )
         tweet = Tweet(
             id=next(self._ids),
             text=text,
@@ -352,6 +425,7 @@ class XEmulator(LoopbackServer):
             created_at=time.time(),
             in_reply_to=in_reply_to,
             quote_of=quote,
+            reply_settings=reply_settings,
         )
         tweet.shown_text = self._shown(text, tweet.id)
         self.tweets.append(tweet)
@@ -402,7 +476,12 @@ class XEmulator(LoopbackServer):
         except ValueError:
             limit = 0
         if not 5 <= limit <= 100:
-            raise XAPIError(400, "max_results must be between 5 and 100")
+            raise invalid_parameter(
+                "max_results",
+                request.query.get("max_results"),
+                f"The `max_results` query parameter value [{request.query.get('max_results')}] "
+                "is not between 5 and 100",
+            )
         newest_first = list(reversed(self.live_tweets()))
         start = int(request.query.get("pagination_token", "0") or 0)
         page = newest_first[start : start + limit]
