@@ -199,3 +199,20 @@ def test_schema_check(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.Mon
     assert result.exit_code == 1 and "stale" in result.stderr
     assert runner.invoke(app, ["schema"]).exit_code == 0
     assert runner.invoke(app, ["schema", "--check"]).exit_code == 0
+
+
+def test_config_files_that_cannot_be_settings(runner: CliRunner, tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes('[archive]\npath = "caf\xe9.db"\n'.encode("latin-1"))
+    types = tmp_path / "types.toml"
+    types.write_text('[archive]\npath = 5\n[schedule]\ncron = ["0 9 * * MON"]\n')
+    for config, message in (
+        (latin1, f"error: {latin1}:2: not UTF-8 text (byte 0xe9); save the config file as UTF-8"),
+        (tmp_path, f"error: {tmp_path}: is a folder, not a config file"),
+        (types, f"archive.path: not a path: write it as text in quotes, not 5 (from {types}"),
+        (types, f"schedule.cron: Input should be a valid string (from {types}"),
+    ):
+        result = runner.invoke(app, ["--config", str(config), "latest"])
+        assert result.exit_code == 1, result.stderr
+        assert message in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
