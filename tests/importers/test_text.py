@@ -12,18 +12,12 @@ from hypothesis import strategies as st
 from bot.importers import Notice, SourceError, parse_text_issue, read_text_issue
 from bot.importers._output import issue_file_text
 from bot.issuefiles import format_issue, load_issue
-from tests.importers.conftest import DATA, ISSUE_202, SAMPLE, SAMPLE_NAME, SHARED_SAMPLE
+from tests.importers.conftest import DATA, ISSUE_202, SAMPLE
 from tests.importers.safety import assert_round_trip, assert_safe, rendered_text
 
 GUESS_NOTE = (
     "title guessed from the blurb: the source has no title line for this item (line 11); check it"
 )
-
-
-def test_the_bundled_copy_of_the_sample_is_the_shared_sample() -> None:
-    if not SHARED_SAMPLE.exists():
-        pytest.skip("shared/samples is not beside this checkout")
-    assert (DATA / SAMPLE_NAME).read_bytes() == SHARED_SAMPLE.read_bytes()
 
 
 def test_the_sample_imports_to_exactly_issue_202() -> None:
