@@ -13,11 +13,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from bot import console as views
 from bot.archive import Archive, IngestOutcome
 from bot.commandline import (
+    ISSUE_NUMBER_MAX,
+    SQLITE_INT_MAX,
     CliState,
+    NewsbotGroup,
+    archive_path,
     date_option,
     discord_token,
     err,
     fail,
+    open_archive,
     out,
     run_async,
     settings_of,
@@ -35,6 +40,7 @@ from bot.suggestions_cli import suggestions_app
 T = TypeVar("T")
 
 app = typer.Typer(
+    cls=NewsbotGroup,
     name="newsbot",
     help="newsbot: a newsletter's issues, archived, searchable and published.",
     no_args_is_help=True,
@@ -52,7 +58,8 @@ def _main(
         Path | None, typer.Option("--config", "-c", help="A TOML settings file.", metavar="FILE")
     ] = None,
     db: Annotated[
-        Path | None, typer.Option("--db", help="The archive file (overrides archive.path).")
+        Path | None,
+        typer.Option("--db", help="The archive file (overrides archive.path).", metavar="FILE"),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
@@ -114,7 +121,7 @@ def check(ctx: typer.Context, paths: PathsArg = None) -> None:
 
 async def _ingest(settings: Settings, result: LoadResult) -> dict[IngestOutcome, list[int]]:
     done: dict[IngestOutcome, list[int]] = {outcome: [] for outcome in IngestOutcome}
-    async with await Archive.open(settings.archive.path) as archive:
+    async with await open_archive(settings, create=True) as archive:
         with Progress(
             TextColumn("ingesting"),
             BarColumn(),
@@ -138,6 +145,7 @@ async def _ingest(settings: Settings, result: LoadResult) -> dict[IngestOutcome,
 def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
     """Store issue files in the archive; if any file is invalid, nothing is stored."""
     settings = settings_of(ctx)
+    archive_path(settings)
     result = _load(_paths(ctx, paths))
     if result.errors:
         _report(result)
@@ -150,16 +158,15 @@ def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
     out.print(f"{settings.archive.path}: {summary}.")
 
 
-def _open_archive(settings: Settings) -> Awaitable[Archive]:
-    return Archive.open(settings.archive.path, create=False)
-
-
 async def _with_archive(settings: Settings, use: Callable[[Archive], Awaitable[T]]) -> T:
-    async with await _open_archive(settings) as archive:
+    async with await open_archive(settings) as archive:
         return await use(archive)
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+SectionOpt = Annotated[
+    str | None, typer.Option(help="Only this section (name or slug).", metavar="NAME")
+]
 
 
 def _print_issue(issue: Issue, *, as_json: bool, section: str | None = None) -> None:
@@ -172,7 +179,9 @@ def _print_issue(issue: Issue, *, as_json: bool, section: str | None = None) -> 
 @app.command()
 def latest(
     ctx: typer.Context,
-    section: Annotated[str | None, typer.Option(help="Show only this section.")] = None,
+    section: Annotated[
+        str | None, typer.Option(help="Show only this section.", metavar="NAME")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show the newest issue in the archive."""
@@ -196,7 +205,9 @@ def _section_slug(issue: Issue, section: str | None) -> str | None:
 @app.command("issue")
 def show_issue(
     ctx: typer.Context,
-    number: Annotated[int, typer.Argument(help="The issue's number.", min=1)],
+    number: Annotated[
+        int, typer.Argument(help="The issue's number.", min=1, max=ISSUE_NUMBER_MAX, metavar="N")
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Show one archived issue."""
@@ -207,13 +218,20 @@ def show_issue(
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help='Words, "a phrase" or a prefix*.')],
-    section: Annotated[str | None, typer.Option(help="Only this section (name or slug).")] = None,
-    issue: Annotated[int | None, typer.Option(help="Only this issue number.", min=1)] = None,
-    since: Annotated[str | None, typer.Option(help="Issues from this date (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Issues up to this date (YYYY-MM-DD).")] = None,
-    limit: Annotated[int, typer.Option(help="How many results.", min=1, max=100)] = 10,
-    offset: Annotated[int, typer.Option(help="Skip this many results.", min=0)] = 0,
+    query: Annotated[str, typer.Argument(help='Words, "a phrase" or a prefix*.', metavar="QUERY")],
+    section: SectionOpt = None,
+    issue: Annotated[
+        int | None,
+        typer.Option(help="Only this issue number.", min=1, max=ISSUE_NUMBER_MAX, metavar="N"),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Issues from this date.", metavar="YYYY-MM-DD")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Issues up to this date.", metavar="YYYY-MM-DD")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many results.", min=1, max=100, metavar="N")] = 10,
+    offset: Annotated[int, typer.Option(help="Skip this many results.", min=0, metavar="N")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Search every archived item; best matches first."""
@@ -228,7 +246,8 @@ def search(
                 since=since_date,
                 until=until_date,
                 limit=limit,
-                offset=offset,
+                # No archive holds that many results; SQLite's integers end not far beyond.
+                offset=min(offset, SQLITE_INT_MAX // 2),
             ),
         )
     )
@@ -248,14 +267,26 @@ def search(
 def schema(
     ctx: typer.Context,
     check_only: Annotated[
-        bool, typer.Option("--check", help="Fail if the file is stale instead of writing it.")
+        bool,
+        typer.Option("--check", help="Fail if the file is missing or stale instead of writing it."),
     ] = False,
 ) -> None:
     """Write the issue JSON schema into the issues folder (or check that it is current)."""
-    path = settings_of(ctx).issues.directory / SCHEMA_FILE
+    folder = settings_of(ctx).issues.directory
+    path = folder / SCHEMA_FILE
     text = json.dumps(issue_json_schema(), indent=2, ensure_ascii=False) + "\n"
-    current = path.read_text(encoding="utf-8") if path.exists() else None
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise fail(f"{path}: the issues folder {folder} {what} (issues.directory)")
+    if path.is_dir():
+        raise fail(f"{path} is a folder, not the schema file")
     if check_only:
+        if not path.exists():
+            raise fail(f"{path} is missing: run `newsbot schema` to write it")
+        try:
+            current = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            current = None
         if current != text:
             raise fail(f"{path} is stale: run `newsbot schema` to regenerate it")
         out.print(f"{path} is current.")
@@ -273,7 +304,7 @@ def backup(
     """Copy the archive into FILE, checked; safe while `newsbot run` is writing to it."""
     from bot.backup import back_up
 
-    copy = run_async(back_up(settings_of(ctx).archive.path, file, force=force))
+    copy = run_async(back_up(archive_path(settings_of(ctx)), file, force=force))
     out.print(
         f"wrote {copy.path} ({copy.size:,} bytes): {copy.stats.issues} issue(s), "
         f"{copy.stats.items} item(s), schema version {copy.schema_version}",
@@ -286,7 +317,9 @@ def backup(
 @app.command("schedule")
 def show_schedule(
     ctx: typer.Context,
-    count: Annotated[int, typer.Option(help="How many firings to show.", min=1, max=100)] = 5,
+    count: Annotated[
+        int, typer.Option(help="How many firings to show.", min=1, max=100, metavar="N")
+    ] = 5,
     as_json: JsonOpt = False,
 ) -> None:
     """Show when `newsbot run` will publish next, and which issue each firing would send."""
@@ -306,7 +339,7 @@ def show_schedule(
     published: set[int] = set()
     archived: list[IssueSummary] = []
     # Without an archive yet the firings are still worth showing.
-    if settings.archive.path.exists():
+    if archive_path(settings).exists():
         published, archived = run_async(_with_archive(settings, read))
     titles = {summary.number: summary.title for summary in archived}
     # Issues with a time of their own go out then, whatever the cron says.
@@ -378,7 +411,9 @@ def run(ctx: typer.Context) -> None:
     from bot.app import run_bot  # discord.py loads only for the commands that need it
 
     settings = settings_of(ctx)
-    run_async(run_bot(settings, discord_token(settings)))
+    token = discord_token(settings)
+    archive_path(settings)
+    run_async(run_bot(settings, token))
 
 
 @app.command("sync-commands")
@@ -387,7 +422,9 @@ def sync_commands(ctx: typer.Context) -> None:
     from bot.app import sync_only
 
     settings = settings_of(ctx)
-    count = run_async(sync_only(settings, discord_token(settings)))
+    token = discord_token(settings)
+    archive_path(settings)
+    count = run_async(sync_only(settings, token))
     out.print(f"synced {count} command(s).")
 
 

@@ -5,20 +5,32 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from bot.console import make_console
 from bot.errors import NewsbotError
+from bot.models import Issue
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.archive import Archive
 
 T = TypeVar("T")
 
 out = make_console()
 err = make_console(stderr=True)
+
+SQLITE_INT_MAX = 2**63 - 1
+"""The largest integer SQLite stores; a larger one never matches anything in the archive."""
+ISSUE_NUMBER_MAX = int(Issue.model_json_schema()["properties"]["number"]["maximum"])
+"""The largest issue number an issue file may have."""
+SQLITE_HEADER = b"SQLite format 3\0"
 
 
 @dataclass
@@ -54,6 +66,39 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
         raise fail(f"{exc.filename or 'a file'}: {exc.strerror or exc}") from None
 
 
+def archive_path(settings: Settings) -> Path:
+    """The archive's file, once it is sure SQLite can open (or create) one there; otherwise a
+    failure saying why. No folder is ever created for it."""
+    path = settings.archive.path
+    problem = None
+    folder = path.parent
+    if path.is_dir():
+        problem = "it is a folder"
+    elif not folder.exists():
+        problem = f"folder {folder} does not exist"
+    elif not folder.is_dir():
+        problem = f"{folder} is not a folder"
+    elif path.is_file() and path.stat().st_size:
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            problem = f"cannot read it: {exc.strerror or exc}"
+        else:
+            if header != SQLITE_HEADER:
+                problem = "it is not a newsbot archive (not an SQLite database)"
+    if problem is not None:
+        raise fail(f"cannot open the archive {path}: {problem}")
+    return path
+
+
+def open_archive(settings: Settings, *, create: bool = False) -> Awaitable[Archive]:
+    """Open the archive the settings name (see `archive_path`); with `create`, make the file."""
+    from bot.archive import Archive
+
+    return Archive.open(archive_path(settings), create=create)
+
+
 def date_option(value: str | None, option: str) -> dt.date | None:
     """A `YYYY-MM-DD` option's date, or a clear failure naming the option."""
     if value is None:
@@ -77,3 +122,16 @@ def discord_token(settings: Settings) -> str:
     if token is None or not token.get_secret_value().strip():
         raise fail(NO_TOKEN)
     return token.get_secret_value().strip()
+
+
+class NewsbotGroup(TyperGroup):
+    """The `newsbot` command group: it refuses NUL characters before any command sees them."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Refuse an argument with a NUL character before any command sees it."""
+        for arg in args:
+            if "\0" in arg:
+                raise typer.BadParameter(
+                    f"{arg!r} contains a NUL character, which no file name or text can hold"
+                )
+        return super().parse_args(ctx, args)

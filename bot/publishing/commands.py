@@ -19,7 +19,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.commandline import discord_token, err, fail, out, run_async, settings_of
+from bot.commandline import (
+    ISSUE_NUMBER_MAX,
+    discord_token,
+    err,
+    fail,
+    open_archive,
+    out,
+    run_async,
+    settings_of,
+)
 from bot.errors import NewsbotError
 from bot.publishing.plan import Action, Payload, Step, Target, plan
 from bot.publishing.service import NO_TARGETS, OUTLET_NAMES, OutletName
@@ -41,7 +50,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NumberArg = Annotated[
-    int | None, typer.Argument(help="The issue's number (default: the newest archived issue).")
+    int | None,
+    typer.Argument(
+        help="The issue's number (default: the newest archived issue).",
+        min=1,
+        max=ISSUE_NUMBER_MAX,
+        metavar="N",
+    ),
 ]
 DISCORD_NOT_CONFIGURED = "Discord is not configured (set NEWSBOT_DISCORD__TOKEN)"
 X_NOT_CONFIGURED = (
@@ -71,16 +86,17 @@ def preview(
         typer.Option("--kind", help="The kind of Discord channel to preview for."),
     ] = "text",
     role: Annotated[
-        int | None, typer.Option("--role", help="A role id the Discord digest would ping.")
+        int | None,
+        typer.Option(
+            "--role", help="A role id the Discord digest would ping.", min=1, metavar="ID"
+        ),
     ] = None,
 ) -> None:
     """Print exactly what publishing an issue posts: every message or post, with its sizes."""
-    from bot.archive import Archive
-
     settings = settings_of(ctx)
 
     async def render() -> RenderableType:
-        async with await Archive.open(settings.archive.path, create=False) as archive:
+        async with await open_archive(settings) as archive:
             issue = await _issue(archive, number)
             if outlet == "x":
                 return await _x_preview(archive, issue, settings)
@@ -171,15 +187,12 @@ async def _publish(
     settings: Settings, number: int | None, outlets: list[OutletName], token: str | None
 ) -> list[str]:
     """Publish an issue to each outlet in turn; what failed, as messages."""
-    from bot.archive import Archive
     from bot.publishing.outlets.x import x_outlet
     from bot.publishing.service import Publisher, tell_alerts_channels
     from bot.publishing.targets import all_targets
 
     async with AsyncExitStack() as stack:
-        archive = await stack.enter_async_context(
-            await Archive.open(settings.archive.path, create=False)
-        )
+        archive = await stack.enter_async_context(await open_archive(settings))
         issue = await _issue(archive, number)
         # Discord's outlet also carries X's alerts to the servers' alerts channels. It logs in
         # only when some channel receives issues.
@@ -229,9 +242,7 @@ async def _dry_run(
     settings: Settings, number: int | None, outlets: list[OutletName], *, explicit: bool
 ) -> list[str]:
     """Print what publishing would do on each outlet, without keys or requests."""
-    from bot.archive import Archive
-
-    async with await Archive.open(settings.archive.path, create=False) as archive:
+    async with await open_archive(settings) as archive:
         issue = await _issue(archive, number)
 
         async def run(outlet: OutletName) -> str | None:
