@@ -27,11 +27,11 @@ from bot.commandline import (
     run_async,
     settings_of,
 )
-from bot.errors import NewsbotError
+from bot.errors import IssueNotFound, NewsbotError
 from bot.importers.commands import import_app
 from bot.issuefiles import LoadResult, load_issues
 from bot.logs import configure_logging
-from bot.models import Issue, issue_json_schema, slugify
+from bot.models import Issue, SearchPage, issue_json_schema, slugify
 from bot.publishing.commands import preview, publish
 from bot.settings import Settings, load_settings
 from bot.status import status
@@ -236,21 +236,24 @@ def search(
 ) -> None:
     """Search every archived item; best matches first."""
     since_date, until_date = date_option(since, "--since"), date_option(until, "--until")
-    page = run_async(
-        _with_archive(
-            settings_of(ctx),
-            lambda archive: archive.search(
-                query,
-                section=slugify(section) if section else None,
-                issue=issue,
-                since=since_date,
-                until=until_date,
-                limit=limit,
-                # No archive holds that many results; SQLite's integers end not far beyond.
-                offset=min(offset, SQLITE_INT_MAX // 2),
-            ),
+    slug = slugify(section) if section else None
+
+    async def find(archive: Archive) -> SearchPage:
+        page = await archive.search(
+            query,
+            section=slug,
+            issue=issue,
+            since=since_date,
+            until=until_date,
+            limit=limit,
+            # No archive holds that many results; SQLite's integers end not far beyond.
+            offset=min(offset, SQLITE_INT_MAX // 2),
         )
-    )
+        if not page.hits:
+            await _check_filters(archive, section, slug, issue)
+        return page
+
+    page = run_async(_with_archive(settings_of(ctx), find))
     if as_json:
         payload = {
             "query": query,
@@ -261,6 +264,22 @@ def search(
         out.print_json(json.dumps(payload, ensure_ascii=False))
     else:
         out.print(views.search_view(query, page))
+
+
+async def _check_filters(
+    archive: Archive, section: str | None, slug: str | None, issue: int | None
+) -> None:
+    """Fail naming a --section or --issue the archive does not have (a search found nothing)."""
+    if issue is not None:
+        try:
+            await archive.issue(issue)
+        except IssueNotFound:
+            raise NewsbotError(f"issue #{issue} is not in the archive") from None
+    if slug is not None:
+        sections = dict(await archive.section_names(limit=(await archive.stats()).sections))
+        if slug not in sections:
+            names = ", ".join(sorted(sections.values())) or "none yet"
+            raise NewsbotError(f"no section {section!r} in the archive; sections: {names}")
 
 
 @app.command()

@@ -86,7 +86,26 @@ def test_search_filters(runner: CliRunner, tmp_path: Path, issues_dir: Path) -> 
     assert sections("--section", "Learning") == {"Learning"}
     assert sections("--section", "libraries-code") == {"Libraries & Code"}
     assert sections("--issue", "202") == sections()
-    assert sections("--issue", "201") == set()
+    assert sections("--section", "Learning", "--until", "2020-01-01") == set()
+
+
+def test_search_names_an_unknown_section_or_issue(
+    runner: CliRunner, tmp_path: Path, issues_dir: Path
+) -> None:
+    db = tmp_path / "a.db"
+    newsbot(runner, db, "ingest", str(issues_dir))
+    code, out, err = newsbot(runner, db, "search", "pytorch", "--section", "Nope")
+    assert code == 1 and not out
+    assert err == (
+        "error: no section 'Nope' in the archive; sections: Industry, Learning, "
+        "Libraries & Code, Mobile & Edge, Papers & Publications\n"
+    )
+    code, out, err = newsbot(runner, db, "search", "pytorch", "--issue", "999")
+    assert code == 1 and not out
+    assert err == "error: issue #999 is not in the archive\n"
+    # A known section and issue with nothing matching is an answer, not an error.
+    code, out, _ = newsbot(runner, db, "search", "zebra", "--section", "Learning", "--issue", "202")
+    assert code == 0 and "No items match 'zebra'" in out
 
 
 def test_reingest_reports_unchanged(runner: CliRunner, tmp_path: Path, issues_dir: Path) -> None:
