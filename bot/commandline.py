@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from bot.console import make_console
 from bot.errors import NewsbotError
@@ -125,7 +125,8 @@ def discord_token(settings: Settings) -> str:
 
 
 class NewsbotGroup(TyperGroup):
-    """The `newsbot` command group: it refuses NUL characters before any command sees them."""
+    """The `newsbot` command group: refuses NUL characters, and shows flags in help without a
+    value (typer shows `--json <bool>`, as if a flag took one)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """Refuse an argument with a NUL character before any command sees it."""
@@ -135,3 +136,28 @@ class NewsbotGroup(TyperGroup):
                     f"{arg!r} contains a NUL character, which no file name or text can hold"
                 )
         return super().parse_args(ctx, args)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The group's own options, flags shown without a value."""
+        params = super().get_params(ctx)
+        _plain_flags(params)
+        return params
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """A command (or group of them), its flags shown without a value."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _plain_command(command, ctx)
+        return command
+
+
+def _plain_command(command: Any, ctx: Any) -> None:
+    _plain_flags([*command.params, command.get_help_option(ctx)])
+    for sub in getattr(command, "commands", {}).values():
+        _plain_command(sub, ctx)
+
+
+def _plain_flags(params: list[Any]) -> None:
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""

@@ -1,5 +1,6 @@
 """Every `newsbot` command, read from the typer app (so a command added later is covered too):
-with hostile arguments it answers or fails clearly, never with a traceback.
+with hostile arguments it answers or fails clearly, never with a traceback; its help shows
+each option's value by name and a flag without one.
 
 Each parameter gets, in turn, the hostile values of its kind — numbers beyond SQLite's 64
 bits, empty strings, NUL bytes, folders where files are expected, files that are not UTF-8,
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import shutil
 import types
 import typing
@@ -219,3 +221,16 @@ def test_no_global_option_gives_a_traceback(command: Command, scene: Scene) -> N
         if (failure := what_went_wrong([*options, *command.words, *base]))
     ]
     assert not failures, "\n\n".join(failures)
+
+
+_TYPE_SHOWN = re.compile(r"<(bool|str|int|float|path)[^>]*>")
+"""How typer shows a value when it has no name: `<bool>`, `<str>`, `<int range>`…"""
+
+
+@pytest.mark.parametrize("words", [(), *(c.words for c in COMMANDS)], ids=" ".join)
+def test_help_names_values_and_shows_flags_bare(words: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(app, [*words, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    options = result.stdout.split("─ Options ─", 1)[1].split("─ Commands ─", 1)[0]
+    assert "--help" in options
+    assert not _TYPE_SHOWN.search(options), options
