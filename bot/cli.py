@@ -24,6 +24,7 @@ from bot.commandline import (
     fail,
     open_archive,
     out,
+    reaching,
     run_async,
     settings_of,
 )
@@ -432,7 +433,12 @@ def run(ctx: typer.Context) -> None:
     settings = settings_of(ctx)
     token = discord_token(settings)
     archive_path(settings)
-    run_async(run_bot(settings, token))
+
+    async def run_until_stopped() -> None:
+        with reaching("Discord", settings.discord.api_base):
+            await run_bot(settings, token)
+
+    run_async(run_until_stopped())
 
 
 @app.command("sync-commands")
@@ -443,7 +449,12 @@ def sync_commands(ctx: typer.Context) -> None:
     settings = settings_of(ctx)
     token = discord_token(settings)
     archive_path(settings)
-    count = run_async(sync_only(settings, token))
+
+    async def sync() -> int:
+        with reaching("Discord", settings.discord.api_base):
+            return await sync_only(settings, token)
+
+    count = run_async(sync())
     out.print(f"synced {count} command(s).")
 
 

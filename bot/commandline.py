@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import aiohttp
 import typer
 from typer.core import TyperGroup, TyperOption
 
 from bot.console import make_console
 from bot.errors import NewsbotError
 from bot.models import Issue
+from bot.network import connection_reason, shown_url
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -62,8 +65,33 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
         raise fail(str(exc)) from None
     except sqlite3.Error as exc:
         raise fail(f"the archive database failed: {exc}") from None
-    except OSError as exc:
-        raise fail(f"{exc.filename or 'a file'}: {exc.strerror or exc}") from None
+    except (OSError, aiohttp.ClientError) as exc:
+        raise fail(os_problem(exc)) from None
+
+
+def os_problem(exc: OSError | aiohttp.ClientError) -> str:
+    """What went wrong with a file or a connection, naming the file or the host."""
+    reason = connection_reason(exc)
+    if reason is not None:
+        host = getattr(exc, "host", None)
+        port = getattr(exc, "port", None)
+        where = f" {host}:{port}" if host and port else ""
+        return f"cannot reach{where or ' a server'}: {reason}"
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    return str(getattr(exc, "strerror", None) or exc)
+
+
+@contextmanager
+def reaching(what: str, url: object) -> Iterator[None]:
+    """Inside the block, a failed connection is `cannot reach WHAT at URL: why`."""
+    try:
+        yield
+    except (OSError, aiohttp.ClientError) as exc:
+        reason = connection_reason(exc)
+        if reason is None:
+            raise
+        raise NewsbotError(f"cannot reach {what} at {shown_url(url)}: {reason}") from None
 
 
 def archive_path(settings: Settings) -> Path:

@@ -26,6 +26,7 @@ from bot.commandline import (
     fail,
     open_archive,
     out,
+    reaching,
     run_async,
     settings_of,
 )
@@ -202,7 +203,10 @@ async def _publish(
             discord = await stack.enter_async_context(
                 _discord_outlet(settings, token or discord_token(settings))
             )
-        x = await stack.enter_async_context(x_outlet(settings.x)) if "x" in outlets else None
+        x = None
+        if "x" in outlets:
+            with reaching("X", settings.x.api_base):
+                x = await stack.enter_async_context(x_outlet(settings.x))
 
         async def alert(message: str) -> None:
             err.print(f"warning: {message}", style="yellow", markup=False, soft_wrap=True)
@@ -234,7 +238,10 @@ async def _discord_outlet(settings: Settings, token: str) -> AsyncIterator[Disco
     from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer, rest_client
 
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
-    async with rest_client(token) as client:
+    async with AsyncExitStack() as stack:
+        # Only logging in is reaching Discord here: what the publish does is told step by step.
+        with reaching("Discord", settings.discord.api_base):
+            client = await stack.enter_async_context(rest_client(token))
         yield DiscordOutlet(client, pacer=Pacer(settings.publishing.requests_per_second))
 
 
