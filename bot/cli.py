@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -52,6 +53,20 @@ app = typer.Typer(
 SCHEMA_FILE = "issue.schema.json"
 
 
+def version_line() -> str:
+    """`newsbot <version>`, the version installed (from the package's metadata)."""
+    try:
+        return f"newsbot {metadata.version('newsbot')}"
+    except metadata.PackageNotFoundError:
+        return "newsbot (version unknown: it is not installed; run `python3 dev.py test` once)"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(version_line(), markup=False, highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     ctx: typer.Context,
@@ -63,6 +78,15 @@ def _main(
         typer.Option("--db", help="The archive file (overrides archive.path).", metavar="FILE"),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print newsbot's version and exit.",
+            is_eager=True,
+            callback=_show_version,
+        ),
+    ] = False,
 ) -> None:
     overrides: dict[str, Any] = {}
     if db is not None:

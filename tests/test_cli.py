@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -246,6 +247,16 @@ def test_schema_names_a_missing_issues_folder(
 
 HUGE = str(2**63)
 """One past SQLite's largest integer."""
+
+
+def test_version_comes_from_the_installed_package(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"newsbot {metadata.version('newsbot')}\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--version"], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, result.stdout), done.stderr
 
 
 def test_numbers_beyond_sqlite_get_an_answer(
