@@ -506,6 +506,72 @@ def demo(
         raise typer.Exit(code)
 
 
+NO_ID_HELP = (
+    "The application id is the Application ID on your application's General Information page "
+    "at https://discord.com/developers/applications"
+)
+NO_APPLICATION_ID = (
+    f"no application id: pass --client-id ID or set discord.application_id. {NO_ID_HELP}"
+)
+SNOWFLAKE_MAX = 2**64 - 1
+
+
+@app.command("invite-url")
+def invite_url(
+    ctx: typer.Context,
+    client_id: Annotated[
+        int | None,
+        typer.Option(
+            "--client-id",
+            help="The application's id (default: discord.application_id).",
+            min=1,
+            metavar="ID",
+        ),
+    ] = None,
+    announcements: Annotated[
+        bool,
+        typer.Option(
+            "--announcements",
+            help="Issues go to an announcement channel: crosspost the digest (Manage Messages).",
+        ),
+    ] = False,
+    roles: Annotated[
+        bool,
+        typer.Option(
+            "--roles", help="A digest pings a role readers take with Notify me (Manage Roles)."
+        ),
+    ] = False,
+) -> None:
+    """Print the link that adds newsbot to a server, with the permissions its features need."""
+    from bot import invite
+
+    settings = settings_of(ctx)
+    application = client_id or settings.discord.application_id
+    if application is None:
+        raise fail(NO_APPLICATION_ID)
+    if application > SNOWFLAKE_MAX:
+        raise fail(f"{application} is not a Discord id (it is too large). {NO_ID_HELP}")
+    wanted = invite.needs(settings, announcements=announcements, roles=roles)
+    out.print(invite.invite_url(application, wanted), markup=False, highlight=False)
+    err.print("It asks for:", markup=False, highlight=False)
+    for need in wanted:
+        err.print(
+            f"  {', '.join(need.permissions)}: to {need.feature}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if not announcements:
+        err.print("  (--announcements: to crosspost in an announcement channel)", style="dim")
+    if invite.NOTIFY_ME not in wanted:
+        err.print("  (--roles: to give readers the role a digest pings)", style="dim")
+    if invite.REPLIES not in wanted:
+        err.print(
+            "  (discord.message_content = true: to take links in replies as suggestions)",
+            style="dim",
+        )
+
+
 app.command("preview")(preview)
 app.command("status")(status)
 app.command("publish")(publish)
