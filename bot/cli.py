@@ -492,16 +492,21 @@ def demo(
         ),
     ] = False,
 ) -> None:
-    """Run newsbot on the bundled Discord and X emulators, on a schedule, and play an editor
-    and a reader; no account needed."""
-    from bot.demo import run_demo  # the emulators load only for the demo
+    """Run newsbot on the bundled Discord and X emulators and play an editor and a reader.
 
-    settings = settings_of(ctx)
-    result = _load([settings.issues.directory])
+    It needs no account and nothing beyond 127.0.0.1, and works from any folder.
+    """
+    from bot.demo import bundled_issues, run_demo  # the emulators load only for the demo
+
+    try:
+        folder = bundled_issues()
+    except NewsbotError as exc:
+        raise fail(str(exc)) from None
+    result = _load([folder])
     if result.errors:
         _report(result)
         raise fail("the bundled issue files are invalid")
-    code = run_async(run_demo(settings, result, keep=keep))
+    code = run_async(run_demo(folder, result, keep=keep))
     if code:
         raise typer.Exit(code)
 
