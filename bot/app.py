@@ -29,6 +29,9 @@ EXTENSIONS = ("cogs.reader", "cogs.newsletter", "cogs.suggestions")
 NO_MENTIONS = discord.AllowedMentions.none()
 SORRY = "Sorry, something went wrong on our side. It has been logged; please try again later."
 COMMANDS_HASH_KEY = "discord.commands_hash"
+TOKEN_REFUSED = (
+    "Discord refused the token (NEWSBOT_DISCORD__TOKEN): check it is the bot's current token"
+)
 
 
 def use_endpoints(api_base: str, gateway_url: str) -> None:
@@ -206,7 +209,10 @@ async def run_bot(settings: Settings, token: str) -> None:
             loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
         try:
             async with bot:
-                await bot.start(token)
+                try:
+                    await bot.start(token)
+                except discord.LoginFailure:
+                    raise NewsbotError(TOKEN_REFUSED) from None
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
@@ -237,7 +243,10 @@ async def sync_only(settings: Settings, token: str) -> int:
     async with await Archive.open(settings.archive.path) as archive:
         bot = Newsbot(settings=settings, archive=archive, sync_on_start=False)
         async with bot:
-            await bot.login(token)
+            try:
+                await bot.login(token)
+            except discord.LoginFailure:
+                raise NewsbotError(TOKEN_REFUSED) from None
             await bot.sync_commands(force=True)
             return len(bot.commands_payload())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -13,20 +14,26 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from bot import console as views
 from bot.archive import Archive, IngestOutcome
 from bot.commandline import (
+    ISSUE_NUMBER_MAX,
+    SQLITE_INT_MAX,
     CliState,
+    NewsbotGroup,
+    archive_path,
     date_option,
     discord_token,
     err,
     fail,
+    open_archive,
     out,
+    reaching,
     run_async,
     settings_of,
 )
-from bot.errors import NewsbotError
+from bot.errors import IssueNotFound, NewsbotError
 from bot.importers.commands import import_app
 from bot.issuefiles import LoadResult, load_issues
 from bot.logs import configure_logging
-from bot.models import Issue, issue_json_schema, slugify
+from bot.models import Issue, SearchPage, issue_json_schema, slugify
 from bot.publishing.commands import preview, publish
 from bot.settings import Settings, load_settings
 from bot.status import status
@@ -35,6 +42,7 @@ from bot.suggestions_cli import suggestions_app
 T = TypeVar("T")
 
 app = typer.Typer(
+    cls=NewsbotGroup,
     name="newsbot",
     help="newsbot: a newsletter's issues, archived, searchable and published.",
     no_args_is_help=True,
@@ -45,6 +53,20 @@ app = typer.Typer(
 SCHEMA_FILE = "issue.schema.json"
 
 
+def version_line() -> str:
+    """`newsbot <version>`, the version installed (from the package's metadata)."""
+    try:
+        return f"newsbot {metadata.version('newsbot')}"
+    except metadata.PackageNotFoundError:
+        return "newsbot (version unknown: it is not installed; run `python3 dev.py test` once)"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(version_line(), markup=False, highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     ctx: typer.Context,
@@ -52,9 +74,19 @@ def _main(
         Path | None, typer.Option("--config", "-c", help="A TOML settings file.", metavar="FILE")
     ] = None,
     db: Annotated[
-        Path | None, typer.Option("--db", help="The archive file (overrides archive.path).")
+        Path | None,
+        typer.Option("--db", help="The archive file (overrides archive.path).", metavar="FILE"),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print newsbot's version and exit.",
+            is_eager=True,
+            callback=_show_version,
+        ),
+    ] = False,
 ) -> None:
     overrides: dict[str, Any] = {}
     if db is not None:
@@ -114,7 +146,7 @@ def check(ctx: typer.Context, paths: PathsArg = None) -> None:
 
 async def _ingest(settings: Settings, result: LoadResult) -> dict[IngestOutcome, list[int]]:
     done: dict[IngestOutcome, list[int]] = {outcome: [] for outcome in IngestOutcome}
-    async with await Archive.open(settings.archive.path) as archive:
+    async with await open_archive(settings, create=True) as archive:
         with Progress(
             TextColumn("ingesting"),
             BarColumn(),
@@ -138,6 +170,7 @@ async def _ingest(settings: Settings, result: LoadResult) -> dict[IngestOutcome,
 def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
     """Store issue files in the archive; if any file is invalid, nothing is stored."""
     settings = settings_of(ctx)
+    archive_path(settings)
     result = _load(_paths(ctx, paths))
     if result.errors:
         _report(result)
@@ -150,16 +183,15 @@ def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
     out.print(f"{settings.archive.path}: {summary}.")
 
 
-def _open_archive(settings: Settings) -> Awaitable[Archive]:
-    return Archive.open(settings.archive.path, create=False)
-
-
 async def _with_archive(settings: Settings, use: Callable[[Archive], Awaitable[T]]) -> T:
-    async with await _open_archive(settings) as archive:
+    async with await open_archive(settings) as archive:
         return await use(archive)
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+SectionOpt = Annotated[
+    str | None, typer.Option(help="Only this section (name or slug).", metavar="NAME")
+]
 
 
 def _print_issue(issue: Issue, *, as_json: bool, section: str | None = None) -> None:
@@ -172,7 +204,9 @@ def _print_issue(issue: Issue, *, as_json: bool, section: str | None = None) -> 
 @app.command()
 def latest(
     ctx: typer.Context,
-    section: Annotated[str | None, typer.Option(help="Show only this section.")] = None,
+    section: Annotated[
+        str | None, typer.Option(help="Show only this section.", metavar="NAME")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show the newest issue in the archive."""
@@ -196,7 +230,9 @@ def _section_slug(issue: Issue, section: str | None) -> str | None:
 @app.command("issue")
 def show_issue(
     ctx: typer.Context,
-    number: Annotated[int, typer.Argument(help="The issue's number.", min=1)],
+    number: Annotated[
+        int, typer.Argument(help="The issue's number.", min=1, max=ISSUE_NUMBER_MAX, metavar="N")
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Show one archived issue."""
@@ -207,31 +243,42 @@ def show_issue(
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help='Words, "a phrase" or a prefix*.')],
-    section: Annotated[str | None, typer.Option(help="Only this section (name or slug).")] = None,
-    issue: Annotated[int | None, typer.Option(help="Only this issue number.", min=1)] = None,
-    since: Annotated[str | None, typer.Option(help="Issues from this date (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Issues up to this date (YYYY-MM-DD).")] = None,
-    limit: Annotated[int, typer.Option(help="How many results.", min=1, max=100)] = 10,
-    offset: Annotated[int, typer.Option(help="Skip this many results.", min=0)] = 0,
+    query: Annotated[str, typer.Argument(help='Words, "a phrase" or a prefix*.', metavar="QUERY")],
+    section: SectionOpt = None,
+    issue: Annotated[
+        int | None,
+        typer.Option(help="Only this issue number.", min=1, max=ISSUE_NUMBER_MAX, metavar="N"),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Issues from this date.", metavar="YYYY-MM-DD")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Issues up to this date.", metavar="YYYY-MM-DD")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many results.", min=1, max=100, metavar="N")] = 10,
+    offset: Annotated[int, typer.Option(help="Skip this many results.", min=0, metavar="N")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Search every archived item; best matches first."""
     since_date, until_date = date_option(since, "--since"), date_option(until, "--until")
-    page = run_async(
-        _with_archive(
-            settings_of(ctx),
-            lambda archive: archive.search(
-                query,
-                section=slugify(section) if section else None,
-                issue=issue,
-                since=since_date,
-                until=until_date,
-                limit=limit,
-                offset=offset,
-            ),
+    slug = slugify(section) if section else None
+
+    async def find(archive: Archive) -> SearchPage:
+        page = await archive.search(
+            query,
+            section=slug,
+            issue=issue,
+            since=since_date,
+            until=until_date,
+            limit=limit,
+            # No archive holds that many results; SQLite's integers end not far beyond.
+            offset=min(offset, SQLITE_INT_MAX // 2),
         )
-    )
+        if not page.hits:
+            await _check_filters(archive, section, slug, issue)
+        return page
+
+    page = run_async(_with_archive(settings_of(ctx), find))
     if as_json:
         payload = {
             "query": query,
@@ -244,18 +291,46 @@ def search(
         out.print(views.search_view(query, page))
 
 
+async def _check_filters(
+    archive: Archive, section: str | None, slug: str | None, issue: int | None
+) -> None:
+    """Fail naming a --section or --issue the archive does not have (a search found nothing)."""
+    if issue is not None:
+        try:
+            await archive.issue(issue)
+        except IssueNotFound:
+            raise NewsbotError(f"issue #{issue} is not in the archive") from None
+    if slug is not None:
+        sections = dict(await archive.section_names(limit=(await archive.stats()).sections))
+        if slug not in sections:
+            names = ", ".join(sorted(sections.values())) or "none yet"
+            raise NewsbotError(f"no section {section!r} in the archive; sections: {names}")
+
+
 @app.command()
 def schema(
     ctx: typer.Context,
     check_only: Annotated[
-        bool, typer.Option("--check", help="Fail if the file is stale instead of writing it.")
+        bool,
+        typer.Option("--check", help="Fail if the file is missing or stale instead of writing it."),
     ] = False,
 ) -> None:
     """Write the issue JSON schema into the issues folder (or check that it is current)."""
-    path = settings_of(ctx).issues.directory / SCHEMA_FILE
+    folder = settings_of(ctx).issues.directory
+    path = folder / SCHEMA_FILE
     text = json.dumps(issue_json_schema(), indent=2, ensure_ascii=False) + "\n"
-    current = path.read_text(encoding="utf-8") if path.exists() else None
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise fail(f"{path}: the issues folder {folder} {what} (issues.directory)")
+    if path.is_dir():
+        raise fail(f"{path} is a folder, not the schema file")
     if check_only:
+        if not path.exists():
+            raise fail(f"{path} is missing: run `newsbot schema` to write it")
+        try:
+            current = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            current = None
         if current != text:
             raise fail(f"{path} is stale: run `newsbot schema` to regenerate it")
         out.print(f"{path} is current.")
@@ -273,7 +348,7 @@ def backup(
     """Copy the archive into FILE, checked; safe while `newsbot run` is writing to it."""
     from bot.backup import back_up
 
-    copy = run_async(back_up(settings_of(ctx).archive.path, file, force=force))
+    copy = run_async(back_up(archive_path(settings_of(ctx)), file, force=force))
     out.print(
         f"wrote {copy.path} ({copy.size:,} bytes): {copy.stats.issues} issue(s), "
         f"{copy.stats.items} item(s), schema version {copy.schema_version}",
@@ -286,7 +361,9 @@ def backup(
 @app.command("schedule")
 def show_schedule(
     ctx: typer.Context,
-    count: Annotated[int, typer.Option(help="How many firings to show.", min=1, max=100)] = 5,
+    count: Annotated[
+        int, typer.Option(help="How many firings to show.", min=1, max=100, metavar="N")
+    ] = 5,
     as_json: JsonOpt = False,
 ) -> None:
     """Show when `newsbot run` will publish next, and which issue each firing would send."""
@@ -306,7 +383,7 @@ def show_schedule(
     published: set[int] = set()
     archived: list[IssueSummary] = []
     # Without an archive yet the firings are still worth showing.
-    if settings.archive.path.exists():
+    if archive_path(settings).exists():
         published, archived = run_async(_with_archive(settings, read))
     titles = {summary.number: summary.title for summary in archived}
     # Issues with a time of their own go out then, whatever the cron says.
@@ -378,7 +455,14 @@ def run(ctx: typer.Context) -> None:
     from bot.app import run_bot  # discord.py loads only for the commands that need it
 
     settings = settings_of(ctx)
-    run_async(run_bot(settings, discord_token(settings)))
+    token = discord_token(settings)
+    archive_path(settings)
+
+    async def run_until_stopped() -> None:
+        with reaching("Discord", settings.discord.api_base):
+            await run_bot(settings, token)
+
+    run_async(run_until_stopped())
 
 
 @app.command("sync-commands")
@@ -387,7 +471,14 @@ def sync_commands(ctx: typer.Context) -> None:
     from bot.app import sync_only
 
     settings = settings_of(ctx)
-    count = run_async(sync_only(settings, discord_token(settings)))
+    token = discord_token(settings)
+    archive_path(settings)
+
+    async def sync() -> int:
+        with reaching("Discord", settings.discord.api_base):
+            return await sync_only(settings, token)
+
+    count = run_async(sync())
     out.print(f"synced {count} command(s).")
 
 
@@ -401,18 +492,89 @@ def demo(
         ),
     ] = False,
 ) -> None:
-    """Run newsbot on the bundled Discord and X emulators, on a schedule, and play an editor
-    and a reader; no account needed."""
-    from bot.demo import run_demo  # the emulators load only for the demo
+    """Run newsbot on the bundled Discord and X emulators and play an editor and a reader.
 
-    settings = settings_of(ctx)
-    result = _load([settings.issues.directory])
+    It needs no account and nothing beyond 127.0.0.1, and works from any folder.
+    """
+    from bot.demo import bundled_issues, run_demo  # the emulators load only for the demo
+
+    try:
+        folder = bundled_issues()
+    except NewsbotError as exc:
+        raise fail(str(exc)) from None
+    result = _load([folder])
     if result.errors:
         _report(result)
         raise fail("the bundled issue files are invalid")
-    code = run_async(run_demo(settings, result, keep=keep))
+    code = run_async(run_demo(folder, result, keep=keep))
     if code:
         raise typer.Exit(code)
+
+
+NO_ID_HELP = (
+    "The application id is the Application ID on your application's General Information page "
+    "at https://discord.com/developers/applications"
+)
+NO_APPLICATION_ID = (
+    f"no application id: pass --client-id ID or set discord.application_id. {NO_ID_HELP}"
+)
+SNOWFLAKE_MAX = 2**64 - 1
+
+
+@app.command("invite-url")
+def invite_url(
+    ctx: typer.Context,
+    client_id: Annotated[
+        int | None,
+        typer.Option(
+            "--client-id",
+            help="The application's id (default: discord.application_id).",
+            min=1,
+            metavar="ID",
+        ),
+    ] = None,
+    announcements: Annotated[
+        bool,
+        typer.Option(
+            "--announcements",
+            help="Issues go to an announcement channel: crosspost the digest (Manage Messages).",
+        ),
+    ] = False,
+    roles: Annotated[
+        bool,
+        typer.Option(
+            "--roles", help="A digest pings a role readers take with Notify me (Manage Roles)."
+        ),
+    ] = False,
+) -> None:
+    """Print the link that adds newsbot to a server, with the permissions its features need."""
+    from bot import invite
+
+    settings = settings_of(ctx)
+    application = client_id or settings.discord.application_id
+    if application is None:
+        raise fail(NO_APPLICATION_ID)
+    if application > SNOWFLAKE_MAX:
+        raise fail(f"{application} is not a Discord id (it is too large). {NO_ID_HELP}")
+    wanted = invite.needs(settings, announcements=announcements, roles=roles)
+    out.print(invite.invite_url(application, wanted), markup=False, highlight=False)
+    err.print("It asks for:", markup=False, highlight=False)
+    for need in wanted:
+        err.print(
+            f"  {', '.join(need.permissions)}: to {need.feature}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if not announcements:
+        err.print("  (--announcements: to crosspost in an announcement channel)", style="dim")
+    if invite.NOTIFY_ME not in wanted:
+        err.print("  (--roles: to give readers the role a digest pings)", style="dim")
+    if invite.REPLIES not in wanted:
+        err.print(
+            "  (discord.message_content = true: to take links in replies as suggestions)",
+            style="dim",
+        )
 
 
 app.command("preview")(preview)

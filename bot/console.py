@@ -59,7 +59,8 @@ def snippet_text(hit: SearchHit) -> Text:
 def search_view(query: str, page: SearchPage) -> RenderableType:
     """Search results as a numbered list with issue, section and snippet."""
     if not page.hits:
-        return Text(f"No items match {query!r}.", style="yellow")
+        past = f" past result {page.offset}" if page.offset else ""
+        return Text(f"No items match {query!r}{past}.", style="yellow")
     table = Table(show_header=True, header_style="bold", expand=True)
     table.add_column("#", justify="right", width=3)
     table.add_column("Item", ratio=3)

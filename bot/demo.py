@@ -34,6 +34,7 @@ from rich.text import Text
 
 from bot import scheduler
 from bot.archive import Archive
+from bot.commandline import ISSUE_NUMBER_MAX
 from bot.errors import NewsbotError
 from bot.issuefiles import LoadResult
 from bot.render.x import POST_MAX, weighted_length
@@ -48,8 +49,10 @@ from bot.sandbox.discord import (
     World,
 )
 from bot.sandbox.x import Tweet, XEmulator
-from bot.settings import Settings
+from bot.settings import env_name, secret_keys
 
+BUNDLED_ISSUES = Path(__file__).resolve().parents[1] / "issues"
+"""The sample issues beside the package: `issues/` of the checkout newsbot is installed from."""
 CRON = "*/5 * * * * *"
 """Every five seconds (the sixth field, in front, is seconds)."""
 BOT_START_TIMEOUT = 60.0
@@ -63,10 +66,11 @@ SUGGESTION_THREAD = "Papers & Publications"
 EXIT_INTERRUPTED = 130
 
 KEEP_HELP = """\
-/latest [section]   the newest issue, or one of its sections (e.g. /latest learning)
-/search <words>     search the archive; then `next` and `previous` turn the page
+/latest [section]   the newest issue, or one of its sections (e.g. /latest section:Learning)
+/search <words>     search the archive (section:, issue:, since: narrow it); then `next` and
+                    `previous` turn the page
 /issue <number>     any issue in the archive
-/suggest <url>      suggest a link for the next issue
+/suggest <url>      suggest a link for the next issue (note: and section: after it)
 /reply <text>       reply in the 🧵 {thread} thread (a link in it is a suggestion)
 anything else       posted in #general, then “Find related links” on it
 help, quit          (Ctrl-D and Ctrl-C quit too)"""
@@ -158,6 +162,83 @@ _UNESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!~|>])")
 # --- the stage: emulators, the archive, `newsbot run` -------------------------------------------
 
 
+def bundled_issues() -> Path:
+    """The folder of the sample issues the demo publishes, wherever newsbot is run from.
+
+    Raise `NewsbotError` saying what is needed when newsbot was installed without them.
+    """
+    if not (BUNDLED_ISSUES / "202.md").is_file():
+        raise NewsbotError(
+            f"the demo needs newsbot's sample issue, issues/202.md of its source, and it is not "
+            f"beside this installation (looked in {BUNDLED_ISSUES}). Install newsbot from a "
+            "checkout in editable mode, as `python3 dev.py demo` does, and run it again"
+        )
+    return BUNDLED_ISSUES
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """The demo's settings, written in its scratch folder for `newsbot run` and for a person:
+    a config file, and the emulators' keys in an env file (secrets come from the environment
+    only)."""
+
+    config: Path
+    secrets: Path
+    db: Path
+
+    def env(self) -> dict[str, str]:
+        """The caller's environment without its own NEWSBOT_ settings, plus the keys."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+        keys = self.secrets.read_text(encoding="utf-8").splitlines()
+        return env | dict(line.split("=", 1) for line in keys if "=" in line)
+
+    def args(self, *command: str) -> list[str]:
+        """`newsbot`'s arguments for `command` with the demo's settings."""
+        return ["--config", str(self.config), "--db", str(self.db), *command]
+
+    def shell(self, *command: str) -> str:
+        """The shell command a person types to run `newsbot COMMAND` with these settings."""
+        return f"env $(cat {self.secrets}) newsbot {' '.join(self.args(*command))}"
+
+
+def write_settings(
+    scratch: Path, emulator: Emulator, x: XEmulator, seed: DefaultWorld, db: Path, issues: Path
+) -> DemoSettings:
+    """Write the demo's settings: both emulators, the scratch archive and folder, the schedule,
+    and reader replies read."""
+    secret = {env_name(key) for key in secret_keys()}
+    keys = {"NEWSBOT_DISCORD__TOKEN": emulator.token} | {
+        name: value for name, value in x.env().items() if name in secret
+    }
+    x_api = x.env()["NEWSBOT_X__API_BASE"]
+    tables: dict[str, dict[str, Any]] = {
+        "archive": {"path": str(db)},
+        "issues": {"directory": str(issues)},
+        "discord": {
+            "api_base": emulator.api_base,
+            "gateway_url": emulator.gateway_url,
+            "dev_guild": seed.guild.id,
+            "message_content": True,
+        },
+        "x": {"api_base": x_api},
+        "schedule": {"cron": CRON, "catch_up": "none"},
+        "log": {"level": "WARNING"},
+    }
+    config = scratch / "newsbot.toml"
+    config.write_text(
+        "# The demo's settings; its keys are in secrets.env beside this file.\n"
+        + "".join(
+            f"\n[{name}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in table.items())
+            for name, table in tables.items()
+        ),
+        encoding="utf-8",
+    )
+    secrets = scratch / "secrets.env"
+    secrets.touch(mode=0o600)
+    secrets.write_text("".join(f"{k}={v}\n" for k, v in keys.items()), encoding="utf-8")
+    return DemoSettings(config, secrets, db)
+
+
 @dataclass
 class Stage:
     """Everything the demo runs: both emulators, the scratch archive and folder, the bot."""
@@ -168,7 +249,7 @@ class Stage:
     console: Console
     db: Path
     issues: Path
-    env: dict[str, str]
+    settings: DemoSettings
     process: asyncio.subprocess.Process | None = None
     number: int = 0
     """The issue the schedule published."""
@@ -179,36 +260,20 @@ class Stage:
         return f"#{self.number} · {SUGGESTION_THREAD}"
 
 
-def bot_env(
-    emulator: Emulator, x: XEmulator, seed: DefaultWorld, db: Path, issues: Path
-) -> dict[str, str]:
-    """`newsbot run`'s environment: both emulators, the scratch archive and folder, the
-    schedule, and reader replies read (none of the caller's own NEWSBOT_ settings)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NEWSBOT_")}
-    return env | {
-        "NEWSBOT_DISCORD__TOKEN": emulator.token,
-        "NEWSBOT_DISCORD__API_BASE": emulator.api_base,
-        "NEWSBOT_DISCORD__GATEWAY_URL": emulator.gateway_url,
-        "NEWSBOT_DISCORD__DEV_GUILD": str(seed.guild.id),
-        "NEWSBOT_DISCORD__MESSAGE_CONTENT": "true",
-        "NEWSBOT_ARCHIVE__PATH": str(db),
-        "NEWSBOT_ISSUES__DIRECTORY": str(issues),
-        "NEWSBOT_SCHEDULE__CRON": CRON,
-        "NEWSBOT_SCHEDULE__CATCH_UP": "none",
-        "NEWSBOT_LOG__LEVEL": "WARNING",
-        **x.env(),
-    }
-
-
 @contextlib.asynccontextmanager
-async def bot_process(env: dict[str, str]) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`newsbot run` in its own process, stopped with SIGTERM.
+async def bot_process(settings: DemoSettings) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`newsbot run` with the demo's settings in its own process, stopped with SIGTERM.
 
     It stays in the demo's process group: a Ctrl-C or a closed terminal reaches it too, so it
     is never left running without the emulators.
     """
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, stdin=asyncio.subprocess.DEVNULL
+        sys.executable,
+        "-m",
+        "bot",
+        *settings.args("run"),
+        env=settings.env(),
+        stdin=asyncio.subprocess.DEVNULL,
     )
     try:
         yield process
@@ -578,21 +643,22 @@ async def editor_afterwards(stage: Stage, editor: Editor) -> None:
 
 
 async def cli_status(stage: Stage) -> None:
-    """Run `newsbot --db <archive> status` (with the bot's settings) and print what it says."""
-    command = ["newsbot", "--db", str(stage.db), "status"]
+    """Run `newsbot status` with the demo's settings, as a person would, and print what it
+    says."""
     width = max(40, stage.console.width - 4)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
-        *command[1:],
-        env=stage.env | {"COLUMNS": str(width), "NO_COLOR": "1"},
+        *stage.settings.args("status"),
+        env=stage.settings.env() | {"COLUMNS": str(width), "NO_COLOR": "1"},
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await asyncio.wait_for(process.communicate(), ANSWER_TIMEOUT * 3)
-    title = "$ " + " ".join(command)
+    stage.console.print(Text(f"$ {stage.settings.shell('status')}", style="cyan"), soft_wrap=True)
+    title = "newsbot status"
     if process.returncode:
         title += f" · exit {process.returncode}"
     stage.console.print(
@@ -686,9 +752,14 @@ async def keep_running(stage: Stage, reader: Reader, stop: Stop) -> None:
         return
     console.rule("newsbot keeps running (--keep)")
     console.print(f"The scratch archive: {stage.db}", soft_wrap=True, markup=False)
+    console.print(
+        f"The demo's settings: {stage.settings.config}, its keys: {stage.settings.secrets}",
+        soft_wrap=True,
+        markup=False,
+    )
     console.print("Meanwhile, in another terminal, these work against it:")
-    for command in ("status", "search distillation"):
-        console.print(f"  newsbot --db {stage.db} {command}", soft_wrap=True, markup=False)
+    for command in (("status",), ("search", "distillation")):
+        console.print(f"  {stage.settings.shell(*command)}", soft_wrap=True, markup=False)
     interactive = sys.stdin.isatty()
     if interactive:
         console.print("Be the reader: type `help` for what you can do, `quit` to stop.")
@@ -723,36 +794,109 @@ async def keep_running(stage: Stage, reader: Reader, stop: Stop) -> None:
         console.print()
 
 
+READER_OPTIONS: dict[str, tuple[str, ...]] = {
+    "latest": ("section", "public"),
+    "issue": ("number", "section", "public"),
+    "search": ("query", "section", "issue", "since", "public"),
+    "suggest": ("url", "note", "section"),
+}
+"""The reader commands typed in `--keep`, with their options as Discord names them. Text
+typed without a name goes to the first option (`/search distillation`); for /suggest, its
+first word is the link and the rest the note."""
+REQUIRED = {"issue": "number", "search": "query", "suggest": "url"}
+EXAMPLES = {
+    "number": "/issue 202",
+    "issue": "/search learning issue:202",
+    "query": "/search distillation",
+    "url": "/suggest https://example.org/paper",
+    "public": "/latest public:true",
+}
+_OPTION_NAME = re.compile(r"(?:^|(?<=\s))([a-z_]+):(?!//)")
+"""`name:` as Discord shows an option, at the start of a word (and not `https://`)."""
+
+
+class ReaderMistake(ValueError):
+    """A reader action the demo cannot send as typed; the message says what to type."""
+
+
+def reader_options(command: str, rest: str) -> dict[str, Any]:
+    """The options of `/command rest`, typed as Discord shows them (`/latest section:Industry`)
+    or plainly (`/latest Industry`); raise `ReaderMistake` saying what is wrong."""
+    names = READER_OPTIONS[command]
+    marks = list(_OPTION_NAME.finditer(rest))
+    if marks and marks[0].start() == 0 and marks[0].group(1) not in names:
+        raise ReaderMistake(
+            f"/{command} has no option {marks[0].group(1)!r}; its options: {', '.join(names)}"
+        )
+    marks = [m for m in marks if m.group(1) in names]
+    given: dict[str, str] = {}
+    plain = rest[: marks[0].start()] if marks else rest
+    for index, mark in enumerate(marks):
+        end = marks[index + 1].start() if index + 1 < len(marks) else len(rest)
+        name = mark.group(1)
+        if name in given:
+            raise ReaderMistake(f"/{command}: {name} is given twice")
+        given[name] = rest[mark.end() : end].strip()
+        if not given[name]:
+            raise ReaderMistake(f"/{command}: {name}: has no value")
+    if plain.strip():
+        first = names[0]
+        if first in given:
+            raise ReaderMistake(f"/{command}: {first} is given twice ({plain.strip()!r} too)")
+        if command == "suggest":
+            url, _, note = plain.strip().partition(" ")
+            given["url"] = url
+            if note.strip():
+                if "note" in given:
+                    raise ReaderMistake(f"/suggest: note is given twice ({note.strip()!r} too)")
+                given["note"] = note.strip()
+        else:
+            given[first] = plain.strip()
+    required = REQUIRED.get(command)
+    if required is not None and required not in given:
+        raise ReaderMistake(f"/{command} needs its {required}: type {EXAMPLES[required]}")
+    return {name: _option_value(command, name, given[name]) for name in names if name in given}
+
+
+def _option_value(command: str, name: str, value: str) -> Any:
+    if name in {"number", "issue"}:
+        if not value.isdigit() or not 1 <= int(value) <= ISSUE_NUMBER_MAX:
+            raise ReaderMistake(
+                f"/{command}: {name} takes an issue number from 1 to {ISSUE_NUMBER_MAX}, "
+                f"not {value!r}: type {EXAMPLES[name]}"
+            )
+        return int(value)
+    if name == "public":
+        if value.lower() not in {"true", "false"}:
+            raise ReaderMistake(f"/{command}: public is true or false, not {value!r}")
+        return value.lower() == "true"
+    return value
+
+
 async def act(stage: Stage, reader: Reader, line: str) -> None:
     """One reader action typed in `--keep`; a mistake or a timeout is said, not raised."""
-    command, _, rest = line.partition(" ")
+    word, _, rest = line.partition(" ")
     rest = rest.strip()
+    command = word.removeprefix("/")
     try:
-        if command == "/latest":
-            await (reader.slash("latest", section=rest) if rest else reader.slash("latest"))
-        elif command == "/search" and rest:
-            await reader.slash("search", query=rest)
-            _page_hint(stage, reader.last_search)
-        elif command in {"next", "previous", "prev"}:
-            await _turn(stage, reader, "next" if command == "next" else "previous")
-        elif command == "/issue" and rest.isdigit():
-            await reader.slash("issue", number=int(rest))
-        elif command == "/suggest" and rest:
-            url, _, note = rest.partition(" ")
-            options = {"url": url} | ({"note": note.strip()} if note.strip() else {})
-            await reader.slash("suggest", **options)
-        elif command == "/reply" and rest:
+        if word.startswith("/") and command in READER_OPTIONS:
+            await reader.slash(command, **reader_options(command, rest))
+            if command == "search":
+                _page_hint(stage, reader.last_search)
+        elif word in {"next", "previous", "prev"}:
+            await _turn(stage, reader, "next" if word == "next" else "previous")
+        elif word == "/reply":
+            if not rest:
+                raise ReaderMistake("/reply needs the text of the reply: type /reply <text>")
             name = stage.suggestion_thread
             thread = thread_named(stage.emulator.world, stage.seed.general, name)
             if thread is None:
                 stage.console.print(f"There is no thread {name} in #general.", markup=False)
             else:
                 await reader.reply_in(thread, rest, timeout=QUIET_TIMEOUT)
-        elif command.startswith("/"):
-            stage.console.print(
-                f"“{line}”: not one of the demo's commands, or it lacks an option.", markup=False
-            )
-            stage.console.print("Type help to see them.")
+        elif word.startswith("/"):
+            known = ", ".join(f"/{name}" for name in [*READER_OPTIONS, "reply"])
+            raise ReaderMistake(f"{word} is not a command the demo knows ({known}); type help")
         else:
             await reader.related(line)
     except (TimeoutError, ValueError, LookupError) as exc:
@@ -781,14 +925,14 @@ async def _turn(stage: Stage, reader: Reader, way: str) -> None:
 # --- the whole demo -----------------------------------------------------------------------------
 
 
-async def run_demo(settings: Settings, issues: LoadResult, *, keep: bool = False) -> int:
+async def run_demo(folder: Path, issues: LoadResult, *, keep: bool = False) -> int:
     """Start both emulators and `newsbot run`, play the editor and a reader; with `keep`, leave
     it all up for a person. The exit code: 0, or 130 when interrupted during the script."""
     console = Console(highlight=False)
     stop = Stop()
     stop.install()
     try:
-        await _run(console, stop, settings, issues, keep=keep)
+        await _run(console, stop, folder, issues, keep=keep)
     except asyncio.CancelledError:
         if stop.signalled is None:
             raise
@@ -800,7 +944,7 @@ async def run_demo(settings: Settings, issues: LoadResult, *, keep: bool = False
 
 
 async def _run(
-    console: Console, stop: Stop, settings: Settings, issues: LoadResult, *, keep: bool
+    console: Console, stop: Stop, bundled: Path, issues: LoadResult, *, keep: bool
 ) -> None:
     items = sum(len(issue.items) for _, issue in issues.issues)
     with tempfile.TemporaryDirectory(prefix="newsbot-demo-") as scratch:
@@ -808,7 +952,7 @@ async def _run(
         folder.mkdir()
         console.rule("newsbot demo")
         console.print(
-            f"The bundled issue files ({settings.issues.directory}): "
+            f"The bundled issue files ({bundled}): "
             + ", ".join(f"#{issue.number}" for _, issue in issues.issues)
             + f", {items} items. Starting the Discord and X emulators on 127.0.0.1 and "
             f"`newsbot run` against them, with the schedule {CRON!r} (every 5 seconds) and "
@@ -822,9 +966,9 @@ async def _run(
             seed = emulator.seed
             assert seed is not None
             db = Path(scratch) / "archive.db"
-            env = bot_env(emulator, x, seed, db, folder)
-            stage = Stage(emulator, x, seed, console, db, folder, env)
-            async with bot_process(env) as process:
+            settings = write_settings(Path(scratch), emulator, x, seed, db, folder)
+            stage = Stage(emulator, x, seed, console, db, folder, settings)
+            async with bot_process(settings) as process:
                 stage.process = process
                 await _wait_for_commands(stage)
                 console.print(

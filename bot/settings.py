@@ -5,6 +5,8 @@ Secrets are `SecretStr` and are read only from the environment, never from the T
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -23,6 +25,7 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -36,16 +39,43 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _usable_path(value: Any) -> Any:
+    """A path that names something: not empty (which would mean the current folder), no NUL."""
+    if isinstance(value, str | Path):
+        text = str(value) if isinstance(value, Path) else value
+        if not text.strip():
+            raise ValueError("is empty: give a file or folder name")
+        if "\0" in text:
+            raise ValueError("contains a NUL character, which no file name can hold")
+    return value
+
+
+def _endpoint(url: AnyUrl, schemes: tuple[str, ...]) -> AnyUrl:
+    """An API's address: one of `schemes`, without a user, password, query or fragment (the
+    keys go in headers; the paths are appended to it)."""
+    if url.scheme not in schemes:
+        raise ValueError(f"must start with {' or '.join(s + '://' for s in schemes)}")
+    if url.username or url.password:
+        raise ValueError("must not hold a user or password: newsbot's keys go in headers")
+    if url.query or url.fragment:
+        raise ValueError("must not have a ?query or #fragment: newsbot appends paths to it")
+    return url
+
+
 class ArchiveSettings(_Section):
     """Where the archive lives."""
 
     path: Path = Field(default=Path("newsbot.db"), description="The SQLite file of the archive.")
+
+    _usable = field_validator("path", mode="before")(_usable_path)
 
 
 class IssuesSettings(_Section):
     """Where the issue files are."""
 
     directory: Path = Field(default=Path("issues"), description="The folder of issue files.")
+
+    _usable = field_validator("directory", mode="before")(_usable_path)
 
 
 class TargetSettings(_Section):
@@ -89,6 +119,16 @@ class DiscordSettings(_Section):
         description="Ask for the privileged message content intent: links in replies in "
         "newsbot's threads become suggestions. Without it only the commands work.",
     )
+
+    @field_validator("api_base")
+    @classmethod
+    def _rest_endpoint(cls, url: AnyUrl) -> AnyUrl:
+        return _endpoint(url, ("https", "http"))
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _gateway_endpoint(cls, url: AnyUrl) -> AnyUrl:
+        return _endpoint(url, ("wss", "ws"))
 
     def configured(self) -> bool:
         """Whether the bot token is set."""
@@ -176,6 +216,11 @@ class XSettings(_Section):
         ge=0,
         description="Seconds to wait out a rate limit; a longer wait leaves the rest for later.",
     )
+
+    @field_validator("api_base")
+    @classmethod
+    def _rest_endpoint(cls, url: AnyUrl) -> AnyUrl:
+        return _endpoint(url, ("https", "http"))
 
     def configured(self) -> bool:
         """Whether all four OAuth 1.0a keys are set."""
@@ -305,6 +350,42 @@ def _reject_secrets_in_file(config: Path, data: dict[str, Any]) -> None:
             )
 
 
+def _read_config(config: Path) -> dict[str, Any]:
+    """The TOML table of a config file, or a `ConfigError` saying why it cannot be one."""
+    if config.is_dir():
+        raise ConfigError(f"{config}: is a folder, not a config file")
+    if not config.is_file():
+        raise ConfigError(f"{config}: no such config file")
+    try:
+        text = config.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = config.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{config}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
+            "save the config file as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{config}: cannot read it: {exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config}: not valid TOML: {exc}") from None
+
+
+def _environment_problem(exc: SettingsError) -> str:
+    """Which `NEWSBOT_…` variable pydantic-settings could not parse, and what it expects."""
+    match = re.search(r'field "(\w+)"', str(exc))
+    section = match.group(1) if match else None
+    names = sorted(n for n in os.environ if n.startswith(ENV_PREFIX))
+    if section is not None:
+        names = [n for n in names if n.startswith(env_name(section))] or names
+    shown = ", ".join(names) or "a NEWSBOT_ variable"
+    return (
+        f"{shown}: not a value newsbot can read; a list or a table is written as JSON, "
+        'e.g. NEWSBOT_DISCORD__TARGETS=\'[{"guild_id": 1, "channel_id": 2}]\''
+    )
+
+
 def _where(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
@@ -315,17 +396,14 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     Raise `ConfigError` naming the file, the key and what is wrong.
     """
     if config is not None:
-        if not config.is_file():
-            raise ConfigError(f"{config}: no such config file")
-        try:
-            with config.open("rb") as handle:
-                data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config}: not valid TOML: {exc}") from None
+        data = _read_config(config)
         _reject_secrets_in_file(config, data)
     settings_cls = type("_FileSettings", (Settings,), {"_toml_file": config})
     try:
         settings: Settings = settings_cls(**overrides)
+    except SettingsError as exc:
+        # Only the environment is parsed by pydantic-settings itself (the file was read above).
+        raise ConfigError(_environment_problem(exc)) from None
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -334,8 +412,10 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
             where = f"{config} or {env}" if config else env
             if error["type"] == "extra_forbidden":
                 reason = "unknown setting; config.example.toml lists every setting"
+            elif error["type"] == "path_type":
+                reason = f"not a path: write it as text in quotes, not {error['input']!r}"
             else:
-                reason = str(error["msg"])
+                reason = str(error["msg"]).removeprefix("Value error, ")
             problems.append(f"{key}: {reason} (from {where})")
         raise ConfigError("\n".join(problems)) from None
     # Re-validate as plain Settings (no sources are read again) so callers get one class.

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot import scheduler
 from bot.archive import OUTBOX_STATES, Archive, OutboxTally
-from bot.commandline import out, run_async, settings_of
+from bot.commandline import open_archive, out, run_async, settings_of
 from bot.issuefiles import publish_times
 from bot.models import IssueSummary
 from bot.publishing.plan import OUTLET as DISCORD
@@ -463,7 +463,7 @@ def status(
     settings = settings_of(ctx)
 
     async def read() -> Status:
-        async with await Archive.open(settings.archive.path, create=False) as archive:
+        async with await open_archive(settings) as archive:
             return await gather_status(archive, settings, now=dt.datetime.now(dt.UTC))
 
     found = run_async(read())

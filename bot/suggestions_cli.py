@@ -9,7 +9,16 @@ from typing import Annotated, TypeVar
 import typer
 
 from bot.archive import Archive
-from bot.commandline import fail, out, run_async, settings_of
+from bot.commandline import (
+    ISSUE_NUMBER_MAX,
+    SQLITE_INT_MAX,
+    fail,
+    open_archive,
+    out,
+    run_async,
+    settings_of,
+)
+from bot.errors import NewsbotError
 from bot.models import slugify
 from bot.settings import Settings
 from bot.suggestions import STATUSES, Suggestion, export_draft
@@ -41,9 +50,10 @@ def _row(suggestion: Suggestion) -> dict[str, object]:
 def list_(
     ctx: typer.Context,
     status: Annotated[
-        list[str] | None, typer.Option(help="pending, accepted, rejected or published.")
+        list[str] | None,
+        typer.Option(help="pending, accepted, rejected or published.", metavar="STATUS"),
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many.", metavar="N")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """The suggestions, most-supported first (pending ones unless --status says otherwise)."""
@@ -73,6 +83,9 @@ def list_(
 
 
 def _review(ctx: typer.Context, suggestion_id: int, status: str, section: str | None) -> None:
+    if suggestion_id > SQLITE_INT_MAX:
+        raise fail(f"no suggestion {suggestion_id}: see `newsbot suggestions list`")
+
     async def run(archive: Archive) -> Suggestion | None:
         slug = slugify(section) if section else None
         if slug is not None and slug not in dict(await archive.section_names(limit=1000)):
@@ -87,14 +100,18 @@ def _review(ctx: typer.Context, suggestion_id: int, status: str, section: str | 
     out.print(f"{done.id} {done.status}: {done.url}", markup=False, highlight=False)
 
 
-IdArg = Annotated[int, typer.Argument(help="The suggestion's id (see `list`).", min=1)]
+IdArg = Annotated[
+    int, typer.Argument(help="The suggestion's id (see `list`).", min=1, metavar="ID")
+]
 
 
 @suggestions_app.command()
 def accept(
     ctx: typer.Context,
     suggestion_id: IdArg,
-    section: Annotated[str | None, typer.Option(help="The section it goes in.")] = None,
+    section: Annotated[
+        str | None, typer.Option(help="The section it goes in.", metavar="NAME")
+    ] = None,
 ) -> None:
     """Accept a suggestion for the next draft."""
     _review(ctx, suggestion_id, "accepted", section)
@@ -110,7 +127,13 @@ def reject(ctx: typer.Context, suggestion_id: IdArg) -> None:
 def export(
     ctx: typer.Context,
     issue: Annotated[
-        int | None, typer.Option(help="The draft's number (default: the next issue).", min=1)
+        int | None,
+        typer.Option(
+            help="The draft's number (default: the next issue).",
+            min=1,
+            max=ISSUE_NUMBER_MAX,
+            metavar="N",
+        ),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing draft file.")] = False,
 ) -> None:
@@ -118,6 +141,12 @@ def export(
     settings = settings_of(ctx)
 
     async def run(archive: Archive) -> tuple[str, int, int]:
+        newest = await archive.issues(limit=1)
+        if issue is None and newest and newest[0].number >= ISSUE_NUMBER_MAX:
+            raise NewsbotError(
+                f"the issue after #{newest[0].number} would be numbered beyond "
+                f"{ISSUE_NUMBER_MAX}, the largest issue number: pass --issue N"
+            )
         path, draft = await export_draft(
             archive, settings.issues.directory, number=issue, overwrite=overwrite
         )
@@ -133,5 +162,5 @@ def export(
 
 
 async def _with_archive(settings: Settings, use: Callable[[Archive], Awaitable[T]]) -> T:
-    async with await Archive.open(settings.archive.path, create=False) as archive:
+    async with await open_archive(settings) as archive:
         return await use(archive)

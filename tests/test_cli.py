@@ -3,16 +3,24 @@ subprocess, is in test_demo.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from bot.archive import Archive
 from bot.cli import app
-from tests.conftest import ISSUES
+from bot.suggestions import Supporter
+from tests.conftest import ISSUES, ROOT
+
+SAMPLE = ROOT / "samples" / "deep-learning-weekly-202.txt"
 
 BROKEN = """---
 number: 203
@@ -79,7 +87,26 @@ def test_search_filters(runner: CliRunner, tmp_path: Path, issues_dir: Path) -> 
     assert sections("--section", "Learning") == {"Learning"}
     assert sections("--section", "libraries-code") == {"Libraries & Code"}
     assert sections("--issue", "202") == sections()
-    assert sections("--issue", "201") == set()
+    assert sections("--section", "Learning", "--until", "2020-01-01") == set()
+
+
+def test_search_names_an_unknown_section_or_issue(
+    runner: CliRunner, tmp_path: Path, issues_dir: Path
+) -> None:
+    db = tmp_path / "a.db"
+    newsbot(runner, db, "ingest", str(issues_dir))
+    code, out, err = newsbot(runner, db, "search", "pytorch", "--section", "Nope")
+    assert code == 1 and not out
+    assert err == (
+        "error: no section 'Nope' in the archive; sections: Industry, Learning, "
+        "Libraries & Code, Mobile & Edge, Papers & Publications\n"
+    )
+    code, out, err = newsbot(runner, db, "search", "pytorch", "--issue", "999")
+    assert code == 1 and not out
+    assert err == "error: issue #999 is not in the archive\n"
+    # A known section and issue with nothing matching is an answer, not an error.
+    code, out, _ = newsbot(runner, db, "search", "zebra", "--section", "Learning", "--issue", "202")
+    assert code == 0 and "No items match 'zebra'" in out
 
 
 def test_reingest_reports_unchanged(runner: CliRunner, tmp_path: Path, issues_dir: Path) -> None:
@@ -195,7 +222,141 @@ def test_schema_check(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.Mon
     result = runner.invoke(app, ["schema", "--check"])
     assert result.exit_code == 0, result.stderr
     monkeypatch.setenv("NEWSBOT_ISSUES__DIRECTORY", str(tmp_path))
+    schema = tmp_path / "issue.schema.json"
     result = runner.invoke(app, ["schema", "--check"])
-    assert result.exit_code == 1 and "stale" in result.stderr
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {schema} is missing: run `newsbot schema` to write it\n"
     assert runner.invoke(app, ["schema"]).exit_code == 0
     assert runner.invoke(app, ["schema", "--check"]).exit_code == 0
+    schema.write_text("{}\n", encoding="utf-8")
+    result = runner.invoke(app, ["schema", "--check"])
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {schema} is stale: run `newsbot schema` to regenerate it\n"
+
+
+def test_schema_names_a_missing_issues_folder(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBOT_ISSUES__DIRECTORY", str(tmp_path / "none"))
+    for args in (["schema"], ["schema", "--check"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1
+        assert f"the issues folder {tmp_path / 'none'} does not exist" in result.stderr
+    assert not (tmp_path / "none").exists()
+
+
+HUGE = str(2**63)
+"""One past SQLite's largest integer."""
+
+
+def test_version_comes_from_the_installed_package(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"newsbot {metadata.version('newsbot')}\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--version"], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, result.stdout), done.stderr
+
+
+def test_numbers_beyond_sqlite_get_an_answer(
+    runner: CliRunner, tmp_path: Path, issues_dir: Path
+) -> None:
+    db = tmp_path / "a.db"
+    newsbot(runner, db, "ingest", str(issues_dir))
+    for args in (
+        ["issue", HUGE],
+        ["search", "x", "--issue", HUGE],
+        ["preview", HUGE],
+        ["publish", HUGE, "--dry-run"],
+        ["suggestions", "export", "--issue", "1000000"],
+    ):
+        code, _, err = newsbot(runner, db, *args)
+        assert code == 2, args
+        assert "less than or equal to 999999" in err, args
+    code, out, _ = newsbot(runner, db, "search", "learning", "--offset", HUGE)
+    assert code == 0 and f"No items match 'learning' past result {2**62 - 1}" in out
+    for command in ("accept", "reject"):
+        code, _, err = newsbot(runner, db, "suggestions", command, HUGE)
+        assert (code, err) == (1, f"error: no suggestion {HUGE}: see `newsbot suggestions list`\n")
+
+
+def test_a_folder_as_the_archive_is_one_clear_error(tmp_path: Path) -> None:
+    # A subprocess: aiosqlite's thread would print its own traceback after the error.
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(tmp_path), "status"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr == f"error: cannot open the archive {tmp_path}: it is a folder\n"
+
+
+def test_no_command_creates_the_archive_folder(
+    runner: CliRunner, tmp_path: Path, issues_dir: Path
+) -> None:
+    db = tmp_path / "no" / "such" / "a.db"
+    for args in (["ingest", str(issues_dir)], ["latest"], ["status"], ["suggestions", "list"]):
+        code, out, err = newsbot(runner, db, *args)
+        assert (code, out) == (1, ""), args
+        assert err == f"error: cannot open the archive {db}: folder {db.parent} does not exist\n"
+    assert not (tmp_path / "no").exists()
+    code, _, err = newsbot(
+        runner, db, "import", "text", str(SAMPLE), "--out", str(tmp_path / "out"), "--ingest"
+    )
+    assert code == 1 and f"folder {db.parent} does not exist" in err
+    assert not (tmp_path / "out").exists(), "nothing is imported that cannot be ingested"
+
+
+def test_a_file_that_is_not_an_archive_is_named(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "notes.txt"
+    db.write_text("my notes\n", encoding="utf-8")
+    code, _, err = newsbot(runner, db, "latest")
+    assert code == 1
+    assert err == (
+        f"error: cannot open the archive {db}: it is not a newsbot archive "
+        "(not an SQLite database)\n"
+    )
+    assert db.read_text(encoding="utf-8") == "my notes\n"
+
+
+def test_config_files_that_cannot_be_settings(runner: CliRunner, tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes('[archive]\npath = "caf\xe9.db"\n'.encode("latin-1"))
+    types = tmp_path / "types.toml"
+    types.write_text('[archive]\npath = 5\n[schedule]\ncron = ["0 9 * * MON"]\n')
+    for config, message in (
+        (latin1, f"error: {latin1}:2: not UTF-8 text (byte 0xe9); save the config file as UTF-8"),
+        (tmp_path, f"error: {tmp_path}: is a folder, not a config file"),
+        (types, f"archive.path: not a path: write it as text in quotes, not 5 (from {types}"),
+        (types, f"schedule.cron: Input should be a valid string (from {types}"),
+    ):
+        result = runner.invoke(app, ["--config", str(config), "latest"])
+        assert result.exit_code == 1, result.stderr
+        assert message in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_export_after_the_largest_issue_number_asks_for_one(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    last = (ISSUES / "202.md").read_text(encoding="utf-8").replace("number: 202", "number: 999999")
+    (folder / "999999.md").write_text(last, encoding="utf-8")
+    db = tmp_path / "a.db"
+    assert newsbot(runner, db, "ingest", str(folder))[0] == 0
+
+    async def suggest() -> None:
+        async with await Archive.open(db) as archive:
+            await archive.suggest("https://example.org/paper", Supporter(1, "Ann"))
+
+    asyncio.run(suggest())
+    assert newsbot(runner, db, "suggestions", "accept", "1")[0] == 0
+    code, _, err = newsbot(runner, db, "suggestions", "export")
+    assert (code, err) == (
+        1,
+        "error: the issue after #999999 would be numbered beyond 999999, the largest issue "
+        "number: pass --issue N\n",
+    )

@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from typing import IO
 
 import pytest
 
+from bot.demo import ReaderMistake, reader_options
 from bot.models import Issue
 from bot.publishing.x_publish import x_plan
 from bot.settings import XSettings
@@ -38,12 +40,15 @@ def demo_env(tmp: Path) -> dict[str, str]:
 
 @contextlib.contextmanager
 def demo(
-    scratch: Path, *args: str, stdin: int | IO[bytes] | None = subprocess.DEVNULL
+    scratch: Path,
+    *args: str,
+    stdin: int | IO[bytes] | None = subprocess.DEVNULL,
+    cwd: Path = ROOT,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """`newsbot ARGS` (`python -m bot`) in its own process group, which is killed at the end."""
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
+        cwd=cwd,
         env=demo_env(scratch),
         stdin=stdin,
         stdout=subprocess.PIPE,
@@ -87,8 +92,11 @@ def read_until(process: subprocess.Popen[bytes], marker: str, timeout: float) ->
 def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     tmp_path: Path, scratch: Path, issue_202: Issue
 ) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
     started = time.monotonic()
-    with demo(scratch, "--db", str(tmp_path / "d.db"), "demo") as process:
+    # Run from a folder that is not the checkout: the demo finds its sample issue itself.
+    with demo(scratch, "--db", str(tmp_path / "d.db"), "demo", cwd=elsewhere) as process:
         out, err = process.communicate(timeout=RUN_TIMEOUT)
     took = time.monotonic() - started
     shown, logged = out.decode(), err.decode()
@@ -144,8 +152,16 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     assert "https://example.org/papers/distillation-survey" in after and "1 reader: Grace" in after
     assert "ada (editor) › /newsletter status" in after and "Newsletter status" in after
     cli = after.split("The same facts from the CLI", 1)[1]
-    title = re.search(r"\$ newsbot --db (\S+) status[^\n]*", cli)
-    assert title is not None and "exit" not in title.group(0), cli
+    command = re.search(
+        r"\$ env \$\(cat (\S+)/secrets\.env\) newsbot --config \1/newsbot\.toml "
+        r"--db \1/archive\.db status\n",
+        cli,
+    )
+    assert command is not None, cli
+    assert "newsbot status ─" in cli and "exit" not in cli.split("newsbot status", 2)[1], cli
+    # It reads the demo's own settings: the emulators' keys and the demo's schedule.
+    assert "Outlets: Discord configured, X configured" in cli
+    assert "Schedule: '*/5 * * * * *' in UTC" in cli
     assert "#202" in cli
     assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
 
@@ -160,7 +176,11 @@ POSIX = pytest.mark.skipif(sys.platform == "win32", reason="signals, select and 
 @POSIX
 def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None:
     lines, typed = os.pipe()
-    os.write(typed, b"/search distillation\nnext\n/issue 7\nhelp\n")
+    os.write(
+        typed,
+        b"/search distillation\nnext\n/issue 7\nhelp\n/latest section:Industry\n"
+        b"/issue abc\n/search\n/latest sektion:Industry\n/nope\n",
+    )
     os.close(typed)
     with (
         open(lines, "rb") as piped,
@@ -168,6 +188,22 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
     ):
         printed = read_until(process, "keeps running until Ctrl-C or SIGTERM", RUN_TIMEOUT)
         assert process.poll() is None, "without a terminal, the end of stdin is not the end"
+        # The status command it suggests, typed in another terminal, reads the demo's settings.
+        suggested = re.search(r"  (env \$\(cat \S+\) newsbot .* status)\n", printed.decode())
+        assert suggested is not None, printed.decode()
+        bin_dir = str(Path(sys.executable).parent)
+        status = subprocess.run(
+            ["sh", "-c", suggested.group(1)],
+            env=demo_env(scratch) | {"PATH": bin_dir + os.pathsep + os.environ["PATH"]},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert status.returncode == 0, status.stderr
+        assert "Outlets: Discord configured, X configured" in status.stdout
+        assert "Schedule: '*/5 * * * * *' in UTC" in status.stdout
+        assert "• X — #202: complete" in status.stdout
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)
     logged = err.decode()
@@ -176,12 +212,18 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
     shown = (printed + out).decode()
     kept = shown.split("newsbot keeps running (--keep)", 1)[1]
     archive = re.search(r"The scratch archive: (\S+)", kept)
-    assert archive is not None and f"newsbot --db {archive.group(1)} status" in kept
+    assert archive is not None and f"--db {archive.group(1)} status" in kept
     assert "grace › /search query:distillation" in kept
     assert "Does Knowledge Distillation Really Work?" in kept
     assert "There is no next page" in kept, "one result: no page to turn"
     assert "Issue #7 isn't in the archive." in kept
     assert "/suggest <url>" in kept, "help lists what a reader can do"
+    # Options typed the way Discord shows them, and mistakes answered specifically.
+    assert "grace › /latest section:Industry\n" in kept and "section:section:" not in kept
+    assert "/issue: number takes an issue number from 1 to 999999, not 'abc'" in kept
+    assert "/search needs its query: type /search distillation" in kept
+    assert "/latest has no option 'sektion'; its options: section, public" in kept
+    assert "/nope is not a command the demo knows" in kept
     assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
     assert list(scratch.iterdir()) == [], "`newsbot run` stopped and the scratch archive is gone"
 
@@ -207,3 +249,77 @@ def test_keep_on_a_terminal_prompts_until_quit(scratch: Path) -> None:
     assert "Does Knowledge Distillation Really Work?" in kept
     assert "stdin ended" not in kept
     assert list(scratch.iterdir()) == []
+
+
+def test_without_its_sample_issue_the_demo_says_what_it_needs(tmp_path: Path) -> None:
+    installed = tmp_path / "site"
+    for package in ("bot", "cogs"):
+        shutil.copytree(ROOT / package, installed / package)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"],
+        cwd=tmp_path,
+        env=demo_env(tmp_path) | {"PYTHONPATH": str(installed)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        "error: the demo needs newsbot's sample issue, issues/202.md of its source, and it is "
+        f"not beside this installation (looked in {installed / 'issues'})."
+    ), done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "typed", "options"),
+    [
+        ("latest", "", {}),
+        ("latest", "Industry", {"section": "Industry"}),
+        ("latest", "section:Mobile & Edge", {"section": "Mobile & Edge"}),
+        ("issue", "202", {"number": 202}),
+        ("issue", "number:202 section:Learning", {"number": 202, "section": "Learning"}),
+        (
+            "search",
+            "knowledge distillation issue:202 section:Papers & Publications",
+            {"query": "knowledge distillation", "section": "Papers & Publications", "issue": 202},
+        ),
+        ("search", "query:quantum public:true", {"query": "quantum", "public": True}),
+        (
+            "suggest",
+            "https://example.org/a a survey section:Learning",
+            {"url": "https://example.org/a", "note": "a survey", "section": "Learning"},
+        ),
+    ],
+)
+def test_reader_actions_read_like_discord_shows_them(
+    command: str, typed: str, options: dict[str, object]
+) -> None:
+    assert reader_options(command, typed) == options
+
+
+@pytest.mark.parametrize(
+    ("command", "typed", "mistake"),
+    [
+        ("issue", "abc", "/issue: number takes an issue number from 1 to 999999, not 'abc'"),
+        ("issue", "", "/issue needs its number: type /issue 202"),
+        (
+            "issue",
+            "1000000",
+            "/issue: number takes an issue number from 1 to 999999, not '1000000'",
+        ),
+        ("search", "", "/search needs its query: type /search distillation"),
+        ("search", "section:Learning", "/search needs its query"),
+        ("search", "learning issue:x", "/search: issue takes an issue number"),
+        ("search", "a query:b", "/search: query is given twice ('a' too)"),
+        ("suggest", "", "/suggest needs its url"),
+        ("latest", "sektion:Industry", "/latest has no option 'sektion'; its options: section"),
+        ("latest", "section:", "/latest: section: has no value"),
+        ("latest", "public:maybe", "/latest: public is true or false, not 'maybe'"),
+    ],
+)
+def test_reader_mistakes_say_what_to_type(command: str, typed: str, mistake: str) -> None:
+    with pytest.raises(ReaderMistake) as caught:
+        reader_options(command, typed)
+    assert str(caught.value).startswith(mistake)

@@ -70,3 +70,53 @@ def test_secrets_come_from_the_environment_and_never_print(
 
 def test_the_example_config_loads_and_gives_the_defaults() -> None:
     assert load_settings(EXAMPLE) == load_settings()
+
+
+def test_an_environment_variable_that_is_not_json_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NEWSBOT_DISCORD__TARGETS", "#general")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(
+        "NEWSBOT_DISCORD__TARGETS: not a value newsbot can read; a list or a table is written "
+        "as JSON"
+    )
+
+
+def test_a_secret_never_shows_in_an_environment_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_DISCORD__TOKEN", "very.secret.token")
+    monkeypatch.setenv("NEWSBOT_DISCORD", "not json")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "NEWSBOT_DISCORD" in str(caught.value)
+    assert "very.secret.token" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("", "is empty: give a file or folder name"),
+        ("  ", "is empty: give a file or folder name"),
+        ("a\\u0000b.db", "contains a NUL character, which no file name can hold"),
+    ],
+)
+def test_paths_that_name_no_file_are_refused(tmp_path: Path, value: str, reason: str) -> None:
+    config = tmp_path / "paths.toml"
+    config.write_text(f'[archive]\npath = "{value}"\n[issues]\ndirectory = "{value}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert str(caught.value) == (
+        f"archive.path: {reason} (from {config} or NEWSBOT_ARCHIVE__PATH)\n"
+        f"issues.directory: {reason} (from {config} or NEWSBOT_ISSUES__DIRECTORY)"
+    )
+
+
+def test_a_config_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    config = tmp_path / "latin1.toml"
+    config.write_bytes(b'# settings\n[archive]\npath = "caf\xe9.db"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert str(caught.value) == (
+        f"{config}:3: not UTF-8 text (byte 0xe9); save the config file as UTF-8"
+    )

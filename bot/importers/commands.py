@@ -19,7 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from bot.archive import Archive, IngestOutcome
-from bot.commandline import date_option, err, fail, out, run_async, settings_of
+from bot.commandline import archive_path, date_option, err, fail, out, run_async, settings_of
 from bot.errors import NewsbotError
 from bot.importers._fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, is_url, remember
 from bot.importers._output import WriteOutcome, Written, save_issues, scan_folder
@@ -201,6 +201,8 @@ def import_text(
 ) -> None:
     """Import plain-text issues; if any file cannot be imported, nothing is written."""
     settings = settings_of(ctx)
+    if ingest:
+        archive_path(settings)
     folder = _out_folder(out_dir or settings.issues.directory)
     if (date or link) and len(files) > 1:
         raise fail("--date and --link describe one issue: import one FILE with them")
@@ -246,7 +248,7 @@ def import_feed(
         ),
     ] = DEFAULT_TIMEOUT,
     max_size: Annotated[
-        float, typer.Option(help="Refuse a larger feed.", min=0.001, metavar="MB")
+        float, typer.Option(help="Refuse a larger feed.", min=0.001, max=1e6, metavar="MB")
     ] = DEFAULT_MAX_BYTES / _MEGABYTE,
     refresh: Annotated[
         bool,
@@ -259,6 +261,8 @@ def import_feed(
 ) -> None:
     """Import a newsletter's RSS/Atom feed, one issue per entry; a re-import updates in place."""
     settings = settings_of(ctx)
+    if ingest:
+        archive_path(settings)
     folder = _out_folder(out_dir or settings.issues.directory)
     since_date = date_option(since, "--since")
     document = _load(source, folder, timeout, int(max_size * _MEGABYTE), refresh=refresh)

@@ -19,7 +19,17 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.commandline import discord_token, err, fail, out, run_async, settings_of
+from bot.commandline import (
+    ISSUE_NUMBER_MAX,
+    discord_token,
+    err,
+    fail,
+    open_archive,
+    out,
+    reaching,
+    run_async,
+    settings_of,
+)
 from bot.errors import NewsbotError
 from bot.publishing.plan import Action, Payload, Step, Target, plan
 from bot.publishing.service import NO_TARGETS, OUTLET_NAMES, OutletName
@@ -41,7 +51,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NumberArg = Annotated[
-    int | None, typer.Argument(help="The issue's number (default: the newest archived issue).")
+    int | None,
+    typer.Argument(
+        help="The issue's number (default: the newest archived issue).",
+        min=1,
+        max=ISSUE_NUMBER_MAX,
+        metavar="N",
+    ),
 ]
 DISCORD_NOT_CONFIGURED = "Discord is not configured (set NEWSBOT_DISCORD__TOKEN)"
 X_NOT_CONFIGURED = (
@@ -71,16 +87,17 @@ def preview(
         typer.Option("--kind", help="The kind of Discord channel to preview for."),
     ] = "text",
     role: Annotated[
-        int | None, typer.Option("--role", help="A role id the Discord digest would ping.")
+        int | None,
+        typer.Option(
+            "--role", help="A role id the Discord digest would ping.", min=1, metavar="ID"
+        ),
     ] = None,
 ) -> None:
     """Print exactly what publishing an issue posts: every message or post, with its sizes."""
-    from bot.archive import Archive
-
     settings = settings_of(ctx)
 
     async def render() -> RenderableType:
-        async with await Archive.open(settings.archive.path, create=False) as archive:
+        async with await open_archive(settings) as archive:
             issue = await _issue(archive, number)
             if outlet == "x":
                 return await _x_preview(archive, issue, settings)
@@ -171,15 +188,12 @@ async def _publish(
     settings: Settings, number: int | None, outlets: list[OutletName], token: str | None
 ) -> list[str]:
     """Publish an issue to each outlet in turn; what failed, as messages."""
-    from bot.archive import Archive
     from bot.publishing.outlets.x import x_outlet
     from bot.publishing.service import Publisher, tell_alerts_channels
     from bot.publishing.targets import all_targets
 
     async with AsyncExitStack() as stack:
-        archive = await stack.enter_async_context(
-            await Archive.open(settings.archive.path, create=False)
-        )
+        archive = await stack.enter_async_context(await open_archive(settings))
         issue = await _issue(archive, number)
         # Discord's outlet also carries X's alerts to the servers' alerts channels. It logs in
         # only when some channel receives issues.
@@ -189,7 +203,10 @@ async def _publish(
             discord = await stack.enter_async_context(
                 _discord_outlet(settings, token or discord_token(settings))
             )
-        x = await stack.enter_async_context(x_outlet(settings.x)) if "x" in outlets else None
+        x = None
+        if "x" in outlets:
+            with reaching("X", settings.x.api_base):
+                x = await stack.enter_async_context(x_outlet(settings.x))
 
         async def alert(message: str) -> None:
             err.print(f"warning: {message}", style="yellow", markup=False, soft_wrap=True)
@@ -221,7 +238,10 @@ async def _discord_outlet(settings: Settings, token: str) -> AsyncIterator[Disco
     from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer, rest_client
 
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
-    async with rest_client(token) as client:
+    async with AsyncExitStack() as stack:
+        # Only logging in is reaching Discord here: what the publish does is told step by step.
+        with reaching("Discord", settings.discord.api_base):
+            client = await stack.enter_async_context(rest_client(token))
         yield DiscordOutlet(client, pacer=Pacer(settings.publishing.requests_per_second))
 
 
@@ -229,9 +249,7 @@ async def _dry_run(
     settings: Settings, number: int | None, outlets: list[OutletName], *, explicit: bool
 ) -> list[str]:
     """Print what publishing would do on each outlet, without keys or requests."""
-    from bot.archive import Archive
-
-    async with await Archive.open(settings.archive.path, create=False) as archive:
+    async with await open_archive(settings) as archive:
         issue = await _issue(archive, number)
 
         async def run(outlet: OutletName) -> str | None:

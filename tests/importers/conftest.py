@@ -17,8 +17,8 @@ from bot import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
-SAMPLE_NAME = "deep-learning-weekly-202.txt"
-SAMPLE = DATA / SAMPLE_NAME
+SAMPLE = ROOT / "samples" / "deep-learning-weekly-202.txt"
+"""The plain-text sample, where the README points users at it."""
 ISSUE_202 = ROOT / "issues" / "202.md"
 
 

@@ -1,0 +1,99 @@
+"""A failed connection says what newsbot was trying to reach and why, and never a secret.
+
+The commands run as a user runs them (`python -m bot`), against a port on 127.0.0.1 that
+nothing listens on: Discord's address in the settings is simply wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.network import connection_reason, shown_url
+from tests.conftest import ISSUES
+
+TOKEN = "MTIz.secret-token.value-that-never-prints"
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (connections to it are refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def newsbot(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env |= {f"NEWSBOT_{key.upper()}": value for key, value in settings.items()}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(tmp_path / "a.db"), *args],
+        env=env | {"COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def unreachable_discord() -> dict[str, str]:
+    port = closed_port()
+    return {
+        "discord__token": TOKEN,
+        "discord__api_base": f"http://127.0.0.1:{port}/api/v10",
+        "discord__gateway_url": f"ws://127.0.0.1:{port}/gateway",
+        "discord__targets": '[{"guild_id": 1, "channel_id": 2}]',
+    }
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["run"], ["sync-commands"], ["publish", "--outlet", "discord"], ["publish"]],
+    ids=" ".join,
+)
+def test_an_unreachable_discord_is_named_with_the_reason(
+    tmp_path: Path, unreachable_discord: dict[str, str], command: list[str]
+) -> None:
+    ingested = CliRunner().invoke(app, ["--db", str(tmp_path / "a.db"), "ingest", str(ISSUES)])
+    assert ingested.exit_code == 0, ingested.stderr
+    done = newsbot(tmp_path, *command, **unreachable_discord)
+    api = unreachable_discord["discord__api_base"]
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"error: cannot reach Discord at {api}: connection refused"
+    )
+    assert "Traceback" not in done.stderr
+    assert TOKEN not in done.stdout + done.stderr
+    assert "a file" not in done.stderr
+
+
+def test_a_failure_to_resolve_a_name_is_said_so() -> None:
+    assert connection_reason(socket.gaierror(-2, "Name or service not known")) == (
+        "name not resolved"
+    )
+    assert connection_reason(ConnectionRefusedError(111, "refused")) == "connection refused"
+    assert connection_reason(TimeoutError()) == "timed out"
+    assert connection_reason(FileNotFoundError(2, "No such file", "a.db")) is None
+
+
+async def test_aiohttp_failures_give_the_same_reasons() -> None:
+    port = closed_port()
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.ClientConnectorError) as caught:
+            await session.get(f"http://127.0.0.1:{port}/")
+    assert connection_reason(caught.value) == "connection refused"
+
+
+def test_a_shown_url_keeps_no_credentials() -> None:
+    assert shown_url("https://user:hunter2@proxy.example:8443/api/v10?key=abc#x") == (
+        "https://proxy.example:8443/api/v10"
+    )
