@@ -83,9 +83,11 @@ class Emulator(LoopbackServer, ReaderActions):
         return self
 
     async def close(self) -> None:
-        """Close every gateway connection and stop the server."""
+        """Answer the requests held by faults, close every gateway connection, stop the server."""
         if self._runner is None:
             return
+        for fault in self.rest.faults:
+            fault.release()
         await self.gateway.close_all()
         await super().close()
 
@@ -150,8 +152,10 @@ class Emulator(LoopbackServer, ReaderActions):
         retry_after: float = 0.05,
         is_global: bool = False,
         after_handler: bool = False,
+        hang: bool = False,
     ) -> Fault:
-        """Answer the next ``times`` matching requests with ``status`` (see ``Fault``)."""
+        """Answer the next ``times`` matching requests with ``status`` (see ``Fault``); with
+        ``hang``, hold them unanswered until ``fault.release()`` or the emulator closes."""
         fault = Fault(
             method=method.upper(),
             route=route,
@@ -160,6 +164,7 @@ class Emulator(LoopbackServer, ReaderActions):
             retry_after=retry_after,
             is_global=is_global,
             after_handler=after_handler,
+            hang=hang,
         )
         self.rest.faults.append(fault)
         return fault
@@ -191,3 +196,18 @@ class Emulator(LoopbackServer, ReaderActions):
     def request_gateway_reconnect(self) -> None:
         """Ask the connected bot to reconnect (op 7); discord.py then RESUMEs."""
         self.gateway.request_reconnect()
+
+    def gateway_outage(self, status: int = 503) -> None:
+        """The gateway goes down: every websocket is cut, and new ones are refused with
+        ``status`` until ``gateway_back()``; discord.py backs off and retries meanwhile."""
+        self.gateway.refusing = status
+        self.gateway.drop_all()
+
+    def gateway_back(self) -> None:
+        """End a ``gateway_outage``: new websocket connections are accepted again."""
+        self.gateway.refusing = None
+
+    def stall_gateway(self) -> None:
+        """The gateway stops answering while its websockets stay open (a dead connection):
+        the bot's heartbeats and close frame go unanswered."""
+        self.gateway.stall_all()

@@ -94,16 +94,25 @@ class _Close:
 class Connection:
     """One websocket: an ordered outbox drained by a writer task, compressed if asked."""
 
-    def __init__(self, ws: web.WebSocketResponse, compress: str | None, path: str) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        compress: str | None,
+        path: str,
+        transport: asyncio.Transport | None = None,
+    ) -> None:
         self.ws = ws
         self.path = path
         self.compress = compress
+        self._transport = transport
         self._compressor: Callable[[bytes], bytes] | None = None
         if compress == "zlib-stream":
             self._compressor = _zlib_compressor()
         elif compress == "zstd-stream":
             self._compressor = _zstd_compressor()
         self._outbox: asyncio.Queue[JSON | _Close] = asyncio.Queue()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self._writer = asyncio.create_task(self._write())
         self.session: GatewaySession | None = None
 
@@ -115,9 +124,28 @@ class Connection:
         """Queue a close frame after everything already queued."""
         self._outbox.put_nowait(_Close(code, reason))
 
+    @property
+    def stalled(self) -> bool:
+        """Whether ``stall()`` was called."""
+        return not self._flowing.is_set()
+
+    def stall(self) -> None:
+        """Stop reading and writing, as a connection that died without a word: the client's
+        frames (its heartbeats, its close frame) go unanswered."""
+        self._flowing.clear()
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def abort(self) -> None:
+        """Cut the connection with no close frame, as a network failure does."""
+        if self._transport is not None:
+            self._transport.abort()
+        self._flowing.set()  # a stalled writer wakes, finds the socket gone and ends
+
     async def _write(self) -> None:
         while True:
             item = await self._outbox.get()
+            await self._flowing.wait()
             if isinstance(item, _Close):
                 await self.ws.close(code=item.code, message=item.reason.encode())
                 return
@@ -169,6 +197,9 @@ class Gateway:
         self.connection_paths: list[str] = []
         self.identify_payloads: list[JSON] = []
         self.resumes = 0
+        self.refusing: int | None = None
+        """While set, new websocket connections are answered this HTTP status instead."""
+        self.refused = 0
         self.changed = Signal()
         self.url = ""
         self.resume_url = ""
@@ -246,6 +277,16 @@ class Gateway:
         if not resumable:
             self.sessions.clear()
 
+    def drop_all(self) -> None:
+        """Cut every websocket with no close frame, as a network failure does."""
+        for connection in list(self.connections):
+            connection.abort()
+
+    def stall_all(self) -> None:
+        """Stop answering on every websocket, leaving them open (see ``Connection.stall``)."""
+        for connection in list(self.connections):
+            connection.stall()
+
     async def close_all(self, code: int = 1001) -> None:
         """Close every websocket (used when the emulator stops)."""
         for connection in list(self.connections):
@@ -262,9 +303,13 @@ class Gateway:
         if encoding != "json":
             return web.Response(status=400, text="only encoding=json is emulated")
         compress = request.query.get("compress")
+        if self.refusing is not None:
+            self.refused += 1
+            self.changed.notify()
+            return web.Response(status=self.refusing, text="the gateway is unavailable")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
-        connection = Connection(ws, compress, request.path)
+        connection = Connection(ws, compress, request.path, request.transport)
         self.connections.append(connection)
         self.connection_paths.append(request.path)
         connection.send(

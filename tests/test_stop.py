@@ -1,0 +1,53 @@
+"""Stopping is always prompt: SIGTERM ends `newsbot run` within `publishing.stop_grace` + 5 s
+whatever it is doing, and the Discord emulator closes cleanly with clients still connected.
+
+Each state is built with the emulators' faults: a REST call that hangs or answers 5xx, a
+gateway that is down (discord.py backing off) or that stopped answering, a slow X.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import discord
+
+from bot.sandbox.discord import Emulator
+from tests.conftest import eventually
+
+
+async def test_a_hanging_fault_holds_the_request_until_it_is_released(emulator: Emulator) -> None:
+    fault = emulator.inject("GET", "/users/@me", status=503, hang=True)
+    headers = {"Authorization": f"Bot {emulator.token}"}
+    async with aiohttp.ClientSession() as session:
+        held = asyncio.ensure_future(session.get(f"{emulator.api_base}/users/@me", headers=headers))
+        await eventually(lambda: fault.hits == 1, within=10)
+        await asyncio.sleep(0.1)
+        assert not held.done()
+        fault.release()
+        async with await held as answer:
+            assert answer.status == 503
+        async with session.get(f"{emulator.api_base}/users/@me", headers=headers) as answer:
+            assert answer.status == 200, "one hang was asked for"
+
+
+async def test_a_gateway_outage_cuts_discord_py_off_and_refuses_it_until_it_ends(
+    emulator: Emulator,
+) -> None:
+    gateway = emulator.gateway
+    client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    await client.login(emulator.token)
+    connection = asyncio.create_task(client.connect(reconnect=True))
+    try:
+        await gateway.wait_until_ready(timeout=10)
+        emulator.gateway_outage()
+        await gateway.changed.wait_for(
+            lambda: True if gateway.refused else None, 10, "a refused reconnect"
+        )
+        assert not gateway.connections
+        emulator.gateway_back()
+        await gateway.wait_until_ready(timeout=10)  # after discord.py's first backoff (≤ 2 s)
+    finally:
+        await client.close()
+        connection.cancel()
+        await asyncio.gather(connection, return_exceptions=True)
