@@ -8,11 +8,14 @@ gateway that is down (discord.py backing off) or that stopped answering, a slow 
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 
 import aiohttp
 import discord
+import pytest
 
-from bot.sandbox.discord import Emulator
+from bot.sandbox.discord import Emulator, point_discord_py_at
 from tests.conftest import eventually
 
 
@@ -51,3 +54,45 @@ async def test_a_gateway_outage_cuts_discord_py_off_and_refuses_it_until_it_ends
         await client.close()
         connection.cancel()
         await asyncio.gather(connection, return_exceptions=True)
+
+
+async def test_closing_the_emulator_with_clients_still_connected_ends_cleanly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="asyncio")
+    emulator = await Emulator().start()
+    previous = point_discord_py_at(emulator.api_base, emulator.gateway_url)
+    clients: list[tuple[discord.Client, asyncio.Task[None]]] = []
+    try:
+        for _ in range(3):
+            client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+            await client.login(emulator.token)
+            clients.append((client, asyncio.create_task(client.connect(reconnect=True))))
+            await asyncio.wait_for(client.wait_until_ready(), 10)
+        gateway = emulator.gateway
+        stalled = gateway.connections[-1]
+        stalled.stall()  # a client gone silent: cut, not waited for
+        fault = emulator.inject("GET", "/users/@me", status=503, hang=True)
+        async with aiohttp.ClientSession() as session:
+            held = asyncio.ensure_future(
+                session.get(
+                    f"{emulator.api_base}/users/@me",
+                    headers={"Authorization": f"Bot {emulator.token}"},
+                )
+            )
+            await eventually(lambda: fault.hits == 1, within=10)
+            await asyncio.wait_for(emulator.close(), 5)
+            async with await held as answer:
+                assert answer.status == 503  # a held request is answered, not dropped
+        assert not gateway.connections
+        assert [c.ws.socket.close_code for c, _ in clients[:2]] == [1001, 1001]
+    finally:
+        for client, connection in clients:
+            await client.close()
+            connection.cancel()
+            await asyncio.gather(connection, return_exceptions=True)
+        point_discord_py_at(previous.api_base, previous.gateway_url)
+    gc.collect()
+    await asyncio.sleep(0)
+    problems = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
+    assert not problems, problems

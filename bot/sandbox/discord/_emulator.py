@@ -73,6 +73,9 @@ class Emulator(LoopbackServer, ReaderActions):
     async def start(self) -> Emulator:
         """Bind ``host:port`` (port 0 picks a free one) and start serving."""
         app = web.Application()
+        # Once the server stops listening (so clients told to go away cannot come straight
+        # back), and before it waits for its handlers to end.
+        app.on_shutdown.append(self._close_gateway)
         app.router.add_get(GATEWAY_PATH, self.gateway.handle)
         app.router.add_get(RESUME_PATH, self.gateway.handle)
         self.rest.install(app)
@@ -84,12 +87,12 @@ class Emulator(LoopbackServer, ReaderActions):
 
     async def close(self) -> None:
         """Answer the requests held by faults, close every gateway connection, stop the server."""
-        if self._runner is None:
-            return
         for fault in self.rest.faults:
             fault.release()
-        await self.gateway.close_all()
         await super().close()
+
+    async def _close_gateway(self, _: web.Application) -> None:
+        await self.gateway.close_all()
 
     # -- where it is -------------------------------------------------------------------
 

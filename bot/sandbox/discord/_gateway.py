@@ -11,7 +11,6 @@ a zstd module is importable (plain text frames otherwise, which discord.py also 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
 import json
 import logging
@@ -111,9 +110,12 @@ class Connection:
         elif compress == "zstd-stream":
             self._compressor = _zstd_compressor()
         self._outbox: asyncio.Queue[JSON | _Close] = asyncio.Queue()
+        self._closing = False
         self._flowing = asyncio.Event()
         self._flowing.set()
         self._writer = asyncio.create_task(self._write())
+        self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Done once the socket is closed and its handler has ended."""
         self.session: GatewaySession | None = None
 
     def send(self, payload: JSON) -> None:
@@ -147,6 +149,7 @@ class Connection:
             item = await self._outbox.get()
             await self._flowing.wait()
             if isinstance(item, _Close):
+                self._closing = True
                 await self.ws.close(code=item.code, message=item.reason.encode())
                 return
             text = json.dumps(item, separators=(",", ":"))
@@ -159,10 +162,16 @@ class Connection:
                 return
 
     async def stop(self) -> None:
-        """Stop the writer (the socket is gone)."""
-        self._writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._writer
+        """End the writer (the socket is gone); a close handshake under way finishes first."""
+        if not self._closing:
+            self._writer.cancel()
+        try:
+            await asyncio.wait([self._writer])
+        except asyncio.CancelledError:
+            self._writer.cancel()
+            raise
+        if not self._writer.cancelled():
+            self._writer.result()  # the writer's own failure is a bug of the emulator's: show it
 
 
 @dataclass(eq=False)
@@ -287,13 +296,26 @@ class Gateway:
         for connection in list(self.connections):
             connection.stall()
 
-    async def close_all(self, code: int = 1001) -> None:
-        """Close every websocket (used when the emulator stops)."""
-        for connection in list(self.connections):
-            connection.close(code, "emulator shutting down")
-        for connection in list(self.connections):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(connection._writer), 1.0)
+    async def close_all(self, code: int = 1001, *, timeout: float = 1.0) -> None:  # noqa: ASYNC109
+        """Close every websocket (used when the emulator stops).
+
+        Each gets a close frame; one whose client has not answered within ``timeout`` seconds,
+        or that was stalled, is cut.
+        """
+        connections = list(self.connections)
+        for connection in connections:
+            if connection.stalled:
+                connection.abort()
+            else:
+                connection.close(code, "emulator shutting down")
+        if not connections:
+            return
+        _, unanswered = await asyncio.wait([c.finished for c in connections], timeout=timeout)
+        if unanswered:
+            for connection in connections:
+                if not connection.finished.done():
+                    connection.abort()
+            await asyncio.wait(unanswered, timeout=timeout)
 
     # -- the websocket -----------------------------------------------------------------
 
@@ -339,8 +361,11 @@ class Gateway:
             if session is not None and session.connection is connection:
                 session.connection = None
             self.connections.remove(connection)
-            await connection.stop()
-            self.changed.notify()
+            try:
+                await connection.stop()
+            finally:
+                connection.finished.set_result(None)
+                self.changed.notify()
         return ws
 
     def _on_payload(self, connection: Connection, payload: JSON) -> None:
