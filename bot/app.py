@@ -7,7 +7,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import signal
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -15,6 +14,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot import stopping
 from bot.archive import Archive
 from bot.errors import NewsbotError
 from bot.settings import Settings
@@ -58,6 +58,18 @@ def intents(settings: Settings | None = None) -> discord.Intents:
     return wanted
 
 
+class NewsbotTree(app_commands.CommandTree["Newsbot"]):
+    """The slash commands and menus; each command's task notes what it answers."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Let every interaction through, noting it for the log should a stop cut it short."""
+        command = interaction.command
+        name = command.qualified_name if command is not None else "?"
+        where = f"user {interaction.user.id}, channel {interaction.channel_id}"
+        stopping.note(f'"{name}" ({where})')
+        return True
+
+
 class Newsbot(commands.Bot):
     """newsbot on Discord: reader commands now, publishing and suggestions as they land."""
 
@@ -77,6 +89,7 @@ class Newsbot(commands.Bot):
             intents=intents(settings),
             allowed_mentions=NO_MENTIONS,
             help_command=None,
+            tree_cls=NewsbotTree,
             guild_ready_timeout=guild_ready_timeout,
             **extra,
         )
@@ -99,10 +112,23 @@ class Newsbot(commands.Bot):
             self.scheduled.start()
 
     async def close(self) -> None:
-        """Stop the schedule (a publish in progress finishes or stays resumable), then Discord."""
+        """Stop the schedule (a publish in progress gets `publishing.stop_grace` seconds, then
+        stays resumable) and let the commands being answered finish (`ANSWER_GRACE`), both at
+        once; then Discord disconnects."""
         if self.scheduled is not None:
-            await self.scheduled.stop()
+            await asyncio.gather(self.scheduled.stop(), self._finish_answers())
+        else:
+            await self._finish_answers()
         await super().close()
+
+    async def _finish_answers(self) -> None:
+        await stopping.finish_or_cut(
+            stopping.answering(), stopping.ANSWER_GRACE, "answering in the middle"
+        )
+
+    def is_connected(self) -> bool:
+        """Whether the gateway websocket is open (not logging in, connecting or backing off)."""
+        return self.ws is not None and self.ws.open
 
     def _guild(self) -> discord.Object | None:
         dev_guild = self.settings.discord.dev_guild
@@ -204,37 +230,50 @@ async def run_bot(settings: Settings, token: str) -> None:
         bot.scheduled = ScheduledPublishing(
             archive, settings, publisher, ready=bot.wait_until_ready, alert=alert
         )
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
-        try:
-            async with bot:
-                try:
-                    await bot.start(token)
-                except discord.LoginFailure:
-                    raise NewsbotError(TOKEN_REFUSED) from None
-        finally:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(signum)
-            # Commands being answered finish before the archive they read is closed.
-            await _drain(HANDLER_GRACE)
+        with stopping.StopSignals() as stop:
+            await serve_until_stopped(bot, token, stop.requested)
     log.info("newsbot stopped")
 
 
-HANDLER_GRACE = 5.0
-"""Seconds the commands still being answered at a stop get to finish."""
+async def serve_until_stopped(bot: Newsbot, token: str, stop: asyncio.Event) -> None:
+    """Log in and serve until `stop` is set, then close everything within `stop_grace` + 5 s.
 
-
-async def _drain(grace: float) -> None:
-    """Wait up to `grace` seconds for the loop's other tasks, then cancel what is left."""
-    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-    if not others:
+    A stop while logging in or reconnecting interrupts it at once; a publish in progress gets
+    `publishing.stop_grace` seconds and the commands being answered `ANSWER_GRACE`, together;
+    whatever still runs after the bot has closed is cancelled and named in the log.
+    """
+    connection = asyncio.create_task(bot.start(token), name="the Discord connection")
+    requested = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({connection, requested}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        requested.cancel()
+    if not stop.is_set():
+        # Discord ended it (a refused token or intent): close, then report why.
+        await bot.close()
+        try:
+            connection.result()
+        except discord.LoginFailure:
+            raise NewsbotError(TOKEN_REFUSED) from None
         return
-    _, pending = await asyncio.wait(others, timeout=grace)
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.wait(pending, timeout=1.0)
+    if not bot.is_connected():
+        # Logging in, or sleeping in discord.py's reconnect backoff: nothing to wait for.
+        await stopping.cut_short(
+            [connection], "connecting to Discord", level=logging.INFO, name_them=False
+        )
+    closing = asyncio.create_task(bot.close(), name="newsbot's close")
+    grace = max(bot.settings.publishing.stop_grace, stopping.ANSWER_GRACE)
+    await stopping.finish_or_cut([closing], grace + stopping.CLOSE_MARGIN, "closing newsbot")
+    if closing.cancelled():
+        await bot.http.close()  # the close was cut before discord.py closed its session
+    # A reconnect begun during the grace, buttons' timeouts, title fetches: nothing to keep.
+    await stopping.cut_short(
+        [connection], "reconnecting to Discord", level=logging.INFO, name_them=False
+    )
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    await stopping.cut_short(others, "what was left", level=logging.DEBUG)
+    if connection.done() and not connection.cancelled() and connection.exception() is not None:
+        log.info("the Discord connection ended at the stop: %s", connection.exception())
 
 
 async def sync_only(settings: Settings, token: str) -> int:

@@ -7,6 +7,10 @@ from typing import Self
 
 from aiohttp import web
 
+SHUTDOWN_GRACE = 1.0
+"""Seconds a request still being answered when the server closes gets to finish; then it is
+cancelled (aiohttp's default of 60 would make closing wait on a slow or held answer)."""
+
 
 class LoopbackServer:
     """Serves an aiohttp app on ``host:port`` (port 0 picks a free one) until closed.
@@ -26,7 +30,9 @@ class LoopbackServer:
         raise NotImplementedError
 
     async def _serve(self, app: web.Application) -> None:
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_GRACE
+        )
         await runner.setup()
         await web.TCPSite(runner, self.host, self.port).start()
         self._runner = runner

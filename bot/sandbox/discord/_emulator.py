@@ -76,6 +76,9 @@ class Emulator(LoopbackServer, ReaderActions):
     async def start(self) -> Emulator:
         """Bind ``host:port`` (port 0 picks a free one) and start serving."""
         app = web.Application()
+        # Once the server stops listening (so clients told to go away cannot come straight
+        # back), and before it waits for its handlers to end.
+        app.on_shutdown.append(self._close_gateway)
         app.router.add_get(GATEWAY_PATH, self.gateway.handle)
         app.router.add_get(RESUME_PATH, self.gateway.handle)
         self.rest.install(app)
@@ -86,11 +89,13 @@ class Emulator(LoopbackServer, ReaderActions):
         return self
 
     async def close(self) -> None:
-        """Close every gateway connection and stop the server."""
-        if self._runner is None:
-            return
-        await self.gateway.close_all()
+        """Answer the requests held by faults, close every gateway connection, stop the server."""
+        for fault in self.rest.faults:
+            fault.release()
         await super().close()
+
+    async def _close_gateway(self, _: web.Application) -> None:
+        await self.gateway.close_all()
 
     # -- where it is -------------------------------------------------------------------
 
@@ -153,8 +158,10 @@ class Emulator(LoopbackServer, ReaderActions):
         retry_after: float = 0.05,
         is_global: bool = False,
         after_handler: bool = False,
+        hang: bool = False,
     ) -> Fault:
-        """Answer the next ``times`` matching requests with ``status`` (see ``Fault``)."""
+        """Answer the next ``times`` matching requests with ``status`` (see ``Fault``); with
+        ``hang``, hold them unanswered until ``fault.release()`` or the emulator closes."""
         fault = Fault(
             method=method.upper(),
             route=route,
@@ -163,6 +170,7 @@ class Emulator(LoopbackServer, ReaderActions):
             retry_after=retry_after,
             is_global=is_global,
             after_handler=after_handler,
+            hang=hang,
         )
         self.rest.faults.append(fault)
         return fault
@@ -194,3 +202,18 @@ class Emulator(LoopbackServer, ReaderActions):
     def request_gateway_reconnect(self) -> None:
         """Ask the connected bot to reconnect (op 7); discord.py then RESUMEs."""
         self.gateway.request_reconnect()
+
+    def gateway_outage(self, status: int = 503) -> None:
+        """The gateway goes down: every websocket is cut, and new ones are refused with
+        ``status`` until ``gateway_back()``; discord.py backs off and retries meanwhile."""
+        self.gateway.refusing = status
+        self.gateway.drop_all()
+
+    def gateway_back(self) -> None:
+        """End a ``gateway_outage``: new websocket connections are accepted again."""
+        self.gateway.refusing = None
+
+    def stall_gateway(self) -> None:
+        """The gateway stops answering while its websockets stay open (a dead connection):
+        the bot's heartbeats and close frame go unanswered."""
+        self.gateway.stall_all()

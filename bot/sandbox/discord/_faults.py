@@ -1,9 +1,11 @@
-"""Failures a test injects on a route: N 429s or 5xx answers before the real one."""
+"""Failures a test injects on a route: N 429s or 5xx answers before the real one, or
+requests held unanswered (a REST call that hangs)."""
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -20,6 +22,8 @@ class Fault:
     or a glob over the concrete path (``/channels/*/messages``). With ``after_handler`` the
     request takes effect first and only its answer is replaced: the case of a message
     created while the client saw a 500, which ``nonce`` + ``enforce_nonce`` is for.
+    With ``hang`` each matching request is held unanswered until ``release()`` (or the
+    emulator closing), then answered ``status``; ``hits`` counts it as soon as it arrives.
     """
 
     method: str
@@ -29,7 +33,9 @@ class Fault:
     retry_after: float = 0.05
     is_global: bool = False
     after_handler: bool = False
+    hang: bool = False
     hits: int = 0
+    _released: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
     def exhausted(self) -> bool:
@@ -41,6 +47,17 @@ class Fault:
         if self.exhausted or self.method not in ("*", method):
             return False
         return self.route == template or fnmatch.fnmatchcase(path, self.route)
+
+    def release(self) -> None:
+        """Answer the requests held by a ``hang`` fault, and any later ones at once."""
+        self._released.set()
+
+    async def answer(self) -> Rejection:
+        """Count one hit and return the answer to send, once released if the fault hangs."""
+        rejection = self.rejection()
+        if self.hang:
+            await self._released.wait()
+        return rejection
 
     def rejection(self) -> Rejection:
         """Count one hit and return the answer to send."""

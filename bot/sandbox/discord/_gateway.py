@@ -11,7 +11,6 @@ a zstd module is importable (plain text frames otherwise, which discord.py also 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
 import json
 import logging
@@ -94,17 +93,29 @@ class _Close:
 class Connection:
     """One websocket: an ordered outbox drained by a writer task, compressed if asked."""
 
-    def __init__(self, ws: web.WebSocketResponse, compress: str | None, path: str) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        compress: str | None,
+        path: str,
+        transport: asyncio.Transport | None = None,
+    ) -> None:
         self.ws = ws
         self.path = path
         self.compress = compress
+        self._transport = transport
         self._compressor: Callable[[bytes], bytes] | None = None
         if compress == "zlib-stream":
             self._compressor = _zlib_compressor()
         elif compress == "zstd-stream":
             self._compressor = _zstd_compressor()
         self._outbox: asyncio.Queue[JSON | _Close] = asyncio.Queue()
+        self._closing = False
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self._writer = asyncio.create_task(self._write())
+        self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Done once the socket is closed and its handler has ended."""
         self.session: GatewaySession | None = None
 
     def send(self, payload: JSON) -> None:
@@ -115,10 +126,30 @@ class Connection:
         """Queue a close frame after everything already queued."""
         self._outbox.put_nowait(_Close(code, reason))
 
+    @property
+    def stalled(self) -> bool:
+        """Whether ``stall()`` was called."""
+        return not self._flowing.is_set()
+
+    def stall(self) -> None:
+        """Stop reading and writing, as a connection that died without a word: the client's
+        frames (its heartbeats, its close frame) go unanswered."""
+        self._flowing.clear()
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def abort(self) -> None:
+        """Cut the connection with no close frame, as a network failure does."""
+        if self._transport is not None:
+            self._transport.abort()
+        self._flowing.set()  # a stalled writer wakes, finds the socket gone and ends
+
     async def _write(self) -> None:
         while True:
             item = await self._outbox.get()
+            await self._flowing.wait()
             if isinstance(item, _Close):
+                self._closing = True
                 await self.ws.close(code=item.code, message=item.reason.encode())
                 return
             text = json.dumps(item, separators=(",", ":"))
@@ -131,10 +162,16 @@ class Connection:
                 return
 
     async def stop(self) -> None:
-        """Stop the writer (the socket is gone)."""
-        self._writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._writer
+        """End the writer (the socket is gone); a close handshake under way finishes first."""
+        if not self._closing:
+            self._writer.cancel()
+        try:
+            await asyncio.wait([self._writer])
+        except asyncio.CancelledError:
+            self._writer.cancel()
+            raise
+        if not self._writer.cancelled():
+            self._writer.result()  # the writer's own failure is a bug of the emulator's: show it
 
 
 @dataclass(eq=False)
@@ -169,6 +206,9 @@ class Gateway:
         self.connection_paths: list[str] = []
         self.identify_payloads: list[JSON] = []
         self.resumes = 0
+        self.refusing: int | None = None
+        """While set, new websocket connections are answered this HTTP status instead."""
+        self.refused = 0
         self.changed = Signal()
         self.url = ""
         self.resume_url = ""
@@ -246,13 +286,36 @@ class Gateway:
         if not resumable:
             self.sessions.clear()
 
-    async def close_all(self, code: int = 1001) -> None:
-        """Close every websocket (used when the emulator stops)."""
+    def drop_all(self) -> None:
+        """Cut every websocket with no close frame, as a network failure does."""
         for connection in list(self.connections):
-            connection.close(code, "emulator shutting down")
+            connection.abort()
+
+    def stall_all(self) -> None:
+        """Stop answering on every websocket, leaving them open (see ``Connection.stall``)."""
         for connection in list(self.connections):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(connection._writer), 1.0)
+            connection.stall()
+
+    async def close_all(self, code: int = 1001, *, timeout: float = 1.0) -> None:  # noqa: ASYNC109
+        """Close every websocket (used when the emulator stops).
+
+        Each gets a close frame; one whose client has not answered within ``timeout`` seconds,
+        or that was stalled, is cut.
+        """
+        connections = list(self.connections)
+        for connection in connections:
+            if connection.stalled:
+                connection.abort()
+            else:
+                connection.close(code, "emulator shutting down")
+        if not connections:
+            return
+        _, unanswered = await asyncio.wait([c.finished for c in connections], timeout=timeout)
+        if unanswered:
+            for connection in connections:
+                if not connection.finished.done():
+                    connection.abort()
+            await asyncio.wait(unanswered, timeout=timeout)
 
     # -- the websocket -----------------------------------------------------------------
 
@@ -262,9 +325,13 @@ class Gateway:
         if encoding != "json":
             return web.Response(status=400, text="only encoding=json is emulated")
         compress = request.query.get("compress")
+        if self.refusing is not None:
+            self.refused += 1
+            self.changed.notify()
+            return web.Response(status=self.refusing, text="the gateway is unavailable")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
-        connection = Connection(ws, compress, request.path)
+        connection = Connection(ws, compress, request.path, request.transport)
         self.connections.append(connection)
         self.connection_paths.append(request.path)
         connection.send(
@@ -294,8 +361,11 @@ class Gateway:
             if session is not None and session.connection is connection:
                 session.connection = None
             self.connections.remove(connection)
-            await connection.stop()
-            self.changed.notify()
+            try:
+                await connection.stop()
+            finally:
+                connection.finished.set_result(None)
+                self.changed.notify()
         return ws
 
     def _on_payload(self, connection: Connection, payload: JSON) -> None:

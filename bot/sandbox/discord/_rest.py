@@ -167,7 +167,7 @@ class RestAPI:
                     raise APIError(401, 0, "401: Unauthorized")
                 fault = self._fault(method, template, path, after_handler=False)
                 if fault is not None:
-                    return self._finish(record, fault.rejection())
+                    return self._finish(record, await fault.answer())
                 token = request.headers.get("Authorization", "")
                 decision = self.limiter.check(method, template, request.match_info, token)
                 if decision.rejection is not None:
@@ -176,7 +176,7 @@ class RestAPI:
                 status, data = await handler(call)
                 fault = self._fault(method, template, path, after_handler=True)
                 if fault is not None:
-                    return self._finish(record, fault.rejection())
+                    return self._finish(record, await fault.answer())
             except APIError as exc:
                 status, data = exc.status, exc.body()
                 if isinstance(exc, RuleBroken):
