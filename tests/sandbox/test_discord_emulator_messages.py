@@ -84,6 +84,11 @@ async def test_limits_give_invalid_form_body(
     assert caught.value.code == 50035
     assert message in caught.value.text
     assert emulator.messages_in(seed.general) == []
+    refused = [v for v in emulator.violations.take() if v.kind == "spec"]
+    # Content's 2000 and the 6000 of all embeds together are Discord's rules; the published
+    # document has every other limit here (and lets content run to 4000).
+    rule_only = message.startswith(("In content", "Embed size"))
+    assert len(refused) == (0 if rule_only else 1)
 
 
 async def test_limits_at_the_edge_are_accepted(bot: EmulatedBot, seed: DefaultWorld) -> None:
@@ -223,12 +228,16 @@ async def test_thread_from_message_has_the_message_id(
 
 
 @pytest.mark.parametrize("name", ["", "n" * 101])
-async def test_thread_name_limits(bot: EmulatedBot, seed: DefaultWorld, name: str) -> None:
+async def test_thread_name_limits(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld, name: str
+) -> None:
     channel = _text_channel(bot, seed.general.id)
     with pytest.raises(discord.HTTPException) as caught:
         await channel.create_thread(name=name, type=discord.ChannelType.public_thread)
     assert (caught.value.status, caught.value.code) == (400, 50035)
     assert "In name" in caught.value.text
+    [refused] = emulator.violations.take()
+    assert refused.kind == "spec" and refused.detail.startswith("body name: ")
 
 
 async def test_thread_without_starter_posts_a_notice(
@@ -277,6 +286,8 @@ async def test_forum_post_without_message_is_refused(
     assert (caught.value.status, caught.value.code) == (400, 50035)
     assert "In message" in caught.value.text
     assert not [c for c in emulator.world.channels.values() if c.parent_id == seed.forum.id]
+    [refused] = emulator.violations.take()
+    assert (refused.kind, refused.detail) == ("spec", "body message: is required")
 
 
 async def test_messages_cannot_be_posted_straight_into_a_forum(
