@@ -9,7 +9,7 @@ from typing import Self
 
 from aiohttp import web
 
-from ._violations import Violations
+from ._violations import Violation, Violations
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,11 @@ _started: list[Started] = []
 def started_servers() -> list[Started]:
     """Every emulator started in this process so far, oldest first (closed ones too)."""
     return list(_started)
+
+
+def recorded_violations() -> list[Violation]:
+    """What every emulator started in this process recorded and nobody took, in order."""
+    return [violation for server in _started for violation in server.violations]
 
 
 class LoopbackServer:
