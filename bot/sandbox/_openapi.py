@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -33,6 +34,8 @@ from ._violations import Violations
 JSON = Any
 Location = Literal["path", "query", "body"]
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+SEEN_BODIES = 256
+"""Bodies whose problems an operation remembers, most recently seen kept."""
 
 
 def _nullable_type(
@@ -141,6 +144,7 @@ class Operation:
         self._spec = spec
         self._parameters: list[_Parameter] | None = None
         self._validators: dict[str, Validator] = {}
+        self._seen: OrderedDict[tuple[str, str], tuple[Problem, ...]] = OrderedDict()
 
     # -- what the document says ----------------------------------------------------------
 
@@ -262,8 +266,21 @@ class Operation:
             if branch not in self.union(body.media_type):
                 raise ValueError(f"{branch} is not a schema {self.template}'s body may have")
             part = f"schema:{branch}"
+        # The same body comes again and again (every bot start syncs the same commands, whose
+        # schema is the costliest to walk); its problems do not change.
+        key = (part, json.dumps(body.value, sort_keys=True))
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            return list(self._seen[key])
+        problems = self._body_problems(part, body.value)
+        self._seen[key] = tuple(problems)
+        if len(self._seen) > SEEN_BODIES:
+            self._seen.popitem(last=False)
+        return problems
+
+    def _body_problems(self, part: str, value: JSON) -> list[Problem]:
         problems = []
-        for error in self._validator(part).iter_errors(body.value):
+        for error in self._validator(part).iter_errors(value):
             for leaf in _leaves(error):
                 path = tuple(leaf.absolute_path)
                 if leaf.validator == "required":
