@@ -533,24 +533,32 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
     branches: dict[Any, list[ValidationError]] = {}
     for sub in error.context:
         branches.setdefault(sub.relative_schema_path[0], []).append(sub)
-    choices = [
-        sub.validator_value
-        for sub in error.context
-        if sub.validator == "const" and not sub.relative_path
-    ]
-    if len(choices) == len(branches) == len(error.context):
-        # A list of allowed values, one branch each: say so, not that it is not the first.
-        return [
-            ValidationError(
-                error.message,
-                validator="enum",
-                validator_value=choices,
-                instance=error.instance,
-                path=error.absolute_path,
-            )
-        ]
+    if len(branches) == len(error.context) and not any(s.relative_path for s in error.context):
+        # Each branch refused the value for one reason of one kind: name them all, not the
+        # first ("one of users, roles, everyone"; "of type string or null").
+        kinds = {sub.validator for sub in error.context}
+        if kinds == {"const"}:
+            values = [sub.validator_value for sub in error.context]
+            return [_summary(error, "enum", values)]
+        if kinds == {"type"}:
+            types = [t for sub in error.context for t in _listed(sub.validator_value)]
+            return [_summary(error, "type", list(dict.fromkeys(types)))]
     meant = min(branches.values(), key=lambda errors: (_mismatch(errors), len(errors)))
     return [leaf for sub in meant for leaf in _leaves(sub)]
+
+
+def _summary(error: ValidationError, keyword: str, allowed: list[Any]) -> ValidationError:
+    return ValidationError(
+        error.message,
+        validator=keyword,
+        validator_value=allowed,
+        instance=error.instance,
+        path=error.absolute_path,
+    )
+
+
+def _listed(types: Any) -> list[Any]:
+    return [types] if isinstance(types, str) else list(types)
 
 
 def _mismatch(errors: list[ValidationError]) -> bool:
@@ -614,7 +622,7 @@ def _explain(error: ValidationError) -> str:
 
 
 def _either(types: Any) -> str:
-    return " or ".join([types] if isinstance(types, str) else list(types))
+    return " or ".join(_listed(types))
 
 
 def _brief(value: Any, limit: int = 60) -> str:

@@ -112,6 +112,14 @@ async def test_a_replys_reference_may_carry_numbers_as_discord_py_sends_them(
         session, emulator, "POST", path, json={"content": "reply", "message_reference": reference}
     )
     assert status == 200
+    wrong = {**reference, "guild_id": [seed.guild.id]}
+    status, _ = await discord_call(
+        session, emulator, "POST", path, json={"content": "reply", "message_reference": wrong}
+    )
+    assert status == 400
+    assert [detail for _, _, detail in taken(emulator)] == [
+        f"body message_reference.guild_id: [{seed.guild.id}] is not of type string or integer"
+    ]
 
 
 async def test_a_forum_posts_body_is_read_as_a_forum_post_not_as_any_thread(
