@@ -38,6 +38,7 @@ from bot.commandline import ISSUE_NUMBER_MAX
 from bot.errors import NewsbotError
 from bot.issuefiles import LoadResult
 from bot.render.x import POST_MAX, weighted_length
+from bot.sandbox._violations import Violation
 from bot.sandbox.discord import (
     Channel,
     DefaultWorld,
@@ -64,6 +65,7 @@ POLL_SECONDS = 0.1
 SUGGESTED_LINK = "https://example.org/papers/distillation-survey"
 SUGGESTION_THREAD = "Papers & Publications"
 EXIT_INTERRUPTED = 130
+EXIT_REFUSED = 1
 
 KEEP_HELP = """\
 /latest [section]   the newest issue, or one of its sections (e.g. /latest section:Learning)
@@ -927,12 +929,13 @@ async def _turn(stage: Stage, reader: Reader, way: str) -> None:
 
 async def run_demo(folder: Path, issues: LoadResult, *, keep: bool = False) -> int:
     """Start both emulators and `newsbot run`, play the editor and a reader; with `keep`, leave
-    it all up for a person. The exit code: 0, or 130 when interrupted during the script."""
+    it all up for a person. The exit code: 0, 130 when interrupted during the script, or 1 when
+    an emulator refused a request the real Discord or X would refuse."""
     console = Console(highlight=False)
     stop = Stop()
     stop.install()
     try:
-        await _run(console, stop, folder, issues, keep=keep)
+        refused = await _run(console, stop, folder, issues, keep=keep)
     except asyncio.CancelledError:
         if stop.signalled is None:
             raise
@@ -940,12 +943,22 @@ async def run_demo(folder: Path, issues: LoadResult, *, keep: bool = False) -> i
         return EXIT_INTERRUPTED
     finally:
         stop.uninstall()
+    if refused:
+        console.print(
+            Text(
+                f"The emulators refused {len(refused)} request(s) that Discord or X would "
+                "refuse too:\n" + "\n".join(f"  {violation}" for violation in refused),
+                style="red",
+            )
+        )
+        return EXIT_REFUSED
     return 0
 
 
 async def _run(
     console: Console, stop: Stop, bundled: Path, issues: LoadResult, *, keep: bool
-) -> None:
+) -> list[Violation]:
+    """Play the demo; what the emulators refused because the real platforms would."""
     items = sum(len(issue.items) for _, issue in issues.issues)
     with tempfile.TemporaryDirectory(prefix="newsbot-demo-") as scratch:
         folder = Path(scratch) / "issues"
@@ -989,3 +1002,4 @@ async def _run(
                 if keep:
                     await keep_running(stage, reader, stop)
         console.rule("done")
+    return [*emulator.violations.take(), *x.violations.take()]

@@ -1,4 +1,5 @@
-"""Shared fixtures: the project's paths, its sample issue, and a real archive file."""
+"""Shared fixtures: the project's paths, its sample issue, a real archive file, the emulators,
+and strictness: a test whose emulators refused a request the real platform would refuse fails."""
 
 from __future__ import annotations
 
@@ -16,9 +17,13 @@ from bot.app import Newsbot
 from bot.archive import Archive
 from bot.issuefiles import load_issue
 from bot.models import Issue
+from bot.sandbox._server import Started, started_servers
+from bot.sandbox._violations import Violation
 from bot.sandbox.discord import DefaultWorld, Emulator, EmulatorConfig, point_discord_py_at
 from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import load_settings
+
+pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 ISSUES = ROOT / "issues"
@@ -117,6 +122,58 @@ async def x_emulator(x_config: XEmulatorConfig) -> AsyncIterator[XEmulator]:
     """A started X emulator."""
     async with XEmulator(x_config) as emulator:
         yield emulator
+
+
+def untaken_violations(started: list[Started]) -> list[tuple[str, Violation]]:
+    """Take what these emulators recorded and nobody took: (emulator, violation) pairs."""
+    return [(server.name, v) for server in started for v in server.violations.take()]
+
+
+def violations_report(left: list[tuple[str, Violation]]) -> str:
+    """One line per violation, under the emulator that recorded it."""
+    return "\n".join(f"  {name}: {violation}" for name, violation in left)
+
+
+@pytest.fixture(autouse=True)
+def strict_emulators(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test if any emulator started during it (by a fixture, a helper or the test)
+    recorded a request the real platform would refuse, and nothing took it.
+
+    A test that sends bad requests on purpose takes them with `emulator.violations.take()` and
+    asserts on them; one where that is impractical says so with
+    `@pytest.mark.violations_expected(reason)`, and then must cause at least one.
+    """
+    before = len(started_servers())
+    yield
+    left = untaken_violations(started_servers()[before:])
+    marker = request.node.get_closest_marker("violations_expected")
+    if marker is not None:
+        if not left:
+            pytest.fail(
+                "marked violations_expected, but no emulator refused a request", pytrace=False
+            )
+        return
+    if left:
+        pytest.fail(
+            "the emulators refused requests the real platforms would refuse:\n"
+            + violations_report(left),
+            pytrace=False,
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if an emulator recorded a violation no test looked at (one started
+    outside a test, or a refusal after its test ended)."""
+    left = untaken_violations(started_servers())
+    if not left:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    text = "emulators refused requests that no test took:\n" + violations_report(left)
+    if reporter is not None:
+        reporter.write_line(text, red=True)
+    else:
+        print(text, file=sys.stderr)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)

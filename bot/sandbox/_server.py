@@ -1,11 +1,37 @@
-"""What every loopback emulator shares: an aiohttp server on 127.0.0.1, on a free port."""
+"""What every loopback emulator shares: an aiohttp server on 127.0.0.1, on a free port, and a
+record of what it refused, kept for the whole process so no refused request goes unseen."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
 from aiohttp import web
+
+from ._violations import Violation, Violations
+
+
+@dataclass(frozen=True)
+class Started:
+    """One emulator started in this process: what it was, and what it refused."""
+
+    name: str
+    violations: Violations
+
+
+_started: list[Started] = []
+
+
+def started_servers() -> list[Started]:
+    """Every emulator started in this process so far, oldest first (closed ones too)."""
+    return list(_started)
+
+
+def recorded_violations() -> list[Violation]:
+    """What every emulator started in this process recorded and nobody took, in order."""
+    return [violation for server in _started for violation in server.violations]
+
 
 SHUTDOWN_GRACE = 1.0
 """Seconds a request still being answered when the server closes gets to finish; then it is
@@ -16,8 +42,11 @@ class LoopbackServer:
     """Serves an aiohttp app on ``host:port`` (port 0 picks a free one) until closed.
 
     A subclass builds its app in ``start()``, calls ``_serve(app)`` and returns ``self``;
-    ``async with`` starts and closes it.
+    ``async with`` starts and closes it. It sets ``violations``, where its checks record the
+    requests the real platform would refuse.
     """
+
+    violations: Violations
 
     def __init__(self, host: str, port: int) -> None:
         self.host = host
@@ -37,6 +66,7 @@ class LoopbackServer:
         await web.TCPSite(runner, self.host, self.port).start()
         self._runner = runner
         self._bound_port = int(runner.addresses[0][1])
+        _started.append(Started(f"{type(self).__name__} at {self.url}", self.violations))
 
     async def close(self) -> None:
         """Stop serving (closing twice is harmless)."""

@@ -279,13 +279,14 @@ class DiscordOutlet:
         tags = data.get("available_tags") or []
         self._tags[channel] = {slugify(str(t["name"])): int(t["id"]) for t in tags}
 
-    async def _tag_ids(self, forum: int, names: list[str]) -> list[int]:
-        """The forum's tags named like `names` (by slug: `Mobile & Edge` = `mobile-edge`)."""
+    async def _tag_ids(self, forum: int, names: list[str]) -> list[str]:
+        """The ids of the forum's tags named like `names` (by slug: `Mobile & Edge` =
+        `mobile-edge`), as strings: Discord's API takes snowflakes in a body as strings."""
         if forum not in self._tags:
             data = await self._call("read the forum", lambda: self.http.get_channel(forum))
             self._remember_tags(forum, data)
         known = self._tags[forum]
-        return [known[slugify(name)] for name in names if slugify(name) in known][:5]
+        return [str(known[slugify(name)]) for name in names if slugify(name) in known][:5]
 
 
 RECOVER_LOOKBACK = 50

@@ -10,7 +10,9 @@ Start it, point discord.py at it, log a bot in, then act as a reader::
         )
         message = await handle.original(timeout=5)
 
-Everything the emulator knows lives in ``emu.world``; every REST call is in ``emu.requests``.
+Everything the emulator knows lives in ``emu.world``; every REST call is in ``emu.requests``;
+every request Discord would refuse (its published API description, its documented rules) is
+answered as Discord would and recorded in ``emu.violations``.
 """
 
 from ._commands import Command

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from aiohttp import web
 
+from bot.sandbox._openapi import SpecCheck
 from bot.sandbox._server import LoopbackServer
 from bot.sandbox._violations import Violations
 
@@ -22,11 +23,18 @@ from ._ratelimit import RateLimiter
 from ._reader import ReaderActions
 from ._rest import API_PREFIX, RequestRecord, RestAPI
 from ._seed import DefaultWorld, seed_default_world
+from ._spec import discord_body, discord_document, discord_refusal, discord_union
 from ._world import World
 
 T = TypeVar("T")
 GATEWAY_PATH = "/gateway-ws"
 RESUME_PATH = "/gateway-ws/resume"
+ATTACHMENTS_PATH = "/attachments/"
+OWN_ROUTES = {
+    GATEWAY_PATH: "the gateway is a websocket, which the HTTP API's document does not cover",
+    ATTACHMENTS_PATH: "uploaded files come from Discord's CDN, not from the HTTP API",
+}
+"""Routes the emulator serves outside Discord's HTTP API: exempt from the spec check."""
 
 
 class Emulator(LoopbackServer, ReaderActions):
@@ -44,6 +52,7 @@ class Emulator(LoopbackServer, ReaderActions):
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        self.violations = Violations()
         self.config = config or EmulatorConfig()
         self.seed: DefaultWorld | None = None
         if world is None:
@@ -51,7 +60,6 @@ class Emulator(LoopbackServer, ReaderActions):
             self.seed = seed_default_world(world)
         self.world = world
         super().__init__(host, port)
-        self.violations = Violations()
         self.messaging = Messaging(world, self.config)
         self.commands = CommandRegistry(
             world.snowflakes, world.application.id, on_change=world.changed.notify
@@ -70,12 +78,20 @@ class Emulator(LoopbackServer, ReaderActions):
             lambda: self.gateway_url,
             violations=self.violations,
         )
+        self.spec_check = SpecCheck(
+            discord_document(),
+            self.violations,
+            discord_body,
+            discord_refusal(self.rest.requests.append),
+            OWN_ROUTES,
+            discord_union(world),
+        )
 
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> Emulator:
         """Bind ``host:port`` (port 0 picks a free one) and start serving."""
-        app = web.Application()
+        app = web.Application(middlewares=[self.spec_check.middleware])
         # Once the server stops listening (so clients told to go away cannot come straight
         # back), and before it waits for its handlers to end.
         app.on_shutdown.append(self._close_gateway)

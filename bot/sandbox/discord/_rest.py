@@ -32,6 +32,7 @@ from ._world import World
 
 JSON = dict[str, Any]
 API_PREFIX = "/api/v10"
+BODY_KEY = web.RequestKey("body", tuple[Any, list[UploadedFile]])
 
 
 @dataclass
@@ -158,7 +159,7 @@ class RestAPI:
             record = RequestRecord(method, template, path, dict(request.query), None)
             decision = Decision(headers={})
             try:
-                body, files = await _read_body(request)
+                body, files = await read_body(request)
                 record.json = body
                 if (
                     needs_auth
@@ -656,8 +657,17 @@ class RestAPI:
         return member, role.id
 
 
-async def _read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
-    """Parse a JSON body, or a multipart body with ``payload_json`` and ``files[n]``."""
+async def read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
+    """Parse a JSON body, or a multipart body with ``payload_json`` and ``files[n]``.
+
+    The stream is read once: the spec check reads the body before the route does.
+    """
+    if BODY_KEY not in request:
+        request[BODY_KEY] = await _parse_body(request)
+    return request[BODY_KEY]
+
+
+async def _parse_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
     if request.content_type.startswith("multipart/"):
         body: Any = None
         files: list[UploadedFile] = []

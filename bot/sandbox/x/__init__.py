@@ -8,7 +8,9 @@ Start it, give newsbot its ``api_base`` and keys, publish, then look at what X h
         assert [t.in_reply_to for t in x.live_tweets()][1:] == [t.id for t in x.live_tweets()][:-1]
         print(x.cost)
 
-Every request is in ``x.requests``; ``x.inject(...)`` makes the next ones fail.
+Every request is in ``x.requests``; ``x.inject(...)`` makes the next ones fail; every request
+X would refuse (its published API description, its documented rules) is answered as X would and
+recorded in ``x.violations``.
 """
 
 from ._config import BASIC_DAILY_POSTS, DAY, FREE_DAILY_POSTS, XEmulatorConfig

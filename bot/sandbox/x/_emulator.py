@@ -21,10 +21,12 @@ from oauthlib.oauth1.rfc5849 import signature, utils
 from twitter_text import parse_tweet
 from twitter_text.extract_urls import extract_urls_with_indices
 
+from bot.sandbox._openapi import SpecCheck
 from bot.sandbox._server import LoopbackServer
 from bot.sandbox._violations import Violations
 
 from ._config import XEmulatorConfig
+from ._spec import x_body, x_document, x_refusal
 
 JSON = dict[str, Any]
 FIRST_ID = 1_800_000_000_000_000_000
@@ -201,6 +203,7 @@ class XEmulator(LoopbackServer):
     def __init__(
         self, config: XEmulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
     ) -> None:
+        self.violations = Violations()
         self.config = config or XEmulatorConfig()
         super().__init__(host, port)
         self.tweets: list[Tweet] = []
@@ -208,14 +211,16 @@ class XEmulator(LoopbackServer):
         self.charges: list[Charge] = []
         self.faults: list[Fault] = []
         self.on_post: Callable[[Tweet], None] | None = None
-        self.violations = Violations()
         self._ids = itertools.count(FIRST_ID, 4096)
+        self.spec_check = SpecCheck(x_document(), self.violations, x_body, x_refusal)
 
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> XEmulator:
         """Bind and start serving."""
-        app = web.Application(middlewares=[self._middleware])
+        # Inside the emulator's own middleware: authentication and faults come first, as on X,
+        # and a refused request is recorded with the others.
+        app = web.Application(middlewares=[self._middleware, self.spec_check.middleware])
         app.router.add_post("/2/tweets", self._create)
         app.router.add_delete("/2/tweets/{id}", self._delete)
         app.router.add_get("/2/users/me", self._me)
