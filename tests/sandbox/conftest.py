@@ -10,15 +10,24 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
+from bot.sandbox._violations import ViolationKind
 from bot.sandbox.discord import Emulator
+from bot.sandbox.discord._rest import API_PREFIX
 
 NO_PINGS = discord.AllowedMentions.none()
 
 
-def assert_refused(emulator: Emulator, method: str, path: str, *words: str) -> None:
-    """The emulator recorded one broken rule since the last check: this request, naming `words`."""
+def assert_refused(
+    emulator: Emulator, method: str, path: str, *words: str, kind: ViolationKind = "rule"
+) -> None:
+    """The emulator recorded one violation since the last check: this request, naming `words`.
+
+    A rule is checked by the route; the published document (kind "spec") is checked before it,
+    on the path as Discord serves it (under ``/api/v10``).
+    """
     [violation] = emulator.violations.take()
-    assert (violation.kind, violation.method, violation.path) == ("rule", method, path)
+    where = path if kind == "rule" else API_PREFIX + path
+    assert (violation.kind, violation.method, violation.path) == (kind, method, where)
     for word in words:
         assert word in violation.detail, violation.detail
 

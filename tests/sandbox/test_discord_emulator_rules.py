@@ -127,7 +127,7 @@ async def test_forum_tags_are_the_forums_own_at_most_five(
     post = {"name": "#202 · Industry", "message": {"content": "Items"}}
     status, answer = await _call(emulator, "POST", path, {**post, "applied_tags": [*own, own[0]]})
     assert status == 400 and "applied_tags" in answer["errors"]
-    assert_refused(emulator, "POST", path, "applied_tags: Must be 5 or fewer")
+    assert_refused(emulator, "POST", path, "applied_tags", kind="spec")
     other = emulator.world.add_channel(seed.guild, "papers", ChannelType.GUILD_FORUM, tags=("X",))
     foreign = str(other.tag("X").id)
     status, answer = await _call(emulator, "POST", path, {**post, "applied_tags": [foreign]})
@@ -254,7 +254,6 @@ async def test_command_rules_refuse_and_record(emulator: Emulator, seed: Default
     bad = [
         _command(name="Search"),
         _command(name="issue", options=[_option("n"), _option("n")]),
-        _command(name="latest", options=[_option("s", choices=[{"name": "", "value": "x"}])]),
         _command(
             name="status", options=[_option("s", choices=[{"name": "c", "value": "v" * 101}])]
         ),
@@ -264,8 +263,7 @@ async def test_command_rules_refuse_and_record(emulator: Emulator, seed: Default
     errors = answer["errors"]
     assert errors["0"]["name"]["_errors"][0]["code"] == "APPLICATION_COMMAND_INVALID_NAME"
     assert "name" in errors["1"]["options"]["1"]
-    assert "name" in errors["2"]["options"]["0"]["choices"]["0"]
-    assert "value" in errors["3"]["options"]["0"]["choices"]["0"]
+    assert "value" in errors["2"]["options"]["0"]["choices"]["0"]
     assert emulator.synced_commands(seed.guild) == []
     assert_refused(emulator, "PUT", path, "0.name", "1.options.1.name", "choices.0.value")
 
@@ -308,9 +306,9 @@ async def test_a_message_answer_is_checked_where_it_sits(
         emulator, "POST", path, {"type": 4, "data": {"content": "x" * 2001}}
     )
     assert status == 400 and "content" in answer["errors"]["data"]
-    assert_refused(emulator, "POST", path, "data.content")
+    assert_refused(emulator, "POST", path, "data", "content", kind="spec")
     status, answer = await _call(
         emulator, "POST", path, {"type": 9, "data": {"custom_id": "f" * 101, "title": "Feedback"}}
     )
     assert status == 400 and "custom_id" in answer["errors"]["data"]
-    assert_refused(emulator, "POST", path, "data.custom_id")
+    assert_refused(emulator, "POST", path, "data", "custom_id", kind="spec")

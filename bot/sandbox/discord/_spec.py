@@ -39,6 +39,12 @@ _SNOWFLAKE_OR_NUMBER = {
 }
 _NULL_OR_NUMBER_ID = {"oneOf": [{"type": "null"}, _SNOWFLAKE_OR_NUMBER]}
 
+
+def _without_max_length(schema: Any) -> Any:
+    """The same schema with its ``maxLength`` left to the rule layer."""
+    return {key: value for key, value in schema.items() if key != "maxLength"}
+
+
 LENIENCE: dict[str, Callable[[Any], Any]] = {
     # Message Resource page, "Attachment Request Structure": a new attachment's id is a
     # "snowflake or number", the n of its files[n] part (discord.py sends the number).
@@ -54,6 +60,20 @@ LENIENCE: dict[str, Callable[[Any], Any]] = {
     f"{SCHEMAS}/ChannelTypes": lambda types: {
         **types,
         "oneOf": [*types["oneOf"], {"title": "GUILD_MEDIA", "const": 16}],
+    },
+    # Message Resource page, "Embed Limits": the limits are measured on the text with leading
+    # and trailing whitespace trimmed, which a schema's maxLength cannot say; the rule layer
+    # (`_limits.py`) checks these lengths on the trimmed text instead.
+    **{
+        f"{SCHEMAS}/{schema}/properties/{field}": _without_max_length
+        for schema, field in (
+            ("RichEmbed", "title"),
+            ("RichEmbed", "description"),
+            ("RichEmbedAuthor", "name"),
+            ("RichEmbedField", "name"),
+            ("RichEmbedField", "value"),
+            ("RichEmbedFooter", "text"),
+        )
     },
 }
 """Where Discord reads more than its published document says, each with where it says so."""
