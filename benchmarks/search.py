@@ -334,7 +334,11 @@ def ingest_raw(path: Path, issues: list[Issue]) -> tuple[float, float]:
                 )
                 position += 1
     db.execute("BEGIN IMMEDIATE")
-    db.executemany("INSERT INTO issues VALUES (?,?,?,?,?,?,?,?,?,?,?)", issue_rows)
+    db.executemany(
+        "INSERT INTO issues (number, title, subtitle, date, link, intro, content_hash,"
+        " source_path, next_slot, ingested_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        issue_rows,
+    )
     db.executemany(
         "INSERT INTO sections (id, issue_number, slug, name, position) VALUES (?,?,?,?,?)",
         section_rows,
