@@ -35,10 +35,12 @@ from typing import Any
 # Two private names on purpose: the raw baselines must run the very SQL and settings of Archive.
 from bot.archive import (
     _PRAGMAS,
+    CJK_INDEX_FUNCTION,
     SEARCH_CANDIDATES,
     SLOT_BITS,
     Archive,
     _search_statement,
+    cjk_index_text,
     content_hash,
     fts_query,
     migrations,
@@ -263,6 +265,7 @@ def connect_raw(path: Path) -> sqlite3.Connection:
     db.row_factory = sqlite3.Row
     for pragma in _PRAGMAS:
         db.execute(f"PRAGMA {pragma}")
+    db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text, deterministic=True)
     return db
 
 
@@ -330,6 +333,9 @@ def ingest_raw(path: Path, issues: list[Issue]) -> tuple[float, float]:
                         item.blurb,
                         item.abstract,
                         item.editor_note,
+                        cjk_index_text(item.title),
+                        cjk_index_text(item.blurb),
+                        cjk_index_text(item.abstract),
                     )
                 )
                 position += 1
@@ -345,7 +351,8 @@ def ingest_raw(path: Path, issues: list[Issue]) -> tuple[float, float]:
     )
     db.executemany(
         "INSERT INTO items (id, issue_number, section_id, key, position, title, link, blurb,"
-        " abstract, editor_note) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        " abstract, editor_note, title_cjk, blurb_cjk, abstract_cjk)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         item_rows,
     )
     rebuild_start = time.perf_counter()

@@ -54,7 +54,7 @@ SEARCH_CANDIDATES = 2_000
 _INGEST_BATCH_ITEMS = 10_000
 """New issues are inserted in batches of up to about so many items."""
 _ROWS_PER_INSERT = 500
-"""Items per INSERT statement (10 values each: far below SQLite's 32,766 variables)."""
+"""Items per INSERT statement (13 values each: far below SQLite's 32,766 variables)."""
 _NO_ROWID = 2**63 - 1
 """Above every item id (those stay below 2**40): `rowid >= _NO_ROWID` matches nothing."""
 
@@ -71,6 +71,24 @@ _PRAGMAS = (
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _QUERY_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+_CJK_LETTERS = (
+    "\u1100-\u11ff\u3005-\u3007\u3021-\u3029\u3031-\u3035\u3038-\u303c\u3041-\u3096"
+    "\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u3131-\u318e\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\ua960-\ua97c\uac00-\ud7a3\ud7b0-\ud7fb\uf900-\ufaff\uff66-\uffdc"
+    "\U00020000-\U0003134f"
+)
+"""Han, kana and Hangul letters: scripts written without spaces between words (a regex class)."""
+_CJK_RUN = re.compile(f"[{_CJK_LETTERS}]+")
+_HIRAGANA = re.compile("[\u3041-\u309f]+")
+CJK_SEPARATOR = "\u200b"
+"""Between the tokens of a CJK run in the indexed text: FTS5 splits there; readers see nothing."""
+CJK_INDEX_FUNCTION = "newsbot_cjk_index"
+"""The SQL name of `cjk_index_text`, which migration 6 uses to fill the index columns."""
+_SNIPPET_PIECE = re.compile(
+    f"([{_CJK_LETTERS}]+)|({CJK_SEPARATOR})|({HIGHLIGHT_START})|({HIGHLIGHT_END})"
+    f"|([^{_CJK_LETTERS}{CJK_SEPARATOR}{HIGHLIGHT_START}{HIGHLIGHT_END}]+)"
+)
 
 
 class ArchiveVersionError(NewsbotError):
@@ -124,14 +142,103 @@ def fts_query(text: str) -> str | None:
         raw = raw.rstrip("*") if prefix else raw
         if not any(ch.isalnum() for ch in raw):
             continue
+        raw, one_letter = _cjk_query_text(raw)
         quoted = '"' + raw.replace('"', '""') + '"'
-        terms.append(quoted + "*" if prefix else quoted)
+        terms.append(quoted + "*" if prefix or one_letter else quoted)
         if len(terms) == MAX_QUERY_TERMS:
             break
     return " ".join(terms) if terms else None
 
 
-_WORD = re.compile(r"\w{3,}")
+# CJK words are phrases of overlapping bigrams in the one unicode61 index, not a second trigram
+# table (whose queries need three letters): two-letter words (学習) need no special case, and
+# CJK and other words rank together under one bm25 with the title, blurb and abstract weights.
+def cjk_index_text(text: str | None) -> str | None:
+    """`text` as the full-text index reads it if it holds CJK letters, else None.
+
+    Each run of CJK letters becomes its overlapping bigrams and then its last letter, between
+    zero-width spaces (機械学習 → 機械 械学 学習 習): a word of two letters or more is the
+    phrase of its bigrams wherever it sits in a run, and a single letter starts a token.
+    """
+    # Most text is ASCII, and that test costs a fraction of the search for CJK letters.
+    if not text or text.isascii() or _CJK_RUN.search(text) is None:
+        return None
+    return _CJK_RUN.sub(_indexed_run, text)
+
+
+def _indexed_run(run: re.Match[str]) -> str:
+    return CJK_SEPARATOR + CJK_SEPARATOR.join(_cjk_tokens(run.group())) + CJK_SEPARATOR
+
+
+def _cjk_tokens(letters: str) -> list[str]:
+    """A CJK run's tokens in the index: its overlapping bigrams, then its last letter."""
+    return [letters[i : i + 2] for i in range(len(letters) - 1)] + [letters[-1]]
+
+
+def _cjk_query_text(raw: str) -> tuple[str, bool]:
+    """A reader's word or phrase with its CJK runs as the index holds them; True if it must be
+    a prefix.
+
+    A run followed by more letters in the query ends there in the text too, so it ends with
+    its last letter as in the index. A run at the end may go on in the text: only its bigrams
+    are asked for, and a single letter there is a prefix of the token it starts.
+    """
+    parts: list[str] = []
+    end, one_letter = 0, False
+    for run in _CJK_RUN.finditer(raw):
+        letters = run.group()
+        tokens = _cjk_tokens(letters)
+        closed = any(ch.isalnum() for ch in raw[run.end() :])
+        if not closed and len(letters) > 1:
+            tokens.pop()
+        one_letter = not closed and len(letters) == 1
+        parts += [raw[end : run.start()], " ", " ".join(tokens), " "]
+        end = run.end()
+    if not parts:
+        return raw, False
+    parts.append(raw[end:])
+    return "".join(parts), one_letter
+
+
+def _as_written(snippet: str) -> str:
+    """A snippet of indexed text as the item reads: CJK runs joined back from their bigrams,
+    a letter highlighted when any token covering it is."""
+    if CJK_SEPARATOR not in snippet:
+        return snippet
+    letters: list[str] = []
+    marked: list[bool] = []
+    highlighted = False
+    previous = ""  # the last CJK token, while only separators and highlight marks follow it
+    for piece in _SNIPPET_PIECE.finditer(snippet):
+        token, _, start, end, other = piece.groups()
+        if start or end:
+            highlighted = bool(start)
+        elif token:
+            if len(previous) == 2 and token[0] == previous[1]:
+                marked[-1] = marked[-1] or highlighted
+                letters.extend(token[1:])
+                marked.extend([highlighted] * (len(token) - 1))
+            else:
+                letters.extend(token)
+                marked.extend([highlighted] * len(token))
+            previous = token
+        elif other:
+            letters.extend(other)
+            marked.extend([highlighted] * len(other))
+            previous = ""
+    written: list[str] = []
+    on = False
+    for letter, mark in zip(letters, marked, strict=True):
+        if mark != on:
+            written.append(HIGHLIGHT_START if mark else HIGHLIGHT_END)
+            on = mark
+        written.append(letter)
+    if on:
+        written.append(HIGHLIGHT_END)
+    return "".join(written)
+
+
+_WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(
     """about after again also and any are because been before being but can could did does
     doing for from had has have having her here hers him his how into its just more most
@@ -146,17 +253,36 @@ RELATED_TERMS = 12
 def fts_any_query(text: str) -> str | None:
     """An FTS5 query matching any of the telling words of `text` (for "related" lookups).
 
-    Stop words and words under three letters are dropped; each word is quoted, so no input
-    reaches MATCH as syntax. bm25 then favours items that share the rarer words.
+    Stop words and words under three letters are dropped, and CJK text gives the letter pairs
+    of its runs; each word is quoted, so no input reaches MATCH as syntax. bm25 then favours
+    items that share the rarer words.
     """
     words: list[str] = []
-    for match in _WORD.finditer(_CONTROL.sub(" ", text[: MAX_QUERY_LENGTH * 10])):
-        word = match.group(0).lower()
-        if word not in _STOPWORDS and word not in words and not word.isdigit():
+    for word in _telling_words(_CONTROL.sub(" ", text[: MAX_QUERY_LENGTH * 10])):
+        if word not in words:
             words.append(word)
         if len(words) == RELATED_TERMS:
             break
     return " OR ".join(f'"{word}"' for word in words) if words else None
+
+
+def _telling_words(text: str) -> Iterator[str]:
+    """Words of three letters or more that are not stop words, and the bigrams of CJK runs
+    that are not all hiragana (mostly particles and endings), in the order of `text`."""
+    for match in _WORD.finditer(text.lower()):
+        word, start = match.group(0), 0
+        for run in _CJK_RUN.finditer(word):
+            yield from _telling(word[start : run.start()])
+            for pair in _cjk_tokens(run.group())[:-1]:
+                if not _HIRAGANA.fullmatch(pair):
+                    yield pair
+            start = run.end()
+        yield from _telling(word[start:])
+
+
+def _telling(word: str) -> Iterator[str]:
+    if len(word) >= 3 and word not in _STOPWORDS and not word.isdigit():
+        yield word
 
 
 def content_hash(issue: Issue) -> str:
@@ -194,6 +320,7 @@ class Archive:
             db.row_factory = aiosqlite.Row
             for pragma in _PRAGMAS:
                 await db.execute(f"PRAGMA {pragma}")
+            await db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text, deterministic=True)
             archive = cls(db, path)
             if migrate:
                 await archive._migrate()
@@ -336,11 +463,7 @@ class Archive:
                         (
                             section_id,
                             slot,
-                            item.title,
-                            item.link,
-                            item.blurb,
-                            item.abstract,
-                            item.editor_note,
+                            *_item_fields(item),
                             (issue.number << SLOT_BITS) | slot,
                             issue.number,
                             item.key,
@@ -357,7 +480,7 @@ class Archive:
         for start in range(0, len(item_rows), _ROWS_PER_INSERT):
             chunk = item_rows[start : start + _ROWS_PER_INSERT]
             await db.execute(
-                _INSERT_ITEM + ",(?,?,?,?,?,?,?,?,?,?)" * (len(chunk) - 1),
+                _INSERT_ITEM + ",(?,?,?,?,?,?,?,?,?,?,?,?,?)" * (len(chunk) - 1),
                 [value for row in chunk for value in row],
             )
 
@@ -415,15 +538,7 @@ class Archive:
             ids_by_key = {row["key"]: int(row["id"]) async for row in cursor}
         kept: list[int] = []
         for position, (section, item) in enumerate(issue.items):
-            values = (
-                section_ids[section.slug],
-                position,
-                item.title,
-                item.link,
-                item.blurb,
-                item.abstract,
-                item.editor_note,
-            )
+            values = (section_ids[section.slug], position, *_item_fields(item))
             item_id = ids_by_key.get(item.key)
             if item_id is None:
                 item_id = (issue.number << SLOT_BITS) | next_slot
@@ -432,7 +547,8 @@ class Archive:
             else:
                 await db.execute(
                     "UPDATE items SET section_id = ?, position = ?, title = ?, link = ?,"
-                    " blurb = ?, abstract = ?, editor_note = ? WHERE id = ?",
+                    " blurb = ?, abstract = ?, editor_note = ?, title_cjk = ?, blurb_cjk = ?,"
+                    " abstract_cjk = ? WHERE id = ?",
                     (*values, item_id),
                 )
             kept.append(item_id)
@@ -1002,7 +1118,8 @@ _INSERT_ISSUE = (
 )
 _INSERT_ITEM = (
     "INSERT INTO items (section_id, position, title, link, blurb, abstract, editor_note,"
-    " id, issue_number, key) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    " title_cjk, blurb_cjk, abstract_cjk, id, issue_number, key)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -1017,6 +1134,20 @@ def _issue_fields(issue: Issue, source: Path | None, digest: str) -> tuple[objec
         digest,
         str(source) if source else None,
         issue.publish_at.isoformat() if issue.publish_at else None,
+    )
+
+
+def _item_fields(item: Item) -> tuple[object, ...]:
+    """The item's own columns, in the order `_INSERT_ITEM` and the update take them."""
+    return (
+        item.title,
+        item.link,
+        item.blurb,
+        item.abstract,
+        item.editor_note,
+        cjk_index_text(item.title),
+        cjk_index_text(item.blurb),
+        cjk_index_text(item.abstract),
     )
 
 
@@ -1189,7 +1320,7 @@ def _hit(row: aiosqlite.Row) -> SearchHit:
         section_name=row["section_name"],
         section_slug=row["section_slug"],
         score=row["score"],
-        snippet=row["snippet"] or "",
+        snippet=_as_written(row["snippet"] or ""),
     )
 
 

@@ -135,6 +135,10 @@ async def test_an_existing_archive_learns_its_links_when_migrated(tmp_path: Path
             " suggestion_supporters; DROP TABLE suggestions; DROP INDEX outbox_threads;"
             " DROP TRIGGER item_links_insert; DROP TRIGGER item_links_update;"
             " DROP TRIGGER item_links_delete;"
+            " DROP TRIGGER items_fts_insert; DROP TRIGGER items_fts_delete;"
+            " DROP TRIGGER items_fts_update; DROP TABLE items_fts; DROP VIEW items_indexed;"
+            " ALTER TABLE items DROP COLUMN title_cjk; ALTER TABLE items DROP COLUMN blurb_cjk;"
+            " ALTER TABLE items DROP COLUMN abstract_cjk;"
             " PRAGMA user_version = 3;"
         )
     async with await Archive.open(path) as archive:
