@@ -36,6 +36,7 @@ from typing import Any
 from bot.archive import (
     _PRAGMAS,
     CJK_INDEX_FUNCTION,
+    HELD_FUNCTION,
     SEARCH_CANDIDATES,
     SLOT_BITS,
     Archive,
@@ -43,6 +44,7 @@ from bot.archive import (
     cjk_index_text,
     content_hash,
     fts_query,
+    held_function,
     migrations,
 )
 from bot.models import Issue, Item, Section
@@ -266,6 +268,7 @@ def connect_raw(path: Path) -> sqlite3.Connection:
     for pragma in _PRAGMAS:
         db.execute(f"PRAGMA {pragma}")
     db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text, deterministic=True)
+    db.create_function(HELD_FUNCTION, 1, held_function(lambda: dt.datetime.now(dt.UTC), None))
     return db
 
 
@@ -393,7 +396,8 @@ def time_sync(run: Callable[[], object], runs: int, warmup: int) -> Timing:
 def statement(query: Query) -> tuple[str, dict[str, Any]]:
     """The SQL and parameters `Archive.search` runs for `query` (first page of 10)."""
     filters = {"section": None, "issue": None, "since": None, "until": None} | query.filters
-    built = _search_statement(query.text, limit=10, offset=0, **filters)
+    now = dt.datetime.now(dt.UTC)
+    built = _search_statement(query.text, limit=10, offset=0, now=now, **filters)
     assert built is not None, query
     return built
 

@@ -95,6 +95,18 @@ class ArchiveVersionError(NewsbotError):
     """The database was written by a newer newsbot than this one."""
 
 
+class IssueNotPublic(IssueNotFound):
+    """The issue is archived, but readers cannot see it before its publish_at."""
+
+    def __init__(self, number: int, publish_at: str) -> None:
+        super().__init__(number)
+        self.publish_at = publish_at
+        self.args = (
+            f"Issue #{number} is held back from readers until its publish_at, {publish_at} "
+            f"(`newsbot preview {number}` shows it).",
+        )
+
+
 class IngestOutcome(enum.Enum):
     """What ingesting one issue did."""
 
@@ -297,18 +309,95 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-class Archive:
-    """The newsletter's archive in one SQLite file. Open with `await Archive.open(path)`."""
+Clock = Callable[[], dt.datetime]
+"""Gives the current time, aware."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+HELD_FUNCTION = "newsbot_held"
+"""The SQL name of the function `held_function` makes: is this stored publish_at still ahead?"""
+_WESTERNMOST_OFFSET = dt.timedelta(hours=12)
+"""UTC-12: a time without an offset has come everywhere 12 hours after it came in UTC."""
+_HELD_ISSUES = (
+    "SELECT number FROM issues WHERE publish_at > :horizon AND newsbot_held(publish_at)"
+    " AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.issue_number = issues.number"
+    " AND outbox.state = 'sent')"
+)
+"""Issues readers cannot see yet: their publish_at is ahead and nothing of them was sent."""
+
+
+def release_time(publish_at: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
+    """When readers may see an issue with that `publish_at`.
+
+    A time without an offset is read in `zone` (the schedule's); with no zone known, where it
+    comes last, so that an issue is never shown early anywhere.
+    """
+    if publish_at.tzinfo is not None:
+        return publish_at
+    if zone is not None:
+        return publish_at.replace(tzinfo=zone)
+    return publish_at.replace(tzinfo=dt.UTC) + _WESTERNMOST_OFFSET
+
+
+def held_function(clock: Clock, zone: dt.tzinfo | None) -> Callable[[str], bool]:
+    """The SQL function `HELD_FUNCTION`: whether a stored publish_at is still ahead."""
+
+    def held(publish_at: str) -> bool:
+        try:
+            at = dt.datetime.fromisoformat(publish_at)
+        except ValueError:
+            return True  # unreadable: held back, rather than shown early
+        return release_time(at, zone) > clock()
+
+    return held
+
+
+def _held_horizon(now: dt.datetime) -> str:
+    """A stored publish_at not after this (naive ISO, a day before `now`) has come everywhere."""
+    day_before = now.astimezone(dt.UTC) - dt.timedelta(days=1)
+    return day_before.replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+class Archive:
+    """The newsletter's archive in one SQLite file. Open with `await Archive.open(path)`.
+
+    What readers see (`latest`, `issue`, `search`, `related`, `archived_link`) leaves out an
+    issue whose own publish_at is still ahead by `clock`, unless part of it was already sent;
+    editors and publishing pass `held=True`.
+    """
+
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        path: Path,
+        *,
+        clock: Clock | None = None,
+        zone: dt.tzinfo | None = None,
+    ) -> None:
         self._db = db
         self.path = path
+        self.clock = clock or _utc_now
+        self.zone = zone
 
     @classmethod
-    async def open(cls, path: Path | str, *, create: bool = True, migrate: bool = True) -> Self:
+    async def open(
+        cls,
+        path: Path | str,
+        *,
+        create: bool = True,
+        migrate: bool = True,
+        clock: Clock | None = None,
+        zone: dt.tzinfo | None = None,
+    ) -> Self:
         """Open (and with `create`, create) the archive at `path`, migrated to this version.
 
         Without `migrate` an older archive is left as it is (a backup copies it unchanged).
+        `clock` tells readers' queries the time (default: the system's); `zone` is the one a
+        publish_at without an offset is read in (the schedule's; unknown, it is read where it
+        comes last).
         """
         path = Path(path)
         if not create and not path.exists():
@@ -321,7 +410,8 @@ class Archive:
             for pragma in _PRAGMAS:
                 await db.execute(f"PRAGMA {pragma}")
             await db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text, deterministic=True)
-            archive = cls(db, path)
+            archive = cls(db, path, clock=clock, zone=zone)
+            await db.create_function(HELD_FUNCTION, 1, held_function(archive.clock, zone))
             if migrate:
                 await archive._migrate()
         except BaseException:
@@ -558,20 +648,39 @@ class Archive:
 
     # --- reading ----------------------------------------------------------------------------
 
-    async def latest(self) -> Issue | None:
-        """The issue with the highest number, if the archive has any."""
-        async with self._db.execute("SELECT max(number) FROM issues") as cursor:
-            row = await cursor.fetchone()
-        if row is None or row[0] is None:
-            return None
-        return await self.issue(int(row[0]))
+    def _hiding(self, held: bool, column: str) -> tuple[str, dict[str, Any]]:
+        """A WHERE condition leaving out the issues readers cannot see yet (none with `held`)."""
+        if held:
+            return "true", {}
+        return f"{column} NOT IN ({_HELD_ISSUES})", {"horizon": _held_horizon(self.clock())}
 
-    async def issue(self, number: int) -> Issue:
-        """The archived issue with that number; raise `IssueNotFound` if there is none."""
-        async with self._db.execute("SELECT * FROM issues WHERE number = ?", (number,)) as cur:
+    async def latest(self, *, held: bool = False) -> Issue | None:
+        """The issue with the highest number readers can see (any, with `held`), if there is one."""
+        visible, params = self._hiding(held, "number")
+        async with self._db.execute(
+            f"SELECT number FROM issues WHERE {visible} ORDER BY number DESC LIMIT 1",  # noqa: S608
+            params,
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return await self.issue(int(row[0]), held=True)
+
+    async def issue(self, number: int, *, held: bool = False) -> Issue:
+        """The archived issue with that number; raise `IssueNotFound` if there is none.
+
+        An issue readers cannot see yet raises `IssueNotPublic`, unless `held` asks for it.
+        """
+        visible, params = self._hiding(held, "number")
+        async with self._db.execute(
+            f"SELECT *, {visible} AS visible FROM issues WHERE number = :number",  # noqa: S608
+            {**params, "number": number},
+        ) as cur:
             row = await cur.fetchone()
         if row is None:
             raise IssueNotFound(number)
+        if not row["visible"]:
+            raise IssueNotPublic(number, str(row["publish_at"]))
         async with self._db.execute(
             "SELECT s.slug, s.name, i.title, i.link, i.blurb, i.abstract, i.editor_note"
             " FROM items i JOIN sections s ON s.id = i.section_id"
@@ -605,24 +714,37 @@ class Archive:
             row = await cursor.fetchone()
         return str(row[0]) if row else None
 
-    async def issues(self, *, prefix: str = "", limit: int = 25) -> list[IssueSummary]:
-        """Archived issues, newest first; `prefix` keeps numbers starting with those digits."""
+    async def issues(
+        self, *, prefix: str = "", limit: int = 25, held: bool = True
+    ) -> list[IssueSummary]:
+        """Archived issues, newest first; `prefix` keeps numbers starting with those digits.
+
+        Editors' list: issues held back from readers are in it, unless `held` is False.
+        """
         digits = "".join(ch for ch in prefix if ch.isdigit())
+        visible, params = self._hiding(held, "number")
         async with self._db.execute(
-            "SELECT number, title, subtitle, date, publish_at FROM issues"
-            " WHERE CAST(number AS TEXT) LIKE ? || '%' ORDER BY number DESC LIMIT ?",
-            (digits, max(0, limit)),
+            "SELECT number, title, subtitle, date, publish_at FROM issues"  # noqa: S608
+            f" WHERE CAST(number AS TEXT) LIKE :digits || '%' AND {visible}"
+            " ORDER BY number DESC LIMIT :limit",
+            {**params, "digits": digits, "limit": max(0, limit)},
         ) as cursor:
             return [IssueSummary.model_validate(dict(row)) async for row in cursor]
 
-    async def section_names(self, *, prefix: str = "", limit: int = 25) -> list[tuple[str, str]]:
-        """(slug, name) of sections seen in any issue, most recent name, matching `prefix`."""
+    async def section_names(
+        self, *, prefix: str = "", limit: int = 25, held: bool = True
+    ) -> list[tuple[str, str]]:
+        """(slug, name) of sections seen in any issue, most recent name, matching `prefix`.
+
+        Sections of issues held back from readers count too, unless `held` is False.
+        """
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        visible, params = self._hiding(held, "issue_number")
         async with self._db.execute(
-            "SELECT slug, name FROM sections WHERE id IN (SELECT max(id) FROM sections"
-            " GROUP BY slug) AND (name LIKE ? || '%' ESCAPE '\\' OR slug LIKE ? || '%'"
-            " ESCAPE '\\') ORDER BY name LIMIT ?",
-            (pattern, pattern, max(0, limit)),
+            "SELECT slug, name FROM sections WHERE id IN (SELECT max(id) FROM sections"  # noqa: S608
+            f" WHERE {visible} GROUP BY slug) AND (name LIKE :pattern || '%' ESCAPE '\\'"
+            " OR slug LIKE :pattern || '%' ESCAPE '\\') ORDER BY name LIMIT :limit",
+            {**params, "pattern": pattern, "limit": max(0, limit)},
         ) as cursor:
             return [(row["slug"], row["name"]) async for row in cursor]
 
@@ -693,11 +815,19 @@ class Archive:
 
         A term matching very many items is ranked among its newest `SEARCH_CANDIDATES` matches,
         which keeps every query fast on a large archive; rarer terms rank all their matches.
+        Issues readers cannot see yet are left out.
         """
         limit = max(1, min(limit, 100))
         offset = max(0, offset)
         statement = _search_statement(
-            text, section=section, issue=issue, since=since, until=until, limit=limit, offset=offset
+            text,
+            section=section,
+            issue=issue,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+            now=self.clock(),
         )
         if statement is None:
             return SearchPage(hits=(), offset=offset, has_more=False)
@@ -722,6 +852,7 @@ class Archive:
             limit=limit,
             offset=0,
             fts=query,
+            now=self.clock(),
         )
         assert statement is not None
         sql, params = statement
@@ -913,15 +1044,16 @@ class Archive:
                 (json.dumps(ids),),
             )
 
-    async def archived_link(self, url: str) -> ArchivedLink | None:
-        """The newest archived item whose link normalises to `url`, if any."""
+    async def archived_link(self, url: str, *, held: bool = False) -> ArchivedLink | None:
+        """The newest item readers can see (any, with `held`) whose link normalises to `url`."""
         await self._refresh_item_links()
+        visible, params = self._hiding(held, "i.issue_number")
         async with self._db.execute(
-            "SELECT i.issue_number, s.name, i.title, i.link FROM item_links l"
+            "SELECT i.issue_number, s.name, i.title, i.link FROM item_links l"  # noqa: S608
             " JOIN items i ON i.id = l.item_id JOIN sections s ON s.id = i.section_id"
-            " WHERE l.url IN (SELECT value FROM json_each(?))"
-            " ORDER BY i.issue_number DESC, l.url = ? DESC LIMIT 1",
-            (json.dumps(twins(url)), url),
+            f" WHERE l.url IN (SELECT value FROM json_each(:twins)) AND {visible}"
+            " ORDER BY i.issue_number DESC, l.url = :url DESC LIMIT 1",
+            {**params, "twins": json.dumps(twins(url)), "url": url},
         ) as cursor:
             row = await cursor.fetchone()
         if row is None:
@@ -1184,16 +1316,21 @@ def _search_statement(
     limit: int,
     offset: int,
     fts: str | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[str, dict[str, Any]] | None:
     """The SQL and parameters `Archive.search` runs (one extra row tells `has_more`).
 
     None when `text` has nothing searchable. `fts`, when given, is an FTS5 query built by this
-    module and used instead of `text`. Module-level so benchmarks run the very same SQL.
+    module and used instead of `text`. With `now`, issues readers cannot see then are left out
+    (through the connection's `HELD_FUNCTION`). Module-level so benchmarks run the very same SQL.
     """
     query = fts_query(text) if fts is None else fts
     if query is None:
         return None
     joins, filters, params = _search_filters(section=section, issue=issue, since=since, until=until)
+    if now is not None:
+        filters += f" AND (items_fts.rowid >> {SLOT_BITS}) NOT IN ({_HELD_ISSUES})"
+        params["horizon"] = _held_horizon(now)
     # One pass over the full-text index, newest first, scores each candidate as it goes (FTS5
     # walks rowids backwards natively); only the page's rows are joined and get a snippet.
     sql = f"""

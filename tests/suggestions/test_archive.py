@@ -130,7 +130,8 @@ async def test_an_existing_archive_learns_its_links_when_migrated(tmp_path: Path
         await archive.ingest(with_links())
     with sqlite3.connect(path) as db:  # as if the suggestions migration had never run
         db.executescript(
-            "DROP INDEX outbox_unfinished; ALTER TABLE issues DROP COLUMN publish_at;"
+            "DROP INDEX issues_by_publish_at; DROP INDEX outbox_unfinished;"
+            " ALTER TABLE issues DROP COLUMN publish_at;"
             " DROP TABLE item_links; DROP TABLE item_links_pending; DROP TABLE"
             " suggestion_supporters; DROP TABLE suggestions; DROP INDEX outbox_threads;"
             " DROP TRIGGER item_links_insert; DROP TRIGGER item_links_update;"
