@@ -1,9 +1,10 @@
 """Benchmark the archive: ingest throughput and full-text search latency on a synthetic archive.
 
 Builds a seeded, synthetic archive (25 items to an issue, words drawn from a Zipf-like
-vocabulary) in a temporary directory, twice: through `Archive.ingest_many`, and through plain
-`sqlite3` `executemany` into the same schema with the full-text triggers dropped and one FTS5
-`rebuild` at the end. Then times searches for a rare, a medium and a very common term through
+vocabulary, and a Japanese sentence ending one blurb in twenty) in a temporary directory, twice:
+through `Archive.ingest_many`, and through plain `sqlite3` `executemany` into the same schema
+with the full-text triggers dropped and one FTS5 `rebuild` at the end. Then times searches for a
+rare, a medium and a very common term, and a Japanese word inside longer runs of letters, through
 `Archive.search` (aiosqlite and models included), through the very same SQL on plain `sqlite3`,
 and as a `LIKE '%term%'` scan, and prints every figure next to its target. Ratios are computed
 within the run, so they compare like with like on whatever machine runs it.
@@ -35,12 +36,16 @@ from typing import Any
 # Two private names on purpose: the raw baselines must run the very SQL and settings of Archive.
 from bot.archive import (
     _PRAGMAS,
+    CJK_INDEX_FUNCTION,
+    HELD_FUNCTION,
     SEARCH_CANDIDATES,
     SLOT_BITS,
     Archive,
     _search_statement,
+    cjk_index_text,
     content_hash,
     fts_query,
+    held_function,
     migrations,
 )
 from bot.models import Issue, Item, Section
@@ -50,6 +55,18 @@ VOCABULARY_SIZE = 30_000
 ZIPF_EXPONENT = 1.0
 TARGET_SHARE = {"rare": 0.0003, "medium": 0.007, "common": 0.40}
 """The share of items each probe term should appear in; the real share is measured and printed."""
+CJK_SHARE = 0.05
+"""The share of items whose blurb ends with a Japanese sentence (words not separated by spaces)."""
+CJK_VOCABULARY_SIZE = 3_000
+CJK_LETTERS = (
+    "機械学習深層強化自然言語処理画像認識音声生成模型推論訓練評価検索情報理論計算量子物理化学生命"
+    "医療金融政策社会経済研究開発企業製品市場安全倫理規制教育未来技術革新半導体通信網構造最適"
+    "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモラリルレロンデータ"
+)
+CJK_PARTICLES = "のをはにとでが"
+CJK_PROBES = {"機械学習": 100, "学習": 20}
+"""Words placed in the Japanese vocabulary at these Zipf ranks: the CJK probe (found inside
+longer runs of letters) and a two-letter word."""
 
 P99_TARGET_MS = 25.0
 RARE_OVERHEAD_TARGET = 1.5
@@ -76,7 +93,8 @@ HEAD_WORDS = (
 
 @dataclass(frozen=True)
 class Corpus:
-    """The synthetic issues and the probe terms chosen for their expected share of items."""
+    """The synthetic issues and the probe terms chosen for their expected share of items
+    (plus "cjk", a Japanese word that only ever appears inside a longer run of letters)."""
 
     issues: list[Issue]
     terms: dict[str, str]
@@ -135,7 +153,7 @@ class Query:
     text: str
     filters: dict[str, Any] = field(default_factory=dict)
     term: str | None = None
-    """The probe kind ("rare", "medium", "common") for the headline rows, None for extras."""
+    """The probe kind ("rare", "medium", "common", "cjk") for the headline rows, None for extras."""
 
 
 # --- the synthetic corpus -----------------------------------------------------------------------
@@ -201,12 +219,38 @@ def choose_terms(vocab: list[str], cum_weights: list[float], seed: int) -> dict[
     return terms
 
 
+def cjk_vocabulary(rng: random.Random, size: int) -> list[str]:
+    """`size` distinct made-up Japanese words of 2 to 4 letters, with CJK_PROBES at their ranks."""
+    words: list[str] = []
+    seen = set(CJK_PROBES)
+    while len(words) < size - len(CJK_PROBES):
+        word = "".join(rng.choices(CJK_LETTERS, k=rng.randint(2, 4)))
+        if word not in seen and not any(probe in word for probe in CJK_PROBES):
+            seen.add(word)
+            words.append(word)
+    for word, rank in sorted(CJK_PROBES.items(), key=lambda pair: pair[1]):
+        words.insert(rank - 1, word)
+    return words
+
+
+def cjk_sentence(rng: random.Random, vocab: list[str], cum_weights: list[float]) -> str:
+    """A Japanese-like sentence: 8 to 20 words joined by particles, one run of letters."""
+    words = rng.choices(vocab, cum_weights=cum_weights, k=rng.randint(8, 20))
+    glue = rng.choices(CJK_PARTICLES, k=len(words) - 1)
+    return "".join(w + g for w, g in zip(words, [*glue, ""], strict=True)) + "。"
+
+
 def build_corpus(items: int, seed: int) -> Corpus:
     """The seeded synthetic issues holding `items` items, and the probe terms."""
     rng = random.Random(seed)
     vocab = vocabulary(rng, VOCABULARY_SIZE)
     cum_weights = zipf_cum_weights(len(vocab), ZIPF_EXPONENT)
     terms = choose_terms(vocab, cum_weights, seed + 1)
+    # A generator of its own, so the rest of the corpus is the same as without Japanese.
+    cjk_rng = random.Random(seed + 2)
+    cjk_vocab = cjk_vocabulary(cjk_rng, CJK_VOCABULARY_SIZE)
+    cjk_weights = zipf_cum_weights(len(cjk_vocab), ZIPF_EXPONENT)
+    terms["cjk"] = next(iter(CJK_PROBES))
     count = math.ceil(items / ITEMS_PER_ISSUE)
     first_date = dt.date(2026, 1, 1) - dt.timedelta(days=count)
     issues: list[Issue] = []
@@ -219,6 +263,8 @@ def build_corpus(items: int, seed: int) -> Corpus:
         for slot, (title_n, blurb_n, abstract_n) in enumerate(shapes):
             title = " ".join(next(words) for _ in range(title_n)).capitalize()
             blurb = " ".join(next(words) for _ in range(blurb_n)).capitalize() + "."
+            if cjk_rng.random() < CJK_SHARE:
+                blurb += " " + cjk_sentence(cjk_rng, cjk_vocab, cjk_weights)
             abstract = " ".join(next(words) for _ in range(abstract_n)).capitalize() + "."
             if rng.random() < 0.05:
                 # Linkless items are keyed by their title, so keep titles unique in the issue.
@@ -263,6 +309,8 @@ def connect_raw(path: Path) -> sqlite3.Connection:
     db.row_factory = sqlite3.Row
     for pragma in _PRAGMAS:
         db.execute(f"PRAGMA {pragma}")
+    db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text, deterministic=True)
+    db.create_function(HELD_FUNCTION, 1, held_function(lambda: dt.datetime.now(dt.UTC), None))
     return db
 
 
@@ -330,18 +378,26 @@ def ingest_raw(path: Path, issues: list[Issue]) -> tuple[float, float]:
                         item.blurb,
                         item.abstract,
                         item.editor_note,
+                        cjk_index_text(item.title),
+                        cjk_index_text(item.blurb),
+                        cjk_index_text(item.abstract),
                     )
                 )
                 position += 1
     db.execute("BEGIN IMMEDIATE")
-    db.executemany("INSERT INTO issues VALUES (?,?,?,?,?,?,?,?,?,?,?)", issue_rows)
+    db.executemany(
+        "INSERT INTO issues (number, title, subtitle, date, link, intro, content_hash,"
+        " source_path, next_slot, ingested_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        issue_rows,
+    )
     db.executemany(
         "INSERT INTO sections (id, issue_number, slug, name, position) VALUES (?,?,?,?,?)",
         section_rows,
     )
     db.executemany(
         "INSERT INTO items (id, issue_number, section_id, key, position, title, link, blurb,"
-        " abstract, editor_note) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        " abstract, editor_note, title_cjk, blurb_cjk, abstract_cjk)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         item_rows,
     )
     rebuild_start = time.perf_counter()
@@ -382,7 +438,8 @@ def time_sync(run: Callable[[], object], runs: int, warmup: int) -> Timing:
 def statement(query: Query) -> tuple[str, dict[str, Any]]:
     """The SQL and parameters `Archive.search` runs for `query` (first page of 10)."""
     filters = {"section": None, "issue": None, "since": None, "until": None} | query.filters
-    built = _search_statement(query.text, limit=10, offset=0, **filters)
+    now = dt.datetime.now(dt.UTC)
+    built = _search_statement(query.text, limit=10, offset=0, now=now, **filters)
     assert built is not None, query
     return built
 
@@ -441,6 +498,8 @@ async def bench_searches(
         Query("rare", terms["rare"], term="rare"),
         Query("medium", terms["medium"], term="medium"),
         Query("very common", terms["common"], term="common"),
+        Query("CJK, in a run", terms["cjk"], term="cjk"),
+        Query("CJK, 2 letters", list(CJK_PROBES)[1]),
         Query("common, section", terms["common"], {"section": "tools"}),
         Query("common, newest 5%", terms["common"], {"since": recent}),
         Query("common, oldest 5%", terms["common"], {"until": old}),
@@ -592,7 +651,7 @@ def report(
     like_speedups = [(r.like.p50 / r.archive.p50, r) for r in headline if r.like]
     speedup, least = min(like_speedups, key=lambda pair: pair[0])
     rare_ratio = rare.archive.p50 / rare.raw.p50
-    print("targets (rare, medium and very common term)")
+    print("targets (rare, medium, very common and CJK term)")
     print(
         f"  ingest Archive / raw ≤ {INGEST_RATIO_TARGET}×: {ratio:.2f}× — "
         f"{verdict(ratio <= INGEST_RATIO_TARGET)}"

@@ -201,6 +201,7 @@ async def run_bot(settings: Settings, token: str) -> None:
     from bot.publishing.outlets.x import x_outlet
     from bot.publishing.service import Publisher, tell_alerts_channels
     from bot.scheduled import ScheduledPublishing
+    from bot.scheduler import zone
 
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
     if settings.discord.message_content:
@@ -211,7 +212,10 @@ async def run_bot(settings: Settings, token: str) -> None:
             'captured; only /suggest and the "Suggest for the newsletter" menu work'
         )
     async with contextlib.AsyncExitStack() as stack:
-        archive = await stack.enter_async_context(await Archive.open(settings.archive.path))
+        # Readers' queries read a publish_at without an offset in the schedule's zone.
+        archive = await stack.enter_async_context(
+            await Archive.open(settings.archive.path, zone=zone(settings))
+        )
         x = None
         if settings.x.configured():
             x = await stack.enter_async_context(x_outlet(settings.x))

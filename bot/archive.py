@@ -54,7 +54,7 @@ SEARCH_CANDIDATES = 2_000
 _INGEST_BATCH_ITEMS = 10_000
 """New issues are inserted in batches of up to about so many items."""
 _ROWS_PER_INSERT = 500
-"""Items per INSERT statement (10 values each: far below SQLite's 32,766 variables)."""
+"""Items per INSERT statement (13 values each: far below SQLite's 32,766 variables)."""
 _NO_ROWID = 2**63 - 1
 """Above every item id (those stay below 2**40): `rowid >= _NO_ROWID` matches nothing."""
 
@@ -72,9 +72,39 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _QUERY_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
+_CJK_LETTERS = (
+    "\u1100-\u11ff\u3005-\u3007\u3021-\u3029\u3031-\u3035\u3038-\u303c\u3041-\u3096"
+    "\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u3131-\u318e\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\ua960-\ua97c\uac00-\ud7a3\ud7b0-\ud7fb\uf900-\ufaff\uff66-\uffdc"
+    "\U00020000-\U0003134f"
+)
+"""Han, kana and Hangul letters: scripts written without spaces between words (a regex class)."""
+_CJK_RUN = re.compile(f"[{_CJK_LETTERS}]+")
+_HIRAGANA = re.compile("[\u3041-\u309f]+")
+CJK_SEPARATOR = "\u200b"
+"""Between the tokens of a CJK run in the indexed text: FTS5 splits there; readers see nothing."""
+CJK_INDEX_FUNCTION = "newsbot_cjk_index"
+"""The SQL name of `cjk_index_text`, which migration 6 uses to fill the index columns."""
+_SNIPPET_PIECE = re.compile(
+    f"([{_CJK_LETTERS}]+)|({CJK_SEPARATOR})|({HIGHLIGHT_START})|({HIGHLIGHT_END})"
+    f"|([^{_CJK_LETTERS}{CJK_SEPARATOR}{HIGHLIGHT_START}{HIGHLIGHT_END}]+)"
+)
+
 
 class ArchiveVersionError(NewsbotError):
     """The database was written by a newer newsbot than this one."""
+
+
+class IssueNotPublic(IssueNotFound):
+    """The issue is archived, but readers cannot see it before its publish_at."""
+
+    def __init__(self, number: int, publish_at: str) -> None:
+        super().__init__(number)
+        self.publish_at = publish_at
+        self.args = (
+            f"Issue #{number} is held back from readers until its publish_at, {publish_at} "
+            f"(`newsbot preview {number}` shows it).",
+        )
 
 
 class IngestOutcome(enum.Enum):
@@ -124,14 +154,103 @@ def fts_query(text: str) -> str | None:
         raw = raw.rstrip("*") if prefix else raw
         if not any(ch.isalnum() for ch in raw):
             continue
+        raw, one_letter = _cjk_query_text(raw)
         quoted = '"' + raw.replace('"', '""') + '"'
-        terms.append(quoted + "*" if prefix else quoted)
+        terms.append(quoted + "*" if prefix or one_letter else quoted)
         if len(terms) == MAX_QUERY_TERMS:
             break
     return " ".join(terms) if terms else None
 
 
-_WORD = re.compile(r"\w{3,}")
+# CJK words are phrases of overlapping bigrams in the one unicode61 index, not a second trigram
+# table (whose queries need three letters): two-letter words (学習) need no special case, and
+# CJK and other words rank together under one bm25 with the title, blurb and abstract weights.
+def cjk_index_text(text: str | None) -> str | None:
+    """`text` as the full-text index reads it if it holds CJK letters, else None.
+
+    Each run of CJK letters becomes its overlapping bigrams and then its last letter, between
+    zero-width spaces (機械学習 → 機械 械学 学習 習): a word of two letters or more is the
+    phrase of its bigrams wherever it sits in a run, and a single letter starts a token.
+    """
+    # Most text is ASCII, and that test costs a fraction of the search for CJK letters.
+    if not text or text.isascii() or _CJK_RUN.search(text) is None:
+        return None
+    return _CJK_RUN.sub(_indexed_run, text)
+
+
+def _indexed_run(run: re.Match[str]) -> str:
+    return CJK_SEPARATOR + CJK_SEPARATOR.join(_cjk_tokens(run.group())) + CJK_SEPARATOR
+
+
+def _cjk_tokens(letters: str) -> list[str]:
+    """A CJK run's tokens in the index: its overlapping bigrams, then its last letter."""
+    return [letters[i : i + 2] for i in range(len(letters) - 1)] + [letters[-1]]
+
+
+def _cjk_query_text(raw: str) -> tuple[str, bool]:
+    """A reader's word or phrase with its CJK runs as the index holds them; True if it must be
+    a prefix.
+
+    A run followed by more letters in the query ends there in the text too, so it ends with
+    its last letter as in the index. A run at the end may go on in the text: only its bigrams
+    are asked for, and a single letter there is a prefix of the token it starts.
+    """
+    parts: list[str] = []
+    end, one_letter = 0, False
+    for run in _CJK_RUN.finditer(raw):
+        letters = run.group()
+        tokens = _cjk_tokens(letters)
+        closed = any(ch.isalnum() for ch in raw[run.end() :])
+        if not closed and len(letters) > 1:
+            tokens.pop()
+        one_letter = not closed and len(letters) == 1
+        parts += [raw[end : run.start()], " ", " ".join(tokens), " "]
+        end = run.end()
+    if not parts:
+        return raw, False
+    parts.append(raw[end:])
+    return "".join(parts), one_letter
+
+
+def _as_written(snippet: str) -> str:
+    """A snippet of indexed text as the item reads: CJK runs joined back from their bigrams,
+    a letter highlighted when any token covering it is."""
+    if CJK_SEPARATOR not in snippet:
+        return snippet
+    letters: list[str] = []
+    marked: list[bool] = []
+    highlighted = False
+    previous = ""  # the last CJK token, while only separators and highlight marks follow it
+    for piece in _SNIPPET_PIECE.finditer(snippet):
+        token, _, start, end, other = piece.groups()
+        if start or end:
+            highlighted = bool(start)
+        elif token:
+            if len(previous) == 2 and token[0] == previous[1]:
+                marked[-1] = marked[-1] or highlighted
+                letters.extend(token[1:])
+                marked.extend([highlighted] * (len(token) - 1))
+            else:
+                letters.extend(token)
+                marked.extend([highlighted] * len(token))
+            previous = token
+        elif other:
+            letters.extend(other)
+            marked.extend([highlighted] * len(other))
+            previous = ""
+    written: list[str] = []
+    on = False
+    for letter, mark in zip(letters, marked, strict=True):
+        if mark != on:
+            written.append(HIGHLIGHT_START if mark else HIGHLIGHT_END)
+            on = mark
+        written.append(letter)
+    if on:
+        written.append(HIGHLIGHT_END)
+    return "".join(written)
+
+
+_WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(
     """about after again also and any are because been before being but can could did does
     doing for from had has have having her here hers him his how into its just more most
@@ -146,17 +265,36 @@ RELATED_TERMS = 12
 def fts_any_query(text: str) -> str | None:
     """An FTS5 query matching any of the telling words of `text` (for "related" lookups).
 
-    Stop words and words under three letters are dropped; each word is quoted, so no input
-    reaches MATCH as syntax. bm25 then favours items that share the rarer words.
+    Stop words and words under three letters are dropped, and CJK text gives the letter pairs
+    of its runs; each word is quoted, so no input reaches MATCH as syntax. bm25 then favours
+    items that share the rarer words.
     """
     words: list[str] = []
-    for match in _WORD.finditer(_CONTROL.sub(" ", text[: MAX_QUERY_LENGTH * 10])):
-        word = match.group(0).lower()
-        if word not in _STOPWORDS and word not in words and not word.isdigit():
+    for word in _telling_words(_CONTROL.sub(" ", text[: MAX_QUERY_LENGTH * 10])):
+        if word not in words:
             words.append(word)
         if len(words) == RELATED_TERMS:
             break
     return " OR ".join(f'"{word}"' for word in words) if words else None
+
+
+def _telling_words(text: str) -> Iterator[str]:
+    """Words of three letters or more that are not stop words, and the bigrams of CJK runs
+    that are not all hiragana (mostly particles and endings), in the order of `text`."""
+    for match in _WORD.finditer(text.lower()):
+        word, start = match.group(0), 0
+        for run in _CJK_RUN.finditer(word):
+            yield from _telling(word[start : run.start()])
+            for pair in _cjk_tokens(run.group())[:-1]:
+                if not _HIRAGANA.fullmatch(pair):
+                    yield pair
+            start = run.end()
+        yield from _telling(word[start:])
+
+
+def _telling(word: str) -> Iterator[str]:
+    if len(word) >= 3 and word not in _STOPWORDS and not word.isdigit():
+        yield word
 
 
 def content_hash(issue: Issue) -> str:
@@ -171,18 +309,95 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-class Archive:
-    """The newsletter's archive in one SQLite file. Open with `await Archive.open(path)`."""
+Clock = Callable[[], dt.datetime]
+"""Gives the current time, aware."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+HELD_FUNCTION = "newsbot_held"
+"""The SQL name of the function `held_function` makes: is this stored publish_at still ahead?"""
+_WESTERNMOST_OFFSET = dt.timedelta(hours=12)
+"""UTC-12: a time without an offset has come everywhere 12 hours after it came in UTC."""
+_HELD_ISSUES = (
+    "SELECT number FROM issues WHERE publish_at > :horizon AND newsbot_held(publish_at)"
+    " AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.issue_number = issues.number"
+    " AND outbox.state = 'sent')"
+)
+"""Issues readers cannot see yet: their publish_at is ahead and nothing of them was sent."""
+
+
+def release_time(publish_at: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
+    """When readers may see an issue with that `publish_at`.
+
+    A time without an offset is read in `zone` (the schedule's); with no zone known, where it
+    comes last, so that an issue is never shown early anywhere.
+    """
+    if publish_at.tzinfo is not None:
+        return publish_at
+    if zone is not None:
+        return publish_at.replace(tzinfo=zone)
+    return publish_at.replace(tzinfo=dt.UTC) + _WESTERNMOST_OFFSET
+
+
+def held_function(clock: Clock, zone: dt.tzinfo | None) -> Callable[[str], bool]:
+    """The SQL function `HELD_FUNCTION`: whether a stored publish_at is still ahead."""
+
+    def held(publish_at: str) -> bool:
+        try:
+            at = dt.datetime.fromisoformat(publish_at)
+        except ValueError:
+            return True  # unreadable: held back, rather than shown early
+        return release_time(at, zone) > clock()
+
+    return held
+
+
+def _held_horizon(now: dt.datetime) -> str:
+    """A stored publish_at not after this (naive ISO, a day before `now`) has come everywhere."""
+    day_before = now.astimezone(dt.UTC) - dt.timedelta(days=1)
+    return day_before.replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+class Archive:
+    """The newsletter's archive in one SQLite file. Open with `await Archive.open(path)`.
+
+    What readers see (`latest`, `issue`, `search`, `related`, `archived_link`) leaves out an
+    issue whose own publish_at is still ahead by `clock`, unless part of it was already sent;
+    editors and publishing pass `held=True`.
+    """
+
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        path: Path,
+        *,
+        clock: Clock | None = None,
+        zone: dt.tzinfo | None = None,
+    ) -> None:
         self._db = db
         self.path = path
+        self.clock = clock or _utc_now
+        self.zone = zone
 
     @classmethod
-    async def open(cls, path: Path | str, *, create: bool = True, migrate: bool = True) -> Self:
+    async def open(
+        cls,
+        path: Path | str,
+        *,
+        create: bool = True,
+        migrate: bool = True,
+        clock: Clock | None = None,
+        zone: dt.tzinfo | None = None,
+    ) -> Self:
         """Open (and with `create`, create) the archive at `path`, migrated to this version.
 
         Without `migrate` an older archive is left as it is (a backup copies it unchanged).
+        `clock` tells readers' queries the time (default: the system's); `zone` is the one a
+        publish_at without an offset is read in (the schedule's; unknown, it is read where it
+        comes last).
         """
         path = Path(path)
         if not create and not path.exists():
@@ -194,7 +409,9 @@ class Archive:
             db.row_factory = aiosqlite.Row
             for pragma in _PRAGMAS:
                 await db.execute(f"PRAGMA {pragma}")
-            archive = cls(db, path)
+            await db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text, deterministic=True)
+            archive = cls(db, path, clock=clock, zone=zone)
+            await db.create_function(HELD_FUNCTION, 1, held_function(archive.clock, zone))
             if migrate:
                 await archive._migrate()
         except BaseException:
@@ -336,11 +553,7 @@ class Archive:
                         (
                             section_id,
                             slot,
-                            item.title,
-                            item.link,
-                            item.blurb,
-                            item.abstract,
-                            item.editor_note,
+                            *_item_fields(item),
                             (issue.number << SLOT_BITS) | slot,
                             issue.number,
                             item.key,
@@ -357,7 +570,7 @@ class Archive:
         for start in range(0, len(item_rows), _ROWS_PER_INSERT):
             chunk = item_rows[start : start + _ROWS_PER_INSERT]
             await db.execute(
-                _INSERT_ITEM + ",(?,?,?,?,?,?,?,?,?,?)" * (len(chunk) - 1),
+                _INSERT_ITEM + ",(?,?,?,?,?,?,?,?,?,?,?,?,?)" * (len(chunk) - 1),
                 [value for row in chunk for value in row],
             )
 
@@ -415,15 +628,7 @@ class Archive:
             ids_by_key = {row["key"]: int(row["id"]) async for row in cursor}
         kept: list[int] = []
         for position, (section, item) in enumerate(issue.items):
-            values = (
-                section_ids[section.slug],
-                position,
-                item.title,
-                item.link,
-                item.blurb,
-                item.abstract,
-                item.editor_note,
-            )
+            values = (section_ids[section.slug], position, *_item_fields(item))
             item_id = ids_by_key.get(item.key)
             if item_id is None:
                 item_id = (issue.number << SLOT_BITS) | next_slot
@@ -432,7 +637,8 @@ class Archive:
             else:
                 await db.execute(
                     "UPDATE items SET section_id = ?, position = ?, title = ?, link = ?,"
-                    " blurb = ?, abstract = ?, editor_note = ? WHERE id = ?",
+                    " blurb = ?, abstract = ?, editor_note = ?, title_cjk = ?, blurb_cjk = ?,"
+                    " abstract_cjk = ? WHERE id = ?",
                     (*values, item_id),
                 )
             kept.append(item_id)
@@ -442,20 +648,39 @@ class Archive:
 
     # --- reading ----------------------------------------------------------------------------
 
-    async def latest(self) -> Issue | None:
-        """The issue with the highest number, if the archive has any."""
-        async with self._db.execute("SELECT max(number) FROM issues") as cursor:
-            row = await cursor.fetchone()
-        if row is None or row[0] is None:
-            return None
-        return await self.issue(int(row[0]))
+    def _hiding(self, held: bool, column: str) -> tuple[str, dict[str, Any]]:
+        """A WHERE condition leaving out the issues readers cannot see yet (none with `held`)."""
+        if held:
+            return "true", {}
+        return f"{column} NOT IN ({_HELD_ISSUES})", {"horizon": _held_horizon(self.clock())}
 
-    async def issue(self, number: int) -> Issue:
-        """The archived issue with that number; raise `IssueNotFound` if there is none."""
-        async with self._db.execute("SELECT * FROM issues WHERE number = ?", (number,)) as cur:
+    async def latest(self, *, held: bool = False) -> Issue | None:
+        """The issue with the highest number readers can see (any, with `held`), if there is one."""
+        visible, params = self._hiding(held, "number")
+        async with self._db.execute(
+            f"SELECT number FROM issues WHERE {visible} ORDER BY number DESC LIMIT 1",  # noqa: S608
+            params,
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return await self.issue(int(row[0]), held=True)
+
+    async def issue(self, number: int, *, held: bool = False) -> Issue:
+        """The archived issue with that number; raise `IssueNotFound` if there is none.
+
+        An issue readers cannot see yet raises `IssueNotPublic`, unless `held` asks for it.
+        """
+        visible, params = self._hiding(held, "number")
+        async with self._db.execute(
+            f"SELECT *, {visible} AS visible FROM issues WHERE number = :number",  # noqa: S608
+            {**params, "number": number},
+        ) as cur:
             row = await cur.fetchone()
         if row is None:
             raise IssueNotFound(number)
+        if not row["visible"]:
+            raise IssueNotPublic(number, str(row["publish_at"]))
         async with self._db.execute(
             "SELECT s.slug, s.name, i.title, i.link, i.blurb, i.abstract, i.editor_note"
             " FROM items i JOIN sections s ON s.id = i.section_id"
@@ -489,24 +714,37 @@ class Archive:
             row = await cursor.fetchone()
         return str(row[0]) if row else None
 
-    async def issues(self, *, prefix: str = "", limit: int = 25) -> list[IssueSummary]:
-        """Archived issues, newest first; `prefix` keeps numbers starting with those digits."""
+    async def issues(
+        self, *, prefix: str = "", limit: int = 25, held: bool = True
+    ) -> list[IssueSummary]:
+        """Archived issues, newest first; `prefix` keeps numbers starting with those digits.
+
+        Editors' list: issues held back from readers are in it, unless `held` is False.
+        """
         digits = "".join(ch for ch in prefix if ch.isdigit())
+        visible, params = self._hiding(held, "number")
         async with self._db.execute(
-            "SELECT number, title, subtitle, date, publish_at FROM issues"
-            " WHERE CAST(number AS TEXT) LIKE ? || '%' ORDER BY number DESC LIMIT ?",
-            (digits, max(0, limit)),
+            "SELECT number, title, subtitle, date, publish_at FROM issues"  # noqa: S608
+            f" WHERE CAST(number AS TEXT) LIKE :digits || '%' AND {visible}"
+            " ORDER BY number DESC LIMIT :limit",
+            {**params, "digits": digits, "limit": max(0, limit)},
         ) as cursor:
             return [IssueSummary.model_validate(dict(row)) async for row in cursor]
 
-    async def section_names(self, *, prefix: str = "", limit: int = 25) -> list[tuple[str, str]]:
-        """(slug, name) of sections seen in any issue, most recent name, matching `prefix`."""
+    async def section_names(
+        self, *, prefix: str = "", limit: int = 25, held: bool = True
+    ) -> list[tuple[str, str]]:
+        """(slug, name) of sections seen in any issue, most recent name, matching `prefix`.
+
+        Sections of issues held back from readers count too, unless `held` is False.
+        """
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        visible, params = self._hiding(held, "issue_number")
         async with self._db.execute(
-            "SELECT slug, name FROM sections WHERE id IN (SELECT max(id) FROM sections"
-            " GROUP BY slug) AND (name LIKE ? || '%' ESCAPE '\\' OR slug LIKE ? || '%'"
-            " ESCAPE '\\') ORDER BY name LIMIT ?",
-            (pattern, pattern, max(0, limit)),
+            "SELECT slug, name FROM sections WHERE id IN (SELECT max(id) FROM sections"  # noqa: S608
+            f" WHERE {visible} GROUP BY slug) AND (name LIKE :pattern || '%' ESCAPE '\\'"
+            " OR slug LIKE :pattern || '%' ESCAPE '\\') ORDER BY name LIMIT :limit",
+            {**params, "pattern": pattern, "limit": max(0, limit)},
         ) as cursor:
             return [(row["slug"], row["name"]) async for row in cursor]
 
@@ -577,11 +815,19 @@ class Archive:
 
         A term matching very many items is ranked among its newest `SEARCH_CANDIDATES` matches,
         which keeps every query fast on a large archive; rarer terms rank all their matches.
+        Issues readers cannot see yet are left out.
         """
         limit = max(1, min(limit, 100))
         offset = max(0, offset)
         statement = _search_statement(
-            text, section=section, issue=issue, since=since, until=until, limit=limit, offset=offset
+            text,
+            section=section,
+            issue=issue,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+            now=self.clock(),
         )
         if statement is None:
             return SearchPage(hits=(), offset=offset, has_more=False)
@@ -606,6 +852,7 @@ class Archive:
             limit=limit,
             offset=0,
             fts=query,
+            now=self.clock(),
         )
         assert statement is not None
         sql, params = statement
@@ -797,15 +1044,16 @@ class Archive:
                 (json.dumps(ids),),
             )
 
-    async def archived_link(self, url: str) -> ArchivedLink | None:
-        """The newest archived item whose link normalises to `url`, if any."""
+    async def archived_link(self, url: str, *, held: bool = False) -> ArchivedLink | None:
+        """The newest item readers can see (any, with `held`) whose link normalises to `url`."""
         await self._refresh_item_links()
+        visible, params = self._hiding(held, "i.issue_number")
         async with self._db.execute(
-            "SELECT i.issue_number, s.name, i.title, i.link FROM item_links l"
+            "SELECT i.issue_number, s.name, i.title, i.link FROM item_links l"  # noqa: S608
             " JOIN items i ON i.id = l.item_id JOIN sections s ON s.id = i.section_id"
-            " WHERE l.url IN (SELECT value FROM json_each(?))"
-            " ORDER BY i.issue_number DESC, l.url = ? DESC LIMIT 1",
-            (json.dumps(twins(url)), url),
+            f" WHERE l.url IN (SELECT value FROM json_each(:twins)) AND {visible}"
+            " ORDER BY i.issue_number DESC, l.url = :url DESC LIMIT 1",
+            {**params, "twins": json.dumps(twins(url)), "url": url},
         ) as cursor:
             row = await cursor.fetchone()
         if row is None:
@@ -1002,7 +1250,8 @@ _INSERT_ISSUE = (
 )
 _INSERT_ITEM = (
     "INSERT INTO items (section_id, position, title, link, blurb, abstract, editor_note,"
-    " id, issue_number, key) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    " title_cjk, blurb_cjk, abstract_cjk, id, issue_number, key)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -1017,6 +1266,20 @@ def _issue_fields(issue: Issue, source: Path | None, digest: str) -> tuple[objec
         digest,
         str(source) if source else None,
         issue.publish_at.isoformat() if issue.publish_at else None,
+    )
+
+
+def _item_fields(item: Item) -> tuple[object, ...]:
+    """The item's own columns, in the order `_INSERT_ITEM` and the update take them."""
+    return (
+        item.title,
+        item.link,
+        item.blurb,
+        item.abstract,
+        item.editor_note,
+        cjk_index_text(item.title),
+        cjk_index_text(item.blurb),
+        cjk_index_text(item.abstract),
     )
 
 
@@ -1053,16 +1316,21 @@ def _search_statement(
     limit: int,
     offset: int,
     fts: str | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[str, dict[str, Any]] | None:
     """The SQL and parameters `Archive.search` runs (one extra row tells `has_more`).
 
     None when `text` has nothing searchable. `fts`, when given, is an FTS5 query built by this
-    module and used instead of `text`. Module-level so benchmarks run the very same SQL.
+    module and used instead of `text`. With `now`, issues readers cannot see then are left out
+    (through the connection's `HELD_FUNCTION`). Module-level so benchmarks run the very same SQL.
     """
     query = fts_query(text) if fts is None else fts
     if query is None:
         return None
     joins, filters, params = _search_filters(section=section, issue=issue, since=since, until=until)
+    if now is not None:
+        filters += f" AND (items_fts.rowid >> {SLOT_BITS}) NOT IN ({_HELD_ISSUES})"
+        params["horizon"] = _held_horizon(now)
     # One pass over the full-text index, newest first, scores each candidate as it goes (FTS5
     # walks rowids backwards natively); only the page's rows are joined and get a snippet.
     sql = f"""
@@ -1189,7 +1457,7 @@ def _hit(row: aiosqlite.Row) -> SearchHit:
         section_name=row["section_name"],
         section_slug=row["section_slug"],
         score=row["score"],
-        snippet=row["snippet"] or "",
+        snippet=_as_written(row["snippet"] or ""),
     )
 
 

@@ -411,7 +411,7 @@ class ScheduledPublishing:
             outlets = todo[number]
             if not outlets:
                 continue
-            issue = await self.archive.issue(number)
+            issue = await self.archive.issue(number, held=True)
             log.info("publishing #%d to %s", number, ", ".join(OUTLET_NAMES[o] for o in outlets))
             for result in await self.publisher.publish(issue, outlets):
                 for line in result.lines:

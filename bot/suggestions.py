@@ -574,7 +574,7 @@ async def export_draft(
     names = dict(await archive.section_names(limit=1000))
     order: list[str] = []
     if latest is not None:
-        order = [s.slug for s in (await archive.issue(latest.number)).sections]
+        order = [s.slug for s in (await archive.issue(latest.number, held=True)).sections]
     issue = draft_issue(number, draft_title(number, latest), accepted, names, order)
     path = issues_dir / DRAFTS_FOLDER / f"{number}.md"
     if path.exists() and not overwrite:

@@ -308,7 +308,8 @@ async def test_a_backup_of_an_older_archive_is_not_migrated_first(
         await archive.ingest(issue_202)
     with sqlite3.connect(path) as db:  # as if made before migration 5
         db.executescript(
-            "DROP INDEX outbox_unfinished; ALTER TABLE issues DROP COLUMN publish_at;"
+            "DROP INDEX issues_by_publish_at; DROP INDEX outbox_unfinished;"
+            " ALTER TABLE issues DROP COLUMN publish_at;"
             " PRAGMA user_version = 4;"
         )
     copy = await back_up(path, tmp_path / "copy.db")

@@ -69,8 +69,8 @@ NOTHING_CONFIGURED = "nothing was published: neither Discord nor X is configured
 
 async def _issue(archive: Archive, number: int | None) -> Issue:
     if number is not None:
-        return await archive.issue(number)
-    latest = await archive.latest()
+        return await archive.issue(number, held=True)
+    latest = await archive.latest(held=True)
     if latest is None:
         raise NewsbotError("the archive has no issues yet: run `newsbot ingest issues/`")
     return latest

@@ -284,7 +284,7 @@ class Newsletter(commands.Cog):
         issue: app_commands.Range[int, 1, 999_999] | None = None,
     ) -> None:
         if issue is None:
-            found = await self.archive.latest()
+            found = await self.archive.latest(held=True)
             if found is None:
                 await reply(interaction, "The archive has no issues yet.")
                 return
@@ -321,7 +321,7 @@ class Newsletter(commands.Cog):
 
     async def _issue(self, interaction: discord.Interaction, number: int) -> Issue | None:
         try:
-            return await self.archive.issue(number)
+            return await self.archive.issue(number, held=True)
         except IssueNotFound:
             await reply(interaction, f"Issue #{number} isn't in the archive.")
             return None

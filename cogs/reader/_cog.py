@@ -95,7 +95,7 @@ class Reader(commands.Cog):
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Sections of any issue whose name starts with what the reader typed."""
-        names = await self.archive.section_names(prefix=current.strip(), limit=25)
+        names = await self.archive.section_names(prefix=current.strip(), limit=25, held=False)
         return [
             app_commands.Choice(name=label(name, CHOICE_NAME_MAX), value=slug)
             for slug, name in names
@@ -105,7 +105,7 @@ class Reader(commands.Cog):
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         """Issue numbers starting with what the reader typed, newest first, with titles."""
-        issues = await self.archive.issues(prefix=current.strip(), limit=25)
+        issues = await self.archive.issues(prefix=current.strip(), limit=25, held=False)
         return [
             app_commands.Choice(
                 name=label(f"#{i.number} · {i.subtitle or i.title}", CHOICE_NAME_MAX),
@@ -152,7 +152,7 @@ class Reader(commands.Cog):
         try:
             found = await soon(interaction, self.archive.issue(number), ephemeral=not public)
         except IssueNotFound:
-            latest = await self.archive.issues(limit=1)
+            latest = await self.archive.issues(limit=1, held=False)
             hint = f" The latest is #{latest[0].number}." if latest else ""
             await answer(interaction, f"Issue #{number} isn't in the archive.{hint}")
             return

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import SORRY, Newsbot
 from bot.archive import Archive
+from bot.models import Issue
 from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message, MessageFlag
 from tests.cogs.conftest import StartBot
+from tests.conftest import StartNewsbot
 from tests.factories import issue, item
 
 EPHEMERAL = int(MessageFlag.EPHEMERAL)
@@ -332,3 +336,61 @@ async def test_many_readers_at_once_all_get_answers(
         answer.embeds and answer.embeds[0]["title"].startswith("Search: ") for answer in answers
     )
     assert all(handle.callback and handle.callback.seconds < 3 for handle in handles)
+
+
+async def test_an_issue_stays_hidden_from_readers_until_its_publish_at(
+    start_newsbot: StartNewsbot,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    tmp_path: Path,
+    issue_202: Issue,
+) -> None:
+    at = dt.datetime(2026, 12, 10, 9, 0, tzinfo=dt.UTC)
+    now = [at - dt.timedelta(minutes=1)]
+    upcoming = issue(
+        204,
+        {"Quantum": [item("Qubits in silicon", "https://q.example/1", "Coherent qubits.")]},
+        publish_at=at,
+    )
+    archive = await Archive.open(tmp_path / "held.db", clock=lambda: now[0])
+    try:
+        await archive.ingest_many([(issue_202, None), (upcoming, None)])
+        await start_newsbot(archive)
+
+        async def choices(command: str, options: dict[str, str], name: str) -> list[Any]:
+            handle = await emulator.autocomplete(
+                seed.guild, seed.general, seed.reader, command, options, name
+            )
+            return [c["value"] for c in await handle.choices()]
+
+        async def related() -> str:
+            asked = await emulator.post_message(
+                seed.general, seed.reader, "Anyone know about coherent qubits in silicon?"
+            )
+            handle = await emulator.message_context_menu(
+                "Find related links", asked.message, seed.reader
+            )
+            return text_of(await handle.original())
+
+        latest = await slash(emulator, seed, "latest")
+        assert latest.embeds[0]["title"].startswith("#202 · ")
+        asked = await slash(emulator, seed, "issue", number=204)
+        assert asked.content == "Issue #204 isn't in the archive. The latest is #202."
+        found = await slash(emulator, seed, "search", query="qubits")
+        assert "Nothing in the archive matches “qubits”" in found.content
+        assert await choices("issue", {"number": "20"}, "number") == [202]
+        assert await choices("search", {"query": "x", "section": "q"}, "section") == []
+        assert "Qubits" not in await related()
+
+        now[0] = at
+        latest = await slash(emulator, seed, "latest")
+        assert latest.embeds[0]["title"] == "#204 · Test Weekly: Issue #204"
+        asked = await slash(emulator, seed, "issue", number=204)
+        assert asked.embeds[0]["title"] == "#204 · Test Weekly: Issue #204"
+        found = await slash(emulator, seed, "search", query="qubits")
+        assert "Qubits in silicon" in found.embeds[0]["description"]
+        assert await choices("issue", {"number": "20"}, "number") == [204, 202]
+        assert await choices("search", {"query": "x", "section": "q"}, "section") == ["quantum"]
+        assert "Qubits in silicon" in await related()
+    finally:
+        await archive.close()

@@ -130,11 +130,16 @@ async def test_an_existing_archive_learns_its_links_when_migrated(tmp_path: Path
         await archive.ingest(with_links())
     with sqlite3.connect(path) as db:  # as if the suggestions migration had never run
         db.executescript(
-            "DROP INDEX outbox_unfinished; ALTER TABLE issues DROP COLUMN publish_at;"
+            "DROP INDEX issues_by_publish_at; DROP INDEX outbox_unfinished;"
+            " ALTER TABLE issues DROP COLUMN publish_at;"
             " DROP TABLE item_links; DROP TABLE item_links_pending; DROP TABLE"
             " suggestion_supporters; DROP TABLE suggestions; DROP INDEX outbox_threads;"
             " DROP TRIGGER item_links_insert; DROP TRIGGER item_links_update;"
             " DROP TRIGGER item_links_delete;"
+            " DROP TRIGGER items_fts_insert; DROP TRIGGER items_fts_delete;"
+            " DROP TRIGGER items_fts_update; DROP TABLE items_fts; DROP VIEW items_indexed;"
+            " ALTER TABLE items DROP COLUMN title_cjk; ALTER TABLE items DROP COLUMN blurb_cjk;"
+            " ALTER TABLE items DROP COLUMN abstract_cjk;"
             " PRAGMA user_version = 3;"
         )
     async with await Archive.open(path) as archive:
