@@ -1,8 +1,7 @@
 import re
 from collections import namedtuple
+from importlib import resources
 from typing import List, Tuple
-
-import pkg_resources
 
 Emoji = namedtuple('Emoji', ('group', 'sub_group', 'name', 'status', 'codepoint', 'emoji'))
 
@@ -105,7 +104,7 @@ def get_ranges(nums: List[int]) -> List[Tuple[int, int]]:
     return [(l, h) for l, h in zip(lows, highs)]
 
 
-emoji_raw = pkg_resources.resource_string(__name__, 'emoji-test.txt').decode('utf-8')
+emoji_raw = resources.files(__package__).joinpath('emoji-test.txt').read_text(encoding='utf-8')
 emoji_list = parse_emoji_list(emoji_raw)
 emoji_dict = {x.emoji: x for x in emoji_list}
 

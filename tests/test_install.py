@@ -1,0 +1,56 @@
+"""newsbot as installed on the Python running the tests: its command runs without a warning, and
+nothing it imports needs pkg_resources, which Python 3.12 and later no longer install."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+# Everything newsbot has, imported with every warning an error, as pyproject's pytest settings
+# have it (discord.py's audioop import warns before 3.13, and newsbot has no voice).
+IMPORT_EVERYTHING = """
+import importlib, pkgutil, sys
+import bot, cogs
+for package in (bot, cogs):
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        importlib.import_module(module.name)
+print(sorted(name for name in sys.modules if name.split(".")[0] == "pkg_resources"))
+"""
+
+
+def run(*command: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run a command in the checkout, capturing what it prints."""
+    return subprocess.run(
+        [str(part) for part in command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_newsbot_help_prints_no_warning() -> None:
+    script = Path(sys.executable).with_name("newsbot.exe" if sys.platform == "win32" else "newsbot")
+    assert script.exists(), f"{script} is missing: install newsbot (`python3 dev.py test` does)"
+    done = run(script, "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert "Usage: newsbot" in done.stdout
+
+
+def test_python_m_bot_help_warns_of_no_deprecation() -> None:
+    errors = ("-W", "error::DeprecationWarning", "-W", "error::UserWarning")
+    done = run(sys.executable, *errors, "-m", "bot", "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+
+
+def test_every_module_imports_without_warning_or_pkg_resources() -> None:
+    errors = ("-W", "error", "-W", "ignore:'audioop' is deprecated:DeprecationWarning")
+    done = run(sys.executable, *errors, "-c", IMPORT_EVERYTHING)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
