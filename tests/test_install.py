@@ -3,9 +3,14 @@ nothing it imports needs pkg_resources, which Python 3.12 and later no longer in
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import sysconfig
+from importlib import metadata
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import ROOT
 
@@ -54,3 +59,16 @@ def test_every_module_imports_without_warning_or_pkg_resources() -> None:
     done = run(sys.executable, *errors, "-c", IMPORT_EVERYTHING)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_editable_install_is_a_path_entry_not_an_import_hook() -> None:
+    """setuptools prints a warning block whenever it installs newsbot in development through an
+    import hook; a plain path entry in a .pth file installs without one."""
+    # The checkout's own newsbot.egg-info is on sys.path too: read what pip installed.
+    installed = next(metadata.distributions(name="newsbot", path=[sysconfig.get_path("purelib")]))
+    origin = json.loads(installed.read_text("direct_url.json") or "{}")
+    if not origin.get("dir_info", {}).get("editable"):
+        pytest.skip("newsbot is not installed in development mode here")
+    files = [str(name) for name in installed.files or []]
+    assert [name for name in files if name.endswith(".pth")], files
+    assert not [name for name in files if "finder" in name], files
