@@ -1,0 +1,66 @@
+"""The development set-up: dev.py gives each Python its own environment."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def load_dev() -> ModuleType:
+    """dev.py, the script at the top of the checkout, as a module."""
+    spec = importlib.util.spec_from_file_location("dev", ROOT / "dev.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+dev = load_dev()
+
+
+def fake_environment(root: Path, version: str) -> Path:
+    """A folder laid out like dev.py's environment for `version`."""
+    environment: Path = dev.environment_for(version, None, root)
+    (environment / "bin").mkdir(parents=True)
+    return environment
+
+
+def test_each_python_has_its_own_environment(tmp_path: Path) -> None:
+    assert dev.environment_for("3.12", None, tmp_path) == tmp_path / ".venvs" / "3.12"
+    assert dev.environment_for("3.13", None, tmp_path) == tmp_path / ".venvs" / "3.13"
+    assert dev.environment_for("3.13", str(tmp_path / "mine"), tmp_path) == tmp_path / "mine"
+
+
+def test_dot_venv_points_at_the_environment_used_last(tmp_path: Path) -> None:
+    current = tmp_path / ".venv"
+    (current / "bin").mkdir(parents=True)  # the one environment dev.py used to make
+    py312, py313 = fake_environment(tmp_path, "3.12"), fake_environment(tmp_path, "3.13")
+    for environment in (py312, py313, py312):
+        dev.point_current_at(environment, tmp_path)
+        assert current.is_symlink()
+        assert current.resolve() == environment.resolve()
+    assert not (tmp_path / ".venv.new").exists()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_git_ignores_every_environment(tmp_path: Path) -> None:
+    shutil.copy(ROOT / ".gitignore", tmp_path / ".gitignore")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for version in ("3.11", "3.13"):
+        (fake_environment(tmp_path, version) / "bin" / "python").write_text("")
+    dev.point_current_at(tmp_path / ".venvs" / "3.13", tmp_path)
+    untracked = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert untracked.stdout.split() == [".gitignore"]
