@@ -3,6 +3,7 @@
 
     python3 dev.py demo    # the demo, on the bundled emulators; no accounts needed
     python3 dev.py test    # ruff, mypy and the whole test suite
+    python3 dev.py ci      # `test` on the oldest and the newest supported Python found here
 
 Each Python gets its own virtual environment, `.venvs/3.13` for Python 3.13, made and filled
 on its first run and refilled only when pyproject.toml changed; `.venv` points at the one used
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -115,9 +117,67 @@ def demo(bin: Path) -> int:
     return run(bin / "newsbot", "demo", *sys.argv[2:])
 
 
+def oldest_supported(pyproject: str) -> tuple[int, int]:
+    """The oldest Python that pyproject.toml's requires-python (">=3.N") allows."""
+    found = re.search(r'^requires-python\s*=\s*">=\s*(\d+)\.(\d+)', pyproject, re.MULTILINE)
+    if not found:
+        sys.exit('pyproject.toml: requires-python must read ">=3.N"')
+    return int(found[1]), int(found[2])
+
+
+def pythons_here(oldest: tuple[int, int]) -> dict[tuple[int, int], str]:
+    """Every supported Python on PATH (python3.N) or installed by pyenv, one per version."""
+    names = [f"python3.{minor}" for minor in range(oldest[1], 40)]
+    candidates = [sys.executable, *(path for name in names if (path := shutil.which(name)))]
+    if pyenv := shutil.which("pyenv"):
+        listed = subprocess.run(
+            [pyenv, "versions", "--bare", "--skip-aliases"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False)
+        for name in listed.stdout.split():
+            if re.fullmatch(r"\d+\.\d+\.\d+", name) and root.returncode == 0:
+                candidates.append(str(Path(root.stdout.strip(), "versions", name, "bin/python3")))
+    found: dict[tuple[int, int], str] = {}
+    for candidate in candidates:
+        version = python_version(candidate)
+        if version and version >= oldest and version not in found:
+            found[version] = candidate
+    return found
+
+
+def oldest_and_newest(found: dict[tuple[int, int], str]) -> list[tuple[int, int]]:
+    """The versions CI tests on: the oldest and the newest found, or the one if only one is."""
+    return sorted({min(found), max(found)})
+
+
+def ci() -> int:
+    """`test` on the oldest and the newest supported Python this machine has, in that order."""
+    found = pythons_here(oldest_supported((ROOT / "pyproject.toml").read_text()))
+    if not found:
+        print("no supported Python found (see requires-python in pyproject.toml)")
+        return 1
+    chosen = oldest_and_newest(found)
+    names = " and ".join(f"{major}.{minor} ({found[major, minor]})" for major, minor in chosen)
+    if len(chosen) == 1:
+        print(f"only one supported Python found, so testing once: {names}", flush=True)
+    else:
+        print(f"testing on the oldest and the newest supported Python found: {names}", flush=True)
+    failed = []
+    for version in chosen:
+        if code := run(found[version], "dev.py", "test", *sys.argv[2:]):
+            failed.append(code)
+            print(f"Python {version[0]}.{version[1]}: failed (exit code {code})", flush=True)
+    return failed[0] if failed else 0
+
+
 def main() -> int:
     commands = {"test": test, "demo": demo}
     command = sys.argv[1] if len(sys.argv) >= 2 else ""
+    if command == "ci":
+        return ci()
     if command not in commands:
         print(__doc__)
         return 2

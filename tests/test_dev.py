@@ -1,10 +1,12 @@
-"""The development set-up: dev.py gives each Python its own environment."""
+"""The development set-up: dev.py gives each Python its own environment, and CI finds the Pythons
+to test on."""
 
 from __future__ import annotations
 
 import importlib.util
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -64,3 +66,26 @@ def test_git_ignores_every_environment(tmp_path: Path) -> None:
         check=True,
     )
     assert untracked.stdout.split() == [".gitignore"]
+
+
+def test_ci_tests_on_the_oldest_and_the_newest_python() -> None:
+    found = {(3, 11): "a", (3, 12): "b", (3, 13): "c"}
+    assert dev.oldest_and_newest(found) == [(3, 11), (3, 13)]
+    assert dev.oldest_and_newest({(3, 12): "b"}) == [(3, 12)]
+
+
+def test_ci_finds_the_python_running_the_tests_when_it_is_supported() -> None:
+    oldest = dev.oldest_supported((ROOT / "pyproject.toml").read_text())
+    assert oldest == (3, 11)
+    running = sys.version_info[:2]
+    assert running in dev.pythons_here(oldest)
+    assert running not in dev.pythons_here((running[0], running[1] + 1))
+
+
+def test_a_python_that_does_not_run_is_not_found(tmp_path: Path) -> None:
+    broken = tmp_path / "python3.99"
+    broken.write_text("#!/bin/sh\necho 'pyenv: python3.99: command not found' >&2\nexit 127\n")
+    broken.chmod(0o755)
+    assert dev.python_version(broken) is None
+    assert dev.python_version(tmp_path / "missing") is None
+    assert dev.python_version(sys.executable) == sys.version_info[:2]
