@@ -1,5 +1,5 @@
-"""The development set-up: dev.py gives each Python its own environment, and CI finds the Pythons
-to test on."""
+"""The development set-up: dev.py gives each Python its own environment, CI finds the Pythons to
+test on, and the normal test run is the same every time."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 
@@ -89,3 +91,29 @@ def test_a_python_that_does_not_run_is_not_found(tmp_path: Path) -> None:
     assert dev.python_version(broken) is None
     assert dev.python_version(tmp_path / "missing") is None
     assert dev.python_version(sys.executable) == sys.version_info[:2]
+
+
+def test_the_normal_run_draws_the_same_examples_every_time() -> None:
+    ci = settings.get_profile("ci")
+    assert ci.database is None  # nothing an earlier run found changes this one
+    runs: list[list[int]] = []
+
+    @settings(ci, max_examples=30)
+    @given(st.integers())
+    def draw(value: int) -> None:
+        runs[-1].append(value)
+
+    for _ in range(2):
+        runs.append([])
+        draw()
+    assert runs[0] == runs[1]
+    assert len(set(runs[0])) > 10
+
+
+def test_the_ci_profile_is_the_one_loaded_unless_another_is_chosen(
+    request: pytest.FixtureRequest,
+) -> None:
+    if request.config.getoption("hypothesis_profile") not in (None, "ci"):
+        pytest.skip("another hypothesis profile was chosen for this run")
+    assert settings.default.derandomize
+    assert settings.default.database is None
