@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 import sysconfig
+import tomllib
+from fnmatch import fnmatchcase
 from importlib import metadata
 from pathlib import Path
 
@@ -72,3 +74,26 @@ def test_the_editable_install_is_a_path_entry_not_an_import_hook() -> None:
     files = [str(name) for name in installed.files or []]
     assert [name for name in files if name.endswith(".pth")], files
     assert not [name for name in files if "finder" in name], files
+
+
+def test_every_file_newsbot_reads_ships_in_a_regular_install() -> None:
+    """A file in bot/ or cogs/ that is not Python reaches a `pip install .` only through
+    pyproject's package-data; a missing one (the emoji data X's length rules load) breaks
+    newsbot for everyone but developers."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    shipped = pyproject["tool"]["setuptools"]["package-data"]
+    missing = []
+    for folder in ("bot", "cogs"):
+        for path in (ROOT / folder).rglob("*"):
+            if not path.is_file() or path.suffix in (".py", ".pyc"):
+                continue
+            if not any(
+                path.is_relative_to(ROOT / package.replace(".", "/"))
+                and fnmatchcase(
+                    path.relative_to(ROOT / package.replace(".", "/")).as_posix(), pattern
+                )
+                for package, patterns in shipped.items()
+                for pattern in patterns
+            ):
+                missing.append(path.relative_to(ROOT).as_posix())
+    assert missing == []
