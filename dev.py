@@ -3,25 +3,39 @@
 
     python3 dev.py demo    # the demo, on the bundled emulators; no accounts needed
     python3 dev.py test    # ruff, mypy and the whole test suite
+    python3 dev.py ci      # `test` on the oldest and the newest supported Python found here
 
-The first run makes a virtual environment in `.venv` and installs newsbot into it; later runs
-reinstall only when pyproject.toml changed.
+Each Python gets its own virtual environment, `.venvs/3.13` for Python 3.13, made and filled
+on its first run and refilled only when pyproject.toml changed; `.venv` points at the one used
+last. `python3.13 dev.py test` runs the checks on Python 3.13. NEWSBOT_VENV names one
+environment to use instead (remade when it belongs to another Python).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
 import subprocess
 import sys
 import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VENV = Path(os.environ.get("NEWSBOT_VENV", ROOT / ".venv"))
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-STAMP = VENV / ".newsbot-installed"
+STAMP = ".newsbot-installed"
 PYTEST_NO_TESTS = 5
+VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def bin_dir(environment: Path) -> Path:
+    """Where an environment keeps its python and its scripts."""
+    return environment / ("Scripts" if os.name == "nt" else "bin")
+
+
+def environment_for(version: str, override: str | None, root: Path = ROOT) -> Path:
+    """The environment dev.py uses for Python `version` ("3.13"): NEWSBOT_VENV's if set."""
+    return Path(override) if override else root / ".venvs" / version
 
 
 def run(*args: str | Path) -> int:
@@ -30,49 +44,144 @@ def run(*args: str | Path) -> int:
     return subprocess.run([str(arg) for arg in args], cwd=ROOT, check=False).returncode
 
 
-def ensure_installed() -> None:
-    """Create .venv and install newsbot with its development tools, unless already current."""
+def python_version(python: Path | str) -> tuple[int, int] | None:
+    """The (major, minor) of a CPython interpreter, or None if it is not one that runs."""
+    probe = "import sys; print(sys.implementation.name, *sys.version_info[:2])"
+    try:
+        found = subprocess.run(
+            [str(python), "-c", probe], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    words = found.stdout.split()
+    if found.returncode or len(words) != 3 or words[0] != "cpython":
+        return None
+    return int(words[1]), int(words[2])
+
+
+def point_current_at(environment: Path, root: Path = ROOT) -> None:
+    """Make `.venv` a link to `environment`, replacing the single `.venv` dev.py used to make."""
+    current = root / ".venv"
+    if current.is_dir() and not current.is_symlink():
+        print(f"removing {current}: each Python now has its own environment in .venvs/")
+        shutil.rmtree(current)
+    link = root / ".venv.new"
+    link.unlink(missing_ok=True)
+    try:
+        link.symlink_to(os.path.relpath(environment, root), target_is_directory=True)
+        os.replace(link, current)
+    except OSError:  # Windows without the right to make links: .venvs/ still works
+        link.unlink(missing_ok=True)
+
+
+def ensure_installed() -> Path:
+    """This Python's environment with newsbot and its development tools installed and current."""
     if sys.version_info < (3, 11):  # noqa: UP036 - this runs before anything else checks it
         sys.exit(f"newsbot needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    override = os.environ.get("NEWSBOT_VENV")
+    environment = environment_for(VERSION, override)
+    python = bin_dir(environment) / "python"
+    stamp = environment / STAMP
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
-        return
-    if not (BIN / "python").exists():
-        print(f"creating {VENV}", flush=True)
-        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    pip = [BIN / "python", "-m", "pip", "--disable-pip-version-check", "-q"]
-    if run(*pip, "install", "--upgrade", "pip") or run(*pip, "install", "-e", ".[dev]"):
-        sys.exit("installing newsbot failed (see above)")
-    STAMP.write_text(wanted)
+    fresh = python_version(python) != sys.version_info[:2]
+    if fresh:
+        print(f"creating {environment} for Python {VERSION}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(environment)
+    if fresh or not stamp.exists() or stamp.read_text() != wanted:
+        pip: list[str | Path] = [python, "-m", "pip", "--disable-pip-version-check", "-q"]
+        if run(*pip, "install", "--upgrade", "pip") or run(*pip, "install", "-e", ".[dev]"):
+            sys.exit("installing newsbot failed (see above)")
+        stamp.write_text(wanted)
+    if not override:
+        point_current_at(environment)
+    return bin_dir(environment)
 
 
-def test() -> int:
+def test(bin: Path) -> int:
     """Lint, type-check, then run the tests; the first failure decides the exit code."""
     for check in (
-        [BIN / "ruff", "check", "."],
-        [BIN / "ruff", "format", "--check", "."],
-        [BIN / "mypy"],
+        [bin / "ruff", "check", "."],
+        [bin / "ruff", "format", "--check", "."],
+        [bin / "mypy"],
     ):
         if code := run(*check):
             return code
-    code = run(BIN / "python", "-m", "pytest", *sys.argv[2:])
+    code = run(bin / "python", "-m", "pytest", *sys.argv[2:])
     if code == PYTEST_NO_TESTS:
         print("pytest collected no tests: that is a failure, not a pass", file=sys.stderr)
     return code
 
 
-def demo() -> int:
+def demo(bin: Path) -> int:
     """Run the demo: newsbot on the bundled emulators, playing an editor and a reader."""
-    return run(BIN / "newsbot", "demo", *sys.argv[2:])
+    return run(bin / "newsbot", "demo", *sys.argv[2:])
+
+
+def oldest_supported(pyproject: str) -> tuple[int, int]:
+    """The oldest Python that pyproject.toml's requires-python (">=3.N") allows."""
+    found = re.search(r'^requires-python\s*=\s*">=\s*(\d+)\.(\d+)', pyproject, re.MULTILINE)
+    if not found:
+        sys.exit('pyproject.toml: requires-python must read ">=3.N"')
+    return int(found[1]), int(found[2])
+
+
+def pythons_here(oldest: tuple[int, int]) -> dict[tuple[int, int], str]:
+    """Every supported Python on PATH (python3.N) or installed by pyenv, one per version."""
+    names = [f"python3.{minor}" for minor in range(oldest[1], 40)]
+    candidates = [sys.executable, *(path for name in names if (path := shutil.which(name)))]
+    if pyenv := shutil.which("pyenv"):
+        listed = subprocess.run(
+            [pyenv, "versions", "--bare", "--skip-aliases"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False)
+        for name in listed.stdout.split():
+            if re.fullmatch(r"\d+\.\d+\.\d+", name) and root.returncode == 0:
+                candidates.append(str(Path(root.stdout.strip(), "versions", name, "bin/python3")))
+    found: dict[tuple[int, int], str] = {}
+    for candidate in candidates:
+        version = python_version(candidate)
+        if version and version >= oldest and version not in found:
+            found[version] = candidate
+    return found
+
+
+def oldest_and_newest(found: dict[tuple[int, int], str]) -> list[tuple[int, int]]:
+    """The versions CI tests on: the oldest and the newest found, or the one if only one is."""
+    return sorted({min(found), max(found)})
+
+
+def ci() -> int:
+    """`test` on the oldest and the newest supported Python this machine has, in that order."""
+    found = pythons_here(oldest_supported((ROOT / "pyproject.toml").read_text()))
+    if not found:
+        print("no supported Python found (see requires-python in pyproject.toml)")
+        return 1
+    chosen = oldest_and_newest(found)
+    names = " and ".join(f"{major}.{minor} ({found[major, minor]})" for major, minor in chosen)
+    if len(chosen) == 1:
+        print(f"only one supported Python found, so testing once: {names}", flush=True)
+    else:
+        print(f"testing on the oldest and the newest supported Python found: {names}", flush=True)
+    failed = []
+    for version in chosen:
+        if code := run(found[version], "dev.py", "test", *sys.argv[2:]):
+            failed.append(code)
+            print(f"Python {version[0]}.{version[1]}: failed (exit code {code})", flush=True)
+    return failed[0] if failed else 0
 
 
 def main() -> int:
     commands = {"test": test, "demo": demo}
-    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+    command = sys.argv[1] if len(sys.argv) >= 2 else ""
+    if command == "ci":
+        return ci()
+    if command not in commands:
         print(__doc__)
         return 2
-    ensure_installed()
-    return commands[sys.argv[1]]()
+    return commands[command](ensure_installed())
 
 
 if __name__ == "__main__":

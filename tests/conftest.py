@@ -30,13 +30,26 @@ ISSUES = ROOT / "issues"
 
 # Issues with hundreds of items and 4000-character blurbs are the point of several properties:
 # large and slow inputs are expected, not a smell, and timing is not what these tests check.
+LARGE_INPUTS = [HealthCheck.too_slow, HealthCheck.data_too_large]
+# The normal run: the same examples every time, and nothing remembered from earlier runs, so a
+# run passes or fails on the code alone.
 settings.register_profile(
     "ci",
     max_examples=150,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=LARGE_INPUTS,
+    derandomize=True,
+    database=None,
 )
-settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile("dev", parent=settings.get_profile("ci"), max_examples=60)
+# Bug hunting, chosen on purpose (`--hypothesis-profile=explore`): new random examples each run,
+# and failures kept in .hypothesis/ to be replayed first next time.
+settings.register_profile(
+    "explore",
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=LARGE_INPUTS,
+)
 settings.load_profile("ci")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from tests.factories import issue, item
 
 def dump(path: Path) -> list[str]:
     """Every row of every table (FTS included), to compare an archive before and after."""
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         return list(db.iterdump())
 
 
@@ -75,7 +76,7 @@ async def test_a_failed_ingest_leaves_the_archive_untouched(
     archive: Archive, issue_202: Issue
 ) -> None:
     await archive.ingest(issue(1))
-    with sqlite3.connect(archive.path) as db:
+    with closing(sqlite3.connect(archive.path)) as db:
         db.execute(
             "CREATE TRIGGER refuse BEFORE INSERT ON items WHEN new.title = 'boom'"
             " BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
@@ -97,13 +98,13 @@ async def test_missing_archive_says_how_to_create_it(tmp_path: Path) -> None:
 
 async def test_migrations_set_the_schema_version(archive: Archive) -> None:
     assert await archive.schema_version() == len(migrations())
-    with sqlite3.connect(archive.path) as db:
+    with closing(sqlite3.connect(archive.path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 async def test_an_archive_from_a_newer_newsbot_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         db.execute("PRAGMA user_version = 999")
     with pytest.raises(ArchiveVersionError, match="upgrade newsbot"):
         await Archive.open(path)

@@ -9,6 +9,7 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -254,7 +255,7 @@ def test_backup_writes_a_copy_and_says_what_it_holds(archived: Path, tmp_path: P
     assert code == 0, err
     size = target.stat().st_size
     assert f"wrote {target} ({size:,} bytes): 1 issue(s), 18 item(s), schema version" in out
-    with sqlite3.connect(target) as db:
+    with closing(sqlite3.connect(target)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",), "no -wal file needed"
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT count(*) FROM items").fetchone() == (18,)
@@ -270,7 +271,7 @@ def test_backup_replaces_an_existing_file_only_with_force(archived: Path, tmp_pa
     assert target.read_bytes() == b"an older backup"
     code, _, err = newsbot_backup(archived, str(target), "--force")
     assert code == 0, err
-    with sqlite3.connect(target) as db:
+    with closing(sqlite3.connect(target)) as db:
         assert db.execute("SELECT number FROM issues").fetchall() == [(202,)]
 
 
@@ -306,7 +307,7 @@ async def test_a_backup_of_an_older_archive_is_not_migrated_first(
     path = tmp_path / "old.db"
     async with await Archive.open(path) as archive:
         await archive.ingest(issue_202)
-    with sqlite3.connect(path) as db:  # as if made before migration 5
+    with closing(sqlite3.connect(path)) as db:  # as if made before migration 5
         db.executescript(
             "DROP INDEX issues_by_publish_at; DROP INDEX outbox_unfinished;"
             " ALTER TABLE issues DROP COLUMN publish_at;"
@@ -315,5 +316,5 @@ async def test_a_backup_of_an_older_archive_is_not_migrated_first(
     copy = await back_up(path, tmp_path / "copy.db")
     assert copy.schema_version == 4 and copy.stats.issues == 1
     for made in (path, tmp_path / "copy.db"):
-        with sqlite3.connect(made) as db:
+        with closing(sqlite3.connect(made)) as db:
             assert db.execute("PRAGMA user_version").fetchone()[0] == 4

@@ -16,7 +16,7 @@ import shutil
 import signal
 import sqlite3
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ async def subscribed_archive(path: Path, channel: Channel, seed: DefaultWorld) -
 
 def last_run(db: Path) -> dict[str, Any] | None:
     """What the schedule's last run recorded, read as another process would."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
         row = connection.execute(
             "SELECT value FROM state WHERE key = ?", (LAST_FIRING_KEY,)
         ).fetchone()

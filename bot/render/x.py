@@ -23,9 +23,8 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from twitter_text import parse_tweet
-from twitter_text.extract_urls import extract_urls_with_indices
-
+from bot._vendor.twitter_text import parse_tweet
+from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.models import Issue, Item, Section
 from bot.render.text import ZERO_WIDTH_SPACE, one_line
 

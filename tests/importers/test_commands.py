@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -267,7 +268,7 @@ def test_a_failed_ingest_is_retried_in_full_next_time(
         return web.Response(body=(DATA / "ghost.atom").read_bytes(), headers={"ETag": '"abc"'})
 
     feed_server.routes["/rss/"] = feed
-    with sqlite3.connect(tmp_path / "archive.db") as db:
+    with closing(sqlite3.connect(tmp_path / "archive.db")) as db:
         db.execute("PRAGMA user_version = 999")  # from a newer newsbot: the ingest fails
     out = tmp_path / "issues"
     result = newsbot("import", "feed", feed_server.url("/rss/"), "--out", str(out), "--ingest")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from bot.archive import Archive
@@ -128,7 +129,7 @@ async def test_an_existing_archive_learns_its_links_when_migrated(tmp_path: Path
     path = tmp_path / "old.db"
     async with await Archive.open(path) as archive:
         await archive.ingest(with_links())
-    with sqlite3.connect(path) as db:  # as if the suggestions migration had never run
+    with closing(sqlite3.connect(path)) as db:  # as if the suggestions migration had never run
         db.executescript(
             "DROP INDEX issues_by_publish_at; DROP INDEX outbox_unfinished;"
             " ALTER TABLE issues DROP COLUMN publish_at;"

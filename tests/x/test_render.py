@@ -8,9 +8,9 @@ import re
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from twitter_text import parse_tweet
-from twitter_text.extract_urls import extract_urls_with_indices
 
+from bot._vendor.twitter_text import parse_tweet
+from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.models import Issue, Item, Section
 from bot.render.x import (
     POST_MAX,

@@ -21,9 +21,9 @@ from typing import Any
 import aiohttp
 import tweepy
 from tweepy.asynchronous import AsyncClient
-from twitter_text.extract_urls import extract_urls_with_indices
 from yarl import URL
 
+from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.errors import NewsbotError
 from bot.publishing.outbox import StepError
 from bot.settings import XSettings

@@ -18,9 +18,9 @@ from typing import Any
 
 from aiohttp import web
 from oauthlib.oauth1.rfc5849 import signature, utils
-from twitter_text import parse_tweet
-from twitter_text.extract_urls import extract_urls_with_indices
 
+from bot._vendor.twitter_text import parse_tweet
+from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.sandbox._openapi import SpecCheck
 from bot.sandbox._server import LoopbackServer
 from bot.sandbox._violations import Violations

@@ -1,0 +1,1 @@
+invalid_chars_group = r'\uFFFE\uFEFF\uFFFF'
