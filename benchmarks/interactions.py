@@ -26,7 +26,7 @@ from pathlib import Path
 
 from benchmarks.search import build_corpus
 from bot.archive import Archive
-from bot.sandbox._server import recorded_violations
+from bot.sandbox._server import exit_if_refused
 from bot.sandbox.discord import (
     DefaultWorld,
     Emulator,
@@ -185,17 +185,6 @@ async def main(argv: Sequence[str] | None = None) -> None:
         f" ({p99 * 1000:.1f} ms); over {DEADLINE:.0f} s: {late}"
     )
     exit_if_refused()
-
-
-def exit_if_refused() -> None:
-    """Print how many requests the emulators refused as the real platforms would; exit 1 if
-    any (figures measured on refused requests are not newsbot's)."""
-    refused = recorded_violations()
-    print(f"requests the emulators refused as the real platforms would: {len(refused)}")
-    for violation in refused:
-        print(f"  {violation}")
-    if refused:
-        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from bot.issuefiles import load_issue
 from bot.publishing.outbox import Outbox
 from bot.publishing.outlets.discord_outlet import GLOBAL_RATE, DiscordOutlet, Pacer, rest_client
 from bot.publishing.plan import Target
-from bot.sandbox._server import recorded_violations
+from bot.sandbox._server import exit_if_refused
 from bot.sandbox.discord import Emulator, EmulatorConfig, point_discord_py_at
 from bot.settings import PublishingSettings
 
@@ -104,17 +104,6 @@ def main() -> None:
         f"{limited} answers 429, {refused} answers 400"
     )
     exit_if_refused()
-
-
-def exit_if_refused() -> None:
-    """Print how many requests the emulators refused as the real platforms would; exit 1 if
-    any (figures measured on refused requests are not newsbot's)."""
-    refused = recorded_violations()
-    print(f"requests the emulators refused as the real platforms would: {len(refused)}")
-    for violation in refused:
-        print(f"  {violation}")
-    if refused:
-        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ record of what it refused, kept for the whole process so no refused request goes
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
@@ -31,6 +32,17 @@ def started_servers() -> list[Started]:
 def recorded_violations() -> list[Violation]:
     """What every emulator started in this process recorded and nobody took, in order."""
     return [violation for server in _started for violation in server.violations]
+
+
+def exit_if_refused() -> None:
+    """For a script (a benchmark): print how many requests the emulators refused as the real
+    platforms would, and exit 1 if any (figures measured on refused requests are not newsbot's)."""
+    refused = recorded_violations()
+    print(f"requests the emulators refused as the real platforms would: {len(refused)}")
+    for violation in refused:
+        print(f"  {violation}")
+    if refused:
+        sys.exit(1)
 
 
 SHUTDOWN_GRACE = 1.0
