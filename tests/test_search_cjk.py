@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,7 @@ async def test_an_edited_or_removed_item_leaves_the_cjk_index(archive: Archive) 
     assert await titles(archive, "深層") == []
     assert await titles(archive, "自然言語") == []
     assert await titles(archive, "強化") == ["強化学習"]
-    with sqlite3.connect(archive.path) as db:
+    with closing(sqlite3.connect(archive.path)) as db, db:
         db.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
 
 
@@ -150,7 +151,7 @@ async def test_every_part_of_a_run_is_found_and_shown_as_written(
     assert snippet.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, "").strip("…") in blurb
     marks = [text for text, marked in page.hits[0].snippet_parts() if marked]
     assert marks and all(part in marked or marked in part for marked in marks)
-    with sqlite3.connect(archive.path) as db:
+    with closing(sqlite3.connect(archive.path)) as db, db:
         db.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
 
 
@@ -163,7 +164,7 @@ async def test_no_cjk_search_text_can_raise(filled: Archive, text: str) -> None:
 
 def make_schema_5_archive(path: Path) -> None:
     """An archive as newsbot made it at schema version 5, holding one issue with CJK items."""
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         for migration in migrations()[:5]:
             db.executescript(migration.sql)
         db.executescript(
@@ -181,7 +182,7 @@ def make_schema_5_archive(path: Path) -> None:
 async def test_an_archive_at_schema_5_is_reindexed_for_cjk(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     make_schema_5_archive(path)
-    with sqlite3.connect(path) as db:  # before: the whole run is one token
+    with closing(sqlite3.connect(path)) as db, db:  # before: the whole run is one token
         found = db.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH '学習'")
         assert found.fetchone()[0] == 0
     async with await Archive.open(path) as archive:
@@ -192,5 +193,5 @@ async def test_an_archive_at_schema_5_is_reindexed_for_cjk(tmp_path: Path) -> No
         # New items are indexed the new way, next to the migrated ones.
         await archive.ingest(issue(8, {"N": [item("機械翻訳", "https://c.example")]}))
         assert await titles(archive, "機械") == ["機械翻訳", "最新の機械学習ニュース"]
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         db.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
