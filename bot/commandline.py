@@ -121,10 +121,16 @@ def archive_path(settings: Settings) -> Path:
 
 
 def open_archive(settings: Settings, *, create: bool = False) -> Awaitable[Archive]:
-    """Open the archive the settings name (see `archive_path`); with `create`, make the file."""
+    """Open the archive the settings name (see `archive_path`); with `create`, make the file.
+
+    A `publish_at` without an offset is read in the schedule's timezone, as `newsbot run` reads it.
+    """
+    from zoneinfo import ZoneInfo
+
     from bot.archive import Archive
 
-    return Archive.open(archive_path(settings), create=create)
+    zone = ZoneInfo(settings.schedule.timezone)
+    return Archive.open(archive_path(settings), create=create, zone=zone)
 
 
 def date_option(value: str | None, option: str) -> dt.date | None:

@@ -206,3 +206,22 @@ def test_an_issue_ingested_by_hand_waits_for_its_time_on_the_command_line(
     assert code == 0 and json.loads(out)["title"] == upcoming.title
     code, out, _ = newsbot("search", "qubits", "--json")
     assert [hit["issue"] for hit in json.loads(out)["hits"]] == [203]
+
+
+def test_the_command_line_reads_a_time_without_an_offset_in_the_schedules_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    local = TIME.replace(tzinfo=None)  # 09:00 in Berlin, 08:00 UTC
+    (folder / "203.md").write_text(format_issue(issue(203, publish_at=local)), encoding="utf-8")
+    monkeypatch.setenv("NEWSBOT_SCHEDULE__TIMEZONE", "Europe/Berlin")
+    db = tmp_path / "a.db"
+    assert CliRunner().invoke(app, ["--db", str(db), "ingest", str(folder)]).exit_code == 0
+
+    def latest_at(now: dt.datetime) -> int:
+        monkeypatch.setattr("bot.archive._utc_now", lambda: now)
+        return CliRunner().invoke(app, ["--db", str(db), "latest", "--json"]).exit_code
+
+    assert latest_at(dt.datetime(2026, 12, 10, 7, 59, tzinfo=dt.UTC)) != 0
+    assert latest_at(dt.datetime(2026, 12, 10, 8, 0, tzinfo=dt.UTC)) == 0
