@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 
 from ._config import EmulatorConfig
 from ._emulator import Emulator
@@ -42,7 +43,12 @@ async def _serve(args: argparse.Namespace) -> None:
             print(f"  guild        {seed.guild.name} ({seed.guild.id})")
             print(f"  application  {seed.bot.username} ({seed.bot.id})")
         print("Ctrl-C to stop.", flush=True)
-        await asyncio.Event().wait()
+        # A signal sets an event rather than raising KeyboardInterrupt wherever the loop is.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
 
 
 def main(argv: list[str] | None = None) -> None:
