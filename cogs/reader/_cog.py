@@ -12,11 +12,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NO_MENTIONS
-from bot.archive import Archive, fts_query
 from bot.errors import IssueNotFound
 from bot.models import Issue, slugify
 from bot.render.discord import Embed, issue_embed, related_embed, section_embed
 from bot.render.text import defuse_mentions, escape_markdown, label, one_line, shorten
+from bot.store import Archive
+from bot.store.sqlite.search import fts_query
 from cogs.reader._views import PAGER_TIMEOUT, SearchPager, SearchRequest
 
 if TYPE_CHECKING:
@@ -95,7 +96,9 @@ class Reader(commands.Cog):
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Sections of any issue whose name starts with what the reader typed."""
-        names = await self.archive.section_names(prefix=current.strip(), limit=25, held=False)
+        names = await self.archive.issues.section_names(
+            prefix=current.strip(), limit=25, held=False
+        )
         return [
             app_commands.Choice(name=label(name, CHOICE_NAME_MAX), value=slug)
             for slug, name in names
@@ -105,7 +108,7 @@ class Reader(commands.Cog):
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         """Issue numbers starting with what the reader typed, newest first, with titles."""
-        issues = await self.archive.issues(prefix=current.strip(), limit=25, held=False)
+        issues = await self.archive.issues.issues(prefix=current.strip(), limit=25, held=False)
         return [
             app_commands.Choice(
                 name=label(f"#{i.number} · {i.subtitle or i.title}", CHOICE_NAME_MAX),
@@ -124,7 +127,7 @@ class Reader(commands.Cog):
     async def latest(
         self, interaction: discord.Interaction, section: str | None = None, public: bool = False
     ) -> None:
-        issue = await soon(interaction, self.archive.latest(), ephemeral=not public)
+        issue = await soon(interaction, self.archive.issues.latest(), ephemeral=not public)
         if issue is None:
             await answer(interaction, "The archive is empty: no issue has been published yet.")
             return
@@ -150,9 +153,9 @@ class Reader(commands.Cog):
         public: bool = False,
     ) -> None:
         try:
-            found = await soon(interaction, self.archive.issue(number), ephemeral=not public)
+            found = await soon(interaction, self.archive.issues.issue(number), ephemeral=not public)
         except IssueNotFound:
-            latest = await self.archive.issues(limit=1, held=False)
+            latest = await self.archive.issues.issues(limit=1, held=False)
             hint = f" The latest is #{latest[0].number}." if latest else ""
             await answer(interaction, f"Issue #{number} isn't in the archive.{hint}")
             return
@@ -275,7 +278,7 @@ class Reader(commands.Cog):
         """Archive items related to a message's text: past links that answer a question."""
         text = " ".join([message.content, *(e.description or "" for e in message.embeds)])
         hits = await soon(
-            interaction, self.archive.related(text, limit=RELATED_LIMIT), ephemeral=True
+            interaction, self.archive.issues.related(text, limit=RELATED_LIMIT), ephemeral=True
         )
         if not hits:
             await answer(interaction, "Nothing in the archive looks related to that message.")

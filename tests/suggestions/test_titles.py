@@ -15,7 +15,8 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from markdown_it import MarkdownIt
 
 from bot.issuefiles import format_issue, parse_issue
-from bot.suggestions import Suggestion, draft_issue, fetch_title
+from bot.models import Suggestion
+from bot.suggestions import draft_issue, fetch_title
 
 
 class Site:

@@ -1,0 +1,1 @@
+"""The archive in one SQLite file: a module per aggregate, and the only SQL in newsbot."""
