@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import html
+import codecs
 import ipaddress
 import logging
 import re
 import socket
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
 import aiohttp
@@ -26,9 +27,10 @@ TITLE_MAX_BYTES = 512 * 1024
 """A page's <title> is in its head: the rest of a large page is never read."""
 TITLE_MAX_REDIRECTS = 5
 TITLE_MAX = 300
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
+_CHARSET_SCAN = 2048
+"""The bytes at the start of a page searched for a declared charset."""
 
 
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -149,33 +151,124 @@ async def _fetch_title(
                 continue
             if response.status != 200 or "html" not in response.content_type:
                 return None
-            head = await _read_head(response, max_bytes)
-            return _title_in(head, response.charset)
+            return await _read_title(response, max_bytes)
     log.info("no title for %s: more than %d redirects", url, max_redirects)
     return None
 
 
-async def _read_head(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
-    """At most `max_bytes` of the body; stops early once the title has ended."""
-    body = bytearray()
+class _TitleParser(HTMLParser):
+    """Finds a page's title as a browser does: the first `<title>` element, not one in a
+    comment, a script or a style, its text with character references decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] | None = None
+        """The title's text so far, once its start tag was read."""
+        self.ended = False
+        """The title's end tag was read."""
+        self.in_body = False
+        """The head is over without a title: nothing after it is read."""
+
+    @property
+    def done(self) -> bool:
+        """Whether reading on cannot change the title."""
+        return self.ended or self.in_body
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.done:
+            return
+        if self.parts is not None:
+            # A title holds text only: a browser shows markup inside it as written.
+            self.parts.append(self.get_starttag_text() or "")
+        elif tag == "title":
+            self.parts = []
+        elif tag == "body":
+            self.in_body = True
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.done or self.parts is None:
+            return
+        if tag == "title":
+            self.ended = True
+        else:
+            self.parts.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if self.parts is not None and not self.done:
+            self.parts.append(data)
+
+
+class _TitleReader:
+    """Reads a page's head as it arrives, decoded in its charset, until its title has ended."""
+
+    def __init__(self, charset: str | None) -> None:
+        self._charset = charset
+        self._waiting = bytearray()  # the first bytes, until the charset declared in them is known
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._parser = _TitleParser()
+
+    @property
+    def done(self) -> bool:
+        """Whether the rest of the page cannot change the title."""
+        return self._parser.done
+
+    def feed(self, data: bytes) -> None:
+        """Read the next bytes of the page."""
+        if self._decoder is not None:
+            self._parser.feed(self._decoder.decode(data))
+            return
+        self._waiting.extend(data)
+        if len(self._waiting) >= _CHARSET_SCAN:
+            self._start()
+
+    def _start(self) -> None:
+        head = bytes(self._waiting)
+        self._waiting.clear()
+        self._decoder = codecs.getincrementaldecoder(_charset(self._charset, head))("replace")
+        self._parser.feed(self._decoder.decode(head))
+
+    def title(self) -> str | None:
+        """The page's title as kept (one line, at most `TITLE_MAX`), or None if it has none."""
+        if self._decoder is None:
+            self._start()
+        assert self._decoder is not None
+        self._parser.feed(self._decoder.decode(b"", final=True))
+        if not self._parser.ended or self._parser.parts is None:
+            return None
+        title = " ".join(CONTROL.sub(" ", "".join(self._parser.parts)).split())
+        return shorten(title, TITLE_MAX) or None
+
+
+def _charset(declared: str | None, head: bytes) -> str:
+    """The page's charset: the response's, else one its head declares, else UTF-8."""
+    if declared is None:
+        found = _CHARSET.search(head[:_CHARSET_SCAN].decode("ascii", "replace"))
+        declared = found.group(1) if found else "utf-8"
+    try:
+        b"x".decode(declared, "replace")  # raises for an unknown name and a non-text codec
+    except LookupError:
+        return "utf-8"
+    return declared
+
+
+def page_title(head: bytes, charset: str | None = None) -> str | None:
+    """The title of the page that begins with `head` (`charset` is the response's, if it said)."""
+    reader = _TitleReader(charset)
+    reader.feed(head)
+    return reader.title()
+
+
+async def _read_title(response: aiohttp.ClientResponse, max_bytes: int) -> str | None:
+    """The page's title from at most `max_bytes` of its body; stops once the title has ended."""
+    reader = _TitleReader(response.charset)
+    read = 0
     async for chunk in response.content.iter_chunked(16 * 1024):
-        body.extend(chunk)
-        if len(body) >= max_bytes or b"</title" in body.lower():
+        reader.feed(chunk[: max_bytes - read])
+        read += len(chunk)
+        if read >= max_bytes or reader.done:
             response.close()
             break
-    return bytes(body[:max_bytes])
-
-
-def _title_in(head: bytes, charset: str | None) -> str | None:
-    match = _TITLE.search(head)
-    if match is None:
-        return None
-    if charset is None:
-        declared = _CHARSET.search(head[:2048].decode("ascii", "replace"))
-        charset = declared.group(1) if declared else "utf-8"
-    try:
-        text = match.group(1).decode(charset, "replace")
-    except LookupError:
-        text = match.group(1).decode("utf-8", "replace")
-    title = " ".join(CONTROL.sub(" ", html.unescape(text)).split())
-    return shorten(title, TITLE_MAX) or None
+    return reader.title()
