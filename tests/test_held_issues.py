@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.errors import IssueNotFound, IssueNotPublic
 from bot.issuefiles import format_issue
-from bot.models import Issue, OutboxEntry
+from bot.models import Issue, OutboxEntry, StepState
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
 from tests.conftest import ISSUES, StartNewsbot
@@ -127,10 +127,12 @@ async def test_editors_and_publishing_find_a_held_issue(archive: Archive) -> Non
 
 async def test_an_issue_published_early_is_no_longer_held(archive: Archive) -> None:
     # An editor published #7 by hand before its time: it is out, so readers may find it.
-    await archive.ledger.record(OutboxEntry("7/x/post/1", 7, "x", "account", "post", "pending"))
+    await archive.ledger.record(
+        OutboxEntry("7/x/post/1", 7, "x", "account", "post", StepState.PENDING)
+    )
     assert (await seen_by_readers(archive))["latest"] == 6, "a step not sent changes nothing"
     await archive.ledger.record(
-        OutboxEntry("7/x/post/1", 7, "x", "account", "post", "sent", remote_id="1")
+        OutboxEntry("7/x/post/1", 7, "x", "account", "post", StepState.SENT, remote_id="1")
     )
     assert (await seen_by_readers(archive))["latest"] == 7
 

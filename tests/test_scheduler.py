@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from bot import scheduler
 from bot.cli import app
 from bot.errors import ConfigError
-from bot.models import Issue, IssueSummary, OutboxEntry
+from bot.models import Issue, IssueSummary, OutboxEntry, StepState
 from bot.settings import Settings, load_settings
 from bot.store import Archive
 from tests.conftest import ISSUES
@@ -189,9 +189,9 @@ async def test_published_issues_reads_sent_steps_from_the_ledger(
     archive: Archive, issue_202: Issue
 ) -> None:
     await archive.issues.ingest(issue_202)
-    await archive.ledger.record(OutboxEntry("a", 202, "x", "x", "post", state="pending"))
+    await archive.ledger.record(OutboxEntry("a", 202, "x", "x", "post", state=StepState.PENDING))
     assert await scheduler.published_issues(archive, [202]) == set()
-    await archive.ledger.record(OutboxEntry("b", 202, "x", "x", "post", state="sent"))
+    await archive.ledger.record(OutboxEntry("b", 202, "x", "x", "post", state=StepState.SENT))
     assert await scheduler.published_issues(archive, [202, 201]) == {202}
 
 

@@ -6,7 +6,7 @@ import asyncio
 import re
 from dataclasses import replace
 
-from bot.models import Issue
+from bot.models import Issue, StepState
 from bot.publishing.outbox import Outbox, Outcome
 from bot.render.publish import item_title, unescape
 from bot.sandbox.discord import ChannelType, DefaultWorld, Emulator, MessageFlag
@@ -132,7 +132,7 @@ async def test_a_deleted_channel_fails_alone_and_its_server_is_told(
     assert f"<#{seed.announcements.id}>" in alerts[0].content
     assert alerts[0].allowed_mentions == {"parse": []}
     ledger = await archive_with_issues.ledger.entries(202, "discord", str(seed.announcements.id))
-    assert {e.state for e in ledger.values()} <= {"pending", "failed"}
+    assert {e.state for e in ledger.values()} <= {StepState.PENDING, StepState.FAILED}
 
 
 async def test_a_send_that_discord_accepted_but_answered_500_is_not_doubled(
@@ -175,7 +175,7 @@ async def test_a_thread_archived_since_an_interrupted_attempt_is_found_not_made_
     ledger = await outbox.archive.ledger.entries(202, "discord", target.name)
     entry = next(e for e in ledger.values() if e.action == "thread")
     await outbox.archive.ledger.record(
-        replace(entry, state="sending", remote_id=None, location_id=None, attempts=1)
+        replace(entry, state=StepState.SENDING, remote_id=None, location_id=None, attempts=1)
     )
     for thread in threads_of(emulator, seed.general):
         thread.archived = True

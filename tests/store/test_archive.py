@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import ArchiveMissing, ArchiveVersionError, IssueNotFound
-from bot.models import IngestOutcome, Issue, OutboxEntry
+from bot.models import IngestOutcome, Issue, OutboxEntry, StepState
 from bot.store import Archive
 from bot.store.sqlite.database import migrations
 from bot.store.sqlite.search import fts_query
@@ -249,22 +249,24 @@ async def test_publish_at_is_archived_and_summarised(archive: Archive) -> None:
 async def test_unfinished_outbox_steps_are_counted_per_issue_outlet_and_target(
     archive: Archive,
 ) -> None:
-    def entry(key: str, number: int, outlet: str, state: str, reason: str | None = None) -> None:
+    def entry(
+        key: str, number: int, outlet: str, state: StepState, reason: str | None = None
+    ) -> None:
         rows.append(OutboxEntry(key, number, outlet, "c1", "message", state, reason=reason))
 
     rows: list[OutboxEntry] = []
-    entry("7/a", 7, "discord", "sent")
-    entry("7/b", 7, "discord", "failed", "Missing Access")
-    entry("8/a", 8, "discord", "pending")
-    entry("8/b", 8, "discord", "pending")
-    entry("8/x", 8, "x", "sending")
+    entry("7/a", 7, "discord", StepState.SENT)
+    entry("7/b", 7, "discord", StepState.FAILED, "Missing Access")
+    entry("8/a", 8, "discord", StepState.PENDING)
+    entry("8/b", 8, "discord", StepState.PENDING)
+    entry("8/x", 8, "x", StepState.SENDING)
     for row in rows:
         await archive.ledger.record(row)
     tallies = await archive.ledger.unfinished()
     assert [(t.issue_number, t.outlet, t.state, t.steps, t.reason) for t in tallies] == [
-        (7, "discord", "failed", 1, "Missing Access"),
-        (8, "discord", "pending", 2, None),
-        (8, "x", "sending", 1, None),
+        (7, "discord", StepState.FAILED, 1, "Missing Access"),
+        (8, "discord", StepState.PENDING, 2, None),
+        (8, "x", StepState.SENDING, 1, None),
     ]
     assert [t.outlet for t in await archive.ledger.unfinished("x")] == ["x"]
 
@@ -276,9 +278,21 @@ async def test_section_threads_are_found_in_the_ledger(archive: Archive) -> None
         ("205/discord/8/digest", "post", "113"),
     ]:
         await archive.ledger.record(
-            OutboxEntry(key, 205, "discord", "9", action, state="sent", remote_id=remote)
+            OutboxEntry(key, 205, "discord", "9", action, state=StepState.SENT, remote_id=remote)
         )
     assert await archive.ledger.section_thread(111) == (205, "industry")
     assert await archive.ledger.section_thread(113) == (205, None)
     assert await archive.ledger.section_thread(112) is None
     assert await archive.ledger.section_thread(5) is None
+
+
+async def test_step_states_read_back_as_step_states(archive: Archive) -> None:
+    await archive.ledger.plan([OutboxEntry("9/a", 9, "discord", "c1", "message")])
+    await archive.ledger.record(OutboxEntry("9/b", 9, "discord", "c1", "message", StepState.SENT))
+    entries = await archive.ledger.entries(9, "discord")
+    assert [entry.state for entry in entries.values()] == [StepState.PENDING, StepState.SENT]
+    assert all(type(entry.state) is StepState for entry in entries.values())
+    assert await archive.ledger.latest("discord", "c1") == (
+        9,
+        {StepState.PENDING: 1, StepState.SENT: 1},
+    )

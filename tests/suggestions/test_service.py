@@ -132,3 +132,13 @@ async def test_ingesting_an_issue_with_a_suggested_link_marks_it_published(
         await archive.suggestions.review(added.suggestion.id, SuggestionStatus.REJECTED)
         == published
     )
+
+
+async def test_a_status_reads_back_as_a_suggestion_status(
+    archive: Archive, service: SuggestionService
+) -> None:
+    added = await service.suggest("https://x.example/a", GRACE)
+    assert added.suggestion is not None
+    assert type(added.suggestion.status) is SuggestionStatus
+    reviewed = await archive.suggestions.review(added.suggestion.id, SuggestionStatus.REJECTED)
+    assert reviewed is not None and reviewed.status is SuggestionStatus.REJECTED
