@@ -1,7 +1,8 @@
 """The archive: every issue, the publishing ledger, subscriptions, suggestions and kept state.
 
 `Archive` is the one object the rest of newsbot holds; each aggregate is an attribute typed
-by its protocol in `bot.store.interfaces`. All SQL lives in `bot.store.sqlite`.
+by its protocol in `bot.store.interfaces`. All SQL lives in `bot.store.sqlite`; another
+database is one more backend giving the same `Stores`.
 """
 
 from __future__ import annotations
@@ -11,39 +12,35 @@ from pathlib import Path
 from typing import Self
 
 from bot.models import ArchiveStats
-from bot.store.interfaces import IssueStore, Ledger, StateStore, SubscriptionStore, SuggestionStore
-from bot.store.sqlite.database import Database, open_database
+from bot.store.interfaces import (
+    Connection,
+    IssueStore,
+    Ledger,
+    StateStore,
+    Stores,
+    SubscriptionStore,
+    SuggestionStore,
+)
+from bot.store.sqlite import open_sqlite
 from bot.store.sqlite.held import Clock
-from bot.store.sqlite.issues import SqliteIssues
-from bot.store.sqlite.ledger import SqliteLedger
-from bot.store.sqlite.state import SqliteState
-from bot.store.sqlite.subscriptions import SqliteSubscriptions
-from bot.store.sqlite.suggestions import SqliteSuggestions
 
 __all__ = ["Archive", "Clock"]
 
 
 class Archive:
-    """The newsletter's archive in one SQLite file. Open with `await Archive.open(path)`.
+    """The newsletter's archive. Open with `await Archive.open(path)`.
 
     What readers see through `issues` leaves out an issue whose own publish_at is still ahead
     by `clock`, unless part of it was already sent; editors and publishing pass `held=True`.
     """
 
-    issues: IssueStore
-    ledger: Ledger
-    subscriptions: SubscriptionStore
-    suggestions: SuggestionStore
-    state: StateStore
-
-    def __init__(self, database: Database) -> None:
-        self._database = database
-        self.path = database.path
-        self.issues = SqliteIssues(database)
-        self.ledger = SqliteLedger(database)
-        self.subscriptions = SqliteSubscriptions(database)
-        self.suggestions = SqliteSuggestions(database)
-        self.state = SqliteState(database)
+    def __init__(self, stores: Stores) -> None:
+        self._connection: Connection = stores.connection
+        self.issues: IssueStore = stores.issues
+        self.ledger: Ledger = stores.ledger
+        self.subscriptions: SubscriptionStore = stores.subscriptions
+        self.suggestions: SuggestionStore = stores.suggestions
+        self.state: StateStore = stores.state
 
     @classmethod
     async def open(
@@ -62,12 +59,16 @@ class Archive:
         publish_at without an offset is read in (the schedule's; unknown, it is read where it
         comes last).
         """
-        database = await open_database(path, create=create, migrate=migrate, clock=clock, zone=zone)
-        return cls(database)
+        return cls(await open_sqlite(path, create=create, migrate=migrate, clock=clock, zone=zone))
+
+    @property
+    def path(self) -> Path:
+        """Where the archive is."""
+        return self._connection.path
 
     async def close(self) -> None:
         """Close the database; the archive cannot be used afterwards."""
-        await self._database.close()
+        await self._connection.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -77,17 +78,12 @@ class Archive:
 
     async def schema_version(self) -> int:
         """The version of the last migration applied."""
-        return await self._database.schema_version()
+        return await self._connection.schema_version()
 
     async def backup(self, destination: Path) -> ArchiveStats:
         """Copy the archive into the new, empty file `destination`; return what the copy holds.
 
-        SQLite's online backup copies one consistent snapshot, even while other connections
-        write. The copy is one self-contained file. Raise `NewsbotError` if it fails SQLite's
-        integrity check.
+        The copy is one consistent snapshot, even while the archive is written. Raise
+        `NewsbotError` if the copy fails the database's integrity check.
         """
-        copy = await self._database.backup_to(destination)
-        try:
-            return await SqliteIssues(copy).stats()
-        finally:
-            await copy.close()
+        return await self._connection.backup(destination)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -228,3 +229,37 @@ class StateStore(Protocol):
     async def set(self, key: str, value: str) -> None:
         """Keep a value between runs (replacing any earlier one)."""
         ...
+
+
+class Connection(Protocol):
+    """The database every aggregate of one archive shares: its schema, backups and lifetime."""
+
+    @property
+    def path(self) -> Path:
+        """Where the archive is, as the person running newsbot named it."""
+        ...
+
+    async def schema_version(self) -> int:
+        """The version of the last migration applied."""
+        ...
+
+    async def backup(self, destination: Path) -> ArchiveStats:
+        """Copy the archive, as one consistent snapshot, into the new file `destination`;
+        return what the copy holds."""
+        ...
+
+    async def close(self) -> None:
+        """Close the database; nothing can use it afterwards."""
+        ...
+
+
+@dataclass(frozen=True)
+class Stores:
+    """One backend's implementation of every aggregate, on one open connection."""
+
+    connection: Connection
+    issues: IssueStore
+    ledger: Ledger
+    subscriptions: SubscriptionStore
+    suggestions: SuggestionStore
+    state: StateStore
