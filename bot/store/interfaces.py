@@ -99,6 +99,10 @@ class IssueStore(Protocol):
         """Items sharing the telling words of `text` (a reader's message), best first."""
         ...
 
+    def searchable(self, text: str) -> bool:
+        """Whether a reader's `text` has anything `search` can look for."""
+        ...
+
     async def archived_link(self, url: str, *, held: bool = False) -> ArchivedLink | None:
         """The newest item readers can see (any, with `held`) whose link normalises to `url`."""
         ...

@@ -17,7 +17,6 @@ from bot.models import Issue, slugify
 from bot.render.discord import Embed, issue_embed, related_embed, section_embed
 from bot.render.text import defuse_mentions, escape_markdown, label, one_line, shorten
 from bot.store import Archive
-from bot.store.sqlite.search import fts_query
 from cogs.reader._views import PAGER_TIMEOUT, SearchPager, SearchRequest
 
 if TYPE_CHECKING:
@@ -263,12 +262,12 @@ class Reader(commands.Cog):
     ) -> list[app_commands.Choice[int]]:
         return await self.issue_choices(interaction, current)
 
-    @staticmethod
-    def _query_problem(query: str) -> str | None:
+    def _query_problem(self, query: str) -> str | None:
         """Why a search text cannot be searched, in words a reader understands; else None."""
         if len(query) > QUERY_MAX:
             return f"That search is too long: keep it under {QUERY_MAX} characters."
-        if sum(ch.isalnum() for ch in query) < QUERY_MIN or fts_query(query) is None:
+        too_short = sum(ch.isalnum() for ch in query) < QUERY_MIN
+        if too_short or not self.archive.issues.searchable(query):
             return f"Search for at least {QUERY_MIN} letters or digits, like `pytorch`."
         return None
 

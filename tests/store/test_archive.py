@@ -296,3 +296,10 @@ async def test_step_states_read_back_as_step_states(archive: Archive) -> None:
         9,
         {StepState.PENDING: 1, StepState.SENT: 1},
     )
+
+
+async def test_reader_text_without_a_word_is_not_searchable(archive: Archive) -> None:
+    assert archive.issues.searchable('pytorch "knowledge distillation"')
+    assert archive.issues.searchable("機械学習")
+    assert not archive.issues.searchable('*** "" - ()')
+    assert (await archive.issues.search('*** "" - ()')).hits == ()

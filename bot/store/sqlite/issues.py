@@ -191,6 +191,10 @@ class SqliteIssues:
         """Items sharing the telling words of `text` (a reader's message), best first."""
         return await fts.related(self._db, self._database.clock, text, limit=limit)
 
+    def searchable(self, text: str) -> bool:
+        """Whether a reader's `text` has anything `search` can look for."""
+        return fts.fts_query(text) is not None
+
     async def archived_link(self, url: str, *, held: bool = False) -> ArchivedLink | None:
         """The newest item readers can see (any, with `held`) whose link normalises to `url`."""
         await refresh_item_links(self._db)
