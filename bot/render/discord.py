@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import Issue, SearchHit, SearchPage, Section
-from bot.render.text import defuse_mentions, escape_markdown, one_line, shorten
+from bot.render.text import escape_markdown
 from bot.render.x import POST_MAX as X_POST_MAX
 from bot.render.x import XThread
+from bot.text import defuse_mentions, one_line, shorten
 
 CONTENT_MAX = 2000
 EMBEDS_MAX = 10

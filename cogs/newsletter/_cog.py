@@ -19,10 +19,11 @@ from bot.publishing.plan import Action, ChannelKind, Target, plan
 from bot.publishing.targets import all_targets
 from bot.render.discord import EMBED_DESCRIPTION_MAX, x_thread_embed
 from bot.render.publish import digest
-from bot.render.text import defuse_mentions, escape_markdown, label
+from bot.render.text import escape_markdown, label
 from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
 from bot.status import gather_status, status_lines
+from bot.text import defuse_mentions
 from cogs.newsletter._views import NotifyButton
 
 if TYPE_CHECKING:

@@ -16,7 +16,8 @@ from bot.archive import Archive, fts_query
 from bot.errors import IssueNotFound
 from bot.models import Issue, slugify
 from bot.render.discord import Embed, issue_embed, related_embed, section_embed
-from bot.render.text import defuse_mentions, escape_markdown, label, one_line, shorten
+from bot.render.text import escape_markdown, label
+from bot.text import defuse_mentions, one_line, shorten
 from cogs.reader._views import PAGER_TIMEOUT, SearchPager, SearchRequest
 
 if TYPE_CHECKING:

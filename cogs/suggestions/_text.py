@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.render.text import defuse_mentions, escape_markdown, shorten
+from bot.render.text import escape_markdown
 from bot.suggestions import MAX_LINKS_PER_MESSAGE, Outcome, Result, Scan, Suggestion
+from bot.text import defuse_mentions, shorten
 
 URL_SHOWN_MAX = 120
 

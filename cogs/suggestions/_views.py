@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.app import NO_MENTIONS
-from bot.render.text import label, shorten
+from bot.render.text import label
 from bot.suggestions import Suggestion
+from bot.text import shorten
 from cogs.suggestions._text import plain, summary
 
 if TYPE_CHECKING:

@@ -19,9 +19,10 @@ from bot.render.discord import (
     snippet_markdown,
     x_thread_embed,
 )
-from bot.render.text import defuse_mentions, escape_markdown, shorten
+from bot.render.text import escape_markdown
 from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
+from bot.text import defuse_mentions, shorten
 
 HOSTILE = st.sampled_from(
     [
