@@ -14,6 +14,7 @@ __all__ = [
     "defuse_mentions",
     "escape_markdown",
     "label",
+    "literal",
     "one_line",
     "shorten",
 ]
@@ -24,6 +25,12 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\*_~`|>\[\]()#-])")
 def escape_markdown(text: str) -> str:
     """Reader text shown literally in Discord Markdown: no formatting, links or headings."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def literal(text: str, limit: int) -> str:
+    """Issue or reader text shown literally in a message: one line, defused, no Markdown, in
+    `limit` characters (escapes counted)."""
+    return shorten(escape_markdown(defuse_mentions(one_line(text))), limit)
 
 
 def label(text: str, limit: int) -> str:

@@ -14,6 +14,13 @@ from discord.ext import commands
 from bot.app import NO_MENTIONS, reply
 from bot.archive import Archive
 from bot.models import slugify
+from bot.render.discord import (
+    CHOICE_NAME_MAX,
+    CHOICES_MAX,
+    CONTENT_MAX,
+    SELECT_OPTIONS_MAX,
+    fit_lines,
+)
 from bot.render.text import label
 from bot.suggestions import (
     MAX_LINKS_PER_MESSAGE,
@@ -27,8 +34,16 @@ from bot.suggestions import (
     fetch_title,
     scan,
 )
-from cogs.suggestions._text import confirmed, not_taken, plain, said
-from cogs.suggestions._views import OPTIONS_MAX, REVIEW_ITEMS, card
+from cogs.suggestions._text import (
+    LIST_SHOWN_MAX,
+    NOTE_SHOWN_MAX,
+    SHORT_SHOWN_MAX,
+    confirmed,
+    not_taken,
+    plain,
+    said,
+)
+from cogs.suggestions._views import REVIEW_ITEMS, card
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
@@ -39,7 +54,6 @@ ACK = "✅"
 URL_OPTION_MAX = 4000
 REVIEW_CARDS = 5
 THREAD_CACHE_MAX = 4096
-CHOICE_NAME_MAX = 100
 
 
 def message_text(message: discord.Message) -> tuple[list[str], list[str]]:
@@ -190,7 +204,7 @@ class Suggestions(commands.Cog):
         lines += not_taken(found)
         if lines:
             await message.reply(
-                "\n".join(dict.fromkeys(lines))[:2000],
+                fit_lines(list(dict.fromkeys(lines)), CONTENT_MAX),
                 allowed_mentions=NO_MENTIONS,
                 mention_author=False,
                 suppress_embeds=True,
@@ -219,8 +233,8 @@ class Suggestions(commands.Cog):
                 known = ", ".join(sorted(names.values())) or "none yet"
                 await reply(
                     interaction,
-                    f"No section is called “{plain(section, 60)}”. The sections are: "
-                    f"{plain(known, 1500)}.",
+                    f"No section is called “{plain(section, SHORT_SHOWN_MAX)}”. The sections are: "
+                    f"{plain(known, LIST_SHOWN_MAX)}.",
                 )
                 return
         found = scan([url])
@@ -235,7 +249,7 @@ class Suggestions(commands.Cog):
     async def _suggest_section(
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        names = await self.archive.section_names(prefix=current.strip(), limit=OPTIONS_MAX)
+        names = await self.archive.section_names(prefix=current.strip(), limit=CHOICES_MAX)
         return [app_commands.Choice(name=label(n, CHOICE_NAME_MAX), value=s) for s, n in names]
 
     async def suggest_from_message(
@@ -280,7 +294,9 @@ class Suggestions(commands.Cog):
         lines += not_taken(found)
         if found.dropped == 0 and len(found.links) > MAX_LINKS_PER_MESSAGE:
             lines.append(f"Only the first {MAX_LINKS_PER_MESSAGE} links are taken.")
-        await reply(interaction, "\n".join(dict.fromkeys(lines))[:2000], suppress_embeds=True)
+        await reply(
+            interaction, fit_lines(list(dict.fromkeys(lines)), CONTENT_MAX), suppress_embeds=True
+        )
         self._fetch_titles(results)
 
     # --- titles ----------------------------------------------------------------------------
@@ -315,7 +331,7 @@ class Suggestions(commands.Cog):
                 "No suggestions are waiting.", ephemeral=True, allowed_mentions=NO_MENTIONS
             )
             return
-        sections = await self.archive.section_names(limit=OPTIONS_MAX)
+        sections = await self.archive.section_names(limit=SELECT_OPTIONS_MAX)
         for suggestion in queue[:REVIEW_CARDS]:
             embed, view = card(suggestion, sections)
             await interaction.followup.send(
@@ -347,7 +363,7 @@ class Suggestions(commands.Cog):
         )
         await reply(
             interaction,
-            f"Wrote `{plain(str(path), 200)}`: #{draft.number} with {len(draft.items)} "
+            f"Wrote `{plain(str(path), NOTE_SHOWN_MAX)}`: #{draft.number} with {len(draft.items)} "
             f"suggested link(s) in {len(draft.sections)} section(s). Write the blurbs, then "
             "`newsbot check` and `newsbot ingest`.",
         )
