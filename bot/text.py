@@ -1,7 +1,7 @@
 """Text safety, in one place: control characters, Discord mentions, and shortening.
 
-Every text that comes from an issue file, a feed or a reader passes through these rules before
-it is stored or shown, so importers, renderers and cogs agree on what is safe.
+Importers, renderers and cogs hold the text of issue files, feeds and readers to these rules,
+so they agree on what is safe.
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ ZERO_WIDTH_SPACE = "\u200b"
 ELLIPSIS = "…"
 
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-"""The characters `str.splitlines` breaks a line at, so an issue file would read them as one."""
-_LAYOUT = "\t" + LINE_BREAKS
+"""The characters `str.splitlines` breaks a line at: read back, an issue file splits there."""
 _SEPARATORS = "\u2028\u2029"
+
+MENTION = re.compile(r"@(?:everyone|here)|<(?P<kind>@!?|@&|#)(?P<id>[0-9]+)>")
+"""What Discord reads as a mention: `@everyone`, `@here` (lower case only, as Discord parses
+them), a user `<@id>` or `<@!id>`, a role `<@&id>` and a channel `<#id>`."""
 
 
 def is_control(char: str) -> bool:
@@ -52,19 +55,16 @@ def without_controls(text: str, *, keep_layout: bool = False) -> str:
     for char in text:
         if not is_control(char):
             out.append(char)
-        elif char in _LAYOUT:
-            out.append(char if keep_layout and char == "\t" else "\n" if keep_layout else " ")
+        elif char == "\t":
+            out.append("\t" if keep_layout else " ")
+        elif char in LINE_BREAKS:
+            out.append("\n" if keep_layout else " ")
     return "".join(out)
 
 
 def one_line(text: str) -> str:
     """`text` as one line: control characters gone, every run of whitespace one space, trimmed."""
     return " ".join(without_controls(text).split())
-
-
-MENTION = re.compile(r"@(?:everyone|here)|<(?P<kind>@!?|@&|#)(?P<id>[0-9]+)>")
-"""What Discord reads as a mention: `@everyone`, `@here` (lower case only, as Discord parses
-them), a user `<@id>` or `<@!id>`, a role `<@&id>` and a channel `<#id>`."""
 
 
 def defuse_mentions(text: str) -> str:
