@@ -51,6 +51,7 @@ from bot.sandbox.discord import (
 from bot.sandbox.x import Tweet, XEmulator
 from bot.settings import env_name, secret_keys
 from bot.store import Archive
+from bot.text import MENTION
 
 BUNDLED_ISSUES = Path(__file__).resolve().parents[1] / "issues"
 """The sample issues beside the package: `issues/` of the checkout newsbot is installed from."""
@@ -88,7 +89,10 @@ class Screen:
         """`<#id>`, `<@&id>` and `<@id>` as the names Discord would show."""
 
         def name(match: re.Match[str]) -> str:
-            kind, number = match.group(1), int(match.group(2))
+            kind = match["kind"]
+            if kind is None:
+                return match[0]  # @everyone and @here show as written
+            number = int(match["id"])
             if kind == "#":
                 channel = self.world.channels.get(number)
                 return f"#{channel.name}" if channel else match.group(0)
@@ -100,7 +104,7 @@ class Screen:
             user = self.world.users.get(number)
             return f"@{user.username}" if user else match.group(0)
 
-        return _MENTION.sub(name, text)
+        return MENTION.sub(name, text)
 
     def markdown(self, text: str) -> Markdown:
         """Markdown rendered like Discord does, where a single newline is a line break."""
@@ -156,7 +160,6 @@ class Screen:
         return Panel(Group(*parts), border_style="blue")
 
 
-_MENTION = re.compile(r"<(#|@&|@!?)(\d+)>")
 _UNESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!~|>])")
 """A markdown escape, which Discord shows as the character alone (titles are drawn as text)."""
 

@@ -28,9 +28,9 @@ from bot.publishing.plan import Target
 from bot.publishing.targets import all_targets
 from bot.publishing.x_publish import OUTLET as X
 from bot.publishing.x_publish import TARGET as X_ACCOUNT
-from bot.render.text import one_line, shorten
 from bot.settings import Settings
 from bot.store import Archive
+from bot.text import one_line, shorten
 
 UNFINISHED = (StepState.PENDING, StepState.SENDING, StepState.FAILED)
 REASON_MAX = 300

@@ -70,6 +70,16 @@ def test_titles_are_one_clean_line(title: str) -> None:
         Item(title=title)
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\x0c"])
+def test_no_text_holds_a_line_break_an_issue_file_would_split_at(separator: str) -> None:
+    # The issue file reader splits lines where str.splitlines does: the text would not read back.
+    with pytest.raises(ValidationError, match=f"control character \\(U\\+{ord(separator):04X}\\)"):
+        Item(title=f"one{separator}two")
+    with pytest.raises(ValidationError, match="control character"):
+        Item(title="T", blurb=f"one{separator}two")
+    assert Item(title="T", blurb="one\n\ttwo\r\nthree").blurb == "one\n\ttwo\r\nthree"
+
+
 def test_section_slug_is_derived_from_its_name() -> None:
     section = Section.model_validate({"name": "Mobile & Edge", "items": [item("T")]})
     assert section.slug == "mobile-edge"

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from bot.errors import SourceError
-from bot.importers._markdown import markdown_link, note_text, shorten
+from bot.importers._markdown import markdown_link, note_text
 from bot.importers._report import Notice
 from bot.models import Issue, Item, Section, slugify
+from bot.text import defuse_mentions, shorten, without_controls
 
 MAX_LINE = 500
 MAX_TEXT = 20_000
@@ -83,7 +84,14 @@ def _reason(exc: ValidationError) -> str:
     return f"{where}: {message}" if where else message
 
 
+def _safe(text: str, *, keep_layout: bool = False) -> str:
+    """Text held to the rule the models hold it to; removing a control character can join a
+    mention, so mentions are defused after."""
+    return defuse_mentions(without_controls(text, keep_layout=keep_layout)).strip()
+
+
 def _fit_line(text: str, where: str, what: str, notices: list[Notice]) -> str:
+    text = _safe(text)
     if len(text) <= MAX_LINE:
         return text
     notices.append(Notice(where, f"{what} is longer than {MAX_LINE} characters: shortened"))
@@ -91,7 +99,7 @@ def _fit_line(text: str, where: str, what: str, notices: list[Notice]) -> str:
 
 
 def _fit_text(paragraphs: list[str], where: str, what: str, notices: list[Notice]) -> str:
-    text = "\n\n".join(paragraphs)
+    text = "\n\n".join(kept for kept in (_safe(p, keep_layout=True) for p in paragraphs) if kept)
     if len(text) <= MAX_TEXT:
         return text
     notices.append(
@@ -163,7 +171,7 @@ def _build_item(draft: ItemDraft, keys: _Keys, notices: list[Notice]) -> Item:
             title=title,
             link=link,
             blurb=_fit_text(draft.blurb, draft.where, "the text", notices),
-            abstract=_fit_text(abstract, draft.where, "the abstract", notices)
+            abstract=_fit_text(abstract, draft.where, "the abstract", notices) or None
             if abstract
             else None,
             editor_note=note_text(draft.notes),

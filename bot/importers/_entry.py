@@ -35,9 +35,10 @@ from bot.importers._html import (
     title_text,
     to_markdown,
 )
-from bot.importers._markdown import collapse_spaces, defuse_pings, escape_heading, shorten
+from bot.importers._markdown import collapse_spaces, defuse_pings, escape_heading
 from bot.importers._report import Notice
 from bot.importers._sign_off import sign_off_start
+from bot.text import defuse_mentions, shorten, without_controls
 
 BOLD_SECTION_CHARS = 80
 SECTION_LEVELS = 3
@@ -94,7 +95,8 @@ class _Structurer:
         """Runs as one line of plain text, counting defused pings."""
         text, pings = title_text(inlines)
         self.result.pings += pings
-        return text
+        # Cleaned here, before an empty title is noticed; a removed character can join a mention.
+        return defuse_mentions(without_controls(text)).strip()
 
     def defused(self, text: str) -> str:
         """Plain text with pings defused, counted."""

@@ -2,22 +2,17 @@
 
 Issue files are Markdown, and an imported text is plain text: every character that Markdown
 would read as syntax is escaped, so the file parses back to the same text and renders as the
-source read. Text that would ping in Discord gets a zero-width space after its `@`.
+source read. Text that would ping in Discord is defused by `bot.text.defuse_mentions`.
 """
 
 from __future__ import annotations
 
 import re
 
-ZERO_WIDTH_SPACE = "\u200b"
+from bot.text import MENTION, defuse_mentions, without_controls
 
-PING = re.compile(r"@(?:everyone|here)|<@[!&]?\d+>", re.IGNORECASE)
-"""What pings in Discord: `@everyone`, `@here`, and user/role mentions such as `<@&123>`."""
-
-# Line separators that `str.splitlines` splits on but issue-file readers would not expect
-# inside a line, and tabs: all become plain spaces.
-_SPACES = re.compile(r"[\t\x85\u2028\u2029]")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# The HTML importer marks pings across runs of text, and takes the space from here.
+from bot.text import ZERO_WIDTH_SPACE as ZERO_WIDTH_SPACE
 
 _INLINE = frozenset("\\`*[]<")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -26,10 +21,14 @@ _CLOSING_HASHES = re.compile(r"(^|\s)(#+)$")
 
 
 def clean_line(text: str) -> tuple[str, bool]:
-    """Text fit for one line of an issue file, and whether control characters were removed."""
-    spaced = _SPACES.sub(" ", text)
-    cleaned = _CONTROL.sub("", spaced)
-    return cleaned.strip(), cleaned != spaced
+    """Text fit for one line of an issue file, and whether control characters were removed.
+
+    Tabs and line breaks become spaces; every other control character is removed (see
+    `bot.text.without_controls`).
+    """
+    cleaned = without_controls(text)
+    # Spaces replace one for one, so a shorter text had something removed.
+    return cleaned.strip(), len(cleaned) < len(text)
 
 
 def collapse_spaces(text: str) -> str:
@@ -38,23 +37,14 @@ def collapse_spaces(text: str) -> str:
 
 
 def ping_marks(text: str) -> set[int]:
-    """The index of the `@` of every ping in `text`."""
-    return {match.start() + match.group().startswith("<") for match in PING.finditer(text)}
+    """The index of the first character of every mention in `text`: a zero-width space after
+    it breaks the mention, as `bot.text.defuse_mentions` does."""
+    return {match.start() for match in MENTION.finditer(text)}
 
 
 def defuse_pings(text: str) -> tuple[str, int]:
-    """Text that pings nobody in Discord, and how many pings were defused.
-
-    A zero-width space after the `@` breaks the mention and reads the same.
-    """
-    marks = ping_marks(text)
-    if not marks:
-        return text, 0
-    return "".join(_mark(char, index in marks) for index, char in enumerate(text)), len(marks)
-
-
-def _mark(char: str, marked: bool) -> str:
-    return char + ZERO_WIDTH_SPACE if marked else char
+    """Text that pings and links nobody in Discord, and how many mentions were defused."""
+    return defuse_mentions(text), sum(1 for _ in MENTION.finditer(text))
 
 
 def escape_inline(text: str) -> str:
@@ -99,18 +89,6 @@ def escape_heading(text: str) -> str:
 def escape_heading_markdown(markdown: str) -> str:
     """Inline Markdown made safe as a heading's text: trailing `#`s are not a closing sequence."""
     return _CLOSING_HASHES.sub(lambda match: match.group(1) + "\\" + match.group(2), markdown)
-
-
-def shorten(markdown: str, limit: int) -> str:
-    """Markdown cut at a space to at most `limit` characters, with `…`, if it is longer."""
-    if len(markdown) <= limit:
-        return markdown
-    cut = markdown[: limit - 1]
-    head = cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut
-    # A cut in the middle of `\x` would leave a lone backslash escaping the `…`.
-    if (len(head) - len(head.rstrip("\\"))) % 2:
-        head = head[:-1]
-    return head.rstrip() + "…"
 
 
 def markdown_link(text: str, url: str) -> str:

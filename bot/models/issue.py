@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from markdown_it.common.normalize_url import normalizeLink
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from bot.text import find_control
+
 MAX_LINK_LENGTH = 2048
 
 
@@ -36,12 +38,11 @@ def _check_link(value: str) -> str:
     return normalizeLink(value)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
 def _check_text(value: str) -> str:
-    if _CONTROL.search(value.replace("\r\n", "\n")):
-        raise ValueError("contains a control character; remove it")
+    # Paragraphs keep their newlines and tabs; any other line break would split an issue file line.
+    control = find_control(value.replace("\r\n", "\n"), keep_layout=True)
+    if control is not None:
+        raise ValueError(f"contains a control character (U+{ord(control):04X}); remove it")
     return value
 
 

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import Issue, SearchHit, SearchPage, Section
-from bot.render.text import defuse_mentions, escape_markdown, one_line, shorten
+from bot.render.text import escape_markdown
 from bot.render.x import POST_MAX as X_POST_MAX
 from bot.render.x import XThread
+from bot.text import ELLIPSIS, defuse_mentions, one_line, shorten
 
 CONTENT_MAX = 2000
 EMBEDS_MAX = 10
@@ -25,6 +26,12 @@ FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 THREAD_NAME_MAX = 100
+CHOICES_MAX = 25
+"""Autocomplete choices Discord shows at once."""
+CHOICE_NAME_MAX = 100
+CHOICE_VALUE_MAX = 100
+SELECT_OPTIONS_MAX = 25
+SELECT_LABEL_MAX = 100
 
 COLOUR = 0x5865F2
 SNIPPET_MAX = 300
@@ -98,7 +105,8 @@ class Embed:
 
 
 def fit_lines(lines: Sequence[str], limit: int, *, more: str = "…and {n} more") -> str:
-    """Join whole lines while they fit in `limit`, then say how many were left out."""
+    """Join whole lines while they fit in `limit`, then say how many were left out; a first
+    line too long to fit whole is shortened."""
     joined = "\n".join(lines)
     if len(joined) <= limit:
         return joined
@@ -106,6 +114,11 @@ def fit_lines(lines: Sequence[str], limit: int, *, more: str = "…and {n} more"
         text = "\n".join([*lines[:keep], more.format(n=len(lines) - keep)])
         if len(text) <= limit:
             return text
+    # Not even the first line fits whole: shortened, it still says what the text is about.
+    tail = "\n" + more.format(n=len(lines) - 1) if len(lines) > 1 else ""
+    first = shorten(lines[0], limit - len(tail)) if limit - len(tail) > len(ELLIPSIS) else ""
+    if first.rstrip(ELLIPSIS):
+        return first + tail
     return shorten(more.format(n=len(lines)), limit)
 
 

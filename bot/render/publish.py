@@ -28,7 +28,8 @@ from bot.render.discord import (
     EmbedField,
     fit_lines,
 )
-from bot.render.text import defuse_mentions, escape_markdown, label, one_line, shorten
+from bot.render.text import escape_markdown, label
+from bot.text import defuse_mentions, one_line, shorten
 
 ABSTRACT_MAX = 700
 """An abstract longer than this is shortened (with a link to the item when it has one)."""

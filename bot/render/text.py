@@ -1,30 +1,25 @@
-"""Text helpers shared by the renderers: shortening at word boundaries, escaping reader text."""
+"""Discord Markdown for text shown literally, and one-line labels; the safety rules are in
+`bot.text`."""
 
 from __future__ import annotations
 
 import re
 
-ELLIPSIS = "…"
+from bot.text import ELLIPSIS, ZERO_WIDTH_SPACE, defuse_mentions, one_line, shorten
+
+# Re-exported: modules that render reader and issue text still import these from here.
+__all__ = [
+    "ELLIPSIS",
+    "ZERO_WIDTH_SPACE",
+    "defuse_mentions",
+    "escape_markdown",
+    "label",
+    "literal",
+    "one_line",
+    "shorten",
+]
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_~`|>\[\]()#-])")
-_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)(\d+)>")
-ZERO_WIDTH_SPACE = "\u200b"
-
-
-def shorten(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
-    """`text` if it fits in `limit` characters, else cut at a word boundary with an ellipsis.
-
-    Never cuts inside a word; a single word longer than the limit is cut hard (it has no
-    boundary), which only happens for pathological input.
-    """
-    if len(text) <= limit:
-        return text
-    room = limit - len(ellipsis)
-    if room <= 0:
-        return ellipsis[:limit]
-    cut = text[: room + 1]
-    boundary = max(cut.rfind(" "), cut.rfind("\n"))
-    head = text[:boundary] if boundary > 0 else text[:room]
-    return head.rstrip(" \n,;:.—-") + ellipsis
 
 
 def escape_markdown(text: str) -> str:
@@ -32,17 +27,10 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-def defuse_mentions(text: str) -> str:
-    """Break `@everyone`, `@here` and `<@id>` forms so they cannot read as mentions.
-
-    `allowed_mentions` already stops pings; this also keeps them from *looking* like one.
-    """
-    return _MENTION.sub(lambda m: m.group(0)[0] + ZERO_WIDTH_SPACE + m.group(0)[1:], text)
-
-
-def one_line(text: str) -> str:
-    """Collapse whitespace (newlines included) into single spaces."""
-    return " ".join(text.split())
+def literal(text: str, limit: int) -> str:
+    """Issue or reader text shown literally in a message: one line, defused, no Markdown, in
+    `limit` characters (escapes counted)."""
+    return shorten(escape_markdown(defuse_mentions(one_line(text))), limit)
 
 
 def label(text: str, limit: int) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from bot._vendor.twitter_text import parse_tweet
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.models import Issue, Item, Section
-from bot.render.text import ZERO_WIDTH_SPACE, one_line
+from bot.text import ZERO_WIDTH_SPACE, one_line
 
 POST_MAX = 280
 """X's limit, in weighted characters."""

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from bot.errors import NewsbotError
 from bot.issuefiles import format_issue, parse_issue, write_issue
 from bot.models import Issue, IssueSummary, Item, Section, Suggestion, SuggestionStatus, slugify
-from bot.render.text import defuse_mentions, escape_markdown, shorten
-from bot.suggestions.notes import CONTROL
+from bot.render.text import escape_markdown
+from bot.text import defuse_mentions, one_line, shorten
 
 if TYPE_CHECKING:
     from bot.store import Archive
@@ -60,7 +60,7 @@ def _editor_note(suggestion: Suggestion) -> str:
         parts.append(part)
     text = f"suggested by {len(parts)} reader(s) — " + "; ".join(parts)
     # A note lives inside an HTML comment: no `--` may end it early.
-    text = defuse_mentions(" ".join(CONTROL.sub(" ", text).split())).replace("--", "–")
+    text = defuse_mentions(one_line(text)).replace("--", "–")
     return shorten(text, EDITOR_NOTE_MAX)
 
 

@@ -17,8 +17,7 @@ import aiohttp.abc
 import yarl
 
 from bot.models.links import LinkRejected, check_host, is_public
-from bot.render.text import shorten
-from bot.suggestions.notes import CONTROL
+from bot.text import one_line, shorten
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +237,7 @@ class _TitleReader:
         self._parser.feed(self._decoder.decode(b"", final=True))
         if not self._parser.ended or self._parser.parts is None:
             return None
-        title = " ".join(CONTROL.sub(" ", "".join(self._parser.parts)).split())
+        title = one_line("".join(self._parser.parts))
         return shorten(title, TITLE_MAX) or None
 
 

@@ -16,9 +16,17 @@ from bot.publishing.outbox import Outbox
 from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer
 from bot.publishing.plan import Action, ChannelKind, Target, plan
 from bot.publishing.targets import all_targets
-from bot.render.discord import EMBED_DESCRIPTION_MAX, x_thread_embed
+from bot.render.discord import (
+    CHOICE_NAME_MAX,
+    CHOICE_VALUE_MAX,
+    CHOICES_MAX,
+    CONTENT_MAX,
+    EMBED_DESCRIPTION_MAX,
+    fit_lines,
+    x_thread_embed,
+)
 from bot.render.publish import digest
-from bot.render.text import defuse_mentions, escape_markdown, label
+from bot.render.text import escape_markdown, label, literal
 from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
 from bot.status import gather_status, status_lines
@@ -31,8 +39,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MANAGERS_ONLY = "Only server managers (Manage Server) can use /newsletter."
-CHOICES_MAX = 25
 SECTIONS_MAX = 1000
+UNKNOWN_SHOWN_MAX = 200
+"""How much of the section names a manager typed wrong is quoted back."""
+KNOWN_SHOWN_MAX = 1500
+"""How much of the list of known section names is shown after a wrong one."""
 
 NEEDED: tuple[tuple[str, str], ...] = (
     ("view_channel", "View Channel"),
@@ -114,8 +125,8 @@ class Newsletter(commands.Cog):
         choices = []
         for _slug, name in names:
             value = f"{head}, {name}" if head else name
-            if len(value) <= 100:
-                choices.append(app_commands.Choice(name=label(value, 100), value=value))
+            if len(value) <= CHOICE_VALUE_MAX:
+                choices.append(app_commands.Choice(name=label(value, CHOICE_NAME_MAX), value=value))
         return choices
 
     async def issue_choices(
@@ -214,8 +225,8 @@ class Newsletter(commands.Cog):
         if unknown:
             names = ", ".join(sorted(known.values())) or "none yet"
             return (), (
-                f"No section is called {_shown(', '.join(unknown))[:200]}. "
-                f"The sections are: {_shown(names)[:1500]}."
+                f"No section is called {literal(', '.join(unknown), UNKNOWN_SHOWN_MAX)}. "
+                f"The sections are: {literal(names, KNOWN_SHOWN_MAX)}."
             )
         return tuple(dict.fromkeys(slugs)), None
 
@@ -268,7 +279,7 @@ class Newsletter(commands.Cog):
         report = await self.outbox.publish(found, targets)
         lines = [f"#{found.number}:"]
         lines += [f"• <#{t.target.channel_id}>: {t.summary()}" for t in report.targets]
-        await reply(interaction, "\n".join(lines)[:2000])
+        await reply(interaction, fit_lines(lines, CONTENT_MAX))
 
     @publish.autocomplete("issue")
     async def _publish_issue(
@@ -330,11 +341,6 @@ class Newsletter(commands.Cog):
 def _listed(names: list[str]) -> str:
     quoted = [f"**{n}**" for n in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-
-
-def _shown(text: str) -> str:
-    """Section names, from an issue or as typed, shown literally: no Markdown, no mentions."""
-    return escape_markdown(defuse_mentions(text))
 
 
 def _fit(lines: list[str], limit: int = EMBED_DESCRIPTION_MAX) -> str:

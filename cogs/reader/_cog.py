@@ -14,8 +14,15 @@ from discord.ext import commands
 from bot.app import NO_MENTIONS
 from bot.errors import IssueNotFound
 from bot.models import Issue, slugify
-from bot.render.discord import Embed, issue_embed, related_embed, section_embed
-from bot.render.text import defuse_mentions, escape_markdown, label, one_line, shorten
+from bot.render.discord import (
+    CHOICE_NAME_MAX,
+    CHOICES_MAX,
+    Embed,
+    issue_embed,
+    related_embed,
+    section_embed,
+)
+from bot.render.text import escape_markdown, label, literal
 from bot.store import Archive
 from cogs.reader._views import PAGER_TIMEOUT, SearchPager, SearchRequest
 
@@ -30,7 +37,8 @@ alone it is answered at once; when many readers ask together and answers queue, 
 acknowledges each one quickly and the results follow."""
 QUERY_MIN, QUERY_MAX = 2, 200
 RELATED_LIMIT = 5
-CHOICE_NAME_MAX = 100
+SAID_MAX = 80
+"""How much of what a reader typed is quoted back in an answer."""
 
 
 def embed_of(rendered: Embed) -> discord.Embed:
@@ -69,7 +77,7 @@ async def answer(
 
 def said(text: str) -> str:
     """Reader text quoted back safely: one line, shortened, no Markdown, no mentions."""
-    return defuse_mentions(escape_markdown(shorten(one_line(text), 80)))
+    return literal(text, SAID_MAX)
 
 
 class Reader(commands.Cog):
@@ -96,7 +104,7 @@ class Reader(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         """Sections of any issue whose name starts with what the reader typed."""
         names = await self.archive.issues.section_names(
-            prefix=current.strip(), limit=25, held=False
+            prefix=current.strip(), limit=CHOICES_MAX, held=False
         )
         return [
             app_commands.Choice(name=label(name, CHOICE_NAME_MAX), value=slug)
@@ -107,7 +115,9 @@ class Reader(commands.Cog):
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         """Issue numbers starting with what the reader typed, newest first, with titles."""
-        issues = await self.archive.issues.issues(prefix=current.strip(), limit=25, held=False)
+        issues = await self.archive.issues.issues(
+            prefix=current.strip(), limit=CHOICES_MAX, held=False
+        )
         return [
             app_commands.Choice(
                 name=label(f"#{i.number} · {i.subtitle or i.title}", CHOICE_NAME_MAX),

@@ -13,6 +13,13 @@ from discord.ext import commands
 
 from bot.app import NO_MENTIONS, reply
 from bot.models import SuggestionStatus, Supporter, slugify
+from bot.render.discord import (
+    CHOICE_NAME_MAX,
+    CHOICES_MAX,
+    CONTENT_MAX,
+    SELECT_OPTIONS_MAX,
+    fit_lines,
+)
 from bot.render.text import label
 from bot.store import Archive
 from bot.suggestions import (
@@ -26,8 +33,16 @@ from bot.suggestions import (
     fetch_title,
     scan,
 )
-from cogs.suggestions._text import confirmed, not_taken, plain, said
-from cogs.suggestions._views import OPTIONS_MAX, REVIEW_ITEMS, card
+from cogs.suggestions._text import (
+    LIST_SHOWN_MAX,
+    NOTE_SHOWN_MAX,
+    SHORT_SHOWN_MAX,
+    confirmed,
+    not_taken,
+    plain,
+    said,
+)
+from cogs.suggestions._views import REVIEW_ITEMS, card
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
@@ -38,7 +53,6 @@ ACK = "✅"
 URL_OPTION_MAX = 4000
 REVIEW_CARDS = 5
 THREAD_CACHE_MAX = 4096
-CHOICE_NAME_MAX = 100
 
 
 def message_text(message: discord.Message) -> tuple[list[str], list[str]]:
@@ -189,7 +203,7 @@ class Suggestions(commands.Cog):
         lines += not_taken(found)
         if lines:
             await message.reply(
-                "\n".join(dict.fromkeys(lines))[:2000],
+                fit_lines(list(dict.fromkeys(lines)), CONTENT_MAX),
                 allowed_mentions=NO_MENTIONS,
                 mention_author=False,
                 suppress_embeds=True,
@@ -218,8 +232,8 @@ class Suggestions(commands.Cog):
                 known = ", ".join(sorted(names.values())) or "none yet"
                 await reply(
                     interaction,
-                    f"No section is called “{plain(section, 60)}”. The sections are: "
-                    f"{plain(known, 1500)}.",
+                    f"No section is called “{plain(section, SHORT_SHOWN_MAX)}”. The sections are: "
+                    f"{plain(known, LIST_SHOWN_MAX)}.",
                 )
                 return
         found = scan([url])
@@ -234,7 +248,7 @@ class Suggestions(commands.Cog):
     async def _suggest_section(
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        names = await self.archive.issues.section_names(prefix=current.strip(), limit=OPTIONS_MAX)
+        names = await self.archive.issues.section_names(prefix=current.strip(), limit=CHOICES_MAX)
         return [app_commands.Choice(name=label(n, CHOICE_NAME_MAX), value=s) for s, n in names]
 
     async def suggest_from_message(
@@ -279,7 +293,9 @@ class Suggestions(commands.Cog):
         lines += not_taken(found)
         if found.dropped == 0 and len(found.links) > MAX_LINKS_PER_MESSAGE:
             lines.append(f"Only the first {MAX_LINKS_PER_MESSAGE} links are taken.")
-        await reply(interaction, "\n".join(dict.fromkeys(lines))[:2000], suppress_embeds=True)
+        await reply(
+            interaction, fit_lines(list(dict.fromkeys(lines)), CONTENT_MAX), suppress_embeds=True
+        )
         self._fetch_titles(results)
 
     # --- titles ----------------------------------------------------------------------------
@@ -316,7 +332,7 @@ class Suggestions(commands.Cog):
                 "No suggestions are waiting.", ephemeral=True, allowed_mentions=NO_MENTIONS
             )
             return
-        sections = await self.archive.issues.section_names(limit=OPTIONS_MAX)
+        sections = await self.archive.issues.section_names(limit=SELECT_OPTIONS_MAX)
         for suggestion in queue[:REVIEW_CARDS]:
             embed, view = card(suggestion, sections)
             await interaction.followup.send(
@@ -348,7 +364,7 @@ class Suggestions(commands.Cog):
         )
         await reply(
             interaction,
-            f"Wrote `{plain(str(path), 200)}`: #{draft.number} with {len(draft.items)} "
+            f"Wrote `{plain(str(path), NOTE_SHOWN_MAX)}`: #{draft.number} with {len(draft.items)} "
             f"suggested link(s) in {len(draft.sections)} section(s). Write the blurbs, then "
             "`newsbot check` and `newsbot ingest`.",
         )

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from bot.models import Suggestion
-from bot.render.text import defuse_mentions, escape_markdown, shorten
+from bot.render.text import escape_markdown, literal
 from bot.suggestions import MAX_LINKS_PER_MESSAGE, Outcome, Result, Scan
 
 URL_SHOWN_MAX = 120
+SHOWN_MAX = 100
+"""How much of a title or section name is quoted in a line about a suggestion."""
+SHORT_SHOWN_MAX = 60
+"""How much of a refused link or a mistyped section name is quoted back."""
+NAME_SHOWN_MAX = 40
+NOTE_SHOWN_MAX = 200
+LIST_SHOWN_MAX = 1500
+"""How much of the list of known section names is shown after a wrong one."""
 
 
 def link(url: str) -> str:
@@ -18,9 +26,9 @@ def link(url: str) -> str:
     return f"[{escape_markdown(host)}/…](<{shown}>)"
 
 
-def plain(text: str, limit: int = 100) -> str:
-    """Reader or page text shown literally: shortened, no Markdown, no mentions."""
-    return defuse_mentions(escape_markdown(shorten(" ".join(text.split()), limit)))
+def plain(text: str, limit: int = SHOWN_MAX) -> str:
+    """Reader or page text shown literally: one line, no Markdown, no mentions, in `limit`."""
+    return literal(text, limit)
 
 
 def said(result: Result, per_day: int) -> str | None:
@@ -63,7 +71,9 @@ def confirmed(result: Result) -> str:
 
 def not_taken(found: Scan) -> list[str]:
     """Why some links of a message were not taken."""
-    lines = [f"✖ Not taken: {plain(r.shown, 60)} — {r.reason}." for r in found.rejected]
+    lines = [
+        f"✖ Not taken: {plain(r.shown, SHORT_SHOWN_MAX)} — {r.reason}." for r in found.rejected
+    ]
     if found.dropped:
         lines.append(f"Only the first {MAX_LINKS_PER_MESSAGE} links of a message are taken.")
     return lines
@@ -71,7 +81,7 @@ def not_taken(found: Scan) -> list[str]:
 
 def summary(suggestion: Suggestion, section_name: str | None) -> str:
     """The review card's text: who suggested it and what they said."""
-    names = ", ".join(plain(s.name, 40) for s in suggestion.supporters[:10])
+    names = ", ".join(plain(s.name, NAME_SHOWN_MAX) for s in suggestion.supporters[:10])
     more = len(suggestion.supporters) - 10
     lines = [
         f"{link(suggestion.url)}",
@@ -82,5 +92,6 @@ def summary(suggestion: Suggestion, section_name: str | None) -> str:
     ]
     for supporter in suggestion.supporters[:5]:
         if supporter.note:
-            lines.append(f"> {plain(supporter.name, 40)}: {plain(supporter.note, 200)}")
+            name = plain(supporter.name, NAME_SHOWN_MAX)
+            lines.append(f"> {name}: {plain(supporter.note, NOTE_SHOWN_MAX)}")
     return "\n".join(lines)

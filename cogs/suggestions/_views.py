@@ -15,7 +15,14 @@ import discord
 
 from bot.app import NO_MENTIONS
 from bot.models import Suggestion, SuggestionStatus
-from bot.render.text import label, shorten
+from bot.render.discord import (
+    EMBED_DESCRIPTION_MAX,
+    EMBED_TITLE_MAX,
+    SELECT_LABEL_MAX,
+    SELECT_OPTIONS_MAX,
+)
+from bot.render.text import label
+from bot.text import shorten
 from cogs.suggestions._text import plain, summary
 
 if TYPE_CHECKING:
@@ -24,7 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MANAGERS_ONLY = "Only server managers (Manage Server) can review suggestions."
-OPTIONS_MAX = 25
 ACCEPT = "newsbot:suggestion:accept:{id}"
 REJECT = "newsbot:suggestion:reject:{id}"
 SECTION = "newsbot:suggestion:section:{id}"
@@ -37,8 +43,8 @@ def card(
     names = dict(sections)
     section_name = names.get(suggestion.section or "", suggestion.section)
     embed = discord.Embed(
-        title=shorten(plain(suggestion.title or suggestion.url, 250), 256),
-        description=summary(suggestion, section_name)[:4000],
+        title=plain(suggestion.title or suggestion.url, EMBED_TITLE_MAX),
+        description=shorten(summary(suggestion, section_name), EMBED_DESCRIPTION_MAX),
     )
     embed.set_footer(text=f"Suggestion {suggestion.id}")
     view = discord.ui.View(timeout=None)
@@ -70,7 +76,7 @@ async def _show(interaction: discord.Interaction, suggestion: Suggestion | None)
         )
         return
     bot: Newsbot = interaction.client  # type: ignore[assignment]
-    sections = await bot.archive.issues.section_names(limit=OPTIONS_MAX)
+    sections = await bot.archive.issues.section_names(limit=SELECT_OPTIONS_MAX)
     embed, view = card(suggestion, sections)
     await interaction.response.edit_message(embed=embed, view=view)
 
@@ -156,8 +162,10 @@ class SectionSelect(
         chosen: str | None = None,
     ) -> None:
         options = [
-            discord.SelectOption(label=label(name, 100), value=slug, default=slug == chosen)
-            for slug, name in sections[:OPTIONS_MAX]
+            discord.SelectOption(
+                label=label(name, SELECT_LABEL_MAX), value=slug, default=slug == chosen
+            )
+            for slug, name in sections[:SELECT_OPTIONS_MAX]
         ]
         super().__init__(
             discord.ui.Select(

@@ -8,9 +8,9 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from bot.importers._markdown import PING
 from bot.issuefiles import format_issue, parse_issue
 from bot.models import Issue
+from bot.text import MENTION
 
 # Permissive on purpose: markdown-it would refuse `javascript:` links and hide them from us.
 _MARKDOWN = MarkdownIt("commonmark")
@@ -61,7 +61,7 @@ def assert_safe(issue: Issue) -> None:
     plain = [issue.title, issue.subtitle or ""]
     plain += [item.editor_note or "" for _, item in issue.items]
     for text in plain:
-        assert not PING.search(text), text
+        assert not MENTION.search(text), text
     for link in [issue.link, *(item.link for _, item in issue.items)]:
         assert link is None or link.startswith(("http://", "https://")), link
     for markdown in markdown_fields(issue):
@@ -69,8 +69,8 @@ def assert_safe(issue: Issue) -> None:
         assert not kinds & {"html_block", "html_inline"}, markdown
         for link in markdown_links(markdown):
             assert link.startswith(("http://", "https://")), (link, markdown)
-        assert not PING.search(_DESTINATION.sub("]()", markdown)), markdown
-        assert not PING.search(rendered_text(markdown)), markdown
+        assert not MENTION.search(_DESTINATION.sub("]()", markdown)), markdown
+        assert not MENTION.search(rendered_text(markdown)), markdown
 
 
 def assert_round_trip(issue: Issue) -> None:

@@ -316,6 +316,30 @@ def test_explicit_numbers(title: str, link: str | None, number: int | None) -> N
     assert explicit_number(entry) == number
 
 
+def test_channel_mentions_in_a_feed_are_defused_even_across_emphasis(tmp_path: Path) -> None:
+    feed = tmp_path / "channels.xml"
+    body = (
+        "&lt;h2&gt;News &amp;lt;#11&amp;gt;&lt;/h2&gt;"
+        "&lt;p&gt;&lt;a href='https://t.example/1'&gt;Join &amp;lt;#22&amp;gt;&lt;/a&gt; in "
+        "&amp;lt;#3&lt;em&gt;3&lt;/em&gt;&amp;gt;, not @Everyone.&lt;/p&gt;"
+    )
+    feed.write_text(
+        '<rss version="2.0"><channel><title>T</title><item><title>Issue #5 &lt;#44&gt;</title>'
+        f"<description>{body}</description></item></channel></rss>"
+    )
+    result = feed_issues(read_feed_file(feed), scan_folder(tmp_path))
+    (done,) = result.imported
+    assert_safe(done.issue)
+    assert_round_trip(done.issue)
+    (section,) = done.issue.sections
+    (item,) = section.items
+    assert done.issue.title == "Issue #5 <\u200b#44>"
+    assert section.name == "News \\<\u200b#11>"
+    assert item.title == "Join \\<\u200b#22>"
+    # Discord pings @everyone in lower case only: other text is left as the source wrote it.
+    assert item.blurb == "in \\<\u200b#3*3*>, not @Everyone."
+
+
 def test_two_entries_claiming_one_number_are_both_kept(tmp_path: Path) -> None:
     feed = tmp_path / "twice.xml"
     items = "".join(
@@ -349,6 +373,8 @@ TEXTS = st.one_of(
             "here",
             "&#64;everyone",
             "&lt;@&amp;1&gt;",
+            "&lt;#123&gt;",
+            "<#9>",
             "# h",
             "- x",
             "1. y",

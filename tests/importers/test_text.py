@@ -107,6 +107,25 @@ def test_pings_are_defused_and_reported() -> None:
     )
 
 
+def test_channel_mentions_are_defused_and_reported_like_pings() -> None:
+    text = (
+        "X: Issue #3 <#1>\n"
+        "News <#2>\n"
+        "Join <#3>\n"
+        "A blurb that links <#4> and writes @Everyone, which Discord does not read as a ping.\n"
+    )
+    imported = parse_text_issue(text, "x.txt")
+    assert_safe(imported.issue)
+    file = format_issue(imported.issue)
+    for channel in "1234":
+        assert f"<#{channel}>" not in file
+        assert f"<\u200b#{channel}>" in file
+    assert "@Everyone" in file
+    assert [str(notice) for notice in imported.notices] == [
+        f"x.txt:{line}: defused text that would ping in Discord" for line in (1, 2, 3, 4)
+    ]
+
+
 def parse(text: str) -> tuple[object, list[str]]:
     imported = parse_text_issue(text, "x.txt")
     return imported.issue, [str(notice) for notice in imported.notices]
@@ -314,6 +333,7 @@ SPECIAL_LINES = [
     "@everyone",
     "<@&123>",
     "@here now",
+    "<#123> and @Here",
     "trailing #",
     "x" * 600,
     "&amp; &#64;everyone",

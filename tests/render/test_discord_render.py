@@ -19,9 +19,10 @@ from bot.render.discord import (
     snippet_markdown,
     x_thread_embed,
 )
-from bot.render.text import defuse_mentions, escape_markdown, shorten
+from bot.render.text import escape_markdown, literal
 from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
+from bot.text import defuse_mentions, find_control, shorten
 
 HOSTILE = st.sampled_from(
     [
@@ -164,10 +165,33 @@ def test_fit_lines_counts_what_it_leaves_out() -> None:
     assert fit_lines(["a", "b"], 10) == "a\nb"
 
 
+def test_fit_lines_shortens_a_first_line_too_long_to_fit_whole() -> None:
+    long = "✅ Thanks! " + "word " * 500
+    assert fit_lines([long], 2000) == shorten(long, 2000)
+    text = fit_lines([long, "second"], 2000)
+    assert text.startswith("✅ Thanks! word") and text.endswith("…\n…and 1 more")
+    assert len(text) <= 2000
+    assert fit_lines([long, "second"], 12) == "…and 2 more"
+
+
 def test_shorten_never_cuts_inside_a_word() -> None:
     assert shorten("knowledge distillation works", 20) == "knowledge…"
     assert shorten("short", 20) == "short"
     assert len(shorten("x" * 50, 10)) == 10
+
+
+@given(st.text(alphabet="*_`\\<>@#&!0123 \n\x07\u2028everyonhx"), st.integers(0, 120))
+def test_literal_text_fits_its_limit_with_escapes_counted(text: str, limit: int) -> None:
+    shown = literal(text, limit)
+    assert len(shown) <= limit
+    assert find_control(shown) is None
+    assert not re.search(r"@everyone|@here|<(@[!&]?|#)[0-9]+\\?>", shown), shown
+
+
+def test_literal_text_is_cut_after_escaping_not_before() -> None:
+    # Cut before escaping, 80 stars became 160 characters; and a cut never strands a backslash.
+    assert literal("*" * 300, 80) == "\\*" * 39 + "…"
+    assert literal("see <#45> now\x07", 100) == "see <\u200b\\#45\\> now"
 
 
 def test_defuse_and_escape() -> None:

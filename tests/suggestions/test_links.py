@@ -160,7 +160,8 @@ def test_what_is_shown_back_never_carries_a_path_or_credentials() -> None:
 
 
 def test_notes_are_one_line_and_bounded() -> None:
-    assert clean_note("  a\nb\x00c  ") == "a b c"
+    # A line break parts words; any other control character is dropped (bot.text's one rule).
+    assert clean_note("  a\nb\x00c\x85d  ") == "a bc d"
     assert clean_note("   ") is None
     long = clean_note("word " * 200)
     assert long is not None and len(long) <= 300

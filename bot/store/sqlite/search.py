@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START, Item, SearchHit, SearchPage
 from bot.store.sqlite.held import HELD_ISSUES, Clock, held_horizon
+from bot.text import without_controls
 
 SLOT_BITS = 20
 """An item id is `issue_number << SLOT_BITS | slot`."""
@@ -25,7 +26,6 @@ _NO_ROWID = 2**63 - 1
 """Above every item id (those stay below 2**40): `rowid >= _NO_ROWID` matches nothing."""
 
 _QUERY_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 _CJK_LETTERS = (
     "\u1100-\u11ff\u3005-\u3007\u3021-\u3029\u3031-\u3035\u3038-\u303c\u3041-\u3096"
@@ -54,7 +54,7 @@ def fts_query(text: str) -> str | None:
     """
     terms: list[str] = []
     # FTS5 strings end at a NUL, so control characters become plain separators first.
-    text = _CONTROL.sub(" ", text[:MAX_QUERY_LENGTH])
+    text = without_controls(text[:MAX_QUERY_LENGTH])
     for match in _QUERY_TOKEN.finditer(text):
         phrase, word = match.group(1), match.group(2)
         raw = phrase if phrase is not None else word
@@ -178,7 +178,7 @@ def fts_any_query(text: str) -> str | None:
     items that share the rarer words.
     """
     words: list[str] = []
-    for word in _telling_words(_CONTROL.sub(" ", text[: MAX_QUERY_LENGTH * 10])):
+    for word in _telling_words(without_controls(text[: MAX_QUERY_LENGTH * 10])):
         if word not in words:
             words.append(word)
         if len(words) == RELATED_TERMS:

@@ -1,0 +1,107 @@
+"""Text safety, in one place: control characters, Discord mentions, and shortening.
+
+Importers, renderers and cogs hold the text of issue files, feeds and readers to these rules,
+so they agree on what is safe.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+ZERO_WIDTH_SPACE = "\u200b"
+ELLIPSIS = "…"
+
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+"""The characters `str.splitlines` breaks a line at: read back, an issue file splits there."""
+_SEPARATORS = "\u2028\u2029"
+
+MENTION = re.compile(r"@(?:everyone|here)|<(?P<kind>@!?|@&|#)(?P<id>[0-9]+)>")
+"""What Discord reads as a mention: `@everyone`, `@here` (lower case only, as Discord parses
+them), a user `<@id>` or `<@!id>`, a role `<@&id>` and a channel `<#id>`."""
+
+
+def is_control(char: str) -> bool:
+    """Whether `char` is a control character: Unicode's `Cc` (C0, DEL, C1) or U+2028/U+2029.
+
+    The line and paragraph separators are not `Cc`, but they break lines like a newline does,
+    which a title or an issue file line must not hold.
+    """
+    return char in _SEPARATORS or unicodedata.category(char) == "Cc"
+
+
+def find_control(text: str, *, keep_layout: bool = False) -> str | None:
+    """The first control character in `text`, or None.
+
+    With `keep_layout`, a tab and a newline (`\\n`) are layout, not control characters: what
+    Markdown paragraphs may hold. Every other line break (`\\r`, U+2028 …) still counts.
+    """
+    for char in text:
+        if is_control(char) and not (keep_layout and char in "\t\n"):
+            return char
+    return None
+
+
+def without_controls(text: str, *, keep_layout: bool = False) -> str:
+    """`text` with no control character left (see `is_control`).
+
+    A tab or a line break becomes a space, so the words on either side stay apart; with
+    `keep_layout`, tabs stay and every line break (`\\r\\n` counted once) becomes `\\n`. Every
+    other control character is removed. A character is never replaced by more than one.
+    """
+    if keep_layout:
+        text = text.replace("\r\n", "\n")
+    out: list[str] = []
+    for char in text:
+        if not is_control(char):
+            out.append(char)
+        elif char == "\t":
+            out.append("\t" if keep_layout else " ")
+        elif char in LINE_BREAKS:
+            out.append("\n" if keep_layout else " ")
+    return "".join(out)
+
+
+def one_line(text: str) -> str:
+    """`text` as one line: control characters gone, every run of whitespace one space, trimmed."""
+    return " ".join(without_controls(text).split())
+
+
+def defuse_mentions(text: str) -> str:
+    """`text` with every mention broken by a zero-width space after its first character.
+
+    It reads the same, but Discord neither pings nor links it: `allowed_mentions` already stops
+    the pings, this also keeps text from issues and readers from *looking* like a mention.
+    """
+    return MENTION.sub(lambda match: match[0][0] + ZERO_WIDTH_SPACE + match[0][1:], text)
+
+
+def shorten(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
+    """`text` if it fits in `limit` characters, else cut at a word boundary, with `ellipsis`.
+
+    The cut is at the last whitespace that leaves room for the ellipsis; trailing spaces and
+    punctuation (`,;:.—-`) go, and so does a lone backslash, which would escape the ellipsis in
+    Markdown. A single word longer than the room has no boundary: it is cut where the room ends.
+    The result is never longer than `limit`.
+    """
+    if len(text) <= limit:
+        return text
+    room = limit - len(ellipsis)
+    if room <= 0:
+        return ellipsis[: max(limit, 0)]
+    window = text[: room + 1]
+    boundary = max((at for at, char in enumerate(window) if char.isspace()), default=0)
+    head = text[:boundary] if boundary > 0 else text[:room]
+    return _trimmed(head) + ellipsis
+
+
+def _trimmed(head: str) -> str:
+    """`head` without trailing whitespace, punctuation or an escaping backslash."""
+    while True:
+        trimmed = head.rstrip().rstrip(",;:.—-")
+        backslashes = len(trimmed) - len(trimmed.rstrip("\\"))
+        if backslashes % 2:
+            trimmed = trimmed[:-1]
+        if trimmed == head:
+            return head
+        head = trimmed

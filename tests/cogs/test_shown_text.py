@@ -1,0 +1,20 @@
+"""Reader and issue text quoted in the cogs' answers: within its limit, escapes counted."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.text import find_control
+from cogs.reader._cog import SAID_MAX, said
+from cogs.suggestions._text import plain
+
+MARKDOWN_HEAVY = st.text(alphabet="*_~`|>[]()#-\\@<&! abc\x07\u2028", max_size=400)
+
+
+@given(MARKDOWN_HEAVY, st.integers(min_value=1, max_value=200))
+def test_quoted_text_never_outgrows_its_limit(text: str, limit: int) -> None:
+    # Each escape doubles a character: a cut made before escaping let the quote grow twice over.
+    for shown, most in ((plain(text, limit), limit), (said(text), SAID_MAX)):
+        assert len(shown) <= most, shown
+        assert find_control(shown) is None, shown
