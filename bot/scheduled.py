@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -31,7 +31,9 @@ from bot.archive import IngestOutcome
 from bot.issuefiles import LoadResult, issue_paths, load_issues
 from bot.models import IssueSummary
 from bot.publishing.service import OUTLET_NAMES, OutletName
-from bot.wiring import Services
+
+if TYPE_CHECKING:
+    from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 

@@ -24,11 +24,11 @@ from bot.archive import OUTBOX_STATES, Archive, OutboxTally
 from bot.commandline import open_archive, out, run_async, settings_of
 from bot.issuefiles import publish_times
 from bot.models import IssueSummary
-from bot.publishing.outlets.x import OUTLET as X
-from bot.publishing.outlets.x import TARGET as X_ACCOUNT
 from bot.publishing.plan import OUTLET as DISCORD
 from bot.publishing.plan import Target
 from bot.publishing.targets import all_targets
+from bot.publishing.x_plan import OUTLET as X
+from bot.publishing.x_plan import TARGET as X_ACCOUNT
 from bot.render.text import one_line, shorten
 from bot.settings import Settings
 

@@ -17,7 +17,7 @@ import pytest
 
 from bot.archive import Archive
 from bot.models import Issue
-from bot.publishing.outlets.x import x_plan
+from bot.publishing.x_plan import x_plan
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import XSettings

@@ -31,8 +31,6 @@ from bot.commandline import (
     settings_of,
 )
 from bot.errors import NewsbotError
-from bot.publishing.engine import PlannedStep
-from bot.publishing.outlet import Outcome
 from bot.publishing.plan import Action, Payload, Step, Target, plan
 from bot.publishing.service import OUTLET_NAMES, OutletName
 from bot.render.discord import (
@@ -46,6 +44,7 @@ from bot.render.discord import (
 if TYPE_CHECKING:
     from bot.archive import Archive
     from bot.models import Issue
+    from bot.publishing.engine import PlannedStep
     from bot.publishing.outlets.discord import Client
     from bot.render.x import XThread
     from bot.settings import Settings
@@ -312,7 +311,7 @@ class _Prices:
 
 async def _x_planned(services: Services, issue: Issue) -> tuple[XThread, list[PlannedStep]]:
     """The issue's thread on X, and what publishing would do with each post (from the ledger)."""
-    from bot.publishing.outlets.x import ACCOUNT, x_plan
+    from bot.publishing.x_plan import ACCOUNT, x_plan
 
     outlet = services.x
     assert outlet is not None  # built offline: there is always one to plan with
@@ -322,7 +321,8 @@ async def _x_planned(services: Services, issue: Issue) -> tuple[XThread, list[Pl
 
 def _x_does(planned: PlannedStep) -> str:
     """What publishing would do with one post, in words."""
-    from bot.publishing.outlets.x import XAction
+    from bot.publishing.outlet import Outcome
+    from bot.publishing.x_plan import XAction
 
     if planned.outcome == Outcome.UNCHANGED:
         changed = " (its text changed since: X posts cannot be edited)" if planned.changed else ""
@@ -341,6 +341,8 @@ def _x_does(planned: PlannedStep) -> str:
 
 
 async def _x_dry_run(services: Services, issue: Issue) -> RenderableType:
+    from bot.publishing.outlet import Outcome
+
     x = services.settings.x
     rendered, planned = await _x_planned(services, issue)
     table = Table(title=f"Publishing #{issue.number} on X would…", show_lines=False)
@@ -360,6 +362,7 @@ async def _x_dry_run(services: Services, issue: Issue) -> RenderableType:
 
 async def _x_preview(services: Services, issue: Issue) -> RenderableType:
     """The issue's thread on X: every post with its weighted length, the cost, the cap."""
+    from bot.publishing.outlet import Outcome
     from bot.render.x import POST_MAX
 
     settings = services.settings

@@ -304,6 +304,7 @@ class Engine:
             report.counts[outcome] += 1
             if outcome == Outcome.POSTED and allowed is not None:
                 allowed -= 1
+            # Said of the way the step was made (another kind, if its own was refused).
             note = outlet.note(replace(step, action=instead.get(step.action, step.action)))
             if outcome in (Outcome.POSTED, Outcome.RECOVERED) and note and note not in report.notes:
                 report.notes.append(note)

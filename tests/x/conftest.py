@@ -15,7 +15,8 @@ from pydantic import SecretStr
 
 from bot.archive import Archive, Subscription
 from bot.models import Issue
-from bot.publishing.outlets.x import XOutlet, x_outlet, x_plan
+from bot.publishing.outlets.x import XOutlet, x_outlet
+from bot.publishing.x_plan import x_plan
 from bot.sandbox.discord import Emulator
 from bot.sandbox.x import Tweet, XEmulator
 from bot.settings import XSettings

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.archive import Subscription
 from bot.models import Issue
-from bot.publishing.outlets.x import x_plan
+from bot.publishing.x_plan import x_plan
 from bot.sandbox.discord import Emulator
 from bot.sandbox.x import XEmulator
 from bot.settings import XSettings

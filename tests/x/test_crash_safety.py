@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot.archive import Archive
 from bot.models import Issue
-from bot.publishing.outlets.x import OUTLET, TARGET, x_plan
+from bot.publishing.x_plan import OUTLET, TARGET, x_plan
 from bot.render.x import clean
 from bot.sandbox.x import Tweet, XEmulator, XEmulatorConfig
 from bot.settings import XSettings

@@ -16,14 +16,13 @@ a short wait from `x-rate-limit-reset` is slept, a long one (a daily cap) raises
 from __future__ import annotations
 
 import asyncio
-import enum
 import html
 import logging
 import time
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -34,84 +33,30 @@ from yarl import URL
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.archive import OutboxEntry
 from bot.errors import NewsbotError
-from bot.models import Issue, StepState
+from bot.models import Issue
 from bot.publishing.outlet import CapReached, MaybeMade, Outcome, Refused, Remote, StepError
 from bot.publishing.plan import Payload, Step
+from bot.publishing.x_plan import (
+    ACCOUNT,
+    OUTLET,
+    QUOTING,
+    Account,
+    XAction,
+    quoting,
+    x_plan,
+)
 from bot.render.publish import Post
-from bot.render.x import LinkMode, XThread, thread
 from bot.settings import XSettings
 
 log = logging.getLogger(__name__)
 
-OUTLET = "x"
-TARGET = "account"
-"""The ledger's target for X: the one account the keys belong to."""
 LOOKUP_PAGES = 3
 """Pages of 100 recent posts searched when reconciling an interrupted post."""
 DUPLICATE = "duplicate content"
-QUOTING = "X refused replies, so posts quote the first one"
-
-
-class XAction(enum.StrEnum):
-    """What a step does on X."""
-
-    POST = "post"
-    """The thread's first post."""
-    REPLY = "reply"
-    """A reply to the post before."""
-    QUOTE = "quote"
-    """A post quoting the first one (X refuses replies)."""
-
-
-@dataclass(frozen=True)
-class Account:
-    """The X account the keys belong to: the one target on X."""
-
-    name: str = TARGET
-
-
-ACCOUNT = Account()
 
 
 class ReplyRefused(StepError):
     """X refused a reply (403): the thread goes on as posts quoting the lead."""
-
-
-def step_key(issue_number: int, number: int) -> str:
-    """`202/x/post/3`."""
-    return f"{issue_number}/{OUTLET}/post/{number}"
-
-
-def x_plan(issue: Issue, settings: XSettings) -> tuple[XThread, list[Step[Account]]]:
-    """The issue's thread as rendered for these settings, and its steps in order: the lead,
-    then each post replying to the one before (and knowing the lead, should it quote it)."""
-    rendered = thread(issue, links=LinkMode(settings.links), max_posts=settings.max_posts)
-    lead = step_key(issue.number, 1)
-    steps = [
-        Step(
-            key=step_key(issue.number, number),
-            issue_number=issue.number,
-            target=ACCOUNT,
-            action=XAction.POST if number == 1 else XAction.REPLY,
-            parent=None if number == 1 else step_key(issue.number, number - 1),
-            needs=() if number == 1 else (lead,),
-            build=_text(post.text),
-        )
-        for number, post in enumerate(rendered.posts, start=1)
-    ]
-    return rendered, steps
-
-
-def _text(text: str) -> Callable[[Mapping[str, int]], Payload]:
-    return lambda _: {"text": text}
-
-
-def quoting(ledger: Mapping[str, OutboxEntry]) -> bool:
-    """Whether an earlier run found X refusing replies (a step was attempted as a quote)."""
-    return any(
-        e.action == XAction.QUOTE and (e.state == StepState.SENT or e.attempts > 0)
-        for e in ledger.values()
-    )
 
 
 def rewrite_to(base: str) -> Callable[..., Awaitable[aiohttp.ClientResponse]]:
