@@ -82,7 +82,7 @@ def preview(
     ctx: typer.Context,
     number: NumberArg = None,
     outlet: Annotated[
-        OutletName, typer.Option("--outlet", help="Where the issue would be posted.")
+        Literal["discord", "x"], typer.Option("--outlet", help="Where the issue would be posted.")
     ] = "discord",
     kind: Annotated[
         Literal["text", "announcement", "forum"],
