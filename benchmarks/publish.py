@@ -21,7 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.archive import Archive
 from bot.issuefiles import load_issue
 from bot.publishing.engine import Engine
 from bot.publishing.outlets.discord import GLOBAL_RATE, DiscordOutlet, Pacer, rest_client
@@ -29,6 +28,7 @@ from bot.publishing.plan import Target
 from bot.sandbox._server import exit_if_refused
 from bot.sandbox.discord import Emulator, EmulatorConfig, point_discord_py_at
 from bot.settings import PublishingSettings
+from bot.store import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +55,7 @@ async def publish_to(
                 await Archive.open(Path(folder) / "archive.db") as archive,
                 rest_client(emulator.token) as client,
             ):
-                await archive.ingest(issue)
+                await archive.issues.ingest(issue)
                 engine = Engine(archive, concurrency=concurrency)
                 outlet = DiscordOutlet(client, pacer=Pacer(rate))
                 before = len(emulator.requests)

@@ -12,7 +12,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from bot import console as views
-from bot.archive import Archive, IngestOutcome
 from bot.commandline import (
     ISSUE_NUMBER_MAX,
     SQLITE_INT_MAX,
@@ -33,10 +32,11 @@ from bot.errors import IssueNotFound, NewsbotError
 from bot.importers.commands import import_app
 from bot.issuefiles import LoadResult, load_issues
 from bot.logs import configure_logging
-from bot.models import Issue, SearchPage, issue_json_schema, slugify
+from bot.models import IngestOutcome, Issue, SearchPage, issue_json_schema, slugify
 from bot.publishing.commands import preview, publish
 from bot.settings import Settings, load_settings
 from bot.status import status
+from bot.store import Archive
 from bot.suggestions_cli import suggestions_app
 
 T = TypeVar("T")
@@ -160,7 +160,7 @@ async def _ingest(settings: Settings, result: LoadResult) -> dict[IngestOutcome,
                 done[outcome].append(issue.number)
                 progress.advance(task)
 
-            await archive.ingest_many(
+            await archive.issues.ingest_many(
                 [(issue, path) for path, issue in result.issues], progress=advance
             )
     return done
@@ -210,7 +210,7 @@ def latest(
     as_json: JsonOpt = False,
 ) -> None:
     """Show the newest issue in the archive."""
-    issue = run_async(_with_archive(settings_of(ctx), lambda archive: archive.latest()))
+    issue = run_async(_with_archive(settings_of(ctx), lambda archive: archive.issues.latest()))
     if issue is None:
         raise fail("the archive has no issues yet: run `newsbot ingest issues/`")
     slug = _section_slug(issue, section)
@@ -236,7 +236,7 @@ def show_issue(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one archived issue."""
-    issue = run_async(_with_archive(settings_of(ctx), lambda archive: archive.issue(number)))
+    issue = run_async(_with_archive(settings_of(ctx), lambda archive: archive.issues.issue(number)))
     _print_issue(issue, as_json=as_json)
 
 
@@ -264,7 +264,7 @@ def search(
     slug = slugify(section) if section else None
 
     async def find(archive: Archive) -> SearchPage:
-        page = await archive.search(
+        page = await archive.issues.search(
             query,
             section=slug,
             issue=issue,
@@ -297,11 +297,13 @@ async def _check_filters(
     """Fail naming a --section or --issue the archive does not have (a search found nothing)."""
     if issue is not None:
         try:
-            await archive.issue(issue)
+            await archive.issues.issue(issue)
         except IssueNotFound:
             raise NewsbotError(f"issue #{issue} is not in the archive") from None
     if slug is not None:
-        sections = dict(await archive.section_names(limit=(await archive.stats()).sections))
+        sections = dict(
+            await archive.issues.section_names(limit=(await archive.issues.stats()).sections)
+        )
         if slug not in sections:
             names = ", ".join(sorted(sections.values())) or "none yet"
             raise NewsbotError(f"no section {section!r} in the archive; sections: {names}")
@@ -377,7 +379,7 @@ def show_schedule(
     firings = scheduler.next_firings(scheduler.trigger(settings), now, count)
 
     async def read(archive: Archive) -> tuple[set[int], list[IssueSummary]]:
-        archived = await archive.issues(limit=(await archive.stats()).issues)
+        archived = await archive.issues.issues(limit=(await archive.issues.stats()).issues)
         return await scheduler.published_issues(archive, (s.number for s in archived)), archived
 
     published: set[int] = set()

@@ -22,7 +22,7 @@ from bot.network import connection_reason, shown_url
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.archive import Archive
+    from bot.store import Archive
 
 T = TypeVar("T")
 
@@ -127,7 +127,7 @@ def open_archive(settings: Settings, *, create: bool = False) -> Awaitable[Archi
     """
     from zoneinfo import ZoneInfo
 
-    from bot.archive import Archive
+    from bot.store import Archive
 
     zone = ZoneInfo(settings.schedule.timezone)
     return Archive.open(archive_path(settings), create=create, zone=zone)

@@ -33,7 +33,6 @@ from rich.panel import Panel
 from rich.text import Text
 
 from bot import scheduler
-from bot.archive import Archive
 from bot.commandline import ISSUE_NUMBER_MAX
 from bot.errors import NewsbotError
 from bot.issuefiles import LoadResult
@@ -51,6 +50,7 @@ from bot.sandbox.discord import (
 )
 from bot.sandbox.x import Tweet, XEmulator
 from bot.settings import env_name, secret_keys
+from bot.store import Archive
 
 BUNDLED_ISSUES = Path(__file__).resolve().parents[1] / "issues"
 """The sample issues beside the package: `issues/` of the checkout newsbot is installed from."""
@@ -293,7 +293,7 @@ async def last_firing(db: Path) -> dict[str, Any] | None:
     """What the schedule's last run recorded in the archive `newsbot run` writes to."""
     try:
         async with await Archive.open(db, create=False) as archive:
-            value = await archive.get_state(scheduler.LAST_FIRING_KEY)
+            value = await archive.state.get(scheduler.LAST_FIRING_KEY)
     except (NewsbotError, sqlite3.Error):  # not made or migrated yet, or busy: poll again
         return None
     found: dict[str, Any] | None = json.loads(value) if value else None

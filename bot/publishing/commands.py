@@ -42,12 +42,12 @@ from bot.render.discord import (
 )
 
 if TYPE_CHECKING:
-    from bot.archive import Archive
     from bot.models import Issue
     from bot.publishing.engine import PlannedStep
     from bot.publishing.outlets.discord import Client
     from bot.render.x import XThread
     from bot.settings import Settings
+    from bot.store import Archive
     from bot.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,8 @@ NOTHING_CONFIGURED = "nothing was published: neither Discord nor X is configured
 
 async def _issue(archive: Archive, number: int | None) -> Issue:
     if number is not None:
-        return await archive.issue(number, held=True)
-    latest = await archive.latest(held=True)
+        return await archive.issues.issue(number, held=True)
+    latest = await archive.issues.latest(held=True)
     if latest is None:
         raise NewsbotError("the archive has no issues yet: run `newsbot ingest issues/`")
     return latest

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.archive import Archive
 from bot.models import Issue
 from bot.publishing.engine import Engine, PublishReport
 from bot.publishing.outlet import Outcome
@@ -13,6 +12,7 @@ from bot.publishing.outlets.x import XOutlet, comparable
 from bot.publishing.x_plan import QUOTING, x_plan
 from bot.sandbox.x import XEmulator
 from bot.settings import XSettings
+from bot.store import Archive
 from tests.x.conftest import assert_one_thread, settings_for, thread_texts
 
 

@@ -22,9 +22,8 @@ import aiohttp
 import discord
 from discord.http import MultipartParameters
 
-from bot.archive import OutboxEntry
 from bot.errors import NewsbotError
-from bot.models import Issue, slugify
+from bot.models import Issue, OutboxEntry, slugify
 from bot.publishing.outlet import Destination, Outcome, Remote, StepError
 from bot.publishing.plan import Action, ChannelKind, Payload, Step, Target, plan, step_nonce
 from bot.render.publish import Post
