@@ -20,8 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
-from bot.archive import Archive, OutboxEntry
-from bot.models import Issue, StepState, SuggestionStatus
+from bot.models import Issue, OutboxEntry, StepState, Suggestion, SuggestionStatus
 from bot.publishing.outlet import (
     CapReached,
     Destination,
@@ -35,7 +34,8 @@ from bot.publishing.outlet import (
 from bot.publishing.plan import Payload, Step, payload_hash
 from bot.render.publish import Post, thanks_post
 from bot.settings import Settings
-from bot.suggestions import Suggestion, suggesters_by_section
+from bot.store import Archive
+from bot.suggestions import suggesters_by_section
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -141,24 +141,23 @@ class Ledger:
 
     async def entries(self, issue_number: int, outlet: str, target: str) -> dict[str, OutboxEntry]:
         """One target's ledger of an issue on an outlet, by step key."""
-        return await self.archive.outbox_entries(issue_number, outlet, target)
+        return await self.archive.ledger.entries(issue_number, outlet, target)
 
     async def record(self, entry: OutboxEntry) -> None:
         """Write one step's row, durably, before returning."""
-        await self.archive.outbox_record(entry)
+        await self.archive.ledger.record(entry)
 
     async def plan(self, entries: Sequence[OutboxEntry]) -> None:
         """Record planned steps as pending; steps already known are kept."""
-        await self.archive.outbox_plan(entries)
+        await self.archive.ledger.plan(entries)
 
     async def sent_since(self, outlet: str, since: dt.datetime) -> int:
         """How many steps `outlet` made since `since` (for its daily cap)."""
-        # The archive counts X's only, the one outlet with a cap so far.
-        return await self.archive.x_posts_since(since) if outlet == "x" else 0
+        return await self.archive.ledger.sent_since(outlet, since)
 
     async def published_suggestions(self) -> list[Suggestion]:
         """The suggestions whose links an archived issue carries (to thank their suggesters)."""
-        return await self.archive.suggestions((SuggestionStatus.PUBLISHED,), limit=THANKED_MAX)
+        return await self.archive.suggestions.list((SuggestionStatus.PUBLISHED,), limit=THANKED_MAX)
 
 
 class Engine:
