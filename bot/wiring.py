@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.archive import Archive
 from bot.publishing.engine import Alerts, Engine, LogAlerts
 from bot.publishing.outlet import Outlet
 from bot.publishing.outlets.discord import Client, DiscordAlerts, DiscordOutlet, Pacer
@@ -21,6 +20,7 @@ from bot.publishing.outlets.x import XOutlet
 from bot.publishing.service import Publisher
 from bot.publishing.targets import all_targets
 from bot.settings import Settings
+from bot.store import Archive
 
 Clock = Callable[[], dt.datetime]
 

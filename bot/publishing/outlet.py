@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from bot.archive import OutboxEntry
-from bot.models import Issue
+from bot.models import Issue, OutboxEntry
 from bot.publishing.plan import Payload, Step
 from bot.render.publish import Post
 

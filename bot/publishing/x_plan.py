@@ -11,8 +11,7 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from bot.archive import OutboxEntry
-from bot.models import Issue, StepState
+from bot.models import Issue, OutboxEntry, StepState
 from bot.publishing.plan import Payload, Step
 from bot.render.x import LinkMode, XThread, thread
 from bot.settings import XSettings

@@ -31,9 +31,8 @@ from tweepy.asynchronous import AsyncClient
 from yarl import URL
 
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
-from bot.archive import OutboxEntry
 from bot.errors import NewsbotError
-from bot.models import Issue
+from bot.models import Issue, OutboxEntry
 from bot.publishing.outlet import CapReached, MaybeMade, Outcome, Refused, Remote, StepError
 from bot.publishing.plan import Payload, Step
 from bot.publishing.x_plan import (
