@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.archive import Archive, OutboxEntry
-from bot.models import Issue, StepState
+from bot.models import Issue, OutboxEntry, StepState
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import (
     Destination,
@@ -24,6 +23,7 @@ from bot.publishing.outlet import (
 )
 from bot.publishing.plan import Payload, Step
 from bot.render.publish import Post
+from bot.store import Archive
 
 OUTLET = "notebook"
 
@@ -125,7 +125,7 @@ class Told:
 
 @pytest.fixture
 async def stored(archive: Archive, issue_202: Issue) -> Archive:
-    await archive.ingest(issue_202)
+    await archive.issues.ingest(issue_202)
     return archive
 
 
@@ -141,7 +141,7 @@ async def test_a_new_outlet_needs_only_its_plan_and_its_calls(
     report = await engine.publish(issue_202, notebook)
     assert report.ok and report.count(Outcome.POSTED) == len(issue_202.sections)
     assert texts(notebook) == [s.name for s in issue_202.sections]
-    ledger = await stored.outbox_entries(202, OUTLET, "page")
+    ledger = await stored.ledger.entries(202, OUTLET, "page")
     assert {e.state for e in ledger.values()} == {StepState.SENT}
     again = await engine.publish(issue_202, notebook)
     assert again.count(Outcome.UNCHANGED) == len(issue_202.sections)
@@ -154,8 +154,12 @@ async def test_a_stop_after_the_platform_made_a_step_is_recovered_not_repeated(
     notebook = Notebook(stop_after_making=2)
     with pytest.raises(asyncio.CancelledError):
         await Engine(stored, retry_delay=0).publish(issue_202, notebook)
-    ledger = await stored.outbox_entries(202, OUTLET, "page")
-    assert [e.state for e in ledger.values()][:3] == ["sent", "sending", "pending"]
+    ledger = await stored.ledger.entries(202, OUTLET, "page")
+    assert [e.state for e in ledger.values()][:3] == [
+        StepState.SENT,
+        StepState.SENDING,
+        StepState.PENDING,
+    ]
     report = await Engine(stored, retry_delay=0).publish(issue_202, notebook)
     assert report.ok and report.count(Outcome.RECOVERED) == 1
     assert texts(notebook) == [s.name for s in issue_202.sections], "each note once"
@@ -189,9 +193,13 @@ async def test_a_daily_cap_leaves_the_rest_for_a_later_publish(
     notebook = Notebook(daily_cap=2)
     report = await Engine(stored, retry_delay=0).publish(issue_202, notebook)
     (page,) = report.targets
-    # Only X's posts are counted by today's archive; the cap within one run holds for any.
     assert not report.ok and page.deferred == len(issue_202.sections) - 2
     assert "left for the next publish (Notebook's daily cap)" in page.summary()
+    assert len(notebook.notes) == 2
+    # The ledger counts this outlet's own posts of the day: publishing again makes none.
+    again = await Engine(stored, retry_delay=0).publish(issue_202, notebook)
+    (page,) = again.targets
+    assert not again.ok and page.deferred == len(issue_202.sections) - 2
     assert len(notebook.notes) == 2
 
 
@@ -212,6 +220,6 @@ async def test_a_failure_that_is_not_passing_stops_the_target_and_alerts(
         "I could not publish issue #202 on the page: the notebook says it has this note "
         "already. Nothing else is affected; I will try again at the next publish."
     ]
-    ledger = await stored.outbox_entries(202, OUTLET, "page")
+    ledger = await stored.ledger.entries(202, OUTLET, "page")
     first = next(iter(ledger.values()))
     assert first.state == StepState.FAILED and first.attempts == 1
