@@ -18,7 +18,6 @@ from bot import stopping
 from bot.errors import NewsbotError
 from bot.settings import Settings
 from bot.store import Archive
-from bot.suggestions import SuggestionService
 
 if TYPE_CHECKING:
     from bot.scheduled import ScheduledPublishing
@@ -81,7 +80,6 @@ class Newsbot(commands.Bot):
         archive: Archive,
         sync_on_start: bool = True,
         guild_ready_timeout: float = 2.0,
-        suggestions: SuggestionService | None = None,
     ) -> None:
         known_id = settings.discord.application_id
         extra: dict[str, Any] = {"application_id": known_id} if known_id else {}
@@ -96,8 +94,6 @@ class Newsbot(commands.Bot):
         )
         self.settings = settings
         self.archive = archive
-        # One per archive: the service's lock orders the readers' suggestions.
-        self.suggestions = suggestions or SuggestionService(archive.issues, archive.suggestions)
         self.sync_on_start = sync_on_start
         # What the cogs work with; `bot.wiring.build` makes it on this bot, then it is set here.
         self.services: Services | None = None

@@ -2,8 +2,9 @@
 
 `newsbot run` (the bot, its cogs and the schedule) and `newsbot publish` both get their
 `Services` from `build`: the archive, the publishing engine with its alerts, the configured
-outlets and the publisher over them, and the clock. Opening the platforms' sessions stays with
-the command (a gateway bot, or REST only); what is built on them is built here.
+outlets and the publisher over them, the readers' suggestions, and the clock. Opening the
+platforms' sessions stays with the command (a gateway bot, or REST only); what is built on
+them is built here.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.publishing.service import Publisher
 from bot.publishing.targets import all_targets
 from bot.settings import Settings
 from bot.store import Archive
+from bot.suggestions import SuggestionService
 
 Clock = Callable[[], dt.datetime]
 
@@ -40,6 +42,8 @@ class Services:
     publisher: Publisher
     alerts: Alerts
     """Where the editors hear of failures: the servers' alerts channels, or the log."""
+    suggestions: SuggestionService
+    """Takes the readers' suggestions; the one for this archive, so its lock orders them all."""
     clock: Clock
     discord: DiscordOutlet | None
     """Publishing on Discord, when a Discord client was given."""
@@ -91,6 +95,7 @@ def build(
         engine=engine,
         publisher=Publisher(engine, outlets),
         alerts=alerts,
+        suggestions=SuggestionService(archive.issues, archive.suggestions, clock=clock),
         clock=clock,
         discord=discord_outlet,
         x=x,
