@@ -1,7 +1,8 @@
 """Benchmark publishing: API calls per channel, and wall time to 200 channels at Discord's limits.
 
-Runs the real outbox and discord.py against the Discord emulator on 127.0.0.1. First counts the
-calls needed to publish issue #202 to one text channel (target: at most 1 + 2 × sections).
+Runs the real publishing engine and discord.py against the Discord emulator on 127.0.0.1. First
+counts the calls needed to publish issue #202 to one text channel (target: at most 1 + 2 ×
+sections).
 Then publishes #202 to N text channels at once with the emulator enforcing Discord's real rate
 limits (time scale 1.0: 50 requests a second globally, per-route buckets) and compares the wall
 time with the bound "calls ÷ 50 per second" (target: at most 1.2 × the bound).
@@ -21,8 +22,8 @@ import time
 from pathlib import Path
 
 from bot.issuefiles import load_issue
-from bot.publishing.outbox import Outbox
-from bot.publishing.outlets.discord_outlet import GLOBAL_RATE, DiscordOutlet, Pacer, rest_client
+from bot.publishing.engine import Engine
+from bot.publishing.outlets.discord import GLOBAL_RATE, DiscordOutlet, Pacer, rest_client
 from bot.publishing.plan import Target
 from bot.sandbox._server import exit_if_refused
 from bot.sandbox.discord import Emulator, EmulatorConfig, point_discord_py_at
@@ -55,14 +56,11 @@ async def publish_to(
                 rest_client(emulator.token) as client,
             ):
                 await archive.issues.ingest(issue)
-                outbox = Outbox(
-                    archive,
-                    DiscordOutlet(client, pacer=Pacer(rate)),
-                    concurrency=concurrency,
-                )
+                engine = Engine(archive, concurrency=concurrency)
+                outlet = DiscordOutlet(client, pacer=Pacer(rate))
                 before = len(emulator.requests)
                 started = time.perf_counter()
-                report = await outbox.publish(issue, targets)
+                report = await engine.publish(issue, outlet, targets)
                 elapsed = time.perf_counter() - started
         assert report.ok, [t.error for t in report.targets if t.error]
         calls = emulator.requests[before:]

@@ -18,11 +18,10 @@ from bot import stopping
 from bot.errors import NewsbotError
 from bot.settings import Settings
 from bot.store import Archive
-from bot.suggestions import SuggestionService
 
 if TYPE_CHECKING:
-    from bot.publishing.outbox import Outbox
     from bot.scheduled import ScheduledPublishing
+    from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +80,6 @@ class Newsbot(commands.Bot):
         archive: Archive,
         sync_on_start: bool = True,
         guild_ready_timeout: float = 2.0,
-        outbox: Outbox | None = None,
-        suggestions: SuggestionService | None = None,
     ) -> None:
         known_id = settings.discord.application_id
         extra: dict[str, Any] = {"application_id": known_id} if known_id else {}
@@ -97,11 +94,9 @@ class Newsbot(commands.Bot):
         )
         self.settings = settings
         self.archive = archive
-        # One per archive: the service's lock orders the readers' suggestions.
-        self.suggestions = suggestions or SuggestionService(archive.issues, archive.suggestions)
         self.sync_on_start = sync_on_start
-        # Publishes issues; when None, the newsletter cog builds one on this bot's client.
-        self.outbox = outbox
+        # What the cogs work with; `bot.wiring.build` makes it on this bot, then it is set here.
+        self.services: Services | None = None
         # Publishes on the schedule; `newsbot run` sets it, tests and the sync command do not.
         self.scheduled: ScheduledPublishing | None = None
 
@@ -200,12 +195,10 @@ async def run_bot(settings: Settings, token: str) -> None:
     SIGTERM and SIGINT close it cleanly: the schedule stops first, a publish in progress
     finishes or is left resumable, then Discord disconnects and the archive is closed.
     """
-    from bot.publishing.outbox import Outbox
-    from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer
     from bot.publishing.outlets.x import x_outlet
-    from bot.publishing.service import Publisher, tell_alerts_channels
     from bot.scheduled import ScheduledPublishing
     from bot.scheduler import zone
+    from bot.wiring import build
 
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
     if settings.discord.message_content:
@@ -228,16 +221,8 @@ async def run_bot(settings: Settings, token: str) -> None:
                 "X is not configured (set the four NEWSBOT_X__… keys): publishing to Discord only"
             )
         bot = Newsbot(settings=settings, archive=archive)
-        discord_outlet = DiscordOutlet(bot, pacer=Pacer(settings.publishing.requests_per_second))
-        bot.outbox = Outbox.for_settings(archive, discord_outlet, settings)
-
-        async def alert(text: str) -> None:
-            await tell_alerts_channels(archive, settings, discord_outlet, text)
-
-        publisher = Publisher(archive, settings, discord=discord_outlet, x=x, alert=alert)
-        bot.scheduled = ScheduledPublishing(
-            archive, settings, publisher, ready=bot.wait_until_ready, alert=alert
-        )
+        bot.services = build(settings, archive, discord=bot, x=x)
+        bot.scheduled = ScheduledPublishing(bot.services, ready=bot.wait_until_ready)
         with stopping.StopSignals() as stop:
             await serve_until_stopped(bot, token, stop.requested)
     log.info("newsbot stopped")
@@ -286,9 +271,12 @@ async def serve_until_stopped(bot: Newsbot, token: str, stop: asyncio.Event) -> 
 
 async def sync_only(settings: Settings, token: str) -> int:
     """Log in over REST only, sync the commands, and return how many Discord now has."""
+    from bot.wiring import build
+
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
     async with await Archive.open(settings.archive.path) as archive:
         bot = Newsbot(settings=settings, archive=archive, sync_on_start=False)
+        bot.services = build(settings, archive, discord=bot)
         async with bot:
             try:
                 await bot.login(token)

@@ -2,7 +2,7 @@
 features it will use call for, each with the reason.
 
 The bits are Discord's (the developer documentation's permission table); what each feature
-calls is in `bot/publishing/outlets/discord_outlet.py` and `cogs/`.
+calls is in `bot/publishing/outlets/discord.py` and `cogs/`.
 """
 
 from __future__ import annotations

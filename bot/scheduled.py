@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -29,10 +29,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import scheduler
 from bot.issuefiles import LoadResult, issue_paths, load_issues
 from bot.models import IngestOutcome, IssueSummary
-from bot.publishing.service import OUTLET_NAMES, Alert, OutletName, Publisher
-from bot.publishing.targets import all_targets
-from bot.settings import Settings
-from bot.store import Archive
+from bot.publishing.service import OUTLET_NAMES, OutletName
+
+if TYPE_CHECKING:
+    from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,6 @@ RESCAN_SECONDS = 60
 ISSUE_JOB = "newsbot-issue-{}"
 ARRIVALS_KEY = "schedule.arrivals"
 """State key: when each issue file was first seen, JSON `{number: ISO 8601}`."""
-Clock = Callable[[], dt.datetime]
-
-
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -74,21 +69,14 @@ class ScheduledPublishing:
     """The schedule of one `newsbot run`: start it in the bot's `setup_hook`, stop it on close."""
 
     def __init__(
-        self,
-        archive: Archive,
-        settings: Settings,
-        publisher: Publisher,
-        *,
-        ready: Callable[[], Awaitable[Any]] | None = None,
-        alert: Alert | None = None,
-        clock: Clock = _utc_now,
+        self, services: Services, *, ready: Callable[[], Awaitable[Any]] | None = None
     ) -> None:
-        self.archive = archive
-        self.settings = settings
-        self.publisher = publisher
+        self.archive = services.archive
+        self.settings = services.settings
+        self.publisher = services.publisher
         self.ready = ready
-        self.alert = alert
-        self.clock = clock
+        self.alerts = services.alerts
+        self.clock = services.clock
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._scheduler: AsyncIOScheduler | None = None
@@ -384,13 +372,15 @@ class ScheduledPublishing:
     ) -> None:
         archived = await self._archived()
         numbers = {s.number for s in archived}
-        channels = {t.name for t in await all_targets(self.archive, self.settings)}
         todo: dict[int, list[OutletName]] = {}
         for outlet in self.publisher.outlets:
+            # Steps left for a target that no longer receives issues (a channel unsubscribed)
+            # are not resumed.
+            targets = {t.name for t in await self.publisher.targets(outlet)}
             unfinished = {
                 t.issue_number
                 for t in await self.archive.ledger.unfinished(outlet)
-                if t.issue_number in numbers and (outlet != "discord" or t.target in channels)
+                if t.issue_number in numbers and t.target in targets
             }
             published = await scheduler.published_issues(self.archive, numbers, (outlet,))
             due = scheduler.due_issues(
@@ -431,10 +421,8 @@ class ScheduledPublishing:
         ]
 
     async def _tell(self, text: str) -> None:
-        if self.alert is None:
-            return
         try:
-            await self.alert(text)
+            await self.alerts.tell(text)
         except Exception:
             log.exception("could not post an alert")
 

@@ -26,8 +26,8 @@ from bot.models import IssueSummary, OutboxTally, StepState
 from bot.publishing.plan import OUTLET as DISCORD
 from bot.publishing.plan import Target
 from bot.publishing.targets import all_targets
-from bot.publishing.x_publish import OUTLET as X
-from bot.publishing.x_publish import TARGET as X_ACCOUNT
+from bot.publishing.x_plan import OUTLET as X
+from bot.publishing.x_plan import TARGET as X_ACCOUNT
 from bot.settings import Settings
 from bot.store import Archive
 from bot.text import one_line, shorten

@@ -22,6 +22,7 @@ from bot.sandbox.discord import DefaultWorld, Emulator, EmulatorConfig, point_di
 from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import load_settings
 from bot.store import Archive
+from bot.wiring import build
 
 pytest_plugins = ["pytester"]
 
@@ -106,11 +107,9 @@ async def start_newsbot(emulator: Emulator, seed: DefaultWorld) -> AsyncIterator
 
     async def start(archive: Archive, **settings: Any) -> Newsbot:
         discord_settings = {"dev_guild": seed.guild.id, **settings.pop("discord", {})}
-        bot = Newsbot(
-            settings=load_settings(discord=discord_settings, **settings),
-            archive=archive,
-            guild_ready_timeout=0.05,
-        )
+        loaded = load_settings(discord=discord_settings, **settings)
+        bot = Newsbot(settings=loaded, archive=archive, guild_ready_timeout=0.05)
+        bot.services = build(loaded, archive, discord=bot)
         await bot.login(emulator.token)
         task = asyncio.create_task(bot.connect(reconnect=False))
         running.append((bot, task))

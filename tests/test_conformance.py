@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.models import Issue
-from bot.publishing.x_publish import x_plan
+from bot.publishing.x_plan import x_plan
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import XSettings
@@ -142,7 +142,7 @@ async def test_newsbot_keeps_to_both_published_apis(
         await archive.close()
 
     # --- X: replies refused, the publishing run killed in the middle, the next one finishes --
-    texts = [step.text for step in x_plan(issue_202, XSettings())[1]]
+    texts = [post.text for post in x_plan(issue_202, XSettings())[0].posts]
     db = await archive_file(tmp_path / "x.db", issue_202)
     args = ("--db", str(db), "publish", "--outlet", "x")
     async with XEmulator(XEmulatorConfig(refuse_replies=True)) as x:

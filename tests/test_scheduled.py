@@ -14,12 +14,12 @@ import pytest
 
 from bot.issuefiles import format_issue
 from bot.models import Issue
-from bot.publishing.outlets.x import x_outlet
-from bot.publishing.service import Publisher
+from bot.publishing.outlets.x import XOutlet, x_outlet
 from bot.sandbox.x import XEmulator
 from bot.scheduled import ScheduledPublishing
 from bot.settings import Settings, load_settings
 from bot.store import Archive
+from bot.wiring import build
 from tests.conftest import ISSUES, eventually
 from tests.factories import issue
 from tests.x.conftest import assert_one_thread, thread_texts
@@ -48,8 +48,15 @@ class Told:
     def __init__(self) -> None:
         self.messages: list[str] = []
 
-    async def __call__(self, text: str) -> None:
+    async def tell(self, text: str, target: object = None) -> None:
         self.messages.append(text)
+
+
+def scheduled_on(
+    archive: Archive, settings: Settings, x: XOutlet | None = None, told: Told | None = None
+) -> ScheduledPublishing:
+    """The schedule's work on the archive, publishing on X when `x` is given."""
+    return ScheduledPublishing(build(settings, archive, x=x, alerts=told))
 
 
 @pytest.fixture
@@ -59,8 +66,7 @@ async def scheduled(
     settings = settings_for(x_emulator, folder)
     told = Told()
     async with x_outlet(settings.x) as x:
-        publisher = Publisher(archive, settings, x=x, alert=told)
-        yield ScheduledPublishing(archive, settings, publisher, alert=told), told
+        yield scheduled_on(archive, settings, x, told), told
 
 
 async def test_an_issue_goes_out_at_its_own_publish_at_and_not_before(
@@ -116,7 +122,7 @@ async def test_catch_up_publishes_per_the_policy(
     settings = settings_for(x_emulator, folder, catch_up=policy)
     await archive.issues.ingest_many([(issue(n), None) for n in (1, 2, 3)])
     async with x_outlet(settings.x) as x:
-        work = ScheduledPublishing(archive, settings, Publisher(archive, settings, x=x))
+        work = scheduled_on(archive, settings, x)
         report = await work.catch_up()
         again = await work.catch_up()
     assert report.kind == "catch-up" and report.published == {"x": expected}
@@ -130,7 +136,7 @@ async def test_a_stop_mid_publish_leaves_it_to_be_resumed_by_the_next_firing(
     await archive.issues.ingest(issue_202)
     thread = thread_texts(issue_202)
     async with x_outlet(settings.x) as x:
-        work = ScheduledPublishing(archive, settings, Publisher(archive, settings, x=x))
+        work = scheduled_on(archive, settings, x)
         work.start()
         # X answers slowly: the stop comes while the thread is being posted.
         x_emulator.config.latency = 0.3
@@ -149,7 +155,7 @@ async def test_a_cron_in_the_skipped_hour_is_warned_about_at_start(
     archive: Archive, x_emulator: XEmulator, folder: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = settings_for(x_emulator, folder, cron="30 2 * * SUN", timezone="Europe/Berlin")
-    work = ScheduledPublishing(archive, settings, Publisher(archive, settings))
+    work = scheduled_on(archive, settings)
     with caplog.at_level("INFO", logger="bot.scheduled"):
         work.start()
         await work.stop()
@@ -170,8 +176,8 @@ async def test_x_down_is_logged_told_and_retried_at_the_next_firing(
     fault = x_emulator.inject("POST", "/2/tweets", 503, times=20)
     down = await work.fire()
     assert down.published == {}
-    assert down.failures and "#202 on X: the thread on X is not complete" in down.failures[0]
-    assert any("could not finish the thread of issue #202" in m for m in told.messages)
+    assert down.failures and "#202 on X: X did not get the whole issue" in down.failures[0]
+    assert any("could not publish issue #202 on X" in m for m in told.messages)
     fault.times = fault.hits  # X is back
     back = await work.fire()
     assert back.published == {"x": [202]}
@@ -189,7 +195,7 @@ async def test_an_issue_added_after_the_missed_firing_waits_for_the_next_one(
     before = dt.datetime(2025, 12, 31, tzinfo=dt.UTC).timestamp()
     os.utime(folder / "202.md", (before, before))
     async with x_outlet(settings.x) as x:
-        work = ScheduledPublishing(archive, settings, Publisher(archive, settings, x=x))
+        work = scheduled_on(archive, settings, x)
         caught_up = await work.catch_up()
         firing = await work.fire()
     assert caught_up.published == {"x": [202]}
@@ -205,10 +211,10 @@ async def test_an_issue_edited_while_down_keeps_the_time_it_first_arrived(
     before = dt.datetime(2025, 12, 31, tzinfo=dt.UTC).timestamp()
     os.utime(path, (before, before))
     quiet = settings_for(x_emulator, folder, catch_up="none")
-    await ScheduledPublishing(archive, quiet, Publisher(archive, quiet)).catch_up()
+    await scheduled_on(archive, quiet).catch_up()
     path.write_text(format_issue(issue_202).replace("Hey folks", "Hello folks"), "utf-8")
     settings = settings_for(x_emulator, folder, catch_up="latest")
     async with x_outlet(settings.x) as x:
-        work = ScheduledPublishing(archive, settings, Publisher(archive, settings, x=x))
+        work = scheduled_on(archive, settings, x)
         caught_up = await work.catch_up()
     assert caught_up.published == {"x": [202]}

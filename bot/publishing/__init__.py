@@ -1,1 +1,1 @@
-"""Publishing issues: a plan of steps with stable keys, an outbox that runs each once, outlets."""
+"""Publishing issues: plans of steps with stable keys, one engine that runs each once, outlets."""

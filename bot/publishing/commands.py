@@ -32,7 +32,7 @@ from bot.commandline import (
 )
 from bot.errors import NewsbotError
 from bot.publishing.plan import Action, Payload, Step, Target, plan
-from bot.publishing.service import NO_TARGETS, OUTLET_NAMES, OutletName
+from bot.publishing.service import OUTLET_NAMES, OutletName
 from bot.render.discord import (
     CONTENT_MAX,
     EMBED_DESCRIPTION_MAX,
@@ -43,10 +43,12 @@ from bot.render.discord import (
 
 if TYPE_CHECKING:
     from bot.models import Issue
-    from bot.publishing.outlets.discord_outlet import DiscordOutlet
+    from bot.publishing.engine import PlannedStep
+    from bot.publishing.outlets.discord import Client
     from bot.render.x import XThread
     from bot.settings import Settings
     from bot.store import Archive
+    from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ def preview(
     ctx: typer.Context,
     number: NumberArg = None,
     outlet: Annotated[
-        OutletName, typer.Option("--outlet", help="Where the issue would be posted.")
+        Literal["discord", "x"], typer.Option("--outlet", help="Where the issue would be posted.")
     ] = "discord",
     kind: Annotated[
         Literal["text", "announcement", "forum"],
@@ -100,7 +102,9 @@ def preview(
         async with await open_archive(settings) as archive:
             issue = await _issue(archive, number)
             if outlet == "x":
-                return await _x_preview(archive, issue, settings)
+                from bot.wiring import build
+
+                return await _x_preview(build(settings, archive, offline=True), issue)
         target = Target(guild_id=0, channel_id=0, kind=kind, role_id=role)
         steps = plan(issue, [target])
         return preview_view(steps)
@@ -189,32 +193,27 @@ async def _publish(
 ) -> list[str]:
     """Publish an issue to each outlet in turn; what failed, as messages."""
     from bot.publishing.outlets.x import x_outlet
-    from bot.publishing.service import Publisher, tell_alerts_channels
     from bot.publishing.targets import all_targets
+    from bot.wiring import build
 
     async with AsyncExitStack() as stack:
         archive = await stack.enter_async_context(await open_archive(settings))
         issue = await _issue(archive, number)
-        # Discord's outlet also carries X's alerts to the servers' alerts channels. It logs in
-        # only when some channel receives issues.
+        # Discord also carries the alerts of the other outlets to the servers' alerts channels.
+        # It logs in only when some channel receives issues.
         discord = None
         wanted = token is not None or settings.discord.configured()
         if wanted and await all_targets(archive, settings):
             discord = await stack.enter_async_context(
-                _discord_outlet(settings, token or discord_token(settings))
+                _discord_client(settings, token or discord_token(settings))
             )
         x = None
         if "x" in outlets:
             with reaching("X", settings.x.api_base):
                 x = await stack.enter_async_context(x_outlet(settings.x))
-
-        async def alert(message: str) -> None:
-            err.print(f"warning: {message}", style="yellow", markup=False, soft_wrap=True)
-            if discord is not None:
-                await tell_alerts_channels(archive, settings, discord, message)
-
-        publisher = Publisher(archive, settings, discord=discord, x=x, alert=alert)
-        results = await publisher.publish(issue, outlets)
+        # Offline: Discord without a login still says that no channel receives issues.
+        services = build(settings, archive, discord=discord, x=x, offline=True)
+        results = await services.publisher.publish(issue, outlets)
     failures = []
     for result in results:
         for line in result.lines:
@@ -232,38 +231,36 @@ async def _publish(
 
 
 @asynccontextmanager
-async def _discord_outlet(settings: Settings, token: str) -> AsyncIterator[DiscordOutlet]:
-    """The Discord outlet over REST only, pointed where the settings say, paced by them."""
+async def _discord_client(settings: Settings, token: str) -> AsyncIterator[Client]:
+    """A Discord client logged in over REST only, pointed where the settings say."""
     from bot.app import use_endpoints
-    from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer, rest_client
+    from bot.publishing.outlets.discord import rest_client
 
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
     async with AsyncExitStack() as stack:
         # Only logging in is reaching Discord here: what the publish does is told step by step.
         with reaching("Discord", settings.discord.api_base):
             client = await stack.enter_async_context(rest_client(token))
-        yield DiscordOutlet(client, pacer=Pacer(settings.publishing.requests_per_second))
+        yield client
 
 
 async def _dry_run(
     settings: Settings, number: int | None, outlets: list[OutletName], *, explicit: bool
 ) -> list[str]:
     """Print what publishing would do on each outlet, without keys or requests."""
+    from bot.wiring import build
+
     async with await open_archive(settings) as archive:
         issue = await _issue(archive, number)
+        services = build(settings, archive, offline=True)
 
         async def run(outlet: OutletName) -> str | None:
             if outlet == "discord":
-                from bot.publishing.targets import all_targets
-
-                targets = await all_targets(archive, settings)
-                if not targets:
-                    raise NewsbotError(NO_TARGETS)
-                out.print(await _dryrun_async(archive, issue, targets))
+                out.print(await _dryrun_async(services, issue))
                 if not settings.discord.configured():
                     _unconfigured_note(DISCORD_NOT_CONFIGURED, explicit=explicit)
             else:
-                out.print(await _x_dry_run(archive, issue, settings))
+                out.print(await _x_dry_run(services, issue))
                 if not settings.x.configured():
                     _unconfigured_note(X_NOT_CONFIGURED, explicit=explicit)
             return None
@@ -276,15 +273,17 @@ def _unconfigured_note(why: str, *, explicit: bool) -> None:
     out.print(f"{why}: a real publish would {would}.", style="yellow", markup=False)
 
 
-async def _dryrun_async(archive: Archive, issue: Issue, targets: list[Target]) -> Table:
-    from bot.publishing.outbox import PlannedStep, preview_steps
-
+async def _dryrun_async(services: Services, issue: Issue) -> Table:
+    outlet = services.discord
+    assert outlet is not None  # built offline: there is always one to plan with
+    targets = await outlet.targets()
+    if not targets:
+        raise NewsbotError(outlet.nowhere)
     table = Table(title=f"Publishing #{issue.number} would…", show_lines=False)
     for column in ("channel", "step", "does"):
         table.add_column(column)
     for target in targets:
-        planned: list[PlannedStep] = await preview_steps(archive, issue, target)
-        for entry in planned:
+        for entry in await services.engine.preview(issue, outlet, target):
             table.add_row(str(target.channel_id), entry.step.key, entry.outcome.value)
     return table
 
@@ -310,28 +309,64 @@ class _Prices:
         return Text(f"estimated cost: ${cost:.3f} ({', '.join(parts)})")
 
 
-async def _x_dry_run(archive: Archive, issue: Issue, settings: Settings) -> RenderableType:
-    from bot.publishing.x_publish import preview_x_steps
+async def _x_planned(services: Services, issue: Issue) -> tuple[XThread, list[PlannedStep]]:
+    """The issue's thread on X, and what publishing would do with each post (from the ledger)."""
+    from bot.publishing.x_plan import ACCOUNT, x_plan
 
-    rendered, planned = await preview_x_steps(archive, issue, settings.x)
+    outlet = services.x
+    assert outlet is not None  # built offline: there is always one to plan with
+    rendered, _ = x_plan(issue, services.settings.x)
+    return rendered, await services.engine.preview(issue, outlet, ACCOUNT)
+
+
+def _x_does(planned: PlannedStep) -> str:
+    """What publishing would do with one post, in words."""
+    from bot.publishing.outlet import Outcome
+    from bot.publishing.x_plan import XAction
+
+    if planned.outcome == Outcome.UNCHANGED:
+        changed = " (its text changed since: X posts cannot be edited)" if planned.changed else ""
+        return f"already on X{changed}"
+    if planned.outcome == Outcome.DEFERRED:
+        return "left for a later publish (today's cap)"
+    if planned.step.action == XAction.POST:
+        does = "post the first post"
+    elif planned.step.action == XAction.QUOTE:
+        does = "post, quoting the first post (X refused replies)"
+    else:
+        does = "post, replying to the one before"
+    if planned.look_first:
+        does = f"look for it on X (an attempt was interrupted), else {does}"
+    return does
+
+
+async def _x_dry_run(services: Services, issue: Issue) -> RenderableType:
+    from bot.publishing.outlet import Outcome
+
+    x = services.settings.x
+    rendered, planned = await _x_planned(services, issue)
     table = Table(title=f"Publishing #{issue.number} on X would…", show_lines=False)
     for column in ("step", "weight", "does"):
         table.add_column(column)
-    for entry in planned:
-        post = rendered.posts[entry.step.number - 1]
-        table.add_row(entry.step.key, f"{post.weight}/280", entry.does)
-    making = [rendered.posts[e.step.number - 1] for e in planned if e.to_post]
-    cost = sum(p.cost(settings.x.post_price, settings.x.url_post_price) for p in making)
+    for entry, post in zip(planned, rendered.posts, strict=True):
+        table.add_row(entry.step.key, f"{post.weight}/280", _x_does(entry))
+    making = [
+        post
+        for entry, post in zip(planned, rendered.posts, strict=True)
+        if entry.outcome == Outcome.POSTED
+    ]
+    cost = sum(p.cost(x.post_price, x.url_post_price) for p in making)
     summary = Text(f"{len(making)} of {len(planned)} posts to make, estimated ${cost:.3f}")
     return Group(table, summary, *_x_notes(rendered, issue))
 
 
-async def _x_preview(archive: Archive, issue: Issue, settings: Settings) -> RenderableType:
+async def _x_preview(services: Services, issue: Issue) -> RenderableType:
     """The issue's thread on X: every post with its weighted length, the cost, the cap."""
-    from bot.publishing.x_publish import preview_x_steps, remaining_today
+    from bot.publishing.outlet import Outcome
     from bot.render.x import POST_MAX
 
-    rendered, planned = await preview_x_steps(archive, issue, settings.x)
+    settings = services.settings
+    rendered, planned = await _x_planned(services, issue)
     prices = _Prices(settings.x.post_price, settings.x.url_post_price)
     total = len(rendered.posts)
     parts: list[RenderableType] = [
@@ -344,9 +379,9 @@ async def _x_preview(archive: Archive, issue: Issue, settings: Settings) -> Rend
         if post.has_url:
             title.append(" · link")
         parts.append(Panel(Text(post.text), title=title, title_align="left"))
-    if settings.x.configured():
-        left = await remaining_today(archive, settings.x)
-        needed = sum(1 for e in planned if e.remote_id is None)
+    if settings.x.configured() and services.x is not None:
+        left = await services.engine.remaining_today(services.x) or 0
+        needed = sum(1 for e in planned if e.outcome != Outcome.UNCHANGED)
         verdict = "it fits" if needed <= left else f"{needed - left} wait for a later publish"
         parts.append(
             Text(
@@ -420,7 +455,7 @@ def _message_text(message: Payload) -> Text:
     return text
 
 
-def preview_view(steps: list[Step]) -> RenderableType:
+def preview_view(steps: list[Step[Target]]) -> RenderableType:
     """Every step of a plan: thread names and each message, with its sizes."""
     parts: list[RenderableType] = []
     messages = sum(1 for s in steps if s.action in (Action.MESSAGE, Action.POST))

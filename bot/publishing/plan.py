@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from bot.models import Issue
 from bot.render.publish import (
@@ -33,6 +33,7 @@ PUBLIC_THREAD = 11
 NONCE_MAX = 25
 
 Payload = dict[str, Any]
+TargetT = TypeVar("TargetT")
 
 
 class Action(enum.StrEnum):
@@ -66,13 +67,14 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(Generic[TargetT]):
     """One call to a platform, identified by a key that stays the same across runs."""
 
     key: str
     issue_number: int
-    target: Target
-    action: Action
+    target: TargetT
+    action: str
+    """What the step does, in its outlet's words (Discord's are `Action`)."""
     parent: str | None = None
     """The step whose remote id is where this one acts (a thread, a crossposted message)."""
     needs: tuple[str, ...] = ()
@@ -109,7 +111,7 @@ def step_key(issue_number: int, target: Target, *parts: str | int) -> str:
 
 def plan(
     issue: Issue, targets: Sequence[Target], thanks: Mapping[str, Post] | None = None
-) -> list[Step]:
+) -> list[Step[Target]]:
     """Every step of publishing `issue` to `targets`, in the order they must run per target.
 
     Text and announcement channels: each section's thread and its messages first, then the
@@ -118,7 +120,7 @@ def plan(
     the digest as a post of its own. `thanks` adds, per section slug, a message at the end
     of that section's thread (thanking the readers who suggested its items).
     """
-    steps: list[Step] = []
+    steps: list[Step[Target]] = []
     for target in targets:
         if target.kind is None:
             raise ValueError(f"the kind of channel {target.channel_id} must be known to plan")
@@ -132,8 +134,8 @@ def plan(
 
 
 def _with_thanks(
-    issue: Issue, target: Target, steps: list[Step], thanks: Mapping[str, Post]
-) -> list[Step]:
+    issue: Issue, target: Target, steps: list[Step[Target]], thanks: Mapping[str, Post]
+) -> list[Step[Target]]:
     """`steps` with a thank-you message after the last message of each thanked section."""
     result = list(steps)
     for slug, post in thanks.items():
@@ -187,7 +189,7 @@ def thread_type(target: Target) -> int:
 
 def _thread_messages(
     issue: Issue, target: Target, thread: str, posts: Sequence[Post], *, first: int
-) -> list[Step]:
+) -> list[Step[Target]]:
     """The steps posting `posts` in the thread of step `thread`, numbered from `first`."""
     return [
         Step(
@@ -202,8 +204,10 @@ def _thread_messages(
     ]
 
 
-def _channel_steps(issue: Issue, target: Target, threads: Sequence[SectionThread]) -> list[Step]:
-    steps: list[Step] = []
+def _channel_steps(
+    issue: Issue, target: Target, threads: Sequence[SectionThread]
+) -> list[Step[Target]]:
+    steps: list[Step[Target]] = []
     thread_keys: dict[str, str] = {}
     for thread in threads:
         key = step_key(issue.number, target, "thread", thread.slug)
@@ -248,8 +252,10 @@ def _channel_steps(issue: Issue, target: Target, threads: Sequence[SectionThread
     return steps
 
 
-def _forum_steps(issue: Issue, target: Target, threads: Sequence[SectionThread]) -> list[Step]:
-    steps: list[Step] = []
+def _forum_steps(
+    issue: Issue, target: Target, threads: Sequence[SectionThread]
+) -> list[Step[Target]]:
+    steps: list[Step[Target]] = []
     thread_keys: dict[str, str] = {}
     for thread in threads:
         key = step_key(issue.number, target, "thread", thread.slug)

@@ -12,8 +12,6 @@ from discord.ext import commands
 from bot.app import NO_MENTIONS, reply
 from bot.errors import IssueNotFound
 from bot.models import Issue, Subscription, slugify
-from bot.publishing.outbox import Outbox
-from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer
 from bot.publishing.plan import Action, ChannelKind, Target, plan
 from bot.publishing.targets import all_targets
 from bot.render.discord import (
@@ -95,11 +93,11 @@ class Newsletter(commands.Cog):
     def __init__(self, bot: Newsbot) -> None:
         self.bot = bot
         self.archive: Archive = bot.archive
-        outbox = bot.outbox
-        if outbox is None:
-            pacer = Pacer(bot.settings.publishing.requests_per_second)
-            outbox = Outbox.for_settings(bot.archive, DiscordOutlet(bot, pacer=pacer), bot.settings)
-        self.outbox: Outbox = outbox
+        services = bot.services
+        if services is None or services.discord is None:
+            raise RuntimeError("the bot was built without its services (see bot.wiring)")
+        self.engine = services.engine
+        self.outlet = services.discord
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(NotifyButton)
@@ -276,7 +274,7 @@ class Newsletter(commands.Cog):
         if not targets:
             await reply(interaction, "No channel here receives issues: use /newsletter setup.")
             return
-        report = await self.outbox.publish(found, targets)
+        report = await self.engine.publish(found, self.outlet, targets)
         lines = [f"#{found.number}:"]
         lines += [f"• <#{t.target.channel_id}>: {t.summary()}" for t in report.targets]
         await reply(interaction, fit_lines(lines, CONTENT_MAX))

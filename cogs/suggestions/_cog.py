@@ -92,6 +92,9 @@ class Suggestions(commands.Cog):
     def __init__(self, bot: Newsbot) -> None:
         self.bot = bot
         self.archive: Archive = bot.archive
+        if bot.services is None:
+            raise RuntimeError("the bot was built without its services (see bot.wiring)")
+        self.service = bot.services.suggestions
         self.settings = bot.settings.suggestions
         self.menu = app_commands.ContextMenu(
             name="Suggest for the newsletter", callback=self.suggest_from_message
@@ -127,7 +130,7 @@ class Suggestions(commands.Cog):
         results = []
         for url in found.links:
             results.append(
-                await self.bot.suggestions.suggest(
+                await self.service.suggest(
                     url,
                     reader,
                     section=section,

@@ -9,8 +9,8 @@ import discord
 import pytest
 
 from bot.models import Issue
-from bot.publishing.outbox import Outbox
-from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer
+from bot.publishing.engine import Engine
+from bot.publishing.outlets.discord import DiscordAlerts, DiscordOutlet, Pacer
 from bot.publishing.plan import Target
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Message
 from bot.store import Archive
@@ -65,11 +65,15 @@ async def client(emulator: Emulator) -> AsyncIterator[discord.Client]:
 
 
 @pytest.fixture
-def outbox(archive_with_issues: Archive, client: discord.Client) -> Outbox:
-    """The outbox, publishing through the Discord outlet, retrying quickly."""
-    return Outbox(
-        archive_with_issues, DiscordOutlet(client, pacer=Pacer(rate=1000)), retry_delay=0.01
-    )
+def outlet(client: discord.Client) -> DiscordOutlet:
+    """The Discord outlet, through the logged-in client."""
+    return DiscordOutlet(client, pacer=Pacer(rate=1000))
+
+
+@pytest.fixture
+def engine(archive_with_issues: Archive, outlet: DiscordOutlet) -> Engine:
+    """The publishing engine on the archive, retrying quickly, alerting on Discord."""
+    return Engine(archive_with_issues, retry_delay=0.01, alerts=DiscordAlerts(outlet))
 
 
 def text_target(seed: DefaultWorld, channel: Channel, **extra: object) -> Target:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import sys
 from pathlib import Path
 
 from bot.issuefiles import load_issue
@@ -64,3 +65,12 @@ def test_preview_and_dry_run(tmp_path: Path) -> None:
     )
     assert discord_only.returncode == 1 and "error: no Discord token." in discord_only.stderr
     assert "skipped" not in discord_only.stderr
+
+
+def test_the_command_line_starts_without_the_platform_clients() -> None:
+    # Previews, dry runs and status plan from the pure plans; only a publish loads a client.
+    probe = "import sys, bot.cli; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert "'tweepy'" not in loaded and "'discord'" not in loaded

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.models import Issue, Section
-from bot.publishing.outbox import Outbox
+from bot.publishing.engine import Engine
+from bot.publishing.outlets.discord import DiscordOutlet
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
 from tests.factories import item
@@ -29,21 +30,22 @@ def edited(issue: Issue) -> Issue:
 
 
 async def test_a_corrected_issue_is_edited_in_place(
-    outbox: Outbox,
+    engine: Engine,
+    outlet: DiscordOutlet,
     emulator: Emulator,
     seed: DefaultWorld,
     issue_204: Issue,
     archive_with_issues: Archive,
 ) -> None:
     target = text_target(seed, seed.general)
-    assert (await outbox.publish(issue_204, [target])).ok
+    assert (await engine.publish(issue_204, outlet, [target])).ok
     before = {m.id: text_of(m) for m in posted_in(emulator, seed.general)}
     threads_before = [t.id for t in threads_of(emulator, seed.general)]
     calls_before = len(emulator.requests)
 
     corrected = Issue.model_validate(edited(issue_204).model_dump())
     await archive_with_issues.issues.ingest(corrected)
-    report = await outbox.publish(await archive_with_issues.issues.issue(204), [target])
+    report = await engine.publish(await archive_with_issues.issues.issue(204), outlet, [target])
     assert report.ok, report.targets[0].error
     assert_no_bad_requests(emulator)
     assert_published_once(emulator, seed.general.id, corrected)
@@ -66,19 +68,20 @@ async def test_a_corrected_issue_is_edited_in_place(
 
 
 async def test_a_removed_section_loses_its_thread_and_a_new_one_gets_one(
-    outbox: Outbox,
+    engine: Engine,
+    outlet: DiscordOutlet,
     emulator: Emulator,
     seed: DefaultWorld,
     issue_204: Issue,
     archive_with_issues: Archive,
 ) -> None:
     target = text_target(seed, seed.general)
-    assert (await outbox.publish(issue_204, [target])).ok
+    assert (await engine.publish(issue_204, outlet, [target])).ok
     industry, _ = issue_204.sections
     learning = Section(name="Learning", items=(item("A course", "https://learn.example/1"),))
     corrected = issue_204.model_copy(update={"sections": (industry, learning)})
     await archive_with_issues.issues.ingest(Issue.model_validate(corrected.model_dump()))
-    report = await outbox.publish(await archive_with_issues.issues.issue(204), [target])
+    report = await engine.publish(await archive_with_issues.issues.issue(204), outlet, [target])
     assert report.ok
     assert [t.name for t in threads_of(emulator, seed.general)] == [
         "#204 · Industry",
@@ -88,5 +91,5 @@ async def test_a_removed_section_loses_its_thread_and_a_new_one_gets_one(
     assert [f["name"] for f in digest.embeds[0]["fields"]] == ["Industry", "Learning"]
     assert digest.edited_at is not None
     assert_published_once(emulator, seed.general.id, corrected)
-    again = await outbox.publish(await archive_with_issues.issues.issue(204), [target])
+    again = await engine.publish(await archive_with_issues.issues.issue(204), outlet, [target])
     assert again.targets[0].counts["removed"] == 0 and again.targets[0].counts["posted"] == 0

@@ -20,8 +20,8 @@ import pytest
 
 from bot.issuefiles import load_issue
 from bot.models import Issue, Subscription
-from bot.publishing.outbox import Outbox
-from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer, rest_client
+from bot.publishing.engine import Engine
+from bot.publishing.outlets.discord import DiscordOutlet, Pacer, rest_client
 from bot.publishing.targets import from_subscription
 from bot.sandbox.discord import (
     APIError,
@@ -135,8 +135,8 @@ async def resume(emulator: Emulator, db: Path, issue: Issue) -> None:
             rest_client(emulator.token) as client,
         ):
             targets = [from_subscription(s) for s in await archive.subscriptions.list()]
-            outbox = Outbox(archive, DiscordOutlet(client, pacer=Pacer(1000)), retry_delay=0.01)
-            report = await outbox.publish(issue, targets)
+            outlet = DiscordOutlet(client, pacer=Pacer(1000))
+            report = await Engine(archive, retry_delay=0.01).publish(issue, outlet, targets)
             assert report.ok, [t.error for t in report.targets]
     finally:
         point_discord_py_at(previous.api_base, previous.gateway_url)

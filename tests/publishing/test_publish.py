@@ -7,7 +7,9 @@ import re
 from dataclasses import replace
 
 from bot.models import Issue, StepState
-from bot.publishing.outbox import Outbox, Outcome
+from bot.publishing.engine import Engine
+from bot.publishing.outlet import Outcome
+from bot.publishing.outlets.discord import DiscordOutlet
 from bot.render.publish import item_title, unescape
 from bot.sandbox.discord import ChannelType, DefaultWorld, Emulator, MessageFlag
 from bot.store import Archive
@@ -42,7 +44,7 @@ def assert_published_once(emulator: Emulator, channel_id: int, issue: Issue) -> 
 
 
 async def test_publish_202_to_text_announcement_and_forum(
-    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+    engine: Engine, outlet: DiscordOutlet, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
 ) -> None:
     role = seed.newsletter_role.id
     targets = [
@@ -50,7 +52,7 @@ async def test_publish_202_to_text_announcement_and_forum(
         text_target(seed, seed.announcements),
         text_target(seed, seed.forum, role_id=role),
     ]
-    report = await outbox.publish(issue_202, targets)
+    report = await engine.publish(issue_202, outlet, targets)
     assert report.ok, [t.error for t in report.targets]
     assert_no_bad_requests(emulator)
     names = [f"#202 · {s.name}" for s in issue_202.sections]
@@ -83,23 +85,23 @@ async def test_publish_202_to_text_announcement_and_forum(
 
 
 async def test_api_calls_stay_within_the_budget(
-    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+    engine: Engine, outlet: DiscordOutlet, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
 ) -> None:
     before = len(emulator.requests)
-    report = await outbox.publish(issue_202, [text_target(seed, seed.general)])
+    report = await engine.publish(issue_202, outlet, [text_target(seed, seed.general)])
     assert report.ok
     calls = emulator.requests[before:]
     assert len(calls) == 1 + 2 * len(issue_202.sections)
     assert all((r.method, r.route) in MESSAGE_CREATING for r in calls)
-    again = await outbox.publish(issue_202, [text_target(seed, seed.general)])
+    again = await engine.publish(issue_202, outlet, [text_target(seed, seed.general)])
     assert again.ok and len(emulator.requests) == before + len(calls), "nothing to do: no call"
     assert again.targets[0].counts["unchanged"] == len(calls)
 
 
 async def test_an_issue_with_links_and_long_sections(
-    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_204: Issue
+    engine: Engine, outlet: DiscordOutlet, emulator: Emulator, seed: DefaultWorld, issue_204: Issue
 ) -> None:
-    report = await outbox.publish(issue_204, [text_target(seed, seed.general)])
+    report = await engine.publish(issue_204, outlet, [text_target(seed, seed.general)])
     assert report.ok
     assert_no_bad_requests(emulator)
     assert_published_once(emulator, seed.general.id, issue_204)
@@ -111,7 +113,8 @@ async def test_an_issue_with_links_and_long_sections(
 
 
 async def test_a_deleted_channel_fails_alone_and_its_server_is_told(
-    outbox: Outbox,
+    engine: Engine,
+    outlet: DiscordOutlet,
     emulator: Emulator,
     seed: DefaultWorld,
     issue_202: Issue,
@@ -122,7 +125,7 @@ async def test_a_deleted_channel_fails_alone_and_its_server_is_told(
         text_target(seed, seed.general),
         text_target(seed, seed.announcements, alerts_channel_id=seed.general.id),
     ]
-    report = await outbox.publish(issue_202, targets)
+    report = await engine.publish(issue_202, outlet, targets)
     general, announcements = report.targets
     assert general.error is None and announcements.error is not None
     assert "Unknown Channel" in announcements.error
@@ -136,11 +139,11 @@ async def test_a_deleted_channel_fails_alone_and_its_server_is_told(
 
 
 async def test_a_send_that_discord_accepted_but_answered_500_is_not_doubled(
-    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+    engine: Engine, outlet: DiscordOutlet, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
 ) -> None:
     fault = emulator.inject("POST", "/channels/{channel_id}/messages", 500, after_handler=True)
     emulator.inject("POST", "/channels/{channel_id}/threads", 503, times=2)
-    report = await outbox.publish(issue_202, [text_target(seed, seed.general)])
+    report = await engine.publish(issue_202, outlet, [text_target(seed, seed.general)])
     assert report.ok and fault.exhausted
     assert_published_once(emulator, seed.general.id, issue_202)
     bodies = [text_of(m) for m in posted_in(emulator, seed.general)]
@@ -148,13 +151,13 @@ async def test_a_send_that_discord_accepted_but_answered_500_is_not_doubled(
 
 
 async def test_two_publishes_of_one_issue_at_once_post_each_step_once(
-    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+    engine: Engine, outlet: DiscordOutlet, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
 ) -> None:
-    # The schedule and an editor's /newsletter publish start together: two outboxes, one ledger.
-    other = Outbox(outbox.archive, outbox.outlet, retry_delay=0.01)
+    # The schedule and an editor's /newsletter publish start together, through the process's
+    # one engine.
     target = text_target(seed, seed.general)
     first, second = await asyncio.gather(
-        outbox.publish(issue_202, [target]), other.publish(issue_202, [target])
+        engine.publish(issue_202, outlet, [target]), engine.publish(issue_202, outlet, [target])
     )
     assert first.ok and second.ok
     assert_published_once(emulator, seed.general.id, issue_202)
@@ -166,32 +169,33 @@ async def test_two_publishes_of_one_issue_at_once_post_each_step_once(
 
 
 async def test_a_thread_archived_since_an_interrupted_attempt_is_found_not_made_again(
-    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+    engine: Engine, outlet: DiscordOutlet, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
 ) -> None:
     target = text_target(seed, seed.general)
-    assert (await outbox.publish(issue_202, [target])).ok
+    assert (await engine.publish(issue_202, outlet, [target])).ok
     # As if the process had stopped while starting the first thread (Discord made it, the
     # ledger did not learn its id), and newsbot came back after Discord archived it.
-    ledger = await outbox.archive.ledger.entries(202, "discord", target.name)
+    ledger = await engine.archive.ledger.entries(202, "discord", target.name)
     entry = next(e for e in ledger.values() if e.action == "thread")
-    await outbox.archive.ledger.record(
+    await engine.archive.ledger.record(
         replace(entry, state=StepState.SENDING, remote_id=None, location_id=None, attempts=1)
     )
     for thread in threads_of(emulator, seed.general):
         thread.archived = True
-    again = await outbox.publish(issue_202, [target])
-    assert again.ok and again.targets[0].counts[Outcome.POSTED] == 1, "found, not made"
+    again = await engine.publish(issue_202, outlet, [target])
+    assert again.ok and again.targets[0].counts[Outcome.RECOVERED] == 1, "found, not made"
+    assert again.targets[0].counts[Outcome.POSTED] == 0
     assert len(threads_of(emulator, seed.general)) == len(issue_202.sections)
     assert_published_once(emulator, seed.general.id, issue_202)
 
 
 async def test_each_kind_of_channel_gets_the_threads_discord_takes_there(
-    outbox: Outbox, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+    engine: Engine, outlet: DiscordOutlet, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
 ) -> None:
     # Discord takes only announcement threads (10) in an announcement channel, public ones (11)
     # in a text channel, and forum posts (a thread with its first message, no type) in a forum.
     targets = [text_target(seed, c) for c in (seed.general, seed.announcements, seed.forum)]
-    report = await outbox.publish(issue_202, targets)
+    report = await engine.publish(issue_202, outlet, targets)
     assert report.ok, [t.error for t in report.targets]
     assert not emulator.violations, [str(v) for v in emulator.violations]
     asked: dict[str, list[tuple[object, bool]]] = {}
@@ -227,7 +231,7 @@ def _strings(value: object) -> list[str]:
 
 
 async def test_mentions_in_an_issue_reach_discord_defused_everywhere(
-    outbox: Outbox, emulator: Emulator, seed: DefaultWorld
+    engine: Engine, outlet: DiscordOutlet, emulator: Emulator, seed: DefaultWorld
 ) -> None:
     role = seed.newsletter_role.id
     loud = f"{HOSTILE} <@&{role}>"
@@ -239,7 +243,7 @@ async def test_mentions_in_an_issue_reach_discord_defused_everywhere(
     targets = [
         text_target(seed, c, role_id=role) for c in (seed.general, seed.announcements, seed.forum)
     ]
-    report = await outbox.publish(hostile, targets)
+    report = await engine.publish(hostile, outlet, targets)
     assert report.ok, [t.error for t in report.targets]
     assert not emulator.violations, [str(v) for v in emulator.violations]
     sent = [s for r in emulator.requests if r.method in ("POST", "PATCH") for s in _strings(r.json)]

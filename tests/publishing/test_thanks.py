@@ -5,8 +5,8 @@ from __future__ import annotations
 import discord
 
 from bot.models import Supporter
-from bot.publishing.outbox import Outbox
-from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer
+from bot.publishing.engine import Engine
+from bot.publishing.outlets.discord import DiscordOutlet, Pacer
 from bot.render.publish import thanks_post
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
@@ -33,15 +33,11 @@ async def test_suggesters_are_thanked_by_name_once_without_a_ping(
         },
     )
     await archive.issues.ingest(published)
-    outbox = Outbox(
-        archive,
-        DiscordOutlet(client, pacer=Pacer(rate=1000)),
-        retry_delay=0.01,
-        thank_suggesters=True,
-    )
+    engine = Engine(archive, retry_delay=0.01, thank_suggesters=True)
+    outlet = DiscordOutlet(client, pacer=Pacer(rate=1000))
     target = text_target(seed, seed.general)
 
-    report = await outbox.publish(published, [target])
+    report = await engine.publish(published, outlet, [target])
     assert report.ok, [t.error for t in report.targets]
     industry, learning = threads_of(emulator, seed.general)
     thanks = [m for m in emulator.messages_in(industry) if "Thank you, readers" in m.content]
@@ -54,13 +50,13 @@ async def test_suggesters_are_thanked_by_name_once_without_a_ping(
     assert thank_you.allowed_mentions == {"parse": []} and not thank_you.mentions
     assert not any("Thank you" in m.content for m in emulator.messages_in(learning))
 
-    again = await outbox.publish(published, [target])
+    again = await engine.publish(published, outlet, [target])
     assert again.ok
     assert len([m for m in posted_in(emulator, seed.general) if "Thank you" in m.content]) == 1
 
 
 async def test_without_the_setting_nobody_is_thanked(
-    archive: Archive, outbox: Outbox, emulator: Emulator, seed: DefaultWorld
+    archive: Archive, engine: Engine, outlet: DiscordOutlet, emulator: Emulator, seed: DefaultWorld
 ) -> None:
     reader = Supporter(user_id=seed.reader.id, name=seed.reader.username)
     await SuggestionService(archive.issues, archive.suggestions).suggest(
@@ -68,7 +64,7 @@ async def test_without_the_setting_nobody_is_thanked(
     )
     published = issue(205, {"Industry": [item("Analog chips", "https://chips.example/analog")]})
     await archive.issues.ingest(published)
-    assert (await outbox.publish(published, [text_target(seed, seed.general)])).ok
+    assert (await engine.publish(published, outlet, [text_target(seed, seed.general)])).ok
     assert not any("Thank you" in m.content for m in posted_in(emulator, seed.general))
 
 

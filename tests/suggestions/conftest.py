@@ -64,12 +64,12 @@ async def newsbot(start_bot: StartBot) -> Newsbot:
 async def publish_threads(
     bot: Newsbot, emulator: Emulator, seed: DefaultWorld, number: int = 205
 ) -> dict[str, Channel]:
-    """Publish an issue to #general through the bot's outbox; its section threads by slug."""
+    """Publish an issue to #general through the bot's engine; its section threads by slug."""
     cog = bot.get_cog("Newsletter")
     assert cog is not None
     found = await bot.archive.issues.issue(number)
     target = Target(guild_id=seed.guild.id, channel_id=seed.general.id, kind="text")
-    report = await cog.outbox.publish(found, [target])  # type: ignore[attr-defined]
+    report = await cog.engine.publish(found, cog.outlet, [target])  # type: ignore[attr-defined]
     assert report.ok
     entries = await bot.archive.ledger.entries(number, "discord")
     prefix = f"{number}/discord/{seed.general.id}/thread/"

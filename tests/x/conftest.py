@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from bot.models import Issue, Subscription
 from bot.publishing.outlets.x import XOutlet, x_outlet
-from bot.publishing.x_publish import x_plan
+from bot.publishing.x_plan import x_plan
 from bot.sandbox.discord import Emulator
 from bot.sandbox.x import Tweet, XEmulator
 from bot.settings import XSettings
@@ -128,7 +128,7 @@ def newsbot_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "bot", *args]
 
 
-def thread_texts(issue: Issue) -> list[str]:
-    """The posts of the issue's thread on X with the default settings, in order."""
-    _, steps = x_plan(issue, XSettings())
-    return [step.text for step in steps]
+def thread_texts(issue: Issue, settings: XSettings | None = None) -> list[str]:
+    """The posts of the issue's thread on X (with the default settings), in order."""
+    rendered, _ = x_plan(issue, settings or XSettings())
+    return [post.text for post in rendered.posts]

@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 
 from bot.models import Issue, Subscription
-from bot.publishing.x_publish import x_plan
+from bot.publishing.x_plan import x_plan
 from bot.sandbox.discord import Emulator
 from bot.sandbox.x import XEmulator
 from bot.settings import XSettings
 from tests.publishing.conftest import posted_in
-from tests.x.conftest import archive_file, assert_one_thread, run_newsbot, x_env
+from tests.x.conftest import archive_file, assert_one_thread, run_newsbot, thread_texts, x_env
 
 X_MISSING = "X is not configured (set NEWSBOT_X__CONSUMER_KEY"
 
@@ -46,7 +46,7 @@ async def test_publish_outlet_x_posts_the_thread_once(
     first = await run_newsbot(*args, env=x_env(x_emulator))
     assert first.returncode == 0, first.stderr
     assert f"#202 → X: {len(steps)} posted, 0 recovered, 0 unchanged" in first.stdout
-    assert_one_thread(x_emulator.live_tweets(), [s.text for s in steps])
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202))
     again = await run_newsbot(*args, env=x_env(x_emulator))
     assert again.returncode == 0, again.stderr
     assert f"0 posted, 0 recovered, {len(steps)} unchanged" in again.stdout
@@ -104,8 +104,7 @@ async def test_all_goes_on_to_x_when_discord_fails(
     run = await run_newsbot("--db", str(db), "publish", env=env)
     assert run.returncode == 1
     assert "error: Discord: no channel receives issues yet" in run.stderr
-    _, steps = x_plan(issue_202, XSettings())
-    assert_one_thread(x_emulator.live_tweets(), [s.text for s in steps])
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202))
     assert "#202 → X: 6 posted" in run.stdout
 
 

@@ -17,7 +17,7 @@ import signal
 from pathlib import Path
 
 from bot.models import Issue
-from bot.publishing.x_publish import OUTLET, TARGET, x_plan
+from bot.publishing.x_plan import OUTLET, TARGET, x_plan
 from bot.render.x import clean
 from bot.sandbox.x import Tweet, XEmulator, XEmulatorConfig
 from bot.settings import XSettings
@@ -58,6 +58,7 @@ class Killer:
 async def killed_at_every_post(tmp_path: Path, issue: Issue, *, refuse_replies: bool) -> None:
     config = XEmulatorConfig(duplicate_window=0.0, refuse_replies=refuse_replies)
     rendered, steps = x_plan(issue, XSettings())
+    texts = [post.text for post in rendered.posts]
     db = await archive_file(tmp_path / f"refuse-{refuse_replies}.db", issue)
     args = ("--db", str(db), "publish", "--outlet", "x")
     async with XEmulator(config) as x:
@@ -72,7 +73,7 @@ async def killed_at_every_post(tmp_path: Path, issue: Issue, *, refuse_replies: 
             run = await run_newsbot(*args, env=env, started=killer.started)
             assert killer.killed, f"run {k} never made post {k}: {run.stderr[-2000:]}"
             assert run.returncode == -signal.SIGKILL
-            assert [t.text for t in x.tweets] == [s.text for s in steps[:k]], f"run {k}"
+            assert [t.text for t in x.tweets] == texts[:k], f"run {k}"
             assert all(f.hits == 1 for f in faults), f"run {k} did not meet its failure"
         last = await run_newsbot(*args, env=env)
         assert last.returncode == 0, last.stderr
@@ -80,9 +81,7 @@ async def killed_at_every_post(tmp_path: Path, issue: Issue, *, refuse_replies: 
         if refuse_replies:
             assert "quote the first one" in last.stdout
         tweets = x.live_tweets()
-        assert_one_thread(
-            tweets, [s.text for s in steps], quoting_from=2 if refuse_replies else None
-        )
+        assert_one_thread(tweets, texts, quoting_from=2 if refuse_replies else None)
         assert all(r.status != 403 or refuse_replies for r in x.requests)
     # Every item is in the thread, or the renderer said it was left out.
     posted = "\n".join(t.text for t in tweets)

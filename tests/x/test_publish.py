@@ -6,12 +6,21 @@ import asyncio
 import time
 
 from bot.models import Issue
+from bot.publishing.engine import Engine, PublishReport
+from bot.publishing.outlet import Outcome
 from bot.publishing.outlets.x import XOutlet, comparable
-from bot.publishing.x_publish import XPublisher, x_plan
+from bot.publishing.x_plan import QUOTING, x_plan
 from bot.sandbox.x import XEmulator
 from bot.settings import XSettings
 from bot.store import Archive
-from tests.x.conftest import assert_one_thread, settings_for
+from tests.x.conftest import assert_one_thread, settings_for, thread_texts
+
+
+async def publish(
+    archive: Archive, outlet: XOutlet, issue: Issue, engine: Engine | None = None
+) -> PublishReport:
+    """Publish `issue`'s thread on X through the engine (one retrying quickly by default)."""
+    return await (engine or Engine(archive, retry_delay=0.01)).publish(issue, outlet)
 
 
 async def test_202_becomes_one_thread(
@@ -22,9 +31,9 @@ async def test_202_becomes_one_thread(
     issue_202: Issue,
 ) -> None:
     rendered, steps = x_plan(issue_202, x_settings)
-    report = await XPublisher(archive_202, outlet, x_settings).publish(issue_202)
-    assert report.ok and report.posted == len(steps) <= 8
-    assert_one_thread(x_emulator.live_tweets(), [s.text for s in steps])
+    report = await publish(archive_202, outlet, issue_202)
+    assert report.ok and report.count(Outcome.POSTED) == len(steps) <= 8
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202, x_settings))
     # Every item is in the thread, or the plan said what was condensed.
     posted = "".join(t.text for t in x_emulator.live_tweets())
     for _, item in issue_202.items:
@@ -33,8 +42,9 @@ async def test_202_becomes_one_thread(
     assert all(r.status < 300 and r.authorized for r in x_emulator.requests)
     assert round(x_emulator.cost, 3) == round(rendered.cost(0.015, 0.20), 3)
     # Publishing again posts nothing.
-    again = await XPublisher(archive_202, outlet, x_settings).publish(issue_202)
-    assert again.ok and again.posted == 0 and again.unchanged == len(steps)
+    again = await publish(archive_202, outlet, issue_202)
+    assert again.ok and again.count(Outcome.POSTED) == 0
+    assert again.count(Outcome.UNCHANGED) == len(steps)
     assert len(x_emulator.live_tweets()) == len(steps)
 
 
@@ -47,12 +57,11 @@ async def test_a_5xx_after_the_post_is_reconciled_not_repeated(
 ) -> None:
     x_emulator.inject("POST", "/2/tweets", 503, times=2, after_handler=True)
     x_emulator.inject("POST", "/2/tweets", 500, times=1)
-    publisher = XPublisher(archive_202, outlet, x_settings, retry_delay=0.01)
-    report = await publisher.publish(issue_202)
-    _, steps = x_plan(issue_202, x_settings)
-    assert report.ok, report.summary()
-    assert report.recovered == 2
-    assert_one_thread(x_emulator.live_tweets(), [s.text for s in steps])
+    report = await publish(archive_202, outlet, issue_202)
+    (account,) = report.targets
+    assert report.ok, account.summary()
+    assert report.count(Outcome.RECOVERED) == 2
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202, x_settings))
 
 
 async def test_a_short_rate_limit_is_waited_out(
@@ -64,11 +73,20 @@ async def test_a_short_rate_limit_is_waited_out(
 ) -> None:
     x_emulator.inject("POST", "/2/tweets", 429, times=1, reset_in=0.5)
     start = time.monotonic()
-    report = await XPublisher(archive_202, outlet, x_settings).publish(issue_202)
+    report = await publish(archive_202, outlet, issue_202)
     assert report.ok
     assert time.monotonic() - start < 3
-    _, steps = x_plan(issue_202, x_settings)
-    assert_one_thread(x_emulator.live_tweets(), [s.text for s in steps])
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202, x_settings))
+
+
+class Told:
+    """What the engine told the editors."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    async def tell(self, text: str, target: object = None) -> None:
+        self.messages.append(text)
 
 
 async def test_refused_replies_go_on_as_quotes_and_alert(
@@ -79,16 +97,18 @@ async def test_refused_replies_go_on_as_quotes_and_alert(
     issue_202: Issue,
 ) -> None:
     x_emulator.config.refuse_replies = True
-    alerts: list[str] = []
-
-    async def alert(text: str) -> None:
-        alerts.append(text)
-
-    report = await XPublisher(archive_202, outlet, x_settings, alert=alert).publish(issue_202)
-    assert report.ok and report.quoted
-    _, steps = x_plan(issue_202, x_settings)
-    assert_one_thread(x_emulator.live_tweets(), [s.text for s in steps], quoting_from=2)
-    assert len(alerts) == 1 and "refused a reply" in alerts[0]
+    told = Told()
+    report = await publish(archive_202, outlet, issue_202, Engine(archive_202, alerts=told))
+    (account,) = report.targets
+    assert report.ok and account.notes == [QUOTING]
+    assert QUOTING in account.summary()
+    texts = thread_texts(issue_202, x_settings)
+    assert_one_thread(x_emulator.live_tweets(), texts, quoting_from=2)
+    assert len(told.messages) == 1 and "refused a reply" in told.messages[0]
+    # A later run goes on quoting without asking X for a reply again.
+    before = len(x_emulator.requests)
+    again = await publish(archive_202, outlet, issue_202, Engine(archive_202, alerts=told))
+    assert again.ok and len(x_emulator.requests) == before and len(told.messages) == 1
 
 
 async def test_the_daily_cap_defers_the_rest_to_the_next_publish(
@@ -103,31 +123,54 @@ async def test_the_daily_cap_defers_the_rest_to_the_next_publish(
     settings = settings_for(x_emulator, daily_posts=100, max_wait=0)
     _, steps = x_plan(issue_202, settings)
     async with x_outlet(settings) as outlet:
-        first = await XPublisher(archive_202, outlet, settings).publish(issue_202)
-        assert first.deferred == len(steps) - 3 and not first.ok
-        assert "left for the next publish" in first.summary()
+        first = await publish(archive_202, outlet, issue_202)
+        (account,) = first.targets
+        assert account.deferred == len(steps) - 3 and not first.ok
+        assert "left for the next publish" in account.summary()
         assert x_emulator.requests[-1].status == 429
         await asyncio.sleep(1.1)
-        second = await XPublisher(archive_202, outlet, settings).publish(issue_202)
-        assert second.posted == 3
+        second = await publish(archive_202, outlet, issue_202)
+        assert second.count(Outcome.POSTED) == 3
         await asyncio.sleep(1.1)
-        await XPublisher(archive_202, outlet, settings).publish(issue_202)
+        await publish(archive_202, outlet, issue_202)
         await asyncio.sleep(1.1)
-        last = await XPublisher(archive_202, outlet, settings).publish(issue_202)
+        last = await publish(archive_202, outlet, issue_202)
     assert last.ok
-    assert_one_thread(x_emulator.live_tweets(), [s.text for s in steps])
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202, settings))
 
 
 async def test_the_ledger_cap_is_known_before_asking_x(
     archive_202: Archive,
-    outlet: XOutlet,
     x_emulator: XEmulator,
     issue_202: Issue,
 ) -> None:
+    from bot.publishing.outlets.x import x_outlet
+
     settings = settings_for(x_emulator, daily_posts=4)
-    report = await XPublisher(archive_202, outlet, settings).publish(issue_202)
-    assert report.posted == 4 and report.deferred > 0
+    async with x_outlet(settings) as outlet:
+        report = await publish(archive_202, outlet, issue_202)
+    assert report.count(Outcome.POSTED) == 4 and report.count(Outcome.DEFERRED) > 0
     assert all(r.status < 300 for r in x_emulator.requests)
+
+
+async def test_two_publishes_of_one_issue_at_once_post_the_thread_once(
+    archive_202: Archive,
+    outlet: XOutlet,
+    x_emulator: XEmulator,
+    x_settings: XSettings,
+    issue_202: Issue,
+) -> None:
+    # The schedule and an editor start the same publish together, through the one engine: X
+    # has no idempotency key (and its duplicate check is off here), so only the engine's lock
+    # keeps the thread single.
+    x_emulator.config.duplicate_window = 0.0
+    engine = Engine(archive_202, retry_delay=0.01)
+    first, second = await asyncio.gather(
+        publish(archive_202, outlet, issue_202, engine),
+        publish(archive_202, outlet, issue_202, engine),
+    )
+    assert first.ok and second.ok
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202, x_settings))
 
 
 def test_texts_compare_as_x_returns_them() -> None:

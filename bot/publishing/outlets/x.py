@@ -1,4 +1,10 @@
-"""The X outlet: posts, looks up and deletes posts through tweepy's `AsyncClient`.
+"""The X outlet: an issue's thread as engine steps, posted through tweepy's `AsyncClient`.
+
+Each post is a step keyed `202/x/post/3` (the lead is post 1) whose parent is the post before
+it: a reply to it, or — once X refused a reply — a quote of the lead (later runs go on
+quoting, and an interrupted quote is looked for as a quote). X has no idempotency key: an
+interrupted post is looked for among the account's recent posts (`find`) before it is posted
+again. X posts cannot be edited: a post already sent stays as it is, even if its text changed.
 
 tweepy signs OAuth 1.0a requests for `https://api.twitter.com` and sends them there; an aiohttp
 client middleware rewrites each request's scheme, host and port to `x.api_base` (a proxy, or
@@ -14,8 +20,9 @@ import html
 import logging
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -25,7 +32,19 @@ from yarl import URL
 
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.errors import NewsbotError
-from bot.publishing.outbox import StepError
+from bot.models import Issue, OutboxEntry
+from bot.publishing.outlet import CapReached, MaybeMade, Outcome, Refused, Remote, StepError
+from bot.publishing.plan import Payload, Step
+from bot.publishing.x_plan import (
+    ACCOUNT,
+    OUTLET,
+    QUOTING,
+    Account,
+    XAction,
+    quoting,
+    x_plan,
+)
+from bot.render.publish import Post
 from bot.settings import XSettings
 
 log = logging.getLogger(__name__)
@@ -37,18 +56,6 @@ DUPLICATE = "duplicate content"
 
 class ReplyRefused(StepError):
     """X refused a reply (403): the thread goes on as posts quoting the lead."""
-
-
-class CapReached(StepError):
-    """X's post cap is spent until `reset_at` (epoch seconds), too long to wait for now."""
-
-    def __init__(self, reason: str, reset_at: float | None) -> None:
-        super().__init__(reason)
-        self.reset_at = reset_at
-
-
-class Duplicate(StepError):
-    """X refused the post as a duplicate of a recent one: an earlier attempt may have made it."""
 
 
 def rewrite_to(base: str) -> Callable[..., Awaitable[aiohttp.ClientResponse]]:
@@ -85,19 +92,104 @@ def comparable(text: str) -> str:
 
 
 class XOutlet:
-    """Posts on one X account through tweepy's `AsyncClient` (OAuth 1.0a user context)."""
+    """Posts on one X account through tweepy's `AsyncClient` (OAuth 1.0a user context).
+
+    Without a client it still plans and previews (a dry run needs no keys).
+    """
+
+    name = OUTLET
+    title = "X"
+    edits = False
+    outcomes: tuple[Outcome, ...] = (Outcome.POSTED, Outcome.RECOVERED, Outcome.UNCHANGED)
+    nowhere = "X has no account to post on"
 
     def __init__(
         self,
-        client: AsyncClient,
+        client: AsyncClient | None,
+        settings: XSettings,
         *,
-        max_wait: float = 120.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.client = client
-        self.max_wait = max_wait
+        self._client = client
+        self.settings = settings
+        self.max_wait = settings.max_wait
+        self.daily_cap: int | None = settings.daily_posts
         self.sleep = sleep
         self._user_id: int | None = None
+
+    @property
+    def client(self) -> AsyncClient:
+        """tweepy's client for the account."""
+        if self._client is None:
+            raise StepError("X is not connected (set the four NEWSBOT_X__… keys)")
+        return self._client
+
+    # --- the engine's calls -----------------------------------------------------------------
+
+    async def targets(self) -> list[Account]:
+        """The account."""
+        return [ACCOUNT]
+
+    async def resolve(self, target: Account) -> Account:
+        """The account, as it is."""
+        return target
+
+    def plan(
+        self,
+        issue: Issue,
+        target: Account,
+        ledger: Mapping[str, OutboxEntry],
+        thanks: Mapping[str, Post],
+    ) -> Sequence[Step[Account]]:
+        """The issue's thread; quoting the lead from post 2 on if X refused replies before."""
+        _, steps = x_plan(issue, self.settings)
+        if not quoting(ledger):
+            return steps
+        return [s if s.action == XAction.POST else replace(s, action=XAction.QUOTE) for s in steps]
+
+    async def create(self, step: Step[Account], payload: Payload, ids: Mapping[str, int]) -> Remote:
+        """Post the step's text: the lead, a reply to the post before, or a quote of the lead."""
+        reply_to, quote = _refers(step, ids)
+        try:
+            made = await self.post(payload["text"], reply_to=reply_to, quote=quote)
+        except ReplyRefused as exc:
+            raise Refused(
+                f"X refused a reply in the thread of issue #{step.issue_number} ({exc.reason}); "
+                "the rest of the thread quotes its first post instead.",
+                instead=XAction.QUOTE,
+            ) from exc
+        return Remote(made)
+
+    async def recover(
+        self, step: Step[Account], payload: Payload, ids: Mapping[str, int]
+    ) -> Remote | None:
+        """The post an interrupted attempt made, found among the account's recent posts."""
+        reply_to, quote = _refers(step, ids)
+        found = await self.find(payload["text"], refers_to=reply_to or quote)
+        return None if found is None else Remote(found)
+
+    async def edit(self, step: Step[Account], payload: Payload, entry: OutboxEntry) -> None:
+        """X posts cannot be edited (the engine never asks: `edits` is False)."""
+        raise StepError("X posts cannot be edited")
+
+    async def remove(self, entry: OutboxEntry) -> bool:
+        """Delete a post; one already gone counts as done."""
+        await self.delete(int(entry.remote_id or 0))
+        return True
+
+    def where(self, target: Account) -> str:
+        """`X`."""
+        return "X"
+
+    def mention(self, target: Account) -> str:
+        """`on X`."""
+        return "on X"
+
+    def note(self, step: Step[Account]) -> str | None:
+        """That the thread goes on as quotes, for a quote."""
+        return QUOTING if step.action == XAction.QUOTE else None
+
+    # --- X's API ----------------------------------------------------------------------------
 
     async def user_id(self) -> int:
         """The account's id (asked once)."""
@@ -142,8 +234,8 @@ class XOutlet:
                 return None
         return None
 
-    async def remove(self, tweet_id: int) -> None:
-        """Delete a post; one already gone counts as done."""
+    async def delete(self, tweet_id: int) -> None:
+        """Delete a post."""
         await self._call("delete a post", lambda: self.client.delete_tweet(tweet_id))
 
     async def _call(
@@ -163,9 +255,9 @@ class XOutlet:
             except tweepy.Forbidden as exc:
                 message = " ".join(exc.api_messages) or str(exc)
                 if DUPLICATE in message:
-                    raise Duplicate(f"could not {what}: X says {message}") from exc
+                    raise MaybeMade(f"could not {what}: X says {message}") from exc
                 if reply:
-                    raise ReplyRefused(f"X refused a reply: {message}") from exc
+                    raise ReplyRefused(message) from exc
                 raise StepError(f"could not {what}: X refused it ({message})") from exc
             except tweepy.TwitterServerError as exc:
                 raise StepError(
@@ -205,6 +297,18 @@ async def x_outlet(settings: XSettings) -> AsyncIterator[XOutlet]:
     # tweepy uses `client.session` when set (else a new session per request, without ours).
     client.session = session
     try:
-        yield XOutlet(client, max_wait=settings.max_wait)
+        yield XOutlet(client, settings)
     finally:
         await session.close()
+
+
+def _refers(step: Step[Account], ids: Mapping[str, int]) -> tuple[int | None, int | None]:
+    """What the step's post replies to and what it quotes (by remote id)."""
+    if step.action == XAction.REPLY and step.parent:
+        return ids[step.parent], None
+    if step.action == XAction.QUOTE:
+        lead = ids.get(step.needs[0]) if step.needs else None
+        if lead is None:
+            raise StepError(f"post {step.key} quotes the first post, which has no id")
+        return None, lead
+    return None, None

@@ -1,4 +1,4 @@
-"""The Discord outlet: the outbox's steps as discord.py REST calls.
+"""The Discord outlet: the engine's steps as discord.py REST calls.
 
 Calls go through the client's `http` (discord.py's own rate-limit buckets and retries), so the
 same outlet works in the running bot and in `newsbot publish`, which logs in over REST only.
@@ -13,8 +13,9 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import aiohttp
@@ -22,12 +23,17 @@ import discord
 from discord.http import MultipartParameters
 
 from bot.errors import NewsbotError
-from bot.models import OutboxEntry, slugify
-from bot.publishing.outbox import Remote, StepError
-from bot.publishing.plan import Action, ChannelKind, Payload, Step, Target, step_nonce
+from bot.models import Issue, OutboxEntry, slugify
+from bot.publishing.outlet import Destination, Outcome, Remote, StepError
+from bot.publishing.plan import Action, ChannelKind, Payload, Step, Target, plan, step_nonce
+from bot.render.discord import CONTENT_MAX
+from bot.render.publish import Post
+from bot.text import defuse_mentions, shorten
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Client = discord.Client
+Subscribed = Callable[[], Awaitable[list[Target]]]
 
 GLOBAL_RATE = 50
 """Requests per second Discord allows a bot across all routes."""
@@ -63,17 +69,75 @@ class Pacer:
 
 
 class DiscordOutlet:
-    """Posts, edits and removes the steps of a publish on Discord through a discord.py client."""
+    """Posts, edits and removes the steps of a publish on Discord through a discord.py client.
 
-    def __init__(self, client: discord.Client, *, pacer: Pacer | None = None) -> None:
+    Without a client it still plans and previews (a dry run needs no token); any call to
+    Discord then fails.
+    """
+
+    name = "discord"
+    title = "Discord"
+    edits = True
+    outcomes: tuple[Outcome, ...] = (
+        Outcome.POSTED,
+        Outcome.RECOVERED,
+        Outcome.EDITED,
+        Outcome.UNCHANGED,
+        Outcome.REMOVED,
+    )
+    daily_cap: int | None = None
+    nowhere = (
+        "no channel receives issues yet: run /newsletter setup in your server, or declare "
+        "discord.targets in the config file"
+    )
+
+    def __init__(
+        self,
+        client: discord.Client | None,
+        *,
+        pacer: Pacer | None = None,
+        subscribed: Subscribed | None = None,
+    ) -> None:
         self.client = client
         self.pacer = pacer or Pacer()
+        self.subscribed = subscribed
         self._tags: dict[int, dict[str, int]] = {}
 
-    # --- the outbox's calls -----------------------------------------------------------------
+    # --- the engine's calls -----------------------------------------------------------------
+
+    async def targets(self) -> list[Target]:
+        """Every channel that receives issues (set up with /newsletter, or declared)."""
+        return await self.subscribed() if self.subscribed is not None else []
+
+    def plan(
+        self,
+        issue: Issue,
+        target: Target,
+        ledger: Mapping[str, OutboxEntry],
+        thanks: Mapping[str, Post],
+    ) -> Sequence[Step[Target]]:
+        """The threads, messages, forum posts and crosspost of `issue` in the target's channel;
+        a channel whose kind is unknown is planned as a text channel."""
+        if target.kind is None:
+            target = replace(target, kind="text")
+        return plan(issue, [target], thanks)
+
+    def where(self, target: Target) -> str:
+        """`channel 42`."""
+        return f"channel {target.channel_id}"
+
+    def mention(self, target: Target) -> str:
+        """`in <#42>`: Discord shows the channel's name."""
+        return f"in <#{target.channel_id}>"
+
+    def note(self, step: Step[Target]) -> str | None:
+        """Nothing: every step is made the one way."""
+        return None
 
     async def resolve(self, target: Target) -> Target:
-        """The target with its kind read from Discord (and a forum's tags remembered)."""
+        """The target with its kind read from Discord, unless known (and a forum's tags)."""
+        if target.kind is not None:
+            return target
         data = await self._call(
             "read the channel", lambda: self.http.get_channel(target.channel_id)
         )
@@ -81,18 +145,12 @@ class DiscordOutlet:
         if kind is None:
             raise StepError("it is not a text, announcement or forum channel")
         self._remember_tags(target.channel_id, data)
-        return Target(
-            guild_id=target.guild_id,
-            channel_id=target.channel_id,
-            kind=kind,
-            role_id=target.role_id,
-            sections=target.sections,
-            alerts_channel_id=target.alerts_channel_id,
-        )
+        return replace(target, kind=kind)
 
-    async def create(self, step: Step, payload: Payload, parent: int | None) -> Remote:
+    async def create(self, step: Step[Target], payload: Payload, ids: Mapping[str, int]) -> Remote:
         """Make the step's thread, message, forum post or crosspost."""
         channel = step.target.channel_id
+        parent = ids.get(step.parent) if step.parent else None
         if step.action == Action.THREAD:
             data = await self._call(
                 "start a thread",
@@ -128,7 +186,9 @@ class DiscordOutlet:
         await self._crosspost(channel, parent)
         return Remote(parent, channel)
 
-    async def recover(self, step: Step, payload: Payload, parent: int | None) -> Remote | None:
+    async def recover(
+        self, step: Step[Target], payload: Payload, ids: Mapping[str, int]
+    ) -> Remote | None:
         """What an interrupted attempt made, if it made anything: a thread or forum post found
         by name, a message found among the recent ones where it goes; else None.
 
@@ -137,6 +197,7 @@ class DiscordOutlet:
         crossposted", which counts as done.
         """
         if step.action == Action.MESSAGE:
+            parent = ids.get(step.parent) if step.parent else None
             return await self._recover_message(step, payload, parent)
         if step.action not in (Action.THREAD, Action.POST):
             return None
@@ -162,7 +223,7 @@ class DiscordOutlet:
         self, threads: Iterable[Mapping[str, Any]], channel: int, name: str
     ) -> int | None:
         """The id of the bot's thread in `channel` named `name`, among `threads`."""
-        me = self.client.user.id if self.client.user else None
+        me = self.client.user.id if self.client and self.client.user else None
         for thread in threads:
             if (
                 thread.get("parent_id") == str(channel)
@@ -173,13 +234,13 @@ class DiscordOutlet:
         return None
 
     async def _recover_message(
-        self, step: Step, payload: Payload, parent: int | None
+        self, step: Step[Target], payload: Payload, parent: int | None
     ) -> Remote | None:
         where = parent if parent is not None else step.target.channel_id
         recent = await self._call(
             "read the recent messages", lambda: self.http.logs_from(where, RECOVER_LOOKBACK)
         )
-        me = str(self.client.user.id) if self.client.user else None
+        me = str(self.client.user.id) if self.client and self.client.user else None
         wanted = _fingerprint(_message(payload))
         for message in recent:
             mine = me is None or message.get("author", {}).get("id") == me
@@ -190,7 +251,7 @@ class DiscordOutlet:
                 return Remote(int(message["id"]), where)
         return None
 
-    async def edit(self, step: Step, payload: Payload, entry: OutboxEntry) -> None:
+    async def edit(self, step: Step[Target], payload: Payload, entry: OutboxEntry) -> None:
         """Bring what the step posted in line with `payload` (a corrected issue)."""
         remote = int(entry.remote_id or 0)
         location = int(entry.location_id or step.target.channel_id)
@@ -217,8 +278,9 @@ class DiscordOutlet:
                 lambda: self.http.edit_channel(remote, name=payload["name"], applied_tags=tags),
             )
 
-    async def remove(self, entry: OutboxEntry) -> None:
-        """Delete a message, thread or forum post that the issue no longer has."""
+    async def remove(self, entry: OutboxEntry) -> bool:
+        """Delete a message, thread or forum post that the issue no longer has (a crosspost
+        has nothing of its own to delete)."""
         remote = int(entry.remote_id or 0)
         try:
             if entry.action == Action.MESSAGE:
@@ -226,10 +288,13 @@ class DiscordOutlet:
                 await self._raw(lambda: self.http.delete_message(location, remote))
             elif entry.action in (Action.THREAD, Action.POST):
                 await self._raw(lambda: self.http.delete_channel(remote))
+            else:
+                return False
         except discord.NotFound:
             log.info("%s was already gone", entry.key)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise _failure(exc, "remove what the issue no longer has") from exc
+        return True
 
     async def alert(self, target: Target, text: str) -> None:
         """Post `text` in the target's alerts channel, if it has one; failures are only logged."""
@@ -237,7 +302,7 @@ class DiscordOutlet:
             return
         channel = target.alerts_channel_id
         body = {
-            "content": text[:2000],
+            "content": shorten(defuse_mentions(text), CONTENT_MAX),
             "allowed_mentions": {"parse": []},
             "nonce": step_nonce(f"alert:{target.channel_id}:{text}"),
             "enforce_nonce": True,
@@ -252,6 +317,8 @@ class DiscordOutlet:
     @property
     def http(self) -> discord.http.HTTPClient:
         """discord.py's REST client of the logged-in bot."""
+        if self.client is None:
+            raise StepError("Discord is not connected (set NEWSBOT_DISCORD__TOKEN)")
         return self.client.http
 
     async def _raw(self, call: Callable[[], Awaitable[T]]) -> T:
@@ -325,6 +392,24 @@ def _failure(exc: BaseException, what: str) -> StepError:
     if isinstance(exc, discord.HTTPException):
         return StepError(f"could not {what}: Discord answered {exc.status} ({exc.text})")
     return StepError(f"could not {what}: {exc!r}", transient=True)
+
+
+class DiscordAlerts:
+    """Alerts in the servers' alerts channels: a channel's own failures in its server's, the
+    rest (another outlet's, the schedule's) in every one."""
+
+    def __init__(self, outlet: DiscordOutlet) -> None:
+        self.outlet = outlet
+
+    async def tell(self, text: str, target: Destination | None = None) -> None:
+        """Post `text` in the alerts channel of `target`'s server, or of every server."""
+        if isinstance(target, Target):
+            await self.outlet.alert(target, text)
+            return
+        by_channel = {t.alerts_channel_id: t for t in await self.outlet.targets()}
+        for channel, where in by_channel.items():
+            if channel is not None:
+                await self.outlet.alert(where, text)
 
 
 @asynccontextmanager

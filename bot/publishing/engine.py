@@ -1,0 +1,502 @@
+"""The publishing engine: runs a publish's steps once each, on every outlet, recorded in the ledger.
+
+A step is `pending` until it runs, `sending` while its call is in flight, then `sent` with the
+platform's id (or `failed` with the reason). A restart finds each step where it was left: a
+`sent` step is never repeated, one tried before is first looked for on the platform (the outlet
+recovers what an interrupted attempt made), and only made when it is not there. Publishing an
+edited issue again edits what was posted, adds what is new and removes what is gone, where the
+outlet can edit; unchanged steps cost nothing. Failures reach the editors through `Alerts`.
+
+The engine knows no platform: outlets (`bot/publishing/outlet.py`) plan and do the I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, TypeVar
+
+from bot.models import Issue, OutboxEntry, StepState, Suggestion, SuggestionStatus
+from bot.publishing.outlet import (
+    CapReached,
+    Destination,
+    MaybeMade,
+    Outcome,
+    Outlet,
+    Refused,
+    Remote,
+    StepError,
+)
+from bot.publishing.plan import Payload, Step, payload_hash
+from bot.render.publish import Post, thanks_post
+from bot.settings import Settings
+from bot.store import Archive
+from bot.suggestions import suggesters_by_section
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+TargetT = TypeVar("TargetT", bound=Destination)
+
+THANKED_MAX = 500
+"""The most published suggestions looked at when thanking their suggesters."""
+DAY = dt.timedelta(days=1)
+RECORDED = (StepState.SENT, StepState.SENDING, StepState.FAILED)
+"""Ledger states whose remote id, if any, later steps may refer to."""
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Alerts(Protocol):
+    """Where the editors hear that publishing went wrong."""
+
+    async def tell(self, text: str, target: Destination | None = None) -> None:
+        """Tell the editors `text`: about `target` where it has a place of its own, else
+        everywhere they listen. Never raises."""
+        ...
+
+
+class LogAlerts:
+    """Alerts with nowhere to go but the log."""
+
+    async def tell(self, text: str, target: Destination | None = None) -> None:
+        """Log `text` as a warning."""
+        log.warning("%s", text)
+
+
+@dataclass
+class TargetReport:
+    """What one publish did on one target."""
+
+    target: Any
+    shown: tuple[Outcome, ...] = tuple(o for o in Outcome if o != Outcome.DEFERRED)
+    """The outcomes the summary counts, in order (the outlet's)."""
+    counts: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
+    error: str | None = None
+    resume_at: dt.datetime | None = None
+    """When the daily cap lets the deferred steps go, if the platform said."""
+    cap: str = "the daily cap"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def deferred(self) -> int:
+        """Steps left for a later publish (the daily cap)."""
+        return self.counts[Outcome.DEFERRED]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the target has the whole issue."""
+        return self.error is None and self.deferred == 0
+
+    def summary(self) -> str:
+        """`3 posted, 0 recovered, 1 edited, 7 unchanged, 0 removed`, what is left, what failed."""
+        text = ", ".join(f"{self.counts[outcome]} {outcome.value}" for outcome in self.shown)
+        text += "".join(f"; {note}" for note in self.notes)
+        if self.deferred:
+            when = f" after {self.resume_at:%Y-%m-%d %H:%M} UTC" if self.resume_at else ""
+            text += f"; {self.deferred} left for the next publish{when} ({self.cap})"
+        return f"failed: {self.error} ({text})" if self.error else text
+
+
+@dataclass
+class PublishReport:
+    """What one publish of an issue on one outlet did, target by target."""
+
+    issue_number: int
+    targets: list[TargetReport]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every target got the whole issue."""
+        return all(t.ok for t in self.targets)
+
+    def count(self, outcome: Outcome) -> int:
+        """How many steps had `outcome`, over every target."""
+        return sum(t.counts[outcome] for t in self.targets)
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """A step and what running it now would do (for previews and dry runs)."""
+
+    step: Step[Any]
+    payload: Payload
+    outcome: Outcome
+    look_first: bool = False
+    """An attempt was interrupted: the step is looked for on the platform before it is made."""
+    changed: bool = False
+    """Sent already, its payload changed since, and the outlet cannot edit it."""
+
+
+class Ledger:
+    """The engine's view of the archive's outbox ledger: the only place it reads or writes it."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    async def entries(self, issue_number: int, outlet: str, target: str) -> dict[str, OutboxEntry]:
+        """One target's ledger of an issue on an outlet, by step key."""
+        return await self.archive.ledger.entries(issue_number, outlet, target)
+
+    async def record(self, entry: OutboxEntry) -> None:
+        """Write one step's row, durably, before returning."""
+        await self.archive.ledger.record(entry)
+
+    async def plan(self, entries: Sequence[OutboxEntry]) -> None:
+        """Record planned steps as pending; steps already known are kept."""
+        await self.archive.ledger.plan(entries)
+
+    async def sent_since(self, outlet: str, since: dt.datetime) -> int:
+        """How many steps `outlet` made since `since` (for its daily cap)."""
+        return await self.archive.ledger.sent_since(outlet, since)
+
+    async def published_suggestions(self) -> list[Suggestion]:
+        """The suggestions whose links an archived issue carries (to thank their suggesters)."""
+        return await self.archive.suggestions.list((SuggestionStatus.PUBLISHED,), limit=THANKED_MAX)
+
+
+class Engine:
+    """Publishes issues on any outlet, each step exactly once, recorded in the archive's ledger.
+
+    One engine serves the whole process: its locks keep two publishes of one issue to one
+    target (the schedule and `/newsletter publish`, say) from running side by side.
+    """
+
+    def __init__(
+        self,
+        archive: Archive,
+        *,
+        concurrency: int = 50,
+        retries: int = 3,
+        retry_delay: float = 0.5,
+        thank_suggesters: bool = False,
+        alerts: Alerts | None = None,
+        clock: Callable[[], dt.datetime] = _utc_now,
+    ) -> None:
+        self.archive = archive
+        self.ledger = Ledger(archive)
+        self.retries = retries
+        self.retry_delay = retry_delay
+        self.thank_suggesters = thank_suggesters
+        self.alerts: Alerts = alerts or LogAlerts()
+        self.clock = clock
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._locks: dict[tuple[int, str, str], asyncio.Lock] = {}
+
+    @classmethod
+    def for_settings(
+        cls,
+        archive: Archive,
+        settings: Settings,
+        *,
+        alerts: Alerts | None = None,
+        clock: Callable[[], dt.datetime] = _utc_now,
+    ) -> Engine:
+        """The engine as the settings configure it ([publishing], suggestions' thanks)."""
+        publishing = settings.publishing
+        return cls(
+            archive,
+            concurrency=publishing.concurrency,
+            retries=publishing.retries,
+            retry_delay=publishing.retry_delay,
+            thank_suggesters=settings.suggestions.thank_suggesters,
+            alerts=alerts,
+            clock=clock,
+        )
+
+    # --- publishing ---------------------------------------------------------------------------
+
+    async def publish(
+        self, issue: Issue, outlet: Outlet[TargetT], targets: Sequence[TargetT] | None = None
+    ) -> PublishReport:
+        """Publish `issue` on `outlet` to `targets` (default: all of the outlet's), side by side;
+        one failing stops only itself, and its editors are told."""
+        chosen = list(targets) if targets is not None else await outlet.targets()
+        thanks = await self._thanks(issue) if self.thank_suggesters else {}
+        reports = await asyncio.gather(
+            *(self._publish_to(issue, outlet, t, thanks) for t in chosen)
+        )
+        return PublishReport(issue.number, list(reports))
+
+    async def remaining_today(self, outlet: Outlet[Any]) -> int | None:
+        """Steps the outlet's daily cap still allows, judged from the ledger; None: no cap."""
+        if outlet.daily_cap is None:
+            return None
+        made = await self.ledger.sent_since(outlet.name, self.clock() - DAY)
+        return max(0, outlet.daily_cap - made)
+
+    async def _thanks(self, issue: Issue) -> dict[str, Post]:
+        """Per section, a thank-you to the readers whose suggestions made it into `issue`."""
+        published = await self.ledger.published_suggestions()
+        ours = [s for s in published if s.issue_number == issue.number]
+        return {
+            slug: thanks_post(suggested)
+            for slug, suggested in suggesters_by_section(issue, ours).items()
+        }
+
+    def _lock(self, issue_number: int, outlet: str, target: str) -> asyncio.Lock:
+        return self._locks.setdefault((issue_number, outlet, target), asyncio.Lock())
+
+    async def _publish_to(
+        self, issue: Issue, outlet: Outlet[TargetT], target: TargetT, thanks: Mapping[str, Post]
+    ) -> TargetReport:
+        report = TargetReport(target, shown=outlet.outcomes, cap=f"{outlet.title}'s daily cap")
+        # One publish of an issue to a target at a time (the schedule and /newsletter publish
+        # may start together): the second finds the first's steps sent.
+        async with self._slots, self._lock(issue.number, outlet.name, target.name):
+            try:
+                target = await outlet.resolve(target)
+                report.target = target
+                await self._run_target(issue, outlet, target, report, thanks)
+            except StepError as exc:
+                report.error = exc.reason
+                log.warning(
+                    "publishing #%d on %s to %s failed: %s",
+                    issue.number,
+                    outlet.title,
+                    outlet.where(target),
+                    exc.reason,
+                )
+                await self.alerts.tell(
+                    f"I could not publish issue #{issue.number} {outlet.mention(target)}: "
+                    f"{exc.reason}. Nothing else is affected; I will try again at the next "
+                    "publish.",
+                    target,
+                )
+        return report
+
+    async def _run_target(
+        self,
+        issue: Issue,
+        outlet: Outlet[TargetT],
+        target: TargetT,
+        report: TargetReport,
+        thanks: Mapping[str, Post],
+    ) -> None:
+        ledger = await self.ledger.entries(issue.number, outlet.name, target.name)
+        steps = outlet.plan(issue, target, ledger, thanks)
+        await self.ledger.plan([_entry(outlet, s) for s in steps if s.key not in ledger])
+        ids = _recorded_ids(ledger)
+        allowed = await self.remaining_today(outlet)
+        instead: dict[str, str] = {}
+        for number, next_step in enumerate(steps):
+            step = replace(next_step, action=instead.get(next_step.action, next_step.action))
+            entry = ledger.get(step.key) or _entry(outlet, step)
+            if _done(outlet, step, entry, ids):
+                report.counts[Outcome.UNCHANGED] += 1
+                continue
+            if allowed is not None and allowed <= 0 and entry.remote_id is None:
+                report.counts[Outcome.DEFERRED] += len(steps) - number
+                break
+            try:
+                outcome = await self._run_step(outlet, step, entry, ids, instead)
+            except CapReached as exc:
+                report.counts[Outcome.DEFERRED] += len(steps) - number
+                if exc.reset_at is not None:
+                    report.resume_at = dt.datetime.fromtimestamp(exc.reset_at, dt.UTC)
+                break
+            report.counts[outcome] += 1
+            if outcome == Outcome.POSTED and allowed is not None:
+                allowed -= 1
+            # Said of the way the step was made (another kind, if its own was refused).
+            note = outlet.note(replace(step, action=instead.get(step.action, step.action)))
+            if outcome in (Outcome.POSTED, Outcome.RECOVERED) and note and note not in report.notes:
+                report.notes.append(note)
+        if outlet.edits:
+            planned = {step.key for step in steps}
+            report.counts[Outcome.REMOVED] += await self._remove_stale(outlet, ledger, planned)
+
+    async def _run_step(
+        self,
+        outlet: Outlet[TargetT],
+        step: Step[TargetT],
+        entry: OutboxEntry,
+        ids: dict[str, int],
+        instead: dict[str, str],
+    ) -> Outcome:
+        """Run one step that is not done: edit what it made, or make it (or find it made)."""
+        payload = step.payload(ids)
+        if entry.state == StepState.REMOVED:
+            entry = replace(entry, remote_id=None, location_id=None, payload_hash=None)
+        if step.parent and step.parent not in ids:
+            raise StepError(f"step {step.key} runs after {step.parent}, which has no id")
+        sending = replace(
+            entry,
+            action=step.action,
+            state=StepState.SENDING,
+            payload_hash=payload_hash(payload),
+            reason=None,
+            attempts=entry.attempts + 1,
+        )
+        await self.ledger.record(sending)
+        try:
+            if entry.remote_id is not None:
+                # Posted before: a correction (or an interrupted one) edits it in place.
+                await self._attempt(lambda: outlet.edit(step, payload, entry))
+                remote = Remote(int(entry.remote_id), _int(entry.location_id))
+                outcome = Outcome.EDITED
+            else:
+                remote, outcome = await self._make(
+                    outlet, step, payload, ids, look_first=entry.attempts > 0
+                )
+        except Refused as exc:
+            await self.ledger.record(replace(sending, state=StepState.FAILED, reason=exc.reason))
+            if step.action in instead.values():
+                raise  # refused the other way too
+            log.warning("%s: %s", outlet.title, exc.reason)
+            await self.alerts.tell(f"{outlet.title}: {exc.reason}", step.target)
+            # This kind of step, and the target's later ones of its kind, are made another way;
+            # nothing was made, so nothing is looked for.
+            instead[step.action] = exc.instead
+            again = replace(step, action=exc.instead)
+            return await self._run_step(outlet, again, entry, ids, instead)
+        except StepError as exc:
+            await self.ledger.record(replace(sending, state=StepState.FAILED, reason=exc.reason))
+            raise
+        await self.ledger.record(
+            replace(
+                sending,
+                state=StepState.SENT,
+                remote_id=str(remote.remote_id),
+                location_id=None if remote.location_id is None else str(remote.location_id),
+            )
+        )
+        ids[step.key] = remote.remote_id
+        return outcome
+
+    async def _make(
+        self,
+        outlet: Outlet[TargetT],
+        step: Step[TargetT],
+        payload: Payload,
+        ids: Mapping[str, int],
+        *,
+        look_first: bool,
+    ) -> tuple[Remote, Outcome]:
+        """Make the step; first look for it whenever an earlier attempt may have made it (one
+        interrupted, or one that failed in a way that may have reached the platform)."""
+        for attempt in range(self.retries + 1):
+            try:
+                if look_first:
+                    found = await outlet.recover(step, payload, ids)
+                    if found is not None:
+                        log.info("found %s from an interrupted attempt", step.key)
+                        return found, Outcome.RECOVERED
+                return await outlet.create(step, payload, ids), Outcome.POSTED
+            except MaybeMade:
+                if look_first or attempt == self.retries:
+                    raise
+                look_first = True
+            except StepError as exc:
+                if not exc.transient or attempt == self.retries:
+                    raise
+                look_first = True
+                log.info("retrying %s after a transient failure: %s", step.key, exc.reason)
+                await asyncio.sleep(self.retry_delay * 2**attempt)
+        raise AssertionError("unreachable")
+
+    async def _attempt(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run one call, retrying transient failures with a growing pause."""
+        for attempt in range(self.retries + 1):
+            try:
+                return await call()
+            except StepError as exc:
+                if not exc.transient or attempt == self.retries:
+                    raise
+                log.info("retrying after a transient failure: %s", exc.reason)
+                await asyncio.sleep(self.retry_delay * 2**attempt)
+        raise AssertionError("unreachable")
+
+    async def _remove_stale(
+        self, outlet: Outlet[Any], ledger: Mapping[str, OutboxEntry], planned: set[str]
+    ) -> int:
+        """Delete what earlier runs made for steps this run no longer plans."""
+        stale = [
+            e for key, e in ledger.items() if key not in planned and e.state != StepState.REMOVED
+        ]
+        # What lives inside something removed (a thread's messages) goes with it.
+        containers = {e.key for e in stale if e.remote_id}
+        removed = 0
+        for entry in stale:
+            inside_removed = any(entry.key.startswith(f"{key}/") for key in containers)
+            if entry.remote_id and not inside_removed:
+                removed += await self._attempt(functools.partial(outlet.remove, entry))
+            await self.ledger.record(replace(entry, state=StepState.REMOVED, reason=None))
+        return removed
+
+    # --- previews -----------------------------------------------------------------------------
+
+    async def preview(
+        self, issue: Issue, outlet: Outlet[TargetT], target: TargetT
+    ) -> list[PlannedStep]:
+        """What publishing `issue` to `target` would do now, judged from the ledger alone (no
+        request to the platform): step by step, then what it would remove."""
+        ledger = await self.ledger.entries(issue.number, outlet.name, target.name)
+        ids = _recorded_ids(ledger)
+        allowed = await self.remaining_today(outlet)
+        planned: list[PlannedStep] = []
+        for step in outlet.plan(issue, target, ledger, {}):
+            payload = step.payload(ids)
+            entry = ledger.get(step.key) or _entry(outlet, step)
+            unchanged = entry.payload_hash == payload_hash(payload)
+            if _done(outlet, step, entry, ids):
+                changed = entry.payload_hash is not None and not unchanged
+                planned.append(PlannedStep(step, payload, Outcome.UNCHANGED, changed=changed))
+            elif entry.remote_id is not None and entry.state != StepState.REMOVED:
+                planned.append(PlannedStep(step, payload, Outcome.EDITED))
+            elif allowed is not None and allowed <= 0:
+                planned.append(PlannedStep(step, payload, Outcome.DEFERRED))
+            else:
+                allowed = None if allowed is None else allowed - 1
+                look_first = entry.attempts > 0 and entry.state != StepState.REMOVED
+                planned.append(PlannedStep(step, payload, Outcome.POSTED, look_first=look_first))
+        if outlet.edits:
+            keys = {p.step.key for p in planned}
+            planned += [
+                PlannedStep(_stale_step(entry, target), {}, Outcome.REMOVED)
+                for key, entry in ledger.items()
+                if key not in keys and entry.state != StepState.REMOVED and entry.remote_id
+            ]
+        return planned
+
+
+def _done(outlet: Outlet[Any], step: Step[Any], entry: OutboxEntry, ids: dict[str, int]) -> bool:
+    """Whether the step is sent and needs nothing (an unchanged payload, or no way to edit);
+    its id is noted for the steps that refer to it."""
+    if entry.state != StepState.SENT or not entry.remote_id:
+        return False
+    if outlet.edits and entry.payload_hash != payload_hash(step.payload(ids)):
+        return False
+    ids[step.key] = int(entry.remote_id)
+    return True
+
+
+def _stale_step(entry: OutboxEntry, target: Any) -> Step[Any]:
+    return Step(key=entry.key, issue_number=entry.issue_number, target=target, action=entry.action)
+
+
+def _entry(outlet: Outlet[Any], step: Step[Any]) -> OutboxEntry:
+    return OutboxEntry(
+        key=step.key,
+        issue_number=step.issue_number,
+        outlet=outlet.name,
+        target=step.target.name,
+        action=step.action,
+    )
+
+
+def _recorded_ids(ledger: Mapping[str, OutboxEntry]) -> dict[str, int]:
+    return {
+        key: int(entry.remote_id)
+        for key, entry in ledger.items()
+        if entry.remote_id is not None and entry.state in RECORDED
+    }
+
+
+def _int(value: str | None) -> int | None:
+    return None if value is None else int(value)

@@ -1,0 +1,81 @@
+"""An issue's thread on X as steps with stable keys: what to post, in which order.
+
+Pure, like `plan.py` for Discord: no I/O and no platform library. Each post is a step keyed
+`202/x/post/3` (the lead is post 1) whose parent is the post before it; it replies to it, or,
+once X has refused a reply (the ledger says so), quotes the lead.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from bot.models import Issue, OutboxEntry, StepState
+from bot.publishing.plan import Payload, Step
+from bot.render.x import LinkMode, XThread, thread
+from bot.settings import XSettings
+
+OUTLET = "x"
+TARGET = "account"
+"""The ledger's target for X: the one account the keys belong to."""
+QUOTING = "X refused replies, so posts quote the first one"
+"""What a report says once the thread goes on as quotes."""
+
+
+class XAction(enum.StrEnum):
+    """What a step does on X."""
+
+    POST = "post"
+    """The thread's first post."""
+    REPLY = "reply"
+    """A reply to the post before."""
+    QUOTE = "quote"
+    """A post quoting the first one (X refuses replies)."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """The X account the keys belong to: the one target on X."""
+
+    name: str = TARGET
+
+
+ACCOUNT = Account()
+
+
+def step_key(issue_number: int, number: int) -> str:
+    """`202/x/post/3`."""
+    return f"{issue_number}/{OUTLET}/post/{number}"
+
+
+def x_plan(issue: Issue, settings: XSettings) -> tuple[XThread, list[Step[Account]]]:
+    """The issue's thread as rendered for these settings, and its steps in order: the lead,
+    then each post replying to the one before (and knowing the lead, should it quote it)."""
+    rendered = thread(issue, links=LinkMode(settings.links), max_posts=settings.max_posts)
+    lead = step_key(issue.number, 1)
+    steps = [
+        Step(
+            key=step_key(issue.number, number),
+            issue_number=issue.number,
+            target=ACCOUNT,
+            action=XAction.POST if number == 1 else XAction.REPLY,
+            parent=None if number == 1 else step_key(issue.number, number - 1),
+            needs=() if number == 1 else (lead,),
+            build=_text(post.text),
+        )
+        for number, post in enumerate(rendered.posts, start=1)
+    ]
+    return rendered, steps
+
+
+def _text(text: str) -> Callable[[Mapping[str, int]], Payload]:
+    return lambda _: {"text": text}
+
+
+def quoting(ledger: Mapping[str, OutboxEntry]) -> bool:
+    """Whether an earlier run found X refusing replies (a step was attempted as a quote)."""
+    return any(
+        e.action == XAction.QUOTE and (e.state == StepState.SENT or e.attempts > 0)
+        for e in ledger.values()
+    )

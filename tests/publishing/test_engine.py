@@ -1,0 +1,225 @@
+"""The engine's contract with an outlet, through a small outlet defined here: a notebook that
+keeps posts in memory. It is what a new outlet (Mastodon, Bluesky) would be: a plan, and the
+platform's calls; the ledger, retries, recovery, fallbacks, the cap and alerts are the engine's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot.models import Issue, OutboxEntry, StepState
+from bot.publishing.engine import Engine
+from bot.publishing.outlet import (
+    Destination,
+    MaybeMade,
+    Outcome,
+    Refused,
+    Remote,
+    StepError,
+)
+from bot.publishing.plan import Payload, Step
+from bot.render.publish import Post
+from bot.store import Archive
+
+OUTLET = "notebook"
+
+
+@dataclass(frozen=True)
+class Page:
+    """The notebook's one target."""
+
+    name: str = "page"
+
+
+@dataclass
+class Notebook:
+    """An outlet whose platform is a dict: each section of an issue is a note on the page."""
+
+    name: str = OUTLET
+    title: str = "Notebook"
+    edits: bool = True
+    outcomes: tuple[Outcome, ...] = (Outcome.POSTED, Outcome.RECOVERED, Outcome.UNCHANGED)
+    daily_cap: int | None = None
+    nowhere: str = "no page"
+    notes: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """What the platform holds: id → (kind, text)."""
+    creates: int = 0
+    stop_after_making: int | None = None
+    """Stop the process (cancel) just after the platform made the n-th note."""
+    fail_after_making: int | None = None
+    """Answer a passing failure just after the platform made the n-th note."""
+    refuse: str | None = None
+    """A kind of note the platform refuses (the engine should make it as a `plain` one)."""
+
+    async def targets(self) -> list[Page]:
+        return [Page()]
+
+    async def resolve(self, target: Page) -> Page:
+        return target
+
+    def plan(
+        self,
+        issue: Issue,
+        target: Page,
+        ledger: Mapping[str, OutboxEntry],
+        thanks: Mapping[str, Post],
+    ) -> Sequence[Step[Page]]:
+        return [
+            Step(
+                key=f"{issue.number}/{OUTLET}/{target.name}/{n}",
+                issue_number=issue.number,
+                target=target,
+                action="boxed",
+                build=lambda _, text=section.name: {"text": text},
+            )
+            for n, section in enumerate(issue.sections, start=1)
+        ]
+
+    async def create(self, step: Step[Page], payload: Payload, ids: Mapping[str, int]) -> Remote:
+        if step.action == self.refuse:
+            raise Refused(f"the notebook refuses {step.action} notes", instead="plain")
+        self.creates += 1
+        made = len(self.notes) + 1
+        self.notes[made] = (step.action, payload["text"])
+        if self.creates == self.stop_after_making:
+            raise asyncio.CancelledError  # the process stops before the answer is recorded
+        if self.creates == self.fail_after_making:
+            raise StepError("the notebook answered 503", transient=True)
+        return Remote(made)
+
+    async def recover(
+        self, step: Step[Page], payload: Payload, ids: Mapping[str, int]
+    ) -> Remote | None:
+        found = [n for n, (_, text) in self.notes.items() if text == payload["text"]]
+        return Remote(found[0]) if found else None
+
+    async def edit(self, step: Step[Page], payload: Payload, entry: OutboxEntry) -> None:
+        self.notes[int(entry.remote_id or 0)] = (step.action, payload["text"])
+
+    async def remove(self, entry: OutboxEntry) -> bool:
+        return self.notes.pop(int(entry.remote_id or 0), None) is not None
+
+    def where(self, target: Page) -> str:
+        return target.name
+
+    def mention(self, target: Page) -> str:
+        return f"on the {target.name}"
+
+    def note(self, step: Step[Page]) -> str | None:
+        return "plain notes" if step.action == "plain" else None
+
+
+class Told:
+    """What the engine told the editors."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    async def tell(self, text: str, target: Destination | None = None) -> None:
+        self.messages.append(text)
+
+
+@pytest.fixture
+async def stored(archive: Archive, issue_202: Issue) -> Archive:
+    await archive.issues.ingest(issue_202)
+    return archive
+
+
+def texts(notebook: Notebook) -> list[str]:
+    return [text for _, text in notebook.notes.values()]
+
+
+async def test_a_new_outlet_needs_only_its_plan_and_its_calls(
+    stored: Archive, issue_202: Issue
+) -> None:
+    notebook = Notebook()
+    engine = Engine(stored, retry_delay=0)
+    report = await engine.publish(issue_202, notebook)
+    assert report.ok and report.count(Outcome.POSTED) == len(issue_202.sections)
+    assert texts(notebook) == [s.name for s in issue_202.sections]
+    ledger = await stored.ledger.entries(202, OUTLET, "page")
+    assert {e.state for e in ledger.values()} == {StepState.SENT}
+    again = await engine.publish(issue_202, notebook)
+    assert again.count(Outcome.UNCHANGED) == len(issue_202.sections)
+    assert notebook.creates == len(issue_202.sections), "nothing made twice"
+
+
+async def test_a_stop_after_the_platform_made_a_step_is_recovered_not_repeated(
+    stored: Archive, issue_202: Issue
+) -> None:
+    notebook = Notebook(stop_after_making=2)
+    with pytest.raises(asyncio.CancelledError):
+        await Engine(stored, retry_delay=0).publish(issue_202, notebook)
+    ledger = await stored.ledger.entries(202, OUTLET, "page")
+    assert [e.state for e in ledger.values()][:3] == [
+        StepState.SENT,
+        StepState.SENDING,
+        StepState.PENDING,
+    ]
+    report = await Engine(stored, retry_delay=0).publish(issue_202, notebook)
+    assert report.ok and report.count(Outcome.RECOVERED) == 1
+    assert texts(notebook) == [s.name for s in issue_202.sections], "each note once"
+
+
+async def test_a_passing_failure_that_reached_the_platform_is_looked_for_before_a_retry(
+    stored: Archive, issue_202: Issue
+) -> None:
+    # A 5xx or a timeout may come after the platform made the step: the retry looks first.
+    notebook = Notebook(fail_after_making=1)
+    report = await Engine(stored, retry_delay=0).publish(issue_202, notebook)
+    assert report.ok and report.count(Outcome.RECOVERED) == 1
+    assert texts(notebook) == [s.name for s in issue_202.sections], "each note once"
+
+
+async def test_a_refused_kind_of_step_goes_on_the_other_way_and_the_editors_are_told(
+    stored: Archive, issue_202: Issue
+) -> None:
+    notebook = Notebook(refuse="boxed")
+    told = Told()
+    report = await Engine(stored, retry_delay=0, alerts=told).publish(issue_202, notebook)
+    (page,) = report.targets
+    assert report.ok and page.notes == ["plain notes"]
+    assert {kind for kind, _ in notebook.notes.values()} == {"plain"}
+    assert told.messages == ["Notebook: the notebook refuses boxed notes"], "told once"
+
+
+async def test_a_daily_cap_leaves_the_rest_for_a_later_publish(
+    stored: Archive, issue_202: Issue
+) -> None:
+    notebook = Notebook(daily_cap=2)
+    report = await Engine(stored, retry_delay=0).publish(issue_202, notebook)
+    (page,) = report.targets
+    assert not report.ok and page.deferred == len(issue_202.sections) - 2
+    assert "left for the next publish (Notebook's daily cap)" in page.summary()
+    assert len(notebook.notes) == 2
+    # The ledger counts this outlet's own posts of the day: publishing again makes none.
+    again = await Engine(stored, retry_delay=0).publish(issue_202, notebook)
+    (page,) = again.targets
+    assert not again.ok and page.deferred == len(issue_202.sections) - 2
+    assert len(notebook.notes) == 2
+
+
+async def test_a_failure_that_is_not_passing_stops_the_target_and_alerts(
+    stored: Archive, issue_202: Issue
+) -> None:
+    class Broken(Notebook):
+        async def create(
+            self, step: Step[Page], payload: Payload, ids: Mapping[str, int]
+        ) -> Remote:
+            raise MaybeMade("the notebook says it has this note already")
+
+    told = Told()
+    report = await Engine(stored, retry_delay=0, alerts=told).publish(issue_202, Broken())
+    (page,) = report.targets
+    assert page.error == "the notebook says it has this note already"
+    assert told.messages == [
+        "I could not publish issue #202 on the page: the notebook says it has this note "
+        "already. Nothing else is affected; I will try again at the next publish."
+    ]
+    ledger = await stored.ledger.entries(202, OUTLET, "page")
+    first = next(iter(ledger.values()))
+    assert first.state == StepState.FAILED and first.attempts == 1
