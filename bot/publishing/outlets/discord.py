@@ -28,7 +28,7 @@ from bot.publishing.outlet import Destination, Outcome, Remote, StepError
 from bot.publishing.plan import Action, ChannelKind, Payload, Step, Target, plan, step_nonce
 from bot.render.discord import CONTENT_MAX
 from bot.render.publish import Post
-from bot.text import defuse_mentions, shorten
+from bot.text import shorten
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -302,7 +302,7 @@ class DiscordOutlet:
             return
         channel = target.alerts_channel_id
         body = {
-            "content": shorten(defuse_mentions(text), CONTENT_MAX),
+            "content": shorten(text, CONTENT_MAX),
             "allowed_mentions": {"parse": []},
             "nonce": step_nonce(f"alert:{target.channel_id}:{text}"),
             "enforce_nonce": True,
