@@ -21,7 +21,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.publishing.outbox import Outbox
-    from bot.scheduled import ScheduledPublishing
+    from bot.schedule.jobs import ScheduledPublishing
 
 log = logging.getLogger(__name__)
 
@@ -200,8 +200,8 @@ async def run_bot(settings: Settings, token: str) -> None:
     from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer
     from bot.publishing.outlets.x import x_outlet
     from bot.publishing.service import Publisher, tell_alerts_channels
-    from bot.scheduled import ScheduledPublishing
-    from bot.scheduler import zone
+    from bot.schedule.jobs import ScheduledPublishing
+    from bot.schedule.triggers import zone
 
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
     if settings.discord.message_content:

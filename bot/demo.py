@@ -32,9 +32,8 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.text import Text
 
-from bot import scheduler
 from bot.archive import Archive
-from bot.commandline import ISSUE_NUMBER_MAX
+from bot.cli._console import ISSUE_NUMBER_MAX
 from bot.errors import NewsbotError
 from bot.issuefiles import LoadResult
 from bot.render.x import POST_MAX, weighted_length
@@ -50,6 +49,7 @@ from bot.sandbox.discord import (
     World,
 )
 from bot.sandbox.x import Tweet, XEmulator
+from bot.schedule import triggers as scheduler
 from bot.settings import env_name, secret_keys
 
 BUNDLED_ISSUES = Path(__file__).resolve().parents[1] / "issues"

@@ -30,7 +30,7 @@ from pydantic_settings import (
 )
 
 from bot.errors import ConfigError
-from bot.scheduler import cron_trigger
+from bot.schedule.triggers import cron_trigger
 
 ENV_PREFIX = "NEWSBOT_"
 

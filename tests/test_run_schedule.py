@@ -26,7 +26,7 @@ from bot.archive import Archive, Subscription
 from bot.models import Issue
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator
 from bot.sandbox.x import XEmulator
-from bot.scheduler import LAST_FIRING_KEY
+from bot.schedule.triggers import LAST_FIRING_KEY
 from tests.conftest import ISSUES, eventually
 from tests.publishing.conftest import posted_in, threads_of
 from tests.publishing.test_publish import assert_published_once

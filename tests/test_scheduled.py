@@ -18,7 +18,7 @@ from bot.models import Issue
 from bot.publishing.outlets.x import x_outlet
 from bot.publishing.service import Publisher
 from bot.sandbox.x import XEmulator
-from bot.scheduled import ScheduledPublishing
+from bot.schedule.jobs import ScheduledPublishing
 from bot.settings import Settings, load_settings
 from tests.conftest import ISSUES, eventually
 from tests.factories import issue
@@ -150,7 +150,7 @@ async def test_a_cron_in_the_skipped_hour_is_warned_about_at_start(
 ) -> None:
     settings = settings_for(x_emulator, folder, cron="30 2 * * SUN", timezone="Europe/Berlin")
     work = ScheduledPublishing(archive, settings, Publisher(archive, settings))
-    with caplog.at_level("INFO", logger="bot.scheduled"):
+    with caplog.at_level("INFO", logger="bot.schedule.jobs"):
         work.start()
         await work.stop()
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]

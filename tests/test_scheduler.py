@@ -21,11 +21,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from bot import scheduler
 from bot.archive import Archive, OutboxEntry
 from bot.cli import app
 from bot.errors import ConfigError
 from bot.models import Issue, IssueSummary
+from bot.schedule import triggers as scheduler
 from bot.settings import Settings, load_settings
 from tests.conftest import ISSUES
 

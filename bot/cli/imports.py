@@ -19,7 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from bot.archive import Archive, IngestOutcome
-from bot.commandline import archive_path, date_option, err, fail, out, run_async, settings_of
+from bot.cli._console import archive_path, date_option, err, fail, out, run_async, settings_of
 from bot.errors import NewsbotError
 from bot.importers._fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, is_url, remember
 from bot.importers._output import WriteOutcome, Written, save_issues, scan_folder

@@ -26,12 +26,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import scheduler
 from bot.archive import Archive, IngestOutcome
 from bot.issuefiles import LoadResult, issue_paths, load_issues
 from bot.models import IssueSummary
 from bot.publishing.service import OUTLET_NAMES, Alert, OutletName, Publisher
 from bot.publishing.targets import all_targets
+from bot.schedule import triggers as scheduler
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import aiohttp
 import typer
 from typer.core import TyperGroup, TyperOption
 
-from bot.console import make_console
+from bot.cli._views import make_console
 from bot.errors import NewsbotError
 from bot.models import Issue
 from bot.network import connection_reason, shown_url

@@ -19,7 +19,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.commandline import (
+from bot.cli._console import (
     ISSUE_NUMBER_MAX,
     discord_token,
     err,

@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from bot.archive import Archive
-from bot.commandline import (
+from bot.cli._console import (
     ISSUE_NUMBER_MAX,
     SQLITE_INT_MAX,
     fail,

@@ -11,9 +11,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot import console as views
 from bot.archive import Archive, IngestOutcome
-from bot.commandline import (
+from bot.cli import _views as views
+from bot.cli._console import (
     ISSUE_NUMBER_MAX,
     SQLITE_INT_MAX,
     CliState,
@@ -29,15 +29,15 @@ from bot.commandline import (
     run_async,
     settings_of,
 )
+from bot.cli.imports import import_app
+from bot.cli.publish import preview, publish
+from bot.cli.status import status
+from bot.cli.suggestions import suggestions_app
 from bot.errors import IssueNotFound, NewsbotError
-from bot.importers.commands import import_app
 from bot.issuefiles import LoadResult, load_issues
 from bot.logs import configure_logging
 from bot.models import Issue, SearchPage, issue_json_schema, slugify
-from bot.publishing.commands import preview, publish
 from bot.settings import Settings, load_settings
-from bot.status import status
-from bot.suggestions_cli import suggestions_app
 
 T = TypeVar("T")
 
@@ -369,8 +369,8 @@ def show_schedule(
     """Show when `newsbot run` will publish next, and which issue each firing would send."""
     import datetime as dt
 
-    from bot import scheduler
     from bot.models import IssueSummary
+    from bot.schedule import triggers as scheduler
 
     settings = settings_of(ctx)
     now = dt.datetime.now(dt.UTC)

@@ -1,0 +1,34 @@
+"""`newsbot status`: how publishing stands, in the terminal (the facts are `bot.status`'s)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated
+
+import typer
+
+from bot.cli._console import open_archive, out, run_async, settings_of
+from bot.status import Status, gather_status, status_json, status_lines
+
+
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Show the last publish per outlet and channel, the next firing, unfinished steps, the archive.
+
+    Exits 0 even when steps failed: the report is the output.
+    """
+    settings = settings_of(ctx)
+
+    async def read() -> Status:
+        async with await open_archive(settings) as archive:
+            return await gather_status(archive, settings, now=dt.datetime.now(dt.UTC))
+
+    found = run_async(read())
+    if as_json:
+        out.print_json(json.dumps(status_json(found), ensure_ascii=False))
+        return
+    for line in status_lines(found):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
