@@ -27,8 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import aiohttp
-import aiohttp.abc
 import yarl
 from url_normalize import url_normalize
 
@@ -38,6 +36,10 @@ from bot.models import Issue, IssueSummary, Item, Section, slugify
 from bot.render.text import defuse_mentions, escape_markdown, shorten
 
 if TYPE_CHECKING:
+    # aiohttp loads only to fetch a title: the archive and the command line need none of it.
+    import aiohttp
+    import aiohttp.abc
+
     from bot.archive import Archive
 
 log = logging.getLogger(__name__)
@@ -646,6 +648,8 @@ class _Reach:
         Whatever a name resolves to (even differently from one lookup to the next), only a
         public address is connected to — or the local origin's own, for a request to it.
         """
+        import aiohttp
+
         local_peer: tuple[_Address, int] | None = None
         if self.local_origin is not None and self._is_local_origin(target):
             local_peer = (ipaddress.ip_address(self.local_origin.raw_host or ""), target.port or 0)
@@ -680,6 +684,8 @@ async def fetch_title(
     of a local server, and nothing else). `resolver` looks up host names (the system's by
     default). Never raises for a network problem.
     """
+    import aiohttp
+
     reach = _Reach(allow_private, yarl.URL(local_origin) if local_origin else None)
     try:
         async with asyncio.timeout(time_limit):
@@ -696,6 +702,8 @@ async def _fetch_title(
     max_redirects: int,
     resolver: aiohttp.abc.AbstractResolver | None,
 ) -> str | None:
+    import aiohttp
+
     headers = {"User-Agent": "newsbot (reader suggestions)", "Accept": "text/html"}
     target = reach.target(url)
     for _ in range(max_redirects + 1):
