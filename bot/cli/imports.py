@@ -1,7 +1,8 @@
 """`newsbot import text|feed`: issues from other formats into issue files (and the archive).
 
-Registered by `bot.cli` as `app.add_typer(import_app, name="import")`. The commands read the
-settings that the `newsbot` callback puts in the root context's `obj`.
+`bot.cli` loads it as the `import` group when one of its commands runs (feedparser and aiohttp
+load with it). The commands read the settings that the `newsbot` callback puts in the root
+context's `obj`.
 """
 
 from __future__ import annotations
