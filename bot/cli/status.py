@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli._console import open_archive, out, run_async, settings_of
-from bot.status import Status, gather_status, status_json, status_lines
+
+if TYPE_CHECKING:
+    from bot.status import Status
 
 
 def status(
@@ -20,6 +22,8 @@ def status(
 
     Exits 0 even when steps failed: the report is the output.
     """
+    from bot.status import gather_status, status_json, status_lines
+
     settings = settings_of(ctx)
 
     async def read() -> Status:
