@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -19,8 +18,6 @@ from typer.core import TyperGroup, TyperOption
 from bot.cli import archive, publish, run, schedule, status
 from bot.cli._console import CliState, fail, out
 from bot.errors import NewsbotError
-from bot.logs import configure_logging
-from bot.settings import load_settings
 
 
 @dataclass(frozen=True)
@@ -120,6 +117,8 @@ app = typer.Typer(
 
 def version_line() -> str:
     """`newsbot <version>`, the version installed (from the package's metadata)."""
+    from importlib import metadata
+
     try:
         return f"newsbot {metadata.version('newsbot')}"
     except metadata.PackageNotFoundError:
@@ -153,6 +152,10 @@ def _main(
         ),
     ] = False,
 ) -> None:
+    # Here, not at the top: `newsbot --help` never reads the settings.
+    from bot.logs import configure_logging
+    from bot.settings import load_settings
+
     overrides: dict[str, Any] = {}
     if db is not None:
         overrides["archive"] = {"path": db}

@@ -20,10 +20,10 @@ from rich.console import Console
 
 from bot.errors import NewsbotError
 from bot.models import Issue
-from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.archive import Archive
+    from bot.settings import Settings
 
 T = TypeVar("T")
 

@@ -32,11 +32,11 @@ from bot.cli._console import (
 )
 from bot.errors import IssueNotFound, NewsbotError
 from bot.models import Issue, SearchHit, SearchPage, issue_json_schema, slugify
-from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.archive import Archive, IngestOutcome
     from bot.issuefiles import LoadResult
+    from bot.settings import Settings
 
 SCHEMA_FILE = "issue.schema.json"
 
