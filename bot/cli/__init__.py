@@ -1,8 +1,9 @@
 """The `newsbot` command line: one module per group of commands, all of them listed here.
 
 Building the app loads no platform client: discord.py, aiohttp, tweepy, apscheduler and
-feedparser load inside the commands that use them, and the `import` and `suggestions` groups
-load when one of their commands runs (their options' defaults come from what they import).
+feedparser load inside the commands that use them. The `import` and `suggestions` groups load
+when one of their commands runs: the importers' option defaults come from the importers, which
+bring feedparser and aiohttp, and both groups open the archive.
 """
 
 from __future__ import annotations
