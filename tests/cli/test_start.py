@@ -90,3 +90,15 @@ def test_the_default_cron_which_settings_take_unread_is_a_good_crontab() -> None
         "2026-11-30T09:00:00+00:00",
         "2026-12-07T09:00:00+00:00",
     ]
+
+
+def test_settings_load_without_the_scheduler() -> None:
+    code = (
+        "import json, sys; import bot.settings; "
+        "print(json.dumps(sorted(m for m in sys.modules "
+        "if m.startswith(('apscheduler', 'bot.schedule.triggers', 'bot.schedule.jobs')))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout) == []
