@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli._console import open_archive, out, run_async, settings_of
+from bot.cli._console import JsonOpt, open_archive, out, run_async, settings_of
 
 if TYPE_CHECKING:
     from bot.status import Status
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def status(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show the last publish per outlet and channel, the next firing, unfinished steps, the archive.
 

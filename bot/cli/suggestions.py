@@ -11,6 +11,7 @@ from bot.archive import Archive
 from bot.cli._console import (
     ISSUE_NUMBER_MAX,
     SQLITE_INT_MAX,
+    JsonOpt,
     fail,
     out,
     run_async,
@@ -50,7 +51,7 @@ def list_(
         typer.Option(help="pending, accepted, rejected or published.", metavar="STATUS"),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many.", metavar="N")] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """The suggestions, most-supported first (pending ones unless --status says otherwise)."""
     wanted = status or ["pending"]
