@@ -31,11 +31,11 @@ from bot.cli._console import (
     with_archive,
 )
 from bot.errors import IssueNotFound, NewsbotError
-from bot.models import Issue, SearchHit, SearchPage, issue_json_schema, slugify
 
 if TYPE_CHECKING:
     from bot.archive import Archive, IngestOutcome
     from bot.issuefiles import LoadResult
+    from bot.models import Issue, SearchHit, SearchPage
     from bot.settings import Settings
 
 SCHEMA_FILE = "issue.schema.json"
@@ -161,6 +161,8 @@ def latest(
 def _section_slug(issue: Issue, section: str | None) -> str | None:
     if section is None:
         return None
+    from bot.models import slugify
+
     slug = slugify(section)
     if issue.section(slug) is None:
         names = ", ".join(s.name for s in issue.sections)
@@ -200,6 +202,8 @@ def search(
 ) -> None:
     """Search every archived item; best matches first."""
     since_date, until_date = date_option(since, "--since"), date_option(until, "--until")
+    from bot.models import slugify
+
     slug = slugify(section) if section else None
 
     async def find(archive: Archive) -> SearchPage:
@@ -256,6 +260,8 @@ def schema(
     """Write the issue JSON schema into the issues folder (or check that it is current)."""
     folder = settings_of(ctx).issues.directory
     path = folder / SCHEMA_FILE
+    from bot.models import issue_json_schema
+
     text = json.dumps(issue_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"

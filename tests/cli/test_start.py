@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.cli._console import ISSUE_NUMBER_MAX
+from bot.models import Issue
 from bot.schedule.cron import cron_trigger
 from bot.schedule.triggers import next_firings
 from bot.settings import DEFAULT_CRON, load_settings
@@ -41,13 +43,13 @@ print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]
 """
 
 
-def _newsbot(*args: str) -> tuple[dict[str, object], str]:
-    """Run `newsbot ARGS` in a fresh interpreter: its exit code and the HEAVY modules it loaded
+def _newsbot(*args: str, watch: tuple[str, ...] = HEAVY) -> tuple[dict[str, object], str]:
+    """Run `newsbot ARGS` in a fresh interpreter: its exit code and which of `watch` it loaded
     (the last line of stdout), and everything it printed before."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
     done = subprocess.run(
         # -P: like the console script, without the current folder on sys.path.
-        [sys.executable, "-P", "-c", _NEWSBOT, json.dumps(args), json.dumps(HEAVY)],
+        [sys.executable, "-P", "-c", _NEWSBOT, json.dumps(args), json.dumps(watch)],
         capture_output=True,
         text=True,
         env=env,
@@ -59,7 +61,8 @@ def _newsbot(*args: str) -> tuple[dict[str, object], str]:
 
 
 def test_help_loads_no_platform_client_scheduler_or_feed_parser() -> None:
-    found, printed = _newsbot("--help")
+    # Nor pydantic: help needs neither the settings nor the models.
+    found, printed = _newsbot("--help", watch=(*HEAVY, "pydantic"))
     assert found == {"code": 0, "loaded": []}
     # Every command and group is listed, the lazily loaded groups too.
     for command in ("search", "publish", "run", "import", "suggestions"):
@@ -102,3 +105,8 @@ def test_settings_load_without_the_scheduler() -> None:
         [sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True
     )
     assert json.loads(done.stdout) == []
+
+
+def test_the_command_lines_largest_issue_number_is_the_models() -> None:
+    schema = Issue.model_json_schema()["properties"]["number"]
+    assert schema["maximum"] == ISSUE_NUMBER_MAX
