@@ -6,7 +6,7 @@
 Builds a synthetic archive (the corpus of benchmarks/search.py), starts the Discord emulator and
 the real `newsbot run` process against it, then dispatches `--concurrent` `/search` interactions
 at the same moment, `--rounds` times, and prints the time from each dispatch to the bot's first
-response (p50, p99, max), against the same searches run straight on `Archive.search` in this
+response (p50, p99, max), against the same searches run straight on `archive.issues.search` in this
 process (the baseline: what the archive alone costs). Target: p99 ≤ 50 ms, none over 3 s.
 """
 
@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks.search import build_corpus
-from bot.archive import Archive
 from bot.sandbox._server import exit_if_refused
 from bot.sandbox.discord import (
     DefaultWorld,
@@ -34,6 +33,7 @@ from bot.sandbox.discord import (
     InteractionHandle,
     snowflake_time,
 )
+from bot.store import Archive
 
 P99_TARGET = 0.050
 DEADLINE = 3.0
@@ -121,7 +121,7 @@ async def baseline(db: Path, queries: Sequence[str], rounds: int) -> list[float]
 
         async def timed(query: str) -> float:
             start = time.perf_counter()
-            await archive.search(query, limit=5)
+            await archive.issues.search(query, limit=5)
             return time.perf_counter() - start
 
         for _ in range(rounds):
@@ -151,7 +151,7 @@ async def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as scratch:
         db = Path(scratch) / "archive.db"
         async with await Archive.open(db) as archive:
-            await archive.ingest_many([(issue, None) for issue in corpus.issues])
+            await archive.issues.ingest_many([(issue, None) for issue in corpus.issues])
         async with Emulator(config=EmulatorConfig()) as emulator:
             seed = emulator.seed
             assert seed is not None
@@ -177,7 +177,7 @@ async def main(argv: Sequence[str] | None = None) -> None:
     print(f"{'':<34}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     print(line("dispatch → first response", seconds))
     print(line("dispatch → complete answer", answered))
-    print(line("Archive.search alone (baseline)", archive_only))
+    print(line("archive.issues.search alone (baseline)", archive_only))
     ratio = statistics.median(seconds) / statistics.median(archive_only)
     print(f"median ratio, Discord round trip / archive alone: {ratio:.1f}×")
     print(

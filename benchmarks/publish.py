@@ -20,7 +20,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.archive import Archive
 from bot.issuefiles import load_issue
 from bot.publishing.outbox import Outbox
 from bot.publishing.outlets.discord_outlet import GLOBAL_RATE, DiscordOutlet, Pacer, rest_client
@@ -28,6 +27,7 @@ from bot.publishing.plan import Target
 from bot.sandbox._server import exit_if_refused
 from bot.sandbox.discord import Emulator, EmulatorConfig, point_discord_py_at
 from bot.settings import PublishingSettings
+from bot.store import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,7 +54,7 @@ async def publish_to(
                 await Archive.open(Path(folder) / "archive.db") as archive,
                 rest_client(emulator.token) as client,
             ):
-                await archive.ingest(issue)
+                await archive.issues.ingest(issue)
                 outbox = Outbox(
                     archive,
                     DiscordOutlet(client, pacer=Pacer(rate)),

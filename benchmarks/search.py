@@ -2,12 +2,12 @@
 
 Builds a seeded, synthetic archive (25 items to an issue, words drawn from a Zipf-like
 vocabulary, and a Japanese sentence ending one blurb in twenty) in a temporary directory, twice:
-through `Archive.ingest_many`, and through plain `sqlite3` `executemany` into the same schema
-with the full-text triggers dropped and one FTS5 `rebuild` at the end. Then times searches for a
-rare, a medium and a very common term, and a Japanese word inside longer runs of letters, through
-`Archive.search` (aiosqlite and models included), through the very same SQL on plain `sqlite3`,
-and as a `LIKE '%term%'` scan, and prints every figure next to its target. Ratios are computed
-within the run, so they compare like with like on whatever machine runs it.
+through `archive.issues.ingest_many`, and through plain `sqlite3` `executemany` into the same
+schema with the full-text triggers dropped and one FTS5 `rebuild` at the end. Then times searches
+for a rare, a medium and a very common term, and a Japanese word inside longer runs of letters,
+through `archive.issues.search` (aiosqlite and models included), through the very same SQL on
+plain `sqlite3`, and as a `LIKE '%term%'` scan, and prints every figure next to its target.
+Ratios are computed within the run, so they compare like with like on whatever machine runs it.
 
     PYTHONPATH=. python benchmarks/search.py --items 100000
     PYTHONPATH=. python benchmarks/search.py --items 1000000 --plans
@@ -33,22 +33,21 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-# Two private names on purpose: the raw baselines must run the very SQL and settings of Archive.
-from bot.archive import (
-    _PRAGMAS,
+from bot.models import Issue, Item, Section
+from bot.store import Archive
+
+# One private name on purpose: the raw baselines must run the very settings of Archive.
+from bot.store.sqlite.database import _PRAGMAS, migrations
+from bot.store.sqlite.held import HELD_FUNCTION, held_function
+from bot.store.sqlite.ingest import content_hash
+from bot.store.sqlite.search import (
     CJK_INDEX_FUNCTION,
-    HELD_FUNCTION,
     SEARCH_CANDIDATES,
     SLOT_BITS,
-    Archive,
-    _search_statement,
     cjk_index_text,
-    content_hash,
     fts_query,
-    held_function,
-    migrations,
+    search_statement,
 )
-from bot.models import Issue, Item, Section
 
 ITEMS_PER_ISSUE = 25
 VOCABULARY_SIZE = 30_000
@@ -147,7 +146,8 @@ class Timing:
 
 @dataclass(frozen=True)
 class Query:
-    """One search to time: a label, the reader's text, and the filters `Archive.search` takes."""
+    """One search to time: a label, the reader's text, and the filters `archive.issues.search`
+    takes."""
 
     label: str
     text: str
@@ -319,10 +319,10 @@ async def ingest_archive(path: Path, issues: list[Issue]) -> tuple[float, float]
     batch: list[tuple[Issue, Path | None]] = [(issue, None) for issue in issues]
     async with await Archive.open(path) as archive:
         start = time.perf_counter()
-        await archive.ingest_many(batch)
+        await archive.issues.ingest_many(batch)
         first = time.perf_counter() - start
         start = time.perf_counter()
-        await archive.ingest_many(batch)
+        await archive.issues.ingest_many(batch)
         again = time.perf_counter() - start
     return first, again
 
@@ -436,10 +436,10 @@ def time_sync(run: Callable[[], object], runs: int, warmup: int) -> Timing:
 
 
 def statement(query: Query) -> tuple[str, dict[str, Any]]:
-    """The SQL and parameters `Archive.search` runs for `query` (first page of 10)."""
+    """The SQL and parameters `archive.issues.search` runs for `query` (first page of 10)."""
     filters = {"section": None, "issue": None, "since": None, "until": None} | query.filters
     now = dt.datetime.now(dt.UTC)
-    built = _search_statement(query.text, limit=10, offset=0, now=now, **filters)
+    built = search_statement(query.text, limit=10, offset=0, now=now, **filters)
     assert built is not None, query
     return built
 
@@ -449,7 +449,7 @@ def full_bm25_top(
 ) -> list[tuple[int, float]]:
     """The top of a full `ORDER BY rank` over every match: the ranking without candidates.
 
-    With `tie_break`, equal scores go to newer issues first, as `Archive.search` promises;
+    With `tie_break`, equal scores go to newer issues first, as `archive.issues.search` promises;
     without it, this is the plain query and ties come in whatever order FTS5 gives them.
     """
     order = "rank, i.issue_number DESC, i.position" if tie_break else "rank"
@@ -491,7 +491,7 @@ class SearchResult:
 async def bench_searches(
     path: Path, shape: Shape, runs: int, like_runs: int, plans: bool
 ) -> list[SearchResult]:
-    """Time every query through Archive.search, the same SQL on sqlite3, and a LIKE scan."""
+    """Time every query through archive.issues.search, the same SQL on sqlite3, and a LIKE scan."""
     terms, issues = shape.terms, shape.issues
     recent, old = shape.date_at(0.95), shape.date_at(0.05)
     queries = [
@@ -541,7 +541,7 @@ async def bench_query(
     n = runs if query.term else max(10, runs // 4)
 
     async def run_archive() -> object:
-        return await archive.search(query.text, **query.filters)
+        return await archive.issues.search(query.text, **query.filters)
 
     def run_raw() -> object:
         return raw.execute(sql, params).fetchall()
@@ -556,7 +556,7 @@ async def bench_query(
         return like_scan(raw, query.text)
 
     like_timing = time_sync(run_like, like_runs, warmup=1)
-    page = await archive.search(query.text)
+    page = await archive.issues.search(query.text)
     got = [(hit.item_id, hit.score) for hit in page.hits]
     ranking = (
         same_ranking(got, full_bm25_top(raw, query.text, len(got), tie_break=True)),
@@ -614,12 +614,13 @@ def report(
     print(f"database: {sizes[0]:,.0f} MB through Archive, {sizes[1]:,.0f} MB raw-built")
     print()
     print(f"{'ingest':<40}{'seconds':>10}{'items/s':>12}")
-    print(f"{'Archive.ingest_many':<40}{archive_s:>10.2f}{items / archive_s:>12,.0f}")
+    print(f"{'archive.issues.ingest_many':<40}{archive_s:>10.2f}{items / archive_s:>12,.0f}")
     print(
         f"{'raw executemany, then FTS rebuild':<40}{raw_s:>10.2f}{items / raw_s:>12,.0f}"
         f"   (rebuild {rebuild_s:.2f} s)"
     )
-    print(f"{'Archive.ingest_many again, unchanged':<40}{again_s:>10.2f}{items / again_s:>12,.0f}")
+    again = "archive.issues.ingest_many again, unchanged"
+    print(f"{again:<40}{again_s:>10.2f}{items / again_s:>12,.0f}")
     ratio = archive_s / raw_s
     print(f"ratio Archive / raw: {ratio:.2f}×")
     print()
@@ -657,7 +658,7 @@ def report(
         f"{verdict(ratio <= INGEST_RATIO_TARGET)}"
     )
     print(
-        f"  p99 ≤ {P99_TARGET_MS:.0f} ms through Archive.search: worst "
+        f"  p99 ≤ {P99_TARGET_MS:.0f} ms through archive.issues.search: worst "
         f"{worst.archive.p99:.2f} ms ({worst.query.label}) — "
         f"{verdict(worst.archive.p99 <= P99_TARGET_MS)}"
     )

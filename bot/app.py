@@ -15,9 +15,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import stopping
-from bot.archive import Archive
 from bot.errors import NewsbotError
 from bot.settings import Settings
+from bot.store import Archive
+from bot.suggestions import SuggestionService
 
 if TYPE_CHECKING:
     from bot.publishing.outbox import Outbox
@@ -81,6 +82,7 @@ class Newsbot(commands.Bot):
         sync_on_start: bool = True,
         guild_ready_timeout: float = 2.0,
         outbox: Outbox | None = None,
+        suggestions: SuggestionService | None = None,
     ) -> None:
         known_id = settings.discord.application_id
         extra: dict[str, Any] = {"application_id": known_id} if known_id else {}
@@ -95,6 +97,8 @@ class Newsbot(commands.Bot):
         )
         self.settings = settings
         self.archive = archive
+        # One per archive: the service's lock orders the readers' suggestions.
+        self.suggestions = suggestions or SuggestionService(archive.issues, archive.suggestions)
         self.sync_on_start = sync_on_start
         # Publishes issues; when None, the newsletter cog builds one on this bot's client.
         self.outbox = outbox
@@ -156,13 +160,13 @@ class Newsbot(commands.Bot):
         guild = self._guild()
         scope = f"{COMMANDS_HASH_KEY}:{self.application_id}:{guild.id if guild else 'global'}"
         digest = self.commands_hash()
-        if not force and await self.archive.get_state(scope) == digest:
+        if not force and await self.archive.state.get(scope) == digest:
             log.info("commands unchanged since the last sync; not syncing")
             return False
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         synced = await self.tree.sync(guild=guild)
-        await self.archive.set_state(scope, digest)
+        await self.archive.state.set(scope, digest)
         log.info("synced %d commands to %s", len(synced), f"guild {guild.id}" if guild else "all")
         return True
 

@@ -8,9 +8,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.archive import Archive
 from bot.errors import NewsbotError
 from bot.models import ArchiveStats
+from bot.store import Archive
 
 
 class BackupError(NewsbotError):

@@ -32,7 +32,6 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.archive import Archive
 from bot.cli._console import ISSUE_NUMBER_MAX
 from bot.errors import NewsbotError
 from bot.issuefiles import LoadResult
@@ -52,6 +51,7 @@ from bot.sandbox.x import Tweet, XEmulator
 from bot.schedule import triggers
 from bot.schedule.cron import cron_trigger
 from bot.settings import env_name, secret_keys
+from bot.store import Archive
 
 BUNDLED_ISSUES = Path(__file__).resolve().parents[1] / "issues"
 """The sample issues beside the package: `issues/` of the checkout newsbot is installed from."""
@@ -294,7 +294,7 @@ async def last_firing(db: Path) -> dict[str, Any] | None:
     """What the schedule's last run recorded in the archive `newsbot run` writes to."""
     try:
         async with await Archive.open(db, create=False) as archive:
-            value = await archive.get_state(triggers.LAST_FIRING_KEY)
+            value = await archive.state.get(triggers.LAST_FIRING_KEY)
     except (NewsbotError, sqlite3.Error):  # not made or migrated yet, or busy: poll again
         return None
     found: dict[str, Any] | None = json.loads(value) if value else None

@@ -37,6 +37,22 @@ class IssueNotFound(NewsbotError):
         super().__init__(f"Issue #{number} is not in the archive.")
 
 
+class IssueNotPublic(IssueNotFound):
+    """The issue is archived, but readers cannot see it before its publish_at."""
+
+    def __init__(self, number: int, publish_at: str) -> None:
+        super().__init__(number)
+        self.publish_at = publish_at
+        self.args = (
+            f"Issue #{number} is held back from readers until its publish_at, {publish_at} "
+            f"(`newsbot preview {number}` shows it).",
+        )
+
+
+class ArchiveVersionError(NewsbotError):
+    """The database was written by a newer newsbot than this one."""
+
+
 class ArchiveMissing(NewsbotError):
     """The archive database file does not exist yet."""
 

@@ -17,9 +17,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.archive import OUTBOX_STATES, Archive, OutboxTally
 from bot.issuefiles import publish_times
-from bot.models import IssueSummary
+from bot.models import IssueSummary, OutboxTally, StepState
 from bot.publishing.plan import OUTLET as DISCORD
 from bot.publishing.plan import Target
 from bot.publishing.targets import all_targets
@@ -28,8 +27,9 @@ from bot.publishing.x_publish import TARGET as X_ACCOUNT
 from bot.render.text import one_line, shorten
 from bot.schedule import triggers as scheduler
 from bot.settings import Settings
+from bot.store import Archive
 
-UNFINISHED = ("pending", "sending", "failed")
+UNFINISHED = (StepState.PENDING, StepState.SENDING, StepState.FAILED)
 REASON_MAX = 300
 """Characters of a failure's reason shown on its line (the full text is in --json)."""
 OUTLET_NAMES = {DISCORD: "Discord", X: "X"}
@@ -95,7 +95,7 @@ class LastPublish:
     target: str
     channel: Target | None
     issue: int | None
-    steps: Mapping[str, int]
+    steps: Mapping[StepState, int]
 
     @property
     def complete(self) -> bool:
@@ -123,8 +123,8 @@ async def gather_status(
 
     X's facts are always included: the account publishes for every server.
     """
-    stats = await archive.stats()
-    archived = await archive.issues(limit=stats.issues)
+    stats = await archive.issues.stats()
+    archived = await archive.issues.issues(limit=stats.issues)
     targets = await all_targets(archive, settings, guild_id=guild_id)
     publishes = [await _last_publish(archive, DISCORD, t.name, t) for t in targets]
     x_configured = settings.x.configured()
@@ -134,7 +134,7 @@ async def gather_status(
     channels = {t.name for t in targets}
     unfinished = [
         tally
-        for tally in await archive.outbox_unfinished()
+        for tally in await archive.ledger.unfinished()
         if guild_id is None or tally.outlet != DISCORD or tally.target in channels
     ]
     return Status(
@@ -148,7 +148,7 @@ async def gather_status(
         discord_configured=settings.discord.configured(),
         x_configured=x_configured,
         schedule=await _schedule(archive, settings, archived, now),
-        last_firing=parse_last_firing(await archive.get_state(scheduler.LAST_FIRING_KEY)),
+        last_firing=parse_last_firing(await archive.state.get(scheduler.LAST_FIRING_KEY)),
         publishes=tuple(publishes),
         unfinished=tuple(unfinished),
     )
@@ -163,7 +163,7 @@ def _bytes_on_disk(path: Path) -> int:
 async def _last_publish(
     archive: Archive, outlet: str, target: str, channel: Target | None
 ) -> LastPublish:
-    latest = await archive.outbox_latest(outlet, target)
+    latest = await archive.ledger.latest(outlet, target)
     issue, steps = latest if latest is not None else (None, {})
     return LastPublish(outlet, target, channel, issue, steps)
 
@@ -351,7 +351,13 @@ def _publish_line(publish: LastPublish, *, mentions: bool) -> str:
         return f"{where} — nothing published yet"
     counts = ", ".join(
         f"{publish.steps[state]} {state}"
-        for state in ("failed", "sending", "pending", "sent", "removed")
+        for state in (
+            StepState.FAILED,
+            StepState.SENDING,
+            StepState.PENDING,
+            StepState.SENT,
+            StepState.REMOVED,
+        )
         if publish.steps.get(state)
     )
     how = "complete" if publish.complete else "unfinished"
@@ -431,7 +437,7 @@ def _publish_json(publish: LastPublish) -> dict[str, Any]:
         "sections": list(channel.sections) if channel else [],
         "issue": publish.issue,
         "complete": publish.issue is not None and publish.complete,
-        "steps": {state: publish.steps.get(state, 0) for state in OUTBOX_STATES},
+        "steps": {str(state): publish.steps.get(state, 0) for state in StepState},
     }
 
 

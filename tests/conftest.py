@@ -14,7 +14,6 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from bot.app import Newsbot
-from bot.archive import Archive
 from bot.issuefiles import load_issue
 from bot.models import Issue
 from bot.sandbox._server import Started, started_servers
@@ -22,6 +21,7 @@ from bot.sandbox._violations import Violation
 from bot.sandbox.discord import DefaultWorld, Emulator, EmulatorConfig, point_discord_py_at
 from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import load_settings
+from bot.store import Archive
 
 pytest_plugins = ["pytester"]
 

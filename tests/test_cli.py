@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.archive import Archive
 from bot.cli import app
-from bot.suggestions import Supporter
+from bot.models import Supporter
+from bot.store import Archive
+from bot.suggestions import SuggestionService
 from tests.conftest import ISSUES, ROOT
 
 SAMPLE = ROOT / "samples" / "deep-learning-weekly-202.txt"
@@ -351,7 +352,9 @@ def test_export_after_the_largest_issue_number_asks_for_one(
 
     async def suggest() -> None:
         async with await Archive.open(db) as archive:
-            await archive.suggest("https://example.org/paper", Supporter(1, "Ann"))
+            await SuggestionService(archive.issues, archive.suggestions).suggest(
+                "https://example.org/paper", Supporter(1, "Ann")
+            )
 
     asyncio.run(suggest())
     assert newsbot(runner, db, "suggestions", "accept", "1")[0] == 0

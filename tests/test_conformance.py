@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.archive import Archive
 from bot.models import Issue
 from bot.publishing.x_publish import x_plan
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import XSettings
+from bot.store import Archive
 from tests.cogs.conftest import TORCH_ITEMS
 from tests.cogs.test_reader import slash
 from tests.conftest import StartNewsbot
@@ -65,7 +65,7 @@ async def test_newsbot_keeps_to_both_published_apis(
     # --- Discord: the commands sync as newsbot starts ---------------------------------------
     archive = await Archive.open(tmp_path / "archive.db")
     torch = issue(203, {"Libraries & Code": TORCH_ITEMS})
-    await archive.ingest_many([(issue_202, None), (torch, None)])
+    await archive.issues.ingest_many([(issue_202, None), (torch, None)])
     try:
         newsbot = await start_newsbot(
             archive,
@@ -98,7 +98,7 @@ async def test_newsbot_keeps_to_both_published_apis(
 
         # --- a correction: the issue changes and is published again ------------------------
         fixed = corrected(issue_202)
-        await archive.ingest(fixed)
+        await archive.issues.ingest(fixed)
         republished = await newsletter(emulator, seed, "publish", issue=202)
         assert "failed" not in private(republished).lower(), republished.content
         for channel in (seed.general, seed.announcements, seed.forum):
@@ -137,7 +137,7 @@ async def test_newsbot_keeps_to_both_published_apis(
         assert await reply.bot_reaction() == "✅"
         answer = await suggest(emulator, seed, url="https://paper.example/y", section="Learning")
         assert answer.content.startswith("✅ Thanks!")
-        assert len(await newsbot.archive.suggestions()) == 2
+        assert len(await newsbot.archive.suggestions.list()) == 2
     finally:
         await archive.close()
 

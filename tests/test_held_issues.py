@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from bot.archive import Archive, IssueNotPublic, OutboxEntry
 from bot.cli import app
-from bot.errors import IssueNotFound
+from bot.errors import IssueNotFound, IssueNotPublic
 from bot.issuefiles import format_issue
-from bot.models import Issue
+from bot.models import Issue, OutboxEntry, StepState
 from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.store import Archive
 from tests.conftest import ISSUES, StartNewsbot
 from tests.factories import issue, item
 
@@ -56,7 +56,7 @@ def clock() -> Clock:
 @pytest.fixture
 async def archive(tmp_path: Path, clock: Clock) -> AsyncIterator[Archive]:
     opened = await Archive.open(tmp_path / "archive.db", clock=clock, zone=BERLIN)
-    await opened.ingest_many([(OPEN, None), (timed(TIME), None)])
+    await opened.issues.ingest_many([(OPEN, None), (timed(TIME), None)])
     try:
         yield opened
     finally:
@@ -65,21 +65,25 @@ async def archive(tmp_path: Path, clock: Clock) -> AsyncIterator[Archive]:
 
 async def seen_by_readers(archive: Archive) -> dict[str, object]:
     """What every reader-facing query says about #7 (and the newest issue)."""
-    latest = await archive.latest()
+    latest = await archive.issues.latest()
     try:
-        await archive.issue(7)
+        await archive.issues.issue(7)
         by_number = True
     except IssueNotFound:
         by_number = False
     return {
         "latest": latest.number if latest else None,
         "issue 7": by_number,
-        "choices": [s.number for s in await archive.issues(held=False)],
-        "sections": [slug for slug, _ in await archive.section_names(held=False)],
-        "search": [h.issue_number for h in (await archive.search("coherent")).hits],
-        "in issue 7": [h.issue_number for h in (await archive.search("qubits", issue=7)).hits],
-        "related": [h.issue_number for h in await archive.related("anyone know coherent qubits?")],
-        "link": await archive.archived_link("https://q.example/1"),
+        "choices": [s.number for s in await archive.issues.issues(held=False)],
+        "sections": [slug for slug, _ in await archive.issues.section_names(held=False)],
+        "search": [h.issue_number for h in (await archive.issues.search("coherent")).hits],
+        "in issue 7": [
+            h.issue_number for h in (await archive.issues.search("qubits", issue=7)).hits
+        ],
+        "related": [
+            h.issue_number for h in await archive.issues.related("anyone know coherent qubits?")
+        ],
+        "link": await archive.issues.archived_link("https://q.example/1"),
     }
 
 
@@ -100,7 +104,7 @@ async def test_readers_see_an_issue_at_its_publish_at_and_not_before(
 ) -> None:
     assert await seen_by_readers(archive) == HIDDEN
     with pytest.raises(IssueNotPublic, match="held back from readers until its publish_at"):
-        await archive.issue(7)
+        await archive.issues.issue(7)
     clock.now = TIME
     seen = await seen_by_readers(archive)
     assert seen["latest"] == 7 and seen["issue 7"] is True
@@ -112,21 +116,23 @@ async def test_readers_see_an_issue_at_its_publish_at_and_not_before(
 
 
 async def test_editors_and_publishing_find_a_held_issue(archive: Archive) -> None:
-    assert (await archive.issue(7, held=True)).publish_at == TIME
-    latest = await archive.latest(held=True)
+    assert (await archive.issues.issue(7, held=True)).publish_at == TIME
+    latest = await archive.issues.latest(held=True)
     assert latest is not None and latest.number == 7
-    assert [s.number for s in await archive.issues()] == [7, 6], "the editors' list"
-    assert "quantum" in dict(await archive.section_names())
-    link = await archive.archived_link("https://q.example/1", held=True)
+    assert [s.number for s in await archive.issues.issues()] == [7, 6], "the editors' list"
+    assert "quantum" in dict(await archive.issues.section_names())
+    link = await archive.issues.archived_link("https://q.example/1", held=True)
     assert link is not None and link.issue_number == 7
 
 
 async def test_an_issue_published_early_is_no_longer_held(archive: Archive) -> None:
     # An editor published #7 by hand before its time: it is out, so readers may find it.
-    await archive.outbox_record(OutboxEntry("7/x/post/1", 7, "x", "account", "post", "pending"))
+    await archive.ledger.record(
+        OutboxEntry("7/x/post/1", 7, "x", "account", "post", StepState.PENDING)
+    )
     assert (await seen_by_readers(archive))["latest"] == 6, "a step not sent changes nothing"
-    await archive.outbox_record(
-        OutboxEntry("7/x/post/1", 7, "x", "account", "post", "sent", remote_id="1")
+    await archive.ledger.record(
+        OutboxEntry("7/x/post/1", 7, "x", "account", "post", StepState.SENT, remote_id="1")
     )
     assert (await seen_by_readers(archive))["latest"] == 7
 
@@ -134,24 +140,24 @@ async def test_an_issue_published_early_is_no_longer_held(archive: Archive) -> N
 async def test_a_time_without_an_offset_is_read_in_the_zone(tmp_path: Path, clock: Clock) -> None:
     local = TIME.replace(tzinfo=None)  # 09:00 in Berlin, 08:00 UTC
     async with await Archive.open(tmp_path / "a.db", clock=clock, zone=BERLIN) as archive:
-        await archive.ingest(timed(local))
+        await archive.issues.ingest(timed(local))
         clock.now = dt.datetime(2026, 12, 10, 7, 59, tzinfo=dt.UTC)
-        assert await archive.latest() is None
+        assert await archive.issues.latest() is None
         clock.now = dt.datetime(2026, 12, 10, 8, 0, tzinfo=dt.UTC)
-        assert await archive.latest() is not None
+        assert await archive.issues.latest() is not None
     # Not knowing the zone, it is held until the time has come everywhere (UTC-12).
     async with await Archive.open(tmp_path / "a.db", clock=clock) as archive:
         clock.now = dt.datetime(2026, 12, 10, 20, 59, tzinfo=dt.UTC)
-        assert await archive.latest() is None
+        assert await archive.issues.latest() is None
         clock.now = dt.datetime(2026, 12, 10, 21, 0, tzinfo=dt.UTC)
-        assert await archive.latest() is not None
+        assert await archive.issues.latest() is not None
 
 
 async def test_an_issue_whose_time_passed_long_ago_is_seen(archive: Archive, clock: Clock) -> None:
     # Such times are not looked at again (they are before the horizon): still seen.
-    await archive.ingest(issue(5, publish_at=dt.datetime(2020, 1, 1, 9, 0)))
+    await archive.issues.ingest(issue(5, publish_at=dt.datetime(2020, 1, 1, 9, 0)))
     clock.now = TIME
-    assert [s.number for s in await archive.issues(held=False)] == [7, 6, 5]
+    assert [s.number for s in await archive.issues.issues(held=False)] == [7, 6, 5]
 
 
 async def test_managers_preview_a_held_issue_on_discord(
@@ -187,7 +193,9 @@ def test_an_issue_ingested_by_hand_waits_for_its_time_on_the_command_line(
         result = runner.invoke(app, ["--db", str(db), *args])
         return result.exit_code, result.stdout, result.stderr
 
-    monkeypatch.setattr("bot.archive._utc_now", lambda: TIME - dt.timedelta(seconds=1))
+    monkeypatch.setattr(
+        "bot.store.sqlite.database._utc_now", lambda: TIME - dt.timedelta(seconds=1)
+    )
     code, out, _ = newsbot("ingest", str(folder))
     assert code == 0 and "2 added" in out
     code, out, _ = newsbot("latest", "--json")
@@ -199,7 +207,7 @@ def test_an_issue_ingested_by_hand_waits_for_its_time_on_the_command_line(
     code, out, err = newsbot("preview", "203")  # the editor sees what will go out
     assert code == 0 and "Qubits in silicon" in out, err
 
-    monkeypatch.setattr("bot.archive._utc_now", lambda: TIME)
+    monkeypatch.setattr("bot.store.sqlite.database._utc_now", lambda: TIME)
     code, out, _ = newsbot("latest", "--json")
     assert code == 0 and json.loads(out)["number"] == 203
     code, out, _ = newsbot("issue", "203", "--json")
@@ -220,7 +228,7 @@ def test_the_command_line_reads_a_time_without_an_offset_in_the_schedules_zone(
     assert CliRunner().invoke(app, ["--db", str(db), "ingest", str(folder)]).exit_code == 0
 
     def latest_at(now: dt.datetime) -> int:
-        monkeypatch.setattr("bot.archive._utc_now", lambda: now)
+        monkeypatch.setattr("bot.store.sqlite.database._utc_now", lambda: now)
         return CliRunner().invoke(app, ["--db", str(db), "latest", "--json"]).exit_code
 
     assert latest_at(dt.datetime(2026, 12, 10, 7, 59, tzinfo=dt.UTC)) != 0

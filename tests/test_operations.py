@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.archive import Archive
 from bot.backup import back_up
 from bot.cli import app
 from bot.logs import REDACTED, configure_logging
 from bot.models import Issue
 from bot.settings import load_settings
+from bot.store import Archive
 from tests.conftest import ISSUES
 
 TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
@@ -178,7 +178,9 @@ def test_a_real_command_at_debug_never_logs_the_token(
     if log_format == "json":
         records = [json.loads(line) for line in result.stderr.splitlines() if line]
         assert {"time", "level", "logger", "message"} <= set(records[0])
-        assert any(r["logger"] == "bot.archive" and r["level"] == "DEBUG" for r in records)
+        assert any(
+            r["logger"] == "bot.store.sqlite.database" and r["level"] == "DEBUG" for r in records
+        )
 
 
 # --- backup -----------------------------------------------------------------------------------
@@ -189,7 +191,7 @@ async def test_a_backup_taken_while_another_connection_writes_is_whole(
 ) -> None:
     source = tmp_path / "archive.db"
     async with await Archive.open(source) as archive:
-        await archive.ingest(issue_202)
+        await archive.issues.ingest(issue_202)
     writer = await Archive.open(source)
     writes = 0
     stop, wrote = asyncio.Event(), asyncio.Event()
@@ -198,8 +200,8 @@ async def test_a_backup_taken_while_another_connection_writes_is_whole(
         nonlocal writes
         while not stop.is_set():
             number = 1000 + writes
-            await writer.ingest(issue_202.model_copy(update={"number": number}))
-            await writer.set_state("last-written", str(number))
+            await writer.issues.ingest(issue_202.model_copy(update={"number": number}))
+            await writer.state.set("last-written", str(number))
             writes += 1
             wrote.set()
 
@@ -219,18 +221,20 @@ async def test_a_backup_taken_while_another_connection_writes_is_whole(
 
     assert copy.path == tmp_path / "copy.db" and copy.size == copy.path.stat().st_size
     async with await Archive.open(copy.path, create=False) as restored:
-        assert await restored.stats() == copy.stats
+        assert await restored.issues.stats() == copy.stats
         assert await restored.schema_version() == copy.schema_version
-        assert await restored.issue(202) == issue_202
+        assert await restored.issues.issue(202) == issue_202
         # A consistent snapshot: every issue whole, and the state written with the last one.
-        numbers = [s.number for s in await restored.issues(limit=10_000) if s.number >= 1000]
+        numbers = [s.number for s in await restored.issues.issues(limit=10_000) if s.number >= 1000]
         assert numbers and sorted(numbers) == list(range(1000, 1000 + len(numbers)))
-        assert await restored.get_state("last-written") in {
+        assert await restored.state.get("last-written") in {
             str(max(numbers)),
             str(max(numbers) - 1),
         }
         for number in numbers:
-            assert await restored.issue(number) == issue_202.model_copy(update={"number": number})
+            assert await restored.issues.issue(number) == issue_202.model_copy(
+                update={"number": number}
+            )
     assert copy.stats.issues == 1 + len(numbers)
     assert copy.stats.items == len(issue_202.items) * copy.stats.issues
 
@@ -306,7 +310,7 @@ async def test_a_backup_of_an_older_archive_is_not_migrated_first(
     # Backing up before an upgrade: the copy (and the archive) keep the schema they had.
     path = tmp_path / "old.db"
     async with await Archive.open(path) as archive:
-        await archive.ingest(issue_202)
+        await archive.issues.ingest(issue_202)
     with closing(sqlite3.connect(path)) as db:  # as if made before migration 5
         db.executescript(
             "DROP INDEX issues_by_publish_at; DROP INDEX outbox_unfinished;"

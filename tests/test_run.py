@@ -10,10 +10,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.archive import Archive
 from bot.cli import app
 from bot.models import Issue
 from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.store import Archive
 from tests.conftest import ROOT
 
 
@@ -30,7 +30,7 @@ async def test_newsbot_run_answers_search_and_stops_on_sigterm(
 ) -> None:
     db = tmp_path / "archive.db"
     async with await Archive.open(db) as archive:
-        await archive.ingest(issue_202)
+        await archive.issues.ingest(issue_202)
     env = {
         **os.environ,
         "NEWSBOT_DISCORD__TOKEN": emulator.token,

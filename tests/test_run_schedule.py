@@ -22,11 +22,11 @@ from typing import Any
 
 import pytest
 
-from bot.archive import Archive, Subscription
-from bot.models import Issue
+from bot.models import Issue, Subscription
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator
 from bot.sandbox.x import XEmulator
 from bot.schedule.triggers import LAST_FIRING_KEY
+from bot.store import Archive
 from tests.conftest import ISSUES, eventually
 from tests.publishing.conftest import posted_in, threads_of
 from tests.publishing.test_publish import assert_published_once
@@ -50,7 +50,7 @@ def issues_dir(tmp_path: Path) -> Path:
 async def subscribed_archive(path: Path, channel: Channel, seed: DefaultWorld) -> Path:
     """An archive with no issue yet and one channel subscribed to receive them."""
     async with await Archive.open(path) as archive:
-        await archive.subscribe(
+        await archive.subscriptions.add(
             Subscription(guild_id=seed.guild.id, channel_id=channel.id, kind="text")
         )
     return path
@@ -222,4 +222,4 @@ async def test_a_firing_missed_while_down_is_caught_up_per_the_policy(
         assert not posted_in(emulator, seed.general)
     # Either way the catch-up ingested the folder: readers can find #202.
     async with await Archive.open(db, create=False) as archive:
-        assert (await archive.issue(202)).title == issue_202.title
+        assert (await archive.issues.issue(202)).title == issue_202.title

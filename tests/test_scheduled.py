@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.archive import Archive
 from bot.issuefiles import format_issue
 from bot.models import Issue
 from bot.publishing.outlets.x import x_outlet
@@ -20,6 +19,7 @@ from bot.publishing.service import Publisher
 from bot.sandbox.x import XEmulator
 from bot.schedule.jobs import ScheduledPublishing
 from bot.settings import Settings, load_settings
+from bot.store import Archive
 from tests.conftest import ISSUES, eventually
 from tests.factories import issue
 from tests.x.conftest import assert_one_thread, thread_texts
@@ -78,7 +78,7 @@ async def test_an_issue_goes_out_at_its_own_publish_at_and_not_before(
         await work.rescan()  # what the minutely look at the files does
         # A firing before its time neither publishes it nor lets readers find it early.
         early = await work.fire()
-        assert early.published == {} and await archive.issues() == []
+        assert early.published == {} and await archive.issues.issues() == []
         assert not x_emulator.live_tweets()
         await eventually(lambda: len(x_emulator.live_tweets()) == len(thread_texts(timed)))
         assert dt.datetime.now(dt.UTC) >= at, "not before its time"
@@ -95,7 +95,7 @@ async def test_a_broken_issue_file_stops_the_ingest_not_the_publish(
     issue_202: Issue,
 ) -> None:
     work, told = scheduled
-    await archive.ingest(issue_202)
+    await archive.issues.ingest(issue_202)
     shutil.copy(ISSUES / "202.md", folder / "202.md")
     (folder / "203.md").write_text("---\nnumber: 203\n---\n", encoding="utf-8")
     first = await work.fire()
@@ -105,7 +105,7 @@ async def test_a_broken_issue_file_stops_the_ingest_not_the_publish(
     assert len(told.messages) == 1, "the editors are told once, not at every firing"
     assert "203.md:" in told.messages[0] and "none was ingested" in told.messages[0]
     assert second.published == {}
-    assert [s.number for s in await archive.issues()] == [202]
+    assert [s.number for s in await archive.issues.issues()] == [202]
     assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202))
 
 
@@ -114,7 +114,7 @@ async def test_catch_up_publishes_per_the_policy(
     archive: Archive, x_emulator: XEmulator, folder: Path, policy: str, expected: list[int]
 ) -> None:
     settings = settings_for(x_emulator, folder, catch_up=policy)
-    await archive.ingest_many([(issue(n), None) for n in (1, 2, 3)])
+    await archive.issues.ingest_many([(issue(n), None) for n in (1, 2, 3)])
     async with x_outlet(settings.x) as x:
         work = ScheduledPublishing(archive, settings, Publisher(archive, settings, x=x))
         report = await work.catch_up()
@@ -127,7 +127,7 @@ async def test_a_stop_mid_publish_leaves_it_to_be_resumed_by_the_next_firing(
     archive: Archive, x_emulator: XEmulator, folder: Path, issue_202: Issue
 ) -> None:
     settings = settings_for(x_emulator, folder)
-    await archive.ingest(issue_202)
+    await archive.issues.ingest(issue_202)
     thread = thread_texts(issue_202)
     async with x_outlet(settings.x) as x:
         work = ScheduledPublishing(archive, settings, Publisher(archive, settings, x=x))
@@ -166,7 +166,7 @@ async def test_x_down_is_logged_told_and_retried_at_the_next_firing(
     issue_202: Issue,
 ) -> None:
     work, told = scheduled
-    await archive.ingest(issue_202)
+    await archive.issues.ingest(issue_202)
     fault = x_emulator.inject("POST", "/2/tweets", 503, times=20)
     down = await work.fire()
     assert down.published == {}

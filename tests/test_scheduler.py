@@ -21,12 +21,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from bot.archive import Archive, OutboxEntry
 from bot.cli import app
 from bot.errors import ConfigError
-from bot.models import Issue, IssueSummary
+from bot.models import Issue, IssueSummary, OutboxEntry, StepState
 from bot.schedule import triggers as scheduler
 from bot.settings import Settings, load_settings
+from bot.store import Archive
 from tests.conftest import ISSUES
 
 # Each zone's two 2026 clock changes (all on a Sunday): (zone, spring forward, fall back).
@@ -188,10 +188,10 @@ def test_upcoming_issues_send_each_issue_once_on_its_firing() -> None:
 async def test_published_issues_reads_sent_steps_from_the_ledger(
     archive: Archive, issue_202: Issue
 ) -> None:
-    await archive.ingest(issue_202)
-    await archive.outbox_record(OutboxEntry("a", 202, "x", "x", "post", state="pending"))
+    await archive.issues.ingest(issue_202)
+    await archive.ledger.record(OutboxEntry("a", 202, "x", "x", "post", state=StepState.PENDING))
     assert await scheduler.published_issues(archive, [202]) == set()
-    await archive.outbox_record(OutboxEntry("b", 202, "x", "x", "post", state="sent"))
+    await archive.ledger.record(OutboxEntry("b", 202, "x", "x", "post", state=StepState.SENT))
     assert await scheduler.published_issues(archive, [202, 201]) == {202}
 
 
@@ -321,16 +321,16 @@ def test_schedule_lists_an_issue_with_its_own_publish_at(tmp_path: Path) -> None
 
     from typer.testing import CliRunner
 
-    from bot.archive import Archive
     from bot.cli import app
+    from bot.store import Archive
     from tests.factories import issue
 
     db = tmp_path / "a.db"
 
     async def archived() -> None:
         async with await Archive.open(db) as archive:
-            await archive.ingest(issue(7))
-            await archive.ingest(issue(8, publish_at=dt.datetime(2099, 1, 5, 18, 30)))
+            await archive.issues.ingest(issue(7))
+            await archive.issues.ingest(issue(8, publish_at=dt.datetime(2099, 1, 5, 18, 30)))
 
     asyncio.run(archived())
     env = {"NEWSBOT_SCHEDULE__CRON": "0 9 * * MON", "NEWSBOT_SCHEDULE__TIMEZONE": "Europe/Berlin"}

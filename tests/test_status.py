@@ -14,13 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from bot.archive import Archive, OutboxEntry, Subscription
 from bot.cli import app
-from bot.models import Issue
+from bot.models import Issue, OutboxEntry, Subscription
 from bot.sandbox.discord import DefaultWorld, Emulator, MessageFlag
 from bot.schedule.triggers import LAST_FIRING_KEY, next_firings, trigger, utc_offset
 from bot.settings import load_settings
 from bot.status import gather_status, parse_last_firing, status_lines
+from bot.store import Archive
 from cogs.newsletter._cog import _fit
 from tests.conftest import StartNewsbot
 from tests.factories import issue
@@ -82,13 +82,13 @@ async def fill(
     last_firing: str | None = None,
     more: Sequence[Issue] = (),
 ) -> None:
-    await archive.ingest_many([(i, None) for i in [*issues(), *more]])
+    await archive.issues.ingest_many([(i, None) for i in [*issues(), *more]])
     for subscription in subscriptions:
-        await archive.subscribe(subscription)
+        await archive.subscriptions.add(subscription)
     for entry in ledger:
-        await archive.outbox_record(entry)
+        await archive.ledger.record(entry)
     if last_firing is not None:
-        await archive.set_state(LAST_FIRING_KEY, last_firing)
+        await archive.state.set(LAST_FIRING_KEY, last_firing)
 
 
 def make_archive(path: Path, **contents: Any) -> Path:

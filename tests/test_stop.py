@@ -23,9 +23,10 @@ import aiohttp
 import discord
 import pytest
 
-from bot.archive import Archive, Subscription
+from bot.models import Subscription
 from bot.sandbox.discord import DefaultWorld, Emulator, point_discord_py_at
 from bot.sandbox.x import XEmulator, XEmulatorConfig
+from bot.store import Archive
 from tests.conftest import ISSUES, eventually
 from tests.publishing.conftest import threads_of
 from tests.x.conftest import newsbot_argv, x_env
@@ -253,7 +254,7 @@ async def test_a_stop_ends_newsbot_run_promptly_whatever_it_is_doing(
     issues.mkdir()
     async with await Archive.open(db) as archive:
         if state.publishes and state.channel:
-            await archive.subscribe(
+            await archive.subscriptions.add(
                 Subscription(guild_id=seed.guild.id, channel_id=seed.general.id, kind="text")
             )
     if state.publishes:

@@ -21,8 +21,8 @@ from rich.console import Console
 from bot.errors import NewsbotError
 
 if TYPE_CHECKING:
-    from bot.archive import Archive
     from bot.settings import Settings
+    from bot.store import Archive
 
 T = TypeVar("T")
 
@@ -147,7 +147,7 @@ def open_archive(settings: Settings, *, create: bool = False) -> Awaitable[Archi
     """
     from zoneinfo import ZoneInfo
 
-    from bot.archive import Archive
+    from bot.store import Archive
 
     zone = ZoneInfo(settings.schedule.timezone)
     return Archive.open(archive_path(settings), create=create, zone=zone)

@@ -19,7 +19,6 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.archive import Archive, IngestOutcome
 from bot.cli._console import archive_path, date_option, err, fail, out, run_async, settings_of
 from bot.errors import NewsbotError
 from bot.importers._fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, is_url, remember
@@ -33,8 +32,9 @@ from bot.importers.feed import (
     read_feed_file,
 )
 from bot.importers.text import read_text_issue
-from bot.models import Issue, Link
+from bot.models import IngestOutcome, Issue, Link
 from bot.settings import Settings
+from bot.store import Archive
 
 T = TypeVar("T")
 
@@ -117,7 +117,9 @@ def _imported(written: Sequence[Written]) -> list[Written]:
 
 async def _ingest(archive_path: Path, written: Sequence[Written]) -> list[IngestOutcome]:
     async with await Archive.open(archive_path) as archive:
-        return await archive.ingest_many([(done.issue, done.path) for done in _imported(written)])
+        return await archive.issues.ingest_many(
+            [(done.issue, done.path) for done in _imported(written)]
+        )
 
 
 def _ingest_all(settings: Settings, written: Sequence[Written]) -> None:

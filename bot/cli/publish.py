@@ -34,13 +34,13 @@ from bot.cli._console import (
 from bot.errors import NewsbotError
 
 if TYPE_CHECKING:
-    from bot.archive import Archive
     from bot.models import Issue
     from bot.publishing.outlets.discord_outlet import DiscordOutlet
     from bot.publishing.plan import Payload, Step, Target
     from bot.publishing.service import OutletName
     from bot.render.x import XThread
     from bot.settings import Settings
+    from bot.store import Archive
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,8 @@ NOTHING_CONFIGURED = "nothing was published: neither Discord nor X is configured
 
 async def _issue(archive: Archive, number: int | None) -> Issue:
     if number is not None:
-        return await archive.issue(number, held=True)
-    latest = await archive.latest(held=True)
+        return await archive.issues.issue(number, held=True)
+    latest = await archive.issues.latest(held=True)
     if latest is None:
         raise NewsbotError("the archive has no issues yet: run `newsbot ingest issues/`")
     return latest

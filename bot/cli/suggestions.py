@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from bot.archive import Archive
 from bot.cli._console import (
     ISSUE_NUMBER_MAX,
     SQLITE_INT_MAX,
@@ -19,8 +18,9 @@ from bot.cli._console import (
     with_archive,
 )
 from bot.errors import NewsbotError
-from bot.models import slugify
-from bot.suggestions import STATUSES, Suggestion, export_draft
+from bot.models import Suggestion, SuggestionStatus, slugify
+from bot.store import Archive
+from bot.suggestions import export_draft
 
 suggestions_app = typer.Typer(
     help="Links readers suggested for the next issue: list, accept, reject, export.",
@@ -54,13 +54,14 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """The suggestions, most-supported first (pending ones unless --status says otherwise)."""
-    wanted = status or ["pending"]
-    unknown = [s for s in wanted if s not in STATUSES]
+    names = status or [SuggestionStatus.PENDING]
+    unknown = [s for s in names if s not in list(SuggestionStatus)]
     if unknown:
-        raise fail(f"--status takes {', '.join(STATUSES)}, not {unknown[0]!r}")
+        raise fail(f"--status takes {', '.join(SuggestionStatus)}, not {unknown[0]!r}")
+    wanted = [SuggestionStatus(s) for s in names]
 
     async def run(archive: Archive) -> list[Suggestion]:
-        return await archive.suggestions(wanted, limit=limit)
+        return await archive.suggestions.list(wanted, limit=limit)
 
     found = run_async(with_archive(settings_of(ctx), run))
     if as_json:
@@ -79,15 +80,17 @@ def list_(
         )
 
 
-def _review(ctx: typer.Context, suggestion_id: int, status: str, section: str | None) -> None:
+def _review(
+    ctx: typer.Context, suggestion_id: int, status: SuggestionStatus, section: str | None
+) -> None:
     if suggestion_id > SQLITE_INT_MAX:
         raise fail(f"no suggestion {suggestion_id}: see `newsbot suggestions list`")
 
     async def run(archive: Archive) -> Suggestion | None:
         slug = slugify(section) if section else None
-        if slug is not None and slug not in dict(await archive.section_names(limit=1000)):
+        if slug is not None and slug not in dict(await archive.issues.section_names(limit=1000)):
             raise fail(f"no section is called {section!r} in the archive")
-        return await archive.review_suggestion(suggestion_id, status, by="cli", section=slug)
+        return await archive.suggestions.review(suggestion_id, status, by="cli", section=slug)
 
     done = run_async(with_archive(settings_of(ctx), run))
     if done is None:
@@ -111,13 +114,13 @@ def accept(
     ] = None,
 ) -> None:
     """Accept a suggestion for the next draft."""
-    _review(ctx, suggestion_id, "accepted", section)
+    _review(ctx, suggestion_id, SuggestionStatus.ACCEPTED, section)
 
 
 @suggestions_app.command()
 def reject(ctx: typer.Context, suggestion_id: IdArg) -> None:
     """Pass on a suggestion."""
-    _review(ctx, suggestion_id, "rejected", None)
+    _review(ctx, suggestion_id, SuggestionStatus.REJECTED, None)
 
 
 @suggestions_app.command()
@@ -138,7 +141,7 @@ def export(
     settings = settings_of(ctx)
 
     async def run(archive: Archive) -> tuple[str, int, int]:
-        newest = await archive.issues(limit=1)
+        newest = await archive.issues.issues(limit=1)
         if issue is None and newest and newest[0].number >= ISSUE_NUMBER_MAX:
             raise NewsbotError(
                 f"the issue after #{newest[0].number} would be numbered beyond "

@@ -17,11 +17,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
-from bot.archive import Archive, OutboxEntry
-from bot.models import Issue
+from bot.models import Issue, OutboxEntry, StepState, SuggestionStatus
 from bot.publishing.plan import OUTLET, Action, Payload, Step, Target, payload_hash, plan
 from bot.render.publish import Post, thanks_post
 from bot.settings import Settings
+from bot.store import Archive
 from bot.suggestions import suggesters_by_section
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,9 @@ class Outbox:
 
     async def _thanks(self, issue: Issue) -> dict[str, Post]:
         """Per section, a thank-you to the readers whose suggestions made it into `issue`."""
-        published = await self.archive.suggestions(("published",), limit=THANKED_MAX)
+        published = await self.archive.suggestions.list(
+            (SuggestionStatus.PUBLISHED,), limit=THANKED_MAX
+        )
         ours = [s for s in published if s.issue_number == issue.number]
         return {
             slug: thanks_post(suggested)
@@ -201,8 +203,8 @@ class Outbox:
         self, issue: Issue, target: Target, report: TargetReport, thanks: Mapping[str, Post]
     ) -> None:
         steps = plan(issue, [target], thanks)
-        ledger = await self.archive.outbox_entries(issue.number, OUTLET, target.name)
-        await self.archive.outbox_plan([_entry(step) for step in steps if step.key not in ledger])
+        ledger = await self.archive.ledger.entries(issue.number, OUTLET, target.name)
+        await self.archive.ledger.plan([_entry(step) for step in steps if step.key not in ledger])
         ids = _recorded_ids(ledger)
         for step in steps:
             outcome = await self._run_step(step, ledger.get(step.key), ids)
@@ -225,9 +227,13 @@ class Outbox:
         if step.parent and parent is None:
             raise StepError(f"step {step.key} runs after {step.parent}, which has no id")
         sending = replace(
-            entry, state="sending", payload_hash=digest, reason=None, attempts=entry.attempts + 1
+            entry,
+            state=StepState.SENDING,
+            payload_hash=digest,
+            reason=None,
+            attempts=entry.attempts + 1,
         )
-        await self.archive.outbox_record(sending)
+        await self.archive.ledger.record(sending)
         try:
             if entry.remote_id is not None:
                 # Posted before: a correction (or an interrupted one) edits it in place.
@@ -238,12 +244,14 @@ class Outbox:
                 remote = await self._create(step, payload, parent, retried=entry.attempts > 0)
                 outcome = Outcome.POSTED
         except StepError as exc:
-            await self.archive.outbox_record(replace(sending, state="failed", reason=exc.reason))
+            await self.archive.ledger.record(
+                replace(sending, state=StepState.FAILED, reason=exc.reason)
+            )
             raise
-        await self.archive.outbox_record(
+        await self.archive.ledger.record(
             replace(
                 sending,
-                state="sent",
+                state=StepState.SENT,
                 remote_id=str(remote.remote_id),
                 location_id=str(remote.location_id),
             )
@@ -285,7 +293,7 @@ class Outbox:
             if entry.remote_id and entry.action != Action.CROSSPOST and not inside_removed:
                 await self._remove(entry)
                 removed += 1
-            await self.archive.outbox_record(replace(entry, state="removed", reason=None))
+            await self.archive.ledger.record(replace(entry, state=StepState.REMOVED, reason=None))
         return removed
 
     async def _remove(self, entry: OutboxEntry) -> None:
@@ -299,7 +307,7 @@ async def preview_steps(archive: Archive, issue: Issue, target: Target) -> list[
     """
     if target.kind is None:
         target = replace(target, kind="text")
-    ledger = await archive.outbox_entries(issue.number, OUTLET, target.name)
+    ledger = await archive.ledger.entries(issue.number, OUTLET, target.name)
     ids = _recorded_ids(ledger)
     planned: list[PlannedStep] = []
     for step in plan(issue, [target]):

@@ -12,13 +12,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.archive import Archive
 from bot.errors import NewsbotError
 from bot.models import Issue
 from bot.publishing.outbox import Outbox, Outlet
 from bot.publishing.targets import all_targets
 from bot.publishing.x_publish import XPoster, XPublisher
 from bot.settings import Settings
+from bot.store import Archive
 
 log = logging.getLogger(__name__)
 

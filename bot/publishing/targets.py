@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.archive import Archive, Subscription
-from bot.models import slugify
+from bot.models import Subscription, slugify
 from bot.publishing.plan import CHANNEL_KINDS, Target
 from bot.settings import Settings, TargetSettings
+from bot.store import Archive
 
 
 def from_subscription(subscription: Subscription) -> Target:
@@ -41,7 +41,7 @@ async def all_targets(
 
     A channel both declared and set up with /newsletter follows its /newsletter setup.
     """
-    targets = [from_subscription(s) for s in await archive.subscriptions(guild_id=guild_id)]
+    targets = [from_subscription(s) for s in await archive.subscriptions.list(guild_id=guild_id)]
     stored = {t.channel_id for t in targets}
     declared: Sequence[TargetSettings] = settings.discord.targets
     targets += [

@@ -20,12 +20,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from bot.archive import Archive, OutboxEntry
-from bot.models import Issue
+from bot.models import Issue, OutboxEntry, StepState
 from bot.publishing.outbox import StepError
 from bot.publishing.plan import payload_hash
 from bot.render.x import LinkMode, XThread, thread
 from bot.settings import XSettings
+from bot.store import Archive
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +140,8 @@ class XPublisher:
 
         _, steps = x_plan(issue, self.settings)
         report = XReport(issue.number)
-        ledger = await self.archive.outbox_entries(issue.number, OUTLET, TARGET)
-        await self.archive.outbox_plan([_entry(s, LEAD) for s in steps if s.key not in ledger])
+        ledger = await self.archive.ledger.entries(issue.number, OUTLET, TARGET)
+        await self.archive.ledger.plan([_entry(s, LEAD) for s in steps if s.key not in ledger])
         quoting = _quoting(ledger)
         allowed = await self.remaining_today()
         lead: int | None = None
@@ -219,13 +219,13 @@ class XPublisher:
         refers_to = reply_to or quote
         sending = replace(
             entry,
-            state="sending",
+            state=StepState.SENDING,
             action=action,
             payload_hash=payload_hash({"text": step.text}),
             reason=None,
             attempts=entry.attempts + 1,
         )
-        await self.archive.outbox_record(sending)
+        await self.archive.ledger.record(sending)
         for attempt in range(self.retries + 1):
             try:
                 if uncertain:
@@ -254,18 +254,18 @@ class XPublisher:
         raise AssertionError("unreachable")
 
     async def _sent(self, entry: OutboxEntry, remote: int) -> None:
-        await self.archive.outbox_record(
-            replace(entry, state="sent", remote_id=str(remote), location_id=None)
+        await self.archive.ledger.record(
+            replace(entry, state=StepState.SENT, remote_id=str(remote), location_id=None)
         )
 
     async def _failed(self, entry: OutboxEntry, reason: str) -> None:
-        await self.archive.outbox_record(replace(entry, state="failed", reason=reason))
+        await self.archive.ledger.record(replace(entry, state=StepState.FAILED, reason=reason))
 
 
 async def remaining_today(archive: Archive, settings: XSettings) -> int:
     """Posts the daily cap still allows, judged from the ledger (no request to X)."""
     since = dt.datetime.now(dt.UTC) - DAY
-    return max(0, settings.daily_posts - await archive.x_posts_since(since))
+    return max(0, settings.daily_posts - await archive.ledger.sent_since(OUTLET, since))
 
 
 @dataclass(frozen=True)
@@ -284,7 +284,7 @@ async def preview_x_steps(
 ) -> tuple[XThread, list[XPlannedStep]]:
     """What `XPublisher.publish` would do with each post, without asking X anything."""
     rendered, steps = x_plan(issue, settings)
-    ledger = await archive.outbox_entries(issue.number, OUTLET, TARGET)
+    ledger = await archive.ledger.entries(issue.number, OUTLET, TARGET)
     quoting = _quoting(ledger)
     allowed = await remaining_today(archive, settings)
     planned: list[XPlannedStep] = []

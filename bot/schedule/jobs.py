@@ -26,13 +26,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.archive import Archive, IngestOutcome
 from bot.issuefiles import LoadResult, issue_paths, load_issues
-from bot.models import IssueSummary
+from bot.models import IngestOutcome, IssueSummary
 from bot.publishing.service import OUTLET_NAMES, Alert, OutletName, Publisher
 from bot.publishing.targets import all_targets
 from bot.schedule import triggers as scheduler
 from bot.settings import Settings
+from bot.store import Archive
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ class ScheduledPublishing:
                 )
                 return
             if report is not None and record:
-                await self.archive.set_state(scheduler.LAST_FIRING_KEY, report.state())
+                await self.archive.state.set(scheduler.LAST_FIRING_KEY, report.state())
                 self._log(report)
 
     # --- the work -------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ class ScheduledPublishing:
             if issue.publish_at is None
             or scheduler.publish_time(self.settings, issue.publish_at) <= report.at
         ]
-        outcomes = await self.archive.ingest_many(ready)
+        outcomes = await self.archive.issues.ingest_many(ready)
         changed = [
             issue.number
             for (issue, _), outcome in zip(ready, outcomes, strict=True)
@@ -357,7 +357,7 @@ class ScheduledPublishing:
         catch-up leaves it to the next firing. Kept in the archive, so a restart knows.
         """
         if self._arrivals is None:
-            kept = await self.archive.get_state(ARRIVALS_KEY)
+            kept = await self.archive.state.get(ARRIVALS_KEY)
             self._arrivals = {
                 int(number): dt.datetime.fromisoformat(at)
                 for number, at in (json.loads(kept) if kept else {}).items()
@@ -366,14 +366,14 @@ class ScheduledPublishing:
         new = {n: min(at, now) for n, at in modified.items() if n not in self._arrivals}
         if new:
             self._arrivals.update(new)
-            await self.archive.set_state(
+            await self.archive.state.set(
                 ARRIVALS_KEY,
                 json.dumps({str(n): at.isoformat() for n, at in sorted(self._arrivals.items())}),
             )
 
     async def _archived(self) -> list[IssueSummary]:
-        stats = await self.archive.stats()
-        return await self.archive.issues(limit=stats.issues)
+        stats = await self.archive.issues.stats()
+        return await self.archive.issues.issues(limit=stats.issues)
 
     async def _publish_due(
         self,
@@ -389,7 +389,7 @@ class ScheduledPublishing:
         for outlet in self.publisher.outlets:
             unfinished = {
                 t.issue_number
-                for t in await self.archive.outbox_unfinished(outlet)
+                for t in await self.archive.ledger.unfinished(outlet)
                 if t.issue_number in numbers and (outlet != "discord" or t.target in channels)
             }
             published = await scheduler.published_issues(self.archive, numbers, (outlet,))
@@ -411,7 +411,7 @@ class ScheduledPublishing:
             outlets = todo[number]
             if not outlets:
                 continue
-            issue = await self.archive.issue(number, held=True)
+            issue = await self.archive.issues.issue(number, held=True)
             log.info("publishing #%d to %s", number, ", ".join(OUTLET_NAMES[o] for o in outlets))
             for result in await self.publisher.publish(issue, outlets):
                 for line in result.lines:

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
     from apscheduler.triggers.cron import CronTrigger
 
-    from bot.archive import Archive
     from bot.models import IssueSummary
     from bot.settings import Settings
+    from bot.store import Archive
 
 CatchUp = Literal["latest", "all", "none"]
 JOB_ID = "newsbot-publish"
@@ -336,7 +336,7 @@ async def published_issues(
     wanted = set(numbers)
     if not wanted:
         return set()
-    return wanted & await archive.published_numbers(outlets)
+    return wanted & await archive.ledger.published_numbers(outlets)
 
 
 def make_scheduler(settings: Settings, job: Callable[[], Awaitable[None]]) -> AsyncIOScheduler:

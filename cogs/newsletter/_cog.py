@@ -10,9 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NO_MENTIONS, reply
-from bot.archive import Archive, Subscription
 from bot.errors import IssueNotFound
-from bot.models import Issue, slugify
+from bot.models import Issue, Subscription, slugify
 from bot.publishing.outbox import Outbox
 from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer
 from bot.publishing.plan import Action, ChannelKind, Target, plan
@@ -23,6 +22,7 @@ from bot.render.text import defuse_mentions, escape_markdown, label
 from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
 from bot.status import gather_status, status_lines
+from bot.store import Archive
 from cogs.newsletter._views import NotifyButton
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ class Newsletter(commands.Cog):
         """Section names for a comma-separated list: completes the name being typed."""
         done, _comma, typing = current.rpartition(",")
         head = ", ".join(p.strip() for p in done.split(",") if p.strip())
-        names = await self.archive.section_names(prefix=typing.strip(), limit=CHOICES_MAX)
+        names = await self.archive.issues.section_names(prefix=typing.strip(), limit=CHOICES_MAX)
         choices = []
         for _slug, name in names:
             value = f"{head}, {name}" if head else name
@@ -122,7 +122,7 @@ class Newsletter(commands.Cog):
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         """Archived issues whose number starts with what was typed, newest first."""
-        issues = await self.archive.issues(prefix=current.strip(), limit=CHOICES_MAX)
+        issues = await self.archive.issues.issues(prefix=current.strip(), limit=CHOICES_MAX)
         return [
             app_commands.Choice(
                 name=label(f"#{i.number} · {i.subtitle or i.title}", 100), value=i.number
@@ -170,7 +170,7 @@ class Newsletter(commands.Cog):
         if role is not None and (role.is_default() or role.managed):
             await reply(interaction, f"{role.mention} can't be pinged or given: pick another.")
             return
-        await self.archive.subscribe(
+        await self.archive.subscriptions.add(
             Subscription(
                 guild_id=guild.id,
                 channel_id=channel.id,
@@ -207,7 +207,7 @@ class Newsletter(commands.Cog):
         """The slugs of comma-separated section names, or why they are not sections."""
         if not text or not text.strip():
             return (), None
-        known = dict(await self.archive.section_names(limit=SECTIONS_MAX))
+        known = dict(await self.archive.issues.section_names(limit=SECTIONS_MAX))
         wanted = [part.strip() for part in text.split(",") if part.strip()]
         slugs = [slugify(part) for part in wanted]
         unknown = [w for w, s in zip(wanted, slugs, strict=True) if s not in known]
@@ -228,7 +228,7 @@ class Newsletter(commands.Cog):
     ) -> None:
         channel_id = channel.id if channel else interaction.channel_id
         assert channel_id is not None
-        if await self.archive.unsubscribe(channel_id):
+        if await self.archive.subscriptions.remove(channel_id):
             await reply(
                 interaction, f"Done: new issues will no longer be posted in <#{channel_id}>."
             )
@@ -284,7 +284,7 @@ class Newsletter(commands.Cog):
         issue: app_commands.Range[int, 1, 999_999] | None = None,
     ) -> None:
         if issue is None:
-            found = await self.archive.latest(held=True)
+            found = await self.archive.issues.latest(held=True)
             if found is None:
                 await reply(interaction, "The archive has no issues yet.")
                 return
@@ -321,7 +321,7 @@ class Newsletter(commands.Cog):
 
     async def _issue(self, interaction: discord.Interaction, number: int) -> Issue | None:
         try:
-            return await self.archive.issue(number, held=True)
+            return await self.archive.issues.issue(number, held=True)
         except IssueNotFound:
             await reply(interaction, f"Issue #{number} isn't in the archive.")
             return None

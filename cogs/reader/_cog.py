@@ -12,11 +12,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NO_MENTIONS
-from bot.archive import Archive, fts_query
 from bot.errors import IssueNotFound
 from bot.models import Issue, slugify
 from bot.render.discord import Embed, issue_embed, related_embed, section_embed
 from bot.render.text import defuse_mentions, escape_markdown, label, one_line, shorten
+from bot.store import Archive
 from cogs.reader._views import PAGER_TIMEOUT, SearchPager, SearchRequest
 
 if TYPE_CHECKING:
@@ -95,7 +95,9 @@ class Reader(commands.Cog):
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Sections of any issue whose name starts with what the reader typed."""
-        names = await self.archive.section_names(prefix=current.strip(), limit=25, held=False)
+        names = await self.archive.issues.section_names(
+            prefix=current.strip(), limit=25, held=False
+        )
         return [
             app_commands.Choice(name=label(name, CHOICE_NAME_MAX), value=slug)
             for slug, name in names
@@ -105,7 +107,7 @@ class Reader(commands.Cog):
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         """Issue numbers starting with what the reader typed, newest first, with titles."""
-        issues = await self.archive.issues(prefix=current.strip(), limit=25, held=False)
+        issues = await self.archive.issues.issues(prefix=current.strip(), limit=25, held=False)
         return [
             app_commands.Choice(
                 name=label(f"#{i.number} · {i.subtitle or i.title}", CHOICE_NAME_MAX),
@@ -124,7 +126,7 @@ class Reader(commands.Cog):
     async def latest(
         self, interaction: discord.Interaction, section: str | None = None, public: bool = False
     ) -> None:
-        issue = await soon(interaction, self.archive.latest(), ephemeral=not public)
+        issue = await soon(interaction, self.archive.issues.latest(), ephemeral=not public)
         if issue is None:
             await answer(interaction, "The archive is empty: no issue has been published yet.")
             return
@@ -150,9 +152,9 @@ class Reader(commands.Cog):
         public: bool = False,
     ) -> None:
         try:
-            found = await soon(interaction, self.archive.issue(number), ephemeral=not public)
+            found = await soon(interaction, self.archive.issues.issue(number), ephemeral=not public)
         except IssueNotFound:
-            latest = await self.archive.issues(limit=1, held=False)
+            latest = await self.archive.issues.issues(limit=1, held=False)
             hint = f" The latest is #{latest[0].number}." if latest else ""
             await answer(interaction, f"Issue #{number} isn't in the archive.{hint}")
             return
@@ -260,12 +262,12 @@ class Reader(commands.Cog):
     ) -> list[app_commands.Choice[int]]:
         return await self.issue_choices(interaction, current)
 
-    @staticmethod
-    def _query_problem(query: str) -> str | None:
+    def _query_problem(self, query: str) -> str | None:
         """Why a search text cannot be searched, in words a reader understands; else None."""
         if len(query) > QUERY_MAX:
             return f"That search is too long: keep it under {QUERY_MAX} characters."
-        if sum(ch.isalnum() for ch in query) < QUERY_MIN or fts_query(query) is None:
+        too_short = sum(ch.isalnum() for ch in query) < QUERY_MIN
+        if too_short or not self.archive.issues.searchable(query):
             return f"Search for at least {QUERY_MIN} letters or digits, like `pytorch`."
         return None
 
@@ -275,7 +277,7 @@ class Reader(commands.Cog):
         """Archive items related to a message's text: past links that answer a question."""
         text = " ".join([message.content, *(e.description or "" for e in message.embeds)])
         hits = await soon(
-            interaction, self.archive.related(text, limit=RELATED_LIMIT), ephemeral=True
+            interaction, self.archive.issues.related(text, limit=RELATED_LIMIT), ephemeral=True
         )
         if not hits:
             await answer(interaction, "Nothing in the archive looks related to that message.")

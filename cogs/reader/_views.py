@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 import discord
 
 from bot.app import NO_MENTIONS
-from bot.archive import Archive
 from bot.models import SearchPage
 from bot.render.discord import search_embed
+from bot.store import Archive
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class SearchRequest:
 
     async def page(self, archive: Archive) -> SearchPage:
         """This request's page of results."""
-        return await archive.search(
+        return await archive.issues.search(
             self.query,
             section=self.section,
             issue=self.issue,

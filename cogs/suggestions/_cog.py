@@ -12,15 +12,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NO_MENTIONS, reply
-from bot.archive import Archive
-from bot.models import slugify
+from bot.models import SuggestionStatus, Supporter, slugify
 from bot.render.text import label
+from bot.store import Archive
 from bot.suggestions import (
     MAX_LINKS_PER_MESSAGE,
     Outcome,
     Result,
     Scan,
-    Supporter,
     candidates,
     clean_note,
     export_draft,
@@ -114,7 +113,7 @@ class Suggestions(commands.Cog):
         results = []
         for url in found.links:
             results.append(
-                await self.archive.suggest(
+                await self.bot.suggestions.suggest(
                     url,
                     reader,
                     section=section,
@@ -131,7 +130,7 @@ class Suggestions(commands.Cog):
     async def _thread_of(self, channel_id: int) -> tuple[int, str | None] | None:
         if channel_id in self._threads:
             return self._threads[channel_id]
-        found = await self.archive.section_thread(channel_id)
+        found = await self.archive.ledger.section_thread(channel_id)
         if found is not None:  # a miss is not kept: the next publish may create that thread
             if len(self._threads) >= THREAD_CACHE_MAX:
                 self._threads.clear()
@@ -213,7 +212,7 @@ class Suggestions(commands.Cog):
     ) -> None:
         slug: str | None = None
         if section is not None:
-            names = dict(await self.archive.section_names(limit=1000))
+            names = dict(await self.archive.issues.section_names(limit=1000))
             slug = slugify(section)
             if slug not in names:
                 known = ", ".join(sorted(names.values())) or "none yet"
@@ -235,7 +234,7 @@ class Suggestions(commands.Cog):
     async def _suggest_section(
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        names = await self.archive.section_names(prefix=current.strip(), limit=OPTIONS_MAX)
+        names = await self.archive.issues.section_names(prefix=current.strip(), limit=OPTIONS_MAX)
         return [app_commands.Choice(name=label(n, CHOICE_NAME_MAX), value=s) for s, n in names]
 
     async def suggest_from_message(
@@ -298,7 +297,7 @@ class Suggestions(commands.Cog):
     async def _fetch_title(self, suggestion_id: int, url: str) -> None:
         title = await fetch_title(url, allow_private=self.settings.allow_private_fetch)
         if title:
-            await self.archive.set_suggestion_title(suggestion_id, title)
+            await self.archive.suggestions.set_title(suggestion_id, title)
 
     # --- review and export -----------------------------------------------------------------
 
@@ -309,13 +308,15 @@ class Suggestions(commands.Cog):
     @app_commands.checks.has_permissions(manage_guild=True)
     async def review(self, interaction: discord.Interaction, public: bool = False) -> None:
         await interaction.response.defer(ephemeral=not public, thinking=True)
-        queue = await self.archive.suggestions(("pending", "accepted"), limit=REVIEW_CARDS + 1)
+        queue = await self.archive.suggestions.list(
+            (SuggestionStatus.PENDING, SuggestionStatus.ACCEPTED), limit=REVIEW_CARDS + 1
+        )
         if not queue:
             await interaction.followup.send(
                 "No suggestions are waiting.", ephemeral=True, allowed_mentions=NO_MENTIONS
             )
             return
-        sections = await self.archive.section_names(limit=OPTIONS_MAX)
+        sections = await self.archive.issues.section_names(limit=OPTIONS_MAX)
         for suggestion in queue[:REVIEW_CARDS]:
             embed, view = card(suggestion, sections)
             await interaction.followup.send(

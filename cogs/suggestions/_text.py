@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.models import Suggestion
 from bot.render.text import defuse_mentions, escape_markdown, shorten
-from bot.suggestions import MAX_LINKS_PER_MESSAGE, Outcome, Result, Scan, Suggestion
+from bot.suggestions import MAX_LINKS_PER_MESSAGE, Outcome, Result, Scan
 
 URL_SHOWN_MAX = 120
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 
 from bot.app import NO_MENTIONS
+from bot.models import Suggestion, SuggestionStatus
 from bot.render.text import label, shorten
-from bot.suggestions import Suggestion
 from cogs.suggestions._text import plain, summary
 
 if TYPE_CHECKING:
@@ -42,8 +42,12 @@ def card(
     )
     embed.set_footer(text=f"Suggestion {suggestion.id}")
     view = discord.ui.View(timeout=None)
-    view.add_item(AcceptButton(suggestion.id, chosen=suggestion.status == "accepted"))
-    view.add_item(RejectButton(suggestion.id, chosen=suggestion.status == "rejected"))
+    view.add_item(
+        AcceptButton(suggestion.id, chosen=suggestion.status is SuggestionStatus.ACCEPTED)
+    )
+    view.add_item(
+        RejectButton(suggestion.id, chosen=suggestion.status is SuggestionStatus.REJECTED)
+    )
     if sections:
         view.add_item(SectionSelect(suggestion.id, sections, chosen=suggestion.section))
     return embed, view
@@ -66,7 +70,7 @@ async def _show(interaction: discord.Interaction, suggestion: Suggestion | None)
         )
         return
     bot: Newsbot = interaction.client  # type: ignore[assignment]
-    sections = await bot.archive.section_names(limit=OPTIONS_MAX)
+    sections = await bot.archive.issues.section_names(limit=OPTIONS_MAX)
     embed, view = card(suggestion, sections)
     await interaction.response.edit_message(embed=embed, view=view)
 
@@ -75,7 +79,7 @@ class _Review(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"(?!)",  # the base matches nothing; each subclass has its own template
 ):
-    status = ""
+    status: ClassVar[SuggestionStatus]
 
     def __init__(self, suggestion_id: int, *, chosen: bool = False) -> None:
         super().__init__(self._button(suggestion_id, chosen))
@@ -102,7 +106,7 @@ class _Review(
     async def callback(self, interaction: discord.Interaction) -> None:
         """Set the suggestion's status and redraw its card."""
         bot: Newsbot = interaction.client  # type: ignore[assignment]
-        reviewed = await bot.archive.review_suggestion(
+        reviewed = await bot.archive.suggestions.review(
             self.suggestion_id, self.status, by=f"discord:{interaction.user.id}"
         )
         await _show(interaction, reviewed)
@@ -111,7 +115,7 @@ class _Review(
 class AcceptButton(_Review, template=r"newsbot:suggestion:accept:(?P<id>[0-9]{1,19})"):
     """Accept the suggestion for the next issue's draft."""
 
-    status = "accepted"
+    status = SuggestionStatus.ACCEPTED
 
     @classmethod
     def _button(cls, suggestion_id: int, chosen: bool) -> discord.ui.Button[discord.ui.View]:
@@ -126,7 +130,7 @@ class AcceptButton(_Review, template=r"newsbot:suggestion:accept:(?P<id>[0-9]{1,
 class RejectButton(_Review, template=r"newsbot:suggestion:reject:(?P<id>[0-9]{1,19})"):
     """Pass on the suggestion."""
 
-    status = "rejected"
+    status = SuggestionStatus.REJECTED
 
     @classmethod
     def _button(cls, suggestion_id: int, chosen: bool) -> discord.ui.Button[discord.ui.View]:
@@ -183,7 +187,7 @@ class SectionSelect(
         """Put the suggestion in the chosen section (checked against the archive)."""
         bot: Newsbot = interaction.client  # type: ignore[assignment]
         (slug,) = self.item.values
-        known = dict(await bot.archive.section_names(limit=1000))
+        known = dict(await bot.archive.issues.section_names(limit=1000))
         if slug not in known:
             await interaction.response.send_message(
                 "That section is not in the archive any more.",
@@ -191,8 +195,8 @@ class SectionSelect(
                 allowed_mentions=NO_MENTIONS,
             )
             return
-        await bot.archive.set_suggestion_section(self.suggestion_id, slug)
-        await _show(interaction, await bot.archive.suggestion(self.suggestion_id))
+        await bot.archive.suggestions.set_section(self.suggestion_id, slug)
+        await _show(interaction, await bot.archive.suggestions.get(self.suggestion_id))
 
 
 REVIEW_ITEMS = (AcceptButton, RejectButton, SectionSelect)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import Newsbot
-from bot.archive import Archive
 from bot.models import Issue
+from bot.store import Archive
 from tests.conftest import StartNewsbot
 from tests.factories import issue, item
 
@@ -45,7 +45,7 @@ async def filled_archive(
 ) -> AsyncIterator[Archive]:
     """An archive holding #202 and #203, in a real SQLite file."""
     archive = await Archive.open(tmp_path / "archive.db")
-    await archive.ingest_many([(issue_202, None), (issue_203, None)])
+    await archive.issues.ingest_many([(issue_202, None), (issue_203, None)])
     try:
         yield archive
     finally:

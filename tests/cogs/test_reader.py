@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from bot.app import SORRY, Newsbot
-from bot.archive import Archive
 from bot.models import Issue
 from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message, MessageFlag
+from bot.store import Archive
 from tests.cogs.conftest import StartBot
 from tests.conftest import StartNewsbot
 from tests.factories import issue, item
@@ -154,7 +154,7 @@ async def test_choices_show_issue_text_defused(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
     loud = issue(204, {"@everyone <#1> picks": [item("x")]}, title="Weekly <@!2> @here")
-    await newsbot.archive.ingest(loud)
+    await newsbot.archive.issues.ingest(loud)
     handle = await emulator.autocomplete(
         seed.guild, seed.general, seed.reader, "search", {"query": "x", "section": "@"}, "section"
     )
@@ -354,7 +354,7 @@ async def test_an_issue_stays_hidden_from_readers_until_its_publish_at(
     )
     archive = await Archive.open(tmp_path / "held.db", clock=lambda: now[0])
     try:
-        await archive.ingest_many([(issue_202, None), (upcoming, None)])
+        await archive.issues.ingest_many([(issue_202, None), (upcoming, None)])
         await start_newsbot(archive)
 
         async def choices(command: str, options: dict[str, str], name: str) -> list[Any]:

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.archive import Archive
 from bot.importers._fetch import CACHE_FILE, COPIES
 from bot.issuefiles import load_issue
+from bot.store import Archive
 from tests.importers.conftest import DATA, ISSUE_202, SAMPLE, FeedServer, Run
 
 
@@ -32,7 +32,7 @@ def age(folder: Path) -> None:
 
 async def stored_numbers(db: Path) -> list[int]:
     async with await Archive.open(db, create=False) as archive:
-        return [summary.number for summary in await archive.issues()]
+        return [summary.number for summary in await archive.issues.issues()]
 
 
 def test_import_text_writes_exactly_issue_202(newsbot: Run, tmp_path: Path) -> None:

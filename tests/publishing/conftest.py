@@ -8,12 +8,12 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.archive import Archive
 from bot.models import Issue
 from bot.publishing.outbox import Outbox
 from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer
 from bot.publishing.plan import Target
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Message
+from bot.store import Archive
 from tests.factories import issue, item
 
 
@@ -46,7 +46,7 @@ async def archive_with_issues(
 ) -> AsyncIterator[Archive]:
     """An archive holding #202 and #204, in a real SQLite file."""
     archive = await Archive.open(tmp_path / "archive.db")
-    await archive.ingest_many([(issue_202, None), (issue_204, None)])
+    await archive.issues.ingest_many([(issue_202, None), (issue_204, None)])
     try:
         yield archive
     finally:

@@ -6,16 +6,19 @@ import asyncio
 import subprocess
 from pathlib import Path
 
-from bot.archive import Archive, Subscription
 from bot.issuefiles import load_issue
+from bot.models import Subscription
+from bot.store import Archive
 from tests.conftest import ISSUES
 from tests.publishing.cli_harness import newsbot_argv, newsbot_env
 
 
 async def _prepare(db: Path) -> None:
     async with await Archive.open(db) as archive:
-        await archive.ingest(load_issue(ISSUES / "202.md"))
-        await archive.subscribe(Subscription(guild_id=1, channel_id=42, kind="announcement"))
+        await archive.issues.ingest(load_issue(ISSUES / "202.md"))
+        await archive.subscriptions.add(
+            Subscription(guild_id=1, channel_id=42, kind="announcement")
+        )
 
 
 def test_preview_and_dry_run(tmp_path: Path) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.archive import Archive
 from bot.models import Issue, Section
 from bot.publishing.outbox import Outbox
 from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.store import Archive
 from tests.factories import item
 from tests.publishing.conftest import posted_in, text_of, text_target, threads_of
 from tests.publishing.test_publish import assert_no_bad_requests, assert_published_once
@@ -42,8 +42,8 @@ async def test_a_corrected_issue_is_edited_in_place(
     calls_before = len(emulator.requests)
 
     corrected = Issue.model_validate(edited(issue_204).model_dump())
-    await archive_with_issues.ingest(corrected)
-    report = await outbox.publish(await archive_with_issues.issue(204), [target])
+    await archive_with_issues.issues.ingest(corrected)
+    report = await outbox.publish(await archive_with_issues.issues.issue(204), [target])
     assert report.ok, report.targets[0].error
     assert_no_bad_requests(emulator)
     assert_published_once(emulator, seed.general.id, corrected)
@@ -77,8 +77,8 @@ async def test_a_removed_section_loses_its_thread_and_a_new_one_gets_one(
     industry, _ = issue_204.sections
     learning = Section(name="Learning", items=(item("A course", "https://learn.example/1"),))
     corrected = issue_204.model_copy(update={"sections": (industry, learning)})
-    await archive_with_issues.ingest(Issue.model_validate(corrected.model_dump()))
-    report = await outbox.publish(await archive_with_issues.issue(204), [target])
+    await archive_with_issues.issues.ingest(Issue.model_validate(corrected.model_dump()))
+    report = await outbox.publish(await archive_with_issues.issues.issue(204), [target])
     assert report.ok
     assert [t.name for t in threads_of(emulator, seed.general)] == [
         "#204 · Industry",
@@ -88,5 +88,5 @@ async def test_a_removed_section_loses_its_thread_and_a_new_one_gets_one(
     assert [f["name"] for f in digest.embeds[0]["fields"]] == ["Industry", "Learning"]
     assert digest.edited_at is not None
     assert_published_once(emulator, seed.general.id, corrected)
-    again = await outbox.publish(await archive_with_issues.issue(204), [target])
+    again = await outbox.publish(await archive_with_issues.issues.issue(204), [target])
     assert again.targets[0].counts["removed"] == 0 and again.targets[0].counts["posted"] == 0

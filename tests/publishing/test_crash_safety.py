@@ -18,9 +18,8 @@ from typing import Any
 
 import pytest
 
-from bot.archive import Archive, Subscription
 from bot.issuefiles import load_issue
-from bot.models import Issue
+from bot.models import Issue, Subscription
 from bot.publishing.outbox import Outbox
 from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer, rest_client
 from bot.publishing.targets import from_subscription
@@ -33,6 +32,7 @@ from bot.sandbox.discord import (
     MessageFlag,
     point_discord_py_at,
 )
+from bot.store import Archive
 from tests.conftest import ISSUES
 from tests.publishing.cli_harness import newsbot_argv, newsbot_env
 from tests.publishing.conftest import posted_in, text_of, threads_of
@@ -80,9 +80,9 @@ class Killer:
 async def prepared_archive(path: Path, issue: Issue, emulator: Emulator, channel: Channel) -> None:
     assert emulator.seed is not None
     async with await Archive.open(path) as archive:
-        await archive.ingest(issue)
+        await archive.issues.ingest(issue)
         kind = "forum" if channel.type == 15 else "announcement"
-        await archive.subscribe(
+        await archive.subscriptions.add(
             Subscription(
                 guild_id=emulator.seed.guild.id,
                 channel_id=channel.id,
@@ -134,7 +134,7 @@ async def resume(emulator: Emulator, db: Path, issue: Issue) -> None:
             await Archive.open(db) as archive,
             rest_client(emulator.token) as client,
         ):
-            targets = [from_subscription(s) for s in await archive.subscriptions()]
+            targets = [from_subscription(s) for s in await archive.subscriptions.list()]
             outbox = Outbox(archive, DiscordOutlet(client, pacer=Pacer(1000)), retry_delay=0.01)
             report = await outbox.publish(issue, targets)
             assert report.ok, [t.error for t in report.targets]

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.app import Newsbot
-from bot.archive import Archive
 from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag, Permission
+from bot.store import Archive
 from tests.conftest import StartNewsbot
 from tests.factories import issue, item
 
@@ -57,7 +57,7 @@ async def test_the_group_is_for_managers_and_a_reader_is_refused(
     assert command.default_member_permissions == int(Permission.MANAGE_GUILD)
     answer = await newsletter(emulator, seed, "status", user=seed.reader)
     assert private(answer) == "You need the Manage Server permission to use this command."
-    assert await newsbot.archive.subscriptions() == []
+    assert await newsbot.archive.subscriptions.list() == []
 
 
 async def test_setup_says_which_permission_is_missing(
@@ -68,7 +68,7 @@ async def test_setup_says_which_permission_is_missing(
     answer = await newsletter(emulator, seed, "setup", channel=seed.announcements)
     text = private(answer)
     assert "I need the **Send Messages** permission" in text
-    assert await newsbot.archive.subscriptions() == []
+    assert await newsbot.archive.subscriptions.list() == []
 
 
 async def test_setup_publish_and_notify_me(
@@ -87,7 +87,7 @@ async def test_setup_publish_and_notify_me(
     assert private(answer).startswith(
         f"Done: each new issue will be posted in <#{seed.general.id}>"
     )
-    (subscription,) = await newsbot.archive.subscriptions()
+    (subscription,) = await newsbot.archive.subscriptions.list()
     assert subscription.sections == ("industry", "learning")
     assert subscription.role_id == seed.newsletter_role.id
 
@@ -144,14 +144,14 @@ async def test_setup_publish_and_notify_me(
 
     gone = await newsletter(emulator, seed, "unsubscribe", channel=seed.general)
     assert private(gone).startswith("Done:")
-    assert await newsbot.archive.subscriptions() == []
+    assert await newsbot.archive.subscriptions.list() == []
 
 
 async def test_section_names_are_shown_defused(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
     loud = "@here <@&1> picks"
-    await newsbot.archive.ingest(issue(207, {loud: [item("x", "https://x.example/1")]}))
+    await newsbot.archive.issues.ingest(issue(207, {loud: [item("x", "https://x.example/1")]}))
     handle = await emulator.autocomplete(
         seed.guild,
         seed.general,

@@ -6,11 +6,11 @@ import asyncio
 import re
 from dataclasses import replace
 
-from bot.archive import Archive
-from bot.models import Issue
+from bot.models import Issue, StepState
 from bot.publishing.outbox import Outbox, Outcome
 from bot.render.publish import item_title, unescape
 from bot.sandbox.discord import ChannelType, DefaultWorld, Emulator, MessageFlag
+from bot.store import Archive
 from tests.factories import issue, item
 from tests.publishing.conftest import posted_in, text_of, text_target, threads_of
 
@@ -131,8 +131,8 @@ async def test_a_deleted_channel_fails_alone_and_its_server_is_told(
     assert len(alerts) == 1
     assert f"<#{seed.announcements.id}>" in alerts[0].content
     assert alerts[0].allowed_mentions == {"parse": []}
-    ledger = await archive_with_issues.outbox_entries(202, "discord", str(seed.announcements.id))
-    assert {e.state for e in ledger.values()} <= {"pending", "failed"}
+    ledger = await archive_with_issues.ledger.entries(202, "discord", str(seed.announcements.id))
+    assert {e.state for e in ledger.values()} <= {StepState.PENDING, StepState.FAILED}
 
 
 async def test_a_send_that_discord_accepted_but_answered_500_is_not_doubled(
@@ -172,10 +172,10 @@ async def test_a_thread_archived_since_an_interrupted_attempt_is_found_not_made_
     assert (await outbox.publish(issue_202, [target])).ok
     # As if the process had stopped while starting the first thread (Discord made it, the
     # ledger did not learn its id), and newsbot came back after Discord archived it.
-    ledger = await outbox.archive.outbox_entries(202, "discord", target.name)
+    ledger = await outbox.archive.ledger.entries(202, "discord", target.name)
     entry = next(e for e in ledger.values() if e.action == "thread")
-    await outbox.archive.outbox_record(
-        replace(entry, state="sending", remote_id=None, location_id=None, attempts=1)
+    await outbox.archive.ledger.record(
+        replace(entry, state=StepState.SENDING, remote_id=None, location_id=None, attempts=1)
     )
     for thread in threads_of(emulator, seed.general):
         thread.archived = True

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import discord
 
-from bot.archive import Archive
+from bot.models import Supporter
 from bot.publishing.outbox import Outbox
 from bot.publishing.outlets.discord_outlet import DiscordOutlet, Pacer
 from bot.render.publish import thanks_post
 from bot.sandbox.discord import DefaultWorld, Emulator
-from bot.suggestions import Supporter, normalise
+from bot.store import Archive
+from bot.suggestions import SuggestionService, normalise
 from tests.factories import issue, item
 from tests.publishing.conftest import posted_in, text_target, threads_of
 
@@ -19,10 +20,11 @@ async def test_suggesters_are_thanked_by_name_once_without_a_ping(
 ) -> None:
     grace = Supporter(user_id=seed.reader.id, name=seed.reader.username)
     ada = Supporter(user_id=seed.manager.id, name=seed.manager.username)
+    suggestions = SuggestionService(archive.issues, archive.suggestions)
     # The cogs normalise what readers post before they store it; so does this test.
-    await archive.suggest(normalise("https://Chips.example/analog?utm_source=x"), grace)
-    await archive.suggest(normalise("https://chips.example/analog"), ada)
-    await archive.suggest(normalise("https://unused.example/"), grace)
+    await suggestions.suggest(normalise("https://Chips.example/analog?utm_source=x"), grace)
+    await suggestions.suggest(normalise("https://chips.example/analog"), ada)
+    await suggestions.suggest(normalise("https://unused.example/"), grace)
     published = issue(
         205,
         {
@@ -30,7 +32,7 @@ async def test_suggesters_are_thanked_by_name_once_without_a_ping(
             "Learning": [item("A course", "https://course.example/", "Learn.")],
         },
     )
-    await archive.ingest(published)
+    await archive.issues.ingest(published)
     outbox = Outbox(
         archive,
         DiscordOutlet(client, pacer=Pacer(rate=1000)),
@@ -61,9 +63,11 @@ async def test_without_the_setting_nobody_is_thanked(
     archive: Archive, outbox: Outbox, emulator: Emulator, seed: DefaultWorld
 ) -> None:
     reader = Supporter(user_id=seed.reader.id, name=seed.reader.username)
-    await archive.suggest(normalise("https://chips.example/analog"), reader)
+    await SuggestionService(archive.issues, archive.suggestions).suggest(
+        normalise("https://chips.example/analog"), reader
+    )
     published = issue(205, {"Industry": [item("Analog chips", "https://chips.example/analog")]})
-    await archive.ingest(published)
+    await archive.issues.ingest(published)
     assert (await outbox.publish(published, [text_target(seed, seed.general)])).ok
     assert not any("Thank you" in m.content for m in posted_in(emulator, seed.general))
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import Newsbot
-from bot.archive import Archive
 from bot.models import Issue
 from bot.publishing.plan import Target
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator
+from bot.store import Archive
 from tests.conftest import StartNewsbot
 from tests.factories import issue, item
 
@@ -36,7 +36,7 @@ async def linked_archive(
     tmp_path: Path, issue_202: Issue, issue_205: Issue
 ) -> AsyncIterator[Archive]:
     archive = await Archive.open(tmp_path / "archive.db")
-    await archive.ingest_many([(issue_202, None), (issue_205, None)])
+    await archive.issues.ingest_many([(issue_202, None), (issue_205, None)])
     try:
         yield archive
     finally:
@@ -67,11 +67,11 @@ async def publish_threads(
     """Publish an issue to #general through the bot's outbox; its section threads by slug."""
     cog = bot.get_cog("Newsletter")
     assert cog is not None
-    found = await bot.archive.issue(number)
+    found = await bot.archive.issues.issue(number)
     target = Target(guild_id=seed.guild.id, channel_id=seed.general.id, kind="text")
     report = await cog.outbox.publish(found, [target])  # type: ignore[attr-defined]
     assert report.ok
-    entries = await bot.archive.outbox_entries(number, "discord")
+    entries = await bot.archive.ledger.entries(number, "discord")
     prefix = f"{number}/discord/{seed.general.id}/thread/"
     return {
         key.removeprefix(prefix): emulator.world.channel(int(entry.remote_id or 0))

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.archive import Archive
 from bot.cli import app
-from bot.suggestions import Supporter
+from bot.models import Supporter
+from bot.store import Archive
+from bot.suggestions import SuggestionService
 from tests.factories import issue, item
 
 
@@ -22,11 +23,14 @@ def newsbot(db: Path, tmp_path: Path, *args: str) -> tuple[int, str]:
 
 async def fill(db: Path) -> None:
     async with await Archive.open(db) as archive:
-        await archive.ingest(
+        await archive.issues.ingest(
             issue(7, {"Industry": [item("Old", "https://old.example/")]}, title="Weekly #7")
         )
+        suggestions = SuggestionService(archive.issues, archive.suggestions)
         for n, url in enumerate(["https://a.example/", "https://b.example/*[x]"]):
-            await archive.suggest(url, Supporter(user_id=n, name=f"Reader {n}", note="@everyone"))
+            await suggestions.suggest(
+                url, Supporter(user_id=n, name=f"Reader {n}", note="@everyone")
+            )
 
 
 def test_list_accept_reject_and_export_from_the_terminal(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from bot.app import Newsbot, intents
 from bot.cli import app as cli_app
+from bot.models import SuggestionStatus
 from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag
 from bot.settings import load_settings
 from tests.factories import issue, item
@@ -63,7 +64,7 @@ async def test_replies_in_section_threads_become_suggestions(
         industry, seed.reader, "Also see https://Blog.example:443/post?utm_source=tw&id=1#top"
     )
     assert await posted.bot_reaction() == "✅"
-    (queued,) = await newsbot.archive.suggestions()
+    (queued,) = await newsbot.archive.suggestions.list()
     assert queued.url == "https://blog.example/post?id=1"
     assert queued.section == "industry"
     assert queued.supporters[0].note == "Also see"
@@ -73,12 +74,12 @@ async def test_replies_in_section_threads_become_suggestions(
         industry, seed.manager, "http://blog.example/post?id=1&fbclid=abc"
     )
     assert await plus_one.bot_reaction() == "✅"
-    (queued,) = await newsbot.archive.suggestions()
+    (queued,) = await newsbot.archive.suggestions.list()
     assert queued.support == 2
 
     again = await emulator.post_message(industry, seed.reader, "https://blog.example/post?id=1")
     assert await again.bot_reaction() == "✅"
-    assert (await newsbot.archive.suggestions())[0].support == 2, "a repeat changes nothing"
+    assert (await newsbot.archive.suggestions.list())[0].support == 2, "a repeat changes nothing"
 
     archived = await emulator.post_message(
         industry, seed.reader, "this one https://news.example/chips"
@@ -93,7 +94,7 @@ async def test_messages_outside_newsbots_threads_and_from_bots_are_ignored(
     await publish_threads(newsbot, emulator, seed)
     await emulator.post_message(seed.general, seed.reader, "https://elsewhere.example/a")
     await asyncio.sleep(0.3)
-    assert await newsbot.archive.suggestions() == []
+    assert await newsbot.archive.suggestions.list() == []
 
 
 async def test_without_the_intent_replies_are_not_read(
@@ -103,7 +104,7 @@ async def test_without_the_intent_replies_are_not_read(
     threads = await publish_threads(bot, emulator, seed)
     await emulator.post_message(threads["industry"], seed.reader, "https://blog.example/x")
     await asyncio.sleep(0.3)
-    assert await bot.archive.suggestions() == []
+    assert await bot.archive.suggestions.list() == []
     answer = await suggest(emulator, seed, url="https://blog.example/x")
     assert "is suggested for the next issue" in answer.content
 
@@ -127,7 +128,7 @@ async def test_hostile_replies_never_ping_or_crash_and_say_why(
     assert "a file: link — only web links" in text
     assert "192.168.0.1 — it points to a private or local network address" in text
     assert "Only the first 10 links of a message are taken." in text
-    stored = [s.url for s in await newsbot.archive.suggestions(limit=100)]
+    stored = [s.url for s in await newsbot.archive.suggestions.list(limit=100)]
     assert stored and all(url.startswith(("http://", "https://")) for url in stored)
     assert "https://xn--bcher-kva.example/@everyone" in stored
     assert "today's limit of 5" in text
@@ -140,7 +141,7 @@ async def test_a_2000_character_url_is_taken_and_a_longer_one_refused(
     long = "https://long.example/" + "a" * (2000 - 21)
     answer = await suggest(emulator, seed, url=long)
     assert "✅ Thanks!" in answer.content
-    (stored,) = await newsbot.archive.suggestions()
+    (stored,) = await newsbot.archive.suggestions.list()
     assert stored.url == long
     answer = await suggest(emulator, seed, url=long + "b" * 100)
     assert "too long (over 2048 characters)" in answer.content
@@ -153,7 +154,7 @@ async def test_slash_suggest_checks_the_section_and_answers_privately(
         emulator, seed, url="https://paper.example/x", note="<@&1> great", section="Learning"
     )
     assert answer.content.startswith("✅ Thanks! <https://paper.example/x>")
-    (stored,) = await newsbot.archive.suggestions()
+    (stored,) = await newsbot.archive.suggestions.list()
     assert stored.section == "learning" and stored.supporters[0].note == "<@&1> great"
 
     answer = await suggest(emulator, seed, seed.manager, url="https://paper.example/x")
@@ -182,7 +183,7 @@ async def test_the_message_menu_suggests_any_messages_links(
     answer = await handle.original()
     assert answer.flags & EPHEMERAL
     assert "<https://embed.example/page> is suggested" in silent(answer)
-    (stored,) = await newsbot.archive.suggestions()
+    (stored,) = await newsbot.archive.suggestions.list()
     assert stored.supporters[0].source == "menu"
 
 
@@ -216,13 +217,13 @@ async def test_readers_cannot_review_and_managers_accept_then_export(
     assert "https://other.example/" in second.embeds[0]["description"]
     assert "https://paper.example/x" in first.embeds[0]["description"]
     assert "**2** readers" in first.embeds[0]["description"], "most-supported first"
-    (stored, _) = await newsbot.archive.suggestions()
+    (stored, _) = await newsbot.archive.suggestions.list()
 
     intruder = await emulator.press_button(
         first, f"newsbot:suggestion:accept:{stored.id}", seed.reader
     )
     assert "Only server managers" in (await intruder.original()).content
-    assert (await newsbot.archive.suggestions(("accepted",))) == []
+    assert (await newsbot.archive.suggestions.list((SuggestionStatus.ACCEPTED,))) == []
 
     pressed = await emulator.press_button(
         first, f"newsbot:suggestion:accept:{stored.id}", seed.manager
@@ -232,7 +233,7 @@ async def test_readers_cannot_review_and_managers_accept_then_export(
         first, f"newsbot:suggestion:section:{stored.id}", ["learning"], seed.manager
     )
     await chose.response()
-    (accepted,) = await newsbot.archive.suggestions(("accepted",))
+    (accepted,) = await newsbot.archive.suggestions.list((SuggestionStatus.ACCEPTED,))
     assert accepted.section == "learning"
     assert "Status: **accepted**" in first.embeds[0]["description"]
 
@@ -261,19 +262,19 @@ async def test_review_cards_keep_working_after_a_restart(
     (card,) = await handle.followups(1)
     await first.close()
     second = await start_bot()
-    (stored,) = await second.archive.suggestions()
+    (stored,) = await second.archive.suggestions.list()
     pressed = await emulator.press_button(
         card, f"newsbot:suggestion:reject:{stored.id}", seed.manager
     )
     await pressed.response()
-    assert (await second.archive.suggestion(stored.id)).status == "rejected"  # type: ignore[union-attr]
+    assert (await second.archive.suggestions.get(stored.id)).status is SuggestionStatus.REJECTED  # type: ignore[union-attr]
 
 
 async def test_section_names_in_menus_and_choices_never_read_as_mentions(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
     loud = "@everyone <@&1> picks"
-    await newsbot.archive.ingest(issue(207, {loud: [item("x", "https://x.example/1")]}))
+    await newsbot.archive.issues.ingest(issue(207, {loud: [item("x", "https://x.example/1")]}))
     defused = "@\u200beveryone <\u200b@&1> picks"
     await suggest(emulator, seed, url="https://paper.example/x")
     handle = await emulator.run_slash_command(

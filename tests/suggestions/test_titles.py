@@ -15,7 +15,17 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from markdown_it import MarkdownIt
 
 from bot.issuefiles import format_issue, parse_issue
-from bot.suggestions import Suggestion, draft_issue, fetch_title
+from bot.models import Suggestion, SuggestionStatus
+from bot.suggestions import draft_issue, fetch_title
+from bot.suggestions.pages import page_title
+
+TRICKY_PAGE = """<!doctype html><html><head>
+<!-- the old title, kept for reference: <title>Draft</title> -->
+<script>document.title = "<title>" + "Not this" + "</title>";</script>
+<title data-note="a>b" lang="en">Caf&eacute; &amp; Co &lt;3</title>
+</head><body><title>Nor this</title></body></html>"""
+"""A page whose own title comes after a commented-out one, one in a script, and an attribute
+holding a `>`."""
 
 
 class Site:
@@ -65,6 +75,8 @@ async def serve(state: Site) -> AsyncIterator[Site]:
             return response
         if name == "slow":
             await asyncio.wait_for(state.done.wait(), 30)
+        if name == "tricky":
+            return web.Response(text=TRICKY_PAGE, content_type="text/html")
         if name == "pdf":
             return web.Response(body=b"%PDF", content_type="application/pdf")
         raise web.HTTPNotFound()
@@ -204,7 +216,9 @@ async def test_a_huge_body_is_capped_and_a_slow_server_times_out(site: Site) -> 
     "title", ["<javascript:alert(1)>", "<file:///etc/passwd>", "<editor@example.com>", "<b>x</b>"]
 )
 def test_a_page_title_that_looks_like_a_link_stays_text_in_the_draft(title: str) -> None:
-    accepted = Suggestion(id=1, url="https://example.com/", status="accepted", title=title)
+    accepted = Suggestion(
+        id=1, url="https://example.com/", status=SuggestionStatus.ACCEPTED, title=title
+    )
     draft = draft_issue(3, "Issue #3", [accepted], {})
     text = format_issue(draft)
     assert parse_issue(text, "3.md") == draft, "newsbot check accepts the draft"
@@ -212,3 +226,28 @@ def test_a_page_title_that_looks_like_a_link_stays_text_in_the_draft(title: str)
         r"<p>(.*)</p>", MarkdownIt("commonmark").render(draft.items[0][1].title)
     )
     assert "<a " not in rendered and html.unescape(rendered) == title
+
+
+async def test_the_title_is_the_pages_own_not_one_in_a_comment_or_a_script(site: Site) -> None:
+    assert await fetch_title(f"{site.base}/tricky", local_origin=site.base) == "Café & Co <3"
+
+
+@pytest.mark.parametrize(
+    ("head", "title"),
+    [
+        (b"<head><!-- <title>Old</title> --><title>New</title>", "New"),
+        (b"<head><style>/* <title>No</title> */</style><title>Yes</title>", "Yes"),
+        (b'<head><title data-x="1>2">Real</title>', "Real"),
+        (b"<head><titlebar>Not it</titlebar><title>It</title>", "It"),
+        (b"<HEAD><TITLE>Upper &#x263A;</TITLE>", "Upper \u263a"),
+        (b"<head><title>Escaped &amp;lt;b&amp;gt; stays</title>", "Escaped &lt;b&gt; stays"),
+        (b"<head><title>a <b>bold</b> claim</title>", "a <b>bold</b> claim"),
+        (b"<head><title>Never ends", None),
+        (b"<head></head><body><title>In the body</title>", None),
+        (b"<head><title>  </title>", None),
+        (b"<head><meta charset=iso-8859-1><title>Caf\xe9</title>", "Caf\u00e9"),
+        (b"<head><meta charset=base64><title>Plain</title>", "Plain"),
+    ],
+)
+def test_a_title_is_read_as_a_browser_reads_it(head: bytes, title: str | None) -> None:
+    assert page_title(head) == title

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.archive import Archive, Subscription
-from bot.models import Issue
+from bot.models import Issue, Subscription
 from bot.publishing.outlets.x import XOutlet, x_outlet
 from bot.publishing.x_publish import x_plan
 from bot.sandbox.discord import Emulator
 from bot.sandbox.x import Tweet, XEmulator
 from bot.settings import XSettings
+from bot.store import Archive
 from tests.publishing.cli_harness import newsbot_env
 
 
@@ -56,7 +56,7 @@ async def outlet(x_settings: XSettings) -> AsyncIterator[XOutlet]:
 async def archive_202(tmp_path: Path, issue_202: Issue) -> AsyncIterator[Archive]:
     """An archive file holding #202."""
     archive = await Archive.open(tmp_path / "archive.db")
-    await archive.ingest(issue_202)
+    await archive.issues.ingest(issue_202)
     try:
         yield archive
     finally:
@@ -117,9 +117,9 @@ def x_env(emulator: XEmulator | None, discord: Emulator | None = None) -> dict[s
 async def archive_file(path: Path, issue: Issue, *subscriptions: Subscription) -> Path:
     """An archive file at `path` holding `issue` (and these Discord subscriptions)."""
     async with await Archive.open(path) as archive:
-        await archive.ingest(issue)
+        await archive.issues.ingest(issue)
         for subscription in subscriptions:
-            await archive.subscribe(subscription)
+            await archive.subscriptions.add(subscription)
     return path
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.archive import Subscription
-from bot.models import Issue
+from bot.models import Issue, Subscription
 from bot.publishing.x_publish import x_plan
 from bot.sandbox.discord import Emulator
 from bot.sandbox.x import XEmulator

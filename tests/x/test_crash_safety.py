@@ -16,12 +16,12 @@ import os
 import signal
 from pathlib import Path
 
-from bot.archive import Archive
 from bot.models import Issue
 from bot.publishing.x_publish import OUTLET, TARGET, x_plan
 from bot.render.x import clean
 from bot.sandbox.x import Tweet, XEmulator, XEmulatorConfig
 from bot.settings import XSettings
+from bot.store import Archive
 from tests.x.conftest import archive_file, assert_one_thread, run_newsbot, x_env
 
 FAULTS = {
@@ -90,7 +90,7 @@ async def killed_at_every_post(tmp_path: Path, issue: Issue, *, refuse_replies: 
         assert clean(item.title) in posted or item.key in rendered.omitted, item.title
     # The ledger holds every post's id, as X has it.
     async with await Archive.open(db, create=False) as archive:
-        ledger = await archive.outbox_entries(issue.number, OUTLET, TARGET)
+        ledger = await archive.ledger.entries(issue.number, OUTLET, TARGET)
     assert [(e.state, e.remote_id) for e in ledger.values()] == [
         ("sent", str(t.id)) for t in tweets
     ]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.archive import Archive
 from bot.models import Issue
 from bot.publishing.outlets.x import XOutlet, comparable
 from bot.publishing.x_publish import XPublisher, x_plan
 from bot.sandbox.x import XEmulator
 from bot.settings import XSettings
+from bot.store import Archive
 from tests.x.conftest import assert_one_thread, settings_for
 
 

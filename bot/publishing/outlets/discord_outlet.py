@@ -21,9 +21,8 @@ import aiohttp
 import discord
 from discord.http import MultipartParameters
 
-from bot.archive import OutboxEntry
 from bot.errors import NewsbotError
-from bot.models import slugify
+from bot.models import OutboxEntry, slugify
 from bot.publishing.outbox import Remote, StepError
 from bot.publishing.plan import Action, ChannelKind, Payload, Step, Target, step_nonce
 

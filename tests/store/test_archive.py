@@ -11,9 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.archive import Archive, ArchiveVersionError, IngestOutcome, fts_query, migrations
-from bot.errors import ArchiveMissing, IssueNotFound
-from bot.models import Issue
+from bot.errors import ArchiveMissing, ArchiveVersionError, IssueNotFound
+from bot.models import IngestOutcome, Issue, OutboxEntry, StepState
+from bot.store import Archive
+from bot.store.sqlite.database import migrations
+from bot.store.sqlite.search import fts_query
 from tests.factories import issue, item
 
 
@@ -24,20 +26,20 @@ def dump(path: Path) -> list[str]:
 
 
 async def test_an_ingested_issue_reads_back_equal(archive: Archive, issue_202: Issue) -> None:
-    assert await archive.ingest(issue_202) is IngestOutcome.ADDED
-    assert await archive.issue(202) == issue_202
-    assert await archive.latest() == issue_202
-    stats = await archive.stats()
+    assert await archive.issues.ingest(issue_202) is IngestOutcome.ADDED
+    assert await archive.issues.issue(202) == issue_202
+    assert await archive.issues.latest() == issue_202
+    stats = await archive.issues.stats()
     assert (stats.issues, stats.sections, stats.items, stats.latest_issue) == (1, 5, 18, 202)
 
 
 async def test_reingesting_the_same_issue_changes_nothing(
-    archive: Archive, issue_202: Issue
+    sqlite_archive: Archive, issue_202: Issue
 ) -> None:
-    await archive.ingest(issue_202)
-    before = dump(archive.path)
-    assert await archive.ingest(issue_202) is IngestOutcome.UNCHANGED
-    assert dump(archive.path) == before
+    await sqlite_archive.issues.ingest(issue_202)
+    before = dump(sqlite_archive.path)
+    assert await sqlite_archive.issues.ingest(issue_202) is IngestOutcome.UNCHANGED
+    assert dump(sqlite_archive.path) == before
 
 
 async def test_an_edited_issue_is_updated_in_place_with_stable_ids(archive: Archive) -> None:
@@ -48,9 +50,9 @@ async def test_an_edited_issue_is_updated_in_place_with_stable_ids(archive: Arch
             "Tools": [item("Gamma", "https://a.example/3", "gamma rays")],
         },
     )
-    await archive.ingest(first)
-    ids = {h.item.title: h.item_id for h in (await archive.search("blurb", limit=10)).hits}
-    gamma_id = (await archive.search("gamma")).hits[0].item_id
+    await archive.issues.ingest(first)
+    ids = {h.item.title: h.item_id for h in (await archive.issues.search("blurb", limit=10)).hits}
+    gamma_id = (await archive.issues.search("gamma")).hits[0].item_id
 
     edited = issue(
         5,
@@ -62,32 +64,32 @@ async def test_an_edited_issue_is_updated_in_place_with_stable_ids(archive: Arch
             "Tools": [item("Gamma", "https://a.example/3", "gamma rays")],
         },
     )
-    assert await archive.ingest(edited) is IngestOutcome.UPDATED
-    assert await archive.issue(5) == edited
-    alpha = (await archive.search("retitled")).hits[0]
+    assert await archive.issues.ingest(edited) is IngestOutcome.UPDATED
+    assert await archive.issues.issue(5) == edited
+    alpha = (await archive.issues.search("retitled")).hits[0]
     assert alpha.item_id == ids["Alpha"], "an edited item keeps its id"
-    assert (await archive.search("gamma")).hits[0].item_id == gamma_id
-    assert not (await archive.search("Beta")).hits, "a removed item leaves the index"
-    delta = (await archive.search("Delta")).hits[0]
+    assert (await archive.issues.search("gamma")).hits[0].item_id == gamma_id
+    assert not (await archive.issues.search("Beta")).hits, "a removed item leaves the index"
+    delta = (await archive.issues.search("Delta")).hits[0]
     assert delta.item_id not in ids.values(), "a new item never reuses an id"
 
 
 async def test_a_failed_ingest_leaves_the_archive_untouched(
-    archive: Archive, issue_202: Issue
+    sqlite_archive: Archive, issue_202: Issue
 ) -> None:
-    await archive.ingest(issue(1))
-    with closing(sqlite3.connect(archive.path)) as db:
+    await sqlite_archive.issues.ingest(issue(1))
+    with closing(sqlite3.connect(sqlite_archive.path)) as db:
         db.execute(
             "CREATE TRIGGER refuse BEFORE INSERT ON items WHEN new.title = 'boom'"
             " BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
         )
-    before = dump(archive.path)
+    before = dump(sqlite_archive.path)
     batch = [(issue_202, None), (issue(2, {"News": [item("boom")]}), None)]
     with pytest.raises(sqlite3.IntegrityError, match="refused by test"):
-        await archive.ingest_many(batch)
-    assert dump(archive.path) == before
+        await sqlite_archive.issues.ingest_many(batch)
+    assert dump(sqlite_archive.path) == before
     with pytest.raises(IssueNotFound):
-        await archive.issue(202)
+        await sqlite_archive.issues.issue(202)
 
 
 async def test_missing_archive_says_how_to_create_it(tmp_path: Path) -> None:
@@ -96,9 +98,9 @@ async def test_missing_archive_says_how_to_create_it(tmp_path: Path) -> None:
     assert not (tmp_path / "nope.db").exists()
 
 
-async def test_migrations_set_the_schema_version(archive: Archive) -> None:
-    assert await archive.schema_version() == len(migrations())
-    with closing(sqlite3.connect(archive.path)) as db:
+async def test_migrations_set_the_schema_version(sqlite_archive: Archive) -> None:
+    assert await sqlite_archive.schema_version() == len(migrations())
+    with closing(sqlite3.connect(sqlite_archive.path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -112,17 +114,17 @@ async def test_an_archive_from_a_newer_newsbot_is_refused(tmp_path: Path) -> Non
 
 async def test_unknown_issue_raises(archive: Archive) -> None:
     with pytest.raises(IssueNotFound, match="#42"):
-        await archive.issue(42)
-    assert await archive.latest() is None
+        await archive.issues.issue(42)
+    assert await archive.issues.latest() is None
 
 
 # --- search -------------------------------------------------------------------------------
 
 
 async def test_search_finds_the_distillation_paper(archive: Archive, issue_202: Issue) -> None:
-    await archive.ingest(issue_202)
+    await archive.issues.ingest(issue_202)
     for query in ("knowledge distillation", '"knowledge distillation"', "distil*"):
-        page = await archive.search(query)
+        page = await archive.issues.search(query)
         assert page.hits, query
         top = page.hits[0]
         assert top.item.title == "Does Knowledge Distillation Really Work?"
@@ -131,15 +133,15 @@ async def test_search_finds_the_distillation_paper(archive: Archive, issue_202: 
 
 
 async def test_a_phrase_is_a_phrase(archive: Archive) -> None:
-    await archive.ingest(
+    await archive.issues.ingest(
         issue(1, {"N": [item("A", blurb="learning machine"), item("B", blurb="machine learning")]})
     )
-    assert [h.item.title for h in (await archive.search('"machine learning"')).hits] == ["B"]
-    assert len((await archive.search("machine learning")).hits) == 2
+    assert [h.item.title for h in (await archive.issues.search('"machine learning"')).hits] == ["B"]
+    assert len((await archive.issues.search("machine learning")).hits) == 2
 
 
 async def test_filters_by_section_issue_and_dates(archive: Archive) -> None:
-    await archive.ingest_many(
+    await archive.issues.ingest_many(
         [
             (issue(1, {"News": [item("Old torch news")]}, date=dt.date(2021, 1, 1)), None),
             (issue(2, {"Tools": [item("Torch tools")]}, date=dt.date(2022, 1, 1)), None),
@@ -148,7 +150,7 @@ async def test_filters_by_section_issue_and_dates(archive: Archive) -> None:
     )
 
     async def titles(**filters: object) -> list[str]:
-        page = await archive.search("torch", **filters)  # type: ignore[arg-type]
+        page = await archive.issues.search("torch", **filters)  # type: ignore[arg-type]
         return [hit.item.title for hit in page.hits]
 
     assert await titles(section="news") == ["New torch news", "Old torch news"]
@@ -159,14 +161,14 @@ async def test_filters_by_section_issue_and_dates(archive: Archive) -> None:
 
 
 async def test_titles_outrank_blurbs_and_ties_go_to_newer_issues(archive: Archive) -> None:
-    await archive.ingest_many(
+    await archive.issues.ingest_many(
         [
             (issue(1, {"N": [item("Transformers explained", blurb="x")]}), None),
             (issue(2, {"N": [item("Something", blurb="about transformers, at length")]}), None),
             (issue(3, {"N": [item("Transformers explained", "https://e.org/3", "x")]}), None),
         ]
     )
-    page = await archive.search("transformers")
+    page = await archive.issues.search("transformers")
     assert [(h.issue_number, h.item.title) for h in page.hits] == [
         (3, "Transformers explained"),
         (1, "Transformers explained"),
@@ -175,10 +177,10 @@ async def test_titles_outrank_blurbs_and_ties_go_to_newer_issues(archive: Archiv
 
 
 async def test_pages_do_not_overlap(archive: Archive) -> None:
-    await archive.ingest(issue(1, {"N": [item(f"Torch item {n}") for n in range(25)]}))
-    first = await archive.search("torch", limit=10)
-    second = await archive.search("torch", limit=10, offset=10)
-    third = await archive.search("torch", limit=10, offset=20)
+    await archive.issues.ingest(issue(1, {"N": [item(f"Torch item {n}") for n in range(25)]}))
+    first = await archive.issues.search("torch", limit=10)
+    second = await archive.issues.search("torch", limit=10, offset=10)
+    third = await archive.issues.search("torch", limit=10, offset=20)
     ids = [h.item_id for page in (first, second, third) for h in page.hits]
     assert len(ids) == len(set(ids)) == 25
     assert (first.has_more, second.has_more, third.has_more) == (True, True, False)
@@ -218,52 +220,86 @@ def test_reader_text_is_quoted_into_fts5_strings(text: str, query: str | None) -
     ],
 )
 async def test_fts_syntax_in_reader_text_is_taken_literally(archive: Archive, text: str) -> None:
-    await archive.ingest(issue(1, {"N": [item("Title: x OR y", blurb="DROP TABLE items")]}))
-    await archive.search(text)
-    assert (await archive.stats()).items == 1
+    await archive.issues.ingest(issue(1, {"N": [item("Title: x OR y", blurb="DROP TABLE items")]}))
+    await archive.issues.search(text)
+    assert (await archive.issues.stats()).items == 1
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=120))
 async def test_no_search_text_can_raise(archive: Archive, text: str) -> None:
-    page = await archive.search(text)
+    page = await archive.issues.search(text)
     assert page.offset == 0
 
 
 async def test_publish_at_is_archived_and_summarised(archive: Archive) -> None:
     moment = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
-    await archive.ingest(issue(7, publish_at=moment))
-    await archive.ingest(issue(8))
-    assert (await archive.issue(7)).publish_at == moment
-    summaries = {s.number: s for s in await archive.issues()}
+    await archive.issues.ingest(issue(7, publish_at=moment))
+    await archive.issues.ingest(issue(8))
+    assert (await archive.issues.issue(7)).publish_at == moment
+    summaries = {s.number: s for s in await archive.issues.issues()}
     assert summaries[7].publish_at == moment
     assert summaries[8].publish_at is None
     # Moving the time is an edit: the issue is updated, not left as it was.
     later = moment + dt.timedelta(days=1)
-    assert await archive.ingest(issue(7, publish_at=later)) == IngestOutcome.UPDATED
-    assert (await archive.issue(7)).publish_at == later
+    assert await archive.issues.ingest(issue(7, publish_at=later)) == IngestOutcome.UPDATED
+    assert (await archive.issues.issue(7)).publish_at == later
 
 
 async def test_unfinished_outbox_steps_are_counted_per_issue_outlet_and_target(
     archive: Archive,
 ) -> None:
-    from bot.archive import OutboxEntry
-
-    def entry(key: str, number: int, outlet: str, state: str, reason: str | None = None) -> None:
+    def entry(
+        key: str, number: int, outlet: str, state: StepState, reason: str | None = None
+    ) -> None:
         rows.append(OutboxEntry(key, number, outlet, "c1", "message", state, reason=reason))
 
     rows: list[OutboxEntry] = []
-    entry("7/a", 7, "discord", "sent")
-    entry("7/b", 7, "discord", "failed", "Missing Access")
-    entry("8/a", 8, "discord", "pending")
-    entry("8/b", 8, "discord", "pending")
-    entry("8/x", 8, "x", "sending")
+    entry("7/a", 7, "discord", StepState.SENT)
+    entry("7/b", 7, "discord", StepState.FAILED, "Missing Access")
+    entry("8/a", 8, "discord", StepState.PENDING)
+    entry("8/b", 8, "discord", StepState.PENDING)
+    entry("8/x", 8, "x", StepState.SENDING)
     for row in rows:
-        await archive.outbox_record(row)
-    tallies = await archive.outbox_unfinished()
+        await archive.ledger.record(row)
+    tallies = await archive.ledger.unfinished()
     assert [(t.issue_number, t.outlet, t.state, t.steps, t.reason) for t in tallies] == [
-        (7, "discord", "failed", 1, "Missing Access"),
-        (8, "discord", "pending", 2, None),
-        (8, "x", "sending", 1, None),
+        (7, "discord", StepState.FAILED, 1, "Missing Access"),
+        (8, "discord", StepState.PENDING, 2, None),
+        (8, "x", StepState.SENDING, 1, None),
     ]
-    assert [t.outlet for t in await archive.outbox_unfinished("x")] == ["x"]
+    assert [t.outlet for t in await archive.ledger.unfinished("x")] == ["x"]
+
+
+async def test_section_threads_are_found_in_the_ledger(archive: Archive) -> None:
+    for key, action, remote in [
+        ("205/discord/9/thread/industry", "thread", "111"),
+        ("205/discord/9/thread/industry/message/1", "message", "112"),
+        ("205/discord/8/digest", "post", "113"),
+    ]:
+        await archive.ledger.record(
+            OutboxEntry(key, 205, "discord", "9", action, state=StepState.SENT, remote_id=remote)
+        )
+    assert await archive.ledger.section_thread(111) == (205, "industry")
+    assert await archive.ledger.section_thread(113) == (205, None)
+    assert await archive.ledger.section_thread(112) is None
+    assert await archive.ledger.section_thread(5) is None
+
+
+async def test_step_states_read_back_as_step_states(archive: Archive) -> None:
+    await archive.ledger.plan([OutboxEntry("9/a", 9, "discord", "c1", "message")])
+    await archive.ledger.record(OutboxEntry("9/b", 9, "discord", "c1", "message", StepState.SENT))
+    entries = await archive.ledger.entries(9, "discord")
+    assert [entry.state for entry in entries.values()] == [StepState.PENDING, StepState.SENT]
+    assert all(type(entry.state) is StepState for entry in entries.values())
+    assert await archive.ledger.latest("discord", "c1") == (
+        9,
+        {StepState.PENDING: 1, StepState.SENT: 1},
+    )
+
+
+async def test_reader_text_without_a_word_is_not_searchable(archive: Archive) -> None:
+    assert archive.issues.searchable('pytorch "knowledge distillation"')
+    assert archive.issues.searchable("機械学習")
+    assert not archive.issues.searchable('*** "" - ()')
+    assert (await archive.issues.search('*** "" - ()')).hits == ()

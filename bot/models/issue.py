@@ -1,9 +1,8 @@
-"""The newsletter's domain: issues, their sections and items. Frozen pydantic models."""
+"""Issues, their sections and items, and what a search finds. Frozen pydantic models."""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import re
 import unicodedata
 from typing import Annotated, Any
@@ -227,27 +226,3 @@ class ArchiveStats(_Model):
     sections: int
     items: int
     latest_issue: int | None
-
-
-class StepState(enum.StrEnum):
-    """Where one publishing step stands in the ledger; the values are what the archive stores."""
-
-    PENDING = "pending"
-    """Planned, not yet tried."""
-    SENDING = "sending"
-    """Its call is in flight, or was when the process stopped: recover before sending again."""
-    SENT = "sent"
-    """The platform made it; its id is recorded and it is never sent again."""
-    FAILED = "failed"
-    """The last attempt failed for the recorded reason; the next publish tries again."""
-    REMOVED = "removed"
-    """What it made was deleted because the edited issue no longer has it."""
-
-
-class SuggestionStatus(enum.StrEnum):
-    """Where a reader's suggestion stands in the editors' review; the values are stored."""
-
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    PUBLISHED = "published"

@@ -1,0 +1,269 @@
+"""What the rest of newsbot asks of the archive, one protocol per aggregate.
+
+The SQLite backend (`bot.store.sqlite`) implements them; another database is one more
+implementation of these protocols, run by the same store tests.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from bot.models import (
+    ArchivedLink,
+    ArchiveStats,
+    IngestOutcome,
+    Issue,
+    IssueSummary,
+    OutboxEntry,
+    OutboxTally,
+    SearchHit,
+    SearchPage,
+    StepState,
+    Subscription,
+    Suggestion,
+    SuggestionStatus,
+    Supporter,
+)
+
+
+class IssueStore(Protocol):
+    """Archived issues and their items, with full-text search.
+
+    What readers see (`latest`, `issue`, `search`, `related`, `archived_link`) leaves out an
+    issue whose own publish_at is still ahead, unless part of it was already sent; editors and
+    publishing pass `held=True`.
+    """
+
+    async def ingest(self, issue: Issue, source: Path | None = None) -> IngestOutcome:
+        """Store one issue in one transaction; an edited issue is updated in place."""
+        ...
+
+    async def ingest_many(
+        self,
+        issues: Sequence[tuple[Issue, Path | None]],
+        *,
+        progress: Callable[[Issue, IngestOutcome], None] | None = None,
+    ) -> list[IngestOutcome]:
+        """Store several issues in one transaction: all of them, or on error none."""
+        ...
+
+    async def latest(self, *, held: bool = False) -> Issue | None:
+        """The issue with the highest number readers can see (any, with `held`), if any."""
+        ...
+
+    async def issue(self, number: int, *, held: bool = False) -> Issue:
+        """The archived issue with that number; raise `IssueNotFound` if there is none, and
+        `IssueNotPublic` for one readers cannot see yet, unless `held` asks for it."""
+        ...
+
+    async def issue_hash(self, number: int) -> str | None:
+        """The content hash stored for an issue, or None if it is not archived."""
+        ...
+
+    async def issues(
+        self, *, prefix: str = "", limit: int = 25, held: bool = True
+    ) -> list[IssueSummary]:
+        """Archived issues, newest first; `prefix` keeps numbers starting with those digits."""
+        ...
+
+    async def section_names(
+        self, *, prefix: str = "", limit: int = 25, held: bool = True
+    ) -> list[tuple[str, str]]:
+        """(slug, name) of sections seen in any issue, most recent name, matching `prefix`."""
+        ...
+
+    async def stats(self) -> ArchiveStats:
+        """How many issues, sections and items the archive holds."""
+        ...
+
+    async def search(
+        self,
+        text: str,
+        *,
+        section: str | None = None,
+        issue: int | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> SearchPage:
+        """Items matching a reader's `text`, best first; never raises for what a reader types."""
+        ...
+
+    async def related(self, text: str, *, limit: int = 5) -> list[SearchHit]:
+        """Items sharing the telling words of `text` (a reader's message), best first."""
+        ...
+
+    def searchable(self, text: str) -> bool:
+        """Whether a reader's `text` has anything `search` can look for."""
+        ...
+
+    async def archived_link(self, url: str, *, held: bool = False) -> ArchivedLink | None:
+        """The newest item readers can see (any, with `held`) whose link normalises to `url`."""
+        ...
+
+
+class Ledger(Protocol):
+    """The publishing ledger: one entry per step of an issue on an outlet and target."""
+
+    async def entries(
+        self, issue_number: int, outlet: str, target: str | None = None
+    ) -> dict[str, OutboxEntry]:
+        """The ledger of an issue's steps on an outlet (one target's, with `target`), by key."""
+        ...
+
+    async def record(self, entry: OutboxEntry) -> None:
+        """Write one step's entry (insert or replace), durably, before returning."""
+        ...
+
+    async def plan(self, entries: Sequence[OutboxEntry]) -> None:
+        """Record planned steps as pending, all or none; steps already known are kept."""
+        ...
+
+    async def latest(self, outlet: str, target: str) -> tuple[int, dict[StepState, int]] | None:
+        """The newest issue published to a target, with how many of its steps are in each state."""
+        ...
+
+    async def published_numbers(self, outlets: Sequence[str]) -> set[int]:
+        """The issues with at least one step sent on one of `outlets`."""
+        ...
+
+    async def unfinished(self, outlet: str | None = None) -> list[OutboxTally]:
+        """Steps not done yet (pending, sending or failed), counted per issue, outlet and target,
+        oldest issue first."""
+        ...
+
+    async def section_thread(self, channel_id: int) -> tuple[int, str | None] | None:
+        """If `channel_id` is a thread or forum post newsbot published: (issue, section slug)."""
+        ...
+
+    async def sent_since(self, outlet: str, since: dt.datetime) -> int:
+        """How many posts the ledger recorded as sent on `outlet` since `since`."""
+        ...
+
+
+class SubscriptionStore(Protocol):
+    """The Discord channels that receive each issue."""
+
+    async def add(self, subscription: Subscription) -> None:
+        """Store a channel's subscription, replacing any earlier one for that channel."""
+        ...
+
+    async def remove(self, channel_id: int) -> bool:
+        """Forget a channel's subscription; return whether there was one."""
+        ...
+
+    async def list(self, *, guild_id: int | None = None) -> builtins.list[Subscription]:
+        """The stored subscriptions (of one server, with `guild_id`), oldest first."""
+        ...
+
+
+class SuggestionStore(Protocol):
+    """Readers' suggested links, each once, with everyone who suggested it. Primitives only:
+    the rules of suggesting are `bot.suggestions.SuggestionService`'s."""
+
+    async def add(
+        self,
+        url: str,
+        reader: Supporter,
+        *,
+        at: dt.datetime,
+        section: str | None = None,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+    ) -> Suggestion:
+        """Record `reader` as suggesting `url`: a new suggestion or one more supporter."""
+        ...
+
+    async def find(self, url: str) -> Suggestion | None:
+        """The suggestion of `url` or of its other-scheme twin, or None."""
+        ...
+
+    async def suggested_since(self, user_id: int, since: dt.datetime) -> int:
+        """How many links the reader suggested (or supported) after `since`."""
+        ...
+
+    async def get(self, suggestion_id: int) -> Suggestion | None:
+        """One suggestion with everyone who suggested it, or None."""
+        ...
+
+    async def list(
+        self,
+        statuses: Sequence[SuggestionStatus] = (SuggestionStatus.PENDING,),
+        *,
+        limit: int = 25,
+    ) -> builtins.list[Suggestion]:
+        """Suggestions in these states, most-supported first (then oldest first)."""
+        ...
+
+    async def review(
+        self,
+        suggestion_id: int,
+        status: SuggestionStatus,
+        *,
+        by: str | None = None,
+        section: str | None = None,
+    ) -> Suggestion | None:
+        """Accept, reject or reopen a suggestion (and maybe set its section); None if unknown.
+        A published suggestion stays published."""
+        ...
+
+    async def set_section(self, suggestion_id: int, section: str | None) -> None:
+        """Set (or with None, clear) the section a suggestion is meant for."""
+        ...
+
+    async def set_title(self, suggestion_id: int, title: str) -> None:
+        """Keep the page title fetched for a suggestion."""
+        ...
+
+
+class StateStore(Protocol):
+    """Small named values newsbot keeps between runs."""
+
+    async def get(self, key: str) -> str | None:
+        """A value newsbot kept between runs, or None."""
+        ...
+
+    async def set(self, key: str, value: str) -> None:
+        """Keep a value between runs (replacing any earlier one)."""
+        ...
+
+
+class Connection(Protocol):
+    """The database every aggregate of one archive shares: its schema, backups and lifetime."""
+
+    @property
+    def path(self) -> Path:
+        """Where the archive is, as the person running newsbot named it."""
+        ...
+
+    async def schema_version(self) -> int:
+        """The version of the last migration applied."""
+        ...
+
+    async def backup(self, destination: Path) -> ArchiveStats:
+        """Copy the archive, as one consistent snapshot, into the new file `destination`;
+        return what the copy holds."""
+        ...
+
+    async def close(self) -> None:
+        """Close the database; nothing can use it afterwards."""
+        ...
+
+
+@dataclass(frozen=True)
+class Stores:
+    """One backend's implementation of every aggregate, on one open connection."""
+
+    connection: Connection
+    issues: IssueStore
+    ledger: Ledger
+    subscriptions: SubscriptionStore
+    suggestions: SuggestionStore
+    state: StateStore

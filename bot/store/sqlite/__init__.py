@@ -1,0 +1,70 @@
+"""The archive in one SQLite file: a module per aggregate, and the only SQL in newsbot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from bot.models import ArchiveStats
+from bot.store.interfaces import Stores
+from bot.store.sqlite.database import Database, open_database
+from bot.store.sqlite.held import Clock
+from bot.store.sqlite.issues import SqliteIssues
+from bot.store.sqlite.ledger import SqliteLedger
+from bot.store.sqlite.state import SqliteState
+from bot.store.sqlite.subscriptions import SqliteSubscriptions
+from bot.store.sqlite.suggestions import SqliteSuggestions
+
+
+class SqliteConnection:
+    """The SQLite file's connection, as the archive's `Connection`."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file."""
+        return self._database.path
+
+    async def schema_version(self) -> int:
+        """The version of the last migration applied."""
+        return await self._database.schema_version()
+
+    async def backup(self, destination: Path) -> ArchiveStats:
+        """Copy the file into the new, empty file `destination`; return what the copy holds.
+
+        SQLite's online backup copies one consistent snapshot, even while other connections
+        write. The copy is one self-contained file. Raise `NewsbotError` if it fails SQLite's
+        integrity check.
+        """
+        copy = await self._database.backup_to(destination)
+        try:
+            return await SqliteIssues(copy).stats()
+        finally:
+            await copy.close()
+
+    async def close(self) -> None:
+        """Close the connection; nothing can use the file through it afterwards."""
+        await self._database.close()
+
+
+async def open_sqlite(
+    path: Path | str,
+    *,
+    create: bool = True,
+    migrate: bool = True,
+    clock: Clock | None = None,
+    zone: dt.tzinfo | None = None,
+) -> Stores:
+    """Every aggregate on the SQLite file at `path` (created with `create`, migrated to this
+    version with `migrate`); `clock` and `zone` tell readers' queries the time."""
+    database = await open_database(path, create=create, migrate=migrate, clock=clock, zone=zone)
+    return Stores(
+        connection=SqliteConnection(database),
+        issues=SqliteIssues(database),
+        ledger=SqliteLedger(database),
+        subscriptions=SqliteSubscriptions(database),
+        suggestions=SqliteSuggestions(database),
+        state=SqliteState(database),
+    )

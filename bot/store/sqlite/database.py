@@ -1,0 +1,195 @@
+"""The SQLite file: its connection, numbered migrations, transactions, and what readers may see.
+
+Migrations are the numbered files in `bot/store/sqlite/migrations/`, applied in order, each in
+one transaction; the schema version is `PRAGMA user_version`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.errors import ArchiveMissing, ArchiveVersionError, NewsbotError
+from bot.store.sqlite.held import HELD_FUNCTION, HELD_ISSUES, Clock, held_function, held_horizon
+from bot.store.sqlite.search import CJK_INDEX_FUNCTION, cjk_index_text
+
+log = logging.getLogger(__name__)
+
+_PRAGMAS = (
+    "journal_mode = WAL",
+    "foreign_keys = ON",
+    "synchronous = NORMAL",
+    "busy_timeout = 5000",
+    # 64 MB instead of 2: a filtered search looks up items all over a large archive.
+    "cache_size = -65536",
+)
+"""Set on every connection `open_database` makes."""
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema change."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    """The bundled migrations, in version order."""
+    found: list[Migration] = []
+    for entry in resources.files("bot.store.sqlite.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
+    found.sort(key=lambda migration: migration.version)
+    versions = [migration.version for migration in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1, 2, 3 … without gaps: {versions}")
+    return found
+
+
+def now_text() -> str:
+    """The current time as the archive stores it (UTC, ISO 8601, to the second)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Database:
+    """One open connection to the archive's SQLite file, shared by every aggregate's store."""
+
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        path: Path,
+        *,
+        clock: Clock | None = None,
+        zone: dt.tzinfo | None = None,
+    ) -> None:
+        self.db = db
+        self.path = path
+        self.clock = clock or _utc_now
+        self.zone = zone
+
+    async def close(self) -> None:
+        """Close the connection; nothing can use the database afterwards."""
+        await self.db.close()
+
+    async def schema_version(self) -> int:
+        """The version of the last migration applied."""
+        async with self.db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> None:
+        """Apply the migrations this file has not had yet, each in its own transaction."""
+        known = migrations()
+        current = await self.schema_version()
+        if current > len(known):
+            raise ArchiveVersionError(
+                f"{self.path} has schema version {current}, but this newsbot knows only "
+                f"{len(known)}: upgrade newsbot"
+            )
+        # Upgrading an existing archive is news for whoever runs it; creating one is not.
+        level = logging.INFO if current else logging.DEBUG
+        for migration in known[current:]:
+            log.log(level, "applying migration %s to %s", migration.name, self.path)
+            try:
+                await self.db.executescript(
+                    f"BEGIN IMMEDIATE;\n{migration.sql}\n"
+                    f"PRAGMA user_version = {migration.version};\nCOMMIT;"
+                )
+            except sqlite3.Error:
+                if self.db.in_transaction:
+                    await self.db.execute("ROLLBACK")
+                raise
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the block in one write transaction: all of it is stored, or on error none."""
+        await self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            await self.db.execute("ROLLBACK")
+            raise
+        await self.db.execute("COMMIT")
+
+    def hiding(self, held: bool, column: str) -> tuple[str, dict[str, Any]]:
+        """A WHERE condition leaving out the issues readers cannot see yet (none with `held`)."""
+        if held:
+            return "true", {}
+        return f"{column} NOT IN ({HELD_ISSUES})", {"horizon": held_horizon(self.clock())}
+
+    async def backup_to(self, destination: Path) -> Database:
+        """Copy the file into the new, empty file `destination`; the copy, open, to read from.
+
+        SQLite's online backup copies one consistent snapshot, even while other connections
+        write. The copy is one self-contained file. Raise `NewsbotError` if it fails SQLite's
+        integrity check. The caller closes the copy.
+        """
+        copy = await aiosqlite.connect(destination, isolation_level=None)
+        try:
+            await self.db.backup(copy)
+            async with copy.execute("PRAGMA integrity_check") as cursor:
+                problems = [str(row[0]) async for row in cursor]
+            if problems != ["ok"]:
+                raise NewsbotError(
+                    f"{destination}: the copy failed SQLite's integrity check: "
+                    + "; ".join(problems[:3])
+                )
+            # The archive's WAL mode came along; a backup needs no -wal file beside it.
+            await copy.execute("PRAGMA journal_mode = DELETE")
+        except BaseException:
+            await copy.close()
+            raise
+        return Database(copy, destination)
+
+
+async def open_database(
+    path: Path | str,
+    *,
+    create: bool = True,
+    migrate: bool = True,
+    clock: Clock | None = None,
+    zone: dt.tzinfo | None = None,
+) -> Database:
+    """Open (and with `create`, create) the SQLite file at `path`, migrated to this version.
+
+    Without `migrate` an older file is left as it is. `clock` and `zone` are what `Database`
+    tells readers' queries.
+    """
+    path = Path(path)
+    if not create and not path.exists():
+        raise ArchiveMissing(path)
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    db = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        db.row_factory = aiosqlite.Row
+        for pragma in _PRAGMAS:
+            await db.execute(f"PRAGMA {pragma}")
+        await db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text, deterministic=True)
+        database = Database(db, path, clock=clock, zone=zone)
+        await db.create_function(HELD_FUNCTION, 1, held_function(database.clock, zone))
+        if migrate:
+            await database.migrate()
+    except BaseException:
+        await db.close()
+        raise
+    return database

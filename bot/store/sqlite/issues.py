@@ -1,0 +1,222 @@
+"""Issues in SQLite: storing them, and reading them back as readers and editors see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import aiosqlite
+
+from bot.errors import IssueNotFound, IssueNotPublic
+from bot.models import (
+    ArchivedLink,
+    ArchiveStats,
+    IngestOutcome,
+    Issue,
+    IssueSummary,
+    Item,
+    SearchHit,
+    SearchPage,
+    Section,
+)
+from bot.models.links import twins
+from bot.store.sqlite import ingest as storing
+from bot.store.sqlite import search as fts
+from bot.store.sqlite.database import Database
+from bot.store.sqlite.suggestions import refresh_item_links
+
+
+class SqliteIssues:
+    """The archived issues and their items, with full-text search, in one SQLite file.
+
+    What readers see (`latest`, `issue`, `search`, `related`, `archived_link`) leaves out an
+    issue whose own publish_at is still ahead by the database's clock, unless part of it was
+    already sent; editors and publishing pass `held=True`.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._db = database.db
+
+    async def ingest(self, issue: Issue, source: Path | None = None) -> IngestOutcome:
+        """Store one issue in one transaction; an edited issue is updated in place."""
+        outcomes = await self.ingest_many([(issue, source)])
+        return outcomes[0]
+
+    async def ingest_many(
+        self,
+        issues: Sequence[tuple[Issue, Path | None]],
+        *,
+        progress: Callable[[Issue, IngestOutcome], None] | None = None,
+    ) -> list[IngestOutcome]:
+        """Store several issues in one transaction: all of them, or on error none."""
+        return await storing.ingest_many(self._database, issues, progress=progress)
+
+    async def latest(self, *, held: bool = False) -> Issue | None:
+        """The issue with the highest number readers can see (any, with `held`), if there is one."""
+        visible, params = self._database.hiding(held, "number")
+        async with self._db.execute(
+            f"SELECT number FROM issues WHERE {visible} ORDER BY number DESC LIMIT 1",  # noqa: S608
+            params,
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return await self.issue(int(row[0]), held=True)
+
+    async def issue(self, number: int, *, held: bool = False) -> Issue:
+        """The archived issue with that number; raise `IssueNotFound` if there is none.
+
+        An issue readers cannot see yet raises `IssueNotPublic`, unless `held` asks for it.
+        """
+        visible, params = self._database.hiding(held, "number")
+        async with self._db.execute(
+            f"SELECT *, {visible} AS visible FROM issues WHERE number = :number",  # noqa: S608
+            {**params, "number": number},
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise IssueNotFound(number)
+        if not row["visible"]:
+            raise IssueNotPublic(number, str(row["publish_at"]))
+        async with self._db.execute(
+            "SELECT s.slug, s.name, i.title, i.link, i.blurb, i.abstract, i.editor_note"
+            " FROM items i JOIN sections s ON s.id = i.section_id"
+            " WHERE i.issue_number = ? ORDER BY s.position, i.position",
+            (number,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        sections: dict[str, tuple[str, list[Item]]] = {}
+        for item_row in rows:
+            _, items = sections.setdefault(item_row["slug"], (item_row["name"], []))
+            items.append(_item(item_row))
+        return Issue(
+            number=row["number"],
+            title=row["title"],
+            subtitle=row["subtitle"],
+            date=row["date"],
+            publish_at=row["publish_at"],
+            link=row["link"],
+            intro=row["intro"],
+            sections=tuple(
+                Section(name=name, slug=slug, items=tuple(items))
+                for slug, (name, items) in sections.items()
+            ),
+        )
+
+    async def issue_hash(self, number: int) -> str | None:
+        """The content hash stored for an issue, or None if it is not archived."""
+        async with self._db.execute(
+            "SELECT content_hash FROM issues WHERE number = ?", (number,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else None
+
+    async def issues(
+        self, *, prefix: str = "", limit: int = 25, held: bool = True
+    ) -> list[IssueSummary]:
+        """Archived issues, newest first; `prefix` keeps numbers starting with those digits.
+
+        Editors' list: issues held back from readers are in it, unless `held` is False.
+        """
+        digits = "".join(ch for ch in prefix if ch.isdigit())
+        visible, params = self._database.hiding(held, "number")
+        async with self._db.execute(
+            "SELECT number, title, subtitle, date, publish_at FROM issues"  # noqa: S608
+            f" WHERE CAST(number AS TEXT) LIKE :digits || '%' AND {visible}"
+            " ORDER BY number DESC LIMIT :limit",
+            {**params, "digits": digits, "limit": max(0, limit)},
+        ) as cursor:
+            return [IssueSummary.model_validate(dict(row)) async for row in cursor]
+
+    async def section_names(
+        self, *, prefix: str = "", limit: int = 25, held: bool = True
+    ) -> list[tuple[str, str]]:
+        """(slug, name) of sections seen in any issue, most recent name, matching `prefix`.
+
+        Sections of issues held back from readers count too, unless `held` is False.
+        """
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        visible, params = self._database.hiding(held, "issue_number")
+        async with self._db.execute(
+            "SELECT slug, name FROM sections WHERE id IN (SELECT max(id) FROM sections"  # noqa: S608
+            f" WHERE {visible} GROUP BY slug) AND (name LIKE :pattern || '%' ESCAPE '\\'"
+            " OR slug LIKE :pattern || '%' ESCAPE '\\') ORDER BY name LIMIT :limit",
+            {**params, "pattern": pattern, "limit": max(0, limit)},
+        ) as cursor:
+            return [(row["slug"], row["name"]) async for row in cursor]
+
+    async def stats(self) -> ArchiveStats:
+        """How many issues, sections and items the archive holds."""
+        async with self._db.execute(
+            "SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM sections),"
+            " (SELECT count(*) FROM items), (SELECT max(number) FROM issues)"
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        return ArchiveStats(issues=row[0], sections=row[1], items=row[2], latest_issue=row[3])
+
+    async def search(
+        self,
+        text: str,
+        *,
+        section: str | None = None,
+        issue: int | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> SearchPage:
+        """Items matching `text`, best first (bm25, titles weighted most, ties to newer issues).
+
+        A term matching very many items is ranked among its newest `SEARCH_CANDIDATES` matches,
+        which keeps every query fast on a large archive; rarer terms rank all their matches.
+        Issues readers cannot see yet are left out.
+        """
+        return await fts.search(
+            self._db,
+            self._database.clock,
+            text,
+            section=section,
+            issue=issue,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
+
+    async def related(self, text: str, *, limit: int = 5) -> list[SearchHit]:
+        """Items sharing the telling words of `text` (a reader's message), best first."""
+        return await fts.related(self._db, self._database.clock, text, limit=limit)
+
+    def searchable(self, text: str) -> bool:
+        """Whether a reader's `text` has anything `search` can look for."""
+        return fts.fts_query(text) is not None
+
+    async def archived_link(self, url: str, *, held: bool = False) -> ArchivedLink | None:
+        """The newest item readers can see (any, with `held`) whose link normalises to `url`."""
+        await refresh_item_links(self._db)
+        visible, params = self._database.hiding(held, "i.issue_number")
+        async with self._db.execute(
+            "SELECT i.issue_number, s.name, i.title, i.link FROM item_links l"  # noqa: S608
+            " JOIN items i ON i.id = l.item_id JOIN sections s ON s.id = i.section_id"
+            f" WHERE l.url IN (SELECT value FROM json_each(:twins)) AND {visible}"
+            " ORDER BY i.issue_number DESC, l.url = :url DESC LIMIT 1",
+            {**params, "twins": json.dumps(twins(url)), "url": url},
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return ArchivedLink(int(row[0]), str(row[1]), str(row[2]), str(row[3]))
+
+
+def _item(row: aiosqlite.Row) -> Item:
+    return Item(
+        title=row["title"],
+        link=row["link"],
+        blurb=row["blurb"],
+        abstract=row["abstract"],
+        editor_note=row["editor_note"],
+    )

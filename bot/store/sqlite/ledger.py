@@ -1,0 +1,167 @@
+"""The publishing ledger in SQLite: one row per step of an issue on an outlet and target.
+
+Each row is written before and after its platform call, so a publish resumes where it stopped
+and never sends a step twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+import aiosqlite
+
+from bot.models import OutboxEntry, OutboxTally, StepState
+from bot.store.sqlite.database import Database, now_text
+
+
+class SqliteLedger:
+    """The outbox table: every publishing step, where it stands and what the platform said."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database.db
+
+    async def entries(
+        self, issue_number: int, outlet: str, target: str | None = None
+    ) -> dict[str, OutboxEntry]:
+        """The ledger of an issue's steps on an outlet (one target's, with `target`), by key."""
+        async with self._db.execute(
+            "SELECT * FROM outbox WHERE issue_number = ? AND outlet = ?"
+            " AND (? IS NULL OR target = ?) ORDER BY rowid",
+            (issue_number, outlet, target, target),
+        ) as cursor:
+            return {row["key"]: _outbox_entry(row) async for row in cursor}
+
+    async def record(self, entry: OutboxEntry) -> None:
+        """Write one step's ledger row (insert or replace), durably, before returning."""
+        await self._db.execute(
+            "INSERT INTO outbox (key, issue_number, outlet, target, action, state, payload_hash,"
+            " remote_id, location_id, reason, attempts, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET action = excluded.action, state = excluded.state,"
+            " payload_hash = excluded.payload_hash, remote_id = excluded.remote_id,"
+            " location_id = excluded.location_id, reason = excluded.reason,"
+            " attempts = excluded.attempts, updated_at = excluded.updated_at",
+            (
+                entry.key,
+                entry.issue_number,
+                entry.outlet,
+                entry.target,
+                entry.action,
+                entry.state,
+                entry.payload_hash,
+                entry.remote_id,
+                entry.location_id,
+                entry.reason,
+                entry.attempts,
+                now_text(),
+            ),
+        )
+
+    async def plan(self, entries: Sequence[OutboxEntry]) -> None:
+        """Record planned steps as pending, all or none; steps already known are kept."""
+        # One statement, not a transaction: publishes to many channels share this connection.
+        rows = [[e.key, e.issue_number, e.outlet, e.target, e.action] for e in entries]
+        await self._db.execute(
+            "INSERT INTO outbox (key, issue_number, outlet, target, action, state, attempts,"
+            " updated_at) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3,"
+            " value ->> 4, ?, 0, ? FROM json_each(?) WHERE true"
+            " ON CONFLICT (key) DO NOTHING",
+            (StepState.PENDING, now_text(), json.dumps(rows)),
+        )
+
+    async def latest(self, outlet: str, target: str) -> tuple[int, dict[StepState, int]] | None:
+        """The newest issue published to a target, with how many of its steps are in each state."""
+        async with self._db.execute(
+            "SELECT issue_number, state, count(*) AS n FROM outbox WHERE outlet = ?"
+            " AND target = ? AND issue_number = (SELECT max(issue_number) FROM outbox"
+            " WHERE outlet = ? AND target = ?) GROUP BY state",
+            (outlet, target, outlet, target),
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        if not rows:
+            return None
+        return int(rows[0]["issue_number"]), {StepState(r["state"]): int(r["n"]) for r in rows}
+
+    async def published_numbers(self, outlets: Sequence[str]) -> set[int]:
+        """The issues with at least one step sent on one of `outlets`."""
+        if not outlets:
+            return set()
+        marks = ",".join("?" * len(outlets))
+        rows = await self._db.execute_fetchall(
+            f"SELECT DISTINCT issue_number FROM outbox WHERE outlet IN ({marks})"  # noqa: S608
+            " AND state = ?",
+            (*outlets, StepState.SENT),
+        )
+        return {int(row[0]) for row in rows}
+
+    async def unfinished(self, outlet: str | None = None) -> list[OutboxTally]:
+        """Steps not done yet (pending, sending or failed), counted per issue, outlet and target.
+
+        Oldest issue first; each tally carries the reason of one of its failed steps, if any.
+        """
+        async with self._db.execute(
+            "SELECT issue_number, outlet, target, state, count(*) AS steps, max(reason) AS reason"
+            # Written out as the partial index `outbox_unfinished` is: SQLite matches it by text.
+            " FROM outbox WHERE state IN ('pending', 'sending', 'failed')"
+            " AND (? IS NULL OR outlet = ?)"
+            " GROUP BY issue_number, outlet, target, state ORDER BY issue_number, outlet, target",
+            (outlet, outlet),
+        ) as cursor:
+            return [
+                OutboxTally(
+                    issue_number=int(row["issue_number"]),
+                    outlet=str(row["outlet"]),
+                    target=str(row["target"]),
+                    state=StepState(row["state"]),
+                    steps=int(row["steps"]),
+                    reason=row["reason"],
+                )
+                async for row in cursor
+            ]
+
+    async def section_thread(self, channel_id: int) -> tuple[int, str | None] | None:
+        """If `channel_id` is a thread or forum post newsbot published: (issue, section slug).
+
+        The section is None for a forum's digest post.
+        """
+        async with self._db.execute(
+            "SELECT issue_number, key FROM outbox WHERE remote_id = ?"
+            # The actions as the partial index `outbox_threads` names them, to be used.
+            " AND action IN ('thread', 'post') AND state = ?"
+            " ORDER BY issue_number DESC LIMIT 1",
+            (str(channel_id), StepState.SENT),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        parts = str(row["key"]).split("/")
+        slug = parts[4] if len(parts) > 4 and parts[3] == "thread" else None
+        return int(row["issue_number"]), slug
+
+    async def sent_since(self, outlet: str, since: dt.datetime) -> int:
+        """How many posts the ledger recorded as sent on `outlet` since `since` (a daily cap)."""
+        async with self._db.execute(
+            "SELECT count(*) FROM outbox WHERE outlet = ? AND state = ?"
+            " AND remote_id IS NOT NULL AND updated_at >= ?",
+            (outlet, StepState.SENT, since.astimezone(dt.UTC).isoformat(timespec="seconds")),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+
+def _outbox_entry(row: aiosqlite.Row) -> OutboxEntry:
+    return OutboxEntry(
+        key=row["key"],
+        issue_number=int(row["issue_number"]),
+        outlet=row["outlet"],
+        target=row["target"],
+        action=row["action"],
+        state=StepState(row["state"]),
+        payload_hash=row["payload_hash"],
+        remote_id=row["remote_id"],
+        location_id=row["location_id"],
+        reason=row["reason"],
+        attempts=int(row["attempts"]),
+    )

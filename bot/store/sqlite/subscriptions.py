@@ -1,0 +1,67 @@
+"""Subscriptions in SQLite: the Discord channels that receive each issue."""
+
+from __future__ import annotations
+
+import builtins
+import json
+
+import aiosqlite
+
+from bot.models import Subscription
+from bot.store.sqlite.database import Database, now_text
+
+
+class SqliteSubscriptions:
+    """One row per subscribed channel, with how it wants each issue."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database.db
+
+    async def add(self, subscription: Subscription) -> None:
+        """Store a channel's subscription, replacing any earlier one for that channel."""
+        now = now_text()
+        await self._db.execute(
+            "INSERT INTO subscriptions (channel_id, guild_id, kind, role_id, sections,"
+            " alerts_channel_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id,"
+            " kind = excluded.kind, role_id = excluded.role_id, sections = excluded.sections,"
+            " alerts_channel_id = excluded.alerts_channel_id, updated_at = excluded.updated_at",
+            (
+                subscription.channel_id,
+                subscription.guild_id,
+                subscription.kind,
+                subscription.role_id,
+                json.dumps(list(subscription.sections)),
+                subscription.alerts_channel_id,
+                now,
+                now,
+            ),
+        )
+
+    async def remove(self, channel_id: int) -> bool:
+        """Forget a channel's subscription; return whether there was one."""
+        async with self._db.execute(
+            "DELETE FROM subscriptions WHERE channel_id = ? RETURNING channel_id", (channel_id,)
+        ) as cursor:
+            gone = await cursor.fetchall()
+        return bool(gone)
+
+    async def list(self, *, guild_id: int | None = None) -> builtins.list[Subscription]:
+        """The stored subscriptions (of one server, with `guild_id`), oldest first."""
+        async with self._db.execute(
+            "SELECT * FROM subscriptions WHERE ? IS NULL OR guild_id = ?"
+            " ORDER BY created_at, channel_id",
+            (guild_id, guild_id),
+        ) as cursor:
+            return [_subscription(row) async for row in cursor]
+
+
+def _subscription(row: aiosqlite.Row) -> Subscription:
+    return Subscription(
+        guild_id=int(row["guild_id"]),
+        channel_id=int(row["channel_id"]),
+        kind=str(row["kind"]),
+        role_id=row["role_id"],
+        sections=tuple(json.loads(row["sections"])),
+        alerts_channel_id=row["alerts_channel_id"],
+    )

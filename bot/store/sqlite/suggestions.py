@@ -1,0 +1,243 @@
+"""Readers' suggestions in SQLite, and the normalised links of archived items they are matched
+against. Primitives only: the rules of suggesting are the suggestions service's."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+import aiosqlite
+
+from bot.models import Suggestion, SuggestionStatus, Supporter
+from bot.models.links import LinkRejected, normalise, twins
+from bot.store.sqlite.database import Database, now_text
+
+_LINK_BATCH = 5_000
+"""Item links normalised per statement when the archive catches up on new items."""
+_REVIEWED = (SuggestionStatus.PENDING, SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED)
+"""The statuses an editor's review can set; publishing sets the last one."""
+
+
+async def refresh_item_links(db: aiosqlite.Connection) -> None:
+    """Normalise the links of items ingested or edited since the last look.
+
+    Marks each suggestion whose link an archived item now carries as published in that
+    item's issue. Bounded batches keep each statement small on a large archive.
+    """
+    while True:
+        rows = list(
+            await db.execute_fetchall(
+                "SELECT p.item_id, i.link, i.issue_number FROM item_links_pending p"
+                " JOIN items i ON i.id = p.item_id ORDER BY p.item_id LIMIT ?",
+                (_LINK_BATCH,),
+            )
+        )
+        if not rows:
+            await db.execute("DELETE FROM item_links_pending")
+            return
+        found = [
+            (int(row[0]), url, int(row[2]))
+            for row in rows
+            if row[1] is not None and (url := _normal_or_none(str(row[1]))) is not None
+        ]
+        ids = [int(row[0]) for row in rows]
+        await db.execute(
+            "INSERT INTO item_links (item_id, url) SELECT value ->> 0, value ->> 1"
+            " FROM json_each(?) WHERE true"
+            " ON CONFLICT (item_id) DO UPDATE SET url = excluded.url",
+            (json.dumps([[item_id, url] for item_id, url, _ in found]),),
+        )
+        await db.execute(
+            "UPDATE suggestions SET status = :published, issue_number = link.value ->> 1,"
+            " updated_at = :now FROM json_each(:links) AS link"
+            " WHERE suggestions.url = link.value ->> 0 AND status != :published",
+            {
+                "published": SuggestionStatus.PUBLISHED,
+                "now": now_text(),
+                "links": json.dumps([[twin, n] for _, url, n in found for twin in twins(url)]),
+            },
+        )
+        await db.execute(
+            "DELETE FROM item_links_pending WHERE item_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+
+
+class SqliteSuggestions:
+    """The suggestion queue: each normalised link once, with every reader who suggested it."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database.db
+
+    async def add(
+        self,
+        url: str,
+        reader: Supporter,
+        *,
+        at: dt.datetime,
+        section: str | None = None,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+    ) -> Suggestion:
+        """Record `reader` as suggesting `url` at `at`: a new suggestion, or one more supporter
+        of the stored one (whose section, if it has one, stays). A reader counts once."""
+        stamp = at.astimezone(dt.UTC).isoformat(timespec="seconds")
+        async with self._db.execute(
+            "INSERT INTO suggestions (url, section, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (url) DO UPDATE"
+            " SET section = coalesce(suggestions.section, excluded.section) RETURNING id",
+            (url, section, stamp, stamp),
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        suggestion_id = int(row[0])
+        await self._db.execute(
+            "INSERT INTO suggestion_supporters (suggestion_id, user_id, name, note, source,"
+            " guild_id, channel_id, message_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (
+                suggestion_id,
+                reader.user_id,
+                reader.name,
+                reader.note,
+                reader.source,
+                guild_id,
+                channel_id,
+                message_id,
+                stamp,
+            ),
+        )
+        stored = await self.get(suggestion_id)
+        assert stored is not None
+        return stored
+
+    async def find(self, url: str) -> Suggestion | None:
+        """The suggestion of `url` or of its other-scheme twin (`url` itself first), or None."""
+        async with self._db.execute(
+            "SELECT id FROM suggestions WHERE url IN (SELECT value FROM json_each(?))"
+            " ORDER BY url = ? DESC LIMIT 1",
+            (json.dumps(twins(url)), url),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return await self.get(int(row[0])) if row else None
+
+    async def suggested_since(self, user_id: int, since: dt.datetime) -> int:
+        """How many links the reader suggested (or supported) after `since`."""
+        async with self._db.execute(
+            "SELECT count(*) FROM suggestion_supporters WHERE user_id = ? AND created_at > ?",
+            (user_id, since.astimezone(dt.UTC).isoformat(timespec="seconds")),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def get(self, suggestion_id: int) -> Suggestion | None:
+        """One suggestion with everyone who suggested it, or None."""
+        found = await self._where(suggestion_id=suggestion_id, limit=1)
+        return found[0] if found else None
+
+    async def list(
+        self,
+        statuses: Sequence[SuggestionStatus] = (SuggestionStatus.PENDING,),
+        *,
+        limit: int = 25,
+    ) -> builtins.list[Suggestion]:
+        """Suggestions in these states, most-supported first (then oldest first)."""
+        return await self._where(statuses=json.dumps(builtins.list(statuses)), limit=limit)
+
+    async def review(
+        self,
+        suggestion_id: int,
+        status: SuggestionStatus,
+        *,
+        by: str | None = None,
+        section: str | None = None,
+    ) -> Suggestion | None:
+        """Accept, reject or reopen a suggestion (and maybe set its section); None if unknown.
+
+        A published suggestion stays published.
+        """
+        if status not in _REVIEWED:
+            raise ValueError(f"a review cannot set the status {status!r}")
+        await self._db.execute(
+            "UPDATE suggestions SET status = ?, reviewed_by = ?, section = coalesce(?, section),"
+            " updated_at = ? WHERE id = ? AND status != ?",
+            (status, by, section, now_text(), suggestion_id, SuggestionStatus.PUBLISHED),
+        )
+        return await self.get(suggestion_id)
+
+    async def set_section(self, suggestion_id: int, section: str | None) -> None:
+        """Set (or with None, clear) the section a suggestion is meant for."""
+        await self._db.execute(
+            "UPDATE suggestions SET section = ?, updated_at = ? WHERE id = ?",
+            (section, now_text(), suggestion_id),
+        )
+
+    async def set_title(self, suggestion_id: int, title: str) -> None:
+        """Keep the page title fetched for a suggestion."""
+        await self._db.execute(
+            "UPDATE suggestions SET title = ?, updated_at = ? WHERE id = ?",
+            (title, now_text(), suggestion_id),
+        )
+
+    async def _where(
+        self, *, suggestion_id: int | None = None, statuses: str | None = None, limit: int
+    ) -> builtins.list[Suggestion]:
+        await refresh_item_links(self._db)
+        rows = builtins.list(
+            await self._db.execute_fetchall(
+                "SELECT s.*, (SELECT count(*) FROM suggestion_supporters p"
+                " WHERE p.suggestion_id = s.id) AS support FROM suggestions s"
+                " WHERE (:id IS NULL OR s.id = :id) AND (:statuses IS NULL"
+                " OR s.status IN (SELECT value FROM json_each(:statuses)))"
+                " ORDER BY support DESC, s.id LIMIT :limit",
+                {"id": suggestion_id, "statuses": statuses, "limit": max(0, limit)},
+            )
+        )
+        if not rows:
+            return []
+        ids = [int(row["id"]) for row in rows]
+        supporters: dict[int, builtins.list[Supporter]] = {i: [] for i in ids}
+        async with self._db.execute(
+            "SELECT * FROM suggestion_supporters WHERE suggestion_id IN"
+            " (SELECT value FROM json_each(?)) ORDER BY created_at, rowid",
+            (json.dumps(ids),),
+        ) as cursor:
+            async for row in cursor:
+                supporters[int(row["suggestion_id"])].append(_supporter(row))
+        return [_suggestion(row, supporters[int(row["id"])]) for row in rows]
+
+
+def _normal_or_none(link: str) -> str | None:
+    try:
+        return normalise(link)
+    except LinkRejected:
+        return None
+
+
+def _when(value: object) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(str(value)) if value else None
+
+
+def _supporter(row: aiosqlite.Row) -> Supporter:
+    return Supporter(
+        user_id=int(row["user_id"]),
+        name=str(row["name"]),
+        note=row["note"],
+        source=str(row["source"]),
+        created_at=_when(row["created_at"]),
+    )
+
+
+def _suggestion(row: aiosqlite.Row, supporters: list[Supporter]) -> Suggestion:
+    return Suggestion(
+        id=int(row["id"]),
+        url=str(row["url"]),
+        status=SuggestionStatus(row["status"]),
+        section=row["section"],
+        title=row["title"],
+        issue_number=row["issue_number"],
+        supporters=tuple(supporters),
+    )

@@ -1,0 +1,59 @@
+"""Reader suggestions: the links readers send, the rules that queue them, their page titles,
+and the draft issue editors export from the accepted ones.
+
+`links` finds and checks links in what readers write, `service` holds the rules of suggesting
+(`SuggestionService`), `pages` fetches page titles, `drafts` writes the next issue's draft.
+"""
+
+from bot.models.links import MAX_URL_LENGTH, LinkRejected, normalise, twins
+from bot.suggestions.drafts import (
+    DRAFTS_FOLDER,
+    UNSORTED_SECTION,
+    DraftExists,
+    NothingToExport,
+    draft_issue,
+    draft_title,
+    export_draft,
+    most_supported,
+)
+from bot.suggestions.links import (
+    MAX_LINKS_PER_MESSAGE,
+    Rejection,
+    Scan,
+    candidates,
+    scan,
+    shown_as,
+    suggesters_by_section,
+)
+from bot.suggestions.notes import NOTE_MAX, clean_note
+from bot.suggestions.pages import fetch_title
+from bot.suggestions.service import Outcome, Result, SuggestionService, day_start
+
+__all__ = [
+    "DRAFTS_FOLDER",
+    "MAX_LINKS_PER_MESSAGE",
+    "MAX_URL_LENGTH",
+    "NOTE_MAX",
+    "UNSORTED_SECTION",
+    "DraftExists",
+    "LinkRejected",
+    "NothingToExport",
+    "Outcome",
+    "Rejection",
+    "Result",
+    "Scan",
+    "SuggestionService",
+    "candidates",
+    "clean_note",
+    "day_start",
+    "draft_issue",
+    "draft_title",
+    "export_draft",
+    "fetch_title",
+    "most_supported",
+    "normalise",
+    "scan",
+    "shown_as",
+    "suggesters_by_section",
+    "twins",
+]

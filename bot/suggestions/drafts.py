@@ -1,0 +1,136 @@
+"""The next issue's draft from the suggestions editors accepted, written as an issue file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.errors import NewsbotError
+from bot.issuefiles import format_issue, parse_issue, write_issue
+from bot.models import Issue, IssueSummary, Item, Section, Suggestion, SuggestionStatus, slugify
+from bot.render.text import defuse_mentions, escape_markdown, shorten
+from bot.suggestions.notes import CONTROL
+
+if TYPE_CHECKING:
+    from bot.store import Archive
+
+DRAFTS_FOLDER = "drafts"
+UNSORTED_SECTION = "Reader suggestions"
+"""The section of accepted suggestions that no one put in a section."""
+DRAFT_TITLE_MAX = 200
+EDITOR_NOTE_MAX = 400
+
+
+class DraftExists(NewsbotError):
+    """A draft file is already there; it may hold an editor's work."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"{path} already exists; edit it, or overwrite it on purpose")
+
+
+class NothingToExport(NewsbotError):
+    """No suggestion is accepted yet."""
+
+    def __init__(self) -> None:
+        super().__init__("No suggestion is accepted yet: accept some first, then export.")
+
+
+def draft_title(number: int, latest: IssueSummary | None) -> str:
+    """The next issue's title, after the newest one's pattern (`… Issue #202` → `#203`)."""
+    if latest is not None and f"#{latest.number}" in latest.title:
+        return latest.title.replace(f"#{latest.number}", f"#{number}")
+    return f"Issue #{number}"
+
+
+def _item_title(suggestion: Suggestion) -> str:
+    text = suggestion.title or suggestion.url.split("://", 1)[-1].rstrip("/")
+    # `<` too: a page titled `<javascript:…>` would otherwise be a link in the draft.
+    text = escape_markdown(" ".join(text.split())).replace("<", "\\<")
+    return shorten(text, DRAFT_TITLE_MAX) or "Untitled"
+
+
+def _editor_note(suggestion: Suggestion) -> str:
+    parts = []
+    for supporter in suggestion.supporters:
+        part = f"{supporter.name}"
+        if supporter.note:
+            part += f": “{supporter.note}”"
+        parts.append(part)
+    text = f"suggested by {len(parts)} reader(s) — " + "; ".join(parts)
+    # A note lives inside an HTML comment: no `--` may end it early.
+    text = defuse_mentions(" ".join(CONTROL.sub(" ", text).split())).replace("--", "–")
+    return shorten(text, EDITOR_NOTE_MAX)
+
+
+def draft_issue(
+    number: int,
+    title: str,
+    accepted: Sequence[Suggestion],
+    section_names: Mapping[str, str],
+    section_order: Sequence[str] = (),
+) -> Issue:
+    """An issue file's content for accepted suggestions, grouped by section.
+
+    Each item has the page's title (or its address), the link, no blurb (the editor writes
+    it) and an editor note naming who suggested it and what they said.
+    """
+    if not accepted:
+        raise NothingToExport()
+    grouped: dict[str, list[Item]] = {}
+    for suggestion in most_supported(accepted):
+        slug = suggestion.section or ""
+        grouped.setdefault(slug, []).append(
+            Item(
+                title=_item_title(suggestion),
+                link=suggestion.url,
+                editor_note=_editor_note(suggestion),
+            )
+        )
+    order = {slug: n for n, slug in enumerate(section_order)}
+    slugs = sorted(grouped, key=lambda s: (s == "", order.get(s, len(order)), s))
+    sections = []
+    for slug in slugs:
+        name = section_names.get(slug) or (
+            slug.replace("-", " ").title() if slug else UNSORTED_SECTION
+        )
+        items: list[Item] = []
+        keys: set[str] = set()
+        for candidate in grouped[slug]:
+            if candidate.key not in keys:  # two spellings that Markdown writes the same
+                keys.add(candidate.key)
+                items.append(candidate)
+        sections.append(Section(name=name, slug=slugify(name), items=tuple(items)))
+    return Issue(number=number, title=title, sections=tuple(sections))
+
+
+async def export_draft(
+    archive: Archive, issues_dir: Path, *, number: int | None = None, overwrite: bool = False
+) -> tuple[Path, Issue]:
+    """Write the accepted suggestions as `issues/drafts/<number>.md`; return it and the issue.
+
+    The number defaults to the one after the newest archived issue. The file reads back as
+    the same issue (`newsbot check` accepts it); an existing draft is kept unless `overwrite`.
+    """
+    latest_issues = await archive.issues.issues(limit=1)
+    latest = latest_issues[0] if latest_issues else None
+    number = number or ((latest.number + 1) if latest else 1)
+    accepted = await archive.suggestions.list((SuggestionStatus.ACCEPTED,), limit=1000)
+    names = dict(await archive.issues.section_names(limit=1000))
+    order: list[str] = []
+    if latest is not None:
+        order = [s.slug for s in (await archive.issues.issue(latest.number, held=True)).sections]
+    issue = draft_issue(number, draft_title(number, latest), accepted, names, order)
+    path = issues_dir / DRAFTS_FOLDER / f"{number}.md"
+    if path.exists() and not overwrite:
+        raise DraftExists(path)
+    if parse_issue(format_issue(issue), path) != issue:
+        raise RuntimeError(f"the draft of #{number} would not read back the same")
+    write_issue(issue, path)
+    return path, issue
+
+
+def most_supported(suggestions: Sequence[Suggestion]) -> list[Suggestion]:
+    """Most readers first, then oldest first (ids grow with time)."""
+    return sorted(suggestions, key=lambda s: (-s.support, s.id))

@@ -1,0 +1,129 @@
+"""The links in what readers write: found, normalised, and why the others were not taken.
+
+Pure; no platform library. A cog or the command line hands in a message's text and its
+embeds' URLs; `scan` gives back the links worth suggesting and, for every other link, why it
+was not taken, in words a reader understands. Each link taken is in its one normal form
+(`bot.models.links.normalise`), so two spellings of one page are one suggestion.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.models import Issue, Suggestion
+from bot.models.links import LinkRejected, normalise, twins
+
+MAX_LINKS_PER_MESSAGE = 10
+"""A message with more links is a list, not a suggestion: the first ten are taken."""
+MAX_SCANNED_TEXT = 20_000
+"""Text past this is not scanned (Discord's content limit is 2000; embeds add up to 6000)."""
+
+_CANDIDATE = re.compile(
+    # scheme://… for any scheme, or the script-like schemes that need no slashes.
+    r"(?i)(?<![\w@])(?:[a-z][a-z0-9+.\-]{0,30}://|(?:javascript|vbscript|data|file|mailto):)"
+    r"[^\s<>\"'`|\\\x00-\x1f\x7f]*"
+)
+_TRAILING = ".,;:!?'\"*_~»”’…"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A link that was not taken: how it began (safe to show) and why."""
+
+    shown: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The links found in a message: those taken (normalised, in order) and those not."""
+
+    links: tuple[str, ...] = ()
+    rejected: tuple[Rejection, ...] = ()
+    dropped: int = 0
+    """Links past `MAX_LINKS_PER_MESSAGE` that were not looked at."""
+
+
+# --- finding links --------------------------------------------------------------------------
+
+
+def _trim(candidate: str) -> str:
+    """Drop the punctuation a sentence puts after a link, and an unbalanced `)`."""
+    pairs = {")": "(", "]": "["}
+    while candidate:
+        last = candidate[-1]
+        opener = pairs.get(last)
+        unbalanced = opener is not None and candidate.count(opener) < candidate.count(last)
+        if last not in _TRAILING and not unbalanced:
+            break
+        candidate = candidate[:-1]
+    return candidate
+
+
+def candidates(text: str) -> list[str]:
+    """Everything in `text` that looks like a link (any scheme), trimmed, in order."""
+    found = (_trim(match.group(0)) for match in _CANDIDATE.finditer(text[:MAX_SCANNED_TEXT]))
+    return [link for link in found if link]
+
+
+def scan(texts: Iterable[str], urls: Iterable[str] = ()) -> Scan:
+    """The links in a message's `texts` and its embeds' `urls`: those taken, and why not others.
+
+    Duplicates (after normalisation) count once; at most `MAX_LINKS_PER_MESSAGE` are looked at.
+    """
+    raw: list[str] = []
+    for text in texts:
+        raw.extend(candidates(text))
+    raw.extend(u for u in urls if u)
+    links: list[str] = []
+    rejected: list[Rejection] = []
+    seen: set[str] = set()
+    looked = 0
+    for candidate in dict.fromkeys(raw):
+        if looked == MAX_LINKS_PER_MESSAGE:
+            break
+        looked += 1
+        try:
+            url = normalise(candidate)
+        except LinkRejected as exc:
+            rejected.append(Rejection(shown_as(candidate), str(exc)))
+            continue
+        if url not in seen:
+            seen.add(url)
+            links.append(url)
+    return Scan(tuple(links), tuple(rejected), dropped=len(dict.fromkeys(raw)) - looked)
+
+
+def shown_as(candidate: str) -> str:
+    """How a link may be named back to a reader: its scheme and host at most, never its path."""
+    scheme, sep, rest = candidate.partition(":")
+    if not sep or len(scheme) > 30:
+        return "a link"
+    if scheme.lower() not in ("http", "https"):
+        return f"a {scheme.lower()}: link"
+    host = rest.lstrip("/").split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    host = host.rpartition("@")[2][:60]
+    return host.lower() or "a link"
+
+
+def suggesters_by_section(
+    issue: Issue, published: Sequence[Suggestion]
+) -> dict[str, list[tuple[str, tuple[int, ...]]]]:
+    """Per section slug of `issue`: each item readers suggested, with who suggested it."""
+    by_url = {suggestion.url: suggestion for suggestion in published}
+    found: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+    for section, item in issue.items:
+        if item.link is None:
+            continue
+        try:
+            suggestion = next(
+                (by_url[twin] for twin in twins(normalise(item.link)) if twin in by_url), None
+            )
+        except LinkRejected:
+            continue
+        if suggestion is not None and suggestion.supporters:
+            users = tuple(dict.fromkeys(s.user_id for s in suggestion.supporters))
+            found.setdefault(section.slug, []).append((item.title, users))
+    return found

@@ -1,0 +1,112 @@
+"""The rules of suggesting a link: what is already archived, queued or rejected, and how many
+links a reader may suggest in a day. The archive only stores what these rules decide."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.models import ArchivedLink, Suggestion, SuggestionStatus, Supporter
+from bot.store.interfaces import IssueStore, SuggestionStore
+
+
+class Outcome(enum.StrEnum):
+    """What suggesting one link did."""
+
+    ADDED = "added"
+    """A new suggestion."""
+    SUPPORTED = "supported"
+    """Another reader's +1 on a pending suggestion."""
+    REPEATED = "repeated"
+    """The same reader suggested the same link again: nothing changed."""
+    ARCHIVED = "archived"
+    """The link is already in a published issue."""
+    CLOSED = "closed"
+    """An editor already rejected it."""
+    LIMITED = "limited"
+    """The reader reached today's limit."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What suggesting one link did, with what the reader should be told about it."""
+
+    url: str
+    outcome: Outcome
+    suggestion: Suggestion | None = None
+    archived: ArchivedLink | None = None
+
+
+def day_start(now: dt.datetime) -> dt.datetime:
+    """The start of the rolling day a reader's limit counts from: 24 hours before `now`."""
+    return now - dt.timedelta(days=1)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SuggestionService:
+    """Readers' suggestions, one at a time: each is checked against the archive and the queue
+    before it is stored. Build one per archive and share it (its lock orders suggestions)."""
+
+    def __init__(
+        self,
+        issues: IssueStore,
+        suggestions: SuggestionStore,
+        *,
+        clock: Callable[[], dt.datetime] = _utc_now,
+    ) -> None:
+        self.issues = issues
+        self.suggestions = suggestions
+        self.clock = clock
+        # Each suggestion reads, then writes: two at once could both find a link new.
+        self._lock = asyncio.Lock()
+
+    async def suggest(
+        self,
+        url: str,
+        reader: Supporter,
+        *,
+        section: str | None = None,
+        per_day: int | None = None,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Result:
+        """Record that `reader` suggests the (normalised) `url`, unless that changes nothing.
+
+        A link already archived is not recorded (`ARCHIVED`); a pending or accepted one gets
+        the reader as a +1 (`SUPPORTED`); the same reader again changes nothing (`REPEATED`);
+        one an editor rejected stays rejected (`CLOSED`); past `per_day` suggestions in 24
+        hours the reader is turned away (`LIMITED`).
+        """
+        when = (now or self.clock()).astimezone(dt.UTC)
+        async with self._lock:
+            archived = await self.issues.archived_link(url)
+            if archived is not None:
+                return Result(url, Outcome.ARCHIVED, archived=archived)
+            existing = await self.suggestions.find(url)
+            if existing is not None:
+                if any(s.user_id == reader.user_id for s in existing.supporters):
+                    return Result(url, Outcome.REPEATED, existing)
+                if existing.status is SuggestionStatus.REJECTED:
+                    return Result(url, Outcome.CLOSED, existing)
+            if per_day is not None:
+                today = await self.suggestions.suggested_since(reader.user_id, day_start(when))
+                if today >= per_day:
+                    return Result(url, Outcome.LIMITED, existing)
+            stored = await self.suggestions.add(
+                existing.url if existing else url,
+                reader,
+                at=when,
+                section=section,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                message_id=message_id,
+            )
+            return Result(url, Outcome.ADDED if existing is None else Outcome.SUPPORTED, stored)
