@@ -33,10 +33,10 @@ from bot.cli._console import (
 from bot.errors import IssueNotFound, NewsbotError
 
 if TYPE_CHECKING:
-    from bot.archive import Archive, IngestOutcome
     from bot.issuefiles import LoadResult
-    from bot.models import Issue, SearchHit, SearchPage
+    from bot.models import IngestOutcome, Issue, SearchHit, SearchPage
     from bot.settings import Settings
+    from bot.store import Archive
 
 SCHEMA_FILE = "issue.schema.json"
 
@@ -92,7 +92,7 @@ def check(ctx: typer.Context, paths: PathsArg = None) -> None:
 async def _ingest(settings: Settings, result: LoadResult) -> dict[IngestOutcome, list[int]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from bot.archive import IngestOutcome
+    from bot.models import IngestOutcome
 
     done: dict[IngestOutcome, list[int]] = {outcome: [] for outcome in IngestOutcome}
     async with await open_archive(settings, create=True) as archive:
@@ -109,7 +109,7 @@ async def _ingest(settings: Settings, result: LoadResult) -> dict[IngestOutcome,
                 done[outcome].append(issue.number)
                 progress.advance(task)
 
-            await archive.ingest_many(
+            await archive.issues.ingest_many(
                 [(issue, path) for path, issue in result.issues], progress=advance
             )
     return done
@@ -151,7 +151,7 @@ def latest(
     as_json: JsonOpt = False,
 ) -> None:
     """Show the newest issue in the archive."""
-    issue = run_async(with_archive(settings_of(ctx), lambda archive: archive.latest()))
+    issue = run_async(with_archive(settings_of(ctx), lambda archive: archive.issues.latest()))
     if issue is None:
         raise fail("the archive has no issues yet: run `newsbot ingest issues/`")
     slug = _section_slug(issue, section)
@@ -178,7 +178,7 @@ def show_issue(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one archived issue."""
-    issue = run_async(with_archive(settings_of(ctx), lambda archive: archive.issue(number)))
+    issue = run_async(with_archive(settings_of(ctx), lambda archive: archive.issues.issue(number)))
     _print_issue(issue, as_json=as_json)
 
 
@@ -207,7 +207,7 @@ def search(
     slug = slugify(section) if section else None
 
     async def find(archive: Archive) -> SearchPage:
-        page = await archive.search(
+        page = await archive.issues.search(
             query,
             section=slug,
             issue=issue,
@@ -240,11 +240,13 @@ async def _check_filters(
     """Fail naming a --section or --issue the archive does not have (a search found nothing)."""
     if issue is not None:
         try:
-            await archive.issue(issue)
+            await archive.issues.issue(issue)
         except IssueNotFound:
             raise NewsbotError(f"issue #{issue} is not in the archive") from None
     if slug is not None:
-        sections = dict(await archive.section_names(limit=(await archive.stats()).sections))
+        sections = dict(
+            await archive.issues.section_names(limit=(await archive.issues.stats()).sections)
+        )
         if slug not in sections:
             names = ", ".join(sorted(sections.values())) or "none yet"
             raise NewsbotError(f"no section {section!r} in the archive; sections: {names}")
