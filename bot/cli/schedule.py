@@ -11,8 +11,8 @@ import typer
 from bot.cli._console import JsonOpt, archive_path, err, out, run_async, settings_of, with_archive
 
 if TYPE_CHECKING:
-    from bot.archive import Archive
     from bot.models import IssueSummary
+    from bot.store import Archive
 
 
 def show_schedule(
@@ -30,7 +30,7 @@ def show_schedule(
     firings = triggers.next_firings(triggers.trigger(settings), now, count)
 
     async def read(archive: Archive) -> tuple[set[int], list[IssueSummary]]:
-        archived = await archive.issues(limit=(await archive.stats()).issues)
+        archived = await archive.issues.issues(limit=(await archive.issues.stats()).issues)
         return await triggers.published_issues(archive, (s.number for s in archived)), archived
 
     published: set[int] = set()
