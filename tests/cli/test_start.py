@@ -78,6 +78,16 @@ def test_a_search_loads_only_what_it_needs(tmp_path: Path) -> None:
     assert "#202" in printed
 
 
+def test_listing_suggestions_loads_no_http_client(tmp_path: Path) -> None:
+    """aiohttp is for fetching a suggested page's title, which listing never does."""
+    db = tmp_path / "archive.db"
+    ingested, _ = _newsbot("--db", str(db), "ingest", str(ISSUES))
+    assert ingested["code"] == 0
+    found, printed = _newsbot("--db", str(db), "suggestions", "list", watch=("aiohttp",))
+    assert found == {"code": 0, "loaded": []}
+    assert printed == "No pending suggestions."
+
+
 def test_a_group_loaded_when_used_brings_what_its_commands_need() -> None:
     found, printed = _newsbot("import", "text", "--help")
     assert found["code"] == 0
