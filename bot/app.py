@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.store import Archive
 
 if TYPE_CHECKING:
-    from bot.scheduled import ScheduledPublishing
+    from bot.schedule.jobs import ScheduledPublishing
     from bot.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -196,8 +196,8 @@ async def run_bot(settings: Settings, token: str) -> None:
     finishes or is left resumable, then Discord disconnects and the archive is closed.
     """
     from bot.publishing.outlets.x import x_outlet
-    from bot.scheduled import ScheduledPublishing
-    from bot.scheduler import zone
+    from bot.schedule.jobs import ScheduledPublishing
+    from bot.schedule.triggers import zone
     from bot.wiring import build
 
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))

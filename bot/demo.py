@@ -32,8 +32,7 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.text import Text
 
-from bot import scheduler
-from bot.commandline import ISSUE_NUMBER_MAX
+from bot.cli._console import ISSUE_NUMBER_MAX
 from bot.errors import NewsbotError
 from bot.issuefiles import LoadResult
 from bot.render.x import POST_MAX, weighted_length
@@ -49,6 +48,8 @@ from bot.sandbox.discord import (
     World,
 )
 from bot.sandbox.x import Tweet, XEmulator
+from bot.schedule import triggers
+from bot.schedule.cron import cron_trigger
 from bot.settings import env_name, secret_keys
 from bot.store import Archive
 from bot.text import MENTION
@@ -296,7 +297,7 @@ async def last_firing(db: Path) -> dict[str, Any] | None:
     """What the schedule's last run recorded in the archive `newsbot run` writes to."""
     try:
         async with await Archive.open(db, create=False) as archive:
-            value = await archive.state.get(scheduler.LAST_FIRING_KEY)
+            value = await archive.state.get(triggers.LAST_FIRING_KEY)
     except (NewsbotError, sqlite3.Error):  # not made or migrated yet, or busy: poll again
         return None
     found: dict[str, Any] | None = json.loads(value) if value else None
@@ -326,7 +327,7 @@ async def wait_for_publish(stage: Stage, number: int) -> list[dict[str, Any]]:
     deadline = loop.time() + PUBLISH_TIMEOUT
     seen: dict[str, dict[str, Any]] = {}
     done: set[str] = set()
-    while done != set(scheduler.OUTLETS):
+    while done != set(triggers.OUTLETS):
         if stage.process is not None and stage.process.returncode is not None:
             raise NewsbotError(f"`newsbot run` exited with code {stage.process.returncode}")
         run = await last_firing(stage.db)
@@ -576,7 +577,7 @@ async def editor_saves_issue(stage: Stage, issues: LoadResult) -> int:
         shutil.copyfile(path, aside)
         aside.replace(stage.issues / path.name)
     now = dt.datetime.now(dt.UTC)
-    (following,) = scheduler.next_firings(scheduler.cron_trigger(CRON, dt.UTC), now, 1)
+    (following,) = triggers.next_firings(cron_trigger(CRON, dt.UTC), now, 1)
     wait = max(0.0, (following - now).total_seconds())
     console.print(
         Text(

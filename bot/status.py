@@ -2,25 +2,21 @@
 
 `gather_status` reads them from the archive and the settings; `status_lines` words them once for
 both the terminal and Discord (only the way a channel or role is written differs), and
-`status_json` gives them to scripts. `bot/cli.py` registers the `status` command.
+`status_json` gives them to scripts. `bot/cli/status.py` is the `newsbot status` command.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import typer
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot import scheduler
-from bot.commandline import open_archive, out, run_async, settings_of
 from bot.issuefiles import publish_times
 from bot.models import IssueSummary, OutboxTally, StepState
 from bot.publishing.plan import OUTLET as DISCORD
@@ -28,6 +24,7 @@ from bot.publishing.plan import Target
 from bot.publishing.targets import all_targets
 from bot.publishing.x_plan import OUTLET as X
 from bot.publishing.x_plan import TARGET as X_ACCOUNT
+from bot.schedule import triggers as scheduler
 from bot.settings import Settings
 from bot.store import Archive
 from bot.text import one_line, shorten
@@ -453,28 +450,3 @@ def _tally_json(tally: OutboxTally) -> dict[str, Any]:
         "steps": tally.steps,
         "reason": tally.reason,
     }
-
-
-# --- the command ----------------------------------------------------------------------------
-
-
-def status(
-    ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
-) -> None:
-    """Show the last publish per outlet and channel, the next firing, unfinished steps, the archive.
-
-    Exits 0 even when steps failed: the report is the output.
-    """
-    settings = settings_of(ctx)
-
-    async def read() -> Status:
-        async with await open_archive(settings) as archive:
-            return await gather_status(archive, settings, now=dt.datetime.now(dt.UTC))
-
-    found = run_async(read())
-    if as_json:
-        out.print_json(json.dumps(status_json(found), ensure_ascii=False))
-        return
-    for line in status_lines(found):
-        out.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -76,8 +76,11 @@ def _kind(annotation: Any, name: str) -> tuple[str, tuple[str, ...]]:
 
 
 def _commands(group: Any, words: tuple[str, ...] = ()) -> Iterator[Command]:
-    for name, command in sorted(group.commands.items()):
-        if getattr(command, "commands", None):
+    # Asked of the group, as `newsbot` itself asks: some groups load only when asked for.
+    ctx = typer.Context(group)
+    for name in sorted(group.list_commands(ctx)):
+        command = group.get_command(ctx, name)
+        if hasattr(command, "list_commands"):
             yield from _commands(command, (*words, name))
             continue
         hints = typing.get_type_hints(inspect.unwrap(command.callback))

@@ -25,7 +25,7 @@ import pytest
 from bot.models import Issue, Subscription
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator
 from bot.sandbox.x import XEmulator
-from bot.scheduler import LAST_FIRING_KEY
+from bot.schedule.triggers import LAST_FIRING_KEY
 from bot.store import Archive
 from tests.conftest import ISSUES, eventually
 from tests.publishing.conftest import posted_in, threads_of

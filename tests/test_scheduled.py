@@ -16,7 +16,7 @@ from bot.issuefiles import format_issue
 from bot.models import Issue
 from bot.publishing.outlets.x import XOutlet, x_outlet
 from bot.sandbox.x import XEmulator
-from bot.scheduled import ScheduledPublishing
+from bot.schedule.jobs import ScheduledPublishing
 from bot.settings import Settings, load_settings
 from bot.store import Archive
 from bot.wiring import build
@@ -156,7 +156,7 @@ async def test_a_cron_in_the_skipped_hour_is_warned_about_at_start(
 ) -> None:
     settings = settings_for(x_emulator, folder, cron="30 2 * * SUN", timezone="Europe/Berlin")
     work = scheduled_on(archive, settings)
-    with caplog.at_level("INFO", logger="bot.scheduled"):
+    with caplog.at_level("INFO", logger="bot.schedule.jobs"):
         work.start()
         await work.stop()
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]

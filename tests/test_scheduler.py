@@ -21,10 +21,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from bot import scheduler
 from bot.cli import app
 from bot.errors import ConfigError
 from bot.models import Issue, IssueSummary, OutboxEntry, StepState
+from bot.schedule import triggers as scheduler
 from bot.settings import Settings, load_settings
 from bot.store import Archive
 from tests.conftest import ISSUES

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.models import Issue, OutboxEntry, Subscription
 from bot.sandbox.discord import DefaultWorld, Emulator, MessageFlag
-from bot.scheduler import LAST_FIRING_KEY, next_firings, trigger, utc_offset
+from bot.schedule.triggers import LAST_FIRING_KEY, next_firings, trigger, utc_offset
 from bot.settings import load_settings
 from bot.status import gather_status, parse_last_firing, status_lines
 from bot.store import Archive

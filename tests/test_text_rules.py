@@ -14,8 +14,7 @@ NOT_NEWSBOTS_RULES = ("bot/text.py", "bot/sandbox/", "bot/_vendor/")
 
 # The HTML importer's copy becomes `without_controls` once its reader is settled.
 KNOWN_PATTERNS = {("bot/importers/_html.py", "_CONTROL")}
-# console's `_shorten` and scheduled's `_clipped` → `bot.text.shorten`.
-KNOWN_SHORTENERS = {("bot/console.py", "_shorten"), ("bot/scheduled.py", "_clipped")}
+KNOWN_SHORTENERS: set[tuple[str, str]] = set()
 
 CONTROL_SAMPLES = ("\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9b", "\u2028")
 ORDINARY = (" ", "a", "Z", "0", ".", "é")

@@ -3,7 +3,7 @@
 `read_text_issue` and `feed_issues` turn a source into `Imported` issues with `Notice`s of
 every guess; `save_issues` writes them, leaving byte-identical files untouched and files
 edited since import kept (unless forced). The `newsbot import` commands live in
-`bot.importers.commands`.
+`bot.cli.imports`.
 """
 
 from bot.errors import FetchError, RoundTripError, SourceError

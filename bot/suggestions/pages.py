@@ -10,14 +10,17 @@ import re
 import socket
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
-import aiohttp.abc
 import yarl
 
 from bot.models.links import LinkRejected, check_host, is_public
 from bot.text import one_line, shorten
+
+if TYPE_CHECKING:
+    # aiohttp loads only to fetch a title: the archive and the command line need none of it.
+    import aiohttp
+    import aiohttp.abc
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +84,8 @@ class _Reach:
         Whatever a name resolves to (even differently from one lookup to the next), only a
         public address is connected to — or the local origin's own, for a request to it.
         """
+        import aiohttp
+
         local_peer: tuple[_Address, int] | None = None
         if self.local_origin is not None and self._is_local_origin(target):
             local_peer = (ipaddress.ip_address(self.local_origin.raw_host or ""), target.port or 0)
@@ -115,6 +120,8 @@ async def fetch_title(
     of a local server, and nothing else). `resolver` looks up host names (the system's by
     default). Never raises for a network problem.
     """
+    import aiohttp
+
     reach = _Reach(allow_private, yarl.URL(local_origin) if local_origin else None)
     try:
         async with asyncio.timeout(time_limit):
@@ -131,6 +138,8 @@ async def _fetch_title(
     max_redirects: int,
     resolver: aiohttp.abc.AbstractResolver | None,
 ) -> str | None:
+    import aiohttp
+
     headers = {"User-Agent": "newsbot (reader suggestions)", "Accept": "text/html"}
     target = reach.target(url)
     for _ in range(max_redirects + 1):

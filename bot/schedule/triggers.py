@@ -14,16 +14,17 @@ pinned by tests/test_scheduler.py):
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
+from bot.schedule.cron import cron_trigger
 
 if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
     from bot.models import IssueSummary
     from bot.settings import Settings
     from bot.store import Archive
@@ -32,7 +33,7 @@ CatchUp = Literal["latest", "all", "none"]
 JOB_ID = "newsbot-publish"
 LAST_FIRING_KEY = "schedule.last_firing"
 """State key of what the last firing did: JSON `{"at": ISO 8601, "published": {outlet: [n]},
-"failures": [message]}` (written by bot/scheduled.py, read by the status)."""
+"failures": [message]}` (written by bot/schedule/jobs.py, read by bot/status.py)."""
 OUTLETS = ("discord", "x")
 # Fine enough for every offset change in the tz database (the smallest is 15 minutes).
 _SCAN_STEP = dt.timedelta(minutes=15)
@@ -55,59 +56,6 @@ def publish_time(settings: Settings, publish_at: dt.datetime) -> dt.datetime:
 def trigger(settings: Settings) -> CronTrigger:
     """The cron trigger of `schedule.cron`, read as wall-clock time in `schedule.timezone`."""
     return cron_trigger(settings.schedule.cron, zone(settings))
-
-
-_CRONTAB_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_NUMERIC_DAYS = re.compile(r"(\*|\d+)(?:-(\d+))?(?:/(\d+))?")
-
-
-def cron_trigger(expression: str, tz: dt.tzinfo) -> CronTrigger:
-    """A crontab expression as apscheduler's trigger, with crontab's own meaning.
-
-    Five fields (minute hour day month weekday), or six with seconds in front
-    (`*/10 * * * * *`, for demos and tests). Weekday numbers are crontab's (0 and 7 are Sunday,
-    1 is Monday): apscheduler 3 reads 0 as Monday, so they are turned into names first.
-    """
-    fields = expression.split()
-    if len(fields) not in (5, 6):
-        raise ValueError(f"Wrong number of fields; got {len(fields)}, expected 5 (or 6)")
-    second = fields.pop(0) if len(fields) == 6 else "0"
-    minute, hour, day, month, weekday = fields
-    return CronTrigger(
-        second=second,
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=_weekday_names(weekday),
-        timezone=tz,
-    )
-
-
-def _weekday_names(field: str) -> str:
-    """A crontab weekday field with its numbers (and `*/n` steps) written as day names."""
-    if field == "*":
-        return field
-    parts = []
-    for part in field.split(","):
-        match = _NUMERIC_DAYS.fullmatch(part)
-        if match is None:
-            parts.append(part)  # names (`MON-FRI`) mean the same to apscheduler
-            continue
-        start, end, step = match.groups()
-        if start == "*":
-            if end is not None:
-                raise ValueError(f"weekday {part!r}: a range is written 1-5, not *-5")
-            first, last = 0, 6
-        else:
-            first = int(start)
-            last = int(end) if end is not None else (6 if step else first)
-        if last > 7 or first > last:
-            raise ValueError(f"weekday {part!r}: weekdays are 0-7 (0 and 7 are Sunday)")
-        days = range(first, last + 1, int(step) if step else 1)
-        parts.extend(dict.fromkeys(_CRONTAB_DAYS[number] for number in days))
-    names = list(dict.fromkeys(parts))
-    return "*" if len(names) == 7 and set(names) == set(_CRONTAB_DAYS) else ",".join(names)
 
 
 def _raw_next(cron: CronTrigger, previous: dt.datetime | None, now: dt.datetime) -> dt.datetime:
@@ -397,6 +345,8 @@ def make_scheduler(settings: Settings, job: Callable[[], Awaitable[None]]) -> As
     `start()` needs the running event loop (it schedules its wake-ups on it), so the bot calls
     it in `setup_hook`, and `shutdown()` when it closes.
     """
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
     # UTC for the scheduler's own clock: its comparisons with the trigger's times are in UTC.
     scheduler = AsyncIOScheduler(timezone=dt.UTC)
     scheduler.add_job(

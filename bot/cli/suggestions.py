@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from bot.commandline import (
+from bot.cli._console import (
     ISSUE_NUMBER_MAX,
     SQLITE_INT_MAX,
+    JsonOpt,
     fail,
-    open_archive,
     out,
     run_async,
     settings_of,
+    with_archive,
 )
 from bot.errors import NewsbotError
 from bot.models import Suggestion, SuggestionStatus, slugify
-from bot.settings import Settings
 from bot.store import Archive
 from bot.suggestions import export_draft
-
-T = TypeVar("T")
 
 suggestions_app = typer.Typer(
     help="Links readers suggested for the next issue: list, accept, reject, export.",
@@ -54,7 +51,7 @@ def list_(
         typer.Option(help="pending, accepted, rejected or published.", metavar="STATUS"),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many.", metavar="N")] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """The suggestions, most-supported first (pending ones unless --status says otherwise)."""
     names = status or [SuggestionStatus.PENDING]
@@ -66,7 +63,7 @@ def list_(
     async def run(archive: Archive) -> list[Suggestion]:
         return await archive.suggestions.list(wanted, limit=limit)
 
-    found = run_async(_with_archive(settings_of(ctx), run))
+    found = run_async(with_archive(settings_of(ctx), run))
     if as_json:
         out.print_json(json.dumps([_row(s) for s in found], ensure_ascii=False))
         return
@@ -95,7 +92,7 @@ def _review(
             raise fail(f"no section is called {section!r} in the archive")
         return await archive.suggestions.review(suggestion_id, status, by="cli", section=slug)
 
-    done = run_async(_with_archive(settings_of(ctx), run))
+    done = run_async(with_archive(settings_of(ctx), run))
     if done is None:
         raise fail(f"no suggestion {suggestion_id}: see `newsbot suggestions list`")
     if done.status != status:
@@ -155,15 +152,10 @@ def export(
         )
         return str(path), draft.number, len(draft.items)
 
-    path, number, items = run_async(_with_archive(settings, run))
+    path, number, items = run_async(with_archive(settings, run))
     out.print(
         f"wrote {path}: #{number} with {items} suggested link(s). Write the blurbs, then "
         "`newsbot check` it.",
         markup=False,
         highlight=False,
     )
-
-
-async def _with_archive(settings: Settings, use: Callable[[Archive], Awaitable[T]]) -> T:
-    async with await open_archive(settings) as archive:
-        return await use(archive)

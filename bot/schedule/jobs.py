@@ -26,16 +26,19 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import scheduler
 from bot.issuefiles import LoadResult, issue_paths, load_issues
 from bot.models import IngestOutcome, IssueSummary
 from bot.publishing.service import OUTLET_NAMES, OutletName
+from bot.schedule import triggers as scheduler
+from bot.text import shorten
 
 if TYPE_CHECKING:
     from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 
+PROBLEMS_SHOWN_MAX = 1500
+"""How much of the issue files' problems an alert quotes."""
 RESCAN_SECONDS = 60
 """How often the issue files are looked at for a new or changed `publish_at`."""
 ISSUE_JOB = "newsbot-issue-{}"
@@ -260,7 +263,7 @@ class ScheduledPublishing:
                 self._last_problems = problems
                 await self._tell(
                     "Issue files have problems, so none was ingested (what is archived still "
-                    f"goes out):\n{_clipped(problems)}"
+                    f"goes out):\n{shorten(problems, PROBLEMS_SHOWN_MAX)}"
                 )
             return
         self._last_problems = None
@@ -456,7 +459,3 @@ def _signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
         stat = path.stat()
         found.append((path.name, stat.st_size, stat.st_mtime_ns))
     return tuple(found)
-
-
-def _clipped(text: str, limit: int = 1500) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

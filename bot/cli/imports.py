@@ -1,7 +1,8 @@
 """`newsbot import text|feed`: issues from other formats into issue files (and the archive).
 
-Registered by `bot.cli` as `app.add_typer(import_app, name="import")`. The commands read the
-settings that the `newsbot` callback puts in the root context's `obj`.
+`bot.cli` loads it as the `import` group when one of its commands runs (feedparser and aiohttp
+load with it). The commands read the settings that the `newsbot` callback puts in the root
+context's `obj`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.commandline import archive_path, date_option, err, fail, out, run_async, settings_of
+from bot.cli._console import archive_path, date_option, err, fail, out, run_async, settings_of
 from bot.errors import NewsbotError
 from bot.importers._fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, is_url, remember
 from bot.importers._output import WriteOutcome, Written, save_issues, scan_folder

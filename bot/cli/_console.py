@@ -1,39 +1,48 @@
-"""What every `newsbot` command shares: its settings, its consoles, and how it fails."""
+"""What every `newsbot` command shares: its settings, its consoles, and how it fails.
+
+aiohttp loads only with the commands that connect somewhere; a failure of it is told here too.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import sqlite3
-from collections.abc import Awaitable, Coroutine, Iterator
+import sys
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import aiohttp
 import typer
-from typer.core import TyperGroup, TyperOption
+from rich.console import Console
 
-from bot.console import make_console
 from bot.errors import NewsbotError
-from bot.models import Issue
-from bot.network import connection_reason, shown_url
-from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.settings import Settings
     from bot.store import Archive
 
 T = TypeVar("T")
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A console that also renders sensibly when output is not a terminal."""
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
 
 out = make_console()
 err = make_console(stderr=True)
 
 SQLITE_INT_MAX = 2**63 - 1
 """The largest integer SQLite stores; a larger one never matches anything in the archive."""
-ISSUE_NUMBER_MAX = int(Issue.model_json_schema()["properties"]["number"]["maximum"])
-"""The largest issue number an issue file may have."""
+ISSUE_NUMBER_MAX = 999_999
+"""The largest issue number an issue file may have: `Issue.number`'s, which a test keeps equal
+(written out so that building the command line loads no pydantic)."""
 SQLITE_HEADER = b"SQLite format 3\0"
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 @dataclass
@@ -65,12 +74,21 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
         raise fail(str(exc)) from None
     except sqlite3.Error as exc:
         raise fail(f"the archive database failed: {exc}") from None
-    except (OSError, aiohttp.ClientError) as exc:
+    except _connection_errors() as exc:
         raise fail(os_problem(exc)) from None
 
 
-def os_problem(exc: OSError | aiohttp.ClientError) -> str:
-    """What went wrong with a file or a connection, naming the file or the host."""
+def _connection_errors() -> tuple[type[Exception], ...]:
+    """OSError, and aiohttp's errors once aiohttp is loaded (nothing raises them before)."""
+    loaded = sys.modules.get("aiohttp")
+    return (OSError,) if loaded is None else (OSError, loaded.ClientError)
+
+
+def os_problem(exc: Exception) -> str:
+    """What went wrong with a file or a connection (an OSError or an aiohttp error), naming the
+    file or the host."""
+    from bot.network import connection_reason
+
     reason = connection_reason(exc)
     if reason is not None:
         host = getattr(exc, "host", None)
@@ -85,9 +103,11 @@ def os_problem(exc: OSError | aiohttp.ClientError) -> str:
 @contextmanager
 def reaching(what: str, url: object) -> Iterator[None]:
     """Inside the block, a failed connection is `cannot reach WHAT at URL: why`."""
+    from bot.network import connection_reason, shown_url
+
     try:
         yield
-    except (OSError, aiohttp.ClientError) as exc:
+    except _connection_errors() as exc:
         reason = connection_reason(exc)
         if reason is None:
             raise
@@ -133,6 +153,12 @@ def open_archive(settings: Settings, *, create: bool = False) -> Awaitable[Archi
     return Archive.open(archive_path(settings), create=create, zone=zone)
 
 
+async def with_archive(settings: Settings, use: Callable[[Archive], Awaitable[T]]) -> T:
+    """What `use` makes of the archive the settings name, opened for it and closed after."""
+    async with await open_archive(settings) as archive:
+        return await use(archive)
+
+
 def date_option(value: str | None, option: str) -> dt.date | None:
     """A `YYYY-MM-DD` option's date, or a clear failure naming the option."""
     if value is None:
@@ -156,42 +182,3 @@ def discord_token(settings: Settings) -> str:
     if token is None or not token.get_secret_value().strip():
         raise fail(NO_TOKEN)
     return token.get_secret_value().strip()
-
-
-class NewsbotGroup(TyperGroup):
-    """The `newsbot` command group: refuses NUL characters, and shows flags in help without a
-    value (typer shows `--json <bool>`, as if a flag took one)."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        """Refuse an argument with a NUL character before any command sees it."""
-        for arg in args:
-            if "\0" in arg:
-                raise typer.BadParameter(
-                    f"{arg!r} contains a NUL character, which no file name or text can hold"
-                )
-        return super().parse_args(ctx, args)
-
-    def get_params(self, ctx: Any) -> list[Any]:
-        """The group's own options, flags shown without a value."""
-        params = super().get_params(ctx)
-        _plain_flags(params)
-        return params
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        """A command (or group of them), its flags shown without a value."""
-        command = super().get_command(ctx, cmd_name)
-        if command is not None:
-            _plain_command(command, ctx)
-        return command
-
-
-def _plain_command(command: Any, ctx: Any) -> None:
-    _plain_flags([*command.params, command.get_help_option(ctx)])
-    for sub in getattr(command, "commands", {}).values():
-        _plain_command(sub, ctx)
-
-
-def _plain_flags(params: list[Any]) -> None:
-    for param in params:
-        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
-            param.metavar = ""

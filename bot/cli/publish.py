@@ -1,8 +1,9 @@
 """`newsbot preview` and `newsbot publish`: see what an issue will post, then post it.
 
-`bot/cli.py` registers them; they read the settings the root command built (see
-`bot.commandline`). Discord and X are the outlets: `publish` does
+`bot.cli` registers them; they read the settings the root command built (see
+`bot.cli._console`). Discord and X are the outlets: `publish` does
 both by default (Discord first), skipping one whose keys are not set; `--outlet` picks one.
+The publishing code, the renderers and the platforms' clients load inside the commands.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.commandline import (
+from bot.cli._console import (
     ISSUE_NUMBER_MAX,
     discord_token,
     err,
@@ -31,20 +32,13 @@ from bot.commandline import (
     settings_of,
 )
 from bot.errors import NewsbotError
-from bot.publishing.plan import Action, Payload, Step, Target, plan
-from bot.publishing.service import OUTLET_NAMES, OutletName
-from bot.render.discord import (
-    CONTENT_MAX,
-    EMBED_DESCRIPTION_MAX,
-    EMBED_TOTAL_MAX,
-    EMBEDS_MAX,
-    THREAD_NAME_MAX,
-)
 
 if TYPE_CHECKING:
     from bot.models import Issue
     from bot.publishing.engine import PlannedStep
     from bot.publishing.outlets.discord import Client
+    from bot.publishing.plan import Payload, Step, Target
+    from bot.publishing.service import OutletName
     from bot.render.x import XThread
     from bot.settings import Settings
     from bot.store import Archive
@@ -99,6 +93,8 @@ def preview(
     settings = settings_of(ctx)
 
     async def render() -> RenderableType:
+        from bot.publishing.plan import Target, plan
+
         async with await open_archive(settings) as archive:
             issue = await _issue(archive, number)
             if outlet == "x":
@@ -170,6 +166,8 @@ async def _each(
     outlets: list[OutletName], run: Callable[[OutletName], Awaitable[str | None]]
 ) -> list[str]:
     """Run each outlet in turn; a failure of one is reported and does not stop the next."""
+    from bot.publishing.service import OUTLET_NAMES
+
     failures: list[str] = []
     for outlet in outlets:
         try:
@@ -193,6 +191,7 @@ async def _publish(
 ) -> list[str]:
     """Publish an issue to each outlet in turn; what failed, as messages."""
     from bot.publishing.outlets.x import x_outlet
+    from bot.publishing.service import OUTLET_NAMES
     from bot.publishing.targets import all_targets
     from bot.wiring import build
 
@@ -417,6 +416,8 @@ def _size(used: int, limit: int) -> Text:
 
 def message_sizes(message: Payload) -> Table:
     """A message's sizes against Discord's limits."""
+    from bot.render.discord import CONTENT_MAX, EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX, EMBEDS_MAX
+
     embeds = message.get("embeds", [])
     total = 0
     for embed in embeds:
@@ -457,6 +458,9 @@ def _message_text(message: Payload) -> Text:
 
 def preview_view(steps: list[Step[Target]]) -> RenderableType:
     """Every step of a plan: thread names and each message, with its sizes."""
+    from bot.publishing.plan import Action
+    from bot.render.discord import THREAD_NAME_MAX
+
     parts: list[RenderableType] = []
     messages = sum(1 for s in steps if s.action in (Action.MESSAGE, Action.POST))
     threads = sum(1 for s in steps if s.action in (Action.THREAD, Action.POST))

@@ -1,0 +1,387 @@
+"""`newsbot check|ingest|latest|issue|search|schema|backup`: issue files and the archive.
+
+Issues and search results are shown with rich in a terminal, and as JSON for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from bot.cli._console import (
+    ISSUE_NUMBER_MAX,
+    SQLITE_INT_MAX,
+    JsonOpt,
+    archive_path,
+    date_option,
+    err,
+    fail,
+    open_archive,
+    out,
+    run_async,
+    settings_of,
+    with_archive,
+)
+from bot.errors import IssueNotFound, NewsbotError
+from bot.text import shorten
+
+if TYPE_CHECKING:
+    from bot.issuefiles import LoadResult
+    from bot.models import IngestOutcome, Issue, SearchHit, SearchPage
+    from bot.settings import Settings
+    from bot.store import Archive
+
+SCHEMA_FILE = "issue.schema.json"
+
+ABSTRACT_SHOWN_MAX = 300
+"""How much of an item's abstract `newsbot issue` shows under its blurb."""
+
+
+def _paths(ctx: typer.Context, paths: list[Path] | None) -> list[Path]:
+    return paths or [settings_of(ctx).issues.directory]
+
+
+def report_problems(result: LoadResult) -> None:
+    """Print every problem found in the issue files, one `path:line: …` a line, on stderr."""
+    for error in result.errors:
+        err.print(str(error), markup=False, highlight=False, soft_wrap=True)
+
+
+def load_issue_files(paths: list[Path]) -> LoadResult:
+    """The issue files in `paths`, read; a failure if a path is missing or holds none."""
+    from bot.issuefiles import load_issues
+
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        raise fail(f"{missing[0]}: no such file or folder")
+    result = load_issues(paths)
+    if not result.issues and not result.errors:
+        raise fail(f"no issue files (*.md) in {', '.join(map(str, paths))}")
+    return result
+
+
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Issue files or folders of them (default: issues.directory)."),
+]
+
+
+def check(ctx: typer.Context, paths: PathsArg = None) -> None:
+    """Validate issue files; report every problem in every file as path:line."""
+    result = load_issue_files(_paths(ctx, paths))
+    report_problems(result)
+    for path, issue in result.issues:
+        for number, (_, item) in enumerate(issue.items, start=1):
+            if item.editor_note:
+                err.print(
+                    f"{path}: note on item {number} ({item.title}): {item.editor_note}",
+                    markup=False,
+                    style="yellow",
+                    soft_wrap=True,
+                )
+    if result.errors:
+        files = len({error.path for error in result.errors})
+        raise fail(f"{len(result.errors)} problem(s) in {files} file(s)")
+    out.print(f"{len(result.issues)} issue file(s) are valid.")
+
+
+async def _ingest(settings: Settings, result: LoadResult) -> dict[IngestOutcome, list[int]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from bot.models import IngestOutcome
+
+    done: dict[IngestOutcome, list[int]] = {outcome: [] for outcome in IngestOutcome}
+    async with await open_archive(settings, create=True) as archive:
+        with Progress(
+            TextColumn("ingesting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("ingest", total=len(result.issues))
+
+            def advance(issue: Issue, outcome: IngestOutcome) -> None:
+                done[outcome].append(issue.number)
+                progress.advance(task)
+
+            await archive.issues.ingest_many(
+                [(issue, path) for path, issue in result.issues], progress=advance
+            )
+    return done
+
+
+def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
+    """Store issue files in the archive; if any file is invalid, nothing is stored."""
+    settings = settings_of(ctx)
+    archive_path(settings)
+    result = load_issue_files(_paths(ctx, paths))
+    if result.errors:
+        report_problems(result)
+        raise fail(
+            f"{len(result.errors)} problem(s) found; nothing was ingested. "
+            "Fix them (see `newsbot check`) and run again."
+        )
+    done = run_async(_ingest(settings, result))
+    summary = ", ".join(f"{len(numbers)} {outcome.value}" for outcome, numbers in done.items())
+    out.print(f"{settings.archive.path}: {summary}.")
+
+
+SectionOpt = Annotated[
+    str | None, typer.Option(help="Only this section (name or slug).", metavar="NAME")
+]
+
+
+def _print_issue(issue: Issue, *, as_json: bool, section: str | None = None) -> None:
+    if as_json:
+        out.print_json(issue.model_dump_json())
+    else:
+        out.print(issue_view(issue, section=section))
+
+
+def latest(
+    ctx: typer.Context,
+    section: Annotated[
+        str | None, typer.Option(help="Show only this section.", metavar="NAME")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the newest issue in the archive."""
+    issue = run_async(with_archive(settings_of(ctx), lambda archive: archive.issues.latest()))
+    if issue is None:
+        raise fail("the archive has no issues yet: run `newsbot ingest issues/`")
+    slug = _section_slug(issue, section)
+    _print_issue(issue, as_json=as_json, section=slug)
+
+
+def _section_slug(issue: Issue, section: str | None) -> str | None:
+    if section is None:
+        return None
+    from bot.models import slugify
+
+    slug = slugify(section)
+    if issue.section(slug) is None:
+        names = ", ".join(s.name for s in issue.sections)
+        raise fail(f"issue #{issue.number} has no section {section!r}; it has: {names}")
+    return slug
+
+
+def show_issue(
+    ctx: typer.Context,
+    number: Annotated[
+        int, typer.Argument(help="The issue's number.", min=1, max=ISSUE_NUMBER_MAX, metavar="N")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one archived issue."""
+    issue = run_async(with_archive(settings_of(ctx), lambda archive: archive.issues.issue(number)))
+    _print_issue(issue, as_json=as_json)
+
+
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help='Words, "a phrase" or a prefix*.', metavar="QUERY")],
+    section: SectionOpt = None,
+    issue: Annotated[
+        int | None,
+        typer.Option(help="Only this issue number.", min=1, max=ISSUE_NUMBER_MAX, metavar="N"),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Issues from this date.", metavar="YYYY-MM-DD")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Issues up to this date.", metavar="YYYY-MM-DD")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many results.", min=1, max=100, metavar="N")] = 10,
+    offset: Annotated[int, typer.Option(help="Skip this many results.", min=0, metavar="N")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search every archived item; best matches first."""
+    since_date, until_date = date_option(since, "--since"), date_option(until, "--until")
+    from bot.models import slugify
+
+    slug = slugify(section) if section else None
+
+    async def find(archive: Archive) -> SearchPage:
+        page = await archive.issues.search(
+            query,
+            section=slug,
+            issue=issue,
+            since=since_date,
+            until=until_date,
+            limit=limit,
+            # No archive holds that many results; SQLite's integers end not far beyond.
+            offset=min(offset, SQLITE_INT_MAX // 2),
+        )
+        if not page.hits:
+            await _check_filters(archive, section, slug, issue)
+        return page
+
+    page = run_async(with_archive(settings_of(ctx), find))
+    if as_json:
+        payload = {
+            "query": query,
+            "offset": page.offset,
+            "has_more": page.has_more,
+            "hits": [hit_json(hit) for hit in page.hits],
+        }
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+    else:
+        out.print(search_view(query, page))
+
+
+async def _check_filters(
+    archive: Archive, section: str | None, slug: str | None, issue: int | None
+) -> None:
+    """Fail naming a --section or --issue the archive does not have (a search found nothing)."""
+    if issue is not None:
+        try:
+            await archive.issues.issue(issue)
+        except IssueNotFound:
+            raise NewsbotError(f"issue #{issue} is not in the archive") from None
+    if slug is not None:
+        sections = dict(
+            await archive.issues.section_names(limit=(await archive.issues.stats()).sections)
+        )
+        if slug not in sections:
+            names = ", ".join(sorted(sections.values())) or "none yet"
+            raise NewsbotError(f"no section {section!r} in the archive; sections: {names}")
+
+
+def schema(
+    ctx: typer.Context,
+    check_only: Annotated[
+        bool,
+        typer.Option("--check", help="Fail if the file is missing or stale instead of writing it."),
+    ] = False,
+) -> None:
+    """Write the issue JSON schema into the issues folder (or check that it is current)."""
+    folder = settings_of(ctx).issues.directory
+    path = folder / SCHEMA_FILE
+    from bot.models import issue_json_schema
+
+    text = json.dumps(issue_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise fail(f"{path}: the issues folder {folder} {what} (issues.directory)")
+    if path.is_dir():
+        raise fail(f"{path} is a folder, not the schema file")
+    if check_only:
+        if not path.exists():
+            raise fail(f"{path} is missing: run `newsbot schema` to write it")
+        try:
+            current = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            current = None
+        if current != text:
+            raise fail(f"{path} is stale: run `newsbot schema` to regenerate it")
+        out.print(f"{path} is current.")
+        return
+    path.write_text(text, encoding="utf-8")
+    out.print(f"wrote {path}")
+
+
+def backup(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The backup file to write.", metavar="FILE")],
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Copy the archive into FILE, checked; safe while `newsbot run` is writing to it."""
+    from bot.backup import back_up
+
+    copy = run_async(back_up(archive_path(settings_of(ctx)), file, force=force))
+    out.print(
+        f"wrote {copy.path} ({copy.size:,} bytes): {copy.stats.issues} issue(s), "
+        f"{copy.stats.items} item(s), schema version {copy.schema_version}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+# --- how issues and search results look ----------------------------------------------------
+
+
+def issue_view(issue: Issue, *, section: str | None = None) -> RenderableType:
+    """An issue as a reader would skim it: title, intro, and each section's items."""
+    parts: list[RenderableType] = []
+    heading = Text(f"#{issue.number} · {issue.title}", style="bold")
+    if issue.subtitle:
+        heading.append(f"\n{issue.subtitle}", style="italic")
+    meta = " · ".join(x for x in (issue.date.isoformat() if issue.date else "", issue.link) if x)
+    if meta:
+        heading.append(f"\n{meta}", style="dim")
+    parts.append(heading)
+    if issue.intro and section is None:
+        parts.append(Text(issue.intro, style="default"))
+    for part in issue.sections:
+        if section is not None and part.slug != section:
+            continue
+        table = Table(show_header=False, box=None, padding=(0, 1), expand=True)
+        table.add_column(ratio=1)
+        for item in part.items:
+            title = Text(item.title, style="bold")
+            if item.link:
+                title.append(f"  {item.link}", style="blue underline")
+            body = Text(item.blurb) if item.blurb else Text()
+            if item.abstract:
+                body.append(
+                    ("\n" if item.blurb else "") + shorten(item.abstract, ABSTRACT_SHOWN_MAX), "dim"
+                )
+            table.add_row(Group(title, body))
+        parts.append(Panel(table, title=escape(part.name), title_align="left"))
+    return Group(*parts)
+
+
+def snippet_text(hit: SearchHit) -> Text:
+    """A hit's snippet with the matched words highlighted."""
+    text = Text()
+    for run, marked in hit.snippet_parts():
+        text.append(run.replace("\n", " "), style="bold yellow" if marked else None)
+    return text
+
+
+def search_view(query: str, page: SearchPage) -> RenderableType:
+    """Search results as a numbered list with issue, section and snippet."""
+    if not page.hits:
+        past = f" past result {page.offset}" if page.offset else ""
+        return Text(f"No items match {query!r}{past}.", style="yellow")
+    table = Table(show_header=True, header_style="bold", expand=True)
+    table.add_column("#", justify="right", width=3)
+    table.add_column("Item", ratio=3)
+    table.add_column("Where", ratio=1)
+    for rank, hit in enumerate(page.hits, start=page.offset + 1):
+        title = Text(hit.item.title, style="bold")
+        if hit.item.link:
+            title.append(f"\n{hit.item.link}", style="blue underline")
+        title.append("\n")
+        title.append_text(snippet_text(hit))
+        table.add_row(str(rank), title, f"#{hit.issue_number} · {hit.section_name}")
+    return table
+
+
+def hit_json(hit: SearchHit) -> dict[str, Any]:
+    """A search hit as plain JSON: the item, where it is, and what matched."""
+    parts = hit.snippet_parts()
+    return {
+        "issue": hit.issue_number,
+        "issue_title": hit.issue_title,
+        "issue_date": hit.issue_date.isoformat() if hit.issue_date else None,
+        "section": hit.section_name,
+        "section_slug": hit.section_slug,
+        "item_id": hit.item_id,
+        "title": hit.item.title,
+        "link": hit.item.link,
+        "blurb": hit.item.blurb,
+        "score": round(hit.score, 6),
+        "snippet": "".join(run for run, _ in parts),
+        "matches": [run for run, marked in parts if marked],
+    }

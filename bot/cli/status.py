@@ -1,0 +1,38 @@
+"""`newsbot status`: how publishing stands, in the terminal (the facts are `bot.status`'s)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING
+
+import typer
+
+from bot.cli._console import JsonOpt, open_archive, out, run_async, settings_of
+
+if TYPE_CHECKING:
+    from bot.status import Status
+
+
+def status(
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the last publish per outlet and channel, the next firing, unfinished steps, the archive.
+
+    Exits 0 even when steps failed: the report is the output.
+    """
+    from bot.status import gather_status, status_json, status_lines
+
+    settings = settings_of(ctx)
+
+    async def read() -> Status:
+        async with await open_archive(settings) as archive:
+            return await gather_status(archive, settings, now=dt.datetime.now(dt.UTC))
+
+    found = run_async(read())
+    if as_json:
+        out.print_json(json.dumps(status_json(found), ensure_ascii=False))
+        return
+    for line in status_lines(found):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -1,0 +1,2 @@
+"""When newsbot publishes on its own: the cron and its firings (`triggers`), and what a firing
+does (`jobs`)."""

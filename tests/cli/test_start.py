@@ -1,0 +1,122 @@
+"""`newsbot` starts fast: the platforms' clients, the scheduler and the feed parser load only
+inside the commands that use them, so `--help` and a search do not wait for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.cli._console import ISSUE_NUMBER_MAX
+from bot.models import Issue
+from bot.schedule.cron import cron_trigger
+from bot.schedule.triggers import next_firings
+from bot.settings import DEFAULT_CRON, load_settings
+from tests.conftest import ISSUES
+
+HEAVY = (
+    "discord",
+    "aiohttp",
+    "tweepy",
+    "bot._vendor.twitter_text",
+    "apscheduler",
+    "feedparser",
+)
+"""What neither `newsbot --help` nor `newsbot search` needs."""
+
+# Runs the `newsbot` console script's entry point, then says which HEAVY modules were loaded.
+_NEWSBOT = """
+import json, sys
+heavy = json.loads(sys.argv[2])
+sys.argv = ["newsbot", *json.loads(sys.argv[1])]
+from bot.cli import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code or 0
+else:
+    code = 0
+print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]}))
+"""
+
+
+def _newsbot(*args: str, watch: tuple[str, ...] = HEAVY) -> tuple[dict[str, object], str]:
+    """Run `newsbot ARGS` in a fresh interpreter: its exit code and which of `watch` it loaded
+    (the last line of stdout), and everything it printed before."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    done = subprocess.run(
+        # -P: like the console script, without the current folder on sys.path.
+        [sys.executable, "-P", "-c", _NEWSBOT, json.dumps(args), json.dumps(watch)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.stderr.strip() == "", done.stderr
+    *printed, last = done.stdout.splitlines()
+    return json.loads(last), "\n".join(printed)
+
+
+def test_help_loads_no_platform_client_scheduler_or_feed_parser() -> None:
+    # Nor pydantic: help needs neither the settings nor the models.
+    found, printed = _newsbot("--help", watch=(*HEAVY, "pydantic"))
+    assert found == {"code": 0, "loaded": []}
+    # Every command and group is listed, the lazily loaded groups too.
+    for command in ("search", "publish", "run", "import", "suggestions"):
+        assert f" {command} " in printed
+
+
+def test_a_search_loads_only_what_it_needs(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    ingested, _ = _newsbot("--db", str(db), "ingest", str(ISSUES))
+    assert ingested["code"] == 0
+    found, printed = _newsbot("--db", str(db), "search", "distillation")
+    assert found == {"code": 0, "loaded": []}
+    assert "#202" in printed
+
+
+def test_listing_suggestions_loads_no_http_client(tmp_path: Path) -> None:
+    """aiohttp is for fetching a suggested page's title, which listing never does."""
+    db = tmp_path / "archive.db"
+    ingested, _ = _newsbot("--db", str(db), "ingest", str(ISSUES))
+    assert ingested["code"] == 0
+    found, printed = _newsbot("--db", str(db), "suggestions", "list", watch=("aiohttp",))
+    assert found == {"code": 0, "loaded": []}
+    assert printed == "No pending suggestions."
+
+
+def test_a_group_loaded_when_used_brings_what_its_commands_need() -> None:
+    found, printed = _newsbot("import", "text", "--help")
+    assert found["code"] == 0
+    assert "Usage: newsbot import text" in printed
+    assert "feedparser" in found["loaded"]
+
+
+def test_the_default_cron_which_settings_take_unread_is_a_good_crontab() -> None:
+    assert load_settings().schedule.cron == DEFAULT_CRON
+    after = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)  # a Wednesday
+    firings = next_firings(cron_trigger(DEFAULT_CRON, dt.UTC), after, 2)
+    assert [f.isoformat() for f in firings] == [
+        "2026-11-30T09:00:00+00:00",
+        "2026-12-07T09:00:00+00:00",
+    ]
+
+
+def test_settings_load_without_the_scheduler() -> None:
+    code = (
+        "import json, sys; import bot.settings; "
+        "print(json.dumps(sorted(m for m in sys.modules "
+        "if m.startswith(('apscheduler', 'bot.schedule.triggers', 'bot.schedule.jobs')))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout) == []
+
+
+def test_the_command_lines_largest_issue_number_is_the_models() -> None:
+    schema = Issue.model_json_schema()["properties"]["number"]
+    assert schema["maximum"] == ISSUE_NUMBER_MAX
