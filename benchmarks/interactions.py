@@ -2,12 +2,15 @@
 
     PYTHONPATH=. python benchmarks/interactions.py                 # 100k items, 100 at once
     PYTHONPATH=. python benchmarks/interactions.py --items 20000 --concurrent 50 --rounds 3
+    PYTHONPATH=. python benchmarks/interactions.py --smoke     # 2,000 items, 10 at once, seconds
 
 Builds a synthetic archive (the corpus of benchmarks/search.py), starts the Discord emulator and
 the real `newsbot run` process against it, then dispatches `--concurrent` `/search` interactions
 at the same moment, `--rounds` times, and prints the time from each dispatch to the bot's first
 response (p50, p99, max), against the same searches run straight on `archive.issues.search` in this
-process (the baseline: what the archive alone costs). Target: p99 ≤ 50 ms, none over 3 s.
+process (the baseline: what the archive alone costs). Target: p99 ≤ 50 ms, none over 3 s;
+with `--smoke`, none over 3 s (Discord's deadline to answer). Exits 1 if a target is missed or
+the emulator refused a request.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from bot.store import Archive
 
 P99_TARGET = 0.050
 DEADLINE = 3.0
+SMOKE = {"items": 2_000, "concurrent": 10, "rounds": 2}
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -129,14 +133,22 @@ async def baseline(db: Path, queries: Sequence[str], rounds: int) -> list[float]
     return seconds
 
 
-async def main(argv: Sequence[str] | None = None) -> None:
-    """Build the archive, run the rounds, print the figures."""
+async def main(argv: Sequence[str] | None = None) -> int:
+    """Build the archive, run the rounds, print the figures; 1 if a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=100_000, help="items in the archive")
     parser.add_argument("--concurrent", type=int, default=100, help="searches at once")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds (after a warm-up)")
     parser.add_argument("--seed", type=int, default=202)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a small archive and a few readers, in seconds; only the deadline is a target",
+    )
     args = parser.parse_args(argv)
+    if args.smoke:
+        # On a machine the test suite shares, only the deadline is a fair target at this size.
+        vars(args).update(SMOKE)
 
     corpus = build_corpus(args.items, args.seed)
     rng = random.Random(args.seed)
@@ -180,12 +192,20 @@ async def main(argv: Sequence[str] | None = None) -> None:
     print(line("archive.issues.search alone (baseline)", archive_only))
     ratio = statistics.median(seconds) / statistics.median(archive_only)
     print(f"median ratio, Discord round trip / archive alone: {ratio:.1f}×")
-    print(
-        f"target p99 ≤ {P99_TARGET * 1000:.0f} ms: {'met' if p99 <= P99_TARGET else 'NOT met'}"
-        f" ({p99 * 1000:.1f} ms); over {DEADLINE:.0f} s: {late}"
-    )
+    checks = {f"none over {DEADLINE:.0f} s": (f"{late} over", late == 0)}
+    if not args.smoke:
+        checks[f"p99 ≤ {P99_TARGET * 1000:.0f} ms"] = (f"{p99 * 1000:.1f} ms", p99 <= P99_TARGET)
+    print("targets")
+    for what, (figure, met) in checks.items():
+        print(f"  {what}: {figure} — {'met' if met else 'NOT MET'}")
     exit_if_refused()
+    missed = [what for what, (_, met) in checks.items() if not met]
+    if missed:
+        print(f"{len(missed)} target(s) missed: {'; '.join(missed)}")
+        return 1
+    print("every target met")
+    return 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    sys.exit(asyncio.run(main()))

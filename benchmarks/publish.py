@@ -5,10 +5,12 @@ counts the calls needed to publish issue #202 to one text channel (target: at mo
 sections).
 Then publishes #202 to N text channels at once with the emulator enforcing Discord's real rate
 limits (time scale 1.0: 50 requests a second globally, per-route buckets) and compares the wall
-time with the bound "calls ÷ 50 per second" (target: at most 1.2 × the bound).
+time with the bound "calls ÷ 50 per second" (target: at most 1.2 × the bound). Exits 1 if a
+target is missed or the emulator refused a request.
 
     PYTHONPATH=. python benchmarks/publish.py
     PYTHONPATH=. python benchmarks/publish.py --channels 50
+    PYTHONPATH=. python benchmarks/publish.py --smoke     # 3 channels, seconds
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from bot.settings import PublishingSettings
 from bot.store import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
+WALL_TIME_TARGET = 1.2
+SMOKE_CHANNELS = 3
 
 
 async def publish_to(
@@ -70,39 +74,56 @@ async def publish_to(
         return len(answered), elapsed, limited, refused
 
 
-def main() -> None:
-    """Print the figures and their ratios to the targets."""
+def main() -> int:
+    """Print the figures and their ratios to the targets; 1 if a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--channels", type=int, default=200)
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"{SMOKE_CHANNELS} channels, in seconds"
+    )
     defaults = PublishingSettings()
     parser.add_argument("--rate", type=float, default=defaults.requests_per_second)
     parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
     args = parser.parse_args()
+    channels = SMOKE_CHANNELS if args.smoke else args.channels
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
     issue = load_issue(ROOT / "issues" / "202.md")
     budget = 1 + 2 * len(issue.sections)
 
-    calls, _, _, _ = asyncio.run(publish_to(1, time_scale=0.01, rate=args.rate, concurrency=1))
+    single, _, _, _ = asyncio.run(publish_to(1, time_scale=0.01, rate=args.rate, concurrency=1))
     print(
-        f"#202 to one text channel: {calls} API calls (target ≤ 1 + 2 × {len(issue.sections)}"
-        f" sections = {budget}; ratio {calls / budget:.2f})"
+        f"#202 to one text channel: {single} API calls (target ≤ 1 + 2 × {len(issue.sections)}"
+        f" sections = {budget}; ratio {single / budget:.2f})"
     )
 
     calls, elapsed, limited, refused = asyncio.run(
-        publish_to(args.channels, time_scale=1.0, rate=args.rate, concurrency=args.concurrency)
+        publish_to(channels, time_scale=1.0, rate=args.rate, concurrency=args.concurrency)
     )
     bound = calls / GLOBAL_RATE
     print(
-        f"#202 to {args.channels} text channels at Discord's rate limits: {calls} calls in "
+        f"#202 to {channels} text channels at Discord's rate limits: {calls} calls in "
         f"{elapsed:.1f} s; bound {calls} ÷ {GLOBAL_RATE}/s = {bound:.1f} s; "
-        f"ratio {elapsed / bound:.2f} (target ≤ 1.20)"
+        f"ratio {elapsed / bound:.2f} (target ≤ {WALL_TIME_TARGET:.2f})"
     )
     print(
         f"  pacing at {args.rate:g} requests/s, {args.concurrency} channels at once; "
         f"{limited} answers 429, {refused} answers 400"
     )
+    missed = [
+        what
+        for what, met in (
+            ("API calls to one channel", single <= budget),
+            ("wall time against the bound", elapsed / bound <= WALL_TIME_TARGET),
+        )
+        if not met
+    ]
     exit_if_refused()
+    if missed:
+        print(f"{len(missed)} target(s) missed: {'; '.join(missed)}")
+        return 1
+    print("every target met")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

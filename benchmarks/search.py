@@ -2,13 +2,16 @@
 
 Builds a seeded, synthetic archive (25 items to an issue, words drawn from a Zipf-like
 vocabulary, and a Japanese sentence ending one blurb in twenty) in a temporary directory, twice:
-through `archive.issues.ingest_many`, and through plain `sqlite3` `executemany` into the same
-schema with the full-text triggers dropped and one FTS5 `rebuild` at the end. Then times searches
-for a rare, a medium and a very common term, and a Japanese word inside longer runs of letters,
-through `archive.issues.search` (aiosqlite and models included), through the very same SQL on
-plain `sqlite3`, and as a `LIKE '%term%'` scan, and prints every figure next to its target.
-Ratios are computed within the run, so they compare like with like on whatever machine runs it.
+through `archive.issues.ingest_many`, and through plain `sqlite3` `executemany` into the same schema
+with the full-text triggers dropped and one FTS5 `rebuild` at the end. Then times searches for a
+rare, a medium and a very common term, and a Japanese word inside longer runs of letters, through
+`archive.issues.search` (aiosqlite and models included), through a plain FTS5 query with the same
+bm25 weights and the same rows, and as a `LIKE '%term%'` scan; then every kind of adversarial query
+(short prefixes, stop-word phrases, filters, long AND queries, no hits), drawn at random from the
+corpus. Prints every figure next to its target, and exits 1 if a target is missed. Ratios
+are computed within the run, so they compare like with like on whatever machine runs it.
 
+    PYTHONPATH=. python benchmarks/search.py --smoke       # 3,000 items, seconds
     PYTHONPATH=. python benchmarks/search.py --items 100000
     PYTHONPATH=. python benchmarks/search.py --items 1000000 --plans
 """
@@ -23,6 +26,7 @@ import math
 import os
 import platform
 import random
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -36,7 +40,7 @@ from typing import Any
 from bot.models import Issue, Item, Section
 from bot.store import Archive
 
-# One private name on purpose: the raw baselines must run the very settings of Archive.
+# A private name on purpose: the raw ingest must run with the very settings of Archive.
 from bot.store.sqlite.database import _PRAGMAS, migrations
 from bot.store.sqlite.held import HELD_FUNCTION, held_function
 from bot.store.sqlite.ingest import content_hash
@@ -46,7 +50,6 @@ from bot.store.sqlite.search import (
     SLOT_BITS,
     cjk_index_text,
     fts_query,
-    search_statement,
 )
 
 ITEMS_PER_ISSUE = 25
@@ -67,10 +70,26 @@ CJK_PROBES = {"機械学習": 100, "学習": 20}
 """Words placed in the Japanese vocabulary at these Zipf ranks: the CJK probe (found inside
 longer runs of letters) and a two-letter word."""
 
+TARGET_ITEMS = 1_000_000
+"""The size the targets are set for; benchmarks/README.md says how they scale below it."""
+FULL_TARGETS_FROM = 100_000
+"""From this size on every target holds as at 1M; below it, see `Scale.at`."""
 P99_TARGET_MS = 25.0
+SMALL_P99_TARGET_MS = 500.0
 RARE_OVERHEAD_TARGET = 1.5
 LIKE_SPEEDUP_TARGET = 100.0
 INGEST_RATIO_TARGET = 1.2
+BM25_WEIGHTS = (10.0, 2.0, 1.0)
+"""The weights of title, blurb and abstract the archive ranks with (checked against it)."""
+PAGE_ROWS = 11
+"""The rows of one page of `archive.issues.search`: 10 hits and one that tells there are more."""
+STOP_WORDS = ("the", "of", "and", "to", "a", "in", "for", "with", "how")
+SAMPLED_ITEMS = 1_000
+PLAIN_BUDGET = 20.0
+"""Seconds the baseline of one headline term may take; it ranks every match, so fewer runs."""
+KIND_BUDGET = 60.0
+"""Seconds one kind of adversarial query may take before each query is timed only once."""
+"""Items whose words the adversarial queries are drawn from."""
 
 SECTIONS = (("Industry", 7), ("Research", 6), ("Tools", 5), ("Papers & Publications", 4))
 """Each issue's sections and how many of its 25 items each holds (the rest go to Community)."""
@@ -108,13 +127,24 @@ class Shape:
     issues: int
     first_date: dt.date
     terms: dict[str, str]
+    sections: tuple[str, ...]
+    samples: list[list[str]]
+    """The words of SAMPLED_ITEMS items chosen at random: what adversarial queries are made of."""
+    seed: int
 
     @classmethod
-    def of(cls, corpus: Corpus) -> Shape:
-        """The shape of `corpus`."""
+    def of(cls, corpus: Corpus, seed: int) -> Shape:
+        """The shape of `corpus`, its sampled items drawn with `seed`."""
         first = corpus.issues[0].date
         assert first is not None
-        return cls(corpus.items, len(corpus.issues), first, corpus.terms)
+        rng = random.Random(seed + 4)
+        samples = []
+        for _ in range(SAMPLED_ITEMS):
+            _, item = rng.choice(rng.choice(corpus.issues).items)
+            words = (word.strip(".").lower() for word in f"{item.title} {item.blurb}".split())
+            samples.append([word for word in words if word.isascii() and word.isalpha()])
+        sections = tuple(section.slug for section in corpus.issues[0].sections)
+        return cls(corpus.items, len(corpus.issues), first, corpus.terms, sections, samples, seed)
 
     def date_at(self, share: float) -> dt.date:
         """The date of the issue `share` of the way from the oldest to the newest."""
@@ -146,14 +176,14 @@ class Timing:
 
 @dataclass(frozen=True)
 class Query:
-    """One search to time: a label, the reader's text, and the filters `archive.issues.search`
+    """One search to time: a label, the reader's text, and the filters the issue store's search
     takes."""
 
     label: str
     text: str
     filters: dict[str, Any] = field(default_factory=dict)
     term: str | None = None
-    """The probe kind ("rare", "medium", "common", "cjk") for the headline rows, None for extras."""
+    """The probe kind ("rare", "medium", "common", "cjk") of a headline term, None otherwise."""
 
 
 # --- the synthetic corpus -----------------------------------------------------------------------
@@ -423,8 +453,11 @@ async def time_async(run: Callable[[], Awaitable[object]], runs: int, warmup: in
     return timing
 
 
-def time_sync(run: Callable[[], object], runs: int, warmup: int) -> Timing:
-    """Latencies of `runs` calls after `warmup` untimed ones."""
+def time_sync(
+    run: Callable[[], object], runs: int, warmup: int, budget: float = math.inf
+) -> Timing:
+    """Latencies of `runs` calls after `warmup` untimed ones, fewer (at least 3) if they take
+    more than `budget` seconds in all."""
     for _ in range(warmup):
         run()
     timing = Timing()
@@ -432,16 +465,53 @@ def time_sync(run: Callable[[], object], runs: int, warmup: int) -> Timing:
         start = time.perf_counter()
         run()
         timing.samples.append(time.perf_counter() - start)
+        if len(timing.samples) >= 3 and sum(timing.samples) > budget:
+            break
     return timing
 
 
-def statement(query: Query) -> tuple[str, dict[str, Any]]:
-    """The SQL and parameters `archive.issues.search` runs for `query` (first page of 10)."""
-    filters = {"section": None, "issue": None, "since": None, "until": None} | query.filters
-    now = dt.datetime.now(dt.UTC)
-    built = search_statement(query.text, limit=10, offset=0, now=now, **filters)
-    assert built is not None, query
-    return built
+def plain_statement(query: Query) -> tuple[str, dict[str, Any]]:
+    """The baseline: the plain FTS5 query anyone would write for `query`, not the archive's SQL.
+
+    It ranks every match by bm25 with the archive's column weights, applies the filters as
+    plain conditions, and returns the same rows and columns as one page of `archive.issues.search`
+    (PAGE_ROWS: the page and the row that tells whether there is more).
+    """
+    weights = ", ".join(f"{weight:.1f}" for weight in BM25_WEIGHTS)
+    conditions = ["items_fts MATCH :query"]
+    params: dict[str, Any] = {"query": fts_query(query.text), "rows": PAGE_ROWS}
+    for name, condition in (
+        ("section", "s.slug = :section"),
+        ("issue", "i.issue_number = :issue"),
+        ("since", "n.date >= :since"),
+        ("until", "n.date <= :until"),
+    ):
+        value = query.filters.get(name)
+        if value is not None:
+            conditions.append(condition)
+            params[name] = value.isoformat() if isinstance(value, dt.date) else value
+    sql = f"""
+        SELECT i.id, i.title, i.link, i.blurb, i.abstract, i.editor_note, i.issue_number,
+               n.title AS issue_title, n.date AS issue_date, s.name AS section_name,
+               s.slug AS section_slug, bm25(items_fts, {weights}) AS score,
+               snippet(items_fts, -1, '**', '**', '…', 16) AS snippet
+        FROM items_fts
+        JOIN items i ON i.id = items_fts.rowid
+        JOIN sections s ON s.id = i.section_id
+        JOIN issues n ON n.number = i.issue_number
+        WHERE {" AND ".join(conditions)}
+        ORDER BY score
+        LIMIT :rows
+    """
+    return sql, params
+
+
+def check_weights(raw: sqlite3.Connection) -> None:
+    """Stop if the archive no longer ranks with BM25_WEIGHTS: the baseline would be unfair."""
+    row = raw.execute("SELECT v FROM items_fts_config WHERE k = 'rank'").fetchone()
+    expected = f"bm25({', '.join(f'{weight:.1f}' for weight in BM25_WEIGHTS)})"
+    if row is None or row[0] != expected:
+        sys.exit(f"the archive ranks with {row and row[0]!r}, the baseline with {expected!r}")
 
 
 def full_bm25_top(
@@ -477,60 +547,63 @@ def same_ranking(got: Sequence[tuple[int, float]], full: Sequence[tuple[int, flo
 
 @dataclass
 class SearchResult:
-    """Every figure measured for one query."""
+    """Every figure measured for one headline query."""
 
     query: Query
     matches: int
     archive: Timing
-    raw: Timing
-    like: Timing | None
-    ranking: tuple[str, str] | None
+    plain: Timing
+    like: Timing
+    ranking: tuple[str, str]
     """Top 10 against the full ranking: with the tie-break, then against the plain query."""
+    overlap: int
+    """How many of the top 10 are also in the top 10 of the whole archive's ranking."""
+
+
+@dataclass
+class KindResult:
+    """The figures of one kind of adversarial query: every query of the kind, timed."""
+
+    kind: str
+    examples: list[Query]
+    archive: Timing
+    plain: Timing
+    hits: int
+    """How many of the kind's queries found anything."""
 
 
 async def bench_searches(
-    path: Path, shape: Shape, runs: int, like_runs: int, plans: bool
-) -> list[SearchResult]:
-    """Time every query through archive.issues.search, the same SQL on sqlite3, and a LIKE scan."""
-    terms, issues = shape.terms, shape.issues
-    recent, old = shape.date_at(0.95), shape.date_at(0.05)
-    queries = [
+    path: Path, shape: Shape, sizes: Sizes, plans: bool
+) -> tuple[list[SearchResult], list[KindResult]]:
+    """Time the headline terms and every kind of adversarial query (archive.issues.search and the
+    plain FTS5 baseline; the headline terms also against a LIKE scan and the full ranking)."""
+    terms = shape.terms
+    headline = [
         Query("rare", terms["rare"], term="rare"),
         Query("medium", terms["medium"], term="medium"),
         Query("very common", terms["common"], term="common"),
         Query("CJK, in a run", terms["cjk"], term="cjk"),
-        Query("CJK, 2 letters", list(CJK_PROBES)[1]),
-        Query("common, section", terms["common"], {"section": "tools"}),
-        Query("common, newest 5%", terms["common"], {"since": recent}),
-        Query("common, oldest 5%", terms["common"], {"until": old}),
-        Query("rare, one issue", terms["rare"], {"issue": issues // 2}),
-        Query("medium AND common", f"{terms['medium']} {terms['common']}"),
-        Query("3-letter prefix", f"{terms['common'][:3]}*"),
-        # The worst case we know: a phrase of the two most common words matches nearly
-        # every item, and bm25 counts all of them before ranking any.
-        Query("stop-word phrase", '"of the"'),
     ]
+    kinds = adversarial_queries(shape, sizes.kind_queries, random.Random(shape.seed + 3))
     raw = connect_raw(path)
+    check_weights(raw)
     async with await Archive.open(path, create=False) as archive:
-        results = [
-            await bench_query(archive, raw, query, runs, like_runs, plans) for query in queries
+        results = [await bench_headline(archive, raw, query, sizes, plans) for query in headline]
+        by_kind = [
+            await bench_kind(archive, raw, kind, queries, sizes.kind_runs)
+            for kind, queries in kinds.items()
         ]
     raw.close()
-    return results
+    return results, by_kind
 
 
-async def bench_query(
-    archive: Archive,
-    raw: sqlite3.Connection,
-    query: Query,
-    runs: int,
-    like_runs: int,
-    plans: bool,
+async def bench_headline(
+    archive: Archive, raw: sqlite3.Connection, query: Query, sizes: Sizes, plans: bool
 ) -> SearchResult:
-    """Time one query; the headline ones also against LIKE and the full bm25 ranking."""
-    sql, params = statement(query)
+    """Time one headline query, against the baseline, LIKE and the full bm25 ranking."""
+    sql, params = plain_statement(query)
     if plans:
-        print(f"\nquery plan, {query.label}:")
+        print(f"\nquery plan of the plain baseline, {query.label}:")
         for row in raw.execute(f"EXPLAIN QUERY PLAN {sql}", params):
             print(f"  {row['id']:>3} {row['parent']:>3} {row['detail']}")
     matches = int(
@@ -538,31 +611,57 @@ async def bench_query(
             "SELECT count(*) FROM items_fts WHERE items_fts MATCH ?", (fts_query(query.text),)
         ).fetchone()[0]
     )
-    n = runs if query.term else max(10, runs // 4)
+    n = sizes.runs
 
     async def run_archive() -> object:
         return await archive.issues.search(query.text, **query.filters)
 
-    def run_raw() -> object:
+    def run_plain() -> object:
         return raw.execute(sql, params).fetchall()
 
     gc.collect()
     archive_timing = await time_async(run_archive, n, warmup=max(5, n // 10))
-    raw_timing = time_sync(run_raw, n, warmup=max(5, n // 10))
-    if not query.term:
-        return SearchResult(query, matches, archive_timing, raw_timing, None, None)
+    # The baseline ranks every match: seconds for a common term on a large archive.
+    plain_timing = time_sync(run_plain, n, warmup=2, budget=PLAIN_BUDGET)
 
     def run_like() -> object:
         return like_scan(raw, query.text)
 
-    like_timing = time_sync(run_like, like_runs, warmup=1)
+    like_timing = time_sync(run_like, sizes.like_runs, warmup=1)
     page = await archive.issues.search(query.text)
     got = [(hit.item_id, hit.score) for hit in page.hits]
     ranking = (
         same_ranking(got, full_bm25_top(raw, query.text, len(got), tie_break=True)),
         same_ranking(got, full_bm25_top(raw, query.text, len(got), tie_break=False)),
     )
-    return SearchResult(query, matches, archive_timing, raw_timing, like_timing, ranking)
+    whole = {row["id"] for row in raw.execute(sql, params).fetchall()[: len(got)]}
+    overlap = len(whole & {item_id for item_id, _ in got})
+    return SearchResult(query, matches, archive_timing, plain_timing, like_timing, ranking, overlap)
+
+
+async def bench_kind(
+    archive: Archive, raw: sqlite3.Connection, kind: str, queries: list[Query], runs: int
+) -> KindResult:
+    """Time every query of one kind `runs` times through archive.issues.search after a warm-up, and
+    once on the baseline; past KIND_BUDGET seconds, once each through archive.issues.search and
+    no more on the baseline."""
+    archive_timing, plain_timing, hits = Timing(), Timing(), 0
+    gc.collect()
+    for query in queries:
+        over = sum(archive_timing.samples) > KIND_BUDGET
+
+        async def run_archive(query: Query = query) -> object:
+            return await archive.issues.search(query.text, **query.filters)
+
+        page = await archive.issues.search(query.text, **query.filters)  # warm-up
+        hits += bool(page.hits)
+        archive_timing.samples += (await time_async(run_archive, 1 if over else runs, 0)).samples
+        if sum(plain_timing.samples) <= KIND_BUDGET:
+            sql, params = plain_statement(query)
+            start = time.perf_counter()
+            raw.execute(sql, params).fetchall()
+            plain_timing.samples.append(time.perf_counter() - start)
+    return KindResult(kind, queries, archive_timing, plain_timing, hits)
 
 
 def like_scan(raw: sqlite3.Connection, text: str) -> int:
@@ -575,6 +674,56 @@ def like_scan(raw: sqlite3.Connection, text: str) -> int:
     return int(row[0])
 
 
+# --- adversarial queries ------------------------------------------------------------------------
+
+
+def adversarial_queries(shape: Shape, count: int, rng: random.Random) -> dict[str, list[Query]]:
+    """`count` queries of each kind a reader could type to make a search slow, drawn at random
+    (seeded) from the corpus: its items' words, sections, issues and dates."""
+    samples = shape.samples
+
+    def word() -> str:
+        return rng.choice(rng.choice(samples))
+
+    def prefix(longest: int) -> str:
+        return word()[: rng.randint(1, longest)] + "*"
+
+    def made_up() -> str:
+        # The corpus's words have no q, w, x or y (see `vocabulary`): this one is in no item.
+        return "".join(rng.choice("qwxy") for _ in range(rng.randint(4, 8)))
+
+    def window() -> dict[str, Any]:
+        start = rng.random()
+        since = shape.date_at(start)
+        until = shape.date_at(min(1.0, start + rng.uniform(0.01, 0.2)))
+        return rng.choice([{"since": since}, {"until": until}, {"since": since, "until": until}])
+
+    def long_and() -> str:
+        words = list(dict.fromkeys(rng.choice(samples)))
+        return " ".join(rng.sample(words, min(len(words), rng.randint(6, 12))))
+
+    makers: dict[str, Callable[[], tuple[str, dict[str, Any]]]] = {
+        "prefix (a*)": lambda: (prefix(2), {}),
+        "prefixes (a* b*)": lambda: (" ".join(prefix(3) for _ in range(rng.randint(2, 3))), {}),
+        "stop-word phrase": lambda: (
+            '"' + " ".join(rng.choices(STOP_WORDS, k=rng.randint(2, 3))) + '"',
+            {},
+        ),
+        "word + section": lambda: (word(), {"section": rng.choice(shape.sections)}),
+        "word + issue": lambda: (word(), {"issue": rng.randint(1, shape.issues)}),
+        "word + dates": lambda: (word(), window()),
+        "long AND": lambda: (long_and(), {}),
+        "no hits": lambda: (rng.choice([made_up(), f"{word()} {made_up()}"]), {}),
+    }
+    queries: dict[str, list[Query]] = {}
+    for kind, make in makers.items():
+        queries[kind] = []
+        for _ in range(count):
+            text, filters = make()
+            queries[kind].append(Query(kind, text, filters))
+    return queries
+
+
 # --- report -------------------------------------------------------------------------------------
 
 
@@ -584,21 +733,37 @@ def megabytes(path: Path) -> float:
     return (path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)) / 1e6
 
 
-def verdict(met: bool) -> str:
-    """How the report says whether a target is met."""
-    return "met" if met else "NOT MET"
+def peak_memory_mb() -> float:
+    """The process's peak resident memory so far, in MB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux counts kilobytes, macOS bytes.
+    return peak / 1e6 if sys.platform == "darwin" else peak / 1e3
+
+
+@dataclass
+class Targets:
+    """Every target of the run, each printed with its figure and whether it was met."""
+
+    missed: list[str] = field(default_factory=list)
+
+    def check(self, what: str, figure: str, met: bool) -> None:
+        """Print one target and remember it if missed."""
+        print(f"  {what}: {figure} — {'met' if met else 'NOT MET'}")
+        if not met:
+            self.missed.append(what)
 
 
 def report(
     corpus: Shape,
     generated: float,
     ingest: tuple[float, float, float, float],
-    sizes: tuple[float, float],
+    sizes_mb: tuple[float, float],
+    memory: tuple[float, float],
     results: list[SearchResult],
-    runs: int,
-    like_runs: int,
-) -> None:
-    """Print the machine, the corpus, the ingest and search tables, and the targets."""
+    kinds: list[KindResult],
+    sizes: Sizes,
+) -> Targets:
+    """Print the machine, the corpus, the ingest and search tables, and every target."""
     archive_s, again_s, raw_s, rebuild_s = ingest
     items = corpus.items
     print(
@@ -611,7 +776,11 @@ def report(
         f" Zipf vocabulary of {VOCABULARY_SIZE:,} words; generated in {generated:.1f} s;"
         f" a search ranks the newest {SEARCH_CANDIDATES:,} matches"
     )
-    print(f"database: {sizes[0]:,.0f} MB through Archive, {sizes[1]:,.0f} MB raw-built")
+    print(f"database: {sizes_mb[0]:,.0f} MB through Archive, {sizes_mb[1]:,.0f} MB raw-built")
+    print(
+        f"peak memory: {memory[0]:,.0f} MB with the corpus built, {memory[1]:,.0f} MB after"
+        f" archive.issues.ingest_many (+{memory[1] - memory[0]:,.0f} MB)"
+    )
     print()
     print(f"{'ingest':<40}{'seconds':>10}{'items/s':>12}")
     print(f"{'archive.issues.ingest_many':<40}{archive_s:>10.2f}{items / archive_s:>12,.0f}")
@@ -620,113 +789,209 @@ def report(
         f"   (rebuild {rebuild_s:.2f} s)"
     )
     again = "archive.issues.ingest_many again, unchanged"
-    print(f"{again:<40}{again_s:>10.2f}{items / again_s:>12,.0f}")
+    print(f"{again:<44}{again_s:>10.2f}{items / again_s:>12,.0f}")
     ratio = archive_s / raw_s
-    print(f"ratio Archive / raw: {ratio:.2f}×")
     print()
-    header = (
-        f"{'search (ms)':<20}{'term':>12}{'matches':>10}{'Archive p50':>12}{'p99':>7}"
-        f"{'raw p50':>9}{'p99':>7}{'A/raw p50':>10}{'p99':>6}{'LIKE p50':>10}{'LIKE/A':>8}"
-        f"  top 10 = full bm25: tie-broken; plain"
+    print(
+        f"{'search (ms)':<16}{'term':>12}{'matches':>10}{'Archive p50':>12}{'p99':>7}"
+        f"{'plain p50':>10}{'p99':>9}{'runs':>5}{'A/plain p50':>12}{'LIKE p50':>10}{'LIKE/A':>8}"
+        f"  top 10: = full bm25 (tie-broken; plain); in the archive-wide top 10"
     )
-    print(header)
     for r in results:
-        like = f"{r.like.p50:>10.1f}{r.like.p50 / r.archive.p50:>7.0f}×" if r.like else " " * 18
         print(
-            f"{r.query.label:<20}{r.query.text:>12.12}{r.matches:>10,}"
-            f"{r.archive.p50:>12.2f}{r.archive.p99:>7.2f}{r.raw.p50:>9.2f}{r.raw.p99:>7.2f}"
-            f"{r.archive.p50 / r.raw.p50:>9.2f}×{r.archive.p99 / r.raw.p99:>5.2f}×{like}"
-            f"  {'; '.join(r.ranking) if r.ranking else ''}"
+            f"{r.query.label:<16}{r.query.text:>12.12}{r.matches:>10,}"
+            f"{r.archive.p50:>12.2f}{r.archive.p99:>7.2f}{r.plain.p50:>10.2f}{r.plain.p99:>9.2f}"
+            f"{len(r.plain.samples):>5}"
+            f"{r.archive.p50 / r.plain.p50:>11.2f}×{r.like.p50:>10.1f}"
+            f"{r.like.p50 / r.archive.p50:>7.0f}×  {'; '.join(r.ranking)}; {r.overlap}/10"
         )
     print(
-        f"({runs} runs per headline query and {max(10, runs // 4)} per extra one, after warm-up;"
-        f" LIKE: {like_runs} runs; matches share of items: "
-        + ", ".join(f"{r.query.term} {r.matches / items:.3%}" for r in results if r.query.term)
-        + "; matches are counted before filters)"
+        f"({sizes.runs} runs per term after warm-up, fewer on the plain baseline past"
+        f" {PLAIN_BUDGET:.0f} s, LIKE {sizes.like_runs}; matches share of items: "
+        + ", ".join(f"{r.query.term} {r.matches / items:.3%}" for r in results)
+        + "; the plain baseline ranks every match, so it is slow for a common term by design)"
     )
     print()
-    headline = [r for r in results if r.query.term]
-    rare = next(r for r in headline if r.query.term == "rare")
-    assert rare.ranking is not None
-    worst = max(headline, key=lambda r: r.archive.p99)
-    like_speedups = [(r.like.p50 / r.archive.p50, r) for r in headline if r.like]
-    speedup, least = min(like_speedups, key=lambda pair: pair[0])
-    rare_ratio = rare.archive.p50 / rare.raw.p50
-    print("targets (rare, medium, very common and CJK term)")
     print(
-        f"  ingest Archive / raw ≤ {INGEST_RATIO_TARGET}×: {ratio:.2f}× — "
-        f"{verdict(ratio <= INGEST_RATIO_TARGET)}"
+        f"{'adversarial (ms)':<20}{'queries':>8}{'with hits':>10}{'Archive p50':>12}{'p99':>9}"
+        f"{'max':>9}{'runs':>5}{'plain p50':>10}{'p99':>9}{'runs':>5}  e.g."
     )
+    for k in kinds:
+        example = k.examples[0]
+        shown = example.text + "".join(f" {key}={value}" for key, value in example.filters.items())
+        print(
+            f"{k.kind:<20}{len(k.examples):>8}{k.hits:>10}{k.archive.p50:>12.2f}"
+            f"{k.archive.p99:>9.2f}{max(k.archive.samples) * 1000:>9.1f}{len(k.archive.samples):>5}"
+            f"{k.plain.p50:>10.2f}{k.plain.p99:>9.2f}{len(k.plain.samples):>5}  {shown[:40]}"
+        )
     print(
-        f"  p99 ≤ {P99_TARGET_MS:.0f} ms through archive.issues.search: worst "
-        f"{worst.archive.p99:.2f} ms ({worst.query.label}) — "
-        f"{verdict(worst.archive.p99 <= P99_TARGET_MS)}"
+        f"({sizes.kind_queries} queries of each kind, drawn from the corpus with seed"
+        f" {corpus.seed + 3}; each {sizes.kind_runs} times through archive.issues.search after one"
+        f" warm-up, once on the plain baseline; past {KIND_BUDGET:.0f} s on a kind, once each"
+        " through archive.issues.search and no more on the baseline)"
     )
-    print(
-        f"  rare term Archive / raw sqlite3 ≤ {RARE_OVERHEAD_TARGET}× (p50): {rare_ratio:.2f}× "
-        f"(p99 {rare.archive.p99 / rare.raw.p99:.2f}×) — "
-        f"{verdict(rare_ratio <= RARE_OVERHEAD_TARGET)}"
-    )
-    print(
-        f"  ≥ {LIKE_SPEEDUP_TARGET:.0f}× faster than LIKE (p50): least {speedup:,.0f}× "
-        f"({least.query.label}) — {verdict(speedup >= LIKE_SPEEDUP_TARGET)}"
-    )
-    print(
-        f"  rare-term top 10 = top 10 of a full ORDER BY rank: {rare.ranking[0]} with the"
-        f" archive's tie-break, {rare.ranking[1]} to the plain query — "
-        f"{verdict(rare.ranking[0] == 'identical' and rare.ranking[1] != 'no')}"
-    )
-    slow = [r for r in results if not r.query.term and r.archive.p99 > P99_TARGET_MS]
-    print(
-        f"extra queries over {P99_TARGET_MS:.0f} ms p99: "
-        + (", ".join(f"{r.query.label} {r.archive.p99:.1f} ms" for r in slow) or "none")
-    )
+    print()
+    return check_targets(corpus, ratio, results, kinds)
 
 
-async def main(argv: Sequence[str] | None = None) -> None:
-    """Build the archives, time ingest and search, print the report; the temp dir is removed."""
+@dataclass(frozen=True)
+class Scale:
+    """The targets at one size of archive (benchmarks/README.md says why they scale so)."""
+
+    p99_ms: float
+    like_speedup: float
+    ratios_checked: bool
+    """Whether the ingest and rare-term ratios are targets at this size."""
+
+    @classmethod
+    def at(cls, items: int) -> Scale:
+        """The targets for an archive of `items` items.
+
+        From FULL_TARGETS_FROM items on, every query's p99 is held to P99_TARGET_MS and the
+        ratios count. Below, a query takes so little that fixed costs (opening a transaction,
+        the hop to aiosqlite's thread) dominate the ratios, and the p99 bound only catches a
+        query gone pathological on a machine the test suite shares. A LIKE scan costs in
+        proportion to the archive, so the speed-up over it scales with the size up to 1M.
+        """
+        full = items >= FULL_TARGETS_FROM
+        return cls(
+            p99_ms=P99_TARGET_MS if full else SMALL_P99_TARGET_MS,
+            like_speedup=LIKE_SPEEDUP_TARGET * min(1.0, items / TARGET_ITEMS),
+            ratios_checked=full,
+        )
+
+
+def check_targets(
+    corpus: Shape, ingest_ratio: float, results: list[SearchResult], kinds: list[KindResult]
+) -> Targets:
+    """Check every target at this size (see `Scale.at`) and print the verdicts."""
+    items = corpus.items
+    targets = Targets()
+    scale = Scale.at(items)
+    print(f"targets at {items:,} items (benchmarks/README.md says how they scale)")
+    rare = next(r for r in results if r.query.term == "rare")
+    rare_ratio = rare.archive.p50 / rare.plain.p50
+    ratios = {
+        f"ingest Archive / raw ≤ {INGEST_RATIO_TARGET}×": (
+            f"{ingest_ratio:.2f}×",
+            ingest_ratio <= INGEST_RATIO_TARGET,
+        ),
+        f"rare term archive.issues.search / plain FTS5 ≤ {RARE_OVERHEAD_TARGET}× (p50)": (
+            f"{rare_ratio:.2f}× (p99 {rare.archive.p99 / rare.plain.p99:.2f}×)",
+            rare_ratio <= RARE_OVERHEAD_TARGET,
+        ),
+    }
+    for what, (figure, met) in ratios.items():
+        if scale.ratios_checked:
+            targets.check(what, figure, met)
+        else:
+            print(f"  {what}: {figure} — a target from {FULL_TARGETS_FROM:,} items on")
+    timed = [(f"{r.query.label} term", r.archive) for r in results]
+    timed += [(k.kind, k.archive) for k in kinds]
+    for label, timing in timed:
+        targets.check(
+            f"p99 ≤ {scale.p99_ms:.0f} ms, {label}",
+            f"{timing.p99:.2f} ms",
+            timing.p99 <= scale.p99_ms,
+        )
+    speedup, least = min(((r.like.p50 / r.archive.p50, r) for r in results), key=lambda p: p[0])
+    targets.check(
+        f"≥ {scale.like_speedup:,.1f}× faster than LIKE (p50)",
+        f"least {speedup:,.1f}× ({least.query.label})",
+        speedup >= scale.like_speedup,
+    )
+    targets.check(
+        "rare-term top 10 = top 10 of a full ORDER BY rank",
+        f"{rare.ranking[0]} with the archive's tie-break, {rare.ranking[1]} to the plain query",
+        rare.ranking[0] == "identical" and rare.ranking[1] != "no",
+    )
+    return targets
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much to build and how often to time it."""
+
+    items: int
+    runs: int
+    like_runs: int
+    kind_queries: int
+    kind_runs: int
+
+
+FULL = Sizes(items=100_000, runs=200, like_runs=5, kind_queries=40, kind_runs=5)
+SMOKE = Sizes(items=2_000, runs=30, like_runs=2, kind_queries=8, kind_runs=5)
+"""A few seconds: every query, every figure and every target, on a small archive."""
+
+
+async def main(argv: Sequence[str] | None = None) -> int:
+    """Build the archives, time ingest and search, print the report; 1 if a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--items", type=int, default=100_000, help="items in the archive")
-    parser.add_argument("--runs", type=int, default=200, help="timed runs per headline query")
-    parser.add_argument("--like-runs", type=int, default=5, help="timed runs per LIKE scan")
+    parser.add_argument("--smoke", action="store_true", help="a small archive, in seconds")
+    parser.add_argument("--items", type=int, default=None, help="items in the archive")
+    parser.add_argument("--runs", type=int, default=None, help="timed runs per headline term")
+    parser.add_argument("--like-runs", type=int, default=None, help="timed runs per LIKE scan")
+    parser.add_argument(
+        "--kind-queries", type=int, default=None, help="adversarial queries of each kind"
+    )
+    parser.add_argument(
+        "--kind-runs", type=int, default=None, help="timed runs per adversarial query"
+    )
     parser.add_argument("--seed", type=int, default=202, help="seed of the synthetic corpus")
     parser.add_argument("--plans", action="store_true", help="print EXPLAIN QUERY PLAN")
     parser.add_argument("--dir", type=Path, default=None, help="where to make the temp dir")
     args = parser.parse_args(argv)
+    base = SMOKE if args.smoke else FULL
+    sizes = Sizes(
+        items=args.items or base.items,
+        runs=args.runs or base.runs,
+        like_runs=args.like_runs or base.like_runs,
+        kind_queries=args.kind_queries or base.kind_queries,
+        kind_runs=args.kind_runs or base.kind_runs,
+    )
 
     start = time.perf_counter()
-    corpus = build_corpus(args.items, args.seed)
+    corpus = build_corpus(sizes.items, args.seed)
     generated = time.perf_counter() - start
     print(
-        f"generated {args.items:,} items in {generated:.1f} s; probe terms: "
+        f"generated {sizes.items:,} items in {generated:.1f} s; probe terms: "
         + ", ".join(f"{kind} {term!r}" for kind, term in corpus.terms.items()),
         file=sys.stderr,
     )
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-", dir=args.dir) as scratch:
         archive_path, raw_path = Path(scratch) / "archive.db", Path(scratch) / "raw.db"
+        gc.collect()
+        before = peak_memory_mb()
         archive_s, again_s = await ingest_archive(archive_path, corpus.issues)
+        memory = (before, peak_memory_mb())
         print(f"Archive ingest {archive_s:.1f} s", file=sys.stderr)
         raw_s, rebuild_s = ingest_raw(raw_path, corpus.issues)
         print(f"raw ingest {raw_s:.1f} s", file=sys.stderr)
-        sizes = (megabytes(archive_path), megabytes(raw_path))
+        sizes_mb = (megabytes(archive_path), megabytes(raw_path))
         raw_path.unlink()
         # Search timings must not pay for garbage-collecting the models built for the ingest.
-        shape = Shape.of(corpus)
+        shape = Shape.of(corpus, args.seed)
         del corpus
         gc.collect()
         gc.freeze()
-        results = await bench_searches(archive_path, shape, args.runs, args.like_runs, args.plans)
+        results, kinds = await bench_searches(archive_path, shape, sizes, args.plans)
     print()
-    report(
+    targets = report(
         shape,
         generated,
         (archive_s, again_s, raw_s, rebuild_s),
-        sizes,
+        sizes_mb,
+        memory,
         results,
-        args.runs,
-        args.like_runs,
+        kinds,
+        sizes,
     )
+    if targets.missed:
+        print(f"{len(targets.missed)} target(s) missed: {'; '.join(targets.missed)}")
+        return 1
+    print("every target met")
+    return 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    sys.exit(asyncio.run(main()))

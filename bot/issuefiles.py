@@ -163,6 +163,8 @@ def _read_front_matter(
     lines: Sequence[str], problems: _Problems
 ) -> tuple[dict[str, tuple[int, str]], int]:
     """Return the front-matter values with their line numbers, and the index of the body."""
+    # Read by hand: mdit-py-plugins' front_matter makes no token of an unclosed block, so it
+    # could not tell the editor that the block is not closed, nor where.
     if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
         problems.add(
             1,
