@@ -7,6 +7,7 @@ import importlib.util
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from types import ModuleType
 
@@ -115,5 +116,13 @@ def test_the_ci_profile_is_the_one_loaded_unless_another_is_chosen(
 ) -> None:
     if request.config.getoption("hypothesis_profile") not in (None, "ci"):
         pytest.skip("another hypothesis profile was chosen for this run")
-    assert settings.default.derandomize
-    assert settings.default.database is None
+    loaded = settings.default
+    assert loaded is not None
+    assert loaded.derandomize
+    assert loaded.database is None
+
+
+def test_mypy_checks_the_cogs_the_tests_and_dev_py_as_strictly_as_bot() -> None:
+    mypy = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    assert mypy["strict"] is True
+    assert set(mypy["files"]) == {"bot", "cogs", "tests", "dev.py"}

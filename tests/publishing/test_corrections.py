@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.archive import Archive
 from bot.models import Issue, Section
-from bot.publishing.outbox import Outbox
+from bot.publishing.outbox import Outbox, Outcome
 from bot.sandbox.discord import DefaultWorld, Emulator
 from tests.factories import item
 from tests.publishing.conftest import posted_in, text_of, text_target, threads_of
@@ -62,7 +62,7 @@ async def test_a_corrected_issue_is_edited_in_place(
     }
     changed = sum(1 for key in after if after[key] != before[key])
     assert len([r for r in calls if r.method == "PATCH"]) == changed, "unchanged: no call"
-    assert report.targets[0].counts["unchanged"] >= 1
+    assert report.targets[0].counts[Outcome.UNCHANGED] >= 1
 
 
 async def test_a_removed_section_loses_its_thread_and_a_new_one_gets_one(
@@ -75,7 +75,9 @@ async def test_a_removed_section_loses_its_thread_and_a_new_one_gets_one(
     target = text_target(seed, seed.general)
     assert (await outbox.publish(issue_204, [target])).ok
     industry, _ = issue_204.sections
-    learning = Section(name="Learning", items=(item("A course", "https://learn.example/1"),))
+    learning = Section(
+        name="Learning", slug="learning", items=(item("A course", "https://learn.example/1"),)
+    )
     corrected = issue_204.model_copy(update={"sections": (industry, learning)})
     await archive_with_issues.ingest(Issue.model_validate(corrected.model_dump()))
     report = await outbox.publish(await archive_with_issues.issue(204), [target])
@@ -89,4 +91,7 @@ async def test_a_removed_section_loses_its_thread_and_a_new_one_gets_one(
     assert digest.edited_at is not None
     assert_published_once(emulator, seed.general.id, corrected)
     again = await outbox.publish(await archive_with_issues.issue(204), [target])
-    assert again.targets[0].counts["removed"] == 0 and again.targets[0].counts["posted"] == 0
+    assert (
+        again.targets[0].counts[Outcome.REMOVED] == 0
+        and again.targets[0].counts[Outcome.POSTED] == 0
+    )
