@@ -10,9 +10,9 @@ on its first run and refilled only when pyproject.toml changed; `.venv` points a
 last. `python3.13 dev.py test` runs the checks on Python 3.13. NEWSBOT_VENV names one
 environment to use instead (remade when it belongs to another Python).
 
-Run whole, `test` measures the suite's coverage, in the processes the tests start too, and each
-part must reach its floor; arguments that pick some of the tests (a path, -k, -m, --lf …) skip
-the measure.
+`test` runs the tests on every core (pytest-xdist). Run whole, the suite's coverage is measured,
+in the processes the tests start too, and each part must reach its floor; arguments that pick
+some of the tests (a path, -k, -m, --lf …) skip the measure.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def test(bin: Path) -> int:
     whole = not selects_tests(sys.argv[2:])
     # The measure is written to .coverage; pytest-cov prints nothing, this script the totals.
     measure = ["--cov", "--cov-report="] if whole else []
-    code = run(bin / "python", "-m", "pytest", *measure, *sys.argv[2:])
+    code = run(bin / "python", "-m", "pytest", "-n", "auto", *measure, *sys.argv[2:])
     if code == PYTEST_NO_TESTS:
         print("pytest collected no tests: that is a failure, not a pass", file=sys.stderr)
     if code or not whole:
