@@ -48,7 +48,9 @@ def smoke_runs() -> Iterator[dict[str, Run]]:
         started: dict[str, tuple[subprocess.Popen[bytes], IO[str]]] = {}
         try:
             for name in BENCHMARKS:
-                log = logs.enter_context(Path(scratch, f"{name}.log").open("w+", encoding="utf-8"))
+                log: IO[str] = logs.enter_context(
+                    Path(scratch, f"{name}.log").open("w+", encoding="utf-8")
+                )
                 started[name] = (
                     subprocess.Popen(
                         [sys.executable, str(ROOT / "benchmarks" / name), "--smoke"],

@@ -7,10 +7,12 @@ import importlib.util
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from coverage import CoverageData
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -115,5 +117,50 @@ def test_the_ci_profile_is_the_one_loaded_unless_another_is_chosen(
 ) -> None:
     if request.config.getoption("hypothesis_profile") not in (None, "ci"):
         pytest.skip("another hypothesis profile was chosen for this run")
-    assert settings.default.derandomize
-    assert settings.default.database is None
+    loaded = settings.default
+    assert loaded is not None
+    assert loaded.derandomize
+    assert loaded.database is None
+
+
+def test_mypy_checks_the_cogs_the_tests_and_dev_py_as_strictly_as_bot() -> None:
+    mypy = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    assert mypy["strict"] is True
+    assert set(mypy["files"]) == {"bot", "cogs", "tests", "dev.py"}
+
+
+def test_only_a_run_of_the_whole_suite_is_held_to_the_coverage_floors() -> None:
+    assert not dev.selects_tests([])
+    assert not dev.selects_tests(["-x", "-q", "--hypothesis-profile=explore", "-p", "no:warnings"])
+    for part in (
+        ["tests/x"],
+        ["-q", "tests/test_dev.py::test_each_python_has_its_own_environment"],
+        ["-k", "crash"],
+        ["-kcrash"],
+        ["-m", "slow"],
+        ["--lf"],
+        ["--deselect=tests/x"],
+    ):
+        assert dev.selects_tests(part), part
+
+
+def test_a_part_below_its_coverage_floor_fails_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    half = tmp_path / "half.py"
+    half.write_text("a = 1\nb = 2\nif a:\n    c = 3\n")
+    measured = CoverageData(str(tmp_path / ".coverage"))
+    measured.add_lines({str(half): [1, 2]})
+    measured.write()
+    bin = Path(sys.executable).parent
+    assert dev.coverage_kept(bin, {"the half": ((), 50.0)}, tmp_path) == 0
+    assert dev.coverage_kept(bin, {"the half": ((), 51.0)}, tmp_path) == 1
+    printed = capsys.readouterr()
+    assert "coverage of the half: 50.0% (floor 51%)" in printed.out
+    assert "coverage below its floor: the half" in printed.err
+
+
+def test_coverage_follows_the_processes_the_tests_start_and_stop() -> None:
+    run = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["coverage"]["run"]
+    assert "subprocess" in run["patch"]
+    assert run["sigterm"] is True

@@ -67,7 +67,8 @@ def test_the_editable_install_is_a_path_entry_not_an_import_hook() -> None:
     """setuptools prints a warning block whenever it installs newsbot in development through an
     import hook; a plain path entry in a .pth file installs without one."""
     # The checkout's own newsbot.egg-info is on sys.path too: read what pip installed.
-    installed = next(metadata.distributions(name="newsbot", path=[sysconfig.get_path("purelib")]))
+    purelib = [sysconfig.get_path("purelib")]
+    installed = next(iter(metadata.distributions(name="newsbot", path=purelib)))
     origin = json.loads(installed.read_text("direct_url.json") or "{}")
     if not origin.get("dir_info", {}).get("editable"):
         pytest.skip("newsbot is not installed in development mode here")

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -23,12 +24,14 @@ from tests.conftest import ISSUES
 TOKEN = "MTIz.secret-token.value-that-never-prints"
 
 
-def closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (connections to it are refused)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that refuses connections: bound and never listening, and held for the
+    whole test, so that no emulator another test worker starts meanwhile can take it."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        port: int = held.getsockname()[1]
+        yield port
 
 
 def newsbot(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
@@ -45,8 +48,8 @@ def newsbot(tmp_path: Path, *args: str, **settings: str) -> subprocess.Completed
 
 
 @pytest.fixture
-def unreachable_discord() -> dict[str, str]:
-    port = closed_port()
+def unreachable_discord(closed_port: int) -> dict[str, str]:
+    port = closed_port
     return {
         "discord__token": TOKEN,
         "discord__api_base": f"http://127.0.0.1:{port}/api/v10",
@@ -85,8 +88,8 @@ def test_a_failure_to_resolve_a_name_is_said_so() -> None:
     assert connection_reason(FileNotFoundError(2, "No such file", "a.db")) is None
 
 
-async def test_aiohttp_failures_give_the_same_reasons() -> None:
-    port = closed_port()
+async def test_aiohttp_failures_give_the_same_reasons(closed_port: int) -> None:
+    port = closed_port
     async with aiohttp.ClientSession() as session:
         with pytest.raises(aiohttp.ClientConnectorError) as caught:
             await session.get(f"http://127.0.0.1:{port}/")

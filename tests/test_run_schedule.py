@@ -174,16 +174,19 @@ async def test_sigterm_in_the_middle_of_a_publish_then_a_restart_completes_it_on
 ) -> None:
     db = await subscribed_archive(tmp_path / "archive.db", seed.general, seed)
     thread = thread_texts(issue_202)
-    schedule = {"cron": EVERY_TWO_SECONDS, "catch_up": "none"}
     # Four calls a second and no grace: the stop cuts the publish of #202 short.
     slow = {"NEWSBOT_PUBLISHING__REQUESTS_PER_SECOND": "4", "NEWSBOT_PUBLISHING__STOP_GRACE": "0"}
-    async with newsbot_run(emulator, x_emulator, db, issues_dir, slow, **schedule) as running:
+    async with newsbot_run(
+        emulator, x_emulator, db, issues_dir, slow, cron=EVERY_TWO_SECONDS, catch_up="none"
+    ) as running:
         await wait_for(lambda: len(threads_of(emulator, seed.general)) >= 2, running)
         log = await running.stop()
     assert "stopped in the middle of a publish" in log
     assert len(threads_of(emulator, seed.general)) < len(issue_202.sections)
     assert not x_emulator.live_tweets()
-    async with newsbot_run(emulator, x_emulator, db, issues_dir, **schedule) as running:
+    async with newsbot_run(
+        emulator, x_emulator, db, issues_dir, cron=EVERY_TWO_SECONDS, catch_up="none"
+    ) as running:
         await wait_for(lambda: len(x_emulator.live_tweets()) == len(thread), running)
         await running.stop()
     assert_everywhere_once(emulator, x_emulator, seed.general, issue_202)

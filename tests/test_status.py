@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.models import Issue, OutboxEntry, Subscription
+from bot.models import Issue, OutboxEntry, StepState, Subscription
 from bot.sandbox.discord import DefaultWorld, Emulator, MessageFlag
 from bot.schedule.triggers import LAST_FIRING_KEY, next_firings, trigger, utc_offset
 from bot.settings import load_settings
@@ -66,10 +66,11 @@ def steps(number: int, outlet: str, target: str, **states: int) -> list[OutboxEn
             target=target,
             action="message",
             state=state,
-            remote_id=str(1000 + n) if state == "sent" else None,
-            reason=REFUSED if state == "failed" else None,
+            remote_id=str(1000 + n) if state == StepState.SENT else None,
+            reason=REFUSED if state == StepState.FAILED else None,
         )
-        for state, count in states.items()
+        for name, count in states.items()
+        for state in (StepState(name),)
         for n in range(count)
     ]
 

@@ -92,7 +92,8 @@ def test_a_group_loaded_when_used_brings_what_its_commands_need() -> None:
     found, printed = _newsbot("import", "text", "--help")
     assert found["code"] == 0
     assert "Usage: newsbot import text" in printed
-    assert "feedparser" in found["loaded"]
+    loaded = found["loaded"]
+    assert isinstance(loaded, list) and "feedparser" in loaded
 
 
 def test_the_default_cron_which_settings_take_unread_is_a_good_crontab() -> None:

@@ -292,7 +292,7 @@ def test_import_feed_timeout_option(newsbot: Run, tmp_path: Path, feed_server: F
 
 
 @pytest.fixture
-def umask() -> Iterator[Callable[[int], None]]:
+def umask() -> Iterator[Callable[[int], int]]:
     """Set the process umask for one test, and put the old one back after it."""
     old = os.umask(0o022)
     try:
@@ -309,7 +309,7 @@ def modes(folder: Path) -> dict[str, int]:
     ("mask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)], ids=["022", "027", "002"]
 )
 def test_imported_files_get_the_mode_of_any_new_file(
-    newsbot: Run, tmp_path: Path, umask: Callable[[int], None], mask: int, mode: int
+    newsbot: Run, tmp_path: Path, umask: Callable[[int], int], mask: int, mode: int
 ) -> None:
     umask(mask)
     feed = tmp_path / "substack.xml"
@@ -329,7 +329,7 @@ def test_imported_files_get_the_mode_of_any_new_file(
 
 
 def test_the_feed_cache_gets_the_mode_of_any_new_file(
-    newsbot: Run, tmp_path: Path, feed_server: FeedServer, umask: Callable[[int], None]
+    newsbot: Run, tmp_path: Path, feed_server: FeedServer, umask: Callable[[int], int]
 ) -> None:
     async def feed(request: web.Request) -> web.StreamResponse:
         return web.Response(body=(DATA / "ghost.atom").read_bytes(), headers={"ETag": '"abc"'})

@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.importers import FetchError, Validators, fetch_feed
 from bot.importers._fetch import CACHE_FILE, COPIES, KeptFeed, remember, remembered
 from bot.importers.feed import download_feed
-from tests.importers.conftest import DATA, FeedServer
+from tests.importers.conftest import DATA, FeedServer, Handler
 
 FEED = (DATA / "substack.xml").read_bytes()
 ETAG = '"v1"'
@@ -32,11 +32,11 @@ async def feed(request: web.Request) -> web.StreamResponse:
     )
 
 
-def redirect(to: str) -> web.StreamResponse:
+def redirect(to: str) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound(to)
 
-    return handler  # type: ignore[return-value]
+    return handler
 
 
 async def test_a_conditional_get_answers_304_the_second_time(feed_server: FeedServer) -> None:
@@ -192,10 +192,10 @@ async def test_five_redirects_are_followed_and_a_sixth_is_refused(feed_server: F
     ],
 )
 async def test_http_failures_name_the_url(
-    feed_server: FeedServer, route: str, handler: object, message: str
+    feed_server: FeedServer, route: str, handler: Handler | None, message: str
 ) -> None:
     if handler is not None:
-        feed_server.routes[route] = handler  # type: ignore[assignment]
+        feed_server.routes[route] = handler
     with pytest.raises(FetchError) as caught:
         await fetch_feed(feed_server.url(route))
     assert str(caught.value).startswith(feed_server.url(route))

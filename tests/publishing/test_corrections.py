@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.models import Issue, Section
 from bot.publishing.engine import Engine
+from bot.publishing.outlet import Outcome
 from bot.publishing.outlets.discord import DiscordOutlet
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
@@ -64,7 +65,7 @@ async def test_a_corrected_issue_is_edited_in_place(
     }
     changed = sum(1 for key in after if after[key] != before[key])
     assert len([r for r in calls if r.method == "PATCH"]) == changed, "unchanged: no call"
-    assert report.targets[0].counts["unchanged"] >= 1
+    assert report.targets[0].counts[Outcome.UNCHANGED] >= 1
 
 
 async def test_a_removed_section_loses_its_thread_and_a_new_one_gets_one(
@@ -78,7 +79,9 @@ async def test_a_removed_section_loses_its_thread_and_a_new_one_gets_one(
     target = text_target(seed, seed.general)
     assert (await engine.publish(issue_204, outlet, [target])).ok
     industry, _ = issue_204.sections
-    learning = Section(name="Learning", items=(item("A course", "https://learn.example/1"),))
+    learning = Section(
+        name="Learning", slug="learning", items=(item("A course", "https://learn.example/1"),)
+    )
     corrected = issue_204.model_copy(update={"sections": (industry, learning)})
     await archive_with_issues.issues.ingest(Issue.model_validate(corrected.model_dump()))
     report = await engine.publish(await archive_with_issues.issues.issue(204), outlet, [target])
@@ -92,4 +95,7 @@ async def test_a_removed_section_loses_its_thread_and_a_new_one_gets_one(
     assert digest.edited_at is not None
     assert_published_once(emulator, seed.general.id, corrected)
     again = await engine.publish(await archive_with_issues.issues.issue(204), outlet, [target])
-    assert again.targets[0].counts["removed"] == 0 and again.targets[0].counts["posted"] == 0
+    assert (
+        again.targets[0].counts[Outcome.REMOVED] == 0
+        and again.targets[0].counts[Outcome.POSTED] == 0
+    )

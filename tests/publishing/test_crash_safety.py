@@ -33,7 +33,7 @@ from bot.sandbox.discord import (
     point_discord_py_at,
 )
 from bot.store import Archive
-from tests.conftest import ISSUES
+from tests.conftest import ISSUES, unmeasured
 from tests.publishing.cli_harness import newsbot_argv, newsbot_env
 from tests.publishing.conftest import posted_in, text_of, threads_of
 from tests.publishing.test_publish import assert_published_once
@@ -115,7 +115,7 @@ async def crash_then_resume(
     async with slots:
         process = await asyncio.create_subprocess_exec(
             *newsbot_argv("--db", str(db), "publish", str(issue.number)),
-            env=newsbot_env(emulator),
+            env=unmeasured(newsbot_env(emulator)),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )

@@ -6,6 +6,7 @@ platform's calls; the ledger, retries, recovery, fallbacks, the cap and alerts a
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -74,7 +75,7 @@ class Notebook:
                 issue_number=issue.number,
                 target=target,
                 action="boxed",
-                build=lambda _, text=section.name: {"text": text},
+                build=functools.partial(_boxed, section.name),
             )
             for n, section in enumerate(issue.sections, start=1)
         ]
@@ -223,3 +224,8 @@ async def test_a_failure_that_is_not_passing_stops_the_target_and_alerts(
     ledger = await stored.ledger.entries(202, OUTLET, "page")
     first = next(iter(ledger.values()))
     assert first.state == StepState.FAILED and first.attempts == 1
+
+
+def _boxed(text: str, _: Mapping[str, int]) -> Payload:
+    """A step's payload: the section's name, whatever the ids made before it."""
+    return {"text": text}

@@ -95,7 +95,7 @@ async def test_api_calls_stay_within_the_budget(
     assert all((r.method, r.route) in MESSAGE_CREATING for r in calls)
     again = await engine.publish(issue_202, outlet, [text_target(seed, seed.general)])
     assert again.ok and len(emulator.requests) == before + len(calls), "nothing to do: no call"
-    assert again.targets[0].counts["unchanged"] == len(calls)
+    assert again.targets[0].counts[Outcome.UNCHANGED] == len(calls)
 
 
 async def test_an_issue_with_links_and_long_sections(

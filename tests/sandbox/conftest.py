@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import discord
 import pytest
@@ -107,7 +108,7 @@ class EmulatedBot(commands.Bot):
             await message.reply("pong", mention_author=False, allowed_mentions=NO_PINGS)
 
 
-def _commands(bot: EmulatedBot) -> list[app_commands.Command[None, ..., None] | app_commands.Group]:
+def _commands(bot: EmulatedBot) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
     @app_commands.command(description="Show the latest issue")
     async def latest(interaction: discord.Interaction) -> None:
         embed = discord.Embed(title="Deep Learning Weekly 202", description="This week in DL")

@@ -3,7 +3,7 @@ as Discord does, never corrects a request, and records each refusal as a broken 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 import discord
@@ -25,7 +25,7 @@ from bot.sandbox.discord._models import ChannelFlag
 
 from .conftest import EmulatedBot, assert_refused
 
-ARCHIVE = 1440
+ARCHIVE: Final = 1440  # Final keeps it one of the literal durations discord.py accepts
 
 
 async def _call(emulator: Emulator, method: str, path: str, body: Any) -> tuple[int, Any]:

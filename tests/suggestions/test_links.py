@@ -174,7 +174,7 @@ def test_a_normalised_link_is_a_valid_item_link() -> None:
 
 # --- properties -----------------------------------------------------------------------------
 
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300) | st.lists(
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300) | st.lists(
     st.sampled_from(
         [
             "https://",

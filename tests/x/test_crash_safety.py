@@ -22,6 +22,7 @@ from bot.render.x import clean
 from bot.sandbox.x import Tweet, XEmulator, XEmulatorConfig
 from bot.settings import XSettings
 from bot.store import Archive
+from tests.conftest import unmeasured
 from tests.x.conftest import archive_file, assert_one_thread, run_newsbot, x_env
 
 FAULTS = {
@@ -70,7 +71,7 @@ async def killed_at_every_post(tmp_path: Path, issue: Issue, *, refuse_replies: 
                 method, path, status, after = FAULTS[k]
                 faults.append(x.inject(method, path, status, after_handler=after, reset_in=0.5))
             killer.arm(k)
-            run = await run_newsbot(*args, env=env, started=killer.started)
+            run = await run_newsbot(*args, env=unmeasured(env), started=killer.started)
             assert killer.killed, f"run {k} never made post {k}: {run.stderr[-2000:]}"
             assert run.returncode == -signal.SIGKILL
             assert [t.text for t in x.tweets] == texts[:k], f"run {k}"
