@@ -12,8 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The emulators play Discord and X, whose own parsing they copy; twitter-text is vendored.
 NOT_NEWSBOTS_RULES = ("bot/text.py", "bot/sandbox/", "bot/_vendor/")
 
-# The HTML importer's copy becomes `without_controls` once its reader is settled.
-KNOWN_PATTERNS = {("bot/importers/_html.py", "_CONTROL")}
+KNOWN_PATTERNS: set[tuple[str, str]] = set()
 KNOWN_SHORTENERS: set[tuple[str, str]] = set()
 
 CONTROL_SAMPLES = ("\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9b", "\u2028")

@@ -33,6 +33,7 @@ from bot.importers._markdown import (
     ping_marks,
 )
 from bot.models import Link
+from bot.text import without_controls
 
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source"}
@@ -56,7 +57,6 @@ MAX_DEPTH = 64
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _EMPHASIS = {"em": "em", "i": "em", "cite": "em", "strong": "strong", "b": "strong"}
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _LINK = TypeAdapter(Link)
 _ENTITY_AMPERSAND = re.compile(r"&(?=#?[A-Za-z0-9]{1,31};)")
 
@@ -250,7 +250,7 @@ class _BlockBuilder:
     def feed(self, event: _Event) -> None:
         """Take one event: text, an inline start or end, or a block boundary."""
         if isinstance(event, _Text):
-            self.add_text(_CONTROL.sub("", re.sub(r"\s+", " ", event.text)))
+            self.add_text(without_controls(re.sub(r"\s+", " ", event.text)))
         elif isinstance(event, _Open):
             self.open_inline(event)
         elif isinstance(event, _Close):

@@ -5,19 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.text import ELLIPSIS, ZERO_WIDTH_SPACE, defuse_mentions, one_line, shorten
-
-# Re-exported: modules that render reader and issue text still import these from here.
-__all__ = [
-    "ELLIPSIS",
-    "ZERO_WIDTH_SPACE",
-    "defuse_mentions",
-    "escape_markdown",
-    "label",
-    "literal",
-    "one_line",
-    "shorten",
-]
+from bot.text import defuse_mentions, one_line, shorten
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_~`|>\[\]()#-])")
 
