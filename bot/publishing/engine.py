@@ -31,7 +31,7 @@ from bot.publishing.outlet import (
     Remote,
     StepError,
 )
-from bot.publishing.plan import Payload, Step, payload_hash
+from bot.publishing.steps import Payload, Step, payload_hash
 from bot.render.publish import Post, thanks_post
 from bot.settings import Settings
 from bot.store import Archive

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.app import NO_MENTIONS, reply
 from bot.errors import IssueNotFound
 from bot.models import Issue, Subscription, slugify
-from bot.publishing.plan import Action, ChannelKind, Target, plan
+from bot.publishing.plans.discord import Action, ChannelKind, Target, plan
 from bot.publishing.targets import all_targets
 from bot.render.discord import (
     CHOICE_NAME_MAX,

@@ -9,7 +9,8 @@ from bot.models import Issue
 from bot.publishing.engine import Engine, PublishReport
 from bot.publishing.outlet import Outcome
 from bot.publishing.outlets.x import XOutlet, comparable
-from bot.publishing.x_plan import QUOTING, x_plan
+from bot.publishing.plans.x import QUOTING
+from bot.publishing.plans.x import plan as x_plan
 from bot.sandbox.x import XEmulator
 from bot.settings import XSettings
 from bot.store import Archive
