@@ -35,7 +35,7 @@ from rich.text import Text
 from bot.cli._console import ISSUE_NUMBER_MAX
 from bot.errors import NewsbotError
 from bot.issuefiles import LoadResult
-from bot.render.x import POST_MAX, weighted_length
+from bot.render.x_text import POST_MAX, weighted_length
 from bot.sandbox._violations import Violation
 from bot.sandbox.discord import (
     Channel,

@@ -363,7 +363,7 @@ async def _x_dry_run(services: Services, issue: Issue) -> RenderableType:
 async def _x_preview(services: Services, issue: Issue) -> RenderableType:
     """The issue's thread on X: every post with its weighted length, the cost, the cap."""
     from bot.publishing.outlet import Outcome
-    from bot.render.x import POST_MAX
+    from bot.render.x_text import POST_MAX
 
     settings = services.settings
     rendered, planned = await _x_planned(services, issue)
