@@ -35,9 +35,9 @@ from bot.errors import NewsbotError
 
 if TYPE_CHECKING:
     from bot.models import Issue
-    from bot.publishing.engine import PlannedStep
     from bot.publishing.outlets.discord import Client
     from bot.publishing.plans.discord import Target
+    from bot.publishing.reports import PlannedStep
     from bot.publishing.service import OutletName
     from bot.publishing.steps import Payload, Step
     from bot.render.x import XThread
