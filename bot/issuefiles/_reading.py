@@ -140,13 +140,76 @@ def _make_item(draft: _ItemDraft, problems: Problems) -> Item | None:
         return None
 
 
+@dataclass
+class _Body:
+    """An issue's body as read so far: its intro, its sections, and the item text goes to."""
+
+    problems: Problems
+    intro: list[str] = field(default_factory=list)
+    sections: list[_SectionDraft] = field(default_factory=list)
+    item: _ItemDraft | None = None
+
+    def heading(self, level: int, inline: Token, line_no: int) -> None:
+        """A `## Section`, a `### Title` or an item's `#### Abstract` starts here."""
+        text = inline.content.strip()
+        if level == 2:
+            self.item = None
+            if not text:
+                self.problems.add(line_no, "this section has no name: write it after `## `")
+            self.sections.append(_SectionDraft(line_no, text))
+        elif level == 3:
+            if not self.sections:
+                self.problems.add(
+                    line_no, "this item comes before any section: add a `## Section` above it"
+                )
+                self.sections.append(_SectionDraft(line_no, ""))
+            title, link, reason = _item_heading(inline)
+            if reason:
+                self.problems.add(line_no, reason)
+            self.item = _ItemDraft(line_no, title, link, link is not None or reason == _NOT_A_LINK)
+            self.sections[-1].items.append(self.item)
+        elif level == 4 and text == ABSTRACT_HEADING:
+            if self.item is None:
+                self.problems.add(line_no, "`#### Abstract` belongs under an item's `### Title`")
+            elif self.item.abstract is not None:
+                self.problems.add(line_no, "this item already has an `#### Abstract`")
+            else:
+                self.item.abstract, self.item.abstract_line = [], line_no
+        else:
+            self.problems.add(
+                line_no,
+                f"a level-{level} heading is not used here: sections are `## Name`, items "
+                "`### Title` and an item's longer text `#### Abstract`",
+            )
+
+    def block(self, token: Token, source: str, line_no: int) -> None:
+        """A paragraph, list, quote or HTML block: the intro's, the item's, or a problem."""
+        item = self.item
+        note = _EDITOR_NOTE.match(source.strip()) if token.type == "html_block" else None
+        if note and item is not None and item.editor_note is None and not item.blurb:
+            item.editor_note = note.group("note")
+        elif token.type == "html_block":
+            self.problems.add(
+                line_no,
+                "raw HTML is not published: use Markdown, or `<!-- editor: … -->` right "
+                "under an item's heading for a note to the editor",
+            )
+        elif item is not None:
+            (item.abstract if item.abstract is not None else item.blurb).append(source)
+        elif self.sections:
+            self.problems.add(
+                line_no,
+                "text under a section belongs to an item: add a `### Title` heading above it",
+            )
+        else:
+            self.intro.append(source)
+
+
 def _read_body(
     lines: Sequence[str], offset: int, problems: Problems
 ) -> tuple[list[str], list[_SectionDraft]]:
     tokens = _markdown().parse("\n".join(lines[offset:]))
-    intro: list[str] = []
-    sections: list[_SectionDraft] = []
-    item: _ItemDraft | None = None
+    body = _Body(problems)
     index = 0
     while index < len(tokens):
         token = tokens[index]
@@ -155,66 +218,15 @@ def _read_body(
             continue
         line_no = offset + token.map[0] + 1
         if token.type == "heading_open":
-            inline = tokens[index + 1]
-            level = (
-                len(token.markup)
-                if token.markup.startswith("#")
-                else (1 if token.markup == "=" else 2)
-            )
-            text = inline.content.strip()
-            if level == 2:
-                item = None
-                name = text
-                if not name:
-                    problems.add(line_no, "this section has no name: write it after `## `")
-                sections.append(_SectionDraft(line_no, name))
-            elif level == 3:
-                if not sections:
-                    problems.add(
-                        line_no, "this item comes before any section: add a `## Section` above it"
-                    )
-                    sections.append(_SectionDraft(line_no, ""))
-                title, link, reason = _item_heading(inline)
-                if reason:
-                    problems.add(line_no, reason)
-                item = _ItemDraft(line_no, title, link, link is not None or reason == _NOT_A_LINK)
-                sections[-1].items.append(item)
-            elif level == 4 and text == ABSTRACT_HEADING:
-                if item is None:
-                    problems.add(line_no, "`#### Abstract` belongs under an item's `### Title`")
-                elif item.abstract is not None:
-                    problems.add(line_no, "this item already has an `#### Abstract`")
-                else:
-                    item.abstract, item.abstract_line = [], line_no
-            else:
-                problems.add(
-                    line_no,
-                    f"a level-{level} heading is not used here: sections are `## Name`, items "
-                    "`### Title` and an item's longer text `#### Abstract`",
-                )
+            markup = token.markup
+            level = len(markup) if markup.startswith("#") else (1 if markup == "=" else 2)
+            body.heading(level, tokens[index + 1], line_no)
+            # The heading's open, inline and close tokens.
             index += 3
             continue
-        source = _source(lines, token, offset)
-        note = _EDITOR_NOTE.match(source.strip()) if token.type == "html_block" else None
-        if note and item is not None and item.editor_note is None and not item.blurb:
-            item.editor_note = note.group("note")
-        elif token.type == "html_block":
-            problems.add(
-                line_no,
-                "raw HTML is not published: use Markdown, or `<!-- editor: … -->` right "
-                "under an item's heading for a note to the editor",
-            )
-        elif item is not None:
-            (item.abstract if item.abstract is not None else item.blurb).append(source)
-        elif sections:
-            problems.add(
-                line_no,
-                "text under a section belongs to an item: add a `### Title` heading above it",
-            )
-        else:
-            intro.append(source)
+        body.block(token, _source(lines, token, offset), line_no)
         index += 1
-    return intro, sections
+    return body.intro, body.sections
 
 
 def _shown(url: str) -> str:
