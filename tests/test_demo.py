@@ -22,7 +22,7 @@ from typing import IO
 
 import pytest
 
-from bot.demo import ReaderMistake, reader_options
+from bot.demo.keep import ReaderMistake, reader_options
 from bot.models import Issue
 from bot.publishing.plans.x import plan as x_plan
 from bot.settings import XSettings
