@@ -26,7 +26,7 @@ from pathlib import Path
 from bot.issuefiles import load_issue
 from bot.publishing.engine import Engine
 from bot.publishing.outlets.discord import GLOBAL_RATE, DiscordOutlet, Pacer, rest_client
-from bot.publishing.plan import Target
+from bot.publishing.plans.discord import Target
 from bot.sandbox._server import exit_if_refused
 from bot.sandbox.discord import Emulator, EmulatorConfig, point_discord_py_at
 from bot.settings import PublishingSettings

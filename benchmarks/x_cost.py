@@ -15,7 +15,8 @@ from pathlib import Path
 
 from bot.issuefiles import load_issue
 from bot.models import Issue, Item, Section
-from bot.render.x import POST_MAX, LinkMode, XThread, thread
+from bot.render.x import LinkMode, XThread, thread
+from bot.render.x_text import POST_MAX
 from bot.settings import XSettings
 
 ROOT = Path(__file__).resolve().parents[1]

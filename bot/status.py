@@ -19,11 +19,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.issuefiles import publish_times
 from bot.models import IssueSummary, OutboxTally, StepState
-from bot.publishing.plan import OUTLET as DISCORD
-from bot.publishing.plan import Target
+from bot.publishing.plans.discord import OUTLET as DISCORD
+from bot.publishing.plans.discord import Target
+from bot.publishing.plans.x import OUTLET as X
+from bot.publishing.plans.x import TARGET as X_ACCOUNT
 from bot.publishing.targets import all_targets
-from bot.publishing.x_plan import OUTLET as X
-from bot.publishing.x_plan import TARGET as X_ACCOUNT
 from bot.schedule import triggers as scheduler
 from bot.settings import Settings
 from bot.store import Archive

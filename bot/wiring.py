@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.publishing.engine import Alerts, Engine, LogAlerts
+from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outlet
 from bot.publishing.outlets.discord import Client, DiscordAlerts, DiscordOutlet, Pacer
 from bot.publishing.outlets.x import XOutlet
+from bot.publishing.reports import Alerts, LogAlerts
 from bot.publishing.service import Publisher
 from bot.publishing.targets import all_targets
 from bot.settings import Settings

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.models import Issue
-from bot.publishing.x_plan import x_plan
+from bot.publishing.plans.x import plan as x_plan
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import XSettings

@@ -22,9 +22,9 @@ from typing import IO
 
 import pytest
 
-from bot.demo import ReaderMistake, reader_options
+from bot.demo.keep import ReaderMistake, reader_options
 from bot.models import Issue
-from bot.publishing.x_plan import x_plan
+from bot.publishing.plans.x import plan as x_plan
 from bot.settings import XSettings
 from tests.conftest import ROOT
 

@@ -35,10 +35,11 @@ from bot.errors import NewsbotError
 
 if TYPE_CHECKING:
     from bot.models import Issue
-    from bot.publishing.engine import PlannedStep
     from bot.publishing.outlets.discord import Client
-    from bot.publishing.plan import Payload, Step, Target
+    from bot.publishing.plans.discord import Target
+    from bot.publishing.reports import PlannedStep
     from bot.publishing.service import OutletName
+    from bot.publishing.steps import Payload, Step
     from bot.render.x import XThread
     from bot.settings import Settings
     from bot.store import Archive
@@ -93,7 +94,7 @@ def preview(
     settings = settings_of(ctx)
 
     async def render() -> RenderableType:
-        from bot.publishing.plan import Target, plan
+        from bot.publishing.plans.discord import Target, plan
 
         async with await open_archive(settings) as archive:
             issue = await _issue(archive, number)
@@ -310,27 +311,27 @@ class _Prices:
 
 async def _x_planned(services: Services, issue: Issue) -> tuple[XThread, list[PlannedStep]]:
     """The issue's thread on X, and what publishing would do with each post (from the ledger)."""
-    from bot.publishing.x_plan import ACCOUNT, x_plan
+    from bot.publishing.plans.x import ACCOUNT, plan
 
     outlet = services.x
     assert outlet is not None  # built offline: there is always one to plan with
-    rendered, _ = x_plan(issue, services.settings.x)
+    rendered, _ = plan(issue, services.settings.x)
     return rendered, await services.engine.preview(issue, outlet, ACCOUNT)
 
 
 def _x_does(planned: PlannedStep) -> str:
     """What publishing would do with one post, in words."""
     from bot.publishing.outlet import Outcome
-    from bot.publishing.x_plan import XAction
+    from bot.publishing.plans.x import Action
 
     if planned.outcome == Outcome.UNCHANGED:
         changed = " (its text changed since: X posts cannot be edited)" if planned.changed else ""
         return f"already on X{changed}"
     if planned.outcome == Outcome.DEFERRED:
         return "left for a later publish (today's cap)"
-    if planned.step.action == XAction.POST:
+    if planned.step.action == Action.POST:
         does = "post the first post"
-    elif planned.step.action == XAction.QUOTE:
+    elif planned.step.action == Action.QUOTE:
         does = "post, quoting the first post (X refused replies)"
     else:
         does = "post, replying to the one before"
@@ -362,7 +363,7 @@ async def _x_dry_run(services: Services, issue: Issue) -> RenderableType:
 async def _x_preview(services: Services, issue: Issue) -> RenderableType:
     """The issue's thread on X: every post with its weighted length, the cost, the cap."""
     from bot.publishing.outlet import Outcome
-    from bot.render.x import POST_MAX
+    from bot.render.x_text import POST_MAX
 
     settings = services.settings
     rendered, planned = await _x_planned(services, issue)
@@ -458,7 +459,7 @@ def _message_text(message: Payload) -> Text:
 
 def preview_view(steps: list[Step[Target]]) -> RenderableType:
     """Every step of a plan: thread names and each message, with its sizes."""
-    from bot.publishing.plan import Action
+    from bot.publishing.plans.discord import Action
     from bot.render.discord import THREAD_NAME_MAX
 
     parts: list[RenderableType] = []

@@ -67,7 +67,9 @@ def demo(
 
     It needs no account and nothing beyond 127.0.0.1, and works from any folder.
     """
-    from bot.demo import bundled_issues, run_demo  # the emulators load only for the demo
+    # The emulators load only for the demo.
+    from bot.demo.runner import run_demo
+    from bot.demo.stage import bundled_issues
 
     try:
         folder = bundled_issues()

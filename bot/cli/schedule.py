@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Annotated
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,7 +13,20 @@ from bot.cli._console import JsonOpt, archive_path, err, out, run_async, setting
 
 if TYPE_CHECKING:
     from bot.models import IssueSummary
+    from bot.settings import Settings
     from bot.store import Archive
+
+
+@dataclass(frozen=True)
+class _Upcoming:
+    """What the schedule will do: its next firings and the issue each would send, the issues
+    with a publish_at of their own, and what to know about the coming clock changes."""
+
+    firings: list[tuple[dt.datetime, int | None]]
+    own_times: list[tuple[dt.datetime, IssueSummary]]
+    titles: dict[int, str]
+    warnings: list[str]
+    notes: list[str]
 
 
 def show_schedule(
@@ -23,10 +37,18 @@ def show_schedule(
     as_json: JsonOpt = False,
 ) -> None:
     """Show when `newsbot run` will publish next, and which issue each firing would send."""
+    settings = settings_of(ctx)
+    upcoming = _upcoming(settings, count, dt.datetime.now(dt.UTC))
+    if as_json:
+        out.print_json(json.dumps(_as_json(settings, upcoming), ensure_ascii=False))
+    else:
+        _print(settings, upcoming)
+
+
+def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
+    """The next `count` firings after `now`, the issues each would send, and the rest."""
     from bot.schedule import triggers
 
-    settings = settings_of(ctx)
-    now = dt.datetime.now(dt.UTC)
     firings = triggers.next_firings(triggers.trigger(settings), now, count)
 
     async def read(archive: Archive) -> tuple[set[int], list[IssueSummary]]:
@@ -38,7 +60,6 @@ def show_schedule(
     # Without an archive yet the firings are still worth showing.
     if archive_path(settings).exists():
         published, archived = run_async(with_archive(settings, read))
-    titles = {summary.number: summary.title for summary in archived}
     # Issues with a time of their own go out then, whatever the cron says.
     tz = triggers.zone(settings)
     own_times = sorted(
@@ -55,40 +76,54 @@ def show_schedule(
     issues = triggers.upcoming_issues(firings, published, for_cron, tz=tz)
     # The clock changes of the coming twelve months (and of any year a firing shown falls in).
     years = sorted({now.year, (now + dt.timedelta(days=365)).year, *(f.year for f in firings)})
-    warnings = [w for y in years if (w := triggers.skipped_hour_warning(settings, y, after=now))]
-    notes = [n for y in years if (n := triggers.repeated_hour_note(settings, y, after=now))]
-    if as_json:
-        payload = {
-            "cron": settings.schedule.cron,
-            "timezone": settings.schedule.timezone,
-            "firings": [
-                {
-                    "at": firing.isoformat(),
-                    "utc_offset": triggers.utc_offset(firing),
-                    "issue": number,
-                }
-                for firing, number in zip(firings, issues, strict=True)
-            ],
-            "own_times": [{"at": at.isoformat(), "issue": s.number} for at, s in own_times],
-            "warnings": warnings,
-            "notes": notes,
-        }
-        out.print_json(json.dumps(payload, ensure_ascii=False))
-        return
+    return _Upcoming(
+        firings=list(zip(firings, issues, strict=True)),
+        own_times=own_times,
+        titles={summary.number: summary.title for summary in archived},
+        warnings=[w for y in years if (w := triggers.skipped_hour_warning(settings, y, after=now))],
+        notes=[n for y in years if (n := triggers.repeated_hour_note(settings, y, after=now))],
+    )
+
+
+def _as_json(settings: Settings, upcoming: _Upcoming) -> dict[str, Any]:
+    """The schedule as `newsbot schedule --json` prints it."""
+    from bot.schedule import triggers
+
+    return {
+        "cron": settings.schedule.cron,
+        "timezone": settings.schedule.timezone,
+        "firings": [
+            {
+                "at": firing.isoformat(),
+                "utc_offset": triggers.utc_offset(firing),
+                "issue": number,
+            }
+            for firing, number in upcoming.firings
+        ],
+        "own_times": [{"at": at.isoformat(), "issue": s.number} for at, s in upcoming.own_times],
+        "warnings": upcoming.warnings,
+        "notes": upcoming.notes,
+    }
+
+
+def _print(settings: Settings, upcoming: _Upcoming) -> None:
+    """The schedule as `newsbot schedule` prints it: a line per firing, warnings on stderr."""
+    from bot.schedule import triggers
+
     out.print(
         f"schedule {settings.schedule.cron!r} in {settings.schedule.timezone}; next firings:",
         markup=False,
         highlight=False,
     )
-    for firing, number in zip(firings, issues, strict=True):
+    for firing, number in upcoming.firings:
         what = (
-            f"issue #{number} {titles[number]!r}"
+            f"issue #{number} {upcoming.titles[number]!r}"
             if number is not None
             else "the newest unpublished issue at that time (none archived yet)"
         )
         when = triggers.wall_clock(firing)
         out.print(f"  {when}  {what}", markup=False, highlight=False, soft_wrap=True)
-    for at, summary in own_times:
+    for at, summary in upcoming.own_times:
         out.print(
             f"  {triggers.wall_clock(at)}  issue #{summary.number} {summary.title!r} "
             "(its own publish_at)",
@@ -96,7 +131,7 @@ def show_schedule(
             highlight=False,
             soft_wrap=True,
         )
-    for warning in warnings:
+    for warning in upcoming.warnings:
         err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
-    for note in notes:
+    for note in upcoming.notes:
         out.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)

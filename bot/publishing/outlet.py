@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from bot.models import Issue, OutboxEntry
-from bot.publishing.plan import Payload, Step
+from bot.publishing.steps import Payload, Step
 from bot.render.publish import Post
 
 

@@ -14,8 +14,9 @@ from typing import Any
 
 from bot.errors import NewsbotError
 from bot.models import Issue
-from bot.publishing.engine import Engine, PublishReport
+from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outlet
+from bot.publishing.reports import PublishReport
 
 log = logging.getLogger(__name__)
 

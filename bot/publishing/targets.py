@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.models import Subscription, slugify
-from bot.publishing.plan import CHANNEL_KINDS, Target
+from bot.publishing.plans.discord import CHANNEL_KINDS, Target
 from bot.settings import Settings, TargetSettings
 from bot.store import Archive
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.models import Issue, SearchHit, SearchPage, Section
 from bot.render.text import escape_markdown
-from bot.render.x import POST_MAX as X_POST_MAX
 from bot.render.x import XThread
+from bot.render.x_text import POST_MAX as X_POST_MAX
 from bot.text import ELLIPSIS, defuse_mentions, one_line, shorten
 
 CONTENT_MAX = 2000

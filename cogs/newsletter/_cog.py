@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.app import NO_MENTIONS, reply
 from bot.errors import IssueNotFound
 from bot.models import Issue, Subscription, slugify
-from bot.publishing.plan import Action, ChannelKind, Target, plan
+from bot.publishing.plans.discord import Action, ChannelKind, Target, plan
 from bot.publishing.targets import all_targets
 from bot.render.discord import (
     CHOICE_NAME_MAX,
@@ -189,22 +189,7 @@ class Newsletter(commands.Cog):
                 alerts_channel_id=alerts_channel.id if alerts_channel else None,
             )
         )
-        lines = [f"Done: each new issue will be posted in {channel.mention}."]
-        if kind == "forum":
-            lines.append("It gets one post per section, tagged by section, and the digest.")
-        else:
-            lines.append("It gets a digest and one thread per section.")
-        if kind == "announcement":
-            lines.append("The digest is crossposted to the servers that follow the channel.")
-        if role is not None:
-            lines.append(f"The digest pings {role.mention}; readers join it with *Notify me*.")
-            if not guild.me.guild_permissions.manage_roles or role >= guild.me.top_role:
-                lines.append("⚠️ To hand out that role I need Manage Roles and my role above it.")
-        if chosen:
-            lines.append(f"Sections: {escape_markdown(', '.join(chosen))}.")
-        if alerts_channel is not None:
-            lines.append(f"Problems will be reported in {alerts_channel.mention}.")
-        await reply(interaction, "\n".join(lines))
+        await reply(interaction, _set_up(channel, kind, role, chosen, alerts_channel, guild.me))
 
     @setup.autocomplete("sections")
     async def _setup_sections(
@@ -334,6 +319,34 @@ class Newsletter(commands.Cog):
         except IssueNotFound:
             await reply(interaction, f"Issue #{number} isn't in the archive.")
             return None
+
+
+def _set_up(
+    channel: discord.TextChannel | discord.ForumChannel,
+    kind: ChannelKind,
+    role: discord.Role | None,
+    sections: tuple[str, ...],
+    alerts_channel: discord.TextChannel | None,
+    me: discord.Member,
+) -> str:
+    """What /newsletter setup tells the manager it set up, and what it still needs (`me`:
+    the bot in that server)."""
+    lines = [f"Done: each new issue will be posted in {channel.mention}."]
+    if kind == "forum":
+        lines.append("It gets one post per section, tagged by section, and the digest.")
+    else:
+        lines.append("It gets a digest and one thread per section.")
+    if kind == "announcement":
+        lines.append("The digest is crossposted to the servers that follow the channel.")
+    if role is not None:
+        lines.append(f"The digest pings {role.mention}; readers join it with *Notify me*.")
+        if not me.guild_permissions.manage_roles or role >= me.top_role:
+            lines.append("⚠️ To hand out that role I need Manage Roles and my role above it.")
+    if sections:
+        lines.append(f"Sections: {escape_markdown(', '.join(sections))}.")
+    if alerts_channel is not None:
+        lines.append(f"Problems will be reported in {alerts_channel.mention}.")
+    return "\n".join(lines)
 
 
 def _listed(names: list[str]) -> str:

@@ -22,7 +22,7 @@ from bot.publishing.outlet import (
     Remote,
     StepError,
 )
-from bot.publishing.plan import Payload, Step
+from bot.publishing.steps import Payload, Step
 from bot.render.publish import Post
 from bot.store import Archive
 

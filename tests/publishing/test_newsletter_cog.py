@@ -84,9 +84,13 @@ async def test_setup_publish_and_notify_me(
         sections="Industry, learning",
         alerts_channel=seed.general,
     )
-    assert private(answer).startswith(
-        f"Done: each new issue will be posted in <#{seed.general.id}>"
-    )
+    assert private(answer).splitlines() == [
+        f"Done: each new issue will be posted in <#{seed.general.id}>.",
+        "It gets a digest and one thread per section.",
+        f"The digest pings <@&{seed.newsletter_role.id}>; readers join it with *Notify me*.",
+        "Sections: industry, learning.",
+        f"Problems will be reported in <#{seed.general.id}>.",
+    ]
     (subscription,) = await newsbot.archive.subscriptions.list()
     assert subscription.sections == ("industry", "learning")
     assert subscription.role_id == seed.newsletter_role.id

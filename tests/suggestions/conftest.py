@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import Newsbot
 from bot.models import Issue
-from bot.publishing.plan import Target
+from bot.publishing.plans.discord import Target
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator
 from bot.store import Archive
 from tests.conftest import StartNewsbot

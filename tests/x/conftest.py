@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from bot.models import Issue, Subscription
 from bot.publishing.outlets.x import XOutlet, x_outlet
-from bot.publishing.x_plan import x_plan
+from bot.publishing.plans.x import plan as x_plan
 from bot.sandbox.discord import Emulator
 from bot.sandbox.x import Tweet, XEmulator
 from bot.settings import XSettings

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from bot.models import Issue, Subscription
-from bot.publishing.x_plan import x_plan
+from bot.publishing.plans.x import plan as x_plan
 from bot.sandbox.discord import Emulator
 from bot.sandbox.x import XEmulator
 from bot.settings import XSettings

@@ -17,8 +17,9 @@ import signal
 from pathlib import Path
 
 from bot.models import Issue
-from bot.publishing.x_plan import OUTLET, TARGET, x_plan
-from bot.render.x import clean
+from bot.publishing.plans.x import OUTLET, TARGET
+from bot.publishing.plans.x import plan as x_plan
+from bot.render.x_text import clean
 from bot.sandbox.x import Tweet, XEmulator, XEmulatorConfig
 from bot.settings import XSettings
 from bot.store import Archive

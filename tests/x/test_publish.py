@@ -6,10 +6,12 @@ import asyncio
 import time
 
 from bot.models import Issue
-from bot.publishing.engine import Engine, PublishReport
+from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
 from bot.publishing.outlets.x import XOutlet, comparable
-from bot.publishing.x_plan import QUOTING, x_plan
+from bot.publishing.plans.x import QUOTING
+from bot.publishing.plans.x import plan as x_plan
+from bot.publishing.reports import PublishReport
 from bot.sandbox.x import XEmulator
 from bot.settings import XSettings
 from bot.store import Archive

@@ -12,16 +12,8 @@ from hypothesis import strategies as st
 from bot._vendor.twitter_text import parse_tweet
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.models import Issue, Item, Section
-from bot.render.x import (
-    POST_MAX,
-    LinkMode,
-    XThread,
-    clean,
-    neutralise,
-    plain_text,
-    thread,
-    weighted_length,
-)
+from bot.render.x import LinkMode, XThread, thread
+from bot.render.x_text import POST_MAX, clean, neutralise, plain_text, weighted_length
 from tests.factories import issue, item
 
 # twitter-text's mention and cashtag rules, made wider (a superset of what X links): an `@` or

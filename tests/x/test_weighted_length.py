@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render.x import POST_MAX, fits, weighted_length
+from bot.render.x_text import POST_MAX, fits, weighted_length
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # 7 code points, 1 emoji
 

@@ -25,7 +25,8 @@ from discord.http import MultipartParameters
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry, slugify
 from bot.publishing.outlet import Destination, Outcome, Remote, StepError
-from bot.publishing.plan import Action, ChannelKind, Payload, Step, Target, plan, step_nonce
+from bot.publishing.plans.discord import Action, ChannelKind, Target, plan, step_nonce
+from bot.publishing.steps import Payload, Step
 from bot.render.discord import CONTENT_MAX
 from bot.render.publish import Post
 from bot.text import shorten
@@ -164,7 +165,12 @@ class DiscordOutlet:
             return Remote(int(data["id"]), channel)
         if step.action == Action.MESSAGE:
             where = parent if parent is not None else channel
-            body = {**_message(payload), "nonce": step.nonce, "enforce_nonce": True, "tts": False}
+            body = {
+                **_message(payload),
+                "nonce": step_nonce(step.key),
+                "enforce_nonce": True,
+                "tts": False,
+            }
             sent = await self._call(
                 "send a message", lambda: self.http.send_message(where, params=_params(body))
             )

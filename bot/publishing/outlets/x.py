@@ -34,16 +34,16 @@ from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
 from bot.publishing.outlet import CapReached, MaybeMade, Outcome, Refused, Remote, StepError
-from bot.publishing.plan import Payload, Step
-from bot.publishing.x_plan import (
+from bot.publishing.plans.x import (
     ACCOUNT,
     OUTLET,
     QUOTING,
     Account,
-    XAction,
+    Action,
+    plan,
     quoting,
-    x_plan,
 )
+from bot.publishing.steps import Payload, Step
 from bot.render.publish import Post
 from bot.settings import XSettings
 
@@ -142,10 +142,10 @@ class XOutlet:
         thanks: Mapping[str, Post],
     ) -> Sequence[Step[Account]]:
         """The issue's thread; quoting the lead from post 2 on if X refused replies before."""
-        _, steps = x_plan(issue, self.settings)
+        _, steps = plan(issue, self.settings)
         if not quoting(ledger):
             return steps
-        return [s if s.action == XAction.POST else replace(s, action=XAction.QUOTE) for s in steps]
+        return [s if s.action == Action.POST else replace(s, action=Action.QUOTE) for s in steps]
 
     async def create(self, step: Step[Account], payload: Payload, ids: Mapping[str, int]) -> Remote:
         """Post the step's text: the lead, a reply to the post before, or a quote of the lead."""
@@ -156,7 +156,7 @@ class XOutlet:
             raise Refused(
                 f"X refused a reply in the thread of issue #{step.issue_number} ({exc.reason}); "
                 "the rest of the thread quotes its first post instead.",
-                instead=XAction.QUOTE,
+                instead=Action.QUOTE,
             ) from exc
         return Remote(made)
 
@@ -187,7 +187,7 @@ class XOutlet:
 
     def note(self, step: Step[Account]) -> str | None:
         """That the thread goes on as quotes, for a quote."""
-        return QUOTING if step.action == XAction.QUOTE else None
+        return QUOTING if step.action == Action.QUOTE else None
 
     # --- X's API ----------------------------------------------------------------------------
 
@@ -304,9 +304,9 @@ async def x_outlet(settings: XSettings) -> AsyncIterator[XOutlet]:
 
 def _refers(step: Step[Account], ids: Mapping[str, int]) -> tuple[int | None, int | None]:
     """What the step's post replies to and what it quotes (by remote id)."""
-    if step.action == XAction.REPLY and step.parent:
+    if step.action == Action.REPLY and step.parent:
         return ids[step.parent], None
-    if step.action == XAction.QUOTE:
+    if step.action == Action.QUOTE:
         lead = ids.get(step.needs[0]) if step.needs else None
         if lead is None:
             raise StepError(f"post {step.key} quotes the first post, which has no id")

@@ -1,4 +1,5 @@
-"""A publish as a list of steps with stable keys: what to post where, and in which order.
+"""Publishing an issue to Discord channels as steps with stable keys: what to post where, and
+in which order.
 
 Pure: no I/O and no platform library. `plan(issue, targets)` gives the same steps for the same
 issue and targets; a step's payload is built when it runs, from the ids the earlier steps it
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from dataclasses import dataclass
+from typing import Literal
 
 from bot.models import Issue
+from bot.publishing.steps import Payload, Step
 from bot.render.publish import (
     Post,
     SectionThread,
@@ -31,9 +32,6 @@ AUTO_ARCHIVE_MINUTES = 10080
 ANNOUNCEMENT_THREAD = 10
 PUBLIC_THREAD = 11
 NONCE_MAX = 25
-
-Payload = dict[str, Any]
-TargetT = TypeVar("TargetT")
 
 
 class Action(enum.StrEnum):
@@ -66,42 +64,11 @@ class Target:
         return str(self.channel_id)
 
 
-@dataclass(frozen=True)
-class Step(Generic[TargetT]):
-    """One call to a platform, identified by a key that stays the same across runs."""
-
-    key: str
-    issue_number: int
-    target: TargetT
-    action: str
-    """What the step does, in its outlet's words (Discord's are `Action`)."""
-    parent: str | None = None
-    """The step whose remote id is where this one acts (a thread, a crossposted message)."""
-    needs: tuple[str, ...] = ()
-    """Steps whose remote ids this step's payload refers to."""
-    build: Callable[[Mapping[str, int]], Payload] = field(
-        default=lambda _: {}, compare=False, repr=False
-    )
-
-    def payload(self, ids: Mapping[str, int]) -> Payload:
-        """What this step sends, given the remote ids of the steps it refers to."""
-        return self.build({key: ids[key] for key in self.needs if key in ids})
-
-    @property
-    def nonce(self) -> str:
-        """Discord's idempotency key for this step: the same on every run, 25 characters."""
-        return step_nonce(self.key)
-
-
 def step_nonce(key: str) -> str:
-    """A nonce derived from a step key: its SHA-256 in hex, cut to Discord's 25 characters."""
+    """A nonce derived from a step key: its SHA-256 in hex, cut to Discord's 25 characters.
+
+    Discord's idempotency key for a step: the same on every run."""
     return hashlib.sha256(key.encode()).hexdigest()[:NONCE_MAX]
-
-
-def payload_hash(payload: Payload) -> str:
-    """A fingerprint of a payload: equal hashes mean the posted message needs no edit."""
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def step_key(issue_number: int, target: Target, *parts: str | int) -> str:

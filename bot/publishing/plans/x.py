@@ -1,6 +1,6 @@
 """An issue's thread on X as steps with stable keys: what to post, in which order.
 
-Pure, like `plan.py` for Discord: no I/O and no platform library. Each post is a step keyed
+Pure, like `plans/discord.py`: no I/O and no platform library. Each post is a step keyed
 `202/x/post/3` (the lead is post 1) whose parent is the post before it; it replies to it, or,
 once X has refused a reply (the ledger says so), quotes the lead.
 """
@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.models import Issue, OutboxEntry, StepState
-from bot.publishing.plan import Payload, Step
+from bot.publishing.steps import Payload, Step
 from bot.render.x import LinkMode, XThread, thread
 from bot.settings import XSettings
 
@@ -23,7 +23,7 @@ QUOTING = "X refused replies, so posts quote the first one"
 """What a report says once the thread goes on as quotes."""
 
 
-class XAction(enum.StrEnum):
+class Action(enum.StrEnum):
     """What a step does on X."""
 
     POST = "post"
@@ -49,7 +49,7 @@ def step_key(issue_number: int, number: int) -> str:
     return f"{issue_number}/{OUTLET}/post/{number}"
 
 
-def x_plan(issue: Issue, settings: XSettings) -> tuple[XThread, list[Step[Account]]]:
+def plan(issue: Issue, settings: XSettings) -> tuple[XThread, list[Step[Account]]]:
     """The issue's thread as rendered for these settings, and its steps in order: the lead,
     then each post replying to the one before (and knowing the lead, should it quote it)."""
     rendered = thread(issue, links=LinkMode(settings.links), max_posts=settings.max_posts)
@@ -59,7 +59,7 @@ def x_plan(issue: Issue, settings: XSettings) -> tuple[XThread, list[Step[Accoun
             key=step_key(issue.number, number),
             issue_number=issue.number,
             target=ACCOUNT,
-            action=XAction.POST if number == 1 else XAction.REPLY,
+            action=Action.POST if number == 1 else Action.REPLY,
             parent=None if number == 1 else step_key(issue.number, number - 1),
             needs=() if number == 1 else (lead,),
             build=_text(post.text),
@@ -76,6 +76,6 @@ def _text(text: str) -> Callable[[Mapping[str, int]], Payload]:
 def quoting(ledger: Mapping[str, OutboxEntry]) -> bool:
     """Whether an earlier run found X refusing replies (a step was attempted as a quote)."""
     return any(
-        e.action == XAction.QUOTE and (e.state == StepState.SENT or e.attempts > 0)
+        e.action == Action.QUOTE and (e.state == StepState.SENT or e.attempts > 0)
         for e in ledger.values()
     )

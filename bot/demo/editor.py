@@ -1,0 +1,128 @@
+"""The editor in the demo: /newsletter commands, and the channels and the X thread as they
+look once an issue is published."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, RenderableType
+from rich.panel import Panel
+from rich.text import Text
+
+from bot.demo.screen import Screen
+from bot.demo.stage import ANSWER_TIMEOUT
+from bot.render.x_text import POST_MAX, weighted_length
+from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Message, Role, World
+from bot.sandbox.x import Tweet, XEmulator
+
+
+class Editor:
+    """Plays the server's manager: subscribes channels, reviews suggestions, asks for status."""
+
+    def __init__(self, emulator: Emulator, seed: DefaultWorld, console: Console) -> None:
+        self.emulator = emulator
+        self.seed = seed
+        self.console = console
+        self.screen = Screen(emulator.world)
+
+    async def command(
+        self, name: str, sub: str, *, followups: int = 0, **options: Any
+    ) -> list[Message]:
+        """Run `/name sub …` as the manager and print newsbot's answer (and its follow-ups)."""
+        shown = " ".join(f"{key}:{_shown(value)}" for key, value in options.items())
+        who = self.seed.manager.username
+        typed = f"/{name} {sub} {shown}".rstrip()
+        self.console.print(Text(f"\n{who} (editor) › {typed}", style="bold cyan"))
+        handle = await self.emulator.run_slash_command(
+            self.seed.guild, self.seed.general, self.seed.manager, name, options, subcommand=sub
+        )
+        answers = [await handle.original(timeout=ANSWER_TIMEOUT)]
+        if followups:
+            more = await handle.followups(followups, timeout=ANSWER_TIMEOUT)
+            answers += [m for m in more if m.id != answers[0].id]
+        for answer in answers:
+            self.console.print(self.screen.message(answer, who=who))
+        return answers
+
+    async def newsletter(self, sub: str, **options: Any) -> list[Message]:
+        """`/newsletter sub …`."""
+        return await self.command("newsletter", sub, **options)
+
+    def show_channel(self, channel: Channel, *, digest: bool = True) -> None:
+        """Print what a reader finds in a channel: its digest (whole, or as one line), then
+        each thread or forum post."""
+        self.console.rule(f"#{channel.name}, as a reader sees it")
+        world = self.emulator.world
+        for message in self.emulator.messages_in(channel):
+            if not message.embeds:  # "started a thread" notices are Discord's own
+                continue
+            if digest:
+                self.console.print(self.screen.message(message, who=f"#{channel.name}"))
+            else:
+                title = self.screen.named(str(message.embeds[0].get("title", "")))
+                self.console.print(
+                    Text(f"  📰 the digest: {title}", style="bold")
+                    + Text(f"  {len(message.embeds)} card(s)", style="dim")
+                )
+        threads = [
+            c for c in world.channels.values() if c.parent_id == channel.id and not c.deleted
+        ]
+        tags = {tag.id: tag.name for tag in channel.available_tags}
+        for thread in threads:
+            messages = self.emulator.messages_in(thread)
+            labels = ", ".join(tags[t] for t in thread.applied_tags if t in tags)
+            items = sum(len(m.embeds) for m in messages)
+            self.console.print(
+                Text(f"  🧵 {thread.name}", style="bold")
+                + Text(f"  {len(messages)} message(s), {items} card(s)", style="dim")
+                + Text(f"  [{labels}]" if labels else "", style="magenta")
+            )
+
+    def show_thread(self, channel: Channel, name: str) -> None:
+        """Print the messages of one of a channel's threads."""
+        thread = thread_named(self.emulator.world, channel, name)
+        if thread is not None:
+            self.console.rule(f"🧵 {name} in #{channel.name}, opened")
+            for message in self.emulator.messages_in(thread):
+                self.console.print(self.screen.message(message, who=name))
+
+
+def thread_named(world: World, channel: Channel, name: str) -> Channel | None:
+    """The live thread (or forum post) of `channel` called `name`."""
+    for thread in world.channels.values():
+        if thread.parent_id == channel.id and thread.name == name and not thread.deleted:
+            return thread
+    return None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, Role):
+        return f"@{value.name}"
+    if isinstance(value, Channel):
+        return f"#{value.name}"
+    return str(value)
+
+
+def show_x_thread(console: Console, x: XEmulator) -> None:
+    """Print the account's posts on X as a thread: each with its weighted length (twitter-text,
+    as newsbot's renderer counts it) and the post it replies to."""
+    tweets = x.live_tweets()
+    console.rule(f"X: @{x.config.username}'s thread, as a reader sees it")
+    position = {tweet.id: number for number, tweet in enumerate(tweets, start=1)}
+    for number, tweet in enumerate(tweets, start=1):
+        console.print(_x_post(tweet, number, len(tweets), position))
+    weights = [weighted_length(tweet.text) for tweet in tweets]
+    console.print(
+        f"{len(tweets)} posts, the longest {max(weights, default=0)}/{POST_MAX} weighted "
+        f"characters (twitter-text: a URL counts 23, an emoji 2); X's pay-per-use price for "
+        f"them: ${x.cost:.3f}."
+    )
+
+
+def _x_post(tweet: Tweet, number: int, total: int, position: dict[int, int]) -> RenderableType:
+    title = f"post {number}/{total} · {weighted_length(tweet.text)}/{POST_MAX}"
+    if tweet.in_reply_to is not None:
+        title += f" · ↳ replies to post {position.get(tweet.in_reply_to, '?')}"
+    if tweet.quote_of is not None:
+        title += f" · quotes post {position.get(tweet.quote_of, '?')}"
+    return Panel(Text(tweet.text), title=title, title_align="left", border_style="bright_black")

@@ -1,0 +1,288 @@
+"""`newsbot demo --keep`: everything stays up and a person plays the reader, typing reader
+actions as Discord shows them."""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import os
+import re
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+
+from bot.cli._console import ISSUE_NUMBER_MAX
+from bot.demo.editor import thread_named
+from bot.demo.reader import Reader, can_press
+from bot.demo.stage import Stage
+from bot.sandbox.discord import Message
+
+QUIET_TIMEOUT = 3.0
+"""How long a reader's plain message waits for newsbot, which may rightly say nothing."""
+KEEP_HELP = """\
+/latest [section]   the newest issue, or one of its sections (e.g. /latest section:Learning)
+/search <words>     search the archive (section:, issue:, since: narrow it); then `next` and
+                    `previous` turn the page
+/issue <number>     any issue in the archive
+/suggest <url>      suggest a link for the next issue (note: and section: after it)
+/reply <text>       reply in the 🧵 {thread} thread (a link in it is a suggestion)
+anything else       posted in #general, then “Find related links” on it
+help, quit          (Ctrl-D and Ctrl-C quit too)"""
+
+
+class Stop:
+    """SIGINT and SIGTERM: cancel the script, or end the `--keep` part (once; later ones are
+    ignored so the clean-up runs to its end)."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.signalled: str | None = None
+        self.keeping = False
+        self._task = asyncio.current_task()
+        self._installed: list[signal.Signals] = []
+
+    def install(self) -> None:
+        """Handle SIGINT and SIGTERM in the running loop (where the platform allows it)."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, ValueError, RuntimeError):
+                loop.add_signal_handler(sig, self._received, sig)
+                self._installed.append(sig)
+
+    def uninstall(self) -> None:
+        """Give the signals back."""
+        loop = asyncio.get_running_loop()
+        for sig in self._installed:
+            loop.remove_signal_handler(sig)
+
+    def _received(self, sig: signal.Signals) -> None:
+        if self.signalled is not None:
+            return
+        self.signalled = sig.name
+        if self.keeping:
+            self.event.set()
+        elif self._task is not None:
+            self._task.cancel()
+
+
+@dataclass
+class Lines:
+    """Lines typed or piped on stdin, read by a daemon thread from the raw descriptor (no
+    buffered-reader lock left held at exit, and the terminal's own modes untouched)."""
+
+    queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
+
+    def start(self) -> None:
+        """Start reading in the background."""
+        loop = asyncio.get_running_loop()
+        threading.Thread(target=self._read, args=(loop,), daemon=True, name="demo-stdin").start()
+
+    def _read(self, loop: asyncio.AbstractEventLoop) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        pending = ""
+        try:
+            fd = sys.stdin.fileno()
+            while chunk := os.read(fd, 4096):
+                pending += decoder.decode(chunk)
+                *whole, pending = pending.split("\n")
+                for line in whole:
+                    loop.call_soon_threadsafe(self.queue.put_nowait, line)
+        except (OSError, ValueError):
+            pass
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening
+            if pending:
+                loop.call_soon_threadsafe(self.queue.put_nowait, pending)
+            loop.call_soon_threadsafe(self.queue.put_nowait, None)
+
+    async def next(self, *stops: asyncio.Future[Any]) -> str | None:
+        """The next line; None at the end of input or when one of `stops` is done."""
+        line = asyncio.ensure_future(self.queue.get())
+        done, _ = await asyncio.wait({line, *stops}, return_when=asyncio.FIRST_COMPLETED)
+        if line in done:
+            return line.result()
+        line.cancel()
+        return None
+
+
+async def keep_running(stage: Stage, reader: Reader, stop: Stop) -> None:
+    """Leave everything up; a person types reader actions (or, without a terminal, pipes
+    them), until quit, the end of input on a terminal, Ctrl-C or SIGTERM."""
+    console = stage.console
+    stop.keeping = True
+    if stop.signalled is not None:
+        return
+    console.rule("newsbot keeps running (--keep)")
+    console.print(f"The scratch archive: {stage.db}", soft_wrap=True, markup=False)
+    console.print(
+        f"The demo's settings: {stage.settings.config}, its keys: {stage.settings.secrets}",
+        soft_wrap=True,
+        markup=False,
+    )
+    console.print("Meanwhile, in another terminal, these work against it:")
+    for command in (("status",), ("search", "distillation")):
+        console.print(f"  {stage.settings.shell(*command)}", soft_wrap=True, markup=False)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        console.print("Be the reader: type `help` for what you can do, `quit` to stop.")
+    lines = Lines()
+    lines.start()
+    process = stage.process
+    assert process is not None
+    stopped = asyncio.ensure_future(stop.event.wait())
+    exited = asyncio.ensure_future(process.wait())
+    try:
+        while True:
+            if interactive:
+                console.print(Text(f"\n{stage.seed.reader.username} › ", style="bold"), end="")
+            line = await lines.next(stopped, exited)
+            if line is None:
+                break
+            if line.strip().lower() in {"quit", "exit"}:
+                return
+            if line.strip().lower() in {"help", "?"}:
+                console.print(Text(KEEP_HELP.format(thread=stage.suggestion_thread)))
+                continue
+            if line.strip():
+                await act(stage, reader, line.strip())
+        if exited.done():
+            console.print(Text(f"`newsbot run` exited with code {process.returncode}", "red"))
+        elif not stopped.done() and not interactive:
+            console.print("stdin ended; newsbot keeps running until Ctrl-C or SIGTERM.")
+            await asyncio.wait({stopped, exited}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        exited.cancel()
+        console.print()
+
+
+READER_OPTIONS: dict[str, tuple[str, ...]] = {
+    "latest": ("section", "public"),
+    "issue": ("number", "section", "public"),
+    "search": ("query", "section", "issue", "since", "public"),
+    "suggest": ("url", "note", "section"),
+}
+"""The reader commands typed in `--keep`, with their options as Discord names them. Text
+typed without a name goes to the first option (`/search distillation`); for /suggest, its
+first word is the link and the rest the note."""
+REQUIRED = {"issue": "number", "search": "query", "suggest": "url"}
+EXAMPLES = {
+    "number": "/issue 202",
+    "issue": "/search learning issue:202",
+    "query": "/search distillation",
+    "url": "/suggest https://example.org/paper",
+    "public": "/latest public:true",
+}
+_OPTION_NAME = re.compile(r"(?:^|(?<=\s))([a-z_]+):(?!//)")
+"""`name:` as Discord shows an option, at the start of a word (and not `https://`)."""
+
+
+class ReaderMistake(ValueError):
+    """A reader action the demo cannot send as typed; the message says what to type."""
+
+
+def reader_options(command: str, rest: str) -> dict[str, Any]:
+    """The options of `/command rest`, typed as Discord shows them (`/latest section:Industry`)
+    or plainly (`/latest Industry`); raise `ReaderMistake` saying what is wrong."""
+    names = READER_OPTIONS[command]
+    marks = list(_OPTION_NAME.finditer(rest))
+    if marks and marks[0].start() == 0 and marks[0].group(1) not in names:
+        raise ReaderMistake(
+            f"/{command} has no option {marks[0].group(1)!r}; its options: {', '.join(names)}"
+        )
+    marks = [m for m in marks if m.group(1) in names]
+    given: dict[str, str] = {}
+    plain = rest[: marks[0].start()] if marks else rest
+    for index, mark in enumerate(marks):
+        end = marks[index + 1].start() if index + 1 < len(marks) else len(rest)
+        name = mark.group(1)
+        if name in given:
+            raise ReaderMistake(f"/{command}: {name} is given twice")
+        given[name] = rest[mark.end() : end].strip()
+        if not given[name]:
+            raise ReaderMistake(f"/{command}: {name}: has no value")
+    if plain.strip():
+        first = names[0]
+        if first in given:
+            raise ReaderMistake(f"/{command}: {first} is given twice ({plain.strip()!r} too)")
+        if command == "suggest":
+            url, _, note = plain.strip().partition(" ")
+            given["url"] = url
+            if note.strip():
+                if "note" in given:
+                    raise ReaderMistake(f"/suggest: note is given twice ({note.strip()!r} too)")
+                given["note"] = note.strip()
+        else:
+            given[first] = plain.strip()
+    required = REQUIRED.get(command)
+    if required is not None and required not in given:
+        raise ReaderMistake(f"/{command} needs its {required}: type {EXAMPLES[required]}")
+    return {name: _option_value(command, name, given[name]) for name in names if name in given}
+
+
+def _option_value(command: str, name: str, value: str) -> Any:
+    if name in {"number", "issue"}:
+        if not value.isdigit() or not 1 <= int(value) <= ISSUE_NUMBER_MAX:
+            raise ReaderMistake(
+                f"/{command}: {name} takes an issue number from 1 to {ISSUE_NUMBER_MAX}, "
+                f"not {value!r}: type {EXAMPLES[name]}"
+            )
+        return int(value)
+    if name == "public":
+        if value.lower() not in {"true", "false"}:
+            raise ReaderMistake(f"/{command}: public is true or false, not {value!r}")
+        return value.lower() == "true"
+    return value
+
+
+async def act(stage: Stage, reader: Reader, line: str) -> None:
+    """One reader action typed in `--keep`; a mistake or a timeout is said, not raised."""
+    word, _, rest = line.partition(" ")
+    rest = rest.strip()
+    command = word.removeprefix("/")
+    try:
+        if word.startswith("/") and command in READER_OPTIONS:
+            await reader.slash(command, **reader_options(command, rest))
+            if command == "search":
+                _page_hint(stage, reader.last_search)
+        elif word in {"next", "previous", "prev"}:
+            await _turn(stage, reader, "next" if word == "next" else "previous")
+        elif word == "/reply":
+            if not rest:
+                raise ReaderMistake("/reply needs the text of the reply: type /reply <text>")
+            name = stage.suggestion_thread
+            thread = thread_named(stage.emulator.world, stage.seed.general, name)
+            if thread is None:
+                stage.console.print(f"There is no thread {name} in #general.", markup=False)
+            else:
+                await reader.reply_in(thread, rest, timeout=QUIET_TIMEOUT)
+        elif word.startswith("/"):
+            known = ", ".join(f"/{name}" for name in [*READER_OPTIONS, "reply"])
+            raise ReaderMistake(f"{word} is not a command the demo knows ({known}); type help")
+        else:
+            await reader.related(line)
+    except (TimeoutError, ValueError, LookupError) as exc:
+        stage.console.print(Text(f"  {exc}", style="red"))
+
+
+def _page_hint(stage: Stage, message: Message | None) -> None:
+    if message is None:
+        return
+    ways = [w for w in ("next", "previous") if can_press(message, f"search:{w}")]
+    if ways:
+        shown = " or ".join(f"`{way}`" for way in ways)
+        stage.console.print(Text(f"  (type {shown} to turn the page)", style="dim"))
+
+
+async def _turn(stage: Stage, reader: Reader, way: str) -> None:
+    message = reader.last_search
+    custom_id = f"search:{way}"
+    if message is None or not can_press(message, custom_id):
+        stage.console.print(f"There is no {way} page: /search <words> first.")
+        return
+    await reader.press(message, custom_id, way.capitalize())
+    _page_hint(stage, message)

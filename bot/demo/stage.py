@@ -1,0 +1,212 @@
+"""The demo's stage: both emulators, a scratch archive and settings, and the real `newsbot
+run` against them, with waits for what it does on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from bot.errors import NewsbotError
+from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.sandbox.x import XEmulator
+from bot.schedule import triggers
+from bot.settings import env_name, secret_keys
+from bot.store import Archive
+
+BUNDLED_ISSUES = Path(__file__).resolve().parents[2] / "issues"
+"""The sample issues beside the package: `issues/` of the checkout newsbot is installed from."""
+CRON = "*/5 * * * * *"
+"""Every five seconds (the sixth field, in front, is seconds)."""
+BOT_START_TIMEOUT = 60.0
+ANSWER_TIMEOUT = 10.0
+PUBLISH_TIMEOUT = 60.0
+POLL_SECONDS = 0.1
+SUGGESTION_THREAD = "Papers & Publications"
+
+
+def bundled_issues() -> Path:
+    """The folder of the sample issues the demo publishes, wherever newsbot is run from.
+
+    Raise `NewsbotError` saying what is needed when newsbot was installed without them.
+    """
+    if not (BUNDLED_ISSUES / "202.md").is_file():
+        raise NewsbotError(
+            f"the demo needs newsbot's sample issue, issues/202.md of its source, and it is not "
+            f"beside this installation (looked in {BUNDLED_ISSUES}). Install newsbot from a "
+            "checkout in editable mode, as `python3 dev.py demo` does, and run it again"
+        )
+    return BUNDLED_ISSUES
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """The demo's settings, written in its scratch folder for `newsbot run` and for a person:
+    a config file, and the emulators' keys in an env file (secrets come from the environment
+    only)."""
+
+    config: Path
+    secrets: Path
+    db: Path
+
+    def env(self) -> dict[str, str]:
+        """The caller's environment without its own NEWSBOT_ settings, plus the keys."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+        keys = self.secrets.read_text(encoding="utf-8").splitlines()
+        return env | dict(line.split("=", 1) for line in keys if "=" in line)
+
+    def args(self, *command: str) -> list[str]:
+        """`newsbot`'s arguments for `command` with the demo's settings."""
+        return ["--config", str(self.config), "--db", str(self.db), *command]
+
+    def shell(self, *command: str) -> str:
+        """The shell command a person types to run `newsbot COMMAND` with these settings."""
+        return f"env $(cat {self.secrets}) newsbot {' '.join(self.args(*command))}"
+
+
+def write_settings(
+    scratch: Path, emulator: Emulator, x: XEmulator, seed: DefaultWorld, db: Path, issues: Path
+) -> DemoSettings:
+    """Write the demo's settings: both emulators, the scratch archive and folder, the schedule,
+    and reader replies read."""
+    secret = {env_name(key) for key in secret_keys()}
+    keys = {"NEWSBOT_DISCORD__TOKEN": emulator.token} | {
+        name: value for name, value in x.env().items() if name in secret
+    }
+    x_api = x.env()["NEWSBOT_X__API_BASE"]
+    tables: dict[str, dict[str, Any]] = {
+        "archive": {"path": str(db)},
+        "issues": {"directory": str(issues)},
+        "discord": {
+            "api_base": emulator.api_base,
+            "gateway_url": emulator.gateway_url,
+            "dev_guild": seed.guild.id,
+            "message_content": True,
+        },
+        "x": {"api_base": x_api},
+        "schedule": {"cron": CRON, "catch_up": "none"},
+        "log": {"level": "WARNING"},
+    }
+    config = scratch / "newsbot.toml"
+    config.write_text(
+        "# The demo's settings; its keys are in secrets.env beside this file.\n"
+        + "".join(
+            f"\n[{name}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in table.items())
+            for name, table in tables.items()
+        ),
+        encoding="utf-8",
+    )
+    secrets = scratch / "secrets.env"
+    secrets.touch(mode=0o600)
+    secrets.write_text("".join(f"{k}={v}\n" for k, v in keys.items()), encoding="utf-8")
+    return DemoSettings(config, secrets, db)
+
+
+@dataclass
+class Stage:
+    """Everything the demo runs: both emulators, the scratch archive and folder, the bot."""
+
+    emulator: Emulator
+    x: XEmulator
+    seed: DefaultWorld
+    console: Console
+    db: Path
+    issues: Path
+    settings: DemoSettings
+    process: asyncio.subprocess.Process | None = None
+    number: int = 0
+    """The issue the schedule published."""
+
+    @property
+    def suggestion_thread(self) -> str:
+        """The name of the section thread the reader replies in."""
+        return f"#{self.number} · {SUGGESTION_THREAD}"
+
+
+@contextlib.asynccontextmanager
+async def bot_process(settings: DemoSettings) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`newsbot run` with the demo's settings in its own process, stopped with SIGTERM.
+
+    It stays in the demo's process group: a Ctrl-C or a closed terminal reaches it too, so it
+    is never left running without the emulators.
+    """
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *settings.args("run"),
+        env=settings.env(),
+        stdin=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 15)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def last_firing(db: Path) -> dict[str, Any] | None:
+    """What the schedule's last run recorded in the archive `newsbot run` writes to."""
+    try:
+        async with await Archive.open(db, create=False) as archive:
+            value = await archive.state.get(triggers.LAST_FIRING_KEY)
+    except (NewsbotError, sqlite3.Error):  # not made or migrated yet, or busy: poll again
+        return None
+    found: dict[str, Any] | None = json.loads(value) if value else None
+    return found
+
+
+async def wait_for_commands(stage: Stage) -> None:
+    process = stage.process
+    assert process is not None
+
+    def ready() -> bool | None:
+        if process.returncode is not None:
+            raise NewsbotError(f"`newsbot run` exited early with code {process.returncode}")
+        return True if stage.emulator.synced_commands(stage.seed.guild) else None
+
+    try:
+        await stage.emulator.wait_until(ready, timeout=BOT_START_TIMEOUT)
+    except TimeoutError:
+        raise NewsbotError(
+            f"`newsbot run` did not come online within {BOT_START_TIMEOUT:.0f} s"
+        ) from None
+
+
+async def wait_for_publish(stage: Stage, number: int) -> list[dict[str, Any]]:
+    """Until the schedule's firings published issue `number` to Discord and X; those firings."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PUBLISH_TIMEOUT
+    seen: dict[str, dict[str, Any]] = {}
+    done: set[str] = set()
+    while done != set(triggers.OUTLETS):
+        if stage.process is not None and stage.process.returncode is not None:
+            raise NewsbotError(f"`newsbot run` exited with code {stage.process.returncode}")
+        run = await last_firing(stage.db)
+        if run is not None and run["at"] not in seen:
+            outlets = {o for o, numbers in run["published"].items() if number in numbers}
+            if outlets or run["failures"]:
+                seen[run["at"]] = run
+            done |= outlets
+        if loop.time() > deadline:
+            raise NewsbotError(
+                f"no firing of the schedule published #{number} to Discord and X within "
+                f"{PUBLISH_TIMEOUT:.0f} s; the last one recorded: {json.dumps(run)}"
+            )
+        await asyncio.sleep(POLL_SECONDS)
+    return list(seen.values())

@@ -1,0 +1,49 @@
+"""Issue files: one Markdown file per issue, read into an `Issue` and written back unchanged.
+
+The layout::
+
+    ---
+    number: 202
+    title: Deep Learning Weekly: Issue #202
+    subtitle: Quantum AI, Global AI Index, …
+    date: 2021-06-16
+    link: https://example.com/issues/202
+    ---
+
+    The intro, in paragraphs.
+
+    ## Industry
+
+    ### [An item's title](https://example.com/item)
+
+    <!-- editor: a note for the editor, never published -->
+
+    The item's blurb, in paragraphs.
+
+    #### Abstract
+
+    A longer text, such as a paper's abstract.
+
+Every problem is reported as an `IssueFileError` with the file and line, and a file's problems
+are all reported at once.
+"""
+
+from bot.issuefiles._front_matter import FRONT_MATTER_FENCE, FRONT_MATTER_KEYS, REQUIRED_KEYS
+from bot.issuefiles._loading import LoadResult, issue_paths, load_issue, load_issues, publish_times
+from bot.issuefiles._reading import ABSTRACT_HEADING, parse_issue
+from bot.issuefiles._writing import format_issue, write_issue
+
+__all__ = [
+    "ABSTRACT_HEADING",
+    "FRONT_MATTER_FENCE",
+    "FRONT_MATTER_KEYS",
+    "REQUIRED_KEYS",
+    "LoadResult",
+    "format_issue",
+    "issue_paths",
+    "load_issue",
+    "load_issues",
+    "parse_issue",
+    "publish_times",
+    "write_issue",
+]

@@ -1,0 +1,78 @@
+"""Loading issue files from disk: one file, the files a command names, a folder of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import IssueFileError, IssueFileErrors
+from bot.issuefiles._reading import parse_issue
+from bot.models import Issue
+
+
+def load_issue(path: Path | str) -> Issue:
+    """Read and validate one issue file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise IssueFileErrors([IssueFileError(path, line, "the file is not valid UTF-8")]) from None
+    except OSError as exc:
+        raise IssueFileErrors([IssueFileError(path, 0, f"cannot read: {exc.strerror}")]) from None
+    return parse_issue(text, path)
+
+
+def issue_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """The issue files named: files as given, directories for their `*.md` files, by number."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(path.glob("*.md"), key=_file_order))
+        else:
+            found.append(path)
+    return found
+
+
+def _file_order(path: Path) -> tuple[int, str]:
+    return (int(path.stem), "") if path.stem.isdigit() else (1 << 62, path.name)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Issues that loaded, and every problem in the files that did not."""
+
+    issues: list[tuple[Path, Issue]]
+    errors: list[IssueFileError]
+
+
+def load_issues(paths: Iterable[Path | str]) -> LoadResult:
+    """Load every issue file under `paths`, collecting problems instead of stopping at one."""
+    issues: list[tuple[Path, Issue]] = []
+    errors: list[IssueFileError] = []
+    numbers: dict[int, Path] = {}
+    for path in issue_paths(paths):
+        try:
+            issue = load_issue(path)
+        except IssueFileErrors as exc:
+            errors.extend(exc.errors)
+            continue
+        if issue.number in numbers:
+            errors.append(
+                IssueFileError(path, 2, f"issue #{issue.number} is also in {numbers[issue.number]}")
+            )
+            continue
+        numbers[issue.number] = path
+        issues.append((path, issue))
+    return LoadResult(issues, errors)
+
+
+def publish_times(directory: Path) -> dict[int, dt.datetime]:
+    """The `publish_at` of each valid issue file in `directory` that has one, by number."""
+    if not directory.is_dir():
+        return {}
+    loaded = load_issues([directory])
+    return {issue.number: issue.publish_at for _, issue in loaded.issues if issue.publish_at}

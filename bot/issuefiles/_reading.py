@@ -1,0 +1,353 @@
+"""Reading an issue file's text into an `Issue`: its Markdown body (intro, sections, items,
+abstracts, editor notes) and every link in it, with each problem on its line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline, autolink, image, link
+from markdown_it.token import Token
+from pydantic import ValidationError
+
+from bot.errors import IssueFileError, IssueFileErrors
+from bot.issuefiles._front_matter import (
+    Problems,
+    front_matter_fields,
+    pydantic_reason,
+    read_front_matter,
+)
+from bot.models import Issue, Item, Section, link_problem, slugify
+
+ABSTRACT_HEADING = "Abstract"
+_EDITOR_NOTE = re.compile(r"^<!--\s*editor:\s*(?P<note>.*?)\s*-->$")
+_LOOKS_LIKE_LINK = re.compile(r"^\[.*\]\(.*\)$", re.DOTALL)
+_NOT_A_LINK = (
+    "this link is not valid: an item link is an absolute http(s) URL, "
+    "as in `### [Title](https://example.com/page)`"
+)
+
+
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark")
+
+
+_InlineRule = Callable[[StateInline, bool], bool]
+
+
+class _EveryLink(MarkdownIt):
+    """Markdown that reads every link as a link, whatever its scheme, noting the line it is on.
+
+    The usual parser leaves `[x](javascript:…)` as text, but Discord and readers' apps may
+    still make it a link: to refuse such links they have to be seen.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("commonmark")
+        for name, rule in (("link", link), ("image", image), ("autolink", autolink)):
+            self.inline.ruler.at(name, _noting_line(rule))
+
+    def validateLink(self, url: str) -> bool:
+        return True
+
+
+def _noting_line(rule: _InlineRule) -> _InlineRule:
+    """`rule`, marking the token it makes with the line of its block it starts on (from 0)."""
+
+    def noted(state: StateInline, silent: bool) -> bool:
+        start, first = state.pos, len(state.tokens)
+        found = rule(state, silent)
+        if found and not silent:
+            # Text before the link may be pushed first: the link is the first link or image.
+            made = (t for t in state.tokens[first:] if t.type in ("link_open", "image"))
+            if (token := next(made, None)) is not None:
+                token.meta["line"] = state.src.count("\n", 0, start)
+                token.meta["by_reference"] = state.src[start : state.pos].endswith("]")
+        return found
+
+    return noted
+
+
+@dataclass
+class _ItemDraft:
+    line: int
+    title: str
+    link: str | None
+    link_checked: bool
+    """Whether the heading's link is checked as the item's own (or reported as broken)."""
+    blurb: list[str] = field(default_factory=list)
+    abstract: list[str] | None = None
+    abstract_line: int = 0
+    editor_note: str | None = None
+
+
+@dataclass
+class _SectionDraft:
+    line: int
+    name: str
+    items: list[_ItemDraft] = field(default_factory=list)
+
+
+def _source(lines: Sequence[str], token: Token, offset: int) -> str:
+    assert token.map is not None
+    start, end = token.map
+    return "\n".join(lines[offset + start : offset + end]).strip("\n")
+
+
+def _item_heading(inline: Token) -> tuple[str, str | None, str | None]:
+    """Title, link and a reason if the `###` heading's text is not a valid item heading.
+
+    The title is kept as the Markdown source the editor wrote, so writing it back is exact.
+    """
+    content = inline.content.strip()
+    children = inline.children or []
+    opens = [child for child in children if child.type == "link_open"]
+    if not opens:
+        if _LOOKS_LIKE_LINK.match(content):
+            return content, None, _NOT_A_LINK
+        return content, None, None
+    if len(opens) > 1 or children[0].type != "link_open" or children[-1].type != "link_close":
+        return (
+            content,
+            None,
+            "an item heading is either `### Title` or `### [Title](https://…)` — "
+            "one link around the whole title",
+        )
+    href = str(children[0].attrGet("href") or "")
+    return content[1 : content.rfind("](")].strip(), href, None
+
+
+def _make_item(draft: _ItemDraft, problems: Problems) -> Item | None:
+    if not draft.title:
+        problems.add(draft.line, "this item has no title: write it after `### `")
+        return None
+    if draft.abstract is not None and not draft.abstract:
+        problems.add(draft.abstract_line, "`#### Abstract` is empty: add its text or remove it")
+    try:
+        return Item(
+            title=draft.title,
+            link=draft.link,
+            blurb="\n\n".join(draft.blurb),
+            abstract="\n\n".join(draft.abstract) if draft.abstract else None,
+            editor_note=draft.editor_note,
+        )
+    except ValidationError as exc:
+        problems.add(draft.line, f"item {draft.title!r}: {pydantic_reason(exc)}")
+        return None
+
+
+@dataclass
+class _Body:
+    """An issue's body as read so far: its intro, its sections, and the item text goes to."""
+
+    problems: Problems
+    intro: list[str] = field(default_factory=list)
+    sections: list[_SectionDraft] = field(default_factory=list)
+    item: _ItemDraft | None = None
+
+    def heading(self, level: int, inline: Token, line_no: int) -> None:
+        """A `## Section`, a `### Title` or an item's `#### Abstract` starts here."""
+        text = inline.content.strip()
+        if level == 2:
+            self.item = None
+            if not text:
+                self.problems.add(line_no, "this section has no name: write it after `## `")
+            self.sections.append(_SectionDraft(line_no, text))
+        elif level == 3:
+            if not self.sections:
+                self.problems.add(
+                    line_no, "this item comes before any section: add a `## Section` above it"
+                )
+                self.sections.append(_SectionDraft(line_no, ""))
+            title, link, reason = _item_heading(inline)
+            if reason:
+                self.problems.add(line_no, reason)
+            self.item = _ItemDraft(line_no, title, link, link is not None or reason == _NOT_A_LINK)
+            self.sections[-1].items.append(self.item)
+        elif level == 4 and text == ABSTRACT_HEADING:
+            if self.item is None:
+                self.problems.add(line_no, "`#### Abstract` belongs under an item's `### Title`")
+            elif self.item.abstract is not None:
+                self.problems.add(line_no, "this item already has an `#### Abstract`")
+            else:
+                self.item.abstract, self.item.abstract_line = [], line_no
+        else:
+            self.problems.add(
+                line_no,
+                f"a level-{level} heading is not used here: sections are `## Name`, items "
+                "`### Title` and an item's longer text `#### Abstract`",
+            )
+
+    def block(self, token: Token, source: str, line_no: int) -> None:
+        """A paragraph, list, quote or HTML block: the intro's, the item's, or a problem."""
+        item = self.item
+        note = _EDITOR_NOTE.match(source.strip()) if token.type == "html_block" else None
+        if note and item is not None and item.editor_note is None and not item.blurb:
+            item.editor_note = note.group("note")
+        elif token.type == "html_block":
+            self.problems.add(
+                line_no,
+                "raw HTML is not published: use Markdown, or `<!-- editor: … -->` right "
+                "under an item's heading for a note to the editor",
+            )
+        elif item is not None:
+            (item.abstract if item.abstract is not None else item.blurb).append(source)
+        elif self.sections:
+            self.problems.add(
+                line_no,
+                "text under a section belongs to an item: add a `### Title` heading above it",
+            )
+        else:
+            self.intro.append(source)
+
+
+def _read_body(
+    lines: Sequence[str], offset: int, problems: Problems
+) -> tuple[list[str], list[_SectionDraft]]:
+    tokens = _markdown().parse("\n".join(lines[offset:]))
+    body = _Body(problems)
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.level != 0 or token.map is None or token.nesting == -1:
+            index += 1
+            continue
+        line_no = offset + token.map[0] + 1
+        if token.type == "heading_open":
+            markup = token.markup
+            level = len(markup) if markup.startswith("#") else (1 if markup == "=" else 2)
+            body.heading(level, tokens[index + 1], line_no)
+            # The heading's open, inline and close tokens.
+            index += 3
+            continue
+        body.block(token, _source(lines, token, offset), line_no)
+        index += 1
+    return body.intro, body.sections
+
+
+def _shown(url: str) -> str:
+    return repr(url if len(url) <= 80 else url[:79] + "…")
+
+
+def _links_in(inline: Token, skip_item_link: bool) -> Iterator[tuple[int, str, str, bool]]:
+    """Each link and image in an inline token: line in its block, href, kind, by reference.
+
+    By reference: its address is in a `[label]: …` definition. With `skip_item_link`, a link
+    around the whole text (an item's link) is left out.
+    """
+    children = inline.children or []
+    whole = (
+        skip_item_link
+        and bool(children)
+        and children[0].type == "link_open"
+        and children[-1].type == "link_close"
+        and sum(child.type == "link_open" for child in children) == 1
+    )
+    for index, child in enumerate(children):
+        line = int(child.meta.get("line", 0))
+        by_reference = bool(child.meta.get("by_reference"))
+        if child.type == "link_open" and not (whole and index == 0):
+            yield line, str(child.attrGet("href") or ""), "link to", by_reference
+        elif child.type == "image":
+            yield line, str(child.attrGet("src") or ""), "image from", by_reference
+            # An image's description is parsed apart; a link in it is on the image's line.
+            for _, href, what, inner_by_reference in _links_in(child, skip_item_link=False):
+                yield line, href, what, inner_by_reference
+
+
+def _check_links(
+    lines: Sequence[str], offset: int, item_links: set[int], problems: Problems
+) -> None:
+    """Report every link in the body that is not a web link, on the line it is on.
+
+    Markdown passes an issue's text through as it is written, so a `javascript:` link in a
+    blurb would reach readers as a link. The headings on `item_links` have their link checked
+    as the item's own.
+    """
+    env: dict[str, Any] = {}
+    tokens = _EveryLink().parse("\n".join(lines[offset:]), env)
+    definitions = [*env.get("references", {}).values(), *env.get("duplicate_refs", [])]
+    bad_definitions = {
+        str(d["href"]): offset + d["map"][0] + 1 for d in definitions if link_problem(d["href"])
+    }
+    used: set[str] = set()
+    for token in tokens:
+        if token.type != "inline" or token.map is None:
+            continue
+        line_no = offset + token.map[0] + 1
+        for line, href, what, by_reference in _links_in(token, line_no in item_links):
+            problem = link_problem(href)
+            if problem is None:
+                continue
+            where = ""
+            if by_reference and href in bad_definitions:
+                used.add(href)
+                where = f" (its address is on line {bad_definitions[href]})"
+            problems.add(line_no + line, f"{what} {_shown(href)}{where}: {problem}")
+    for href, line_no in bad_definitions.items():
+        if href not in used:
+            problems.add(line_no, f"link definition {_shown(href)}: {link_problem(href)}")
+
+
+def parse_issue(text: str, path: Path | str) -> Issue:
+    """Read an issue file's text; raise `IssueFileErrors` listing every problem found."""
+    path = Path(path)
+    problems = Problems(path)
+    # Some editors start a UTF-8 file with a byte-order mark; it is not part of the issue.
+    lines = text.removeprefix("\ufeff").splitlines()
+    values, body_start = read_front_matter(lines, problems)
+    fields = front_matter_fields(values, path, problems) if body_start else {}
+    intro, section_drafts = _read_body(lines, body_start, problems)
+    item_links = {
+        item.line for draft in section_drafts for item in draft.items if item.link_checked
+    }
+    _check_links(lines, body_start, item_links, problems)
+    if not section_drafts:
+        problems.add(
+            max(len(lines), 1), "an issue needs at least one `## Section` with an item in it"
+        )
+    sections: list[Section] = []
+    seen: dict[str, int] = {}
+    links: dict[str, int] = {}
+    for draft in section_drafts:
+        if draft.name and slugify(draft.name) in seen:
+            problems.add(
+                draft.line,
+                f"section {draft.name!r} appears twice (first on line "
+                f"{seen[slugify(draft.name)]}): merge the two",
+            )
+        elif draft.name:
+            seen[slugify(draft.name)] = draft.line
+        if draft.name and not draft.items:
+            problems.add(draft.line, f"section {draft.name!r} has no items: add `### Title` items")
+        items: list[Item] = []
+        for item_draft in draft.items:
+            item = _make_item(item_draft, problems)
+            if item is None:
+                continue
+            if item.key in links:
+                problems.add(
+                    item_draft.line,
+                    f"item {item.title!r} is already in this issue on line {links[item.key]}",
+                )
+                continue
+            links[item.key] = item_draft.line
+            items.append(item)
+        if draft.name and items:
+            try:
+                sections.append(
+                    Section(name=draft.name, slug=slugify(draft.name), items=tuple(items))
+                )
+            except ValidationError as exc:
+                problems.add(draft.line, f"section {draft.name!r}: {pydantic_reason(exc)}")
+    if problems.errors:
+        raise IssueFileErrors(sorted(problems.errors, key=lambda error: error.line))
+    try:
+        return Issue(intro="\n\n".join(intro), sections=tuple(sections), **fields)
+    except ValidationError as exc:
+        line = values.get(str(exc.errors()[0]["loc"][0]), (1, ""))[0]
+        raise IssueFileErrors([IssueFileError(path, line, pydantic_reason(exc))]) from None

@@ -1,0 +1,1 @@
+"""Each outlet's pure plan: an issue's steps for one target, named after the platform."""

@@ -1,0 +1,102 @@
+"""X's text rules: lengths as X counts them, and issue text made fit to post on X.
+
+Lengths are X's own, counted by twitter-text (`parse_tweet(...).weightedLength`: most Latin 1,
+CJK 2, an emoji 2, any URL 23, after NFC) — never `len()`. Text from the issue never pings
+anyone on X: `@name` and `$TSLA` are broken with a zero-width space (the fullwidth `＠` would
+not do: X reads it as a mention too).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+from bot._vendor.twitter_text import parse_tweet
+from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
+from bot.text import ZERO_WIDTH_SPACE, one_line
+
+POST_MAX = 280
+"""X's limit, in weighted characters."""
+URL_WEIGHT = 23
+
+_MENTION_OR_CASHTAG = re.compile(r"([@＠])(?=[A-Za-z0-9_])|(\$)(?=[A-Za-z])")
+_INVALID = re.compile("[\ufffe\ufeff\uffff\u202a-\u202e]")
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_MD_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|~~|`)")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!~|>])")
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=65536)
+def weighted_length(text: str) -> int:
+    """X's length of `text`: twitter-text's weighted length (a URL counts 23)."""
+    return int(parse_tweet(text).weightedLength)
+
+
+def fits(text: str) -> bool:
+    """Whether X accepts `text` as one post: 1…280 weighted characters, no invalid ones."""
+    return bool(parse_tweet(text).valid)
+
+
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """Where twitter-text finds URLs in `text` (also those without `https://`)."""
+    return [
+        (int(entity["indices"][0]), int(entity["indices"][1]))
+        for entity in extract_urls_with_indices(text)
+    ]
+
+
+@functools.lru_cache(maxsize=4096)
+def contains_url(text: str) -> bool:
+    """Whether twitter-text finds a URL in `text`."""
+    return bool(extract_urls_with_indices(text))
+
+
+# --- cleaning issue text --------------------------------------------------------------------
+
+
+def neutralise(text: str) -> str:
+    """`text` with every `@name` and `$TAG` broken by a zero-width space, URLs left whole.
+
+    Wider than X's own rules on purpose (any `@`/`＠` before a name character, any `$` before
+    a letter), so nothing written in an issue can mention an account or a cashtag.
+    """
+    spans = url_spans(text)
+    if not spans:
+        return _break_tags(text)
+    parts: list[str] = []
+    at = 0
+    for start, end in spans:
+        parts += [_break_tags(text[at:start]), text[start:end]]
+        at = end
+    parts.append(_break_tags(text[at:]))
+    return "".join(parts)
+
+
+def _break_tags(text: str) -> str:
+    return _MENTION_OR_CASHTAG.sub(lambda m: (m.group(1) or m.group(2)) + ZERO_WIDTH_SPACE, text)
+
+
+def plain_text(markdown: str, *, keep_links: bool) -> str:
+    """A blurb's Markdown as one line of plain text; links become their text (and URL)."""
+
+    def link(match: re.Match[str]) -> str:
+        label, url = match.group(1).strip(), match.group(2)
+        if keep_links and url.startswith(("http://", "https://")):
+            return f"{label} {url}" if label and label != url else url
+        return label
+
+    text = _MD_LINK.sub(link, markdown)
+    text = _MD_AUTOLINK.sub(lambda m: m.group(1) if keep_links else "", text)
+    text = _MD_EMPHASIS.sub("", text)
+    text = _MD_ESCAPE.sub(r"\1", text)
+    return clean(one_line(text))
+
+
+def clean(text: str) -> str:
+    """NFC (X stores that), without the characters X refuses, mentions and cashtags broken."""
+    return neutralise(_INVALID.sub("", unicodedata.normalize("NFC", text)))
