@@ -8,7 +8,7 @@ import json
 import logging
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -40,6 +40,20 @@ def secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 Logged = Callable[[], str]
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """`configure_logging` sets the root logger and `sys.excepthook` for the process: each test
+    here gives them back, so later tests on this worker do not log to its stderr."""
+    root = logging.getLogger()
+    handlers, level, hook = root.handlers[:], root.level, sys.excepthook
+    apscheduler = logging.getLogger("apscheduler").level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.getLogger("apscheduler").setLevel(apscheduler)
+    sys.excepthook = hook
 
 
 @pytest.fixture
