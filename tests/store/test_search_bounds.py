@@ -109,6 +109,13 @@ async def test_a_search_still_over_its_budget_answers_no_hits(
     # Each search gets the whole budget again.
     monkeypatch.undo()
     assert (await many_robots.issues.search("robot", offset=1_500)).hits
+    # Out of time, not of steps: a slow machine is bounded the same way.
+    monkeypatch.setattr(fts, "SEARCH_TIME_BUDGET", -1.0)
+    page = await many_robots.issues.search("robot", offset=1_500)
+    assert page.hits == ()
+    assert page.limited == "the search took too long and was stopped: try rarer or fewer words"
+    monkeypatch.undo()
+    assert (await many_robots.issues.search("robot", offset=1_500)).hits
     assert await many_robots.issues.related("Anything new about robots?")
 
 

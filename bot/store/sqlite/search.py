@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -296,7 +297,9 @@ def _telling(word: str) -> Iterator[str]:
 
 
 SEARCH_BUDGET = 2_000_000
-"""SQLite VM steps a search may take before it is interrupted (tens of milliseconds)."""
+"""SQLite VM steps a statement of a search may take before it is interrupted."""
+SEARCH_TIME_BUDGET = 0.25
+"""Seconds a statement of a search may take before it is interrupted, whatever its steps."""
 BUDGET_GRAIN = 1_000
 """VM steps between two looks at the budget."""
 
@@ -305,19 +308,21 @@ _LIMITED_STOPPED = "the search took too long and was stopped: try rarer or fewer
 
 
 class SearchBudget:
-    """How much work the search on one connection may still do: SQLite's progress handler,
-    which interrupts the statement once the budget is spent."""
+    """How much work the statement on one connection may still do: SQLite's progress handler,
+    which interrupts it once `SEARCH_BUDGET` steps or `SEARCH_TIME_BUDGET` are spent."""
 
     def __init__(self) -> None:
         self.left = 0
+        self.deadline = 0.0
 
     def start(self) -> None:
-        """Give the next statement the whole `SEARCH_BUDGET`."""
+        """Give the next statement the whole budget."""
         self.left = SEARCH_BUDGET
+        self.deadline = time.monotonic() + SEARCH_TIME_BUDGET
 
     def __call__(self) -> int:
         self.left -= BUDGET_GRAIN
-        return 1 if self.left < 0 else 0
+        return 1 if self.left < 0 or time.monotonic() > self.deadline else 0
 
 
 @dataclass(frozen=True)
