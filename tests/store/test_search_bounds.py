@@ -62,8 +62,20 @@ async def test_a_phrase_of_only_stop_words_lists_matches_newest_first(archive: A
     await archive.issues.ingest(issue(3, {"News": [item("Nothing to see", blurb="Of them.")]}))
     page = await archive.issues.search('"of the"')
     assert [hit.item.title for hit in page.hits] == ["Plain", "The state of the art of the art"]
-    assert page.limited is not None
-    assert "newest first, not ranked" in page.limited
+    assert page.limited == (
+        "only very common words: matches in the newest 200 issues are listed newest first,"
+        " not ranked"
+    )
+
+
+async def test_only_stop_words_search_the_newest_issues(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in (1, 2, 3):
+        await archive.issues.ingest(issue(number, {"News": [item(f"State of the art {number}")]}))
+    monkeypatch.setattr(fts, "COMMON_WORDS_ISSUES", 2)
+    assert await titles(archive, '"of the"') == ["State of the art 3", "State of the art 2"]
+    assert await titles(archive, "art") == [f"State of the art {n}" for n in (3, 2, 1)]
 
 
 def robots(issues: int, per_issue: int) -> list[list[Item]]:

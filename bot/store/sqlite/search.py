@@ -96,6 +96,10 @@ def _query_terms(text: str) -> list[_Term]:
 MIN_RANKED_PREFIX = 3
 """Letters a prefix needs to be ranked; shorter ones (down to 2) match newest first."""
 
+COMMON_WORDS_ISSUES = 200
+"""How many of the newest issues a query of only very common words searches: a phrase of them
+is checked in every item holding its words, most of the archive."""
+
 _COMMON_WORDS = frozenset(
     """a an as at be by do he i if in is it me my no of on or so to up us we""".split()  # noqa: SIM905
 )
@@ -109,6 +113,8 @@ class SearchPlan:
     fts: str
     ranked: bool
     limited: str | None
+    recent: bool = False
+    """Only the newest `COMMON_WORDS_ISSUES` issues are searched."""
 
 
 def search_plan(text: str) -> SearchPlan | None:
@@ -149,8 +155,11 @@ def search_plan(text: str) -> SearchPlan | None:
             f"“{short[0].written}” is a short prefix: matches are listed newest first, not ranked"
         )
     elif only_common:
-        notes.append("only very common words: matches are listed newest first, not ranked")
-    return SearchPlan(_joined(terms), ranked, "; ".join(notes) or None)
+        notes.append(
+            f"only very common words: matches in the newest {COMMON_WORDS_ISSUES} issues are"
+            " listed newest first, not ranked"
+        )
+    return SearchPlan(_joined(terms), ranked, "; ".join(notes) or None, only_common and not short)
 
 
 def _is_common(term: _Term) -> bool:
@@ -371,6 +380,7 @@ async def search(
     if plan is None:
         return SearchPage(hits=(), offset=offset, has_more=False)
     filters: dict[str, Any] = {"section": section, "issue": issue, "since": since, "until": until}
+    filters["recent_issues"] = COMMON_WORDS_ISSUES if plan.recent else None
     limited = plan.limited
     rows = None
     if plan.ranked:
@@ -411,7 +421,13 @@ async def related(
     if query is None:
         return []
     limit = max(1, min(limit, 25))
-    filters: dict[str, Any] = {"section": None, "issue": None, "since": None, "until": None}
+    filters: dict[str, Any] = {
+        "section": None,
+        "issue": None,
+        "since": None,
+        "until": None,
+        "recent_issues": None,
+    }
     sql, params = _statement(query, True, filters, limit, 0, clock())
     rows = await reader.rows(sql, params)
     return [_hit(row) for row in (rows or [])[:limit]]
@@ -429,19 +445,27 @@ def search_statement(
     fts: str | None = None,
     now: dt.datetime | None = None,
     ranked: bool = True,
+    recent_issues: int | None = None,
 ) -> tuple[str, dict[str, Any]] | None:
     """The SQL and parameters `search` runs (one extra row tells `has_more`).
 
     None when `text` has nothing searchable. `fts`, when given, is an FTS5 query built by this
     module and used instead of `text`. With `now`, issues readers cannot see then are left out
     (through the connection's `HELD_FUNCTION`). Without `ranked`, matches come newest first
-    (score 0), which reads only as many as the page needs. Module-level so benchmarks run the
+    (score 0), which reads only as many as the page needs. With `recent_issues`, only that many
+    of the newest issues are searched. Module-level so benchmarks run the
     very same SQL.
     """
     query = fts_query(text) if fts is None else fts
     if query is None:
         return None
     joins, filters, params = _search_filters(section=section, issue=issue, since=since, until=until)
+    if recent_issues is not None:
+        filters += (
+            " AND items_fts.rowid >= coalesce(((SELECT max(number) FROM issues) - :recent + 1)"
+            " << :slot_bits, 0)"
+        )
+        params.update(recent=recent_issues, slot_bits=SLOT_BITS)
     if now is not None:
         filters += f" AND (items_fts.rowid >> {SLOT_BITS}) NOT IN ({HELD_ISSUES})"
         params["horizon"] = held_horizon(now)
