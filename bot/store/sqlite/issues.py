@@ -173,7 +173,8 @@ class SqliteIssues:
 
         A term matching very many items is ranked among its newest `SEARCH_CANDIDATES` matches,
         which keeps every query fast on a large archive; rarer terms rank all their matches.
-        Issues readers cannot see yet are left out.
+        A query that cannot be answered fast is bounded, and the page's `limited` says how.
+        Issues readers cannot see yet are left out. Runs on a read-only connection of its own.
         """
         async with self._database.reader() as reader:
             return await fts.search(
