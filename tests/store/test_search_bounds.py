@@ -72,10 +72,16 @@ async def test_only_stop_words_search_the_newest_issues(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for number in (1, 2, 3):
-        await archive.issues.ingest(issue(number, {"News": [item(f"State of the art {number}")]}))
+        items = {"News": [item(f"State of the art {number}")]}
+        await archive.issues.ingest(issue(number, items, date=dt.date(2026, 1, number)))
     monkeypatch.setattr(fts, "COMMON_WORDS_ISSUES", 2)
     assert await titles(archive, '"of the"') == ["State of the art 3", "State of the art 2"]
     assert await titles(archive, "art") == [f"State of the art {n}" for n in (3, 2, 1)]
+    # The newest issues of those the filters ask for.
+    page = await archive.issues.search('"of the"', until=dt.date(2026, 1, 2))
+    assert [hit.item.title for hit in page.hits] == ["State of the art 2", "State of the art 1"]
+    page = await archive.issues.search('"of the"', issue=1)
+    assert [hit.item.title for hit in page.hits] == ["State of the art 1"]
 
 
 def robots(issues: int, per_issue: int) -> list[list[Item]]:

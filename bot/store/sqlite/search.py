@@ -459,13 +459,9 @@ def search_statement(
     query = fts_query(text) if fts is None else fts
     if query is None:
         return None
-    joins, filters, params = _search_filters(section=section, issue=issue, since=since, until=until)
-    if recent_issues is not None:
-        filters += (
-            " AND items_fts.rowid >= coalesce(((SELECT max(number) FROM issues) - :recent + 1)"
-            " << :slot_bits, 0)"
-        )
-        params.update(recent=recent_issues, slot_bits=SLOT_BITS)
+    joins, filters, params = _search_filters(
+        section=section, issue=issue, since=since, until=until, recent_issues=recent_issues
+    )
     if now is not None:
         filters += f" AND (items_fts.rowid >> {SLOT_BITS}) NOT IN ({HELD_ISSUES})"
         params["horizon"] = held_horizon(now)
@@ -541,9 +537,15 @@ def _newest_statement(joins: str, filters: str) -> str:
 
 
 def _search_filters(
-    *, section: str | None, issue: int | None, since: dt.date | None, until: dt.date | None
+    *,
+    section: str | None,
+    issue: int | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    recent_issues: int | None = None,
 ) -> tuple[str, str, dict[str, Any]]:
-    """Joins, WHERE clauses and parameters restricting the candidate scan to the filters.
+    """Joins, WHERE clauses and parameters restricting the candidate scan to the filters (and
+    with `recent_issues`, to that many of the newest issues they allow).
 
     Besides the exact conditions, each filter bounds the scanned rowid range by the first and
     last issue it can match (ids are `issue << SLOT_BITS | slot`), so FTS5 skips the rest of
@@ -580,6 +582,10 @@ def _search_filters(
         in_window = f"FROM issues INDEXED BY issues_by_date WHERE {' AND '.join(window)}"
         lowest.append(f"(SELECT min(number) {in_window})")
         highest.append(f"(SELECT max(number) {in_window})")
+    if recent_issues is not None:
+        newest = [*highest, "(SELECT max(number) FROM issues)"]
+        lowest.append(f"({_scalar('min', newest)} - :recent + 1)")
+        params["recent"] = recent_issues
     # A NULL bound (no such section, no issue in those dates) must match nothing, but FTS5
     # reads a NULL rowid limit as no limit: turn it into an empty range.
     if lowest:
