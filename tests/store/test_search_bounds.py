@@ -107,8 +107,11 @@ async def test_a_search_over_its_budget_lists_the_newest_matches(
     assert full.limited is None
     # Enough to read one page of matches, far too little to rank 2,000 candidates.
     monkeypatch.setattr(fts, "SEARCH_BUDGET", 20_000)
-    page = await many_robots.issues.search("robot")
-    assert page.limited == "ranking took too long: matches are listed newest first, not ranked"
+    page = await many_robots.issues.search("the robot")
+    assert page.limited == (
+        "very common words were left out: “the”; "
+        "ranking took too long: matches are listed newest first, not ranked"
+    )
     assert [hit.item.title for hit in page.hits] == [
         f"Robot 30.{slot}" for slot in range(99, 89, -1)
     ]

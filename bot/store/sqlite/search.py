@@ -387,14 +387,20 @@ async def search(
         sql, params = _statement(plan.fts, True, filters, limit, offset, clock())
         rows = await reader.rows(sql, params)
         if rows is None:
-            limited = _LIMITED_RANKING
+            limited = _told(plan.limited, _LIMITED_RANKING)
     if rows is None:
         sql, params = _statement(plan.fts, False, filters, limit, offset, clock())
         rows = await reader.rows(sql, params)
     if rows is None:
-        return SearchPage(hits=(), offset=offset, has_more=False, limited=_LIMITED_STOPPED)
+        stopped = _told(plan.limited, _LIMITED_STOPPED)
+        return SearchPage(hits=(), offset=offset, has_more=False, limited=stopped)
     hits = tuple(_hit(row) for row in rows[:limit])
     return SearchPage(hits=hits, offset=offset, has_more=len(rows) > limit, limited=limited)
+
+
+def _told(*notes: str | None) -> str:
+    """What was limited, each note after the other."""
+    return "; ".join(note for note in notes if note)
 
 
 def _statement(
