@@ -570,6 +570,8 @@ class KindResult:
     plain: Timing
     hits: int
     """How many of the kind's queries found anything."""
+    limited: int
+    """How many of the kind's queries the archive answered limited (`SearchPage.limited`)."""
 
 
 async def bench_searches(
@@ -645,7 +647,7 @@ async def bench_kind(
     """Time every query of one kind `runs` times through archive.issues.search after a warm-up, and
     once on the baseline; past KIND_BUDGET seconds, once each through archive.issues.search and
     no more on the baseline."""
-    archive_timing, plain_timing, hits = Timing(), Timing(), 0
+    archive_timing, plain_timing, hits, limited = Timing(), Timing(), 0, 0
     gc.collect()
     for query in queries:
         over = sum(archive_timing.samples) > KIND_BUDGET
@@ -655,13 +657,14 @@ async def bench_kind(
 
         page = await archive.issues.search(query.text, **query.filters)  # warm-up
         hits += bool(page.hits)
+        limited += page.limited is not None
         archive_timing.samples += (await time_async(run_archive, 1 if over else runs, 0)).samples
         if sum(plain_timing.samples) <= KIND_BUDGET:
             sql, params = plain_statement(query)
             start = time.perf_counter()
             raw.execute(sql, params).fetchall()
             plain_timing.samples.append(time.perf_counter() - start)
-    return KindResult(kind, queries, archive_timing, plain_timing, hits)
+    return KindResult(kind, queries, archive_timing, plain_timing, hits, limited)
 
 
 def like_scan(raw: sqlite3.Connection, text: str) -> int:
@@ -813,14 +816,15 @@ def report(
     )
     print()
     print(
-        f"{'adversarial (ms)':<20}{'queries':>8}{'with hits':>10}{'Archive p50':>12}{'p99':>9}"
+        f"{'adversarial (ms)':<20}{'queries':>8}{'with hits':>10}{'limited':>8}{'Archive p50':>12}"
+        f"{'p99':>9}"
         f"{'max':>9}{'runs':>5}{'plain p50':>10}{'p99':>9}{'runs':>5}  e.g."
     )
     for k in kinds:
         example = k.examples[0]
         shown = example.text + "".join(f" {key}={value}" for key, value in example.filters.items())
         print(
-            f"{k.kind:<20}{len(k.examples):>8}{k.hits:>10}{k.archive.p50:>12.2f}"
+            f"{k.kind:<20}{len(k.examples):>8}{k.hits:>10}{k.limited:>8}{k.archive.p50:>12.2f}"
             f"{k.archive.p99:>9.2f}{max(k.archive.samples) * 1000:>9.1f}{len(k.archive.samples):>5}"
             f"{k.plain.p50:>10.2f}{k.plain.p99:>9.2f}{len(k.plain.samples):>5}  {shown[:40]}"
         )

@@ -76,6 +76,23 @@ def test_ingest_then_search_json_finds_the_paper(
     assert [m.lower() for m in top["matches"]] == ["knowledge", "distillation"]
 
 
+def test_search_tells_what_was_limited(runner: CliRunner, tmp_path: Path, issues_dir: Path) -> None:
+    db = tmp_path / "a.db"
+    newsbot(runner, db, "ingest", str(issues_dir))
+    code, out, _ = newsbot(runner, db, "search", "the distillation", "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["limited"] == "very common words were left out: “the”"
+    assert payload["hits"]
+    code, out, _ = newsbot(runner, db, "search", "pytorch", "--json")
+    assert json.loads(out)["limited"] is None
+    code, out, _ = newsbot(runner, db, "search", "di*")
+    assert code == 0
+    assert "Limited: “di*” is a short prefix: matches are listed newest first" in " ".join(
+        out.split()
+    )
+
+
 def test_search_filters(runner: CliRunner, tmp_path: Path, issues_dir: Path) -> None:
     db = tmp_path / "a.db"
     newsbot(runner, db, "ingest", str(issues_dir))

@@ -231,6 +231,7 @@ def search(
             "query": query,
             "offset": page.offset,
             "has_more": page.has_more,
+            "limited": page.limited,
             "hits": [hit_json(hit) for hit in page.hits],
         }
         out.print_json(json.dumps(payload, ensure_ascii=False))
@@ -350,10 +351,12 @@ def snippet_text(hit: SearchHit) -> Text:
 
 
 def search_view(query: str, page: SearchPage) -> RenderableType:
-    """Search results as a numbered list with issue, section and snippet."""
+    """Search results as a numbered list with issue, section and snippet, after a line saying
+    what the archive limited to answer fast, if anything."""
     if not page.hits:
         past = f" past result {page.offset}" if page.offset else ""
-        return Text(f"No items match {query!r}{past}.", style="yellow")
+        missing = Text(f"No items match {query!r}{past}.", style="yellow")
+        return Group(_limited_line(page), missing) if page.limited else missing
     table = Table(show_header=True, header_style="bold", expand=True)
     table.add_column("#", justify="right", width=3)
     table.add_column("Item", ratio=3)
@@ -365,7 +368,11 @@ def search_view(query: str, page: SearchPage) -> RenderableType:
         title.append("\n")
         title.append_text(snippet_text(hit))
         table.add_row(str(rank), title, f"#{hit.issue_number} · {hit.section_name}")
-    return table
+    return Group(_limited_line(page), table) if page.limited else table
+
+
+def _limited_line(page: SearchPage) -> Text:
+    return Text(f"Limited: {page.limited}.", style="yellow")
 
 
 def hit_json(hit: SearchHit) -> dict[str, Any]:

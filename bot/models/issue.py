@@ -208,6 +208,9 @@ class SearchPage(_Model):
     hits: tuple[SearchHit, ...]
     offset: int
     has_more: bool
+    limited: str | None = None
+    """What the archive left out or did not rank to answer fast, told to the reader; None when
+    the search ran in full."""
 
 
 class IssueSummary(_Model):

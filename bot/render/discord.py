@@ -210,13 +210,17 @@ def hit_block(hit: SearchHit) -> str:
 
 
 def search_embed(query: str, page: SearchPage, *, page_size: int) -> Embed:
-    """One page of search results; the footer says which results these are."""
+    """One page of search results; the footer says which results these are, and what the
+    archive limited to answer fast."""
     title = shorten(defuse_mentions(f"Search: {one_line(query)}"), EMBED_TITLE_MAX)
     first = page.offset + 1
     last = page.offset + len(page.hits)
     footer = f"Results {first}–{last}" + (" · more on the next page" if page.has_more else "")
     if page.offset == 0 and not page.has_more:
         footer = f"{len(page.hits)} result" + ("s" if len(page.hits) != 1 else "")
+    if page.limited:
+        # The note quotes the reader's words: defused, though an embed never pings.
+        footer = shorten(f"{footer} · {defuse_mentions(one_line(page.limited))}", FOOTER_MAX)
     blocks = [hit_block(hit) for hit in page.hits[:page_size]]
     room = min(EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer))
     return Embed(

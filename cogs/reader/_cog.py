@@ -39,6 +39,8 @@ QUERY_MIN, QUERY_MAX = 2, 200
 RELATED_LIMIT = 5
 SAID_MAX = 80
 """How much of what a reader typed is quoted back in an answer."""
+LIMITED_MAX = 600
+"""How much of what a search limited is told (it quotes the reader's words)."""
 
 
 def embed_of(rendered: Embed) -> discord.Embed:
@@ -240,7 +242,8 @@ class Reader(commands.Cog):
             await answer(
                 interaction,
                 f"Nothing in the archive matches “{said(query)}”{filters}. Try fewer or other "
-                "words, or a prefix like `distil*`.",
+                "words, or a prefix like `distil*`."
+                + (f"\nLimited: {literal(page.limited, LIMITED_MAX)}." if page.limited else ""),
             )
             return
         pager = SearchPager(

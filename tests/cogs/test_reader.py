@@ -187,6 +187,20 @@ async def test_search_answers_with_ranked_highlighted_results(
     assert not message.components, "one page needs no buttons"
 
 
+async def test_search_tells_the_reader_what_was_limited(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    message = await slash(emulator, seed, "search", query="the distillation")
+    assert_private_and_silent(message)
+    (embed,) = message.embeds
+    assert embed["footer"]["text"].endswith(" · very common words were left out: “the”")
+    message = await slash(emulator, seed, "search", query="k* @everyone")
+    assert_private_and_silent(message)
+    assert "Limited: a prefix needs at least 2 letters: “k\\*” was searched as the word “k”" in (
+        message.content
+    )
+
+
 async def test_search_filters(newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld) -> None:
     message = await slash(emulator, seed, "search", query="pytorch", section="learning")
     description = message.embeds[0]["description"]

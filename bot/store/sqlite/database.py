@@ -6,6 +6,7 @@ one transaction; the schema version is `PRAGMA user_version`.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import re
@@ -16,12 +17,19 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiosqlite
 
 from bot.errors import ArchiveMissing, ArchiveVersionError, NewsbotError
 from bot.store.sqlite.held import HELD_FUNCTION, HELD_ISSUES, Clock, held_function, held_horizon
-from bot.store.sqlite.search import CJK_INDEX_FUNCTION, cjk_index_text
+from bot.store.sqlite.search import (
+    BUDGET_GRAIN,
+    CJK_INDEX_FUNCTION,
+    SearchBudget,
+    SearchReader,
+    cjk_index_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +42,12 @@ _PRAGMAS = (
     "cache_size = -65536",
 )
 """Set on every connection `open_database` makes."""
+
+_READER_PRAGMAS = ("busy_timeout = 5000", "cache_size = -65536")
+"""Set on each read-only connection for searches (WAL is the file's, set by the writer)."""
+
+READERS = 4
+"""Read-only connections searches may use at once, besides the one that writes."""
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -85,10 +99,49 @@ class Database:
         self.path = path
         self.clock = clock or _utc_now
         self.zone = zone
+        self._readers: list[SearchReader] = []
+        self._idle: list[SearchReader] = []
+        self._reader_slots = asyncio.Semaphore(READERS)
 
     async def close(self) -> None:
         """Close the connection; nothing can use the database afterwards."""
+        for reader in self._readers:
+            await reader.db.close()
+        self._readers.clear()
+        self._idle.clear()
         await self.db.close()
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[SearchReader]:
+        """A read-only connection for a search, with its work budget; waits while `READERS`
+        searches run.
+
+        Each has its own thread, so a slow search does not hold up the others nor writes
+        (WAL mode lets readers and the writer work at once); it sees what was committed.
+        """
+        async with self._reader_slots:
+            reader = self._idle.pop() if self._idle else await self._open_reader()
+            try:
+                yield reader
+            finally:
+                self._idle.append(reader)
+
+    async def _open_reader(self) -> SearchReader:
+        uri = f"file:{quote(str(self.path.absolute()))}?mode=ro"
+        db = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        try:
+            db.row_factory = aiosqlite.Row
+            for pragma in _READER_PRAGMAS:
+                await db.execute(f"PRAGMA {pragma}")
+            await db.create_function(HELD_FUNCTION, 1, held_function(self.clock, self.zone))
+            budget = SearchBudget()
+            await db.set_progress_handler(budget, BUDGET_GRAIN)
+        except BaseException:
+            await db.close()
+            raise
+        reader = SearchReader(db, budget)
+        self._readers.append(reader)
+        return reader
 
     async def schema_version(self) -> int:
         """The version of the last migration applied."""

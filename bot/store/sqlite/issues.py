@@ -173,23 +173,26 @@ class SqliteIssues:
 
         A term matching very many items is ranked among its newest `SEARCH_CANDIDATES` matches,
         which keeps every query fast on a large archive; rarer terms rank all their matches.
-        Issues readers cannot see yet are left out.
+        A query that cannot be answered fast is bounded, and the page's `limited` says how.
+        Issues readers cannot see yet are left out. Runs on a read-only connection of its own.
         """
-        return await fts.search(
-            self._db,
-            self._database.clock,
-            text,
-            section=section,
-            issue=issue,
-            since=since,
-            until=until,
-            limit=limit,
-            offset=offset,
-        )
+        async with self._database.reader() as reader:
+            return await fts.search(
+                reader,
+                self._database.clock,
+                text,
+                section=section,
+                issue=issue,
+                since=since,
+                until=until,
+                limit=limit,
+                offset=offset,
+            )
 
     async def related(self, text: str, *, limit: int = 5) -> list[SearchHit]:
         """Items sharing the telling words of `text` (a reader's message), best first."""
-        return await fts.related(self._db, self._database.clock, text, limit=limit)
+        async with self._database.reader() as reader:
+            return await fts.related(reader, self._database.clock, text, limit=limit)
 
     def searchable(self, text: str) -> bool:
         """Whether a reader's `text` has anything `search` can look for."""

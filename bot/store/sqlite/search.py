@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
@@ -46,13 +49,32 @@ _SNIPPET_PIECE = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class _Term:
+    """One term of a reader's query: its FTS5 string, and what the reader wrote."""
+
+    quoted: str
+    prefix: bool
+    written: str
+    cjk: bool
+
+
 def fts_query(text: str) -> str | None:
     """Turn a reader's search text into a safe FTS5 query, or None if nothing is searchable.
 
     `"a phrase"` stays a phrase and `word*` a prefix; everything else is taken literally, each
     word quoted as an FTS5 string, so no input reaches MATCH as syntax.
     """
-    terms: list[str] = []
+    terms = _query_terms(text)
+    return _joined(terms) if terms else None
+
+
+def _joined(terms: list[_Term]) -> str:
+    return " ".join(term.quoted + "*" if term.prefix else term.quoted for term in terms)
+
+
+def _query_terms(text: str) -> list[_Term]:
+    terms: list[_Term] = []
     # FTS5 strings end at a NUL, so control characters become plain separators first.
     text = without_controls(text[:MAX_QUERY_LENGTH])
     for match in _QUERY_TOKEN.finditer(text):
@@ -62,12 +84,90 @@ def fts_query(text: str) -> str | None:
         raw = raw.rstrip("*") if prefix else raw
         if not any(ch.isalnum() for ch in raw):
             continue
-        raw, one_letter = _cjk_query_text(raw)
-        quoted = '"' + raw.replace('"', '""') + '"'
-        terms.append(quoted + "*" if prefix or one_letter else quoted)
+        indexed, one_letter = _cjk_query_text(raw)
+        quoted = '"' + indexed.replace('"', '""') + '"'
+        written = f'"{raw}"' if phrase is not None else raw + ("*" if prefix else "")
+        terms.append(_Term(quoted, prefix or one_letter, written, indexed != raw))
         if len(terms) == MAX_QUERY_TERMS:
             break
-    return " ".join(terms) if terms else None
+    return terms
+
+
+MIN_RANKED_PREFIX = 3
+"""Letters a prefix needs to be ranked; shorter ones (down to 2) match newest first."""
+
+COMMON_WORDS_ISSUES = 200
+"""How many of the newest issues a query of only very common words searches: a phrase of them
+is checked in every item holding its words, most of the archive."""
+
+_COMMON_WORDS = frozenset(
+    """a an as at be by do he i if in is it me my no of on or so to up us we""".split()  # noqa: SIM905
+)
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """How a reader's query is answered: the FTS5 query, whether it is ranked by bm25 or
+    matches come newest first, and what was limited, told to the reader (None if nothing)."""
+
+    fts: str
+    ranked: bool
+    limited: str | None
+    recent: bool = False
+    """Only the newest `COMMON_WORDS_ISSUES` issues are searched."""
+
+
+def search_plan(text: str) -> SearchPlan | None:
+    """The FTS5 query for a reader's `text`, bounded so that it answers fast, or None if
+    nothing is searchable.
+
+    bm25 counts every item a term matches, and a one-letter prefix merges every word it
+    starts: so a one-letter prefix is searched as that word, very common words are left out
+    beside others, and a query of only very common words or with a prefix under
+    `MIN_RANKED_PREFIX` letters lists its matches newest first, unranked.
+    """
+    terms = _query_terms(text)
+    if not terms:
+        return None
+    notes: list[str] = []
+    for index, term in enumerate(terms):
+        letters = term.written.rstrip("*")
+        if term.prefix and not term.cjk and len(letters) < 2:
+            terms[index] = _Term(term.quoted, False, letters, False)
+            notes.append(
+                f"a prefix needs at least 2 letters: “{term.written}” was searched as "
+                f"the word “{letters}”"
+            )
+    common = [term for term in terms if _is_common(term)]
+    only_common = len(common) == len(terms)
+    if common and not only_common:
+        terms = [term for term in terms if not _is_common(term)]
+        words = ", ".join(f"“{term.written}”" for term in common)
+        notes.append(f"very common words were left out: {words}")
+    short = [
+        term
+        for term in terms
+        if term.prefix and not term.cjk and len(term.written.rstrip("*")) < MIN_RANKED_PREFIX
+    ]
+    ranked = not short and not only_common
+    if short:
+        notes.append(
+            f"“{short[0].written}” is a short prefix: matches are listed newest first, not ranked"
+        )
+    elif only_common:
+        notes.append(
+            f"only very common words: matches in the newest {COMMON_WORDS_ISSUES} issues are"
+            " listed newest first, not ranked"
+        )
+    return SearchPlan(_joined(terms), ranked, "; ".join(notes) or None, only_common and not short)
+
+
+def _is_common(term: _Term) -> bool:
+    """Whether every word of the term is a stop word (bm25 would count most of the archive)."""
+    if term.prefix or term.cjk:
+        return False
+    words = _WORD.findall(term.written.lower())
+    return bool(words) and all(word in _STOPWORDS or word in _COMMON_WORDS for word in words)
 
 
 # CJK words are phrases of overlapping bigrams in the one unicode61 index, not a second trigram
@@ -205,8 +305,56 @@ def _telling(word: str) -> Iterator[str]:
         yield word
 
 
+SEARCH_BUDGET = 2_000_000
+"""SQLite VM steps a statement of a search may take before it is interrupted."""
+SEARCH_TIME_BUDGET = 0.25
+"""Seconds a statement of a search may take before it is interrupted, whatever its steps."""
+BUDGET_GRAIN = 1_000
+"""VM steps between two looks at the budget."""
+
+_LIMITED_RANKING = "ranking took too long: matches are listed newest first, not ranked"
+_LIMITED_STOPPED = "the search took too long and was stopped: try rarer or fewer words"
+
+
+class SearchBudget:
+    """How much work the statement on one connection may still do: SQLite's progress handler,
+    which interrupts it once `SEARCH_BUDGET` steps or `SEARCH_TIME_BUDGET` are spent."""
+
+    def __init__(self) -> None:
+        self.left = 0
+        self.deadline = 0.0
+
+    def start(self) -> None:
+        """Give the next statement the whole budget."""
+        self.left = SEARCH_BUDGET
+        self.deadline = time.monotonic() + SEARCH_TIME_BUDGET
+
+    def __call__(self) -> int:
+        self.left -= BUDGET_GRAIN
+        return 1 if self.left < 0 or time.monotonic() > self.deadline else 0
+
+
+@dataclass(frozen=True)
+class SearchReader:
+    """A read-only connection for searches and the budget its progress handler enforces."""
+
+    db: aiosqlite.Connection
+    budget: SearchBudget
+
+    async def rows(self, sql: str, params: dict[str, Any]) -> list[aiosqlite.Row] | None:
+        """The statement's rows, or None if it ran over its budget and was interrupted."""
+        self.budget.start()
+        try:
+            # One round trip to the database thread: execute and fetch together.
+            return list(await self.db.execute_fetchall(sql, params))
+        except sqlite3.OperationalError as error:
+            if str(error) != "interrupted":
+                raise
+            return None
+
+
 async def search(
-    db: aiosqlite.Connection,
+    reader: SearchReader,
     clock: Clock,
     text: str,
     *,
@@ -221,52 +369,74 @@ async def search(
 
     A term matching very many items is ranked among its newest `SEARCH_CANDIDATES` matches,
     which keeps every query fast on a large archive; rarer terms rank all their matches.
-    Issues readers cannot see yet are left out.
+    Queries bm25 cannot rank fast (see `search_plan`), and any that runs over
+    `SEARCH_BUDGET`, list their matches newest first instead; one still over it answers no
+    hits. Either way the page's `limited` tells the reader. Issues readers cannot see yet are
+    left out.
     """
     limit = max(1, min(limit, 100))
     offset = max(0, offset)
-    statement = search_statement(
-        text,
-        section=section,
-        issue=issue,
-        since=since,
-        until=until,
-        limit=limit,
-        offset=offset,
-        now=clock(),
-    )
-    if statement is None:
+    plan = search_plan(text)
+    if plan is None:
         return SearchPage(hits=(), offset=offset, has_more=False)
-    sql, params = statement
-    # One round trip to the database thread: execute and fetch together.
-    rows = list(await db.execute_fetchall(sql, params))
+    filters: dict[str, Any] = {"section": section, "issue": issue, "since": since, "until": until}
+    filters["recent_issues"] = COMMON_WORDS_ISSUES if plan.recent else None
+    limited = plan.limited
+    rows = None
+    if plan.ranked:
+        sql, params = _statement(plan.fts, True, filters, limit, offset, clock())
+        rows = await reader.rows(sql, params)
+        if rows is None:
+            limited = _told(plan.limited, _LIMITED_RANKING)
+    if rows is None:
+        sql, params = _statement(plan.fts, False, filters, limit, offset, clock())
+        rows = await reader.rows(sql, params)
+    if rows is None:
+        stopped = _told(plan.limited, _LIMITED_STOPPED)
+        return SearchPage(hits=(), offset=offset, has_more=False, limited=stopped)
     hits = tuple(_hit(row) for row in rows[:limit])
-    return SearchPage(hits=hits, offset=offset, has_more=len(rows) > limit)
+    return SearchPage(hits=hits, offset=offset, has_more=len(rows) > limit, limited=limited)
+
+
+def _told(*notes: str | None) -> str:
+    """What was limited, each note after the other."""
+    return "; ".join(note for note in notes if note)
+
+
+def _statement(
+    fts: str,
+    ranked: bool,
+    filters: dict[str, Any],
+    limit: int,
+    offset: int,
+    now: dt.datetime,
+) -> tuple[str, dict[str, Any]]:
+    statement = search_statement(
+        "", **filters, limit=limit, offset=offset, fts=fts, now=now, ranked=ranked
+    )
+    assert statement is not None
+    return statement
 
 
 async def related(
-    db: aiosqlite.Connection, clock: Clock, text: str, *, limit: int = 5
+    reader: SearchReader, clock: Clock, text: str, *, limit: int = 5
 ) -> list[SearchHit]:
-    """Items sharing the telling words of `text` (a reader's message), best first."""
+    """Items sharing the telling words of `text` (a reader's message), best first; none if
+    that takes more than `SEARCH_BUDGET`."""
     query = fts_any_query(text)
     if query is None:
         return []
     limit = max(1, min(limit, 25))
-    statement = search_statement(
-        text,
-        section=None,
-        issue=None,
-        since=None,
-        until=None,
-        limit=limit,
-        offset=0,
-        fts=query,
-        now=clock(),
-    )
-    assert statement is not None
-    sql, params = statement
-    rows = list(await db.execute_fetchall(sql, params))
-    return [_hit(row) for row in rows[:limit]]
+    filters: dict[str, Any] = {
+        "section": None,
+        "issue": None,
+        "since": None,
+        "until": None,
+        "recent_issues": None,
+    }
+    sql, params = _statement(query, True, filters, limit, 0, clock())
+    rows = await reader.rows(sql, params)
+    return [_hit(row) for row in (rows or [])[:limit]]
 
 
 def search_statement(
@@ -280,20 +450,36 @@ def search_statement(
     offset: int,
     fts: str | None = None,
     now: dt.datetime | None = None,
+    ranked: bool = True,
+    recent_issues: int | None = None,
 ) -> tuple[str, dict[str, Any]] | None:
     """The SQL and parameters `search` runs (one extra row tells `has_more`).
 
     None when `text` has nothing searchable. `fts`, when given, is an FTS5 query built by this
     module and used instead of `text`. With `now`, issues readers cannot see then are left out
-    (through the connection's `HELD_FUNCTION`). Module-level so benchmarks run the very same SQL.
+    (through the connection's `HELD_FUNCTION`). Without `ranked`, matches come newest first
+    (score 0), which reads only as many as the page needs. With `recent_issues`, only that many
+    of the newest issues are searched. Module-level so benchmarks run the
+    very same SQL.
     """
     query = fts_query(text) if fts is None else fts
     if query is None:
         return None
-    joins, filters, params = _search_filters(section=section, issue=issue, since=since, until=until)
+    joins, filters, params = _search_filters(
+        section=section, issue=issue, since=since, until=until, recent_issues=recent_issues
+    )
     if now is not None:
         filters += f" AND (items_fts.rowid >> {SLOT_BITS}) NOT IN ({HELD_ISSUES})"
         params["horizon"] = held_horizon(now)
+    if not ranked:
+        return _newest_statement(joins, filters), {
+            **params,
+            "query": query,
+            "start": HIGHLIGHT_START,
+            "end": HIGHLIGHT_END,
+            "limit": limit + 1,
+            "offset": offset,
+        }
     # One pass over the full-text index, newest first, scores each candidate as it goes (FTS5
     # walks rowids backwards natively); only the page's rows are joined and get a snippet.
     sql = f"""
@@ -332,10 +518,40 @@ def search_statement(
     return sql, params
 
 
+def _newest_statement(joins: str, filters: str) -> str:
+    """The search SQL without bm25: the newest matches, as many as the page needs."""
+    return f"""
+        WITH page AS (
+            SELECT items_fts.rowid AS id
+            FROM items_fts {joins}
+            WHERE items_fts MATCH :query {filters}
+            ORDER BY items_fts.rowid DESC
+            LIMIT :limit OFFSET :offset
+        )
+        SELECT i.id, i.title, i.link, i.blurb, i.abstract, i.editor_note,
+               i.issue_number, n.title AS issue_title, n.date AS issue_date,
+               s.name AS section_name, s.slug AS section_slug, 0.0 AS score,
+               snippet(items_fts, -1, :start, :end, '…', 16) AS snippet
+        FROM page
+        CROSS JOIN items_fts ON items_fts.rowid = page.id
+        JOIN items i ON i.id = page.id
+        JOIN sections s ON s.id = i.section_id
+        JOIN issues n ON n.number = i.issue_number
+        WHERE items_fts MATCH :query
+        ORDER BY page.id DESC
+    """  # noqa: S608 - `joins` and `filters` are fixed clauses; every value is a parameter
+
+
 def _search_filters(
-    *, section: str | None, issue: int | None, since: dt.date | None, until: dt.date | None
+    *,
+    section: str | None,
+    issue: int | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    recent_issues: int | None = None,
 ) -> tuple[str, str, dict[str, Any]]:
-    """Joins, WHERE clauses and parameters restricting the candidate scan to the filters.
+    """Joins, WHERE clauses and parameters restricting the candidate scan to the filters (and
+    with `recent_issues`, to that many of the newest issues they allow).
 
     Besides the exact conditions, each filter bounds the scanned rowid range by the first and
     last issue it can match (ids are `issue << SLOT_BITS | slot`), so FTS5 skips the rest of
@@ -372,6 +588,10 @@ def _search_filters(
         in_window = f"FROM issues INDEXED BY issues_by_date WHERE {' AND '.join(window)}"
         lowest.append(f"(SELECT min(number) {in_window})")
         highest.append(f"(SELECT max(number) {in_window})")
+    if recent_issues is not None:
+        newest = [*highest, "(SELECT max(number) FROM issues)"]
+        lowest.append(f"({_scalar('min', newest)} - :recent + 1)")
+        params["recent"] = recent_issues
     # A NULL bound (no such section, no issue in those dates) must match nothing, but FTS5
     # reads a NULL rowid limit as no limit: turn it into an empty range.
     if lowest:

@@ -1,0 +1,178 @@
+"""Searches a reader can make slow are bounded: what was limited is told, nothing raises, and
+one slow search does not hold up the others."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.models import Item
+from bot.store import Archive
+from bot.store.sqlite import search as fts
+from tests.factories import issue, item
+
+NOW = dt.datetime(2026, 12, 4, 12, tzinfo=dt.UTC)
+
+
+async def titles(archive: Archive, query: str) -> list[str]:
+    return [hit.item.title for hit in (await archive.issues.search(query)).hits]
+
+
+TITLES = ["Plan a trip", "Apple news", "Avocado toast"]
+
+
+async def test_a_one_letter_prefix_is_searched_as_the_word(archive: Archive) -> None:
+    await archive.issues.ingest(
+        issue(1, {"News": [item(title, blurb="Fresh.") for title in TITLES]})
+    )
+    page = await archive.issues.search("a*")
+    assert [hit.item.title for hit in page.hits] == ["Plan a trip"]
+    assert page.limited is not None
+    assert "a prefix needs at least 2 letters" in page.limited
+    assert "“a”" in page.limited
+
+
+async def test_a_short_prefix_lists_matches_newest_first(archive: Archive) -> None:
+    # bm25 would put the title match first; a two-letter prefix is not ranked.
+    await archive.issues.ingest(issue(1, {"News": [item("Apple apple apples", blurb="Fruit.")]}))
+    await archive.issues.ingest(issue(2, {"News": [item("Pears", blurb="Not an apple.")]}))
+    page = await archive.issues.search("ap*")
+    assert [hit.item.title for hit in page.hits] == ["Pears", "Apple apple apples"]
+    assert page.limited is not None
+    assert "“ap*” is a short prefix" in page.limited
+    ranked = await archive.issues.search("app*")
+    assert [hit.item.title for hit in ranked.hits] == ["Apple apple apples", "Pears"]
+    assert ranked.limited is None
+
+
+async def test_very_common_words_beside_others_are_left_out(archive: Archive) -> None:
+    await archive.issues.ingest(issue(1, {"News": [item("Zebra crossings", blurb="Stripes.")]}))
+    page = await archive.issues.search('the zebra "of the" crossings')
+    assert [hit.item.title for hit in page.hits] == ["Zebra crossings"]
+    assert page.limited == 'very common words were left out: “the”, “"of the"”'
+
+
+async def test_a_phrase_of_only_stop_words_lists_matches_newest_first(archive: Archive) -> None:
+    await archive.issues.ingest(issue(1, {"News": [item("The state of the art of the art")]}))
+    await archive.issues.ingest(issue(2, {"News": [item("Plain", blurb="Best of the week.")]}))
+    await archive.issues.ingest(issue(3, {"News": [item("Nothing to see", blurb="Of them.")]}))
+    page = await archive.issues.search('"of the"')
+    assert [hit.item.title for hit in page.hits] == ["Plain", "The state of the art of the art"]
+    assert page.limited == (
+        "only very common words: matches in the newest 200 issues are listed newest first,"
+        " not ranked"
+    )
+
+
+async def test_only_stop_words_search_the_newest_issues(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in (1, 2, 3):
+        items = {"News": [item(f"State of the art {number}")]}
+        await archive.issues.ingest(issue(number, items, date=dt.date(2026, 1, number)))
+    monkeypatch.setattr(fts, "COMMON_WORDS_ISSUES", 2)
+    assert await titles(archive, '"of the"') == ["State of the art 3", "State of the art 2"]
+    assert await titles(archive, "art") == [f"State of the art {n}" for n in (3, 2, 1)]
+    # The newest issues of those the filters ask for.
+    page = await archive.issues.search('"of the"', until=dt.date(2026, 1, 2))
+    assert [hit.item.title for hit in page.hits] == ["State of the art 2", "State of the art 1"]
+    page = await archive.issues.search('"of the"', issue=1)
+    assert [hit.item.title for hit in page.hits] == ["State of the art 1"]
+
+
+def robots(issues: int, per_issue: int) -> list[list[Item]]:
+    return [
+        [item(f"Robot {number}.{slot}", blurb="Robots again.") for slot in range(per_issue)]
+        for number in range(1, issues + 1)
+    ]
+
+
+@pytest.fixture
+async def many_robots(archive: Archive) -> Archive:
+    """3,000 items matching "robot", more than a search ranks."""
+    await archive.issues.ingest_many(
+        [(issue(n, {"News": items}), None) for n, items in enumerate(robots(30, 100), start=1)]
+    )
+    return archive
+
+
+async def test_a_search_over_its_budget_lists_the_newest_matches(
+    many_robots: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = await many_robots.issues.search("robot")
+    assert full.limited is None
+    # Enough to read one page of matches, far too little to rank 2,000 candidates.
+    monkeypatch.setattr(fts, "SEARCH_BUDGET", 20_000)
+    page = await many_robots.issues.search("the robot")
+    assert page.limited == (
+        "very common words were left out: “the”; "
+        "ranking took too long: matches are listed newest first, not ranked"
+    )
+    assert [hit.item.title for hit in page.hits] == [
+        f"Robot 30.{slot}" for slot in range(99, 89, -1)
+    ]
+    assert page.has_more
+
+
+async def test_a_search_still_over_its_budget_answers_no_hits(
+    many_robots: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fts, "SEARCH_BUDGET", 0)
+    page = await many_robots.issues.search("robot", offset=1_500)
+    assert page.hits == ()
+    assert not page.has_more
+    assert page.limited == "the search took too long and was stopped: try rarer or fewer words"
+    assert await many_robots.issues.related("Anything new about robots?") == []
+    # Each search gets the whole budget again.
+    monkeypatch.undo()
+    assert (await many_robots.issues.search("robot", offset=1_500)).hits
+    # Out of time, not of steps: a slow machine is bounded the same way.
+    monkeypatch.setattr(fts, "SEARCH_TIME_BUDGET", -1.0)
+    page = await many_robots.issues.search("robot", offset=1_500)
+    assert page.hits == ()
+    assert page.limited == "the search took too long and was stopped: try rarer or fewer words"
+    monkeypatch.undo()
+    assert (await many_robots.issues.search("robot", offset=1_500)).hits
+    assert await many_robots.issues.related("Anything new about robots?")
+
+
+class GatedClock:
+    """A clock that, the first time a search's SQL asks it the time, waits for `gate`."""
+
+    def __init__(self) -> None:
+        self.loop_thread = threading.get_ident()
+        self.waiting = threading.Event()
+        self.gate = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self) -> dt.datetime:
+        if threading.get_ident() != self.loop_thread:
+            with self._lock:
+                first = not self.waiting.is_set()
+                self.waiting.set()
+            if first:
+                self.gate.wait(timeout=30)
+        return NOW
+
+
+async def test_a_fast_search_answers_while_a_slow_one_runs(tmp_path: Path) -> None:
+    clock = GatedClock()
+    archive = await Archive.open(tmp_path / "archive.db", clock=clock)
+    try:
+        await archive.issues.ingest(issue(1, {"News": [item("Robot news")]}))
+        # Held back: each search asks the clock, inside SQLite, whether it may show it.
+        await archive.issues.ingest(issue(2, publish_at=NOW + dt.timedelta(days=3)))
+        slow = asyncio.create_task(archive.issues.search("robot"))
+        assert await asyncio.to_thread(clock.waiting.wait, 30)
+        fast = await asyncio.wait_for(archive.issues.search("robot"), timeout=20)
+        assert [hit.item.title for hit in fast.hits] == ["Robot news"]
+        assert not slow.done()
+        clock.gate.set()
+        assert (await slow).hits == fast.hits
+    finally:
+        clock.gate.set()
+        await archive.close()
