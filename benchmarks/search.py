@@ -899,11 +899,14 @@ def check_targets(
             timing.p99 <= scale.p99_ms,
         )
     speedup, least = min(((r.like.p50 / r.archive.p50, r) for r in results), key=lambda p: p[0])
-    targets.check(
-        f"≥ {scale.like_speedup:,.1f}× faster than LIKE (p50)",
-        f"least {speedup:,.1f}× ({least.query.label})",
-        speedup >= scale.like_speedup,
-    )
+    what = f"≥ {scale.like_speedup:,.1f}× faster than LIKE (p50)"
+    figure = f"least {speedup:,.1f}× ({least.query.label})"
+    if scale.ratios_checked:
+        targets.check(what, figure, speedup >= scale.like_speedup)
+    else:
+        # A LIKE over a small archive takes about a millisecond: a ratio of two such figures
+        # says more about what else the machine runs than about the search.
+        print(f"  {what}: {figure} — a target from {FULL_TARGETS_FROM:,} items on")
     targets.check(
         "rare-term top 10 = top 10 of a full ORDER BY rank",
         f"{rare.ranking[0]} with the archive's tie-break, {rare.ranking[1]} to the plain query",
