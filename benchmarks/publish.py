@@ -109,14 +109,13 @@ def main() -> int:
         f"  pacing at {args.rate:g} requests/s, {args.concurrency} channels at once; "
         f"{limited} answers 429, {refused} answers 400"
     )
-    missed = [
-        what
-        for what, met in (
-            ("API calls to one channel", single <= budget),
-            ("wall time against the bound", elapsed / bound <= WALL_TIME_TARGET),
-        )
-        if not met
-    ]
+    checks = [("API calls to one channel", single <= budget)]
+    if args.smoke:
+        # Under a second of publishing: its wall time tells the machine's load, not the pacing.
+        print("  (--smoke: the wall time is printed, not checked)")
+    else:
+        checks.append(("wall time against the bound", elapsed / bound <= WALL_TIME_TARGET))
+    missed = [what for what, met in checks if not met]
     exit_if_refused()
     if missed:
         print(f"{len(missed)} target(s) missed: {'; '.join(missed)}")
