@@ -12,6 +12,7 @@ import pytest
 
 from bot.models import Item
 from bot.store import Archive
+from bot.store.sqlite import query
 from bot.store.sqlite import search as fts
 from tests.factories import issue, item
 
@@ -74,7 +75,7 @@ async def test_only_stop_words_search_the_newest_issues(
     for number in (1, 2, 3):
         items = {"News": [item(f"State of the art {number}")]}
         await archive.issues.ingest(issue(number, items, date=dt.date(2026, 1, number)))
-    monkeypatch.setattr(fts, "COMMON_WORDS_ISSUES", 2)
+    monkeypatch.setattr(query, "COMMON_WORDS_ISSUES", 2)
     assert await titles(archive, '"of the"') == ["State of the art 3", "State of the art 2"]
     assert await titles(archive, "art") == [f"State of the art {n}" for n in (3, 2, 1)]
     # The newest issues of those the filters ask for.

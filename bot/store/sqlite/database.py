@@ -23,13 +23,8 @@ import aiosqlite
 
 from bot.errors import ArchiveMissing, ArchiveVersionError, NewsbotError
 from bot.store.sqlite.held import HELD_FUNCTION, HELD_ISSUES, Clock, held_function, held_horizon
-from bot.store.sqlite.search import (
-    BUDGET_GRAIN,
-    CJK_INDEX_FUNCTION,
-    SearchBudget,
-    SearchReader,
-    cjk_index_text,
-)
+from bot.store.sqlite.query import CJK_INDEX_FUNCTION, cjk_index_text
+from bot.store.sqlite.search import BUDGET_GRAIN, SearchBudget, SearchReader
 
 log = logging.getLogger(__name__)
 

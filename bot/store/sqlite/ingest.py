@@ -15,7 +15,8 @@ import aiosqlite
 
 from bot.models import IngestOutcome, Issue, Item
 from bot.store.sqlite.database import Database, now_text
-from bot.store.sqlite.search import SLOT_BITS, cjk_index_text
+from bot.store.sqlite.query import cjk_index_text
+from bot.store.sqlite.search import SLOT_BITS
 
 _INGEST_BATCH_ITEMS = 10_000
 """New issues are inserted in batches of up to about so many items."""

@@ -25,6 +25,7 @@ from bot.models.links import twins
 from bot.store.sqlite import ingest as storing
 from bot.store.sqlite import search as fts
 from bot.store.sqlite.database import Database
+from bot.store.sqlite.query import fts_query
 from bot.store.sqlite.suggestions import refresh_item_links
 
 
@@ -196,7 +197,7 @@ class SqliteIssues:
 
     def searchable(self, text: str) -> bool:
         """Whether a reader's `text` has anything `search` can look for."""
-        return fts.fts_query(text) is not None
+        return fts_query(text) is not None
 
     async def archived_link(self, url: str, *, held: bool = False) -> ArchivedLink | None:
         """The newest item readers can see (any, with `held`) whose link normalises to `url`."""

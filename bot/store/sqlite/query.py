@@ -1,0 +1,292 @@
+"""A reader's text as FTS5 query syntax, and CJK text as the index holds it.
+
+Each word of a query is quoted into an FTS5 string, so no reader's text reaches MATCH as syntax;
+CJK runs, written without spaces, are indexed and searched as overlapping bigrams.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
+from bot.text import without_controls
+
+MAX_QUERY_TERMS = 16
+MAX_QUERY_LENGTH = 300
+_QUERY_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
+
+_CJK_LETTERS = (
+    "\u1100-\u11ff\u3005-\u3007\u3021-\u3029\u3031-\u3035\u3038-\u303c\u3041-\u3096"
+    "\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u3131-\u318e\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\ua960-\ua97c\uac00-\ud7a3\ud7b0-\ud7fb\uf900-\ufaff\uff66-\uffdc"
+    "\U00020000-\U0003134f"
+)
+"""Han, kana and Hangul letters: scripts written without spaces between words (a regex class)."""
+_CJK_RUN = re.compile(f"[{_CJK_LETTERS}]+")
+_HIRAGANA = re.compile("[\u3041-\u309f]+")
+CJK_SEPARATOR = "\u200b"
+"""Between the tokens of a CJK run in the indexed text: FTS5 splits there; readers see nothing."""
+CJK_INDEX_FUNCTION = "newsbot_cjk_index"
+"""The SQL name of `cjk_index_text`, which migration 6 uses to fill the index columns."""
+_SNIPPET_PIECE = re.compile(
+    f"([{_CJK_LETTERS}]+)|({CJK_SEPARATOR})|({HIGHLIGHT_START})|({HIGHLIGHT_END})"
+    f"|([^{_CJK_LETTERS}{CJK_SEPARATOR}{HIGHLIGHT_START}{HIGHLIGHT_END}]+)"
+)
+
+
+@dataclass(frozen=True)
+class _Term:
+    """One term of a reader's query: its FTS5 string, and what the reader wrote."""
+
+    quoted: str
+    prefix: bool
+    written: str
+    cjk: bool
+
+
+def fts_query(text: str) -> str | None:
+    """Turn a reader's search text into a safe FTS5 query, or None if nothing is searchable.
+
+    `"a phrase"` stays a phrase and `word*` a prefix; everything else is taken literally, each
+    word quoted as an FTS5 string, so no input reaches MATCH as syntax.
+    """
+    terms = _query_terms(text)
+    return _joined(terms) if terms else None
+
+
+def _joined(terms: list[_Term]) -> str:
+    return " ".join(term.quoted + "*" if term.prefix else term.quoted for term in terms)
+
+
+def _query_terms(text: str) -> list[_Term]:
+    terms: list[_Term] = []
+    # FTS5 strings end at a NUL, so control characters become plain separators first.
+    text = without_controls(text[:MAX_QUERY_LENGTH])
+    for match in _QUERY_TOKEN.finditer(text):
+        phrase, word = match.group(1), match.group(2)
+        raw = phrase if phrase is not None else word
+        prefix = phrase is None and raw.endswith("*")
+        raw = raw.rstrip("*") if prefix else raw
+        if not any(ch.isalnum() for ch in raw):
+            continue
+        indexed, one_letter = _cjk_query_text(raw)
+        quoted = '"' + indexed.replace('"', '""') + '"'
+        written = f'"{raw}"' if phrase is not None else raw + ("*" if prefix else "")
+        terms.append(_Term(quoted, prefix or one_letter, written, indexed != raw))
+        if len(terms) == MAX_QUERY_TERMS:
+            break
+    return terms
+
+
+COMMON_WORDS_ISSUES = 200
+"""How many of the newest issues a query of only very common words searches: a phrase of them
+is checked in every item holding its words, most of the archive."""
+
+MIN_RANKED_PREFIX = 3
+"""Letters a prefix needs to be ranked; shorter ones (down to 2) match newest first."""
+
+_COMMON_WORDS = frozenset(
+    """a an as at be by do he i if in is it me my no of on or so to up us we""".split()  # noqa: SIM905
+)
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """How a reader's query is answered: the FTS5 query, whether it is ranked by bm25 or
+    matches come newest first, and what was limited, told to the reader (None if nothing)."""
+
+    fts: str
+    ranked: bool
+    limited: str | None
+    recent: bool = False
+    """Only the newest `COMMON_WORDS_ISSUES` issues are searched."""
+
+
+def search_plan(text: str) -> SearchPlan | None:
+    """The FTS5 query for a reader's `text`, bounded so that it answers fast, or None if
+    nothing is searchable.
+
+    bm25 counts every item a term matches, and a one-letter prefix merges every word it
+    starts: so a one-letter prefix is searched as that word, very common words are left out
+    beside others, and a query of only very common words or with a prefix under
+    `MIN_RANKED_PREFIX` letters lists its matches newest first, unranked.
+    """
+    terms = _query_terms(text)
+    if not terms:
+        return None
+    notes: list[str] = []
+    for index, term in enumerate(terms):
+        letters = term.written.rstrip("*")
+        if term.prefix and not term.cjk and len(letters) < 2:
+            terms[index] = _Term(term.quoted, False, letters, False)
+            notes.append(
+                f"a prefix needs at least 2 letters: “{term.written}” was searched as "
+                f"the word “{letters}”"
+            )
+    common = [term for term in terms if _is_common(term)]
+    only_common = len(common) == len(terms)
+    if common and not only_common:
+        terms = [term for term in terms if not _is_common(term)]
+        words = ", ".join(f"“{term.written}”" for term in common)
+        notes.append(f"very common words were left out: {words}")
+    short = [
+        term
+        for term in terms
+        if term.prefix and not term.cjk and len(term.written.rstrip("*")) < MIN_RANKED_PREFIX
+    ]
+    ranked = not short and not only_common
+    if short:
+        notes.append(
+            f"“{short[0].written}” is a short prefix: matches are listed newest first, not ranked"
+        )
+    elif only_common:
+        notes.append(
+            f"only very common words: matches in the newest {COMMON_WORDS_ISSUES} issues are"
+            " listed newest first, not ranked"
+        )
+    return SearchPlan(_joined(terms), ranked, "; ".join(notes) or None, only_common and not short)
+
+
+def _is_common(term: _Term) -> bool:
+    """Whether every word of the term is a stop word (bm25 would count most of the archive)."""
+    if term.prefix or term.cjk:
+        return False
+    words = _WORD.findall(term.written.lower())
+    return bool(words) and all(word in _STOPWORDS or word in _COMMON_WORDS for word in words)
+
+
+# CJK words are phrases of overlapping bigrams in the one unicode61 index, not a second trigram
+# table (whose queries need three letters): two-letter words (学習) need no special case, and
+# CJK and other words rank together under one bm25 with the title, blurb and abstract weights.
+def cjk_index_text(text: str | None) -> str | None:
+    """`text` as the full-text index reads it if it holds CJK letters, else None.
+
+    Each run of CJK letters becomes its overlapping bigrams and then its last letter, between
+    zero-width spaces (機械学習 → 機械 械学 学習 習): a word of two letters or more is the
+    phrase of its bigrams wherever it sits in a run, and a single letter starts a token.
+    """
+    # Most text is ASCII, and that test costs a fraction of the search for CJK letters.
+    if not text or text.isascii() or _CJK_RUN.search(text) is None:
+        return None
+    return _CJK_RUN.sub(_indexed_run, text)
+
+
+def _indexed_run(run: re.Match[str]) -> str:
+    return CJK_SEPARATOR + CJK_SEPARATOR.join(_cjk_tokens(run.group())) + CJK_SEPARATOR
+
+
+def _cjk_tokens(letters: str) -> list[str]:
+    """A CJK run's tokens in the index: its overlapping bigrams, then its last letter."""
+    return [letters[i : i + 2] for i in range(len(letters) - 1)] + [letters[-1]]
+
+
+def _cjk_query_text(raw: str) -> tuple[str, bool]:
+    """A reader's word or phrase with its CJK runs as the index holds them; True if it must be
+    a prefix.
+
+    A run followed by more letters in the query ends there in the text too, so it ends with
+    its last letter as in the index. A run at the end may go on in the text: only its bigrams
+    are asked for, and a single letter there is a prefix of the token it starts.
+    """
+    parts: list[str] = []
+    end, one_letter = 0, False
+    for run in _CJK_RUN.finditer(raw):
+        letters = run.group()
+        tokens = _cjk_tokens(letters)
+        closed = any(ch.isalnum() for ch in raw[run.end() :])
+        if not closed and len(letters) > 1:
+            tokens.pop()
+        one_letter = not closed and len(letters) == 1
+        parts += [raw[end : run.start()], " ", " ".join(tokens), " "]
+        end = run.end()
+    if not parts:
+        return raw, False
+    parts.append(raw[end:])
+    return "".join(parts), one_letter
+
+
+def as_written(snippet: str) -> str:
+    """A snippet of indexed text as the item reads: CJK runs joined back from their bigrams,
+    a letter highlighted when any token covering it is."""
+    if CJK_SEPARATOR not in snippet:
+        return snippet
+    letters: list[str] = []
+    marked: list[bool] = []
+    highlighted = False
+    previous = ""  # the last CJK token, while only separators and highlight marks follow it
+    for piece in _SNIPPET_PIECE.finditer(snippet):
+        token, _, start, end, other = piece.groups()
+        if start or end:
+            highlighted = bool(start)
+        elif token:
+            if len(previous) == 2 and token[0] == previous[1]:
+                marked[-1] = marked[-1] or highlighted
+                letters.extend(token[1:])
+                marked.extend([highlighted] * (len(token) - 1))
+            else:
+                letters.extend(token)
+                marked.extend([highlighted] * len(token))
+            previous = token
+        elif other:
+            letters.extend(other)
+            marked.extend([highlighted] * len(other))
+            previous = ""
+    written: list[str] = []
+    on = False
+    for letter, mark in zip(letters, marked, strict=True):
+        if mark != on:
+            written.append(HIGHLIGHT_START if mark else HIGHLIGHT_END)
+            on = mark
+        written.append(letter)
+    if on:
+        written.append(HIGHLIGHT_END)
+    return "".join(written)
+
+
+_WORD = re.compile(r"\w+")
+_STOPWORDS = frozenset(
+    """about after again also and any are because been before being but can could did does
+    doing for from had has have having her here hers him his how into its just more most
+    not now off once only other our out over own same she should some such than that the
+    their them then there these they this those through too under until very was were what
+    when where which while who whom why will with would you your yours anyone someone
+    something anything know good read thanks thank please""".split()  # noqa: SIM905
+)
+RELATED_TERMS = 12
+
+
+def fts_any_query(text: str) -> str | None:
+    """An FTS5 query matching any of the telling words of `text` (for "related" lookups).
+
+    Stop words and words under three letters are dropped, and CJK text gives the letter pairs
+    of its runs; each word is quoted, so no input reaches MATCH as syntax. bm25 then favours
+    items that share the rarer words.
+    """
+    words: list[str] = []
+    for word in _telling_words(without_controls(text[: MAX_QUERY_LENGTH * 10])):
+        if word not in words:
+            words.append(word)
+        if len(words) == RELATED_TERMS:
+            break
+    return " OR ".join(f'"{word}"' for word in words) if words else None
+
+
+def _telling_words(text: str) -> Iterator[str]:
+    """Words of three letters or more that are not stop words, and the bigrams of CJK runs
+    that are not all hiragana (mostly particles and endings), in the order of `text`."""
+    for match in _WORD.finditer(text.lower()):
+        word, start = match.group(0), 0
+        for run in _CJK_RUN.finditer(word):
+            yield from _telling(word[start : run.start()])
+            for pair in _cjk_tokens(run.group())[:-1]:
+                if not _HIRAGANA.fullmatch(pair):
+                    yield pair
+            start = run.end()
+        yield from _telling(word[start:])
+
+
+def _telling(word: str) -> Iterator[str]:
+    if len(word) >= 3 and word not in _STOPWORDS and not word.isdigit():
+        yield word
