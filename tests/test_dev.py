@@ -144,6 +144,15 @@ def test_only_a_run_of_the_whole_suite_is_held_to_the_coverage_floors() -> None:
         assert dev.selects_tests(part), part
 
 
+def test_coverage_is_measured_on_one_python_of_ci_only() -> None:
+    assert dev.measures_coverage([], {})
+    assert not dev.measures_coverage([], {dev.COVERAGE_SWITCH: "off"})
+    assert not dev.measures_coverage(["tests/x"], {})
+    chosen = [(3, 11), (3, 13)]
+    assert dev.measures_coverage([], dev.ci_environment((3, 11), chosen))
+    assert not dev.measures_coverage([], dev.ci_environment((3, 13), chosen))
+
+
 def test_a_part_below_its_coverage_floor_fails_the_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
