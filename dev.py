@@ -39,7 +39,7 @@ COVERAGE_FLOORS: Floors = {
     "the emulators and the demo": (("--include", EMULATORS_AND_DEMO), 89.0),
 }
 """Each part of the code, as `coverage report` selects it, and the least coverage it may have."""
-COVERAGE_SWITCH = "NEWSBOT_DEV_COVERAGE"
+COVERAGE_SWITCH = "DEV_PY_COVERAGE"
 """Set to `off` to run the whole suite without measuring it (CI measures on one Python only)."""
 SELECTING = ("-k", "-m", "--lf", "--last-failed", "--deselect", "--sw", "--stepwise")
 
