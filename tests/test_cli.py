@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import bot.issuefiles._loading
 from bot.cli import app
-from bot.models import Supporter
+from bot.models import Issue, Supporter
 from bot.store import Archive
 from bot.suggestions import SuggestionService
 from tests.conftest import ISSUES, ROOT
@@ -155,6 +156,37 @@ def test_a_broken_file_fails_with_its_line_and_changes_nothing(
     code, _, err = newsbot(runner, db, "check", str(issues_dir))
     assert code == 1
     assert f"{issues_dir / '203.md'}:8:" in err
+
+
+def test_a_file_broken_while_ingesting_fails_and_changes_nothing(
+    runner: CliRunner, tmp_path: Path, issues_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "a.db"
+    newsbot(runner, db, "ingest", str(issues_dir))
+    before = dump(db)
+    for number in (203, 204):
+        text = (issues_dir / "202.md").read_text(encoding="utf-8")
+        (issues_dir / f"{number}.md").write_text(
+            text.replace("number: 202", f"number: {number}"), encoding="utf-8"
+        )
+    read = bot.issuefiles._loading.load_issue
+    reads: list[Path] = []
+
+    def read_then_edit(path: Path | str) -> Issue:
+        """Reads a file as newsbot does; once all were checked, an editor saves 204 broken."""
+        reads.append(Path(path))
+        issue = read(path)
+        if len(reads) == 3:
+            (issues_dir / "204.md").write_text(BROKEN.replace("203", "204"), encoding="utf-8")
+        return issue
+
+    monkeypatch.setattr(bot.issuefiles._loading, "load_issue", read_then_edit)
+    code, _, err = newsbot(runner, db, "ingest", str(issues_dir))
+    assert code == 1
+    assert f"{issues_dir / '204.md'}:8: this link is not valid" in err
+    assert "nothing was ingested" in err
+    assert reads[3:] == [issues_dir / f"{n}.md" for n in (202, 203, 204)], "stored as re-read"
+    assert dump(db) == before
 
 
 def test_check_reports_every_problem_of_every_file(runner: CliRunner, tmp_path: Path) -> None:

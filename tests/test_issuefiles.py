@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import IssueFileError, IssueFileErrors
-from bot.issuefiles import format_issue, issue_paths, load_issue, load_issues, parse_issue
+from bot.issuefiles import (
+    format_issue,
+    issue_paths,
+    load_issue,
+    load_issues,
+    parse_issue,
+    read_issues,
+)
 from bot.models import Issue, Item, Section
 from tests.conftest import ISSUES
 
@@ -146,6 +153,17 @@ def test_load_issues_reports_every_file(tmp_path: Path) -> None:
         ("9.md", 8),
         ("9.md", 10),
     }
+
+
+def test_read_issues_reads_each_file_only_when_asked(tmp_path: Path) -> None:
+    (tmp_path / "7.md").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "8.md").write_text(GOOD.replace("number: 7", "number: 8"), encoding="utf-8")
+    errors: list[IssueFileError] = []
+    issues = read_issues([tmp_path], errors)
+    assert next(issues)[1].number == 7
+    (tmp_path / "8.md").write_text(GOOD.replace("number: 7", "number: 8").replace("## News", "#"))
+    assert list(issues) == [], "8.md is read after the edit, not before"
+    assert [(e.path.name, e.line) for e in errors] == [("8.md", 8), ("8.md", 10)]
 
 
 def test_a_file_that_is_not_utf8_is_an_error_with_its_line(tmp_path: Path) -> None:

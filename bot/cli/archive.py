@@ -6,6 +6,7 @@ Issues and search results are shown with rich in a terminal, and as JSON for scr
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -30,7 +31,7 @@ from bot.cli._console import (
     settings_of,
     with_archive,
 )
-from bot.errors import IssueNotFound, NewsbotError
+from bot.errors import IssueFileError, IssueFileErrors, IssueNotFound, NewsbotError
 from bot.text import shorten
 
 if TYPE_CHECKING:
@@ -51,7 +52,11 @@ def _paths(ctx: typer.Context, paths: list[Path] | None) -> list[Path]:
 
 def report_problems(result: LoadResult) -> None:
     """Print every problem found in the issue files, one `path:line: …` a line, on stderr."""
-    for error in result.errors:
+    _print_problems(result.errors)
+
+
+def _print_problems(errors: Iterable[IssueFileError]) -> None:
+    for error in errors:
         err.print(str(error), markup=False, highlight=False, soft_wrap=True)
 
 
@@ -59,13 +64,37 @@ def load_issue_files(paths: list[Path]) -> LoadResult:
     """The issue files in `paths`, read; a failure if a path is missing or holds none."""
     from bot.issuefiles import load_issues
 
+    _require_files(paths)
+    result = load_issues(paths)
+    if not result.issues and not result.errors:
+        raise _no_issue_files(paths)
+    return result
+
+
+def _require_files(paths: list[Path]) -> None:
     missing = [path for path in paths if not path.exists()]
     if missing:
         raise fail(f"{missing[0]}: no such file or folder")
-    result = load_issues(paths)
-    if not result.issues and not result.errors:
-        raise fail(f"no issue files (*.md) in {', '.join(map(str, paths))}")
-    return result
+
+
+def _no_issue_files(paths: list[Path]) -> typer.Exit:
+    return fail(f"no issue files (*.md) in {', '.join(map(str, paths))}")
+
+
+def valid_issue_files(paths: list[Path]) -> tuple[list[Path], list[IssueFileError]]:
+    """The valid issue files in `paths`, and every problem in the others.
+
+    Each file is read and let go, so checking a folder of any size holds one issue at a time;
+    a failure if a path is missing or holds no issue file.
+    """
+    from bot.issuefiles import read_issues
+
+    _require_files(paths)
+    errors: list[IssueFileError] = []
+    valid = [path for path, _ in read_issues(paths, errors)]
+    if not valid and not errors:
+        raise _no_issue_files(paths)
+    return valid, errors
 
 
 PathsArg = Annotated[
@@ -93,7 +122,10 @@ def check(ctx: typer.Context, paths: PathsArg = None) -> None:
     out.print(f"{len(result.issues)} issue file(s) are valid.")
 
 
-async def _ingest(settings: Settings, result: LoadResult) -> dict[IngestOutcome, list[int]]:
+async def _ingest(
+    settings: Settings, files: list[Path]
+) -> dict[IngestOutcome, list[int]] | list[IssueFileError]:
+    """The issues stored, by outcome; or, if a file broke since it was checked, its problems."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from bot.models import IngestOutcome
@@ -107,32 +139,55 @@ async def _ingest(settings: Settings, result: LoadResult) -> dict[IngestOutcome,
             console=err,
             transient=True,
         ) as progress:
-            task = progress.add_task("ingest", total=len(result.issues))
+            task = progress.add_task("ingest", total=len(files))
 
             def advance(issue: Issue, outcome: IngestOutcome) -> None:
                 done[outcome].append(issue.number)
                 progress.advance(task)
 
-            await archive.issues.ingest_many(
-                [(issue, path) for path, issue in result.issues], progress=advance
-            )
+            try:
+                await archive.issues.ingest_many(_read_again(files), progress=advance)
+            except IssueFileErrors as exc:
+                return exc.errors
     return done
+
+
+def _read_again(files: list[Path]) -> Iterator[tuple[Issue, Path | None]]:
+    """The checked files read again one at a time; one that broke since stops the ingest."""
+    from bot.issuefiles import read_issues
+
+    errors: list[IssueFileError] = []
+    for path, issue in read_issues(files, errors):
+        if errors:
+            break
+        yield issue, path
+    if errors:
+        raise IssueFileErrors(errors)
 
 
 def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
     """Store issue files in the archive; if any file is invalid, nothing is stored."""
     settings = settings_of(ctx)
     archive_path(settings)
-    result = load_issue_files(_paths(ctx, paths))
-    if result.errors:
-        report_problems(result)
-        raise fail(
-            f"{len(result.errors)} problem(s) found; nothing was ingested. "
-            "Fix them (see `newsbot check`) and run again."
-        )
-    done = run_async(_ingest(settings, result))
+    # Checked first and stored second, each file read alone both times: memory stays that of
+    # one issue and one batch, however many files there are.
+    files, errors = valid_issue_files(_paths(ctx, paths))
+    if errors:
+        _print_problems(errors)
+        raise _nothing_ingested(len(errors))
+    done = run_async(_ingest(settings, files))
+    if isinstance(done, list):
+        _print_problems(done)
+        raise _nothing_ingested(len(done))
     summary = ", ".join(f"{len(numbers)} {outcome.value}" for outcome, numbers in done.items())
     out.print(f"{settings.archive.path}: {summary}.")
+
+
+def _nothing_ingested(problems: int) -> typer.Exit:
+    return fail(
+        f"{problems} problem(s) found; nothing was ingested. "
+        "Fix them (see `newsbot check`) and run again."
+    )
 
 
 SectionOpt = Annotated[

@@ -29,7 +29,14 @@ are all reported at once.
 """
 
 from bot.issuefiles._front_matter import FRONT_MATTER_FENCE, FRONT_MATTER_KEYS, REQUIRED_KEYS
-from bot.issuefiles._loading import LoadResult, issue_paths, load_issue, load_issues, publish_times
+from bot.issuefiles._loading import (
+    LoadResult,
+    issue_paths,
+    load_issue,
+    load_issues,
+    publish_times,
+    read_issues,
+)
 from bot.issuefiles._reading import ABSTRACT_HEADING, parse_issue
 from bot.issuefiles._writing import format_issue, write_issue
 
@@ -45,5 +52,6 @@ __all__ = [
     "load_issues",
     "parse_issue",
     "publish_times",
+    "read_issues",
     "write_issue",
 ]

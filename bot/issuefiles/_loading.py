@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,8 +51,19 @@ class LoadResult:
 
 def load_issues(paths: Iterable[Path | str]) -> LoadResult:
     """Load every issue file under `paths`, collecting problems instead of stopping at one."""
-    issues: list[tuple[Path, Issue]] = []
     errors: list[IssueFileError] = []
+    issues = list(read_issues(paths, errors))
+    return LoadResult(issues, errors)
+
+
+def read_issues(
+    paths: Iterable[Path | str], errors: list[IssueFileError]
+) -> Iterator[tuple[Path, Issue]]:
+    """Each valid issue file under `paths`, read only when asked for; problems go to `errors`.
+
+    Only the numbers seen are kept between files, so reading a folder of any size this way
+    holds one issue at a time.
+    """
     numbers: dict[int, Path] = {}
     for path in issue_paths(paths):
         try:
@@ -66,8 +77,7 @@ def load_issues(paths: Iterable[Path | str]) -> LoadResult:
             )
             continue
         numbers[issue.number] = path
-        issues.append((path, issue))
-    return LoadResult(issues, errors)
+        yield path, issue
 
 
 def publish_times(directory: Path) -> dict[int, dt.datetime]:

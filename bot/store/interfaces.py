@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from bot.models import (
     ArchivedLink,
@@ -30,6 +30,11 @@ from bot.models import (
     Supporter,
 )
 
+IssueStream: TypeAlias = (
+    Iterable[tuple[Issue, Path | None]] | AsyncIterable[tuple[Issue, Path | None]]
+)
+"""Issues with their files: a list, or made one by one as the ingest takes them."""
+
 
 class IssueStore(Protocol):
     """Archived issues and their items, with full-text search.
@@ -45,11 +50,15 @@ class IssueStore(Protocol):
 
     async def ingest_many(
         self,
-        issues: Sequence[tuple[Issue, Path | None]],
+        issues: IssueStream,
         *,
         progress: Callable[[Issue, IngestOutcome], None] | None = None,
     ) -> list[IngestOutcome]:
-        """Store several issues in one transaction: all of them, or on error none."""
+        """Store several issues in one transaction: all of them, or on error none.
+
+        `issues` is taken a batch at a time as it is stored, so a long stream needs little
+        memory; an error the stream raises undoes the whole call too.
+        """
         ...
 
     async def latest(self, *, held: bool = False) -> Issue | None:

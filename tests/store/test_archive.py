@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 
@@ -90,6 +91,50 @@ async def test_a_failed_ingest_leaves_the_archive_untouched(
     assert dump(sqlite_archive.path) == before
     with pytest.raises(IssueNotFound):
         await sqlite_archive.issues.issue(202)
+
+
+STREAMED_ISSUES = 12
+"""Issues of `STREAMED_ITEMS` items each: several of the ingest's batches in all."""
+STREAMED_ITEMS = 2_500
+
+
+async def streamed(
+    pulled: list[int], *, fail_after: int | None = None
+) -> AsyncIterator[tuple[Issue, None]]:
+    """Issues made one at a time as the ingest asks, counting them in `pulled`."""
+    items = [item(f"Streamed item {n}", f"https://s.example/{n}") for n in range(STREAMED_ITEMS)]
+    for number in range(1, STREAMED_ISSUES + 1):
+        if number == fail_after:
+            raise RuntimeError("the stream broke")
+        pulled.append(number)
+        yield issue(number, {"News": items}), None
+
+
+async def test_ingest_takes_a_stream_a_batch_at_a_time(archive: Archive) -> None:
+    pulled: list[int] = []
+    pulled_when_stored: list[int] = []
+    outcomes = await archive.issues.ingest_many(
+        streamed(pulled), progress=lambda _, __: pulled_when_stored.append(len(pulled))
+    )
+    assert outcomes == [IngestOutcome.ADDED] * STREAMED_ISSUES
+    assert pulled_when_stored[0] < STREAMED_ISSUES // 2, "the first batch is stored early"
+    assert (await archive.issues.stats()).items == STREAMED_ISSUES * STREAMED_ITEMS
+
+
+async def test_a_stream_that_breaks_midway_leaves_the_archive_untouched(
+    sqlite_archive: Archive,
+) -> None:
+    await sqlite_archive.issues.ingest(issue(100))
+    before = dump(sqlite_archive.path)
+    pulled: list[int] = []
+    stored: list[int] = []
+    with pytest.raises(RuntimeError, match="the stream broke"):
+        await sqlite_archive.issues.ingest_many(
+            streamed(pulled, fail_after=STREAMED_ISSUES),
+            progress=lambda stored_issue, _: stored.append(stored_issue.number),
+        )
+    assert stored, "batches were written before the stream broke"
+    assert dump(sqlite_archive.path) == before
 
 
 async def test_missing_archive_says_how_to_create_it(tmp_path: Path) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import aiosqlite
 
 from bot.models import IngestOutcome, Issue, Item
+from bot.store.interfaces import IssueStream
 from bot.store.sqlite.database import Database, now_text
 from bot.store.sqlite.query import cjk_index_text
 from bot.store.sqlite.search import SLOT_BITS
@@ -34,14 +35,18 @@ def content_hash(issue: Issue) -> str:
 
 async def ingest_many(
     database: Database,
-    issues: Sequence[tuple[Issue, Path | None]],
+    issues: IssueStream,
     *,
     progress: Callable[[Issue, IngestOutcome], None] | None = None,
 ) -> list[IngestOutcome]:
-    """Store several issues in one transaction: all of them, or on error none."""
+    """Store several issues in one transaction: all of them, or on error none.
+
+    `issues` is read as it is stored, one batch at a time, so a stream of any length takes
+    bounded memory; an error raised by the stream itself also undoes the whole call.
+    """
     outcomes: list[IngestOutcome] = []
     async with database.transaction() as db:
-        for batch in _ingest_batches(issues):
+        async for batch in _ingest_batches(issues):
             done = await _ingest_batch(db, batch)
             outcomes.extend(done)
             if progress is not None:
@@ -243,9 +248,7 @@ def _item_fields(item: Item) -> tuple[object, ...]:
     )
 
 
-def _ingest_batches(
-    issues: Sequence[tuple[Issue, Path | None]],
-) -> Iterator[list[tuple[Issue, Path | None]]]:
+async def _ingest_batches(issues: IssueStream) -> AsyncIterator[list[tuple[Issue, Path | None]]]:
     """Split issues into batches of bounded size in which no issue number appears twice.
 
     A number seen twice (an issue and its edit, in one call) starts a new batch, so each batch
@@ -254,7 +257,7 @@ def _ingest_batches(
     batch: list[tuple[Issue, Path | None]] = []
     numbers: set[int] = set()
     items = 0
-    for issue, source in issues:
+    async for issue, source in _each(issues):
         size = len(issue.items)
         if batch and (issue.number in numbers or items + size > _INGEST_BATCH_ITEMS):
             yield batch
@@ -264,3 +267,13 @@ def _ingest_batches(
         items += size
     if batch:
         yield batch
+
+
+async def _each(issues: IssueStream) -> AsyncIterator[tuple[Issue, Path | None]]:
+    """The issues of a plain or an async iterable, one at a time."""
+    if isinstance(issues, AsyncIterable):
+        async for pair in issues:
+            yield pair
+    else:
+        for pair in issues:
+            yield pair

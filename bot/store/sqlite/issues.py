@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import aiosqlite
@@ -22,6 +22,7 @@ from bot.models import (
     Section,
 )
 from bot.models.links import twins
+from bot.store.interfaces import IssueStream
 from bot.store.sqlite import ingest as storing
 from bot.store.sqlite import search as fts
 from bot.store.sqlite.database import Database
@@ -48,7 +49,7 @@ class SqliteIssues:
 
     async def ingest_many(
         self,
-        issues: Sequence[tuple[Issue, Path | None]],
+        issues: IssueStream,
         *,
         progress: Callable[[Issue, IngestOutcome], None] | None = None,
     ) -> list[IngestOutcome]:
