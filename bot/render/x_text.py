@@ -14,7 +14,8 @@ import unicodedata
 
 from bot._vendor.twitter_text import parse_tweet
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
-from bot.text import ZERO_WIDTH_SPACE, one_line
+from bot.render.text import markdown_line
+from bot.text import ZERO_WIDTH_SPACE
 
 POST_MAX = 280
 """X's limit, in weighted characters."""
@@ -22,10 +23,6 @@ URL_WEIGHT = 23
 
 _MENTION_OR_CASHTAG = re.compile(r"([@＠])(?=[A-Za-z0-9_])|(\$)(?=[A-Za-z])")
 _INVALID = re.compile("[\ufffe\ufeff\uffff\u202a-\u202e]")
-_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
-_MD_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|~~|`)")
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!~|>])")
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -82,19 +79,8 @@ def _break_tags(text: str) -> str:
 
 
 def plain_text(markdown: str, *, keep_links: bool) -> str:
-    """A blurb's Markdown as one line of plain text; links become their text (and URL)."""
-
-    def link(match: re.Match[str]) -> str:
-        label, url = match.group(1).strip(), match.group(2)
-        if keep_links and url.startswith(("http://", "https://")):
-            return f"{label} {url}" if label and label != url else url
-        return label
-
-    text = _MD_LINK.sub(link, markdown)
-    text = _MD_AUTOLINK.sub(lambda m: m.group(1) if keep_links else "", text)
-    text = _MD_EMPHASIS.sub("", text)
-    text = _MD_ESCAPE.sub(r"\1", text)
-    return clean(one_line(text))
+    """A blurb's Markdown as one line of plain text for X; links become their text (and URL)."""
+    return clean(markdown_line(markdown, keep_links=keep_links))
 
 
 def clean(text: str) -> str:

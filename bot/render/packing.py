@@ -1,14 +1,13 @@
-"""Packing text into posts on X: words never cut (a word longer than a post between its
-characters), never inside a URL, with an ellipsis wherever text was cut, each post within
-X's 280 weighted characters."""
+"""Packing text into posts, for any platform that posts threads: words never cut (a word longer
+than a post between its characters), never inside a URL, with an ellipsis wherever text was cut,
+each post within the platform's limit as the platform counts it (`PostRules`)."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from bot.render.x_text import POST_MAX, contains_url, url_spans, weighted_length
+import regex
 
 ELLIPSIS = "…"
 MIN_ROOM = 60
@@ -16,18 +15,38 @@ MIN_ROOM = 60
 
 
 @dataclass(frozen=True)
-class XPost:
-    """One post of a thread: its text, its weighted length, and which items it carries."""
+class PostRules:
+    """How one platform counts and cleans the text of a post: all the packing needs to know."""
+
+    platform: str
+    """The platform's name, for messages: `X`, `Mastodon`, `Bluesky`."""
+    limit: int
+    """A post's most, in the platform's own count."""
+    length: Callable[[str], int]
+    """The platform's count of a post's text (URLs counted as it counts them)."""
+    url_spans: Callable[[str], list[tuple[int, int]]]
+    """Where the platform sees URLs in a text: never cut inside one."""
+    clean: Callable[[str], str]
+    """Issue text made safe to post there: nothing in it mentions or tags anyone."""
+    fits: Callable[[str], bool]
+    """Whether the platform accepts a text as one post."""
+
+    def has_url(self, text: str) -> bool:
+        """Whether the platform sees a URL in `text`."""
+        return bool(self.url_spans(text))
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post of a thread: its text, its length as the platform counts it, which items it
+    carries, and whether the platform sees a URL in it."""
 
     text: str
     weight: int
     items: tuple[str, ...] = ()
     """Keys of the items (`Item.key`) whose text is in this post, whole or in part."""
-
-    @property
-    def has_url(self) -> bool:
-        """Whether X will see a URL in it (and charge the price of a post with a link)."""
-        return contains_url(self.text)
+    has_url: bool = False
+    """Whether the platform sees a URL in it (X charges more for a post with a link)."""
 
     def cost(self, post_price: float, url_post_price: float) -> float:
         """What posting it costs at these prices."""
@@ -49,58 +68,42 @@ class Atom:
     item: str | None
 
 
-def _graphemes(text: str) -> Iterator[str]:
-    """User-perceived characters, near enough: marks, joiners and emoji modifiers stay attached."""
-    cluster = ""
-    regional = 0
-    for char in text:
-        code = ord(char)
-        attach = bool(cluster) and (
-            unicodedata.category(char) in ("Mn", "Me", "Mc")
-            or code == 0x200D
-            or cluster[-1] == "\u200d"
-            or 0xFE00 <= code <= 0xFE0F
-            or 0x1F3FB <= code <= 0x1F3FF
-            or 0xE0020 <= code <= 0xE007F
-            or 0xE0100 <= code <= 0xE01EF
-            or (0x1F1E6 <= code <= 0x1F1FF and regional % 2 == 1)
-        )
-        regional = regional + 1 if 0x1F1E6 <= code <= 0x1F1FF else 0
-        if attach:
-            cluster += char
-        else:
-            if cluster:
-                yield cluster
-            cluster = char
-    if cluster:
-        yield cluster
+_GRAPHEME = regex.compile(r"\X")
 
 
-def atoms_of(text: str, *, item: str | None, first_glue: str = "\n") -> list[Atom]:
+def graphemes(text: str) -> list[str]:
+    """User-perceived characters: Unicode's extended grapheme clusters (UAX #29), which is what
+    Mastodon and Bluesky count (and what a post must never be cut inside)."""
+    return _GRAPHEME.findall(text)
+
+
+def atoms_of(
+    text: str, rules: PostRules, *, item: str | None, first_glue: str = "\n"
+) -> list[Atom]:
     """`text` (one line) as words; a word longer than a post becomes URLs and characters."""
     atoms: list[Atom] = []
     for number, word in enumerate(text.split(" ")):
         if not word:
             continue
         glue = first_glue if number == 0 or not atoms else " "
-        weight = weighted_length(word)
-        if weight <= POST_MAX - 4:
-            atoms.append(Atom(word, glue, weight, contains_url(word), item))
+        weight = rules.length(word)
+        if weight <= rules.limit - 4:
+            atoms.append(Atom(word, glue, weight, rules.has_url(word), item))
             continue
-        for piece, is_url in _hard_pieces(word):
-            atoms.append(Atom(piece, glue, weighted_length(piece), is_url, item))
+        for piece, is_url in _hard_pieces(word, rules):
+            atoms.append(Atom(piece, glue, rules.length(piece), is_url, item))
             glue = ""
     return atoms
 
 
-def _hard_pieces(word: str) -> Iterator[tuple[str, bool]]:
+def _hard_pieces(word: str, rules: PostRules) -> Iterator[tuple[str, bool]]:
     at = 0
-    for start, end in url_spans(word):
-        for char in _graphemes(word[at:start]):
+    for start, end in rules.url_spans(word):
+        for char in graphemes(word[at:start]):
             yield char, False
         yield word[start:end], True
         at = end
-    for char in _graphemes(word[at:]):
+    for char in graphemes(word[at:]):
         yield char, False
 
 
@@ -148,15 +151,17 @@ def _glue_weight(glue: str) -> int:
     return len(glue)
 
 
-def pack(blocks: Sequence[list[Atom]], limit: int, room: int) -> list[XPost] | None:
+def pack(
+    blocks: Sequence[list[Atom]], rules: PostRules, limit: int, room: int
+) -> list[Post] | None:
     """Posts carrying `blocks` in order within `limit` each; None if more than `room` posts."""
-    posts: list[XPost] = []
+    posts: list[Post] = []
     draft = _Draft()
 
     def flush(*, cut: bool) -> bool:
         nonlocal draft
         text = draft.text(cut=cut)
-        posts.append(XPost(text, weighted_length(text), draft.items()))
+        posts.append(post_of(text, rules, draft.items()))
         draft = _Draft(continued=cut)
         return len(posts) <= room
 
@@ -188,18 +193,23 @@ def pack(blocks: Sequence[list[Atom]], limit: int, room: int) -> list[XPost] | N
     return posts
 
 
-def fit(text: str, limit: int) -> str:
-    """`text` if it fits in `limit` weighted characters, else its words that do, and `…`."""
-    if weighted_length(text) <= limit:
+def post_of(text: str, rules: PostRules, items: tuple[str, ...] = ()) -> Post:
+    """`text` as a post, measured by `rules`."""
+    return Post(text, rules.length(text), items, rules.has_url(text))
+
+
+def fit(text: str, limit: int, rules: PostRules) -> str:
+    """`text` if it fits in `limit` (as `rules` count), else its words that do, and `…`."""
+    if rules.length(text) <= limit:
         return text
-    atoms = atoms_of(text, item=None, first_glue="")
+    atoms = atoms_of(text, rules, item=None, first_glue="")
     draft = _Draft()
     for atom in atoms:
         if draft.weight + draft.cost_of(atom) + ELLIPSIS_WEIGHT > limit:
             break
         draft.add(atom)
     result = draft.text(cut=True)
-    while weighted_length(result) > limit and draft.atoms:
+    while rules.length(result) > limit and draft.atoms:
         draft.atoms.pop()
         result = draft.text(cut=True)
     return result if draft.atoms else ELLIPSIS
