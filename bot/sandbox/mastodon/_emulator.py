@@ -204,8 +204,10 @@ class MastodonEmulator(LoopbackServer):
         """Bind and start serving."""
         # Rails routes ignore a trailing slash, and Mastodon.py sends some paths with one.
         app = web.Application(
-            middlewares=[normalize_path_middleware(append_slash=False, remove_slash=True),
-                         self._middleware]
+            middlewares=[
+                normalize_path_middleware(append_slash=False, remove_slash=True),
+                self._middleware,
+            ]
         )
         app.router.add_post("/api/v1/statuses", self._create)
         app.router.add_get("/api/v1/statuses/{id}", self._show)

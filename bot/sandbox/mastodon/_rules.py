@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-import grapheme
+import regex
 
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 
@@ -24,6 +24,8 @@ MAX_CHARACTERS = 500
 """`StatusLengthValidator::MAX_CHARS`, the default `max_characters`."""
 CHARACTERS_RESERVED_PER_URL = 23
 """`StatusLengthValidator::URL_PLACEHOLDER_CHARS`."""
+_GRAPHEME = regex.compile(r"\X")
+"""Ruby's `each_grapheme_cluster`: Unicode's extended grapheme clusters (UAX #29)."""
 
 _USERNAME = r"[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*"
 MENTION_RE = re.compile(
@@ -70,7 +72,7 @@ def countable_text(text: str, per_url: int = CHARACTERS_RESERVED_PER_URL) -> str
 
 def status_length(text: str, per_url: int = CHARACTERS_RESERVED_PER_URL) -> int:
     """The length Mastodon checks against `max_characters` (without a content warning)."""
-    return int(grapheme.length(countable_text(text, per_url)))
+    return len(_GRAPHEME.findall(countable_text(text, per_url)))
 
 
 def mentions(text: str) -> list[str]:
