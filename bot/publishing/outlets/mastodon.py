@@ -35,11 +35,21 @@ from mastodon import (
     MastodonUnauthorizedError,
 )
 
+from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
 from bot.publishing.outlet import CapReached, MaybeMade, Outcome, Remote, StepError
-from bot.publishing.plans.mastodon import ACCOUNT, OUTLET, Account, idempotency_key, plan
+from bot.publishing.plans.mastodon import (
+    ACCOUNT,
+    OUTLET,
+    Account,
+    Action,
+    idempotency_key,
+    plan,
+)
+from bot.publishing.reports import PlannedStep
 from bot.publishing.steps import Payload, Step
 from bot.render.publish import Post
+from bot.render.social import Thread
 from bot.settings import MastodonSettings
 
 log = logging.getLogger(__name__)
@@ -67,7 +77,9 @@ def comparable(text: str, *, content: bool = False) -> str:
 class MastodonOutlet:
     """Posts on one Mastodon account through Mastodon.py.
 
-    Without a token it still reads the instance's limits and previews (they are public).
+    Without a client (offline) it still plans and previews: the instance's limits are public,
+    read with a client of its own that holds no token (the defaults if the instance is out of
+    reach).
     """
 
     name = OUTLET
@@ -79,26 +91,33 @@ class MastodonOutlet:
 
     def __init__(
         self,
-        api: Mastodon,
+        api: Mastodon | None,
         settings: MastodonSettings,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.api = api
+        self._api = api
         self.settings = settings
         self.max_wait = settings.max_wait
         self.sleep = sleep
         self._account: Account | None = None
         self._account_id: int | None = None
 
+    @property
+    def api(self) -> Mastodon:
+        """Mastodon.py's client for the account."""
+        if self._api is None:
+            raise StepError(NO_TOKEN)
+        return self._api
+
     # --- the engine's calls -----------------------------------------------------------------
 
     async def targets(self) -> list[Account]:
-        """The account."""
-        return [ACCOUNT]
+        """The account, with its instance's limits (read once)."""
+        return [await self.limits()]
 
     async def resolve(self, target: Account) -> Account:
-        """The account with its instance's limits (read once)."""
+        """The account with its instance's limits."""
         return await self.limits()
 
     def plan(
@@ -153,12 +172,38 @@ class MastodonOutlet:
         """Nothing: every status is made one way."""
         return None
 
+    # --- previews ---------------------------------------------------------------------------
+
+    def rendered(self, issue: Issue) -> Thread:
+        """The issue's thread on Mastodon, as `plan` posts it (within the instance's limits
+        once `targets` has read them)."""
+        made, _ = plan(issue, self.settings, self._account or ACCOUNT)
+        return made
+
+    def does(self, planned: PlannedStep) -> str:
+        """What publishing would do with one status, in words."""
+        if planned.outcome == Outcome.UNCHANGED:
+            changed = " (its text changed since: newsbot does not edit statuses)"
+            return "already on Mastodon" + (changed if planned.changed else "")
+        if planned.outcome == Outcome.DEFERRED:
+            return "left for a later publish (rate limit)"
+        does = "post the first status"
+        if planned.step.action == Action.REPLY:
+            does = "post, replying to the one before"
+        visibility = planned.payload.get("visibility", self.settings.visibility)
+        does += f" ({visibility})"
+        if planned.look_first:
+            does = f"look for it on Mastodon (an attempt was interrupted), else {does}"
+        return does
+
     # --- Mastodon's API ---------------------------------------------------------------------
 
     async def limits(self) -> Account:
         """The account with the instance's `max_characters` and `characters_reserved_per_url`
         (asked once)."""
         if self._account is None:
+            if self._api is None:
+                return await self._public_limits()
             instance = await self._call("read the instance's limits", self.api.instance_v2)
             statuses = instance["configuration"]["statuses"]
             self._account = replace(
@@ -167,6 +212,20 @@ class MastodonOutlet:
                 characters_reserved_per_url=int(statuses["characters_reserved_per_url"]),
             )
         return self._account
+
+    async def _public_limits(self) -> Account:
+        """The limits read without the account's token (offline), else Mastodon's defaults."""
+        public = _client(self.settings, token=None)
+        self._api = public
+        try:
+            return await self.limits()
+        except StepError as exc:
+            log.warning("%s; previewing with Mastodon's default limits", exc.reason)
+            self._account = ACCOUNT
+            return ACCOUNT
+        finally:
+            self._api = None
+            await asyncio.to_thread(public.session.close)
 
     async def account_id(self) -> int:
         """The account's id (asked once)."""
@@ -279,18 +338,24 @@ def _parent(step: Step[Account], ids: Mapping[str, int]) -> int | None:
 
 @asynccontextmanager
 async def mastodon_outlet(settings: MastodonSettings) -> AsyncIterator[MastodonOutlet]:
-    """An outlet for the account whose token the settings hold, on `mastodon.api_base` (without
-    a token it can only read the instance's public limits)."""
+    """An outlet for the account whose token the settings hold, on `mastodon.api_base`."""
     token = settings.access_token.get_secret_value().strip() if settings.access_token else None
-    api = Mastodon(
-        access_token=token or None,
+    if not token:
+        raise NewsbotError(NO_TOKEN.replace("is not connected", "is not configured"))
+    api = _client(settings, token=token)
+    try:
+        yield MastodonOutlet(api, settings)
+    finally:
+        await asyncio.to_thread(api.session.close)
+
+
+def _client(settings: MastodonSettings, *, token: str | None) -> Mastodon:
+    """Mastodon.py on the settings' instance; it throws on a rate limit (the wait is ours)."""
+    return Mastodon(
+        access_token=token,
         api_base_url=str(settings.api_base).rstrip("/"),
         ratelimit_method="throw",
         request_timeout=30,
         version_check_mode="none",
         user_agent="newsbot",
     )
-    try:
-        yield MastodonOutlet(api, settings)
-    finally:
-        await asyncio.to_thread(api.session.close)
