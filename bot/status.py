@@ -22,6 +22,8 @@ from bot.models import IssueSummary, OutboxTally, StepState
 from bot.publishing.catalogue import OUTLET_NAMES
 from bot.publishing.plans.discord import OUTLET as DISCORD
 from bot.publishing.plans.discord import Target
+from bot.publishing.plans.mastodon import OUTLET as MASTODON
+from bot.publishing.plans.mastodon import TARGET as MASTODON_ACCOUNT
 from bot.publishing.plans.x import OUTLET as X
 from bot.publishing.plans.x import TARGET as X_ACCOUNT
 from bot.publishing.targets import all_targets
@@ -114,6 +116,7 @@ class Status:
     last_firing: LastFiring | None
     publishes: tuple[LastPublish, ...]
     unfinished: tuple[OutboxTally, ...]
+    mastodon_configured: bool = False
 
 
 async def gather_status(
@@ -131,6 +134,10 @@ async def gather_status(
     on_x = await _last_publish(archive, X, X_ACCOUNT, None)
     if x_configured or on_x.issue is not None:
         publishes.append(on_x)
+    mastodon_configured = settings.mastodon.configured()
+    on_mastodon = await _last_publish(archive, MASTODON, MASTODON_ACCOUNT, None)
+    if mastodon_configured or on_mastodon.issue is not None:
+        publishes.append(on_mastodon)
     channels = {t.name for t in targets}
     unfinished = [
         tally
@@ -151,6 +158,7 @@ async def gather_status(
         last_firing=parse_last_firing(await archive.state.get(scheduler.LAST_FIRING_KEY)),
         publishes=tuple(publishes),
         unfinished=tuple(unfinished),
+        mastodon_configured=mastodon_configured,
     )
 
 
@@ -300,6 +308,7 @@ def _outlets_line(status: Status) -> str:
 
     return (
         f"Outlets: {said('Discord', status.discord_configured)}, {said('X', status.x_configured)}"
+        f", {said('Mastodon', status.mastodon_configured)}"
     )
 
 
@@ -395,6 +404,7 @@ def status_json(status: Status) -> dict[str, Any]:
         "outlets": {
             DISCORD: {"configured": status.discord_configured},
             X: {"configured": status.x_configured},
+            MASTODON: {"configured": status.mastodon_configured},
         },
         "schedule": {
             "cron": schedule.cron,

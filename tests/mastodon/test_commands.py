@@ -3,6 +3,7 @@ CLI against the emulators."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -153,3 +154,21 @@ async def test_a_refused_status_exits_non_zero_in_one_line_and_the_next_publish_
         again = await run_newsbot(*args, env=env)
         assert again.returncode == 0, again.stderr
         assert_one_thread(mastodon.live_statuses(), texts)
+
+
+async def test_status_tells_how_mastodon_stands(
+    tmp_path: Path, mastodon_emulator: MastodonEmulator, issue_202: Issue
+) -> None:
+    db = await archive_file(tmp_path / "a.db", issue_202)
+    env = mastodon_env(mastodon_emulator)
+    mastodon_emulator.inject("POST", "/api/v1/statuses", 429, reset_in=600)
+    deferred = await run_newsbot("--db", str(db), "publish", "--outlet", "mastodon", env=env)
+    assert deferred.returncode == 1
+    waiting = await run_newsbot("--db", str(db), "status", env=env)
+    assert waiting.returncode == 0, waiting.stderr
+    assert "Mastodon configured" in waiting.stdout
+    assert "#202 on Mastodon:" in waiting.stdout
+    done = await run_newsbot("--db", str(db), "publish", "--outlet", "mastodon", env=env)
+    assert done.returncode == 0, done.stderr
+    status = await run_newsbot("--db", str(db), "status", "--json", env=env)
+    assert json.loads(status.stdout)["outlets"]["mastodon"] == {"configured": True}
