@@ -168,4 +168,4 @@ async def test_section_names_are_shown_defused(
     assert await handle.choices() == [{"name": "@\u200bhere <\u200b@&1> picks", "value": loud}]
     typed = "@everyone, <@123>"
     wrong = await newsletter(emulator, seed, "setup", channel=seed.general, sections=typed)
-    assert "No section is called @\u200beveryone, <\u200b@123\\>" in private(wrong)
+    assert "No section is called @\u200beveryone, \\<\u200b@123\\>" in private(wrong)
