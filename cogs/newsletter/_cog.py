@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.app import NO_MENTIONS, reply
 from bot.errors import IssueNotFound
 from bot.models import Issue, Subscription, slugify
-from bot.publishing.outlet import Outlet, StepError
+from bot.publishing.outlet import Outlet
 from bot.publishing.plans.discord import Action, ChannelKind, Target, plan
 from bot.publishing.targets import all_targets
 from bot.render.discord import (
@@ -318,15 +318,7 @@ class Newsletter(commands.Cog):
         self, interaction: discord.Interaction, found: Issue, outlet: Outlet[Any]
     ) -> None:
         """The issue's thread on a configured outlet beyond X, within its platform's limits."""
-        try:
-            await outlet.targets()  # the account, and the platform's limits (Mastodon's)
-        except StepError as exc:
-            await interaction.followup.send(
-                literal(f"{outlet.title}: {exc.reason}", CONTENT_MAX),
-                ephemeral=True,
-                allowed_mentions=NO_MENTIONS,
-            )
-            return
+        await outlet.targets()  # the account, and the platform's limits (Mastodon's)
         on_it = cast("ThreadOutlet", outlet).rendered(found)
         await interaction.followup.send(
             embed=discord.Embed.from_dict(thread_embed(on_it, outlet.title).to_dict()),

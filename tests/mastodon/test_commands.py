@@ -172,3 +172,18 @@ async def test_status_tells_how_mastodon_stands(
     assert done.returncode == 0, done.stderr
     status = await run_newsbot("--db", str(db), "status", "--json", env=env)
     assert json.loads(status.stdout)["outlets"]["mastodon"] == {"configured": True}
+
+
+async def test_an_instance_out_of_reach_fails_the_publish_in_one_line(
+    tmp_path: Path, issue_202: Issue
+) -> None:
+    db = await archive_file(tmp_path / "a.db", issue_202)
+    env = mastodon_env(None) | {
+        "NEWSBOT_MASTODON__API_BASE": "http://127.0.0.1:9",
+        "NEWSBOT_MASTODON__ACCESS_TOKEN": "token",
+    }
+    run = await run_newsbot("--db", str(db), "publish", "--outlet", "mastodon", env=env)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "could not read the instance's limits" in errors[0], run.stderr

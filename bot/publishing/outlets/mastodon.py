@@ -113,11 +113,15 @@ class MastodonOutlet:
     # --- the engine's calls -----------------------------------------------------------------
 
     async def targets(self) -> list[Account]:
-        """The account, with its instance's limits (read once)."""
-        return [await self.limits()]
+        """The account, with its instance's limits when they can be read (`resolve` says why
+        not; a preview goes on with Mastodon's defaults)."""
+        try:
+            return [await self.limits()]
+        except StepError:
+            return [ACCOUNT]
 
     async def resolve(self, target: Account) -> Account:
-        """The account with its instance's limits."""
+        """The account with its instance's limits; `StepError` if they cannot be read."""
         return await self.limits()
 
     def plan(
