@@ -32,6 +32,13 @@ COMMANDS_HASH_KEY = "discord.commands_hash"
 TOKEN_REFUSED = (
     "Discord refused the token (NEWSBOT_DISCORD__TOKEN): check it is the bot's current token"
 )
+SHARDS_REFUSED = {
+    4010: "Discord refused the shard newsbot connected as (close code 4010): check "
+    "discord.shard_count and discord.shard_ids",
+    4011: "Discord requires sharding: the bot is in too many servers for one connection "
+    "(close code 4011). Set discord.shard_count (and discord.shard_ids per process); "
+    "the README's Deploying part shows how",
+}
 
 
 def use_endpoints(api_base: str, gateway_url: str) -> None:
@@ -83,6 +90,7 @@ class Newsbot(commands.Bot):
     ) -> None:
         known_id = settings.discord.application_id
         extra: dict[str, Any] = {"application_id": known_id} if known_id else {}
+        extra |= self._shard_options(settings)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(settings),
@@ -124,6 +132,10 @@ class Newsbot(commands.Bot):
         await stopping.finish_or_cut(
             stopping.answering(), stopping.ANSWER_GRACE, "answering in the middle"
         )
+
+    def _shard_options(self, settings: Settings) -> dict[str, Any]:
+        """What discord.py is told about shards: nothing, for one unsharded connection."""
+        return {}
 
     def is_connected(self) -> bool:
         """Whether the gateway websocket is open (not logging in, connecting or backing off)."""
@@ -189,6 +201,40 @@ class Newsbot(commands.Bot):
         await reply(interaction, message)
 
 
+class ShardedNewsbot(Newsbot, commands.AutoShardedBot):
+    """newsbot connecting exactly the shards `discord.shard_ids` names, each its own websocket.
+
+    Discord sends each shard the events of the servers `(guild_id >> 22) % shard_count` maps
+    to it, so this process answers the readers of those servers only.
+    """
+
+    def _shard_options(self, settings: Settings) -> dict[str, Any]:
+        shards = settings.discord.shards() or (0,)
+        return {"shard_count": settings.discord.shard_count or 1, "shard_ids": list(shards)}
+
+    def is_connected(self) -> bool:
+        """Whether every shard's websocket is open."""
+        shards = self.shards.values()
+        return bool(shards) and not any(shard.is_closed() for shard in shards)
+
+
+def newsbot(
+    *,
+    settings: Settings,
+    archive: Archive,
+    sync_on_start: bool = True,
+    guild_ready_timeout: float = 2.0,
+) -> Newsbot:
+    """The bot for these settings: sharded when `discord.shard_count` is set, else not."""
+    kind = Newsbot if settings.discord.shards() is None else ShardedNewsbot
+    return kind(
+        settings=settings,
+        archive=archive,
+        sync_on_start=sync_on_start,
+        guild_ready_timeout=guild_ready_timeout,
+    )
+
+
 async def run_bot(settings: Settings, token: str) -> None:
     """Run everything until stopped: the bot, its commands, the schedule, Discord and X.
 
@@ -208,6 +254,13 @@ async def run_bot(settings: Settings, token: str) -> None:
             "message content intent off (discord.message_content): links in replies are not "
             'captured; only /suggest and the "Suggest for the newsletter" menu work'
         )
+    shards = settings.discord.shards()
+    if shards is not None:
+        log.info(
+            "connecting shard(s) %s of %d",
+            ", ".join(map(str, shards)),
+            settings.discord.shard_count,
+        )
     async with contextlib.AsyncExitStack() as stack:
         # Readers' queries read a publish_at without an offset in the schedule's zone.
         archive = await stack.enter_async_context(
@@ -220,7 +273,7 @@ async def run_bot(settings: Settings, token: str) -> None:
             log.warning(
                 "X is not configured (set the four NEWSBOT_X__… keys): publishing to Discord only"
             )
-        bot = Newsbot(settings=settings, archive=archive)
+        bot = newsbot(settings=settings, archive=archive)
         bot.services = build(settings, archive, discord=bot, x=x)
         bot.scheduled = ScheduledPublishing(bot.services, ready=bot.wait_until_ready)
         with stopping.StopSignals() as stop:
@@ -248,6 +301,10 @@ async def serve_until_stopped(bot: Newsbot, token: str, stop: asyncio.Event) -> 
             connection.result()
         except discord.LoginFailure:
             raise NewsbotError(TOKEN_REFUSED) from None
+        except discord.ConnectionClosed as exc:
+            if exc.code in SHARDS_REFUSED:
+                raise NewsbotError(SHARDS_REFUSED[exc.code]) from None
+            raise
         return
     if not bot.is_connected():
         # Logging in, or sleeping in discord.py's reconnect backoff: nothing to wait for.
@@ -275,7 +332,7 @@ async def sync_only(settings: Settings, token: str) -> int:
 
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
     async with await Archive.open(settings.archive.path) as archive:
-        bot = Newsbot(settings=settings, archive=archive, sync_on_start=False)
+        bot = newsbot(settings=settings, archive=archive, sync_on_start=False)
         bot.services = build(settings, archive, discord=bot)
         async with bot:
             try:
