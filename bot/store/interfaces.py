@@ -245,7 +245,8 @@ class StateStore(Protocol):
 
     async def try_lease(self, name: str, holder: str, ttl: float) -> bool:
         """Take or renew the lease `name` for `ttl` seconds; False while another holder's
-        lease on it has not expired. Atomic across every process sharing the archive."""
+        lease on it has not expired. Atomic across every process sharing the archive; its
+        holder gives it up with a `ttl` of 0."""
         ...
 
 

@@ -37,3 +37,10 @@ async def test_two_connections_racing_for_a_lease_get_one_holder(
             assert won.count(True) == 1, won
     finally:
         await second.close()
+
+
+async def test_its_holder_gives_a_lease_up_with_no_time_left(archive: Archive) -> None:
+    assert await archive.state.try_lease("schedule", "process-a", ttl=60)
+    assert not await archive.state.try_lease("schedule", "process-b", ttl=60)
+    await archive.state.try_lease("schedule", "process-a", ttl=0)
+    assert await archive.state.try_lease("schedule", "process-b", ttl=60)
