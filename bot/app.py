@@ -18,6 +18,7 @@ from bot import stopping
 from bot.errors import NewsbotError
 from bot.settings import Settings
 from bot.store import Archive
+from bot.workers import process_name
 
 if TYPE_CHECKING:
     from bot.schedule.jobs import ScheduledPublishing
@@ -29,6 +30,9 @@ EXTENSIONS = ("cogs.reader", "cogs.newsletter", "cogs.suggestions")
 NO_MENTIONS = discord.AllowedMentions.none()
 SORRY = "Sorry, something went wrong on our side. It has been logged; please try again later."
 COMMANDS_HASH_KEY = "discord.commands_hash"
+COMMANDS_SYNC_LEASE = "discord.commands_sync"
+COMMANDS_SYNC_SECONDS = 60.0
+"""How long one process may take to sync before another may; a sync takes a second or two."""
 TOKEN_REFUSED = (
     "Discord refused the token (NEWSBOT_DISCORD__TOKEN): check it is the bot's current token"
 )
@@ -162,13 +166,20 @@ class Newsbot(commands.Bot):
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync commands to Discord when they changed (or `force`); return whether it synced.
 
-        Discord allows 200 command creates a day per server, so unchanged sets are not re-sent.
+        Discord allows 200 command creates a day per server, so unchanged sets are not re-sent;
+        of several processes sharing the archive, the one holding the sync lease sends them.
         """
         guild = self._guild()
-        scope = f"{COMMANDS_HASH_KEY}:{self.application_id}:{guild.id if guild else 'global'}"
+        where = f"{self.application_id}:{guild.id if guild else 'global'}"
+        scope = f"{COMMANDS_HASH_KEY}:{where}"
         digest = self.commands_hash()
         if not force and await self.archive.state.get(scope) == digest:
             log.info("commands unchanged since the last sync; not syncing")
+            return False
+        if not force and not await self.archive.state.try_lease(
+            f"{COMMANDS_SYNC_LEASE}:{where}", process_name(), COMMANDS_SYNC_SECONDS
+        ):
+            log.info("another newsbot process is syncing the commands; not syncing")
             return False
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
