@@ -6,6 +6,7 @@ in both and the issue still goes out once overall; the slash commands are synced
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,11 @@ from bot.models import Issue, Subscription
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Permission
 from bot.sandbox.x import XEmulator
 from bot.store import Archive
+from tests.conftest import ISSUES
 from tests.publishing.conftest import threads_of
 from tests.test_run_schedule import (
     EVERY_TWO_SECONDS,
     assert_everywhere_once,
-    issues_dir,
     last_run,
     newsbot_run,
     subscribed_archive,
@@ -27,7 +28,6 @@ from tests.test_run_schedule import (
 from tests.x.conftest import thread_texts
 
 pytestmark = pytest.mark.usefixtures("x_emulator")
-__all__ = ["issues_dir"]  # the fixture, shared with the schedule's tests
 
 SHARDS = 2
 COMMANDS = "/applications/{application_id}/commands"
@@ -35,14 +35,21 @@ PUBLISHING = (
     Permission.VIEW_CHANNEL
     | Permission.SEND_MESSAGES
     | Permission.EMBED_LINKS
-    | (
-        Permission.CREATE_PUBLIC_THREADS
-        | Permission.SEND_MESSAGES_IN_THREADS
-        | Permission.READ_MESSAGE_HISTORY
-        | Permission.MANAGE_THREADS
-        | Permission.MANAGE_MESSAGES
-    )
+    | Permission.CREATE_PUBLIC_THREADS
+    | Permission.SEND_MESSAGES_IN_THREADS
+    | Permission.READ_MESSAGE_HISTORY
+    | Permission.MANAGE_THREADS
+    | Permission.MANAGE_MESSAGES
 )
+
+
+@pytest.fixture
+def issues_dir(tmp_path: Path) -> Path:
+    """The editors' folder with #202 in it, for the schedule to ingest and publish."""
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    shutil.copy(ISSUES / "202.md", folder / "202.md")
+    return folder
 
 
 def server_on_the_other_shard(emulator: Emulator, seed: DefaultWorld) -> Channel:
@@ -89,11 +96,16 @@ async def test_two_processes_on_their_own_shards_publish_once_and_both_answer(
     ):
         await wait_for(lambda: held.hits == 1 and len(emulator.gateway.ready_sessions) == 1, zero)
         held.release()  # answered 500: discord.py sends it again
+
+        def everywhere() -> bool:
+            return len(x_emulator.live_tweets()) == len(thread) and all(
+                len(threads_of(emulator, c)) == sections for c in (seed.general, elsewhere)
+            )
+
         for running in (zero, one):
-            await wait_for(lambda: len(x_emulator.live_tweets()) == len(thread), running)
-            for channel in (seed.general, elsewhere):
-                await wait_for(lambda c=channel: len(threads_of(emulator, c)) == sections, running)
-        # Two more firings (each process's): they find #202 in the ledger and send nothing.
+            await wait_for(everywhere, running)
+        # Two more firings: the process holding the publishing lease finds #202 in the ledger
+        # and sends nothing; the other leaves them to it.
         published = last_run(db)
         assert published is not None
         await wait_for(lambda: (last_run(db) or {})["at"] > published["at"], zero)
