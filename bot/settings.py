@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_settings import (
@@ -119,6 +120,40 @@ class DiscordSettings(_Section):
         description="Ask for the privileged message content intent: links in replies in "
         "newsbot's threads become suggestions. Without it only the commands work.",
     )
+    shard_count: int | None = Field(
+        default=None,
+        ge=1,
+        description="How many shards the bot's servers are split into, over all processes "
+        "(unset: one connection, unsharded).",
+    )
+    shard_ids: tuple[int, ...] | None = Field(
+        default=None,
+        description="The shards this process connects (each below shard_count); "
+        "unset with shard_count: all of them.",
+    )
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _own_shards(
+        cls, ids: tuple[int, ...] | None, info: ValidationInfo
+    ) -> tuple[int, ...] | None:
+        if ids is None:
+            return None
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("needs discord.shard_count, the number of shards over all processes")
+        if not ids:
+            raise ValueError("is empty: list the shards this process connects, e.g. [0, 1]")
+        outside = sorted({i for i in ids if not 0 <= i < count})
+        if outside:
+            raise ValueError(
+                f"shard {', '.join(map(str, outside))} is not between 0 and "
+                f"{count - 1} (discord.shard_count is {count})"
+            )
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"shard {', '.join(map(str, twice))} is listed more than once")
+        return ids
 
     @field_validator("api_base")
     @classmethod
@@ -133,6 +168,12 @@ class DiscordSettings(_Section):
     def configured(self) -> bool:
         """Whether the bot token is set."""
         return self.token is not None and bool(self.token.get_secret_value().strip())
+
+    def shards(self) -> tuple[int, ...] | None:
+        """The shards this process connects, or None when the bot is not sharded."""
+        if self.shard_count is None:
+            return None
+        return self.shard_ids if self.shard_ids is not None else tuple(range(self.shard_count))
 
 
 class PublishingSettings(_Section):

@@ -111,6 +111,9 @@ class Status:
 
     archive: ArchiveSize
     discord_configured: bool
+    discord_shards: tuple[int, ...] | None
+    """The shards this process connects (None: unsharded), of `discord_shard_count`."""
+    discord_shard_count: int | None
     x_configured: bool
     schedule: Schedule
     last_firing: LastFiring | None
@@ -153,6 +156,8 @@ async def gather_status(
             latest_issue=stats.latest_issue,
         ),
         discord_configured=settings.discord.configured(),
+        discord_shards=settings.discord.shards(),
+        discord_shard_count=settings.discord.shard_count,
         x_configured=x_configured,
         schedule=await _schedule(archive, settings, archived, now),
         last_firing=parse_last_firing(await archive.state.get(scheduler.LAST_FIRING_KEY)),
@@ -306,10 +311,12 @@ def _outlets_line(status: Status) -> str:
     def said(name: str, configured: bool) -> str:
         return f"{name} {'configured' if configured else 'not configured'}"
 
-    return (
-        f"Outlets: {said('Discord', status.discord_configured)}, {said('X', status.x_configured)}"
-        f", {said('Mastodon', status.mastodon_configured)}"
-    )
+    discord = said("Discord", status.discord_configured)
+    if status.discord_shards is not None:
+        shards = ", ".join(map(str, status.discord_shards))
+        discord += f" (shards {shards} of {status.discord_shard_count})"
+    x, mastodon = said("X", status.x_configured), said("Mastodon", status.mastodon_configured)
+    return f"Outlets: {discord}, {x}, {mastodon}"
 
 
 def _next_firing_line(firing: Firing) -> str:
@@ -393,6 +400,7 @@ def _reason(text: str) -> str:
 def status_json(status: Status) -> dict[str, Any]:
     """The status for scripts: stable keys, ISO 8601 times, counts as integers."""
     schedule = status.schedule
+    shards = status.discord_shards
     return {
         "archive": {
             "path": str(status.archive.path),
@@ -402,7 +410,11 @@ def status_json(status: Status) -> dict[str, Any]:
             "latest_issue": status.archive.latest_issue,
         },
         "outlets": {
-            DISCORD: {"configured": status.discord_configured},
+            DISCORD: {
+                "configured": status.discord_configured,
+                "shard_count": status.discord_shard_count,
+                "shard_ids": None if shards is None else list(shards),
+            },
             X: {"configured": status.x_configured},
             MASTODON: {"configured": status.mastodon_configured},
         },

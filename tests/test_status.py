@@ -209,6 +209,25 @@ def test_the_last_publish_per_channel_failed_steps_next_firing_and_size(tmp_path
     ]
 
 
+def test_the_shards_this_process_connects_are_shown(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    asyncio.run(_create(db))
+    shards = {
+        "NEWSBOT_DISCORD__TOKEN": "token",
+        "NEWSBOT_DISCORD__SHARD_COUNT": "4",
+        "NEWSBOT_DISCORD__SHARD_IDS": "[1,3]",
+    }
+    code, out, err = newsbot(db, "status", env=shards)
+    assert code == 0, err
+    assert out.splitlines()[1] == (
+        "Outlets: Discord configured (shards 1, 3 of 4), X not configured, Mastodon not configured"
+    )
+    code, out, err = newsbot(db, "status", "--json", env=shards)
+    assert code == 0, err
+    discord = json.loads(out)["outlets"]["discord"]
+    assert discord == {"configured": True, "shard_count": 4, "shard_ids": [1, 3]}
+
+
 def test_json_has_the_same_facts(tmp_path: Path) -> None:
     db = make_archive(tmp_path / "a.db", **a_week_of_publishing())
     size = db.stat().st_size
@@ -223,7 +242,7 @@ def test_json_has_the_same_facts(tmp_path: Path) -> None:
         "latest_issue": 203,
     }
     assert payload["outlets"] == {
-        "discord": {"configured": False},
+        "discord": {"configured": False, "shard_count": None, "shard_ids": None},
         "x": {"configured": False},
         "mastodon": {"configured": False},
     }
