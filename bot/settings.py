@@ -274,6 +274,47 @@ class XSettings(_Section):
         return all(k is not None and k.get_secret_value().strip() for k in keys)
 
 
+class MastodonSettings(_Section):
+    """How newsbot posts each issue as a thread on a Mastodon instance."""
+
+    access_token: SecretStr | None = Field(
+        default=None,
+        description="The account's access token (write:statuses, read:accounts, "
+        "read:statuses); only from NEWSBOT_MASTODON__ACCESS_TOKEN.",
+    )
+    api_base: AnyUrl = Field(
+        default=AnyUrl("https://mastodon.social"),
+        description="The instance the account is on (any Mastodon server), or the emulator.",
+    )
+    visibility: Literal["public", "unlisted"] = Field(
+        default="public",
+        description="Every status of the thread: on public timelines, or only to followers' "
+        "and the profile's.",
+    )
+    links: Literal["issue", "items", "none"] = Field(
+        default="items",
+        description="Links in the thread: the issue's (first post only), each item's, or none.",
+    )
+    max_posts: int = Field(
+        default=8, ge=2, le=100, description="The most posts a thread has; longer ones condense."
+    )
+    max_wait: float = Field(
+        default=120.0,
+        ge=0,
+        description="Seconds to wait out a rate limit; a longer wait leaves the rest for later.",
+    )
+
+    @field_validator("api_base")
+    @classmethod
+    def _rest_endpoint(cls, url: AnyUrl) -> AnyUrl:
+        return _endpoint(url, ("https", "http"))
+
+    def configured(self) -> bool:
+        """Whether the access token is set."""
+        token = self.access_token
+        return token is not None and bool(token.get_secret_value().strip())
+
+
 DEFAULT_CRON = "0 9 * * MON"
 
 
@@ -348,6 +389,7 @@ class Settings(BaseSettings):
     publishing: PublishingSettings = PublishingSettings()
     suggestions: SuggestionsSettings = SuggestionsSettings()
     x: XSettings = XSettings()
+    mastodon: MastodonSettings = MastodonSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     log: LogSettings = LogSettings()
 

@@ -22,6 +22,8 @@ from bot.models import IssueSummary, OutboxTally, StepState
 from bot.publishing.catalogue import OUTLET_NAMES
 from bot.publishing.plans.discord import OUTLET as DISCORD
 from bot.publishing.plans.discord import Target
+from bot.publishing.plans.mastodon import OUTLET as MASTODON
+from bot.publishing.plans.mastodon import TARGET as MASTODON_ACCOUNT
 from bot.publishing.plans.x import OUTLET as X
 from bot.publishing.plans.x import TARGET as X_ACCOUNT
 from bot.publishing.targets import all_targets
@@ -117,6 +119,7 @@ class Status:
     last_firing: LastFiring | None
     publishes: tuple[LastPublish, ...]
     unfinished: tuple[OutboxTally, ...]
+    mastodon_configured: bool = False
 
 
 async def gather_status(
@@ -134,6 +137,10 @@ async def gather_status(
     on_x = await _last_publish(archive, X, X_ACCOUNT, None)
     if x_configured or on_x.issue is not None:
         publishes.append(on_x)
+    mastodon_configured = settings.mastodon.configured()
+    on_mastodon = await _last_publish(archive, MASTODON, MASTODON_ACCOUNT, None)
+    if mastodon_configured or on_mastodon.issue is not None:
+        publishes.append(on_mastodon)
     channels = {t.name for t in targets}
     unfinished = [
         tally
@@ -156,6 +163,7 @@ async def gather_status(
         last_firing=parse_last_firing(await archive.state.get(scheduler.LAST_FIRING_KEY)),
         publishes=tuple(publishes),
         unfinished=tuple(unfinished),
+        mastodon_configured=mastodon_configured,
     )
 
 
@@ -307,7 +315,8 @@ def _outlets_line(status: Status) -> str:
     if status.discord_shards is not None:
         shards = ", ".join(map(str, status.discord_shards))
         discord += f" (shards {shards} of {status.discord_shard_count})"
-    return f"Outlets: {discord}, {said('X', status.x_configured)}"
+    x, mastodon = said("X", status.x_configured), said("Mastodon", status.mastodon_configured)
+    return f"Outlets: {discord}, {x}, {mastodon}"
 
 
 def _next_firing_line(firing: Firing) -> str:
@@ -407,6 +416,7 @@ def status_json(status: Status) -> dict[str, Any]:
                 "shard_ids": None if shards is None else list(shards),
             },
             X: {"configured": status.x_configured},
+            MASTODON: {"configured": status.mastodon_configured},
         },
         "schedule": {
             "cron": schedule.cron,

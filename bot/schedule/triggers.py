@@ -34,7 +34,7 @@ JOB_ID = "newsbot-publish"
 LAST_FIRING_KEY = "schedule.last_firing"
 """State key of what the last firing did: JSON `{"at": ISO 8601, "published": {outlet: [n]},
 "failures": [message]}` (written by bot/schedule/jobs.py, read by bot/status.py)."""
-OUTLETS = ("discord", "x")
+OUTLETS = ("discord", "x", "mastodon")
 # Fine enough for every offset change in the tz database (the smallest is 15 minutes).
 _SCAN_STEP = dt.timedelta(minutes=15)
 # Two days of a cron firing every minute.

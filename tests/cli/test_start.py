@@ -21,6 +21,8 @@ HEAVY = (
     "discord",
     "aiohttp",
     "tweepy",
+    "mastodon",
+    "requests",
     "bot._vendor.twitter_text",
     "apscheduler",
     "feedparser",
