@@ -13,8 +13,12 @@ time `newsbot run` spent per `/search`, read from its own counters around the ti
 emulator runs here, in this process, so none of its work is counted). Targets: first response
 p99 ≤ 50 ms, complete answer p99 ≤ 150 ms, CPU ≤ 0.5 ms per `/search`, none over 3 s; with
 `--smoke`, none over 3 s (Discord's deadline to answer). Exits 1 if a target is missed or the
-emulator refused a request. `--profile FILE` samples `newsbot run` with py-spy during the timed
-rounds and writes its top functions to FILE (py-spy must be installed).
+emulator refused a request.
+
+Every round asks the same words, as readers do after an announcement, so newsbot answers most
+of them from the answers it keeps for a few seconds; `--fresh` asks new words each round, so
+that every answer is searched. `--profile FILE` samples `newsbot run` with py-spy during the
+timed rounds and writes its top functions to FILE (py-spy must be installed).
 """
 
 from __future__ import annotations
@@ -209,6 +213,11 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds (after a warm-up)")
     parser.add_argument("--seed", type=int, default=202)
     parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="every round asks words no round asked before (none answered from memory)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="FILE",
@@ -232,7 +241,20 @@ async def main(argv: Sequence[str] | None = None) -> int:
         for _, item in issue.items
         for word in item.title.split()
     ]
-    queries = [*corpus.terms.values(), *rng.sample(words, args.concurrent)][: args.concurrent]
+    # Each round asks the same words (readers after one announcement), or with --fresh, words
+    # no round asked before, so that no answer can be one newsbot kept from a moment ago.
+    distinct = list(dict.fromkeys(words))
+    rng.shuffle(distinct)
+    rounds = [
+        [*corpus.terms.values(), *distinct[i * args.concurrent : (i + 1) * args.concurrent]][
+            : args.concurrent
+        ]
+        if args.fresh
+        else [*corpus.terms.values(), *rng.sample(words, args.concurrent)][: args.concurrent]
+        for i in range(args.rounds + 1 if args.fresh else 1)
+    ]
+    if len(rounds[-1]) < args.concurrent:
+        parser.error(f"too few distinct words for {args.rounds} fresh rounds: try fewer")
 
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as scratch:
         db = Path(scratch) / "archive.db"
@@ -243,20 +265,20 @@ async def main(argv: Sequence[str] | None = None) -> int:
             assert seed is not None
             process = await start_newsbot(emulator, seed, db)
             try:
-                await one_round(emulator, seed, queries)  # warm-up: caches, connections
+                await one_round(emulator, seed, rounds[0])  # warm-up: caches, connections
                 profiler = await start_profiler(process.pid, args.profile)
                 timings: list[tuple[float, float]] = []
                 cpu_before = cpu_seconds(process.pid)
                 emulator_before = time.process_time()
-                for _ in range(args.rounds):
-                    timings += await one_round(emulator, seed, queries)
+                for n in range(args.rounds):
+                    timings += await one_round(emulator, seed, rounds[(n + 1) % len(rounds)])
                 cpu = cpu_seconds(process.pid) - cpu_before
                 emulator_cpu = time.process_time() - emulator_before
                 await stop_profiler(profiler, args.profile)
             finally:
                 process.send_signal(signal.SIGTERM)
                 await process.wait()
-        archive_only = await baseline(db, queries, args.rounds)
+        archive_only = await baseline(db, rounds[-1], args.rounds)
 
     seconds = [first for first, _ in timings]
     answered = [answer for _, answer in timings]
@@ -266,7 +288,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
     cpu_each = cpu / len(seconds)
     print(
         f"newsbot /search under load: {args.items:,} items, {args.concurrent} at once, "
-        f"{args.rounds} rounds ({len(seconds)} interactions), {os.cpu_count()} cores"
+        f"{args.rounds} rounds ({len(seconds)} interactions), {os.cpu_count()} cores, "
+        f"{'fresh words each round' if args.fresh else 'the same words each round'}"
     )
     print(f"{'':<34}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     print(line("dispatch → first response", seconds))
