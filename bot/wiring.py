@@ -12,18 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outlet
 from bot.publishing.outlets.discord import Client, DiscordAlerts, DiscordOutlet, Pacer
-from bot.publishing.outlets.x import XOutlet
 from bot.publishing.reports import Alerts, LogAlerts
 from bot.publishing.service import Publisher
 from bot.publishing.targets import all_targets
 from bot.settings import Settings
 from bot.store import Archive
 from bot.suggestions import SuggestionService
+
+if TYPE_CHECKING:
+    from bot.publishing.outlets.x import XOutlet
 
 Clock = Callable[[], dt.datetime]
 
@@ -82,6 +84,9 @@ def build(
         pacer = Pacer(settings.publishing.requests_per_second)
         discord_outlet = DiscordOutlet(discord, pacer=pacer, subscribed=subscribed)
     if x is None and offline:
+        # tweepy and X's text rules load only where X is used: most publishes are Discord's.
+        from bot.publishing.outlets.x import XOutlet
+
         x = XOutlet(None, settings.x)
     if alerts is None:
         if discord is not None and discord_outlet is not None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.models import Issue, SearchHit, SearchPage, Section
 from bot.render.text import escape_markdown
-from bot.render.x import XThread
-from bot.render.x_text import POST_MAX as X_POST_MAX
 from bot.text import ELLIPSIS, defuse_mentions, one_line, shorten
+
+if TYPE_CHECKING:
+    from bot.render.x import XThread
 
 CONTENT_MAX = 2000
 EMBEDS_MAX = 10
@@ -232,6 +233,9 @@ def search_embed(query: str, page: SearchPage, *, page_size: int) -> Embed:
 
 def x_thread_embed(x: XThread, *, cost: float) -> Embed:
     """An X thread previewed in Discord: each post with its weight, the cost, what was cut."""
+    # X's text rules load only for an X preview: publishing to Discord never needs them.
+    from bot.render.x_text import POST_MAX as X_POST_MAX
+
     count = len(x.posts)
     fields = [
         EmbedField(

@@ -124,3 +124,14 @@ def test_settings_load_without_the_scheduler() -> None:
 def test_the_command_lines_largest_issue_number_is_the_models() -> None:
     schema = Issue.model_json_schema()["properties"]["number"]
     assert schema["maximum"] == ISSUE_NUMBER_MAX
+
+
+def test_what_publishing_to_discord_loads_brings_nothing_of_x() -> None:
+    """`newsbot run` and `newsbot publish` without X load neither tweepy nor X's text rules:
+    a good part of every such process's start."""
+    probe = (
+        "import json, sys; import bot.app, bot.wiring, bot.cli.publish, bot.render.discord;"
+        "print(json.dumps([m for m in ('tweepy', 'bot._vendor.twitter_text') if m in sys.modules]))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == []
