@@ -173,3 +173,7 @@ def test_coverage_follows_the_processes_the_tests_start_and_stop() -> None:
     run = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["coverage"]["run"]
     assert "subprocess" in run["patch"]
     assert run["sigterm"] is True
+
+
+def test_the_suite_runs_on_every_core_and_idle_workers_take_waiting_tests() -> None:
+    assert dev.PARALLEL == ("-n", "auto", "--dist", "worksteal")

@@ -8,8 +8,10 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+import bot.app
 from bot.cli import app
 from bot.models import Issue
 from bot.sandbox.discord import DefaultWorld, Emulator
@@ -23,6 +25,27 @@ def test_run_without_a_token_says_where_to_get_one(monkeypatch: object) -> None:
     assert "NEWSBOT_DISCORD__TOKEN" in result.stderr
     assert "discord.com/developers/applications" in result.stderr
     assert "python3 dev.py demo" in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop does not build on Windows")
+def test_run_serves_on_uvloop(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    loops: list[str] = []
+
+    async def serve(settings: object, token: str) -> None:
+        loops.append(type(asyncio.get_running_loop()).__module__)
+
+    monkeypatch.setattr(bot.app, "run_bot", serve)
+    result = CliRunner().invoke(
+        app, ["--db", str(tmp_path / "a.db"), "run"], env={"NEWSBOT_DISCORD__TOKEN": "token"}
+    )
+    assert result.exit_code == 0, result.output
+    assert loops == ["uvloop"]
+
+
+def test_discord_py_reads_and_writes_json_with_orjson() -> None:
+    import discord.utils
+
+    assert discord.utils.HAS_ORJSON, "discord.py's speed-up for every event and request"
 
 
 async def test_newsbot_run_answers_search_and_stops_on_sigterm(

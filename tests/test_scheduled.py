@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.issuefiles._loading
 from bot.issuefiles import format_issue
 from bot.models import Issue
 from bot.publishing.outlets.x import XOutlet, x_outlet
@@ -113,6 +114,37 @@ async def test_a_broken_issue_file_stops_the_ingest_not_the_publish(
     assert second.published == {}
     assert [s.number for s in await archive.issues.issues()] == [202]
     assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202))
+
+
+async def test_the_scheduled_ingest_reads_each_file_again_as_it_stores_it(
+    scheduled: tuple[ScheduledPublishing, Told],
+    archive: Archive,
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    work, told = scheduled
+    for number in (202, 203, 204):
+        text = (ISSUES / "202.md").read_text(encoding="utf-8")
+        (folder / f"{number}.md").write_text(
+            text.replace("number: 202", f"number: {number}"), encoding="utf-8"
+        )
+    read = bot.issuefiles._loading.load_issue
+    reads: list[str] = []
+
+    def read_then_edit(path: Path | str) -> Issue:
+        """Reads a file as newsbot does; once all were checked, an editor saves 204 broken."""
+        reads.append(Path(path).name)
+        found = read(path)
+        if len(reads) == 3:
+            (folder / "204.md").write_text("---\nnumber: 204\n---\n", encoding="utf-8")
+        return found
+
+    monkeypatch.setattr(bot.issuefiles._loading, "load_issue", read_then_edit)
+    report = await work.fire()
+    assert reads == ["202.md", "203.md", "204.md"] * 2, "checked, then stored as read again"
+    assert any("204.md:" in failure for failure in report.failures)
+    assert "204.md:" in told.messages[0] and "none was ingested" in told.messages[0]
+    assert await archive.issues.issues() == [], "all or nothing, as when it was checked broken"
 
 
 @pytest.mark.parametrize(("policy", "expected"), [("latest", [3]), ("all", [1, 2, 3])])

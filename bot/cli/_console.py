@@ -66,16 +66,27 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    """Run one command's coroutine; a known failure becomes a clear message and exit 1."""
+def run_async(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
+    """Run one command's coroutine; a known failure becomes a clear message and exit 1.
+
+    With `uvloop`, on uvloop's event loop where it is installed (not on Windows).
+    """
     try:
-        return asyncio.run(coro)
+        return _fast_loop_run(coro) if uvloop else asyncio.run(coro)
     except NewsbotError as exc:
         raise fail(str(exc)) from None
     except sqlite3.Error as exc:
         raise fail(f"the archive database failed: {exc}") from None
     except _connection_errors() as exc:
         raise fail(os_problem(exc)) from None
+
+
+def _fast_loop_run(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
 
 
 def _connection_errors() -> tuple[type[Exception], ...]:

@@ -6,7 +6,7 @@ Issues and search results are shown with rich in a terminal, and as JSON for scr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -128,6 +128,7 @@ async def _ingest(
     """The issues stored, by outcome; or, if a file broke since it was checked, its problems."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from bot.issuefiles import read_checked
     from bot.models import IngestOutcome
 
     done: dict[IngestOutcome, list[int]] = {outcome: [] for outcome in IngestOutcome}
@@ -146,23 +147,10 @@ async def _ingest(
                 progress.advance(task)
 
             try:
-                await archive.issues.ingest_many(_read_again(files), progress=advance)
+                await archive.issues.ingest_many(read_checked(files), progress=advance)
             except IssueFileErrors as exc:
                 return exc.errors
     return done
-
-
-def _read_again(files: list[Path]) -> Iterator[tuple[Issue, Path | None]]:
-    """The checked files read again one at a time; one that broke since stops the ingest."""
-    from bot.issuefiles import read_issues
-
-    errors: list[IssueFileError] = []
-    for path, issue in read_issues(files, errors):
-        if errors:
-            break
-        yield issue, path
-    if errors:
-        raise IssueFileErrors(errors)
 
 
 def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:

@@ -35,6 +35,7 @@ from bot.issuefiles._loading import (
     load_issue,
     load_issues,
     publish_times,
+    read_checked,
     read_issues,
 )
 from bot.issuefiles._reading import ABSTRACT_HEADING, parse_issue
@@ -52,6 +53,7 @@ __all__ = [
     "load_issues",
     "parse_issue",
     "publish_times",
+    "read_checked",
     "read_issues",
     "write_issue",
 ]

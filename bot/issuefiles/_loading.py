@@ -80,6 +80,18 @@ def read_issues(
         yield path, issue
 
 
+def read_checked(files: Iterable[Path]) -> Iterator[tuple[Issue, Path]]:
+    """Issue files checked before, read again one at a time as they are asked for; raise
+    `IssueFileErrors` at the first that broke since, so a stream being stored stops there."""
+    errors: list[IssueFileError] = []
+    for path, issue in read_issues(files, errors):
+        if errors:
+            break
+        yield issue, path
+    if errors:
+        raise IssueFileErrors(errors)
+
+
 def publish_times(directory: Path) -> dict[int, dt.datetime]:
     """The `publish_at` of each valid issue file in `directory` that has one, by number."""
     if not directory.is_dir():

@@ -8,7 +8,6 @@ import unicodedata
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from markdown_it.common.normalize_url import normalizeLink
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from bot.text import find_control
@@ -35,6 +34,9 @@ def _check_link(value: str) -> str:
         raise ValueError("a link must start with http:// or https://")
     if not parts.hostname:
         raise ValueError("a link needs a host, as in https://example.com/page")
+    # Loaded when a link is first checked: reading the archive (a search) never checks one.
+    from markdown_it.common.normalize_url import normalizeLink
+
     return normalizeLink(value)
 
 

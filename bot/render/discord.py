@@ -13,7 +13,6 @@ from typing import Any
 from bot.models import Issue, SearchHit, SearchPage, Section
 from bot.render.social import Thread
 from bot.render.text import escape_markdown
-from bot.render.x import XThread
 from bot.text import ELLIPSIS, defuse_mentions, one_line, shorten
 
 CONTENT_MAX = 2000
@@ -230,7 +229,7 @@ def search_embed(query: str, page: SearchPage, *, page_size: int) -> Embed:
     )
 
 
-def x_thread_embed(x: XThread, *, cost: float) -> Embed:
+def x_thread_embed(x: Thread, *, cost: float) -> Embed:
     """An X thread previewed in Discord: each post with its weight, the cost, what was cut."""
     count = len(x.posts)
     return _thread_embed(x, f"On X: {count} post{'s' if count != 1 else ''}, about ${cost:.3f}")

@@ -22,17 +22,18 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.issuefiles import LoadResult, issue_paths, load_issues
-from bot.models import IngestOutcome, IssueSummary
+from bot.errors import IssueFileError, IssueFileErrors
+from bot.issuefiles import issue_paths, read_checked, read_issues
+from bot.models import IngestOutcome, Issue, IssueSummary
 from bot.publishing.service import OUTLET_NAMES, OutletName
 from bot.schedule import triggers as scheduler
 from bot.text import shorten
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from bot.wiring import Services
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 PROBLEMS_SHOWN_MAX = 1500
 """How much of the issue files' problems an alert quotes."""
@@ -277,35 +280,45 @@ class ScheduledPublishing:
         if not directory.is_dir():
             log.warning("%s is not a folder: nothing to ingest", directory)
             return
-        result = await self._read_files(directory)
-        if result.errors:
-            problems = "\n".join(str(error) for error in result.errors)
-            report.failures.append(f"issue files have problems; none was ingested:\n{problems}")
-            log.warning("issue files have problems; none was ingested:\n%s", problems)
-            if problems != self._last_problems:  # said once, not at every firing
-                self._last_problems = problems
-                await self._tell(
-                    "Issue files have problems, so none was ingested (what is archived still "
-                    f"goes out):\n{shorten(problems, PROBLEMS_SHOWN_MAX)}"
-                )
+        scan = await self._read_files(directory)
+        if scan.errors:
+            await self._refuse(report, scan.errors)
             return
-        self._last_problems = None
         # An issue whose own time is still ahead stays out of the archive until then, so
         # readers cannot find it early.
-        ready = [
-            (issue, path)
-            for path, issue in result.issues
-            if issue.publish_at is None
-            or scheduler.publish_time(self.settings, issue.publish_at) <= report.at
+        due = [
+            path
+            for path, publish_at in scan.files
+            if publish_at is None or scheduler.publish_time(self.settings, publish_at) <= report.at
         ]
-        outcomes = await self.archive.issues.ingest_many(ready)
-        changed = [
-            issue.number
-            for (issue, _), outcome in zip(ready, outcomes, strict=True)
-            if outcome != IngestOutcome.UNCHANGED
-        ]
+        changed: list[int] = []
+
+        def note(issue: Issue, outcome: IngestOutcome) -> None:
+            if outcome != IngestOutcome.UNCHANGED:
+                changed.append(issue.number)
+
+        # Checked above and read again here one file at a time, as the archive stores them:
+        # memory stays that of one batch, however many issue files there are.
+        try:
+            await self.archive.issues.ingest_many(_in_thread(read_checked(due)), progress=note)
+        except IssueFileErrors as exc:
+            await self._refuse(report, exc.errors)
+            return
+        self._last_problems = None
         if changed:
             log.info("ingested issue(s) %s", ", ".join(f"#{n}" for n in changed))
+
+    async def _refuse(self, report: RunReport, errors: list[IssueFileError]) -> None:
+        """Ingest nothing because of the files' problems; tell the editors once."""
+        problems = "\n".join(str(error) for error in errors)
+        report.failures.append(f"issue files have problems; none was ingested:\n{problems}")
+        log.warning("issue files have problems; none was ingested:\n%s", problems)
+        if problems != self._last_problems:  # said once, not at every firing
+            self._last_problems = problems
+            await self._tell(
+                "Issue files have problems, so none was ingested (what is archived still "
+                f"goes out):\n{shorten(problems, PROBLEMS_SHOWN_MAX)}"
+            )
 
     async def rescan(self) -> None:
         """Schedule the `publish_at` of issue files changed since the last look."""
@@ -355,14 +368,12 @@ class ScheduledPublishing:
 
     # --- helpers --------------------------------------------------------------------------------
 
-    async def _read_files(self, directory: Path) -> LoadResult:
-        """Load the issue files; note their own times and when each issue first arrived."""
-        result, modified = await asyncio.to_thread(_load_with_times, directory)
-        self._file_times = {
-            issue.number: issue.publish_at for _, issue in result.issues if issue.publish_at
-        }
-        await self._note_arrivals(modified)
-        return result
+    async def _read_files(self, directory: Path) -> FileScan:
+        """Check the issue files; note their own times and when each issue first arrived."""
+        scan = await asyncio.to_thread(_scan, directory)
+        self._file_times = dict(scan.times)
+        await self._note_arrivals(scan.modified)
+        return scan
 
     async def _note_arrivals(self, modified: dict[int, dt.datetime]) -> None:
         """Remember when each issue file was first seen (its modification time, if earlier).
@@ -465,14 +476,36 @@ class ScheduledPublishing:
         )
 
 
-def _load_with_times(directory: Path) -> tuple[LoadResult, dict[int, dt.datetime]]:
-    """The issue files in `directory`, and when each valid one was last modified, by number."""
-    result = load_issues([directory])
-    modified = {
-        issue.number: dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
-        for path, issue in result.issues
-    }
-    return result, modified
+@dataclass(frozen=True)
+class FileScan:
+    """What a look at the issue files found, keeping none of the issues: each valid file with
+    its own `publish_at`, those times and the files' modification times by number, and every
+    problem."""
+
+    files: list[tuple[Path, dt.datetime | None]]
+    times: dict[int, dt.datetime]
+    modified: dict[int, dt.datetime]
+    errors: list[IssueFileError]
+
+
+def _scan(directory: Path) -> FileScan:
+    """Check every issue file in `directory`, reading one at a time."""
+    errors: list[IssueFileError] = []
+    files: list[tuple[Path, dt.datetime | None]] = []
+    times: dict[int, dt.datetime] = {}
+    modified: dict[int, dt.datetime] = {}
+    for path, issue in read_issues([directory], errors):
+        files.append((path, issue.publish_at))
+        if issue.publish_at:
+            times[issue.number] = issue.publish_at
+        modified[issue.number] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+    return FileScan(files, times, modified, errors)
+
+
+async def _in_thread(items: Iterator[T]) -> AsyncIterator[T]:
+    """Each of `items`, made in a worker thread so that reading files never blocks the loop."""
+    while (item := await asyncio.to_thread(next, items, None)) is not None:
+        yield item
 
 
 def _signature(directory: Path) -> tuple[tuple[str, int, int], ...]:

@@ -24,7 +24,12 @@ from bot.render.discord import (
 )
 from bot.render.text import escape_markdown, label, literal
 from bot.store import Archive
-from cogs.reader._views import PAGER_TIMEOUT, SearchPager, SearchRequest
+from cogs.reader._views import (
+    PAGER_TIMEOUT,
+    Answers,
+    SearchPager,
+    SearchRequest,
+)
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
@@ -89,6 +94,7 @@ class Reader(commands.Cog):
         self.bot = bot
         self.archive = archive
         self.pager_timeout = PAGER_TIMEOUT
+        self.answers = Answers()
         self.related_menu = app_commands.ContextMenu(
             name="Find related links", callback=self.find_related
         )
@@ -236,7 +242,13 @@ class Reader(commands.Cog):
             issue=issue,
             since=since_date,
         )
-        page = await soon(interaction, request.page(self.archive), ephemeral=not public)
+        # An answer kept from a moment ago is sent at once, without the detour through a task.
+        shown = self.answers.get(request)
+        if shown is None:
+            shown = await soon(
+                interaction, request.answer(self.archive, self.answers), ephemeral=not public
+            )
+        page = shown.page
         if not page.hits:
             filters = " with those filters" if (section or issue or since) else ""
             await answer(
@@ -246,22 +258,19 @@ class Reader(commands.Cog):
                 + (f"\nLimited: {literal(page.limited, LIMITED_MAX)}." if page.limited else ""),
             )
             return
+        if not page.has_more:  # one page: no buttons to turn, so no pager to keep
+            await answer(interaction, embed=shown.embed, ephemeral=not public)
+            return
         pager = SearchPager(
             archive=self.archive,
             owner_id=interaction.user.id,
             request=request,
             page=page,
             timeout=self.pager_timeout,
+            answers=self.answers,
         )
-        await answer(
-            interaction,
-            embed=pager.embed(page),
-            view=pager if page.has_more else None,
-            ephemeral=not public,
-        )
+        await answer(interaction, embed=shown.embed, view=pager, ephemeral=not public)
         pager.message_owner = interaction
-        if not page.has_more:
-            pager.stop()
 
     @search.autocomplete("section")
     async def _search_section(

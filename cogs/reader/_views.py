@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, replace
 
 import discord
@@ -20,6 +21,55 @@ PAGER_TIMEOUT = 300.0
 """Seconds a pager stays live; well inside the 15 minutes an interaction token lasts."""
 
 
+ANSWER_TTL = 10.0
+"""Seconds a page of results is reused for the same search: a burst of readers asking the
+same thing costs one search, and an issue ingested meanwhile shows up at most this late."""
+ANSWERS_KEPT = 512
+"""Pages of results kept at most; the oldest go first."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A page of results and the embed showing it."""
+
+    page: SearchPage
+    embed: discord.Embed
+
+
+def page_embed(query: str, page: SearchPage) -> discord.Embed:
+    """The embed showing a page of results for `query`."""
+    return discord.Embed.from_dict(search_embed(query, page, page_size=PAGE_SIZE).to_dict())
+
+
+class Answers:
+    """Pages of results recently fetched and rendered, by request. A page of no results is
+    never kept, so a search that found nothing finds what arrives next at once."""
+
+    def __init__(self, ttl: float = ANSWER_TTL, kept: int = ANSWERS_KEPT) -> None:
+        self.ttl = ttl
+        self.kept = kept
+        self._kept: dict[SearchRequest, tuple[float, Answer]] = {}
+
+    def get(self, request: SearchRequest) -> Answer | None:
+        """The answer to `request` made within the last `ttl` seconds, if any."""
+        found = self._kept.get(request)
+        if found is None:
+            return None
+        if time.monotonic() - found[0] > self.ttl:
+            del self._kept[request]
+            return None
+        return found[1]
+
+    def put(self, request: SearchRequest, answer: Answer) -> None:
+        """Keep `answer` to `request` for `ttl` seconds (not if it found nothing)."""
+        if not answer.page.hits:
+            return
+        self._kept.pop(request, None)
+        while len(self._kept) >= self.kept:
+            del self._kept[next(iter(self._kept))]
+        self._kept[request] = (time.monotonic(), answer)
+
+
 @dataclass(frozen=True)
 class SearchRequest:
     """What a reader searched for, so any page of it can be fetched again."""
@@ -30,9 +80,12 @@ class SearchRequest:
     since: dt.date | None = None
     offset: int = 0
 
-    async def page(self, archive: Archive) -> SearchPage:
-        """This request's page of results."""
-        return await archive.issues.search(
+    async def answer(self, archive: Archive, answers: Answers | None = None) -> Answer:
+        """This request's page of results and its embed; the one in `answers` if it is there."""
+        kept = answers.get(self) if answers is not None else None
+        if kept is not None:
+            return kept
+        page = await archive.issues.search(
             self.query,
             section=self.section,
             issue=self.issue,
@@ -40,6 +93,10 @@ class SearchRequest:
             limit=PAGE_SIZE,
             offset=self.offset,
         )
+        made = Answer(page, page_embed(self.query, page))
+        if answers is not None:
+            answers.put(self, made)
+        return made
 
 
 class SearchPager(discord.ui.View):
@@ -53,9 +110,11 @@ class SearchPager(discord.ui.View):
         request: SearchRequest,
         page: SearchPage,
         timeout: float = PAGER_TIMEOUT,
+        answers: Answers | None = None,
     ) -> None:
         super().__init__(timeout=timeout)
         self.archive = archive
+        self.answers = answers
         self.owner_id = owner_id
         self.request = request
         self.message_owner: discord.Interaction | None = None
@@ -64,11 +123,6 @@ class SearchPager(discord.ui.View):
     def _show(self, page: SearchPage) -> None:
         self.previous.disabled = page.offset == 0
         self.next.disabled = not page.has_more
-
-    def embed(self, page: SearchPage) -> discord.Embed:
-        """The embed for a page of this search."""
-        rendered = search_embed(self.request.query, page, page_size=PAGE_SIZE)
-        return discord.Embed.from_dict(rendered.to_dict())
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Only the reader who searched may turn the pages."""
@@ -83,9 +137,9 @@ class SearchPager(discord.ui.View):
 
     async def _turn(self, interaction: discord.Interaction, offset: int) -> None:
         self.request = replace(self.request, offset=max(0, offset))
-        page = await self.request.page(self.archive)
-        self._show(page)
-        await interaction.response.edit_message(embed=self.embed(page), view=self)
+        shown = await self.request.answer(self.archive, self.answers)
+        self._show(shown.page)
+        await interaction.response.edit_message(embed=shown.embed, view=self)
 
     @discord.ui.button(
         label="Previous",

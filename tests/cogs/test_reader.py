@@ -7,15 +7,18 @@ import datetime as dt
 import logging
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 
 from bot.app import SORRY, Newsbot
-from bot.models import Issue
+from bot.models import Issue, Item, SearchHit, SearchPage
 from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message, MessageFlag
 from bot.store import Archive
+from cogs.reader._views import Answer, Answers, SearchRequest
 from tests.cogs.conftest import StartBot
 from tests.conftest import StartNewsbot
 from tests.factories import issue, item
@@ -233,6 +236,65 @@ async def test_search_pages_turn_for_the_asker_only(
     back = await emulator.press_button(first, "search:previous", seed.reader)
     await back.response()
     assert first.embeds[0]["footer"]["text"] == "Results 1–5 · more on the next page"
+
+
+async def test_the_same_search_moments_apart_is_answered_from_memory(
+    newsbot: Newsbot,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    filled_archive: Archive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    searched: list[tuple[str, int]] = []
+    search = filled_archive.issues.search
+
+    async def counted(text: str, **options: Any) -> SearchPage:
+        searched.append((text, options["offset"]))
+        return await search(text, **options)
+
+    monkeypatch.setattr(filled_archive.issues, "search", counted)
+    first = await slash(emulator, seed, "search", query="torch")
+    again = await slash(emulator, seed, "search", query="torch")
+    assert again.embeds == first.embeds
+    assert_private_and_silent(again)
+    for button in ("search:next", "search:previous", "search:next"):
+        await (await emulator.press_button(again, button, seed.reader)).response()
+    assert again.embeds[0]["footer"]["text"] == "Results 6–10 · more on the next page"
+    nothing = [await slash(emulator, seed, "search", query="qubits") for _ in range(2)]
+    assert all("Nothing in the archive matches" in m.content for m in nothing)
+    assert searched == [("torch", 0), ("torch", 5), ("qubits", 0), ("qubits", 0)], (
+        "each page searched once; a search that found nothing is searched again"
+    )
+
+
+def test_kept_answers_expire_and_the_oldest_go_first() -> None:
+    empty = SearchPage(hits=(), offset=0, has_more=False)
+    hit = SearchHit(
+        item_id=1,
+        item=Item(title="Torch"),
+        issue_number=1,
+        issue_title="T",
+        issue_date=None,
+        section_name="S",
+        section_slug="s",
+        score=-1.0,
+        snippet="Torch",
+    )
+    found = SearchPage(hits=(hit,), offset=0, has_more=False)
+    answers = Answers(ttl=60, kept=2)
+    for query in ("a", "b", "c"):
+        answers.put(SearchRequest(query), Answer(found, discord.Embed(title=query)))
+    answers.put(SearchRequest("d"), Answer(empty, discord.Embed(title="d")))
+    assert [answers.get(SearchRequest(q)) is not None for q in "abcd"] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    expired = Answers(ttl=0)
+    expired.put(SearchRequest("a"), Answer(found, discord.Embed(title="a")))
+    time.sleep(0.001)
+    assert expired.get(SearchRequest("a")) is None
 
 
 async def test_a_pager_stops_cleanly_after_its_timeout(

@@ -6,14 +6,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
+from contextlib import AsyncExitStack
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from bot.models import Item
 from bot.store import Archive
 from bot.store.sqlite import query
 from bot.store.sqlite import search as fts
+from bot.store.sqlite.database import READERS, open_database
 from tests.factories import issue, item
 
 NOW = dt.datetime(2026, 12, 4, 12, tzinfo=dt.UTC)
@@ -177,3 +180,22 @@ async def test_a_fast_search_answers_while_a_slow_one_runs(tmp_path: Path) -> No
     finally:
         clock.gate.set()
         await archive.close()
+
+
+async def test_the_archive_caches_at_most_48_mb_of_pages_in_all(tmp_path: Path) -> None:
+    """`newsbot run` holds the writer and every search connection: their page caches together
+    stay small, so its memory does not grow with the archive (the system caches the file)."""
+
+    async def cached_kib(db: aiosqlite.Connection) -> int:
+        rows = list(await db.execute_fetchall("PRAGMA cache_size"))
+        return -int(rows[0][0])  # negative: KiB; SQLite stores it as it was set
+
+    database = await open_database(tmp_path / "a.db")
+    try:
+        async with AsyncExitStack() as held:
+            readers = [await held.enter_async_context(database.reader()) for _ in range(READERS)]
+            caches = [await cached_kib(database.db)] + [await cached_kib(r.db) for r in readers]
+    finally:
+        await database.close()
+    assert len(caches) == READERS + 1
+    assert sum(caches) <= 48 * 1024

@@ -33,13 +33,16 @@ _PRAGMAS = (
     "foreign_keys = ON",
     "synchronous = NORMAL",
     "busy_timeout = 5000",
-    # 64 MB instead of 2: a filtered search looks up items all over a large archive.
-    "cache_size = -65536",
+    # 16 MB instead of 2 for ingest's index updates; searches read through their own
+    # connections, and the system's file cache keeps the rest of a large archive at hand.
+    "cache_size = -16384",
 )
 """Set on every connection `open_database` makes."""
 
-_READER_PRAGMAS = ("busy_timeout = 5000", "cache_size = -65536")
-"""Set on each read-only connection for searches (WAL is the file's, set by the writer)."""
+_READER_PRAGMAS = ("busy_timeout = 5000", "cache_size = -8192")
+"""Set on each read-only connection for searches (WAL is the file's, set by the writer).
+8 MB each: a search's pages beyond that come from the system's file cache, which costs a
+copy, not a disk read, and counts once for every connection and process."""
 
 READERS = 4
 """Read-only connections searches may use at once, besides the one that writes."""
