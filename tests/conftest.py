@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import coverage
+import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -24,6 +25,7 @@ from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import load_settings
 from bot.store import Archive
 from bot.wiring import build
+from tests.pg_server import TEMPLATE, PgServer, server_binaries, start_server
 
 pytest_plugins = ["pytester"]
 
@@ -69,6 +71,50 @@ async def archive(tmp_path: Path) -> AsyncIterator[Archive]:
         yield opened
     finally:
         await opened.close()
+
+
+_NO_POSTGRES: list[str] = []
+"""Why the PostgreSQL half of the tests did not run, once it was asked for (empty: it ran)."""
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL server for this test session (each xdist worker has its own),
+    with a migrated template database; tests needing it are skipped where none can start."""
+    binaries = server_binaries()
+    if binaries is None:
+        _NO_POSTGRES.append("no PostgreSQL server binaries (initdb, pg_ctl) on PATH or under "
+                            "/usr/lib/postgresql/*/bin")  # fmt: skip
+        pytest.skip(_NO_POSTGRES[0])
+    server = start_server(binaries)
+    try:
+        with psycopg.connect(server.admin_url, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
+        asyncio.run(_migrate(server.url(TEMPLATE)))
+        yield server
+    finally:
+        server.stop()
+
+
+async def _migrate(url: str) -> None:
+    await (await Archive.open(url)).close()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """The URL of a new, empty, migrated PostgreSQL archive, dropped after the test."""
+    url = pg_server.database()
+    try:
+        yield url
+    finally:
+        pg_server.drop(url)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _NO_POSTGRES:
+        terminalreporter.write_line(
+            f"POSTGRESQL TESTS SKIPPED: {_NO_POSTGRES[0]}", red=True, bold=True
+        )
 
 
 @pytest.fixture

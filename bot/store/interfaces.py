@@ -248,8 +248,18 @@ class Connection(Protocol):
     """The database every aggregate of one archive shares: its schema, backups and lifetime."""
 
     @property
-    def path(self) -> Path:
-        """Where the archive is, as the person running newsbot named it."""
+    def location(self) -> str:
+        """Where the archive is, as the person running newsbot named it (a URL without its
+        password)."""
+        ...
+
+    @property
+    def file(self) -> Path | None:
+        """The archive's file, or None for one on a database server."""
+        ...
+
+    async def size(self) -> int:
+        """How many bytes the archive takes where it is stored."""
         ...
 
     async def schema_version(self) -> int:

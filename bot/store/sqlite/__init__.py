@@ -23,9 +23,20 @@ class SqliteConnection:
         self._database = database
 
     @property
-    def path(self) -> Path:
+    def location(self) -> str:
+        """The SQLite file, as named."""
+        return str(self._database.path)
+
+    @property
+    def file(self) -> Path:
         """The SQLite file."""
         return self._database.path
+
+    async def size(self) -> int:
+        """The file and its write-ahead log, where recent writes wait for a checkpoint."""
+        path = self._database.path
+        files = (path, path.with_name(path.name + "-wal"))
+        return sum(f.stat().st_size for f in files if f.exists())
 
     async def schema_version(self) -> int:
         """The version of the last migration applied."""
