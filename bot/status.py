@@ -11,7 +11,6 @@ import asyncio
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -37,9 +36,13 @@ OUTLET_NAMES = {DISCORD: "Discord", X: "X"}
 
 @dataclass(frozen=True)
 class ArchiveSize:
-    """How much the archive holds, and its size on disk."""
+    """How much the archive holds, where, and its size on disk (its file's, or its database's
+    on the PostgreSQL server)."""
 
-    path: Path
+    path: str
+    """The file, or the PostgreSQL URL without user and password."""
+    backend: str
+    """"sqlite" or "postgresql"."""
     bytes: int
     issues: int
     items: int
@@ -139,8 +142,9 @@ async def gather_status(
     ]
     return Status(
         archive=ArchiveSize(
-            path=archive.path,
-            bytes=_bytes_on_disk(archive.path),
+            path=archive.location,
+            backend="sqlite" if archive.file is not None else "postgresql",
+            bytes=await archive.size(),
             issues=stats.issues,
             items=stats.items,
             latest_issue=stats.latest_issue,
@@ -152,12 +156,6 @@ async def gather_status(
         publishes=tuple(publishes),
         unfinished=tuple(unfinished),
     )
-
-
-def _bytes_on_disk(path: Path) -> int:
-    """The database file and its write-ahead log, where recent writes wait for a checkpoint."""
-    files = (path, path.with_name(path.name + "-wal"))
-    return sum(f.stat().st_size for f in files if f.exists())
 
 
 async def _last_publish(
@@ -290,7 +288,7 @@ def _archive_line(size: ArchiveSize) -> str:
     newest = f", newest #{size.latest_issue}" if size.latest_issue is not None else ""
     return (
         f"Archive: {_count(size.issues, 'issue')}, {_count(size.items, 'item')}{newest}; "
-        f"{size.bytes:,} bytes on disk"
+        f"{size.bytes:,} bytes {'on disk' if size.backend == 'sqlite' else 'on the server'}"
     )
 
 
@@ -386,7 +384,8 @@ def status_json(status: Status) -> dict[str, Any]:
     schedule = status.schedule
     return {
         "archive": {
-            "path": str(status.archive.path),
+            "path": status.archive.path,
+            "backend": status.archive.backend,
             "bytes": status.archive.bytes,
             "issues": status.archive.issues,
             "items": status.archive.items,
