@@ -50,6 +50,11 @@ class NewsbotGroup(TyperGroup):
             "suggestions_app",
             "Links readers suggested for the next issue.",
         ),
+        "archive": LazyGroup(
+            "bot.cli.copy",
+            "archive_app",
+            "Move the archive between an SQLite file and a PostgreSQL database.",
+        ),
     }
     _listing = False
 

@@ -24,6 +24,7 @@ from bot.store.interfaces import (
     SuggestionStore,
 )
 from bot.store.sqlite.held import Clock
+from bot.store.tables import Batches
 
 __all__ = ["Archive", "Clock", "is_url"]
 
@@ -112,6 +113,18 @@ class Archive:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    async def counts(self) -> dict[str, int]:
+        """How many rows each table holds (`bot.store.tables.COLUMNS`)."""
+        return await self._connection.counts()
+
+    def rows(self) -> Batches:
+        """Every row of every table, parents first, in batches: what a copy moves."""
+        return self._connection.rows()
+
+    async def load(self, batches: Batches) -> None:
+        """Store rows another archive's `rows()` gave, in one transaction: all or none."""
+        await self._connection.load(batches)
 
     async def schema_version(self) -> int:
         """The version of the last migration applied."""

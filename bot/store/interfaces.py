@@ -29,6 +29,7 @@ from bot.models import (
     SuggestionStatus,
     Supporter,
 )
+from bot.store.tables import Batches
 
 IssueStream: TypeAlias = (
     Iterable[tuple[Issue, Path | None]] | AsyncIterable[tuple[Issue, Path | None]]
@@ -269,6 +270,18 @@ class Connection(Protocol):
     async def backup(self, destination: Path) -> ArchiveStats:
         """Copy the archive, as one consistent snapshot, into the new file `destination`;
         return what the copy holds."""
+        ...
+
+    async def counts(self) -> dict[str, int]:
+        """How many rows each table of `bot.store.tables.COLUMNS` holds."""
+        ...
+
+    def rows(self) -> Batches:
+        """Every row of the tables in `bot.store.tables.COLUMNS`, parents first, in batches."""
+        ...
+
+    async def load(self, batches: Batches) -> None:
+        """Store rows `rows()` gave (from either backend), in one transaction: all or none."""
         ...
 
     async def close(self) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.errors import NewsbotError
 from bot.models import ArchiveStats
 from bot.store.interfaces import Stores
+from bot.store.postgres import tables
 from bot.store.postgres.database import PgDatabase, open_database
 from bot.store.postgres.issues import PgIssues
 from bot.store.postgres.ledger import PgLedger
@@ -16,6 +17,7 @@ from bot.store.postgres.state import PgState
 from bot.store.postgres.subscriptions import PgSubscriptions
 from bot.store.postgres.suggestions import PgSuggestions
 from bot.store.sqlite.held import Clock
+from bot.store.tables import Batches
 
 
 class PgConnection:
@@ -50,6 +52,18 @@ class PgConnection:
             " (see the README, Deploying), or copy it into an SQLite file with"
             " `newsbot archive copy`"
         )
+
+    async def counts(self) -> dict[str, int]:
+        """How many rows each table of `bot.store.tables.COLUMNS` holds."""
+        return await tables.counts(self._database)
+
+    def rows(self) -> Batches:
+        """Every row of the copied tables, parents first, in batches, from one snapshot."""
+        return tables.rows(self._database)
+
+    async def load(self, batches: Batches) -> None:
+        """Store rows from either backend in one transaction: all or none."""
+        await tables.load(self._database, batches)
 
     async def close(self) -> None:
         """Close every connection; nothing can use the database through them afterwards."""
