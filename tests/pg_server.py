@@ -95,7 +95,8 @@ def _run(*command: str | Path) -> None:
 
 def start_server(bin: Path) -> PgServer:
     """Start a server from the binaries in `bin`; raise if it cannot start."""
-    folder = Path(tempfile.mkdtemp(prefix="newsbot-pg-"))
+    # As root, in /tmp: the unprivileged server user must reach its folder (TMPDIR may not do).
+    folder = Path(tempfile.mkdtemp(prefix="newsbot-pg-", dir="/tmp" if os.geteuid() == 0 else None))
     if os.geteuid() == 0:
         os.chown(folder, pwd.getpwnam(_UNPRIVILEGED).pw_uid, -1)
     data = folder / "data"
