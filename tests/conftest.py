@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,9 @@ def pg_server() -> Iterator[PgServer]:
     try:
         with psycopg.connect(server.admin_url, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
-        asyncio.run(_migrate(server.url(TEMPLATE)))
+        # In a thread of its own: the first test asking for the server may run in an event loop.
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, _migrate(server.url(TEMPLATE))).result()
         yield server
     finally:
         server.stop()

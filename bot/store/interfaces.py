@@ -156,6 +156,29 @@ class Ledger(Protocol):
         """How many posts the ledger recorded as sent on `outlet` since `since`."""
         ...
 
+    async def claim(
+        self,
+        issue_number: int,
+        outlet: str,
+        target: str,
+        holder: str,
+        until: dt.datetime,
+        *,
+        replacing: str = "",
+    ) -> bool:
+        """Take (or, held by `holder`, extend) the claim to publish an issue to a target until
+        `until`; False if another holder's claim has not run out, unless that holder is
+        `replacing` (known to be gone). Atomic across processes."""
+        ...
+
+    async def release(self, issue_number: int, outlet: str, target: str, holder: str) -> None:
+        """Give up `holder`'s claim, if it still holds it."""
+        ...
+
+    async def claims(self, now: dt.datetime) -> list[tuple[int, str, str, str]]:
+        """The claims not run out at `now`: (issue, outlet, target, holder)."""
+        ...
+
 
 class SubscriptionStore(Protocol):
     """The Discord channels that receive each issue."""

@@ -149,6 +149,64 @@ class PgLedger:
         )
         return int(row["n"]) if row else 0
 
+    async def claim(
+        self,
+        issue_number: int,
+        outlet: str,
+        target: str,
+        holder: str,
+        until: dt.datetime,
+        *,
+        replacing: str = "",
+    ) -> bool:
+        """Take (or, held by `holder`, extend) the claim until `until`; False if another
+        holder's claim has not run out.
+
+        One statement: PostgreSQL locks the conflicting row while it decides, so two processes
+        claiming at once are decided one after the other. (A `SKIP LOCKED` would make a holder
+        renewing its claim while another asks look as if it had lost it.)
+        """
+        row = await self._database.row(
+            "INSERT INTO claims (issue_number, outlet, target, holder, expires_at)"
+            " VALUES (%(issue)s, %(outlet)s, %(target)s, %(holder)s, %(until)s)"
+            " ON CONFLICT (issue_number, outlet, target) DO UPDATE"
+            " SET holder = excluded.holder, expires_at = excluded.expires_at"
+            " WHERE claims.holder IN (excluded.holder, %(replacing)s)"
+            " OR claims.expires_at < %(now)s RETURNING holder",
+            {
+                "issue": issue_number,
+                "outlet": outlet,
+                "target": target,
+                "holder": holder,
+                "until": _stamp(until),
+                "replacing": replacing or holder,
+                "now": _stamp(dt.datetime.now(dt.UTC)),
+            },
+        )
+        return row is not None
+
+    async def release(self, issue_number: int, outlet: str, target: str, holder: str) -> None:
+        """Give up `holder`'s claim, if it still holds it."""
+        await self._database.rows(
+            "DELETE FROM claims WHERE issue_number = %s AND outlet = %s AND target = %s"
+            " AND holder = %s",
+            (issue_number, outlet, target, holder),
+        )
+
+    async def claims(self, now: dt.datetime) -> list[tuple[int, str, str, str]]:
+        """The claims not run out at `now`: (issue, outlet, target, holder)."""
+        rows = await self._database.rows(
+            "SELECT issue_number, outlet, target, holder FROM claims WHERE expires_at >= %s"
+            ' ORDER BY issue_number, outlet COLLATE "C", target COLLATE "C"',
+            (_stamp(now),),
+        )
+        return [(int(r["issue_number"]), r["outlet"], r["target"], r["holder"]) for r in rows]
+
+
+def _stamp(moment: dt.datetime) -> str:
+    """A claim's time as stored: UTC, to the millisecond, so that text order is time order."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+
 
 def _outbox_entry(row: DictRow) -> OutboxEntry:
     return OutboxEntry(
