@@ -117,6 +117,8 @@ class Status:
     last_firing: LastFiring | None
     publishes: tuple[LastPublish, ...]
     unfinished: tuple[OutboxTally, ...]
+    claims: tuple[tuple[int, str, str, str], ...] = ()
+    """Publishes running now: (issue, outlet, target, the process holding the claim)."""
 
 
 async def gather_status(
@@ -155,6 +157,11 @@ async def gather_status(
         last_firing=parse_last_firing(await archive.state.get(scheduler.LAST_FIRING_KEY)),
         publishes=tuple(publishes),
         unfinished=tuple(unfinished),
+        claims=tuple(
+            claim
+            for claim in await archive.ledger.claims(now)
+            if guild_id is None or claim[1] != DISCORD or claim[2] in channels
+        ),
     )
 
 
@@ -277,6 +284,8 @@ def status_lines(status: Status, *, mentions: bool = False) -> list[str]:
         lines += [f"• {_tally_line(t, mentions=mentions)}" for t in status.unfinished]
     else:
         lines.append("Unfinished steps: none")
+    for issue, outlet, target, holder in status.claims:
+        lines.append(f"Publishing now: #{issue} on {outlet} to {target}, by {holder}")
     return lines
 
 
@@ -405,6 +414,10 @@ def status_json(status: Status) -> dict[str, Any]:
         "last_firing": _last_firing_json(status.last_firing),
         "last_publish": [_publish_json(p) for p in status.publishes],
         "unfinished": [_tally_json(t) for t in status.unfinished],
+        "claims": [
+            {"issue": issue, "outlet": outlet, "target": target, "holder": holder}
+            for issue, outlet, target, holder in status.claims
+        ],
     }
 
 

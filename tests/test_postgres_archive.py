@@ -3,6 +3,8 @@ means a file, and its password is never shown."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -12,6 +14,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.settings import load_settings
+from bot.store import Archive
 from tests.conftest import ISSUES
 
 PASSWORD = "pw-never-shown-9f3"
@@ -113,3 +116,20 @@ def test_the_url_must_be_postgresql(tmp_path: Path) -> None:
     without.write_text('[archive]\nurl = "postgresql://u@h/db"\n')
     settings = load_settings(without)
     assert settings.archive.location() == "postgresql://u@h/db"
+
+
+def test_status_shows_the_publishes_running_now(url: str) -> None:
+    async def claim() -> None:
+        async with await Archive.open(url) as archive:
+            until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60)
+            assert await archive.ledger.claim(202, "discord", "111", "host:42:ab", until)
+
+    asyncio.run(claim())
+    env = {"NEWSBOT_ARCHIVE__URL": url}
+    code, out, err = newsbot("status", "--json", env=env)
+    assert code == 0, err
+    assert json.loads(out)["claims"] == [
+        {"issue": 202, "outlet": "discord", "target": "111", "holder": "host:42:ab"}
+    ]
+    code, out, err = newsbot("status", env=env)
+    assert "Publishing now: #202 on discord to 111, by host:42:ab" in out

@@ -21,10 +21,13 @@ from tests.publishing.test_publish import assert_published_once
 
 WORKERS = 4
 CHANNELS = 12
+MIDWAY = 20
+"""Calls made when two of the publishers are killed."""
 
 
-def count_calls(emulator: Emulator) -> list[int]:
-    """A one-element list counting the calls that make something on Discord."""
+def count_calls(emulator: Emulator, midway: asyncio.Event | None = None) -> list[int]:
+    """A one-element list counting the calls that make something on Discord; `midway` is set
+    at the `MIDWAY`-th."""
     made = [0]
     messaging = emulator.messaging
     for name in ("create", "thread_without_message", "forum_post", "crosspost"):
@@ -33,6 +36,8 @@ def count_calls(emulator: Emulator) -> list[int]:
         def call(*args: Any, real: Callable[..., Any] = real, **kwargs: Any) -> Any:
             if kwargs.get("message_id") is None:  # a forum post's first message is the post
                 made[0] += 1
+                if midway is not None and made[0] >= MIDWAY:
+                    midway.set()
             return real(*args, **kwargs)
 
         setattr(messaging, name, call)
@@ -87,5 +92,52 @@ async def test_four_publishers_at_once_send_every_step_once(
             assert_published_once(emulator, channel.id, issue)
         # Claimed before sent: no step was even tried by two processes.
         assert made[0] == sent
+    finally:
+        await emulator.close()
+
+
+async def test_publishers_killed_midway_are_taken_over(pg_url: str) -> None:
+    issue = load_issue(ISSUES / "202.md")
+    emulator = Emulator(config=EmulatorConfig(time_scale=0.01))
+    await emulator.start()
+    try:
+        assert emulator.seed is not None
+        guild = emulator.seed.guild
+        channels = [emulator.world.add_channel(guild, f"news-{n}") for n in range(CHANNELS)]
+        async with await Archive.open(pg_url) as archive:
+            await archive.issues.ingest(issue)
+            for channel in channels:
+                await archive.subscriptions.add(
+                    Subscription(guild_id=guild.id, channel_id=channel.id, kind="text")
+                )
+        midway = asyncio.Event()
+        count_calls(emulator, midway)
+        env = unmeasured(newsbot_env(emulator)) | {"NEWSBOT_ARCHIVE__URL": pg_url}
+
+        async def publisher() -> asyncio.subprocess.Process:
+            return await asyncio.create_subprocess_exec(
+                *newsbot_argv("publish", "202", "--outlet", "discord"),
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+
+        processes = [await publisher() for _ in range(WORKERS)]
+        await asyncio.wait_for(midway.wait(), 120)
+        for process in processes[:2]:
+            process.kill()  # SIGKILL, mid-publish: their claims and a step left sending stay
+            await process.wait()
+        for process in processes[2:]:
+            _, stderr = await asyncio.wait_for(process.communicate(), 240)
+            assert process.returncode == 0, stderr.decode()[-2000:]
+        last = await publisher()
+        _, stderr = await asyncio.wait_for(last.communicate(), 240)
+        assert last.returncode == 0, stderr.decode()[-2000:]
+        async with await Archive.open(pg_url) as archive:
+            for channel in channels:
+                entries = await archive.ledger.entries(202, "discord", str(channel.id))
+                assert {e.state for e in entries.values()} == {StepState.SENT}
+        for channel in channels:
+            assert_published_once(emulator, channel.id, issue)
     finally:
         await emulator.close()
