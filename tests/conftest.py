@@ -74,8 +74,26 @@ async def archive(tmp_path: Path) -> AsyncIterator[Archive]:
         await opened.close()
 
 
-_NO_POSTGRES: list[str] = []
-"""Why the PostgreSQL half of the tests did not run, once it was asked for (empty: it ran)."""
+_NO_POSTGRES = (
+    "no PostgreSQL server binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql/*/bin"
+)
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    """Whether a test runs on PostgreSQL: it asks for the server, or is a store test's
+    "postgres" half."""
+    callspec = getattr(item, "callspec", None)
+    on_postgres = callspec is not None and callspec.params.get("backend") == "postgres"
+    return on_postgres or "pg_server" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Without a server the PostgreSQL half is left out, and said so once in the summary.
+    if server_binaries() is None:
+        left_out = [item for item in items if _needs_postgres(item)]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = [item for item in items if not _needs_postgres(item)]
 
 
 @pytest.fixture(scope="session")
@@ -84,9 +102,7 @@ def pg_server() -> Iterator[PgServer]:
     with a migrated template database; tests needing it are skipped where none can start."""
     binaries = server_binaries()
     if binaries is None:
-        _NO_POSTGRES.append("no PostgreSQL server binaries (initdb, pg_ctl) on PATH or under "
-                            "/usr/lib/postgresql/*/bin")  # fmt: skip
-        pytest.skip(_NO_POSTGRES[0])
+        pytest.skip(_NO_POSTGRES)
     server = start_server(binaries)
     try:
         with psycopg.connect(server.admin_url, autocommit=True) as admin:
@@ -114,9 +130,11 @@ def pg_url(pg_server: PgServer) -> Iterator[str]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _NO_POSTGRES:
+    if server_binaries() is None:
         terminalreporter.write_line(
-            f"POSTGRESQL TESTS SKIPPED: {_NO_POSTGRES[0]}", red=True, bold=True
+            f"THE POSTGRESQL HALF OF THE TESTS DID NOT RUN (deselected): {_NO_POSTGRES}",
+            red=True,
+            bold=True,
         )
 
 
