@@ -44,7 +44,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import _postgres  # benchmarks/, on sys.path as the script's own folder
+from backends import postgres as _postgres  # benchmarks/, on sys.path as the script's folder
 
 from bot.models import Issue, Item, Section
 from bot.store import Archive

@@ -7,38 +7,40 @@ import datetime as dt
 
 from bot.store import Archive
 
-NOW = dt.datetime.now(dt.UTC)
-LATER = NOW + dt.timedelta(seconds=60)
-PAST = NOW - dt.timedelta(seconds=1)
+LEASE = dt.timedelta(seconds=60)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 async def test_one_holder_at_a_time(archive: Archive) -> None:
     ledger = archive.ledger
-    assert await ledger.claim(202, "discord", "1", "a", LATER)
-    assert not await ledger.claim(202, "discord", "1", "b", LATER)
+    assert await ledger.claim(202, "discord", "1", "a", now() + LEASE)
+    assert not await ledger.claim(202, "discord", "1", "b", now() + LEASE)
     # Other targets and issues are claimed apart.
-    assert await ledger.claim(202, "discord", "2", "b", LATER)
-    assert await ledger.claim(203, "discord", "1", "b", LATER)
+    assert await ledger.claim(202, "discord", "2", "b", now() + LEASE)
+    assert await ledger.claim(203, "discord", "1", "b", now() + LEASE)
     # The holder renews its own claim.
-    assert await ledger.claim(202, "discord", "1", "a", LATER)
-    assert (202, "discord", "1", "a") in await ledger.claims(NOW)
+    assert await ledger.claim(202, "discord", "1", "a", now() + LEASE)
+    assert (202, "discord", "1", "a") in await ledger.claims(now())
     await ledger.release(202, "discord", "1", "b")  # not b's: nothing happens
-    assert not await ledger.claim(202, "discord", "1", "b", LATER)
+    assert not await ledger.claim(202, "discord", "1", "b", now() + LEASE)
     await ledger.release(202, "discord", "1", "a")
-    assert await ledger.claim(202, "discord", "1", "b", LATER)
+    assert await ledger.claim(202, "discord", "1", "b", now() + LEASE)
 
 
 async def test_a_claim_that_ran_out_is_taken_over(archive: Archive) -> None:
     ledger = archive.ledger
-    assert await ledger.claim(202, "x", "account", "crashed", PAST)
-    assert await ledger.claims(NOW) == []
-    assert await ledger.claim(202, "x", "account", "next", LATER)
-    assert not await ledger.claim(202, "x", "account", "crashed", LATER)
+    assert await ledger.claim(202, "x", "account", "crashed", now() - dt.timedelta(seconds=1))
+    assert await ledger.claims(now()) == []
+    assert await ledger.claim(202, "x", "account", "next", now() + LEASE)
+    assert not await ledger.claim(202, "x", "account", "crashed", now() + LEASE)
 
 
 async def test_a_holder_known_to_be_gone_is_replaced_at_once(archive: Archive) -> None:
     ledger = archive.ledger
-    assert await ledger.claim(202, "discord", "1", "gone", LATER)
-    assert not await ledger.claim(202, "discord", "1", "next", LATER, replacing="other")
-    assert await ledger.claim(202, "discord", "1", "next", LATER, replacing="gone")
-    assert await ledger.claims(NOW) == [(202, "discord", "1", "next")]
+    assert await ledger.claim(202, "discord", "1", "gone", now() + LEASE)
+    assert not await ledger.claim(202, "discord", "1", "next", now() + LEASE, replacing="other")
+    assert await ledger.claim(202, "discord", "1", "next", now() + LEASE, replacing="gone")
+    assert await ledger.claims(now()) == [(202, "discord", "1", "next")]
