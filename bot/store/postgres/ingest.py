@@ -11,7 +11,7 @@ from bot.store.interfaces import IssueStream
 from bot.store.postgres.database import PgConnection, PgDatabase
 from bot.store.postgres.words import tsvector
 from bot.store.sqlite.database import now_text
-from bot.store.sqlite.ingest import _ingest_batches, content_hash
+from bot.store.sqlite.ingest import content_hash, ingest_batches
 from bot.store.sqlite.search import SLOT_BITS
 
 
@@ -28,7 +28,7 @@ async def ingest_many(
     """
     outcomes: list[IngestOutcome] = []
     async with database.transaction() as conn:
-        async for batch in _ingest_batches(issues):
+        async for batch in ingest_batches(issues):
             done = await _ingest_batch(conn, batch)
             outcomes.extend(done)
             if progress is not None:

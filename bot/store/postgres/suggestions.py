@@ -13,7 +13,7 @@ from bot.models import Suggestion, SuggestionStatus, Supporter
 from bot.models.links import twins
 from bot.store.postgres.database import PgDatabase
 from bot.store.sqlite.database import now_text
-from bot.store.sqlite.suggestions import _LINK_BATCH, _REVIEWED, _normal_or_none
+from bot.store.sqlite.suggestions import LINK_BATCH, REVIEWED, normal_or_none
 
 
 async def refresh_item_links(database: PgDatabase) -> None:
@@ -29,7 +29,7 @@ async def refresh_item_links(database: PgDatabase) -> None:
                 "SELECT p.item_id, i.link, i.issue_number FROM item_links_pending p"
                 " JOIN items i ON i.id = p.item_id ORDER BY p.item_id LIMIT %s"
                 " FOR UPDATE OF p SKIP LOCKED",
-                (_LINK_BATCH,),
+                (LINK_BATCH,),
             )
             rows = await cursor.fetchall()
             if not rows:
@@ -41,7 +41,7 @@ async def refresh_item_links(database: PgDatabase) -> None:
             found = [
                 (int(row["item_id"]), url, int(row["issue_number"]))
                 for row in rows
-                if row["link"] is not None and (url := _normal_or_none(str(row["link"])))
+                if row["link"] is not None and (url := normal_or_none(str(row["link"])))
             ]
             await conn.execute(
                 "INSERT INTO item_links (item_id, url) SELECT * FROM unnest(%s::bigint[],"
@@ -160,7 +160,7 @@ class PgSuggestions:
 
         A published suggestion stays published.
         """
-        if status not in _REVIEWED:
+        if status not in REVIEWED:
             raise ValueError(f"a review cannot set the status {status!r}")
         await self._database.rows(
             "UPDATE suggestions SET status = %s, reviewed_by = %s,"
