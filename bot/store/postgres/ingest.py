@@ -107,7 +107,10 @@ async def _insert_new(conn: PgConnection, added: Sequence[tuple[Issue, Path | No
             " VALUES (%s, %s, %s, %s, %s)",
             section_rows,
         )
-        await cur.executemany(_INSERT_ITEM, item_rows)
+        # COPY: many times faster than row-by-row inserts for a large ingest.
+        async with cur.copy(_COPY_ITEMS) as copy:
+            for row in item_rows:
+                await copy.write_row(row)
 
 
 async def _update(
@@ -166,6 +169,10 @@ _INSERT_ISSUE = (
     "INSERT INTO issues (title, subtitle, date, link, intro, content_hash, source_path,"
     " publish_at, number, next_slot, ingested_at, updated_at)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_COPY_ITEMS = (
+    "COPY items (section_id, position, title, link, blurb, abstract, editor_note,"
+    " words, id, issue_number, key) FROM STDIN"
 )
 _INSERT_ITEM = (
     "INSERT INTO items (section_id, position, title, link, blurb, abstract, editor_note,"

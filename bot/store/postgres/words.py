@@ -65,12 +65,27 @@ class Token:
     end: int
 
 
+_RUN = re.compile(r"[A-Za-z0-9\u0080-\U0010ffff]+")
+"""Text between ASCII separators (which are separators for unicode61 too)."""
+
+
 def tokens(text: str) -> Iterator[Token]:
     """The words of `text`, as FTS5's unicode61 tokenizer (removing diacritics) reads them."""
+    for run in _RUN.finditer(text):
+        letters = run.group()
+        if letters.isascii():
+            # Most words: ASCII letters and digits, one token, lower case.
+            yield Token(letters.lower(), run.start(), run.end())
+        else:
+            yield from _tokens(letters, run.start())
+
+
+def _tokens(text: str, offset: int) -> Iterator[Token]:
+    """The words of a run of text without ASCII separators, letter by letter."""
     word: list[str] = []
     start = 0
     for index, ch in enumerate(text):
-        folded = _folded(ch) if not ch.isascii() else (ch.lower() if ch.isalnum() else "")
+        folded = _folded(ch) if not ch.isascii() else ch.lower()
         if folded:
             if not word:
                 start = index
@@ -80,10 +95,10 @@ def tokens(text: str) -> Iterator[Token]:
                 word.append("")
         elif word:
             if "".join(word):
-                yield Token("".join(word), start, index)
+                yield Token("".join(word), offset + start, offset + index)
             word = []
     if word and "".join(word):
-        yield Token("".join(word), start, len(text))
+        yield Token("".join(word), offset + start, offset + len(text))
 
 
 def index_text(text: str | None) -> str:
