@@ -97,7 +97,9 @@ async def _rows(
     try:
         async with database.transaction() as conn:
             await conn.execute(f"SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS}")
-            cursor = await conn.execute(sql, params)
+            # Never a prepared statement: a generic plan cannot tell a rare word's few matches
+            # from a common one's, and walks every item newest first for the rare one.
+            cursor = await conn.execute(sql, params, prepare=False)
             return await cursor.fetchall()
     except psycopg.errors.QueryCanceled:
         return None
