@@ -14,12 +14,19 @@ are computed within the run, so they compare like with like on whatever machine 
     PYTHONPATH=. python benchmarks/search.py --smoke       # 3,000 items, seconds
     PYTHONPATH=. python benchmarks/search.py --items 100000
     PYTHONPATH=. python benchmarks/search.py --items 1000000 --plans
+    PYTHONPATH=. python benchmarks/search.py --smoke --backend both   # and on PostgreSQL
+
+With `--backend both` the same corpus also goes into a PostgreSQL archive (`--postgres-url`, an
+empty database; without it a throwaway server from this machine's PostgreSQL binaries), and
+every query kind is timed there too, next to SQLite's p99 (at 1M items: within 2×, a target).
+`--backend postgres` times PostgreSQL alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import gc
 import math
@@ -36,6 +43,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+from backends import postgres as _postgres  # benchmarks/, on sys.path as the script's folder
 
 from bot.models import Issue, Item, Section
 from bot.store import Archive
@@ -569,11 +578,8 @@ class KindResult:
     """How many of the kind's queries the archive answered limited (`SearchPage.limited`)."""
 
 
-async def bench_searches(
-    path: Path, shape: Shape, sizes: Sizes, plans: bool
-) -> tuple[list[SearchResult], list[KindResult]]:
-    """Time the headline terms and every kind of adversarial query (archive.issues.search and the
-    plain FTS5 baseline; the headline terms also against a LIKE scan and the full ranking)."""
+def queries_of(shape: Shape, sizes: Sizes) -> tuple[list[Query], dict[str, list[Query]]]:
+    """The headline queries and every kind of adversarial one, as both backends run them."""
     terms = shape.terms
     headline = [
         Query("rare", terms["rare"], term="rare"),
@@ -581,7 +587,15 @@ async def bench_searches(
         Query("very common", terms["common"], term="common"),
         Query("CJK, in a run", terms["cjk"], term="cjk"),
     ]
-    kinds = adversarial_queries(shape, sizes.kind_queries, random.Random(shape.seed + 3))
+    return headline, adversarial_queries(shape, sizes.kind_queries, random.Random(shape.seed + 3))
+
+
+async def bench_searches(
+    path: Path, shape: Shape, sizes: Sizes, plans: bool
+) -> tuple[list[SearchResult], list[KindResult]]:
+    """Time the headline terms and every kind of adversarial query (archive.issues.search and the
+    plain FTS5 baseline; the headline terms also against a LIKE scan and the full ranking)."""
+    headline, kinds = queries_of(shape, sizes)
     raw = connect_raw(path)
     check_weights(raw)
     async with await Archive.open(path, create=False) as archive:
@@ -942,6 +956,17 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=202, help="seed of the synthetic corpus")
     parser.add_argument("--plans", action="store_true", help="print EXPLAIN QUERY PLAN")
     parser.add_argument("--dir", type=Path, default=None, help="where to make the temp dir")
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgres", "both"),
+        default="sqlite",
+        help="which archives to time (both: PostgreSQL's p99 beside SQLite's)",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=None,
+        help="an empty PostgreSQL database (default: a throwaway server from this machine's)",
+    )
     args = parser.parse_args(argv)
     base = SMOKE if args.smoke else FULL
     sizes = Sizes(
@@ -960,7 +985,17 @@ async def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(f"{kind} {term!r}" for kind, term in corpus.terms.items()),
         file=sys.stderr,
     )
-    with tempfile.TemporaryDirectory(prefix="newsbot-bench-", dir=args.dir) as scratch:
+    if args.backend == "postgres":
+        return await postgres_only(corpus, sizes, args.seed, args.postgres_url)
+    async with contextlib.AsyncExitStack() as stack:
+        scratch = stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="newsbot-bench-", dir=args.dir)
+        )
+        postgres = None
+        if args.backend == "both":
+            postgres = await stack.enter_async_context(_postgres.database(args.postgres_url))
+            pg_ingest = await _postgres.ingest(postgres, corpus.issues)
+            print(f"PostgreSQL ingest {pg_ingest:.1f} s", file=sys.stderr)
         archive_path, raw_path = Path(scratch) / "archive.db", Path(scratch) / "raw.db"
         gc.collect()
         before = peak_memory_mb()
@@ -977,6 +1012,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
         gc.collect()
         gc.freeze()
         results, kinds = await bench_searches(archive_path, shape, sizes, args.plans)
+        if postgres is not None:
+            pg_kinds = await postgres_searches(postgres, shape, sizes)
     print()
     targets = report(
         shape,
@@ -988,10 +1025,33 @@ async def main(argv: Sequence[str] | None = None) -> int:
         kinds,
         sizes,
     )
+    if postgres is not None:
+        on_sqlite = {r.query.label: r.archive for r in results} | {k.kind: k.archive for k in kinds}
+        figures = _postgres.PgFigures(pg_ingest, pg_kinds)
+        targets.missed += _postgres.report(sizes.items, on_sqlite, figures)
     if targets.missed:
         print(f"{len(targets.missed)} target(s) missed: {'; '.join(targets.missed)}")
         return 1
     print("every target met")
+    return 0
+
+
+async def postgres_searches(url: str, shape: Shape, sizes: Sizes) -> dict[str, _postgres.Timed]:
+    """Every headline and adversarial query timed on the PostgreSQL archive at `url`."""
+    headline, kinds = queries_of(shape, sizes)
+    timed = await _postgres.bench(url, {q.label: [q] for q in headline}, sizes.runs, time_async)
+    return timed | await _postgres.bench(url, dict(kinds), sizes.kind_runs, time_async)
+
+
+async def postgres_only(corpus: Corpus, sizes: Sizes, seed: int, url: str | None) -> int:
+    """Ingest and time the searches on PostgreSQL alone; print the figures."""
+    async with _postgres.database(url) as postgres:
+        ingest_s = await _postgres.ingest(postgres, corpus.issues)
+        shape = Shape.of(corpus, seed)
+        del corpus
+        gc.collect()
+        kinds = await postgres_searches(postgres, shape, sizes)
+    _postgres.report(sizes.items, None, _postgres.PgFigures(ingest_s, kinds))
     return 0
 
 

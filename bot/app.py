@@ -275,7 +275,7 @@ async def run_bot(settings: Settings, token: str) -> None:
     async with contextlib.AsyncExitStack() as stack:
         # Readers' queries read a publish_at without an offset in the schedule's zone.
         archive = await stack.enter_async_context(
-            await Archive.open(settings.archive.path, zone=zone(settings))
+            await Archive.open(settings.archive.location(), zone=zone(settings))
         )
         threads = []
         for known in THREAD_OUTLETS:
@@ -341,7 +341,7 @@ async def sync_only(settings: Settings, token: str) -> int:
     from bot.wiring import build
 
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
-    async with await Archive.open(settings.archive.path) as archive:
+    async with await Archive.open(settings.archive.location()) as archive:
         bot = newsbot(settings=settings, archive=archive, sync_on_start=False)
         bot.services = build(settings, archive, discord=bot)
         async with bot:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.errors import NewsbotError
 from bot.models import ArchiveStats
-from bot.store import Archive
+from bot.store import Archive, is_url
 
 
 class BackupError(NewsbotError):
@@ -27,13 +29,17 @@ class Backup:
     stats: ArchiveStats
 
 
-async def back_up(archive_path: Path, destination: Path, *, force: bool = False) -> Backup:
-    """Copy the archive at `archive_path` into `destination`, safely while newsbot runs.
+async def back_up(location: Path | str, destination: Path, *, force: bool = False) -> Backup:
+    """Copy the archive at `location` into `destination`, safely while newsbot runs.
 
     The copy is written to a temporary file beside `destination`, checked, and renamed into
     place, so `destination` is never a half-written file. An existing `destination` is
     replaced only with `force`. Raise `BackupError` for a destination that cannot be used.
+    An archive on PostgreSQL is dumped by `pg_dump` (its custom format, for `pg_restore`).
     """
+    if is_url(location):
+        return await _dump(str(location), destination, force=force)
+    archive_path = Path(location)
     _check_destination(archive_path, destination, force=force)
     # Not migrated: a backup taken before an upgrade keeps the schema the old version reads.
     async with await Archive.open(archive_path, create=False, migrate=False) as archive:
@@ -49,6 +55,48 @@ async def back_up(archive_path: Path, destination: Path, *, force: bool = False)
         except BaseException:
             await asyncio.to_thread(partial.unlink, missing_ok=True)
             raise
+    return Backup(destination, size, version, stats)
+
+
+async def _dump(url: str, destination: Path, *, force: bool) -> Backup:
+    """`pg_dump` the PostgreSQL archive at `url` into `destination`, or refuse saying why."""
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise BackupError(
+            "the archive is on PostgreSQL and pg_dump is not installed here: install"
+            " PostgreSQL's client tools (Debian: postgresql-client) or run pg_dump where they"
+            " are (see the README, Deploying)"
+        )
+    _check_destination(Path(), destination, force=force)
+    async with await Archive.open(url, create=False, migrate=False) as archive:
+        stats = await archive.issues.stats()
+        version = await archive.schema_version()
+        shown = archive.location
+    handle, name = tempfile.mkstemp(
+        prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
+    )
+    os.close(handle)
+    partial = Path(name)
+    # The password goes in the environment: a command line is visible to every user.
+    parts = urlsplit(url)
+    environment = dict(os.environ)
+    if parts.password is not None:
+        environment["PGPASSWORD"] = parts.password
+        url = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", "@", 1)).geturl()
+    try:
+        process = await asyncio.create_subprocess_exec(
+            pg_dump, "--format=custom", f"--file={partial}", f"--dbname={url}",
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE, env=environment,
+        )  # fmt: skip
+        _, problem = await process.communicate()
+        if process.returncode != 0:
+            why = problem.decode(errors="replace").strip().splitlines()
+            raise BackupError(f"pg_dump could not back up {shown}: {why[-1] if why else '?'}")
+        size = await asyncio.to_thread(_move_into_place, partial, destination)
+    except BaseException:
+        await asyncio.to_thread(partial.unlink, missing_ok=True)
+        raise
     return Backup(destination, size, version, stats)
 
 

@@ -10,6 +10,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -67,8 +68,39 @@ class ArchiveSettings(_Section):
     """Where the archive lives."""
 
     path: Path = Field(default=Path("newsbot.db"), description="The SQLite file of the archive.")
+    url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/database: the archive on a PostgreSQL"
+        " server that several newsbot processes share, instead of the SQLite file (a password"
+        " only from the environment, NEWSBOT_ARCHIVE__URL)",
+    )
 
     _usable = field_validator("path", mode="before")(_usable_path)
+
+    @field_validator("url")
+    @classmethod
+    def _postgresql_url(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is None:
+            return None
+        text = url.get_secret_value().strip()
+        if not text:
+            return None
+        parts = urlsplit(text)
+        if parts.scheme not in ("postgresql", "postgres") or not text.startswith(
+            parts.scheme + "://"
+        ):
+            raise ValueError("must be a PostgreSQL URL: postgresql://user:password@host/database")
+        return SecretStr(text)
+
+    def location(self) -> Path | str:
+        """Where the archive is: the PostgreSQL URL (with its password) if set, else the file."""
+        return self.url.get_secret_value() if self.url is not None else self.path
+
+    def shown(self) -> str:
+        """Where the archive is, fit to print: the URL without user or password, or the file."""
+        from bot.network import shown_url
+
+        return str(self.path) if self.url is None else shown_url(self.url.get_secret_value())
 
 
 class IssuesSettings(_Section):
@@ -432,10 +464,17 @@ def _reject_secrets_in_file(config: Path, data: dict[str, Any]) -> None:
         section, _, name = key.rpartition(".")
         table = data.get(section, {}) if section else data
         if isinstance(table, dict) and name in table:
+            if key == "archive.url" and _without_password(table[name]):
+                continue  # a URL without a password may be written down
             raise ConfigError(
                 f"{config}: {key} is a secret and is read only from the environment: "
                 f"remove it from the file and set {env_name(key)}"
             )
+
+
+def _without_password(url: object) -> bool:
+    """Whether a database URL in the file holds no password (libpq then reads ~/.pgpass)."""
+    return isinstance(url, str) and urlsplit(url).password is None and "password=" not in url
 
 
 def _read_config(config: Path) -> dict[str, Any]:

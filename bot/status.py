@@ -11,7 +11,6 @@ import asyncio
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -39,9 +38,13 @@ REASON_MAX = 300
 
 @dataclass(frozen=True)
 class ArchiveSize:
-    """How much the archive holds, and its size on disk."""
+    """How much the archive holds, where, and its size on disk (its file's, or its database's
+    on the PostgreSQL server)."""
 
-    path: Path
+    path: str
+    """The file, or the PostgreSQL URL without user and password."""
+    backend: str
+    """"sqlite" or "postgresql"."""
     bytes: int
     issues: int
     items: int
@@ -120,6 +123,8 @@ class Status:
     publishes: tuple[LastPublish, ...]
     unfinished: tuple[OutboxTally, ...]
     mastodon_configured: bool = False
+    claims: tuple[tuple[int, str, str, str], ...] = ()
+    """Publishes running now: (issue, outlet, target, the process holding the claim)."""
 
 
 async def gather_status(
@@ -149,8 +154,9 @@ async def gather_status(
     ]
     return Status(
         archive=ArchiveSize(
-            path=archive.path,
-            bytes=_bytes_on_disk(archive.path),
+            path=archive.location,
+            backend="sqlite" if archive.file is not None else "postgresql",
+            bytes=await archive.size(),
             issues=stats.issues,
             items=stats.items,
             latest_issue=stats.latest_issue,
@@ -164,13 +170,12 @@ async def gather_status(
         publishes=tuple(publishes),
         unfinished=tuple(unfinished),
         mastodon_configured=mastodon_configured,
+        claims=tuple(
+            claim
+            for claim in await archive.ledger.claims(now)
+            if guild_id is None or claim[1] != DISCORD or claim[2] in channels
+        ),
     )
-
-
-def _bytes_on_disk(path: Path) -> int:
-    """The database file and its write-ahead log, where recent writes wait for a checkpoint."""
-    files = (path, path.with_name(path.name + "-wal"))
-    return sum(f.stat().st_size for f in files if f.exists())
 
 
 async def _last_publish(
@@ -292,6 +297,8 @@ def status_lines(status: Status, *, mentions: bool = False) -> list[str]:
         lines += [f"• {_tally_line(t, mentions=mentions)}" for t in status.unfinished]
     else:
         lines.append("Unfinished steps: none")
+    for issue, outlet, target, holder in status.claims:
+        lines.append(f"Publishing now: #{issue} on {outlet} to {target}, by {holder}")
     return lines
 
 
@@ -303,7 +310,7 @@ def _archive_line(size: ArchiveSize) -> str:
     newest = f", newest #{size.latest_issue}" if size.latest_issue is not None else ""
     return (
         f"Archive: {_count(size.issues, 'issue')}, {_count(size.items, 'item')}{newest}; "
-        f"{size.bytes:,} bytes on disk"
+        f"{size.bytes:,} bytes {'on disk' if size.backend == 'sqlite' else 'on the server'}"
     )
 
 
@@ -403,7 +410,8 @@ def status_json(status: Status) -> dict[str, Any]:
     shards = status.discord_shards
     return {
         "archive": {
-            "path": str(status.archive.path),
+            "path": status.archive.path,
+            "backend": status.archive.backend,
             "bytes": status.archive.bytes,
             "issues": status.archive.issues,
             "items": status.archive.items,
@@ -428,6 +436,10 @@ def status_json(status: Status) -> dict[str, Any]:
         "last_firing": _last_firing_json(status.last_firing),
         "last_publish": [_publish_json(p) for p in status.publishes],
         "unfinished": [_tally_json(t) for t in status.unfinished],
+        "claims": [
+            {"issue": issue, "outlet": outlet, "target": target, "holder": holder}
+            for issue, outlet, target, holder in status.claims
+        ],
     }
 
 

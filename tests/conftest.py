@@ -7,10 +7,12 @@ import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import coverage
+import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -24,6 +26,7 @@ from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import load_settings
 from bot.store import Archive
 from bot.wiring import build
+from tests.pg_server import TEMPLATE, PgServer, server_binaries, start_server
 
 pytest_plugins = ["pytester"]
 
@@ -69,6 +72,70 @@ async def archive(tmp_path: Path) -> AsyncIterator[Archive]:
         yield opened
     finally:
         await opened.close()
+
+
+_NO_POSTGRES = (
+    "no PostgreSQL server binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql/*/bin"
+)
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    """Whether a test runs on PostgreSQL: it asks for the server, or is a store test's
+    "postgres" half."""
+    callspec = getattr(item, "callspec", None)
+    on_postgres = callspec is not None and callspec.params.get("backend") == "postgres"
+    return on_postgres or "pg_server" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Without a server the PostgreSQL half is left out, and said so once in the summary.
+    if server_binaries() is None:
+        left_out = [item for item in items if _needs_postgres(item)]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = [item for item in items if not _needs_postgres(item)]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL server for this test session (each xdist worker has its own),
+    with a migrated template database; tests needing it are skipped where none can start."""
+    binaries = server_binaries()
+    if binaries is None:
+        pytest.skip(_NO_POSTGRES)
+    server = start_server(binaries)
+    try:
+        with psycopg.connect(server.admin_url, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
+        # In a thread of its own: the first test asking for the server may run in an event loop.
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, _migrate(server.url(TEMPLATE))).result()
+        yield server
+    finally:
+        server.stop()
+
+
+async def _migrate(url: str) -> None:
+    await (await Archive.open(url)).close()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """The URL of a new, empty, migrated PostgreSQL archive, dropped after the test."""
+    url = pg_server.database()
+    try:
+        yield url
+    finally:
+        pg_server.drop(url)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if server_binaries() is None:
+        terminalreporter.write_line(
+            f"THE POSTGRESQL HALF OF THE TESTS DID NOT RUN (deselected): {_NO_POSTGRES}",
+            red=True,
+            bold=True,
+        )
 
 
 @pytest.fixture

@@ -236,6 +236,7 @@ def test_json_has_the_same_facts(tmp_path: Path) -> None:
     payload = json.loads(out)
     assert payload["archive"] == {
         "path": str(db),
+        "backend": "sqlite",
         "bytes": size,
         "issues": 3,
         "items": 3,

@@ -50,6 +50,11 @@ class NewsbotGroup(TyperGroup):
             "suggestions_app",
             "Links readers suggested for the next issue.",
         ),
+        "archive": LazyGroup(
+            "bot.cli.copy",
+            "archive_app",
+            "Move the archive between an SQLite file and a PostgreSQL database.",
+        ),
     }
     _listing = False
 
@@ -140,7 +145,11 @@ def _main(
     ] = None,
     db: Annotated[
         Path | None,
-        typer.Option("--db", help="The archive file (overrides archive.path).", metavar="FILE"),
+        typer.Option(
+            "--db",
+            help="The archive file (overrides archive.path and archive.url).",
+            metavar="FILE",
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
     version: Annotated[
@@ -159,7 +168,7 @@ def _main(
 
     overrides: dict[str, Any] = {}
     if db is not None:
-        overrides["archive"] = {"path": db}
+        overrides["archive"] = {"path": db, "url": None}
     try:
         settings = load_settings(config, **overrides)
     except NewsbotError as exc:

@@ -151,8 +151,16 @@ def archive_path(settings: Settings) -> Path:
     return path
 
 
+def archive_location(settings: Settings) -> Path | str:
+    """The archive's PostgreSQL URL if `archive.url` is set, else its file, checked as
+    `archive_path` checks it."""
+    if settings.archive.url is not None:
+        return settings.archive.url.get_secret_value()
+    return archive_path(settings)
+
+
 def open_archive(settings: Settings, *, create: bool = False) -> Awaitable[Archive]:
-    """Open the archive the settings name (see `archive_path`); with `create`, make the file.
+    """Open the archive the settings name (see `archive_location`); with `create`, make the file.
 
     A `publish_at` without an offset is read in the schedule's timezone, as `newsbot run` reads it.
     """
@@ -161,7 +169,7 @@ def open_archive(settings: Settings, *, create: bool = False) -> Awaitable[Archi
     from bot.store import Archive
 
     zone = ZoneInfo(settings.schedule.timezone)
-    return Archive.open(archive_path(settings), create=create, zone=zone)
+    return Archive.open(archive_location(settings), create=create, zone=zone)
 
 
 async def with_archive(settings: Settings, use: Callable[[Archive], Awaitable[T]]) -> T:

@@ -21,7 +21,7 @@ from bot.cli._console import (
     ISSUE_NUMBER_MAX,
     SQLITE_INT_MAX,
     JsonOpt,
-    archive_path,
+    archive_location,
     date_option,
     err,
     fail,
@@ -156,7 +156,7 @@ async def _ingest(
 def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
     """Store issue files in the archive; if any file is invalid, nothing is stored."""
     settings = settings_of(ctx)
-    archive_path(settings)
+    archive_location(settings)
     # Checked first and stored second, each file read alone both times: memory stays that of
     # one issue and one batch, however many files there are.
     files, errors = valid_issue_files(_paths(ctx, paths))
@@ -168,7 +168,7 @@ def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
         _print_problems(done)
         raise _nothing_ingested(len(done))
     summary = ", ".join(f"{len(numbers)} {outcome.value}" for outcome, numbers in done.items())
-    out.print(f"{settings.archive.path}: {summary}.")
+    out.print(f"{settings.archive.shown()}: {summary}.")
 
 
 def _nothing_ingested(problems: int) -> typer.Exit:
@@ -341,7 +341,7 @@ def backup(
     """Copy the archive into FILE, checked; safe while `newsbot run` is writing to it."""
     from bot.backup import back_up
 
-    copy = run_async(back_up(archive_path(settings_of(ctx)), file, force=force))
+    copy = run_async(back_up(archive_location(settings_of(ctx)), file, force=force))
     out.print(
         f"wrote {copy.path} ({copy.size:,} bytes): {copy.stats.issues} issue(s), "
         f"{copy.stats.items} item(s), schema version {copy.schema_version}",

@@ -19,7 +19,7 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.cli._console import archive_path, date_option, err, fail, out, run_async, settings_of
+from bot.cli._console import archive_location, date_option, err, fail, out, run_async, settings_of
 from bot.errors import NewsbotError
 from bot.importers._fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, is_url, remember
 from bot.importers._output import WriteOutcome, Written, save_issues, scan_folder
@@ -115,8 +115,8 @@ def _imported(written: Sequence[Written]) -> list[Written]:
     return [done for done in written if done.outcome is not WriteOutcome.KEPT]
 
 
-async def _ingest(archive_path: Path, written: Sequence[Written]) -> list[IngestOutcome]:
-    async with await Archive.open(archive_path) as archive:
+async def _ingest(location: Path | str, written: Sequence[Written]) -> list[IngestOutcome]:
+    async with await Archive.open(location) as archive:
         return await archive.issues.ingest_many(
             [(done.issue, done.path) for done in _imported(written)]
         )
@@ -124,15 +124,15 @@ async def _ingest(archive_path: Path, written: Sequence[Written]) -> list[Ingest
 
 def _ingest_all(settings: Settings, written: Sequence[Written]) -> None:
     try:
-        outcomes = asyncio.run(_ingest(settings.archive.path, written))
+        outcomes = asyncio.run(_ingest(settings.archive.location(), written))
     except NewsbotError as exc:
         raise fail(f"{exc}; nothing was ingested") from None
     except (sqlite3.Error, OSError) as exc:
-        raise fail(f"{settings.archive.path}: {exc}; nothing was ingested") from None
+        raise fail(f"{settings.archive.shown()}: {exc}; nothing was ingested") from None
     summary = ", ".join(
         f"{sum(1 for o in outcomes if o is outcome)} {outcome.value}" for outcome in IngestOutcome
     )
-    out.print(f"{settings.archive.path}: {summary}.")
+    out.print(f"{settings.archive.shown()}: {summary}.")
 
 
 def _load(
@@ -205,7 +205,7 @@ def import_text(
     """Import plain-text issues; if any file cannot be imported, nothing is written."""
     settings = settings_of(ctx)
     if ingest:
-        archive_path(settings)
+        archive_location(settings)
     folder = _out_folder(out_dir or settings.issues.directory)
     if (date or link) and len(files) > 1:
         raise fail("--date and --link describe one issue: import one FILE with them")
@@ -265,7 +265,7 @@ def import_feed(
     """Import a newsletter's RSS/Atom feed, one issue per entry; a re-import updates in place."""
     settings = settings_of(ctx)
     if ingest:
-        archive_path(settings)
+        archive_location(settings)
     folder = _out_folder(out_dir or settings.issues.directory)
     since_date = date_option(since, "--since")
     document = _load(source, folder, timeout, int(max_size * _MEGABYTE), refresh=refresh)

@@ -58,7 +58,7 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
     published: set[int] = set()
     archived: list[IssueSummary] = []
     # Without an archive yet the firings are still worth showing.
-    if archive_path(settings).exists():
+    if settings.archive.url is not None or archive_path(settings).exists():
         published, archived = run_async(with_archive(settings, read))
     # Issues with a time of their own go out then, whatever the cron says.
     tz = triggers.zone(settings)

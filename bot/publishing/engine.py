@@ -16,6 +16,9 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -49,8 +52,34 @@ RECORDED = (StepState.SENT, StepState.SENDING, StepState.FAILED)
 """Ledger states whose remote id, if any, later steps may refer to."""
 
 
+CLAIM_LEASE = dt.timedelta(seconds=60)
+"""How long a claim to publish to a target lasts unless renewed (each step renews it): a
+crashed process's publish is taken over by another within this."""
+CLAIM_POLL = 0.25
+"""Seconds between two looks at a claim another process holds."""
+
+
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _gone(holder: str) -> bool:
+    """Whether a claim's holder was a process of this host that has ended (crashed, killed)."""
+    host, pid, _ = holder.rsplit(":", 2) if holder.count(":") >= 2 else ("", "", "")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
+
+
+def _holder() -> str:
+    """This engine's name in the claims: which host and process, and which engine in it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class Ledger:
@@ -74,6 +103,27 @@ class Ledger:
     async def sent_since(self, outlet: str, since: dt.datetime) -> int:
         """How many steps `outlet` made since `since` (for its daily cap)."""
         return await self.archive.ledger.sent_since(outlet, since)
+
+    async def claim(
+        self, issue_number: int, outlet: str, target: str, holder: str, replacing: str = ""
+    ) -> bool:
+        """Take or extend `holder`'s claim to publish an issue to a target, for `CLAIM_LEASE`
+        (from `replacing`, a holder known to be gone, at once)."""
+        until = _utc_now() + CLAIM_LEASE
+        return await self.archive.ledger.claim(
+            issue_number, outlet, target, holder, until, replacing=replacing
+        )
+
+    async def holder(self, issue_number: int, outlet: str, target: str) -> str | None:
+        """Who holds the claim to publish an issue to a target now, if anyone."""
+        for claim in await self.archive.ledger.claims(_utc_now()):
+            if claim[:3] == (issue_number, outlet, target):
+                return claim[3]
+        return None
+
+    async def release(self, issue_number: int, outlet: str, target: str, holder: str) -> None:
+        """Give up `holder`'s claim."""
+        await self.archive.ledger.release(issue_number, outlet, target, holder)
 
     async def published_suggestions(self) -> list[Suggestion]:
         """The suggestions whose links an archived issue carries (to thank their suggesters)."""
@@ -107,6 +157,7 @@ class Engine:
         self.clock = clock
         self._slots = asyncio.Semaphore(max(1, concurrency))
         self._locks: dict[tuple[int, str, str], asyncio.Lock] = {}
+        self.holder = _holder()
 
     @classmethod
     def for_settings(
@@ -170,9 +221,16 @@ class Engine:
         # may start together): the second finds the first's steps sent.
         async with self._slots, self._lock(issue.number, outlet.name, target.name):
             try:
-                target = await outlet.resolve(target)
-                report.target = target
-                await self._run_target(issue, outlet, target, report, thanks)
+                # Other processes sharing the archive may publish the same issue: one at a time
+                # per target, the next finds the steps sent.
+                name = target.name
+                await self._claim(issue.number, outlet.name, name)
+                try:
+                    target = await outlet.resolve(target)
+                    report.target = target
+                    await self._run_target(issue, outlet, target, report, thanks)
+                finally:
+                    await self.ledger.release(issue.number, outlet.name, name, self.holder)
             except StepError as exc:
                 report.error = exc.reason
                 log.warning(
@@ -189,6 +247,19 @@ class Engine:
                     target,
                 )
         return report
+
+    async def _claim(self, issue_number: int, outlet: str, target: str) -> None:
+        """Wait until this engine holds the claim to publish the issue to the target: another
+        process's ends when it is done, or when its lease runs out."""
+        # Polled: the claim is held by another process, which no asyncio.Event here can hear.
+        while not await self.ledger.claim(issue_number, outlet, target, self.holder):
+            holder = await self.ledger.holder(issue_number, outlet, target)
+            if holder is not None and _gone(holder):
+                log.info("taking over the publish of #%d to %s from %s, which is gone",
+                         issue_number, target, holder)  # fmt: skip
+                if await self.ledger.claim(issue_number, outlet, target, self.holder, holder):
+                    return
+            await asyncio.sleep(CLAIM_POLL)
 
     async def _run_target(
         self,
@@ -213,6 +284,10 @@ class Engine:
             if allowed is not None and allowed <= 0 and entry.remote_id is None:
                 report.counts[Outcome.DEFERRED] += len(steps) - number
                 break
+            if not await self.ledger.claim(issue.number, outlet.name, target.name, self.holder):
+                raise StepError(
+                    "another newsbot process took this publish over (the claim ran out)"
+                )
             try:
                 outcome = await self._run_step(outlet, step, entry, ids, instead)
             except CapReached as exc:

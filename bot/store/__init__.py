@@ -1,8 +1,9 @@
 """The archive: every issue, the publishing ledger, subscriptions, suggestions and kept state.
 
 `Archive` is the one object the rest of newsbot holds; each aggregate is an attribute typed
-by its protocol in `bot.store.interfaces`. All SQL lives in `bot.store.sqlite`; another
-database is one more backend giving the same `Stores`.
+by its protocol in `bot.store.interfaces`. All SQL lives in the backends: `bot.store.sqlite`
+(one file, the default) and `bot.store.postgres` (a server many processes share), each giving
+the same `Stores`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Self
 
+from bot.errors import NewsbotError
 from bot.models import ArchiveStats
 from bot.store.interfaces import (
     Connection,
@@ -21,14 +23,19 @@ from bot.store.interfaces import (
     SubscriptionStore,
     SuggestionStore,
 )
-from bot.store.sqlite import open_sqlite
 from bot.store.sqlite.held import Clock
+from bot.store.tables import Batches
 
-__all__ = ["Archive", "Clock"]
+__all__ = ["Archive", "Clock", "is_url"]
+
+
+def is_url(location: object) -> bool:
+    """Whether an archive location is a PostgreSQL URL (`postgresql://…`) rather than a file."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
 
 class Archive:
-    """The newsletter's archive. Open with `await Archive.open(path)`.
+    """The newsletter's archive. Open with `await Archive.open(path_or_url)`.
 
     What readers see through `issues` leaves out an issue whose own publish_at is still ahead
     by `clock`, unless part of it was already sent; editors and publishing pass `held=True`.
@@ -45,26 +52,57 @@ class Archive:
     @classmethod
     async def open(
         cls,
-        path: Path | str,
+        location: Path | str,
         *,
         create: bool = True,
         migrate: bool = True,
         clock: Clock | None = None,
         zone: dt.tzinfo | None = None,
     ) -> Self:
-        """Open (and with `create`, create) the archive at `path`, migrated to this version.
+        """Open the archive at `location`, migrated to this version: a PostgreSQL URL
+        (`postgresql://…`, given as a str) or an SQLite file (created with `create`).
 
         Without `migrate` an older archive is left as it is (a backup copies it unchanged).
         `clock` tells readers' queries the time (default: the system's); `zone` is the one a
         publish_at without an offset is read in (the schedule's; unknown, it is read where it
         comes last).
         """
-        return cls(await open_sqlite(path, create=create, migrate=migrate, clock=clock, zone=zone))
+        if is_url(location):
+            # Imported here: an archive in a file never loads the PostgreSQL driver.
+            from bot.store.postgres import open_postgres
+
+            stores = await open_postgres(
+                str(location), create=create, migrate=migrate, clock=clock, zone=zone
+            )
+        else:
+            from bot.store.sqlite import open_sqlite
+
+            stores = await open_sqlite(
+                location, create=create, migrate=migrate, clock=clock, zone=zone
+            )
+        return cls(stores)
+
+    @property
+    def location(self) -> str:
+        """Where the archive is: its file, or its URL without the password."""
+        return self._connection.location
+
+    @property
+    def file(self) -> Path | None:
+        """The archive's SQLite file, or None when it is on a PostgreSQL server."""
+        return self._connection.file
 
     @property
     def path(self) -> Path:
-        """Where the archive is."""
-        return self._connection.path
+        """The archive's SQLite file; raise `NewsbotError` for one on a server."""
+        file = self._connection.file
+        if file is None:
+            raise NewsbotError(f"the archive at {self.location} is on a server, not in a file")
+        return file
+
+    async def size(self) -> int:
+        """How many bytes the archive takes where it is stored."""
+        return await self._connection.size()
 
     async def close(self) -> None:
         """Close the database; the archive cannot be used afterwards."""
@@ -75,6 +113,18 @@ class Archive:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    async def counts(self) -> dict[str, int]:
+        """How many rows each table holds (`bot.store.tables.COLUMNS`)."""
+        return await self._connection.counts()
+
+    def rows(self) -> Batches:
+        """Every row of every table, parents first, in batches: what a copy moves."""
+        return self._connection.rows()
+
+    async def load(self, batches: Batches) -> None:
+        """Store rows another archive's `rows()` gave, in one transaction: all or none."""
+        await self._connection.load(batches)
 
     async def schema_version(self) -> int:
         """The version of the last migration applied."""

@@ -29,6 +29,7 @@ from bot.models import (
     SuggestionStatus,
     Supporter,
 )
+from bot.store.tables import Batches
 
 IssueStream: TypeAlias = (
     Iterable[tuple[Issue, Path | None]] | AsyncIterable[tuple[Issue, Path | None]]
@@ -155,6 +156,29 @@ class Ledger(Protocol):
         """How many posts the ledger recorded as sent on `outlet` since `since`."""
         ...
 
+    async def claim(
+        self,
+        issue_number: int,
+        outlet: str,
+        target: str,
+        holder: str,
+        until: dt.datetime,
+        *,
+        replacing: str = "",
+    ) -> bool:
+        """Take (or, held by `holder`, extend) the claim to publish an issue to a target until
+        `until`; False if another holder's claim has not run out, unless that holder is
+        `replacing` (known to be gone). Atomic across processes."""
+        ...
+
+    async def release(self, issue_number: int, outlet: str, target: str, holder: str) -> None:
+        """Give up `holder`'s claim, if it still holds it."""
+        ...
+
+    async def claims(self, now: dt.datetime) -> list[tuple[int, str, str, str]]:
+        """The claims not run out at `now`: (issue, outlet, target, holder)."""
+        ...
+
 
 class SubscriptionStore(Protocol):
     """The Discord channels that receive each issue."""
@@ -254,8 +278,18 @@ class Connection(Protocol):
     """The database every aggregate of one archive shares: its schema, backups and lifetime."""
 
     @property
-    def path(self) -> Path:
-        """Where the archive is, as the person running newsbot named it."""
+    def location(self) -> str:
+        """Where the archive is, as the person running newsbot named it (a URL without its
+        password)."""
+        ...
+
+    @property
+    def file(self) -> Path | None:
+        """The archive's file, or None for one on a database server."""
+        ...
+
+    async def size(self) -> int:
+        """How many bytes the archive takes where it is stored."""
         ...
 
     async def schema_version(self) -> int:
@@ -265,6 +299,18 @@ class Connection(Protocol):
     async def backup(self, destination: Path) -> ArchiveStats:
         """Copy the archive, as one consistent snapshot, into the new file `destination`;
         return what the copy holds."""
+        ...
+
+    async def counts(self) -> dict[str, int]:
+        """How many rows each table of `bot.store.tables.COLUMNS` holds."""
+        ...
+
+    def rows(self) -> Batches:
+        """Every row of the tables in `bot.store.tables.COLUMNS`, parents first, in batches."""
+        ...
+
+    async def load(self, batches: Batches) -> None:
+        """Store rows `rows()` gave (from either backend), in one transaction: all or none."""
         ...
 
     async def close(self) -> None:

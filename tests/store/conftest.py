@@ -1,6 +1,8 @@
 """The store's tests run against every backend: `archive` here is opened by each in turn.
 
-A backend is a name in `BACKENDS` and a function that opens an empty archive for one test.
+A backend is a name in `BACKENDS`: "sqlite" is a file in the test's folder, "postgres" a
+database of its own on the session's throwaway server (skipped, said loudly, where the
+machine has no PostgreSQL).
 Tests that read the SQLite file itself (migrations, the raw index) ask for `sqlite_archive`
 or open a file of their own.
 """
@@ -14,18 +16,14 @@ import pytest
 
 from bot.store import Archive
 
-OpenStore = Callable[[Path], Awaitable[Archive]]
+OpenStore = Callable[[], Awaitable[Archive]]
 
 
-async def _open_sqlite(folder: Path) -> Archive:
-    return await Archive.open(folder / "archive.db")
-
-
-BACKENDS: dict[str, OpenStore] = {"sqlite": _open_sqlite}
+BACKENDS = ["postgres", "sqlite"]
 """Each backend the store tests run against, by name."""
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """The name of the backend under test (each store test runs once per backend)."""
     name: str = request.param
@@ -33,15 +31,23 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def open_store(backend: str) -> OpenStore:
-    """Opens an empty archive on the backend under test."""
-    return BACKENDS[backend]
+def open_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> OpenStore:
+    """Opens the one empty archive of the test on the backend under test (again, after a close:
+    the same archive)."""
+    location: str | Path = (
+        request.getfixturevalue("pg_url") if backend == "postgres" else tmp_path / "archive.db"
+    )
+
+    async def opened() -> Archive:
+        return await Archive.open(location)
+
+    return opened
 
 
 @pytest.fixture
-async def archive(open_store: OpenStore, tmp_path: Path) -> AsyncIterator[Archive]:
+async def archive(open_store: OpenStore) -> AsyncIterator[Archive]:
     """An empty archive on the backend under test."""
-    opened = await open_store(tmp_path)
+    opened = await open_store()
     try:
         yield opened
     finally:

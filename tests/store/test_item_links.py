@@ -46,7 +46,7 @@ async def test_an_existing_archive_learns_its_links_when_migrated(tmp_path: Path
             " DROP TRIGGER items_fts_insert; DROP TRIGGER items_fts_delete;"
             " DROP TRIGGER items_fts_update; DROP TABLE items_fts; DROP VIEW items_indexed;"
             " ALTER TABLE items DROP COLUMN title_cjk; ALTER TABLE items DROP COLUMN blurb_cjk;"
-            " ALTER TABLE items DROP COLUMN abstract_cjk;"
+            " ALTER TABLE items DROP COLUMN abstract_cjk; DROP TABLE claims;"
             " PRAGMA user_version = 3;"
         )
     async with await Archive.open(path) as archive:

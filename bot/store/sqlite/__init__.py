@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.models import ArchiveStats
 from bot.store.interfaces import Stores
+from bot.store.sqlite import tables
 from bot.store.sqlite.database import Database, open_database
 from bot.store.sqlite.held import Clock
 from bot.store.sqlite.issues import SqliteIssues
@@ -14,6 +15,7 @@ from bot.store.sqlite.ledger import SqliteLedger
 from bot.store.sqlite.state import SqliteState
 from bot.store.sqlite.subscriptions import SqliteSubscriptions
 from bot.store.sqlite.suggestions import SqliteSuggestions
+from bot.store.tables import Batches
 
 
 class SqliteConnection:
@@ -23,9 +25,20 @@ class SqliteConnection:
         self._database = database
 
     @property
-    def path(self) -> Path:
+    def location(self) -> str:
+        """The SQLite file, as named."""
+        return str(self._database.path)
+
+    @property
+    def file(self) -> Path:
         """The SQLite file."""
         return self._database.path
+
+    async def size(self) -> int:
+        """The file and its write-ahead log, where recent writes wait for a checkpoint."""
+        path = self._database.path
+        files = (path, path.with_name(path.name + "-wal"))
+        return sum(f.stat().st_size for f in files if f.exists())
 
     async def schema_version(self) -> int:
         """The version of the last migration applied."""
@@ -43,6 +56,18 @@ class SqliteConnection:
             return await SqliteIssues(copy).stats()
         finally:
             await copy.close()
+
+    async def counts(self) -> dict[str, int]:
+        """How many rows each table of `bot.store.tables.COLUMNS` holds."""
+        return await tables.counts(self._database)
+
+    def rows(self) -> Batches:
+        """Every row of the copied tables, parents first, in batches."""
+        return tables.rows(self._database)
+
+    async def load(self, batches: Batches) -> None:
+        """Store rows from either backend in one transaction: all or none."""
+        await tables.load(self._database, batches)
 
     async def close(self) -> None:
         """Close the connection; nothing can use the file through it afterwards."""

@@ -46,7 +46,7 @@ async def ingest_many(
     """
     outcomes: list[IngestOutcome] = []
     async with database.transaction() as db:
-        async for batch in _ingest_batches(issues):
+        async for batch in ingest_batches(issues):
             done = await _ingest_batch(db, batch)
             outcomes.extend(done)
             if progress is not None:
@@ -248,7 +248,7 @@ def _item_fields(item: Item) -> tuple[object, ...]:
     )
 
 
-async def _ingest_batches(issues: IssueStream) -> AsyncIterator[list[tuple[Issue, Path | None]]]:
+async def ingest_batches(issues: IssueStream) -> AsyncIterator[list[tuple[Issue, Path | None]]]:
     """Split issues into batches of bounded size in which no issue number appears twice.
 
     A number seen twice (an issue and its edit, in one call) starts a new batch, so each batch

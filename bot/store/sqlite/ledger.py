@@ -150,6 +150,51 @@ class SqliteLedger:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    async def claim(
+        self,
+        issue_number: int,
+        outlet: str,
+        target: str,
+        holder: str,
+        until: dt.datetime,
+        *,
+        replacing: str = "",
+    ) -> bool:
+        """Take (or, held by `holder`, extend) the claim until `until`; False if another
+        holder's claim has not run out. One statement: SQLite's write lock makes it atomic."""
+        now = _stamp(dt.datetime.now(dt.UTC))
+        async with self._db.execute(
+            "INSERT INTO claims (issue_number, outlet, target, holder, expires_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (issue_number, outlet, target) DO UPDATE"
+            " SET holder = excluded.holder, expires_at = excluded.expires_at"
+            " WHERE claims.holder IN (excluded.holder, ?) OR claims.expires_at < ?"
+            " RETURNING holder",
+            (issue_number, outlet, target, holder, _stamp(until), replacing or holder, now),
+        ) as cursor:
+            return bool(await cursor.fetchall())
+
+    async def release(self, issue_number: int, outlet: str, target: str, holder: str) -> None:
+        """Give up `holder`'s claim, if it still holds it."""
+        await self._db.execute(
+            "DELETE FROM claims WHERE issue_number = ? AND outlet = ? AND target = ?"
+            " AND holder = ?",
+            (issue_number, outlet, target, holder),
+        )
+
+    async def claims(self, now: dt.datetime) -> list[tuple[int, str, str, str]]:
+        """The claims not run out at `now`: (issue, outlet, target, holder)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT issue_number, outlet, target, holder FROM claims WHERE expires_at >= ?"
+            " ORDER BY issue_number, outlet, target",
+            (_stamp(now),),
+        )
+        return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+
+def _stamp(moment: dt.datetime) -> str:
+    """A claim's time as stored: UTC, to the millisecond, so that text order is time order."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+
 
 def _outbox_entry(row: aiosqlite.Row) -> OutboxEntry:
     return OutboxEntry(

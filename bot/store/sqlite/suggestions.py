@@ -14,9 +14,9 @@ from bot.models import Suggestion, SuggestionStatus, Supporter
 from bot.models.links import LinkRejected, normalise, twins
 from bot.store.sqlite.database import Database, now_text
 
-_LINK_BATCH = 5_000
+LINK_BATCH = 5_000
 """Item links normalised per statement when the archive catches up on new items."""
-_REVIEWED = (SuggestionStatus.PENDING, SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED)
+REVIEWED = (SuggestionStatus.PENDING, SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED)
 """The statuses an editor's review can set; publishing sets the last one."""
 
 
@@ -31,7 +31,7 @@ async def refresh_item_links(db: aiosqlite.Connection) -> None:
             await db.execute_fetchall(
                 "SELECT p.item_id, i.link, i.issue_number FROM item_links_pending p"
                 " JOIN items i ON i.id = p.item_id ORDER BY p.item_id LIMIT ?",
-                (_LINK_BATCH,),
+                (LINK_BATCH,),
             )
         )
         if not rows:
@@ -40,7 +40,7 @@ async def refresh_item_links(db: aiosqlite.Connection) -> None:
         found = [
             (int(row[0]), url, int(row[2]))
             for row in rows
-            if row[1] is not None and (url := _normal_or_none(str(row[1]))) is not None
+            if row[1] is not None and (url := normal_or_none(str(row[1]))) is not None
         ]
         ids = [int(row[0]) for row in rows]
         await db.execute(
@@ -159,7 +159,7 @@ class SqliteSuggestions:
 
         A published suggestion stays published.
         """
-        if status not in _REVIEWED:
+        if status not in REVIEWED:
             raise ValueError(f"a review cannot set the status {status!r}")
         await self._db.execute(
             "UPDATE suggestions SET status = ?, reviewed_by = ?, section = coalesce(?, section),"
@@ -210,7 +210,8 @@ class SqliteSuggestions:
         return [_suggestion(row, supporters[int(row["id"])]) for row in rows]
 
 
-def _normal_or_none(link: str) -> str | None:
+def normal_or_none(link: str) -> str | None:
+    """The normal form of an item's link, or None for one that has none (not http, …)."""
     try:
         return normalise(link)
     except LinkRejected:

@@ -1,0 +1,55 @@
+"""`newsbot archive copy`: an archive moved whole between an SQLite file and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli._console import fail, out, run_async
+
+archive_app = typer.Typer(
+    name="archive",
+    help="Move the archive between an SQLite file and a PostgreSQL database.",
+    no_args_is_help=True,
+)
+
+_WHERE = "An SQLite file, or a postgresql:// URL (its password better in PGPASSWORD)."
+
+
+def _location(text: str) -> Path | str:
+    from bot.store import is_url
+
+    return text if is_url(text) else Path(text)
+
+
+@archive_app.command("copy")
+def copy(
+    source: Annotated[str, typer.Argument(help=_WHERE, metavar="SOURCE")],
+    destination: Annotated[str, typer.Argument(help=_WHERE, metavar="DEST")],
+) -> None:
+    """Copy every issue, the ledger, subscriptions, suggestions and state from SOURCE into the
+    empty DEST, then check it: the same rows in every table and the same search hits."""
+    from bot.store import Archive
+    from bot.store.copying import copy_archive
+
+    async def copied() -> tuple[str, str, dict[str, int], int]:
+        async with (
+            await Archive.open(_location(source), create=False) as original,
+            await Archive.open(_location(destination)) as target,
+        ):
+            done = await copy_archive(original, target)
+            return original.location, target.location, done.counts, done.searches
+
+    if not isinstance(_location(source), str) and not Path(source).is_file():
+        raise fail(f"{source}: no such archive file")
+    shown_from, shown_to, counts, searches = run_async(copied())
+    rows = ", ".join(f"{n} {table}" for table, n in counts.items())
+    out.print(
+        f"copied {shown_from} into {shown_to}: {rows}; checked: the same rows, "
+        f"{searches} searches with the same hits",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )

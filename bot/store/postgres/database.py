@@ -1,0 +1,217 @@
+"""The archive on a PostgreSQL server: a pool of connections, numbered migrations, transactions,
+and what readers may see.
+
+Migrations are the numbered files in `bot/store/postgres/migrations/`, applied in order, each in
+one transaction, under an advisory lock so that processes starting together apply each once;
+the schema version is the row of `newsbot_schema`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import psycopg
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from bot.errors import ArchiveVersionError, NewsbotError
+from bot.network import shown_url
+from bot.store.sqlite.held import Clock, held_function, held_horizon
+
+log = logging.getLogger(__name__)
+
+PgConnection = psycopg.AsyncConnection[DictRow]
+"""A connection of the pool; rows come as dicts."""
+
+POOL_SIZE = 8
+"""Connections one process keeps at most: searches, publishes and commands at once."""
+_MIGRATION_LOCK = 0x6E657773  # "news": one advisory lock key, shared by every newsbot process
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class ArchiveUnreachable(NewsbotError):
+    """The PostgreSQL server named by the archive URL cannot be reached or refused newsbot."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema change."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    """The bundled PostgreSQL migrations, in version order."""
+    found: list[Migration] = []
+    for entry in resources.files("bot.store.postgres.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
+    found.sort(key=lambda migration: migration.version)
+    versions = [migration.version for migration in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1, 2, 3 … without gaps: {versions}")
+    return found
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class PgDatabase:
+    """The archive's PostgreSQL database, shared by every aggregate's store."""
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[PgConnection],
+        url: str,
+        *,
+        clock: Clock | None = None,
+        zone: dt.tzinfo | None = None,
+    ) -> None:
+        self.pool = pool
+        self.url = url
+        self.clock = clock or _utc_now
+        self.zone = zone
+
+    @property
+    def location(self) -> str:
+        """The URL, without user and password."""
+        return shown_url(self.url)
+
+    async def close(self) -> None:
+        """Close every connection; nothing can use the database afterwards."""
+        await self.pool.close()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[PgConnection]:
+        """A connection of the pool, each statement committed as it runs."""
+        async with self.pool.connection() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgConnection]:
+        """Run the block in one transaction: all of it is stored, or on error none."""
+        async with self.pool.connection() as conn, conn.transaction():
+            yield conn
+
+    async def rows(self, sql: str, params: Any = None) -> list[DictRow]:
+        """The rows of one statement, run on a connection of the pool."""
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(sql, params)
+            return await cursor.fetchall() if cursor.description else []
+
+    async def row(self, sql: str, params: Any = None) -> DictRow | None:
+        """The first row of one statement, or None."""
+        found = await self.rows(sql, params)
+        return found[0] if found else None
+
+    async def schema_version(self) -> int:
+        """The version of the last migration applied."""
+        row = await self.row(
+            "SELECT CASE WHEN to_regclass('newsbot_schema') IS NULL THEN 0"
+            " ELSE (SELECT version FROM newsbot_schema) END AS version"
+        )
+        return int(row["version"]) if row and row["version"] is not None else 0
+
+    async def migrate(self) -> None:
+        """Apply the migrations this database has not had yet, each in its own transaction."""
+        known = migrations()
+        async with self.pool.connection() as conn:
+            await conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+            try:
+                await conn.execute(
+                    "CREATE TABLE IF NOT EXISTS newsbot_schema (version INTEGER NOT NULL)"
+                )
+                current = await self.schema_version()
+                if current > len(known):
+                    raise ArchiveVersionError(
+                        f"{self.location} has schema version {current}, but this newsbot knows"
+                        f" only {len(known)}: upgrade newsbot"
+                    )
+                level = logging.INFO if current else logging.DEBUG
+                for migration in known[current:]:
+                    log.log(level, "applying migration %s to %s", migration.name, self.location)
+                    async with conn.transaction():
+                        await conn.execute(migration.sql.encode())
+                        await conn.execute("DELETE FROM newsbot_schema")
+                        await conn.execute(
+                            "INSERT INTO newsbot_schema (version) VALUES (%s)",
+                            (migration.version,),
+                        )
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+
+    async def held_issues(self, conn: PgConnection | None = None) -> list[int]:
+        """The issues readers cannot see yet: their publish_at is ahead and nothing of them
+        was sent (read in the database's zone, as on SQLite)."""
+        sql = (
+            "SELECT number, publish_at FROM issues WHERE publish_at > %s"
+            " AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.issue_number = issues.number"
+            " AND outbox.state = 'sent')"
+        )
+        params = (held_horizon(self.clock()),)
+        if conn is None:
+            found = await self.rows(sql, params)
+        else:
+            found = await (await conn.execute(sql, params)).fetchall()
+        held = held_function(self.clock, self.zone)
+        return [int(row["number"]) for row in found if held(str(row["publish_at"]))]
+
+    async def hiding(self, held: bool, column: str) -> tuple[str, dict[str, Any]]:
+        """A WHERE condition leaving out the issues readers cannot see yet (none with `held`)."""
+        if held:
+            return "true", {}
+        return f"NOT ({column} = ANY(%(held)s))", {"held": await self.held_issues()}
+
+
+async def open_database(
+    url: str,
+    *,
+    create: bool = True,
+    migrate: bool = True,
+    clock: Clock | None = None,
+    zone: dt.tzinfo | None = None,
+) -> PgDatabase:
+    """Connect to the PostgreSQL database at `url`, migrated to this version.
+
+    The database itself must exist (`create` makes only the tables). Without `migrate` an
+    older schema is left as it is. Raise `ArchiveUnreachable` if the server cannot be reached
+    or refuses the connection, saying why without the password.
+    """
+    del create  # a server's database is created by its administrator, not by newsbot
+    try:
+        # One connection first: its failure says why (the pool would only time out).
+        probe = await psycopg.AsyncConnection.connect(url, connect_timeout=10)
+        await probe.close()
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "refused"
+        raise ArchiveUnreachable(
+            f"cannot reach the archive at {shown_url(url)}: {reason.replace(url, shown_url(url))}"
+        ) from None
+    pool: AsyncConnectionPool[PgConnection] = AsyncConnectionPool(
+        url,
+        min_size=1,
+        max_size=POOL_SIZE,
+        kwargs={"autocommit": True, "row_factory": dict_row},
+        connection_class=psycopg.AsyncConnection[DictRow],
+        open=False,
+    )
+    await pool.open(wait=True, timeout=30)
+    database = PgDatabase(pool, url, clock=clock, zone=zone)
+    try:
+        if migrate:
+            await database.migrate()
+    except BaseException:
+        await pool.close()
+        raise
+    return database

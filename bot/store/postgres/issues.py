@@ -1,0 +1,221 @@
+"""Issues in PostgreSQL: storing them, and reading them back as readers and editors see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from psycopg.rows import DictRow
+
+from bot.errors import IssueNotFound, IssueNotPublic
+from bot.models import (
+    ArchivedLink,
+    ArchiveStats,
+    IngestOutcome,
+    Issue,
+    IssueSummary,
+    Item,
+    SearchHit,
+    SearchPage,
+    Section,
+)
+from bot.models.links import twins
+from bot.store.interfaces import IssueStream
+from bot.store.postgres import ingest as storing
+from bot.store.postgres import search as fts
+from bot.store.postgres.database import PgDatabase
+from bot.store.postgres.suggestions import refresh_item_links
+from bot.store.sqlite.query import fts_query
+
+
+class PgIssues:
+    """The archived issues and their items, with full-text search, in PostgreSQL.
+
+    What readers see (`latest`, `issue`, `search`, `related`, `archived_link`) leaves out an
+    issue whose own publish_at is still ahead by the database's clock, unless part of it was
+    already sent; editors and publishing pass `held=True`.
+    """
+
+    def __init__(self, database: PgDatabase) -> None:
+        self._database = database
+
+    async def ingest(self, issue: Issue, source: Path | None = None) -> IngestOutcome:
+        """Store one issue in one transaction; an edited issue is updated in place."""
+        outcomes = await self.ingest_many([(issue, source)])
+        return outcomes[0]
+
+    async def ingest_many(
+        self,
+        issues: IssueStream,
+        *,
+        progress: Callable[[Issue, IngestOutcome], None] | None = None,
+    ) -> list[IngestOutcome]:
+        """Store several issues in one transaction: all of them, or on error none."""
+        return await storing.ingest_many(self._database, issues, progress=progress)
+
+    async def latest(self, *, held: bool = False) -> Issue | None:
+        """The issue with the highest number readers can see (any, with `held`), if there is one."""
+        visible, params = await self._database.hiding(held, "number")
+        row = await self._database.row(
+            f"SELECT number FROM issues WHERE {visible} ORDER BY number DESC LIMIT 1",  # noqa: S608
+            params,
+        )
+        return None if row is None else await self.issue(int(row["number"]), held=True)
+
+    async def issue(self, number: int, *, held: bool = False) -> Issue:
+        """The archived issue with that number; raise `IssueNotFound` if there is none.
+
+        An issue readers cannot see yet raises `IssueNotPublic`, unless `held` asks for it.
+        """
+        visible, params = await self._database.hiding(held, "number")
+        row = await self._database.row(
+            f"SELECT *, {visible} AS visible FROM issues WHERE number = %(number)s",  # noqa: S608
+            {**params, "number": number},
+        )
+        if row is None:
+            raise IssueNotFound(number)
+        if not row["visible"]:
+            raise IssueNotPublic(number, str(row["publish_at"]))
+        rows = await self._database.rows(
+            "SELECT s.slug, s.name, i.title, i.link, i.blurb, i.abstract, i.editor_note"
+            " FROM items i JOIN sections s ON s.id = i.section_id"
+            " WHERE i.issue_number = %s ORDER BY s.position, i.position",
+            (number,),
+        )
+        sections: dict[str, tuple[str, list[Item]]] = {}
+        for item_row in rows:
+            _, items = sections.setdefault(item_row["slug"], (item_row["name"], []))
+            items.append(_item(item_row))
+        return Issue(
+            number=row["number"],
+            title=row["title"],
+            subtitle=row["subtitle"],
+            date=row["date"],
+            publish_at=row["publish_at"],
+            link=row["link"],
+            intro=row["intro"],
+            sections=tuple(
+                Section(name=name, slug=slug, items=tuple(items))
+                for slug, (name, items) in sections.items()
+            ),
+        )
+
+    async def issue_hash(self, number: int) -> str | None:
+        """The content hash stored for an issue, or None if it is not archived."""
+        row = await self._database.row(
+            "SELECT content_hash FROM issues WHERE number = %s", (number,)
+        )
+        return str(row["content_hash"]) if row else None
+
+    async def issues(
+        self, *, prefix: str = "", limit: int = 25, held: bool = True
+    ) -> list[IssueSummary]:
+        """Archived issues, newest first; `prefix` keeps numbers starting with those digits.
+
+        Editors' list: issues held back from readers are in it, unless `held` is False.
+        """
+        digits = "".join(ch for ch in prefix if ch.isdigit())
+        visible, params = await self._database.hiding(held, "number")
+        rows = await self._database.rows(
+            "SELECT number, title, subtitle, date, publish_at FROM issues"  # noqa: S608
+            f" WHERE starts_with(number::text, %(digits)s) AND {visible}"
+            " ORDER BY number DESC LIMIT %(limit)s",
+            {**params, "digits": digits, "limit": max(0, limit)},
+        )
+        return [IssueSummary.model_validate(dict(row)) for row in rows]
+
+    async def section_names(
+        self, *, prefix: str = "", limit: int = 25, held: bool = True
+    ) -> list[tuple[str, str]]:
+        """(slug, name) of sections seen in any issue, most recent name, matching `prefix`.
+
+        Sections of issues held back from readers count too, unless `held` is False.
+        """
+        visible, params = await self._database.hiding(held, "issue_number")
+        rows = await self._database.rows(
+            "SELECT slug, name FROM sections WHERE id IN (SELECT max(id) FROM sections"  # noqa: S608
+            f" WHERE {visible} GROUP BY slug) AND (lower(name) LIKE %(pattern)s"
+            ' OR lower(slug) LIKE %(pattern)s) ORDER BY name COLLATE "C" LIMIT %(limit)s',
+            {**params, "pattern": _like_prefix(prefix), "limit": max(0, limit)},
+        )
+        return [(str(row["slug"]), str(row["name"])) for row in rows]
+
+    async def stats(self) -> ArchiveStats:
+        """How many issues, sections and items the archive holds."""
+        row = await self._database.row(
+            "SELECT (SELECT count(*) FROM issues) AS issues,"
+            " (SELECT count(*) FROM sections) AS sections,"
+            " (SELECT count(*) FROM items) AS items, (SELECT max(number) FROM issues) AS latest"
+        )
+        assert row is not None
+        return ArchiveStats(
+            issues=row["issues"],
+            sections=row["sections"],
+            items=row["items"],
+            latest_issue=row["latest"],
+        )
+
+    async def search(
+        self,
+        text: str,
+        *,
+        section: str | None = None,
+        issue: int | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> SearchPage:
+        """Items matching `text`, best first; the same hits as on SQLite (see `search.search`)."""
+        return await fts.search(
+            self._database,
+            text,
+            section=section,
+            issue=issue,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
+
+    async def related(self, text: str, *, limit: int = 5) -> list[SearchHit]:
+        """Items sharing the telling words of `text` (a reader's message), best first."""
+        return await fts.related(self._database, text, limit=limit)
+
+    def searchable(self, text: str) -> bool:
+        """Whether a reader's `text` has anything `search` can look for."""
+        return fts_query(text) is not None
+
+    async def archived_link(self, url: str, *, held: bool = False) -> ArchivedLink | None:
+        """The newest item readers can see (any, with `held`) whose link normalises to `url`."""
+        await refresh_item_links(self._database)
+        visible, params = await self._database.hiding(held, "i.issue_number")
+        row = await self._database.row(
+            "SELECT i.issue_number, s.name, i.title, i.link FROM item_links l"  # noqa: S608
+            " JOIN items i ON i.id = l.item_id JOIN sections s ON s.id = i.section_id"
+            f" WHERE l.url = ANY(%(twins)s) AND {visible}"
+            " ORDER BY i.issue_number DESC, l.url = %(url)s DESC LIMIT 1",
+            {**params, "twins": twins(url), "url": url},
+        )
+        if row is None:
+            return None
+        return ArchivedLink(
+            int(row["issue_number"]), str(row["name"]), str(row["title"]), str(row["link"])
+        )
+
+
+def _like_prefix(prefix: str) -> str:
+    """A LIKE pattern for text starting with `prefix` in any case, its wildcards escaped."""
+    escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _item(row: DictRow) -> Item:
+    return Item(
+        title=row["title"],
+        link=row["link"],
+        blurb=row["blurb"],
+        abstract=row["abstract"],
+        editor_note=row["editor_note"],
+    )

@@ -1,0 +1,51 @@
+"""Values newsbot keeps between runs, in PostgreSQL: a key, its value and when it was set."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from bot.store.postgres.database import PgDatabase
+from bot.store.sqlite.database import now_text
+from bot.store.sqlite.state import LEASE_PREFIX
+
+
+class PgState:
+    """The state table: small named values, such as what the last schedule firing did."""
+
+    def __init__(self, database: PgDatabase) -> None:
+        self._database = database
+
+    async def get(self, key: str) -> str | None:
+        """A value newsbot kept between runs, or None."""
+        row = await self._database.row("SELECT value FROM state WHERE key = %s", (key,))
+        return str(row["value"]) if row else None
+
+    async def set(self, key: str, value: str) -> None:
+        """Keep a value between runs (replacing any earlier one)."""
+        await self._database.rows(
+            "INSERT INTO state (key, value, updated_at) VALUES (%s, %s, %s)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+            " updated_at = excluded.updated_at",
+            (key, value, now_text()),
+        )
+
+    async def try_lease(self, name: str, holder: str, ttl: float) -> bool:
+        """Take or renew the lease `name` for `ttl` seconds; False while another holder's
+        lease on it has not expired.
+
+        One statement, as on SQLite: the row is written only if it is new, this holder's, or
+        expired (wall-clock seconds, shared by the processes), and only then returned.
+        """
+        now = time.time()
+        lease = json.dumps({"holder": holder, "until": now + ttl})
+        taken = await self._database.row(
+            "INSERT INTO state (key, value, updated_at) VALUES (%s, %s, %s)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+            " updated_at = excluded.updated_at"
+            " WHERE state.value::jsonb ->> 'holder' = %s"
+            " OR (state.value::jsonb ->> 'until')::float8 <= %s"
+            " RETURNING key",
+            (LEASE_PREFIX + name, lease, now_text(), holder, now),
+        )
+        return taken is not None

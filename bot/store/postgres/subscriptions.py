@@ -1,0 +1,67 @@
+"""Subscriptions in PostgreSQL: the Discord channels that receive each issue."""
+
+from __future__ import annotations
+
+import builtins
+import json
+
+from psycopg.rows import DictRow
+
+from bot.models import Subscription
+from bot.store.postgres.database import PgDatabase
+from bot.store.sqlite.database import now_text
+
+
+class PgSubscriptions:
+    """One row per subscribed channel, with how it wants each issue."""
+
+    def __init__(self, database: PgDatabase) -> None:
+        self._database = database
+
+    async def add(self, subscription: Subscription) -> None:
+        """Store a channel's subscription, replacing any earlier one for that channel."""
+        now = now_text()
+        await self._database.rows(
+            "INSERT INTO subscriptions (channel_id, guild_id, kind, role_id, sections,"
+            " alerts_channel_id, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id,"
+            " kind = excluded.kind, role_id = excluded.role_id, sections = excluded.sections,"
+            " alerts_channel_id = excluded.alerts_channel_id, updated_at = excluded.updated_at",
+            (
+                subscription.channel_id,
+                subscription.guild_id,
+                subscription.kind,
+                subscription.role_id,
+                json.dumps(list(subscription.sections)),
+                subscription.alerts_channel_id,
+                now,
+                now,
+            ),
+        )
+
+    async def remove(self, channel_id: int) -> bool:
+        """Forget a channel's subscription; return whether there was one."""
+        gone = await self._database.rows(
+            "DELETE FROM subscriptions WHERE channel_id = %s RETURNING channel_id", (channel_id,)
+        )
+        return bool(gone)
+
+    async def list(self, *, guild_id: int | None = None) -> builtins.list[Subscription]:
+        """The stored subscriptions (of one server, with `guild_id`), oldest first."""
+        rows = await self._database.rows(
+            "SELECT * FROM subscriptions WHERE %(guild)s::bigint IS NULL OR guild_id = %(guild)s"
+            " ORDER BY created_at, channel_id",
+            {"guild": guild_id},
+        )
+        return [_subscription(row) for row in rows]
+
+
+def _subscription(row: DictRow) -> Subscription:
+    return Subscription(
+        guild_id=int(row["guild_id"]),
+        channel_id=int(row["channel_id"]),
+        kind=str(row["kind"]),
+        role_id=row["role_id"],
+        sections=tuple(json.loads(row["sections"])),
+        alerts_channel_id=row["alerts_channel_id"],
+    )

@@ -1,0 +1,237 @@
+"""Readers' suggestions in PostgreSQL, and the normalised links of archived items they are
+matched against. Primitives only: the rules of suggesting are the suggestions service's."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from collections.abc import Sequence
+
+from psycopg.rows import DictRow
+
+from bot.models import Suggestion, SuggestionStatus, Supporter
+from bot.models.links import twins
+from bot.store.postgres.database import PgDatabase
+from bot.store.sqlite.database import now_text
+from bot.store.sqlite.suggestions import LINK_BATCH, REVIEWED, normal_or_none
+
+
+async def refresh_item_links(database: PgDatabase) -> None:
+    """Normalise the links of items ingested or edited since the last look.
+
+    Marks each suggestion whose link an archived item now carries as published in that
+    item's issue. Bounded batches keep each statement small on a large archive; processes
+    sharing the archive each take other batches (SKIP LOCKED).
+    """
+    while True:
+        async with database.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT p.item_id, i.link, i.issue_number FROM item_links_pending p"
+                " JOIN items i ON i.id = p.item_id ORDER BY p.item_id LIMIT %s"
+                " FOR UPDATE OF p SKIP LOCKED",
+                (LINK_BATCH,),
+            )
+            rows = await cursor.fetchall()
+            if not rows:
+                await conn.execute(
+                    "DELETE FROM item_links_pending p WHERE NOT EXISTS"
+                    " (SELECT 1 FROM items i WHERE i.id = p.item_id AND i.link IS NOT NULL)"
+                )
+                return
+            found = [
+                (int(row["item_id"]), url, int(row["issue_number"]))
+                for row in rows
+                if row["link"] is not None and (url := normal_or_none(str(row["link"])))
+            ]
+            await conn.execute(
+                "INSERT INTO item_links (item_id, url) SELECT * FROM unnest(%s::bigint[],"
+                " %s::text[]) ON CONFLICT (item_id) DO UPDATE SET url = excluded.url",
+                ([item_id for item_id, _, _ in found], [url for _, url, _ in found]),
+            )
+            links = [(twin, number) for _, url, number in found for twin in twins(url)]
+            await conn.execute(
+                "UPDATE suggestions SET status = %(published)s, issue_number = link.number,"
+                " updated_at = %(now)s FROM unnest(%(urls)s::text[], %(numbers)s::bigint[])"
+                " AS link (url, number)"
+                " WHERE suggestions.url = link.url AND status != %(published)s",
+                {
+                    "published": str(SuggestionStatus.PUBLISHED),
+                    "now": now_text(),
+                    "urls": [url for url, _ in links],
+                    "numbers": [number for _, number in links],
+                },
+            )
+            await conn.execute(
+                "DELETE FROM item_links_pending WHERE item_id = ANY(%s)",
+                ([int(row["item_id"]) for row in rows],),
+            )
+
+
+class PgSuggestions:
+    """The suggestion queue: each normalised link once, with every reader who suggested it."""
+
+    def __init__(self, database: PgDatabase) -> None:
+        self._database = database
+
+    async def add(
+        self,
+        url: str,
+        reader: Supporter,
+        *,
+        at: dt.datetime,
+        section: str | None = None,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+    ) -> Suggestion:
+        """Record `reader` as suggesting `url` at `at`: a new suggestion, or one more supporter
+        of the stored one (whose section, if it has one, stays). A reader counts once."""
+        stamp = at.astimezone(dt.UTC).isoformat(timespec="seconds")
+        async with self._database.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO suggestions (url, section, created_at, updated_at)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT (url) DO UPDATE"
+                " SET section = coalesce(suggestions.section, excluded.section) RETURNING id",
+                (url, section, stamp, stamp),
+            )
+            row = await cursor.fetchone()
+            assert row is not None
+            suggestion_id = int(row["id"])
+            await conn.execute(
+                "INSERT INTO suggestion_supporters (suggestion_id, user_id, name, note, source,"
+                " guild_id, channel_id, message_id, created_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (
+                    suggestion_id,
+                    reader.user_id,
+                    reader.name,
+                    reader.note,
+                    reader.source,
+                    guild_id,
+                    channel_id,
+                    message_id,
+                    stamp,
+                ),
+            )
+        stored = await self.get(suggestion_id)
+        assert stored is not None
+        return stored
+
+    async def find(self, url: str) -> Suggestion | None:
+        """The suggestion of `url` or of its other-scheme twin (`url` itself first), or None."""
+        row = await self._database.row(
+            "SELECT id FROM suggestions WHERE url = ANY(%s) ORDER BY url = %s DESC LIMIT 1",
+            (twins(url), url),
+        )
+        return await self.get(int(row["id"])) if row else None
+
+    async def suggested_since(self, user_id: int, since: dt.datetime) -> int:
+        """How many links the reader suggested (or supported) after `since`."""
+        row = await self._database.row(
+            "SELECT count(*) AS n FROM suggestion_supporters WHERE user_id = %s"
+            " AND created_at > %s",
+            (user_id, since.astimezone(dt.UTC).isoformat(timespec="seconds")),
+        )
+        return int(row["n"]) if row else 0
+
+    async def get(self, suggestion_id: int) -> Suggestion | None:
+        """One suggestion with everyone who suggested it, or None."""
+        found = await self._where(suggestion_id=suggestion_id, limit=1)
+        return found[0] if found else None
+
+    async def list(
+        self,
+        statuses: Sequence[SuggestionStatus] = (SuggestionStatus.PENDING,),
+        *,
+        limit: int = 25,
+    ) -> builtins.list[Suggestion]:
+        """Suggestions in these states, most-supported first (then oldest first)."""
+        return await self._where(statuses=[str(s) for s in statuses], limit=limit)
+
+    async def review(
+        self,
+        suggestion_id: int,
+        status: SuggestionStatus,
+        *,
+        by: str | None = None,
+        section: str | None = None,
+    ) -> Suggestion | None:
+        """Accept, reject or reopen a suggestion (and maybe set its section); None if unknown.
+
+        A published suggestion stays published.
+        """
+        if status not in REVIEWED:
+            raise ValueError(f"a review cannot set the status {status!r}")
+        await self._database.rows(
+            "UPDATE suggestions SET status = %s, reviewed_by = %s,"
+            " section = coalesce(%s, section), updated_at = %s WHERE id = %s AND status != %s",
+            (str(status), by, section, now_text(), suggestion_id, SuggestionStatus.PUBLISHED),
+        )
+        return await self.get(suggestion_id)
+
+    async def set_section(self, suggestion_id: int, section: str | None) -> None:
+        """Set (or with None, clear) the section a suggestion is meant for."""
+        await self._database.rows(
+            "UPDATE suggestions SET section = %s, updated_at = %s WHERE id = %s",
+            (section, now_text(), suggestion_id),
+        )
+
+    async def set_title(self, suggestion_id: int, title: str) -> None:
+        """Keep the page title fetched for a suggestion."""
+        await self._database.rows(
+            "UPDATE suggestions SET title = %s, updated_at = %s WHERE id = %s",
+            (title, now_text(), suggestion_id),
+        )
+
+    async def _where(
+        self,
+        *,
+        suggestion_id: int | None = None,
+        statuses: builtins.list[str] | None = None,
+        limit: int,
+    ) -> builtins.list[Suggestion]:
+        await refresh_item_links(self._database)
+        rows = await self._database.rows(
+            "SELECT s.*, (SELECT count(*) FROM suggestion_supporters p"
+            " WHERE p.suggestion_id = s.id) AS support FROM suggestions s"
+            " WHERE (%(id)s::bigint IS NULL OR s.id = %(id)s) AND (%(statuses)s::text[] IS NULL"
+            " OR s.status = ANY(%(statuses)s)) ORDER BY support DESC, s.id LIMIT %(limit)s",
+            {"id": suggestion_id, "statuses": statuses, "limit": max(0, limit)},
+        )
+        if not rows:
+            return []
+        ids = [int(row["id"]) for row in rows]
+        supporters: dict[int, builtins.list[Supporter]] = {i: [] for i in ids}
+        for row in await self._database.rows(
+            "SELECT * FROM suggestion_supporters WHERE suggestion_id = ANY(%s)"
+            " ORDER BY created_at, seq",
+            (ids,),
+        ):
+            supporters[int(row["suggestion_id"])].append(_supporter(row))
+        return [_suggestion(row, supporters[int(row["id"])]) for row in rows]
+
+
+def _when(value: object) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(str(value)) if value else None
+
+
+def _supporter(row: DictRow) -> Supporter:
+    return Supporter(
+        user_id=int(row["user_id"]),
+        name=str(row["name"]),
+        note=row["note"],
+        source=str(row["source"]),
+        created_at=_when(row["created_at"]),
+    )
+
+
+def _suggestion(row: DictRow, supporters: builtins.list[Supporter]) -> Suggestion:
+    return Suggestion(
+        id=int(row["id"]),
+        url=str(row["url"]),
+        status=SuggestionStatus(row["status"]),
+        section=row["section"],
+        title=row["title"],
+        issue_number=row["issue_number"],
+        supporters=tuple(supporters),
+    )

@@ -1,0 +1,221 @@
+"""Words as the archive's search reads them on PostgreSQL: the same tokens as SQLite's FTS5
+`unicode61 remove_diacritics 2` tokenizer makes, written as a tsvector and a tsquery.
+
+Tokenising here rather than with PostgreSQL's own parser keeps the hits of a query equal on
+both backends (the 'simple' parser splits `e-mail`, `a.b` and URLs differently); like the
+'simple' configuration, nothing is stemmed and no stop word is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
+from bot.store.sqlite.query import CJK_SEPARATOR, as_written, cjk_index_text
+
+_MAX_LEXEME_BYTES = 2046
+"""PostgreSQL refuses a longer lexeme; such a token (a blob, not a word) is not indexed."""
+_MAX_POSITION = 16383
+"""The largest position a tsvector keeps; later words are counted there."""
+FIELD_GAP = 100
+"""Positions between two fields, so that a phrase never runs from a title into its blurb."""
+WEIGHTS = ("A", "B", "C")
+"""The weights of title, blurb and abstract in the tsvector (ranked 10, 2 and 1, as on SQLite)."""
+_FTS5_STRING = re.compile(r'"((?:[^"]|"")*)"(\*?)')
+
+
+_SQLITE = sqlite3.connect(":memory:", check_same_thread=False)
+_SQLITE.executescript(
+    "CREATE VIRTUAL TABLE letters USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');"
+    "CREATE VIRTUAL TABLE letter_words USING fts5vocab(letters, 'instance');"
+)
+_SQLITE_LOCK = threading.Lock()
+_FOLDED: dict[str, str] = {}
+
+
+def _folded(ch: str) -> str:
+    """One letter as SQLite's tokenizer holds it: '' for a separator, NUL for a letter it
+    drops (a diacritic), else the letter folded.
+
+    SQLite itself is asked, once a letter: its Unicode tables are the truth the SQLite backend
+    indexes by, and Python's differ (another Unicode version, other foldings).
+    """
+    folded = _FOLDED.get(ch)
+    if folded is None:
+        with _SQLITE_LOCK:
+            _SQLITE.execute("DELETE FROM letters")
+            _SQLITE.execute("INSERT INTO letters (text) VALUES (?)", (f"a{ch}b",))
+            words = [str(row[0]) for row in _SQLITE.execute("SELECT term FROM letter_words")]
+        # Two words: a separator; one: the letter folded, or nothing if it was dropped.
+        folded = (words[0][1:-1] or "\0") if len(words) == 1 else ""
+        _FOLDED[ch] = folded
+    return folded
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of a field: as the index holds it, and where it is in the text."""
+
+    text: str
+    start: int
+    end: int
+
+
+_RUN = re.compile(r"[A-Za-z0-9\u0080-\U0010ffff]+")
+"""Text between ASCII separators (which are separators for unicode61 too)."""
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """The words of `text`, as FTS5's unicode61 tokenizer (removing diacritics) reads them."""
+    for run in _RUN.finditer(text):
+        letters = run.group()
+        if letters.isascii():
+            # Most words: ASCII letters and digits, one token, lower case.
+            yield Token(letters.lower(), run.start(), run.end())
+        else:
+            yield from _tokens(letters, run.start())
+
+
+def _tokens(text: str, offset: int) -> Iterator[Token]:
+    """The words of a run of text without ASCII separators, letter by letter."""
+    word: list[str] = []
+    start = 0
+    for index, ch in enumerate(text):
+        folded = _folded(ch) if not ch.isascii() else ch.lower()
+        if folded:
+            if not word:
+                start = index
+            if folded != "\0":
+                word.append(folded)
+            elif not word:
+                word.append("")
+        elif word:
+            if "".join(word):
+                yield Token("".join(word), offset + start, offset + index)
+            word = []
+    if word and "".join(word):
+        yield Token("".join(word), offset + start, offset + len(text))
+
+
+def index_text(text: str | None) -> str:
+    """A field as the index reads it: CJK runs as their bigrams (see `cjk_index_text`)."""
+    if not text:
+        return ""
+    return cjk_index_text(text) or text
+
+
+def tsvector(*fields: str | None) -> str:
+    """The tsvector (as text, for `::tsvector`) of an item's title, blurb and abstract."""
+    positions: dict[str, list[str]] = {}
+    offset = 0
+    for weight, field in zip(WEIGHTS, fields, strict=False):
+        count = 0
+        for count, token in enumerate(tokens(index_text(field)), start=1):
+            if len(token.text.encode()) > _MAX_LEXEME_BYTES:
+                continue
+            at = min(offset + count, _MAX_POSITION)
+            positions.setdefault(token.text, []).append(f"{at}{weight}")
+        offset += count + FIELD_GAP
+    return " ".join(f"{_lexeme(word)}:{','.join(at)}" for word, at in positions.items())
+
+
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsquery(fts: str) -> str | None:
+    """The tsquery (as text, for `::tsquery`) of an FTS5 query built by `sqlite.query`.
+
+    Each FTS5 string is a phrase of its tokens (its last a prefix when the string ends in
+    `*`); strings joined by ` OR ` (`fts_any_query`) match any, otherwise all. None when no
+    string holds a word.
+    """
+    joiner = " | " if '" OR "' in fts else " & "
+    terms: list[str] = []
+    for match in _FTS5_STRING.finditer(fts):
+        words = [_lexeme(token.text) for token in tokens(match.group(1).replace('""', '"'))]
+        if not words:
+            continue
+        if match.group(2):
+            words[-1] += ":*"
+        terms.append("(" + " <-> ".join(words) + ")")
+    return joiner.join(terms) if terms else None
+
+
+def query_words(fts: str) -> list[tuple[list[str], bool]]:
+    """The phrases of an FTS5 query built by `sqlite.query`: their words, and whether the last
+    is a prefix (for highlighting)."""
+    phrases: list[tuple[list[str], bool]] = []
+    for match in _FTS5_STRING.finditer(fts):
+        words = [token.text for token in tokens(match.group(1).replace('""', '"'))]
+        if words:
+            phrases.append((words, bool(match.group(2))))
+    return phrases
+
+
+SNIPPET_TOKENS = 16
+"""Words of a snippet, as SQLite's snippet() is asked for."""
+
+
+def snippet(fields: tuple[str | None, ...], fts: str) -> str:
+    """The part of the best field holding most of the query's words, those highlighted, like
+    SQLite's `snippet(…, '…', 16)`."""
+    phrases = query_words(fts)
+    best: tuple[int, str, list[Token], set[int]] | None = None
+    for field in fields:
+        text = index_text(field)
+        words = list(tokens(text))
+        marked = _matched(words, phrases)
+        # On a tie the longer field wins: it shows the words in more of their context.
+        if best is None or (len(marked), len(words)) > (len(best[3]), len(best[2])):
+            best = (len(marked), text, words, marked)
+    if best is None or not best[2]:
+        return ""
+    _, text, words, marked = best
+    first = min(marked, default=0)
+    last = max((i for i in marked if i < first + SNIPPET_TOKENS), default=first)
+    # The matches in the middle of the window, as SQLite places them.
+    start = first - (SNIPPET_TOKENS - (last - first)) // 2
+    start = max(0, min(start, len(words) - SNIPPET_TOKENS))
+    window = words[start : start + SNIPPET_TOKENS]
+    pieces: list[str] = ["…"] if start > 0 else []
+    at = window[0].start if start > 0 else 0
+    for index, token in enumerate(window, start=start):
+        pieces.append(text[at : token.start])
+        word = text[token.start : token.end]
+        pieces.append(f"{HIGHLIGHT_START}{word}{HIGHLIGHT_END}" if index in marked else word)
+        at = token.end
+    end = window[-1].end
+    rest = text[end:]
+    pieces.append(rest if start + SNIPPET_TOKENS >= len(words) else _until_word(rest) + "…")
+    shown = "".join(pieces)
+    return as_written(shown) if CJK_SEPARATOR in shown else shown
+
+
+def _until_word(rest: str) -> str:
+    """The separators after a snippet's last word, up to the next word."""
+    kept = []
+    for ch in rest:
+        if ch.isalnum():
+            break
+        kept.append(ch)
+    return "".join(kept).rstrip()
+
+
+def _matched(words: list[Token], phrases: list[tuple[list[str], bool]]) -> set[int]:
+    """The indexes of `words` that are part of a match of one of `phrases`."""
+    marked: set[int] = set()
+    for phrase, prefix in phrases:
+        size = len(phrase)
+        for start in range(len(words) - size + 1):
+            if all(
+                words[start + i].text == word
+                or (prefix and i == size - 1 and words[start + i].text.startswith(word))
+                for i, word in enumerate(phrase)
+            ):
+                marked.update(range(start, start + size))
+    return marked

@@ -1,0 +1,112 @@
+"""A throwaway PostgreSQL server for the tests: started from the machine's server binaries on a
+free loopback port, as an unprivileged user when the tests run as root (postgres refuses
+root), with fsync off; stopped and removed after. Each test gets a database of its own, copied
+from a migrated template."""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+_UNPRIVILEGED = "nobody"
+TEMPLATE = "newsbot_template"
+
+
+def server_binaries() -> Path | None:
+    """The folder holding `initdb` and `pg_ctl`: on PATH, else the newest under
+    /usr/lib/postgresql/*/bin; None if this machine has no PostgreSQL server."""
+    initdb = shutil.which("initdb")
+    if initdb and shutil.which("pg_ctl"):
+        return Path(os.path.realpath(initdb)).parent
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
+    return Path(found[-1]).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class PgServer:
+    """A running throwaway server; `database()` makes a fresh, migrated database on it."""
+
+    bin: Path
+    folder: Path
+    port: int
+    _names: itertools.count[int] = field(default_factory=itertools.count)
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def url(self, name: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
+    def database(self, template: str = TEMPLATE) -> str:
+        """The URL of a new database copied from `template` (migrated: empty archive)."""
+        name = f"archive_{os.getpid()}_{next(self._names)}"
+        with psycopg.connect(self.admin_url, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return self.url(name)
+
+    def drop(self, url: str) -> None:
+        """Remove a database `database()` made (its connections closed first)."""
+        name = url.rpartition("/")[2]
+        with psycopg.connect(self.admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def stop(self) -> None:
+        """Stop the server at once and remove its files."""
+        _run(self.bin / "pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _as_postgres_user() -> list[str]:
+    """The command prefix that runs a server binary as a user postgres accepts."""
+    if os.geteuid() != 0:
+        return []
+    return ["runuser", "-u", _UNPRIVILEGED, "--"]
+
+
+def _run(*command: str | Path) -> None:
+    subprocess.run(
+        [*_as_postgres_user(), *map(str, command)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=60,
+    )
+
+
+def start_server(bin: Path) -> PgServer:
+    """Start a server from the binaries in `bin`; raise if it cannot start."""
+    # As root, in /tmp: the unprivileged server user must reach its folder (TMPDIR may not do).
+    folder = Path(tempfile.mkdtemp(prefix="newsbot-pg-", dir="/tmp" if os.geteuid() == 0 else None))
+    if os.geteuid() == 0:
+        os.chown(folder, pwd.getpwnam(_UNPRIVILEGED).pw_uid, -1)
+    data = folder / "data"
+    _run(bin / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
+         "--locale=C", "--no-sync")  # fmt: skip
+    port = _free_port()
+    options = (
+        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    _run(bin / "pg_ctl", "-D", data, "-w", "-t", "60", "-o", options, "-l", folder / "log",
+         "start")  # fmt: skip
+    return PgServer(bin, folder, port)

@@ -1,0 +1,143 @@
+"""Several `newsbot publish` processes sharing one archive: each step is claimed before it is
+sent, so every channel gets the issue exactly once and nothing is even tried twice."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.issuefiles import load_issue
+from bot.models import StepState, Subscription
+from bot.sandbox.discord import Emulator, EmulatorConfig
+from bot.store import Archive
+from tests.conftest import ISSUES, unmeasured
+from tests.publishing.cli_harness import newsbot_argv, newsbot_env
+from tests.publishing.test_publish import assert_published_once
+
+WORKERS = 4
+CHANNELS = 12
+MIDWAY = 20
+"""Calls made when two of the publishers are killed."""
+
+
+def count_calls(emulator: Emulator, midway: asyncio.Event | None = None) -> list[int]:
+    """A one-element list counting the calls that make something on Discord; `midway` is set
+    at the `MIDWAY`-th."""
+    made = [0]
+    messaging = emulator.messaging
+    for name in ("create", "thread_without_message", "forum_post", "crosspost"):
+        real: Callable[..., Any] = getattr(messaging, name)
+
+        def call(*args: Any, real: Callable[..., Any] = real, **kwargs: Any) -> Any:
+            if kwargs.get("message_id") is None:  # a forum post's first message is the post
+                made[0] += 1
+                if midway is not None and made[0] >= MIDWAY:
+                    midway.set()
+            return real(*args, **kwargs)
+
+        setattr(messaging, name, call)
+    return made
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_four_publishers_at_once_send_every_step_once(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    location: str | Path = (
+        request.getfixturevalue("pg_url") if backend == "postgres" else tmp_path / "a.db"
+    )
+    issue = load_issue(ISSUES / "202.md")
+    emulator = Emulator(config=EmulatorConfig(time_scale=0.01))
+    await emulator.start()
+    try:
+        assert emulator.seed is not None
+        guild = emulator.seed.guild
+        channels = [emulator.world.add_channel(guild, f"news-{n}") for n in range(CHANNELS)]
+        async with await Archive.open(location) as archive:
+            await archive.issues.ingest(issue)
+            for channel in channels:
+                await archive.subscriptions.add(
+                    Subscription(guild_id=guild.id, channel_id=channel.id, kind="text")
+                )
+        made = count_calls(emulator)
+        env = unmeasured(newsbot_env(emulator))
+        where = ["--db", str(location)] if backend == "sqlite" else []
+        if backend == "postgres":
+            env["NEWSBOT_ARCHIVE__URL"] = str(location)
+        processes = [
+            await asyncio.create_subprocess_exec(
+                *newsbot_argv(*where, "publish", "202", "--outlet", "discord"),
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            for _ in range(WORKERS)
+        ]
+        for process in processes:
+            _, stderr = await asyncio.wait_for(process.communicate(), 240)
+            assert process.returncode == 0, stderr.decode()[-2000:]
+        async with await Archive.open(location) as archive:
+            sent = 0
+            for channel in channels:
+                entries = await archive.ledger.entries(202, "discord", str(channel.id))
+                assert {e.state for e in entries.values()} == {StepState.SENT}
+                sent += len(entries)
+            assert await archive.ledger.claims(dt.datetime.now(dt.UTC)) == []
+        for channel in channels:
+            assert_published_once(emulator, channel.id, issue)
+        # Claimed before sent: no step was even tried by two processes.
+        assert made[0] == sent
+    finally:
+        await emulator.close()
+
+
+async def test_publishers_killed_midway_are_taken_over(pg_url: str) -> None:
+    issue = load_issue(ISSUES / "202.md")
+    emulator = Emulator(config=EmulatorConfig(time_scale=0.01))
+    await emulator.start()
+    try:
+        assert emulator.seed is not None
+        guild = emulator.seed.guild
+        channels = [emulator.world.add_channel(guild, f"news-{n}") for n in range(CHANNELS)]
+        async with await Archive.open(pg_url) as archive:
+            await archive.issues.ingest(issue)
+            for channel in channels:
+                await archive.subscriptions.add(
+                    Subscription(guild_id=guild.id, channel_id=channel.id, kind="text")
+                )
+        midway = asyncio.Event()
+        count_calls(emulator, midway)
+        env = unmeasured(newsbot_env(emulator)) | {"NEWSBOT_ARCHIVE__URL": pg_url}
+
+        async def publisher() -> asyncio.subprocess.Process:
+            return await asyncio.create_subprocess_exec(
+                *newsbot_argv("publish", "202", "--outlet", "discord"),
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+
+        processes = [await publisher() for _ in range(WORKERS)]
+        await asyncio.wait_for(midway.wait(), 120)
+        for process in processes[:2]:
+            process.kill()  # SIGKILL, mid-publish: their claims and a step left sending stay
+            await process.wait()
+        for process in processes[2:]:
+            _, stderr = await asyncio.wait_for(process.communicate(), 240)
+            assert process.returncode == 0, stderr.decode()[-2000:]
+        last = await publisher()
+        _, stderr = await asyncio.wait_for(last.communicate(), 240)
+        assert last.returncode == 0, stderr.decode()[-2000:]
+        async with await Archive.open(pg_url) as archive:
+            for channel in channels:
+                entries = await archive.ledger.entries(202, "discord", str(channel.id))
+                assert {e.state for e in entries.values()} == {StepState.SENT}
+        for channel in channels:
+            assert_published_once(emulator, channel.id, issue)
+    finally:
+        await emulator.close()

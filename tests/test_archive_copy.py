@@ -1,0 +1,92 @@
+"""`newsbot archive copy`: an archive moved whole between SQLite and PostgreSQL, checked."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.issuefiles import load_issue
+from bot.models import OutboxEntry, StepState, Subscription, SuggestionStatus, Supporter
+from bot.store import Archive
+from tests.conftest import ISSUES
+from tests.factories import issue, item
+
+AT = dt.datetime(2026, 5, 1, 9, tzinfo=dt.UTC)
+
+
+async def fill(location: Path | str) -> None:
+    """An archive with something in every table."""
+    async with await Archive.open(location) as archive:
+        await archive.issues.ingest(load_issue(ISSUES / "202.md"))
+        await archive.issues.ingest(
+            issue(203, {"News": [item("机器学习入门", "https://a.example/x")]})
+        )
+        # An edit leaves a gap in the item slots: ids must come along as they are.
+        await archive.issues.ingest(issue(203, {"News": [item("Robots", "https://a.example/r")]}))
+        await archive.subscriptions.add(Subscription(guild_id=1, channel_id=11, kind="text"))
+        await archive.ledger.record(
+            OutboxEntry(key="202/discord/11/digest", issue_number=202, outlet="discord",
+                        target="11", action="message", state=StepState.SENT, remote_id="99")
+        )  # fmt: skip
+        reader = Supporter(user_id=5, name="Ada", source="command")
+        added = await archive.suggestions.add("https://b.example/", reader, at=AT)
+        await archive.suggestions.review(added.id, SuggestionStatus.ACCEPTED, by="ed")
+        await archive.state.set("last_firing", "{}")
+
+
+async def everything(location: Path | str) -> tuple[object, ...]:
+    """What readers, publishing and editors read back from an archive."""
+    async with await Archive.open(location, create=False) as archive:
+        found = (await archive.issues.search("robots")).hits
+        return (
+            await archive.issues.issue(202),
+            await archive.issues.issue(203),
+            [(hit.item_id, hit.item.title) for hit in found],
+            await archive.subscriptions.list(),
+            await archive.ledger.entries(202, "discord"),
+            await archive.suggestions.list([SuggestionStatus.ACCEPTED]),
+            await archive.state.get("last_firing"),
+            await archive.counts(),
+        )
+
+
+def newsbot(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_copy_there_and_back_keeps_everything(tmp_path: Path, pg_url: str) -> None:
+    first, back = tmp_path / "first.db", tmp_path / "back.db"
+    asyncio.run(fill(first))
+    code, out, err = newsbot("archive", "copy", str(first), pg_url)
+    assert code == 0, err
+    assert "2 issues" in out and "checked: the same rows" in out
+    code, out, err = newsbot("archive", "copy", pg_url, str(back))
+    assert code == 0, err
+    original = asyncio.run(everything(first))
+    assert asyncio.run(everything(pg_url)) == original
+    assert asyncio.run(everything(back)) == original
+
+
+def test_a_destination_that_is_not_empty_is_refused(tmp_path: Path, pg_url: str) -> None:
+    source, other = tmp_path / "a.db", tmp_path / "b.db"
+    asyncio.run(fill(source))
+    asyncio.run(fill(other))
+    for destination in (pg_url, str(other)):
+        if destination == pg_url:
+            assert newsbot("archive", "copy", str(source), pg_url)[0] == 0
+        code, _, err = newsbot("archive", "copy", str(source), destination)
+        assert code != 0
+        assert "is not empty (2 issues" in err
+        assert "Traceback" not in err
+
+
+def test_a_missing_source_is_a_clear_error(tmp_path: Path) -> None:
+    code, _, err = newsbot("archive", "copy", str(tmp_path / "none.db"), str(tmp_path / "b.db"))
+    assert code != 0
+    assert "no such archive file" in err
+    assert not (tmp_path / "b.db").exists()
