@@ -233,6 +233,44 @@ class XSettings(_Section):
         return all(k is not None and k.get_secret_value().strip() for k in keys)
 
 
+class BlueskySettings(_Section):
+    """How newsbot posts each issue as a thread on Bluesky."""
+
+    service: AnyUrl = Field(
+        default=AnyUrl("https://bsky.social"),
+        description="The account's PDS (its host), or the emulator in front of it.",
+    )
+    handle: str = Field(default="", description="The account's handle, e.g. news.bsky.social.")
+    app_password: SecretStr | None = Field(
+        default=None,
+        description="An app password of the account; only from NEWSBOT_BLUESKY__APP_PASSWORD.",
+    )
+    max_posts: int = Field(
+        default=8, ge=2, le=100, description="The most posts a thread has; longer ones condense."
+    )
+    max_wait: float = Field(
+        default=120.0,
+        ge=0,
+        description="Seconds to wait out a rate limit; a longer wait leaves the rest for later.",
+    )
+
+    @field_validator("service")
+    @classmethod
+    def _xrpc_host(cls, url: AnyUrl) -> AnyUrl:
+        return _endpoint(url, ("https", "http"))
+
+    @field_validator("handle")
+    @classmethod
+    def _bare_handle(cls, handle: str) -> str:
+        # People copy handles as shown in the app, with the @.
+        return handle.strip().removeprefix("@")
+
+    def configured(self) -> bool:
+        """Whether the handle and the app password are both set."""
+        password = self.app_password.get_secret_value().strip() if self.app_password else ""
+        return bool(self.handle and password)
+
+
 DEFAULT_CRON = "0 9 * * MON"
 
 
@@ -307,6 +345,7 @@ class Settings(BaseSettings):
     publishing: PublishingSettings = PublishingSettings()
     suggestions: SuggestionsSettings = SuggestionsSettings()
     x: XSettings = XSettings()
+    bluesky: BlueskySettings = BlueskySettings()
     schedule: ScheduleSettings = ScheduleSettings()
     log: LogSettings = LogSettings()
 
