@@ -40,4 +40,4 @@ def test_an_app_password_in_the_file_is_refused(tmp_path: Path) -> None:
 def test_a_handle_without_a_password_is_not_configured() -> None:
     assert not BlueskySettings(handle="news.example.com").configured()
     with pytest.raises(ValueError, match="https://"):
-        BlueskySettings(service="ftp://bsky.social")  # type: ignore[arg-type]
+        BlueskySettings.model_validate({"service": "ftp://bsky.social"})
