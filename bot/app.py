@@ -195,7 +195,7 @@ async def run_bot(settings: Settings, token: str) -> None:
     SIGTERM and SIGINT close it cleanly: the schedule stops first, a publish in progress
     finishes or is left resumable, then Discord disconnects and the archive is closed.
     """
-    from bot.publishing.outlets.x import x_outlet
+    from bot.publishing.catalogue import THREAD_OUTLETS
     from bot.schedule.jobs import ScheduledPublishing
     from bot.schedule.triggers import zone
     from bot.wiring import build
@@ -213,15 +213,14 @@ async def run_bot(settings: Settings, token: str) -> None:
         archive = await stack.enter_async_context(
             await Archive.open(settings.archive.path, zone=zone(settings))
         )
-        x = None
-        if settings.x.configured():
-            x = await stack.enter_async_context(x_outlet(settings.x))
-        else:
-            log.warning(
-                "X is not configured (set the four NEWSBOT_X__… keys): publishing to Discord only"
-            )
+        threads = []
+        for known in THREAD_OUTLETS:
+            if known.configured(settings):
+                threads.append(await stack.enter_async_context(known.opened(settings)))
+            else:
+                log.warning("%s: not publishing there", known.not_configured)
         bot = Newsbot(settings=settings, archive=archive)
-        bot.services = build(settings, archive, discord=bot, x=x)
+        bot.services = build(settings, archive, discord=bot, threads=threads)
         bot.scheduled = ScheduledPublishing(bot.services, ready=bot.wait_until_ready)
         with stopping.StopSignals() as stop:
             await serve_until_stopped(bot, token, stop.requested)

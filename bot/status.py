@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.issuefiles import publish_times
 from bot.models import IssueSummary, OutboxTally, StepState
+from bot.publishing.catalogue import OUTLET_NAMES
 from bot.publishing.plans.discord import OUTLET as DISCORD
 from bot.publishing.plans.discord import Target
 from bot.publishing.plans.x import OUTLET as X
@@ -32,7 +33,6 @@ from bot.text import one_line, shorten
 UNFINISHED = (StepState.PENDING, StepState.SENDING, StepState.FAILED)
 REASON_MAX = 300
 """Characters of a failure's reason shown on its line (the full text is in --json)."""
-OUTLET_NAMES = {DISCORD: "Discord", X: "X"}
 
 
 @dataclass(frozen=True)

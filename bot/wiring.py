@@ -10,14 +10,14 @@ them is built here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.publishing.catalogue import THREAD_OUTLETS
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outlet
 from bot.publishing.outlets.discord import Client, DiscordAlerts, DiscordOutlet, Pacer
-from bot.publishing.outlets.x import XOutlet
 from bot.publishing.reports import Alerts, LogAlerts
 from bot.publishing.service import Publisher
 from bot.publishing.targets import all_targets
@@ -48,13 +48,17 @@ class Services:
     clock: Clock
     discord: DiscordOutlet | None
     """Publishing on Discord, when a Discord client was given."""
-    x: XOutlet | None
-    """Publishing on X, when X is configured."""
+    threads: tuple[Outlet[Any], ...] = ()
+    """The outlets beyond Discord that post an issue as a thread (X …), in publishing order."""
 
     @property
     def outlets(self) -> list[Outlet[Any]]:
         """The configured outlets, Discord first."""
-        return [o for o in (self.discord, self.x) if o is not None]
+        return [o for o in (self.discord, *self.threads) if o is not None]
+
+    def outlet(self, name: str) -> Outlet[Any] | None:
+        """The outlet called `name` (`discord`, `x` …), if there is one."""
+        return next((o for o in self.outlets if o.name == name), None)
 
 
 def build(
@@ -62,13 +66,14 @@ def build(
     archive: Archive,
     *,
     discord: Client | None = None,
-    x: XOutlet | None = None,
+    threads: Sequence[Outlet[Any]] = (),
     alerts: Alerts | None = None,
     clock: Clock = utc_now,
     offline: bool = False,
 ) -> Services:
-    """Services on `archive`, publishing through the `discord` client and the `x` outlet given
-    (each optional). Alerts go to the servers' alerts channels when Discord is there.
+    """Services on `archive`, publishing through the `discord` client and the thread outlets
+    given (X …, each opened by the command). Alerts go to the servers' alerts channels when
+    Discord is there.
 
     `offline` services have every outlet, those without a client only planning and previewing
     (a dry run or a preview needs no keys).
@@ -81,15 +86,18 @@ def build(
     if discord is not None or offline:
         pacer = Pacer(settings.publishing.requests_per_second)
         discord_outlet = DiscordOutlet(discord, pacer=pacer, subscribed=subscribed)
-    if x is None and offline:
-        x = XOutlet(None, settings.x)
+    given = {outlet.name: outlet for outlet in threads}
+    if offline:
+        for known in THREAD_OUTLETS:
+            given.setdefault(known.name, known.offline(settings))
+    ordered = [given[k.name] for k in THREAD_OUTLETS if k.name in given]
     if alerts is None:
         if discord is not None and discord_outlet is not None:
             alerts = DiscordAlerts(discord_outlet)
         else:
             alerts = LogAlerts()
     engine = Engine.for_settings(archive, settings, alerts=alerts, clock=clock)
-    outlets: list[Outlet[Any]] = [o for o in (discord_outlet, x) if o is not None]
+    outlets: list[Outlet[Any]] = [o for o in (discord_outlet, *ordered) if o is not None]
     return Services(
         settings=settings,
         archive=archive,
@@ -99,5 +107,5 @@ def build(
         suggestions=SuggestionService(archive.issues, archive.suggestions, clock=clock),
         clock=clock,
         discord=discord_outlet,
-        x=x,
+        threads=tuple(ordered),
     )

@@ -67,5 +67,5 @@ async def test_newsbot_run_answers_search_and_stops_on_sigterm(
     assert "newsbot stopped" in log
     assert "Traceback" not in log, log
     skipped = [line for line in log.splitlines() if "X is not configured" in line]
-    assert len(skipped) == 1 and skipped[0].endswith("publishing to Discord only"), log
+    assert len(skipped) == 1 and skipped[0].endswith("not publishing there"), log
     assert emulator.token not in log + stdout.decode(), "the token never reaches a log"

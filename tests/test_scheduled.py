@@ -56,7 +56,7 @@ def scheduled_on(
     archive: Archive, settings: Settings, x: XOutlet | None = None, told: Told | None = None
 ) -> ScheduledPublishing:
     """The schedule's work on the archive, publishing on X when `x` is given."""
-    return ScheduledPublishing(build(settings, archive, x=x, alerts=told))
+    return ScheduledPublishing(build(settings, archive, threads=[x] if x else [], alerts=told))
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
@@ -31,16 +30,17 @@ from bot.cli._console import (
     run_async,
     settings_of,
 )
+from bot.cli._threads import size
 from bot.errors import NewsbotError
+from bot.publishing import catalogue
+from bot.publishing.catalogue import OUTLET_NAMES, THREAD_OUTLETS
 
 if TYPE_CHECKING:
     from bot.models import Issue
     from bot.publishing.outlets.discord import Client
     from bot.publishing.plans.discord import Target
-    from bot.publishing.reports import PlannedStep
     from bot.publishing.service import OutletName
     from bot.publishing.steps import Payload, Step
-    from bot.render.x import XThread
     from bot.settings import Settings
     from bot.store import Archive
     from bot.wiring import Services
@@ -57,11 +57,7 @@ NumberArg = Annotated[
     ),
 ]
 DISCORD_NOT_CONFIGURED = "Discord is not configured (set NEWSBOT_DISCORD__TOKEN)"
-X_NOT_CONFIGURED = (
-    "X is not configured (set NEWSBOT_X__CONSUMER_KEY, NEWSBOT_X__CONSUMER_SECRET, "
-    "NEWSBOT_X__ACCESS_TOKEN and NEWSBOT_X__ACCESS_TOKEN_SECRET)"
-)
-NOTHING_CONFIGURED = "nothing was published: neither Discord nor X is configured"
+NOTHING_CONFIGURED = "nothing was published: no outlet is configured ({})"
 
 
 async def _issue(archive: Archive, number: int | None) -> Issue:
@@ -98,10 +94,13 @@ def preview(
 
         async with await open_archive(settings) as archive:
             issue = await _issue(archive, number)
-            if outlet == "x":
+            if outlet != "discord":
+                from bot.cli import _threads
                 from bot.wiring import build
 
-                return await _x_preview(build(settings, archive, offline=True), issue)
+                services = build(settings, archive, offline=True)
+                why = catalogue.entry(outlet).not_configured
+                return await _threads.preview(services, issue, outlet, why)
         target = Target(guild_id=0, channel_id=0, kind=kind, role_id=role)
         steps = plan(issue, [target])
         return preview_view(steps)
@@ -132,7 +131,7 @@ def publish(
     runs resume where they stopped.
     """
     settings = settings_of(ctx)
-    chosen: list[OutletName] = ["discord", "x"] if outlet == "all" else [outlet]
+    chosen: list[OutletName] = list(OUTLET_NAMES) if outlet == "all" else [outlet]
     if dry_run:
         failures = run_async(_dry_run(settings, number, chosen, explicit=outlet != "all"))
     else:
@@ -145,13 +144,14 @@ def publish(
             else:
                 _skipped(DISCORD_NOT_CONFIGURED)
                 chosen.remove("discord")
-        if "x" in chosen and not settings.x.configured():
-            if outlet == "x":
-                raise fail(X_NOT_CONFIGURED)
-            _skipped(X_NOT_CONFIGURED)
-            chosen.remove("x")
+        for known in THREAD_OUTLETS:
+            if known.name in chosen and not known.configured(settings):
+                if outlet == known.name:
+                    raise fail(known.not_configured)
+                _skipped(known.not_configured)
+                chosen.remove(known.name)
         if not chosen:
-            raise fail(NOTHING_CONFIGURED)
+            raise fail(NOTHING_CONFIGURED.format(", ".join(OUTLET_NAMES.values())))
         failures = run_async(_publish(settings, number, chosen, token))
     for failure in failures:
         fail(failure)
@@ -167,8 +167,6 @@ async def _each(
     outlets: list[OutletName], run: Callable[[OutletName], Awaitable[str | None]]
 ) -> list[str]:
     """Run each outlet in turn; a failure of one is reported and does not stop the next."""
-    from bot.publishing.service import OUTLET_NAMES
-
     failures: list[str] = []
     for outlet in outlets:
         try:
@@ -191,8 +189,6 @@ async def _publish(
     settings: Settings, number: int | None, outlets: list[OutletName], token: str | None
 ) -> list[str]:
     """Publish an issue to each outlet in turn; what failed, as messages."""
-    from bot.publishing.outlets.x import x_outlet
-    from bot.publishing.service import OUTLET_NAMES
     from bot.publishing.targets import all_targets
     from bot.wiring import build
 
@@ -207,12 +203,13 @@ async def _publish(
             discord = await stack.enter_async_context(
                 _discord_client(settings, token or discord_token(settings))
             )
-        x = None
-        if "x" in outlets:
-            with reaching("X", settings.x.api_base):
-                x = await stack.enter_async_context(x_outlet(settings.x))
+        threads = []
+        for known in THREAD_OUTLETS:
+            if known.name in outlets:
+                with reaching(known.title, known.api_base(settings)):
+                    threads.append(await stack.enter_async_context(known.opened(settings)))
         # Offline: Discord without a login still says that no channel receives issues.
-        services = build(settings, archive, discord=discord, x=x, offline=True)
+        services = build(settings, archive, discord=discord, threads=threads, offline=True)
         results = await services.publisher.publish(issue, outlets)
     failures = []
     for result in results:
@@ -222,7 +219,7 @@ async def _publish(
             continue
         failure = result.failure
         if result.resumable:
-            again = "" if result.outlet == "discord" else " --outlet x"
+            again = "" if result.outlet == "discord" else f" --outlet {result.outlet}"
             failure += f"; run `newsbot publish{again}` again later"
         if len(outlets) > 1:
             failure = f"{OUTLET_NAMES[result.outlet]}: {failure}"
@@ -260,9 +257,12 @@ async def _dry_run(
                 if not settings.discord.configured():
                     _unconfigured_note(DISCORD_NOT_CONFIGURED, explicit=explicit)
             else:
-                out.print(await _x_dry_run(services, issue))
-                if not settings.x.configured():
-                    _unconfigured_note(X_NOT_CONFIGURED, explicit=explicit)
+                from bot.cli import _threads
+
+                out.print(await _threads.dry_run(services, issue, outlet))
+                known = catalogue.entry(outlet)
+                if not known.configured(settings):
+                    _unconfigured_note(known.not_configured, explicit=explicit)
             return None
 
         return await _each(outlets, run)
@@ -288,131 +288,7 @@ async def _dryrun_async(services: Services, issue: Issue) -> Table:
     return table
 
 
-# --- X ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Prices:
-    post: float
-    url_post: float
-
-    def of(self, rendered: XThread) -> Text:
-        """The thread's estimated cost, and what makes it up."""
-        with_url = sum(1 for p in rendered.posts if p.has_url)
-        plain = len(rendered.posts) - with_url
-        cost = rendered.cost(self.post, self.url_post)
-        parts = []
-        if with_url:
-            parts.append(f"{with_url} with a link at ${self.url_post:.3f}")
-        if plain:
-            parts.append(f"{plain} without at ${self.post:.3f}")
-        return Text(f"estimated cost: ${cost:.3f} ({', '.join(parts)})")
-
-
-async def _x_planned(services: Services, issue: Issue) -> tuple[XThread, list[PlannedStep]]:
-    """The issue's thread on X, and what publishing would do with each post (from the ledger)."""
-    from bot.publishing.plans.x import ACCOUNT, plan
-
-    outlet = services.x
-    assert outlet is not None  # built offline: there is always one to plan with
-    rendered, _ = plan(issue, services.settings.x)
-    return rendered, await services.engine.preview(issue, outlet, ACCOUNT)
-
-
-def _x_does(planned: PlannedStep) -> str:
-    """What publishing would do with one post, in words."""
-    from bot.publishing.outlet import Outcome
-    from bot.publishing.plans.x import Action
-
-    if planned.outcome == Outcome.UNCHANGED:
-        changed = " (its text changed since: X posts cannot be edited)" if planned.changed else ""
-        return f"already on X{changed}"
-    if planned.outcome == Outcome.DEFERRED:
-        return "left for a later publish (today's cap)"
-    if planned.step.action == Action.POST:
-        does = "post the first post"
-    elif planned.step.action == Action.QUOTE:
-        does = "post, quoting the first post (X refused replies)"
-    else:
-        does = "post, replying to the one before"
-    if planned.look_first:
-        does = f"look for it on X (an attempt was interrupted), else {does}"
-    return does
-
-
-async def _x_dry_run(services: Services, issue: Issue) -> RenderableType:
-    from bot.publishing.outlet import Outcome
-
-    x = services.settings.x
-    rendered, planned = await _x_planned(services, issue)
-    table = Table(title=f"Publishing #{issue.number} on X would…", show_lines=False)
-    for column in ("step", "weight", "does"):
-        table.add_column(column)
-    for entry, post in zip(planned, rendered.posts, strict=True):
-        table.add_row(entry.step.key, f"{post.weight}/280", _x_does(entry))
-    making = [
-        post
-        for entry, post in zip(planned, rendered.posts, strict=True)
-        if entry.outcome == Outcome.POSTED
-    ]
-    cost = sum(p.cost(x.post_price, x.url_post_price) for p in making)
-    summary = Text(f"{len(making)} of {len(planned)} posts to make, estimated ${cost:.3f}")
-    return Group(table, summary, *_x_notes(rendered, issue))
-
-
-async def _x_preview(services: Services, issue: Issue) -> RenderableType:
-    """The issue's thread on X: every post with its weighted length, the cost, the cap."""
-    from bot.publishing.outlet import Outcome
-    from bot.render.x_text import POST_MAX
-
-    settings = services.settings
-    rendered, planned = await _x_planned(services, issue)
-    prices = _Prices(settings.x.post_price, settings.x.url_post_price)
-    total = len(rendered.posts)
-    parts: list[RenderableType] = [
-        Text(f"#{issue.number} on X: a thread of {total} posts", style="bold"),
-        prices.of(rendered),
-        *_x_notes(rendered, issue),
-    ]
-    for number, post in enumerate(rendered.posts, start=1):
-        title = Text.assemble(f"post {number}/{total} · ", _size(post.weight, POST_MAX))
-        if post.has_url:
-            title.append(" · link")
-        parts.append(Panel(Text(post.text), title=title, title_align="left"))
-    if settings.x.configured() and services.x is not None:
-        left = await services.engine.remaining_today(services.x) or 0
-        needed = sum(1 for e in planned if e.outcome != Outcome.UNCHANGED)
-        verdict = "it fits" if needed <= left else f"{needed - left} wait for a later publish"
-        parts.append(
-            Text(
-                f"X's daily cap: {left} of {settings.x.daily_posts} posts left today; "
-                f"this thread needs {needed} ({verdict})"
-            )
-        )
-    else:
-        parts.append(Text(f"{X_NOT_CONFIGURED}: today's cap is not checked", style="dim"))
-    return Group(*parts)
-
-
-def _x_notes(rendered: XThread, issue: Issue) -> list[Text]:
-    """What the renderer condensed or left out, in words."""
-    if not rendered.condensed:
-        return [Text("every item is in the thread, whole")]
-    lines = [Text(f"condensed: {note}", style="yellow") for note in rendered.notes]
-    titles = {item.key: item.title for _, item in issue.items}
-    if rendered.shortened:
-        lines.append(Text(f"{len(rendered.shortened)} items shortened", style="yellow"))
-    for key in rendered.omitted:
-        lines.append(Text(f"left out: {titles.get(key, key)}", style="yellow"))
-    return lines
-
-
 # --- Discord ----------------------------------------------------------------------------------
-
-
-def _size(used: int, limit: int) -> Text:
-    style = "red bold" if used > limit else ("yellow" if used > limit * 0.9 else "green")
-    return Text(f"{used}/{limit}", style=style)
 
 
 def message_sizes(message: Payload) -> Table:
@@ -428,13 +304,13 @@ def message_sizes(message: Payload) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_row(
         Text("content"),
-        _size(len(message.get("content", "")), CONTENT_MAX),
+        size(len(message.get("content", "")), CONTENT_MAX),
         Text("embeds"),
-        _size(len(embeds), EMBEDS_MAX),
+        size(len(embeds), EMBEDS_MAX),
         Text("embed text"),
-        _size(total, EMBED_TOTAL_MAX),
+        size(total, EMBED_TOTAL_MAX),
         Text("longest description"),
-        _size(longest, EMBED_DESCRIPTION_MAX),
+        size(longest, EMBED_DESCRIPTION_MAX),
     )
     return table
 
@@ -476,7 +352,7 @@ def preview_view(steps: list[Step[Target]]) -> RenderableType:
         key = step.key.split("/", 3)[-1]
         if step.action == Action.THREAD:
             name = payload["name"]
-            parts.append(Text.assemble(("thread ", "bold"), name, "  ", _size(len(name), 100)))
+            parts.append(Text.assemble(("thread ", "bold"), name, "  ", size(len(name), 100)))
             continue
         if step.action == Action.CROSSPOST:
             parts.append(Text("crosspost the digest to following servers", style="bold"))
@@ -485,6 +361,6 @@ def preview_view(steps: list[Step[Target]]) -> RenderableType:
         title = key
         if step.action == Action.POST:
             title = f"{key} — forum post “{payload['name']}” tags {payload['tags']}"
-            parts.append(_size(len(payload["name"]), THREAD_NAME_MAX))
+            parts.append(size(len(payload["name"]), THREAD_NAME_MAX))
         parts.append(Panel(Group(message_sizes(message), _message_text(message)), title=title))
     return Group(*parts)

@@ -14,16 +14,17 @@ from typing import Any
 
 from bot.errors import NewsbotError
 from bot.models import Issue
+from bot.publishing.catalogue import OUTLET_NAMES
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outlet
 from bot.publishing.reports import PublishReport
+
+__all__ = ["OUTLET_NAMES", "OutletName", "OutletResult", "Publisher"]
 
 log = logging.getLogger(__name__)
 
 OutletName = str
 """An outlet as the ledger and `--outlet` name it: `discord`, `x`."""
-OUTLET_NAMES: dict[OutletName, str] = {"discord": "Discord", "x": "X"}
-"""How people name the outlets newsbot knows, configured or not."""
 
 
 @dataclass

@@ -43,8 +43,10 @@ from bot.publishing.plans.x import (
     plan,
     quoting,
 )
+from bot.publishing.reports import PlannedStep
 from bot.publishing.steps import Payload, Step
 from bot.render.publish import Post
+from bot.render.social import Thread
 from bot.settings import XSettings
 
 log = logging.getLogger(__name__)
@@ -188,6 +190,32 @@ class XOutlet:
     def note(self, step: Step[Account]) -> str | None:
         """That the thread goes on as quotes, for a quote."""
         return QUOTING if step.action == Action.QUOTE else None
+
+    # --- previews ---------------------------------------------------------------------------
+
+    def rendered(self, issue: Issue) -> Thread:
+        """The issue's thread on X, as `plan` posts it."""
+        rendered, _ = plan(issue, self.settings)
+        return rendered
+
+    def does(self, planned: PlannedStep) -> str:
+        """What publishing would do with one post, in words."""
+        if planned.outcome == Outcome.UNCHANGED:
+            changed = (
+                " (its text changed since: X posts cannot be edited)" if planned.changed else ""
+            )
+            return f"already on X{changed}"
+        if planned.outcome == Outcome.DEFERRED:
+            return "left for a later publish (today's cap)"
+        if planned.step.action == Action.POST:
+            does = "post the first post"
+        elif planned.step.action == Action.QUOTE:
+            does = "post, quoting the first post (X refused replies)"
+        else:
+            does = "post, replying to the one before"
+        if planned.look_first:
+            does = f"look for it on X (an attempt was interrupted), else {does}"
+        return does
 
     # --- X's API ----------------------------------------------------------------------------
 
