@@ -36,10 +36,12 @@ class Tokens:
         self._key = secrets.token_bytes(32)
         self.audience = audience
         self.revoked: set[str] = set()
+        self.skew = 0.0
+        """Seconds the PDS's clock is ahead of this machine's."""
 
     def make(self, did: str, *, refresh: bool, lifetime: float) -> str:
         """A token for `did` expiring `lifetime` seconds from now."""
-        now = int(time.time())
+        now = int(time.time() + self.skew)
         header = {"typ": "refresh+jwt" if refresh else "at+jwt", "alg": "HS256"}
         claims: dict[str, Any] = {
             "scope": REFRESH_SCOPE if refresh else ACCESS_SCOPE,
@@ -68,7 +70,7 @@ class Tokens:
         kind = "refresh+jwt" if refresh else "at+jwt"
         if not valid or header.get("typ") != kind:
             raise Invalid("InvalidToken: Token could not be verified")
-        if claims.get("exp", 0) <= time.time():
+        if claims.get("exp", 0) <= time.time() + self.skew:
             raise Invalid("ExpiredToken: Token has expired")
         if refresh and claims.get("jti") in self.revoked:
             raise Invalid("ExpiredToken: Token has been revoked")
