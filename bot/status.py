@@ -19,10 +19,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.issuefiles import publish_times
 from bot.models import IssueSummary, OutboxTally, StepState
-from bot.publishing.catalogue import OUTLET_NAMES
+from bot.publishing.catalogue import OUTLET_NAMES, THREAD_OUTLETS
 from bot.publishing.plans.discord import OUTLET as DISCORD
 from bot.publishing.plans.discord import Target
-from bot.publishing.plans.x import OUTLET as X
 from bot.publishing.plans.x import TARGET as X_ACCOUNT
 from bot.publishing.targets import all_targets
 from bot.schedule import triggers as scheduler
@@ -109,7 +108,8 @@ class Status:
 
     archive: ArchiveSize
     discord_configured: bool
-    x_configured: bool
+    threads_configured: Mapping[str, bool]
+    """Each outlet beyond Discord (`x`, `bluesky` …) and whether the settings configure it."""
     schedule: Schedule
     last_firing: LastFiring | None
     publishes: tuple[LastPublish, ...]
@@ -121,16 +121,19 @@ async def gather_status(
 ) -> Status:
     """How publishing stands at `now` (aware); with `guild_id`, Discord facts of that server only.
 
-    X's facts are always included: the account publishes for every server.
+    The thread outlets' facts (X, Bluesky …) are always included: their accounts publish for
+    every server.
     """
     stats = await archive.issues.stats()
     archived = await archive.issues.issues(limit=stats.issues)
     targets = await all_targets(archive, settings, guild_id=guild_id)
     publishes = [await _last_publish(archive, DISCORD, t.name, t) for t in targets]
-    x_configured = settings.x.configured()
-    on_x = await _last_publish(archive, X, X_ACCOUNT, None)
-    if x_configured or on_x.issue is not None:
-        publishes.append(on_x)
+    threads_configured = {known.name: known.configured(settings) for known in THREAD_OUTLETS}
+    for name, configured in threads_configured.items():
+        # Every thread outlet posts on one account, which its ledger names as X's does.
+        on_account = await _last_publish(archive, name, X_ACCOUNT, None)
+        if configured or on_account.issue is not None:
+            publishes.append(on_account)
     channels = {t.name for t in targets}
     unfinished = [
         tally
@@ -146,7 +149,7 @@ async def gather_status(
             latest_issue=stats.latest_issue,
         ),
         discord_configured=settings.discord.configured(),
-        x_configured=x_configured,
+        threads_configured=threads_configured,
         schedule=await _schedule(archive, settings, archived, now),
         last_firing=parse_last_firing(await archive.state.get(scheduler.LAST_FIRING_KEY)),
         publishes=tuple(publishes),
@@ -298,9 +301,8 @@ def _outlets_line(status: Status) -> str:
     def said(name: str, configured: bool) -> str:
         return f"{name} {'configured' if configured else 'not configured'}"
 
-    return (
-        f"Outlets: {said('Discord', status.discord_configured)}, {said('X', status.x_configured)}"
-    )
+    threads = [said(OUTLET_NAMES[name], on) for name, on in status.threads_configured.items()]
+    return f"Outlets: {', '.join([said('Discord', status.discord_configured), *threads])}"
 
 
 def _next_firing_line(firing: Firing) -> str:
@@ -394,7 +396,7 @@ def status_json(status: Status) -> dict[str, Any]:
         },
         "outlets": {
             DISCORD: {"configured": status.discord_configured},
-            X: {"configured": status.x_configured},
+            **{name: {"configured": on} for name, on in status.threads_configured.items()},
         },
         "schedule": {
             "cron": schedule.cron,

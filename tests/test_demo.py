@@ -160,7 +160,7 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     assert command is not None, cli
     assert "newsbot status ─" in cli and "exit" not in cli.split("newsbot status", 2)[1], cli
     # It reads the demo's own settings: the emulators' keys and the demo's schedule.
-    assert "Outlets: Discord configured, X configured" in cli
+    assert "Outlets: Discord configured, X configured, Bluesky configured" in cli
     assert "Schedule: '*/5 * * * * *' in UTC" in cli
     assert "#202" in cli
     assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
@@ -201,7 +201,7 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
             check=False,
         )
         assert status.returncode == 0, status.stderr
-        assert "Outlets: Discord configured, X configured" in status.stdout
+        assert "Outlets: Discord configured, X configured, Bluesky configured" in status.stdout
         assert "Schedule: '*/5 * * * * *' in UTC" in status.stdout
         assert "• X — #202: complete" in status.stdout
         process.send_signal(signal.SIGTERM)

@@ -159,7 +159,7 @@ def test_an_empty_archive(tmp_path: Path) -> None:
     lines = out.splitlines()
     assert lines[:2] == [
         f"Archive: 0 issues, 0 items; {size:,} bytes on disk",
-        "Outlets: Discord not configured, X not configured",
+        "Outlets: Discord not configured, X not configured, Bluesky not configured",
     ]
     assert f"Schedule: '0 9 * * MON' in Europe/Berlin; next at {when(before)}" in lines
     assert (
@@ -190,7 +190,7 @@ def test_the_last_publish_per_channel_failed_steps_next_firing_and_size(tmp_path
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == f"Archive: 3 issues, 3 items, newest #203; {size:,} bytes on disk"
-    assert lines[1] == "Outlets: Discord configured, X configured"
+    assert lines[1] == "Outlets: Discord configured, X configured, Bluesky not configured"
     assert {f"Next firing: {when(at)}: issue #203" for at in (before, after)} & set(lines)
     assert (before.weekday(), before.hour, before.tzinfo) == (0, 9, BERLIN)
     assert lines[lines.index("Last publish:") - 2 :][:2] == LAST_FIRING_LINES
@@ -222,7 +222,11 @@ def test_json_has_the_same_facts(tmp_path: Path) -> None:
         "items": 3,
         "latest_issue": 203,
     }
-    assert payload["outlets"] == {"discord": {"configured": False}, "x": {"configured": False}}
+    assert payload["outlets"] == {
+        "discord": {"configured": False},
+        "x": {"configured": False},
+        "bluesky": {"configured": False},
+    }
     firing = payload["next_firing"]
     at = dt.datetime.fromisoformat(firing["at"])
     assert (at.weekday(), at.hour, firing["issue"], firing["by"]) == (0, 9, 203, "schedule")
@@ -408,7 +412,7 @@ async def test_newsletter_status_shows_the_clis_facts_for_its_server(
         f"Next firing: {when(next_monday_nine())}: issue #203"
     ]
     assert all(line in on_discord for line in LAST_FIRING_LINES)
-    assert "Outlets: Discord configured, X not configured" in on_discord
+    assert "Outlets: Discord configured, X not configured, Bluesky not configured" in on_discord
     # Another server's channel is the CLI's business, not this server's.
     assert "• #202 on channel 555: 1 step failed: " + REFUSED in in_terminal
     assert not any("555" in line for line in on_discord)

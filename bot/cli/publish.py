@@ -73,7 +73,8 @@ def preview(
     ctx: typer.Context,
     number: NumberArg = None,
     outlet: Annotated[
-        Literal["discord", "x"], typer.Option("--outlet", help="Where the issue would be posted.")
+        Literal["discord", "x", "bluesky"],
+        typer.Option("--outlet", help="Where the issue would be posted."),
     ] = "discord",
     kind: Annotated[
         Literal["text", "announcement", "forum"],
@@ -113,11 +114,11 @@ def publish(
     ctx: typer.Context,
     number: NumberArg = None,
     outlet: Annotated[
-        Literal["discord", "x", "all"],
+        Literal["discord", "x", "bluesky", "all"],
         typer.Option(
             "--outlet",
-            help="Where to publish: Discord, X, or all (Discord first; one not configured "
-            "is skipped).",
+            help="Where to publish: Discord, X, Bluesky, or all (Discord first; one not "
+            "configured is skipped).",
         ),
     ] = "all",
     dry_run: Annotated[
