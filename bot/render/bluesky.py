@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from bot.models import Issue
@@ -34,6 +34,7 @@ __all__ = [
     "LinkMode",
     "RichText",
     "Thread",
+    "as_shown",
     "rich_text",
     "short_url",
     "thread",
@@ -165,6 +166,12 @@ def thread(
     """The issue as a thread on Bluesky of at most `max_posts` posts, condensed if it must be
     (see `social.thread`)."""
     return social_thread(issue, RULES, links=links, max_posts=max_posts)
+
+
+def as_shown(rendered: Thread) -> Thread:
+    """The thread with each post's text as the app shows it (URLs short): for previews."""
+    shown = tuple(replace(post, text=rich_text(post.text).text) for post in rendered.posts)
+    return replace(rendered, posts=shown)
 
 
 def posts(rendered: Thread) -> list[tuple[Post, RichText]]:

@@ -13,7 +13,6 @@ from typing import Any
 from bot.models import Issue, SearchHit, SearchPage, Section
 from bot.render.text import escape_markdown
 from bot.render.x import XThread
-from bot.render.x_text import POST_MAX as X_POST_MAX
 from bot.text import ELLIPSIS, defuse_mentions, one_line, shorten
 
 CONTENT_MAX = 2000
@@ -233,16 +232,23 @@ def search_embed(query: str, page: SearchPage, *, page_size: int) -> Embed:
 def x_thread_embed(x: XThread, *, cost: float) -> Embed:
     """An X thread previewed in Discord: each post with its weight, the cost, what was cut."""
     count = len(x.posts)
+    title = f"On X: {count} post{'s' if count != 1 else ''}, about ${cost:.3f}"
+    return thread_embed(x, title)
+
+
+def thread_embed(rendered: XThread, title: str) -> Embed:
+    """A thread of posts previewed in Discord: each post with its length against the platform's
+    limit, and what was condensed."""
+    count = len(rendered.posts)
     fields = [
         EmbedField(
-            f"Post {n}/{count} · {post.weight}/{X_POST_MAX}",
+            f"Post {n}/{count} · {post.weight}/{rendered.limit}",
             shorten(defuse_mentions(post.text), FIELD_VALUE_MAX),
         )
-        for n, post in enumerate(x.posts[:EMBED_FIELDS_MAX], start=1)
+        for n, post in enumerate(rendered.posts[:EMBED_FIELDS_MAX], start=1)
     ]
-    title = f"On X: {count} post{'s' if count != 1 else ''}, about ${cost:.3f}"
-    notes = defuse_mentions("; ".join(x.notes))
-    footer = shorten(f"Condensed: {notes}", FOOTER_MAX) if x.notes else ""
+    notes = defuse_mentions("; ".join(rendered.notes))
+    footer = shorten(f"Condensed: {notes}", FOOTER_MAX) if rendered.notes else ""
     budget = EMBED_TOTAL_MAX - len(title) - len(footer)
     if sum(len(f.name) + len(f.value) for f in fields) > budget:
         fields = _shrink_fields(fields, budget - 200)

@@ -14,6 +14,8 @@ from bot.errors import IssueNotFound
 from bot.models import Issue, Subscription, slugify
 from bot.publishing.plans.discord import Action, ChannelKind, Target, plan
 from bot.publishing.targets import all_targets
+from bot.render.bluesky import as_shown
+from bot.render.bluesky import thread as bluesky_thread
 from bot.render.discord import (
     CHOICE_NAME_MAX,
     CHOICE_VALUE_MAX,
@@ -21,6 +23,7 @@ from bot.render.discord import (
     CONTENT_MAX,
     EMBED_DESCRIPTION_MAX,
     fit_lines,
+    thread_embed,
     x_thread_embed,
 )
 from bot.render.publish import digest
@@ -303,6 +306,14 @@ class Newsletter(commands.Cog):
         rendered = x_thread_embed(on_x, cost=on_x.cost(x.post_price, x.url_post_price))
         await interaction.followup.send(
             embed=discord.Embed.from_dict(rendered.to_dict()),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+        on_bluesky = as_shown(bluesky_thread(found, max_posts=self.bot.settings.bluesky.max_posts))
+        count = len(on_bluesky.posts)
+        card = thread_embed(on_bluesky, f"On Bluesky: {count} post{'s' if count != 1 else ''}")
+        await interaction.followup.send(
+            embed=discord.Embed.from_dict(card.to_dict()),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )

@@ -24,7 +24,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from typing import Any
 
 from atproto import AsyncClient
@@ -51,7 +50,7 @@ from bot.publishing.plans.bluesky import (
 )
 from bot.publishing.reports import PlannedStep
 from bot.publishing.steps import Payload, Step
-from bot.render.bluesky import rich_text
+from bot.render.bluesky import as_shown
 from bot.render.publish import Post
 from bot.render.social import Thread
 from bot.settings import BlueskySettings
@@ -197,8 +196,7 @@ class BlueskyOutlet:
     def rendered(self, issue: Issue) -> Thread:
         """The issue's thread on Bluesky, each post's text as the app shows it (URLs short)."""
         rendered, _ = plan(issue, self.settings)
-        shown = tuple(replace(p, text=rich_text(p.text).text) for p in rendered.posts)
-        return replace(rendered, posts=shown)
+        return as_shown(rendered)
 
     def does(self, planned: PlannedStep) -> str:
         """What publishing would do with one post, in words."""
