@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.models import Issue
+from bot.models import Issue, Subscription
 from bot.publishing.plans.bluesky import plan as bluesky_plan
 from bot.sandbox.bluesky import BlueskyEmulator
+from bot.sandbox.discord import Emulator
 from bot.settings import BlueskySettings
 from tests.bluesky.conftest import assert_one_thread, thread_texts
 from tests.publishing.cli_harness import newsbot_env
@@ -97,3 +98,27 @@ async def test_publish_help_lists_bluesky(tmp_path: Path) -> None:
     for command in ("publish", "preview"):
         run = await run_newsbot(command, "--help", env=env_for(None))
         assert run.returncode == 0 and "bluesky" in run.stdout
+
+
+async def test_a_refused_post_is_told_in_the_alerts_channel(
+    tmp_path: Path, emulator: Emulator, bluesky: BlueskyEmulator, issue_202: Issue
+) -> None:
+    assert emulator.seed is not None
+    seed = emulator.seed
+    db = await archive_file(
+        tmp_path / "a.db",
+        issue_202,
+        Subscription(
+            guild_id=seed.guild.id,
+            channel_id=seed.announcements.id,
+            kind="announcement",
+            alerts_channel_id=seed.general.id,
+        ),
+    )
+    bluesky.inject(CREATE, 400)
+    env = newsbot_env(emulator) | bluesky.env()
+    run = await run_newsbot("--db", str(db), "publish", "--outlet", "bluesky", env=env)
+    assert run.returncode == 1
+    alerts = [m.content for m in emulator.messages_in(seed.general)]
+    assert len(alerts) == 1 and "on Bluesky" in alerts[0] and "300 graphemes" in alerts[0]
+    assert not emulator.messages_in(seed.announcements), "--outlet bluesky posts nothing there"
