@@ -24,8 +24,9 @@ import pytest
 
 from bot.demo.keep import ReaderMistake, reader_options
 from bot.models import Issue
+from bot.publishing.plans.bluesky import plan as bluesky_plan
 from bot.publishing.plans.x import plan as x_plan
-from bot.settings import XSettings
+from bot.settings import BlueskySettings, XSettings
 from tests.conftest import ROOT
 
 RUN_TIMEOUT = 120
@@ -115,7 +116,7 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     assert re.search(r"fires next at \d\d:\d\d:\d\d UTC", shown)
     assert re.search(
         r"The schedule fired at \d\d:\d\d:\d\d UTC \(firing\) and published #202 to "
-        r"Discord \(3 channels\) and X, by itself\.",
+        r"Discord \(3 channels\), X and Bluesky, by itself\.",
         shown,
     ), "one firing of the schedule published #202 everywhere"
 
@@ -134,6 +135,14 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     rendered, _ = x_plan(issue_202, XSettings())
     assert [tuple(int(part or 0) for part in post) for post in posts] == [
         (number, 6, post.weight, number - 1) for number, post in enumerate(rendered.posts, start=1)
+    ]
+    # The Bluesky thread: every post with its graphemes against 300, each replying to the one
+    # before.
+    posts = re.findall(r"post (\d)/(\d) · (\d+)/300(?: · ↳ replies to post (\d))?", shown)
+    on_bluesky, _ = bluesky_plan(issue_202, BlueskySettings())
+    assert [tuple(int(part or 0) for part in post) for post in posts] == [
+        (number, 8, post.weight, number - 1)
+        for number, post in enumerate(on_bluesky.posts, start=1)
     ]
 
     # The reader.

@@ -18,6 +18,7 @@ from typing import Any
 from rich.console import Console
 
 from bot.errors import NewsbotError
+from bot.sandbox.bluesky import BlueskyEmulator
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.sandbox.x import XEmulator
 from bot.schedule import triggers
@@ -75,13 +76,19 @@ class DemoSettings:
 
 
 def write_settings(
-    scratch: Path, emulator: Emulator, x: XEmulator, seed: DefaultWorld, db: Path, issues: Path
+    scratch: Path,
+    emulator: Emulator,
+    x: XEmulator,
+    bluesky: BlueskyEmulator,
+    seed: DefaultWorld,
+    db: Path,
+    issues: Path,
 ) -> DemoSettings:
-    """Write the demo's settings: both emulators, the scratch archive and folder, the schedule,
+    """Write the demo's settings: the three emulators, the scratch archive and folder, the schedule,
     and reader replies read."""
     secret = {env_name(key) for key in secret_keys()}
     keys = {"NEWSBOT_DISCORD__TOKEN": emulator.token} | {
-        name: value for name, value in x.env().items() if name in secret
+        name: value for name, value in (x.env() | bluesky.env()).items() if name in secret
     }
     x_api = x.env()["NEWSBOT_X__API_BASE"]
     tables: dict[str, dict[str, Any]] = {
@@ -94,6 +101,7 @@ def write_settings(
             "message_content": True,
         },
         "x": {"api_base": x_api},
+        "bluesky": {"service": bluesky.service, "handle": bluesky.config.handle},
         "schedule": {"cron": CRON, "catch_up": "none"},
         "log": {"level": "WARNING"},
     }
@@ -114,10 +122,11 @@ def write_settings(
 
 @dataclass
 class Stage:
-    """Everything the demo runs: both emulators, the scratch archive and folder, the bot."""
+    """Everything the demo runs: the three emulators, the scratch archive and folder, the bot."""
 
     emulator: Emulator
     x: XEmulator
+    bluesky: BlueskyEmulator
     seed: DefaultWorld
     console: Console
     db: Path
@@ -189,7 +198,7 @@ async def wait_for_commands(stage: Stage) -> None:
 
 
 async def wait_for_publish(stage: Stage, number: int) -> list[dict[str, Any]]:
-    """Until the schedule's firings published issue `number` to Discord and X; those firings."""
+    """Until the schedule's firings published issue `number` to every outlet; those firings."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + PUBLISH_TIMEOUT
     seen: dict[str, dict[str, Any]] = {}
@@ -205,7 +214,7 @@ async def wait_for_publish(stage: Stage, number: int) -> list[dict[str, Any]]:
             done |= outlets
         if loop.time() > deadline:
             raise NewsbotError(
-                f"no firing of the schedule published #{number} to Discord and X within "
+                f"no firing of the schedule published #{number} to Discord, X and Bluesky within "
                 f"{PUBLISH_TIMEOUT:.0f} s; the last one recorded: {json.dumps(run)}"
             )
         await asyncio.sleep(POLL_SECONDS)
