@@ -23,7 +23,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-BENCHMARKS = ("search.py", "publish.py", "interactions.py", "x_cost.py")
+BENCHMARKS = ("search.py", "publish.py", "interactions.py", "x_cost.py", "bluesky_thread.py")
 TIMEOUT = 180
 
 
