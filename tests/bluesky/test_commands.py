@@ -122,3 +122,16 @@ async def test_a_refused_post_is_told_in_the_alerts_channel(
     alerts = [m.content for m in emulator.messages_in(seed.general)]
     assert len(alerts) == 1 and "on Bluesky" in alerts[0] and "300 graphemes" in alerts[0]
     assert not emulator.messages_in(seed.announcements), "--outlet bluesky posts nothing there"
+
+
+async def test_a_wrong_app_password_is_one_line_and_never_printed(
+    tmp_path: Path, bluesky: BlueskyEmulator, issue_202: Issue
+) -> None:
+    db = await archive_file(tmp_path / "a.db", issue_202)
+    wrong = "wxyz-wxyz-wxyz-wxyz"
+    env = env_for(bluesky) | {"NEWSBOT_BLUESKY__APP_PASSWORD": wrong, "NEWSBOT_LOG__LEVEL": "DEBUG"}
+    run = await run_newsbot("--db", str(db), "publish", "--outlet", "bluesky", env=env)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "Bluesky refused the login of newsbot-test.bsky.social" in run.stderr
+    assert wrong not in run.stdout + run.stderr
+    assert bluesky.posts() == []

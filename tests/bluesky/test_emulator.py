@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -233,3 +236,23 @@ async def test_an_unknown_method_is_not_implemented(
     with pytest.raises(RequestException, match="MethodNotImplemented"):
         await client.app.bsky.actor.get_profile({"actor": bluesky.config.handle})
     assert len(bluesky.violations.take()) == 1
+
+
+def test_it_runs_standalone() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.sandbox.bluesky", "--port", "0", "--access-lifetime", "60"],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("Bluesky emulator at http://127.0.0.1:")
+        assert "NEWSBOT_BLUESKY__SERVICE=http://127.0.0.1:" in process.stdout.readline()
+        assert "NEWSBOT_BLUESKY__HANDLE=" in process.stdout.readline()
+        assert "NEWSBOT_BLUESKY__APP_PASSWORD=" in process.stdout.readline()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
