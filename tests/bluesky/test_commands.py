@@ -135,3 +135,20 @@ async def test_a_wrong_app_password_is_one_line_and_never_printed(
     assert "Bluesky refused the login of newsbot-test.bsky.social" in run.stderr
     assert wrong not in run.stdout + run.stderr
     assert bluesky.posts() == []
+
+
+async def test_dry_run_asks_bluesky_nothing(
+    tmp_path: Path, bluesky: BlueskyEmulator, issue_202: Issue
+) -> None:
+    db = await archive_file(tmp_path / "a.db", issue_202)
+    _, steps = bluesky_plan(issue_202, BlueskySettings())
+    args = ("--db", str(db), "publish", "--outlet", "bluesky", "--dry-run")
+    run = await run_newsbot(*args, env=env_for(bluesky))
+    assert run.returncode == 0, run.stderr
+    for step in steps:
+        assert step.key in run.stdout
+    assert f"{len(steps)} of {len(steps)} posts to make" in run.stdout
+    assert bluesky.requests == []
+    bare = await run_newsbot(*args, env=env_for(None))
+    assert bare.returncode == 0, bare.stderr
+    assert "a real publish would fail" in bare.stdout
