@@ -18,6 +18,7 @@ from bot import stopping
 from bot.errors import NewsbotError
 from bot.settings import Settings
 from bot.store import Archive
+from bot.workers import process_name
 
 if TYPE_CHECKING:
     from bot.schedule.jobs import ScheduledPublishing
@@ -29,9 +30,19 @@ EXTENSIONS = ("cogs.reader", "cogs.newsletter", "cogs.suggestions")
 NO_MENTIONS = discord.AllowedMentions.none()
 SORRY = "Sorry, something went wrong on our side. It has been logged; please try again later."
 COMMANDS_HASH_KEY = "discord.commands_hash"
+COMMANDS_SYNC_LEASE = "discord.commands_sync"
+COMMANDS_SYNC_SECONDS = 60.0
+"""How long one process may take to sync before another may; a sync takes a second or two."""
 TOKEN_REFUSED = (
     "Discord refused the token (NEWSBOT_DISCORD__TOKEN): check it is the bot's current token"
 )
+SHARDS_REFUSED = {
+    4010: "Discord refused the shard newsbot connected as (close code 4010): check "
+    "discord.shard_count and discord.shard_ids",
+    4011: "Discord requires sharding: the bot is in too many servers for one connection "
+    "(close code 4011). Set discord.shard_count (and discord.shard_ids per process); "
+    "the README's Deploying part shows how",
+}
 
 
 def use_endpoints(api_base: str, gateway_url: str) -> None:
@@ -83,6 +94,7 @@ class Newsbot(commands.Bot):
     ) -> None:
         known_id = settings.discord.application_id
         extra: dict[str, Any] = {"application_id": known_id} if known_id else {}
+        extra |= self._shard_options(settings)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(settings),
@@ -125,6 +137,10 @@ class Newsbot(commands.Bot):
             stopping.answering(), stopping.ANSWER_GRACE, "answering in the middle"
         )
 
+    def _shard_options(self, settings: Settings) -> dict[str, Any]:
+        """What discord.py is told about shards: nothing, for one unsharded connection."""
+        return {}
+
     def is_connected(self) -> bool:
         """Whether the gateway websocket is open (not logging in, connecting or backing off)."""
         return self.ws is not None and self.ws.open
@@ -150,13 +166,20 @@ class Newsbot(commands.Bot):
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync commands to Discord when they changed (or `force`); return whether it synced.
 
-        Discord allows 200 command creates a day per server, so unchanged sets are not re-sent.
+        Discord allows 200 command creates a day per server, so unchanged sets are not re-sent;
+        of several processes sharing the archive, the one holding the sync lease sends them.
         """
         guild = self._guild()
-        scope = f"{COMMANDS_HASH_KEY}:{self.application_id}:{guild.id if guild else 'global'}"
+        where = f"{self.application_id}:{guild.id if guild else 'global'}"
+        scope = f"{COMMANDS_HASH_KEY}:{where}"
         digest = self.commands_hash()
         if not force and await self.archive.state.get(scope) == digest:
             log.info("commands unchanged since the last sync; not syncing")
+            return False
+        if not force and not await self.archive.state.try_lease(
+            f"{COMMANDS_SYNC_LEASE}:{where}", process_name(), COMMANDS_SYNC_SECONDS
+        ):
+            log.info("another newsbot process is syncing the commands; not syncing")
             return False
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
@@ -189,6 +212,40 @@ class Newsbot(commands.Bot):
         await reply(interaction, message)
 
 
+class ShardedNewsbot(Newsbot, commands.AutoShardedBot):
+    """newsbot connecting exactly the shards `discord.shard_ids` names, each its own websocket.
+
+    Discord sends each shard the events of the servers `(guild_id >> 22) % shard_count` maps
+    to it, so this process answers the readers of those servers only.
+    """
+
+    def _shard_options(self, settings: Settings) -> dict[str, Any]:
+        shards = settings.discord.shards() or (0,)
+        return {"shard_count": settings.discord.shard_count or 1, "shard_ids": list(shards)}
+
+    def is_connected(self) -> bool:
+        """Whether every shard's websocket is open."""
+        shards = self.shards.values()
+        return bool(shards) and not any(shard.is_closed() for shard in shards)
+
+
+def newsbot(
+    *,
+    settings: Settings,
+    archive: Archive,
+    sync_on_start: bool = True,
+    guild_ready_timeout: float = 2.0,
+) -> Newsbot:
+    """The bot for these settings: sharded when `discord.shard_count` is set, else not."""
+    kind = Newsbot if settings.discord.shards() is None else ShardedNewsbot
+    return kind(
+        settings=settings,
+        archive=archive,
+        sync_on_start=sync_on_start,
+        guild_ready_timeout=guild_ready_timeout,
+    )
+
+
 async def run_bot(settings: Settings, token: str) -> None:
     """Run everything until stopped: the bot, its commands, the schedule, Discord and X.
 
@@ -208,6 +265,13 @@ async def run_bot(settings: Settings, token: str) -> None:
             "message content intent off (discord.message_content): links in replies are not "
             'captured; only /suggest and the "Suggest for the newsletter" menu work'
         )
+    shards = settings.discord.shards()
+    if shards is not None:
+        log.info(
+            "connecting shard(s) %s of %d",
+            ", ".join(map(str, shards)),
+            settings.discord.shard_count,
+        )
     async with contextlib.AsyncExitStack() as stack:
         # Readers' queries read a publish_at without an offset in the schedule's zone.
         archive = await stack.enter_async_context(
@@ -219,7 +283,7 @@ async def run_bot(settings: Settings, token: str) -> None:
                 threads.append(await stack.enter_async_context(known.opened(settings)))
             else:
                 log.warning("%s: not publishing there", known.not_configured)
-        bot = Newsbot(settings=settings, archive=archive)
+        bot = newsbot(settings=settings, archive=archive)
         bot.services = build(settings, archive, discord=bot, threads=threads)
         bot.scheduled = ScheduledPublishing(bot.services, ready=bot.wait_until_ready)
         with stopping.StopSignals() as stop:
@@ -247,6 +311,10 @@ async def serve_until_stopped(bot: Newsbot, token: str, stop: asyncio.Event) -> 
             connection.result()
         except discord.LoginFailure:
             raise NewsbotError(TOKEN_REFUSED) from None
+        except discord.ConnectionClosed as exc:
+            if exc.code in SHARDS_REFUSED:
+                raise NewsbotError(SHARDS_REFUSED[exc.code]) from None
+            raise
         return
     if not bot.is_connected():
         # Logging in, or sleeping in discord.py's reconnect backoff: nothing to wait for.
@@ -274,7 +342,7 @@ async def sync_only(settings: Settings, token: str) -> int:
 
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
     async with await Archive.open(settings.archive.path) as archive:
-        bot = Newsbot(settings=settings, archive=archive, sync_on_start=False)
+        bot = newsbot(settings=settings, archive=archive, sync_on_start=False)
         bot.services = build(settings, archive, discord=bot)
         async with bot:
             try:

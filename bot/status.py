@@ -19,9 +19,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.issuefiles import publish_times
 from bot.models import IssueSummary, OutboxTally, StepState
-from bot.publishing.catalogue import OUTLET_NAMES, THREAD_OUTLETS
+from bot.publishing.catalogue import OUTLET_NAMES
+from bot.publishing.plans.bluesky import OUTLET as BLUESKY
+from bot.publishing.plans.bluesky import TARGET as BLUESKY_ACCOUNT
 from bot.publishing.plans.discord import OUTLET as DISCORD
 from bot.publishing.plans.discord import Target
+from bot.publishing.plans.mastodon import OUTLET as MASTODON
+from bot.publishing.plans.mastodon import TARGET as MASTODON_ACCOUNT
+from bot.publishing.plans.x import OUTLET as X
 from bot.publishing.plans.x import TARGET as X_ACCOUNT
 from bot.publishing.targets import all_targets
 from bot.schedule import triggers as scheduler
@@ -108,12 +113,16 @@ class Status:
 
     archive: ArchiveSize
     discord_configured: bool
-    threads_configured: Mapping[str, bool]
-    """Each outlet beyond Discord (`x`, `bluesky` …) and whether the settings configure it."""
+    discord_shards: tuple[int, ...] | None
+    """The shards this process connects (None: unsharded), of `discord_shard_count`."""
+    discord_shard_count: int | None
+    x_configured: bool
     schedule: Schedule
     last_firing: LastFiring | None
     publishes: tuple[LastPublish, ...]
     unfinished: tuple[OutboxTally, ...]
+    mastodon_configured: bool = False
+    bluesky_configured: bool = False
 
 
 async def gather_status(
@@ -121,19 +130,24 @@ async def gather_status(
 ) -> Status:
     """How publishing stands at `now` (aware); with `guild_id`, Discord facts of that server only.
 
-    The thread outlets' facts (X, Bluesky …) are always included: their accounts publish for
-    every server.
+    X's facts are always included: the account publishes for every server.
     """
     stats = await archive.issues.stats()
     archived = await archive.issues.issues(limit=stats.issues)
     targets = await all_targets(archive, settings, guild_id=guild_id)
     publishes = [await _last_publish(archive, DISCORD, t.name, t) for t in targets]
-    threads_configured = {known.name: known.configured(settings) for known in THREAD_OUTLETS}
-    for name, configured in threads_configured.items():
-        # Every thread outlet posts on one account, which its ledger names as X's does.
-        on_account = await _last_publish(archive, name, X_ACCOUNT, None)
-        if configured or on_account.issue is not None:
-            publishes.append(on_account)
+    x_configured = settings.x.configured()
+    on_x = await _last_publish(archive, X, X_ACCOUNT, None)
+    if x_configured or on_x.issue is not None:
+        publishes.append(on_x)
+    mastodon_configured = settings.mastodon.configured()
+    on_mastodon = await _last_publish(archive, MASTODON, MASTODON_ACCOUNT, None)
+    if mastodon_configured or on_mastodon.issue is not None:
+        publishes.append(on_mastodon)
+    bluesky_configured = settings.bluesky.configured()
+    on_bluesky = await _last_publish(archive, BLUESKY, BLUESKY_ACCOUNT, None)
+    if bluesky_configured or on_bluesky.issue is not None:
+        publishes.append(on_bluesky)
     channels = {t.name for t in targets}
     unfinished = [
         tally
@@ -149,11 +163,15 @@ async def gather_status(
             latest_issue=stats.latest_issue,
         ),
         discord_configured=settings.discord.configured(),
-        threads_configured=threads_configured,
+        discord_shards=settings.discord.shards(),
+        discord_shard_count=settings.discord.shard_count,
+        x_configured=x_configured,
         schedule=await _schedule(archive, settings, archived, now),
         last_firing=parse_last_firing(await archive.state.get(scheduler.LAST_FIRING_KEY)),
         publishes=tuple(publishes),
         unfinished=tuple(unfinished),
+        mastodon_configured=mastodon_configured,
+        bluesky_configured=bluesky_configured,
     )
 
 
@@ -301,8 +319,13 @@ def _outlets_line(status: Status) -> str:
     def said(name: str, configured: bool) -> str:
         return f"{name} {'configured' if configured else 'not configured'}"
 
-    threads = [said(OUTLET_NAMES[name], on) for name, on in status.threads_configured.items()]
-    return f"Outlets: {', '.join([said('Discord', status.discord_configured), *threads])}"
+    discord = said("Discord", status.discord_configured)
+    if status.discord_shards is not None:
+        shards = ", ".join(map(str, status.discord_shards))
+        discord += f" (shards {shards} of {status.discord_shard_count})"
+    x, mastodon = said("X", status.x_configured), said("Mastodon", status.mastodon_configured)
+    bluesky = said("Bluesky", status.bluesky_configured)
+    return f"Outlets: {discord}, {x}, {mastodon}, {bluesky}"
 
 
 def _next_firing_line(firing: Firing) -> str:
@@ -386,6 +409,7 @@ def _reason(text: str) -> str:
 def status_json(status: Status) -> dict[str, Any]:
     """The status for scripts: stable keys, ISO 8601 times, counts as integers."""
     schedule = status.schedule
+    shards = status.discord_shards
     return {
         "archive": {
             "path": str(status.archive.path),
@@ -395,8 +419,14 @@ def status_json(status: Status) -> dict[str, Any]:
             "latest_issue": status.archive.latest_issue,
         },
         "outlets": {
-            DISCORD: {"configured": status.discord_configured},
-            **{name: {"configured": on} for name, on in status.threads_configured.items()},
+            DISCORD: {
+                "configured": status.discord_configured,
+                "shard_count": status.discord_shard_count,
+                "shard_ids": None if shards is None else list(shards),
+            },
+            X: {"configured": status.x_configured},
+            MASTODON: {"configured": status.mastodon_configured},
+            BLUESKY: {"configured": status.bluesky_configured},
         },
         "schedule": {
             "cron": schedule.cron,

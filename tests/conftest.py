@@ -14,7 +14,7 @@ import coverage
 import pytest
 from hypothesis import HealthCheck, settings
 
-from bot.app import Newsbot
+from bot.app import Newsbot, newsbot
 from bot.issuefiles import load_issue
 from bot.models import Issue
 from bot.sandbox._server import Started, started_servers
@@ -109,7 +109,7 @@ async def start_newsbot(emulator: Emulator, seed: DefaultWorld) -> AsyncIterator
     async def start(archive: Archive, **settings: Any) -> Newsbot:
         discord_settings = {"dev_guild": seed.guild.id, **settings.pop("discord", {})}
         loaded = load_settings(discord=discord_settings, **settings)
-        bot = Newsbot(settings=loaded, archive=archive, guild_ready_timeout=0.05)
+        bot = newsbot(settings=loaded, archive=archive, guild_ready_timeout=0.05)
         bot.services = build(loaded, archive, discord=bot)
         await bot.login(emulator.token)
         task = asyncio.create_task(bot.connect(reconnect=False))

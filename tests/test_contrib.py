@@ -149,3 +149,22 @@ def test_the_backup_timer_starts_the_backup_daily() -> None:
     assert timer["Timer"]["OnCalendar"] == ["daily"]
     assert timer["Install"]["WantedBy"] == ["timers.target"]
     assert (CONTRIB / "newsbot-backup.service").exists(), "the timer starts its namesake"
+
+
+def test_the_shard_template_runs_one_shard_per_instance(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = read_unit(CONTRIB / "newsbot@.service")
+    single = read_unit(CONTRIB / "newsbot.service")
+    # The same service, hardening and all, but for the instance's shard.
+    (environment,) = template["Service"].pop("Environment")
+    assert template["Service"] == single["Service"]
+    assert template["Install"] == single["Install"]
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("# shard_count = 2", "shard_count = 2"),
+        encoding="utf-8",
+    )
+    for instance in ("0", "1"):
+        name, _, value = environment.replace("%i", instance).partition("=")
+        monkeypatch.setenv(name, value)
+        assert load_settings(config).discord.shards() == (int(instance),)

@@ -116,7 +116,7 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     assert re.search(r"fires next at \d\d:\d\d:\d\d UTC", shown)
     assert re.search(
         r"The schedule fired at \d\d:\d\d:\d\d UTC \(firing\) and published #202 to "
-        r"Discord \(3 channels\), X and Bluesky, by itself\.",
+        r"Discord \(3 channels\), X, Mastodon and Bluesky, by itself\.",
         shown,
     ), "one firing of the schedule published #202 everywhere"
 
@@ -128,6 +128,10 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     assert shown.count("🧵 #202 · Papers & Publications  1 message(s)") == 3
     assert "[Papers & Publications]" in shown, "the forum post is tagged"
     assert "🧵 #202 · Papers & Publications in #general, opened" in shown
+    # The thread on Mastodon: one reply after another, within the instance's limit.
+    mastodon = shown.split("Mastodon: @newsbot@mastodon.test's thread, as a reader sees it", 1)[1]
+    assert re.search(r"post 2/\d+ · \d+/500 · public · ↳ replies to post 1", mastodon)
+    assert "no one mentioned, no hashtag made" in mastodon
 
     # The X thread: every post with its weighted length, as newsbot's renderer counts it.
     # Each post replies to the one before: a thread.
@@ -169,7 +173,8 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     assert command is not None, cli
     assert "newsbot status ─" in cli and "exit" not in cli.split("newsbot status", 2)[1], cli
     # It reads the demo's own settings: the emulators' keys and the demo's schedule.
-    assert "Outlets: Discord configured, X configured, Bluesky configured" in cli
+    outlets = "Outlets: Discord configured, X configured, Mastodon configured, Bluesky configured"
+    assert outlets in cli
     assert "Schedule: '*/5 * * * * *' in UTC" in cli
     assert "#202" in cli
     assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
@@ -210,7 +215,10 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
             check=False,
         )
         assert status.returncode == 0, status.stderr
-        assert "Outlets: Discord configured, X configured, Bluesky configured" in status.stdout
+        outlets = (
+            "Outlets: Discord configured, X configured, Mastodon configured, Bluesky configured"
+        )
+        assert outlets in status.stdout
         assert "Schedule: '*/5 * * * * *' in UTC" in status.stdout
         assert "• X — #202: complete" in status.stdout
         process.send_signal(signal.SIGTERM)

@@ -35,8 +35,9 @@ async def _planned(
     outlet = services.outlet(name)
     assert outlet is not None  # built offline: there is always one to plan with
     thread_outlet = cast("ThreadOutlet", outlet)
-    rendered = thread_outlet.rendered(issue)
+    # The account first: an outlet may learn its platform's limits there (Mastodon's instance).
     account = (await outlet.targets())[0]
+    rendered = thread_outlet.rendered(issue)
     return thread_outlet, rendered, await services.engine.preview(issue, outlet, account)
 
 

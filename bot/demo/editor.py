@@ -1,5 +1,5 @@
-"""The editor in the demo: /newsletter commands, and the channels and the X and Bluesky
-threads as they look once an issue is published."""
+"""The editor in the demo: /newsletter commands, and the channels and the X thread as they
+look once an issue is published."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.render.packing import graphemes
 from bot.render.x_text import POST_MAX, weighted_length
 from bot.sandbox.bluesky import BlueskyEmulator
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Message, Role, World
+from bot.sandbox.mastodon import MastodonEmulator, status_length
 from bot.sandbox.x import Tweet, XEmulator
 
 
@@ -129,6 +130,29 @@ def _x_post(tweet: Tweet, number: int, total: int, position: dict[int, int]) -> 
     if tweet.quote_of is not None:
         title += f" · quotes post {position.get(tweet.quote_of, '?')}"
     return Panel(Text(tweet.text), title=title, title_align="left", border_style="bright_black")
+
+
+def show_mastodon_thread(console: Console, mastodon: MastodonEmulator) -> None:
+    """Print the account's statuses on Mastodon as a thread: each with its length as the
+    instance counts it, its visibility and the status it replies to."""
+    statuses = mastodon.live_statuses()
+    config = mastodon.config
+    console.rule(f"Mastodon: @{config.username}@{config.domain}'s thread, as a reader sees it")
+    position = {status.id: number for number, status in enumerate(statuses, start=1)}
+    lengths = [status_length(s.text, config.characters_reserved_per_url) for s in statuses]
+    for number, (status, length) in enumerate(zip(statuses, lengths, strict=True), start=1):
+        title = f"post {number}/{len(statuses)} · {length}/{config.max_characters}"
+        title += f" · {status.visibility}"
+        if status.in_reply_to_id is not None:
+            title += f" · ↳ replies to post {position.get(status.in_reply_to_id, '?')}"
+        console.print(
+            Panel(Text(status.text), title=title, title_align="left", border_style="bright_black")
+        )
+    console.print(
+        f"{len(statuses)} statuses, the longest {max(lengths, default=0)}/{config.max_characters} "
+        f"characters as the instance counts them (graphemes, a URL "
+        f"{config.characters_reserved_per_url}); no one mentioned, no hashtag made."
+    )
 
 
 def show_bluesky_thread(console: Console, bluesky: BlueskyEmulator) -> None:

@@ -33,6 +33,7 @@ from bot.issuefiles import LoadResult
 from bot.sandbox._violations import Violation
 from bot.sandbox.bluesky import BlueskyEmulator
 from bot.sandbox.discord import Emulator, EmulatorConfig
+from bot.sandbox.mastodon import MastodonEmulator
 from bot.sandbox.x import XEmulator
 
 EXIT_INTERRUPTED = 130
@@ -42,7 +43,7 @@ EXIT_REFUSED = 1
 async def run_demo(folder: Path, issues: LoadResult, *, keep: bool = False) -> int:
     """Start both emulators and `newsbot run`, play the editor and a reader; with `keep`, leave
     it all up for a person. The exit code: 0, 130 when interrupted during the script, or 1 when
-    an emulator refused a request the real Discord, X or Bluesky would refuse."""
+    an emulator refused a request the real Discord or X would refuse."""
     console = Console(highlight=False)
     stop = Stop()
     stop.install()
@@ -58,7 +59,7 @@ async def run_demo(folder: Path, issues: LoadResult, *, keep: bool = False) -> i
     if refused:
         console.print(
             Text(
-                f"The emulators refused {len(refused)} request(s) that Discord, X or Bluesky would "
+                f"The emulators refused {len(refused)} request(s) that Discord or X would "
                 "refuse too:\n" + "\n".join(f"  {violation}" for violation in refused),
                 style="red",
             )
@@ -79,8 +80,8 @@ async def _run(
         console.print(
             f"The bundled issue files ({bundled}): "
             + ", ".join(f"#{issue.number}" for _, issue in issues.issues)
-            + f", {items} items. Starting the Discord, X and Bluesky emulators on 127.0.0.1 "
-            "and "
+            + f", {items} items. Starting the Discord, X, Mastodon and Bluesky emulators on "
+            "127.0.0.1 and "
             f"`newsbot run` against them, with the schedule {CRON!r} (every 5 seconds) and "
             "catch_up none, a scratch archive and an empty issues folder…",
             markup=False,
@@ -88,20 +89,24 @@ async def _run(
         async with (
             Emulator(config=EmulatorConfig()) as emulator,
             XEmulator() as x,
+            MastodonEmulator() as mastodon,
             BlueskyEmulator() as bluesky,
         ):
             seed = emulator.seed
             assert seed is not None
             db = Path(scratch) / "archive.db"
-            settings = write_settings(Path(scratch), emulator, x, bluesky, seed, db, folder)
-            stage = Stage(emulator, x, bluesky, seed, console, db, folder, settings)
+            settings = write_settings(
+                Path(scratch), emulator, x, mastodon, bluesky, seed, db, folder
+            )
+            stage = Stage(emulator, x, mastodon, bluesky, seed, console, db, folder, settings)
             async with bot_process(settings) as process:
                 stage.process = process
                 await wait_for_commands(stage)
                 console.print(
                     f"newsbot is online in “{seed.guild.name}” with its commands: "
                     + ", ".join(sorted(c.name for c in emulator.synced_commands(seed.guild)))
-                    + f"; on X it posts as @{x.config.username}, on Bluesky as "
+                    + f"; on X it posts as @{x.config.username}, on Mastodon as "
+                    + f"@{mastodon.config.username}@{mastodon.config.domain}, on Bluesky as "
                     + f"@{bluesky.config.handle}.",
                     markup=False,
                 )
@@ -117,4 +122,9 @@ async def _run(
                 if keep:
                     await keep_running(stage, reader, stop)
         console.rule("done")
-    return [*emulator.violations.take(), *x.violations.take(), *bluesky.violations.take()]
+    return [
+        *emulator.violations.take(),
+        *x.violations.take(),
+        *mastodon.violations.take(),
+        *bluesky.violations.take(),
+    ]

@@ -20,6 +20,7 @@ from rich.console import Console
 from bot.errors import NewsbotError
 from bot.sandbox.bluesky import BlueskyEmulator
 from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.sandbox.mastodon import MastodonEmulator
 from bot.sandbox.x import XEmulator
 from bot.schedule import triggers
 from bot.settings import env_name, secret_keys
@@ -79,16 +80,19 @@ def write_settings(
     scratch: Path,
     emulator: Emulator,
     x: XEmulator,
+    mastodon: MastodonEmulator,
     bluesky: BlueskyEmulator,
     seed: DefaultWorld,
     db: Path,
     issues: Path,
 ) -> DemoSettings:
-    """Write the demo's settings: the three emulators, the scratch archive and folder, the schedule,
+    """Write the demo's settings: the emulators, the scratch archive and folder, the schedule,
     and reader replies read."""
     secret = {env_name(key) for key in secret_keys()}
     keys = {"NEWSBOT_DISCORD__TOKEN": emulator.token} | {
-        name: value for name, value in (x.env() | bluesky.env()).items() if name in secret
+        name: value
+        for name, value in (x.env() | mastodon.env() | bluesky.env()).items()
+        if name in secret
     }
     x_api = x.env()["NEWSBOT_X__API_BASE"]
     tables: dict[str, dict[str, Any]] = {
@@ -101,6 +105,7 @@ def write_settings(
             "message_content": True,
         },
         "x": {"api_base": x_api},
+        "mastodon": {"api_base": mastodon.api_base},
         "bluesky": {"service": bluesky.service, "handle": bluesky.config.handle},
         "schedule": {"cron": CRON, "catch_up": "none"},
         "log": {"level": "WARNING"},
@@ -122,10 +127,11 @@ def write_settings(
 
 @dataclass
 class Stage:
-    """Everything the demo runs: the three emulators, the scratch archive and folder, the bot."""
+    """Everything the demo runs: both emulators, the scratch archive and folder, the bot."""
 
     emulator: Emulator
     x: XEmulator
+    mastodon: MastodonEmulator
     bluesky: BlueskyEmulator
     seed: DefaultWorld
     console: Console
@@ -214,7 +220,7 @@ async def wait_for_publish(stage: Stage, number: int) -> list[dict[str, Any]]:
             done |= outlets
         if loop.time() > deadline:
             raise NewsbotError(
-                f"no firing of the schedule published #{number} to Discord, X and Bluesky within "
+                f"no firing of the schedule published #{number} to every outlet within "
                 f"{PUBLISH_TIMEOUT:.0f} s; the last one recorded: {json.dumps(run)}"
             )
         await asyncio.sleep(POLL_SECONDS)

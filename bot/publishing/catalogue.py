@@ -83,6 +83,29 @@ X = OutletEntry(
 )
 
 
+def _mastodon_opened(settings: Settings) -> AbstractAsyncContextManager[Outlet[Any]]:
+    from bot.publishing.outlets.mastodon import mastodon_outlet
+
+    return mastodon_outlet(settings.mastodon)
+
+
+def _mastodon_offline(settings: Settings) -> Outlet[Any]:
+    from bot.publishing.outlets.mastodon import MastodonOutlet
+
+    return MastodonOutlet(None, settings.mastodon)
+
+
+MASTODON = OutletEntry(
+    name="mastodon",
+    title="Mastodon",
+    not_configured="Mastodon is not configured (set NEWSBOT_MASTODON__ACCESS_TOKEN)",
+    configured=lambda settings: settings.mastodon.configured(),
+    api_base=lambda settings: settings.mastodon.api_base,
+    opened=_mastodon_opened,
+    offline=_mastodon_offline,
+)
+
+
 def _bluesky_opened(settings: Settings) -> AbstractAsyncContextManager[Outlet[Any]]:
     from bot.publishing.outlets.bluesky import bluesky_outlet
 
@@ -107,7 +130,7 @@ BLUESKY = OutletEntry(
     offline=_bluesky_offline,
 )
 
-THREAD_OUTLETS: tuple[OutletEntry, ...] = (X, BLUESKY)
+THREAD_OUTLETS: tuple[OutletEntry, ...] = (X, MASTODON, BLUESKY)
 """Every outlet beyond Discord, in the order an issue is published to them (after Discord)."""
 
 OUTLET_NAMES: dict[str, str] = {"discord": "Discord"} | {e.name: e.title for e in THREAD_OUTLETS}

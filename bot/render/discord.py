@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import Issue, SearchHit, SearchPage, Section
+from bot.render.social import Thread
 from bot.render.text import escape_markdown
 from bot.render.x import XThread
 from bot.text import ELLIPSIS, defuse_mentions, one_line, shorten
@@ -232,23 +233,27 @@ def search_embed(query: str, page: SearchPage, *, page_size: int) -> Embed:
 def x_thread_embed(x: XThread, *, cost: float) -> Embed:
     """An X thread previewed in Discord: each post with its weight, the cost, what was cut."""
     count = len(x.posts)
-    title = f"On X: {count} post{'s' if count != 1 else ''}, about ${cost:.3f}"
-    return thread_embed(x, title)
+    return _thread_embed(x, f"On X: {count} post{'s' if count != 1 else ''}, about ${cost:.3f}")
 
 
-def thread_embed(rendered: XThread, title: str) -> Embed:
-    """A thread of posts previewed in Discord: each post with its length against the platform's
-    limit, and what was condensed."""
-    count = len(rendered.posts)
+def thread_embed(thread: Thread, platform: str) -> Embed:
+    """A thread on another platform (`Mastodon` …) previewed in Discord: each post with its
+    length against the platform's limit, and what was condensed."""
+    count = len(thread.posts)
+    return _thread_embed(thread, f"On {platform}: {count} post{'s' if count != 1 else ''}")
+
+
+def _thread_embed(thread: Thread, title: str) -> Embed:
+    count = len(thread.posts)
     fields = [
         EmbedField(
-            f"Post {n}/{count} · {post.weight}/{rendered.limit}",
+            f"Post {n}/{count} · {post.weight}/{thread.limit}",
             shorten(defuse_mentions(post.text), FIELD_VALUE_MAX),
         )
-        for n, post in enumerate(rendered.posts[:EMBED_FIELDS_MAX], start=1)
+        for n, post in enumerate(thread.posts[:EMBED_FIELDS_MAX], start=1)
     ]
-    notes = defuse_mentions("; ".join(rendered.notes))
-    footer = shorten(f"Condensed: {notes}", FOOTER_MAX) if rendered.notes else ""
+    notes = defuse_mentions("; ".join(thread.notes))
+    footer = shorten(f"Condensed: {notes}", FOOTER_MAX) if thread.notes else ""
     budget = EMBED_TOTAL_MAX - len(title) - len(footer)
     if sum(len(f.name) + len(f.value) for f in fields) > budget:
         fields = _shrink_fields(fields, budget - 200)

@@ -7,7 +7,8 @@ import re
 
 from bot.text import defuse_mentions, one_line, shorten
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\*_~`|>\[\]()#-])")
+# `<` too: `<t:0:R>` (a timestamp), `</search:1>` (a command) and `<https://…>` are markup.
+_MARKDOWN_SPECIAL = re.compile(r"([\\*_~`|<>\[\]()#-])")
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _MD_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|~~|`)")

@@ -6,6 +6,10 @@ ingest, not the publish: what the archive holds still goes out, and the editors 
 publishes, outlet by outlet: first any issue whose publish was left unfinished (a channel gone,
 X down, a stop in the middle of it), then the newest issue due and not yet published there.
 
+Several `newsbot run` processes may share one archive: the schedule fires in each, and the one
+holding the publishing lease does the work while the others leave it (if it dies, the lease
+lapses within a minute and another takes over, resuming from the ledger).
+
 apscheduler's job store lives in memory and forgets; the outbox ledger remembers. So at start
 the same work runs once with `schedule.catch_up` as the policy, and a second firing in a
 repeated autumn hour finds the issue already published and sends nothing.
@@ -14,10 +18,11 @@ repeated autumn hour finds the issue already published and sends nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +36,7 @@ from bot.models import IngestOutcome, IssueSummary
 from bot.publishing.service import OUTLET_NAMES, OutletName
 from bot.schedule import triggers as scheduler
 from bot.text import shorten
+from bot.workers import lease
 
 if TYPE_CHECKING:
     from bot.wiring import Services
@@ -43,6 +49,10 @@ RESCAN_SECONDS = 60
 """How often the issue files are looked at for a new or changed `publish_at`."""
 ISSUE_JOB = "newsbot-issue-{}"
 ARRIVALS_KEY = "schedule.arrivals"
+PUBLISHING_LEASE = "schedule.publishing"
+PUBLISHING_LEASE_SECONDS = 60.0
+"""Of several processes sharing the archive, one publishes on the schedule; if it dies, another
+takes over within this long."""
 """State key: when each issue file was first seen, JSON `{number: ISO 8601}`."""
 
 
@@ -160,7 +170,7 @@ class ScheduledPublishing:
 
     async def on_rescan(self) -> None:
         """Look at the issue files for a new or moved `publish_at` (without ingesting them)."""
-        await self._guarded("rescan", self.rescan, record=False)
+        await self._guarded("rescan", self.rescan, record=False, exclusive=False)
 
     async def _guarded(
         self,
@@ -168,8 +178,9 @@ class ScheduledPublishing:
         work: Callable[[], Coroutine[Any, Any, RunReport | None]],
         *,
         record: bool = True,
+        exclusive: bool = True,
     ) -> None:
-        task = asyncio.ensure_future(self._run(kind, work, record=record))
+        task = asyncio.ensure_future(self._run(kind, work, record=record, exclusive=exclusive))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         try:
@@ -187,12 +198,16 @@ class ScheduledPublishing:
         work: Callable[[], Coroutine[Any, Any, RunReport | None]],
         *,
         record: bool,
+        exclusive: bool,
     ) -> None:
         if self.ready is not None:
             await self.ready()
         if self._stopping:
             return  # ready only once a stop was asked for: start nothing new
-        async with self._lock:
+        async with self._lock, self._publishing_lease(exclusive) as held:
+            if not held:
+                log.info("the scheduled %s is left to another newsbot process on the archive", kind)
+                return
             try:
                 report = await work()
             except asyncio.CancelledError:
@@ -206,6 +221,14 @@ class ScheduledPublishing:
             if report is not None and record:
                 await self.archive.state.set(scheduler.LAST_FIRING_KEY, report.state())
                 self._log(report)
+
+    @contextlib.asynccontextmanager
+    async def _publishing_lease(self, exclusive: bool) -> AsyncIterator[bool]:
+        if not exclusive:
+            yield True
+            return
+        async with lease(self.archive.state, PUBLISHING_LEASE, PUBLISHING_LEASE_SECONDS) as held:
+            yield held
 
     # --- the work -------------------------------------------------------------------------------
 

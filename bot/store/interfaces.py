@@ -243,6 +243,12 @@ class StateStore(Protocol):
         """Keep a value between runs (replacing any earlier one)."""
         ...
 
+    async def try_lease(self, name: str, holder: str, ttl: float) -> bool:
+        """Take or renew the lease `name` for `ttl` seconds; False while another holder's
+        lease on it has not expired. Atomic across every process sharing the archive; its
+        holder gives it up with a `ttl` of 0."""
+        ...
+
 
 class Connection(Protocol):
     """The database every aggregate of one archive shares: its schema, backups and lifetime."""

@@ -46,8 +46,7 @@ def draft_title(number: int, latest: IssueSummary | None) -> str:
 
 def _item_title(suggestion: Suggestion) -> str:
     text = suggestion.title or suggestion.url.split("://", 1)[-1].rstrip("/")
-    # `<` too: a page titled `<javascript:…>` would otherwise be a link in the draft.
-    text = escape_markdown(" ".join(text.split())).replace("<", "\\<")
+    text = escape_markdown(" ".join(text.split()))
     return shorten(text, DRAFT_TITLE_MAX) or "Untitled"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
@@ -12,10 +12,9 @@ from discord.ext import commands
 from bot.app import NO_MENTIONS, reply
 from bot.errors import IssueNotFound
 from bot.models import Issue, Subscription, slugify
+from bot.publishing.outlet import Outlet
 from bot.publishing.plans.discord import Action, ChannelKind, Target, plan
 from bot.publishing.targets import all_targets
-from bot.render.bluesky import as_shown
-from bot.render.bluesky import thread as bluesky_thread
 from bot.render.discord import (
     CHOICE_NAME_MAX,
     CHOICE_VALUE_MAX,
@@ -36,6 +35,7 @@ from cogs.newsletter._views import NotifyButton
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
+    from bot.publishing.catalogue import ThreadOutlet
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,7 @@ class Newsletter(commands.Cog):
             raise RuntimeError("the bot was built without its services (see bot.wiring)")
         self.engine = services.engine
         self.outlet = services.discord
+        self.threads = services.threads
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(NotifyButton)
@@ -309,11 +310,18 @@ class Newsletter(commands.Cog):
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
-        on_bluesky = as_shown(bluesky_thread(found, max_posts=self.bot.settings.bluesky.max_posts))
-        count = len(on_bluesky.posts)
-        card = thread_embed(on_bluesky, f"On Bluesky: {count} post{'s' if count != 1 else ''}")
+        for outlet in self.threads:
+            if outlet.name != "x":
+                await self._preview_thread(interaction, found, outlet)
+
+    async def _preview_thread(
+        self, interaction: discord.Interaction, found: Issue, outlet: Outlet[Any]
+    ) -> None:
+        """The issue's thread on a configured outlet beyond X, within its platform's limits."""
+        await outlet.targets()  # the account, and the platform's limits (Mastodon's)
+        on_it = cast("ThreadOutlet", outlet).rendered(found)
         await interaction.followup.send(
-            embed=discord.Embed.from_dict(card.to_dict()),
+            embed=discord.Embed.from_dict(thread_embed(on_it, outlet.title).to_dict()),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )

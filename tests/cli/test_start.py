@@ -21,6 +21,8 @@ HEAVY = (
     "discord",
     "aiohttp",
     "tweepy",
+    "mastodon",
+    "requests",
     "atproto",
     "atproto_client",
     "libipld",

@@ -191,12 +191,16 @@ def test_literal_text_fits_its_limit_with_escapes_counted(text: str, limit: int)
 def test_literal_text_is_cut_after_escaping_not_before() -> None:
     # Cut before escaping, 80 stars became 160 characters; and a cut never strands a backslash.
     assert literal("*" * 300, 80) == "\\*" * 39 + "…"
-    assert literal("see <#45> now\x07", 100) == "see <\u200b\\#45\\> now"
+    assert literal("see <#45> now\x07", 100) == "see \\<\u200b\\#45\\> now"
 
 
 def test_defuse_and_escape() -> None:
     assert defuse_mentions("hi @everyone and <@&42>") == "hi @\u200beveryone and <\u200b@&42>"
     assert escape_markdown("**a** [b](c)") == "\\*\\*a\\*\\* \\[b\\]\\(c\\)"
+    # A timestamp, a command mention and a suppressed link are markup in Discord: all literal.
+    assert escape_markdown("<t:0:R> </search:1> <https://a.example>") == (
+        "\\<t:0:R\\> \\</search:1\\> \\<https://a.example\\>"
+    )
 
 
 def test_embed_problems_name_the_limit() -> None:

@@ -217,7 +217,7 @@ def test_the_digest_pings_only_its_role_and_offers_the_button() -> None:
     (row,) = post.components()
     assert row["components"][0]["custom_id"] == "newsbot:notify:42"
     value = post.embeds[0].fields[0].value
-    assert "[Hi @\u200beveryone <@&5\\>](https://a.example/x)" in value
+    assert "[Hi @\u200beveryone \\<@&5\\>](https://a.example/x)" in value
     assert not LIVE_MENTION.search(value)
 
 

@@ -21,6 +21,8 @@ class EmulatorConfig:
     5-second bucket last 50 ms) so tests can provoke real 429s without waiting.
     ``interaction_deadline`` is Discord's 3 s for the first callback and
     ``interaction_token_lifetime`` its 15 minutes for follow-ups; both are plain seconds.
+    ``guilds_per_shard`` is the most servers one gateway session may handle: past it IDENTIFY
+    is closed with 4011 (sharding required), as Discord does past 2,500.
     """
 
     token: str = field(default_factory=_fake_bot_token)
@@ -31,4 +33,5 @@ class EmulatorConfig:
     interaction_token_lifetime: float = 15 * 60.0
     nonce_window: float = 5 * 60.0
     heartbeat_interval_ms: int = 41250
+    guilds_per_shard: int = 2500
     attachment_size_limit: int = 10 * 1024 * 1024

@@ -142,6 +142,12 @@ class Emulator(LoopbackServer, ReaderActions):
         """Every REST request answered so far, in order."""
         return self.rest.requests
 
+    def rate_limit_tally(self, token: str | None = None) -> tuple[int, int]:
+        """(requests counted, 429s answered) for a bot token (default: the emulator's), over
+        every connection and process that used it."""
+        key = f"Bot {token or self.token}"
+        return self.limiter.requests_by_token[key], self.limiter.rejections_by_token[key]
+
     def requests_to(self, method: str, route: str) -> list[RequestRecord]:
         """The recorded requests with this method and route template."""
         return [r for r in self.rest.requests if r.method == method and r.route == route]

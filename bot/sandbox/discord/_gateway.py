@@ -84,6 +84,16 @@ def _zlib_compressor() -> Callable[[bytes], bytes]:
     return compress
 
 
+def _shard(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's ``shard``, ``[shard_id, num_shards]``, if it is one Discord accepts."""
+    if not (isinstance(value, list) and len(value) == 2):
+        return None
+    shard_id, count = value
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in value):
+        return None
+    return (shard_id, count) if 0 <= shard_id < count else None
+
+
 @dataclass(frozen=True)
 class _Close:
     code: int
@@ -401,20 +411,28 @@ class Gateway:
             if intents & intent and not flags & allowing_flags:
                 connection.close(4014, "Disallowed intent(s).")
                 return
-        shard = data.get("shard") or [0, 1]
+        shard = _shard(data.get("shard", [0, 1]))
+        if shard is None:
+            connection.close(4010, "Invalid shard.")
+            return
+        bot = self.world.bot
+        guilds = [
+            g
+            for g in self.world.guilds.values()
+            if (g.id >> 22) % shard[1] == shard[0] and bot.id in g.members
+        ]
+        if len(guilds) > self.config.guilds_per_shard:
+            connection.close(4011, "Sharding required.")
+            return
         session = GatewaySession(
             session_id=secrets.token_hex(16),
             token=str(data["token"]),
             intents=intents,
-            shard=(int(shard[0]), int(shard[1])),
+            shard=shard,
         )
         self.sessions[session.session_id] = session
         session.connection = connection
         connection.session = session
-        bot = self.world.bot
-        guilds = [
-            g for g in self.world.guilds.values() if session.handles(g.id) and bot.id in g.members
-        ]
         ready: JSON = {
             "v": 10,
             "user": {**bot.payload(), "verified": True, "mfa_enabled": False, "email": None},

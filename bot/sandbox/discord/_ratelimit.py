@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -124,13 +125,21 @@ def too_many_requests(retry_after: float, *, is_global: bool, scope: str) -> Rej
 
 
 class RateLimiter:
-    """Counts requests per bucket and globally; says when to answer 429."""
+    """Counts requests per bucket and globally; says when to answer 429.
+
+    Every count is the bot token's, whichever connection or process the request came from:
+    several processes of one bot share one global budget, as on Discord.
+    """
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self._windows: dict[tuple[str, str, str], _Window] = {}
         self._global: dict[str, _Window] = {}
         self.rejections = 0
+        self.requests_by_token: Counter[str] = Counter()
+        """Requests counted per bot token (those a 429 refused included)."""
+        self.rejections_by_token: Counter[str] = Counter()
+        """429s answered per bot token, global and per bucket."""
 
     def rule_for(self, method: str, route: str) -> BucketRule:
         """Return the bucket a route belongs to."""
@@ -140,6 +149,7 @@ class RateLimiter:
         """Count one request; return its rate-limit headers, or a 429 rejection."""
         if not self.config.rate_limits:
             return Decision(headers={})
+        self.requests_by_token[token] += 1
         now = time.monotonic()
         scale = self.config.time_scale
         if not _exempt_from_global(route):
@@ -147,7 +157,7 @@ class RateLimiter:
             if now >= window.resets_at:
                 window.count, window.resets_at = 0, now + 1.0 * scale
             if window.count >= self.config.global_limit:
-                self.rejections += 1
+                self._reject(token)
                 return Decision(
                     headers={},
                     rejection=too_many_requests(
@@ -171,11 +181,15 @@ class RateLimiter:
             headers["X-RateLimit-Remaining"] = "0"
             rejection = too_many_requests(reset_after, is_global=False, scope="user")
             rejection.headers.update(headers)
-            self.rejections += 1
+            self._reject(token)
             return Decision(headers=headers, rejection=rejection)
         window.count += 1
         headers["X-RateLimit-Remaining"] = str(rule.limit - window.count)
         return Decision(headers=headers)
+
+    def _reject(self, token: str) -> None:
+        self.rejections += 1
+        self.rejections_by_token[token] += 1
 
     def reset(self) -> None:
         """Forget every window (a fresh minute for every bucket)."""

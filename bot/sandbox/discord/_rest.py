@@ -313,11 +313,11 @@ class RestAPI:
         return ok({"url": self._gateway_url()})
 
     async def get_gateway_bot(self, call: Call) -> Reply:
-        """``GET /gateway/bot``: one shard, generous session-start limits."""
+        """``GET /gateway/bot``: the world's recommended shards, generous session-start limits."""
         return ok(
             {
                 "url": self._gateway_url(),
-                "shards": 1,
+                "shards": self.world.shards_recommended(),
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,

@@ -8,6 +8,7 @@ on ``World.changed``.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
@@ -30,6 +31,7 @@ from ._snowflake import SnowflakeGenerator
 
 JSON = dict[str, Any]
 T = TypeVar("T")
+GUILDS_PER_RECOMMENDED_SHARD = 1000
 
 
 class EventSink(Protocol):
@@ -93,6 +95,8 @@ class World:
         self._application: Application | None = None
         self.events: EventSink = _NoEvents()
         self.changed = Signal()
+        self.recommended_shards: int | None = None
+        """What ``GET /gateway/bot`` recommends; None: one shard per 1,000 of the bot's servers."""
 
     # -- building ----------------------------------------------------------------------
 
@@ -102,6 +106,13 @@ class World:
         if self._application is None:
             raise RuntimeError("the world has no bot application yet: call set_application()")
         return self._application
+
+    def shards_recommended(self) -> int:
+        """The shard count ``GET /gateway/bot`` recommends for the bot's servers."""
+        if self.recommended_shards is not None:
+            return self.recommended_shards
+        servers = sum(1 for g in self.guilds.values() if self.bot.id in g.members)
+        return max(1, math.ceil(servers / GUILDS_PER_RECOMMENDED_SHARD))
 
     @property
     def bot(self) -> User:
@@ -120,9 +131,15 @@ class World:
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str, *, owner: User) -> Guild:
-        """Create a guild with its @everyone role (Discord's default permissions)."""
-        guild = Guild(id=self.snowflakes.next(), name=name, owner_id=owner.id)
+    def add_guild(self, name: str, *, owner: User, shard: tuple[int, int] | None = None) -> Guild:
+        """Create a guild with its @everyone role (Discord's default permissions).
+
+        With ``shard=(shard_id, shard_count)`` its id is one that shard handles.
+        """
+        guild_id = self.snowflakes.next()
+        while shard is not None and (guild_id >> 22) % shard[1] != shard[0]:
+            guild_id = self.snowflakes.next()  # the next millisecond comes within a few tries
+        guild = Guild(id=guild_id, name=name, owner_id=owner.id)
         guild.roles[guild.id] = Role(
             id=guild.id, guild_id=guild.id, name="@everyone", permissions=int(DEFAULT_EVERYONE)
         )

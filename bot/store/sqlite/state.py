@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 from bot.store.sqlite.database import Database, now_text
+
+LEASE_PREFIX = "lease:"
 
 
 class SqliteState:
@@ -25,3 +30,22 @@ class SqliteState:
             " updated_at = excluded.updated_at",
             (key, value, now_text()),
         )
+
+    async def try_lease(self, name: str, holder: str, ttl: float) -> bool:
+        """Take or renew the lease `name` for `ttl` seconds; False while another holder's
+        lease on it has not expired.
+
+        One statement, so two processes on one file cannot both take it: the row is written
+        only if it is new, this holder's, or expired (wall-clock seconds, shared by processes).
+        """
+        now = time.time()
+        lease = json.dumps({"holder": holder, "until": now + ttl})
+        async with self._db.execute(
+            "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+            " updated_at = excluded.updated_at"
+            " WHERE json_extract(state.value, '$.holder') = ?"
+            " OR json_extract(state.value, '$.until') <= ?",
+            (LEASE_PREFIX + name, lease, now_text(), holder, now),
+        ) as cursor:
+            return cursor.rowcount == 1

@@ -1,0 +1,365 @@
+"""The Mastodon outlet: an issue's thread as engine steps, posted through Mastodon.py.
+
+Each status is a step keyed `202/mastodon/post/3` (the lead is post 1) replying to the status
+before it, with the settings' visibility and an `Idempotency-Key` derived from the step's key:
+a repeat within Mastodon's hour gets the status made the first time back. Past that, an
+interrupted status is looked for among the account's recent statuses (`find`) before it is
+posted again. Statuses are not edited: one already sent stays as it is.
+
+Mastodon.py is synchronous: every call runs in a worker thread (`asyncio.to_thread`), never on
+the event loop. Its own rate-limit handling sleeps in that thread, so it is set to throw and the
+wait is ours: a short one (from `X-RateLimit-Reset`) is slept, a long one raises `CapReached`.
+The instance's limits are read once, from `GET /api/v2/instance`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import replace
+from typing import Any
+
+from mastodon import (
+    Mastodon,
+    MastodonAPIError,
+    MastodonNetworkError,
+    MastodonNotFoundError,
+    MastodonRatelimitError,
+    MastodonServerError,
+    MastodonUnauthorizedError,
+)
+
+from bot.errors import NewsbotError
+from bot.models import Issue, OutboxEntry
+from bot.publishing.outlet import CapReached, MaybeMade, Outcome, Remote, StepError
+from bot.publishing.plans.mastodon import (
+    ACCOUNT,
+    OUTLET,
+    Account,
+    Action,
+    idempotency_key,
+    plan,
+)
+from bot.publishing.reports import PlannedStep
+from bot.publishing.steps import Payload, Step
+from bot.render.publish import Post
+from bot.render.social import Thread
+from bot.settings import MastodonSettings
+
+log = logging.getLogger(__name__)
+
+LOOKUP_PAGES = 3
+"""Pages of 40 recent statuses searched when reconciling an interrupted status."""
+PAGE = 40
+"""The most statuses `GET /api/v1/accounts/:id/statuses` gives at once."""
+NO_TOKEN = "Mastodon is not connected (set NEWSBOT_MASTODON__ACCESS_TOKEN)"
+
+_BREAK = re.compile(r"<br\s*/?>")
+_PARAGRAPH = re.compile(r"</p>\s*<p>")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def comparable(text: str, *, content: bool = False) -> str:
+    """A status's text as newsbot sent it and as Mastodon returns it (`content`: HTML with
+    paragraphs, line breaks and links whose spans hold the whole URL) compare equal."""
+    if content:
+        text = _TAG.sub("", _PARAGRAPH.sub("\n\n", _BREAK.sub("\n", text)))
+        text = html.unescape(text)
+    return unicodedata.normalize("NFC", text).strip()
+
+
+class MastodonOutlet:
+    """Posts on one Mastodon account through Mastodon.py.
+
+    Without a client (offline) it still plans and previews: the instance's limits are public,
+    read with a client of its own that holds no token (the defaults if the instance is out of
+    reach).
+    """
+
+    name = OUTLET
+    title = "Mastodon"
+    edits = False
+    outcomes: tuple[Outcome, ...] = (Outcome.POSTED, Outcome.RECOVERED, Outcome.UNCHANGED)
+    daily_cap: int | None = None
+    nowhere = "Mastodon has no account to post on"
+
+    def __init__(
+        self,
+        api: Mastodon | None,
+        settings: MastodonSettings,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._api = api
+        self.settings = settings
+        self.max_wait = settings.max_wait
+        self.sleep = sleep
+        self._account: Account | None = None
+        self._account_id: int | None = None
+
+    @property
+    def api(self) -> Mastodon:
+        """Mastodon.py's client for the account."""
+        if self._api is None:
+            raise StepError(NO_TOKEN)
+        return self._api
+
+    # --- the engine's calls -----------------------------------------------------------------
+
+    async def targets(self) -> list[Account]:
+        """The account, with its instance's limits when they can be read (`resolve` says why
+        not; a preview goes on with Mastodon's defaults)."""
+        try:
+            return [await self.limits()]
+        except StepError:
+            return [ACCOUNT]
+
+    async def resolve(self, target: Account) -> Account:
+        """The account with its instance's limits; `StepError` if they cannot be read."""
+        return await self.limits()
+
+    def plan(
+        self,
+        issue: Issue,
+        target: Account,
+        ledger: Mapping[str, OutboxEntry],
+        thanks: Mapping[str, Post],
+    ) -> Sequence[Step[Account]]:
+        """The issue's thread, rendered within the instance's limits."""
+        _, steps = plan(issue, self.settings, target)
+        return steps
+
+    async def create(self, step: Step[Account], payload: Payload, ids: Mapping[str, int]) -> Remote:
+        """Post the step's status: the lead, or a reply to the status before."""
+        what = f"post status {step.key.rsplit('/', 1)[-1]} of issue #{step.issue_number}"
+        made = await self.post(
+            payload["text"],
+            reply_to=_parent(step, ids),
+            visibility=payload["visibility"],
+            key=idempotency_key(step.key),
+            what=what,
+        )
+        return Remote(made)
+
+    async def recover(
+        self, step: Step[Account], payload: Payload, ids: Mapping[str, int]
+    ) -> Remote | None:
+        """The status an interrupted attempt made, found among the account's recent ones."""
+        found = await self.find(payload["text"], reply_to=_parent(step, ids))
+        return None if found is None else Remote(found)
+
+    async def edit(self, step: Step[Account], payload: Payload, entry: OutboxEntry) -> None:
+        """Statuses are not edited (the engine never asks: `edits` is False)."""
+        raise StepError("newsbot does not edit Mastodon statuses")
+
+    async def remove(self, entry: OutboxEntry) -> bool:
+        """Delete a status; one already gone counts as done."""
+        with suppress(_Gone):
+            await self._call("delete a status", self.api.status_delete, int(entry.remote_id or 0))
+        return True
+
+    def where(self, target: Account) -> str:
+        """`Mastodon`."""
+        return "Mastodon"
+
+    def mention(self, target: Account) -> str:
+        """`on Mastodon`."""
+        return "on Mastodon"
+
+    def note(self, step: Step[Account]) -> str | None:
+        """Nothing: every status is made one way."""
+        return None
+
+    # --- previews ---------------------------------------------------------------------------
+
+    def rendered(self, issue: Issue) -> Thread:
+        """The issue's thread on Mastodon, as `plan` posts it (within the instance's limits
+        once `targets` has read them)."""
+        made, _ = plan(issue, self.settings, self._account or ACCOUNT)
+        return made
+
+    def does(self, planned: PlannedStep) -> str:
+        """What publishing would do with one status, in words."""
+        if planned.outcome == Outcome.UNCHANGED:
+            changed = " (its text changed since: newsbot does not edit statuses)"
+            return "already on Mastodon" + (changed if planned.changed else "")
+        if planned.outcome == Outcome.DEFERRED:
+            return "left for a later publish (rate limit)"
+        does = "post the first status"
+        if planned.step.action == Action.REPLY:
+            does = "post, replying to the one before"
+        visibility = planned.payload.get("visibility", self.settings.visibility)
+        does += f" ({visibility})"
+        if planned.look_first:
+            does = f"look for it on Mastodon (an attempt was interrupted), else {does}"
+        return does
+
+    # --- Mastodon's API ---------------------------------------------------------------------
+
+    async def limits(self) -> Account:
+        """The account with the instance's `max_characters` and `characters_reserved_per_url`
+        (asked once)."""
+        if self._account is None:
+            if self._api is None:
+                return await self._public_limits()
+            instance = await self._call("read the instance's limits", self.api.instance_v2)
+            statuses = instance["configuration"]["statuses"]
+            self._account = replace(
+                ACCOUNT,
+                max_characters=int(statuses["max_characters"]),
+                characters_reserved_per_url=int(statuses["characters_reserved_per_url"]),
+            )
+        return self._account
+
+    async def _public_limits(self) -> Account:
+        """The limits read without the account's token (offline), else Mastodon's defaults."""
+        public = _client(self.settings, token=None)
+        self._api = public
+        try:
+            return await self.limits()
+        except StepError as exc:
+            log.warning("%s; previewing with Mastodon's default limits", exc.reason)
+            self._account = ACCOUNT
+            return ACCOUNT
+        finally:
+            self._api = None
+            await asyncio.to_thread(public.session.close)
+
+    async def account_id(self) -> int:
+        """The account's id (asked once)."""
+        if self._account_id is None:
+            me = await self._call("read the account", self.api.account_verify_credentials)
+            self._account_id = int(me["id"])
+        return self._account_id
+
+    async def post(
+        self, text: str, *, reply_to: int | None, visibility: str, key: str, what: str
+    ) -> int:
+        """Create a status (a reply to `reply_to`); its id."""
+        status = await self._call(
+            what,
+            self.api.status_post,
+            text,
+            in_reply_to_id=reply_to,
+            visibility=visibility,
+            idempotency_key=key,
+            write=True,
+        )
+        return int(status["id"])
+
+    async def find(self, text: str, *, reply_to: int | None) -> int | None:
+        """A recent status of the account with this text, replying to `reply_to` (none: one
+        that replies to nothing)."""
+        me = await self.account_id()
+        wanted = comparable(text)
+        older_than: int | None = None
+        for _ in range(LOOKUP_PAGES):
+            page = await self._call(
+                "read the account's recent statuses",
+                self.api.account_statuses,
+                me,
+                limit=PAGE,
+                max_id=older_than,
+            )
+            for status in page:
+                parent = status["in_reply_to_id"]
+                same_parent = (None if parent is None else int(parent)) == reply_to
+                if same_parent and comparable(status["content"], content=True) == wanted:
+                    return int(status["id"])
+            if len(page) < PAGE:
+                return None
+            older_than = int(page[-1]["id"])
+        return None
+
+    async def _call(
+        self, what: str, call: Callable[..., Any], *args: Any, write: bool = False, **kwargs: Any
+    ) -> Any:
+        """Run one Mastodon.py call in a worker thread; wait out a short rate limit; turn
+        failures into `StepError`s (a 5xx or a lost connection on a write: `MaybeMade`)."""
+        while True:
+            try:
+                return await asyncio.to_thread(call, *args, **kwargs)
+            except MastodonRatelimitError as exc:
+                reset = self.api.ratelimit_reset
+                wait = (float(reset) - time.time()) if reset else self.max_wait + 1
+                if wait > self.max_wait:
+                    raise CapReached(f"Mastodon's rate limit is reached ({what})", reset) from exc
+                log.info("Mastodon rate limit: waiting %.0f s before trying to %s", wait, what)
+                await self.sleep(max(0.0, wait))
+            except MastodonUnauthorizedError as exc:
+                raise StepError(
+                    f"could not {what}: Mastodon refused the access token "
+                    "(NEWSBOT_MASTODON__ACCESS_TOKEN)"
+                ) from exc
+            except MastodonNotFoundError as exc:
+                raise _Gone(f"could not {what}: Mastodon says {_message(exc)}") from exc
+            except MastodonServerError as exc:
+                failed = f"could not {what}: Mastodon answered {_status(exc)}"
+                if write:
+                    raise MaybeMade(failed, transient=True) from exc
+                raise StepError(failed, transient=True) from exc
+            except MastodonAPIError as exc:
+                raise StepError(f"Mastodon refused to {what}: {_message(exc)}") from exc
+            except MastodonNetworkError as exc:
+                failed = f"could not {what}: {_first_line(str(exc))}"
+                if write:
+                    raise MaybeMade(failed, transient=True) from exc
+                raise StepError(failed, transient=True) from exc
+
+
+class _Gone(StepError):
+    """Mastodon answered 404: the status (or the one replied to) does not exist."""
+
+
+def _status(exc: MastodonAPIError) -> str:
+    return str(exc.args[1]) if len(exc.args) > 1 else "an error"
+
+
+def _message(exc: MastodonAPIError) -> str:
+    """Mastodon's own one-line reason (its Error entity's `error`), else the HTTP status."""
+    message = exc.args[3] if len(exc.args) > 3 and exc.args[3] else None
+    return _first_line(str(message)) if message else f"HTTP {_status(exc)}"
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+def _parent(step: Step[Account], ids: Mapping[str, int]) -> int | None:
+    """The id of the status this step's status replies to."""
+    if step.parent is None:
+        return None
+    if step.parent not in ids:
+        raise StepError(f"status {step.key} replies to {step.parent}, which has no id")
+    return ids[step.parent]
+
+
+@asynccontextmanager
+async def mastodon_outlet(settings: MastodonSettings) -> AsyncIterator[MastodonOutlet]:
+    """An outlet for the account whose token the settings hold, on `mastodon.api_base`."""
+    token = settings.access_token.get_secret_value().strip() if settings.access_token else None
+    if not token:
+        raise NewsbotError(NO_TOKEN.replace("is not connected", "is not configured"))
+    api = _client(settings, token=token)
+    try:
+        yield MastodonOutlet(api, settings)
+    finally:
+        await asyncio.to_thread(api.session.close)
+
+
+def _client(settings: MastodonSettings, *, token: str | None) -> Mastodon:
+    """Mastodon.py on the settings' instance; it throws on a rate limit (the wait is ours)."""
+    return Mastodon(
+        access_token=token,
+        api_base_url=str(settings.api_base).rstrip("/"),
+        ratelimit_method="throw",
+        request_timeout=30,
+        version_check_mode="none",
+        user_agent="newsbot",
+    )

@@ -1,0 +1,476 @@
+"""The Mastodon emulator: an aiohttp server on 127.0.0.1 with the REST routes newsbot uses.
+
+Mastodon publishes no OpenAPI document; each rule checked here names the documentation page
+(docs.joinmastodon.org) or the server source it comes from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import html
+import itertools
+import json
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from aiohttp.web_middlewares import normalize_path_middleware
+
+from bot.sandbox._server import LoopbackServer
+from bot.sandbox._violations import Violations
+
+from ._config import MastodonEmulatorConfig
+from ._rules import hashtags, mentions, status_length, url_spans
+
+JSON = dict[str, Any]
+FIRST_ID = 113_000_000_000_000_000
+RATE_WINDOW = 5 * 60.0
+"""Mastodon's default limits count requests per 5 minutes (docs: Rate limits)."""
+
+VISIBILITIES = frozenset({"public", "unlisted", "private", "direct"})
+"""`visibility` of POST /api/v1/statuses (docs: Statuses › Post a new status)."""
+# Mastodon's answers, as its API sends them (docs: Statuses, Error entity; config/locales/en.yml).
+TOO_LONG = "Validation failed: Text character limit of {max} exceeded"
+BLANK = "Validation failed: Text can't be blank"
+REPLY_NOT_FOUND = "The post you are trying to reply to does not appear to exist."
+BAD_TOKEN = "The access token is invalid"
+NOT_FOUND = "Record not found"
+TOO_MANY = "Too many requests"
+
+
+@dataclass
+class Status:
+    """A status on the emulated instance: its text as sent, and where it sits in a thread."""
+
+    id: int
+    text: str
+    visibility: str
+    created_at: float
+    in_reply_to_id: int | None = None
+    idempotency_key: str | None = None
+    deleted: bool = False
+    mentions: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    def to_json(self, account: JSON) -> JSON:
+        """The Status entity (docs: Entities › Status), content as HTML as Mastodon renders it."""
+        return {
+            "id": str(self.id),
+            "uri": f"{account['url']}/statuses/{self.id}",
+            "url": f"{account['url']}/{self.id}",
+            "created_at": _iso(self.created_at),
+            "account": account,
+            "content": render_content(self.text),
+            "visibility": self.visibility,
+            "sensitive": False,
+            "spoiler_text": "",
+            "media_attachments": [],
+            "mentions": [{"acct": name} for name in self.mentions],
+            "tags": [{"name": name} for name in self.tags],
+            "emojis": [],
+            "reblogs_count": 0,
+            "favourites_count": 0,
+            "replies_count": 0,
+            "in_reply_to_id": None if self.in_reply_to_id is None else str(self.in_reply_to_id),
+            "in_reply_to_account_id": None if self.in_reply_to_id is None else account["id"],
+            "reblog": None,
+            "poll": None,
+            "card": None,
+            "language": "en",
+            "edited_at": None,
+        }
+
+
+def render_content(text: str) -> str:
+    """A plain-text status as Mastodon's formatter renders it: escaped, paragraphs and line
+    breaks, each URL a link whose visible and invisible spans hold the whole URL."""
+    parts: list[str] = []
+    at = 0
+    for start, end in url_spans(text):
+        url = text[start:end]
+        scheme, rest = url.split("://", 1)
+        shown, hidden = rest[:30], rest[30:]
+        parts += [
+            html.escape(text[at:start], quote=False),
+            f'<a href="{html.escape(url)}" target="_blank" rel="nofollow noopener">'
+            f'<span class="invisible">{scheme}://</span>'
+            f'<span class="{"ellipsis" if hidden else ""}">{html.escape(shown)}</span>'
+            f'<span class="invisible">{html.escape(hidden)}</span></a>',
+        ]
+        at = end
+    parts.append(html.escape(text[at:], quote=False))
+    body = "".join(parts)
+    paragraphs = [p.replace("\n", "<br />") for p in body.split("\n\n")]
+    return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request the emulator answered."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    form: dict[str, str]
+    headers: dict[str, str]
+    status: int
+
+
+@dataclass
+class Fault:
+    """Answer ``status`` to the next ``times`` requests matching ``method`` and ``path`` (a glob).
+
+    With ``after_handler`` the request takes effect first and only its answer is replaced: a
+    status created while the client saw a 5xx. A 429 resets ``reset_in`` seconds ahead.
+    """
+
+    method: str
+    path: str
+    status: int
+    times: int = 1
+    after_handler: bool = False
+    reset_in: float = 1.0
+    hits: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether the fault applies (and still has failures to serve)."""
+        if self.hits >= self.times or self.method not in ("*", method):
+            return False
+        return fnmatch.fnmatchcase(path, self.path)
+
+
+class MastodonAPIError(Exception):
+    """An answer other than success, in Mastodon's Error entity: `{"error": "…"}`."""
+
+    def __init__(self, status: int, error: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.headers = headers or {}
+
+    def response(self) -> web.Response:
+        """The answer as Mastodon sends it."""
+        return _json({"error": self.error}, self.status, self.headers)
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        text=json.dumps(body),
+        status=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+def _iso(epoch: float) -> str:
+    return (
+        datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+
+
+class MastodonEmulator(LoopbackServer):
+    """A loopback Mastodon instance with one account: post, read, delete statuses; faults.
+
+    ``async with MastodonEmulator(config) as m`` starts it on 127.0.0.1; ``m.api_base`` is
+    what newsbot's ``mastodon.api_base`` takes. ``on_post`` is called with each status right
+    after it is created and before it is answered (tests kill the client there). A request
+    refused because it breaks one of Mastodon's rules is recorded in ``violations``.
+    """
+
+    def __init__(
+        self,
+        config: MastodonEmulatorConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.violations = Violations()
+        self.config = config or MastodonEmulatorConfig()
+        super().__init__(host, port)
+        self.statuses: list[Status] = []
+        self.requests: list[RequestRecord] = []
+        self.faults: list[Fault] = []
+        self.on_post: Callable[[Status], None] | None = None
+        self._ids = itertools.count(FIRST_ID, 65536)
+        self._keys: dict[str, tuple[float, int]] = {}
+        self._window_start = time.time()
+        self._window_count = 0
+
+    async def start(self) -> MastodonEmulator:
+        """Bind and start serving."""
+        # Rails routes ignore a trailing slash, and Mastodon.py sends some paths with one.
+        app = web.Application(
+            middlewares=[
+                normalize_path_middleware(append_slash=False, remove_slash=True),
+                self._middleware,
+            ]
+        )
+        app.router.add_post("/api/v1/statuses", self._create)
+        app.router.add_get("/api/v1/statuses/{id}", self._show)
+        app.router.add_delete("/api/v1/statuses/{id}", self._delete)
+        app.router.add_get("/api/v2/instance", self._instance)
+        app.router.add_get("/api/v1/accounts/verify_credentials", self._verify)
+        app.router.add_get("/api/v1/accounts/{id}/statuses", self._account_statuses)
+        await self._serve(app)
+        return self
+
+    @property
+    def api_base(self) -> str:
+        """``http://127.0.0.1:<port>``: the value of newsbot's ``mastodon.api_base``."""
+        return self.url
+
+    def env(self) -> dict[str, str]:
+        """newsbot's environment variables for this emulator (address and token)."""
+        return {
+            "NEWSBOT_MASTODON__API_BASE": self.api_base,
+            "NEWSBOT_MASTODON__ACCESS_TOKEN": self.config.access_token,
+        }
+
+    def live_statuses(self) -> list[Status]:
+        """The account's statuses that are not deleted, oldest first."""
+        return [s for s in self.statuses if not s.deleted]
+
+    def status(self, status_id: int) -> Status | None:
+        """The status with this id, if there is one."""
+        return next((s for s in self.statuses if s.id == status_id), None)
+
+    def inject(
+        self,
+        method: str,
+        path: str,
+        status: int = 429,
+        times: int = 1,
+        *,
+        after_handler: bool = False,
+        reset_in: float = 1.0,
+    ) -> Fault:
+        """Answer the next ``times`` matching requests with ``status`` (see ``Fault``)."""
+        fault = Fault(method.upper(), path, status, times, after_handler, reset_in)
+        self.faults.append(fault)
+        return fault
+
+    # -- the server --------------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if self.config.latency:
+            await asyncio.sleep(self.config.latency)
+        fault = next((f for f in self.faults if f.matches(request.method, request.path)), None)
+        form: dict[str, str] = {}
+        try:
+            form = await _params(request)
+            # docs: every route newsbot uses needs the account's Bearer token, but the
+            # instance's description, which is public (docs: Instance › View server information).
+            expected = f"Bearer {self.config.access_token}"
+            given = request.headers.get("Authorization", "")
+            if request.path != "/api/v2/instance" and not secrets.compare_digest(given, expected):
+                raise MastodonAPIError(401, BAD_TOKEN)
+            if fault is not None and not fault.after_handler:
+                fault.hits += 1
+                raise self._fault_error(fault)
+            response = await handler(request)
+            if fault is not None:
+                fault.hits += 1
+                raise self._fault_error(fault)
+            response.headers.update(self._limit_headers())
+        except MastodonAPIError as exc:
+            response = exc.response()
+        self.requests.append(
+            RequestRecord(
+                request.method,
+                request.path,
+                dict(request.query),
+                form,
+                dict(request.headers),
+                response.status,
+            )
+        )
+        return response
+
+    def _fault_error(self, fault: Fault) -> MastodonAPIError:
+        if fault.status == 429:
+            return MastodonAPIError(429, TOO_MANY, self._limit_headers(reset_in=fault.reset_in))
+        return MastodonAPIError(fault.status, "We're sorry, but something went wrong on our end.")
+
+    def _limit_headers(self, *, reset_in: float | None = None) -> dict[str, str]:
+        """docs: Rate limits — `X-RateLimit-Reset` is an ISO 8601 timestamp, not epoch seconds."""
+        now = time.time()
+        if now - self._window_start > RATE_WINDOW:
+            self._window_start, self._window_count = now, 0
+        self._window_count += 1
+        remaining = 0 if reset_in is not None else self.config.rate_limit - self._window_count
+        reset = now + reset_in if reset_in is not None else self._window_start + RATE_WINDOW
+        return {
+            "X-RateLimit-Limit": str(self.config.rate_limit),
+            "X-RateLimit-Remaining": str(max(0, remaining)),
+            "X-RateLimit-Reset": _iso(reset),
+        }
+
+    def _refuse(self, request: web.Request, error: MastodonAPIError, rule: str) -> MastodonAPIError:
+        """Record that ``request`` broke ``rule`` and return Mastodon's answer to raise."""
+        self.violations.record("rule", request.method, request.path, f"{rule} — {error.error}")
+        return error
+
+    def _account(self) -> JSON:
+        config = self.config
+        return {
+            "id": str(config.account_id),
+            "username": config.username,
+            "acct": config.username,
+            "display_name": "newsbot test",
+            "url": f"https://{config.domain}/@{config.username}",
+            "bot": True,
+            "locked": False,
+            "created_at": _iso(0),
+            "note": "",
+            "followers_count": 0,
+            "following_count": 0,
+            "statuses_count": len(self.live_statuses()),
+            "emojis": [],
+            "fields": [],
+        }
+
+    async def _create(self, request: web.Request) -> web.Response:
+        """``POST /api/v1/statuses`` (docs: Statuses › Post a new status)."""
+        params = await _params(request)
+        key = request.headers.get("Idempotency-Key")
+        now = time.time()
+        if key is not None:
+            # docs: same key within the window → the status made the first time, nothing new.
+            made = self._keys.get(key)
+            if made is not None and now - made[0] < self.config.idempotency_window:
+                earlier = self.status(made[1])
+                if earlier is not None:
+                    return _json(earlier.to_json(self._account()))
+        text = params.get("status", "")
+        visibility = params.get("visibility", "public")
+        if visibility not in VISIBILITIES:
+            raise self._refuse(
+                request,
+                MastodonAPIError(422, f"'{visibility}' is not a valid visibility"),
+                "visibility is public, unlisted, private or direct (docs: Statuses)",
+            )
+        if not text.strip():
+            raise self._refuse(
+                request, MastodonAPIError(422, BLANK), "a status without media needs text"
+            )
+        length = status_length(text, self.config.characters_reserved_per_url)
+        if length > self.config.max_characters:
+            raise self._refuse(
+                request,
+                MastodonAPIError(422, TOO_LONG.format(max=self.config.max_characters)),
+                f"a status is at most max_characters ({self.config.max_characters}) as "
+                f"StatusLengthValidator counts (this one: {length})",
+            )
+        reply_to = params.get("in_reply_to_id") or None
+        parent = self.status(int(reply_to)) if reply_to and reply_to.isdigit() else None
+        if reply_to is not None and (parent is None or parent.deleted):
+            raise self._refuse(
+                request,
+                MastodonAPIError(404, REPLY_NOT_FOUND),
+                f"in_reply_to_id names a status that does not exist ({reply_to})",
+            )
+        status = Status(
+            id=next(self._ids),
+            text=text,
+            visibility=visibility,
+            created_at=now,
+            in_reply_to_id=None if parent is None else parent.id,
+            idempotency_key=key,
+            mentions=mentions(text),
+            tags=hashtags(text),
+        )
+        self.statuses.append(status)
+        if key is not None:
+            self._keys[key] = (now, status.id)
+        if self.on_post is not None:
+            self.on_post(status)
+        return _json(status.to_json(self._account()))
+
+    def _find(self, request: web.Request) -> Status:
+        raw = request.match_info["id"]
+        status = self.status(int(raw)) if raw.isdigit() else None
+        if status is None or status.deleted:
+            raise MastodonAPIError(404, NOT_FOUND)
+        return status
+
+    async def _show(self, request: web.Request) -> web.Response:
+        return _json(self._find(request).to_json(self._account()))
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        status = self._find(request)
+        status.deleted = True
+        body = status.to_json(self._account())
+        body["text"] = status.text  # docs: a deleted status comes back with its source text
+        return _json(body)
+
+    async def _instance(self, request: web.Request) -> web.Response:
+        """``GET /api/v2/instance`` (docs: Instance entity, `configuration.statuses`)."""
+        config = self.config
+        return _json(
+            {
+                "domain": config.domain,
+                "title": "Mastodon emulator",
+                "version": "4.3.0",
+                "source_url": "https://github.com/mastodon/mastodon",
+                "description": "A loopback Mastodon for newsbot's tests.",
+                "usage": {"users": {"active_month": 1}},
+                "thumbnail": {"url": f"https://{config.domain}/thumbnail.png"},
+                "languages": ["en"],
+                "configuration": {
+                    "urls": {"streaming": f"wss://{config.domain}"},
+                    "accounts": {"max_featured_tags": 10},
+                    "statuses": {
+                        "max_characters": config.max_characters,
+                        "max_media_attachments": 4,
+                        "characters_reserved_per_url": config.characters_reserved_per_url,
+                    },
+                },
+                "registrations": {"enabled": False, "approval_required": False, "message": None},
+                "contact": {"email": f"admin@{config.domain}", "account": None},
+                "rules": [],
+            }
+        )
+
+    async def _verify(self, request: web.Request) -> web.Response:
+        account = self._account()
+        account["source"] = {"privacy": "public", "sensitive": False, "note": "", "fields": []}
+        return _json(account)
+
+    async def _account_statuses(self, request: web.Request) -> web.Response:
+        """``GET /api/v1/accounts/:id/statuses``: newest first, `limit` ≤ 40 (default 20),
+        older than `max_id` (docs: Accounts › Get account's statuses)."""
+        if request.match_info["id"] != str(self.config.account_id):
+            raise MastodonAPIError(404, NOT_FOUND)
+        try:
+            limit = min(40, max(1, int(request.query.get("limit", "20"))))
+        except ValueError:
+            limit = 20
+        max_id = request.query.get("max_id")
+        newest_first = list(reversed(self.live_statuses()))
+        if max_id and max_id.isdigit():
+            newest_first = [s for s in newest_first if s.id < int(max_id)]
+        account = self._account()
+        return _json([s.to_json(account) for s in newest_first[:limit]])
+
+
+async def _params(request: web.Request) -> dict[str, str]:
+    """A request's parameters: Mastodon reads a form body, a JSON body and the query alike."""
+    if request.method in ("GET", "DELETE") or not request.body_exists:
+        return dict(request.query)
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            raise MastodonAPIError(400, "the body is not valid JSON") from None
+        if not isinstance(body, dict):
+            return {}
+        return {k: "" if v is None else str(v) for k, v in body.items()}
+    form = await request.post()
+    return {k: str(v) for k, v in form.items()}

@@ -1,0 +1,160 @@
+"""Publishing to Mastodon through the engine: the real Mastodon.py against the emulator."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.models import Issue, StepState
+from bot.publishing.engine import Engine
+from bot.publishing.outlet import Outcome
+from bot.publishing.outlets.mastodon import MastodonOutlet, mastodon_outlet
+from bot.publishing.plans.mastodon import OUTLET, TARGET, Account, idempotency_key
+from bot.publishing.reports import PublishReport
+from bot.sandbox.mastodon import MastodonEmulator, MastodonEmulatorConfig
+from bot.store import Archive
+from tests.mastodon.conftest import assert_one_thread, settings_for, thread_texts
+
+
+@pytest.fixture
+async def archive_202(tmp_path: Path, issue_202: Issue) -> AsyncIterator[Archive]:
+    """An archive file holding #202."""
+    archive = await Archive.open(tmp_path / "archive.db")
+    await archive.issues.ingest(issue_202)
+    try:
+        yield archive
+    finally:
+        await archive.close()
+
+
+async def publish(archive: Archive, outlet: MastodonOutlet, issue: Issue) -> PublishReport:
+    """Publish `issue`'s thread on Mastodon through an engine retrying quickly."""
+    return await Engine(archive, retry_delay=0.01).publish(issue, outlet)
+
+
+async def test_202_becomes_one_thread_and_a_second_publish_posts_nothing(
+    archive_202: Archive,
+    outlet: MastodonOutlet,
+    mastodon_emulator: MastodonEmulator,
+    issue_202: Issue,
+) -> None:
+    texts = thread_texts(issue_202)
+    report = await publish(archive_202, outlet, issue_202)
+    assert report.ok and report.count(Outcome.POSTED) == len(texts) <= 8
+    assert_one_thread(mastodon_emulator.live_statuses(), texts)
+    keys = [r.headers.get("Idempotency-Key") for r in mastodon_emulator.requests]
+    assert [k for k in keys if k] == [
+        idempotency_key(f"{issue_202.number}/mastodon/post/{n}") for n in range(1, len(texts) + 1)
+    ]
+    again = await publish(archive_202, outlet, issue_202)
+    assert again.ok and again.count(Outcome.POSTED) == 0
+    assert again.count(Outcome.UNCHANGED) == len(texts)
+    assert len(mastodon_emulator.live_statuses()) == len(texts)
+
+
+async def test_visibility_applies_to_every_status(
+    archive_202: Archive, mastodon_emulator: MastodonEmulator, issue_202: Issue
+) -> None:
+    settings = settings_for(mastodon_emulator, visibility="unlisted")
+    async with mastodon_outlet(settings) as outlet:
+        assert (await publish(archive_202, outlet, issue_202)).ok
+    assert_one_thread(
+        mastodon_emulator.live_statuses(), thread_texts(issue_202, settings), "unlisted"
+    )
+
+
+async def test_the_instances_own_limits_shape_the_thread(
+    archive_202: Archive, issue_202: Issue
+) -> None:
+    config = MastodonEmulatorConfig(max_characters=300, characters_reserved_per_url=30)
+    async with MastodonEmulator(config) as emulator:
+        settings = settings_for(emulator, max_posts=20)
+        async with mastodon_outlet(settings) as outlet:
+            assert (await publish(archive_202, outlet, issue_202)).ok
+            instance_reads = [r for r in emulator.requests if r.path == "/api/v2/instance"]
+        texts = thread_texts(
+            issue_202, settings, Account(max_characters=300, characters_reserved_per_url=30)
+        )
+        assert_one_thread(emulator.live_statuses(), texts)
+    assert texts != thread_texts(issue_202, settings)
+    assert len(instance_reads) == 1
+
+
+async def test_a_5xx_after_the_write_is_found_not_repeated(
+    archive_202: Archive,
+    outlet: MastodonOutlet,
+    mastodon_emulator: MastodonEmulator,
+    issue_202: Issue,
+) -> None:
+    mastodon_emulator.inject("POST", "/api/v1/statuses", 503, times=2, after_handler=True)
+    mastodon_emulator.inject("POST", "/api/v1/statuses", 500, times=1)
+    report = await publish(archive_202, outlet, issue_202)
+    (account,) = report.targets
+    assert report.ok, account.summary()
+    assert report.count(Outcome.RECOVERED) == 2
+    assert_one_thread(mastodon_emulator.live_statuses(), thread_texts(issue_202))
+
+
+async def test_a_short_rate_limit_is_waited_out(
+    archive_202: Archive,
+    outlet: MastodonOutlet,
+    mastodon_emulator: MastodonEmulator,
+    issue_202: Issue,
+) -> None:
+    mastodon_emulator.inject("POST", "/api/v1/statuses", 429, times=2, reset_in=0.5)
+    start = time.monotonic()
+    report = await publish(archive_202, outlet, issue_202)
+    assert report.ok
+    assert time.monotonic() - start < 6
+    assert_one_thread(mastodon_emulator.live_statuses(), thread_texts(issue_202))
+
+
+async def test_a_long_rate_limit_leaves_the_rest_for_later(
+    archive_202: Archive, mastodon_emulator: MastodonEmulator, issue_202: Issue
+) -> None:
+    settings = settings_for(mastodon_emulator, max_wait=1.0)
+    mastodon_emulator.inject("POST", "/api/v1/statuses", 429, times=1, reset_in=300)
+    async with mastodon_outlet(settings) as outlet:
+        first = await publish(archive_202, outlet, issue_202)
+        assert first.count(Outcome.DEFERRED) == len(thread_texts(issue_202))
+        assert mastodon_emulator.live_statuses() == []
+        second = await publish(archive_202, outlet, issue_202)
+    assert second.ok
+    assert_one_thread(mastodon_emulator.live_statuses(), thread_texts(issue_202))
+
+
+@pytest.mark.violations_expected("the instance refuses a status over its limit")
+async def test_a_refused_status_fails_with_mastodons_reason_and_the_next_publish_finishes(
+    archive_202: Archive, issue_202: Issue
+) -> None:
+    texts = thread_texts(issue_202)
+    async with MastodonEmulator() as emulator:
+        settings = settings_for(emulator)
+        async with mastodon_outlet(settings) as outlet:
+            # The instance lowers its limit once status 2 is made: status 3 is refused.
+            def lower(_: object) -> None:
+                if len(emulator.statuses) == 2:
+                    emulator.config.max_characters = 100
+
+            emulator.on_post = lower
+            report = await publish(archive_202, outlet, issue_202)
+            assert not report.ok
+            (account,) = report.targets
+            assert account.error is not None and "\n" not in account.error
+            assert account.error.endswith("Validation failed: Text character limit of 100 exceeded")
+            assert len(emulator.live_statuses()) == 2
+            async with await Archive.open(archive_202.path, create=False) as archive:
+                ledger = await archive.ledger.entries(issue_202.number, OUTLET, TARGET)
+            assert [e.state for e in ledger.values()][:3] == [
+                StepState.SENT,
+                StepState.SENT,
+                StepState.FAILED,
+            ]
+            emulator.config.max_characters = 500
+            emulator.on_post = None
+            again = await publish(archive_202, outlet, issue_202)
+        assert again.ok
+        assert_one_thread(emulator.live_statuses(), texts)

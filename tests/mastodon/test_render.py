@@ -1,0 +1,125 @@
+"""The Mastodon renderer: every status within the instance's limit as the server counts it, no
+URL broken, nothing from the issue mentioning an account or making a hashtag."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from bot.models import Issue
+from bot.render import mastodon
+from bot.render.social import LinkMode, Thread
+from bot.sandbox.mastodon import hashtags, mentions, status_length
+from tests.factories import issue, item
+from tests.x.test_render import PIECES, issues
+
+TAGGY = st.sampled_from(
+    [
+        "#Python",
+        "#python3",
+        "＃全角タグ",
+        "#202",
+        "(#tag)",
+        "x#notag",
+        "@alice",
+        "@alice@mastodon.social",
+        "@bob.smith@example.org",
+        "＠wide",
+        "email@example.com",
+        "https://example.com/#anchor",
+        "https://example.com/@author/post",
+        "Q&A:#1st",
+        "#tag·name",
+    ]
+)
+TEXTS = st.lists(st.one_of(PIECES, TAGGY), min_size=1, max_size=14).map(" ".join)
+
+
+@given(text=TEXTS, per_url=st.sampled_from([23, 10, 40]))
+@example(text="@alice@mastodon.social https://example.com/" + "p" * 300, per_url=23)
+@example(text="👨‍👩‍👧‍👦 e\u0301 🇫🇷🇩🇪", per_url=23)
+def test_lengths_are_the_servers(text: str, per_url: int) -> None:
+    assert mastodon.status_length(text, per_url) == status_length(text, per_url)
+
+
+def test_each_url_counts_as_the_instance_reserves_and_a_remote_mention_as_local() -> None:
+    url = "https://example.com/" + "a" * 100
+    assert mastodon.status_length(f"see {url}", 23) == 4 + 23
+    assert mastodon.status_length(f"see {url}", 40) == 4 + 40
+    assert mastodon.status_length("@alice@mastodon.social hi") == len("@alice hi")
+    assert mastodon.status_length("👨‍👩‍👧‍👦é") == 2
+    # Without a scheme it is text to Mastodon, counted letter by letter.
+    assert mastodon.status_length("example.com/abc") == 15
+
+
+@given(text=TEXTS)
+@example(text="#Python and ＃全角 and @alice@mastodon.social and @bob (#x) Q&A:#y")
+def test_cleaned_text_mentions_and_tags_nobody(text: str) -> None:
+    cleaned = mastodon.clean(text)
+    assert mentions(cleaned) == [] and hashtags(cleaned) == [], cleaned
+
+
+def test_without_cleaning_the_server_would_mention_and_tag() -> None:
+    text = "Thanks @alice@mastodon.social for #Python tips"
+    assert mentions(text) == ["alice@mastodon.social"] and hashtags(text) == ["Python"]
+    assert mentions(mastodon.clean(text)) == [] and hashtags(mastodon.clean(text)) == []
+    # URLs stay whole: a `#` or `@` inside one is the link's.
+    link = "https://example.com/@author/post#part"
+    assert link in mastodon.clean(f"read {link}")
+
+
+def check(source: Issue, result: Thread, limit: int, per_url: int) -> None:
+    assert result.limit == limit
+    for post in result.posts:
+        assert post.weight == status_length(post.text, per_url) <= limit, post.text
+        assert mentions(post.text) == [] and hashtags(post.text) == [], post.text
+
+
+@settings(max_examples=15)
+@given(
+    source=issues(),
+    links=st.sampled_from(LinkMode),
+    max_posts=st.sampled_from([2, 5, 8]),
+    figures=st.sampled_from([(500, 23), (200, 23), (1000, 40)]),
+)
+def test_generated_issues_keep_the_instances_limit(
+    source: Issue, links: LinkMode, max_posts: int, figures: tuple[int, int]
+) -> None:
+    limit, per_url = figures
+    result = mastodon.thread(
+        source, max_characters=limit, per_url=per_url, links=links, max_posts=max_posts
+    )
+    assert 2 <= len(result.posts) <= max_posts
+    check(source, result, limit, per_url)
+
+
+def test_202_fits_eight_statuses_of_500(issue_202: Issue) -> None:
+    result = mastodon.thread(issue_202)
+    check(issue_202, result, 500, 23)
+    assert len(result.posts) <= 8
+    assert f"#{issue_202.number}" in result.posts[0].text  # a number is no hashtag
+
+
+@pytest.mark.parametrize("limit", [500, 300])
+def test_a_smaller_instance_limit_gives_more_or_fuller_posts(issue_202: Issue, limit: int) -> None:
+    roomy = mastodon.thread(issue_202, max_characters=5000, max_posts=100)
+    tight = mastodon.thread(issue_202, max_characters=limit, max_posts=100)
+    assert len(tight.posts) >= len(roomy.posts)
+    assert max(p.weight for p in tight.posts) <= limit
+
+
+def test_an_issue_full_of_tags_and_mentions_posts_none() -> None:
+    source = issue(
+        7,
+        {
+            "#Tags": [
+                item("#Launch by @ceo@corp.example", blurb="Ping @everyone, #breaking #news"),
+                item("＃全角 and ＠wide", blurb="see https://example.com/@ceo#top"),
+            ]
+        },
+        title="#Weekly by @editor@news.example",
+    )
+    result = mastodon.thread(source)
+    check(source, result, 500, 23)
+    assert "https://example.com/@ceo#top" in "\n".join(p.text for p in result.posts)

@@ -1,0 +1,46 @@
+"""Leases in the archive's state: one holder at a time, across every process sharing it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.store import Archive
+
+
+async def test_a_lease_is_one_holders_until_it_expires(archive: Archive) -> None:
+    state = archive.state
+    assert await state.try_lease("commands", "process-a", ttl=60)
+    assert not await state.try_lease("commands", "process-b", ttl=60)
+    assert await state.try_lease("commands", "process-a", ttl=0.05), "its holder renews it"
+    assert await state.try_lease("other", "process-b", ttl=60), "each name is its own lease"
+    await asyncio.sleep(0.1)
+    assert await state.try_lease("commands", "process-b", ttl=60), "expired: taken over"
+    assert not await state.try_lease("commands", "process-a", ttl=60)
+
+
+async def test_a_lease_never_reads_as_state(archive: Archive) -> None:
+    await archive.state.set("commands", "a value")
+    assert await archive.state.try_lease("commands", "process-a", ttl=60)
+    assert await archive.state.get("commands") == "a value"
+
+
+async def test_two_connections_racing_for_a_lease_get_one_holder(
+    sqlite_archive: Archive,
+) -> None:
+    second = await Archive.open(sqlite_archive.path)
+    try:
+        for round_ in range(20):
+            won = await asyncio.gather(
+                sqlite_archive.state.try_lease(f"sync-{round_}", "process-a", ttl=60),
+                second.state.try_lease(f"sync-{round_}", "process-b", ttl=60),
+            )
+            assert won.count(True) == 1, won
+    finally:
+        await second.close()
+
+
+async def test_its_holder_gives_a_lease_up_with_no_time_left(archive: Archive) -> None:
+    assert await archive.state.try_lease("schedule", "process-a", ttl=60)
+    assert not await archive.state.try_lease("schedule", "process-b", ttl=60)
+    await archive.state.try_lease("schedule", "process-a", ttl=0)
+    assert await archive.state.try_lease("schedule", "process-b", ttl=60)

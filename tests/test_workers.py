@@ -1,0 +1,25 @@
+"""The leases one of several processes on an archive does a job by: renewed while the job
+runs, given up when it ends."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.store import Archive
+from bot.workers import lease
+
+
+async def test_a_lease_held_by_a_long_job_is_renewed_then_given_up(archive: Archive) -> None:
+    state = archive.state
+    async with lease(state, "schedule.publishing", ttl=0.3) as held:
+        assert held
+        await asyncio.sleep(0.7)  # past twice the ttl: only renewing keeps it
+        assert not await state.try_lease("schedule.publishing", "another process", ttl=60)
+    assert await state.try_lease("schedule.publishing", "another process", ttl=60)
+
+
+async def test_a_lease_another_process_holds_is_not_taken(archive: Archive) -> None:
+    assert await archive.state.try_lease("schedule.publishing", "another process", ttl=60)
+    async with lease(archive.state, "schedule.publishing", ttl=60) as held:
+        assert not held
+    assert not await archive.state.try_lease("schedule.publishing", "a third", ttl=60)
