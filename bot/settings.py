@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AnyUrl,
     BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
@@ -31,40 +30,19 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot._settings_base import Section, endpoint, usable_path
 from bot.errors import ConfigError
 from bot.schedule.cron import cron_trigger
+
+# The thread outlets' sections live beside this module; they are part of its interface.
+from bot.thread_outlet_settings import BlueskySettings as BlueskySettings
+from bot.thread_outlet_settings import MastodonSettings as MastodonSettings
+from bot.thread_outlet_settings import XSettings as XSettings
 
 ENV_PREFIX = "NEWSBOT_"
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _usable_path(value: Any) -> Any:
-    """A path that names something: not empty (which would mean the current folder), no NUL."""
-    if isinstance(value, str | Path):
-        text = str(value) if isinstance(value, Path) else value
-        if not text.strip():
-            raise ValueError("is empty: give a file or folder name")
-        if "\0" in text:
-            raise ValueError("contains a NUL character, which no file name can hold")
-    return value
-
-
-def _endpoint(url: AnyUrl, schemes: tuple[str, ...]) -> AnyUrl:
-    """An API's address: one of `schemes`, without a user, password, query or fragment (the
-    keys go in headers; the paths are appended to it)."""
-    if url.scheme not in schemes:
-        raise ValueError(f"must start with {' or '.join(s + '://' for s in schemes)}")
-    if url.username or url.password:
-        raise ValueError("must not hold a user or password: newsbot's keys go in headers")
-    if url.query or url.fragment:
-        raise ValueError("must not have a ?query or #fragment: newsbot appends paths to it")
-    return url
-
-
-class ArchiveSettings(_Section):
+class ArchiveSettings(Section):
     """Where the archive lives."""
 
     path: Path = Field(default=Path("newsbot.db"), description="The SQLite file of the archive.")
@@ -75,7 +53,7 @@ class ArchiveSettings(_Section):
         " only from the environment, NEWSBOT_ARCHIVE__URL)",
     )
 
-    _usable = field_validator("path", mode="before")(_usable_path)
+    _usable = field_validator("path", mode="before")(usable_path)
 
     @field_validator("url")
     @classmethod
@@ -103,15 +81,15 @@ class ArchiveSettings(_Section):
         return str(self.path) if self.url is None else shown_url(self.url.get_secret_value())
 
 
-class IssuesSettings(_Section):
+class IssuesSettings(Section):
     """Where the issue files are."""
 
     directory: Path = Field(default=Path("issues"), description="The folder of issue files.")
 
-    _usable = field_validator("directory", mode="before")(_usable_path)
+    _usable = field_validator("directory", mode="before")(usable_path)
 
 
-class TargetSettings(_Section):
+class TargetSettings(Section):
     """A channel declared in the config file to receive each issue."""
 
     guild_id: int
@@ -123,7 +101,7 @@ class TargetSettings(_Section):
     alerts_channel_id: int | None = None
 
 
-class DiscordSettings(_Section):
+class DiscordSettings(Section):
     """How newsbot reaches Discord."""
 
     token: SecretStr | None = Field(
@@ -189,13 +167,13 @@ class DiscordSettings(_Section):
 
     @field_validator("api_base")
     @classmethod
-    def _rest_endpoint(cls, url: AnyUrl) -> AnyUrl:
-        return _endpoint(url, ("https", "http"))
+    def _restendpoint(cls, url: AnyUrl) -> AnyUrl:
+        return endpoint(url, ("https", "http"))
 
     @field_validator("gateway_url")
     @classmethod
-    def _gateway_endpoint(cls, url: AnyUrl) -> AnyUrl:
-        return _endpoint(url, ("wss", "ws"))
+    def _gatewayendpoint(cls, url: AnyUrl) -> AnyUrl:
+        return endpoint(url, ("wss", "ws"))
 
     def configured(self) -> bool:
         """Whether the bot token is set."""
@@ -208,7 +186,7 @@ class DiscordSettings(_Section):
         return self.shard_ids if self.shard_ids is not None else tuple(range(self.shard_count))
 
 
-class PublishingSettings(_Section):
+class PublishingSettings(Section):
     """How newsbot publishes issues."""
 
     requests_per_second: float = Field(
@@ -231,7 +209,7 @@ class PublishingSettings(_Section):
     )
 
 
-class SuggestionsSettings(_Section):
+class SuggestionsSettings(Section):
     """How readers suggest links for the next issue."""
 
     per_reader_per_day: int = Field(
@@ -250,107 +228,10 @@ class SuggestionsSettings(_Section):
     )
 
 
-class XSettings(_Section):
-    """How newsbot posts each issue as a thread on X."""
-
-    consumer_key: SecretStr | None = Field(
-        default=None, description="The app's API key; only from NEWSBOT_X__CONSUMER_KEY."
-    )
-    consumer_secret: SecretStr | None = Field(
-        default=None, description="The app's API key secret; only from NEWSBOT_X__CONSUMER_SECRET."
-    )
-    access_token: SecretStr | None = Field(
-        default=None, description="The account's access token; only from NEWSBOT_X__ACCESS_TOKEN."
-    )
-    access_token_secret: SecretStr | None = Field(
-        default=None,
-        description="The account's access token secret; only from NEWSBOT_X__ACCESS_TOKEN_SECRET.",
-    )
-    api_base: AnyUrl = Field(
-        default=AnyUrl("https://api.x.com"),
-        description="X's API origin, or a proxy or the emulator in front of it.",
-    )
-    links: Literal["issue", "items", "none"] = Field(
-        default="issue",
-        description="Links in the thread: the issue's (first post only), each item's, or none.",
-    )
-    max_posts: int = Field(
-        default=8, ge=2, le=100, description="The most posts a thread has; longer ones condense."
-    )
-    daily_posts: int = Field(
-        default=17, ge=1, description="Posts a day your X plan allows (Free 17, Basic 100)."
-    )
-    post_price: float = Field(default=0.015, ge=0, description="Dollars a post costs.")
-    url_post_price: float = Field(
-        default=0.20, ge=0, description="Dollars a post containing a URL costs."
-    )
-    max_wait: float = Field(
-        default=120.0,
-        ge=0,
-        description="Seconds to wait out a rate limit; a longer wait leaves the rest for later.",
-    )
-
-    @field_validator("api_base")
-    @classmethod
-    def _rest_endpoint(cls, url: AnyUrl) -> AnyUrl:
-        return _endpoint(url, ("https", "http"))
-
-    def configured(self) -> bool:
-        """Whether all four OAuth 1.0a keys are set."""
-        keys = (
-            self.consumer_key,
-            self.consumer_secret,
-            self.access_token,
-            self.access_token_secret,
-        )
-        return all(k is not None and k.get_secret_value().strip() for k in keys)
-
-
-class MastodonSettings(_Section):
-    """How newsbot posts each issue as a thread on a Mastodon instance."""
-
-    access_token: SecretStr | None = Field(
-        default=None,
-        description="The account's access token (write:statuses, read:accounts, "
-        "read:statuses); only from NEWSBOT_MASTODON__ACCESS_TOKEN.",
-    )
-    api_base: AnyUrl = Field(
-        default=AnyUrl("https://mastodon.social"),
-        description="The instance the account is on (any Mastodon server), or the emulator.",
-    )
-    visibility: Literal["public", "unlisted"] = Field(
-        default="public",
-        description="Every status of the thread: on public timelines, or only to followers' "
-        "and the profile's.",
-    )
-    links: Literal["issue", "items", "none"] = Field(
-        default="items",
-        description="Links in the thread: the issue's (first post only), each item's, or none.",
-    )
-    max_posts: int = Field(
-        default=8, ge=2, le=100, description="The most posts a thread has; longer ones condense."
-    )
-    max_wait: float = Field(
-        default=120.0,
-        ge=0,
-        description="Seconds to wait out a rate limit; a longer wait leaves the rest for later.",
-    )
-
-    @field_validator("api_base")
-    @classmethod
-    def _rest_endpoint(cls, url: AnyUrl) -> AnyUrl:
-        return _endpoint(url, ("https", "http"))
-
-    def configured(self) -> bool:
-        """Whether the access token is set."""
-        token = self.access_token
-        return token is not None and bool(token.get_secret_value().strip())
-
-
 DEFAULT_CRON = "0 9 * * MON"
 
 
-class ScheduleSettings(_Section):
+class ScheduleSettings(Section):
     """When `newsbot run` publishes the newest unpublished issue on its own."""
 
     cron: str = Field(
@@ -393,7 +274,7 @@ class ScheduleSettings(_Section):
         return cron
 
 
-class LogSettings(_Section):
+class LogSettings(Section):
     """How newsbot logs, on stderr; secrets are always replaced by `[redacted]`."""
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
@@ -422,6 +303,7 @@ class Settings(BaseSettings):
     suggestions: SuggestionsSettings = SuggestionsSettings()
     x: XSettings = XSettings()
     mastodon: MastodonSettings = MastodonSettings()
+    bluesky: BlueskySettings = BlueskySettings()
     schedule: ScheduleSettings = ScheduleSettings()
     log: LogSettings = LogSettings()
 

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from bot.issuefiles import publish_times
 from bot.models import IssueSummary, OutboxTally, StepState
 from bot.publishing.catalogue import OUTLET_NAMES
+from bot.publishing.plans.bluesky import OUTLET as BLUESKY
+from bot.publishing.plans.bluesky import TARGET as BLUESKY_ACCOUNT
 from bot.publishing.plans.discord import OUTLET as DISCORD
 from bot.publishing.plans.discord import Target
 from bot.publishing.plans.mastodon import OUTLET as MASTODON
@@ -123,6 +125,7 @@ class Status:
     publishes: tuple[LastPublish, ...]
     unfinished: tuple[OutboxTally, ...]
     mastodon_configured: bool = False
+    bluesky_configured: bool = False
     claims: tuple[tuple[int, str, str, str], ...] = ()
     """Publishes running now: (issue, outlet, target, the process holding the claim)."""
 
@@ -146,6 +149,10 @@ async def gather_status(
     on_mastodon = await _last_publish(archive, MASTODON, MASTODON_ACCOUNT, None)
     if mastodon_configured or on_mastodon.issue is not None:
         publishes.append(on_mastodon)
+    bluesky_configured = settings.bluesky.configured()
+    on_bluesky = await _last_publish(archive, BLUESKY, BLUESKY_ACCOUNT, None)
+    if bluesky_configured or on_bluesky.issue is not None:
+        publishes.append(on_bluesky)
     channels = {t.name for t in targets}
     unfinished = [
         tally
@@ -170,6 +177,7 @@ async def gather_status(
         publishes=tuple(publishes),
         unfinished=tuple(unfinished),
         mastodon_configured=mastodon_configured,
+        bluesky_configured=bluesky_configured,
         claims=tuple(
             claim
             for claim in await archive.ledger.claims(now)
@@ -323,7 +331,8 @@ def _outlets_line(status: Status) -> str:
         shards = ", ".join(map(str, status.discord_shards))
         discord += f" (shards {shards} of {status.discord_shard_count})"
     x, mastodon = said("X", status.x_configured), said("Mastodon", status.mastodon_configured)
-    return f"Outlets: {discord}, {x}, {mastodon}"
+    bluesky = said("Bluesky", status.bluesky_configured)
+    return f"Outlets: {discord}, {x}, {mastodon}, {bluesky}"
 
 
 def _next_firing_line(firing: Firing) -> str:
@@ -425,6 +434,7 @@ def status_json(status: Status) -> dict[str, Any]:
             },
             X: {"configured": status.x_configured},
             MASTODON: {"configured": status.mastodon_configured},
+            BLUESKY: {"configured": status.bluesky_configured},
         },
         "schedule": {
             "cron": schedule.cron,

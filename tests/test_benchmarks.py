@@ -23,7 +23,14 @@ import pytest
 
 from tests.conftest import ROOT
 
-BENCHMARKS = ("search.py", "publish.py", "interactions.py", "x_cost.py", "mastodon_thread.py")
+BENCHMARKS = (
+    "search.py",
+    "publish.py",
+    "interactions.py",
+    "x_cost.py",
+    "mastodon_thread.py",
+    "bluesky_thread.py",
+)
 TIMEOUT = 180
 
 

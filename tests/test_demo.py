@@ -24,8 +24,9 @@ import pytest
 
 from bot.demo.keep import ReaderMistake, reader_options
 from bot.models import Issue
+from bot.publishing.plans.bluesky import plan as bluesky_plan
 from bot.publishing.plans.x import plan as x_plan
-from bot.settings import XSettings
+from bot.settings import BlueskySettings, XSettings
 from tests.conftest import ROOT
 
 RUN_TIMEOUT = 120
@@ -115,7 +116,7 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     assert re.search(r"fires next at \d\d:\d\d:\d\d UTC", shown)
     assert re.search(
         r"The schedule fired at \d\d:\d\d:\d\d UTC \(firing\) and published #202 to "
-        r"Discord \(3 channels\) and X and Mastodon, by itself\.",
+        r"Discord \(3 channels\), X, Mastodon and Bluesky, by itself\.",
         shown,
     ), "one firing of the schedule published #202 everywhere"
 
@@ -138,6 +139,14 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     rendered, _ = x_plan(issue_202, XSettings())
     assert [tuple(int(part or 0) for part in post) for post in posts] == [
         (number, 6, post.weight, number - 1) for number, post in enumerate(rendered.posts, start=1)
+    ]
+    # The Bluesky thread: every post with its graphemes against 300, each replying to the one
+    # before.
+    posts = re.findall(r"post (\d)/(\d) · (\d+)/300(?: · ↳ replies to post (\d))?", shown)
+    on_bluesky, _ = bluesky_plan(issue_202, BlueskySettings())
+    assert [tuple(int(part or 0) for part in post) for post in posts] == [
+        (number, 8, post.weight, number - 1)
+        for number, post in enumerate(on_bluesky.posts, start=1)
     ]
 
     # The reader.
@@ -164,7 +173,8 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     assert command is not None, cli
     assert "newsbot status ─" in cli and "exit" not in cli.split("newsbot status", 2)[1], cli
     # It reads the demo's own settings: the emulators' keys and the demo's schedule.
-    assert "Outlets: Discord configured, X configured, Mastodon configured" in cli
+    outlets = "Outlets: Discord configured, X configured, Mastodon configured, Bluesky configured"
+    assert outlets in cli
     assert "Schedule: '*/5 * * * * *' in UTC" in cli
     assert "#202" in cli
     assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
@@ -205,7 +215,10 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
             check=False,
         )
         assert status.returncode == 0, status.stderr
-        assert "Outlets: Discord configured, X configured" in status.stdout
+        outlets = (
+            "Outlets: Discord configured, X configured, Mastodon configured, Bluesky configured"
+        )
+        assert outlets in status.stdout
         assert "Schedule: '*/5 * * * * *' in UTC" in status.stdout
         assert "• X — #202: complete" in status.stdout
         process.send_signal(signal.SIGTERM)

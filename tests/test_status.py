@@ -159,7 +159,8 @@ def test_an_empty_archive(tmp_path: Path) -> None:
     lines = out.splitlines()
     assert lines[:2] == [
         f"Archive: 0 issues, 0 items; {size:,} bytes on disk",
-        "Outlets: Discord not configured, X not configured, Mastodon not configured",
+        "Outlets: Discord not configured, X not configured, Mastodon not configured, "
+        "Bluesky not configured",
     ]
     assert f"Schedule: '0 9 * * MON' in Europe/Berlin; next at {when(before)}" in lines
     assert (
@@ -190,7 +191,9 @@ def test_the_last_publish_per_channel_failed_steps_next_firing_and_size(tmp_path
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == f"Archive: 3 issues, 3 items, newest #203; {size:,} bytes on disk"
-    assert lines[1] == "Outlets: Discord configured, X configured, Mastodon not configured"
+    assert lines[1] == (
+        "Outlets: Discord configured, X configured, Mastodon not configured, Bluesky not configured"
+    )
     assert {f"Next firing: {when(at)}: issue #203" for at in (before, after)} & set(lines)
     assert (before.weekday(), before.hour, before.tzinfo) == (0, 9, BERLIN)
     assert lines[lines.index("Last publish:") - 2 :][:2] == LAST_FIRING_LINES
@@ -220,7 +223,8 @@ def test_the_shards_this_process_connects_are_shown(tmp_path: Path) -> None:
     code, out, err = newsbot(db, "status", env=shards)
     assert code == 0, err
     assert out.splitlines()[1] == (
-        "Outlets: Discord configured (shards 1, 3 of 4), X not configured, Mastodon not configured"
+        "Outlets: Discord configured (shards 1, 3 of 4), X not configured, Mastodon not "
+        "configured, Bluesky not configured"
     )
     code, out, err = newsbot(db, "status", "--json", env=shards)
     assert code == 0, err
@@ -246,6 +250,7 @@ def test_json_has_the_same_facts(tmp_path: Path) -> None:
         "discord": {"configured": False, "shard_count": None, "shard_ids": None},
         "x": {"configured": False},
         "mastodon": {"configured": False},
+        "bluesky": {"configured": False},
     }
     firing = payload["next_firing"]
     at = dt.datetime.fromisoformat(firing["at"])
@@ -432,7 +437,8 @@ async def test_newsletter_status_shows_the_clis_facts_for_its_server(
         f"Next firing: {when(next_monday_nine())}: issue #203"
     ]
     assert all(line in on_discord for line in LAST_FIRING_LINES)
-    assert "Outlets: Discord configured, X not configured, Mastodon not configured" in on_discord
+    outlets = "Outlets: Discord configured, X not configured, Mastodon not configured, "
+    assert outlets + "Bluesky not configured" in on_discord
     # Another server's channel is the CLI's business, not this server's.
     assert "• #202 on channel 555: 1 step failed: " + REFUSED in in_terminal
     assert not any("555" in line for line in on_discord)

@@ -73,7 +73,7 @@ def preview(
     ctx: typer.Context,
     number: NumberArg = None,
     outlet: Annotated[
-        Literal["discord", "x", "mastodon"],
+        Literal["discord", "x", "mastodon", "bluesky"],
         typer.Option("--outlet", help="Where the issue would be posted."),
     ] = "discord",
     kind: Annotated[
@@ -114,11 +114,11 @@ def publish(
     ctx: typer.Context,
     number: NumberArg = None,
     outlet: Annotated[
-        Literal["discord", "x", "mastodon", "all"],
+        Literal["discord", "x", "mastodon", "bluesky", "all"],
         typer.Option(
             "--outlet",
-            help="Where to publish: Discord, X, Mastodon, or all (Discord first; one not "
-            "configured is skipped).",
+            help="Where to publish: Discord, X, Mastodon, Bluesky, or all (Discord first; one "
+            "not configured is skipped).",
         ),
     ] = "all",
     dry_run: Annotated[

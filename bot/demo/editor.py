@@ -11,7 +11,10 @@ from rich.text import Text
 
 from bot.demo.screen import Screen
 from bot.demo.stage import ANSWER_TIMEOUT
+from bot.render.bluesky import POST_MAX as BLUESKY_POST_MAX
+from bot.render.packing import graphemes
 from bot.render.x_text import POST_MAX, weighted_length
+from bot.sandbox.bluesky import BlueskyEmulator
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Message, Role, World
 from bot.sandbox.mastodon import MastodonEmulator, status_length
 from bot.sandbox.x import Tweet, XEmulator
@@ -149,4 +152,27 @@ def show_mastodon_thread(console: Console, mastodon: MastodonEmulator) -> None:
         f"{len(statuses)} statuses, the longest {max(lengths, default=0)}/{config.max_characters} "
         f"characters as the instance counts them (graphemes, a URL "
         f"{config.characters_reserved_per_url}); no one mentioned, no hashtag made."
+    )
+
+
+def show_bluesky_thread(console: Console, bluesky: BlueskyEmulator) -> None:
+    """Print the account's posts on Bluesky as a thread: each with its graphemes (what Bluesky
+    counts), its links (the text shown, and where the facet leads) and the post it replies to."""
+    posts = bluesky.posts()
+    console.rule(f"Bluesky: @{bluesky.config.handle}'s thread, as a reader sees it")
+    position = {post.uri: number for number, post in enumerate(posts, start=1)}
+    for number, post in enumerate(posts, start=1):
+        title = f"post {number}/{len(posts)} · {len(graphemes(post.text))}/{BLUESKY_POST_MAX}"
+        if post.reply is not None:
+            title += f" · ↳ replies to post {position.get(post.reply['parent']['uri'], '?')}"
+        text = Text(post.text)
+        data = post.text.encode()
+        for facet in post.value.get("facets", []):
+            start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
+            shown = data[start:end].decode()
+            text.append(f"\n  ↗ {shown} → {facet['features'][0]['uri']}", style="blue")
+        console.print(Panel(text, title=title, title_align="left", border_style="bright_black"))
+    console.print(
+        f"{len(posts)} posts, each a reply naming the first as its root and the one before as "
+        "its parent; URLs shown short, each with a link facet on exactly its bytes."
     )

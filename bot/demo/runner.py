@@ -31,6 +31,7 @@ from bot.demo.stage import (
 )
 from bot.issuefiles import LoadResult
 from bot.sandbox._violations import Violation
+from bot.sandbox.bluesky import BlueskyEmulator
 from bot.sandbox.discord import Emulator, EmulatorConfig
 from bot.sandbox.mastodon import MastodonEmulator
 from bot.sandbox.x import XEmulator
@@ -79,8 +80,8 @@ async def _run(
         console.print(
             f"The bundled issue files ({bundled}): "
             + ", ".join(f"#{issue.number}" for _, issue in issues.issues)
-            + f", {items} items. Starting the Discord, X and Mastodon emulators on 127.0.0.1 "
-            "and "
+            + f", {items} items. Starting the Discord, X, Mastodon and Bluesky emulators on "
+            "127.0.0.1 and "
             f"`newsbot run` against them, with the schedule {CRON!r} (every 5 seconds) and "
             "catch_up none, a scratch archive and an empty issues folder…",
             markup=False,
@@ -89,12 +90,15 @@ async def _run(
             Emulator(config=EmulatorConfig()) as emulator,
             XEmulator() as x,
             MastodonEmulator() as mastodon,
+            BlueskyEmulator() as bluesky,
         ):
             seed = emulator.seed
             assert seed is not None
             db = Path(scratch) / "archive.db"
-            settings = write_settings(Path(scratch), emulator, x, mastodon, seed, db, folder)
-            stage = Stage(emulator, x, mastodon, seed, console, db, folder, settings)
+            settings = write_settings(
+                Path(scratch), emulator, x, mastodon, bluesky, seed, db, folder
+            )
+            stage = Stage(emulator, x, mastodon, bluesky, seed, console, db, folder, settings)
             async with bot_process(settings) as process:
                 stage.process = process
                 await wait_for_commands(stage)
@@ -102,7 +106,8 @@ async def _run(
                     f"newsbot is online in “{seed.guild.name}” with its commands: "
                     + ", ".join(sorted(c.name for c in emulator.synced_commands(seed.guild)))
                     + f"; on X it posts as @{x.config.username}, on Mastodon as "
-                    + f"@{mastodon.config.username}@{mastodon.config.domain}.",
+                    + f"@{mastodon.config.username}@{mastodon.config.domain}, on Bluesky as "
+                    + f"@{bluesky.config.handle}.",
                     markup=False,
                 )
                 editor = Editor(emulator, seed, console)
@@ -117,4 +122,9 @@ async def _run(
                 if keep:
                     await keep_running(stage, reader, stop)
         console.rule("done")
-    return [*emulator.violations.take(), *x.violations.take(), *mastodon.violations.take()]
+    return [
+        *emulator.violations.take(),
+        *x.violations.take(),
+        *mastodon.violations.take(),
+        *bluesky.violations.take(),
+    ]

@@ -12,7 +12,13 @@ from typing import Any
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.demo.editor import Editor, show_mastodon_thread, show_x_thread, thread_named
+from bot.demo.editor import (
+    Editor,
+    show_bluesky_thread,
+    show_mastodon_thread,
+    show_x_thread,
+    thread_named,
+)
 from bot.demo.reader import Reader, has_button
 from bot.demo.stage import ANSWER_TIMEOUT, CRON, Stage
 from bot.issuefiles import LoadResult
@@ -56,7 +62,7 @@ async def editor_saves_issue(stage: Stage, issues: LoadResult) -> int:
     console.print(
         f"No /newsletter publish: newsbot publishes on its own. The schedule {CRON!r} fires "
         f"next at {following:%H:%M:%S} UTC (in {wait:.0f} s); it will read the folder and "
-        f"publish #{numbers[-1]} to the three channels, to X and to Mastodon…"
+        f"publish #{numbers[-1]} to the three channels, X, Mastodon and Bluesky…"
     )
     return numbers[-1]
 
@@ -66,23 +72,31 @@ def report_firings(stage: Stage, number: int, firings: list[dict[str, Any]]) -> 
     for run in firings:
         at = dt.datetime.fromisoformat(run["at"])
         outlets = [
-            {"discord": "Discord (3 channels)", "x": "X", "mastodon": "Mastodon"}.get(
-                outlet, outlet
-            )
+            {
+                "discord": "Discord (3 channels)",
+                "x": "X",
+                "mastodon": "Mastodon",
+                "bluesky": "Bluesky",
+            }.get(outlet, outlet)
             for outlet, numbers in run["published"].items()
             if number in numbers
         ]
         stage.console.print(
             f"⏰ The schedule fired at {at:%H:%M:%S} UTC ({run['kind']}) and published "
-            f"#{number} to {' and '.join(outlets) or 'nothing'}, by itself."
+            f"#{number} to {_listed(outlets) or 'nothing'}, by itself."
         )
         for failure in run["failures"]:
             stage.console.print(Text(f"  ⚠ {failure}", style="yellow"))
 
 
+def _listed(names: list[str]) -> str:
+    """`A`, `A and B`, `A, B and C`."""
+    return " and ".join(filter(None, [", ".join(names[:-1]), *names[-1:]]))
+
+
 def show_published(stage: Stage, editor: Editor) -> None:
-    """Each channel as a reader finds it, one section thread opened, then the X and Mastodon
-    threads."""
+    """Each channel as a reader finds it, one section thread opened, then the X, Mastodon and
+    Bluesky threads."""
     seed = stage.seed
     editor.show_channel(seed.announcements)
     editor.show_channel(seed.general, digest=False)
@@ -90,6 +104,7 @@ def show_published(stage: Stage, editor: Editor) -> None:
     editor.show_channel(seed.forum, digest=False)
     show_x_thread(stage.console, stage.x)
     show_mastodon_thread(stage.console, stage.mastodon)
+    show_bluesky_thread(stage.console, stage.bluesky)
 
 
 async def play(stage: Stage, reader: Reader) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from rich.console import Console
 
 from bot.errors import NewsbotError
+from bot.sandbox.bluesky import BlueskyEmulator
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.sandbox.mastodon import MastodonEmulator
 from bot.sandbox.x import XEmulator
@@ -80,6 +81,7 @@ def write_settings(
     emulator: Emulator,
     x: XEmulator,
     mastodon: MastodonEmulator,
+    bluesky: BlueskyEmulator,
     seed: DefaultWorld,
     db: Path,
     issues: Path,
@@ -88,7 +90,9 @@ def write_settings(
     and reader replies read."""
     secret = {env_name(key) for key in secret_keys()}
     keys = {"NEWSBOT_DISCORD__TOKEN": emulator.token} | {
-        name: value for name, value in (x.env() | mastodon.env()).items() if name in secret
+        name: value
+        for name, value in (x.env() | mastodon.env() | bluesky.env()).items()
+        if name in secret
     }
     x_api = x.env()["NEWSBOT_X__API_BASE"]
     tables: dict[str, dict[str, Any]] = {
@@ -102,6 +106,7 @@ def write_settings(
         },
         "x": {"api_base": x_api},
         "mastodon": {"api_base": mastodon.api_base},
+        "bluesky": {"service": bluesky.service, "handle": bluesky.config.handle},
         "schedule": {"cron": CRON, "catch_up": "none"},
         "log": {"level": "WARNING"},
     }
@@ -127,6 +132,7 @@ class Stage:
     emulator: Emulator
     x: XEmulator
     mastodon: MastodonEmulator
+    bluesky: BlueskyEmulator
     seed: DefaultWorld
     console: Console
     db: Path
@@ -214,7 +220,7 @@ async def wait_for_publish(stage: Stage, number: int) -> list[dict[str, Any]]:
             done |= outlets
         if loop.time() > deadline:
             raise NewsbotError(
-                f"no firing of the schedule published #{number} to Discord, X and Mastodon within "
+                f"no firing of the schedule published #{number} to every outlet within "
                 f"{PUBLISH_TIMEOUT:.0f} s; the last one recorded: {json.dumps(run)}"
             )
         await asyncio.sleep(POLL_SECONDS)

@@ -105,7 +105,32 @@ MASTODON = OutletEntry(
     offline=_mastodon_offline,
 )
 
-THREAD_OUTLETS: tuple[OutletEntry, ...] = (X, MASTODON)
+
+def _bluesky_opened(settings: Settings) -> AbstractAsyncContextManager[Outlet[Any]]:
+    from bot.publishing.outlets.bluesky import bluesky_outlet
+
+    return bluesky_outlet(settings.bluesky)
+
+
+def _bluesky_offline(settings: Settings) -> Outlet[Any]:
+    from bot.publishing.outlets.bluesky import BlueskyOutlet
+
+    return BlueskyOutlet(None, settings.bluesky)
+
+
+BLUESKY = OutletEntry(
+    name="bluesky",
+    title="Bluesky",
+    not_configured=(
+        "Bluesky is not configured (set bluesky.handle and NEWSBOT_BLUESKY__APP_PASSWORD)"
+    ),
+    configured=lambda settings: settings.bluesky.configured(),
+    api_base=lambda settings: settings.bluesky.service,
+    opened=_bluesky_opened,
+    offline=_bluesky_offline,
+)
+
+THREAD_OUTLETS: tuple[OutletEntry, ...] = (X, MASTODON, BLUESKY)
 """Every outlet beyond Discord, in the order an issue is published to them (after Discord)."""
 
 OUTLET_NAMES: dict[str, str] = {"discord": "Discord"} | {e.name: e.title for e in THREAD_OUTLETS}

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
+from bot.publishing.catalogue import OUTLET_NAMES
 from bot.schedule.cron import cron_trigger
 
 if TYPE_CHECKING:
@@ -34,7 +35,8 @@ JOB_ID = "newsbot-publish"
 LAST_FIRING_KEY = "schedule.last_firing"
 """State key of what the last firing did: JSON `{"at": ISO 8601, "published": {outlet: [n]},
 "failures": [message]}` (written by bot/schedule/jobs.py, read by bot/status.py)."""
-OUTLETS = ("discord", "x", "mastodon")
+OUTLETS = tuple(OUTLET_NAMES)
+"""Every outlet newsbot knows: an issue sent on any of them counts as published."""
 # Fine enough for every offset change in the tz database (the smallest is 15 minutes).
 _SCAN_STEP = dt.timedelta(minutes=15)
 # Two days of a cron firing every minute.

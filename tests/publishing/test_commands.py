@@ -55,7 +55,7 @@ def test_preview_and_dry_run(tmp_path: Path) -> None:
         timeout=60,
     )
     assert no_token.returncode == 1 and "NEWSBOT_DISCORD__TOKEN" in no_token.stderr
-    nothing = "nothing was published: no outlet is configured (Discord, X, Mastodon)"
+    nothing = "nothing was published: no outlet is configured (Discord, X, Mastodon, Bluesky)"
     assert nothing in no_token.stderr
     discord_only = subprocess.run(
         [*newsbot_argv("--db", str(db), "publish", "--outlet", "discord")],

@@ -1,0 +1,36 @@
+"""What every settings section shares: a frozen model refusing unknown keys, and the checks
+of a path and of an API's address."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import AnyUrl, BaseModel, ConfigDict
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def usable_path(value: Any) -> Any:
+    """A path that names something: not empty (which would mean the current folder), no NUL."""
+    if isinstance(value, str | Path):
+        text = str(value) if isinstance(value, Path) else value
+        if not text.strip():
+            raise ValueError("is empty: give a file or folder name")
+        if "\0" in text:
+            raise ValueError("contains a NUL character, which no file name can hold")
+    return value
+
+
+def endpoint(url: AnyUrl, schemes: tuple[str, ...]) -> AnyUrl:
+    """An API's address: one of `schemes`, without a user, password, query or fragment (the
+    keys go in headers; the paths are appended to it)."""
+    if url.scheme not in schemes:
+        raise ValueError(f"must start with {' or '.join(s + '://' for s in schemes)}")
+    if url.username or url.password:
+        raise ValueError("must not hold a user or password: newsbot's keys go in headers")
+    if url.query or url.fragment:
+        raise ValueError("must not have a ?query or #fragment: newsbot appends paths to it")
+    return url

@@ -1,0 +1,325 @@
+"""The Bluesky outlet: an issue's thread as engine steps, posted through atproto's `AsyncClient`.
+
+Each post is a step keyed `202/bluesky/post/3` (the lead is post 1); a reply carries
+`reply.root` (the lead) and `reply.parent` (the post before) as strong references, both from
+the ledger (`RecordRef`). Bluesky has no idempotency key: an interrupted post is looked for among
+the account's recent records before it is posted again. Posts are not edited: one already sent
+stays as it is.
+
+The session: newsbot logs in once (with the app password), on the first call; atproto's client
+refreshes the session before its access token expires, and a token the PDS calls expired all the
+same is refreshed here. A refresh token refused in turn means logging in again; nothing logs in
+per post (Bluesky rate-limits logins hard).
+
+Failures: a 400 on a post (the PDS's lexicon check) stops the thread with the PDS's one-line
+reason; a 429 is waited out from its `ratelimit-reset` up to `max_wait`, else the rest waits for a
+later publish; a 5xx on a write may have made the post, so it is looked for before trying again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from atproto import AsyncClient
+from atproto_client.exceptions import (
+    BadRequestError,
+    LoginRequiredError,
+    NetworkError,
+    RateLimitExceededError,
+    RequestErrorBase,
+    UnauthorizedError,
+)
+
+from bot.errors import NewsbotError
+from bot.models import Issue, OutboxEntry
+from bot.publishing.outlet import CapReached, MaybeMade, Outcome, Remote, StepError
+from bot.publishing.plans.bluesky import (
+    ACCOUNT,
+    COLLECTION,
+    OUTLET,
+    Account,
+    Action,
+    RecordRef,
+    plan,
+)
+from bot.publishing.reports import PlannedStep
+from bot.publishing.steps import Payload, Step
+from bot.render.bluesky import as_shown
+from bot.render.publish import Post
+from bot.render.social import Thread
+from bot.settings import BlueskySettings
+
+log = logging.getLogger(__name__)
+
+LOOKUP_PAGES = 3
+"""Pages of 100 recent records searched when reconciling an interrupted post."""
+EXPIRED = ("ExpiredToken", "InvalidToken")
+"""The PDS's answers to a session token it no longer takes."""
+
+
+class BlueskyOutlet:
+    """Posts on one Bluesky account through atproto's `AsyncClient`.
+
+    Without a client it still plans and previews (a dry run needs no password).
+    """
+
+    name = OUTLET
+    title = "Bluesky"
+    edits = False
+    outcomes: tuple[Outcome, ...] = (Outcome.POSTED, Outcome.RECOVERED, Outcome.UNCHANGED)
+    nowhere = "Bluesky has no account to post on"
+    daily_cap: int | None = None
+
+    def __init__(
+        self,
+        client: AsyncClient | None,
+        settings: BlueskySettings,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._client = client
+        self.settings = settings
+        self.sleep = sleep
+        self._did: str | None = None
+        self._login = asyncio.Lock()
+
+    @property
+    def client(self) -> AsyncClient:
+        """atproto's client for the account."""
+        if self._client is None:
+            raise StepError("Bluesky is not connected (set NEWSBOT_BLUESKY__APP_PASSWORD)")
+        return self._client
+
+    # --- the engine's calls -----------------------------------------------------------------
+
+    async def targets(self) -> list[Account]:
+        """The account."""
+        return [ACCOUNT]
+
+    async def resolve(self, target: Account) -> Account:
+        """The account, as it is."""
+        return target
+
+    def plan(
+        self,
+        issue: Issue,
+        target: Account,
+        ledger: Mapping[str, OutboxEntry],
+        thanks: Mapping[str, Post],
+    ) -> Sequence[Step[Account]]:
+        """The issue's thread: the lead, then replies."""
+        _, steps = plan(issue, self.settings)
+        return steps
+
+    async def create(self, step: Step[Account], payload: Payload, ids: Mapping[str, int]) -> Remote:
+        """Post the step's text and link facets: the lead, or a reply in its thread."""
+        did = await self.did()
+        record: dict[str, Any] = {
+            "$type": COLLECTION,
+            "text": payload["text"],
+            "createdAt": _now(),
+        }
+        if payload["facets"]:
+            record["facets"] = payload["facets"]
+        reply = _reply(step, ids, did)
+        if reply is not None:
+            record["reply"] = reply
+        data = {"repo": did, "collection": COLLECTION, "record": record}
+        made = await self._call(
+            f"post {step.key}", lambda: self.client.com.atproto.repo.create_record(data), write=True
+        )
+        return Remote(RecordRef(made.uri.rsplit("/", 1)[1], made.cid).to_id())
+
+    async def recover(
+        self, step: Step[Account], payload: Payload, ids: Mapping[str, int]
+    ) -> Remote | None:
+        """The post an interrupted attempt made, found among the account's recent records: the
+        same text, replying to the same parent (or to nothing, for the lead)."""
+        did = await self.did()
+        reply = _reply(step, ids, did)
+        parent = reply["parent"]["uri"] if reply else None
+        cursor: str | None = None
+        for _ in range(LOOKUP_PAGES):
+            query = {"repo": did, "collection": COLLECTION, "limit": 100}
+            if cursor:
+                query["cursor"] = cursor
+            page = await self._call(
+                "read the account's recent posts",
+                lambda q=query: self.client.com.atproto.repo.list_records(q),  # type: ignore[misc]
+            )
+            for record in page.records:
+                rkey = record.uri.rsplit("/", 1)[1]
+                value = _plain(record.value)
+                replied = (value.get("reply") or {}).get("parent", {}).get("uri")
+                same = value.get("text") == payload["text"] and replied == parent
+                if same and RecordRef.is_tid(rkey):
+                    return Remote(RecordRef(rkey, record.cid).to_id())
+            cursor = page.cursor
+            if not cursor or not page.records:
+                return None
+        return None
+
+    async def edit(self, step: Step[Account], payload: Payload, entry: OutboxEntry) -> None:
+        """Bluesky posts are not edited (the engine never asks: `edits` is False)."""
+        raise StepError("Bluesky posts are not edited")
+
+    async def remove(self, entry: OutboxEntry) -> bool:
+        """Delete a post; one already gone counts as done."""
+        did = await self.did()
+        rkey = RecordRef.from_id(int(entry.remote_id or 0)).rkey
+        data = {"repo": did, "collection": COLLECTION, "rkey": rkey}
+        await self._call(
+            "delete a post", lambda: self.client.com.atproto.repo.delete_record(data), write=True
+        )
+        return True
+
+    def where(self, target: Account) -> str:
+        """`Bluesky`."""
+        return "Bluesky"
+
+    def mention(self, target: Account) -> str:
+        """`on Bluesky`."""
+        return "on Bluesky"
+
+    def note(self, step: Step[Account]) -> str | None:
+        """Nothing: every post is made one way."""
+        return None
+
+    # --- previews ---------------------------------------------------------------------------
+
+    def rendered(self, issue: Issue) -> Thread:
+        """The issue's thread on Bluesky, each post's text as the app shows it (URLs short)."""
+        rendered, _ = plan(issue, self.settings)
+        return as_shown(rendered)
+
+    def does(self, planned: PlannedStep) -> str:
+        """What publishing would do with one post, in words."""
+        if planned.outcome == Outcome.UNCHANGED:
+            changed = " (its text changed since: posts are not edited)" if planned.changed else ""
+            return f"already on Bluesky{changed}"
+        does = "post the first post" if planned.step.action == Action.POST else "post a reply"
+        if planned.look_first:
+            does = f"look for it on Bluesky (an attempt was interrupted), else {does}"
+        return does
+
+    # --- the session and the calls ----------------------------------------------------------
+
+    async def did(self) -> str:
+        """The account's DID, logging in if no session is open yet (once)."""
+        async with self._login:
+            if self._did is None:
+                await self._log_in()
+        assert self._did is not None
+        return self._did
+
+    async def _log_in(self) -> None:
+        password = self.settings.app_password
+        secret = password.get_secret_value().strip() if password else ""
+        try:
+            await self.client.login(self.settings.handle, secret, fetch_bsky_profile=False)
+        except UnauthorizedError as exc:
+            raise StepError(f"Bluesky refused the login of {self.settings.handle}: {exc}") from exc
+        except (RequestErrorBase, LoginRequiredError) as exc:
+            raise _failure("log in", exc, write=False) from exc
+        self._did = self.client.me.did if self.client.me else self.client._session.did
+        log.info("logged in to Bluesky as %s", self.settings.handle)
+
+    async def _renew(self) -> None:
+        """A new access token: refreshed with the refresh token, or by logging in again if the
+        PDS refuses that one too."""
+        async with self._login:
+            try:
+                # atproto refreshes by itself only before the expiry it reads in the token.
+                await self.client._refresh_and_set_session()
+                log.info("refreshed the Bluesky session")
+            except (BadRequestError, UnauthorizedError, LoginRequiredError):
+                await self._log_in()
+
+    async def _call(
+        self, what: str, call: Callable[[], Awaitable[Any]], *, write: bool = False
+    ) -> Any:
+        """Run one request; renew an expired session once, wait out a short rate limit; turn
+        failures into `StepError`s."""
+        renewed = False
+        while True:
+            try:
+                return await call()
+            except RateLimitExceededError as exc:
+                reset = exc.reset_at.timestamp() if exc.reset_at is not None else None
+                wait = (reset - time.time() + 1) if reset is not None else exc.retry_after
+                if wait is None or wait > self.settings.max_wait:
+                    raise CapReached(f"Bluesky's rate limit is reached ({what})", reset) from exc
+                log.info("Bluesky rate limit: waiting %.0f s before trying to %s", wait, what)
+                await self.sleep(max(0.0, wait))
+            except BadRequestError as exc:
+                if _error(exc) in EXPIRED and not renewed:
+                    renewed = True
+                    await self._renew()
+                    continue
+                raise _failure(what, exc, write=write) from exc
+            except (RequestErrorBase, LoginRequiredError) as exc:
+                raise _failure(what, exc, write=write) from exc
+
+
+def _error(exc: RequestErrorBase) -> str | None:
+    content = exc.response.content if exc.response is not None else None
+    return getattr(content, "error", None)
+
+
+def _failure(what: str, exc: Exception, *, write: bool) -> StepError:
+    """A failed call as a `StepError`: one line, the PDS's own reason."""
+    if not isinstance(exc, RequestErrorBase) or exc.response is None:
+        return StepError(f"could not {what}: Bluesky is unreachable ({exc!r})", transient=True)
+    status = exc.response.status_code
+    content = exc.response.content
+    reason = getattr(content, "message", None) or getattr(content, "error", None) or str(status)
+    if status >= 500 or isinstance(exc, NetworkError):
+        # A write the PDS failed to answer may have been made: look before trying again.
+        kind = MaybeMade if write else StepError
+        return kind(f"could not {what}: Bluesky answered {status} ({reason})", transient=True)
+    return StepError(f"Bluesky refused to {what}: {reason}")
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    """A record's value as plain JSON (atproto gives known records as models)."""
+    if isinstance(value, dict):
+        return value
+    dumped: dict[str, Any] = value.model_dump(by_alias=True, exclude_none=True)
+    return dumped
+
+
+def _reply(step: Step[Account], ids: Mapping[str, int], did: str) -> dict[str, Any] | None:
+    """A reply's `reply.root` and `reply.parent`, from the ledger's ids."""
+    if step.action != Action.REPLY or not step.parent:
+        return None
+    lead = step.needs[0] if step.needs else None
+    if lead is None or lead not in ids or step.parent not in ids:
+        raise StepError(f"post {step.key} replies in a thread whose first post has no id")
+    root, parent = RecordRef.from_id(ids[lead]), RecordRef.from_id(ids[step.parent])
+    return {"root": root.strong(did), "parent": parent.strong(did)}
+
+
+def _now() -> str:
+    """The time now as a post's `createdAt`: RFC 3339 in UTC, milliseconds."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@asynccontextmanager
+async def bluesky_outlet(settings: BlueskySettings) -> AsyncIterator[BlueskyOutlet]:
+    """An outlet for the account the settings name, reaching its PDS at `bluesky.service`
+    (it logs in on its first call)."""
+    if not settings.configured():
+        raise NewsbotError(
+            "Bluesky is not configured: set bluesky.handle and NEWSBOT_BLUESKY__APP_PASSWORD"
+        )
+    client = AsyncClient(base_url=str(settings.service))
+    try:
+        yield BlueskyOutlet(client, settings)
+    finally:
+        await client.request.close()
