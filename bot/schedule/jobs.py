@@ -22,20 +22,21 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.errors import IssueFileError, IssueFileErrors
-from bot.issuefiles import issue_paths, read_checked, read_issues
+from bot.issuefiles import read_checked
 from bot.models import IngestOutcome, Issue, IssueSummary
 from bot.publishing.service import OUTLET_NAMES, OutletName
 from bot.schedule import triggers as scheduler
+from bot.schedule.files import FileScan, in_thread, scan_issue_files, signature
 from bot.text import shorten
 from bot.workers import lease
 
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
     from bot.wiring import Services
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 PROBLEMS_SHOWN_MAX = 1500
 """How much of the issue files' problems an alert quotes."""
@@ -300,7 +299,7 @@ class ScheduledPublishing:
         # Checked above and read again here one file at a time, as the archive stores them:
         # memory stays that of one batch, however many issue files there are.
         try:
-            await self.archive.issues.ingest_many(_in_thread(read_checked(due)), progress=note)
+            await self.archive.issues.ingest_many(in_thread(read_checked(due)), progress=note)
         except IssueFileErrors as exc:
             await self._refuse(report, exc.errors)
             return
@@ -325,7 +324,7 @@ class ScheduledPublishing:
         directory = self.settings.issues.directory
         if not directory.is_dir():
             return
-        seen = await asyncio.to_thread(_signature, directory)
+        seen = await asyncio.to_thread(signature, directory)
         if seen == self._files_seen:
             return
         await self._read_files(directory)
@@ -370,7 +369,7 @@ class ScheduledPublishing:
 
     async def _read_files(self, directory: Path) -> FileScan:
         """Check the issue files; note their own times and when each issue first arrived."""
-        scan = await asyncio.to_thread(_scan, directory)
+        scan = await asyncio.to_thread(scan_issue_files, directory)
         self._file_times = dict(scan.times)
         await self._note_arrivals(scan.modified)
         return scan
@@ -474,44 +473,3 @@ class ScheduledPublishing:
             published or "nothing to publish",
             f"; {len(report.failures)} problem(s)" if report.failures else "",
         )
-
-
-@dataclass(frozen=True)
-class FileScan:
-    """What a look at the issue files found, keeping none of the issues: each valid file with
-    its own `publish_at`, those times and the files' modification times by number, and every
-    problem."""
-
-    files: list[tuple[Path, dt.datetime | None]]
-    times: dict[int, dt.datetime]
-    modified: dict[int, dt.datetime]
-    errors: list[IssueFileError]
-
-
-def _scan(directory: Path) -> FileScan:
-    """Check every issue file in `directory`, reading one at a time."""
-    errors: list[IssueFileError] = []
-    files: list[tuple[Path, dt.datetime | None]] = []
-    times: dict[int, dt.datetime] = {}
-    modified: dict[int, dt.datetime] = {}
-    for path, issue in read_issues([directory], errors):
-        files.append((path, issue.publish_at))
-        if issue.publish_at:
-            times[issue.number] = issue.publish_at
-        modified[issue.number] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
-    return FileScan(files, times, modified, errors)
-
-
-async def _in_thread(items: Iterator[T]) -> AsyncIterator[T]:
-    """Each of `items`, made in a worker thread so that reading files never blocks the loop."""
-    while (item := await asyncio.to_thread(next, items, None)) is not None:
-        yield item
-
-
-def _signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and modification times of the issue files: changes when any file does."""
-    found = []
-    for path in issue_paths([directory]):
-        stat = path.stat()
-        found.append((path.name, stat.st_size, stat.st_mtime_ns))
-    return tuple(found)

@@ -1,0 +1,57 @@
+"""The schedule's look at the issue files: what changed since the last look, and what the
+files hold, read one at a time in a worker thread so that the event loop never waits on a disk."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from bot.errors import IssueFileError
+from bot.issuefiles import issue_paths, read_issues
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """What a look at the issue files found, keeping none of the issues: each valid file with
+    its own `publish_at`, those times and the files' modification times by number, and every
+    problem."""
+
+    files: list[tuple[Path, dt.datetime | None]]
+    times: dict[int, dt.datetime]
+    modified: dict[int, dt.datetime]
+    errors: list[IssueFileError]
+
+
+def scan_issue_files(directory: Path) -> FileScan:
+    """Check every issue file in `directory`, reading one at a time."""
+    errors: list[IssueFileError] = []
+    files: list[tuple[Path, dt.datetime | None]] = []
+    times: dict[int, dt.datetime] = {}
+    modified: dict[int, dt.datetime] = {}
+    for path, issue in read_issues([directory], errors):
+        files.append((path, issue.publish_at))
+        if issue.publish_at:
+            times[issue.number] = issue.publish_at
+        modified[issue.number] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+    return FileScan(files, times, modified, errors)
+
+
+async def in_thread(items: Iterator[T]) -> AsyncIterator[T]:
+    """Each of `items`, made in a worker thread so that reading files never blocks the loop."""
+    while (item := await asyncio.to_thread(next, items, None)) is not None:
+        yield item
+
+
+def signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and modification times of the issue files: changes when any file does."""
+    found = []
+    for path in issue_paths([directory]):
+        stat = path.stat()
+        found.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
