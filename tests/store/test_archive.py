@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
 from collections.abc import AsyncIterator
@@ -135,6 +136,40 @@ async def test_a_stream_that_breaks_midway_leaves_the_archive_untouched(
         )
     assert stored, "batches were written before the stream broke"
     assert dump(sqlite_archive.path) == before
+
+
+async def test_writes_made_while_an_ingest_runs_are_not_undone_with_it(archive: Archive) -> None:
+    # The scheduled ingest reads its files between batches; a lease renewed or a suggestion taken
+    # meanwhile must not become part of its transaction, nor be rolled back when it fails.
+    reading = asyncio.Event()
+
+    async def slow_files() -> AsyncIterator[tuple[Issue, Path | None]]:
+        yield issue(301), None
+        reading.set()
+        for _ in range(5):
+            await asyncio.sleep(0.01)  # the next file is being read
+        raise RuntimeError("a file broke")
+
+    async def meanwhile() -> None:
+        await reading.wait()
+        await archive.state.set("kept", "yes")
+
+    writer = asyncio.ensure_future(meanwhile())
+    with pytest.raises(RuntimeError, match="a file broke"):
+        await archive.issues.ingest_many(slow_files())
+    await asyncio.wait_for(writer, timeout=30)
+    assert await archive.state.get("kept") == "yes"
+    assert await archive.issues.latest(held=True) is None
+
+
+async def test_two_ingests_at_once_both_store_their_issues(archive: Archive) -> None:
+    first = [(issue(n), None) for n in range(1, 40)]
+    second = [(issue(n), None) for n in range(40, 80)]
+    done = await asyncio.gather(
+        archive.issues.ingest_many(first), archive.issues.ingest_many(second)
+    )
+    assert done == [[IngestOutcome.ADDED] * 39, [IngestOutcome.ADDED] * 40]
+    assert (await archive.issues.stats()).issues == 79
 
 
 async def test_missing_archive_says_how_to_create_it(tmp_path: Path) -> None:

@@ -100,6 +100,7 @@ class Database:
         self._readers: list[SearchReader] = []
         self._idle: list[SearchReader] = []
         self._reader_slots = asyncio.Semaphore(READERS)
+        self._transactions = asyncio.Lock()
 
     async def close(self) -> None:
         """Close the connection; nothing can use the database afterwards."""
@@ -172,14 +173,25 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block in one write transaction: all of it is stored, or on error none."""
-        await self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            await self.db.execute("ROLLBACK")
-            raise
-        await self.db.execute("COMMIT")
+        """Run the block in one write transaction: all of it is stored, or on error none.
+
+        The block gets a connection of its own, so the statements other coroutines run on the
+        shared one meanwhile (a lease renewed, a suggestion taken) are never part of it: they
+        wait for its commit (SQLite's lock), and its rollback never undoes them. Transactions
+        of one process run one after another.
+        """
+        async with self._transactions:
+            db = await _connect(self.path, self.clock, self.zone)
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    await db.execute("ROLLBACK")
+                    raise
+                await db.execute("COMMIT")
+            finally:
+                await db.close()
 
     def hiding(self, held: bool, column: str) -> tuple[str, dict[str, Any]]:
         """A WHERE condition leaving out the issues readers cannot see yet (none with `held`)."""
@@ -230,17 +242,28 @@ async def open_database(
         raise ArchiveMissing(path)
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
-    db = await aiosqlite.connect(path, isolation_level=None)
+    clock = clock or _utc_now
+    db = await _connect(path, clock, zone)
     try:
-        db.row_factory = aiosqlite.Row
-        for pragma in _PRAGMAS:
-            await db.execute(f"PRAGMA {pragma}")
-        await db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text, deterministic=True)
         database = Database(db, path, clock=clock, zone=zone)
-        await db.create_function(HELD_FUNCTION, 1, held_function(database.clock, zone))
         if migrate:
             await database.migrate()
     except BaseException:
         await db.close()
         raise
     return database
+
+
+async def _connect(path: Path, clock: Clock, zone: dt.tzinfo | None) -> aiosqlite.Connection:
+    """A read-write connection to the archive's file, with newsbot's settings and functions."""
+    db = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        db.row_factory = aiosqlite.Row
+        for pragma in _PRAGMAS:
+            await db.execute(f"PRAGMA {pragma}")
+        await db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text, deterministic=True)
+        await db.create_function(HELD_FUNCTION, 1, held_function(clock, zone))
+    except BaseException:
+        await db.close()
+        raise
+    return db
