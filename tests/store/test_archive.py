@@ -168,7 +168,7 @@ async def test_two_ingests_at_once_both_store_their_issues(archive: Archive) -> 
     done = await asyncio.gather(
         archive.issues.ingest_many(first), archive.issues.ingest_many(second)
     )
-    assert done == [[IngestOutcome.ADDED] * 39, [IngestOutcome.ADDED] * 40]
+    assert list(done) == [[IngestOutcome.ADDED] * 39, [IngestOutcome.ADDED] * 40]
     assert (await archive.issues.stats()).issues == 79
 
 
