@@ -3,8 +3,11 @@ transaction. Items keep their ids across edits (`issue << SLOT_BITS | slot`), as
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import psycopg
 
 from bot.models import IngestOutcome, Issue, Item
 from bot.store.interfaces import IssueStream
@@ -13,6 +16,8 @@ from bot.store.postgres.words import tsvector
 from bot.store.sqlite.database import now_text
 from bot.store.sqlite.ingest import content_hash, ingest_batches
 from bot.store.sqlite.search import SLOT_BITS
+
+log = logging.getLogger(__name__)
 
 
 async def ingest_many(
@@ -27,14 +32,39 @@ async def ingest_many(
     itself also undoes the whole call.
     """
     outcomes: list[IngestOutcome] = []
+    stored_items = 0
     async with database.transaction() as conn:
         async for batch in ingest_batches(issues):
             done = await _ingest_batch(conn, batch)
             outcomes.extend(done)
+            stored_items += sum(
+                len(issue.items)
+                for (issue, _), outcome in zip(batch, done, strict=True)
+                if outcome is not IngestOutcome.UNCHANGED
+            )
             if progress is not None:
                 for (issue, _), outcome in zip(batch, done, strict=True):
                     progress(issue, outcome)
+    if stored_items >= SETTLE_AFTER_ITEMS:
+        await _settle(database)
     return outcomes
+
+
+SETTLE_AFTER_ITEMS = 1_000
+"""Items an ingest stores before the search index and the planner's statistics are brought up
+to date at once, rather than by autovacuum a while later."""
+
+
+async def _settle(database: PgDatabase) -> None:
+    """Merge the search index's pending entries and renew the planner's statistics, so that the
+    searches right after a large ingest neither read a long pending list nor plan on counts of
+    an emptier archive."""
+    async with database.connection() as conn:
+        try:
+            await conn.execute("SELECT gin_clean_pending_list('items_words'::regclass)")
+        except psycopg.errors.InsufficientPrivilege:
+            log.info("not the owner of the search index: autovacuum merges its pending entries")
+        await conn.execute("ANALYZE items, sections, issues")
 
 
 async def _ingest_batch(
