@@ -20,7 +20,7 @@ from bot.store.sqlite.search import SEARCH_CANDIDATES, SLOT_BITS
 
 SEARCH_TIMEOUT_MS = 1_000
 """How long one statement of a search may run before PostgreSQL cancels it."""
-WALKED_ITEMS = 2_000
+WALKED_ITEMS = 1_000
 """How many of the newest items an unranked search reads in id order before it asks the index."""
 _RANK_WEIGHTS = "{0.0, 0.1, 0.2, 1.0}"
 """ts_rank's weights of D, C (abstracts), B (blurbs), A (titles): SQLite's bm25 10, 2, 1 scaled."""
