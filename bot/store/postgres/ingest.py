@@ -3,11 +3,8 @@ transaction. Items keep their ids across edits (`issue << SLOT_BITS | slot`), as
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import psycopg
 
 from bot.models import IngestOutcome, Issue, Item
 from bot.store.interfaces import IssueStream
@@ -16,8 +13,6 @@ from bot.store.postgres.words import tsvector
 from bot.store.sqlite.database import now_text
 from bot.store.sqlite.ingest import content_hash, ingest_batches
 from bot.store.sqlite.search import SLOT_BITS
-
-log = logging.getLogger(__name__)
 
 
 async def ingest_many(
@@ -56,15 +51,12 @@ to date at once, rather than by autovacuum a while later."""
 
 
 async def _settle(database: PgDatabase) -> None:
-    """Merge the search index's pending entries and renew the planner's statistics, so that the
-    searches right after a large ingest neither read a long pending list nor plan on counts of
-    an emptier archive."""
+    """Vacuum and analyse the archive's tables: the search index's pending entries merged, the
+    rows marked visible (an id lookup reads the index alone) and the planner's statistics
+    renewed, so that the searches right after a large ingest plan on what is there."""
     async with database.connection() as conn:
-        try:
-            await conn.execute("SELECT gin_clean_pending_list('items_words'::regclass)")
-        except psycopg.errors.InsufficientPrivilege:
-            log.info("not the owner of the search index: autovacuum merges its pending entries")
-        await conn.execute("ANALYZE items, sections, issues")
+        # Not the tables' owner, PostgreSQL only warns and autovacuum does it later.
+        await conn.execute("VACUUM (ANALYZE) items, sections, issues")
 
 
 async def _ingest_batch(
