@@ -109,6 +109,34 @@ async def test_a_search_without_matches_does_not_walk_the_archive(
     assert rows_walked(plan) <= pg_search.WALKED_ITEMS + 1, "\n".join(plan)
 
 
+def items_read(plan: list[str]) -> int:
+    """How many items the plan's scans of `items` returned or threw away."""
+    read, in_items = 0, False
+    for line in plan:
+        if "(cost=" in line:
+            in_items = " on items " in line
+            found = re.search(r"actual .* rows=(\d+) loops=(\d+)", line)
+            if in_items and found:
+                read += int(found.group(1)) * int(found.group(2))
+        elif in_items and (removed := re.search(r"Rows Removed by Filter: (\d+)", line)):
+            read += int(removed.group(1))
+    return read
+
+
+async def test_a_search_of_old_issues_starts_at_them(
+    both: tuple[Archive, Archive], pg_url: str
+) -> None:
+    until = dt.date(2020, 1, 1) + dt.timedelta(20)  # issues 1 to 20: 500 items
+    sql, params = pg_search.search_statement(
+        ranked=False, section=None, issue=None, since=None, until=until, recent=None
+    )
+    params.update(query=tsquery('"robots"'), limit=11, offset=0, released=[])
+    params["horizon"] = "2026-01-01T00:00:00"
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
+    assert items_read(plan) <= 2 * 500 + 100, "\n".join(plan)
+
+
 async def test_a_large_ingest_renews_the_planners_statistics(
     both: tuple[Archive, Archive], pg_url: str
 ) -> None:

@@ -157,6 +157,8 @@ def search_statement(
     joins: list[str] = []
     clauses: list[str] = []
     newest: list[str] = []  # the newest issue each filter allows
+    latest: list[str] = []  # the newest issue each filter but a section's allows
+    oldest: list[str] = []  # the oldest issue each filter allows
     params: dict[str, Any] = {}
     if section:
         joins.append("JOIN sections fs ON fs.id = i.section_id")
@@ -166,6 +168,8 @@ def search_statement(
     if issue is not None:
         clauses.append("AND i.issue_number = %(issue)s")
         newest.append("%(issue)s")
+        latest.append("%(issue)s")
+        oldest.append("%(issue)s")
         params["issue"] = issue
     if since is not None or until is not None:
         joins.append("JOIN issues fn ON fn.number = i.issue_number")
@@ -178,14 +182,25 @@ def search_statement(
             params["until"] = until.isoformat()
         clauses.extend(f"AND fn.{condition}" for condition in window)
         newest.append(f"(SELECT max(number) FROM issues WHERE {' AND '.join(window)})")  # noqa: S608 - fixed clauses
+        latest.append(newest[-1])
+        oldest.append(f"(SELECT min(number) FROM issues WHERE {' AND '.join(window)})")  # noqa: S608 - fixed clauses
     if recent is not None:
         newest.append("(SELECT max(number) FROM issues)")
-        oldest = f"least({', '.join(newest)}) - %(recent)s + 1"
-        clauses.append(f"AND i.issue_number >= {oldest}")
-        # The same bound on the id (the issue's number is its high bits): a walk newest
-        # first stops at the oldest issue allowed instead of reading every older item.
-        clauses.append(f"AND i.id >= ({oldest}) << {SLOT_BITS}")
+        first = f"least({', '.join(newest)}) - %(recent)s + 1"
+        clauses.append(f"AND i.issue_number >= {first}")
+        oldest.append(first)
         params["recent"] = recent
+    # The filters' issues as bounds on the id too (an issue's number is its high bits), so
+    # that a walk newest first starts at the newest issue allowed and stops at the oldest.
+    # No issue allowed (a bound NULL): no item either.
+    # A section's newest issue is the archive's, near enough: not a bound, which would only
+    # mislead the planner's count of the walk (except under the window of recent issues).
+    latest = newest if recent is not None else latest
+    below = f"(least({', '.join(latest)}) + 1) << {SLOT_BITS}" if latest else None
+    if below is not None:
+        clauses.append(f"AND i.id < {below}")
+    if oldest:
+        clauses.append(f"AND i.id >= greatest({', '.join(oldest)}) << {SLOT_BITS}")
     where = f"""
         FROM items i {" ".join(joins)}
         WHERE i.words @@ %(query)s::tsquery
@@ -229,8 +244,11 @@ def search_statement(
                             AND outbox.state = 'sent')
         ),
         walked AS MATERIALIZED (
-            SELECT coalesce((SELECT id FROM items ORDER BY id DESC OFFSET %(walked)s LIMIT 1), -1)
-                AS since
+            SELECT coalesce(
+                (SELECT id FROM items {f"WHERE id < {below}" if below else ""}
+                 ORDER BY id DESC OFFSET %(walked)s LIMIT 1),
+                -1
+            ) AS since
         ),
         page AS MATERIALIZED ({page})
         SELECT held.numbers AS held_numbers, held.publish_at AS held_publish_at, hit.*
