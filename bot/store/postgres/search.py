@@ -190,16 +190,16 @@ def search_statement(
         clauses.append(f"AND i.issue_number >= {first}")
         oldest.append(first)
         params["recent"] = recent
-    # The filters' issues as bounds on the id too (an issue's number is its high bits), so
-    # that a walk newest first starts at the newest issue allowed and stops at the oldest.
-    # No issue allowed (a bound NULL): no item either.
-    # A section's newest issue is the archive's, near enough: not a bound, which would only
-    # mislead the planner's count of the walk (except under the window of recent issues).
+    # The filters' issues bound the id too (an issue's number is its high bits): a walk
+    # starts at the newest issue allowed, and unranked stops at the oldest. No issue allowed
+    # (a bound NULL): no item either. Ranked, not the oldest: with both bounds its planner
+    # would count a wide window's items as few and sort them all. Nor a section's newest
+    # issue, the archive's near enough.
     latest = newest if recent is not None else latest
     below = f"(least({', '.join(latest)}) + 1) << {SLOT_BITS}" if latest else None
     if below is not None:
         clauses.append(f"AND i.id < {below}")
-    if oldest:
+    if oldest and not ranked:
         clauses.append(f"AND i.id >= greatest({', '.join(oldest)}) << {SLOT_BITS}")
     where = f"""
         FROM items i {" ".join(joins)}
