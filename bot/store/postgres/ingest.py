@@ -27,14 +27,36 @@ async def ingest_many(
     itself also undoes the whole call.
     """
     outcomes: list[IngestOutcome] = []
+    stored_items = 0
     async with database.transaction() as conn:
         async for batch in ingest_batches(issues):
             done = await _ingest_batch(conn, batch)
             outcomes.extend(done)
+            stored_items += sum(
+                len(issue.items)
+                for (issue, _), outcome in zip(batch, done, strict=True)
+                if outcome is not IngestOutcome.UNCHANGED
+            )
             if progress is not None:
                 for (issue, _), outcome in zip(batch, done, strict=True):
                     progress(issue, outcome)
+    if stored_items >= SETTLE_AFTER_ITEMS:
+        await _settle(database)
     return outcomes
+
+
+SETTLE_AFTER_ITEMS = 1_000
+"""Items an ingest stores before the search index and the planner's statistics are brought up
+to date at once, rather than by autovacuum a while later."""
+
+
+async def _settle(database: PgDatabase) -> None:
+    """Vacuum and analyse the archive's tables: the search index's pending entries merged, the
+    rows marked visible (an id lookup reads the index alone) and the planner's statistics
+    renewed, so that the searches right after a large ingest plan on what is there."""
+    async with database.connection() as conn:
+        # Not the tables' owner, PostgreSQL only warns and autovacuum does it later.
+        await conn.execute("VACUUM (ANALYZE) items, sections, issues")
 
 
 async def _ingest_batch(

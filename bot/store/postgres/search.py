@@ -8,17 +8,20 @@ import datetime as dt
 from typing import Any
 
 import psycopg
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, dict_row
 
 from bot.models import Item, SearchHit, SearchPage
 from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.words import snippet, tsquery
 from bot.store.sqlite import query as query_syntax
+from bot.store.sqlite.held import held_function, held_horizon
 from bot.store.sqlite.query import fts_any_query, search_plan
-from bot.store.sqlite.search import SEARCH_CANDIDATES
+from bot.store.sqlite.search import SEARCH_CANDIDATES, SLOT_BITS
 
 SEARCH_TIMEOUT_MS = 1_000
 """How long one statement of a search may run before PostgreSQL cancels it."""
+WALKED_ITEMS = 1_000
+"""How many of the newest items an unranked search reads in id order before it asks the index."""
 _RANK_WEIGHTS = "{0.0, 0.1, 0.2, 1.0}"
 """ts_rank's weights of D, C (abstracts), B (blurbs), A (titles): SQLite's bm25 10, 2, 1 scaled."""
 
@@ -48,15 +51,14 @@ async def search(
         return SearchPage(hits=(), offset=offset, has_more=False)
     filters: dict[str, Any] = {"section": section, "issue": issue, "since": since, "until": until}
     filters["recent"] = query_syntax.COMMON_WORDS_ISSUES if plan.recent else None
-    held = await database.held_issues()
     limited = plan.limited
     rows = None
     if plan.ranked:
-        rows = await _rows(database, query, True, filters, held, limit, offset)
+        rows = await _rows(database, query, True, filters, limit, offset)
         if rows is None:
             limited = _told(plan.limited, _LIMITED_RANKING)
     if rows is None:
-        rows = await _rows(database, query, False, filters, held, limit, offset)
+        rows = await _rows(database, query, False, filters, limit, offset)
     if rows is None:
         stopped = _told(plan.limited, _LIMITED_STOPPED)
         return SearchPage(hits=(), offset=offset, has_more=False, limited=stopped)
@@ -73,8 +75,7 @@ async def related(database: PgDatabase, text: str, *, limit: int = 5) -> list[Se
     limit = max(1, min(limit, 25))
     filters: dict[str, Any] = {"section": None, "issue": None, "since": None, "until": None}
     filters["recent"] = None
-    held = await database.held_issues()
-    rows = await _rows(database, query, True, filters, held, limit, 0)
+    rows = await _rows(database, query, True, filters, limit, 0)
     return [_hit(row, fts) for row in (rows or [])[:limit]]
 
 
@@ -87,19 +88,48 @@ async def _rows(
     query: str,
     ranked: bool,
     filters: dict[str, Any],
-    held: list[int],
     limit: int,
     offset: int,
 ) -> list[DictRow] | None:
-    """The page's rows (one extra tells `has_more`), or None if the statement took too long."""
+    """The page's rows (one extra tells `has_more`), or None if the statement took too long.
+
+    One round trip: the statement itself leaves out the issues that may be held back (a
+    publish_at ahead of the horizon, nothing sent); the rare one among them whose time has
+    come after all is released by running the statement again without it.
+    """
     sql, params = search_statement(ranked=ranked, **filters)
-    params.update(query=query, held=held, limit=limit + 1, offset=offset)
+    params.update(query=query, limit=limit + 1, offset=offset)
+    params["horizon"] = held_horizon(database.clock())
+    params["released"] = []
+    held = held_function(database.clock, database.zone)
+    while True:
+        found = await _run(database, sql, params)
+        if found is None:
+            return None
+        maybe_held = zip(found[0]["held_numbers"], found[0]["held_publish_at"], strict=True)
+        released = [number for number, publish_at in maybe_held if not held(publish_at)]
+        if not released:
+            return [row for row in found if row["id"] is not None]
+        params["released"] = params["released"] + released
+
+
+async def _run(database: PgDatabase, sql: str, params: dict[str, Any]) -> list[DictRow] | None:
+    """The rows of the search statement, sent with its settings in one message, or None if
+    it ran past `SEARCH_TIMEOUT_MS`."""
+    # Parameters bound here, in one simple query: never a prepared statement (a generic plan
+    # cannot tell a rare word's few matches from a common one's), and the settings travel
+    # with it, for this statement only.
+    settings = (
+        f"SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS};"
+        # Starting parallel workers costs more than a search's whole plan.
+        " SET LOCAL max_parallel_workers_per_gather = 0;"
+    )
     try:
-        async with database.transaction() as conn:
-            await conn.execute(f"SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS}")
-            # Never a prepared statement: a generic plan cannot tell a rare word's few matches
-            # from a common one's, and walks every item newest first for the rare one.
-            cursor = await conn.execute(sql, params, prepare=False)
+        async with database.connection() as conn:
+            cursor = psycopg.AsyncClientCursor(conn, row_factory=dict_row)
+            await cursor.execute(settings + sql, params)
+            while cursor.nextset():
+                pass
             return await cursor.fetchall()
     except psycopg.errors.QueryCanceled:
         return None
@@ -114,9 +144,12 @@ def search_statement(
     until: dt.date | None,
     recent: int | None,
 ) -> tuple[str, dict[str, Any]]:
-    """The SQL `search` runs and its filter parameters; `query` (a tsquery's text), `held`,
-    `limit` and `offset` are added by the caller. Module-level so benchmarks run the very
-    same SQL.
+    """The SQL `search` runs and its filter parameters; `query` (a tsquery's text), `limit`,
+    `offset`, `horizon` (`held_horizon`) and `released` (issues past it that readers may see
+    after all) are added by the caller. Module-level so benchmarks run the very same SQL.
+
+    Every row carries the issues left out as maybe held (`held_numbers`, `held_publish_at`);
+    with no match, one row of those alone, its `id` NULL.
 
     Ranked, the newest `SEARCH_CANDIDATES` matches are ranked (ts_rank, titles weighted most,
     ties to newer issues, as on SQLite); unranked, the newest matches come first.
@@ -124,6 +157,8 @@ def search_statement(
     joins: list[str] = []
     clauses: list[str] = []
     newest: list[str] = []  # the newest issue each filter allows
+    latest: list[str] = []  # the newest issue each filter but a section's allows
+    oldest: list[str] = []  # the oldest issue each filter allows
     params: dict[str, Any] = {}
     if section:
         joins.append("JOIN sections fs ON fs.id = i.section_id")
@@ -133,6 +168,8 @@ def search_statement(
     if issue is not None:
         clauses.append("AND i.issue_number = %(issue)s")
         newest.append("%(issue)s")
+        latest.append("%(issue)s")
+        oldest.append("%(issue)s")
         params["issue"] = issue
     if since is not None or until is not None:
         joins.append("JOIN issues fn ON fn.number = i.issue_number")
@@ -145,42 +182,89 @@ def search_statement(
             params["until"] = until.isoformat()
         clauses.extend(f"AND fn.{condition}" for condition in window)
         newest.append(f"(SELECT max(number) FROM issues WHERE {' AND '.join(window)})")  # noqa: S608 - fixed clauses
+        latest.append(newest[-1])
+        oldest.append(f"(SELECT min(number) FROM issues WHERE {' AND '.join(window)})")  # noqa: S608 - fixed clauses
     if recent is not None:
         newest.append("(SELECT max(number) FROM issues)")
-        clauses.append(f"AND i.issue_number >= least({', '.join(newest)}) - %(recent)s + 1")
+        first = f"least({', '.join(newest)}) - %(recent)s + 1"
+        clauses.append(f"AND i.issue_number >= {first}")
+        oldest.append(first)
         params["recent"] = recent
+    # The filters' issues bound the id too (an issue's number is its high bits): a walk
+    # starts at the newest issue allowed, and unranked stops at the oldest. No issue allowed
+    # (a bound NULL): no item either. Ranked, not the oldest: with both bounds its planner
+    # would count a wide window's items as few and sort them all. Nor a section's newest
+    # issue, the archive's near enough.
+    latest = newest if recent is not None else latest
+    below = f"(least({', '.join(latest)}) + 1) << {SLOT_BITS}" if latest else None
+    if below is not None:
+        clauses.append(f"AND i.id < {below}")
+    if oldest and not ranked:
+        clauses.append(f"AND i.id >= greatest({', '.join(oldest)}) << {SLOT_BITS}")
     where = f"""
         FROM items i {" ".join(joins)}
-        WHERE i.words @@ %(query)s::tsquery AND NOT (i.issue_number = ANY(%(held)s))
+        WHERE i.words @@ %(query)s::tsquery
+        AND NOT (i.issue_number = ANY((SELECT numbers FROM held)::bigint[]))
         {" ".join(clauses)}
-    """
+    """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     if ranked:
         page = f"""
             WITH candidates AS (
-                SELECT i.id {where} ORDER BY i.id DESC LIMIT %(candidates)s
+                SELECT i.id, i.issue_number, i.position,
+                       -ts_rank('{_RANK_WEIGHTS}', i.words, %(query)s::tsquery) AS score
+                {where} ORDER BY i.id DESC LIMIT %(candidates)s
             )
-            SELECT i.id, -ts_rank('{_RANK_WEIGHTS}', i.words, %(query)s::tsquery) AS score
-            FROM candidates c JOIN items i ON i.id = c.id
-            ORDER BY score, i.issue_number DESC, i.position
+            SELECT id, score FROM candidates
+            ORDER BY score, issue_number DESC, position
             LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
         params["candidates"] = SEARCH_CANDIDATES
     else:
+        # The newest items are walked in id order, which finds a frequent word's newest
+        # matches at once; past them the index lists the rest, so that few or no matches
+        # never cost a walk through the whole archive. The newer part comes first (Append
+        # runs its parts in order, and only as far as the LIMIT needs).
         page = f"""
-            SELECT i.id, 0.0::real AS score {where}
-            ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
-        """
+            SELECT id, score FROM (
+                (SELECT i.id, 0.0::real AS score {where} AND i.id >= (SELECT since FROM walked)
+                 ORDER BY i.id DESC LIMIT %(limit)s + %(offset)s)
+                UNION ALL
+                (SELECT i.id, 0.0::real AS score {where} AND i.id + 0 < (SELECT since FROM walked)
+                 ORDER BY i.id + 0 DESC LIMIT %(limit)s + %(offset)s)
+            ) newest_first
+            LIMIT %(limit)s OFFSET %(offset)s
+        """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     sql = f"""
-        WITH page AS MATERIALIZED ({page})
-        SELECT i.id, i.title, i.link, i.blurb, i.abstract, i.editor_note,
-               i.issue_number, n.title AS issue_title, n.date AS issue_date,
-               s.name AS section_name, s.slug AS section_slug, page.score AS score
-        FROM page
-        JOIN items i ON i.id = page.id
-        JOIN sections s ON s.id = i.section_id
-        JOIN issues n ON n.number = i.issue_number
-        ORDER BY {"page.score, i.issue_number DESC, i.position" if ranked else "i.id DESC"}
+        WITH held AS MATERIALIZED (
+            SELECT coalesce(array_agg(number), '{{}}') AS numbers,
+                   coalesce(array_agg(publish_at), '{{}}') AS publish_at
+            FROM issues
+            WHERE publish_at > %(horizon)s AND NOT (number = ANY(%(released)s::bigint[]))
+            AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.issue_number = issues.number
+                            AND outbox.state = 'sent')
+        ),
+        walked AS MATERIALIZED (
+            SELECT coalesce(
+                (SELECT id FROM items {f"WHERE id < {below}" if below else ""}
+                 ORDER BY id DESC OFFSET %(walked)s LIMIT 1),
+                -1
+            ) AS since
+        ),
+        page AS MATERIALIZED ({page})
+        SELECT held.numbers AS held_numbers, held.publish_at AS held_publish_at, hit.*
+        FROM held LEFT JOIN (
+            SELECT i.id, i.title, i.link, i.blurb, i.abstract, i.editor_note,
+                   i.issue_number, n.title AS issue_title, n.date AS issue_date,
+                   s.name AS section_name, s.slug AS section_slug, page.score AS score,
+                   i.position
+            FROM page
+            JOIN items i ON i.id = page.id
+            JOIN sections s ON s.id = i.section_id
+            JOIN issues n ON n.number = i.issue_number
+        ) hit ON true
+        ORDER BY {"hit.score, hit.issue_number DESC, hit.position" if ranked else "hit.id DESC"}
     """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
+    params["walked"] = WALKED_ITEMS
     return sql, params
 
 

@@ -12,7 +12,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
 from bot.store.sqlite.query import CJK_SEPARATOR, as_written, cjk_index_text
@@ -56,8 +56,7 @@ def _folded(ch: str) -> str:
     return folded
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """A word of a field: as the index holds it, and where it is in the text."""
 
     text: str
@@ -209,8 +208,18 @@ def _until_word(rest: str) -> str:
 def _matched(words: list[Token], phrases: list[tuple[list[str], bool]]) -> set[int]:
     """The indexes of `words` that are part of a match of one of `phrases`."""
     marked: set[int] = set()
+    texts = [word.text for word in words]
     for phrase, prefix in phrases:
         size = len(phrase)
+        if size == 1:
+            # One word, as most queries are: no phrase to follow.
+            only = phrase[0]
+            marked.update(
+                i
+                for i, text in enumerate(texts)
+                if text == only or (prefix and text.startswith(only))
+            )
+            continue
         for start in range(len(words) - size + 1):
             if all(
                 words[start + i].text == word

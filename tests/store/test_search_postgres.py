@@ -1,0 +1,165 @@
+"""How PostgreSQL answers a search: in one statement that leaves held issues out, without walking
+the whole archive for a query with few or no matches, with statistics renewed after a large
+ingest; and, across the newest items it walks and the older ones it looks up, the same pages
+as SQLite."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bot.models import Issue
+from bot.store import Archive
+from bot.store.postgres import search as pg_search
+from bot.store.postgres.words import tsquery
+from bot.store.sqlite.query import search_plan
+from tests.factories import issue, item
+
+NOW = dt.datetime(2026, 12, 10, 9, 0, tzinfo=dt.UTC)
+ISSUES = 200
+"""Issues of 25 items: 5,000 items, more than an unranked search walks newest first."""
+RARE = {1: 0, 2: 7, 3: 24, 199: 3, ISSUES: 11}
+"""The issues holding the one item with a rare word (and its slot): most of them long ago."""
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def archive_issues() -> list[Issue]:
+    made = []
+    for number in range(1, ISSUES + 1):
+        items = [
+            item(
+                f"Plain robots {number} {slot}" + (" zqueen" if RARE.get(number) == slot else ""),
+                f"https://n.example/{number}/{slot}",
+                f"Plain news about {'alpha' if slot % 2 else 'beta'} robots.",
+            )
+            for slot in range(25)
+        ]
+        made.append(issue(number, {"News": items}, date=dt.date(2020, 1, 1) + dt.timedelta(number)))
+    return made
+
+
+@pytest.fixture
+async def both(tmp_path: Path, pg_url: str) -> AsyncIterator[tuple[Archive, Archive]]:
+    sqlite = await Archive.open(tmp_path / "archive.db")
+    postgres = await Archive.open(pg_url)
+    try:
+        for archive in (sqlite, postgres):
+            await archive.issues.ingest_many([(made, None) for made in archive_issues()])
+        yield sqlite, postgres
+    finally:
+        await sqlite.close()
+        await postgres.close()
+
+
+async def pages(archive: Archive, text: str, limit: int) -> list[list[int]]:
+    """The item ids of every page of a search, in order."""
+    found, offset = [], 0
+    while True:
+        page = await archive.issues.search(text, limit=limit, offset=offset)
+        found.append([hit.item_id for hit in page.hits])
+        if not page.has_more:
+            return found
+        offset += limit
+
+
+async def test_a_rare_short_prefix_lists_old_and_new_matches_as_sqlite_does(
+    both: tuple[Archive, Archive],
+) -> None:
+    sqlite, postgres = both
+    assert search_plan("zq*") is not None and not search_plan("zq*").ranked  # type: ignore[union-attr]
+    for limit in (1, 2, 3, 10):
+        on_sqlite = await pages(sqlite, "zq*", limit)
+        assert sum(len(page) for page in on_sqlite) == len(RARE)
+        assert await pages(postgres, "zq*", limit) == on_sqlite
+    assert await pages(postgres, "qx*", 10) == await pages(sqlite, "qx*", 10) == [[]]
+    assert await pages(postgres, "al* be*", 10) == await pages(sqlite, "al* be*", 10) == [[]]
+
+
+def rows_walked(plan: list[str]) -> int:
+    """How many items the plan read and threw away, over every scan."""
+    return sum(int(n) for line in plan for n in re.findall(r"Rows Removed by Filter: (\d+)", line))
+
+
+async def test_a_search_without_matches_does_not_walk_the_archive(
+    both: tuple[Archive, Archive], pg_url: str
+) -> None:
+    sql, params = pg_search.search_statement(
+        ranked=False, section=None, issue=None, since=None, until=None, recent=None
+    )
+    # Half the items say alpha, the other half beta, none both: the planner, counting each
+    # word's items, expects a quarter of the archive to match.
+    params.update(query=tsquery('"alpha" "beta"'), limit=11, offset=0, released=[])
+    params["horizon"] = "2026-01-01T00:00:00"
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
+    assert rows_walked(plan) <= pg_search.WALKED_ITEMS + 1, "\n".join(plan)
+
+
+def items_read(plan: list[str]) -> int:
+    """How many items the plan's scans of `items` returned or threw away."""
+    read, in_items = 0, False
+    for line in plan:
+        if "(cost=" in line:
+            in_items = " on items " in line
+            found = re.search(r"actual .* rows=(\d+) loops=(\d+)", line)
+            if in_items and found:
+                read += int(found.group(1)) * int(found.group(2))
+        elif in_items and (removed := re.search(r"Rows Removed by Filter: (\d+)", line)):
+            read += int(removed.group(1))
+    return read
+
+
+async def test_a_search_of_old_issues_starts_at_them(
+    both: tuple[Archive, Archive], pg_url: str
+) -> None:
+    until = dt.date(2020, 1, 1) + dt.timedelta(20)  # issues 1 to 20: 500 items
+    sql, params = pg_search.search_statement(
+        ranked=False, section=None, issue=None, since=None, until=until, recent=None
+    )
+    params.update(query=tsquery('"robots"'), limit=11, offset=0, released=[])
+    params["horizon"] = "2026-01-01T00:00:00"
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
+    assert items_read(plan) <= 2 * 500 + 100, "\n".join(plan)
+
+
+async def test_a_large_ingest_renews_the_planners_statistics(
+    both: tuple[Archive, Archive], pg_url: str
+) -> None:
+    with psycopg.connect(pg_url) as conn:
+        analysed = conn.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+            " AND relname IN ('items', 'sections', 'issues') ORDER BY relname"
+        ).fetchall()
+    assert [name for (name,) in analysed] == ["issues", "items", "sections"]
+
+
+async def test_a_held_issue_is_found_once_its_time_has_come(pg_url: str) -> None:
+    clock = Clock(NOW - dt.timedelta(minutes=1))
+    held = issue(7, {"News": [item("Qubits in silicon", "https://q.example/1")]}, publish_at=NOW)
+    seen = issue(6, {"News": [item("Qubits in glass", "https://q.example/2")]})
+    async with await Archive.open(pg_url, clock=clock) as archive:
+        await archive.issues.ingest_many([(seen, None), (held, None)])
+        assert [hit.issue_number for hit in (await archive.issues.search("qubits")).hits] == [6]
+        assert [hit.issue_number for hit in (await archive.issues.search("qu*")).hits] == [6]
+        related = await archive.issues.related("anyone know qubits?")
+        assert [hit.issue_number for hit in related] == [6]
+        # Its time has come, though nothing of it was sent yet: readers may find it now.
+        clock.now = NOW
+        found = await archive.issues.search("qubits")
+        assert sorted(hit.issue_number for hit in found.hits) == [6, 7]
+        assert [hit.issue_number for hit in (await archive.issues.search("qu*")).hits] == [7, 6]
