@@ -91,5 +91,6 @@ class Publishers:
         self._read_at = time.monotonic()
         if joining and self.live > 1:
             log.info("%d newsbot processes publish at once: sharing the rate", self.live)
-            await asyncio.sleep(self.refresh + settle)
+            # A refresh for the others to read the count, and half one for reads held up.
+            await asyncio.sleep(1.5 * self.refresh + settle)
         return self.live
