@@ -80,17 +80,21 @@ class Publishers:
         until each has read the new count and `settle` seconds (the window of their requests
         at their old share) have passed, so together they never exceed the shared rate.
         """
-        now = time.monotonic()
-        if now - self._read_at < self.refresh:
+        if time.monotonic() - self._read_at < self.refresh:
             return self.live
         # Joining when the lease may have lapsed: the others may be counting without us.
-        joining = now >= self._held_until - self.refresh
-        await self.state.try_lease(PUBLISHER_LEASE + self.holder, self.holder, self.ttl)
-        self._held_until = now + self.ttl
-        self.live = max(1, await self.state.live_leases(PUBLISHER_LEASE))
-        self._read_at = time.monotonic()
+        joining = time.monotonic() >= self._held_until - self.refresh
+        await self._renew()
         if joining and self.live > 1:
             log.info("%d newsbot processes publish at once: sharing the rate", self.live)
             # A refresh for the others to read the count, and half one for reads held up.
             await asyncio.sleep(1.5 * self.refresh + settle)
+            await self._renew()  # the wait used part of the lease
         return self.live
+
+    async def _renew(self) -> None:
+        now = time.monotonic()
+        await self.state.try_lease(PUBLISHER_LEASE + self.holder, self.holder, self.ttl)
+        self._held_until = now + self.ttl
+        self.live = max(1, await self.state.live_leases(PUBLISHER_LEASE))
+        self._read_at = time.monotonic()

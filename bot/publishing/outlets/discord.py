@@ -46,7 +46,8 @@ MESSAGE_KEYS = ("content", "embeds", "allowed_mentions", "components")
 
 
 class Pacer:
-    """Keeps requests under a rate in every sliding window, so the global limit never answers 429.
+    """Keeps requests under a rate in every sliding window, evenly spaced, so the global limit
+    never answers 429.
 
     discord.py learns per-route limits from headers, but meets the global one only as a 429;
     publishing to many channels at once would hit it, so requests wait their turn here. With
@@ -78,10 +79,16 @@ class Pacer:
                 now = time.monotonic()
                 while self._sent and now - self._sent[0] >= self.per:
                     self._sent.popleft()
-                if len(self._sent) < self.share:
+                # Spaced out, not in bursts of a whole share: a burst's late arrivals would
+                # land in Discord's next window together with the next burst.
+                spaced = not self._sent or now - self._sent[-1] >= self.per / self.share
+                if len(self._sent) < self.share and spaced:
                     self._sent.append(now)
                     return
-                await asyncio.sleep(self.per - (now - self._sent[0]))
+                if len(self._sent) < self.share:
+                    await asyncio.sleep(self.per / self.share - (now - self._sent[-1]))
+                else:
+                    await asyncio.sleep(self.per - (now - self._sent[0]))
 
 
 class DiscordOutlet:
