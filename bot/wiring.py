@@ -84,7 +84,7 @@ def build(
 
     discord_outlet = None
     if discord is not None or offline:
-        pacer = Pacer(settings.publishing.requests_per_second)
+        pacer = Pacer(settings.publishing.requests_per_second, state=archive.state)
         discord_outlet = DiscordOutlet(discord, pacer=pacer, subscribed=subscribed)
     given = {outlet.name: outlet for outlet in threads}
     if offline:

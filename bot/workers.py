@@ -1,5 +1,6 @@
-"""This process among the newsbot processes sharing one archive, and the leases by which one
-of them at a time does a job (syncing the commands, running the schedule's publishes)."""
+"""This process among the newsbot processes sharing one archive, the leases by which one
+of them at a time does a job (syncing the commands, running the schedule's publishes), and
+how many of them are publishing at once."""
 
 from __future__ import annotations
 
@@ -8,11 +9,17 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import AsyncIterator
 
 from bot.store.interfaces import StateStore
 
 log = logging.getLogger(__name__)
+
+PUBLISHER_LEASE = "publisher:"
+"""Prefix of the lease each process holds while it publishes: its name follows."""
+PUBLISHERS_REFRESH = 2.0
+"""Seconds between two readings of how many processes publish (and renewals of this one's)."""
 
 
 def process_name() -> str:
@@ -47,3 +54,47 @@ async def _renew(state: StateStore, name: str, holder: str, ttl: float) -> None:
         if not await state.try_lease(name, holder, ttl):
             log.warning("lost the lease %r to another newsbot process", name)
             return
+
+
+class Publishers:
+    """The processes publishing at once through one archive, this one among them.
+
+    Each holds a lease `publisher:<process>` while it sends, renewed at each reading, so one
+    that stops or dies drops out of the count within `3 × refresh` seconds.
+    """
+
+    def __init__(self, state: StateStore, *, refresh: float = PUBLISHERS_REFRESH) -> None:
+        self.state = state
+        self.refresh = refresh
+        self.ttl = 3 * refresh
+        self.holder = process_name()
+        self.live = 1
+        self._read_at = -float("inf")
+        self._held_until = -float("inf")
+
+    async def count(self, settle: float) -> int:
+        """How many processes publish now, this one included (read again at most every
+        `refresh` seconds, renewing this one's lease).
+
+        When this process joins others (first send, or back after its lease lapsed), it waits
+        until each has read the new count and `settle` seconds (the window of their requests
+        at their old share) have passed, so together they never exceed the shared rate.
+        """
+        if time.monotonic() - self._read_at < self.refresh:
+            return self.live
+        # Joining when the lease may have lapsed: the others may be counting without us.
+        joining = time.monotonic() >= self._held_until - self.refresh
+        await self._renew()
+        if joining and self.live > 1:
+            log.info("%d newsbot processes publish at once: sharing the rate", self.live)
+            # A refresh for the others to read the count, and half one for reads held up.
+            await asyncio.sleep(1.5 * self.refresh + settle)
+            await self._renew()  # the wait used part of the lease
+        return self.live
+
+    async def _renew(self) -> None:
+        now = time.monotonic()
+        await self.state.try_lease(PUBLISHER_LEASE + self.holder, self.holder, self.ttl)
+        self._held_until = now + self.ttl
+        self.live = max(1, await self.state.live_leases(PUBLISHER_LEASE))
+        self._read_at = time.monotonic()

@@ -273,6 +273,10 @@ class StateStore(Protocol):
         holder gives it up with a `ttl` of 0."""
         ...
 
+    async def live_leases(self, prefix: str) -> int:
+        """How many leases whose names start with `prefix` are held and not yet expired."""
+        ...
+
 
 class Connection(Protocol):
     """The database every aggregate of one archive shares: its schema, backups and lifetime."""

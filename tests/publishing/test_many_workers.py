@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from bot.issuefiles import load_issue
 from bot.models import StepState, Subscription
+from bot.publishing.outlets.discord import GLOBAL_RATE
 from bot.sandbox.discord import Emulator, EmulatorConfig
 from bot.store import Archive
 from tests.conftest import ISSUES, unmeasured
@@ -23,6 +25,9 @@ WORKERS = 4
 CHANNELS = 12
 MIDWAY = 20
 """Calls made when two of the publishers are killed."""
+OWN_CHANNELS = 3
+"""Channels each process of the shared-rate test declares as its own, so all four send at
+once: about 150 calls in all, three seconds' worth at Discord's global rate."""
 
 
 def count_calls(emulator: Emulator, midway: asyncio.Event | None = None) -> list[int]:
@@ -139,5 +144,46 @@ async def test_publishers_killed_midway_are_taken_over(pg_url: str) -> None:
                 assert {e.state for e in entries.values()} == {StepState.SENT}
         for channel in channels:
             assert_published_once(emulator, channel.id, issue)
+    finally:
+        await emulator.close()
+
+
+async def test_publishers_at_once_share_discords_global_rate(tmp_path: Path) -> None:
+    """Four processes, each pacing at the default 45 requests a second and publishing to its
+    own channels, against Discord's global limit of 50 a second for the bot: together they
+    keep under it."""
+    issue = load_issue(ISSUES / "202.md")
+    location = tmp_path / "a.db"
+    emulator = Emulator(config=EmulatorConfig(time_scale=1.0, global_limit=GLOBAL_RATE))
+    await emulator.start()
+    try:
+        assert emulator.seed is not None
+        guild = emulator.seed.guild
+        channels = [
+            emulator.world.add_channel(guild, f"news-{n}") for n in range(WORKERS * OWN_CHANNELS)
+        ]
+        async with await Archive.open(location) as archive:
+            await archive.issues.ingest(issue)
+        env = unmeasured(newsbot_env(emulator))
+        processes = []
+        for worker in range(WORKERS):
+            own = channels[worker * OWN_CHANNELS : (worker + 1) * OWN_CHANNELS]
+            declared = [{"guild_id": guild.id, "channel_id": c.id} for c in own]
+            processes.append(
+                await asyncio.create_subprocess_exec(
+                    *newsbot_argv("--db", str(location), "publish", "202", "--outlet", "discord"),
+                    env=env | {"NEWSBOT_DISCORD__TARGETS": json.dumps(declared)},
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=asyncio.subprocess.PIPE,
+                )
+            )
+        for process in processes:
+            _, stderr = await asyncio.wait_for(process.communicate(), 240)
+            assert process.returncode == 0, stderr.decode()[-2000:]
+        for channel in channels:
+            assert_published_once(emulator, channel.id, issue)
+        requests, refused = emulator.rate_limit_tally()
+        assert requests > GLOBAL_RATE * 2, "long enough to meet the limit more than once"
+        assert refused == 0, f"{refused} of {requests} requests answered 429"
     finally:
         await emulator.close()

@@ -44,3 +44,20 @@ async def test_its_holder_gives_a_lease_up_with_no_time_left(archive: Archive) -
     assert not await archive.state.try_lease("schedule", "process-b", ttl=60)
     await archive.state.try_lease("schedule", "process-a", ttl=0)
     assert await archive.state.try_lease("schedule", "process-b", ttl=60)
+
+
+async def test_live_leases_counts_the_unexpired_under_a_prefix(archive: Archive) -> None:
+    state = archive.state
+    await state.set("publisher:note", "not a lease, not JSON")
+    assert await state.live_leases("publisher:") == 0
+    assert await state.try_lease("publisher:host:1", "host:1", ttl=60)
+    assert await state.try_lease("publisher:host:2", "host:2", ttl=0.05)
+    assert await state.try_lease("publisher:host:3", "host:3", ttl=60)
+    assert await state.try_lease("commands", "host:1", ttl=60), "another kind of lease"
+    assert await state.live_leases("publisher:") == 3
+    await asyncio.sleep(0.1)
+    assert await state.live_leases("publisher:") == 2, "an expired lease is not live"
+    await state.try_lease("publisher:host:3", "host:3", ttl=0)
+    assert await state.live_leases("publisher:") == 1, "one given up is not live"
+    assert await state.live_leases("publish") == 1
+    assert await state.live_leases("commands") == 1

@@ -29,7 +29,9 @@ from bot.publishing.plans.discord import Action, ChannelKind, Target, plan, step
 from bot.publishing.steps import Payload, Step
 from bot.render.discord import CONTENT_MAX
 from bot.render.publish import Post
+from bot.store.interfaces import StateStore
 from bot.text import shorten
+from bot.workers import Publishers
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,29 +46,49 @@ MESSAGE_KEYS = ("content", "embeds", "allowed_mentions", "components")
 
 
 class Pacer:
-    """Keeps requests under a rate in every sliding window, so the global limit never answers 429.
+    """Keeps requests under a rate in every sliding window, evenly spaced, so the global limit
+    never answers 429.
 
     discord.py learns per-route limits from headers, but meets the global one only as a 429;
-    publishing to many channels at once would hit it, so requests wait their turn here.
+    publishing to many channels at once would hit it, so requests wait their turn here. With
+    the archive's `state`, the processes publishing at once share the rate: each keeps to
+    rate ÷ publishers, the count re-read every few seconds.
     """
 
-    def __init__(self, rate: float = GLOBAL_RATE, per: float = 1.0) -> None:
+    def __init__(
+        self, rate: float = GLOBAL_RATE, per: float = 1.0, *, state: StateStore | None = None
+    ) -> None:
         self.rate = max(1, int(rate))
         self.per = per
+        self.publishers = Publishers(state) if state is not None else None
         self._sent: collections.deque[float] = collections.deque()
         self._lock = asyncio.Lock()
 
+    @property
+    def share(self) -> int:
+        """Requests per window this process may send: the rate, or its part of it."""
+        live = self.publishers.live if self.publishers is not None else 1
+        return max(1, self.rate // live)
+
     async def wait(self) -> None:
-        """Return when one more request keeps the rate."""
+        """Return when one more request keeps this process's share of the rate."""
         async with self._lock:
+            if self.publishers is not None:
+                await self.publishers.count(settle=self.per)
             while True:
                 now = time.monotonic()
                 while self._sent and now - self._sent[0] >= self.per:
                     self._sent.popleft()
-                if len(self._sent) < self.rate:
+                # Spaced out, not in bursts of a whole share: a burst's late arrivals would
+                # land in Discord's next window together with the next burst.
+                spaced = not self._sent or now - self._sent[-1] >= self.per / self.share
+                if len(self._sent) < self.share and spaced:
                     self._sent.append(now)
                     return
-                await asyncio.sleep(self.per - (now - self._sent[0]))
+                if len(self._sent) < self.share:
+                    await asyncio.sleep(self.per / self.share - (now - self._sent[-1]))
+                else:
+                    await asyncio.sleep(self.per - (now - self._sent[0]))
 
 
 class DiscordOutlet:

@@ -49,3 +49,13 @@ class PgState:
             (LEASE_PREFIX + name, lease, now_text(), holder, now),
         )
         return taken is not None
+
+    async def live_leases(self, prefix: str) -> int:
+        """How many leases whose names start with `prefix` are held and not yet expired."""
+        row = await self._database.row(
+            # CASE: other keys' values are not JSON, and only leases' may be read as JSON.
+            "SELECT count(*) AS live FROM state WHERE CASE WHEN starts_with(key, %s)"
+            " THEN (value::jsonb ->> 'until')::float8 > %s ELSE false END",
+            (LEASE_PREFIX + prefix, time.time()),
+        )
+        return int(row["live"]) if row else 0

@@ -49,3 +49,15 @@ class SqliteState:
             (LEASE_PREFIX + name, lease, now_text(), holder, now),
         ) as cursor:
             return cursor.rowcount == 1
+
+    async def live_leases(self, prefix: str) -> int:
+        """How many leases whose names start with `prefix` are held and not yet expired."""
+        key = LEASE_PREFIX + prefix
+        async with self._db.execute(
+            # CASE: other keys' values are not JSON, and only leases' may be read as JSON.
+            "SELECT count(*) FROM state WHERE CASE WHEN substr(key, 1, length(?)) = ?"
+            " THEN json_extract(value, '$.until') > ? ELSE 0 END",
+            (key, key, time.time()),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
