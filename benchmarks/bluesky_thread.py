@@ -17,8 +17,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+# benchmarks/ is on sys.path as the script's folder.
+from threads import (
+    show_notes,
+    show_targets,
+    synthetic,
+    verdict,
+)
+
 from bot.issuefiles import load_issue
-from bot.models import Issue, Item, Section
+from bot.models import Issue
 from bot.publishing.engine import Engine
 from bot.publishing.outlets.bluesky import bluesky_outlet
 from bot.render.bluesky import MAX_BYTES, POST_MAX, Thread, posts, thread
@@ -32,34 +40,6 @@ ROOT = Path(__file__).resolve().parents[1]
 POSTS_TARGET, FILL_TARGET = 8, 0.75
 
 
-def synthetic() -> Issue:
-    """40 linked items in 5 sections, blurbs of one or two sentences."""
-    sections = tuple(
-        Section.model_validate(
-            {
-                "name": f"Section {s}",
-                "items": [
-                    Item(
-                        title=f"Item {s}.{n}: a study of sparse attention at scale",
-                        link=f"https://news.example.com/{s}/{n}",
-                        blurb="Researchers show a simple change that halves training cost. "
-                        * (1 + n % 2),
-                    )
-                    for n in range(8)
-                ],
-            }
-        )
-        for s in range(5)
-    )
-    return Issue(
-        number=999,
-        title="Synthetic Weekly: Issue #999",
-        link="https://news.example.com/issues/999",
-        intro="Forty items this week.",
-        sections=sections,
-    )
-
-
 def show(name: str, max_posts: int, result: Thread, took: float) -> None:
     """Print one thread's posts and fill, and what was condensed."""
     fills = " ".join(f"{p.weight * 100 // POST_MAX}%" for p in result.posts)
@@ -67,8 +47,7 @@ def show(name: str, max_posts: int, result: Thread, took: float) -> None:
         f"{name:20} max_posts={max_posts:2}: {len(result.posts):2} posts, "
         f"fill {result.fill:.0%} [{fills}] ({took:.0f} ms)"
     )
-    for note in result.notes:
-        print(f"{'':22}- {note}")
+    show_notes(result.notes)
 
 
 async def publish(issue: Issue) -> tuple[int, int, int]:
@@ -122,15 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
     }
     print(f"targets, #202 with max_posts={settings.max_posts}")
-    for what, (figure, met) in checks.items():
-        print(f"  {what}: {figure} — {'met' if met else 'NOT MET'}")
+    show_targets(checks)
     exit_if_refused()
-    missed = [what for what, (_, met) in checks.items() if not met]
-    if missed:
-        print(f"{len(missed)} target(s) missed: {'; '.join(missed)}")
-        return 1
-    print("every target met")
-    return 0
+    return verdict(checks)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from x_cost import synthetic
+# benchmarks/ is on sys.path as the script's folder.
+from threads import report, show_notes, synthetic
 
 from bot.issuefiles import load_issue
 from bot.render.mastodon import thread
@@ -37,8 +38,7 @@ def show(name: str, limit: int, links: LinkMode, max_posts: int, result: Thread,
         f"{name:20} limit={limit:4} links={links.value:5} max_posts={max_posts:2}: "
         f"{len(result.posts):2} statuses, fill {result.fill:.0%} [{fills}] ({ms:.0f} ms)"
     )
-    for note in result.notes:
-        print(f"{'':22}- {note}")
+    show_notes(result.notes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,14 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     print(f"targets, #202 with links={default_links.value} and max_posts={settings.max_posts}")
     print(f"  condensed: {'; '.join(result.notes) or 'nothing'}")
-    for what, (figure, met) in checks.items():
-        print(f"  {what}: {figure} — {'met' if met else 'NOT MET'}")
-    missed = [what for what, (_, met) in checks.items() if not met]
-    if missed:
-        print(f"{len(missed)} target(s) missed: {'; '.join(missed)}")
-        return 1
-    print("every target met")
-    return 0
+    return report(checks)
 
 
 if __name__ == "__main__":

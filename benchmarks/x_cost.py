@@ -13,42 +13,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+# benchmarks/ is on sys.path as the script's folder.
+from threads import report, show_notes, synthetic
+
 from bot.issuefiles import load_issue
-from bot.models import Issue, Item, Section
 from bot.render.x import LinkMode, XThread, thread
 from bot.render.x_text import POST_MAX
 from bot.settings import XSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTS_TARGET, COST_TARGET, FILL_TARGET = 8, 0.25, 0.80
-
-
-def synthetic() -> Issue:
-    """40 linked items in 5 sections, blurbs of one or two sentences."""
-    sections = tuple(
-        Section.model_validate(
-            {
-                "name": f"Section {s}",
-                "items": [
-                    Item(
-                        title=f"Item {s}.{n}: a study of sparse attention at scale",
-                        link=f"https://news.example.com/{s}/{n}",
-                        blurb="Researchers show a simple change that halves training cost. "
-                        * (1 + n % 2),
-                    )
-                    for n in range(8)
-                ],
-            }
-        )
-        for s in range(5)
-    )
-    return Issue(
-        number=999,
-        title="Synthetic Weekly: Issue #999",
-        link="https://news.example.com/issues/999",
-        intro="Forty items this week.",
-        sections=sections,
-    )
 
 
 def show(name: str, links: LinkMode, max_posts: int, result: XThread, took: float) -> None:
@@ -61,8 +35,7 @@ def show(name: str, links: LinkMode, max_posts: int, result: XThread, took: floa
         f"{len(result.posts):2} posts, ${cost:.3f}, fill {result.fill:.0%} [{fills}]"
         f" ({took:.0f} ms)"
     )
-    for note in result.notes:
-        print(f"{'':22}- {note}")
+    show_notes(result.notes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,14 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"average fill ≥ {FILL_TARGET:.0%}": (f"{result.fill:.0%}", result.fill >= FILL_TARGET),
     }
     print(f"targets, #202 with links={default_links.value} and max_posts={settings.max_posts}")
-    for what, (figure, met) in checks.items():
-        print(f"  {what}: {figure} — {'met' if met else 'NOT MET'}")
-    missed = [what for what, (_, met) in checks.items() if not met]
-    if missed:
-        print(f"{len(missed)} target(s) missed: {'; '.join(missed)}")
-        return 1
-    print("every target met")
-    return 0
+    return report(checks)
 
 
 if __name__ == "__main__":

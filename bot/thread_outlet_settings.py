@@ -10,7 +10,26 @@ from pydantic import AnyUrl, Field, SecretStr, field_validator
 from bot._settings_base import Section, endpoint
 
 
-class XSettings(Section):
+class ThreadSection(Section):
+    """What every thread outlet's section holds: the thread's length, the rate-limit wait, and
+    an API address (`api_base`, or Bluesky's `service`) that is a bare http(s) origin."""
+
+    max_posts: int = Field(
+        default=8, ge=2, le=100, description="The most posts a thread has; longer ones condense."
+    )
+    max_wait: float = Field(
+        default=120.0,
+        ge=0,
+        description="Seconds to wait out a rate limit; a longer wait leaves the rest for later.",
+    )
+
+    @field_validator("api_base", "service", check_fields=False)
+    @classmethod
+    def _endpoint(cls, url: AnyUrl) -> AnyUrl:
+        return endpoint(url, ("https", "http"))
+
+
+class XSettings(ThreadSection):
     """How newsbot posts each issue as a thread on X."""
 
     consumer_key: SecretStr | None = Field(
@@ -34,9 +53,6 @@ class XSettings(Section):
         default="issue",
         description="Links in the thread: the issue's (first post only), each item's, or none.",
     )
-    max_posts: int = Field(
-        default=8, ge=2, le=100, description="The most posts a thread has; longer ones condense."
-    )
     daily_posts: int = Field(
         default=17, ge=1, description="Posts a day your X plan allows (Free 17, Basic 100)."
     )
@@ -44,16 +60,6 @@ class XSettings(Section):
     url_post_price: float = Field(
         default=0.20, ge=0, description="Dollars a post containing a URL costs."
     )
-    max_wait: float = Field(
-        default=120.0,
-        ge=0,
-        description="Seconds to wait out a rate limit; a longer wait leaves the rest for later.",
-    )
-
-    @field_validator("api_base")
-    @classmethod
-    def _restendpoint(cls, url: AnyUrl) -> AnyUrl:
-        return endpoint(url, ("https", "http"))
 
     def configured(self) -> bool:
         """Whether all four OAuth 1.0a keys are set."""
@@ -66,7 +72,7 @@ class XSettings(Section):
         return all(k is not None and k.get_secret_value().strip() for k in keys)
 
 
-class MastodonSettings(Section):
+class MastodonSettings(ThreadSection):
     """How newsbot posts each issue as a thread on a Mastodon instance."""
 
     access_token: SecretStr | None = Field(
@@ -87,19 +93,6 @@ class MastodonSettings(Section):
         default="items",
         description="Links in the thread: the issue's (first post only), each item's, or none.",
     )
-    max_posts: int = Field(
-        default=8, ge=2, le=100, description="The most posts a thread has; longer ones condense."
-    )
-    max_wait: float = Field(
-        default=120.0,
-        ge=0,
-        description="Seconds to wait out a rate limit; a longer wait leaves the rest for later.",
-    )
-
-    @field_validator("api_base")
-    @classmethod
-    def _restendpoint(cls, url: AnyUrl) -> AnyUrl:
-        return endpoint(url, ("https", "http"))
 
     def configured(self) -> bool:
         """Whether the access token is set."""
@@ -107,7 +100,7 @@ class MastodonSettings(Section):
         return token is not None and bool(token.get_secret_value().strip())
 
 
-class BlueskySettings(Section):
+class BlueskySettings(ThreadSection):
     """How newsbot posts each issue as a thread on Bluesky."""
 
     service: AnyUrl = Field(
@@ -119,19 +112,6 @@ class BlueskySettings(Section):
         default=None,
         description="An app password of the account; only from NEWSBOT_BLUESKY__APP_PASSWORD.",
     )
-    max_posts: int = Field(
-        default=8, ge=2, le=100, description="The most posts a thread has; longer ones condense."
-    )
-    max_wait: float = Field(
-        default=120.0,
-        ge=0,
-        description="Seconds to wait out a rate limit; a longer wait leaves the rest for later.",
-    )
-
-    @field_validator("service")
-    @classmethod
-    def _xrpc_host(cls, url: AnyUrl) -> AnyUrl:
-        return endpoint(url, ("https", "http"))
 
     @field_validator("handle")
     @classmethod

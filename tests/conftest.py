@@ -74,6 +74,13 @@ async def archive(tmp_path: Path) -> AsyncIterator[Archive]:
         await opened.close()
 
 
+@pytest.fixture
+async def archive_202(archive: Archive, issue_202: Issue) -> Archive:
+    """An archive file holding #202."""
+    await archive.issues.ingest(issue_202)
+    return archive
+
+
 _NO_POSTGRES = (
     "no PostgreSQL server binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql/*/bin"
 )

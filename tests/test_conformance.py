@@ -28,8 +28,8 @@ from tests.factories import issue
 from tests.publishing.test_newsletter_cog import newsletter, private
 from tests.publishing.test_publish import assert_published_once
 from tests.suggestions.test_discord import suggest
+from tests.threads import Killer
 from tests.x.conftest import archive_file, assert_one_thread, run_newsbot, x_env
-from tests.x.test_crash_safety import Killer
 
 DISCORD_CHECKED_AT_LEAST = 60
 X_CHECKED_AT_LEAST = 8
@@ -146,7 +146,7 @@ async def test_newsbot_keeps_to_both_published_apis(
     db = await archive_file(tmp_path / "x.db", issue_202)
     args = ("--db", str(db), "publish", "--outlet", "x")
     async with XEmulator(XEmulatorConfig(refuse_replies=True)) as x:
-        killer = Killer(x)
+        killer = Killer(x, lambda: len(x.tweets))
         killer.arm(len(texts) // 2)
         killed = await run_newsbot(*args, env=x_env(x), started=killer.started)
         assert killer.killed, killed.stderr

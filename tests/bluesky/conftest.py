@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from atproto import AsyncClient
@@ -16,7 +15,6 @@ from bot.publishing.outlets.bluesky import BlueskyOutlet, bluesky_outlet
 from bot.publishing.plans.bluesky import plan as bluesky_plan
 from bot.sandbox.bluesky import BlueskyEmulator, BlueskyEmulatorConfig, Record
 from bot.settings import BlueskySettings
-from bot.store import Archive
 
 
 @pytest.fixture
@@ -60,17 +58,6 @@ async def outlet(bluesky: BlueskyEmulator) -> AsyncIterator[BlueskyOutlet]:
     """The real Bluesky outlet (atproto's AsyncClient) talking to the emulator."""
     async with bluesky_outlet(settings_for(bluesky)) as made:
         yield made
-
-
-@pytest.fixture
-async def archive_202(tmp_path: Path, issue_202: Issue) -> AsyncIterator[Archive]:
-    """An archive file holding #202."""
-    archive = await Archive.open(tmp_path / "archive.db")
-    await archive.issues.ingest(issue_202)
-    try:
-        yield archive
-    finally:
-        await archive.close()
 
 
 def assert_one_thread(posts: list[Record], texts: list[str]) -> None:

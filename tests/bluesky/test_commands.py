@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.models import Issue, Subscription
+from bot.models import Issue
 from bot.publishing.plans.bluesky import plan as bluesky_plan
 from bot.sandbox.bluesky import BlueskyEmulator
 from bot.sandbox.discord import Emulator
 from bot.settings import BlueskySettings
 from tests.bluesky.conftest import assert_one_thread, thread_texts
 from tests.publishing.cli_harness import newsbot_env
+from tests.threads import announced_archive
 from tests.x.conftest import archive_file, run_newsbot
 
 MISSING = "Bluesky is not configured (set bluesky.handle and NEWSBOT_BLUESKY__APP_PASSWORD)"
@@ -105,16 +106,7 @@ async def test_a_refused_post_is_told_in_the_alerts_channel(
 ) -> None:
     assert emulator.seed is not None
     seed = emulator.seed
-    db = await archive_file(
-        tmp_path / "a.db",
-        issue_202,
-        Subscription(
-            guild_id=seed.guild.id,
-            channel_id=seed.announcements.id,
-            kind="announcement",
-            alerts_channel_id=seed.general.id,
-        ),
-    )
+    db = await announced_archive(tmp_path / "a.db", issue_202, seed, alerts=True)
     bluesky.inject(CREATE, 400)
     env = newsbot_env(emulator) | bluesky.env()
     run = await run_newsbot("--db", str(db), "publish", "--outlet", "bluesky", env=env)

@@ -11,7 +11,6 @@ it and a 5xx on a post come on the way.
 
 from __future__ import annotations
 
-import os
 import signal
 from pathlib import Path
 
@@ -20,12 +19,13 @@ from bot.publishing.engine import Engine
 from bot.publishing.outlets.bluesky import BlueskyOutlet
 from bot.publishing.plans.bluesky import OUTLET, TARGET, RecordRef
 from bot.publishing.plans.bluesky import plan as bluesky_plan
-from bot.sandbox.bluesky import BlueskyEmulator, Record
+from bot.sandbox.bluesky import BlueskyEmulator
 from bot.settings import BlueskySettings
 from bot.store import Archive
 from tests.bluesky.conftest import assert_one_thread, thread_texts
 from tests.bluesky.test_commands import env_for
 from tests.conftest import unmeasured
+from tests.threads import Killer
 from tests.x.conftest import archive_file, run_newsbot
 
 CREATE = "com.atproto.repo.createRecord"
@@ -38,29 +38,6 @@ FAULTS = {
 """Run k meets this failure first: (method, status, after the emulator handled it)."""
 
 
-class Killer:
-    """SIGKILLs the publishing process as soon as the PDS holds `at` posts."""
-
-    def __init__(self, emulator: BlueskyEmulator) -> None:
-        self.emulator = emulator
-        self.at = 0
-        self.pid: int | None = None
-        self.killed = False
-        emulator.on_post = self.on_post
-
-    def arm(self, at: int) -> None:
-        self.at, self.pid, self.killed = at, None, False
-
-    def started(self, pid: int) -> None:
-        self.pid = pid
-
-    def on_post(self, record: Record) -> None:
-        # Synchronously, before the answer is written: the PDS has the post, the ledger not.
-        if self.pid is not None and not self.killed and len(self.emulator.posts()) == self.at:
-            os.kill(self.pid, signal.SIGKILL)
-            self.killed = True
-
-
 async def test_killed_after_each_post_then_run_again(
     tmp_path: Path, bluesky: BlueskyEmulator, issue_202: Issue
 ) -> None:
@@ -69,7 +46,7 @@ async def test_killed_after_each_post_then_run_again(
     db = await archive_file(tmp_path / "a.db", issue_202)
     args = ("--db", str(db), "publish", "--outlet", "bluesky")
     env = env_for(bluesky)
-    killer = Killer(bluesky)
+    killer = Killer(bluesky, lambda: len(bluesky.posts()))
     for k in range(1, len(steps) + 1):
         faults = []
         if k in FAULTS:

@@ -3,18 +3,15 @@ shows it, when Bluesky is configured."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from bot.app import Newsbot
 from bot.models import Issue
 from bot.publishing.outlets.bluesky import bluesky_outlet
 from bot.sandbox.bluesky import BlueskyEmulator
 from bot.sandbox.discord import DefaultWorld, Emulator, MessageFlag
-from bot.settings import load_settings
 from bot.store import Archive
-from bot.wiring import build
 from tests.bluesky.conftest import settings_for, thread_texts
+from tests.threads import newsletter_preview
 
 
 async def test_newsletter_preview_shows_the_thread_on_bluesky(
@@ -25,27 +22,7 @@ async def test_newsletter_preview_shows_the_thread_on_bluesky(
         await Archive.open(tmp_path / "a.db") as archive,
         bluesky_outlet(settings_for(bluesky)) as outlet,
     ):
-        await archive.issues.ingest(issue_202)
-        settings = load_settings(discord={"dev_guild": seed.guild.id})
-        bot = Newsbot(settings=settings, archive=archive, guild_ready_timeout=0.05)
-        bot.services = build(settings, archive, discord=bot, threads=[outlet])
-        await bot.login(emulator.token)
-        task = asyncio.create_task(bot.connect(reconnect=False))
-        try:
-            await asyncio.wait_for(bot.wait_until_ready(), 10)
-            handle = await emulator.run_slash_command(
-                seed.guild,
-                seed.general,
-                seed.manager,
-                "newsletter",
-                {"issue": 202},
-                subcommand="preview",
-            )
-            await handle.original(timeout=10)
-            _, on_bluesky = await handle.followups(2, timeout=10)
-        finally:
-            await bot.close()
-            await asyncio.wait_for(task, 5)
+        on_bluesky = await newsletter_preview(archive, outlet, emulator, seed, issue_202)
         assert bluesky.requests == []  # a preview asks Bluesky nothing
     assert on_bluesky.flags & int(MessageFlag.EPHEMERAL)
     (card,) = on_bluesky.embeds

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import Issue, Subscription
+from bot.models import Issue
 from bot.publishing.plans.mastodon import Account
 from bot.sandbox.discord import Emulator
 from bot.sandbox.mastodon import MastodonEmulator, MastodonEmulatorConfig
 from bot.settings import MastodonSettings
 from tests.mastodon.conftest import assert_one_thread, mastodon_env, thread_texts
+from tests.threads import announced_archive, assert_skipped_once
 from tests.x.conftest import archive_file, run_newsbot
 
 MISSING = "Mastodon is not configured (set NEWSBOT_MASTODON__ACCESS_TOKEN)"
@@ -102,16 +103,10 @@ async def test_outlet_mastodon_without_a_token_fails_and_all_skips_it(
     assert run.returncode == 1
     assert f"error: {MISSING}" in run.stderr and "Traceback" not in run.stderr
     assert emulator.seed is not None
-    channel = emulator.seed.announcements
-    db2 = await archive_file(
-        tmp_path / "b.db",
-        issue_202,
-        Subscription(guild_id=emulator.seed.guild.id, channel_id=channel.id, kind="announcement"),
-    )
+    db2 = await announced_archive(tmp_path / "b.db", issue_202, emulator.seed)
     every = await run_newsbot("--db", str(db2), "publish", env=mastodon_env(None, emulator))
     assert every.returncode == 0, every.stderr
-    skipped = [line for line in every.stderr.splitlines() if MISSING in line]
-    assert len(skipped) == 1 and skipped[0].endswith("): skipped")
+    assert_skipped_once(every.stderr, MISSING)
 
 
 @pytest.mark.violations_expected("the instance refuses a status over its limit")
@@ -120,16 +115,7 @@ async def test_a_refused_status_exits_non_zero_in_one_line_and_the_next_publish_
 ) -> None:
     assert emulator.seed is not None
     seed = emulator.seed
-    db = await archive_file(
-        tmp_path / "a.db",
-        issue_202,
-        Subscription(
-            guild_id=seed.guild.id,
-            channel_id=seed.announcements.id,
-            kind="announcement",
-            alerts_channel_id=seed.general.id,
-        ),
-    )
+    db = await announced_archive(tmp_path / "a.db", issue_202, seed, alerts=True)
     texts = thread_texts(issue_202)
     args = ("--db", str(db), "publish", "--outlet", "mastodon")
     async with MastodonEmulator() as mastodon:

@@ -13,16 +13,16 @@ makes no duplicate either.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 from pathlib import Path
 
 from bot.models import Issue
 from bot.publishing.plans.mastodon import OUTLET, TARGET
-from bot.sandbox.mastodon import MastodonEmulator, MastodonEmulatorConfig, Status
+from bot.sandbox.mastodon import MastodonEmulator, MastodonEmulatorConfig
 from bot.store import Archive
 from tests.conftest import unmeasured
 from tests.mastodon.conftest import assert_one_thread, mastodon_env, thread_texts
+from tests.threads import Killer
 from tests.x.conftest import archive_file, run_newsbot
 
 FAULTS = {
@@ -33,29 +33,6 @@ FAULTS = {
 """Run k meets this failure first: (method, path, status, after the emulator handled it)."""
 
 
-class Killer:
-    """SIGKILLs the publishing process as soon as the instance holds `at` statuses."""
-
-    def __init__(self, emulator: MastodonEmulator) -> None:
-        self.emulator = emulator
-        self.at = 0
-        self.pid: int | None = None
-        self.killed = False
-        emulator.on_post = self.on_post
-
-    def arm(self, at: int) -> None:
-        self.at, self.pid, self.killed = at, None, False
-
-    def started(self, pid: int) -> None:
-        self.pid = pid
-
-    def on_post(self, status: Status) -> None:
-        # Synchronously, before the answer is written: Mastodon has it, the ledger does not.
-        if self.pid is not None and not self.killed and len(self.emulator.statuses) == self.at:
-            os.kill(self.pid, signal.SIGKILL)
-            self.killed = True
-
-
 async def killed_at_every_status(tmp_path: Path, issue: Issue, *, keys_kept: bool) -> None:
     config = MastodonEmulatorConfig(idempotency_window=3600.0 if keys_kept else 0.0)
     texts = thread_texts(issue)
@@ -63,7 +40,7 @@ async def killed_at_every_status(tmp_path: Path, issue: Issue, *, keys_kept: boo
     args = ("--db", str(db), "publish", "--outlet", "mastodon")
     async with MastodonEmulator(config) as mastodon:
         env = mastodon_env(mastodon)
-        killer = Killer(mastodon)
+        killer = Killer(mastodon, lambda: len(mastodon.statuses))
         for k in range(1, len(texts) + 1):
             faults = []
             if k in FAULTS:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -17,17 +15,6 @@ from bot.publishing.reports import PublishReport
 from bot.sandbox.mastodon import MastodonEmulator, MastodonEmulatorConfig
 from bot.store import Archive
 from tests.mastodon.conftest import assert_one_thread, settings_for, thread_texts
-
-
-@pytest.fixture
-async def archive_202(tmp_path: Path, issue_202: Issue) -> AsyncIterator[Archive]:
-    """An archive file holding #202."""
-    archive = await Archive.open(tmp_path / "archive.db")
-    await archive.issues.ingest(issue_202)
-    try:
-        yield archive
-    finally:
-        await archive.close()
 
 
 async def publish(archive: Archive, outlet: MastodonOutlet, issue: Issue) -> PublishReport:

@@ -52,17 +52,6 @@ async def outlet(x_settings: XSettings) -> AsyncIterator[XOutlet]:
         yield made
 
 
-@pytest.fixture
-async def archive_202(tmp_path: Path, issue_202: Issue) -> AsyncIterator[Archive]:
-    """An archive file holding #202."""
-    archive = await Archive.open(tmp_path / "archive.db")
-    await archive.issues.ingest(issue_202)
-    try:
-        yield archive
-    finally:
-        await archive.close()
-
-
 def assert_one_thread(
     tweets: list[Tweet], texts: list[str], *, quoting_from: int | None = None
 ) -> None:

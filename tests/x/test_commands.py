@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.models import Issue, Subscription
+from bot.models import Issue
 from bot.publishing.plans.x import plan as x_plan
 from bot.sandbox.discord import Emulator
 from bot.sandbox.x import XEmulator
 from bot.settings import XSettings
 from tests.publishing.conftest import posted_in
+from tests.threads import announced_archive, assert_skipped_once
 from tests.x.conftest import archive_file, assert_one_thread, run_newsbot, thread_texts, x_env
 
 X_MISSING = "X is not configured (set NEWSBOT_X__CONSUMER_KEY"
@@ -83,15 +84,10 @@ async def test_all_skips_x_when_it_is_not_configured(
 ) -> None:
     assert emulator.seed is not None
     channel = emulator.seed.announcements
-    db = await archive_file(
-        tmp_path / "a.db",
-        issue_202,
-        Subscription(guild_id=emulator.seed.guild.id, channel_id=channel.id, kind="announcement"),
-    )
+    db = await announced_archive(tmp_path / "a.db", issue_202, emulator.seed)
     run = await run_newsbot("--db", str(db), "publish", env=x_env(None, emulator))
     assert run.returncode == 0, run.stderr
-    skipped = [line for line in run.stderr.splitlines() if X_MISSING in line]
-    assert len(skipped) == 1 and skipped[0].endswith("): skipped")
+    assert_skipped_once(run.stderr, X_MISSING)
     assert f"#202 → channel {channel.id}:" in run.stdout
     assert posted_in(emulator, channel)
 
@@ -114,16 +110,7 @@ async def test_refused_replies_are_told_in_the_alerts_channel(
     assert emulator.seed is not None
     seed = emulator.seed
     x_emulator.config.refuse_replies = True
-    db = await archive_file(
-        tmp_path / "a.db",
-        issue_202,
-        Subscription(
-            guild_id=seed.guild.id,
-            channel_id=seed.announcements.id,
-            kind="announcement",
-            alerts_channel_id=seed.general.id,
-        ),
-    )
+    db = await announced_archive(tmp_path / "a.db", issue_202, seed, alerts=True)
     run = await run_newsbot(
         "--db", str(db), "publish", "--outlet", "x", env=x_env(x_emulator, emulator)
     )

@@ -12,7 +12,6 @@ alone must keep each post single.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 from pathlib import Path
 
@@ -20,10 +19,11 @@ from bot.models import Issue
 from bot.publishing.plans.x import OUTLET, TARGET
 from bot.publishing.plans.x import plan as x_plan
 from bot.render.x_text import clean
-from bot.sandbox.x import Tweet, XEmulator, XEmulatorConfig
+from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import XSettings
 from bot.store import Archive
 from tests.conftest import unmeasured
+from tests.threads import Killer
 from tests.x.conftest import archive_file, assert_one_thread, run_newsbot, x_env
 
 FAULTS = {
@@ -34,29 +34,6 @@ FAULTS = {
 """Run k meets this failure first: (method, path, status, after the emulator handled it)."""
 
 
-class Killer:
-    """SIGKILLs the publishing process as soon as X holds `at` posts."""
-
-    def __init__(self, emulator: XEmulator) -> None:
-        self.emulator = emulator
-        self.at = 0
-        self.pid: int | None = None
-        self.killed = False
-        emulator.on_post = self.on_post
-
-    def arm(self, at: int) -> None:
-        self.at, self.pid, self.killed = at, None, False
-
-    def started(self, pid: int) -> None:
-        self.pid = pid
-
-    def on_post(self, tweet: Tweet) -> None:
-        # Synchronously, before the answer is written: X has the post, the ledger does not.
-        if self.pid is not None and not self.killed and len(self.emulator.tweets) == self.at:
-            os.kill(self.pid, signal.SIGKILL)
-            self.killed = True
-
-
 async def killed_at_every_post(tmp_path: Path, issue: Issue, *, refuse_replies: bool) -> None:
     config = XEmulatorConfig(duplicate_window=0.0, refuse_replies=refuse_replies)
     rendered, steps = x_plan(issue, XSettings())
@@ -65,7 +42,7 @@ async def killed_at_every_post(tmp_path: Path, issue: Issue, *, refuse_replies: 
     args = ("--db", str(db), "publish", "--outlet", "x")
     async with XEmulator(config) as x:
         env = x_env(x)
-        killer = Killer(x)
+        killer = Killer(x, lambda: len(x.tweets))
         for k in range(1, len(steps) + 1):
             faults = []
             if k in FAULTS:

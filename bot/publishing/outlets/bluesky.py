@@ -38,7 +38,8 @@ from atproto_client.exceptions import (
 
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
-from bot.publishing.outlet import CapReached, MaybeMade, Outcome, Remote, StepError
+from bot.publishing.outlet import MaybeMade, Outcome, Remote, StepError
+from bot.publishing.outlets._threads import ThreadOutlet, look_through
 from bot.publishing.plans.bluesky import (
     ACCOUNT,
     COLLECTION,
@@ -57,13 +58,11 @@ from bot.settings import BlueskySettings
 
 log = logging.getLogger(__name__)
 
-LOOKUP_PAGES = 3
-"""Pages of 100 recent records searched when reconciling an interrupted post."""
 EXPIRED = ("ExpiredToken", "InvalidToken")
 """The PDS's answers to a session token it no longer takes."""
 
 
-class BlueskyOutlet:
+class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
     """Posts on one Bluesky account through atproto's `AsyncClient`.
 
     Without a client it still plans and previews (a dry run needs no password).
@@ -71,10 +70,7 @@ class BlueskyOutlet:
 
     name = OUTLET
     title = "Bluesky"
-    edits = False
-    outcomes: tuple[Outcome, ...] = (Outcome.POSTED, Outcome.RECOVERED, Outcome.UNCHANGED)
     nowhere = "Bluesky has no account to post on"
-    daily_cap: int | None = None
 
     def __init__(
         self,
@@ -83,9 +79,8 @@ class BlueskyOutlet:
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        super().__init__(settings, sleep=sleep)
         self._client = client
-        self.settings = settings
-        self.sleep = sleep
         self._did: str | None = None
         self._login = asyncio.Lock()
 
@@ -144,26 +139,29 @@ class BlueskyOutlet:
         did = await self.did()
         reply = _reply(step, ids, did)
         parent = reply["parent"]["uri"] if reply else None
-        cursor: str | None = None
-        for _ in range(LOOKUP_PAGES):
+
+        async def page(cursor: str | None) -> tuple[list[Any], str | None]:
             query = {"repo": did, "collection": COLLECTION, "limit": 100}
             if cursor:
                 query["cursor"] = cursor
-            page = await self._call(
+            records = await self._call(
                 "read the account's recent posts",
-                lambda q=query: self.client.com.atproto.repo.list_records(q),  # type: ignore[misc]
+                lambda: self.client.com.atproto.repo.list_records(query),
             )
-            for record in page.records:
-                rkey = record.uri.rsplit("/", 1)[1]
-                value = _plain(record.value)
-                replied = (value.get("reply") or {}).get("parent", {}).get("uri")
-                same = value.get("text") == payload["text"] and replied == parent
-                if same and RecordRef.is_tid(rkey):
-                    return Remote(RecordRef(rkey, record.cid).to_id())
-            cursor = page.cursor
-            if not cursor or not page.records:
-                return None
-        return None
+            return records.records, (records.cursor or None) if records.records else None
+
+        def match(record: Any) -> Remote | None:
+            rkey = record.uri.rsplit("/", 1)[1]
+            value = _plain(record.value)
+            replied = (value.get("reply") or {}).get("parent", {}).get("uri")
+            same = value.get("text") == payload["text"] and replied == parent
+            return (
+                Remote(RecordRef(rkey, record.cid).to_id())
+                if same and RecordRef.is_tid(rkey)
+                else None
+            )
+
+        return await look_through(page, match)
 
     async def edit(self, step: Step[Account], payload: Payload, entry: OutboxEntry) -> None:
         """Bluesky posts are not edited (the engine never asks: `edits` is False)."""
@@ -179,14 +177,6 @@ class BlueskyOutlet:
         )
         return True
 
-    def where(self, target: Account) -> str:
-        """`Bluesky`."""
-        return "Bluesky"
-
-    def mention(self, target: Account) -> str:
-        """`on Bluesky`."""
-        return "on Bluesky"
-
     def note(self, step: Step[Account]) -> str | None:
         """Nothing: every post is made one way."""
         return None
@@ -201,12 +191,9 @@ class BlueskyOutlet:
     def does(self, planned: PlannedStep) -> str:
         """What publishing would do with one post, in words."""
         if planned.outcome == Outcome.UNCHANGED:
-            changed = " (its text changed since: posts are not edited)" if planned.changed else ""
-            return f"already on Bluesky{changed}"
+            return self.already(planned, not_edited="posts are not edited")
         does = "post the first post" if planned.step.action == Action.POST else "post a reply"
-        if planned.look_first:
-            does = f"look for it on Bluesky (an attempt was interrupted), else {does}"
-        return does
+        return self.looking_first(planned, does)
 
     # --- the session and the calls ----------------------------------------------------------
 
@@ -253,10 +240,14 @@ class BlueskyOutlet:
             except RateLimitExceededError as exc:
                 reset = exc.reset_at.timestamp() if exc.reset_at is not None else None
                 wait = (reset - time.time() + 1) if reset is not None else exc.retry_after
-                if wait is None or wait > self.settings.max_wait:
-                    raise CapReached(f"Bluesky's rate limit is reached ({what})", reset) from exc
-                log.info("Bluesky rate limit: waiting %.0f s before trying to %s", wait, what)
-                await self.sleep(max(0.0, wait))
+                await self.wait_out(
+                    exc,
+                    what,
+                    limit="rate limit",
+                    wait=wait,
+                    reset=reset,
+                    max_wait=self.settings.max_wait,
+                )
             except BadRequestError as exc:
                 if _error(exc) in EXPIRED and not renewed:
                     renewed = True

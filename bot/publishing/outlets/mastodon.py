@@ -37,7 +37,8 @@ from mastodon import (
 
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
-from bot.publishing.outlet import CapReached, MaybeMade, Outcome, Remote, StepError
+from bot.publishing.outlet import MaybeMade, Outcome, Remote, StepError
+from bot.publishing.outlets._threads import ThreadOutlet, look_through
 from bot.publishing.plans.mastodon import (
     ACCOUNT,
     OUTLET,
@@ -54,8 +55,6 @@ from bot.settings import MastodonSettings
 
 log = logging.getLogger(__name__)
 
-LOOKUP_PAGES = 3
-"""Pages of 40 recent statuses searched when reconciling an interrupted status."""
 PAGE = 40
 """The most statuses `GET /api/v1/accounts/:id/statuses` gives at once."""
 NO_TOKEN = "Mastodon is not connected (set NEWSBOT_MASTODON__ACCESS_TOKEN)"
@@ -74,7 +73,7 @@ def comparable(text: str, *, content: bool = False) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
-class MastodonOutlet:
+class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
     """Posts on one Mastodon account through Mastodon.py.
 
     Without a client (offline) it still plans and previews: the instance's limits are public,
@@ -84,9 +83,6 @@ class MastodonOutlet:
 
     name = OUTLET
     title = "Mastodon"
-    edits = False
-    outcomes: tuple[Outcome, ...] = (Outcome.POSTED, Outcome.RECOVERED, Outcome.UNCHANGED)
-    daily_cap: int | None = None
     nowhere = "Mastodon has no account to post on"
 
     def __init__(
@@ -96,10 +92,9 @@ class MastodonOutlet:
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        super().__init__(settings, sleep=sleep)
         self._api = api
-        self.settings = settings
         self.max_wait = settings.max_wait
-        self.sleep = sleep
         self._account: Account | None = None
         self._account_id: int | None = None
 
@@ -164,14 +159,6 @@ class MastodonOutlet:
             await self._call("delete a status", self.api.status_delete, int(entry.remote_id or 0))
         return True
 
-    def where(self, target: Account) -> str:
-        """`Mastodon`."""
-        return "Mastodon"
-
-    def mention(self, target: Account) -> str:
-        """`on Mastodon`."""
-        return "on Mastodon"
-
     def note(self, step: Step[Account]) -> str | None:
         """Nothing: every status is made one way."""
         return None
@@ -187,18 +174,14 @@ class MastodonOutlet:
     def does(self, planned: PlannedStep) -> str:
         """What publishing would do with one status, in words."""
         if planned.outcome == Outcome.UNCHANGED:
-            changed = " (its text changed since: newsbot does not edit statuses)"
-            return "already on Mastodon" + (changed if planned.changed else "")
+            return self.already(planned, not_edited="newsbot does not edit statuses")
         if planned.outcome == Outcome.DEFERRED:
             return "left for a later publish (rate limit)"
         does = "post the first status"
         if planned.step.action == Action.REPLY:
             does = "post, replying to the one before"
         visibility = planned.payload.get("visibility", self.settings.visibility)
-        does += f" ({visibility})"
-        if planned.look_first:
-            does = f"look for it on Mastodon (an attempt was interrupted), else {does}"
-        return does
+        return self.looking_first(planned, f"{does} ({visibility})")
 
     # --- Mastodon's API ---------------------------------------------------------------------
 
@@ -258,24 +241,25 @@ class MastodonOutlet:
         that replies to nothing)."""
         me = await self.account_id()
         wanted = comparable(text)
-        older_than: int | None = None
-        for _ in range(LOOKUP_PAGES):
-            page = await self._call(
+
+        async def page(older_than: int | None) -> tuple[list[Any], int | None]:
+            statuses = await self._call(
                 "read the account's recent statuses",
                 self.api.account_statuses,
                 me,
                 limit=PAGE,
                 max_id=older_than,
             )
-            for status in page:
-                parent = status["in_reply_to_id"]
-                same_parent = (None if parent is None else int(parent)) == reply_to
-                if same_parent and comparable(status["content"], content=True) == wanted:
-                    return int(status["id"])
-            if len(page) < PAGE:
-                return None
-            older_than = int(page[-1]["id"])
-        return None
+            return statuses, int(statuses[-1]["id"]) if len(statuses) == PAGE else None
+
+        def match(status: Any) -> int | None:
+            parent = status["in_reply_to_id"]
+            same_parent = (None if parent is None else int(parent)) == reply_to
+            if same_parent and comparable(status["content"], content=True) == wanted:
+                return int(status["id"])
+            return None
+
+        return await look_through(page, match)
 
     async def _call(
         self, what: str, call: Callable[..., Any], *args: Any, write: bool = False, **kwargs: Any
@@ -287,11 +271,10 @@ class MastodonOutlet:
                 return await asyncio.to_thread(call, *args, **kwargs)
             except MastodonRatelimitError as exc:
                 reset = self.api.ratelimit_reset
-                wait = (float(reset) - time.time()) if reset else self.max_wait + 1
-                if wait > self.max_wait:
-                    raise CapReached(f"Mastodon's rate limit is reached ({what})", reset) from exc
-                log.info("Mastodon rate limit: waiting %.0f s before trying to %s", wait, what)
-                await self.sleep(max(0.0, wait))
+                wait = (float(reset) - time.time()) if reset else None
+                await self.wait_out(
+                    exc, what, limit="rate limit", wait=wait, reset=reset, max_wait=self.max_wait
+                )
             except MastodonUnauthorizedError as exc:
                 raise StepError(
                     f"could not {what}: Mastodon refused the access token "

@@ -33,7 +33,8 @@ from yarl import URL
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
-from bot.publishing.outlet import CapReached, MaybeMade, Outcome, Refused, Remote, StepError
+from bot.publishing.outlet import MaybeMade, Outcome, Refused, Remote, StepError
+from bot.publishing.outlets._threads import ThreadOutlet, look_through
 from bot.publishing.plans.x import (
     ACCOUNT,
     OUTLET,
@@ -51,8 +52,6 @@ from bot.settings import XSettings
 
 log = logging.getLogger(__name__)
 
-LOOKUP_PAGES = 3
-"""Pages of 100 recent posts searched when reconciling an interrupted post."""
 DUPLICATE = "duplicate content"
 
 
@@ -93,7 +92,7 @@ def comparable(text: str) -> str:
     return "".join(parts).strip()
 
 
-class XOutlet:
+class XOutlet(ThreadOutlet[XSettings, Account]):
     """Posts on one X account through tweepy's `AsyncClient` (OAuth 1.0a user context).
 
     Without a client it still plans and previews (a dry run needs no keys).
@@ -101,8 +100,6 @@ class XOutlet:
 
     name = OUTLET
     title = "X"
-    edits = False
-    outcomes: tuple[Outcome, ...] = (Outcome.POSTED, Outcome.RECOVERED, Outcome.UNCHANGED)
     nowhere = "X has no account to post on"
 
     def __init__(
@@ -112,11 +109,10 @@ class XOutlet:
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        super().__init__(settings, sleep=sleep)
         self._client = client
-        self.settings = settings
         self.max_wait = settings.max_wait
-        self.daily_cap: int | None = settings.daily_posts
-        self.sleep = sleep
+        self.daily_cap = settings.daily_posts
         self._user_id: int | None = None
 
     @property
@@ -179,14 +175,6 @@ class XOutlet:
         await self.delete(int(entry.remote_id or 0))
         return True
 
-    def where(self, target: Account) -> str:
-        """`X`."""
-        return "X"
-
-    def mention(self, target: Account) -> str:
-        """`on X`."""
-        return "on X"
-
     def note(self, step: Step[Account]) -> str | None:
         """That the thread goes on as quotes, for a quote."""
         return QUOTING if step.action == Action.QUOTE else None
@@ -201,10 +189,7 @@ class XOutlet:
     def does(self, planned: PlannedStep) -> str:
         """What publishing would do with one post, in words."""
         if planned.outcome == Outcome.UNCHANGED:
-            changed = (
-                " (its text changed since: X posts cannot be edited)" if planned.changed else ""
-            )
-            return f"already on X{changed}"
+            return self.already(planned, not_edited="X posts cannot be edited")
         if planned.outcome == Outcome.DEFERRED:
             return "left for a later publish (today's cap)"
         if planned.step.action == Action.POST:
@@ -213,9 +198,7 @@ class XOutlet:
             does = "post, quoting the first post (X refused replies)"
         else:
             does = "post, replying to the one before"
-        if planned.look_first:
-            does = f"look for it on X (an attempt was interrupted), else {does}"
-        return does
+        return self.looking_first(planned, does)
 
     # --- X's API ----------------------------------------------------------------------------
 
@@ -241,26 +224,27 @@ class XOutlet:
         """A recent post of the account with this text (replying to or quoting `refers_to`)."""
         me = await self.user_id()
         wanted = comparable(text)
-        token: str | None = None
-        for _ in range(LOOKUP_PAGES):
+
+        async def page(token: str | None) -> tuple[list[Any], str | None]:
             response = await self._call(
                 "read the account's recent posts",
-                lambda page=token: self.client.get_users_tweets(  # type: ignore[misc]
+                lambda: self.client.get_users_tweets(
                     me,
                     max_results=100,
-                    pagination_token=page,
+                    pagination_token=token,
                     tweet_fields=["referenced_tweets"],
                     user_auth=True,
                 ),
             )
-            for tweet in response.data or []:
-                refs = {int(r.id) for r in (tweet.referenced_tweets or [])}
-                if comparable(tweet.text) == wanted and (refers_to is None or refers_to in refs):
-                    return int(tweet.id)
-            token = (response.meta or {}).get("next_token")
-            if not token:
-                return None
-        return None
+            return response.data or [], (response.meta or {}).get("next_token") or None
+
+        def match(tweet: Any) -> int | None:
+            refs = {int(r.id) for r in (tweet.referenced_tweets or [])}
+            if comparable(tweet.text) == wanted and (refers_to is None or refers_to in refs):
+                return int(tweet.id)
+            return None
+
+        return await look_through(page, match)
 
     async def delete(self, tweet_id: int) -> None:
         """Delete a post."""
@@ -275,11 +259,10 @@ class XOutlet:
                 return await call()
             except tweepy.TooManyRequests as exc:
                 reset = float(exc.reset_time) if exc.reset_time is not None else None
-                wait = (reset - time.time() + 1) if reset is not None else self.max_wait + 1
-                if wait > self.max_wait:
-                    raise CapReached(f"X's limit is reached ({what})", reset) from exc
-                log.info("X rate limit: waiting %.0f s before trying to %s again", wait, what)
-                await self.sleep(max(0.0, wait))
+                wait = (reset - time.time() + 1) if reset is not None else None
+                await self.wait_out(
+                    exc, what, limit="limit", wait=wait, reset=reset, max_wait=self.max_wait
+                )
             except tweepy.Forbidden as exc:
                 message = " ".join(exc.api_messages) or str(exc)
                 if DUPLICATE in message:

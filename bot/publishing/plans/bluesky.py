@@ -14,13 +14,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.models import Issue
+from bot.publishing.plans._threads import POST, REPLY, thread_steps
+from bot.publishing.plans._threads import TARGET as TARGET
+from bot.publishing.plans._threads import Account as Account
 from bot.publishing.steps import Payload, Step
 from bot.render.bluesky import RichText, Thread, rich_text, thread
 from bot.settings import BlueskySettings
 
 OUTLET = "bluesky"
-TARGET = "account"
-"""The ledger's target for Bluesky: the one account the handle names."""
 COLLECTION = "app.bsky.feed.post"
 
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
@@ -33,20 +34,14 @@ CID_PREFIX = "b"
 class Action(enum.StrEnum):
     """What a step does on Bluesky."""
 
-    POST = "post"
+    POST = POST
     """The thread's first post."""
-    REPLY = "reply"
+    REPLY = REPLY
     """A reply in the thread: root the first post, parent the one before."""
 
 
-@dataclass(frozen=True)
-class Account:
-    """The Bluesky account the handle names: the one target on Bluesky."""
-
-    name: str = TARGET
-
-
 ACCOUNT = Account()
+"""The Bluesky account the handle names: the one target on Bluesky."""
 
 
 @dataclass(frozen=True)
@@ -93,29 +88,12 @@ class RecordRef:
         return {"uri": self.uri(did), "cid": self.cid}
 
 
-def step_key(issue_number: int, number: int) -> str:
-    """`202/bluesky/post/3`."""
-    return f"{issue_number}/{OUTLET}/post/{number}"
-
-
 def plan(issue: Issue, settings: BlueskySettings) -> tuple[Thread, list[Step[Account]]]:
     """The issue's thread as rendered for these settings, and its steps in order: the lead, then
     each post replying to the one before (and naming the lead as its root)."""
     rendered = thread(issue, max_posts=settings.max_posts)
-    lead = step_key(issue.number, 1)
-    steps = [
-        Step(
-            key=step_key(issue.number, number),
-            issue_number=issue.number,
-            target=ACCOUNT,
-            action=Action.POST if number == 1 else Action.REPLY,
-            parent=None if number == 1 else step_key(issue.number, number - 1),
-            needs=() if number == 1 else (lead,),
-            build=_sent(rich_text(post.text)),
-        )
-        for number, post in enumerate(rendered.posts, start=1)
-    ]
-    return rendered, steps
+    payloads = [_sent(rich_text(post.text)) for post in rendered.posts]
+    return rendered, thread_steps(OUTLET, issue.number, ACCOUNT, payloads, needs_lead=True)
 
 
 def _sent(sent: RichText) -> Callable[[Mapping[str, int]], Payload]:

@@ -14,40 +14,35 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.models import Issue
+from bot.publishing.plans._threads import POST, REPLY, thread_steps
+from bot.publishing.plans._threads import TARGET as TARGET
+from bot.publishing.plans._threads import Account as ThreadAccount
 from bot.publishing.steps import Payload, Step
 from bot.render.mastodon import CHARACTERS_RESERVED_PER_URL, MAX_CHARACTERS, thread
 from bot.render.social import LinkMode, Thread
 from bot.settings import MastodonSettings
 
 OUTLET = "mastodon"
-TARGET = "account"
-"""The ledger's target for Mastodon: the one account the token belongs to."""
 
 
 class Action(enum.StrEnum):
     """What a step does on Mastodon."""
 
-    POST = "post"
+    POST = POST
     """The thread's first status."""
-    REPLY = "reply"
+    REPLY = REPLY
     """A reply to the status before."""
 
 
 @dataclass(frozen=True)
-class Account:
+class Account(ThreadAccount):
     """The Mastodon account the token belongs to, and its instance's limits."""
 
-    name: str = TARGET
     max_characters: int = MAX_CHARACTERS
     characters_reserved_per_url: int = CHARACTERS_RESERVED_PER_URL
 
 
 ACCOUNT = Account()
-
-
-def step_key(issue_number: int, number: int) -> str:
-    """`202/mastodon/post/3`."""
-    return f"{issue_number}/{OUTLET}/post/{number}"
 
 
 def idempotency_key(key: str) -> str:
@@ -73,18 +68,8 @@ def plan(
     """The issue's thread and its steps in order: the lead, then each status replying to the
     one before, every one with the settings' visibility."""
     made = rendered(issue, settings, account)
-    steps = [
-        Step(
-            key=step_key(issue.number, number),
-            issue_number=issue.number,
-            target=account,
-            action=Action.POST if number == 1 else Action.REPLY,
-            parent=None if number == 1 else step_key(issue.number, number - 1),
-            build=_status(post.text, settings.visibility),
-        )
-        for number, post in enumerate(made.posts, start=1)
-    ]
-    return made, steps
+    payloads = [_status(post.text, settings.visibility) for post in made.posts]
+    return made, thread_steps(OUTLET, issue.number, account, payloads, needs_lead=False)
 
 
 def _status(text: str, visibility: str) -> Callable[[Mapping[str, int]], Payload]:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from bot.models import Issue, OutboxEntry, StepState
+from bot.publishing.plans._threads import POST, REPLY, thread_steps
+from bot.publishing.plans._threads import TARGET as TARGET
+from bot.publishing.plans._threads import Account as Account
 from bot.publishing.steps import Payload, Step
 from bot.render.x import LinkMode, XThread, thread
 from bot.settings import XSettings
 
 OUTLET = "x"
-TARGET = "account"
-"""The ledger's target for X: the one account the keys belong to."""
 QUOTING = "X refused replies, so posts quote the first one"
 """What a report says once the thread goes on as quotes."""
 
@@ -26,47 +26,24 @@ QUOTING = "X refused replies, so posts quote the first one"
 class Action(enum.StrEnum):
     """What a step does on X."""
 
-    POST = "post"
+    POST = POST
     """The thread's first post."""
-    REPLY = "reply"
+    REPLY = REPLY
     """A reply to the post before."""
     QUOTE = "quote"
     """A post quoting the first one (X refuses replies)."""
 
 
-@dataclass(frozen=True)
-class Account:
-    """The X account the keys belong to: the one target on X."""
-
-    name: str = TARGET
-
-
 ACCOUNT = Account()
-
-
-def step_key(issue_number: int, number: int) -> str:
-    """`202/x/post/3`."""
-    return f"{issue_number}/{OUTLET}/post/{number}"
+"""The X account the keys belong to: the one target on X."""
 
 
 def plan(issue: Issue, settings: XSettings) -> tuple[XThread, list[Step[Account]]]:
     """The issue's thread as rendered for these settings, and its steps in order: the lead,
     then each post replying to the one before (and knowing the lead, should it quote it)."""
     rendered = thread(issue, links=LinkMode(settings.links), max_posts=settings.max_posts)
-    lead = step_key(issue.number, 1)
-    steps = [
-        Step(
-            key=step_key(issue.number, number),
-            issue_number=issue.number,
-            target=ACCOUNT,
-            action=Action.POST if number == 1 else Action.REPLY,
-            parent=None if number == 1 else step_key(issue.number, number - 1),
-            needs=() if number == 1 else (lead,),
-            build=_text(post.text),
-        )
-        for number, post in enumerate(rendered.posts, start=1)
-    ]
-    return rendered, steps
+    payloads = [_text(post.text) for post in rendered.posts]
+    return rendered, thread_steps(OUTLET, issue.number, ACCOUNT, payloads, needs_lead=True)
 
 
 def _text(text: str) -> Callable[[Mapping[str, int]], Payload]:

@@ -3,43 +3,33 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
+
+from bot.sandbox._standalone import announce_and_wait, arguments, run
 
 from ._config import ACCESS_LIFETIME, BlueskyEmulatorConfig
 from ._emulator import BlueskyEmulator
 
 
-def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot.sandbox.bluesky", description="A loopback Bluesky PDS for atproto."
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port to bind (0 picks a free one)")
+def _parser() -> argparse.ArgumentParser:
+    parser = arguments("python -m bot.sandbox.bluesky", "A loopback Bluesky PDS for atproto.")
     parser.add_argument(
         "--access-lifetime",
         type=float,
         default=ACCESS_LIFETIME,
         help=f"seconds an access token lives (default {ACCESS_LIFETIME:.0f}, as on Bluesky)",
     )
-    return parser.parse_args(argv)
+    return parser
 
 
 async def _serve(args: argparse.Namespace) -> None:
     config = BlueskyEmulatorConfig(access_lifetime=args.access_lifetime)
     async with BlueskyEmulator(config, host=args.host, port=args.port) as emulator:
-        print(f"Bluesky emulator at {emulator.service}", flush=True)
-        for name, value in emulator.env().items():
-            print(f"  {name}={value}")
-        print("Ctrl-C to stop.", flush=True)
-        await asyncio.Event().wait()
+        await announce_and_wait("Bluesky", emulator.service, emulator.env())
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments, serve until interrupted."""
-    args = _parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args))
+    run(_serve, _parser(), argv)
 
 
 if __name__ == "__main__":

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import signal
+
+from bot.sandbox._standalone import arguments, run
 
 from ._config import EmulatorConfig
 from ._emulator import Emulator
 
 
-def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot.sandbox.discord",
-        description="A loopback Discord API emulator for the unmodified discord.py.",
+def _parser() -> argparse.ArgumentParser:
+    parser = arguments(
+        "python -m bot.sandbox.discord",
+        "A loopback Discord API emulator for the unmodified discord.py.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port to bind (0 picks a free one)")
     parser.add_argument("--token", default=None, help="bot token to accept (default: random)")
     parser.add_argument(
         "--time-scale",
@@ -26,7 +25,7 @@ def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="multiply every rate-limit window by this (default 1.0, Discord's speed)",
     )
     parser.add_argument("--no-rate-limits", action="store_true", help="never answer 429 on its own")
-    return parser.parse_args(argv)
+    return parser
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -53,9 +52,7 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments, serve until interrupted."""
-    args = _parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args))
+    run(_serve, _parser(), argv)
 
 
 if __name__ == "__main__":
