@@ -10,7 +10,6 @@ and its settings. The entries import their outlet only when opened: `newsbot --h
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -58,71 +57,77 @@ class OutletEntry:
     """The outlet without a client: it plans and previews, and fails any call."""
 
 
-def _thread_entry(
-    name: str, title: str, not_configured: str, *, outlet: str, opener: str, address: str
-) -> OutletEntry:
-    """The entry of an outlet whose module is `bot.publishing.outlets.<name>`, holding the class
-    `outlet` and the context manager `opener`, both given the settings' section `<name>`; its
-    `address` field says where the platform is reached. The module is imported only when used."""
+def _x_opened(settings: Settings) -> AbstractAsyncContextManager[Outlet[Any]]:
+    from bot.publishing.outlets.x import x_outlet
 
-    def section(settings: Settings) -> Any:
-        return getattr(settings, name)
-
-    def made(settings: Settings, what: str) -> Any:
-        module = importlib.import_module(f"bot.publishing.outlets.{name}")
-        return getattr(module, what)
-
-    def opened(settings: Settings) -> AbstractAsyncContextManager[Outlet[Any]]:
-        context: AbstractAsyncContextManager[Outlet[Any]] = made(settings, opener)(
-            section(settings)
-        )
-        return context
-
-    def offline(settings: Settings) -> Outlet[Any]:
-        built: Outlet[Any] = made(settings, outlet)(None, section(settings))
-        return built
-
-    def configured(settings: Settings) -> bool:
-        return bool(section(settings).configured())
-
-    def api_base(settings: Settings) -> object:
-        return getattr(section(settings), address)
-
-    return OutletEntry(
-        name=name,
-        title=title,
-        not_configured=not_configured,
-        configured=configured,
-        api_base=api_base,
-        opened=opened,
-        offline=offline,
-    )
+    return x_outlet(settings.x)
 
 
-X = _thread_entry(
-    "x",
-    "X",
-    "X is not configured (set NEWSBOT_X__CONSUMER_KEY, NEWSBOT_X__CONSUMER_SECRET, "
-    "NEWSBOT_X__ACCESS_TOKEN and NEWSBOT_X__ACCESS_TOKEN_SECRET)",
-    outlet="XOutlet",
-    opener="x_outlet",
-    address="api_base",
+def _x_offline(settings: Settings) -> Outlet[Any]:
+    from bot.publishing.outlets.x import XOutlet
+
+    return XOutlet(None, settings.x)
+
+
+X = OutletEntry(
+    name="x",
+    title="X",
+    not_configured=(
+        "X is not configured (set NEWSBOT_X__CONSUMER_KEY, NEWSBOT_X__CONSUMER_SECRET, "
+        "NEWSBOT_X__ACCESS_TOKEN and NEWSBOT_X__ACCESS_TOKEN_SECRET)"
+    ),
+    configured=lambda settings: settings.x.configured(),
+    api_base=lambda settings: settings.x.api_base,
+    opened=_x_opened,
+    offline=_x_offline,
 )
-MASTODON = _thread_entry(
-    "mastodon",
-    "Mastodon",
-    "Mastodon is not configured (set NEWSBOT_MASTODON__ACCESS_TOKEN)",
-    outlet="MastodonOutlet",
-    opener="mastodon_outlet",
-    address="api_base",
+
+
+def _mastodon_opened(settings: Settings) -> AbstractAsyncContextManager[Outlet[Any]]:
+    from bot.publishing.outlets.mastodon import mastodon_outlet
+
+    return mastodon_outlet(settings.mastodon)
+
+
+def _mastodon_offline(settings: Settings) -> Outlet[Any]:
+    from bot.publishing.outlets.mastodon import MastodonOutlet
+
+    return MastodonOutlet(None, settings.mastodon)
+
+
+MASTODON = OutletEntry(
+    name="mastodon",
+    title="Mastodon",
+    not_configured="Mastodon is not configured (set NEWSBOT_MASTODON__ACCESS_TOKEN)",
+    configured=lambda settings: settings.mastodon.configured(),
+    api_base=lambda settings: settings.mastodon.api_base,
+    opened=_mastodon_opened,
+    offline=_mastodon_offline,
 )
-BLUESKY = _thread_entry(
-    "bluesky",
-    "Bluesky",
-    "Bluesky is not configured (set bluesky.handle and NEWSBOT_BLUESKY__APP_PASSWORD)",
-    outlet="BlueskyOutlet",
-    opener="bluesky_outlet",
-    address="service",
+
+
+def _bluesky_opened(settings: Settings) -> AbstractAsyncContextManager[Outlet[Any]]:
+    from bot.publishing.outlets.bluesky import bluesky_outlet
+
+    return bluesky_outlet(settings.bluesky)
+
+
+def _bluesky_offline(settings: Settings) -> Outlet[Any]:
+    from bot.publishing.outlets.bluesky import BlueskyOutlet
+
+    return BlueskyOutlet(None, settings.bluesky)
+
+
+BLUESKY = OutletEntry(
+    name="bluesky",
+    title="Bluesky",
+    not_configured=(
+        "Bluesky is not configured (set bluesky.handle and NEWSBOT_BLUESKY__APP_PASSWORD)"
+    ),
+    configured=lambda settings: settings.bluesky.configured(),
+    api_base=lambda settings: settings.bluesky.service,
+    opened=_bluesky_opened,
+    offline=_bluesky_offline,
 )
 
 THREAD_OUTLETS: tuple[OutletEntry, ...] = (X, MASTODON, BLUESKY)
