@@ -38,6 +38,10 @@ class ThreadOutlet(Generic[SettingsT, TargetT]):
         self.settings = settings
         self.sleep = sleep
 
+    async def resolve(self, target: TargetT) -> TargetT:
+        """The account, as it is (an outlet that must ask the platform first says so)."""
+        return target
+
     def where(self, target: TargetT) -> str:
         """The platform's name."""
         return self.title

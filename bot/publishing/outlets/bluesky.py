@@ -97,10 +97,6 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
         """The account."""
         return [ACCOUNT]
 
-    async def resolve(self, target: Account) -> Account:
-        """The account, as it is."""
-        return target
-
     def plan(
         self,
         issue: Issue,

@@ -128,10 +128,6 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
         """The account."""
         return [ACCOUNT]
 
-    async def resolve(self, target: Account) -> Account:
-        """The account, as it is."""
-        return target
-
     def plan(
         self,
         issue: Issue,
