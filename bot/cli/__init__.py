@@ -18,6 +18,7 @@ from typer.core import TyperGroup, TyperOption
 
 from bot.cli import archive, publish, run, schedule, status
 from bot.cli._console import CliState, fail, out
+from bot.cli._values import take_plain_values
 from bot.errors import NewsbotError
 
 
@@ -40,8 +41,9 @@ class LazyGroup:
 
 class NewsbotGroup(TyperGroup):
     """The `newsbot` command group: refuses NUL characters, shows flags in help without a
-    value (typer shows `--json <bool>`, as if a flag took one), and loads its `LAZY_GROUPS`
-    only when one is used (its help lists them by name and help alone)."""
+    value (typer shows `--json <bool>`, as if a flag took one), takes plain values without
+    pydantic (`bot.cli._values`), and loads its `LAZY_GROUPS` only when one is used (its help
+    lists them by name and help alone)."""
 
     LAZY_GROUPS: ClassVar[dict[str, LazyGroup]] = {
         "import": LazyGroup("bot.cli.imports", "import_app", "Bring issues in from other formats."),
@@ -71,6 +73,7 @@ class NewsbotGroup(TyperGroup):
         """The group's own options, flags shown without a value."""
         params = super().get_params(ctx)
         _plain_flags(params)
+        take_plain_values(params)
         return params
 
     def list_commands(self, ctx: Any) -> list[str]:
@@ -100,7 +103,9 @@ class NewsbotGroup(TyperGroup):
 
 
 def _plain_command(command: Any, ctx: Any) -> None:
-    _plain_flags([*command.params, command.get_help_option(ctx)])
+    params = [*command.params, command.get_help_option(ctx)]
+    _plain_flags(params)
+    take_plain_values(params)
     for sub in getattr(command, "commands", {}).values():
         _plain_command(sub, ctx)
 
