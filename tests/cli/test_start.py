@@ -50,10 +50,17 @@ print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]
 """
 
 
-def _newsbot(*args: str, watch: tuple[str, ...] = HEAVY) -> tuple[dict[str, object], str]:
-    """Run `newsbot ARGS` in a fresh interpreter: its exit code and which of `watch` it loaded
-    (the last line of stdout), and everything it printed before."""
+def _newsbot(
+    *args: str,
+    watch: tuple[str, ...] = HEAVY,
+    settings: dict[str, str] | None = None,
+    errors: str = "",
+) -> tuple[dict[str, object], str]:
+    """Run `newsbot ARGS` in a fresh interpreter with `settings` (`NEWSBOT_…` variables): its
+    exit code and which of `watch` it loaded (the last line of stdout), and everything it
+    printed before. Its stderr must be `errors`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env |= settings or {}
     done = subprocess.run(
         # -P: like the console script, without the current folder on sys.path.
         [sys.executable, "-P", "-c", _NEWSBOT, json.dumps(args), json.dumps(watch)],
@@ -62,7 +69,7 @@ def _newsbot(*args: str, watch: tuple[str, ...] = HEAVY) -> tuple[dict[str, obje
         env=env,
         check=False,
     )
-    assert done.stderr.strip() == "", done.stderr
+    assert done.stderr.strip() == errors, done.stderr
     *printed, last = done.stdout.splitlines()
     return json.loads(last), "\n".join(printed)
 
@@ -140,3 +147,27 @@ def test_what_publishing_to_discord_loads_brings_nothing_of_x() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout) == []
+
+
+def test_publishing_to_discord_alone_loads_no_other_platforms_client(tmp_path: Path) -> None:
+    """The outlets left out of a publish are not built: each would load its client."""
+    db = tmp_path / "archive.db"
+    ingested, _ = _newsbot("--db", str(db), "ingest", str(ISSUES))
+    assert ingested["code"] == 0
+    discord_alone = {"NEWSBOT_DISCORD__TOKEN": "token", "NEWSBOT_SCHEDULE__TIMEZONE": "UTC"}
+    others = ("tweepy", "bot._vendor.twitter_text", "mastodon", "atproto", "atproto_client")
+    found, _ = _newsbot(
+        "--db",
+        str(db),
+        "publish",
+        watch=others,
+        settings=discord_alone,
+        errors="X is not configured (set NEWSBOT_X__CONSUMER_KEY, NEWSBOT_X__CONSUMER_SECRET, "
+        "NEWSBOT_X__ACCESS_TOKEN and NEWSBOT_X__ACCESS_TOKEN_SECRET): skipped\n"
+        "Mastodon is not configured (set NEWSBOT_MASTODON__ACCESS_TOKEN): skipped\n"
+        "Bluesky is not configured (set bluesky.handle and NEWSBOT_BLUESKY__APP_PASSWORD): "
+        "skipped\n"
+        "error: no channel receives issues yet: run /newsletter setup in your server, or "
+        "declare discord.targets in the config file",
+    )
+    assert found == {"code": 1, "loaded": []}
