@@ -10,6 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import typer
+
+from bot.cli import NewsbotGroup, app
 from bot.cli._console import ISSUE_NUMBER_MAX
 from bot.models import Issue
 from bot.schedule.cron import cron_trigger
@@ -31,8 +34,19 @@ HEAVY = (
     "feedparser",
 )
 """What neither `newsbot --help` nor `newsbot search` needs."""
-SEARCH_SKIPS = (*HEAVY, "markdown_it", "rich.progress")
-"""What `newsbot search` does without, besides HEAVY."""
+COMMAND_MODULES = ("bot.cli.archive", "bot.cli.publish", "bot.cli.run", "bot.cli.schedule")
+COMMAND_MODULES += ("bot.cli.status", "bot.cli.imports", "bot.cli.suggestions", "bot.cli.copy")
+"""Where the commands are: each loads when one of its commands runs."""
+SEARCH_SKIPS = (
+    *HEAVY,
+    *(m for m in COMMAND_MODULES if m != "bot.cli.archive"),
+    "markdown_it",
+    "rich.progress",
+    "typer._adapters",
+    "bot.publishing",
+)
+"""What `newsbot search` does without, besides HEAVY: the other commands' modules, typer's
+pydantic adapters, and the publishing code."""
 
 # Runs the `newsbot` console script's entry point, then says which HEAVY modules were loaded.
 _NEWSBOT = """
@@ -75,8 +89,8 @@ def _newsbot(
 
 
 def test_help_loads_no_platform_client_scheduler_or_feed_parser() -> None:
-    # Nor pydantic: help needs neither the settings nor the models.
-    found, printed = _newsbot("--help", watch=(*HEAVY, "pydantic"))
+    # Nor pydantic, nor any command: help needs neither the settings nor the models.
+    found, printed = _newsbot("--help", watch=(*HEAVY, *COMMAND_MODULES, "pydantic"))
     assert found == {"code": 0, "loaded": []}
     # Every command and group is listed, the lazily loaded groups too.
     for command in ("search", "publish", "run", "import", "suggestions"):
@@ -171,3 +185,13 @@ def test_publishing_to_discord_alone_loads_no_other_platforms_client(tmp_path: P
         "declare discord.targets in the config file",
     )
     assert found == {"code": 1, "loaded": []}
+
+
+def test_the_help_lists_each_command_with_the_first_line_of_its_own_help() -> None:
+    group = typer.main.get_group(app)
+    assert isinstance(group, NewsbotGroup)
+    ctx = group.make_context("newsbot", ["--help"], resilient_parsing=True)
+    for name, lazy in NewsbotGroup.COMMANDS.items():
+        command = group.get_command(ctx, name)
+        assert command is not None and command.name == name
+        assert (command.help or "").split("\n\n")[0] == lazy.help, name
