@@ -43,10 +43,12 @@ SEARCH_SKIPS = (
     "markdown_it",
     "rich.progress",
     "typer._adapters",
+    "pydantic_settings",
     "bot.publishing",
 )
 """What `newsbot search` does without, besides HEAVY: the other commands' modules, typer's
-pydantic adapters, and the publishing code."""
+pydantic adapters, pydantic-settings (plain settings are read without it), and the publishing
+code."""
 
 # Runs the `newsbot` console script's entry point, then says which HEAVY modules were loaded.
 _NEWSBOT = """
