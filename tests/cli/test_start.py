@@ -34,8 +34,19 @@ HEAVY = (
     "feedparser",
 )
 """What neither `newsbot --help` nor `newsbot search` needs."""
-COMMAND_MODULES = ("bot.cli.archive", "bot.cli.publish", "bot.cli.run", "bot.cli.schedule")
-COMMAND_MODULES += ("bot.cli.status", "bot.cli.imports", "bot.cli.suggestions", "bot.cli.copy")
+COMMAND_MODULES = tuple(
+    f"bot.cli.{name}"
+    for name in (
+        "archive",
+        "publish",
+        "run",
+        "schedule",
+        "status",
+        "imports",
+        "suggestions",
+        "copy",
+    )
+)
 """Where the commands are: each loads when one of its commands runs."""
 SEARCH_SKIPS = (
     *HEAVY,
