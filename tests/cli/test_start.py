@@ -211,3 +211,33 @@ def test_the_help_lists_each_command_with_the_first_line_of_its_own_help() -> No
         command = group.get_command(ctx, name)
         assert command is not None and command.name == name
         assert (command.help or "").split("\n\n")[0] == lazy.help, name
+
+
+def test_run_loads_no_other_command_nor_what_it_does_without(tmp_path: Path) -> None:
+    """`newsbot run` starts in many tests' subprocesses: it loads neither the other commands,
+    nor typer's pydantic checks, nor pydantic-settings, nor a client it has no keys for."""
+    db = tmp_path / "archive.db"
+    ingested, _ = _newsbot("--db", str(db), "ingest", str(ISSUES))
+    assert ingested["code"] == 0
+    nowhere = "http://127.0.0.1:9/api/v10"
+    skipped = (
+        *(m for m in COMMAND_MODULES if m != "bot.cli.run"),
+        "typer._adapters",
+        "pydantic_settings",
+        "tweepy",
+        "mastodon",
+        "atproto",
+    )
+    found, _ = _newsbot(
+        "--db",
+        str(db),
+        "run",
+        watch=skipped,
+        settings={
+            "NEWSBOT_DISCORD__TOKEN": "token",
+            "NEWSBOT_DISCORD__API_BASE": nowhere,
+            "NEWSBOT_LOG__LEVEL": "ERROR",
+        },
+        errors=f"error: cannot reach Discord at {nowhere}: connection refused",
+    )
+    assert found == {"code": 1, "loaded": []}
