@@ -18,7 +18,6 @@ import typer
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from bot.cli._console import CliState, fail, out
-from bot.cli._values import take_plain_values
 from bot.errors import NewsbotError
 
 
@@ -194,6 +193,15 @@ def _plain_command(command: Any, ctx: Any) -> None:
     take_plain_values(params)
     for sub in getattr(command, "commands", {}).values():
         _plain_command(sub, ctx)
+
+
+def take_plain_values(params: list[Any]) -> None:
+    """Let `params` take plainly valid values without loading pydantic (`bot.cli._values`)."""
+    try:
+        from bot.cli._values import take_plain_values as take
+    except ImportError:  # a typer without pydantic checks: its own checks are light
+        return
+    take(params)
 
 
 def _plain_flags(params: list[Any]) -> None:

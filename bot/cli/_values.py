@@ -1,9 +1,10 @@
 """The command line's values turned into their types without loading pydantic.
 
-typer checks every value with a pydantic `TypeAdapter`, whose import and build take a good part
-of a command's start. newsbot's commands take text, paths, whole numbers in a range, flags and fixed
-choices: a value of one of those that is plainly valid is taken here, as typer would take it;
-anything else goes to typer's own check, so every refusal and its message stay typer's.
+typer checks every value with a pydantic `TypeAdapter`, whose import and build take a good
+part of a command's start. newsbot's commands take text, paths, whole numbers in a range, flags
+and fixed choices: a value of one of those that is plainly valid is taken here, as typer would
+take it; anything else goes to typer's own check, so every refusal and its message stay typer's.
+This leans on typer's coercion internals: `bot.cli` does without it when they are not there.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def take_plain_values(params: list[Any]) -> None:
             continue
         info = param.type_descriptor.parameter_info
         if (
-            param._runtime_param is not None
+            getattr(param, "_runtime_param", False) is not None
             or param.type_descriptor.file_annotation is not None
             or info.parser is not None
             or info.clamp
