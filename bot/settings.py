@@ -1,6 +1,9 @@
 """Settings: a TOML file (`--config`), overridden by `NEWSBOT_<SECTION>__<KEY>` variables.
 
 Secrets are `SecretStr` and are read only from the environment, never from the TOML file.
+pydantic-settings reads the variables; when each is a plain `NEWSBOT_<SECTION>__<KEY>` of a
+known key holding one value, and the settings are valid, newsbot reads them itself as
+pydantic-settings would, and does not load it (a good part of every command's start).
 """
 
 from __future__ import annotations
@@ -9,25 +12,19 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AnyUrl,
     BaseModel,
+    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
     ValidationInfo,
     field_validator,
-)
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    SettingsError,
-    TomlConfigSettingsSource,
 )
 
 from bot._settings_base import Section, endpoint, usable_path
@@ -38,6 +35,9 @@ from bot.schedule.cron import cron_trigger
 from bot.thread_outlet_settings import BlueskySettings as BlueskySettings
 from bot.thread_outlet_settings import MastodonSettings as MastodonSettings
 from bot.thread_outlet_settings import XSettings as XSettings
+
+if TYPE_CHECKING:
+    from pydantic_settings import SettingsError
 
 ENV_PREFIX = "NEWSBOT_"
 
@@ -286,15 +286,10 @@ class LogSettings(Section):
     )
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Every setting of newsbot, grouped by section as in `config.example.toml`."""
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_nested_delimiter="__",
-        extra="forbid",
-        frozen=True,
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     archive: ArchiveSettings = ArchiveSettings()
     issues: IssuesSettings = IssuesSettings()
@@ -307,21 +302,40 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = ScheduleSettings()
     log: LogSettings = LogSettings()
 
-    _toml_file: ClassVar[Path | None] = None
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if cls._toml_file is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_file))
-        return tuple(sources)
+def _sourced(config: Path | None) -> type[Settings]:
+    """`Settings` that pydantic-settings builds from `config` (TOML), the environment and the
+    arguments given, in reverse order of precedence."""
+    from pydantic_settings import (
+        BaseSettings,
+        PydanticBaseSettingsSource,
+        SettingsConfigDict,
+        TomlConfigSettingsSource,
+    )
+
+    class SourcedSettings(BaseSettings, Settings):
+        model_config = SettingsConfigDict(
+            env_prefix=ENV_PREFIX,
+            env_nested_delimiter="__",
+            extra="forbid",
+            frozen=True,
+        )
+
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+            if config is not None:
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config))
+            return tuple(sources)
+
+    return SourcedSettings
 
 
 def secret_keys(model: type[BaseModel] = Settings, prefix: str = "") -> list[str]:
@@ -399,17 +413,68 @@ def _where(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _plain_environment() -> dict[str, dict[str, str]] | None:
+    """The `NEWSBOT_` variables as pydantic-settings reads them, by section and key; None when
+    one is other than a known key holding one value (a list, a table, a whole section, an
+    unknown key, one key twice): pydantic-settings alone reads those as it does."""
+    plain: dict[str, dict[str, str]] = {}
+    sections = Settings.model_fields
+    prefix = ENV_PREFIX.lower()
+    for name, value in os.environ.items():
+        lowered = name.lower()
+        if not any(lowered.startswith(prefix + section) for section in sections):
+            continue  # pydantic-settings looks at no other variable
+        section, _, key = lowered.removeprefix(prefix).partition("__")
+        model = sections[section].annotation if section in sections else None
+        if not isinstance(model, type) or not issubclass(model, BaseModel):
+            return None
+        field = model.model_fields.get(key)
+        if field is None or _holds_many(field.annotation) or key in plain.get(section, {}):
+            return None
+        plain.setdefault(section, {})[key] = value
+    return plain
+
+
+def _holds_many(kind: Any) -> bool:
+    """Whether pydantic-settings reads a variable for a value of `kind` as JSON."""
+    if get_origin(kind) in (list, tuple, set, frozenset, dict):
+        return True
+    if isinstance(kind, type) and issubclass(kind, BaseModel | dict | list | tuple | set):
+        return True
+    return any(_holds_many(arg) for arg in get_args(kind))
+
+
+def _merged(*layers: dict[str, Any]) -> dict[str, Any]:
+    """The layers' tables merged key by key, a later layer's values over an earlier one's."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = _merged(merged[key], value)
+            else:
+                merged[key] = value
+    return merged
+
+
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Build the settings from `config` (TOML), the environment and `overrides`.
 
     Raise `ConfigError` naming the file, the key and what is wrong.
     """
+    data: dict[str, Any] = {}
     if config is not None:
         data = _read_config(config)
         _reject_secrets_in_file(config, data)
-    settings_cls = type("_FileSettings", (Settings,), {"_toml_file": config})
+    environment = _plain_environment()
+    if environment is not None:
+        try:
+            return Settings.model_validate(_merged(data, environment, overrides))
+        except ValidationError:
+            pass  # pydantic-settings reads them again and says what is wrong, as always
+    from pydantic_settings import SettingsError
+
     try:
-        settings: Settings = settings_cls(**overrides)
+        settings: Settings = _sourced(config)(**overrides)
     except SettingsError as exc:
         # Only the environment is parsed by pydantic-settings itself (the file was read above).
         raise ConfigError(_environment_problem(exc)) from None

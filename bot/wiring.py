@@ -70,13 +70,15 @@ def build(
     alerts: Alerts | None = None,
     clock: Clock = utc_now,
     offline: bool = False,
+    offline_threads: bool = True,
 ) -> Services:
     """Services on `archive`, publishing through the `discord` client and the thread outlets
     given (X …, each opened by the command). Alerts go to the servers' alerts channels when
     Discord is there.
 
     `offline` services have every outlet, those without a client only planning and previewing
-    (a dry run or a preview needs no keys).
+    (a dry run or a preview needs no keys). Without `offline_threads`, only Discord is built
+    offline: a publish that opened its thread outlets loads no other platform's client.
     """
 
     async def subscribed() -> list[Any]:
@@ -87,7 +89,7 @@ def build(
         pacer = Pacer(settings.publishing.requests_per_second, state=archive.state)
         discord_outlet = DiscordOutlet(discord, pacer=pacer, subscribed=subscribed)
     given = {outlet.name: outlet for outlet in threads}
-    if offline:
+    if offline and offline_threads:
         for known in THREAD_OUTLETS:
             given.setdefault(known.name, known.offline(settings))
     ordered = [given[k.name] for k in THREAD_OUTLETS if k.name in given]

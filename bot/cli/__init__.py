@@ -1,9 +1,10 @@
 """The `newsbot` command line: one module per group of commands, all of them listed here.
 
-Building the app loads no platform client: discord.py, aiohttp, tweepy, apscheduler and
-feedparser load inside the commands that use them. The `import` and `suggestions` groups load
-when one of their commands runs: the importers' option defaults come from the importers, which
-bring feedparser and aiohttp, and both groups open the archive.
+Building the app loads no command's module: each loads when its command runs, so `newsbot
+--help` reads none and a search reads only `bot.cli.archive`. The platforms' clients, the
+scheduler and the feed parser load further inside the commands that use them. `newsbot --help`
+lists every command by name and the first line of its help, kept here (a test keeps them equal
+to the commands' own).
 """
 
 from __future__ import annotations
@@ -14,46 +15,132 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 import typer
-from typer.core import TyperGroup, TyperOption
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from bot.cli import archive, publish, run, schedule, status
 from bot.cli._console import CliState, fail, out
 from bot.errors import NewsbotError
 
 
 @dataclass(frozen=True)
-class LazyGroup:
-    """A group of commands in `module`, as typer's `attribute` there; loaded when first used."""
+class LazyCommand:
+    """A command, the function `attribute` of `module`, or with `group` a group of commands
+    (typer's `attribute` there); loaded when first used. `help` is what `newsbot --help` lists:
+    the first line of the command's own help."""
 
     module: str
     attribute: str
     help: str
+    group: bool = False
 
     def load(self, name: str) -> Any:
-        """The group as `newsbot` runs it, named `name` (typer's own `add_typer`)."""
+        """The command as `newsbot` runs it, named `name` (typer's own `command`/`add_typer`)."""
+        loaded = getattr(importlib.import_module(self.module), self.attribute)
         holder = typer.Typer()
-        holder.add_typer(
-            getattr(importlib.import_module(self.module), self.attribute), name=name, help=self.help
-        )
+        if self.group:
+            holder.add_typer(loaded, name=name, help=self.help)
+        else:
+            holder.callback()(_holder)
+            holder.command(name)(loaded)
         return typer.main.get_group(holder).commands[name]
+
+    def listed(self, name: str) -> Any:
+        """The command as `newsbot --help` lists it, without loading it."""
+        kind = TyperGroup if self.group else TyperCommand
+        return kind(name=name, help=self.help)
+
+
+def _holder() -> None:
+    """Makes a typer app of one command a group, so that the command keeps its name."""
 
 
 class NewsbotGroup(TyperGroup):
     """The `newsbot` command group: refuses NUL characters, shows flags in help without a
-    value (typer shows `--json <bool>`, as if a flag took one), and loads its `LAZY_GROUPS`
-    only when one is used (its help lists them by name and help alone)."""
+    value (typer shows `--json <bool>`, as if a flag took one), takes plain values without
+    pydantic (`bot.cli._values`), and loads each of its `COMMANDS` only when it is used (its
+    help lists them by name and help alone)."""
 
-    LAZY_GROUPS: ClassVar[dict[str, LazyGroup]] = {
-        "import": LazyGroup("bot.cli.imports", "import_app", "Bring issues in from other formats."),
-        "suggestions": LazyGroup(
+    COMMANDS: ClassVar[dict[str, LazyCommand]] = {
+        # In the order `newsbot --help` lists them.
+        "check": LazyCommand(
+            "bot.cli.archive",
+            "check",
+            "Validate issue files; report every problem in every file as path:line.",
+        ),
+        "ingest": LazyCommand(
+            "bot.cli.archive",
+            "ingest",
+            "Store issue files in the archive; if any file is invalid, nothing is stored.",
+        ),
+        "latest": LazyCommand("bot.cli.archive", "latest", "Show the newest issue in the archive."),
+        "issue": LazyCommand("bot.cli.archive", "show_issue", "Show one archived issue."),
+        "search": LazyCommand(
+            "bot.cli.archive", "search", "Search every archived item; best matches first."
+        ),
+        "schema": LazyCommand(
+            "bot.cli.archive",
+            "schema",
+            "Write the issue JSON schema into the issues folder (or check that it is current).",
+        ),
+        "backup": LazyCommand(
+            "bot.cli.archive",
+            "backup",
+            "Copy the archive into FILE, checked; safe while `newsbot run` is writing to it.",
+        ),
+        "schedule": LazyCommand(
+            "bot.cli.schedule",
+            "show_schedule",
+            "Show when `newsbot run` will publish next, and which issue each firing would send.",
+        ),
+        "run": LazyCommand(
+            "bot.cli.run",
+            "run",
+            "Run newsbot on Discord until stopped (Ctrl-C or SIGTERM stop it cleanly).",
+        ),
+        "sync-commands": LazyCommand(
+            "bot.cli.run",
+            "sync_commands",
+            "Send newsbot's slash commands to Discord now, even if they look unchanged.",
+        ),
+        "demo": LazyCommand(
+            "bot.cli.run",
+            "demo",
+            "Run newsbot on the bundled Discord and X emulators and play an editor and a reader.",
+        ),
+        "invite-url": LazyCommand(
+            "bot.cli.run",
+            "invite_url",
+            "Print the link that adds newsbot to a server, with the permissions its features need.",
+        ),
+        "preview": LazyCommand(
+            "bot.cli.publish",
+            "preview",
+            "Print exactly what publishing an issue posts: every message or post, with its sizes.",
+        ),
+        "status": LazyCommand(
+            "bot.cli.status",
+            "status",
+            "Show the last publish per outlet and channel, the next firing, unfinished steps, "
+            "the archive.",
+        ),
+        "publish": LazyCommand(
+            "bot.cli.publish",
+            "publish",
+            "Publish an issue to every subscribed channel and as a thread on X, each post once.",
+        ),
+        "import": LazyCommand(
+            "bot.cli.imports", "import_app", "Bring issues in from other formats.", group=True
+        ),
+        "suggestions": LazyCommand(
             "bot.cli.suggestions",
             "suggestions_app",
             "Links readers suggested for the next issue.",
+            group=True,
         ),
-        "archive": LazyGroup(
+        "archive": LazyCommand(
             "bot.cli.copy",
             "archive_app",
             "Move the archive between an SQLite file and a PostgreSQL database.",
+            group=True,
         ),
     }
     _listing = False
@@ -71,14 +158,15 @@ class NewsbotGroup(TyperGroup):
         """The group's own options, flags shown without a value."""
         params = super().get_params(ctx)
         _plain_flags(params)
+        take_plain_values(params)
         return params
 
     def list_commands(self, ctx: Any) -> list[str]:
-        """The commands in the order they were added, then the groups loaded when used."""
-        return [*super().list_commands(ctx), *self.LAZY_GROUPS]
+        """Every command and group, in the order of `COMMANDS`."""
+        return [*super().list_commands(ctx), *self.COMMANDS]
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        """The help, which lists the lazily loaded groups without loading them."""
+        """The help, which lists the commands without loading them."""
         self._listing = True
         try:
             super().format_help(ctx, formatter)
@@ -88,10 +176,10 @@ class NewsbotGroup(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         """A command (or group of them), its flags shown without a value."""
         command = super().get_command(ctx, cmd_name)
-        lazy = self.LAZY_GROUPS.get(cmd_name)
+        lazy = self.COMMANDS.get(cmd_name)
         if command is None and lazy is not None:
             if self._listing:
-                return TyperGroup(name=cmd_name, help=lazy.help)
+                return lazy.listed(cmd_name)
             command = lazy.load(cmd_name)
             self.add_command(command, cmd_name)
         if command is not None:
@@ -100,9 +188,20 @@ class NewsbotGroup(TyperGroup):
 
 
 def _plain_command(command: Any, ctx: Any) -> None:
-    _plain_flags([*command.params, command.get_help_option(ctx)])
+    params = [*command.params, command.get_help_option(ctx)]
+    _plain_flags(params)
+    take_plain_values(params)
     for sub in getattr(command, "commands", {}).values():
         _plain_command(sub, ctx)
+
+
+def take_plain_values(params: list[Any]) -> None:
+    """Let `params` take plainly valid values without loading pydantic (`bot.cli._values`)."""
+    try:
+        from bot.cli._values import take_plain_values as take
+    except ImportError:  # a typer without pydantic checks: its own checks are light
+        return
+    take(params)
 
 
 def _plain_flags(params: list[Any]) -> None:
@@ -175,24 +274,6 @@ def _main(
         raise fail(str(exc)) from None
     configure_logging(settings, verbose=verbose)
     ctx.obj = CliState(settings)
-
-
-# In the order `newsbot --help` lists them; `NewsbotGroup.LAZY_GROUPS` come last.
-app.command()(archive.check)
-app.command()(archive.ingest)
-app.command()(archive.latest)
-app.command("issue")(archive.show_issue)
-app.command()(archive.search)
-app.command()(archive.schema)
-app.command()(archive.backup)
-app.command("schedule")(schedule.show_schedule)
-app.command()(run.run)
-app.command("sync-commands")(run.sync_commands)
-app.command()(run.demo)
-app.command("invite-url")(run.invite_url)
-app.command("preview")(publish.preview)
-app.command("status")(status.status)
-app.command("publish")(publish.publish)
 
 
 def main() -> None:

@@ -5,9 +5,7 @@ aiohttp loads only with the commands that connect somewhere; a failure of it is 
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
@@ -71,6 +69,10 @@ def run_async(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
 
     With `uvloop`, on uvloop's event loop where it is installed (not on Windows).
     """
+    # Here, not at the top: `newsbot --help` runs no coroutine.
+    import asyncio
+    import sqlite3
+
     try:
         return _fast_loop_run(coro) if uvloop else asyncio.run(coro)
     except NewsbotError as exc:
@@ -82,6 +84,8 @@ def run_async(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
 
 
 def _fast_loop_run(coro: Coroutine[Any, Any, T]) -> T:
+    import asyncio
+
     try:
         import uvloop
     except ImportError:

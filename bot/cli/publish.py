@@ -209,8 +209,11 @@ async def _publish(
             if known.name in outlets:
                 with reaching(known.title, known.api_base(settings)):
                     threads.append(await stack.enter_async_context(known.opened(settings)))
-        # Offline: Discord without a login still says that no channel receives issues.
-        services = build(settings, archive, discord=discord, threads=threads, offline=True)
+        # Offline: Discord without a login still says that no channel receives issues. The
+        # outlets not chosen are left out: each would load its platform's client for nothing.
+        services = build(
+            settings, archive, discord=discord, threads=threads, offline=True, offline_threads=False
+        )
         results = await services.publisher.publish(issue, outlets)
     failures = []
     for result in results:

@@ -19,7 +19,6 @@ from bot.cli._console import (
     run_async,
     settings_of,
 )
-from bot.cli.archive import load_issue_files, report_problems
 from bot.errors import NewsbotError
 
 
@@ -68,7 +67,8 @@ def demo(
 
     It needs no account and nothing beyond 127.0.0.1, and works from any folder.
     """
-    # The emulators load only for the demo.
+    # The emulators, and the archive commands' issue-file reading, load only for the demo.
+    from bot.cli.archive import load_issue_files, report_problems
     from bot.demo.runner import run_demo
     from bot.demo.stage import bundled_issues
 

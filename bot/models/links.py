@@ -13,9 +13,6 @@ import re
 import socket
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import yarl
-from url_normalize import url_normalize
-
 from bot.errors import NewsbotError
 
 MAX_URL_LENGTH = 2048
@@ -83,6 +80,9 @@ def normalise(url: str) -> str:
         raise LinkRejected("links with a user name or password in them are not taken")
     if not parts.hostname:
         raise LinkRejected("it has no host, as in https://example.com/page")
+    # Here, not at the top: the archive imports this module for `twins`, a search included.
+    from url_normalize import url_normalize
+
     try:
         normal = url_normalize(url)
     except (ValueError, UnicodeError):
@@ -162,6 +162,8 @@ def check_host(host: str) -> str:
 
 def host_as_connected(url: str) -> str | None:
     """The host an HTTP request for `url` would go to, as aiohttp reads it (IDNA applied)."""
+    import yarl
+
     try:
         return yarl.URL(url).raw_host
     except (ValueError, TypeError):

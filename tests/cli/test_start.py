@@ -10,6 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import typer
+
+from bot.cli import NewsbotGroup, app
 from bot.cli._console import ISSUE_NUMBER_MAX
 from bot.models import Issue
 from bot.schedule.cron import cron_trigger
@@ -31,8 +34,34 @@ HEAVY = (
     "feedparser",
 )
 """What neither `newsbot --help` nor `newsbot search` needs."""
-SEARCH_SKIPS = (*HEAVY, "markdown_it", "rich.progress")
-"""What `newsbot search` does without, besides HEAVY."""
+COMMAND_MODULES = tuple(
+    f"bot.cli.{name}"
+    for name in (
+        "archive",
+        "publish",
+        "run",
+        "schedule",
+        "status",
+        "imports",
+        "suggestions",
+        "copy",
+    )
+)
+"""Where the commands are: each loads when one of its commands runs."""
+SEARCH_SKIPS = (
+    *HEAVY,
+    *(m for m in COMMAND_MODULES if m != "bot.cli.archive"),
+    "markdown_it",
+    "rich.progress",
+    "typer._adapters",
+    "pydantic_settings",
+    "bot.publishing",
+    "url_normalize",
+    "yarl",
+)
+"""What `newsbot search` does without, besides HEAVY: the other commands' modules, typer's
+pydantic adapters, pydantic-settings (plain settings are read without it), the publishing
+code, and what normalises a suggested link."""
 
 # Runs the `newsbot` console script's entry point, then says which HEAVY modules were loaded.
 _NEWSBOT = """
@@ -50,10 +79,17 @@ print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]
 """
 
 
-def _newsbot(*args: str, watch: tuple[str, ...] = HEAVY) -> tuple[dict[str, object], str]:
-    """Run `newsbot ARGS` in a fresh interpreter: its exit code and which of `watch` it loaded
-    (the last line of stdout), and everything it printed before."""
+def _newsbot(
+    *args: str,
+    watch: tuple[str, ...] = HEAVY,
+    settings: dict[str, str] | None = None,
+    errors: str = "",
+) -> tuple[dict[str, object], str]:
+    """Run `newsbot ARGS` in a fresh interpreter with `settings` (`NEWSBOT_…` variables): its
+    exit code and which of `watch` it loaded (the last line of stdout), and everything it
+    printed before. Its stderr must be `errors`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env |= settings or {}
     done = subprocess.run(
         # -P: like the console script, without the current folder on sys.path.
         [sys.executable, "-P", "-c", _NEWSBOT, json.dumps(args), json.dumps(watch)],
@@ -62,14 +98,15 @@ def _newsbot(*args: str, watch: tuple[str, ...] = HEAVY) -> tuple[dict[str, obje
         env=env,
         check=False,
     )
-    assert done.stderr.strip() == "", done.stderr
+    assert done.stderr.strip() == errors, done.stderr
     *printed, last = done.stdout.splitlines()
     return json.loads(last), "\n".join(printed)
 
 
 def test_help_loads_no_platform_client_scheduler_or_feed_parser() -> None:
-    # Nor pydantic: help needs neither the settings nor the models.
-    found, printed = _newsbot("--help", watch=(*HEAVY, "pydantic"))
+    # Nor pydantic, nor any command, nor asyncio: help needs neither the settings nor the
+    # models, and runs no coroutine.
+    found, printed = _newsbot("--help", watch=(*HEAVY, *COMMAND_MODULES, "pydantic", "asyncio"))
     assert found == {"code": 0, "loaded": []}
     # Every command and group is listed, the lazily loaded groups too.
     for command in ("search", "publish", "run", "import", "suggestions"):
@@ -140,3 +177,67 @@ def test_what_publishing_to_discord_loads_brings_nothing_of_x() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout) == []
+
+
+def test_publishing_to_discord_alone_loads_no_other_platforms_client(tmp_path: Path) -> None:
+    """The outlets left out of a publish are not built: each would load its client."""
+    db = tmp_path / "archive.db"
+    ingested, _ = _newsbot("--db", str(db), "ingest", str(ISSUES))
+    assert ingested["code"] == 0
+    discord_alone = {"NEWSBOT_DISCORD__TOKEN": "token", "NEWSBOT_SCHEDULE__TIMEZONE": "UTC"}
+    others = ("tweepy", "bot._vendor.twitter_text", "mastodon", "atproto", "atproto_client")
+    found, _ = _newsbot(
+        "--db",
+        str(db),
+        "publish",
+        watch=others,
+        settings=discord_alone,
+        errors="X is not configured (set NEWSBOT_X__CONSUMER_KEY, NEWSBOT_X__CONSUMER_SECRET, "
+        "NEWSBOT_X__ACCESS_TOKEN and NEWSBOT_X__ACCESS_TOKEN_SECRET): skipped\n"
+        "Mastodon is not configured (set NEWSBOT_MASTODON__ACCESS_TOKEN): skipped\n"
+        "Bluesky is not configured (set bluesky.handle and NEWSBOT_BLUESKY__APP_PASSWORD): "
+        "skipped\n"
+        "error: no channel receives issues yet: run /newsletter setup in your server, or "
+        "declare discord.targets in the config file",
+    )
+    assert found == {"code": 1, "loaded": []}
+
+
+def test_the_help_lists_each_command_with_the_first_line_of_its_own_help() -> None:
+    group = typer.main.get_group(app)
+    assert isinstance(group, NewsbotGroup)
+    ctx = group.make_context("newsbot", ["--help"], resilient_parsing=True)
+    for name, lazy in NewsbotGroup.COMMANDS.items():
+        command = group.get_command(ctx, name)
+        assert command is not None and command.name == name
+        assert (command.help or "").split("\n\n")[0] == lazy.help, name
+
+
+def test_run_loads_no_other_command_nor_what_it_does_without(tmp_path: Path) -> None:
+    """`newsbot run` starts in many tests' subprocesses: it loads neither the other commands,
+    nor typer's pydantic checks, nor pydantic-settings, nor a client it has no keys for."""
+    db = tmp_path / "archive.db"
+    ingested, _ = _newsbot("--db", str(db), "ingest", str(ISSUES))
+    assert ingested["code"] == 0
+    nowhere = "http://127.0.0.1:9/api/v10"
+    skipped = (
+        *(m for m in COMMAND_MODULES if m != "bot.cli.run"),
+        "typer._adapters",
+        "pydantic_settings",
+        "tweepy",
+        "mastodon",
+        "atproto",
+    )
+    found, _ = _newsbot(
+        "--db",
+        str(db),
+        "run",
+        watch=skipped,
+        settings={
+            "NEWSBOT_DISCORD__TOKEN": "token",
+            "NEWSBOT_DISCORD__API_BASE": nowhere,
+            "NEWSBOT_LOG__LEVEL": "ERROR",
+        },
+        errors=f"error: cannot reach Discord at {nowhere}: connection refused",
+    )
+    assert found == {"code": 1, "loaded": []}
