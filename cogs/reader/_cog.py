@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -253,25 +254,27 @@ class Reader(commands.Cog):
         since: str | None = None,
         public: bool = False,
     ) -> None:
-        problem = self._query_problem(query)
         since_date: dt.date | None = None
-        if since is not None and problem is None:
-            try:
+        if since is not None:
+            with contextlib.suppress(ValueError):
                 since_date = dt.date.fromisoformat(since.strip())
-            except ValueError:
-                problem = f"“{said(since)}” is not a date: write it like 2021-06-16."
-        if problem is not None:
-            await answer(interaction, problem)
-            return
         request = SearchRequest(
             query=query,
             section=slugify(section) if section else None,
             issue=issue,
             since=since_date,
         )
-        # An answer kept from a moment ago is sent at once, without the detour through a task.
-        shown = self.answers.get(request)
+        # A kept answer was asked with these very words, already found searchable: it is sent
+        # at once, without reading the words again or the detour through a task.
+        dated = since is None or since_date is not None
+        shown = self.answers.get(request) if dated else None
         if shown is None:
+            problem = self._query_problem(query)
+            if problem is None and not dated:
+                problem = f"“{said(since or '')}” is not a date: write it like 2021-06-16."
+            if problem is not None:
+                await answer(interaction, problem)
+                return
             shown = await soon(
                 interaction, request.answer(self.archive, self.answers), ephemeral=not public
             )
