@@ -436,6 +436,9 @@ async def test_a_slow_answer_is_deferred_then_followed_up(
     answer = await handle.original()
     assert_private_and_silent(answer)
     assert answer.embeds[0]["footer"]["text"] == "Results 1–5 · more on the next page"
+    turned = await emulator.press_button(answer, "search:next", seed.reader)
+    assert (await turned.response()).type == CallbackType.UPDATE_MESSAGE
+    assert answer.embeds[0]["footer"]["text"] == "Results 6–10 · more on the next page"
 
 
 async def test_many_readers_at_once_all_get_answers(
