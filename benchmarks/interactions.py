@@ -3,6 +3,7 @@
     PYTHONPATH=. python benchmarks/interactions.py                 # 100k items, 100 at once
     PYTHONPATH=. python benchmarks/interactions.py --items 20000 --concurrent 50 --rounds 3
     PYTHONPATH=. python benchmarks/interactions.py --smoke     # 2,000 items, 10 at once, seconds
+    PYTHONPATH=. python benchmarks/interactions.py --shards 2  # 2 processes, one shard each
 
 Builds a synthetic archive (the corpus of benchmarks/search.py), starts the Discord emulator and
 the real `newsbot run` process against it, then dispatches `--concurrent` `/search` interactions
@@ -19,6 +20,9 @@ Every round asks the same words, as readers do after an announcement, so newsbot
 of them from the answers it keeps for a few seconds; `--fresh` asks new words each round, so
 that every answer is searched. `--profile FILE` samples `newsbot run` with py-spy during the
 timed rounds and writes its top functions to FILE (py-spy must be installed).
+
+`--shards 2` runs two `newsbot run` processes on the one archive, one shard each, and spreads
+the readers over a server on each shard; the CPU is then the sum of both processes'.
 """
 
 from __future__ import annotations
@@ -35,15 +39,20 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
+from itertools import cycle
 from pathlib import Path
+from typing import NamedTuple
 
 from benchmarks.search import build_corpus
 from bot.sandbox._server import exit_if_refused
 from bot.sandbox.discord import (
+    Channel,
     DefaultWorld,
     Emulator,
     EmulatorConfig,
+    Guild,
     InteractionHandle,
+    Permission,
     snowflake_time,
 )
 from bot.store import Archive
@@ -54,6 +63,14 @@ CPU_TARGET = 0.0005
 DEADLINE = 3.0
 TOP = 40
 SMOKE = {"items": 2_000, "concurrent": 10, "rounds": 2}
+ANSWERING = Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES | Permission.EMBED_LINKS
+
+
+class Place(NamedTuple):
+    """A server and the channel its readers ask in."""
+
+    guild: Guild
+    channel: Channel
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -68,29 +85,66 @@ def line(label: str, seconds: Sequence[float]) -> str:
     return f"{label:<34}{p50 * 1000:>9.1f}{p99 * 1000:>9.1f}{max(seconds) * 1000:>9.1f}"
 
 
+def servers(emulator: Emulator, seed: DefaultWorld, shards: int) -> list[Place]:
+    """Where readers ask: the seed server's channel and, with shards, a readers' server on
+    each other shard (Discord sends a server's interactions to shard `(id >> 22) % shards`)."""
+    places = [Place(seed.guild, seed.general)]
+    taken = (seed.guild.id >> 22) % shards
+    world = emulator.world
+    for shard in range(shards):
+        if shard == taken:
+            continue
+        guild = world.add_guild(f"Readers {shard}", owner=seed.owner, shard=(shard, shards))
+        role = world.add_role(
+            guild, "newsbot", permissions=int(ANSWERING), managed_by_bot=seed.bot.id
+        )
+        world.add_member(guild, seed.bot, roles=(role,))
+        world.add_member(guild, seed.reader)
+        places.append(Place(guild, world.add_channel(guild, "general")))
+    return places
+
+
 async def start_newsbot(
-    emulator: Emulator, seed: DefaultWorld, db: Path
-) -> asyncio.subprocess.Process:
-    """`newsbot run` against the emulator; returns once its commands are synced."""
+    emulator: Emulator, seed: DefaultWorld, db: Path, shards: int
+) -> list[asyncio.subprocess.Process]:
+    """`newsbot run` against the emulator, one process per shard when `shards` > 1, all on
+    the one archive; returns once every shard is connected and the commands are synced."""
     env = {
         **os.environ,
         "NEWSBOT_DISCORD__TOKEN": emulator.token,
         "NEWSBOT_DISCORD__API_BASE": emulator.api_base,
         "NEWSBOT_DISCORD__GATEWAY_URL": emulator.gateway_url,
-        "NEWSBOT_DISCORD__DEV_GUILD": str(seed.guild.id),
         "NEWSBOT_ARCHIVE__PATH": str(db),
         "NEWSBOT_LOG__LEVEL": "WARNING",
         # Only the reader commands are measured: no issue folder to ingest, nothing to publish.
         "NEWSBOT_ISSUES__DIRECTORY": str(db.parent / "no-issues"),
         "NEWSBOT_SCHEDULE__CATCH_UP": "none",
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, stdin=asyncio.subprocess.DEVNULL
-    )
-    await emulator.wait_until(
-        lambda: True if emulator.synced_commands(seed.guild) else None, timeout=60
-    )
-    return process
+    if shards == 1:
+        each = [env | {"NEWSBOT_DISCORD__DEV_GUILD": str(seed.guild.id)}]
+    else:  # the commands go to every server, as in production
+        each = [
+            env
+            | {
+                "NEWSBOT_DISCORD__SHARD_COUNT": str(shards),
+                "NEWSBOT_DISCORD__SHARD_IDS": f"[{shard}]",
+            }
+            for shard in range(shards)
+        ]
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=one, stdin=asyncio.subprocess.DEVNULL
+        )
+        for one in each
+    ]
+    synced = seed.guild if shards == 1 else None
+
+    def ready() -> bool | None:
+        connected = len(emulator.gateway.ready_sessions) >= shards
+        return True if connected and emulator.synced_commands(synced) else None
+
+    await emulator.wait_until(ready, timeout=60)
+    return processes
 
 
 def cpu_seconds(pid: int) -> float:
@@ -100,7 +154,14 @@ def cpu_seconds(pid: int) -> float:
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
-async def start_profiler(pid: int, out: Path | None) -> asyncio.subprocess.Process | None:
+def samples(out: Path, process: int) -> Path:
+    """Where py-spy writes the raw samples of the `process`-th newsbot process."""
+    return out.with_suffix(f".{process}.folded")
+
+
+async def start_profiler(
+    pid: int, out: Path | None, process: int
+) -> asyncio.subprocess.Process | None:
     """py-spy sampling `pid` until stopped, its samples going next to `out`; None without."""
     if out is None:
         return None
@@ -112,7 +173,7 @@ async def start_profiler(pid: int, out: Path | None) -> asyncio.subprocess.Proce
         "--format",
         "raw",
         "--output",
-        str(out.with_suffix(".folded")),
+        str(samples(out, process)),
         "--rate",
         "500",
         # Only the thread holding the GIL: threads waiting in C (SQLite's queue, the event
@@ -123,21 +184,27 @@ async def start_profiler(pid: int, out: Path | None) -> asyncio.subprocess.Proce
     )
 
 
-async def stop_profiler(profiler: asyncio.subprocess.Process | None, out: Path | None) -> None:
+async def stop_profilers(
+    profilers: Sequence[asyncio.subprocess.Process | None], out: Path | None
+) -> None:
     """Stop py-spy, which then writes its samples, and write their top functions to `out`."""
-    if profiler is None or out is None:
+    if out is None:
         return
-    profiler.send_signal(signal.SIGINT)
-    await profiler.wait()
-    summarize(out.with_suffix(".folded"), out)
+    for profiler in profilers:
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            await profiler.wait()
+    summarize([samples(out, n) for n in range(len(profilers))], out)
 
 
-def summarize(folded: Path, out: Path) -> None:
-    """The functions most often sampled in py-spy's raw stacks, written to `out`."""
+def summarize(folded: Sequence[Path], out: Path) -> None:
+    """The functions most often sampled in py-spy's raw stacks (of every process), written
+    to `out`."""
     own: Counter[str] = Counter()
     within: Counter[str] = Counter()
     total = 0
-    for stack in folded.read_text().splitlines():
+    stacks = [stack for one in folded for stack in one.read_text().splitlines()]
+    for stack in stacks:
         frames, _, count = stack.rpartition(" ")
         # The first frame names the thread; line numbers are left out to count whole functions.
         names = [re.sub(r":\d+\)$", ")", frame) for frame in frames.split(";")[1:]]
@@ -145,7 +212,11 @@ def summarize(folded: Path, out: Path) -> None:
         own[names[-1]] += int(count)
         for name in set(names):
             within[name] += int(count)
-    lines = [f"{total} samples of newsbot run during the timed rounds", "", "own time:"]
+    lines = [
+        f"{total} samples of {len(folded)} newsbot run process(es) during the timed rounds",
+        "",
+        "own time:",
+    ]
     lines += [f"{n / total:6.1%}  {name}" for name, n in own.most_common(TOP)]
     lines += ["", "within (the function and what it calls):"]
     lines += [f"{n / total:6.1%}  {name}" for name, n in within.most_common(TOP)]
@@ -162,7 +233,7 @@ def answered_after(handle: InteractionHandle) -> float | None:
 
 
 async def one_round(
-    emulator: Emulator, seed: DefaultWorld, queries: Sequence[str]
+    emulator: Emulator, seed: DefaultWorld, queries: Sequence[str], places: Sequence[Place]
 ) -> list[tuple[float, float]]:
     """Dispatch every query at once; the first-response and answer times of each.
 
@@ -172,9 +243,9 @@ async def one_round(
     handles = await asyncio.gather(
         *(
             emulator.run_slash_command(
-                seed.guild, seed.general, seed.reader, "search", {"query": query}
+                place.guild, place.channel, seed.reader, "search", {"query": query}
             )
-            for query in queries
+            for query, place in zip(queries, cycle(places))
         )
     )
 
@@ -216,6 +287,12 @@ async def main(argv: Sequence[str] | None = None) -> int:
         "--fresh",
         action="store_true",
         help="every round asks words no round asked before (none answered from memory)",
+    )
+    parser.add_argument(
+        "--shards",
+        type=int,
+        default=1,
+        help="newsbot run processes, one per shard, the readers spread over their servers",
     )
     parser.add_argument(
         "--profile",
@@ -263,21 +340,29 @@ async def main(argv: Sequence[str] | None = None) -> int:
         async with Emulator(config=EmulatorConfig()) as emulator:
             seed = emulator.seed
             assert seed is not None
-            process = await start_newsbot(emulator, seed, db)
+            places = servers(emulator, seed, args.shards)
+            processes = await start_newsbot(emulator, seed, db, args.shards)
             try:
-                await one_round(emulator, seed, rounds[0])  # warm-up: caches, connections
-                profiler = await start_profiler(process.pid, args.profile)
+                # Warm-up: caches, connections.
+                await one_round(emulator, seed, rounds[0], places)
+                profilers = [
+                    await start_profiler(process.pid, args.profile, n)
+                    for n, process in enumerate(processes)
+                ]
                 timings: list[tuple[float, float]] = []
-                cpu_before = cpu_seconds(process.pid)
+                cpu_before = sum(cpu_seconds(process.pid) for process in processes)
                 emulator_before = time.process_time()
                 for n in range(args.rounds):
-                    timings += await one_round(emulator, seed, rounds[(n + 1) % len(rounds)])
-                cpu = cpu_seconds(process.pid) - cpu_before
+                    queries = rounds[(n + 1) % len(rounds)]
+                    timings += await one_round(emulator, seed, queries, places)
+                cpu = sum(cpu_seconds(process.pid) for process in processes) - cpu_before
                 emulator_cpu = time.process_time() - emulator_before
-                await stop_profiler(profiler, args.profile)
+                await stop_profilers(profilers, args.profile)
             finally:
-                process.send_signal(signal.SIGTERM)
-                await process.wait()
+                for process in processes:
+                    process.send_signal(signal.SIGTERM)
+                for process in processes:
+                    await process.wait()
         archive_only = await baseline(db, rounds[-1], args.rounds)
 
     seconds = [first for first, _ in timings]
@@ -289,6 +374,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"newsbot /search under load: {args.items:,} items, {args.concurrent} at once, "
         f"{args.rounds} rounds ({len(seconds)} interactions), {os.cpu_count()} cores, "
+        f"{args.shards} newsbot run process(es), "
         f"{'fresh words each round' if args.fresh else 'the same words each round'}"
     )
     print(f"{'':<34}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
@@ -297,7 +383,10 @@ async def main(argv: Sequence[str] | None = None) -> int:
     print(line("archive.issues.search alone (baseline)", archive_only))
     ratio = statistics.median(seconds) / statistics.median(archive_only)
     print(f"median ratio, Discord round trip / archive alone: {ratio:.1f}×")
-    print(f"newsbot run's CPU per /search: {cpu_each * 1000:.2f} ms ({cpu:.2f} s in all)")
+    print(
+        f"newsbot run's CPU per /search (every process): {cpu_each * 1000:.2f} ms "
+        f"({cpu:.2f} s in all)"
+    )
     print(
         f"the emulator's (this process's) CPU per /search: "
         f"{emulator_cpu / len(seconds) * 1000:.2f} ms ({emulator_cpu:.2f} s in all)"

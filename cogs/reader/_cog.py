@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,12 +25,8 @@ from bot.render.discord import (
 )
 from bot.render.text import escape_markdown, label, literal
 from bot.store import Archive
-from cogs.reader._views import (
-    PAGER_TIMEOUT,
-    Answers,
-    SearchPager,
-    SearchRequest,
-)
+from cogs.reader import _replies as replies
+from cogs.reader._views import PAGER_TIMEOUT, Answers, PageButton, Pagers, SearchRequest
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
@@ -53,13 +50,40 @@ def embed_of(rendered: Embed) -> discord.Embed:
     return discord.Embed.from_dict(rendered.to_dict())
 
 
+THINKING = {
+    ephemeral: replies.callback(
+        discord.InteractionResponseType.deferred_channel_message,
+        {"flags": discord.MessageFlags(ephemeral=True).value} if ephemeral else {},
+    )
+    for ephemeral in (False, True)
+}
+"""The "thinking…" placeholder, private or public, rendered once."""
+
+
 async def soon(interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool) -> T:
-    """Await `work`; if it is slow, defer the interaction first so Discord keeps waiting."""
-    task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-    if not done:
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-    return await task
+    """Await `work`; if it is slow, defer the interaction meanwhile so Discord keeps waiting.
+
+    The work runs in the command's own task, and only a slow one starts the deferral's: a
+    burst of quick answers costs no task and no wait of its own.
+    """
+    deferring: list[asyncio.Task[None]] = []
+
+    def defer() -> None:
+        deferring.append(asyncio.ensure_future(thinking(interaction, ephemeral=ephemeral)))
+
+    timer = asyncio.get_running_loop().call_later(DEFER_AFTER, defer)
+    try:
+        return await work
+    finally:
+        timer.cancel()
+        if deferring:
+            await deferring[0]
+
+
+async def thinking(interaction: discord.Interaction, *, ephemeral: bool) -> None:
+    """Acknowledge the interaction with Discord's "thinking…" placeholder."""
+    kind = discord.InteractionResponseType.deferred_channel_message
+    await replies.respond(interaction, kind, THINKING[ephemeral])
 
 
 async def answer(
@@ -95,15 +119,19 @@ class Reader(commands.Cog):
         self.archive = archive
         self.pager_timeout = PAGER_TIMEOUT
         self.answers = Answers()
+        self.pagers = Pagers(archive, self.answers)
         self.related_menu = app_commands.ContextMenu(
             name="Find related links", callback=self.find_related
         )
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.related_menu)
+        self.bot.add_dynamic_items(PageButton)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.related_menu.name, type=self.related_menu.type)
+        self.bot.remove_dynamic_items(PageButton)
+        self.pagers.close()
 
     # --- autocomplete ----------------------------------------------------------------------
 
@@ -226,25 +254,27 @@ class Reader(commands.Cog):
         since: str | None = None,
         public: bool = False,
     ) -> None:
-        problem = self._query_problem(query)
         since_date: dt.date | None = None
-        if since is not None and problem is None:
-            try:
+        if since is not None:
+            with contextlib.suppress(ValueError):
                 since_date = dt.date.fromisoformat(since.strip())
-            except ValueError:
-                problem = f"“{said(since)}” is not a date: write it like 2021-06-16."
-        if problem is not None:
-            await answer(interaction, problem)
-            return
         request = SearchRequest(
             query=query,
             section=slugify(section) if section else None,
             issue=issue,
             since=since_date,
         )
-        # An answer kept from a moment ago is sent at once, without the detour through a task.
-        shown = self.answers.get(request)
+        # A kept answer was asked with these very words, already found searchable: it is sent
+        # at once, without reading the words again or the detour through a task.
+        dated = since is None or since_date is not None
+        shown = self.answers.get(request) if dated else None
         if shown is None:
+            problem = self._query_problem(query)
+            if problem is None and not dated:
+                problem = f"“{said(since or '')}” is not a date: write it like 2021-06-16."
+            if problem is not None:
+                await answer(interaction, problem)
+                return
             shown = await soon(
                 interaction, request.answer(self.archive, self.answers), ephemeral=not public
             )
@@ -258,19 +288,14 @@ class Reader(commands.Cog):
                 + (f"\nLimited: {literal(page.limited, LIMITED_MAX)}." if page.limited else ""),
             )
             return
-        if not page.has_more:  # one page: no buttons to turn, so no pager to keep
-            await answer(interaction, embed=shown.embed, ephemeral=not public)
-            return
-        pager = SearchPager(
-            archive=self.archive,
-            owner_id=interaction.user.id,
-            request=request,
-            page=page,
-            timeout=self.pager_timeout,
-            answers=self.answers,
-        )
-        await answer(interaction, embed=shown.embed, view=pager, ephemeral=not public)
-        pager.message_owner = interaction
+        # The answer was rendered once for every reader shown it; it goes out as it is.
+        if interaction.response.is_done():
+            await replies.edit_original(interaction, shown.edit())
+        else:
+            kind = discord.InteractionResponseType.channel_message
+            await replies.respond(interaction, kind, shown.reply(ephemeral=not public))
+        if page.has_more:
+            self.pagers.open(interaction, request, self.pager_timeout)
 
     @search.autocomplete("section")
     async def _search_section(

@@ -1,24 +1,35 @@
-"""The search pager: Previous/Next buttons that only the asker can press, until they time out."""
+"""The search pager: Previous/Next buttons that only the asker can press, until they time out.
+
+One pair of buttons serves every open pager: a press finds its search by the interaction that
+asked it (Discord names it in the message), so answering a search builds no view and starts
+no timer task.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import discord
 
-from bot.app import NO_MENTIONS
 from bot.models import SearchPage
 from bot.render.discord import search_embed
 from bot.store import Archive
+from cogs.reader import _replies as replies
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 PAGER_TIMEOUT = 300.0
 """Seconds a pager stays live; well inside the 15 minutes an interaction token lasts."""
+PREVIOUS, NEXT = "search:previous", "search:next"
+EXPIRED = "These pages have expired: search again with /search."
+NOT_YOURS = "Only the person who searched can turn these pages. Try /search yourself!"
 
 
 ANSWER_TTL = 10.0
@@ -27,13 +38,64 @@ same thing costs one search, and an issue ingested meanwhile shows up at most th
 ANSWERS_KEPT = 512
 """Pages of results kept at most; the oldest go first."""
 
+Kind = discord.InteractionResponseType
+
+
+def buttons(page: SearchPage | None) -> list[dict[str, Any]]:
+    """The pager's buttons for `page`, as Discord takes them; greyed out for None (expired)."""
+    previous = discord.ui.Button[Any](
+        label="Previous",
+        emoji="◀️",
+        style=discord.ButtonStyle.secondary,
+        custom_id=PREVIOUS,
+        disabled=page is None or page.offset == 0,
+    )
+    following = discord.ui.Button[Any](
+        label="Next",
+        emoji="▶️",
+        style=discord.ButtonStyle.primary,
+        custom_id=NEXT,
+        disabled=page is None or not page.has_more,
+    )
+    row = {"type": 1, "components": [previous.to_component_dict(), following.to_component_dict()]}
+    return [row]
+
 
 @dataclass(frozen=True)
 class Answer:
-    """A page of results and the embed showing it."""
+    """A page of results and the embed showing it, with the answers rendered from it so far."""
 
     page: SearchPage
     embed: discord.Embed
+    _rendered: dict[tuple[str, bool], bytes] = field(default_factory=dict, compare=False)
+
+    def _body(self, ephemeral: bool | None = None) -> dict[str, Any]:
+        paged = buttons(self.page) if self.page.has_more else None
+        return replies.message_body(embed=self.embed, components=paged, ephemeral=ephemeral)
+
+    def reply(self, *, ephemeral: bool) -> bytes:
+        """This page as a command's first response (with buttons if there are more pages)."""
+        key = ("reply", ephemeral)
+        if key not in self._rendered:
+            self._rendered[key] = replies.callback(
+                Kind.channel_message, self._body(ephemeral=ephemeral)
+            )
+        return self._rendered[key]
+
+    def edit(self) -> bytes:
+        """This page replacing a "thinking…" placeholder."""
+        key = ("edit", False)
+        if key not in self._rendered:
+            self._rendered[key] = replies.rendered(self._body())
+        return self._rendered[key]
+
+    def turned(self) -> bytes:
+        """This page replacing the one a reader turned from, buttons updated."""
+        key = ("turned", False)
+        if key not in self._rendered:
+            body = replies.message_body(embed=self.embed, components=buttons(self.page))
+            self._rendered[key] = replies.callback(Kind.message_update, body)
+        return self._rendered[key]
 
 
 def page_embed(query: str, page: SearchPage) -> discord.Embed:
@@ -99,76 +161,112 @@ class SearchRequest:
         return made
 
 
-class SearchPager(discord.ui.View):
-    """Turns the pages of one reader's search."""
+@dataclass
+class Pager:
+    """One reader's search whose pages can be turned: whose it is and the page shown."""
 
-    def __init__(
-        self,
-        *,
-        archive: Archive,
-        owner_id: int,
-        request: SearchRequest,
-        page: SearchPage,
-        timeout: float = PAGER_TIMEOUT,
-        answers: Answers | None = None,
-    ) -> None:
-        super().__init__(timeout=timeout)
+    owner_id: int
+    request: SearchRequest
+    asked: discord.Interaction
+    """The search command's interaction, whose token edits the answer when the pager expires."""
+    expiry: asyncio.TimerHandle | None = None
+
+
+class Pagers:
+    """The open pagers, by the interaction that asked each search; each greys its buttons out
+    after its timeout, so that a late press does nothing confusing."""
+
+    def __init__(self, archive: Archive, answers: Answers) -> None:
         self.archive = archive
         self.answers = answers
-        self.owner_id = owner_id
-        self.request = request
-        self.message_owner: discord.Interaction | None = None
-        self._show(page)
+        self._open: dict[int, Pager] = {}
+        self._greying: set[asyncio.Task[None]] = set()
 
-    def _show(self, page: SearchPage) -> None:
-        self.previous.disabled = page.offset == 0
-        self.next.disabled = not page.has_more
+    def open(self, asked: discord.Interaction, request: SearchRequest, timeout: float) -> None:
+        """Let the asker of `asked` turn the pages of `request` for `timeout` seconds."""
+        pager = Pager(owner_id=asked.user.id, request=request, asked=asked)
+        pager.expiry = asyncio.get_running_loop().call_later(timeout, self._expire, asked.id)
+        self._open[asked.id] = pager
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Only the reader who searched may turn the pages."""
-        if interaction.user.id == self.owner_id:
+    def of(self, pressed: discord.Interaction) -> Pager | None:
+        """The open pager whose button `pressed` is a press of, if it has not expired."""
+        message = pressed.message
+        asked = message.interaction_metadata if message is not None else None
+        return self._open.get(asked.id) if asked is not None else None
+
+    def close(self) -> None:
+        """Forget every pager (the commands are unloading); their buttons stay as they are."""
+        for pager in self._open.values():
+            if pager.expiry is not None:
+                pager.expiry.cancel()
+        self._open.clear()
+        for task in self._greying:
+            task.cancel()
+
+    def _expire(self, asked_id: int) -> None:
+        pager = self._open.pop(asked_id, None)
+        if pager is None:
+            return
+        task = asyncio.create_task(self._grey_out(pager), name="greying out a search pager")
+        self._greying.add(task)
+        task.add_done_callback(self._greying.discard)
+
+    @staticmethod
+    async def _grey_out(pager: Pager) -> None:
+        body = replies.rendered(replies.message_body(components=buttons(None)))
+        try:
+            await replies.edit_original(pager.asked, body)
+        except discord.HTTPException as exc:
+            log.info("could not disable an expired pager: %s", exc)
+
+
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=re.compile(r"search:(?P<direction>previous|next)"),
+):
+    """Previous or Next on any search's answer: turns that search's page for its asker."""
+
+    def __init__(self, direction: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"search:{direction}"))
+        self.direction = direction
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> PageButton:
+        return cls(match["direction"])
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Only the reader who searched may turn the pages, and only while they are live."""
+        pager = _pagers(interaction).of(interaction)
+        refusal = EXPIRED if pager is None else None
+        if pager is not None and interaction.user.id != pager.owner_id:
+            refusal = NOT_YOURS
+        if refusal is None:
             return True
-        await interaction.response.send_message(
-            "Only the person who searched can turn these pages. Try /search yourself!",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+        body = replies.message_body(content=refusal, ephemeral=True)
+        await replies.respond(
+            interaction, Kind.channel_message, replies.callback(Kind.channel_message, body)
         )
         return False
 
-    async def _turn(self, interaction: discord.Interaction, offset: int) -> None:
-        self.request = replace(self.request, offset=max(0, offset))
-        shown = await self.request.answer(self.archive, self.answers)
-        self._show(shown.page)
-        await interaction.response.edit_message(embed=shown.embed, view=self)
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Show the page before or after the one shown."""
+        pagers = _pagers(interaction)
+        pager = pagers.of(interaction)
+        if pager is None:  # expired between the check and now
+            return
+        step = PAGE_SIZE if self.direction == "next" else -PAGE_SIZE
+        pager.request = replace(pager.request, offset=max(0, pager.request.offset + step))
+        shown = await pager.request.answer(pagers.archive, pagers.answers)
+        await replies.respond(interaction, Kind.message_update, shown.turned())
 
-    @discord.ui.button(
-        label="Previous",
-        emoji="◀️",
-        style=discord.ButtonStyle.secondary,
-        custom_id="search:previous",
-    )
-    async def previous(
-        self, interaction: discord.Interaction, _: discord.ui.Button[SearchPager]
-    ) -> None:
-        """Show the page before this one."""
-        await self._turn(interaction, self.request.offset - PAGE_SIZE)
 
-    @discord.ui.button(
-        label="Next", emoji="▶️", style=discord.ButtonStyle.primary, custom_id="search:next"
-    )
-    async def next(
-        self, interaction: discord.Interaction, _: discord.ui.Button[SearchPager]
-    ) -> None:
-        """Show the page after this one."""
-        await self._turn(interaction, self.request.offset + PAGE_SIZE)
-
-    async def on_timeout(self) -> None:
-        """Grey the buttons out so a late press does nothing confusing."""
-        for child in self.children:
-            if isinstance(child, discord.ui.Button):
-                child.disabled = True
-        if self.message_owner is not None:
-            try:
-                await self.message_owner.edit_original_response(view=self)
-            except discord.HTTPException as exc:
-                log.info("could not disable an expired pager: %s", exc)
+def _pagers(interaction: discord.Interaction[Any]) -> Pagers:
+    pagers = getattr(interaction.client.get_cog("Reader"), "pagers", None)
+    assert isinstance(pagers, Pagers), "the buttons are added with the reader commands"
+    return pagers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import re
 import sys
@@ -312,6 +313,47 @@ async def test_a_pager_stops_cleanly_after_its_timeout(
     assert await emulator.wait_until(all_disabled, timeout=5)
 
 
+async def test_pages_of_a_search_from_before_a_restart_are_said_to_have_expired(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    before = await start_bot()
+    first = await slash(emulator, seed, "search", query="torch")
+    await before.close()
+    await start_bot()
+    pressed = await emulator.press_button(first, "search:next", seed.reader)
+    answer = await pressed.response()
+    assert answer.type == CallbackType.CHANNEL_MESSAGE_WITH_SOURCE
+    assert answer.message is not None and answer.message.flags & EPHEMERAL
+    assert "These pages have expired: search again with /search." in answer.message.content
+    assert first.embeds[0]["footer"]["text"] == "Results 1–5 · more on the next page"
+
+
+def test_an_answer_is_rendered_once_for_every_reader_shown_it() -> None:
+    hit = SearchHit(
+        item_id=1,
+        item=Item(title="Torch"),
+        issue_number=1,
+        issue_title="T",
+        issue_date=None,
+        section_name="S",
+        section_slug="s",
+        score=-1.0,
+        snippet="Torch",
+    )
+    shown = Answer(SearchPage(hits=(hit,), offset=0, has_more=True), discord.Embed(title="t"))
+    private = shown.reply(ephemeral=True)
+    assert shown.reply(ephemeral=True) is private, "the same bytes, not rendered again"
+    sent = json.loads(private)
+    assert sent["type"] == CallbackType.CHANNEL_MESSAGE_WITH_SOURCE
+    assert sent["data"]["flags"] == EPHEMERAL
+    assert sent["data"]["allowed_mentions"] == {"parse": []}
+    assert [c["custom_id"] for c in sent["data"]["components"][0]["components"]] == [
+        "search:previous",
+        "search:next",
+    ]
+    assert "flags" not in json.loads(shown.reply(ephemeral=False))["data"]
+
+
 @pytest.mark.parametrize(
     ("options", "answer"),
     [
@@ -394,6 +436,9 @@ async def test_a_slow_answer_is_deferred_then_followed_up(
     answer = await handle.original()
     assert_private_and_silent(answer)
     assert answer.embeds[0]["footer"]["text"] == "Results 1–5 · more on the next page"
+    turned = await emulator.press_button(answer, "search:next", seed.reader)
+    assert (await turned.response()).type == CallbackType.UPDATE_MESSAGE
+    assert answer.embeds[0]["footer"]["text"] == "Results 6–10 · more on the next page"
 
 
 async def test_many_readers_at_once_all_get_answers(
