@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sqlite3
 import threading
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, closing
 from pathlib import Path
 
 import aiosqlite
@@ -58,6 +59,28 @@ async def test_very_common_words_beside_others_are_left_out(archive: Archive) ->
     page = await archive.issues.search('the zebra "of the" crossings')
     assert [hit.item.title for hit in page.hits] == ["Zebra crossings"]
     assert page.limited == 'very common words were left out: “the”, “"of the"”'
+
+
+async def test_a_section_filter_reads_no_item_rows(tmp_path: Path) -> None:
+    """A common word in one section checks thousands of matches: each through two narrow
+    indexes, never by reading the item's row (big, and mostly not in the cache)."""
+    await (await Archive.open(tmp_path / "a.db")).close()
+    with closing(sqlite3.connect(tmp_path / "a.db")) as db:
+        for ranked in (True, False):
+            statement = fts.search_statement(
+                "robot", section="news", issue=None, since=None, until=None, limit=10, offset=0,
+                ranked=ranked,
+            )  # fmt: skip
+            assert statement is not None
+            steps = list(db.execute(f"EXPLAIN QUERY PLAN {statement[0]}", statement[1]))
+            # The part of the plan that scans the full-text index and checks each match.
+            under = {next(row[1] for row in steps if row[3].startswith("SCAN items_fts"))}
+            for row in steps:
+                if row[1] in under:
+                    under.add(row[0])
+            checks = [row[3] for row in steps if row[1] in under]
+            assert any("COVERING INDEX items_by_section" in step for step in checks), checks
+            assert not any("INTEGER PRIMARY KEY" in step for step in checks), checks
 
 
 async def test_a_phrase_of_only_stop_words_lists_matches_newest_first(archive: Archive) -> None:
