@@ -61,6 +61,20 @@ async def test_very_common_words_beside_others_are_left_out(archive: Archive) ->
     assert page.limited == 'very common words were left out: “the”, “"of the"”'
 
 
+async def test_a_query_of_many_words_lists_matches_newest_first(archive: Archive) -> None:
+    # bm25 would put the item with every word in its title first.
+    words = "graph neural robot vision agents"
+    await archive.issues.ingest(issue(1, {"News": [item(f"{words.title()} all", blurb="Now.")]}))
+    await archive.issues.ingest(issue(2, {"News": [item("Later", blurb=f"Also {words}.")]}))
+    page = await archive.issues.search(words)
+    assert [hit.item.title for hit in page.hits] == ["Later", f"{words.title()} all"]
+    assert page.limited == "more than 4 words: matches are listed newest first, not ranked"
+    # Four are ranked, and stop words beside them do not count.
+    ranked = await archive.issues.search("graph neural robot vision and the")
+    assert [hit.item.title for hit in ranked.hits] == [f"{words.title()} all", "Later"]
+    assert ranked.limited == "very common words were left out: “and”, “the”"
+
+
 async def test_a_section_filter_reads_no_item_rows(tmp_path: Path) -> None:
     """A common word in one section checks thousands of matches: each through two narrow
     indexes, never by reading the item's row (big, and mostly not in the cache)."""
