@@ -27,8 +27,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
+import json
 import math
 import os
 import platform
@@ -957,6 +959,13 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--plans", action="store_true", help="print EXPLAIN QUERY PLAN")
     parser.add_argument("--dir", type=Path, default=None, help="where to make the temp dir")
     parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="build the archives in this folder and keep them; if it holds them, time only the"
+        " searches (the corpus is seeded: the same for the same --items and --seed)",
+    )
+    parser.add_argument(
         "--backend",
         choices=("sqlite", "postgres", "both"),
         default="sqlite",
@@ -977,63 +986,163 @@ async def main(argv: Sequence[str] | None = None) -> int:
         kind_runs=args.kind_runs or base.kind_runs,
     )
 
-    start = time.perf_counter()
-    corpus = build_corpus(sizes.items, args.seed)
-    generated = time.perf_counter() - start
-    print(
-        f"generated {sizes.items:,} items in {generated:.1f} s; probe terms: "
-        + ", ".join(f"{kind} {term!r}" for kind, term in corpus.terms.items()),
-        file=sys.stderr,
-    )
     if args.backend == "postgres":
+        corpus = build_corpus(sizes.items, args.seed)
         return await postgres_only(corpus, sizes, args.seed, args.postgres_url)
+    built = load_built(args.keep, sizes.items, args.seed, args.backend)
     async with contextlib.AsyncExitStack() as stack:
-        scratch = stack.enter_context(
-            tempfile.TemporaryDirectory(prefix="newsbot-bench-", dir=args.dir)
-        )
+        if args.keep is not None:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            scratch = args.keep
+        else:
+            scratch = Path(
+                stack.enter_context(
+                    tempfile.TemporaryDirectory(prefix="newsbot-bench-", dir=args.dir)
+                )
+            )
+        archive_path = scratch / "archive.db"
         postgres = None
         if args.backend == "both":
-            postgres = await stack.enter_async_context(_postgres.database(args.postgres_url))
-            pg_ingest = await _postgres.ingest(postgres, corpus.issues)
-            print(f"PostgreSQL ingest {pg_ingest:.1f} s", file=sys.stderr)
-        archive_path, raw_path = Path(scratch) / "archive.db", Path(scratch) / "raw.db"
-        gc.collect()
-        before = peak_memory_mb()
-        archive_s, again_s = await ingest_archive(archive_path, corpus.issues)
-        memory = (before, peak_memory_mb())
-        print(f"Archive ingest {archive_s:.1f} s", file=sys.stderr)
-        raw_s, rebuild_s = ingest_raw(raw_path, corpus.issues)
-        print(f"raw ingest {raw_s:.1f} s", file=sys.stderr)
-        sizes_mb = (megabytes(archive_path), megabytes(raw_path))
-        raw_path.unlink()
-        # Search timings must not pay for garbage-collecting the models built for the ingest.
-        shape = Shape.of(corpus, args.seed)
-        del corpus
+            kept_server = args.keep / "postgres" if args.keep is not None else None
+            postgres = await stack.enter_async_context(
+                _postgres.database(args.postgres_url, kept_server)
+            )
+        if built is None:
+            built = await build_archives(archive_path, postgres, sizes.items, args.seed)
+            if args.keep is not None:
+                (args.keep / KEPT_FIGURES).write_text(json.dumps(built.to_json()))
+        else:
+            print(f"searching the archives kept in {args.keep}", file=sys.stderr)
+        shape = built.shape
         gc.collect()
         gc.freeze()
         results, kinds = await bench_searches(archive_path, shape, sizes, args.plans)
         if postgres is not None:
             pg_kinds = await postgres_searches(postgres, shape, sizes)
     print()
+    if args.keep is not None:
+        print(f"(ingest figures from the run that built {args.keep})")
     targets = report(
         shape,
-        generated,
-        (archive_s, again_s, raw_s, rebuild_s),
-        sizes_mb,
-        memory,
+        built.generated,
+        built.ingest,
+        built.sizes_mb,
+        built.memory,
         results,
         kinds,
         sizes,
     )
     if postgres is not None:
         on_sqlite = {r.query.label: r.archive for r in results} | {k.kind: k.archive for k in kinds}
-        figures = _postgres.PgFigures(pg_ingest, pg_kinds)
+        figures = _postgres.PgFigures(built.pg_ingest or math.nan, pg_kinds)
         targets.missed += _postgres.report(sizes.items, on_sqlite, figures)
     if targets.missed:
         print(f"{len(targets.missed)} target(s) missed: {'; '.join(targets.missed)}")
         return 1
     print("every target met")
     return 0
+
+
+KEPT_FIGURES = "built.json"
+"""In a `--keep` folder: the corpus's shape and the ingest figures of the run that built it."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """The archives built for a run: the corpus's shape and what building them measured."""
+
+    shape: Shape
+    generated: float
+    ingest: tuple[float, float, float, float]
+    """Seconds: Archive ingest, again unchanged, raw ingest, its FTS rebuild."""
+    sizes_mb: tuple[float, float]
+    memory: tuple[float, float]
+    pg_ingest: float | None
+    backend: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The figures as JSON, to time the kept archives again without building them."""
+        shape = dataclasses.asdict(self.shape)
+        shape["first_date"] = self.shape.first_date.isoformat()
+        return {
+            "shape": shape,
+            "generated": self.generated,
+            "ingest": self.ingest,
+            "sizes_mb": self.sizes_mb,
+            "memory": self.memory,
+            "pg_ingest": self.pg_ingest,
+            "backend": self.backend,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Built:
+        """The figures `to_json` wrote."""
+        shape = dict(data["shape"])
+        shape["first_date"] = dt.date.fromisoformat(shape["first_date"])
+        shape["sections"] = tuple(shape["sections"])
+        return cls(
+            shape=Shape(**shape),
+            generated=data["generated"],
+            ingest=tuple(data["ingest"]),  # type: ignore[arg-type]
+            sizes_mb=tuple(data["sizes_mb"]),  # type: ignore[arg-type]
+            memory=tuple(data["memory"]),  # type: ignore[arg-type]
+            pg_ingest=data["pg_ingest"],
+            backend=data["backend"],
+        )
+
+
+def load_built(keep: Path | None, items: int, seed: int, backend: str) -> Built | None:
+    """The archives kept in `keep` by an earlier run, if they are the ones this run asks for."""
+    if keep is None or not (keep / KEPT_FIGURES).exists():
+        return None
+    built = Built.from_json(json.loads((keep / KEPT_FIGURES).read_text()))
+    if (built.shape.items, built.shape.seed) != (items, seed):
+        sys.exit(
+            f"{keep} holds {built.shape.items:,} items of seed {built.shape.seed}:"
+            " give another --keep folder"
+        )
+    if backend == "both" and built.backend != "both":
+        sys.exit(f"{keep} holds no PostgreSQL archive: give another --keep folder")
+    return built
+
+
+async def build_archives(archive_path: Path, postgres: str | None, items: int, seed: int) -> Built:
+    """Generate the corpus and ingest it: into PostgreSQL at `postgres` if given, into the
+    archive at `archive_path` and, timed against it, into a raw-built one beside it."""
+    start = time.perf_counter()
+    corpus = build_corpus(items, seed)
+    generated = time.perf_counter() - start
+    print(
+        f"generated {items:,} items in {generated:.1f} s; probe terms: "
+        + ", ".join(f"{kind} {term!r}" for kind, term in corpus.terms.items()),
+        file=sys.stderr,
+    )
+    pg_ingest = None
+    if postgres is not None:
+        pg_ingest = await _postgres.ingest(postgres, corpus.issues)
+        print(f"PostgreSQL ingest {pg_ingest:.1f} s", file=sys.stderr)
+    raw_path = archive_path.with_name("raw.db")
+    gc.collect()
+    before = peak_memory_mb()
+    archive_s, again_s = await ingest_archive(archive_path, corpus.issues)
+    memory = (before, peak_memory_mb())
+    print(f"Archive ingest {archive_s:.1f} s", file=sys.stderr)
+    raw_s, rebuild_s = ingest_raw(raw_path, corpus.issues)
+    print(f"raw ingest {raw_s:.1f} s", file=sys.stderr)
+    sizes_mb = (megabytes(archive_path), megabytes(raw_path))
+    raw_path.unlink()
+    # Search timings must not pay for garbage-collecting the models built for the ingest.
+    shape = Shape.of(corpus, seed)
+    del corpus
+    return Built(
+        shape,
+        generated,
+        (archive_s, again_s, raw_s, rebuild_s),
+        sizes_mb,
+        memory,
+        pg_ingest,
+        "both" if postgres is not None else "sqlite",
+    )
 
 
 async def postgres_searches(url: str, shape: Shape, sizes: Sizes) -> dict[str, _postgres.Timed]:

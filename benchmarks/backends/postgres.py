@@ -4,11 +4,14 @@ PostgreSQL archive and the same queries timed through `archive.issues.search`, b
 from __future__ import annotations
 
 import gc
+import os
+import pwd
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from bot.models import Issue
@@ -39,9 +42,10 @@ class PgFigures:
 
 
 @asynccontextmanager
-async def database(url: str | None) -> AsyncIterator[str]:
+async def database(url: str | None, kept: Path | None = None) -> AsyncIterator[str]:
     """`url`, or an empty database on a throwaway server started from this machine's PostgreSQL
-    binaries (see tests/pg_server.py), removed after."""
+    binaries (see tests/pg_server.py), removed after; with `kept`, the server's files are made
+    there and kept, and a server already there is started again with its database."""
     if url is not None:
         yield url
         return
@@ -52,6 +56,10 @@ async def database(url: str | None) -> AsyncIterator[str]:
     binaries = server_binaries()
     if binaries is None:
         sys.exit("no PostgreSQL here: give --postgres-url, or install the server binaries")
+    if kept is not None:
+        with kept_server(binaries, kept) as url:
+            yield url
+        return
     server = start_server(binaries)
     try:
         with psycopg.connect(server.admin_url, autocommit=True) as admin:
@@ -59,6 +67,40 @@ async def database(url: str | None) -> AsyncIterator[str]:
         yield server.url("bench")
     finally:
         server.stop()
+
+
+@contextmanager
+def kept_server(binaries: Path, folder: Path) -> Iterator[str]:
+    """The database of a server whose files are in `folder`: made there the first time (an
+    empty database), started again from them after; stopped, not removed, at the end."""
+    import psycopg
+
+    from tests.pg_server import _UNPRIVILEGED, _free_port, _run
+
+    data = folder / "data"
+    new = not data.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        # The server runs unprivileged (its folder's parents must let it through, as /tmp does).
+        os.chown(folder, pwd.getpwnam(_UNPRIVILEGED).pw_uid, -1)
+    if new:
+        _run(binaries / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
+             "--locale=C", "--no-sync")  # fmt: skip
+    port = _free_port()
+    options = (
+        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    _run(binaries / "pg_ctl", "-D", data, "-w", "-t", "120", "-o", options, "-l",
+         folder / "log", "start")  # fmt: skip
+    try:
+        if new:
+            admin_url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute("CREATE DATABASE bench")
+        yield f"postgresql://postgres@127.0.0.1:{port}/bench"
+    finally:
+        _run(binaries / "pg_ctl", "-D", data, "-m", "fast", "-t", "120", "stop")
 
 
 async def ingest(url: str, issues: list[Issue]) -> float:

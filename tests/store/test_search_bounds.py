@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sqlite3
 import threading
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, closing
 from pathlib import Path
 
 import aiosqlite
@@ -60,6 +61,42 @@ async def test_very_common_words_beside_others_are_left_out(archive: Archive) ->
     assert page.limited == 'very common words were left out: “the”, “"of the"”'
 
 
+async def test_a_query_of_many_words_lists_matches_newest_first(archive: Archive) -> None:
+    # bm25 would put the item with every word in its title first.
+    words = "graph neural robot vision agents"
+    await archive.issues.ingest(issue(1, {"News": [item(f"{words.title()} all", blurb="Now.")]}))
+    await archive.issues.ingest(issue(2, {"News": [item("Later", blurb=f"Also {words}.")]}))
+    page = await archive.issues.search(words)
+    assert [hit.item.title for hit in page.hits] == ["Later", f"{words.title()} all"]
+    assert page.limited == "more than 4 words: matches are listed newest first, not ranked"
+    # Four are ranked, and stop words beside them do not count.
+    ranked = await archive.issues.search("graph neural robot vision and the")
+    assert [hit.item.title for hit in ranked.hits] == [f"{words.title()} all", "Later"]
+    assert ranked.limited == "very common words were left out: “and”, “the”"
+
+
+async def test_a_section_filter_reads_no_item_rows(tmp_path: Path) -> None:
+    """A common word in one section checks thousands of matches: each through two narrow
+    indexes, never by reading the item's row (big, and mostly not in the cache)."""
+    await (await Archive.open(tmp_path / "a.db")).close()
+    with closing(sqlite3.connect(tmp_path / "a.db")) as db:
+        for ranked in (True, False):
+            statement = fts.search_statement(
+                "robot", section="news", issue=None, since=None, until=None, limit=10, offset=0,
+                ranked=ranked,
+            )  # fmt: skip
+            assert statement is not None
+            steps = list(db.execute(f"EXPLAIN QUERY PLAN {statement[0]}", statement[1]))
+            # The part of the plan that scans the full-text index and checks each match.
+            under = {next(row[1] for row in steps if row[3].startswith("SCAN items_fts"))}
+            for row in steps:
+                if row[1] in under:
+                    under.add(row[0])
+            checks = [row[3] for row in steps if row[1] in under]
+            assert any("COVERING INDEX items_by_section" in step for step in checks), checks
+            assert not any("INTEGER PRIMARY KEY" in step for step in checks), checks
+
+
 async def test_a_phrase_of_only_stop_words_lists_matches_newest_first(archive: Archive) -> None:
     await archive.issues.ingest(issue(1, {"News": [item("The state of the art of the art")]}))
     await archive.issues.ingest(issue(2, {"News": [item("Plain", blurb="Best of the week.")]}))
@@ -110,13 +147,29 @@ async def many_robots(archive: Archive) -> Archive:
     return archive
 
 
+async def test_a_very_common_word_is_ranked_among_its_newest_1000_matches(
+    archive: Archive,
+) -> None:
+    # The best match by far is the oldest: 1,049 newer ones are all that is ranked.
+    best = item("Robot robot robot", blurb="Robots.")
+    issues = [issue(1, {"News": [best]})]
+    issues += [issue(n, {"News": items}) for n, items in enumerate(robots(21, 50), start=2)]
+    await archive.issues.ingest_many([(made, None) for made in issues])
+    page = await archive.issues.search("robot", limit=100)
+    assert page.limited is None
+    assert "Robot robot robot" not in [hit.item.title for hit in page.hits]
+    # Within its own issue it is among the newest matches, and comes first.
+    alone = await archive.issues.search("robot", issue=1)
+    assert [hit.item.title for hit in alone.hits] == ["Robot robot robot"]
+
+
 async def test_a_search_over_its_budget_lists_the_newest_matches(
     many_robots: Archive, monkeypatch: pytest.MonkeyPatch, backend: str
 ) -> None:
     _sqlite_budget(backend)
     full = await many_robots.issues.search("robot")
     assert full.limited is None
-    # Enough to read one page of matches, far too little to rank 2,000 candidates.
+    # Enough to read one page of matches, far too little to rank 1,000 candidates.
     monkeypatch.setattr(fts, "SEARCH_BUDGET", 20_000)
     page = await many_robots.issues.search("the robot")
     assert page.limited == (
@@ -134,21 +187,21 @@ async def test_a_search_still_over_its_budget_answers_no_hits(
 ) -> None:
     _sqlite_budget(backend)
     monkeypatch.setattr(fts, "SEARCH_BUDGET", 0)
-    page = await many_robots.issues.search("robot", offset=1_500)
+    page = await many_robots.issues.search("robot", offset=900)
     assert page.hits == ()
     assert not page.has_more
     assert page.limited == "the search took too long and was stopped: try rarer or fewer words"
     assert await many_robots.issues.related("Anything new about robots?") == []
     # Each search gets the whole budget again.
     monkeypatch.undo()
-    assert (await many_robots.issues.search("robot", offset=1_500)).hits
+    assert (await many_robots.issues.search("robot", offset=900)).hits
     # Out of time, not of steps: a slow machine is bounded the same way.
     monkeypatch.setattr(fts, "SEARCH_TIME_BUDGET", -1.0)
-    page = await many_robots.issues.search("robot", offset=1_500)
+    page = await many_robots.issues.search("robot", offset=900)
     assert page.hits == ()
     assert page.limited == "the search took too long and was stopped: try rarer or fewer words"
     monkeypatch.undo()
-    assert (await many_robots.issues.search("robot", offset=1_500)).hits
+    assert (await many_robots.issues.search("robot", offset=900)).hits
     assert await many_robots.issues.related("Anything new about robots?")
 
 

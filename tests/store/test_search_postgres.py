@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -163,3 +164,28 @@ async def test_a_held_issue_is_found_once_its_time_has_come(pg_url: str) -> None
         found = await archive.issues.search("qubits")
         assert sorted(hit.issue_number for hit in found.hits) == [6, 7]
         assert [hit.issue_number for hit in (await archive.issues.search("qu*")).hits] == [7, 6]
+
+
+async def test_a_date_window_reaches_the_planner_as_issue_numbers(
+    both: tuple[Archive, Archive], pg_url: str
+) -> None:
+    since, until = dt.date(2020, 1, 1) + dt.timedelta(50), dt.date(2020, 1, 1) + dt.timedelta(60)
+    filters: dict[str, Any] = {
+        "section": None, "issue": None, "since": since, "until": until, "recent": None
+    }  # fmt: skip
+    bounding = pg_search.filter_bounds(**filters)
+    assert bounding is not None
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        bounds = conn.execute(*bounding).fetchone()
+        assert bounds == (60, 50)  # the newest and the oldest issue in the window
+        sql, params = pg_search.search_statement(
+            ranked=True, **filters, bounds={"window_newest": 60, "window_oldest": 50}
+        )
+        params.update(query=tsquery('"robots"'), limit=11, offset=0, released=[])
+        params["horizon"] = "2026-01-01T00:00:00"
+        plan = [row[0] for row in conn.execute("EXPLAIN " + sql, params).fetchall()]
+    # The planner sees where the window ends, not a subquery it must guess a third of.
+    assert any("63963136" in line for line in plan), "\n".join(plan)  # (60 + 1) << 20
+    page = await both[1].issues.search("robots", since=since, until=until, limit=100)
+    assert page.hits
+    assert {hit.issue_number for hit in page.hits} <= set(range(50, 61))

@@ -87,6 +87,10 @@ is checked in every item holding its words, most of the archive."""
 MIN_RANKED_PREFIX = 3
 """Letters a prefix needs to be ranked; shorter ones (down to 2) match newest first."""
 
+MAX_RANKED_TERMS = 4
+"""Words, phrases and prefixes a query may have and be ranked; with more, matches are listed
+newest first: bm25 reads every match of each one, and so many together match few items."""
+
 _COMMON_WORDS = frozenset(
     """a an as at be by do he i if in is it me my no of on or so to up us we""".split()  # noqa: SIM905
 )
@@ -110,8 +114,9 @@ def search_plan(text: str) -> SearchPlan | None:
 
     bm25 counts every item a term matches, and a one-letter prefix merges every word it
     starts: so a one-letter prefix is searched as that word, very common words are left out
-    beside others, and a query of only very common words or with a prefix under
-    `MIN_RANKED_PREFIX` letters lists its matches newest first, unranked.
+    beside others, and a query of only very common words, with a prefix under
+    `MIN_RANKED_PREFIX` letters or with more than `MAX_RANKED_TERMS` terms lists its matches
+    newest first, unranked.
     """
     terms = _query_terms(text)
     if not terms:
@@ -136,10 +141,15 @@ def search_plan(text: str) -> SearchPlan | None:
         for term in terms
         if term.prefix and not term.cjk and len(term.written.rstrip("*")) < MIN_RANKED_PREFIX
     ]
-    ranked = not short and not only_common
+    many = len(terms) > MAX_RANKED_TERMS
+    ranked = not short and not only_common and not many
     if short:
         notes.append(
             f"“{short[0].written}” is a short prefix: matches are listed newest first, not ranked"
+        )
+    elif many:
+        notes.append(
+            f"more than {MAX_RANKED_TERMS} words: matches are listed newest first, not ranked"
         )
     elif only_common:
         notes.append(
