@@ -271,11 +271,15 @@ def search_statement(
             ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     elif ranked:
+        # The same order as the id's (its high bits are the issue): by the section's issue
+        # first, the planner may walk the section's issues newest first and read their items
+        # alone, rather than every item of the archive newest first.
+        in_order = "fs.issue_number DESC, i.id DESC" if section else "i.id DESC"
         page = f"""
             WITH candidates AS (
                 SELECT i.id, i.issue_number, i.position,
                        -ts_rank('{_RANK_WEIGHTS}', i.words, %(query)s::tsquery) AS score
-                {where} ORDER BY i.id DESC LIMIT %(candidates)s
+                {where} ORDER BY {in_order} LIMIT %(candidates)s
             )
             SELECT id, score FROM candidates
             ORDER BY score, issue_number DESC, position
