@@ -301,10 +301,12 @@ def search_statement(
             ) newest_first
             LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
-    # The walk was cut if an item past the last one it read is still within the filters.
+    # The walk was cut if an item past the last one it read is still within the filters;
+    # looked up only for a page it left unfilled (a full page read fewer items than that).
     cut = "false"
     if walk is not None:
-        cut = f"coalesce((SELECT since FROM walked) >= {first_id}, false)"  # noqa: S608
+        cut = f"""CASE WHEN (SELECT count(*) FROM page) < %(limit)s
+                  THEN coalesce((SELECT since FROM walked) >= {first_id}, false) ELSE false END"""  # noqa: S608
     sql = f"""
         WITH held AS MATERIALIZED (
             SELECT coalesce(array_agg(number), '{{}}') AS numbers,
