@@ -189,3 +189,58 @@ async def test_a_date_window_reaches_the_planner_as_issue_numbers(
     page = await both[1].issues.search("robots", since=since, until=until, limit=100)
     assert page.hits
     assert {hit.issue_number for hit in page.hits} <= set(range(50, 61))
+
+
+async def test_a_short_prefix_reads_only_the_newest_items_and_says_so(
+    both: tuple[Archive, Archive], pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, postgres = both
+    # Issues 199 and 200 are the newest 50 items: the walk reads them and no older one.
+    monkeypatch.setattr(pg_search, "PREFIX_WALKED_ITEMS", 50)
+    page = await postgres.issues.search("zq*")
+    assert [hit.issue_number for hit in page.hits] == [ISSUES, 199]
+    assert page.limited is not None and "newest 50 items" in page.limited
+    # A page filled within the walk is not cut short, and says only what the plan says.
+    full = await postgres.issues.search("ro*", limit=10)
+    assert len(full.hits) == 10 and full.has_more
+    assert full.limited is not None and "newest" not in full.limited.split(":")[0]
+    # Walked newest first, without asking the index (which merges every word a prefix starts).
+    sql, params = pg_search.search_statement(
+        ranked=False, section=None, issue=None, since=None, until=None, recent=None, walk=50
+    )
+    params.update(query=tsquery('"zq"*'), limit=11, offset=0, released=[])
+    params["horizon"] = "2026-01-01T00:00:00"
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
+    assert not any("items_words" in line for line in plan), "\n".join(plan)
+    assert rows_walked(plan) <= 50, "\n".join(plan)
+
+
+async def test_a_section_search_reads_the_sections_items_alone(pg_url: str) -> None:
+    made = [
+        issue(
+            number,
+            {
+                "News": [item(f"Robots {number} {slot}", f"https://n.example/{number}/{slot}")
+                         for slot in range(20)],
+                "Tools": [item(f"Robots kit {number}", f"https://t.example/{number}")],
+            },
+            date=dt.date(2020, 1, 1) + dt.timedelta(number),
+        )
+        for number in range(1, 401)
+    ]  # fmt: skip
+    async with await Archive.open(pg_url) as archive:
+        await archive.issues.ingest_many([(one, None) for one in made])
+        page = await archive.issues.search("robots", section="tools", limit=3)
+        assert [hit.issue_number for hit in page.hits] == [400, 399, 398]
+    filters: dict[str, Any] = {
+        "section": "tools", "issue": None, "since": None, "until": None, "recent": None
+    }  # fmt: skip
+    sql, params = pg_search.search_statement(ranked=True, **filters, bounds={"section_newest": 400})
+    params.update(query=tsquery('"robots"'), limit=11, offset=0, released=[])
+    params["horizon"] = "2026-01-01T00:00:00"
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        conn.execute("SET random_page_cost = 1.1")
+        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
+    # The section's 400 items, and the page's; not the archive's 8,400 newest first.
+    assert items_read(plan) <= 400 + 20, "\n".join(plan)

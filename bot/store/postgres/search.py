@@ -12,7 +12,7 @@ from psycopg.rows import DictRow, dict_row
 
 from bot.models import Item, SearchHit, SearchPage
 from bot.store.postgres.database import PgDatabase
-from bot.store.postgres.words import snippet, tsquery
+from bot.store.postgres.words import query_words, snippet, tsquery
 from bot.store.sqlite import query as query_syntax
 from bot.store.sqlite.held import held_function, held_horizon
 from bot.store.sqlite.query import fts_any_query, search_plan
@@ -22,11 +22,15 @@ SEARCH_TIMEOUT_MS = 1_000
 """How long one statement of a search may run before PostgreSQL cancels it."""
 WALKED_ITEMS = 1_000
 """How many of the newest items an unranked search reads in id order before it asks the index."""
+PREFIX_WALKED_ITEMS = 10_000
+"""How many of the newest items the filters allow a query with a short prefix reads, checking
+each: the index would merge every word such a prefix starts (hundreds of ms at 1M items)."""
 _RANK_WEIGHTS = "{0.0, 0.1, 0.2, 1.0}"
 """ts_rank's weights of D, C (abstracts), B (blurbs), A (titles): SQLite's bm25 10, 2, 1 scaled."""
 
 _LIMITED_RANKING = "ranking took too long: matches are listed newest first, not ranked"
 _LIMITED_STOPPED = "the search took too long and was stopped: try rarer or fewer words"
+_LIMITED_WALK = "a short prefix searches only the newest {:,} items: add letters to search them all"
 
 
 async def search(
@@ -52,16 +56,20 @@ async def search(
     filters: dict[str, Any] = {"section": section, "issue": issue, "since": since, "until": until}
     filters["recent"] = query_syntax.COMMON_WORDS_ISSUES if plan.recent else None
     limited = plan.limited
-    rows = None
+    found = None
     if plan.ranked:
-        rows = await _rows(database, query, True, filters, limit, offset)
-        if rows is None:
+        found = await _rows(database, query, True, filters, limit, offset)
+        if found is None:
             limited = _told(plan.limited, _LIMITED_RANKING)
-    if rows is None:
-        rows = await _rows(database, query, False, filters, limit, offset)
-    if rows is None:
+    walk = PREFIX_WALKED_ITEMS if not plan.ranked and _short_prefix(plan.fts) else None
+    if found is None:
+        found = await _rows(database, query, False, filters, limit, offset, walk=walk)
+    if found is None:
         stopped = _told(plan.limited, _LIMITED_STOPPED)
         return SearchPage(hits=(), offset=offset, has_more=False, limited=stopped)
+    rows, cut = found
+    if cut and len(rows) <= limit:
+        limited = _told(limited, _LIMITED_WALK.format(walk))
     hits = tuple(_hit(row, plan.fts) for row in rows[:limit])
     return SearchPage(hits=hits, offset=offset, has_more=len(rows) > limit, limited=limited)
 
@@ -75,8 +83,16 @@ async def related(database: PgDatabase, text: str, *, limit: int = 5) -> list[Se
     limit = max(1, min(limit, 25))
     filters: dict[str, Any] = {"section": None, "issue": None, "since": None, "until": None}
     filters["recent"] = None
-    rows = await _rows(database, query, True, filters, limit, 0)
-    return [_hit(row, fts) for row in (rows or [])[:limit]]
+    found = await _rows(database, query, True, filters, limit, 0)
+    return [_hit(row, fts) for row in (found[0] if found else [])[:limit]]
+
+
+def _short_prefix(fts: str) -> bool:
+    """Whether the query holds a prefix too short to be looked up in the index."""
+    return any(
+        prefix and len(words[-1]) < query_syntax.MIN_RANKED_PREFIX
+        for words, prefix in query_words(fts)
+    )
 
 
 def _told(*notes: str | None) -> str:
@@ -90,8 +106,11 @@ async def _rows(
     filters: dict[str, Any],
     limit: int,
     offset: int,
-) -> list[DictRow] | None:
-    """The page's rows (one extra tells `has_more`), or None if the statement took too long.
+    *,
+    walk: int | None = None,
+) -> tuple[list[DictRow], bool] | None:
+    """The page's rows (one extra tells `has_more`) and whether a `walk` stopped before the
+    oldest item the filters allow; None if the statement took too long.
 
     One round trip: the statement itself leaves out the issues that may be held back (a
     publish_at ahead of the horizon, nothing sent); the rare one among them whose time has
@@ -103,7 +122,7 @@ async def _rows(
         # Numbers, not subqueries: a date window's bound read as a third of the archive
         # made the planner intersect the word's matches with a bitmap of every item.
         bounds = await database.row(*bounding)
-    sql, params = search_statement(ranked=ranked, **filters, bounds=bounds)
+    sql, params = search_statement(ranked=ranked, **filters, bounds=bounds, walk=walk)
     params.update(query=query, limit=limit + 1, offset=offset)
     params["horizon"] = held_horizon(database.clock())
     params["released"] = []
@@ -115,7 +134,7 @@ async def _rows(
         maybe_held = zip(found[0]["held_numbers"], found[0]["held_publish_at"], strict=True)
         released = [number for number, publish_at in maybe_held if not held(publish_at)]
         if not released:
-            return [row for row in found if row["id"] is not None]
+            return [row for row in found if row["id"] is not None], bool(found[0]["walk_cut"])
         params["released"] = params["released"] + released
 
 
@@ -154,6 +173,7 @@ def search_statement(
     recent: int | None,
     bounds: dict[str, int | None] | None = None,
     queries: dict[str, str] | None = None,
+    walk: int | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The SQL `search` runs and its filter parameters; `query` (a tsquery's text), `limit`,
     `offset`, `horizon` (`held_horizon`) and `released` (issues past it that readers may see
@@ -168,6 +188,10 @@ def search_statement(
     With `bounds` (`filter_bounds`' row), the first and last issues the filters allow are
     numbers in the statement rather than subqueries, so the planner knows how much of the
     archive they leave; `queries`, when given, receives the subqueries by name.
+
+    With `walk` (unranked), only that many of the newest items the filters allow are read, in
+    id order, each checked without the index; `walk_cut` (every row) tells whether older
+    items were left unread.
     """
     params: dict[str, Any] = {}
     found = _Bounds(bounds, params, {} if queries is None else queries)
@@ -218,22 +242,44 @@ def search_statement(
     # issue, the archive's near enough.
     latest = newest if recent is not None else latest
     below = f"(least({', '.join(latest)}) + 1) << {SLOT_BITS}" if latest else None
+    ids: list[str] = []
     if below is not None:
-        clauses.append(f"AND i.id < {below}")
+        ids.append(f"AND i.id < {below}")
+    first_id = f"greatest({', '.join(oldest)}) << {SLOT_BITS}" if oldest else "0"
     if oldest and not ranked:
-        clauses.append(f"AND i.id >= greatest({', '.join(oldest)}) << {SLOT_BITS}")
+        ids.append(f"AND i.id >= {first_id}")
+    clauses.extend(ids)
     where = f"""
         FROM items i {" ".join(joins)}
         WHERE i.words @@ %(query)s::tsquery
         AND NOT (i.issue_number = ANY((SELECT numbers FROM held)::bigint[]))
         {" ".join(clauses)}
     """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
-    if ranked:
+    if walk is not None and not ranked:
+        # ts_match_vq is @@ as a function, which the planner cannot answer from the index:
+        # the walk reads items in id order and stops at the page or at `walk` items.
+        walked_items = f"""
+            (SELECT * FROM items i WHERE true {" ".join(ids)}
+             ORDER BY i.id DESC LIMIT %(walked)s) i
+        """  # noqa: S608 - fixed text; every value is a parameter
+        page = f"""
+            SELECT i.id, 0.0::real AS score
+            FROM {walked_items} {" ".join(joins)}
+            WHERE ts_match_vq(i.words, %(query)s::tsquery)
+            AND NOT (i.issue_number = ANY((SELECT numbers FROM held)::bigint[]))
+            {" ".join(clauses)}
+            ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
+        """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
+    elif ranked:
+        # The same order as the id's (its high bits are the issue): by the section's issue
+        # first, the planner may walk the section's issues newest first and read their items
+        # alone, rather than every item of the archive newest first.
+        in_order = "fs.issue_number DESC, i.id DESC" if section else "i.id DESC"
         page = f"""
             WITH candidates AS (
                 SELECT i.id, i.issue_number, i.position,
                        -ts_rank('{_RANK_WEIGHTS}', i.words, %(query)s::tsquery) AS score
-                {where} ORDER BY i.id DESC LIMIT %(candidates)s
+                {where} ORDER BY {in_order} LIMIT %(candidates)s
             )
             SELECT id, score FROM candidates
             ORDER BY score, issue_number DESC, position
@@ -255,6 +301,12 @@ def search_statement(
             ) newest_first
             LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
+    # The walk was cut if an item past the last one it read is still within the filters;
+    # looked up only for a page it left unfilled (a full page read fewer items than that).
+    cut = "false"
+    if walk is not None:
+        cut = f"""CASE WHEN (SELECT count(*) FROM page) < %(limit)s
+                  THEN coalesce((SELECT since FROM walked) >= {first_id}, false) ELSE false END"""  # noqa: S608
     sql = f"""
         WITH held AS MATERIALIZED (
             SELECT coalesce(array_agg(number), '{{}}') AS numbers,
@@ -272,7 +324,8 @@ def search_statement(
             ) AS since
         ),
         page AS MATERIALIZED ({page})
-        SELECT held.numbers AS held_numbers, held.publish_at AS held_publish_at, hit.*
+        SELECT held.numbers AS held_numbers, held.publish_at AS held_publish_at, {cut} AS walk_cut,
+               hit.*
         FROM held LEFT JOIN (
             SELECT i.id, i.title, i.link, i.blurb, i.abstract, i.editor_note,
                    i.issue_number, n.title AS issue_title, n.date AS issue_date,
@@ -285,7 +338,7 @@ def search_statement(
         ) hit ON true
         ORDER BY {"hit.score, hit.issue_number DESC, hit.position" if ranked else "hit.id DESC"}
     """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
-    params["walked"] = WALKED_ITEMS
+    params["walked"] = WALKED_ITEMS if walk is None else walk
     return sql, params
 
 
