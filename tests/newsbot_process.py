@@ -1,11 +1,11 @@
 """`newsbot ARGS` as a process of its own, forked from a waiting Python that has already
-imported newsbot's libraries, instead of a new interpreter each time.
+imported newsbot and its libraries, instead of a new interpreter each time.
 
 Each run is still a fresh process with its own pid, stdio and environment: it runs `python -m
 bot` (runpy, as the interpreter does), can be SIGKILLed or SIGTERMed, and exits with its own
-code. It skips only the interpreter's start and the import of the libraries (discord.py,
-aiohttp, pydantic, typer…), about a second of CPU a run under the tests, which the crash tests
-pay dozens of times. newsbot's own modules are imported by each run, as in a real start.
+code, and no newsbot code ran in it before. It skips only the interpreter's start and the
+imports (discord.py, aiohttp, pydantic, typer, newsbot's models and settings…), about a second
+of CPU a run under the tests, which the crash tests pay dozens of times.
 
 Tests about the start itself (what a command imports, warnings at start-up, Python flags) run a
 real interpreter; so does every run where os.fork or pidfds are missing (not Linux), or where
@@ -41,32 +41,24 @@ Stdio = int | IO[Any] | None
 
 
 def _preload() -> None:
-    """Import every module of newsbot, then forget newsbot's own modules again: what stays is
-    the libraries they import (and the regular expressions they compiled, in `re`'s cache), so
-    each run imports newsbot afresh, measured if it is measured, with nothing run before."""
+    """Import every module of newsbot (but `bot.__main__`), and with them the libraries they
+    use; run none of it."""
     import importlib
     import pkgutil
 
     import bot
+    import cogs
 
-    for found in pkgutil.walk_packages(bot.__path__, "bot."):
-        with contextlib.suppress(Exception):
-            importlib.import_module(found.name)
-    for name in [name for name in sys.modules if _own(name)]:
-        del sys.modules[name]
+    for package in (bot, cogs):
+        for found in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if found.name != "bot.__main__":  # what each run executes, as `python -m bot`
+                importlib.import_module(found.name)
     import coverage  # noqa: F401 - a measured run starts its measure from it
 
     # The collector leaves what is loaded here alone: each run would otherwise walk (and copy)
     # all of it at its first full collection.
     gc.collect()
     gc.freeze()
-
-
-def _own(name: str) -> bool:
-    """Whether a module is newsbot's own code, which each run imports itself (the vendored
-    X text library is a library, and the package `bot` only holds its version)."""
-    top = name.split(".", 1)[0]
-    return top in ("bot", "cogs") and name != "bot" and not name.startswith("bot._vendor")
 
 
 def _serve(control: socket.socket) -> dict[str, Any] | None:
