@@ -149,8 +149,16 @@ def test_coverage_is_measured_on_one_python_of_ci_only() -> None:
     assert not dev.measures_coverage([], {dev.COVERAGE_SWITCH: "off"})
     assert not dev.measures_coverage(["tests/x"], {})
     chosen = [(3, 11), (3, 13)]
-    assert dev.measures_coverage([], dev.ci_environment((3, 11), chosen))
-    assert not dev.measures_coverage([], dev.ci_environment((3, 13), chosen))
+    assert not dev.measures_coverage([], dev.ci_environment((3, 11), chosen))
+    assert dev.measures_coverage([], dev.ci_environment((3, 13), chosen))
+    assert dev.measures_coverage([], dev.ci_environment((3, 11), [(3, 11)]))
+
+
+def test_coverage_is_measured_with_sys_monitoring_where_python_has_it() -> None:
+    assert dev.measure_environment((3, 11), {}) == {}
+    assert dev.measure_environment((3, 12), {}) == {"COVERAGE_CORE": "sysmon"}
+    assert dev.measure_environment((3, 13), {}) == {"COVERAGE_CORE": "sysmon"}
+    assert dev.measure_environment((3, 13), {"COVERAGE_CORE": "ctrace"}) == {}
 
 
 def test_a_part_below_its_coverage_floor_fails_the_run(
