@@ -94,6 +94,22 @@ def _needs_postgres(item: pytest.Item) -> bool:
     return on_postgres or "pg_server" in getattr(item, "fixturenames", ())
 
 
+LONG_RUNNING = (
+    "tests/test_benchmarks.py",
+    "tests/test_demo.py",
+    "tests/test_run_schedule.py",
+    "tests/test_run_shards.py",
+    "tests/test_stop.py",
+    "tests/publishing/test_many_workers.py",
+    "tests/publishing/test_crash_safety.py",
+    "tests/x/test_crash_safety.py",
+    "tests/mastodon/test_crash_safety.py",
+    "tests/bluesky/test_crash_safety.py",
+)
+"""Modules whose tests take many seconds each, mostly waiting on processes and schedules: they
+run first, so that the other tests fill the waits and none of them is left to run alone last."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Without a server the PostgreSQL half is left out, and said so once in the summary.
     if server_binaries() is None:
@@ -101,6 +117,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if left_out:
             config.hook.pytest_deselected(items=left_out)
             items[:] = [item for item in items if not _needs_postgres(item)]
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in LONG_RUNNING)
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,6 @@ import asyncio
 import json
 import shutil
 import sqlite3
-import subprocess
-import sys
 from contextlib import closing
 from importlib import metadata
 from pathlib import Path
@@ -22,6 +20,7 @@ from bot.models import Issue, Supporter
 from bot.store import Archive
 from bot.suggestions import SuggestionService
 from tests.conftest import ISSUES, ROOT
+from tests.newsbot_process import newsbot_completed
 
 SAMPLE = ROOT / "samples" / "deep-learning-weekly-202.txt"
 
@@ -304,9 +303,7 @@ def test_version_comes_from_the_installed_package(runner: CliRunner) -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.stdout == f"newsbot {metadata.version('newsbot')}\n"
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "--version"], capture_output=True, text=True, check=False
-    )
+    done = newsbot_completed("--version")
     assert (done.returncode, done.stdout) == (0, result.stdout), done.stderr
 
 
@@ -333,13 +330,8 @@ def test_numbers_beyond_sqlite_get_an_answer(
 
 
 def test_a_folder_as_the_archive_is_one_clear_error(tmp_path: Path) -> None:
-    # A subprocess: aiosqlite's thread would print its own traceback after the error.
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(tmp_path), "status"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    # A process of its own: aiosqlite's thread would print its own traceback after the error.
+    done = newsbot_completed("--db", str(tmp_path), "status")
     assert done.returncode == 1
     assert done.stderr == f"error: cannot open the archive {tmp_path}: it is a folder\n"
 

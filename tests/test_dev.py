@@ -16,7 +16,7 @@ from coverage import CoverageData
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ROOT
+from tests.conftest import LONG_RUNNING, ROOT
 
 
 def load_dev() -> ModuleType:
@@ -149,8 +149,16 @@ def test_coverage_is_measured_on_one_python_of_ci_only() -> None:
     assert not dev.measures_coverage([], {dev.COVERAGE_SWITCH: "off"})
     assert not dev.measures_coverage(["tests/x"], {})
     chosen = [(3, 11), (3, 13)]
-    assert dev.measures_coverage([], dev.ci_environment((3, 11), chosen))
-    assert not dev.measures_coverage([], dev.ci_environment((3, 13), chosen))
+    assert not dev.measures_coverage([], dev.ci_environment((3, 11), chosen))
+    assert dev.measures_coverage([], dev.ci_environment((3, 13), chosen))
+    assert dev.measures_coverage([], dev.ci_environment((3, 11), [(3, 11)]))
+
+
+def test_coverage_is_measured_with_sys_monitoring_where_python_has_it() -> None:
+    assert dev.measure_environment((3, 11), {}) == {}
+    assert dev.measure_environment((3, 12), {}) == {"COVERAGE_CORE": "sysmon"}
+    assert dev.measure_environment((3, 13), {}) == {"COVERAGE_CORE": "sysmon"}
+    assert dev.measure_environment((3, 13), {"COVERAGE_CORE": "ctrace"}) == {}
 
 
 def test_a_part_below_its_coverage_floor_fails_the_run(
@@ -173,6 +181,13 @@ def test_coverage_follows_the_processes_the_tests_start_and_stop() -> None:
     run = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["coverage"]["run"]
     assert "subprocess" in run["patch"]
     assert run["sigterm"] is True
+
+
+def test_the_long_running_tests_start_first(request: pytest.FixtureRequest) -> None:
+    assert [name for name in LONG_RUNNING if not (ROOT / name).is_file()] == []
+    modules = [item.nodeid.split("::")[0] for item in request.session.items]
+    long_running = [module in LONG_RUNNING for module in modules]
+    assert long_running == sorted(long_running, reverse=True)
 
 
 def test_the_suite_runs_on_every_core_and_idle_workers_take_waiting_tests() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.network import connection_reason, shown_url
 from tests.conftest import ISSUES
+from tests.newsbot_process import newsbot_completed
 
 TOKEN = "MTIz.secret-token.value-that-never-prints"
 
@@ -37,14 +37,7 @@ def closed_port() -> Iterator[int]:
 def newsbot(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
     env |= {f"NEWSBOT_{key.upper()}": value for key, value in settings.items()}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(tmp_path / "a.db"), *args],
-        env=env | {"COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return newsbot_completed("--db", str(tmp_path / "a.db"), *args, env=env | {"COLUMNS": "200"})
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from bot.models import Issue
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
 from tests.conftest import ROOT
+from tests.newsbot_process import newsbot_process
 
 
 def test_run_without_a_token_says_where_to_get_one(monkeypatch: object) -> None:
@@ -62,10 +63,7 @@ async def test_newsbot_run_answers_search_and_stops_on_sigterm(
         "NEWSBOT_DISCORD__DEV_GUILD": str(seed.guild.id),
         "NEWSBOT_ARCHIVE__PATH": str(db),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
+    process = await newsbot_process(
         "run",
         cwd=ROOT,
         env=env,

@@ -28,9 +28,10 @@ from bot.sandbox.x import XEmulator
 from bot.schedule.triggers import LAST_FIRING_KEY
 from bot.store import Archive
 from tests.conftest import ISSUES, eventually
+from tests.newsbot_process import Process, newsbot_process
 from tests.publishing.conftest import posted_in, threads_of
 from tests.publishing.test_publish import assert_published_once
-from tests.x.conftest import assert_one_thread, newsbot_argv, thread_texts, x_env
+from tests.x.conftest import assert_one_thread, thread_texts, x_env
 
 pytestmark = pytest.mark.usefixtures("x_emulator")
 
@@ -68,7 +69,7 @@ def last_run(db: Path) -> dict[str, Any] | None:
 class Running:
     """A `newsbot run` process and what it printed."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: Process) -> None:
         self.process = process
         self.log = ""
 
@@ -100,8 +101,8 @@ async def newsbot_run(
         **{f"NEWSBOT_SCHEDULE__{key.upper()}": value for key, value in schedule.items()},
         **(extra or {}),
     }
-    process = await asyncio.create_subprocess_exec(
-        *newsbot_argv("run"),
+    process = await newsbot_process(
+        "run",
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,

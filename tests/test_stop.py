@@ -28,8 +28,9 @@ from bot.sandbox.discord import DefaultWorld, Emulator, point_discord_py_at
 from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.store import Archive
 from tests.conftest import ISSUES, eventually
+from tests.newsbot_process import Process, newsbot_process
 from tests.publishing.conftest import threads_of
-from tests.x.conftest import newsbot_argv, x_env
+from tests.x.conftest import x_env
 
 STOP_GRACE = 1.0
 PROMPT = STOP_GRACE + 5
@@ -42,7 +43,7 @@ OLD = 1_600_000_000  # 2020, before any firing the catch-up looks at
 class Running:
     """A `newsbot run` process; what it logs is collected as it comes."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: Process) -> None:
         self.process = process
         self.lines: list[str] = []
         assert process.stderr is not None
@@ -89,8 +90,8 @@ class Running:
 @asynccontextmanager
 async def newsbot_run(env: dict[str, str]) -> AsyncIterator[Running]:
     """`newsbot run` with this environment; killed if a test leaves it running."""
-    process = await asyncio.create_subprocess_exec(
-        *newsbot_argv("run"),
+    process = await newsbot_process(
+        "run",
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,

@@ -34,7 +34,8 @@ from bot.sandbox.discord import (
 )
 from bot.store import Archive
 from tests.conftest import ISSUES, unmeasured
-from tests.publishing.cli_harness import newsbot_argv, newsbot_env
+from tests.newsbot_process import newsbot_process
+from tests.publishing.cli_harness import newsbot_env
 from tests.publishing.conftest import posted_in, text_of, threads_of
 from tests.publishing.test_publish import assert_published_once
 
@@ -70,6 +71,9 @@ class Killer:
             return result
 
         return call
+
+    def started(self, pid: int) -> None:
+        self.pid = pid
 
     def _kill(self) -> None:
         if self.pid is not None and not self.killed:
@@ -113,13 +117,16 @@ async def crash_then_resume(
     emulator.inject("POST", "/channels/{channel_id}/threads", 503)
     killer = Killer(emulator, k, accepted=accepted)
     async with slots:
-        process = await asyncio.create_subprocess_exec(
-            *newsbot_argv("--db", str(db), "publish", str(issue.number)),
+        process = await newsbot_process(
+            "--db",
+            str(db),
+            "publish",
+            str(issue.number),
             env=unmeasured(newsbot_env(emulator)),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
+            started=killer.started,
         )
-        killer.pid = process.pid
         _, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert killer.killed, f"the run never reached call {k}: {stderr.decode()[-2000:]}"
     assert process.returncode == -signal.SIGKILL

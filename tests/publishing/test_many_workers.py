@@ -18,7 +18,8 @@ from bot.publishing.outlets.discord import GLOBAL_RATE
 from bot.sandbox.discord import Emulator, EmulatorConfig
 from bot.store import Archive
 from tests.conftest import ISSUES, unmeasured
-from tests.publishing.cli_harness import newsbot_argv, newsbot_env
+from tests.newsbot_process import Process, newsbot_process
+from tests.publishing.cli_harness import newsbot_env
 from tests.publishing.test_publish import assert_published_once
 
 WORKERS = 4
@@ -75,8 +76,12 @@ async def test_four_publishers_at_once_send_every_step_once(
         if backend == "postgres":
             env["NEWSBOT_ARCHIVE__URL"] = str(location)
         processes = [
-            await asyncio.create_subprocess_exec(
-                *newsbot_argv(*where, "publish", "202", "--outlet", "discord"),
+            await newsbot_process(
+                *where,
+                "publish",
+                "202",
+                "--outlet",
+                "discord",
                 env=env,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
@@ -119,9 +124,12 @@ async def test_publishers_killed_midway_are_taken_over(pg_url: str) -> None:
         count_calls(emulator, midway)
         env = unmeasured(newsbot_env(emulator)) | {"NEWSBOT_ARCHIVE__URL": pg_url}
 
-        async def publisher() -> asyncio.subprocess.Process:
-            return await asyncio.create_subprocess_exec(
-                *newsbot_argv("publish", "202", "--outlet", "discord"),
+        async def publisher() -> Process:
+            return await newsbot_process(
+                "publish",
+                "202",
+                "--outlet",
+                "discord",
                 env=env,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
@@ -170,8 +178,13 @@ async def test_publishers_at_once_share_discords_global_rate(tmp_path: Path) -> 
             own = channels[worker * OWN_CHANNELS : (worker + 1) * OWN_CHANNELS]
             declared = [{"guild_id": guild.id, "channel_id": c.id} for c in own]
             processes.append(
-                await asyncio.create_subprocess_exec(
-                    *newsbot_argv("--db", str(location), "publish", "202", "--outlet", "discord"),
+                await newsbot_process(
+                    "--db",
+                    str(location),
+                    "publish",
+                    "202",
+                    "--outlet",
+                    "discord",
                     env=env | {"NEWSBOT_DISCORD__TARGETS": json.dumps(declared)},
                     stdout=asyncio.subprocess.DEVNULL,
                     stderr=asyncio.subprocess.PIPE,

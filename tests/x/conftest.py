@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from bot.sandbox.discord import Emulator
 from bot.sandbox.x import Tweet, XEmulator
 from bot.settings import XSettings
 from bot.store import Archive
+from tests.newsbot_process import newsbot_process
 from tests.publishing.cli_harness import newsbot_env
 
 
@@ -78,18 +78,18 @@ class Run:
 async def run_newsbot(
     *args: str, env: dict[str, str], started: Callable[[int], None] | None = None
 ) -> Run:
-    """Run `newsbot ARGS` as a subprocess without blocking the loop the emulators serve on.
+    """Run `newsbot ARGS` as a process of its own (see `tests.newsbot_process`) without
+    blocking the loop the emulators serve on.
 
     `started` gets the process id (a test kills the process from inside an emulator).
     """
-    process = await asyncio.create_subprocess_exec(
-        *newsbot_argv(*args),
+    process = await newsbot_process(
+        *args,
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        started=started,
     )
-    if started is not None:
-        started(process.pid)
     stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
     return Run(process.returncode, stdout.decode(), stderr.decode())
@@ -110,11 +110,6 @@ async def archive_file(path: Path, issue: Issue, *subscriptions: Subscription) -
         for subscription in subscriptions:
             await archive.subscriptions.add(subscription)
     return path
-
-
-def newsbot_argv(*args: str) -> list[str]:
-    """`newsbot ARGS` in this interpreter (`python -m bot`)."""
-    return [sys.executable, "-m", "bot", *args]
 
 
 def thread_texts(issue: Issue, settings: XSettings | None = None) -> list[str]:
