@@ -364,7 +364,9 @@ async def newsbot_process(
     pid = int(line)
     if started is not None:
         started(pid)
-    os.write(go, b"!")
+    # A run that `started` killed may be gone already, and the pipe with it.
+    with contextlib.suppress(BrokenPipeError):
+        os.write(go, b"!")
     os.close(go)
     return NewsbotProcess(pid, answers, [stdout_ours, stderr_ours])
 

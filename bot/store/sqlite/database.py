@@ -82,6 +82,24 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+async def all_rows(db: aiosqlite.Connection, sql: str, parameters: Any = ()) -> list[aiosqlite.Row]:
+    """Every row of one statement on the shared connection, read in one call.
+
+    A statement left open between two awaits keeps its read transaction open, and a write that
+    another coroutine runs on the connection meanwhile would have to upgrade it: after another
+    process's commit SQLite refuses that at once with "database is locked", whatever the busy
+    timeout. Reading the rows in the same call ends the statement before anything else runs.
+    """
+    return list(await db.execute_fetchall(sql, parameters))
+
+
+async def first_row(
+    db: aiosqlite.Connection, sql: str, parameters: Any = ()
+) -> aiosqlite.Row | None:
+    """The first row of one statement (see `all_rows`), None if it has none."""
+    return next(iter(await db.execute_fetchall(sql, parameters)), None)
+
+
 class Database:
     """One open connection to the archive's SQLite file, shared by every aggregate's store."""
 

@@ -25,7 +25,7 @@ from bot.models.links import twins
 from bot.store.interfaces import IssueStream
 from bot.store.sqlite import ingest as storing
 from bot.store.sqlite import search as fts
-from bot.store.sqlite.database import Database
+from bot.store.sqlite.database import Database, all_rows, first_row
 from bot.store.sqlite.query import fts_query
 from bot.store.sqlite.suggestions import refresh_item_links
 
@@ -59,11 +59,11 @@ class SqliteIssues:
     async def latest(self, *, held: bool = False) -> Issue | None:
         """The issue with the highest number readers can see (any, with `held`), if there is one."""
         visible, params = self._database.hiding(held, "number")
-        async with self._db.execute(
+        row = await first_row(
+            self._db,
             f"SELECT number FROM issues WHERE {visible} ORDER BY number DESC LIMIT 1",  # noqa: S608
             params,
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         return await self.issue(int(row[0]), held=True)
@@ -74,22 +74,22 @@ class SqliteIssues:
         An issue readers cannot see yet raises `IssueNotPublic`, unless `held` asks for it.
         """
         visible, params = self._database.hiding(held, "number")
-        async with self._db.execute(
+        row = await first_row(
+            self._db,
             f"SELECT *, {visible} AS visible FROM issues WHERE number = :number",  # noqa: S608
             {**params, "number": number},
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             raise IssueNotFound(number)
         if not row["visible"]:
             raise IssueNotPublic(number, str(row["publish_at"]))
-        async with self._db.execute(
+        rows = await all_rows(
+            self._db,
             "SELECT s.slug, s.name, i.title, i.link, i.blurb, i.abstract, i.editor_note"
             " FROM items i JOIN sections s ON s.id = i.section_id"
             " WHERE i.issue_number = ? ORDER BY s.position, i.position",
             (number,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         sections: dict[str, tuple[str, list[Item]]] = {}
         for item_row in rows:
             _, items = sections.setdefault(item_row["slug"], (item_row["name"], []))
@@ -110,10 +110,9 @@ class SqliteIssues:
 
     async def issue_hash(self, number: int) -> str | None:
         """The content hash stored for an issue, or None if it is not archived."""
-        async with self._db.execute(
-            "SELECT content_hash FROM issues WHERE number = ?", (number,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await first_row(
+            self._db, "SELECT content_hash FROM issues WHERE number = ?", (number,)
+        )
         return str(row[0]) if row else None
 
     async def issues(
@@ -125,13 +124,16 @@ class SqliteIssues:
         """
         digits = "".join(ch for ch in prefix if ch.isdigit())
         visible, params = self._database.hiding(held, "number")
-        async with self._db.execute(
-            "SELECT number, title, subtitle, date, publish_at FROM issues"  # noqa: S608
-            f" WHERE CAST(number AS TEXT) LIKE :digits || '%' AND {visible}"
-            " ORDER BY number DESC LIMIT :limit",
-            {**params, "digits": digits, "limit": max(0, limit)},
-        ) as cursor:
-            return [IssueSummary.model_validate(dict(row)) async for row in cursor]
+        return [
+            IssueSummary.model_validate(dict(row))
+            for row in await all_rows(
+                self._db,
+                "SELECT number, title, subtitle, date, publish_at FROM issues"  # noqa: S608
+                f" WHERE CAST(number AS TEXT) LIKE :digits || '%' AND {visible}"
+                " ORDER BY number DESC LIMIT :limit",
+                {**params, "digits": digits, "limit": max(0, limit)},
+            )
+        ]
 
     async def section_names(
         self, *, prefix: str = "", limit: int = 25, held: bool = True
@@ -142,21 +144,24 @@ class SqliteIssues:
         """
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         visible, params = self._database.hiding(held, "issue_number")
-        async with self._db.execute(
-            "SELECT slug, name FROM sections WHERE id IN (SELECT max(id) FROM sections"  # noqa: S608
-            f" WHERE {visible} GROUP BY slug) AND (name LIKE :pattern || '%' ESCAPE '\\'"
-            " OR slug LIKE :pattern || '%' ESCAPE '\\') ORDER BY name LIMIT :limit",
-            {**params, "pattern": pattern, "limit": max(0, limit)},
-        ) as cursor:
-            return [(row["slug"], row["name"]) async for row in cursor]
+        return [
+            (row["slug"], row["name"])
+            for row in await all_rows(
+                self._db,
+                "SELECT slug, name FROM sections WHERE id IN (SELECT max(id) FROM sections"  # noqa: S608
+                f" WHERE {visible} GROUP BY slug) AND (name LIKE :pattern || '%' ESCAPE '\\'"
+                " OR slug LIKE :pattern || '%' ESCAPE '\\') ORDER BY name LIMIT :limit",
+                {**params, "pattern": pattern, "limit": max(0, limit)},
+            )
+        ]
 
     async def stats(self) -> ArchiveStats:
         """How many issues, sections and items the archive holds."""
-        async with self._db.execute(
+        row = await first_row(
+            self._db,
             "SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM sections),"
-            " (SELECT count(*) FROM items), (SELECT max(number) FROM issues)"
-        ) as cursor:
-            row = await cursor.fetchone()
+            " (SELECT count(*) FROM items), (SELECT max(number) FROM issues)",
+        )
         assert row is not None
         return ArchiveStats(issues=row[0], sections=row[1], items=row[2], latest_issue=row[3])
 
@@ -204,14 +209,14 @@ class SqliteIssues:
         """The newest item readers can see (any, with `held`) whose link normalises to `url`."""
         await refresh_item_links(self._db)
         visible, params = self._database.hiding(held, "i.issue_number")
-        async with self._db.execute(
+        row = await first_row(
+            self._db,
             "SELECT i.issue_number, s.name, i.title, i.link FROM item_links l"  # noqa: S608
             " JOIN items i ON i.id = l.item_id JOIN sections s ON s.id = i.section_id"
             f" WHERE l.url IN (SELECT value FROM json_each(:twins)) AND {visible}"
             " ORDER BY i.issue_number DESC, l.url = :url DESC LIMIT 1",
             {**params, "twins": json.dumps(twins(url)), "url": url},
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         return ArchivedLink(int(row[0]), str(row[1]), str(row[2]), str(row[3]))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import aiosqlite
 
 from bot.models import OutboxEntry, OutboxTally, StepState
-from bot.store.sqlite.database import Database, now_text
+from bot.store.sqlite.database import Database, all_rows, first_row, now_text
 
 
 class SqliteLedger:
@@ -26,12 +26,15 @@ class SqliteLedger:
         self, issue_number: int, outlet: str, target: str | None = None
     ) -> dict[str, OutboxEntry]:
         """The ledger of an issue's steps on an outlet (one target's, with `target`), by key."""
-        async with self._db.execute(
-            "SELECT * FROM outbox WHERE issue_number = ? AND outlet = ?"
-            " AND (? IS NULL OR target = ?) ORDER BY rowid",
-            (issue_number, outlet, target, target),
-        ) as cursor:
-            return {row["key"]: _outbox_entry(row) async for row in cursor}
+        return {
+            row["key"]: _outbox_entry(row)
+            for row in await all_rows(
+                self._db,
+                "SELECT * FROM outbox WHERE issue_number = ? AND outlet = ?"
+                " AND (? IS NULL OR target = ?) ORDER BY rowid",
+                (issue_number, outlet, target, target),
+            )
+        }
 
     async def record(self, entry: OutboxEntry) -> None:
         """Write one step's ledger row (insert or replace), durably, before returning."""
@@ -73,13 +76,13 @@ class SqliteLedger:
 
     async def latest(self, outlet: str, target: str) -> tuple[int, dict[StepState, int]] | None:
         """The newest issue published to a target, with how many of its steps are in each state."""
-        async with self._db.execute(
+        rows = await all_rows(
+            self._db,
             "SELECT issue_number, state, count(*) AS n FROM outbox WHERE outlet = ?"
             " AND target = ? AND issue_number = (SELECT max(issue_number) FROM outbox"
             " WHERE outlet = ? AND target = ?) GROUP BY state",
             (outlet, target, outlet, target),
-        ) as cursor:
-            rows = list(await cursor.fetchall())
+        )
         if not rows:
             return None
         return int(rows[0]["issue_number"]), {StepState(r["state"]): int(r["n"]) for r in rows}
@@ -101,39 +104,40 @@ class SqliteLedger:
 
         Oldest issue first; each tally carries the reason of one of its failed steps, if any.
         """
-        async with self._db.execute(
+        rows = await all_rows(
+            self._db,
             "SELECT issue_number, outlet, target, state, count(*) AS steps, max(reason) AS reason"
             # Written out as the partial index `outbox_unfinished` is: SQLite matches it by text.
             " FROM outbox WHERE state IN ('pending', 'sending', 'failed')"
             " AND (? IS NULL OR outlet = ?)"
             " GROUP BY issue_number, outlet, target, state ORDER BY issue_number, outlet, target",
             (outlet, outlet),
-        ) as cursor:
-            return [
-                OutboxTally(
-                    issue_number=int(row["issue_number"]),
-                    outlet=str(row["outlet"]),
-                    target=str(row["target"]),
-                    state=StepState(row["state"]),
-                    steps=int(row["steps"]),
-                    reason=row["reason"],
-                )
-                async for row in cursor
-            ]
+        )
+        return [
+            OutboxTally(
+                issue_number=int(row["issue_number"]),
+                outlet=str(row["outlet"]),
+                target=str(row["target"]),
+                state=StepState(row["state"]),
+                steps=int(row["steps"]),
+                reason=row["reason"],
+            )
+            for row in rows
+        ]
 
     async def section_thread(self, channel_id: int) -> tuple[int, str | None] | None:
         """If `channel_id` is a thread or forum post newsbot published: (issue, section slug).
 
         The section is None for a forum's digest post.
         """
-        async with self._db.execute(
+        row = await first_row(
+            self._db,
             "SELECT issue_number, key FROM outbox WHERE remote_id = ?"
             # The actions as the partial index `outbox_threads` names them, to be used.
             " AND action IN ('thread', 'post') AND state = ?"
             " ORDER BY issue_number DESC LIMIT 1",
             (str(channel_id), StepState.SENT),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         parts = str(row["key"]).split("/")
@@ -142,12 +146,12 @@ class SqliteLedger:
 
     async def sent_since(self, outlet: str, since: dt.datetime) -> int:
         """How many posts the ledger recorded as sent on `outlet` since `since` (a daily cap)."""
-        async with self._db.execute(
+        row = await first_row(
+            self._db,
             "SELECT count(*) FROM outbox WHERE outlet = ? AND state = ?"
             " AND remote_id IS NOT NULL AND updated_at >= ?",
             (outlet, StepState.SENT, since.astimezone(dt.UTC).isoformat(timespec="seconds")),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def claim(
@@ -163,15 +167,17 @@ class SqliteLedger:
         """Take (or, held by `holder`, extend) the claim until `until`; False if another
         holder's claim has not run out. One statement: SQLite's write lock makes it atomic."""
         now = _stamp(dt.datetime.now(dt.UTC))
-        async with self._db.execute(
-            "INSERT INTO claims (issue_number, outlet, target, holder, expires_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (issue_number, outlet, target) DO UPDATE"
-            " SET holder = excluded.holder, expires_at = excluded.expires_at"
-            " WHERE claims.holder IN (excluded.holder, ?) OR claims.expires_at < ?"
-            " RETURNING holder",
-            (issue_number, outlet, target, holder, _stamp(until), replacing or holder, now),
-        ) as cursor:
-            return bool(await cursor.fetchall())
+        return bool(
+            await all_rows(
+                self._db,
+                "INSERT INTO claims (issue_number, outlet, target, holder, expires_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (issue_number, outlet, target) DO UPDATE"
+                " SET holder = excluded.holder, expires_at = excluded.expires_at"
+                " WHERE claims.holder IN (excluded.holder, ?) OR claims.expires_at < ?"
+                " RETURNING holder",
+                (issue_number, outlet, target, holder, _stamp(until), replacing or holder, now),
+            )
+        )
 
     async def release(self, issue_number: int, outlet: str, target: str, holder: str) -> None:
         """Give up `holder`'s claim, if it still holds it."""

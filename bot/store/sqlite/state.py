@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from bot.store.sqlite.database import Database, now_text
+from bot.store.sqlite.database import Database, first_row, now_text
 
 LEASE_PREFIX = "lease:"
 
@@ -18,8 +18,7 @@ class SqliteState:
 
     async def get(self, key: str) -> str | None:
         """A value newsbot kept between runs, or None."""
-        async with self._db.execute("SELECT value FROM state WHERE key = ?", (key,)) as cursor:
-            row = await cursor.fetchone()
+        row = await first_row(self._db, "SELECT value FROM state WHERE key = ?", (key,))
         return str(row[0]) if row else None
 
     async def set(self, key: str, value: str) -> None:
@@ -53,11 +52,11 @@ class SqliteState:
     async def live_leases(self, prefix: str) -> int:
         """How many leases whose names start with `prefix` are held and not yet expired."""
         key = LEASE_PREFIX + prefix
-        async with self._db.execute(
+        row = await first_row(
+            self._db,
             # CASE: other keys' values are not JSON, and only leases' may be read as JSON.
             "SELECT count(*) FROM state WHERE CASE WHEN substr(key, 1, length(?)) = ?"
             " THEN json_extract(value, '$.until') > ? ELSE 0 END",
             (key, key, time.time()),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return int(row[0]) if row else 0

@@ -8,7 +8,7 @@ import json
 import aiosqlite
 
 from bot.models import Subscription
-from bot.store.sqlite.database import Database, now_text
+from bot.store.sqlite.database import Database, all_rows, now_text
 
 
 class SqliteSubscriptions:
@@ -40,20 +40,24 @@ class SqliteSubscriptions:
 
     async def remove(self, channel_id: int) -> bool:
         """Forget a channel's subscription; return whether there was one."""
-        async with self._db.execute(
-            "DELETE FROM subscriptions WHERE channel_id = ? RETURNING channel_id", (channel_id,)
-        ) as cursor:
-            gone = await cursor.fetchall()
+        gone = await all_rows(
+            self._db,
+            "DELETE FROM subscriptions WHERE channel_id = ? RETURNING channel_id",
+            (channel_id,),
+        )
         return bool(gone)
 
     async def list(self, *, guild_id: int | None = None) -> builtins.list[Subscription]:
         """The stored subscriptions (of one server, with `guild_id`), oldest first."""
-        async with self._db.execute(
-            "SELECT * FROM subscriptions WHERE ? IS NULL OR guild_id = ?"
-            " ORDER BY created_at, channel_id",
-            (guild_id, guild_id),
-        ) as cursor:
-            return [_subscription(row) async for row in cursor]
+        return [
+            _subscription(row)
+            for row in await all_rows(
+                self._db,
+                "SELECT * FROM subscriptions WHERE ? IS NULL OR guild_id = ?"
+                " ORDER BY created_at, channel_id",
+                (guild_id, guild_id),
+            )
+        ]
 
 
 def _subscription(row: aiosqlite.Row) -> Subscription:

@@ -12,7 +12,7 @@ import aiosqlite
 
 from bot.models import Suggestion, SuggestionStatus, Supporter
 from bot.models.links import LinkRejected, normalise, twins
-from bot.store.sqlite.database import Database, now_text
+from bot.store.sqlite.database import Database, all_rows, first_row, now_text
 
 LINK_BATCH = 5_000
 """Item links normalised per statement when the archive catches up on new items."""
@@ -85,13 +85,13 @@ class SqliteSuggestions:
         """Record `reader` as suggesting `url` at `at`: a new suggestion, or one more supporter
         of the stored one (whose section, if it has one, stays). A reader counts once."""
         stamp = at.astimezone(dt.UTC).isoformat(timespec="seconds")
-        async with self._db.execute(
+        row = await first_row(
+            self._db,
             "INSERT INTO suggestions (url, section, created_at, updated_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (url) DO UPDATE"
             " SET section = coalesce(suggestions.section, excluded.section) RETURNING id",
             (url, section, stamp, stamp),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         assert row is not None
         suggestion_id = int(row[0])
         await self._db.execute(
@@ -116,21 +116,21 @@ class SqliteSuggestions:
 
     async def find(self, url: str) -> Suggestion | None:
         """The suggestion of `url` or of its other-scheme twin (`url` itself first), or None."""
-        async with self._db.execute(
+        row = await first_row(
+            self._db,
             "SELECT id FROM suggestions WHERE url IN (SELECT value FROM json_each(?))"
             " ORDER BY url = ? DESC LIMIT 1",
             (json.dumps(twins(url)), url),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return await self.get(int(row[0])) if row else None
 
     async def suggested_since(self, user_id: int, since: dt.datetime) -> int:
         """How many links the reader suggested (or supported) after `since`."""
-        async with self._db.execute(
+        row = await first_row(
+            self._db,
             "SELECT count(*) FROM suggestion_supporters WHERE user_id = ? AND created_at > ?",
             (user_id, since.astimezone(dt.UTC).isoformat(timespec="seconds")),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def get(self, suggestion_id: int) -> Suggestion | None:
@@ -200,13 +200,13 @@ class SqliteSuggestions:
             return []
         ids = [int(row["id"]) for row in rows]
         supporters: dict[int, builtins.list[Supporter]] = {i: [] for i in ids}
-        async with self._db.execute(
+        for row in await all_rows(
+            self._db,
             "SELECT * FROM suggestion_supporters WHERE suggestion_id IN"
             " (SELECT value FROM json_each(?)) ORDER BY created_at, rowid",
             (json.dumps(ids),),
-        ) as cursor:
-            async for row in cursor:
-                supporters[int(row["suggestion_id"])].append(_supporter(row))
+        ):
+            supporters[int(row["suggestion_id"])].append(_supporter(row))
         return [_suggestion(row, supporters[int(row["id"])]) for row in rows]
 
 
