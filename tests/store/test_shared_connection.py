@@ -32,9 +32,7 @@ async def test_a_write_beside_a_read_survives_another_processs_commit(
     # move past the commit, which SQLite refuses at once with "database is locked".
     with closing(sqlite3.connect(str(archive.file), isolation_level=None)) as other:
         other.execute("BEGIN IMMEDIATE")
-        other.execute(
-            "INSERT INTO state (key, value, updated_at) VALUES ('elsewhere', '1', 'now')"
-        )
+        other.execute("INSERT INTO state (key, value, updated_at) VALUES ('elsewhere', '1', 'now')")
         read = asyncio.create_task(archive.ledger.entries(202, "discord", "1"))
         write = asyncio.create_task(archive.ledger.record(step("2", 0)))
         await asyncio.sleep(0.3)  # the write waits for the lock (busy timeout 5 s)
