@@ -268,9 +268,9 @@ async def test_the_same_search_moments_apart_is_answered_from_memory(
     )
 
 
-def test_kept_answers_expire_and_the_oldest_go_first() -> None:
-    empty = SearchPage(hits=(), offset=0, has_more=False)
-    hit = SearchHit(
+def torch_hit() -> SearchHit:
+    """One hit, as a search page carries it."""
+    return SearchHit(
         item_id=1,
         item=Item(title="Torch"),
         issue_number=1,
@@ -281,6 +281,11 @@ def test_kept_answers_expire_and_the_oldest_go_first() -> None:
         score=-1.0,
         snippet="Torch",
     )
+
+
+def test_kept_answers_expire_and_the_oldest_go_first() -> None:
+    empty = SearchPage(hits=(), offset=0, has_more=False)
+    hit = torch_hit()
     found = SearchPage(hits=(hit,), offset=0, has_more=False)
     answers = Answers(ttl=60, kept=2)
     for query in ("a", "b", "c"):
@@ -329,17 +334,7 @@ async def test_pages_of_a_search_from_before_a_restart_are_said_to_have_expired(
 
 
 def test_an_answer_is_rendered_once_for_every_reader_shown_it() -> None:
-    hit = SearchHit(
-        item_id=1,
-        item=Item(title="Torch"),
-        issue_number=1,
-        issue_title="T",
-        issue_date=None,
-        section_name="S",
-        section_slug="s",
-        score=-1.0,
-        snippet="Torch",
-    )
+    hit = torch_hit()
     shown = Answer(SearchPage(hits=(hit,), offset=0, has_more=True), discord.Embed(title="t"))
     private = shown.reply(ephemeral=True)
     assert shown.reply(ephemeral=True) is private, "the same bytes, not rendered again"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from psycopg.rows import DictRow
-
 from bot.models import OutboxEntry, OutboxTally, StepState
+from bot.store.ledger_rows import claim_stamp, outbox_entry, outbox_tally
 from bot.store.postgres.database import PgDatabase
 from bot.store.sqlite.database import now_text
 
@@ -27,7 +26,7 @@ class PgLedger:
             " AND (%(target)s::text IS NULL OR target = %(target)s) ORDER BY seq",
             {"issue": issue_number, "outlet": outlet, "target": target},
         )
-        return {str(row["key"]): _outbox_entry(row) for row in rows}
+        return {str(row["key"]): outbox_entry(row) for row in rows}
 
     async def record(self, entry: OutboxEntry) -> None:
         """Write one step's ledger row (insert or replace), committed before returning."""
@@ -111,17 +110,7 @@ class PgLedger:
             ' ORDER BY issue_number, outlet COLLATE "C", target COLLATE "C"',
             {"outlet": outlet},
         )
-        return [
-            OutboxTally(
-                issue_number=int(row["issue_number"]),
-                outlet=str(row["outlet"]),
-                target=str(row["target"]),
-                state=StepState(row["state"]),
-                steps=int(row["steps"]),
-                reason=row["reason"],
-            )
-            for row in rows
-        ]
+        return [outbox_tally(row) for row in rows]
 
     async def section_thread(self, channel_id: int) -> tuple[int, str | None] | None:
         """If `channel_id` is a thread or forum post newsbot published: (issue, section slug).
@@ -178,9 +167,9 @@ class PgLedger:
                 "outlet": outlet,
                 "target": target,
                 "holder": holder,
-                "until": _stamp(until),
+                "until": claim_stamp(until),
                 "replacing": replacing or holder,
-                "now": _stamp(dt.datetime.now(dt.UTC)),
+                "now": claim_stamp(dt.datetime.now(dt.UTC)),
             },
         )
         return row is not None
@@ -198,27 +187,6 @@ class PgLedger:
         rows = await self._database.rows(
             "SELECT issue_number, outlet, target, holder FROM claims WHERE expires_at >= %s"
             ' ORDER BY issue_number, outlet COLLATE "C", target COLLATE "C"',
-            (_stamp(now),),
+            (claim_stamp(now),),
         )
         return [(int(r["issue_number"]), r["outlet"], r["target"], r["holder"]) for r in rows]
-
-
-def _stamp(moment: dt.datetime) -> str:
-    """A claim's time as stored: UTC, to the millisecond, so that text order is time order."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
-
-
-def _outbox_entry(row: DictRow) -> OutboxEntry:
-    return OutboxEntry(
-        key=row["key"],
-        issue_number=int(row["issue_number"]),
-        outlet=row["outlet"],
-        target=row["target"],
-        action=row["action"],
-        state=StepState(row["state"]),
-        payload_hash=row["payload_hash"],
-        remote_id=row["remote_id"],
-        location_id=row["location_id"],
-        reason=row["reason"],
-        attempts=int(row["attempts"]),
-    )

@@ -10,9 +10,8 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
-import aiosqlite
-
 from bot.models import OutboxEntry, OutboxTally, StepState
+from bot.store.ledger_rows import claim_stamp, outbox_entry, outbox_tally
 from bot.store.sqlite.database import Database, all_rows, first_row, now_text
 
 
@@ -27,7 +26,7 @@ class SqliteLedger:
     ) -> dict[str, OutboxEntry]:
         """The ledger of an issue's steps on an outlet (one target's, with `target`), by key."""
         return {
-            row["key"]: _outbox_entry(row)
+            row["key"]: outbox_entry(row)
             for row in await all_rows(
                 self._db,
                 "SELECT * FROM outbox WHERE issue_number = ? AND outlet = ?"
@@ -113,17 +112,7 @@ class SqliteLedger:
             " GROUP BY issue_number, outlet, target, state ORDER BY issue_number, outlet, target",
             (outlet, outlet),
         )
-        return [
-            OutboxTally(
-                issue_number=int(row["issue_number"]),
-                outlet=str(row["outlet"]),
-                target=str(row["target"]),
-                state=StepState(row["state"]),
-                steps=int(row["steps"]),
-                reason=row["reason"],
-            )
-            for row in rows
-        ]
+        return [outbox_tally(row) for row in rows]
 
     async def section_thread(self, channel_id: int) -> tuple[int, str | None] | None:
         """If `channel_id` is a thread or forum post newsbot published: (issue, section slug).
@@ -166,7 +155,7 @@ class SqliteLedger:
     ) -> bool:
         """Take (or, held by `holder`, extend) the claim until `until`; False if another
         holder's claim has not run out. One statement: SQLite's write lock makes it atomic."""
-        now = _stamp(dt.datetime.now(dt.UTC))
+        now = claim_stamp(dt.datetime.now(dt.UTC))
         return bool(
             await all_rows(
                 self._db,
@@ -175,7 +164,15 @@ class SqliteLedger:
                 " SET holder = excluded.holder, expires_at = excluded.expires_at"
                 " WHERE claims.holder IN (excluded.holder, ?) OR claims.expires_at < ?"
                 " RETURNING holder",
-                (issue_number, outlet, target, holder, _stamp(until), replacing or holder, now),
+                (
+                    issue_number,
+                    outlet,
+                    target,
+                    holder,
+                    claim_stamp(until),
+                    replacing or holder,
+                    now,
+                ),
             )
         )
 
@@ -192,27 +189,6 @@ class SqliteLedger:
         rows = await self._db.execute_fetchall(
             "SELECT issue_number, outlet, target, holder FROM claims WHERE expires_at >= ?"
             " ORDER BY issue_number, outlet, target",
-            (_stamp(now),),
+            (claim_stamp(now),),
         )
         return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
-
-
-def _stamp(moment: dt.datetime) -> str:
-    """A claim's time as stored: UTC, to the millisecond, so that text order is time order."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
-
-
-def _outbox_entry(row: aiosqlite.Row) -> OutboxEntry:
-    return OutboxEntry(
-        key=row["key"],
-        issue_number=int(row["issue_number"]),
-        outlet=row["outlet"],
-        target=row["target"],
-        action=row["action"],
-        state=StepState(row["state"]),
-        payload_hash=row["payload_hash"],
-        remote_id=row["remote_id"],
-        location_id=row["location_id"],
-        reason=row["reason"],
-        attempts=int(row["attempts"]),
-    )
