@@ -190,5 +190,6 @@ def test_the_long_running_tests_start_first(request: pytest.FixtureRequest) -> N
     assert long_running == sorted(long_running, reverse=True)
 
 
-def test_the_suite_runs_on_every_core_and_idle_workers_take_waiting_tests() -> None:
-    assert dev.PARALLEL == ("-n", "auto", "--dist", "worksteal")
+def test_the_suite_runs_two_workers_a_core_and_idle_workers_take_waiting_tests() -> None:
+    assert dev.parallel(2) == ("-n", "4", "--dist", "worksteal")
+    assert dev.parallel(None) == ("-n", "2", "--dist", "worksteal")
