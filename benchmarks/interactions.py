@@ -139,11 +139,15 @@ async def start_newsbot(
     ]
     synced = seed.guild if shards == 1 else None
 
-    def ready() -> bool | None:
-        connected = len(emulator.gateway.ready_sessions) >= shards
-        return True if connected and emulator.synced_commands(synced) else None
+    def connected() -> bool | None:
+        return True if len(emulator.gateway.ready_sessions) >= shards else None
 
-    await emulator.wait_until(ready, timeout=60)
+    # Each is told by its own part of the emulator: the gateway of sessions, the world of
+    # commands; waiting for both on the world's changes alone missed a session that came last.
+    await emulator.gateway.changed.wait_for(connected, 60, "every shard to connect")
+    await emulator.wait_until(
+        lambda: True if emulator.synced_commands(synced) else None, timeout=60
+    )
     return processes
 
 
