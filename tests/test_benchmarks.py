@@ -1,8 +1,8 @@
 """Every benchmark, run as a user runs it in its `--smoke` mode: it must finish and meet its
 small-size targets, so a benchmark cannot rot unnoticed when the code it measures changes.
 
-The benchmarks run at once, each a subprocess in its own process group (the interactions one
-starts `newsbot run`), killed at the end whatever happened.
+Each runs as a subprocess in its own process group (the interactions one starts `newsbot run`),
+killed at the end whatever happened; the test workers run them side by side.
 """
 
 from __future__ import annotations
@@ -13,11 +13,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import pytest
 
@@ -50,43 +47,32 @@ def _env() -> dict[str, str]:
     return unmeasured(env) | {"PYTHONPATH": str(ROOT)}
 
 
-@pytest.fixture(scope="module")
-def smoke_runs() -> Iterator[dict[str, Run]]:
-    """Every benchmark's `--smoke` run, started together and waited for."""
-    with tempfile.TemporaryDirectory(prefix="newsbot-smoke-") as scratch, ExitStack() as logs:
-        started: dict[str, tuple[subprocess.Popen[bytes], IO[str]]] = {}
+def smoke_run(name: str) -> Run:
+    """One benchmark's `--smoke` run, waited for; its process group killed at the end, whatever
+    happened (a benchmark that failed may leave `newsbot run` behind)."""
+    with (
+        tempfile.TemporaryDirectory(prefix="newsbot-smoke-") as scratch,
+        Path(scratch, f"{name}.log").open("w+", encoding="utf-8") as log,
+    ):
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "benchmarks" / name), "--smoke"],
+            cwd=ROOT,
+            env=_env() | {"TMPDIR": scratch},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
-            for name in BENCHMARKS:
-                log: IO[str] = logs.enter_context(
-                    Path(scratch, f"{name}.log").open("w+", encoding="utf-8")
-                )
-                started[name] = (
-                    subprocess.Popen(
-                        [sys.executable, str(ROOT / "benchmarks" / name), "--smoke"],
-                        cwd=ROOT,
-                        env=_env() | {"TMPDIR": scratch},
-                        stdin=subprocess.DEVNULL,
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    ),
-                    log,
-                )
-            runs: dict[str, Run] = {}
-            for name, (process, log) in started.items():
-                try:
-                    returncode = process.wait(timeout=TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    returncode = -1
-                log.seek(0)
-                runs[name] = Run(returncode, log.read())
-            yield runs
+            returncode = process.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            returncode = -1
         finally:
-            for process, _ in started.values():
-                # The whole group: a benchmark that failed may leave `newsbot run` behind.
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.seek(0)
+        return Run(returncode, log.read())
 
 
 def test_every_benchmark_has_a_smoke_run() -> None:
@@ -94,8 +80,8 @@ def test_every_benchmark_has_a_smoke_run() -> None:
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)
-def test_a_benchmark_meets_its_small_size_targets(smoke_runs: dict[str, Run], name: str) -> None:
-    run = smoke_runs[name]
+def test_a_benchmark_meets_its_small_size_targets(name: str) -> None:
+    run = smoke_run(name)
     assert run.returncode == 0, run.output
     assert "every target met" in run.output, run.output
     assert "NOT MET" not in run.output, run.output
