@@ -2,7 +2,7 @@
 """Set up newsbot from nothing but Python, then run its demo or its checks.
 
     python3 dev.py demo    # the demo, on the bundled emulators; no accounts needed
-    python3 dev.py test    # ruff, mypy, the whole test suite and its coverage
+    python3 dev.py test    # ruff, mypy, the whole test suite (and its coverage, on 3.12+)
     python3 dev.py ci      # `test` on the oldest and the newest supported Python found here
 
 Each Python gets its own virtual environment, `.venvs/3.13` for Python 3.13, made and filled
@@ -10,9 +10,10 @@ on its first run and refilled only when pyproject.toml changed; `.venv` points a
 last. `python3.13 dev.py test` runs the checks on Python 3.13. NEWSBOT_VENV names one
 environment to use instead (remade when it belongs to another Python).
 
-`test` runs the tests with two pytest-xdist workers a core. Run whole, the suite's coverage is
-measured, in the processes the tests start too, and each part must reach its floor; arguments
-that pick some of the tests (a path, -k, -m, --lf …) skip the measure.
+`test` runs the tests with two pytest-xdist workers a core. Run whole on Python 3.12 or later
+(or anywhere with DEV_PY_COVERAGE=on), the suite's coverage is measured, in the processes the
+tests start too, and each part must reach its floor; arguments that pick some of the tests (a
+path, -k, -m, --lf …) skip the measure.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ COVERAGE_FLOORS: Floors = {
 }
 """Each part of the code, as `coverage report` selects it, and the least coverage it may have."""
 COVERAGE_SWITCH = "DEV_PY_COVERAGE"
-"""Set to `off` to run the whole suite without measuring it (CI measures on one Python only)."""
+"""`off`: run the whole suite without measuring it; `on`: measure it on any Python (by default
+it is measured where sys.monitoring makes the measure cheap, see `MONITORING`; CI measures it on
+one Python only)."""
 SELECTING = ("-k", "-m", "--lf", "--last-failed", "--deselect", "--sw", "--stepwise")
 
 
@@ -127,10 +130,15 @@ def selects_tests(args: Sequence[str], root: Path = ROOT) -> bool:
     return False
 
 
-def measures_coverage(args: Sequence[str], environ: Mapping[str, str]) -> bool:
-    """Whether `test` with these pytest arguments measures coverage: a run of the whole suite
-    does, unless `COVERAGE_SWITCH` is `off`."""
-    return not selects_tests(args) and environ.get(COVERAGE_SWITCH) != "off"
+def measures_coverage(
+    args: Sequence[str], environ: Mapping[str, str], version: tuple[int, int]
+) -> bool:
+    """Whether `test` with these pytest arguments measures coverage on Python `version`: a run of
+    the whole suite does where sys.monitoring makes it cheap (`MONITORING`), or where
+    `COVERAGE_SWITCH` is `on`, not where it is `off`."""
+    switch = environ.get(COVERAGE_SWITCH)
+    wanted = switch == "on" or (switch != "off" and version >= MONITORING)
+    return wanted and not selects_tests(args)
 
 
 def coverage_kept(bin: Path, floors: Floors = COVERAGE_FLOORS, root: Path = ROOT) -> int:
@@ -176,7 +184,13 @@ def test(bin: Path) -> int:
     ):
         if code := run(*check):
             return code
-    measured = measures_coverage(sys.argv[2:], os.environ)
+    measured = measures_coverage(sys.argv[2:], os.environ, sys.version_info[:2])
+    if not measured and os.environ.get(COVERAGE_SWITCH) is None and not selects_tests(sys.argv[2:]):
+        print(
+            f"coverage is not measured on Python {VERSION}: its tracer would add a third to the"
+            f" run (measured on 3.12 and later, and in CI; {COVERAGE_SWITCH}=on measures it here)",
+            flush=True,
+        )
     # The measure is written to .coverage; pytest-cov prints nothing, this script the totals.
     measure = ["--cov", "--cov-report="] if measured else []
     env = measure_environment(sys.version_info[:2], os.environ) if measured else {}
@@ -234,7 +248,7 @@ def ci_environment(version: tuple[int, int], chosen: Sequence[tuple[int, int]]) 
     """What CI adds to the environment of its run on `version`: coverage is the tests' property,
     not the Python's, so only the run on the newest measures it (there sys.monitoring makes the
     measure cheap), and the others are spared the tracing's cost."""
-    return {} if version == chosen[-1] else {COVERAGE_SWITCH: "off"}
+    return {COVERAGE_SWITCH: "on" if version == chosen[-1] else "off"}
 
 
 MONITORING = (3, 12)
@@ -266,7 +280,7 @@ def ci() -> int:
     failed = []
     for version in chosen:
         env = ci_environment(version, chosen)
-        if env:
+        if env[COVERAGE_SWITCH] == "off":
             print(f"coverage is measured on {chosen[-1][0]}.{chosen[-1][1]}", flush=True)
         if code := run(found[version], "dev.py", "test", *sys.argv[2:], env=env):
             failed.append(code)

@@ -145,13 +145,17 @@ def test_only_a_run_of_the_whole_suite_is_held_to_the_coverage_floors() -> None:
 
 
 def test_coverage_is_measured_on_one_python_of_ci_only() -> None:
-    assert dev.measures_coverage([], {})
-    assert not dev.measures_coverage([], {dev.COVERAGE_SWITCH: "off"})
-    assert not dev.measures_coverage(["tests/x"], {})
+    assert dev.measures_coverage([], {}, (3, 13))
+    assert not dev.measures_coverage([], {dev.COVERAGE_SWITCH: "off"}, (3, 13))
+    assert not dev.measures_coverage(["tests/x"], {}, (3, 13))
+    # Where only a tracer can measure, it is measured when asked for.
+    assert not dev.measures_coverage([], {}, (3, 11))
+    assert dev.measures_coverage([], {dev.COVERAGE_SWITCH: "on"}, (3, 11))
+    assert not dev.measures_coverage(["tests/x"], {dev.COVERAGE_SWITCH: "on"}, (3, 11))
     chosen = [(3, 11), (3, 13)]
-    assert not dev.measures_coverage([], dev.ci_environment((3, 11), chosen))
-    assert dev.measures_coverage([], dev.ci_environment((3, 13), chosen))
-    assert dev.measures_coverage([], dev.ci_environment((3, 11), [(3, 11)]))
+    assert not dev.measures_coverage([], dev.ci_environment((3, 11), chosen), (3, 11))
+    assert dev.measures_coverage([], dev.ci_environment((3, 13), chosen), (3, 13))
+    assert dev.measures_coverage([], dev.ci_environment((3, 11), [(3, 11)]), (3, 11))
 
 
 def test_coverage_is_measured_with_sys_monitoring_where_python_has_it() -> None:
