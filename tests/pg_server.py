@@ -97,16 +97,24 @@ def start_server(bin: Path) -> PgServer:
     """Start a server from the binaries in `bin`; raise if it cannot start."""
     # As root, in /tmp: the unprivileged server user must reach its folder (TMPDIR may not do).
     folder = Path(tempfile.mkdtemp(prefix="newsbot-pg-", dir="/tmp" if os.geteuid() == 0 else None))
+    return PgServer(bin, folder, launch(bin, folder, initialise=True))
+
+
+def launch(bin: Path, folder: Path, *, initialise: bool, wait: int = 60) -> int:
+    """Start a server from the binaries in `bin` on the cluster in `folder`/data (made first,
+    with `initialise`), on a free loopback port, without durability; that port."""
     if os.geteuid() == 0:
+        # The server runs unprivileged (its folder's parents must let it through, as /tmp does).
         os.chown(folder, pwd.getpwnam(_UNPRIVILEGED).pw_uid, -1)
     data = folder / "data"
-    _run(bin / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
-         "--locale=C", "--no-sync")  # fmt: skip
+    if initialise:
+        _run(bin / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
+             "--locale=C", "--no-sync")  # fmt: skip
     port = _free_port()
     options = (
         f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
         " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
-    _run(bin / "pg_ctl", "-D", data, "-w", "-t", "60", "-o", options, "-l", folder / "log",
-         "start")  # fmt: skip
-    return PgServer(bin, folder, port)
+    _run(bin / "pg_ctl", "-D", data, "-w", "-t", str(wait), "-o", options, "-l",
+         folder / "log", "start")  # fmt: skip
+    return port

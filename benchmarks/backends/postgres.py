@@ -4,8 +4,6 @@ PostgreSQL archive and the same queries timed through `archive.issues.search`, b
 from __future__ import annotations
 
 import gc
-import os
-import pwd
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -75,24 +73,12 @@ def kept_server(binaries: Path, folder: Path) -> Iterator[str]:
     empty database), started again from them after; stopped, not removed, at the end."""
     import psycopg
 
-    from tests.pg_server import _UNPRIVILEGED, _free_port, _run
+    from tests.pg_server import _run, launch
 
     data = folder / "data"
     new = not data.exists()
     folder.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() == 0:
-        # The server runs unprivileged (its folder's parents must let it through, as /tmp does).
-        os.chown(folder, pwd.getpwnam(_UNPRIVILEGED).pw_uid, -1)
-    if new:
-        _run(binaries / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
-             "--locale=C", "--no-sync")  # fmt: skip
-    port = _free_port()
-    options = (
-        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
-    _run(binaries / "pg_ctl", "-D", data, "-w", "-t", "120", "-o", options, "-l",
-         folder / "log", "start")  # fmt: skip
+    port = launch(binaries, folder, initialise=new, wait=120)
     try:
         if new:
             admin_url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
