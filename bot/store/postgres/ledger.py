@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from bot.models import OutboxEntry, OutboxTally, StepState
-from bot.store.ledger_rows import claim_stamp, outbox_entry, outbox_tally
 from bot.store.postgres.database import PgDatabase
+from bot.store.rows import claim_stamp, outbox_entry, outbox_tally
 from bot.store.sqlite.database import now_text
 
 

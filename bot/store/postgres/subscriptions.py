@@ -5,10 +5,9 @@ from __future__ import annotations
 import builtins
 import json
 
-from psycopg.rows import DictRow
-
 from bot.models import Subscription
 from bot.store.postgres.database import PgDatabase
+from bot.store.rows import read_subscription
 from bot.store.sqlite.database import now_text
 
 
@@ -53,15 +52,4 @@ class PgSubscriptions:
             " ORDER BY created_at, channel_id",
             {"guild": guild_id},
         )
-        return [_subscription(row) for row in rows]
-
-
-def _subscription(row: DictRow) -> Subscription:
-    return Subscription(
-        guild_id=int(row["guild_id"]),
-        channel_id=int(row["channel_id"]),
-        kind=str(row["kind"]),
-        role_id=row["role_id"],
-        sections=tuple(json.loads(row["sections"])),
-        alerts_channel_id=row["alerts_channel_id"],
-    )
+        return [read_subscription(row) for row in rows]

@@ -7,11 +7,10 @@ import builtins
 import datetime as dt
 from collections.abc import Sequence
 
-from psycopg.rows import DictRow
-
 from bot.models import Suggestion, SuggestionStatus, Supporter
 from bot.models.links import twins
 from bot.store.postgres.database import PgDatabase
+from bot.store.rows import read_suggestion, read_supporter
 from bot.store.sqlite.database import now_text
 from bot.store.sqlite.suggestions import LINK_BATCH, REVIEWED, normal_or_none
 
@@ -207,31 +206,5 @@ class PgSuggestions:
             " ORDER BY created_at, seq",
             (ids,),
         ):
-            supporters[int(row["suggestion_id"])].append(_supporter(row))
-        return [_suggestion(row, supporters[int(row["id"])]) for row in rows]
-
-
-def _when(value: object) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(str(value)) if value else None
-
-
-def _supporter(row: DictRow) -> Supporter:
-    return Supporter(
-        user_id=int(row["user_id"]),
-        name=str(row["name"]),
-        note=row["note"],
-        source=str(row["source"]),
-        created_at=_when(row["created_at"]),
-    )
-
-
-def _suggestion(row: DictRow, supporters: builtins.list[Supporter]) -> Suggestion:
-    return Suggestion(
-        id=int(row["id"]),
-        url=str(row["url"]),
-        status=SuggestionStatus(row["status"]),
-        section=row["section"],
-        title=row["title"],
-        issue_number=row["issue_number"],
-        supporters=tuple(supporters),
-    )
+            supporters[int(row["suggestion_id"])].append(read_supporter(row))
+        return [read_suggestion(row, supporters[int(row["id"])]) for row in rows]

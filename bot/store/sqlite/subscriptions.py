@@ -5,9 +5,8 @@ from __future__ import annotations
 import builtins
 import json
 
-import aiosqlite
-
 from bot.models import Subscription
+from bot.store.rows import read_subscription
 from bot.store.sqlite.database import Database, all_rows, now_text
 
 
@@ -50,7 +49,7 @@ class SqliteSubscriptions:
     async def list(self, *, guild_id: int | None = None) -> builtins.list[Subscription]:
         """The stored subscriptions (of one server, with `guild_id`), oldest first."""
         return [
-            _subscription(row)
+            read_subscription(row)
             for row in await all_rows(
                 self._db,
                 "SELECT * FROM subscriptions WHERE ? IS NULL OR guild_id = ?"
@@ -58,14 +57,3 @@ class SqliteSubscriptions:
                 (guild_id, guild_id),
             )
         ]
-
-
-def _subscription(row: aiosqlite.Row) -> Subscription:
-    return Subscription(
-        guild_id=int(row["guild_id"]),
-        channel_id=int(row["channel_id"]),
-        kind=str(row["kind"]),
-        role_id=row["role_id"],
-        sections=tuple(json.loads(row["sections"])),
-        alerts_channel_id=row["alerts_channel_id"],
-    )

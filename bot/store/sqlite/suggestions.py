@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.models import Suggestion, SuggestionStatus, Supporter
 from bot.models.links import LinkRejected, normalise, twins
+from bot.store.rows import read_suggestion, read_supporter
 from bot.store.sqlite.database import Database, all_rows, first_row, now_text
 
 LINK_BATCH = 5_000
@@ -206,8 +207,8 @@ class SqliteSuggestions:
             " (SELECT value FROM json_each(?)) ORDER BY created_at, rowid",
             (json.dumps(ids),),
         ):
-            supporters[int(row["suggestion_id"])].append(_supporter(row))
-        return [_suggestion(row, supporters[int(row["id"])]) for row in rows]
+            supporters[int(row["suggestion_id"])].append(read_supporter(row))
+        return [read_suggestion(row, supporters[int(row["id"])]) for row in rows]
 
 
 def normal_or_none(link: str) -> str | None:
@@ -216,29 +217,3 @@ def normal_or_none(link: str) -> str | None:
         return normalise(link)
     except LinkRejected:
         return None
-
-
-def _when(value: object) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(str(value)) if value else None
-
-
-def _supporter(row: aiosqlite.Row) -> Supporter:
-    return Supporter(
-        user_id=int(row["user_id"]),
-        name=str(row["name"]),
-        note=row["note"],
-        source=str(row["source"]),
-        created_at=_when(row["created_at"]),
-    )
-
-
-def _suggestion(row: aiosqlite.Row, supporters: list[Supporter]) -> Suggestion:
-    return Suggestion(
-        id=int(row["id"]),
-        url=str(row["url"]),
-        status=SuggestionStatus(row["status"]),
-        section=row["section"],
-        title=row["title"],
-        issue_number=row["issue_number"],
-        supporters=tuple(supporters),
-    )
