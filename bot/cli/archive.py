@@ -26,6 +26,7 @@ from bot.cli._console import (
     err,
     fail,
     open_archive,
+    opening_settings_of,
     out,
     run_async,
     settings_of,
@@ -268,7 +269,7 @@ def search(
             await _check_filters(archive, section, slug, issue)
         return page
 
-    page = run_async(with_archive(settings_of(ctx), find))
+    page = run_async(with_archive(opening_settings_of(ctx), find))
     if as_json:
         payload = {
             "query": query,

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from bot.errors import ConfigError
-from bot.settings import Settings, _plain_environment, _sourced, load_settings
+from bot._settings_plain import plain_environment as _plain_environment
+from bot.settings import Settings, _sourced, load_settings
 
 TOML = """
 [archive]
