@@ -8,10 +8,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.models.issue import Item
+from typing import Protocol
 
 HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
@@ -23,6 +20,19 @@ def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     return slug[:100].strip("-") or "section"
+
+
+class ItemText(Protocol):
+    """What a hit shows of its item: an issue's `Item`, or a `FoundItem` read back unchecked."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def link(self) -> str | None: ...
+
+    @property
+    def blurb(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,7 @@ class SearchHit:
     """One archived item that matched a search, with where it appeared."""
 
     item_id: int
-    item: FoundItem | Item
+    item: ItemText
     issue_number: int
     issue_title: str
     issue_date: dt.date | None
