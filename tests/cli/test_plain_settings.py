@@ -185,8 +185,8 @@ def _plain_kind(model: type[BaseModel], key: str) -> str:
         return {"timezone": "timezone", "cron": "cron"}.get(key, "checked")
     if get_origin(kind) is Literal:
         return "choice"
-    plain = {bool: "bool", int: "int", float: "float", int | None: "int"}
-    return plain.get(kind, "checked")  # type: ignore[call-overload]
+    plain: dict[object, str] = {bool: "bool", int: "int", float: "float", int | None: "int"}
+    return plain.get(kind, "checked")
 
 
 def test_every_setting_has_its_kind_and_bounds() -> None:
