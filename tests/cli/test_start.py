@@ -129,6 +129,12 @@ def test_a_search_loads_only_what_it_needs(tmp_path: Path) -> None:
     found, printed = _newsbot("--db", str(db), "search", "distillation", watch=SEARCH_SKIPS)
     assert found == {"code": 0, "loaded": []}
     assert "#202" in printed
+    # As JSON, nothing of rich's tables either.
+    tables = ("rich.table", "rich.panel")
+    args = ("--db", str(db), "search", "distillation", "--json")
+    found, printed = _newsbot(*args, watch=(*SEARCH_SKIPS, *tables))
+    assert found == {"code": 0, "loaded": []}
+    assert json.loads(printed)["hits"][0]["issue"] == 202
 
 
 def test_a_search_with_a_config_file_and_secrets_loads_no_pydantic(tmp_path: Path) -> None:
