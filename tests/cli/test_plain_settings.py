@@ -393,16 +393,29 @@ def test_each_setting_alone_is_read_plainly_only_as_pydantic_reads_it(tmp_path: 
     """Every tricky value in every setting, from the environment and from the file."""
     config = tmp_path / "newsbot.toml"
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NEWSBOT_")}
-    in_file: list[object] = [*TRICKY, 0, 1, 2, -1, 50, 101, 0.5, 50.5, 1e300, True, False]
+    # A file holds typed values: a string of each kind, and numbers and booleans.
+    strings = ["", "a.db", "UTC", "Mars/Olympus", "JSON", "DEBUG", "all", "unlisted", "5", "0.5"]
+    strings += ["true", "0 9 * * MON", "postgresql://u:p@h/db", "@news.example.com"]
+    in_file: list[object] = [*strings, 0, 1, 2, -1, 50, 101, 0.5, 50.5, 1e300, True, False]
     read = 0
-    for section, key in _KEYS:
-        cases = [({f"NEWSBOT_{section}__{key}".upper(): v}, "") for v in TRICKY if "\0" not in v]
-        cases += [({}, _toml({section: {key: value}})) for value in in_file]
-        for variables, toml in cases:
-            config.write_text(toml, encoding="utf-8")
-            with mock.patch.dict(os.environ, env | variables, clear=True):
-                plain = plain_settings(config)
-                if plain is not None:
-                    read += 1
-                    assert _plain_shown(plain) == _shown(load_settings(config)), (variables, toml)
+
+    def same(where: Path | None, case: object) -> None:
+        nonlocal read
+        plain = plain_settings(where)
+        if plain is not None:
+            read += 1
+            assert _plain_shown(plain) == _shown(load_settings(where)), case
+
+    with mock.patch.dict(os.environ, env, clear=True):
+        for section, key in _KEYS:
+            name = f"NEWSBOT_{section}__{key}".upper()
+            for value in TRICKY:
+                if "\0" not in value:
+                    os.environ[name] = value
+                    same(None, (name, value))
+            os.environ.pop(name, None)
+            for item in in_file:
+                toml = _toml({section: {key: item}})
+                config.write_text(toml, encoding="utf-8")
+                same(config, toml)
     assert read > 100, "plainly valid values are read plainly"
