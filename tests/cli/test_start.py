@@ -137,6 +137,51 @@ def test_a_search_loads_only_what_it_needs(tmp_path: Path) -> None:
     assert json.loads(printed)["hits"][0]["issue"] == 202
 
 
+def test_a_search_prints_what_it_printed_with_pydantic_models(tmp_path: Path) -> None:
+    """The hits are plain records now: the JSON has the same keys, in the same order, of the
+    same types (a date as its ISO text), indented as before; the table the same columns."""
+    db = tmp_path / "archive.db"
+    dated = tmp_path / "202.md"
+    text = (ISSUES / "202.md").read_text(encoding="utf-8")
+    dated.write_text(text.replace("number: 202\n", "number: 202\ndate: 2021-07-29\n", 1))
+    ingested, _ = _newsbot("--db", str(db), "ingest", str(dated))
+    assert ingested["code"] == 0
+    found, printed = _newsbot("--db", str(db), "search", "knowledge distillation", "--json")
+    assert found["code"] == 0
+    assert printed.startswith('{\n  "query": "knowledge distillation",\n  "offset": 0,')
+    payload = json.loads(printed)
+    assert list(payload) == ["query", "offset", "has_more", "limited", "hits"]
+    hit = payload["hits"][0]
+    assert list(hit) == [
+        "issue",
+        "issue_title",
+        "issue_date",
+        "section",
+        "section_slug",
+        "item_id",
+        "title",
+        "link",
+        "blurb",
+        "score",
+        "snippet",
+        "matches",
+    ]
+    assert (hit["issue"], hit["section"], hit["section_slug"]) == (
+        202,
+        "Papers & Publications",
+        "papers-publications",
+    )
+    assert hit["issue_date"] == "2021-07-29"
+    assert isinstance(hit["score"], float) and isinstance(hit["item_id"], int)
+    assert hit["title"] == "Does Knowledge Distillation Really Work?"
+    assert [m.lower() for m in hit["matches"]] == ["knowledge", "distillation"]
+    found, table = _newsbot("--db", str(db), "search", "knowledge distillation")
+    assert found["code"] == 0
+    header = next(line for line in table.splitlines() if "Item" in line)
+    assert header.split() == ["┃", "#", "┃", "Item", "┃", "Where", "┃"]
+    assert "#202 · Papers &" in table and "Does Knowledge Distillation" in table
+
+
 def test_a_search_with_a_config_file_and_secrets_loads_no_pydantic(tmp_path: Path) -> None:
     """As a deployment runs it: settings in a file, secrets in the environment."""
     db = tmp_path / "archive.db"
