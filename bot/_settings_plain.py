@@ -3,7 +3,7 @@
 Every command starts by reading the settings, and most need only a few of them: where the
 archive is, the timezone, how to log, the secrets to redact. When every value set (in the
 config file, the environment or the command line) is plainly valid — a known key holding a
-value of its kind well inside its bounds — `plain_settings` reads those few itself; anything
+value of its kind within its bounds — `plain_settings` reads those few itself; anything
 else is left to pydantic (`bot.settings.load_settings`), which says exactly what is wrong.
 `KINDS` names each setting's kind; a test keeps it equal to the `Settings` models.
 """
