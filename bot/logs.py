@@ -13,12 +13,11 @@ import re
 import sys
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
-from pydantic import SecretStr
-
-from bot.settings import Settings, secret_keys
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 REDACTED = "[redacted]"
 MIN_SECRET_LENGTH = 8
@@ -36,15 +35,27 @@ _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))
 
 def secret_values(settings: Settings) -> list[str]:
     """Every configured secret long enough to redact, in each spelling a log line may use."""
-    found: set[str] = set()
+    from pydantic import SecretStr
+
+    from bot.settings import secret_keys
+
+    secrets: list[str] = []
     for key in secret_keys():
         value: object = settings
         for part in key.split("."):
             value = getattr(value, part)
-        if not isinstance(value, SecretStr):
-            continue
+        if isinstance(value, SecretStr):
+            secrets.append(value.get_secret_value())
+    return secret_spellings(secrets)
+
+
+def secret_spellings(secrets: Iterable[str]) -> list[str]:
+    """Each of `secrets` long enough to redact, in each spelling a log line may use, longest
+    first."""
+    found: set[str] = set()
+    for raw in secrets:
         # newsbot uses secrets stripped (see `discord_token`), and the raw value contains it.
-        secret = value.get_secret_value().strip()
+        secret = raw.strip()
         if len(secret) >= MIN_SECRET_LENGTH:
             # As written, as in a URL or an OAuth header, and as inside a JSON string.
             found |= {secret, quote(secret, safe=""), json.dumps(secret, ensure_ascii=False)[1:-1]}
@@ -124,20 +135,29 @@ def configure_logging(settings: Settings, *, verbose: bool) -> None:
     Replaces the handler an earlier call installed and leaves any other handler alone. An
     uncaught exception is logged through it too, so its traceback is redacted as well.
     """
-    redact = Redactor(secret_values(settings))
-    handler = _StderrHandler(sys.stderr)
-    handler.setFormatter(
-        JsonFormatter(redact) if settings.log.format == "json" else TextFormatter(redact)
+    log_to_stderr(
+        level=settings.log.level,
+        form=settings.log.format,
+        secrets=secret_values(settings),
+        verbose=verbose,
     )
+
+
+def log_to_stderr(*, level: str, form: str, secrets: Iterable[str], verbose: bool) -> None:
+    """`configure_logging` from the settings' values: `level` and `form` (`log.level` and
+    `log.format`), and `secrets` redacted as given (see `secret_spellings`)."""
+    redact = Redactor(secrets)
+    handler = _StderrHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(redact) if form == "json" else TextFormatter(redact))
     handler.addFilter(_without_voice_warnings)
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
         root.removeHandler(old)
     root.addHandler(handler)
-    level = logging.DEBUG if verbose else logging.getLevelName(settings.log.level)
-    root.setLevel(level)
+    threshold = logging.DEBUG if verbose else logging.getLevelName(level)
+    root.setLevel(threshold)
     # apscheduler says at INFO each time it adds or runs a job; newsbot logs what a run did.
-    quiet = level == logging.INFO
+    quiet = threshold == logging.INFO
     logging.getLogger("apscheduler").setLevel(logging.WARNING if quiet else logging.NOTSET)
     sys.excepthook = log_uncaught
 

@@ -3,16 +3,16 @@
 Secrets are `SecretStr` and are read only from the environment, never from the TOML file.
 pydantic-settings reads the variables; when each is a plain `NEWSBOT_<SECTION>__<KEY>` of a
 known key holding one value, and the settings are valid, newsbot reads them itself as
-pydantic-settings would, and does not load it (a good part of every command's start).
+pydantic-settings would, and does not load it (a good part of every command's start). When
+every value is plainly valid, a command starts on `bot._settings_plain` without pydantic at all.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +28,11 @@ from pydantic import (
 )
 
 from bot._settings_base import Section, endpoint, usable_path
+from bot._settings_plain import DEFAULT_CRON as DEFAULT_CRON
+from bot._settings_plain import ENV_PREFIX as ENV_PREFIX
+from bot._settings_plain import merged as _merged
+from bot._settings_plain import plain_environment as _plain_environment
+from bot._settings_plain import read_config as _read_config
 from bot.errors import ConfigError
 from bot.schedule.cron import cron_trigger
 
@@ -38,8 +43,6 @@ from bot.thread_outlet_settings import XSettings as XSettings
 
 if TYPE_CHECKING:
     from pydantic_settings import SettingsError
-
-ENV_PREFIX = "NEWSBOT_"
 
 
 class ArchiveSettings(Section):
@@ -228,9 +231,6 @@ class SuggestionsSettings(Section):
     )
 
 
-DEFAULT_CRON = "0 9 * * MON"
-
-
 class ScheduleSettings(Section):
     """When `newsbot run` publishes the newest unpublished issue on its own."""
 
@@ -373,28 +373,6 @@ def _without_password(url: object) -> bool:
     return isinstance(url, str) and urlsplit(url).password is None and "password=" not in url
 
 
-def _read_config(config: Path) -> dict[str, Any]:
-    """The TOML table of a config file, or a `ConfigError` saying why it cannot be one."""
-    if config.is_dir():
-        raise ConfigError(f"{config}: is a folder, not a config file")
-    if not config.is_file():
-        raise ConfigError(f"{config}: no such config file")
-    try:
-        text = config.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = config.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ConfigError(
-            f"{config}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
-            "save the config file as UTF-8"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"{config}: cannot read it: {exc.strerror or exc}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{config}: not valid TOML: {exc}") from None
-
-
 def _environment_problem(exc: SettingsError) -> str:
     """Which `NEWSBOT_…` variable pydantic-settings could not parse, and what it expects."""
     match = re.search(r'field "(\w+)"', str(exc))
@@ -411,49 +389,6 @@ def _environment_problem(exc: SettingsError) -> str:
 
 def _where(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
-
-
-def _plain_environment() -> dict[str, dict[str, str]] | None:
-    """The `NEWSBOT_` variables as pydantic-settings reads them, by section and key; None when
-    one is other than a known key holding one value (a list, a table, a whole section, an
-    unknown key, one key twice): pydantic-settings alone reads those as it does."""
-    plain: dict[str, dict[str, str]] = {}
-    sections = Settings.model_fields
-    prefix = ENV_PREFIX.lower()
-    for name, value in os.environ.items():
-        lowered = name.lower()
-        if not any(lowered.startswith(prefix + section) for section in sections):
-            continue  # pydantic-settings looks at no other variable
-        section, _, key = lowered.removeprefix(prefix).partition("__")
-        model = sections[section].annotation if section in sections else None
-        if not isinstance(model, type) or not issubclass(model, BaseModel):
-            return None
-        field = model.model_fields.get(key)
-        if field is None or _holds_many(field.annotation) or key in plain.get(section, {}):
-            return None
-        plain.setdefault(section, {})[key] = value
-    return plain
-
-
-def _holds_many(kind: Any) -> bool:
-    """Whether pydantic-settings reads a variable for a value of `kind` as JSON."""
-    if get_origin(kind) in (list, tuple, set, frozenset, dict):
-        return True
-    if isinstance(kind, type) and issubclass(kind, BaseModel | dict | list | tuple | set):
-        return True
-    return any(_holds_many(arg) for arg in get_args(kind))
-
-
-def _merged(*layers: dict[str, Any]) -> dict[str, Any]:
-    """The layers' tables merged key by key, a later layer's values over an earlier one's."""
-    merged: dict[str, Any] = {}
-    for layer in layers:
-        for key, value in layer.items():
-            if isinstance(value, dict) and isinstance(merged.get(key), dict):
-                merged[key] = _merged(merged[key], value)
-            else:
-                merged[key] = value
-    return merged
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:

@@ -27,6 +27,7 @@ BENCHMARKS = (
     "x_cost.py",
     "mastodon_thread.py",
     "bluesky_thread.py",
+    "start.py",
 )
 TIMEOUT = 180
 

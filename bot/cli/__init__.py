@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar
 import typer
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from bot.cli._console import CliState, fail, out
+from bot.cli._console import CliState, fail, out, settings_of
 from bot.errors import NewsbotError
 
 
@@ -262,18 +262,28 @@ def _main(
     ] = False,
 ) -> None:
     # Here, not at the top: `newsbot --help` never reads the settings.
-    from bot.logs import configure_logging
-    from bot.settings import load_settings
+    from bot._settings_plain import plain_settings
 
     overrides: dict[str, Any] = {}
     if db is not None:
         overrides["archive"] = {"path": db, "url": None}
+    state = CliState(config, overrides)
     try:
-        settings = load_settings(config, **overrides)
+        state.plain = plain_settings(config, **overrides)
     except NewsbotError as exc:
         raise fail(str(exc)) from None
-    configure_logging(settings, verbose=verbose)
-    ctx.obj = CliState(settings)
+    ctx.obj = state
+    if state.plain is None:
+        from bot.logs import configure_logging
+
+        # Not plain: pydantic reads them now, and says what is wrong before any command runs.
+        configure_logging(settings_of(ctx), verbose=verbose)
+    else:
+        from bot.logs import log_to_stderr, secret_spellings
+
+        log = state.plain.log
+        secrets = secret_spellings(state.plain.secrets)
+        log_to_stderr(level=log.level, form=log.format, secrets=secrets, verbose=verbose)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,6 +19,7 @@ from rich.console import Console
 from bot.errors import NewsbotError
 
 if TYPE_CHECKING:
+    from bot._settings_plain import PlainSettings
     from bot.settings import Settings
     from bot.store import Archive
 
@@ -45,17 +46,68 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")
 
 @dataclass
 class CliState:
-    """What the `newsbot` callback builds once for every command: the settings."""
+    """What the `newsbot` callback builds once for every command: where the settings come
+    from, and the settings themselves: `plain` ones when every value is plainly valid (read
+    without pydantic), the full `settings` once a command asks for them (`settings_of`)."""
 
-    settings: Settings
+    config: Path | None
+    overrides: dict[str, Any]
+    plain: PlainSettings | None = None
+    settings: Settings | None = None
 
 
-def settings_of(ctx: typer.Context) -> Settings:
-    """The settings the `newsbot` callback built from --config, the environment and --db."""
+class _Secret(Protocol):
+    def get_secret_value(self) -> str: ...
+
+
+class _ArchivePlace(Protocol):
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def url(self) -> _Secret | None: ...
+
+
+class _Schedule(Protocol):
+    @property
+    def timezone(self) -> str: ...
+
+
+class OpeningSettings(Protocol):
+    """What opening the archive reads of the settings: `archive.path`, `archive.url` and
+    `schedule.timezone`, of the full `Settings` or of plain ones."""
+
+    @property
+    def archive(self) -> _ArchivePlace: ...
+
+    @property
+    def schedule(self) -> _Schedule: ...
+
+
+def _state(ctx: typer.Context) -> CliState:
     state = ctx.find_root().obj
     if not isinstance(state, CliState):
         raise RuntimeError("a newsbot command ran without the `newsbot` callback")
+    return state
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """The settings the `newsbot` callback found in --config, the environment and --db."""
+    state = _state(ctx)
+    if state.settings is None:
+        from bot.settings import load_settings
+
+        try:
+            state.settings = load_settings(state.config, **state.overrides)
+        except NewsbotError as exc:
+            raise fail(str(exc)) from None
     return state.settings
+
+
+def opening_settings_of(ctx: typer.Context) -> OpeningSettings:
+    """What opening the archive reads of the settings; plain ones (no pydantic) when they are."""
+    state = _state(ctx)
+    return state.plain if state.plain is not None else settings_of(ctx)
 
 
 def fail(message: str) -> typer.Exit:
@@ -129,7 +181,7 @@ def reaching(what: str, url: object) -> Iterator[None]:
         raise NewsbotError(f"cannot reach {what} at {shown_url(url)}: {reason}") from None
 
 
-def archive_path(settings: Settings) -> Path:
+def archive_path(settings: OpeningSettings) -> Path:
     """The archive's file, once it is sure SQLite can open (or create) one there; otherwise a
     failure saying why. No folder is ever created for it."""
     path = settings.archive.path
@@ -155,7 +207,7 @@ def archive_path(settings: Settings) -> Path:
     return path
 
 
-def archive_location(settings: Settings) -> Path | str:
+def archive_location(settings: OpeningSettings) -> Path | str:
     """The archive's PostgreSQL URL if `archive.url` is set, else its file, checked as
     `archive_path` checks it."""
     if settings.archive.url is not None:
@@ -163,7 +215,7 @@ def archive_location(settings: Settings) -> Path | str:
     return archive_path(settings)
 
 
-def open_archive(settings: Settings, *, create: bool = False) -> Awaitable[Archive]:
+def open_archive(settings: OpeningSettings, *, create: bool = False) -> Awaitable[Archive]:
     """Open the archive the settings name (see `archive_location`); with `create`, make the file.
 
     A `publish_at` without an offset is read in the schedule's timezone, as `newsbot run` reads it.
@@ -176,7 +228,7 @@ def open_archive(settings: Settings, *, create: bool = False) -> Awaitable[Archi
     return Archive.open(archive_location(settings), create=create, zone=zone)
 
 
-async def with_archive(settings: Settings, use: Callable[[Archive], Awaitable[T]]) -> T:
+async def with_archive(settings: OpeningSettings, use: Callable[[Archive], Awaitable[T]]) -> T:
     """What `use` makes of the archive the settings name, opened for it and closed after."""
     async with await open_archive(settings) as archive:
         return await use(archive)

@@ -12,9 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Group, RenderableType
-from rich.markup import escape
-from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from bot.cli._console import (
@@ -26,6 +23,7 @@ from bot.cli._console import (
     err,
     fail,
     open_archive,
+    opening_settings_of,
     out,
     run_async,
     settings_of,
@@ -268,7 +266,7 @@ def search(
             await _check_filters(archive, section, slug, issue)
         return page
 
-    page = run_async(with_archive(settings_of(ctx), find))
+    page = run_async(with_archive(opening_settings_of(ctx), find))
     if as_json:
         payload = {
             "query": query,
@@ -356,6 +354,10 @@ def backup(
 
 def issue_view(issue: Issue, *, section: str | None = None) -> RenderableType:
     """An issue as a reader would skim it: title, intro, and each section's items."""
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.table import Table
+
     parts: list[RenderableType] = []
     heading = Text(f"#{issue.number} · {issue.title}", style="bold")
     if issue.subtitle:
@@ -400,6 +402,9 @@ def search_view(query: str, page: SearchPage) -> RenderableType:
         past = f" past result {page.offset}" if page.offset else ""
         missing = Text(f"No items match {query!r}{past}.", style="yellow")
         return Group(_limited_line(page), missing) if page.limited else missing
+    # Here, not at the top: `--json`, and a search that found nothing, print no table.
+    from rich.table import Table
+
     table = Table(show_header=True, header_style="bold", expand=True)
     table.add_column("#", justify="right", width=3)
     table.add_column("Item", ratio=3)

@@ -1,15 +1,14 @@
-"""Issues, their sections and items, and what a search finds. Frozen pydantic models."""
+"""Issues, their sections and items, checked as an issue file is read. Frozen pydantic models."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from bot.models.hits import slugify
 from bot.text import find_control
 
 MAX_LINK_LENGTH = 2048
@@ -76,13 +75,6 @@ Text = Annotated[str, Field(max_length=20_000), AfterValidator(_check_text)]
 """Markdown paragraphs separated by blank lines (may be empty)."""
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
-
-
-def slugify(name: str) -> str:
-    """A stable, URL-safe slug for a name: `Mobile & Edge` → `mobile-edge`."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:100].strip("-") or "section"
 
 
 class _Model(BaseModel):
@@ -170,49 +162,6 @@ def issue_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "issue.schema.json"
     return schema
-
-
-HIGHLIGHT_START = "\x02"
-HIGHLIGHT_END = "\x03"
-"""Marks around matched words in a search snippet; renderers turn them into bold or colour."""
-
-
-class SearchHit(_Model):
-    """One archived item that matched a search, with where it appeared."""
-
-    item_id: int
-    item: Item
-    issue_number: int
-    issue_title: str
-    issue_date: dt.date | None
-    section_name: str
-    section_slug: str
-    score: float = Field(description="bm25 score; lower is a better match.")
-    snippet: str = Field(description="Matched text with HIGHLIGHT_START/END around the matches.")
-
-    def snippet_parts(self) -> list[tuple[str, bool]]:
-        """The snippet as (text, highlighted) runs, for a renderer to style."""
-        parts: list[tuple[str, bool]] = []
-        for run in self.snippet.split(HIGHLIGHT_START):
-            marked, sep, rest = run.partition(HIGHLIGHT_END)
-            if sep:
-                parts.append((marked, True))
-                if rest:
-                    parts.append((rest, False))
-            elif run:
-                parts.append((run, False))
-        return parts
-
-
-class SearchPage(_Model):
-    """A page of search results, best first."""
-
-    hits: tuple[SearchHit, ...]
-    offset: int
-    has_more: bool
-    limited: str | None = None
-    """What the archive left out or did not rank to answer fast, told to the reader; None when
-    the search ran in full."""
 
 
 class IssueSummary(_Model):

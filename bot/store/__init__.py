@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from bot.errors import NewsbotError
-from bot.models import ArchiveStats
 from bot.store.interfaces import (
     Connection,
     IssueStore,
@@ -25,6 +24,9 @@ from bot.store.interfaces import (
 )
 from bot.store.sqlite.held import Clock
 from bot.store.tables import Batches
+
+if TYPE_CHECKING:
+    from bot.models import ArchiveStats
 
 __all__ = ["Archive", "Clock", "is_url"]
 

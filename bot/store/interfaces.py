@@ -11,14 +11,11 @@ import datetime as dt
 from collections.abc import AsyncIterable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeAlias
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from bot.models import (
     ArchivedLink,
-    ArchiveStats,
     IngestOutcome,
-    Issue,
-    IssueSummary,
     OutboxEntry,
     OutboxTally,
     SearchHit,
@@ -31,8 +28,12 @@ from bot.models import (
 )
 from bot.store.tables import Batches
 
+if TYPE_CHECKING:
+    from bot.models import ArchiveStats, Issue, IssueSummary
+
+# Spelled as text: the archive is opened (for a search) without loading the pydantic models.
 IssueStream: TypeAlias = (
-    Iterable[tuple[Issue, Path | None]] | AsyncIterable[tuple[Issue, Path | None]]
+    "Iterable[tuple[Issue, Path | None]] | AsyncIterable[tuple[Issue, Path | None]]"
 )
 """Issues with their files: a list, or made one by one as the ingest takes them."""
 

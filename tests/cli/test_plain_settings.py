@@ -7,13 +7,28 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
+from unittest import mock
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import BaseModel
 
+from bot._settings_plain import (
+    KINDS,
+    SECRET_KEYS,
+    PlainArchive,
+    PlainLog,
+    PlainSchedule,
+    PlainSettings,
+    plain_settings,
+)
+from bot._settings_plain import plain_environment as _plain_environment
 from bot.errors import ConfigError
-from bot.settings import Settings, _plain_environment, _sourced, load_settings
+from bot.settings import Settings, _sourced, load_settings, secret_keys
 
 TOML = """
 [archive]
@@ -139,3 +154,268 @@ def _refusal(config: Path | None, env: dict[str, str]) -> str:
     refusal = json.loads(done.stdout)
     assert isinstance(refusal, str)
     return refusal
+
+
+# --- the settings a command reads first, without pydantic ---------------------------------
+
+
+def _holds_many(kind: Any) -> bool:
+    """Whether pydantic-settings reads a variable for a value of `kind` as JSON."""
+    if get_origin(kind) in (list, tuple, set, frozenset, dict):
+        return True
+    if isinstance(kind, type) and issubclass(kind, BaseModel | dict | list | tuple | set):
+        return True
+    return any(_holds_many(arg) for arg in get_args(kind))
+
+
+def _plain_kind(model: type[BaseModel], key: str) -> str:
+    """The `Kind.name` a field of a settings model has, read from the model itself."""
+    field = model.model_fields[key]
+    kind = field.annotation
+    validated = any(
+        key in d.info.fields for d in model.__pydantic_decorators__.field_validators.values()
+    )
+    if _holds_many(kind):
+        return "many"
+    if "SecretStr" in str(kind):
+        return "archive_url" if validated else "secret"
+    if kind is Path:
+        return "path"
+    if validated:
+        return {"timezone": "timezone", "cron": "cron"}.get(key, "checked")
+    if get_origin(kind) is Literal:
+        return "choice"
+    plain: dict[object, str] = {bool: "bool", int: "int", float: "float", int | None: "int"}
+    return plain.get(kind, "checked")
+
+
+def test_every_setting_has_its_kind_and_bounds() -> None:
+    for section, info in Settings.model_fields.items():
+        model = info.annotation
+        assert isinstance(model, type) and issubclass(model, BaseModel)
+        assert list(KINDS[section]) == list(model.model_fields), section
+        for key, field in model.model_fields.items():
+            kind = KINDS[section][key]
+            assert kind.name == _plain_kind(model, key), f"{section}.{key}"
+            bounds = {
+                name: getattr(meta, name)
+                for meta in field.metadata
+                for name in ("ge", "gt", "le")
+                if hasattr(meta, name)
+            }
+            assert {
+                n: v for n, v in kind._asdict().items() if n in ("ge", "gt", "le") and v is not None
+            } == bounds
+            if kind.name == "choice":
+                assert kind.choices == get_args(field.annotation)
+    assert list(KINDS) == list(Settings.model_fields)
+    assert list(SECRET_KEYS) == secret_keys()
+    defaults = Settings()
+    assert _shown(defaults) == _plain_shown(
+        PlainSettings(PlainArchive(), PlainSchedule(), PlainLog(), ())
+    )
+
+
+def _shown(settings: Settings) -> tuple[object, ...]:
+    """What a command reads first of full settings: the archive, the timezone, the logs, the
+    secrets set."""
+    secrets = []
+    for key in secret_keys():
+        value: Any = settings
+        for part in key.split("."):
+            value = getattr(value, part)
+        if value is not None:
+            secrets.append(value.get_secret_value())
+    url = settings.archive.url
+    return (
+        settings.archive.path,
+        None if url is None else url.get_secret_value(),
+        settings.schedule.timezone,
+        settings.log.level,
+        settings.log.format,
+        tuple(secrets),
+    )
+
+
+def _plain_shown(plain: PlainSettings) -> tuple[object, ...]:
+    url = plain.archive.url
+    return (
+        plain.archive.path,
+        None if url is None else url.get_secret_value(),
+        plain.schedule.timezone,
+        plain.log.level,
+        plain.log.format,
+        plain.secrets,
+    )
+
+
+@pytest.mark.parametrize(("toml", "env", "overrides"), CASES)
+def test_plain_settings_are_what_pydantic_reads(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    toml: str,
+    env: dict[str, str],
+    overrides: dict[str, Any],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = _file(tmp_path, toml.replace('cron = "0 8 * * TUE"\n', ""))
+    _environment(monkeypatch, env)
+    plain = plain_settings(config, **overrides)
+    full = load_settings(config, **overrides)
+    assert plain is None or _plain_shown(plain) == _shown(full)
+
+
+def test_the_common_settings_are_read_plainly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A config file and the secrets in the environment, as a deployment has them."""
+    config = _file(tmp_path, '[archive]\npath = "a.db"\n[schedule]\ntimezone = "Europe/Berlin"\n')
+    _environment(
+        monkeypatch, {"NEWSBOT_DISCORD__TOKEN": "a-token-of-length", "NEWSBOT_LOG__FORMAT": "json"}
+    )
+    plain = plain_settings(config, archive={"path": Path("b.db"), "url": None})
+    assert plain is not None
+    assert _plain_shown(plain) == (
+        Path("b.db"),
+        None,
+        "Europe/Berlin",
+        "INFO",
+        "json",
+        ("a-token-of-length",),
+    )
+
+
+TRICKY = [
+    "",
+    " ",
+    "0",
+    "1",
+    "2",
+    "-1",
+    "+1",
+    "007",
+    " 5",
+    "5 ",
+    "1_0",
+    "1e3",
+    "0.5",
+    "0.0",
+    "50",
+    "50.0",
+    "50.01",
+    "99",
+    "100",
+    "101",
+    "nan",
+    "inf",
+    "٣",
+    "true",
+    "false",
+    "True",
+    "yes",
+    "on",
+    "t",
+    "UTC",
+    "utc",
+    "Europe/Berlin",
+    "Mars/Olympus",
+    "../etc",
+    "text",
+    "json",
+    "JSON",
+    "DEBUG",
+    "debug",
+    "latest",
+    "all",
+    "public",
+    "items",
+    "postgresql://u:p@h/db",
+    " postgres://h/db ",
+    "postgresql:/h",
+    "postgresql://[::1",
+    "mysql://h/db",
+    "0 9 * * MON",
+    "0 8 * * TUE",
+    "a.db",
+    "a\0b",
+    "[]",
+    "{}",
+    "@news.example.com",
+    "http://127.0.0.1:9",
+]
+"""Values that are plainly valid for some settings and not for others, or not at all."""
+
+_KEYS = [(section, key) for section, keys in KINDS.items() for key in keys]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_KEYS), st.sampled_from(TRICKY) | st.text(max_size=6)),
+        max_size=3,
+    ),
+    st.lists(
+        st.tuples(
+            st.sampled_from(_KEYS),
+            st.sampled_from(TRICKY) | st.integers(-2, 200) | st.floats() | st.booleans(),
+        ),
+        max_size=2,
+    ),
+)
+def test_what_is_read_plainly_pydantic_reads_the_same(
+    variables: list[tuple[tuple[str, str], str]],
+    file_values: list[tuple[tuple[str, str], object]],
+) -> None:
+    """Whatever the values, a plain reading is pydantic's; anything else is left to it."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NEWSBOT_")}
+    env |= {f"NEWSBOT_{s.upper()}__{k.upper()}": v for (s, k), v in variables if "\0" not in v}
+    table: dict[str, dict[str, object]] = {}
+    for (section, key), value in file_values:
+        table.setdefault(section, {})[key] = value
+    with tempfile.TemporaryDirectory() as folder, mock.patch.dict(os.environ, env, clear=True):
+        config = Path(folder) / "newsbot.toml"
+        config.write_text(_toml(table), encoding="utf-8")
+        plain = plain_settings(config)
+        if plain is None:
+            return
+        assert _plain_shown(plain) == _shown(load_settings(config))
+
+
+def _toml(table: dict[str, dict[str, object]]) -> str:
+    lines = []
+    for section, values in table.items():
+        lines.append(f"[{section}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    text = "\n".join(lines) + "\n"
+    return text.replace("NaN", "nan").replace("-Infinity", "-inf").replace("Infinity", "inf")
+
+
+def test_each_setting_alone_is_read_plainly_only_as_pydantic_reads_it(tmp_path: Path) -> None:
+    """Every tricky value in every setting, from the environment and from the file."""
+    config = tmp_path / "newsbot.toml"
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NEWSBOT_")}
+    # A file holds typed values: a string of each kind, and numbers and booleans.
+    strings = ["", "a.db", "UTC", "Mars/Olympus", "JSON", "DEBUG", "all", "unlisted", "5", "0.5"]
+    strings += ["true", "0 9 * * MON", "postgresql://u:p@h/db", "@news.example.com"]
+    in_file: list[object] = [*strings, 0, 1, 2, -1, 50, 101, 0.5, 50.5, 1e300, True, False]
+    read = 0
+
+    def same(where: Path | None, case: object) -> None:
+        nonlocal read
+        plain = plain_settings(where)
+        if plain is not None:
+            read += 1
+            assert _plain_shown(plain) == _shown(load_settings(where)), case
+
+    with mock.patch.dict(os.environ, env, clear=True):
+        for section, key in _KEYS:
+            name = f"NEWSBOT_{section}__{key}".upper()
+            for value in TRICKY:
+                if "\0" not in value:
+                    os.environ[name] = value
+                    same(None, (name, value))
+            os.environ.pop(name, None)
+            for item in in_file:
+                toml = _toml({section: {key: item}})
+                config.write_text(toml, encoding="utf-8")
+                same(config, toml)
+    assert read > 100, "plainly valid values are read plainly"

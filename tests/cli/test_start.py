@@ -10,10 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import typer
 
 from bot.cli import NewsbotGroup, app
 from bot.cli._console import ISSUE_NUMBER_MAX
+from bot.errors import ConfigError
 from bot.models import Issue
 from bot.schedule.cron import cron_trigger
 from bot.schedule.triggers import next_firings
@@ -55,13 +57,19 @@ SEARCH_SKIPS = (
     "rich.progress",
     "typer._adapters",
     "pydantic_settings",
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+    "importlib.metadata",
+    "bot.settings",
+    "bot.models.issue",
     "bot.publishing",
     "url_normalize",
     "yarl",
 )
 """What `newsbot search` does without, besides HEAVY: the other commands' modules, typer's
-pydantic adapters, pydantic-settings (plain settings are read without it), the publishing
-code, and what normalises a suggested link."""
+pydantic adapters, pydantic and what it loads (plain settings are read without it, and hits
+are plain records), the publishing code, and what normalises a suggested link."""
 
 # Runs the `newsbot` console script's entry point, then says which HEAVY modules were loaded.
 _NEWSBOT = """
@@ -121,6 +129,127 @@ def test_a_search_loads_only_what_it_needs(tmp_path: Path) -> None:
     found, printed = _newsbot("--db", str(db), "search", "distillation", watch=SEARCH_SKIPS)
     assert found == {"code": 0, "loaded": []}
     assert "#202" in printed
+    # As JSON, nothing of rich's tables either.
+    tables = ("rich.table", "rich.panel")
+    args = ("--db", str(db), "search", "distillation", "--json")
+    found, printed = _newsbot(*args, watch=(*SEARCH_SKIPS, *tables))
+    assert found == {"code": 0, "loaded": []}
+    assert json.loads(printed)["hits"][0]["issue"] == 202
+
+
+def test_a_search_prints_what_it_printed_with_pydantic_models(tmp_path: Path) -> None:
+    """The hits are plain records now: the JSON has the same keys, in the same order, of the
+    same types (a date as its ISO text), indented as before; the table the same columns."""
+    db = tmp_path / "archive.db"
+    dated = tmp_path / "202.md"
+    text = (ISSUES / "202.md").read_text(encoding="utf-8")
+    dated.write_text(text.replace("number: 202\n", "number: 202\ndate: 2021-07-29\n", 1))
+    ingested, _ = _newsbot("--db", str(db), "ingest", str(dated))
+    assert ingested["code"] == 0
+    found, printed = _newsbot("--db", str(db), "search", "knowledge distillation", "--json")
+    assert found["code"] == 0
+    assert printed.startswith('{\n  "query": "knowledge distillation",\n  "offset": 0,')
+    payload = json.loads(printed)
+    assert list(payload) == ["query", "offset", "has_more", "limited", "hits"]
+    hit = payload["hits"][0]
+    assert list(hit) == [
+        "issue",
+        "issue_title",
+        "issue_date",
+        "section",
+        "section_slug",
+        "item_id",
+        "title",
+        "link",
+        "blurb",
+        "score",
+        "snippet",
+        "matches",
+    ]
+    assert (hit["issue"], hit["section"], hit["section_slug"]) == (
+        202,
+        "Papers & Publications",
+        "papers-publications",
+    )
+    assert hit["issue_date"] == "2021-07-29"
+    assert isinstance(hit["score"], float) and isinstance(hit["item_id"], int)
+    assert hit["title"] == "Does Knowledge Distillation Really Work?"
+    assert [m.lower() for m in hit["matches"]] == ["knowledge", "distillation"]
+    found, table = _newsbot("--db", str(db), "search", "knowledge distillation")
+    assert found["code"] == 0
+    header = next(line for line in table.splitlines() if "Item" in line)
+    assert header.split() == ["┃", "#", "┃", "Item", "┃", "Where", "┃"]
+    assert "#202 · Papers &" in table and "Does Knowledge Distillation" in table
+
+
+def test_a_search_with_a_config_file_and_secrets_loads_no_pydantic(tmp_path: Path) -> None:
+    """As a deployment runs it: settings in a file, secrets in the environment."""
+    db = tmp_path / "archive.db"
+    ingested, _ = _newsbot("--db", str(db), "ingest", str(ISSUES))
+    assert ingested["code"] == 0
+    config = tmp_path / "newsbot.toml"
+    config.write_text(
+        f'[archive]\npath = "{db}"\n[schedule]\ntimezone = "Europe/Berlin"\n'
+        '[publishing]\nconcurrency = 5\n[log]\nlevel = "WARNING"\n',
+        encoding="utf-8",
+    )
+    deployed = {"NEWSBOT_DISCORD__TOKEN": "a-discord-token", "NEWSBOT_X__CONSUMER_KEY": "key"}
+    found, printed = _newsbot(
+        "--config", str(config), "search", "distillation", watch=SEARCH_SKIPS, settings=deployed
+    )
+    assert found == {"code": 0, "loaded": []}
+    assert "#202" in printed
+
+
+def test_a_search_with_a_bad_setting_is_refused_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value that looks plain but is out of bounds is left to pydantic, which names it."""
+    bad = {"NEWSBOT_PUBLISHING__CONCURRENCY": "0"}
+    for name in [n for n in os.environ if n.upper().startswith("NEWSBOT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("NEWSBOT_PUBLISHING__CONCURRENCY", "0")
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    found, _ = _newsbot(
+        "--db",
+        str(tmp_path / "a.db"),
+        "search",
+        "x",
+        settings=bad,
+        errors=f"error: {refused.value}",
+    )
+    assert found["code"] == 1
+    assert "publishing.concurrency" in str(refused.value)
+
+
+def test_secrets_read_plainly_are_redacted_from_the_logs(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    ingested, _ = _newsbot("--db", str(db), "ingest", str(ISSUES))
+    assert ingested["code"] == 0
+    token = "a-discord-token"
+    code = (
+        "import logging, sys\n"
+        f"sys.argv = ['newsbot', '--db', {str(db)!r}, 'search', 'distillation']\n"
+        "from bot.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"logging.getLogger('discord.http').warning('Authorization: Bot %s', {token!r})\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", code],
+        capture_output=True,
+        text=True,
+        env=env | {"NEWSBOT_DISCORD__TOKEN": token},
+        check=True,
+    )
+    assert done.stdout.splitlines()[-1] == "False"
+    assert token not in done.stderr
+    assert "Authorization: Bot [redacted]" in done.stderr
 
 
 def test_listing_suggestions_loads_no_http_client(tmp_path: Path) -> None:

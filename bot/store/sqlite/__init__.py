@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.models import ArchiveStats
 from bot.store.interfaces import Stores
 from bot.store.sqlite import tables
 from bot.store.sqlite.database import Database, open_database
@@ -16,6 +16,9 @@ from bot.store.sqlite.state import SqliteState
 from bot.store.sqlite.subscriptions import SqliteSubscriptions
 from bot.store.sqlite.suggestions import SqliteSuggestions
 from bot.store.tables import Batches
+
+if TYPE_CHECKING:
+    from bot.models import ArchiveStats
 
 
 class SqliteConnection:

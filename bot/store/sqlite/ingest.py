@@ -10,14 +10,18 @@ import hashlib
 import json
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiosqlite
 
-from bot.models import IngestOutcome, Issue, Item
+from bot.models import IngestOutcome
 from bot.store.interfaces import IssueStream
 from bot.store.sqlite.database import Database, now_text
 from bot.store.sqlite.query import cjk_index_text
 from bot.store.sqlite.search import SLOT_BITS
+
+if TYPE_CHECKING:
+    from bot.models import Issue, Item
 
 _INGEST_BATCH_ITEMS = 10_000
 """New issues are inserted in batches of up to about so many items."""

@@ -6,21 +6,12 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiosqlite
 
 from bot.errors import IssueNotFound, IssueNotPublic
-from bot.models import (
-    ArchivedLink,
-    ArchiveStats,
-    IngestOutcome,
-    Issue,
-    IssueSummary,
-    Item,
-    SearchHit,
-    SearchPage,
-    Section,
-)
+from bot.models import ArchivedLink, IngestOutcome, SearchHit, SearchPage
 from bot.models.links import twins
 from bot.store.interfaces import IssueStream
 from bot.store.sqlite import ingest as storing
@@ -28,6 +19,9 @@ from bot.store.sqlite import search as fts
 from bot.store.sqlite.database import Database, all_rows, first_row
 from bot.store.sqlite.query import fts_query
 from bot.store.sqlite.suggestions import refresh_item_links
+
+if TYPE_CHECKING:
+    from bot.models import ArchiveStats, Issue, IssueSummary, Item
 
 
 class SqliteIssues:
@@ -83,6 +77,9 @@ class SqliteIssues:
             raise IssueNotFound(number)
         if not row["visible"]:
             raise IssueNotPublic(number, str(row["publish_at"]))
+        # Here, not at the top: a search opens the archive without the pydantic models.
+        from bot.models import Issue, Section
+
         rows = await all_rows(
             self._db,
             "SELECT s.slug, s.name, i.title, i.link, i.blurb, i.abstract, i.editor_note"
@@ -122,6 +119,8 @@ class SqliteIssues:
 
         Editors' list: issues held back from readers are in it, unless `held` is False.
         """
+        from bot.models import IssueSummary
+
         digits = "".join(ch for ch in prefix if ch.isdigit())
         visible, params = self._database.hiding(held, "number")
         return [
@@ -157,6 +156,8 @@ class SqliteIssues:
 
     async def stats(self) -> ArchiveStats:
         """How many issues, sections and items the archive holds."""
+        from bot.models import ArchiveStats
+
         row = await first_row(
             self._db,
             "SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM sections),"
@@ -223,6 +224,8 @@ class SqliteIssues:
 
 
 def _item(row: aiosqlite.Row) -> Item:
+    from bot.models import Item
+
     return Item(
         title=row["title"],
         link=row["link"],

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import HIGHLIGHT_END, HIGHLIGHT_START, Item, SearchHit, SearchPage
+from bot.models import HIGHLIGHT_END, HIGHLIGHT_START, FoundItem, SearchHit, SearchPage
 from bot.store.sqlite import query as query_syntax
 from bot.store.sqlite.held import HELD_ISSUES, Clock, held_horizon
 from bot.store.sqlite.query import as_written, fts_any_query, fts_query, search_plan
@@ -350,7 +350,7 @@ def _scalar(function: str, terms: list[str]) -> str:
 def _hit(row: aiosqlite.Row) -> SearchHit:
     # The row was validated as part of an `Issue` on ingest; validating the item again (its
     # link through markdown-it) would cost more than the query itself.
-    item = Item.model_construct(
+    item = FoundItem(
         title=row["title"],
         link=row["link"],
         blurb=row["blurb"],
