@@ -221,7 +221,9 @@ def search_statement(
     # One pass over a full-text index, newest first, scores each candidate as it goes (FTS5
     # walks rowids backwards natively); only the page's rows are joined and get a snippet.
     # The recent index is used if it holds the newest issue and the newest :candidates
-    # matches: a LIMIT of 0 skips the other scan before it starts (a WHERE would not).
+    # matches: a LIMIT of 0 skips the other scan before it starts (a WHERE would not). The
+    # candidates are kept whole before the page is taken, or SQLite repeats the page's join
+    # in both arms of the union (a rare word's search took a quarter more time).
     sql = f"""
         WITH in_recent AS MATERIALIZED (
             SELECT count(*) = :candidates AS whole FROM (
@@ -230,7 +232,7 @@ def search_statement(
                 AND (SELECT last_issue FROM recent_window) >= (SELECT max(number) FROM issues)
                 LIMIT :candidates)
         ),
-        candidates AS (
+        candidates AS MATERIALIZED (
             SELECT * FROM (
                 SELECT {RECENT_INDEX}.rowid AS id, {RECENT_INDEX}.rank AS score
                 FROM {RECENT_INDEX} {recent_joins}
