@@ -37,7 +37,10 @@ async def test_an_existing_archive_learns_its_links_when_migrated(tmp_path: Path
         await archive.issues.ingest(with_links())
     with closing(sqlite3.connect(path)) as db:  # as if the suggestions migration had never run
         db.executescript(
-            "DROP INDEX issues_by_publish_at; DROP INDEX outbox_unfinished;"
+            "DROP TRIGGER items_recent_insert; DROP TRIGGER items_recent_delete;"
+            " DROP TRIGGER items_recent_update; DROP TABLE items_recent_fts;"
+            " DROP TABLE recent_window;"
+            " DROP INDEX issues_by_publish_at; DROP INDEX outbox_unfinished;"
             " ALTER TABLE issues DROP COLUMN publish_at;"
             " DROP TABLE item_links; DROP TABLE item_links_pending; DROP TABLE"
             " suggestion_supporters; DROP TABLE suggestions; DROP INDEX outbox_threads;"

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import aiosqlite
 
 from bot.errors import ArchiveMissing, ArchiveVersionError, NewsbotError
+from bot.store.sqlite import recent
 from bot.store.sqlite.held import HELD_FUNCTION, HELD_ISSUES, Clock, held_function, held_horizon
 from bot.store.sqlite.query import CJK_INDEX_FUNCTION, cjk_index_text
 from bot.store.sqlite.search import BUDGET_GRAIN, SearchBudget, SearchReader
@@ -188,6 +189,10 @@ class Database:
                 if self.db.in_transaction:
                     await self.db.execute("ROLLBACK")
                 raise
+        if known[current:]:
+            # The index of the newest items starts empty in an upgraded archive.
+            async with self.transaction() as db:
+                await recent.refresh(db)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -16,6 +16,7 @@ import aiosqlite
 
 from bot.models import IngestOutcome
 from bot.store.interfaces import IssueStream
+from bot.store.sqlite import recent
 from bot.store.sqlite.database import Database, now_text
 from bot.store.sqlite.query import cjk_index_text
 from bot.store.sqlite.search import SLOT_BITS
@@ -56,6 +57,7 @@ async def ingest_many(
             if progress is not None:
                 for (issue, _), outcome in zip(batch, done, strict=True):
                     progress(issue, outcome)
+        await recent.refresh(db)
     return outcomes
 
 

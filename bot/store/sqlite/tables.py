@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from bot.store.sqlite import recent
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.query import cjk_index_text
 from bot.store.tables import BATCH_ROWS, COLUMNS, Batches, Row
@@ -48,3 +49,4 @@ async def load(database: Database, batches: Batches) -> None:
                 f" VALUES ({', '.join(':' + column for column in columns)})",
                 batch,
             )
+        await recent.refresh(db)
