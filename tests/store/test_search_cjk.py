@@ -15,6 +15,7 @@ from bot.store import Archive
 from bot.store.sqlite.database import migrations
 from bot.store.sqlite.query import fts_query
 from tests.factories import issue, item
+from tests.store.old_archive import make_old_archive
 
 NEWS = item(
     "最新の機械学習ニュース",
@@ -168,19 +169,11 @@ async def test_no_cjk_search_text_can_raise(filled: Archive, text: str) -> None:
 
 def make_schema_5_archive(path: Path) -> None:
     """An archive as newsbot made it at schema version 5, holding one issue with CJK items."""
-    with closing(sqlite3.connect(path)) as db, db:
-        for migration in migrations()[:5]:
-            db.executescript(migration.sql)
-        db.executescript(
-            "INSERT INTO issues (number, title, intro, content_hash, next_slot, ingested_at,"
-            " updated_at) VALUES (7, 'Weekly #7', '', 'x', 3, '2026-01-01', '2026-01-01');"
-            "INSERT INTO sections (id, issue_number, slug, name, position)"
-            " VALUES (1, 7, 'news', 'News', 0);"
-            "INSERT INTO items (id, issue_number, section_id, key, position, title, blurb)"
-            " VALUES (7340032, 7, 1, 'a', 0, '最新の機械学習ニュース', 'Deep learning.'),"
-            " (7340033, 7, 1, 'b', 1, 'English only', '深層学習の入門。');"
-            "PRAGMA user_version = 5;"
-        )
+    make_old_archive(
+        path,
+        5,
+        [("最新の機械学習ニュース", "Deep learning."), ("English only", "深層学習の入門。")],
+    )
 
 
 async def test_an_archive_at_schema_5_is_reindexed_for_cjk(tmp_path: Path) -> None:

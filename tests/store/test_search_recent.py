@@ -13,9 +13,8 @@ from bot.models import Issue
 from bot.store import Archive
 from bot.store.sqlite import recent
 from bot.store.sqlite import search as fts
-from bot.store.sqlite.database import migrations
-from bot.store.sqlite.query import CJK_INDEX_FUNCTION, cjk_index_text
 from tests.factories import issue, item
+from tests.store.old_archive import make_old_archive
 
 
 def numbered(number: int, size: int = 2) -> Issue:
@@ -125,20 +124,7 @@ async def test_an_upgraded_archive_gets_its_recent_index_when_opened(
     monkeypatch.setattr(recent, "RECENT_ITEMS", 2)
     monkeypatch.setattr(recent, "RECENT_FROM_ITEMS", 2)
     path = tmp_path / "old.db"
-    with closing(sqlite3.connect(path)) as db, db:
-        db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text)
-        for migration in migrations()[:8]:
-            db.executescript(migration.sql)
-        db.executescript(
-            "INSERT INTO issues (number, title, intro, content_hash, next_slot, ingested_at,"
-            " updated_at) VALUES (7, 'Weekly #7', '', 'x', 2, '2026-01-01', '2026-01-01');"
-            "INSERT INTO sections (id, issue_number, slug, name, position)"
-            " VALUES (1, 7, 'news', 'News', 0);"
-            "INSERT INTO items (id, issue_number, section_id, key, position, title, blurb)"
-            " VALUES (7340032, 7, 1, 'a', 0, 'Chips', 'Fast ones.'),"
-            " (7340033, 7, 1, 'b', 1, 'Boards', 'Chips on them.');"
-            "PRAGMA user_version = 8;"
-        )
+    make_old_archive(path, 8, [("Chips", "Fast ones."), ("Boards", "Chips on them.")])
     async with await Archive.open(path) as archive:
         hits = (await archive.issues.search("chips")).hits
         assert [hit.item.title for hit in hits] == ["Chips", "Boards"]
