@@ -350,8 +350,8 @@ class Document:
         self.false_words = frozenset(false_words)
         for pointer, widen in (lenience or {}).items():
             parent, _, key = pointer.rpartition("/")
-            node, name = self.at(parent), key.replace("~1", "/").replace("~0", "~")
-            node[name] = widen(node[name])
+            node, field_name = self.at(parent), key.replace("~1", "/").replace("~0", "~")
+            node[field_name] = widen(node[field_name])
         # An identifier for ``$ref`` resolution only: the registry retrieves nothing.
         self.uri = f"https://openapi.invalid/{name}.json"
         if self.version.startswith("3.0"):
