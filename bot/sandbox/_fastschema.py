@@ -1,0 +1,254 @@
+"""A quick yes/no answer to "does this value validate?", for the spec check's common case.
+
+`jsonschema` walks a schema keyword by keyword, resolving every ``$ref`` through `referencing`
+as it goes: a message body with embeds and components costs it well over 10 ms. Nearly every
+request an emulator sees is valid, and for a valid one only that verdict matters, so each
+schema is also compiled once into Python code by `fastjsonschema`; the spec check asks it
+first and asks `jsonschema` (which says where and why) only when it says no.
+
+The compiled code must never accept what `jsonschema` refuses. The schema it is compiled from
+is rewritten so that it means what `jsonschema` reads in the OpenAPI document:
+
+- only the keywords listed here are kept; a schema with any other validation keyword is not
+  compiled at all (`Unsupported`), and `jsonschema` alone checks it;
+- ``format``, ``contentEncoding``, ``default`` and the other annotations are dropped (the spec
+  check validates no format, and `fastjsonschema` would check or even fill them in);
+- OpenAPI 3.0's ``nullable: true`` adds ``"null"`` to the schema's ``type``, as the spec check's
+  ``type`` does; in 3.1 it is an unknown keyword, ignored as `jsonschema` ignores it;
+- ``$ref`` ignores its siblings in 3.0 (JSON Schema draft 4) and not in 3.1 (2020-12), where
+  they are joined to it with ``allOf``;
+- every ``$ref`` points into one ``definitions`` map of the compiled schema, so nothing is
+  resolved against the whole document at run time.
+
+Where the compiled code is stricter than `jsonschema` (``pattern``'s ``$`` matches only at
+the very end), the slow path answers: that costs time, never a wrong answer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def _fastjsonschema() -> Any:
+    try:
+        return importlib.import_module("fastjsonschema")
+    except ImportError:  # a dev/sandbox dependency: without it every check takes the slow path
+        return None
+
+
+fastjsonschema = _fastjsonschema()
+
+JSON = Any
+Verdict = Callable[[JSON], bool]
+
+DRAFT4 = "http://json-schema.org/draft-04/schema#"
+DRAFT2019 = "https://json-schema.org/draft/2019-09/schema"
+
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+_SUBSCHEMA_ONE = ("not", "additionalProperties")
+_VALUES = frozenset(
+    {
+        "type",
+        "required",
+        "maxLength",
+        "minLength",
+        "maxItems",
+        "minItems",
+        "uniqueItems",
+        "maxProperties",
+        "minProperties",
+        "maximum",
+        "minimum",
+        "exclusiveMaximum",
+        "exclusiveMinimum",
+        "multipleOf",
+    }
+)
+"""Keywords whose value is not a schema and which both validators read alike."""
+_ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "example",
+        "examples",
+        "format",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "contentEncoding",
+        "contentMediaType",
+        "discriminator",
+        "externalDocs",
+        "xml",
+        "$comment",
+        "nullable",
+    }
+)
+"""Keywords that validate nothing in the spec check (no format checker, no defaults)."""
+
+
+class Unsupported(Exception):
+    """The schema uses a keyword this module does not translate."""
+
+
+def available() -> bool:
+    """Whether `fastjsonschema` is installed (else every check is `jsonschema`'s alone)."""
+    return fastjsonschema is not None
+
+
+def compile_verdict(
+    schema: JSON, resolve: Callable[[str], JSON], *, openapi30: bool
+) -> Verdict | None:
+    """A function saying whether a value validates against ``schema``, or None when
+    `fastjsonschema` is missing or the schema uses a keyword it is not trusted with.
+
+    ``resolve`` maps a ``$ref`` to the schema it names (the document's own resolution).
+    """
+    if fastjsonschema is None:
+        return None
+    try:
+        root = _Translation(resolve, openapi30).root(schema)
+    except Unsupported:
+        return None
+    validate = fastjsonschema.compile(root, use_default=False, use_formats=False)
+    invalid = fastjsonschema.JsonSchemaException
+
+    def verdict(value: JSON) -> bool:
+        try:
+            validate(value)
+        except invalid:
+            return False
+        return True
+
+    return verdict
+
+
+class _Translation:
+    """One schema and everything it refers to, rewritten for `fastjsonschema` (see above)."""
+
+    def __init__(self, resolve: Callable[[str], JSON], openapi30: bool) -> None:
+        self._resolve = resolve
+        self._openapi30 = openapi30
+        self._names: dict[str, str] = {}
+        self._definitions: dict[str, JSON] = {}
+
+    def root(self, schema: JSON) -> JSON:
+        translated = self._schema(schema, inside=False)
+        if isinstance(translated, bool):
+            translated = {} if translated else {"not": {}}
+        # ``definitions`` is no validation keyword: the refs find their targets there.
+        draft = DRAFT4 if self._openapi30 else DRAFT2019
+        return {**translated, "$schema": draft, "definitions": self._definitions}
+
+    def _schema(self, schema: JSON, *, inside: bool = True) -> JSON:
+        """``schema`` translated; ``inside``: it is part of the document, not built on it."""
+        if isinstance(schema, bool) and not self._openapi30:
+            return schema
+        if not isinstance(schema, Mapping):
+            raise Unsupported(f"a schema that is a {type(schema).__name__}")
+        if isinstance(schema.get("$ref"), str):
+            reference = {"$ref": self._reference(schema["$ref"], inside)}
+            if self._openapi30:
+                return reference
+            siblings = self._keywords({k: v for k, v in schema.items() if k != "$ref"}, inside)
+            return {"allOf": [reference, siblings]} if siblings else reference
+        return self._keywords(schema, inside)
+
+    def _keywords(self, schema: Mapping[str, JSON], inside: bool) -> JSON:
+        out: dict[str, JSON] = {}
+        for keyword, value in schema.items():
+            if keyword == "pattern":
+                out[keyword] = python_anchors(value)
+            elif keyword in ("enum", "const"):
+                out[keyword] = self._choices(keyword, value)
+            elif keyword in _VALUES:
+                out[keyword] = value
+            elif keyword == "properties":
+                out[keyword] = {
+                    name: self._schema(sub, inside=inside) for name, sub in value.items()
+                }
+            elif keyword == "patternProperties":
+                out[keyword] = {
+                    python_anchors(p): self._schema(sub, inside=inside) for p, sub in value.items()
+                }
+            elif keyword in _SUBSCHEMA_LISTS:
+                out[keyword] = [self._schema(sub, inside=inside) for sub in value]
+            elif keyword in _SUBSCHEMA_ONE:
+                out[keyword] = (
+                    value if isinstance(value, bool) else self._schema(value, inside=inside)
+                )
+            elif keyword == "items" and isinstance(value, list) and self._openapi30:
+                out[keyword] = [self._schema(sub, inside=inside) for sub in value]
+            elif keyword == "items" and not isinstance(value, list):
+                out[keyword] = self._schema(value, inside=inside)
+            elif keyword in _ANNOTATIONS or keyword.startswith("x-"):
+                continue
+            else:
+                raise Unsupported(f"the keyword {keyword}")
+        if self._openapi30 and schema.get("nullable") is True and "type" in out:
+            types = out["type"]
+            listed = [types] if isinstance(types, str) else list(types)
+            out["type"] = listed if "null" in listed else [*listed, "null"]
+        return out
+
+    def _choices(self, keyword: str, value: JSON) -> JSON:
+        if keyword == "const" and self._openapi30:
+            raise Unsupported("const, which draft 4 does not have")
+        listed = value if keyword == "enum" else [value]
+        # Containers compare with Python's ==, where True equals 1 deep inside them.
+        if not isinstance(listed, list) or any(isinstance(v, dict | list) for v in listed):
+            raise Unsupported(f"an {keyword} of lists or objects")
+        return value
+
+    def _reference(self, ref: str, inside: bool) -> str:
+        if not inside and ref.startswith("#"):
+            # jsonschema reads it in the schema built on the document, not in the document.
+            raise Unsupported(f"the reference {ref} into a schema outside the document")
+        name = self._names.get(ref)
+        if name is None:
+            # Numbered names: fastjsonschema names its functions after them, and two
+            # pointers must never fold into one name.
+            name = self._names[ref] = f"s{len(self._names)}"
+            self._definitions[name] = {}
+            self._definitions[name] = self._schema(self._resolve(ref))
+        return f"#/definitions/{name}"
+
+
+def python_anchors(pattern: str) -> str:
+    """``pattern`` with each ``$`` anchor spelled out as Python reads it (the end, or before a
+    final newline): fastjsonschema turns a bare ``$`` into ``\\Z``, which `jsonschema` does not.
+    """
+    try:
+        flags = re.compile(pattern).flags
+    except re.error as exc:
+        raise Unsupported(f"the pattern {pattern}, which Python does not read") from exc
+    if flags & re.MULTILINE:
+        raise Unsupported(f"the multi-line pattern {pattern}")
+    out, index, in_class = [], 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if in_class and char == "]":
+            in_class = False
+        elif not in_class and char == "[":
+            in_class = True
+            # A ``]`` right after ``[`` or ``[^`` is a member, not the end of the set.
+            opening = "[^]" if pattern.startswith("[^]", index) else "[]"
+            if pattern.startswith(opening, index):
+                out.append(opening)
+                index += len(opening)
+                continue
+        elif char == "$":
+            if in_class:
+                raise Unsupported(f"the pattern {pattern}, with $ in a set")
+            char = "(?=\\n?\\Z)"
+        out.append(char)
+        index += 1
+    return "".join(out)
