@@ -114,7 +114,10 @@ def compile_verdict(
         root = _Translation(resolve, openapi30).root(schema)
     except Unsupported:
         return None
-    validate = fastjsonschema.compile(root, use_default=False, use_formats=False)
+    # Without details a refusal costs no message, and oneOf refuses many branches per value.
+    validate = fastjsonschema.compile(
+        root, use_default=False, use_formats=False, detailed_exceptions=False
+    )
     invalid = fastjsonschema.JsonSchemaException
 
     def verdict(value: JSON) -> bool:
@@ -160,11 +163,16 @@ class _Translation:
 
     def _keywords(self, schema: Mapping[str, JSON], inside: bool) -> JSON:
         out: dict[str, JSON] = {}
+        also: list[JSON] = []
         for keyword, value in schema.items():
             if keyword == "pattern":
                 out[keyword] = python_anchors(value)
-            elif keyword in ("enum", "const"):
+            elif keyword == "enum":
                 out[keyword] = self._choices(keyword, value)
+            elif keyword == "const":
+                # A one-value ``enum``: the same test, and fastjsonschema cannot compile
+                # ``const`` without detailed errors.
+                also.append({"enum": self._choices(keyword, value)})
             elif keyword in _VALUES:
                 out[keyword] = value
             elif keyword == "properties":
@@ -189,6 +197,10 @@ class _Translation:
                 continue
             else:
                 raise Unsupported(f"the keyword {keyword}")
+        if also and "enum" in out:
+            out["allOf"] = [*out.get("allOf", []), *also]
+        elif also:
+            out["enum"] = also[0]["enum"]
         if self._openapi30 and schema.get("nullable") is True and "type" in out:
             types = out["type"]
             listed = [types] if isinstance(types, str) else list(types)
@@ -202,7 +214,7 @@ class _Translation:
         # Containers compare with Python's ==, where True equals 1 deep inside them.
         if not isinstance(listed, list) or any(isinstance(v, dict | list) for v in listed):
             raise Unsupported(f"an {keyword} of lists or objects")
-        return value
+        return listed
 
     def _reference(self, ref: str, inside: bool) -> str:
         if not inside and ref.startswith("#"):

@@ -214,6 +214,8 @@ EDGES: list[tuple[str, JSON, JSON]] = [
     # True is not 1, nor 1.0 an integer in draft 4 (it is one in 2020-12).
     ("discord", {"enum": [1, 2]}, True),
     ("discord", {"const": False}, 0),
+    ("discord", {"const": 2, "enum": [1, 2]}, 1),
+    ("discord", {"const": 2, "enum": [1, 2], "allOf": [{"type": "integer"}]}, 2),
     ("x", {"type": "integer"}, 1.0),
     ("discord", {"type": "integer"}, 1.0),
     ("discord", {"maximum": 3}, True),
