@@ -184,7 +184,12 @@ class _Translation:
                     python_anchors(p): self._schema(sub, inside=inside) for p, sub in value.items()
                 }
             elif keyword in _SUBSCHEMA_LISTS:
-                out[keyword] = [self._schema(sub, inside=inside) for sub in value]
+                branches = [self._schema(sub, inside=inside) for sub in value]
+                choices = _choices_of(keyword, branches)
+                if choices is None:
+                    out[keyword] = branches
+                else:
+                    also.append({"enum": choices})
             elif keyword in _SUBSCHEMA_ONE:
                 out[keyword] = (
                     value if isinstance(value, bool) else self._schema(value, inside=inside)
@@ -197,10 +202,10 @@ class _Translation:
                 continue
             else:
                 raise Unsupported(f"the keyword {keyword}")
-        if also and "enum" in out:
-            out["allOf"] = [*out.get("allOf", []), *also]
-        elif also:
+        if len(also) == 1 and "enum" not in out:
             out["enum"] = also[0]["enum"]
+        elif also:
+            out["allOf"] = [*out.get("allOf", []), *also]
         if self._openapi30 and schema.get("nullable") is True and "type" in out:
             types = out["type"]
             listed = [types] if isinstance(types, str) else list(types)
@@ -228,6 +233,23 @@ class _Translation:
             self._definitions[name] = {}
             self._definitions[name] = self._schema(self._resolve(ref))
         return f"#/definitions/{name}"
+
+
+def _choices_of(keyword: str, branches: list[JSON]) -> list[JSON] | None:
+    """The values of a ``oneOf``/``anyOf`` of one-value enums (Discord's document spells its
+    enums so), which is that enum: one test instead of a refused branch per value. None when
+    it is not one, or when two values are equal and ``oneOf`` would refuse a value matching both.
+    """
+    if not branches or any(
+        not isinstance(b, dict) or b.keys() != {"enum"} or len(b["enum"]) != 1 for b in branches
+    ):
+        return None
+    values = [b["enum"][0] for b in branches]
+    # jsonschema's equality: True is not 1, but 1.0 is.
+    distinct = {(isinstance(v, bool), v) for v in values}
+    if keyword == "oneOf" and len(distinct) < len(values):
+        return None
+    return values
 
 
 def python_anchors(pattern: str) -> str:

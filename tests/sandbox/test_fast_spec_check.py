@@ -216,6 +216,12 @@ EDGES: list[tuple[str, JSON, JSON]] = [
     ("discord", {"const": False}, 0),
     ("discord", {"const": 2, "enum": [1, 2]}, 1),
     ("discord", {"const": 2, "enum": [1, 2], "allOf": [{"type": "integer"}]}, 2),
+    # Discord spells an enum as a oneOf of consts: one matching value, not two.
+    ("discord", {"oneOf": [{"const": 1}, {"const": 1.0}]}, 1),
+    ("discord", {"oneOf": [{"const": 1}, {"const": True}]}, True),
+    ("discord", {"anyOf": [{"const": 1}, {"const": 1.0}]}, 1),
+    ("discord", {"const": 1, "oneOf": [{"const": 1}, {"const": 2}]}, 2),
+    ("discord", {"oneOf": [{"const": 1}], "anyOf": [{"const": 2}]}, 1),
     ("x", {"type": "integer"}, 1.0),
     ("discord", {"type": "integer"}, 1.0),
     ("discord", {"maximum": 3}, True),
