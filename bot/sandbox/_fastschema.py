@@ -186,10 +186,14 @@ class _Translation:
             elif keyword in _SUBSCHEMA_LISTS:
                 branches = [self._schema(sub, inside=inside) for sub in value]
                 choices = _choices_of(keyword, branches)
-                if choices is None:
-                    out[keyword] = branches
-                else:
+                if choices is not None:
                     also.append({"enum": choices})
+                elif keyword == "oneOf" and self._exclusive(branches):
+                    # No value passes two branches, so passing one is passing exactly one,
+                    # and the compiled anyOf stops at the first branch that passes.
+                    out["anyOf" if "anyOf" not in schema else keyword] = branches
+                else:
+                    out[keyword] = branches
             elif keyword in _SUBSCHEMA_ONE:
                 out[keyword] = (
                     value if isinstance(value, bool) else self._schema(value, inside=inside)
@@ -211,6 +215,37 @@ class _Translation:
             listed = [types] if isinstance(types, str) else list(types)
             out["type"] = listed if "null" in listed else [*listed, "null"]
         return out
+
+    def _exclusive(self, branches: list[JSON]) -> bool:
+        """Whether no value can pass two of these branches: each takes only objects and
+        requires one same property to hold its own single value (a message component's
+        ``type``), and no two of those values are equal."""
+        common: set[str] | None = None
+        fixed: list[dict[str, JSON]] = []
+        for branch in branches:
+            if isinstance(branch, dict) and branch.keys() == {"$ref"}:
+                branch = self._definitions.get(branch["$ref"].rsplit("/", 1)[1])
+            # Not an object, a value skips properties and required, and could pass them all.
+            if not isinstance(branch, dict) or branch.get("type") != "object":
+                return False
+            required = set(branch.get("required", []))
+            properties = branch.get("properties", {})
+            values = {
+                name: sub["enum"][0]
+                for name, sub in properties.items()
+                if name in required
+                and isinstance(sub, dict)
+                and isinstance(sub.get("enum"), list)
+                and len(sub["enum"]) == 1
+            }
+            common = set(values) if common is None else common & set(values)
+            fixed.append(values)
+        for name in common or ():
+            # jsonschema's equality: True is not 1, but 1.0 is.
+            told = {(isinstance(values[name], bool), values[name]) for values in fixed}
+            if len(told) == len(fixed):
+                return True
+        return False
 
     def _choices(self, keyword: str, value: JSON) -> JSON:
         if keyword == "const" and self._openapi30:

@@ -206,6 +206,14 @@ def test_a_dollar_anchor_is_read_as_python_reads_it(name: str, schema: JSON, val
     assert verdict(value) == document.validator(schema).is_valid(value)
 
 
+TOLD_APART: list[JSON] = [{"type": 1}, {"type": 3}, {"type": True}, {}, "abc", []]
+
+
+def told(value: JSON) -> JSON:
+    """An object schema part requiring ``type`` to be ``value``."""
+    return {"properties": {"type": {"enum": [value]}}, "required": ["type"]}
+
+
 EDGES: list[tuple[str, JSON, JSON]] = [
     # OpenAPI 3.0's ``nullable`` admits null through ``type``; in 3.1 it means nothing.
     ("x", {"type": "string", "nullable": True}, None),
@@ -222,6 +230,17 @@ EDGES: list[tuple[str, JSON, JSON]] = [
     ("discord", {"anyOf": [{"const": 1}, {"const": 1.0}]}, 1),
     ("discord", {"const": 1, "oneOf": [{"const": 1}, {"const": 2}]}, 2),
     ("discord", {"oneOf": [{"const": 1}], "anyOf": [{"const": 2}]}, 1),
+    # A oneOf told apart by a required property's value (Discord's message components).
+    *(
+        ("discord", {"oneOf": [{**kind, **told(1)}, {**kind, **told(2)}]}, value)
+        for kind in ({"type": "object"}, {})
+        for value in TOLD_APART
+    ),
+    (
+        "discord",
+        {"oneOf": [{"type": "object", **told(1)}, {"type": "object", **told(1.0)}]},
+        {"type": 1},
+    ),
     ("x", {"type": "integer"}, 1.0),
     ("discord", {"type": "integer"}, 1.0),
     ("discord", {"maximum": 3}, True),
