@@ -18,10 +18,15 @@ is rewritten so that it means what `jsonschema` reads in the OpenAPI document:
 - ``$ref`` ignores its siblings in 3.0 (JSON Schema draft 4) and not in 3.1 (2020-12), where
   they are joined to it with ``allOf``;
 - every ``$ref`` points into one ``definitions`` map of the compiled schema, so nothing is
-  resolved against the whole document at run time.
+  resolved against the whole document at run time;
+- a ``pattern``'s ``$`` is spelled as Python's ``re`` reads it (fastjsonschema would read the
+  very end), and an ``enum`` or ``const`` of lists or objects is left to `jsonschema` (Python's
+  ``==`` finds True equal to 1 inside them);
+- a ``oneOf`` of one-value enums (Discord's enums) is that enum, and a ``oneOf`` whose
+  branches a required value tells apart is compiled as ``anyOf``: the same verdicts, faster.
 
-Where the compiled code is stricter than `jsonschema` (``pattern``'s ``$`` matches only at
-the very end), the slow path answers: that costs time, never a wrong answer.
+Even a stricter compiled check would be wrong: inside a ``not`` or a ``oneOf`` branch,
+stricter is more lenient. tests/sandbox/test_fast_spec_check.py holds both to the same verdict.
 """
 
 from __future__ import annotations
