@@ -19,7 +19,8 @@ emulator refused a request.
 Every round asks the same words, as readers do after an announcement, so newsbot answers most
 of them from the answers it keeps for a few seconds; `--fresh` asks new words each round, so
 that every answer is searched. `--profile FILE` samples `newsbot run` with py-spy during the
-timed rounds and writes its top functions to FILE (py-spy must be installed).
+timed rounds and writes its top functions to FILE (py-spy must be installed);
+`--profile-emulator FILE` does the same for this process, where the emulator runs.
 
 `--shards 2` runs two `newsbot run` processes on the one archive, one shard each, and spreads
 the readers over a server on each shard; the CPU is then the sum of both processes'.
@@ -164,9 +165,13 @@ def samples(out: Path, process: int) -> Path:
 
 
 async def start_profiler(
-    pid: int, out: Path | None, process: int
+    pid: int, out: Path | None, process: int, *, nonblocking: bool = False
 ) -> asyncio.subprocess.Process | None:
-    """py-spy sampling `pid` until stopped, its samples going next to `out`; None without."""
+    """py-spy sampling `pid` until stopped, its samples going next to `out`; None without.
+
+    `nonblocking` samples without pausing the process: for this process itself, which would
+    otherwise stop while py-spy reads it, the measured latencies with it.
+    """
     if out is None:
         return None
     return await asyncio.create_subprocess_exec(
@@ -183,13 +188,16 @@ async def start_profiler(
         # Only the thread holding the GIL: threads waiting in C (SQLite's queue, the event
         # loop's poll) would otherwise count as busy.
         "--gil",
+        *(["--nonblocking"] if nonblocking else []),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
     )
 
 
 async def stop_profilers(
-    profilers: Sequence[asyncio.subprocess.Process | None], out: Path | None
+    profilers: Sequence[asyncio.subprocess.Process | None],
+    out: Path | None,
+    what: str = "newsbot run process(es)",
 ) -> None:
     """Stop py-spy, which then writes its samples, and write their top functions to `out`."""
     if out is None:
@@ -198,10 +206,10 @@ async def stop_profilers(
         if profiler is not None:
             profiler.send_signal(signal.SIGINT)
             await profiler.wait()
-    summarize([samples(out, n) for n in range(len(profilers))], out)
+    summarize([samples(out, n) for n in range(len(profilers))], out, what)
 
 
-def summarize(folded: Sequence[Path], out: Path) -> None:
+def summarize(folded: Sequence[Path], out: Path, what: str = "newsbot run process(es)") -> None:
     """The functions most often sampled in py-spy's raw stacks (of every process), written
     to `out`."""
     own: Counter[str] = Counter()
@@ -212,12 +220,14 @@ def summarize(folded: Sequence[Path], out: Path) -> None:
         frames, _, count = stack.rpartition(" ")
         # The first frame names the thread; line numbers are left out to count whole functions.
         names = [re.sub(r":\d+\)$", ")", frame) for frame in frames.split(";")[1:]]
+        if not names:  # a sample caught between frames (py-spy without pausing the process)
+            continue
         total += int(count)
         own[names[-1]] += int(count)
         for name in set(names):
             within[name] += int(count)
     lines = [
-        f"{total} samples of {len(folded)} newsbot run process(es) during the timed rounds",
+        f"{total} samples of {len(folded)} {what} during the timed rounds",
         "",
         "own time:",
     ]
@@ -305,6 +315,13 @@ async def main(argv: Sequence[str] | None = None) -> int:
         help="sample newsbot run with py-spy during the timed rounds; its top lines go to FILE",
     )
     parser.add_argument(
+        "--profile-emulator",
+        type=Path,
+        metavar="FILE",
+        help="sample this process (the emulator) with py-spy during the timed rounds; its top "
+        "lines go to FILE",
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="a small archive and a few readers, in seconds; only the deadline is a target",
@@ -353,6 +370,9 @@ async def main(argv: Sequence[str] | None = None) -> int:
                     await start_profiler(process.pid, args.profile, n)
                     for n, process in enumerate(processes)
                 ]
+                emulator_profiler = await start_profiler(
+                    os.getpid(), args.profile_emulator, 0, nonblocking=True
+                )
                 timings: list[tuple[float, float]] = []
                 cpu_before = sum(cpu_seconds(process.pid) for process in processes)
                 emulator_before = time.process_time()
@@ -362,6 +382,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
                 cpu = sum(cpu_seconds(process.pid) for process in processes) - cpu_before
                 emulator_cpu = time.process_time() - emulator_before
                 await stop_profilers(profilers, args.profile)
+                await stop_profilers([emulator_profiler], args.profile_emulator, "emulator")
             finally:
                 for process in processes:
                     process.send_signal(signal.SIGTERM)

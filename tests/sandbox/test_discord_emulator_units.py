@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,7 @@ from bot.sandbox.discord import (
 )
 from bot.sandbox.discord._commands import CommandRegistry
 from bot.sandbox.discord._errors import FormErrors
+from bot.sandbox.discord._gateway import _encode
 from bot.sandbox.discord._limits import RuleBroken, check_message
 from bot.sandbox.discord._messages import Messaging
 
@@ -167,3 +169,14 @@ def test_forum_refuses_unknown_tags_and_a_world_can_grow() -> None:
         {"name": "x", "message": {"content": "y"}, "applied_tags": [str(extra.tag("Vision").id)]},
     )
     assert thread.id == starter.id and thread.applied_tags == [extra.tag("Vision").id]
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), st.lists, max_leaves=8))
+def test_gateway_payloads_read_back_as_sent(value: object) -> None:
+    # orjson writes them, and json the ones it refuses (integers over 64 bits).
+    payload = {"op": 0, "t": "X", "s": 1, "d": {"value": value, "é": "ünïcode"}}
+    assert json.loads(_encode(payload)) == payload
+
+
+def test_gateway_payloads_with_number_keys_are_sent_as_json_sends_them() -> None:
+    assert _encode({"d": {1: "a"}}) == b'{"d":{"1":"a"}}'
