@@ -55,8 +55,10 @@ async def archive(open_store: OpenStore) -> AsyncIterator[Archive]:
 
 
 @pytest.fixture
-def sqlite_archive(archive: Archive, backend: str) -> Archive:
-    """`archive`, for a test that also reads its SQLite file; other backends skip the test."""
+def sqlite_archive(backend: str, request: pytest.FixtureRequest) -> Archive:
+    """`archive`, for a test that also reads its SQLite file; other backends skip the test
+    before a database is made for it."""
     if backend != "sqlite":
         pytest.skip("reads the SQLite file itself")
+    archive: Archive = request.getfixturevalue("archive")
     return archive
