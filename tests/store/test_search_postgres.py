@@ -13,10 +13,13 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.models import Issue
 from bot.store import Archive
 from bot.store.postgres import search as pg_search
+from bot.store.postgres import words
 from bot.store.postgres.words import tsquery
 from bot.store.sqlite.query import search_plan
 from tests.factories import issue, item
@@ -244,3 +247,9 @@ async def test_a_section_search_reads_the_sections_items_alone(pg_url: str) -> N
         plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
     # The section's 400 items, and the page's; not the archive's 8,400 newest first.
     assert items_read(plan) <= 400 + 20, "\n".join(plan)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
+def test_a_snippet_reads_plain_text_as_the_tokenizer_does(text: str) -> None:
+    assert words._words(text) == [token.text for token in words.tokens(text)]
+    assert words._spans(text, 2, 18) == list(words.tokens(text))[2:18]
