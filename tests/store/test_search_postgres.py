@@ -249,6 +249,33 @@ async def test_a_section_search_reads_the_sections_items_alone(pg_url: str) -> N
     assert items_read(plan) <= 400 + 20, "\n".join(plan)
 
 
+async def test_a_query_no_item_holds_is_answered_by_the_index_alone(
+    both: tuple[Archive, Archive], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sqlite, postgres = both
+    statements: list[str] = []
+    sent = psycopg.AsyncCursor.execute
+
+    async def execute(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        statements.append(f"prepare={kwargs.get('prepare')} {query}")
+        return await sent(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.AsyncCursor, "execute", execute)
+    # More times than psycopg runs a statement before it prepares it: a generic plan would
+    # scan every item for a word none holds.
+    for _ in range(8):
+        statements.clear()
+        page = await postgres.issues.search("plain zzqqx")
+        assert page == await sqlite.issues.search("plain zzqqx")
+        assert len(statements) == 1, statements
+        assert "held" not in statements[0], statements  # not the search statement
+        assert statements[0].startswith("prepare=False"), statements
+    statements.clear()
+    on_postgres = await postgres.issues.search("zqueen", section="news")
+    assert len(on_postgres.hits) == len(RARE)
+    assert len(statements) == 2, statements  # the look first (bounds and index), the search
+
+
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
 def test_a_snippet_reads_plain_text_as_the_tokenizer_does(text: str) -> None:
     assert words._words(text) == [token.text for token in words.tokens(text)]

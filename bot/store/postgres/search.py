@@ -55,15 +55,18 @@ async def search(
         return SearchPage(hits=(), offset=offset, has_more=False)
     filters: dict[str, Any] = {"section": section, "issue": issue, "since": since, "until": until}
     filters["recent"] = query_syntax.COMMON_WORDS_ISSUES if plan.recent else None
+    first = await _first_look(database, filters, query, plan.fts)
+    if first is not None and first.get("found") is False:
+        return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
     limited = plan.limited
     found = None
     if plan.ranked:
-        found = await _rows(database, query, True, filters, limit, offset)
+        found = await _rows(database, query, True, filters, first, limit, offset)
         if found is None:
             limited = _told(plan.limited, _LIMITED_RANKING)
     walk = PREFIX_WALKED_ITEMS if not plan.ranked and _short_prefix(plan.fts) else None
     if found is None:
-        found = await _rows(database, query, False, filters, limit, offset, walk=walk)
+        found = await _rows(database, query, False, filters, first, limit, offset, walk=walk)
     if found is None:
         stopped = _told(plan.limited, _LIMITED_STOPPED)
         return SearchPage(hits=(), offset=offset, has_more=False, limited=stopped)
@@ -83,7 +86,10 @@ async def related(database: PgDatabase, text: str, *, limit: int = 5) -> list[Se
     limit = max(1, min(limit, 25))
     filters: dict[str, Any] = {"section": None, "issue": None, "since": None, "until": None}
     filters["recent"] = None
-    found = await _rows(database, query, True, filters, limit, 0)
+    first = await _first_look(database, filters, query, fts)
+    if first is not None and first.get("found") is False:
+        return []
+    found = await _rows(database, query, True, filters, first, limit, 0)
     return [_hit(row, fts) for row in (found[0] if found else [])[:limit]]
 
 
@@ -99,11 +105,31 @@ def _told(*notes: str | None) -> str:
     return "; ".join(note for note in notes if note)
 
 
+async def _first_look(
+    database: PgDatabase, filters: dict[str, Any], query: str, fts: str
+) -> DictRow | None:
+    """The filters' issue bounds (`filter_bounds`) and, for a query without a prefix, whether
+    any item holds its words (`found`), in one short statement; None if nothing is asked."""
+    # Asking the index costs a lookup, and a query nothing matches (a typo, a made-up word)
+    # is then answered without the search statement, whose planning is most of its time. A
+    # prefix would have the index merge every word it starts: the search itself does that.
+    probe = None if any(prefix for _, prefix in query_words(fts)) else query
+    bounding = filter_bounds(**filters, probe=probe)
+    if bounding is None:
+        return None
+    async with database.connection() as conn:
+        # Never prepared: a generic plan guesses a word's matches, and scans every item for
+        # one that no item holds.
+        cursor = await conn.execute(*bounding, prepare=False)
+        return await cursor.fetchone()
+
+
 async def _rows(
     database: PgDatabase,
     query: str,
     ranked: bool,
     filters: dict[str, Any],
+    bounds: DictRow | None,
     limit: int,
     offset: int,
     *,
@@ -116,12 +142,8 @@ async def _rows(
     publish_at ahead of the horizon, nothing sent); the rare one among them whose time has
     come after all is released by running the statement again without it.
     """
-    bounds = None
-    bounding = filter_bounds(**filters)
-    if bounding is not None:
-        # Numbers, not subqueries: a date window's bound read as a third of the archive
-        # made the planner intersect the word's matches with a bitmap of every item.
-        bounds = await database.row(*bounding)
+    # The bounds as numbers, not subqueries: a date window's bound read as a third of the
+    # archive made the planner intersect the word's matches with a bitmap of every item.
     sql, params = search_statement(ranked=ranked, **filters, bounds=bounds, walk=walk)
     params.update(query=query, limit=limit + 1, offset=offset)
     params["horizon"] = held_horizon(database.clock())
@@ -371,9 +393,11 @@ def filter_bounds(
     since: dt.date | None,
     until: dt.date | None,
     recent: int | None,
+    probe: str | None = None,
 ) -> tuple[str, dict[str, Any]] | None:
     """The SQL of the one row of issue bounds `search_statement` takes as `bounds`, and its
-    parameters; None when the filters need none."""
+    parameters; with `probe` (a tsquery's text), its column `found` tells whether any item
+    holds it. None when nothing is asked (no filter needs bounds, no probe)."""
     queries: dict[str, str] = {}
     _, params = search_statement(
         ranked=True,
@@ -384,6 +408,9 @@ def filter_bounds(
         recent=recent,
         queries=queries,
     )
+    if probe is not None:
+        queries["found"] = "SELECT EXISTS (SELECT FROM items WHERE words @@ %(probe)s::tsquery)"
+        params["probe"] = probe
     if not queries:
         return None
     columns = ", ".join(f"({query}) AS {name}" for name, query in queries.items())
