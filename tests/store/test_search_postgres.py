@@ -22,6 +22,7 @@ from bot.store.postgres import search as pg_search
 from bot.store.postgres import words
 from bot.store.postgres.words import tsquery
 from bot.store.sqlite.query import search_plan
+from bot.store.sqlite.search import SEARCH_CANDIDATES
 from tests.factories import issue, item
 
 NOW = dt.datetime(2026, 12, 10, 9, 0, tzinfo=dt.UTC)
@@ -245,8 +246,9 @@ async def test_a_section_search_reads_the_sections_items_alone(pg_url: str) -> N
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
         conn.execute("SET random_page_cost = 1.1")
         plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
-    # The section's 400 items, and the page's; not the archive's 8,400 newest first.
-    assert items_read(plan) <= 400 + 20, "\n".join(plan)
+    # The section's 400 items, read to be chosen and again to be ranked, and the page's; not
+    # the archive's 8,400 newest first.
+    assert items_read(plan) <= 2 * 400 + 20, "\n".join(plan)
 
 
 async def test_a_query_no_item_holds_is_answered_by_the_index_alone(
@@ -280,3 +282,37 @@ async def test_a_query_no_item_holds_is_answered_by_the_index_alone(
 def test_a_snippet_reads_plain_text_as_the_tokenizer_does(text: str) -> None:
     assert words._words(text) == [token.text for token in words.tokens(text)]
     assert words._spans(text, 2, 18) == list(words.tokens(text))[2:18]
+
+
+def ranked_rows(plan: list[str]) -> int:
+    """How many rows the plan's nodes that compute ts_rank gave, over every loop."""
+    ranked, rows = 0, 0
+    for line in plan:
+        if found := re.search(r"actual .* rows=(\d+) loops=(\d+)", line):
+            rows = int(found.group(1)) * int(found.group(2))
+        elif "Output:" in line and "ts_rank" in line:
+            ranked += rows
+    return ranked
+
+
+async def test_a_common_word_ranks_only_its_newest_matches(
+    both: tuple[Archive, Archive], pg_url: str
+) -> None:
+    sql, params = pg_search.search_statement(
+        ranked=True, section=None, issue=None, since=None, until=None, recent=None
+    )
+    # Every one of the 5,000 items says robots: the newest 1,000 are ranked, the rest not read.
+    params.update(query=tsquery('"robots"'), limit=11, offset=0, released=[])
+    params["horizon"] = "2026-01-01T00:00:00"
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        explain = "EXPLAIN (ANALYZE, VERBOSE) " + sql
+        plan = [row[0] for row in conn.execute(explain, params).fetchall()]
+    assert 0 < ranked_rows(plan) <= SEARCH_CANDIDATES, "\n".join(plan)
+    sqlite, postgres = both
+    on_sqlite, on_postgres = (
+        await sqlite.issues.search("robots"),
+        await postgres.issues.search("robots"),
+    )
+    assert {hit.issue_number for hit in on_postgres.hits} == {
+        hit.issue_number for hit in on_sqlite.hits
+    }

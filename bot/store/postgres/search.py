@@ -60,18 +60,18 @@ async def search(
         return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
     limited = plan.limited
     found = None
+    walk = PREFIX_WALKED_ITEMS if not plan.ranked and _short_prefix(plan.fts) else None
     if plan.ranked:
-        found = await _rows(database, query, True, filters, first, limit, offset)
+        found = await _rows(database, query, True, filters, first, limit, offset, walk=walk)
         if found is None:
             limited = _told(plan.limited, _LIMITED_RANKING)
-    walk = PREFIX_WALKED_ITEMS if not plan.ranked and _short_prefix(plan.fts) else None
     if found is None:
         found = await _rows(database, query, False, filters, first, limit, offset, walk=walk)
     if found is None:
         stopped = _told(plan.limited, _LIMITED_STOPPED)
         return SearchPage(hits=(), offset=offset, has_more=False, limited=stopped)
     rows, cut = found
-    if cut and len(rows) <= limit:
+    if cut:
         limited = _told(limited, _LIMITED_WALK.format(walk))
     hits = tuple(_hit(row, plan.fts) for row in rows[:limit])
     return SearchPage(hits=hits, offset=offset, has_more=len(rows) > limit, limited=limited)
@@ -277,38 +277,47 @@ def search_statement(
         AND NOT (i.issue_number = ANY((SELECT numbers FROM held)::bigint[]))
         {" ".join(clauses)}
     """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
-    if walk is not None and not ranked:
+    candidates = None
+    chosen = "i.id, i.issue_number, i.position"
+    if walk is not None:
         # ts_match_vq is @@ as a function, which the planner cannot answer from the index:
-        # the walk reads items in id order and stops at the page or at `walk` items.
+        # the walk reads items in id order and stops at the page (or the candidates) or at
+        # `walk` items.
         walked_items = f"""
             (SELECT * FROM items i WHERE true {" ".join(ids)}
              ORDER BY i.id DESC LIMIT %(walked)s) i
         """  # noqa: S608 - fixed text; every value is a parameter
-        page = f"""
-            SELECT i.id, 0.0::real AS score
+        matched = f"""
             FROM {walked_items} {" ".join(joins)}
             WHERE ts_match_vq(i.words, %(query)s::tsquery)
             AND NOT (i.issue_number = ANY((SELECT numbers FROM held)::bigint[]))
             {" ".join(clauses)}
-            ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
+        if ranked:
+            candidates = f"SELECT {chosen} {matched} ORDER BY i.id DESC LIMIT %(candidates)s"
+        else:
+            page = f"""
+                SELECT i.id, 0.0::real AS score {matched}
+                ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
+            """
     elif ranked:
         # The same order as the id's (its high bits are the issue): by the section's issue
         # first, the planner may walk the section's issues newest first and read their items
         # alone, rather than every item of the archive newest first.
         in_order = "fs.issue_number DESC, i.id DESC" if section else "i.id DESC"
+        candidates = f"SELECT {chosen} {where} ORDER BY {in_order} LIMIT %(candidates)s"
+    if candidates is not None:
+        # Ranked once chosen, each candidate's words read again by its id: ranking every
+        # match where it is found decompressed the words of thousands of items left out.
         page = f"""
-            WITH candidates AS (
-                SELECT i.id, i.issue_number, i.position,
-                       -ts_rank('{_RANK_WEIGHTS}', i.words, %(query)s::tsquery) AS score
-                {where} ORDER BY {in_order} LIMIT %(candidates)s
-            )
-            SELECT id, score FROM candidates
-            ORDER BY score, issue_number DESC, position
+            SELECT c.id, (SELECT -ts_rank('{_RANK_WEIGHTS}', r.words, %(query)s::tsquery)
+                          FROM items r WHERE r.id = c.id) AS score
+            FROM candidates c
+            ORDER BY score, c.issue_number DESC, c.position
             LIMIT %(limit)s OFFSET %(offset)s
-        """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
+        """  # noqa: S608 - fixed text; every value is a parameter
         params["candidates"] = SEARCH_CANDIDATES
-    else:
+    elif walk is None:
         # The newest items are walked in id order, which finds a frequent word's newest
         # matches at once; past them the index lists the rest, so that few or no matches
         # never cost a walk through the whole archive. The newer part comes first (Append
@@ -324,11 +333,15 @@ def search_statement(
             LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     # The walk was cut if an item past the last one it read is still within the filters;
-    # looked up only for a page it left unfilled (a full page read fewer items than that).
+    # looked up only for a page it left unfilled (a full page read fewer items than that),
+    # or, ranked, for fewer candidates than a search ranks (with more, none were left out).
     cut = "false"
     if walk is not None:
-        cut = f"""CASE WHEN (SELECT count(*) FROM page) < %(limit)s
+        read = "candidates" if ranked else "page"
+        enough = "%(candidates)s" if ranked else "%(limit)s"
+        cut = f"""CASE WHEN (SELECT count(*) FROM {read}) < {enough}
                   THEN coalesce((SELECT since FROM walked) >= {first_id}, false) ELSE false END"""  # noqa: S608
+    ranking = f"candidates AS MATERIALIZED ({candidates})," if candidates is not None else ""
     sql = f"""
         WITH held AS MATERIALIZED (
             SELECT coalesce(array_agg(number), '{{}}') AS numbers,
@@ -345,6 +358,7 @@ def search_statement(
                 -1
             ) AS since
         ),
+        {ranking}
         page AS MATERIALIZED ({page})
         SELECT held.numbers AS held_numbers, held.publish_at AS held_publish_at, {cut} AS walk_cut,
                hit.*
