@@ -285,37 +285,49 @@ def test_a_snippet_reads_plain_text_as_the_tokenizer_does(text: str) -> None:
 
 
 def ranked_rows(plan: list[str]) -> int:
-    """How many rows the plan's nodes that compute ts_rank gave, over every loop."""
+    """The most rows a node of the plan with ts_rank among its columns gave, over its loops."""
     ranked, rows = 0, 0
     for line in plan:
         if found := re.search(r"actual .* rows=(\d+) loops=(\d+)", line):
             rows = int(found.group(1)) * int(found.group(2))
         elif "Output:" in line and "ts_rank" in line:
-            ranked += rows
+            ranked = max(ranked, rows)
     return ranked
 
 
-async def test_a_common_word_ranks_only_its_newest_matches(
-    both: tuple[Archive, Archive], pg_url: str
-) -> None:
+async def test_a_common_word_ranks_only_its_newest_matches(tmp_path: Path, pg_url: str) -> None:
+    # A fifth of 6,000 items say gamma: more than a search ranks, too many to walk to.
+    made = [
+        issue(
+            number,
+            {"News": [item(f"Robots {number} {slot}" + (" gamma" if slot % 5 == 0 else ""),
+                           f"https://n.example/{number}/{slot}") for slot in range(25)]},
+            date=dt.date(2020, 1, 1) + dt.timedelta(number),
+        )
+        for number in range(1, 241)
+    ]  # fmt: skip
+    sqlite = await Archive.open(tmp_path / "archive.db")
+    postgres = await Archive.open(pg_url)
+    try:
+        for archive in (sqlite, postgres):
+            await archive.issues.ingest_many([(one, None) for one in made])
+        on_sqlite = await sqlite.issues.search("gamma")
+        on_postgres = await postgres.issues.search("gamma")
+    finally:
+        await sqlite.close()
+        await postgres.close()
+    assert [hit.item_id for hit in on_postgres.hits] == [hit.item_id for hit in on_sqlite.hits]
     sql, params = pg_search.search_statement(
         ranked=True, section=None, issue=None, since=None, until=None, recent=None
     )
-    # Every one of the 5,000 items says robots: the newest 1,000 are ranked, the rest not read.
-    params.update(query=tsquery('"robots"'), limit=11, offset=0, released=[])
+    params.update(query=tsquery('"gamma"'), limit=11, offset=0, released=[])
     params["horizon"] = "2026-01-01T00:00:00"
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        conn.execute("SET random_page_cost = 1.1")
         explain = "EXPLAIN (ANALYZE, VERBOSE) " + sql
         plan = [row[0] for row in conn.execute(explain, params).fetchall()]
+    # The newest 1,000 matches are ranked, not the 200 older ones.
     assert 0 < ranked_rows(plan) <= SEARCH_CANDIDATES, "\n".join(plan)
-    sqlite, postgres = both
-    on_sqlite, on_postgres = (
-        await sqlite.issues.search("robots"),
-        await postgres.issues.search("robots"),
-    )
-    assert {hit.issue_number for hit in on_postgres.hits} == {
-        hit.issue_number for hit in on_sqlite.hits
-    }
 
 
 async def test_a_three_letter_prefix_ranks_the_newest_items_matches_and_says_so(

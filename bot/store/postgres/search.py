@@ -283,7 +283,7 @@ def search_statement(
         {" ".join(clauses)}
     """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     candidates = None
-    chosen = "i.id, i.issue_number, i.position"
+    chosen = "i.id, i.issue_number, i.position, i.words"
     if walk is not None:
         # ts_match_vq is @@ as a function, which the planner cannot answer from the index:
         # the walk reads items in id order and stops at the page (or the candidates) or at
@@ -312,13 +312,13 @@ def search_statement(
         in_order = "fs.issue_number DESC, i.id DESC" if section else "i.id DESC"
         candidates = f"SELECT {chosen} {where} ORDER BY {in_order} LIMIT %(candidates)s"
     if candidates is not None:
-        # Ranked once chosen, each candidate's words read again by its id: ranking every
-        # match where it is found decompressed the words of thousands of items left out.
+        # Ranked once chosen, their words carried along: ranking every match where it is
+        # found decompressed the words of thousands of items left out (and looking each
+        # candidate up again by id costs a rare word's few matches more than that).
         page = f"""
-            SELECT c.id, (SELECT -ts_rank('{_RANK_WEIGHTS}', r.words, %(query)s::tsquery)
-                          FROM items r WHERE r.id = c.id) AS score
-            FROM candidates c
-            ORDER BY score, c.issue_number DESC, c.position
+            SELECT id, -ts_rank('{_RANK_WEIGHTS}', words, %(query)s::tsquery) AS score
+            FROM candidates
+            ORDER BY score, issue_number DESC, position
             LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - fixed text; every value is a parameter
         params["candidates"] = SEARCH_CANDIDATES
