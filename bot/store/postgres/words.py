@@ -172,23 +172,30 @@ def snippet(fields: tuple[str | None, ...], fts: str) -> str:
     """The part of the best field holding most of the query's words, those highlighted, like
     SQLite's `snippet(…, '…', 16)`."""
     phrases = _phrases(fts)
-    best: tuple[int, str, list[str], set[int]] | None = None
+    best: tuple[int, str, list[str], set[int], list[Token] | None] | None = None
     for field in fields:
         text = index_text(field)
-        words = _words(text)
+        found = None if text.isascii() else list(tokens(text))
+        words = _RUN.findall(text.lower()) if found is None else [token.text for token in found]
         marked = _matched(words, phrases)
         # On a tie the longer field wins: it shows the words in more of their context.
         if best is None or (len(marked), len(words)) > (len(best[3]), len(best[2])):
-            best = (len(marked), text, words, marked)
+            best = (len(marked), text, words, marked, found)
     if best is None or not best[2]:
         return ""
-    _, text, words, marked = best
+    _, text, words, marked, found = best
     first = min(marked, default=0)
     last = max((i for i in marked if i < first + SNIPPET_TOKENS), default=first)
     # The matches in the middle of the window, as SQLite places them.
     start = first - (SNIPPET_TOKENS - (last - first)) // 2
     start = max(0, min(start, len(words) - SNIPPET_TOKENS))
-    window = _spans(text, start, start + SNIPPET_TOKENS)
+    if found is None:
+        # Most fields are plain text: their words were found in one pass in C, rather than
+        # a token at a time, and only the window's are placed.
+        runs = itertools.islice(_RUN.finditer(text), start, start + SNIPPET_TOKENS)
+        window = [Token(run.group(), run.start(), run.end()) for run in runs]
+    else:
+        window = found[start : start + SNIPPET_TOKENS]
     pieces: list[str] = ["…"] if start > 0 else []
     at = window[0].start if start > 0 else 0
     for index, token in enumerate(window, start=start):
@@ -201,25 +208,6 @@ def snippet(fields: tuple[str | None, ...], fts: str) -> str:
     pieces.append(rest if start + SNIPPET_TOKENS >= len(words) else _until_word(rest) + "…")
     shown = "".join(pieces)
     return as_written(shown) if CJK_SEPARATOR in shown else shown
-
-
-def _words(text: str) -> list[str]:
-    """The words of `text` as `tokens` reads them, without where they are."""
-    if text.isascii():
-        # Most fields: one pass in C rather than a token at a time (a snippet reads every
-        # word of three fields for each hit of a page).
-        return _RUN.findall(text.lower())
-    return [token.text for token in tokens(text)]
-
-
-def _spans(text: str, start: int, stop: int) -> list[Token]:
-    """The words of `text` from the `start`th to before the `stop`th, with where they are."""
-    if text.isascii():
-        return [
-            Token(run.group().lower(), run.start(), run.end())
-            for run in itertools.islice(_RUN.finditer(text), start, stop)
-        ]
-    return list(itertools.islice(tokens(text), start, stop))
 
 
 def _until_word(rest: str) -> str:
