@@ -360,3 +360,27 @@ async def test_a_three_letter_prefix_ranks_the_newest_items_matches_and_says_so(
         plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
     assert not any("items_words" in line for line in plan), "\n".join(plan)
     assert rows_walked(plan) <= 50, "\n".join(plan)
+
+
+async def test_a_search_of_a_late_issue_finds_its_items(tmp_path: Path, pg_url: str) -> None:
+    # From issue 2,047 on, the next issue shifted to its first item id no longer fits in 32 bits.
+    made = [
+        issue(number, {"News": [item(f"Robots {number}", f"https://n.example/{number}")]})
+        for number in (7, 2047, 2048, 3419)
+    ]
+    sqlite = await Archive.open(tmp_path / "archive.db")
+    postgres = await Archive.open(pg_url)
+    try:
+        for archive in (sqlite, postgres):
+            await archive.issues.ingest_many([(one, None) for one in made])
+        for number in (7, 2047, 2048, 3419):
+            for text in ("robots", "ro*"):
+                on_sqlite = await sqlite.issues.search(text, issue=number)
+                on_postgres = await postgres.issues.search(text, issue=number)
+                assert [hit.issue_number for hit in on_postgres.hits] == [number], (text, number)
+                assert [hit.item_id for hit in on_postgres.hits] == [
+                    hit.item_id for hit in on_sqlite.hits
+                ]
+    finally:
+        await sqlite.close()
+        await postgres.close()

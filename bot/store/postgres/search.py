@@ -238,9 +238,11 @@ def search_statement(
         params["section"] = section
     if issue is not None:
         clauses.append("AND i.issue_number = %(issue)s")
-        newest.append("%(issue)s")
-        latest.append("%(issue)s")
-        oldest.append("%(issue)s")
+        # A bigint: as an integer, the id bound (the next issue shifted by SLOT_BITS) of
+        # issue 2,047 and later overflowed, and such an issue's matches were never found.
+        newest.append("%(issue)s::bigint")
+        latest.append("%(issue)s::bigint")
+        oldest.append("%(issue)s::bigint")
         params["issue"] = issue
     if since is not None or until is not None:
         joins.append("JOIN issues fn ON fn.number = i.issue_number")
