@@ -384,3 +384,22 @@ async def test_a_search_of_a_late_issue_finds_its_items(tmp_path: Path, pg_url: 
     finally:
         await sqlite.close()
         await postgres.close()
+
+
+async def test_a_query_of_very_common_words_reads_the_recent_items_alone(
+    both: tuple[Archive, Archive], pg_url: str
+) -> None:
+    # A phrase no item holds: every item of the newest 5 issues (125) is read, and no other;
+    # the index, which would list every item holding each word, is not asked.
+    sql, params = pg_search.search_statement(
+        ranked=False, section=None, issue=None, since=None, until=None, recent=5
+    )
+    params.update(query=tsquery('"alpha beta"'), limit=11, offset=0, released=[])
+    params["horizon"] = "2026-01-01T00:00:00"
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
+    assert not any("items_words" in line for line in plan), "\n".join(plan)
+    assert items_read(plan) <= 125 + 11, "\n".join(plan)
+    sqlite, postgres = both
+    for text in ('"of the"', "the a"):
+        assert await pages(postgres, text, 10) == await pages(sqlite, text, 10)

@@ -216,9 +216,10 @@ def search_statement(
     numbers in the statement rather than subqueries, so the planner knows how much of the
     archive they leave; `queries`, when given, receives the subqueries by name.
 
-    With `walk` (unranked), only that many of the newest items the filters allow are read, in
-    id order, each checked without the index; `walk_cut` (every row) tells whether older
-    items were left unread.
+    With `walk`, only that many of the newest items the filters allow are read, in id order,
+    each checked without the index (ranked, their matches are the candidates); `walk_cut`
+    (every row) tells whether older items were left unread. Unranked with `recent`, every
+    item of the recent issues is walked so, none left unread.
     """
     params: dict[str, Any] = {}
     found = _Bounds(bounds, params, {} if queries is None else queries)
@@ -286,6 +287,11 @@ def search_statement(
     """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     candidates = None
     chosen = "i.id, i.issue_number, i.position, i.words"
+    whole = recent is not None and walk is None and not ranked
+    if recent is not None and whole:
+        # Only very common words, in the recent issues: their items are walked, each checked
+        # (never more than the window holds), as the index would list most of the archive.
+        walk = recent << SLOT_BITS
     if walk is not None:
         # ts_match_vq is @@ as a function, which the planner cannot answer from the index:
         # the walk reads items in id order and stops at the page (or the candidates) or at
@@ -343,7 +349,7 @@ def search_statement(
     # looked up only for a page it left unfilled (a full page read fewer items than that),
     # or, ranked, for fewer candidates than a search ranks (with more, none were left out).
     cut = "false"
-    if walk is not None:
+    if walk is not None and not whole:
         read = "candidates" if ranked else "page"
         enough = "%(candidates)s" if ranked else "%(limit)s"
         cut = f"""CASE WHEN (SELECT count(*) FROM {read}) < {enough}
