@@ -13,12 +13,16 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.models import Issue
 from bot.store import Archive
 from bot.store.postgres import search as pg_search
+from bot.store.postgres import words
 from bot.store.postgres.words import tsquery
 from bot.store.sqlite.query import search_plan
+from bot.store.sqlite.search import SEARCH_CANDIDATES
 from tests.factories import issue, item
 
 NOW = dt.datetime(2026, 12, 10, 9, 0, tzinfo=dt.UTC)
@@ -242,5 +246,160 @@ async def test_a_section_search_reads_the_sections_items_alone(pg_url: str) -> N
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
         conn.execute("SET random_page_cost = 1.1")
         plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
-    # The section's 400 items, and the page's; not the archive's 8,400 newest first.
-    assert items_read(plan) <= 400 + 20, "\n".join(plan)
+    # The section's 400 items, read to be chosen and again to be ranked, and the page's; not
+    # the archive's 8,400 newest first.
+    assert items_read(plan) <= 2 * 400 + 20, "\n".join(plan)
+
+
+async def test_a_query_no_item_holds_is_answered_by_the_index_alone(
+    both: tuple[Archive, Archive], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sqlite, postgres = both
+    statements: list[str] = []
+    sent = psycopg.AsyncCursor.execute
+
+    async def execute(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        statements.append(f"prepare={kwargs.get('prepare')} {query}")
+        return await sent(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.AsyncCursor, "execute", execute)
+    # More times than psycopg runs a statement before it prepares it: a generic plan would
+    # scan every item for a word none holds.
+    for _ in range(8):
+        statements.clear()
+        page = await postgres.issues.search("plain zzqqx")
+        assert page == await sqlite.issues.search("plain zzqqx")
+        assert len(statements) == 1, statements
+        assert "held" not in statements[0], statements  # not the search statement
+        assert statements[0].startswith("prepare=False"), statements
+    statements.clear()
+    on_postgres = await postgres.issues.search("zqueen", section="news")
+    assert len(on_postgres.hits) == len(RARE)
+    assert len(statements) == 2, statements  # the look first (bounds and index), the search
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
+def test_a_snippet_reads_plain_text_as_the_tokenizer_does(text: str) -> None:
+    # A snippet finds a plain field's words in one pass of the tokenizer's own pattern.
+    runs = list(words._RUN.finditer(text))
+    assert [run.group().lower() for run in runs] == words._RUN.findall(text.lower())
+    assert [(run.group().lower(), run.start(), run.end()) for run in runs] == list(
+        words.tokens(text)
+    )
+
+
+def ranked_rows(plan: list[str]) -> int:
+    """The most rows a node of the plan with ts_rank among its columns gave, over its loops."""
+    ranked, rows = 0, 0
+    for line in plan:
+        if found := re.search(r"actual .* rows=(\d+) loops=(\d+)", line):
+            rows = int(found.group(1)) * int(found.group(2))
+        elif "Output:" in line and "ts_rank" in line:
+            ranked = max(ranked, rows)
+    return ranked
+
+
+async def test_a_common_word_ranks_only_its_newest_matches(tmp_path: Path, pg_url: str) -> None:
+    # A fifth of 6,000 items say gamma: more than a search ranks, too many to walk to.
+    made = [
+        issue(
+            number,
+            {"News": [item(f"Robots {number} {slot}" + (" gamma" if slot % 5 == 0 else ""),
+                           f"https://n.example/{number}/{slot}") for slot in range(25)]},
+            date=dt.date(2020, 1, 1) + dt.timedelta(number),
+        )
+        for number in range(1, 241)
+    ]  # fmt: skip
+    sqlite = await Archive.open(tmp_path / "archive.db")
+    postgres = await Archive.open(pg_url)
+    try:
+        for archive in (sqlite, postgres):
+            await archive.issues.ingest_many([(one, None) for one in made])
+        on_sqlite = await sqlite.issues.search("gamma")
+        on_postgres = await postgres.issues.search("gamma")
+    finally:
+        await sqlite.close()
+        await postgres.close()
+    assert [hit.item_id for hit in on_postgres.hits] == [hit.item_id for hit in on_sqlite.hits]
+    sql, params = pg_search.search_statement(
+        ranked=True, section=None, issue=None, since=None, until=None, recent=None
+    )
+    params.update(query=tsquery('"gamma"'), limit=11, offset=0, released=[])
+    params["horizon"] = "2026-01-01T00:00:00"
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        conn.execute("SET random_page_cost = 1.1")
+        explain = "EXPLAIN (ANALYZE, VERBOSE) " + sql
+        plan = [row[0] for row in conn.execute(explain, params).fetchall()]
+    # The newest 1,000 matches are ranked, not the 200 older ones.
+    assert 0 < ranked_rows(plan) <= SEARCH_CANDIDATES, "\n".join(plan)
+
+
+async def test_a_three_letter_prefix_ranks_the_newest_items_matches_and_says_so(
+    both: tuple[Archive, Archive], pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sqlite, postgres = both
+    assert search_plan("zqu*").ranked  # type: ignore[union-attr]
+    # Unbounded, the same items as SQLite ranks, old and new.
+    on_sqlite = {hit.item_id for hit in (await sqlite.issues.search("zqu*")).hits}
+    assert {hit.item_id for hit in (await postgres.issues.search("zqu*")).hits} == on_sqlite
+    assert len(on_sqlite) == len(RARE)
+    # Issues 199 and 200 are the newest 50 items: the walk ranks their matches alone.
+    monkeypatch.setattr(pg_search, "PREFIX_WALKED_ITEMS", 50)
+    page = await postgres.issues.search("zqu*")
+    assert sorted(hit.issue_number for hit in page.hits) == [199, ISSUES]
+    assert page.limited is not None and "newest 50 items" in page.limited
+    # Four letters are looked up in the index: every match, nothing said.
+    page = await postgres.issues.search("zque*")
+    assert len(page.hits) == len(RARE) and page.limited is None
+    sql, params = pg_search.search_statement(
+        ranked=True, section=None, issue=None, since=None, until=None, recent=None, walk=50
+    )
+    params.update(query=tsquery('"zqu"*'), limit=11, offset=0, released=[])
+    params["horizon"] = "2026-01-01T00:00:00"
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
+    assert not any("items_words" in line for line in plan), "\n".join(plan)
+    assert rows_walked(plan) <= 50, "\n".join(plan)
+
+
+async def test_a_search_of_a_late_issue_finds_its_items(tmp_path: Path, pg_url: str) -> None:
+    # From issue 2,047 on, the next issue shifted to its first item id no longer fits in 32 bits.
+    made = [
+        issue(number, {"News": [item(f"Robots {number}", f"https://n.example/{number}")]})
+        for number in (7, 2047, 2048, 3419)
+    ]
+    sqlite = await Archive.open(tmp_path / "archive.db")
+    postgres = await Archive.open(pg_url)
+    try:
+        for archive in (sqlite, postgres):
+            await archive.issues.ingest_many([(one, None) for one in made])
+        for number in (7, 2047, 2048, 3419):
+            for text in ("robots", "ro*"):
+                on_sqlite = await sqlite.issues.search(text, issue=number)
+                on_postgres = await postgres.issues.search(text, issue=number)
+                assert [hit.issue_number for hit in on_postgres.hits] == [number], (text, number)
+                assert [hit.item_id for hit in on_postgres.hits] == [
+                    hit.item_id for hit in on_sqlite.hits
+                ]
+    finally:
+        await sqlite.close()
+        await postgres.close()
+
+
+async def test_a_query_of_very_common_words_reads_the_recent_items_alone(
+    both: tuple[Archive, Archive], pg_url: str
+) -> None:
+    # A phrase no item holds: every item of the newest 5 issues (125) is read, and no other;
+    # the index, which would list every item holding each word, is not asked.
+    sql, params = pg_search.search_statement(
+        ranked=False, section=None, issue=None, since=None, until=None, recent=5
+    )
+    params.update(query=tsquery('"alpha beta"'), limit=11, offset=0, released=[])
+    params["horizon"] = "2026-01-01T00:00:00"
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
+    assert not any("items_words" in line for line in plan), "\n".join(plan)
+    assert items_read(plan) <= 125 + 11, "\n".join(plan)
+    sqlite, postgres = both
+    for text in ('"of the"', "the a"):
+        assert await pages(postgres, text, 10) == await pages(sqlite, text, 10)

@@ -15,7 +15,7 @@ from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.words import query_words, snippet, tsquery
 from bot.store.sqlite import query as query_syntax
 from bot.store.sqlite.held import held_function, held_horizon
-from bot.store.sqlite.query import fts_any_query, search_plan
+from bot.store.sqlite.query import cjk_index_text, fts_any_query, search_plan
 from bot.store.sqlite.search import SEARCH_CANDIDATES, SLOT_BITS
 
 SEARCH_TIMEOUT_MS = 1_000
@@ -25,6 +25,10 @@ WALKED_ITEMS = 1_000
 PREFIX_WALKED_ITEMS = 10_000
 """How many of the newest items the filters allow a query with a short prefix reads, checking
 each: the index would merge every word such a prefix starts (hundreds of ms at 1M items)."""
+INDEXED_PREFIX = 4
+"""Letters a prefix needs to be looked up in the index; a shorter one walks the newest items,
+ranked if the plan ranks it: three letters start words as common as `dat*`'s "data", whose
+matches the index lists in full (a second at 1M items, against a walk's 20 ms)."""
 _RANK_WEIGHTS = "{0.0, 0.1, 0.2, 1.0}"
 """ts_rank's weights of D, C (abstracts), B (blurbs), A (titles): SQLite's bm25 10, 2, 1 scaled."""
 
@@ -55,20 +59,23 @@ async def search(
         return SearchPage(hits=(), offset=offset, has_more=False)
     filters: dict[str, Any] = {"section": section, "issue": issue, "since": since, "until": until}
     filters["recent"] = query_syntax.COMMON_WORDS_ISSUES if plan.recent else None
+    first = await _first_look(database, filters, query, plan.fts)
+    if first is not None and first.get("found") is False:
+        return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
     limited = plan.limited
     found = None
+    walk = PREFIX_WALKED_ITEMS if _short_prefix(plan.fts) else None
     if plan.ranked:
-        found = await _rows(database, query, True, filters, limit, offset)
+        found = await _rows(database, query, True, filters, first, limit, offset, walk=walk)
         if found is None:
             limited = _told(plan.limited, _LIMITED_RANKING)
-    walk = PREFIX_WALKED_ITEMS if not plan.ranked and _short_prefix(plan.fts) else None
     if found is None:
-        found = await _rows(database, query, False, filters, limit, offset, walk=walk)
+        found = await _rows(database, query, False, filters, first, limit, offset, walk=walk)
     if found is None:
         stopped = _told(plan.limited, _LIMITED_STOPPED)
         return SearchPage(hits=(), offset=offset, has_more=False, limited=stopped)
     rows, cut = found
-    if cut and len(rows) <= limit:
+    if cut:
         limited = _told(limited, _LIMITED_WALK.format(walk))
     hits = tuple(_hit(row, plan.fts) for row in rows[:limit])
     return SearchPage(hits=hits, offset=offset, has_more=len(rows) > limit, limited=limited)
@@ -83,14 +90,18 @@ async def related(database: PgDatabase, text: str, *, limit: int = 5) -> list[Se
     limit = max(1, min(limit, 25))
     filters: dict[str, Any] = {"section": None, "issue": None, "since": None, "until": None}
     filters["recent"] = None
-    found = await _rows(database, query, True, filters, limit, 0)
+    first = await _first_look(database, filters, query, fts)
+    if first is not None and first.get("found") is False:
+        return []
+    found = await _rows(database, query, True, filters, first, limit, 0)
     return [_hit(row, fts) for row in (found[0] if found else [])[:limit]]
 
 
 def _short_prefix(fts: str) -> bool:
-    """Whether the query holds a prefix too short to be looked up in the index."""
+    """Whether the query holds a prefix too short to be looked up in the index (a CJK letter
+    is not: it starts only the index's bigrams that begin with it)."""
     return any(
-        prefix and len(words[-1]) < query_syntax.MIN_RANKED_PREFIX
+        prefix and len(words[-1]) < INDEXED_PREFIX and cjk_index_text(words[-1]) is None
         for words, prefix in query_words(fts)
     )
 
@@ -99,11 +110,31 @@ def _told(*notes: str | None) -> str:
     return "; ".join(note for note in notes if note)
 
 
+async def _first_look(
+    database: PgDatabase, filters: dict[str, Any], query: str, fts: str
+) -> DictRow | None:
+    """The filters' issue bounds (`filter_bounds`) and, for a query without a prefix, whether
+    any item holds its words (`found`), in one short statement; None if nothing is asked."""
+    # Asking the index costs a lookup, and a query nothing matches (a typo, a made-up word)
+    # is then answered without the search statement, whose planning is most of its time. A
+    # prefix would have the index merge every word it starts: the search itself does that.
+    probe = None if any(prefix for _, prefix in query_words(fts)) else query
+    bounding = filter_bounds(**filters, probe=probe)
+    if bounding is None:
+        return None
+    async with database.connection() as conn:
+        # Never prepared: a generic plan guesses a word's matches, and scans every item for
+        # one that no item holds.
+        cursor = await conn.execute(*bounding, prepare=False)
+        return await cursor.fetchone()
+
+
 async def _rows(
     database: PgDatabase,
     query: str,
     ranked: bool,
     filters: dict[str, Any],
+    bounds: DictRow | None,
     limit: int,
     offset: int,
     *,
@@ -116,12 +147,8 @@ async def _rows(
     publish_at ahead of the horizon, nothing sent); the rare one among them whose time has
     come after all is released by running the statement again without it.
     """
-    bounds = None
-    bounding = filter_bounds(**filters)
-    if bounding is not None:
-        # Numbers, not subqueries: a date window's bound read as a third of the archive
-        # made the planner intersect the word's matches with a bitmap of every item.
-        bounds = await database.row(*bounding)
+    # The bounds as numbers, not subqueries: a date window's bound read as a third of the
+    # archive made the planner intersect the word's matches with a bitmap of every item.
     sql, params = search_statement(ranked=ranked, **filters, bounds=bounds, walk=walk)
     params.update(query=query, limit=limit + 1, offset=offset)
     params["horizon"] = held_horizon(database.clock())
@@ -189,9 +216,10 @@ def search_statement(
     numbers in the statement rather than subqueries, so the planner knows how much of the
     archive they leave; `queries`, when given, receives the subqueries by name.
 
-    With `walk` (unranked), only that many of the newest items the filters allow are read, in
-    id order, each checked without the index; `walk_cut` (every row) tells whether older
-    items were left unread.
+    With `walk`, only that many of the newest items the filters allow are read, in id order,
+    each checked without the index (ranked, their matches are the candidates); `walk_cut`
+    (every row) tells whether older items were left unread. Unranked with `recent`, every
+    item of the recent issues is walked so, none left unread.
     """
     params: dict[str, Any] = {}
     found = _Bounds(bounds, params, {} if queries is None else queries)
@@ -211,9 +239,11 @@ def search_statement(
         params["section"] = section
     if issue is not None:
         clauses.append("AND i.issue_number = %(issue)s")
-        newest.append("%(issue)s")
-        latest.append("%(issue)s")
-        oldest.append("%(issue)s")
+        # A bigint: as an integer, the id bound (the next issue shifted by SLOT_BITS) of
+        # issue 2,047 and later overflowed, and such an issue's matches were never found.
+        newest.append("%(issue)s::bigint")
+        latest.append("%(issue)s::bigint")
+        oldest.append("%(issue)s::bigint")
         params["issue"] = issue
     if since is not None or until is not None:
         joins.append("JOIN issues fn ON fn.number = i.issue_number")
@@ -255,38 +285,52 @@ def search_statement(
         AND NOT (i.issue_number = ANY((SELECT numbers FROM held)::bigint[]))
         {" ".join(clauses)}
     """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
-    if walk is not None and not ranked:
+    candidates = None
+    chosen = "i.id, i.issue_number, i.position, i.words"
+    whole = recent is not None and walk is None and not ranked
+    if recent is not None and whole:
+        # Only very common words, in the recent issues: their items are walked, each checked
+        # (never more than the window holds), as the index would list most of the archive.
+        walk = recent << SLOT_BITS
+    if walk is not None:
         # ts_match_vq is @@ as a function, which the planner cannot answer from the index:
-        # the walk reads items in id order and stops at the page or at `walk` items.
+        # the walk reads items in id order and stops at the page (or the candidates) or at
+        # `walk` items.
         walked_items = f"""
             (SELECT * FROM items i WHERE true {" ".join(ids)}
              ORDER BY i.id DESC LIMIT %(walked)s) i
         """  # noqa: S608 - fixed text; every value is a parameter
-        page = f"""
-            SELECT i.id, 0.0::real AS score
+        matched = f"""
             FROM {walked_items} {" ".join(joins)}
             WHERE ts_match_vq(i.words, %(query)s::tsquery)
             AND NOT (i.issue_number = ANY((SELECT numbers FROM held)::bigint[]))
             {" ".join(clauses)}
-            ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
+        if ranked:
+            candidates = f"SELECT {chosen} {matched} ORDER BY i.id DESC LIMIT %(candidates)s"
+        else:
+            page = f"""
+                SELECT i.id, 0.0::real AS score {matched}
+                ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
+            """
     elif ranked:
         # The same order as the id's (its high bits are the issue): by the section's issue
         # first, the planner may walk the section's issues newest first and read their items
         # alone, rather than every item of the archive newest first.
         in_order = "fs.issue_number DESC, i.id DESC" if section else "i.id DESC"
+        candidates = f"SELECT {chosen} {where} ORDER BY {in_order} LIMIT %(candidates)s"
+    if candidates is not None:
+        # Ranked once chosen, their words carried along: ranking every match where it is
+        # found decompressed the words of thousands of items left out (and looking each
+        # candidate up again by id costs a rare word's few matches more than that).
         page = f"""
-            WITH candidates AS (
-                SELECT i.id, i.issue_number, i.position,
-                       -ts_rank('{_RANK_WEIGHTS}', i.words, %(query)s::tsquery) AS score
-                {where} ORDER BY {in_order} LIMIT %(candidates)s
-            )
-            SELECT id, score FROM candidates
+            SELECT id, -ts_rank('{_RANK_WEIGHTS}', words, %(query)s::tsquery) AS score
+            FROM candidates
             ORDER BY score, issue_number DESC, position
             LIMIT %(limit)s OFFSET %(offset)s
-        """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
+        """  # noqa: S608 - fixed text; every value is a parameter
         params["candidates"] = SEARCH_CANDIDATES
-    else:
+    elif walk is None:
         # The newest items are walked in id order, which finds a frequent word's newest
         # matches at once; past them the index lists the rest, so that few or no matches
         # never cost a walk through the whole archive. The newer part comes first (Append
@@ -302,11 +346,15 @@ def search_statement(
             LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     # The walk was cut if an item past the last one it read is still within the filters;
-    # looked up only for a page it left unfilled (a full page read fewer items than that).
+    # looked up only for a page it left unfilled (a full page read fewer items than that),
+    # or, ranked, for fewer candidates than a search ranks (with more, none were left out).
     cut = "false"
-    if walk is not None:
-        cut = f"""CASE WHEN (SELECT count(*) FROM page) < %(limit)s
+    if walk is not None and not whole:
+        read = "candidates" if ranked else "page"
+        enough = "%(candidates)s" if ranked else "%(limit)s"
+        cut = f"""CASE WHEN (SELECT count(*) FROM {read}) < {enough}
                   THEN coalesce((SELECT since FROM walked) >= {first_id}, false) ELSE false END"""  # noqa: S608
+    ranking = f"candidates AS MATERIALIZED ({candidates})," if candidates is not None else ""
     sql = f"""
         WITH held AS MATERIALIZED (
             SELECT coalesce(array_agg(number), '{{}}') AS numbers,
@@ -323,6 +371,7 @@ def search_statement(
                 -1
             ) AS since
         ),
+        {ranking}
         page AS MATERIALIZED ({page})
         SELECT held.numbers AS held_numbers, held.publish_at AS held_publish_at, {cut} AS walk_cut,
                hit.*
@@ -371,9 +420,11 @@ def filter_bounds(
     since: dt.date | None,
     until: dt.date | None,
     recent: int | None,
+    probe: str | None = None,
 ) -> tuple[str, dict[str, Any]] | None:
     """The SQL of the one row of issue bounds `search_statement` takes as `bounds`, and its
-    parameters; None when the filters need none."""
+    parameters; with `probe` (a tsquery's text), its column `found` tells whether any item
+    holds it. None when nothing is asked (no filter needs bounds, no probe)."""
     queries: dict[str, str] = {}
     _, params = search_statement(
         ranked=True,
@@ -384,6 +435,9 @@ def filter_bounds(
         recent=recent,
         queries=queries,
     )
+    if probe is not None:
+        queries["found"] = "SELECT EXISTS (SELECT FROM items WHERE words @@ %(probe)s::tsquery)"
+        params["probe"] = probe
     if not queries:
         return None
     columns = ", ".join(f"({query}) AS {name}" for name, query in queries.items())

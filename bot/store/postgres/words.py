@@ -8,6 +8,8 @@ both backends (the 'simple' parser splits `e-mail`, `a.b` and URLs differently);
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 import sqlite3
 import threading
@@ -156,6 +158,12 @@ def query_words(fts: str) -> list[tuple[list[str], bool]]:
     return phrases
 
 
+@functools.lru_cache(maxsize=64)
+def _phrases(fts: str) -> list[tuple[list[str], bool]]:
+    """`query_words`, read once for all the snippets of a page."""
+    return query_words(fts)
+
+
 SNIPPET_TOKENS = 16
 """Words of a snippet, as SQLite's snippet() is asked for."""
 
@@ -163,24 +171,31 @@ SNIPPET_TOKENS = 16
 def snippet(fields: tuple[str | None, ...], fts: str) -> str:
     """The part of the best field holding most of the query's words, those highlighted, like
     SQLite's `snippet(…, '…', 16)`."""
-    phrases = query_words(fts)
-    best: tuple[int, str, list[Token], set[int]] | None = None
+    phrases = _phrases(fts)
+    best: tuple[int, str, list[str], set[int], list[Token] | None] | None = None
     for field in fields:
         text = index_text(field)
-        words = list(tokens(text))
+        found = None if text.isascii() else list(tokens(text))
+        words = _RUN.findall(text.lower()) if found is None else [token.text for token in found]
         marked = _matched(words, phrases)
         # On a tie the longer field wins: it shows the words in more of their context.
         if best is None or (len(marked), len(words)) > (len(best[3]), len(best[2])):
-            best = (len(marked), text, words, marked)
+            best = (len(marked), text, words, marked, found)
     if best is None or not best[2]:
         return ""
-    _, text, words, marked = best
+    _, text, words, marked, found = best
     first = min(marked, default=0)
     last = max((i for i in marked if i < first + SNIPPET_TOKENS), default=first)
     # The matches in the middle of the window, as SQLite places them.
     start = first - (SNIPPET_TOKENS - (last - first)) // 2
     start = max(0, min(start, len(words) - SNIPPET_TOKENS))
-    window = words[start : start + SNIPPET_TOKENS]
+    if found is None:
+        # Most fields are plain text: their words were found in one pass in C, rather than
+        # a token at a time, and only the window's are placed.
+        runs = itertools.islice(_RUN.finditer(text), start, start + SNIPPET_TOKENS)
+        window = [Token(run.group(), run.start(), run.end()) for run in runs]
+    else:
+        window = found[start : start + SNIPPET_TOKENS]
     pieces: list[str] = ["…"] if start > 0 else []
     at = window[0].start if start > 0 else 0
     for index, token in enumerate(window, start=start):
@@ -205,10 +220,9 @@ def _until_word(rest: str) -> str:
     return "".join(kept).rstrip()
 
 
-def _matched(words: list[Token], phrases: list[tuple[list[str], bool]]) -> set[int]:
-    """The indexes of `words` that are part of a match of one of `phrases`."""
+def _matched(texts: list[str], phrases: list[tuple[list[str], bool]]) -> set[int]:
+    """The indexes of `texts` (words) that are part of a match of one of `phrases`."""
     marked: set[int] = set()
-    texts = [word.text for word in words]
     for phrase, prefix in phrases:
         size = len(phrase)
         if size == 1:
@@ -220,10 +234,10 @@ def _matched(words: list[Token], phrases: list[tuple[list[str], bool]]) -> set[i
                 if text == only or (prefix and text.startswith(only))
             )
             continue
-        for start in range(len(words) - size + 1):
+        for start in range(len(texts) - size + 1):
             if all(
-                words[start + i].text == word
-                or (prefix and i == size - 1 and words[start + i].text.startswith(word))
+                texts[start + i] == word
+                or (prefix and i == size - 1 and texts[start + i].startswith(word))
                 for i, word in enumerate(phrase)
             ):
                 marked.update(range(start, start + size))
