@@ -334,34 +334,6 @@ async def test_a_common_word_ranks_only_its_newest_matches(tmp_path: Path, pg_ur
     assert 0 < ranked_rows(plan) <= SEARCH_CANDIDATES, "\n".join(plan)
 
 
-async def test_a_three_letter_prefix_ranks_the_newest_items_matches_and_says_so(
-    both: tuple[Archive, Archive], pg_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sqlite, postgres = both
-    assert search_plan("zqu*").ranked  # type: ignore[union-attr]
-    # Unbounded, the same items as SQLite ranks, old and new.
-    on_sqlite = {hit.item_id for hit in (await sqlite.issues.search("zqu*")).hits}
-    assert {hit.item_id for hit in (await postgres.issues.search("zqu*")).hits} == on_sqlite
-    assert len(on_sqlite) == len(RARE)
-    # Issues 199 and 200 are the newest 50 items: the walk ranks their matches alone.
-    monkeypatch.setattr(pg_search, "PREFIX_WALKED_ITEMS", 50)
-    page = await postgres.issues.search("zqu*")
-    assert sorted(hit.issue_number for hit in page.hits) == [199, ISSUES]
-    assert page.limited is not None and "newest 50 items" in page.limited
-    # Four letters are looked up in the index: every match, nothing said.
-    page = await postgres.issues.search("zque*")
-    assert len(page.hits) == len(RARE) and page.limited is None
-    sql, params = pg_search.search_statement(
-        ranked=True, section=None, issue=None, since=None, until=None, recent=None, walk=50
-    )
-    params.update(query=tsquery('"zqu"*'), limit=11, offset=0, released=[])
-    params["horizon"] = "2026-01-01T00:00:00"
-    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
-        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
-    assert not any("items_words" in line for line in plan), "\n".join(plan)
-    assert rows_walked(plan) <= 50, "\n".join(plan)
-
-
 async def test_a_search_of_a_late_issue_finds_its_items(tmp_path: Path, pg_url: str) -> None:
     # From issue 2,047 on, the next issue shifted to its first item id no longer fits in 32 bits.
     made = [

@@ -15,7 +15,7 @@ from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.words import query_words, snippet, tsquery
 from bot.store.sqlite import query as query_syntax
 from bot.store.sqlite.held import held_function, held_horizon
-from bot.store.sqlite.query import cjk_index_text, fts_any_query, search_plan
+from bot.store.sqlite.query import fts_any_query, search_plan
 from bot.store.sqlite.search import SEARCH_CANDIDATES, SLOT_BITS
 
 SEARCH_TIMEOUT_MS = 1_000
@@ -25,10 +25,6 @@ WALKED_ITEMS = 1_000
 PREFIX_WALKED_ITEMS = 10_000
 """How many of the newest items the filters allow a query with a short prefix reads, checking
 each: the index would merge every word such a prefix starts (hundreds of ms at 1M items)."""
-INDEXED_PREFIX = 4
-"""Letters a prefix needs to be looked up in the index; a shorter one walks the newest items,
-ranked if the plan ranks it: three letters start words as common as `dat*`'s "data", whose
-matches the index lists in full (a second at 1M items, against a walk's 20 ms)."""
 _RANK_WEIGHTS = "{0.0, 0.1, 0.2, 1.0}"
 """ts_rank's weights of D, C (abstracts), B (blurbs), A (titles): SQLite's bm25 10, 2, 1 scaled."""
 
@@ -64,7 +60,7 @@ async def search(
         return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
     limited = plan.limited
     found = None
-    walk = PREFIX_WALKED_ITEMS if _short_prefix(plan.fts) else None
+    walk = PREFIX_WALKED_ITEMS if not plan.ranked and _short_prefix(plan.fts) else None
     if plan.ranked:
         found = await _rows(database, query, True, filters, first, limit, offset, walk=walk)
         if found is None:
@@ -98,10 +94,9 @@ async def related(database: PgDatabase, text: str, *, limit: int = 5) -> list[Se
 
 
 def _short_prefix(fts: str) -> bool:
-    """Whether the query holds a prefix too short to be looked up in the index (a CJK letter
-    is not: it starts only the index's bigrams that begin with it)."""
+    """Whether the query holds a prefix too short to be looked up in the index."""
     return any(
-        prefix and len(words[-1]) < INDEXED_PREFIX and cjk_index_text(words[-1]) is None
+        prefix and len(words[-1]) < query_syntax.MIN_RANKED_PREFIX
         for words, prefix in query_words(fts)
     )
 
