@@ -266,6 +266,24 @@ async def test_pages_do_not_overlap(archive: Archive) -> None:
     assert (first.has_more, second.has_more, third.has_more) == (True, True, False)
 
 
+async def test_equal_matches_are_paged_newest_issue_first_in_reading_order(
+    archive: Archive,
+) -> None:
+    # Every item scores the same: the pages follow the tie-breaks across their boundaries. An
+    # edit that puts a new item first keeps reading order, not the order items were added.
+    await archive.issues.ingest(issue(1, {"N": [item(f"Torch {n:02}") for n in range(12)]}))
+    await archive.issues.ingest(issue(2, {"N": [item(f"Torch {n:02}") for n in range(6)]}))
+    edited = [item("Torch 99"), *(item(f"Torch {n:02}") for n in range(6))]
+    await archive.issues.ingest(issue(2, {"N": edited}))
+    pages = [await archive.issues.search("torch", limit=5, offset=at) for at in range(0, 20, 5)]
+    assert [(hit.issue_number, hit.item.title) for page in pages for hit in page.hits] == [
+        (2, "Torch 99"),
+        *((2, f"Torch {n:02}") for n in range(6)),
+        *((1, f"Torch {n:02}") for n in range(12)),
+    ]
+    assert [page.has_more for page in pages] == [True, True, True, False]
+
+
 @pytest.mark.parametrize(
     ("text", "query"),
     [
