@@ -30,13 +30,6 @@ _FIELDS = "id, title, blurb, abstract"
 """`items_indexed`'s columns, as the index reads them."""
 
 
-async def window(db: aiosqlite.Connection) -> tuple[int, int]:
-    """The first and last issue whose items the recent index holds (first > last: none)."""
-    rows = await db.execute_fetchall("SELECT first_issue, last_issue FROM recent_window")
-    first, last = next(iter(rows))
-    return int(first), int(last)
-
-
 async def refresh(db: aiosqlite.Connection) -> None:
     """Make the recent index hold the newest issues' items, `RECENT_ITEMS` of them or more
     (none in an archive of fewer than `RECENT_FROM_ITEMS`).
@@ -45,13 +38,15 @@ async def refresh(db: aiosqlite.Connection) -> None:
     window are removed and those of newer issues added, or, when fewer items stay than go, the
     index is emptied and filled again.
     """
+    # The window held now (first > last: none) beside where it should be.
     rows = await db.execute_fetchall(
-        "SELECT (SELECT count(*) FROM items), (SELECT max(id) FROM items) >> :bits,"
-        " (SELECT id FROM items ORDER BY id DESC LIMIT 1 OFFSET :skip) >> :bits",
+        "SELECT first_issue, last_issue, (SELECT count(*) FROM items),"
+        " (SELECT max(id) FROM items) >> :bits,"
+        " (SELECT id FROM items ORDER BY id DESC LIMIT 1 OFFSET :skip) >> :bits"
+        " FROM recent_window",
         {"bits": SLOT_BITS, "skip": RECENT_ITEMS - 1},
     )
-    items, last, first = next(iter(rows))
-    held_first, held_last = await window(db)
+    held_first, held_last, items, last, first = next(iter(rows))
     if items < RECENT_FROM_ITEMS or first is None:
         if held_first <= held_last:
             await _empty(db)
