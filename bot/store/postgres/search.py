@@ -62,7 +62,7 @@ async def search(
     found = None
     walk = PREFIX_WALKED_ITEMS if not plan.ranked and _short_prefix(plan.fts) else None
     if plan.ranked:
-        found = await _rows(database, query, True, filters, first, limit, offset, walk=walk)
+        found = await _rows(database, query, True, filters, first, limit, offset)
         if found is None:
             limited = _told(plan.limited, _LIMITED_RANKING)
     if found is None:
@@ -211,11 +211,13 @@ def search_statement(
     numbers in the statement rather than subqueries, so the planner knows how much of the
     archive they leave; `queries`, when given, receives the subqueries by name.
 
-    With `walk`, only that many of the newest items the filters allow are read, in id order,
-    each checked without the index (ranked, their matches are the candidates); `walk_cut`
-    (every row) tells whether older items were left unread. Unranked with `recent`, every
-    item of the recent issues is walked so, none left unread.
+    Unranked with `walk`, only that many of the newest items the filters allow are read, in
+    id order, each checked without the index; `walk_cut` (every row) tells whether older items
+    were left unread. Unranked with `recent`, every item of the recent issues is walked so,
+    none left unread.
     """
+    if ranked and walk is not None:
+        raise ValueError("a ranked search reads its candidates through the index, not a walk")
     params: dict[str, Any] = {}
     found = _Bounds(bounds, params, {} if queries is None else queries)
     joins: list[str] = []
@@ -289,8 +291,7 @@ def search_statement(
         walk = recent << SLOT_BITS
     if walk is not None:
         # ts_match_vq is @@ as a function, which the planner cannot answer from the index:
-        # the walk reads items in id order and stops at the page (or the candidates) or at
-        # `walk` items.
+        # the walk reads items in id order and stops at the page or at `walk` items.
         walked_items = f"""
             (SELECT * FROM items i WHERE true {" ".join(ids)}
              ORDER BY i.id DESC LIMIT %(walked)s) i
@@ -301,13 +302,10 @@ def search_statement(
             AND NOT (i.issue_number = ANY((SELECT numbers FROM held)::bigint[]))
             {" ".join(clauses)}
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
-        if ranked:
-            candidates = f"SELECT {chosen} {matched} ORDER BY i.id DESC LIMIT %(candidates)s"
-        else:
-            page = f"""
-                SELECT i.id, 0.0::real AS score {matched}
-                ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
-            """
+        page = f"""
+            SELECT i.id, 0.0::real AS score {matched}
+            ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
+        """
     elif ranked:
         # The same order as the id's (its high bits are the issue): by the section's issue
         # first, the planner may walk the section's issues newest first and read their items
