@@ -71,6 +71,9 @@ HOSTILE = [
     "1,000,000", "v2.0", "🤖", "robots", "zero width", "combining", "fi", "ﬁ", '"title words"',
     '"words title"', "title words", "abstract", "words*", "wor*", '"long live" e-mail',
     "the", "the of", '"of the"', "ab", "½", "²", "2nd", "ǅemal", "džemal", "ǆemal",
+    # Short prefixes, alone, together, ending a phrase, after folding, and of CJK bigrams.
+    "ca*", "caf*", "café*", "ré*", "rés*", "ǅe*", "e-ma*", "e-m*", '"long li"*', '"long l"*',
+    "li* lo*", "lon* liv*", "wo* title", "学*", "機械*", "ze*", "zer*",
 ]  # fmt: skip
 
 

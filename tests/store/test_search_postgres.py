@@ -20,7 +20,8 @@ from bot.models import Issue
 from bot.store import Archive
 from bot.store.postgres import search as pg_search
 from bot.store.postgres import words
-from bot.store.postgres.words import tsquery
+from bot.store.postgres.database import migrations as pg_migrations
+from bot.store.postgres.words import matching
 from bot.store.sqlite.query import search_plan
 from bot.store.sqlite.search import SEARCH_CANDIDATES
 from tests.factories import issue, item
@@ -103,11 +104,17 @@ async def test_a_search_without_matches_does_not_walk_the_archive(
     both: tuple[Archive, Archive], pg_url: str
 ) -> None:
     sql, params = pg_search.search_statement(
-        ranked=False, section=None, issue=None, since=None, until=None, recent=None
+        ranked=False,
+        section=None,
+        issue=None,
+        since=None,
+        until=None,
+        recent=None,
+        match=matching('"alpha" "beta"'),
     )
     # Half the items say alpha, the other half beta, none both: the planner, counting each
     # word's items, expects a quarter of the archive to match.
-    params.update(query=tsquery('"alpha" "beta"'), limit=11, offset=0, released=[])
+    params.update(limit=11, offset=0, released=[])
     params["horizon"] = "2026-01-01T00:00:00"
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
         plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
@@ -133,9 +140,15 @@ async def test_a_search_of_old_issues_starts_at_them(
 ) -> None:
     until = dt.date(2020, 1, 1) + dt.timedelta(20)  # issues 1 to 20: 500 items
     sql, params = pg_search.search_statement(
-        ranked=False, section=None, issue=None, since=None, until=until, recent=None
+        ranked=False,
+        section=None,
+        issue=None,
+        since=None,
+        until=until,
+        recent=None,
+        match=matching('"robots"'),
     )
-    params.update(query=tsquery('"robots"'), limit=11, offset=0, released=[])
+    params.update(limit=11, offset=0, released=[])
     params["horizon"] = "2026-01-01T00:00:00"
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
         plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
@@ -183,9 +196,12 @@ async def test_a_date_window_reaches_the_planner_as_issue_numbers(
         bounds = conn.execute(*bounding).fetchone()
         assert bounds == (60, 50)  # the newest and the oldest issue in the window
         sql, params = pg_search.search_statement(
-            ranked=True, **filters, bounds={"window_newest": 60, "window_oldest": 50}
+            ranked=True,
+            **filters,
+            bounds={"window_newest": 60, "window_oldest": 50},
+            match=matching('"robots"'),
         )
-        params.update(query=tsquery('"robots"'), limit=11, offset=0, released=[])
+        params.update(limit=11, offset=0, released=[])
         params["horizon"] = "2026-01-01T00:00:00"
         plan = [row[0] for row in conn.execute("EXPLAIN " + sql, params).fetchall()]
     # The planner sees where the window ends, not a subquery it must guess a third of.
@@ -195,29 +211,29 @@ async def test_a_date_window_reaches_the_planner_as_issue_numbers(
     assert {hit.issue_number for hit in page.hits} <= set(range(50, 61))
 
 
-async def test_a_short_prefix_reads_only_the_newest_items_and_says_so(
-    both: tuple[Archive, Archive], pg_url: str, monkeypatch: pytest.MonkeyPatch
+async def test_a_short_prefix_is_one_lexeme_of_the_prefix_index(
+    both: tuple[Archive, Archive], pg_url: str
 ) -> None:
-    _, postgres = both
-    # Issues 199 and 200 are the newest 50 items: the walk reads them and no older one.
-    monkeypatch.setattr(pg_search, "PREFIX_WALKED_ITEMS", 50)
-    page = await postgres.issues.search("zq*")
-    assert [hit.issue_number for hit in page.hits] == [ISSUES, 199]
-    assert page.limited is not None and "newest 50 items" in page.limited
-    # A page filled within the walk is not cut short, and says only what the plan says.
-    full = await postgres.issues.search("ro*", limit=10)
-    assert len(full.hits) == 10 and full.has_more
-    assert full.limited is not None and "newest" not in full.limited.split(":")[0]
-    # Walked newest first, without asking the index (which merges every word a prefix starts).
+    sqlite, postgres = both
+    # Every match, the oldest too, as on SQLite, and nothing told beyond what the plan says.
+    for text in ("zq*", "zqu*", "zq* ro*", "ro* pl*", "zqu* robots", '"plain ro"*'):
+        on_sqlite = await sqlite.issues.search(text)
+        assert await pages(postgres, text, 10) == await pages(sqlite, text, 10), text
+        assert (await postgres.issues.search(text)).limited == on_sqlite.limited, text
+    # Asked of the prefixes' index, one lexeme: the words' index would merge every word the
+    # prefix starts, and ranking reads only the five items holding one.
     sql, params = pg_search.search_statement(
-        ranked=False, section=None, issue=None, since=None, until=None, recent=None, walk=50
-    )
-    params.update(query=tsquery('"zq"*'), limit=11, offset=0, released=[])
+        ranked=True, section=None, issue=None, since=None, until=None, recent=None,
+        match=matching('"zqu"*'),
+    )  # fmt: skip
+    params.update(limit=11, offset=0, released=[])
     params["horizon"] = "2026-01-01T00:00:00"
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        conn.execute("SET random_page_cost = 1.1")
         plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
+    assert any("items_prefixes" in line for line in plan), "\n".join(plan)
     assert not any("items_words" in line for line in plan), "\n".join(plan)
-    assert rows_walked(plan) <= 50, "\n".join(plan)
+    assert items_read(plan) <= 2 * len(RARE), "\n".join(plan)
 
 
 async def test_a_section_search_reads_the_sections_items_alone(pg_url: str) -> None:
@@ -240,8 +256,10 @@ async def test_a_section_search_reads_the_sections_items_alone(pg_url: str) -> N
     filters: dict[str, Any] = {
         "section": "tools", "issue": None, "since": None, "until": None, "recent": None
     }  # fmt: skip
-    sql, params = pg_search.search_statement(ranked=True, **filters, bounds={"section_newest": 400})
-    params.update(query=tsquery('"robots"'), limit=11, offset=0, released=[])
+    sql, params = pg_search.search_statement(
+        ranked=True, **filters, bounds={"section_newest": 400}, match=matching('"robots"')
+    )
+    params.update(limit=11, offset=0, released=[])
     params["horizon"] = "2026-01-01T00:00:00"
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
         conn.execute("SET random_page_cost = 1.1")
@@ -265,17 +283,36 @@ async def test_a_query_no_item_holds_is_answered_by_the_index_alone(
     monkeypatch.setattr(psycopg.AsyncCursor, "execute", execute)
     # More times than psycopg runs a statement before it prepares it: a generic plan would
     # scan every item for a word none holds.
-    for _ in range(8):
+    for text in ["plain zzqqx"] * 8 + ["zzqqx ro*", "ro* zzqqx pl*", "zx* ro*", "zqx*"]:
         statements.clear()
-        page = await postgres.issues.search("plain zzqqx")
-        assert page == await sqlite.issues.search("plain zzqqx")
-        assert len(statements) == 1, statements
+        page = await postgres.issues.search(text)
+        assert page == await sqlite.issues.search(text)
+        assert len(statements) == 1, (text, statements)
         assert "held" not in statements[0], statements  # not the search statement
         assert statements[0].startswith("prepare=False"), statements
     statements.clear()
     on_postgres = await postgres.issues.search("zqueen", section="news")
     assert len(on_postgres.hits) == len(RARE)
     assert len(statements) == 2, statements  # the look first (bounds and index), the search
+
+
+async def test_a_look_asks_the_words_and_the_prefixes_apart(
+    both: tuple[Archive, Archive], pg_url: str
+) -> None:
+    # Half the items say alpha, the other half beta: asked together whether some item holds
+    # alpha and a word starting "be", the planner reads items in order expecting one at once,
+    # and reads them all. Asked apart, each is found in the first few.
+    probe = [("words", "'alpha'"), ("prefixes", "'be*'")]
+    filters: dict[str, Any] = {"section": None, "issue": None, "since": None, "until": None}
+    bounding = pg_search.filter_bounds(**filters, recent=None, probe=probe)
+    assert bounding is not None
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        assert conn.execute(*bounding).fetchone() == (True,)
+        explain = "EXPLAIN (ANALYZE) " + bounding[0]
+        plan = [row[0] for row in conn.execute(explain, bounding[1]).fetchall()]
+    assert items_read(plan) <= 10, "\n".join(plan)
+    sqlite, postgres = both
+    assert await pages(postgres, "alpha be*", 10) == await pages(sqlite, "alpha be*", 10) == [[]]
 
 
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
@@ -322,9 +359,15 @@ async def test_a_common_word_ranks_only_its_newest_matches(tmp_path: Path, pg_ur
         await postgres.close()
     assert [hit.item_id for hit in on_postgres.hits] == [hit.item_id for hit in on_sqlite.hits]
     sql, params = pg_search.search_statement(
-        ranked=True, section=None, issue=None, since=None, until=None, recent=None
+        ranked=True,
+        section=None,
+        issue=None,
+        since=None,
+        until=None,
+        recent=None,
+        match=matching('"gamma"'),
     )
-    params.update(query=tsquery('"gamma"'), limit=11, offset=0, released=[])
+    params.update(limit=11, offset=0, released=[])
     params["horizon"] = "2026-01-01T00:00:00"
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
         conn.execute("SET random_page_cost = 1.1")
@@ -364,9 +407,15 @@ async def test_a_query_of_very_common_words_reads_the_recent_items_alone(
     # A phrase no item holds: every item of the newest 5 issues (125) is read, and no other;
     # the index, which would list every item holding each word, is not asked.
     sql, params = pg_search.search_statement(
-        ranked=False, section=None, issue=None, since=None, until=None, recent=5
+        ranked=False,
+        section=None,
+        issue=None,
+        since=None,
+        until=None,
+        recent=5,
+        match=matching('"alpha beta"'),
     )
-    params.update(query=tsquery('"alpha beta"'), limit=11, offset=0, released=[])
+    params.update(limit=11, offset=0, released=[])
     params["horizon"] = "2026-01-01T00:00:00"
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
         plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
@@ -375,3 +424,33 @@ async def test_a_query_of_very_common_words_reads_the_recent_items_alone(
     sqlite, postgres = both
     for text in ('"of the"', "the a"):
         assert await pages(postgres, text, 10) == await pages(sqlite, text, 10)
+
+
+async def test_an_upgraded_archive_finds_its_items_by_short_prefixes(pg_url: str) -> None:
+    # An archive as the newsbot before the prefix index left it: its items get their prefixes
+    # as it is opened.
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")  # the test's database comes migrated
+        conn.execute("CREATE SCHEMA public")
+        conn.execute("CREATE TABLE newsbot_schema (version INTEGER NOT NULL)")
+        for migration in pg_migrations()[:2]:
+            conn.execute(migration.sql.encode())
+        conn.execute("INSERT INTO newsbot_schema (version) VALUES (2)")
+        conn.execute(
+            "INSERT INTO issues (number, title, intro, content_hash, next_slot, ingested_at,"
+            " updated_at) VALUES (7, 'Weekly #7', '', 'x', 1, '2026-01-01', '2026-01-01')"
+        )
+        conn.execute(
+            "INSERT INTO sections (id, issue_number, slug, name, position)"
+            " VALUES (1, 7, 'news', 'News', 0)"
+        )
+        conn.execute(
+            "INSERT INTO items (id, issue_number, section_id, key, position, title, blurb, words)"
+            " VALUES (%s, 7, 1, 'k0', 0, 'Robots of Zürich', 'Plain news.', %s::tsvector)",
+            ((7 << 20), words.tsvector("Robots of Zürich", "Plain news.")),
+        )
+    async with await Archive.open(pg_url) as archive:
+        for text in ("ro*", "zu*", "zür*", "pla*", "robots zu*"):
+            page = await archive.issues.search(text)
+            assert [hit.issue_number for hit in page.hits] == [7], text
+        assert (await archive.issues.search("zx*")).hits == ()

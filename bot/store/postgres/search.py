@@ -5,6 +5,7 @@ a tsquery over the tokens SQLite's index holds)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -12,7 +13,7 @@ from psycopg.rows import DictRow, dict_row
 
 from bot.models import Item, SearchHit, SearchPage
 from bot.store.postgres.database import PgDatabase
-from bot.store.postgres.words import query_words, snippet, tsquery
+from bot.store.postgres.words import Matching, matching, snippet
 from bot.store.sqlite import query as query_syntax
 from bot.store.sqlite.held import held_function, held_horizon
 from bot.store.sqlite.query import fts_any_query, search_plan
@@ -22,15 +23,11 @@ SEARCH_TIMEOUT_MS = 1_000
 """How long one statement of a search may run before PostgreSQL cancels it."""
 WALKED_ITEMS = 1_000
 """How many of the newest items an unranked search reads in id order before it asks the index."""
-PREFIX_WALKED_ITEMS = 10_000
-"""How many of the newest items the filters allow a query with a short prefix reads, checking
-each: the index would merge every word such a prefix starts (hundreds of ms at 1M items)."""
 _RANK_WEIGHTS = "{0.0, 0.1, 0.2, 1.0}"
 """ts_rank's weights of D, C (abstracts), B (blurbs), A (titles): SQLite's bm25 10, 2, 1 scaled."""
 
 _LIMITED_RANKING = "ranking took too long: matches are listed newest first, not ranked"
 _LIMITED_STOPPED = "the search took too long and was stopped: try rarer or fewer words"
-_LIMITED_WALK = "a short prefix searches only the newest {:,} items: add letters to search them all"
 
 
 async def search(
@@ -50,29 +47,25 @@ async def search(
     limit = max(1, min(limit, 100))
     offset = max(0, offset)
     plan = search_plan(text)
-    query = tsquery(plan.fts) if plan is not None else None
-    if plan is None or query is None:
+    match = matching(plan.fts) if plan is not None else None
+    if plan is None or match is None:
         return SearchPage(hits=(), offset=offset, has_more=False)
     filters: dict[str, Any] = {"section": section, "issue": issue, "since": since, "until": until}
     filters["recent"] = query_syntax.COMMON_WORDS_ISSUES if plan.recent else None
-    first = await _first_look(database, filters, query, plan.fts)
+    first = await _first_look(database, filters, match)
     if first is not None and first.get("found") is False:
         return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
     limited = plan.limited
-    found = None
-    walk = PREFIX_WALKED_ITEMS if not plan.ranked and _short_prefix(plan.fts) else None
+    rows = None
     if plan.ranked:
-        found = await _rows(database, query, True, filters, first, limit, offset)
-        if found is None:
+        rows = await _rows(database, match, True, filters, first, limit, offset)
+        if rows is None:
             limited = _told(plan.limited, _LIMITED_RANKING)
-    if found is None:
-        found = await _rows(database, query, False, filters, first, limit, offset, walk=walk)
-    if found is None:
+    if rows is None:
+        rows = await _rows(database, match, False, filters, first, limit, offset)
+    if rows is None:
         stopped = _told(plan.limited, _LIMITED_STOPPED)
         return SearchPage(hits=(), offset=offset, has_more=False, limited=stopped)
-    rows, cut = found
-    if cut:
-        limited = _told(limited, _LIMITED_WALK.format(walk))
     hits = tuple(_hit(row, plan.fts) for row in rows[:limit])
     return SearchPage(hits=hits, offset=offset, has_more=len(rows) > limit, limited=limited)
 
@@ -80,25 +73,17 @@ async def search(
 async def related(database: PgDatabase, text: str, *, limit: int = 5) -> list[SearchHit]:
     """Items sharing the telling words of `text` (a reader's message), best first."""
     fts = fts_any_query(text)
-    query = tsquery(fts) if fts is not None else None
-    if fts is None or query is None:
+    match = matching(fts) if fts is not None else None
+    if fts is None or match is None:
         return []
     limit = max(1, min(limit, 25))
     filters: dict[str, Any] = {"section": None, "issue": None, "since": None, "until": None}
     filters["recent"] = None
-    first = await _first_look(database, filters, query, fts)
+    first = await _first_look(database, filters, match)
     if first is not None and first.get("found") is False:
         return []
-    found = await _rows(database, query, True, filters, first, limit, 0)
-    return [_hit(row, fts) for row in (found[0] if found else [])[:limit]]
-
-
-def _short_prefix(fts: str) -> bool:
-    """Whether the query holds a prefix too short to be looked up in the index."""
-    return any(
-        prefix and len(words[-1]) < query_syntax.MIN_RANKED_PREFIX
-        for words, prefix in query_words(fts)
-    )
+    found = await _rows(database, match, True, filters, first, limit, 0)
+    return [_hit(row, fts) for row in (found or [])[:limit]]
 
 
 def _told(*notes: str | None) -> str:
@@ -106,37 +91,36 @@ def _told(*notes: str | None) -> str:
 
 
 async def _first_look(
-    database: PgDatabase, filters: dict[str, Any], query: str, fts: str
+    database: PgDatabase, filters: dict[str, Any], match: Matching
 ) -> DictRow | None:
-    """The filters' issue bounds (`filter_bounds`) and, for a query without a prefix, whether
-    any item holds its words (`found`), in one short statement; None if nothing is asked."""
+    """The filters' issue bounds (`filter_bounds`) and whether some item matches the query's
+    words and some its short prefixes (`found`), in one short statement; None if nothing is
+    asked."""
     # Asking the index costs a lookup, and a query nothing matches (a typo, a made-up word)
     # is then answered without the search statement, whose planning is most of its time. A
-    # prefix would have the index merge every word it starts: the search itself does that.
-    probe = None if any(prefix for _, prefix in query_words(fts)) else query
+    # prefix in `words` would have the index merge every word it starts (the search does
+    # that); a short prefix is one lexeme of `prefixes`, as cheap as a word.
+    asked = (("words", match.words), ("prefixes", match.prefixes))
+    probe = [(column, query) for column, query in asked if query and ":*" not in query]
     bounding = filter_bounds(**filters, probe=probe)
     if bounding is None:
         return None
-    async with database.connection() as conn:
-        # Never prepared: a generic plan guesses a word's matches, and scans every item for
-        # one that no item holds.
-        cursor = await conn.execute(*bounding, prepare=False)
-        return await cursor.fetchone()
+    # Never prepared: a generic plan guesses a word's matches, and scans every item for one
+    # that no item holds.
+    found = await _run(database, *bounding)
+    return found[0] if found else None
 
 
 async def _rows(
     database: PgDatabase,
-    query: str,
+    match: Matching,
     ranked: bool,
     filters: dict[str, Any],
     bounds: DictRow | None,
     limit: int,
     offset: int,
-    *,
-    walk: int | None = None,
-) -> tuple[list[DictRow], bool] | None:
-    """The page's rows (one extra tells `has_more`) and whether a `walk` stopped before the
-    oldest item the filters allow; None if the statement took too long.
+) -> list[DictRow] | None:
+    """The page's rows (one extra tells `has_more`); None if the statement took too long.
 
     One round trip: the statement itself leaves out the issues that may be held back (a
     publish_at ahead of the horizon, nothing sent); the rare one among them whose time has
@@ -144,8 +128,8 @@ async def _rows(
     """
     # The bounds as numbers, not subqueries: a date window's bound read as a third of the
     # archive made the planner intersect the word's matches with a bitmap of every item.
-    sql, params = search_statement(ranked=ranked, **filters, bounds=bounds, walk=walk)
-    params.update(query=query, limit=limit + 1, offset=offset)
+    sql, params = search_statement(ranked=ranked, **filters, match=match, bounds=bounds)
+    params.update(limit=limit + 1, offset=offset)
     params["horizon"] = held_horizon(database.clock())
     params["released"] = []
     held = held_function(database.clock, database.zone)
@@ -156,28 +140,31 @@ async def _rows(
         maybe_held = zip(found[0]["held_numbers"], found[0]["held_publish_at"], strict=True)
         released = [number for number, publish_at in maybe_held if not held(publish_at)]
         if not released:
-            return [row for row in found if row["id"] is not None], bool(found[0]["walk_cut"])
+            return [row for row in found if row["id"] is not None]
         params["released"] = params["released"] + released
 
 
+_SETTINGS = (
+    f"SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS};"
+    # Starting parallel workers costs more than a search's whole plan.
+    " SET LOCAL max_parallel_workers_per_gather = 0;"
+    # The index and the items it points to are in memory: priced as read from a spinning
+    # disk, the planner walked 140,000 items for a word in 7,000 rather than fetch those.
+    " SET LOCAL random_page_cost = 1.1;"
+)
+"""The settings a search's statements run with, for that statement only."""
+
+
 async def _run(database: PgDatabase, sql: str, params: dict[str, Any]) -> list[DictRow] | None:
-    """The rows of the search statement, sent with its settings in one message, or None if
-    it ran past `SEARCH_TIMEOUT_MS`."""
+    """The rows of a search's statement, sent with its settings in one message, or None if it
+    ran past `SEARCH_TIMEOUT_MS`."""
     # Parameters bound here, in one simple query: never a prepared statement (a generic plan
     # cannot tell a rare word's few matches from a common one's), and the settings travel
     # with it, for this statement only.
-    settings = (
-        f"SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS};"
-        # Starting parallel workers costs more than a search's whole plan.
-        " SET LOCAL max_parallel_workers_per_gather = 0;"
-        # The index and the items it points to are in memory: priced as read from a spinning
-        # disk, the planner walked 140,000 items for a word in 7,000 rather than fetch those.
-        " SET LOCAL random_page_cost = 1.1;"
-    )
     try:
         async with database.connection() as conn:
             cursor = psycopg.AsyncClientCursor(conn, row_factory=dict_row)
-            await cursor.execute(settings + sql, params)
+            await cursor.execute(_SETTINGS + sql, params, prepare=False)
             while cursor.nextset():
                 pass
             return await cursor.fetchall()
@@ -193,11 +180,11 @@ def search_statement(
     since: dt.date | None,
     until: dt.date | None,
     recent: int | None,
+    match: Matching | None = None,
     bounds: dict[str, int | None] | None = None,
     queries: dict[str, str] | None = None,
-    walk: int | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The SQL `search` runs and its filter parameters; `query` (a tsquery's text), `limit`,
+    """The SQL `search` runs for `match` (`words.matching`) and its parameters; `limit`,
     `offset`, `horizon` (`held_horizon`) and `released` (issues past it that readers may see
     after all) are added by the caller. Module-level so benchmarks run the very same SQL.
 
@@ -211,14 +198,18 @@ def search_statement(
     numbers in the statement rather than subqueries, so the planner knows how much of the
     archive they leave; `queries`, when given, receives the subqueries by name.
 
-    Unranked with `walk`, only that many of the newest items the filters allow are read, in
-    id order, each checked without the index; `walk_cut` (every row) tells whether older items
-    were left unread. Unranked with `recent`, every item of the recent issues is walked so,
-    none left unread.
+    Unranked with `recent`, every item of the recent issues is read in id order, each checked
+    without the index.
     """
-    if ranked and walk is not None:
-        raise ValueError("a ranked search reads its candidates through the index, not a walk")
     params: dict[str, Any] = {}
+    matched = ["true"]
+    if match is not None:
+        params.update(query=match.whole, words=match.words, prefixes=match.prefixes)
+        matched = [
+            f"i.{column} @@ %({column})s::tsquery"
+            for column in ("words", "prefixes")
+            if params[column] is not None
+        ]
     found = _Bounds(bounds, params, {} if queries is None else queries)
     joins: list[str] = []
     clauses: list[str] = []
@@ -278,41 +269,39 @@ def search_statement(
     clauses.extend(ids)
     where = f"""
         FROM items i {" ".join(joins)}
-        WHERE i.words @@ %(query)s::tsquery
+        WHERE {" AND ".join(matched)}
         AND NOT (i.issue_number = ANY((SELECT numbers FROM held)::bigint[]))
         {" ".join(clauses)}
     """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     candidates = None
-    chosen = "i.id, i.issue_number, i.position, i.words"
-    whole = recent is not None and walk is None and not ranked
-    if recent is not None and whole:
+    walk = None
+    if recent is not None and not ranked:
         # Only very common words, in the recent issues: their items are walked, each checked
         # (never more than the window holds), as the index would list most of the archive.
-        walk = recent << SLOT_BITS
-    if walk is not None:
         # ts_match_vq is @@ as a function, which the planner cannot answer from the index:
         # the walk reads items in id order and stops at the page or at `walk` items.
+        walk = recent << SLOT_BITS
         walked_items = f"""
             (SELECT * FROM items i WHERE true {" ".join(ids)}
              ORDER BY i.id DESC LIMIT %(walked)s) i
         """  # noqa: S608 - fixed text; every value is a parameter
-        matched = f"""
+        page = f"""
+            SELECT i.id, 0.0::real AS score
             FROM {walked_items} {" ".join(joins)}
             WHERE ts_match_vq(i.words, %(query)s::tsquery)
             AND NOT (i.issue_number = ANY((SELECT numbers FROM held)::bigint[]))
             {" ".join(clauses)}
-        """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
-        page = f"""
-            SELECT i.id, 0.0::real AS score {matched}
             ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
-        """
+        """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     elif ranked:
         # The same order as the id's (its high bits are the issue): by the section's issue
         # first, the planner may walk the section's issues newest first and read their items
         # alone, rather than every item of the archive newest first.
         in_order = "fs.issue_number DESC, i.id DESC" if section else "i.id DESC"
-        candidates = f"SELECT {chosen} {where} ORDER BY {in_order} LIMIT %(candidates)s"
-    if candidates is not None:
+        candidates = f"""
+            SELECT i.id, i.issue_number, i.position, i.words {where}
+            ORDER BY {in_order} LIMIT %(candidates)s
+        """
         # Ranked once chosen, their words carried along: ranking every match where it is
         # found decompressed the words of thousands of items left out (and looking each
         # candidate up again by id costs a rare word's few matches more than that).
@@ -323,7 +312,7 @@ def search_statement(
             LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - fixed text; every value is a parameter
         params["candidates"] = SEARCH_CANDIDATES
-    elif walk is None:
+    else:
         # The newest items are walked in id order, which finds a frequent word's newest
         # matches at once; past them the index lists the rest, so that few or no matches
         # never cost a walk through the whole archive. The newer part comes first (Append
@@ -338,15 +327,6 @@ def search_statement(
             ) newest_first
             LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
-    # The walk was cut if an item past the last one it read is still within the filters;
-    # looked up only for a page it left unfilled (a full page read fewer items than that),
-    # or, ranked, for fewer candidates than a search ranks (with more, none were left out).
-    cut = "false"
-    if walk is not None and not whole:
-        read = "candidates" if ranked else "page"
-        enough = "%(candidates)s" if ranked else "%(limit)s"
-        cut = f"""CASE WHEN (SELECT count(*) FROM {read}) < {enough}
-                  THEN coalesce((SELECT since FROM walked) >= {first_id}, false) ELSE false END"""  # noqa: S608
     ranking = f"candidates AS MATERIALIZED ({candidates})," if candidates is not None else ""
     sql = f"""
         WITH held AS MATERIALIZED (
@@ -366,8 +346,7 @@ def search_statement(
         ),
         {ranking}
         page AS MATERIALIZED ({page})
-        SELECT held.numbers AS held_numbers, held.publish_at AS held_publish_at, {cut} AS walk_cut,
-               hit.*
+        SELECT held.numbers AS held_numbers, held.publish_at AS held_publish_at, hit.*
         FROM held LEFT JOIN (
             SELECT i.id, i.title, i.link, i.blurb, i.abstract, i.editor_note,
                    i.issue_number, n.title AS issue_title, n.date AS issue_date,
@@ -413,11 +392,11 @@ def filter_bounds(
     since: dt.date | None,
     until: dt.date | None,
     recent: int | None,
-    probe: str | None = None,
+    probe: Sequence[tuple[str, str]] = (),
 ) -> tuple[str, dict[str, Any]] | None:
     """The SQL of the one row of issue bounds `search_statement` takes as `bounds`, and its
-    parameters; with `probe` (a tsquery's text), its column `found` tells whether any item
-    holds it. None when nothing is asked (no filter needs bounds, no probe)."""
+    parameters; with `probe` (columns and their tsqueries), its column `found` tells whether
+    some item matches each. None when nothing is asked (no filter needs bounds, no probe)."""
     queries: dict[str, str] = {}
     _, params = search_statement(
         ranked=True,
@@ -428,9 +407,16 @@ def filter_bounds(
         recent=recent,
         queries=queries,
     )
-    if probe is not None:
-        queries["found"] = "SELECT EXISTS (SELECT FROM items WHERE words @@ %(probe)s::tsquery)"
-        params["probe"] = probe
+    if probe:
+        # A column at a time: asked whether a word and two frequent prefixes meet, the planner
+        # read items in order, expecting one at once, and read all million for a word no
+        # item holds (1.2 s); asked of `words` alone, the word's index answers at once.
+        found = []
+        for column, asked in probe:
+            param = f"{column}_probe"
+            found.append(f"EXISTS (SELECT FROM items WHERE {column} @@ %({param})s::tsquery)")
+            params[param] = asked
+        queries["found"] = f"SELECT {' AND '.join(found)}"
     if not queries:
         return None
     columns = ", ".join(f"({query}) AS {name}" for name, query in queries.items())

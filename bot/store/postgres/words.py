@@ -147,6 +147,42 @@ def tsquery(fts: str) -> str | None:
     return joiner.join(terms) if terms else None
 
 
+PREFIX_SIZES = (2, 3)
+"""Letters of the prefixes `items.prefixes` holds as lexemes of their own (migration 0003)."""
+
+
+class Matching(NamedTuple):
+    """A query as tsqueries: `whole` over `items.words` (for ranking, and for checking an
+    item without the index), and the same split by the column whose index answers each term:
+    `words` (None if every term is a short prefix) and `prefixes` (None if none is)."""
+
+    whole: str
+    words: str | None
+    prefixes: str | None
+
+
+def matching(fts: str) -> Matching | None:
+    """`tsquery(fts)` as the index is asked it: a prefix of `PREFIX_SIZES` letters standing
+    alone (not ending a phrase) is the lexeme `prefixes` holds for it, the rest as `tsquery`
+    writes it. Terms joined by OR are all asked of `words`. None when no string holds a word."""
+    whole = tsquery(fts)
+    if whole is None:
+        return None
+    if '" OR "' in fts:
+        return Matching(whole, whole, None)
+    words: list[str] = []
+    prefixes: list[str] = []
+    for phrase, prefix in query_words(fts):
+        if prefix and len(phrase) == 1 and len(phrase[0]) in PREFIX_SIZES:
+            prefixes.append(_lexeme(phrase[0] + "*"))
+        else:
+            written = [_lexeme(word) for word in phrase]
+            if prefix:
+                written[-1] += ":*"
+            words.append("(" + " <-> ".join(written) + ")")
+    return Matching(whole, " & ".join(words) or None, " & ".join(prefixes) or None)
+
+
 def query_words(fts: str) -> list[tuple[list[str], bool]]:
     """The phrases of an FTS5 query built by `sqlite.query`: their words, and whether the last
     is a prefix (for highlighting)."""
