@@ -20,6 +20,7 @@ from bot.models import Issue
 from bot.store import Archive
 from bot.store.postgres import search as pg_search
 from bot.store.postgres import words
+from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.database import migrations as pg_migrations
 from bot.store.postgres.words import matching
 from bot.store.sqlite.query import search_plan
@@ -313,6 +314,21 @@ async def test_a_look_asks_the_words_and_the_prefixes_apart(
     assert items_read(plan) <= 10, "\n".join(plan)
     sqlite, postgres = both
     assert await pages(postgres, "alpha be*", 10) == await pages(sqlite, "alpha be*", 10) == [[]]
+
+
+async def test_a_search_is_never_compiled_just_in_time(
+    both: tuple[Archive, Archive], pg_url: str
+) -> None:
+    # A part of the search that never runs, priced past the threshold, was compiled for 33 ms.
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        database = conn.execute("SELECT current_database()").fetchone()
+        assert database is not None
+        conn.execute(f'ALTER DATABASE "{database[0]}" SET jit = on')
+    _, postgres = both
+    pg_database = postgres.issues._database  # type: ignore[attr-defined]
+    assert isinstance(pg_database, PgDatabase)
+    found = await pg_search._run(pg_database, "SELECT current_setting('jit') AS jit", {})
+    assert found == [{"jit": "off"}]
 
 
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
