@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from bot.models import Issue
 from bot.store import Archive
+from bot.store.postgres import recent, words
 from bot.store.postgres import search as pg_search
-from bot.store.postgres import words
 from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.database import migrations as pg_migrations
 from bot.store.postgres.words import matching
@@ -195,7 +195,8 @@ async def test_a_date_window_reaches_the_planner_as_issue_numbers(
     assert bounding is not None
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
         bounds = conn.execute(*bounding).fetchone()
-        assert bounds == (60, 50)  # the newest and the oldest issue in the window
+        # The newest and the oldest issue in the dates; no newest items indexed apart.
+        assert bounds == (60, 50, None)
         sql, params = pg_search.search_statement(
             ranked=True,
             **filters,
@@ -308,7 +309,7 @@ async def test_a_look_asks_the_words_and_the_prefixes_apart(
     bounding = pg_search.filter_bounds(**filters, recent=None, probe=probe)
     assert bounding is not None
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
-        assert conn.execute(*bounding).fetchone() == (True,)
+        assert conn.execute(*bounding).fetchone() == (None, True)  # no window; found
         explain = "EXPLAIN (ANALYZE) " + bounding[0]
         plan = [row[0] for row in conn.execute(explain, bounding[1]).fetchall()]
     assert items_read(plan) <= 10, "\n".join(plan)
@@ -470,3 +471,103 @@ async def test_an_upgraded_archive_finds_its_items_by_short_prefixes(pg_url: str
             page = await archive.issues.search(text)
             assert [hit.issue_number for hit in page.hits] == [7], text
         assert (await archive.issues.search("zx*")).hits == ()
+
+
+def window_issues(first: int, last: int) -> list[Issue]:
+    """Issues of 25 items: every fifth says gamma; issue 2's first item says zqueen too."""
+    return [
+        issue(
+            number,
+            {"News": [item(f"Robots {number} {slot}" + (" gamma" if slot % 5 == 0 else "")
+                           + (" zqueen" if (number, slot) == (2, 0) else ""),
+                           f"https://n.example/{number}/{slot}") for slot in range(25)]},
+            date=dt.date(2020, 1, 1) + dt.timedelta(number),
+        )
+        for number in range(first, last + 1)
+    ]  # fmt: skip
+
+
+async def test_the_newest_items_are_indexed_apart_and_asked_first(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recent, "RECENT_ITEMS", 100)
+    monkeypatch.setattr(recent, "RECENT_FROM_ITEMS", 200)
+    monkeypatch.setattr(recent, "_MOVE_AT", 150)
+    monkeypatch.setattr(pg_search, "SEARCH_CANDIDATES", 20)
+
+    def window(conn: psycopg.Connection[Any]) -> tuple[Any, list[str]]:
+        row = conn.execute("SELECT first_id FROM search_window").fetchone()
+        names = conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexname LIKE %s ORDER BY 1", ("%_from_%",)
+        ).fetchall()
+        return (row[0] if row else None), [name for (name,) in names]
+
+    async def hits(archive: Archive, text: str, **filters: Any) -> list[int]:
+        return [hit.item_id for hit in (await archive.issues.search(text, **filters)).hits]
+
+    async with await Archive.open(pg_url) as archive:
+        await archive.issues.ingest_many([(one, None) for one in window_issues(1, 7)])
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            assert window(conn) == (None, [])  # 175 items: too few to need one
+            await archive.issues.ingest_many([(one, None) for one in window_issues(8, 12)])
+            # The newest 100 items are issues 9 to 12.
+            first = 9 << 20
+            names = [f"items_prefixes_from_{first}", f"items_words_from_{first}"]
+            assert window(conn) == (first, names)
+            found = {
+                text: await hits(archive, text, **filters)
+                for text, filters in [("gamma", {}), ("gam*", {}), ("zqueen", {}),
+                                      ("robots gamma", {"section": "news"})]
+            }  # fmt: skip
+            assert found["gamma"] and found["zqueen"] == [2 << 20]
+            # The newest 20 of gamma's 60 matches are all in the window: asked of its index.
+            filters: dict[str, Any] = {"section": None, "issue": None, "since": None, "until": None}
+            bounding = pg_search.filter_bounds(**filters, recent=None)
+            assert bounding is not None
+            bounds = dict(
+                zip(["window_first"], conn.execute(*bounding).fetchone() or (), strict=True)
+            )
+            sql, params = pg_search.search_statement(
+                ranked=True, **filters, recent=None, match=matching('"gamma"'), bounds=bounds
+            )
+            params.update(limit=11, offset=0, released=[], horizon="2026-01-01T00:00:00")
+            with psycopg.ClientCursor(conn) as cursor:
+                cursor.execute("SET random_page_cost = 1.1")
+                plan = [row[0] for row in cursor.execute("EXPLAIN (ANALYZE) " + sql, params)]
+            assert any(f"items_words_from_{first}" in line for line in plan), "\n".join(plan)
+            assert items_read(plan) <= 2 * 20 + 11 + 5, "\n".join(plan)
+            # The same hits as without the window.
+            conn.execute("DELETE FROM search_window")
+            for text, ids in found.items():
+                asked = {"section": "news"} if text == "robots gamma" else {}
+                assert await hits(archive, text, **asked) == ids, text
+            conn.execute("INSERT INTO search_window (first_id) VALUES (%s)", (first,))
+            # A stray index of another window (a crash between building and dropping) goes.
+            conn.execute("CREATE INDEX items_words_from_7 ON items USING gin (words) WHERE id >= 7")
+            # 175 items in the window after three more issues: it moves to issues 12 to 15.
+            await archive.issues.ingest_many([(one, None) for one in window_issues(13, 15)])
+            moved = 12 << 20
+            assert window(conn) == (
+                moved, [f"items_prefixes_from_{moved}", f"items_words_from_{moved}"]
+            )  # fmt: skip
+            assert await hits(archive, "zqueen") == [2 << 20]
+            assert len(await hits(archive, "gamma")) == 10
+
+
+async def test_an_upgraded_archive_gets_its_window_when_opened(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recent, "RECENT_ITEMS", 100)
+    monkeypatch.setattr(recent, "RECENT_FROM_ITEMS", 200)
+    async with await Archive.open(pg_url) as archive:
+        await archive.issues.ingest_many([(one, None) for one in window_issues(1, 12)])
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        # As the newsbot before the window left it: no table, no indexes, schema version 3.
+        for column in ("words", "prefixes"):
+            conn.execute(f"DROP INDEX items_{column}_from_{9 << 20}")
+        conn.execute("DROP TABLE search_window")
+        conn.execute("UPDATE newsbot_schema SET version = 3")
+    async with await Archive.open(pg_url) as archive:
+        with psycopg.connect(pg_url) as conn:
+            assert conn.execute("SELECT first_id FROM search_window").fetchall() == [(9 << 20,)]
+        assert [hit.issue_number for hit in (await archive.issues.search("zqueen")).hits] == [2]

@@ -32,6 +32,8 @@ PgConnection = psycopg.AsyncConnection[DictRow]
 
 POOL_SIZE = 8
 """Connections one process keeps at most: searches, publishes and commands at once."""
+SEARCH_WINDOW_MIGRATION = 4
+"""The migration that made `search_window` (see `recent.py`)."""
 _MIGRATION_LOCK = 0x6E657773  # "news": one advisory lock key, shared by every newsbot process
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -123,8 +125,9 @@ class PgDatabase:
         )
         return int(row["version"]) if row and row["version"] is not None else 0
 
-    async def migrate(self) -> None:
-        """Apply the migrations this database has not had yet, each in its own transaction."""
+    async def migrate(self) -> list[int]:
+        """Apply the migrations this database has not had yet, each in its own transaction;
+        the versions applied."""
         known = migrations()
         async with self.pool.connection() as conn:
             await conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
@@ -139,6 +142,7 @@ class PgDatabase:
                         f" only {len(known)}: upgrade newsbot"
                     )
                 level = logging.INFO if current else logging.DEBUG
+                applied = [migration.version for migration in known[current:]]
                 for migration in known[current:]:
                     log.log(level, "applying migration %s to %s", migration.name, self.location)
                     async with conn.transaction():
@@ -150,6 +154,7 @@ class PgDatabase:
                         )
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+        return applied
 
     async def held_issues(self, conn: PgConnection | None = None) -> list[int]:
         """The issues readers cannot see yet: their publish_at is ahead and nothing of them
@@ -209,8 +214,11 @@ async def open_database(
     await pool.open(wait=True, timeout=30)
     database = PgDatabase(pool, url, clock=clock, zone=zone)
     try:
-        if migrate:
-            await database.migrate()
+        if migrate and SEARCH_WINDOW_MIGRATION in await database.migrate():
+            # An archive upgraded past it gets its window now, not at its next ingest.
+            from bot.store.postgres import recent
+
+            await recent.refresh(database)
     except BaseException:
         await pool.close()
         raise

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.models import IngestOutcome, Issue, Item
 from bot.store.interfaces import IssueStream
+from bot.store.postgres import recent
 from bot.store.postgres.database import PgConnection, PgDatabase
 from bot.store.postgres.words import tsvector
 from bot.store.sqlite.database import now_text
@@ -42,6 +43,8 @@ async def ingest_many(
                     progress(issue, outcome)
     if stored_items >= SETTLE_AFTER_ITEMS:
         await _settle(database)
+    if stored_items:
+        await recent.refresh(database)
     return outcomes
 
 

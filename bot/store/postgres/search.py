@@ -277,6 +277,7 @@ def search_statement(
         {" ".join(clauses)}
     """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     candidates = None
+    ranking_newest = ""
     walk = None
     if recent is not None and not ranked:
         # Only very common words, in the recent issues: their items are walked, each checked
@@ -301,10 +302,22 @@ def search_statement(
         # first, the planner may walk the section's issues newest first and read their items
         # alone, rather than every item of the archive newest first.
         in_order = "fs.issue_number DESC, i.id DESC" if section else "i.id DESC"
-        candidates = f"""
-            SELECT i.id, i.issue_number, i.position, i.words {where}
-            ORDER BY {in_order} LIMIT %(candidates)s
-        """
+        chosen = f"SELECT i.id, i.issue_number, i.position, i.words {where}"
+        candidates = f"{chosen} ORDER BY {in_order} LIMIT %(candidates)s"
+        if bounds is None or "window_first" in bounds:
+            window_first = found("window_first", "SELECT first_id FROM search_window")
+        if bounds is not None and bounds.get("window_first") is not None:
+            # The newest items' own indexes first (recent.py): when they hold enough matches,
+            # those are the newest, and the whole index's are never asked for. The window's
+            # start is a number, which the planner matches to those indexes' condition.
+            in_window = f"{chosen} AND i.id >= {window_first} ORDER BY {in_order}"
+            enough = "(SELECT count(*) FROM newest) >= %(candidates)s"
+            candidates = f"""
+                SELECT * FROM newest WHERE {enough}
+                UNION ALL
+                ({chosen} AND NOT {enough} ORDER BY {in_order} LIMIT %(candidates)s)
+            """  # noqa: S608 - fixed text; every value is a parameter
+            ranking_newest = f"newest AS MATERIALIZED ({in_window} LIMIT %(candidates)s),"
         # Ranked once chosen, their words carried along: ranking every match where it is
         # found decompressed the words of thousands of items left out (and looking each
         # candidate up again by id costs a rare word's few matches more than that).
@@ -330,7 +343,12 @@ def search_statement(
             ) newest_first
             LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
-    ranking = f"candidates AS MATERIALIZED ({candidates})," if candidates is not None else ""
+    ranking = ""
+    if candidates is not None:
+        # Read once, by the page: with the newest items' part (already materialised) its
+        # rows are not copied a second time.
+        kept = "NOT MATERIALIZED" if ranking_newest else "MATERIALIZED"
+        ranking = f"{ranking_newest} candidates AS {kept} ({candidates}),"
     sql = f"""
         WITH held AS MATERIALIZED (
             SELECT coalesce(array_agg(number), '{{}}') AS numbers,

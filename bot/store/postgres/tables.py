@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from bot.store.postgres import recent
 from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.words import tsvector
 from bot.store.tables import BATCH_ROWS, COLUMNS, Batches, Row
@@ -61,3 +62,4 @@ async def load(database: PgDatabase, batches: Batches) -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"  # noqa: S608
                 f" coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
             )
+    await recent.refresh(database)

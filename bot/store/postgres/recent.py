@@ -1,0 +1,106 @@
+"""The newest items' own full-text indexes on PostgreSQL, and moving them as the archive grows.
+
+A GIN index lists a word's matches in no order a search can use: to find a word's newest
+`SEARCH_CANDIDATES` matches, every match's row is read (7,000 rows, 16 ms, for a word in 0.7 %
+of a million items), where SQLite's index reads them newest first and stops. Partial GIN indexes
+over the items from `search_window.first_id` on (the newest `RECENT_ITEMS` or more, whole
+issues) list the newest matches alone; a ranked search asks them first (search.py), and when
+they hold `SEARCH_CANDIDATES` matches that pass its filters, those are the newest overall.
+
+That holds however far the window lags behind the archive: every item from `first_id` on is in
+the indexes (a partial index takes every new row its condition admits), and every match before
+it is older. So the window need not move in the ingest's transaction: `refresh` moves it after,
+building the new indexes without blocking readers or writers, once it holds half again as many
+items as it should. Searches read `first_id` as a number, which lets the planner match it to the
+indexes' condition; an index being dropped or not yet built only makes a search slower.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.store.postgres.database import PgConnection, PgDatabase
+from bot.store.sqlite.search import SLOT_BITS
+
+log = logging.getLogger(__name__)
+
+RECENT_ITEMS = 200_000
+"""Items (of the newest whole issues) the window starts with: a word in 0.5 % of items finds its
+newest 1,000 matches there."""
+RECENT_FROM_ITEMS = 2 * RECENT_ITEMS
+"""Items an archive holds before it has a window: below, a word's matches in the whole index are
+few enough to read."""
+_MOVE_AT = 3 * RECENT_ITEMS // 2
+"""Items the window may hold before it moves to the newest `RECENT_ITEMS` again."""
+_REFRESH_LOCK = 0x6E657777  # one newsbot process moves the window at a time
+_INDEXES = ("words", "prefixes")
+"""The full-text columns indexed over the window, as `items_<column>_from_<first_id>`."""
+
+
+async def refresh(database: PgDatabase) -> None:
+    """Make the window hold the newest `RECENT_ITEMS` items or more (none in an archive of
+    fewer than `RECENT_FROM_ITEMS`), and drop the indexes of windows no longer used."""
+    async with database.connection() as conn:
+        cursor = await conn.execute("SELECT pg_try_advisory_lock(%s) AS locked", (_REFRESH_LOCK,))
+        locked = await cursor.fetchone()
+        if not locked or not locked["locked"]:
+            return  # another process is moving it
+        try:
+            await _move(conn)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (_REFRESH_LOCK,))
+
+
+async def _move(conn: PgConnection) -> None:
+    cursor = await conn.execute(
+        "SELECT (SELECT first_id FROM search_window) AS held,"
+        " (SELECT id FROM items ORDER BY id DESC OFFSET %(from)s LIMIT 1) IS NOT NULL AS large,"
+        " (SELECT id FROM items ORDER BY id DESC OFFSET %(keep)s LIMIT 1) AS boundary",
+        {"from": RECENT_FROM_ITEMS - 1, "keep": RECENT_ITEMS - 1},
+    )
+    row = await cursor.fetchone()
+    assert row is not None
+    held, first = row["held"], None
+    if row["large"]:
+        first = (int(row["boundary"]) >> SLOT_BITS) << SLOT_BITS
+        if held is not None and await _items_from(conn, int(held)) <= _MOVE_AT:
+            first = int(held)
+    indexes = await _window_indexes(conn)
+    if first is not None:
+        for column in _INDEXES:
+            name = f"items_{column}_from_{first}"
+            if indexes.get(name) is False:
+                # Left half built by a crash: PostgreSQL keeps it, unused, until dropped.
+                await conn.execute(f"DROP INDEX CONCURRENTLY {name}")
+            if indexes.get(name) is not True:
+                if held != first:
+                    log.info("indexing the archive's newest items apart, from item id %s", first)
+                # Concurrently: searches and ingests go on while it is built.
+                await conn.execute(
+                    f"CREATE INDEX CONCURRENTLY {name} ON items USING gin ({column})"
+                    f" WHERE id >= {first}"
+                )
+    if first != held:
+        async with conn.transaction():
+            await conn.execute("DELETE FROM search_window")
+            if first is not None:
+                await conn.execute("INSERT INTO search_window (first_id) VALUES (%s)", (first,))
+    keep = {f"items_{column}_from_{first}" for column in _INDEXES}
+    for name in set(await _window_indexes(conn)) - keep:
+        await conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+
+
+async def _items_from(conn: PgConnection, first: int) -> int:
+    cursor = await conn.execute("SELECT count(*) AS n FROM items WHERE id >= %s", (first,))
+    row = await cursor.fetchone()
+    return int(row["n"]) if row else 0
+
+
+async def _window_indexes(conn: PgConnection) -> dict[str, bool]:
+    """The window indexes on `items`, by name, and whether each is valid (fully built)."""
+    cursor = await conn.execute(
+        "SELECT c.relname AS name, x.indisvalid AS valid"
+        " FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid"
+        " WHERE x.indrelid = 'items'::regclass AND c.relname ~ '^items_[a-z]+_from_[0-9]+$'"
+    )
+    return {str(row["name"]): bool(row["valid"]) for row in await cursor.fetchall()}
