@@ -463,10 +463,56 @@ async def test_an_upgraded_archive_finds_its_items_by_short_prefixes(pg_url: str
         conn.execute(
             "INSERT INTO items (id, issue_number, section_id, key, position, title, blurb, words)"
             " VALUES (%s, 7, 1, 'k0', 0, 'Robots of Zürich', 'Plain news.', %s::tsvector)",
-            ((7 << 20), words.tsvector("Robots of Zürich", "Plain news.")),
+            ((7 << 20), words.tsvector("Robots of Zürich", "Plain news.", section="news")),
         )
     async with await Archive.open(pg_url) as archive:
         for text in ("ro*", "zu*", "zür*", "pla*", "robots zu*"):
             page = await archive.issues.search(text)
             assert [hit.issue_number for hit in page.hits] == [7], text
         assert (await archive.issues.search("zx*")).hits == ()
+
+
+async def test_an_upgraded_archive_finds_its_items_by_section(pg_url: str) -> None:
+    # An archive as the newsbot before section lexemes left it: its items' words name their
+    # sections once it is opened, as an ingest now writes them.
+    items = [("news", "Robots of Zürich", "Plain news."), ("tools", "Robots kit", "A tool.")]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")  # the test's database comes migrated
+        conn.execute("CREATE SCHEMA public")
+        conn.execute("CREATE TABLE newsbot_schema (version INTEGER NOT NULL)")
+        for migration in pg_migrations()[:3]:
+            conn.execute(migration.sql.encode())
+        conn.execute("INSERT INTO newsbot_schema (version) VALUES (3)")
+        conn.execute(
+            "INSERT INTO issues (number, title, intro, content_hash, next_slot, ingested_at,"
+            " updated_at) VALUES (7, 'Weekly #7', '', 'x', 2, '2026-01-01', '2026-01-01')"
+        )
+        for slot, (slug, title, blurb) in enumerate(items):
+            conn.execute(
+                "INSERT INTO sections (id, issue_number, slug, name, position)"
+                " VALUES (%s, 7, %s, %s, %s)",
+                (slot + 1, slug, slug.title(), slot),
+            )
+            # The words as they were: without the section's lexeme.
+            conn.execute(
+                "INSERT INTO items (id, issue_number, section_id, key, position, title, blurb,"
+                " words) VALUES (%s, 7, %s, %s, %s, %s, %s, ts_delete(%s::tsvector, %s))",
+                ((7 << 20) | slot, slot + 1, f"k{slot}", slot, title, blurb,
+                 words.tsvector(title, blurb, section=slug), f"§{slug}"),
+            )  # fmt: skip
+    async with await Archive.open(pg_url) as archive:
+        for text in ("robots", "ro*", "rob*"):
+            for slug, title, _ in items:
+                page = await archive.issues.search(text, section=slug)
+                assert [hit.item.title for hit in page.hits] == [title], (text, slug)
+        assert (await archive.issues.search("zürich", section="tools")).hits == ()
+    with psycopg.connect(pg_url) as conn:
+        for slot, (slug, title, blurb) in enumerate(items):
+            row = conn.execute(
+                "SELECT words = %s::tsvector, prefixes::text FROM items WHERE id = %s",
+                (words.tsvector(title, blurb, section=slug), (7 << 20) | slot),
+            ).fetchone()
+            assert row is not None
+            # The same words as an ingest writes, their positions kept; no prefix of '§'.
+            assert row[0] is True, slug
+            assert "§" not in row[1], row[1]
