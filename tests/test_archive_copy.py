@@ -38,14 +38,23 @@ async def fill(location: Path | str) -> None:
         await archive.state.set("last_firing", "{}")
 
 
+SECTION_SEARCHES = [("learning", "mobile-edge"), ("lea*", "mobile-edge"), ("robots", "news")]
+"""Searches in one section, each finding some of the copied items."""
+
+
 async def everything(location: Path | str) -> tuple[object, ...]:
     """What readers, publishing and editors read back from an archive."""
     async with await Archive.open(location, create=False) as archive:
         found = (await archive.issues.search("robots")).hits
+        in_sections = [
+            sorted(hit.item_id for hit in (await archive.issues.search(text, section=slug)).hits)
+            for text, slug in SECTION_SEARCHES
+        ]
         return (
             await archive.issues.issue(202),
             await archive.issues.issue(203),
             [(hit.item_id, hit.item.title) for hit in found],
+            in_sections,
             await archive.subscriptions.list(),
             await archive.ledger.entries(202, "discord"),
             await archive.suggestions.list([SuggestionStatus.ACCEPTED]),
@@ -68,6 +77,8 @@ def test_a_copy_there_and_back_keeps_everything(tmp_path: Path, pg_url: str) -> 
     code, out, err = newsbot("archive", "copy", pg_url, str(back))
     assert code == 0, err
     original = asyncio.run(everything(first))
+    in_sections = original[3]
+    assert isinstance(in_sections, list) and all(in_sections), in_sections
     assert asyncio.run(everything(pg_url)) == original
     assert asyncio.run(everything(back)) == original
 

@@ -76,6 +76,41 @@ async def test_an_edited_issue_is_updated_in_place_with_stable_ids(archive: Arch
     assert delta.item_id not in ids.values(), "a new item never reuses an id"
 
 
+async def test_an_item_moved_to_another_section_is_found_in_it(archive: Archive) -> None:
+    news = [
+        item("Gamma rays of the sun", "https://a.example/1"),
+        item("Other news", "https://a.example/2"),
+    ]
+    await archive.issues.ingest(issue(5, {"News": news, "Tools": [item("Plain tool")]}))
+    moved = issue(
+        5,
+        {
+            "News": [item("Other news", "https://a.example/2")],
+            "Tools": [
+                item("Gamma rays of the sun", "https://a.example/1"),
+                item("Gamma knife of the clinic"),
+            ],
+        },
+    )
+    assert await archive.issues.ingest(moved) is IngestOutcome.UPDATED
+
+    async def titles(text: str, section: str) -> list[str]:
+        page = await archive.issues.search(text, section=section)
+        return sorted(hit.item.title for hit in page.hits)
+
+    # Ranked, by a short prefix, and only very common words (the newest issues walked).
+    for text in ("gamma", "gam*", '"of the"'):
+        assert await titles(text, "tools") == [
+            "Gamma knife of the clinic",
+            "Gamma rays of the sun",
+        ], text
+        assert await titles(text, "news") == [], text
+    assert await titles("other", "news") == ["Other news"]
+    # Whatever marks a section in the index is no word a reader can search for.
+    for text in ("§tools", "§to*", "§tool*", "tools"):
+        assert (await archive.issues.search(text)).hits == (), text
+
+
 async def test_a_failed_ingest_leaves_the_archive_untouched(
     sqlite_archive: Archive, issue_202: Issue
 ) -> None:

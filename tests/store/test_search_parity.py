@@ -84,11 +84,12 @@ def corpus() -> list[Issue]:
     chance = random.Random(18)
     vocabulary = ["robot", "learning", "model", "data", "graph", "vision", "speech", "agent"]
     for number in range(301, 341):
-        sections: dict[str, list[object]] = {"News": [], "Papers": []}
+        # A section whose slug has hyphens and digits: `c-ai-s-2nd`.
+        sections: dict[str, list[object]] = {"News": [], "Papers": [], "C++ & AI's 2nd": []}
         for n in range(6):
             title = " ".join(chance.choices(vocabulary, k=3))
             blurb = " ".join(chance.choices(vocabulary, k=8))
-            sections[chance.choice(["News", "Papers"])].append(item(f"{title} {n}", None, blurb))
+            sections[chance.choice(list(sections))].append(item(f"{title} {n}", None, blurb))
         filled = {name: items for name, items in sections.items() if items}
         made.append(issue(number, filled, date=dt.date(2024, 3, 1) + dt.timedelta(number - 300)))  # type: ignore[arg-type]
     return made
@@ -150,6 +151,16 @@ async def test_every_query_finds_the_same_items_on_both(both: tuple[Archive, Arc
         {"since": dt.date(2024, 3, 10), "until": dt.date(2024, 3, 20)},
         {"since": dt.date(2030, 1, 1)},
         {"section": "news", "until": dt.date(2024, 3, 15)},
+        {"section": "c-ai-s-2nd"},
+        # Sections no slug can name, as a reader could type them: each matches nothing.
+        {"section": "it's"},
+        {"section": "a b"},
+        {"section": "papers' | 'news"},
+        {"section": "news:*"},
+        {"section": "news\\"},
+        {"section": "§news"},
+        {"section": "news\x00"},
+        {"section": "n" * 3000},
     ],
 )
 async def test_filters_keep_the_same_items_on_both(
@@ -158,6 +169,17 @@ async def test_filters_keep_the_same_items_on_both(
     sqlite, postgres = both
     for text in ["robot", "model data", '"graph vision"', "ten*", "the"]:
         assert await hits(sqlite, text, **filters) == await hits(postgres, text, **filters), text
+
+
+async def test_a_section_holds_the_same_matches_on_both(both: tuple[Archive, Archive]) -> None:
+    sqlite, postgres = both
+    for slug in ("news", "papers", "c-ai-s-2nd"):
+        for text in ["robot", "model data", "ro*", "mod*"]:
+            page = await postgres.issues.search(text, section=slug, limit=100)
+            assert page.hits and not page.has_more, (slug, text)
+            assert {hit.section_slug for hit in page.hits} == {slug}, (slug, text)
+            found = {hit.item_id for hit in page.hits}
+            assert (found, page.limited) == await hits(sqlite, text, section=slug), (slug, text)
 
 
 async def test_related_items_are_the_same_on_both(both: tuple[Archive, Archive]) -> None:

@@ -32,8 +32,6 @@ PgConnection = psycopg.AsyncConnection[DictRow]
 
 POOL_SIZE = 8
 """Connections one process keeps at most: searches, publishes and commands at once."""
-SEARCH_WINDOW_MIGRATION = 4
-"""The migration that made `search_window` (see `recent.py`)."""
 _MIGRATION_LOCK = 0x6E657773  # "news": one advisory lock key, shared by every newsbot process
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -214,8 +212,9 @@ async def open_database(
     await pool.open(wait=True, timeout=30)
     database = PgDatabase(pool, url, clock=clock, zone=zone)
     try:
-        if migrate and SEARCH_WINDOW_MIGRATION in await database.migrate():
-            # An archive upgraded past it gets its window now, not at its next ingest.
+        if migrate and await database.migrate():
+            # An upgraded archive gets its window (or the indexes a migration made again) now,
+            # not at its next ingest.
             from bot.store.postgres import recent
 
             await recent.refresh(database)

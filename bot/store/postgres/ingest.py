@@ -121,9 +121,8 @@ async def _insert_new(conn: PgConnection, added: Sequence[tuple[Issue, Path | No
             )
             for item in section.items:
                 item_id = (issue.number << SLOT_BITS) | slot
-                item_rows.append(
-                    (section_id, slot, *_item_fields(item), item_id, issue.number, item.key)
-                )
+                fields = _item_fields(item, section.slug)
+                item_rows.append((section_id, slot, *fields, item_id, issue.number, item.key))
                 slot += 1
     async with conn.cursor() as cur:
         await cur.executemany(_INSERT_ISSUE, issue_rows)
@@ -169,7 +168,7 @@ async def _update(
     ids_by_key = {str(row["key"]): int(row["id"]) for row in await cursor.fetchall()}
     kept: list[int] = []
     for position, (section, item) in enumerate(issue.items):
-        values = (section_ids[section.slug], position, *_item_fields(item))
+        values = (section_ids[section.slug], position, *_item_fields(item, section.slug))
         item_id = ids_by_key.get(item.key)
         if item_id is None:
             item_id = (issue.number << SLOT_BITS) | next_slot
@@ -220,13 +219,14 @@ def _issue_fields(issue: Issue, source: Path | None, digest: str) -> tuple[objec
     )
 
 
-def _item_fields(item: Item) -> tuple[object, ...]:
-    """The item's own columns, in the order `_INSERT_ITEM` and the update take them."""
+def _item_fields(item: Item, section: str) -> tuple[object, ...]:
+    """The item's own columns, in the order `_INSERT_ITEM` and the update take them; its words
+    name `section` (a slug), the section holding it."""
     return (
         item.title,
         item.link,
         item.blurb,
         item.abstract,
         item.editor_note,
-        tsvector(item.title, item.blurb, item.abstract),
+        tsvector(item.title, item.blurb, item.abstract, section=section),
     )

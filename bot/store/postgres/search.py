@@ -13,7 +13,7 @@ from psycopg.rows import DictRow, dict_row
 
 from bot.models import Item, SearchHit, SearchPage
 from bot.store.postgres.database import PgDatabase
-from bot.store.postgres.words import Matching, matching, snippet
+from bot.store.postgres.words import Matching, matching, section_lexeme, snippet
 from bot.store.sqlite import query as query_syntax
 from bot.store.sqlite.held import held_function, held_horizon
 from bot.store.sqlite.query import fts_any_query, search_plan
@@ -52,6 +52,9 @@ async def search(
         return SearchPage(hits=(), offset=offset, has_more=False)
     filters: dict[str, Any] = {"section": section, "issue": issue, "since": since, "until": until}
     filters["recent"] = query_syntax.COMMON_WORDS_ISSUES if plan.recent else None
+    if section and section_lexeme(section) is None:
+        # No section has such a slug (a NUL, or longer than a lexeme): nothing is in it.
+        return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
     first = await _first_look(database, filters, match)
     if first is not None and first.get("found") is False:
         return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
@@ -213,6 +216,14 @@ def search_statement(
             for column in ("words", "prefixes")
             if params[column] is not None
         ]
+    if section:
+        # The section is a lexeme of `words` (`words.section_lexeme`, NULL matching nothing):
+        # asked with the query's words, the index lists the section's matches alone.
+        params["section_lexeme"] = section_lexeme(section)
+        if params.get("words") is not None:
+            matched[0] = "i.words @@ (%(words)s::tsquery && %(section_lexeme)s::tsquery)"
+        else:
+            matched.append("i.words @@ %(section_lexeme)s::tsquery")
     found = _Bounds(bounds, params, {} if queries is None else queries)
     joins: list[str] = []
     clauses: list[str] = []
@@ -220,8 +231,6 @@ def search_statement(
     latest: list[str] = []  # the newest issue each filter but a section's allows
     oldest: list[str] = []  # the oldest issue each filter allows
     if section:
-        joins.append("JOIN sections fs ON fs.id = i.section_id")
-        clauses.append("AND fs.slug = %(section)s")
         newest.append(
             found(
                 "section_newest", "SELECT max(issue_number) FROM sections WHERE slug = %(section)s"
@@ -285,6 +294,9 @@ def search_statement(
         # ts_match_vq is @@ as a function, which the planner cannot answer from the index:
         # the walk reads items in id order and stops at the page or at `walk` items.
         walk = recent << SLOT_BITS
+        walk_query = "%(query)s::tsquery"
+        if section:
+            walk_query = f"({walk_query} && %(section_lexeme)s::tsquery)"
         walked_items = f"""
             (SELECT * FROM items i WHERE true {" ".join(ids)}
              ORDER BY i.id DESC LIMIT %(walked)s) i
@@ -292,16 +304,13 @@ def search_statement(
         page = f"""
             SELECT i.id, 0.0::real AS score
             FROM {walked_items} {" ".join(joins)}
-            WHERE ts_match_vq(i.words, %(query)s::tsquery)
+            WHERE ts_match_vq(i.words, {walk_query})
             AND NOT (i.issue_number = ANY((SELECT numbers FROM held)::bigint[]))
             {" ".join(clauses)}
             ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     elif ranked:
-        # The same order as the id's (its high bits are the issue): by the section's issue
-        # first, the planner may walk the section's issues newest first and read their items
-        # alone, rather than every item of the archive newest first.
-        in_order = "fs.issue_number DESC, i.id DESC" if section else "i.id DESC"
+        in_order = "i.id DESC"
         chosen = f"SELECT i.id, i.issue_number, i.position, i.words {where}"
         candidates = f"{chosen} ORDER BY {in_order} LIMIT %(candidates)s"
         if bounds is None or "window_first" in bounds:

@@ -41,16 +41,23 @@ async def rows(database: PgDatabase) -> AsyncIterator[tuple[str, list[Row]]]:
 
 async def load(database: PgDatabase, batches: Batches) -> None:
     """Store the rows in one transaction: all of them, or on error none."""
+    # Each item's words name its section's slug: the sections come first (parents first).
+    slugs: dict[object, str] = {}
     async with database.transaction() as conn:
         async for table, batch in batches:
             columns = COLUMNS[table]
             values = [f"%({column})s" for column in columns]
+            if table == "sections":
+                slugs.update((row["id"], str(row["slug"])) for row in batch)
             if table == "items":
                 columns += ("words",)
                 values.append("%(words)s::tsvector")
                 for row in batch:
                     fields = [row[f] for f in ("title", "blurb", "abstract")]
-                    row["words"] = tsvector(*(f if isinstance(f, str) else None for f in fields))
+                    row["words"] = tsvector(
+                        *(f if isinstance(f, str) else None for f in fields),
+                        section=slugs[row["section_id"]],
+                    )
             async with conn.cursor() as cursor:
                 await cursor.executemany(
                     f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608 - from COLUMNS

@@ -109,8 +109,24 @@ def index_text(text: str | None) -> str:
     return cjk_index_text(text) or text
 
 
-def tsvector(*fields: str | None) -> str:
-    """The tsvector (as text, for `::tsvector`) of an item's title, blurb and abstract."""
+SECTION_MARK = "§"
+"""What starts the lexeme naming an item's section, `'§tools'`: a separator to the tokenizer
+(`tokens("§tools")` is the word "tools" alone), so no word and no query prefix starts with it."""
+
+
+def section_lexeme(slug: str) -> str | None:
+    """The lexeme naming the section `slug`, quoted as tsvector and tsquery text take it; None
+    for a slug no lexeme can be (a NUL, or too long), which no item's section has."""
+    lexeme = SECTION_MARK + slug
+    if "\0" in slug or len(lexeme.encode()) > _MAX_LEXEME_BYTES:
+        return None
+    return _lexeme(lexeme)
+
+
+def tsvector(*fields: str | None, section: str) -> str:
+    """The tsvector (as text, for `::tsvector`) of an item's title, blurb and abstract, and
+    the positionless lexeme of its `section`'s slug (`section_lexeme`), which a section filter
+    asks the same index for."""
     positions: dict[str, list[str]] = {}
     offset = 0
     for weight, field in zip(WEIGHTS, fields, strict=False):
@@ -121,7 +137,11 @@ def tsvector(*fields: str | None) -> str:
             at = min(offset + count, _MAX_POSITION)
             positions.setdefault(token.text, []).append(f"{at}{weight}")
         offset += count + FIELD_GAP
-    return " ".join(f"{_lexeme(word)}:{','.join(at)}" for word, at in positions.items())
+    written = [f"{_lexeme(word)}:{','.join(at)}" for word, at in positions.items()]
+    named = section_lexeme(section)
+    if named is None:
+        raise ValueError(f"not a section slug: {section!r}")
+    return " ".join([*written, named])
 
 
 def _lexeme(word: str) -> str:
