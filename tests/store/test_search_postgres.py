@@ -502,6 +502,7 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
     monkeypatch.setattr(recent, "RECENT_FROM_ITEMS", 200)
     monkeypatch.setattr(recent, "_MOVE_AT", 150)
     monkeypatch.setattr(pg_search, "SEARCH_CANDIDATES", 20)
+    monkeypatch.setattr(pg_search, "WALKED_ITEMS", 10)
 
     def window(conn: psycopg.Connection[Any]) -> tuple[Any, list[str]]:
         row = conn.execute("SELECT first_id FROM search_window").fetchone()
@@ -525,9 +526,11 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
             found = {
                 text: await hits(archive, text, **filters)
                 for text, filters in [("gamma", {}), ("gam*", {}), ("zqueen", {}),
-                                      ("robots gamma", {"section": "news"})]
+                                      ("robots gamma", {"section": "news"}), ("ga*", {}),
+                                      ("zq*", {}), ("robots zq*", {})]
             }  # fmt: skip
-            assert found["gamma"] and found["zqueen"] == [2 << 20]
+            assert found["gamma"] and found["ga*"]
+            assert found["zqueen"] == found["zq*"] == found["robots zq*"] == [2 << 20]
             # The newest 20 of gamma's 60 matches are all in the window: asked of its index.
             filters: dict[str, Any] = {"section": None, "issue": None, "since": None, "until": None}
             bounding = pg_search.filter_bounds(**filters, recent=None)
@@ -544,6 +547,14 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
                 plan = [row[0] for row in cursor.execute("EXPLAIN (ANALYZE) " + sql, params)]
             assert any(f"items_words_from_{first}" in line for line in plan), "\n".join(plan)
             assert items_read(plan) <= 2 * 20 + 11 + 5, "\n".join(plan)
+            # Unranked, past the newest 10 items: the window's index, then the whole one.
+            sql, params = pg_search.search_statement(
+                ranked=False, **filters, recent=None, match=matching('"zq"*'), bounds=bounds
+            )
+            params.update(limit=11, offset=0, released=[], horizon="2026-01-01T00:00:00")
+            with psycopg.ClientCursor(conn) as cursor:
+                plan = [row[0] for row in cursor.execute("EXPLAIN (ANALYZE) " + sql, params)]
+            assert any(f"items_prefixes_from_{first}" in line for line in plan), "\n".join(plan)
             # The same hits as without the window.
             conn.execute("DELETE FROM search_window")
             for text, ids in found.items():

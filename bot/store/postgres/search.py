@@ -287,7 +287,14 @@ def search_statement(
     """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     candidates = None
     ranking_newest = ""
+    walking = ""
     walk = None
+    # The start of the newest items' own indexes (recent.py), as a number: the planner matches
+    # it to those indexes' condition. None without a window, or when its start is not known.
+    window_first = None
+    if bounds is None or "window_first" in bounds:
+        first = found("window_first", "SELECT first_id FROM search_window")
+        window_first = first if bounds is not None and bounds["window_first"] is not None else None
     if recent is not None and not ranked:
         # Only very common words, in the recent issues: their items are walked, each checked
         # (never more than the window holds), as the index would list most of the archive.
@@ -313,12 +320,9 @@ def search_statement(
         in_order = "i.id DESC"
         chosen = f"SELECT i.id, i.issue_number, i.position, i.words {where}"
         candidates = f"{chosen} ORDER BY {in_order} LIMIT %(candidates)s"
-        if bounds is None or "window_first" in bounds:
-            window_first = found("window_first", "SELECT first_id FROM search_window")
-        if bounds is not None and bounds.get("window_first") is not None:
-            # The newest items' own indexes first (recent.py): when they hold enough matches,
-            # those are the newest, and the whole index's are never asked for. The window's
-            # start is a number, which the planner matches to those indexes' condition.
+        if window_first is not None:
+            # The newest items' own indexes first: when they hold enough matches, those are
+            # the newest, and the whole index's are never asked for.
             in_window = f"{chosen} AND i.id >= {window_first} ORDER BY {in_order}"
             enough = "(SELECT count(*) FROM newest) >= %(candidates)s"
             candidates = f"""
@@ -340,16 +344,32 @@ def search_statement(
     else:
         # The newest items are walked in id order, which finds a frequent word's newest
         # matches at once; past them the index lists the rest, so that few or no matches
-        # never cost a walk through the whole archive. The newer part comes first (Append
-        # runs its parts in order, and only as far as the LIMIT needs).
+        # never cost a walk through the whole archive: the newest items' own indexes first,
+        # where there are. The newer parts come first (Append runs its parts in order, and
+        # only as far as the LIMIT needs). `+ 0`: an index part is read through the index of
+        # words, not walked in id order.
+        # Where the walk of the newest items stops: the id `WALKED_ITEMS` items down.
+        walking = f"""
+            walked AS MATERIALIZED (
+                SELECT coalesce(
+                    (SELECT id FROM items {f"WHERE id < {below}" if below else ""}
+                     ORDER BY id DESC OFFSET %(walked)s LIMIT 1),
+                    -1
+                ) AS since
+            ),
+        """  # noqa: S608 - fixed text; every value is a parameter
+        walked = "(SELECT since FROM walked)"
+        parts = [f"i.id >= {walked} ORDER BY i.id DESC"]
+        if window_first is not None:
+            parts.append(f"i.id + 0 < {walked} AND i.id >= {window_first} ORDER BY i.id + 0 DESC")
+            walked = f"least({walked}, {window_first})"
+        parts.append(f"i.id + 0 < {walked} ORDER BY i.id + 0 DESC")
+        newest_first = " UNION ALL ".join(
+            f"(SELECT i.id, 0.0::real AS score {where} AND {part} LIMIT %(limit)s + %(offset)s)"
+            for part in parts
+        )
         page = f"""
-            SELECT id, score FROM (
-                (SELECT i.id, 0.0::real AS score {where} AND i.id >= (SELECT since FROM walked)
-                 ORDER BY i.id DESC LIMIT %(limit)s + %(offset)s)
-                UNION ALL
-                (SELECT i.id, 0.0::real AS score {where} AND i.id + 0 < (SELECT since FROM walked)
-                 ORDER BY i.id + 0 DESC LIMIT %(limit)s + %(offset)s)
-            ) newest_first
+            SELECT id, score FROM ({newest_first}) newest_first
             LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     ranking = ""
@@ -367,13 +387,7 @@ def search_statement(
             AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.issue_number = issues.number
                             AND outbox.state = 'sent')
         ),
-        walked AS MATERIALIZED (
-            SELECT coalesce(
-                (SELECT id FROM items {f"WHERE id < {below}" if below else ""}
-                 ORDER BY id DESC OFFSET %(walked)s LIMIT 1),
-                -1
-            ) AS since
-        ),
+        {walking}
         {ranking}
         page AS MATERIALIZED ({page})
         SELECT held.numbers AS held_numbers, held.publish_at AS held_publish_at, hit.*
