@@ -561,6 +561,28 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
                 asked = {"section": "news"} if text == "robots gamma" else {}
                 assert await hits(archive, text, **asked) == ids, text
             conn.execute("INSERT INTO search_window (first_id) VALUES (%s)", (first,))
+            # A frequent word asks the window first; one the planner does not count as
+            # frequent, which could not fill it, asks the whole index alone.
+            # (Statistics of ten words: in an archive this small, the default lists them all.)
+            conn.execute("ALTER TABLE items ALTER COLUMN words SET STATISTICS 1")
+            conn.execute("ANALYZE items")
+            monkeypatch.setattr(recent, "FREQUENT_WORDS_SECONDS", 0.0)
+            statements: list[str] = []
+            sent = psycopg.AsyncCursor.execute
+
+            async def execute(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+                statements.append(str(query))
+                return await sent(cursor, query, *args, **kwargs)
+
+            monkeypatch.setattr(psycopg.AsyncCursor, "execute", execute)
+            for text, windowed in [("gamma", True), ("zqueen", False), ("robots zqueen", False),
+                                   ("gam*", True), ("robots gamma", True)]:  # fmt: skip
+                statements.clear()
+                got = await hits(archive, text)
+                assert text not in ("gamma", "zqueen", "gam*") or got == found[text], text
+                sent_searches = [one for one in statements if "held AS MATERIALIZED" in one]
+                assert ("newest AS MATERIALIZED" in sent_searches[0]) is windowed, text
+            monkeypatch.setattr(psycopg.AsyncCursor, "execute", sent)
             # A stray index of another window (a crash between building and dropping) goes.
             conn.execute("CREATE INDEX items_words_from_7 ON items USING gin (words) WHERE id >= 7")
             # 175 items in the window after three more issues: it moves to issues 12 to 15.

@@ -18,6 +18,8 @@ indexes' condition; an index being dropped or not yet built only makes a search 
 from __future__ import annotations
 
 import logging
+import time
+import weakref
 
 from bot.store.postgres.database import PgConnection, PgDatabase
 from bot.store.sqlite.search import SLOT_BITS
@@ -104,3 +106,28 @@ async def _window_indexes(conn: PgConnection) -> dict[str, bool]:
         " WHERE x.indrelid = 'items'::regclass AND c.relname ~ '^items_[a-z]+_from_[0-9]+$'"
     )
     return {str(row["name"]): bool(row["valid"]) for row in await cursor.fetchall()}
+
+
+FREQUENT_WORDS_SECONDS = 300.0
+"""How long the words the planner counts as frequent are kept before they are read again."""
+
+_frequent: weakref.WeakKeyDictionary[PgDatabase, tuple[float, frozenset[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def frequent_words(database: PgDatabase) -> frozenset[str]:
+    """The words of `items.words` that the planner's statistics list as most common (each in
+    0.5 % of items or more, at the default statistics target), read at most every
+    `FREQUENT_WORDS_SECONDS`; empty before the table was first analysed."""
+    now = time.monotonic()
+    kept = _frequent.get(database)
+    if kept is not None and now - kept[0] < FREQUENT_WORDS_SECONDS:
+        return kept[1]
+    row = await database.row(
+        "SELECT most_common_elems::text::text[] AS words FROM pg_stats"
+        " WHERE schemaname = current_schema() AND tablename = 'items' AND attname = 'words'"
+    )
+    words = frozenset(row["words"] or ()) if row else frozenset()
+    _frequent[database] = (now, words)
+    return words
