@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,16 +94,20 @@ def _run(*command: str | Path) -> None:
     )
 
 
-def start_server(bin: Path) -> PgServer:
-    """Start a server from the binaries in `bin`; raise if it cannot start."""
+def start_server(bin: Path, settings: Sequence[str] = ()) -> PgServer:
+    """Start a server from the binaries in `bin`, with `settings` (`name=value`) beside ours;
+    raise if it cannot start."""
     # As root, in /tmp: the unprivileged server user must reach its folder (TMPDIR may not do).
     folder = Path(tempfile.mkdtemp(prefix="newsbot-pg-", dir="/tmp" if os.geteuid() == 0 else None))
-    return PgServer(bin, folder, launch(bin, folder, initialise=True))
+    return PgServer(bin, folder, launch(bin, folder, initialise=True, settings=settings))
 
 
-def launch(bin: Path, folder: Path, *, initialise: bool, wait: int = 60) -> int:
+def launch(
+    bin: Path, folder: Path, *, initialise: bool, wait: int = 60, settings: Sequence[str] = ()
+) -> int:
     """Start a server from the binaries in `bin` on the cluster in `folder`/data (made first,
-    with `initialise`), on a free loopback port, without durability; that port."""
+    with `initialise`), on a free loopback port, without durability, with `settings`
+    (`name=value`) beside; that port."""
     if os.geteuid() == 0:
         # The server runs unprivileged (its folder's parents must let it through, as /tmp does).
         os.chown(folder, pwd.getpwnam(_UNPRIVILEGED).pw_uid, -1)
@@ -114,7 +119,7 @@ def launch(bin: Path, folder: Path, *, initialise: bool, wait: int = 60) -> int:
     options = (
         f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
         " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
+    ) + "".join(f" -c {setting}" for setting in settings)
     _run(bin / "pg_ctl", "-D", data, "-w", "-t", str(wait), "-o", options, "-l",
          folder / "log", "start")  # fmt: skip
     return port
