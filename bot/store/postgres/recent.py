@@ -22,6 +22,7 @@ import time
 import weakref
 
 from bot.store.postgres.database import PgConnection, PgDatabase
+from bot.store.postgres.words import query_words
 from bot.store.sqlite.search import SLOT_BITS
 
 log = logging.getLogger(__name__)
@@ -131,3 +132,18 @@ async def frequent_words(database: PgDatabase) -> frozenset[str]:
     words = frozenset(row["words"] or ()) if row else frozenset()
     _frequent[database] = (now, words)
     return words
+
+
+async def may_fill_window(database: PgDatabase, fts: str) -> bool:
+    """Whether the window's indexes may hold the newest matches of a search's `fts` (every
+    word of it must match): not if one of its words is not among the planner's frequent ones.
+
+    Such a word is in under 0.5 % of items, under the 1,000 matches a search ranks among the
+    newest 200,000: asking the window first would only cost a rare word's search a part it
+    never fills (0.4 of its 2.5 ms). A prefix may start frequent words: the window is asked.
+    """
+    frequent = await frequent_words(database)
+    phrases = query_words(fts)
+    if any(prefix for _, prefix in phrases):
+        return True
+    return all(word in frequent for words, _ in phrases for word in words)

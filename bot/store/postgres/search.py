@@ -14,7 +14,7 @@ from psycopg.rows import DictRow, dict_row
 from bot.models import Item, SearchHit, SearchPage
 from bot.store.postgres import recent
 from bot.store.postgres.database import PgDatabase
-from bot.store.postgres.words import Matching, matching, query_words, section_lexeme, snippet
+from bot.store.postgres.words import Matching, matching, section_lexeme, snippet
 from bot.store.sqlite import query as query_syntax
 from bot.store.sqlite.held import held_function, held_horizon
 from bot.store.sqlite.query import fts_any_query, search_plan
@@ -60,7 +60,7 @@ async def search(
     if first is not None and first.get("found") is False:
         return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
     windowed = first is not None and first.get("window_first") is not None
-    if first is not None and windowed and not await _may_fill_window(database, plan.fts):
+    if first is not None and windowed and not await recent.may_fill_window(database, plan.fts):
         first = {**first, "window_first": None}
     limited = plan.limited
     rows = None
@@ -91,21 +91,6 @@ async def related(database: PgDatabase, text: str, *, limit: int = 5) -> list[Se
         return []
     found = await _rows(database, match, True, filters, first, limit, 0)
     return [_hit(row, fts) for row in (found or [])[:limit]]
-
-
-async def _may_fill_window(database: PgDatabase, fts: str) -> bool:
-    """Whether the newest items' indexes (recent.py) may hold a query's newest matches: not
-    if each phrase has a word the planner does not count as frequent.
-
-    Such a word is in under 0.5 % of items, under the 1,000 matches a search ranks among the
-    newest 200,000: asking the window first would only cost a rare word's search a part it
-    never fills (0.4 of its 2.5 ms). A prefix may start frequent words: the window is asked.
-    """
-    frequent = await recent.frequent_words(database)
-    phrases = query_words(fts)
-    if any(prefix for _, prefix in phrases):
-        return True
-    return all(any(word in frequent for word in words) for words, _ in phrases)
 
 
 def _told(*notes: str | None) -> str:
