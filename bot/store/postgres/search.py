@@ -206,7 +206,9 @@ def search_statement(
 
     With `bounds` (`filter_bounds`' row), the first and last issues the filters allow are
     numbers in the statement rather than subqueries, so the planner knows how much of the
-    archive they leave; `queries`, when given, receives the subqueries by name.
+    archive they leave; `queries`, when given, receives the subqueries by name. With a
+    `window_first` among them (recent.py), the newest items' own indexes are asked before the
+    whole index, ranked or not.
 
     Unranked with `recent`, every item of the recent issues is read in id order, each checked
     without the index.
