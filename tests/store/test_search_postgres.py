@@ -96,6 +96,31 @@ async def test_a_rare_short_prefix_lists_old_and_new_matches_as_sqlite_does(
     assert await pages(postgres, "al* be*", 10) == await pages(sqlite, "al* be*", 10) == [[]]
 
 
+def plan_of(
+    pg_url: str,
+    fts: str,
+    *,
+    ranked: bool,
+    explain: str = "EXPLAIN (ANALYZE)",
+    bounds: dict[str, Any] | None = None,
+    random_page_cost: float | None = None,
+    **filters: Any,
+) -> list[str]:
+    """The lines `explain` prints for the search statement of the FTS5 query `fts`, a page of
+    ten asked, its filters none but `filters`."""
+    match = matching(fts)
+    assert match is not None
+    asked = {"section": None, "issue": None, "since": None, "until": None, "recent": None}
+    sql, params = pg_search.search_statement(
+        ranked=ranked, **{**asked, **filters}, match=match, bounds=bounds
+    )
+    params.update(limit=11, offset=0, released=[], horizon="2026-01-01T00:00:00")
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        if random_page_cost is not None:
+            conn.execute(f"SET random_page_cost = {random_page_cost}")
+        return [row[0] for row in conn.execute(f"{explain} {sql}", params).fetchall()]
+
+
 def rows_walked(plan: list[str]) -> int:
     """How many items the plan read and threw away, over every scan."""
     return sum(int(n) for line in plan for n in re.findall(r"Rows Removed by Filter: (\d+)", line))
@@ -104,21 +129,9 @@ def rows_walked(plan: list[str]) -> int:
 async def test_a_search_without_matches_does_not_walk_the_archive(
     both: tuple[Archive, Archive], pg_url: str
 ) -> None:
-    sql, params = pg_search.search_statement(
-        ranked=False,
-        section=None,
-        issue=None,
-        since=None,
-        until=None,
-        recent=None,
-        match=matching('"alpha" "beta"'),
-    )
     # Half the items say alpha, the other half beta, none both: the planner, counting each
     # word's items, expects a quarter of the archive to match.
-    params.update(limit=11, offset=0, released=[])
-    params["horizon"] = "2026-01-01T00:00:00"
-    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
-        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
+    plan = plan_of(pg_url, '"alpha" "beta"', ranked=False)
     assert rows_walked(plan) <= pg_search.WALKED_ITEMS + 1, "\n".join(plan)
 
 
@@ -142,19 +155,7 @@ async def test_a_search_of_old_issues_starts_at_them(
     both: tuple[Archive, Archive], pg_url: str
 ) -> None:
     until = dt.date(2020, 1, 1) + dt.timedelta(20)  # issues 1 to 20: 500 items
-    sql, params = pg_search.search_statement(
-        ranked=False,
-        section=None,
-        issue=None,
-        since=None,
-        until=until,
-        recent=None,
-        match=matching('"robots"'),
-    )
-    params.update(limit=11, offset=0, released=[])
-    params["horizon"] = "2026-01-01T00:00:00"
-    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
-        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
+    plan = plan_of(pg_url, '"robots"', ranked=False, until=until)
     assert items_read(plan) <= 2 * 500 + 100, "\n".join(plan)
 
 
@@ -199,15 +200,8 @@ async def test_a_date_window_reaches_the_planner_as_issue_numbers(
         bounds = conn.execute(*bounding).fetchone()
         # The newest and the oldest issue in the dates; no newest items indexed apart.
         assert bounds == (60, 50, None)
-        sql, params = pg_search.search_statement(
-            ranked=True,
-            **filters,
-            bounds={"window_newest": 60, "window_oldest": 50},
-            match=matching('"robots"'),
-        )
-        params.update(limit=11, offset=0, released=[])
-        params["horizon"] = "2026-01-01T00:00:00"
-        plan = [row[0] for row in conn.execute("EXPLAIN " + sql, params).fetchall()]
+    bounded = {"window_newest": 60, "window_oldest": 50}
+    plan = plan_of(pg_url, '"robots"', ranked=True, explain="EXPLAIN", bounds=bounded, **filters)
     # The planner sees where the window ends, not a subquery it must guess a third of.
     assert any("63963136" in line for line in plan), "\n".join(plan)  # (60 + 1) << 20
     page = await both[1].issues.search("robots", since=since, until=until, limit=100)
@@ -235,15 +229,7 @@ async def test_a_short_prefix_is_one_lexeme_of_the_prefix_index(
             assert len(on_sqlite.hits) == 10 and on_postgres.limited == on_sqlite.limited
     # Asked of the prefixes' index, one lexeme: the words' index would merge every word the
     # prefix starts, and ranking reads only the five items holding one.
-    sql, params = pg_search.search_statement(
-        ranked=True, section=None, issue=None, since=None, until=None, recent=None,
-        match=matching('"zqu"*'),
-    )  # fmt: skip
-    params.update(limit=11, offset=0, released=[])
-    params["horizon"] = "2026-01-01T00:00:00"
-    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
-        conn.execute("SET random_page_cost = 1.1")
-        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
+    plan = plan_of(pg_url, '"zqu"*', ranked=True, random_page_cost=1.1)
     assert any("items_prefixes" in line for line in plan), "\n".join(plan)
     assert not any("items_words" in line for line in plan), "\n".join(plan)
     assert items_read(plan) <= 2 * len(RARE), "\n".join(plan)
@@ -270,17 +256,14 @@ async def test_a_section_search_reads_the_sections_items_alone(pg_url: str) -> N
         page = await archive.issues.search("robots", section="tools", limit=3)
         assert [hit.issue_number for hit in page.hits] == [400, 390, 380]
         assert {hit.section_slug for hit in page.hits} == {"tools"}
-    filters: dict[str, Any] = {
-        "section": "tools", "issue": None, "since": None, "until": None, "recent": None
-    }  # fmt: skip
-    sql, params = pg_search.search_statement(
-        ranked=True, **filters, bounds={"section_newest": 400}, match=matching('"robots"')
+    plan = plan_of(
+        pg_url,
+        '"robots"',
+        ranked=True,
+        bounds={"section_newest": 400},
+        random_page_cost=1.1,
+        section="tools",
     )
-    params.update(limit=11, offset=0, released=[])
-    params["horizon"] = "2026-01-01T00:00:00"
-    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
-        conn.execute("SET random_page_cost = 1.1")
-        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
     # One lookup of the words' index, for the word and the section together.
     asked = [line for line in plan if "Index Cond: (words @@" in line]
     assert len(asked) == 1 and "'robots' & '§tools'" in asked[0].replace("''", "'"), "\n".join(plan)
@@ -392,21 +375,8 @@ async def test_a_common_word_ranks_only_its_newest_matches(tmp_path: Path, pg_ur
         await sqlite.close()
         await postgres.close()
     assert [hit.item_id for hit in on_postgres.hits] == [hit.item_id for hit in on_sqlite.hits]
-    sql, params = pg_search.search_statement(
-        ranked=True,
-        section=None,
-        issue=None,
-        since=None,
-        until=None,
-        recent=None,
-        match=matching('"gamma"'),
-    )
-    params.update(limit=11, offset=0, released=[])
-    params["horizon"] = "2026-01-01T00:00:00"
-    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
-        conn.execute("SET random_page_cost = 1.1")
-        explain = "EXPLAIN (ANALYZE, VERBOSE) " + sql
-        plan = [row[0] for row in conn.execute(explain, params).fetchall()]
+    explain = "EXPLAIN (ANALYZE, VERBOSE)"
+    plan = plan_of(pg_url, '"gamma"', ranked=True, explain=explain, random_page_cost=1.1)
     # The newest 1,000 matches are ranked, not the 200 older ones.
     assert 0 < ranked_rows(plan) <= SEARCH_CANDIDATES, "\n".join(plan)
 
@@ -440,19 +410,7 @@ async def test_a_query_of_very_common_words_reads_the_recent_items_alone(
 ) -> None:
     # A phrase no item holds: every item of the newest 5 issues (125) is read, and no other;
     # the index, which would list every item holding each word, is not asked.
-    sql, params = pg_search.search_statement(
-        ranked=False,
-        section=None,
-        issue=None,
-        since=None,
-        until=None,
-        recent=5,
-        match=matching('"alpha beta"'),
-    )
-    params.update(limit=11, offset=0, released=[])
-    params["horizon"] = "2026-01-01T00:00:00"
-    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
-        plan = [row[0] for row in conn.execute("EXPLAIN (ANALYZE) " + sql, params).fetchall()]
+    plan = plan_of(pg_url, '"alpha beta"', ranked=False, recent=5)
     assert not any("items_words" in line for line in plan), "\n".join(plan)
     assert items_read(plan) <= 125 + 11, "\n".join(plan)
     sqlite, postgres = both
@@ -547,22 +505,11 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
             bounds = dict(
                 zip(["window_first"], conn.execute(*bounding).fetchone() or (), strict=True)
             )
-            sql, params = pg_search.search_statement(
-                ranked=True, **filters, recent=None, match=matching('"gamma"'), bounds=bounds
-            )
-            params.update(limit=11, offset=0, released=[], horizon="2026-01-01T00:00:00")
-            with psycopg.ClientCursor(conn) as cursor:
-                cursor.execute("SET random_page_cost = 1.1")
-                plan = [row[0] for row in cursor.execute("EXPLAIN (ANALYZE) " + sql, params)]
+            plan = plan_of(pg_url, '"gamma"', ranked=True, bounds=bounds, random_page_cost=1.1)
             assert any(f"items_words_from_{first}" in line for line in plan), "\n".join(plan)
             assert items_read(plan) <= 2 * 20 + 11 + 5, "\n".join(plan)
             # Unranked, past the newest 10 items: the window's index, then the whole one.
-            sql, params = pg_search.search_statement(
-                ranked=False, **filters, recent=None, match=matching('"zq"*'), bounds=bounds
-            )
-            params.update(limit=11, offset=0, released=[], horizon="2026-01-01T00:00:00")
-            with psycopg.ClientCursor(conn) as cursor:
-                plan = [row[0] for row in cursor.execute("EXPLAIN (ANALYZE) " + sql, params)]
+            plan = plan_of(pg_url, '"zq"*', ranked=False, bounds=bounds)
             assert any(f"items_prefixes_from_{first}" in line for line in plan), "\n".join(plan)
             # The same hits as without the window.
             conn.execute("DELETE FROM search_window")
