@@ -323,20 +323,20 @@ def search_statement(
             ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
         """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
     elif ranked:
-        in_order = "i.id DESC"
         chosen = f"SELECT i.id, i.issue_number, i.position, i.words {where}"
-        candidates = f"{chosen} ORDER BY {in_order} LIMIT %(candidates)s"
+        newest_matches = "ORDER BY i.id DESC LIMIT %(candidates)s"
+        candidates = f"{chosen} {newest_matches}"
         if window_first is not None:
             # The newest items' own indexes first: when they hold enough matches, those are
             # the newest, and the whole index's are never asked for.
-            in_window = f"{chosen} AND i.id >= {window_first} ORDER BY {in_order}"
+            in_window = f"{chosen} AND i.id >= {window_first} {newest_matches}"
             enough = "(SELECT count(*) FROM newest) >= %(candidates)s"
             candidates = f"""
                 SELECT * FROM newest WHERE {enough}
                 UNION ALL
-                ({chosen} AND NOT {enough} ORDER BY {in_order} LIMIT %(candidates)s)
+                ({chosen} AND NOT {enough} {newest_matches})
             """  # noqa: S608 - fixed text; every value is a parameter
-            ranking_newest = f"newest AS MATERIALIZED ({in_window} LIMIT %(candidates)s),"
+            ranking_newest = f"newest AS MATERIALIZED ({in_window}),"
         # Ranked once chosen, their words carried along: ranking every match where it is
         # found decompressed the words of thousands of items left out (and looking each
         # candidate up again by id costs a rare word's few matches more than that).
