@@ -377,8 +377,10 @@ async def test_a_common_word_ranks_only_its_newest_matches(tmp_path: Path, pg_ur
     assert [hit.item_id for hit in on_postgres.hits] == [hit.item_id for hit in on_sqlite.hits]
     explain = "EXPLAIN (ANALYZE, VERBOSE)"
     plan = plan_of(pg_url, '"gamma"', ranked=True, explain=explain, random_page_cost=1.1)
-    # The newest 1,000 matches are ranked, not the 200 older ones.
+    # The newest 1,000 matches are ranked, not the 200 older ones, as they are found: never
+    # copied into a store first, words and all.
     assert 0 < ranked_rows(plan) <= SEARCH_CANDIDATES, "\n".join(plan)
+    assert not [line for line in plan if "CTE candidates" in line], "\n".join(plan)
 
 
 async def test_a_search_of_a_late_issue_finds_its_items(tmp_path: Path, pg_url: str) -> None:
