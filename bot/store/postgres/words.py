@@ -68,14 +68,60 @@ class Token(NamedTuple):
 
 _RUN = re.compile(r"[A-Za-z0-9\u0080-\U0010ffff]+")
 """Text between ASCII separators (which are separators for unicode61 too)."""
+_WORD = re.compile(r"[^ ]+")
+"""A word of text as `_FOLDING` leaves it: separators are spaces."""
+_DROPPED = "\0"
+"""A letter the tokenizer drops (a diacritic), as `_FOLDING` leaves it."""
+_FOLDING: dict[int, str] = {
+    code: chr(code).lower() if chr(code).isalnum() else " "
+    for code in range(128)
+    if not (chr(code).islower() or chr(code).isdigit())
+}
+"""Each letter as the tokenizer holds it, for `str.translate`: a separator as a space, a
+dropped letter as NUL, and no other letter changed in length (so that a word is where it was
+written). ASCII from the start; any other letter once it has been seen (`_FOLDED`)."""
+_FOLDED_LETTERS: set[str] = {chr(code) for code in range(128)}
+"""The letters `_FOLDING` knows."""
 
 
 def tokens(text: str) -> Iterator[Token]:
     """The words of `text`, as FTS5's unicode61 tokenizer (removing diacritics) reads them."""
+    reading = _reading(text)
+    if reading is None:
+        yield from _tokens_by_letter(text)
+        return
+    folded, words = reading
+    for word in words.finditer(folded):
+        yield Token(word.group(), word.start(), word.end())
+
+
+_Reading = tuple[str, re.Pattern[str]]
+"""A text with its letters folded, and the pattern of its words there (`_reading`)."""
+
+
+def _reading(text: str) -> _Reading | None:
+    """`text` with each letter folded as the tokenizer folds it, and the pattern of its words
+    there, each where it was written; None when the tokenizer drops a letter of it (a
+    diacritic written apart), which `_tokens_by_letter` reads."""
+    if text.isascii():
+        # Most fields: ASCII letters and digits, each run a word.
+        return text.lower(), _RUN
+    for ch in set(text).difference(_FOLDED_LETTERS):
+        # unicode61 folds a letter into one letter (sqlite3Fts5UnicodeFold returns one code
+        # point), so the folded text keeps each word where it was written.
+        _FOLDING[ord(ch)] = _folded(ch) or " "
+        _FOLDED_LETTERS.add(ch)
+    # Every letter folded in one pass in C: a CJK field's hundreds of words were read a
+    # letter at a time.
+    folded = text.translate(_FOLDING)
+    return None if _DROPPED in folded else (folded, _WORD)
+
+
+def _tokens_by_letter(text: str) -> Iterator[Token]:
+    """`tokens`, reading each run of letters a letter at a time."""
     for run in _RUN.finditer(text):
         letters = run.group()
         if letters.isascii():
-            # Most words: ASCII letters and digits, one token, lower case.
             yield Token(letters.lower(), run.start(), run.end())
         else:
             yield from _tokens(letters, run.start())
@@ -228,30 +274,34 @@ def snippet(fields: tuple[str | None, ...], fts: str) -> str:
     """The part of the best field holding most of the query's words, those highlighted, like
     SQLite's `snippet(…, '…', 16)`."""
     phrases = _phrases(fts)
-    best: tuple[int, str, list[str], set[int], list[Token] | None] | None = None
+    # Each field's words, and where they are: most fields are read in one pass in C
+    # (`_reading`), and only the window's words are placed; the rest a token at a time.
+    best: tuple[str, list[str], set[int], _Reading | list[Token]] | None = None
     for field in fields:
         text = index_text(field)
-        found = None if text.isascii() else list(tokens(text))
-        words = _RUN.findall(text.lower()) if found is None else [token.text for token in found]
+        placed = _reading(text) or list(_tokens_by_letter(text))
+        if isinstance(placed, list):
+            words = [token.text for token in placed]
+        else:
+            words = placed[1].findall(placed[0])
         marked = _matched(words, phrases)
         # On a tie the longer field wins: it shows the words in more of their context.
-        if best is None or (len(marked), len(words)) > (len(best[3]), len(best[2])):
-            best = (len(marked), text, words, marked, found)
-    if best is None or not best[2]:
+        if best is None or (len(marked), len(words)) > (len(best[2]), len(best[1])):
+            best = (text, words, marked, placed)
+    if best is None or not best[1]:
         return ""
-    _, text, words, marked, found = best
+    text, words, marked, placed = best
     first = min(marked, default=0)
     last = max((i for i in marked if i < first + SNIPPET_TOKENS), default=first)
     # The matches in the middle of the window, as SQLite places them.
     start = first - (SNIPPET_TOKENS - (last - first)) // 2
     start = max(0, min(start, len(words) - SNIPPET_TOKENS))
-    if found is None:
-        # Most fields are plain text: their words were found in one pass in C, rather than
-        # a token at a time, and only the window's are placed.
-        runs = itertools.islice(_RUN.finditer(text), start, start + SNIPPET_TOKENS)
-        window = [Token(run.group(), run.start(), run.end()) for run in runs]
+    if isinstance(placed, list):
+        window = placed[start : start + SNIPPET_TOKENS]
     else:
-        window = found[start : start + SNIPPET_TOKENS]
+        folded, pattern = placed
+        runs = itertools.islice(pattern.finditer(folded), start, start + SNIPPET_TOKENS)
+        window = [Token(run.group(), run.start(), run.end()) for run in runs]
     pieces: list[str] = ["…"] if start > 0 else []
     at = window[0].start if start > 0 else 0
     for index, token in enumerate(window, start=start):
@@ -290,11 +340,13 @@ def _matched(texts: list[str], phrases: list[tuple[list[str], bool]]) -> set[int
                 if text == only or (prefix and text.startswith(only))
             )
             continue
-        for start in range(len(texts) - size + 1):
-            if all(
+        # A phrase starts at its first word, never a prefix: the rest is checked only there.
+        first, rest = phrase[0], list(enumerate(phrase))[1:]
+        for start, text in enumerate(texts[: len(texts) - size + 1]):
+            if text == first and all(
                 texts[start + i] == word
                 or (prefix and i == size - 1 and texts[start + i].startswith(word))
-                for i, word in enumerate(phrase)
+                for i, word in rest
             ):
                 marked.update(range(start, start + size))
     return marked
