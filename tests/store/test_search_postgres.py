@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from bot.models import Issue
 from bot.store import Archive
-from bot.store.postgres import recent, words
+from bot.store.postgres import recent, statement, words
 from bot.store.postgres import search as pg_search
 from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.database import migrations as pg_migrations
@@ -111,7 +111,7 @@ def plan_of(
     match = matching(fts)
     assert match is not None
     asked = {"section": None, "issue": None, "since": None, "until": None, "recent": None}
-    sql, params = pg_search.search_statement(
+    sql, params = statement.search_statement(
         ranked=ranked, **{**asked, **filters}, match=match, bounds=bounds
     )
     params.update(limit=11, offset=0, released=[], horizon="2026-01-01T00:00:00")
@@ -132,7 +132,7 @@ async def test_a_search_without_matches_does_not_walk_the_archive(
     # Half the items say alpha, the other half beta, none both: the planner, counting each
     # word's items, expects a quarter of the archive to match.
     plan = plan_of(pg_url, '"alpha" "beta"', ranked=False)
-    assert rows_walked(plan) <= pg_search.WALKED_ITEMS + 1, "\n".join(plan)
+    assert rows_walked(plan) <= statement.WALKED_ITEMS + 1, "\n".join(plan)
 
 
 def items_read(plan: list[str]) -> int:
@@ -194,7 +194,7 @@ async def test_a_date_window_reaches_the_planner_as_issue_numbers(
     filters: dict[str, Any] = {
         "section": None, "issue": None, "since": since, "until": until, "recent": None
     }  # fmt: skip
-    bounding = pg_search.filter_bounds(**filters)
+    bounding = statement.filter_bounds(**filters)
     assert bounding is not None
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
         bounds = conn.execute(*bounding).fetchone()
@@ -306,7 +306,7 @@ async def test_a_look_asks_the_words_and_the_prefixes_apart(
     # and reads them all. Asked apart, each is found in the first few.
     probe = [("words", "'alpha'"), ("prefixes", "'be*'")]
     filters: dict[str, Any] = {"section": None, "issue": None, "since": None, "until": None}
-    bounding = pg_search.filter_bounds(**filters, recent=None, probe=probe)
+    bounding = statement.filter_bounds(**filters, recent=None, probe=probe)
     assert bounding is not None
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
         assert conn.execute(*bounding).fetchone() == (None, True)  # no window; found
@@ -470,8 +470,8 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
     monkeypatch.setattr(recent, "RECENT_ITEMS", 100)
     monkeypatch.setattr(recent, "RECENT_FROM_ITEMS", 200)
     monkeypatch.setattr(recent, "_MOVE_AT", 150)
-    monkeypatch.setattr(pg_search, "SEARCH_CANDIDATES", 20)
-    monkeypatch.setattr(pg_search, "WALKED_ITEMS", 10)
+    monkeypatch.setattr(statement, "SEARCH_CANDIDATES", 20)
+    monkeypatch.setattr(statement, "WALKED_ITEMS", 10)
 
     def window(conn: psycopg.Connection[Any]) -> tuple[Any, list[str]]:
         row = conn.execute("SELECT first_id FROM search_window").fetchone()
@@ -502,7 +502,7 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
             assert found["zqueen"] == found["zq*"] == found["robots zq*"] == [2 << 20]
             # The newest 20 of gamma's 60 matches are all in the window: asked of its index.
             filters: dict[str, Any] = {"section": None, "issue": None, "since": None, "until": None}
-            bounding = pg_search.filter_bounds(**filters, recent=None)
+            bounding = statement.filter_bounds(**filters, recent=None)
             assert bounding is not None
             bounds = dict(
                 zip(["window_first"], conn.execute(*bounding).fetchone() or (), strict=True)

@@ -1,0 +1,308 @@
+"""The SQL of a search on PostgreSQL (`search.py` runs it): one statement that finds a page of
+matches, ranked or newest first, within what the filters allow, the issues readers cannot see
+yet left out; and the short statement that first finds the filters' issue bounds. Module-level
+so that the benchmarks run the very same SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from bot.store.postgres.words import Matching, section_lexeme
+from bot.store.sqlite.search import SEARCH_CANDIDATES, SLOT_BITS
+
+WALKED_ITEMS = 1_000
+"""How many of the newest items an unranked search reads in id order before it asks the index."""
+_RANK_WEIGHTS = "{0.0, 0.1, 0.2, 1.0}"
+"""ts_rank's weights of D, C (abstracts), B (blurbs), A (titles): SQLite's bm25 10, 2, 1 scaled."""
+
+
+def search_statement(
+    *,
+    ranked: bool,
+    section: str | None,
+    issue: int | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    recent: int | None,
+    match: Matching | None = None,
+    bounds: dict[str, int | None] | None = None,
+    queries: dict[str, str] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The SQL `search` runs for `match` (`words.matching`) and its parameters; `limit`,
+    `offset`, `horizon` (`held_horizon`) and `released` (issues past it that readers may see
+    after all) are added by the caller. Module-level so benchmarks run the very same SQL.
+
+    Every row carries the issues left out as maybe held (`held_numbers`, `held_publish_at`);
+    with no match, one row of those alone, its `id` NULL.
+
+    Ranked, the newest `SEARCH_CANDIDATES` matches are ranked (ts_rank, titles weighted most,
+    ties to newer issues, as on SQLite); unranked, the newest matches come first.
+
+    With `bounds` (`filter_bounds`' row), the first and last issues the filters allow are
+    numbers in the statement rather than subqueries, so the planner knows how much of the
+    archive they leave; `queries`, when given, receives the subqueries by name. With a
+    `window_first` among them (recent.py), the newest items' own indexes are asked before the
+    whole index, ranked or not.
+
+    Unranked with `recent`, every item of the recent issues is read in id order, each checked
+    without the index.
+    """
+    params: dict[str, Any] = {}
+    matched = ["true"]
+    if match is not None:
+        params.update(query=match.whole, words=match.words, prefixes=match.prefixes)
+        matched = [
+            f"i.{column} @@ %({column})s::tsquery"
+            for column in ("words", "prefixes")
+            if params[column] is not None
+        ]
+    if section:
+        # The section is a lexeme of `words` (`words.section_lexeme`, NULL matching nothing):
+        # asked with the query's words, the index lists the section's matches alone.
+        params["section_lexeme"] = section_lexeme(section)
+        if params.get("words") is not None:
+            matched[0] = "i.words @@ (%(words)s::tsquery && %(section_lexeme)s::tsquery)"
+        else:
+            matched.append("i.words @@ %(section_lexeme)s::tsquery")
+    found = _Bounds(bounds, params, {} if queries is None else queries)
+    joins: list[str] = []
+    clauses: list[str] = []
+    newest: list[str] = []  # the newest issue each filter allows
+    latest: list[str] = []  # the newest issue each filter but a section's allows
+    oldest: list[str] = []  # the oldest issue each filter allows
+    if section:
+        newest.append(
+            found(
+                "section_newest", "SELECT max(issue_number) FROM sections WHERE slug = %(section)s"
+            )
+        )
+        params["section"] = section
+    if issue is not None:
+        clauses.append("AND i.issue_number = %(issue)s")
+        # A bigint: as an integer, the id bound (the next issue shifted by SLOT_BITS) of
+        # issue 2,047 and later overflowed, and such an issue's matches were never found.
+        newest.append("%(issue)s::bigint")
+        latest.append("%(issue)s::bigint")
+        oldest.append("%(issue)s::bigint")
+        params["issue"] = issue
+    if since is not None or until is not None:
+        joins.append("JOIN issues fn ON fn.number = i.issue_number")
+        window: list[str] = []
+        if since is not None:
+            window.append("date >= %(since)s")
+            params["since"] = since.isoformat()
+        if until is not None:
+            window.append("date <= %(until)s")
+            params["until"] = until.isoformat()
+        clauses.extend(f"AND fn.{condition}" for condition in window)
+        in_window = f"FROM issues WHERE {' AND '.join(window)}"
+        newest.append(found("window_newest", f"SELECT max(number) {in_window}"))
+        latest.append(newest[-1])
+        oldest.append(found("window_oldest", f"SELECT min(number) {in_window}"))
+    if recent is not None:
+        newest.append(found("archive_newest", "SELECT max(number) FROM issues"))
+        first = f"least({', '.join(newest)}) - %(recent)s + 1"
+        clauses.append(f"AND i.issue_number >= {first}")
+        oldest.append(first)
+        params["recent"] = recent
+    # The filters' issues bound the id too (an issue's number is its high bits): a walk
+    # starts at the newest issue allowed, and unranked stops at the oldest. No issue allowed
+    # (a bound NULL): no item either. Ranked, not the oldest: with both bounds its planner
+    # would count a wide window's items as few and sort them all. Nor a section's newest
+    # issue, the archive's near enough.
+    latest = newest if recent is not None else latest
+    below = f"(least({', '.join(latest)}) + 1) << {SLOT_BITS}" if latest else None
+    ids: list[str] = []
+    if below is not None:
+        ids.append(f"AND i.id < {below}")
+    first_id = f"greatest({', '.join(oldest)}) << {SLOT_BITS}" if oldest else "0"
+    if oldest and not ranked:
+        ids.append(f"AND i.id >= {first_id}")
+    clauses.extend(ids)
+    where = f"""
+        FROM items i {" ".join(joins)}
+        WHERE {" AND ".join(matched)}
+        AND NOT (i.issue_number = ANY((SELECT numbers FROM held)::bigint[]))
+        {" ".join(clauses)}
+    """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
+    candidates = None
+    ranking_newest = ""
+    walking = ""
+    walk = None
+    # The start of the newest items' own indexes (recent.py), as a number: the planner matches
+    # it to those indexes' condition. None without a window, or when its start is not known.
+    window_first = None
+    if bounds is None or "window_first" in bounds:
+        first = found("window_first", "SELECT first_id FROM search_window")
+        window_first = first if bounds is not None and bounds["window_first"] is not None else None
+    if recent is not None and not ranked:
+        # Only very common words, in the recent issues: their items are walked, each checked
+        # (never more than the window holds), as the index would list most of the archive.
+        # ts_match_vq is @@ as a function, which the planner cannot answer from the index:
+        # the walk reads items in id order and stops at the page or at `walk` items.
+        walk = recent << SLOT_BITS
+        walk_query = "%(query)s::tsquery"
+        if section:
+            walk_query = f"({walk_query} && %(section_lexeme)s::tsquery)"
+        walked_items = f"""
+            (SELECT * FROM items i WHERE true {" ".join(ids)}
+             ORDER BY i.id DESC LIMIT %(walked)s) i
+        """  # noqa: S608 - fixed text; every value is a parameter
+        page = f"""
+            SELECT i.id, 0.0::real AS score
+            FROM {walked_items} {" ".join(joins)}
+            WHERE ts_match_vq(i.words, {walk_query})
+            AND NOT (i.issue_number = ANY((SELECT numbers FROM held)::bigint[]))
+            {" ".join(clauses)}
+            ORDER BY i.id DESC LIMIT %(limit)s OFFSET %(offset)s
+        """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
+    elif ranked:
+        chosen = f"SELECT i.id, i.issue_number, i.position, i.words {where}"
+        newest_matches = "ORDER BY i.id DESC LIMIT %(candidates)s"
+        candidates = f"{chosen} {newest_matches}"
+        if window_first is not None:
+            # The newest items' own indexes first: when they hold enough matches, those are
+            # the newest, and the whole index's are never asked for.
+            in_window = f"{chosen} AND i.id >= {window_first} {newest_matches}"
+            enough = "(SELECT count(*) FROM newest) >= %(candidates)s"
+            candidates = f"""
+                SELECT * FROM newest WHERE {enough}
+                UNION ALL
+                ({chosen} AND NOT {enough} {newest_matches})
+            """  # noqa: S608 - fixed text; every value is a parameter
+            ranking_newest = f"newest AS MATERIALIZED ({in_window}),"
+        # Ranked once chosen, their words carried along: ranking every match where it is
+        # found decompressed the words of thousands of items left out (and looking each
+        # candidate up again by id costs a rare word's few matches more than that).
+        page = f"""
+            SELECT id, -ts_rank('{_RANK_WEIGHTS}', words, %(query)s::tsquery) AS score
+            FROM candidates
+            ORDER BY score, issue_number DESC, position
+            LIMIT %(limit)s OFFSET %(offset)s
+        """  # noqa: S608 - fixed text; every value is a parameter
+        params["candidates"] = SEARCH_CANDIDATES
+    else:
+        # The newest items are walked in id order, which finds a frequent word's newest
+        # matches at once; past them the index lists the rest, so that few or no matches
+        # never cost a walk through the whole archive: the newest items' own indexes first,
+        # where there are. The newer parts come first (Append runs its parts in order, and
+        # only as far as the LIMIT needs). `+ 0`: an index part is read through the index of
+        # words, not walked in id order.
+        # Where the walk of the newest items stops: the id `WALKED_ITEMS` items down.
+        walking = f"""
+            walked AS MATERIALIZED (
+                SELECT coalesce(
+                    (SELECT id FROM items {f"WHERE id < {below}" if below else ""}
+                     ORDER BY id DESC OFFSET %(walked)s LIMIT 1),
+                    -1
+                ) AS since
+            ),
+        """  # noqa: S608 - fixed text; every value is a parameter
+        walked = "(SELECT since FROM walked)"
+        parts = [f"i.id >= {walked} ORDER BY i.id DESC"]
+        if window_first is not None:
+            parts.append(f"i.id + 0 < {walked} AND i.id >= {window_first} ORDER BY i.id + 0 DESC")
+            walked = f"least({walked}, {window_first})"
+        parts.append(f"i.id + 0 < {walked} ORDER BY i.id + 0 DESC")
+        newest_first = " UNION ALL ".join(
+            f"(SELECT i.id, 0.0::real AS score {where} AND {part} LIMIT %(limit)s + %(offset)s)"
+            for part in parts
+        )
+        page = f"""
+            SELECT id, score FROM ({newest_first}) newest_first
+            LIMIT %(limit)s OFFSET %(offset)s
+        """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
+    ranking = ""
+    if candidates is not None:
+        # Read once, by the page, as they are found: copied into a store first, a rare word's
+        # 300 matches took twice as long to rank (the words of each are copied whole).
+        ranking = f"{ranking_newest} candidates AS NOT MATERIALIZED ({candidates}),"
+    sql = f"""
+        WITH held AS MATERIALIZED (
+            SELECT coalesce(array_agg(number), '{{}}') AS numbers,
+                   coalesce(array_agg(publish_at), '{{}}') AS publish_at
+            FROM issues
+            WHERE publish_at > %(horizon)s AND NOT (number = ANY(%(released)s::bigint[]))
+            AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.issue_number = issues.number
+                            AND outbox.state = 'sent')
+        ),
+        {walking}
+        {ranking}
+        page AS MATERIALIZED ({page})
+        SELECT held.numbers AS held_numbers, held.publish_at AS held_publish_at, hit.*
+        FROM held LEFT JOIN (
+            SELECT i.id, i.title, i.link, i.blurb, i.abstract, i.editor_note,
+                   i.issue_number, n.title AS issue_title, n.date AS issue_date,
+                   s.name AS section_name, s.slug AS section_slug, page.score AS score,
+                   i.position
+            FROM page
+            JOIN items i ON i.id = page.id
+            JOIN sections s ON s.id = i.section_id
+            JOIN issues n ON n.number = i.issue_number
+        ) hit ON true
+        ORDER BY {"hit.score, hit.issue_number DESC, hit.position" if ranked else "hit.id DESC"}
+    """  # noqa: S608 - the joins and clauses are fixed text; every value is a parameter
+    params["walked"] = WALKED_ITEMS if walk is None else walk
+    return sql, params
+
+
+class _Bounds:
+    """The issue bounds of a search's filters: subqueries, or the numbers `filter_bounds`
+    found (given as parameters, which the client binds into the statement's text)."""
+
+    def __init__(
+        self,
+        bounds: dict[str, int | None] | None,
+        params: dict[str, Any],
+        queries: dict[str, str],
+    ) -> None:
+        self.bounds = bounds
+        self.params = params
+        self.queries = queries
+
+    def __call__(self, name: str, query: str) -> str:
+        self.queries[name] = query
+        if self.bounds is None:
+            return f"({query})"
+        self.params[name] = self.bounds[name]
+        return f"%({name})s::bigint"
+
+
+def filter_bounds(
+    *,
+    section: str | None,
+    issue: int | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    recent: int | None,
+    probe: Sequence[tuple[str, str]] = (),
+) -> tuple[str, dict[str, Any]] | None:
+    """The SQL of the one row of issue bounds `search_statement` takes as `bounds`, and its
+    parameters; with `probe` (columns and their tsqueries), its column `found` tells whether
+    some item matches each. None when nothing is asked (no filter needs bounds, no probe)."""
+    queries: dict[str, str] = {}
+    _, params = search_statement(
+        ranked=True,
+        section=section,
+        issue=issue,
+        since=since,
+        until=until,
+        recent=recent,
+        queries=queries,
+    )
+    if probe:
+        # A column at a time: asked whether a word and two frequent prefixes meet, the planner
+        # read items in order, expecting one at once, and read all million for a word no
+        # item holds (1.2 s); asked of `words` alone, the word's index answers at once.
+        found = []
+        for column, asked in probe:
+            param = f"{column}_probe"
+            found.append(f"EXISTS (SELECT FROM items WHERE {column} @@ %({param})s::tsquery)")
+            params[param] = asked
+        queries["found"] = f"SELECT {' AND '.join(found)}"
+    if not queries:
+        return None
+    columns = ", ".join(f"({query}) AS {name}" for name, query in queries.items())
+    return f"SELECT {columns}", params
