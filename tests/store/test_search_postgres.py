@@ -533,13 +533,25 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
                 return await sent(cursor, query, *args, **kwargs)
 
             monkeypatch.setattr(psycopg.AsyncCursor, "execute", execute)
-            for text, windowed in [("gamma", True), ("zqueen", False), ("robots zqueen", False),
-                                   ("gam*", True), ("robots gamma", True)]:  # fmt: skip
+
+            async def asks_window(text: str) -> bool:
                 statements.clear()
                 got = await hits(archive, text)
                 assert text not in ("gamma", "zqueen", "gam*") or got == found[text], text
                 sent_searches = [one for one in statements if "held AS MATERIALIZED" in one]
-                assert ("newest AS MATERIALIZED" in sent_searches[0]) is windowed, text
+                return "newest AS MATERIALIZED" in sent_searches[0]
+
+            # (Scaled down: here no word is common enough to be walked to.)
+            monkeypatch.setattr(recent, "WALKED_FROM_SHARE", 1.0)
+            for text, windowed in [("gamma", True), ("zqueen", False), ("robots zqueen", False),
+                                   ("gam*", True), ("robots gamma", True)]:  # fmt: skip
+                assert await asks_window(text) is windowed, text
+            # Robots, in every item, is walked to in the whole index; gamma, in a fifth of
+            # them, asks the window, alone or with robots.
+            monkeypatch.setattr(recent, "WALKED_FROM_SHARE", 0.3)
+            assert [await asks_window(text) for text in ("robots", "gamma", "robots gamma")] == [
+                False, True, True
+            ]  # fmt: skip
             monkeypatch.setattr(psycopg.AsyncCursor, "execute", sent)
             # A stray index of another window (a crash between building and dropping) goes.
             conn.execute("CREATE INDEX items_words_from_7 ON items USING gin (words) WHERE id >= 7")
