@@ -507,9 +507,15 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
             bounds = dict(
                 zip(["window_first"], conn.execute(*bounding).fetchone() or (), strict=True)
             )
-            plan = plan_of(pg_url, '"gamma"', ranked=True, bounds=bounds, random_page_cost=1.1)
+            explain = "EXPLAIN (ANALYZE, VERBOSE)"
+            plan = plan_of(
+                pg_url, '"gamma"', ranked=True, explain=explain, bounds=bounds, random_page_cost=1.1
+            )
             assert any(f"items_words_from_{first}" in line for line in plan), "\n".join(plan)
             assert items_read(plan) <= 2 * 20 + 11 + 5, "\n".join(plan)
+            # Sorted and kept without their words, read again for the 20 ranked alone.
+            kept = plan[[line.strip() for line in plan].index("CTE newest") + 2]
+            assert "Output:" in kept and "words" not in kept, "\n".join(plan)
             # Unranked, past the newest 10 items: the window's index, then the whole one.
             plan = plan_of(pg_url, '"zq"*', ranked=False, bounds=bounds)
             assert any(f"items_prefixes_from_{first}" in line for line in plan), "\n".join(plan)

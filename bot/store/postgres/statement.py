@@ -165,10 +165,16 @@ def search_statement(
         if window_first is not None:
             # The newest items' own indexes first: when they hold enough matches, those are
             # the newest, and the whole index's are never asked for.
-            in_window = f"{chosen} AND i.id >= {window_first} {newest_matches}"
+            # Kept without their words, which are read again by the rows' places: sorted and
+            # stored, a word's 1,400 matches there took 2.6 ms more with their words than
+            # without (the window serves words its index lists in thousands, not a very
+            # common word walked to, whose rows are read once).
+            kept = f"SELECT i.id, i.issue_number, i.position, i.ctid AS place {where}"
+            in_window = f"{kept} AND i.id >= {window_first} {newest_matches}"
             enough = "(SELECT count(*) FROM newest) >= %(candidates)s"
             candidates = f"""
-                SELECT * FROM newest WHERE {enough}
+                SELECT n.id, n.issue_number, n.position, w.words
+                FROM newest n JOIN items w ON w.ctid = n.place WHERE {enough}
                 UNION ALL
                 ({chosen} AND NOT {enough} {newest_matches})
             """  # noqa: S608 - fixed text; every value is a parameter
