@@ -383,6 +383,37 @@ async def test_a_common_word_ranks_only_its_newest_matches(tmp_path: Path, pg_ur
     assert not [line for line in plan if "CTE candidates" in line], "\n".join(plan)
 
 
+async def test_a_phrase_of_common_words_reads_the_items_where_they_meet(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # Every item says alpha and beta; in one of 50 they meet, "alpha beta".
+    made = [
+        issue(
+            number,
+            {"News": [item(f"Alpha {'beta' if slot == 0 and number % 2 else 'and beta'} {number}",
+                           f"https://n.example/{number}/{slot}", blurb=f"Beta {slot} alpha.")
+                      for slot in range(25)]},
+            date=dt.date(2020, 1, 1) + dt.timedelta(number),
+        )
+        for number in range(1, 121)
+    ]  # fmt: skip
+    sqlite = await Archive.open(tmp_path / "archive.db")
+    postgres = await Archive.open(pg_url)
+    try:
+        for archive in (sqlite, postgres):
+            await archive.issues.ingest_many([(one, None) for one in made])
+        for text in ('"alpha beta"', '"alpha and beta"', '"alpha beta" 7', '"beta alpha"'):
+            assert await pages(postgres, text, 10) == await pages(sqlite, text, 10), text
+    finally:
+        await sqlite.close()
+        await postgres.close()
+    # The pair's index lists the 60 items where they meet: those alone are read, not the 3,000
+    # holding both words.
+    plan = plan_of(pg_url, '"alpha beta"', ranked=True, random_page_cost=1.1)
+    assert any("items_pairs" in line for line in plan), "\n".join(plan)
+    assert items_read(plan) <= 60 + 11, "\n".join(plan)
+
+
 async def test_a_search_of_a_late_issue_finds_its_items(tmp_path: Path, pg_url: str) -> None:
     # From issue 2,047 on, the next issue shifted to its first item id no longer fits in 32 bits.
     made = [
@@ -490,7 +521,7 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
             await archive.issues.ingest_many([(one, None) for one in window_issues(8, 12)])
             # The newest 100 items are issues 9 to 12.
             first = 9 << 20
-            names = [f"items_prefixes_from_{first}", f"items_words_from_{first}"]
+            names = [f"items_{column}_from_{first}" for column in ("pairs", "prefixes", "words")]
             assert window(conn) == (first, names)
             found = {
                 text: await hits(archive, text, **filters)
@@ -565,7 +596,7 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
             await archive.issues.ingest_many([(one, None) for one in window_issues(13, 15)])
             moved = 12 << 20
             assert window(conn) == (
-                moved, [f"items_prefixes_from_{moved}", f"items_words_from_{moved}"]
+                moved, [f"items_{column}_from_{moved}" for column in ("pairs", "prefixes", "words")]
             )  # fmt: skip
             assert await hits(archive, "zqueen") == [2 << 20]
             assert len(await hits(archive, "gamma")) == 10
@@ -579,15 +610,52 @@ async def test_an_upgraded_archive_gets_its_window_when_opened(
     async with await Archive.open(pg_url) as archive:
         await archive.issues.ingest_many([(one, None) for one in window_issues(1, 12)])
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        # As the newsbot before the window left it: no table, no indexes, schema version 3.
-        for column in ("words", "prefixes"):
+        # As the newsbot before the window left it: no table, no indexes, no pairs, schema
+        # version 3.
+        for column in ("words", "prefixes", "pairs"):
             conn.execute(f"DROP INDEX items_{column}_from_{9 << 20}")
         conn.execute("DROP TABLE search_window")
+        conn.execute("ALTER TABLE items DROP COLUMN pairs")
+        conn.execute("DROP FUNCTION newsbot_pairs(tsvector)")
         conn.execute("UPDATE newsbot_schema SET version = 3")
     async with await Archive.open(pg_url) as archive:
         with psycopg.connect(pg_url) as conn:
             assert conn.execute("SELECT first_id FROM search_window").fetchall() == [(9 << 20,)]
         assert [hit.issue_number for hit in (await archive.issues.search("zqueen")).hits] == [2]
+
+
+async def test_an_upgraded_archive_finds_its_phrases_by_their_pairs(pg_url: str) -> None:
+    # An archive as the newsbot before pairs left it: its items get theirs as it is opened.
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")  # the test's database comes migrated
+        conn.execute("CREATE SCHEMA public")
+        conn.execute("CREATE TABLE newsbot_schema (version INTEGER NOT NULL)")
+        for migration in pg_migrations()[:5]:
+            conn.execute(migration.sql.encode())
+        conn.execute("INSERT INTO newsbot_schema (version) VALUES (5)")
+        conn.execute(
+            "INSERT INTO issues (number, title, intro, content_hash, next_slot, ingested_at,"
+            " updated_at) VALUES (7, 'Weekly #7', '', 'x', 1, '2026-01-01', '2026-01-01')"
+        )
+        conn.execute(
+            "INSERT INTO sections (id, issue_number, slug, name, position)"
+            " VALUES (1, 7, 'news', 'News', 0)"
+        )
+        conn.execute(
+            "INSERT INTO items (id, issue_number, section_id, key, position, title, blurb, words)"
+            " VALUES (%s, 7, 1, 'k0', 0, 'Robots of Zürich', 'Plain news.', %s::tsvector)",
+            ((7 << 20), words.tsvector("Robots of Zürich", "Plain news.", section="news")),
+        )
+    async with await Archive.open(pg_url) as archive:
+        for text in ('"robots of zürich"', '"of zurich"', '"plain news"'):
+            page = await archive.issues.search(text)
+            assert [hit.issue_number for hit in page.hits] == [7], text
+        for text in ('"zürich plain"', '"news plain"'):
+            assert (await archive.issues.search(text)).hits == (), text
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute("SELECT pairs::text FROM items").fetchone()
+    # Each title's and blurb's neighbours, never across the two, nor with the section.
+    assert row == ("'of zurich' 'plain news' 'robots of'",)
 
 
 async def test_an_upgraded_archive_finds_its_items_by_section(pg_url: str) -> None:

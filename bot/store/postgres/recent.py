@@ -37,7 +37,7 @@ few enough to read."""
 _MOVE_AT = 3 * RECENT_ITEMS // 2
 """Items the window may hold before it moves to the newest `RECENT_ITEMS` again."""
 _REFRESH_LOCK = 0x6E657777  # one newsbot process moves the window at a time
-_INDEXES = ("words", "prefixes")
+_INDEXES = ("words", "prefixes", "pairs")
 """The full-text columns indexed over the window, as `items_<column>_from_<first_id>`."""
 
 

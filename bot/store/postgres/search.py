@@ -96,13 +96,16 @@ async def _first_look(
     database: PgDatabase, filters: dict[str, Any], match: Matching
 ) -> DictRow | None:
     """The filters' issue bounds (`filter_bounds`) and whether some item matches the query's
-    words and some its short prefixes (`found`), in one short statement; None if nothing is
-    asked."""
+    words, some its short prefixes and some its phrases' pairs (`found`), in one short
+    statement; None if nothing is asked."""
     # Asking the index costs a lookup, and a query nothing matches (a typo, a made-up word)
     # is then answered without the search statement, whose planning is most of its time. A
     # prefix in `words` would have the index merge every word it starts (the search does
-    # that); a short prefix is one lexeme of `prefixes`, as cheap as a word.
-    asked = (("words", match.words), ("prefixes", match.prefixes))
+    # that); a short prefix is one lexeme of `prefixes`, as cheap as a word. A phrase is
+    # asked of `pairs` alone: `words` knows no order, and would read each item holding its
+    # words to find one where they meet.
+    words = match.words if match.pairs is None else None
+    asked = (("words", words), ("prefixes", match.prefixes), ("pairs", match.pairs))
     probe = [(column, query) for column, query in asked if query and ":*" not in query]
     bounding = filter_bounds(**filters, probe=probe)
     if bounding is None:

@@ -52,10 +52,12 @@ def search_statement(
     params: dict[str, Any] = {}
     matched = ["true"]
     if match is not None:
-        params.update(query=match.whole, words=match.words, prefixes=match.prefixes)
+        params.update(
+            query=match.whole, words=match.words, prefixes=match.prefixes, pairs=match.pairs
+        )
         matched = [
             f"i.{column} @@ %({column})s::tsquery"
-            for column in ("words", "prefixes")
+            for column in ("words", "prefixes", "pairs")
             if params[column] is not None
         ]
     if section:

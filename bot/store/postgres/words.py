@@ -220,11 +220,14 @@ PREFIX_SIZES = (2, 3)
 class Matching(NamedTuple):
     """A query as tsqueries: `whole` over `items.words` (for ranking, and for checking an
     item without the index), and the same split by the column whose index answers each term:
-    `words` (None if every term is a short prefix) and `prefixes` (None if none is)."""
+    `words` (None if every term is a short prefix) and `prefixes` (None if none is); `pairs`,
+    the adjacent words of its phrases, which every match holds in `items.pairs` (None if it
+    has no phrase)."""
 
     whole: str
     words: str | None
     prefixes: str | None
+    pairs: str | None = None
 
 
 def matching(fts: str) -> Matching | None:
@@ -238,6 +241,7 @@ def matching(fts: str) -> Matching | None:
         return Matching(whole, whole, None)
     words: list[str] = []
     prefixes: list[str] = []
+    pairs: list[str] = []
     for phrase, prefix in query_words(fts):
         if prefix and len(phrase) == 1 and len(phrase[0]) in PREFIX_SIZES:
             prefixes.append(_lexeme(phrase[0] + "*"))
@@ -246,7 +250,17 @@ def matching(fts: str) -> Matching | None:
             if prefix:
                 written[-1] += ":*"
             words.append("(" + " <-> ".join(written) + ")")
-    return Matching(whole, " & ".join(words) or None, " & ".join(prefixes) or None)
+        for at in range(len(phrase) - 1):
+            # As `newsbot_pairs` writes them (migration 0006): a pair too long to be a lexeme
+            # is no item's, and the phrase is checked on `words` alone.
+            pair = f"{phrase[at]} {phrase[at + 1]}"
+            if len(pair.encode()) <= _MAX_LEXEME_BYTES:
+                # A prefix ending the phrase starts the pair its last word is in.
+                last = prefix and at == len(phrase) - 2
+                pairs.append(_lexeme(pair) + (":*" if last else ""))
+    return Matching(
+        whole, " & ".join(words) or None, " & ".join(prefixes) or None, " & ".join(pairs) or None
+    )
 
 
 def query_words(fts: str) -> list[tuple[list[str], bool]]:
