@@ -51,23 +51,34 @@ def search_statement(
     """
     params: dict[str, Any] = {}
     matched = ["true"]
+    asked = match.words if match is not None else None
     if match is not None:
         params.update(
             query=match.whole, words=match.words, prefixes=match.prefixes, pairs=match.pairs
         )
         matched = [
             f"i.{column} @@ %({column})s::tsquery"
-            for column in ("words", "prefixes", "pairs")
+            for column in ("prefixes", "pairs")
             if params[column] is not None
         ]
     if section:
         # The section is a lexeme of `words` (`words.section_lexeme`, NULL matching nothing):
         # asked with the query's words, the index lists the section's matches alone.
         params["section_lexeme"] = section_lexeme(section)
-        if params.get("words") is not None:
-            matched[0] = "i.words @@ (%(words)s::tsquery && %(section_lexeme)s::tsquery)"
-        else:
+        if asked is None:
             matched.append("i.words @@ %(section_lexeme)s::tsquery")
+    if asked is not None:
+        words = "%(words)s::tsquery"
+        if section:
+            words = f"({words} && %(section_lexeme)s::tsquery)"
+        if match is not None and match.pairs is not None:
+            # A phrase's matches are listed by its pairs' index, and `words` checks on those
+            # alone where the words meet: ts_match_vq is @@ that the planner cannot ask an
+            # index. Asked of both indexes, it intersected a pair's 2,700 items with the
+            # 105,000 holding both words (91 ms at a million items).
+            matched.insert(0, f"ts_match_vq(i.words, {words})")
+        else:
+            matched.insert(0, f"i.words @@ {words}")
     found = _Bounds(bounds, params, {} if queries is None else queries)
     joins: list[str] = []
     clauses: list[str] = []
