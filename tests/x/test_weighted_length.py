@@ -4,12 +4,20 @@ text counted after NFC normalisation, 280 at most."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot._vendor.twitter_text import extract_emojis_with_indices, parse_tweet
-from bot._vendor.twitter_text.regexp.emoji import emoji, emoji_list, single_codepoint_emoji_ranges
+from bot._vendor.twitter_text.regexp import emoji as emoji_module
+from bot._vendor.twitter_text.regexp.emoji import (
+    emoji,
+    emoji_list,
+    single_codepoint_emoji_ranges,
+    single_codepoint_emoji_raw,
+)
 from bot.render.x_text import POST_MAX, fits, weighted_length
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # 7 code points, 1 emoji
@@ -83,3 +91,12 @@ _PIECES = st.sampled_from(
 def test_weighted_length_is_twitter_texts_count_whatever_the_text(text: str) -> None:
     # weighted_length counts most text without parse_tweet: it must count exactly as it does.
     assert weighted_length(text) == parse_tweet(text).weightedLength
+
+
+def test_the_emoji_pattern_finds_what_its_alternatives_alone_find() -> None:
+    # `emoji` is guarded by a lookahead for speed: without it, the same matches.
+    plain = re.compile(
+        f"{emoji_module.multi_codepoint_emoji_joined}|[{single_codepoint_emoji_raw}]"
+    )
+    text = " a1#*".join(entry.emoji for entry in emoji_list) + FAMILY + "1\u20e3 ©x"
+    assert [m.span() for m in emoji.finditer(text)] == [m.span() for m in plain.finditer(text)]
