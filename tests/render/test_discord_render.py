@@ -54,29 +54,30 @@ LONG = st.one_of(
 LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 
 
+# Built once: a strategy built inside `issues` is built and validated again at every draw.
+LINK_PADS = st.integers(0, 300)
+HAS_LINK = st.one_of(st.none(), st.just(True))
+ABSTRACTS = st.one_of(st.none(), LONG.map(lambda t: t[:4000]))
+SUBTITLES = st.one_of(st.none(), LINE.map(lambda t: t[:500]))
+
+
 @st.composite
 def issues(draw: st.DrawFn) -> Issue:
     sections = []
     for s in range(draw(st.integers(1, 25))):
-        items = [
-            Item(
-                title=f"{draw(LINE)[:490]} {s}.{i}",
-                link=draw(
-                    st.one_of(
-                        st.none(),
-                        st.just(f"https://example.com/{s}/{i}" + "x" * draw(st.integers(0, 300))),
-                    )
-                ),
-                blurb=draw(LONG)[:4000],
-                abstract=draw(st.one_of(st.none(), LONG.map(lambda t: t[:4000]))),
+        items = []
+        for i in range(draw(st.integers(1, 12))):
+            title = f"{draw(LINE)[:490]} {s}.{i}"
+            pad = draw(LINK_PADS)
+            link = f"https://example.com/{s}/{i}" + "x" * pad if draw(HAS_LINK) else None
+            items.append(
+                Item(title=title, link=link, blurb=draw(LONG)[:4000], abstract=draw(ABSTRACTS))
             )
-            for i in range(draw(st.integers(1, 12)))
-        ]
         sections.append(Section(name=f"{draw(LINE)[:60]} {s}", slug=f"s{s}", items=tuple(items)))
     return Issue(
         number=draw(st.integers(1, 999_999)),
         title=draw(LINE)[:500],
-        subtitle=draw(st.one_of(st.none(), LINE.map(lambda t: t[:500]))),
+        subtitle=draw(SUBTITLES),
         intro=draw(LONG)[:20_000],
         sections=tuple(sections),
     )
