@@ -106,19 +106,19 @@ def test_issue_and_section_embeds_keep_every_limit(issue: Issue) -> None:
         )
 
 
+SNIPPET_WORDS = st.lists(st.tuples(WORD, st.booleans()), min_size=1, max_size=60)
+"""A snippet's words, each marked as a match or not."""
+HIT_LINKS = st.one_of(st.none(), st.just("https://e.org/a"))
+
+
 @st.composite
 def hits(draw: st.DrawFn) -> SearchHit:
-    words = draw(st.lists(WORD, min_size=1, max_size=60))
-    marked = draw(st.lists(st.booleans(), min_size=len(words), max_size=len(words)))
     snippet = " ".join(
-        f"{HIGHLIGHT_START}{w}{HIGHLIGHT_END}" if m else w
-        for w, m in zip(words, marked, strict=True)
+        f"{HIGHLIGHT_START}{w}{HIGHLIGHT_END}" if m else w for w, m in draw(SNIPPET_WORDS)
     )
     return SearchHit(
         item_id=1,
-        item=Item(
-            title=draw(LINE)[:500], link=draw(st.one_of(st.none(), st.just("https://e.org/a")))
-        ),
+        item=Item(title=draw(LINE)[:500], link=draw(HIT_LINKS)),
         issue_number=draw(st.integers(1, 999)),
         issue_title="T",
         issue_date=None,
