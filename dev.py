@@ -57,10 +57,14 @@ def environment_for(version: str, override: str | None, root: Path = ROOT) -> Pa
     return Path(override) if override else root / ".venvs" / version
 
 
-def run(*args: str | Path, env: Mapping[str, str] | None = None) -> int:
-    """Run a command in the project folder (with `env` added to the environment); its exit code."""
+def run(*args: str | Path, env: Mapping[str, str] | None = None, unset: Sequence[str] = ()) -> int:
+    """Run a command in the project folder (with `env` added to the environment and the
+    variables named in `unset` left out); its exit code."""
     print("+", " ".join(str(arg) for arg in args), flush=True)
-    environment = None if env is None else os.environ | dict(env)
+    environment = None
+    if env is not None or unset:
+        merged = os.environ | dict(env or {})
+        environment = {name: value for name, value in merged.items() if name not in unset}
     return subprocess.run(
         [str(arg) for arg in args], cwd=ROOT, env=environment, check=False
     ).returncode
@@ -168,6 +172,13 @@ WORKERS_PER_CORE = 2
 one worker per core the cores were busy 55 % of a run, with two 80 % (4:33 → 3:19 on 2 cores)."""
 
 
+NO_BYTECODE = "PYTHONDONTWRITEBYTECODE"
+"""Left out of the tests' environment, as benchmarks/start.py leaves it out: each of the
+hundreds of Python processes a run starts (its workers, `newsbot` commands, the demo) would
+compile newsbot's and the tests' modules again. The bytecode goes to `__pycache__/`, which git
+ignores."""
+
+
 def parallel(cores: int | None) -> tuple[str, ...]:
     """pytest-xdist's options: `WORKERS_PER_CORE` workers a core; a worker that runs out of tests
     takes some of another's, so a few long tests (the crash tests, the demo) do not leave a
@@ -195,7 +206,7 @@ def test(bin: Path) -> int:
     measure = ["--cov", "--cov-report="] if measured else []
     env = measure_environment(sys.version_info[:2], os.environ) if measured else {}
     pytest: list[str | Path] = [bin / "python", "-m", "pytest", *parallel(os.cpu_count())]
-    code = run(*pytest, *measure, *sys.argv[2:], env=env)
+    code = run(*pytest, *measure, *sys.argv[2:], env=env, unset=(NO_BYTECODE,))
     if code == PYTEST_NO_TESTS:
         print("pytest collected no tests: that is a failure, not a pass", file=sys.stderr)
     if code or not measured:

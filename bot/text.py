@@ -21,6 +21,17 @@ MENTION = re.compile(r"@(?:everyone|here)|<(?P<kind>@!?|@&|#)(?P<id>[0-9]+)>")
 them), a user `<@id>` or `<@!id>`, a role `<@&id>` and a channel `<#id>`."""
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""`is_control`'s characters: Unicode's `Cc` (C0, DEL, C1: a category no version changes) and
+the two separators. A pattern finds them in C, far faster than a loop over the characters."""
+_CONTROL_NOT_LAYOUT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROLS = [chr(n) for n in (*range(0x20), *range(0x7F, 0xA0))] + list(_SEPARATORS)
+_AS_SPACES = str.maketrans({c: " " if c == "\t" or c in LINE_BREAKS else None for c in _CONTROLS})
+_AS_LAYOUT = str.maketrans(
+    {c: c if c == "\t" else "\n" if c in LINE_BREAKS else None for c in _CONTROLS}
+)
+
+
 def is_control(char: str) -> bool:
     """Whether `char` is a control character: Unicode's `Cc` (C0, DEL, C1) or U+2028/U+2029.
 
@@ -36,10 +47,8 @@ def find_control(text: str, *, keep_layout: bool = False) -> str | None:
     With `keep_layout`, a tab and a newline (`\\n`) are layout, not control characters: what
     Markdown paragraphs may hold. Every other line break (`\\r`, U+2028 …) still counts.
     """
-    for char in text:
-        if is_control(char) and not (keep_layout and char in "\t\n"):
-            return char
-    return None
+    found = (_CONTROL_NOT_LAYOUT if keep_layout else _CONTROL).search(text)
+    return None if found is None else found[0]
 
 
 def without_controls(text: str, *, keep_layout: bool = False) -> str:
@@ -49,17 +58,11 @@ def without_controls(text: str, *, keep_layout: bool = False) -> str:
     `keep_layout`, tabs stay and every line break (`\\r\\n` counted once) becomes `\\n`. Every
     other control character is removed. A character is never replaced by more than one.
     """
+    if _CONTROL.search(text) is None:
+        return text
     if keep_layout:
-        text = text.replace("\r\n", "\n")
-    out: list[str] = []
-    for char in text:
-        if not is_control(char):
-            out.append(char)
-        elif char == "\t":
-            out.append("\t" if keep_layout else " ")
-        elif char in LINE_BREAKS:
-            out.append("\n" if keep_layout else " ")
-    return "".join(out)
+        return text.replace("\r\n", "\n").translate(_AS_LAYOUT)
+    return text.translate(_AS_SPACES)
 
 
 def one_line(text: str) -> str:

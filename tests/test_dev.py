@@ -197,3 +197,12 @@ def test_the_long_running_tests_start_first(request: pytest.FixtureRequest) -> N
 def test_the_suite_runs_two_workers_a_core_and_idle_workers_take_waiting_tests() -> None:
     assert dev.parallel(2) == ("-n", "4", "--dist", "worksteal")
     assert dev.parallel(None) == ("-n", "2", "--dist", "worksteal")
+
+
+def test_the_tests_run_with_their_bytecode_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(dev.NO_BYTECODE, "1")
+    said = "import os, sys; sys.exit(3 if os.environ.get('{}') else 0)"
+    assert dev.run(sys.executable, "-c", said.format(dev.NO_BYTECODE)) == 3
+    cached = dev.run(sys.executable, "-c", said.format(dev.NO_BYTECODE), unset=[dev.NO_BYTECODE])
+    assert cached == 0
+    assert dev.run(sys.executable, "-c", said.format("EXTRA"), env={"EXTRA": "1"}) == 3

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.text import (
+    LINE_BREAKS,
     ZERO_WIDTH_SPACE,
     defuse_mentions,
     find_control,
@@ -38,6 +39,37 @@ def test_without_controls_leaves_no_control_character(text: str) -> None:
     assert find_control(without_controls(text)) is None
     assert find_control(without_controls(text, keep_layout=True), keep_layout=True) is None
     assert "\r" not in without_controls(text, keep_layout=True)
+
+
+def test_every_character_is_found_as_is_control_says() -> None:
+    # find_control reads patterns, not is_control: both must name the same characters.
+    for code in (*range(0x10000), 0x1F600, 0xE0001, 0x10FFFF):
+        char = chr(code)
+        assert (find_control(f"a{char}b") == char) is is_control(char), hex(code)
+        layout = is_control(char) and char not in "\t\n"
+        assert (find_control(f"a{char}b", keep_layout=True) == char) is layout, hex(code)
+
+
+def _without_controls_char_by_char(text: str, keep_layout: bool) -> str:
+    """without_controls as its docstring says it, one character at a time."""
+    if keep_layout:
+        text = text.replace("\r\n", "\n")
+    out = []
+    for char in text:
+        if not is_control(char):
+            out.append(char)
+        elif char == "\t":
+            out.append("\t" if keep_layout else " ")
+        elif char in LINE_BREAKS:
+            out.append("\n" if keep_layout else " ")
+    return "".join(out)
+
+
+@given(TEXTS, st.booleans())
+def test_without_controls_does_what_it_says_to_each_character(text: str, layout: bool) -> None:
+    assert without_controls(text, keep_layout=layout) == _without_controls_char_by_char(
+        text, layout
+    )
 
 
 @given(TEXTS)

@@ -38,10 +38,16 @@ a name holding a letter, wherever it stands (Mastodon ≥ 4.3 also reads the ful
 
 def url_spans(text: str) -> list[tuple[int, int]]:
     """Where Mastodon sees URLs: twitter-text's extractor, only URLs with a scheme."""
-    return [
+    return list(_url_spans(text))
+
+
+# Packing a thread asks again about the same words each time it tries a shorter form.
+@functools.lru_cache(maxsize=65536)
+def _url_spans(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(
         (int(e["indices"][0]), int(e["indices"][1]))
         for e in extract_urls_with_indices(text, extract_urls_without_protocol=False)
-    ]
+    )
 
 
 @functools.lru_cache(maxsize=65536)

@@ -171,7 +171,8 @@ def _render_body(
     blocks: list[list[Atom]] = []
     omitted: list[str] = []
     for section, items in zip(issue.sections, kept, strict=True):
-        omitted += [i.key for i in section.items if i not in items]
+        # The kept items are the section's first ones (`_kept`): the rest are left out.
+        omitted += [i.key for i in section.items[len(items) :]]
         for number, item in enumerate(items):
             header = rules.clean(f"{section.name}:") if number == 0 else None
             atoms, cut = _item_block(item, rules, links, level.blurb_limit, header)

@@ -11,9 +11,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from typing import Any
 
 from bot._vendor.twitter_text import parse_tweet
+from bot._vendor.twitter_text.config import config
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
+from bot._vendor.twitter_text.regexp.emoji import emoji_chars
 from bot.render.text import markdown_line
 from bot.text import ZERO_WIDTH_SPACE
 
@@ -28,10 +31,34 @@ _INVALID = re.compile("[\ufffe\ufeff\uffff\u202a-\u202e]")
 # --- measuring ------------------------------------------------------------------------------
 
 
+_WEIGHTS: dict[str, Any] = config["defaults"]
+_LIGHT = "".join(rf"\U{r['start']:08x}-\U{r['end']:08x}" for r in _WEIGHTS["ranges"])
+_HEAVY = re.compile(f"[^{_LIGHT}]")
+"""A character that weighs 2 (outside twitter-text's ranges that weigh 1)."""
+
+
 @functools.lru_cache(maxsize=65536)
 def weighted_length(text: str) -> int:
     """X's length of `text`: twitter-text's weighted length (a URL counts 23)."""
-    return int(parse_tweet(text).weightedLength)
+    if (
+        "\r" in text
+        or not emoji_chars.isdisjoint(text)
+        or not unicodedata.is_normalized("NFC", text)
+    ):
+        return int(parse_tweet(text).weightedLength)
+    # Text with no emoji, no line ending to convert and nothing to normalise: parse_tweet's
+    # count, without weighing each character in Python.
+    urls = {entity["indices"][0]: len(entity["url"]) for entity in extract_urls_with_indices(text)}
+    length = at = 0
+    for start in sorted(urls):
+        if start >= at:
+            length += _plain_length(text[at:start]) + URL_WEIGHT
+            at = start + urls[start]
+    return length + _plain_length(text[at:])
+
+
+def _plain_length(text: str) -> int:
+    return len(text) + sum(1 for _ in _HEAVY.finditer(text))
 
 
 def fits(text: str) -> bool:
@@ -41,10 +68,16 @@ def fits(text: str) -> bool:
 
 def url_spans(text: str) -> list[tuple[int, int]]:
     """Where twitter-text finds URLs in `text` (also those without `https://`)."""
-    return [
+    return list(_url_spans(text))
+
+
+# Packing a thread asks again about the same words each time it tries a shorter form.
+@functools.lru_cache(maxsize=65536)
+def _url_spans(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(
         (int(entity["indices"][0]), int(entity["indices"][1]))
         for entity in extract_urls_with_indices(text)
-    ]
+    )
 
 
 @functools.lru_cache(maxsize=4096)

@@ -54,29 +54,30 @@ LONG = st.one_of(
 LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 
 
+# Built once: a strategy built inside `issues` is built and validated again at every draw.
+LINK_PADS = st.integers(0, 300)
+HAS_LINK = st.one_of(st.none(), st.just(True))
+ABSTRACTS = st.one_of(st.none(), LONG.map(lambda t: t[:4000]))
+SUBTITLES = st.one_of(st.none(), LINE.map(lambda t: t[:500]))
+
+
 @st.composite
 def issues(draw: st.DrawFn) -> Issue:
     sections = []
     for s in range(draw(st.integers(1, 25))):
-        items = [
-            Item(
-                title=f"{draw(LINE)[:490]} {s}.{i}",
-                link=draw(
-                    st.one_of(
-                        st.none(),
-                        st.just(f"https://example.com/{s}/{i}" + "x" * draw(st.integers(0, 300))),
-                    )
-                ),
-                blurb=draw(LONG)[:4000],
-                abstract=draw(st.one_of(st.none(), LONG.map(lambda t: t[:4000]))),
+        items = []
+        for i in range(draw(st.integers(1, 12))):
+            title = f"{draw(LINE)[:490]} {s}.{i}"
+            pad = draw(LINK_PADS)
+            link = f"https://example.com/{s}/{i}" + "x" * pad if draw(HAS_LINK) else None
+            items.append(
+                Item(title=title, link=link, blurb=draw(LONG)[:4000], abstract=draw(ABSTRACTS))
             )
-            for i in range(draw(st.integers(1, 12)))
-        ]
         sections.append(Section(name=f"{draw(LINE)[:60]} {s}", slug=f"s{s}", items=tuple(items)))
     return Issue(
         number=draw(st.integers(1, 999_999)),
         title=draw(LINE)[:500],
-        subtitle=draw(st.one_of(st.none(), LINE.map(lambda t: t[:500]))),
+        subtitle=draw(SUBTITLES),
         intro=draw(LONG)[:20_000],
         sections=tuple(sections),
     )
@@ -105,19 +106,19 @@ def test_issue_and_section_embeds_keep_every_limit(issue: Issue) -> None:
         )
 
 
+SNIPPET_WORDS = st.lists(st.tuples(WORD, st.booleans()), min_size=1, max_size=60)
+"""A snippet's words, each marked as a match or not."""
+HIT_LINKS = st.one_of(st.none(), st.just("https://e.org/a"))
+
+
 @st.composite
 def hits(draw: st.DrawFn) -> SearchHit:
-    words = draw(st.lists(WORD, min_size=1, max_size=60))
-    marked = draw(st.lists(st.booleans(), min_size=len(words), max_size=len(words)))
     snippet = " ".join(
-        f"{HIGHLIGHT_START}{w}{HIGHLIGHT_END}" if m else w
-        for w, m in zip(words, marked, strict=True)
+        f"{HIGHLIGHT_START}{w}{HIGHLIGHT_END}" if m else w for w, m in draw(SNIPPET_WORDS)
     )
     return SearchHit(
         item_id=1,
-        item=Item(
-            title=draw(LINE)[:500], link=draw(st.one_of(st.none(), st.just("https://e.org/a")))
-        ),
+        item=Item(title=draw(LINE)[:500], link=draw(HIT_LINKS)),
         issue_number=draw(st.integers(1, 999)),
         issue_title="T",
         issue_date=None,

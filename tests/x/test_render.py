@@ -124,14 +124,17 @@ BLURBS = st.one_of(
 LINKS = st.sampled_from([None, "https://news.example/{n}", "https://example.com/{u}/{n}"])
 
 
-@st.composite
-def items(draw: st.DrawFn, number: int) -> Item:
-    title = draw(st.one_of(WORDS, st.just("長い題名" * 60), st.just("t" * 480)))
-    link = draw(LINKS)
+# Built once: a strategy built inside a composite is built and validated again at every draw.
+TITLES = st.one_of(WORDS, st.just("長い題名" * 60), st.just("t" * 480))
+ITEM_PARTS = st.tuples(TITLES, LINKS, BLURBS)
+
+
+def item_numbered(number: int, parts: tuple[str, str | None, str]) -> Item:
+    title, link, blurb = parts
     return Item(
         title=f"{number} {title}"[:500].strip(),
         link=link.format(n=number, u="u" * 300) if link else None,
-        blurb=draw(BLURBS),
+        blurb=blurb,
     )
 
 
@@ -139,7 +142,7 @@ def items(draw: st.DrawFn, number: int) -> Item:
 def issues(draw: st.DrawFn, many: int = 300) -> Issue:
     count = draw(st.one_of(st.integers(1, 12), st.just(many)))
     sections = draw(st.integers(1, min(count, 6)))
-    all_items = [draw(items(n)) for n in range(count)]
+    all_items = [item_numbered(n, draw(ITEM_PARTS)) for n in range(count)]
     return Issue(
         number=draw(st.integers(1, 999_999)),
         title=draw(LINE),

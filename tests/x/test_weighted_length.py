@@ -4,8 +4,20 @@ text counted after NFC normalisation, 280 at most."""
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot._vendor.twitter_text import extract_emojis_with_indices, parse_tweet
+from bot._vendor.twitter_text.regexp import emoji as emoji_module
+from bot._vendor.twitter_text.regexp.emoji import (
+    emoji,
+    emoji_list,
+    single_codepoint_emoji_ranges,
+    single_codepoint_emoji_raw,
+)
 from bot.render.x_text import POST_MAX, fits, weighted_length
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # 7 code points, 1 emoji
@@ -51,3 +63,40 @@ def test_weighted_length_follows_the_twitter_text_v3_rules(text: str, weight: in
 )
 def test_a_post_fits_up_to_280_weighted_characters(text: str, fits_in_a_post: bool) -> None:
     assert fits(text) is fits_in_a_post
+
+
+def test_text_without_an_emojis_characters_is_not_searched_for_emoji() -> None:
+    # The shortcut is exact only if every emoji the pattern matches holds one of emoji_chars.
+    sequences = [entry.codepoint.split() for entry in emoji_list]
+    assert all(any(int(point, 16) >= 0x80 for point in points) for points in sequences)
+    assert all(low >= 0x80 for low, _ in single_codepoint_emoji_ranges)
+    assert emoji.search("".join(map(chr, range(0x80))) * 2) is None
+    assert extract_emojis_with_indices("Issue #202: 1 2 3 *") == []
+    found = extract_emojis_with_indices("a #\ufe0f\u20e3 b " + FAMILY)
+    assert [e["emoji"] for e in found] == ["#\ufe0f\u20e3", FAMILY]
+
+
+_PIECES = st.sampled_from(
+    [
+        *("word", " ", ".", "/", ":", "#", "@", "1", "(", ")", "\r\n", "\r", "\n", "\t", "-"),
+        *("https://", "http://", "example.com", "t.co/", "a.b", "x.org/path?q=1", ".jp", "www."),
+        *("é", "e\u0301", "ü", "…", "—", "‐", "′", "“", "\u200d", "\u2028", "深", "ディ", "한"),
+        *("\U0001f44d", FAMILY, "#\ufe0f\u20e3", "1\u20e3", "\u2139", "©", "\U0001f3fd"),
+        *("\u00a0", "\ufeff", "\U00010000", "Ω", "\u212b"),
+    ]
+)
+
+
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=6)), max_size=30).map("".join))
+def test_weighted_length_is_twitter_texts_count_whatever_the_text(text: str) -> None:
+    # weighted_length counts most text without parse_tweet: it must count exactly as it does.
+    assert weighted_length(text) == parse_tweet(text).weightedLength
+
+
+def test_the_emoji_pattern_finds_what_its_alternatives_alone_find() -> None:
+    # `emoji` is guarded by a lookahead for speed: without it, the same matches.
+    plain = re.compile(
+        f"{emoji_module.multi_codepoint_emoji_joined}|[{single_codepoint_emoji_raw}]"
+    )
+    text = " a1#*".join(entry.emoji for entry in emoji_list) + FAMILY + "1\u20e3 ©x"
+    assert [m.span() for m in emoji.finditer(text)] == [m.span() for m in plain.finditer(text)]

@@ -1,6 +1,6 @@
 from typing import List
 
-from .regexp.emoji import emoji
+from .regexp.emoji import emoji, emoji_chars
 
 
 def extract_emojis_with_indices(text: str) -> List[dict]:
@@ -13,6 +13,9 @@ def extract_emojis_with_indices(text: str) -> List[dict]:
     >>> extract_emojis_with_indices('🙋🏽👨‍🎤')
     [{'emoji': '🙋🏽', 'indices': [0, 2]}, {'emoji': '👨\u200d🎤', 'indices': [2, 5]}]
     """
+    if emoji_chars.isdisjoint(text):
+        return []
+
     def generator():
         for match in emoji.finditer(text):
             yield {

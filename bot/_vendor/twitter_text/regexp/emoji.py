@@ -129,4 +129,21 @@ for code in single_codepoint_emoji_ranges:
         temp_regex = '-'.join([r'\U' + hex(code[0])[2:].zfill(8), r'\U' + hex(code[1])[2:].zfill(8)])
         single_codepoint_emoji_raw += temp_regex
 
-emoji = re.compile(multi_codepoint_emoji_joined + '|' + r'[' + single_codepoint_emoji_raw + r']')
+# The lookahead lets a place no emoji starts at fail at once, instead of after trying each of
+# the alternatives in turn; what matches is unchanged.
+emoji_starts = ''.join(
+    sorted({re.escape(chr(int(entry.codepoint.split()[0], 16))) for entry in emoji_list})
+)
+emoji = re.compile(
+    '(?=[' + emoji_starts + single_codepoint_emoji_raw + '])(?:'
+    + multi_codepoint_emoji_joined + '|' + r'[' + single_codepoint_emoji_raw + r'])'
+)
+
+# Every emoji holds a character outside ASCII (a keycap ends in U+20E3): text with none of
+# these holds no emoji, and looking for them is far cheaper than trying `emoji` at each place.
+emoji_chars = frozenset(
+    char
+    for char in {chr(int(point, 16)) for entry in emoji_list for point in entry.codepoint.split()}
+    | {chr(point) for low, high in single_codepoint_emoji_ranges for point in range(low, high + 1)}
+    if not char.isascii()
+)
