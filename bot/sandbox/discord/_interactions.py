@@ -305,7 +305,11 @@ class Interactions:
         self, interaction: Interaction, kind: int, data: JSON, files: Sequence[UploadedFile]
     ) -> Message | None:
         if kind == CallbackType.CHANNEL_MESSAGE_WITH_SOURCE:
-            interaction.original = self._post(interaction, data, files, original=True)
+            # `_check_callback_data` held the answer to the message rules; the nonce it drops
+            # cannot break one.
+            interaction.original = self._post(
+                interaction, data, files, original=True, rules_checked=True
+            )
             return interaction.original
         if kind == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
             flags = MessageFlag.LOADING | int(data.get("flags") or 0)
@@ -347,6 +351,7 @@ class Interactions:
         *,
         original: bool,
         channel: Channel | None = None,
+        rules_checked: bool = False,
     ) -> Message:
         metadata = interaction.metadata()
         if not original and interaction.original is not None:
@@ -361,6 +366,7 @@ class Interactions:
             webhook_id=interaction.application_id,
             interaction_metadata=metadata,
             ephemeral_allowed=True,
+            rules_checked=rules_checked,
         )
 
     # -- the webhook token -------------------------------------------------------------
