@@ -32,7 +32,6 @@ from bot.sandbox.discord._gateway import _encode
 from bot.sandbox.discord._interactions import InteractionType
 from bot.sandbox.discord._limits import RuleBroken, check_message
 from bot.sandbox.discord._messages import Messaging
-from bot.sandbox.discord._rest import _loads
 
 
 def test_snowflakes_increase_and_encode_their_time() -> None:
@@ -187,79 +186,6 @@ def test_gateway_payloads_read_back_as_sent(value: object) -> None:
 
 def test_gateway_payloads_with_number_keys_are_sent_as_json_sends_them() -> None:
     assert _encode({"d": {1: "a"}}) == b'{"d":{"1":"a"}}'
-
-
-def _read_as_json_reads(text: str | bytes) -> tuple[str, object]:
-    """A body read by the emulator, with each number's type kept apart (1 is not 1.0)."""
-    try:
-        value = _loads(text)
-    except APIError as exc:
-        return "refused", exc.code
-    return "read", _typed(value)
-
-
-def _json_reads(text: str | bytes) -> tuple[str, object]:
-    """How the emulator read bodies with json alone: bytes decoded as UTF-8 first."""
-    try:
-        value = json.loads(text if isinstance(text, str) else text.decode())
-    except ValueError:
-        return "refused", 50109
-    return "read", _typed(value)
-
-
-def _typed(value: object) -> object:
-    if isinstance(value, dict):
-        return {key: _typed(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_typed(item) for item in value]
-    if isinstance(value, float):
-        return ("float", repr(value))  # NaN equal to NaN, -0.0 apart from 0.0
-    return (type(value).__name__, value)
-
-
-_BODY_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats()
-    | st.text(alphabet=st.characters(codec=None)),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
-    ),
-    max_leaves=10,
-)
-
-
-@given(_BODY_VALUES, st.booleans(), st.booleans())
-def test_a_body_reads_as_json_reads_it(value: object, compact: bool, as_bytes: bool) -> None:
-    # orjson reads most bodies; integers past 64 bits, NaN, lone surrogates must come out
-    # as json reads them (an integer is never a float), or be refused alike.
-    text = json.dumps(value, separators=(",", ":") if compact else None, ensure_ascii=False)
-    body = text.encode("utf-8", "surrogatepass") if as_bytes else text
-    assert _read_as_json_reads(body) == _json_reads(body)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        b"18446744073709551616",
-        b"[-9223372036854775809, 1]",
-        b'{"id":12345678901234567890123}',
-        b"1e400",
-        b'"\\ud800"',
-        b"NaN",
-        b"\xff",
-        b'"\xed\xa0\x80"',
-        b"\xef\xbb\xbf{}",
-        b"[1,]",
-        b"",
-        b'{"a": 1, "a": 2}',
-        b"-0",
-        b'"12345678901234567890123"',
-    ],
-)
-def test_an_unusual_body_reads_as_json_reads_it(body: bytes) -> None:
-    assert _read_as_json_reads(body) == _json_reads(body)
 
 
 def test_an_interactions_answer_is_held_to_the_message_rules_once(
