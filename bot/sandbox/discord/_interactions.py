@@ -183,6 +183,7 @@ class Interactions:
         """Render the INTERACTION_CREATE body with every field discord.py reads."""
         guild, channel, user = interaction.guild, interaction.channel, interaction.user
         member = guild.members.get(user.id)
+        permissions = str(self.world.permissions(channel, user.id))
         data: JSON = {
             "id": str(interaction.id),
             "application_id": str(interaction.application_id),
@@ -192,10 +193,7 @@ class Interactions:
             "guild": {"id": str(guild.id), "locale": "en-US", "features": ["NEWS", "COMMUNITY"]},
             "guild_locale": "en-US",
             "channel_id": str(channel.id),
-            "channel": {
-                **channel.payload(),
-                "permissions": str(self.world.permissions(channel, user.id)),
-            },
+            "channel": {**channel.payload(), "permissions": permissions},
             "token": interaction.token,
             "version": 1,
             "locale": interaction.locale,
@@ -206,10 +204,7 @@ class Interactions:
             "attachment_size_limit": self.config.attachment_size_limit,
         }
         if member is not None:
-            data["member"] = {
-                **member.payload(),
-                "permissions": str(self.world.permissions(channel, user.id)),
-            }
+            data["member"] = {**member.payload(), "permissions": permissions}
         else:
             data["user"] = user.payload()
         if interaction.source_message is not None:
