@@ -401,7 +401,7 @@ class Document:
             specification, self._validator_class = DRAFT202012, Draft202012Validator
         resource: Resource[Any] = specification.create_resource(contents)
         self.registry: Registry[Any] = Registry().with_resource(self.uri, resource)
-        self._routes: dict[int, list[tuple[int, re.Pattern[str], str]]] = {}
+        self._routes: dict[int, list[tuple[int, re.Pattern[str], str, tuple[str, ...]]]] = {}
         for template in contents["paths"]:
             pattern = re.compile(
                 "".join(
@@ -410,7 +410,10 @@ class Document:
                 )
             )
             literal = len(re.sub(r"\{[^}]+\}", "", template))
-            self._routes.setdefault(template.count("/"), []).append((literal, pattern, template))
+            names = tuple(re.findall(r"\{([^}]+)\}", template))
+            self._routes.setdefault(template.count("/"), []).append(
+                (literal, pattern, template, names)
+            )
         for candidates in self._routes.values():
             # A literal segment wins over a template one (``@original`` over ``{message_id}``).
             candidates.sort(key=lambda c: -c[0])
@@ -427,11 +430,10 @@ class Document:
         relative = path.removeprefix(self.base_path)
         if not path.startswith(self.base_path) or not relative.startswith("/"):
             return Refusal("no-route", method, path)
-        for _, pattern, template in self._routes.get(relative.count("/"), []):
+        for _, pattern, template, names in self._routes.get(relative.count("/"), []):
             match = pattern.fullmatch(relative)
             if match is None:
                 continue
-            names = re.findall(r"\{([^}]+)\}", template)
             params = dict(zip(names, match.groups(), strict=True))
             operation = self.operation(method, template)
             if operation is None:
