@@ -34,8 +34,9 @@ def assert_refused(
         assert word in violation.detail, violation.detail
 
 
-def counted_verdicts(operation: Operation, part: str) -> list[Any]:
-    """The values the compiled check of ``operation``'s ``part`` is asked about from now on."""
+def counted_verdicts(operation: Operation, part: str, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The values the compiled check of ``operation``'s ``part`` is asked about until the
+    test ends."""
     asked: list[Any] = []
     operation._valid(part, None)  # compiled once, before it is watched
     verdict = operation._verdicts[part]
@@ -45,7 +46,7 @@ def counted_verdicts(operation: Operation, part: str) -> list[Any]:
         asked.append(value)
         return verdict(value)
 
-    operation._verdicts[part] = watched
+    monkeypatch.setitem(operation._verdicts, part, watched)
     return asked
 
 

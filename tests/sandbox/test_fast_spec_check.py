@@ -313,7 +313,7 @@ def test_requests_are_refused_with_the_same_problems_as_without_the_compiled_che
     assert compared > 100 and refused > compared // 4
 
 
-def test_a_valid_bodys_verdict_is_remembered_by_its_text() -> None:
+def test_a_valid_bodys_verdict_is_remembered_by_its_text(monkeypatch: pytest.MonkeyPatch) -> None:
     # Readers of one answer are sent the same bytes: they are valid once checked, and only
     # the very same text (a value read from it is always the same) skips the check.
     operation = Document.packaged("bot.sandbox.discord", "discord", base_path="/api/v10").operation(
@@ -321,7 +321,7 @@ def test_a_valid_bodys_verdict_is_remembered_by_its_text() -> None:
     )
     assert operation is not None
     part = "body:application/json"
-    asked = counted_verdicts(operation, part)
+    asked = counted_verdicts(operation, part, monkeypatch)
     params = {"interaction_id": "1", "interaction_token": "t"}
     answer = {"type": 4, "data": {"content": "Found 3", "flags": 64}}
     text = json.dumps(answer).encode()

@@ -139,13 +139,16 @@ async def test_a_forum_posts_body_is_read_as_a_forum_post_not_as_any_thread(
 
 
 async def test_the_same_valid_body_sent_again_is_not_validated_again(
-    session: aiohttp.ClientSession, emulator: Emulator, seed: DefaultWorld
+    session: aiohttp.ClientSession,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Every reader of one answer is sent the same bytes; the document's verdict on them holds.
     path = f"/channels/{seed.general.id}/messages"
     operation = emulator.spec_check.document.operation("POST", "/channels/{channel_id}/messages")
     assert operation is not None
-    asked = counted_verdicts(operation, "body:application/json")
+    asked = counted_verdicts(operation, "body:application/json", monkeypatch)
     message = {"content": f"The same words {id(asked)}", "allowed_mentions": {"parse": []}}
     for _ in range(3):
         status, _ = await discord_call(session, emulator, "POST", path, json=message)
