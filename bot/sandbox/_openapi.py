@@ -40,6 +40,8 @@ Location = Literal["path", "query", "body"]
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SEEN_BODIES = 256
 """Bodies whose problems an operation remembers, most recently seen kept."""
+VALID_BODIES = 256
+"""Texts of valid bodies an operation remembers, most recently seen kept."""
 
 
 def _nullable_type(
@@ -114,6 +116,9 @@ class Body:
     present: bool
     media_type: str = ""
     value: JSON = None
+    source: bytes | str | None = None
+    """The text ``value`` was read from, when the reader keeps it: the same text is always
+    the same value, so a verdict on it can be remembered."""
 
 
 ABSENT = Body(False)
@@ -150,6 +155,7 @@ class Operation:
         self._validators: dict[str, Validator] = {}
         self._verdicts: dict[str, Verdict | None] = {}
         self._seen: OrderedDict[tuple[str, str], tuple[Problem, ...]] = OrderedDict()
+        self._valid_sources: OrderedDict[tuple[str, bytes | str], None] = OrderedDict()
 
     # -- what the document says ----------------------------------------------------------
 
@@ -273,7 +279,7 @@ class Operation:
             if branch not in self.union(body.media_type):
                 raise ValueError(f"{branch} is not a schema {self.template}'s body may have")
             part = f"schema:{branch}"
-        if self._valid(part, body.value):
+        if self._valid_body(part, body):
             return []
         # The same body comes again and again (every bot start syncs the same commands, whose
         # schema is the costliest to walk); its problems do not change.
@@ -286,6 +292,22 @@ class Operation:
         if len(self._seen) > SEEN_BODIES:
             self._seen.popitem(last=False)
         return problems
+
+    def _valid_body(self, part: str, body: Body) -> bool:
+        """Whether ``body`` surely validates against ``part``, remembered by the text it was
+        read from: many readers are sent the very same answer, and the verdict is the same."""
+        if body.source is None:
+            return self._valid(part, body.value)
+        key = (part, body.source)
+        if key in self._valid_sources:
+            self._valid_sources.move_to_end(key)
+            return True
+        if not self._valid(part, body.value):
+            return False
+        self._valid_sources[key] = None
+        if len(self._valid_sources) > VALID_BODIES:
+            self._valid_sources.popitem(last=False)
+        return True
 
     def _body_problems(self, part: str, value: JSON) -> list[Problem]:
         problems = []
@@ -379,7 +401,7 @@ class Document:
             specification, self._validator_class = DRAFT202012, Draft202012Validator
         resource: Resource[Any] = specification.create_resource(contents)
         self.registry: Registry[Any] = Registry().with_resource(self.uri, resource)
-        self._routes: dict[int, list[tuple[int, re.Pattern[str], str]]] = {}
+        self._routes: dict[int, list[tuple[int, re.Pattern[str], str, tuple[str, ...]]]] = {}
         for template in contents["paths"]:
             pattern = re.compile(
                 "".join(
@@ -388,7 +410,10 @@ class Document:
                 )
             )
             literal = len(re.sub(r"\{[^}]+\}", "", template))
-            self._routes.setdefault(template.count("/"), []).append((literal, pattern, template))
+            names = tuple(re.findall(r"\{([^}]+)\}", template))
+            self._routes.setdefault(template.count("/"), []).append(
+                (literal, pattern, template, names)
+            )
         for candidates in self._routes.values():
             # A literal segment wins over a template one (``@original`` over ``{message_id}``).
             candidates.sort(key=lambda c: -c[0])
@@ -405,11 +430,10 @@ class Document:
         relative = path.removeprefix(self.base_path)
         if not path.startswith(self.base_path) or not relative.startswith("/"):
             return Refusal("no-route", method, path)
-        for _, pattern, template in self._routes.get(relative.count("/"), []):
+        for _, pattern, template, names in self._routes.get(relative.count("/"), []):
             match = pattern.fullmatch(relative)
             if match is None:
                 continue
-            names = re.findall(r"\{([^}]+)\}", template)
             params = dict(zip(names, match.groups(), strict=True))
             operation = self.operation(method, template)
             if operation is None:

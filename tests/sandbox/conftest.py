@@ -11,6 +11,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
+from bot.sandbox._openapi import Operation
 from bot.sandbox._violations import ViolationKind
 from bot.sandbox.discord import Emulator
 from bot.sandbox.discord._rest import API_PREFIX
@@ -31,6 +32,22 @@ def assert_refused(
     assert (violation.kind, violation.method, violation.path) == (kind, method, where)
     for word in words:
         assert word in violation.detail, violation.detail
+
+
+def counted_verdicts(operation: Operation, part: str, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The values the compiled check of ``operation``'s ``part`` is asked about until the
+    test ends."""
+    asked: list[Any] = []
+    operation._valid(part, None)  # compiled once, before it is watched
+    verdict = operation._verdicts[part]
+    assert verdict is not None
+
+    def watched(value: Any) -> bool:
+        asked.append(value)
+        return verdict(value)
+
+    monkeypatch.setitem(operation._verdicts, part, watched)
+    return asked
 
 
 SECTIONS = ["Industry", "Mobile & Edge", "Learning", "Libraries & Code", "Papers & Publications"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -13,17 +14,22 @@ from hypothesis import strategies as st
 from bot.sandbox.discord import (
     APIError,
     ChannelType,
+    Emulator,
     EmulatorConfig,
+    MessageFlag,
     Overwrite,
     Permission,
     SnowflakeGenerator,
     World,
+    _interactions,
+    _messages,
     seed_default_world,
     snowflake_time,
 )
 from bot.sandbox.discord._commands import CommandRegistry
 from bot.sandbox.discord._errors import FormErrors
 from bot.sandbox.discord._gateway import _encode
+from bot.sandbox.discord._interactions import InteractionType
 from bot.sandbox.discord._limits import RuleBroken, check_message
 from bot.sandbox.discord._messages import Messaging
 
@@ -180,3 +186,44 @@ def test_gateway_payloads_read_back_as_sent(value: object) -> None:
 
 def test_gateway_payloads_with_number_keys_are_sent_as_json_sends_them() -> None:
     assert _encode({"d": {1: "a"}}) == b'{"d":{"1":"a"}}'
+
+
+def test_an_interactions_answer_is_held_to_the_message_rules_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The callback checks its message (errors under "data"); posting it does not check again.
+    emulator = Emulator()
+    seed = emulator.seed
+    assert seed is not None
+    checked: list[object] = []
+
+    def counted(payload: dict[str, Any], errors: FormErrors, **options: Any) -> None:
+        checked.append(payload)
+        check_message(payload, errors, **options)
+
+    monkeypatch.setattr(_interactions, "check_message", counted)
+    monkeypatch.setattr(_messages, "check_message", counted)
+    command = {"id": "1", "name": "search", "type": 1}
+    answer = {"content": "Found", "flags": int(MessageFlag.EPHEMERAL), "nonce": "n"}
+    opened = [
+        emulator.interactions.open(
+            InteractionType.APPLICATION_COMMAND, seed.guild, seed.general, seed.reader, command
+        )
+        for _ in range(2)
+    ]
+    emulator.interactions.respond(opened[0].id, opened[0].token, {"type": 4, "data": answer})
+    assert checked == [answer]
+    assert opened[0].original is not None and opened[0].original.content == "Found"
+    too_long = {"content": "x" * 2001}
+    with pytest.raises(RuleBroken) as refused:
+        emulator.interactions.respond(opened[1].id, opened[1].token, {"type": 4, "data": too_long})
+    assert refused.value.errors == {
+        "data": {
+            "content": {
+                "_errors": [
+                    {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}
+                ]
+            }
+        }
+    }
+    assert opened[1].original is None

@@ -9,6 +9,7 @@ with ``nullable``) and then broken in the ways a client gets a body wrong.
 from __future__ import annotations
 
 import copy
+import json
 import random
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.sandbox import _fastschema
 from bot.sandbox._openapi import Body, Document, Operation
 from bot.sandbox.discord._spec import discord_document
 from bot.sandbox.x._spec import x_document
+from tests.sandbox.conftest import counted_verdicts
 
 JSON = Any
 DOCUMENTS = {"discord": discord_document, "x": x_document}
@@ -309,3 +311,49 @@ def test_requests_are_refused_with_the_same_problems_as_without_the_compiled_che
             compared += 1
             refused += bool(expected)
     assert compared > 100 and refused > compared // 4
+
+
+def test_a_valid_bodys_verdict_is_remembered_by_its_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Readers of one answer are sent the same bytes: they are valid once checked, and only
+    # the very same text (a value read from it is always the same) skips the check.
+    operation = Document.packaged("bot.sandbox.discord", "discord", base_path="/api/v10").operation(
+        "POST", "/interactions/{interaction_id}/{interaction_token}/callback"
+    )
+    assert operation is not None
+    part = "body:application/json"
+    asked = counted_verdicts(operation, part, monkeypatch)
+    params = {"interaction_id": "1", "interaction_token": "t"}
+    answer = {"type": 4, "data": {"content": "Found 3", "flags": 64}}
+    text = json.dumps(answer).encode()
+    for _ in range(3):
+        assert operation.check(params, {}, Body(True, "application/json", answer, text)) == []
+    assert asked == [answer]
+    respaced = json.dumps(answer, indent=1).encode()
+    assert operation.check(params, {}, Body(True, "application/json", answer, respaced)) == []
+    assert operation.check(params, {}, Body(True, "application/json", answer)) == []
+    assert asked == [answer] * 3
+
+    wrong = {"type": "4", "data": {}}
+    wrong_text = json.dumps(wrong).encode()
+    first = operation.check(params, {}, Body(True, "application/json", wrong, wrong_text))
+    again = operation.check(params, {}, Body(True, "application/json", wrong, wrong_text))
+    assert first == again and {p.where() for p in first} == {"body type"}
+    assert asked == [answer] * 3 + [wrong] * 2
+
+
+def test_a_remembered_verdict_holds_only_for_the_schema_it_was_given_by() -> None:
+    # The same text is valid as a thread's changes and not as a text channel's: the channel
+    # chooses the schema, and the verdict is remembered per schema.
+    operation = discord_document().operation("PATCH", "/channels/{channel_id}")
+    assert operation is not None
+    changes = {"locked": "x", "bitrate": 5}
+    text = json.dumps(changes).encode()
+    body = Body(True, "application/json", changes, text)
+    params = {"channel_id": "1"}
+    for _ in range(2):
+        assert operation.check(params, {}, body, "UpdateDMRequestPartial") == []
+        problems = operation.check(params, {}, body, "UpdateThreadRequestPartial")
+        assert [str(p) for p in problems] == [
+            "body locked: 'x' is not of type boolean or null",
+            "body bitrate: 5 is less than 8000",
+        ]

@@ -13,6 +13,7 @@ import pytest
 from bot.sandbox._violations import Violation
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.sandbox.x import XEmulator, XEmulatorConfig
+from tests.sandbox.conftest import counted_verdicts
 
 JSON = Any
 
@@ -135,6 +136,25 @@ async def test_a_forum_posts_body_is_read_as_a_forum_post_not_as_any_thread(
         ("spec", f"POST /api/v10{path}", "body message.content: 202 is not of type string or null")
     ]
     assert not [c for c in emulator.world.channels.values() if c.parent_id == seed.forum.id]
+
+
+async def test_the_same_valid_body_sent_again_is_not_validated_again(
+    session: aiohttp.ClientSession,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every reader of one answer is sent the same bytes; the document's verdict on them holds.
+    path = f"/channels/{seed.general.id}/messages"
+    operation = emulator.spec_check.document.operation("POST", "/channels/{channel_id}/messages")
+    assert operation is not None
+    asked = counted_verdicts(operation, "body:application/json", monkeypatch)
+    message = {"content": f"The same words {id(asked)}", "allowed_mentions": {"parse": []}}
+    for _ in range(3):
+        status, _ = await discord_call(session, emulator, "POST", path, json=message)
+        assert status == 200
+    assert asked == [message]
+    assert len(emulator.messages_in(seed.general)) >= 3
 
 
 async def test_a_multipart_payload_json_is_checked_too(

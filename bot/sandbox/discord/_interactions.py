@@ -183,6 +183,7 @@ class Interactions:
         """Render the INTERACTION_CREATE body with every field discord.py reads."""
         guild, channel, user = interaction.guild, interaction.channel, interaction.user
         member = guild.members.get(user.id)
+        permissions = str(self.world.permissions(channel, user.id))
         data: JSON = {
             "id": str(interaction.id),
             "application_id": str(interaction.application_id),
@@ -192,10 +193,7 @@ class Interactions:
             "guild": {"id": str(guild.id), "locale": "en-US", "features": ["NEWS", "COMMUNITY"]},
             "guild_locale": "en-US",
             "channel_id": str(channel.id),
-            "channel": {
-                **channel.payload(),
-                "permissions": str(self.world.permissions(channel, user.id)),
-            },
+            "channel": {**channel.payload(), "permissions": permissions},
             "token": interaction.token,
             "version": 1,
             "locale": interaction.locale,
@@ -206,10 +204,7 @@ class Interactions:
             "attachment_size_limit": self.config.attachment_size_limit,
         }
         if member is not None:
-            data["member"] = {
-                **member.payload(),
-                "permissions": str(self.world.permissions(channel, user.id)),
-            }
+            data["member"] = {**member.payload(), "permissions": permissions}
         else:
             data["user"] = user.payload()
         if interaction.source_message is not None:
@@ -305,7 +300,11 @@ class Interactions:
         self, interaction: Interaction, kind: int, data: JSON, files: Sequence[UploadedFile]
     ) -> Message | None:
         if kind == CallbackType.CHANNEL_MESSAGE_WITH_SOURCE:
-            interaction.original = self._post(interaction, data, files, original=True)
+            # `_check_callback_data` held the answer to the message rules; the nonce it drops
+            # cannot break one.
+            interaction.original = self._post(
+                interaction, data, files, original=True, rules_checked=True
+            )
             return interaction.original
         if kind == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
             flags = MessageFlag.LOADING | int(data.get("flags") or 0)
@@ -347,6 +346,7 @@ class Interactions:
         *,
         original: bool,
         channel: Channel | None = None,
+        rules_checked: bool = False,
     ) -> Message:
         metadata = interaction.metadata()
         if not original and interaction.original is not None:
@@ -361,6 +361,7 @@ class Interactions:
             webhook_id=interaction.application_id,
             interaction_metadata=metadata,
             ephemeral_allowed=True,
+            rules_checked=rules_checked,
         )
 
     # -- the webhook token -------------------------------------------------------------

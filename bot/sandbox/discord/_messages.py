@@ -120,12 +120,14 @@ class Messaging:
         interaction_metadata: JSON | None = None,
         ephemeral_allowed: bool = False,
         message_id: int | None = None,
+        rules_checked: bool = False,
     ) -> Message:
         """Post a message as ``author`` after Discord's checks; return it (or the nonce twin).
 
         With ``nonce`` and ``enforce_nonce`` the same author repeating the nonce in the same
         channel within ``nonce_window`` seconds gets the earlier message back, and nothing new
-        is posted or dispatched.
+        is posted or dispatched. ``rules_checked``: the caller already held ``payload`` to the
+        message rules (`check_message`, with ``ephemeral_allowed``), which are not run again.
         """
         guild = self.world.guild_of(channel)
         if channel.type in FORUM_TYPES or channel.type == ChannelType.GUILD_CATEGORY:
@@ -144,9 +146,10 @@ class Messaging:
             self.world.require(channel, author.id, Permission.VIEW_CHANNEL | send)
             if channel.locked:
                 raise APIError(400, 50083, "Thread is locked")
-        errors = FormErrors()
-        check_message(payload, errors, ephemeral_allowed=ephemeral_allowed)
-        refuse_if_any(errors, MESSAGE_RULES)
+        if not rules_checked:
+            errors = FormErrors()
+            check_message(payload, errors, ephemeral_allowed=ephemeral_allowed)
+            refuse_if_any(errors, MESSAGE_RULES)
         missing = FormErrors()
         reference = self._resolve_reference(channel, payload.get("message_reference"), missing)
         missing.raise_if_any()

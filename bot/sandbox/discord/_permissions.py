@@ -40,6 +40,8 @@ class Permission(IntFlag):
 
 
 ALL_PERMISSIONS = (1 << 51) - 1
+_ADMINISTRATOR = int(Permission.ADMINISTRATOR)
+_VIEW_CHANNEL = int(Permission.VIEW_CHANNEL)
 
 # What @everyone gets in a new server, per Discord's defaults.
 DEFAULT_EVERYONE = (
@@ -65,13 +67,14 @@ def base_permissions(guild: Guild, user_id: int) -> int:
         return ALL_PERMISSIONS
     member = guild.members.get(user_id)
     everyone = guild.roles[guild.id]
-    perms = everyone.permissions
+    # Plain ints: a `Permission` flag's operators are Python code, an int's are not.
+    perms = int(everyone.permissions)
     if member is not None:
         for role_id in member.roles:
             role = guild.roles.get(role_id)
             if role is not None:
-                perms |= role.permissions
-    if perms & Permission.ADMINISTRATOR:
+                perms |= int(role.permissions)
+    if perms & _ADMINISTRATOR:
         return ALL_PERMISSIONS
     return perms
 
@@ -91,19 +94,19 @@ def channel_permissions(guild: Guild, channel: Channel, user_id: int) -> int:
     overwrites = {(ow.type, ow.id): ow for ow in source.overwrites}
     everyone = overwrites.get((0, guild.id))
     if everyone is not None:
-        perms = (perms & ~everyone.deny) | everyone.allow
+        perms = (perms & ~int(everyone.deny)) | int(everyone.allow)
     member = guild.members.get(user_id)
     role_ids = member.roles if member is not None else []
     allow = deny = 0
     for role_id in role_ids:
         ow = overwrites.get((0, role_id))
         if ow is not None:
-            allow |= ow.allow
-            deny |= ow.deny
+            allow |= int(ow.allow)
+            deny |= int(ow.deny)
     perms = (perms & ~deny) | allow
     own = overwrites.get((1, user_id))
     if own is not None:
-        perms = (perms & ~own.deny) | own.allow
-    if not perms & Permission.VIEW_CHANNEL:
+        perms = (perms & ~int(own.deny)) | int(own.allow)
+    if not perms & _VIEW_CHANNEL:
         return 0
     return perms

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ._config import EmulatorConfig
@@ -34,7 +35,7 @@ class BucketRule:
     limit: int
     per: float
 
-    @property
+    @cached_property
     def hash(self) -> str:
         """The opaque ``X-RateLimit-Bucket`` value, stable for the bucket."""
         return hashlib.sha1(self.name.encode()).hexdigest()[:32]

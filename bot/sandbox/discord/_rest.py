@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiohttp import BodyPartReader, web
 
@@ -32,7 +32,18 @@ from ._world import World
 
 JSON = dict[str, Any]
 API_PREFIX = "/api/v10"
-BODY_KEY = web.RequestKey("body", tuple[Any, list[UploadedFile]])
+
+
+class ReadBody(NamedTuple):
+    """A request's body as read: its JSON value, its files, and the text the value was read
+    from (None without one)."""
+
+    value: Any
+    files: list[UploadedFile]
+    source: bytes | str | None
+
+
+BODY_KEY = web.RequestKey("body", ReadBody)
 
 
 @dataclass
@@ -159,7 +170,7 @@ class RestAPI:
             record = RequestRecord(method, template, path, dict(request.query), None)
             decision = Decision(headers={})
             try:
-                body, files = await read_body(request)
+                body, files, _ = await read_body(request)
                 record.json = body
                 if (
                     needs_auth
@@ -657,7 +668,7 @@ class RestAPI:
         return member, role.id
 
 
-async def read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
+async def read_body(request: web.Request) -> ReadBody:
     """Parse a JSON body, or a multipart body with ``payload_json`` and ``files[n]``.
 
     The stream is read once: the spec check reads the body before the route does.
@@ -667,9 +678,10 @@ async def read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
     return request[BODY_KEY]
 
 
-async def _parse_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
+async def _parse_body(request: web.Request) -> ReadBody:
     if request.content_type.startswith("multipart/"):
         body: Any = None
+        source: str | None = None
         files: list[UploadedFile] = []
         reader = await request.multipart()
         while True:
@@ -679,22 +691,24 @@ async def _parse_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
             if not isinstance(part, BodyPartReader):
                 continue
             if part.name == "payload_json":
-                body = _loads(await part.text())
+                source = await part.text()
+                body = _loads(source)
             elif part.filename is not None:
                 files.append(
                     UploadedFile(
                         part.filename, bytes(await part.read()), part.headers.get("Content-Type")
                     )
                 )
-        return body, files
+        return ReadBody(body, files, source)
     raw = await request.read()
     if not raw:
-        return None, []
-    return _loads(raw.decode()), []
+        return ReadBody(None, [], None)
+    return ReadBody(_loads(raw), [], raw)
 
 
-def _loads(text: str) -> Any:
+def _loads(text: str | bytes) -> Any:
+    """The JSON value of a body (bytes are UTF-8); 400 (50109) when it is not JSON."""
     try:
-        return json.loads(text)
+        return json.loads(text if isinstance(text, str) else text.decode())
     except ValueError:
         raise APIError(400, 50109, "The request body contains invalid JSON.") from None

@@ -99,15 +99,15 @@ async def discord_body(request: web.Request) -> Body:
     if not request.body_exists:
         return ABSENT
     try:
-        value, files = await read_body(request)
+        value, files, source = await read_body(request)
     except APIError as exc:
         raise UnreadableBody(exc.message) from None
     media_type = request.content_type
     if media_type.startswith("multipart/"):
-        return Body(True, media_type, {} if value is None else value)
+        return Body(True, media_type, {} if value is None else value, source)
     if value is None and not files:
         return ABSENT
-    return Body(True, media_type, value)
+    return Body(True, media_type, value, source)
 
 
 def discord_union(world: World) -> Callable[[Operation, Mapping[str, str]], str | None]:
