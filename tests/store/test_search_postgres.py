@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -333,6 +334,31 @@ async def test_a_query_no_item_holds_is_answered_by_the_index_alone(
     on_postgres = await postgres.issues.search("zqueen", section="news")
     assert len(on_postgres.hits) == len(RARE)
     assert len(statements) == 2, statements  # the look first (bounds and index), the search
+    # A phrase whose pair shares its lexeme with another's (as about 40 do at a million
+    # items): its words, asked apart, tell that no item holds it.
+    held, other = colliding_pairs()
+    added = issue(ISSUES + 1, {"News": [item(" ".join(held), "https://n.example/held")]})
+    for archive in (sqlite, postgres):
+        await archive.issues.ingest_many([(added, None)])
+    for text, found in ((f'"{" ".join(held)}"', 1), (f'"{" ".join(other)}"', 0)):
+        statements.clear()
+        page = await postgres.issues.search(text)
+        expected = await sqlite.issues.search(text)
+        assert [hit.item_id for hit in page.hits] == [hit.item_id for hit in expected.hits]
+        assert len(page.hits) == found
+        assert len([one for one in statements if "held" in one]) == found, statements
+
+
+def colliding_pairs() -> tuple[tuple[str, str], tuple[str, str]]:
+    """Two pairs of made-up words whose lexemes in `items.pairs` are the same."""
+    seen: dict[str, tuple[str, str]] = {}
+    for n in itertools.count():
+        pair = (f"zq{n}", f"zx{n}")
+        lexeme = words.pair_lexeme(*pair)
+        if lexeme in seen:
+            return seen[lexeme], pair
+        seen[lexeme] = pair
+    raise AssertionError("unreachable")
 
 
 async def test_a_look_asks_the_words_and_the_prefixes_apart(

@@ -101,10 +101,10 @@ async def _first_look(
     # Asking the index costs a lookup, and a query nothing matches (a typo, a made-up word)
     # is then answered without the search statement, whose planning is most of its time. A
     # prefix in `words` would have the index merge every word it starts (the search does
-    # that); a short prefix is one lexeme of `prefixes`, as cheap as a word. A phrase is
-    # asked of `pairs` alone: `words` knows no order, and would read each item holding its
-    # words to find one where they meet.
-    words = match.words if match.pairs is None else None
+    # that); a short prefix is one lexeme of `prefixes`, as cheap as a word. A phrase's
+    # words are asked apart, and its pairs of `pairs`: `words` knows no order, and would
+    # read each item holding its words to find one where they meet.
+    words = match.words if match.pairs is None else match.apart
     asked = (("words", words), ("prefixes", match.prefixes), ("pairs", match.pairs))
     probe = [(column, query) for column, query in asked if query and ":*" not in query]
     bounding = filter_bounds(**filters, probe=probe)

@@ -224,12 +224,14 @@ class Matching(NamedTuple):
     `words` (None if every term is a short prefix) and `prefixes` (None if none is); `pairs`,
     the adjacent words of its phrases (`pair_lexeme`), which every match holds in `items.pairs`
     (None if it
-    has no phrase)."""
+    has no phrase); `apart`, `words` with each phrase's words in any order, which the index of
+    `words` answers without reading an item."""
 
     whole: str
     words: str | None
     prefixes: str | None
     pairs: str | None = None
+    apart: str | None = None
 
 
 def matching(fts: str) -> Matching | None:
@@ -242,6 +244,7 @@ def matching(fts: str) -> Matching | None:
     if '" OR "' in fts:
         return Matching(whole, whole, None)
     words: list[str] = []
+    apart: list[str] = []
     prefixes: list[str] = []
     pairs: list[str] = []
     for phrase, prefix in query_words(fts):
@@ -252,11 +255,16 @@ def matching(fts: str) -> Matching | None:
             if prefix:
                 written[-1] += ":*"
             words.append("(" + " <-> ".join(written) + ")")
+            apart.append("(" + " & ".join(written) + ")")
         # A prefix ending the phrase: no pair is its, and the rest of the phrase's are asked.
         for at in range(len(phrase) - 1 - (1 if prefix else 0)):
             pairs.append(_lexeme(pair_lexeme(phrase[at], phrase[at + 1])))
     return Matching(
-        whole, " & ".join(words) or None, " & ".join(prefixes) or None, " & ".join(pairs) or None
+        whole,
+        " & ".join(words) or None,
+        " & ".join(prefixes) or None,
+        " & ".join(pairs) or None,
+        " & ".join(apart) or None,
     )
 
 
