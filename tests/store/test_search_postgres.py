@@ -350,7 +350,7 @@ async def test_a_query_no_item_holds_is_answered_by_the_index_alone(
 
 
 def colliding_pairs() -> tuple[tuple[str, str], tuple[str, str]]:
-    """Two pairs of made-up words whose lexemes in `items.pairs` are the same."""
+    """Two pairs of made-up words whose lexemes in `newsbot_pairs(words)` are the same."""
     seen: dict[str, tuple[str, str]] = {}
     for n in itertools.count():
         pair = (f"zq{n}", f"zx{n}")
@@ -686,7 +686,7 @@ async def test_an_upgraded_archive_gets_its_window_when_opened(
         for column in ("words", "prefixes", "pairs"):
             conn.execute(f"DROP INDEX items_{column}_from_{9 << 20}")
         conn.execute("DROP TABLE search_window")
-        conn.execute("ALTER TABLE items DROP COLUMN pairs")
+        conn.execute("DROP INDEX items_pairs")
         conn.execute("DROP FUNCTION newsbot_pairs(tsvector)")
         conn.execute("UPDATE newsbot_schema SET version = 3")
     async with await Archive.open(pg_url) as archive:
@@ -724,7 +724,9 @@ async def test_an_upgraded_archive_finds_its_phrases_by_their_pairs(pg_url: str)
         for text in ('"zürich plain"', '"news plain"'):
             assert (await archive.issues.search(text)).hits == (), text
     with psycopg.connect(pg_url) as conn:
-        row = conn.execute("SELECT pairs::text FROM items").fetchone()
+        row = conn.execute("SELECT newsbot_pairs(words)::text FROM items").fetchone()
+        indexes = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'items_pairs'")
+        assert "gin (newsbot_pairs(words))" in str(indexes.fetchone())
     # Each title's and blurb's neighbours, never across the two, nor with the section.
     assert row is not None
     pairs = [("robots", "of"), ("of", "zurich"), ("plain", "news")]

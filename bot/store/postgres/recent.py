@@ -23,6 +23,7 @@ import time
 import weakref
 
 from bot.store.postgres.database import PgConnection, PgDatabase
+from bot.store.postgres.statement import indexed
 from bot.store.postgres.words import query_words
 from bot.store.sqlite.search import SLOT_BITS
 
@@ -38,7 +39,8 @@ _MOVE_AT = 3 * RECENT_ITEMS // 2
 """Items the window may hold before it moves to the newest `RECENT_ITEMS` again."""
 _REFRESH_LOCK = 0x6E657777  # one newsbot process moves the window at a time
 _INDEXES = ("words", "prefixes", "pairs")
-"""The full-text columns indexed over the window, as `items_<column>_from_<first_id>`."""
+"""The full-text indexes made again over the window (`statement.INDEXED`), as
+`items_<name>_from_<first_id>`."""
 
 
 async def refresh(database: PgDatabase) -> None:
@@ -81,7 +83,7 @@ async def _move(conn: PgConnection) -> None:
                     log.info("indexing the archive's newest items apart, from item id %s", first)
                 # Concurrently: searches and ingests go on while it is built.
                 await conn.execute(
-                    f"CREATE INDEX CONCURRENTLY {name} ON items USING gin ({column})"
+                    f"CREATE INDEX CONCURRENTLY {name} ON items USING gin ({indexed(column)})"
                     f" WHERE id >= {first}"
                 )
     if first != held:

@@ -18,6 +18,16 @@ _RANK_WEIGHTS = "{0.0, 0.1, 0.2, 1.0}"
 """ts_rank's weights of D, C (abstracts), B (blurbs), A (titles): SQLite's bm25 10, 2, 1 scaled."""
 
 
+INDEXED = {"words": "{}words", "prefixes": "{}prefixes", "pairs": "newsbot_pairs({}words)"}
+"""What each full-text index of `items` is built on, by the name of its tsquery; `{}` takes
+the table's alias. The pairs are computed from `words` (migration 0006), not stored."""
+
+
+def indexed(column: str, alias: str = "") -> str:
+    """The expression `INDEXED` names `column`, of the table `alias` ("i.") stands for."""
+    return INDEXED[column].format(alias)
+
+
 def search_statement(
     *,
     ranked: bool,
@@ -57,7 +67,7 @@ def search_statement(
             query=match.whole, words=match.words, prefixes=match.prefixes, pairs=match.pairs
         )
         matched = [
-            f"i.{column} @@ %({column})s::tsquery"
+            f"{indexed(column, 'i.')} @@ %({column})s::tsquery"
             for column in ("prefixes", "pairs")
             if params[column] is not None
         ]
@@ -318,7 +328,8 @@ def filter_bounds(
         found = []
         for column, asked in probe:
             param = f"{column}_probe"
-            found.append(f"EXISTS (SELECT FROM items WHERE {column} @@ %({param})s::tsquery)")
+            asked_of = indexed(column)
+            found.append(f"EXISTS (SELECT FROM items WHERE {asked_of} @@ %({param})s::tsquery)")
             params[param] = asked
         queries["found"] = f"SELECT {' AND '.join(found)}"
     if not queries:

@@ -220,12 +220,11 @@ PREFIX_SIZES = (2, 3)
 
 class Matching(NamedTuple):
     """A query as tsqueries: `whole` over `items.words` (for ranking, and for checking an
-    item without the index), and the same split by the column whose index answers each term:
-    `words` (None if every term is a short prefix) and `prefixes` (None if none is); `pairs`,
-    the adjacent words of its phrases (`pair_lexeme`), which every match holds in `items.pairs`
-    (None if it
-    has no phrase); `apart`, `words` with each phrase's words in any order, which the index of
-    `words` answers without reading an item."""
+    item without the index), and the same split by the index that answers each term: `words`
+    (None if every term is a short prefix), `prefixes` (None if none is), `pairs`, the
+    adjacent words of its phrases (`pair_lexeme`), which every match's `newsbot_pairs(words)`
+    holds (None if it has no phrase); `apart`, `words` with each phrase's words in any order,
+    which the index of `words` answers without reading an item."""
 
     whole: str
     words: str | None
@@ -274,8 +273,8 @@ about 40 pairs at a million items."""
 
 
 def pair_lexeme(first: str, second: str) -> str:
-    """The lexeme `items.pairs` holds for the word `first` followed by `second`: the head of
-    the MD5 of both, as `newsbot_pairs` (migration 0006) writes it."""
+    """The lexeme `newsbot_pairs(words)` (migration 0006) holds for the word `first` followed
+    by `second`: the head of the MD5 of both."""
     pair = f"{first} {second}".encode()
     return hashlib.md5(pair, usedforsecurity=False).hexdigest()[:PAIR_LETTERS]
 
