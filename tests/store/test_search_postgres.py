@@ -349,6 +349,27 @@ async def test_a_query_no_item_holds_is_answered_by_the_index_alone(
         assert len([one for one in statements if "held" in one]) == found, statements
 
 
+async def test_only_a_phrase_of_rarer_words_is_looked_up_by_its_pairs(
+    both: tuple[Archive, Archive], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A phrase of very common words alone is walked to among the newest issues: the lists of
+    # its pairs are long (intersecting them took 5 ms at a million items).
+    _, postgres = both
+    statements: list[str] = []
+    sent = psycopg.AsyncCursor.execute
+
+    async def execute(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        statements.append(str(query))
+        return await sent(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.AsyncCursor, "execute", execute)
+    for text, paired in (('"of the"', False), ('"plain robots"', True)):
+        statements.clear()
+        page = await postgres.issues.search(text)
+        assert bool(page.hits) is paired, text  # no item says "of the"
+        assert ("newsbot_pairs" in statements[0]) is paired, (text, statements)
+
+
 def colliding_pairs() -> tuple[tuple[str, str], tuple[str, str]]:
     """Two pairs of made-up words whose lexemes in `newsbot_pairs(words)` are the same."""
     seen: dict[str, tuple[str, str]] = {}

@@ -105,7 +105,10 @@ async def _first_look(
     # words are asked apart, and its pairs of `pairs`: `words` knows no order, and would
     # read each item holding its words to find one where they meet.
     words = match.words if match.pairs is None else match.apart
-    asked = (("words", words), ("prefixes", match.prefixes), ("pairs", match.pairs))
+    # Not for a phrase of very common words alone (`recent`), walked to among the newest
+    # issues: the lists of their pairs are long, and intersecting them took 5 ms.
+    pairs = match.pairs if filters["recent"] is None else None
+    asked = (("words", words), ("prefixes", match.prefixes), ("pairs", pairs))
     probe = [(column, query) for column, query in asked if query and ":*" not in query]
     bounding = filter_bounds(**filters, probe=probe)
     if bounding is None:
