@@ -111,7 +111,6 @@ def search_statement(
         oldest.append("%(issue)s::bigint")
         params["issue"] = issue
     if since is not None or until is not None:
-        joins.append("JOIN issues fn ON fn.number = i.issue_number")
         window: list[str] = []
         if since is not None:
             window.append("date >= %(since)s")
@@ -119,11 +118,26 @@ def search_statement(
         if until is not None:
             window.append("date <= %(until)s")
             params["until"] = until.isoformat()
-        clauses.extend(f"AND fn.{condition}" for condition in window)
         in_window = f"FROM issues WHERE {' AND '.join(window)}"
         newest.append(found("window_newest", f"SELECT max(number) {in_window}"))
         latest.append(newest[-1])
         oldest.append(found("window_oldest", f"SELECT min(number) {in_window}"))
+        # Whether every issue numbered from the window's oldest to its newest is in it (as
+        # when issues are dated in the order they are numbered).
+        numbered = f"(SELECT min(number) {in_window}) AND (SELECT max(number) {in_window})"
+        found.queries["window_whole"] = (
+            f"SELECT count(*) = (SELECT count(*) FROM issues WHERE number BETWEEN {numbered})"  # noqa: S608 - fixed text; every value is a parameter
+            f" {in_window}"
+        )
+        if bounds is not None and bounds.get("window_whole"):
+            # Then the window is that range of ids: the planner counts it right, and walks it
+            # newest first. Joined to the issues' dates, it took their selectivity for the
+            # window's share of the range's items: a word in a tenth of a million items and a
+            # nine-year window sorted 8,000 matches from a lossy bitmap (73 ms), not 5 ms.
+            clauses.append(f"AND i.id >= ({oldest[-1]} << {SLOT_BITS})")
+        else:
+            joins.append("JOIN issues fn ON fn.number = i.issue_number")
+            clauses.extend(f"AND fn.{condition}" for condition in window)
     if recent is not None:
         newest.append(found("archive_newest", "SELECT max(number) FROM issues"))
         first = f"least({', '.join(newest)}) - %(recent)s + 1"
