@@ -278,6 +278,9 @@ async def test_a_date_window_reaches_the_planner_as_issue_numbers(
         # The newest and the oldest issue in the dates, every issue between them in the
         # dates too; no newest items indexed apart.
         assert bounds == (60, 50, True, None)
+        # Found by the dates' index, not by walking the issues by number to the window's.
+        explained = conn.execute(f"EXPLAIN ANALYZE {bounding[0]}", bounding[1]).fetchall()
+        assert rows_walked([line for (line,) in explained]) == 0, explained
     bounded = {"window_newest": 60, "window_oldest": 50}
     plan = plan_of(pg_url, '"robots"', ranked=True, explain="EXPLAIN", bounds=bounded, **filters)
     # The planner sees where the window ends, not a subquery it must guess a third of.

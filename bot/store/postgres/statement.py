@@ -118,17 +118,19 @@ def search_statement(
         if until is not None:
             window.append("date <= %(until)s")
             params["until"] = until.isoformat()
-        in_window = f"FROM issues WHERE {' AND '.join(window)}"
+        # The window's issues read by their dates' index (OFFSET 0 keeps the planner from
+        # walking every issue by number for the first in the window: 3 ms each).
+        dated = " AND ".join(window)
+        in_window = f"FROM (SELECT number FROM issues WHERE {dated} OFFSET 0) w"  # noqa: S608 - fixed text; every value is a parameter
         newest.append(found("window_newest", f"SELECT max(number) {in_window}"))
         latest.append(newest[-1])
         oldest.append(found("window_oldest", f"SELECT min(number) {in_window}"))
         # Whether every issue numbered from the window's oldest to its newest is in it (as
         # when issues are dated in the order they are numbered).
-        numbered = f"(SELECT min(number) {in_window}) AND (SELECT max(number) {in_window})"
-        found.queries["window_whole"] = (
-            f"SELECT count(*) = (SELECT count(*) FROM issues WHERE number BETWEEN {numbered})"  # noqa: S608 - fixed text; every value is a parameter
-            f" {in_window}"
+        numbered = (
+            "SELECT count(*) FROM issues n WHERE n.number BETWEEN min(w.number) AND max(w.number)"
         )
+        found.queries["window_whole"] = f"SELECT count(*) = ({numbered}) {in_window}"
         if bounds is not None and bounds.get("window_whole"):
             # Then the window is that range of ids: the planner counts it right, and walks it
             # newest first. Joined to the issues' dates, it took their selectivity for the
