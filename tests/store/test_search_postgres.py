@@ -586,16 +586,16 @@ async def test_a_query_of_very_common_words_reads_the_recent_items_alone(
         assert await pages(postgres, text, 10) == await pages(sqlite, text, 10)
 
 
-async def test_an_upgraded_archive_finds_its_items_by_short_prefixes(pg_url: str) -> None:
-    # An archive as the newsbot before the prefix index left it: its items get their prefixes
-    # as it is opened.
+def make_old_archive(pg_url: str, version: int) -> None:
+    """The database at `pg_url` as the newsbot of schema `version` left it, issue 7 holding one
+    item, "Robots of Zürich"."""
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA public CASCADE")  # the test's database comes migrated
         conn.execute("CREATE SCHEMA public")
         conn.execute("CREATE TABLE newsbot_schema (version INTEGER NOT NULL)")
-        for migration in pg_migrations()[:2]:
+        for migration in pg_migrations()[:version]:
             conn.execute(migration.sql.encode())
-        conn.execute("INSERT INTO newsbot_schema (version) VALUES (2)")
+        conn.execute("INSERT INTO newsbot_schema (version) VALUES (%s)", (version,))
         conn.execute(
             "INSERT INTO issues (number, title, intro, content_hash, next_slot, ingested_at,"
             " updated_at) VALUES (7, 'Weekly #7', '', 'x', 1, '2026-01-01', '2026-01-01')"
@@ -609,6 +609,12 @@ async def test_an_upgraded_archive_finds_its_items_by_short_prefixes(pg_url: str
             " VALUES (%s, 7, 1, 'k0', 0, 'Robots of Zürich', 'Plain news.', %s::tsvector)",
             ((7 << 20), words.tsvector("Robots of Zürich", "Plain news.", section="news")),
         )
+
+
+async def test_an_upgraded_archive_finds_its_items_by_short_prefixes(pg_url: str) -> None:
+    # An archive as the newsbot before the prefix index left it: its items get their prefixes
+    # as it is opened.
+    make_old_archive(pg_url, 2)
     async with await Archive.open(pg_url) as archive:
         for text in ("ro*", "zu*", "zür*", "pla*", "robots zu*"):
             page = await archive.issues.search(text)
@@ -761,26 +767,7 @@ async def test_an_upgraded_archive_gets_its_window_when_opened(
 
 async def test_an_upgraded_archive_finds_its_phrases_by_their_pairs(pg_url: str) -> None:
     # An archive as the newsbot before pairs left it: its items get theirs as it is opened.
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")  # the test's database comes migrated
-        conn.execute("CREATE SCHEMA public")
-        conn.execute("CREATE TABLE newsbot_schema (version INTEGER NOT NULL)")
-        for migration in pg_migrations()[:5]:
-            conn.execute(migration.sql.encode())
-        conn.execute("INSERT INTO newsbot_schema (version) VALUES (5)")
-        conn.execute(
-            "INSERT INTO issues (number, title, intro, content_hash, next_slot, ingested_at,"
-            " updated_at) VALUES (7, 'Weekly #7', '', 'x', 1, '2026-01-01', '2026-01-01')"
-        )
-        conn.execute(
-            "INSERT INTO sections (id, issue_number, slug, name, position)"
-            " VALUES (1, 7, 'news', 'News', 0)"
-        )
-        conn.execute(
-            "INSERT INTO items (id, issue_number, section_id, key, position, title, blurb, words)"
-            " VALUES (%s, 7, 1, 'k0', 0, 'Robots of Zürich', 'Plain news.', %s::tsvector)",
-            ((7 << 20), words.tsvector("Robots of Zürich", "Plain news.", section="news")),
-        )
+    make_old_archive(pg_url, 5)
     async with await Archive.open(pg_url) as archive:
         for text in ('"robots of zürich"', '"of zurich"', '"plain news"'):
             page = await archive.issues.search(text)
