@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,22 @@ async def both(tmp_path: Path, pg_url: str, copied: None) -> AsyncIterator[tuple
     sqlite = await Archive.open(tmp_path / "archive.db")
     postgres = await Archive.open(pg_url)
     try:
+        yield sqlite, postgres
+    finally:
+        await sqlite.close()
+        await postgres.close()
+
+
+@asynccontextmanager
+async def holding(
+    tmp_path: Path, pg_url: str, made: list[Issue]
+) -> AsyncIterator[tuple[Archive, Archive]]:
+    """A SQLite archive in `tmp_path` and the PostgreSQL one at `pg_url`, both holding `made`."""
+    sqlite = await Archive.open(tmp_path / "archive.db")
+    postgres = await Archive.open(pg_url)
+    try:
+        for archive in (sqlite, postgres):
+            await archive.issues.ingest_many([(one, None) for one in made])
         yield sqlite, postgres
     finally:
         await sqlite.close()
@@ -352,10 +368,9 @@ async def test_a_section_search_reads_the_sections_items_alone(pg_url: str) -> N
     assert items_read(plan) <= 40 + 11 + 10, "\n".join(plan)
 
 
-async def test_a_query_no_item_holds_is_answered_by_the_index_alone(
-    both: tuple[Archive, Archive], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sqlite, postgres = both
+def sent_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements the test's searches send from now on, each after whether it was to be
+    prepared ("prepare=False …")."""
     statements: list[str] = []
     sent = psycopg.AsyncCursor.execute
 
@@ -364,6 +379,14 @@ async def test_a_query_no_item_holds_is_answered_by_the_index_alone(
         return await sent(cursor, query, *args, **kwargs)
 
     monkeypatch.setattr(psycopg.AsyncCursor, "execute", execute)
+    return statements
+
+
+async def test_a_query_no_item_holds_is_answered_by_the_index_alone(
+    both: tuple[Archive, Archive], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sqlite, postgres = both
+    statements = sent_statements(monkeypatch)
     # More times than psycopg runs a statement before it prepares it: a generic plan would
     # scan every item for a word none holds.
     for text in ["plain zzqqx"] * 8 + ["zzqqx ro*", "ro* zzqqx pl*", "zx* ro*", "zqx*"]:
@@ -398,14 +421,7 @@ async def test_only_a_phrase_of_rarer_words_is_looked_up_by_its_pairs(
     # A phrase of very common words alone is walked to among the newest issues: the lists of
     # its pairs are long (intersecting them took 5 ms at a million items).
     _, postgres = both
-    statements: list[str] = []
-    sent = psycopg.AsyncCursor.execute
-
-    async def execute(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-        statements.append(str(query))
-        return await sent(cursor, query, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.AsyncCursor, "execute", execute)
+    statements = sent_statements(monkeypatch)
     for text, paired in (('"of the"', False), ('"plain robots"', True)):
         statements.clear()
         page = await postgres.issues.search(text)
@@ -491,16 +507,9 @@ async def test_a_common_word_ranks_only_its_newest_matches(tmp_path: Path, pg_ur
         )
         for number in range(1, 241)
     ]  # fmt: skip
-    sqlite = await Archive.open(tmp_path / "archive.db")
-    postgres = await Archive.open(pg_url)
-    try:
-        for archive in (sqlite, postgres):
-            await archive.issues.ingest_many([(one, None) for one in made])
+    async with holding(tmp_path, pg_url, made) as (sqlite, postgres):
         on_sqlite = await sqlite.issues.search("gamma")
         on_postgres = await postgres.issues.search("gamma")
-    finally:
-        await sqlite.close()
-        await postgres.close()
     assert [hit.item_id for hit in on_postgres.hits] == [hit.item_id for hit in on_sqlite.hits]
     explain = "EXPLAIN (ANALYZE, VERBOSE)"
     plan = plan_of(pg_url, '"gamma"', ranked=True, explain=explain, random_page_cost=1.1)
@@ -524,16 +533,9 @@ async def test_a_phrase_of_common_words_reads_the_items_where_they_meet(
         )
         for number in range(1, 121)
     ]  # fmt: skip
-    sqlite = await Archive.open(tmp_path / "archive.db")
-    postgres = await Archive.open(pg_url)
-    try:
-        for archive in (sqlite, postgres):
-            await archive.issues.ingest_many([(one, None) for one in made])
+    async with holding(tmp_path, pg_url, made) as (sqlite, postgres):
         for text in ('"alpha beta"', '"alpha and beta"', '"alpha beta" 7', '"beta alpha"'):
             assert await pages(postgres, text, 10) == await pages(sqlite, text, 10), text
-    finally:
-        await sqlite.close()
-        await postgres.close()
     # The pair's index lists the 60 items where they meet: those alone are read, not the 3,000
     # holding both words.
     plan = plan_of(pg_url, '"alpha beta"', ranked=True, random_page_cost=1.1)
@@ -555,11 +557,7 @@ async def test_a_search_of_a_late_issue_finds_its_items(tmp_path: Path, pg_url: 
         issue(number, {"News": [item(f"Robots {number}", f"https://n.example/{number}")]})
         for number in (7, 2047, 2048, 3419)
     ]
-    sqlite = await Archive.open(tmp_path / "archive.db")
-    postgres = await Archive.open(pg_url)
-    try:
-        for archive in (sqlite, postgres):
-            await archive.issues.ingest_many([(one, None) for one in made])
+    async with holding(tmp_path, pg_url, made) as (sqlite, postgres):
         for number in (7, 2047, 2048, 3419):
             for text in ("robots", "ro*"):
                 on_sqlite = await sqlite.issues.search(text, issue=number)
@@ -568,9 +566,6 @@ async def test_a_search_of_a_late_issue_finds_its_items(tmp_path: Path, pg_url: 
                 assert [hit.item_id for hit in on_postgres.hits] == [
                     hit.item_id for hit in on_sqlite.hits
                 ]
-    finally:
-        await sqlite.close()
-        await postgres.close()
 
 
 async def test_a_query_of_very_common_words_reads_the_recent_items_alone(
