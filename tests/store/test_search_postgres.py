@@ -698,14 +698,7 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
             conn.execute("ALTER TABLE items ALTER COLUMN words SET STATISTICS 1")
             conn.execute("ANALYZE items")
             monkeypatch.setattr(recent, "FREQUENT_WORDS_SECONDS", 0.0)
-            statements: list[str] = []
-            sent = psycopg.AsyncCursor.execute
-
-            async def execute(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-                statements.append(str(query))
-                return await sent(cursor, query, *args, **kwargs)
-
-            monkeypatch.setattr(psycopg.AsyncCursor, "execute", execute)
+            statements = sent_statements(monkeypatch)
 
             async def asks_window(text: str) -> bool:
                 statements.clear()
@@ -725,7 +718,6 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
             assert [await asks_window(text) for text in ("robots", "gamma", "robots gamma")] == [
                 False, True, True
             ]  # fmt: skip
-            monkeypatch.setattr(psycopg.AsyncCursor, "execute", sent)
             # A stray index of another window (a crash between building and dropping) goes.
             conn.execute("CREATE INDEX items_words_from_7 ON items USING gin (words) WHERE id >= 7")
             # 175 items in the window after three more issues: it moves to issues 12 to 15.

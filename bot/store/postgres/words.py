@@ -80,7 +80,7 @@ _FOLDING: dict[int, str] = {
 }
 """Each letter as the tokenizer holds it, for `str.translate`: a separator as a space, a
 dropped letter as NUL, and no other letter changed in length (so that a word is where it was
-written). ASCII from the start; any other letter once it has been seen (`_FOLDED`)."""
+written). ASCII from the start; any other letter once `_reading` has seen it."""
 _FOLDED_LETTERS: set[str] = {chr(code) for code in range(128)}
 """The letters `_FOLDING` knows."""
 
