@@ -166,3 +166,16 @@ async def may_fill_window(database: PgDatabase, fts: str) -> bool:
         return True
     # Words taken as independent, as the planner takes them.
     return math.prod(frequent[words[0]] for words, _ in phrases) < WALKED_FROM_SHARE
+
+
+async def words_share(database: PgDatabase, fts: str) -> float | None:
+    """The share of items a search of `fts` matches at most, as the planner's statistics count
+    it: its words' shares multiplied, taken as independent as the planner takes them, a phrase
+    counted as its least frequent word, and a word that is not frequent as the least frequent
+    that is. None when that is not known: a prefix, or no statistics yet."""
+    frequent = await frequent_words(database)
+    phrases = query_words(fts)
+    if not frequent or any(prefix for _, prefix in phrases):
+        return None
+    rarest = min(frequent.values())
+    return math.prod(min(frequent.get(word, rarest) for word in words) for words, _ in phrases)

@@ -11,13 +11,14 @@ import psycopg
 from psycopg.rows import DictRow, dict_row
 
 from bot.models import Item, SearchHit, SearchPage
-from bot.store.postgres import recent
+from bot.store.postgres import recent, statement
 from bot.store.postgres.database import PgDatabase
-from bot.store.postgres.statement import filter_bounds, search_statement
+from bot.store.postgres.statement import filter_bounds
 from bot.store.postgres.words import Matching, matching, section_lexeme, snippet
 from bot.store.sqlite import query as query_syntax
 from bot.store.sqlite.held import held_function, held_horizon
 from bot.store.sqlite.query import fts_any_query, search_plan
+from bot.store.sqlite.search import SLOT_BITS
 
 SEARCH_TIMEOUT_MS = 1_000
 """How long one statement of a search may run before PostgreSQL cancels it."""
@@ -55,12 +56,17 @@ async def search(
     if first is not None and first.get("found") is False:
         return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
     windowed = first is not None and first.get("window_first") is not None
-    if first is not None and windowed and not await recent.may_fill_window(database, plan.fts):
+    if first is not None and windowed and not await _may_fill_window(database, plan.fts, first):
         first = {**first, "window_first": None}
+    # Dates: a wide window's range of ids is checked on each match, not read from its index;
+    # not for very common words, whose newest matches in the range are walked to by that index.
+    share = await recent.words_share(database, plan.fts) if since or until else None
+    checked = share is not None and share < recent.WALKED_FROM_SHARE
+    checked = checked and statement.ids_checked_apart(first, share)
     limited = plan.limited
     rows = None
     if plan.ranked:
-        rows = await _rows(database, match, True, filters, first, limit, offset)
+        rows = await _rows(database, match, True, filters, first, limit, offset, checked)
         if rows is None:
             limited = _told(plan.limited, _LIMITED_RANKING)
     if rows is None:
@@ -119,6 +125,15 @@ async def _first_look(
     return found[0] if found else None
 
 
+async def _may_fill_window(database: PgDatabase, fts: str, bounds: DictRow) -> bool:
+    """Whether the newest items' own indexes are asked first (`recent.may_fill_window`): not
+    for a date window that ends before them."""
+    newest = bounds.get("window_newest")
+    if newest is not None and (newest + 1) << SLOT_BITS <= bounds["window_first"]:
+        return False
+    return await recent.may_fill_window(database, fts)
+
+
 async def _rows(
     database: PgDatabase,
     match: Matching,
@@ -127,6 +142,7 @@ async def _rows(
     bounds: DictRow | None,
     limit: int,
     offset: int,
+    ids_checked: bool = False,
 ) -> list[DictRow] | None:
     """The page's rows (one extra tells `has_more`); None if the statement took too long.
 
@@ -136,7 +152,9 @@ async def _rows(
     """
     # The bounds as numbers, not subqueries: a date window's bound read as a third of the
     # archive made the planner intersect the word's matches with a bitmap of every item.
-    sql, params = search_statement(ranked=ranked, **filters, match=match, bounds=bounds)
+    sql, params = statement.search_statement(
+        ranked=ranked, **filters, match=match, bounds=bounds, ids_checked=ids_checked
+    )
     params.update(limit=limit + 1, offset=offset)
     params["horizon"] = held_horizon(database.clock())
     params["released"] = []
