@@ -332,6 +332,26 @@ async def test_a_wide_date_window_is_checked_on_each_match(
         assert ("i.id + 0" in searched[0]) is checked, (text, filters)
 
 
+async def test_a_very_common_word_walks_a_date_window_newest_first(
+    both: tuple[Archive, Archive], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sqlite, postgres = both
+    statements = sent_statements(monkeypatch)
+    until = dt.date(2020, 1, 1) + dt.timedelta(150)
+    # Alpha is in half the items: the walk finds its newest matches; walking 10 items, too
+    # few, and the index lists the rest.
+    for walked_items in (statement.RANGE_WALKED_ITEMS, 10):
+        monkeypatch.setattr(statement, "RANGE_WALKED_ITEMS", walked_items)
+        for text in ("alpha", "robots alpha"):
+            statements.clear()
+            page = await postgres.issues.search(text, until=until, offset=5)
+            expected = await sqlite.issues.search(text, until=until, offset=5)
+            assert [hit.item_id for hit in page.hits] == [hit.item_id for hit in expected.hits]
+            assert page.hits, text
+            searched = [one for one in statements if "held AS MATERIALIZED" in one]
+            assert "ts_match_vq(i.words" in searched[0], text
+
+
 def test_a_date_window_is_checked_apart_where_its_ids_outnumber_the_matches_spared() -> None:
     # Measured at a million items, 40,000 issues: a word in 1.4 % of the items and a third of
     # them in the window took 48 ms with the ids' index, 19 ms without; one in 6.2 % and a

@@ -17,7 +17,7 @@ from bot.store.postgres.statement import filter_bounds
 from bot.store.postgres.words import Matching, matching, section_lexeme, snippet
 from bot.store.sqlite import query as query_syntax
 from bot.store.sqlite.held import held_function, held_horizon
-from bot.store.sqlite.query import fts_any_query, search_plan
+from bot.store.sqlite.query import SearchPlan, fts_any_query, search_plan
 from bot.store.sqlite.search import SLOT_BITS
 
 SEARCH_TIMEOUT_MS = 1_000
@@ -55,18 +55,19 @@ async def search(
     first = await _first_look(database, filters, match)
     if first is not None and first.get("found") is False:
         return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
-    windowed = first is not None and first.get("window_first") is not None
-    if first is not None and windowed and not await _may_fill_window(database, plan.fts, first):
-        first = {**first, "window_first": None}
-    # Dates: a wide window's range of ids is checked on each match, not read from its index;
-    # not for very common words, whose newest matches in the range are walked to by that index.
+    # Dates: a window that is a range of ids is walked newest first for very common words; for
+    # the others, a wide window's range is checked on each match, not read from its index.
     share = await recent.words_share(database, plan.fts) if since or until else None
-    checked = share is not None and share < recent.WALKED_FROM_SHARE
-    checked = checked and statement.ids_checked_apart(first, share)
+    common = share is not None and share >= recent.WALKED_FROM_SHARE
+    walked = common and first is not None and bool(first.get("window_whole"))
+    checked = share is not None and not common and statement.ids_checked_apart(first, share)
+    windowed = first is not None and first.get("window_first") is not None
+    if first is not None and windowed and (walked or not await _may_fill(database, plan, first)):
+        first = {**first, "window_first": None}
     limited = plan.limited
     rows = None
     if plan.ranked:
-        rows = await _rows(database, match, True, filters, first, limit, offset, checked)
+        rows = await _rows(database, match, True, filters, first, limit, offset, checked, walked)
         if rows is None:
             limited = _told(plan.limited, _LIMITED_RANKING)
     if rows is None:
@@ -125,13 +126,13 @@ async def _first_look(
     return found[0] if found else None
 
 
-async def _may_fill_window(database: PgDatabase, fts: str, bounds: DictRow) -> bool:
+async def _may_fill(database: PgDatabase, plan: SearchPlan, bounds: DictRow) -> bool:
     """Whether the newest items' own indexes are asked first (`recent.may_fill_window`): not
     for a date window that ends before them."""
     newest = bounds.get("window_newest")
     if newest is not None and (newest + 1) << SLOT_BITS <= bounds["window_first"]:
         return False
-    return await recent.may_fill_window(database, fts)
+    return await recent.may_fill_window(database, plan.fts)
 
 
 async def _rows(
@@ -143,6 +144,7 @@ async def _rows(
     limit: int,
     offset: int,
     ids_checked: bool = False,
+    range_walked: bool = False,
 ) -> list[DictRow] | None:
     """The page's rows (one extra tells `has_more`); None if the statement took too long.
 
@@ -153,7 +155,12 @@ async def _rows(
     # The bounds as numbers, not subqueries: a date window's bound read as a third of the
     # archive made the planner intersect the word's matches with a bitmap of every item.
     sql, params = statement.search_statement(
-        ranked=ranked, **filters, match=match, bounds=bounds, ids_checked=ids_checked
+        ranked=ranked,
+        **filters,
+        match=match,
+        bounds=bounds,
+        ids_checked=ids_checked,
+        range_walked=range_walked,
     )
     params.update(limit=limit + 1, offset=offset)
     params["horizon"] = held_horizon(database.clock())
