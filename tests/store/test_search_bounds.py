@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import random
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import AsyncExitStack, closing
 from pathlib import Path
 
 import aiosqlite
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.models import Item
 from bot.store import Archive
@@ -73,6 +77,62 @@ async def test_a_query_of_many_words_lists_matches_newest_first(archive: Archive
     ranked = await archive.issues.search("graph neural robot vision and the")
     assert [hit.item.title for hit in ranked.hits] == [f"{words.title()} all", "Later"]
     assert ranked.limited == "very common words were left out: “and”, “the”"
+
+
+def test_many_words_are_listed_one_step_at_a_time_longest_first() -> None:
+    # FTS5 merges a flat AND into one step, which advances every word past each match of the
+    # rarest; an OR with an empty phrase keeps each step its own. Prefixes come last.
+    plan = query.search_plan("deep seshi surhesdenta tools lear*")
+    assert plan is not None and not plan.ranked
+    assert plan.fts == '"deep" "seshi" "surhesdenta" "tools" "lear"*'
+    assert plan.newest_first == (
+        '(((((((("surhesdenta" AND "seshi") OR "") AND "tools") OR "") AND "deep") OR "")'
+        ' AND "lear"*) OR "")'
+    )
+    # Two are one step anyway.
+    two = query.search_plan("deep ne*")
+    assert two is not None and two.newest_first == two.fts == '"deep" "ne"*'
+
+
+_WORDS = ["ant", "bee", "cat", "dog", "eel", "fox", "gnu", "hen"]
+
+
+@pytest.fixture(scope="module")
+def small_index() -> Iterator[sqlite3.Connection]:
+    """300 rows of five words each, drawn from `_WORDS`, in an FTS5 index."""
+    rng = random.Random(7)
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(title, blurb)")
+    for _ in range(300):
+        db.execute(
+            "INSERT INTO t VALUES (?, ?)",
+            (" ".join(rng.choices(_WORDS, k=2)), " ".join(rng.choices(_WORDS, k=3))),
+        )
+    yield db
+    db.close()
+
+
+_QUERY_WORD = st.one_of(
+    st.sampled_from(_WORDS),
+    st.sampled_from(_WORDS).map(lambda word: word[:2] + "*"),
+    st.lists(st.sampled_from(_WORDS), min_size=2, max_size=2).map(
+        lambda pair: f'"{" ".join(pair)}"'
+    ),
+)
+
+
+@given(words=st.lists(_QUERY_WORD, min_size=3, max_size=7))
+def test_the_steps_match_what_the_words_match(
+    small_index: sqlite3.Connection, words: list[str]
+) -> None:
+    plan = query.search_plan(" ".join(words))
+    assert plan is not None
+
+    def matched(fts: str) -> list[int]:
+        sql = "SELECT rowid FROM t WHERE t MATCH ? ORDER BY rowid DESC"
+        return [rowid for (rowid,) in small_index.execute(sql, (fts,))]
+
+    assert matched(plan.newest_first) == matched(plan.fts)
 
 
 async def test_a_section_filter_reads_no_item_rows(tmp_path: Path) -> None:

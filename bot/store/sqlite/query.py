@@ -106,6 +106,8 @@ class SearchPlan:
     limited: str | None
     recent: bool = False
     """Only the newest `COMMON_WORDS_ISSUES` issues are searched."""
+    newest_first: str = ""
+    """`fts` as matches are listed newest first, unranked (`_nested`): the same matches."""
 
 
 def search_plan(text: str) -> SearchPlan | None:
@@ -156,7 +158,27 @@ def search_plan(text: str) -> SearchPlan | None:
             f"only very common words: matches in the newest {COMMON_WORDS_ISSUES} issues are"
             " listed newest first, not ranked"
         )
-    return SearchPlan(_joined(terms), ranked, "; ".join(notes) or None, only_common and not short)
+    recent = only_common and not short
+    notes_told = "; ".join(notes) or None
+    return SearchPlan(_joined(terms), ranked, notes_told, recent, _nested(terms))
+
+
+def _nested(terms: list[_Term]) -> str:
+    """The terms ANDed one at a time, longest first (most often the rarest) and prefixes last,
+    each step kept a step of its own by an OR with an empty phrase, which matches nothing.
+
+    FTS5 merges a flat AND of many terms into one step, which advances every term past each
+    match of the rarest: listing the one match of nine words, among a million items, took 21 ms
+    that way and 4 ms nested.
+    """
+    if len(terms) < 3:
+        return _joined(terms)
+    # A prefix stands for every word it starts: last.
+    ordered = sorted(terms, key=lambda term: (term.prefix, -len(term.quoted)))
+    nested = _joined(ordered[:1])
+    for term in ordered[1:]:
+        nested = f'(({nested} AND {_joined([term])}) OR "")'
+    return nested
 
 
 def _is_common(term: _Term) -> bool:

@@ -122,7 +122,7 @@ async def search(
         if rows is None:
             limited = _told(plan.limited, _LIMITED_RANKING)
     if rows is None:
-        sql, params = _statement(plan.fts, False, filters, limit, offset, clock())
+        sql, params = _statement(plan.newest_first, False, filters, limit, offset, clock())
         rows = await reader.rows(sql, params)
     if rows is None:
         stopped = _told(plan.limited, _LIMITED_STOPPED)
