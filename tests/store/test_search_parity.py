@@ -103,6 +103,9 @@ def queries(issues: list[Issue]) -> list[str]:
     for _ in range(60):
         first, second = chance.choice(words), chance.choice(words)
         made += [first, f"{first} {second}", f'"{first} {second}"', f"{first[:3]}*"]
+    # Many words: ranked up to four, listed newest first beyond; the index asked the rarest.
+    for count in (3, 4, 6):
+        made += [" ".join(chance.choices(words, k=count)) for _ in range(20)]
     return made
 
 

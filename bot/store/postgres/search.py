@@ -49,6 +49,9 @@ async def search(
         return SearchPage(hits=(), offset=offset, has_more=False)
     filters: dict[str, Any] = {"section": section, "issue": issue, "since": since, "until": until}
     filters["recent"] = query_syntax.COMMON_WORDS_ISSUES if plan.recent else None
+    asked = await recent.asked_words(database, plan.fts)
+    if asked is not None:
+        match = match._replace(asked=asked)
     if section and section_lexeme(section) is None:
         # No section has such a slug (a NUL, or longer than a lexeme): nothing is in it.
         return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
@@ -112,6 +115,9 @@ async def _first_look(
     # words are asked apart, and its pairs of `pairs`: `words` knows no order, and would
     # read each item holding its words to find one where they meet.
     words = match.words if match.pairs is None else match.apart
+    # Many words: their rarest (an item holding those may lack the rest, and the search finds
+    # out; one holding none of them is answered here).
+    words = words if match.asked is None else match.asked
     # Not for a phrase of very common words alone (`recent`), walked to among the newest
     # issues: the lists of their pairs are long, and intersecting them took 5 ms.
     pairs = match.pairs if filters["recent"] is None else None

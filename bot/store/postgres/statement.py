@@ -94,7 +94,13 @@ def search_statement(
         words = "%(words)s::tsquery"
         if section:
             words = f"({words} && %(section_lexeme)s::tsquery)"
-        if match is not None and match.pairs is not None:
+        if match is not None and match.asked is not None:
+            # Many words: the index is asked the rarest (`recent.asked_words`) and the rest are
+            # checked on the items it lists.
+            params["asked"] = match.asked
+            matched.insert(0, f"ts_match_vq(i.words, {words})")
+            matched.insert(0, "i.words @@ %(asked)s::tsquery")
+        elif match is not None and match.pairs is not None:
             # A phrase's matches are listed by its pairs' index, and `words` checks on those
             # alone where the words meet: ts_match_vq is @@ that the planner cannot ask an
             # index. Asked of both indexes, it intersected a pair's 2,700 items with the

@@ -14,7 +14,7 @@ import itertools
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
@@ -224,13 +224,20 @@ class Matching(NamedTuple):
     (None if every term is a short prefix), `prefixes` (None if none is), `pairs`, the
     adjacent words of its phrases (`pair_lexeme`), which every match's `newsbot_pairs(words)`
     holds (None if it has no phrase); `apart`, `words` with each phrase's words in any order,
-    which the index of `words` answers without reading an item."""
+    which the index of `words` answers without reading an item; `asked`, when not None, the
+    part of `words` its index is asked, the rest checked on each item it lists."""
 
     whole: str
     words: str | None
     prefixes: str | None
     pairs: str | None = None
     apart: str | None = None
+    asked: str | None = None
+
+
+def all_of(words: Iterable[str]) -> str:
+    """The tsquery (as text) matching items that hold every one of `words`."""
+    return " & ".join(_lexeme(word) for word in words)
 
 
 def matching(fts: str) -> Matching | None:
