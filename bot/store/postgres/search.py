@@ -58,15 +58,8 @@ async def search(
     first = await _first_look(database, filters, match)
     if first is not None and first.get("found") is False:
         return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
-    # Dates: a window that is a range of ids is walked newest first for very common words; for
-    # the others, a wide window's range is checked on each match, not read from its index.
-    share = await recent.words_share(database, plan.fts) if since or until else None
-    common = share is not None and share >= recent.WALKED_FROM_SHARE
-    walked = common and first is not None and bool(first.get("window_whole"))
-    checked = share is not None and not common and statement.ids_checked_apart(first, share)
-    windowed = first is not None and first.get("window_first") is not None
-    if first is not None and windowed and (walked or not await _may_fill(database, plan, first)):
-        first = {**first, "window_first": None}
+    dated = since is not None or until is not None
+    first, checked, walked = await _ways_in(database, plan, first, dated=dated)
     limited = plan.limited
     rows = None
     if plan.ranked:
@@ -132,13 +125,27 @@ async def _first_look(
     return found[0] if found else None
 
 
-async def _may_fill(database: PgDatabase, plan: SearchPlan, bounds: DictRow) -> bool:
-    """Whether the newest items' own indexes are asked first (`recent.may_fill_window`): not
-    for a date window that ends before them."""
-    newest = bounds.get("window_newest")
-    if newest is not None and (newest + 1) << SLOT_BITS <= bounds["window_first"]:
-        return False
-    return await recent.may_fill_window(database, plan.fts)
+async def _ways_in(
+    database: PgDatabase, plan: SearchPlan, bounds: DictRow | None, *, dated: bool
+) -> tuple[DictRow | None, bool, bool]:
+    """How a ranked search finds its candidates: `bounds` without the window's start when the
+    newest items' own indexes are not asked first (`recent.may_fill_window`, and not for a
+    date window that ends before them or is walked), whether a date window's range of ids is
+    checked on each match (`statement.ids_checked_apart`), and whether it is walked newest
+    first: for very common words, when the window is a range of ids."""
+    if bounds is None:
+        return None, False, False
+    share = await recent.words_share(database, plan.fts) if dated else None
+    common = share is not None and share >= recent.WALKED_FROM_SHARE
+    walked = common and bool(bounds.get("window_whole"))
+    checked = share is not None and not common and statement.ids_checked_apart(bounds, share)
+    window_first, newest = bounds.get("window_first"), bounds.get("window_newest")
+    if window_first is None:
+        return bounds, checked, walked
+    before = newest is not None and (newest + 1) << SLOT_BITS <= window_first
+    if walked or before or not await recent.may_fill_window(database, plan.fts):
+        bounds = {**bounds, "window_first": None}
+    return bounds, checked, walked
 
 
 async def _rows(
