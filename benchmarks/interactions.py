@@ -254,6 +254,7 @@ async def one_round(
 
     One waiter watches all interactions: a waiter per interaction would make the emulator
     re-check every one of them at each change, and that work would be measured as latency.
+    For the same reason it looks again only at those not yet answered.
     """
     handles = await asyncio.gather(
         *(
@@ -264,9 +265,11 @@ async def one_round(
         )
     )
 
+    timings: list[tuple[float, float]] = []
+
     def all_answered() -> list[tuple[float, float]] | None:
-        timings = []
-        for handle in handles:
+        while len(timings) < len(handles):
+            handle = handles[len(timings)]
             answered = answered_after(handle)
             if handle.callback is None or answered is None:
                 return None
