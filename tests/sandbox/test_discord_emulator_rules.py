@@ -18,10 +18,14 @@ from bot.sandbox.discord import (
     Interaction,
     InteractionType,
     Permission,
-    _interactions,
 )
 from bot.sandbox.discord._errors import FormErrors
-from bot.sandbox.discord._limits import check_command, command_size, is_chat_input_name
+from bot.sandbox.discord._limits import (
+    check_command,
+    check_message,
+    command_size,
+    is_chat_input_name,
+)
 from bot.sandbox.discord._models import ChannelFlag
 
 from .conftest import EmulatedBot, assert_refused
@@ -304,13 +308,12 @@ async def test_an_answer_sent_again_as_the_same_text_is_held_to_the_rules_once(
     # Every reader of one search is sent the very same bytes: the same text is the same value,
     # which keeps the rules as it did the first time.
     checked: list[Any] = []
-    check_message = _interactions.check_message
 
     def counted(payload: Any, errors: FormErrors, **options: Any) -> None:
         checked.append(payload)
         check_message(payload, errors, **options)
 
-    monkeypatch.setattr(_interactions, "check_message", counted)
+    monkeypatch.setattr("bot.sandbox.discord._interactions.check_message", counted)
     answer = {"type": 4, "data": {"embeds": [{"title": "Results"}], "flags": 64}}
     for _ in range(3):
         interaction = _slash_command(emulator, seed)
