@@ -75,7 +75,7 @@ _INVALID_TYPE = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Callback:
     """The bot's first answer to an interaction."""
 
@@ -95,7 +95,7 @@ class Callback:
         return self.data if self.type == CallbackType.MODAL else None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Interaction:
     """One interaction: what the user did, and everything the bot answered."""
 

@@ -46,7 +46,7 @@ class ReadBody(NamedTuple):
 BODY_KEY = web.RequestKey("body", ReadBody)
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestRecord:
     """One request the emulator answered."""
 
