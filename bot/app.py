@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import json
 import logging
@@ -287,17 +288,36 @@ async def run_bot(settings: Settings, token: str) -> None:
         bot.services = build(settings, archive, discord=bot, threads=threads)
         bot.scheduled = ScheduledPublishing(bot.services, ready=bot.wait_until_ready)
         with stopping.StopSignals() as stop:
-            await serve_until_stopped(bot, token, stop.requested)
+            await serve_until_stopped(bot, token, stop.requested, settle=True)
     log.info("newsbot stopped")
 
 
-async def serve_until_stopped(bot: Newsbot, token: str, stop: asyncio.Event) -> None:
+async def settle_after_start() -> None:
+    """Leave what starting built out of later garbage collections (run on connecting).
+
+    The modules, the cogs and discord.py's commands live as long as the process: a full
+    collection walked them all (45 ms at a time) in the middle of a burst of readers. It runs
+    when the gateway connects, not on discord.py's ready, which waits two seconds after the
+    last server arrives while readers are already being answered.
+    """
+    gc.collect()
+    gc.freeze()
+    log.debug("%d objects built at start left out of garbage collection", gc.get_freeze_count())
+
+
+async def serve_until_stopped(
+    bot: Newsbot, token: str, stop: asyncio.Event, *, settle: bool = False
+) -> None:
     """Log in and serve until `stop` is set, then close everything within `stop_grace` + 5 s.
 
     A stop while logging in or reconnecting interrupts it at once; a publish in progress gets
     `publishing.stop_grace` seconds and the commands being answered `ANSWER_GRACE`, together;
-    whatever still runs after the bot has closed is cancelled and named in the log.
+    whatever still runs after the bot has closed is cancelled and named in the log. With
+    `settle`, what starting built is left out of garbage collection on connecting (for a
+    process that serves until it ends: `newsbot run`).
     """
+    if settle:
+        bot.add_listener(settle_after_start, "on_connect")
     connection = asyncio.create_task(bot.start(token), name="the Discord connection")
     requested = asyncio.ensure_future(stop.wait())
     try:

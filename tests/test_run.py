@@ -43,6 +43,41 @@ def test_run_serves_on_uvloop(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     assert loops == ["uvloop"]
 
 
+async def test_newsbot_run_leaves_what_starting_built_out_of_garbage_collection(
+    emulator: Emulator, seed: DefaultWorld, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "NEWSBOT_DISCORD__TOKEN": emulator.token,
+        "NEWSBOT_DISCORD__API_BASE": emulator.api_base,
+        "NEWSBOT_DISCORD__GATEWAY_URL": emulator.gateway_url,
+        "NEWSBOT_DISCORD__DEV_GUILD": str(seed.guild.id),
+        "NEWSBOT_ARCHIVE__PATH": str(tmp_path / "archive.db"),
+        "NEWSBOT_LOG__LEVEL": "DEBUG",
+    }
+    process = await newsbot_process(
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    settled = ""
+    try:
+        # Once connected: a full collection walking it all would pause a burst of readers.
+        async with asyncio.timeout(30):
+            while "left out of garbage collection" not in settled:
+                settled = (await process.stderr.readline()).decode()
+                assert settled, "newsbot run ended before it was connected"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    assert "objects built at start left out of garbage collection" in settled
+
+
 def test_discord_py_reads_and_writes_json_with_orjson() -> None:
     import discord.utils
 

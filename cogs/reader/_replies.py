@@ -4,11 +4,13 @@ encoding, and Discord is not asked to send back the message it made (nothing rea
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import discord
 import orjson
-from discord.http import Route, json_or_text
+from discord.http import HTTPClient, Route, json_or_text
 
 from bot.app import NO_MENTIONS
 
@@ -51,6 +53,29 @@ def rendered(data: dict[str, Any]) -> bytes:
     return orjson.dumps(data)
 
 
+@dataclass(frozen=True)
+class Original:
+    """What editing an interaction's answer later needs, and nothing else: the interaction
+    itself holds the reader, the channel and Discord's whole payload, and an answer kept for
+    minutes should not keep them (each stays in memory and is walked by every full garbage
+    collection meanwhile)."""
+
+    application_id: int
+    token: str
+    session: aiohttp.ClientSession
+    http: HTTPClient
+
+    @classmethod
+    def of(cls, interaction: discord.Interaction) -> Original:
+        """The answer `interaction` was (or will be) given."""
+        return cls(
+            interaction.application_id,
+            interaction.token,
+            interaction._session,
+            interaction._state.http,
+        )
+
+
 async def respond(
     interaction: discord.Interaction, kind: discord.InteractionResponseType, body: bytes
 ) -> None:
@@ -58,21 +83,22 @@ async def respond(
     if interaction.response.is_done():
         raise discord.InteractionResponded(interaction)
     url = f"{Route.BASE}/interactions/{interaction.id}/{interaction.token}/callback"
-    await _send(interaction, "POST", url, body)
+    await _send(interaction._session, interaction._state.http, "POST", url, body)
     interaction.response._response_type = kind
 
 
-async def edit_original(interaction: discord.Interaction, body: bytes) -> None:
+async def edit_original(interaction: discord.Interaction | Original, body: bytes) -> None:
     """Replace the interaction's answer (or its "thinking…" placeholder) with `body`."""
-    application_id = interaction.application_id
-    url = f"{Route.BASE}/webhooks/{application_id}/{interaction.token}/messages/@original"
-    await _send(interaction, "PATCH", url, body)
+    original = interaction if isinstance(interaction, Original) else Original.of(interaction)
+    url = f"{Route.BASE}/webhooks/{original.application_id}/{original.token}/messages/@original"
+    await _send(original.session, original.http, "PATCH", url, body)
 
 
-async def _send(interaction: discord.Interaction, method: str, url: str, body: bytes) -> None:
-    http = interaction._state.http
+async def _send(
+    session: aiohttp.ClientSession, http: HTTPClient, method: str, url: str, body: bytes
+) -> None:
     for attempt in range(ATTEMPTS):
-        async with interaction._session.request(
+        async with session.request(
             method,
             url,
             data=body,

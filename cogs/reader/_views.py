@@ -167,8 +167,8 @@ class Pager:
 
     owner_id: int
     request: SearchRequest
-    asked: discord.Interaction
-    """The search command's interaction, whose token edits the answer when the pager expires."""
+    answer: replies.Original
+    """The search's answer, edited when the pager expires."""
     expiry: asyncio.TimerHandle | None = None
 
 
@@ -184,7 +184,7 @@ class Pagers:
 
     def open(self, asked: discord.Interaction, request: SearchRequest, timeout: float) -> None:
         """Let the asker of `asked` turn the pages of `request` for `timeout` seconds."""
-        pager = Pager(owner_id=asked.user.id, request=request, asked=asked)
+        pager = Pager(owner_id=asked.user.id, request=request, answer=replies.Original.of(asked))
         pager.expiry = asyncio.get_running_loop().call_later(timeout, self._expire, asked.id)
         self._open[asked.id] = pager
 
@@ -215,7 +215,7 @@ class Pagers:
     async def _grey_out(pager: Pager) -> None:
         body = replies.rendered(replies.message_body(components=buttons(None)))
         try:
-            await replies.edit_original(pager.asked, body)
+            await replies.edit_original(pager.answer, body)
         except discord.HTTPException as exc:
             log.info("could not disable an expired pager: %s", exc)
 

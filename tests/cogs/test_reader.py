@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import json
 import logging
 import re
@@ -316,6 +317,26 @@ async def test_a_pager_stops_cleanly_after_its_timeout(
         return True if buttons and all(b.get("disabled") for b in buttons) else None
 
     assert await emulator.wait_until(all_disabled, timeout=5)
+
+
+async def test_a_pager_keeps_the_searchs_answer_not_its_whole_interaction(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # A pager lives five minutes. The interaction holds the reader, the channel and Discord's
+    # whole payload: kept for every search of a burst, it all stayed in memory, walked by
+    # every full garbage collection.
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.reader, "search", {"query": "torch"}
+    )
+    first = await handle.original(timeout=5)
+    assert first.components, "a search with more pages has a pager"
+    answering = [t for t in asyncio.all_tasks() if t.get_name() == "CommandTree-invoker"]
+    await asyncio.wait(answering, timeout=5)  # the command has sent its answer and ended
+    gc.collect()
+    kept = [o for o in gc.get_objects() if isinstance(o, discord.Interaction) and o.id == handle.id]
+    assert kept == []
+    turned = await emulator.press_button(first, "search:next", seed.reader)
+    assert (await turned.response()).type == CallbackType.UPDATE_MESSAGE
 
 
 async def test_pages_of_a_search_from_before_a_restart_are_said_to_have_expired(

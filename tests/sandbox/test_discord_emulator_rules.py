@@ -20,7 +20,12 @@ from bot.sandbox.discord import (
     Permission,
 )
 from bot.sandbox.discord._errors import FormErrors
-from bot.sandbox.discord._limits import check_command, command_size, is_chat_input_name
+from bot.sandbox.discord._limits import (
+    check_command,
+    check_message,
+    command_size,
+    is_chat_input_name,
+)
 from bot.sandbox.discord._models import ChannelFlag
 
 from .conftest import EmulatedBot, assert_refused
@@ -295,6 +300,38 @@ async def test_a_deferred_answer_may_only_be_ephemeral(
     status, _ = await _call(emulator, "POST", path, {"type": 5, "data": {"flags": 64}})
     assert status == 204
     assert interaction.original is not None and interaction.original.ephemeral
+
+
+async def test_an_answer_sent_again_as_the_same_text_is_held_to_the_rules_once(
+    emulator: Emulator, seed: DefaultWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every reader of one search is sent the very same bytes: the same text is the same value,
+    # which keeps the rules as it did the first time.
+    checked: list[Any] = []
+
+    def counted(payload: Any, errors: FormErrors, **options: Any) -> None:
+        checked.append(payload)
+        check_message(payload, errors, **options)
+
+    monkeypatch.setattr("bot.sandbox.discord._interactions.check_message", counted)
+    answer = {"type": 4, "data": {"embeds": [{"title": "Results"}], "flags": 64}}
+    for _ in range(3):
+        interaction = _slash_command(emulator, seed)
+        path = f"/interactions/{interaction.id}/{interaction.token}/callback"
+        status, _ = await _call(emulator, "POST", path, answer)
+        assert status == 204
+        assert interaction.original is not None
+        assert interaction.original.embeds[0]["title"] == "Results"
+    assert len(checked) == 1
+    # Any other text is held to the rules, and refused when it breaks one.
+    broken = {"type": 4, "data": {"embeds": [{"title": "t" * 257}], "flags": 64}}
+    interaction = _slash_command(emulator, seed)
+    path = f"/interactions/{interaction.id}/{interaction.token}/callback"
+    status, refusal = await _call(emulator, "POST", path, broken)
+    assert (status, refusal["code"]) == (400, 50035)
+    assert_refused(emulator, "POST", path, "embeds.0.title")
+    assert interaction.callback is None
+    assert len(checked) == 2
 
 
 async def test_a_message_answer_is_checked_where_it_sits(

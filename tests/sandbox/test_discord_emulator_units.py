@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ from bot.sandbox.discord._gateway import _encode
 from bot.sandbox.discord._interactions import InteractionType
 from bot.sandbox.discord._limits import RuleBroken, check_message
 from bot.sandbox.discord._messages import Messaging
+from bot.sandbox.discord._world import Signal
 
 
 def test_snowflakes_increase_and_encode_their_time() -> None:
@@ -227,3 +229,34 @@ def test_an_interactions_answer_is_held_to_the_message_rules_once(
         }
     }
     assert opened[1].original is None
+
+
+async def test_a_waiter_woken_at_every_change_keeps_one_deadline() -> None:
+    # A burst of interactions wakes a waiter at every change of the world; a timer set and
+    # cancelled at each wake was most of what waking it cost.
+    changed = Signal()
+    changes = 0
+    waiting = asyncio.ensure_future(
+        changed.wait_for(lambda: True if changes == 100 else None, 5, "100 changes")
+    )
+    await asyncio.sleep(0)
+    loop = asyncio.get_running_loop()
+    timers = []
+    for _ in range(100):
+        changes += 1
+        changed.notify()
+        await asyncio.sleep(0)
+        timers.append(len(loop._scheduled))  # type: ignore[attr-defined]
+    assert await waiting is True
+    assert max(timers) == min(timers)
+
+
+async def test_a_wait_looks_once_more_at_its_deadline_and_then_says_what_it_waited_for() -> None:
+    changed = Signal()
+    late = asyncio.get_running_loop().time() + 0.05
+    seen = await changed.wait_for(
+        lambda: True if asyncio.get_running_loop().time() >= late else None, 0.05, "late"
+    )
+    assert seen is True
+    with pytest.raises(TimeoutError, match=r"timed out after 0\.01 s waiting for nothing"):
+        await changed.wait_for(lambda: None, 0.01, "nothing")

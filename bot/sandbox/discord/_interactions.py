@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -65,13 +66,16 @@ _ALLOWED_CALLBACKS: dict[int, frozenset[int]] = {
 }
 
 
+ANSWERS_KEPT = 256
+"""Texts of answers found to keep the message rules that are remembered, the last seen kept."""
+
 _INVALID_TYPE = {
     "code": "INTERACTION_RESPONSE_TYPE_INVALID",
     "message": "Invalid interaction response type",
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Callback:
     """The bot's first answer to an interaction."""
 
@@ -91,7 +95,7 @@ class Callback:
         return self.data if self.type == CallbackType.MODAL else None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Interaction:
     """One interaction: what the user did, and everything the bot answered."""
 
@@ -146,6 +150,7 @@ class Interactions:
         self.config = config
         self.by_id: dict[int, Interaction] = {}
         self._by_token: dict[str, Interaction] = {}
+        self._kept_rules: OrderedDict[bytes | str, None] = OrderedDict()
 
     def open(
         self,
@@ -221,8 +226,13 @@ class Interactions:
         files: Sequence[UploadedFile] = (),
         *,
         with_response: bool = False,
+        source: bytes | str | None = None,
     ) -> JSON | None:
-        """Handle ``POST /interactions/{id}/{token}/callback``; return the body (or None: 204)."""
+        """Handle ``POST /interactions/{id}/{token}/callback``; return the body (or None: 204).
+
+        ``source`` is the text ``body`` was read from, if known: an answer read from a text
+        that kept the message rules before keeps them again, and is not checked twice.
+        """
         interaction = self.by_id.get(interaction_id)
         if interaction is None or interaction.token != token:
             raise unknown("interaction")
@@ -261,7 +271,12 @@ class Interactions:
                 rule=f"callback type {kind!r} does not answer a {interaction.type.name} "
                 "interaction (Receiving and Responding › Interaction Callback Type)",
             )
-        self._check_callback_data(kind, data)
+        if source is None or source not in self._kept_rules:
+            self._check_callback_data(kind, data)
+            if source is not None:
+                self._keep(source)
+        else:
+            self._kept_rules.move_to_end(source)
         message = self._callback_message(interaction, kind, data, files)
         interaction.callback = Callback(type=kind, data=data, message=message, seconds=elapsed)
         self.world.touch()
@@ -278,6 +293,13 @@ class Interactions:
             resource["message"] = message.payload()
         result["resource"] = resource
         return result
+
+    def _keep(self, source: bytes | str) -> None:
+        # Every reader of one search is sent the very same answer; the same text is the same
+        # value, so it keeps the rules as it did, and checking it was a tenth of a callback.
+        self._kept_rules[source] = None
+        if len(self._kept_rules) > ANSWERS_KEPT:
+            self._kept_rules.popitem(last=False)
 
     @staticmethod
     def _check_callback_data(kind: int, data: JSON) -> None:

@@ -258,7 +258,7 @@ class Reaction:
         }
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Message:
     """A message in a channel or thread, or an ephemeral interaction message.
 

@@ -46,7 +46,7 @@ class ReadBody(NamedTuple):
 BODY_KEY = web.RequestKey("body", ReadBody)
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestRecord:
     """One request the emulator answered."""
 
@@ -68,6 +68,8 @@ class Call:
     query: Mapping[str, str]
     body: Any
     files: list[UploadedFile]
+    source: bytes | str | None = None
+    """The text ``body`` was read from (None without a body)."""
 
     def id(self, name: str) -> int:
         """Return the path parameter ``name`` as a snowflake; 400 if it is not one."""
@@ -170,7 +172,7 @@ class RestAPI:
             record = RequestRecord(method, template, path, dict(request.query), None)
             decision = Decision(headers={})
             try:
-                body, files, _ = await read_body(request)
+                body, files, source = await read_body(request)
                 record.json = body
                 if (
                     needs_auth
@@ -184,7 +186,7 @@ class RestAPI:
                 decision = self.limiter.check(method, template, request.match_info, token)
                 if decision.rejection is not None:
                     return self._finish(record, decision.rejection)
-                call = Call(request.match_info, request.query, body, files)
+                call = Call(request.match_info, request.query, body, files, source)
                 status, data = await handler(call)
                 fault = self._fault(method, template, path, after_handler=True)
                 if fault is not None:
@@ -417,6 +419,7 @@ class RestAPI:
             call.object(),
             call.files,
             with_response=call.flag("with_response"),
+            source=call.source,
         )
         return NO_CONTENT if body is None else ok(body)
 

@@ -67,21 +67,26 @@ class Signal:
 
     async def wait_for(self, check: Callable[[], T | None], timeout: float, what: str) -> T:  # noqa: ASYNC109
         """Return the first non-None ``check()``; raise ``TimeoutError`` naming ``what``."""
+        result = check()
+        if result is not None:
+            return result
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
+        try:
+            # One deadline for the whole wait: a waiter woken at every change of a burst of
+            # interactions set and cancelled a timer each time.
+            async with asyncio.timeout(timeout):
+                while True:
+                    waiter = loop.create_future()
+                    self._waiters.append(waiter)
+                    await waiter
+                    result = check()
+                    if result is not None:
+                        return result
+        except TimeoutError:
             result = check()
             if result is not None:
                 return result
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
-            waiter = loop.create_future()
-            self._waiters.append(waiter)
-            try:
-                await asyncio.wait_for(waiter, remaining)
-            except TimeoutError:
-                continue
+            raise TimeoutError(f"timed out after {timeout} s waiting for {what}") from None
 
 
 class World:
