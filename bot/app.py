@@ -313,11 +313,17 @@ async def serve_until_stopped(
     A stop while logging in or reconnecting interrupts it at once; a publish in progress gets
     `publishing.stop_grace` seconds and the commands being answered `ANSWER_GRACE`, together;
     whatever still runs after the bot has closed is cancelled and named in the log. With
-    `settle`, what starting built is left out of garbage collection on connecting (for a
-    process that serves until it ends: `newsbot run`).
+    `settle`, what starting built is left out of garbage collection on first connecting (for
+    a process that serves until it ends: `newsbot run`).
     """
     if settle:
-        bot.add_listener(settle_after_start, "on_connect")
+
+        async def settle_once() -> None:
+            # Once: what a reconnect finds alive (readers' commands) is not start-up's.
+            bot.remove_listener(settle_once, "on_connect")
+            await settle_after_start()
+
+        bot.add_listener(settle_once, "on_connect")
     connection = asyncio.create_task(bot.start(token), name="the Discord connection")
     requested = asyncio.ensure_future(stop.wait())
     try:

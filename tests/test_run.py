@@ -64,18 +64,29 @@ async def test_newsbot_run_leaves_what_starting_built_out_of_garbage_collection(
         stderr=asyncio.subprocess.PIPE,
     )
     assert process.stderr is not None
-    settled = ""
+
+    async def lines_until(words: str) -> list[str]:
+        """The log's next lines, up to the first saying `words`."""
+        assert process.stderr is not None
+        lines: list[str] = []
+        async with asyncio.timeout(30):
+            while not lines or words not in lines[-1]:
+                lines.append((await process.stderr.readline()).decode())
+                assert lines[-1], f"newsbot run ended before its log said {words!r}"
+        return lines
+
     try:
         # Once connected: a full collection walking it all would pause a burst of readers.
-        async with asyncio.timeout(30):
-            while "left out of garbage collection" not in settled:
-                settled = (await process.stderr.readline()).decode()
-                assert settled, "newsbot run ended before it was connected"
+        settled = (await lines_until("left out of garbage collection"))[-1]
+        # Not again on connecting anew: what is alive then is not start-up's to keep.
+        emulator.gateway.invalidate_sessions()
+        later = "".join(await lines_until("has connected to Gateway"))
     finally:
         process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.communicate(), 30)
+        _, rest = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0
     assert "objects built at start left out of garbage collection" in settled
+    assert "left out of garbage collection" not in later + rest.decode()
 
 
 def test_discord_py_reads_and_writes_json_with_orjson() -> None:
