@@ -17,7 +17,7 @@ from bot.models import Issue
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
 from tests.conftest import ROOT
-from tests.newsbot_process import newsbot_process
+from tests.newsbot_process import Process, newsbot_process
 
 
 def test_run_without_a_token_says_where_to_get_one(monkeypatch: object) -> None:
@@ -43,26 +43,35 @@ def test_run_serves_on_uvloop(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     assert loops == ["uvloop"]
 
 
-async def test_newsbot_run_leaves_what_starting_built_out_of_garbage_collection(
-    emulator: Emulator, seed: DefaultWorld, tmp_path: Path
-) -> None:
-    env = {
+def run_env(emulator: Emulator, seed: DefaultWorld, archive: Path) -> dict[str, str]:
+    """The environment of a `newsbot run` talking to `emulator`, its archive at `archive`."""
+    return {
         **os.environ,
         "NEWSBOT_DISCORD__TOKEN": emulator.token,
         "NEWSBOT_DISCORD__API_BASE": emulator.api_base,
         "NEWSBOT_DISCORD__GATEWAY_URL": emulator.gateway_url,
         "NEWSBOT_DISCORD__DEV_GUILD": str(seed.guild.id),
-        "NEWSBOT_ARCHIVE__PATH": str(tmp_path / "archive.db"),
-        "NEWSBOT_LOG__LEVEL": "DEBUG",
+        "NEWSBOT_ARCHIVE__PATH": str(archive),
     }
-    process = await newsbot_process(
+
+
+async def newsbot_run(env: dict[str, str], *, stdout: int) -> Process:
+    """`newsbot run` started in `env`, its log piped."""
+    return await newsbot_process(
         "run",
         cwd=ROOT,
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
+        stdout=stdout,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def test_newsbot_run_leaves_what_starting_built_out_of_garbage_collection(
+    emulator: Emulator, seed: DefaultWorld, tmp_path: Path
+) -> None:
+    env = {**run_env(emulator, seed, tmp_path / "archive.db"), "NEWSBOT_LOG__LEVEL": "DEBUG"}
+    process = await newsbot_run(env, stdout=asyncio.subprocess.DEVNULL)
     assert process.stderr is not None
 
     async def lines_until(words: str) -> list[str]:
@@ -101,22 +110,7 @@ async def test_newsbot_run_answers_search_and_stops_on_sigterm(
     db = tmp_path / "archive.db"
     async with await Archive.open(db) as archive:
         await archive.issues.ingest(issue_202)
-    env = {
-        **os.environ,
-        "NEWSBOT_DISCORD__TOKEN": emulator.token,
-        "NEWSBOT_DISCORD__API_BASE": emulator.api_base,
-        "NEWSBOT_DISCORD__GATEWAY_URL": emulator.gateway_url,
-        "NEWSBOT_DISCORD__DEV_GUILD": str(seed.guild.id),
-        "NEWSBOT_ARCHIVE__PATH": str(db),
-    }
-    process = await newsbot_process(
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await newsbot_run(run_env(emulator, seed, db), stdout=asyncio.subprocess.PIPE)
     try:
         await emulator.wait_until(
             lambda: True if emulator.synced_commands(seed.guild) else None, timeout=60
