@@ -24,7 +24,7 @@ import weakref
 
 from bot.store.postgres.database import PgConnection, PgDatabase
 from bot.store.postgres.statement import indexed
-from bot.store.postgres.words import all_of, query_words
+from bot.store.postgres.words import all_of, phrases_of
 from bot.store.sqlite.search import SLOT_BITS
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ async def may_fill_window(database: PgDatabase, fts: str) -> bool:
     phrase is rarer than its words: the window is asked.
     """
     frequent = await frequent_words(database)
-    phrases = query_words(fts)
+    phrases = phrases_of(fts)
     if any(prefix for _, prefix in phrases):
         return True
     if not all(word in frequent for words, _ in phrases for word in words):
@@ -174,7 +174,7 @@ async def words_share(database: PgDatabase, fts: str) -> float | None:
     counted as its least frequent word, and a word that is not frequent as the least frequent
     that is. None when that is not known: a prefix, or no statistics yet."""
     frequent = await frequent_words(database)
-    phrases = query_words(fts)
+    phrases = phrases_of(fts)
     if not frequent or any(prefix for _, prefix in phrases):
         return None
     rarest = min(frequent.values())
@@ -195,7 +195,7 @@ async def asked_words(database: PgDatabase, fts: str) -> str | None:
     The rarest are the words the planner's statistics do not count as frequent, the longest
     of those first, then the least frequent.
     """
-    phrases = query_words(fts)
+    phrases = phrases_of(fts)
     if len(phrases) < 3 or any(prefix or len(words) != 1 for words, prefix in phrases):
         return None
     frequent = await frequent_words(database)

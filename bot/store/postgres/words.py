@@ -253,7 +253,7 @@ def matching(fts: str) -> Matching | None:
     apart: list[str] = []
     prefixes: list[str] = []
     pairs: list[str] = []
-    for phrase, prefix in query_words(fts):
+    for phrase, prefix in phrases_of(fts):
         if prefix and len(phrase) == 1 and len(phrase[0]) in PREFIX_SIZES:
             prefixes.append(_lexeme(phrase[0] + "*"))
         else:
@@ -298,8 +298,9 @@ def query_words(fts: str) -> list[tuple[list[str], bool]]:
 
 
 @functools.lru_cache(maxsize=64)
-def _phrases(fts: str) -> list[tuple[list[str], bool]]:
-    """`query_words`, read once for all the snippets of a page."""
+def phrases_of(fts: str) -> list[tuple[list[str], bool]]:
+    """`query_words`, read once for all that a search asks of them (its plan, every snippet of
+    its page); not to be changed."""
     return query_words(fts)
 
 
@@ -310,7 +311,7 @@ SNIPPET_TOKENS = 16
 def snippet(fields: tuple[str | None, ...], fts: str) -> str:
     """The part of the best field holding most of the query's words, those highlighted, like
     SQLite's `snippet(…, '…', 16)`."""
-    phrases = _phrases(fts)
+    phrases = phrases_of(fts)
     # Each field's words, and where they are: most fields are read in one pass in C
     # (`_reading`), and only the window's words are placed; the rest a token at a time.
     best: tuple[str, list[str], set[int], _Reading | list[Token]] | None = None
