@@ -57,7 +57,7 @@ from bot.store.sqlite.database import _PRAGMAS, migrations
 from bot.store.sqlite.held import HELD_FUNCTION, held_function
 from bot.store.sqlite.ingest import content_hash
 from bot.store.sqlite.query import CJK_INDEX_FUNCTION, cjk_index_text, fts_query
-from bot.store.sqlite.search import SEARCH_CANDIDATES, SLOT_BITS
+from bot.store.sqlite.statement import SEARCH_CANDIDATES, SLOT_BITS
 
 ITEMS_PER_ISSUE = 25
 VOCABULARY_SIZE = 30_000

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from bot.models import Item
 from bot.store import Archive
-from bot.store.sqlite import query
+from bot.store.sqlite import query, statement
 from bot.store.sqlite import search as fts
 from bot.store.sqlite.database import READERS, open_database
 from tests.factories import issue, item
@@ -141,12 +141,12 @@ async def test_a_section_filter_reads_no_item_rows(tmp_path: Path) -> None:
     await (await Archive.open(tmp_path / "a.db")).close()
     with closing(sqlite3.connect(tmp_path / "a.db")) as db:
         for ranked in (True, False):
-            statement = fts.search_statement(
+            searched = statement.search_statement(
                 "robot", section="news", issue=None, since=None, until=None, limit=10, offset=0,
                 ranked=ranked,
             )  # fmt: skip
-            assert statement is not None
-            steps = list(db.execute(f"EXPLAIN QUERY PLAN {statement[0]}", statement[1]))
+            assert searched is not None
+            steps = list(db.execute(f"EXPLAIN QUERY PLAN {searched[0]}", searched[1]))
             # The part of the plan that scans the full-text index and checks each match.
             under = {next(row[1] for row in steps if row[3].startswith("SCAN items_fts"))}
             for row in steps:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.models import Issue
 from bot.store import Archive
-from bot.store.sqlite import recent
+from bot.store.sqlite import recent, statement
 from bot.store.sqlite import search as fts
 from tests.factories import issue, item
 from tests.store.old_archive import make_old_archive
@@ -100,7 +100,7 @@ async def test_a_word_common_among_the_newest_items_is_ranked_by_their_statistic
     # matches of "alpha beta" all lie among them, so they are ranked there.
     monkeypatch.setattr(recent, "RECENT_ITEMS", 20)
     monkeypatch.setattr(recent, "RECENT_FROM_ITEMS", 20)
-    monkeypatch.setattr(fts, "SEARCH_CANDIDATES", 3)
+    monkeypatch.setattr(statement, "SEARCH_CANDIDATES", 3)
     old = [item(f"Old {n}", blurb="alpha") for n in range(100)]
     filler = [item(f"Filler {n}", blurb="beta" if n < 7 else "gamma") for n in range(17)]
     newest = [
@@ -116,6 +116,76 @@ async def test_a_word_common_among_the_newest_items_is_ranked_by_their_statistic
     # Matches the recent index does not hold are searched in the whole one.
     older = await sqlite_archive.issues.search("alpha", issue=1)
     assert [hit.item.title for hit in older.hits] == ["Old 97", "Old 98", "Old 99"]
+
+
+async def phrase_archive(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An old issue whose titles hold the phrase "deep learning" (bm25 ranks those first), and
+    a newest one, the recent index's, where every item holds both words and three the phrase:
+    the title of one, the blurbs of the other two."""
+    monkeypatch.setattr(recent, "RECENT_ITEMS", 20)
+    monkeypatch.setattr(recent, "RECENT_FROM_ITEMS", 20)
+    monkeypatch.setattr(statement, "SEARCH_CANDIDATES", 6)
+    old = [item(f"Deep learning, part {n}") for n in range(5)]
+    old += [item(f"Old {n}", blurb="learning deep") for n in range(25)]
+    newest = [item(f"New {n}", blurb="learning deep") for n in range(17)]
+    newest += [
+        item("Phrase in a blurb", blurb="all about deep learning and more words around it"),
+        item("Deep learning in a title", blurb="learning deep"),
+        item("Phrase in a short blurb", blurb="deep learning"),
+    ]
+    await archive.issues.ingest_many(
+        [(issue(1, {"Old": old}), None), (issue(2, {"News": newest}), None)]
+    )
+
+
+async def test_a_phrase_of_common_words_is_ranked_among_the_newest_items(
+    sqlite_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # bm25 would read the words' positions in every item holding both, in the whole archive:
+    # the phrase's matches in the recent index are ranked there, then older ones follow newest
+    # first, up to SEARCH_CANDIDATES in all, like any ranked query's.
+    await phrase_archive(sqlite_archive, monkeypatch)
+    page = await sqlite_archive.issues.search('"deep learning"')
+    assert [hit.item.title for hit in page.hits] == [
+        "Deep learning in a title",
+        "Phrase in a short blurb",
+        "Phrase in a blurb",
+        "Deep learning, part 4",
+        "Deep learning, part 3",
+        "Deep learning, part 2",
+    ]
+    assert not page.has_more
+    assert page.limited == (
+        "a phrase of common words: its matches in the newest 1 issues are ranked, older ones"
+        " follow newest first"
+    )
+    assert [hit.score < 0 for hit in page.hits] == [True] * 3 + [False] * 3
+    # Page by page, across the turn from ranked to newest first, the same hits in that order.
+    pages = [
+        await sqlite_archive.issues.search('"deep learning"', limit=2, offset=o) for o in (0, 2, 4)
+    ]
+    assert [hit.item.title for p in pages for hit in p.hits] == [
+        hit.item.title for hit in page.hits
+    ]
+    assert [p.has_more for p in pages] == [True, True, False]
+    # Filters hold in both parts.
+    assert not (await sqlite_archive.issues.search('"deep learning"', section="old")).limited
+
+
+async def test_a_phrase_whose_words_are_rare_among_the_newest_items_is_ranked_whole(
+    sqlite_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await phrase_archive(sqlite_archive, monkeypatch)
+    # "part" is in no item of the newest issue: the newest matches are ranked as usual (tied,
+    # then in the issue's order).
+    page = await sqlite_archive.issues.search('"learning, part"')
+    assert page.limited is None
+    assert [hit.item.title for hit in page.hits][:2] == [
+        "Deep learning, part 0",
+        "Deep learning, part 1",
+    ]
+    # A word, not a phrase, whose newest matches are not all in the recent index: as usual.
+    assert (await sqlite_archive.issues.search("deep learning")).limited is None
 
 
 async def test_an_upgraded_archive_gets_its_recent_index_when_opened(

@@ -108,6 +108,8 @@ class SearchPlan:
     """Only the newest `COMMON_WORDS_ISSUES` issues are searched."""
     newest_first: str = ""
     """`fts` as matches are listed newest first, unranked (`_nested`): the same matches."""
+    apart: str | None = None
+    """`fts` with each phrase's words apart, in any order (`_apart`); None without a phrase."""
 
 
 def search_plan(text: str) -> SearchPlan | None:
@@ -160,7 +162,26 @@ def search_plan(text: str) -> SearchPlan | None:
         )
     recent = only_common and not short
     notes_told = "; ".join(notes) or None
-    return SearchPlan(_joined(terms), ranked, notes_told, recent, _nested(terms))
+    return SearchPlan(_joined(terms), ranked, notes_told, recent, _nested(terms), _apart(terms))
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+"""What the index reads as one token: a run of letters and digits."""
+
+
+def _apart(terms: list[_Term]) -> str | None:
+    """The terms with each phrase's words as terms of their own, or None if no term is a
+    phrase of several words: what an item must hold before its words' order is read."""
+    apart: list[_Term] = []
+    for term in terms:
+        words = _TOKEN.findall(term.quoted)
+        if len(words) == 1:
+            apart.append(term)
+            continue
+        for index, word in enumerate(words):
+            last = index == len(words) - 1
+            apart.append(_Term(f'"{word}"', term.prefix and last, word, term.cjk))
+    return _joined(apart) if len(apart) > len(terms) else None
 
 
 def _nested(terms: list[_Term]) -> str:
