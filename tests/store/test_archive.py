@@ -275,6 +275,24 @@ async def test_filters_by_section_issue_and_dates(archive: Archive) -> None:
     assert await titles(section="news", issue=2) == []
 
 
+async def test_a_section_filter_follows_items_moved_added_and_removed(archive: Archive) -> None:
+    news, tools = item("Robot one"), item("Robot two")
+    await archive.issues.ingest(issue(1, {"News": [news], "Tools": [tools]}))
+
+    async def titles(section: str) -> list[str]:
+        page = await archive.issues.search("robot", section=section)
+        return [hit.item.title for hit in page.hits]
+
+    assert (await titles("news"), await titles("tools")) == (["Robot one"], ["Robot two"])
+    # The same items (same links or titles), swapped between the sections.
+    await archive.issues.ingest(issue(1, {"News": [tools], "Tools": [news]}))
+    assert (await titles("news"), await titles("tools")) == (["Robot two"], ["Robot one"])
+    # One moved to a new section, the other one gone, a third one added.
+    await archive.issues.ingest(issue(1, {"Labs": [news, item("Robot three")]}))
+    assert await titles("labs") == ["Robot one", "Robot three"]
+    assert (await titles("news"), await titles("tools")) == ([], [])
+
+
 async def test_titles_outrank_blurbs_and_ties_go_to_newer_issues(archive: Archive) -> None:
     await archive.issues.ingest_many(
         [

@@ -37,7 +37,9 @@ async def test_an_existing_archive_learns_its_links_when_migrated(tmp_path: Path
         await archive.issues.ingest(with_links())
     with closing(sqlite3.connect(path)) as db:  # as if the suggestions migration had never run
         db.executescript(
-            "DROP TRIGGER items_recent_insert; DROP TRIGGER items_recent_delete;"
+            "DROP TRIGGER item_sections_insert; DROP TRIGGER item_sections_update;"
+            " DROP TRIGGER item_sections_delete; DROP TABLE item_sections;"
+            " DROP TRIGGER items_recent_insert; DROP TRIGGER items_recent_delete;"
             " DROP TRIGGER items_recent_update; DROP TABLE items_recent_fts;"
             " DROP TABLE recent_window;"
             " DROP INDEX issues_by_publish_at; DROP INDEX outbox_unfinished;"
