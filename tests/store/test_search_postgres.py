@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, closing
+from contextlib import AsyncExitStack, asynccontextmanager, closing
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.models import Issue
+from bot.models import Issue, SearchPage
 from bot.store import Archive
 from bot.store.postgres import recent, statement, words
 from bot.store.postgres import search as pg_search
@@ -484,8 +484,9 @@ async def test_a_query_no_item_holds_is_answered_by_the_index_alone(
     sqlite, postgres = both
     statements = sent_statements(monkeypatch)
     # More times than psycopg runs a statement before it prepares it: a generic plan would
-    # scan every item for a word none holds.
-    for text in ["plain zzqqx"] * 8 + ["zzqqx ro*", "ro* zzqqx pl*", "zx* ro*", "zqx*"]:
+    # scan every item for a word none holds. (A query of words alone is searched at once:
+    # `test_words_in_few_items_are_searched_by_one_statement_planned_once`.)
+    for text in ["zzqqx ro*"] * 8 + ["ro* zzqqx pl*", "zx* ro*", "zqx*"]:
         statements.clear()
         page = await postgres.issues.search(text)
         assert page == await sqlite.issues.search(text)
@@ -523,6 +524,117 @@ async def test_only_a_phrase_of_rarer_words_is_looked_up_by_its_pairs(
         page = await postgres.issues.search(text)
         assert bool(page.hits) is paired, text  # no item says "of the"
         assert ("newsbot_pairs" in statements[0]) is paired, (text, statements)
+
+
+def shown(page: SearchPage) -> tuple[Any, ...]:
+    """What a reader sees of a page: its items and snippets, in order, and what it says (the
+    scores are each backend's own)."""
+    hits = [(hit.item_id, hit.snippet) for hit in page.hits]
+    return hits, page.offset, page.has_more, page.limited
+
+
+def searches(statements: list[str]) -> list[str]:
+    """The statements of `sent_statements` that are a search's, not the statistics' it reads."""
+    return [one for one in statements if "pg_stats" not in one]
+
+
+async def test_words_in_few_items_are_searched_by_one_statement_planned_once(
+    both: tuple[Archive, Archive], monkeypatch: pytest.MonkeyPatch, pg_url: str
+) -> None:
+    # A word the statistics do not count as frequent: no look first, and the search's plan,
+    # the same for every such word, is not made again for each (half its time at a million
+    # items, with the look's round trip).
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        # The statistics list the 100 most frequent words: not zqueen, in 5 items of 5,000.
+        conn.execute("ALTER TABLE items ALTER COLUMN words SET STATISTICS 10")
+        conn.execute("ANALYZE items")
+    sqlite, postgres = both
+    frequent = await recent.frequent_words(postgres.issues._database)  # type: ignore[attr-defined]
+    assert "zqueen" not in frequent and "plain" in frequent
+    statements = sent_statements(monkeypatch)
+    texts = ["zqueen", "plain zzqqx", "zqueen plain", "zzqqx", "Zqueen"] * 3
+    for text in texts:
+        sent = len(statements)
+        for limit, offset in ((10, 0), (2, 2), (10, 4)):
+            page = await postgres.issues.search(text, limit=limit, offset=offset)
+            expected = await sqlite.issues.search(text, limit=limit, offset=offset)
+            assert shown(page) == shown(expected), text
+        one_each = searches(statements[sent:])
+        assert len(one_each) == 3, one_each
+        assert all("EXECUTE newsbot_search_" in one for one in one_each), one_each
+    # Prepared once on each connection of the pool, the first time it ran it.
+    pool_size = postgres.issues._database.pool.get_stats()["pool_size"]  # type: ignore[attr-defined]
+    assert 1 <= len([one for one in statements if "PREPARE" in one]) <= pool_size
+    assert len((await postgres.issues.search("zqueen")).hits) == len(RARE)
+    # The plan made without the words reads their index, and the items it lists alone.
+    match = matching('"zqueen"')
+    assert match is not None
+    asked: dict[str, Any] = {"section": None, "issue": None, "since": None, "until": None}
+    sql, params = statement.search_statement(
+        ranked=True, **asked, recent=None, match=match, bounds={"window_first": None}
+    )
+    params.update(limit=11, offset=0, released=[], horizon="2026-01-01T00:00:00")
+    _, prepare, execute = pg_search._prepared_statement(sql)
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        conn.execute(prepare.removesuffix(";"))
+        # As the search runs it (`search._SETTINGS`, `search._GENERIC`).
+        conn.execute("SET random_page_cost = 1.1")
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        plan = [row[0] for row in conn.execute(f"EXPLAIN (ANALYZE) {execute}", params)]
+    shown_plan = "\n".join(plan)
+    assert "$1" in prepare and "Bitmap Index Scan on items_words" in shown_plan, shown_plan
+    assert items_read(plan) <= 2 * len(RARE) + 11, shown_plan
+
+
+async def test_a_rare_word_of_a_held_issue_is_found_once_its_time_has_come(
+    both: tuple[Archive, Archive], pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The prepared statement run again with the issue released, as any search's statement.
+    clock = Clock(NOW - dt.timedelta(minutes=1))
+    held = issue(
+        ISSUES + 1, {"News": [item("Zqueen qubits", "https://q.example/1")]}, publish_at=NOW
+    )
+    async with await Archive.open(pg_url, clock=clock) as archive:
+        await archive.issues.ingest_many([(held, None)])
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("ALTER TABLE items ALTER COLUMN words SET STATISTICS 10")
+            conn.execute("ANALYZE items")
+        statements = sent_statements(monkeypatch)
+        hidden = await archive.issues.search("zqueen")
+        assert sorted(hit.issue_number for hit in hidden.hits) == sorted(RARE)
+        clock.now = NOW
+        found = await archive.issues.search("zqueen")
+        assert sorted(hit.issue_number for hit in found.hits) == sorted([*RARE, ISSUES + 1])
+    sent = searches(statements)
+    assert len(sent) == 3 and all("EXECUTE newsbot_search_" in one for one in sent), sent
+
+
+async def test_a_search_prepares_its_statement_again_once_deallocated(
+    both: tuple[Archive, Archive], monkeypatch: pytest.MonkeyPatch, pg_url: str
+) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE items ALTER COLUMN words SET STATISTICS 10")
+        conn.execute("ANALYZE items")
+    sqlite, postgres = both
+    expected = shown(await sqlite.issues.search("zqueen"))
+    assert shown(await postgres.issues.search("zqueen")) == expected
+    statements = sent_statements(monkeypatch)
+    pg_database = postgres.issues._database  # type: ignore[attr-defined]
+    async with AsyncExitStack() as held:
+        # Every connection of the pool, as a pooler resetting its connections does.
+        for _ in range(pg_database.pool.get_stats()["pool_size"]):
+            pooled = await held.enter_async_context(pg_database.connection())
+            await pooled.execute("DEALLOCATE ALL")
+    statements.clear()
+    assert shown(await postgres.issues.search("zqueen")) == expected
+    # Run as prepared, told it is not, prepared again.
+    sent = searches(statements)
+    assert len(sent) == 2 and "PREPARE" not in sent[0] and "PREPARE" in sent[1], sent
+    # Each connection of the pool then runs it at once, prepared again or not yet.
+    for _ in range(2 * pg_database.pool.get_stats()["pool_size"]):
+        statements.clear()
+        assert shown(await postgres.issues.search("zqueen")) == expected
+        assert len(searches(statements)) == 1, statements
 
 
 def colliding_pairs() -> tuple[tuple[str, str], tuple[str, str]]:

@@ -168,6 +168,26 @@ async def may_fill_window(database: PgDatabase, fts: str) -> bool:
     return math.prod(frequent[words[0]] for words, _ in phrases) < WALKED_FROM_SHARE
 
 
+FEW_SHARE = 0.01
+"""The share of items a search's matches stay under for `few_matches`: listed by the words'
+index and sorted, never walked to."""
+
+
+async def few_matches(database: PgDatabase, fts: str) -> bool:
+    """Whether a search of `fts` (every word of it must match) matches few items whatever its
+    words are: one of them is not among the planner's frequent words, so it is in fewer items
+    than the least frequent of those (0.5 % at the default statistics target), which must be
+    under `FEW_SHARE`. False for a prefix (it may start frequent words), and before the table
+    was first analysed (every word would look rare)."""
+    frequent = await frequent_words(database)
+    phrases = phrases_of(fts)
+    if not frequent or min(frequent.values()) >= FEW_SHARE:
+        return False
+    if any(prefix for _, prefix in phrases):
+        return False
+    return any(word not in frequent for words, _ in phrases for word in words)
+
+
 async def words_share(database: PgDatabase, fts: str) -> float | None:
     """The share of items a search of `fts` matches at most, as the planner's statistics count
     it: its words' shares multiplied, taken as independent as the planner takes them, a phrase

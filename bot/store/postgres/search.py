@@ -5,6 +5,10 @@ a tsquery over the tokens SQLite's index holds)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import re
+import weakref
 from typing import Any
 
 import psycopg
@@ -12,7 +16,7 @@ from psycopg.rows import DictRow, dict_row
 
 from bot.models import Item, SearchHit, SearchPage
 from bot.store.postgres import recent, statement
-from bot.store.postgres.database import PgDatabase
+from bot.store.postgres.database import PgConnection, PgDatabase
 from bot.store.postgres.statement import filter_bounds
 from bot.store.postgres.words import Matching, matching, section_lexeme, snippet
 from bot.store.sqlite import query as query_syntax
@@ -55,15 +59,25 @@ async def search(
     if section and section_lexeme(section) is None:
         # No section has such a slug (a NUL, or longer than a lexeme): nothing is in it.
         return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
-    first = await _first_look(database, filters, match)
-    if first is not None and first.get("found") is False:
-        return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
-    dated = since is not None or until is not None
-    first, checked, walked = await _ways_in(database, plan, first, dated=dated)
+    few = plan.ranked and await _few_matches(database, plan.fts, match, filters)
+    first: DictRow | None
+    if few:
+        # No look first: the search's own plan, made once (`_run`), answers a word no item
+        # holds as soon as the look did (the index lists nothing), and nothing asks the
+        # window's indexes (`recent.may_fill_window`).
+        first, checked, walked = {"window_first": None}, False, False
+    else:
+        first = await _first_look(database, filters, match)
+        if first is not None and first.get("found") is False:
+            return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
+        dated = since is not None or until is not None
+        first, checked, walked = await _ways_in(database, plan, first, dated=dated)
     limited = plan.limited
     rows = None
     if plan.ranked:
-        rows = await _rows(database, match, True, filters, first, limit, offset, checked, walked)
+        rows = await _rows(
+            database, match, True, filters, first, limit, offset, checked, walked, generic=few
+        )
         if rows is None:
             limited = _told(plan.limited, _LIMITED_RANKING)
     if rows is None:
@@ -89,6 +103,20 @@ async def related(database: PgDatabase, text: str, *, limit: int = 5) -> list[Se
         return []
     found = await _rows(database, match, True, filters, first, limit, 0)
     return [_hit(row, fts) for row in (found or [])[:limit]]
+
+
+async def _few_matches(
+    database: PgDatabase, fts: str, match: Matching, filters: dict[str, Any]
+) -> bool:
+    """Whether a ranked search of `fts` runs the one statement whose plan is the same for every
+    query it serves (`_run`'s `generic`): words in few items (`recent.few_matches`), nothing
+    but words (no prefix, phrase or many words, each a statement of its own) and no filter
+    (whose bounds the planner must know)."""
+    if any(value is not None for value in filters.values()):
+        return False
+    if match.prefixes is not None or match.pairs is not None or match.asked is not None:
+        return False
+    return await recent.few_matches(database, fts)
 
 
 def _told(*notes: str | None) -> str:
@@ -158,8 +186,11 @@ async def _rows(
     offset: int,
     ids_checked: bool = False,
     range_walked: bool = False,
+    *,
+    generic: bool = False,
 ) -> list[DictRow] | None:
     """The page's rows (one extra tells `has_more`); None if the statement took too long.
+    With `generic`, its plan is made once for every query (`_run`).
 
     One round trip: the statement itself leaves out the issues that may be held back (a
     publish_at ahead of the horizon, nothing sent); the rare one among them whose time has
@@ -180,7 +211,7 @@ async def _rows(
     params["released"] = []
     held = held_function(database.clock, database.zone)
     while True:
-        found = await _run(database, sql, params)
+        found = await _run(database, sql, params, generic=generic)
         if found is None:
             return None
         maybe_held = zip(found[0]["held_numbers"], found[0]["held_publish_at"], strict=True)
@@ -204,21 +235,81 @@ _SETTINGS = (
 """The settings a search's statements run with, for that statement only."""
 
 
-async def _run(database: PgDatabase, sql: str, params: dict[str, Any]) -> list[DictRow] | None:
+_GENERIC = " SET LOCAL plan_cache_mode = force_generic_plan;"
+"""For a statement `_run` prepares: its one plan, made without the parameters' values, is what
+it was prepared for (left to choose, PostgreSQL plans it again for each query's words)."""
+
+_PARAMETER = re.compile(r"%\((\w+)\)s")
+"""A parameter of a statement's SQL, as psycopg takes it: `%(name)s`."""
+
+_prepared: weakref.WeakKeyDictionary[PgConnection, set[str]] = weakref.WeakKeyDictionary()
+"""The statements each connection of the pool has prepared (`_run`'s `generic`), by name."""
+
+
+async def _run(
+    database: PgDatabase, sql: str, params: dict[str, Any], *, generic: bool = False
+) -> list[DictRow] | None:
     """The rows of a search's statement, sent with its settings in one message, or None if it
-    ran past `SEARCH_TIMEOUT_MS`."""
-    # Parameters bound here, in one simple query: never a prepared statement (a generic plan
-    # cannot tell a rare word's few matches from a common one's), and the settings travel
-    # with it, for this statement only.
+    ran past `SEARCH_TIMEOUT_MS`. With `generic`, the statement is prepared once on each
+    connection, and one plan, made without the parameters' values, serves every query: for
+    statements whose best plan is the same whatever the values are."""
+    # Parameters bound here, in one simple query, and the settings travel with the statement,
+    # for it only. Not prepared unless asked: a generic plan cannot tell a rare word's few
+    # matches from a common one's.
     try:
         async with database.connection() as conn:
             cursor = psycopg.AsyncClientCursor(conn, row_factory=dict_row)
-            await cursor.execute(_SETTINGS + sql, params, prepare=False)
+            if generic:
+                await _execute_prepared(conn, cursor, sql, params)
+            else:
+                await cursor.execute(_SETTINGS + sql, params, prepare=False)
             while cursor.nextset():
                 pass
             return await cursor.fetchall()
     except psycopg.errors.QueryCanceled:
         return None
+
+
+async def _execute_prepared(
+    conn: PgConnection,
+    cursor: psycopg.AsyncClientCursor[DictRow],
+    sql: str,
+    params: dict[str, Any],
+) -> None:
+    """Run `sql` as the statement the connection prepared of it, preparing it first if the
+    connection has not: in one message with the settings, as `_run` sends any statement."""
+    name, prepare, execute = _prepared_statement(sql)
+    prepared = _prepared.setdefault(conn, set())
+    run = _SETTINGS + _GENERIC + execute
+    first = name not in prepared
+    # Prepared from now on: a statement stopped for its time was prepared all the same.
+    prepared.add(name)
+    try:
+        await cursor.execute(prepare + run if first else run, params, prepare=False)
+    except psycopg.errors.InvalidSqlStatementName:
+        if first:
+            raise
+        # Deallocated on the server since (DEALLOCATE ALL, DISCARD ALL): prepared again.
+        await cursor.execute(prepare + run, params, prepare=False)
+
+
+@functools.lru_cache(maxsize=16)
+def _prepared_statement(sql: str) -> tuple[str, str, str]:
+    """The name a search's statement is prepared as, its PREPARE, and its EXECUTE, whose
+    arguments are the statement's parameters, bound as `_run` binds them (its types are
+    PostgreSQL's reading of the statement)."""
+    names: list[str] = []
+
+    def numbered(parameter: re.Match[str]) -> str:
+        if parameter.group(1) not in names:
+            names.append(parameter.group(1))
+        return f"${names.index(parameter.group(1)) + 1}"
+
+    body = _PARAMETER.sub(numbered, sql)
+    digest = hashlib.md5(sql.encode(), usedforsecurity=False).hexdigest()
+    name = f"newsbot_search_{digest[:16]}"
+    arguments = ", ".join(f"%({parameter})s" for parameter in names)
+    return name, f"PREPARE {name} AS {body};", f" EXECUTE {name}({arguments})"
 
 
 def _hit(row: DictRow, fts: str) -> SearchHit:

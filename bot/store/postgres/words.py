@@ -312,46 +312,71 @@ def snippet(fields: tuple[str | None, ...], fts: str) -> str:
     """The part of the best field holding most of the query's words, those highlighted, like
     SQLite's `snippet(…, '…', 16)`."""
     phrases = phrases_of(fts)
+    firsts = [phrase[0] for phrase, _ in phrases]
     # Each field's words, and where they are: most fields are read in one pass in C
-    # (`_reading`), and only the window's words are placed; the rest a token at a time.
-    best: tuple[str, list[str], set[int], _Reading | list[Token]] | None = None
-    for field in fields:
-        text = index_text(field)
+    # (`_reading`), and only the window's words are placed; the rest a token at a time. A
+    # field without the first word of any phrase matches none, and its words are counted
+    # only if no field matches (a rare word is in one field of three).
+    read: list[_Field] = []
+    for written in fields:
+        text = index_text(written)
         placed = _reading(text) or list(_tokens_by_letter(text))
         if isinstance(placed, list):
-            words = [token.text for token in placed]
+            read.append(_Field(text, placed, [token.text for token in placed]))
+        elif any(first in placed[0] for first in firsts):
+            read.append(_Field(text, placed, placed[1].findall(placed[0])))
         else:
-            words = placed[1].findall(placed[0])
-        marked = _matched(words, phrases)
+            read.append(_Field(text, placed, None))
+    marks = [_matched(field.words, phrases) if field.words else set() for field in read]
+    most = max((len(marked) for marked in marks), default=0)
+    best: tuple[_Field, list[str], set[int]] | None = None
+    for field, marked in zip(read, marks, strict=True):
+        if len(marked) < most:
+            continue
+        words = field.words
+        if words is None and not isinstance(field.placed, list):
+            words = field.placed[1].findall(field.placed[0])
         # On a tie the longer field wins: it shows the words in more of their context.
-        if best is None or (len(marked), len(words)) > (len(best[2]), len(best[1])):
-            best = (text, words, marked, placed)
+        if words is not None and (best is None or len(words) > len(best[1])):
+            best = (field, words, marked)
     if best is None or not best[1]:
         return ""
-    text, words, marked, placed = best
+    (text, placed, _), words, marked = best
     first = min(marked, default=0)
     last = max((i for i in marked if i < first + SNIPPET_TOKENS), default=first)
     # The matches in the middle of the window, as SQLite places them.
     start = first - (SNIPPET_TOKENS - (last - first)) // 2
     start = max(0, min(start, len(words) - SNIPPET_TOKENS))
+    # Where the window's words are: a span each.
+    window: list[tuple[int, int]]
     if isinstance(placed, list):
-        window = placed[start : start + SNIPPET_TOKENS]
+        window = [(token.start, token.end) for token in placed[start : start + SNIPPET_TOKENS]]
     else:
         folded, pattern = placed
         runs = itertools.islice(pattern.finditer(folded), start, start + SNIPPET_TOKENS)
-        window = [Token(run.group(), run.start(), run.end()) for run in runs]
+        window = [run.span() for run in runs]
     pieces: list[str] = ["…"] if start > 0 else []
-    at = window[0].start if start > 0 else 0
-    for index, token in enumerate(window, start=start):
-        pieces.append(text[at : token.start])
-        word = text[token.start : token.end]
-        pieces.append(f"{HIGHLIGHT_START}{word}{HIGHLIGHT_END}" if index in marked else word)
-        at = token.end
-    end = window[-1].end
+    at = window[0][0] if start > 0 else 0
+    # The window's text as written, its matched words highlighted.
+    for index in sorted(i for i in marked if start <= i < start + len(window)):
+        begins, ends = window[index - start]
+        pieces += (text[at:begins], HIGHLIGHT_START, text[begins:ends], HIGHLIGHT_END)
+        at = ends
+    end = window[-1][1]
+    pieces.append(text[at:end])
     rest = text[end:]
     pieces.append(rest if start + SNIPPET_TOKENS >= len(words) else _until_word(rest) + "…")
     shown = "".join(pieces)
     return as_written(shown) if CJK_SEPARATOR in shown else shown
+
+
+class _Field(NamedTuple):
+    """A field as `snippet` reads it: its text as indexed, where its words are, and its words
+    (None until needed, when it holds no word of the query)."""
+
+    text: str
+    placed: _Reading | list[Token]
+    words: list[str] | None
 
 
 def _until_word(rest: str) -> str:
@@ -369,22 +394,30 @@ def _matched(texts: list[str], phrases: list[tuple[list[str], bool]]) -> set[int
     marked: set[int] = set()
     for phrase, prefix in phrases:
         size = len(phrase)
-        if size == 1:
-            # One word, as most queries are: no phrase to follow.
+        if size == 1 and prefix:
             only = phrase[0]
-            marked.update(
-                i
-                for i, text in enumerate(texts)
-                if text == only or (prefix and text.startswith(only))
-            )
+            marked.update(i for i, text in enumerate(texts) if text.startswith(only))
             continue
         # A phrase starts at its first word, never a prefix: the rest is checked only there.
         first, rest = phrase[0], list(enumerate(phrase))[1:]
-        for start, text in enumerate(texts[: len(texts) - size + 1]):
-            if text == first and all(
+        for start in _places(texts, first, len(texts) - size + 1):
+            if all(
                 texts[start + i] == word
                 or (prefix and i == size - 1 and texts[start + i].startswith(word))
                 for i, word in rest
             ):
                 marked.update(range(start, start + size))
     return marked
+
+
+def _places(texts: list[str], word: str, stop: int) -> Iterator[int]:
+    """The indexes of `word` among `texts`, before `stop`."""
+    # list.index compares in C: a page's fields hold a query's word a few times, or never,
+    # among their hundreds, which a loop in Python compared one by one.
+    at = -1
+    while True:
+        try:
+            at = texts.index(word, at + 1, stop)
+        except ValueError:
+            return
+        yield at
