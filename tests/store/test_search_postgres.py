@@ -839,6 +839,64 @@ def window_issues(first: int, last: int) -> list[Issue]:
     ]  # fmt: skip
 
 
+async def test_frequent_words_not_walked_to_are_asked_of_the_window_planned_once(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Words the statistics count as frequent, but not so common that the newest items are
+    # walked: no look first, and one plan, made once, asks the window's index of words.
+    monkeypatch.setattr(recent, "RECENT_ITEMS", 100)
+    monkeypatch.setattr(recent, "RECENT_FROM_ITEMS", 200)
+    monkeypatch.setattr(recent, "_MOVE_AT", 150)
+    monkeypatch.setattr(statement, "SEARCH_CANDIDATES", 20)
+    monkeypatch.setattr(recent, "WALKED_FROM_SHARE", 0.5)  # gamma is in a fifth of the items
+    async with await Archive.open(pg_url) as archive:
+        await archive.issues.ingest_many([(one, None) for one in window_issues(1, 12)])
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("ANALYZE items")
+        assert "gamma" in await recent.frequent_words(archive.issues._database)  # type: ignore[attr-defined]
+        statements = sent_statements(monkeypatch)
+
+        async def newest_gamma() -> list[int]:
+            return [hit.item_id for hit in (await archive.issues.search("gamma")).hits]
+
+        found = await newest_gamma()
+        # The same hits as by the look (a filter that leaves every issue in).
+        everything = await archive.issues.search("gamma", since=dt.date(2000, 1, 1))
+        assert found == [hit.item_id for hit in everything.hits] and len(found) == 10
+        # One statement each (the filtered search's after its look), the first prepared.
+        prepared = [one for one in statements if "EXECUTE newsbot_search_" in one]
+        assert len(prepared) == 1 and f"i.id >= {9 << 20}::bigint" in prepared[0], statements
+        read = [one for one in statements if one.endswith("SELECT first_id FROM search_window")]
+        assert len(read) == 1, statements  # kept for the searches after
+        # The window moved by this process: its new first id at once.
+        await archive.issues.ingest_many([(one, None) for one in window_issues(13, 16)])
+        statements.clear()
+        moved = await newest_gamma()
+        prepared = [one for one in statements if "EXECUTE newsbot_search_" in one]
+        assert moved[0] >> 20 == 16 and f"i.id >= {13 << 20}::bigint" in prepared[0], statements
+    # The plan made without the words can read the window's index (its condition matched to
+    # the statement's), and the items it lists alone. (A few hundred items are walked
+    # sooner than any index is read: the walk is set aside to see the rest.)
+    match = matching('"gamma"')
+    assert match is not None
+    asked: dict[str, Any] = {"section": None, "issue": None, "since": None, "until": None}
+    bounds: dict[str, int | None] = {"window_first": 13 << 20}
+    sql, params = statement.search_statement(
+        ranked=True, **asked, recent=None, match=match, bounds=bounds
+    )
+    params.update(limit=11, offset=0, released=[], horizon="2026-01-01T00:00:00")
+    _, prepare, execute = pg_search._prepared_statement(pg_search.generic_text(sql, params))
+    with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
+        conn.execute(prepare.removesuffix(";"))
+        conn.execute("SET random_page_cost = 1.1")
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        conn.execute("SET enable_indexscan = off")
+        plan = [row[0] for row in conn.execute(f"EXPLAIN (ANALYZE) {execute}", params)]
+    shown_plan = "\n".join(plan)
+    assert f"Bitmap Index Scan on items_words_from_{13 << 20}" in shown_plan, shown_plan
+    assert items_read(plan) <= 2 * 20 + 11 + 5, shown_plan
+
+
 async def test_the_newest_items_are_indexed_apart_and_asked_first(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -909,11 +967,23 @@ async def test_the_newest_items_are_indexed_apart_and_asked_first(
             statements = sent_statements(monkeypatch)
 
             async def asks_window(text: str, **filters: Any) -> bool:
-                statements.clear()
+                sent = len(statements)
                 got = await hits(archive, text, **filters)
                 known = text in ("gamma", "zqueen", "gam*") and not filters
                 assert not known or got == found[text], text
-                sent_searches = [one for one in statements if "held AS MATERIALIZED" in one]
+                # A statement prepared before is sent by its name alone.
+                prepared = {
+                    name: one
+                    for one in statements
+                    for name in re.findall(r"PREPARE (newsbot_search_\w+)", one)
+                }
+                sent_searches = [
+                    prepared.get(
+                        next(iter(re.findall(r"EXECUTE (newsbot_search_\w+)", one)), ""), one
+                    )
+                    for one in statements[sent:]
+                    if "held AS MATERIALIZED" in one or "EXECUTE newsbot_search_" in one
+                ]
                 return "newest AS MATERIALIZED" in sent_searches[0]
 
             # (Scaled down: here no word is common enough to be walked to.)

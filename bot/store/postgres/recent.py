@@ -46,6 +46,7 @@ _INDEXES = ("words", "prefixes", "pairs")
 async def refresh(database: PgDatabase) -> None:
     """Make the window hold the newest `RECENT_ITEMS` items or more (none in an archive of
     fewer than `RECENT_FROM_ITEMS`), and drop the indexes of windows no longer used."""
+    _window.pop(database, None)
     async with database.connection() as conn:
         cursor = await conn.execute("SELECT pg_try_advisory_lock(%s) AS locked", (_REFRESH_LOCK,))
         locked = await cursor.fetchone()
@@ -143,6 +144,29 @@ async def frequent_words(database: PgDatabase) -> dict[str, float]:
     words = dict(zip(row["words"] or (), row["shares"] or (), strict=False)) if row else {}
     _frequent[database] = (now, words)
     return words
+
+
+_window: weakref.WeakKeyDictionary[PgDatabase, tuple[float, int | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def window_first(database: PgDatabase) -> int | None:
+    """The window's first item id, None without a window; read at most every
+    `FREQUENT_WORDS_SECONDS` (and again after this process moved it).
+
+    A search may ask with one older than the window's: every id from any first id on is newer
+    than every one before it, so the matches are the same; only the window's indexes go
+    unused until it is read again (another process moved the window, once in 100,000 items).
+    """
+    now = time.monotonic()
+    kept = _window.get(database)
+    if kept is not None and now - kept[0] < FREQUENT_WORDS_SECONDS:
+        return kept[1]
+    row = await database.row("SELECT first_id FROM search_window")
+    first = int(row["first_id"]) if row and row["first_id"] is not None else None
+    _window[database] = (now, first)
+    return first
 
 
 async def may_fill_window(database: PgDatabase, fts: str) -> bool:
