@@ -18,7 +18,7 @@ from bot.models import Item, SearchHit, SearchPage
 from bot.store.postgres import recent, statement
 from bot.store.postgres.database import PgConnection, PgDatabase
 from bot.store.postgres.statement import filter_bounds
-from bot.store.postgres.words import Matching, matching, section_lexeme, snippet
+from bot.store.postgres.words import Matching, matching, phrases_of, section_lexeme, snippet
 from bot.store.sqlite import query as query_syntax
 from bot.store.sqlite.held import held_function, held_horizon
 from bot.store.sqlite.query import SearchPlan, fts_any_query, search_plan
@@ -131,6 +131,8 @@ async def _planned_once(
         return None
     if match.prefixes is not None or match.pairs is not None or match.asked is not None:
         return None
+    if any(prefix for _, prefix in phrases_of(fts)):
+        return None  # it may start a word in most items
     if await recent.few_matches(database, fts):
         # Nothing asks the window's indexes: they would not hold enough.
         return {"window_first": None}
