@@ -7,7 +7,7 @@ import re
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-MADE_BY_SET_UP = {".venv/bin/", ".venvs/3.13"}
+MADE_BY_SET_UP = {".venv/bin/", ".venvs/3.11", ".venvs/3.13"}
 """Paths `python3 dev.py` creates, which the README names for after the set-up."""
 
 
