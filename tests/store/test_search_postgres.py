@@ -538,16 +538,20 @@ def searches(statements: list[str]) -> list[str]:
     return [one for one in statements if "pg_stats" not in one]
 
 
+def statistics_of_few_words(pg_url: str) -> None:
+    """The planner's statistics of the items' words, listing the 100 most frequent alone."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE items ALTER COLUMN words SET STATISTICS 10")
+        conn.execute("ANALYZE items")
+
+
 async def test_words_in_few_items_are_searched_by_one_statement_planned_once(
     both: tuple[Archive, Archive], monkeypatch: pytest.MonkeyPatch, pg_url: str
 ) -> None:
     # A word the statistics do not count as frequent: no look first, and the search's plan,
     # the same for every such word, is not made again for each (half its time at a million
     # items, with the look's round trip).
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        # The statistics list the 100 most frequent words: not zqueen, in 5 items of 5,000.
-        conn.execute("ALTER TABLE items ALTER COLUMN words SET STATISTICS 10")
-        conn.execute("ANALYZE items")
+    statistics_of_few_words(pg_url)  # not zqueen, in 5 items of 5,000
     sqlite, postgres = both
     frequent = await recent.frequent_words(postgres.issues._database)  # type: ignore[attr-defined]
     assert "zqueen" not in frequent and "plain" in frequent
@@ -596,9 +600,7 @@ async def test_a_rare_word_of_a_held_issue_is_found_once_its_time_has_come(
     )
     async with await Archive.open(pg_url, clock=clock) as archive:
         await archive.issues.ingest_many([(held, None)])
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute("ALTER TABLE items ALTER COLUMN words SET STATISTICS 10")
-            conn.execute("ANALYZE items")
+        statistics_of_few_words(pg_url)
         statements = sent_statements(monkeypatch)
         hidden = await archive.issues.search("zqueen")
         assert sorted(hit.issue_number for hit in hidden.hits) == sorted(RARE)
@@ -612,9 +614,7 @@ async def test_a_rare_word_of_a_held_issue_is_found_once_its_time_has_come(
 async def test_a_search_prepares_its_statement_again_once_deallocated(
     both: tuple[Archive, Archive], monkeypatch: pytest.MonkeyPatch, pg_url: str
 ) -> None:
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("ALTER TABLE items ALTER COLUMN words SET STATISTICS 10")
-        conn.execute("ANALYZE items")
+    statistics_of_few_words(pg_url)
     sqlite, postgres = both
     expected = shown(await sqlite.issues.search("zqueen"))
     assert shown(await postgres.issues.search("zqueen")) == expected
@@ -839,15 +839,21 @@ def window_issues(first: int, last: int) -> list[Issue]:
     ]  # fmt: skip
 
 
+def small_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window scaled down: from 200 items, the newest 100 (moved past 150), and searches
+    ranking their newest 20 matches."""
+    monkeypatch.setattr(recent, "RECENT_ITEMS", 100)
+    monkeypatch.setattr(recent, "RECENT_FROM_ITEMS", 200)
+    monkeypatch.setattr(recent, "_MOVE_AT", 150)
+    monkeypatch.setattr(statement, "SEARCH_CANDIDATES", 20)
+
+
 async def test_frequent_words_not_walked_to_are_asked_of_the_window_planned_once(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Words the statistics count as frequent, but not so common that the newest items are
     # walked: no look first, and one plan, made once, asks the window's index of words.
-    monkeypatch.setattr(recent, "RECENT_ITEMS", 100)
-    monkeypatch.setattr(recent, "RECENT_FROM_ITEMS", 200)
-    monkeypatch.setattr(recent, "_MOVE_AT", 150)
-    monkeypatch.setattr(statement, "SEARCH_CANDIDATES", 20)
+    small_window(monkeypatch)
     monkeypatch.setattr(recent, "WALKED_FROM_SHARE", 0.5)  # gamma is in a fifth of the items
     async with await Archive.open(pg_url) as archive:
         await archive.issues.ingest_many([(one, None) for one in window_issues(1, 12)])
@@ -905,10 +911,7 @@ async def test_frequent_words_not_walked_to_are_asked_of_the_window_planned_once
 async def test_the_newest_items_are_indexed_apart_and_asked_first(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(recent, "RECENT_ITEMS", 100)
-    monkeypatch.setattr(recent, "RECENT_FROM_ITEMS", 200)
-    monkeypatch.setattr(recent, "_MOVE_AT", 150)
-    monkeypatch.setattr(statement, "SEARCH_CANDIDATES", 20)
+    small_window(monkeypatch)
     monkeypatch.setattr(statement, "WALKED_ITEMS", 10)
 
     def window(conn: psycopg.Connection[Any]) -> tuple[Any, list[str]]:

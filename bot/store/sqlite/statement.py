@@ -113,17 +113,7 @@ def search_statement(
             ORDER BY c.score, issue_number DESC, i.position
             LIMIT :limit OFFSET :offset
         )
-        SELECT i.id, i.title, i.link, i.blurb, i.abstract, i.editor_note,
-               i.issue_number, n.title AS issue_title, n.date AS issue_date,
-               s.name AS section_name, s.slug AS section_slug, page.score AS score,
-               snippet(items_fts, -1, :start, :end, '…', 16) AS snippet
-        FROM page
-        CROSS JOIN items_fts ON items_fts.rowid = page.id
-        JOIN items i ON i.id = page.id
-        JOIN sections s ON s.id = i.section_id
-        JOIN issues n ON n.number = i.issue_number
-        WHERE items_fts MATCH :query
-        ORDER BY page.score, page.issue_number DESC, page.position
+        {_page_rows("page.score", "page.score, page.issue_number DESC, page.position")}
     """  # noqa: S608 - `joins` and `filters` are fixed clauses; every value is a parameter
     params.update(
         query=query,
@@ -148,9 +138,17 @@ def _newest_statement(joins: str, filters: str) -> str:
             ORDER BY items_fts.rowid DESC
             LIMIT :limit OFFSET :offset
         )
+        {_page_rows("0.0", "page.id DESC")}
+    """  # noqa: S608 - `joins` and `filters` are fixed clauses; every value is a parameter
+
+
+def _page_rows(score: str, order: str) -> str:
+    """The SQL reading the rows of the `page` of ids: each hit's fields, its `score` and its
+    snippet, in `order`."""
+    return f"""
         SELECT i.id, i.title, i.link, i.blurb, i.abstract, i.editor_note,
                i.issue_number, n.title AS issue_title, n.date AS issue_date,
-               s.name AS section_name, s.slug AS section_slug, 0.0 AS score,
+               s.name AS section_name, s.slug AS section_slug, {score} AS score,
                snippet(items_fts, -1, :start, :end, '…', 16) AS snippet
         FROM page
         CROSS JOIN items_fts ON items_fts.rowid = page.id
@@ -158,8 +156,8 @@ def _newest_statement(joins: str, filters: str) -> str:
         JOIN sections s ON s.id = i.section_id
         JOIN issues n ON n.number = i.issue_number
         WHERE items_fts MATCH :query
-        ORDER BY page.id DESC
-    """  # noqa: S608 - `joins` and `filters` are fixed clauses; every value is a parameter
+        ORDER BY {order}
+    """  # noqa: S608 - fixed text from this module
 
 
 def phrase_statement(
