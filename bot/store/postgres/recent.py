@@ -21,6 +21,8 @@ import logging
 import math
 import time
 import weakref
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
 
 from bot.store.postgres.database import PgConnection, PgDatabase
 from bot.store.postgres.statement import indexed
@@ -46,7 +48,7 @@ _INDEXES = ("words", "prefixes", "pairs")
 async def refresh(database: PgDatabase) -> None:
     """Make the window hold the newest `RECENT_ITEMS` items or more (none in an archive of
     fewer than `RECENT_FROM_ITEMS`), and drop the indexes of windows no longer used."""
-    _window.pop(database, None)
+    window_first.forget(database)
     async with database.connection() as conn:
         cursor = await conn.execute("SELECT pg_try_advisory_lock(%s) AS locked", (_REFRESH_LOCK,))
         locked = await cursor.fetchone()
@@ -121,52 +123,61 @@ the newest items finds its newest matches sooner than the window's indexes list 
 million items, a word in 5 % of them took 11.6 ms from the window and 10.7 ms walked, one in
 40 % 6.4 and 3.5 ms; one in 3 % 16.2 and 19.3 ms."""
 
-_frequent: weakref.WeakKeyDictionary[PgDatabase, tuple[float, dict[str, float]]] = (
-    weakref.WeakKeyDictionary()
-)
+
+T = TypeVar("T")
 
 
-async def frequent_words(database: PgDatabase) -> dict[str, float]:
-    """The words of `items.words` that the planner's statistics list as most common (each in
-    0.5 % of items or more, at the default statistics target), with the share of items each is
-    in, read at most every `FREQUENT_WORDS_SECONDS`; empty before the table was first
-    analysed."""
-    now = time.monotonic()
-    kept = _frequent.get(database)
-    if kept is not None and now - kept[0] < FREQUENT_WORDS_SECONDS:
-        return kept[1]
+class _Kept(Generic[T]):
+    """What `read` reads of a database, kept for `FREQUENT_WORDS_SECONDS` for each database."""
+
+    def __init__(self, read: Callable[[PgDatabase], Awaitable[T]]) -> None:
+        self.read = read
+        self.kept: weakref.WeakKeyDictionary[PgDatabase, tuple[float, T]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def __call__(self, database: PgDatabase) -> T:
+        now = time.monotonic()
+        kept = self.kept.get(database)
+        if kept is not None and now - kept[0] < FREQUENT_WORDS_SECONDS:
+            return kept[1]
+        value = await self.read(database)
+        self.kept[database] = (now, value)
+        return value
+
+    def forget(self, database: PgDatabase) -> None:
+        """Read it again next time."""
+        self.kept.pop(database, None)
+
+
+async def _frequent_words(database: PgDatabase) -> dict[str, float]:
     row = await database.row(
         "SELECT most_common_elems::text::text[] AS words, most_common_elem_freqs AS shares"
         " FROM pg_stats"
         " WHERE schemaname = current_schema() AND tablename = 'items' AND attname = 'words'"
     )
     # The shares list one per word, then figures of the whole list (the least, the most).
-    words = dict(zip(row["words"] or (), row["shares"] or (), strict=False)) if row else {}
-    _frequent[database] = (now, words)
-    return words
+    return dict(zip(row["words"] or (), row["shares"] or (), strict=False)) if row else {}
 
 
-_window: weakref.WeakKeyDictionary[PgDatabase, tuple[float, int | None]] = (
-    weakref.WeakKeyDictionary()
-)
+frequent_words = _Kept(_frequent_words)
+"""The words of `items.words` that the planner's statistics list as most common (each in 0.5 %
+of items or more, at the default statistics target), with the share of items each is in, read
+at most every `FREQUENT_WORDS_SECONDS`; empty before the table was first analysed."""
 
 
-async def window_first(database: PgDatabase) -> int | None:
-    """The window's first item id, None without a window; read at most every
-    `FREQUENT_WORDS_SECONDS` (and again after this process moved it).
-
-    A search may ask with one older than the window's: every id from any first id on is newer
-    than every one before it, so the matches are the same; only the window's indexes go
-    unused until it is read again (another process moved the window, once in 100,000 items).
-    """
-    now = time.monotonic()
-    kept = _window.get(database)
-    if kept is not None and now - kept[0] < FREQUENT_WORDS_SECONDS:
-        return kept[1]
+async def _window_first(database: PgDatabase) -> int | None:
     row = await database.row("SELECT first_id FROM search_window")
-    first = int(row["first_id"]) if row and row["first_id"] is not None else None
-    _window[database] = (now, first)
-    return first
+    return int(row["first_id"]) if row and row["first_id"] is not None else None
+
+
+window_first = _Kept(_window_first)
+"""The window's first item id, None without a window; read at most every
+`FREQUENT_WORDS_SECONDS` (and again after this process moved it).
+
+A search may ask with one older than the window's: every id from any first id on is newer than
+every one before it, so the matches are the same; only the window's indexes go unused until it
+is read again (another process moved the window, once in 100,000 items)."""
 
 
 async def may_fill_window(database: PgDatabase, fts: str) -> bool:
