@@ -103,13 +103,15 @@ async def test_frequent_words_in_a_section_or_a_window_are_asked_era_by_era(
             assert searched and all("generate_series" in one for one in searched), (text, filters)
 
 
-def era_walk_plan(pg_url: str, text: str, **filters: Any) -> list[str]:
+def era_walk_plan(
+    pg_url: str, text: str, bounds: dict[str, Any] | None = None, **filters: Any
+) -> list[str]:
     """EXPLAIN ANALYZE of the statement that walks the eras for `text` under `filters`."""
     match = matching(text)
     assert match is not None
     asked = {"section": None, "issue": None, "since": None, "until": None, "recent": None}
     sql, params = statement.search_statement(
-        ranked=True, **{**asked, **filters}, match=match, eras_walked=True
+        ranked=True, **{**asked, **filters}, match=match, bounds=bounds, eras_walked=True
     )
     params.update(limit=11, offset=0, released=[], horizon="2026-01-01T00:00:00")
     with psycopg.connect(pg_url, cursor_factory=psycopg.ClientCursor) as conn:
@@ -214,3 +216,64 @@ async def test_an_upgraded_archive_asks_its_indexes_by_era(pg_url: str) -> None:
     assert indexes["items_words"].endswith("USING gin (words, newsbot_era(id))"), indexes
     pairs = "USING gin (newsbot_pairs(words), newsbot_era(id))"
     assert indexes["items_pairs"].endswith(pairs), indexes
+
+
+def phrase_issues() -> list[Issue]:
+    """24 issues 150 apart (eras 0 to 6) of ten News items: the first says "deep nets", the
+    second of every fourth issue "sparse nets", the rest "wide nets"."""
+    return [
+        issue(
+            number,
+            {"News": [item(f"Robots {number} {slot} "
+                           + ("deep" if slot == 0 else "sparse" if slot == 1 and k % 4 == 0
+                              else "wide") + " nets",
+                           f"https://n.example/{number}/{slot}") for slot in range(10)]},
+            date=DAY + dt.timedelta(k),
+        )
+        for k, number in enumerate(1 + 150 * k for k in range(24))
+    ]  # fmt: skip
+
+
+def ran(plan: list[str], scan: str) -> bool:
+    """Whether the plan's first node whose line holds `scan` ran."""
+    line = next(line for line in plan if scan in line)
+    return "never executed" not in line
+
+
+async def test_a_phrase_found_often_in_the_window_asks_the_older_eras(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The window scaled down to the newest 100 items (ten issues), 20 matches ranked, and a
+    # phrase with 5 of them in the window dense enough to walk the older eras.
+    monkeypatch.setattr(recent, "RECENT_ITEMS", 100)
+    monkeypatch.setattr(recent, "RECENT_FROM_ITEMS", 200)
+    monkeypatch.setattr(statement, "SEARCH_CANDIDATES", 20)
+    monkeypatch.setattr(sqlite_statement, "SEARCH_CANDIDATES", 20)
+    monkeypatch.setattr(statement, "DENSE_IN_WINDOW", 5)
+    async with holding(tmp_path, pg_url, phrase_issues()) as (sqlite, postgres):
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("ANALYZE items")
+            row = conn.execute("SELECT first_id FROM search_window").fetchone()
+        assert row is not None and row[0] == (1 + 150 * 14) << SLOT_BITS
+        statements = sent_statements(monkeypatch)
+        # Deep nets: 10 in the window, 14 older, the newest 10 of those by era. Sparse nets: 3
+        # in the window, 3 older, listed at once. Wide nets: 80 in the window, enough.
+        for text, walked, listed in [
+            ('"deep nets"', True, False),
+            ('"sparse nets"', False, True),
+            ('"wide nets"', False, False),
+        ]:
+            statements.clear()
+            found = [one for page in await every_page(postgres, text) for one in page]
+            expected = [one for page in await every_page(sqlite, text) for one in page]
+            assert sorted(found) == sorted(expected) and len(set(found)) == len(found), text
+            searched = [one for one in searches(statements) if "held AS MATERIALIZED" in one]
+            assert all("newest AS MATERIALIZED" in one for one in searched), text
+            assert all("generate_series" in one for one in searched), text
+            plan = era_walk_plan(pg_url, text, bounds={"window_first": row[0]})
+            assert ran(plan, "Function Scan on generate_series") is walked, "\n".join(plan)
+            assert ran(plan, "Bitmap Index Scan on items_pairs ") is listed, "\n".join(plan)
+            if walked:
+                # From the window's era (4, from issue 2101) down to issue 601's (1), the
+                # oldest of the newest 20, and not the one below.
+                assert eras_asked(plan) == 4, "\n".join(plan)
