@@ -39,7 +39,8 @@ from pathlib import Path
 from bot.issuefiles import load_issue
 from bot.models import Issue, Subscription
 from bot.publishing.engine import Engine
-from bot.publishing.outlets.discord import GLOBAL_RATE, DiscordOutlet, Pacer, rest_client
+from bot.publishing.outlets.discord import DiscordOutlet, rest_client
+from bot.publishing.pacer import GLOBAL_RATE, Pacer
 from bot.publishing.plans.discord import Target
 from bot.render.publish import item_title
 from bot.sandbox._server import exit_if_refused

@@ -17,7 +17,8 @@ from typing import Any
 from bot.publishing.catalogue import THREAD_OUTLETS
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outlet
-from bot.publishing.outlets.discord import Client, DiscordAlerts, DiscordOutlet, Pacer
+from bot.publishing.outlets.discord import Client, DiscordAlerts, DiscordOutlet
+from bot.publishing.pacer import Pacer
 from bot.publishing.reports import Alerts, LogAlerts
 from bot.publishing.service import Publisher
 from bot.publishing.targets import all_targets
@@ -71,6 +72,7 @@ def build(
     clock: Clock = utc_now,
     offline: bool = False,
     offline_threads: bool = True,
+    pacer: Pacer | None = None,
 ) -> Services:
     """Services on `archive`, publishing through the `discord` client and the thread outlets
     given (X …, each opened by the command). Alerts go to the servers' alerts channels when
@@ -78,7 +80,8 @@ def build(
 
     `offline` services have every outlet, those without a client only planning and previewing
     (a dry run or a preview needs no keys). Without `offline_threads`, only Discord is built
-    offline: a publish that opened its thread outlets loads no other platform's client.
+    offline: a publish that opened its thread outlets loads no other platform's client. The
+    Discord outlet keeps to the rate through `pacer` if given (one that paced the login).
     """
 
     async def subscribed() -> list[Any]:
@@ -86,7 +89,7 @@ def build(
 
     discord_outlet = None
     if discord is not None or offline:
-        pacer = Pacer(settings.publishing.requests_per_second, state=archive.state)
+        pacer = pacer or Pacer(settings.publishing.requests_per_second, state=archive.state)
         discord_outlet = DiscordOutlet(discord, pacer=pacer, subscribed=subscribed)
     given = {outlet.name: outlet for outlet in threads}
     if offline and offline_threads:

@@ -38,6 +38,7 @@ from bot.publishing.catalogue import OUTLET_NAMES, THREAD_OUTLETS
 if TYPE_CHECKING:
     from bot.models import Issue
     from bot.publishing.outlets.discord import Client
+    from bot.publishing.pacer import Pacer
     from bot.publishing.plans.discord import Target
     from bot.publishing.service import OutletName
     from bot.publishing.steps import Payload, Step
@@ -190,6 +191,7 @@ async def _publish(
     settings: Settings, number: int | None, outlets: list[OutletName], token: str | None
 ) -> list[str]:
     """Publish an issue to each outlet in turn; what failed, as messages."""
+    from bot.publishing.pacer import Pacer
     from bot.publishing.targets import all_targets
     from bot.wiring import build
 
@@ -198,11 +200,14 @@ async def _publish(
         issue = await _issue(archive, number)
         # Discord also carries the alerts of the other outlets to the servers' alerts channels.
         # It logs in only when some channel receives issues.
-        discord = None
+        discord = pacer = None
         wanted = token is not None or settings.discord.configured()
         if wanted and await all_targets(archive, settings):
+            # Every request the client sends keeps to the rate the processes publishing share,
+            # logging in too, once they made room for this one (else they met the global 429).
+            pacer = Pacer(settings.publishing.requests_per_second, state=archive.state)
             discord = await stack.enter_async_context(
-                _discord_client(settings, token or discord_token(settings))
+                _discord_client(settings, token or discord_token(settings), pacer)
             )
         threads = []
         for known in THREAD_OUTLETS:
@@ -212,7 +217,13 @@ async def _publish(
         # Offline: Discord without a login still says that no channel receives issues. The
         # outlets not chosen are left out: each would load its platform's client for nothing.
         services = build(
-            settings, archive, discord=discord, threads=threads, offline=True, offline_threads=False
+            settings,
+            archive,
+            discord=discord,
+            threads=threads,
+            offline=True,
+            offline_threads=False,
+            pacer=pacer,
         )
         results = await services.publisher.publish(issue, outlets)
     failures = []
@@ -232,8 +243,9 @@ async def _publish(
 
 
 @asynccontextmanager
-async def _discord_client(settings: Settings, token: str) -> AsyncIterator[Client]:
-    """A Discord client logged in over REST only, pointed where the settings say."""
+async def _discord_client(settings: Settings, token: str, pacer: Pacer) -> AsyncIterator[Client]:
+    """A Discord client logged in over REST only, pointed where the settings say, its requests
+    kept to the rate by `pacer`."""
     from bot.app import use_endpoints
     from bot.publishing.outlets.discord import rest_client
 
@@ -241,7 +253,7 @@ async def _discord_client(settings: Settings, token: str) -> AsyncIterator[Clien
     async with AsyncExitStack() as stack:
         # Only logging in is reaching Discord here: what the publish does is told step by step.
         with reaching("Discord", settings.discord.api_base):
-            client = await stack.enter_async_context(rest_client(token))
+            client = await stack.enter_async_context(rest_client(token, pacer))
         yield client
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from bot.issuefiles import load_issue
 from bot.models import StepState, Subscription
-from bot.publishing.outlets.discord import GLOBAL_RATE
+from bot.publishing.pacer import GLOBAL_RATE
 from bot.sandbox.discord import Emulator, EmulatorConfig
 from bot.store import Archive
 from tests.conftest import ISSUES, unmeasured
@@ -197,6 +197,55 @@ async def test_publishers_at_once_share_discords_global_rate(tmp_path: Path) -> 
             assert_published_once(emulator, channel.id, issue)
         requests, refused = emulator.rate_limit_tally()
         assert requests > GLOBAL_RATE * 2, "long enough to meet the limit more than once"
+        assert refused == 0, f"{refused} of {requests} requests answered 429"
+    finally:
+        await emulator.close()
+
+
+async def test_publishers_joining_one_at_the_whole_rate_log_in_once_it_made_room(
+    tmp_path: Path,
+) -> None:
+    """One process publishes at 48 requests a second, and three more start: each logs in
+    (two requests the pacer does not see) only once the first has slowed down for them, so
+    Discord's global limit of 50 a second never answers 429."""
+    issue = load_issue(ISSUES / "202.md")
+    location = tmp_path / "a.db"
+    emulator = Emulator(config=EmulatorConfig(time_scale=1.0, global_limit=GLOBAL_RATE))
+    await emulator.start()
+    try:
+        assert emulator.seed is not None
+        guild = emulator.seed.guild
+        first = [emulator.world.add_channel(guild, f"first-{n}") for n in range(12)]
+        joining = [emulator.world.add_channel(guild, f"joining-{n}") for n in range(3)]
+        async with await Archive.open(location) as archive:
+            await archive.issues.ingest(issue)
+        env = unmeasured(newsbot_env(emulator)) | {"NEWSBOT_PUBLISHING__REQUESTS_PER_SECOND": "48"}
+
+        async def publisher(channels: list[Any]) -> Process:
+            declared = [{"guild_id": guild.id, "channel_id": c.id} for c in channels]
+            return await newsbot_process(
+                "--db",
+                str(location),
+                "publish",
+                "202",
+                "--outlet",
+                "discord",
+                env=env | {"NEWSBOT_DISCORD__TARGETS": json.dumps(declared)},
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+
+        made = count_calls(emulator)
+        processes = [await publisher(first)]
+        # The first at its whole rate for a second and a half, alone.
+        await emulator.wait_until(lambda: made[0] >= 72 or None, timeout=60)
+        processes += [await publisher([channel]) for channel in joining]
+        for process in processes:
+            _, stderr = await asyncio.wait_for(process.communicate(), 240)
+            assert process.returncode == 0, stderr.decode()[-2000:]
+        for channel in first + joining:
+            assert_published_once(emulator, channel.id, issue)
+        requests, refused = emulator.rate_limit_tally()
         assert refused == 0, f"{refused} of {requests} requests answered 429"
     finally:
         await emulator.close()

@@ -6,7 +6,8 @@ import discord
 
 from bot.models import Supporter
 from bot.publishing.engine import Engine
-from bot.publishing.outlets.discord import DiscordOutlet, Pacer
+from bot.publishing.outlets.discord import DiscordOutlet
+from bot.publishing.pacer import Pacer
 from bot.render.publish import thanks_post
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive

@@ -9,10 +9,7 @@ looked up by name among the channel's active threads before they are created aga
 
 from __future__ import annotations
 
-import asyncio
-import collections
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -25,70 +22,21 @@ from discord.http import MultipartParameters
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry, slugify
 from bot.publishing.outlet import Destination, Outcome, Remote, StepError
+from bot.publishing.pacer import Pacer
 from bot.publishing.plans.discord import Action, ChannelKind, Target, plan, step_nonce
 from bot.publishing.steps import Payload, Step
 from bot.render.discord import CONTENT_MAX
 from bot.render.publish import Post
-from bot.store.interfaces import StateStore
 from bot.text import shorten
-from bot.workers import Publishers
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Client = discord.Client
 Subscribed = Callable[[], Awaitable[list[Target]]]
 
-GLOBAL_RATE = 50
-"""Requests per second Discord allows a bot across all routes."""
 ALREADY_CROSSPOSTED = 40033
 KINDS: dict[int, ChannelKind] = {0: "text", 5: "announcement", 15: "forum"}
 MESSAGE_KEYS = ("content", "embeds", "allowed_mentions", "components")
-
-
-class Pacer:
-    """Keeps requests under a rate in every sliding window, evenly spaced, so the global limit
-    never answers 429.
-
-    discord.py learns per-route limits from headers, but meets the global one only as a 429;
-    publishing to many channels at once would hit it, so requests wait their turn here. With
-    the archive's `state`, the processes publishing at once share the rate: each keeps to
-    rate ÷ publishers, the count re-read every few seconds.
-    """
-
-    def __init__(
-        self, rate: float = GLOBAL_RATE, per: float = 1.0, *, state: StateStore | None = None
-    ) -> None:
-        self.rate = max(1, int(rate))
-        self.per = per
-        self.publishers = Publishers(state) if state is not None else None
-        self._sent: collections.deque[float] = collections.deque()
-        self._lock = asyncio.Lock()
-
-    @property
-    def share(self) -> int:
-        """Requests per window this process may send: the rate, or its part of it."""
-        live = self.publishers.live if self.publishers is not None else 1
-        return max(1, self.rate // live)
-
-    async def wait(self) -> None:
-        """Return when one more request keeps this process's share of the rate."""
-        async with self._lock:
-            if self.publishers is not None:
-                await self.publishers.count(settle=self.per)
-            while True:
-                now = time.monotonic()
-                while self._sent and now - self._sent[0] >= self.per:
-                    self._sent.popleft()
-                # Spaced out, not in bursts of a whole share: a burst's late arrivals would
-                # land in Discord's next window together with the next burst.
-                spaced = not self._sent or now - self._sent[-1] >= self.per / self.share
-                if len(self._sent) < self.share and spaced:
-                    self._sent.append(now)
-                    return
-                if len(self._sent) < self.share:
-                    await asyncio.sleep(self.per / self.share - (now - self._sent[-1]))
-                else:
-                    await asyncio.sleep(self.per - (now - self._sent[0]))
 
 
 class DiscordOutlet:
@@ -350,8 +298,10 @@ class DiscordOutlet:
         return self.client.http
 
     async def _raw(self, call: Callable[[], Awaitable[T]]) -> T:
-        await self.pacer.wait()
-        return await call()
+        if self.pacer.traced:  # the client's requests are paced as they are sent
+            return await call()
+        async with self.pacer.request():
+            return await call()
 
     async def _call(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
         try:
@@ -441,9 +391,14 @@ class DiscordAlerts:
 
 
 @asynccontextmanager
-async def rest_client(token: str) -> AsyncIterator[discord.Client]:
-    """A discord.py client logged in over REST only: publishing needs no gateway session."""
-    client = discord.Client(intents=discord.Intents.none())
+async def rest_client(token: str, pacer: Pacer | None = None) -> AsyncIterator[discord.Client]:
+    """A discord.py client logged in over REST only: publishing needs no gateway session.
+    With `pacer`, every request it sends keeps to the rate (`Pacer.trace`)."""
+    intents = discord.Intents.none()
+    if pacer is None:
+        client = discord.Client(intents=intents)
+    else:
+        client = discord.Client(intents=intents, http_trace=pacer.trace())
     try:
         try:
             await client.login(token)
