@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.issuefiles import load_issue
-from bot.models import StepState, Subscription
+from bot.models import Issue, StepState, Subscription
 from bot.publishing.pacer import GLOBAL_RATE
 from bot.sandbox.discord import Emulator, EmulatorConfig
 from bot.store import Archive
@@ -156,96 +156,90 @@ async def test_publishers_killed_midway_are_taken_over(pg_url: str) -> None:
         await emulator.close()
 
 
-async def test_publishers_at_once_share_discords_global_rate(tmp_path: Path) -> None:
+async def publisher(
+    location: Path, env: dict[str, str], guild_id: int, channels: list[Any]
+) -> Process:
+    """`newsbot publish 202` to Discord, to `channels` declared as its own targets."""
+    declared = [{"guild_id": guild_id, "channel_id": channel.id} for channel in channels]
+    return await newsbot_process(
+        "--db",
+        str(location),
+        "publish",
+        "202",
+        "--outlet",
+        "discord",
+        env=env | {"NEWSBOT_DISCORD__TARGETS": json.dumps(declared)},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def published_once_without_429(
+    emulator: Emulator, processes: list[Process], channels: list[Any], issue: Issue
+) -> int:
+    """Once `processes` have ended, each well: every item once in each of `channels`, and no
+    429; the requests the bot token made."""
+    for process in processes:
+        _, stderr = await asyncio.wait_for(process.communicate(), 240)
+        assert process.returncode == 0, stderr.decode()[-2000:]
+    for channel in channels:
+        assert_published_once(emulator, channel.id, issue)
+    requests, refused = emulator.rate_limit_tally()
+    assert refused == 0, f"{refused} of {requests} requests answered 429"
+    return requests
+
+
+@pytest.fixture
+async def limited(tmp_path: Path) -> AsyncIterator[tuple[Emulator, Path, Issue]]:
+    """The Discord emulator at Discord's global limit of 50 requests a second for the bot, an
+    archive holding #202, and the issue."""
+    issue = load_issue(ISSUES / "202.md")
+    location = tmp_path / "a.db"
+    async with await Archive.open(location) as archive:
+        await archive.issues.ingest(issue)
+    emulator = Emulator(config=EmulatorConfig(time_scale=1.0, global_limit=GLOBAL_RATE))
+    await emulator.start()
+    try:
+        assert emulator.seed is not None
+        yield emulator, location, issue
+    finally:
+        await emulator.close()
+
+
+async def test_publishers_at_once_share_discords_global_rate(
+    limited: tuple[Emulator, Path, Issue],
+) -> None:
     """Four processes, each pacing at the default 45 requests a second and publishing to its
     own channels, against Discord's global limit of 50 a second for the bot: together they
     keep under it."""
-    issue = load_issue(ISSUES / "202.md")
-    location = tmp_path / "a.db"
-    emulator = Emulator(config=EmulatorConfig(time_scale=1.0, global_limit=GLOBAL_RATE))
-    await emulator.start()
-    try:
-        assert emulator.seed is not None
-        guild = emulator.seed.guild
-        channels = [
-            emulator.world.add_channel(guild, f"news-{n}") for n in range(WORKERS * OWN_CHANNELS)
-        ]
-        async with await Archive.open(location) as archive:
-            await archive.issues.ingest(issue)
-        env = unmeasured(newsbot_env(emulator))
-        processes = []
-        for worker in range(WORKERS):
-            own = channels[worker * OWN_CHANNELS : (worker + 1) * OWN_CHANNELS]
-            declared = [{"guild_id": guild.id, "channel_id": c.id} for c in own]
-            processes.append(
-                await newsbot_process(
-                    "--db",
-                    str(location),
-                    "publish",
-                    "202",
-                    "--outlet",
-                    "discord",
-                    env=env | {"NEWSBOT_DISCORD__TARGETS": json.dumps(declared)},
-                    stdout=asyncio.subprocess.DEVNULL,
-                    stderr=asyncio.subprocess.PIPE,
-                )
-            )
-        for process in processes:
-            _, stderr = await asyncio.wait_for(process.communicate(), 240)
-            assert process.returncode == 0, stderr.decode()[-2000:]
-        for channel in channels:
-            assert_published_once(emulator, channel.id, issue)
-        requests, refused = emulator.rate_limit_tally()
-        assert requests > GLOBAL_RATE * 2, "long enough to meet the limit more than once"
-        assert refused == 0, f"{refused} of {requests} requests answered 429"
-    finally:
-        await emulator.close()
+    emulator, location, issue = limited
+    assert emulator.seed is not None
+    guild = emulator.seed.guild
+    channels = [
+        emulator.world.add_channel(guild, f"news-{n}") for n in range(WORKERS * OWN_CHANNELS)
+    ]
+    env = unmeasured(newsbot_env(emulator))
+    owned = [channels[n * OWN_CHANNELS : (n + 1) * OWN_CHANNELS] for n in range(WORKERS)]
+    processes = [await publisher(location, env, guild.id, own) for own in owned]
+    requests = await published_once_without_429(emulator, processes, channels, issue)
+    assert requests > GLOBAL_RATE * 2, "long enough to meet the limit more than once"
 
 
 async def test_publishers_joining_one_at_the_whole_rate_log_in_once_it_made_room(
-    tmp_path: Path,
+    limited: tuple[Emulator, Path, Issue],
 ) -> None:
-    """One process publishes at 48 requests a second, and three more start: each logs in
-    (two requests the pacer does not see) only once the first has slowed down for them, so
-    Discord's global limit of 50 a second never answers 429."""
-    issue = load_issue(ISSUES / "202.md")
-    location = tmp_path / "a.db"
-    emulator = Emulator(config=EmulatorConfig(time_scale=1.0, global_limit=GLOBAL_RATE))
-    await emulator.start()
-    try:
-        assert emulator.seed is not None
-        guild = emulator.seed.guild
-        first = [emulator.world.add_channel(guild, f"first-{n}") for n in range(12)]
-        joining = [emulator.world.add_channel(guild, f"joining-{n}") for n in range(3)]
-        async with await Archive.open(location) as archive:
-            await archive.issues.ingest(issue)
-        env = unmeasured(newsbot_env(emulator)) | {"NEWSBOT_PUBLISHING__REQUESTS_PER_SECOND": "48"}
-
-        async def publisher(channels: list[Any]) -> Process:
-            declared = [{"guild_id": guild.id, "channel_id": c.id} for c in channels]
-            return await newsbot_process(
-                "--db",
-                str(location),
-                "publish",
-                "202",
-                "--outlet",
-                "discord",
-                env=env | {"NEWSBOT_DISCORD__TARGETS": json.dumps(declared)},
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE,
-            )
-
-        made = count_calls(emulator)
-        processes = [await publisher(first)]
-        # The first at its whole rate for a second and a half, alone.
-        await emulator.wait_until(lambda: made[0] >= 72 or None, timeout=60)
-        processes += [await publisher([channel]) for channel in joining]
-        for process in processes:
-            _, stderr = await asyncio.wait_for(process.communicate(), 240)
-            assert process.returncode == 0, stderr.decode()[-2000:]
-        for channel in first + joining:
-            assert_published_once(emulator, channel.id, issue)
-        requests, refused = emulator.rate_limit_tally()
-        assert refused == 0, f"{refused} of {requests} requests answered 429"
-    finally:
-        await emulator.close()
+    """One process publishes at 48 requests a second, and three more start: each logs in (two
+    requests) only once the first has slowed down for them, so Discord's global limit of 50 a
+    second never answers 429."""
+    emulator, location, issue = limited
+    assert emulator.seed is not None
+    guild = emulator.seed.guild
+    first = [emulator.world.add_channel(guild, f"first-{n}") for n in range(12)]
+    joining = [emulator.world.add_channel(guild, f"joining-{n}") for n in range(3)]
+    env = unmeasured(newsbot_env(emulator)) | {"NEWSBOT_PUBLISHING__REQUESTS_PER_SECOND": "48"}
+    made = count_calls(emulator)
+    processes = [await publisher(location, env, guild.id, first)]
+    # The first at its whole rate for a second and a half, alone.
+    await emulator.wait_until(lambda: made[0] >= 72 or None, timeout=60)
+    processes += [await publisher(location, env, guild.id, [one]) for one in joining]
+    await published_once_without_429(emulator, processes, first + joining, issue)
