@@ -9,6 +9,7 @@ was missed, it catches up as `schedule.catch_up` says.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -67,18 +68,24 @@ def last_run(db: Path) -> dict[str, Any] | None:
 
 
 class Running:
-    """A `newsbot run` process and what it printed."""
+    """A `newsbot run` process and what it has logged so far, read as it runs."""
 
     def __init__(self, process: Process) -> None:
         self.process = process
         self.log = ""
+        self.reading = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stderr is not None
+        async for line in self.process.stderr:
+            self.log += line.decode(errors="replace")
 
     async def stop(self) -> str:
         """SIGTERM, then its exit code must be 0; returns everything it logged."""
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(self.process.communicate(), 60)
-        self.log += stderr.decode()
+        await asyncio.wait_for(self.process.wait(), 60)
+        await asyncio.wait_for(self.reading, 10)
         assert self.process.returncode == 0, self.log
         assert "Traceback" not in self.log, self.log
         return self.log
@@ -115,6 +122,9 @@ async def newsbot_run(
         if process.returncode is None:
             process.kill()
             await process.wait()
+        running.reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running.reading
 
 
 async def wait_for(done: Callable[[], bool], running: Running) -> None:

@@ -104,14 +104,17 @@ async def test_two_processes_on_their_own_shards_publish_once_and_both_answer(
 
         for running in (zero, one):
             await wait_for(everywhere, running)
-        # Two more firings: the process holding the publishing lease finds #202 in the ledger
-        # and sends nothing; the other leaves them to it.
+        # More firings: the process holding the publishing lease finds #202 in the ledger and
+        # sends nothing; the other, firing at the same moment, leaves the firing to it. (Until
+        # one such firing is seen: on a loaded machine, the two may not meet at every one.)
         published = last_run(db)
         assert published is not None
         await wait_for(lambda: (last_run(db) or {})["at"] > published["at"], zero)
-        later = last_run(db)
-        assert later is not None
-        await wait_for(lambda: (last_run(db) or {})["at"] > later["at"], one)
+
+        def left() -> bool:
+            return any("left to another newsbot process" in r.log for r in (zero, one))
+
+        await wait_for(left, one)
         # Each server's reader is answered, by the process holding that server's shard.
         for guild, channel in (
             (seed.guild, seed.general),
