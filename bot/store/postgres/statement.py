@@ -24,7 +24,7 @@ words lists each item under its era too (migration 0007, `newsbot_era`), so that
 it for the newest eras' matches first (`search_statement`'s `eras_walked`)."""
 DENSE_IN_WINDOW = 300
 """The matches in the window (recent.py) from which a ranked search that finds too few there
-asks for the older ones era by era (`eras_walked`): 0.2 % of the window's 200,000 items, and
+asks for the older ones era by era (`eras_walked`): 0.15 % of the window's 200,000 items, and
 so of the archive's, where the walk stops early enough to cost less than listing every older
 match. At a million items, a phrase with 229 in the window was listed in 2 ms and walked in 5
 (57 eras); one with 494 listed in 7 ms and walked in 2 (16 eras)."""
