@@ -1,6 +1,7 @@
-"""How PostgreSQL finds the newest matches of frequent words in a section or a date window: it
-asks its index of words era by era, the newest first (`statement.ERA_BITS`), stops once it has
-found the newest it ranks, and finds what SQLite finds."""
+"""How PostgreSQL finds the newest matches of frequent words in a section or a date window, and
+of a phrase the newest items hold too few of: it asks its indexes era by era, the newest first
+(`statement.ERA_BITS`), stops once it has found the newest it ranks, and finds what SQLite
+finds."""
 
 from __future__ import annotations
 
