@@ -22,7 +22,7 @@ from urllib.parse import quote
 import aiosqlite
 
 from bot.errors import ArchiveMissing, ArchiveVersionError, NewsbotError
-from bot.store.sqlite import recent
+from bot.store.sqlite import library, recent
 from bot.store.sqlite.held import HELD_FUNCTION, HELD_ISSUES, Clock, held_function, held_horizon
 from bot.store.sqlite.query import CJK_INDEX_FUNCTION, cjk_index_text
 from bot.store.sqlite.search import BUDGET_GRAIN, SearchBudget, SearchReader
@@ -279,6 +279,7 @@ async def open_database(
 
 async def _connect(path: Path, clock: Clock, zone: dt.tzinfo | None) -> aiosqlite.Connection:
     """A read-write connection to the archive's file, with newsbot's settings and functions."""
+    library.parallel_connections()
     db = await aiosqlite.connect(path, isolation_level=None)
     try:
         db.row_factory = aiosqlite.Row
