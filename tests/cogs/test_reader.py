@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import gc
 import json
@@ -20,6 +21,7 @@ from bot.app import SORRY, Newsbot
 from bot.models import Issue, Item, SearchHit, SearchPage
 from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message, MessageFlag
 from bot.store import Archive
+from bot.store.sqlite.database import READERS
 from cogs.reader._views import Answer, Answers, SearchRequest
 from tests.cogs.conftest import StartBot
 from tests.conftest import StartNewsbot
@@ -455,6 +457,39 @@ async def test_a_slow_answer_is_deferred_then_followed_up(
     turned = await emulator.press_button(answer, "search:next", seed.reader)
     assert (await turned.response()).type == CallbackType.UPDATE_MESSAGE
     assert answer.embeds[0]["footer"]["text"] == "Results 6–10 · more on the next page"
+
+
+async def test_an_answer_behind_many_others_is_deferred_at_once(
+    newsbot: Newsbot,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    filled_archive: Archive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cog = sys.modules["cogs.reader._cog"]
+    monkeypatch.setattr(cog, "DEFER_AFTER", 60)  # no answer here is deferred for its time
+    ahead = cog.DEFER_QUEUE
+    database = filled_archive.issues._database  # type: ignore[attr-defined]
+    async with contextlib.AsyncExitStack() as held:
+        # Every read connection taken: each search waits, its answer worked on meanwhile.
+        for _ in range(READERS):
+            await held.enter_async_context(database.reader())
+        handles = [
+            await emulator.run_slash_command(
+                seed.guild, seed.general, seed.reader, "search", {"query": "torch"}
+            )
+            for _ in range(ahead + 2)
+        ]
+        behind = [await handle.response() for handle in handles[ahead:]]
+        assert {callback.type for callback in behind} == {
+            CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+        }
+        assert [handle.callback for handle in handles[:ahead]] == [None] * ahead
+    answers = [await handle.original() for handle in handles]
+    assert [handle.callback_type for handle in handles] == [
+        CallbackType.CHANNEL_MESSAGE_WITH_SOURCE
+    ] * ahead + [CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE] * 2
+    assert {answer.embeds[0]["title"] for answer in answers} == {"Search: torch"}
 
 
 async def test_many_readers_at_once_all_get_answers(
