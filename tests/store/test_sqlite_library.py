@@ -26,11 +26,10 @@ memory_used = _library.sqlite3_memory_used
 
 def run(code: str, tmp_path: Path) -> dict[str, Any]:
     """What `code` (run in a fresh interpreter, after `_MEMORY_USED`) printed, as JSON."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
     done = subprocess.run(
         [sys.executable, "-c", _MEMORY_USED + textwrap.dedent(code)],
         cwd=tmp_path,
-        env=env | {"PYTHONPATH": str(ROOT)},
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=60,

@@ -266,6 +266,8 @@ async def open_database(
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
     clock = clock or _utc_now
+    # Before this process's first connection, or never: see library.py.
+    library.parallel_connections()
     db = await _connect(path, clock, zone)
     try:
         database = Database(db, path, clock=clock, zone=zone)
@@ -279,7 +281,6 @@ async def open_database(
 
 async def _connect(path: Path, clock: Clock, zone: dt.tzinfo | None) -> aiosqlite.Connection:
     """A read-write connection to the archive's file, with newsbot's settings and functions."""
-    library.parallel_connections()
     db = await aiosqlite.connect(path, isolation_level=None)
     try:
         db.row_factory = aiosqlite.Row
