@@ -51,13 +51,13 @@ from backends import postgres as _postgres  # benchmarks/, on sys.path as the sc
 
 from bot.models import Issue, Item, Section
 from bot.store import Archive
+from bot.store.held import held_function
+from bot.store.ingest import SLOT_BITS, content_hash
+from bot.store.query import CJK_INDEX_FUNCTION, SEARCH_CANDIDATES, cjk_index_text, fts_query
 
 # A private name on purpose: the raw ingest must run with the very settings of Archive.
 from bot.store.sqlite.database import _PRAGMAS, migrations
-from bot.store.sqlite.held import HELD_FUNCTION, held_function
-from bot.store.sqlite.ingest import content_hash
-from bot.store.sqlite.query import CJK_INDEX_FUNCTION, cjk_index_text, fts_query
-from bot.store.sqlite.statement import SEARCH_CANDIDATES, SLOT_BITS
+from bot.store.sqlite.held import HELD_FUNCTION
 
 ITEMS_PER_ISSUE = 25
 VOCABULARY_SIZE = 30_000

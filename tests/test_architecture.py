@@ -252,9 +252,29 @@ def test_the_core_never_imports_an_adapter() -> None:
     )
 
 
+BACKENDS = ("bot.store.sqlite", "bot.store.postgres")
+"""The archive's backends: what both need lives in `bot.store`, never in the other one."""
+
+
+def test_no_archive_backend_imports_another() -> None:
+    _, edges = GRAPH
+    found = [
+        edge
+        for edge in edges
+        for backend in BACKENDS
+        if in_layer(edge.source, [backend])
+        and in_layer(edge.target, [other for other in BACKENDS if other != backend])
+    ]
+    assert not found, (
+        "an archive backend imports another:\n"
+        + "\n".join(f"  {edge}" for edge in found)
+        + "\nMove what both need to `bot.store` (ARCHITECTURE.md, Boundaries)."
+    )
+
+
 def test_every_layer_names_modules_that_exist() -> None:
     modules, _ = GRAPH
-    ours = [n for n in (*CORE, *ADAPTERS) if n.split(".")[0] in PACKAGES]
+    ours = [n for n in (*CORE, *ADAPTERS, *BACKENDS) if n.split(".")[0] in PACKAGES]
     missing = [name for name in ours if not any(in_layer(m, [name]) for m in modules)]
     assert not missing, f"CORE or ADAPTERS name modules that do not exist: {missing}"
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from bot.errors import NewsbotError
+from bot.store.held import Clock
 from bot.store.interfaces import (
     Connection,
     IssueStore,
@@ -22,7 +23,6 @@ from bot.store.interfaces import (
     SubscriptionStore,
     SuggestionStore,
 )
-from bot.store.sqlite.held import Clock
 from bot.store.tables import Batches
 
 if TYPE_CHECKING:

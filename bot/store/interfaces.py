@@ -1,7 +1,7 @@
 """What the rest of newsbot asks of the archive, one protocol per aggregate.
 
-The SQLite backend (`bot.store.sqlite`) implements them; another database is one more
-implementation of these protocols, run by the same store tests.
+Both backends, SQLite (`bot.store.sqlite`) and PostgreSQL (`bot.store.postgres`), implement
+them and pass the same store tests; what both need besides lives in `bot.store`, not in either.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""Rows as both backends read them (the ledger, subscriptions, suggestions), turned into
-newsbot's records."""
+"""Rows as both backends read them (issues, the ledger, subscriptions, suggestions), turned into
+newsbot's records, and the values both store alike (times, lease keys, normal links)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Protocol
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.models import (
     OutboxEntry,
@@ -16,12 +17,61 @@ from bot.models import (
     SuggestionStatus,
     Supporter,
 )
+from bot.models.links import LinkRejected, normalise
+
+if TYPE_CHECKING:
+    from bot.models import Issue, Item
+
+LEASE_PREFIX = "lease:"
+"""Kept state whose key starts so is a lease (`StateStore.lease`)."""
+LINK_BATCH = 5_000
+"""Item links normalised per statement when the archive catches up on new items."""
+REVIEWED = (SuggestionStatus.PENDING, SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED)
+"""The statuses an editor's review can set; publishing sets the last one."""
 
 
 class Row(Protocol):
     """A row whose columns are read by name: SQLite's `Row`, PostgreSQL's dict row."""
 
     def __getitem__(self, column: str, /) -> Any: ...
+
+
+def now_text() -> str:
+    """The current time as the archive stores it (UTC, ISO 8601, to the second)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def normal_or_none(link: str) -> str | None:
+    """The normal form of an item's link, or None for one that has none (not http, …)."""
+    try:
+        return normalise(link)
+    except LinkRejected:
+        return None
+
+
+def read_issue(row: Row, item_rows: Iterable[Row]) -> Issue:
+    """One issue: its own row, and its items' rows (slug, name and the item's columns) in
+    order of section, then item."""
+    # Here, not at the top: a search opens the archive without the pydantic models.
+    from bot.models import Issue, Section
+
+    sections: dict[str, tuple[str, list[Item]]] = {}
+    for item_row in item_rows:
+        _, items = sections.setdefault(item_row["slug"], (item_row["name"], []))
+        items.append(_item(item_row))
+    return Issue(
+        number=row["number"],
+        title=row["title"],
+        subtitle=row["subtitle"],
+        date=row["date"],
+        publish_at=row["publish_at"],
+        link=row["link"],
+        intro=row["intro"],
+        sections=tuple(
+            Section(name=name, slug=slug, items=tuple(items))
+            for slug, (name, items) in sections.items()
+        ),
+    )
 
 
 def outbox_entry(row: Row) -> OutboxEntry:
@@ -96,3 +146,15 @@ def read_suggestion(row: Row, supporters: list[Supporter]) -> Suggestion:
 
 def _when(value: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value)) if value else None
+
+
+def _item(row: Row) -> Item:
+    from bot.models import Item
+
+    return Item(
+        title=row["title"],
+        link=row["link"],
+        blurb=row["blurb"],
+        abstract=row["abstract"],
+        editor_note=row["editor_note"],
+    )

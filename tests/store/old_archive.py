@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 
+from bot.store.ingest import SLOT_BITS
+from bot.store.query import CJK_INDEX_FUNCTION, cjk_index_text
 from bot.store.sqlite.database import migrations
-from bot.store.sqlite.query import CJK_INDEX_FUNCTION, cjk_index_text
-from bot.store.sqlite.search import SLOT_BITS
 
 
 def make_old_archive(path: Path, version: int, items: Sequence[tuple[str, str]]) -> None:

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from bot.errors import ArchiveMissing, ArchiveVersionError, IssueNotFound
 from bot.models import IngestOutcome, Issue, OutboxEntry, StepState
 from bot.store import Archive
+from bot.store.query import fts_query
 from bot.store.sqlite.database import migrations
-from bot.store.sqlite.query import fts_query
 from tests.factories import issue, item
 
 

@@ -18,9 +18,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.models import Item
-from bot.store import Archive
-from bot.store.sqlite import query, statement
+from bot.store import Archive, query
 from bot.store.sqlite import search as fts
+from bot.store.sqlite import statement
 from bot.store.sqlite.database import READERS, open_database
 from tests.factories import issue, item
 from tests.store.old_archive import make_old_archive

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit
 from bot.store import Archive
+from bot.store.query import fts_query
 from bot.store.sqlite.database import migrations
-from bot.store.sqlite.query import fts_query
 from tests.factories import issue, item
 from tests.store.old_archive import make_old_archive
 

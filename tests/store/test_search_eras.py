@@ -15,10 +15,10 @@ import pytest
 
 from bot.models import Issue
 from bot.store import Archive
+from bot.store.ingest import SLOT_BITS
 from bot.store.postgres import recent, statement
 from bot.store.postgres.words import matching
 from bot.store.sqlite import statement as sqlite_statement
-from bot.store.sqlite.statement import SLOT_BITS
 from tests.factories import issue, item
 from tests.store.test_search_postgres import (
     holding,

@@ -29,8 +29,7 @@ from bot.store.postgres import search as pg_search
 from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.database import migrations as pg_migrations
 from bot.store.postgres.words import matching
-from bot.store.sqlite.query import search_plan
-from bot.store.sqlite.search import SEARCH_CANDIDATES
+from bot.store.query import SEARCH_CANDIDATES, search_plan
 from tests.factories import issue, item
 from tests.pg_server import PgServer
 

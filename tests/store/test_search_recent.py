@@ -11,8 +11,8 @@ import pytest
 
 from bot.models import Issue
 from bot.store import Archive
+from bot.store.ingest import SLOT_BITS
 from bot.store.sqlite import recent, statement
-from bot.store.sqlite import search as fts
 from tests.factories import issue, item
 from tests.store.old_archive import make_old_archive
 
@@ -64,18 +64,18 @@ async def test_the_recent_index_follows_the_newest_issues_through_ingests_and_ed
     await sqlite_archive.issues.ingest_many([(numbered(n), None) for n in range(3, 6)])
     held, ids, found = indexed(path)
     assert held == (4, 5) and ids == ids_of(path, 4, 5)
-    assert found["w3x0"] == [] and found["w5x1"] == [(5 << fts.SLOT_BITS) | 1]
+    assert found["w3x0"] == [] and found["w5x1"] == [(5 << SLOT_BITS) | 1]
     # One more issue: the oldest one in the window leaves it, item by item.
     await sqlite_archive.issues.ingest(numbered(6))
     held, ids, found = indexed(path)
     assert held == (5, 6) and ids == ids_of(path, 5, 6)
-    assert found["w4x0"] == [] and found["w6x0"] == [6 << fts.SLOT_BITS]
+    assert found["w4x0"] == [] and found["w6x0"] == [6 << SLOT_BITS]
     # An issue in the window edited: its old words are gone from the index, the new one is in;
     # with one item fewer, the window reaches back an issue again.
     await sqlite_archive.issues.ingest(issue(6, {"News": [item("w6y0 news")]}))
     held, ids, found = indexed(path)
     assert held == (4, 6) and ids == ids_of(path, 4, 6)
-    assert found["w6y0"] == [(6 << fts.SLOT_BITS) | 2] and found["w4x0"] == [4 << fts.SLOT_BITS]
+    assert found["w6y0"] == [(6 << SLOT_BITS) | 2] and found["w4x0"] == [4 << SLOT_BITS]
     with closing(sqlite3.connect(path)) as db:
         gone = db.execute(
             "SELECT count(*) FROM items_recent_fts WHERE items_recent_fts MATCH 'w6x0 OR w6x1'"
@@ -89,7 +89,7 @@ async def test_the_recent_index_follows_the_newest_issues_through_ingests_and_ed
     await sqlite_archive.issues.ingest_many([(numbered(n), None) for n in range(7, 20)])
     held, ids, found = indexed(path)
     assert held == (18, 19) and ids == ids_of(path, 18, 19)
-    assert found["w17x1"] == [] and found["w18x1"] == [(18 << fts.SLOT_BITS) | 1]
+    assert found["w17x1"] == [] and found["w18x1"] == [(18 << SLOT_BITS) | 1]
 
 
 async def test_a_word_common_among_the_newest_items_is_ranked_by_their_statistics(

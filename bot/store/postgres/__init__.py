@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.errors import NewsbotError
 from bot.models import ArchiveStats
+from bot.store.held import Clock
 from bot.store.interfaces import Stores
 from bot.store.postgres import tables
 from bot.store.postgres.database import PgDatabase, open_database
@@ -16,7 +17,6 @@ from bot.store.postgres.ledger import PgLedger
 from bot.store.postgres.state import PgState
 from bot.store.postgres.subscriptions import PgSubscriptions
 from bot.store.postgres.suggestions import PgSuggestions
-from bot.store.sqlite.held import Clock
 from bot.store.tables import Batches
 
 

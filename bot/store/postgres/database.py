@@ -23,7 +23,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from bot.errors import ArchiveVersionError, NewsbotError
 from bot.network import shown_url
-from bot.store.sqlite.held import Clock, held_function, held_horizon
+from bot.store.held import Clock, held_function, held_horizon
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.models import IngestOutcome, Issue, Item
+from bot.store.ingest import SLOT_BITS, content_hash, ingest_batches, issue_columns
 from bot.store.interfaces import IssueStream
 from bot.store.postgres import recent
 from bot.store.postgres.database import PgConnection, PgDatabase
 from bot.store.postgres.words import tsvector
-from bot.store.sqlite.database import now_text
-from bot.store.sqlite.ingest import content_hash, ingest_batches
-from bot.store.sqlite.search import SLOT_BITS
+from bot.store.rows import now_text
 
 
 async def ingest_many(
@@ -111,7 +110,7 @@ async def _insert_new(conn: PgConnection, added: Sequence[tuple[Issue, Path | No
     now = now_text()
     for issue, source, digest in added:
         issue_rows.append(
-            (*_issue_fields(issue, source, digest), issue.number, len(issue.items), now, now)
+            (*issue_columns(issue, source, digest), issue.number, len(issue.items), now, now)
         )
         slot = 0
         for section_position, section in enumerate(issue.sections):
@@ -145,7 +144,7 @@ async def _update(
         "UPDATE issues SET title = %s, subtitle = %s, date = %s, link = %s, intro = %s,"
         " content_hash = %s, source_path = %s, publish_at = %s, updated_at = %s"
         " WHERE number = %s",
-        (*_issue_fields(issue, source, digest), now_text(), issue.number),
+        (*issue_columns(issue, source, digest), now_text(), issue.number),
     )
     section_ids: dict[str, int] = {}
     for position, section in enumerate(issue.sections):
@@ -203,20 +202,6 @@ _INSERT_ITEM = (
     " words, id, issue_number, key)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s::tsvector, %s, %s, %s)"
 )
-
-
-def _issue_fields(issue: Issue, source: Path | None, digest: str) -> tuple[object, ...]:
-    """The issue's own columns, in the order `_INSERT_ISSUE` and the update take them."""
-    return (
-        issue.title,
-        issue.subtitle,
-        issue.date.isoformat() if issue.date else None,
-        issue.link,
-        issue.intro,
-        digest,
-        str(source) if source else None,
-        issue.publish_at.isoformat() if issue.publish_at else None,
-    )
 
 
 def _item_fields(item: Item, section: str) -> tuple[object, ...]:

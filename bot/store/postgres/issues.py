@@ -6,8 +6,6 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from psycopg.rows import DictRow
-
 from bot.errors import IssueNotFound, IssueNotPublic
 from bot.models import (
     ArchivedLink,
@@ -15,10 +13,8 @@ from bot.models import (
     IngestOutcome,
     Issue,
     IssueSummary,
-    Item,
     SearchHit,
     SearchPage,
-    Section,
 )
 from bot.models.links import twins
 from bot.store.interfaces import IssueStream
@@ -26,7 +22,8 @@ from bot.store.postgres import ingest as storing
 from bot.store.postgres import search as fts
 from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.suggestions import refresh_item_links
-from bot.store.sqlite.query import fts_query
+from bot.store.query import fts_query
+from bot.store.rows import read_issue
 
 
 class PgIssues:
@@ -83,23 +80,7 @@ class PgIssues:
             " WHERE i.issue_number = %s ORDER BY s.position, i.position",
             (number,),
         )
-        sections: dict[str, tuple[str, list[Item]]] = {}
-        for item_row in rows:
-            _, items = sections.setdefault(item_row["slug"], (item_row["name"], []))
-            items.append(_item(item_row))
-        return Issue(
-            number=row["number"],
-            title=row["title"],
-            subtitle=row["subtitle"],
-            date=row["date"],
-            publish_at=row["publish_at"],
-            link=row["link"],
-            intro=row["intro"],
-            sections=tuple(
-                Section(name=name, slug=slug, items=tuple(items))
-                for slug, (name, items) in sections.items()
-            ),
-        )
+        return read_issue(row, rows)
 
     async def issue_hash(self, number: int) -> str | None:
         """The content hash stored for an issue, or None if it is not archived."""
@@ -209,13 +190,3 @@ def _like_prefix(prefix: str) -> str:
     """A LIKE pattern for text starting with `prefix` in any case, its wildcards escaped."""
     escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
-
-
-def _item(row: DictRow) -> Item:
-    return Item(
-        title=row["title"],
-        link=row["link"],
-        blurb=row["blurb"],
-        abstract=row["abstract"],
-        editor_note=row["editor_note"],
-    )

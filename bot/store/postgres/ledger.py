@@ -7,8 +7,7 @@ from collections.abc import Sequence
 
 from bot.models import OutboxEntry, OutboxTally, StepState
 from bot.store.postgres.database import PgDatabase
-from bot.store.rows import claim_stamp, outbox_entry, outbox_tally
-from bot.store.sqlite.database import now_text
+from bot.store.rows import claim_stamp, now_text, outbox_entry, outbox_tally
 
 
 class PgLedger:

@@ -24,10 +24,10 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from bot.store.ingest import SLOT_BITS
 from bot.store.postgres.database import PgConnection, PgDatabase
 from bot.store.postgres.statement import indexed
 from bot.store.postgres.words import all_of, phrases_of
-from bot.store.sqlite.search import SLOT_BITS
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Full-text search on PostgreSQL: a GIN-indexed tsvector per item, the same query syntax and
-the same hits as SQLite (`sqlite/query.py` reads what a reader typed; `words.py` turns it into
+the same hits as SQLite (`store/query.py` reads what a reader typed; `words.py` turns it into
 a tsquery over the tokens SQLite's index holds)."""
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import psycopg
 from psycopg.rows import DictRow, dict_row
 
 from bot.models import Item, SearchHit, SearchPage
+from bot.store import query as query_syntax
+from bot.store.held import held_function, held_horizon
+from bot.store.ingest import SLOT_BITS
 from bot.store.postgres import recent, statement
 from bot.store.postgres.database import PgConnection, PgDatabase
 from bot.store.postgres.statement import filter_bounds
 from bot.store.postgres.words import Matching, matching, phrases_of, section_lexeme, snippet
-from bot.store.sqlite import query as query_syntax
-from bot.store.sqlite.held import held_function, held_horizon
-from bot.store.sqlite.query import SearchPlan, fts_any_query, search_plan
-from bot.store.sqlite.search import SLOT_BITS
+from bot.store.query import SearchPlan, fts_any_query, search_plan
 
 SEARCH_TIMEOUT_MS = 1_000
 """How long one statement of a search may run before PostgreSQL cancels it."""

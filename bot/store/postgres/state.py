@@ -6,8 +6,7 @@ import json
 import time
 
 from bot.store.postgres.database import PgDatabase
-from bot.store.sqlite.database import now_text
-from bot.store.sqlite.state import LEASE_PREFIX
+from bot.store.rows import LEASE_PREFIX, now_text
 
 
 class PgState:

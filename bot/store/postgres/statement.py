@@ -9,8 +9,9 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.store.ingest import SLOT_BITS
 from bot.store.postgres.words import Matching, section_lexeme
-from bot.store.sqlite.search import SEARCH_CANDIDATES, SLOT_BITS
+from bot.store.query import SEARCH_CANDIDATES
 
 WALKED_ITEMS = 1_000
 """How many of the newest items an unranked search reads in id order before it asks the index."""

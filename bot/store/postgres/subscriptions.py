@@ -7,8 +7,7 @@ import json
 
 from bot.models import Subscription
 from bot.store.postgres.database import PgDatabase
-from bot.store.rows import read_subscription
-from bot.store.sqlite.database import now_text
+from bot.store.rows import now_text, read_subscription
 
 
 class PgSubscriptions:

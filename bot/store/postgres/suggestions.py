@@ -10,9 +10,14 @@ from collections.abc import Sequence
 from bot.models import Suggestion, SuggestionStatus, Supporter
 from bot.models.links import twins
 from bot.store.postgres.database import PgDatabase
-from bot.store.rows import read_suggestion, read_supporter
-from bot.store.sqlite.database import now_text
-from bot.store.sqlite.suggestions import LINK_BATCH, REVIEWED, normal_or_none
+from bot.store.rows import (
+    LINK_BATCH,
+    REVIEWED,
+    normal_or_none,
+    now_text,
+    read_suggestion,
+    read_supporter,
+)
 
 
 async def refresh_item_links(database: PgDatabase) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
-from bot.store.sqlite.query import CJK_SEPARATOR, as_written, cjk_index_text
+from bot.store.query import CJK_SEPARATOR, as_written, cjk_index_text
 
 _MAX_LEXEME_BYTES = 2046
 """PostgreSQL refuses a longer lexeme; such a token (a blob, not a word) is not indexed."""
@@ -196,7 +196,7 @@ def _lexeme(word: str) -> str:
 
 
 def tsquery(fts: str) -> str | None:
-    """The tsquery (as text, for `::tsquery`) of an FTS5 query built by `sqlite.query`.
+    """The tsquery (as text, for `::tsquery`) of an FTS5 query built by `bot.store.query`.
 
     Each FTS5 string is a phrase of its tokens (its last a prefix when the string ends in
     `*`); strings joined by ` OR ` (`fts_any_query`) match any, otherwise all. None when no
@@ -287,7 +287,7 @@ def pair_lexeme(first: str, second: str) -> str:
 
 
 def query_words(fts: str) -> list[tuple[list[str], bool]]:
-    """The phrases of an FTS5 query built by `sqlite.query`: their words, and whether the last
+    """The phrases of an FTS5 query built by `bot.store.query`: their words, and whether the last
     is a prefix (for highlighting)."""
     phrases: list[tuple[list[str], bool]] = []
     for match in _FTS5_STRING.finditer(fts):

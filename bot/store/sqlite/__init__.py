@@ -6,10 +6,10 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.store.held import Clock
 from bot.store.interfaces import Stores
 from bot.store.sqlite import tables
 from bot.store.sqlite.database import Database, open_database
-from bot.store.sqlite.held import Clock
 from bot.store.sqlite.issues import SqliteIssues
 from bot.store.sqlite.ledger import SqliteLedger
 from bot.store.sqlite.state import SqliteState

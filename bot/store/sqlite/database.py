@@ -22,9 +22,10 @@ from urllib.parse import quote
 import aiosqlite
 
 from bot.errors import ArchiveMissing, ArchiveVersionError, NewsbotError
+from bot.store.held import Clock, held_function, held_horizon
+from bot.store.query import CJK_INDEX_FUNCTION, cjk_index_text
 from bot.store.sqlite import library, recent
-from bot.store.sqlite.held import HELD_FUNCTION, HELD_ISSUES, Clock, held_function, held_horizon
-from bot.store.sqlite.query import CJK_INDEX_FUNCTION, cjk_index_text
+from bot.store.sqlite.held import HELD_FUNCTION, HELD_ISSUES
 from bot.store.sqlite.search import BUDGET_GRAIN, SearchBudget, SearchReader
 
 log = logging.getLogger(__name__)
@@ -72,11 +73,6 @@ def migrations() -> list[Migration]:
     if versions != list(range(1, len(found) + 1)):
         raise RuntimeError(f"migrations must be numbered 1, 2, 3 … without gaps: {versions}")
     return found
-
-
-def now_text() -> str:
-    """The current time as the archive stores it (UTC, ISO 8601, to the second)."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _utc_now() -> dt.datetime:

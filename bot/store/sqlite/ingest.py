@@ -6,36 +6,26 @@ and anything that points at an item stay right.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import aiosqlite
 
 from bot.models import IngestOutcome
+from bot.store.ingest import SLOT_BITS, content_hash, ingest_batches, issue_columns
 from bot.store.interfaces import IssueStream
+from bot.store.query import cjk_index_text
+from bot.store.rows import now_text
 from bot.store.sqlite import recent
-from bot.store.sqlite.database import Database, now_text
-from bot.store.sqlite.query import cjk_index_text
-from bot.store.sqlite.search import SLOT_BITS
+from bot.store.sqlite.database import Database
 
 if TYPE_CHECKING:
     from bot.models import Issue, Item
 
-_INGEST_BATCH_ITEMS = 10_000
-"""New issues are inserted in batches of up to about so many items."""
 _ROWS_PER_INSERT = 500
 """Items per INSERT statement (13 values each: far below SQLite's 32,766 variables)."""
-
-
-def content_hash(issue: Issue) -> str:
-    """A fingerprint of an issue's content: equal hashes mean nothing to update."""
-    # Without `publish_at` an issue hashes as it did before the field existed, so archives
-    # made then do not see every issue as changed.
-    unset = {"publish_at"} if issue.publish_at is None else None
-    return hashlib.sha256(issue.model_dump_json(exclude=unset).encode()).hexdigest()
 
 
 async def ingest_many(
@@ -107,7 +97,7 @@ async def _insert_new(
     now = now_text()
     for issue, source, digest in added:
         issue_rows.append(
-            (*_issue_fields(issue, source, digest), issue.number, len(issue.items), now, now)
+            (*issue_columns(issue, source, digest), issue.number, len(issue.items), now, now)
         )
         slot = 0
         for section_position, section in enumerate(issue.sections):
@@ -156,7 +146,7 @@ async def _update(
     await db.execute(
         "UPDATE issues SET title = ?, subtitle = ?, date = ?, link = ?, intro = ?,"
         " content_hash = ?, source_path = ?, publish_at = ?, updated_at = ? WHERE number = ?",
-        (*_issue_fields(issue, source, digest), now_text(), issue.number),
+        (*issue_columns(issue, source, digest), now_text(), issue.number),
     )
     section_ids = await _store_sections(db, issue)
     next_slot = await _store_items(db, issue, section_ids, next_slot)
@@ -226,20 +216,6 @@ _INSERT_ITEM = (
 )
 
 
-def _issue_fields(issue: Issue, source: Path | None, digest: str) -> tuple[object, ...]:
-    """The issue's own columns, in the order `_INSERT_ISSUE` and the update take them."""
-    return (
-        issue.title,
-        issue.subtitle,
-        issue.date.isoformat() if issue.date else None,
-        issue.link,
-        issue.intro,
-        digest,
-        str(source) if source else None,
-        issue.publish_at.isoformat() if issue.publish_at else None,
-    )
-
-
 def _item_fields(item: Item) -> tuple[object, ...]:
     """The item's own columns, in the order `_INSERT_ITEM` and the update take them."""
     return (
@@ -252,34 +228,3 @@ def _item_fields(item: Item) -> tuple[object, ...]:
         cjk_index_text(item.blurb),
         cjk_index_text(item.abstract),
     )
-
-
-async def ingest_batches(issues: IssueStream) -> AsyncIterator[list[tuple[Issue, Path | None]]]:
-    """Split issues into batches of bounded size in which no issue number appears twice.
-
-    A number seen twice (an issue and its edit, in one call) starts a new batch, so each batch
-    can look up what is stored for all its issues at once.
-    """
-    batch: list[tuple[Issue, Path | None]] = []
-    numbers: set[int] = set()
-    items = 0
-    async for issue, source in _each(issues):
-        size = len(issue.items)
-        if batch and (issue.number in numbers or items + size > _INGEST_BATCH_ITEMS):
-            yield batch
-            batch, numbers, items = [], set(), 0
-        batch.append((issue, source))
-        numbers.add(issue.number)
-        items += size
-    if batch:
-        yield batch
-
-
-async def _each(issues: IssueStream) -> AsyncIterator[tuple[Issue, Path | None]]:
-    """The issues of a plain or an async iterable, one at a time."""
-    if isinstance(issues, AsyncIterable):
-        async for pair in issues:
-            yield pair
-    else:
-        for pair in issues:
-            yield pair

@@ -8,20 +8,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 from bot.errors import IssueNotFound, IssueNotPublic
 from bot.models import ArchivedLink, IngestOutcome, SearchHit, SearchPage
 from bot.models.links import twins
 from bot.store.interfaces import IssueStream
+from bot.store.query import fts_query
+from bot.store.rows import read_issue
 from bot.store.sqlite import ingest as storing
 from bot.store.sqlite import search as fts
 from bot.store.sqlite.database import Database, all_rows, first_row
-from bot.store.sqlite.query import fts_query
 from bot.store.sqlite.suggestions import refresh_item_links
 
 if TYPE_CHECKING:
-    from bot.models import ArchiveStats, Issue, IssueSummary, Item
+    from bot.models import ArchiveStats, Issue, IssueSummary
 
 
 class SqliteIssues:
@@ -77,9 +76,6 @@ class SqliteIssues:
             raise IssueNotFound(number)
         if not row["visible"]:
             raise IssueNotPublic(number, str(row["publish_at"]))
-        # Here, not at the top: a search opens the archive without the pydantic models.
-        from bot.models import Issue, Section
-
         rows = await all_rows(
             self._db,
             "SELECT s.slug, s.name, i.title, i.link, i.blurb, i.abstract, i.editor_note"
@@ -87,23 +83,7 @@ class SqliteIssues:
             " WHERE i.issue_number = ? ORDER BY s.position, i.position",
             (number,),
         )
-        sections: dict[str, tuple[str, list[Item]]] = {}
-        for item_row in rows:
-            _, items = sections.setdefault(item_row["slug"], (item_row["name"], []))
-            items.append(_item(item_row))
-        return Issue(
-            number=row["number"],
-            title=row["title"],
-            subtitle=row["subtitle"],
-            date=row["date"],
-            publish_at=row["publish_at"],
-            link=row["link"],
-            intro=row["intro"],
-            sections=tuple(
-                Section(name=name, slug=slug, items=tuple(items))
-                for slug, (name, items) in sections.items()
-            ),
-        )
+        return read_issue(row, rows)
 
     async def issue_hash(self, number: int) -> str | None:
         """The content hash stored for an issue, or None if it is not archived."""
@@ -221,15 +201,3 @@ class SqliteIssues:
         if row is None:
             return None
         return ArchivedLink(int(row[0]), str(row[1]), str(row[2]), str(row[3]))
-
-
-def _item(row: aiosqlite.Row) -> Item:
-    from bot.models import Item
-
-    return Item(
-        title=row["title"],
-        link=row["link"],
-        blurb=row["blurb"],
-        abstract=row["abstract"],
-        editor_note=row["editor_note"],
-    )

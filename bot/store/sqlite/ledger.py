@@ -11,8 +11,8 @@ import json
 from collections.abc import Sequence
 
 from bot.models import OutboxEntry, OutboxTally, StepState
-from bot.store.rows import claim_stamp, outbox_entry, outbox_tally
-from bot.store.sqlite.database import Database, all_rows, first_row, now_text
+from bot.store.rows import claim_stamp, now_text, outbox_entry, outbox_tally
+from bot.store.sqlite.database import Database, all_rows, first_row
 
 
 class SqliteLedger:

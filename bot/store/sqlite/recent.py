@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import aiosqlite
 
-from bot.store.sqlite.search import SLOT_BITS
+from bot.store.ingest import SLOT_BITS
 
 RECENT_ITEMS = 50_000
 """Items (of the newest whole issues) the recent index holds: enough for a word in 2 % of items

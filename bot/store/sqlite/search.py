@@ -13,12 +13,10 @@ from typing import Any
 import aiosqlite
 
 from bot.models import FoundItem, SearchHit, SearchPage
-from bot.store.sqlite import query as query_syntax
+from bot.store import query as query_syntax
+from bot.store.held import Clock
+from bot.store.query import SearchPlan, as_written, fts_any_query, search_plan
 from bot.store.sqlite import statement
-from bot.store.sqlite.held import Clock
-from bot.store.sqlite.query import SearchPlan, as_written, fts_any_query, search_plan
-from bot.store.sqlite.statement import SEARCH_CANDIDATES as SEARCH_CANDIDATES
-from bot.store.sqlite.statement import SLOT_BITS as SLOT_BITS
 
 SEARCH_BUDGET = 2_000_000
 """SQLite VM steps a statement of a search may take before it is interrupted."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from bot.store.sqlite.database import Database, first_row, now_text
-
-LEASE_PREFIX = "lease:"
+from bot.store.rows import LEASE_PREFIX, now_text
+from bot.store.sqlite.database import Database, first_row
 
 
 class SqliteState:

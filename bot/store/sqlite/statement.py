@@ -8,16 +8,11 @@ import datetime as dt
 from typing import Any
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
-from bot.store.sqlite.held import HELD_ISSUES, held_horizon
-from bot.store.sqlite.query import fts_query
-
-SLOT_BITS = 20
-"""An item id is `issue_number << SLOT_BITS | slot`."""
-
-SEARCH_CANDIDATES = 1_000
-"""How many of the newest matches a search ranks; a rarer term ranks all its matches. Each
-costs bm25 a lookup and, under a section filter, its own check: at a million items, 2,000
-took up to several times a search's 25 ms."""
+from bot.store.held import held_horizon
+from bot.store.ingest import SLOT_BITS
+from bot.store.query import SEARCH_CANDIDATES as SEARCH_CANDIDATES  # read here by search.py
+from bot.store.query import fts_query
+from bot.store.sqlite.held import HELD_ISSUES
 
 MAIN_INDEX = "items_fts"
 """The full-text index of every item."""

@@ -6,8 +6,8 @@ import builtins
 import json
 
 from bot.models import Subscription
-from bot.store.rows import read_subscription
-from bot.store.sqlite.database import Database, all_rows, now_text
+from bot.store.rows import now_text, read_subscription
+from bot.store.sqlite.database import Database, all_rows
 
 
 class SqliteSubscriptions:

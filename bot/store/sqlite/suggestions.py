@@ -11,14 +11,16 @@ from collections.abc import Sequence
 import aiosqlite
 
 from bot.models import Suggestion, SuggestionStatus, Supporter
-from bot.models.links import LinkRejected, normalise, twins
-from bot.store.rows import read_suggestion, read_supporter
-from bot.store.sqlite.database import Database, all_rows, first_row, now_text
-
-LINK_BATCH = 5_000
-"""Item links normalised per statement when the archive catches up on new items."""
-REVIEWED = (SuggestionStatus.PENDING, SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED)
-"""The statuses an editor's review can set; publishing sets the last one."""
+from bot.models.links import twins
+from bot.store.rows import (
+    LINK_BATCH,
+    REVIEWED,
+    normal_or_none,
+    now_text,
+    read_suggestion,
+    read_supporter,
+)
+from bot.store.sqlite.database import Database, all_rows, first_row
 
 
 async def refresh_item_links(db: aiosqlite.Connection) -> None:
@@ -209,11 +211,3 @@ class SqliteSuggestions:
         ):
             supporters[int(row["suggestion_id"])].append(read_supporter(row))
         return [read_suggestion(row, supporters[int(row["id"])]) for row in rows]
-
-
-def normal_or_none(link: str) -> str | None:
-    """The normal form of an item's link, or None for one that has none (not http, …)."""
-    try:
-        return normalise(link)
-    except LinkRejected:
-        return None

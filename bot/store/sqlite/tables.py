@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from bot.store.query import cjk_index_text
 from bot.store.sqlite import recent
 from bot.store.sqlite.database import Database
-from bot.store.sqlite.query import cjk_index_text
 from bot.store.tables import BATCH_ROWS, COLUMNS, Batches, Row
 
 _DERIVED = {"items": ("title_cjk", "blurb_cjk", "abstract_cjk")}

@@ -1,0 +1,45 @@
+"""Issues held back from readers until their publish_at: when one has come, for both backends
+(`bot.store.sqlite.held` is the SQL that leaves them out of SQLite's reads)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+Clock = Callable[[], dt.datetime]
+"""Gives the current time, aware."""
+
+_WESTERNMOST_OFFSET = dt.timedelta(hours=12)
+"""UTC-12: a time without an offset has come everywhere 12 hours after it came in UTC."""
+
+
+def release_time(publish_at: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
+    """When readers may see an issue with that `publish_at`.
+
+    A time without an offset is read in `zone` (the schedule's); with no zone known, where it
+    comes last, so that an issue is never shown early anywhere.
+    """
+    if publish_at.tzinfo is not None:
+        return publish_at
+    if zone is not None:
+        return publish_at.replace(tzinfo=zone)
+    return publish_at.replace(tzinfo=dt.UTC) + _WESTERNMOST_OFFSET
+
+
+def held_function(clock: Clock, zone: dt.tzinfo | None) -> Callable[[str], bool]:
+    """Whether a stored publish_at is still ahead (SQLite's SQL function `HELD_FUNCTION`)."""
+
+    def held(publish_at: str) -> bool:
+        try:
+            at = dt.datetime.fromisoformat(publish_at)
+        except ValueError:
+            return True  # unreadable: held back, rather than shown early
+        return release_time(at, zone) > clock()
+
+    return held
+
+
+def held_horizon(now: dt.datetime) -> str:
+    """A stored publish_at not after this (naive ISO, a day before `now`) has come everywhere."""
+    day_before = now.astimezone(dt.UTC) - dt.timedelta(days=1)
+    return day_before.replace(tzinfo=None).isoformat(timespec="seconds")

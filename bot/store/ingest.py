@@ -1,0 +1,76 @@
+"""What both backends do alike when they store issues: item ids, content hashes, the issue's
+columns and the batches a stream of issues is stored in. The SQL is each backend's
+(`bot.store.sqlite.ingest`, `bot.store.postgres.ingest`)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterable, AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.store.interfaces import IssueStream
+
+if TYPE_CHECKING:
+    from bot.models import Issue
+
+SLOT_BITS = 20
+"""An item id is `issue_number << SLOT_BITS | slot`: an item keeps it across edits, so the
+search index, links and anything that points at an item stay right."""
+
+_INGEST_BATCH_ITEMS = 10_000
+"""New issues are inserted in batches of up to about so many items."""
+
+
+def content_hash(issue: Issue) -> str:
+    """A fingerprint of an issue's content: equal hashes mean nothing to update."""
+    # Without `publish_at` an issue hashes as it did before the field existed, so archives
+    # made then do not see every issue as changed.
+    unset = {"publish_at"} if issue.publish_at is None else None
+    return hashlib.sha256(issue.model_dump_json(exclude=unset).encode()).hexdigest()
+
+
+def issue_columns(issue: Issue, source: Path | None, digest: str) -> tuple[object, ...]:
+    """The issue's own columns, in the order both backends insert and update them: title,
+    subtitle, date, link, intro, content_hash, source_path, publish_at."""
+    return (
+        issue.title,
+        issue.subtitle,
+        issue.date.isoformat() if issue.date else None,
+        issue.link,
+        issue.intro,
+        digest,
+        str(source) if source else None,
+        issue.publish_at.isoformat() if issue.publish_at else None,
+    )
+
+
+async def ingest_batches(issues: IssueStream) -> AsyncIterator[list[tuple[Issue, Path | None]]]:
+    """Split issues into batches of bounded size in which no issue number appears twice.
+
+    A number seen twice (an issue and its edit, in one call) starts a new batch, so each batch
+    can look up what is stored for all its issues at once.
+    """
+    batch: list[tuple[Issue, Path | None]] = []
+    numbers: set[int] = set()
+    items = 0
+    async for issue, source in _each(issues):
+        size = len(issue.items)
+        if batch and (issue.number in numbers or items + size > _INGEST_BATCH_ITEMS):
+            yield batch
+            batch, numbers, items = [], set(), 0
+        batch.append((issue, source))
+        numbers.add(issue.number)
+        items += size
+    if batch:
+        yield batch
+
+
+async def _each(issues: IssueStream) -> AsyncIterator[tuple[Issue, Path | None]]:
+    """The issues of a plain or an async iterable, one at a time."""
+    if isinstance(issues, AsyncIterable):
+        async for pair in issues:
+            yield pair
+    else:
+        for pair in issues:
+            yield pair
