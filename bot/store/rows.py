@@ -9,8 +9,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.models import (
+    FoundItem,
     OutboxEntry,
     OutboxTally,
+    SearchHit,
     StepState,
     Subscription,
     Suggestion,
@@ -71,6 +73,31 @@ def read_issue(row: Row, item_rows: Iterable[Row]) -> Issue:
             Section(name=name, slug=slug, items=tuple(items))
             for slug, (name, items) in sections.items()
         ),
+    )
+
+
+def read_hit(row: Row, snippet: str) -> SearchHit:
+    """One search hit: the item's columns, its issue's and section's, its score, and `snippet`
+    (its matched text, highlighted)."""
+    # The row was validated as part of an `Issue` on ingest; validating the item again (its
+    # link through markdown-it) would cost more than the query itself.
+    item = FoundItem(
+        title=row["title"],
+        link=row["link"],
+        blurb=row["blurb"],
+        abstract=row["abstract"],
+        editor_note=row["editor_note"],
+    )
+    return SearchHit(
+        item_id=row["id"],
+        item=item,
+        issue_number=row["issue_number"],
+        issue_title=row["issue_title"],
+        issue_date=row["issue_date"],
+        section_name=row["section_name"],
+        section_slug=row["section_slug"],
+        score=float(row["score"]),
+        snippet=snippet,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import DictRow, dict_row
 
-from bot.models import Item, SearchHit, SearchPage
+from bot.models import SearchHit, SearchPage
 from bot.store import query as query_syntax
 from bot.store.held import held_function, held_horizon
 from bot.store.ingest import SLOT_BITS
@@ -23,6 +23,7 @@ from bot.store.postgres.database import PgConnection, PgDatabase
 from bot.store.postgres.statement import filter_bounds
 from bot.store.postgres.words import Matching, matching, phrases_of, section_lexeme, snippet
 from bot.store.query import SearchPlan, fts_any_query, search_plan
+from bot.store.rows import read_hit
 
 SEARCH_TIMEOUT_MS = 1_000
 """How long one statement of a search may run before PostgreSQL cancels it."""
@@ -370,23 +371,5 @@ def _prepared_statement(sql: str) -> tuple[str, str, str]:
 
 
 def _hit(row: DictRow, fts: str) -> SearchHit:
-    # Validated as part of an `Issue` on ingest; validating each hit again costs more than the
-    # query itself.
-    item = Item.model_construct(
-        title=row["title"],
-        link=row["link"],
-        blurb=row["blurb"],
-        abstract=row["abstract"],
-        editor_note=row["editor_note"],
-    )
-    return SearchHit(
-        item_id=row["id"],
-        item=item,
-        issue_number=row["issue_number"],
-        issue_title=row["issue_title"],
-        issue_date=row["issue_date"],
-        section_name=row["section_name"],
-        section_slug=row["section_slug"],
-        score=float(row["score"]),
-        snippet=snippet((row["title"], row["blurb"], row["abstract"]), fts),
-    )
+    """One hit, with the snippet made here: PostgreSQL has no FTS5 `snippet()`."""
+    return read_hit(row, snippet((row["title"], row["blurb"], row["abstract"]), fts))

@@ -12,10 +12,11 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import FoundItem, SearchHit, SearchPage
+from bot.models import SearchHit, SearchPage
 from bot.store import query as query_syntax
 from bot.store.held import Clock
 from bot.store.query import SearchPlan, as_written, fts_any_query, search_plan
+from bot.store.rows import read_hit
 from bot.store.sqlite import statement
 
 SEARCH_BUDGET = 2_000_000
@@ -117,7 +118,7 @@ async def search(
     if rows is None:
         stopped = _told(plan.limited, _LIMITED_STOPPED)
         return SearchPage(hits=(), offset=offset, has_more=False, limited=stopped)
-    hits = tuple(_hit(row) for row in rows[:limit])
+    hits = tuple(read_hit(row, as_written(row["snippet"] or "")) for row in rows[:limit])
     return SearchPage(hits=hits, offset=offset, has_more=len(rows) > limit, limited=limited)
 
 
@@ -245,27 +246,4 @@ async def related(
     }
     sql, params = _statement(query, True, filters, limit, 0, clock())
     rows = await reader.rows(sql, params)
-    return [_hit(row) for row in (rows or [])[:limit]]
-
-
-def _hit(row: aiosqlite.Row) -> SearchHit:
-    # The row was validated as part of an `Issue` on ingest; validating the item again (its
-    # link through markdown-it) would cost more than the query itself.
-    item = FoundItem(
-        title=row["title"],
-        link=row["link"],
-        blurb=row["blurb"],
-        abstract=row["abstract"],
-        editor_note=row["editor_note"],
-    )
-    return SearchHit(
-        item_id=row["id"],
-        item=item,
-        issue_number=row["issue_number"],
-        issue_title=row["issue_title"],
-        issue_date=row["issue_date"],
-        section_name=row["section_name"],
-        section_slug=row["section_slug"],
-        score=row["score"],
-        snippet=as_written(row["snippet"] or ""),
-    )
+    return [read_hit(row, as_written(row["snippet"] or "")) for row in (rows or [])[:limit]]
