@@ -36,6 +36,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+# benchmarks/ is on sys.path as the script's folder.
+from start import without_settings
+
 from bot.issuefiles import load_issue
 from bot.models import Issue, Subscription
 from bot.publishing.engine import Engine
@@ -158,7 +161,7 @@ async def publish_together(
                         await archive.subscriptions.add(
                             Subscription(guild_id=seed.guild.id, channel_id=channel.id, kind="text")
                         )
-                env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+                env = without_settings(os.environ)
                 env |= {
                     "PYTHONPATH": str(ROOT),
                     "NEWSBOT_DISCORD__TOKEN": emulator.token,

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +39,12 @@ def newsbot_command() -> list[str]:
     """How a user starts newsbot: its console script, installed beside this Python."""
     script = Path(sys.executable).with_name("newsbot")
     return [str(script)] if script.is_file() else [sys.executable, "-m", "bot"]
+
+
+def without_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` without newsbot's settings: every variable named `NEWSBOT_…` in any case, as
+    newsbot reads them (`newsbot_discord__token` is a setting too); publish.py's too."""
+    return {name: value for name, value in env.items() if not name.upper().startswith("NEWSBOT_")}
 
 
 def run_once(command: Sequence[str], folder: Path, env: dict[str, str]) -> tuple[float, float]:
@@ -75,11 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     target = args.target or (SMOKE_TARGET if args.smoke else TARGET)
     newsbot = newsbot_command()
     # Compiled modules are cached as on a user's machine, where newsbot ran before.
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("NEWSBOT_") and k != "PYTHONDONTWRITEBYTECODE"
-    }
+    env = without_settings(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     print(f"newsbot as: {' '.join(newsbot)}")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="newsbot-start-") as scratch:

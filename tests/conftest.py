@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import load_settings
 from bot.store import Archive
 from bot.wiring import build
+from tests.newsbot_process import without_settings
 from tests.pg_server import TEMPLATE, PgServer, server_binaries, start_server
 
 pytest_plugins = ["pytester"]
@@ -317,6 +319,13 @@ def unmeasured(env: Mapping[str, str]) -> dict[str, str]:
     """`env` without coverage's request to measure the process: for one the test SIGKILLs, which
     never saves its measure, so measuring it would only slow its start by about a second."""
     return {name: value for name, value in env.items() if name not in MEASURE_REQUESTS}
+
+
+def clear_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove newsbot's settings from this test's environment (see `without_settings`), to be
+    put back after it."""
+    for name in os.environ.keys() - without_settings(os.environ).keys():
+        monkeypatch.delenv(name)
 
 
 async def eventually(

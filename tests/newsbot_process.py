@@ -37,6 +37,12 @@ MEASURE_REQUESTS = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")
 Stdio = int | IO[Any] | None
 
 
+def without_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` without newsbot's settings: every variable named `NEWSBOT_…` in any case, as
+    newsbot reads them (`newsbot_discord__token` is a setting too)."""
+    return {name: value for name, value in env.items() if not name.upper().startswith("NEWSBOT_")}
+
+
 # --- The waiting Python ----------------------------------------------------------------------
 
 
@@ -159,12 +165,8 @@ class _Waiting:
         return path == str(ROOT) and _starts_python(env) == _starts_python(self._env())
 
     def _env(self) -> dict[str, str]:
-        kept = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("NEWSBOT_") and k not in MEASURE_REQUESTS
-        }
-        return kept | {"PYTHONPATH": str(ROOT)}
+        unmeasured = {k: v for k, v in os.environ.items() if k not in MEASURE_REQUESTS}
+        return without_settings(unmeasured) | {"PYTHONPATH": str(ROOT)}
 
     def control_socket(self) -> socket.socket:
         """The socket to send requests on, the waiting Python started if it is not running."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, unmeasured
+from tests.newsbot_process import without_settings
 
 BENCHMARKS = (
     "search.py",
@@ -44,8 +45,7 @@ def _env() -> dict[str, str]:
     """The caller's environment without its NEWSBOT_ settings, the checkout importable, and
     unmeasured: a benchmark runs code the tests measure, many times over, and measuring it
     would double the smoke runs' CPU."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
-    return unmeasured(env) | {"PYTHONPATH": str(ROOT)}
+    return unmeasured(without_settings(os.environ)) | {"PYTHONPATH": str(ROOT)}
 
 
 def smoke_run(name: str) -> Run:

@@ -11,7 +11,6 @@ command runs with hostile global options: an archive or a config that cannot be 
 from __future__ import annotations
 
 import inspect
-import os
 import re
 import shutil
 import types
@@ -26,7 +25,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.conftest import ISSUES
+from tests.conftest import ISSUES, clear_settings
 
 HUGE = str(2**63)
 """One past SQLite's largest integer."""
@@ -112,8 +111,7 @@ class Scene:
 @pytest.fixture
 def scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Scene:
     # No token or keys: `run`, `sync-commands` and `publish` stop at their checks.
-    for name in [n for n in os.environ if n.startswith("NEWSBOT_")]:
-        monkeypatch.delenv(name)
+    clear_settings(monkeypatch)
     monkeypatch.setenv("NEWSBOT_ISSUES__DIRECTORY", str(tmp_path / "issues"))
     monkeypatch.chdir(tmp_path)
     (tmp_path / "issues").mkdir()

@@ -28,6 +28,7 @@ from bot.publishing.plans.bluesky import plan as bluesky_plan
 from bot.publishing.plans.x import plan as x_plan
 from bot.settings import BlueskySettings, XSettings
 from tests.conftest import ROOT
+from tests.newsbot_process import without_settings
 
 RUN_TIMEOUT = 120
 WIDE = "200"  # no wrapping inside the phrases the tests look for
@@ -35,7 +36,7 @@ WIDE = "200"  # no wrapping inside the phrases the tests look for
 
 def demo_env(tmp: Path) -> dict[str, str]:
     """The caller's environment without its NEWSBOT_ settings, with `tmp` as TMPDIR."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env = without_settings(os.environ)
     return env | {"TMPDIR": str(tmp), "COLUMNS": WIDE, "PYTHONPATH": str(ROOT)}
 
 

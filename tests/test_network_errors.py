@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.network import connection_reason, shown_url
 from tests.conftest import ISSUES
-from tests.newsbot_process import newsbot_completed
+from tests.newsbot_process import newsbot_completed, without_settings
 
 TOKEN = "MTIz.secret-token.value-that-never-prints"
 
@@ -35,7 +35,7 @@ def closed_port() -> Iterator[int]:
 
 
 def newsbot(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env = without_settings(os.environ)
     env |= {f"NEWSBOT_{key.upper()}": value for key, value in settings.items()}
     return newsbot_completed("--db", str(tmp_path / "a.db"), *args, env=env | {"COLUMNS": "200"})
 

@@ -11,8 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ISSUES
-from tests.newsbot_process import NewsbotProcess, newsbot_argv, newsbot_completed, newsbot_process
+from bot.settings import load_settings
+from tests.conftest import ISSUES, clear_settings
+from tests.newsbot_process import (
+    NewsbotProcess,
+    newsbot_argv,
+    newsbot_completed,
+    newsbot_process,
+    without_settings,
+)
 from tests.publishing.cli_harness import newsbot_env
 
 LINUX = pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="runs fork only on Linux")
@@ -59,3 +66,25 @@ async def test_a_forked_run_is_a_process_of_its_own_that_a_signal_ends(tmp_path:
     assert pids == [process.pid] and process.pid != os.getpid()
     assert await asyncio.wait_for(process.wait(), 30) == -signal.SIGKILL
     assert not (tmp_path / "a.db").exists(), "killed before it ran"
+
+
+def test_a_setting_named_in_lower_case_is_left_out_as_well(monkeypatch: pytest.MonkeyPatch) -> None:
+    """newsbot reads its variables' names in any case, so an environment without its settings
+    has none in any case; other variables stay, even with NEWSBOT in their name."""
+    clear_settings(monkeypatch)
+    monkeypatch.setenv("newsbot_archive__path", "lower.db")
+    monkeypatch.setenv("Newsbot_Publishing__Concurrency", "3")
+    monkeypatch.setenv("MY_NEWSBOT_NOTE", "kept")
+    monkeypatch.setenv("NEWSBOTS", "kept")
+    read = load_settings()
+    assert (read.archive.path, read.publishing.concurrency) == (Path("lower.db"), 3)
+    env = without_settings(os.environ)
+    assert env == {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("newsbot_archive__path", "Newsbot_Publishing__Concurrency")
+    }
+    assert env["MY_NEWSBOT_NOTE"] == env["NEWSBOTS"] == "kept"
+    clear_settings(monkeypatch)
+    assert dict(os.environ) == env
+    assert load_settings().archive.path == Path("newsbot.db")

@@ -29,6 +29,8 @@ from bot._settings_plain import (
 from bot._settings_plain import plain_environment as _plain_environment
 from bot.errors import ConfigError
 from bot.settings import Settings, _sourced, load_settings, secret_keys
+from tests.conftest import clear_settings
+from tests.newsbot_process import without_settings
 
 TOML = """
 [archive]
@@ -76,8 +78,7 @@ def _file(tmp_path: Path, text: str) -> Path | None:
 
 
 def _environment(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
-    for name in [n for n in os.environ if n.upper().startswith("NEWSBOT_")]:
-        monkeypatch.delenv(name)
+    clear_settings(monkeypatch)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
 
@@ -141,7 +142,7 @@ def _refusal(config: Path | None, env: dict[str, str]) -> str:
         "except ConfigError as exc:\n"
         "    print(json.dumps(str(exc)))\n"
     )
-    forced = {k: v for k, v in os.environ.items() if not k.upper().startswith("NEWSBOT_")}
+    forced = without_settings(os.environ)
     # A whole section as JSON: only pydantic-settings reads it; `{}` adds nothing.
     forced |= env | {"NEWSBOT_BLUESKY": "{}"}
     done = subprocess.run(
@@ -366,7 +367,7 @@ def test_what_is_read_plainly_pydantic_reads_the_same(
     file_values: list[tuple[tuple[str, str], object]],
 ) -> None:
     """Whatever the values, a plain reading is pydantic's; anything else is left to it."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NEWSBOT_")}
+    env = without_settings(os.environ)
     env |= {f"NEWSBOT_{s.upper()}__{k.upper()}": v for (s, k), v in variables if "\0" not in v}
     table: dict[str, dict[str, object]] = {}
     for (section, key), value in file_values:
@@ -392,7 +393,7 @@ def _toml(table: dict[str, dict[str, object]]) -> str:
 def test_each_setting_alone_is_read_plainly_only_as_pydantic_reads_it(tmp_path: Path) -> None:
     """Every tricky value in every setting, from the environment and from the file."""
     config = tmp_path / "newsbot.toml"
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NEWSBOT_")}
+    env = without_settings(os.environ)
     # A file holds typed values: a string of each kind, and numbers and booleans.
     strings = ["", "a.db", "UTC", "Mars/Olympus", "JSON", "DEBUG", "all", "unlisted", "5", "0.5"]
     strings += ["true", "0 9 * * MON", "postgresql://u:p@h/db", "@news.example.com"]

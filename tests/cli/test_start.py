@@ -20,7 +20,8 @@ from bot.models import Issue
 from bot.schedule.cron import cron_trigger
 from bot.schedule.triggers import next_firings
 from bot.settings import DEFAULT_CRON, load_settings
-from tests.conftest import ISSUES
+from tests.conftest import ISSUES, clear_settings
+from tests.newsbot_process import without_settings
 
 HEAVY = (
     "discord",
@@ -96,7 +97,7 @@ def _newsbot(
     """Run `newsbot ARGS` in a fresh interpreter with `settings` (`NEWSBOT_…` variables): its
     exit code and which of `watch` it loaded (the last line of stdout), and everything it
     printed before. Its stderr must be `errors`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env = without_settings(os.environ)
     env |= settings or {}
     done = subprocess.run(
         # -P: like the console script, without the current folder on sys.path.
@@ -206,8 +207,7 @@ def test_a_search_with_a_bad_setting_is_refused_as_before(
 ) -> None:
     """A value that looks plain but is out of bounds is left to pydantic, which names it."""
     bad = {"NEWSBOT_PUBLISHING__CONCURRENCY": "0"}
-    for name in [n for n in os.environ if n.upper().startswith("NEWSBOT_")]:
-        monkeypatch.delenv(name)
+    clear_settings(monkeypatch)
     monkeypatch.setenv("NEWSBOT_PUBLISHING__CONCURRENCY", "0")
     with pytest.raises(ConfigError) as refused:
         load_settings()
@@ -239,7 +239,7 @@ def test_secrets_read_plainly_are_redacted_from_the_logs(tmp_path: Path) -> None
         f"logging.getLogger('discord.http').warning('Authorization: Bot %s', {token!r})\n"
         "print('pydantic' in sys.modules)\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env = without_settings(os.environ)
     done = subprocess.run(
         [sys.executable, "-P", "-c", code],
         capture_output=True,

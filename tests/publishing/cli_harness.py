@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bot.sandbox.discord import Emulator
+from tests.newsbot_process import without_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,7 +19,7 @@ def newsbot_argv(*args: str) -> list[str]:
 
 def newsbot_env(emulator: Emulator | None) -> dict[str, str]:
     """The environment pointing `newsbot` at the emulator, with quick retries."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env = without_settings(os.environ)
     env["PYTHONPATH"] = str(ROOT)
     env["NEWSBOT_PUBLISHING__RETRY_DELAY"] = "0.01"
     if emulator is not None:

@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.newsbot_process import without_settings
 
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env = without_settings(os.environ)
     return subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "search.py"), "--smoke", *args],
         cwd=ROOT,
