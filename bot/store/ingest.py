@@ -5,10 +5,11 @@ columns and the batches a stream of issues is stored in. The SQL is each backend
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.models import IngestOutcome
 from bot.store.interfaces import IssueStream
 
 if TYPE_CHECKING:
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 SLOT_BITS = 20
 """An item id is `issue_number << SLOT_BITS | slot`: an item keeps it across edits, so the
 search index, links and anything that points at an item stay right."""
+
+Added = list[tuple["Issue", Path | None, str]]
+"""Issues not archived yet, each with its file and content hash."""
 
 _INGEST_BATCH_ITEMS = 10_000
 """New issues are inserted in batches of up to about so many items."""
@@ -43,6 +47,35 @@ def issue_columns(issue: Issue, source: Path | None, digest: str) -> tuple[objec
         str(source) if source else None,
         issue.publish_at.isoformat() if issue.publish_at else None,
     )
+
+
+async def store_batch(
+    batch: Sequence[tuple[Issue, Path | None]],
+    stored: Mapping[int, tuple[str, int]],
+    insert_new: Callable[[Added], Awaitable[None]],
+    update: Callable[[Issue, Path | None, str, int], Awaitable[None]],
+) -> list[IngestOutcome]:
+    """Store issues with distinct numbers, given what is `stored` of them (by number: content
+    hash and next free slot): new ones in bulk by `insert_new`, edited ones one by one by
+    `update` (issue, file, hash, next slot), unchanged ones not at all."""
+    outcomes: list[IngestOutcome] = []
+    added: Added = []
+    for issue, source in batch:
+        digest = content_hash(issue)
+        existing = stored.get(issue.number)
+        if existing is None:
+            added.append((issue, source, digest))
+            outcomes.append(IngestOutcome.ADDED)
+        elif existing[0] == digest:
+            outcomes.append(IngestOutcome.UNCHANGED)
+        else:
+            # Store what came before first, so section ids follow the input order.
+            await insert_new(added)
+            added = []
+            await update(issue, source, digest, existing[1])
+            outcomes.append(IngestOutcome.UPDATED)
+    await insert_new(added)
+    return outcomes
 
 
 async def ingest_batches(issues: IssueStream) -> AsyncIterator[list[tuple[Issue, Path | None]]]:

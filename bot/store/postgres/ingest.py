@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.models import IngestOutcome, Issue, Item
-from bot.store.ingest import SLOT_BITS, content_hash, ingest_batches, issue_columns
+from bot.store.ingest import SLOT_BITS, ingest_batches, issue_columns, store_batch
 from bot.store.interfaces import IssueStream
 from bot.store.postgres import recent
 from bot.store.postgres.database import PgConnection, PgDatabase
@@ -73,24 +73,12 @@ async def _ingest_batch(
         int(row["number"]): (str(row["content_hash"]), int(row["next_slot"]))
         for row in await cursor.fetchall()
     }
-    outcomes: list[IngestOutcome] = []
-    added: list[tuple[Issue, Path | None, str]] = []
-    for issue, source in batch:
-        digest = content_hash(issue)
-        existing = stored.get(issue.number)
-        if existing is None:
-            added.append((issue, source, digest))
-            outcomes.append(IngestOutcome.ADDED)
-        elif existing[0] == digest:
-            outcomes.append(IngestOutcome.UNCHANGED)
-        else:
-            # Store what came before first, so section ids follow the input order.
-            await _insert_new(conn, added)
-            added = []
-            await _update(conn, issue, source, digest, next_slot=existing[1])
-            outcomes.append(IngestOutcome.UPDATED)
-    await _insert_new(conn, added)
-    return outcomes
+    return await store_batch(
+        batch,
+        stored,
+        lambda added: _insert_new(conn, added),
+        lambda issue, source, digest, slot: _update(conn, issue, source, digest, next_slot=slot),
+    )
 
 
 async def _insert_new(conn: PgConnection, added: Sequence[tuple[Issue, Path | None, str]]) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from bot.models import IngestOutcome
-from bot.store.ingest import SLOT_BITS, content_hash, ingest_batches, issue_columns
+from bot.store.ingest import SLOT_BITS, ingest_batches, issue_columns, store_batch
 from bot.store.interfaces import IssueStream
 from bot.store.query import cjk_index_text
 from bot.store.rows import now_text
@@ -62,24 +62,12 @@ async def _ingest_batch(
         (json.dumps(numbers),),
     )
     stored = {int(row[0]): (str(row[1]), int(row[2])) for row in rows}
-    outcomes: list[IngestOutcome] = []
-    added: list[tuple[Issue, Path | None, str]] = []
-    for issue, source in batch:
-        digest = content_hash(issue)
-        existing = stored.get(issue.number)
-        if existing is None:
-            added.append((issue, source, digest))
-            outcomes.append(IngestOutcome.ADDED)
-        elif existing[0] == digest:
-            outcomes.append(IngestOutcome.UNCHANGED)
-        else:
-            # Store what came before first, so section ids follow the input order.
-            await _insert_new(db, added)
-            added = []
-            await _update(db, issue, source, digest, next_slot=existing[1])
-            outcomes.append(IngestOutcome.UPDATED)
-    await _insert_new(db, added)
-    return outcomes
+    return await store_batch(
+        batch,
+        stored,
+        lambda added: _insert_new(db, added),
+        lambda issue, source, digest, slot: _update(db, issue, source, digest, next_slot=slot),
+    )
 
 
 async def _insert_new(
