@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import psycopg
@@ -24,6 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 from bot.errors import ArchiveVersionError, NewsbotError
 from bot.network import shown_url
 from bot.store.held import Clock, held_function, held_horizon
+from bot.store.migrations import Migration, bundled
 
 log = logging.getLogger(__name__)
 
@@ -33,34 +31,15 @@ PgConnection = psycopg.AsyncConnection[DictRow]
 POOL_SIZE = 8
 """Connections one process keeps at most: searches, publishes and commands at once."""
 _MIGRATION_LOCK = 0x6E657773  # "news": one advisory lock key, shared by every newsbot process
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 class ArchiveUnreachable(NewsbotError):
     """The PostgreSQL server named by the archive URL cannot be reached or refused newsbot."""
 
 
-@dataclass(frozen=True)
-class Migration:
-    """One numbered schema change."""
-
-    version: int
-    name: str
-    sql: str
-
-
 def migrations() -> list[Migration]:
     """The bundled PostgreSQL migrations, in version order."""
-    found: list[Migration] = []
-    for entry in resources.files("bot.store.postgres.migrations").iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
-    found.sort(key=lambda migration: migration.version)
-    versions = [migration.version for migration in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1, 2, 3 … without gaps: {versions}")
-    return found
+    return bundled("bot.store.postgres.migrations")
 
 
 def _utc_now() -> dt.datetime:

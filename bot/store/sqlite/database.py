@@ -9,12 +9,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +20,7 @@ import aiosqlite
 
 from bot.errors import ArchiveMissing, ArchiveVersionError, NewsbotError
 from bot.store.held import Clock, held_function, held_horizon
+from bot.store.migrations import Migration, bundled
 from bot.store.query import CJK_INDEX_FUNCTION, cjk_index_text
 from bot.store.sqlite import library, recent
 from bot.store.sqlite.held import HELD_FUNCTION, HELD_ISSUES
@@ -49,30 +47,10 @@ copy, not a disk read, and counts once for every connection and process."""
 READERS = 4
 """Read-only connections searches may use at once, besides the one that writes."""
 
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-
-
-@dataclass(frozen=True)
-class Migration:
-    """One numbered schema change."""
-
-    version: int
-    name: str
-    sql: str
-
 
 def migrations() -> list[Migration]:
     """The bundled migrations, in version order."""
-    found: list[Migration] = []
-    for entry in resources.files("bot.store.sqlite.migrations").iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
-    found.sort(key=lambda migration: migration.version)
-    versions = [migration.version for migration in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1, 2, 3 … without gaps: {versions}")
-    return found
+    return bundled("bot.store.sqlite.migrations")
 
 
 def _utc_now() -> dt.datetime:

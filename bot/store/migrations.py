@@ -1,0 +1,33 @@
+"""Numbered schema changes, as each backend bundles them: `0001_name.sql`, `0002_…`, in a
+package of its own (`bot.store.sqlite.migrations`, `bot.store.postgres.migrations`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema change."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def bundled(package: str) -> list[Migration]:
+    """The migrations in `package`, in version order; a gap in their numbers is an error."""
+    found: list[Migration] = []
+    for entry in resources.files(package).iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
+    found.sort(key=lambda migration: migration.version)
+    versions = [migration.version for migration in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1, 2, 3 … without gaps: {versions}")
+    return found
