@@ -147,6 +147,21 @@ def read_subscription(row: Row) -> Subscription:
     )
 
 
+def subscription_columns(subscription: Subscription, now: str) -> tuple[object, ...]:
+    """A subscription's columns, in the order both backends store them: channel_id, guild_id,
+    kind, role_id, sections, alerts_channel_id, created_at and updated_at (both `now`)."""
+    return (
+        subscription.channel_id,
+        subscription.guild_id,
+        subscription.kind,
+        subscription.role_id,
+        json.dumps(list(subscription.sections)),
+        subscription.alerts_channel_id,
+        now,
+        now,
+    )
+
+
 def read_supporter(row: Row) -> Supporter:
     """One reader behind a suggestion."""
     return Supporter(

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import builtins
-import json
 
 from bot.models import Subscription
 from bot.store.postgres.database import PgDatabase
-from bot.store.rows import now_text, read_subscription
+from bot.store.rows import now_text, read_subscription, subscription_columns
 
 
 class PgSubscriptions:
@@ -18,23 +17,13 @@ class PgSubscriptions:
 
     async def add(self, subscription: Subscription) -> None:
         """Store a channel's subscription, replacing any earlier one for that channel."""
-        now = now_text()
         await self._database.rows(
             "INSERT INTO subscriptions (channel_id, guild_id, kind, role_id, sections,"
             " alerts_channel_id, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id,"
             " kind = excluded.kind, role_id = excluded.role_id, sections = excluded.sections,"
             " alerts_channel_id = excluded.alerts_channel_id, updated_at = excluded.updated_at",
-            (
-                subscription.channel_id,
-                subscription.guild_id,
-                subscription.kind,
-                subscription.role_id,
-                json.dumps(list(subscription.sections)),
-                subscription.alerts_channel_id,
-                now,
-                now,
-            ),
+            subscription_columns(subscription, now_text()),
         )
 
     async def remove(self, channel_id: int) -> bool:

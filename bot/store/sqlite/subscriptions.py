@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import builtins
-import json
 
 from bot.models import Subscription
-from bot.store.rows import now_text, read_subscription
+from bot.store.rows import now_text, read_subscription, subscription_columns
 from bot.store.sqlite.database import Database, all_rows
 
 
@@ -18,23 +17,13 @@ class SqliteSubscriptions:
 
     async def add(self, subscription: Subscription) -> None:
         """Store a channel's subscription, replacing any earlier one for that channel."""
-        now = now_text()
         await self._db.execute(
             "INSERT INTO subscriptions (channel_id, guild_id, kind, role_id, sections,"
             " alerts_channel_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id,"
             " kind = excluded.kind, role_id = excluded.role_id, sections = excluded.sections,"
             " alerts_channel_id = excluded.alerts_channel_id, updated_at = excluded.updated_at",
-            (
-                subscription.channel_id,
-                subscription.guild_id,
-                subscription.kind,
-                subscription.role_id,
-                json.dumps(list(subscription.sections)),
-                subscription.alerts_channel_id,
-                now,
-                now,
-            ),
+            subscription_columns(subscription, now_text()),
         )
 
     async def remove(self, channel_id: int) -> bool:
