@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 from aiohttp import web
 
+from bot.sandbox._http import json_response
 from bot.sandbox._server import LoopbackServer
 from bot.sandbox._violations import Violations
 
@@ -99,15 +100,9 @@ class XrpcError(Exception):
 
     def response(self) -> web.Response:
         """The answer as the PDS sends it."""
-        return _json({"error": self.error, "message": self.message}, self.status, self.headers)
-
-
-def _json(body: JSON, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(
-        text=json.dumps(body),
-        status=status,
-        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
-    )
+        return json_response(
+            {"error": self.error, "message": self.message}, self.status, self.headers
+        )
 
 
 INTERNAL = XrpcError(500, "InternalServerError", "Internal Server Error")
@@ -328,7 +323,7 @@ class BlueskyEmulator(LoopbackServer):
         ):
             raise XrpcError(401, "AuthenticationRequired", "Invalid identifier or password")
         self.logins.append(now)
-        return _json(self._session(config.did))
+        return json_response(self._session(config.did))
 
     def _bearer(self, request: web.Request, *, refresh: bool = False) -> dict[str, Any] | None:
         header = request.headers.get("Authorization", "")
@@ -355,7 +350,7 @@ class BlueskyEmulator(LoopbackServer):
         # The refresh token is rotated: the one used is revoked (packages/pds, refreshSession).
         self._tokens.revoked.add(str(claims["jti"]))
         self.refreshes += 1
-        return _json(self._session(str(claims["sub"])))
+        return json_response(self._session(str(claims["sub"])))
 
     # -- records -----------------------------------------------------------------------
 
@@ -393,7 +388,7 @@ class BlueskyEmulator(LoopbackServer):
             self.on_post(record)
         commit = {"cid": cid_of({"record": record.cid}), "rev": self._clock.next()}
         answer = {"uri": uri, "cid": record.cid, "commit": commit, "validationStatus": "valid"}
-        return _json(answer)
+        return json_response(answer)
 
     async def _delete_record(self, request: web.Request) -> web.Response:
         did = self._account(request)
@@ -402,9 +397,9 @@ class BlueskyEmulator(LoopbackServer):
             raise XrpcError(401, "AuthenticationRequired", "Authentication Required")
         record = self.record(f"at://{did}/{body['collection']}/{body['rkey']}")
         if record is None:
-            return _json({})
+            return json_response({})
         record.deleted = True
-        return _json(
+        return json_response(
             {"commit": {"cid": cid_of({"deleted": record.cid}), "rev": self._clock.next()}}
         )
 
@@ -424,7 +419,7 @@ class BlueskyEmulator(LoopbackServer):
         record = self.record(uri)
         if record is None or query.get("cid", record.cid) != record.cid:
             raise XrpcError(400, "RecordNotFound", f"Could not locate record: {uri}")
-        return _json(record.view())
+        return json_response(record.view())
 
     async def _list_records(self, request: web.Request) -> web.Response:
         query = self._query(request)
@@ -439,4 +434,4 @@ class BlueskyEmulator(LoopbackServer):
         answer: JSON = {"records": [r.view() for r in page]}
         if page:
             answer["cursor"] = page[-1].rkey
-        return _json(answer)
+        return json_response(answer)

@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_middlewares import normalize_path_middleware
 
+from bot.sandbox._http import json_response
 from bot.sandbox._server import LoopbackServer
 from bot.sandbox._violations import Violations
 
@@ -155,15 +156,7 @@ class MastodonAPIError(Exception):
 
     def response(self) -> web.Response:
         """The answer as Mastodon sends it."""
-        return _json({"error": self.error}, self.status, self.headers)
-
-
-def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(
-        text=json.dumps(body),
-        status=status,
-        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
-    )
+        return json_response({"error": self.error}, self.status, self.headers)
 
 
 def _iso(epoch: float) -> str:
@@ -347,7 +340,7 @@ class MastodonEmulator(LoopbackServer):
             if made is not None and now - made[0] < self.config.idempotency_window:
                 earlier = self.status(made[1])
                 if earlier is not None:
-                    return _json(earlier.to_json(self._account()))
+                    return json_response(earlier.to_json(self._account()))
         text = params.get("status", "")
         visibility = params.get("visibility", "public")
         if visibility not in VISIBILITIES:
@@ -391,7 +384,7 @@ class MastodonEmulator(LoopbackServer):
             self._keys[key] = (now, status.id)
         if self.on_post is not None:
             self.on_post(status)
-        return _json(status.to_json(self._account()))
+        return json_response(status.to_json(self._account()))
 
     def _find(self, request: web.Request) -> Status:
         raw = request.match_info["id"]
@@ -401,19 +394,19 @@ class MastodonEmulator(LoopbackServer):
         return status
 
     async def _show(self, request: web.Request) -> web.Response:
-        return _json(self._find(request).to_json(self._account()))
+        return json_response(self._find(request).to_json(self._account()))
 
     async def _delete(self, request: web.Request) -> web.Response:
         status = self._find(request)
         status.deleted = True
         body = status.to_json(self._account())
         body["text"] = status.text  # docs: a deleted status comes back with its source text
-        return _json(body)
+        return json_response(body)
 
     async def _instance(self, request: web.Request) -> web.Response:
         """``GET /api/v2/instance`` (docs: Instance entity, `configuration.statuses`)."""
         config = self.config
-        return _json(
+        return json_response(
             {
                 "domain": config.domain,
                 "title": "Mastodon emulator",
@@ -441,7 +434,7 @@ class MastodonEmulator(LoopbackServer):
     async def _verify(self, request: web.Request) -> web.Response:
         account = self._account()
         account["source"] = {"privacy": "public", "sensitive": False, "note": "", "fields": []}
-        return _json(account)
+        return json_response(account)
 
     async def _account_statuses(self, request: web.Request) -> web.Response:
         """``GET /api/v1/accounts/:id/statuses``: newest first, `limit` ≤ 40 (default 20),
@@ -457,7 +450,7 @@ class MastodonEmulator(LoopbackServer):
         if max_id and max_id.isdigit():
             newest_first = [s for s in newest_first if s.id < int(max_id)]
         account = self._account()
-        return _json([s.to_json(account) for s in newest_first[:limit]])
+        return json_response([s.to_json(account) for s in newest_first[:limit]])
 
 
 async def _params(request: web.Request) -> dict[str, str]:

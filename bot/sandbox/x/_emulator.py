@@ -21,6 +21,7 @@ from oauthlib.oauth1.rfc5849 import signature, utils
 
 from bot._vendor.twitter_text import parse_tweet
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
+from bot.sandbox._http import json_response
 from bot.sandbox._openapi import SpecCheck
 from bot.sandbox._server import LoopbackServer
 from bot.sandbox._violations import Violations
@@ -169,7 +170,7 @@ class XAPIError(Exception):
             body = {"errors": self.errors, **body}
         else:
             body["status"] = self.status
-        return _json(body, self.status, self.headers)
+        return json_response(body, self.status, self.headers)
 
 
 def invalid_parameter(name: str, value: object, message: str) -> XAPIError:
@@ -179,14 +180,6 @@ def invalid_parameter(name: str, value: object, message: str) -> XAPIError:
         "One or more parameters to your request was invalid.",
         problem=INVALID_REQUEST,
         errors=[{"parameters": {name: [str(value)]}, "message": message}],
-    )
-
-
-def _json(body: JSON, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(
-        text=json.dumps(body),
-        status=status,
-        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
     )
 
 
@@ -444,7 +437,7 @@ class XEmulator(LoopbackServer):
             "text": tweet.shown_text,
             "edit_history_tweet_ids": [str(tweet.id)],
         }
-        return _json({"data": data}, 201, self._limit_headers())
+        return json_response({"data": data}, 201, self._limit_headers())
 
     def _shown(self, text: str, tweet_id: int) -> str:
         if not self.config.wrap_urls:
@@ -464,14 +457,14 @@ class XEmulator(LoopbackServer):
     async def _delete(self, request: web.Request) -> web.Response:
         tweet = self.tweet(int(request.match_info["id"]))
         if tweet is None or tweet.deleted:
-            return _json({"data": {"deleted": False}})
+            return json_response({"data": {"deleted": False}})
         tweet.deleted = True
-        return _json({"data": {"deleted": True}})
+        return json_response({"data": {"deleted": True}})
 
     async def _me(self, request: web.Request) -> web.Response:
         config = self.config
         user = {"id": str(config.user_id), "name": "newsbot test", "username": config.username}
-        return _json({"data": user})
+        return json_response({"data": user})
 
     async def _timeline(self, request: web.Request) -> web.Response:
         if request.match_info["id"] != str(self.config.user_id):
@@ -495,6 +488,6 @@ class XEmulator(LoopbackServer):
             meta["newest_id"], meta["oldest_id"] = str(page[0].id), str(page[-1].id)
         if start + limit < len(newest_first):
             meta["next_token"] = str(start + limit)
-        return _json(
+        return json_response(
             {"data": [t.to_json() for t in page], "meta": meta} if page else {"meta": meta}
         )

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox._http import json_response
 from bot.sandbox._openapi import ABSENT, Body, Document, Problem, Refusal, UnreadableBody
 
 INVALID_REQUEST = "https://api.twitter.com/2/problems/invalid-request"
@@ -47,7 +48,7 @@ def x_refusal(request: web.Request, refusal: Refusal) -> web.Response:
             "type": "about:blank",
             "status": status,
         }
-        return _json(body, status)
+        return json_response(body, status)
     if refusal.reason in ("unreadable", "content-type"):
         errors = [{"parameters": {}, "message": refusal.note}]
     else:
@@ -58,7 +59,7 @@ def x_refusal(request: web.Request, refusal: Refusal) -> web.Response:
         "detail": "One or more parameters to your request was invalid.",
         "type": INVALID_REQUEST,
     }
-    return _json(body, 400)
+    return json_response(body, 400)
 
 
 def _error(problem: Problem) -> dict[str, Any]:
@@ -76,11 +77,3 @@ def _error(problem: Problem) -> dict[str, Any]:
             f"{problem.message}"
         ),
     }
-
-
-def _json(body: dict[str, Any], status: int) -> web.Response:
-    return web.Response(
-        text=json.dumps(body),
-        status=status,
-        headers={"Content-Type": "application/json; charset=utf-8"},
-    )
