@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import Any, NoReturn
 
 from aiohttp import web
 
-from bot.sandbox._http import json_response
+from bot.sandbox._http import json_response, recorded_body
 from bot.sandbox._server import LoopbackServer
 from bot.sandbox._violations import Violations
 
@@ -198,13 +197,7 @@ class BlueskyEmulator(LoopbackServer):
         if self.config.latency:
             await asyncio.sleep(self.config.latency)
         nsid = request.match_info.get("nsid", request.path)
-        raw = await request.read()
-        body: JSON | None = None
-        if raw:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = None
+        body: JSON | None = await recorded_body(request)
         fault = next((f for f in self.faults if f.matches(nsid)), None)
         error: str | None = None
         try:

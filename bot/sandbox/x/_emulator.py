@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import html
 import itertools
-import json
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -21,7 +20,7 @@ from oauthlib.oauth1.rfc5849 import signature, utils
 
 from bot._vendor.twitter_text import parse_tweet
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
-from bot.sandbox._http import json_response
+from bot.sandbox._http import json_response, recorded_body
 from bot.sandbox._openapi import SpecCheck
 from bot.sandbox._server import LoopbackServer
 from bot.sandbox._violations import Violations
@@ -274,13 +273,7 @@ class XEmulator(LoopbackServer):
     ) -> web.StreamResponse:
         if self.config.latency:
             await asyncio.sleep(self.config.latency)
-        raw = await request.read()
-        body: JSON | None = None
-        if raw:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = None
+        body: JSON | None = await recorded_body(request)
         authorized = self._authorized(request)
         fault = next((f for f in self.faults if f.matches(request.method, request.path)), None)
         try:
