@@ -15,12 +15,13 @@ Mastodon would refuse by its documented rules is answered as Mastodon would and 
 ``m.violations``. ``_rules`` holds the server's own counting, mention and hashtag rules.
 """
 
+from bot.sandbox._faults import Fault
+
 from ._config import IDEMPOTENCY_WINDOW, MastodonEmulatorConfig
 from ._emulator import (
     BLANK,
     REPLY_NOT_FOUND,
     TOO_LONG,
-    Fault,
     MastodonAPIError,
     MastodonEmulator,
     RequestRecord,

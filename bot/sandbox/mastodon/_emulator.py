@@ -7,7 +7,6 @@ Mastodon publishes no OpenAPI document; each rule checked here names the documen
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import html
 import itertools
 import json
@@ -21,6 +20,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_middlewares import normalize_path_middleware
 
+from bot.sandbox._faults import Fault, RouteFaults
 from bot.sandbox._http import json_response
 from bot.sandbox._server import LoopbackServer
 from bot.sandbox._violations import Violations
@@ -122,29 +122,6 @@ class RequestRecord:
     status: int
 
 
-@dataclass
-class Fault:
-    """Answer ``status`` to the next ``times`` requests matching ``method`` and ``path`` (a glob).
-
-    With ``after_handler`` the request takes effect first and only its answer is replaced: a
-    status created while the client saw a 5xx. A 429 resets ``reset_in`` seconds ahead.
-    """
-
-    method: str
-    path: str
-    status: int
-    times: int = 1
-    after_handler: bool = False
-    reset_in: float = 1.0
-    hits: int = 0
-
-    def matches(self, method: str, path: str) -> bool:
-        """Whether the fault applies (and still has failures to serve)."""
-        if self.hits >= self.times or self.method not in ("*", method):
-            return False
-        return fnmatch.fnmatchcase(path, self.path)
-
-
 class MastodonAPIError(Exception):
     """An answer other than success, in Mastodon's Error entity: `{"error": "…"}`."""
 
@@ -165,7 +142,7 @@ def _iso(epoch: float) -> str:
     )
 
 
-class MastodonEmulator(LoopbackServer):
+class MastodonEmulator(LoopbackServer, RouteFaults):
     """A loopback Mastodon instance with one account: post, read, delete statuses; faults.
 
     ``async with MastodonEmulator(config) as m`` starts it on 127.0.0.1; ``m.api_base`` is
@@ -231,21 +208,6 @@ class MastodonEmulator(LoopbackServer):
         """The status with this id, if there is one."""
         return next((s for s in self.statuses if s.id == status_id), None)
 
-    def inject(
-        self,
-        method: str,
-        path: str,
-        status: int = 429,
-        times: int = 1,
-        *,
-        after_handler: bool = False,
-        reset_in: float = 1.0,
-    ) -> Fault:
-        """Answer the next ``times`` matching requests with ``status`` (see ``Fault``)."""
-        fault = Fault(method.upper(), path, status, times, after_handler, reset_in)
-        self.faults.append(fault)
-        return fault
-
     # -- the server --------------------------------------------------------------------
 
     @web.middleware
@@ -254,7 +216,7 @@ class MastodonEmulator(LoopbackServer):
     ) -> web.StreamResponse:
         if self.config.latency:
             await asyncio.sleep(self.config.latency)
-        fault = next((f for f in self.faults if f.matches(request.method, request.path)), None)
+        fault = self._fault_for(request)
         form: dict[str, str] = {}
         try:
             form = await _params(request)

@@ -13,13 +13,14 @@ X would refuse (its published API description, its documented rules) is answered
 recorded in ``x.violations``.
 """
 
+from bot.sandbox._faults import Fault
+
 from ._config import BASIC_DAILY_POSTS, DAY, FREE_DAILY_POSTS, XEmulatorConfig
 from ._emulator import (
     DUPLICATE,
     REPLY_REFUSED,
     TOO_LONG,
     Charge,
-    Fault,
     RequestRecord,
     Tweet,
     XAPIError,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import fnmatch
 import hashlib
 import hmac
 import html
@@ -20,6 +19,7 @@ from oauthlib.oauth1.rfc5849 import signature, utils
 
 from bot._vendor.twitter_text import parse_tweet
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
+from bot.sandbox._faults import Fault, RouteFaults
 from bot.sandbox._http import json_response, recorded_body
 from bot.sandbox._openapi import SpecCheck
 from bot.sandbox._server import LoopbackServer
@@ -104,30 +104,6 @@ class Charge:
     price: float
 
 
-@dataclass
-class Fault:
-    """Answer ``status`` to the next ``times`` requests matching ``method`` and ``path``.
-
-    ``path`` is a glob (``/2/tweets``, ``/2/users/*/tweets``). With ``after_handler`` the
-    request takes effect first and only its answer is replaced: a post created while the
-    client saw a 5xx. A 429 carries ``x-rate-limit-reset`` ``reset_in`` seconds ahead.
-    """
-
-    method: str
-    path: str
-    status: int
-    times: int = 1
-    after_handler: bool = False
-    reset_in: float = 1.0
-    hits: int = 0
-
-    def matches(self, method: str, path: str) -> bool:
-        """Whether the fault applies (and still has failures to serve)."""
-        if self.hits >= self.times or self.method not in ("*", method):
-            return False
-        return fnmatch.fnmatchcase(path, self.path)
-
-
 class XAPIError(Exception):
     """An answer other than success, in X's problem shape.
 
@@ -182,7 +158,7 @@ def invalid_parameter(name: str, value: object, message: str) -> XAPIError:
     )
 
 
-class XEmulator(LoopbackServer):
+class XEmulator(LoopbackServer, RouteFaults):
     """A loopback X: post, delete, read the account's posts; caps, faults, a cost ledger.
 
     ``async with XEmulator(config) as x`` starts it on 127.0.0.1 (port 0 picks a free one);
@@ -250,21 +226,6 @@ class XEmulator(LoopbackServer):
         """What the posts created so far cost."""
         return sum(c.price for c in self.charges)
 
-    def inject(
-        self,
-        method: str,
-        path: str,
-        status: int = 429,
-        times: int = 1,
-        *,
-        after_handler: bool = False,
-        reset_in: float = 1.0,
-    ) -> Fault:
-        """Answer the next ``times`` matching requests with ``status`` (see ``Fault``)."""
-        fault = Fault(method.upper(), path, status, times, after_handler, reset_in)
-        self.faults.append(fault)
-        return fault
-
     # -- the server --------------------------------------------------------------------
 
     @web.middleware
@@ -275,7 +236,7 @@ class XEmulator(LoopbackServer):
             await asyncio.sleep(self.config.latency)
         body: JSON | None = await recorded_body(request)
         authorized = self._authorized(request)
-        fault = next((f for f in self.faults if f.matches(request.method, request.path)), None)
+        fault = self._fault_for(request)
         try:
             if not authorized:
                 raise XAPIError(401, "Unauthorized")
