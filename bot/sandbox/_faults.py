@@ -1,12 +1,44 @@
-"""Failures a test injects into the X or Mastodon emulator: a fault on a method and a path, and
-the ``inject`` that adds one. What a fault's answer looks like is each platform's own."""
+"""Failures a test injects into the X, Mastodon or Bluesky emulator: how a fault takes the place
+of an answer (all three), and a fault on a method and a path with the ``inject`` that adds one
+(X and Mastodon; a PDS's faults match an NSID). What a fault answers is each platform's own."""
 
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from aiohttp import web
+
+
+class Injected(Protocol):
+    """What serving a fault reads and counts, whatever it matches on."""
+
+    after_handler: bool
+    hits: int
+
+
+F = TypeVar("F", bound=Injected)
+
+
+async def handle_or_fail(
+    request: web.Request,
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    fault: F | None,
+    failure: Callable[[F], Exception],
+) -> web.StreamResponse:
+    """``handler``'s answer to ``request``, unless ``fault`` applies: then ``failure(fault)`` is
+    raised and one hit counted, before the handler runs or, with ``after_handler``, once it has
+    run (the request took effect and only its answer is lost)."""
+    if fault is not None and not fault.after_handler:
+        fault.hits += 1
+        raise failure(fault)
+    response = await handler(request)
+    if fault is not None:
+        fault.hits += 1
+        raise failure(fault)
+    return response
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 from aiohttp import web
 
+from bot.sandbox._faults import handle_or_fail
 from bot.sandbox._http import json_response, recorded_body
 from bot.sandbox._server import LoopbackServer
 from bot.sandbox._violations import Violations
@@ -201,13 +202,7 @@ class BlueskyEmulator(LoopbackServer):
         fault = next((f for f in self.faults if f.matches(nsid)), None)
         error: str | None = None
         try:
-            if fault is not None and not fault.after_handler:
-                fault.hits += 1
-                raise self._fault_error(fault)
-            response = await handler(request)
-            if fault is not None:
-                fault.hits += 1
-                raise self._fault_error(fault)
+            response = await handle_or_fail(request, handler, fault, self._fault_error)
         except XrpcError as exc:
             response, error = exc.response(), exc.error
         self.requests.append(

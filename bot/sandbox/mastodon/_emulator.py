@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_middlewares import normalize_path_middleware
 
-from bot.sandbox._faults import Fault, RouteFaults
+from bot.sandbox._faults import Fault, RouteFaults, handle_or_fail
 from bot.sandbox._http import json_response
 from bot.sandbox._server import LoopbackServer
 from bot.sandbox._violations import Violations
@@ -226,13 +226,7 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
             given = request.headers.get("Authorization", "")
             if request.path != "/api/v2/instance" and not secrets.compare_digest(given, expected):
                 raise MastodonAPIError(401, BAD_TOKEN)
-            if fault is not None and not fault.after_handler:
-                fault.hits += 1
-                raise self._fault_error(fault)
-            response = await handler(request)
-            if fault is not None:
-                fault.hits += 1
-                raise self._fault_error(fault)
+            response = await handle_or_fail(request, handler, fault, self._fault_error)
             response.headers.update(self._limit_headers())
         except MastodonAPIError as exc:
             response = exc.response()

@@ -19,7 +19,7 @@ from oauthlib.oauth1.rfc5849 import signature, utils
 
 from bot._vendor.twitter_text import parse_tweet
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
-from bot.sandbox._faults import Fault, RouteFaults
+from bot.sandbox._faults import Fault, RouteFaults, handle_or_fail
 from bot.sandbox._http import json_response, recorded_body
 from bot.sandbox._openapi import SpecCheck
 from bot.sandbox._server import LoopbackServer
@@ -240,13 +240,7 @@ class XEmulator(LoopbackServer, RouteFaults):
         try:
             if not authorized:
                 raise XAPIError(401, "Unauthorized")
-            if fault is not None and not fault.after_handler:
-                fault.hits += 1
-                raise self._fault_error(fault)
-            response = await handler(request)
-            if fault is not None:
-                fault.hits += 1
-                raise self._fault_error(fault)
+            response = await handle_or_fail(request, handler, fault, self._fault_error)
         except XAPIError as exc:
             response = exc.response()
         self.requests.append(
