@@ -17,6 +17,9 @@ from bot.sandbox._http import json_response
 from bot.sandbox._openapi import ABSENT, Body, Document, Problem, Refusal, UnreadableBody
 
 INVALID_REQUEST = "https://api.twitter.com/2/problems/invalid-request"
+"""The problem type of X's answer to a request its schema refuses, as X sends it: the API's
+answers still name api.twitter.com here (e.g. a 400 for an empty `ids`, 2024), where its
+OpenAPI document's examples, and this emulator's own refusals of a valid body, say api.x.com."""
 
 
 @cache
