@@ -13,7 +13,9 @@ ZERO_WIDTH_SPACE = "\u200b"
 ELLIPSIS = "…"
 
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-"""The characters `str.splitlines` breaks a line at: read back, an issue file splits there."""
+"""The characters `str.splitlines` breaks a line at. Text bound for an issue file has each made a
+newline or a space: there only `\\n`, `\\r\\n` and `\\r` end a line, the others are control
+characters."""
 _SEPARATORS = "\u2028\u2029"
 
 MENTION = re.compile(r"@(?:everyone|here)|<(?P<kind>@!?|@&|#)(?P<id>[0-9]+)>")

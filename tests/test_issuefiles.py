@@ -127,6 +127,26 @@ def test_each_problem_is_reported_with_its_line(
     assert str(error).startswith(f"issues/7.md:{line}: ")
 
 
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85", "\x0c", "\x0b", "\x1c"])
+def test_a_line_is_numbered_as_an_editor_numbers_it(char: str) -> None:
+    # Only `\n`, `\r\n` and `\r` end a line (CommonMark's line endings, and an editor's):
+    # a separator pasted into the intro stays in its line and is reported there, and a
+    # problem further down keeps the number an editor shows.
+    text = GOOD.replace("Hello readers.", f"Hello{char}readers.").replace(
+        "Another blurb.", "Another [blurb](javascript:alert(1))."
+    )
+    errors = errors_of(text)
+    assert [(e.line, "control character" in e.reason) for e in errors] == [(6, True), (16, False)]
+    assert f"U+{ord(char):04X}" in errors[0].reason
+    assert "javascript:" in errors[1].reason
+
+
+def test_a_lone_carriage_return_ends_a_line_as_in_commonmark() -> None:
+    text = GOOD.replace("\n", "\r")
+    assert parse_issue(text, "issues/7.md") == parse_issue(GOOD, "issues/7.md")
+    assert one_error(text.replace("Its blurb.", "<div>html</div>")).line == 12
+
+
 def test_missing_or_unclosed_front_matter() -> None:
     assert "front-matter block" in one_error("## News\n\n### T\n").reason
     error = errors_of("---\nnumber: 7\ntitle: T\n\n## News\n")[0]

@@ -22,8 +22,10 @@ from bot.issuefiles._front_matter import (
     read_front_matter,
 )
 from bot.models import Issue, Item, Section, link_problem, slugify
+from bot.text import find_control, without_controls
 
 ABSTRACT_HEADING = "Abstract"
+_LINE_ENDING = re.compile(r"\r\n|\r|\n")
 _EDITOR_NOTE = re.compile(r"^<!--\s*editor:\s*(?P<note>.*?)\s*-->$")
 _LOOKS_LIKE_LINK = re.compile(r"^\[.*\]\(.*\)$", re.DOTALL)
 _NOT_A_LINK = (
@@ -184,6 +186,15 @@ class _Body:
 
     def block(self, token: Token, source: str, line_no: int) -> None:
         """A paragraph, list, quote or HTML block: the intro's, the item's, or a problem."""
+        for at, line in enumerate(source.split("\n")):
+            control = find_control(line, keep_layout=True)
+            if control is not None:
+                self.problems.add(
+                    line_no + at,
+                    f"this line contains a control character (U+{ord(control):04X}); remove it",
+                )
+        # Reported on its own line above, not again as the intro's or the item's.
+        source = without_controls(source, keep_layout=True)
         item = self.item
         note = _EDITOR_NOTE.match(source.strip()) if token.type == "html_block" else None
         if note and item is not None and item.editor_note is None and not item.blurb:
@@ -293,12 +304,25 @@ def _check_links(
             problems.add(line_no, f"link definition {_shown(href)}: {link_problem(href)}")
 
 
+def file_lines(text: str) -> list[str]:
+    """An issue file's lines, numbered as an editor numbers them.
+
+    Only CommonMark's line endings end a line: `\\n`, `\\r\\n` and `\\r`. Every other character
+    `str.splitlines` breaks at (U+2028, U+0085, a form feed …) stays in its line, where it is
+    reported as a control character, so that no line number is shifted by it.
+    """
+    lines = _LINE_ENDING.split(text)
+    if lines[-1] == "":  # a line ending at the very end ends the last line; it starts none
+        lines.pop()
+    return lines
+
+
 def parse_issue(text: str, path: Path | str) -> Issue:
     """Read an issue file's text; raise `IssueFileErrors` listing every problem found."""
     path = Path(path)
     problems = Problems(path)
     # Some editors start a UTF-8 file with a byte-order mark; it is not part of the issue.
-    lines = text.removeprefix("\ufeff").splitlines()
+    lines = file_lines(text.removeprefix("\ufeff"))
     values, body_start = read_front_matter(lines, problems)
     fields = front_matter_fields(values, path, problems) if body_start else {}
     intro, section_drafts = _read_body(lines, body_start, problems)
