@@ -17,6 +17,8 @@ LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 newline or a space: there only `\\n`, `\\r\\n` and `\\r` end a line, the others are control
 characters."""
 _SEPARATORS = "\u2028\u2029"
+_BLANK_FILLERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+"""Letters and a symbol that draw as nothing (Unicode's `Lo` and `So`, not `Cf`)."""
 
 MENTION = re.compile(r"@(?:everyone|here)|<(?P<kind>@!?|@&|#)(?P<id>[0-9]+)>")
 """What Discord reads as a mention: `@everyone`, `@here` (lower case only, as Discord parses
@@ -65,6 +67,16 @@ def without_controls(text: str, *, keep_layout: bool = False) -> str:
     if keep_layout:
         return text.replace("\r\n", "\n").translate(_AS_LAYOUT)
     return text.translate(_AS_SPACES)
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether `text` shows anything: a character other than whitespace, a format character
+    (Unicode's `Cf`: zero-width spaces and joiners, direction marks, a soft hyphen …) or one of
+    the fillers that draw as a blank (Hangul fillers, the blank Braille pattern)."""
+    return any(
+        not char.isspace() and char not in _BLANK_FILLERS and unicodedata.category(char) != "Cf"
+        for char in text
+    )
 
 
 def one_line(text: str) -> str:

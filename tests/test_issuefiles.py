@@ -141,6 +141,19 @@ def test_a_line_is_numbered_as_an_editor_numbers_it(char: str) -> None:
     assert "javascript:" in errors[1].reason
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ("### An item without a link", "### \u200b\u200b", 14),
+        ("## News", "## \u200b", 8),
+        ("title: Test Weekly: Issue #7", "title: \u2060\u3164", 3),
+    ],
+)
+def test_a_title_or_name_of_invisible_characters_is_refused(old: str, new: str, line: int) -> None:
+    error = one_error(GOOD.replace(old, new))
+    assert (error.line, "invisible characters" in error.reason) == (line, True), error
+
+
 def test_a_lone_carriage_return_ends_a_line_as_in_commonmark() -> None:
     text = GOOD.replace("\n", "\r")
     assert parse_issue(text, "issues/7.md") == parse_issue(GOOD, "issues/7.md")

@@ -13,6 +13,7 @@ from bot.text import (
     ZERO_WIDTH_SPACE,
     defuse_mentions,
     find_control,
+    has_visible_text,
     is_control,
     one_line,
     shorten,
@@ -157,3 +158,16 @@ def test_layout_is_only_tabs_and_newlines() -> None:
     assert find_control("a\tb") == "\t"
     assert find_control("a\r\nb", keep_layout=True) == "\r"
     assert not any(is_control(char) for char in " a…\u200b\u00a0")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\u200b", "\u200b\u200d\u2060", " \u200c ", "\u202e\u200f", "\u00ad", "\u3164", "\u2800", ""],
+)
+def test_only_invisible_characters_show_nothing(text: str) -> None:
+    assert not has_visible_text(text)
+
+
+@pytest.mark.parametrize("text", ["a", "\u200b7", "🔥", "業界", "\u200fשלום", "·", "-"])
+def test_any_letter_digit_mark_or_symbol_shows(text: str) -> None:
+    assert has_visible_text(text)

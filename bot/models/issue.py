@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from bot.models.hits import slugify
-from bot.text import find_control
+from bot.text import find_control, has_visible_text
 
 MAX_LINK_LENGTH = 2048
 
@@ -53,6 +53,8 @@ def _check_line(value: str) -> str:
         raise ValueError("must fit on one line")
     if value != value.strip():
         raise ValueError("must not start or end with spaces")
+    if not has_visible_text(value):
+        raise ValueError("shows nothing: it holds only invisible characters (zero-width …)")
     return value
 
 
