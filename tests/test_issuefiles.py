@@ -154,6 +154,22 @@ def test_a_title_or_name_of_invisible_characters_is_refused(old: str, new: str, 
     assert (error.line, "invisible characters" in error.reason) == (line, True), error
 
 
+def test_sections_and_items_named_in_other_scripts_are_told_apart() -> None:
+    text = (
+        "---\nnumber: 7\ntitle: T\n---\n\n## 業界\n\n### ニュース\n\n本文。\n\n"
+        "### 研究\n\n本文。\n\n## Новости\n\n### Новости недели\n\nТекст.\n\n"
+        "### Статья о моделях\n\nТекст два.\n"
+    )
+    issue = parse_issue(text, "issues/7.md")
+    assert [s.slug for s in issue.sections] == ["業界", "новости"]
+    assert [item.key for _, item in issue.items] == [
+        "title:ニュース",
+        "title:研究",
+        "title:новости-недели",
+        "title:статья-о-моделях",
+    ]
+
+
 def test_a_lone_carriage_return_ends_a_line_as_in_commonmark() -> None:
     text = GOOD.replace("\n", "\r")
     assert parse_issue(text, "issues/7.md") == parse_issue(GOOD, "issues/7.md")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bot.models import Issue, Item, Section, issue_json_schema, link_problem, slugify
@@ -72,7 +74,7 @@ def test_titles_are_one_clean_line(title: str) -> None:
 
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\x0c"])
 def test_no_text_holds_a_line_break_an_issue_file_would_split_at(separator: str) -> None:
-    # The issue file reader splits lines where str.splitlines does: the text would not read back.
+    # In an issue file a separator is a control character: the text would not read back.
     with pytest.raises(ValidationError, match=f"control character \\(U\\+{ord(separator):04X}\\)"):
         Item(title=f"one{separator}two")
     with pytest.raises(ValidationError, match="control character"):
@@ -86,6 +88,50 @@ def test_section_slug_is_derived_from_its_name() -> None:
     assert slugify("Papers & Publications") == "papers-publications"
     assert slugify("Café Ünïcode") == "cafe-unicode"
     assert slugify("!!!") == "section"
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        # Latin names keep the slugs they always had: accents folded, other letters dropped.
+        ("Mobile & Edge", "mobile-edge"),
+        ("Café Crème – Ünïcode", "cafe-creme-unicode"),
+        ("Straße", "strae"),
+        ("Fünf\u00a0Tipps", "funf-tipps"),
+        # Other scripts keep their letters, in one case and one normal form.
+        ("業界", "業界"),
+        ("AI ニュース", "ai-ニュース"),
+        ("Новости недели", "новости-недели"),
+        ("ΟΔΟΣ", "οδοσ"),
+        ("한국어 뉴스", "한국어-뉴스"),
+        ("ｶﾞｲﾄﾞ", "ガイド"),
+        ("🔥", "section"),
+    ],
+)
+def test_a_slug_keeps_every_script_apart(name: str, slug: str) -> None:
+    assert slugify(name) == slug
+    assert Section.model_validate({"name": name, "items": [item("T")]}).slug == slug
+
+
+def test_names_that_differ_only_in_another_script_get_different_slugs() -> None:
+    names = ["業界", "論文", "AI ニュース", "AI 論文", "Новости", "Статьи", "Ειδήσεις"]
+    assert len({slugify(name) for name in names}) == len(names)
+    assert slugify("οδος") == slugify("ΟΔΟΣ") and slugify("ガイド") == slugify("ｶﾞｲﾄﾞ")
+
+
+@given(st.text(max_size=60))
+def test_a_slug_is_its_own_slug(name: str) -> None:
+    slug = slugify(name)
+    assert slugify(slug) == slug
+    assert Section.model_validate({"name": "N", "slug": slug, "items": [item("T")]}).slug == slug
+
+
+@pytest.mark.parametrize(
+    "slug", ["Mobile", "mobile edge", "-news", "news-", "a--b", "論文 ", "ΟΔΟΣ"]
+)
+def test_a_slug_that_is_not_its_own_slug_is_refused(slug: str) -> None:
+    with pytest.raises(ValidationError, match="slug"):
+        Section.model_validate({"name": "N", "slug": slug, "items": [item("T")]})
 
 
 def test_an_issue_needs_unique_sections_and_items() -> None:

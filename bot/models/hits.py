@@ -5,20 +5,49 @@ these without validating anything again (and without loading pydantic)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
+
+_DASHES = re.compile(r"-+")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
 """Marks around matched words in a search snippet; renderers turn them into bold or colour."""
 
 
+@functools.lru_cache(maxsize=4096)
 def slugify(name: str) -> str:
-    """A stable, URL-safe slug for a name: `Mobile & Edge` → `mobile-edge`."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    """A stable slug for a name: `Mobile & Edge` → `mobile-edge`, `AI ニュース` → `ai-ニュース`.
+
+    Latin letters are folded to ASCII, accents dropped (`Café` → `cafe`), as slugs always
+    were; a Latin letter with no ASCII form (`ß`, `ø`) and any symbol or punctuation outside
+    ASCII are left out. Letters and digits of every other script are kept, case-folded, with
+    their marks, so that two names in those scripts never share a slug. ASCII punctuation
+    and spaces separate words. A name with nothing kept is `section`.
+    """
+    if name.isascii():  # most names: the same rule, in C
+        return _NOT_ALNUM.sub("-", name.lower()).strip("-")[:100].strip("-") or "section"
+    kept: list[str] = []
+    other_script = False  # the last character kept is of another script: its marks stay too
+    for char in unicodedata.normalize("NFKD", name):
+        if char.isascii():
+            kept.append(char.lower() if char.isalnum() else "-")
+            other_script = False
+            continue
+        category = unicodedata.category(char)
+        if category[0] == "M":
+            if other_script:
+                kept.append(char)
+        elif category[0] in "LN" and not unicodedata.name(char, "LATIN").startswith("LATIN"):
+            kept.append(char.casefold())
+            other_script = True
+        else:
+            other_script = False
+    slug = _DASHES.sub("-", unicodedata.normalize("NFC", "".join(kept))).strip("-")
     return slug[:100].strip("-") or "section"
 
 

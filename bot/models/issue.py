@@ -76,7 +76,21 @@ Line = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_check
 Text = Annotated[str, Field(max_length=20_000), AfterValidator(_check_text)]
 """Markdown paragraphs separated by blank lines (may be empty)."""
 
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
+
+def _check_slug(value: str) -> str:
+    if slugify(value) != value:
+        raise ValueError(f"not a slug (lower case, words joined by `-`): {slugify(value)!r} is")
+    return value
+
+
+Slug = Annotated[
+    str,
+    Field(
+        max_length=100,
+        description="A name's slug, as newsbot makes it: `mobile-edge`, `ai-ニュース`.",
+    ),
+    AfterValidator(_check_slug),
+]
 
 
 class _Model(BaseModel):

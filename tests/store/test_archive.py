@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import ArchiveMissing, ArchiveVersionError, IssueNotFound
-from bot.models import IngestOutcome, Issue, OutboxEntry, StepState
+from bot.models import IngestOutcome, Issue, OutboxEntry, StepState, slugify
 from bot.store import Archive
 from bot.store.query import fts_query
 from bot.store.sqlite.database import migrations
@@ -273,6 +273,24 @@ async def test_filters_by_section_issue_and_dates(archive: Archive) -> None:
     assert await titles(since=dt.date(2021, 6, 1)) == ["Torch tools"]
     assert await titles(until=dt.date(2021, 6, 1)) == ["Old torch news"]
     assert await titles(section="news", issue=2) == []
+
+
+async def test_sections_named_in_other_scripts_are_filtered_apart(archive: Archive) -> None:
+    await archive.issues.ingest_many(
+        [
+            (issue(1, {"業界": [item("ロボット 業界")], "論文": [item("ロボット 論文")]}), None),
+            (issue(2, {"AI ニュース": [item("ロボット news")]}), None),
+        ]
+    )
+
+    async def titles(section: str) -> list[str]:
+        page = await archive.issues.search("ロボット", section=slugify(section))
+        return sorted(hit.item.title for hit in page.hits)
+
+    assert await titles("論文") == ["ロボット 論文"]
+    assert await titles("業界") == ["ロボット 業界"]
+    assert await titles("AI ニュース") == ["ロボット news"]
+    assert await titles("Section") == []
 
 
 async def test_a_section_filter_follows_items_moved_added_and_removed(archive: Archive) -> None:
