@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.errors import ArchiveMissing, ArchiveVersionError, IssueNotFound
+from bot.errors import ArchiveMissing, ArchiveVersionError, IssueNotFound, NewsbotError
 from bot.models import IngestOutcome, Issue, OutboxEntry, StepState, slugify
 from bot.store import Archive
 from bot.store.query import fts_query
@@ -225,6 +225,19 @@ async def test_an_archive_from_a_newer_newsbot_is_refused(tmp_path: Path) -> Non
         db.execute("PRAGMA user_version = 999")
     with pytest.raises(ArchiveVersionError, match="upgrade newsbot"):
         await Archive.open(path)
+
+
+async def test_a_database_that_is_not_an_archive_is_left_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE customers (name TEXT)")
+        db.execute("CREATE TABLE orders (id INTEGER)")
+        db.commit()
+    before = dump(path)
+    with pytest.raises(NewsbotError, match=r"not a newsbot archive \(it holds customers, orders"):
+        archive = await Archive.open(path)
+        await archive.close()  # not reached: the file is refused
+    assert dump(path) == before
 
 
 async def test_unknown_issue_raises(archive: Archive) -> None:

@@ -150,6 +150,20 @@ class Database:
                 f"{self.path} has schema version {current}, but this newsbot knows only "
                 f"{len(known)}: upgrade newsbot"
             )
+        if current == 0:
+            async with self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            ) as cursor:
+                tables = [str(row[0]) async for row in cursor]
+            # A migration commits its tables with its version: tables and still no version
+            # are another program's. (Another newsbot may have just made the archive.)
+            current = await self.schema_version()
+            if tables and current == 0:
+                raise NewsbotError(
+                    f"{self.path} is an SQLite database but not a newsbot archive (it holds "
+                    f"{', '.join(tables[:5])}{' …' if len(tables) > 5 else ''}): "
+                    "name another file for the archive"
+                )
         # Upgrading an existing archive is news for whoever runs it; creating one is not.
         level = logging.INFO if current else logging.DEBUG
         for migration in known[current:]:
