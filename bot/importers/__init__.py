@@ -7,6 +7,7 @@ edited since import kept (unless forced). The `newsbot import` commands live in
 """
 
 from bot.errors import FetchError, RoundTripError, SourceError
+from bot.importers._feed_entries import read_feed
 from bot.importers._fetch import Fetched, Validators, fetch_feed
 from bot.importers._output import IssueFolder, WriteOutcome, Written, save_issues, scan_folder
 from bot.importers._report import Imported, Notice
@@ -16,7 +17,6 @@ from bot.importers.feed import (
     download_feed,
     entry_issue,
     feed_issues,
-    read_feed,
     read_feed_file,
 )
 from bot.importers.text import parse_text_issue, read_text_issue

@@ -17,8 +17,9 @@ from bot.importers import (
     read_feed_file,
     scan_folder,
 )
+from bot.importers._feed_entries import FeedEntry
 from bot.importers._markdown import clean_line, collapse_spaces
-from bot.importers.feed import FeedEntry, entry_issue, explicit_number
+from bot.importers.feed import entry_issue, explicit_number
 from bot.issuefiles import write_issue
 from bot.models import Issue
 from tests.factories import issue as make_issue

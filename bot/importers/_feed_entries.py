@@ -1,0 +1,132 @@
+"""The entries of an RSS 2.0 or Atom feed, read with feedparser into what an import needs.
+
+`bot.importers.feed` says how each entry becomes an issue.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import html as html_text
+import re
+from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import feedparser
+
+from bot.errors import SourceError
+from bot.importers._html import parse_html, plain_text, resolve_link
+from bot.importers._markdown import clean_line, collapse_spaces
+from bot.importers._report import Notice
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """What an import needs from one feed entry."""
+
+    position: int
+    title: str
+    link: str | None
+    published: dt.datetime | None
+    html: str
+    summary: str | None
+    base: str | None
+    notices: tuple[Notice, ...] = ()
+
+    def where(self, source: str) -> str:
+        """How notices name this entry: the feed, then the entry's title or position."""
+        label = self.title[:70] if self.title else f"entry {self.position + 1}"
+        return f"{source} [{label}]"
+
+
+def read_feed(data: bytes, source: str, notices: list[Notice] | None = None) -> list[FeedEntry]:
+    """The entries of an RSS or Atom feed; raise `SourceError` if it is not a feed."""
+    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    usable = [raw for raw in parsed.entries if _usable(raw)]
+    if parsed.bozo and not usable:
+        raise SourceError(source, f"not a valid RSS or Atom feed: {parsed.bozo_exception}")
+    if not parsed.version and not usable:
+        raise SourceError(source, "not an RSS or Atom feed (no <rss> or <feed> element)")
+    if parsed.bozo and notices is not None:
+        notices.append(
+            Notice(
+                source, f"the feed is not well-formed ({parsed.bozo_exception}); read it loosely"
+            )
+        )
+    base = resolve_link(str(parsed.feed.get("link") or ""), None)
+    return [_entry(raw, position, source, base) for position, raw in enumerate(usable)]
+
+
+def _usable(raw: Any) -> bool:
+    """Whether an entry has anything to import: a truncated feed can yield empty ones."""
+    return any(raw.get(key) for key in ("title", "link", "content", "summary"))
+
+
+def _detail_text(value: str, detail: Any) -> str:
+    kind = str(detail.get("type", "")) if isinstance(detail, dict) else ""
+    text = plain_text_of(value) if "html" in kind else value
+    return clean_line(collapse_spaces(text))[0]
+
+
+def plain_text_of(html: str) -> str:
+    """The text of an HTML fragment on one line."""
+    return collapse_spaces(" ".join(plain_text(b.inlines) for b in parse_html(html).blocks))
+
+
+def _content(raw: Any) -> tuple[str, bool]:
+    """The entry's HTML, and whether it came from full content rather than the summary."""
+    for content in raw.get("content") or []:
+        value = str(content.get("value") or "")
+        if value.strip():
+            return _as_html(value, str(content.get("type", ""))), True
+    summary = raw.get("summary_detail") or {}
+    return _as_html(str(raw.get("summary") or ""), str(summary.get("type", ""))), False
+
+
+def _as_html(value: str, kind: str) -> str:
+    if "html" in kind or not kind:
+        return value
+    paragraphs = re.split(r"\n\s*\n", value)
+    return "".join(f"<p>{html_text.escape(paragraph)}</p>" for paragraph in paragraphs)
+
+
+def _entry(raw: Any, position: int, source: str, base: str | None) -> FeedEntry:
+    title = _detail_text(str(raw.get("title") or ""), raw.get("title_detail"))
+    raw_link = str(raw.get("link") or "").strip()
+    link = resolve_link(raw_link, base) if raw_link else None
+    html, full = _content(raw)
+    raw_summary = str(raw.get("summary") or "")
+    # Without a description, feedparser copies the content into the summary.
+    own_summary = full and raw_summary.strip() and raw_summary != html
+    summary = _detail_text(raw_summary, raw.get("summary_detail")) if own_summary else None
+    entry = FeedEntry(position, title, link, _published(raw), html, summary, base)
+    if raw_link and link is None:
+        note = Notice(entry.where(source), f"the entry's link is not http(s): {raw_link[:80]!r}")
+        return replace(entry, notices=(note,))
+    return entry
+
+
+def _published(raw: Any) -> dt.datetime | None:
+    """When the entry was published (else updated), in the publisher's own time zone."""
+    for key in ("published", "updated"):
+        text = str(raw.get(key) or "").strip()
+        if not text:
+            continue
+        when = _parse_date(text)
+        if when is None and raw.get(f"{key}_parsed"):
+            when = dt.datetime.fromtimestamp(calendar.timegm(raw[f"{key}_parsed"]), dt.UTC)
+        if when is not None:
+            return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return None
+
+
+def _parse_date(text: str) -> dt.datetime | None:
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
