@@ -42,11 +42,14 @@ class FeedEntry:
 
 def read_feed(data: bytes, source: str, notices: list[Notice] | None = None) -> list[FeedEntry]:
     """The entries of an RSS or Atom feed; raise `SourceError` if it is not a feed."""
+    if not data:
+        # feedparser takes no bytes for no document: no error, and not even a `version`.
+        raise SourceError(source, "not a valid RSS or Atom feed: it is empty (0 bytes)")
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     usable = [raw for raw in parsed.entries if _usable(raw)]
     if parsed.bozo and not usable:
         raise SourceError(source, f"not a valid RSS or Atom feed: {parsed.bozo_exception}")
-    if not parsed.version and not usable:
+    if not parsed.get("version") and not usable:
         raise SourceError(source, "not an RSS or Atom feed (no <rss> or <feed> element)")
     if parsed.bozo and notices is not None:
         notices.append(

@@ -171,6 +171,38 @@ def test_import_feed_fails_clearly_and_writes_nothing(
     assert not (tmp_path / "out").exists()
 
 
+def test_an_empty_feed_file_is_a_clear_error(newsbot: Run, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.xml"
+    empty.write_bytes(b"")
+    result = newsbot("import", "feed", str(empty), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert (
+        f"error: {empty}: not a valid RSS or Atom feed: it is empty (0 bytes); "
+        "nothing was written\n"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_answer_is_a_clear_error(
+    newsbot: Run, tmp_path: Path, feed_server: FeedServer
+) -> None:
+    async def empty(request: web.Request) -> web.StreamResponse:
+        return web.Response(body=b"", headers={"ETag": '"e"'})
+
+    feed_server.routes["/feed"] = empty
+    url = feed_server.url("/feed")
+    out = tmp_path / "out"
+    result = newsbot("import", "feed", url, "--out", str(out))
+    assert result.exit_code == 1
+    assert (
+        f"error: {url}: not a valid RSS or Atom feed: it is empty (0 bytes); nothing was written\n"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
+    # Nothing is remembered, so the next import fetches in full.
+    assert not out.exists()
+
+
 def test_import_feed_since_and_limit(newsbot: Run, tmp_path: Path) -> None:
     result = newsbot(
         "import",

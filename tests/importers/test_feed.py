@@ -281,6 +281,21 @@ def test_a_broken_feed_fails_clearly(name: str) -> None:
     )
 
 
+def test_an_empty_feed_file_fails_as_a_blank_one_does(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.xml"
+    empty.write_bytes(b"")
+    blank = tmp_path / "blank.xml"
+    blank.write_bytes(b" \n\t\n")
+    for feed in (empty, blank):
+        with pytest.raises(SourceError) as caught:
+            feed_issues(read_feed_file(feed), scan_folder(tmp_path / "out"))
+        assert caught.value.where == str(feed)
+        assert str(caught.value).startswith(f"{feed}: not a valid RSS or Atom feed: ")
+    with pytest.raises(SourceError) as caught:
+        feed_issues(read_feed_file(empty), scan_folder(tmp_path / "out"))
+    assert str(caught.value) == f"{empty}: not a valid RSS or Atom feed: it is empty (0 bytes)"
+
+
 def test_a_reimport_finds_issues_by_link(tmp_path: Path) -> None:
     first = imported("ghost.atom")
     for done in first.imported:
