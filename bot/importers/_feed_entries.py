@@ -20,10 +20,20 @@ from bot.importers._html import parse_html, plain_text, resolve_link
 from bot.importers._markdown import clean_line, collapse_spaces
 from bot.importers._report import Notice
 
+SHOWN_CHARS = 80
+"""How much of an entry's guid, link or title a notice shows."""
+
+Identity = tuple[str, str, dt.date | None]
+"""What a re-import knows an entry by: `("link", link, None)`, or `("title", title, date)`."""
+
 
 @dataclass(frozen=True)
 class FeedEntry:
-    """What an import needs from one feed entry."""
+    """What an import needs from one feed entry.
+
+    `position` is its place in the feed, from 0; `guid` is its RSS guid or Atom id, which
+    `guid_name` names.
+    """
 
     position: int
     title: str
@@ -33,11 +43,42 @@ class FeedEntry:
     summary: str | None
     base: str | None
     notices: tuple[Notice, ...] = ()
+    guid: str | None = None
+    guid_name: str = "guid"
 
     def where(self, source: str) -> str:
         """How notices name this entry: the feed, then the entry's title or position."""
         label = self.title[:70] if self.title else f"entry {self.position + 1}"
         return f"{source} [{label}]"
+
+    @property
+    def date(self) -> dt.date | None:
+        """The day the entry was published, as its issue has it."""
+        return self.published.date() if self.published else None
+
+    @property
+    def identity(self) -> Identity:
+        """What a re-import finds the entry's file by: its link, or its title and date."""
+        return ("link", self.link, None) if self.link else ("title", self.title, self.date)
+
+    @property
+    def identity_text(self) -> str:
+        """The entry's identity as a notice shows it."""
+        if self.link:
+            return f"link {shown(self.link)}"
+        date = self.date.isoformat() if self.date else "undated"
+        return f"no link; title {shown(self.title)!r}, {date}"
+
+    @property
+    def guid_text(self) -> str | None:
+        """The entry's guid as a notice shows it, if it has one."""
+        return f"{self.guid_name} {shown(self.guid)}" if self.guid else None
+
+
+def shown(text: str) -> str:
+    """Text on one line, cut to `SHOWN_CHARS`, for a notice."""
+    line = clean_line(collapse_spaces(text))[0]
+    return line if len(line) <= SHOWN_CHARS else line[: SHOWN_CHARS - 1] + "…"
 
 
 def read_feed(data: bytes, source: str, notices: list[Notice] | None = None) -> list[FeedEntry]:
@@ -46,10 +87,12 @@ def read_feed(data: bytes, source: str, notices: list[Notice] | None = None) -> 
         # feedparser takes no bytes for no document: no error, and not even a `version`.
         raise SourceError(source, "not a valid RSS or Atom feed: it is empty (0 bytes)")
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
-    usable = [raw for raw in parsed.entries if _usable(raw)]
+    # Numbered among all entries, empty ones too, so that "entry 3" is the feed's third.
+    usable = [(position, raw) for position, raw in enumerate(parsed.entries) if _usable(raw)]
     if parsed.bozo and not usable:
         raise SourceError(source, f"not a valid RSS or Atom feed: {parsed.bozo_exception}")
-    if not parsed.get("version") and not usable:
+    version = str(parsed.get("version") or "")
+    if not version and not usable:
         raise SourceError(source, "not an RSS or Atom feed (no <rss> or <feed> element)")
     if parsed.bozo and notices is not None:
         notices.append(
@@ -58,7 +101,8 @@ def read_feed(data: bytes, source: str, notices: list[Notice] | None = None) -> 
             )
         )
     base = resolve_link(str(parsed.feed.get("link") or ""), None)
-    return [_entry(raw, position, source, base) for position, raw in enumerate(usable)]
+    guid_name = "id" if version.startswith("atom") else "guid"
+    return [_entry(raw, position, source, base, guid_name) for position, raw in usable]
 
 
 def _usable(raw: Any) -> bool:
@@ -94,7 +138,7 @@ def _as_html(value: str, kind: str) -> str:
     return "".join(f"<p>{html_text.escape(paragraph)}</p>" for paragraph in paragraphs)
 
 
-def _entry(raw: Any, position: int, source: str, base: str | None) -> FeedEntry:
+def _entry(raw: Any, position: int, source: str, base: str | None, guid_name: str) -> FeedEntry:
     title = _detail_text(str(raw.get("title") or ""), raw.get("title_detail"))
     raw_link = str(raw.get("link") or "").strip()
     link = resolve_link(raw_link, base) if raw_link else None
@@ -103,7 +147,9 @@ def _entry(raw: Any, position: int, source: str, base: str | None) -> FeedEntry:
     # Without a description, feedparser copies the content into the summary.
     own_summary = full and raw_summary.strip() and raw_summary != html
     summary = _detail_text(raw_summary, raw.get("summary_detail")) if own_summary else None
-    entry = FeedEntry(position, title, link, _published(raw), html, summary, base)
+    guid = str(raw.get("id") or "").strip() or None
+    published = _published(raw)
+    entry = FeedEntry(position, title, link, published, html, summary, base, (), guid, guid_name)
     if raw_link and link is None:
         note = Notice(entry.where(source), f"the entry's link is not http(s): {raw_link[:80]!r}")
         return replace(entry, notices=(note,))

@@ -56,10 +56,6 @@ class IssueFolder:
         """Every issue number that has a file, readable or not."""
         return set(self.issues) | set(self.broken)
 
-    def number_for_link(self, link: str) -> int | None:
-        """The number of the issue file whose `link` is `link`, if one has it."""
-        return next((n for n, issue in sorted(self.issues.items()) if issue.link == link), None)
-
     def issue_path(self, number: int) -> Path:
         """Where the file of issue `number` is (or goes)."""
         return self.path / f"{number}.md"

@@ -8,12 +8,18 @@ Each issue takes its title from the entry's title, its date from the entry's pub
 updated) date as the publisher wrote it, its link from the entry's link, and its subtitle from
 the entry's summary when the entry also has content and the summary is short.
 
+An entry is known by its link, or, without one, by its title and date: that is how a
+re-import finds its file. An entry that the feed repeats (known the same way, and without a
+guid other than the first one's) is imported once, from its first place in the feed, and the
+repeat is told.
+
 Its number is, in this order:
 
 1. the number in the entry's title (`#123`, `Issue 123`, `No. 123`) or link (`/issue-123`,
    `/123`, `/p/123`), unless an earlier entry of this import has it;
-2. the number of the issue file in the output folder whose `link` is the entry's link, or, for
-   an entry without a link, whose title and date are the entry's (a re-import);
+2. the number of the first issue file in the output folder, not numbered yet in this import,
+   whose `link` is the entry's link, or, for an entry without a link, whose title and date are
+   the entry's (a re-import);
 3. the next number after the highest in the folder and in this import, in publication order.
 
 So importing the same feed twice gives the same numbers and the same files.
@@ -31,7 +37,7 @@ from urllib.parse import urlsplit
 from bot.errors import FetchError, SourceError
 from bot.importers._draft import IssueDraft, build_issue
 from bot.importers._entry import entry_structure
-from bot.importers._feed_entries import FeedEntry, plain_text_of, read_feed
+from bot.importers._feed_entries import FeedEntry, Identity, plain_text_of, read_feed
 from bot.importers._fetch import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
@@ -115,6 +121,46 @@ def read_feed_file(path: Path | str) -> FeedDocument:
         raise SourceError(str(path), f"cannot read: {exc.strerror}") from None
 
 
+# --- repeats ---------------------------------------------------------------------------------
+
+
+def distinct_entries(
+    entries: Sequence[FeedEntry], source: str, notices: list[Notice]
+) -> list[FeedEntry]:
+    """The entries, in feed order, without those that repeat an earlier one; each repeat told.
+
+    An entry repeats an earlier one with its identity (a re-import would take both for one),
+    unless both have guids and they differ: then the publisher says they are two.
+    """
+    seen: dict[Identity, list[FeedEntry]] = {}
+    kept: list[FeedEntry] = []
+    for entry in sorted(entries, key=lambda entry: entry.position):
+        alike = seen.setdefault(entry.identity, [])
+        first = next(
+            (e for e in alike if not (e.guid and entry.guid and e.guid != entry.guid)), None
+        )
+        if first is None:
+            alike.append(entry)
+            kept.append(entry)
+        else:
+            notices.append(Notice(source, _repeat(entry, first)))
+    return kept
+
+
+def _repeat(entry: FeedEntry, first: FeedEntry) -> str:
+    """The notice that `entry` repeats `first`, and is skipped."""
+    shared = first.guid_text if first.guid and entry.guid == first.guid else first.identity_text
+    told = f"entry {entry.position + 1} repeats entry {first.position + 1} ({shared})"
+    if _held(entry) == _held(first):
+        return f"{told}: skipped"
+    return f"{told} with other content: skipped; entry {first.position + 1} is imported"
+
+
+def _held(entry: FeedEntry) -> tuple[object, ...]:
+    """What an entry's issue holds, but for its number and link."""
+    return (entry.title, entry.date, entry.html, entry.summary)
+
+
 # --- numbering -------------------------------------------------------------------------------
 
 
@@ -140,15 +186,18 @@ def publication_order(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
     return sorted(entries, key=key)
 
 
-def _folder_number(entry: FeedEntry, folder: IssueFolder) -> int | None:
-    if entry.link:
-        return folder.number_for_link(entry.link)
-    date = entry.published.date() if entry.published else None
+def _folder_number(entry: FeedEntry, folder: IssueFolder, taken: set[int]) -> int | None:
+    """The first issue file, of a number not `taken`, that a re-import finds for the entry."""
     return next(
         (
             number
             for number, issue in sorted(folder.issues.items())
-            if issue.link is None and issue.title == entry.title and issue.date == date
+            if number not in taken
+            and (
+                issue.link == entry.link
+                if entry.link
+                else issue.link is None and issue.title == entry.title and issue.date == entry.date
+            )
         ),
         None,
     )
@@ -172,8 +221,8 @@ def number_entries(
             taken.add(number)
             _warn_replacing(entry, number, folder, source, notices)
     for entry in ordered:
-        number = None if entry.position in numbers else _folder_number(entry, folder)
-        if number is not None and number not in taken:
+        number = None if entry.position in numbers else _folder_number(entry, folder, taken)
+        if number is not None:
             numbers[entry.position] = number
             taken.add(number)
     highest = max(folder.numbers | taken, default=0)
@@ -254,6 +303,7 @@ def feed_issues(
     """
     result = FeedImport()
     entries = read_feed(document.data, document.source, result.notices)
+    entries = distinct_entries(entries, document.source, result.notices)
     if not entries:
         result.notices.append(Notice(document.source, "the feed has no entries"))
     chosen = [

@@ -171,6 +171,36 @@ def test_import_feed_fails_clearly_and_writes_nothing(
     assert not (tmp_path / "out").exists()
 
 
+REPEATED = (
+    "<item><title>Issue #10: Main</title><link>https://n.example.com/p/10</link>"
+    "<guid>a10</guid><description>x</description></item>"
+)
+
+
+def test_a_feed_that_repeats_an_entry_is_reimported_in_place(newsbot: Run, tmp_path: Path) -> None:
+    feed = tmp_path / "exact.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        "<link>https://n.example.com/</link><description>d</description>"
+        f"{REPEATED}{REPEATED}</channel></rss>",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    first = newsbot("import", "feed", str(feed), "--out", str(out), "--ingest")
+    assert first.exit_code == 0, first.stderr
+    assert f"{feed}: entry 2 repeats entry 1 (guid a10): skipped" in first.stderr
+    assert "1 created, 0 updated, 0 unchanged." in first.stdout
+    age(out)
+    before = snapshot(out)
+    for _ in range(2):
+        again = newsbot("import", "feed", str(feed), "--out", str(out), "--ingest")
+        assert again.exit_code == 0, again.stderr
+        assert "0 created, 0 updated, 1 unchanged." in again.stdout
+    assert sorted(p.name for p in out.glob("*.md")) == ["10.md"]
+    assert snapshot(out) == before
+    assert asyncio.run(stored_numbers(tmp_path / "archive.db")) == [10]
+
+
 def test_an_empty_feed_file_is_a_clear_error(newsbot: Run, tmp_path: Path) -> None:
     empty = tmp_path / "empty.xml"
     empty.write_bytes(b"")
