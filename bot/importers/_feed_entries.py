@@ -74,6 +74,12 @@ class FeedEntry:
         """The entry's guid as a notice shows it, if it has one."""
         return f"{self.guid_name} {shown(self.guid)}" if self.guid else None
 
+    @property
+    def named(self) -> str:
+        """The entry as a notice tells it from any other: its place, and its guid, else its
+        identity (`entry 3 (guid b7)`)."""
+        return f"entry {self.position + 1} ({self.guid_text or self.identity_text})"
+
 
 def shown(text: str) -> str:
     """Text on one line, cut to `SHOWN_CHARS`, for a notice."""

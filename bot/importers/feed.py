@@ -16,7 +16,8 @@ repeat is told.
 Its number is, in this order:
 
 1. the number in the entry's title (`#123`, `Issue 123`, `No. 123`) or link (`/issue-123`,
-   `/123`, `/p/123`), unless an earlier entry of this import has it;
+   `/123`, `/p/123`), unless an earlier entry of this import has it (told, with both entries
+   and the number this one gets);
 2. the number of the first issue file in the output folder, not numbered yet in this import,
    whose `link` is the entry's link, or, for an entry without a link, whose title and date are
    the entry's (a re-import);
@@ -209,17 +210,17 @@ def number_entries(
     """Each entry (in publication order) with its issue number, by the rules above."""
     ordered = publication_order(entries)
     numbers: dict[int, int] = {}
-    taken: set[int] = set()
+    holders: dict[int, FeedEntry] = {}
+    renumbered: list[tuple[FeedEntry, int]] = []
     for entry in ordered:
         number = explicit_number(entry)
-        if number is not None and number in taken:
-            notices.append(
-                Notice(entry.where(source), f"#{number} is taken by another entry: renumbered")
-            )
+        if number is not None and number in holders:
+            renumbered.append((entry, number))
         elif number is not None:
             numbers[entry.position] = number
-            taken.add(number)
+            holders[number] = entry
             _warn_replacing(entry, number, folder, source, notices)
+    taken = set(holders)
     for entry in ordered:
         number = None if entry.position in numbers else _folder_number(entry, folder, taken)
         if number is not None:
@@ -230,6 +231,10 @@ def number_entries(
         if entry.position not in numbers:
             highest += 1
             numbers[entry.position] = highest
+    for entry, number in renumbered:
+        got = numbers[entry.position]
+        told = f"#{number} is taken by {holders[number].named}: {entry.named} is #{got}"
+        notices.append(Notice(entry.where(source), told))
     return [(entry, numbers[entry.position]) for entry in ordered]
 
 

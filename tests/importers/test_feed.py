@@ -371,7 +371,10 @@ def test_two_entries_claiming_one_number_are_both_kept(tmp_path: Path) -> None:
         (3, "Issue #3: take 1"),
         (4, "Issue #3: take 2"),
     ]
-    assert any("#3 is taken by another entry: renumbered" in n for n in notices(result))
+    assert (
+        f"{feed} [Issue #3: take 2]: #3 is taken by entry 1 (link https://t.example/p/1): "
+        "entry 2 (link https://t.example/p/2) is #4"
+    ) in notices(result)
 
 
 TEXTS = st.one_of(

@@ -1,4 +1,5 @@
-"""The feed importer on entries a feed repeats: each is imported once, and again in place."""
+"""The feed importer on entries a feed repeats and entries that claim one number: each is
+imported once, re-imported in place, and told apart in notices."""
 
 from __future__ import annotations
 
@@ -179,3 +180,38 @@ def test_an_entry_is_numbered_by_its_place_among_all_the_feed_s_entries(tmp_path
     result = feed_issues(read_feed_file(feed), scan_folder(tmp_path / "out"))
     assert numbers(result) == [(10, MAIN)]
     assert f"{feed}: entry 3 repeats entry 2 (link {link}): skipped" in told(result)
+
+
+def test_a_renumbered_entry_is_told_with_both_entries_and_its_new_number(
+    tmp_path: Path,
+) -> None:
+    feed = write_feed(
+        tmp_path,
+        item(MAIN, link=f"{SITE}/p/10", guid="a10", date="Mon, 03 Feb 2025 10:00:00 +0000"),
+        item("Issue #12: Later", link=f"{SITE}/p/12", date="Mon, 17 Feb 2025 10:00:00 +0000"),
+        item(MAIN, link=f"{SITE}/p/main", guid="b7", date="Mon, 10 Feb 2025 10:00:00 +0000"),
+    )
+    out = tmp_path / "out"
+    result = import_into(feed, out)
+    assert numbers(result) == [(10, MAIN), (13, MAIN), (12, "Issue #12: Later")]
+    renumbered = f"{feed} [{MAIN}]: #10 is taken by entry 1 (guid a10): entry 3 (guid b7) is #13"
+    assert renumbered in told(result)
+    # Re-imported, the entry keeps the number it got, and the notice says so again.
+    again = import_into(feed, out)
+    assert numbers(again) == numbers(result)
+    assert renumbered in told(again)
+    assert files(out) == ["10.md", "12.md", "13.md"]
+
+
+def test_a_renumbered_entry_without_a_link_is_named_by_title_and_date(tmp_path: Path) -> None:
+    feed = write_feed(
+        tmp_path,
+        item(MAIN, date="Mon, 03 Feb 2025 10:00:00 +0000"),
+        item(MAIN),
+    )
+    result = feed_issues(read_feed_file(feed), scan_folder(tmp_path / "out"))
+    assert numbers(result) == [(10, MAIN), (11, MAIN)]
+    assert (
+        f"{feed} [{MAIN}]: #10 is taken by entry 1 (no link; title 'Issue #10: Main', "
+        "2025-02-03): entry 2 (no link; title 'Issue #10: Main', undated) is #11"
+    ) in told(result)
