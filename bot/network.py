@@ -4,6 +4,7 @@ nothing secret in the address."""
 from __future__ import annotations
 
 import errno
+import re
 import socket
 import ssl
 from urllib.parse import urlsplit, urlunsplit
@@ -42,10 +43,27 @@ def connection_reason(exc: BaseException) -> str | None:
     return None
 
 
+DATABASE_SCHEMES = ("postgresql", "postgres")
+"""The schemes of a PostgreSQL URL, whose user and password libpq reads its own way."""
+
+
 def shown_url(url: object) -> str:
-    """A URL fit to print: without a user, password or query, which may hold secrets."""
-    parts = urlsplit(str(url))
-    host = parts.hostname or ""
+    """A URL fit to print: without a user, password, query or fragment, which may hold secrets.
+
+    A password that is not percent-encoded is left out whole too. Python's parser ends the user
+    and password at the last @ before the first /, ? or #; libpq ends them at the first @ or /,
+    so in a PostgreSQL URL everything up to its last @ goes. In another URL an @ after the host
+    belongs to the path, unless what stands before it is no host (see `_has_host`).
+    """
+    text = str(url)
+    scheme, separator, rest = text.partition("://")
+    if "@" in rest and (scheme.lower() in DATABASE_SCHEMES or not _has_host(rest)):
+        text = f"{scheme}://{rest.rpartition('@')[2]}"
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+    except ValueError:  # a bracket that opens no IPv6 address: nothing of it is shown
+        return f"{scheme}://" if separator else ""
     if ":" in host:
         host = f"[{host}]"
     try:
@@ -54,3 +72,13 @@ def shown_url(url: object) -> str:
         port = None
     netloc = f"{host}:{port}" if port else host
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _has_host(rest: str) -> bool:
+    """Whether a URL after its `scheme://` starts with a host as Python's parser reads it: no
+    bracket in its user and password, and a port, if any, that is a number."""
+    credentials, _, address = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")
+    if "[" in credentials or "]" in credentials:
+        return False
+    after_address = address.rpartition("]")[2]  # an IPv6 address holds colons of its own
+    return ":" not in after_address or after_address.partition(":")[2].isdigit()

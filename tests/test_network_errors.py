@@ -93,3 +93,44 @@ def test_a_shown_url_keeps_no_credentials() -> None:
     assert shown_url("https://user:hunter2@proxy.example:8443/api/v10?key=abc#x") == (
         "https://proxy.example:8443/api/v10"
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:Super Secret PW123@db.example:5432/news",
+        "postgresql://u:Secret%zzPW123@db.example:5432/news",
+        "postgresql://u:Secret/PW123@db.example:5432/news",
+        "postgresql://u:Secret@PW123@db.example:5432/news",
+        "postgresql://u:Secret#PW123@db.example:5432/news",
+        "postgresql://u:Secret?PW123@db.example:5432/news",
+        "postgresql://u:123/PW123@db.example:5432/news",
+        "postgres://u:Secret[PW123@db.example:5432/news",
+        "postgresql://u@db.example:5432/news?password=SecretPW123",
+    ],
+)
+def test_a_shown_database_url_keeps_no_part_of_a_password_whatever_its_shape(url: str) -> None:
+    """libpq reads a user and password up to the first @ or /, Python's parser up to the last
+    @ before the first /, ? or #: shown, everything before the last @ goes."""
+    assert shown_url(url) == f"{url.partition('://')[0]}://db.example:5432/news"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://u:Secret/PW123@proxy.example/api",
+        "https://u:Secret?PW123@proxy.example/api",
+        "https://u:Secret#PW123@proxy.example/api",
+        "https://u:Secret[PW123@proxy.example/api",
+    ],
+)
+def test_a_shown_url_whose_password_is_not_encoded_keeps_none_of_it(url: str) -> None:
+    assert shown_url(url) == "https://proxy.example/api"
+
+
+def test_a_shown_url_keeps_an_at_in_its_path() -> None:
+    assert shown_url("https://medium.com/feed/@someone?x=1") == "https://medium.com/feed/@someone"
+    assert shown_url("https://[::1]/feed/@someone") == "https://[::1]/feed/@someone"
+    assert shown_url("https://u:pw@host.example:8443/@someone") == (
+        "https://host.example:8443/@someone"
+    )

@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from bot.cli import app
 from bot.settings import load_settings
 from bot.store import Archive
 from tests.conftest import ISSUES
+from tests.newsbot_process import newsbot_completed, without_settings
 
 PASSWORD = "pw-never-shown-9f3"
 
@@ -84,8 +86,80 @@ def test_an_unreachable_server_is_a_clear_error() -> None:
     env = {"NEWSBOT_ARCHIVE__URL": f"postgresql://newsbot:{PASSWORD}@127.0.0.1:1/newsbot"}
     code, _, err = newsbot("status", env=env)
     assert code != 0
-    assert "cannot reach the archive at postgresql://127.0.0.1:1/newsbot" in err
-    assert "Traceback" not in err
+    # The driver's reason, on the same line, without its layout.
+    assert err.splitlines() == [
+        "error: cannot reach the archive at postgresql://127.0.0.1:1/newsbot: connection refused"
+    ]
+
+    # A reason that happens to quote a piece of the password is not shown at all.
+    env = {"NEWSBOT_ARCHIVE__URL": "postgresql://newsbot:Connection%20refused@127.0.0.1:1/news"}
+    code, _, err = newsbot("status", env=env)
+    assert code != 0
+    assert err.splitlines() == [
+        "error: cannot reach the archive at postgresql://127.0.0.1:1/news: the driver's reason"
+        " is not shown, as it quotes the password"
+    ]
+
+
+_HOLDS = "its user name or password holds"
+MALFORMED = {
+    "Super Secret PW123": f"{_HOLDS} a space, which must be percent-encoded as %20",
+    "Secret%zzPW123": f"{_HOLDS} a % not followed by two hex digits: write a % as %25",
+    "Secret/PW123": f"{_HOLDS} a /, which must be percent-encoded as %2F",
+    "Secret@PW123": "it has more than one @: an @ in its password (or after it) must be"
+    " percent-encoded as %40",
+    "Secret#PW123": f"{_HOLDS} a #, which must be percent-encoded as %23",
+    "Secret?PW123": f"{_HOLDS} a ?, which must be percent-encoded as %3F",
+}
+"""Passwords not percent-encoded, and what newsbot says of a URL holding each as its user's."""
+
+IN_QUERY = {
+    "Super Secret PW123": "its query's password holds a space, which must be percent-encoded"
+    " as %20",
+    "Secret%zzPW123": "its query's password holds a % not followed by two hex digits: write a %"
+    " as %25",
+    "Secret@PW123": MALFORMED["Secret@PW123"],
+}
+"""What newsbot says of a URL holding each as `?password=`; the others are read as written."""
+
+REFUSED = "cannot reach the archive at postgresql://127.0.0.1:1/db: connection refused"
+
+
+@pytest.mark.parametrize("password", list(MALFORMED))
+@pytest.mark.parametrize("where", ["user", "query"])
+def test_a_password_never_shows_whatever_the_url_holds(
+    password: str, where: str, tmp_path: Path
+) -> None:
+    if where == "user":
+        url = f"postgresql://u:{password}@127.0.0.1:1/db"
+        problem: str | None = MALFORMED[password]
+    else:
+        url = f"postgresql://u@127.0.0.1:1/db?password={password}"
+        problem = IN_QUERY.get(password)
+    said = REFUSED if problem is None else f"the archive URL is not valid: {problem}"
+    env = without_settings(os.environ) | {"NEWSBOT_ARCHIVE__URL": url}
+    copy = ["archive", "copy", url, str(tmp_path / "copy.db")]
+    for args in (["-v", "latest"], ["-v", *copy]):
+        # A process of its own, logging everything it does at DEBUG on stderr.
+        done = newsbot_completed(*args, env=env)
+        shown = done.stdout + done.stderr
+        assert done.returncode == 1, shown
+        assert "Traceback" not in shown
+        for piece in [password, *re.split(r"[^A-Za-z0-9]+", password)]:
+            assert piece not in shown, (piece, shown)
+        assert done.stderr.splitlines()[-1] == f"error: {said}"
+
+
+def test_a_percent_encoded_password_is_read(url: str) -> None:
+    """Every character refused raw is taken percent-encoded (the test server trusts loopback,
+    so any password is let in)."""
+    encoded = "Super%20Secret%25%2F%40%23%3F%5B%5DPW123"
+    env = {"NEWSBOT_ARCHIVE__URL": url.replace(PASSWORD, encoded)}
+    code, out, err = newsbot("status", "--json", env=env)
+    assert code == 0, err
+    assert json.loads(out)["archive"]["backend"] == "postgresql"
+    for piece in ("Super", "Secret", "PW123"):
+        assert piece not in out + err
 
 
 def test_backup_of_a_postgresql_archive_is_a_pg_dump(url: str, tmp_path: Path) -> None:

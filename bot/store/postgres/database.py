@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import unquote
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
@@ -35,6 +37,17 @@ _MIGRATION_LOCK = 0x6E657773  # "news": one advisory lock key, shared by every n
 
 class ArchiveUnreachable(NewsbotError):
     """The PostgreSQL server named by the archive URL cannot be reached or refused newsbot."""
+
+
+class ArchiveURLInvalid(ArchiveUnreachable):
+    """The archive URL cannot be read as its writer meant it; the message never quotes its
+    password."""
+
+
+_PASSWORD_KEYS = ("password", "sslpassword")
+"""The parameters of a URL's query that hold a password."""
+_SHORTEST_PIECE = 3
+"""A driver's reason quoting a piece of a password this long (or the whole) is not shown."""
 
 
 def migrations() -> list[Migration]:
@@ -167,18 +180,23 @@ async def open_database(
     """Connect to the PostgreSQL database at `url`, migrated to this version.
 
     The database itself must exist (`create` makes only the tables). Without `migrate` an
-    older schema is left as it is. Raise `ArchiveUnreachable` if the server cannot be reached
-    or refuses the connection, saying why without the password.
+    older schema is left as it is. Raise `ArchiveURLInvalid` if libpq would not read `url` as
+    written (a password not percent-encoded), and `ArchiveUnreachable` if the server cannot be
+    reached or refuses the connection; each says why, never quoting the password.
     """
     del create  # a server's database is created by its administrator, not by newsbot
+    problem = url_problem(url)
+    if problem is not None:
+        raise ArchiveURLInvalid(f"the archive URL is not valid: {problem}")
     try:
         # One connection first: its failure says why (the pool would only time out).
         probe = await psycopg.AsyncConnection.connect(url, connect_timeout=10)
         await probe.close()
-    except psycopg.OperationalError as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "refused"
+    except psycopg.ProgrammingError as exc:  # libpq could not read the URL
+        raise ArchiveURLInvalid(f"the archive URL is not valid: {_reason(exc, url)}") from None
+    except psycopg.Error as exc:
         raise ArchiveUnreachable(
-            f"cannot reach the archive at {shown_url(url)}: {reason.replace(url, shown_url(url))}"
+            f"cannot reach the archive at {shown_url(url)}: {_reason(exc, url)}"
         ) from None
     pool: AsyncConnectionPool[PgConnection] = AsyncConnectionPool(
         url,
@@ -201,3 +219,67 @@ async def open_database(
         await pool.close()
         raise
     return database
+
+
+def url_problem(url: str) -> str | None:
+    """What keeps libpq from reading a PostgreSQL URL as Python's parser and its writer read
+    it, never quoting its password; None when nothing does."""
+    rest = url.partition("://")[2]
+    if rest.count("@") > 1:
+        return (
+            "it has more than one @: an @ in its password (or after it) must be percent-encoded"
+            " as %40"
+        )
+    problem = _unencoded(rest.rpartition("@")[0], reserved="/?#[]")
+    if problem is not None:
+        return f"its user name or password holds {problem}"
+    for password in _query_passwords(rest):
+        problem = _unencoded(password, reserved="")
+        if problem is not None:
+            return f"its query's password holds {problem}"
+    return None
+
+
+def _unencoded(text: str, *, reserved: str) -> str | None:
+    """The first character of `text` that must be percent-encoded there, said with its code."""
+    for char in text:
+        if char == " " or char in reserved:
+            name = "a space" if char == " " else f"a {char}"
+            return f"{name}, which must be percent-encoded as %{ord(char):02X}"
+        if char.isspace() or not char.isprintable():
+            return "a control character, which must be percent-encoded"
+    if re.search(r"%(?![0-9A-Fa-f]{2})", text):
+        return "a % not followed by two hex digits: write a % as %25"
+    return None
+
+
+def _query_passwords(rest: str) -> list[str]:
+    """The passwords in the query of a URL after its `scheme://`, as written."""
+    query = rest.rpartition("@")[2].partition("?")[2]
+    pairs = (pair.partition("=") for pair in query.split("&"))
+    return [value for key, _, value in pairs if unquote(key) in _PASSWORD_KEYS]
+
+
+def _secret_pieces(url: str) -> set[str]:
+    """Each password in `url`, as written and decoded, and each piece of one between other
+    characters than letters and digits."""
+    rest = url.partition("://")[2]
+    credentials = rest.rpartition("@")[0]
+    written = [credentials.partition(":")[2], *_query_passwords(rest)]
+    whole = {spelling for text in written for spelling in (text, unquote(text)) if spelling}
+    pieces = {piece for text in whole for piece in re.split(r"[^\w]+", text)}
+    return whole | {piece for piece in pieces if len(piece) >= _SHORTEST_PIECE}
+
+
+def _reason(exc: psycopg.Error, url: str) -> str:
+    """The driver's reason for `exc` on one line, without where (the URL shown says it); not
+    shown when it quotes any piece of a password."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    reason = lines[0].removeprefix("connection failed: ") if lines else ""
+    reason = re.sub(r"^connection to server (at|on) .*? failed: ", "", reason)
+    reason = re.sub(r"^(FATAL|ERROR): ", "", " ".join(reason.split()))
+    if not reason:
+        return "no reason given"
+    if any(piece in reason for piece in _secret_pieces(url)):
+        return "the driver's reason is not shown, as it quotes the password"
+    return reason[0].lower() + reason[1:] if reason[1:2].islower() else reason
