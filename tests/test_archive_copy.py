@@ -101,3 +101,26 @@ def test_a_missing_source_is_a_clear_error(tmp_path: Path) -> None:
     assert code != 0
     assert "no such archive file" in err
     assert not (tmp_path / "b.db").exists()
+
+
+def test_a_destination_that_cannot_be_an_archive_is_refused_and_no_folder_made(
+    tmp_path: Path,
+) -> None:
+    """As `--db` is: a command never creates a folder for an archive, and says why it cannot
+    open one."""
+    source, notes = tmp_path / "a.db", tmp_path / "notes.txt"
+    asyncio.run(fill(source))
+    notes.write_text("my notes\n", encoding="utf-8")
+    missing = tmp_path / "no" / "such" / "x.db"
+    refused = {
+        missing: f"folder {missing.parent} does not exist",
+        tmp_path: "it is a folder",
+        notes: "it is not a newsbot archive (not an SQLite database)",
+        notes / "x.db": f"{notes} is not a folder",
+    }
+    for destination, why in refused.items():
+        code, out, err = newsbot("archive", "copy", str(source), str(destination))
+        assert (code, out) == (1, ""), destination
+        assert err == f"error: cannot open the archive {destination}: {why}\n"
+    assert not (tmp_path / "no").exists()
+    assert notes.read_text(encoding="utf-8") == "my notes\n"

@@ -182,9 +182,13 @@ def reaching(what: str, url: object) -> Iterator[None]:
 
 
 def archive_path(settings: OpeningSettings) -> Path:
-    """The archive's file, once it is sure SQLite can open (or create) one there; otherwise a
+    """The archive's file the settings name, checked as `archive_file` checks it."""
+    return archive_file(settings.archive.path)
+
+
+def archive_file(path: Path) -> Path:
+    """`path`, once it is sure SQLite can open (or create) an archive there; otherwise a
     failure saying why. No folder is ever created for it."""
-    path = settings.archive.path
     problem = None
     folder = path.parent
     if path.is_dir():

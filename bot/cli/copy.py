@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli._console import fail, out, run_async
+from bot.cli._console import archive_file, fail, out, run_async
 
 archive_app = typer.Typer(
     name="archive",
@@ -44,6 +44,9 @@ def copy(
 
     if not isinstance(_location(source), str) and not Path(source).is_file():
         raise fail(f"{source}: no such archive file")
+    target_file = _location(destination)
+    if isinstance(target_file, Path):
+        archive_file(target_file)  # no folder is made for it, as for --db
     shown_from, shown_to, counts, searches = run_async(copied())
     rows = ", ".join(f"{n} {table}" for table, n in counts.items())
     out.print(
