@@ -16,8 +16,10 @@ from typer.testing import CliRunner
 
 import bot.issuefiles._loading
 from bot.cli import app
+from bot.cli._console import SEARCH_OFFSET_MAX
 from bot.models import Issue, Supporter
 from bot.store import Archive
+from bot.store.ingest import SLOT_BITS
 from bot.suggestions import SuggestionService
 from tests.conftest import ISSUES, ROOT
 from tests.newsbot_process import newsbot_completed
@@ -241,6 +243,93 @@ def test_search_with_nothing_found_and_bad_dates(
     assert code == 0 and "No items match 'zebra'" in out
     code, _, err = newsbot(runner, db, "search", "x", "--since", "last week")
     assert code == 1 and "--since takes a date written YYYY-MM-DD" in err
+    code, _, err = newsbot(runner, db, "search", "x", "--until", "last week " * 10_000)
+    assert code == 1 and err.endswith("…'\n") and len(err) < 120, err
+
+
+def usage_error(err: str) -> str:
+    """What a usage error says, out of its box and on one line."""
+    return " ".join(err.translate(str.maketrans("", "", "╭╮╰╯─│")).split())
+
+
+def test_search_refuses_dates_that_leave_nothing_to_find(
+    runner: CliRunner, tmp_path: Path, issues_dir: Path
+) -> None:
+    db = tmp_path / "a.db"
+    newsbot(runner, db, "ingest", str(issues_dir))
+    args = ("search", "learning", "--since", "2021-03-01", "--until", "2021-02-01")
+    code, out, err = newsbot(runner, db, *args)
+    assert (code, out) == (2, "")
+    assert "Invalid value for '--until': 2021-02-01 is before --since 2021-03-01" in (
+        usage_error(err)
+    )
+    code, _, err = newsbot(runner, db, "search", "learning", "--since", "2021-02-01",
+                           "--until", "2021-02-01")  # fmt: skip
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("date", "why"),
+    [
+        ("2021-02-30", "February 2021 has 28 days"),
+        ("2024-02-30", "February 2024 has 29 days"),
+        ("2021-04-31", "April 2021 has 30 days"),
+        ("2021-13-01", "there is no month 13"),
+        ("2021-06-00", "there is no day 0"),
+    ],
+)
+def test_a_date_that_does_not_exist_is_said_so(
+    runner: CliRunner, tmp_path: Path, issues_dir: Path, date: str, why: str
+) -> None:
+    """As an issue file's date is: written right, but no day of the calendar."""
+    db = tmp_path / "a.db"
+    newsbot(runner, db, "ingest", str(issues_dir))
+    for option in ("--since", "--until"):
+        code, _, err = newsbot(runner, db, "search", "learning", option, date)
+        assert (code, err) == (1, f"error: {option} {date} does not exist: {why}\n")
+    out = tmp_path / "out"
+    code, _, err = newsbot(runner, db, "import", "text", str(SAMPLE), "--out", str(out),
+                           "--date", date)  # fmt: skip
+    assert (code, err) == (1, f"error: --date {date} does not exist: {why}\n")
+    assert not out.exists()
+
+
+def test_search_bounds_its_offset_and_limit(
+    runner: CliRunner, tmp_path: Path, issues_dir: Path
+) -> None:
+    """No archive holds more items than issue numbers times the slots of one issue."""
+    assert SEARCH_OFFSET_MAX == 999_999 << SLOT_BITS
+    db = tmp_path / "a.db"
+    newsbot(runner, db, "ingest", str(issues_dir))
+    code, out, err = newsbot(runner, db, "search", "learning", "--offset", str(SEARCH_OFFSET_MAX))
+    assert code == 0, err
+    assert f"No items match 'learning' past result {SEARCH_OFFSET_MAX}." in out
+    for offset in (str(SEARCH_OFFSET_MAX + 1), "99999999999999999999999"):
+        code, out, err = newsbot(runner, db, "search", "learning", "--offset", offset)
+        assert (code, out) == (2, "")
+        assert (
+            f"Invalid value for '--offset': Input should be less than or equal to"
+            f" {SEARCH_OFFSET_MAX}" in usage_error(err)
+        )
+    for limit in ("101", "99999999999999999999999"):
+        code, out, err = newsbot(runner, db, "search", "learning", "--limit", limit)
+        assert (code, out) == (2, "")
+        assert "'--limit': Input should be less than or equal to 100" in usage_error(err)
+
+
+def test_a_long_query_found_nowhere_is_shown_short(
+    runner: CliRunner, tmp_path: Path, issues_dir: Path
+) -> None:
+    db = tmp_path / "a.db"
+    newsbot(runner, db, "ingest", str(issues_dir))
+    query = "zebra " * 20_000
+    code, out, err = newsbot(runner, db, "search", query)
+    assert code == 0, err
+    missing = out.splitlines()[-1]  # after a line saying what the archive limited
+    assert missing.startswith("No items match 'zebra zebra") and missing.endswith("…'.")
+    assert len(missing) < 150
+    code, out, err = newsbot(runner, db, "search", query, "--json")
+    assert json.loads(out)["query"] == query, "scripts get what they asked"
 
 
 def test_config_file_and_environment(
@@ -322,8 +411,9 @@ def test_numbers_beyond_sqlite_get_an_answer(
         code, _, err = newsbot(runner, db, *args)
         assert code == 2, args
         assert "less than or equal to 999999" in err, args
-    code, out, _ = newsbot(runner, db, "search", "learning", "--offset", HUGE)
-    assert code == 0 and f"No items match 'learning' past result {2**62 - 1}" in out
+    code, _, err = newsbot(runner, db, "search", "learning", "--offset", HUGE)
+    assert code == 2
+    assert f"less than or equal to {SEARCH_OFFSET_MAX}" in usage_error(err)
     for command in ("accept", "reject"):
         code, _, err = newsbot(runner, db, "suggestions", command, HUGE)
         assert (code, err) == (1, f"error: no suggestion {HUGE}: see `newsbot suggestions list`\n")

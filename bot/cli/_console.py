@@ -6,6 +6,7 @@ aiohttp loads only with the commands that connect somewhere; a failure of it is 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
@@ -39,6 +40,9 @@ SQLITE_INT_MAX = 2**63 - 1
 ISSUE_NUMBER_MAX = 999_999
 """The largest issue number an issue file may have: `Issue.number`'s, which a test keeps equal
 (written out so that building the command line loads no pydantic)."""
+SEARCH_OFFSET_MAX = ISSUE_NUMBER_MAX << 20
+"""The most items an archive holds, so the most results a search may skip: an item's id is
+`issue << SLOT_BITS | slot`, 20 bits of slots (a test keeps them equal)."""
 SQLITE_HEADER = b"SQLite format 3\0"
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -239,13 +243,24 @@ async def with_archive(settings: OpeningSettings, use: Callable[[Archive], Await
 
 
 def date_option(value: str | None, option: str) -> dt.date | None:
-    """A `YYYY-MM-DD` option's date, or a clear failure naming the option."""
+    """A `YYYY-MM-DD` option's date, or a clear failure naming the option: a date written
+    right that does not exist is said so, in the words an issue file's date gets."""
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise fail(f"{option} takes a date written YYYY-MM-DD, not {value!r}") from None
+        pass
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        # Here, not at the top: it loads the issue files' reading, and a right date needs none.
+        from bot.issuefiles._front_matter import _missing_date
+
+        missing = _missing_date(value)
+        if missing is not None:
+            raise fail(f"{option} {value} does not exist: {missing}")
+    from bot.text import shorten
+
+    raise fail(f"{option} takes a date written YYYY-MM-DD, not {shorten(value, 40)!r}")
 
 
 NO_TOKEN = (

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from bot.cli._console import (
     ISSUE_NUMBER_MAX,
-    SQLITE_INT_MAX,
+    SEARCH_OFFSET_MAX,
     JsonOpt,
     archive_location,
     date_option,
@@ -42,6 +42,8 @@ SCHEMA_FILE = "issue.schema.json"
 
 ABSTRACT_SHOWN_MAX = 300
 """How much of an item's abstract `newsbot issue` shows under its blurb."""
+QUERY_SHOWN_MAX = 100
+"""How much of a query a search that found nothing shows (`--json` gives it whole)."""
 
 
 def _paths(ctx: typer.Context, paths: list[Path] | None) -> list[Path]:
@@ -242,11 +244,18 @@ def search(
         str | None, typer.Option(help="Issues up to this date.", metavar="YYYY-MM-DD")
     ] = None,
     limit: Annotated[int, typer.Option(help="How many results.", min=1, max=100, metavar="N")] = 10,
-    offset: Annotated[int, typer.Option(help="Skip this many results.", min=0, metavar="N")] = 0,
+    offset: Annotated[
+        int,
+        typer.Option(help="Skip this many results.", min=0, max=SEARCH_OFFSET_MAX, metavar="N"),
+    ] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Search every archived item; best matches first."""
     since_date, until_date = date_option(since, "--since"), date_option(until, "--until")
+    if since_date and until_date and since_date > until_date:
+        raise typer.BadParameter(
+            f"{until} is before --since {since}", ctx=ctx, param_hint="'--until'"
+        )
     from bot.models import slugify
 
     slug = slugify(section) if section else None
@@ -259,8 +268,7 @@ def search(
             since=since_date,
             until=until_date,
             limit=limit,
-            # No archive holds that many results; SQLite's integers end not far beyond.
-            offset=min(offset, SQLITE_INT_MAX // 2),
+            offset=offset,
         )
         if not page.hits:
             await _check_filters(archive, section, slug, issue)
@@ -400,7 +408,8 @@ def search_view(query: str, page: SearchPage) -> RenderableType:
     what the archive limited to answer fast, if anything."""
     if not page.hits:
         past = f" past result {page.offset}" if page.offset else ""
-        missing = Text(f"No items match {query!r}{past}.", style="yellow")
+        shown = shorten(query, QUERY_SHOWN_MAX)
+        missing = Text(f"No items match {shown!r}{past}.", style="yellow")
         return Group(_limited_line(page), missing) if page.limited else missing
     # Here, not at the top: `--json`, and a search that found nothing, print no table.
     from rich.table import Table
