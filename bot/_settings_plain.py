@@ -6,6 +6,8 @@ config file, the environment or the command line) is plainly valid — a known k
 value of its kind within its bounds — `plain_settings` reads those few itself; anything
 else is left to pydantic (`bot.settings.load_settings`), which says exactly what is wrong.
 `KINDS` names each setting's kind; a test keeps it equal to the `Settings` models.
+
+Both readings refuse a variable named `NEWSBOT_…` that is no setting (`check_variables`).
 """
 
 from __future__ import annotations
@@ -167,6 +169,77 @@ class PlainSettings(NamedTuple):
     secrets: tuple[str, ...]
 
 
+DEV_VARIABLES = ("NEWSBOT_VENV",)
+"""Variables named `NEWSBOT_…` that are not settings, and that newsbot leaves alone: dev.py's
+`NEWSBOT_VENV`, the virtual environment it uses, which `python3 dev.py demo` passes on."""
+
+
+def env_name(key: str) -> str:
+    """The environment variable of a dotted key: `discord.token` → `NEWSBOT_DISCORD__TOKEN`."""
+    return ENV_PREFIX + key.upper().replace(".", "__")
+
+
+def check_variables() -> None:
+    """Raise `ConfigError` naming each variable called `NEWSBOT_…` (in any case) that is no
+    setting, and what is wrong with its name; never its value, which may be a secret."""
+    problems = [
+        f"{name}: unknown setting ({reason})"
+        for name in sorted(os.environ)
+        if name.lower().startswith(ENV_PREFIX.lower()) and (reason := _misnamed(name))
+    ]
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _misnamed(name: str) -> str | None:
+    """What is wrong with the name of a `NEWSBOT_…` variable; None when newsbot reads it, as
+    `NEWSBOT_<SECTION>__<KEY>` or a whole section in JSON (`NEWSBOT_<SECTION>`)."""
+    if name in DEV_VARIABLES:
+        return None
+    rest = name.lower()[len(ENV_PREFIX) :]
+    section, separated, key = rest.partition("__")
+    own, deeper, _ = key.partition("__")
+    keys = KINDS.get(section)
+    if keys is None:
+        return _no_section(rest)
+    if not separated:
+        return None
+    listed = ", ".join(keys)
+    if not own:
+        return f"no key after {env_name(section)}__; keys: {listed}"
+    if own not in keys:
+        guess = _closest(own, keys)
+        hint = f"; did you mean {env_name(f'{section}.{guess}')}?" if guess else ""
+        return f"no key {own!r} in section {section!r}; keys: {listed}{hint}"
+    where = f"{section}.{own}"
+    return f"write {env_name(where)}: {where} has no keys of its own" if deeper else None
+
+
+def _no_section(rest: str) -> str:
+    """What is wrong with `NEWSBOT_<rest>`, whose section (before `__`) is none of newsbot's."""
+    squeezed = rest.replace("_", "")
+    for known in (f"{section}.{key}" for section, keys in KINDS.items() for key in keys):
+        if known.replace("_", "").replace(".", "") == squeezed:
+            return f"write {env_name(known)}: two underscores between section and key"
+    section, separated, key = rest.partition("__")
+    listed = ", ".join(KINDS)
+    if not section:
+        return f"no section after {ENV_PREFIX}; sections: {listed}"
+    guess = _closest(section, KINDS)
+    hint = ""
+    if guess is not None and (not separated or key in KINDS[guess]):
+        hint = f"; did you mean {env_name(f'{guess}.{key}' if separated else guess)}?"
+    return f"no section {section!r}; sections: {listed}{hint}"
+
+
+def _closest(word: str, choices: dict[str, Any]) -> str | None:
+    """The choice `word` most likely misspells, if any is close."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return close[0] if close else None
+
+
 def read_config(config: Path) -> dict[str, Any]:
     """The TOML table of a config file, or a `ConfigError` saying why it cannot be one."""
     import tomllib
@@ -232,6 +305,7 @@ def plain_settings(config: Path | None = None, **overrides: Any) -> PlainSetting
         data = read_config(config)
         if any(isinstance(data.get(s), dict) and k in data[s] for s, k in _secret_parts()):
             return None  # refused, or a URL without a password: pydantic says which
+    check_variables()
     environment = plain_environment()
     if environment is None:
         return None

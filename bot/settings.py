@@ -1,6 +1,7 @@
 """Settings: a TOML file (`--config`), overridden by `NEWSBOT_<SECTION>__<KEY>` variables.
 
 Secrets are `SecretStr` and are read only from the environment, never from the TOML file.
+A variable named `NEWSBOT_…` that is no setting is refused by name, as a misspelt key is.
 pydantic-settings reads the variables; when each is a plain `NEWSBOT_<SECTION>__<KEY>` of a
 known key holding one value, and the settings are valid, newsbot reads them itself as
 pydantic-settings would, and does not load it (a good part of every command's start). When
@@ -30,6 +31,8 @@ from pydantic import (
 from bot._settings_base import Section, endpoint, usable_path
 from bot._settings_plain import DEFAULT_CRON as DEFAULT_CRON
 from bot._settings_plain import ENV_PREFIX as ENV_PREFIX
+from bot._settings_plain import check_variables as _check_variables
+from bot._settings_plain import env_name as env_name
 from bot._settings_plain import merged as _merged
 from bot._settings_plain import plain_environment as _plain_environment
 from bot._settings_plain import read_config as _read_config
@@ -350,11 +353,6 @@ def secret_keys(model: type[BaseModel] = Settings, prefix: str = "") -> list[str
     return keys
 
 
-def env_name(key: str) -> str:
-    """The environment variable of a dotted key: `discord.token` → `NEWSBOT_DISCORD__TOKEN`."""
-    return ENV_PREFIX + key.upper().replace(".", "__")
-
-
 def _reject_secrets_in_file(config: Path, data: dict[str, Any]) -> None:
     for key in secret_keys():
         section, _, name = key.rpartition(".")
@@ -400,6 +398,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     if config is not None:
         data = _read_config(config)
         _reject_secrets_in_file(config, data)
+    _check_variables()
     environment = _plain_environment()
     if environment is not None:
         try:

@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from typer.testing import CliRunner
 
+from bot.cli import app
 from bot.errors import ConfigError
 from bot.settings import Settings, env_name, load_settings, secret_keys
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clear_settings
 
 EXAMPLE = ROOT / "config.example.toml"
 
@@ -120,3 +122,68 @@ def test_a_config_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
     assert str(caught.value) == (
         f"{config}:3: not UTF-8 text (byte 0xe9); save the config file as UTF-8"
     )
+
+
+SECTIONS = "archive, issues, discord, publishing, suggestions, x, mastodon, bluesky, schedule, log"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("NEWSBOT_NOSUCH__KEY", f"no section 'nosuch'; sections: {SECTIONS}"),
+        (
+            "NEWSBOT_DICSORD__TOKEN",
+            f"no section 'dicsord'; sections: {SECTIONS}; did you mean NEWSBOT_DISCORD__TOKEN?",
+        ),
+        (
+            "NEWSBOT_DISCORD_TOKEN",
+            "write NEWSBOT_DISCORD__TOKEN: two underscores between section and key",
+        ),
+        (
+            "newsbot_discord_application_id",
+            "write NEWSBOT_DISCORD__APPLICATION_ID: two underscores between section and key",
+        ),
+        (
+            "NEWSBOT_ARCHIVE__PAHT",
+            "no key 'paht' in section 'archive'; keys: path, url; "
+            "did you mean NEWSBOT_ARCHIVE__PATH?",
+        ),
+        ("NEWSBOT_ARCHIVE__", "no key after NEWSBOT_ARCHIVE__; keys: path, url"),
+        (
+            "NEWSBOT_DISCORD__TARGETS__0__GUILD_ID",
+            "write NEWSBOT_DISCORD__TARGETS: discord.targets has no keys of its own",
+        ),
+        ("NEWSBOT_", f"no section after NEWSBOT_; sections: {SECTIONS}"),
+    ],
+)
+def test_a_variable_that_is_no_setting_is_named_without_its_value(
+    monkeypatch: pytest.MonkeyPatch, name: str, reason: str
+) -> None:
+    clear_settings(monkeypatch)
+    monkeypatch.setenv(name, "very.secret.token")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value) == f"{name}: unknown setting ({reason})"
+
+
+def test_every_misnamed_variable_is_named_and_a_command_stops(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    clear_settings(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSBOT_DISCORD_TOKEN", "very.secret.token")
+    monkeypatch.setenv("NEWSBOT_UNRELATED", "1")
+    result = CliRunner().invoke(app, ["status"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: NEWSBOT_DISCORD_TOKEN: unknown setting (write NEWSBOT_DISCORD__TOKEN: two "
+        "underscores between section and key)\n"
+        f"NEWSBOT_UNRELATED: unknown setting (no section 'unrelated'; sections: {SECTIONS})\n"
+    )
+
+
+def test_dev_pys_variable_is_no_setting_and_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`NEWSBOT_VENV` names the environment dev.py uses, and reaches `python3 dev.py demo`."""
+    clear_settings(monkeypatch)
+    monkeypatch.setenv("NEWSBOT_VENV", "/tmp/venv")
+    assert load_settings() == Settings()

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 from unittest import mock
@@ -62,7 +63,8 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any]]] = [
     ("", {"NEWSBOT_X__CONSUMER_KEY": "k", "NEWSBOT_X__API_BASE": "http://127.0.0.1:9"}, {}),
     ("", {"NEWSBOT_BLUESKY__HANDLE": "@news.example.com", "NEWSBOT_SCHEDULE__CATCH_UP": "all"}, {}),
     ("", {"NEWSBOT_ARCHIVE__URL": ""}, {}),
-    ("", {"NEWSBOT_UNRELATED": "1", "NEWSBOT_ARCHIVE__PATH": "env.db"}, {}),
+    # dev.py's, not a setting: left alone.
+    ("", {"NEWSBOT_VENV": "/tmp/venv", "NEWSBOT_ARCHIVE__PATH": "env.db"}, {}),
     # Read by pydantic-settings alone: a list, a whole section.
     ("", {"NEWSBOT_DISCORD__SHARD_COUNT": "2", "NEWSBOT_DISCORD__SHARD_IDS": "[0, 1]"}, {}),
     ("", {"NEWSBOT_ARCHIVE": '{"path": "json.db"}'}, {}),
@@ -101,7 +103,7 @@ def test_the_settings_are_those_pydantic_settings_reads(
 def test_plain_variables_are_read_without_pydantic_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _environment(monkeypatch, {"NEWSBOT_ARCHIVE__PATH": "a.db", "NEWSBOT_OTHER": "x"})
+    _environment(monkeypatch, {"NEWSBOT_ARCHIVE__PATH": "a.db", "NEWSBOT_VENV": "x"})
     assert _plain_environment() == {"archive": {"path": "a.db"}}
     for many in ({"NEWSBOT_DISCORD__TARGETS": "[]"}, {"NEWSBOT_ARCHIVE": "{}"}):
         _environment(monkeypatch, many)
@@ -117,6 +119,12 @@ BAD: list[tuple[str, dict[str, str]]] = [
     ("", {"NEWSBOT_DISCORD__SHARD_IDS": "[0]"}),
     ("", {"NEWSBOT_DISCORD__TARGETS": "not json"}),
     ("[discord]\nshard_count = 0\n", {"NEWSBOT_PUBLISHING__REQUESTS_PER_SECOND": "99"}),
+    # Variables that are no setting, however they are written.
+    ("", {"NEWSBOT_DICSORD__TOKEN": "x"}),
+    ("", {"NEWSBOT_DISCORD_TOKEN": "x", "NEWSBOT_ARCHIVE__PATH": "a.db"}),
+    ("", {"newsbot_nosuch__key": "1"}),
+    ("[archive]\npath = 'a.db'\n", {"NEWSBOT_UNRELATED": ""}),
+    ("", {"NEWSBOT_ARCHIVE__PATH__X": "a.db"}),
 ]
 
 
@@ -129,6 +137,31 @@ def test_bad_settings_are_refused_as_pydantic_settings_refuses_them(
     with pytest.raises(ConfigError) as refused:
         load_settings(config)
     assert str(refused.value) == _refusal(config, env)
+    # The plain reading refuses them in the same words, or leaves them to pydantic.
+    assert isinstance(_outcome(plain_settings, config), ConfigError | None)
+    _same_outcome(config)
+
+
+def _outcome(
+    read: Callable[[Path | None], PlainSettings | Settings | None], config: Path | None
+) -> PlainSettings | Settings | ConfigError | None:
+    """What `read` gives for `config`, or the `ConfigError` it raises."""
+    try:
+        return read(config)
+    except ConfigError as exc:
+        return exc
+
+
+def _same_outcome(config: Path | None, case: object = None) -> bool:
+    """Check the plain reading gives what pydantic gives, refuses as it does, or leaves the
+    settings to it; whether the plain reading read them."""
+    plain, full = _outcome(plain_settings, config), _outcome(load_settings, config)
+    if isinstance(plain, ConfigError):
+        assert isinstance(full, ConfigError) and str(full) == str(plain), case
+    elif plain is not None:
+        assert isinstance(plain, PlainSettings) and isinstance(full, Settings), (case, full)
+        assert _plain_shown(plain) == _shown(full), case
+    return isinstance(plain, PlainSettings)
 
 
 def _refusal(config: Path | None, env: dict[str, str]) -> str:
@@ -347,6 +380,16 @@ TRICKY = [
 """Values that are plainly valid for some settings and not for others, or not at all."""
 
 _KEYS = [(section, key) for section, keys in KINDS.items() for key in keys]
+MISNAMED = [
+    "NEWSBOT_DICSORD__TOKEN",
+    "NEWSBOT_DISCORD_TOKEN",
+    "newsbot_archive__paht",
+    "NEWSBOT_ARCHIVE__PATH__X",
+    "NEWSBOT_X",
+    "NEWSBOT_VENV",
+]
+"""Variables named `NEWSBOT_…` that are no setting, and two that are not misnamed: a whole
+section as JSON, and dev.py's `NEWSBOT_VENV`."""
 
 
 @given(
@@ -361,24 +404,25 @@ _KEYS = [(section, key) for section, keys in KINDS.items() for key in keys]
         ),
         max_size=2,
     ),
+    st.lists(st.sampled_from(MISNAMED), max_size=1),
 )
 def test_what_is_read_plainly_pydantic_reads_the_same(
     variables: list[tuple[tuple[str, str], str]],
     file_values: list[tuple[tuple[str, str], object]],
+    misnamed: list[str],
 ) -> None:
-    """Whatever the values, a plain reading is pydantic's; anything else is left to it."""
+    """Whatever the values and names, a plain reading is pydantic's, a refusal is pydantic's,
+    and anything else is left to pydantic."""
     env = without_settings(os.environ)
     env |= {f"NEWSBOT_{s.upper()}__{k.upper()}": v for (s, k), v in variables if "\0" not in v}
+    env |= dict.fromkeys(misnamed, "{}")
     table: dict[str, dict[str, object]] = {}
     for (section, key), value in file_values:
         table.setdefault(section, {})[key] = value
     with tempfile.TemporaryDirectory() as folder, mock.patch.dict(os.environ, env, clear=True):
         config = Path(folder) / "newsbot.toml"
         config.write_text(_toml(table), encoding="utf-8")
-        plain = plain_settings(config)
-        if plain is None:
-            return
-        assert _plain_shown(plain) == _shown(load_settings(config))
+        _same_outcome(config)
 
 
 def _toml(table: dict[str, dict[str, object]]) -> str:
@@ -402,10 +446,7 @@ def test_each_setting_alone_is_read_plainly_only_as_pydantic_reads_it(tmp_path: 
 
     def same(where: Path | None, case: object) -> None:
         nonlocal read
-        plain = plain_settings(where)
-        if plain is not None:
-            read += 1
-            assert _plain_shown(plain) == _shown(load_settings(where)), case
+        read += _same_outcome(where, case)
 
     with mock.patch.dict(os.environ, env, clear=True):
         for section, key in _KEYS:
