@@ -46,7 +46,7 @@ _SECRET = Kind("secret")
 _CHECKED = Kind("checked")
 _MANY = Kind("many")
 _BOOL = Kind("bool")
-_ID = Kind("int")
+_ID = Kind("int", gt=0)  # a Discord id (a snowflake)
 _LINKS = Kind("choice", choices=("issue", "items", "none"))
 _THREAD = {"max_posts": Kind("int", ge=2, le=100), "max_wait": Kind("float", ge=0)}
 

@@ -96,15 +96,18 @@ class IssuesSettings(Section):
 
 
 class TargetSettings(Section):
-    """A channel declared in the config file to receive each issue."""
+    """A channel declared in the config file to receive each issue.
 
-    guild_id: int
-    channel_id: int
-    role_id: int | None = None
+    Every Discord id (a snowflake) is positive (`gt=0`): 0 or -5 is a typo.
+    """
+
+    guild_id: int = Field(gt=0)
+    channel_id: int = Field(gt=0)
+    role_id: int | None = Field(default=None, gt=0)
     sections: tuple[str, ...] = Field(
         default=(), description="Section names or slugs this channel gets; empty: all."
     )
-    alerts_channel_id: int | None = None
+    alerts_channel_id: int | None = Field(default=None, gt=0)
 
 
 class DiscordSettings(Section):
@@ -114,7 +117,9 @@ class DiscordSettings(Section):
         default=None, description="The bot token; only from NEWSBOT_DISCORD__TOKEN."
     )
     application_id: int | None = Field(
-        default=None, description="The application's id (read from Discord when not set)."
+        default=None,
+        description="The application's id (read from Discord when not set).",
+        gt=0,  # a Discord id, as a target's
     )
     api_base: AnyUrl = Field(
         default=AnyUrl("https://discord.com/api/v10"),
@@ -126,6 +131,7 @@ class DiscordSettings(Section):
     dev_guild: int | None = Field(
         default=None,
         description="Sync commands to this server only (instant) instead of globally.",
+        gt=0,  # a Discord id, as a target's
     )
     targets: tuple[TargetSettings, ...] = Field(
         default=(),
@@ -416,7 +422,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         problems = []
         for error in exc.errors():
             key = _where(error["loc"])
-            env = env_name(key)
+            env = env_name(_where(error["loc"][:2]))  # a target's key is in its section's list
             where = f"{config} or {env}" if config else env
             if error["type"] == "extra_forbidden":
                 reason = "unknown setting; config.example.toml lists every setting"

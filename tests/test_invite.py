@@ -106,3 +106,15 @@ def test_without_an_application_id_it_says_where_to_find_it(invite: CliRunner) -
         "page at https://discord.com/developers/applications"
     )
     assert not result.stdout
+
+
+def test_an_application_id_that_is_not_positive_is_refused(invite: CliRunner) -> None:
+    for bad in ("-5", "0"):
+        env = {"NEWSBOT_DISCORD__APPLICATION_ID": bad}
+        result = invite.invoke(app, ["invite-url"], env=env)
+        assert result.exit_code == 1
+        assert result.stderr == (
+            "error: discord.application_id: Input should be greater than 0 "
+            "(from NEWSBOT_DISCORD__APPLICATION_ID)\n"
+        )
+        assert not result.stdout

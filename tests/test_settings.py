@@ -187,3 +187,48 @@ def test_dev_pys_variable_is_no_setting_and_left_alone(monkeypatch: pytest.Monke
     clear_settings(monkeypatch)
     monkeypatch.setenv("NEWSBOT_VENV", "/tmp/venv")
     assert load_settings() == Settings()
+
+
+def _not_positive(key: str, where: str) -> str:
+    return f"discord.{key}: Input should be greater than 0 (from {where})"
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"NEWSBOT_DISCORD__APPLICATION_ID": "-5"}, "application_id"),
+        ({"NEWSBOT_DISCORD__APPLICATION_ID": "0"}, "application_id"),
+        ({"NEWSBOT_DISCORD__DEV_GUILD": "-1"}, "dev_guild"),
+        ({"NEWSBOT_DISCORD__TARGETS": '[{"guild_id": 0, "channel_id": 2}]'}, "targets.0.guild_id"),
+        (
+            {"NEWSBOT_DISCORD__TARGETS": '[{"guild_id": 1, "channel_id": -2}]'},
+            "targets.0.channel_id",
+        ),
+    ],
+)
+def test_a_discord_id_that_is_not_positive_is_refused_by_key(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], problem: str
+) -> None:
+    """Discord's ids (snowflakes) are positive; 0 or -5 is a typo, and no server has it."""
+    clear_settings(monkeypatch)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    (variable,) = env
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value) == _not_positive(problem, variable)
+
+
+def test_the_ids_of_a_target_in_the_file_are_positive(tmp_path: Path) -> None:
+    config = tmp_path / "targets.toml"
+    config.write_text(
+        "[[discord.targets]]\nguild_id = 1\nchannel_id = 2\nrole_id = 3\n"
+        "[[discord.targets]]\nguild_id = 1\nchannel_id = 2\nrole_id = 0\nalerts_channel_id = -4\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    where = f"{config} or NEWSBOT_DISCORD__TARGETS"
+    assert str(caught.value) == (
+        f"{_not_positive('targets.1.role_id', where)}\n"
+        f"{_not_positive('targets.1.alerts_channel_id', where)}"
+    )

@@ -125,6 +125,10 @@ BAD: list[tuple[str, dict[str, str]]] = [
     ("", {"newsbot_nosuch__key": "1"}),
     ("[archive]\npath = 'a.db'\n", {"NEWSBOT_UNRELATED": ""}),
     ("", {"NEWSBOT_ARCHIVE__PATH__X": "a.db"}),
+    # Discord's ids are positive.
+    ("[discord]\ndev_guild = 0\n", {}),
+    ("", {"NEWSBOT_DISCORD__APPLICATION_ID": "-5"}),
+    ("[[discord.targets]]\nguild_id = 1\nchannel_id = 0\n", {}),
 ]
 
 
