@@ -310,16 +310,18 @@ def plain_settings(config: Path | None = None, **overrides: Any) -> PlainSetting
     if environment is None:
         return None
     values: dict[str, dict[str, Any]] = {}
-    for section, table in merged(data, environment, overrides).items():
-        kinds = KINDS.get(section)
-        if kinds is None or not isinstance(table, dict):
-            return None
-        for key, value in table.items():
-            kind = kinds.get(key)
-            read = _read(kind, value) if kind is not None else _UNREAD
-            if read is _UNREAD:
+    # Every value of the file and the environment is read, also one `overrides` replaces.
+    for layer in (merged(data, environment), overrides):
+        for section, table in layer.items():
+            kinds = KINDS.get(section)
+            if kinds is None or not isinstance(table, dict):
                 return None
-            values.setdefault(section, {})[key] = read
+            for key, value in table.items():
+                kind = kinds.get(key)
+                read = _read(kind, value) if kind is not None else _UNREAD
+                if read is _UNREAD:
+                    return None
+                values.setdefault(section, {})[key] = read
     archive, log = values.get("archive", {}), values.get("log", {})
     timezone = values.get("schedule", {}).get("timezone")
     secrets = [

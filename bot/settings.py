@@ -398,7 +398,9 @@ def _where(loc: tuple[int | str, ...]) -> str:
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Build the settings from `config` (TOML), the environment and `overrides`.
 
-    Raise `ConfigError` naming the file, the key and what is wrong.
+    The file and the environment are checked before `overrides` (`--db`) replace any of their
+    values, so that a bad setting is refused whatever the command line says. Raise
+    `ConfigError` naming the file, the key and what is wrong.
     """
     data: dict[str, Any] = {}
     if config is not None:
@@ -408,29 +410,40 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     environment = _plain_environment()
     if environment is not None:
         try:
-            return Settings.model_validate(_merged(data, environment, overrides))
+            return _overridden(Settings.model_validate(_merged(data, environment)), overrides)
         except ValidationError:
             pass  # pydantic-settings reads them again and says what is wrong, as always
     from pydantic_settings import SettingsError
 
     try:
-        settings: Settings = _sourced(config)(**overrides)
+        return _overridden(_sourced(config)(), overrides)
     except SettingsError as exc:
         # Only the environment is parsed by pydantic-settings itself (the file was read above).
         raise ConfigError(_environment_problem(exc)) from None
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            key = _where(error["loc"])
-            env = env_name(_where(error["loc"][:2]))  # a target's key is in its section's list
-            where = f"{config} or {env}" if config else env
-            if error["type"] == "extra_forbidden":
-                reason = "unknown setting; config.example.toml lists every setting"
-            elif error["type"] == "path_type":
-                reason = f"not a path: write it as text in quotes, not {error['input']!r}"
-            else:
-                reason = str(error["msg"]).removeprefix("Value error, ")
-            problems.append(f"{key}: {reason} (from {where})")
-        raise ConfigError("\n".join(problems)) from None
-    # Re-validate as plain Settings (no sources are read again) so callers get one class.
-    return Settings.model_validate(settings.model_dump())
+        raise ConfigError(_problems(exc, config)) from None
+
+
+def _overridden(settings: Settings, overrides: dict[str, Any]) -> Settings:
+    """`settings` with `overrides` over them, checked again, as plain `Settings` (pydantic-settings
+    builds a subclass; no source is read again) so that callers get one class."""
+    if not overrides and type(settings) is Settings:
+        return settings
+    return Settings.model_validate(_merged(settings.model_dump(), overrides))
+
+
+def _problems(exc: ValidationError, config: Path | None) -> str:
+    """A line per setting pydantic refused: its key, what is wrong, and where it is set."""
+    problems = []
+    for error in exc.errors():
+        key = _where(error["loc"])
+        env = env_name(_where(error["loc"][:2]))  # a target's key is in its section's list
+        where = f"{config} or {env}" if config else env
+        if error["type"] == "extra_forbidden":
+            reason = "unknown setting; config.example.toml lists every setting"
+        elif error["type"] == "path_type":
+            reason = f"not a path: write it as text in quotes, not {error['input']!r}"
+        else:
+            reason = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"{key}: {reason} (from {where})")
+    return "\n".join(problems)

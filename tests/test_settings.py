@@ -232,3 +232,20 @@ def test_the_ids_of_a_target_in_the_file_are_positive(tmp_path: Path) -> None:
         f"{_not_positive('targets.1.role_id', where)}\n"
         f"{_not_positive('targets.1.alerts_channel_id', where)}"
     )
+
+
+def test_a_section_of_the_wrong_type_is_refused_whatever_the_options(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`--db` sets archive.path and archive.url over the file's; `archive = 5` is still wrong."""
+    clear_settings(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "newsbot.toml"
+    config.write_text("archive = 5\n")
+    runner = CliRunner()
+    plainly = runner.invoke(app, ["--config", str(config), "status"])
+    overridden = runner.invoke(app, ["--config", str(config), "--db", "x.db", "status"])
+    assert plainly.exit_code == overridden.exit_code == 1
+    assert plainly.stderr.startswith("error: archive: ")
+    assert f"(from {config} or NEWSBOT_ARCHIVE)" in plainly.stderr
+    assert overridden.stderr == plainly.stderr

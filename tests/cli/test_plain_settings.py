@@ -168,6 +168,37 @@ def _same_outcome(config: Path | None, case: object = None) -> bool:
     return isinstance(plain, PlainSettings)
 
 
+DB = {"archive": {"path": Path("x.db"), "url": None}}
+"""What `newsbot --db x.db` overrides."""
+
+
+@pytest.mark.parametrize(
+    ("toml", "env"),
+    [
+        ("archive = 5\n", {}),
+        ("archive = 'x.db'\n", {}),
+        ("[archive]\npath = 3\n", {}),
+        ("[archive]\nurl = 'mysql://h/db'\n", {}),
+        ("", {"NEWSBOT_ARCHIVE__URL": "mysql://h/db"}),
+        ("", {"NEWSBOT_ARCHIVE__PATH": " "}),
+    ],
+)
+def test_a_bad_setting_is_refused_whatever_the_overrides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str, env: dict[str, str]
+) -> None:
+    """`--db` replaces archive.path and archive.url; a bad value there is refused all the same,
+    in the words used without `--db`, by both readings."""
+    config = _file(tmp_path, toml)
+    _environment(monkeypatch, env)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config)
+    with pytest.raises(ConfigError) as overridden:
+        load_settings(config, **DB)
+    assert str(overridden.value) == str(refused.value)
+    plain = _outcome(lambda where: plain_settings(where, **DB), config)
+    assert plain is None or (isinstance(plain, ConfigError) and str(plain) == str(refused.value))
+
+
 def _refusal(config: Path | None, env: dict[str, str]) -> str:
     """What `load_settings` said before it read plain variables itself: pydantic-settings's
     reading, forced by a variable only it reads."""
