@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -38,6 +38,7 @@ from cogs.suggestions._text import (
     NOTE_SHOWN_MAX,
     SHORT_SHOWN_MAX,
     confirmed,
+    more_to_review,
     not_taken,
     plain,
     said,
@@ -322,18 +323,21 @@ class Suggestions(commands.Cog):
 
     @suggestions.command(name="review", description="The suggested links, most-supported first.")
     @app_commands.describe(
+        status="Which to show: pending ones (the default), or those accepted or rejected.",
         public="Post the cards in the channel for the other editors (default: only you).",
     )
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def review(self, interaction: discord.Interaction, public: bool = False) -> None:
+    async def review(
+        self,
+        interaction: discord.Interaction,
+        status: Literal["pending", "accepted", "rejected"] = "pending",
+        public: bool = False,
+    ) -> None:
         await interaction.response.defer(ephemeral=not public, thinking=True)
-        queue = await self.archive.suggestions.list(
-            (SuggestionStatus.PENDING, SuggestionStatus.ACCEPTED), limit=REVIEW_CARDS + 1
-        )
+        wanted = SuggestionStatus(status)
+        queue = await self.archive.suggestions.list((wanted,), limit=REVIEW_CARDS + 1)
         if not queue:
-            await interaction.followup.send(
-                "No suggestions are waiting.", ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
+            await reply(interaction, await self._none_to_review(wanted))
             return
         sections = await self.archive.issues.section_names(limit=SELECT_OPTIONS_MAX)
         for suggestion in queue[:REVIEW_CARDS]:
@@ -342,12 +346,17 @@ class Suggestions(commands.Cog):
                 embed=embed, view=view, ephemeral=not public, allowed_mentions=NO_MENTIONS
             )
         if len(queue) > REVIEW_CARDS:
-            await interaction.followup.send(
-                f"Showing the {REVIEW_CARDS} most-supported; review them to see more "
-                "(or use `newsbot suggestions list`).",
-                ephemeral=True,
-                allowed_mentions=NO_MENTIONS,
-            )
+            await reply(interaction, more_to_review(wanted, REVIEW_CARDS))
+
+    async def _none_to_review(self, status: SuggestionStatus) -> str:
+        if status is not SuggestionStatus.PENDING:
+            return f"No suggestions are {status}."
+        if not await self.archive.suggestions.list((SuggestionStatus.ACCEPTED,), limit=1):
+            return "No suggestions are waiting."
+        return (
+            "No suggestions are waiting. The accepted ones are ready for `/suggestions export`; "
+            "`/suggestions review status:accepted` shows them."
+        )
 
     @suggestions.command(name="export", description="Write accepted suggestions as a draft issue.")
     @app_commands.describe(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import Suggestion
+from bot.models import Suggestion, SuggestionStatus
 from bot.render.text import escape_markdown, literal
 from bot.suggestions import MAX_LINKS_PER_MESSAGE, Outcome, Result, Scan
 
@@ -77,6 +77,19 @@ def not_taken(found: Scan) -> list[str]:
     if found.dropped:
         lines.append(f"Only the first {MAX_LINKS_PER_MESSAGE} links of a message are taken.")
     return lines
+
+
+def more_to_review(status: SuggestionStatus, shown: int) -> str:
+    """The note after the review cards when more suggestions of `status` are left."""
+    if status is SuggestionStatus.PENDING:
+        return (
+            f"Showing the {shown} most-supported; review them to see more "
+            "(or use `newsbot suggestions list`)."
+        )
+    return (
+        f"Showing the {shown} most-supported; `newsbot suggestions list --status {status}` "
+        "lists them all."
+    )
 
 
 def summary(suggestion: Suggestion, section_name: str | None) -> str:
