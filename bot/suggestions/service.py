@@ -21,7 +21,7 @@ class Outcome(enum.StrEnum):
     SUPPORTED = "supported"
     """Another reader's +1 on a pending suggestion."""
     REPEATED = "repeated"
-    """The same reader suggested the same link again: nothing changed."""
+    """The same reader suggested the same link again (not rejected): nothing changed."""
     ARCHIVED = "archived"
     """The link is already in a published issue."""
     CLOSED = "closed"
@@ -82,8 +82,9 @@ class SuggestionService:
 
         A link already archived is not recorded (`ARCHIVED`); a pending or accepted one gets
         the reader as a +1 (`SUPPORTED`); the same reader again changes nothing (`REPEATED`);
-        one an editor rejected stays rejected (`CLOSED`); past `per_day` suggestions in 24
-        hours the reader is turned away (`LIMITED`).
+        one an editor rejected stays rejected, whoever suggests it again, its first suggester
+        too (`CLOSED`); past `per_day` suggestions in 24 hours the reader is turned away
+        (`LIMITED`).
         """
         when = (now or self.clock()).astimezone(dt.UTC)
         async with self._lock:
@@ -92,10 +93,11 @@ class SuggestionService:
                 return Result(url, Outcome.ARCHIVED, archived=archived)
             existing = await self.suggestions.find(url)
             if existing is not None:
-                if any(s.user_id == reader.user_id for s in existing.supporters):
-                    return Result(url, Outcome.REPEATED, existing)
+                # Rejected first: its own suggester must not be told it is still queued.
                 if existing.status is SuggestionStatus.REJECTED:
                     return Result(url, Outcome.CLOSED, existing)
+                if any(s.user_id == reader.user_id for s in existing.supporters):
+                    return Result(url, Outcome.REPEATED, existing)
             if per_day is not None:
                 today = await self.suggestions.suggested_since(reader.user_id, day_start(when))
                 if today >= per_day:

@@ -292,3 +292,22 @@ async def test_section_names_in_menus_and_choices_never_read_as_mentions(
         seed.guild, seed.general, seed.reader, "suggest", {"url": "x", "section": "@"}, "section"
     )
     assert await typed.choices() == [{"name": defused, "value": "everyone-1-picks"}]
+
+
+async def test_a_rejected_link_suggested_again_by_its_suggester_is_not_queued(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    await suggest(emulator, seed, url="https://passed.example/a")
+    (stored,) = await newsbot.archive.suggestions.list()
+    await newsbot.archive.suggestions.review(stored.id, SuggestionStatus.REJECTED, by="ed")
+
+    passed = "<https://passed.example/a> was already considered, and the editors passed on it."
+    answer = await suggest(emulator, seed, url="https://passed.example/a")
+    assert answer.content == passed
+    posted = await emulator.post_message(
+        threads["industry"], seed.reader, "again https://passed.example/a"
+    )
+    (reply,) = await posted.replies()
+    assert silent(reply) == passed
+    assert not posted.message.reactions, "no ✅ for a link that is not queued"

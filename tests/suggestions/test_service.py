@@ -113,6 +113,8 @@ async def test_reviews_and_a_rejected_link_stays_rejected(
     await archive.suggestions.review(rejected.suggestion.id, SuggestionStatus.REJECTED, by="ada")
     again = await service.suggest("https://x.example/b", ADA)
     assert again.outcome is Outcome.CLOSED
+    mine = await service.suggest("https://x.example/b", GRACE)
+    assert mine.outcome is Outcome.CLOSED, "its own suggester is told it was passed on, too"
     assert await archive.suggestions.review(999, SuggestionStatus.ACCEPTED) is None
 
 
