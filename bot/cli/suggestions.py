@@ -20,7 +20,7 @@ from bot.cli._console import (
 from bot.errors import NewsbotError
 from bot.models import Suggestion, SuggestionStatus, slugify
 from bot.store import Archive
-from bot.suggestions import export_draft
+from bot.suggestions import DraftExists, export_draft
 
 suggestions_app = typer.Typer(
     help="Links readers suggested for the next issue: list, accept, reject, export.",
@@ -147,9 +147,14 @@ def export(
                 f"the issue after #{newest[0].number} would be numbered beyond "
                 f"{ISSUE_NUMBER_MAX}, the largest issue number: pass --issue N"
             )
-        path, draft = await export_draft(
-            archive, settings.issues.directory, number=issue, overwrite=overwrite
-        )
+        try:
+            path, draft = await export_draft(
+                archive, settings.issues.directory, number=issue, overwrite=overwrite
+            )
+        except DraftExists as exc:
+            raise NewsbotError(
+                f"{exc.path} already exists: edit it, or replace it with --overwrite."
+            ) from None
         return str(path), draft.number, len(draft.items)
 
     path, number, items = run_async(with_archive(settings, run))

@@ -27,7 +27,18 @@ class DraftExists(NewsbotError):
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        super().__init__(f"{path} already exists; edit it, or overwrite it on purpose")
+        super().__init__(f"{path} already exists: edit it, or export again to replace it.")
+
+
+class IssueArchived(NewsbotError):
+    """The draft's number is an archived issue's: ingesting the draft would replace that issue."""
+
+    def __init__(self, number: int, next_number: int) -> None:
+        self.number = number
+        super().__init__(
+            f"Issue #{number} is already in the archive: a draft of that number would replace "
+            f"it once ingested. Export #{next_number}, the next issue, or another new number."
+        )
 
 
 class NothingToExport(NewsbotError):
@@ -109,12 +120,16 @@ async def export_draft(
 ) -> tuple[Path, Issue]:
     """Write the accepted suggestions as `issues/drafts/<number>.md`; return it and the issue.
 
-    The number defaults to the one after the newest archived issue. The file reads back as
-    the same issue (`newsbot check` accepts it); an existing draft is kept unless `overwrite`.
+    The number defaults to the one after the newest archived issue; an archived issue's number
+    is refused (`IssueArchived`). The file reads back as the same issue (`newsbot check`
+    accepts it); an existing draft is kept unless `overwrite` (`DraftExists`).
     """
     latest_issues = await archive.issues.issues(limit=1)
     latest = latest_issues[0] if latest_issues else None
-    number = number or ((latest.number + 1) if latest else 1)
+    next_number = (latest.number + 1) if latest else 1
+    number = number or next_number
+    if await archive.issues.issue_hash(number) is not None:
+        raise IssueArchived(number, next_number)
     accepted = await archive.suggestions.list((SuggestionStatus.ACCEPTED,), limit=1000)
     names = dict(await archive.issues.section_names(limit=1000))
     order: list[str] = []

@@ -24,6 +24,7 @@ from bot.render.text import label
 from bot.store import Archive
 from bot.suggestions import (
     MAX_LINKS_PER_MESSAGE,
+    DraftExists,
     Outcome,
     Result,
     Scan,
@@ -35,8 +36,8 @@ from bot.suggestions import (
 )
 from cogs.suggestions._text import (
     LIST_SHOWN_MAX,
-    NOTE_SHOWN_MAX,
     SHORT_SHOWN_MAX,
+    code,
     confirmed,
     more_to_review,
     not_taken,
@@ -371,12 +372,20 @@ class Suggestions(commands.Cog):
         overwrite: bool = False,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        path, draft = await export_draft(
-            self.archive, self.bot.settings.issues.directory, number=issue, overwrite=overwrite
-        )
+        try:
+            path, draft = await export_draft(
+                self.archive, self.bot.settings.issues.directory, number=issue, overwrite=overwrite
+            )
+        except DraftExists as exc:
+            again = f"/suggestions export{f' issue:{issue}' if issue else ''} overwrite:True"
+            await reply(
+                interaction,
+                f"{code(str(exc.path))} already exists: edit it, or replace it with `{again}`.",
+            )
+            return
         await reply(
             interaction,
-            f"Wrote `{plain(str(path), NOTE_SHOWN_MAX)}`: #{draft.number} with {len(draft.items)} "
+            f"Wrote {code(str(path))}: #{draft.number} with {len(draft.items)} "
             f"suggested link(s) in {len(draft.sections)} section(s). Write the blurbs, then "
             "`newsbot check` and `newsbot ingest`.",
         )

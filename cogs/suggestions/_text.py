@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.models import Suggestion, SuggestionStatus
 from bot.render.text import escape_markdown, literal
 from bot.suggestions import MAX_LINKS_PER_MESSAGE, Outcome, Result, Scan
+from bot.text import shorten, without_controls
 
 URL_SHOWN_MAX = 120
 SHOWN_MAX = 100
@@ -15,6 +18,8 @@ NAME_SHOWN_MAX = 40
 NOTE_SHOWN_MAX = 200
 LIST_SHOWN_MAX = 1500
 """How much of the list of known section names is shown after a wrong one."""
+PATH_SHOWN_MAX = 1000
+"""How much of a file's path is shown (its code span's backticks besides)."""
 
 
 def link(url: str) -> str:
@@ -29,6 +34,20 @@ def link(url: str) -> str:
 def plain(text: str, limit: int = SHOWN_MAX) -> str:
     """Reader or page text shown literally: one line, no Markdown, no mentions, in `limit`."""
     return literal(text, limit)
+
+
+def code(text: str, limit: int = PATH_SHOWN_MAX) -> str:
+    """`text` as Discord shows it in a code span: as it is, nothing escaped, in `limit`.
+
+    Inside a code span a backslash is shown, not read as an escape: the span is fenced with
+    one backtick more than the longest run of them in the text, so none in it ends the span.
+    """
+    shown = shorten(without_controls(text), limit) or " "
+    longest = max((len(run) for run in re.findall("`+", shown)), default=0)
+    fence = "`" * (longest + 1)
+    if shown.startswith("`") or shown.endswith("`"):
+        shown = f" {shown} "  # a fence's backticks never merge with the text's
+    return f"{fence}{shown}{fence}"
 
 
 def said(result: Result, per_day: int) -> str | None:

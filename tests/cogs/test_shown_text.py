@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from bot.text import find_control
 from cogs.reader._cog import SAID_MAX, said
-from cogs.suggestions._text import plain
+from cogs.suggestions._text import code, plain
 
 MARKDOWN_HEAVY = st.text(alphabet="*_~`|>[]()#-\\@<&! abc\x07\u2028", max_size=400)
 
@@ -18,3 +18,9 @@ def test_quoted_text_never_outgrows_its_limit(text: str, limit: int) -> None:
     for shown, most in ((plain(text, limit), limit), (said(text), SAID_MAX)):
         assert len(shown) <= most, shown
         assert find_control(shown) is None, shown
+
+
+def test_a_code_span_shows_text_as_it_is_and_no_backtick_in_it_ends_it() -> None:
+    assert code(r"C:\issues\drafts\my_draft-1.md") == r"`C:\issues\drafts\my_draft-1.md`"
+    assert code("odd`name") == "``odd`name``"
+    assert code("``x`") == "``` ``x` ```"

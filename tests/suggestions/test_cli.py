@@ -58,7 +58,10 @@ def test_list_accept_reject_and_export_from_the_terminal(tmp_path: Path) -> None
     assert "@\u200beveryone" in text
     assert newsbot(db, tmp_path, "check", str(draft))[0] == 0
     code, output = newsbot(db, tmp_path, "suggestions", "export")
-    assert code == 1 and "already exists" in output
+    assert code == 1 and "already exists: edit it, or replace it with --overwrite." in output
+    code, output = newsbot(db, tmp_path, "suggestions", "export", "--issue", "7")
+    assert code == 1 and "Issue #7 is already in the archive" in output
+    assert not (tmp_path / "issues" / "drafts" / "7.md").exists()
     assert newsbot(db, tmp_path, "suggestions", "export", "--overwrite")[0] == 0
 
     code, output = newsbot(db, tmp_path, "suggestions", "list", "--status", "accepted")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
+from bot.app import Newsbot
 from bot.models import SuggestionStatus
 from bot.sandbox.discord import DefaultWorld, Emulator, Message
 from tests.suggestions.conftest import StartBot
@@ -34,6 +36,13 @@ async def accept_all(emulator: Emulator, seed: DefaultWorld, cards: list[Message
         ]
         pressed = await emulator.press_button(message, accept, seed.manager)
         await pressed.response()
+
+
+async def export(emulator: Emulator, seed: DefaultWorld, **options: Any) -> str:
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.manager, "suggestions", options, subcommand="export"
+    )
+    return silent(await handle.original())
 
 
 async def test_review_shows_what_waits_for_a_decision_and_accepted_ones_on_request(
@@ -68,3 +77,41 @@ async def test_review_shows_what_waits_for_a_decision_and_accepted_ones_on_reque
     assert "`/suggestions review status:accepted`" in none_left
     (no_rejected,) = await review(emulator, seed, 1, status="rejected")
     assert no_rejected == "No suggestions are rejected."
+
+
+async def test_export_shows_the_path_as_it_is_and_says_how_to_replace_a_draft(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld, tmp_path: Path
+) -> None:
+    bot = await start_bot(issues={"directory": tmp_path / "odd`dir_name-1" / "issues"})
+    await suggest(emulator, seed, url="https://paper.example/x")
+    (stored,) = await bot.archive.suggestions.list()
+    await bot.archive.suggestions.review(stored.id, SuggestionStatus.ACCEPTED, by="ed")
+    draft = tmp_path / "odd`dir_name-1" / "issues" / "drafts" / "206.md"
+
+    answer = await export(emulator, seed)
+    assert answer.startswith(f"Wrote ``{draft}``: #206 with 1 suggested link(s)"), answer
+    written = draft.read_text()
+    again = await export(emulator, seed)
+    assert again == (
+        f"``{draft}`` already exists: edit it, or replace it with "
+        "`/suggestions export overwrite:True`."
+    )
+    numbered = await export(emulator, seed, issue=206)
+    assert numbered.endswith("or replace it with `/suggestions export issue:206 overwrite:True`.")
+    assert draft.read_text() == written
+    replaced = await export(emulator, seed, overwrite=True)
+    assert replaced.startswith(f"Wrote ``{draft}``")
+
+
+async def test_export_refuses_the_number_of_an_archived_issue(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, tmp_path: Path
+) -> None:
+    await suggest(emulator, seed, url="https://paper.example/x")
+    (stored,) = await newsbot.archive.suggestions.list()
+    await newsbot.archive.suggestions.review(stored.id, SuggestionStatus.ACCEPTED, by="ed")
+    answer = await export(emulator, seed, issue=205)
+    assert answer == (
+        "Issue #205 is already in the archive: a draft of that number would replace it once "
+        "ingested. Export #206, the next issue, or another new number."
+    )
+    assert not (tmp_path / "issues" / "drafts" / "205.md").exists()
