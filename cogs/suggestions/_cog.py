@@ -23,7 +23,6 @@ from bot.render.discord import (
 from bot.render.text import label
 from bot.store import Archive
 from bot.suggestions import (
-    MAX_LINKS_PER_MESSAGE,
     DraftExists,
     Outcome,
     Result,
@@ -205,7 +204,7 @@ class Suggestions(commands.Cog):
             await message.add_reaction(ACK)
         per_day = self.settings.per_reader_per_day
         lines = [line for result in results if (line := said(result, per_day))]
-        lines += not_taken(found)
+        lines += not_taken(found, results)
         if lines:
             await message.reply(
                 fit_lines(list(dict.fromkeys(lines)), CONTENT_MAX),
@@ -295,9 +294,7 @@ class Suggestions(commands.Cog):
         )
         per_day = self.settings.per_reader_per_day
         lines = [said(result, per_day) or confirmed(result) for result in results]
-        lines += not_taken(found)
-        if found.dropped == 0 and len(found.links) > MAX_LINKS_PER_MESSAGE:
-            lines.append(f"Only the first {MAX_LINKS_PER_MESSAGE} links are taken.")
+        lines += not_taken(found, results)
         await reply(
             interaction, fit_lines(list(dict.fromkeys(lines)), CONTENT_MAX), suppress_embeds=True
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.models import Suggestion, SuggestionStatus
 from bot.render.text import escape_markdown, literal
@@ -88,12 +89,17 @@ def confirmed(result: Result) -> str:
             return ""
 
 
-def not_taken(found: Scan) -> list[str]:
-    """Why some links of a message were not taken."""
+def not_taken(found: Scan, results: Sequence[Result]) -> list[str]:
+    """Why some links of a message were not taken (`results`: what suggesting the others did).
+
+    Links past the first `MAX_LINKS_PER_MESSAGE` are only mentioned when the daily limit did
+    not already stop the reader: past it, they would not have been taken either.
+    """
     lines = [
         f"✖ Not taken: {plain(r.shown, SHORT_SHOWN_MAX)} — {r.reason}." for r in found.rejected
     ]
-    if found.dropped:
+    limited = any(result.outcome is Outcome.LIMITED for result in results)
+    if found.dropped and not limited:
         lines.append(f"Only the first {MAX_LINKS_PER_MESSAGE} links of a message are taken.")
     return lines
 

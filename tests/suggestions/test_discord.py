@@ -127,7 +127,7 @@ async def test_hostile_replies_never_ping_or_crash_and_say_why(
     assert "a javascript: link — only web links" in text
     assert "a file: link — only web links" in text
     assert "192.168.0.1 — it points to a private or local network address" in text
-    assert "Only the first 10 links of a message are taken." in text
+    assert "Only the first 10" not in text, "the daily limit stopped it first"
     stored = [s.url for s in await newsbot.archive.suggestions.list(limit=100)]
     assert stored and all(url.startswith(("http://", "https://")) for url in stored)
     assert "https://xn--bcher-kva.example/@everyone" in stored
@@ -311,3 +311,28 @@ async def test_a_rejected_link_suggested_again_by_its_suggester_is_not_queued(
     (reply,) = await posted.replies()
     assert silent(reply) == passed
     assert not posted.message.reactions, "no ✅ for a link that is not queued"
+
+
+async def test_a_long_list_of_links_is_told_only_what_stopped_it(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    bot = await start_bot(suggestions={"per_reader_per_day": 12})
+    threads = await publish_threads(bot, emulator, seed)
+    first = " ".join(f"https://list.example/{n}" for n in range(14))
+    posted = await emulator.post_message(threads["learning"], seed.reader, first)
+    (answer,) = await posted.replies()
+    assert silent(answer) == "Only the first 10 links of a message are taken."
+
+    second = " ".join(f"https://more.example/{n}" for n in range(14))
+    posted = await emulator.post_message(threads["learning"], seed.reader, second)
+    (answer,) = await posted.replies()
+    limit = (
+        "Thanks for all the links! You've reached today's limit of 12 suggestions; please try "
+        "again tomorrow."
+    )
+    assert silent(answer) == limit
+    assert len(await bot.archive.suggestions.list(limit=100)) == 12
+    answer = await suggest(
+        emulator, seed, url=" ".join(f"https://last.example/{n}" for n in range(14))
+    )
+    assert answer.content == limit
