@@ -31,6 +31,7 @@ from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
 from bot.status import gather_status, status_lines
 from bot.store import Archive
+from cogs.newsletter._roles import carried, refused_at_setup
 from cogs.newsletter._views import NotifyButton
 
 if TYPE_CHECKING:
@@ -170,8 +171,7 @@ class Newsletter(commands.Cog):
         if missing:
             await reply(
                 interaction,
-                f"I can't publish in {channel.mention} yet: I need the "
-                f"{_listed(missing)} permission{'s' if len(missing) > 1 else ''} there. "
+                f"I can't publish in {channel.mention} yet: I need {carried(missing)} there. "
                 "Give my role those permissions in the channel's settings, then run "
                 "/newsletter setup again.",
             )
@@ -180,8 +180,9 @@ class Newsletter(commands.Cog):
         if problem is not None:
             await reply(interaction, problem)
             return
-        if role is not None and (role.is_default() or role.managed):
-            await reply(interaction, f"{role.mention} can't be pinged or given: pick another.")
+        refused = refused_at_setup(role) if role is not None else None
+        if refused is not None:
+            await reply(interaction, refused)
             return
         await self.archive.subscriptions.add(
             Subscription(
@@ -366,11 +367,6 @@ def _set_up(
     if alerts_channel is not None:
         lines.append(f"Problems will be reported in {alerts_channel.mention}.")
     return "\n".join(lines)
-
-
-def _listed(names: list[str]) -> str:
-    quoted = [f"**{n}**" for n in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 def _fit(lines: list[str], limit: int = EMBED_DESCRIPTION_MAX) -> str:

@@ -1,18 +1,26 @@
 """The "Notify me" button under each digest: a reader gives or takes the channel's role.
 
 A `DynamicItem` matched by its custom_id, so buttons on digests posted before a restart (or by
-`newsbot publish`, which has no gateway) keep working.
+`newsbot publish`, which has no gateway) keep working. The role it gives is the one the
+channel pings now, read at each press: the role in the custom_id is only the one it pinged
+when the digest was posted.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING, cast
 
 import discord
 
 from bot.app import NO_MENTIONS
+from bot.publishing.targets import all_targets
 from bot.render.publish import NOTIFY_LABEL
+from cogs.newsletter._roles import powers, refused_at_press, role_name
+
+if TYPE_CHECKING:
+    from bot.app import Newsbot
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +31,8 @@ class NotifyButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=TEMPLATE,
 ):
-    """Gives the role to a reader who does not have it, and takes it from one who does."""
+    """Gives the channel's role to a reader who does not have it, and takes it from one who
+    does."""
 
     def __init__(self, role_id: int) -> None:
         super().__init__(
@@ -47,37 +56,86 @@ class NotifyButton(
         return cls(int(match["role_id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        """Toggle the role and say privately what changed."""
+        """Toggle the role the channel pings now and say privately what changed."""
         member = interaction.user
-        if not isinstance(member, discord.Member) or interaction.guild is None:
+        guild = interaction.guild
+        if not isinstance(member, discord.Member) or guild is None:
             await _say(interaction, "This button works in the server it was posted in.")
             return
-        role = interaction.guild.get_role(self.role_id)
-        name = role.name if role else "the newsletter role"
-        has_it = any(r.id == self.role_id for r in member.roles)
-        try:
-            if has_it:
-                await member.remove_roles(discord.Object(self.role_id), reason="Notify me: off")
-            else:
-                await member.add_roles(discord.Object(self.role_id), reason="Notify me: on")
-        except discord.Forbidden:
+        channel_id = _subscribed_channel(interaction)
+        role_id = await _role_pinged_in(interaction, guild.id, channel_id)
+        if role_id is None:
             await _say(
                 interaction,
-                f"I can't change your {name} role: a server manager needs to give me Manage "
-                "Roles and put my role above it.",
+                f"<#{channel_id}> no longer pings a role when an issue lands, so there is no "
+                "role to join.",
             )
             return
-        except discord.NotFound:
+        role = guild.get_role(role_id)
+        if role is None:
             await _say(interaction, "That role no longer exists; ask a server manager.")
             return
-        if has_it:
-            await _say(interaction, f"Done: you no longer have the {name} role. No more pings.")
-        else:
-            await _say(
-                interaction,
-                f"Done: you now have the {name} role, so you'll be pinged when an issue "
-                "lands. Press again to stop.",
+        refused = refused_at_press(role)
+        if refused is not None:
+            log.warning(
+                "Notify me in channel %s: role %s not handed out (%s)",
+                channel_id,
+                role.id,
+                ", ".join(powers(role)) or "managed or @everyone",
             )
+            await _say(interaction, refused)
+            return
+        await _toggle(interaction, member, role)
+
+
+async def _toggle(
+    interaction: discord.Interaction, member: discord.Member, role: discord.Role
+) -> None:
+    """Give `role` to `member` if they lack it, take it if they have it; say which."""
+    name = role_name(role)
+    has_it = any(r.id == role.id for r in member.roles)
+    try:
+        if has_it:
+            await member.remove_roles(discord.Object(role.id), reason="Notify me: off")
+        else:
+            await member.add_roles(discord.Object(role.id), reason="Notify me: on")
+    except discord.Forbidden:
+        await _say(
+            interaction,
+            f"I can't change your {name} role: a server manager needs to give me Manage "
+            "Roles and put my role above it.",
+        )
+        return
+    except discord.NotFound:
+        await _say(interaction, "That role no longer exists; ask a server manager.")
+        return
+    if has_it:
+        await _say(interaction, f"Done: you no longer have the {name} role. No more pings.")
+    else:
+        await _say(
+            interaction,
+            f"Done: you now have the {name} role, so you'll be pinged when an issue "
+            "lands. Press again to stop.",
+        )
+
+
+def _subscribed_channel(interaction: discord.Interaction) -> int:
+    """The channel whose digest holds the button: the forum, for a digest posted in one."""
+    channel = interaction.channel
+    if isinstance(channel, discord.Thread) and channel.parent_id is not None:
+        return channel.parent_id
+    assert interaction.channel_id is not None
+    return interaction.channel_id
+
+
+async def _role_pinged_in(
+    interaction: discord.Interaction, guild_id: int, channel_id: int
+) -> int | None:
+    """The role `channel_id` pings now (set up with /newsletter or declared in the config
+    file), or None when it pings none or no longer receives issues."""
+    bot = cast("Newsbot", interaction.client)
+    targets = await all_targets(bot.archive, bot.settings, guild_id=guild_id)
+    return next((t.role_id for t in targets if t.channel_id == channel_id), None)
 
 
 async def _say(interaction: discord.Interaction, text: str) -> None:

@@ -346,6 +346,26 @@ async def test_member_roles(emulator: Emulator, bot: EmulatedBot, seed: DefaultW
         await member.add_roles(above)
 
 
+async def test_a_bot_gives_roles_below_its_own_and_only_with_manage_roles(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    guild = bot.get_guild(seed.guild.id)
+    assert guild is not None
+    member = await guild.fetch_member(seed.reader.id)
+    higher = emulator.world.add_role(seed.guild, "Above the bot")
+    with pytest.raises(discord.Forbidden):
+        await member.add_roles(discord.Object(higher.id))
+    with pytest.raises(discord.Forbidden):
+        await member.add_roles(discord.Object(seed.guild.id))  # @everyone
+    bits = int(seed.bot_role.permissions) & ~int(Permission.MANAGE_ROLES)
+    emulator.world.edit_role(seed.bot_role, permissions=bits)
+    with pytest.raises(discord.Forbidden):
+        await member.add_roles(discord.Object(seed.newsletter_role.id))
+    with pytest.raises(discord.Forbidden):
+        await member.remove_roles(discord.Object(seed.newsletter_role.id))
+    assert seed.guild.members[seed.reader.id].roles == []
+
+
 async def test_allowed_mentions_decide_who_is_pinged(
     emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
 ) -> None:

@@ -652,6 +652,14 @@ class RestAPI:
         return NO_CONTENT
 
     def _role_change(self, call: Call) -> tuple[Member, int]:
+        """The member and the role the bot adds or removes, if Discord lets it.
+
+        Guild resource › Add/Remove Guild Member Role: the bot needs MANAGE_ROLES. Permissions
+        topic › Permission Hierarchy: a bot grants only roles of a lower position than its own
+        highest role (positions here are distinct, so the id tie-break never applies). The
+        owner is above every role; @everyone and a role managed by an integration are
+        nobody's to give.
+        """
         guild = self._guild(call)
         member = self.world.member(guild, call.id("user_id"))
         role = guild.roles.get(call.id("role_id"))

@@ -172,14 +172,28 @@ class World:
             managed_by_bot=managed_by_bot,
         )
         guild.roles[role.id] = role
+        self._role_event("GUILD_ROLE_CREATE", role)
+        return role
+
+    def edit_role(
+        self, role: Role, *, permissions: int | None = None, mentionable: bool | None = None
+    ) -> None:
+        """Change a role's permissions or mentionability, as a server manager would in its
+        settings; dispatch GUILD_ROLE_UPDATE."""
+        if permissions is not None:
+            role.permissions = permissions
+        if mentionable is not None:
+            role.mentionable = mentionable
+        self._role_event("GUILD_ROLE_UPDATE", role)
+
+    def _role_event(self, event: str, role: Role) -> None:
         self.events.dispatch(
-            "GUILD_ROLE_CREATE",
-            {"guild_id": str(guild.id), "role": role.payload()},
-            guild_id=guild.id,
+            event,
+            {"guild_id": str(role.guild_id), "role": role.payload()},
+            guild_id=role.guild_id,
             intent=Intent.GUILDS,
         )
         self.touch()
-        return role
 
     def add_member(self, guild: Guild, user: User, *, roles: tuple[Role, ...] = ()) -> Member:
         """Add ``user`` to ``guild`` with ``roles``; dispatch GUILD_MEMBER_ADD.
