@@ -180,7 +180,7 @@ class Newsletter(commands.Cog):
         if problem is not None:
             await reply(interaction, problem)
             return
-        refused = refused_at_setup(role) if role is not None else None
+        refused = refused_at_setup(role, channel, guild.me) if role is not None else None
         if refused is not None:
             await reply(interaction, refused)
             return

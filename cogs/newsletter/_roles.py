@@ -51,8 +51,17 @@ def carried(names: list[str]) -> str:
     return f"the {listed(names)} permission{'s' if len(names) > 1 else ''}"
 
 
-def refused_at_setup(role: discord.Role) -> str | None:
-    """Why /newsletter setup does not take `role` for the digest's ping, or None."""
+def refused_at_setup(
+    role: discord.Role,
+    channel: discord.TextChannel | discord.ForumChannel,
+    me: discord.Member,
+) -> str | None:
+    """Why /newsletter setup does not take `role` for the digests in `channel` to ping, or
+    None (`me`: the bot in that server).
+
+    Discord notifies a role's members only if the role is mentionable or the bot has Mention
+    Everyone (Message resource › Allowed Mentions Object): otherwise the ping reaches nobody.
+    """
     if role.is_default() or role.managed:
         return f"{role.mention} can't be pinged or given: pick another."
     found = powers(role)
@@ -61,6 +70,13 @@ def refused_at_setup(role: discord.Role) -> str | None:
             f"I won't use {role.mention}: it carries {carried(found)}, and *Notify me* would "
             "hand it to any reader who presses it. Pick a role with no permissions (one made "
             "for the newsletter), then run /newsletter setup again."
+        )
+    if not role.mentionable and not channel.permissions_for(me).mention_everyone:
+        return (
+            f"The digest's ping would notify nobody: {role.mention} isn't mentionable, and I "
+            f"don't have {carried(['Mention Everyone'])} in {channel.mention}. Turn on *Allow "
+            "anyone to @mention this role* in the role's settings, then run /newsletter setup "
+            "again."
         )
     return None
 

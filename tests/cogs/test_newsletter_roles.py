@@ -147,3 +147,23 @@ async def test_notify_me_in_a_forum_reads_the_forum_s_role(
     ]
     assert "you now have the Newsletter role" in await press(emulator, seed, digest)
     assert roles_of_reader(seed) == [role.id]
+
+
+async def test_setup_refuses_a_role_the_digest_could_not_ping(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    quiet = emulator.world.add_role(seed.guild, "Readers")  # no permissions, not mentionable
+    answer = await newsletter(emulator, seed, "setup", channel=seed.general, role=quiet)
+    assert private(answer) == (
+        f"The digest's ping would notify nobody: {quiet.mention} isn't mentionable, and I "
+        f"don't have the **Mention Everyone** permission in <#{seed.general.id}>. Turn on "
+        "*Allow anyone to @mention this role* in the role's settings, then run /newsletter "
+        "setup again."
+    )
+    assert await newsbot.archive.subscriptions.list() == []
+
+    emulator.world.edit_role(quiet, mentionable=True)
+    answer = await newsletter(emulator, seed, "setup", channel=seed.general, role=quiet)
+    assert private(answer).startswith("Done:")
+    (subscription,) = await newsbot.archive.subscriptions.list()
+    assert subscription.role_id == quiet.id

@@ -127,6 +127,30 @@ def test_mentions_follow_allowed_mentions() -> None:
     assert not default.mention_everyone  # the bot lacks MENTION_EVERYONE
 
 
+def test_a_role_pings_when_mentionable_or_the_sender_may_mention_everyone() -> None:
+    world = World()
+    seed = seed_default_world(world)
+    messaging = Messaging(world, EmulatorConfig())
+    editors = seed.editors_role
+    assert not editors.mentionable
+    body = {
+        "content": f"{editors.mention} {seed.newsletter_role.mention}",
+        "allowed_mentions": {"parse": ["roles"]},
+    }
+    quiet = messaging.create(seed.general, seed.bot, body)
+    assert quiet.mention_roles == [seed.newsletter_role.id], "Editors is not mentionable"
+    listed = {**body, "allowed_mentions": {"parse": [], "roles": [str(editors.id)]}}
+    assert messaging.create(seed.general, seed.bot, listed).mention_roles == []
+    world.edit_role(editors, mentionable=True)
+    assert messaging.create(seed.general, seed.bot, listed).mention_roles == [editors.id]
+    world.edit_role(editors, mentionable=False)
+    world.set_overwrite(
+        seed.general,
+        Overwrite(id=seed.bot.id, type=1, allow=int(Permission.MENTION_EVERYONE)),
+    )
+    assert messaging.create(seed.general, seed.bot, listed).mention_roles == [editors.id]
+
+
 def test_nonce_window_expires() -> None:
     world = World()
     seed = seed_default_world(world)

@@ -286,15 +286,25 @@ class Messaging:
         replied = True if allowed is None else bool(allowed.get("replied_user", False))
         if message.referenced is not None and replied and message.referenced.author not in users:
             users.append(message.referenced.author)
+        # Message resource › Allowed Mentions Object: a role is pinged only if it is
+        # mentionable or the sender has MENTION_EVERYONE; @everyone and @here only with
+        # MENTION_EVERYONE.
+        perms = self.world.permissions(channel, message.author.id)
+        may_mention_everyone = bool(perms & Permission.MENTION_EVERYONE)
         roles: list[int] = []
         for match in _ROLE_MENTION.finditer(content):
             rid = int(match.group(1))
-            if rid in guild.roles and ("roles" in parse or rid in role_ids) and rid not in roles:
+            role = guild.roles.get(rid)
+            if (
+                role is not None
+                and (role.mentionable or may_mention_everyone)
+                and ("roles" in parse or rid in role_ids)
+                and rid not in roles
+            ):
                 roles.append(rid)
         everyone = False
         if "everyone" in parse and _EVERYONE.search(content):
-            perms = self.world.permissions(channel, message.author.id)
-            everyone = bool(perms & Permission.MENTION_EVERYONE) or message.webhook_id is not None
+            everyone = may_mention_everyone or message.webhook_id is not None
         message.mentions = users
         message.mention_roles = roles
         message.mention_everyone = everyone
