@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.app import NO_MENTIONS, reply
 from bot.errors import IssueNotFound
-from bot.models import Issue, Subscription, slugify
+from bot.models import Issue, Subscription
 from bot.publishing.outlet import Outlet
 from bot.publishing.plans.discord import Action, ChannelKind, Target, plan
 from bot.publishing.targets import all_targets
@@ -26,12 +26,13 @@ from bot.render.discord import (
     x_thread_embed,
 )
 from bot.render.publish import digest
-from bot.render.text import escape_markdown, label, literal
+from bot.render.text import label
 from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
 from bot.status import gather_status, status_lines
 from bot.store import Archive
 from cogs.newsletter._roles import carried, refused_at_setup
+from cogs.newsletter._sections import parse_sections, shown_sections, with_section_names
 from cogs.newsletter._views import NotifyButton
 
 if TYPE_CHECKING:
@@ -42,10 +43,6 @@ log = logging.getLogger(__name__)
 
 MANAGERS_ONLY = "Only server managers (Manage Server) can use /newsletter."
 SECTIONS_MAX = 1000
-UNKNOWN_SHOWN_MAX = 200
-"""How much of the section names a manager typed wrong is quoted back."""
-KNOWN_SHOWN_MAX = 1500
-"""How much of the list of known section names is shown after a wrong one."""
 
 NEEDED: tuple[tuple[str, str], ...] = (
     ("view_channel", "View Channel"),
@@ -176,7 +173,7 @@ class Newsletter(commands.Cog):
                 "/newsletter setup again.",
             )
             return
-        chosen, problem = await self._sections(sections)
+        chosen, problem = parse_sections(await self._known_sections(), sections or "")
         if problem is not None:
             await reply(interaction, problem)
             return
@@ -190,11 +187,14 @@ class Newsletter(commands.Cog):
                 channel_id=channel.id,
                 kind=kind,
                 role_id=role.id if role else None,
-                sections=chosen,
+                sections=tuple(chosen),
                 alerts_channel_id=alerts_channel.id if alerts_channel else None,
             )
         )
-        await reply(interaction, _set_up(channel, kind, role, chosen, alerts_channel, guild.me))
+        await reply(
+            interaction,
+            _set_up(channel, kind, role, list(chosen.values()), alerts_channel, guild.me),
+        )
 
     @setup.autocomplete("sections")
     async def _setup_sections(
@@ -202,21 +202,9 @@ class Newsletter(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         return await self.section_choices(interaction, current)
 
-    async def _sections(self, text: str | None) -> tuple[tuple[str, ...], str | None]:
-        """The slugs of comma-separated section names, or why they are not sections."""
-        if not text or not text.strip():
-            return (), None
-        known = dict(await self.archive.issues.section_names(limit=SECTIONS_MAX))
-        wanted = [part.strip() for part in text.split(",") if part.strip()]
-        slugs = [slugify(part) for part in wanted]
-        unknown = [w for w, s in zip(wanted, slugs, strict=True) if s not in known]
-        if unknown:
-            names = ", ".join(sorted(known.values())) or "none yet"
-            return (), (
-                f"No section is called {literal(', '.join(unknown), UNKNOWN_SHOWN_MAX)}. "
-                f"The sections are: {literal(names, KNOWN_SHOWN_MAX)}."
-            )
-        return tuple(dict.fromkeys(slugs)), None
+    async def _known_sections(self) -> dict[str, str]:
+        """Each archived section's newest name, by its slug."""
+        return dict(await self.archive.issues.section_names(limit=SECTIONS_MAX))
 
     @newsletter.command(name="unsubscribe", description="Stop posting new issues in a channel.")
     @app_commands.describe(channel="The channel (default: this one).")
@@ -246,7 +234,7 @@ class Newsletter(commands.Cog):
             now=discord.utils.utcnow(),
             guild_id=interaction.guild_id,
         )
-        lines = status_lines(found, mentions=True)
+        lines = status_lines(with_section_names(found, await self._known_sections()), mentions=True)
         embed = discord.Embed(title="Newsletter status", description=_fit(lines))
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
@@ -345,7 +333,7 @@ def _set_up(
     channel: discord.TextChannel | discord.ForumChannel,
     kind: ChannelKind,
     role: discord.Role | None,
-    sections: tuple[str, ...],
+    sections: list[str],
     alerts_channel: discord.TextChannel | None,
     me: discord.Member,
 ) -> str:
@@ -363,7 +351,7 @@ def _set_up(
         if not me.guild_permissions.manage_roles or role >= me.top_role:
             lines.append("⚠️ To hand out that role I need Manage Roles and my role above it.")
     if sections:
-        lines.append(f"Sections: {escape_markdown(', '.join(sections))}.")
+        lines.append(f"Sections: {shown_sections(sections)}.")
     if alerts_channel is not None:
         lines.append(f"Problems will be reported in {alerts_channel.mention}.")
     return "\n".join(lines)

@@ -88,7 +88,7 @@ async def test_setup_publish_and_notify_me(
         f"Done: each new issue will be posted in <#{seed.general.id}>.",
         "It gets a digest and one thread per section.",
         f"The digest pings <@&{seed.newsletter_role.id}>; readers join it with *Notify me*.",
-        "Sections: industry, learning.",
+        "Sections: Industry, Learning.",
         f"Problems will be reported in <#{seed.general.id}>.",
     ]
     (subscription,) = await newsbot.archive.subscriptions.list()
@@ -96,7 +96,7 @@ async def test_setup_publish_and_notify_me(
     assert subscription.role_id == seed.newsletter_role.id
 
     wrong = await newsletter(emulator, seed, "setup", channel=seed.general, sections="Sports")
-    assert "No section is called Sports" in private(wrong)
+    assert "No section is called “Sports”." in private(wrong)
 
     handle = await emulator.autocomplete(
         seed.guild,
@@ -132,8 +132,10 @@ async def test_setup_publish_and_notify_me(
     status = await newsletter(emulator, seed, "status")
     private(status)
     (card,) = status.embeds
-    assert f"<#{seed.general.id}> (text)" in card["description"]
-    assert "#202: complete (5 sent)" in card["description"]
+    assert (
+        f"<#{seed.general.id}> (text), pings <@&{seed.newsletter_role.id}>, "
+        "sections: Industry, Learning — #202: complete (5 sent)"
+    ) in card["description"]
 
     # The button works after a restart: a new process knows it by its custom_id alone.
     await newsbot.close()
@@ -168,4 +170,30 @@ async def test_section_names_are_shown_defused(
     assert await handle.choices() == [{"name": "@\u200bhere <\u200b@&1> picks", "value": loud}]
     typed = "@everyone, <@123>"
     wrong = await newsletter(emulator, seed, "setup", channel=seed.general, sections=typed)
-    assert "No section is called @\u200beveryone, \\<\u200b@123\\>" in private(wrong)
+    assert "No section is called “@\u200beveryone” or “\\<\u200b@123\\>”." in private(wrong)
+
+    # The section's name is shown literally.
+    chosen = await newsletter(emulator, seed, "setup", channel=seed.general, sections=loud)
+    assert "Sections: @\u200bhere \\<\u200b@&1\\> picks." in private(chosen).splitlines()
+
+
+async def test_sections_are_shown_by_their_names(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    renamed = issue(205, {"Papers + Publications": [item("y", "https://y.example/1")]})
+    await newsbot.archive.issues.ingest(renamed)
+    typed = "Industry, mobile-edge, Papers & Publications"
+    answer = await newsletter(emulator, seed, "setup", channel=seed.general, sections=typed)
+    assert "Sections: Industry, Mobile & Edge, Papers + Publications." in private(answer)
+    (subscription,) = await newsbot.archive.subscriptions.list()
+    assert subscription.sections == ("industry", "mobile-edge", "papers-publications")
+    status = await newsletter(emulator, seed, "status")
+    (card,) = status.embeds
+    assert "sections: Industry, Mobile & Edge, Papers + Publications" in card["description"]
+
+    wrong = await newsletter(
+        emulator, seed, "setup", channel=seed.general, sections="Nope, **x**, @everyone, Industry"
+    )
+    assert private(wrong).startswith(
+        "No section is called “Nope”, “\\*\\*x\\*\\*” or “@\u200beveryone”. The sections are: "
+    )

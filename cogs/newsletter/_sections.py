@@ -1,0 +1,69 @@
+"""The sections a channel receives, as managers type them and as the archive names them.
+
+A channel's sections are kept as slugs (`industry`); managers are shown each section's name
+as the archive knows it, the newest name for its slug (`Industry`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from bot.models import slugify
+from bot.render.text import literal
+from bot.status import Status
+
+NAME_SHOWN_MAX = 60
+"""How much of one section name is quoted back."""
+UNKNOWN_SHOWN = 5
+"""How many of the names a manager typed wrong are quoted back."""
+KNOWN_SHOWN_MAX = 1500
+"""How much of the list of known section names is shown, after a wrong one or as chosen."""
+
+
+def parse_sections(known: Mapping[str, str], text: str) -> tuple[dict[str, str], str | None]:
+    """The sections named in comma-separated `text`, slug to name, in the order typed; or
+    why some are not sections. `known`: each archived section's name by its slug."""
+    wanted = [part.strip() for part in text.split(",") if part.strip()]
+    slugs = [slugify(name) for name in wanted]
+    unknown = [name for name, slug in zip(wanted, slugs, strict=True) if slug not in known]
+    if unknown:
+        names = ", ".join(sorted(known.values())) or "none yet"
+        return {}, (
+            f"No section is called {quoted(unknown)}. "
+            f"The sections are: {literal(names, KNOWN_SHOWN_MAX)}."
+        )
+    return {slug: known[slug] for slug in slugs}, None
+
+
+def quoted(names: list[str]) -> str:
+    """“A”, “A” or “B”, “A”, “B” or “C”: each name shown literally, the first few only."""
+    shown = [f"“{literal(name, NAME_SHOWN_MAX)}”" for name in names[:UNKNOWN_SHOWN]]
+    if len(names) > UNKNOWN_SHOWN:
+        shown.append(f"{len(names) - UNKNOWN_SHOWN} more")
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+def shown_sections(names: list[str]) -> str:
+    """Section names as one line of a message: `Industry, Mobile & Edge`, shown literally."""
+    return literal(", ".join(names), KNOWN_SHOWN_MAX)
+
+
+def with_section_names(status: Status, known: Mapping[str, str]) -> Status:
+    """`status` with each channel's sections by their names, shown literally, for Discord."""
+    publishes = tuple(
+        dataclasses.replace(
+            publish,
+            channel=dataclasses.replace(
+                publish.channel,
+                sections=tuple(
+                    literal(known.get(slug, slug), NAME_SHOWN_MAX)
+                    for slug in publish.channel.sections
+                ),
+            ),
+        )
+        if publish.channel is not None
+        else publish
+        for publish in status.publishes
+    )
+    return dataclasses.replace(status, publishes=publishes)
