@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from bot.errors import NewsbotError
 from bot.models import ArchiveStats
@@ -81,7 +81,8 @@ async def _dump(url: str, destination: Path, *, force: bool) -> Backup:
     parts = urlsplit(url)
     environment = dict(os.environ)
     if parts.password is not None:
-        environment["PGPASSWORD"] = parts.password
+        # As libpq reads it from the URL: percent-decoded.
+        environment["PGPASSWORD"] = unquote(parts.password)
         url = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", "@", 1)).geturl()
     try:
         process = await asyncio.create_subprocess_exec(

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -56,10 +56,24 @@ def secret_spellings(secrets: Iterable[str]) -> list[str]:
     for raw in secrets:
         # newsbot uses secrets stripped (see `discord_token`), and the raw value contains it.
         secret = raw.strip()
-        if len(secret) >= MIN_SECRET_LENGTH:
-            # As written, as in a URL or an OAuth header, and as inside a JSON string.
-            found |= {secret, quote(secret, safe=""), json.dumps(secret, ensure_ascii=False)[1:-1]}
+        # A URL's password is a secret on its own too (a driver may quote it alone), as
+        # written in the URL and decoded.
+        password = _url_password(secret)
+        for value in (secret, *((password, unquote(password)) if password else ())):
+            if len(value) >= MIN_SECRET_LENGTH:
+                # As written, as in a URL or an OAuth header, and as inside a JSON string.
+                found |= {value, quote(value, safe=""), json.dumps(value, ensure_ascii=False)[1:-1]}
     return sorted(found, key=len, reverse=True)
+
+
+def _url_password(value: str) -> str | None:
+    """The password in `value` if it is a URL with one, as written there."""
+    if "://" not in value:
+        return None
+    try:
+        return urlsplit(value).password
+    except ValueError:
+        return None
 
 
 class Redactor:

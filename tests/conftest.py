@@ -16,6 +16,7 @@ import coverage
 import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
+from psycopg import sql
 
 from bot.app import Newsbot, newsbot
 from bot.issuefiles import load_issue
@@ -28,7 +29,14 @@ from bot.settings import load_settings
 from bot.store import Archive
 from bot.wiring import build
 from tests.newsbot_process import without_settings
-from tests.pg_server import TEMPLATE, PgServer, server_binaries, start_server
+from tests.pg_server import (
+    PASSWORD_ROLE,
+    ROLE_PASSWORD,
+    TEMPLATE,
+    PgServer,
+    server_binaries,
+    start_server,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -133,6 +141,11 @@ def pg_server() -> Iterator[PgServer]:
     try:
         with psycopg.connect(server.admin_url, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
+            admin.execute(
+                sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
+                    sql.Identifier(PASSWORD_ROLE), sql.Literal(ROLE_PASSWORD)
+                )
+            )
         # In a thread of its own: the first test asking for the server may run in an event loop.
         with ThreadPoolExecutor(1) as thread:
             thread.submit(asyncio.run, _migrate(server.url(TEMPLATE))).result()

@@ -16,11 +16,16 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 
 _UNPRIVILEGED = "nobody"
 TEMPLATE = "newsbot_template"
+PASSWORD_ROLE = "newsbot_password"
+"""A role of the test server that logs in only with `ROLE_PASSWORD`, checked by the server."""
+ROLE_PASSWORD = "K7qz@Wm9x R4yh/%#?[Jd8n]"
+"""Every character a URL's password must percent-encode."""
 
 
 def server_binaries() -> Path | None:
@@ -57,6 +62,13 @@ class PgServer:
 
     def url(self, name: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
+    def password_url(self, url: str) -> str:
+        """`url` for `PASSWORD_ROLE`, its password percent-encoded as a URL must hold it."""
+        return url.replace(
+            "postgresql://postgres@",
+            f"postgresql://{PASSWORD_ROLE}:{quote(ROLE_PASSWORD, safe='')}@",
+        )
 
     def database(self, template: str = TEMPLATE) -> str:
         """The URL of a new database copied from `template` (migrated: empty archive)."""
@@ -115,6 +127,13 @@ def launch(
     if initialise:
         _run(bin / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
              "--locale=C", "--no-sync")  # fmt: skip
+        # Every role is trusted but PASSWORD_ROLE, which must give its password (the first
+        # matching line counts), so that a test can see a password really read.
+        hba = data / "pg_hba.conf"
+        hba.write_text(
+            f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text(),
+            encoding="utf-8",
+        )
     port = _free_port()
     options = (
         f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from typer.testing import CliRunner
@@ -95,6 +96,22 @@ def test_text_logs_redact_secrets_in_messages_args_and_tracebacks(
     assert "ValueError: login refused for [redacted]" in output
     assert "RuntimeError: could not start with token '[redacted]'" in output
     assert "Traceback (most recent call last)" in output
+
+
+def test_a_database_password_is_redacted_on_its_own_too(
+    monkeypatch: pytest.MonkeyPatch, logged: Logged
+) -> None:
+    password = "K7qz@Wm9x R4yh/%#?[Jd8n]"
+    url = f"postgresql://newsbot:{quote(password, safe='')}@127.0.0.1:5432/news"
+    monkeypatch.setenv("NEWSBOT_ARCHIVE__URL", url)
+    configure_logging(load_settings(), verbose=True)
+    log = logging.getLogger("psycopg")
+    log.warning("connecting to %s", url)
+    log.warning("password for user newsbot is %r", password)
+    log.warning("password in a URL: %s", quote(password, safe=""))
+    output = logged()
+    assert password not in output and quote(password, safe="") not in output
+    assert "password for user newsbot is '[redacted]'" in output
 
 
 def test_json_logs_are_one_object_a_line_and_redacted(

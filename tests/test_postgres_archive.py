@@ -18,6 +18,7 @@ from bot.settings import load_settings
 from bot.store import Archive
 from tests.conftest import ISSUES
 from tests.newsbot_process import newsbot_completed, without_settings
+from tests.pg_server import ROLE_PASSWORD, PgServer
 
 PASSWORD = "pw-never-shown-9f3"
 
@@ -150,16 +151,24 @@ def test_a_password_never_shows_whatever_the_url_holds(
         assert done.stderr.splitlines()[-1] == f"error: {said}"
 
 
-def test_a_percent_encoded_password_is_read(url: str) -> None:
-    """Every character refused raw is taken percent-encoded (the test server trusts loopback,
-    so any password is let in)."""
-    encoded = "Super%20Secret%25%2F%40%23%3F%5B%5DPW123"
-    env = {"NEWSBOT_ARCHIVE__URL": url.replace(PASSWORD, encoded)}
+def test_a_percent_encoded_password_is_read_and_given_to_pg_dump(
+    pg_server: PgServer, pg_url: str, tmp_path: Path
+) -> None:
+    """A role the server lets in only with its password, which holds every character a URL
+    must percent-encode: newsbot and pg_dump both give it as the server expects."""
+    env = {"NEWSBOT_ARCHIVE__URL": pg_server.password_url(pg_url)}
     code, out, err = newsbot("status", "--json", env=env)
     assert code == 0, err
     assert json.loads(out)["archive"]["backend"] == "postgresql"
-    for piece in ("Super", "Secret", "PW123"):
-        assert piece not in out + err
+    code, out, err = newsbot("backup", str(tmp_path / "archive.dump"), env=env)
+    assert code == 0, err
+    assert (tmp_path / "archive.dump").read_bytes().startswith(b"PGDMP")
+    for piece in re.split(r"[^A-Za-z0-9]+", ROLE_PASSWORD):
+        assert len(piece) < 4 or piece not in out + err
+    # The server does check it: a wrong password is refused.
+    env = {"NEWSBOT_ARCHIVE__URL": pg_server.password_url(pg_url).replace("K7qz", "K7qy")}
+    code, _, err = newsbot("status", env=env)
+    assert code == 1 and "password authentication failed" in err, err
 
 
 def test_backup_of_a_postgresql_archive_is_a_pg_dump(url: str, tmp_path: Path) -> None:

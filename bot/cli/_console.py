@@ -253,9 +253,9 @@ def date_option(value: str | None, option: str) -> dt.date | None:
         pass
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         # Here, not at the top: it loads the issue files' reading, and a right date needs none.
-        from bot.issuefiles._front_matter import _missing_date
+        from bot.issuefiles import missing_date
 
-        missing = _missing_date(value)
+        missing = missing_date(value)
         if missing is not None:
             raise fail(f"{option} {value} does not exist: {missing}")
     from bot.text import shorten

@@ -28,7 +28,12 @@ Every problem is reported as an `IssueFileError` with the file and line, and a f
 are all reported at once.
 """
 
-from bot.issuefiles._front_matter import FRONT_MATTER_FENCE, FRONT_MATTER_KEYS, REQUIRED_KEYS
+from bot.issuefiles._front_matter import (
+    FRONT_MATTER_FENCE,
+    FRONT_MATTER_KEYS,
+    REQUIRED_KEYS,
+    missing_date,
+)
 from bot.issuefiles._loading import (
     LoadResult,
     issue_paths,
@@ -51,6 +56,7 @@ __all__ = [
     "issue_paths",
     "load_issue",
     "load_issues",
+    "missing_date",
     "parse_issue",
     "publish_times",
     "read_checked",

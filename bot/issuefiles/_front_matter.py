@@ -131,7 +131,7 @@ def front_matter_fields(
         elif key == "date":
             if not _DATE.fullmatch(value):
                 problems.add(line_no, f"date must be written YYYY-MM-DD, not {value!r}")
-            elif (missing := _missing_date(value)) is not None:
+            elif (missing := missing_date(value)) is not None:
                 problems.add(line_no, f"date {value} does not exist: {missing}")
             else:
                 fields[key] = dt.date.fromisoformat(value)
@@ -151,7 +151,7 @@ def front_matter_fields(
     return fields
 
 
-def _missing_date(value: str) -> str | None:
+def missing_date(value: str) -> str | None:
     """Why a well-formed `YYYY-MM-DD` names no day of the calendar, or None if it names one."""
     year, month, day = (int(part) for part in value[:10].split("-"))
     if year == 0:
@@ -168,7 +168,7 @@ def _missing_date(value: str) -> str | None:
 
 def _missing_moment(value: str) -> str | None:
     """Why a well-formed `publish_at` names no moment, or None if it names one."""
-    missing = _missing_date(value)
+    missing = missing_date(value)
     if missing is not None:
         return missing
     hour, minute = int(value[11:13]), int(value[14:16])
