@@ -8,8 +8,9 @@ both the terminal and Discord (only the way a channel or role is written differs
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -365,6 +366,26 @@ def _last_firing_lines(firing: LastFiring | None, schedule: Schedule) -> list[st
 
 def _channel(channel_id: int | str, *, mentions: bool) -> str:
     return f"<#{channel_id}>" if mentions else f"channel {channel_id}"
+
+
+def with_section_names(
+    status: Status, known: Mapping[str, str], shown: Callable[[str], str] = str
+) -> Status:
+    """`status` with each channel's sections by their names (`known`: each archived section's
+    newest name by its slug; a slug it lacks stays), each passed through `shown`."""
+    publishes = tuple(
+        dataclasses.replace(
+            publish,
+            channel=dataclasses.replace(
+                publish.channel,
+                sections=tuple(shown(known.get(slug, slug)) for slug in publish.channel.sections),
+            ),
+        )
+        if publish.channel is not None
+        else publish
+        for publish in status.publishes
+    )
+    return dataclasses.replace(status, publishes=publishes)
 
 
 def _publish_line(publish: LastPublish, *, mentions: bool) -> str:

@@ -23,7 +23,7 @@ from bot.status import gather_status, parse_last_firing, status_lines
 from bot.store import Archive
 from cogs.newsletter._cog import _fit
 from tests.conftest import StartNewsbot
-from tests.factories import issue
+from tests.factories import issue, item
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SCHEDULE = {"cron": "0 9 * * MON", "timezone": "Europe/Berlin"}
@@ -210,6 +210,21 @@ def test_the_last_publish_per_channel_failed_steps_next_firing_and_size(tmp_path
         f"• #202 on channel 222: 2 steps failed: {REFUSED}",
         "• #202 on X: 2 steps pending",
     ]
+
+
+def test_a_channels_sections_are_shown_by_their_names(tmp_path: Path) -> None:
+    edge = issue(204, {"Mobile & Edge": [item("Chip")], "業界": [item("ロボット")]})
+    channel = Subscription(
+        guild_id=1, channel_id=444, kind="text", sections=("mobile-edge", "業界")
+    )
+    db = make_archive(tmp_path / "a.db", subscriptions=[channel], more=[edge])
+    code, out, err = newsbot(db, "status")
+    assert code == 0, err
+    assert "• channel 444 (text), sections: Mobile & Edge, 業界 — nothing published yet" in out
+    # A script reads the slugs, as the settings and the archive name sections.
+    code, out, err = newsbot(db, "status", "--json")
+    (publish,) = json.loads(out)["last_publish"]
+    assert publish["sections"] == ["mobile-edge", "業界"], out
 
 
 def test_the_shards_this_process_connects_are_shown(tmp_path: Path) -> None:

@@ -22,17 +22,19 @@ def status(
 
     Exits 0 even when steps failed: the report is the output.
     """
-    from bot.status import gather_status, status_json, status_lines
+    from bot.status import gather_status, status_json, status_lines, with_section_names
 
     settings = settings_of(ctx)
 
-    async def read() -> Status:
+    async def read() -> tuple[Status, dict[str, str]]:
         async with await open_archive(settings) as archive:
-            return await gather_status(archive, settings, now=dt.datetime.now(dt.UTC))
+            found = await gather_status(archive, settings, now=dt.datetime.now(dt.UTC))
+            return found, dict(await archive.issues.section_names(limit=1000))
 
-    found = run_async(read())
+    found, known = run_async(read())
     if as_json:
+        # Slugs, as the settings and the archive name sections: what a script compares.
         out.print_json(json.dumps(status_json(found), ensure_ascii=False))
         return
-    for line in status_lines(found):
+    for line in status_lines(with_section_names(found, known)):
         out.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -6,12 +6,12 @@ as the archive knows it, the newest name for its slug (`Industry`).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 
 from bot.models import slugify
 from bot.render.text import literal
 from bot.status import Status
+from bot.status import with_section_names as status_with_section_names
 
 NAME_SHOWN_MAX = 60
 """How much of one section name is quoted back."""
@@ -51,19 +51,4 @@ def shown_sections(names: list[str]) -> str:
 
 def with_section_names(status: Status, known: Mapping[str, str]) -> Status:
     """`status` with each channel's sections by their names, shown literally, for Discord."""
-    publishes = tuple(
-        dataclasses.replace(
-            publish,
-            channel=dataclasses.replace(
-                publish.channel,
-                sections=tuple(
-                    literal(known.get(slug, slug), NAME_SHOWN_MAX)
-                    for slug in publish.channel.sections
-                ),
-            ),
-        )
-        if publish.channel is not None
-        else publish
-        for publish in status.publishes
-    )
-    return dataclasses.replace(status, publishes=publishes)
+    return status_with_section_names(status, known, lambda name: literal(name, NAME_SHOWN_MAX))
