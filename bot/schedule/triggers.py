@@ -34,7 +34,7 @@ CatchUp = Literal["latest", "all", "none"]
 JOB_ID = "newsbot-publish"
 LAST_FIRING_KEY = "schedule.last_firing"
 """State key of what the last firing did: JSON `{"at": ISO 8601, "published": {outlet: [n]},
-"failures": [message]}` (written by bot/schedule/jobs.py, read by bot/status.py)."""
+"failures": [message]}` (written by bot/schedule/jobs.py, read by bot/status/)."""
 OUTLETS = tuple(OUTLET_NAMES)
 """Every outlet newsbot knows: an issue sent on any of them counts as published."""
 # Fine enough for every offset change in the tz database (the smallest is 15 minutes).

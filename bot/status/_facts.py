@@ -1,25 +1,17 @@
-"""How publishing stands: `newsbot status` and `/newsletter status` show these same facts.
-
-`gather_status` reads them from the archive and the settings; `status_lines` words them once for
-both the terminal and Discord (only the way a channel or role is written differs), and
-`status_json` gives them to scripts. `bot/cli/status.py` is the `newsbot status` command.
-"""
+"""The facts of how publishing stands, read from the archive and the settings."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
-from zoneinfo import ZoneInfo
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.issuefiles import publish_times
 from bot.models import IssueSummary, OutboxTally, StepState
-from bot.publishing.catalogue import OUTLET_NAMES
 from bot.publishing.plans.bluesky import OUTLET as BLUESKY
 from bot.publishing.plans.bluesky import TARGET as BLUESKY_ACCOUNT
 from bot.publishing.plans.discord import OUTLET as DISCORD
@@ -32,7 +24,6 @@ from bot.publishing.targets import all_targets
 from bot.schedule import triggers as scheduler
 from bot.settings import Settings
 from bot.store import Archive
-from bot.text import one_line, shorten
 
 UNFINISHED = (StepState.PENDING, StepState.SENDING, StepState.FAILED)
 REASON_MAX = 300
@@ -272,246 +263,3 @@ def parse_last_firing(text: str | None) -> LastFiring | None:
 
 
 # --- wording --------------------------------------------------------------------------------
-
-
-def status_lines(status: Status, *, mentions: bool = False) -> list[str]:
-    """The status as plain lines, worded alike on every surface.
-
-    With `mentions`, channels and roles are written as Discord mentions (`<#id>`, `<@&id>`);
-    otherwise as `channel <id>` and `role <id>`.
-    """
-    schedule = status.schedule
-    lines = [_archive_line(status.archive), _outlets_line(status)]
-    lines.append(
-        f"Schedule: {schedule.cron!r} in {schedule.timezone}; "
-        f"next at {scheduler.wall_clock(schedule.cron_firing.at)}"
-    )
-    if schedule.timed_issue is not None:
-        lines.append(
-            f"Next issue with its own time: #{schedule.timed_issue.issue} "
-            f"at {scheduler.wall_clock(schedule.timed_issue.at)}"
-        )
-    lines.append(_next_firing_line(schedule.next_firing))
-    lines += _last_firing_lines(status.last_firing, status.schedule)
-    lines.append("Last publish:")
-    channels = [p for p in status.publishes if p.outlet == DISCORD]
-    if not channels:
-        lines.append(
-            "• Discord: no channel receives issues yet (/newsletter setup, "
-            "or discord.targets in the config file)"
-        )
-    lines += [f"• {_publish_line(p, mentions=mentions)}" for p in status.publishes]
-    if status.unfinished:
-        lines.append("Unfinished steps:")
-        lines += [f"• {_tally_line(t, mentions=mentions)}" for t in status.unfinished]
-    else:
-        lines.append("Unfinished steps: none")
-    for issue, outlet, target, holder in status.claims:
-        lines.append(f"Publishing now: #{issue} on {outlet} to {target}, by {holder}")
-    return lines
-
-
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}" if n == 1 else f"{n} {what}s"
-
-
-def _archive_line(size: ArchiveSize) -> str:
-    newest = f", newest #{size.latest_issue}" if size.latest_issue is not None else ""
-    return (
-        f"Archive: {_count(size.issues, 'issue')}, {_count(size.items, 'item')}{newest}; "
-        f"{size.bytes:,} bytes {'on disk' if size.backend == 'sqlite' else 'on the server'}"
-    )
-
-
-def _outlets_line(status: Status) -> str:
-    def said(name: str, configured: bool) -> str:
-        return f"{name} {'configured' if configured else 'not configured'}"
-
-    discord = said("Discord", status.discord_configured)
-    if status.discord_shards is not None:
-        shards = ", ".join(map(str, status.discord_shards))
-        discord += f" (shards {shards} of {status.discord_shard_count})"
-    x, mastodon = said("X", status.x_configured), said("Mastodon", status.mastodon_configured)
-    bluesky = said("Bluesky", status.bluesky_configured)
-    return f"Outlets: {discord}, {x}, {mastodon}, {bluesky}"
-
-
-def _next_firing_line(firing: Firing) -> str:
-    if firing.issue is None:
-        what = "whatever is new by then (no archived issue is waiting)"
-    elif firing.by == "publish_at":
-        what = f"issue #{firing.issue}, at its own publish_at"
-    else:
-        what = f"issue #{firing.issue}"
-    return f"Next firing: {scheduler.wall_clock(firing.at)}: {what}"
-
-
-def _last_firing_lines(firing: LastFiring | None, schedule: Schedule) -> list[str]:
-    if firing is None:
-        return ["Last firing: none recorded"]
-    tz = ZoneInfo(schedule.timezone)
-    sent = [
-        f"{OUTLET_NAMES.get(outlet, outlet)} {', '.join(f'#{n}' for n in numbers)}"
-        for outlet, numbers in firing.published.items()
-        if numbers
-    ]
-    what = f"published {'; '.join(sent)}" if sent else "published nothing"
-    if firing.failures:
-        what += f"; {_count(len(firing.failures), 'failure')}:"
-    return [
-        f"Last firing: {scheduler.wall_clock(firing.at.astimezone(tz))}: {what}",
-        *(f"• {_reason(failure)}" for failure in firing.failures),
-    ]
-
-
-def _channel(channel_id: int | str, *, mentions: bool) -> str:
-    return f"<#{channel_id}>" if mentions else f"channel {channel_id}"
-
-
-def with_section_names(
-    status: Status, known: Mapping[str, str], shown: Callable[[str], str] = str
-) -> Status:
-    """`status` with each channel's sections by their names (`known`: each archived section's
-    newest name by its slug; a slug it lacks stays), each passed through `shown`."""
-    publishes = tuple(
-        dataclasses.replace(
-            publish,
-            channel=dataclasses.replace(
-                publish.channel,
-                sections=tuple(shown(known.get(slug, slug)) for slug in publish.channel.sections),
-            ),
-        )
-        if publish.channel is not None
-        else publish
-        for publish in status.publishes
-    )
-    return dataclasses.replace(status, publishes=publishes)
-
-
-def _publish_line(publish: LastPublish, *, mentions: bool) -> str:
-    if publish.channel is None:
-        where = OUTLET_NAMES.get(publish.outlet, publish.outlet)
-    else:
-        channel = publish.channel
-        where = f"{_channel(channel.channel_id, mentions=mentions)} "
-        where += f"({channel.kind or 'from the config file'})"
-        if channel.role_id:
-            role = f"<@&{channel.role_id}>" if mentions else f"role {channel.role_id}"
-            where += f", pings {role}"
-        if channel.sections:
-            where += f", sections: {', '.join(channel.sections)}"
-    if publish.issue is None:
-        return f"{where} — nothing published yet"
-    counts = ", ".join(
-        f"{publish.steps[state]} {state}"
-        for state in (
-            StepState.FAILED,
-            StepState.SENDING,
-            StepState.PENDING,
-            StepState.SENT,
-            StepState.REMOVED,
-        )
-        if publish.steps.get(state)
-    )
-    how = "complete" if publish.complete else "unfinished"
-    return f"{where} — #{publish.issue}: {how} ({counts})"
-
-
-def _tally_line(tally: OutboxTally, *, mentions: bool) -> str:
-    where = (
-        _channel(tally.target, mentions=mentions)
-        if tally.outlet == DISCORD
-        else OUTLET_NAMES.get(tally.outlet, tally.outlet)
-    )
-    line = f"#{tally.issue_number} on {where}: {_count(tally.steps, 'step')} {tally.state}"
-    return f"{line}: {_reason(tally.reason)}" if tally.reason else line
-
-
-def _reason(text: str) -> str:
-    return shorten(one_line(text), REASON_MAX)
-
-
-# --- JSON -----------------------------------------------------------------------------------
-
-
-def status_json(status: Status) -> dict[str, Any]:
-    """The status for scripts: stable keys, ISO 8601 times, counts as integers."""
-    schedule = status.schedule
-    shards = status.discord_shards
-    return {
-        "archive": {
-            "path": status.archive.path,
-            "backend": status.archive.backend,
-            "bytes": status.archive.bytes,
-            "issues": status.archive.issues,
-            "items": status.archive.items,
-            "latest_issue": status.archive.latest_issue,
-        },
-        "outlets": {
-            DISCORD: {
-                "configured": status.discord_configured,
-                "shard_count": status.discord_shard_count,
-                "shard_ids": None if shards is None else list(shards),
-            },
-            X: {"configured": status.x_configured},
-            MASTODON: {"configured": status.mastodon_configured},
-            BLUESKY: {"configured": status.bluesky_configured},
-        },
-        "schedule": {
-            "cron": schedule.cron,
-            "timezone": schedule.timezone,
-            "cron_firing": _firing_json(schedule.cron_firing),
-            "timed_issue": _firing_json(schedule.timed_issue),
-        },
-        "next_firing": _firing_json(schedule.next_firing),
-        "last_firing": _last_firing_json(status.last_firing),
-        "last_publish": [_publish_json(p) for p in status.publishes],
-        "unfinished": [_tally_json(t) for t in status.unfinished],
-        "claims": [
-            {"issue": issue, "outlet": outlet, "target": target, "holder": holder}
-            for issue, outlet, target, holder in status.claims
-        ],
-    }
-
-
-def _firing_json(firing: Firing | None) -> dict[str, Any] | None:
-    if firing is None:
-        return None
-    return {"at": firing.at.isoformat(), "issue": firing.issue, "by": firing.by}
-
-
-def _last_firing_json(firing: LastFiring | None) -> dict[str, Any] | None:
-    if firing is None:
-        return None
-    return {
-        "at": firing.at.isoformat(),
-        "published": {outlet: list(numbers) for outlet, numbers in firing.published.items()},
-        "failures": list(firing.failures),
-    }
-
-
-def _publish_json(publish: LastPublish) -> dict[str, Any]:
-    channel = publish.channel
-    return {
-        "outlet": publish.outlet,
-        "target": publish.target,
-        "guild_id": channel.guild_id if channel else None,
-        "channel_id": channel.channel_id if channel else None,
-        "kind": channel.kind if channel else None,
-        "role_id": channel.role_id if channel else None,
-        "sections": list(channel.sections) if channel else [],
-        "issue": publish.issue,
-        "complete": publish.issue is not None and publish.complete,
-        "steps": {str(state): publish.steps.get(state, 0) for state in StepState},
-    }
-
-
-def _tally_json(tally: OutboxTally) -> dict[str, Any]:
-    return {
-        "issue": tally.issue_number,
-        "outlet": tally.outlet,
-        "target": tally.target,
-        "state": tally.state,
-        "steps": tally.steps,
-        "reason": tally.reason,
-    }
