@@ -51,7 +51,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import SourceError
@@ -62,12 +61,7 @@ from bot.importers._draft import (
     build_issue,
     guess_title,
 )
-from bot.importers._markdown import (
-    clean_line,
-    defuse_pings,
-    escape_heading,
-    escape_paragraph,
-)
+from bot.importers._markdown import escape_heading, escape_paragraph
 from bot.importers._report import Imported, Notice
 from bot.importers._sign_off import (
     expects_signature,
@@ -76,25 +70,20 @@ from bot.importers._sign_off import (
     is_signature,
     sign_off_start,
 )
+from bot.importers._text_lines import (
+    ABSTRACT,
+    HEADING_CHARS,
+    Kind,
+    Line,
+    Shapes,
+    ends_sentence,
+    split_lines,
+)
 
-SHORT_LINE = 150
-SENTENCE_TITLE = 100
 SUBTITLE = 300
-HEADING_CHARS = 60
-HEADING_WORDS = 8
 GUESSED_SECTION = "Items"
 
 _NUMBER = re.compile(r"(?:#|\b(?:issue|no\.|number)\s*#?)\s*([0-9]{1,6})\b", re.IGNORECASE)
-_ABSTRACT = re.compile(r"^abstract\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
-_SENTENCE_END = frozenset(".!?…:;,")
-_CLOSERS = "\"'”’)]»"
-_INNER_SENTENCE = re.compile(r"[.!?…][\"'”’)]?\s+[A-Z0-9“\"‘'(]")
-
-
-class _Kind(enum.Enum):
-    SHORT = "short line"
-    SENTENCE = "sentence"
-    ABSTRACT = "Abstract:"
 
 
 class _State(enum.Enum):
@@ -104,89 +93,17 @@ class _State(enum.Enum):
     ABSTRACT = "in an abstract"
 
 
-@dataclass(frozen=True)
-class _Line:
-    number: int
-    text: str
-    kind: _Kind
-
-
-def _ends_sentence(text: str) -> bool:
-    return text.rstrip(_CLOSERS)[-1:] in _SENTENCE_END
-
-
-def _kind(text: str) -> _Kind:
-    if _ABSTRACT.match(text):
-        return _Kind.ABSTRACT
-    if len(text) <= SHORT_LINE and not _ends_sentence(text):
-        return _Kind.SHORT
-    return _Kind.SENTENCE
-
-
-def _split_lines(text: str, source: str, notices: list[Notice]) -> list[_Line]:
-    """The non-blank lines, cleaned and with pings defused, numbered as an editor numbers them."""
-    lines: list[_Line] = []
-    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for number, raw in enumerate(raw_lines, start=1):
-        cleaned, removed = clean_line(raw)
-        if removed:
-            notices.append(Notice(f"{source}:{number}", "removed control characters"))
-        cleaned, pings = defuse_pings(cleaned)
-        if pings:
-            notices.append(Notice(f"{source}:{number}", "defused text that would ping in Discord"))
-        if cleaned:
-            lines.append(_Line(number, cleaned, _kind(cleaned)))
-    return lines
-
-
-class _Reader:
+class _Reader(Shapes):
     """Reads the numbered lines of one plain-text issue into an `IssueDraft`."""
 
-    def __init__(self, lines: list[_Line], source: str, notices: list[Notice]) -> None:
-        self.lines = lines
-        self.source = source
+    def __init__(self, lines: list[Line], source: str, notices: list[Notice]) -> None:
+        super().__init__(lines, source)
         self.notices = notices
         self.sections: list[SectionDraft] = []
         self.item: ItemDraft | None = None
         self.state = _State.SECTION
-        self.headings: dict[int, _Line] = {}
+        self.headings: dict[int, Line] = {}
         self.pending_note: str | None = None
-
-    # --- looking at lines --------------------------------------------------------------------
-
-    def where(self, line: _Line) -> str:
-        """Where a line is, as `FILE:LINE`."""
-        return f"{self.source}:{line.number}"
-
-    def kind(self, index: int) -> _Kind | None:
-        """The kind of the line at `index`, or None past either end."""
-        return self.lines[index].kind if 0 <= index < len(self.lines) else None
-
-    def sentence_title(self, index: int) -> bool:
-        """A sentence that can be a title: short, one sentence, followed by text or `Abstract:`."""
-        text = self.lines[index].text
-        return (
-            self.kind(index) is _Kind.SENTENCE
-            and len(text) <= SENTENCE_TITLE
-            and not _INNER_SENTENCE.search(text)
-            and self.kind(index + 1) in (_Kind.SENTENCE, _Kind.ABSTRACT)
-        )
-
-    def title_candidate(self, index: int) -> bool:
-        """Whether the line at `index` can be an item's title."""
-        return self.kind(index) is _Kind.SHORT or (
-            self.kind(index) is _Kind.SENTENCE and self.sentence_title(index)
-        )
-
-    def heading(self, index: int) -> bool:
-        """Whether the line at `index` is a section heading: short, and a title follows."""
-        text = self.lines[index].text
-        return (
-            self.kind(index) is _Kind.SHORT
-            and len(text) <= HEADING_CHARS
-            and len(text.split()) <= HEADING_WORDS
-            and self.title_candidate(index + 1)
-        )
 
     # --- the header and intro ------------------------------------------------------------------
 
@@ -207,9 +124,9 @@ class _Reader:
         if index >= len(self.lines):
             return False
         text = self.lines[index].text
-        if len(text) > SUBTITLE or _ends_sentence(text) or is_greeting(text):
+        if len(text) > SUBTITLE or ends_sentence(text) or is_greeting(text):
             return False
-        if _ABSTRACT.match(text):
+        if ABSTRACT.match(text):
             return False
         is_list = ", " in text or len(text) > HEADING_CHARS
         return is_list or not self.heading(index) or self.heading(index + 1)
@@ -222,7 +139,7 @@ class _Reader:
             line = self.lines[index]
             if is_sign_off(line.text):
                 return self.sign_off_end(index)
-            if line.kind is not _Kind.SENTENCE or self.kind(index + 1) is _Kind.ABSTRACT:
+            if line.kind is not Kind.SENTENCE or self.kind(index + 1) is Kind.ABSTRACT:
                 break
             index += 1
         return index
@@ -260,16 +177,16 @@ class _Reader:
     def read_line(self, index: int) -> None:
         """Place one line of the body: abstract, heading, title, blurb or untitled item."""
         line = self.lines[index]
-        if line.kind is _Kind.ABSTRACT:
+        if line.kind is Kind.ABSTRACT:
             self.abstract(index)
-        elif line.kind is _Kind.SHORT and self.heading(index):
+        elif line.kind is Kind.SHORT and self.heading(index):
             self.start_section(line)
-        elif line.kind is _Kind.SHORT:
+        elif line.kind is Kind.SHORT:
             self.start_item(line, line.text)
         elif self.state is _State.TITLE:
             self.add_blurb(line)
         elif self.state is _State.ABSTRACT and not (
-            self.sentence_title(index) and self.kind(index + 1) is _Kind.ABSTRACT
+            self.sentence_title(index) and self.kind(index + 1) is Kind.ABSTRACT
         ):
             self.add_abstract(line.text)
         elif self.sentence_title(index):
@@ -277,7 +194,7 @@ class _Reader:
         else:
             self.untitled_item(line)
 
-    def current_section(self, line: _Line) -> SectionDraft:
+    def current_section(self, line: Line) -> SectionDraft:
         """The section to add an item to; a guessed one if no heading came yet."""
         if not self.sections:
             self.notices.append(
@@ -294,7 +211,7 @@ class _Reader:
             )
         return self.sections[-1]
 
-    def new_item(self, line: _Line, title: str) -> ItemDraft:
+    def new_item(self, line: Line, title: str) -> ItemDraft:
         """Close the current item and start one titled `title` (plain text)."""
         self.close_item()
         section = self.current_section(line)
@@ -306,19 +223,19 @@ class _Reader:
         self.item = item
         return item
 
-    def start_section(self, line: _Line) -> None:
+    def start_section(self, line: Line) -> None:
         """Close the current item and start a section at a heading line."""
         self.close_item()
         self.sections.append(SectionDraft(self.where(line), escape_heading(line.text)))
         self.headings[id(self.sections[-1])] = line
         self.state = _State.SECTION
 
-    def start_item(self, line: _Line, title: str) -> None:
+    def start_item(self, line: Line, title: str) -> None:
         """Start an item at its title line; its blurb comes next."""
         self.new_item(line, title)
         self.state = _State.TITLE
 
-    def add_blurb(self, line: _Line) -> None:
+    def add_blurb(self, line: Line) -> None:
         """Give the current item its blurb."""
         assert self.item is not None
         self.item.blurb.append(escape_paragraph(line.text))
@@ -329,7 +246,7 @@ class _Reader:
         assert self.item is not None and self.item.abstract is not None
         self.item.abstract.append(escape_paragraph(text))
 
-    def untitled_item(self, line: _Line, *, what: str = "blurb") -> ItemDraft:
+    def untitled_item(self, line: Line, *, what: str = "blurb") -> ItemDraft:
         """Start an item whose title is guessed from the line's text, and note it."""
         title = guess_title(line.text)
         self.notices.append(
@@ -350,20 +267,20 @@ class _Reader:
     def abstract(self, index: int) -> None:
         """Start the current item's abstract, or a guessed item if there is none."""
         line = self.lines[index]
-        rest = _ABSTRACT.match(line.text)
+        rest = ABSTRACT.match(line.text)
         text = rest.group("rest").strip() if rest else ""
         item = self.item
         if item is None or self.state not in (_State.TITLE, _State.BLURB):
             following = text or self.following_sentence(index)
             item = self.untitled_item(
-                _Line(line.number, following or "Abstract", line.kind), what="abstract"
+                Line(line.number, following or "Abstract", line.kind), what="abstract"
             )
         item.abstract = [escape_paragraph(text)] if text else []
         self.state = _State.ABSTRACT
 
     def following_sentence(self, index: int) -> str:
         """The sentence after the line at `index`, if one follows."""
-        return self.lines[index + 1].text if self.kind(index + 1) is _Kind.SENTENCE else ""
+        return self.lines[index + 1].text if self.kind(index + 1) is Kind.SENTENCE else ""
 
     def close_item(self) -> None:
         """Finish the current item, noting an empty abstract or a missing text."""
@@ -421,7 +338,7 @@ def parse_text_issue(
     """Read a plain-text issue; raise `SourceError` naming `source:line` if it cannot be one."""
     source = str(source)
     notices: list[Notice] = []
-    lines = _split_lines(text.removeprefix("\ufeff"), source, notices)
+    lines = split_lines(text.removeprefix("\ufeff"), source, notices)
     if not lines:
         raise SourceError(f"{source}:1", "the file is empty")
     reader = _Reader(lines, source, notices)
