@@ -1,7 +1,10 @@
 """The lines of a plain-text issue, and what each can be by its shape and the lines after it.
 
 `bot.importers.text` describes the layout; this module holds its shapes: a *short line*, a
-*sentence*, `Abstract:`, and from them a title and a heading.
+*sentence*, `Abstract:`, and from them a title and a heading. A heading is *firm* when a
+short line follows it: then it is a heading even right under another heading. One followed
+by a one-sentence title is not: `Industry`, `New robot arm released`, `Acme released a new
+robot arm.` reads as a heading, a title and its blurb, not as two headings.
 """
 
 from __future__ import annotations
@@ -109,4 +112,13 @@ class Shapes:
             and len(text) <= HEADING_CHARS
             and len(text.split()) <= HEADING_WORDS
             and self.title_candidate(index + 1)
+        )
+
+    def firm_heading(self, index: int) -> bool:
+        """Whether the line at `index` is a heading with a short line after it, so a heading
+        even right under another heading (which then has nothing under it)."""
+        return (
+            0 <= index < len(self.lines)
+            and self.heading(index)
+            and self.kind(index + 1) is Kind.SHORT
         )

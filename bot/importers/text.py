@@ -27,11 +27,18 @@ Blank lines are ignored. Lines are told apart by their shape and by what follows
   sentences; it ends after a sign-off (`Until next week!`, `Cheers`, …), with any sign-off
   lines that follow and, after one ending in a comma, its signature (`Until next time,` then
   `Jane`); or before the first short line. `bot.importers._sign_off` says what signs off.
+  A short line just before a heading whose next line is short stays in the intro too: read
+  as a heading, it would have nothing under it.
 - A sign-off at the very end (`Happy reading!`, `Until next time,`, `Jane`) is not an item:
   an issue has no place for it, so it is left out and reported.
 - A *heading* is a short line of at most 8 words and 60 characters followed by something
   that can be a title: another short line, or a title-like sentence (below).
 - A short line that is not a heading is an item's title. The line after a title is its blurb.
+- A heading followed by a title-like sentence (below), not by a short line, may as well be a
+  title over its blurb. Right under another heading it is that title (`Industry`, `New robot
+  arm released`, `Acme released a new robot arm.`): as a heading it would leave the one above
+  with nothing under it. Elsewhere it stays a heading, reported when a sentence follows that
+  title, since the shapes cannot tell the two readings apart.
 - A sentence of at most 100 characters that holds one sentence, after a blurb or heading and
   followed by a sentence or `Abstract:`, is a title that ends in punctuation (`Does Knowledge
   Distillation Really Work?`).
@@ -41,9 +48,10 @@ Blank lines are ignored. Lines are told apart by their shape and by what follows
   the sentences that follow until the next title or heading.
 
 Every guess (a guessed title, a section with nothing under it, items before any heading, an
-empty abstract, a title with no text under it) is a `Notice` with its line (`FILE:LINE: …`) and
-an editor note on the item. Text that would ping in Discord is defused and reported. No date or
-link is invented: pass them in.
+empty abstract, a title with no text under it, a short line kept in the intro, a heading or a
+title either of which the line could be) is a `Notice` with its line (`FILE:LINE: …`) and an
+editor note on the item it concerns (for a line kept in the intro, the first item). Text that
+would ping in Discord is defused and reported. No date or link is invented: pass them in.
 """
 
 from __future__ import annotations
@@ -103,7 +111,8 @@ class _Reader(Shapes):
         self.item: ItemDraft | None = None
         self.state = _State.SECTION
         self.headings: dict[int, Line] = {}
-        self.pending_note: str | None = None
+        # Notes for the next item: about lines that made no item of their own.
+        self.pending_notes: list[str] = []
 
     # --- the header and intro ------------------------------------------------------------------
 
@@ -139,10 +148,27 @@ class _Reader(Shapes):
             line = self.lines[index]
             if is_sign_off(line.text):
                 return self.sign_off_end(index)
-            if line.kind is not Kind.SENTENCE or self.kind(index + 1) is Kind.ABSTRACT:
+            if line.kind is Kind.SHORT and self.firm_heading(index + 1):
+                self.keep_in_intro(line)
+            elif line.kind is not Kind.SENTENCE or self.kind(index + 1) is Kind.ABSTRACT:
                 break
             index += 1
         return index
+
+    def keep_in_intro(self, line: Line) -> None:
+        """Keep a short line right above the first heading in the intro, noting it: read as a
+        heading it would have nothing under it."""
+        self.notices.append(
+            Notice(
+                self.where(line),
+                "a short line before the first section heading, with nothing under it: "
+                "kept in the intro",
+            )
+        )
+        self.pending_notes.append(
+            "kept in the intro: a short line before the first section heading, with nothing "
+            f"under it (line {line.number}); check it"
+        )
 
     def sign_off_end(self, index: int) -> int:
         """The index after the sign-off at `index`: its further lines and, after a comma, the
@@ -179,8 +205,10 @@ class _Reader(Shapes):
         line = self.lines[index]
         if line.kind is Kind.ABSTRACT:
             self.abstract(index)
-        elif line.kind is Kind.SHORT and self.heading(index):
+        elif line.kind is Kind.SHORT and self.firm_heading(index):
             self.start_section(line)
+        elif line.kind is Kind.SHORT and self.heading(index):
+            self.heading_or_title(index)
         elif line.kind is Kind.SHORT:
             self.start_item(line, line.text)
         elif self.state is _State.TITLE:
@@ -194,6 +222,43 @@ class _Reader(Shapes):
         else:
             self.untitled_item(line)
 
+    def heading_or_title(self, index: int) -> None:
+        """Place a short line followed by a one-sentence title, which may instead be its blurb.
+
+        Right under a heading it is a title: as a heading it would leave that one with nothing
+        under it. Elsewhere it is a heading; if a sentence follows that title, it is noted, as
+        the shapes cannot tell the two readings apart."""
+        line, following = self.lines[index], self.lines[index + 1].number
+        if self.state is _State.SECTION and self.sections:
+            above = self.headings[id(self.sections[-1])]
+            self.notices.append(
+                Notice(
+                    self.where(line),
+                    f"read as an item's title with line {following} as its blurb, not as a "
+                    f"section heading: {above.text!r} (line {above.number}) would have nothing "
+                    "under it",
+                )
+            )
+            self.start_item(line, line.text).notes.append(
+                "read as an item's title, not a section heading: the heading above would have "
+                f"nothing under it (line {line.number}); check it"
+            )
+            return
+        self.start_section(line)
+        if self.kind(index + 2) is Kind.SENTENCE:
+            self.notices.append(
+                Notice(
+                    self.where(line),
+                    f"read as a section heading with line {following} as its first item's "
+                    f"title; it may instead be an item's title with line {following} as its "
+                    "blurb: check it",
+                )
+            )
+            self.pending_notes.append(
+                "the line above, read as this section's heading, may be an item's title with "
+                f"this line as its blurb (line {line.number}); check it"
+            )
+
     def current_section(self, line: Line) -> SectionDraft:
         """The section to add an item to; a guessed one if no heading came yet."""
         if not self.sections:
@@ -205,7 +270,7 @@ class _Reader(Shapes):
                 )
             )
             self.sections.append(SectionDraft(self.where(line), GUESSED_SECTION))
-            self.pending_note = (
+            self.pending_notes.append(
                 "section name guessed: the source has no section heading above this item "
                 f"(line {line.number}); check it"
             )
@@ -216,9 +281,8 @@ class _Reader(Shapes):
         self.close_item()
         section = self.current_section(line)
         item = ItemDraft(self.where(line), escape_heading(title))
-        if self.pending_note:
-            item.notes.append(self.pending_note)
-            self.pending_note = None
+        item.notes.extend(self.pending_notes)
+        self.pending_notes = []
         section.items.append(item)
         self.item = item
         return item
@@ -230,10 +294,11 @@ class _Reader(Shapes):
         self.headings[id(self.sections[-1])] = line
         self.state = _State.SECTION
 
-    def start_item(self, line: Line, title: str) -> None:
+    def start_item(self, line: Line, title: str) -> ItemDraft:
         """Start an item at its title line; its blurb comes next."""
-        self.new_item(line, title)
+        item = self.new_item(line, title)
         self.state = _State.TITLE
+        return item
 
     def add_blurb(self, line: Line) -> None:
         """Give the current item its blurb."""
