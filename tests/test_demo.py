@@ -8,6 +8,7 @@ process group, killed at the end whatever happened: a failing test leaves no `ne
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import select
@@ -21,12 +22,16 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+from rich.console import Console, RenderableType
 
 from bot.demo.keep import ReaderMistake, reader_options
+from bot.demo.screen import Screen
 from bot.models import Issue
 from bot.publishing.plans.bluesky import plan as bluesky_plan
 from bot.publishing.plans.x import plan as x_plan
+from bot.sandbox.discord import Channel, ChannelType, Message, World, seed_default_world
 from bot.settings import BlueskySettings, XSettings
+from cogs.suggestions._views import SectionSelect
 from tests.conftest import ROOT
 from tests.newsbot_process import without_settings
 
@@ -341,3 +346,50 @@ def test_reader_mistakes_say_what_to_type(command: str, typed: str, mistake: str
     with pytest.raises(ReaderMistake) as caught:
         reader_options(command, typed)
     assert str(caught.value).startswith(mistake)
+
+
+def shown(renderable: RenderableType, width: int = 100) -> list[str]:
+    """The lines a terminal `width` columns wide shows for `renderable`."""
+    console = Console(width=width, file=io.StringIO(), color_system=None)
+    console.print(renderable)
+    assert isinstance(console.file, io.StringIO)
+    return [line.rstrip() for line in console.file.getvalue().splitlines()]
+
+
+def test_the_screen_shows_links_menus_and_threads_as_discord_does() -> None:
+    world = World()
+    seed = seed_default_world(world)
+    thread = Channel(
+        id=world.snowflakes.next(),
+        guild_id=seed.guild.id,
+        type=ChannelType.PUBLIC_THREAD,
+        name="#202 · Industry",
+        parent_id=seed.general.id,
+    )
+    world.register_thread(seed.guild, thread)
+    screen = Screen(world)
+    text = (
+        f"In <#{thread.id}> or <#{seed.general.id}>: [https://example.com/a](https://example.com/a)"
+        ", <https://example.com/b> and [a survey](https://example.com/c)."
+    )
+    assert shown(screen.markdown(text), width=120) == [
+        "In #202 · Industry or #general: https://example.com/a, https://example.com/b and "
+        "a survey (https://example.com/c)."
+    ]
+    sections = [("industry", "Industry"), ("learning", "Learning")]
+    menu, chosen = SectionSelect(7, sections), SectionSelect(7, sections, chosen="learning")
+    message = Message(
+        id=world.snowflakes.next(),
+        channel_id=seed.general.id,
+        guild_id=seed.guild.id,
+        author=seed.bot,
+        embeds=[{"title": "https://example.com/a", "url": "https://example.com/a"}],
+        components=[
+            {"type": 1, "components": [menu.item.to_component_dict()]},
+            {"type": 1, "components": [chosen.item.to_component_dict()]},
+        ],
+    )
+    drawn = shown(screen.message(message, who="grace"))
+    assert "│ [Section… ▾] Industry · Learning" in "\n".join(drawn), "by its placeholder"
+    assert "│ [Learning ▾] Industry · Learning" in "\n".join(drawn), "or the option chosen"
+    assert "\n".join(drawn).count("https://example.com/a") == 1, drawn
