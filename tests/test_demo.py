@@ -24,7 +24,7 @@ from typing import IO
 import pytest
 from rich.console import Console, RenderableType
 
-from bot.demo.keep import ReaderMistake, reader_options
+from bot.demo.keep import KEEP_HELP, ReaderMistake, keep_help, reader_options
 from bot.demo.screen import Screen
 from bot.models import Issue
 from bot.publishing.plans.bluesky import plan as bluesky_plan
@@ -393,3 +393,15 @@ def test_the_screen_shows_links_menus_and_threads_as_discord_does() -> None:
     assert "│ [Section… ▾] Industry · Learning" in "\n".join(drawn), "by its placeholder"
     assert "│ [Learning ▾] Industry · Learning" in "\n".join(drawn), "or the option chosen"
     assert "\n".join(drawn).count("https://example.com/a") == 1, drawn
+
+
+def test_help_reads_well_at_80_columns() -> None:
+    lines = shown(keep_help("#202 · Papers & Publications"), width=80)
+    typed = [typed for typed, _ in KEEP_HELP]
+    assert lines[0].startswith("/latest [section]   the newest issue"), lines
+    assert "/reply <text>       reply in the 🧵 #202 · Papers & Publications thread" in lines
+    for line in lines:
+        # Each line starts with what a reader types, or continues its description's column.
+        assert line.startswith((*typed, " " * 20)), line
+        assert len(line) <= 80
+    assert len(lines) == len(typed) + 3, "only the descriptions of two lines take two"

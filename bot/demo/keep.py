@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.table import Table
 from rich.text import Text
 
 from bot.cli._console import ISSUE_NUMBER_MAX
@@ -24,15 +25,31 @@ from bot.sandbox.discord import Message
 
 QUIET_TIMEOUT = 3.0
 """How long a reader's plain message waits for newsbot, which may rightly say nothing."""
-KEEP_HELP = """\
-/latest [section]   the newest issue, or one of its sections (e.g. /latest section:Learning)
-/search <words>     search the archive (section:, issue:, since: narrow it); then `next` and
-                    `previous` turn the page
-/issue <number>     any issue in the archive
-/suggest <url>      suggest a link for the next issue (note: and section: after it)
-/reply <text>       reply in the 🧵 {thread} thread (a link in it is a suggestion)
-anything else       posted in #general, then “Find related links” on it
-help, quit          (Ctrl-D and Ctrl-C quit too)"""
+KEEP_HELP = (
+    ("/latest [section]", "the newest issue; /latest section:Learning for one section"),
+    (
+        "/search <words>",
+        "search the archive (section:, issue:, since: narrow it);\n"
+        "then `next` and `previous` turn the page",
+    ),
+    ("/issue <number>", "any issue in the archive"),
+    ("/suggest <url>", "suggest a link for the next issue\n(note: and section: may follow it)"),
+    ("/reply <text>", "reply in the 🧵 {thread} thread\n(a link in it is a suggestion)"),
+    ("anything else", "posted in #general, then “Find related links” on it"),
+    ("help, quit", "this help; stop the demo (Ctrl-D and Ctrl-C stop it too)"),
+)
+"""What `help` lists: what a reader types, and what it does, in lines that fit 80 columns."""
+
+
+def keep_help(thread: str) -> Table:
+    """`help` in `--keep`, in two columns: a description too long for a narrower terminal
+    wraps in its own column."""
+    table = Table.grid(padding=(0, 3))
+    table.add_column(no_wrap=True)
+    table.add_column()
+    for typed, does in KEEP_HELP:
+        table.add_row(Text(typed), Text(does.format(thread=thread)))
+    return table
 
 
 class Stop:
@@ -145,7 +162,7 @@ async def keep_running(stage: Stage, reader: Reader, stop: Stop) -> None:
             if line.strip().lower() in {"quit", "exit"}:
                 return
             if line.strip().lower() in {"help", "?"}:
-                console.print(Text(KEEP_HELP.format(thread=stage.suggestion_thread)))
+                console.print(keep_help(stage.suggestion_thread))
                 continue
             if line.strip():
                 await act(stage, reader, line.strip())
