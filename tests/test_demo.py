@@ -24,13 +24,14 @@ from typing import IO
 import pytest
 from rich.console import Console, RenderableType
 
-from bot.demo.keep import KEEP_HELP, ReaderMistake, keep_help, reader_options
+from bot.demo.keep import KEEP_HELP, ReaderMistake, keep_help, no_page, reader_options
 from bot.demo.screen import Screen
-from bot.models import Issue
+from bot.models import Issue, SearchPage
 from bot.publishing.plans.bluesky import plan as bluesky_plan
 from bot.publishing.plans.x import plan as x_plan
-from bot.sandbox.discord import Channel, ChannelType, Message, World, seed_default_world
+from bot.sandbox.discord import Channel, ChannelType, Message, User, World, seed_default_world
 from bot.settings import BlueskySettings, XSettings
+from cogs.reader._views import buttons
 from cogs.suggestions._views import SectionSelect
 from tests.conftest import ROOT
 from tests.newsbot_process import without_settings
@@ -238,7 +239,7 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
     assert archive is not None and f"--db {archive.group(1)} status" in kept
     assert "grace › /search query:distillation" in kept
     assert "Does Knowledge Distillation Really Work?" in kept
-    assert "There is no next page" in kept, "one result: no page to turn"
+    assert "There is no next page: all the results are on this one." in kept, "one result"
     assert "Issue #7 isn't in the archive." in kept
     assert "/suggest <url>" in kept, "help lists what a reader can do"
     # Options typed the way Discord shows them, and mistakes answered specifically.
@@ -405,3 +406,24 @@ def test_help_reads_well_at_80_columns() -> None:
         assert line.startswith((*typed, " " * 20)), line
         assert len(line) <= 80
     assert len(lines) == len(typed) + 3, "only the descriptions of two lines take two"
+
+
+def test_turning_a_page_past_the_results_says_they_end_there() -> None:
+    reader = User(id=1, username="grace")
+
+    def results(*, offset: int, has_more: bool) -> Message:
+        page = SearchPage(hits=(), offset=offset, has_more=has_more)
+        components = buttons(page) if offset or has_more else []
+        return Message(id=2, channel_id=3, guild_id=4, author=reader, components=components)
+
+    assert no_page(None, "next") == "There is no next page: /search <words> first."
+    assert no_page(results(offset=0, has_more=True), "next") is None
+    assert no_page(results(offset=5, has_more=False), "next") == (
+        "There is no next page: the results end here."
+    )
+    assert no_page(results(offset=0, has_more=True), "previous") == (
+        "There is no previous page: this is the first."
+    )
+    assert no_page(results(offset=0, has_more=False), "next") == (
+        "There is no next page: all the results are on this one."
+    )

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from bot.cli._console import ISSUE_NUMBER_MAX
 from bot.demo.editor import thread_named
-from bot.demo.reader import Reader, can_press
+from bot.demo.reader import Reader, can_press, has_button
 from bot.demo.stage import Stage
 from bot.sandbox.discord import Message
 
@@ -297,9 +297,24 @@ def _page_hint(stage: Stage, message: Message | None) -> None:
 
 async def _turn(stage: Stage, reader: Reader, way: str) -> None:
     message = reader.last_search
-    custom_id = f"search:{way}"
-    if message is None or not can_press(message, custom_id):
-        stage.console.print(f"There is no {way} page: /search <words> first.")
+    refused = no_page(message, way)
+    if refused is not None or message is None:
+        stage.console.print(refused, markup=False)
         return
-    await reader.press(message, custom_id, way.capitalize())
+    await reader.press(message, f"search:{way}", way.capitalize())
     _page_hint(stage, message)
+
+
+def no_page(message: Message | None, way: str) -> str | None:
+    """Why `next` or `previous` turns no page of the last search's `message`, or None when it
+    does: no search yet, or the results end here (or begin here)."""
+    custom_id = f"search:{way}"
+    if message is None:
+        return f"There is no {way} page: /search <words> first."
+    if can_press(message, custom_id):
+        return None
+    if not has_button(message.components, custom_id):
+        return f"There is no {way} page: all the results are on this one."
+    if way == "next":
+        return "There is no next page: the results end here."
+    return "There is no previous page: this is the first."
