@@ -200,7 +200,7 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
     os.write(
         typed,
         b"/search distillation\nnext\n/issue 7\nhelp\n/latest section:Industry\n"
-        b"/issue abc\n/search\n/latest sektion:Industry\n/nope\n",
+        b"/issue abc\n/search\n/latest sektion:Industry\n/nope\n/suggest javascript:alert(1)\n",
     )
     os.close(typed)
     with (
@@ -246,8 +246,9 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
     assert "grace › /latest section:Industry\n" in kept and "section:section:" not in kept
     assert "/issue: number takes an issue number from 1 to 999999, not 'abc'" in kept
     assert "/search needs its query: type /search distillation" in kept
-    assert "/latest has no option 'sektion'; its options: section, public" in kept
+    assert "grace › /latest section:sektion:Industry\n" in kept, "as Discord reads it"
     assert "/nope is not a command the demo knows" in kept
+    assert "grace › /suggest url:javascript:alert(1)\n" in kept, "a scheme is no option"
     assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
     assert list(scratch.iterdir()) == [], "`newsbot run` stopped and the scratch archive is gone"
 
@@ -315,6 +316,12 @@ def test_without_its_sample_issue_the_demo_says_what_it_needs(tmp_path: Path) ->
             "https://example.org/a a survey section:Learning",
             {"url": "https://example.org/a", "note": "a survey", "section": "Learning"},
         ),
+        # Only an option's own name starts it: a scheme, or a misspelt name, is text.
+        ("suggest", "javascript:alert(1)", {"url": "javascript:alert(1)"}),
+        ("suggest", "mailto:a@b.c note:mine", {"url": "mailto:a@b.c", "note": "mine"}),
+        ("suggest", "url:javascript:alert(1)", {"url": "javascript:alert(1)"}),
+        ("latest", "sektion:Industry", {"section": "sektion:Industry"}),
+        ("search", "re:invent section:Industry", {"query": "re:invent", "section": "Industry"}),
     ],
 )
 def test_reader_actions_read_like_discord_shows_them(
@@ -338,9 +345,11 @@ def test_reader_actions_read_like_discord_shows_them(
         ("search", "learning issue:x", "/search: issue takes an issue number"),
         ("search", "a query:b", "/search: query is given twice ('a' too)"),
         ("suggest", "", "/suggest needs its url"),
-        ("latest", "sektion:Industry", "/latest has no option 'sektion'; its options: section"),
         ("latest", "section:", "/latest: section: has no value"),
-        ("latest", "public:maybe", "/latest: public is true or false, not 'maybe'"),
+        ("latest", "public:maybe", "/latest: public takes true or false, not 'maybe'"),
+        # Discord's client refuses a value that is not a boolean before any option is missing.
+        ("search", "public:maybe learning", "/search: public takes true or false, not 'maybe"),
+        ("issue", "public:yes", "/issue: public takes true or false, not 'yes'"),
     ],
 )
 def test_reader_mistakes_say_what_to_type(command: str, typed: str, mistake: str) -> None:

@@ -204,14 +204,14 @@ class ReaderMistake(ValueError):
 
 def reader_options(command: str, rest: str) -> dict[str, Any]:
     """The options of `/command rest`, typed as Discord shows them (`/latest section:Industry`)
-    or plainly (`/latest Industry`); raise `ReaderMistake` saying what is wrong."""
+    or plainly (`/latest Industry`); raise `ReaderMistake` saying what is wrong.
+
+    Only a name of one of the command's options, with `:` after it, starts an option: other
+    text, `javascript:alert(1)` or `sektion:Industry` too, is the value of the first option,
+    as in Discord.
+    """
     names = READER_OPTIONS[command]
-    marks = list(_OPTION_NAME.finditer(rest))
-    if marks and marks[0].start() == 0 and marks[0].group(1) not in names:
-        raise ReaderMistake(
-            f"/{command} has no option {marks[0].group(1)!r}; its options: {', '.join(names)}"
-        )
-    marks = [m for m in marks if m.group(1) in names]
+    marks = [m for m in _OPTION_NAME.finditer(rest) if m.group(1) in names]
     given: dict[str, str] = {}
     plain = rest[: marks[0].start()] if marks else rest
     for index, mark in enumerate(marks):
@@ -235,10 +235,11 @@ def reader_options(command: str, rest: str) -> dict[str, Any]:
                 given["note"] = note.strip()
         else:
             given[first] = plain.strip()
+    options = {name: _option_value(command, name, given[name]) for name in names if name in given}
     required = REQUIRED.get(command)
-    if required is not None and required not in given:
+    if required is not None and required not in options:
         raise ReaderMistake(f"/{command} needs its {required}: type {EXAMPLES[required]}")
-    return {name: _option_value(command, name, given[name]) for name in names if name in given}
+    return options
 
 
 def _option_value(command: str, name: str, value: str) -> Any:
@@ -251,7 +252,7 @@ def _option_value(command: str, name: str, value: str) -> Any:
         return int(value)
     if name == "public":
         if value.lower() not in {"true", "false"}:
-            raise ReaderMistake(f"/{command}: public is true or false, not {value!r}")
+            raise ReaderMistake(f"/{command}: public takes true or false, not {value!r}")
         return value.lower() == "true"
     return value
 
