@@ -200,7 +200,8 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
     os.write(
         typed,
         b"/search distillation\nnext\n/issue 7\nhelp\n/latest section:Industry\n"
-        b"/issue abc\n/search\n/latest sektion:Industry\n/nope\n/suggest javascript:alert(1)\n",
+        b"/issue abc\n/search\n/latest sektion:Industry\n/nope\n/suggest javascript:alert(1)\n"
+        b"/search " + b"x" * 250 + b"\n",
     )
     os.close(typed)
     with (
@@ -249,6 +250,9 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
     assert "grace › /latest section:sektion:Industry\n" in kept, "as Discord reads it"
     assert "/nope is not a command the demo knows" in kept
     assert "grace › /suggest url:javascript:alert(1)\n" in kept, "a scheme is no option"
+    # Checked against the option newsbot registered, as Discord's client does.
+    assert "/search: query takes at most 200 characters, not 250 ('xxx" in kept
+    assert "x" * 200 not in kept
     assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
     assert list(scratch.iterdir()) == [], "`newsbot run` stopped and the scratch archive is gone"
 
@@ -436,3 +440,18 @@ def test_turning_a_page_past_the_results_says_they_end_there() -> None:
     assert no_page(results(offset=0, has_more=False), "next") == (
         "There is no next page: all the results are on this one."
     )
+
+
+# Discord's shape of the option, as newsbot registers /search's query.
+QUERY = {
+    "query": {"type": 3, "name": "query", "required": True, "min_length": 1, "max_length": 200}
+}
+
+
+def test_a_value_longer_than_its_option_says_the_limit_and_the_length() -> None:
+    with pytest.raises(ReaderMistake) as caught:
+        reader_options("search", "x" * 250 + " section:Industry", QUERY)
+    said = str(caught.value)
+    assert said.startswith("/search: query takes at most 200 characters, not 250 ('xxx")
+    assert len(said) < 78, "the value is shortened, not echoed"
+    assert reader_options("search", "x" * 200, QUERY) == {"query": "x" * 200}

@@ -11,6 +11,7 @@ import re
 import signal
 import sys
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,10 @@ from bot.demo.editor import thread_named
 from bot.demo.reader import Reader, can_press, has_button
 from bot.demo.stage import Stage
 from bot.sandbox.discord import Message
+from bot.text import shorten
 
+SLASH_COMMAND = 1
+"""An application command's type when it is a slash command (not a context menu)."""
 QUIET_TIMEOUT = 3.0
 """How long a reader's plain message waits for newsbot, which may rightly say nothing."""
 KEEP_HELP = (
@@ -194,6 +198,8 @@ EXAMPLES = {
     "url": "/suggest https://example.org/paper",
     "public": "/latest public:true",
 }
+SHOWN_MAX = 20
+"""How much of a typed value a mistake quotes (so that it fits a line)."""
 _OPTION_NAME = re.compile(r"(?:^|(?<=\s))([a-z_]+):(?!//)")
 """`name:` as Discord shows an option, at the start of a word (and not `https://`)."""
 
@@ -202,13 +208,16 @@ class ReaderMistake(ValueError):
     """A reader action the demo cannot send as typed; the message says what to type."""
 
 
-def reader_options(command: str, rest: str) -> dict[str, Any]:
+def reader_options(
+    command: str, rest: str, registered: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
     """The options of `/command rest`, typed as Discord shows them (`/latest section:Industry`)
     or plainly (`/latest Industry`); raise `ReaderMistake` saying what is wrong.
 
     Only a name of one of the command's options, with `:` after it, starts an option: other
     text, `javascript:alert(1)` or `sektion:Industry` too, is the value of the first option,
-    as in Discord.
+    as in Discord. `registered` is the command's options as newsbot registered them, by name:
+    a value longer or shorter than its option allows is refused, as Discord's client does.
     """
     names = READER_OPTIONS[command]
     marks = [m for m in _OPTION_NAME.finditer(rest) if m.group(1) in names]
@@ -225,36 +234,64 @@ def reader_options(command: str, rest: str) -> dict[str, Any]:
     if plain.strip():
         first = names[0]
         if first in given:
-            raise ReaderMistake(f"/{command}: {first} is given twice ({plain.strip()!r} too)")
+            raise ReaderMistake(f"/{command}: {first} is given twice ({_shown(plain)} too)")
         if command == "suggest":
             url, _, note = plain.strip().partition(" ")
             given["url"] = url
             if note.strip():
                 if "note" in given:
-                    raise ReaderMistake(f"/suggest: note is given twice ({note.strip()!r} too)")
+                    raise ReaderMistake(f"/suggest: note is given twice ({_shown(note)} too)")
                 given["note"] = note.strip()
         else:
             given[first] = plain.strip()
-    options = {name: _option_value(command, name, given[name]) for name in names if name in given}
+    options = {
+        name: _option_value(command, name, given[name], (registered or {}).get(name, {}))
+        for name in names
+        if name in given
+    }
     required = REQUIRED.get(command)
     if required is not None and required not in options:
         raise ReaderMistake(f"/{command} needs its {required}: type {EXAMPLES[required]}")
     return options
 
 
-def _option_value(command: str, name: str, value: str) -> Any:
+def _option_value(command: str, name: str, value: str, registered: Mapping[str, Any]) -> Any:
     if name in {"number", "issue"}:
         if not value.isdigit() or not 1 <= int(value) <= ISSUE_NUMBER_MAX:
             raise ReaderMistake(
                 f"/{command}: {name} takes an issue number from 1 to {ISSUE_NUMBER_MAX}, "
-                f"not {value!r}: type {EXAMPLES[name]}"
+                f"not {_shown(value)}: type {EXAMPLES[name]}"
             )
         return int(value)
     if name == "public":
         if value.lower() not in {"true", "false"}:
-            raise ReaderMistake(f"/{command}: public takes true or false, not {value!r}")
+            raise ReaderMistake(f"/{command}: public takes true or false, not {_shown(value)}")
         return value.lower() == "true"
-    return value
+    low, high = registered.get("min_length", 0), registered.get("max_length")
+    if high is not None and len(value) > high:
+        limit = f"at most {high}"
+    elif len(value) < low:
+        limit = f"at least {low}"
+    else:
+        return value
+    raise ReaderMistake(
+        f"/{command}: {name} takes {limit} characters, not {len(value)} ({_shown(value)})"
+    )
+
+
+def _shown(value: str) -> str:
+    """A typed value as a mistake quotes it: shortened, and each control character escaped."""
+    return repr(shorten(value.strip(), SHOWN_MAX))
+
+
+def registered_options(stage: Stage, command: str) -> dict[str, dict[str, Any]]:
+    """The options of `/command` as newsbot registered them (the guild's, else the global
+    command), by name: what Discord's client checks a value against before it sends it."""
+    for scope in (stage.seed.guild, None):
+        for synced in stage.emulator.synced_commands(scope):
+            if synced.name == command and synced.type == SLASH_COMMAND:
+                return {str(option["name"]): option for option in synced.options}
+    return {}
 
 
 async def act(stage: Stage, reader: Reader, line: str) -> None:
@@ -264,7 +301,8 @@ async def act(stage: Stage, reader: Reader, line: str) -> None:
     command = word.removeprefix("/")
     try:
         if word.startswith("/") and command in READER_OPTIONS:
-            await reader.slash(command, **reader_options(command, rest))
+            options = reader_options(command, rest, registered_options(stage, command))
+            await reader.slash(command, **options)
             if command == "search":
                 _page_hint(stage, reader.last_search)
         elif word in {"next", "previous", "prev"}:
