@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import Issue, SearchHit, SearchPage, Section
+from bot.render.markdown import title_markdown
+from bot.render.snippet import snippet_runs
 from bot.render.social import Thread
 from bot.render.text import escape_markdown
 from bot.text import ELLIPSIS, defuse_mentions, one_line, shorten
@@ -126,10 +128,12 @@ def issue_heading(issue: Issue) -> str:
     return shorten(defuse_mentions(f"#{issue.number} · {issue.title}"), EMBED_TITLE_MAX)
 
 
-def item_line(title: str, link: str | None) -> str:
-    """An item's title, as a Markdown link when it has one; mentions in it are defused."""
-    title = defuse_mentions(title)
-    return f"[{title}]({link})" if link else title
+def item_line(title: str, link: str | None, *, bold: bool = False) -> str:
+    """An item's title as it reads in the issue (see `title_markdown`), as a Markdown link when
+    it has one, in bold with `bold`."""
+    shown = title_markdown(title, in_bold=bold)
+    line = f"[{shown}]({link})" if link else shown
+    return f"**{line}**" if bold else line
 
 
 def issue_embed(issue: Issue) -> Embed:
@@ -176,7 +180,8 @@ def section_embed(issue: Issue, section: Section) -> Embed:
     blocks = []
     for item in section.items:
         blurb = shorten(one_line(item.blurb or item.abstract or ""), BLURB_MAX)
-        blocks.append(f"**{item_line(item.title, item.link)}**\n{defuse_mentions(blurb)}".strip())
+        block = f"{item_line(item.title, item.link, bold=True)}\n{defuse_mentions(blurb)}"
+        blocks.append(block.strip())
     title = shorten(defuse_mentions(f"#{issue.number} · {section.name}"), EMBED_TITLE_MAX)
     footer = shorten(defuse_mentions(issue.title), FOOTER_MAX)
     room = min(EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer))
@@ -189,23 +194,26 @@ def section_embed(issue: Issue, section: Section) -> Embed:
 
 
 def snippet_markdown(hit: SearchHit, limit: int = SNIPPET_MAX) -> str:
-    """A hit's snippet as Discord Markdown: text escaped, matches in bold, within `limit`."""
-    out = ""
-    for text, marked in hit.snippet_parts():
-        safe = escape_markdown(defuse_mentions(text.replace("\n", " ")))
+    """A hit's snippet as Discord Markdown, within `limit`: the matched text as it reads (see
+    `snippet_runs`), escaped, the matches in bold."""
+    runs, before, after = snippet_runs(hit)
+    out = ELLIPSIS if before else ""
+    room = limit - len(ELLIPSIS)
+    for text, marked in runs:
+        safe = escape_markdown(defuse_mentions(text))
         piece = f"**{safe}**" if marked and safe.strip() else safe
-        if len(out) + len(piece) > limit:
-            out += "…" if marked else shorten(safe, limit - len(out))
-            break
+        if len(out) + len(piece) > room:
+            out += ELLIPSIS if marked else shorten(safe, limit - len(out))
+            return out.strip()
         out += piece
-    return out.strip()
+    return (out + (ELLIPSIS if after else "")).strip()
 
 
 def hit_block(hit: SearchHit) -> str:
     """One search result: title (linked), where it appeared, and its snippet."""
     where = defuse_mentions(f"#{hit.issue_number} · {hit.section_name}")
-    title = item_line(shorten(hit.item.title, 200), hit.item.link)
-    return f"**{title}** — {where}\n{snippet_markdown(hit)}".strip()
+    title = item_line(shorten(hit.item.title, 200), hit.item.link, bold=True)
+    return f"{title} — {where}\n{snippet_markdown(hit)}".strip()
 
 
 def search_embed(query: str, page: SearchPage, *, page_size: int) -> Embed:

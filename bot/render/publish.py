@@ -27,6 +27,7 @@ from bot.render.discord import (
     Embed,
     EmbedField,
     fit_lines,
+    item_line,
 )
 from bot.render.text import escape_markdown, label
 from bot.text import defuse_mentions, one_line, shorten
@@ -140,15 +141,15 @@ def link_target(url: str) -> str:
     return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
 
 
-def item_title(item: Item) -> str:
-    """An item's title, as a link when it has one; shown literally, never a mention."""
-    title = link_text(item.title)
-    return f"[{title}]({link_target(item.link)})" if item.link else title
+def item_title(item: Item, *, bold: bool = False) -> str:
+    """An item's title as it reads in the issue, as a link when it has one (in bold with
+    `bold`); never a mention, never a link of its own."""
+    return item_line(item.title, link_target(item.link) if item.link else None, bold=bold)
 
 
 def item_block(item: Item) -> str:
     """One item as posted in its section's thread: title, blurb, and the abstract (shortened)."""
-    lines = [f"**{item_title(item)}**"]
+    lines = [item_title(item, bold=True)]
     if item.blurb.strip():
         lines.append(defuse_mentions(item.blurb.strip()))
     if item.abstract and item.abstract.strip():

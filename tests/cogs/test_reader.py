@@ -18,7 +18,7 @@ import discord
 import pytest
 
 from bot.app import SORRY, Newsbot
-from bot.models import Issue, Item, SearchHit, SearchPage
+from bot.models import Issue, SearchHit, SearchPage
 from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message, MessageFlag
 from bot.store import Archive
 from bot.store.sqlite.database import READERS
@@ -26,6 +26,7 @@ from cogs.reader._views import Answer, Answers, SearchRequest
 from tests.cogs.conftest import StartBot
 from tests.conftest import StartNewsbot
 from tests.factories import issue, item
+from tests.render.test_markdown_render import hit
 
 EPHEMERAL = int(MessageFlag.EPHEMERAL)
 LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
@@ -273,17 +274,7 @@ async def test_the_same_search_moments_apart_is_answered_from_memory(
 
 def torch_hit() -> SearchHit:
     """One hit, as a search page carries it."""
-    return SearchHit(
-        item_id=1,
-        item=Item(title="Torch"),
-        issue_number=1,
-        issue_title="T",
-        issue_date=None,
-        section_name="S",
-        section_slug="s",
-        score=-1.0,
-        snippet="Torch",
-    )
+    return hit("Torch", title="Torch")
 
 
 def test_kept_answers_expire_and_the_oldest_go_first() -> None:

@@ -19,6 +19,7 @@ from bot.render.discord import (
     snippet_markdown,
     x_thread_embed,
 )
+from bot.render.markdown import title_markdown
 from bot.render.text import escape_markdown, literal
 from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
@@ -96,7 +97,7 @@ def test_issue_and_section_embeds_keep_every_limit(issue: Issue) -> None:
         embed = section_embed(issue, section)
         assert_valid(embed)
         shown = sum(
-            f"{defuse_mentions(item.title)}{end}" in embed.description
+            f"{title_markdown(item.title, in_bold=True)}{end}" in embed.description
             for item in section.items
             for end in ("**", "](")
         )
@@ -142,7 +143,7 @@ def test_search_embeds_keep_every_limit(
         assert not LIVE_MENTION.search(text)
 
 
-def test_snippets_bold_the_matches_and_escape_the_rest() -> None:
+def test_snippets_bold_the_matches_and_show_the_rest_as_it_reads() -> None:
     hit = SearchHit(
         item_id=1,
         item=Item(title="T"),
@@ -152,9 +153,9 @@ def test_snippets_bold_the_matches_and_escape_the_rest() -> None:
         section_name="S",
         section_slug="s",
         score=0.0,
-        snippet=f"use {HIGHLIGHT_START}torch{HIGHLIGHT_END} *now* @everyone",
+        snippet=f"use {HIGHLIGHT_START}torch{HIGHLIGHT_END} *now* <3 @everyone",
     )
-    assert snippet_markdown(hit) == "use **torch** \\*now\\* @\u200beveryone"
+    assert snippet_markdown(hit) == "use **torch** now \\<3 @\u200beveryone"
 
 
 def test_fit_lines_counts_what_it_leaves_out() -> None:

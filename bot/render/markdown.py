@@ -1,0 +1,139 @@
+"""An issue's Markdown as a reader reads it: as plain text (a search snippet, a subtitle), and
+item titles as Discord Markdown.
+
+Issue text is CommonMark source: bot/issuefiles keeps titles and blurbs as the editor wrote
+them, and the importers escape what they bring in. Plain text is made by a light strip of the
+syntax, not a full parse: a search renders a snippet for every hit it shows, and the strip of
+a blurb is kept for the next search that shows it.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+
+from bot.text import defuse_mentions, one_line
+
+_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_AS_TEXT = 0xF0000
+_AS_ESCAPE = 0x100000
+"""Punctuation that is text, not syntax (in code, a URL or an entity; or escaped), is held as a
+character of a private use plane while the syntax around it is read, then put back."""
+_HIDE_TEXT = str.maketrans({c: chr(_AS_TEXT + ord(c)) for c in _PUNCTUATION})
+_HIDE_ESCAPE = str.maketrans({c: chr(_AS_ESCAPE + ord(c)) for c in _PUNCTUATION})
+_HIDE_LINK = str.maketrans({c: chr(_AS_ESCAPE + ord(c)) for c in "[]()!"})
+_SHOW_PLAIN = str.maketrans(
+    {chr(base + ord(c)): c for c in _PUNCTUATION for base in (_AS_TEXT, _AS_ESCAPE)}
+)
+_SHOW_MARKDOWN = str.maketrans(
+    {chr(_AS_TEXT + ord(c)): c for c in _PUNCTUATION}
+    | {chr(_AS_ESCAPE + ord(c)): "\\" + c for c in _PUNCTUATION}
+)
+
+_SYNTAX = re.compile(r"[\\`*_\[\]<>&~]|^ {0,3}(?:[#>+\-=]|\d{1,9}[.)])", re.MULTILINE)
+"""Markdown without any of these reads as it is written."""
+_FENCE = re.compile(
+    r"^ {0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?P<code>.*?)(?:^ {0,3}(?P=fence)[`~]*[ \t]*$|\Z)",
+    re.MULTILINE | re.DOTALL,
+)
+_BLOCK_MARKS = re.compile(
+    r"^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|=+[ \t]*)$"  # rules, underlines
+    r"|^ {0,3}(?:> ?)+"  # quotes
+    r"|^ {0,3}#{1,6}(?:[ \t]+|$)|[ \t]+#+[ \t]*$",  # headings
+    re.MULTILINE,
+)
+_BULLET = re.compile(r"^([ \t]*)[-+*][ \t]+", re.MULTILINE)
+_CODE_OR_ESCAPE = re.compile(
+    r"\\(?P<escaped>[!-/:-@\[-`{-~])|(?P<ticks>`+)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.DOTALL
+)
+_LINK = re.compile(
+    r"!?\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
+    r"(?:\(\s*(?:<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
+    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)"
+    r"|\[[^\[\]]*\])"
+)
+"""An inline or reference link, or an image: `[text](url "title")`, `[text][ref]`."""
+_AUTOLINK = re.compile(
+    r"<(?P<url>[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*|[^\s<>@\\]+@[^\s<>@\\]+\.[^\s<>@\\]+)>"
+)
+_HTML = re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s+[^<>]*?)?\s*/?>", re.DOTALL)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_STRONG = re.compile(r"\*\*(?!\s)(?P<text>.+?)(?<!\s)\*\*", re.DOTALL)
+_EMPHASIS = (
+    _STRONG,
+    re.compile(r"(?<![^\W_])__(?!\s)(?P<text>.+?)(?<!\s)__(?![^\W_])", re.DOTALL),
+    re.compile(r"\*(?![\s*])(?P<text>.+?)(?<![\s*])\*", re.DOTALL),
+    re.compile(r"(?<![^\W_])_(?![\s_])(?P<text>.+?)(?<![\s_])_(?![^\W_])", re.DOTALL),
+    re.compile(r"~~(?![\s~])(?P<text>.+?)(?<![\s~])~~", re.DOTALL),
+)
+_NESTING = 3
+"""How deeply links and emphasis are unwrapped (`***both***` is two levels)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def has_syntax(markdown: str) -> bool:
+    """Whether `markdown` holds anything Markdown may read as syntax; without, it reads as it
+    is written."""
+    return _SYNTAX.search(markdown) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def plain_text(markdown: str) -> str:
+    """`markdown` as one line of the text a reader reads once it is rendered: no emphasis, a
+    link as its text, escapes and entities resolved, code as written, no quote or heading
+    marks. Not made safe for any platform: defuse and escape it where it is shown."""
+    if not has_syntax(markdown):
+        return one_line(markdown)
+    text = markdown.replace("\r\n", "\n")
+    text = _FENCE.sub(lambda m: m["code"].translate(_HIDE_TEXT), text)
+    text = _BLOCK_MARKS.sub(" ", text)
+    text = _BULLET.sub(r"\1• ", text)
+    text = text.replace("\\\n", "\n")  # a hard line break
+    text = _CODE_OR_ESCAPE.sub(_literal, text)
+    text = _AUTOLINK.sub(lambda m: m["url"].translate(_HIDE_TEXT), text)
+    text = _HTML.sub("", text)
+    text = _ENTITY.sub(lambda m: html.unescape(m[0]).translate(_HIDE_TEXT), text)
+    for _ in range(_NESTING):
+        before = text
+        text = _LINK.sub(r"\g<text>", text)
+        for pattern in _EMPHASIS:
+            text = pattern.sub(r"\g<text>", text)
+        if text == before:
+            break
+    return one_line(text.translate(_SHOW_PLAIN))
+
+
+def _literal(match: re.Match[str]) -> str:
+    """An escaped character, or a code span's text, held apart from the syntax."""
+    if match["escaped"] is not None:
+        return match["escaped"].translate(_HIDE_ESCAPE)
+    code = match["code"].replace("\n", " ")
+    if code.startswith(" ") and code.endswith(" ") and code.strip():
+        code = code[1:-1]
+    return code.translate(_HIDE_TEXT)
+
+
+def title_markdown(title: str, *, in_bold: bool = False) -> str:
+    """An item's title as Discord Markdown, as the editor wrote it: escapes and emphasis kept,
+    so Discord shows it as the issue reads. Mentions are defused, and link syntax in it is
+    shown literally: a title never carries a link of its own.
+
+    `in_bold` is for a title shown inside `**…**`: its own strong emphasis is unwrapped, as
+    Discord would end the bold at the title's first `**`.
+    """
+    if (in_bold and "**" in title) or "](" in title or "][" in title:
+        kept = _CODE_OR_ESCAPE.sub(_kept, title)
+        if "](" in kept or "][" in kept:
+            kept = _LINK.sub(lambda m: m[0].translate(_HIDE_LINK), kept)
+        if in_bold:
+            kept = _STRONG.sub(r"\g<text>", kept).replace("**", "**".translate(_HIDE_ESCAPE))
+        title = kept.translate(_SHOW_MARKDOWN)
+    return defuse_mentions(title)
+
+
+def _kept(match: re.Match[str]) -> str:
+    """An escape or a code span of a title, held apart from the syntax and put back as is."""
+    if match["escaped"] is not None:
+        return match["escaped"].translate(_HIDE_ESCAPE)
+    return match[0].translate(_HIDE_TEXT)

@@ -1,0 +1,131 @@
+"""Issue text is Markdown: titles shown as they read, never escaped twice; search snippets cut
+from the text a reader reads, never from its syntax."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from bot.models import HIGHLIGHT_END, HIGHLIGHT_START, Item, SearchHit
+from bot.render.discord import hit_block, snippet_markdown
+from bot.render.markdown import plain_text
+from bot.render.publish import digest, section_thread
+from bot.text import one_line
+from tests.factories import issue, item
+
+S, E = HIGHLIGHT_START, HIGHLIGHT_END
+KWARGS = r"Using \*\*kwargs in Python \[v2\]"
+"""A title as the editor wrote it: it reads `Using **kwargs in Python [v2]`."""
+LINK = "[a link placed right at the cut point of the blurb](https://example.com/blurb-link)"
+LINK_AT_THE_CUT = "word " * 60 + LINK + " and then more text after it."
+
+
+def hit(snippet: str, *, title: str = "T", blurb: str = "", link: str | None = None) -> SearchHit:
+    """A hit whose archive snippet is `snippet`, cut from the item's Markdown."""
+    return SearchHit(
+        item_id=1,
+        item=Item(title=title, link=link, blurb=blurb),
+        issue_number=203,
+        issue_title="T",
+        issue_date=None,
+        section_name="Industry",
+        section_slug="industry",
+        score=-1.0,
+        snippet=snippet,
+    )
+
+
+def test_a_snippet_of_a_blurb_reads_as_text_with_the_matches_in_bold() -> None:
+    blurb = "A blurb with @everyone and <@123> and **bold**."
+    found = hit(f"A {S}blurb{E} with @everyone and <@123> and **{S}bold{E}**.", blurb=blurb)
+    assert snippet_markdown(found) == (
+        "A **blurb** with @\u200beveryone and \\<\u200b@123\\> and **bold**."
+    )
+
+
+def test_a_snippet_cut_inside_a_link_shows_the_links_text_whole() -> None:
+    # The archive cut its 16 words inside the link's URL.
+    cut = (
+        f"…word word [a link placed right at the {S}cut{E} {S}point{E} of the blurb]"
+        "(https://example.com/blurb…"
+    )
+    shown = snippet_markdown(hit(cut, blurb=LINK_AT_THE_CUT))
+    assert "a link placed right at the **cut** **point** of the blurb and then more" in shown
+    assert not any(syntax in shown for syntax in ("[", "](", "https", "\\"))
+    assert shown.startswith("…word word")
+
+
+def test_a_titles_snippet_and_heading_show_its_escapes_once() -> None:
+    found = hit(
+        f"Using \\*\\*{S}kwargs{E} in Python \\[v2\\]",
+        title=KWARGS,
+        link="https://example.com/kwargs",
+    )
+    assert snippet_markdown(found) == r"Using \*\***kwargs** in Python \[v2\]"
+    assert hit_block(found).startswith(f"**[{KWARGS}](https://example.com/kwargs)** — #203")
+
+
+def test_published_titles_keep_the_markdown_the_editor_wrote() -> None:
+    sample = issue(
+        203,
+        {
+            "Industry": [
+                item(KWARGS, "https://example.com/kwargs", "Blurb."),
+                item("Hi @everyone <@&5> [x](https://evil.example)", None, "Blurb."),
+            ]
+        },
+    )
+    thread = section_thread(sample, sample.sections[0])
+    posted = thread.posts[0].embeds[0].description
+    assert posted.startswith(f"**[{KWARGS}](https://example.com/kwargs)**\nBlurb.")
+    # Mentions stay defused and a link in a title stays text.
+    assert "**Hi @\u200beveryone <\u200b@&5> \\[x\\]\\(https://evil.example\\)**" in posted
+    (field,) = digest(sample).embeds[0].fields
+    assert f"[{KWARGS}](https://example.com/kwargs)" in field.value
+
+
+def test_strong_emphasis_in_a_bold_title_does_not_close_the_bold() -> None:
+    found = hit(f"{S}Breaking{E}: news", title="**Breaking**: news", link="https://a.example")
+    assert hit_block(found).startswith("**[Breaking: news](https://a.example)** — ")
+
+
+# --- plain text, against a CommonMark parser ------------------------------------------------
+
+_COMMONMARK = MarkdownIt("commonmark")
+WORDS = st.text(string.ascii_letters + "é中", min_size=1, max_size=8)
+PUNCTUATION = st.sampled_from(list("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"))
+INLINE = st.one_of(
+    WORDS,
+    WORDS.map(lambda w: f"**{w}**"),
+    WORDS.map(lambda w: f"*{w}*"),
+    WORDS.map(lambda w: f"_{w}_"),
+    WORDS.map(lambda w: f"__{w}__"),
+    st.tuples(WORDS, WORDS).map(lambda t: f"[{t[0]} **{t[1]}**](https://e.example/{t[1]})"),
+    WORDS.map(lambda w: f"![{w}](https://e.example/{w}.png)"),
+    WORDS.map(lambda w: f"`{w}*_[x]`"),
+    PUNCTUATION.map(lambda p: f"\\{p}"),
+    st.sampled_from(["&amp;", "&lt;@1&gt;", "&#42;", "<https://e.example/a_b_c>", "@everyone"]),
+)
+PARAGRAPH = st.lists(INLINE, min_size=1, max_size=12).map(" ".join)
+MARKDOWN = st.lists(PARAGRAPH, min_size=1, max_size=3).map("\n\n".join)
+
+
+def _text(tokens: list[Token]) -> list[str]:
+    out: list[str] = []
+    for token in tokens:
+        if token.children is not None:
+            out += _text(token.children)
+        elif token.type in ("text", "code_inline"):
+            out.append(token.content)
+        elif token.type in ("softbreak", "hardbreak", "paragraph_close"):
+            out.append(" ")
+    return out
+
+
+@given(MARKDOWN)
+def test_plain_text_is_what_a_commonmark_parser_reads(markdown: str) -> None:
+    assert plain_text(markdown) == one_line("".join(_text(_COMMONMARK.parse(markdown))))
