@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator, Sequence
 
 ZERO_WIDTH_SPACE = "\u200b"
 ELLIPSIS = "…"
@@ -93,13 +94,17 @@ def defuse_mentions(text: str) -> str:
     return MENTION.sub(lambda match: match[0][0] + ZERO_WIDTH_SPACE + match[0][1:], text)
 
 
-def shorten(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
+def shorten(
+    text: str, limit: int, *, ellipsis: str = ELLIPSIS, whole: Sequence[tuple[int, int]] = ()
+) -> str:
     """`text` if it fits in `limit` characters, else cut at a word boundary, with `ellipsis`.
 
     The cut is at the last whitespace that leaves room for the ellipsis; trailing spaces and
     punctuation (`,;:.—-`) go, and so does a lone backslash, which would escape the ellipsis in
     Markdown. A single word longer than the room has no boundary: it is cut where the room ends.
-    The result is never longer than `limit`.
+    No cut falls inside one of the `whole` spans (start, end) of `text`, such as a Markdown
+    link: it falls before the span, unless the span starts the text. The result is never
+    longer than `limit`.
     """
     if len(text) <= limit:
         return text
@@ -107,7 +112,14 @@ def shorten(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
     if room <= 0:
         return ellipsis[: max(limit, 0)]
     window = text[: room + 1]
-    boundary = max((at for at, char in enumerate(window) if char.isspace()), default=0)
+    spans = [(start, end) for start, end in whole if start <= room]
+    free: Iterator[int] = (at for at, char in enumerate(window) if char.isspace())
+    if spans:
+        free = (at for at in free if not any(start < at < end for start, end in spans))
+    boundary = max(free, default=0)
+    if boundary == 0:
+        # No free boundary: cut where the room ends, or before the span holding that place.
+        boundary = min((start for start, end in spans if start < room < end), default=room)
     head = text[:boundary] if boundary > 0 else text[:room]
     return _trimmed(head) + ellipsis
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import Issue, SearchHit, SearchPage, Section
-from bot.render.markdown import title_markdown
+from bot.render.markdown import cut_markdown, title_markdown
 from bot.render.snippet import snippet_runs
 from bot.render.social import Thread
 from bot.render.text import escape_markdown
@@ -117,7 +117,8 @@ def fit_lines(lines: Sequence[str], limit: int, *, more: str = "…and {n} more"
             return text
     # Not even the first line fits whole: shortened, it still says what the text is about.
     tail = "\n" + more.format(n=len(lines) - 1) if len(lines) > 1 else ""
-    first = shorten(lines[0], limit - len(tail)) if limit - len(tail) > len(ELLIPSIS) else ""
+    room = limit - len(tail)
+    first = cut_markdown(lines[0], room) if room > len(ELLIPSIS) else ""
     if first.rstrip(ELLIPSIS):
         return first + tail
     return shorten(more.format(n=len(lines)), limit)
@@ -160,7 +161,7 @@ def issue_embed(issue: Issue) -> Embed:
     return Embed(
         title=title,
         url=issue.link,
-        description=shorten(defuse_mentions(intro), max(room, 0)),
+        description=cut_markdown(defuse_mentions(intro), max(room, 0)),
         fields=tuple(fields),
         footer=footer,
     )
@@ -179,7 +180,7 @@ def section_embed(issue: Issue, section: Section) -> Embed:
     """One section's items with their blurbs, as many as Discord's limits allow."""
     blocks = []
     for item in section.items:
-        blurb = shorten(one_line(item.blurb or item.abstract or ""), BLURB_MAX)
+        blurb = cut_markdown(one_line(item.blurb or item.abstract or ""), BLURB_MAX)
         block = f"{item_line(item.title, item.link, bold=True)}\n{defuse_mentions(blurb)}"
         blocks.append(block.strip())
     title = shorten(defuse_mentions(f"#{issue.number} · {section.name}"), EMBED_TITLE_MAX)
@@ -212,7 +213,7 @@ def snippet_markdown(hit: SearchHit, limit: int = SNIPPET_MAX) -> str:
 def hit_block(hit: SearchHit) -> str:
     """One search result: title (linked), where it appeared, and its snippet."""
     where = defuse_mentions(f"#{hit.issue_number} · {hit.section_name}")
-    title = item_line(shorten(hit.item.title, 200), hit.item.link, bold=True)
+    title = item_line(cut_markdown(hit.item.title, 200), hit.item.link, bold=True)
     return f"{title} — {where}\n{snippet_markdown(hit)}".strip()
 
 

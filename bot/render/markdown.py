@@ -13,7 +13,7 @@ import functools
 import html
 import re
 
-from bot.text import defuse_mentions, one_line
+from bot.text import defuse_mentions, one_line, shorten
 
 _PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _AS_TEXT = 0xF0000
@@ -112,6 +112,32 @@ def _literal(match: re.Match[str]) -> str:
     if code.startswith(" ") and code.endswith(" ") and code.strip():
         code = code[1:-1]
     return code.translate(_HIDE_TEXT)
+
+
+def markdown_spans(markdown: str) -> list[tuple[int, int]]:
+    """Where `markdown` holds a link, an image, a code span or emphasis: cut inside one, and
+    Discord would show its syntax (a stray `[`, half a URL)."""
+    spans: list[tuple[int, int]] = []
+
+    def masked(match: re.Match[str]) -> str:
+        # As long as what it masks: the spans found in the masked text are the source's.
+        if match["escaped"] is not None:
+            return "\\" + match["escaped"].translate(_HIDE_ESCAPE)
+        spans.append(match.span())
+        return match[0].translate(_HIDE_TEXT)
+
+    text = _CODE_OR_ESCAPE.sub(masked, markdown)
+    for pattern in (_LINK, _AUTOLINK, *_EMPHASIS):
+        spans += [match.span() for match in pattern.finditer(text)]
+    return spans
+
+
+def cut_markdown(markdown: str, limit: int) -> str:
+    """`markdown` in `limit` characters (see `bot.text.shorten`), cut only between its links,
+    code spans and emphasis, never inside one."""
+    if len(markdown) <= limit:
+        return markdown
+    return shorten(markdown, limit, whole=markdown_spans(markdown))
 
 
 def title_markdown(title: str, *, in_bold: bool = False) -> str:

@@ -29,6 +29,7 @@ from bot.render.discord import (
     fit_lines,
     item_line,
 )
+from bot.render.markdown import cut_markdown
 from bot.render.text import escape_markdown, label
 from bot.text import defuse_mentions, one_line, shorten
 
@@ -156,7 +157,7 @@ def item_block(item: Item) -> str:
         abstract = item.abstract.strip()
         if len(abstract) > ABSTRACT_MAX:
             more = f" [Read more]({link_target(item.link)})" if item.link else ""
-            abstract = shorten(abstract, ABSTRACT_MAX) + more
+            abstract = cut_markdown(abstract, ABSTRACT_MAX) + more
         quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in abstract.split("\n"))
         lines.append(defuse_mentions(quoted))
     return "\n".join(lines)
@@ -348,9 +349,9 @@ def digest(
     room = min(INTRO_MAX, EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - used)
     if len(intro) > room and issue.link:
         more = f" [Read the issue]({link_target(issue.link)})"
-        intro = shorten(intro, max(room - len(more), 0)) + more
+        intro = cut_markdown(intro, max(room - len(more), 0)) + more
     else:
-        intro = shorten(intro, max(room, 0))
+        intro = cut_markdown(intro, max(room, 0))
     embeds: list[Embed] = []
     for start in range(0, max(len(fields), 1), EMBED_FIELDS_MAX):
         chunk = tuple(fields[start : start + EMBED_FIELDS_MAX])
@@ -378,9 +379,8 @@ def thanks_post(suggested: Sequence[tuple[str, Sequence[int]]]) -> Post:
     lines = []
     for title, users in suggested:
         names = ", ".join(f"<@{user}>" for user in users)
-        lines.append(
-            f"• **{defuse_mentions(shorten(one_line(title), 200))}**, suggested by {names}"
-        )
+        shown = item_line(cut_markdown(one_line(title), 200), None, bold=True)
+        lines.append(f"• {shown}, suggested by {names}")
     heading = "🙏 Thank you, readers — these came from your suggestions:"
     body = fit_lines(lines, CONTENT_MAX - len(heading) - 1, more="…and {n} more")
     return Post(content=f"{heading}\n{body}")

@@ -70,3 +70,13 @@ async def test_related_links_show_a_title_as_it_reads(
     description = answer.embeds[0]["description"]
     assert f"**[{KWARGS}](https://example.com/kwargs)**" in description
     assert "\\\\" not in description, "no escape is escaped again"
+
+
+async def test_a_section_cuts_a_long_blurb_outside_its_links(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    await ingest_markdown(newsbot)
+    message = await slash(emulator, seed, "issue", number=204, section="Industry")
+    (embed,) = message.embeds
+    found = block_of(embed["description"], "kwargs")
+    assert found == f"**[{KWARGS}](https://example.com/kwargs)**\n" + "word " * 59 + "word…"

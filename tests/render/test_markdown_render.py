@@ -3,6 +3,7 @@ from the text a reader reads, never from its syntax."""
 
 from __future__ import annotations
 
+import re
 import string
 
 from hypothesis import given
@@ -11,9 +12,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START, Item, SearchHit
-from bot.render.discord import hit_block, snippet_markdown
-from bot.render.markdown import plain_text
-from bot.render.publish import digest, section_thread
+from bot.render.discord import hit_block, issue_embed, section_embed, snippet_markdown
+from bot.render.markdown import cut_markdown, plain_text
+from bot.render.publish import digest, item_block, section_thread
 from bot.text import one_line
 from tests.factories import issue, item
 
@@ -21,6 +22,7 @@ S, E = HIGHLIGHT_START, HIGHLIGHT_END
 KWARGS = r"Using \*\*kwargs in Python \[v2\]"
 """A title as the editor wrote it: it reads `Using **kwargs in Python [v2]`."""
 LINK = "[a link placed right at the cut point of the blurb](https://example.com/blurb-link)"
+COMPLETE_LINK = re.compile(r"\[[^\[\]]*\]\([^()\s]*\)")
 LINK_AT_THE_CUT = "word " * 60 + LINK + " and then more text after it."
 
 
@@ -129,3 +131,42 @@ def _text(tokens: list[Token]) -> list[str]:
 @given(MARKDOWN)
 def test_plain_text_is_what_a_commonmark_parser_reads(markdown: str) -> None:
     assert plain_text(markdown) == one_line("".join(_text(_COMMONMARK.parse(markdown))))
+
+
+# --- Markdown cut short ---------------------------------------------------------------------
+
+
+def test_a_section_cuts_a_blurb_before_a_link_not_inside_it() -> None:
+    sample = issue(203, {"Industry": [item(KWARGS, "https://example.com/kwargs", LINK_AT_THE_CUT)]})
+    embed = section_embed(sample, sample.sections[0])
+    blurb = embed.description.split("\n")[1]
+    assert blurb == ("word " * 60).strip() + "…"
+
+
+def test_a_cut_keeps_links_code_and_emphasis_whole() -> None:
+    for markdown in (
+        "see " + LINK + " now",
+        "see `a long code span` now",
+        "see **strong words here** now",
+        "see <https://example.com/a-long-autolink> now",
+    ):
+        assert cut_markdown(markdown, 20) == "see…", markdown
+    assert cut_markdown("see " + LINK, 200) == "see " + LINK
+    assert cut_markdown(r"a \[not a link\] here and more", 22) == r"a \[not a link\] here…"
+
+
+def test_intros_and_abstracts_are_cut_outside_their_links() -> None:
+    links = " ".join(
+        f"See [the long linked article number {n} about things](https://example.com/intro/{n})."
+        for n in range(60)
+    )
+    sample = issue(203, {"Industry": [item("T", "https://e.example/t", "B.", abstract=links)]})
+    sample = sample.model_copy(update={"intro": links, "link": "https://example.com/issues/203"})
+    cut = [
+        issue_embed(sample).description,
+        digest(sample).embeds[0].description,
+        item_block(sample.sections[0].items[0]),
+    ]
+    for text in cut:
+        assert "…" in text
+        assert not re.search(r"\[|\]|\(http", COMPLETE_LINK.sub("", text)), text
