@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
@@ -23,7 +23,7 @@ from bot.render.discord import (
     related_embed,
     section_embed,
 )
-from bot.render.text import escape_markdown, label, literal
+from bot.render.text import label, literal
 from bot.store import Archive
 from cogs.reader import _replies as replies
 from cogs.reader._views import PAGER_TIMEOUT, Answers, PageButton, Pagers, SearchRequest
@@ -49,6 +49,10 @@ SAID_MAX = 80
 """How much of what a reader typed is quoted back in an answer."""
 LIMITED_MAX = 600
 """How much of what a search limited is told (it quotes the reader's words)."""
+NAMES_MAX = 1500
+"""How much of a list of section names is shown."""
+SECTIONS_LISTED = 50
+"""Sections of the whole archive named at most, after a section no issue has."""
 
 
 def embed_of(rendered: Embed) -> discord.Embed:
@@ -131,6 +135,17 @@ async def answer(
 def said(text: str) -> str:
     """Reader text quoted back safely: one line, shortened, no Markdown, no mentions."""
     return literal(text, SAID_MAX)
+
+
+def names(listed: Sequence[str]) -> str:
+    """Section names listed for a reader: shown literally, never a mention, within a limit."""
+    return literal(", ".join(listed), NAMES_MAX)
+
+
+def no_section(issue: Issue, section: str) -> str:
+    """What to tell a reader who asked for a section `issue` does not have."""
+    sections = names([s.name for s in issue.sections])
+    return f"Issue #{issue.number} has no section “{said(section)}”. Its sections are: {sections}."
 
 
 class Reader(commands.Cog):
@@ -227,11 +242,15 @@ class Reader(commands.Cog):
                 interaction, self.archive.issues.issue(number), ephemeral=not public
             )
         except IssueNotFound:
-            latest = await self.archive.issues.issues(limit=1, held=False)
-            hint = f" The latest is #{latest[0].number}." if latest else ""
-            await answer(interaction, f"Issue #{number} isn't in the archive.{hint}")
+            await answer(interaction, await self._not_archived(number))
             return
         await self._show(interaction, found, section, public=public)
+
+    async def _not_archived(self, number: int) -> str:
+        """What to tell a reader who asked for an issue the archive does not have."""
+        latest = await self.archive.issues.issues(limit=1, held=False)
+        hint = f" The latest is #{latest[0].number}." if latest else ""
+        return f"Issue #{number} isn't in the archive.{hint}"
 
     @issue.autocomplete("number")
     async def _issue_number(
@@ -253,12 +272,7 @@ class Reader(commands.Cog):
             return
         chosen = issue.section(slugify(section))
         if chosen is None:
-            names = ", ".join(s.name for s in issue.sections)
-            await answer(
-                interaction,
-                f"Issue #{issue.number} has no section “{said(section)}”. Its "
-                f"sections are: {escape_markdown(names)}.",
-            )
+            await answer(interaction, no_section(issue, section))
             return
         await answer(
             interaction, embed=embed_of(section_embed(issue, chosen)), ephemeral=not public
@@ -307,13 +321,16 @@ class Reader(commands.Cog):
             )
         page = shown.page
         if not page.hits:
-            filters = " with those filters" if (section or issue or since) else ""
-            await answer(
-                interaction,
-                f"Nothing in the archive matches “{said(query)}”{filters}. Try fewer or other "
-                "words, or a prefix like `distil*`."
-                + (f"\nLimited: {literal(page.limited, LIMITED_MAX)}." if page.limited else ""),
-            )
+            told = await self._unknown_filter(issue, section)
+            if told is None:
+                filters = " with those filters" if (section or issue or since) else ""
+                told = (
+                    f"Nothing in the archive matches “{said(query)}”{filters}. Try fewer or "
+                    "other words, or a prefix like `distil*`."
+                )
+                if page.limited:
+                    told += f"\nLimited: {literal(page.limited, LIMITED_MAX)}."
+            await answer(interaction, told)
             return
         # The answer was rendered once for every reader shown it; it goes out as it is.
         if interaction.response.is_done():
@@ -335,6 +352,26 @@ class Reader(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         return await self.issue_choices(interaction, current)
+
+    async def _unknown_filter(self, number: int | None, section: str | None) -> str | None:
+        """What to tell a reader whose search named an issue or a section the archive does not
+        have; None when both are there (the words alone found nothing)."""
+        if number is not None:
+            try:
+                found = await self.archive.issues.issue(number)
+            except IssueNotFound:
+                return await self._not_archived(number)
+            if section is not None and found.section(slugify(section)) is None:
+                return no_section(found, section)
+            return None
+        if section is None:
+            return None
+        slug = slugify(section)
+        sections = self.archive.issues.section_names
+        if any(known == slug for known, _ in await sections(prefix=slug, held=False)):
+            return None
+        listed = [name for _, name in await sections(limit=SECTIONS_LISTED, held=False)]
+        return f"No issue has a section “{said(section)}”. The sections are: {names(listed)}."
 
     def _query_problem(self, query: str) -> str | None:
         """Why a search text cannot be searched, in words a reader understands; else None."""

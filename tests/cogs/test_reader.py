@@ -370,9 +370,23 @@ def test_an_answer_is_rendered_once_for_every_reader_shown_it() -> None:
         ({"query": "*** !!!"}, "Search for at least 2 letters or digits"),
         ({"query": "torch", "since": "last week"}, "is not a date: write it like 2021-06-16"),
         ({"query": "zebra"}, "Nothing in the archive matches “zebra”"),
+        ({"query": "torch", "issue": 999}, "Issue #999 isn't in the archive. The latest is #203."),
         (
-            {"query": "torch", "issue": 999},
-            "Nothing in the archive matches “torch” with those filters",
+            {"query": "torch", "issue": 999, "section": "Nope"},
+            "Issue #999 isn't in the archive. The latest is #203.",
+        ),
+        (
+            {"query": "learning", "section": "Nope"},
+            "No issue has a section “Nope”. The sections are: Industry, Learning, Libraries & "
+            "Code, Mobile & Edge, Papers & Publications.",
+        ),
+        (
+            {"query": "learning", "issue": 203, "section": "Industry"},
+            "Issue #203 has no section “Industry”. Its sections are: Libraries & Code, Learning.",
+        ),
+        (
+            {"query": "zebra", "issue": 203, "section": "Learning"},
+            "Nothing in the archive matches “zebra” with those filters",
         ),
     ],
 )
