@@ -44,6 +44,7 @@ would come later anyway, and in a burst the timer itself fires late, behind the 
 for (100 different searches at once: the placeholder's p99 was 63–86 ms with the timer
 alone, 49–56 ms with this)."""
 QUERY_MIN, QUERY_MAX = 2, 200
+ISSUE_MAX = 999_999
 RELATED_LIMIT = 5
 SAID_MAX = 80
 """How much of what a reader typed is quoted back in an answer."""
@@ -174,16 +175,37 @@ class Reader(commands.Cog):
     # --- autocomplete ----------------------------------------------------------------------
 
     async def section_choices(
-        self, _: discord.Interaction, current: str
+        self, current: str, issue: Issue | None = None
     ) -> list[app_commands.Choice[str]]:
-        """Sections of any issue whose name starts with what the reader typed."""
-        names = await self.archive.issues.section_names(
-            prefix=current.strip(), limit=CHOICES_MAX, held=False
-        )
+        """Sections whose name starts with what the reader typed: `issue`'s, in its order, or
+        without one those of any issue."""
+        typed = current.strip()
+        if issue is None:
+            names = await self.archive.issues.section_names(
+                prefix=typed, limit=CHOICES_MAX, held=False
+            )
+        else:
+            folded = typed.casefold()
+            names = [
+                (s.slug, s.name)
+                for s in issue.sections
+                if s.name.casefold().startswith(folded) or s.slug.startswith(folded)
+            ][:CHOICES_MAX]
         return [
             app_commands.Choice(name=label(name, CHOICE_NAME_MAX), value=slug)
             for slug, name in names
         ]
+
+    async def chosen_issue(self, interaction: discord.Interaction, option: str) -> Issue | None:
+        """The archived issue whose number the reader gave in `option`, if any (an option not
+        focused is given as typed, maybe not a number yet)."""
+        typed = str(getattr(interaction.namespace, option, None) or "").strip()
+        if not typed.isdecimal() or len(typed) > len(str(ISSUE_MAX)):
+            return None
+        try:
+            return await self.archive.issues.issue(int(typed))
+        except IssueNotFound:
+            return None
 
     async def issue_choices(
         self, _: discord.Interaction, current: str
@@ -220,9 +242,9 @@ class Reader(commands.Cog):
 
     @latest.autocomplete("section")
     async def _latest_section(
-        self, interaction: discord.Interaction, current: str
+        self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self.section_choices(interaction, current)
+        return await self.section_choices(current, await self.archive.issues.latest())
 
     @app_commands.command(name="issue", description="Any past issue of the newsletter.")
     @app_commands.describe(
@@ -233,7 +255,7 @@ class Reader(commands.Cog):
     async def issue(
         self,
         interaction: discord.Interaction,
-        number: app_commands.Range[int, 1, 999_999],
+        number: app_commands.Range[int, 1, ISSUE_MAX],
         section: str | None = None,
         public: bool = False,
     ) -> None:
@@ -262,7 +284,7 @@ class Reader(commands.Cog):
     async def _issue_section(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self.section_choices(interaction, current)
+        return await self.section_choices(current, await self.chosen_issue(interaction, "number"))
 
     async def _show(
         self, interaction: discord.Interaction, issue: Issue, section: str | None, *, public: bool
@@ -272,7 +294,7 @@ class Reader(commands.Cog):
             return
         chosen = issue.section(slugify(section))
         if chosen is None:
-            await answer(interaction, no_section(issue, section))
+            await answer(interaction, no_section(issue, await self._known_name(section) or section))
             return
         await answer(
             interaction, embed=embed_of(section_embed(issue, chosen)), ephemeral=not public
@@ -291,7 +313,7 @@ class Reader(commands.Cog):
         interaction: discord.Interaction,
         query: app_commands.Range[str, 1, QUERY_MAX],
         section: str | None = None,
-        issue: app_commands.Range[int, 1, 999_999] | None = None,
+        issue: app_commands.Range[int, 1, ISSUE_MAX] | None = None,
         since: str | None = None,
         public: bool = False,
     ) -> None:
@@ -345,7 +367,7 @@ class Reader(commands.Cog):
     async def _search_section(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self.section_choices(interaction, current)
+        return await self.section_choices(current, await self.chosen_issue(interaction, "issue"))
 
     @search.autocomplete("issue")
     async def _search_issue(
@@ -362,16 +384,20 @@ class Reader(commands.Cog):
             except IssueNotFound:
                 return await self._not_archived(number)
             if section is not None and found.section(slugify(section)) is None:
-                return no_section(found, section)
+                return no_section(found, await self._known_name(section) or section)
             return None
-        if section is None:
+        if section is None or await self._known_name(section) is not None:
             return None
+        sections = await self.archive.issues.section_names(limit=SECTIONS_LISTED, held=False)
+        listed = names([name for _, name in sections])
+        return f"No issue has a section “{said(section)}”. The sections are: {listed}."
+
+    async def _known_name(self, section: str) -> str | None:
+        """The name readers see of the section a reader asked for (by its name, or by the slug
+        a choice gives), or None when no issue has it."""
         slug = slugify(section)
-        sections = self.archive.issues.section_names
-        if any(known == slug for known, _ in await sections(prefix=slug, held=False)):
-            return None
-        listed = [name for _, name in await sections(limit=SECTIONS_LISTED, held=False)]
-        return f"No issue has a section “{said(section)}”. The sections are: {names(listed)}."
+        known = await self.archive.issues.section_names(prefix=slug, held=False)
+        return next((name for found, name in known if found == slug), None)
 
     def _query_problem(self, query: str) -> str | None:
         """Why a search text cannot be searched, in words a reader understands; else None."""

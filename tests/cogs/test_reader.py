@@ -114,6 +114,11 @@ async def test_an_unknown_section_is_explained(
     assert message.content == (
         "Issue #203 has no section “Sports”. Its sections are: Libraries & Code, Learning."
     )
+    # Picked from another issue's choices (by its slug), it is named as the issues name it.
+    message = await slash(emulator, seed, "latest", section="mobile-edge")
+    assert message.content == (
+        "Issue #203 has no section “Mobile & Edge”. Its sections are: Libraries & Code, Learning."
+    )
 
 
 async def test_issue_by_number_and_an_unknown_number(
