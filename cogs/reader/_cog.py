@@ -50,6 +50,8 @@ SAID_MAX = 80
 """How much of what a reader typed is quoted back in an answer."""
 LIMITED_MAX = 600
 """How much of what a search limited is told (it quotes the reader's words)."""
+ANSWERED_PRIVATELY = "Answered privately."
+"""A public placeholder's last words, just before it is deleted (see `answer_privately`)."""
 NAMES_MAX = 1500
 """How much of a list of section names is shown."""
 SECTIONS_LISTED = 50
@@ -131,6 +133,24 @@ async def answer(
         await interaction.followup.send(content or "", ephemeral=ephemeral, **extra)
     else:
         await interaction.response.send_message(content, ephemeral=ephemeral, **extra)
+
+
+async def answer_privately(interaction: discord.Interaction, content: str, *, public: bool) -> None:
+    """Tell the asker alone: a mistake, or that nothing was found, even when the answer asked
+    for is `public`.
+
+    After a public "thinking…" placeholder, a first follow-up fills the placeholder, public
+    whatever its flags (Discord keeps a deferred answer's visibility). So the placeholder is
+    edited first, the answer follows as a private message of its own, and the placeholder goes.
+    """
+    if not (public and interaction.response.is_done()):
+        await answer(interaction, content)
+        return
+    await interaction.edit_original_response(
+        content=ANSWERED_PRIVATELY, allowed_mentions=NO_MENTIONS
+    )
+    await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    await interaction.delete_original_response()
 
 
 def said(text: str) -> str:
@@ -236,7 +256,8 @@ class Reader(commands.Cog):
             interaction, self.archive.issues.latest(), ephemeral=not public
         )
         if issue is None:
-            await answer(interaction, "The archive is empty: no issue has been published yet.")
+            empty = "The archive is empty: no issue has been published yet."
+            await answer_privately(interaction, empty, public=public)
             return
         await self._show(interaction, issue, section, public=public)
 
@@ -264,7 +285,7 @@ class Reader(commands.Cog):
                 interaction, self.archive.issues.issue(number), ephemeral=not public
             )
         except IssueNotFound:
-            await answer(interaction, await self._not_archived(number))
+            await answer_privately(interaction, await self._not_archived(number), public=public)
             return
         await self._show(interaction, found, section, public=public)
 
@@ -294,7 +315,8 @@ class Reader(commands.Cog):
             return
         chosen = issue.section(slugify(section))
         if chosen is None:
-            await answer(interaction, no_section(issue, await self._known_name(section) or section))
+            told = no_section(issue, await self._known_name(section) or section)
+            await answer_privately(interaction, told, public=public)
             return
         await answer(
             interaction, embed=embed_of(section_embed(issue, chosen)), ephemeral=not public
@@ -352,7 +374,7 @@ class Reader(commands.Cog):
                 )
                 if page.limited:
                     told += f"\nLimited: {literal(page.limited, LIMITED_MAX)}."
-            await answer(interaction, told)
+            await answer_privately(interaction, told, public=public)
             return
         # The answer was rendered once for every reader shown it; it goes out as it is.
         if interaction.response.is_done():

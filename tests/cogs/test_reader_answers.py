@@ -3,10 +3,14 @@ private answers about what is not there."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+import pytest
+
 from bot.app import Newsbot
-from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator
+from tests.cogs.test_reader import assert_private_and_silent
 
 
 async def section_choices(
@@ -35,3 +39,37 @@ async def test_sections_offered_are_the_chosen_issues(
     # No issue chosen (or none archived with that number): the sections of every issue.
     unchosen = await section_choices(emulator, seed, "issue", {"number": 7, "section": "m"})
     assert unchosen == [("Mobile & Edge", "mobile-edge")]
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "answer"),
+    [
+        ("search", {"query": "zebra"}, "Nothing in the archive matches “zebra”"),
+        ("search", {"query": "torch", "issue": 7}, "Issue #7 isn't in the archive."),
+        ("issue", {"number": 7}, "Issue #7 isn't in the archive."),
+        ("latest", {"section": "Sports"}, "Issue #203 has no section “Sports”."),
+    ],
+)
+async def test_a_mistake_after_a_public_deferral_is_still_told_privately(
+    newsbot: Newsbot,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    options: dict[str, Any],
+    answer: str,
+) -> None:
+    monkeypatch.setattr(sys.modules["cogs.reader._cog"], "DEFER_AFTER", 0)
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.reader, command, {**options, "public": True}
+    )
+    deferred = await handle.response()
+    assert deferred.type == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+    assert deferred.message is not None and not deferred.message.ephemeral, "a public deferral"
+    (told,) = await handle.followups(1)
+    assert_private_and_silent(told)
+    assert told.content.startswith(answer)
+    placeholder = handle.interaction.original
+    assert placeholder is not None
+    await emulator.wait_until(lambda: placeholder.deleted or None, timeout=5)
+    assert not [m for m in emulator.messages_in(seed.general) if m.author.id == seed.bot.id]
