@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import Issue, SearchHit, SearchPage, Section
-from bot.render.markdown import cut_markdown, title_markdown
+from bot.render.markdown import cut_markdown, italic, title_markdown
 from bot.render.snippet import snippet_runs
 from bot.render.social import Thread
-from bot.render.text import escape_markdown
+from bot.render.text import escape_markdown, literal
 from bot.text import ELLIPSIS, defuse_mentions, one_line, shorten
 
 CONTENT_MAX = 2000
@@ -138,9 +138,14 @@ def item_line(title: str, link: str | None, *, bold: bool = False) -> str:
 
 
 def issue_embed(issue: Issue) -> Embed:
-    """An issue at a glance: its title and link, intro, and each section's item titles."""
+    """An issue at a glance: its title and link, intro, and each section's item titles; past
+    Discord's 25 fields, the last one names the sections left."""
     fields: list[EmbedField] = []
-    for section in issue.sections[:EMBED_FIELDS_MAX]:
+    shown = issue.sections
+    if len(shown) > EMBED_FIELDS_MAX:
+        # The last field says which sections there is no field left for.
+        shown = shown[: EMBED_FIELDS_MAX - 1]
+    for section in shown:
         lines = [f"• {item_line(item.title, item.link)}" for item in section.items]
         fields.append(
             EmbedField(
@@ -148,15 +153,19 @@ def issue_embed(issue: Issue) -> Embed:
                 fit_lines(lines, FIELD_VALUE_MAX),
             )
         )
+    rest = issue.sections[len(shown) :]
+    if rest:
+        names = defuse_mentions(" · ".join(one_line(s.name) for s in rest))
+        fields.append(
+            EmbedField(f"…and {len(rest)} more sections", shorten(names, FIELD_VALUE_MAX))
+        )
     footer = "Use /latest section:<name> or /search to read more."
     title = issue_heading(issue)
     fixed = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
     if fixed > EMBED_TOTAL_MAX:
         fields = _shrink_fields(fields, EMBED_TOTAL_MAX - len(title) - len(footer) - 200)
         fixed = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
-    intro = "\n\n".join(
-        x for x in (f"*{issue.subtitle}*" if issue.subtitle else "", issue.intro) if x
-    )
+    intro = "\n\n".join(x for x in (italic(issue.subtitle or ""), issue.intro) if x)
     room = min(EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - fixed)
     return Embed(
         title=title,
@@ -220,7 +229,8 @@ def hit_block(hit: SearchHit) -> str:
 def search_embed(query: str, page: SearchPage, *, page_size: int) -> Embed:
     """One page of search results; the footer says which results these are, and what the
     archive limited to answer fast."""
-    title = shorten(defuse_mentions(f"Search: {one_line(query)}"), EMBED_TITLE_MAX)
+    heading = "Search: "
+    title = heading + literal(query, EMBED_TITLE_MAX - len(heading))
     first = page.offset + 1
     last = page.offset + len(page.hits)
     footer = f"Results {first}–{last}" + (" · more on the next page" if page.has_more else "")

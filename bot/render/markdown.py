@@ -13,6 +13,7 @@ import functools
 import html
 import re
 
+from bot.render.text import escape_markdown
 from bot.text import defuse_mentions, one_line, shorten
 
 _PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
@@ -112,6 +113,13 @@ def _literal(match: re.Match[str]) -> str:
     if code.startswith(" ") and code.endswith(" ") and code.strip():
         code = code[1:-1]
     return code.translate(_HIDE_TEXT)
+
+
+def italic(markdown: str) -> str:
+    """A line of Markdown (a subtitle) in italics as a whole: its plain text, escaped, between
+    `*`s, so its own emphasis cannot close the italics early. Mentions are left to the caller."""
+    text = plain_text(markdown)
+    return f"*{escape_markdown(text)}*" if text else ""
 
 
 def markdown_spans(markdown: str) -> list[tuple[int, int]]:

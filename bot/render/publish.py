@@ -29,7 +29,7 @@ from bot.render.discord import (
     fit_lines,
     item_line,
 )
-from bot.render.markdown import cut_markdown
+from bot.render.markdown import cut_markdown, italic
 from bot.render.text import escape_markdown, label
 from bot.text import defuse_mentions, one_line, shorten
 
@@ -344,7 +344,7 @@ def digest(
             EmbedField(name="More sections", value=f"…and {left_out} more sections in threads")
         )
     used = len(title) + sum(len(f.name) + len(f.value) for f in fields)
-    intro_parts = [f"*{issue.subtitle}*" if issue.subtitle else "", issue.intro.strip()]
+    intro_parts = [italic(issue.subtitle or ""), issue.intro.strip()]
     intro = defuse_mentions("\n\n".join(part for part in intro_parts if part))
     room = min(INTRO_MAX, EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - used)
     if len(intro) > room and issue.link:

@@ -25,6 +25,7 @@ from bot.render.discord import (
 )
 from bot.render.text import label, literal
 from bot.store import Archive
+from bot.text import has_visible_text
 from cogs.reader import _replies as replies
 from cogs.reader._views import PAGER_TIMEOUT, Answers, PageButton, Pagers, SearchRequest
 
@@ -310,7 +311,7 @@ class Reader(commands.Cog):
     async def _show(
         self, interaction: discord.Interaction, issue: Issue, section: str | None, *, public: bool
     ) -> None:
-        if section is None:
+        if section is None or not has_visible_text(section):
             await answer(interaction, embed=embed_of(issue_embed(issue)), ephemeral=not public)
             return
         chosen = issue.section(slugify(section))
@@ -339,6 +340,8 @@ class Reader(commands.Cog):
         since: str | None = None,
         public: bool = False,
     ) -> None:
+        if section is not None and not has_visible_text(section):
+            section = None  # a blank section is no section
         since_date: dt.date | None = None
         if since is not None:
             with contextlib.suppress(ValueError):

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import Newsbot
 from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator
-from tests.cogs.test_reader import assert_private_and_silent
+from tests.cogs.test_reader import assert_private_and_silent, slash
 
 
 async def section_choices(
@@ -73,3 +73,14 @@ async def test_a_mistake_after_a_public_deferral_is_still_told_privately(
     assert placeholder is not None
     await emulator.wait_until(lambda: placeholder.deleted or None, timeout=5)
     assert not [m for m in emulator.messages_in(seed.general) if m.author.id == seed.bot.id]
+
+
+async def test_a_blank_section_is_no_section(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    message = await slash(emulator, seed, "latest", section="   ")
+    assert message.embeds[0]["title"] == "#203 · Test Weekly: Issue #203"
+    message = await slash(emulator, seed, "issue", number=202, section="\u200b")
+    assert message.embeds[0]["title"] == "#202 · Deep Learning Weekly: Issue #202"
+    message = await slash(emulator, seed, "search", query="torch", section="  ")
+    assert message.embeds[0]["title"] == "Search: torch"

@@ -223,3 +223,26 @@ def test_the_x_thread_preview_keeps_every_limit(
     embed = x_thread_embed(on_x, cost=on_x.cost(0.015, 0.2))
     assert_valid(embed)
     assert len(embed.fields) == min(len(on_x.posts), 25)
+
+
+def test_an_issue_with_more_sections_than_fields_counts_the_rest() -> None:
+    many = Issue(
+        number=9,
+        title="Nine",
+        sections=tuple(
+            Section(name=f"Part {n}", slug=f"part-{n}", items=(Item(title=f"Item {n}"),))
+            for n in range(30)
+        ),
+    )
+    embed = issue_embed(many)
+    assert_valid(embed)
+    assert len(embed.fields) == 25
+    assert [f.name for f in embed.fields[:24]] == [f"Part {n}" for n in range(24)]
+    assert embed.fields[24].name == "…and 6 more sections"
+    assert embed.fields[24].value == "Part 24 · Part 25 · Part 26 · Part 27 · Part 28 · Part 29"
+
+
+def test_the_search_title_shows_the_readers_words_literally() -> None:
+    page = SearchPage(hits=(), offset=0, has_more=False)
+    embed = search_embed("**learning** @here", page, page_size=5)
+    assert embed.title == "Search: \\*\\*learning\\*\\* @\u200bhere"

@@ -170,3 +170,12 @@ def test_intros_and_abstracts_are_cut_outside_their_links() -> None:
     for text in cut:
         assert "…" in text
         assert not re.search(r"\[|\]|\(http", COMPLETE_LINK.sub("", text)), text
+
+
+def test_a_subtitle_in_italics_reads_as_its_markdown_does() -> None:
+    sample = issue(203, {"Industry": [item("T")]}).model_copy(
+        update={"subtitle": "Transformers *and* more, @here"}
+    )
+    italic = "*Transformers and more, @\u200bhere*"
+    assert issue_embed(sample).description == italic
+    assert digest(sample).embeds[0].description == italic
