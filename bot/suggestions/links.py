@@ -102,10 +102,21 @@ def shown_as(candidate: str) -> str:
     if not sep or len(scheme) > 30:
         return "a link"
     if scheme.lower() not in ("http", "https"):
-        return f"a {scheme.lower()}: link"
+        return f"{_article(scheme.lower())} {scheme.lower()}: link"
     host = rest.lstrip("/").split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     host = host.rpartition("@")[2][:60]
     return host.lower() or "a link"
+
+
+def _article(scheme: str) -> str:
+    """ "a" or "an" before `scheme`, by its sound: an about:, an ftp:, a javascript:, a tel:.
+
+    A scheme without a vowel is spelled out, and f, h, l, m, n, r, s and x sound "eh…"."""
+    if scheme[:1] in "aeiou":
+        return "an"
+    if not re.search(r"[aeiouy]", scheme) and scheme[:1] in "fhlmnrsx":
+        return "an"
+    return "a"
 
 
 def suggesters_by_section(

@@ -6,9 +6,10 @@ import re
 from collections.abc import Sequence
 
 from bot.models import Suggestion, SuggestionStatus
+from bot.render.markdown import cut_markdown, title_markdown
 from bot.render.text import escape_markdown, literal
 from bot.suggestions import MAX_LINKS_PER_MESSAGE, Outcome, Result, Scan
-from bot.text import shorten, without_controls
+from bot.text import one_line, shorten, without_controls
 
 URL_SHOWN_MAX = 120
 SHOWN_MAX = 100
@@ -60,7 +61,7 @@ def said(result: Result, per_day: int) -> str | None:
             assert found is not None
             return (
                 f"{shown} is already in #{found.issue_number} · {plain(found.section_name)}: "
-                f"“{plain(found.title)}”."
+                f"“{cut_markdown(title_markdown(one_line(found.title)), SHOWN_MAX)}”."
             )
         case Outcome.CLOSED:
             return f"{shown} was already considered, and the editors passed on it."

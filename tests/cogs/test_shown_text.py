@@ -5,9 +5,12 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.models import ArchivedLink
+from bot.suggestions import Outcome, Result
 from bot.text import find_control
 from cogs.reader._cog import SAID_MAX, said
 from cogs.suggestions._text import code, plain
+from cogs.suggestions._text import said as suggestion_said
 
 MARKDOWN_HEAVY = st.text(alphabet="*_~`|>[]()#-\\@<&! abc\x07\u2028", max_size=400)
 
@@ -24,3 +27,13 @@ def test_a_code_span_shows_text_as_it_is_and_no_backtick_in_it_ends_it() -> None
     assert code(r"C:\issues\drafts\my_draft-1.md") == r"`C:\issues\drafts\my_draft-1.md`"
     assert code("odd`name") == "``odd`name``"
     assert code("``x`") == "``` ``x` ```"
+
+
+def test_an_archived_title_is_shown_as_its_markdown_reads_not_escaped_again() -> None:
+    title = r"Using \*\*kwargs in Python \[v2\] <@123>"
+    found = ArchivedLink(203, "Industry", title, "https://example.com/kwargs")
+    line = suggestion_said(
+        Result("https://example.com/kwargs", Outcome.ARCHIVED, archived=found), 10
+    )
+    assert line is not None
+    assert "“Using \\*\\*kwargs in Python \\[v2\\] <\u200b@123>”." in line, line

@@ -159,6 +159,22 @@ def test_what_is_shown_back_never_carries_a_path_or_credentials() -> None:
     assert shown_as("nonsense") == "a link"
 
 
+@pytest.mark.parametrize(
+    ("link", "shown"),
+    [
+        ("ftp://files.example/a", "an ftp: link"),
+        ("ssh://host", "an ssh: link"),
+        ("about:blank", "an about: link"),
+        ("irc://irc.example/news", "an irc: link"),
+        ("file:///etc/passwd", "a file: link"),
+        ("tel:+123", "a tel: link"),
+        ("ws://socket.example", "a ws: link"),
+    ],
+)
+def test_a_link_that_is_not_web_is_named_with_the_article_it_takes(link: str, shown: str) -> None:
+    assert shown_as(link) == shown
+
+
 def test_notes_are_one_line_and_bounded() -> None:
     # A line break parts words; any other control character is dropped (bot.text's one rule).
     assert clean_note("  a\nb\x00c\x85d  ") == "a bc d"
