@@ -26,6 +26,7 @@ from rich.console import Console, RenderableType
 
 from bot.demo.keep import KEEP_HELP, ReaderMistake, keep_help, no_page, reader_options
 from bot.demo.screen import Screen
+from bot.demo.stage import DemoSettings
 from bot.models import Issue, SearchPage
 from bot.publishing.plans.bluesky import plan as bluesky_plan
 from bot.publishing.plans.x import plan as x_plan
@@ -455,3 +456,16 @@ def test_a_value_longer_than_its_option_says_the_limit_and_the_length() -> None:
     assert said.startswith("/search: query takes at most 200 characters, not 250 ('xxx")
     assert len(said) < 78, "the value is shortened, not echoed"
     assert reader_options("search", "x" * 200, QUERY) == {"query": "x" * 200}
+
+
+def test_the_demo_leaves_out_the_callers_settings_in_any_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text("NEWSBOT_DISCORD__TOKEN=emulator-token\n", encoding="utf-8")
+    monkeypatch.setenv("newsbot_archive__path", "/elsewhere/archive.db")
+    monkeypatch.setenv("NEWSBOT_DISCORD__TOKEN", "the callers-own")
+    monkeypatch.setenv("MY_OTHER", "kept")
+    env = DemoSettings(tmp_path / "newsbot.toml", secrets, tmp_path / "archive.db").env()
+    assert "newsbot_archive__path" not in env
+    assert env["NEWSBOT_DISCORD__TOKEN"] == "emulator-token" and env["MY_OTHER"] == "kept"

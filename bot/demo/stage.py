@@ -63,7 +63,8 @@ class DemoSettings:
 
     def env(self) -> dict[str, str]:
         """The caller's environment without its own NEWSBOT_ settings, plus the keys."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+        # In any case, as newsbot reads them.
+        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NEWSBOT_")}
         keys = self.secrets.read_text(encoding="utf-8").splitlines()
         return env | dict(line.split("=", 1) for line in keys if "=" in line)
 
