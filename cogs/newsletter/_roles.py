@@ -8,11 +8,21 @@ import discord
 from bot.render.text import literal
 
 RISKY = discord.Permissions.elevated() | discord.Permissions(
-    administrator=True, manage_roles=True, mention_everyone=True
+    administrator=True,
+    manage_roles=True,
+    mention_everyone=True,
+    view_audit_log=True,
+    mute_members=True,
+    deafen_members=True,
+    move_members=True,
+    manage_nicknames=True,
+    manage_events=True,
 )
 """Permissions no reader gets from a button: those a server requiring two-factor
 authentication for moderation asks it for (`elevated()`, which already holds Administrator and
-Manage Roles, named here all the same), and Mention Everyone, which pings the whole server."""
+Manage Roles, named here all the same), Mention Everyone, which pings the whole server, and the
+other powers over members and the server's record (muting, moving, renaming, the audit log,
+events)."""
 
 NAMES = {
     "administrator": "Administrator",
@@ -27,6 +37,12 @@ NAMES = {
     "manage_webhooks": "Manage Webhooks",
     "mention_everyone": "Mention Everyone",
     "moderate_members": "Timeout Members",
+    "view_audit_log": "View Audit Log",
+    "mute_members": "Mute Members",
+    "deafen_members": "Deafen Members",
+    "move_members": "Move Members",
+    "manage_nicknames": "Manage Nicknames",
+    "manage_events": "Manage Events",
 }
 """The risky permissions by the names Discord shows in a role's settings."""
 

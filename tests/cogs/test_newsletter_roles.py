@@ -41,6 +41,9 @@ def roles_of_reader(seed: DefaultWorld) -> list[int]:
             Permission.MANAGE_ROLES | Permission.KICK_MEMBERS,
             "the **Kick Members** and **Manage Roles** permissions",
         ),
+        # Mute Members (1 << 22) and Manage Nicknames (1 << 27): Discord's permission bits.
+        (1 << 22 | 1 << 27, "the **Mute Members** and **Manage Nicknames** permissions"),
+        (Permission.VIEW_AUDIT_LOG, "the **View Audit Log** permission"),
     ],
 )
 async def test_setup_refuses_a_role_that_carries_power(
