@@ -216,6 +216,16 @@ def _commands(bot: EmulatedBot) -> list[app_commands.Command[Any, ..., None] | a
         )
         await interaction.delete_original_response()
 
+    @app_commands.command(description="Think, remove the placeholder, then follow up")
+    async def vanished(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.delete_original_response()
+        try:
+            await interaction.followup.send("Too late", allowed_mentions=NO_PINGS)
+        except discord.NotFound as exc:
+            bot.errors.append(exc)
+            bot.error_seen.set()
+
     return [
         latest,
         slow,
@@ -228,6 +238,7 @@ def _commands(bot: EmulatedBot) -> list[app_commands.Command[Any, ..., None] | a
         issue,
         manage,
         roundtrip,
+        vanished,
     ]
 
 

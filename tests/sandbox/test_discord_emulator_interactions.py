@@ -76,6 +76,19 @@ async def test_defer_then_followup_fills_the_placeholder(
     assert not original.loading
 
 
+async def test_a_follow_up_for_a_deleted_placeholder_is_unknown_message(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    # Right after a deferral the follow-up is Edit Original Interaction Response (Discord's
+    # receiving-and-responding, Create Followup Message): of a deleted message, unknown.
+    handle = await emulator.run_slash_command(seed.guild, seed.general, seed.reader, "vanished")
+    await asyncio.wait_for(bot.error_seen.wait(), 5)
+    (error,) = bot.errors
+    assert isinstance(error, discord.NotFound) and error.code == 10008
+    assert not [m for m in emulator.messages_in(seed.general) if m.content == "Too late"]
+    assert (await handle.response()).type == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+
+
 async def test_ephemeral_answer_is_flagged_and_not_in_the_channel(
     emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
 ) -> None:

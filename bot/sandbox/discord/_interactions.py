@@ -420,6 +420,10 @@ class Interactions:
             and original is not None
             and original.loading
         ):
+            # It is Edit Original Interaction Response then (Discord's receiving-and-responding,
+            # Create Followup Message), which of a deleted message is Unknown Message.
+            if original.deleted:
+                raise unknown("Message")
             edit = {k: v for k, v in body.items() if k not in ("flags", "nonce", "enforce_nonce")}
             self.messaging.edit(original, self.world.bot, edit)
             interaction.followups.append(original)
