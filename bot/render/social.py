@@ -122,7 +122,9 @@ def _item_block(
 ) -> tuple[tuple[Atom, ...], bool]:
     """An item's atoms (after its section's name, for the first), and whether it was cut."""
     shortened = False
-    title = rules.clean(item.title)
+    # A title is Markdown as the editor wrote it (`\*\*kwargs`); none of these platforms shows
+    # Markdown, so it is posted as it reads.
+    title = _plain(item.title, rules, keep_links=False)
     if blurb_limit is not None and rules.length(title) > TITLE_ONLY_MAX:
         title = fit(title, TITLE_ONLY_MAX, rules)
         shortened = True
