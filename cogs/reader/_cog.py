@@ -57,6 +57,8 @@ NAMES_MAX = 1500
 """How much of a list of section names is shown."""
 SECTIONS_LISTED = 50
 """Sections of the whole archive named at most, after a section no issue has."""
+UNDATED_LISTED = 20
+"""How many matches a search in no date window looks through for issues without a date."""
 
 
 def embed_of(rendered: Embed) -> discord.Embed:
@@ -371,9 +373,9 @@ class Reader(commands.Cog):
             told = await self._unknown_filter(issue, section)
             if told is None:
                 filters = " with those filters" if (section or issue or since) else ""
-                told = (
-                    f"Nothing in the archive matches “{said(query)}”{filters}. Try fewer or "
-                    "other words, or a prefix like `distil*`."
+                undated = await self._undated(request) if since_date is not None else None
+                told = f"Nothing in the archive matches “{said(query)}”{filters}. " + (
+                    undated or "Try fewer or other words, or a prefix like `distil*`."
                 )
                 if page.limited:
                     told += f"\nLimited: {literal(page.limited, LIMITED_MAX)}."
@@ -416,6 +418,24 @@ class Reader(commands.Cog):
         sections = await self.archive.issues.section_names(limit=SECTIONS_LISTED, held=False)
         listed = names([name for _, name in sections])
         return f"No issue has a section “{said(section)}”. The sections are: {listed}."
+
+    async def _undated(self, request: SearchRequest) -> str | None:
+        """What to tell a reader whose date window found nothing when issues without a date
+        match the words: no window holds those. None when none does."""
+        found = await self.archive.issues.search(
+            request.query, section=request.section, issue=request.issue, limit=UNDATED_LISTED
+        )
+        numbers = sorted({hit.issue_number for hit in found.hits if hit.issue_date is None})
+        if not numbers:
+            return None
+        which = ", ".join(f"#{n}" for n in numbers)
+        verb, pronoun = (
+            ("matches but has", "it") if len(numbers) == 1 else ("match but have", "them")
+        )
+        return (
+            f"{which} {verb} no date, so no date window holds {pronoun}: search without "
+            f"`since` to see {pronoun}."
+        )
 
     async def _known_name(self, section: str) -> str | None:
         """The name readers see of the section a reader asked for (by its name, or by the slug

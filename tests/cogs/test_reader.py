@@ -393,6 +393,12 @@ def test_an_answer_is_rendered_once_for_every_reader_shown_it() -> None:
             {"query": "zebra", "issue": 203, "section": "Learning"},
             "Nothing in the archive matches “zebra” with those filters",
         ),
+        (
+            {"query": "distillation", "since": "2000-01-01"},
+            "Nothing in the archive matches “distillation” with those filters. #202, #203 "
+            "match but have no date, so no date window holds them: search without `since` to "
+            "see them.",
+        ),
     ],
 )
 async def test_search_mistakes_get_specific_private_answers(
