@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.models import Issue, Item, Section
+from bot.render.commonmark import discord_markdown, link_target
 from bot.render.discord import (
     CONTENT_MAX,
     EMBED_DESCRIPTION_MAX,
@@ -137,11 +138,6 @@ def link_text(text: str) -> str:
     return defuse_mentions(escape_markdown(text))
 
 
-def link_target(url: str) -> str:
-    """A URL safe inside `[text](url)`: parentheses and spaces percent-encoded."""
-    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
-
-
 def item_title(item: Item, *, bold: bool = False) -> str:
     """An item's title as it reads in the issue, as a link when it has one (in bold with
     `bold`); never a mention, never a link of its own."""
@@ -152,9 +148,9 @@ def item_block(item: Item) -> str:
     """One item as posted in its section's thread: title, blurb, and the abstract (shortened)."""
     lines = [item_title(item, bold=True)]
     if item.blurb.strip():
-        lines.append(defuse_mentions(item.blurb.strip()))
+        lines.append(defuse_mentions(discord_markdown(item.blurb.strip())))
     if item.abstract and item.abstract.strip():
-        abstract = item.abstract.strip()
+        abstract = discord_markdown(item.abstract.strip())
         if len(abstract) > ABSTRACT_MAX:
             more = f" [Read more]({link_target(item.link)})" if item.link else ""
             abstract = cut_markdown(abstract, ABSTRACT_MAX) + more
@@ -344,7 +340,7 @@ def digest(
             EmbedField(name="More sections", value=f"…and {left_out} more sections in threads")
         )
     used = len(title) + sum(len(f.name) + len(f.value) for f in fields)
-    intro_parts = [italic(issue.subtitle or ""), issue.intro.strip()]
+    intro_parts = [italic(issue.subtitle or ""), discord_markdown(issue.intro.strip())]
     intro = defuse_mentions("\n\n".join(part for part in intro_parts if part))
     room = min(INTRO_MAX, EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - used)
     if len(intro) > room and issue.link:

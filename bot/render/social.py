@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.models import Issue, Item, Section
+from bot.render.commonmark import plain_line
 from bot.render.packing import MIN_ROOM, Atom, Post, PostRules, atoms_of, fit, pack, post_of
-from bot.render.text import markdown_line
 
 __all__ = ["LinkMode", "Post", "PostRules", "Thread", "lead_post", "thread"]
 
@@ -103,7 +103,7 @@ def lead_post(
 
 
 def _plain(markdown: str, rules: PostRules, *, keep_links: bool) -> str:
-    return rules.clean(markdown_line(markdown, keep_links=keep_links))
+    return rules.clean(plain_line(markdown, keep_links=keep_links))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from bot._vendor.twitter_text import parse_tweet
 from bot._vendor.twitter_text.config import config
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot._vendor.twitter_text.regexp.emoji import emoji_chars
-from bot.render.text import markdown_line
+from bot.render.commonmark import plain_line
 from bot.text import ZERO_WIDTH_SPACE
 
 POST_MAX = 280
@@ -113,7 +113,7 @@ def _break_tags(text: str) -> str:
 
 def plain_text(markdown: str, *, keep_links: bool) -> str:
     """A blurb's Markdown as one line of plain text for X; links become their text (and URL)."""
-    return clean(markdown_line(markdown, keep_links=keep_links))
+    return clean(plain_line(markdown, keep_links=keep_links))
 
 
 def clean(text: str) -> str:

@@ -1,0 +1,76 @@
+"""An issue's Markdown where it is published: on X, Mastodon and Bluesky as the text CommonMark
+reads (none of them shows Markdown), on Discord as Markdown that Discord reads the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bot.models import Issue
+from bot.render import bluesky, mastodon, x
+from bot.render.publish import item_block
+from bot.render.social import LinkMode, Thread
+from tests.factories import issue, item
+
+PLATFORMS: dict[str, Callable[[Issue, LinkMode], Thread]] = {
+    "x": lambda source, links: x.thread(source, links=links),
+    "mastodon": lambda source, links: mastodon.thread(source, links=links),
+    "bluesky": lambda source, links: bluesky.thread(source, links=links),
+}
+PYTHON = "https://en.wikipedia.org/wiki/Python_(programming_language)"
+
+
+def posted(platform: str, blurb: str, *, links: LinkMode = LinkMode.ITEMS) -> str:
+    source = issue(7, {"Code": [item("Title", blurb=blurb)]})
+    return "\n".join(post.text for post in PLATFORMS[platform](source, links).posts)
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_a_link_whose_url_holds_parentheses_keeps_its_url(platform: str) -> None:
+    blurb = f"See [Python]({PYTHON}) here."
+    assert f"See Python {PYTHON} here." in posted(platform, blurb)
+    assert "See Python here." in posted(platform, blurb, links=LinkMode.ISSUE)
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_a_reference_link_is_posted_as_an_inline_link_is(platform: str) -> None:
+    blurb = "A [ref link][r], a [Collapsed][] and a [shortcut].\n\n[r]: https://example.com/ref\n"
+    blurb += '[collapsed]: https://example.com/c "Title"\n[Shortcut]: <https://example.com/s>'
+    text = posted(platform, blurb)
+    assert (
+        "A ref link https://example.com/ref, a Collapsed https://example.com/c and a "
+        "shortcut https://example.com/s." in text
+    ), text
+    assert "[r]" not in text and "]:" not in text, text
+    assert "A ref link, a Collapsed and a shortcut." in posted(
+        platform, blurb, links=LinkMode.ISSUE
+    )
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_entities_are_posted_as_the_characters_they_stand_for(platform: str) -> None:
+    text = posted(platform, "Fish &amp; chips &lt;tag&gt; &#42;not emphasis&#42; `&amp;`.")
+    assert "Fish & chips <tag> *not emphasis* &amp;." in text, text
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_markdown_reads_as_commonmark_reads_it(platform: str) -> None:
+    blurb = (
+        "*single* _under_ ***both*** ~~strike~~ snake\\_case a\\*b `a*b` "
+        "[**bold link**](https://example.com/bl) ![an image](https://example.com/i.png)"
+    )
+    text = posted(platform, blurb, links=LinkMode.ISSUE)
+    # Emphasis keeps its single marks (how plain text marks it); strong emphasis goes.
+    assert "*single* _under_ *both* strike snake_case a*b a*b bold link an image" in text, text
+
+
+def test_a_discord_blurb_holds_its_reference_links_inline() -> None:
+    blurb = "A [ref link][r] and `[r]` in code.\n\n[r]: https://example.com/ref"
+    block = item_block(item("Title", blurb=blurb))
+    assert block == "**Title**\nA [ref link](https://example.com/ref) and `[r]` in code.", block
+
+
+def test_a_discord_blurb_shows_entities_as_their_characters() -> None:
+    block = item_block(item("Title", blurb="Fish &amp; chips &lt;@1&gt; &#42;x&#42; `&amp;`"))
+    assert block == "**Title**\nFish & chips \\<@1\\> \\*x\\* `&amp;`", block
