@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.models import Issue, Item, Section
-from bot.render.commonmark import discord_markdown, link_target
+from bot.render.commonmark import discord_markdown, link_target, plain_line
 from bot.render.discord import (
     CONTENT_MAX,
     EMBED_DESCRIPTION_MAX,
@@ -160,8 +160,16 @@ def item_block(item: Item) -> str:
 
 
 def thread_name(issue: Issue, section: Section) -> str:
-    """`#202 · Industry`, within Discord's 100 characters for a thread name, never a mention."""
-    return _titled(issue, section.name)
+    """`#202 · Industry`, within Discord's 100 characters for a thread name, never a mention.
+
+    A thread's name shows no Markdown: the section's name is in it as it reads."""
+    return _titled(issue, section_title(section))
+
+
+def section_title(section: Section) -> str:
+    """A section's name as it reads, for where Discord shows no Markdown (a thread's name, an
+    embed's title)."""
+    return plain_line(section.name, keep_links=False)
 
 
 def digest_post_name(issue: Issue) -> str:
@@ -262,7 +270,7 @@ def pack(blocks: Iterable[str], *, title: str = "", url: str | None = None) -> t
 
 def section_thread(issue: Issue, section: Section) -> SectionThread:
     """A section's thread: its name and its items, in as few messages as the limits allow."""
-    name = shorten(defuse_mentions(one_line(section.name)), SECTION_NAME_MAX)
+    name = shorten(defuse_mentions(section_title(section)), SECTION_NAME_MAX)
     posts = pack((item_block(item) for item in section.items), title=name, url=issue.link)
     return SectionThread(
         slug=section.slug, section_name=section.name, name=thread_name(issue, section), posts=posts

@@ -176,7 +176,8 @@ def _render_body(
         # The kept items are the section's first ones (`_kept`): the rest are left out.
         omitted += [i.key for i in section.items[len(items) :]]
         for number, item in enumerate(items):
-            header = rules.clean(f"{section.name}:") if number == 0 else None
+            # A section's name is Markdown too (`## **Bold** news`): posted as it reads.
+            header = _plain(section.name, rules, keep_links=False) + ":" if number == 0 else None
             atoms, cut = _item_block(item, rules, links, level.blurb_limit, header)
             blocks.append(list(atoms))
             if cut:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.models import Issue
 from bot.render import bluesky, mastodon, x
-from bot.render.publish import item_block
+from bot.render.publish import digest, item_block, section_thread, thread_name
 from bot.render.social import LinkMode, Thread
 from tests.factories import issue, item
 
@@ -74,3 +74,25 @@ def test_a_discord_blurb_holds_its_reference_links_inline() -> None:
 def test_a_discord_blurb_shows_entities_as_their_characters() -> None:
     block = item_block(item("Title", blurb="Fish &amp; chips &lt;@1&gt; &#42;x&#42; `&amp;`"))
     assert block == "**Title**\nFish & chips \\<@1\\> \\*x\\* `&amp;`", block
+
+
+# --- section names --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_a_sections_markdown_name_is_posted_as_it_reads(platform: str) -> None:
+    source = issue(7, {"**Bold** section with `code` &amp; \\*stars\\*": [item("An item")]})
+    text = "\n".join(post.text for post in PLATFORMS[platform](source, LinkMode.ISSUE).posts)
+    assert "Bold section with code & *stars*:\n" in text, text
+
+
+def test_a_sections_thread_is_named_by_its_plain_text() -> None:
+    source = issue(7, {"**Bold** section with `code`": [item("An item")]})
+    section = source.sections[0]
+    assert thread_name(source, section) == "#7 · Bold section with code"
+    thread = section_thread(source, section)
+    assert thread.name == "#7 · Bold section with code"
+    assert thread.posts[0].embeds[0].title == "Bold section with code"
+    assert thread.slug == section.slug == "bold-section-with-code"
+    # Without a thread to link to, the digest names the thread as it is named.
+    assert "*\\#7 · Bold section with code*" in digest(source).embeds[0].fields[0].value
