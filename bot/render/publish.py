@@ -286,31 +286,55 @@ def section_threads(issue: Issue, sections: Sequence[str] = ()) -> list[SectionT
     ]
 
 
-def _joined(parts: Sequence[str], limit: int, more: str) -> str:
-    """Join whole parts with ` · ` while they fit in `limit`, then say how many were left out."""
-    joined = SEPARATOR.join(parts)
-    if len(joined) <= limit:
-        return joined
-    for keep in range(len(parts) - 1, -1, -1):
-        tail = more.format(n=len(parts) - keep)
-        text = SEPARATOR.join([*parts[:keep], tail]) if keep else tail
-        if len(text) <= limit:
-            return text
-    return shorten(more.format(n=len(parts)), limit)
+def _listing(titles: Sequence[str], total: int) -> str:
+    """The titles shown of a section's `total` items, then how many more its thread holds."""
+    if not titles:
+        return f"{total} item{'s' if total != 1 else ''} in the thread"
+    more = total - len(titles)
+    return SEPARATOR.join([*titles, f"…and {more} more in the thread"] if more else titles)
 
 
-def _section_field(
-    issue: Issue, section: Section, thread_id: int | None, value_limit: int
-) -> EmbedField:
-    where = (
-        thread_mention(thread_id) if thread_id else f"*{link_text(thread_name(issue, section))}*"
-    )
-    titles = [item_title(item) for item in section.items]
-    room = value_limit - len(where) - 1
-    lines = _joined(titles, max(room, 0), "…and {n} more in the thread")
-    value = f"{where}\n{lines}" if lines else where
-    name = shorten(defuse_mentions(one_line(section.name)), min(FIELD_NAME_MAX, SECTION_NAME_MAX))
-    return EmbedField(name=name, value=value)
+def _section_fields(
+    issue: Issue, sections: Sequence[Section], threads: Mapping[str, int | None], room: int
+) -> list[EmbedField]:
+    """A field per section: its name, its thread, and its items' titles dealt round robin
+    over the sections (a first title each, then a second …) while they fit in `room`, so
+    every section shows as many as the message has room for."""
+    names, wheres, titles = [], [], []
+    for section in sections:
+        names.append(
+            shorten(defuse_mentions(one_line(section.name)), min(FIELD_NAME_MAX, SECTION_NAME_MAX))
+        )
+        thread_id = threads.get(section.slug)
+        wheres.append(
+            thread_mention(thread_id)
+            if thread_id
+            else f"*{link_text(thread_name(issue, section))}*"
+        )
+        titles.append([item_title(item) for item in section.items])
+    shown = [0] * len(sections)
+
+    def field(number: int) -> EmbedField:
+        listing = _listing(titles[number][: shown[number]], len(titles[number]))
+        return EmbedField(name=names[number], value=f"{wheres[number]}\n{listing}")
+
+    fields = [field(number) for number in range(len(sections))]
+    used = sum(len(f.name) + len(f.value) for f in fields)
+    # A section stops at the first title that does not fit: its titles are shown in order.
+    dealing = [number for number in range(len(sections)) if titles[number]]
+    while dealing:
+        for number in list(dealing):
+            shown[number] += 1
+            wider = field(number)
+            grown = len(wider.value) - len(fields[number].value)
+            if len(wider.value) <= FIELD_VALUE_MAX and used + grown <= room:
+                fields[number], used = wider, used + grown
+                if shown[number] < len(titles[number]):
+                    continue
+            else:
+                shown[number] -= 1
+            dealing.remove(number)
+    return fields
 
 
 def digest(
@@ -323,33 +347,40 @@ def digest(
     """The message announcing an issue: title and link, intro, and a line per section.
 
     Each section's line links to its thread (when `threads` gives its id) and lists its items'
-    titles as links, as many as fit. With `role_id` the message pings that role, and only it,
-    and carries the "Notify me" button.
+    titles as links: the message's room left by the intro is shared across the sections, so
+    each lists as many as fit, then says how many more its thread holds. With `role_id` the
+    message pings that role, and only it, and carries the "Notify me" button.
     """
     threads = threads or {}
     chosen = [s for s in issue.sections if not sections or s.slug in sections]
     title = shorten(defuse_mentions(one_line(f"#{issue.number}{SEPARATOR}{issue.title}")), 256)
     title = shorten(title, EMBED_TITLE_MAX)
-    # Budget the fields first (each section gets an even share), the intro takes what is left.
+    intro_parts = [italic(issue.subtitle or ""), discord_markdown(issue.intro.strip())]
+    intro = defuse_mentions("\n\n".join(part for part in intro_parts if part))
+    # Each section's line first (with no title: its thread and count), in all but 200
+    # characters; then titles, in the room the intro (up to its most) leaves.
     intro_floor = 200
     field_budget = EMBED_TOTAL_MAX - len(title) - intro_floor
     max_fields = EMBED_FIELDS_MAX * EMBEDS_MAX
     shown = chosen[:max_fields]
     if len(chosen) > max_fields:
         shown = chosen[: max_fields - 1]
-    per_field = min(FIELD_VALUE_MAX, max(field_budget // max(len(shown), 1) - SECTION_NAME_MAX, 1))
-    fields = [_section_field(issue, s, threads.get(s.slug), per_field) for s in shown]
+    fields = _section_fields(issue, shown, threads, 0)
     while fields and sum(len(f.name) + len(f.value) for f in fields) > field_budget:
         # Sections so many that even a link each does not fit: drop the last into a count.
         fields.pop()
     left_out = len(chosen) - len(fields)
+    more_sections = EmbedField(
+        name="More sections", value=f"…and {left_out} more sections in threads"
+    )
+    extra = len(more_sections.name) + len(more_sections.value) if left_out else 0
+    intro_room = max(min(len(intro), INTRO_MAX, EMBED_DESCRIPTION_MAX), intro_floor)
+    fields = _section_fields(
+        issue, shown[: len(fields)], threads, EMBED_TOTAL_MAX - len(title) - intro_room - extra
+    )
     if left_out:
-        fields.append(
-            EmbedField(name="More sections", value=f"…and {left_out} more sections in threads")
-        )
+        fields.append(more_sections)
     used = len(title) + sum(len(f.name) + len(f.value) for f in fields)
-    intro_parts = [italic(issue.subtitle or ""), discord_markdown(issue.intro.strip())]
-    intro = defuse_mentions("\n\n".join(part for part in intro_parts if part))
     room = min(INTRO_MAX, EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - used)
     if len(intro) > room and issue.link:
         more = f" [Read the issue]({link_target(issue.link)})"
