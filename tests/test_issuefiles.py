@@ -170,6 +170,23 @@ def test_sections_and_items_named_in_other_scripts_are_told_apart() -> None:
     ]
 
 
+def test_a_reference_link_keeps_its_definition_with_the_text_that_uses_it() -> None:
+    text = GOOD.replace("Its blurb.", "Its [blurb][b].\n\n[b]: https://example.com/b")
+    issue = parse_issue(text, "issues/7.md")
+    blurb = issue.sections[0].items[0].blurb
+    assert blurb == "Its [blurb][b].\n\n[b]: https://example.com/b"
+    assert format_issue(issue) == text, "written back as it was read"
+
+
+def test_a_reference_link_defined_under_another_item_is_reported_where_it_is_used() -> None:
+    text = GOOD.replace("Its blurb.", "Its [blurb][b].").replace(
+        "Another blurb.", "Another blurb.\n\n[b]: https://example.com/b"
+    )
+    error = one_error(text)
+    assert (error.line, "line 18" in error.reason) == (12, True), error
+    assert "under the same item" in error.reason
+
+
 def test_a_lone_carriage_return_ends_a_line_as_in_commonmark() -> None:
     text = GOOD.replace("\n", "\r")
     assert parse_issue(text, "issues/7.md") == parse_issue(GOOD, "issues/7.md")

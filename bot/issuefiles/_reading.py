@@ -3,6 +3,7 @@ abstracts, editor notes) and every link in it, with each problem on its line."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -96,7 +97,10 @@ class _SectionDraft:
 
 def _source(lines: Sequence[str], token: Token, offset: int) -> str:
     assert token.map is not None
-    start, end = token.map
+    return _lines_source(lines, offset, *token.map)
+
+
+def _lines_source(lines: Sequence[str], offset: int, start: int, end: int) -> str:
     return "\n".join(lines[offset + start : offset + end]).strip("\n")
 
 
@@ -150,9 +154,31 @@ class _Body:
     intro: list[str] = field(default_factory=list)
     sections: list[_SectionDraft] = field(default_factory=list)
     item: _ItemDraft | None = None
+    texts: list[int] = field(default_factory=lambda: [0])
+    """Where each text published on its own starts (the intro at 0; each heading's line): a
+    link definition serves only the text it is in."""
+
+    def text_at(self, line_no: int) -> int:
+        """Where the text holding `line_no` starts (see `texts`)."""
+        return self.texts[bisect.bisect_right(self.texts, line_no) - 1]
+
+    def definition(self, source: str, line_no: int) -> None:
+        """A `[label]: address` line, kept in the text it is written in, as written."""
+        item = self.item
+        if item is not None:
+            (item.abstract if item.abstract is not None else item.blurb).append(source)
+        elif self.sections:
+            self.problems.add(
+                line_no,
+                "a link definition under a section belongs to an item: move it under the "
+                "item whose text uses it",
+            )
+        else:
+            self.intro.append(source)
 
     def heading(self, level: int, inline: Token, line_no: int) -> None:
         """A `## Section`, a `### Title` or an item's `#### Abstract` starts here."""
+        self.texts.append(line_no)
         text = inline.content.strip()
         if level == 2:
             self.item = None
@@ -216,10 +242,14 @@ class _Body:
             self.intro.append(source)
 
 
-def _read_body(
-    lines: Sequence[str], offset: int, problems: Problems
-) -> tuple[list[str], list[_SectionDraft]]:
-    tokens = _markdown().parse("\n".join(lines[offset:]))
+def _read_body(lines: Sequence[str], offset: int, problems: Problems) -> _Body:
+    env: dict[str, Any] = {}
+    tokens = _markdown().parse("\n".join(lines[offset:]), env)
+    # Link definitions make no token: each is kept, as written, with the text it stands in.
+    definitions = sorted(
+        tuple(d["map"])
+        for d in [*env.get("references", {}).values(), *env.get("duplicate_refs", [])]
+    )
     body = _Body(problems)
     index = 0
     while index < len(tokens):
@@ -227,6 +257,9 @@ def _read_body(
         if token.level != 0 or token.map is None or token.nesting == -1:
             index += 1
             continue
+        while definitions and definitions[0][0] < token.map[0]:
+            start, end = definitions.pop(0)
+            body.definition(_lines_source(lines, offset, start, end), offset + start + 1)
         line_no = offset + token.map[0] + 1
         if token.type == "heading_open":
             markup = token.markup
@@ -237,7 +270,9 @@ def _read_body(
             continue
         body.block(token, _source(lines, token, offset), line_no)
         index += 1
-    return body.intro, body.sections
+    for start, end in definitions:
+        body.definition(_lines_source(lines, offset, start, end), offset + start + 1)
+    return body
 
 
 def _shown(url: str) -> str:
@@ -271,7 +306,7 @@ def _links_in(inline: Token, skip_item_link: bool) -> Iterator[tuple[int, str, s
 
 
 def _check_links(
-    lines: Sequence[str], offset: int, item_links: set[int], problems: Problems
+    lines: Sequence[str], offset: int, item_links: set[int], problems: Problems, body: _Body
 ) -> None:
     """Report every link in the body that is not a web link, on the line it is on.
 
@@ -285,12 +320,27 @@ def _check_links(
     bad_definitions = {
         str(d["href"]): offset + d["map"][0] + 1 for d in definitions if link_problem(d["href"])
     }
+    defined: dict[str, list[int]] = {}
+    for d in definitions:
+        defined.setdefault(str(d["href"]), []).append(offset + d["map"][0] + 1)
     used: set[str] = set()
     for token in tokens:
         if token.type != "inline" or token.map is None:
             continue
         line_no = offset + token.map[0] + 1
         for line, href, what, by_reference in _links_in(token, line_no in item_links):
+            at = line_no + line
+            definition_lines = defined.get(href, [])
+            texts = map(body.text_at, definition_lines)
+            if by_reference and definition_lines and body.text_at(at) not in texts:
+                problems.add(
+                    at,
+                    f"{what} {_shown(href)} takes its address from line {definition_lines[0]}, "
+                    "under "
+                    "another heading, but each item's text is published on its own: put the "
+                    "definition under the same item (or in the intro) as the link",
+                )
+                continue
             problem = link_problem(href)
             if problem is None:
                 continue
@@ -325,11 +375,12 @@ def parse_issue(text: str, path: Path | str) -> Issue:
     lines = file_lines(text.removeprefix("\ufeff"))
     values, body_start = read_front_matter(lines, problems)
     fields = front_matter_fields(values, path, problems) if body_start else {}
-    intro, section_drafts = _read_body(lines, body_start, problems)
+    body = _read_body(lines, body_start, problems)
+    intro, section_drafts = body.intro, body.sections
     item_links = {
         item.line for draft in section_drafts for item in draft.items if item.link_checked
     }
-    _check_links(lines, body_start, item_links, problems)
+    _check_links(lines, body_start, item_links, problems, body)
     if not section_drafts:
         problems.add(
             max(len(lines), 1), "an issue needs at least one `## Section` with an item in it"
