@@ -260,7 +260,10 @@ async def _discord_client(settings: Settings, token: str, pacer: Pacer) -> Async
 async def _dry_run(
     settings: Settings, number: int | None, outlets: list[OutletName], *, explicit: bool
 ) -> list[str]:
-    """Print what publishing would do on each outlet, without keys or requests."""
+    """Print what publishing would do on each outlet, changing nothing anywhere: no keys are
+    needed, and only what the publish plans from is read (a Discord channel's kind, with a
+    token; a Mastodon instance's limits)."""
+    from bot.publishing.reports import LogAlerts
     from bot.wiring import build
 
     async with await open_archive(settings) as archive:
@@ -269,7 +272,18 @@ async def _dry_run(
 
         async def run(outlet: OutletName) -> str | None:
             if outlet == "discord":
-                out.print(await _dryrun_async(services, issue))
+                async with _reading_discord(settings, archive) as (client, pacer):
+                    # Planned as the publish plans: with the channels' kinds read from Discord.
+                    reading = build(
+                        settings,
+                        archive,
+                        discord=client,
+                        alerts=LogAlerts(),
+                        offline=True,
+                        offline_threads=False,
+                        pacer=pacer,
+                    )
+                    out.print(await _dryrun_async(reading, issue))
                 if not settings.discord.configured():
                     _unconfigured_note(DISCORD_NOT_CONFIGURED, explicit=explicit)
             else:
@@ -284,24 +298,62 @@ async def _dry_run(
         return await _each(outlets, run)
 
 
+@asynccontextmanager
+async def _reading_discord(
+    settings: Settings, archive: Archive
+) -> AsyncIterator[tuple[Client | None, Pacer | None]]:
+    """A Discord client (and its pacer) to read the kinds of the channels declared in the
+    settings, as the publish reads them; none without a token, or when every kind is known."""
+    from bot.publishing.pacer import Pacer
+    from bot.publishing.targets import all_targets
+
+    targets = await all_targets(archive, settings) if settings.discord.configured() else []
+    if all(target.kind is not None for target in targets):
+        yield None, None
+        return
+    pacer = Pacer(settings.publishing.requests_per_second, state=archive.state)
+    async with _discord_client(settings, discord_token(settings), pacer) as client:
+        yield client, pacer
+
+
 def _unconfigured_note(why: str, *, explicit: bool) -> None:
     would = "fail" if explicit else "skip it"
     out.print(f"{why}: a real publish would {would}.", style="yellow", markup=False)
 
 
-async def _dryrun_async(services: Services, issue: Issue) -> Table:
+async def _dryrun_async(services: Services, issue: Issue) -> RenderableType:
+    from bot.publishing.outlet import StepError
+
     outlet = services.discord
     assert outlet is not None  # built offline: there is always one to plan with
     targets = await outlet.targets()
     if not targets:
         raise NewsbotError(outlet.nowhere)
     table = Table(title=f"Publishing #{issue.number} would…", show_lines=False)
-    for column in ("channel", "step", "does"):
-        table.add_column(column)
+    table.add_column("channel")
+    table.add_column("step", overflow="fold")  # whole, on more lines in a narrow terminal
+    table.add_column("does")
+    unknown: list[str] = []
     for target in targets:
-        for entry in await services.engine.preview(issue, outlet, target):
-            table.add_row(str(target.channel_id), entry.step.key, entry.outcome.value)
-    return table
+        channel = str(target.channel_id)
+        try:
+            planned = await services.engine.preview(issue, outlet, target)
+        except StepError as exc:
+            table.add_row(channel, "", f"fails: {exc.reason}")
+            continue
+        for entry in planned:
+            table.add_row(channel, entry.step.key, entry.outcome.value)
+        if target.kind is None and outlet.client is None:
+            unknown.append(channel)
+    if not unknown:
+        return table
+    return Group(table, Text(UNKNOWN_KIND.format(", ".join(unknown)), style="yellow"))
+
+
+UNKNOWN_KIND = (
+    "Without a token the kind of channel {} is not known: each is planned as this issue was "
+    "published there before, else as a text channel."
+)
 
 
 # --- Discord ----------------------------------------------------------------------------------

@@ -411,15 +411,9 @@ class Engine:
         self, outlet: Outlet[Any], ledger: Mapping[str, OutboxEntry], planned: set[str]
     ) -> int:
         """Delete what earlier runs made for steps this run no longer plans."""
-        stale = [
-            e for key, e in ledger.items() if key not in planned and e.state != StepState.REMOVED
-        ]
-        # What lives inside something removed (a thread's messages) goes with it.
-        containers = {e.key for e in stale if e.remote_id}
         removed = 0
-        for entry in stale:
-            inside_removed = any(entry.key.startswith(f"{key}/") for key in containers)
-            if entry.remote_id and not inside_removed:
+        for entry, own_call in _stale(ledger, planned):
+            if own_call:
                 removed += await self._attempt(functools.partial(outlet.remove, entry))
             await self.ledger.record(replace(entry, state=StepState.REMOVED, reason=None))
         return removed
@@ -429,13 +423,15 @@ class Engine:
     async def preview(
         self, issue: Issue, outlet: Outlet[TargetT], target: TargetT
     ) -> list[PlannedStep]:
-        """What publishing `issue` to `target` would do now, judged from the ledger alone (no
-        request to the platform): step by step, then what it would remove."""
+        """What publishing `issue` to `target` would do now, planned as the publish plans it (the
+        target resolved, the thanks) and judged from the ledger: step by step, then removals."""
         ledger = await self.ledger.entries(issue.number, outlet.name, target.name)
+        target = await outlet.resolve(target)
+        thanks = await self._thanks(issue) if self.thank_suggesters else {}
         ids = _recorded_ids(ledger)
         allowed = await self.remaining_today(outlet)
         planned: list[PlannedStep] = []
-        for step in outlet.plan(issue, target, ledger, {}):
+        for step in outlet.plan(issue, target, ledger, thanks):
             payload = step.payload(ids)
             entry = ledger.get(step.key) or _entry(outlet, step)
             unchanged = entry.payload_hash == payload_hash(payload)
@@ -451,13 +447,17 @@ class Engine:
                 look_first = entry.attempts > 0 and entry.state != StepState.REMOVED
                 planned.append(PlannedStep(step, payload, Outcome.POSTED, look_first=look_first))
         if outlet.edits:
-            keys = {p.step.key for p in planned}
-            planned += [
-                PlannedStep(_stale_step(entry, target), {}, Outcome.REMOVED)
-                for key, entry in ledger.items()
-                if key not in keys and entry.state != StepState.REMOVED and entry.remote_id
-            ]
+            stale = [e for e, own_call in _stale(ledger, {p.step.key for p in planned}) if own_call]
+            planned += [PlannedStep(_stale_step(e, target), {}, Outcome.REMOVED) for e in stale]
         return planned
+
+
+def _stale(ledger: Mapping[str, OutboxEntry], planned: set[str]) -> list[tuple[OutboxEntry, bool]]:
+    """What earlier runs made for steps no longer `planned`, each with whether removing it is a
+    call of its own (what lives inside something removed, a thread's messages, goes with it)."""
+    stale = [e for key, e in ledger.items() if key not in planned and e.state != StepState.REMOVED]
+    made = tuple(f"{e.key}/" for e in stale if e.remote_id)
+    return [(e, bool(e.remote_id) and not e.key.startswith(made)) for e in stale]
 
 
 def _done(outlet: Outlet[Any], step: Step[Any], entry: OutboxEntry, ids: dict[str, int]) -> bool:

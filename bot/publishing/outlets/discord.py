@@ -88,9 +88,10 @@ class DiscordOutlet:
         thanks: Mapping[str, Post],
     ) -> Sequence[Step[Target]]:
         """The threads, messages, forum posts and crosspost of `issue` in the target's channel;
-        a channel whose kind is unknown is planned as a text channel."""
+        a channel whose kind is unknown (a dry run without a token) is planned as the ledger's
+        steps show it was published to, else as a text channel."""
         if target.kind is None:
-            target = replace(target, kind="text")
+            target = replace(target, kind=_kind_in(ledger))
         return plan(issue, [target], thanks)
 
     def where(self, target: Target) -> str:
@@ -106,8 +107,9 @@ class DiscordOutlet:
         return None
 
     async def resolve(self, target: Target) -> Target:
-        """The target with its kind read from Discord, unless known (and a forum's tags)."""
-        if target.kind is not None:
+        """The target with its kind read from Discord, unless known (and a forum's tags);
+        without a client (a dry run without a token), as it is."""
+        if target.kind is not None or self.client is None:
             return target
         data = await self._call(
             "read the channel", lambda: self.http.get_channel(target.channel_id)
@@ -336,6 +338,15 @@ class DiscordOutlet:
 RECOVER_LOOKBACK = 50
 """Recent messages read to find one an interrupted attempt posted (a step's own thread holds
 a few; a channel's digest is among its latest)."""
+
+
+def _kind_in(ledger: Mapping[str, OutboxEntry]) -> ChannelKind:
+    """The kind of channel an issue's steps were published to: forum posts are made only in a
+    forum, a crosspost is planned only in an announcement channel."""
+    actions = {entry.action for entry in ledger.values()}
+    if Action.POST in actions:
+        return "forum"
+    return "announcement" if Action.CROSSPOST in actions else "text"
 
 
 def _fingerprint(message: Mapping[str, Any]) -> tuple[object, ...]:
