@@ -36,9 +36,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-# benchmarks/ is on sys.path as the script's folder.
-from start import without_settings
-
+from bot._settings_plain import without_settings
 from bot.issuefiles import load_issue
 from bot.models import Issue, Subscription
 from bot.publishing.engine import Engine

@@ -25,8 +25,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+
+from bot._settings_plain import without_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.25
@@ -39,12 +41,6 @@ def newsbot_command() -> list[str]:
     """How a user starts newsbot: its console script, installed beside this Python."""
     script = Path(sys.executable).with_name("newsbot")
     return [str(script)] if script.is_file() else [sys.executable, "-m", "bot"]
-
-
-def without_settings(env: Mapping[str, str]) -> dict[str, str]:
-    """`env` without newsbot's settings: every variable named `NEWSBOT_…` in any case, as
-    newsbot reads them (`newsbot_discord__token` is a setting too); publish.py's too."""
-    return {name: value for name, value in env.items() if not name.upper().startswith("NEWSBOT_")}
 
 
 def run_once(command: Sequence[str], folder: Path, env: dict[str, str]) -> tuple[float, float]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -177,6 +178,13 @@ DEV_VARIABLES = ("NEWSBOT_VENV",)
 def env_name(key: str) -> str:
     """The environment variable of a dotted key: `discord.token` → `NEWSBOT_DISCORD__TOKEN`."""
     return ENV_PREFIX + key.upper().replace(".", "__")
+
+
+def without_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` without newsbot's settings: every variable named `NEWSBOT_…` in any case, as
+    newsbot reads them (`newsbot_discord__token` is a setting too). For a newsbot started with
+    settings of its own, such as the demo's."""
+    return {name: value for name, value in env.items() if not name.upper().startswith(ENV_PREFIX)}
 
 
 def check_variables() -> None:

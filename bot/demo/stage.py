@@ -17,6 +17,7 @@ from typing import Any
 
 from rich.console import Console
 
+from bot._settings_plain import without_settings
 from bot.errors import NewsbotError
 from bot.sandbox.bluesky import BlueskyEmulator
 from bot.sandbox.discord import DefaultWorld, Emulator
@@ -63,8 +64,7 @@ class DemoSettings:
 
     def env(self) -> dict[str, str]:
         """The caller's environment without its own NEWSBOT_ settings, plus the keys."""
-        # In any case, as newsbot reads them.
-        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NEWSBOT_")}
+        env = without_settings(os.environ)
         keys = self.secrets.read_text(encoding="utf-8").splitlines()
         return env | dict(line.split("=", 1) for line in keys if "=" in line)
 
