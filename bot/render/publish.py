@@ -42,8 +42,6 @@ SECTION_NAME_MAX = 100
 NOTIFY_CUSTOM_ID = "newsbot:notify:{role_id}"
 """The custom_id of the digest's "Notify me" button; the cog's persistent item matches it."""
 NOTIFY_LABEL = "Notify me"
-SNOWFLAKE_WIDTH = 20
-"""The most digits a Discord id has: a thread mention is budgeted at its longest."""
 SEPARATOR = " · "
 
 _LINK = re.compile(r"\[[^\]\n]*\]\([^)\s]*\)|<[^>\s]*>|https?://\S+")

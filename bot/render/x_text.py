@@ -80,12 +80,6 @@ def _url_spans(text: str) -> tuple[tuple[int, int], ...]:
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def contains_url(text: str) -> bool:
-    """Whether twitter-text finds a URL in `text`."""
-    return bool(extract_urls_with_indices(text))
-
-
 # --- cleaning issue text --------------------------------------------------------------------
 
 
