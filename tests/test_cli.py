@@ -111,6 +111,25 @@ def test_search_filters(runner: CliRunner, tmp_path: Path, issues_dir: Path) -> 
     assert sections("--section", "Learning", "--until", "2020-01-01") == set()
 
 
+def test_a_section_renamed_in_place_is_found_by_either_name(
+    runner: CliRunner, tmp_path: Path, issues_dir: Path
+) -> None:
+    (issues_dir / "203.md").write_text(
+        "---\nnumber: 203\ntitle: Issue 203\n---\n\n## Courses {#learning}\n\n"
+        "### [A PyTorch course](https://example.com/course)\n\nLearn PyTorch.\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "a.db"
+    assert newsbot(runner, db, "ingest", str(issues_dir))[0] == 0
+    for name in ("Courses", "Learning", "learning"):
+        code, out, _ = newsbot(runner, db, "search", "pytorch", "--json", "--section", name)
+        assert code == 0
+        found = {(hit["issue"], hit["section"]) for hit in json.loads(out)["hits"]}
+        assert found == {(202, "Learning"), (203, "Courses")}, name
+    code, out, _ = newsbot(runner, db, "latest", "--section", "Courses")
+    assert code == 0 and "A PyTorch course" in out
+
+
 def test_search_names_an_unknown_section_or_issue(
     runner: CliRunner, tmp_path: Path, issues_dir: Path
 ) -> None:

@@ -154,6 +154,42 @@ def test_a_title_or_name_of_invisible_characters_is_refused(old: str, new: str, 
     assert (error.line, "invisible characters" in error.reason) == (line, True), error
 
 
+def test_a_section_renamed_in_place_keeps_the_slug_written_after_its_name() -> None:
+    text = GOOD.replace("## News", "## Industry news {#news}")
+    issue = parse_issue(text, "issues/7.md")
+    assert [(s.name, s.slug) for s in issue.sections] == [("Industry news", "news")]
+    assert "## Industry news {#news}\n" in format_issue(issue)
+    assert issue.section("news") is issue.section("industry-news") is issue.sections[0]
+    # A name that ends like a slug is written back with its own slug after it.
+    braced_section = Section.model_validate({"name": "x {#y}", "items": issue.sections[0].items})
+    braced = issue.model_copy(update={"sections": (braced_section,)})
+    assert parse_issue(format_issue(braced), "issues/7.md") == braced
+
+
+@pytest.mark.parametrize(
+    ("heading", "line", "reason"),
+    [
+        (
+            "## News {#News Items}",
+            8,
+            "`{#News Items}` is not a section slug: a slug is lower case, its words joined by "
+            "`-`, as in `{#news-items}`",
+        ),
+        ("## News {#}", 8, "as in `{#news}`"),
+        ("## {#news}", 8, "this section has no name"),
+        (
+            "## News\n\n### [B](https://example.com/b)\n\n## Later {#news}",
+            12,
+            "section 'Later' has the slug `news` of section 'News' (line 8): give one of them "
+            "another `{#slug}`",
+        ),
+    ],
+)
+def test_a_slug_after_a_section_name_is_checked(heading: str, line: int, reason: str) -> None:
+    error = one_error(GOOD.replace("## News", heading))
+    assert (error.line, reason in error.reason) == (line, True), error
+
+
 def test_sections_and_items_named_in_other_scripts_are_told_apart() -> None:
     text = (
         "---\nnumber: 7\ntitle: T\n---\n\n## 業界\n\n### ニュース\n\n本文。\n\n"
@@ -303,7 +339,9 @@ def issues(draw: st.DrawFn) -> Issue:
     number = draw(st.integers(1, 99_999))
     sections = []
     seen_keys: set[str] = set()
-    for name in draw(section_names):
+    names = draw(section_names)
+    natural = {Section.model_validate({"name": n, "items": [Item(title="x")]}).slug for n in names}
+    for position, name in enumerate(names):
         items = []
         for _ in range(draw(st.integers(1, 4))):
             candidate = Item(
@@ -317,7 +355,10 @@ def issues(draw: st.DrawFn) -> Issue:
                 seen_keys.add(candidate.key)
                 items.append(candidate)
         if items:
-            sections.append(Section.model_validate({"name": name, "items": items}))
+            # Some sections keep a slug of their own (renamed in place): `## Name {#s2}`.
+            kept = f"kept-{position}"
+            own = {"slug": kept} if kept not in natural and draw(st.booleans()) else {}
+            sections.append(Section.model_validate({"name": name, "items": items, **own}))
     return Issue(
         number=number,
         title=draw(lines(6)),

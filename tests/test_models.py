@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from bot.models import Issue, Item, Section, issue_json_schema, link_problem, slugify
+from bot.models import (
+    Issue,
+    Item,
+    Section,
+    issue_json_schema,
+    link_problem,
+    section_slug,
+    slugify,
+)
 from tests.conftest import ISSUES
 from tests.factories import issue, item
 
@@ -132,6 +140,21 @@ def test_a_slug_is_its_own_slug(name: str) -> None:
 def test_a_slug_that_is_not_its_own_slug_is_refused(slug: str) -> None:
     with pytest.raises(ValidationError, match="slug"):
         Section.model_validate({"name": "N", "slug": slug, "items": [item("T")]})
+
+
+def test_a_section_renamed_in_place_answers_to_its_slug_and_its_name() -> None:
+    known = [("learning", "Courses"), ("courses", "Old courses"), ("industry", "Industry")]
+    # Its own slug first: `courses` is the section that has that slug.
+    assert [section_slug(typed, known) for typed in ("Courses", "learning", "Old courses")] == [
+        "courses",
+        "learning",
+        "courses",
+    ]
+    assert section_slug("Industry news", known) is None
+    assert section_slug("Courses", known[:1]) == "learning"
+    renamed = Section(name="Courses", slug="learning", items=(item("T"),))
+    assert renamed.answers_to(["learning"]) and renamed.answers_to(["papers", "courses"])
+    assert not renamed.answers_to(["papers"])
 
 
 def test_an_issue_needs_unique_sections_and_items() -> None:

@@ -210,11 +210,11 @@ def _section_slug(issue: Issue, section: str | None) -> str | None:
         return None
     from bot.models import slugify
 
-    slug = slugify(section)
-    if issue.section(slug) is None:
+    found = issue.section(slugify(section))
+    if found is None:
         names = ", ".join(s.name for s in issue.sections)
         raise fail(f"issue #{issue.number} has no section {section!r}; it has: {names}")
-    return slug
+    return found.slug
 
 
 def show_issue(
@@ -256,11 +256,9 @@ def search(
         raise typer.BadParameter(
             f"{until} is before --since {since}", ctx=ctx, param_hint="'--until'"
         )
-    from bot.models import slugify
-
-    slug = slugify(section) if section else None
 
     async def find(archive: Archive) -> SearchPage:
+        slug = await _searched_section(archive, section) if section else None
         page = await archive.issues.search(
             query,
             section=slug,
@@ -286,6 +284,15 @@ def search(
         out.print_json(json.dumps(payload, ensure_ascii=False))
     else:
         out.print(search_view(query, page))
+
+
+async def _searched_section(archive: Archive, section: str) -> str:
+    """The slug of the section --section names: its own, or that of the section whose name it
+    is (a section renamed in place keeps its slug); its slug when none is named so."""
+    from bot.models import section_slug, slugify
+
+    known = await archive.issues.section_names(limit=(await archive.issues.stats()).sections)
+    return section_slug(section, known) or slugify(section)
 
 
 async def _check_filters(

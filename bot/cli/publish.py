@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from bot.publishing.outlets.discord import Client
     from bot.publishing.pacer import Pacer
     from bot.publishing.plans.discord import Target
+    from bot.publishing.reports import PlannedStep
     from bot.publishing.service import OutletName
     from bot.publishing.steps import Payload, Step
     from bot.settings import Settings
@@ -334,6 +335,7 @@ async def _dryrun_async(services: Services, issue: Issue) -> RenderableType:
     table.add_column("step", overflow="fold")  # whole, on more lines in a narrow terminal
     table.add_column("does")
     unknown: list[str] = []
+    renamed: dict[str, None] = {}
     for target in targets:
         channel = str(target.channel_id)
         try:
@@ -343,11 +345,37 @@ async def _dryrun_async(services: Services, issue: Issue) -> RenderableType:
             continue
         for entry in planned:
             table.add_row(channel, entry.step.key, entry.outcome.value)
+        renamed |= dict.fromkeys(_renamed_hints(issue, planned))
         if target.kind is None and outlet.client is None:
             unknown.append(channel)
-    if not unknown:
-        return table
-    return Group(table, Text(UNKNOWN_KIND.format(", ".join(unknown)), style="yellow"))
+    notes = [Text(hint, style="yellow") for hint in renamed]
+    if unknown:
+        notes.append(Text(UNKNOWN_KIND.format(", ".join(unknown)), style="yellow"))
+    return Group(table, *notes) if notes else table
+
+
+def _renamed_hints(issue: Issue, planned: list[PlannedStep]) -> list[str]:
+    """What to write to keep a thread the publish would delete, when a new section's thread
+    is made beside it: the section may be the old one renamed."""
+    from bot.publishing.outlet import Outcome
+
+    def thread_slug(key: str) -> str | None:
+        parts = key.split("/")  # 202/discord/<channel>/thread/<slug>
+        return parts[4] if len(parts) == THREAD_KEY_PARTS and parts[3] == "thread" else None
+
+    gone = [s for p in planned if p.outcome is Outcome.REMOVED and (s := thread_slug(p.step.key))]
+    new = [s for p in planned if p.outcome is Outcome.POSTED and (s := thread_slug(p.step.key))]
+    names = [section.name for slug in new if (section := issue.section(slug)) is not None]
+    return [
+        f"The thread of section `{old}` would be deleted, with the replies in it, and one made "
+        f"for “{name}”. If that is `{old}` renamed, keep its thread: write its heading as "
+        f"`## {name} {{#{old}}}`."
+        for name in names
+        for old in gone
+    ]
+
+
+THREAD_KEY_PARTS = 5
 
 
 UNKNOWN_KIND = (

@@ -18,7 +18,7 @@ from bot.cli._console import (
     with_archive,
 )
 from bot.errors import NewsbotError
-from bot.models import Suggestion, SuggestionStatus, slugify
+from bot.models import Suggestion, SuggestionStatus, section_slug
 from bot.store import Archive
 from bot.suggestions import DraftExists, export_draft
 
@@ -87,9 +87,11 @@ def _review(
         raise fail(f"no suggestion {suggestion_id}: see `newsbot suggestions list`")
 
     async def run(archive: Archive) -> Suggestion | None:
-        slug = slugify(section) if section else None
-        if slug is not None and slug not in dict(await archive.issues.section_names(limit=1000)):
-            raise fail(f"no section is called {section!r} in the archive")
+        slug = None
+        if section:
+            slug = section_slug(section, await archive.issues.section_names(limit=1000))
+            if slug is None:
+                raise fail(f"no section is called {section!r} in the archive")
         return await archive.suggestions.review(suggestion_id, status, by="cli", section=slug)
 
     done = run_async(with_archive(settings_of(ctx), run))

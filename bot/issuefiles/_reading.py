@@ -29,6 +29,9 @@ ABSTRACT_HEADING = "Abstract"
 _LINE_ENDING = re.compile(r"\r\n|\r|\n")
 _EDITOR_NOTE = re.compile(r"^<!--\s*editor:\s*(?P<note>.*?)\s*-->$")
 _LOOKS_LIKE_LINK = re.compile(r"^\[.*\]\(.*\)$", re.DOTALL)
+SECTION_ID = re.compile(r"\s*\{#(?P<slug>[^{}]*)\}$")
+"""`## Industry news {#industry}`: a section's slug given after its name, as a heading's id
+is in Pandoc and kramdown, so that a renamed section keeps what is keyed on its slug."""
 _NOT_A_LINK = (
     "this link is not valid: an item link is an absolute http(s) URL, "
     "as in `### [Title](https://example.com/page)`"
@@ -92,7 +95,12 @@ class _ItemDraft:
 class _SectionDraft:
     line: int
     name: str
+    slug: str = ""
+    """`slugify(name)`, or the slug written after the name (`{#industry}`)."""
     items: list[_ItemDraft] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.slug = self.slug or slugify(self.name)
 
 
 def _source(lines: Sequence[str], token: Token, offset: int) -> str:
@@ -182,9 +190,10 @@ class _Body:
         text = inline.content.strip()
         if level == 2:
             self.item = None
-            if not text:
+            name, slug = self._section_heading(text, line_no)
+            if not name:
                 self.problems.add(line_no, "this section has no name: write it after `## `")
-            self.sections.append(_SectionDraft(line_no, text))
+            self.sections.append(_SectionDraft(line_no, name, slug))
         elif level == 3:
             if not self.sections:
                 self.problems.add(
@@ -209,6 +218,22 @@ class _Body:
                 f"a level-{level} heading is not used here: sections are `## Name`, items "
                 "`### Title` and an item's longer text `#### Abstract`",
             )
+
+    def _section_heading(self, text: str, line_no: int) -> tuple[str, str]:
+        """A section heading's name, and the slug written after it (else "")."""
+        found = SECTION_ID.search(text)
+        if found is None:
+            return text, ""
+        name, slug = text[: found.start()], found["slug"]
+        if not slug or slugify(slug) != slug:
+            shown = slugify(slug or name)
+            self.problems.add(
+                line_no,
+                f"`{{#{slug}}}` is not a section slug: a slug is lower case, its words joined "
+                f"by `-`, as in `{{#{shown}}}`",
+            )
+            return name, ""
+        return name, slug
 
     def block(self, token: Token, source: str, line_no: int) -> None:
         """A paragraph, list, quote or HTML block: the intro's, the item's, or a problem."""
@@ -367,6 +392,15 @@ def file_lines(text: str) -> list[str]:
     return lines
 
 
+def _same_slug(draft: _SectionDraft, first: _SectionDraft) -> str:
+    if slugify(draft.name) == slugify(first.name):
+        return f"section {draft.name!r} appears twice (first on line {first.line}): merge the two"
+    return (
+        f"section {draft.name!r} has the slug `{draft.slug}` of section {first.name!r} (line "
+        f"{first.line}): give one of them another `{{#slug}}`"
+    )
+
+
 def parse_issue(text: str, path: Path | str) -> Issue:
     """Read an issue file's text; raise `IssueFileErrors` listing every problem found."""
     path = Path(path)
@@ -386,17 +420,13 @@ def parse_issue(text: str, path: Path | str) -> Issue:
             max(len(lines), 1), "an issue needs at least one `## Section` with an item in it"
         )
     sections: list[Section] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, _SectionDraft] = {}
     links: dict[str, int] = {}
     for draft in section_drafts:
-        if draft.name and slugify(draft.name) in seen:
-            problems.add(
-                draft.line,
-                f"section {draft.name!r} appears twice (first on line "
-                f"{seen[slugify(draft.name)]}): merge the two",
-            )
+        if draft.name and (first := seen.get(draft.slug)) is not None:
+            problems.add(draft.line, _same_slug(draft, first))
         elif draft.name:
-            seen[slugify(draft.name)] = draft.line
+            seen[draft.slug] = draft
         if draft.name and not draft.items:
             problems.add(draft.line, f"section {draft.name!r} has no items: add `### Title` items")
         items: list[Item] = []
@@ -414,9 +444,7 @@ def parse_issue(text: str, path: Path | str) -> Issue:
             items.append(item)
         if draft.name and items:
             try:
-                sections.append(
-                    Section(name=draft.name, slug=slugify(draft.name), items=tuple(items))
-                )
+                sections.append(Section(name=draft.name, slug=draft.slug, items=tuple(items)))
             except ValidationError as exc:
                 problems.add(draft.line, f"section {draft.name!r}: {pydantic_reason(exc)}")
     if problems.errors:

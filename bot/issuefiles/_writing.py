@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 
 from bot.issuefiles._front_matter import FRONT_MATTER_FENCE
-from bot.issuefiles._reading import ABSTRACT_HEADING
-from bot.models import Issue, Item
+from bot.issuefiles._reading import ABSTRACT_HEADING, SECTION_ID
+from bot.models import Issue, Item, slugify
 
 _ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 
@@ -50,7 +50,9 @@ def format_issue(issue: Issue) -> str:
     if issue.intro:
         blocks.append(issue.intro)
     for section in issue.sections:
-        blocks.append(f"## {section.name}")
+        # A name that ends like a slug of its own (`{#…}`) is followed by its slug too.
+        own = section.slug == slugify(section.name) and not SECTION_ID.search(section.name)
+        blocks.append(f"## {section.name}" + ("" if own else f" {{#{section.slug}}}"))
         for item in section.items:
             blocks.append(_item_heading_source(item))
             if item.editor_note is not None:

@@ -16,6 +16,7 @@ from bot.models.hits import (
     FoundItem,
     SearchHit,
     SearchPage,
+    section_slug,
     slugify,
 )
 from bot.models.records import (
@@ -98,5 +99,6 @@ __all__ = [
     "Text",
     "issue_json_schema",
     "link_problem",
+    "section_slug",
     "slugify",
 ]

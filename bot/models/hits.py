@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,6 +50,16 @@ def slugify(name: str) -> str:
             other_script = False
     slug = _DASHES.sub("-", unicodedata.normalize("NFC", "".join(kept))).strip("-")
     return slug[:100].strip("-") or "section"
+
+
+def section_slug(typed: str, known: Iterable[tuple[str, str]]) -> str | None:
+    """The slug of the section `typed` names among `known` (slug, name) pairs: the one with
+    `typed`'s slug, else the one whose name has it (a section renamed in place keeps its
+    slug: `## Industry news {#industry}`); None when no section is named so."""
+    wanted = slugify(typed)
+    pairs = list(known)
+    found = next((slug for slug, _ in pairs if slug == wanted), None)
+    return found or next((slug for slug, name in pairs if slugify(name) == wanted), None)
 
 
 class ItemText(Protocol):

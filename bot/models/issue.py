@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from bot.models.hits import slugify
+from bot.models.hits import section_slug, slugify
 from bot.text import find_control, has_visible_text
 
 MAX_LINK_LENGTH = 2048
@@ -124,6 +125,11 @@ class Section(_Model):
     slug: Slug
     items: tuple[Item, ...] = Field(min_length=1)
 
+    def answers_to(self, slugs: Iterable[str]) -> bool:
+        """Whether one of `slugs` names this section: its slug, or its name's slug (a section
+        renamed in place, `## Industry news {#industry}`, answers to both)."""
+        return any(slug in (self.slug, slugify(self.name)) for slug in slugs)
+
     @model_validator(mode="before")
     @classmethod
     def _default_slug(cls, data: Any) -> Any:
@@ -168,8 +174,10 @@ class Issue(_Model):
         return [(section, item) for section in self.sections for item in section.items]
 
     def section(self, slug: str) -> Section | None:
-        """The section with that slug, if the issue has one."""
-        return next((s for s in self.sections if s.slug == slug), None)
+        """The section with that slug, else the one whose name has it (see
+        `Section.answers_to`), if the issue has one."""
+        found = section_slug(slug, ((s.slug, s.name) for s in self.sections))
+        return next((s for s in self.sections if s.slug == found), None)
 
 
 def issue_json_schema() -> dict[str, Any]:

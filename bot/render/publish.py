@@ -280,7 +280,7 @@ def section_threads(issue: Issue, sections: Sequence[str] = ()) -> list[SectionT
     return [
         section_thread(issue, section)
         for section in issue.sections
-        if not sections or section.slug in sections
+        if not sections or section.answers_to(sections)
     ]
 
 
@@ -350,7 +350,7 @@ def digest(
     message pings that role, and only it, and carries the "Notify me" button.
     """
     threads = threads or {}
-    chosen = [s for s in issue.sections if not sections or s.slug in sections]
+    chosen = [s for s in issue.sections if not sections or s.answers_to(sections)]
     title = shorten(defuse_mentions(one_line(f"#{issue.number}{SEPARATOR}{issue.title}")), 256)
     title = shorten(title, EMBED_TITLE_MAX)
     intro_parts = [italic(issue.subtitle or ""), discord_markdown(issue.intro.strip())]

@@ -111,7 +111,7 @@ def draft_issue(
             if candidate.key not in keys:  # two spellings that Markdown writes the same
                 keys.add(candidate.key)
                 items.append(candidate)
-        sections.append(Section(name=name, slug=slugify(name), items=tuple(items)))
+        sections.append(Section(name=name, slug=slug or slugify(name), items=tuple(items)))
     return Issue(number=number, title=title, sections=tuple(sections))
 
 

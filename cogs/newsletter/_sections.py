@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.models import slugify
+from bot.models import section_slug
 from bot.render.text import literal
 from bot.status import Status
 from bot.status import with_section_names as status_with_section_names
@@ -25,15 +25,15 @@ def parse_sections(known: Mapping[str, str], text: str) -> tuple[dict[str, str],
     """The sections named in comma-separated `text`, slug to name, in the order typed; or
     why some are not sections. `known`: each archived section's name by its slug."""
     wanted = [part.strip() for part in text.split(",") if part.strip()]
-    slugs = [slugify(name) for name in wanted]
-    unknown = [name for name, slug in zip(wanted, slugs, strict=True) if slug not in known]
+    slugs = [section_slug(name, known.items()) for name in wanted]
+    unknown = [name for name, slug in zip(wanted, slugs, strict=True) if slug is None]
     if unknown:
         names = ", ".join(sorted(known.values())) or "none yet"
         return {}, (
             f"No section is called {quoted(unknown)}. "
             f"The sections are: {literal(names, KNOWN_SHOWN_MAX)}."
         )
-    return {slug: known[slug] for slug in slugs}, None
+    return {slug: known[slug] for slug in slugs if slug is not None}, None
 
 
 def quoted(names: list[str]) -> str:

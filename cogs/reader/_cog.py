@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.app import NO_MENTIONS
 from bot.errors import IssueNotFound
-from bot.models import Issue, slugify
+from bot.models import Issue, section_slug, slugify
 from bot.render.discord import (
     CHOICE_NAME_MAX,
     CHOICES_MAX,
@@ -350,7 +350,7 @@ class Reader(commands.Cog):
                 since_date = dt.date.fromisoformat(since.strip())
         request = SearchRequest(
             query=query,
-            section=slugify(section) if section else None,
+            section=await self._section_slug(section) if section else None,
             issue=issue,
             since=since_date,
         )
@@ -437,12 +437,25 @@ class Reader(commands.Cog):
             f"`since` to see {pronoun}."
         )
 
-    async def _known_name(self, section: str) -> str | None:
-        """The name readers see of the section a reader asked for (by its name, or by the slug
-        a choice gives), or None when no issue has it."""
+    async def _known_section(self, section: str) -> tuple[str, str] | None:
+        """The slug and the name readers see of the section a reader asked for (by the slug a
+        choice gives, or by its name), or None when no issue has it."""
         slug = slugify(section)
         known = await self.archive.issues.section_names(prefix=slug, held=False)
-        return next((name for found, name in known if found == slug), None)
+        if not any(found == slug for found, _ in known):
+            # A section renamed in place keeps its old slug: its new name finds it.
+            known += await self.archive.issues.section_names(prefix=section.strip(), held=False)
+        found = section_slug(section, known)
+        return next(((slug, name) for slug, name in known if slug == found), None)
+
+    async def _known_name(self, section: str) -> str | None:
+        known = await self._known_section(section)
+        return known[1] if known else None
+
+    async def _section_slug(self, section: str) -> str:
+        """The slug of the section a reader's search names (`slugify` of it when none has)."""
+        known = await self._known_section(section)
+        return known[0] if known else slugify(section)
 
     def _query_problem(self, query: str) -> str | None:
         """Why a search text cannot be searched, in words a reader understands; else None."""

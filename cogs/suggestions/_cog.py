@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NO_MENTIONS, reply
-from bot.models import SuggestionStatus, Supporter, slugify
+from bot.models import SuggestionStatus, Supporter, section_slug
 from bot.render.discord import (
     CHOICE_NAME_MAX,
     CHOICES_MAX,
@@ -231,8 +231,8 @@ class Suggestions(commands.Cog):
         slug: str | None = None
         if section is not None:
             names = dict(await self.archive.issues.section_names(limit=1000))
-            slug = slugify(section)
-            if slug not in names:
+            slug = section_slug(section, names.items())
+            if slug is None:
                 known = ", ".join(sorted(names.values())) or "none yet"
                 await reply(
                     interaction,

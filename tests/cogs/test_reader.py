@@ -18,7 +18,7 @@ import discord
 import pytest
 
 from bot.app import SORRY, Newsbot
-from bot.models import Issue, SearchHit, SearchPage
+from bot.models import Issue, SearchHit, SearchPage, Section
 from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message, MessageFlag
 from bot.store import Archive
 from bot.store.sqlite.database import READERS
@@ -220,6 +220,20 @@ async def test_search_filters(newsbot: Newsbot, emulator: Emulator, seed: Defaul
     assert "#202 · Learning" in description and "#202 · Industry" not in description
     message = await slash(emulator, seed, "search", query="knowledge", issue=202)
     assert "#203" not in message.embeds[0]["description"]
+
+
+async def test_a_section_renamed_in_place_is_found_by_its_new_name(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    course = item("A PyTorch course", "https://example.com/course", "Learn PyTorch.")
+    courses = Section(name="Courses", slug="learning", items=(course,))
+    await newsbot.archive.issues.ingest(issue(203, {}).model_copy(update={"sections": (courses,)}))
+    message = await slash(emulator, seed, "search", query="pytorch", section="Courses")
+    description = message.embeds[0]["description"]
+    assert "#203 · Courses" in description and "#202 · Learning" in description
+    assert "#202 · Industry" not in description
+    message = await slash(emulator, seed, "latest", section="Courses")
+    assert "A PyTorch course" in text_of(message)
 
 
 async def test_search_pages_turn_for_the_asker_only(

@@ -99,3 +99,40 @@ async def test_a_removed_section_loses_its_thread_and_a_new_one_gets_one(
         again.targets[0].counts[Outcome.REMOVED] == 0
         and again.targets[0].counts[Outcome.POSTED] == 0
     )
+
+
+async def test_a_section_renamed_in_place_keeps_its_thread_and_the_replies_in_it(
+    engine: Engine,
+    outlet: DiscordOutlet,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    issue_204: Issue,
+    archive_with_issues: Archive,
+) -> None:
+    """`## Industry news {#industry}`: the section keeps its slug, so its thread (or forum
+    post) is renamed, not deleted with the readers' replies and made again."""
+    targets = [text_target(seed, seed.general), text_target(seed, seed.forum)]
+    assert (await engine.publish(issue_204, outlet, targets)).ok
+    thread, post = threads_of(emulator, seed.general)[0], threads_of(emulator, seed.forum)[0]
+    reply = await emulator.post_message(thread, seed.reader, "Great pick, thanks!")
+    industry, papers = issue_204.sections
+    renamed = Section(name="Industry news", slug="industry", items=industry.items)
+    corrected = issue_204.model_copy(update={"sections": (renamed, papers)})
+    await archive_with_issues.issues.ingest(Issue.model_validate(corrected.model_dump()))
+    calls_before = len(emulator.requests)
+
+    report = await engine.publish(await archive_with_issues.issues.issue(204), outlet, targets)
+
+    assert report.ok
+    assert_no_bad_requests(emulator)
+    assert all(
+        t.counts[Outcome.REMOVED] == 0 and t.counts[Outcome.POSTED] == 0 for t in report.targets
+    )
+    assert not [r for r in emulator.requests[calls_before:] if r.method == "DELETE"]
+    assert threads_of(emulator, seed.general)[0].id == thread.id
+    assert emulator.world.channel(thread.id).name == "#204 · Industry news"
+    assert reply.message in emulator.messages_in(thread)
+    assert emulator.world.channel(post.id).name == "#204 · Industry news"
+    assert emulator.world.channel(post.id).applied_tags == [seed.forum.tag("Industry").id]
+    (digest,) = [m for m in emulator.messages_in(seed.general) if m.type == 0]
+    assert [f["name"] for f in digest.embeds[0]["fields"]] == ["Industry news", papers.name]

@@ -50,19 +50,27 @@ def env_for(emulator: Emulator, seed: DefaultWorld) -> dict[str, str]:
     return newsbot_env(emulator) | {"NEWSBOT_DISCORD__TARGETS": json.dumps(targets)}
 
 
-async def dry_run(db: Path, env: dict[str, str]) -> list[tuple[str, str, str]]:
-    """The rows of a dry run on Discord: channel, step key, what it would do."""
+async def dry_run_output(db: Path, env: dict[str, str]) -> str:
     run = await run_newsbot("--db", str(db), "publish", "--outlet", "discord", "--dry-run", env=env)
     assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+async def dry_run(db: Path, env: dict[str, str]) -> list[tuple[str, str, str]]:
+    """The rows of a dry run on Discord: channel, step key, what it would do."""
+    return rows_of(await dry_run_output(db, env))
+
+
+def rows_of(output: str) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
-    for line in run.stdout.splitlines():
+    for line in output.splitlines():
         cells = [cell.strip() for cell in line.split("│")[1:-1]]
         if len(cells) == 3 and cells[0].isdigit():
             rows.append((cells[0], cells[1], cells[2]))
         elif len(cells) == 3 and rows and not cells[0]:  # a key folded onto the next line
             channel, key, does = rows[-1]
             rows[-1] = (channel, key + cells[1], does + cells[2])
-    assert rows, run.stdout
+    assert rows, output
     return rows
 
 
@@ -115,6 +123,32 @@ async def test_a_dry_run_says_what_the_publish_then_does_in_every_kind_of_channe
     after = await dry_run(db, env)
     assert {does for _, _, does in after} == {"unchanged"}, after
     assert not emulator.violations, [str(v) for v in emulator.violations]
+
+
+async def test_a_dry_run_says_how_to_keep_the_thread_of_a_section_that_may_be_renamed(
+    tmp_path: Path, emulator: Emulator, seed: DefaultWorld, issue_204: Issue
+) -> None:
+    db = await archive_file(tmp_path / "a.db", issue_204)
+    env = env_for(emulator, seed)
+    await publish(db, env)
+    async with await Archive.open(db) as archive:
+        await archive.issues.ingest(corrected(issue_204))
+    said = " ".join((await dry_run_output(db, env)).split())
+    hint = (
+        "The thread of section `papers-publications` would be deleted, with the replies in it, "
+        "and one made for “Learning”. If that is `papers-publications` renamed, keep its "
+        "thread: write its heading as `## Learning {#papers-publications}`."
+    )
+    assert said.count(hint) == 1, said
+
+    industry, learning = corrected(issue_204).sections
+    kept = learning.model_copy(update={"slug": "papers-publications"})
+    async with await Archive.open(db) as archive:
+        await archive.issues.ingest(issue_204.model_copy(update={"sections": (industry, kept)}))
+    said = await dry_run_output(db, env)
+    threads = [(key, does) for _, key, does in rows_of(said) if "/message/" not in key]
+    assert {does for _, does in threads} == {"unchanged", "edited"}, threads
+    assert "renamed" not in said
 
 
 async def test_without_a_token_a_dry_run_plans_each_channel_as_its_issue_was_published(

@@ -228,6 +228,15 @@ def test_a_page_title_that_looks_like_a_link_stays_text_in_the_draft(title: str)
     assert "<a " not in rendered and html.unescape(rendered) == title
 
 
+def test_a_draft_keeps_the_slug_of_a_section_renamed_in_place() -> None:
+    accepted = Suggestion(
+        id=1, url="https://example.com/", status=SuggestionStatus.ACCEPTED, section="learning"
+    )
+    draft = draft_issue(3, "Issue #3", [accepted], {"learning": "Courses"})
+    assert [(s.name, s.slug) for s in draft.sections] == [("Courses", "learning")]
+    assert "## Courses {#learning}\n" in format_issue(draft)
+
+
 async def test_the_title_is_the_pages_own_not_one_in_a_comment_or_a_script(site: Site) -> None:
     assert await fetch_title(f"{site.base}/tricky", local_origin=site.base) == "Café & Co <3"
 

@@ -332,7 +332,8 @@ class DiscordOutlet:
             data = await self._call("read the forum", lambda: self.http.get_channel(forum))
             self._remember_tags(forum, data)
         known = self._tags[forum]
-        return [str(known[slugify(name)]) for name in names if slugify(name) in known][:5]
+        found = dict.fromkeys(known[slugify(name)] for name in names if slugify(name) in known)
+        return [str(tag) for tag in found][:5]
 
 
 RECOVER_LOOKBACK = 50

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.models import Issue
+from bot.models import Issue, slugify
 from bot.publishing.steps import Payload, Step
 from bot.render.publish import (
     Post,
@@ -154,6 +154,14 @@ def thread_type(target: Target) -> int:
     return ANNOUNCEMENT_THREAD if target.kind == "announcement" else PUBLIC_THREAD
 
 
+def _tag_names(thread: SectionThread) -> list[str]:
+    """The names of the forum tag a section's post gets: its name's, and for a section renamed
+    in place (`## Industry news {#industry}`) its slug's, the tag its old name had."""
+    if thread.slug == slugify(thread.section_name):
+        return [thread.section_name]
+    return [thread.section_name, thread.slug]
+
+
 def _thread_messages(
     issue: Issue, target: Target, thread: str, posts: Sequence[Post], *, first: int
 ) -> list[Step[Target]]:
@@ -238,7 +246,7 @@ def _forum_steps(
                     {
                         "name": thread.name,
                         "auto_archive_duration": AUTO_ARCHIVE_MINUTES,
-                        "tags": [thread.section_name],
+                        "tags": _tag_names(thread),
                         "message": first.to_dict(),
                     }
                 ),
