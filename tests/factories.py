@@ -33,3 +33,17 @@ def issue(
             for name, items in sections.items()
         ),
     )
+
+
+def story_issue(stories: int, number: int = 300) -> Issue:
+    """An issue of `stories` linked items with long blurbs: a thread of a few posts on X,
+    Mastodon or Bluesky, more with more stories."""
+    return issue(
+        number,
+        {
+            "News": [
+                item(f"Story {n}", f"https://news.example/{n}", f"What story {n} says. " * 12)
+                for n in range(stories)
+            ]
+        },
+    )

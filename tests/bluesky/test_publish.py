@@ -18,7 +18,7 @@ from bot.sandbox.bluesky import BlueskyEmulator, BlueskyEmulatorConfig
 from bot.settings import BlueskySettings
 from bot.store import Archive
 from tests.bluesky.conftest import assert_one_thread, settings_for, thread_texts
-from tests.factories import issue, item
+from tests.factories import issue, item, story_issue
 
 CREATE = "com.atproto.repo.createRecord"
 LIST = "com.atproto.repo.listRecords"
@@ -46,6 +46,17 @@ async def test_202_becomes_one_thread_and_publishing_again_posts_nothing(
     entries = await archive_202.ledger.entries(202, "bluesky", "account")
     refs = [RecordRef.from_id(int(e.remote_id or 0)) for e in entries.values()]
     assert [(r.rkey, r.cid) for r in refs] == [(p.rkey, p.cid) for p in bluesky.posts()]
+
+
+async def test_a_thread_posted_whole_gets_no_post_from_a_correction(
+    archive: Archive, outlet: BlueskyOutlet, bluesky: BlueskyEmulator
+) -> None:
+    first = await publish(archive, outlet, story_issue(2))
+    made = first.count(Outcome.POSTED)
+    assert first.ok and len(bluesky_plan(story_issue(4), BlueskySettings())[1]) > made
+    again = await publish(archive, outlet, story_issue(4))
+    assert again.ok and again.count(Outcome.POSTED) == 0
+    assert again.count(Outcome.UNCHANGED) == made == len(bluesky.posts())
 
 
 async def test_every_url_is_a_link_facet_on_its_short_form(

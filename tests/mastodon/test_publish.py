@@ -11,9 +11,12 @@ from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
 from bot.publishing.outlets.mastodon import MastodonOutlet, mastodon_outlet
 from bot.publishing.plans.mastodon import OUTLET, TARGET, Account, idempotency_key
+from bot.publishing.plans.mastodon import plan as mastodon_plan
 from bot.publishing.reports import PublishReport
 from bot.sandbox.mastodon import MastodonEmulator, MastodonEmulatorConfig
+from bot.settings import MastodonSettings
 from bot.store import Archive
+from tests.factories import story_issue
 from tests.mastodon.conftest import assert_one_thread, settings_for, thread_texts
 
 
@@ -40,6 +43,21 @@ async def test_202_becomes_one_thread_and_a_second_publish_posts_nothing(
     assert again.ok and again.count(Outcome.POSTED) == 0
     assert again.count(Outcome.UNCHANGED) == len(texts)
     assert len(mastodon_emulator.live_statuses()) == len(texts)
+
+
+async def test_a_thread_posted_whole_gets_no_status_from_a_correction(
+    archive: Archive,
+    outlet: MastodonOutlet,
+    mastodon_emulator: MastodonEmulator,
+    mastodon_settings: MastodonSettings,
+) -> None:
+    # No status is edited: one added to a thread posted whole would repeat the one before it.
+    first = await publish(archive, outlet, story_issue(2))
+    made = first.count(Outcome.POSTED)
+    assert first.ok and len(mastodon_plan(story_issue(4), mastodon_settings)[1]) > made
+    again = await publish(archive, outlet, story_issue(4))
+    assert again.ok and again.count(Outcome.POSTED) == 0
+    assert again.count(Outcome.UNCHANGED) == made == len(mastodon_emulator.live_statuses())
 
 
 async def test_visibility_applies_to_every_status(

@@ -15,6 +15,7 @@ from bot.publishing.reports import PublishReport
 from bot.sandbox.x import XEmulator
 from bot.settings import XSettings
 from bot.store import Archive
+from tests.factories import story_issue
 from tests.x.conftest import assert_one_thread, settings_for, thread_texts
 
 
@@ -48,6 +49,19 @@ async def test_202_becomes_one_thread(
     assert again.ok and again.count(Outcome.POSTED) == 0
     assert again.count(Outcome.UNCHANGED) == len(steps)
     assert len(x_emulator.live_tweets()) == len(steps)
+
+
+async def test_a_thread_posted_whole_gets_no_post_from_a_correction(
+    archive: Archive, outlet: XOutlet, x_emulator: XEmulator, x_settings: XSettings
+) -> None:
+    # X refuses a post that repeats the one before: a correction must not add one, or every
+    # later publish fails on it.
+    first = await publish(archive, outlet, story_issue(2))
+    made = first.count(Outcome.POSTED)
+    assert first.ok and len(x_plan(story_issue(4), x_settings)[1]) > made
+    again = await publish(archive, outlet, story_issue(4))
+    assert again.ok and again.count(Outcome.POSTED) == 0
+    assert again.count(Outcome.UNCHANGED) == made == len(x_emulator.live_tweets())
 
 
 async def test_a_5xx_after_the_post_is_reconciled_not_repeated(

@@ -40,6 +40,7 @@ from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
 from bot.publishing.outlet import MaybeMade, Outcome, Remote, StepError
 from bot.publishing.outlets._threads import ThreadOutlet, look_through
+from bot.publishing.plans._threads import as_posted
 from bot.publishing.plans.bluesky import (
     ACCOUNT,
     COLLECTION,
@@ -106,7 +107,7 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
     ) -> Sequence[Step[Account]]:
         """The issue's thread: the lead, then replies."""
         _, steps = plan(issue, self.settings)
-        return steps
+        return as_posted(steps, ledger)
 
     async def create(self, step: Step[Account], payload: Payload, ids: Mapping[str, int]) -> Remote:
         """Post the step's text and link facets: the lead, or a reply in its thread."""

@@ -39,6 +39,7 @@ from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
 from bot.publishing.outlet import MaybeMade, Outcome, Remote, StepError
 from bot.publishing.outlets._threads import ThreadOutlet, look_through
+from bot.publishing.plans._threads import as_posted
 from bot.publishing.plans.mastodon import (
     ACCOUNT,
     OUTLET,
@@ -128,7 +129,7 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
     ) -> Sequence[Step[Account]]:
         """The issue's thread, rendered within the instance's limits."""
         _, steps = plan(issue, self.settings, target)
-        return steps
+        return as_posted(steps, ledger)
 
     async def create(self, step: Step[Account], payload: Payload, ids: Mapping[str, int]) -> Remote:
         """Post the step's status: the lead, or a reply to the status before."""

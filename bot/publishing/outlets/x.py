@@ -35,6 +35,7 @@ from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
 from bot.publishing.outlet import MaybeMade, Outcome, Refused, Remote, StepError
 from bot.publishing.outlets._threads import ThreadOutlet, look_through
+from bot.publishing.plans._threads import as_posted
 from bot.publishing.plans.x import (
     ACCOUNT,
     OUTLET,
@@ -136,7 +137,8 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
         thanks: Mapping[str, Post],
     ) -> Sequence[Step[Account]]:
         """The issue's thread; quoting the lead from post 2 on if X refused replies before."""
-        _, steps = plan(issue, self.settings)
+        _, planned = plan(issue, self.settings)
+        steps = as_posted(planned, ledger)
         if not quoting(ledger):
             return steps
         return [s if s.action == Action.POST else replace(s, action=Action.QUOTE) for s in steps]

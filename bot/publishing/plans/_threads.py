@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.models import OutboxEntry, StepState
 from bot.publishing.steps import Payload, Step
 
 TARGET = "account"
@@ -56,3 +57,19 @@ def thread_steps(
         )
         for number, build in enumerate(payloads, start=1)
     ]
+
+
+def as_posted(
+    steps: Sequence[Step[TargetT]], ledger: Mapping[str, OutboxEntry]
+) -> list[Step[TargetT]]:
+    """`steps`, but a thread already posted whole stays as it was posted: a corrected issue
+    adds no post to it.
+
+    No post of a thread is edited, so the posts already made keep their text; a correction
+    packed into more posts would add a last one that repeats the text of the one before (X
+    refuses it as a duplicate at every publish, Mastodon and Bluesky show it twice). A thread
+    still being posted, stopped by a cap or a failure, goes on with the steps planned now.
+    """
+    if not ledger or any(entry.state != StepState.SENT for entry in ledger.values()):
+        return list(steps)
+    return [step for step in steps if step.key in ledger]
