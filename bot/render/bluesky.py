@@ -80,10 +80,12 @@ class RichText:
 
 def url_spans(text: str) -> list[tuple[int, int]]:
     """Where `text` holds an `http(s)://` URL (trailing punctuation and an unbalanced `)` are
-    not part of it, as the app detects links)."""
+    not part of it, as the app detects links; nor is punctuation outside ASCII, such as the
+    `。` or `」` that end a URL in text written without spaces)."""
     spans: list[tuple[int, int]] = []
     for match in _URL.finditer(text):
         start, end = match.span()
+        end = next((at for at in range(start, end) if _ends_url(text[at])), end)
         while end > start and text[end - 1] in _TRAILING:
             end -= 1
         url = text[start:end]
@@ -92,6 +94,11 @@ def url_spans(text: str) -> list[tuple[int, int]]:
         if urlsplit(text[start:end]).netloc:
             spans.append((start, end))
     return spans
+
+
+def _ends_url(char: str) -> bool:
+    """Punctuation or a space outside ASCII: no link goes on past it (`。`, `、`, `」`, `）`)."""
+    return not char.isascii() and unicodedata.category(char)[0] in "PZ"
 
 
 @functools.lru_cache(maxsize=4096)

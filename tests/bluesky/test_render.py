@@ -3,6 +3,7 @@ short with a link facet on exactly its bytes, and no facet but links."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -85,6 +86,25 @@ def test_a_url_is_shown_short_with_its_full_address_in_the_facet() -> None:
     # Short paths stay whole; the scheme and a lone slash go.
     assert short_url("https://Example.com/") == "example.com"
     assert short_url("http://example.com/short/path") == "example.com/short/path"
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("詳しくは https://example.com/jp。次の記事は", "https://example.com/jp"),
+        ("「https://example.com/q」を参照。", "https://example.com/q"),
+        ("次の文https://example.com/x、そして", "https://example.com/x"),
+        ("see https://ja.wikipedia.org/wiki/日本 now", "https://ja.wikipedia.org/wiki/日本"),
+        (
+            "(https://en.wikipedia.org/wiki/Python_(language)).",
+            "https://en.wikipedia.org/wiki/Python_(language)",
+        ),
+    ],
+)
+def test_a_link_ends_where_its_url_does_in_text_without_spaces(text: str, url: str) -> None:
+    (facet,) = rich_text(text).facets
+    assert facet.uri == url
+    assert rich_text(text).text.endswith(text[text.index(url) + len(url) :])
 
 
 def test_a_url_counts_as_its_short_form() -> None:
