@@ -31,9 +31,11 @@ CHARACTERS_RESERVED_PER_URL = 23
 
 _REMOTE_MENTION = re.compile(r"(?<![=/\w])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@\w+(?:[.-]+\w+)*", re.I)
 """A mention of an account on another server, as Mastodon finds it (`Account::MENTION_RE`)."""
-_TAG_OR_MENTION = re.compile(r"([@＠])(?=\w)|([#＃])(?=[\w\u00b7\u30fb\u200c]*[^\W\d_])")
-"""Wider than Mastodon's own rules on purpose: any `@` before a word character, any `#` before
-a name holding a letter, wherever it stands (Mastodon ≥ 4.3 also reads the fullwidth `＃`)."""
+_TAG_OR_MENTION = re.compile(r"(?<![=/\w])([@＠])(?=\w)|([#＃])(?=[\w\u00b7\u30fb\u200c]*[^\W\d_])")
+"""Wider than Mastodon's own rules on purpose: any `@` before a word character but one inside
+a word (an e-mail address: no mention, as `Account::MENTION_RE` reads it, and left whole),
+any `#` before a name holding a letter, wherever it stands (Mastodon ≥ 4.3 also reads the
+fullwidth `＃`)."""
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:

@@ -24,7 +24,14 @@ POST_MAX = 280
 """X's limit, in weighted characters."""
 URL_WEIGHT = 23
 
-_MENTION_OR_CASHTAG = re.compile(r"([@＠])(?=[A-Za-z0-9_])|(\$)(?=[A-Za-z])")
+_MENTION_OR_CASHTAG = re.compile(
+    r"(?:(?<![A-Za-z0-9_!#$%&*@＠])|(?<=[rR][tT])|(?<=[rR][tT]:))([@＠])(?=[A-Za-z0-9_])"
+    r"|(\$)(?=[A-Za-z])"
+)
+"""An `@` X may read as a mention (twitter-text's `validMentionPrecedingChars`: not after a
+letter, digit or `_!#$%&*@`, unless after `RT`), or a `$` before a letter. An `@` inside a
+word, as in an e-mail address, is no mention: broken, it would make the domain after it a
+link that X counts and bills as one."""
 _INVALID = re.compile("[\ufffe\ufeff\uffff\u202a-\u202e]")
 
 
@@ -86,7 +93,7 @@ def _url_spans(text: str) -> tuple[tuple[int, int], ...]:
 def neutralise(text: str) -> str:
     """`text` with every `@name` and `$TAG` broken by a zero-width space, URLs left whole.
 
-    Wider than X's own rules on purpose (any `@`/`＠` before a name character, any `$` before
+    Wider than X's own rules on purpose (any `@`/`＠` X may read as a mention, any `$` before
     a letter), so nothing written in an issue can mention an account or a cashtag.
     """
     spans = url_spans(text)

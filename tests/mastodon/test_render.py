@@ -60,6 +60,10 @@ def test_cleaned_text_mentions_and_tags_nobody(text: str) -> None:
     assert mentions(cleaned) == [] and hashtags(cleaned) == [], cleaned
 
 
+def test_an_email_address_is_left_whole() -> None:
+    assert mastodon.clean("Write to editor@example.org") == "Write to editor@example.org"
+
+
 def test_without_cleaning_the_server_would_mention_and_tag() -> None:
     text = "Thanks @alice@mastodon.social for #Python tips"
     assert mentions(text) == ["alice@mastodon.social"] and hashtags(text) == ["Python"]

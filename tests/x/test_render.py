@@ -13,7 +13,14 @@ from bot._vendor.twitter_text import parse_tweet
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.models import Issue, Item, Section
 from bot.render.x import LinkMode, XThread, thread
-from bot.render.x_text import POST_MAX, clean, neutralise, plain_text, weighted_length
+from bot.render.x_text import (
+    POST_MAX,
+    clean,
+    neutralise,
+    plain_text,
+    url_spans,
+    weighted_length,
+)
 from tests.factories import issue, item
 
 # twitter-text's mention and cashtag rules, made wider (a superset of what X links): an `@` or
@@ -180,6 +187,13 @@ def test_a_long_enough_thread_carries_everything(source: Issue, links: LinkMode)
 @example(text="@everyone @someone ＠x $TSLA $tsla.b RT:@x x@y medium.com/@a/b")
 def test_neutralised_text_never_pings(text: str) -> None:
     assert not pings(neutralise(text))
+
+
+def test_an_email_address_is_left_whole_and_no_link() -> None:
+    # Broken after its `@`, the address's domain would be a link X counts and bills as one.
+    text = "Write to editor@example.org, or @editor"
+    assert neutralise(text) == "Write to editor@example.org, or @\u200beditor"
+    assert url_spans(neutralise(text)) == []
 
 
 # --- examples -------------------------------------------------------------------------------
