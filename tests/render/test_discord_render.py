@@ -68,7 +68,8 @@ def issues(draw: st.DrawFn) -> Issue:
     for s in range(draw(st.integers(1, 25))):
         items = []
         for i in range(draw(st.integers(1, 12))):
-            title = f"{draw(LINE)[:490]} {s}.{i}"
+            # Numbered first: an item without a link is told apart by its title's first words.
+            title = f"{s}.{i} {draw(LINE)[:490]}"
             pad = draw(LINK_PADS)
             link = f"https://example.com/{s}/{i}" + "x" * pad if draw(HAS_LINK) else None
             items.append(
