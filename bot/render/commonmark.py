@@ -111,7 +111,8 @@ def _linked(text: str, token: Token, keep_links: bool, *, attribute: str = "href
     """A link's text, and its URL after it when `keep_links` (once, if the text is the URL)."""
     url = str(token.attrGet(attribute) or "")
     if token.markup == "autolink":
-        return text if keep_links else ""
+        # Its text is its address: kept, as an address written out without `<…>` is.
+        return text
     if not keep_links or not url.startswith(("http://", "https://")):
         return text
     text = text.strip()

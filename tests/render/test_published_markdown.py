@@ -49,6 +49,14 @@ def test_a_reference_link_is_posted_as_an_inline_link_is(platform: str) -> None:
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
+@pytest.mark.parametrize("links", [LinkMode.ITEMS, LinkMode.ISSUE])
+def test_an_autolink_is_kept_as_its_address_is_written_out(platform: str, links: LinkMode) -> None:
+    blurb = "Or see <https://example.com/contact> (or https://example.com/bare) for more."
+    text = posted(platform, blurb, links=links)
+    assert "Or see https://example.com/contact (or https://example.com/bare) for more." in text
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
 def test_entities_are_posted_as_the_characters_they_stand_for(platform: str) -> None:
     text = posted(platform, "Fish &amp; chips &lt;tag&gt; &#42;not emphasis&#42; `&amp;`.")
     assert "Fish & chips <tag> *not emphasis* &amp;." in text, text
