@@ -292,6 +292,7 @@ class Engine:
                 outcome = await self._run_step(outlet, step, entry, ids, instead)
             except CapReached as exc:
                 report.counts[Outcome.DEFERRED] += len(steps) - number
+                report.cap = exc.cap or report.cap
                 if exc.reset_at is not None:
                     report.resume_at = dt.datetime.fromtimestamp(exc.reset_at, dt.UTC)
                 break

@@ -45,12 +45,14 @@ class Refused(StepError):
 
 
 class CapReached(StepError):
-    """The platform's post cap is spent until `reset_at` (epoch seconds): the rest of the
-    target's steps wait for a later publish."""
+    """The platform's post cap, or a rate limit too long to wait out, is spent until
+    `reset_at` (epoch seconds): the rest of the target's steps wait for a later publish.
+    `cap` names it for the report (`Mastodon's rate limit`)."""
 
-    def __init__(self, reason: str, reset_at: float | None) -> None:
+    def __init__(self, reason: str, reset_at: float | None, cap: str | None = None) -> None:
         super().__init__(reason)
         self.reset_at = reset_at
+        self.cap = cap
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class Outcome(enum.StrEnum):
     UNCHANGED = "unchanged"
     REMOVED = "removed"
     DEFERRED = "deferred"
-    """Left for a later publish: the outlet's daily cap is spent."""
+    """Left for a later publish: the outlet's daily cap, or a long rate limit, is spent."""
 
 
 TargetT = TypeVar("TargetT", bound=Destination)

@@ -41,13 +41,14 @@ class TargetReport:
     counts: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
     error: str | None = None
     resume_at: dt.datetime | None = None
-    """When the daily cap lets the deferred steps go, if the platform said."""
+    """When the cap lets the deferred steps go, if the platform said."""
     cap: str = "the daily cap"
+    """What the deferred steps wait for: the daily cap, or a rate limit too long to wait."""
     notes: list[str] = field(default_factory=list)
 
     @property
     def deferred(self) -> int:
-        """Steps left for a later publish (the daily cap)."""
+        """Steps left for a later publish (see `cap`)."""
         return self.counts[Outcome.DEFERRED]
 
     @property

@@ -107,6 +107,7 @@ def _unfinished(outlet: Outlet[Any], report: PublishReport) -> str | None:
     if failed:
         total = len(report.targets)
         return f"{len(failed)} of {total} targets on {outlet.title} did not get the whole issue"
-    if not report.ok:
-        return f"the rest waits for {outlet.title}'s daily cap"
+    waiting = next((t for t in report.targets if t.deferred), None)
+    if waiting is not None:
+        return f"the rest waits for {waiting.cap}"
     return None

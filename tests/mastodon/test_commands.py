@@ -150,6 +150,10 @@ async def test_status_tells_how_mastodon_stands(
     mastodon_emulator.inject("POST", "/api/v1/statuses", 429, reset_in=600)
     deferred = await run_newsbot("--db", str(db), "publish", "--outlet", "mastodon", env=env)
     assert deferred.returncode == 1
+    # A rate limit too long to wait is named as such: Mastodon has no daily cap.
+    said = " ".join((deferred.stdout + deferred.stderr).split())
+    assert "left for the next publish" in said and "(Mastodon's rate limit)" in said, said
+    assert "the rest waits for Mastodon's rate limit" in said and "daily cap" not in said, said
     waiting = await run_newsbot("--db", str(db), "status", env=env)
     assert waiting.returncode == 0, waiting.stderr
     assert "Mastodon configured" in waiting.stdout

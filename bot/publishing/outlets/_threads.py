@@ -74,7 +74,8 @@ class ThreadOutlet(Generic[SettingsT, TargetT]):
         """Sleep a rate limit's `wait` out; one unknown or longer than `max_wait` raises
         `CapReached` (the rest waits for a later publish)."""
         if wait is None or wait > max_wait:
-            raise CapReached(f"{self.title}'s {limit} is reached ({what})", reset) from exc
+            cap = f"{self.title}'s {limit}"
+            raise CapReached(f"{cap} is reached ({what})", reset, cap) from exc
         log.info("%s rate limit: waiting %.0f s before trying to %s", self.title, wait, what)
         await self.sleep(max(0.0, wait))
 

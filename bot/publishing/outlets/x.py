@@ -259,7 +259,7 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
                 reset = float(exc.reset_time) if exc.reset_time is not None else None
                 wait = (reset - time.time() + 1) if reset is not None else None
                 await self.wait_out(
-                    exc, what, limit="limit", wait=wait, reset=reset, max_wait=self.max_wait
+                    exc, what, limit="rate limit", wait=wait, reset=reset, max_wait=self.max_wait
                 )
             except tweepy.Forbidden as exc:
                 message = " ".join(exc.api_messages) or str(exc)
