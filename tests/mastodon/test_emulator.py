@@ -163,6 +163,23 @@ async def test_a_429_carries_mastodons_headers_and_a_5xx_may_follow_the_write(
     assert [s.text for s in mastodon_emulator.statuses] == ["made anyway"]
 
 
+async def test_past_the_accounts_limits_every_request_is_refused_with_429() -> None:
+    # docs: Rate limits — 300 requests per 5 minutes, 30 deleted statuses per 30 minutes.
+    config = MastodonEmulatorConfig(rate_limit=5, delete_limit=1)
+    async with MastodonEmulator(config) as emulator:
+        api = client(emulator)
+        made = [await asyncio.to_thread(api.status_post, f"status {n}") for n in range(3)]
+        await asyncio.to_thread(api.status_delete, made[0]["id"])
+        assert api.ratelimit_remaining == 0, "the deletes' limit is the closest"
+        with pytest.raises(MastodonRatelimitError):
+            await asyncio.to_thread(api.status_delete, made[1]["id"])
+        with pytest.raises(MastodonRatelimitError):
+            await asyncio.to_thread(api.status_post, "one too many")
+        api.session.close()
+        assert [s.text for s in emulator.live_statuses()] == ["status 1", "status 2"]
+        assert [r.status for r in emulator.requests] == [200, 200, 200, 200, 429, 429]
+
+
 async def test_it_runs_standalone() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -23,6 +23,8 @@ class MastodonEmulatorConfig:
     characters_reserved_per_url: int = CHARACTERS_RESERVED_PER_URL
     idempotency_window: float = IDEMPOTENCY_WINDOW
     rate_limit: int = 300
-    """Requests an account may make per 5 minutes (docs: Rate limits), shown in the headers."""
+    """Requests an account may make per 5 minutes (docs: Rate limits); past it, 429."""
+    delete_limit: int = 30
+    """Statuses an account may delete per 30 minutes (docs: Rate limits); past it, 429."""
     latency: float = 0.0
     """Seconds each answer waits before it is handled (a slow server, to stop a client)."""

@@ -32,6 +32,8 @@ JSON = dict[str, Any]
 FIRST_ID = 113_000_000_000_000_000
 RATE_WINDOW = 5 * 60.0
 """Mastodon's default limits count requests per 5 minutes (docs: Rate limits)."""
+DELETE_WINDOW = 30 * 60.0
+"""…and deleted statuses per 30 minutes (docs: Rate limits, `DELETE /api/v1/statuses/:id`)."""
 
 VISIBILITIES = frozenset({"public", "unlisted", "private", "direct"})
 """`visibility` of POST /api/v1/statuses (docs: Statuses › Post a new status)."""
@@ -142,6 +144,29 @@ def _iso(epoch: float) -> str:
     )
 
 
+def _headers(limit: int, remaining: int, reset: float) -> dict[str, str]:
+    """docs: Rate limits — `X-RateLimit-Reset` is an ISO 8601 timestamp, not epoch seconds."""
+    return {
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": str(max(0, remaining)),
+        "X-RateLimit-Reset": _iso(reset),
+    }
+
+
+@dataclass
+class _Window:
+    """Requests counted in a fixed window of `period` seconds from `start`."""
+
+    period: float
+    start: float = field(default_factory=time.time)
+    counted: int = 0
+
+    def count(self, now: float) -> None:
+        if now - self.start > self.period:
+            self.start, self.counted = now, 0
+        self.counted += 1
+
+
 class MastodonEmulator(LoopbackServer, RouteFaults):
     """A loopback Mastodon instance with one account: post, read, delete statuses; faults.
 
@@ -167,8 +192,8 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
         self.on_post: Callable[[Status], None] | None = None
         self._ids = itertools.count(FIRST_ID, 65536)
         self._keys: dict[str, tuple[float, int]] = {}
-        self._window_start = time.time()
-        self._window_count = 0
+        self._requests = _Window(RATE_WINDOW)
+        self._deletes = _Window(DELETE_WINDOW)
 
     async def start(self) -> MastodonEmulator:
         """Bind and start serving."""
@@ -226,8 +251,9 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
             given = request.headers.get("Authorization", "")
             if request.path != "/api/v2/instance" and not secrets.compare_digest(given, expected):
                 raise MastodonAPIError(401, BAD_TOKEN)
+            limits = self._throttle(request)
             response = await handle_or_fail(request, handler, fault, self._fault_error)
-            response.headers.update(self._limit_headers())
+            response.headers.update(limits)
         except MastodonAPIError as exc:
             response = exc.response()
         self.requests.append(
@@ -247,19 +273,28 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
             return MastodonAPIError(429, TOO_MANY, self._limit_headers(reset_in=fault.reset_in))
         return MastodonAPIError(fault.status, "We're sorry, but something went wrong on our end.")
 
-    def _limit_headers(self, *, reset_in: float | None = None) -> dict[str, str]:
-        """docs: Rate limits — `X-RateLimit-Reset` is an ISO 8601 timestamp, not epoch seconds."""
+    def _throttle(self, request: web.Request) -> dict[str, str]:
+        """Count the request against the account's limits (docs: Rate limits: 300 requests per
+        5 minutes, 30 deleted statuses per 30 minutes); past one, Mastodon's 429. The headers
+        tell of the limit closest to being reached (docs: Rate limits, "the limit that is
+        closest to being hit"). The public instance description is counted by IP: not here."""
+        if request.path == "/api/v2/instance":
+            return {}
         now = time.time()
-        if now - self._window_start > RATE_WINDOW:
-            self._window_start, self._window_count = now, 0
-        self._window_count += 1
-        remaining = 0 if reset_in is not None else self.config.rate_limit - self._window_count
-        reset = now + reset_in if reset_in is not None else self._window_start + RATE_WINDOW
-        return {
-            "X-RateLimit-Limit": str(self.config.rate_limit),
-            "X-RateLimit-Remaining": str(max(0, remaining)),
-            "X-RateLimit-Reset": _iso(reset),
-        }
+        counted = [(self._requests, self.config.rate_limit)]
+        if request.method == "DELETE" and request.path.startswith("/api/v1/statuses/"):
+            counted.append((self._deletes, self.config.delete_limit))
+        for window, _ in counted:
+            window.count(now)
+        window, limit = min(counted, key=lambda c: c[1] - c[0].counted)
+        headers = _headers(limit, limit - window.counted, window.start + window.period)
+        if any(w.counted > limit for w, limit in counted):
+            raise MastodonAPIError(429, TOO_MANY, headers)
+        return headers
+
+    def _limit_headers(self, *, reset_in: float) -> dict[str, str]:
+        """The headers of an injected 429: nothing left until `reset_in` from now."""
+        return _headers(self.config.rate_limit, 0, time.time() + reset_in)
 
     def _refuse(self, request: web.Request, error: MastodonAPIError, rule: str) -> MastodonAPIError:
         """Record that ``request`` broke ``rule`` and return Mastodon's answer to raise."""
