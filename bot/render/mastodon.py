@@ -39,17 +39,27 @@ fullwidth `＃`)."""
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
-    """Where Mastodon sees URLs: twitter-text's extractor, only URLs with a scheme."""
+    """Where Mastodon sees URLs: twitter-text's extractor, only URLs with a scheme, whose
+    path never ends in one of `_NOT_PATH_END` (`…/id/abc==` is a URL and two `=`)."""
     return list(_url_spans(text))
+
+
+_NOT_PATH_END = frozenset("!*\"'「」<>;:=,.$%[]~&|@")
+"""Mastodon's `valid_url_path_ending_chars` (its `twitter_regex.rb`) leaves these out; of
+them twitter-text lets a path end only in `=`."""
 
 
 # Packing a thread asks again about the same words each time it tries a shorter form.
 @functools.lru_cache(maxsize=65536)
 def _url_spans(text: str) -> tuple[tuple[int, int], ...]:
-    return tuple(
-        (int(e["indices"][0]), int(e["indices"][1]))
-        for e in extract_urls_with_indices(text, extract_urls_without_protocol=False)
-    )
+    spans = []
+    for entity in extract_urls_with_indices(text, extract_urls_without_protocol=False):
+        start, end = int(entity["indices"][0]), int(entity["indices"][1])
+        if "?" not in text[start:end]:
+            while text[end - 1] in _NOT_PATH_END:
+                end -= 1
+        spans.append((start, end))
+    return tuple(spans)
 
 
 @functools.lru_cache(maxsize=65536)

@@ -51,6 +51,9 @@ def test_each_url_counts_as_the_instance_reserves_and_a_remote_mention_as_local(
     assert mastodon.status_length("👨‍👩‍👧‍👦é") == 2
     # Without a scheme it is text to Mastodon, counted letter by letter.
     assert mastodon.status_length("example.com/abc") == 15
+    # Mastodon ends a path before a `=` (twitter-text would not), never a query.
+    assert mastodon.status_length("see https://example.com/id/abc==") == 4 + 23 + 2
+    assert mastodon.status_length("see https://example.com/?id=abc==") == 4 + 23
 
 
 @given(text=TEXTS)

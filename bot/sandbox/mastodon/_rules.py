@@ -46,12 +46,22 @@ OLD_HASHTAG_RE = re.compile(rf"(?:^|[^/)\w])#(?P<name>{_NAME})", re.IGNORECASE)
 """`Tag::HASHTAG_RE` before 4.3: `#` after anything but `/`, `)` or a word character."""
 
 
+NOT_PATH_END = frozenset("!*\"'「」<>;:=,.$%[]~&|@")
+"""What a URL's path never ends in on Mastodon (`config/initializers/twitter_regex.rb`,
+`valid_url_path_ending_chars`): of these twitter-text lets a path end only in `=`."""
+
+
 def url_spans(text: str) -> list[tuple[int, int]]:
-    """Where the server sees URLs: twitter-text's extractor, only URLs with a scheme."""
-    return [
-        (int(e["indices"][0]), int(e["indices"][1]))
-        for e in extract_urls_with_indices(text, extract_urls_without_protocol=False)
-    ]
+    """Where the server sees URLs: twitter-text's extractor, only URLs with a scheme, with
+    Mastodon's own end to a path (`NOT_PATH_END`): `…/id/abc==` is a URL and two `=`."""
+    spans = []
+    for entity in extract_urls_with_indices(text, extract_urls_without_protocol=False):
+        start, end = int(entity["indices"][0]), int(entity["indices"][1])
+        if "?" not in text[start:end]:
+            while text[end - 1] in NOT_PATH_END:
+                end -= 1
+        spans.append((start, end))
+    return spans
 
 
 def countable_text(text: str, per_url: int = CHARACTERS_RESERVED_PER_URL) -> str:
