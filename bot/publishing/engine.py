@@ -16,14 +16,12 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-import os
-import secrets
-import socket
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from bot.models import Issue, OutboxEntry, StepState, Suggestion, SuggestionStatus
+from bot.models import Issue, OutboxEntry, StepState
+from bot.publishing.ledger import CLAIM_POLL, Ledger, gone, new_holder, utc_now
 from bot.publishing.outlet import (
     CapReached,
     Destination,
@@ -45,89 +43,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 TargetT = TypeVar("TargetT", bound=Destination)
 
-THANKED_MAX = 500
-"""The most published suggestions looked at when thanking their suggesters."""
 DAY = dt.timedelta(days=1)
 RECORDED = (StepState.SENT, StepState.SENDING, StepState.FAILED)
 """Ledger states whose remote id, if any, later steps may refer to."""
-
-
-CLAIM_LEASE = dt.timedelta(seconds=60)
-"""How long a claim to publish to a target lasts unless renewed (each step renews it): a
-crashed process's publish is taken over by another within this."""
-CLAIM_POLL = 0.25
-"""Seconds between two looks at a claim another process holds."""
-
-
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _gone(holder: str) -> bool:
-    """Whether a claim's holder was a process of this host that has ended (crashed, killed)."""
-    host, pid, _ = holder.rsplit(":", 2) if holder.count(":") >= 2 else ("", "", "")
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, another user's
-    return False
-
-
-def _holder() -> str:
-    """This engine's name in the claims: which host and process, and which engine in it."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-class Ledger:
-    """The engine's view of the archive's outbox ledger: the only place it reads or writes it."""
-
-    def __init__(self, archive: Archive) -> None:
-        self.archive = archive
-
-    async def entries(self, issue_number: int, outlet: str, target: str) -> dict[str, OutboxEntry]:
-        """One target's ledger of an issue on an outlet, by step key."""
-        return await self.archive.ledger.entries(issue_number, outlet, target)
-
-    async def record(self, entry: OutboxEntry) -> None:
-        """Write one step's row, durably, before returning."""
-        await self.archive.ledger.record(entry)
-
-    async def plan(self, entries: Sequence[OutboxEntry]) -> None:
-        """Record planned steps as pending; steps already known are kept."""
-        await self.archive.ledger.plan(entries)
-
-    async def sent_since(self, outlet: str, since: dt.datetime) -> int:
-        """How many steps `outlet` made since `since` (for its daily cap)."""
-        return await self.archive.ledger.sent_since(outlet, since)
-
-    async def claim(
-        self, issue_number: int, outlet: str, target: str, holder: str, replacing: str = ""
-    ) -> bool:
-        """Take or extend `holder`'s claim to publish an issue to a target, for `CLAIM_LEASE`
-        (from `replacing`, a holder known to be gone, at once)."""
-        until = _utc_now() + CLAIM_LEASE
-        return await self.archive.ledger.claim(
-            issue_number, outlet, target, holder, until, replacing=replacing
-        )
-
-    async def holder(self, issue_number: int, outlet: str, target: str) -> str | None:
-        """Who holds the claim to publish an issue to a target now, if anyone."""
-        for claim in await self.archive.ledger.claims(_utc_now()):
-            if claim[:3] == (issue_number, outlet, target):
-                return claim[3]
-        return None
-
-    async def release(self, issue_number: int, outlet: str, target: str, holder: str) -> None:
-        """Give up `holder`'s claim."""
-        await self.archive.ledger.release(issue_number, outlet, target, holder)
-
-    async def published_suggestions(self) -> list[Suggestion]:
-        """The suggestions whose links an archived issue carries (to thank their suggesters)."""
-        return await self.archive.suggestions.list((SuggestionStatus.PUBLISHED,), limit=THANKED_MAX)
 
 
 class Engine:
@@ -146,7 +64,7 @@ class Engine:
         retry_delay: float = 0.5,
         thank_suggesters: bool = False,
         alerts: Alerts | None = None,
-        clock: Callable[[], dt.datetime] = _utc_now,
+        clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self.archive = archive
         self.ledger = Ledger(archive)
@@ -157,7 +75,7 @@ class Engine:
         self.clock = clock
         self._slots = asyncio.Semaphore(max(1, concurrency))
         self._locks: dict[tuple[int, str, str], asyncio.Lock] = {}
-        self.holder = _holder()
+        self.holder = new_holder()
 
     @classmethod
     def for_settings(
@@ -166,7 +84,7 @@ class Engine:
         settings: Settings,
         *,
         alerts: Alerts | None = None,
-        clock: Callable[[], dt.datetime] = _utc_now,
+        clock: Callable[[], dt.datetime] = utc_now,
     ) -> Engine:
         """The engine as the settings configure it ([publishing], suggestions' thanks)."""
         publishing = settings.publishing
@@ -254,7 +172,7 @@ class Engine:
         # Polled: the claim is held by another process, which no asyncio.Event here can hear.
         while not await self.ledger.claim(issue_number, outlet, target, self.holder):
             holder = await self.ledger.holder(issue_number, outlet, target)
-            if holder is not None and _gone(holder):
+            if holder is not None and gone(holder):
                 log.info("taking over the publish of #%d to %s from %s, which is gone",
                          issue_number, target, holder)  # fmt: skip
                 if await self.ledger.claim(issue_number, outlet, target, self.holder, holder):
