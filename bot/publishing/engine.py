@@ -25,6 +25,7 @@ from bot.publishing.ledger import CLAIM_POLL, Ledger, gone, new_holder, utc_now
 from bot.publishing.outlet import (
     CapReached,
     Destination,
+    Gone,
     MaybeMade,
     Outcome,
     Outlet,
@@ -190,40 +191,78 @@ class Engine:
         ledger = await self.ledger.entries(issue.number, outlet.name, target.name)
         steps = outlet.plan(issue, target, ledger, thanks)
         await self.ledger.plan([_entry(outlet, s) for s in steps if s.key not in ledger])
+        outcomes: dict[str, Outcome] = {}
+        # Each pass ends when a step finds what it made deleted on the platform: that, and
+        # what was in it, is made again in the next pass (earlier steps may have been in it).
+        for _ in range(len(steps) + 1):
+            try:
+                await self._run_steps(outlet, steps, ledger, report, outcomes)
+                break
+            except Gone as exc:
+                log.info("%s: %s; making it again", outlet.title, exc.reason)
+                await self._forget(ledger, exc.key)
+                note = f"made again what was deleted {outlet.mention(target)}"
+                if note not in report.notes:
+                    report.notes.append(note)
+        else:  # each pass forgets a step, so there are never more passes than steps
+            raise AssertionError("a publish found more deleted than it has steps")
+        for outcome in outcomes.values():
+            report.counts[outcome] += 1
+        if outlet.edits:
+            planned = {step.key for step in steps}
+            report.counts[Outcome.REMOVED] += await self._remove_stale(outlet, ledger, planned)
+
+    async def _run_steps(
+        self,
+        outlet: Outlet[TargetT],
+        steps: Sequence[Step[TargetT]],
+        ledger: Mapping[str, OutboxEntry],
+        report: TargetReport,
+        outcomes: dict[str, Outcome],
+    ) -> None:
+        """Run `steps` in order, each once, noting its outcome in `outcomes` (an edit made
+        in an earlier pass stays the step's outcome); the rest are deferred past a cap."""
         ids = _recorded_ids(ledger)
         allowed = await self.remaining_today(outlet)
         instead: dict[str, str] = {}
+        report.counts[Outcome.DEFERRED] = 0
         for number, next_step in enumerate(steps):
             step = replace(next_step, action=instead.get(next_step.action, next_step.action))
             entry = ledger.get(step.key) or _entry(outlet, step)
             if _done(outlet, step, entry, ids):
-                report.counts[Outcome.UNCHANGED] += 1
+                outcomes.setdefault(step.key, Outcome.UNCHANGED)
                 continue
             if allowed is not None and allowed <= 0 and entry.remote_id is None:
-                report.counts[Outcome.DEFERRED] += len(steps) - number
-                break
-            if not await self.ledger.claim(issue.number, outlet.name, target.name, self.holder):
+                report.counts[Outcome.DEFERRED] = len(steps) - number
+                return
+            issue_number, target = step.issue_number, step.target
+            if not await self.ledger.claim(issue_number, outlet.name, target.name, self.holder):
                 raise StepError(
                     "another newsbot process took this publish over (the claim ran out)"
                 )
             try:
                 outcome = await self._run_step(outlet, step, entry, ids, instead)
             except CapReached as exc:
-                report.counts[Outcome.DEFERRED] += len(steps) - number
+                report.counts[Outcome.DEFERRED] = len(steps) - number
                 report.cap = exc.cap or report.cap
                 if exc.reset_at is not None:
                     report.resume_at = dt.datetime.fromtimestamp(exc.reset_at, dt.UTC)
-                break
-            report.counts[outcome] += 1
+                return
+            outcomes[step.key] = outcome
             if outcome == Outcome.POSTED and allowed is not None:
                 allowed -= 1
             # Said of the way the step was made (another kind, if its own was refused).
             note = outlet.note(replace(step, action=instead.get(step.action, step.action)))
             if outcome in (Outcome.POSTED, Outcome.RECOVERED) and note and note not in report.notes:
                 report.notes.append(note)
-        if outlet.edits:
-            planned = {step.key for step in steps}
-            report.counts[Outcome.REMOVED] += await self._remove_stale(outlet, ledger, planned)
+
+    async def _forget(self, ledger: dict[str, OutboxEntry], key: str) -> None:
+        """Record step `key`, and every step inside what it made, as no longer on the platform:
+        the next pass makes them again."""
+        for name, entry in list(ledger.items()):
+            if name == key or name.startswith(f"{key}/"):
+                ledger[name] = replace(entry, state=StepState.REMOVED, reason=None)
+                await self.ledger.record(ledger[name])
 
     async def _run_step(
         self,

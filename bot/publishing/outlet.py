@@ -44,6 +44,16 @@ class Refused(StepError):
         self.instead = instead
 
 
+class Gone(StepError):
+    """What a step made was deleted on the platform (a moderator removed a message, a thread or
+    a forum post). `key` is the step whose making must be done again: the step itself, or the
+    thread it was in; what was inside it goes with it and is made again too."""
+
+    def __init__(self, reason: str, *, key: str) -> None:
+        super().__init__(reason)
+        self.key = key
+
+
 class CapReached(StepError):
     """The platform's post cap, or a rate limit too long to wait out, is spent until
     `reset_at` (epoch seconds): the rest of the target's steps wait for a later publish.

@@ -21,7 +21,7 @@ from discord.http import MultipartParameters
 
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry, slugify
-from bot.publishing.outlet import Destination, Outcome, Remote, StepError
+from bot.publishing.outlet import Destination, Gone, Outcome, Remote, StepError
 from bot.publishing.pacer import Pacer
 from bot.publishing.plans.discord import Action, ChannelKind, Target, plan, step_nonce
 from bot.publishing.steps import Payload, Step
@@ -35,6 +35,8 @@ Client = discord.Client
 Subscribed = Callable[[], Awaitable[list[Target]]]
 
 ALREADY_CROSSPOSTED = 40033
+UNKNOWN_CHANNEL = 10003
+"""Discord's error code when a channel or thread does not exist (or no longer does)."""
 KINDS: dict[int, ChannelKind] = {0: "text", 5: "announcement", 15: "forum"}
 MESSAGE_KEYS = ("content", "embeds", "allowed_mentions", "components")
 
@@ -111,9 +113,12 @@ class DiscordOutlet:
         without a client (a dry run without a token), as it is."""
         if target.kind is not None or self.client is None:
             return target
-        data = await self._call(
-            "read the channel", lambda: self.http.get_channel(target.channel_id)
-        )
+        try:
+            data = await self._raw(lambda: self.http.get_channel(target.channel_id))
+        except discord.NotFound as exc:
+            raise _channel_gone(target) from exc
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            raise _failure(exc, "read the channel") from exc
         kind = KINDS.get(int(data["type"]))
         if kind is None:
             raise StepError("it is not a text, announcement or forum channel")
@@ -230,7 +235,22 @@ class DiscordOutlet:
         return None
 
     async def edit(self, step: Step[Target], payload: Payload, entry: OutboxEntry) -> None:
-        """Bring what the step posted in line with `payload` (a corrected issue)."""
+        """Bring what the step posted in line with `payload` (a corrected issue); `Gone` when it
+        (or the thread it is in) was deleted on Discord, to be made again."""
+        try:
+            await self._edit(step, payload, entry)
+        except StepError as exc:
+            cause = exc.__cause__
+            if not isinstance(cause, discord.NotFound):
+                raise
+            if cause.code == UNKNOWN_CHANNEL and step.action == Action.MESSAGE:
+                if step.parent is None:
+                    raise _channel_gone(step.target) from cause
+                # The message's thread (or forum post) is what was deleted.
+                raise Gone(f"{step.parent} was deleted on Discord", key=step.parent) from cause
+            raise Gone(f"{step.key} was deleted on Discord", key=step.key) from cause
+
+    async def _edit(self, step: Step[Target], payload: Payload, entry: OutboxEntry) -> None:
         remote = int(entry.remote_id or 0)
         location = int(entry.location_id or step.target.channel_id)
         if step.action == Action.MESSAGE:
@@ -369,6 +389,14 @@ def _message(payload: Payload) -> dict[str, Any]:
 
 def _params(payload: dict[str, Any]) -> MultipartParameters:
     return MultipartParameters(payload=payload, multipart=None, files=None)
+
+
+def _channel_gone(target: Target) -> StepError:
+    """The subscribed channel itself was deleted: no later publish can reach it."""
+    return StepError(
+        f"channel {target.channel_id} no longer exists on Discord: run /newsletter unsubscribe "
+        "in that server, or take it out of discord.targets in the config file"
+    )
 
 
 def _failure(exc: BaseException, what: str) -> StepError:
