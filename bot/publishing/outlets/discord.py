@@ -22,6 +22,7 @@ from discord.http import MultipartParameters
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry, slugify
 from bot.publishing.outlet import Destination, Gone, Outcome, Remote, StepError
+from bot.publishing.outlets._discord_failures import channel_gone, failure, lacking
 from bot.publishing.pacer import Pacer
 from bot.publishing.plans.discord import Action, ChannelKind, Target, plan, step_nonce
 from bot.publishing.steps import Payload, Step
@@ -116,9 +117,9 @@ class DiscordOutlet:
         try:
             data = await self._raw(lambda: self.http.get_channel(target.channel_id))
         except discord.NotFound as exc:
-            raise _channel_gone(target) from exc
+            raise channel_gone(target) from exc
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            raise _failure(exc, "read the channel") from exc
+            raise failure(exc, "read the channel") from exc
         kind = KINDS.get(int(data["type"]))
         if kind is None:
             raise StepError("it is not a text, announcement or forum channel")
@@ -126,7 +127,17 @@ class DiscordOutlet:
         return replace(target, kind=kind)
 
     async def create(self, step: Step[Target], payload: Payload, ids: Mapping[str, int]) -> Remote:
-        """Make the step's thread, message, forum post or crosspost."""
+        """Make the step's thread, message, forum post or crosspost; a permission the bot
+        lacks is named in the failure."""
+        try:
+            return await self._create(step, payload, ids)
+        except StepError as exc:
+            named = lacking(step, payload, exc.__cause__)
+            if named is None:
+                raise
+            raise named from exc.__cause__
+
+    async def _create(self, step: Step[Target], payload: Payload, ids: Mapping[str, int]) -> Remote:
         channel = step.target.channel_id
         parent = ids.get(step.parent) if step.parent else None
         if step.action == Action.THREAD:
@@ -245,7 +256,7 @@ class DiscordOutlet:
                 raise
             if cause.code == UNKNOWN_CHANNEL and step.action == Action.MESSAGE:
                 if step.parent is None:
-                    raise _channel_gone(step.target) from cause
+                    raise channel_gone(step.target) from cause
                 # The message's thread (or forum post) is what was deleted.
                 raise Gone(f"{step.parent} was deleted on Discord", key=step.parent) from cause
             raise Gone(f"{step.key} was deleted on Discord", key=step.key) from cause
@@ -291,7 +302,7 @@ class DiscordOutlet:
         except discord.NotFound:
             log.info("%s was already gone", entry.key)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            raise _failure(exc, "remove what the issue no longer has") from exc
+            raise failure(exc, "remove what the issue no longer has") from exc
         return True
 
     async def alert(self, target: Target, text: str) -> None:
@@ -329,7 +340,7 @@ class DiscordOutlet:
         try:
             return await self._raw(call)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            raise _failure(exc, what) from exc
+            raise failure(exc, what) from exc
 
     async def _crosspost(self, channel: int, message: int) -> None:
         try:
@@ -337,9 +348,9 @@ class DiscordOutlet:
         except discord.HTTPException as exc:
             if exc.code == ALREADY_CROSSPOSTED:
                 return
-            raise _failure(exc, "crosspost the digest") from exc
+            raise failure(exc, "crosspost the digest") from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise _failure(exc, "crosspost the digest") from exc
+            raise failure(exc, "crosspost the digest") from exc
 
     def _remember_tags(self, channel: int, data: Any) -> None:
         tags = data.get("available_tags") or []
@@ -389,27 +400,6 @@ def _message(payload: Payload) -> dict[str, Any]:
 
 def _params(payload: dict[str, Any]) -> MultipartParameters:
     return MultipartParameters(payload=payload, multipart=None, files=None)
-
-
-def _channel_gone(target: Target) -> StepError:
-    """The subscribed channel itself was deleted: no later publish can reach it."""
-    return StepError(
-        f"channel {target.channel_id} no longer exists on Discord: run /newsletter unsubscribe "
-        "in that server, or take it out of discord.targets in the config file"
-    )
-
-
-def _failure(exc: BaseException, what: str) -> StepError:
-    """A failed call in words for the server's managers, and whether retrying may help."""
-    if isinstance(exc, discord.Forbidden):
-        return StepError(f"could not {what}: the bot is missing a permission ({exc.text})")
-    if isinstance(exc, discord.NotFound):
-        return StepError(f"could not {what}: Discord does not know it ({exc.text})")
-    if isinstance(exc, discord.DiscordServerError):
-        return StepError(f"could not {what}: Discord answered {exc.status}", transient=True)
-    if isinstance(exc, discord.HTTPException):
-        return StepError(f"could not {what}: Discord answered {exc.status} ({exc.text})")
-    return StepError(f"could not {what}: {exc!r}", transient=True)
 
 
 class DiscordAlerts:
