@@ -145,7 +145,11 @@ class Engine:
                 name = target.name
                 await self._claim(issue.number, outlet.name, name)
                 try:
-                    target = await outlet.resolve(target)
+                    try:
+                        target = await outlet.resolve(target)
+                    except StepError as exc:
+                        await self._unreached(issue, outlet, target, thanks, exc.reason)
+                        raise
                     report.target = target
                     await self._run_target(issue, outlet, target, report, thanks)
                 finally:
@@ -166,6 +170,27 @@ class Engine:
                     target,
                 )
         return report
+
+    async def _unreached(
+        self,
+        issue: Issue,
+        outlet: Outlet[TargetT],
+        target: TargetT,
+        thanks: Mapping[str, Post],
+        reason: str,
+    ) -> None:
+        """Record that the target could not be reached (a deleted channel, no access): the
+        issue's steps are planned as they stand, and the first one left to do fails with
+        `reason`, so `newsbot status` lists it as unfinished, and why."""
+        ledger = await self.ledger.entries(issue.number, outlet.name, target.name)
+        steps = outlet.plan(issue, target, ledger, thanks)
+        await self.ledger.plan([_entry(outlet, s) for s in steps if s.key not in ledger])
+        ids = _recorded_ids(ledger)
+        for step in steps:
+            entry = ledger.get(step.key) or _entry(outlet, step)
+            if not _done(outlet, step, entry, ids):
+                await self.ledger.record(replace(entry, state=StepState.FAILED, reason=reason))
+                return
 
     async def _claim(self, issue_number: int, outlet: str, target: str) -> None:
         """Wait until this engine holds the claim to publish the issue to the target: another

@@ -13,7 +13,7 @@ from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
 from bot.publishing.outlets.discord import DiscordOutlet
 from bot.publishing.plans.discord import Target
-from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.sandbox.discord import DefaultWorld, Emulator, Permission
 from bot.store import Archive
 from tests.publishing.conftest import text_target, threads_of
 from tests.publishing.test_corrections import edited
@@ -96,19 +96,33 @@ async def test_a_deleted_forum_post_is_posted_again_by_a_correction(
     assert_published_once(emulator, seed.forum.id, corrected)
 
 
-async def test_a_deleted_channel_is_named_with_how_to_stop_publishing_to_it(
+@pytest.mark.parametrize("deleted", [True, False], ids=["deleted", "hidden"])
+async def test_a_channel_out_of_reach_is_named_and_its_publish_left_unfinished(
+    deleted: bool,
     engine: Engine,
     outlet: DiscordOutlet,
     emulator: Emulator,
     seed: DefaultWorld,
     issue_204: Issue,
+    archive_with_issues: Archive,
 ) -> None:
     # Its kind is asked of Discord, as for a channel declared in the config file.
     target = Target(guild_id=seed.guild.id, channel_id=seed.announcements.id)
-    emulator.delete_channel(seed.announcements)
+    if deleted:
+        emulator.delete_channel(seed.announcements)
+        reason = (
+            f"channel {seed.announcements.id} no longer exists on Discord: run /newsletter "
+            "unsubscribe in that server, or take it out of discord.targets in the config file"
+        )
+    else:
+        emulator.deny(seed.announcements, Permission.VIEW_CHANNEL)
+        reason = (
+            f"the bot lacks View Channel in channel {seed.announcements.id}: give the bot's "
+            "role View Channel there (the channel's settings → Permissions), then publish again"
+        )
     report = await engine.publish(issue_204, outlet, [target])
     (channel,) = report.targets
-    assert channel.error == (
-        f"channel {seed.announcements.id} no longer exists on Discord: run /newsletter "
-        "unsubscribe in that server, or take it out of discord.targets in the config file"
-    )
+    assert channel.error == reason
+    # `newsbot status` lists the publish as unfinished, with the reason.
+    (failed,) = [t for t in await archive_with_issues.ledger.unfinished() if t.state == "failed"]
+    assert (failed.issue_number, failed.target, failed.reason) == (204, target.name, reason)

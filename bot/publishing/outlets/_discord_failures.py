@@ -33,9 +33,14 @@ def lacking(step: Step[Target], payload: Payload, cause: BaseException | None) -
         }.get(Action(step.action), "Send Messages")
     else:
         return None
+    return lacks(needed, step.target.channel_id)
+
+
+def lacks(needed: str, channel_id: int) -> StepError:
+    """The bot lacks the permission `needed` in a channel: where to grant it."""
     return StepError(
-        f"the bot lacks {needed} in channel {step.target.channel_id}: give the bot's role "
-        f"{needed} there (the channel's settings → Permissions), then publish again"
+        f"the bot lacks {needed} in channel {channel_id}: give the bot's role {needed} there "
+        "(the channel's settings → Permissions), then publish again"
     )
 
 

@@ -22,7 +22,7 @@ from discord.http import MultipartParameters
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry, slugify
 from bot.publishing.outlet import Destination, Gone, Outcome, Remote, StepError
-from bot.publishing.outlets._discord_failures import channel_gone, failure, lacking
+from bot.publishing.outlets._discord_failures import channel_gone, failure, lacking, lacks
 from bot.publishing.pacer import Pacer
 from bot.publishing.plans.discord import Action, ChannelKind, Target, plan, step_nonce
 from bot.publishing.steps import Payload, Step
@@ -118,6 +118,8 @@ class DiscordOutlet:
             data = await self._raw(lambda: self.http.get_channel(target.channel_id))
         except discord.NotFound as exc:
             raise channel_gone(target) from exc
+        except discord.Forbidden as exc:  # no View Channel: Discord answers Missing Access
+            raise lacks("View Channel", target.channel_id) from exc
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise failure(exc, "read the channel") from exc
         kind = KINDS.get(int(data["type"]))
