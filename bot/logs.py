@@ -157,6 +157,10 @@ def configure_logging(settings: Settings, *, verbose: bool) -> None:
     )
 
 
+CHATTY = ("markdown_it", "aiosqlite")
+"""Libraries whose DEBUG lines trace their inner steps, not what newsbot does."""
+
+
 def log_to_stderr(*, level: str, form: str, secrets: Iterable[str], verbose: bool) -> None:
     """`configure_logging` from the settings' values: `level` and `form` (`log.level` and
     `log.format`), and `secrets` redacted as given (see `secret_spellings`)."""
@@ -173,6 +177,10 @@ def log_to_stderr(*, level: str, form: str, secrets: Iterable[str], verbose: boo
     # apscheduler says at INFO each time it adds or runs a job; newsbot logs what a run did.
     quiet = threshold == logging.INFO
     logging.getLogger("apscheduler").setLevel(logging.WARNING if quiet else logging.NOTSET)
+    # At DEBUG, markdown-it traces every rule it tries and aiosqlite every statement it runs:
+    # thousands of lines a second that drown newsbot's own (`-v`). Their INFO and up stay.
+    for chatty in CHATTY:
+        logging.getLogger(chatty).setLevel(max(threshold, logging.INFO))
     sys.excepthook = log_uncaught
 
 

@@ -206,6 +206,8 @@ def test_a_real_command_at_debug_never_logs_the_token(
     assert TOKEN not in result.stderr
     migrations = [line for line in result.stderr.splitlines() if "applying migration" in line]
     assert migrations and all(f"{REDACTED}.db" in line for line in migrations)
+    # newsbot's own DEBUG lines, not the parser's trace of each rule or each statement run.
+    assert "markdown_it" not in result.stderr and "aiosqlite" not in result.stderr
     if log_format == "json":
         records = [json.loads(line) for line in result.stderr.splitlines() if line]
         assert {"time", "level", "logger", "message"} <= set(records[0])
