@@ -19,6 +19,7 @@ from bot.issuefiles import format_issue
 from bot.models import Issue, OutboxEntry, StepState
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
+from bot.store.held import release_words
 from tests.conftest import ISSUES, StartNewsbot
 from tests.factories import issue, item
 
@@ -103,8 +104,10 @@ async def test_readers_see_an_issue_at_its_publish_at_and_not_before(
     archive: Archive, clock: Clock
 ) -> None:
     assert await seen_by_readers(archive) == HIDDEN
-    with pytest.raises(IssueNotPublic, match="held back from readers until its publish_at"):
+    with pytest.raises(IssueNotPublic) as held:
         await archive.issues.issue(7)
+    # Said in the schedule's zone, with its name.
+    assert "held back from readers until its publish_at, 2026-12-10 09:00 CET" in str(held.value)
     clock.now = TIME
     seen = await seen_by_readers(archive)
     assert seen["latest"] == 7 and seen["issue 7"] is True
@@ -233,3 +236,12 @@ def test_the_command_line_reads_a_time_without_an_offset_in_the_schedules_zone(
 
     assert latest_at(dt.datetime(2026, 12, 10, 7, 59, tzinfo=dt.UTC)) != 0
     assert latest_at(dt.datetime(2026, 12, 10, 8, 0, tzinfo=dt.UTC)) == 0
+
+
+def test_the_release_time_is_said_with_its_zone() -> None:
+    assert release_words("2026-12-10T09:00:00", BERLIN) == "2026-12-10 09:00 CET"
+    assert release_words("2026-12-10T08:00:00+00:00", BERLIN) == "2026-12-10 09:00 CET"
+    assert release_words("2026-12-10T09:00:00+05:30", None) == "2026-12-10 09:00 UTC+05:30"
+    assert release_words("2026-12-10T09:00:00", None) == (
+        "2026-12-10 09:00 wherever that comes last (UTC-12: no schedule.timezone)"
+    )

@@ -26,6 +26,19 @@ def release_time(publish_at: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime
     return publish_at.replace(tzinfo=dt.UTC) + _WESTERNMOST_OFFSET
 
 
+def release_words(publish_at: str, zone: dt.tzinfo | None) -> str:
+    """When readers may see an issue with that stored `publish_at`, with its zone:
+    `2027-01-02 09:00 CET`, or where it comes last when no zone reads a time without one."""
+    try:
+        at = dt.datetime.fromisoformat(publish_at)
+    except ValueError:
+        return publish_at
+    if at.tzinfo is None and zone is None:
+        return f"{at:%Y-%m-%d %H:%M} wherever that comes last (UTC-12: no schedule.timezone)"
+    when = release_time(at, zone)
+    return f"{when.astimezone(zone) if zone is not None else when:%Y-%m-%d %H:%M %Z}"
+
+
 def held_function(clock: Clock, zone: dt.tzinfo | None) -> Callable[[str], bool]:
     """Whether a stored publish_at is still ahead (SQLite's SQL function `HELD_FUNCTION`)."""
 

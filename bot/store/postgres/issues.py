@@ -17,6 +17,7 @@ from bot.models import (
     SearchPage,
 )
 from bot.models.links import twins
+from bot.store.held import release_words
 from bot.store.interfaces import IssueStream
 from bot.store.postgres import ingest as storing
 from bot.store.postgres import search as fts
@@ -73,7 +74,7 @@ class PgIssues:
         if row is None:
             raise IssueNotFound(number)
         if not row["visible"]:
-            raise IssueNotPublic(number, str(row["publish_at"]))
+            raise IssueNotPublic(number, release_words(row["publish_at"], self._database.zone))
         rows = await self._database.rows(
             "SELECT s.slug, s.name, i.title, i.link, i.blurb, i.abstract, i.editor_note"
             " FROM items i JOIN sections s ON s.id = i.section_id"

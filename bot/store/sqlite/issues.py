@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from bot.errors import IssueNotFound, IssueNotPublic
 from bot.models import ArchivedLink, IngestOutcome, SearchHit, SearchPage
 from bot.models.links import twins
+from bot.store.held import release_words
 from bot.store.interfaces import IssueStream
 from bot.store.query import fts_query
 from bot.store.rows import read_issue
@@ -75,7 +76,7 @@ class SqliteIssues:
         if row is None:
             raise IssueNotFound(number)
         if not row["visible"]:
-            raise IssueNotPublic(number, str(row["publish_at"]))
+            raise IssueNotPublic(number, release_words(row["publish_at"], self._database.zone))
         rows = await all_rows(
             self._db,
             "SELECT s.slug, s.name, i.title, i.link, i.blurb, i.abstract, i.editor_note"
