@@ -395,6 +395,25 @@ def _where(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _file_line(config: Path, loc: tuple[int | str, ...]) -> str:
+    """`newsbot.toml, line 7`: where in the file a refused setting is written (the line of its
+    key under its `[section]`); the file alone when it cannot be told."""
+    section, key = (str(loc[0]), str(loc[1])) if len(loc) > 1 else ("", str(loc[0]))
+    header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]") if section else None
+    assigned = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+    inside = header is None
+    try:
+        lines = config.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return str(config)
+    for number, line in enumerate(lines, start=1):
+        if line.lstrip().startswith("["):
+            inside = header is not None and header.match(line) is not None
+        elif inside and assigned.match(line):
+            return f"{config}, line {number}"
+    return str(config)
+
+
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Build the settings from `config` (TOML), the environment and `overrides`.
 
@@ -438,7 +457,7 @@ def _problems(exc: ValidationError, config: Path | None) -> str:
     for error in exc.errors():
         key = _where(error["loc"])
         env = env_name(_where(error["loc"][:2]))  # a target's key is in its section's list
-        where = f"{config} or {env}" if config else env
+        where = env if env in os.environ or not config else _file_line(config, error["loc"])
         if error["type"] == "extra_forbidden":
             reason = "unknown setting; config.example.toml lists every setting"
         elif error["type"] == "path_type":

@@ -109,9 +109,25 @@ def test_paths_that_name_no_file_are_refused(tmp_path: Path, value: str, reason:
     with pytest.raises(ConfigError) as caught:
         load_settings(config)
     assert str(caught.value) == (
-        f"archive.path: {reason} (from {config} or NEWSBOT_ARCHIVE__PATH)\n"
-        f"issues.directory: {reason} (from {config} or NEWSBOT_ISSUES__DIRECTORY)"
+        f"archive.path: {reason} (from {config}, line 2)\n"
+        f"issues.directory: {reason} (from {config}, line 4)"
     )
+
+
+def test_a_refused_setting_is_said_to_come_from_where_it_is_written(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    clear_settings(monkeypatch)
+    config = tmp_path / "newsbot.toml"
+    config.write_text('# newsbot\n[discord]\ncron = 1\n\n[schedule]\ncron = "61 * * * *"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert str(caught.value).endswith(f"(from {config}, line 6)")
+    assert str(caught.value).startswith("discord.cron: unknown setting")
+    monkeypatch.setenv("NEWSBOT_SCHEDULE__CRON", "0 61 * * *")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert str(caught.value).endswith("(from NEWSBOT_SCHEDULE__CRON)")
 
 
 def test_a_config_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
@@ -227,7 +243,7 @@ def test_the_ids_of_a_target_in_the_file_are_positive(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError) as caught:
         load_settings(config)
-    where = f"{config} or NEWSBOT_DISCORD__TARGETS"
+    where = f"{config}"  # a list of tables: no one line holds the key
     assert str(caught.value) == (
         f"{_not_positive('targets.1.role_id', where)}\n"
         f"{_not_positive('targets.1.alerts_channel_id', where)}"
@@ -247,5 +263,5 @@ def test_a_section_of_the_wrong_type_is_refused_whatever_the_options(
     overridden = runner.invoke(app, ["--config", str(config), "--db", "x.db", "status"])
     assert plainly.exit_code == overridden.exit_code == 1
     assert plainly.stderr.startswith("error: archive: ")
-    assert f"(from {config} or NEWSBOT_ARCHIVE)" in plainly.stderr
+    assert f"(from {config}, line 1)" in plainly.stderr
     assert overridden.stderr == plainly.stderr
