@@ -39,6 +39,7 @@ from ._models import (
     User,
 )
 from ._permissions import Permission
+from ._threads import check_message_delete, check_message_edit, check_send, check_thread_edit
 from ._world import World
 
 JSON = dict[str, Any]
@@ -144,8 +145,7 @@ class Messaging:
                 else Permission.SEND_MESSAGES
             )
             self.world.require(channel, author.id, Permission.VIEW_CHANNEL | send)
-            if channel.locked:
-                raise APIError(400, 50083, "Thread is locked")
+            check_send(self.world, channel, author.id)
         if not rules_checked:
             errors = FormErrors()
             check_message(payload, errors, ephemeral_allowed=ephemeral_allowed)
@@ -222,7 +222,12 @@ class Messaging:
         channel.messages[message.id] = message
         channel.last_message_id = message.id
         if channel.archived:
+            # threads.mdx › Active & Archived Threads: "Sending a message will automatically
+            # unarchive the thread" (`check_send` has refused it in a locked one already).
             channel.archived = False
+            self.world.events.dispatch(
+                "THREAD_UPDATE", channel.payload(), guild_id=channel.guild_id, intent=Intent.GUILDS
+            )
         if channel.is_thread:
             channel.total_message_sent += 1
 
@@ -310,7 +315,9 @@ class Messaging:
         message.mention_everyone = everyone
 
     def edit(self, message: Message, editor: User, payload: JSON) -> Message:
-        """Apply a PATCH to ``message``; only its author may change more than the flags."""
+        """Apply a PATCH to ``message``; only its author may change more than the flags, and
+        not in an archived thread, nor in a locked one without MANAGE_THREADS."""
+        check_message_edit(self.world, self.world.channels[message.channel_id], editor.id)
         if editor.id != message.author.id and set(payload) - {"flags"}:
             raise RuleBroken(
                 403,
@@ -354,6 +361,8 @@ class Messaging:
     def delete(self, message: Message, deleter: User, *, check_permissions: bool = True) -> None:
         """Delete a message (its author, or MANAGE_MESSAGES); dispatch MESSAGE_DELETE."""
         channel = self.world.channels[message.channel_id]
+        if check_permissions:
+            check_message_delete(self.world, channel, deleter.id)
         if check_permissions and deleter.id != message.author.id:
             self.world.require(channel, deleter.id, Permission.MANAGE_MESSAGES)
         message.deleted = True
@@ -561,11 +570,12 @@ class Messaging:
         )
 
     def edit_thread(self, thread: Channel, user: User, payload: JSON) -> Channel:
-        """Rename, archive, lock or retag a thread (owner or MANAGE_THREADS)."""
+        """Rename, archive, lock or retag a thread, as ``check_thread_edit`` allows (a
+        channel: with MANAGE_CHANNELS)."""
         if not thread.is_thread:
             self.world.require(thread, user.id, Permission.MANAGE_CHANNELS)
-        elif thread.owner_id != user.id:
-            self.world.require(thread, user.id, Permission.MANAGE_THREADS)
+        else:
+            check_thread_edit(self.world, thread, user.id, payload)
         errors = FormErrors()
         check_thread(payload, errors, name_required=False)
         parent = self.world.channels.get(thread.parent_id) if thread.parent_id else None

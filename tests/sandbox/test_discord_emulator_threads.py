@@ -1,0 +1,183 @@
+"""Archived and locked threads: what Discord lets a bot do in them, and who may delete a thread
+or list the archived ones (threads.mdx › Locked Threads, Active & Archived Threads, Editing &
+Deleting Threads; channel.mdx › Modify Channel, Delete/Close Channel, List Public Archived
+Threads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Permission
+
+WEEK = 10080
+ARCHIVED = (400, 50083, "Thread is archived")
+LOCKED = (400, 160005, "Thread is locked")
+MISSING_PERMISSIONS = (403, 50013, "Missing Permissions")
+
+
+async def _call(emulator: Emulator, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """One REST request as the bot; the answer's status and JSON."""
+    headers = {"Authorization": f"Bot {emulator.token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, emulator.api_base + path, json=body, headers=headers) as answer,
+    ):
+        return answer.status, await answer.json() if answer.status != 204 else None
+
+
+def _refused(answer: tuple[int, Any]) -> tuple[int, int, str]:
+    status, body = answer
+    return status, body["code"], body["message"]
+
+
+async def _thread_with_message(
+    emulator: Emulator, seed: DefaultWorld, name: str = "#202 · Industry"
+) -> tuple[Channel, str]:
+    """A public thread the bot started in #general, with one message of the bot's in it."""
+    body = {"name": name, "type": 11, "auto_archive_duration": WEEK}
+    status, thread = await _call(emulator, "POST", f"/channels/{seed.general.id}/threads", body)
+    assert status == 201, thread
+    status, sent = await _call(
+        emulator, "POST", f"/channels/{thread['id']}/messages", {"content": "hello"}
+    )
+    assert status == 200, sent
+    return emulator.world.channels[int(thread["id"])], sent["id"]
+
+
+def _without_manage_threads(emulator: Emulator, seed: DefaultWorld) -> None:
+    emulator.deny(seed.general, int(Permission.MANAGE_THREADS))
+
+
+def _text(emulator: Emulator, thread: Channel, message_id: str) -> str:
+    return thread.messages[int(message_id)].content
+
+
+# --- archived threads --------------------------------------------------------------------------
+
+
+async def test_a_message_in_an_archived_thread_is_edited_only_once_the_thread_is_unarchived(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread, message = await _thread_with_message(emulator, seed)
+    thread.archived = True
+    path = f"/channels/{thread.id}/messages/{message}"
+    # Even with Manage Threads (the bot's role has it): "only active threads can be manipulated".
+    assert _refused(await _call(emulator, "PATCH", path, {"content": "edited"})) == ARCHIVED
+    assert _text(emulator, thread, message) == "hello"
+    status, _ = await _call(emulator, "PATCH", f"/channels/{thread.id}", {"archived": False})
+    assert status == 200 and not thread.archived
+    status, _ = await _call(emulator, "PATCH", path, {"content": "edited"})
+    assert status == 200 and _text(emulator, thread, message) == "edited"
+    # Sending is the one change that unarchives a thread by itself.
+    thread.archived = True
+    _without_manage_threads(emulator, seed)
+    status, _ = await _call(emulator, "POST", f"/channels/{thread.id}/messages", {"content": "x"})
+    assert status == 200 and not thread.archived
+    status, _ = await _call(emulator, "PATCH", path, {"content": "edited again"})
+    assert status == 200 and _text(emulator, thread, message) == "edited again"
+
+
+async def test_an_archived_thread_is_renamed_only_if_the_request_also_unarchives_it(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread, _ = await _thread_with_message(emulator, seed)
+    thread.archived = True
+    path = f"/channels/{thread.id}"
+    assert _refused(await _call(emulator, "PATCH", path, {"name": "renamed"})) == ARCHIVED
+    assert (thread.name, thread.archived) == ("#202 · Industry", True)
+    # Locking needs the thread active too.
+    assert _refused(await _call(emulator, "PATCH", path, {"locked": True})) == ARCHIVED
+    assert not thread.locked
+    status, _ = await _call(emulator, "PATCH", path, {"name": "renamed", "archived": False})
+    assert status == 200
+    assert (thread.name, thread.archived) == ("renamed", False)
+
+
+async def test_an_archived_thread_someone_else_started_may_be_unarchived_not_renamed(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # Unarchiving an unlocked thread needs only the right to send in it; renaming needs to be
+    # its creator or to hold Manage Threads.
+    thread = emulator.messaging.thread_without_message(
+        seed.general, seed.owner, {"name": "owner's", "type": 11}
+    )
+    thread.archived = True
+    _without_manage_threads(emulator, seed)
+    path = f"/channels/{thread.id}"
+    answer = await _call(emulator, "PATCH", path, {"archived": False, "name": "mine"})
+    assert _refused(answer) == MISSING_PERMISSIONS
+    assert (thread.name, thread.archived) == ("owner's", True)
+    status, _ = await _call(emulator, "PATCH", path, {"archived": False})
+    assert status == 200 and not thread.archived
+
+
+# --- locked threads ----------------------------------------------------------------------------
+
+
+async def test_without_manage_threads_a_locked_thread_takes_no_message_nor_change(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread, message = await _thread_with_message(emulator, seed)
+    thread.locked = True
+    _without_manage_threads(emulator, seed)
+    edit = await _call(
+        emulator, "PATCH", f"/channels/{thread.id}/messages/{message}", {"content": "e"}
+    )
+    assert _refused(edit) == LOCKED
+    rename = await _call(emulator, "PATCH", f"/channels/{thread.id}", {"name": "renamed"})
+    assert _refused(rename) == LOCKED
+    send = await _call(emulator, "POST", f"/channels/{thread.id}/messages", {"content": "x"})
+    assert _refused(send) == LOCKED
+    assert (thread.name, _text(emulator, thread, message)) == ("#202 · Industry", "hello")
+    assert len(thread.live_messages()) == 1
+
+
+async def test_with_manage_threads_a_locked_thread_still_takes_messages_and_changes(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread, message = await _thread_with_message(emulator, seed)
+    thread.locked = True
+    send = await _call(emulator, "POST", f"/channels/{thread.id}/messages", {"content": "x"})
+    assert send[0] == 200, send
+    edit = await _call(
+        emulator, "PATCH", f"/channels/{thread.id}/messages/{message}", {"content": "e"}
+    )
+    assert edit[0] == 200, edit
+    rename = await _call(emulator, "PATCH", f"/channels/{thread.id}", {"name": "renamed"})
+    assert rename[0] == 200, rename
+    assert (thread.name, thread.locked, _text(emulator, thread, message)) == ("renamed", True, "e")
+
+
+async def test_a_locked_archived_thread_stays_shut_to_all_but_moderators(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread, message = await _thread_with_message(emulator, seed)
+    thread.locked = thread.archived = True
+    _without_manage_threads(emulator, seed)
+    messages = f"/channels/{thread.id}/messages"
+    send = await _call(emulator, "POST", messages, {"content": "x"})
+    assert _refused(send) == LOCKED, "a send does not unarchive a thread a moderator locked"
+    unarchive = await _call(emulator, "PATCH", f"/channels/{thread.id}", {"archived": False})
+    assert _refused(unarchive) == LOCKED
+    edit = await _call(emulator, "PATCH", f"{messages}/{message}", {"content": "e"})
+    assert _refused(edit) == ARCHIVED
+    delete = await _call(emulator, "DELETE", f"{messages}/{message}")
+    assert _refused(delete) == ARCHIVED, "deleting in a locked thread needs it active"
+    assert thread.archived and thread.locked and len(thread.live_messages()) == 1
+
+    emulator.allow(seed.general, int(Permission.MANAGE_THREADS))
+    send = await _call(emulator, "POST", messages, {"content": "x"})
+    assert send[0] == 200, send
+    assert (thread.archived, thread.locked) == (False, True), "unarchived, still locked"
+
+
+async def test_only_manage_threads_locks_a_thread_even_its_creators(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread, _ = await _thread_with_message(emulator, seed)
+    _without_manage_threads(emulator, seed)
+    answer = await _call(emulator, "PATCH", f"/channels/{thread.id}", {"locked": True})
+    assert _refused(answer) == MISSING_PERMISSIONS
+    assert not thread.locked
