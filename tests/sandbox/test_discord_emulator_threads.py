@@ -181,3 +181,35 @@ async def test_only_manage_threads_locks_a_thread_even_its_creators(
     answer = await _call(emulator, "PATCH", f"/channels/{thread.id}", {"locked": True})
     assert _refused(answer) == MISSING_PERMISSIONS
     assert not thread.locked
+
+
+# --- deleting threads, listing archived ones ---------------------------------------------------
+
+
+async def test_deleting_a_thread_needs_manage_threads_even_for_its_creator(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread, _ = await _thread_with_message(emulator, seed)
+    _without_manage_threads(emulator, seed)
+    answer = await _call(emulator, "DELETE", f"/channels/{thread.id}")
+    assert _refused(answer) == MISSING_PERMISSIONS
+    assert not thread.deleted
+    emulator.allow(seed.general, int(Permission.MANAGE_THREADS))
+    status, _ = await _call(emulator, "DELETE", f"/channels/{thread.id}")
+    assert status == 200 and thread.deleted
+
+
+async def test_listing_public_archived_threads_needs_read_message_history(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    public, _ = await _thread_with_message(emulator, seed)
+    private = emulator.messaging.thread_without_message(
+        seed.general, seed.bot, {"name": "private", "type": 12}
+    )
+    public.archived = private.archived = True
+    path = f"/channels/{seed.general.id}/threads/archived/public"
+    status, listed = await _call(emulator, "GET", path)
+    assert status == 200
+    assert [t["id"] for t in listed["threads"]] == [str(public.id)], "private ones are not listed"
+    emulator.deny(seed.general, int(Permission.READ_MESSAGE_HISTORY))
+    assert _refused(await _call(emulator, "GET", path)) == MISSING_PERMISSIONS

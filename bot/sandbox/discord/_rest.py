@@ -25,7 +25,7 @@ from ._faults import Fault
 from ._interactions import Interactions
 from ._limits import RuleBroken, wrong_channel_type
 from ._messages import FORUM_TYPES, Messaging, UploadedFile
-from ._models import Channel, Guild, Member, Message
+from ._models import Channel, ChannelType, Guild, Member, Message
 from ._permissions import Permission, base_permissions
 from ._ratelimit import Decision, RateLimiter, Rejection
 from ._world import World
@@ -470,14 +470,12 @@ class RestAPI:
         return ok(self.messaging.edit_thread(channel, self.world.bot, call.object()).payload())
 
     async def delete_channel(self, call: Call) -> Reply:
-        """``DELETE /channels/{id}`` (threads: owner or MANAGE_THREADS)."""
+        """``DELETE /channels/{id}``: MANAGE_CHANNELS, or MANAGE_THREADS for a thread, even the
+        bot's own (channel.mdx › Delete/Close Channel; threads.mdx › Editing & Deleting Threads:
+        "Deleting a thread requires the MANAGE_THREADS permission")."""
         channel = self._channel(call)
-        bot = self.world.bot.id
-        if channel.is_thread:
-            if channel.owner_id != bot:
-                self.world.require(channel, bot, Permission.MANAGE_THREADS)
-        else:
-            self.world.require(channel, bot, Permission.MANAGE_CHANNELS)
+        needed = Permission.MANAGE_THREADS if channel.is_thread else Permission.MANAGE_CHANNELS
+        self.world.require(channel, self.world.bot.id, needed)
         self.world.delete_channel(channel)
         return ok(channel.payload())
 
@@ -552,12 +550,18 @@ class RestAPI:
         return NO_CONTENT
 
     async def archived_threads(self, call: Call) -> Reply:
-        """``GET .../threads/archived/public``."""
+        """``GET .../threads/archived/public``: the channel's archived threads but private
+        ones, for a bot with READ_MESSAGE_HISTORY (channel.mdx › List Public Archived
+        Threads)."""
         channel = self._channel(call)
+        self.world.require(channel, self.world.bot.id, Permission.READ_MESSAGE_HISTORY)
         threads = [
             t.payload()
             for t in self.world.channels.values()
-            if t.parent_id == channel.id and t.archived and not t.deleted
+            if t.parent_id == channel.id
+            and t.archived
+            and not t.deleted
+            and t.type != ChannelType.PRIVATE_THREAD
         ]
         return ok({"threads": threads, "members": [], "has_more": False})
 
