@@ -3,12 +3,22 @@ which channel is gone, and whether trying again may help."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 
-from bot.publishing.outlet import StepError
+from bot.publishing.outlet import Gone, StepError
 from bot.publishing.plans.discord import Action, Target
 from bot.publishing.steps import Payload, Step
 
+UNKNOWN_CHANNEL = 10003
+"""Discord's error code when a channel or thread does not exist (or no longer does)."""
+THREAD_ARCHIVED = 50083
+"""Discord's answer to a change in an archived thread ("Thread is archived"): Discord archives
+a thread after a quiet week, and then takes nothing but new messages until it is unarchived."""
+THREAD_LOCKED = 160005
+"""Discord's answer to a change in a thread a moderator locked ("Thread is locked"), from a
+bot without Manage Threads."""
 EMPTY_MESSAGE = 50006
 """Discord's code for "Cannot send an empty message": what a message of embeds alone becomes
 when the bot lacks Embed Links (Discord drops the embeds; message.mdx, Create Message)."""
@@ -44,6 +54,17 @@ def lacks(needed: str, channel_id: int) -> StepError:
     )
 
 
+def deleted(step: Step[Target], cause: discord.NotFound) -> StepError:
+    """What a correction's edit found deleted on Discord: the step's message, thread or forum
+    post, or the thread the message was in (`Gone`, made again), or the channel itself."""
+    if cause.code == UNKNOWN_CHANNEL and step.action == Action.MESSAGE:
+        if step.parent is None:
+            return channel_gone(step.target)
+        # The message's thread (or forum post) is what was deleted.
+        return Gone(f"{step.parent} was deleted on Discord", key=step.parent)
+    return Gone(f"{step.key} was deleted on Discord", key=step.key)
+
+
 def channel_gone(target: Target) -> StepError:
     """The subscribed channel itself was deleted: no later publish can reach it."""
     return StepError(
@@ -63,3 +84,20 @@ def failure(exc: BaseException, what: str) -> StepError:
     if isinstance(exc, discord.HTTPException):
         return StepError(f"could not {what}: Discord answered {exc.status} ({exc.text})")
     return StepError(f"could not {what}: {exc!r}", transient=True)
+
+
+def locked_thread(
+    what: str, thread: int, exc: discord.HTTPException, data: Any, *, post: bool
+) -> StepError:
+    """Why Discord refused a change to `thread` (`data`: the thread as Discord reads it, or
+    empty): a moderator locked it, said so with what to do; else the failure as it came."""
+    if exc.code != THREAD_LOCKED and not (data.get("thread_metadata") or {}).get("locked"):
+        return failure(exc, what)
+    noun = "forum post" if post else "thread"
+    name = f"“{data['name']}”" if data.get("name") else f"<#{thread}>"
+    parent = f" in <#{data['parent_id']}>" if data.get("parent_id") else ""
+    return StepError(
+        f"could not {what}: a moderator locked the {noun} {name}, and Discord lets only "
+        f"members with Manage Threads change a locked {noun}. Unlock it (or give the bot's "
+        f"role Manage Threads{parent}), then publish the issue again"
+    )

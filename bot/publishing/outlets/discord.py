@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from functools import partial
 from typing import Any, TypeVar
 
 import aiohttp
@@ -21,8 +22,17 @@ from discord.http import MultipartParameters
 
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry, slugify
-from bot.publishing.outlet import Destination, Gone, Outcome, Remote, StepError
-from bot.publishing.outlets._discord_failures import channel_gone, failure, lacking, lacks
+from bot.publishing.outlet import Destination, Outcome, Remote, StepError
+from bot.publishing.outlets._discord_failures import (
+    THREAD_ARCHIVED,
+    THREAD_LOCKED,
+    channel_gone,
+    deleted,
+    failure,
+    lacking,
+    lacks,
+    locked_thread,
+)
 from bot.publishing.pacer import Pacer
 from bot.publishing.plans.discord import Action, ChannelKind, Target, plan, step_nonce
 from bot.publishing.steps import Payload, Step
@@ -36,8 +46,6 @@ Client = discord.Client
 Subscribed = Callable[[], Awaitable[list[Target]]]
 
 ALREADY_CROSSPOSTED = 40033
-UNKNOWN_CHANNEL = 10003
-"""Discord's error code when a channel or thread does not exist (or no longer does)."""
 KINDS: dict[int, ChannelKind] = {0: "text", 5: "announcement", 15: "forum"}
 MESSAGE_KEYS = ("content", "embeds", "allowed_mentions", "components")
 
@@ -253,40 +261,32 @@ class DiscordOutlet:
         try:
             await self._edit(step, payload, entry)
         except StepError as exc:
-            cause = exc.__cause__
-            if not isinstance(cause, discord.NotFound):
-                raise
-            if cause.code == UNKNOWN_CHANNEL and step.action == Action.MESSAGE:
-                if step.parent is None:
-                    raise channel_gone(step.target) from cause
-                # The message's thread (or forum post) is what was deleted.
-                raise Gone(f"{step.parent} was deleted on Discord", key=step.parent) from cause
-            raise Gone(f"{step.key} was deleted on Discord", key=step.key) from cause
+            if isinstance(exc.__cause__, discord.NotFound):
+                raise deleted(step, exc.__cause__) from exc.__cause__
+            raise
 
     async def _edit(self, step: Step[Target], payload: Payload, entry: OutboxEntry) -> None:
         remote = int(entry.remote_id or 0)
         location = int(entry.location_id or step.target.channel_id)
+        post = step.target.kind == "forum"
         if step.action == Action.MESSAGE:
             body = _message(payload)
-            await self._call(
-                "edit a message",
-                lambda: self.http.edit_message(location, remote, params=_params(body)),
-            )
+            edit = partial(self.http.edit_message, location, remote, params=_params(body))
+            await self._call("edit a message", edit, thread=location, post=post)
         elif step.action == Action.THREAD:
-            await self._call(
-                "rename a thread", lambda: self.http.edit_channel(remote, name=payload["name"])
-            )
+            rename = partial(self.http.edit_channel, remote, name=payload["name"])
+            await self._call("rename a thread", rename, thread=remote)
         elif step.action == Action.POST:
             body = _message(payload["message"])
             # A forum post's first message has the post's id.
-            await self._call(
-                "edit a forum post",
-                lambda: self.http.edit_message(remote, remote, params=_params(body)),
-            )
+            edit = partial(self.http.edit_message, remote, remote, params=_params(body))
+            await self._call("edit a forum post", edit, thread=remote, post=True)
             tags = await self._tag_ids(step.target.channel_id, payload.get("tags", []))
             await self._call(
                 "rename a forum post",
                 lambda: self.http.edit_channel(remote, name=payload["name"], applied_tags=tags),
+                thread=remote,
+                post=True,
             )
 
     async def remove(self, entry: OutboxEntry) -> bool:
@@ -296,7 +296,10 @@ class DiscordOutlet:
         try:
             if entry.action == Action.MESSAGE:
                 location = int(entry.location_id or 0)
-                await self._raw(lambda: self.http.delete_message(location, remote))
+                gone = "remove a message the issue no longer has"
+                await self._in_thread(
+                    gone, location, lambda: self.http.delete_message(location, remote)
+                )
             elif entry.action in (Action.THREAD, Action.POST):
                 await self._raw(lambda: self.http.delete_channel(remote))
             else:
@@ -338,11 +341,58 @@ class DiscordOutlet:
         async with self.pacer.request():
             return await call()
 
-    async def _call(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+    async def _call(
+        self,
+        what: str,
+        call: Callable[[], Awaitable[T]],
+        *,
+        thread: int | None = None,
+        post: bool = False,
+    ) -> T:
+        """`call`, a failure in words; with `thread`, a change there (see `_in_thread`)."""
         try:
+            if thread is not None:
+                return await self._in_thread(what, thread, call, post=post)
             return await self._raw(call)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise failure(exc, what) from exc
+
+    async def _in_thread(
+        self, what: str, where: int, call: Callable[[], Awaitable[T]], *, post: bool = False
+    ) -> T:
+        """`call`, a change in channel or thread `where`; a thread Discord archived is unarchived
+        (its creator may, unless a moderator locked it) and the call made once more, so an
+        active thread costs no extra call. A locked thread fails in words the editors can act
+        on; other failures are raised as they come."""
+        try:
+            return await self._raw(call)
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_LOCKED:
+                raise await self._locked(what, where, exc, post=post) from exc
+            if exc.code != THREAD_ARCHIVED:
+                raise
+        log.info("thread %s is archived: unarchiving it to %s", where, what)
+        try:
+            await self._raw(lambda: self.http.edit_channel(where, archived=False))
+        except discord.HTTPException as exc:
+            raise await self._locked(what, where, exc, post=post) from exc
+        try:
+            return await self._raw(call)
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_LOCKED:
+                raise await self._locked(what, where, exc, post=post) from exc
+            raise
+
+    async def _locked(
+        self, what: str, thread: int, exc: discord.HTTPException, *, post: bool
+    ) -> StepError:
+        """Why Discord refused a change to `thread`: a moderator locked it (said so, with what
+        to do), else the failure as `_call` tells it."""
+        try:
+            data: Any = await self._raw(lambda: self.http.get_channel(thread))
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError):
+            data = {}
+        return locked_thread(what, thread, exc, data, post=post)
 
     async def _crosspost(self, channel: int, message: int) -> None:
         try:
