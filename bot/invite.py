@@ -56,7 +56,8 @@ PUBLISHING = (
         ("Read Message History",),
     ),
     Need(
-        "delete a section's thread or forum post that a corrected issue no longer has",
+        "delete a section's thread or forum post that a corrected issue no longer has, and "
+        "correct one a moderator locked",
         ("Manage Threads",),
     ),
 )

@@ -87,6 +87,7 @@ def test_each_permission_is_listed_with_its_reason(invite: CliRunner) -> None:
     result = invite.invoke(app, ["invite-url", "--client-id", "42", "--roles"])
     assert "Manage Roles: to give and take the role a digest pings" in result.stderr
     assert "Manage Threads: to delete a section's thread or forum post" in result.stderr
+    assert "and correct one a moderator locked" in result.stderr
     assert "(--announcements: to crosspost in an announcement channel)" in result.stderr
 
 
