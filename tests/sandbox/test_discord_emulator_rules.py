@@ -163,6 +163,63 @@ async def test_a_forum_that_requires_a_tag_refuses_a_post_without_one(
     assert status == 201
 
 
+async def test_a_moderated_tag_needs_manage_threads_to_be_applied_or_removed(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # Channel › Forum Tag Object: a moderated tag "can only be added to or removed from
+    # threads by a member with the MANAGE_THREADS permission".
+    moderated, plain = seed.forum.available_tags[:2]
+    moderated.moderated = True
+    path = f"/channels/{seed.forum.id}/threads"
+    post = {"name": "#202 · Industry", "message": {"content": "Items"}}
+    status, made = await _call(emulator, "POST", path, {**post, "applied_tags": [str(plain.id)]})
+    assert status == 201
+    emulator.deny(seed.forum, Permission.MANAGE_THREADS)
+    status, answer = await _call(
+        emulator, "POST", path, {**post, "applied_tags": [str(moderated.id)]}
+    )
+    assert (status, answer["code"]) == (403, 50013)
+    retag = f"/channels/{made['id']}"
+    both = {"applied_tags": [str(plain.id), str(moderated.id)]}
+    status, answer = await _call(emulator, "PATCH", retag, both)
+    assert (status, answer["code"]) == (403, 50013)
+    status, _ = await _call(emulator, "PATCH", retag, {"applied_tags": []})
+    assert status == 200, "an unmoderated tag is the owner's to remove"
+    emulator.allow(seed.forum, Permission.MANAGE_THREADS)
+    status, _ = await _call(emulator, "PATCH", retag, both)
+    assert status == 200
+    emulator.deny(seed.forum, Permission.MANAGE_THREADS)
+    status, answer = await _call(emulator, "PATCH", retag, {"applied_tags": [str(plain.id)]})
+    assert (status, answer["code"]) == (403, 50013), "removing a moderated tag needs it too"
+    assert emulator.world.channel(int(made["id"])).applied_tags == [plain.id, moderated.id]
+    assert not emulator.violations
+
+
+async def test_crossposting_its_own_message_needs_only_send_messages(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # Message › Crosspost Message: SEND_MESSAGES "if the current user sent the message, or
+    # additionally the MANAGE_MESSAGES permission, for all other messages".
+    emulator.deny(seed.announcements, Permission.MANAGE_MESSAGES)
+    messages = f"/channels/{seed.announcements.id}/messages"
+    status, own = await _call(emulator, "POST", messages, {"content": "Issue 202 is out"})
+    assert status == 200
+    status, _ = await _call(emulator, "POST", f"{messages}/{own['id']}/crosspost", None)
+    assert status == 200
+    theirs = emulator.messaging.create(
+        seed.announcements, seed.manager, {"content": "A word from the editors"}
+    )
+    status, answer = await _call(emulator, "POST", f"{messages}/{theirs.id}/crosspost", None)
+    assert (status, answer["code"]) == (403, 50013)
+    emulator.deny(seed.announcements, Permission.SEND_MESSAGES)
+    second = emulator.messaging.create(
+        seed.announcements, seed.bot, {"content": "Issue 203"}, check_permissions=False
+    )
+    status, answer = await _call(emulator, "POST", f"{messages}/{second.id}/crosspost", None)
+    assert (status, answer["code"]) == (403, 50013), "its own message needs Send Messages"
+    assert not emulator.violations
+
+
 # --- embeds: limits on trimmed text, kept as Discord keeps them -------------------------------
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._errors import APIError, FormErrors
-from ._models import ChannelType, MessageFlag
+from ._models import ChannelType, ForumTag, MessageFlag
 
 JSON = dict[str, Any]
 Path = tuple[str | int, ...]
@@ -390,6 +390,17 @@ def check_applied_tags(tags: list[str], available: Iterable[int], errors: FormEr
     for index, tag in enumerate(tags):
         if tag not in known:
             errors.add(("applied_tags", index), "UNKNOWN_TAG", "Unknown tag")
+
+
+def moderated_change(
+    before: Iterable[int | str], after: Iterable[int | str], available: Iterable[ForumTag]
+) -> bool:
+    """Whether going from tags ``before`` to ``after`` adds or removes a moderated tag.
+
+    Channel resource › Forum Tag Object: ``moderated`` is "whether this tag can only be added
+    to or removed from threads by a member with the MANAGE_THREADS permission"."""
+    changed = {str(t) for t in before} ^ {str(t) for t in after}
+    return any(tag.moderated and str(tag.id) in changed for tag in available)
 
 
 def tag_required() -> RuleBroken:

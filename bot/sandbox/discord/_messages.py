@@ -22,6 +22,7 @@ from ._limits import (
     check_message,
     check_thread,
     check_thread_type,
+    moderated_change,
     refuse_if_any,
     tag_required,
     wrong_channel_type,
@@ -512,7 +513,8 @@ class Messaging:
 
         Channel › Start Thread in Forum or Media Channel: the post is a PUBLIC_THREAD made
         with a ``message``; its ``applied_tags`` are the forum's own, at most 5, and at least
-        one when the forum requires a tag.
+        one when the forum requires a tag; a moderated tag needs MANAGE_THREADS (Forum Tag
+        Object).
         """
         if payload.get("type") is not None:
             check_thread_type(forum.type, payload["type"])
@@ -527,6 +529,7 @@ class Messaging:
         tags = [str(t) for t in payload.get("applied_tags") or []]
         check_applied_tags(tags, (t.id for t in forum.available_tags), errors)
         refuse_if_any(errors, "forum post (Channel › Start Thread in Forum or Media Channel)")
+        self._require_moderation(forum, user, (), tags)
         if forum.flags & ChannelFlag.REQUIRE_TAG and not tags:
             raise tag_required()
         assert isinstance(body, dict)
@@ -548,6 +551,14 @@ class Messaging:
             message_id=thread.id,
         )
         return thread, starter
+
+    def _require_moderation(
+        self, forum: Channel, user: User, before: Sequence[int], after: Sequence[str]
+    ) -> None:
+        """Channel › Forum Tag Object: a moderated tag "can only be added to or removed from
+        threads by a member with the MANAGE_THREADS permission"."""
+        if moderated_change(before, after, forum.available_tags):
+            self.world.require(forum, user.id, Permission.MANAGE_THREADS)
 
     def _new_thread(
         self,
@@ -583,6 +594,9 @@ class Messaging:
         if parent is not None and parent.type in FORUM_TYPES:
             check_applied_tags(tags, (t.id for t in parent.available_tags), errors)
         refuse_if_any(errors, "thread edit (Channel › Modify Channel, JSON Params (Thread))")
+        # Channel › Forum Tag Object: a moderated tag is added or removed with MANAGE_THREADS.
+        if parent is not None and "applied_tags" in payload:
+            self._require_moderation(parent, user, thread.applied_tags, tags)
         if "name" in payload:
             thread.name = str(payload["name"]).strip()
         if "topic" in payload and not thread.is_thread:
