@@ -62,8 +62,9 @@ PUBLISHING = (
     ),
 )
 CROSSPOSTING = Need(
-    "crosspost the digest from an announcement channel to the servers following it",
-    ("Manage Messages",),
+    "crosspost its digest from an announcement channel to the servers following it (its own "
+    "message: Manage Messages is only needed for others')",
+    ("Send Messages",),
 )
 NOTIFY_ME = Need(
     "give and take the role a digest pings, with its Notify me button", ("Manage Roles",)

@@ -53,7 +53,8 @@ def url_of(runner: CliRunner, *args: str, env: dict[str, str] | None = None) -> 
     ("args", "env", "expected"),
     [
         ((), {}, PUBLISHING),
-        (("--announcements",), {}, PUBLISHING | {"manage_messages"}),
+        # Crossposting its own digest needs only Send Messages (Message › Crosspost Message).
+        (("--announcements",), {}, PUBLISHING),
         (("--roles",), {}, PUBLISHING | {"manage_roles"}),
         (
             (),
@@ -69,7 +70,7 @@ def url_of(runner: CliRunner, *args: str, env: dict[str, str] | None = None) -> 
         (
             ("--announcements", "--roles"),
             {"NEWSBOT_DISCORD__MESSAGE_CONTENT": "true"},
-            PUBLISHING | {"manage_messages", "manage_roles", "add_reactions"},
+            PUBLISHING | {"manage_roles", "add_reactions"},
         ),
     ],
 )

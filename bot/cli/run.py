@@ -110,7 +110,7 @@ def invite_url(
         bool,
         typer.Option(
             "--announcements",
-            help="Issues go to an announcement channel: crosspost the digest (Manage Messages).",
+            help="Issues go to an announcement channel: crosspost the digest (Send Messages).",
         ),
     ] = False,
     roles: Annotated[

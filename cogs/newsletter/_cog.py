@@ -51,7 +51,6 @@ NEEDED: tuple[tuple[str, str], ...] = (
     ("create_public_threads", "Create Public Threads"),
     ("send_messages_in_threads", "Send Messages in Threads"),
 )
-CROSSPOST = ("manage_messages", "Manage Messages")
 
 
 def kind_of(channel: discord.abc.GuildChannel) -> ChannelKind | None:
@@ -72,8 +71,8 @@ def missing_permissions(
     if kind == "forum":
         # A forum post is a thread made with its first message: Send Messages covers it.
         needed = [n for n in needed if n[0] != "create_public_threads"]
-    if kind == "announcement":
-        needed.append(CROSSPOST)
+    # Crossposting its own digest in an announcement channel needs only Send Messages (Message
+    # › Crosspost Message: Manage Messages is for crossposting others' messages).
     missing = [label for attr, label in needed if not getattr(perms, attr)]
     if "Send Messages" in missing and "Embed Links" in missing:
         # discord.py clears Embed Links whenever Send Messages is denied: name only the cause.
