@@ -155,7 +155,7 @@ class Engine:
                 finally:
                     await self.ledger.release(issue.number, outlet.name, name, self.holder)
             except StepError as exc:
-                report.error = exc.reason
+                report.error, report.resumable = exc.reason, exc.resumable
                 log.warning(
                     "publishing #%d on %s to %s failed: %s",
                     issue.number,

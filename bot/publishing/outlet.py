@@ -24,10 +24,20 @@ class StepError(Exception):
     A transient failure may have reached the platform: the next attempt looks before it makes.
     """
 
+    resumable = True
+    """Whether publishing again, with nothing changed, may get further."""
+
     def __init__(self, reason: str, *, transient: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.transient = transient
+
+
+class SetupNeeded(StepError):
+    """The target cannot take the issue until its managers change its setup on the platform
+    (`reason` says what): publishing again before that fails the same way."""
+
+    resumable = False
 
 
 class MaybeMade(StepError):

@@ -40,6 +40,9 @@ class TargetReport:
     """The outcomes the summary counts, in order (the outlet's)."""
     counts: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
     error: str | None = None
+    resumable: bool = True
+    """Whether publishing again may finish the target: not after `error` is a setup problem
+    only the target's managers can fix (`SetupNeeded`)."""
     resume_at: dt.datetime | None = None
     """When the cap lets the deferred steps go, if the platform said."""
     cap: str = "the daily cap"

@@ -95,7 +95,8 @@ class Publisher:
             f"#{issue.number} → {outlet.where(t.target)}: {t.summary()}" for t in report.targets
         ]
         result.failure = _unfinished(outlet, report)
-        result.resumable = result.failure is not None
+        # Publishing again later helps unless every target left fails on its setup.
+        result.resumable = any(t.resumable for t in report.targets if not t.ok)
         return result
 
 

@@ -21,8 +21,8 @@ import discord
 from discord.http import MultipartParameters
 
 from bot.errors import NewsbotError
-from bot.models import Issue, OutboxEntry, slugify
-from bot.publishing.outlet import Destination, Outcome, Remote, StepError
+from bot.models import Issue, OutboxEntry
+from bot.publishing.outlet import Destination, Outcome, Remote, SetupNeeded, StepError
 from bot.publishing.outlets._discord_failures import (
     THREAD_ARCHIVED,
     THREAD_LOCKED,
@@ -34,7 +34,14 @@ from bot.publishing.outlets._discord_failures import (
     locked_thread,
 )
 from bot.publishing.pacer import Pacer
-from bot.publishing.plans.discord import Action, ChannelKind, Target, plan, step_nonce
+from bot.publishing.plans.discord import (
+    Action,
+    ChannelKind,
+    ForumTags,
+    Target,
+    plan,
+    step_nonce,
+)
 from bot.publishing.steps import Payload, Step
 from bot.render.discord import CONTENT_MAX
 from bot.render.publish import Post
@@ -46,6 +53,8 @@ Client = discord.Client
 Subscribed = Callable[[], Awaitable[list[Target]]]
 
 ALREADY_CROSSPOSTED = 40033
+REQUIRE_TAG = 1 << 4
+"""Channel flag: every post in the forum must carry one of its tags."""
 KINDS: dict[int, ChannelKind] = {0: "text", 5: "announcement", 15: "forum"}
 MESSAGE_KEYS = ("content", "embeds", "allowed_mentions", "components")
 
@@ -83,7 +92,7 @@ class DiscordOutlet:
         self.client = client
         self.pacer = pacer or Pacer()
         self.subscribed = subscribed
-        self._tags: dict[int, dict[str, int]] = {}
+        self._tags: dict[int, ForumTags] = {}
 
     # --- the engine's calls -----------------------------------------------------------------
 
@@ -118,9 +127,10 @@ class DiscordOutlet:
         return None
 
     async def resolve(self, target: Target) -> Target:
-        """The target with its kind read from Discord, unless known (and a forum's tags);
-        without a client (a dry run without a token), as it is."""
-        if target.kind is not None or self.client is None:
+        """The target with its kind read from Discord, unless known; a forum's tags read
+        afresh, and `SetupNeeded` if it requires a tag the digest cannot be given. Without a
+        client (a dry run without a token), as it is."""
+        if target.kind not in (None, "forum") or self.client is None:
             return target
         try:
             data = await self._raw(lambda: self.http.get_channel(target.channel_id))
@@ -130,10 +140,15 @@ class DiscordOutlet:
             raise lacks("View Channel", target.channel_id) from exc
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise failure(exc, "read the channel") from exc
-        kind = KINDS.get(int(data["type"]))
+        kind = target.kind or KINDS.get(int(data["type"]))
         if kind is None:
             raise StepError("it is not a text, announcement or forum channel")
-        self._remember_tags(target.channel_id, data)
+        if kind == "forum":
+            tags = self._remember_tags(target.channel_id, data)
+            lacking = tags.lacking()
+            if lacking is not None:
+                # Refused before any post: sections alone would leave it half published.
+                raise SetupNeeded(f"the forum #{data.get('name', target.channel_id)} {lacking}")
         return replace(target, kind=kind)
 
     async def create(self, step: Step[Target], payload: Payload, ids: Mapping[str, int]) -> Remote:
@@ -404,19 +419,22 @@ class DiscordOutlet:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise failure(exc, "crosspost the digest") from exc
 
-    def _remember_tags(self, channel: int, data: Any) -> None:
-        tags = data.get("available_tags") or []
-        self._tags[channel] = {slugify(str(t["name"])): int(t["id"]) for t in tags}
+    def _remember_tags(self, channel: int, data: Any) -> ForumTags:
+        listed = data.get("available_tags") or []
+        tags = ForumTags.of(
+            ((str(t["name"]), int(t["id"]), bool(t.get("moderated"))) for t in listed),
+            required=bool(int(data.get("flags") or 0) & REQUIRE_TAG),
+        )
+        self._tags[channel] = tags
+        return tags
 
     async def _tag_ids(self, forum: int, names: list[str]) -> list[str]:
-        """The ids of the forum's tags named like `names` (by slug: `Mobile & Edge` =
-        `mobile-edge`), as strings: Discord's API takes snowflakes in a body as strings."""
+        """The ids of the tags a post named by `names` gets in the forum (`ForumTags.applied`),
+        as strings: Discord's API takes snowflakes in a body as strings."""
         if forum not in self._tags:
             data = await self._call("read the forum", lambda: self.http.get_channel(forum))
             self._remember_tags(forum, data)
-        known = self._tags[forum]
-        found = dict.fromkeys(known[slugify(name)] for name in names if slugify(name) in known)
-        return [str(tag) for tag in found][:5]
+        return [str(tag) for tag in self._tags[forum].applied(names)]
 
 
 RECOVER_LOOKBACK = 50

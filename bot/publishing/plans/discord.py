@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -160,6 +160,61 @@ def _tag_names(thread: SectionThread) -> list[str]:
     if thread.slug == slugify(thread.section_name):
         return [thread.section_name]
     return [thread.section_name, thread.slug]
+
+
+DIGEST_TAGS = ("Digest", "Newsletter")
+"""In a forum that requires a tag on every post, the digest's post (which no section names)
+gets the first of these tags the forum has."""
+SECTION_TAGS = ("Newsletter", "Digest")
+"""In such a forum, so does a section's post whose name matches none of its tags."""
+APPLIED_TAGS_MAX = 5
+
+
+@dataclass(frozen=True)
+class ForumTags:
+    """A forum's tags as newsbot applies them: by slug (`Mobile & Edge` = `mobile-edge`), and
+    whether the forum requires one on every post (Discord's REQUIRE_TAG channel flag)."""
+
+    ids: Mapping[str, int]
+    required: bool = False
+    moderated: frozenset[int] = frozenset()
+    """The tags only a member with Manage Threads may apply."""
+
+    @classmethod
+    def of(cls, tags: Iterable[tuple[str, int, bool]], *, required: bool) -> ForumTags:
+        """From the forum's tags as (name, id, moderated)."""
+        listed = list(tags)
+        return cls(
+            ids={slugify(name): tag for name, tag, _ in listed},
+            required=required,
+            moderated=frozenset(tag for _, tag, moderated in listed if moderated),
+        )
+
+    def applied(self, names: Sequence[str]) -> list[int]:
+        """The tags a post gets: those named like `names`, at most 5. In a forum that requires a
+        tag, a post none of whose names is a tag gets the fallback (`DIGEST_TAGS` for the
+        digest, which is named none, `SECTION_TAGS` for a section): [] if the forum has none."""
+        found = dict.fromkeys(self.ids[slugify(n)] for n in names if slugify(n) in self.ids)
+        if not found and self.required:
+            fallback = self.fallback(digest=not names)
+            return [] if fallback is None else [fallback]
+        return list(found)[:APPLIED_TAGS_MAX]
+
+    def fallback(self, *, digest: bool) -> int | None:
+        """The tag a post named by no tag gets in a forum that requires one, if it has one."""
+        wanted = DIGEST_TAGS if digest else SECTION_TAGS
+        return next((self.ids[slugify(n)] for n in wanted if slugify(n) in self.ids), None)
+
+    def lacking(self) -> str | None:
+        """Why newsbot cannot post its digest in the forum, with what to do, said of the forum
+        (`requires a tag …`); None when it can: it requires no tag, or has one for the digest."""
+        if not self.required or self.fallback(digest=True) is not None:
+            return None
+        return (
+            "requires a tag on every post and has none for the digest: create a tag named "
+            f"“{SECTION_TAGS[0]}” (or “{SECTION_TAGS[1]}”) there, which the digest and any "
+            "section without a tag of its name get"
+        )
 
 
 def _thread_messages(
