@@ -262,8 +262,8 @@ async def _dry_run(
     settings: Settings, number: int | None, outlets: list[OutletName], *, explicit: bool
 ) -> list[str]:
     """Print what publishing would do on each outlet, changing nothing anywhere: no keys are
-    needed, and only what the publish plans from is read (a Discord channel's kind, with a
-    token; a Mastodon instance's limits)."""
+    needed, and only what the publish plans from is read (a Discord channel's kind and a
+    forum's tags, with a token; a Mastodon instance's limits)."""
     from bot.publishing.reports import LogAlerts
     from bot.wiring import build
 
@@ -304,12 +304,13 @@ async def _reading_discord(
     settings: Settings, archive: Archive
 ) -> AsyncIterator[tuple[Client | None, Pacer | None]]:
     """A Discord client (and its pacer) to read the kinds of the channels declared in the
-    settings, as the publish reads them; none without a token, or when every kind is known."""
+    settings and the tags of the forums, as the publish reads them; none without a token, or
+    when every kind is known and none is a forum."""
     from bot.publishing.pacer import Pacer
     from bot.publishing.targets import all_targets
 
     targets = await all_targets(archive, settings) if settings.discord.configured() else []
-    if all(target.kind is not None for target in targets):
+    if all(target.kind not in (None, "forum") for target in targets):
         yield None, None
         return
     pacer = Pacer(settings.publishing.requests_per_second, state=archive.state)

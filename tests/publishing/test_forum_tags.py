@@ -4,15 +4,21 @@ of its name, get the forum's "Digest" or "Newsletter" tag, and without one nothi
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from bot.models import Issue
+from bot.models import Issue, Subscription
 from bot.publishing.engine import Engine
 from bot.publishing.outlets.discord import DiscordOutlet
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator
 from bot.sandbox.discord._models import ChannelFlag, ForumTag
 from tests.factories import issue, item
+from tests.publishing.cli_harness import newsbot_env
 from tests.publishing.conftest import text_target, threads_of
+from tests.publishing.test_dry_run import rows_of
+from tests.x.conftest import archive_file, run_newsbot
 
 LACKING = (
     "the forum #newsletter-forum requires a tag on every post and has none for the digest: "
@@ -105,3 +111,24 @@ async def test_a_forum_requiring_a_tag_it_lacks_gets_nothing_until_the_tag_exist
     assert again.ok, [t.error for t in again.targets]
     posts = threads_of(emulator, seed.forum)
     assert [tags_of(seed.forum, p) for p in posts] == [["Industry"], ["Newsletter"], ["Newsletter"]]
+
+
+async def test_the_dry_run_and_the_publish_name_the_forum_and_the_tag_it_lacks(
+    tmp_path: Path, emulator: Emulator, seed: DefaultWorld, robotics: Issue
+) -> None:
+    seed.forum.flags |= ChannelFlag.REQUIRE_TAG
+    subscribed = Subscription(guild_id=seed.guild.id, channel_id=seed.forum.id, kind="forum")
+    db = await archive_file(tmp_path / "a.db", robotics, subscribed)
+    env = newsbot_env(emulator) | {"NEWSBOT_DISCORD__TARGETS": json.dumps([])}
+    dry = await run_newsbot("--db", str(db), "publish", "--outlet", "discord", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    [(channel, step, does)] = rows_of(dry.stdout)
+    assert (channel, step) == (str(seed.forum.id), "")
+    # The table folds the text onto more lines: compared without its spaces.
+    assert "".join(does.split()).startswith("".join(f"fails: {LACKING}".split())), does
+    run = await run_newsbot("--db", str(db), "publish", "--outlet", "discord", env=env)
+    assert run.returncode == 1
+    said = " ".join(run.stderr.split())
+    assert f"error: channel {seed.forum.id} did not get the whole issue ({LACKING}" in said
+    assert "again later" not in said, "publishing again as it is would fail the same way"
+    assert not emulator.requests_to("POST", "/channels/{channel_id}/threads")
