@@ -13,7 +13,7 @@ from bot.app import NO_MENTIONS, reply
 from bot.errors import IssueNotFound
 from bot.models import Issue, Subscription
 from bot.publishing.outlet import Outlet
-from bot.publishing.plans.discord import Action, ChannelKind, Target, plan
+from bot.publishing.plans.discord import Action, ChannelKind, ForumTags, Target, plan
 from bot.publishing.targets import all_targets
 from bot.render.discord import (
     CHOICE_NAME_MAX,
@@ -78,6 +78,57 @@ def missing_permissions(
         # discord.py clears Embed Links whenever Send Messages is denied: name only the cause.
         missing.remove("Embed Links")
     return missing
+
+
+def forum_tags(channel: discord.ForumChannel) -> ForumTags:
+    """The forum's tags as the publish applies them."""
+    return ForumTags.of(
+        ((t.name, t.id, t.moderated) for t in channel.available_tags),
+        required=channel.flags.require_tag,
+    )
+
+
+def fallback_tags(channel: discord.ForumChannel) -> list[discord.ForumTag]:
+    """The tags the digest, then a section with no tag of its name, get in a forum that
+    requires one (`ForumTags.fallback`; one tag for both, or none, as the forum has them):
+    none in a forum that does not."""
+    tags = forum_tags(channel)
+    if not tags.required:
+        return []
+    by_id = {t.id: t for t in channel.available_tags}
+    ids = dict.fromkeys(tags.fallback(digest=digest) for digest in (True, False))
+    return [by_id[i] for i in ids if i is not None and i in by_id]
+
+
+def _fallback_line(tags: list[discord.ForumTag]) -> str:
+    """What /newsletter setup says of the tags the forum's untagged posts get."""
+    if len(tags) == 1:
+        return (
+            f"The forum requires a tag: the digest, and a section without a tag of its name, "
+            f"get “{tags[0].name}”."
+        )
+    digest, section = tags
+    return (
+        f"The forum requires a tag: the digest gets “{digest.name}”, and a section without a "
+        f"tag of its name “{section.name}”."
+    )
+
+
+def refused_forum(channel: discord.ForumChannel, me: discord.Member) -> str | None:
+    """Why the bot could post no digest in a forum that requires a tag, and what to do."""
+    lacking = forum_tags(channel).lacking()
+    if lacking is not None:
+        return f"I can't publish in {channel.mention} yet: it {lacking}."
+    if channel.permissions_for(me).manage_threads:
+        return None
+    moderated = [f"“{t.name}”" for t in fallback_tags(channel) if t.moderated]
+    if not moderated:
+        return None
+    return (
+        f"I can't publish in {channel.mention} yet: it requires a tag on every post, and its "
+        f"{' and '.join(moderated)} tag, which I'd give the digest, is moderated. Give my role "
+        "**Manage Threads** in the forum, or make the tag unmoderated."
+    )
 
 
 class Newsletter(commands.Cog):
@@ -171,6 +222,10 @@ class Newsletter(commands.Cog):
                 "Give my role those permissions in the channel's settings, then run "
                 "/newsletter setup again.",
             )
+            return
+        untaggable = isinstance(channel, discord.ForumChannel) and refused_forum(channel, guild.me)
+        if untaggable:
+            await reply(interaction, f"{untaggable} Then run /newsletter setup again.")
             return
         chosen, problem = parse_sections(await self._known_sections(), sections or "")
         if problem is not None:
@@ -339,8 +394,10 @@ def _set_up(
     """What /newsletter setup tells the manager it set up, and what it still needs (`me`:
     the bot in that server)."""
     lines = [f"Done: each new issue will be posted in {channel.mention}."]
-    if kind == "forum":
+    if isinstance(channel, discord.ForumChannel):
         lines.append("It gets one post per section, tagged by section, and the digest.")
+        if fallback := fallback_tags(channel):
+            lines.append(_fallback_line(fallback))
     else:
         lines.append("It gets a digest and one thread per section.")
     if kind == "announcement":
