@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 import aiohttp
 import discord
-from discord.http import MultipartParameters
 
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
@@ -33,10 +32,16 @@ from bot.publishing.outlets._discord_failures import (
     lacks,
     locked_thread,
 )
+from bot.publishing.outlets._discord_messages import (
+    KINDS,
+    fingerprint,
+    json_params,
+    kind_in,
+    message_body,
+)
 from bot.publishing.pacer import Pacer
 from bot.publishing.plans.discord import (
     Action,
-    ChannelKind,
     ForumTags,
     Target,
     plan,
@@ -55,8 +60,6 @@ Subscribed = Callable[[], Awaitable[list[Target]]]
 ALREADY_CROSSPOSTED = 40033
 REQUIRE_TAG = 1 << 4
 """Channel flag: every post in the forum must carry one of its tags."""
-KINDS: dict[int, ChannelKind] = {0: "text", 5: "announcement", 15: "forum"}
-MESSAGE_KEYS = ("content", "embeds", "allowed_mentions", "components")
 
 
 class DiscordOutlet:
@@ -111,7 +114,7 @@ class DiscordOutlet:
         a channel whose kind is unknown (a dry run without a token) is planned as the ledger's
         steps show it was published to, else as a text channel."""
         if target.kind is None:
-            target = replace(target, kind=_kind_in(ledger))
+            target = replace(target, kind=kind_in(ledger))
         return plan(issue, [target], thanks)
 
     def where(self, target: Target) -> str:
@@ -179,13 +182,13 @@ class DiscordOutlet:
         if step.action == Action.MESSAGE:
             where = parent if parent is not None else channel
             body = {
-                **_message(payload),
+                **message_body(payload),
                 "nonce": step_nonce(step.key),
                 "enforce_nonce": True,
                 "tts": False,
             }
             sent = await self._call(
-                "send a message", lambda: self.http.send_message(where, params=_params(body))
+                "send a message", lambda: self.http.send_message(where, params=json_params(body))
             )
             return Remote(int(sent["id"]), where)
         if step.action == Action.POST:
@@ -194,11 +197,11 @@ class DiscordOutlet:
                 "name": payload["name"],
                 "auto_archive_duration": payload["auto_archive_duration"],
                 "applied_tags": tags,
-                "message": _message(payload["message"]),
+                "message": message_body(payload["message"]),
             }
             post = await self._call(
                 "create a forum post",
-                lambda: self.http.start_thread_in_forum(channel, params=_params(body)),
+                lambda: self.http.start_thread_in_forum(channel, params=json_params(body)),
             )
             return Remote(int(post["id"]), channel)
         assert step.action == Action.CROSSPOST and parent is not None
@@ -260,10 +263,10 @@ class DiscordOutlet:
             "read the recent messages", lambda: self.http.logs_from(where, RECOVER_LOOKBACK)
         )
         me = str(self.client.user.id) if self.client and self.client.user else None
-        wanted = _fingerprint(_message(payload))
+        wanted = fingerprint(message_body(payload))
         for message in recent:
             mine = me is None or message.get("author", {}).get("id") == me
-            if mine and _fingerprint(message) == wanted:
+            if mine and fingerprint(message) == wanted:
                 log.info(
                     "found message %s from an interrupted attempt at %s", message["id"], step.key
                 )
@@ -285,16 +288,16 @@ class DiscordOutlet:
         location = int(entry.location_id or step.target.channel_id)
         post = step.target.kind == "forum"
         if step.action == Action.MESSAGE:
-            body = _message(payload)
-            edit = partial(self.http.edit_message, location, remote, params=_params(body))
+            body = message_body(payload)
+            edit = partial(self.http.edit_message, location, remote, params=json_params(body))
             await self._call("edit a message", edit, thread=location, post=post)
         elif step.action == Action.THREAD:
             rename = partial(self.http.edit_channel, remote, name=payload["name"])
             await self._call("rename a thread", rename, thread=remote)
         elif step.action == Action.POST:
-            body = _message(payload["message"])
+            body = message_body(payload["message"])
             # A forum post's first message has the post's id.
-            edit = partial(self.http.edit_message, remote, remote, params=_params(body))
+            edit = partial(self.http.edit_message, remote, remote, params=json_params(body))
             await self._call("edit a forum post", edit, thread=remote, post=True)
             tags = await self._tag_ids(step.target.channel_id, payload.get("tags", []))
             await self._call(
@@ -337,7 +340,7 @@ class DiscordOutlet:
             "enforce_nonce": True,
         }
         try:
-            await self._raw(lambda: self.http.send_message(channel, params=_params(body)))
+            await self._raw(lambda: self.http.send_message(channel, params=json_params(body)))
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("could not post an alert in channel %s: %s", channel, exc)
 
@@ -440,36 +443,6 @@ class DiscordOutlet:
 RECOVER_LOOKBACK = 50
 """Recent messages read to find one an interrupted attempt posted (a step's own thread holds
 a few; a channel's digest is among its latest)."""
-
-
-def _kind_in(ledger: Mapping[str, OutboxEntry]) -> ChannelKind:
-    """The kind of channel an issue's steps were published to: forum posts are made only in a
-    forum, a crosspost is planned only in an announcement channel."""
-    actions = {entry.action for entry in ledger.values()}
-    if Action.POST in actions:
-        return "forum"
-    return "announcement" if Action.CROSSPOST in actions else "text"
-
-
-def _fingerprint(message: Mapping[str, Any]) -> tuple[object, ...]:
-    """What identifies a message newsbot posted: its text and its embeds' text."""
-    embeds = tuple(
-        (
-            embed.get("title"),
-            embed.get("description"),
-            tuple((f.get("name"), f.get("value")) for f in embed.get("fields", [])),
-        )
-        for embed in message.get("embeds") or []
-    )
-    return (message.get("content") or "", embeds)
-
-
-def _message(payload: Payload) -> dict[str, Any]:
-    return {key: payload[key] for key in MESSAGE_KEYS if key in payload}
-
-
-def _params(payload: dict[str, Any]) -> MultipartParameters:
-    return MultipartParameters(payload=payload, multipart=None, files=None)
 
 
 class DiscordAlerts:

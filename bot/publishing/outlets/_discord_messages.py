@@ -1,0 +1,48 @@
+"""What newsbot's Discord messages are made of: a step's payload as the message Discord takes,
+what identifies a message newsbot posted (to find it again), and the kinds of channel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from discord.http import MultipartParameters
+
+from bot.models import OutboxEntry
+from bot.publishing.plans.discord import Action, ChannelKind
+from bot.publishing.steps import Payload
+
+KINDS: dict[int, ChannelKind] = {0: "text", 5: "announcement", 15: "forum"}
+MESSAGE_KEYS = ("content", "embeds", "allowed_mentions", "components")
+
+
+def kind_in(ledger: Mapping[str, OutboxEntry]) -> ChannelKind:
+    """The kind of channel an issue's steps were published to: forum posts are made only in a
+    forum, a crosspost is planned only in an announcement channel."""
+    actions = {entry.action for entry in ledger.values()}
+    if Action.POST in actions:
+        return "forum"
+    return "announcement" if Action.CROSSPOST in actions else "text"
+
+
+def fingerprint(message: Mapping[str, Any]) -> tuple[object, ...]:
+    """What identifies a message newsbot posted: its text and its embeds' text."""
+    embeds = tuple(
+        (
+            embed.get("title"),
+            embed.get("description"),
+            tuple((f.get("name"), f.get("value")) for f in embed.get("fields", [])),
+        )
+        for embed in message.get("embeds") or []
+    )
+    return (message.get("content") or "", embeds)
+
+
+def message_body(payload: Payload) -> dict[str, Any]:
+    """The message a payload holds, as Discord's Create and Edit Message take it."""
+    return {key: payload[key] for key in MESSAGE_KEYS if key in payload}
+
+
+def json_params(payload: dict[str, Any]) -> MultipartParameters:
+    """A JSON body as discord.py's HTTP client sends one (no files)."""
+    return MultipartParameters(payload=payload, multipart=None, files=None)
