@@ -92,6 +92,15 @@ class Publishers:
             await self._renew()  # the wait used part of the lease
         return self.live
 
+    async def leave(self) -> None:
+        """Give up this process's lease at once, when it is done publishing (finished, failed
+        or interrupted): a publish started right after does not share the rate with it."""
+        if self._held_until == -float("inf"):
+            return  # never counted itself in
+        self._held_until = self._read_at = -float("inf")
+        self.live = 1
+        await self.state.try_lease(PUBLISHER_LEASE + self.holder, self.holder, 0)
+
     async def _renew(self) -> None:
         now = time.monotonic()
         await self.state.try_lease(PUBLISHER_LEASE + self.holder, self.holder, self.ttl)

@@ -4,9 +4,10 @@ runs, given up when it ends."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from bot.store import Archive
-from bot.workers import lease
+from bot.workers import Publishers, lease
 
 
 async def test_a_lease_held_by_a_long_job_is_renewed_then_given_up(archive: Archive) -> None:
@@ -23,3 +24,14 @@ async def test_a_lease_another_process_holds_is_not_taken(archive: Archive) -> N
     async with lease(archive.state, "schedule.publishing", ttl=60) as held:
         assert not held
     assert not await archive.state.try_lease("schedule.publishing", "a third", ttl=60)
+
+
+async def test_a_publisher_that_left_is_not_counted_by_the_next(archive: Archive) -> None:
+    first = Publishers(archive.state, refresh=0.5)
+    assert await first.count(settle=0) == 1
+    await first.leave()  # its publish is over
+    second = Publishers(archive.state, refresh=0.5)
+    second.holder = "another host:1"
+    started = time.monotonic()
+    assert await second.count(settle=0) == 1
+    assert time.monotonic() - started < 0.5  # no wait for the others to make room

@@ -207,6 +207,9 @@ async def _publish(
             # Every request the client sends keeps to the rate the processes publishing share,
             # logging in too, once they made room for this one (else they met the global 429).
             pacer = Pacer(settings.publishing.requests_per_second, state=archive.state)
+            # Done, failed or interrupted (Ctrl-C), the process leaves the count at once: a
+            # publish run again right after does not share the rate with it.
+            stack.push_async_callback(pacer.close)
             discord = await stack.enter_async_context(
                 _discord_client(settings, token or discord_token(settings), pacer)
             )
@@ -314,8 +317,11 @@ async def _reading_discord(
         yield None, None
         return
     pacer = Pacer(settings.publishing.requests_per_second, state=archive.state)
-    async with _discord_client(settings, discord_token(settings), pacer) as client:
-        yield client, pacer
+    try:
+        async with _discord_client(settings, discord_token(settings), pacer) as client:
+            yield client, pacer
+    finally:
+        await pacer.close()
 
 
 def _unconfigured_note(why: str, *, explicit: bool) -> None:

@@ -65,6 +65,11 @@ class Pacer:
         finally:
             self._answered_one()
 
+    async def close(self) -> None:
+        """Stop counting this process among those publishing (`Publishers.leave`)."""
+        if self.publishers is not None:
+            await self.publishers.leave()
+
     def trace(self) -> aiohttp.TraceConfig:
         """For a client's `http_trace`: each request it sends waits its turn here as it goes
         out, and counts until `per` after its answer. Not interactions' endpoints, which are

@@ -1,0 +1,61 @@
+"""How `newsbot publish` ends: whether it finishes, fails or is interrupted (Ctrl-C), it stops
+counting among the processes publishing, so a publish run right after keeps the whole rate."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+from bot.issuefiles import load_issue
+from bot.models import Subscription
+from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.store import Archive
+from bot.workers import PUBLISHER_LEASE
+from tests.conftest import ISSUES, eventually, unmeasured
+from tests.newsbot_process import newsbot_process
+from tests.publishing.cli_harness import newsbot_env
+
+QUICK = 30.0
+"""Seconds a run may take here: the stalls end in a few."""
+
+
+async def subscribed_archive(path: Path, seed: DefaultWorld) -> None:
+    async with await Archive.open(path) as archive:
+        await archive.issues.ingest(load_issue(ISSUES / "202.md"))
+        await archive.subscriptions.add(
+            Subscription(guild_id=seed.guild.id, channel_id=seed.general.id, kind="text")
+        )
+
+
+async def publishers(path: Path) -> int:
+    async with await Archive.open(path) as archive:
+        return await archive.state.live_leases(PUBLISHER_LEASE)
+
+
+async def test_an_interrupted_publish_stops_counting_among_the_publishers(
+    tmp_path: Path, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    db = tmp_path / "archive.db"
+    await subscribed_archive(db, seed)
+    fault = emulator.inject("POST", "/channels/{channel_id}/messages", 200, hang=True)
+    process = await newsbot_process(
+        "--db",
+        str(db),
+        "publish",
+        "--outlet",
+        "discord",
+        env=unmeasured(newsbot_env(emulator)),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await eventually(lambda: fault.hits > 0, within=QUICK)
+        assert fault.hits == 1
+        assert await publishers(db) == 1  # publishing, it counts
+        process.send_signal(signal.SIGINT)  # the editor's Ctrl-C
+        _, stderr = await asyncio.wait_for(process.communicate(), QUICK)
+    finally:
+        fault.release()
+    assert process.returncode != 0, stderr.decode()
+    assert await publishers(db) == 0
