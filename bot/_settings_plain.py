@@ -71,6 +71,7 @@ KINDS: dict[str, dict[str, Kind]] = {
         "retries": Kind("int", ge=0),
         "retry_delay": Kind("float", ge=0),
         "stop_grace": Kind("float", ge=0),
+        "max_wait": Kind("float", ge=0),
     },
     "suggestions": {
         "per_reader_per_day": Kind("int", ge=1),

@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot import stopping
 from bot.errors import NewsbotError
+from bot.publishing.outlets._discord_limits import client_options
 from bot.settings import Settings
 from bot.store import Archive
 from bot.workers import process_name
@@ -96,6 +97,13 @@ class Newsbot(commands.Bot):
         known_id = settings.discord.application_id
         extra: dict[str, Any] = {"application_id": known_id} if known_id else {}
         extra |= self._shard_options(settings)
+        # The cap `newsbot publish` keeps applies here too: a scheduled publish goes through
+        # this client, and sleeping out a 15-minute rate limit would outlast its claim's lease
+        # and the stop grace, silently; past `max_wait` it defers the rest, as the CLI does.
+        # Readers' answers are not slowed by it: interaction responses go through discord.py's
+        # webhook adapter, which keeps its own limits; another call of a command meeting such a
+        # limit fails, and the reader is asked to try again, rather than answered much later.
+        extra |= client_options(settings.publishing.max_wait)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(settings),

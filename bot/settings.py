@@ -219,6 +219,12 @@ class PublishingSettings(Section):
         ge=0,
         description="Seconds a publish in progress may go on when newsbot is stopped.",
     )
+    max_wait: float = Field(
+        default=120.0,
+        ge=0,
+        description="Seconds to wait out a Discord rate limit (at least 30, discord.py's "
+        "least); a longer wait leaves the channel's rest for the next publish.",
+    )
 
 
 class SuggestionsSettings(Section):

@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+import discord
 import pytest
 from typer.testing import CliRunner
 
@@ -15,6 +16,7 @@ import bot.app
 from bot.cli import app
 from bot.models import Issue
 from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.settings import Settings
 from bot.store import Archive
 from tests.conftest import ROOT
 from tests.newsbot_process import Process, newsbot_process
@@ -130,3 +132,19 @@ async def test_newsbot_run_answers_search_and_stops_on_sigterm(
     skipped = [line for line in log.splitlines() if "X is not configured" in line]
     assert len(skipped) == 1 and skipped[0].endswith("not publishing there"), log
     assert emulator.token not in log + stdout.decode(), "the token never reaches a log"
+
+
+async def test_the_running_bot_keeps_max_wait(
+    archive: Archive, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # The schedule publishes through the running bot's client: a long rate limit is not slept
+    # out there either.
+    settings = Settings.model_validate({"publishing": {"max_wait": 45}})
+    newsbot = bot.app.newsbot(settings=settings, archive=archive)
+    await newsbot.http.static_login(emulator.token)  # REST only: no cogs, no gateway
+    try:
+        emulator.inject("GET", "/channels/{channel_id}", 429, retry_after=900.0)
+        with pytest.raises(discord.RateLimited):
+            await asyncio.wait_for(newsbot.http.get_channel(seed.general.id), 5)
+    finally:
+        await newsbot.http.close()

@@ -257,7 +257,9 @@ async def _discord_client(settings: Settings, token: str, pacer: Pacer) -> Async
     async with AsyncExitStack() as stack:
         # Only logging in is reaching Discord here: what the publish does is told step by step.
         with reaching("Discord", settings.discord.api_base):
-            client = await stack.enter_async_context(rest_client(token, pacer))
+            client = await stack.enter_async_context(
+                rest_client(token, pacer, max_wait=settings.publishing.max_wait)
+            )
         yield client
 
 

@@ -1,5 +1,7 @@
-"""How `newsbot publish` ends: whether it finishes, fails or is interrupted (Ctrl-C), it stops
-counting among the processes publishing, so a publish run right after keeps the whole rate."""
+"""How `newsbot publish` ends when Discord holds it up: a long rate limit is said, with when
+it resets, instead of slept out; and whether it ends so, fails or is interrupted (Ctrl-C), it
+stops counting among the processes publishing, so a publish run right after keeps the whole
+rate."""
 
 from __future__ import annotations
 
@@ -31,6 +33,32 @@ async def subscribed_archive(path: Path, seed: DefaultWorld) -> None:
 async def publishers(path: Path) -> int:
     async with await Archive.open(path) as archive:
         return await archive.state.live_leases(PUBLISHER_LEASE)
+
+
+async def test_a_long_rate_limit_is_reported_with_its_reset_not_slept_out(
+    tmp_path: Path, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    db = tmp_path / "archive.db"
+    await subscribed_archive(db, seed)
+    emulator.inject("POST", "/channels/{channel_id}/threads", 429, retry_after=900.0)
+    process = await newsbot_process(
+        "--db",
+        str(db),
+        "publish",
+        "--outlet",
+        "discord",
+        env=newsbot_env(emulator),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), QUICK)
+    out, err = stdout.decode(), " ".join(stderr.decode().split())
+    assert process.returncode == 1, err
+    assert "left for the next publish after" in out
+    assert "(Discord's rate limit)" in out
+    assert "the rest waits for Discord's rate limit; run `newsbot publish` again later" in err
+    # Done publishing, it no longer counts among the publishers.
+    assert await publishers(db) == 0
 
 
 async def test_an_interrupted_publish_stops_counting_among_the_publishers(

@@ -32,6 +32,7 @@ from bot.publishing.outlets._discord_failures import (
     lacks,
     locked_thread,
 )
+from bot.publishing.outlets._discord_limits import client_options, rate_limited
 from bot.publishing.outlets._discord_messages import (
     KINDS,
     fingerprint,
@@ -341,7 +342,7 @@ class DiscordOutlet:
         }
         try:
             await self._raw(lambda: self.http.send_message(channel, params=json_params(body)))
-        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError, StepError) as exc:
             log.warning("could not post an alert in channel %s: %s", channel, exc)
 
     # --- helpers ----------------------------------------------------------------------------
@@ -353,11 +354,14 @@ class DiscordOutlet:
             raise StepError("Discord is not connected (set NEWSBOT_DISCORD__TOKEN)")
         return self.client.http
 
-    async def _raw(self, call: Callable[[], Awaitable[T]]) -> T:
-        if self.pacer.traced:  # the client's requests are paced as they are sent
-            return await call()
-        async with self.pacer.request():
-            return await call()
+    async def _raw(self, call: Callable[[], Awaitable[T]], what: str = "call Discord") -> T:
+        try:
+            if self.pacer.traced:  # the client's requests are paced as they are sent
+                return await call()
+            async with self.pacer.request():
+                return await call()
+        except discord.RateLimited as exc:  # longer than the client's max_ratelimit_timeout
+            raise rate_limited(exc, what) from exc
 
     async def _call(
         self,
@@ -371,7 +375,7 @@ class DiscordOutlet:
         try:
             if thread is not None:
                 return await self._in_thread(what, thread, call, post=post)
-            return await self._raw(call)
+            return await self._raw(call, what)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise failure(exc, what) from exc
 
@@ -383,7 +387,7 @@ class DiscordOutlet:
         active thread costs no extra call. A locked thread fails in words the editors can act
         on; other failures are raised as they come."""
         try:
-            return await self._raw(call)
+            return await self._raw(call, what)
         except discord.HTTPException as exc:
             if exc.code == THREAD_LOCKED:
                 raise await self._locked(what, where, exc, post=post) from exc
@@ -395,7 +399,7 @@ class DiscordOutlet:
         except discord.HTTPException as exc:
             raise await self._locked(what, where, exc, post=post) from exc
         try:
-            return await self._raw(call)
+            return await self._raw(call, what)
         except discord.HTTPException as exc:
             if exc.code == THREAD_LOCKED:
                 raise await self._locked(what, where, exc, post=post) from exc
@@ -414,7 +418,9 @@ class DiscordOutlet:
 
     async def _crosspost(self, channel: int, message: int) -> None:
         try:
-            await self._raw(lambda: self.http.publish_message(channel, message))
+            await self._raw(
+                lambda: self.http.publish_message(channel, message), "crosspost the digest"
+            )
         except discord.HTTPException as exc:
             if exc.code == ALREADY_CROSSPOSTED:
                 return
@@ -464,14 +470,16 @@ class DiscordAlerts:
 
 
 @asynccontextmanager
-async def rest_client(token: str, pacer: Pacer | None = None) -> AsyncIterator[discord.Client]:
+async def rest_client(
+    token: str, pacer: Pacer | None = None, *, max_wait: float | None = None
+) -> AsyncIterator[discord.Client]:
     """A discord.py client logged in over REST only: publishing needs no gateway session.
-    With `pacer`, every request it sends keeps to the rate (`Pacer.trace`)."""
-    intents = discord.Intents.none()
-    if pacer is None:
-        client = discord.Client(intents=intents)
-    else:
-        client = discord.Client(intents=intents, http_trace=pacer.trace())
+    With `pacer`, every request it sends keeps to the rate (`Pacer.trace`); a rate limit
+    longer than `max_wait` seconds raises instead of being slept out (`_discord_limits`)."""
+    options = client_options(max_wait)
+    if pacer is not None:
+        options["http_trace"] = pacer.trace()
+    client = discord.Client(intents=discord.Intents.none(), **options)
     try:
         try:
             await client.login(token)
