@@ -40,7 +40,8 @@ from bot._settings_plain import without_settings
 from bot.issuefiles import load_issue
 from bot.models import Issue, Subscription
 from bot.publishing.engine import Engine
-from bot.publishing.outlets.discord import DiscordOutlet, rest_client
+from bot.publishing.outlets.discord import DiscordOutlet
+from bot.publishing.outlets.discord_client import rest_client
 from bot.publishing.pacer import GLOBAL_RATE, Pacer
 from bot.publishing.plans.discord import Target
 from bot.render.publish import item_title

@@ -72,6 +72,8 @@ KINDS: dict[str, dict[str, Kind]] = {
         "retry_delay": Kind("float", ge=0),
         "stop_grace": Kind("float", ge=0),
         "max_wait": Kind("float", ge=0),
+        "request_timeout": Kind("float", gt=0),
+        "step_timeout": Kind("float", gt=0),
     },
     "suggestions": {
         "per_reader_per_day": Kind("int", ge=1),

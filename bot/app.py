@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot import stopping
 from bot.errors import NewsbotError
-from bot.publishing.outlets._discord_limits import client_options
+from bot.publishing.outlets.discord_client import bound_requests, client_options
 from bot.settings import Settings
 from bot.store import Archive
 from bot.workers import process_name
@@ -113,6 +113,7 @@ class Newsbot(commands.Bot):
             guild_ready_timeout=guild_ready_timeout,
             **extra,
         )
+        bound_requests(self.http, settings.publishing.request_timeout)
         self.settings = settings
         self.archive = archive
         self.sync_on_start = sync_on_start

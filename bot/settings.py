@@ -225,6 +225,15 @@ class PublishingSettings(Section):
         description="Seconds to wait out a Discord rate limit (at least 30, discord.py's "
         "least); a longer wait leaves the channel's rest for the next publish.",
     )
+    request_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds one Discord request may go unanswered."
+    )
+    step_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a Discord step may keep failing (5xx, no answer) before the "
+        "channel's rest waits for the next publish.",
+    )
 
 
 class SuggestionsSettings(Section):

@@ -90,7 +90,12 @@ def build(
     discord_outlet = None
     if discord is not None or offline:
         pacer = pacer or Pacer(settings.publishing.requests_per_second, state=archive.state)
-        discord_outlet = DiscordOutlet(discord, pacer=pacer, subscribed=subscribed)
+        discord_outlet = DiscordOutlet(
+            discord,
+            pacer=pacer,
+            subscribed=subscribed,
+            step_timeout=settings.publishing.step_timeout,
+        )
     given = {outlet.name: outlet for outlet in threads}
     if offline and offline_threads:
         for known in THREAD_OUTLETS:

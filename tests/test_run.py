@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 import discord
@@ -134,17 +135,23 @@ async def test_newsbot_run_answers_search_and_stops_on_sigterm(
     assert emulator.token not in log + stdout.decode(), "the token never reaches a log"
 
 
-async def test_the_running_bot_keeps_max_wait(
+async def test_the_running_bot_keeps_max_wait_and_request_timeout(
     archive: Archive, emulator: Emulator, seed: DefaultWorld
 ) -> None:
     # The schedule publishes through the running bot's client: a long rate limit is not slept
-    # out there either.
-    settings = Settings.model_validate({"publishing": {"max_wait": 45}})
+    # out there either, and a request never answered fails in time.
+    settings = Settings.model_validate({"publishing": {"max_wait": 45, "request_timeout": 0.3}})
     newsbot = bot.app.newsbot(settings=settings, archive=archive)
     await newsbot.http.static_login(emulator.token)  # REST only: no cogs, no gateway
     try:
         emulator.inject("GET", "/channels/{channel_id}", 429, retry_after=900.0)
         with pytest.raises(discord.RateLimited):
             await asyncio.wait_for(newsbot.http.get_channel(seed.general.id), 5)
+        fault = emulator.inject("GET", "/channels/{channel_id}", 200, hang=True)
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(newsbot.http.get_channel(seed.general.id), 5)
+        assert time.monotonic() - started < 2  # the request's own timeout, not this test's
+        fault.release()
     finally:
         await newsbot.http.close()

@@ -251,14 +251,19 @@ async def _discord_client(settings: Settings, token: str, pacer: Pacer) -> Async
     """A Discord client logged in over REST only, pointed where the settings say, its requests
     kept to the rate by `pacer`."""
     from bot.app import use_endpoints
-    from bot.publishing.outlets.discord import rest_client
+    from bot.publishing.outlets.discord_client import rest_client
 
     use_endpoints(str(settings.discord.api_base), str(settings.discord.gateway_url))
     async with AsyncExitStack() as stack:
         # Only logging in is reaching Discord here: what the publish does is told step by step.
         with reaching("Discord", settings.discord.api_base):
             client = await stack.enter_async_context(
-                rest_client(token, pacer, max_wait=settings.publishing.max_wait)
+                rest_client(
+                    token,
+                    pacer,
+                    max_wait=settings.publishing.max_wait,
+                    request_timeout=settings.publishing.request_timeout,
+                )
             )
         yield client
 

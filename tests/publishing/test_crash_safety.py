@@ -21,7 +21,8 @@ import pytest
 from bot.issuefiles import load_issue
 from bot.models import Issue, Subscription
 from bot.publishing.engine import Engine
-from bot.publishing.outlets.discord import DiscordOutlet, rest_client
+from bot.publishing.outlets.discord import DiscordOutlet
+from bot.publishing.outlets.discord_client import rest_client
 from bot.publishing.pacer import Pacer
 from bot.publishing.targets import from_subscription
 from bot.sandbox.discord import (

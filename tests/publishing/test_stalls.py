@@ -1,23 +1,26 @@
-"""A publish never stalls silently: a rate limit too long to wait ends the channel's publish
-for now, at once, said in its report with when it resets, and the next publish finishes it
-with every step made once."""
+"""A publish never stalls silently: a rate limit too long to wait, a request never answered
+and a call failing on every try each end the channel's publish for now, in a few seconds, said
+in its report, and the next publish finishes it with every step made once."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
 
 import discord
 import pytest
 
-from bot.models import Issue
+from bot.models import Issue, StepState
 from bot.publishing.engine import Engine
-from bot.publishing.outlets.discord import DiscordAlerts, DiscordOutlet, rest_client
+from bot.publishing.outlet import Outcome
+from bot.publishing.outlets.discord import DiscordAlerts, DiscordOutlet
+from bot.publishing.outlets.discord_client import rest_client
 from bot.publishing.pacer import Pacer
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
-from tests.publishing.conftest import text_target, threads_of
+from tests.publishing.conftest import posted_in, text_of, text_target, threads_of
 from tests.publishing.test_publish import assert_published_once
 
 MESSAGES = "/channels/{channel_id}/messages"
@@ -28,8 +31,9 @@ QUICK = 10.0
 
 @pytest.fixture
 async def bounded_client(emulator: Emulator) -> AsyncIterator[discord.Client]:
-    """A client as `newsbot publish` builds it: rate limits waited up to 120 s."""
-    async with rest_client(emulator.token, max_wait=120) as client:
+    """A client as `newsbot publish` builds it: rate limits waited up to 120 s, each request
+    answered within half a second."""
+    async with rest_client(emulator.token, max_wait=120, request_timeout=0.5) as client:
         yield client
 
 
@@ -63,3 +67,102 @@ async def test_a_rate_limit_longer_than_max_wait_leaves_the_rest_for_the_next_pu
     again = await asyncio.wait_for(engine.publish(issue_202, outlet, [target]), QUICK)
     assert again.ok
     assert_published_once(emulator, seed.general.id, issue_202)
+
+
+async def test_a_send_never_answered_times_out_and_is_found_not_sent_again(
+    bounded_client: discord.Client,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    issue_202: Issue,
+    archive_with_issues: Archive,
+) -> None:
+    outlet = DiscordOutlet(bounded_client, pacer=Pacer(rate=1000))
+    engine = engine_on(archive_with_issues, outlet)
+    # Discord made the message, and its answer never comes.
+    fault = emulator.inject("POST", MESSAGES, 200, after_handler=True, hang=True)
+    try:
+        started = time.monotonic()
+        report = await asyncio.wait_for(
+            engine.publish(issue_202, outlet, [text_target(seed, seed.general)]), QUICK
+        )
+        assert time.monotonic() - started < QUICK / 2
+    finally:
+        fault.release()
+    assert report.ok and fault.hits == 1
+    assert report.count(Outcome.RECOVERED) == 1
+    assert_published_once(emulator, seed.general.id, issue_202)
+    bodies = [text_of(m) for m in posted_in(emulator, seed.general)]
+    assert len(bodies) == len(set(bodies))
+
+
+async def test_a_step_failing_on_every_try_gives_up_after_step_timeout(
+    client: discord.Client,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    issue_202: Issue,
+    archive_with_issues: Archive,
+) -> None:
+    # Retries enough to go on for minutes, each failure at once (a 503 discord.py does not
+    # retry itself): only the step's time bounds them.
+    outlet = DiscordOutlet(client, pacer=Pacer(rate=1000), step_timeout=0.3)
+    engine = engine_on(archive_with_issues, outlet, retries=60)
+    fault = emulator.inject("POST", MESSAGES, 503, times=1000)
+    target = text_target(seed, seed.general)
+    report = await asyncio.wait_for(engine.publish(issue_202, outlet, [target]), QUICK)
+    (general,) = report.targets
+    assert general.error is not None
+    assert "Discord kept failing for" in general.error
+    assert "Discord answered 503" in general.error
+    assert fault.hits < 15
+    ledger = await archive_with_issues.ledger.entries(202, "discord", target.name)
+    assert StepState.FAILED in {e.state for e in ledger.values()}
+    # Discord well again, the next publish (a new task: a new budget) finishes it, once.
+    fault.times = fault.hits
+    again = await asyncio.wait_for(engine.publish(issue_202, outlet, [target]), QUICK)
+    assert again.ok
+    assert_published_once(emulator, seed.general.id, issue_202)
+
+
+async def test_a_step_that_succeeds_ends_the_run_of_failures(
+    client: discord.Client,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    issue_202: Issue,
+    archive_with_issues: Archive,
+) -> None:
+    # Passing failures, each under the budget, spread over steps: none gives up.
+    outlet = DiscordOutlet(client, pacer=Pacer(rate=1000), step_timeout=0.25)
+    engine = Engine(archive_with_issues, retry_delay=0.15, alerts=DiscordAlerts(outlet))
+    emulator.inject("POST", THREADS, 503, times=1)
+    emulator.inject("POST", MESSAGES, 503, times=1)
+    report = await asyncio.wait_for(
+        engine.publish(issue_202, outlet, [text_target(seed, seed.general)]), QUICK
+    )
+    assert report.ok
+    assert_published_once(emulator, seed.general.id, issue_202)
+
+
+async def test_a_retry_is_cut_short_when_the_step_has_failed_for_step_timeout(
+    emulator: Emulator, seed: DefaultWorld, issue_202: Issue, archive_with_issues: Archive
+) -> None:
+    # Every send hangs: the first times out after its second; the retry, begun with the step
+    # failing for that second, is cut short 1.2 s after the first began, not left its own
+    # whole second.
+    async with rest_client(emulator.token, request_timeout=1.0) as client:
+        outlet = DiscordOutlet(client, pacer=Pacer(rate=1000), step_timeout=1.2)
+        engine = engine_on(archive_with_issues, outlet, retries=60)
+        fault = emulator.inject("POST", MESSAGES, 200, times=1000, hang=True)
+        started = time.monotonic()
+        try:
+            report = await asyncio.wait_for(
+                engine.publish(issue_202, outlet, [text_target(seed, seed.general)]), QUICK
+            )
+            took = time.monotonic() - started
+        finally:
+            fault.release()
+    assert took < 1.8
+    (general,) = report.targets
+    assert general.error is not None
+    assert "Discord kept failing for 1 s" in general.error
+    assert "Discord did not answer in time" in general.error
+    assert fault.hits == 2

@@ -9,9 +9,9 @@ looked up by name among the channel's active threads before they are created aga
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 import aiohttp
 import discord
 
-from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
 from bot.publishing.outlet import Destination, Outcome, Remote, SetupNeeded, StepError
 from bot.publishing.outlets._discord_failures import (
@@ -32,13 +31,16 @@ from bot.publishing.outlets._discord_failures import (
     lacks,
     locked_thread,
 )
-from bot.publishing.outlets._discord_limits import client_options, rate_limited
 from bot.publishing.outlets._discord_messages import (
     KINDS,
     fingerprint,
     json_params,
     kind_in,
     message_body,
+)
+from bot.publishing.outlets.discord_client import (
+    Budget,
+    rate_limited,
 )
 from bot.publishing.pacer import Pacer
 from bot.publishing.plans.discord import (
@@ -92,10 +94,14 @@ class DiscordOutlet:
         *,
         pacer: Pacer | None = None,
         subscribed: Subscribed | None = None,
+        step_timeout: float | None = None,
     ) -> None:
         self.client = client
         self.pacer = pacer or Pacer()
         self.subscribed = subscribed
+        # A step failing for `step_timeout` seconds (5xx, no answer) is given up until the
+        # next publish (`discord_client.Budget`); None: only the engine's retries bound it.
+        self.budget = Budget(step_timeout)
         self._tags: dict[int, ForumTags] = {}
 
     # --- the engine's calls -----------------------------------------------------------------
@@ -226,7 +232,9 @@ class DiscordOutlet:
             return None
         channel = step.target.channel_id
         active = await self._call(
-            "list the active threads", lambda: self.http.get_active_threads(step.target.guild_id)
+            "list the active threads",
+            lambda: self.http.get_active_threads(step.target.guild_id),
+            lookup=True,
         )
         found = self._own_thread(active.get("threads", []), channel, payload["name"])
         if found is None:
@@ -235,6 +243,7 @@ class DiscordOutlet:
             archived = await self._call(
                 "list the archived threads",
                 lambda: self.http.get_public_archived_threads(channel, limit=RECOVER_LOOKBACK),
+                lookup=True,
             )
             found = self._own_thread(archived.get("threads", []), channel, payload["name"])
         if found is None:
@@ -261,7 +270,9 @@ class DiscordOutlet:
     ) -> Remote | None:
         where = parent if parent is not None else step.target.channel_id
         recent = await self._call(
-            "read the recent messages", lambda: self.http.logs_from(where, RECOVER_LOOKBACK)
+            "read the recent messages",
+            lambda: self.http.logs_from(where, RECOVER_LOOKBACK),
+            lookup=True,
         )
         me = str(self.client.user.id) if self.client and self.client.user else None
         wanted = fingerprint(message_body(payload))
@@ -370,14 +381,32 @@ class DiscordOutlet:
         *,
         thread: int | None = None,
         post: bool = False,
+        lookup: bool = False,
     ) -> T:
-        """`call`, a failure in words; with `thread`, a change there (see `_in_thread`)."""
+        """Make one call of a step, a failure in words; with `thread`, a change there (see
+        `_in_thread`). `lookup`s (looking for what an attempt made) do not end the step's run
+        of failures (`Budget`)."""
+        self.budget.check()
+        began = self.budget.start()
         try:
-            if thread is not None:
-                return await self._in_thread(what, thread, call, post=post)
-            return await self._raw(call, what)
+            async with asyncio.timeout_at(self.budget.deadline()):
+                if thread is not None:
+                    result = await self._in_thread(what, thread, call, post=post)
+                else:
+                    result = await self._raw(call, what)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            raise failure(exc, what) from exc
+            if isinstance(exc, TimeoutError):  # the request may have been made: looked for
+                self.budget.check()  # cut short: the step's time is up
+                error = StepError(
+                    f"could not {what}: Discord did not answer in time", transient=True
+                )
+            else:
+                error = failure(exc, what)
+            self.budget.failed(began, error.reason)
+            raise error from exc
+        if not lookup:
+            self.budget.succeeded()
+        return result
 
     async def _in_thread(
         self, what: str, where: int, call: Callable[[], Awaitable[T]], *, post: bool = False
@@ -467,27 +496,3 @@ class DiscordAlerts:
         for channel, where in by_channel.items():
             if channel is not None:
                 await self.outlet.alert(where, text)
-
-
-@asynccontextmanager
-async def rest_client(
-    token: str, pacer: Pacer | None = None, *, max_wait: float | None = None
-) -> AsyncIterator[discord.Client]:
-    """A discord.py client logged in over REST only: publishing needs no gateway session.
-    With `pacer`, every request it sends keeps to the rate (`Pacer.trace`); a rate limit
-    longer than `max_wait` seconds raises instead of being slept out (`_discord_limits`)."""
-    options = client_options(max_wait)
-    if pacer is not None:
-        options["http_trace"] = pacer.trace()
-    client = discord.Client(intents=discord.Intents.none(), **options)
-    try:
-        try:
-            await client.login(token)
-        except discord.LoginFailure:
-            raise NewsbotError(
-                "Discord refused the token (NEWSBOT_DISCORD__TOKEN): check it is the bot's "
-                "current token"
-            ) from None
-        yield client
-    finally:
-        await client.close()

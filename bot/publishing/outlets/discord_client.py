@@ -1,0 +1,151 @@
+"""The discord.py client newsbot publishes with, logged in over REST only, and how long a Discord
+call may take: rate limits waited out only up to `max_wait`, each request
+answered within `request_timeout`, and each step given up after failing for `step_timeout`.
+
+Without these, discord.py sleeps out any rate limit however long (one 429 with Retry-After
+900 s stopped a publish for 15 silent minutes), aiohttp waits 5 minutes for an answer, and
+discord.py's own five tries of a 5xx, times the engine's retries, kept a channel failing for
+well over a minute. A request cut short may have reached Discord: the step is left `sending`
+or `failed`, and the next attempt looks for what it made before it makes it (the engine's
+`look_first`, the messages' nonces), so nothing is made twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.errors import NewsbotError
+from bot.publishing.outlet import CapReached, StepError
+from bot.publishing.pacer import Pacer
+
+DISCORD_LEAST_WAIT = 30.0
+"""discord.py waits out every rate limit up to this, whatever `max_ratelimit_timeout` says."""
+RATE_LIMIT = "Discord's rate limit"
+
+
+def client_options(max_wait: float | None) -> dict[str, Any]:
+    """discord.Client's options for rate limits: one longer than `max_wait` seconds raises
+    `discord.RateLimited` instead of being slept out (None: discord.py's own, wait it out)."""
+    if max_wait is None:
+        return {}
+    return {"max_ratelimit_timeout": max(DISCORD_LEAST_WAIT, max_wait)}
+
+
+def bound_requests(http: discord.http.HTTPClient, timeout: float) -> None:
+    """Give each request `http` sends at most `timeout` seconds, answer included; one that
+    takes longer fails with `TimeoutError` (aiohttp's default is 5 minutes)."""
+    request = http.request
+    limit = aiohttp.ClientTimeout(total=timeout)
+
+    async def bounded(route: discord.http.Route, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", limit)
+        return await request(route, **kwargs)
+
+    http.request = bounded  # type: ignore[method-assign]
+
+
+def rate_limited(exc: discord.RateLimited, what: str) -> CapReached:
+    """A rate limit too long to wait out, as the engine defers the rest of a target for."""
+    reset = time.time() + exc.retry_after
+    when = dt.datetime.fromtimestamp(reset, dt.UTC)
+    return CapReached(
+        f"{RATE_LIMIT} is reached (could not {what}; it resets at {when:%Y-%m-%d %H:%M:%S} UTC)",
+        reset,
+        RATE_LIMIT,
+    )
+
+
+class Budget:
+    """How long the calls of one publish to a channel may keep failing in a row.
+
+    The engine runs a channel's steps one after another in one task, and retries a step's
+    failures at once: a run of failures, lookups between them aside, is one step's tries.
+    A call made during such a run is cut short when the run has lasted `seconds`, and then
+    the step gives up, not transiently: the engine stops retrying it and reports the channel
+    as not done (the next publish resumes it). A step's first try is bounded only by the
+    request timeout and `max_wait`, so a rate limit waited out is never cut short.
+    """
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self._failing: weakref.WeakKeyDictionary[asyncio.Task[Any], tuple[float, str]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def deadline(self) -> float | None:
+        """When this channel's run of failures runs out of time (the loop's clock), if any."""
+        failing = self._failing.get(_task()) if self.seconds is not None else None
+        return None if failing is None else failing[0] + (self.seconds or 0.0)
+
+    def check(self) -> None:
+        """Raise `StepError` if this channel's calls have failed for too long."""
+        deadline = self.deadline()
+        if deadline is None or _now() < deadline:
+            return
+        since, reason = self._failing[_task()]
+        raise StepError(f"Discord kept failing for {_now() - since:.0f} s; the last try: {reason}")
+
+    def start(self) -> float:
+        """When a call begins (the loop's clock), for `failed`."""
+        return _now()
+
+    def failed(self, began: float, reason: str) -> None:
+        """Note a call begun at `began` that failed: the run of failures starts with the
+        first one's beginning."""
+        task = _task()
+        since = self._failing.get(task, (began, reason))[0]
+        self._failing[task] = (since, reason)
+
+    def succeeded(self) -> None:
+        """Note a call that made or changed something: the run of failures is over."""
+        self._failing.pop(_task(), None)
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()
+
+
+def _task() -> asyncio.Task[Any]:
+    task = asyncio.current_task()
+    assert task is not None  # every call is awaited in a task
+    return task
+
+
+@asynccontextmanager
+async def rest_client(
+    token: str,
+    pacer: Pacer | None = None,
+    *,
+    max_wait: float | None = None,
+    request_timeout: float | None = None,
+) -> AsyncIterator[discord.Client]:
+    """A discord.py client logged in over REST only: publishing needs no gateway session.
+    With `pacer`, every request it sends keeps to the rate (`Pacer.trace`); a rate limit
+    longer than `max_wait` seconds raises instead of being slept out, and each request has
+    `request_timeout` seconds to be answered."""
+    options = client_options(max_wait)
+    if pacer is not None:
+        options["http_trace"] = pacer.trace()
+    client = discord.Client(intents=discord.Intents.none(), **options)
+    if request_timeout is not None:
+        bound_requests(client.http, request_timeout)
+    try:
+        try:
+            await client.login(token)
+        except discord.LoginFailure:
+            raise NewsbotError(
+                "Discord refused the token (NEWSBOT_DISCORD__TOKEN): check it is the bot's "
+                "current token"
+            ) from None
+        yield client
+    finally:
+        await client.close()
