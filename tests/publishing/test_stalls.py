@@ -166,3 +166,23 @@ async def test_a_retry_is_cut_short_when_the_step_has_failed_for_step_timeout(
     assert "Discord kept failing for 1 s" in general.error
     assert "Discord did not answer in time" in general.error
     assert fault.hits == 2
+
+
+async def test_an_alert_discord_keeps_failing_does_not_hold_up_the_publish(
+    client: discord.Client,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    issue_202: Issue,
+    archive_with_issues: Archive,
+) -> None:
+    outlet = DiscordOutlet(client, pacer=Pacer(rate=1000))
+    outlet.alert_timeout = 0.5
+    engine = engine_on(archive_with_issues, outlet)
+    emulator.delete_channel(seed.announcements)
+    # discord.py tries a 500 five times, ~25 s: the alert gives up long before.
+    fault = emulator.inject("POST", f"/channels/{seed.general.id}/messages", 500, times=100)
+    target = text_target(seed, seed.announcements, alerts_channel_id=seed.general.id)
+    started = time.monotonic()
+    report = await asyncio.wait_for(engine.publish(issue_202, outlet, [target]), QUICK)
+    assert time.monotonic() - started < 2
+    assert report.targets[0].error is not None and fault.hits >= 1

@@ -3,7 +3,7 @@ what identifies a message newsbot posted (to find it again), and the kinds of ch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from discord.http import MultipartParameters
@@ -46,3 +46,17 @@ def message_body(payload: Payload) -> dict[str, Any]:
 def json_params(payload: dict[str, Any]) -> MultipartParameters:
     """A JSON body as discord.py's HTTP client sends one (no files)."""
     return MultipartParameters(payload=payload, multipart=None, files=None)
+
+
+def own_thread(
+    threads: Iterable[Mapping[str, Any]], channel: int, name: str, me: int | None
+) -> int | None:
+    """The id of the bot's (`me`'s) thread in `channel` named `name`, among `threads`."""
+    for thread in threads:
+        if (
+            thread.get("parent_id") == str(channel)
+            and thread.get("name") == name
+            and (me is None or thread.get("owner_id") == str(me))
+        ):
+            return int(thread["id"])
+    return None

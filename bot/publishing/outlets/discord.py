@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
@@ -37,6 +37,7 @@ from bot.publishing.outlets._discord_messages import (
     json_params,
     kind_in,
     message_body,
+    own_thread,
 )
 from bot.publishing.outlets.discord_client import (
     Budget,
@@ -63,6 +64,8 @@ Subscribed = Callable[[], Awaitable[list[Target]]]
 ALREADY_CROSSPOSTED = 40033
 REQUIRE_TAG = 1 << 4
 """Channel flag: every post in the forum must carry one of its tags."""
+ALERT_TIMEOUT = 10.0
+"""Seconds an alert may take to post; it is only logged when it cannot be."""
 
 
 class DiscordOutlet:
@@ -83,6 +86,7 @@ class DiscordOutlet:
         Outcome.REMOVED,
     )
     daily_cap: int | None = None
+    alert_timeout = ALERT_TIMEOUT
     nowhere = (
         "no channel receives issues yet: run /newsletter setup in your server, or declare "
         "discord.targets in the config file"
@@ -231,12 +235,13 @@ class DiscordOutlet:
         if step.action not in (Action.THREAD, Action.POST):
             return None
         channel = step.target.channel_id
+        me = self.client.user.id if self.client and self.client.user else None
         active = await self._call(
             "list the active threads",
             lambda: self.http.get_active_threads(step.target.guild_id),
             lookup=True,
         )
-        found = self._own_thread(active.get("threads", []), channel, payload["name"])
+        found = own_thread(active.get("threads", []), channel, payload["name"], me)
         if found is None:
             # Discord archives a quiet thread after its auto_archive_duration: a restart after
             # that finds it among the channel's archived ones.
@@ -245,25 +250,11 @@ class DiscordOutlet:
                 lambda: self.http.get_public_archived_threads(channel, limit=RECOVER_LOOKBACK),
                 lookup=True,
             )
-            found = self._own_thread(archived.get("threads", []), channel, payload["name"])
+            found = own_thread(archived.get("threads", []), channel, payload["name"], me)
         if found is None:
             return None
         log.info("found thread %s from an interrupted attempt at %s", found, step.key)
         return Remote(found, channel)
-
-    def _own_thread(
-        self, threads: Iterable[Mapping[str, Any]], channel: int, name: str
-    ) -> int | None:
-        """The id of the bot's thread in `channel` named `name`, among `threads`."""
-        me = self.client.user.id if self.client and self.client.user else None
-        for thread in threads:
-            if (
-                thread.get("parent_id") == str(channel)
-                and thread.get("name") == name
-                and (me is None or thread.get("owner_id") == str(me))
-            ):
-                return int(thread["id"])
-        return None
 
     async def _recover_message(
         self, step: Step[Target], payload: Payload, parent: int | None
@@ -352,7 +343,11 @@ class DiscordOutlet:
             "enforce_nonce": True,
         }
         try:
-            await self._raw(lambda: self.http.send_message(channel, params=json_params(body)))
+            # Told after a failure, often while Discord fails: not worth discord.py's five tries
+            # of a 5xx (~25 s) before the publish goes on. A send cut short and repeated later
+            # is the same alert (its nonce).
+            async with asyncio.timeout(self.alert_timeout):
+                await self._raw(lambda: self.http.send_message(channel, params=json_params(body)))
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError, StepError) as exc:
             log.warning("could not post an alert in channel %s: %s", channel, exc)
 
