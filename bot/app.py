@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot import stopping
 from bot.errors import NewsbotError
+from bot.network import connection_reason, shown_url
 from bot.publishing.outlets.discord_client import bound_requests, client_options
 from bot.settings import Settings
 from bot.store import Archive
@@ -314,6 +315,22 @@ async def settle_after_start() -> None:
     log.debug("%d objects built at start left out of garbage collection", gc.get_freeze_count())
 
 
+def _gateway_unreached(bot: Newsbot, exc: BaseException) -> NewsbotError | None:
+    """`cannot reach Discord's gateway at URL: why`, when the connection ended before the
+    gateway was ever reached for a network reason (discord.py then fails on its own reconnect
+    with an AttributeError, the refused connection in its context); else None."""
+    if bot.user is None or bot.ws is not None:  # not logged in (REST), or reached it once
+        return None
+    seen: BaseException | None = exc
+    while seen is not None:
+        reason = connection_reason(seen)
+        if reason is not None:
+            where = shown_url(bot.settings.discord.gateway_url)
+            return NewsbotError(f"cannot reach Discord's gateway at {where}: {reason}")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 async def serve_until_stopped(
     bot: Newsbot, token: str, stop: asyncio.Event, *, settle: bool = False
 ) -> None:
@@ -350,6 +367,11 @@ async def serve_until_stopped(
             if exc.code in SHARDS_REFUSED:
                 raise NewsbotError(SHARDS_REFUSED[exc.code]) from None
             raise
+        except Exception as exc:
+            unreached = _gateway_unreached(bot, exc)
+            if unreached is None:
+                raise
+            raise unreached from None
         return
     if not bot.is_connected():
         # Logging in, or sleeping in discord.py's reconnect backoff: nothing to wait for.

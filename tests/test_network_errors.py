@@ -18,8 +18,10 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.network import connection_reason, shown_url
+from bot.sandbox.discord import Emulator
 from tests.conftest import ISSUES
 from tests.newsbot_process import newsbot_completed, without_settings
+from tests.x.conftest import run_newsbot
 
 TOKEN = "MTIz.secret-token.value-that-never-prints"
 
@@ -70,6 +72,25 @@ def test_an_unreachable_discord_is_named_with_the_reason(
     assert "Traceback" not in done.stderr
     assert TOKEN not in done.stdout + done.stderr
     assert "a file" not in done.stderr
+
+
+async def test_an_unreachable_gateway_is_named_with_the_reason(
+    tmp_path: Path, emulator: Emulator, closed_port: int
+) -> None:
+    """Discord's REST answers, its gateway does not: `newsbot run` says so in one line (where
+    discord.py fails on its own reconnect with an AttributeError)."""
+    gateway = f"ws://127.0.0.1:{closed_port}/gateway"
+    env = without_settings(os.environ) | {
+        "NEWSBOT_DISCORD__TOKEN": emulator.token,
+        "NEWSBOT_DISCORD__API_BASE": emulator.api_base,
+        "NEWSBOT_DISCORD__GATEWAY_URL": gateway,
+    }
+    done = await run_newsbot("--db", str(tmp_path / "a.db"), "run", env=env)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"error: cannot reach Discord's gateway at {gateway}: connection refused"
+    )
+    assert "newsbot stopped on an unexpected error" not in done.stderr
 
 
 def test_a_failure_to_resolve_a_name_is_said_so() -> None:
