@@ -125,7 +125,7 @@ class NewsbotGroup(TyperGroup):
         "publish": LazyCommand(
             "bot.cli.publish",
             "publish",
-            "Publish an issue to every subscribed channel and as a thread on X, each post once.",
+            "Publish an issue to Discord, X, Mastodon and Bluesky, each post once.",
         ),
         "import": LazyCommand(
             "bot.cli.imports", "import_app", "Bring issues in from other formats.", group=True

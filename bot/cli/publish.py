@@ -127,11 +127,12 @@ def publish(
         bool, typer.Option("--dry-run", help="Say what would be posted, edited or removed.")
     ] = False,
 ) -> None:
-    """Publish an issue to every subscribed channel and as a thread on X, each post once.
+    """Publish an issue to Discord, X, Mastodon and Bluesky, each post once.
 
-    Run it again after editing (and ingesting) the issue: posted Discord messages are edited
-    in place, new items added, removed ones deleted (X posts cannot be edited). Interrupted
-    runs resume where they stopped.
+    Run it again after editing and ingesting the issue, to correct it: Discord's
+    messages are edited in place, new items added, removed ones deleted; a thread
+    on X, Mastodon or Bluesky, once posted, is left as it is. An interrupted run
+    resumes where it stopped.
     """
     settings = settings_of(ctx)
     chosen: list[OutletName] = list(OUTLET_NAMES) if outlet == "all" else [outlet]
