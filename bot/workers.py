@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import socket
 import time
 from collections.abc import AsyncIterator
 
+from bot.publishing.ledger import gone
 from bot.store.interfaces import StateStore
+from bot.store.rows import LEASE_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +38,7 @@ async def lease(state: StateStore, name: str, ttl: float) -> AsyncIterator[bool]
     it is given up, and a process that died holding it loses it within `ttl`.
     """
     holder = process_name()
-    if not await state.try_lease(name, holder, ttl):
+    if not await _take(state, name, holder, ttl):
         yield False
         return
     renewing = asyncio.create_task(_renew(state, name, holder, ttl), name=f"renewing {name}")
@@ -46,6 +49,24 @@ async def lease(state: StateStore, name: str, ttl: float) -> AsyncIterator[bool]
         with contextlib.suppress(asyncio.CancelledError):
             await renewing
         await state.try_lease(name, holder, 0)  # given up: free for the others at once
+
+
+async def _take(state: StateStore, name: str, holder: str, ttl: float) -> bool:
+    """Take the lease `name`, from its holder at once if that was a process of this host that
+    has ended (killed, crashed): a restart need not wait for the dead one's lease to lapse."""
+    if await state.try_lease(name, holder, ttl):
+        return True
+    kept = await state.get(LEASE_PREFIX + name)
+    try:
+        other = str(json.loads(kept or "{}").get("holder", ""))
+    except (ValueError, AttributeError):
+        return False
+    if not other or not gone(other):
+        return False
+    log.info("taking the lease %r over from %s, a process that has ended", name, other)
+    # Ended only if it is still the dead one's: of several taking it over, one gets it.
+    await state.try_lease(name, other, 0)
+    return await state.try_lease(name, holder, ttl)
 
 
 async def _renew(state: StateStore, name: str, holder: str, ttl: float) -> None:

@@ -4,6 +4,9 @@ runs, given up when it ends."""
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import sys
 import time
 
 from bot.store import Archive
@@ -35,3 +38,27 @@ async def test_a_publisher_that_left_is_not_counted_by_the_next(archive: Archive
     started = time.monotonic()
     assert await second.count(settle=0) == 1
     assert time.monotonic() - started < 0.5  # no wait for the others to make room
+
+
+async def test_a_lease_held_by_an_ended_process_of_this_host_is_taken_at_once(
+    archive: Archive,
+) -> None:
+    # A process killed while it held the lease (a restart comes before the lease runs out).
+    ended = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await ended.wait()
+    dead = f"{socket.gethostname()}:{ended.pid}"
+    assert await archive.state.try_lease("schedule.publishing", dead, ttl=60)
+    async with lease(archive.state, "schedule.publishing", ttl=60) as held:
+        assert held
+        assert not await archive.state.try_lease("schedule.publishing", dead, ttl=60)
+
+
+async def test_a_lease_held_by_a_live_process_or_another_host_is_not_taken(
+    archive: Archive,
+) -> None:
+    alive = f"{socket.gethostname()}:{os.getppid()}"
+    elsewhere = "another-host.example:1"
+    for holder in (alive, elsewhere):
+        assert await archive.state.try_lease(holder, holder, ttl=60)
+        async with lease(archive.state, holder, ttl=60) as held:
+            assert not held

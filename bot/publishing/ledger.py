@@ -28,8 +28,10 @@ def utc_now() -> dt.datetime:
 
 
 def gone(holder: str) -> bool:
-    """Whether a claim's holder was a process of this host that has ended (crashed, killed)."""
-    host, pid, _ = holder.rsplit(":", 2) if holder.count(":") >= 2 else ("", "", "")
+    """Whether a claim's or a lease's holder (`host:pid`, maybe with more after a colon) was a
+    process of this host that has ended (crashed, killed)."""
+    host, _, rest = holder.partition(":")
+    pid = rest.split(":", 1)[0]
     if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
         return False
     try:
