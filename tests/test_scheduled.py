@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 import bot.issuefiles._loading
+import bot.schedule.jobs
 from bot.issuefiles import format_issue
 from bot.models import Issue
 from bot.publishing.outlets.x import XOutlet, x_outlet
 from bot.sandbox.x import XEmulator
-from bot.schedule.jobs import ScheduledPublishing
+from bot.schedule.jobs import PUBLISHING_LEASE, ScheduledPublishing
 from bot.settings import Settings, load_settings
 from bot.store import Archive
 from bot.wiring import build
@@ -250,3 +251,27 @@ async def test_an_issue_edited_while_down_keeps_the_time_it_first_arrived(
         work = scheduled_on(archive, settings, x)
         caught_up = await work.catch_up()
     assert caught_up.published == {"x": [202]}
+
+
+async def test_a_catch_up_left_to_another_process_is_tried_again_when_its_lease_ends(
+    archive: Archive,
+    x_emulator: XEmulator,
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A process on another machine held the publishing lease and died: this one's catch-up
+    # at start finds the lease taken, and runs once it has run out, not a week later.
+    monkeypatch.setattr(bot.schedule.jobs, "LEASE_RETRY_SECONDS", 0.3)
+    settings = settings_for(x_emulator, folder, catch_up="latest")
+    await archive.issues.ingest(issue(3))
+    assert await archive.state.try_lease(PUBLISHING_LEASE, "another-host.example:1", ttl=0.2)
+    async with x_outlet(settings.x) as x:
+        work = scheduled_on(archive, settings, x)
+        work.start()
+        try:
+            await eventually(
+                lambda: len(x_emulator.live_tweets()) == len(thread_texts(issue(3))), within=10
+            )
+        finally:
+            await work.stop()
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(issue(3)))

@@ -23,7 +23,6 @@ import datetime as dt
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +36,7 @@ from bot.models import IngestOutcome, Issue, IssueSummary
 from bot.publishing.service import OUTLET_NAMES, OutletName
 from bot.schedule import triggers as scheduler
 from bot.schedule.files import FileScan, in_thread, scan_issue_files, signature
+from bot.schedule.reports import RunReport
 from bot.text import shorten
 from bot.workers import lease
 
@@ -51,33 +51,14 @@ RESCAN_SECONDS = 60
 """How often the issue files are looked at for a new or changed `publish_at`."""
 ISSUE_JOB = "newsbot-issue-{}"
 ARRIVALS_KEY = "schedule.arrivals"
+"""State key: when each issue file was first seen, JSON `{number: ISO 8601}`."""
 PUBLISHING_LEASE = "schedule.publishing"
 PUBLISHING_LEASE_SECONDS = 60.0
 """Of several processes sharing the archive, one publishes on the schedule; if it dies, another
 takes over within this long."""
-"""State key: when each issue file was first seen, JSON `{number: ISO 8601}`."""
-
-
-@dataclass
-class RunReport:
-    """What one run of the scheduled work did."""
-
-    kind: str
-    """`firing`, `catch-up` or `publish_at`."""
-    at: dt.datetime
-    published: dict[OutletName, list[int]] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
-
-    def state(self) -> str:
-        """The JSON kept under `scheduler.LAST_FIRING_KEY`."""
-        return json.dumps(
-            {
-                "kind": self.kind,
-                "at": self.at.isoformat(),
-                "published": self.published,
-                "failures": self.failures,
-            }
-        )
+LEASE_RETRY_SECONDS = PUBLISHING_LEASE_SECONDS + 1
+"""Work left to the process holding the publishing lease is tried again this much later: a dead
+holder's lease has run out by then, and a live one's work is found done."""
 
 
 class ScheduledPublishing:
@@ -160,7 +141,8 @@ class ScheduledPublishing:
 
     async def on_firing(self) -> None:
         """The cron fired: ingest, then publish the newest due issue everywhere it is missing."""
-        await self._guarded("firing", self.fire)
+        at = self.clock()
+        await self._guarded("firing", lambda: self.fire(at))
 
     async def on_start(self) -> None:
         """The bot started: catch up per `schedule.catch_up`."""
@@ -208,7 +190,13 @@ class ScheduledPublishing:
             return  # ready only once a stop was asked for: start nothing new
         async with self._lock, self._publishing_lease(exclusive) as held:
             if not held:
-                log.info("the scheduled %s is left to another newsbot process on the archive", kind)
+                log.info(
+                    "the scheduled %s is left to another newsbot process on the archive;"
+                    " tried again in %.0f s",
+                    kind,
+                    LEASE_RETRY_SECONDS,
+                )
+                self._retry_later(kind, work, record)
                 return
             try:
                 report = await work()
@@ -222,7 +210,23 @@ class ScheduledPublishing:
                 return
             if report is not None and record:
                 await self.archive.state.set(scheduler.LAST_FIRING_KEY, report.state())
-                self._log(report)
+                log.info("%s", report.summary())
+
+    def _retry_later(
+        self, kind: str, work: Callable[[], Coroutine[Any, Any, RunReport | None]], record: bool
+    ) -> None:
+        """Run `work` again once the lease another process holds may have run out."""
+        if self._scheduler is None or not self._scheduler.running or self._stopping:
+            return
+        at = self.clock() + dt.timedelta(seconds=LEASE_RETRY_SECONDS)
+        self._scheduler.add_job(
+            self._guarded,
+            DateTrigger(run_date=at),
+            args=(kind, work),
+            kwargs={"record": record},
+            name=f"the {kind} again, if another process left it undone",
+            misfire_grace_time=None,
+        )
 
     @contextlib.asynccontextmanager
     async def _publishing_lease(self, exclusive: bool) -> AsyncIterator[bool]:
@@ -234,9 +238,10 @@ class ScheduledPublishing:
 
     # --- the work -------------------------------------------------------------------------------
 
-    async def fire(self) -> RunReport:
-        """One firing: ingest, resume what is unfinished, publish the newest due issue."""
-        now = self.clock()
+    async def fire(self, at: dt.datetime | None = None) -> RunReport:
+        """One firing (at `at`, default now): ingest, resume what is unfinished, publish the
+        newest due issue."""
+        now = at or self.clock()
         report = RunReport("firing", now)
         await self.ingest(report)
         await self._publish_due(report, last_firing=now, policy="latest")
@@ -461,15 +466,3 @@ class ScheduledPublishing:
             await self.alerts.tell(text)
         except Exception:
             log.exception("could not post an alert")
-
-    def _log(self, report: RunReport) -> None:
-        published = "; ".join(
-            f"{OUTLET_NAMES[outlet]}: {', '.join(f'#{n}' for n in numbers)}"
-            for outlet, numbers in report.published.items()
-        )
-        log.info(
-            "%s done: %s%s",
-            report.kind,
-            published or "nothing to publish",
-            f"; {len(report.failures)} problem(s)" if report.failures else "",
-        )
