@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import bot.schedule.files
 from bot.errors import IssueFileError, IssueFileErrors
 from bot.issuefiles import (
     format_issue,
@@ -20,6 +21,7 @@ from bot.issuefiles import (
     read_issues,
 )
 from bot.models import Issue, Item, Section
+from bot.schedule.files import signature
 from tests.conftest import ISSUES
 
 SAMPLE_202 = (ISSUES / "202.md").read_text(encoding="utf-8")
@@ -625,3 +627,31 @@ def test_an_items_own_link_that_is_not_a_web_link_is_reported_once(
 ) -> None:
     error = one_error(GOOD.replace("### An item without a link", heading))
     assert error.line == 14 and error.reason.startswith(reason), error
+
+
+def test_hidden_files_and_what_is_not_a_regular_file_are_not_issue_files(tmp_path: Path) -> None:
+    (tmp_path / "204.md").write_text("---\nnumber: 204\n---\n", encoding="utf-8")
+    (tmp_path / ".#204.md").symlink_to("editor@host.4242:1733400000")  # Emacs's lock
+    (tmp_path / ".204.md").write_text("a backup", encoding="utf-8")
+    (tmp_path / "205.md").symlink_to(tmp_path / "gone.md")
+    (tmp_path / "206.md").mkdir()
+    assert issue_paths([tmp_path]) == [tmp_path / "204.md"]
+    assert [name for name, _, _ in signature(tmp_path)] == ["204.md"]
+
+
+def test_a_file_vanishing_while_the_folder_is_looked_at_is_a_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "204.md").write_text("---\nnumber: 204\n---\n", encoding="utf-8")
+    (tmp_path / "205.md").write_text("---\nnumber: 205\n---\n", encoding="utf-8")
+    before = signature(tmp_path)
+    listed = bot.schedule.files.issue_paths
+
+    def listed_then_deleted(paths: list[Path]) -> list[Path]:
+        found = listed(paths)
+        (tmp_path / "205.md").unlink()  # an editor's save renames over it, or deletes it
+        return found
+
+    monkeypatch.setattr(bot.schedule.files, "issue_paths", listed_then_deleted)
+    after = signature(tmp_path)
+    assert after != before and [name for name, _, _ in after] == ["204.md"]

@@ -26,12 +26,17 @@ def load_issue(path: Path | str) -> Issue:
 
 
 def issue_paths(paths: Iterable[Path | str]) -> list[Path]:
-    """The issue files named: files as given, directories for their `*.md` files, by number."""
+    """The issue files named: files as given, directories for their `*.md` files, by number.
+
+    In a directory, hidden files (an editor's lock `.#202.md`, a backup `.202.md.swp`) and
+    what is not a regular file (a dangling symlink, a folder) are not issue files.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(path.glob("*.md"), key=_file_order))
+            listed = (p for p in path.glob("*.md") if not p.name.startswith(".") and p.is_file())
+            found.extend(sorted(listed, key=_file_order))
         else:
             found.append(path)
     return found

@@ -38,7 +38,10 @@ def scan_issue_files(directory: Path) -> FileScan:
         files.append((path, issue.publish_at))
         if issue.publish_at:
             times[issue.number] = issue.publish_at
-        modified[issue.number] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        try:
+            modified[issue.number] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        except FileNotFoundError:
+            continue  # gone since it was read: the next look sees it gone
     return FileScan(files, times, modified, errors)
 
 
@@ -49,9 +52,13 @@ async def in_thread(items: Iterator[T]) -> AsyncIterator[T]:
 
 
 def signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and modification times of the issue files: changes when any file does."""
+    """Names, sizes and modification times of the issue files: changes when any file does
+    (one that vanishes while it is looked at is left out: a change too)."""
     found = []
     for path in issue_paths([directory]):
-        stat = path.stat()
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
         found.append((path.name, stat.st_size, stat.st_mtime_ns))
     return tuple(found)
