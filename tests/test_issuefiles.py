@@ -645,7 +645,7 @@ def test_a_file_vanishing_while_the_folder_is_looked_at_is_a_change(
     (tmp_path / "204.md").write_text("---\nnumber: 204\n---\n", encoding="utf-8")
     (tmp_path / "205.md").write_text("---\nnumber: 205\n---\n", encoding="utf-8")
     before = signature(tmp_path)
-    listed = bot.schedule.files.issue_paths
+    listed = issue_paths
 
     def listed_then_deleted(paths: list[Path]) -> list[Path]:
         found = listed(paths)

@@ -23,7 +23,7 @@ from bot.settings import Settings, load_settings
 from bot.store import Archive
 from bot.wiring import build
 from tests.conftest import ISSUES, eventually
-from tests.factories import issue
+from tests.factories import issue, item
 from tests.x.conftest import assert_one_thread, thread_texts
 
 
@@ -275,3 +275,67 @@ async def test_a_catch_up_left_to_another_process_is_tried_again_when_its_lease_
         finally:
             await work.stop()
     assert_one_thread(x_emulator.live_tweets(), thread_texts(issue(3)))
+
+
+async def test_a_file_caught_in_the_middle_of_a_save_waits_until_it_is_written(
+    scheduled: tuple[ScheduledPublishing, Told],
+    archive: Archive,
+    x_emulator: XEmulator,
+    folder: Path,
+) -> None:
+    work, _ = scheduled
+    full = issue(203, {"News": [item("First")], "Tools": [item("Second")]})
+    whole = format_issue(full)
+    path = folder / "203.md"
+    cut = whole[: whole.index("## Tools")]  # the first section of two: a valid issue too
+    path.write_text(cut, encoding="utf-8")  # modified just now: the save goes on
+    waits: list[float] = []
+
+    async def save_ends(seconds: float) -> None:
+        waits.append(seconds)
+        path.write_text(whole, encoding="utf-8")
+        written = path.stat().st_mtime - 10
+        os.utime(path, (written, written))
+
+    work._sleep = save_ends
+    report = await work.fire()
+    assert waits, "the firing waited for the file"
+    assert report.published == {"x": [203]}
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(full))
+
+
+async def test_a_file_still_changing_is_left_for_the_next_firing(
+    scheduled: tuple[ScheduledPublishing, Told], archive: Archive, folder: Path
+) -> None:
+    work, _ = scheduled
+    path = folder / "203.md"
+    path.write_text(format_issue(issue(203)), encoding="utf-8")
+
+    async def still_writing(seconds: float) -> None:
+        path.write_text(path.read_text(encoding="utf-8") + "\nMore.", encoding="utf-8")
+
+    work._sleep = still_writing
+    report = await work.fire()
+    assert report.published == {}
+    assert any("still being written" in f and "203.md" in f for f in report.failures)
+    assert await archive.issues.issues() == []
+
+
+async def test_a_published_issue_whose_file_changed_is_said_to_differ(
+    scheduled: tuple[ScheduledPublishing, Told],
+    archive: Archive,
+    folder: Path,
+    issue_202: Issue,
+) -> None:
+    work, told = scheduled
+    path = folder / "202.md"
+    path.write_text(format_issue(issue_202), encoding="utf-8")
+    os.utime(path, (0, 0))
+    assert (await work.fire()).published == {"x": [202]}
+    path.write_text(format_issue(issue_202).replace("Hey folks", "Hello folks"), "utf-8")
+    os.utime(path, (1, 1))
+    again = await work.fire()
+    assert again.published == {}
+    said = "issue #202 was published and its file has changed since"
+    assert any(said in failure and "newsbot publish 202" in failure for failure in again.failures)
+    assert any(said.capitalize() in message for message in told.messages)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -14,6 +15,11 @@ from bot.errors import IssueFileError
 from bot.issuefiles import issue_paths, read_issues
 
 T = TypeVar("T")
+
+SETTLE_SECONDS = 2.0
+"""An issue file modified this recently may be in the middle of a save (an editor, scp)."""
+SETTLE_LOOKS = 15
+"""How many times a firing looks again at files still being written before leaving them out."""
 
 
 @dataclass(frozen=True)
@@ -62,3 +68,31 @@ def signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
             continue
         found.append((path.name, stat.st_size, stat.st_mtime_ns))
     return tuple(found)
+
+
+async def unsettled(
+    directory: Path,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    *,
+    settle: float = SETTLE_SECONDS,
+    looks: int = SETTLE_LOOKS,
+) -> set[str]:
+    """Wait until no issue file in `directory` is being written; the names of those still
+    changing after `looks` waits (none, normally).
+
+    A file modified within the last `settle` seconds may be caught in the middle of a save, a
+    valid beginning of the issue: it counts as written once the folder looked the same twice,
+    `settle` seconds apart.
+    """
+    seen = await asyncio.to_thread(signature, directory)
+    for _ in range(looks):
+        recent = {name for name, _, mtime in seen if time.time() - mtime / 1e9 < settle}
+        if not recent:
+            return set()
+        await sleep(settle)
+        again = await asyncio.to_thread(signature, directory)
+        if again == seen:
+            return set()
+        seen = again
+    changing = {name for name, _, mtime in seen if time.time() - mtime / 1e9 < settle}
+    return changing

@@ -35,7 +35,7 @@ from bot.issuefiles import read_checked
 from bot.models import IngestOutcome, Issue, IssueSummary
 from bot.publishing.service import OUTLET_NAMES, OutletName
 from bot.schedule import triggers as scheduler
-from bot.schedule.files import FileScan, in_thread, scan_issue_files, signature
+from bot.schedule.files import FileScan, in_thread, scan_issue_files, signature, unsettled
 from bot.schedule.reports import RunReport
 from bot.text import shorten
 from bot.workers import lease
@@ -81,6 +81,7 @@ class ScheduledPublishing:
         self._last_problems: str | None = None
         self._stopping = False
         self._arrivals: dict[int, dt.datetime] | None = None
+        self._sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -284,6 +285,12 @@ class ScheduledPublishing:
         if not directory.is_dir():
             log.warning("%s is not a folder: nothing to ingest", directory)
             return
+        # A file in the middle of a save is a valid issue cut short: wait until it is written.
+        changing = await unsettled(directory, self._sleep)
+        if changing:
+            names = ", ".join(sorted(changing))
+            report.failures.append(f"still being written, left for the next firing: {names}")
+            log.warning("issue files still being written are left for the next firing: %s", names)
         scan = await self._read_files(directory)
         if scan.errors:
             await self._refuse(report, scan.errors)
@@ -293,13 +300,19 @@ class ScheduledPublishing:
         due = [
             path
             for path, publish_at in scan.files
-            if publish_at is None or scheduler.publish_time(self.settings, publish_at) <= report.at
+            if path.name not in changing
+            and (
+                publish_at is None or scheduler.publish_time(self.settings, publish_at) <= report.at
+            )
         ]
         changed: list[int] = []
+        updated: list[int] = []
 
         def note(issue: Issue, outcome: IngestOutcome) -> None:
             if outcome != IngestOutcome.UNCHANGED:
                 changed.append(issue.number)
+            if outcome == IngestOutcome.UPDATED:
+                updated.append(issue.number)
 
         # Checked above and read again here one file at a time, as the archive stores them:
         # memory stays that of one batch, however many issue files there are.
@@ -311,6 +324,15 @@ class ScheduledPublishing:
         self._last_problems = None
         if changed:
             log.info("ingested issue(s) %s", ", ".join(f"#{n}" for n in changed))
+        for number in sorted(await scheduler.published_issues(self.archive, updated)):
+            differs = (
+                f"issue #{number} was published and its file has changed since: readers see the"
+                f" new text, what was posted is unchanged (`newsbot publish {number}` posts the"
+                " correction; `--dry-run` first shows it)"
+            )
+            report.failures.append(differs)
+            log.warning("%s", differs)
+            await self._tell(differs[0].upper() + differs[1:] + ".")
 
     async def _refuse(self, report: RunReport, errors: list[IssueFileError]) -> None:
         """Ingest nothing because of the files' problems; tell the editors once."""
