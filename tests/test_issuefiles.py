@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import string
 from pathlib import Path
@@ -655,3 +656,21 @@ def test_a_file_vanishing_while_the_folder_is_looked_at_is_a_change(
     monkeypatch.setattr(bot.schedule.files, "issue_paths", listed_then_deleted)
     after = signature(tmp_path)
     assert after != before and [name for name, _, _ in after] == ["204.md"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["9999-12-31T23:59-12:00", "9999-12-31T23:59", "9999-12-31T20:00", "0001-01-01T09:00+10:00"],
+)
+def test_a_publish_at_whose_utc_time_is_past_the_calendar_names_its_line(value: str) -> None:
+    error = one_error(GOOD.replace("title:", f"publish_at: {value}\ntitle:"))
+    assert (error.line, error.reason) == (
+        3,
+        f"publish_at {value} is out of range: in UTC it falls outside the years 1 to 9999,"
+        " where newsbot can schedule it",
+    )
+
+
+def test_a_publish_at_late_in_9999_that_every_zone_can_hold_is_taken() -> None:
+    parsed = parse_issue(GOOD.replace("title:", "publish_at: 9999-12-31T09:00\ntitle:"), "7.md")
+    assert parsed.publish_at == dt.datetime(9999, 12, 31, 9, 0)

@@ -339,3 +339,23 @@ async def test_a_published_issue_whose_file_changed_is_said_to_differ(
     said = "issue #202 was published and its file has changed since"
     assert any(said in failure and "newsbot publish 202" in failure for failure in again.failures)
     assert any(said.capitalize() in message for message in told.messages)
+
+
+async def test_an_issue_whose_publish_at_cannot_be_scheduled_stops_no_other(
+    scheduled: tuple[ScheduledPublishing, Told], archive: Archive, folder: Path
+) -> None:
+    # Archived before `newsbot check` refused it: its UTC time is past year 9999.
+    work, _ = scheduled
+    far = dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.timezone(-dt.timedelta(hours=12)))
+    await archive.issues.ingest(issue(8, publish_at=far))
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).replace(microsecond=0)
+    (folder / "9.md").write_text(format_issue(issue(9, publish_at=soon)), encoding="utf-8")
+    os.utime(folder / "9.md", (0, 0))
+    work.start()
+    try:
+        await work.rescan()
+        assert work._scheduler is not None
+        jobs = {job.id for job in work._scheduler.get_jobs()}
+    finally:
+        await work.stop()
+    assert "newsbot-issue-9" in jobs and "newsbot-issue-8" not in jobs

@@ -406,3 +406,23 @@ def test_simulated_weeks_publish_each_issue_at_most_once_and_never_early(
     ]
     if due_at_end:
         assert max(due_at_end) in published
+
+
+def test_an_archived_publish_at_past_the_calendar_in_utc_stops_no_command(tmp_path: Path) -> None:
+    # Archived before `newsbot check` refused it: 9999-12-31T23:59 in UTC-12 is in year 10000.
+    from tests.factories import issue
+
+    db = tmp_path / "a.db"
+    far = dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.timezone(-dt.timedelta(hours=12)))
+
+    async def archived() -> None:
+        async with await Archive.open(db) as archive:
+            await archive.issues.ingest(issue(7))
+            await archive.issues.ingest(issue(8, publish_at=far))
+
+    asyncio.run(archived())
+    env = {"NEWSBOT_ISSUES__DIRECTORY": str(tmp_path)}
+    for command in ("schedule", "status"):
+        result = CliRunner().invoke(app, ["--db", str(db), command], env=env)
+        assert result.exit_code == 0, result.output
+        assert "issue #7" in result.stdout or "#7" in result.stdout

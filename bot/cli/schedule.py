@@ -66,7 +66,9 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
         (
             (triggers.publish_time(settings, s.publish_at).astimezone(tz), s)
             for s in archived
-            if s.publish_at is not None and s.number not in published
+            if s.publish_at is not None
+            and s.number not in published
+            and triggers.schedulable(settings, s.publish_at)
         ),
         key=lambda pair: pair[0],
     )

@@ -25,6 +25,8 @@ _PUBLISH_AT = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})?"
 )
 _OFFSET = re.compile(r"[+-]([0-9]{2}):([0-9]{2})$")
+_WIDEST_OFFSET = dt.timedelta(hours=14)
+"""The largest UTC offset of any timezone (Kiribati's; the westernmost is -12)."""
 # Not `calendar.month_name`: that follows the locale, and errors are in English.
 _MONTHS = (
     *("January", "February", "March", "April", "May", "June"),
@@ -144,6 +146,8 @@ def front_matter_fields(
                 )
             elif (missing := _missing_moment(value)) is not None:
                 problems.add(line_no, f"publish_at {value} does not exist: {missing}")
+            elif (far := _out_of_range(value)) is not None:
+                problems.add(line_no, f"publish_at {value} is out of range: {far}")
             else:
                 fields[key] = dt.datetime.fromisoformat(value)
         else:
@@ -182,4 +186,18 @@ def _missing_moment(value: str) -> str | None:
     offset = _OFFSET.search(value)
     if offset is not None and (int(offset.group(1)) > 23 or int(offset.group(2)) > 59):
         return f"there is no UTC offset {offset.group(0)}"
+    return None
+
+
+def _out_of_range(value: str) -> str | None:
+    """Why a valid `publish_at` cannot be scheduled (its instant is past what a datetime holds
+    in UTC), or None."""
+    moment = dt.datetime.fromisoformat(value)
+    # Without an offset it is read in schedule.timezone, unknown here: any zone's may apply.
+    offsets = [moment.utcoffset()] if moment.tzinfo else [_WIDEST_OFFSET, -_WIDEST_OFFSET]
+    try:
+        for shift in offsets:
+            moment.replace(tzinfo=None) - (shift or dt.timedelta())
+    except OverflowError:
+        return "in UTC it falls outside the years 1 to 9999, where newsbot can schedule it"
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -13,8 +14,12 @@ from typing import TypeVar
 
 from bot.errors import IssueFileError
 from bot.issuefiles import issue_paths, read_issues
+from bot.store.interfaces import StateStore
 
 T = TypeVar("T")
+
+ARRIVALS_KEY = "schedule.arrivals"
+"""State key: when each issue file was first seen, JSON `{number: ISO 8601}`."""
 
 SETTLE_SECONDS = 2.0
 """An issue file modified this recently may be in the middle of a save (an editor, scp)."""
@@ -96,3 +101,31 @@ async def unsettled(
         seen = again
     changing = {name for name, _, mtime in seen if time.time() - mtime / 1e9 < settle}
     return changing
+
+
+async def note_arrivals(
+    state: StateStore,
+    known: dict[int, dt.datetime] | None,
+    modified: dict[int, dt.datetime],
+    now: dt.datetime,
+) -> dict[int, dt.datetime]:
+    """When each issue file was first seen (its modification time, if earlier), `known` ones
+    (None: read from the archive) with those in `modified` added, and kept in the archive.
+
+    An issue that arrived after the last firing was not due while newsbot was down: the
+    catch-up leaves it to the next firing. Kept in the archive, so a restart knows.
+    """
+    if known is None:
+        kept = await state.get(ARRIVALS_KEY)
+        known = {
+            int(number): dt.datetime.fromisoformat(at)
+            for number, at in (json.loads(kept) if kept else {}).items()
+        }
+    new = {n: min(at, now) for n, at in modified.items() if n not in known}
+    if new:
+        known.update(new)
+        await state.set(
+            ARRIVALS_KEY,
+            json.dumps({str(n): at.isoformat() for n, at in sorted(known.items())}),
+        )
+    return known

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from pathlib import Path
@@ -35,7 +34,14 @@ from bot.issuefiles import read_checked
 from bot.models import IngestOutcome, Issue, IssueSummary
 from bot.publishing.service import OUTLET_NAMES, OutletName
 from bot.schedule import triggers as scheduler
-from bot.schedule.files import FileScan, in_thread, scan_issue_files, signature, unsettled
+from bot.schedule.files import (
+    FileScan,
+    in_thread,
+    note_arrivals,
+    scan_issue_files,
+    signature,
+    unsettled,
+)
 from bot.schedule.reports import RunReport
 from bot.text import shorten
 from bot.workers import lease
@@ -50,8 +56,6 @@ PROBLEMS_SHOWN_MAX = 1500
 RESCAN_SECONDS = 60
 """How often the issue files are looked at for a new or changed `publish_at`."""
 ISSUE_JOB = "newsbot-issue-{}"
-ARRIVALS_KEY = "schedule.arrivals"
-"""State key: when each issue file was first seen, JSON `{number: ISO 8601}`."""
 PUBLISHING_LEASE = "schedule.publishing"
 PUBLISHING_LEASE_SECONDS = 60.0
 """Of several processes sharing the archive, one publishes on the schedule; if it dies, another
@@ -366,6 +370,12 @@ class ScheduledPublishing:
         # The files say last: a time moved in a file since it was ingested is the one kept.
         times = {s.number: s.publish_at for s in await self._archived() if s.publish_at}
         times.update(self._file_times)
+        for number in [
+            n for n, at in times.items() if not scheduler.schedulable(self.settings, at)
+        ]:
+            log.warning(
+                "issue #%d: its publish_at %s cannot be scheduled", number, times.pop(number)
+            )
         published = await scheduler.published_issues(
             self.archive, list(times), outlets=self.publisher.outlets
         )
@@ -398,29 +408,10 @@ class ScheduledPublishing:
         """Check the issue files; note their own times and when each issue first arrived."""
         scan = await asyncio.to_thread(scan_issue_files, directory)
         self._file_times = dict(scan.times)
-        await self._note_arrivals(scan.modified)
+        self._arrivals = await note_arrivals(
+            self.archive.state, self._arrivals, scan.modified, self.clock()
+        )
         return scan
-
-    async def _note_arrivals(self, modified: dict[int, dt.datetime]) -> None:
-        """Remember when each issue file was first seen (its modification time, if earlier).
-
-        An issue that arrived after the last firing was not due while newsbot was down: the
-        catch-up leaves it to the next firing. Kept in the archive, so a restart knows.
-        """
-        if self._arrivals is None:
-            kept = await self.archive.state.get(ARRIVALS_KEY)
-            self._arrivals = {
-                int(number): dt.datetime.fromisoformat(at)
-                for number, at in (json.loads(kept) if kept else {}).items()
-            }
-        now = self.clock()
-        new = {n: min(at, now) for n, at in modified.items() if n not in self._arrivals}
-        if new:
-            self._arrivals.update(new)
-            await self.archive.state.set(
-                ARRIVALS_KEY,
-                json.dumps({str(n): at.isoformat() for n, at in sorted(self._arrivals.items())}),
-            )
 
     async def _archived(self) -> list[IssueSummary]:
         stats = await self.archive.issues.stats()

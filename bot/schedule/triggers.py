@@ -55,6 +55,16 @@ def publish_time(settings: Settings, publish_at: dt.datetime) -> dt.datetime:
     return publish_at
 
 
+def schedulable(settings: Settings, publish_at: dt.datetime) -> bool:
+    """Whether a `publish_at` is an instant datetime can hold in UTC (`newsbot check` refuses
+    the others; an archive may hold one from before it did)."""
+    try:
+        publish_time(settings, publish_at).astimezone(dt.UTC)
+    except OverflowError:
+        return False
+    return True
+
+
 def trigger(settings: Settings) -> CronTrigger:
     """The cron trigger of `schedule.cron`, read as wall-clock time in `schedule.timezone`."""
     return cron_trigger(settings.schedule.cron, zone(settings))

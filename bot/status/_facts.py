@@ -201,6 +201,7 @@ async def _schedule(
     own_time = {
         number: scheduler.publish_time(settings, at).astimezone(dt.UTC).astimezone(tz)
         for number, at in times.items()
+        if scheduler.schedulable(settings, at)
     }
     published = await _published(archive, archived, [n for n, at in own_time.items() if at > now])
     waiting = sorted(
