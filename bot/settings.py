@@ -10,6 +10,7 @@ every value is plainly valid, a command starts on `bot._settings_plain` without 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
@@ -290,11 +291,16 @@ class ScheduleSettings(Section):
         if cron == DEFAULT_CRON:
             return cron  # reading it would load apscheduler for every command; a test reads it
         try:
-            cron_trigger(cron, ZoneInfo("UTC"))
+            trigger = cron_trigger(cron, ZoneInfo("UTC"))
         except ValueError as exc:
             raise ValueError(
                 f"not a 5-field crontab (minute hour day month weekday) like '0 9 * * MON': {exc}"
             ) from None
+        if trigger.get_next_fire_time(None, dt.datetime.now(dt.UTC)) is None:
+            raise ValueError(
+                f"{cron!r} never fires: no date has the day of the month and the month it names"
+                " (like 30 February)"
+            )
         return cron
 
 

@@ -203,6 +203,8 @@ async def test_published_issues_reads_sent_steps_from_the_ledger(
         ("cron", "0 9 * *", "got 4, expected 5"),
         ("cron", "0 25 * * *", "higher than the maximum"),
         ("cron", "0 9 * * 8", "weekdays are 0-7 (0 and 7 are Sunday)"),
+        ("cron", "0 0 30 2 *", "'0 0 30 2 *' never fires"),
+        ("cron", "0 9 31 4,6 *", "never fires"),
         ("catch_up", "some", "latest"),
     ],
 )
@@ -214,6 +216,10 @@ def test_a_bad_schedule_setting_names_the_key(
     with pytest.raises(ConfigError, match=f"schedule.{key}") as caught:
         load_settings(config)
     assert says in str(caught.value)
+
+
+def test_a_cron_that_fires_only_in_leap_years_is_taken() -> None:
+    assert load_settings(schedule={"cron": "0 9 29 2 *"}).schedule.cron == "0 9 29 2 *"
 
 
 def test_the_defaults() -> None:
