@@ -204,6 +204,10 @@ async def test_published_issues_reads_sent_steps_from_the_ledger(
         ("cron", "0 25 * * *", "higher than the maximum"),
         ("cron", "0 9 * * 8", "weekdays are 0-7 (0 and 7 are Sunday)"),
         ("cron", "0 0 30 2 *", "'0 0 30 2 *' never fires"),
+        ("cron", "0 9 * * mon-fri/9x", "weekday 'mon-fri/9x': write a name"),
+        ("cron", "0 9 * * monday", "like MON-FRI/2"),
+        ("cron", "0 9 * * 1-5/0", "a step is 1 or more"),
+        ("cron", "0 9 1 jan-dec/3x *", "month 'jan-dec/3x': write a name"),
         ("cron", "0 9 31 4,6 *", "never fires"),
         ("catch_up", "some", "latest"),
     ],
@@ -307,6 +311,10 @@ def test_newsbot_schedule_without_an_archive_warns_about_the_skipped_hour(tmp_pa
         ("0 9 * * */2", {"Sun", "Tue", "Thu", "Sat"}),
         ("0 9 * * 5,6,0", {"Fri", "Sat", "Sun"}),
         ("0 9 * * MON-FRI", {"Mon", "Tue", "Wed", "Thu", "Fri"}),
+        ("0 9 * * MON-FRI/2", {"Mon", "Wed", "Fri"}),
+        ("0 9 * * tue-sun/2", {"Tue", "Thu", "Sat"}),
+        ("0 9 * * SAT-SUN", {"Sat", "Sun"}),
+        ("0 9 * * sun,Wed", {"Sun", "Wed"}),
     ],
 )
 def test_weekday_numbers_mean_what_they_mean_in_crontab(cron: str, weekdays: set[str]) -> None:
@@ -314,6 +322,12 @@ def test_weekday_numbers_mean_what_they_mean_in_crontab(cron: str, weekdays: set
         scheduler.trigger(schedule(cron, "UTC")), dt.datetime(2026, 11, 25, tzinfo=dt.UTC), 14
     )
     assert {f"{firing:%a}" for firing in firings} == weekdays
+
+
+def test_month_names_keep_their_step() -> None:
+    cron = scheduler.trigger(schedule("0 9 1 jan-dec/3 *", "UTC"))
+    firings = scheduler.next_firings(cron, dt.datetime(2026, 11, 25, tzinfo=dt.UTC), 4)
+    assert [f"{firing:%Y-%m}" for firing in firings] == ["2027-01", "2027-04", "2027-07", "2027-10"]
 
 
 def test_a_sixth_field_in_front_is_seconds() -> None:

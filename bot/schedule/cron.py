@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 _CRONTAB_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _NUMERIC_DAYS = re.compile(r"(\*|\d+)(?:-(\d+))?(?:/(\d+))?")
+_NAMED = re.compile(r"([a-z]{3})(?:-([a-z]{3}))?(?:/(\d+))?", re.IGNORECASE)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 def cron_trigger(expression: str, tz: dt.tzinfo) -> CronTrigger:
@@ -36,7 +38,7 @@ def cron_trigger(expression: str, tz: dt.tzinfo) -> CronTrigger:
         minute=minute,
         hour=hour,
         day=day,
-        month=month,
+        month=_month_numbers(month),
         day_of_week=_weekday_names(weekday),
         timezone=tz,
     )
@@ -46,12 +48,11 @@ def _weekday_names(field: str) -> str:
     """A crontab weekday field with its numbers (and `*/n` steps) written as day names."""
     if field == "*":
         return field
-    parts = []
+    parts: list[str] = []
     for part in field.split(","):
-        match = _NUMERIC_DAYS.fullmatch(part)
+        match = _NUMERIC_DAYS.fullmatch(_named_as_numbers(part, "weekday", _CRONTAB_DAYS[:7]))
         if match is None:
-            parts.append(part)  # names (`MON-FRI`) mean the same to apscheduler
-            continue
+            raise ValueError(f"weekday {part!r}: write 1-5, MON-FRI, */2 or MON-FRI/2")
         start, end, step = match.groups()
         if start == "*":
             if end is not None:
@@ -60,9 +61,40 @@ def _weekday_names(field: str) -> str:
         else:
             first = int(start)
             last = int(end) if end is not None else (6 if step else first)
+        if step is not None and int(step) == 0:
+            raise ValueError(f"weekday {part!r}: a step is 1 or more")
         if last > 7 or first > last:
             raise ValueError(f"weekday {part!r}: weekdays are 0-7 (0 and 7 are Sunday)")
         days = range(first, last + 1, int(step) if step else 1)
         parts.extend(dict.fromkeys(_CRONTAB_DAYS[number] for number in days))
     names = list(dict.fromkeys(parts))
     return "*" if len(names) == 7 and set(names) == set(_CRONTAB_DAYS) else ",".join(names)
+
+
+def _month_numbers(field: str) -> str:
+    """A crontab month field with its names (`jan-dec/3`) written as numbers, which apscheduler
+    reads with their steps (it reads the names of a step's range and drops the step)."""
+    return ",".join(_named_as_numbers(part, "month", _MONTHS, first=1) for part in field.split(","))
+
+
+def _named_as_numbers(part: str, what: str, names: tuple[str, ...], *, first: int = 0) -> str:
+    """One part of a field with names (`MON-FRI/2`) as numbers (`1-5/2`); others unchanged.
+
+    A name ending a range of weekdays may be Sunday, the 7 of crontab (`SAT-SUN`).
+    """
+    if not any(char.isalpha() for char in part):
+        return part
+    match = _NAMED.fullmatch(part)
+    known = [name.lower() in names for name in match.groups()[:2] if name] if match else [False]
+    if match is None or not all(known):
+        example = "MON-FRI/2" if what == "weekday" else "JAN-DEC/3"
+        raise ValueError(
+            f"{what} {part!r}: write a name, a range of names or one with a step, like"
+            f" {example} (the names: {', '.join(names).upper()})"
+        )
+    start, end, step = match.groups()
+    numbers = [str(names.index(start.lower()) + first)]
+    if end is not None:
+        last = names.index(end.lower()) + first
+        numbers.append(str(7 if what == "weekday" and last == 0 else last))
+    return "-".join(numbers) + (f"/{step}" if step else "")
