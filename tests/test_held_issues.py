@@ -245,3 +245,36 @@ def test_the_release_time_is_said_with_its_zone() -> None:
     assert release_words("2026-12-10T09:00:00", None) == (
         "2026-12-10 09:00 wherever that comes last (UTC-12: no schedule.timezone)"
     )
+
+
+def test_publish_without_a_number_leaves_a_held_issue_for_its_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "a.db"
+    runner = CliRunner()
+    monkeypatch.setattr(
+        "bot.store.sqlite.database._utc_now", lambda: TIME - dt.timedelta(seconds=1)
+    )
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    (folder / "6.md").write_text(format_issue(OPEN), encoding="utf-8")
+    (folder / "7.md").write_text(format_issue(timed(TIME)), encoding="utf-8")
+    assert runner.invoke(app, ["--db", str(db), "ingest", str(folder)]).exit_code == 0
+
+    def publish(*args: str) -> tuple[int, str, str]:
+        result = runner.invoke(
+            app, ["--db", str(db), "publish", "--dry-run", "--outlet", "x", *args]
+        )
+        return result.exit_code, result.stdout, result.stderr
+
+    code, out, err = publish()
+    assert code == 0, err
+    assert "Publishing #6 on X" in out, "the newest issue readers can see"
+    assert "publishing #6, the newest issue readers can see" in err
+    assert "#7 is held until Thu 2026-12-10 08:00 UTC" in err and "publish 7 --early" in err
+    code, out, err = publish("7")
+    assert code == 1 and "Publishing #7" not in out
+    assert "issue #7 is held until Thu 2026-12-10 08:00 UTC (UTC+00:00) (its publish_at)" in err
+    assert "`newsbot publish 7 --early`" in err
+    code, out, err = publish("7", "--early")
+    assert code == 0 and "Publishing #7 on X" in out, err

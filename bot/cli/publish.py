@@ -30,6 +30,7 @@ from bot.cli._console import (
     run_async,
     settings_of,
 )
+from bot.cli._held import issue_to_publish
 from bot.cli._threads import size
 from bot.errors import NewsbotError
 from bot.publishing import catalogue
@@ -63,6 +64,7 @@ NOTHING_CONFIGURED = "nothing was published: no outlet is configured ({})"
 
 
 async def _issue(archive: Archive, number: int | None) -> Issue:
+    """The issue to preview: issue N, or the newest archived, held until its time or not."""
     if number is not None:
         return await archive.issues.issue(number, held=True)
     latest = await archive.issues.latest(held=True)
@@ -126,6 +128,12 @@ def publish(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would be posted, edited or removed.")
     ] = False,
+    early: Annotated[
+        bool,
+        typer.Option(
+            "--early", help="Publish issue N even though its own publish_at has not come yet."
+        ),
+    ] = False,
 ) -> None:
     """Publish an issue to Discord, X, Mastodon and Bluesky, each post once.
 
@@ -137,7 +145,9 @@ def publish(
     settings = settings_of(ctx)
     chosen: list[OutletName] = list(OUTLET_NAMES) if outlet == "all" else [outlet]
     if dry_run:
-        failures = run_async(_dry_run(settings, number, chosen, explicit=outlet != "all"))
+        failures = run_async(
+            _dry_run(settings, number, chosen, explicit=outlet != "all", early=early)
+        )
     else:
         token = None
         if "discord" in chosen:
@@ -156,7 +166,7 @@ def publish(
                 chosen.remove(known.name)
         if not chosen:
             raise fail(NOTHING_CONFIGURED.format(", ".join(OUTLET_NAMES.values())))
-        failures = run_async(_publish(settings, number, chosen, token))
+        failures = run_async(_publish(settings, number, chosen, token, early=early))
     for failure in failures:
         fail(failure)
     if failures:
@@ -190,7 +200,12 @@ async def _each(
 
 
 async def _publish(
-    settings: Settings, number: int | None, outlets: list[OutletName], token: str | None
+    settings: Settings,
+    number: int | None,
+    outlets: list[OutletName],
+    token: str | None,
+    *,
+    early: bool = False,
 ) -> list[str]:
     """Publish an issue to each outlet in turn; what failed, as messages."""
     from bot.publishing.pacer import Pacer
@@ -199,7 +214,7 @@ async def _publish(
 
     async with AsyncExitStack() as stack:
         archive = await stack.enter_async_context(await open_archive(settings))
-        issue = await _issue(archive, number)
+        issue = await issue_to_publish(archive, settings, number, early=early)
         # Discord also carries the alerts of the other outlets to the servers' alerts channels.
         # It logs in only when some channel receives issues.
         discord = pacer = None
@@ -270,7 +285,12 @@ async def _discord_client(settings: Settings, token: str, pacer: Pacer) -> Async
 
 
 async def _dry_run(
-    settings: Settings, number: int | None, outlets: list[OutletName], *, explicit: bool
+    settings: Settings,
+    number: int | None,
+    outlets: list[OutletName],
+    *,
+    explicit: bool,
+    early: bool = False,
 ) -> list[str]:
     """Print what publishing would do on each outlet, changing nothing anywhere: no keys are
     needed, and only what the publish plans from is read (a Discord channel's kind and a
@@ -279,7 +299,7 @@ async def _dry_run(
     from bot.wiring import build
 
     async with await open_archive(settings) as archive:
-        issue = await _issue(archive, number)
+        issue = await issue_to_publish(archive, settings, number, early=early)
         services = build(settings, archive, offline=True)
 
         async def run(outlet: OutletName) -> str | None:
