@@ -19,6 +19,7 @@ from bot.models import Issue
 from bot.publishing.outlets.x import XOutlet, x_outlet
 from bot.sandbox.x import XEmulator
 from bot.schedule.jobs import PUBLISHING_LEASE, ScheduledPublishing
+from bot.schedule.triggers import JOB_ID
 from bot.settings import Settings, load_settings
 from bot.store import Archive
 from bot.wiring import build
@@ -359,3 +360,31 @@ async def test_an_issue_whose_publish_at_cannot_be_scheduled_stops_no_other(
     finally:
         await work.stop()
     assert "newsbot-issue-9" in jobs and "newsbot-issue-8" not in jobs
+
+
+async def test_a_firing_missed_past_the_grace_time_runs_late_and_is_told(
+    scheduled: tuple[ScheduledPublishing, Told],
+    archive: Archive,
+    x_emulator: XEmulator,
+    issue_202: Issue,
+) -> None:
+    # The machine slept over the firing for longer than misfire_grace_time (an hour).
+    work, told = scheduled
+    await archive.issues.ingest(issue_202)
+    work.start()
+    try:
+        assert work._scheduler is not None
+        due = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+        work._scheduler.modify_job(JOB_ID, next_run_time=due)
+        await eventually(
+            lambda: len(x_emulator.live_tweets()) == len(thread_texts(issue_202)), within=10
+        )
+    finally:
+        await work.stop()
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202))
+    assert any(
+        message.startswith("The firing due at ")
+        and "was missed" in message
+        and "misfire_grace_time (3600 s" in message
+        for message in told.messages
+    )

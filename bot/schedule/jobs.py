@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -42,7 +43,7 @@ from bot.schedule.files import (
     signature,
     unsettled,
 )
-from bot.schedule.reports import RunReport
+from bot.schedule.reports import RunReport, missed_message
 from bot.text import shorten
 from bot.workers import lease
 
@@ -101,6 +102,7 @@ class ScheduledPublishing:
             id="newsbot-rescan",
             name="look for issues with their own publish_at",
         )
+        sched.add_listener(self._on_missed, EVENT_JOB_MISSED)
         sched.start()
         self._scheduler = sched
         now = self.clock()
@@ -156,6 +158,27 @@ class ScheduledPublishing:
     async def on_issue_time(self, number: int) -> None:
         """An issue's own `publish_at` came."""
         await self._guarded("publish_at", lambda: self.publish_own_time(number))
+
+    def _on_missed(self, event: JobExecutionEvent) -> None:
+        """apscheduler dropped a run later than `misfire_grace_time` (a suspended machine)."""
+        if self._scheduler is not None and not self._stopping:
+            self._scheduler.add_job(self.on_missed, args=(event.job_id, event.scheduled_run_time))
+
+    async def on_missed(self, job_id: str, at: dt.datetime) -> None:
+        """A firing, or an issue's own time, passed while newsbot could not run it in time: run
+        it now, late, and tell the editors."""
+        number = int(job_id.rsplit("-", 1)[1]) if job_id.startswith(ISSUE_JOB[:-2]) else None
+        if job_id != scheduler.JOB_ID and number is None:
+            return
+        what = "firing" if number is None else f"publish_at of #{number}"
+        late = at.astimezone(dt.UTC).astimezone(scheduler.zone(self.settings))
+        missed = missed_message(what, late, self.settings.schedule.misfire_grace_time)
+        log.warning("%s", missed)
+        await self._tell(missed)
+        if number is None:
+            await self._guarded("firing", lambda: self.fire(at))
+        else:
+            await self.on_issue_time(number)
 
     async def on_rescan(self) -> None:
         """Look at the issue files for a new or moved `publish_at` (without ingesting them)."""
@@ -468,11 +491,7 @@ class ScheduledPublishing:
                     log.warning("%s", failure)
 
     async def _unpublished_outlets(self, number: int) -> list[OutletName]:
-        return [
-            outlet
-            for outlet in self.publisher.outlets
-            if not await scheduler.published_issues(self.archive, [number], (outlet,))
-        ]
+        return await scheduler.unpublished_outlets(self.archive, number, self.publisher.outlets)
 
     async def _tell(self, text: str) -> None:
         try:

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 from bot.publishing.service import OUTLET_NAMES, OutletName
+from bot.schedule.triggers import wall_clock
 
 
 @dataclass
@@ -38,3 +39,12 @@ class RunReport:
         )
         problems = f"; {len(self.failures)} problem(s)" if self.failures else ""
         return f"{self.kind} done: {published or 'nothing to publish'}{problems}"
+
+
+def missed_message(what: str, due: dt.datetime, grace: int | float) -> str:
+    """What the editors are told of a run apscheduler dropped for being too late."""
+    return (
+        f"The {what} due at {wall_clock(due)} was missed: newsbot could not run it within"
+        f" schedule.misfire_grace_time ({grace} s; a suspended machine or a paused VM)."
+        " It runs now, late."
+    )

@@ -351,6 +351,11 @@ async def published_issues(
     return wanted & await archive.ledger.published_numbers(outlets)
 
 
+async def unpublished_outlets(archive: Archive, number: int, outlets: Sequence[str]) -> list[str]:
+    """Those of `outlets` on which issue `number` has sent nothing yet."""
+    return [o for o in outlets if not await published_issues(archive, [number], (o,))]
+
+
 def make_scheduler(settings: Settings, job: Callable[[], Awaitable[None]]) -> AsyncIOScheduler:
     """A scheduler holding one cron job that awaits `job`; not started.
 
