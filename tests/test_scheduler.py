@@ -176,6 +176,25 @@ def test_due_issues(policy: scheduler.CatchUp, published: set[int], due: list[in
     assert scheduler.due_issues(published, ARCHIVED, FIRED, policy) == due
 
 
+def test_an_issue_out_at_its_own_time_passes_over_no_regular_issue() -> None:
+    # #231 went out on Sunday at its own publish_at; #230, a regular issue, is Monday's.
+    monday = dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC)
+    regular = IssueSummary(number=230, title="Regular", subtitle=None, date=None)
+    special = IssueSummary(
+        number=231,
+        title="Special",
+        subtitle=None,
+        date=None,
+        publish_at=dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC),
+    )
+    archived = [regular, special]
+    assert scheduler.due_issues({231}, archived, monday, "latest") == [230]
+    assert scheduler.upcoming_issues([monday], {231}, archived) == [230], "as forecast"
+    # A regular issue newer than both is still the one that goes out.
+    newer = IssueSummary(number=232, title="Newer", subtitle=None, date=None)
+    assert scheduler.due_issues({231}, [*archived, newer], monday, "latest") == [232]
+
+
 def test_nothing_is_due_before_the_first_firing() -> None:
     assert scheduler.due_issues(set(), ARCHIVED, None, "all") == []
 

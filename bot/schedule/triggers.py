@@ -262,7 +262,9 @@ def due_issues(
     due. An issue with its own `publish_at` (naive ones read in `tz`) is due once that time has
     passed by `now` (default: `last_firing`), whatever the firings. `latest`: the newest due
     unpublished issue, unless a newer one was already published (an older issue passed over
-    stays unpublished). `all`: every due unpublished issue, oldest first. `none`: nothing.
+    stays unpublished), among the issues with a `publish_at` of their own and, apart, among
+    the others: one that went out at its own time passes over no regular issue, and the
+    reverse. `all`: every due unpublished issue, oldest first. `none`: nothing.
     """
     now = now or last_firing
     if policy == "none" or now is None:
@@ -284,8 +286,14 @@ def due_issues(
     waiting = [number for number in due if number not in published]
     if policy == "all":
         return waiting
-    newest_published = max(published, default=0)
-    return [waiting[-1]] if waiting and waiting[-1] > newest_published else []
+    timed = {summary.number for summary in archived if summary.publish_at is not None}
+    picks = []
+    for own_time in (True, False):
+        mine = [number for number in waiting if (number in timed) == own_time]
+        sent = [number for number in published if (number in timed) == own_time]
+        if mine and mine[-1] > max(sent, default=0):
+            picks.append(mine[-1])
+    return sorted(picks)
 
 
 def previous_firing(cron: CronTrigger, now: dt.datetime) -> dt.datetime | None:
@@ -329,10 +337,12 @@ def upcoming_issues(
     An issue with its own `publish_at` (naive ones read in `tz`) is due from that time on.
     """
     sent = set(published)
+    timed = {summary.number for summary in archived if summary.publish_at is not None}
     found: list[int | None] = []
     for firing in firings:
         due = due_issues(sent, archived, firing, "latest", tz=tz)
-        found.append(due[0] if due else None)
+        regular = [n for n in due if n not in timed] or due
+        found.append(regular[-1] if regular else None)
         sent.update(due)
     return found
 
