@@ -21,6 +21,7 @@ from bot.sandbox.x import XEmulator
 from bot.schedule.jobs import PUBLISHING_LEASE, ScheduledPublishing
 from bot.schedule.triggers import JOB_ID
 from bot.settings import Settings, load_settings
+from bot.status import gather_status, status_lines
 from bot.store import Archive
 from bot.wiring import build
 from tests.conftest import ISSUES, eventually
@@ -388,3 +389,31 @@ async def test_a_firing_missed_past_the_grace_time_runs_late_and_is_told(
         and "misfire_grace_time (3600 s" in message
         for message in told.messages
     )
+
+
+async def test_deleting_the_file_of_an_issue_held_for_its_time_cancels_its_publish(
+    scheduled: tuple[ScheduledPublishing, Told], archive: Archive, folder: Path
+) -> None:
+    work, told = scheduled
+    at = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).replace(microsecond=0)
+    timed = issue(9, publish_at=at)
+    path = folder / "9.md"
+    path.write_text(format_issue(timed), encoding="utf-8")
+    os.utime(path, (0, 0))
+    await archive.issues.ingest(timed)  # `newsbot ingest`, by hand, before its time
+    work.start()
+    try:
+        assert work._scheduler is not None
+        await work.rescan()
+        assert work._scheduler.get_job("newsbot-issue-9") is not None
+        path.unlink()  # the editors take it back
+        await work.rescan()
+        assert work._scheduler.get_job("newsbot-issue-9") is None
+        late = await work.fire(at + dt.timedelta(minutes=1))
+        status = await gather_status(archive, work.settings, now=dt.datetime.now(dt.UTC))
+    finally:
+        await work.stop()
+    assert late.published == {}, "not sent by a firing after its time either"
+    assert [m for m in told.messages if "#9's file was deleted" in m] != []
+    assert status.schedule.cancelled == (9,) and status.schedule.timed_issue is None
+    assert any(line.startswith("Cancelled: #9's file was deleted") for line in status_lines(status))

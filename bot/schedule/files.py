@@ -7,14 +7,17 @@ import asyncio
 import datetime as dt
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.errors import IssueFileError
 from bot.issuefiles import issue_paths, read_issues
-from bot.store.interfaces import StateStore
+
+if TYPE_CHECKING:
+    from bot.models import IssueSummary
+    from bot.store.interfaces import StateStore
 
 T = TypeVar("T")
 
@@ -37,6 +40,9 @@ class FileScan:
     times: dict[int, dt.datetime]
     modified: dict[int, dt.datetime]
     errors: list[IssueFileError]
+    present: set[int]
+    """The numbers of the issues in the folder: valid files', and those file names give
+    (`206.md`, even while it is broken)."""
 
 
 def scan_issue_files(directory: Path) -> FileScan:
@@ -45,7 +51,9 @@ def scan_issue_files(directory: Path) -> FileScan:
     files: list[tuple[Path, dt.datetime | None]] = []
     times: dict[int, dt.datetime] = {}
     modified: dict[int, dt.datetime] = {}
+    present = {int(path.stem) for path in issue_paths([directory]) if path.stem.isdigit()}
     for path, issue in read_issues([directory], errors):
+        present.add(issue.number)
         files.append((path, issue.publish_at))
         if issue.publish_at:
             times[issue.number] = issue.publish_at
@@ -53,7 +61,22 @@ def scan_issue_files(directory: Path) -> FileScan:
             modified[issue.number] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
         except FileNotFoundError:
             continue  # gone since it was read: the next look sees it gone
-    return FileScan(files, times, modified, errors)
+    return FileScan(files, times, modified, errors, present)
+
+
+def deleted_timed(
+    archived: Iterable[IssueSummary], present: set[int] | None, arrivals: Mapping[int, object]
+) -> set[int]:
+    """The archived issues with a `publish_at` of their own whose file was in the folder once
+    (`arrivals`) and is no more (`present`, None if the folder was not read): the editors
+    deleted it, and the issue is not to go out on its own."""
+    if present is None:
+        return set()
+    return {
+        s.number
+        for s in archived
+        if s.publish_at is not None and s.number in arrivals and s.number not in present
+    }
 
 
 async def in_thread(items: Iterator[T]) -> AsyncIterator[T]:

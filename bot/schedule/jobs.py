@@ -33,17 +33,18 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.errors import IssueFileError, IssueFileErrors
 from bot.issuefiles import read_checked
 from bot.models import IngestOutcome, Issue, IssueSummary
-from bot.publishing.service import OUTLET_NAMES, OutletName
+from bot.publishing.service import OutletName
 from bot.schedule import triggers as scheduler
 from bot.schedule.files import (
     FileScan,
+    deleted_timed,
     in_thread,
     note_arrivals,
     scan_issue_files,
     signature,
     unsettled,
 )
-from bot.schedule.reports import RunReport, missed_message
+from bot.schedule.reports import RunReport, deleted_message, missed_message, publish_into
 from bot.text import shorten
 from bot.workers import lease
 
@@ -86,6 +87,8 @@ class ScheduledPublishing:
         self._last_problems: str | None = None
         self._stopping = False
         self._arrivals: dict[int, dt.datetime] | None = None
+        self._present: set[int] | None = None
+        self._cancelled: set[int] = set()
         self._sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -303,7 +306,7 @@ class ScheduledPublishing:
             await self.sync_issue_jobs()  # moved later since the job was made
             return None
         wanted = await self._unpublished_outlets(number)
-        await self._publish(report, {number: wanted})
+        await publish_into(report, self.archive, self.publisher, {number: wanted})
         return report
 
     async def ingest(self, report: RunReport) -> None:
@@ -430,15 +433,24 @@ class ScheduledPublishing:
     async def _read_files(self, directory: Path) -> FileScan:
         """Check the issue files; note their own times and when each issue first arrived."""
         scan = await asyncio.to_thread(scan_issue_files, directory)
-        self._file_times = dict(scan.times)
+        self._file_times, self._present = dict(scan.times), scan.present
         self._arrivals = await note_arrivals(
             self.archive.state, self._arrivals, scan.modified, self.clock()
         )
         return scan
 
     async def _archived(self) -> list[IssueSummary]:
+        """The archived issues, less those held for their own time whose file was deleted."""
         stats = await self.archive.issues.stats()
-        return await self.archive.issues.issues(limit=stats.issues)
+        archived = await self.archive.issues.issues(limit=stats.issues)
+        gone = deleted_timed(archived, self._present, self._arrivals or {})
+        gone -= await scheduler.published_issues(self.archive, gone)
+        for number in sorted(gone - self._cancelled):
+            said = deleted_message(number, self.settings.issues.directory)
+            log.warning("%s", said)
+            await self._tell(said)
+        self._cancelled = gone
+        return [s for s in archived if s.number not in gone]
 
     async def _publish_due(
         self,
@@ -471,24 +483,7 @@ class ScheduledPublishing:
             )
             for number in sorted(unfinished | set(due)):
                 todo.setdefault(number, []).append(outlet)
-        await self._publish(report, todo)
-
-    async def _publish(self, report: RunReport, todo: dict[int, list[OutletName]]) -> None:
-        for number in sorted(todo):
-            outlets = todo[number]
-            if not outlets:
-                continue
-            issue = await self.archive.issues.issue(number, held=True)
-            log.info("publishing #%d to %s", number, ", ".join(OUTLET_NAMES[o] for o in outlets))
-            for result in await self.publisher.publish(issue, outlets):
-                for line in result.lines:
-                    log.info("%s", line)
-                if result.failure is None:
-                    report.published.setdefault(result.outlet, []).append(number)
-                else:
-                    failure = f"#{number} on {OUTLET_NAMES[result.outlet]}: {result.failure}"
-                    report.failures.append(failure)
-                    log.warning("%s", failure)
+        await publish_into(report, self.archive, self.publisher, todo)
 
     async def _unpublished_outlets(self, number: int) -> list[OutletName]:
         return await scheduler.unpublished_outlets(self.archive, number, self.publisher.outlets)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.publishing.service import OUTLET_NAMES, OutletName
 from bot.schedule.triggers import wall_clock
+
+if TYPE_CHECKING:
+    from bot.publishing.service import Publisher
+    from bot.store import Archive
+
+log = logging.getLogger("bot.schedule.jobs")
 
 
 @dataclass
@@ -41,6 +49,15 @@ class RunReport:
         return f"{self.kind} done: {published or 'nothing to publish'}{problems}"
 
 
+def deleted_message(number: int, directory: object) -> str:
+    """What the editors are told of an issue held for its time whose file they deleted."""
+    return (
+        f"Issue #{number}'s file was deleted from {directory}: its publish_at no longer"
+        " publishes it, and it stays held from readers in the archive (put the file back to"
+        f" schedule it again; `newsbot publish {number} --early` sends it now)."
+    )
+
+
 def missed_message(what: str, due: dt.datetime, grace: int | float) -> str:
     """What the editors are told of a run apscheduler dropped for being too late."""
     return (
@@ -48,3 +65,25 @@ def missed_message(what: str, due: dt.datetime, grace: int | float) -> str:
         f" schedule.misfire_grace_time ({grace} s; a suspended machine or a paused VM)."
         " It runs now, late."
     )
+
+
+async def publish_into(
+    report: RunReport, archive: Archive, publisher: Publisher, todo: dict[int, list[OutletName]]
+) -> None:
+    """Publish each issue of `todo` to its outlets, oldest first, noting in `report` (and the
+    log) what went out and what failed."""
+    for number in sorted(todo):
+        outlets = todo[number]
+        if not outlets:
+            continue
+        issue = await archive.issues.issue(number, held=True)
+        log.info("publishing #%d to %s", number, ", ".join(OUTLET_NAMES[o] for o in outlets))
+        for result in await publisher.publish(issue, outlets):
+            for line in result.lines:
+                log.info("%s", line)
+            if result.failure is None:
+                report.published.setdefault(result.outlet, []).append(number)
+            else:
+                failure = f"#{number} on {OUTLET_NAMES[result.outlet]}: {result.failure}"
+                report.failures.append(failure)
+                log.warning("%s", failure)

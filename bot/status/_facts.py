@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.issuefiles import publish_times
 from bot.models import IssueSummary, OutboxTally, StepState
 from bot.publishing.plans.bluesky import OUTLET as BLUESKY
 from bot.publishing.plans.bluesky import TARGET as BLUESKY_ACCOUNT
@@ -22,6 +22,7 @@ from bot.publishing.plans.x import OUTLET as X
 from bot.publishing.plans.x import TARGET as X_ACCOUNT
 from bot.publishing.targets import all_targets
 from bot.schedule import triggers as scheduler
+from bot.schedule.files import ARRIVALS_KEY, deleted_timed, scan_issue_files
 from bot.settings import Settings
 from bot.store import Archive
 
@@ -66,6 +67,8 @@ class Schedule:
     timezone: str
     cron_firing: Firing
     timed_issue: Firing | None
+    cancelled: tuple[int, ...] = ()
+    """Issues held for their own time whose file the editors deleted: they do not go out."""
 
     @property
     def next_firing(self) -> Firing:
@@ -196,8 +199,15 @@ async def _schedule(
     """
     tz = scheduler.zone(settings)
     (cron_at,) = scheduler.next_firings(scheduler.trigger(settings), now, 1)
+    directory = settings.issues.directory
+    scan = await asyncio.to_thread(scan_issue_files, directory) if directory.is_dir() else None
+    kept = await archive.state.get(ARRIVALS_KEY)
+    arrivals = {int(n) for n in json.loads(kept)} if kept else set()
+    gone = deleted_timed(archived, scan.present if scan else None, dict.fromkeys(arrivals))
+    gone -= await scheduler.published_issues(archive, gone)
+    archived = [s for s in archived if s.number not in gone]
     times = {s.number: s.publish_at for s in archived if s.publish_at is not None}
-    times.update(await asyncio.to_thread(publish_times, settings.issues.directory))
+    times.update(scan.times if scan else {})
     own_time = {
         number: scheduler.publish_time(settings, at).astimezone(dt.UTC).astimezone(tz)
         for number, at in times.items()
@@ -218,6 +228,7 @@ async def _schedule(
         timezone=settings.schedule.timezone,
         cron_firing=Firing(cron_at, cron_issue, "schedule"),
         timed_issue=timed,
+        cancelled=tuple(sorted(gone)),
     )
 
 

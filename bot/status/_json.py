@@ -40,6 +40,7 @@ def status_json(status: Status) -> dict[str, Any]:
             "timezone": schedule.timezone,
             "cron_firing": _firing_json(schedule.cron_firing),
             "timed_issue": _firing_json(schedule.timed_issue),
+            "cancelled": list(schedule.cancelled),
         },
         "next_firing": _firing_json(schedule.next_firing),
         "last_firing": _last_firing_json(status.last_firing),

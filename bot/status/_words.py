@@ -39,6 +39,11 @@ def status_lines(status: Status, *, mentions: bool = False) -> list[str]:
             f"Next issue with its own time: #{schedule.timed_issue.issue} "
             f"at {scheduler.wall_clock(schedule.timed_issue.at)}"
         )
+    for number in schedule.cancelled:
+        lines.append(
+            f"Cancelled: #{number}'s file was deleted from the issues folder, so its own"
+            " publish_at does not publish it (it stays held from readers)"
+        )
     lines.append(_next_firing_line(schedule.next_firing))
     lines += _last_firing_lines(status.last_firing, status.schedule)
     lines.append("Last publish:")
