@@ -465,3 +465,22 @@ def test_an_archived_publish_at_past_the_calendar_in_utc_stops_no_command(tmp_pa
         result = CliRunner().invoke(app, ["--db", str(db), command], env=env)
         assert result.exit_code == 0, result.output
         assert "issue #7" in result.stdout or "#7" in result.stdout
+
+
+def test_schedule_shows_a_publish_at_in_the_skipped_hour_when_it_really_comes(
+    tmp_path: Path,
+) -> None:
+    # 02:30 does not exist in Berlin on 29 March 2099: it goes out at 03:30 CEST, as status says.
+    from tests.factories import issue
+
+    db = tmp_path / "a.db"
+
+    async def archived() -> None:
+        async with await Archive.open(db) as archive:
+            await archive.issues.ingest(issue(8, publish_at=dt.datetime(2099, 3, 29, 2, 30)))
+
+    asyncio.run(archived())
+    env = {"NEWSBOT_SCHEDULE__TIMEZONE": "Europe/Berlin"}
+    result = CliRunner().invoke(app, ["--db", str(db), "schedule", "--count", "1"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Sun 2099-03-29 03:30 CEST (UTC+02:00)  issue #8" in result.stdout

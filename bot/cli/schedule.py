@@ -64,7 +64,7 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
     tz = triggers.zone(settings)
     own_times = sorted(
         (
-            (triggers.publish_time(settings, s.publish_at).astimezone(tz), s)
+            (triggers.publish_time(settings, s.publish_at).astimezone(dt.UTC).astimezone(tz), s)
             for s in archived
             if s.publish_at is not None
             and s.number not in published
