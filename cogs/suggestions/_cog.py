@@ -230,7 +230,7 @@ class Suggestions(commands.Cog):
     ) -> None:
         slug: str | None = None
         if section is not None:
-            names = dict(await self.archive.issues.section_names(limit=1000))
+            names = dict(await self.archive.issues.section_names(limit=1000, held=False))
             slug = section_slug(section, names.items())
             if slug is None:
                 known = ", ".join(sorted(names.values())) or "none yet"
@@ -252,7 +252,9 @@ class Suggestions(commands.Cog):
     async def _suggest_section(
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        names = await self.archive.issues.section_names(prefix=current.strip(), limit=CHOICES_MAX)
+        names = await self.archive.issues.section_names(
+            prefix=current.strip(), limit=CHOICES_MAX, held=False
+        )
         return [app_commands.Choice(name=label(n, CHOICE_NAME_MAX), value=s) for s, n in names]
 
     async def suggest_from_message(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,21 @@ async def test_slash_suggest_checks_the_section_and_answers_privately(
     assert "No section is called “Sports”" in answer.content
     answer = await suggest(emulator, seed, url="just words")
     assert "That isn't a link" in answer.content
+
+
+async def test_suggest_shows_no_section_of_an_issue_held_until_its_time(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    later = dt.datetime(2030, 1, 1, 9, 0, tzinfo=dt.UTC)
+    held = issue(300, {"Secret Launch Plans": [item("Soon", "https://soon.example/")]})
+    await newsbot.archive.issues.ingest(held.model_copy(update={"publish_at": later}))
+    handle = await emulator.autocomplete(
+        seed.guild, seed.general, seed.reader, "suggest", {"url": "x", "section": "Se"}, "section"
+    )
+    assert await handle.choices() == []
+    answer = await suggest(emulator, seed, url="https://x.example", section="Secret Launch Plans")
+    assert "No section is called “Secret Launch Plans”" in answer.content
+    assert "Secret" not in answer.content.split("The sections are:")[1]
 
 
 async def test_the_message_menu_suggests_any_messages_links(
