@@ -317,8 +317,11 @@ class Reader(commands.Cog):
             await answer(interaction, embed=embed_of(issue_embed(issue)), ephemeral=not public)
             return
         chosen = issue.section(slugify(section))
+        known = await self._known_section(section) if chosen is None else None
+        if known is not None:  # named as a newer issue names it (renamed in place)
+            chosen = issue.section(known[0])
         if chosen is None:
-            told = no_section(issue, await self._known_name(section) or section)
+            told = no_section(issue, known[1] if known else section)
             await answer_privately(interaction, told, public=public)
             return
         await answer(

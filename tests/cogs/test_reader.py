@@ -234,6 +234,9 @@ async def test_a_section_renamed_in_place_is_found_by_its_new_name(
     assert "#202 · Industry" not in description
     message = await slash(emulator, seed, "latest", section="Courses")
     assert "A PyTorch course" in text_of(message)
+    # An older issue's section, by the name a newer issue gives it.
+    message = await slash(emulator, seed, "issue", number=202, section="Courses")
+    assert "#202 · Learning" in text_of(message)
 
 
 async def test_search_pages_turn_for_the_asker_only(

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import ArchiveMissing, ArchiveVersionError, IssueNotFound, NewsbotError
-from bot.models import IngestOutcome, Issue, OutboxEntry, StepState, slugify
+from bot.models import IngestOutcome, Issue, OutboxEntry, Section, StepState, slugify
 from bot.store import Archive
 from bot.store.query import fts_query
 from bot.store.sqlite.database import migrations
@@ -304,6 +304,22 @@ async def test_sections_named_in_other_scripts_are_filtered_apart(archive: Archi
     assert await titles("業界") == ["ロボット 業界"]
     assert await titles("AI ニュース") == ["ロボット news"]
     assert await titles("Section") == []
+
+
+async def test_a_renamed_section_is_named_as_in_its_newest_issue_whatever_the_order(
+    archive: Archive,
+) -> None:
+    renamed = Section(name="Industry news", slug="industry", items=(item("Chips"),))
+    newer = issue(203, {}).model_copy(update={"sections": (renamed,)})
+    older = issue(202, {"Industry": [item("Quantum")], "Papers": [item("A paper")]})
+    # The newer issue first, then an older one backfilled.
+    await archive.issues.ingest(newer)
+    await archive.issues.ingest(older)
+    assert await archive.issues.section_names() == [
+        ("industry", "Industry news"),
+        ("papers", "Papers"),
+    ]
+    assert await archive.issues.section_names(prefix="Indus") == [("industry", "Industry news")]
 
 
 async def test_a_section_filter_follows_items_moved_added_and_removed(archive: Archive) -> None:

@@ -110,13 +110,16 @@ class PgIssues:
     async def section_names(
         self, *, prefix: str = "", limit: int = 25, held: bool = True
     ) -> list[tuple[str, str]]:
-        """(slug, name) of sections seen in any issue, most recent name, matching `prefix`.
+        """(slug, name) of sections seen in any issue, named as in the newest issue that has it, matching `prefix`.
 
         Sections of issues held back from readers count too, unless `held` is False.
         """
         visible, params = await self._database.hiding(held, "issue_number")
         rows = await self._database.rows(
-            "SELECT slug, name FROM sections WHERE id IN (SELECT max(id) FROM sections"  # noqa: S608
+            # The name of each slug's newest issue (by number: an older issue ingested later
+            # does not bring a renamed section's old name back).
+            "SELECT slug, name FROM sections WHERE (slug, issue_number) IN"  # noqa: S608
+            " (SELECT slug, max(issue_number) FROM sections"
             f" WHERE {visible} GROUP BY slug) AND (lower(name) LIKE %(pattern)s"
             ' OR lower(slug) LIKE %(pattern)s) ORDER BY name COLLATE "C" LIMIT %(limit)s',
             {**params, "pattern": _like_prefix(prefix), "limit": max(0, limit)},

@@ -118,7 +118,7 @@ class SqliteIssues:
     async def section_names(
         self, *, prefix: str = "", limit: int = 25, held: bool = True
     ) -> list[tuple[str, str]]:
-        """(slug, name) of sections seen in any issue, most recent name, matching `prefix`.
+        """(slug, name) of sections seen in any issue, named as in the newest issue that has it, matching `prefix`.
 
         Sections of issues held back from readers count too, unless `held` is False.
         """
@@ -128,7 +128,10 @@ class SqliteIssues:
             (row["slug"], row["name"])
             for row in await all_rows(
                 self._db,
-                "SELECT slug, name FROM sections WHERE id IN (SELECT max(id) FROM sections"  # noqa: S608
+                # The name of each slug's newest issue (by number: an older issue ingested
+                # later does not bring a renamed section's old name back).
+                "SELECT slug, name FROM sections WHERE (slug, issue_number) IN"  # noqa: S608
+                " (SELECT slug, max(issue_number) FROM sections"
                 f" WHERE {visible} GROUP BY slug) AND (name LIKE :pattern || '%' ESCAPE '\\'"
                 " OR slug LIKE :pattern || '%' ESCAPE '\\') ORDER BY name LIMIT :limit",
                 {**params, "pattern": pattern, "limit": max(0, limit)},
