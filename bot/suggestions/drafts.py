@@ -10,7 +10,7 @@ from bot.errors import NewsbotError
 from bot.issuefiles import format_issue, parse_issue, write_issue
 from bot.models import Issue, IssueSummary, Item, Section, Suggestion, SuggestionStatus, slugify
 from bot.render.text import escape_markdown
-from bot.text import defuse_mentions, one_line, shorten
+from bot.text import defuse_mentions, has_visible_text, one_line, shorten
 
 if TYPE_CHECKING:
     from bot.store import Archive
@@ -56,9 +56,13 @@ def draft_title(number: int, latest: IssueSummary | None) -> str:
 
 
 def _item_title(suggestion: Suggestion) -> str:
-    text = suggestion.title or suggestion.url.split("://", 1)[-1].rstrip("/")
-    text = escape_markdown(" ".join(text.split()))
-    return shorten(text, DRAFT_TITLE_MAX) or "Untitled"
+    """The page's title, or its address when the title shows nothing (a title stored before
+    such titles were turned away, too): an item's title must show something."""
+    address = suggestion.url.split("://", 1)[-1].rstrip("/")
+    for text in (one_line(suggestion.title or ""), one_line(address)):
+        if has_visible_text(text):
+            return shorten(escape_markdown(text), DRAFT_TITLE_MAX)
+    return "Untitled"
 
 
 def _editor_note(suggestion: Suggestion) -> str:

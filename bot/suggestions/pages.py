@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yarl
 
 from bot.models.links import LinkRejected, check_host, is_public
-from bot.text import one_line, shorten
+from bot.text import has_visible_text, one_line, shorten
 
 if TYPE_CHECKING:
     # aiohttp loads only to fetch a title: the archive and the command line need none of it.
@@ -239,7 +239,8 @@ class _TitleReader:
         self._parser.feed(self._decoder.decode(head))
 
     def title(self) -> str | None:
-        """The page's title as kept (one line, at most `TITLE_MAX`), or None if it has none."""
+        """The page's title as kept (one line, at most `TITLE_MAX`), or None if it has none:
+        a title that shows nothing (zero-width spaces, blank fillers …) is none."""
         if self._decoder is None:
             self._start()
         assert self._decoder is not None
@@ -247,7 +248,7 @@ class _TitleReader:
         if not self._parser.ended or self._parser.parts is None:
             return None
         title = one_line("".join(self._parser.parts))
-        return shorten(title, TITLE_MAX) or None
+        return shorten(title, TITLE_MAX) if has_visible_text(title) else None
 
 
 def _charset(declared: str | None, head: bytes) -> str:

@@ -254,9 +254,23 @@ async def test_the_title_is_the_pages_own_not_one_in_a_comment_or_a_script(site:
         (b"<head><title>Never ends", None),
         (b"<head></head><body><title>In the body</title>", None),
         (b"<head><title>  </title>", None),
+        (b"<head><title>&#8203;</title>", None),
+        (b"<head><title>\xe2\xa0\x80 &shy; &#x3164;</title>", None),
+        (b"<head><title>" + b"&#8203;" * 400 + b"</title>", None),
         (b"<head><meta charset=iso-8859-1><title>Caf\xe9</title>", "Caf\u00e9"),
         (b"<head><meta charset=base64><title>Plain</title>", "Plain"),
     ],
 )
 def test_a_title_is_read_as_a_browser_reads_it(head: bytes, title: str | None) -> None:
     assert page_title(head) == title
+
+
+@pytest.mark.parametrize("title", ["\u200b", "\u2800", "\u3164", "\u00ad", "\u200b \u2060" * 150])
+def test_a_title_that_shows_nothing_gives_way_to_the_address(title: str) -> None:
+    """Such a title may be stored from before titles that show nothing were turned away."""
+    accepted = Suggestion(
+        id=1, url="https://example.com/a_b/", status=SuggestionStatus.ACCEPTED, title=title
+    )
+    draft = draft_issue(3, "Issue #3", [accepted], {})
+    assert draft.items[0][1].title == "example.com/a\\_b"
+    assert parse_issue(format_issue(draft), "3.md") == draft, "newsbot check accepts the draft"
