@@ -20,6 +20,11 @@ UNSORTED_SECTION = "Reader suggestions"
 """The section of accepted suggestions that no one put in a section."""
 DRAFT_TITLE_MAX = 200
 EDITOR_NOTE_MAX = 400
+NOTE_SHOWN_MIN = 24
+"""A reader's note cut shorter than this says too little: it is left out of the editor note."""
+NAME_SHOWN_MIN = 12
+"""Readers' names are never cut shorter than this to fit them all in an editor note."""
+_NOTE_WRAP = ": “{}”"
 
 
 class DraftExists(NewsbotError):
@@ -65,17 +70,71 @@ def _item_title(suggestion: Suggestion) -> str:
     return "Untitled"
 
 
+def _comment_safe(text: str) -> str:
+    """Reader text as it may stand in an editor note: one line, no mention, and no `--`,
+    which would end the HTML comment the note lives in."""
+    return defuse_mentions(one_line(text)).replace("--", "–")
+
+
+def _fair_cut(texts: Sequence[str], room: int) -> list[str]:
+    """`texts` shortened to fit in `room` characters together, each fairly: the short ones stay
+    whole and the longer ones share what is left, each cut to about the same length."""
+    kept = list(texts)
+    left = room
+    by_length = sorted(range(len(texts)), key=lambda n: len(texts[n]))
+    for done, n in enumerate(by_length):
+        share = max(left // (len(texts) - done), 0)
+        if len(kept[n]) > share:
+            kept[n] = shorten(kept[n], share)
+        left -= len(kept[n])
+    return kept
+
+
 def _editor_note(suggestion: Suggestion) -> str:
-    parts = []
-    for supporter in suggestion.supporters:
-        part = f"{supporter.name}"
-        if supporter.note:
-            part += f": “{supporter.note}”"
-        parts.append(part)
-    text = f"suggested by {len(parts)} reader(s) — " + "; ".join(parts)
-    # A note lives inside an HTML comment: no `--` may end it early.
-    text = defuse_mentions(one_line(text)).replace("--", "–")
-    return shorten(text, EDITOR_NOTE_MAX)
+    """Who suggested it and what each said, within `EDITOR_NOTE_MAX`.
+
+    Every reader is named; when the notes do not all fit, each is shortened, the longest the
+    most, and a note that would be cut below `NOTE_SHOWN_MIN` is left out instead, the latest
+    reader's first. Only when the names alone cannot fit are they shortened too, and past what
+    even `NAME_SHOWN_MIN` lets in, the rest are counted (`and 3 more`).
+    """
+    names = [_comment_safe(s.name) or "?" for s in suggestion.supporters]
+    notes = [_comment_safe(s.note or "") for s in suggestion.supporters]
+    if not names:
+        return "suggested by 0 reader(s)"
+    head = f"suggested by {len(names)} reader(s) — "
+    room = EDITOR_NOTE_MAX - len(head)
+    names, more = _fit_names(names, room)
+    notes = notes[: len(names)]
+    room -= len("; ".join(names)) + len(more)
+    noted = [n for n, note in enumerate(notes) if note]
+    while noted:
+        wrapped = len(_NOTE_WRAP.format("")) * len(noted)
+        cut = _fair_cut([notes[n] for n in noted], room - wrapped)
+        if all(c == notes[n] or len(c) >= NOTE_SHOWN_MIN for n, c in zip(noted, cut, strict=True)):
+            for n, c in zip(noted, cut, strict=True):
+                notes[n] = c
+            break
+        notes[noted.pop()] = ""
+    parts = [
+        name + (_NOTE_WRAP.format(note) if note else "")
+        for name, note in zip(names, notes, strict=True)
+    ]
+    return head + "; ".join(parts) + more
+
+
+def _fit_names(names: list[str], room: int) -> tuple[list[str], str]:
+    """The readers' names as they fit in `room` with their separators, and what says how many
+    were left out (`; and 3 more`, or nothing)."""
+    for count in range(len(names), 0, -1):
+        more = f"; and {len(names) - count} more" if count < len(names) else ""
+        left = room - len(more) - len("; ") * (count - 1)
+        shown = names[:count]
+        if sum(map(len, shown)) <= left:
+            return shown, more
+        if left // count >= NAME_SHOWN_MIN or count == 1:
+            return _fair_cut(shown, left), more
+    return [], ""
 
 
 def draft_issue(

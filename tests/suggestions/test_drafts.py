@@ -1,0 +1,64 @@
+"""The draft's editor notes: every reader who suggested a link is named, within the limit."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.issuefiles import format_issue, parse_issue
+from bot.models import Suggestion, SuggestionStatus, Supporter
+from bot.suggestions import NOTE_MAX, draft_issue
+from bot.suggestions.drafts import EDITOR_NOTE_MAX
+
+
+def drafted(*readers: tuple[str, str | None]) -> str:
+    """The editor note in a draft of one accepted link suggested by `readers` (name, note)."""
+    accepted = Suggestion(
+        id=1,
+        url="https://example.com/noted",
+        status=SuggestionStatus.ACCEPTED,
+        supporters=tuple(Supporter(n, name, note) for n, (name, note) in enumerate(readers)),
+    )
+    draft = draft_issue(3, "Issue #3", [accepted], {})
+    assert parse_issue(format_issue(draft), "3.md") == draft, "newsbot check accepts the draft"
+    note = draft.items[0][1].editor_note
+    assert note is not None and len(note) <= EDITOR_NOTE_MAX
+    return note
+
+
+def test_long_notes_are_each_shortened_and_no_reader_is_left_out() -> None:
+    note = drafted(
+        ("Bob", "first reader " + "y" * 60 + " why " * 20),
+        ("Eve", "second reader " + "z " * 130),
+        ("Grace", "third reader wants this too " + "w " * 120),
+    )
+    assert note.startswith("suggested by 3 reader(s) — Bob: “first reader y")
+    assert "; Eve: “second reader z z" in note
+    assert "; Grace: “third reader wants this too w w" in note
+    assert note.count("…”") == 3, "each note is shortened, none dropped"
+
+
+def test_short_notes_stay_whole_beside_a_long_one() -> None:
+    short = "a must read, " + "clear and short, " * 5 + "really"
+    note = drafted(("Ann", short), ("Ben", "x " * 150), ("Cy", None))
+    assert note.startswith(f"suggested by 3 reader(s) — Ann: “{short}”; Ben: “x x")
+    assert note.endswith("…”; Cy")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(min_size=1, max_size=32),
+            st.none() | st.text(max_size=NOTE_MAX),
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_every_reader_is_named_whole(readers: list[tuple[str, str | None]]) -> None:
+    readers = [(f"R{n}{name}".strip(), note) for n, (name, note) in enumerate(readers)]
+    note = drafted(*readers)
+    assert note.startswith(f"suggested by {len(readers)} reader(s) — ")
+    for n in range(len(readers)):
+        assert f"R{n}" in note
