@@ -26,7 +26,7 @@ from bot.suggestions.links import (
     shown_as,
     suggesters_by_section,
 )
-from bot.suggestions.notes import NOTE_MAX, clean_note
+from bot.suggestions.notes import NOTE_MAX, clean_note, without_links
 from bot.suggestions.pages import fetch_title
 from bot.suggestions.service import Outcome, Result, SuggestionService, day_start
 
@@ -58,4 +58,5 @@ __all__ = [
     "shown_as",
     "suggesters_by_section",
     "twins",
+    "without_links",
 ]

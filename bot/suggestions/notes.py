@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from bot.text import one_line, shorten
+import re
+from collections.abc import Iterable
+
+from bot.text import MENTION, defuse_mentions, one_line, shorten
 
 NOTE_MAX = 300
 """A reader's note is kept to this many characters."""
+
+_MASKED_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*(?:<\s*>)?\s*(?:\"[^\"]*\"\s*)?\)")
+"""A Markdown link `[text](…)` whose address is gone: its text is the reader's words."""
+_EMPTY_FENCE = re.compile(r"(?<!`)(`{3,})[\w+.#-]*\s*\1(?!`)")
+"""A code block left empty (`` ```py ``` ``)."""
+_EMPTY_PAIR = re.compile(r"(?<![`|~*_])(`+|\|\||~~|\*+|_+)(?![`|~*_])\s*(?<![`|~*_])\1(?![`|~*_])")
+"""Markdown around nothing: a code span, a spoiler, bold, italics, a strikethrough."""
+_EMPTY_BRACKETS = re.compile(r"<\s*>|\[\s*\]|\(\s*\)")
 
 
 def clean_note(note: str | None) -> str | None:
@@ -13,3 +24,23 @@ def clean_note(note: str | None) -> str | None:
     if note is None:
         return None
     return shorten(one_line(note), NOTE_MAX) or None
+
+
+def without_links(text: str, links: Iterable[str]) -> str:
+    """What a reader wrote around `links` in `text`, without the Markdown that wrapped them.
+
+    A masked link keeps its text; a code span or block, a spoiler, emphasis, angle brackets
+    or parentheses left around nothing go. A mention the reader did not write themselves
+    (`@every[one](…)` …) is never made: one the removals would form is defused.
+    """
+    for link in sorted(set(links), key=len, reverse=True):  # a link may begin another
+        text = text.replace(link, " ")
+    written = text
+    while True:
+        cleaned = _MASKED_LINK.sub(r"\1", text)
+        for empty in (_EMPTY_FENCE, _EMPTY_PAIR, _EMPTY_BRACKETS):
+            cleaned = empty.sub(" ", cleaned)
+        if cleaned == text:
+            break
+        text = cleaned
+    return MENTION.sub(lambda m: m[0] if m[0] in written else defuse_mentions(m[0]), text)

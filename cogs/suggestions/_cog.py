@@ -32,6 +32,7 @@ from bot.suggestions import (
     export_draft,
     fetch_title,
     scan,
+    without_links,
 )
 from cogs.suggestions._text import (
     LIST_SHOWN_MAX,
@@ -70,9 +71,7 @@ def message_text(message: discord.Message) -> tuple[list[str], list[str]]:
 
 def note_of(content: str) -> str | None:
     """What a reader wrote around their links: the note kept with the suggestion."""
-    for link in candidates(content):
-        content = content.replace(link, " ")
-    return clean_note(content.replace("<>", " "))
+    return clean_note(without_links(content, candidates(content)))
 
 
 def display_name(user: discord.abc.User) -> str:

@@ -23,6 +23,8 @@ from bot.suggestions import (
     scan,
     shown_as,
 )
+from bot.text import MENTION
+from cogs.suggestions._cog import note_of
 
 
 @pytest.mark.parametrize(
@@ -181,6 +183,51 @@ def test_notes_are_one_line_and_bounded() -> None:
     assert clean_note("   ") is None
     long = clean_note("word " * 200)
     assert long is not None and len(long) <= 300
+
+
+@pytest.mark.parametrize(
+    ("reply", "note"),
+    [
+        (
+            "two: https://a.example/x and https://b.example/y?utm_source=tw and <https://c.example>",
+            "two: and and",
+        ),
+        ("code ```https://a.example/in``` and `https://b.example/in`", "code and"),
+        ("a block ```py\nhttps://a.example/in\n``` done", "a block done"),
+        ("spoiler ||https://a.example/hidden||", "spoiler"),
+        ("markdown [text](https://a.example/md) end", "markdown text end"),
+        ("see [this one](<https://a.example/md>)!", "see this one!"),
+        ("**<https://a.example/x>** ~~https://b.example~~ (https://c.example) wow", "wow"),
+        ("https://a.example https://a.example/longer", None),
+        (
+            "snake_case, __init__, ¯\\_(ツ)_/¯, **bold** and `code` stay https://a.example",
+            "snake_case, __init__, ¯\\_(ツ)_/¯, **bold** and `code` stay",
+        ),
+    ],
+)
+def test_a_replys_note_is_the_readers_words_without_the_links_wrapping(
+    reply: str, note: str | None
+) -> None:
+    assert note_of(reply) == note
+
+
+@given(
+    st.lists(
+        st.sampled_from(["@", "every", "one", "here", "<", ">", "@&", "12", "[", "](", ")", " "])
+        | st.sampled_from(["https://a.example", "||", "`", "**", "<https://b.example>"]),
+        max_size=12,
+    ).map("".join)
+)
+def test_taking_the_links_out_of_a_note_never_makes_a_mention(reply: str) -> None:
+    for mention in MENTION.finditer(note_of(reply) or ""):
+        assert mention[0] in reply
+
+
+def test_a_masked_links_text_never_completes_a_mention() -> None:
+    reply = (
+        "@every[one](https://a.example) <@[12](https://b.example)> but <@34> [x](https://c.example)"
+    )
+    assert note_of(reply) == "@\u200beveryone <\u200b@12> but <@34> x", "the reader's own is kept"
 
 
 def test_a_normalised_link_is_a_valid_item_link() -> None:
