@@ -33,6 +33,12 @@ def link(url: str) -> str:
     return f"[{escape_markdown(host)}/…](<{shown}>)"
 
 
+def named(url: str) -> str:
+    """A normalised URL in a list of them: a link, or a long one shortened in a code span, so
+    that ten of them fit in a message."""
+    return link(url) if len(url) <= URL_SHOWN_MAX else code(url.replace("@", "%40"), URL_SHOWN_MAX)
+
+
 def plain(text: str, limit: int = SHOWN_MAX) -> str:
     """Reader or page text shown literally: one line, no Markdown, no mentions, in `limit`."""
     return literal(text, limit)
@@ -66,12 +72,22 @@ def said(result: Result, per_day: int) -> str | None:
         case Outcome.CLOSED:
             return f"{shown} was already considered, and the editors passed on it."
         case Outcome.LIMITED:
-            return (
-                f"Thanks for all the links! You've reached today's limit of {per_day} "
-                "suggestions; please try again tomorrow."
-            )
+            # The same line for every link the limit stopped: a message says it once.
+            # `not_taken` names those links.
+            return limit_reached(per_day)
         case _:
             return None
+
+
+def limit_reached(per_day: int) -> str:
+    """What the daily limit is and when it lets the reader suggest again (see `day_start`:
+    the limit counts the last 24 hours, not a calendar day)."""
+    suggestions = f"{per_day} suggestion{'s' if per_day != 1 else ''}"
+    return (
+        f"You've reached your limit of {suggestions} in 24 hours. A suggestion counts "
+        "toward it for 24 hours, so you can suggest again 24 hours after your earliest one of "
+        "the past day."
+    )
 
 
 def confirmed(result: Result) -> str:
@@ -93,14 +109,18 @@ def confirmed(result: Result) -> str:
 def not_taken(found: Scan, results: Sequence[Result]) -> list[str]:
     """Why some links of a message were not taken (`results`: what suggesting the others did).
 
-    Links past the first `MAX_LINKS_PER_MESSAGE` are only mentioned when the daily limit did
-    not already stop the reader: past it, they would not have been taken either.
+    The links the daily limit stopped are named (`limit_reached` says the rest). Links past
+    the first `MAX_LINKS_PER_MESSAGE` are only counted then: past the limit, they would not
+    have been taken either.
     """
     lines = [
         f"✖ Not taken: {plain(r.shown, SHORT_SHOWN_MAX)} — {r.reason}." for r in found.rejected
     ]
-    limited = any(result.outcome is Outcome.LIMITED for result in results)
-    if found.dropped and not limited:
+    limited = [named(result.url) for result in results if result.outcome is Outcome.LIMITED]
+    if limited:
+        more = f", and {found.dropped} more after them" if found.dropped else ""
+        lines.append(f"✖ Not taken, over the limit: {', '.join(limited)}{more}.")
+    elif found.dropped:
         lines.append(f"Only the first {MAX_LINKS_PER_MESSAGE} links of a message are taken.")
     return lines
 

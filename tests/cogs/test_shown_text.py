@@ -6,10 +6,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.models import ArchivedLink
-from bot.suggestions import Outcome, Result
+from bot.suggestions import Outcome, Result, Scan
 from bot.text import find_control
 from cogs.reader._cog import SAID_MAX, said
-from cogs.suggestions._text import code, plain
+from cogs.suggestions._text import code, not_taken, plain
 from cogs.suggestions._text import said as suggestion_said
 
 MARKDOWN_HEAVY = st.text(alphabet="*_~`|>[]()#-\\@<&! abc\x07\u2028", max_size=400)
@@ -37,3 +37,13 @@ def test_an_archived_title_is_shown_as_its_markdown_reads_not_escaped_again() ->
     )
     assert line is not None
     assert "“Using \\*\\*kwargs in Python \\[v2\\] <\u200b@123>”." in line, line
+
+
+def test_links_the_daily_limit_stopped_are_named_briefly_and_never_ping() -> None:
+    long = "https://long.example/@everyone/" + "x" * 1900
+    results = [Result(url, Outcome.LIMITED) for url in ("https://short.example/a", long)]
+    (line,) = not_taken(Scan(links=("https://short.example/a", long)), results)
+    assert line.startswith("✖ Not taken, over the limit: <https://short.example/a>, `https://")
+    assert len(line) < 300 and "@everyone" not in line
+    assert suggestion_said(results[0], 1) == suggestion_said(results[1], 1), "said once"
+    assert "limit of 1 suggestion in 24 hours" in (suggestion_said(results[0], 1) or "")

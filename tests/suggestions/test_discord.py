@@ -132,7 +132,9 @@ async def test_hostile_replies_never_ping_or_crash_and_say_why(
     stored = [s.url for s in await newsbot.archive.suggestions.list(limit=100)]
     assert stored and all(url.startswith(("http://", "https://")) for url in stored)
     assert "https://xn--bcher-kva.example/@everyone" in stored
-    assert "today's limit of 5" in text
+    assert "your limit of 5 suggestions in 24 hours" in text
+    over = "<https://many.example/3>, <https://many.example/4>, and 45 more after them."
+    assert text.endswith(f"\n✖ Not taken, over the limit: {over}")
     assert len(stored) == 5, "the reader's daily limit (5) holds"
 
 
@@ -343,12 +345,32 @@ async def test_a_long_list_of_links_is_told_only_what_stopped_it(
     posted = await emulator.post_message(threads["learning"], seed.reader, second)
     (answer,) = await posted.replies()
     limit = (
-        "Thanks for all the links! You've reached today's limit of 12 suggestions; please try "
-        "again tomorrow."
+        "You've reached your limit of 12 suggestions in 24 hours. A suggestion counts "
+        "toward it for 24 hours, so you can suggest again 24 hours after your earliest one of "
+        "the past day."
     )
-    assert silent(answer) == limit
+    over = ", ".join(f"<https://more.example/{n}>" for n in range(2, 10))
+    assert silent(answer) == f"{limit}\n✖ Not taken, over the limit: {over}, and 4 more after them."
     assert len(await bot.archive.suggestions.list(limit=100)) == 12
     answer = await suggest(
         emulator, seed, url=" ".join(f"https://last.example/{n}" for n in range(14))
     )
-    assert answer.content == limit
+    over = ", ".join(f"<https://last.example/{n}>" for n in range(10))
+    assert answer.content == f"{limit}\n✖ Not taken, over the limit: {over}, and 4 more after them."
+
+
+async def test_the_daily_limit_names_the_links_it_stopped_and_when_to_come_back(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    bot = await start_bot(suggestions={"per_reader_per_day": 3})
+    threads = await publish_threads(bot, emulator, seed)
+    links = " ".join(f"https://c.example/{n}" for n in range(1, 5))
+    posted = await emulator.post_message(threads["industry"], seed.reader, f"four {links}")
+    assert await posted.bot_reaction() == "✅", "three were taken"
+    (answer,) = await posted.replies()
+    text = silent(answer)
+    assert text.endswith("✖ Not taken, over the limit: <https://c.example/4>.")
+    assert "limit of 3 suggestions in 24 hours" in text
+    assert "24 hours after your earliest one" in text and "tomorrow" not in text
+    queued = {s.url for s in await bot.archive.suggestions.list()}
+    assert queued == {f"https://c.example/{n}" for n in range(1, 4)}
