@@ -11,7 +11,14 @@ import discord
 import pytest
 from discord.http import MultipartParameters
 
-from bot.sandbox.discord import ChannelType, DefaultWorld, Emulator, MessageFlag, Permission
+from bot.sandbox.discord import (
+    APIError,
+    ChannelType,
+    DefaultWorld,
+    Emulator,
+    MessageFlag,
+    Permission,
+)
 
 from .conftest import NO_PINGS, EmulatedBot, assert_refused
 
@@ -398,3 +405,69 @@ async def test_file_upload_is_stored_and_served(
     assert attachment.filename == "issue-202.md" and attachment.size == 11
     async with aiohttp.ClientSession() as session, session.get(attachment.url) as response:
         assert await response.read() == b"# Issue 202"
+
+
+async def test_a_reader_edits_and_deletes_a_message_as_discord_dispatches_it(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    """A reader's edit reaches a bot as MESSAGE_UPDATE (the whole message, edited_timestamp
+    set), a delete as MESSAGE_DELETE (ids only); both reach discord.py's raw events, and a
+    message deleted is an Unknown Message to edit or delete again."""
+    posted = await emulator.post_message(seed.general, seed.reader, "first words")
+    edits: asyncio.Future[discord.RawMessageUpdateEvent] = asyncio.ensure_future(
+        bot.wait_for("raw_message_edit", timeout=5)
+    )
+    edited = await emulator.edit_message(posted.message, seed.reader, "second words")
+    assert edited.content == "second words" and edited.edited_at is not None
+    event = await edits
+    assert event.message_id == posted.message.id and event.channel_id == seed.general.id
+    assert event.guild_id == seed.guild.id
+    assert event.message.content == "second words" and event.data["edited_timestamp"]
+    assert event.data["author"]["id"] == str(seed.reader.id) and "member" in event.data
+
+    deletes: asyncio.Future[discord.RawMessageDeleteEvent] = asyncio.ensure_future(
+        bot.wait_for("raw_message_delete", timeout=5)
+    )
+    await emulator.delete_message(posted.message, seed.reader)
+    gone = await deletes
+    assert (gone.message_id, gone.channel_id, gone.guild_id) == (
+        posted.message.id,
+        seed.general.id,
+        seed.guild.id,
+    )
+    assert "second words" not in [m.content for m in emulator.messages_in(seed.general)]
+    for again in (
+        emulator.edit_message(posted.message, seed.reader, "third"),
+        emulator.delete_message(posted.message, seed.reader),
+    ):
+        with pytest.raises(APIError) as caught:
+            await again
+        assert caught.value.code == 10008
+
+
+async def test_a_reader_may_not_edit_anothers_message(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    posted = await emulator.post_message(seed.general, seed.owner, "the owner's")
+    with pytest.raises(APIError) as caught:
+        await emulator.edit_message(posted.message, seed.reader, "the reader's")
+    assert caught.value.code == 50005
+    with pytest.raises(APIError) as caught:
+        await emulator.delete_message(posted.message, seed.reader)
+    assert caught.value.code == 50013
+    assert posted.message.content == "the owner's" and not posted.message.deleted
+
+
+async def test_an_edit_without_allowed_mentions_is_parsed_with_the_defaults(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    """Message › Edit Message: new content is parsed with the default allowances when the edit
+    brings no `allowed_mentions`, whatever the message was created with."""
+    quiet = {"content": "hi", "allowed_mentions": {"parse": []}}
+    message = emulator.messaging.create(seed.general, seed.reader, quiet)
+    emulator.messaging.edit(
+        message, seed.reader, {"content": f"<@{seed.owner.id}>", "allowed_mentions": {"parse": []}}
+    )
+    assert message.mentions == []
+    await emulator.edit_message(message, seed.reader, f"hi <@{seed.owner.id}>")
+    assert [u.id for u in message.mentions] == [seed.owner.id]

@@ -342,6 +342,10 @@ class Messaging:
             message.components = list(payload["components"] or [])
         if "allowed_mentions" in payload:
             message.allowed_mentions = payload["allowed_mentions"]
+        elif "content" in payload:
+            # Message › Edit Message: new content without `allowed_mentions` is parsed with the
+            # default allowances, whatever the message was created with.
+            message.allowed_mentions = None
         if "attachments" in payload:
             keep = {str(a.get("id")) for a in payload["attachments"] or []}
             message.attachments = [a for a in message.attachments if str(a.id) in keep]

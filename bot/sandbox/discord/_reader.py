@@ -330,6 +330,19 @@ class ReaderActions:
         message = self.messaging.create(channel, user, payload)
         return MessageHandle(message, self.world)
 
+    async def edit_message(self, message: Message, user: User, content: str) -> Message:
+        """Edit ``user``'s own ``message`` to ``content`` as their client does (dispatches
+        MESSAGE_UPDATE); 404 Unknown Message once it is deleted."""
+        channel = self.world.channel(message.channel_id)
+        live = self.world.message(channel, message.id)
+        return self.messaging.edit(live, user, {"content": content})
+
+    async def delete_message(self, message: Message, user: User) -> None:
+        """Delete ``message`` as ``user`` (its author, or a member with MANAGE_MESSAGES;
+        dispatches MESSAGE_DELETE); 404 Unknown Message once it is deleted."""
+        channel = self.world.channel(message.channel_id)
+        self.messaging.delete(self.world.message(channel, message.id), user)
+
     async def react(self, message: Message, emoji: str, user: User) -> None:
         """Add ``user``'s ``emoji`` reaction to ``message`` (dispatches MESSAGE_REACTION_ADD)."""
         channel = self.world.channel(message.channel_id)
