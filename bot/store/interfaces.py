@@ -223,6 +223,16 @@ class SuggestionStore(Protocol):
         """How many links the reader suggested (or supported) after `since`."""
         ...
 
+    async def from_reply(self, message_id: int) -> builtins.list[Suggestion]:
+        """The suggestions a reader's reply (by its message id) supports, whatever their
+        status."""
+        ...
+
+    async def withdraw(self, suggestion_id: int, message_id: int) -> bool:
+        """Take back the support a reader's reply gave a suggestion that is not published; a
+        pending suggestion left with no supporter is deleted (True then)."""
+        ...
+
     async def get(self, suggestion_id: int) -> Suggestion | None:
         """One suggestion with everyone who suggested it, or None."""
         ...

@@ -129,6 +129,37 @@ class PgSuggestions:
         )
         return await self.get(int(row["id"])) if row else None
 
+    async def from_reply(self, message_id: int) -> builtins.list[Suggestion]:
+        """The suggestions a reader's reply (by its message id) supports, whatever their
+        status, oldest first."""
+        rows = await self._database.rows(
+            "SELECT suggestion_id FROM suggestion_supporters WHERE message_id = %s"
+            " AND source = 'reply' ORDER BY suggestion_id",
+            (message_id,),
+        )
+        found = [await self.get(int(row["suggestion_id"])) for row in rows]
+        return [suggestion for suggestion in found if suggestion is not None]
+
+    async def withdraw(self, suggestion_id: int, message_id: int) -> bool:
+        """Take back the support a reader's reply (by its message id) gave a suggestion that is
+        not published; a pending suggestion left with no supporter is deleted (True then).
+        An accepted or rejected one stays as the editors left it."""
+        await refresh_item_links(self._database)  # one published since is told apart
+        async with self._database.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM suggestion_supporters WHERE suggestion_id = %s AND message_id = %s"
+                " AND source = 'reply' AND suggestion_id IN"
+                " (SELECT id FROM suggestions WHERE status != %s)",
+                (suggestion_id, message_id, str(SuggestionStatus.PUBLISHED)),
+            )
+            cursor = await conn.execute(
+                "DELETE FROM suggestions WHERE id = %s AND status = %s AND NOT EXISTS"
+                " (SELECT 1 FROM suggestion_supporters p WHERE p.suggestion_id = suggestions.id)"
+                " RETURNING id",
+                (suggestion_id, str(SuggestionStatus.PENDING)),
+            )
+            return await cursor.fetchone() is not None
+
     async def suggested_since(self, user_id: int, since: dt.datetime) -> int:
         """How many links the reader suggested (or supported) after `since`."""
         row = await self._database.row(

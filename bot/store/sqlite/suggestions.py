@@ -127,6 +127,38 @@ class SqliteSuggestions:
         )
         return await self.get(int(row[0])) if row else None
 
+    async def from_reply(self, message_id: int) -> builtins.list[Suggestion]:
+        """The suggestions a reader's reply (by its message id) supports, whatever their
+        status, oldest first."""
+        rows = await all_rows(
+            self._db,
+            "SELECT suggestion_id FROM suggestion_supporters WHERE message_id = ?"
+            " AND source = 'reply' ORDER BY suggestion_id",
+            (message_id,),
+        )
+        found = [await self.get(int(row[0])) for row in rows]
+        return [suggestion for suggestion in found if suggestion is not None]
+
+    async def withdraw(self, suggestion_id: int, message_id: int) -> bool:
+        """Take back the support a reader's reply (by its message id) gave a suggestion that is
+        not published; a pending suggestion left with no supporter is deleted (True then).
+        An accepted or rejected one stays as the editors left it."""
+        await refresh_item_links(self._db)  # one published since is told apart
+        await self._db.execute(
+            "DELETE FROM suggestion_supporters WHERE suggestion_id = ? AND message_id = ?"
+            " AND source = 'reply' AND suggestion_id IN"
+            " (SELECT id FROM suggestions WHERE status != ?)",
+            (suggestion_id, message_id, SuggestionStatus.PUBLISHED),
+        )
+        row = await first_row(
+            self._db,
+            "DELETE FROM suggestions WHERE id = ? AND status = ? AND NOT EXISTS"
+            " (SELECT 1 FROM suggestion_supporters p WHERE p.suggestion_id = suggestions.id)"
+            " RETURNING id",
+            (suggestion_id, SuggestionStatus.PENDING),
+        )
+        return row is not None
+
     async def suggested_since(self, user_id: int, since: dt.datetime) -> int:
         """How many links the reader suggested (or supported) after `since`."""
         row = await first_row(
