@@ -28,7 +28,7 @@ from bot.suggestions.links import (
 )
 from bot.suggestions.notes import NOTE_MAX, clean_note, without_links
 from bot.suggestions.pages import fetch_title
-from bot.suggestions.service import Outcome, Result, SuggestionService, day_start
+from bot.suggestions.service import Outcome, Result, Revision, SuggestionService, day_start
 
 __all__ = [
     "DRAFTS_FOLDER",
@@ -43,6 +43,7 @@ __all__ = [
     "Outcome",
     "Rejection",
     "Result",
+    "Revision",
     "Scan",
     "SuggestionService",
     "candidates",

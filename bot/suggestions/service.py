@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from bot.models import ArchivedLink, Suggestion, SuggestionStatus, Supporter
+from bot.models.links import twins
 from bot.store.interfaces import IssueStore, SuggestionStore
 
 
@@ -38,6 +39,24 @@ class Result:
     outcome: Outcome
     suggestion: Suggestion | None = None
     archived: ArchivedLink | None = None
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What a reader's reply edited (or deleted) changed among the suggestions."""
+
+    results: tuple[Result, ...] = ()
+    """Its new links, each suggested as a new reply's would be."""
+    withdrawn: tuple[Suggestion, ...] = ()
+    """The suggestions it no longer supports, as they were."""
+    kept: tuple[Suggestion, ...] = ()
+    """The suggestions it still supports."""
+
+    @property
+    def supports(self) -> bool:
+        """Whether the reply still suggests (or supports) anything."""
+        taken = (Outcome.ADDED, Outcome.SUPPORTED, Outcome.REPEATED)
+        return bool(self.kept) or any(result.outcome in taken for result in self.results)
 
 
 def day_start(now: dt.datetime) -> dt.datetime:
@@ -86,29 +105,103 @@ class SuggestionService:
         too (`CLOSED`); past `per_day` suggestions in 24 hours the reader is turned away
         (`LIMITED`).
         """
-        when = (now or self.clock()).astimezone(dt.UTC)
         async with self._lock:
-            archived = await self.issues.archived_link(url)
-            if archived is not None:
-                return Result(url, Outcome.ARCHIVED, archived=archived)
-            existing = await self.suggestions.find(url)
-            if existing is not None:
-                # Rejected first: its own suggester must not be told it is still queued.
-                if existing.status is SuggestionStatus.REJECTED:
-                    return Result(url, Outcome.CLOSED, existing)
-                if any(s.user_id == reader.user_id for s in existing.supporters):
-                    return Result(url, Outcome.REPEATED, existing)
-            if per_day is not None:
-                today = await self.suggestions.suggested_since(reader.user_id, day_start(when))
-                if today >= per_day:
-                    return Result(url, Outcome.LIMITED, existing)
-            stored = await self.suggestions.add(
-                existing.url if existing else url,
+            return await self._suggest(
+                url,
                 reader,
-                at=when,
                 section=section,
+                per_day=per_day,
                 guild_id=guild_id,
                 channel_id=channel_id,
                 message_id=message_id,
+                now=now,
             )
-            return Result(url, Outcome.ADDED if existing is None else Outcome.SUPPORTED, stored)
+
+    async def revise(
+        self,
+        message_id: int,
+        links: Collection[str] = (),
+        *,
+        new: Sequence[str] = (),
+        reader: Supporter | None = None,
+        section: str | None = None,
+        per_day: int | None = None,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Revision:
+        """A reader's reply `message_id` now has these (normalised) `links`: the suggestions it
+        supported that are not among them lose its support (deleted when pending and left with
+        none), and `new` links (those not there before) are suggested as by `suggest`, for
+        `reader`. A deleted reply has no links.
+
+        A reader's edit never undoes an editor's decision: an accepted or rejected suggestion
+        keeps its status without the reader, a published one keeps the reader too. A link the
+        reply still has keeps its one support: it is not suggested (nor counted) again.
+        """
+        async with self._lock:
+            still = {twin for url in links for twin in twins(url)}
+            kept: list[Suggestion] = []
+            withdrawn: list[Suggestion] = []
+            for suggestion in await self.suggestions.from_reply(message_id):
+                if suggestion.url in still or suggestion.status is SuggestionStatus.PUBLISHED:
+                    kept.append(suggestion)
+                else:
+                    await self.suggestions.withdraw(suggestion.id, message_id)
+                    withdrawn.append(suggestion)
+            supported = {twin for suggestion in kept for twin in twins(suggestion.url)}
+            results: list[Result] = []
+            for url in new:
+                if url in supported or reader is None:
+                    continue
+                results.append(
+                    await self._suggest(
+                        url,
+                        reader,
+                        section=section,
+                        per_day=per_day,
+                        guild_id=guild_id,
+                        channel_id=channel_id,
+                        message_id=message_id,
+                        now=now,
+                    )
+                )
+            return Revision(tuple(results), tuple(withdrawn), tuple(kept))
+
+    async def _suggest(
+        self,
+        url: str,
+        reader: Supporter,
+        *,
+        section: str | None,
+        per_day: int | None,
+        guild_id: int | None,
+        channel_id: int | None,
+        message_id: int | None,
+        now: dt.datetime | None,
+    ) -> Result:
+        when = (now or self.clock()).astimezone(dt.UTC)
+        archived = await self.issues.archived_link(url)
+        if archived is not None:
+            return Result(url, Outcome.ARCHIVED, archived=archived)
+        existing = await self.suggestions.find(url)
+        if existing is not None:
+            # Rejected first: its own suggester must not be told it is still queued.
+            if existing.status is SuggestionStatus.REJECTED:
+                return Result(url, Outcome.CLOSED, existing)
+            if any(s.user_id == reader.user_id for s in existing.supporters):
+                return Result(url, Outcome.REPEATED, existing)
+        if per_day is not None:
+            today = await self.suggestions.suggested_since(reader.user_id, day_start(when))
+            if today >= per_day:
+                return Result(url, Outcome.LIMITED, existing)
+        stored = await self.suggestions.add(
+            existing.url if existing else url,
+            reader,
+            at=when,
+            section=section,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            message_id=message_id,
+        )
+        return Result(url, Outcome.ADDED if existing is None else Outcome.SUPPORTED, stored)

@@ -212,6 +212,81 @@ class Suggestions(commands.Cog):
                 suppress_embeds=True,
             )
 
+    # --- replies edited or deleted ----------------------------------------------------------
+    # An edited reply is read again: its new links are suggested as a new reply's would be,
+    # with the same answers, and the links it lost lose that reader's support from it; a
+    # deleted reply is one edited to no links. A pending suggestion left with no supporter is
+    # deleted rather than kept under a status of its own: no editor has looked at it yet, and
+    # the link suggested again later starts afresh. An editor's decision stands: an accepted or
+    # rejected suggestion keeps its status (without the reader), a published one is history
+    # and keeps its supporters too. Raw events: a reply out of discord.py's cache counts too.
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """A reader's reply edited: new links are suggested, links gone are taken back."""
+        message, before = payload.message, payload.cached_message
+        if payload.guild_id is None or message.author.bot or message.webhook_id is not None:
+            return
+        if before is not None and before.content == message.content:
+            return  # Discord unfurled a link, or the message was pinned: no edit of the reader's
+        if before is None and payload.data.get("edited_timestamp") is None:
+            return
+        thread = await self._thread_of(payload.channel_id)
+        if thread is None:
+            return
+        found = scan(*message_text(message))
+        old = scan(*message_text(before)) if before is not None else Scan()
+        fresh = Scan(
+            tuple(url for url in found.links if url not in old.links),
+            tuple(r for r in found.rejected if r not in old.rejected),
+            found.dropped if found.dropped > old.dropped else 0,
+        )
+        reader = Supporter(
+            user_id=message.author.id,
+            name=display_name(message.author),
+            note=note_of(message.content),
+            source="reply",
+        )
+        try:
+            revision = await self.service.revise(
+                message.id,
+                found.links,
+                new=fresh.links,
+                reader=reader,
+                section=thread[1],
+                per_day=self.settings.per_reader_per_day,
+                guild_id=payload.guild_id,
+                channel_id=payload.channel_id,
+            )
+            await self._acknowledge(message, fresh, revision.results)
+            me = self.bot.user
+            if me is not None and not revision.supports and (revision.withdrawn or old.links):
+                await message.remove_reaction(ACK, me)
+        except discord.HTTPException as exc:
+            log.warning(
+                "could not answer an edited reply in channel %s: %s", message.channel.id, exc
+            )
+        except Exception:
+            log.exception(
+                "an edited reply failed (channel %s, message %s)", payload.channel_id, message.id
+            )
+        else:
+            self._fetch_titles(revision.results)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A reader's reply deleted: what it suggested is taken back."""
+        if payload.guild_id is None or await self._thread_of(payload.channel_id) is None:
+            return
+        try:
+            await self.service.revise(payload.message_id)
+        except Exception:
+            log.exception(
+                "a deleted reply failed (channel %s, message %s)",
+                payload.channel_id,
+                payload.message_id,
+            )
+
     # --- /suggest and the message menu -----------------------------------------------------
 
     @app_commands.command(name="suggest", description="Suggest a link for the next issue.")

@@ -1,0 +1,200 @@
+"""Replies edited or deleted, end to end: the real discord.py bot, the Discord emulator, a real
+archive. An edit is read again like a new reply; a delete takes back what the reply suggested."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from bot.app import Newsbot
+from bot.models import Suggestion, SuggestionStatus
+from bot.sandbox.discord import DefaultWorld, Emulator, Message
+from tests.suggestions.conftest import StartBot, publish_threads
+from tests.suggestions.test_discord import nothing_more, silent
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Wait (up to 5 s) until the bot has done what `check` looks for."""
+    for _ in range(100):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the bot never got to: {what}")
+
+
+async def queued(bot: Newsbot) -> dict[str, Suggestion]:
+    """The pending and accepted suggestions, by link."""
+    every = (SuggestionStatus.PENDING, SuggestionStatus.ACCEPTED)
+    return {s.url: s for s in await bot.archive.suggestions.list(every, limit=100)}
+
+
+async def no_ack(emulator: Emulator, seed: DefaultWorld, message: Message) -> None:
+    def gone() -> bool | None:
+        reaction = message.reactions.get("✅")
+        return True if reaction is None or seed.bot.id not in reaction.user_ids else None
+
+    await emulator.wait_until(gone)
+
+
+async def test_a_reply_edited_to_add_a_link_suggests_it(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    posted = await emulator.post_message(threads["industry"], seed.reader, "worth a look, soon")
+    await asyncio.sleep(0.2)
+    await emulator.edit_message(
+        posted.message, seed.reader, "worth a look: https://edited.example/a"
+    )
+    assert await posted.bot_reaction() == "✅"
+    (stored,) = (await queued(newsbot)).values()
+    assert stored.url == "https://edited.example/a" and stored.section == "industry"
+    (reader,) = stored.supporters
+    assert (reader.user_id, reader.note, reader.source) == (
+        seed.reader.id,
+        "worth a look:",
+        "reply",
+    )
+
+    await emulator.edit_message(
+        posted.message,
+        seed.reader,
+        "worth a look: https://edited.example/a https://news.example/chips",
+    )
+    (answer,) = await posted.replies()
+    assert "is already in #205 · Industry: “Chips, analog”" in silent(answer)
+
+
+async def test_a_reply_edited_to_remove_its_link_takes_it_back(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    posted = await emulator.post_message(
+        threads["industry"], seed.reader, "oops https://x.example/1"
+    )
+    assert await posted.bot_reaction() == "✅"
+    before = len(await nothing_more(emulator, seed, threads["industry"]))
+    await emulator.edit_message(posted.message, seed.reader, "oops, never mind")
+
+    async def withdrawn() -> bool:
+        return not await queued(newsbot)
+
+    await eventually(withdrawn, "withdraw the suggestion")
+    await no_ack(emulator, seed, posted.message)
+    after = len(await nothing_more(emulator, seed, threads["industry"]))
+    assert after == before, "taken back quietly"
+
+
+async def test_a_deleted_reply_takes_back_its_suggestion(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    posted = await emulator.post_message(
+        threads["learning"], seed.reader, "delete me https://x.example/gone"
+    )
+    assert await posted.bot_reaction() == "✅"
+    await emulator.delete_message(posted.message, seed.reader)
+
+    async def withdrawn() -> bool:
+        return not await newsbot.archive.suggestions.list(list(SuggestionStatus))
+
+    await eventually(withdrawn, "withdraw the deleted reply's suggestion")
+
+
+async def test_an_edit_removing_one_of_two_links_keeps_the_other(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    posted = await emulator.post_message(
+        threads["industry"], seed.reader, "two: https://x.example/keep https://x.example/drop"
+    )
+    assert await posted.bot_reaction() == "✅"
+    assert set(await queued(newsbot)) == {"https://x.example/keep", "https://x.example/drop"}
+    await emulator.edit_message(posted.message, seed.reader, "one: https://x.example/keep")
+
+    async def dropped() -> bool:
+        return set(await queued(newsbot)) == {"https://x.example/keep"}
+
+    await eventually(dropped, "take back the link the edit removed")
+    await asyncio.sleep(0.2)
+    assert await posted.bot_reaction() == "✅", "the link kept is still suggested"
+    (kept,) = (await queued(newsbot)).values()
+    assert [s.user_id for s in kept.supporters] == [seed.reader.id]
+
+
+async def test_a_second_readers_support_stays_when_the_first_deletes(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    first = await emulator.post_message(threads["industry"], seed.reader, "https://x.example/both")
+    assert await first.bot_reaction() == "✅"
+    second = await emulator.post_message(
+        threads["industry"], seed.manager, "+1 https://x.example/both"
+    )
+    assert await second.bot_reaction() == "✅"
+    await emulator.delete_message(first.message, seed.reader)
+
+    async def only_the_second() -> bool:
+        found = await queued(newsbot)
+        both = found.get("https://x.example/both")
+        return both is not None and [s.user_id for s in both.supporters] == [seed.manager.id]
+
+    await eventually(only_the_second, "keep the second reader's support alone")
+    assert (await queued(newsbot))["https://x.example/both"].status is SuggestionStatus.PENDING
+
+
+async def test_an_editors_decision_stands_when_the_reply_goes(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    posted = await emulator.post_message(threads["industry"], seed.reader, "https://x.example/ok")
+    assert await posted.bot_reaction() == "✅"
+    (stored,) = (await queued(newsbot)).values()
+    await newsbot.archive.suggestions.review(stored.id, SuggestionStatus.ACCEPTED, by="ed")
+    await emulator.delete_message(posted.message, seed.reader)
+
+    async def unsupported() -> bool:
+        found = await newsbot.archive.suggestions.get(stored.id)
+        return found is not None and not found.supporters
+
+    await eventually(unsupported, "take the reader off the accepted suggestion")
+    after = await newsbot.archive.suggestions.get(stored.id)
+    assert after is not None and after.status is SuggestionStatus.ACCEPTED
+
+
+async def test_an_edit_re_adding_a_link_counts_once_toward_the_limit(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    bot = await start_bot(suggestions={"per_reader_per_day": 2})
+    threads = await publish_threads(bot, emulator, seed)
+    thread = threads["industry"]
+    posted = await emulator.post_message(thread, seed.reader, "https://x.example/a")
+    assert await posted.bot_reaction() == "✅"
+    for text in ("typo fixed: https://x.example/a", "no link now", "back: https://x.example/a"):
+        await emulator.edit_message(posted.message, seed.reader, text)
+        await asyncio.sleep(0.3)
+    assert await posted.bot_reaction() == "✅"
+    (stored,) = (await queued(bot)).values()
+    assert stored.url == "https://x.example/a" and stored.supporters[0].note == "back:"
+    second = await emulator.post_message(thread, seed.reader, "https://x.example/b")
+    assert await second.bot_reaction() == "✅", "the re-added link counted once"
+    third = await emulator.post_message(thread, seed.reader, "https://x.example/c")
+    (answer,) = await third.replies()
+    assert "today's limit of 2" in silent(answer)
+
+
+async def test_replies_out_of_the_bots_cache_are_followed_too(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    edited = await emulator.post_message(threads["industry"], seed.reader, "https://x.example/e")
+    deleted = await emulator.post_message(threads["industry"], seed.manager, "https://x.example/d")
+    assert await edited.bot_reaction() == "✅" and await deleted.bot_reaction() == "✅"
+    newsbot._connection._messages.clear()  # type: ignore[union-attr]  # as after a restart
+    await emulator.edit_message(edited.message, seed.reader, "now https://x.example/f")
+    await emulator.delete_message(deleted.message, seed.manager)
+
+    async def followed() -> bool:
+        return set(await queued(newsbot)) == {"https://x.example/f"}
+
+    await eventually(followed, "follow an edit and a delete out of its cache")
+    assert await edited.bot_reaction() == "✅"
