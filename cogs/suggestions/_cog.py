@@ -247,6 +247,7 @@ class Suggestions(commands.Cog):
             note=note_of(message.content),
             source="reply",
         )
+        results: tuple[Result, ...] = ()
         try:
             revision = await self.service.revise(
                 message.id,
@@ -258,7 +259,8 @@ class Suggestions(commands.Cog):
                 guild_id=payload.guild_id,
                 channel_id=payload.channel_id,
             )
-            await self._acknowledge(message, fresh, revision.results)
+            results = revision.results
+            await self._acknowledge(message, fresh, results)
             me = self.bot.user
             if me is not None and not revision.supports and (revision.withdrawn or old.links):
                 await message.remove_reaction(ACK, me)
@@ -270,8 +272,7 @@ class Suggestions(commands.Cog):
             log.exception(
                 "an edited reply failed (channel %s, message %s)", payload.channel_id, message.id
             )
-        else:
-            self._fetch_titles(revision.results)
+        self._fetch_titles(results)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
