@@ -85,7 +85,8 @@ class IssueStore(Protocol):
     async def section_names(
         self, *, prefix: str = "", limit: int = 25, held: bool = True
     ) -> list[tuple[str, str]]:
-        """(slug, name) of sections seen in any issue, named as in the newest issue that has it, matching `prefix`."""
+        """(slug, name) of sections seen in any issue matching `prefix`, each named as in the
+        newest issue that has it."""
         ...
 
     async def stats(self) -> ArchiveStats:

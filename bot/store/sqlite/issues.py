@@ -118,7 +118,8 @@ class SqliteIssues:
     async def section_names(
         self, *, prefix: str = "", limit: int = 25, held: bool = True
     ) -> list[tuple[str, str]]:
-        """(slug, name) of sections seen in any issue, named as in the newest issue that has it, matching `prefix`.
+        """(slug, name) of sections seen in any issue matching `prefix`, each named as in the
+        newest issue that has it.
 
         Sections of issues held back from readers count too, unless `held` is False.
         """
