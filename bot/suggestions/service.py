@@ -28,7 +28,7 @@ class Outcome(enum.StrEnum):
     CLOSED = "closed"
     """An editor already rejected it."""
     LIMITED = "limited"
-    """The reader reached today's limit."""
+    """The reader reached the limit of suggestions in 24 hours."""
 
 
 @dataclass(frozen=True)

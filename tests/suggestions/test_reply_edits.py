@@ -179,7 +179,7 @@ async def test_an_edit_re_adding_a_link_counts_once_toward_the_limit(
     assert await second.bot_reaction() == "✅", "the re-added link counted once"
     third = await emulator.post_message(thread, seed.reader, "https://x.example/c")
     (answer,) = await third.replies()
-    assert "today's limit of 2" in silent(answer)
+    assert "your limit of 2 suggestions in 24 hours" in silent(answer)
 
 
 async def test_replies_out_of_the_bots_cache_are_followed_too(
