@@ -141,6 +141,9 @@ class Newsbot(commands.Bot):
             await asyncio.gather(self.scheduled.stop(), self._finish_answers())
         else:
             await self._finish_answers()
+        if self.services is not None and self.services.discord is not None:
+            # No longer among the processes publishing: one starting now takes the whole rate.
+            await self.services.discord.pacer.close()
         await super().close()
 
     async def _finish_answers(self) -> None:

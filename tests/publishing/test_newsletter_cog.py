@@ -11,6 +11,7 @@ import pytest
 from bot.app import Newsbot
 from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag, Permission
 from bot.store import Archive
+from bot.workers import PUBLISHER_LEASE
 from tests.conftest import StartNewsbot
 from tests.factories import issue, item
 
@@ -138,7 +139,10 @@ async def test_setup_publish_and_notify_me(
     ) in card["description"]
 
     # The button works after a restart: a new process knows it by its custom_id alone.
+    assert await newsbot.archive.state.live_leases(PUBLISHER_LEASE) == 1
     await newsbot.close()
+    # Stopped, it no longer counts among the processes publishing (which share the rate).
+    assert await newsbot.archive.state.live_leases(PUBLISHER_LEASE) == 0
     await start_bot()
     member = seed.guild.members[seed.reader.id]
     press = await emulator.press_button(digest, custom_id, seed.reader)
