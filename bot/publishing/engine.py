@@ -234,8 +234,7 @@ class Engine:
         for outcome in outcomes.values():
             report.counts[outcome] += 1
         if outlet.edits:
-            planned = {step.key for step in steps}
-            report.counts[Outcome.REMOVED] += await self._remove_stale(outlet, ledger, planned)
+            await self._remove_stale(outlet, ledger, {step.key for step in steps}, report)
 
     async def _run_steps(
         self,
@@ -268,10 +267,7 @@ class Engine:
             try:
                 outcome = await self._run_step(outlet, step, entry, ids, instead)
             except CapReached as exc:
-                report.counts[Outcome.DEFERRED] = len(steps) - number
-                report.cap = exc.cap or report.cap
-                if exc.reset_at is not None:
-                    report.resume_at = dt.datetime.fromtimestamp(exc.reset_at, dt.UTC)
+                _defer(report, exc, len(steps) - number)
                 return
             outcomes[step.key] = outcome
             if outcome == Outcome.POSTED and allowed is not None:
@@ -391,15 +387,24 @@ class Engine:
         raise AssertionError("unreachable")
 
     async def _remove_stale(
-        self, outlet: Outlet[Any], ledger: Mapping[str, OutboxEntry], planned: set[str]
-    ) -> int:
-        """Delete what earlier runs made for steps this run no longer plans."""
-        removed = 0
-        for entry, own_call in _stale(ledger, planned):
+        self,
+        outlet: Outlet[Any],
+        ledger: Mapping[str, OutboxEntry],
+        planned: set[str],
+        report: TargetReport,
+    ) -> None:
+        """Delete what earlier runs made for steps this run no longer plans; past a cap (a
+        rate limit too long to wait), the rest waits for the next publish."""
+        stale = _stale(ledger, planned)
+        for number, (entry, own_call) in enumerate(stale):
             if own_call:
-                removed += await self._attempt(functools.partial(outlet.remove, entry))
+                try:
+                    removed = await self._attempt(functools.partial(outlet.remove, entry))
+                except CapReached as exc:
+                    _defer(report, exc, sum(1 for _, own in stale[number:] if own))
+                    return
+                report.counts[Outcome.REMOVED] += removed
             await self.ledger.record(replace(entry, state=StepState.REMOVED, reason=None))
-        return removed
 
     # --- previews -----------------------------------------------------------------------------
 
@@ -433,6 +438,14 @@ class Engine:
             stale = [e for e, own_call in _stale(ledger, {p.step.key for p in planned}) if own_call]
             planned += [PlannedStep(_stale_step(e, target), {}, Outcome.REMOVED) for e in stale]
         return planned
+
+
+def _defer(report: TargetReport, cap: CapReached, steps: int) -> None:
+    """`steps` of the target left for the next publish by `cap`, and when it resets."""
+    report.counts[Outcome.DEFERRED] += steps
+    report.cap = cap.cap or report.cap
+    if cap.reset_at is not None:
+        report.resume_at = dt.datetime.fromtimestamp(cap.reset_at, dt.UTC)
 
 
 def _stale(ledger: Mapping[str, OutboxEntry], planned: set[str]) -> list[tuple[OutboxEntry, bool]]:

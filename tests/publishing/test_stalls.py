@@ -69,6 +69,30 @@ async def test_a_rate_limit_longer_than_max_wait_leaves_the_rest_for_the_next_pu
     assert_published_once(emulator, seed.general.id, issue_202)
 
 
+async def test_a_long_rate_limit_on_a_removal_leaves_it_for_the_next_publish(
+    bounded_client: discord.Client,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    issue_204: Issue,
+    archive_with_issues: Archive,
+) -> None:
+    outlet = DiscordOutlet(bounded_client, pacer=Pacer(rate=1000))
+    engine = engine_on(archive_with_issues, outlet)
+    target = text_target(seed, seed.general)
+    assert (await engine.publish(issue_204, outlet, [target])).ok
+    industry, _ = issue_204.sections
+    await archive_with_issues.issues.ingest(issue_204.model_copy(update={"sections": (industry,)}))
+    emulator.inject("DELETE", "/channels/{channel_id}", 429, retry_after=900.0)
+    corrected = await archive_with_issues.issues.issue(204)
+    report = await asyncio.wait_for(engine.publish(corrected, outlet, [target]), QUICK)
+    (general,) = report.targets
+    assert general.error is None and general.deferred == 1, general.summary()
+    assert general.summary().endswith("(Discord's rate limit)")
+    again = await asyncio.wait_for(engine.publish(corrected, outlet, [target]), QUICK)
+    assert again.ok and again.targets[0].counts[Outcome.REMOVED] == 1
+    assert [t.name for t in threads_of(emulator, seed.general)] == ["#204 · Industry"]
+
+
 async def test_a_send_never_answered_times_out_and_is_found_not_sent_again(
     bounded_client: discord.Client,
     emulator: Emulator,
