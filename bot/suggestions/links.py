@@ -21,8 +21,9 @@ MAX_SCANNED_TEXT = 20_000
 """Text past this is not scanned (Discord's content limit is 2000; embeds add up to 6000)."""
 
 _CANDIDATE = re.compile(
-    # scheme://… for any scheme, or the script-like schemes that need no slashes.
-    r"(?i)(?<![\w@])(?:[a-z][a-z0-9+.\-]{0,30}://|(?:javascript|vbscript|data|file|mailto):)"
+    # scheme://… for any scheme, or the script-like schemes that need no slashes; not inside
+    # a word, though after `_` (Markdown's italics: `_https://…_`).
+    r"(?i)(?<![^\W_])(?<!@)(?:[a-z][a-z0-9+.\-]{0,30}://|(?:javascript|vbscript|data|file|mailto):)"
     r"[^\s<>\"'`|\\\x00-\x1f\x7f]*"
 )
 _TRAILING = ".,;:!?'\"*_~»”’…"

@@ -134,6 +134,9 @@ def test_links_are_found_in_prose_and_markdown() -> None:
         "https://en.wikipedia.org/wiki/Foo_(bar)",
         "https://d.example/q?x=1",
     ]
+    # In Markdown's italics and bold by underscores; never inside a word or an address.
+    emphasis = "_https://e.example/i_ and __https://f.example/b__, a@https://g.example"
+    assert candidates(emphasis) == ["https://e.example/i", "https://f.example/b"]
 
 
 def test_a_scan_keeps_web_links_once_and_says_why_for_the_rest() -> None:
