@@ -141,9 +141,11 @@ class Newsbot(commands.Bot):
             await asyncio.gather(self.scheduled.stop(), self._finish_answers())
         else:
             await self._finish_answers()
-        if self.services is not None and self.services.discord is not None:
-            # No longer among the processes publishing: one starting now takes the whole rate.
-            await self.services.discord.pacer.close()
+        # No longer among the processes publishing: one starting now takes the whole rate.
+        # (Only sooner than its lease lapses: with the archive closed, it is left to lapse.)
+        outlet = self.services.discord if self.services is not None else None
+        if outlet is not None and not self.archive.closed:
+            await outlet.pacer.close()
         await super().close()
 
     async def _finish_answers(self) -> None:

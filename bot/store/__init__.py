@@ -50,6 +50,8 @@ class Archive:
         self.subscriptions: SubscriptionStore = stores.subscriptions
         self.suggestions: SuggestionStore = stores.suggestions
         self.state: StateStore = stores.state
+        self.closed = False
+        """Whether `close` was called: nothing may use the archive any more."""
 
     @classmethod
     async def open(
@@ -108,6 +110,7 @@ class Archive:
 
     async def close(self) -> None:
         """Close the database; the archive cannot be used afterwards."""
+        self.closed = True
         await self._connection.close()
 
     async def __aenter__(self) -> Self:
