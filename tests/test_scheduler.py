@@ -295,7 +295,7 @@ def test_newsbot_schedule_prints_five_firings(tmp_path: Path) -> None:
     assert len(lines) == 5
     assert "(UTC+01:00)" in result.stdout or "(UTC+02:00)" in result.stdout
     assert "issue #202 'Deep Learning Weekly: Issue #202'" in result.stdout
-    assert result.stdout.count("the newest unpublished issue at that time") == 4
+    assert result.stdout.count("the newest issue not yet published at that time") == 4
 
     result = runner.invoke(app, ["--db", db, "schedule", "--json"], env=env)
     assert result.exit_code == 0, result.stderr
@@ -314,7 +314,7 @@ def test_newsbot_schedule_without_an_archive_warns_about_the_skipped_hour(tmp_pa
     result = CliRunner().invoke(app, ["--db", str(tmp_path / "none.db"), "schedule"], env=env)
     assert result.exit_code == 0, result.stderr
     assert len(OFFSET_LINE.findall(result.stdout)) == 5
-    assert "(none archived yet)" in result.stdout
+    assert "(none is waiting now)" in result.stdout
     # Within the coming twelve months there is always one spring change in Berlin.
     assert "does not exist in Europe/Berlin" in result.stderr
     assert "goes out at 03:30 CEST (UTC+02:00) instead" in result.stderr
@@ -378,7 +378,7 @@ def test_schedule_lists_an_issue_with_its_own_publish_at(tmp_path: Path) -> None
     lines = result.stdout.splitlines()
     # The cron's first firing publishes #7; #8 waits for its own time, read in the zone.
     assert "issue #7" in lines[1] and "#8" not in lines[1]
-    assert "(none archived yet)" in lines[2] or "newest unpublished" in lines[2]
+    assert lines[2].endswith("not yet published at that time (none is waiting now)")
     assert "Mon 2099-01-05 18:30 CET (UTC+01:00)  issue #8" in lines[3]
     assert lines[3].endswith("(its own publish_at)")
 

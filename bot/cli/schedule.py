@@ -121,7 +121,7 @@ def _print(settings: Settings, upcoming: _Upcoming) -> None:
         what = (
             f"issue #{number} {upcoming.titles[number]!r}"
             if number is not None
-            else "the newest unpublished issue at that time (none archived yet)"
+            else "the newest issue not yet published at that time (none is waiting now)"
         )
         when = triggers.wall_clock(firing)
         out.print(f"  {when}  {what}", markup=False, highlight=False, soft_wrap=True)
