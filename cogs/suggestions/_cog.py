@@ -55,6 +55,8 @@ ACK = "✅"
 URL_OPTION_MAX = 4000
 REVIEW_CARDS = 5
 THREAD_CACHE_MAX = 4096
+ANSWERS_LOOKBACK = 20
+"""Messages after a deleted reply looked through for the bot's answers to it."""
 
 
 def message_text(message: discord.Message) -> tuple[list[str], list[str]]:
@@ -281,12 +283,24 @@ class Suggestions(commands.Cog):
             return
         try:
             await self.service.revise(payload.message_id)
+            await self._forget_answers(payload.channel_id, payload.message_id)
         except Exception:
             log.exception(
                 "a deleted reply failed (channel %s, message %s)",
                 payload.channel_id,
                 payload.message_id,
             )
+
+    async def _forget_answers(self, channel_id: int, message_id: int) -> None:
+        """Delete the bot's answers to a reply that was deleted: they would answer nothing."""
+        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+        if not isinstance(channel, discord.Thread):
+            return
+        after = discord.Object(message_id)
+        async for message in channel.history(limit=ANSWERS_LOOKBACK, after=after):
+            answered = message.reference.message_id if message.reference else None
+            if message.author == self.bot.user and answered == message_id:
+                await message.delete()
 
     # --- /suggest and the message menu -----------------------------------------------------
 

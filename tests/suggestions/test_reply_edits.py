@@ -100,6 +100,26 @@ async def test_a_deleted_reply_takes_back_its_suggestion(
     await eventually(withdrawn, "withdraw the deleted reply's suggestion")
 
 
+async def test_the_bots_answer_to_a_deleted_reply_goes_with_it(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    kept = await emulator.post_message(threads["learning"], seed.manager, "ftp://files.example/a")
+    (kept_answer,) = await kept.replies()
+    posted = await emulator.post_message(
+        threads["learning"], seed.reader, "see javascript:alert(1) and ftp://files.example/b"
+    )
+    (answer,) = await posted.replies()
+    assert "Not taken" in silent(answer)
+    await emulator.delete_message(posted.message, seed.reader)
+
+    def answer_gone() -> bool | None:
+        return True if answer.deleted else None
+
+    await emulator.wait_until(answer_gone)
+    assert not kept_answer.deleted, "only the answer to the deleted reply goes"
+
+
 async def test_an_edit_removing_one_of_two_links_keeps_the_other(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
