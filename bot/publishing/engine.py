@@ -171,6 +171,16 @@ class Engine:
                 )
         return report
 
+    async def _planned(
+        self, issue: Issue, outlet: Outlet[TargetT], target: TargetT, thanks: Mapping[str, Post]
+    ) -> tuple[dict[str, OutboxEntry], Sequence[Step[TargetT]]]:
+        """The target's ledger of the issue, and the issue's steps there, each in the ledger
+        (a step not yet in it recorded as pending)."""
+        ledger = await self.ledger.entries(issue.number, outlet.name, target.name)
+        steps = outlet.plan(issue, target, ledger, thanks)
+        await self.ledger.plan([_entry(outlet, s) for s in steps if s.key not in ledger])
+        return ledger, steps
+
     async def _unreached(
         self,
         issue: Issue,
@@ -182,9 +192,7 @@ class Engine:
         """Record that the target could not be reached (a deleted channel, no access): the
         issue's steps are planned as they stand, and the first one left to do fails with
         `reason`, so `newsbot status` lists it as unfinished, and why."""
-        ledger = await self.ledger.entries(issue.number, outlet.name, target.name)
-        steps = outlet.plan(issue, target, ledger, thanks)
-        await self.ledger.plan([_entry(outlet, s) for s in steps if s.key not in ledger])
+        ledger, steps = await self._planned(issue, outlet, target, thanks)
         ids = _recorded_ids(ledger)
         for step in steps:
             entry = ledger.get(step.key) or _entry(outlet, step)
@@ -213,9 +221,7 @@ class Engine:
         report: TargetReport,
         thanks: Mapping[str, Post],
     ) -> None:
-        ledger = await self.ledger.entries(issue.number, outlet.name, target.name)
-        steps = outlet.plan(issue, target, ledger, thanks)
-        await self.ledger.plan([_entry(outlet, s) for s in steps if s.key not in ledger])
+        ledger, steps = await self._planned(issue, outlet, target, thanks)
         outcomes: dict[str, Outcome] = {}
         # Each pass ends when a step finds what it made deleted on the platform: that, and
         # what was in it, is made again in the next pass (earlier steps may have been in it).
