@@ -83,6 +83,8 @@ def failure(exc: BaseException, what: str) -> StepError:
         return StepError(f"could not {what}: Discord answered {exc.status}", transient=True)
     if isinstance(exc, discord.HTTPException):
         return StepError(f"could not {what}: Discord answered {exc.status} ({exc.text})")
+    if isinstance(exc, TimeoutError):  # the request may have been made: looked for next time
+        return StepError(f"could not {what}: Discord did not answer in time", transient=True)
     return StepError(f"could not {what}: {exc!r}", transient=True)
 
 

@@ -390,13 +390,9 @@ class DiscordOutlet:
                 else:
                     result = await self._raw(call, what)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            if isinstance(exc, TimeoutError):  # the request may have been made: looked for
-                self.budget.check()  # cut short: the step's time is up
-                error = StepError(
-                    f"could not {what}: Discord did not answer in time", transient=True
-                )
-            else:
-                error = failure(exc, what)
+            if isinstance(exc, TimeoutError):
+                self.budget.check()  # cut short at the deadline: the step's time is up
+            error = failure(exc, what)
             self.budget.failed(began, error.reason)
             raise error from exc
         if not lookup:
