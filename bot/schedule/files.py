@@ -112,18 +112,20 @@ async def unsettled(
     valid beginning of the issue: it counts as written once the folder looked the same twice,
     `settle` seconds apart.
     """
+
+    def recent(files: Iterable[tuple[str, int, int]]) -> set[str]:
+        return {name for name, _, mtime in files if time.time() - mtime / 1e9 < settle}
+
     seen = await asyncio.to_thread(signature, directory)
     for _ in range(looks):
-        recent = {name for name, _, mtime in seen if time.time() - mtime / 1e9 < settle}
-        if not recent:
+        if not recent(seen):
             return set()
         await sleep(settle)
         again = await asyncio.to_thread(signature, directory)
         if again == seen:
             return set()
         seen = again
-    changing = {name for name, _, mtime in seen if time.time() - mtime / 1e9 < settle}
-    return changing
+    return recent(seen)
 
 
 async def note_arrivals(
