@@ -40,6 +40,11 @@ class Result:
     suggestion: Suggestion | None = None
     archived: ArchivedLink | None = None
 
+    @property
+    def taken(self) -> bool:
+        """Whether the link stands suggested by the reader (new, a +1, or theirs already)."""
+        return self.outcome in (Outcome.ADDED, Outcome.SUPPORTED, Outcome.REPEATED)
+
 
 @dataclass(frozen=True)
 class Revision:
@@ -55,8 +60,7 @@ class Revision:
     @property
     def supports(self) -> bool:
         """Whether the reply still suggests (or supports) anything."""
-        taken = (Outcome.ADDED, Outcome.SUPPORTED, Outcome.REPEATED)
-        return bool(self.kept) or any(result.outcome in taken for result in self.results)
+        return bool(self.kept) or any(result.taken for result in self.results)
 
 
 def day_start(now: dt.datetime) -> dt.datetime:

@@ -200,8 +200,7 @@ class Suggestions(commands.Cog):
     async def _acknowledge(
         self, message: discord.Message, found: Scan, results: Sequence[Result]
     ) -> None:
-        taken = {Outcome.ADDED, Outcome.SUPPORTED, Outcome.REPEATED}
-        if any(result.outcome in taken for result in results):
+        if any(result.taken for result in results):
             await message.add_reaction(ACK)
         per_day = self.settings.per_reader_per_day
         lines = [line for result in results if (line := said(result, per_day))]
