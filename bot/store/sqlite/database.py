@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -120,7 +120,7 @@ class Database:
 
     async def _open_reader(self) -> SearchReader:
         uri = f"file:{quote(str(self.path.absolute()))}?mode=ro"
-        db = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        db = await _opened(aiosqlite.connect(uri, uri=True, isolation_level=None))
         try:
             db.row_factory = aiosqlite.Row
             for pragma in _READER_PRAGMAS:
@@ -217,7 +217,7 @@ class Database:
         write. The copy is one self-contained file. Raise `NewsbotError` if it fails SQLite's
         integrity check. The caller closes the copy.
         """
-        copy = await aiosqlite.connect(destination, isolation_level=None)
+        copy = await _opened(aiosqlite.connect(destination, isolation_level=None))
         try:
             await self.db.backup(copy)
             async with copy.execute("PRAGMA integrity_check") as cursor:
@@ -267,9 +267,25 @@ async def open_database(
     return database
 
 
+async def _opened(connecting: aiosqlite.Connection) -> aiosqlite.Connection:
+    """The connection `connecting` opens, closed again if the wait for it is cancelled.
+
+    aiosqlite opens the file in the connection's thread whatever happens to the wait, and
+    drops what it opened for a cancelled one without closing it: until it is collected the
+    file stays open (Python 3.13 then warns of it).
+    """
+    opening = asyncio.ensure_future(connecting)
+    try:
+        return await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        with suppress(Exception):  # a failed open has nothing to close
+            await (await opening).close()
+        raise
+
+
 async def _connect(path: Path, clock: Clock, zone: dt.tzinfo | None) -> aiosqlite.Connection:
     """A read-write connection to the archive's file, with newsbot's settings and functions."""
-    db = await aiosqlite.connect(path, isolation_level=None)
+    db = await _opened(aiosqlite.connect(path, isolation_level=None))
     try:
         db.row_factory = aiosqlite.Row
         for pragma in _PRAGMAS:
