@@ -15,9 +15,9 @@ from bot.workers import Publishers, lease
 
 async def test_a_lease_held_by_a_long_job_is_renewed_then_given_up(archive: Archive) -> None:
     state = archive.state
-    async with lease(state, "schedule.publishing", ttl=0.3) as held:
+    async with lease(state, "schedule.publishing", ttl=0.6) as held:
         assert held
-        await asyncio.sleep(0.7)  # past twice the ttl: only renewing keeps it
+        await asyncio.sleep(1.3)  # past twice the ttl: only renewing keeps it
         assert not await state.try_lease("schedule.publishing", "another process", ttl=60)
     assert await state.try_lease("schedule.publishing", "another process", ttl=60)
 
