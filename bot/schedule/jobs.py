@@ -44,7 +44,13 @@ from bot.schedule.files import (
     signature,
     unsettled,
 )
-from bot.schedule.reports import RunReport, deleted_message, missed_message, publish_into
+from bot.schedule.reports import (
+    RunReport,
+    changed_message,
+    deleted_message,
+    missed_message,
+    publish_into,
+)
 from bot.text import shorten
 from bot.workers import lease
 
@@ -175,9 +181,7 @@ class ScheduledPublishing:
             return
         what = "firing" if number is None else f"publish_at of #{number}"
         late = at.astimezone(dt.UTC).astimezone(scheduler.zone(self.settings))
-        missed = missed_message(what, late, self.settings.schedule.misfire_grace_time)
-        log.warning("%s", missed)
-        await self._tell(missed)
+        await self._warn(missed_message(what, late, self.settings.schedule.misfire_grace_time))
         if number is None:
             await self._guarded("firing", lambda: self.fire(at))
         else:
@@ -355,14 +359,9 @@ class ScheduledPublishing:
         if changed:
             log.info("ingested issue(s) %s", ", ".join(f"#{n}" for n in changed))
         for number in sorted(await scheduler.published_issues(self.archive, updated)):
-            differs = (
-                f"issue #{number} was published and its file has changed since: readers see the"
-                f" new text, what was posted is unchanged (`newsbot publish {number}` posts the"
-                " correction; `--dry-run` first shows it)"
-            )
+            differs = changed_message(number)
             report.failures.append(differs)
-            log.warning("%s", differs)
-            await self._tell(differs[0].upper() + differs[1:] + ".")
+            await self._warn(differs)
 
     async def _refuse(self, report: RunReport, errors: list[IssueFileError]) -> None:
         """Ingest nothing because of the files' problems; tell the editors once."""
@@ -446,9 +445,7 @@ class ScheduledPublishing:
         gone = deleted_timed(archived, self._present, self._arrivals or {})
         gone -= await scheduler.published_issues(self.archive, gone)
         for number in sorted(gone - self._cancelled):
-            said = deleted_message(number, self.settings.issues.directory)
-            log.warning("%s", said)
-            await self._tell(said)
+            await self._warn(deleted_message(number, self.settings.issues.directory))
         self._cancelled = gone
         return [s for s in archived if s.number not in gone]
 
@@ -487,6 +484,11 @@ class ScheduledPublishing:
 
     async def _unpublished_outlets(self, number: int) -> list[OutletName]:
         return await scheduler.unpublished_outlets(self.archive, number, self.publisher.outlets)
+
+    async def _warn(self, text: str) -> None:
+        """Log `text` as a warning and tell the editors it."""
+        log.warning("%s", text)
+        await self._tell(text)
 
     async def _tell(self, text: str) -> None:
         try:

@@ -58,6 +58,15 @@ def deleted_message(number: int, directory: object) -> str:
     )
 
 
+def changed_message(number: int) -> str:
+    """What the editors are told of a published issue whose file changed since."""
+    return (
+        f"Issue #{number} was published and its file has changed since: readers see the new"
+        f" text, what was posted is unchanged (`newsbot publish {number}` posts the correction;"
+        " `--dry-run` first shows it)."
+    )
+
+
 def missed_message(what: str, due: dt.datetime, grace: int | float) -> str:
     """What the editors are told of a run apscheduler dropped for being too late."""
     return (

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.publishing.catalogue import OUTLET_NAMES
 from bot.schedule.cron import cron_trigger
+from bot.store.held import release_time
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -49,10 +50,9 @@ def zone(settings: Settings) -> ZoneInfo:
 
 
 def publish_time(settings: Settings, publish_at: dt.datetime) -> dt.datetime:
-    """An issue's `publish_at` as an aware instant: without an offset it is read in the zone."""
-    if publish_at.tzinfo is None:
-        return publish_at.replace(tzinfo=zone(settings))
-    return publish_at
+    """An issue's `publish_at` as an aware instant: without an offset it is read in the zone,
+    as the archive reads it to hold the issue from readers until then."""
+    return release_time(publish_at, zone(settings))
 
 
 def schedulable(settings: Settings, publish_at: dt.datetime) -> bool:
