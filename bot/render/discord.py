@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.models import Issue, SearchHit, SearchPage, Section
+from bot.models import Issue, IssueSummary, SearchHit, SearchPage, Section
+from bot.render.commonmark import discord_markdown, plain_line
 from bot.render.markdown import cut_markdown, italic, title_markdown
 from bot.render.snippet import snippet_runs
 from bot.render.social import Thread
-from bot.render.text import escape_markdown, literal
+from bot.render.text import escape_markdown, label, literal
 from bot.text import ELLIPSIS, defuse_mentions, one_line, shorten
 
 CONTENT_MAX = 2000
@@ -33,6 +34,18 @@ CHOICE_NAME_MAX = 100
 CHOICE_VALUE_MAX = 100
 SELECT_OPTIONS_MAX = 25
 SELECT_LABEL_MAX = 100
+
+# What Discord renders as Markdown. Its developer documentation gives each embed part's limit
+# (Resources › Message › Embed Object › Embed Limits) but says only of message content that it
+# is Markdown (Reference › Message Formatting), and of a choice only that its name is "1-100
+# character" (Interactions › Application Commands › Application Command Option Choice
+# Structure). What its client renders, and so what newsbot writes in each part:
+#   - an embed's description and a field's value: Markdown, links included;
+#   - an embed's title and a field's name: Markdown's text formatting (emphasis, code), but no
+#     links: `heading_markdown`;
+#   - an embed's footer and author name, a thread's or forum post's name, an autocomplete
+#     choice's name, a select option's or button's label: plain text, every character shown
+#     as it is: `plain_name`.
 
 COLOUR = 0x5865F2
 SNIPPET_MAX = 300
@@ -124,9 +137,31 @@ def fit_lines(lines: Sequence[str], limit: int, *, more: str = "…and {n} more"
     return shorten(more.format(n=len(lines)), limit)
 
 
+def heading_markdown(markdown: str, limit: int) -> str:
+    """Issue Markdown (a section's name, an issue's title) for an embed's title or a field's
+    name, where Discord renders emphasis and code but no links: as the editor wrote it, an
+    entity made its character, link syntax shown as written (see `title_markdown`), on one
+    line, mentions defused, in `limit` characters cut outside its emphasis and code."""
+    return cut_markdown(title_markdown(discord_markdown(one_line(markdown))), limit)
+
+
+def plain_name(markdown: str, limit: int) -> str:
+    """Issue Markdown (a section's name, an issue's title) where Discord shows no Markdown (a
+    footer, a choice, a thread's name): the text it reads as, defused, in `limit` characters.
+    Markdown that reads as nothing (`<br>`) is shown as written, so the name is never empty."""
+    return label(plain_line(markdown, keep_links=False) or markdown, limit)
+
+
+def issue_choice_name(issue: IssueSummary) -> str:
+    """An issue as an autocomplete choice: `#202 · ` and its subtitle or title, as it reads."""
+    prefix = f"#{issue.number} · "
+    return prefix + plain_name(issue.subtitle or issue.title, CHOICE_NAME_MAX - len(prefix))
+
+
 def issue_heading(issue: Issue) -> str:
     """`#202 · Deep Learning Weekly: Issue #202`, within an embed title's limit."""
-    return shorten(defuse_mentions(f"#{issue.number} · {issue.title}"), EMBED_TITLE_MAX)
+    prefix = f"#{issue.number} · "
+    return prefix + heading_markdown(issue.title, EMBED_TITLE_MAX - len(prefix))
 
 
 def item_line(title: str, link: str | None, *, bold: bool = False) -> str:
@@ -149,15 +184,14 @@ def issue_embed(issue: Issue) -> Embed:
         lines = [f"• {item_line(item.title, item.link)}" for item in section.items]
         fields.append(
             EmbedField(
-                shorten(defuse_mentions(section.name), FIELD_NAME_MAX),
-                fit_lines(lines, FIELD_VALUE_MAX),
+                heading_markdown(section.name, FIELD_NAME_MAX), fit_lines(lines, FIELD_VALUE_MAX)
             )
         )
     rest = issue.sections[len(shown) :]
     if rest:
-        names = defuse_mentions(" · ".join(one_line(s.name) for s in rest))
+        names = " · ".join(heading_markdown(s.name, FIELD_NAME_MAX) for s in rest)
         fields.append(
-            EmbedField(f"…and {len(rest)} more sections", shorten(names, FIELD_VALUE_MAX))
+            EmbedField(f"…and {len(rest)} more sections", cut_markdown(names, FIELD_VALUE_MAX))
         )
     footer = "Use /latest section:<name> or /search to read more."
     title = issue_heading(issue)
@@ -192,8 +226,9 @@ def section_embed(issue: Issue, section: Section) -> Embed:
         blurb = cut_markdown(one_line(item.blurb or item.abstract or ""), BLURB_MAX)
         block = f"{item_line(item.title, item.link, bold=True)}\n{defuse_mentions(blurb)}"
         blocks.append(block.strip())
-    title = shorten(defuse_mentions(f"#{issue.number} · {section.name}"), EMBED_TITLE_MAX)
-    footer = shorten(defuse_mentions(issue.title), FOOTER_MAX)
+    prefix = f"#{issue.number} · "
+    title = prefix + heading_markdown(section.name, EMBED_TITLE_MAX - len(prefix))
+    footer = plain_name(issue.title, FOOTER_MAX)
     room = min(EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer))
     return Embed(
         title=title,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.models import Issue, Item, Section
-from bot.render.commonmark import discord_markdown, link_target, plain_line
+from bot.render.commonmark import discord_markdown, link_target
 from bot.render.discord import (
     CONTENT_MAX,
     EMBED_DESCRIPTION_MAX,
@@ -28,10 +28,13 @@ from bot.render.discord import (
     Embed,
     EmbedField,
     fit_lines,
+    heading_markdown,
+    issue_heading,
     item_line,
+    plain_name,
 )
 from bot.render.markdown import cut_markdown, italic
-from bot.render.text import escape_markdown, label
+from bot.render.text import escape_markdown
 from bot.text import defuse_mentions, one_line, shorten
 
 ABSTRACT_MAX = 700
@@ -161,23 +164,18 @@ def thread_name(issue: Issue, section: Section) -> str:
     """`#202 · Industry`, within Discord's 100 characters for a thread name, never a mention.
 
     A thread's name shows no Markdown: the section's name is in it as it reads."""
-    return _titled(issue, section_title(section))
-
-
-def section_title(section: Section) -> str:
-    """A section's name as it reads, for where Discord shows no Markdown (a thread's name, an
-    embed's title)."""
-    return plain_line(section.name, keep_links=False)
+    return _titled(issue, section.name)
 
 
 def digest_post_name(issue: Issue) -> str:
-    """The name of the digest's forum post: `#202 · Deep Learning Weekly: Issue #202`."""
+    """The name of the digest's forum post: `#202 · Deep Learning Weekly: Issue #202`, the
+    title as it reads (a post's name shows no Markdown)."""
     return _titled(issue, issue.title)
 
 
-def _titled(issue: Issue, name: str) -> str:
+def _titled(issue: Issue, markdown: str) -> str:
     prefix = f"#{issue.number}{SEPARATOR}"
-    return prefix + label(name, THREAD_NAME_MAX - len(prefix))
+    return prefix + plain_name(markdown, THREAD_NAME_MAX - len(prefix))
 
 
 def thread_mention(thread_id: int) -> str:
@@ -268,7 +266,8 @@ def pack(blocks: Iterable[str], *, title: str = "", url: str | None = None) -> t
 
 def section_thread(issue: Issue, section: Section) -> SectionThread:
     """A section's thread: its name and its items, in as few messages as the limits allow."""
-    name = shorten(defuse_mentions(section_title(section)), SECTION_NAME_MAX)
+    # An embed's title shows the name's emphasis and code as the issue does.
+    name = heading_markdown(section.name, SECTION_NAME_MAX)
     posts = pack((item_block(item) for item in section.items), title=name, url=issue.link)
     return SectionThread(
         slug=section.slug, section_name=section.name, name=thread_name(issue, section), posts=posts
@@ -300,9 +299,7 @@ def _section_fields(
     every section shows as many as the message has room for."""
     names, wheres, titles = [], [], []
     for section in sections:
-        names.append(
-            shorten(defuse_mentions(one_line(section.name)), min(FIELD_NAME_MAX, SECTION_NAME_MAX))
-        )
+        names.append(heading_markdown(section.name, min(FIELD_NAME_MAX, SECTION_NAME_MAX)))
         thread_id = threads.get(section.slug)
         wheres.append(
             thread_mention(thread_id)
@@ -351,8 +348,7 @@ def digest(
     """
     threads = threads or {}
     chosen = [s for s in issue.sections if not sections or s.answers_to(sections)]
-    title = shorten(defuse_mentions(one_line(f"#{issue.number}{SEPARATOR}{issue.title}")), 256)
-    title = shorten(title, EMBED_TITLE_MAX)
+    title = issue_heading(issue)
     intro_parts = [italic(issue.subtitle or ""), discord_markdown(issue.intro.strip())]
     intro = defuse_mentions("\n\n".join(part for part in intro_parts if part))
     # Each section's line first (with no title: its thread and count), in all but 200

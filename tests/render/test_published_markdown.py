@@ -9,7 +9,7 @@ import pytest
 
 from bot.models import Issue
 from bot.render import bluesky, mastodon, x
-from bot.render.publish import digest, item_block, section_thread, thread_name
+from bot.render.publish import digest, digest_post_name, item_block, section_thread, thread_name
 from bot.render.social import LinkMode, Thread
 from tests.factories import issue, item
 
@@ -94,13 +94,28 @@ def test_a_sections_markdown_name_is_posted_as_it_reads(platform: str) -> None:
     assert "Bold section with code & *stars*:\n" in text, text
 
 
-def test_a_sections_thread_is_named_by_its_plain_text() -> None:
+def test_a_sections_thread_is_named_by_its_plain_text_and_titled_by_its_markdown() -> None:
     source = issue(7, {"**Bold** section with `code`": [item("An item")]})
     section = source.sections[0]
     assert thread_name(source, section) == "#7 · Bold section with code"
     thread = section_thread(source, section)
     assert thread.name == "#7 · Bold section with code"
-    assert thread.posts[0].embeds[0].title == "Bold section with code"
+    # An embed's title renders emphasis and code: the name as the editor wrote it.
+    assert thread.posts[0].embeds[0].title == "**Bold** section with `code`"
     assert thread.slug == section.slug == "bold-section-with-code"
     # Without a thread to link to, the digest names the thread as it is named.
     assert "*\\#7 · Bold section with code*" in digest(source).embeds[0].fields[0].value
+
+
+def test_an_escape_in_a_sections_name_stays_an_escape_in_its_threads_title() -> None:
+    # Its plain text, `*stars*`, would be italics in the title, which renders Markdown.
+    source = issue(7, {"\\*stars\\* &amp; more": [item("An item")]})
+    thread = section_thread(source, source.sections[0])
+    assert thread.posts[0].embeds[0].title == "\\*stars\\* & more"
+    assert thread.name == "#7 · *stars* & more"
+
+
+def test_a_name_that_reads_as_nothing_is_shown_as_written() -> None:
+    source = issue(7, {"<br>": [item("An item")]}, title="<b></b>")
+    assert thread_name(source, source.sections[0]) == "#7 · <br>"
+    assert digest_post_name(source) == "#7 · <b></b>"

@@ -1,0 +1,44 @@
+"""A section's name and an issue's title are Markdown: where Discord renders Markdown (an
+embed's title, a field's name) the reader sees the editor's Markdown, and where it shows plain
+text (an embed's footer, an autocomplete choice) the text it reads as, never its syntax."""
+
+from __future__ import annotations
+
+from bot.app import Newsbot
+from bot.sandbox.discord import DefaultWorld, Emulator
+from tests.cogs.test_reader import assert_private_and_silent, slash
+from tests.factories import issue, item
+
+SECTION = "*Mobile* \\& Edge &amp; AI"
+"""A heading written `## *Mobile* \\& Edge &amp; AI`: emphasis, an escape and an entity."""
+TITLE = "Weekly \\*\\*kwargs\\*\\* **Digest**"
+
+SECTION_AS_MARKDOWN = "*Mobile* \\& Edge & AI"
+"""As Discord's Markdown reads it as the issue does: the entity is made its character."""
+SECTION_AS_TEXT = "*Mobile* & Edge & AI"
+"""As plain text reads it: escapes resolved, emphasis marked as plain text marks it."""
+TITLE_AS_TEXT = "Weekly **kwargs** Digest"
+
+
+async def ingest_marked(newsbot: Newsbot) -> str:
+    """Archive an issue whose section name and title use Markdown; return the section's slug."""
+    marked = issue(204, {SECTION: [item("An item", "https://example.com/item")]}, title=TITLE)
+    await newsbot.archive.issues.ingest(marked)
+    return marked.sections[0].slug
+
+
+async def test_embeds_keep_markdown_where_discord_renders_it_and_plain_text_elsewhere(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    slug = await ingest_marked(newsbot)
+    whole = await slash(emulator, seed, "issue", number=204)
+    assert_private_and_silent(whole)
+    (embed,) = whole.embeds
+    assert embed["title"] == f"#204 · {TITLE}"
+    assert [field["name"] for field in embed["fields"]] == [SECTION_AS_MARKDOWN]
+
+    one = await slash(emulator, seed, "issue", number=204, section=slug)
+    assert_private_and_silent(one)
+    (embed,) = one.embeds
+    assert embed["title"] == f"#204 · {SECTION_AS_MARKDOWN}"
+    assert embed["footer"]["text"] == TITLE_AS_TEXT, "a footer shows no Markdown"
