@@ -22,6 +22,8 @@ from bot.render.discord import (
     CONTENT_MAX,
     EMBED_DESCRIPTION_MAX,
     fit_lines,
+    issue_choice_name,
+    plain_name,
     thread_embed,
     x_thread_embed,
 )
@@ -176,7 +178,11 @@ class Newsletter(commands.Cog):
         for _slug, name in names:
             value = f"{head}, {name}" if head else name
             if len(value) <= CHOICE_VALUE_MAX:
-                choices.append(app_commands.Choice(name=label(value, CHOICE_NAME_MAX), value=value))
+                # The value is the name as written, which the sections are matched by; the
+                # choice shows it as it reads.
+                shown = plain_name(name, CHOICE_NAME_MAX)
+                shown = label(f"{head}, {shown}" if head else shown, CHOICE_NAME_MAX)
+                choices.append(app_commands.Choice(name=shown, value=value))
         return choices
 
     async def issue_choices(
@@ -184,12 +190,7 @@ class Newsletter(commands.Cog):
     ) -> list[app_commands.Choice[int]]:
         """Archived issues whose number starts with what was typed, newest first."""
         issues = await self.archive.issues.issues(prefix=current.strip(), limit=CHOICES_MAX)
-        return [
-            app_commands.Choice(
-                name=label(f"#{i.number} · {i.subtitle or i.title}", 100), value=i.number
-            )
-            for i in issues
-        ]
+        return [app_commands.Choice(name=issue_choice_name(i), value=i.number) for i in issues]
 
     # --- commands --------------------------------------------------------------------------
 

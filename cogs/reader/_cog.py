@@ -19,11 +19,13 @@ from bot.render.discord import (
     CHOICE_NAME_MAX,
     CHOICES_MAX,
     Embed,
+    issue_choice_name,
     issue_embed,
+    plain_name,
     related_embed,
     section_embed,
 )
-from bot.render.text import label, literal
+from bot.render.text import literal
 from bot.store import Archive
 from bot.text import has_visible_text
 from cogs.reader import _replies as replies
@@ -215,7 +217,7 @@ class Reader(commands.Cog):
                 if s.name.casefold().startswith(folded) or s.slug.startswith(folded)
             ][:CHOICES_MAX]
         return [
-            app_commands.Choice(name=label(name, CHOICE_NAME_MAX), value=slug)
+            app_commands.Choice(name=plain_name(name, CHOICE_NAME_MAX), value=slug)
             for slug, name in names
         ]
 
@@ -237,13 +239,7 @@ class Reader(commands.Cog):
         issues = await self.archive.issues.issues(
             prefix=current.strip(), limit=CHOICES_MAX, held=False
         )
-        return [
-            app_commands.Choice(
-                name=label(f"#{i.number} · {i.subtitle or i.title}", CHOICE_NAME_MAX),
-                value=i.number,
-            )
-            for i in issues
-        ]
+        return [app_commands.Choice(name=issue_choice_name(i), value=i.number) for i in issues]
 
     # --- commands --------------------------------------------------------------------------
 

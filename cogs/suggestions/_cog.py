@@ -19,8 +19,8 @@ from bot.render.discord import (
     CONTENT_MAX,
     SELECT_OPTIONS_MAX,
     fit_lines,
+    plain_name,
 )
-from bot.render.text import label
 from bot.store import Archive
 from bot.suggestions import (
     DraftExists,
@@ -343,7 +343,7 @@ class Suggestions(commands.Cog):
         names = await self.archive.issues.section_names(
             prefix=current.strip(), limit=CHOICES_MAX, held=False
         )
-        return [app_commands.Choice(name=label(n, CHOICE_NAME_MAX), value=s) for s, n in names]
+        return [app_commands.Choice(name=plain_name(n, CHOICE_NAME_MAX), value=s) for s, n in names]
 
     async def suggest_from_message(
         self, interaction: discord.Interaction, message: discord.Message

@@ -4,6 +4,8 @@ text (an embed's footer, an autocomplete choice) the text it reads as, never its
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.app import Newsbot
 from bot.sandbox.discord import DefaultWorld, Emulator
 from tests.cogs.test_reader import assert_private_and_silent, slash
@@ -27,6 +29,11 @@ async def ingest_marked(newsbot: Newsbot) -> str:
     return marked.sections[0].slug
 
 
+async def choices(emulator: Emulator, seed: DefaultWorld, *args: Any, **kw: Any) -> list[Any]:
+    handle = await emulator.autocomplete(seed.guild, seed.general, *args, **kw)
+    return list(await handle.choices())
+
+
 async def test_embeds_keep_markdown_where_discord_renders_it_and_plain_text_elsewhere(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
@@ -42,3 +49,44 @@ async def test_embeds_keep_markdown_where_discord_renders_it_and_plain_text_else
     (embed,) = one.embeds
     assert embed["title"] == f"#204 · {SECTION_AS_MARKDOWN}"
     assert embed["footer"]["text"] == TITLE_AS_TEXT, "a footer shows no Markdown"
+
+
+async def test_choices_show_names_and_titles_as_they_read(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    slug = await ingest_marked(newsbot)
+    reader = seed.reader
+    options: dict[str, Any] = {"query": "x", "section": "*M"}
+    assert await choices(emulator, seed, reader, "search", options, "section") == [
+        {"name": SECTION_AS_TEXT, "value": slug}
+    ]
+    assert await choices(emulator, seed, reader, "issue", {"number": "204"}, "number") == [
+        {"name": f"#204 · {TITLE_AS_TEXT}", "value": 204}
+    ]
+    # The issue's own sections, once its number is given.
+    options = {"number": 204, "section": ""}
+    assert await choices(emulator, seed, reader, "issue", options, "section") == [
+        {"name": SECTION_AS_TEXT, "value": slug}
+    ]
+    options = {"url": "https://example.com/new", "section": "*M"}
+    assert await choices(emulator, seed, reader, "suggest", options, "section") == [
+        {"name": SECTION_AS_TEXT, "value": slug}
+    ]
+
+
+async def test_setup_and_publish_choices_show_names_and_titles_as_they_read(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    await ingest_marked(newsbot)
+    manager = seed.manager
+    options = {"channel": seed.general, "sections": "Industry, *M"}
+    setup = await choices(
+        emulator, seed, manager, "newsletter", options, "sections", subcommand="setup"
+    )
+    # The value is the name as written, which setup matches sections by.
+    assert setup == [{"name": f"Industry, {SECTION_AS_TEXT}", "value": f"Industry, {SECTION}"}]
+    options = {"issue": "204"}
+    publish = await choices(
+        emulator, seed, manager, "newsletter", options, "issue", subcommand="publish"
+    )
+    assert publish == [{"name": f"#204 · {TITLE_AS_TEXT}", "value": 204}]
