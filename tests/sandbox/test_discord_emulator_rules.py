@@ -406,3 +406,27 @@ async def test_a_message_answer_is_checked_where_it_sits(
     )
     assert status == 400 and "custom_id" in answer["errors"]["data"]
     assert_refused(emulator, "POST", path, "data", "custom_id", kind="spec")
+
+
+@pytest.mark.parametrize("name", ["", "n" * 101], ids=["empty", "101-characters"])
+async def test_an_autocomplete_choice_needs_a_name_of_1_to_100_characters(
+    emulator: Emulator, seed: DefaultWorld, name: str
+) -> None:
+    # Application Commands › Application Command Option Choice Structure: "1-100 character
+    # choice name".
+    interaction = emulator.interactions.open(
+        InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE,
+        seed.guild,
+        seed.general,
+        seed.reader,
+        {"name": "latest", "type": 1},
+    )
+    path = f"/interactions/{interaction.id}/{interaction.token}/callback"
+    choices = [{"name": "n" * 100, "value": "ok"}, {"name": name, "value": "bad"}]
+    status, answer = await _call(emulator, "POST", path, {"type": 8, "data": {"choices": choices}})
+    assert (status, answer["code"]) == (400, 50035)
+    assert list(answer["errors"]["data"]["choices"]) == ["1"], "100 characters are allowed"
+    assert "name" in answer["errors"]["data"]["choices"]["1"]
+    # The published document holds the limit too, and is checked first.
+    assert_refused(emulator, "POST", path, "data.choices[1].name", kind="spec")
+    assert interaction.callback is None, "nothing was answered"
