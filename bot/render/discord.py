@@ -256,7 +256,7 @@ def snippet_markdown(hit: SearchHit, limit: int = SNIPPET_MAX) -> str:
 
 def hit_block(hit: SearchHit) -> str:
     """One search result: title (linked), where it appeared, and its snippet."""
-    where = defuse_mentions(f"#{hit.issue_number} · {hit.section_name}")
+    where = f"#{hit.issue_number} · {heading_markdown(hit.section_name, EMBED_TITLE_MAX)}"
     title = item_line(cut_markdown(hit.item.title, 200), hit.item.link, bold=True)
     return f"{title} — {where}\n{snippet_markdown(hit)}".strip()
 

@@ -50,6 +50,11 @@ async def test_embeds_keep_markdown_where_discord_renders_it_and_plain_text_else
     assert embed["title"] == f"#204 · {SECTION_AS_MARKDOWN}"
     assert embed["footer"]["text"] == TITLE_AS_TEXT, "a footer shows no Markdown"
 
+    found = await slash(emulator, seed, "search", query="An item")
+    (embed,) = found.embeds
+    heading = "**[An item](https://example.com/item)**"
+    assert f"{heading} — #204 · {SECTION_AS_MARKDOWN}\n" in embed["description"]
+
 
 async def test_choices_show_names_and_titles_as_they_read(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
