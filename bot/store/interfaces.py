@@ -221,7 +221,8 @@ class SuggestionStore(Protocol):
         ...
 
     async def suggested_since(self, user_id: int, since: dt.datetime) -> int:
-        """How many links the reader suggested (or supported) after `since`."""
+        """How many links the reader suggested (or supported) after `since`, counting those a
+        reply of theirs took back; a link a reply took back and put back counts once."""
         ...
 
     async def from_reply(self, message_id: int) -> builtins.list[Suggestion]:
@@ -231,7 +232,8 @@ class SuggestionStore(Protocol):
 
     async def withdraw(self, suggestion_id: int, message_id: int) -> bool:
         """Take back the support a reader's reply gave a suggestion that is not published; a
-        pending suggestion left with no supporter is deleted (True then)."""
+        pending suggestion left with no supporter is deleted (True then). The support taken back
+        still counts toward the reader's daily limit (`suggested_since`)."""
         ...
 
     async def get(self, suggestion_id: int) -> Suggestion | None:

@@ -42,6 +42,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "suggestion_id", "user_id", "name", "note", "source", "guild_id", "channel_id",
         "message_id", "created_at",
     ),
+    "withdrawn_support": ("user_id", "message_id", "url", "suggested_at", "withdrawn_at"),
 }  # fmt: skip
 """Every table a copy moves, parents first, with its columns."""
 

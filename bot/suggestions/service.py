@@ -141,7 +141,9 @@ class SuggestionService:
 
         A reader's edit never undoes an editor's decision: an accepted or rejected suggestion
         keeps its status without the reader, a published one keeps the reader too. A link the
-        reply still has keeps its one support: it is not suggested (nor counted) again.
+        reply still has keeps its one support: it is not suggested (nor counted) again. The
+        support taken back still counts toward the reader's daily limit: deleting or editing a
+        reply makes no room for more suggestions.
         """
         async with self._lock:
             still = {twin for url in links for twin in twins(url)}

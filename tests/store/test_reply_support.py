@@ -1,17 +1,30 @@
 """A reader's reply edited or deleted takes back its support, on every backend alike: a pending
-suggestion nobody supports any more is withdrawn; the editors' decisions stay."""
+suggestion nobody supports any more is withdrawn; the editors' decisions stay; what the reader
+suggested still counts toward their daily limit."""
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import psycopg
+import pytest
 
 from bot.models import SuggestionStatus, Supporter
 from bot.store import Archive
+from bot.store.migrations import Migration
+from bot.store.postgres.database import migrations as pg_migrations
+from bot.store.sqlite.database import migrations as sqlite_migrations
 from tests.factories import issue, item
+from tests.store.old_archive import make_old_archive
 
 AT = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 READER = Supporter(user_id=1, name="Ada", note="read this", source="reply")
 OTHER = Supporter(user_id=2, name="Bob", source="reply")
+DAY = AT - dt.timedelta(hours=1)
+"""The start of a daily limit's count that takes in everything suggested at `AT`."""
 
 
 async def _suggest(archive: Archive, url: str, reader: Supporter, message_id: int) -> int:
@@ -42,9 +55,6 @@ async def test_the_last_supporter_withdrawn_withdraws_a_pending_suggestion(
     kept = await archive.suggestions.get(shared)
     assert kept is not None and [s.user_id for s in kept.supporters] == [OTHER.user_id]
     assert await archive.suggestions.from_reply(100) == []
-    since = AT - dt.timedelta(hours=1)
-    assert await archive.suggestions.suggested_since(READER.user_id, since) == 0
-    assert await archive.suggestions.suggested_since(OTHER.user_id, since) == 1
 
 
 async def test_only_that_replys_support_is_taken_back(archive: Archive) -> None:
@@ -82,3 +92,90 @@ async def test_a_published_suggestion_keeps_who_suggested_it(archive: Archive) -
     kept = await archive.suggestions.get(published)
     assert kept is not None and kept.status is SuggestionStatus.PUBLISHED
     assert [s.user_id for s in kept.supporters] == [READER.user_id]
+
+
+async def test_support_taken_back_still_counts_toward_the_daily_limit(archive: Archive) -> None:
+    lone = await _suggest(archive, "https://a.example/", READER, 100)
+    shared = await _suggest(archive, "https://b.example/", READER, 100)
+    await _suggest(archive, "https://b.example/", OTHER, 200)
+    decided = await _suggest(archive, "https://c.example/", READER, 100)
+    await archive.suggestions.review(decided, SuggestionStatus.ACCEPTED, by="ed")
+    for suggestion_id in (lone, shared, decided):
+        await archive.suggestions.withdraw(suggestion_id, 100)
+    assert await archive.suggestions.from_reply(100) == []
+    assert await archive.suggestions.suggested_since(READER.user_id, DAY) == 3
+    assert await archive.suggestions.suggested_since(OTHER.user_id, DAY) == 1
+    # A day later, they count no more.
+    later = AT + dt.timedelta(days=1)
+    assert await archive.suggestions.suggested_since(READER.user_id, later) == 0
+
+
+async def test_a_link_a_reply_puts_back_counts_once(archive: Archive) -> None:
+    url = "https://a.example/"
+    first = await _suggest(archive, url, READER, 100)
+    await archive.suggestions.withdraw(first, 100)
+    again = AT + dt.timedelta(hours=5)
+    back = await archive.suggestions.add(url, READER, at=again, message_id=100)
+    assert await archive.suggestions.suggested_since(READER.user_id, DAY) == 1
+    await archive.suggestions.withdraw(back.id, 100)
+    assert await archive.suggestions.suggested_since(READER.user_id, DAY) == 1
+    # Counted from when it was put back: past a day from the first time, it still counts.
+    assert (
+        await archive.suggestions.suggested_since(READER.user_id, AT + dt.timedelta(hours=1)) == 1
+    )
+    assert await archive.suggestions.suggested_since(READER.user_id, again) == 0
+    # The same link from another reply is another suggestion.
+    await _suggest(archive, url, READER, 300)
+    assert await archive.suggestions.suggested_since(READER.user_id, DAY) == 2
+
+
+def _before_withdrawals(migrations: list[Migration]) -> list[Migration]:
+    """The migrations of a newsbot that did not yet keep the support replies took back."""
+    (version,) = [m.version for m in migrations if m.name.endswith("_withdrawn_support.sql")]
+    return migrations[: version - 1]
+
+
+_OLD_SUGGESTIONS = (
+    "INSERT INTO suggestions (id, url, created_at, updated_at)"
+    " VALUES (1, 'https://a.example/', '2026-03-01T12:00:00+00:00', '2026-03-01T12:00:00+00:00')",
+    "INSERT INTO suggestion_supporters (suggestion_id, user_id, name, note, source, guild_id,"
+    " channel_id, message_id, created_at) VALUES (1, 1, 'Ada', 'read this', 'reply', 5, 6, 100,"
+    " '2026-03-01T12:00:00+00:00'), (1, 2, 'Bob', NULL, 'command', 5, 6, NULL,"
+    " '2026-03-01T12:00:00+00:00')",
+)
+"""An older newsbot's queue: one suggestion, from a reply and a /suggest."""
+
+
+async def test_an_archive_from_before_kept_withdrawals_upgrades_whole(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    location: str | Path
+    if backend == "postgres":
+        location = request.getfixturevalue("pg_url")
+        with psycopg.connect(str(location), autocommit=True) as conn:
+            conn.execute("DROP SCHEMA public CASCADE")  # the test's database comes migrated
+            conn.execute("CREATE SCHEMA public")
+            conn.execute("CREATE TABLE newsbot_schema (version INTEGER NOT NULL)")
+            old = _before_withdrawals(pg_migrations())
+            for migration in old:
+                conn.execute(migration.sql.encode())
+            conn.execute("INSERT INTO newsbot_schema (version) VALUES (%s)", (len(old),))
+            for statement in _OLD_SUGGESTIONS:
+                conn.execute(statement.encode())
+    else:
+        location = tmp_path / "old.db"
+        make_old_archive(location, len(_before_withdrawals(sqlite_migrations())), [])
+        with closing(sqlite3.connect(location)) as db, db:
+            for statement in _OLD_SUGGESTIONS:
+                db.execute(statement)
+    async with await Archive.open(location) as archive:
+        kept = await archive.suggestions.get(1)
+        assert kept is not None and kept.url == "https://a.example/"
+        assert [(s.user_id, s.note, s.source) for s in kept.supporters] == [
+            (1, "read this", "reply"),
+            (2, None, "command"),
+        ]
+        assert [s.id for s in await archive.suggestions.from_reply(100)] == [1]
+        assert await archive.suggestions.withdraw(1, 100) is False
+        assert await archive.suggestions.suggested_since(READER.user_id, DAY) == 1
+        assert (await archive.counts())["withdrawn_support"] == 1

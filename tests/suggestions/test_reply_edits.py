@@ -213,6 +213,30 @@ async def test_an_edit_re_adding_a_link_counts_once_toward_the_limit(
     assert "your limit of 2 suggestions in 24 hours" in silent(answer)
 
 
+async def test_links_taken_back_still_count_toward_the_limit(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    bot = await start_bot(suggestions={"per_reader_per_day": 2})
+    threads = await publish_threads(bot, emulator, seed)
+    thread = threads["industry"]
+    edited = await emulator.post_message(thread, seed.reader, "https://x.example/a")
+    deleted = await emulator.post_message(thread, seed.reader, "https://x.example/b")
+    assert await edited.bot_reaction() == "✅" and await deleted.bot_reaction() == "✅"
+    await emulator.edit_message(edited.message, seed.reader, "never mind")
+    await emulator.delete_message(deleted.message, seed.reader)
+
+    async def withdrawn() -> bool:
+        return await queued(bot) == {}
+
+    await eventually(withdrawn, "withdraw both links")
+    # Two links suggested within the day, taken back or not: the limit is reached.
+    again = await emulator.post_message(thread, seed.reader, "https://x.example/c")
+    (answer,) = await again.replies()
+    assert "your limit of 2 suggestions in 24 hours" in silent(answer)
+    assert "Not taken, over the limit: <https://x.example/c>" in answer.content
+    assert await queued(bot) == {}
+
+
 async def test_replies_out_of_the_bots_cache_are_followed_too(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:

@@ -143,9 +143,20 @@ class PgSuggestions:
     async def withdraw(self, suggestion_id: int, message_id: int) -> bool:
         """Take back the support a reader's reply (by its message id) gave a suggestion that is
         not published; a pending suggestion left with no supporter is deleted (True then).
-        An accepted or rejected one stays as the editors left it."""
+        An accepted or rejected one stays as the editors left it. The support taken back still
+        counts toward the reader's daily limit (`suggested_since`)."""
         await refresh_item_links(self._database)  # one published since is told apart
         async with self._database.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO withdrawn_support (user_id, message_id, url, suggested_at,"
+                " withdrawn_at) SELECT p.user_id, p.message_id, s.url, p.created_at, %s"
+                " FROM suggestion_supporters p JOIN suggestions s ON s.id = p.suggestion_id"
+                " WHERE p.suggestion_id = %s AND p.message_id = %s AND p.source = 'reply'"
+                " AND s.status != %s ON CONFLICT (user_id, message_id, url) DO UPDATE"
+                " SET suggested_at = greatest(withdrawn_support.suggested_at,"
+                " excluded.suggested_at), withdrawn_at = excluded.withdrawn_at",
+                (now_text(), suggestion_id, message_id, str(SuggestionStatus.PUBLISHED)),
+            )
             await conn.execute(
                 "DELETE FROM suggestion_supporters WHERE suggestion_id = %s AND message_id = %s"
                 " AND source = 'reply' AND suggestion_id IN"
@@ -161,11 +172,15 @@ class PgSuggestions:
             return await cursor.fetchone() is not None
 
     async def suggested_since(self, user_id: int, since: dt.datetime) -> int:
-        """How many links the reader suggested (or supported) after `since`."""
+        """How many links the reader suggested (or supported) after `since`, counting those a
+        reply of theirs took back; a link a reply took back and put back counts once."""
         row = await self._database.row(
-            "SELECT count(*) AS n FROM suggestion_supporters WHERE user_id = %s"
-            " AND created_at > %s",
-            (user_id, since.astimezone(dt.UTC).isoformat(timespec="seconds")),
+            "SELECT count(*) AS n FROM (SELECT s.url, p.message_id"
+            " FROM suggestion_supporters p JOIN suggestions s ON s.id = p.suggestion_id"
+            " WHERE p.user_id = %(user)s AND p.created_at > %(since)s"
+            " UNION SELECT url, message_id FROM withdrawn_support"
+            " WHERE user_id = %(user)s AND suggested_at > %(since)s) AS given",
+            {"user": user_id, "since": since.astimezone(dt.UTC).isoformat(timespec="seconds")},
         )
         return int(row["n"]) if row else 0
 

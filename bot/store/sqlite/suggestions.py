@@ -142,8 +142,20 @@ class SqliteSuggestions:
     async def withdraw(self, suggestion_id: int, message_id: int) -> bool:
         """Take back the support a reader's reply (by its message id) gave a suggestion that is
         not published; a pending suggestion left with no supporter is deleted (True then).
-        An accepted or rejected one stays as the editors left it."""
+        An accepted or rejected one stays as the editors left it. The support taken back still
+        counts toward the reader's daily limit (`suggested_since`)."""
         await refresh_item_links(self._db)  # one published since is told apart
+        # Kept before the support goes: stopped between the two, the support counts once.
+        await self._db.execute(
+            "INSERT INTO withdrawn_support (user_id, message_id, url, suggested_at,"
+            " withdrawn_at) SELECT p.user_id, p.message_id, s.url, p.created_at, ?"
+            " FROM suggestion_supporters p JOIN suggestions s ON s.id = p.suggestion_id"
+            " WHERE p.suggestion_id = ? AND p.message_id = ? AND p.source = 'reply'"
+            " AND s.status != ? ON CONFLICT DO UPDATE"
+            " SET suggested_at = max(suggested_at, excluded.suggested_at),"
+            " withdrawn_at = excluded.withdrawn_at",
+            (now_text(), suggestion_id, message_id, SuggestionStatus.PUBLISHED),
+        )
         await self._db.execute(
             "DELETE FROM suggestion_supporters WHERE suggestion_id = ? AND message_id = ?"
             " AND source = 'reply' AND suggestion_id IN"
@@ -160,11 +172,16 @@ class SqliteSuggestions:
         return row is not None
 
     async def suggested_since(self, user_id: int, since: dt.datetime) -> int:
-        """How many links the reader suggested (or supported) after `since`."""
+        """How many links the reader suggested (or supported) after `since`, counting those a
+        reply of theirs took back; a link a reply took back and put back counts once."""
         row = await first_row(
             self._db,
-            "SELECT count(*) FROM suggestion_supporters WHERE user_id = ? AND created_at > ?",
-            (user_id, since.astimezone(dt.UTC).isoformat(timespec="seconds")),
+            "SELECT count(*) FROM (SELECT s.url, p.message_id FROM suggestion_supporters p"
+            " JOIN suggestions s ON s.id = p.suggestion_id"
+            " WHERE p.user_id = :user AND p.created_at > :since"
+            " UNION SELECT url, message_id FROM withdrawn_support"
+            " WHERE user_id = :user AND suggested_at > :since)",
+            {"user": user_id, "since": since.astimezone(dt.UTC).isoformat(timespec="seconds")},
         )
         return int(row[0]) if row else 0
 
