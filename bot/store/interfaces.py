@@ -236,6 +236,16 @@ class SuggestionStore(Protocol):
         still counts toward the reader's daily limit (`suggested_since`)."""
         ...
 
+    async def reply_read(self, message_id: int) -> str | None:
+        """What the bot last read in a reader's reply (as `keep_reply_read` was given it), or
+        None."""
+        ...
+
+    async def keep_reply_read(self, message_id: int, scan: str | None) -> None:
+        """Keep what the bot read in a reader's reply, replacing what it read before; None
+        forgets the reply."""
+        ...
+
     async def get(self, suggestion_id: int) -> Suggestion | None:
         """One suggestion with everyone who suggested it, or None."""
         ...

@@ -43,6 +43,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "message_id", "created_at",
     ),
     "withdrawn_support": ("user_id", "message_id", "url", "suggested_at", "withdrawn_at"),
+    "replies_read": ("message_id", "scan", "read_at"),
 }  # fmt: skip
 """Every table a copy moves, parents first, with its columns."""
 

@@ -8,6 +8,7 @@ was not taken, in words a reader understands. Each link taken is in its one norm
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,30 @@ class Scan:
     rejected: tuple[Rejection, ...] = ()
     dropped: int = 0
     """Links past `MAX_LINKS_PER_MESSAGE` that were not looked at."""
+
+    def since(self, before: Scan) -> Scan:
+        """What this scan of an edited message has that `before`, its scan before the edit,
+        did not: the links and refusals new to it, and its dropped links if there are more."""
+        return Scan(
+            tuple(url for url in self.links if url not in before.links),
+            tuple(rejection for rejection in self.rejected if rejection not in before.rejected),
+            self.dropped if self.dropped > before.dropped else 0,
+        )
+
+    def dumps(self) -> str:
+        """The scan as text to keep (JSON), for `Scan.loads`."""
+        rejected = [[rejection.shown, rejection.reason] for rejection in self.rejected]
+        return json.dumps({"links": self.links, "rejected": rejected, "dropped": self.dropped})
+
+    @classmethod
+    def loads(cls, text: str) -> Scan:
+        """A scan kept by `dumps`."""
+        kept = json.loads(text)
+        return cls(
+            tuple(str(url) for url in kept["links"]),
+            tuple(Rejection(str(shown), str(reason)) for shown, reason in kept["rejected"]),
+            int(kept["dropped"]),
+        )
 
 
 # --- finding links --------------------------------------------------------------------------

@@ -103,6 +103,7 @@ class Suggestions(commands.Cog):
         )
         self._threads: dict[int, tuple[int, str | None] | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._reading = asyncio.Lock()
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)
@@ -185,6 +186,7 @@ class Suggestions(commands.Cog):
                 channel_id=message.channel.id,
                 message_id=message.id,
             )
+            await self.archive.suggestions.keep_reply_read(message.id, found.dumps())
             await self._acknowledge(message, found, results)
         except discord.HTTPException as exc:
             log.warning("could not answer a suggestion in channel %s: %s", message.channel.id, exc)
@@ -220,7 +222,8 @@ class Suggestions(commands.Cog):
     # deleted rather than kept under a status of its own: no editor has looked at it yet, and
     # the link suggested again later starts afresh. An editor's decision stands: an accepted or
     # rejected suggestion keeps its status (without the reader), a published one is history
-    # and keeps its supporters too. Raw events: a reply out of discord.py's cache counts too.
+    # and keeps its supporters too. Raw events: a reply out of discord.py's cache counts too,
+    # and what is new in it is told by what the bot last read in it, which the archive keeps.
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
@@ -236,12 +239,6 @@ class Suggestions(commands.Cog):
         if thread is None:
             return
         found = scan(*message_text(message))
-        old = scan(*message_text(before)) if before is not None else Scan()
-        fresh = Scan(
-            tuple(url for url in found.links if url not in old.links),
-            tuple(r for r in found.rejected if r not in old.rejected),
-            found.dropped if found.dropped > old.dropped else 0,
-        )
         reader = Supporter(
             user_id=message.author.id,
             name=display_name(message.author),
@@ -250,16 +247,20 @@ class Suggestions(commands.Cog):
         )
         results: tuple[Result, ...] = ()
         try:
-            revision = await self.service.revise(
-                message.id,
-                found.links,
-                new=fresh.links,
-                reader=reader,
-                section=thread[1],
-                per_day=self.settings.per_reader_per_day,
-                guild_id=payload.guild_id,
-                channel_id=payload.channel_id,
-            )
+            async with self._reading:  # two edits of one reply: the second reads the first's
+                old = await self._read(message.id, before)
+                fresh = found.since(old)
+                revision = await self.service.revise(
+                    message.id,
+                    found.links,
+                    new=fresh.links,
+                    reader=reader,
+                    section=thread[1],
+                    per_day=self.settings.per_reader_per_day,
+                    guild_id=payload.guild_id,
+                    channel_id=payload.channel_id,
+                )
+                await self.archive.suggestions.keep_reply_read(message.id, found.dumps())
             results = revision.results
             await self._acknowledge(message, fresh, results)
             me = self.bot.user
@@ -282,6 +283,7 @@ class Suggestions(commands.Cog):
             return
         try:
             await self.service.revise(payload.message_id)
+            await self.archive.suggestions.keep_reply_read(payload.message_id, None)
             await self._forget_answers(payload.channel_id, payload.message_id)
         except Exception:
             log.exception(
@@ -289,6 +291,14 @@ class Suggestions(commands.Cog):
                 payload.channel_id,
                 payload.message_id,
             )
+
+    async def _read(self, message_id: int, before: discord.Message | None) -> Scan:
+        """What the bot last read in a reply: the reply as discord.py still has it from before
+        an edit, else as the archive kept it (nothing, for a reply the bot never read)."""
+        if before is not None:
+            return scan(*message_text(before))
+        kept = await self.archive.suggestions.reply_read(message_id)
+        return Scan.loads(kept) if kept is not None else Scan()
 
     async def _forget_answers(self, channel_id: int, message_id: int) -> None:
         """Delete the bot's answers to a reply that was deleted: they would answer nothing."""

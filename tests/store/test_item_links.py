@@ -52,7 +52,7 @@ async def test_an_existing_archive_learns_its_links_when_migrated(tmp_path: Path
             " DROP TRIGGER items_fts_update; DROP TABLE items_fts; DROP VIEW items_indexed;"
             " ALTER TABLE items DROP COLUMN title_cjk; ALTER TABLE items DROP COLUMN blurb_cjk;"
             " ALTER TABLE items DROP COLUMN abstract_cjk; DROP TABLE claims;"
-            " DROP TABLE withdrawn_support;"
+            " DROP TABLE withdrawn_support; DROP TABLE replies_read;"
             " PRAGMA user_version = 3;"
         )
     async with await Archive.open(path) as archive:

@@ -129,6 +129,19 @@ async def test_a_link_a_reply_puts_back_counts_once(archive: Archive) -> None:
     assert await archive.suggestions.suggested_since(READER.user_id, DAY) == 2
 
 
+async def test_what_the_bot_read_in_a_reply_is_kept_until_it_is_forgotten(
+    archive: Archive,
+) -> None:
+    assert await archive.suggestions.reply_read(100) is None
+    await archive.suggestions.keep_reply_read(100, '{"links": ["https://a.example/"]}')
+    await archive.suggestions.keep_reply_read(200, "{}")
+    await archive.suggestions.keep_reply_read(100, '{"links": []}')
+    assert await archive.suggestions.reply_read(100) == '{"links": []}'
+    await archive.suggestions.keep_reply_read(100, None)
+    assert await archive.suggestions.reply_read(100) is None
+    assert await archive.suggestions.reply_read(200) == "{}", "only that reply is forgotten"
+
+
 def _before_withdrawals(migrations: list[Migration]) -> list[Migration]:
     """The migrations of a newsbot that did not yet keep the support replies took back."""
     (version,) = [m.version for m in migrations if m.name.endswith("_withdrawn_support.sql")]
@@ -179,3 +192,5 @@ async def test_an_archive_from_before_kept_withdrawals_upgrades_whole(
         assert await archive.suggestions.withdraw(1, 100) is False
         assert await archive.suggestions.suggested_since(READER.user_id, DAY) == 1
         assert (await archive.counts())["withdrawn_support"] == 1
+        await archive.suggestions.keep_reply_read(100, "{}")
+        assert await archive.suggestions.reply_read(100) == "{}"

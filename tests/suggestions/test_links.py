@@ -17,6 +17,7 @@ from bot.suggestions import (
     MAX_LINKS_PER_MESSAGE,
     MAX_URL_LENGTH,
     LinkRejected,
+    Scan,
     candidates,
     clean_note,
     normalise,
@@ -156,6 +157,19 @@ def test_a_list_of_links_is_cut_at_the_limit() -> None:
     found = scan([text])
     assert len(found.links) == MAX_LINKS_PER_MESSAGE
     assert found.dropped == 50 - MAX_LINKS_PER_MESSAGE
+
+
+def test_a_scan_kept_reads_back_the_same_and_tells_what_an_edit_added() -> None:
+    text = " ".join(f"https://example.com/{n}" for n in range(12))
+    before = scan([f"javascript:alert(1) {text}"])
+    assert Scan.loads(before.dumps()) == before
+    assert Scan.loads(Scan().dumps()) == Scan()
+    after = scan([f"javascript:alert(2) ftp://files.example/a https://example.com/new {text}"])
+    added = after.since(Scan.loads(before.dumps()))
+    assert added.links == ("https://example.com/new",)
+    assert [r.shown for r in added.rejected] == ["an ftp: link"]
+    assert added.dropped == after.dropped > before.dropped, "more dropped: said again"
+    assert after.since(after) == Scan(), "the same again: nothing new"
 
 
 def test_what_is_shown_back_never_carries_a_path_or_credentials() -> None:

@@ -94,10 +94,15 @@ async def test_a_deleted_reply_takes_back_its_suggestion(
     assert await posted.bot_reaction() == "✅"
     await emulator.delete_message(posted.message, seed.reader)
 
-    async def withdrawn() -> bool:
-        return not await newsbot.archive.suggestions.list(list(SuggestionStatus))
+    assert await newsbot.archive.suggestions.reply_read(posted.message.id) is not None
 
-    await eventually(withdrawn, "withdraw the deleted reply's suggestion")
+    async def withdrawn() -> bool:
+        suggestions = newsbot.archive.suggestions
+        return not await suggestions.list(list(SuggestionStatus)) and (
+            await suggestions.reply_read(posted.message.id) is None
+        )
+
+    await eventually(withdrawn, "withdraw the deleted reply's suggestion, and forget it")
 
 
 async def test_the_bots_answer_to_a_deleted_reply_goes_with_it(
@@ -253,3 +258,33 @@ async def test_replies_out_of_the_bots_cache_are_followed_too(
 
     await eventually(followed, "follow an edit and a delete out of its cache")
     assert await edited.bot_reaction() == "✅"
+
+
+async def test_an_edit_out_of_the_bots_cache_answers_only_what_is_new(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    thread = threads["industry"]
+    posted = await emulator.post_message(
+        thread, seed.reader, "https://news.example/chips and javascript:alert(1)"
+    )
+    (answer,) = await posted.replies()
+    assert "is already in #205" in silent(answer) and "Not taken" in answer.content
+    for note in ("so:", "so, again:"):
+        newsbot._connection._messages.clear()  # type: ignore[union-attr]  # as after a restart
+        await emulator.edit_message(
+            posted.message, seed.reader, f"{note} https://news.example/chips javascript:alert(1)"
+        )
+    # Something new, after the two edits: once it is answered, they were read too.
+    newsbot._connection._messages.clear()  # type: ignore[union-attr]
+    await emulator.edit_message(
+        posted.message,
+        seed.reader,
+        "so: https://news.example/chips javascript:alert(1) https://learn.example/course",
+    )
+    first, latest = await posted.replies(2)
+    assert first is answer
+    assert "https://learn.example/course" in silent(latest)
+    assert "news.example" not in latest.content and "Not taken" not in latest.content
+    answers = [m for m in await nothing_more(emulator, seed, thread) if m.id > posted.message.id]
+    assert answers == [first, latest], "nothing said twice"

@@ -171,6 +171,29 @@ class PgSuggestions:
             )
             return await cursor.fetchone() is not None
 
+    async def reply_read(self, message_id: int) -> str | None:
+        """What the bot last read in a reader's reply (as `keep_reply_read` was given it), or
+        None."""
+        row = await self._database.row(
+            "SELECT scan FROM replies_read WHERE message_id = %s", (message_id,)
+        )
+        return str(row["scan"]) if row else None
+
+    async def keep_reply_read(self, message_id: int, scan: str | None) -> None:
+        """Keep what the bot read in a reader's reply, replacing what it read before; None
+        forgets the reply (deleted, say)."""
+        if scan is None:
+            await self._database.rows(
+                "DELETE FROM replies_read WHERE message_id = %s", (message_id,)
+            )
+            return
+        await self._database.rows(
+            "INSERT INTO replies_read (message_id, scan, read_at) VALUES (%s, %s, %s)"
+            " ON CONFLICT (message_id) DO UPDATE SET scan = excluded.scan,"
+            " read_at = excluded.read_at",
+            (message_id, scan, now_text()),
+        )
+
     async def suggested_since(self, user_id: int, since: dt.datetime) -> int:
         """How many links the reader suggested (or supported) after `since`, counting those a
         reply of theirs took back; a link a reply took back and put back counts once."""

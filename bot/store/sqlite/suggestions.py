@@ -171,6 +171,27 @@ class SqliteSuggestions:
         )
         return row is not None
 
+    async def reply_read(self, message_id: int) -> str | None:
+        """What the bot last read in a reader's reply (as `keep_reply_read` was given it), or
+        None."""
+        row = await first_row(
+            self._db, "SELECT scan FROM replies_read WHERE message_id = ?", (message_id,)
+        )
+        return str(row[0]) if row else None
+
+    async def keep_reply_read(self, message_id: int, scan: str | None) -> None:
+        """Keep what the bot read in a reader's reply, replacing what it read before; None
+        forgets the reply (deleted, say)."""
+        if scan is None:
+            await self._db.execute("DELETE FROM replies_read WHERE message_id = ?", (message_id,))
+            return
+        await self._db.execute(
+            "INSERT INTO replies_read (message_id, scan, read_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (message_id) DO UPDATE SET scan = excluded.scan,"
+            " read_at = excluded.read_at",
+            (message_id, scan, now_text()),
+        )
+
     async def suggested_since(self, user_id: int, since: dt.datetime) -> int:
         """How many links the reader suggested (or supported) after `since`, counting those a
         reply of theirs took back; a link a reply took back and put back counts once."""
