@@ -35,6 +35,12 @@ async def fill(location: Path | str) -> None:
         reader = Supporter(user_id=5, name="Ada", source="command")
         added = await archive.suggestions.add("https://b.example/", reader, at=AT)
         await archive.suggestions.review(added.id, SuggestionStatus.ACCEPTED, by="ed")
+        replier = Supporter(user_id=6, name="Bob", source="reply")
+        taken_back = await archive.suggestions.add(
+            "https://c.example/", replier, at=AT, message_id=300
+        )
+        await archive.suggestions.withdraw(taken_back.id, 300)
+        await archive.suggestions.keep_reply_read(300, '{"links": []}')
         await archive.state.set("last_firing", "{}")
 
 
@@ -59,6 +65,8 @@ async def everything(location: Path | str) -> tuple[object, ...]:
             await archive.ledger.entries(202, "discord"),
             await archive.suggestions.list([SuggestionStatus.ACCEPTED]),
             await archive.state.get("last_firing"),
+            await archive.suggestions.suggested_since(6, AT - dt.timedelta(hours=1)),
+            await archive.suggestions.reply_read(300),
             await archive.counts(),
         )
 
