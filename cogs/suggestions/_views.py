@@ -1,7 +1,9 @@
 """The review card's components: Accept, Reject and a section menu, for server managers.
 
 Each is a `DynamicItem` matched by its custom_id (which carries the suggestion's id), so cards
-posted before a restart keep working.
+posted before a restart keep working. A button's custom_id also carries the status its card
+showed: a card left open while another editor (or `newsbot suggestions`) decided meanwhile
+does not overrule that decision unseen, it is redrawn and the editor told.
 """
 
 from __future__ import annotations
@@ -31,9 +33,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MANAGERS_ONLY = "Only server managers (Manage Server) can review suggestions."
-ACCEPT = "newsbot:suggestion:accept:{id}"
-REJECT = "newsbot:suggestion:reject:{id}"
+ACCEPT = "newsbot:suggestion:accept:{id}:{shown}"
+REJECT = "newsbot:suggestion:reject:{id}:{shown}"
+SHOWN = r"(?::(?P<shown>pending|accepted|rejected|published))?"
+"""The status the card showed, at the end of a button's custom_id (none on older cards)."""
 SECTION = "newsbot:suggestion:section:{id}"
+GONE = "That suggestion no longer exists (its suggester took it back), so its card is closed."
 
 
 def card(
@@ -48,12 +53,8 @@ def card(
     )
     embed.set_footer(text=f"Suggestion {suggestion.id}")
     view = discord.ui.View(timeout=None)
-    view.add_item(
-        AcceptButton(suggestion.id, chosen=suggestion.status is SuggestionStatus.ACCEPTED)
-    )
-    view.add_item(
-        RejectButton(suggestion.id, chosen=suggestion.status is SuggestionStatus.REJECTED)
-    )
+    view.add_item(AcceptButton(suggestion.id, shown=suggestion.status))
+    view.add_item(RejectButton(suggestion.id, shown=suggestion.status))
     if sections:
         view.add_item(SectionSelect(suggestion.id, sections, chosen=suggestion.section))
     return embed, view
@@ -69,16 +70,37 @@ async def _refuse(interaction: discord.Interaction) -> bool:
 
 
 async def _show(interaction: discord.Interaction, suggestion: Suggestion | None) -> None:
-    """Redraw the card that was used, or say the suggestion is gone."""
+    """Redraw the card that was used, or grey it out and say the suggestion is gone."""
     if suggestion is None:
-        await interaction.response.send_message(
-            "That suggestion no longer exists.", ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await interaction.response.edit_message(view=_greyed(interaction.message))
+        await interaction.followup.send(GONE, ephemeral=True, allowed_mentions=NO_MENTIONS)
         return
     bot: Newsbot = interaction.client  # type: ignore[assignment]
     sections = await bot.archive.issues.section_names(limit=SELECT_OPTIONS_MAX)
     embed, view = card(suggestion, sections)
     await interaction.response.edit_message(embed=embed, view=view)
+
+
+def _greyed(message: discord.Message | None) -> discord.ui.View | None:
+    """The components of `message` (a card), every one disabled; None without a message."""
+    if message is None:
+        return None
+    view = discord.ui.View.from_message(message, timeout=None)
+    for item in view.children:
+        if isinstance(item, discord.ui.Button | discord.ui.Select):
+            item.disabled = True
+    return view
+
+
+def decided_meanwhile(suggestion: Suggestion) -> str:
+    """What to tell an editor whose card showed an older status than the suggestion has."""
+    if suggestion.status is SuggestionStatus.PUBLISHED:
+        where = f" in #{suggestion.issue_number}" if suggestion.issue_number else ""
+        return f"This suggestion was published{where} meanwhile, so it stays as it is."
+    return (
+        f"This suggestion was {suggestion.status} meanwhile (by another editor or with "
+        "`newsbot suggestions`): its card now shows that. Press again to change it."
+    )
 
 
 class _Review(
@@ -87,12 +109,16 @@ class _Review(
 ):
     status: ClassVar[SuggestionStatus]
 
-    def __init__(self, suggestion_id: int, *, chosen: bool = False) -> None:
-        super().__init__(self._button(suggestion_id, chosen))
+    def __init__(self, suggestion_id: int, *, shown: SuggestionStatus | None = None) -> None:
+        super().__init__(self._button(suggestion_id, shown))
         self.suggestion_id = suggestion_id
+        self.shown = shown
+        """The status the card showed when it was pressed (None: a card from before it said)."""
 
     @classmethod
-    def _button(cls, suggestion_id: int, chosen: bool) -> discord.ui.Button[discord.ui.View]:
+    def _button(
+        cls, suggestion_id: int, shown: SuggestionStatus | None
+    ) -> discord.ui.Button[discord.ui.View]:
         raise NotImplementedError
 
     @classmethod
@@ -103,48 +129,61 @@ class _Review(
         match: re.Match[str],
     ) -> _Review:
         """Rebuild the button from the custom_id of the one that was pressed."""
-        return cls(int(match["id"]))
+        shown = SuggestionStatus(match["shown"]) if match["shown"] else None
+        return cls(int(match["id"]), shown=shown)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Only managers review."""
         return await _refuse(interaction)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        """Set the suggestion's status and redraw its card."""
+        """Set the suggestion's status and redraw its card; when it was decided since the card
+        was drawn, only redraw the card and say so (the editor decides again knowing it)."""
         bot: Newsbot = interaction.client  # type: ignore[assignment]
+        current = await bot.archive.suggestions.get(self.suggestion_id)
+        if current is not None and self.shown is not None and current.status is not self.shown:
+            await _show(interaction, current)
+            await interaction.followup.send(
+                decided_meanwhile(current), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
         reviewed = await bot.archive.suggestions.review(
             self.suggestion_id, self.status, by=f"discord:{interaction.user.id}"
         )
         await _show(interaction, reviewed)
 
 
-class AcceptButton(_Review, template=r"newsbot:suggestion:accept:(?P<id>[0-9]{1,19})"):
+class AcceptButton(_Review, template=rf"newsbot:suggestion:accept:(?P<id>[0-9]{{1,19}}){SHOWN}"):
     """Accept the suggestion for the next issue's draft."""
 
     status = SuggestionStatus.ACCEPTED
 
     @classmethod
-    def _button(cls, suggestion_id: int, chosen: bool) -> discord.ui.Button[discord.ui.View]:
+    def _button(
+        cls, suggestion_id: int, shown: SuggestionStatus | None
+    ) -> discord.ui.Button[discord.ui.View]:
         return discord.ui.Button(
-            label="Accepted" if chosen else "Accept",
+            label="Accepted" if shown is cls.status else "Accept",
             emoji="✅",
             style=discord.ButtonStyle.success,
-            custom_id=ACCEPT.format(id=suggestion_id),
+            custom_id=ACCEPT.format(id=suggestion_id, shown=shown or SuggestionStatus.PENDING),
         )
 
 
-class RejectButton(_Review, template=r"newsbot:suggestion:reject:(?P<id>[0-9]{1,19})"):
+class RejectButton(_Review, template=rf"newsbot:suggestion:reject:(?P<id>[0-9]{{1,19}}){SHOWN}"):
     """Pass on the suggestion."""
 
     status = SuggestionStatus.REJECTED
 
     @classmethod
-    def _button(cls, suggestion_id: int, chosen: bool) -> discord.ui.Button[discord.ui.View]:
+    def _button(
+        cls, suggestion_id: int, shown: SuggestionStatus | None
+    ) -> discord.ui.Button[discord.ui.View]:
         return discord.ui.Button(
-            label="Rejected" if chosen else "Reject",
+            label="Rejected" if shown is cls.status else "Reject",
             emoji="✖️",
             style=discord.ButtonStyle.danger,
-            custom_id=REJECT.format(id=suggestion_id),
+            custom_id=REJECT.format(id=suggestion_id, shown=shown or SuggestionStatus.PENDING),
         )
 
 

@@ -238,13 +238,13 @@ async def test_readers_cannot_review_and_managers_accept_then_export(
     (stored, _) = await newsbot.archive.suggestions.list()
 
     intruder = await emulator.press_button(
-        first, f"newsbot:suggestion:accept:{stored.id}", seed.reader
+        first, f"newsbot:suggestion:accept:{stored.id}:pending", seed.reader
     )
     assert "Only server managers" in (await intruder.original()).content
     assert (await newsbot.archive.suggestions.list((SuggestionStatus.ACCEPTED,))) == []
 
     pressed = await emulator.press_button(
-        first, f"newsbot:suggestion:accept:{stored.id}", seed.manager
+        first, f"newsbot:suggestion:accept:{stored.id}:pending", seed.manager
     )
     await pressed.response()
     chose = await emulator.select(
@@ -282,7 +282,7 @@ async def test_review_cards_keep_working_after_a_restart(
     second = await start_bot()
     (stored,) = await second.archive.suggestions.list()
     pressed = await emulator.press_button(
-        card, f"newsbot:suggestion:reject:{stored.id}", seed.manager
+        card, f"newsbot:suggestion:reject:{stored.id}:pending", seed.manager
     )
     await pressed.response()
     assert (await second.archive.suggestions.get(stored.id)).status is SuggestionStatus.REJECTED  # type: ignore[union-attr]

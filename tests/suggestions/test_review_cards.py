@@ -1,0 +1,73 @@
+"""Review cards over time: a card left open while the suggestion was decided elsewhere."""
+
+from __future__ import annotations
+
+from bot.app import Newsbot
+from bot.models import SuggestionStatus
+from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag
+from tests.suggestions.conftest import publish_threads
+from tests.suggestions.test_discord import silent, suggest
+from tests.suggestions.test_reply_edits import eventually, queued
+
+EPHEMERAL = int(MessageFlag.EPHEMERAL)
+
+
+async def review_card(emulator: Emulator, seed: DefaultWorld) -> Message:
+    """A manager's /suggestions review: the one card it shows."""
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.manager, "suggestions", {}, subcommand="review"
+    )
+    (card,) = await handle.followups(1)
+    return card
+
+
+def button(card: Message, action: str) -> str:
+    (custom_id,) = [c for c in card.custom_ids() if c.startswith(f"newsbot:suggestion:{action}:")]
+    return custom_id
+
+
+async def test_a_stale_card_does_not_overrule_a_decision_made_meanwhile(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    await suggest(emulator, seed, url="https://paper.example/x")
+    card = await review_card(emulator, seed)
+    (stored,) = await newsbot.archive.suggestions.list()
+    # Another editor rejects it meanwhile (as `newsbot suggestions reject` does).
+    await newsbot.archive.suggestions.review(stored.id, SuggestionStatus.REJECTED, by="cli")
+
+    handle = await emulator.press_button(card, button(card, "accept"), seed.manager)
+    await handle.response()
+    (told,) = await handle.followups(1)
+    assert told.flags & EPHEMERAL
+    assert "was rejected meanwhile" in silent(told)
+    now = await newsbot.archive.suggestions.get(stored.id)
+    assert now is not None and now.status is SuggestionStatus.REJECTED, "not overruled unseen"
+    assert "Status: **rejected**" in card.embeds[0]["description"], "the card shows it now"
+
+    # Knowing it, the editor accepts after all.
+    handle = await emulator.press_button(card, button(card, "accept"), seed.manager)
+    await handle.response()
+    now = await newsbot.archive.suggestions.get(stored.id)
+    assert now is not None and now.status is SuggestionStatus.ACCEPTED
+    assert "Status: **accepted**" in card.embeds[0]["description"]
+
+
+async def test_the_card_of_a_suggestion_taken_back_is_closed(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    posted = await emulator.post_message(threads["industry"], seed.reader, "https://x.example/1")
+    assert await posted.bot_reaction() == "✅"
+    card = await review_card(emulator, seed)
+    await emulator.delete_message(posted.message, seed.reader)
+
+    async def taken_back() -> bool:
+        return not await queued(newsbot)
+
+    await eventually(taken_back, "take the suggestion back")
+    handle = await emulator.press_button(card, button(card, "accept"), seed.manager)
+    await handle.response()
+    (told,) = await handle.followups(1)
+    assert told.flags & EPHEMERAL and "no longer exists" in silent(told)
+    components = [c for row in card.components for c in row["components"]]
+    assert components and all(c.get("disabled") for c in components), "nothing left to press"
