@@ -17,6 +17,7 @@ from typing import Any
 
 import discord
 
+from bot.app import NO_MENTIONS
 from bot.models import SearchPage
 from bot.render.discord import search_embed
 from bot.store import Archive
@@ -241,14 +242,23 @@ class PageButton(
         return cls(match["direction"])
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        """Only the reader who searched may turn the pages, and only while they are live."""
+        """Only the reader who searched may turn the pages, and only while they are live.
+
+        Buttons of a pager that expired unseen (newsbot restarted meanwhile, which forgets
+        every pager and greys none out) are greyed out when pressed, then the presser is told
+        why: left live, they would refuse every press the same way.
+        """
         pager = _pagers(interaction).of(interaction)
-        refusal = EXPIRED if pager is None else None
-        if pager is not None and interaction.user.id != pager.owner_id:
-            refusal = NOT_YOURS
-        if refusal is None:
+        if pager is None:
+            greyed = replies.message_body(components=buttons(None))
+            await replies.respond(
+                interaction, Kind.message_update, replies.callback(Kind.message_update, greyed)
+            )
+            await interaction.followup.send(EXPIRED, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return False
+        if interaction.user.id == pager.owner_id:
             return True
-        body = replies.message_body(content=refusal, ephemeral=True)
+        body = replies.message_body(content=NOT_YOURS, ephemeral=True)
         await replies.respond(
             interaction, Kind.channel_message, replies.callback(Kind.channel_message, body)
         )

@@ -363,10 +363,14 @@ async def test_pages_of_a_search_from_before_a_restart_are_said_to_have_expired(
     await start_bot()
     pressed = await emulator.press_button(first, "search:next", seed.reader)
     answer = await pressed.response()
-    assert answer.type == CallbackType.CHANNEL_MESSAGE_WITH_SOURCE
-    assert answer.message is not None and answer.message.flags & EPHEMERAL
-    assert "These pages have expired: search again with /search." in answer.message.content
+    (told,) = await pressed.followups(1)
+    assert told.flags & EPHEMERAL
+    assert "These pages have expired: search again with /search." in told.content
     assert first.embeds[0]["footer"]["text"] == "Results 1–5 · more on the next page"
+    # The pager restart forgot is greyed out: its buttons no longer invite a press.
+    assert answer.type == CallbackType.UPDATE_MESSAGE
+    buttons = [c for row in first.components for c in row["components"]]
+    assert buttons and all(b.get("disabled") for b in buttons)
 
 
 def test_an_answer_is_rendered_once_for_every_reader_shown_it() -> None:
