@@ -387,7 +387,7 @@ class Reader(commands.Cog):
             kind = discord.InteractionResponseType.channel_message
             await replies.respond(interaction, kind, shown.reply(ephemeral=not public))
         if page.has_more:
-            self.pagers.open(interaction, request, self.pager_timeout)
+            self.pagers.open(interaction, request, shown, self.pager_timeout)
 
     @search.autocomplete("section")
     async def _search_section(

@@ -3,6 +3,10 @@
 One pair of buttons serves every open pager: a press finds its search by the interaction that
 asked it (Discord names it in the message), so answering a search builds no view and starts
 no timer task.
+
+A pager remembers the pages it showed: Previous shows them again as they were, and Next shows
+results not shown yet. An issue archived while a reader turns pages shifts the archive's
+results under the pager, and turning by offset alone then repeated results already shown.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 import discord
 
 from bot.app import NO_MENTIONS
-from bot.models import SearchPage
+from bot.models import SearchHit, SearchPage
 from bot.render.discord import search_embed
 from bot.store import Archive
 from cogs.reader import _replies as replies
@@ -162,15 +166,62 @@ class SearchRequest:
         return made
 
 
+def shown_as(hit: SearchHit) -> tuple[int, str, str, str | None]:
+    """What tells a result from the others on a reader's pages (an item archived again
+    keeps it, though not its id)."""
+    return hit.issue_number, hit.section_slug, hit.item.title, hit.item.link
+
+
 @dataclass
 class Pager:
-    """One reader's search whose pages can be turned: whose it is and the page shown."""
+    """One reader's search whose pages can be turned: whose it is, the pages shown so far and
+    which of them is shown now."""
 
     owner_id: int
     request: SearchRequest
     answer: replies.Original
     """The search's answer, edited when the pager expires."""
+    pages: list[Answer]
+    at: int = 0
     expiry: asyncio.TimerHandle | None = None
+    turning: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held while a press turns the page: presses in quick succession turn one after another."""
+
+    async def turn(self, direction: str, archive: Archive, answers: Answers) -> Answer:
+        """The page before or after the one shown, which is shown from now on."""
+        if direction == "previous":
+            self.at = max(0, self.at - 1)
+        elif self.at + 1 < len(self.pages):
+            self.at += 1
+        elif self.pages[self.at].page.has_more:
+            self.pages.append(await self._following(archive, answers))
+            self.at += 1
+        return self.pages[self.at]
+
+    async def _following(self, archive: Archive, answers: Answers) -> Answer:
+        """The page after the last one shown: the next results not shown yet, read on past
+        those an issue archived meanwhile pushed down from the pages shown."""
+        seen = {shown_as(hit) for answer in self.pages for hit in answer.page.hits}
+        offset = sum(len(answer.page.hits) for answer in self.pages)
+        request = replace(self.request, offset=offset)
+        fresh: list[SearchHit] = []
+        while True:
+            found = await request.answer(archive, answers)
+            unseen = [hit for hit in found.page.hits if shown_as(hit) not in seen]
+            if not fresh and found.page.hits and len(unseen) == len(found.page.hits):
+                return found  # the archive did not move under the pager: the page as it is
+            fresh += unseen
+            seen.update(shown_as(hit) for hit in unseen)
+            if len(fresh) >= PAGE_SIZE or not found.page.has_more:
+                break
+            request = replace(request, offset=request.offset + PAGE_SIZE)
+        last = self.pages[-1].page
+        if not fresh:  # nothing left that was not shown: the last page, as the end
+            page = replace(last, has_more=False)
+        else:
+            more = len(fresh) > PAGE_SIZE or found.page.has_more
+            page = SearchPage(tuple(fresh[:PAGE_SIZE]), offset, more, found.page.limited)
+        return Answer(page, page_embed(self.request.query, page))
 
 
 class Pagers:
@@ -183,9 +234,17 @@ class Pagers:
         self._open: dict[int, Pager] = {}
         self._greying: set[asyncio.Task[None]] = set()
 
-    def open(self, asked: discord.Interaction, request: SearchRequest, timeout: float) -> None:
-        """Let the asker of `asked` turn the pages of `request` for `timeout` seconds."""
-        pager = Pager(owner_id=asked.user.id, request=request, answer=replies.Original.of(asked))
+    def open(
+        self, asked: discord.Interaction, request: SearchRequest, first: Answer, timeout: float
+    ) -> None:
+        """Let the asker of `asked`, shown `first`, turn the pages of `request` for `timeout`
+        seconds."""
+        pager = Pager(
+            owner_id=asked.user.id,
+            request=request,
+            answer=replies.Original.of(asked),
+            pages=[first],
+        )
         pager.expiry = asyncio.get_running_loop().call_later(timeout, self._expire, asked.id)
         self._open[asked.id] = pager
 
@@ -270,10 +329,9 @@ class PageButton(
         pager = pagers.of(interaction)
         if pager is None:  # expired between the check and now
             return
-        step = PAGE_SIZE if self.direction == "next" else -PAGE_SIZE
-        pager.request = replace(pager.request, offset=max(0, pager.request.offset + step))
-        shown = await pager.request.answer(pagers.archive, pagers.answers)
-        await replies.respond(interaction, Kind.message_update, shown.turned())
+        async with pager.turning:
+            shown = await pager.turn(self.direction, pagers.archive, pagers.answers)
+            await replies.respond(interaction, Kind.message_update, shown.turned())
 
 
 def _pagers(interaction: discord.Interaction[Any]) -> Pagers:

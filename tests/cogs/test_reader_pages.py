@@ -1,0 +1,64 @@
+"""Turning a search's pages over time: while the archive changes, and in quick succession."""
+
+from __future__ import annotations
+
+import re
+
+from bot.app import Newsbot
+from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message
+from bot.store import Archive
+from tests.cogs.test_reader import slash
+from tests.factories import issue, item
+
+SHOWN = re.compile(r"\*\*\[([^\]]+)\]")
+
+
+def shown(message: Message) -> tuple[str, list[str]]:
+    """The footer of the page `message` shows, and the titles of its results."""
+    embed = message.embeds[0]
+    return embed["footer"]["text"], SHOWN.findall(embed["description"])
+
+
+def tricks(*numbers: int) -> list[str]:
+    return [f"Torch trick number {n}" for n in numbers]
+
+
+async def turn(emulator: Emulator, seed: DefaultWorld, message: Message, direction: str) -> None:
+    pressed = await emulator.press_button(message, f"search:{direction}", seed.reader)
+    assert (await pressed.response()).type == CallbackType.UPDATE_MESSAGE
+
+
+async def test_pages_turned_while_an_issue_is_archived_neither_repeat_nor_shift(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, filled_archive: Archive
+) -> None:
+    reader = newsbot.get_cog("Reader")
+    assert reader is not None
+    reader.answers.ttl = 0  # type: ignore[attr-defined]  # each page searched afresh
+    first = await slash(emulator, seed, "search", query="torch")
+    await turn(emulator, seed, first, "next")
+    assert shown(first) == ("Results 6–10 · more on the next page", tricks(5, 6, 7, 8, 9))
+
+    # An issue lands with more torch items, which rank above those shown.
+    news = [
+        item(f"Torch news {n}", f"https://new.example/{n}", f"Torch blurb {n}.") for n in (1, 2, 3)
+    ]
+    await filled_archive.issues.ingest_many([(issue(204, {"Libraries & Code": news}), None)])
+
+    await turn(emulator, seed, first, "next")
+    assert shown(first) == ("Results 11–12", tricks(10, 11)), "no result shown twice"
+    await turn(emulator, seed, first, "previous")
+    assert shown(first) == ("Results 6–10 · more on the next page", tricks(5, 6, 7, 8, 9))
+    await turn(emulator, seed, first, "previous")
+    assert shown(first) == ("Results 1–5 · more on the next page", tricks(0, 1, 2, 3, 4))
+
+
+async def test_quick_presses_turn_one_page_each_in_order(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    first = await slash(emulator, seed, "search", query="torch")
+    presses = [await emulator.press_button(first, "search:next", seed.reader) for _ in range(2)]
+    for pressed in presses:
+        assert (await pressed.response()).type == CallbackType.UPDATE_MESSAGE
+    assert shown(first) == ("Results 11–12", tricks(10, 11)), "two presses, two pages on"
+    await turn(emulator, seed, first, "previous")
+    assert shown(first) == ("Results 6–10 · more on the next page", tricks(5, 6, 7, 8, 9))
