@@ -17,6 +17,7 @@ import discord
 from bot.app import NO_MENTIONS
 from bot.publishing.targets import all_targets
 from bot.render.publish import NOTIFY_LABEL
+from cogs.components import apologises
 from cogs.newsletter._roles import powers, refused_at_press, role_name
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class NotifyButton(
         """Rebuild the button from the custom_id of the one that was pressed."""
         return cls(int(match["role_id"]))
 
+    @apologises(None)
     async def callback(self, interaction: discord.Interaction) -> None:
         """Toggle the role the channel pings now and say privately what changed."""
         member = interaction.user

@@ -25,6 +25,7 @@ from bot.app import NO_MENTIONS
 from bot.models import SearchHit, SearchPage
 from bot.render.discord import search_embed
 from bot.store import Archive
+from cogs.components import apologises
 from cogs.reader import _replies as replies
 
 log = logging.getLogger(__name__)
@@ -300,6 +301,7 @@ class PageButton(
     ) -> PageButton:
         return cls(match["direction"])
 
+    @apologises(False)
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         """Only the reader who searched may turn the pages, and only while they are live.
 
@@ -323,6 +325,7 @@ class PageButton(
         )
         return False
 
+    @apologises(None)
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Show the page before or after the one shown."""
         pagers = _pagers(interaction)

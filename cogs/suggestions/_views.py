@@ -25,6 +25,7 @@ from bot.render.discord import (
 )
 from bot.render.text import label
 from bot.text import shorten
+from cogs.components import apologises
 from cogs.suggestions._text import plain, summary
 
 if TYPE_CHECKING:
@@ -132,10 +133,12 @@ class _Review(
         shown = SuggestionStatus(match["shown"]) if match["shown"] else None
         return cls(int(match["id"]), shown=shown)
 
+    @apologises(False)
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Only managers review."""
         return await _refuse(interaction)
 
+    @apologises(None)
     async def callback(self, interaction: discord.Interaction) -> None:
         """Set the suggestion's status and redraw its card; when it was decided since the card
         was drawn, only redraw the card and say so (the editor decides again knowing it)."""
@@ -226,10 +229,12 @@ class SectionSelect(
         options = item.options if isinstance(item, discord.ui.Select) else []
         return cls(int(match["id"]), [(o.value, o.label) for o in options])
 
+    @apologises(False)
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Only managers review."""
         return await _refuse(interaction)
 
+    @apologises(None)
     async def callback(self, interaction: discord.Interaction) -> None:
         """Put the suggestion in the chosen section (checked against the archive)."""
         bot: Newsbot = interaction.client  # type: ignore[assignment]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from bot.app import Newsbot
+import logging
+
+import pytest
+
+from bot.app import SORRY, Newsbot
 from bot.models import SuggestionStatus
 from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag
 from tests.suggestions.conftest import publish_threads
@@ -71,3 +75,17 @@ async def test_the_card_of_a_suggestion_taken_back_is_closed(
     assert told.flags & EPHEMERAL and "no longer exists" in silent(told)
     components = [c for row in card.components for c in row["components"]]
     assert components and all(c.get("disabled") for c in components), "nothing left to press"
+
+
+async def test_a_failing_review_is_apologised_for(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    await suggest(emulator, seed, url="https://paper.example/x")
+    card = await review_card(emulator, seed)
+    await newsbot.archive.close()  # the database going away under the bot is a bug to report
+    with caplog.at_level(logging.ERROR, logger="cogs.components"):
+        handle = await emulator.press_button(card, button(card, "reject"), seed.manager)
+        answer = await handle.original(timeout=5)
+    assert answer.flags & EPHEMERAL
+    assert silent(answer) == SORRY
+    assert any("component 'newsbot:suggestion:reject:" in r.getMessage() for r in caplog.records)

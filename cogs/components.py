@@ -1,0 +1,59 @@
+"""What newsbot's buttons and menus share: a press that fails is apologised for.
+
+discord.py only logs an exception raised by a `DynamicItem`'s check or callback, and answers
+nothing: the reader then sees Discord's "This interaction failed" and no one knows why. A press
+guarded here is answered as a failed command is (`Newsbot.on_app_command_error`): privately,
+with `SORRY`, and logged with where it happened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import discord
+
+from bot.app import SORRY, reply
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S")
+R = TypeVar("R")
+
+Handler = Callable[[S, discord.Interaction[Any]], Coroutine[Any, Any, R]]
+
+
+def custom_id(interaction: discord.Interaction[Any]) -> str:
+    """The custom_id of the button or menu that was used, for a log line."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    return str(data.get("custom_id", "?"))
+
+
+def apologises(failed: R) -> Callable[[Handler[S, R]], Handler[S, R]]:
+    """Guard a component's check or callback: if it raises, log it, tell the presser sorry,
+    and return `failed` (False for a check: the callback does not run)."""
+
+    def guard(handler: Handler[S, R]) -> Handler[S, R]:
+        @functools.wraps(handler)
+        async def guarded(item: S, interaction: discord.Interaction[Any]) -> R:
+            try:
+                return await handler(item, interaction)
+            except Exception as error:  # every failure gets an answer
+                log.error(
+                    "component %r failed (user %s, guild %s, channel %s)",
+                    custom_id(interaction),
+                    interaction.user.id,
+                    interaction.guild_id,
+                    interaction.channel_id,
+                    exc_info=error,
+                )
+                with contextlib.suppress(discord.HTTPException):
+                    await reply(interaction, SORRY)
+                return failed
+
+        return guarded
+
+    return guard
