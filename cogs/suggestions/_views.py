@@ -146,9 +146,10 @@ class _Review(
         current = await bot.archive.suggestions.get(self.suggestion_id)
         if current is not None and self.shown is not None and current.status is not self.shown:
             await _show(interaction, current)
-            await interaction.followup.send(
-                decided_meanwhile(current), ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
+            if current.status is not self.status:  # else it is as this editor wants it
+                await interaction.followup.send(
+                    decided_meanwhile(current), ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
             return
         reviewed = await bot.archive.suggestions.review(
             self.suggestion_id, self.status, by=f"discord:{interaction.user.id}"

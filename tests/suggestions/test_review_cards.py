@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -89,3 +90,20 @@ async def test_a_failing_review_is_apologised_for(
     assert answer.flags & EPHEMERAL
     assert silent(answer) == SORRY
     assert any("component 'newsbot:suggestion:reject:" in r.getMessage() for r in caplog.records)
+
+
+async def test_accepting_what_was_accepted_meanwhile_says_nothing_more(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    await suggest(emulator, seed, url="https://paper.example/x")
+    mine, theirs = [await review_card(emulator, seed) for _ in range(2)]
+    await (await emulator.press_button(theirs, button(theirs, "accept"), seed.manager)).response()
+
+    pressed = await emulator.press_button(mine, button(mine, "accept"), seed.manager)
+    await pressed.response()
+    assert "Status: **accepted**" in mine.embeds[0]["description"]
+    # The card is redrawn before anything would be said: wait for the press to be handled.
+    handling = [t for t in asyncio.all_tasks() if t.get_name().startswith("discord-ui-dynamic")]
+    if handling:
+        await asyncio.wait(handling, timeout=5)
+    assert await pressed.followups(0) == [], "it is as the editor wants it: no alarm"
