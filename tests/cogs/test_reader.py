@@ -242,7 +242,7 @@ async def test_a_section_renamed_in_place_is_found_by_its_new_name(
 async def test_search_pages_turn_for_the_asker_only(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
-    first = await slash(emulator, seed, "search", query="torch")
+    first = await slash(emulator, seed, "search", query="torch", public=True)
     assert first.embeds[0]["footer"]["text"] == "Results 1–5 · more on the next page"
     buttons = {c["custom_id"]: c for row in first.components for c in row["components"]}
     assert buttons["search:previous"]["disabled"] and not buttons["search:next"].get("disabled")

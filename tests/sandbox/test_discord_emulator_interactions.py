@@ -179,6 +179,13 @@ async def test_button_and_select_on_the_bot_message(
     assert message.content == "Sections: Learning, Industry"
     with pytest.raises(ValueError):
         await emulator.press_button(message, "no-such-button", seed.reader)
+    # Message Flags: EPHEMERAL, "only visible to the user who invoked the Interaction".
+    message.flags |= MessageFlag.EPHEMERAL
+    with pytest.raises(ValueError, match="ephemeral"):
+        await emulator.press_button(message, "subscribe:newsletter", seed.manager)
+    await emulator.delete_message(message, seed.owner)
+    with pytest.raises(ValueError, match="deleted"):
+        await emulator.press_button(message, "subscribe:newsletter", seed.reader)
 
 
 async def test_modal_opens_and_its_submission_is_answered(

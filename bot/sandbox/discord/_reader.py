@@ -370,6 +370,14 @@ class ReaderActions:
         return InteractionHandle(interaction, self.world, self)
 
     async def _component(self, message: Message, user: User, data: JSON) -> InteractionHandle:
+        if message.deleted:
+            raise ValueError(f"message {message.id} was deleted: nothing on it can be used")
+        if message.ephemeral and str(user.id) != _invoker_id(message):
+            # Message resource › Message Flags: EPHEMERAL — "this message is only visible to
+            # the user who invoked the Interaction"; no one else can press its buttons.
+            raise ValueError(
+                f"message {message.id} is ephemeral: only its asker sees it, not {user.username}"
+            )
         channel = self.world.channel(message.channel_id)
         guild = self.world.guild_of(channel)
         return await self._open(
@@ -557,6 +565,13 @@ class ReaderActions:
             return {"type": 4, "custom_id": custom_id, "value": str(raw or "")}
         values = [raw] if isinstance(raw, str) else list(raw or [])
         return {"type": kind, "custom_id": custom_id, "values": values}
+
+
+def _invoker_id(message: Message) -> str | None:
+    """The id of the user whose interaction `message` answers, if it answers one."""
+    metadata = message.interaction_metadata or {}
+    user = metadata.get("user") or {}
+    return str(user["id"]) if "id" in user else None
 
 
 def _find_component(message: Message, custom_id: str) -> JSON:
