@@ -8,13 +8,14 @@ when the digest was posted.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING, cast
 
 import discord
 
-from bot.app import NO_MENTIONS
+from bot.app import reply
 from bot.publishing.targets import all_targets
 from bot.render.publish import NOTIFY_LABEL
 from cogs.components import apologises
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TEMPLATE = r"newsbot:notify:(?P<role_id>[0-9]{1,20})"
+DEFER_AFTER = 0.5
+"""Seconds a role change may take before the press is answered "thinking…" meanwhile. Discord
+changes only so many members' roles a second: when many readers press at once, as a digest
+lands, the later changes wait for the rate limit, longer than the 3 s a first answer may."""
 
 
 class NotifyButton(
@@ -96,11 +101,16 @@ async def _toggle(
     """Give `role` to `member` if they lack it, take it if they have it; say which."""
     name = role_name(role)
     has_it = any(r.id == role.id for r in member.roles)
+    if has_it:
+        change = member.remove_roles(discord.Object(role.id), reason="Notify me: off")
+    else:
+        change = member.add_roles(discord.Object(role.id), reason="Notify me: on")
+    changing = asyncio.ensure_future(change)
     try:
-        if has_it:
-            await member.remove_roles(discord.Object(role.id), reason="Notify me: off")
-        else:
-            await member.add_roles(discord.Object(role.id), reason="Notify me: on")
+        await asyncio.wait({changing}, timeout=DEFER_AFTER)
+        if not changing.done():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        await changing
     except discord.Forbidden:
         await _say(
             interaction,
@@ -141,4 +151,5 @@ async def _role_pinged_in(
 
 
 async def _say(interaction: discord.Interaction, text: str) -> None:
-    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    """Tell the presser privately (after a "thinking…" placeholder, in its place)."""
+    await reply(interaction, text)
