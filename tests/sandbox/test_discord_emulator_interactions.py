@@ -228,6 +228,24 @@ async def test_late_callback_gets_unknown_interaction(
     assert_refused(emulator, "POST", path, "3 s")
 
 
+async def test_a_token_unanswered_past_the_deadline_is_invalid(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    # Receiving and Responding: "If the 3 second deadline is exceeded, the token will be
+    # invalidated" — no follow-up and no edit of the answer that never came.
+    emulator.config.interaction_deadline = 0.1
+    bot.late_delay = 0.3
+    handle = await emulator.run_slash_command(seed.guild, seed.general, seed.reader, "late")
+    await asyncio.wait_for(bot.error_seen.wait(), 5)
+    base = f"{emulator.api_base}/webhooks/{seed.bot.id}/{handle.token}"
+    async with aiohttp.ClientSession() as session:
+        for method, url in (("POST", f"{base}?wait=1"), ("PATCH", f"{base}/messages/@original")):
+            async with session.request(method, url, json={"content": "late"}) as response:
+                assert response.status == 401, method
+                assert (await response.json())["code"] == 50027
+    assert_refused(emulator, "POST", f"/interactions/{handle.id}/{handle.token}/callback", "3 s")
+
+
 async def test_second_callback_is_already_acknowledged(
     emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
 ) -> None:

@@ -393,9 +393,13 @@ class Interactions:
         if application_id != self.world.application.id:
             raise unknown("Webhook")
         interaction = self._by_token.get(token)
-        if interaction is None or (
-            time.monotonic() - interaction.created > self.config.interaction_token_lifetime
-        ):
+        if interaction is None:
+            raise APIError(401, 50027, "Invalid Webhook Token")
+        age = time.monotonic() - interaction.created
+        # Receiving and Responding › Responding to an Interaction: tokens "are valid for 15
+        # minutes", but "If the 3 second deadline is exceeded, the token will be invalidated."
+        unanswered = interaction.callback is None and age > self.config.interaction_deadline
+        if age > self.config.interaction_token_lifetime or unanswered:
             raise APIError(401, 50027, "Invalid Webhook Token")
         return interaction
 
