@@ -58,7 +58,19 @@ def card(
     view.add_item(RejectButton(suggestion.id, shown=suggestion.status))
     if sections:
         view.add_item(SectionSelect(suggestion.id, sections, chosen=suggestion.section))
+    if suggestion.status is SuggestionStatus.PUBLISHED:  # decided for good: nothing to press
+        _disable(view)
     return embed, view
+
+
+def _disable(view: discord.ui.View) -> discord.ui.View:
+    """`view` with every button and menu greyed out."""
+    for item in view.children:
+        if isinstance(item, discord.ui.Button | discord.ui.Select):
+            item.disabled = True
+        elif isinstance(item, discord.ui.DynamicItem):
+            item.item.disabled = True
+    return view
 
 
 async def _refuse(interaction: discord.Interaction) -> bool:
@@ -86,11 +98,7 @@ def _greyed(message: discord.Message | None) -> discord.ui.View | None:
     """The components of `message` (a card), every one disabled; None without a message."""
     if message is None:
         return None
-    view = discord.ui.View.from_message(message, timeout=None)
-    for item in view.children:
-        if isinstance(item, discord.ui.Button | discord.ui.Select):
-            item.disabled = True
-    return view
+    return _disable(discord.ui.View.from_message(message, timeout=None))
 
 
 def decided_meanwhile(suggestion: Suggestion) -> str:

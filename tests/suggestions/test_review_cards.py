@@ -10,6 +10,7 @@ import pytest
 from bot.app import SORRY, Newsbot
 from bot.models import SuggestionStatus
 from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag
+from tests.factories import issue, item
 from tests.suggestions.conftest import publish_threads
 from tests.suggestions.test_discord import silent, suggest
 from tests.suggestions.test_reply_edits import eventually, queued
@@ -107,3 +108,20 @@ async def test_accepting_what_was_accepted_meanwhile_says_nothing_more(
     if handling:
         await asyncio.wait(handling, timeout=5)
     assert await pressed.followups(0) == [], "it is as the editor wants it: no alarm"
+
+
+async def test_a_card_of_a_link_published_meanwhile_says_so_and_closes(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    await suggest(emulator, seed, url="https://paper.example/x")
+    card = await review_card(emulator, seed)
+    published = issue(206, {"Learning": [item("The paper", "https://paper.example/x")]})
+    await newsbot.archive.issues.ingest_many([(published, None)])
+
+    handle = await emulator.press_button(card, button(card, "accept"), seed.manager)
+    await handle.response()
+    (told,) = await handle.followups(1)
+    assert "was published in #206 meanwhile" in silent(told)
+    assert "Status: **published**" in card.embeds[0]["description"]
+    components = [c for row in card.components for c in row["components"]]
+    assert components and all(c.get("disabled") for c in components)
