@@ -50,6 +50,8 @@ SELECT_LABEL_MAX = 100
 COLOUR = 0x5865F2
 SNIPPET_MAX = 300
 BLURB_MAX = 350
+SECTION_NAME_MAX = 100
+"""How much of one section name a list of them shows."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,19 @@ def heading_markdown(markdown: str, limit: int) -> str:
     entity made its character, link syntax shown as written (see `title_markdown`), on one
     line, mentions defused, in `limit` characters cut outside its emphasis and code."""
     return cut_markdown(title_markdown(discord_markdown(one_line(markdown))), limit)
+
+
+def names_markdown(names: Sequence[str], limit: int) -> str:
+    """Section names listed in a message's text, where Discord renders Markdown: each as the
+    editor wrote it (`heading_markdown`), whole names while they fit in `limit`, then how many
+    more there are."""
+    shown = [heading_markdown(name, SECTION_NAME_MAX) for name in names]
+    for keep in range(len(shown), 0, -1):
+        more = f" and {len(shown) - keep} more" if keep < len(shown) else ""
+        text = ", ".join(shown[:keep]) + more
+        if len(text) <= limit:
+            return text
+    return shorten(f"{len(shown)} sections", limit)
 
 
 def plain_name(markdown: str, limit: int) -> str:

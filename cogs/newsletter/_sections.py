@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.models import section_slug
+from bot.render.discord import heading_markdown, names_markdown
 from bot.render.text import literal
 from bot.status import Status
 from bot.status import with_section_names as status_with_section_names
@@ -28,11 +29,8 @@ def parse_sections(known: Mapping[str, str], text: str) -> tuple[dict[str, str],
     slugs = [section_slug(name, known.items()) for name in wanted]
     unknown = [name for name, slug in zip(wanted, slugs, strict=True) if slug is None]
     if unknown:
-        names = ", ".join(sorted(known.values())) or "none yet"
-        return {}, (
-            f"No section is called {quoted(unknown)}. "
-            f"The sections are: {literal(names, KNOWN_SHOWN_MAX)}."
-        )
+        names = names_markdown(sorted(known.values()), KNOWN_SHOWN_MAX) or "none yet"
+        return {}, f"No section is called {quoted(unknown)}. The sections are: {names}."
     return {slug: known[slug] for slug in slugs if slug is not None}, None
 
 
@@ -45,10 +43,14 @@ def quoted(names: list[str]) -> str:
 
 
 def shown_sections(names: list[str]) -> str:
-    """Section names as one line of a message: `Industry, Mobile & Edge`, shown literally."""
-    return literal(", ".join(names), KNOWN_SHOWN_MAX)
+    """Section names as one line of a message: `Industry, Mobile & Edge`, as the issues write
+    them."""
+    return names_markdown(names, KNOWN_SHOWN_MAX)
 
 
 def with_section_names(status: Status, known: Mapping[str, str]) -> Status:
-    """`status` with each channel's sections by their names, shown literally, for Discord."""
-    return status_with_section_names(status, known, lambda name: literal(name, NAME_SHOWN_MAX))
+    """`status` with each channel's sections by their names as the issues write them, for
+    Discord."""
+    return status_with_section_names(
+        status, known, lambda name: heading_markdown(name, NAME_SHOWN_MAX)
+    )

@@ -21,6 +21,7 @@ from bot.render.discord import (
     Embed,
     issue_choice_name,
     issue_embed,
+    names_markdown,
     plain_name,
     related_embed,
     section_embed,
@@ -164,8 +165,9 @@ def said(text: str) -> str:
 
 
 def names(listed: Sequence[str]) -> str:
-    """Section names listed for a reader: shown literally, never a mention, within a limit."""
-    return literal(", ".join(listed), NAMES_MAX)
+    """Section names listed for a reader: as the issues write them, never a mention, within a
+    limit."""
+    return names_markdown(listed, NAMES_MAX)
 
 
 def no_section(issue: Issue, section: str) -> str:

@@ -19,6 +19,7 @@ from bot.render.discord import (
     CONTENT_MAX,
     SELECT_OPTIONS_MAX,
     fit_lines,
+    names_markdown,
     plain_name,
 )
 from bot.store import Archive
@@ -331,11 +332,11 @@ class Suggestions(commands.Cog):
             names = dict(await self.archive.issues.section_names(limit=1000, held=False))
             slug = section_slug(section, names.items())
             if slug is None:
-                known = ", ".join(sorted(names.values())) or "none yet"
+                known = names_markdown(sorted(names.values()), LIST_SHOWN_MAX) or "none yet"
                 await reply(
                     interaction,
                     f"No section is called “{plain(section, SHORT_SHOWN_MAX)}”. The sections are: "
-                    f"{plain(known, LIST_SHOWN_MAX)}.",
+                    f"{known}.",
                 )
                 return
         found = scan([url])

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from bot.models import Suggestion, SuggestionStatus
+from bot.render.discord import SECTION_NAME_MAX, heading_markdown
 from bot.render.markdown import cut_markdown, title_markdown
 from bot.render.text import escape_markdown, literal
 from bot.suggestions import MAX_LINKS_PER_MESSAGE, Outcome, Result, Scan
@@ -39,6 +40,11 @@ def named(url: str) -> str:
     return link(url) if len(url) <= URL_SHOWN_MAX else code(url.replace("@", "%40"), URL_SHOWN_MAX)
 
 
+def section(name: str) -> str:
+    """A section's name in a message, as the issues write it."""
+    return heading_markdown(name, SECTION_NAME_MAX)
+
+
 def plain(text: str, limit: int = SHOWN_MAX) -> str:
     """Reader or page text shown literally: one line, no Markdown, no mentions, in `limit`."""
     return literal(text, limit)
@@ -66,7 +72,7 @@ def said(result: Result, per_day: int) -> str | None:
             found = result.archived
             assert found is not None
             return (
-                f"{shown} is already in #{found.issue_number} · {plain(found.section_name)}: "
+                f"{shown} is already in #{found.issue_number} · {section(found.section_name)}: "
                 f"“{cut_markdown(title_markdown(one_line(found.title)), SHOWN_MAX)}”."
             )
         case Outcome.CLOSED:
@@ -146,7 +152,7 @@ def summary(suggestion: Suggestion, section_name: str | None) -> str:
         f"{link(suggestion.url)}",
         f"**{suggestion.support}** reader{'s' if suggestion.support != 1 else ''}: {names}"
         + (f" and {more} more" if more > 0 else ""),
-        f"Section: {plain(section_name) if section_name else 'not chosen'} · "
+        f"Section: {section(section_name) if section_name else 'not chosen'} · "
         f"Status: **{suggestion.status}**",
     ]
     for supporter in suggestion.supporters[:5]:

@@ -22,8 +22,8 @@ from bot.render.discord import (
     EMBED_TITLE_MAX,
     SELECT_LABEL_MAX,
     SELECT_OPTIONS_MAX,
+    plain_name,
 )
-from bot.render.text import label
 from bot.text import shorten
 from cogs.components import apologises
 from cogs.suggestions._text import plain, summary
@@ -214,7 +214,7 @@ class SectionSelect(
     ) -> None:
         options = [
             discord.SelectOption(
-                label=label(name, SELECT_LABEL_MAX), value=slug, default=slug == chosen
+                label=plain_name(name, SELECT_LABEL_MAX), value=slug, default=slug == chosen
             )
             for slug, name in sections[:SELECT_OPTIONS_MAX]
         ]

@@ -10,6 +10,8 @@ from bot.app import Newsbot
 from bot.sandbox.discord import DefaultWorld, Emulator
 from tests.cogs.test_reader import assert_private_and_silent, slash
 from tests.factories import issue, item
+from tests.publishing.test_newsletter_cog import newsletter, private
+from tests.suggestions.test_discord import suggest
 
 SECTION = "*Mobile* \\& Edge &amp; AI"
 """A heading written `## *Mobile* \\& Edge &amp; AI`: emphasis, an escape and an entity."""
@@ -95,3 +97,27 @@ async def test_setup_and_publish_choices_show_names_and_titles_as_they_read(
         emulator, seed, manager, "newsletter", options, "issue", subcommand="publish"
     )
     assert publish == [{"name": f"#204 · {TITLE_AS_TEXT}", "value": 204}]
+
+
+async def test_sections_listed_in_messages_read_as_the_issues_write_them(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    slug = await ingest_marked(newsbot)
+    unknown = await slash(emulator, seed, "latest", section="nope")
+    assert f"Its sections are: {SECTION_AS_MARKDOWN}." in unknown.content
+    refused = await suggest(emulator, seed, url="https://example.com/new", section="nope")
+    assert f"The sections are: {SECTION_AS_MARKDOWN}, Industry, " in refused.content
+    chosen = await newsletter(emulator, seed, "setup", channel=seed.general, sections=SECTION)
+    assert f"Sections: {SECTION_AS_MARKDOWN}." in private(chosen).splitlines()
+
+    # A review card names the section in its text, and in its menu as plain text.
+    await suggest(emulator, seed, url="https://example.com/new", section=slug)
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.manager, "suggestions", {}, subcommand="review"
+    )
+    (card,) = await handle.followups(1)
+    assert f"Section: {SECTION_AS_MARKDOWN} · " in card.embeds[0]["description"]
+    (menu,) = [c for row in card.components for c in row["components"] if c.get("options")]
+    assert {"label": SECTION_AS_TEXT, "value": slug} in [
+        {"label": option["label"], "value": option["value"]} for option in menu["options"]
+    ]
