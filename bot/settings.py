@@ -381,15 +381,19 @@ def secret_keys(model: type[BaseModel] = Settings, prefix: str = "") -> list[str
 
 
 def _reject_secrets_in_file(config: Path, data: dict[str, Any]) -> None:
+    """Refuse a secret written in the file, under its section's name in any case: the file's
+    sections are read as the variables are, without case (`[Discord]` is `[discord]`)."""
     for key in secret_keys():
         section, _, name = key.rpartition(".")
-        table = data.get(section, {}) if section else data
-        if isinstance(table, dict) and name in table:
+        tables = [t for s, t in data.items() if s.lower() == section] if section else [data]
+        for table in tables:
+            if not isinstance(table, dict) or name not in table:
+                continue
             if key == "archive.url" and _without_password(table[name]):
                 continue  # a URL without a password may be written down
             raise ConfigError(
-                f"{config}: {key} is a secret and is read only from the environment: "
-                f"remove it from the file and set {env_name(key)}"
+                f"{_file_line(config, (section, name))}: {key} is a secret and is read only "
+                f"from the environment: remove it from the file and set {env_name(key)}"
             )
 
 
@@ -420,14 +424,18 @@ def _file_line(config: Path, loc: tuple[int | str, ...]) -> str:
     """`newsbot.toml, line 7`: where in the file a refused setting is written (the line of its
     key under its `[section]`); the file alone when it cannot be told."""
     section, key = (str(loc[0]), str(loc[1])) if len(loc) > 1 else ("", str(loc[0]))
-    header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]") if section else None
+    header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]", re.I) if section else None
     assigned = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+    # A section that is no setting (`[archiv]`) is refused whole: at its header.
+    table = re.compile(rf"^\s*\[\s*\"?{re.escape(key)}\"?\s*\]") if header is None else None
     inside = header is None
     try:
         lines = config.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return str(config)
     for number, line in enumerate(lines, start=1):
+        if table is not None and table.match(line):
+            return f"{config}, line {number}"
         if line.lstrip().startswith("["):
             inside = header is not None and header.match(line) is not None
         elif inside and assigned.match(line):

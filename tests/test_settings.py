@@ -60,6 +60,41 @@ def test_a_secret_in_the_config_file_is_refused(tmp_path: Path) -> None:
     assert "abc.def" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("table", "key", "value"),
+    [
+        ("[Discord]", "discord.token", '"abc.def.ghi"'),
+        ("[X]", "x.consumer_secret", '"abc.def.ghi"'),
+        ("[ARCHIVE]", "archive.url", '"postgresql://newsbot:abc.def.ghi@db/newsbot"'),
+    ],
+)
+def test_a_secret_under_its_section_in_another_case_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, table: str, key: str, value: str
+) -> None:
+    """The file's sections are read without case, as the variables are: `[Discord]` is
+    `[discord]`, so a token written there would be used, were it not refused."""
+    clear_settings(monkeypatch)
+    config = tmp_path / "secret.toml"
+    config.write_text(f"# settings\n{table}\n{key.partition('.')[2]} = {value}\n")
+    with pytest.raises(ConfigError, match=env_name(key)) as caught:
+        load_settings(config)
+    assert str(caught.value).startswith(f"{config}, line 3: {key} is a secret")
+    assert "abc.def.ghi" not in str(caught.value)
+
+
+def test_a_section_that_is_no_setting_is_named_at_its_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    clear_settings(monkeypatch)
+    config = tmp_path / "newsbot.toml"
+    config.write_text('# settings\n[archiv]\npath = "newsbot.db"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert str(caught.value) == (
+        f"archiv: unknown setting; config.example.toml lists every setting (from {config}, line 2)"
+    )
+
+
 def test_secrets_come_from_the_environment_and_never_print(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
