@@ -3,6 +3,7 @@ file lists exactly newsbot's secret settings."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot._settings_plain import without_settings
 from bot.cli import app
 from bot.settings import env_name, load_settings, secret_keys
 from tests.conftest import ISSUES, ROOT
@@ -22,6 +24,7 @@ CONTRIB = ROOT / "contrib"
 BINARY = "/opt/newsbot/.venv/bin/newsbot"
 CONFIG = "/etc/newsbot/config.toml"
 STATE = "/var/lib/newsbot"
+SECRETS = "/etc/newsbot/secrets.env"
 
 Unit = dict[str, dict[str, list[str]]]
 
@@ -116,13 +119,43 @@ def test_the_secrets_file_lists_exactly_the_secret_settings(
         assert value is not None and value.get_secret_value() == secret, name
 
 
+def run_backup_service(
+    tmp_path: Path, config: Path, secrets: str
+) -> subprocess.CompletedProcess[str]:
+    """The backup service's command run as systemd runs it: with no variable of newsbot's but
+    those its EnvironmentFile= gives (`secrets`, written where the unit reads it), the paths
+    under /var/lib/newsbot moved into `tmp_path`."""
+    service = read_unit(CONTRIB / "newsbot-backup.service")["Service"]
+    (exec_start,) = service["ExecStart"]
+    shell, option, script = command_line(exec_start)
+    assert (shell, option) == ("/bin/sh", "-c")
+    (tmp_path / "backups").mkdir(exist_ok=True)
+    script = (
+        script.replace(BINARY, f"{shlex.quote(sys.executable)} -m bot")
+        .replace(CONFIG, str(config))
+        .replace(f"{STATE}/", f"{tmp_path}/")
+    )
+    environment = without_settings(os.environ)
+    if service.get("EnvironmentFile") == [SECRETS]:
+        for line in secrets.splitlines():
+            name, equals, value = line.partition("=")
+            if equals and not name.startswith("#"):
+                environment[name.strip()] = value.strip()
+    return subprocess.run(
+        ["/bin/sh", "-c", script],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_the_backup_service_writes_a_backup_a_weekday(tmp_path: Path, config: Path) -> None:
     service = read_unit(CONTRIB / "newsbot-backup.service")["Service"]
     assert service["Type"] == ["oneshot"] and service["User"] == ["newsbot"]
     assert service["ReadWritePaths"] == [STATE]
-    (exec_start,) = service["ExecStart"]
-    shell, option, script = command_line(exec_start)
-    assert (shell, option) == ("/bin/sh", "-c")
     db = tmp_path / "archive.db"
     ingested = CliRunner().invoke(app, ["--db", str(db), "ingest", str(ISSUES / "202.md")])
     assert ingested.exit_code == 0, ingested.stderr
@@ -130,24 +163,38 @@ def test_the_backup_service_writes_a_backup_a_weekday(tmp_path: Path, config: Pa
         config.read_text(encoding="utf-8").replace('path = "newsbot.db"', f'path = "{db}"'),
         encoding="utf-8",
     )
-    (tmp_path / "backups").mkdir()
-    script = (
-        script.replace(BINARY, f"{shlex.quote(sys.executable)} -m bot")
-        .replace(CONFIG, str(config))
-        .replace(f"{STATE}/", f"{tmp_path}/")
-    )
     for _ in range(2):  # the second run replaces the first
-        done = subprocess.run(
-            ["/bin/sh", "-c", script],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = run_backup_service(tmp_path, config, secrets="")
         assert done.returncode == 0, done.stderr
     (backup,) = (tmp_path / "backups").iterdir()
     assert re.fullmatch(r"newsbot-(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\.db", backup.name)
+    assert "1 issue(s), 18 item(s)" in done.stdout
+
+
+def test_the_backup_service_dumps_an_archive_on_postgresql(
+    tmp_path: Path, config: Path, pg_url: str
+) -> None:
+    """The archive's URL is in secrets.env, as README's Deploying says: the backup service
+    reads that file too, and may reach the database server."""
+    service = read_unit(CONTRIB / "newsbot-backup.service")["Service"]
+    # Without the network, pg_dump could not reach the server (systemd.exec: PrivateNetwork).
+    assert service.get("PrivateNetwork", ["no"]) == ["no"]
+    env = without_settings(os.environ) | {"NEWSBOT_ARCHIVE__URL": pg_url}
+    ingested = subprocess.run(
+        [sys.executable, "-m", "bot", "ingest", str(ISSUES / "202.md")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ingested.returncode == 0, ingested.stderr
+    done = run_backup_service(
+        tmp_path, config, secrets=f"# secrets\nNEWSBOT_ARCHIVE__URL={pg_url}\n"
+    )
+    assert done.returncode == 0, done.stderr
+    (backup,) = (tmp_path / "backups").iterdir()
+    assert backup.read_bytes().startswith(b"PGDMP")
     assert "1 issue(s), 18 item(s)" in done.stdout
 
 
