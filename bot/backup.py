@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -43,19 +46,48 @@ async def back_up(location: Path | str, destination: Path, *, force: bool = Fals
     _check_destination(archive_path, destination, force=force)
     # Not migrated: a backup taken before an upgrade keeps the schema the old version reads.
     async with await Archive.open(archive_path, create=False, migrate=False) as archive:
-        handle, name = tempfile.mkstemp(
-            prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
-        )
-        os.close(handle)
-        partial = Path(name)
+        partial = _partial_beside(destination)
         try:
-            stats = await archive.backup(partial)
-            version = await archive.schema_version()
-            size = await asyncio.to_thread(_move_into_place, partial, destination)
+            with _writing(destination):
+                stats = await archive.backup(partial)
+                version = await archive.schema_version()
+                size = await asyncio.to_thread(_move_into_place, partial, destination)
         except BaseException:
             await asyncio.to_thread(partial.unlink, missing_ok=True)
             raise
     return Backup(destination, size, version, stats)
+
+
+def _partial_beside(destination: Path) -> Path:
+    """A new, empty temporary file beside `destination`, for the copy before it is whole."""
+    with _writing(destination):
+        handle, name = tempfile.mkstemp(
+            prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
+        )
+    os.close(handle)
+    return Path(name)
+
+
+_DESTINATION_ERRORS = {
+    "SQLITE_FULL": "no space left on its disk",
+    "SQLITE_IOERR_WRITE": "its disk refused to write it (is it full?)",
+}
+"""SQLite's errors that a backup meets only in writing the copy, and what they mean for it."""
+
+
+@contextmanager
+def _writing(destination: Path) -> Iterator[None]:
+    """Inside the block, a failure to write the copy is a `BackupError` naming `destination`
+    (not the temporary file beside it, nor the archive, which is only read)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        reason = _DESTINATION_ERRORS.get(getattr(exc, "sqlite_errorname", ""))
+        if reason is None:
+            raise
+        raise BackupError(f"cannot write the backup {destination}: {reason}") from None
+    except OSError as exc:
+        raise BackupError(f"cannot write the backup {destination}: {exc.strerror or exc}") from None
 
 
 async def _dump(url: str, destination: Path, *, force: bool) -> Backup:
@@ -72,11 +104,7 @@ async def _dump(url: str, destination: Path, *, force: bool) -> Backup:
         stats = await archive.issues.stats()
         version = await archive.schema_version()
         shown = archive.location
-    handle, name = tempfile.mkstemp(
-        prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
-    )
-    os.close(handle)
-    partial = Path(name)
+    partial = _partial_beside(destination)
     # The password goes in the environment: a command line is visible to every user.
     parts = urlsplit(url)
     environment = dict(os.environ)
@@ -94,7 +122,8 @@ async def _dump(url: str, destination: Path, *, force: bool) -> Backup:
         if process.returncode != 0:
             why = problem.decode(errors="replace").strip().splitlines()
             raise BackupError(f"pg_dump could not back up {shown}: {why[-1] if why else '?'}")
-        size = await asyncio.to_thread(_move_into_place, partial, destination)
+        with _writing(destination):
+            size = await asyncio.to_thread(_move_into_place, partial, destination)
     except BaseException:
         await asyncio.to_thread(partial.unlink, missing_ok=True)
         raise

@@ -6,7 +6,10 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
+import signal
 import sqlite3
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -16,6 +19,7 @@ from urllib.parse import quote
 import pytest
 from typer.testing import CliRunner
 
+from bot._settings_plain import without_settings
 from bot.backup import back_up
 from bot.cli import app
 from bot.logs import REDACTED, configure_logging
@@ -329,6 +333,39 @@ def test_a_bad_destination_is_a_clear_error(
     assert says in " ".join(err.split())
     assert "Traceback" not in err
     assert sorted(tmp_path.iterdir()) == before, "nothing was written or left behind"
+
+
+def _small_files() -> None:
+    """In the child: no file may grow past 100,000 bytes, as on a disk that is full; the
+    write past it fails (EFBIG) instead of killing the process (SIGXFSZ)."""
+    import resource  # POSIX only
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="file size limits are POSIX")
+def test_a_backup_its_disk_cannot_hold_names_the_backup_not_the_archive(
+    archived: Path, tmp_path: Path
+) -> None:
+    """The archive is only read: a failure to write the copy is the backup's, named as the
+    editor gave it, and leaves nothing beside it."""
+    target = tmp_path / "backups" / "newsbot.db"
+    target.parent.mkdir()
+    env = without_settings(os.environ)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(archived), "backup", str(target)],
+        preexec_fn=_small_files,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout
+    assert done.stderr.startswith(f"error: cannot write the backup {target}: "), done.stderr
+    assert "is it full?" in done.stderr
+    assert list(target.parent.iterdir()) == [], "no temporary file is left"
 
 
 def test_backup_without_an_archive_says_how_to_create_one(tmp_path: Path) -> None:
