@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from bot._settings_plain import without_settings
 from bot.cli import app
 from bot.issuefiles import load_issue
 from bot.models import OutboxEntry, StepState, Subscription, SuggestionStatus, Supporter
@@ -132,3 +138,36 @@ def test_a_destination_that_cannot_be_an_archive_is_refused_and_no_folder_made(
         assert err == f"error: cannot open the archive {destination}: {why}\n"
     assert not (tmp_path / "no").exists()
     assert notes.read_text(encoding="utf-8") == "my notes\n"
+
+
+def _small_files() -> None:
+    """In the child: no file may grow past 100,000 bytes, as on a disk that is full; the
+    write past it fails (EFBIG) instead of killing the process (SIGXFSZ)."""
+    import resource  # POSIX only
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="file size limits are POSIX")
+def test_a_copy_that_fails_midway_leaves_no_file_behind(tmp_path: Path) -> None:
+    """A copy is whole or not there: the file a failed copy made goes, so that the next try,
+    once there is room, finds DEST empty instead of refusing a half-copied archive."""
+    source, destination = tmp_path / "a.db", tmp_path / "copies" / "b.db"
+    asyncio.run(fill(source))
+    destination.parent.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "archive", "copy", str(source), str(destination)],
+        preexec_fn=_small_files,
+        env=without_settings(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout
+    assert done.stderr.startswith("error: "), done.stderr
+    assert list(destination.parent.iterdir()) == []
+    code, out, err = newsbot("archive", "copy", str(source), str(destination))
+    assert code == 0, err
+    assert "checked: the same rows" in out

@@ -45,9 +45,16 @@ def copy(
     if not isinstance(_location(source), str) and not Path(source).is_file():
         raise fail(f"{source}: no such archive file")
     target_file = _location(destination)
+    made = None
     if isinstance(target_file, Path):
         archive_file(target_file)  # no folder is made for it, as for --db
-    shown_from, shown_to, counts, searches = run_async(copied())
+        made = None if target_file.exists() else target_file
+    try:
+        shown_from, shown_to, counts, searches = run_async(copied())
+    except BaseException:
+        if made is not None:
+            _remove_archive_file(made)
+        raise
     rows = ", ".join(f"{n} {table}" for table, n in counts.items())
     out.print(
         f"copied {shown_from} into {shown_to}: {rows}; checked: the same rows, "
@@ -56,3 +63,10 @@ def copy(
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _remove_archive_file(path: Path) -> None:
+    """Remove the SQLite file a failed copy made, with SQLite's files beside it: a copy is
+    whole or not there, so that the next try finds DEST empty."""
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        path.with_name(name).unlink(missing_ok=True)
