@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.network import shown_url
 from bot.settings import load_settings
 from bot.store import Archive
 from tests.conftest import ISSUES
@@ -50,6 +51,7 @@ def test_archive_url_puts_the_archive_on_postgresql(url: str, tmp_path: Path) ->
     code, out, err = newsbot("status", env=env)
     assert code == 0, err
     assert "Archive: 1 issue, 18 items, newest #202" in out
+    assert f"(PostgreSQL: {shown_url(url)})" in out
 
 
 def test_db_still_means_a_file(url: str, tmp_path: Path) -> None:

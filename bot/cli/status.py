@@ -36,5 +36,5 @@ def status(
         # Slugs, as the settings and the archive name sections: what a script compares.
         out.print_json(json.dumps(status_json(found), ensure_ascii=False))
         return
-    for line in status_lines(with_section_names(found, known)):
+    for line in status_lines(with_section_names(found, known), where=True):
         out.print(line, markup=False, highlight=False, soft_wrap=True)

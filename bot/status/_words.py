@@ -22,14 +22,16 @@ from bot.status._facts import (
 from bot.text import one_line, shorten
 
 
-def status_lines(status: Status, *, mentions: bool = False) -> list[str]:
+def status_lines(status: Status, *, mentions: bool = False, where: bool = False) -> list[str]:
     """The status as plain lines, worded alike on every surface.
 
     With `mentions`, channels and roles are written as Discord mentions (`<#id>`, `<@&id>`);
-    otherwise as `channel <id>` and `role <id>`.
+    otherwise as `channel <id>` and `role <id>`. With `where`, the archive line names the
+    archive's file or database (the terminal's: a command run with other settings than the
+    service's, say without its secrets.env, reads another archive, and this shows it).
     """
     schedule = status.schedule
-    lines = [_archive_line(status.archive), _outlets_line(status)]
+    lines = [_archive_line(status.archive, where=where), _outlets_line(status)]
     lines.append(
         f"Schedule: {schedule.cron!r} in {schedule.timezone}; "
         f"next at {scheduler.wall_clock(schedule.cron_firing.at)}"
@@ -68,11 +70,13 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}" if n == 1 else f"{n} {what}s"
 
 
-def _archive_line(size: ArchiveSize) -> str:
+def _archive_line(size: ArchiveSize, *, where: bool) -> str:
     newest = f", newest #{size.latest_issue}" if size.latest_issue is not None else ""
+    backend = "SQLite" if size.backend == "sqlite" else "PostgreSQL"
     return (
         f"Archive: {_count(size.issues, 'issue')}, {_count(size.items, 'item')}{newest}; "
         f"{size.bytes:,} bytes {'on disk' if size.backend == 'sqlite' else 'on the server'}"
+        + (f" ({backend}: {size.path})" if where else "")
     )
 
 
