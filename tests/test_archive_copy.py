@@ -6,8 +6,10 @@ import asyncio
 import datetime as dt
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from bot.models import OutboxEntry, StepState, Subscription, SuggestionStatus, S
 from bot.store import Archive
 from tests.conftest import ISSUES
 from tests.factories import issue, item
+from tests.store.old_archive import make_old_archive
 
 AT = dt.datetime(2026, 5, 1, 9, tzinfo=dt.UTC)
 
@@ -171,3 +174,24 @@ def test_a_copy_that_fails_midway_leaves_no_file_behind(tmp_path: Path) -> None:
     code, out, err = newsbot("archive", "copy", str(source), str(destination))
     assert code == 0, err
     assert "checked: the same rows" in out
+
+
+def test_an_older_source_is_left_as_it_is_and_said_how_to_upgrade(tmp_path: Path) -> None:
+    """SOURCE is only read: an archive an older newsbot made (the backup to go back to,
+    say) is not upgraded by copying it, which would leave that newsbot unable to read it."""
+    source, destination = tmp_path / "old.db", tmp_path / "copy.db"
+    make_old_archive(source, 3, [("Robots learn", "A blurb about robots")])
+    code, out, err = newsbot("archive", "copy", str(source), str(destination))
+    assert (code, out) == (1, "")
+    assert " ".join(err.split()).startswith(
+        f"error: {source} was made by an older newsbot (schema version 3; this one writes "
+    )
+    assert f"`newsbot --db {source} status` applies the migrations" in " ".join(err.split())
+    with closing(sqlite3.connect(source)) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
+    assert not destination.exists()
+    # Upgraded as the error says, it copies.
+    assert newsbot("--db", str(source), "status")[0] == 0
+    code, out, err = newsbot("archive", "copy", str(source), str(destination))
+    assert code == 0, err
+    assert "1 issues, 1 sections, 1 items" in out

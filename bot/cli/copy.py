@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli._console import archive_file, fail, out, run_async
+from bot.errors import NewsbotError
+
+if TYPE_CHECKING:
+    from bot.store import Archive
 
 archive_app = typer.Typer(
     name="archive",
@@ -35,12 +39,12 @@ def copy(
     from bot.store.copying import copy_archive
 
     async def copied() -> tuple[str, str, dict[str, int], int]:
-        async with (
-            await Archive.open(_location(source), create=False) as original,
-            await Archive.open(_location(destination)) as target,
-        ):
-            done = await copy_archive(original, target)
-            return original.location, target.location, done.counts, done.searches
+        # Not migrated: SOURCE is only read (it may be the backup an older newsbot restores).
+        async with await Archive.open(_location(source), create=False, migrate=False) as original:
+            await _same_version(original, source)
+            async with await Archive.open(_location(destination)) as target:
+                done = await copy_archive(original, target)
+                return original.location, target.location, done.counts, done.searches
 
     if not isinstance(_location(source), str) and not Path(source).is_file():
         raise fail(f"{source}: no such archive file")
@@ -70,3 +74,33 @@ def _remove_archive_file(path: Path) -> None:
     whole or not there, so that the next try finds DEST empty."""
     for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
         path.with_name(name).unlink(missing_ok=True)
+
+
+async def _same_version(archive: Archive, source: str) -> None:
+    """Refuse a SOURCE whose schema is not this newsbot's, leaving it as it is: copying from
+    an older one would first upgrade it, and the newsbot that made it could no longer read it
+    (it may be the backup to go back to); a newer one this newsbot cannot read."""
+    if archive.file is None:
+        from bot.store.postgres.database import migrations
+    else:
+        from bot.store.sqlite.database import migrations
+    latest, version = len(migrations()), await archive.schema_version()
+    if version == latest:
+        return
+    if version == 0:
+        raise NewsbotError(f"{archive.location} holds no newsbot archive")
+    if version > latest:
+        raise NewsbotError(
+            f"{archive.location} has schema version {version}, but this newsbot knows only "
+            f"{latest}: copy it with the newsbot that made it, or upgrade newsbot"
+        )
+    opened = (
+        f"newsbot --db {source}" if archive.file is not None else "NEWSBOT_ARCHIVE__URL=… newsbot"
+    )
+    raise NewsbotError(
+        f"{archive.location} was made by an older newsbot (schema version {version}; this one"
+        f" writes {latest}) and is left as it is: copying it would upgrade it, and the older"
+        f" newsbot could no longer read it. To copy it as this newsbot reads it, upgrade it"
+        f" first: `{opened} status` applies the migrations (back it up before if you may go"
+        " back to the older newsbot)"
+    )
