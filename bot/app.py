@@ -39,6 +39,12 @@ COMMANDS_SYNC_SECONDS = 60.0
 TOKEN_REFUSED = (
     "Discord refused the token (NEWSBOT_DISCORD__TOKEN): check it is the bot's current token"
 )
+INTENT_REFUSED = (
+    "Discord refused the Message Content intent that discord.message_content = true asks for"
+    " (close code 4014): turn it on for this bot at https://discord.com/developers/applications"
+    " → your application → Bot → Privileged Gateway Intents → Message Content, or set"
+    " discord.message_content = false (readers then suggest links with /suggest and the menu)"
+)
 SHARDS_REFUSED = {
     4010: "Discord refused the shard newsbot connected as (close code 4010): check "
     "discord.shard_count and discord.shard_ids",
@@ -368,6 +374,8 @@ async def serve_until_stopped(
             connection.result()
         except discord.LoginFailure:
             raise NewsbotError(TOKEN_REFUSED) from None
+        except discord.PrivilegedIntentsRequired:
+            raise NewsbotError(INTENT_REFUSED) from None
         except discord.ConnectionClosed as exc:
             if exc.code in SHARDS_REFUSED:
                 raise NewsbotError(SHARDS_REFUSED[exc.code]) from None

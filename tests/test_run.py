@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import bot.app
+from bot.app import INTENT_REFUSED
 from bot.cli import app
 from bot.models import Issue
 from bot.sandbox.discord import DefaultWorld, Emulator
@@ -68,6 +69,22 @@ async def newsbot_run(env: dict[str, str], *, stdout: int) -> Process:
         stdout=stdout,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def test_a_message_content_intent_discord_refuses_says_where_to_turn_it_on(
+    emulator: Emulator, seed: DefaultWorld, tmp_path: Path
+) -> None:
+    """discord.message_content = true, as the README says, but the intent not turned on in the
+    Developer Portal: Discord closes the gateway with 4014 (Gateway › Close Event Codes)."""
+    emulator.world.application.flags = 0  # no privileged intent allowed
+    env = {**run_env(emulator, seed, tmp_path / "a.db"), "NEWSBOT_DISCORD__MESSAGE_CONTENT": "1"}
+    process = await newsbot_run(env, stdout=asyncio.subprocess.DEVNULL)
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    log = stderr.decode()
+    assert process.returncode == 1, log
+    assert "Traceback" not in log, log
+    assert log.splitlines()[-1] == f"error: {INTENT_REFUSED}"
+    assert "Privileged Gateway Intents → Message Content" in INTENT_REFUSED
 
 
 async def test_newsbot_run_leaves_what_starting_built_out_of_garbage_collection(
