@@ -135,7 +135,9 @@ async def rest_client(
     options = client_options(max_wait)
     if pacer is not None:
         options["http_trace"] = pacer.trace()
-    client = discord.Client(intents=discord.Intents.none(), **options)
+    # No gateway session, so no intent is ever asked for; guilds only keeps discord.py from
+    # warning an editor that "Guilds intent seems to be disabled" at every publish.
+    client = discord.Client(intents=discord.Intents(guilds=True), **options)
     if request_timeout is not None:
         bound_requests(client.http, request_timeout)
     try:
