@@ -76,8 +76,23 @@ def _url_password(value: str) -> str | None:
         return None
 
 
+_PASSING_TOKENS = re.compile(
+    r"""(?P<route>/(?:interactions|webhooks)/[0-9]+/)[^/\s'"?]+"""
+    r"""|(?P<field>['"]token['"]\s*:\s*['"])[^'"]+"""
+)
+"""The tokens of readers' interactions, which let whoever holds one answer as the bot for 15
+minutes (and a webhook's, for good): discord.py's DEBUG lines show them in the routes it calls
+(`/interactions/<id>/<token>/callback`, `/webhooks/<application>/<token>`) and in the
+gateway's INTERACTION_CREATE events (`'token': '…'`)."""
+
+
+def _without_token(match: re.Match[str]) -> str:
+    return (match.group("route") or match.group("field")) + REDACTED
+
+
 class Redactor:
-    """Replaces each of some secret values with `[redacted]` in a text."""
+    """Replaces each of some secret values with `[redacted]` in a text, and the passing tokens
+    of interactions and webhooks (`_PASSING_TOKENS`)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         # Longest first, so a secret containing another is replaced whole.
@@ -85,7 +100,8 @@ class Redactor:
         self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     def __call__(self, text: str) -> str:
-        return self._pattern.sub(REDACTED, text) if self._pattern else text
+        text = self._pattern.sub(REDACTED, text) if self._pattern else text
+        return _PASSING_TOKENS.sub(_without_token, text)
 
 
 class TextFormatter(logging.Formatter):

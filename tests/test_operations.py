@@ -118,6 +118,25 @@ def test_a_database_password_is_redacted_on_its_own_too(
     assert "password for user newsbot is '[redacted]'" in output
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_the_token_in_an_interaction_or_webhook_route_is_redacted(
+    monkeypatch: pytest.MonkeyPatch, logged: Logged, log_format: str
+) -> None:
+    """discord.py's webhook adapter, which answers interactions, logs the URL it called."""
+    monkeypatch.setenv("NEWSBOT_LOG__FORMAT", log_format)
+    configure_logging(load_settings(), verbose=True)
+    token = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5OnNlY3JldA.x_y-z"
+    log = logging.getLogger("discord.webhook.async_")
+    route = "https://discord.com/api/v10/{}/{}/{}"
+    for kind, rest in (("interactions", "callback"), ("webhooks", "messages/@original")):
+        url = route.format(kind, 1234, f"{token}/{rest}")
+        log.debug("Webhook ID %s with %s %s has returned status code %s", 1234, "POST", url, 204)
+    output = logged()
+    assert token not in output
+    assert "/interactions/1234/[redacted]/callback" in output
+    assert "/webhooks/1234/[redacted]/messages/@original" in output
+
+
 def test_json_logs_are_one_object_a_line_and_redacted(
     secrets: None, logged: Logged, monkeypatch: pytest.MonkeyPatch
 ) -> None:

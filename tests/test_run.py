@@ -152,6 +152,35 @@ async def test_newsbot_run_answers_search_and_stops_on_sigterm(
     assert emulator.token not in log + stdout.decode(), "the token never reaches a log"
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop does not build on Windows")
+async def test_a_readers_interaction_token_never_reaches_the_debug_log(
+    emulator: Emulator, seed: DefaultWorld, tmp_path: Path, issue_202: Issue
+) -> None:
+    """An interaction's token lets whoever holds it answer as the bot for 15 minutes; at DEBUG,
+    discord.py logs the gateway's events, INTERACTION_CREATE and its token among them."""
+    db = tmp_path / "archive.db"
+    async with await Archive.open(db) as archive:
+        await archive.issues.ingest(issue_202)
+    env = {**run_env(emulator, seed, db), "NEWSBOT_LOG__LEVEL": "DEBUG"}
+    process = await newsbot_run(env, stdout=asyncio.subprocess.DEVNULL)
+    try:
+        await emulator.wait_until(
+            lambda: True if emulator.synced_commands(seed.guild) else None, timeout=60
+        )
+        handle = await emulator.run_slash_command(
+            seed.guild, seed.general, seed.reader, "search", {"query": "distillation"}
+        )
+        await handle.original(timeout=10)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "INTERACTION_CREATE" in log, "the DEBUG log shows the gateway's events"
+    assert handle.token not in log
+    assert "'token': '[redacted]'" in log
+
+
 async def test_the_running_bot_keeps_max_wait_and_request_timeout(
     archive: Archive, emulator: Emulator, seed: DefaultWorld
 ) -> None:
