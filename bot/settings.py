@@ -11,8 +11,6 @@ every value is plainly valid, a command starts on `bot._settings_plain` without 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -30,6 +28,7 @@ from pydantic import (
 )
 
 from bot._settings_base import Section, endpoint, usable_path
+from bot._settings_errors import environment_problem, file_line, problems
 from bot._settings_plain import DEFAULT_CRON as DEFAULT_CRON
 from bot._settings_plain import ENV_PREFIX as ENV_PREFIX
 from bot._settings_plain import check_variables as _check_variables
@@ -46,7 +45,7 @@ from bot.thread_outlet_settings import MastodonSettings as MastodonSettings
 from bot.thread_outlet_settings import XSettings as XSettings
 
 if TYPE_CHECKING:
-    from pydantic_settings import SettingsError
+    pass
 
 
 class ArchiveSettings(Section):
@@ -392,7 +391,7 @@ def _reject_secrets_in_file(config: Path, data: dict[str, Any]) -> None:
             if key == "archive.url" and _without_password(table[name]):
                 continue  # a URL without a password may be written down
             raise ConfigError(
-                f"{_file_line(config, (section, name))}: {key} is a secret and is read only "
+                f"{file_line(config, (section, name))}: {key} is a secret and is read only "
                 f"from the environment: remove it from the file and set {env_name(key)}"
             )
 
@@ -400,47 +399,6 @@ def _reject_secrets_in_file(config: Path, data: dict[str, Any]) -> None:
 def _without_password(url: object) -> bool:
     """Whether a database URL in the file holds no password (libpq then reads ~/.pgpass)."""
     return isinstance(url, str) and urlsplit(url).password is None and "password=" not in url
-
-
-def _environment_problem(exc: SettingsError) -> str:
-    """Which `NEWSBOT_…` variable pydantic-settings could not parse, and what it expects."""
-    match = re.search(r'field "(\w+)"', str(exc))
-    section = match.group(1) if match else None
-    names = sorted(n for n in os.environ if n.startswith(ENV_PREFIX))
-    if section is not None:
-        names = [n for n in names if n.startswith(env_name(section))] or names
-    shown = ", ".join(names) or "a NEWSBOT_ variable"
-    return (
-        f"{shown}: not a value newsbot can read; a list or a table is written as JSON, "
-        'e.g. NEWSBOT_DISCORD__TARGETS=\'[{"guild_id": 1, "channel_id": 2}]\''
-    )
-
-
-def _where(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc)
-
-
-def _file_line(config: Path, loc: tuple[int | str, ...]) -> str:
-    """`newsbot.toml, line 7`: where in the file a refused setting is written (the line of its
-    key under its `[section]`); the file alone when it cannot be told."""
-    section, key = (str(loc[0]), str(loc[1])) if len(loc) > 1 else ("", str(loc[0]))
-    header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]", re.I) if section else None
-    assigned = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
-    # A section that is no setting (`[archiv]`) is refused whole: at its header.
-    table = re.compile(rf"^\s*\[\s*\"?{re.escape(key)}\"?\s*\]") if header is None else None
-    inside = header is None
-    try:
-        lines = config.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return str(config)
-    for number, line in enumerate(lines, start=1):
-        if table is not None and table.match(line):
-            return f"{config}, line {number}"
-        if line.lstrip().startswith("["):
-            inside = header is not None and header.match(line) is not None
-        elif inside and assigned.match(line):
-            return f"{config}, line {number}"
-    return str(config)
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
@@ -467,9 +425,9 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         return _overridden(_sourced(config)(), overrides)
     except SettingsError as exc:
         # Only the environment is parsed by pydantic-settings itself (the file was read above).
-        raise ConfigError(_environment_problem(exc)) from None
+        raise ConfigError(environment_problem(exc)) from None
     except ValidationError as exc:
-        raise ConfigError(_problems(exc, config)) from None
+        raise ConfigError(problems(exc, config)) from None
 
 
 def _overridden(settings: Settings, overrides: dict[str, Any]) -> Settings:
@@ -478,20 +436,3 @@ def _overridden(settings: Settings, overrides: dict[str, Any]) -> Settings:
     if not overrides and type(settings) is Settings:
         return settings
     return Settings.model_validate(_merged(settings.model_dump(), overrides))
-
-
-def _problems(exc: ValidationError, config: Path | None) -> str:
-    """A line per setting pydantic refused: its key, what is wrong, and where it is set."""
-    problems = []
-    for error in exc.errors():
-        key = _where(error["loc"])
-        env = env_name(_where(error["loc"][:2]))  # a target's key is in its section's list
-        where = env if env in os.environ or not config else _file_line(config, error["loc"])
-        if error["type"] == "extra_forbidden":
-            reason = "unknown setting; config.example.toml lists every setting"
-        elif error["type"] == "path_type":
-            reason = f"not a path: write it as text in quotes, not {error['input']!r}"
-        else:
-            reason = str(error["msg"]).removeprefix("Value error, ")
-        problems.append(f"{key}: {reason} (from {where})")
-    return "\n".join(problems)

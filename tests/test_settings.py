@@ -300,3 +300,25 @@ def test_a_section_of_the_wrong_type_is_refused_whatever_the_options(
     assert plainly.stderr.startswith("error: archive: ")
     assert f"(from {config}, line 1)" in plainly.stderr
     assert overridden.stderr == plainly.stderr
+
+
+def test_a_key_refused_in_a_whole_sections_variable_names_that_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`NEWSBOT_DISCORD` holds the section as JSON: a bad key there is said to come from it,
+    not from a `NEWSBOT_DISCORD__SHARD_COUNT` nobody set, nor from the config file."""
+    clear_settings(monkeypatch)
+    config = tmp_path / "newsbot.toml"
+    config.write_text("[discord]\nmessage_content = true\n")
+    monkeypatch.setenv("NEWSBOT_DISCORD", '{"shard_count": 0}')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert str(caught.value) == (
+        "discord.shard_count: Input should be greater than or equal to 1 (from NEWSBOT_DISCORD)"
+    )
+    # Set in the file, beside a variable holding other keys of the section: the file's line.
+    config.write_text("[discord]\nshard_count = 0\n")
+    monkeypatch.setenv("NEWSBOT_DISCORD", '{"message_content": true}')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert str(caught.value).endswith(f"(from {config}, line 2)")
