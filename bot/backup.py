@@ -68,11 +68,12 @@ def _partial_beside(destination: Path) -> Path:
     return Path(name)
 
 
-_DESTINATION_ERRORS = {
+WRITE_ERRORS = {
     "SQLITE_FULL": "no space left on its disk",
     "SQLITE_IOERR_WRITE": "its disk refused to write it (is it full?)",
 }
-"""SQLite's errors that a backup meets only in writing the copy, and what they mean for it."""
+"""SQLite's errors that a copy meets only in writing (it reads the archive), and what they
+mean for the file written."""
 
 
 @contextmanager
@@ -82,7 +83,7 @@ def _writing(destination: Path) -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as exc:
-        reason = _DESTINATION_ERRORS.get(getattr(exc, "sqlite_errorname", ""))
+        reason = WRITE_ERRORS.get(getattr(exc, "sqlite_errorname", ""))
         if reason is None:
             raise
         raise BackupError(f"cannot write the backup {destination}: {reason}") from None

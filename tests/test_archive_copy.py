@@ -169,7 +169,7 @@ def test_a_copy_that_fails_midway_leaves_no_file_behind(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 1, done.stdout
-    assert done.stderr.startswith("error: "), done.stderr
+    assert done.stderr.startswith(f"error: cannot write the copy {destination}: "), done.stderr
     assert list(destination.parent.iterdir()) == []
     code, out, err = newsbot("archive", "copy", str(source), str(destination))
     assert code == 0, err

@@ -35,6 +35,9 @@ def copy(
 ) -> None:
     """Copy every issue, the ledger, subscriptions, suggestions and state from SOURCE into the
     empty DEST, then check it: the same rows in every table and the same search hits."""
+    import sqlite3
+
+    from bot.backup import WRITE_ERRORS
     from bot.store import Archive
     from bot.store.copying import copy_archive
 
@@ -42,9 +45,16 @@ def copy(
         # Not migrated: SOURCE is only read (it may be the backup an older newsbot restores).
         async with await Archive.open(_location(source), create=False, migrate=False) as original:
             await _same_version(original, source)
-            async with await Archive.open(_location(destination)) as target:
-                done = await copy_archive(original, target)
-                return original.location, target.location, done.counts, done.searches
+            try:
+                async with await Archive.open(_location(destination)) as target:
+                    done = await copy_archive(original, target)
+                    return original.location, target.location, done.counts, done.searches
+            except sqlite3.Error as exc:
+                # SOURCE is only read: a write that fails is DEST's (a file, to be SQLite's).
+                reason = WRITE_ERRORS.get(getattr(exc, "sqlite_errorname", ""))
+                if reason is None:
+                    raise
+                raise NewsbotError(f"cannot write the copy {destination}: {reason}") from None
 
     if not isinstance(_location(source), str) and not Path(source).is_file():
         raise fail(f"{source}: no such archive file")
