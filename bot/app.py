@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import stopping
-from bot.errors import NewsbotError
+from bot.errors import ConfigError, NewsbotError
 from bot.network import connection_reason, shown_url
 from bot.publishing.outlets.discord_client import bound_requests, client_options
 from bot.settings import Settings
@@ -373,12 +373,12 @@ async def serve_until_stopped(
         try:
             connection.result()
         except discord.LoginFailure:
-            raise NewsbotError(TOKEN_REFUSED) from None
+            raise ConfigError(TOKEN_REFUSED) from None
         except discord.PrivilegedIntentsRequired:
-            raise NewsbotError(INTENT_REFUSED) from None
+            raise ConfigError(INTENT_REFUSED) from None
         except discord.ConnectionClosed as exc:
             if exc.code in SHARDS_REFUSED:
-                raise NewsbotError(SHARDS_REFUSED[exc.code]) from None
+                raise ConfigError(SHARDS_REFUSED[exc.code]) from None
             raise
         except Exception as exc:
             unreached = _gateway_unreached(bot, exc)
@@ -418,7 +418,7 @@ async def sync_only(settings: Settings, token: str) -> int:
             try:
                 await bot.login(token)
             except discord.LoginFailure:
-                raise NewsbotError(TOKEN_REFUSED) from None
+                raise ConfigError(TOKEN_REFUSED) from None
             await bot.sync_commands(force=True)
             return len(bot.commands_payload())
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 import bot.issuefiles._loading
 from bot.cli import app
-from bot.cli._console import SEARCH_OFFSET_MAX
+from bot.cli._console import CONFIG_EXIT, SEARCH_OFFSET_MAX
 from bot.models import Issue, Supporter
 from bot.store import Archive
 from bot.store.ingest import SLOT_BITS
@@ -369,11 +369,11 @@ def test_a_bad_config_names_the_key(runner: CliRunner, tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text('[archive]\npaht = "x.db"\n')
     result = runner.invoke(app, ["--config", str(config), "latest"])
-    assert result.exit_code == 1
+    assert result.exit_code == CONFIG_EXIT
     assert "archive.paht: unknown setting" in result.stderr
     config.write_text("[archive\n")
     result = runner.invoke(app, ["--config", str(config), "latest"])
-    assert result.exit_code == 1 and "not valid TOML" in result.stderr
+    assert result.exit_code == CONFIG_EXIT and "not valid TOML" in result.stderr
 
 
 def test_schema_check(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -485,7 +485,7 @@ def test_config_files_that_cannot_be_settings(runner: CliRunner, tmp_path: Path)
         (types, f"schedule.cron: Input should be a valid string (from {types}"),
     ):
         result = runner.invoke(app, ["--config", str(config), "latest"])
-        assert result.exit_code == 1, result.stderr
+        assert result.exit_code == CONFIG_EXIT, result.stderr
         assert message in result.stderr
         assert result.exception is None or isinstance(result.exception, SystemExit)
 

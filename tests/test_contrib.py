@@ -75,6 +75,25 @@ def test_the_service_runs_newsbot_run_with_the_config(config: Path) -> None:
     assert "until stopped" in result.stdout
 
 
+@pytest.mark.parametrize("unit", ["newsbot.service", "newsbot@.service"])
+def test_the_service_is_not_restarted_after_a_problem_only_its_editor_can_mend(
+    unit: str, config: Path
+) -> None:
+    service = read_unit(CONTRIB / unit)["Service"]
+    assert service["Restart"] == ["on-failure"]
+    (prevent,) = service["RestartPreventExitStatus"]
+    (exec_start,) = service["ExecStart"]
+    args = with_config(command_line(exec_start), config)
+    env = without_settings(os.environ)
+    # No token in the unit's secrets file: the same status as a refused one.
+    result = CliRunner().invoke(app, args, env=env)
+    assert "NEWSBOT_DISCORD__TOKEN" in result.stderr
+    assert result.exit_code == int(prevent)
+    result = CliRunner().invoke(app, args, env={**env, "NEWSBOT_SCHEDULE__CRON": "daily"})
+    assert "NEWSBOT_SCHEDULE__CRON" in result.stderr
+    assert result.exit_code == int(prevent)
+
+
 def test_the_service_stops_with_sigterm_and_time_to_finish_a_step() -> None:
     service = read_unit(CONTRIB / "newsbot.service")["Service"]
     (kill_signal,) = service["KillSignal"]

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.cli._console import CONFIG_EXIT
 
 PUBLISHING = {
     "view_channel",
@@ -114,7 +115,7 @@ def test_an_application_id_that_is_not_positive_is_refused(invite: CliRunner) ->
     for bad in ("-5", "0"):
         env = {"NEWSBOT_DISCORD__APPLICATION_ID": bad}
         result = invite.invoke(app, ["invite-url"], env=env)
-        assert result.exit_code == 1
+        assert result.exit_code == CONFIG_EXIT
         assert result.stderr == (
             "error: discord.application_id: Input should be greater than 0 "
             "(from NEWSBOT_DISCORD__APPLICATION_ID)\n"

@@ -14,8 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 import bot.app
-from bot.app import INTENT_REFUSED
+from bot.app import INTENT_REFUSED, TOKEN_REFUSED
 from bot.cli import app
+from bot.cli._console import CONFIG_EXIT
 from bot.models import Issue
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.settings import Settings
@@ -26,7 +27,7 @@ from tests.newsbot_process import Process, newsbot_process
 
 def test_run_without_a_token_says_where_to_get_one(monkeypatch: object) -> None:
     result = CliRunner().invoke(app, ["run"], env={"NEWSBOT_DISCORD__TOKEN": ""})
-    assert result.exit_code == 1
+    assert result.exit_code == CONFIG_EXIT
     assert "NEWSBOT_DISCORD__TOKEN" in result.stderr
     assert "discord.com/developers/applications" in result.stderr
     assert "python3 dev.py demo" in result.stderr
@@ -71,6 +72,21 @@ async def newsbot_run(env: dict[str, str], *, stdout: int) -> Process:
     )
 
 
+async def test_a_token_discord_refuses_stops_run_for_good(
+    emulator: Emulator, seed: DefaultWorld, tmp_path: Path
+) -> None:
+    """A token reset in the Developer Portal: Discord answers 401 (discord.py's LoginFailure).
+    The exit status tells systemd that restarting cannot help (contrib/newsbot.service)."""
+    env = {**run_env(emulator, seed, tmp_path / "a.db"), "NEWSBOT_DISCORD__TOKEN": "reset.token"}
+    process = await newsbot_run(env, stdout=asyncio.subprocess.DEVNULL)
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    log = stderr.decode()
+    assert process.returncode == CONFIG_EXIT, log
+    assert "Traceback" not in log, log
+    assert log.splitlines()[-1] == f"error: {TOKEN_REFUSED}"
+    assert "reset.token" not in log
+
+
 async def test_a_message_content_intent_discord_refuses_says_where_to_turn_it_on(
     emulator: Emulator, seed: DefaultWorld, tmp_path: Path
 ) -> None:
@@ -81,7 +97,7 @@ async def test_a_message_content_intent_discord_refuses_says_where_to_turn_it_on
     process = await newsbot_run(env, stdout=asyncio.subprocess.DEVNULL)
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
     log = stderr.decode()
-    assert process.returncode == 1, log
+    assert process.returncode == CONFIG_EXIT, log
     assert "Traceback" not in log, log
     assert log.splitlines()[-1] == f"error: {INTENT_REFUSED}"
     assert "Privileged Gateway Intents → Message Content" in INTENT_REFUSED

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.cli._console import CONFIG_EXIT
 from bot.errors import ConfigError
 from bot.settings import Settings, env_name, load_settings, secret_keys
 from tests.conftest import ROOT, clear_settings
@@ -225,7 +226,7 @@ def test_every_misnamed_variable_is_named_and_a_command_stops(
     monkeypatch.setenv("NEWSBOT_DISCORD_TOKEN", "very.secret.token")
     monkeypatch.setenv("NEWSBOT_UNRELATED", "1")
     result = CliRunner().invoke(app, ["status"])
-    assert result.exit_code == 1
+    assert result.exit_code == CONFIG_EXIT
     assert result.stderr == (
         "error: NEWSBOT_DISCORD_TOKEN: unknown setting (write NEWSBOT_DISCORD__TOKEN: two "
         "underscores between section and key)\n"
@@ -296,7 +297,7 @@ def test_a_section_of_the_wrong_type_is_refused_whatever_the_options(
     runner = CliRunner()
     plainly = runner.invoke(app, ["--config", str(config), "status"])
     overridden = runner.invoke(app, ["--config", str(config), "--db", "x.db", "status"])
-    assert plainly.exit_code == overridden.exit_code == 1
+    assert plainly.exit_code == overridden.exit_code == CONFIG_EXIT
     assert plainly.stderr.startswith("error: archive: ")
     assert f"(from {config}, line 1)" in plainly.stderr
     assert overridden.stderr == plainly.stderr

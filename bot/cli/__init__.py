@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar
 import typer
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from bot.cli._console import CliState, fail, out, settings_of
+from bot.cli._console import CliState, failed, out, settings_of
 from bot.errors import NewsbotError
 
 
@@ -271,7 +271,7 @@ def _main(
     try:
         state.plain = plain_settings(config, **overrides)
     except NewsbotError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
     ctx.obj = state
     if state.plain is None:
         from bot.logs import configure_logging

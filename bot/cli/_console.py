@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 import typer
 from rich.console import Console
 
-from bot.errors import NewsbotError
+from bot.errors import ConfigError, NewsbotError
 
 if TYPE_CHECKING:
     from bot._settings_plain import PlainSettings
@@ -104,7 +104,7 @@ def settings_of(ctx: typer.Context) -> Settings:
         try:
             state.settings = load_settings(state.config, **state.overrides)
         except NewsbotError as exc:
-            raise fail(str(exc)) from None
+            raise failed(exc) from None
     return state.settings
 
 
@@ -114,10 +114,20 @@ def opening_settings_of(ctx: typer.Context) -> OpeningSettings:
     return state.plain if state.plain is not None else settings_of(ctx)
 
 
-def fail(message: str) -> typer.Exit:
-    """Print `error: message` to stderr; the caller raises the returned exit (status 1)."""
+CONFIG_EXIT = 78
+"""The exit status of a problem no retry can mend: the settings, or a token or intent Discord
+refuses (EX_CONFIG in sysexits.h). The systemd units do not restart newsbot after it."""
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print `error: message` to stderr; the caller raises the returned exit (status `code`)."""
     err.print(f"[red]error:[/red] {message}", markup=True, highlight=False, soft_wrap=True)
-    return typer.Exit(1)
+    return typer.Exit(code)
+
+
+def failed(exc: NewsbotError) -> typer.Exit:
+    """`fail` with a known failure's message: status `CONFIG_EXIT` for a configuration one."""
+    return fail(str(exc), CONFIG_EXIT if isinstance(exc, ConfigError) else 1)
 
 
 def run_async(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
@@ -132,7 +142,7 @@ def run_async(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
     try:
         return _fast_loop_run(coro) if uvloop else asyncio.run(coro)
     except NewsbotError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
     except sqlite3.Error as exc:
         raise fail(f"the archive database failed: {exc}") from None
     except _connection_errors() as exc:
@@ -274,5 +284,5 @@ def discord_token(settings: Settings) -> str:
     """The Discord token from the settings, or a failure that says how to get one."""
     token = settings.discord.token
     if token is None or not token.get_secret_value().strip():
-        raise fail(NO_TOKEN)
+        raise fail(NO_TOKEN, CONFIG_EXIT)
     return token.get_secret_value().strip()

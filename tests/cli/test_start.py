@@ -14,7 +14,7 @@ import pytest
 import typer
 
 from bot.cli import NewsbotGroup, app
-from bot.cli._console import ISSUE_NUMBER_MAX
+from bot.cli._console import CONFIG_EXIT, ISSUE_NUMBER_MAX
 from bot.errors import ConfigError
 from bot.models import Issue
 from bot.schedule.cron import cron_trigger
@@ -219,7 +219,7 @@ def test_a_search_with_a_bad_setting_is_refused_as_before(
         settings=bad,
         errors=f"error: {refused.value}",
     )
-    assert found["code"] == 1
+    assert found["code"] == CONFIG_EXIT
     assert "publishing.concurrency" in str(refused.value)
 
 

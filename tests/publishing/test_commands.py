@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.cli._console import CONFIG_EXIT
 from bot.issuefiles import load_issue
 from bot.models import Subscription
 from bot.store import Archive
@@ -45,7 +46,8 @@ def test_preview_and_dry_run(tmp_path: Path) -> None:
     discord_only = newsbot_completed(
         "--db", str(db), "publish", "--outlet", "discord", env=newsbot_env(None)
     )
-    assert discord_only.returncode == 1 and "error: no Discord token." in discord_only.stderr
+    assert discord_only.returncode == CONFIG_EXIT, "a setting to give, not a retry"
+    assert "error: no Discord token." in discord_only.stderr
     assert "skipped" not in discord_only.stderr
 
 
