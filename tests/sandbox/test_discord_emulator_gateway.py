@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 
 import discord
 import pytest
@@ -163,3 +165,64 @@ async def test_a_guild_the_bot_joins_later_arrives_with_guild_create(
     guild = await joined
     assert guild.id == second.id
     assert [c.name for c in guild.channels] == ["lobby"]
+
+
+ACK_WATCHER = """
+import asyncio, json, sys
+import discord, yarl
+
+api_base, gateway_url, token, wanted = sys.argv[1:]
+discord.http.Route.BASE = api_base
+discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class AckWatcher(discord.Client):
+    latencies = []
+
+    async def on_socket_raw_receive(self, message):
+        # Dispatched as discord.py reads a payload; this runs once it has handled it.
+        if json.loads(message).get("op") == 11:
+            self.latencies.append(self.latency)
+            if len(self.latencies) == int(wanted):
+                print(json.dumps(self.latencies), flush=True)
+                await self.close()
+
+
+client = AckWatcher(intents=discord.Intents.default(), enable_debug_events=True)
+asyncio.run(client.start(token, reconnect=False))
+"""
+"""A discord.py client in its own process, as `newsbot run` is: it prints the latencies
+discord.py measured at its first `wanted` HEARTBEAT_ACKs, then leaves."""
+
+
+async def test_heartbeats_are_acked_after_a_round_trip_not_before_discord_py_sees_them_sent(
+    emulator: Emulator,
+) -> None:
+    # Over loopback an instant ACK reached discord.py (in another process, as newsbot runs)
+    # before its heartbeat thread had noted the send, so it measured from the heartbeat
+    # before: latency = the interval, and at Discord's 41.25 s the warning "Can't keep up,
+    # shard ID None websocket is 41.3s behind" at every heartbeat.
+    interval = 0.6  # the emulator answers after 0.1 s
+    emulator.config.heartbeat_interval_ms = int(interval * 1000)
+    wanted = 4  # the first heartbeat goes with HELLO; the next ones from discord.py's thread
+    client = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        ACK_WATCHER,
+        emulator.api_base,
+        emulator.gateway_url,
+        emulator.token,
+        str(wanted),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, _ = await asyncio.wait_for(client.communicate(), 30)
+    finally:
+        if client.returncode is None:
+            client.kill()
+            await client.wait()
+    assert client.returncode == 0
+    latencies = json.loads(out)
+    assert len(latencies) == wanted
+    assert emulator.gateway.heartbeats >= wanted
+    assert max(latencies) < interval * 2 / 3, latencies

@@ -49,6 +49,13 @@ _PRIVILEGED = {
     Intent.MESSAGE_CONTENT: (1 << 18) | (1 << 19),
 }
 _RESUME_BUFFER = 5000
+HEARTBEAT_ACK_DELAY = 0.1
+"""Seconds between a heartbeat and its HEARTBEAT_ACK: a network round trip, as with Discord,
+which is never reached in microseconds. discord.py up to 2.7.1 records when a heartbeat was
+sent on its heartbeat thread only once the send is done; an ACK read before that (always,
+over loopback: the thread waits for the GIL) is measured from the previous heartbeat, and
+discord.py warns "Can't keep up, shard ID … websocket is 41.3s behind" and reports that as
+its latency. A bot whose event loop really is slow still reads the ACK late and is warned."""
 
 
 def _zstd_compressor() -> Callable[[bytes], bytes] | None:
@@ -134,6 +141,7 @@ class Connection:
         self._flowing = asyncio.Event()
         self._flowing.set()
         self._writer = asyncio.create_task(self._write())
+        self._later: set[asyncio.TimerHandle] = set()
         self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         """Done once the socket is closed and its handler has ended."""
         self.session: GatewaySession | None = None
@@ -141,6 +149,16 @@ class Connection:
     def send(self, payload: JSON) -> None:
         """Queue a gateway payload; order is kept."""
         self._outbox.put_nowait(payload)
+
+    def send_later(self, delay: float, payload: JSON) -> None:
+        """Queue a gateway payload after ``delay`` seconds (unless the socket is gone by then)."""
+
+        def send() -> None:
+            self._later.discard(handle)
+            self.send(payload)
+
+        handle = asyncio.get_running_loop().call_later(delay, send)
+        self._later.add(handle)
 
     def close(self, code: int, reason: str = "") -> None:
         """Queue a close frame after everything already queued."""
@@ -183,6 +201,9 @@ class Connection:
 
     async def stop(self) -> None:
         """End the writer (the socket is gone); a close handshake under way finishes first."""
+        for handle in self._later:
+            handle.cancel()
+        self._later.clear()
         if not self._closing:
             self._writer.cancel()
         try:
@@ -226,6 +247,9 @@ class Gateway:
         self.connection_paths: list[str] = []
         self.identify_payloads: list[JSON] = []
         self.resumes = 0
+        self.heartbeats = 0
+        """Heartbeats received, each answered with a HEARTBEAT_ACK."""
+        self.heartbeat_ack_delay = HEARTBEAT_ACK_DELAY
         self.refusing: int | None = None
         """While set, new websocket connections are answered this HTTP status instead."""
         self.refused = 0
@@ -392,7 +416,9 @@ class Gateway:
         op = payload.get("op")
         data = payload.get("d")
         if op == OP_HEARTBEAT:
-            connection.send({"op": OP_HEARTBEAT_ACK, "d": None, "s": None, "t": None})
+            self.heartbeats += 1
+            ack: JSON = {"op": OP_HEARTBEAT_ACK, "d": None, "s": None, "t": None}
+            connection.send_later(self.heartbeat_ack_delay, ack)
         elif op == OP_IDENTIFY and isinstance(data, dict):
             self._identify(connection, data)
         elif op == OP_RESUME and isinstance(data, dict):
