@@ -202,7 +202,7 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
         typed,
         b"/search distillation\nnext\n/issue 7\nhelp\n/latest section:Industry\n"
         b"/issue abc\n/search\n/latest sektion:Industry\n/nope\n/suggest javascript:alert(1)\n"
-        b"/search " + b"x" * 250 + b"\n",
+        b"/search " + b"x" * 250 + b"\n" + b"y" * 2001 + b"\n/reply " + b"z" * 2001 + b"\n",
     )
     os.close(typed)
     with (
@@ -254,6 +254,10 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
     # Checked against the option newsbot registered, as Discord's client does.
     assert "/search: query takes at most 200 characters, not 250 ('xxx" in kept
     assert "x" * 200 not in kept
+    # A message longer than Discord takes is not sent, as in Discord's client.
+    assert "a message takes at most 2000 characters, not 2001 ('yyy" in kept
+    assert "a message takes at most 2000 characters, not 2001 ('zzz" in kept
+    assert "y" * 200 not in kept and "z" * 200 not in kept
     assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
     assert list(scratch.iterdir()) == [], "`newsbot run` stopped and the scratch archive is gone"
 

@@ -22,6 +22,7 @@ from bot.cli._console import ISSUE_NUMBER_MAX
 from bot.demo.editor import thread_named
 from bot.demo.reader import Reader, can_press, has_button
 from bot.demo.stage import Stage
+from bot.render.discord import CONTENT_MAX
 from bot.sandbox.discord import Message
 from bot.text import shorten
 
@@ -310,6 +311,7 @@ async def act(stage: Stage, reader: Reader, line: str) -> None:
         elif word == "/reply":
             if not rest:
                 raise ReaderMistake("/reply needs the text of the reply: type /reply <text>")
+            _fits_a_message(rest)
             name = stage.suggestion_thread
             thread = thread_named(stage.emulator.world, stage.seed.general, name)
             if thread is None:
@@ -320,9 +322,20 @@ async def act(stage: Stage, reader: Reader, line: str) -> None:
             known = ", ".join(f"/{name}" for name in [*READER_OPTIONS, "reply"])
             raise ReaderMistake(f"{word} is not a command the demo knows ({known}); type help")
         else:
+            _fits_a_message(line)
             await reader.related(line)
     except (TimeoutError, ValueError, LookupError) as exc:
         stage.console.print(Text(f"  {exc}", style="red"))
+
+
+def _fits_a_message(text: str) -> None:
+    """Refuse a message longer than Discord's 2000 characters, as its client does before
+    sending: Discord would answer 400 (Message resource › Create Message, `content`)."""
+    if len(text) > CONTENT_MAX:
+        raise ReaderMistake(
+            f"a message takes at most {CONTENT_MAX} characters, not {len(text)} "
+            f"({_shown(text)}): Discord's client does not send a longer one"
+        )
 
 
 def _page_hint(stage: Stage, message: Message | None) -> None:
