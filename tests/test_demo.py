@@ -24,7 +24,14 @@ from typing import IO
 import pytest
 from rich.console import Console, RenderableType
 
-from bot.demo.keep import KEEP_HELP, ReaderMistake, keep_help, no_page, reader_options
+from bot.demo.keep import (
+    KEEP_HELP,
+    ReaderMistake,
+    keep_help,
+    mistake_shown,
+    no_page,
+    reader_options,
+)
 from bot.demo.screen import Screen
 from bot.demo.stage import DemoSettings
 from bot.models import Issue, SearchPage
@@ -424,6 +431,15 @@ def test_help_reads_well_at_80_columns() -> None:
         assert line.startswith((*typed, " " * 20)), line
         assert len(line) <= 80
     assert len(lines) == len(typed) + 3, "only the descriptions of two lines take two"
+
+
+def test_a_mistake_stays_indented_when_it_wraps_at_80_columns() -> None:
+    with pytest.raises(ReaderMistake) as caught:
+        reader_options("issue", "https://example.com")
+    lines = shown(mistake_shown(caught.value), width=80)
+    assert len(lines) > 1, "long enough to wrap"
+    assert all(line.startswith("  ") and not line.startswith("   ") for line in lines), lines
+    assert " ".join(line.strip() for line in lines) == str(caught.value)
 
 
 def test_turning_a_page_past_the_results_says_they_end_there() -> None:

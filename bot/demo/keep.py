@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.console import RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -325,7 +327,13 @@ async def act(stage: Stage, reader: Reader, line: str) -> None:
             _fits_a_message(line)
             await reader.related(line)
     except (TimeoutError, ValueError, LookupError) as exc:
-        stage.console.print(Text(f"  {exc}", style="red"))
+        stage.console.print(mistake_shown(exc))
+
+
+def mistake_shown(mistake: Exception) -> RenderableType:
+    """A reader's mistake as the demo prints it: indented under the reader's line, and so when
+    it wraps, in a terminal of 80 columns too."""
+    return Padding(Text(str(mistake), style="red"), (0, 0, 0, 2), expand=False)
 
 
 def _fits_a_message(text: str) -> None:
