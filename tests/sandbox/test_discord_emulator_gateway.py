@@ -226,3 +226,19 @@ async def test_heartbeats_are_acked_after_a_round_trip_not_before_discord_py_see
     assert len(latencies) == wanted
     assert emulator.gateway.heartbeats >= wanted
     assert max(latencies) < interval * 2 / 3, latencies
+
+
+async def test_a_heartbeat_asked_for_with_op_1_comes_at_once(
+    emulator: Emulator, bot: EmulatedBot
+) -> None:
+    # At Discord's interval (41.25 s) the next heartbeat on its own is far off: one within
+    # seconds is the one asked for.
+    assert emulator.config.heartbeat_interval_ms == 41250
+    gateway = emulator.gateway
+    await gateway.changed.wait_for(lambda: gateway.heartbeats or None, 5, "the first heartbeat")
+    before = gateway.heartbeats
+    gateway.request_heartbeat()
+    await gateway.changed.wait_for(
+        lambda: gateway.heartbeats > before or None, 5, "the heartbeat asked for"
+    )
+    assert gateway.heartbeats == before + 1

@@ -318,6 +318,13 @@ class Gateway:
 
         return await self.changed.wait_for(first, timeout, "a bot to connect to the gateway")
 
+    def request_heartbeat(self) -> None:
+        """Send op 1 HEARTBEAT to every connection, as Discord does to ask for a heartbeat
+        now: the client answers with one at once, without waiting for its interval (Gateway ›
+        Sending Heartbeats)."""
+        for connection in list(self.connections):
+            connection.send({"op": OP_HEARTBEAT, "d": None, "s": None, "t": None})
+
     def request_reconnect(self) -> None:
         """Send op 7 RECONNECT to every connection (the client should RESUME)."""
         for connection in list(self.connections):
@@ -417,6 +424,7 @@ class Gateway:
         data = payload.get("d")
         if op == OP_HEARTBEAT:
             self.heartbeats += 1
+            self.changed.notify()
             ack: JSON = {"op": OP_HEARTBEAT_ACK, "d": None, "s": None, "t": None}
             connection.send_later(self.heartbeat_ack_delay, ack)
         elif op == OP_IDENTIFY and isinstance(data, dict):
