@@ -270,6 +270,24 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
 
 
 @POSIX
+def test_a_closed_terminal_stops_keep_and_leaves_no_scratch_folder(scratch: Path) -> None:
+    lines, typed = os.pipe()
+    try:
+        with (
+            open(lines, "rb") as piped,
+            demo(scratch, "demo", "--keep", stdin=piped) as process,
+        ):
+            read_until(process, "newsbot keeps running (--keep)", RUN_TIMEOUT)
+            # A terminal closing hangs up its whole process group: the demo and `newsbot run`.
+            os.killpg(process.pid, signal.SIGHUP)
+            _, err = process.communicate(timeout=30)
+    finally:
+        os.close(typed)
+    assert "Traceback" not in err.decode(), err.decode()
+    assert list(scratch.iterdir()) == [], "the scratch folder, with its keys, is removed"
+
+
+@POSIX
 def test_keep_on_a_terminal_prompts_until_quit(scratch: Path) -> None:
     import pty
 

@@ -59,9 +59,16 @@ def keep_help(thread: str) -> Table:
     return table
 
 
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+"""Ctrl-C, a polite kill, and a closed terminal (SIGHUP, where there is one): each stops the
+demo the same clean way, its scratch folder removed."""
+
+
 class Stop:
-    """SIGINT and SIGTERM: cancel the script, or end the `--keep` part (once; later ones are
-    ignored so the clean-up runs to its end)."""
+    """SIGINT, SIGTERM and SIGHUP: cancel the script, or end the `--keep` part (once; later
+    ones are ignored so the clean-up runs to its end)."""
 
     def __init__(self) -> None:
         self.event = asyncio.Event()
@@ -71,9 +78,9 @@ class Stop:
         self._installed: list[signal.Signals] = []
 
     def install(self) -> None:
-        """Handle SIGINT and SIGTERM in the running loop (where the platform allows it)."""
+        """Handle the stop signals in the running loop (where the platform allows it)."""
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             with contextlib.suppress(NotImplementedError, ValueError, RuntimeError):
                 loop.add_signal_handler(sig, self._received, sig)
                 self._installed.append(sig)
