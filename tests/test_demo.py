@@ -287,6 +287,35 @@ def test_a_closed_terminal_stops_keep_and_leaves_no_scratch_folder(scratch: Path
     assert list(scratch.iterdir()) == [], "the scratch folder, with its keys, is removed"
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (Linux's /proc; the test is skipped elsewhere)."""
+    listed = Path(f"/proc/{pid}/task/{pid}/children")
+    if not listed.exists():
+        pytest.skip("no /proc/PID/task/PID/children here")
+    return [int(child) for child in listed.read_text().split()]
+
+
+@POSIX
+def test_keep_fails_with_a_clear_error_when_newsbot_run_dies(scratch: Path) -> None:
+    lines, typed = os.pipe()
+    try:
+        with (
+            open(lines, "rb") as piped,
+            demo(scratch, "demo", "--keep", stdin=piped) as process,
+        ):
+            read_until(process, "newsbot keeps running (--keep)", RUN_TIMEOUT)
+            [newsbot_run] = children(process.pid)
+            os.kill(newsbot_run, signal.SIGKILL)
+            _, err = process.communicate(timeout=30)
+    finally:
+        os.close(typed)
+    logged = err.decode()
+    assert process.returncode == 1, "a demo whose bot died did not work"
+    assert "`newsbot run` exited with code -9" in logged, logged
+    assert "Traceback" not in logged, logged
+    assert list(scratch.iterdir()) == []
+
+
 @POSIX
 def test_keep_on_a_terminal_prompts_until_quit(scratch: Path) -> None:
     import pty

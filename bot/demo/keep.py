@@ -24,6 +24,7 @@ from bot.cli._console import ISSUE_NUMBER_MAX
 from bot.demo.editor import thread_named
 from bot.demo.reader import Reader, can_press, has_button
 from bot.demo.stage import Stage
+from bot.errors import NewsbotError
 from bot.render.discord import CONTENT_MAX
 from bot.sandbox.discord import Message
 from bot.text import shorten
@@ -180,11 +181,15 @@ async def keep_running(stage: Stage, reader: Reader, stop: Stop) -> None:
                 continue
             if line.strip():
                 await act(stage, reader, line.strip())
-        if exited.done():
-            console.print(Text(f"`newsbot run` exited with code {process.returncode}", "red"))
-        elif not stopped.done() and not interactive:
+        if not (exited.done() or stopped.done() or interactive):
             console.print("stdin ended; newsbot keeps running until Ctrl-C or SIGTERM.")
             await asyncio.wait({stopped, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if exited.done() and not stopped.done():
+            # Not stopped by Ctrl-C or a closed terminal, which reach it too: it died.
+            raise NewsbotError(
+                f"`newsbot run` exited with code {process.returncode} while the demo kept "
+                "running; what it logged is above"
+            )
     finally:
         stopped.cancel()
         exited.cancel()
