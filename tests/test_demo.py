@@ -130,7 +130,7 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     assert "ada (editor) saves 202.md in newsbot's issues folder" in shown
     assert re.search(r"fires next at \d\d:\d\d:\d\d UTC", shown)
     assert re.search(
-        r"The schedule fired at \d\d:\d\d:\d\d UTC \(firing\) and published #202 to "
+        r"⏰ The schedule fired at \d\d:\d\d:\d\d UTC and published #202 to "
         r"Discord \(3 channels\), X, Mastodon and Bluesky, by itself\.",
         shown,
     ), "one firing of the schedule published #202 everywhere"
