@@ -287,6 +287,29 @@ def test_a_closed_terminal_stops_keep_and_leaves_no_scratch_folder(scratch: Path
     assert list(scratch.iterdir()) == [], "the scratch folder, with its keys, is removed"
 
 
+@POSIX
+def test_under_nohup_a_hang_up_leaves_keep_running(scratch: Path) -> None:
+    lines, typed = os.pipe()
+    ignored = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as nohup does, for the child
+    try:
+        with (
+            open(lines, "rb") as piped,
+            demo(scratch, "demo", "--keep", stdin=piped) as process,
+        ):
+            signal.signal(signal.SIGHUP, ignored)
+            read_until(process, "newsbot keeps running (--keep)", RUN_TIMEOUT)
+            os.killpg(process.pid, signal.SIGHUP)
+            os.write(typed, b"/issue 7\n")
+            read_until(process, "Issue #7 isn't in the archive.", RUN_TIMEOUT)
+            process.send_signal(signal.SIGTERM)
+            _, err = process.communicate(timeout=30)
+    finally:
+        signal.signal(signal.SIGHUP, ignored)
+        os.close(typed)
+    assert process.returncode == 0, err.decode()
+    assert list(scratch.iterdir()) == []
+
+
 def children(pid: int) -> list[int]:
     """The processes `pid` started (Linux's /proc; the test is skipped elsewhere)."""
     listed = Path(f"/proc/{pid}/task/{pid}/children")

@@ -79,9 +79,12 @@ class Stop:
         self._installed: list[signal.Signals] = []
 
     def install(self) -> None:
-        """Handle the stop signals in the running loop (where the platform allows it)."""
+        """Handle the stop signals in the running loop (where the platform allows it); one
+        that was ignored when the demo started stays ignored (`nohup newsbot demo --keep`)."""
         loop = asyncio.get_running_loop()
         for sig in STOP_SIGNALS:
+            if signal.getsignal(sig) is signal.SIG_IGN:
+                continue
             with contextlib.suppress(NotImplementedError, ValueError, RuntimeError):
                 loop.add_signal_handler(sig, self._received, sig)
                 self._installed.append(sig)
