@@ -7,12 +7,14 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from bot._settings_lines import inline_entry_line, table_entry_line
 from bot._settings_plain import ENV_PREFIX, env_name
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
+    from pydantic_core import ErrorDetails
     from pydantic_settings import SettingsError
 
 
@@ -48,7 +50,8 @@ def _in_section_variable(loc: tuple[int | str, ...]) -> bool:
 
 def file_line(config: Path, loc: tuple[int | str, ...]) -> str:
     """`newsbot.toml, line 7`: where in the file a refused setting is written (the line of its
-    key under its `[section]`); the file alone when it cannot be told."""
+    key under its `[section]`, or of an entry of a list of tables and its key:
+    `discord.targets.1.guild_id`); the file alone when it cannot be told."""
     section, key = (str(loc[0]), str(loc[1])) if len(loc) > 1 else ("", str(loc[0]))
     header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]", re.I) if section else None
     assigned = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
@@ -59,14 +62,50 @@ def file_line(config: Path, loc: tuple[int | str, ...]) -> str:
         lines = config.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return str(config)
+    entry = loc[2] if len(loc) > 2 and isinstance(loc[2], int) else None
+    field = str(loc[3]) if entry is not None and len(loc) > 3 else ""
+    if entry is not None:
+        number = table_entry_line(lines, section, key, entry, field)
+        if number:
+            return f"{config}, line {number}"
     for number, line in enumerate(lines, start=1):
         if table is not None and table.match(line):
             return f"{config}, line {number}"
         if line.lstrip().startswith("["):
             inside = header is not None and header.match(line) is not None
         elif inside and assigned.match(line):
+            if entry is not None:
+                number = inline_entry_line(lines, number, entry, field) or number
             return f"{config}, line {number}"
     return str(config)
+
+
+def _as_list(error: ErrorDetails, env: str, where: str) -> str:
+    """How the value pydantic refused is written as a list where it was set: `shard_ids = 1`
+    as `shard_ids = [1]`, `NEWSBOT_DISCORD__SHARD_IDS=0,1` as `…='[0, 1]'`."""
+    value = error["input"]
+    items: list[Any]
+    if isinstance(value, str):
+        words = [w for w in re.split(r"[\s,]+", value.strip()) if w]
+        numbers = all(re.fullmatch(r"-?\d+", w) for w in words)
+        items = [int(w) for w in words] if numbers else [w.strip() for w in value.split(",")]
+    else:
+        items = [value]
+    key = str(error["loc"][-1])
+    if where != env:  # the config file: TOML
+        return f"{key} = [{', '.join(_toml(item) for item in items)}]"
+    if len(error["loc"]) == 2 and env == env_name(_where(error["loc"])):
+        return f"{env}='{json.dumps(items)}'"
+    return f'"{key}": {json.dumps(items)}'  # inside the JSON of a section or a list
+
+
+def _toml(value: object) -> str:
+    """A value as TOML writes it inline (JSON's numbers, strings and lists are TOML's)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)
 
 
 def problems(exc: ValidationError, config: Path | None) -> str:
@@ -80,6 +119,8 @@ def problems(exc: ValidationError, config: Path | None) -> str:
         where = env if env in os.environ or not config else file_line(config, error["loc"])
         if error["type"] == "extra_forbidden":
             reason = "unknown setting; config.example.toml lists every setting"
+        elif error["type"] in ("tuple_type", "list_type"):
+            reason = f"not a list: write it in brackets, {_as_list(error, env, where)}"
         elif error["type"] == "path_type":
             reason = f"not a path: write it as text in quotes, not {error['input']!r}"
         else:

@@ -279,10 +279,9 @@ def test_the_ids_of_a_target_in_the_file_are_positive(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError) as caught:
         load_settings(config)
-    where = f"{config}"  # a list of tables: no one line holds the key
     assert str(caught.value) == (
-        f"{_not_positive('targets.1.role_id', where)}\n"
-        f"{_not_positive('targets.1.alerts_channel_id', where)}"
+        f"{_not_positive('targets.1.role_id', f'{config}, line 8')}\n"
+        f"{_not_positive('targets.1.alerts_channel_id', f'{config}, line 9')}"
     )
 
 
