@@ -75,6 +75,18 @@ REPLIES = Need(
 )
 
 
+def intent_reminder(client_id: int) -> str:
+    """What to turn on in the Developer Portal before `newsbot run` with
+    `discord.message_content = true`: Discord closes the gateway on a privileged intent the
+    application was not granted (close code 4014), and newsbot then stops with status 78."""
+    return (
+        "discord.message_content = true asks for Message Content, a privileged intent: turn it"
+        f" on first at {PORTAL}/{client_id}/bot → Privileged Gateway Intents → Message Content"
+        " (a bot in 100 servers or more needs Discord's approval for it), or `newsbot run`"
+        " stops (exit status 78)"
+    )
+
+
 def needs(settings: Settings, *, announcements: bool, roles: bool) -> list[Need]:
     """What newsbot will do on Discord, given the settings and the kinds of channel chosen.
 

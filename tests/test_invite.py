@@ -121,3 +121,21 @@ def test_an_application_id_that_is_not_positive_is_refused(invite: CliRunner) ->
             "(from NEWSBOT_DISCORD__APPLICATION_ID)\n"
         )
         assert not result.stdout
+
+
+def test_with_message_content_it_says_where_to_turn_the_intent_on(invite: CliRunner) -> None:
+    """Message Content is privileged: Discord closes the gateway (4014) unless it is turned on
+    in the Developer Portal, and `newsbot run` stops; the editor hears of it with the link."""
+    with_intent = invite.invoke(
+        app, ["invite-url", "--client-id", "42"], env={"NEWSBOT_DISCORD__MESSAGE_CONTENT": "true"}
+    )
+    assert with_intent.exit_code == 0, with_intent.stderr
+    said = " ".join(with_intent.stderr.split())
+    assert (
+        "Message Content, a privileged intent: turn it on first at "
+        "https://discord.com/developers/applications/42/bot → Privileged Gateway Intents → "
+        "Message Content"
+    ) in said
+    assert "`newsbot run` stops (exit status 78)" in said
+    without = invite.invoke(app, ["invite-url", "--client-id", "42"])
+    assert "privileged" not in without.stderr

@@ -148,3 +148,5 @@ def invite_url(
             "  (discord.message_content = true: to take links in replies as suggestions)",
             style="dim",
         )
+    else:
+        err.print(invite.intent_reminder(application), markup=False, highlight=False)
