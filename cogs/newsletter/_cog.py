@@ -52,6 +52,8 @@ NEEDED: tuple[tuple[str, str], ...] = (
     ("embed_links", "Embed Links"),
     ("create_public_threads", "Create Public Threads"),
     ("send_messages_in_threads", "Send Messages in Threads"),
+    # To find what an interrupted publish already posted: recent messages, archived threads.
+    ("read_message_history", "Read Message History"),
 )
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
+import discord
+
 from bot.app import Newsbot
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Intent, MessageFlag, Permission
 from bot.sandbox.discord._models import ChannelFlag, ForumTag
 from tests.cogs.conftest import StartBot
+from tests.conftest import eventually
 from tests.publishing.test_newsletter_cog import newsletter, private
 
 
@@ -91,3 +94,30 @@ async def test_a_forum_without_the_flag_is_set_up_as_before(
         f"Done: each new issue will be posted in <#{seed.forum.id}>.\n"
         "It gets one post per section, tagged by section, and the digest."
     )
+
+
+async def test_setup_names_read_message_history_which_publishing_needs(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    """A publish reads the channel's recent messages and archived threads to find what an
+    interrupted one already posted; Discord refuses both without Read Message History."""
+    channel_id = seed.announcements.id
+
+    def bot_reads_history() -> bool:
+        cached = newsbot.get_channel(channel_id)
+        assert isinstance(cached, discord.TextChannel)
+        return cached.permissions_for(cached.guild.me).read_message_history
+
+    emulator.deny(seed.announcements, Permission.READ_MESSAGE_HISTORY)
+    await eventually(lambda: not bot_reads_history())  # the overwrite comes by the gateway
+    answer = await newsletter(emulator, seed, "setup", channel=seed.announcements)
+    assert private(answer) == (
+        f"I can't publish in <#{channel_id}> yet: I need the **Read Message History** "
+        "permission there. Give my role those permissions in the channel's settings, then run "
+        "/newsletter setup again."
+    )
+    assert await newsbot.archive.subscriptions.list() == []
+    emulator.allow(seed.announcements, Permission.READ_MESSAGE_HISTORY)
+    await eventually(bot_reads_history)
+    answer = await newsletter(emulator, seed, "setup", channel=seed.announcements)
+    assert private(answer).startswith(f"Done: each new issue will be posted in <#{channel_id}>.")
