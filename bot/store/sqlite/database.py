@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -18,7 +19,7 @@ from urllib.parse import quote
 
 import aiosqlite
 
-from bot.errors import ArchiveMissing, ArchiveVersionError, NewsbotError
+from bot.errors import ArchiveMissing, ArchiveVersionError, ConfigError, NewsbotError
 from bot.store.held import Clock, held_function, held_horizon
 from bot.store.migrations import Migration, bundled
 from bot.store.query import CJK_INDEX_FUNCTION, cjk_index_text
@@ -76,7 +77,11 @@ async def first_row(
 
 
 class Database:
-    """One open connection to the archive's SQLite file, shared by every aggregate's store."""
+    """One open connection to the archive's SQLite file, shared by every aggregate's store.
+
+    `read_only`: the file is read where SQLite can write nothing beside it (see
+    `_read_only_connection`); anything that would write is refused, naming the file.
+    """
 
     def __init__(
         self,
@@ -85,9 +90,11 @@ class Database:
         *,
         clock: Clock | None = None,
         zone: dt.tzinfo | None = None,
+        read_only: bool = False,
     ) -> None:
         self.db = db
         self.path = path
+        self.read_only = read_only
         self.clock = clock or _utc_now
         self.zone = zone
         self._readers: list[SearchReader] = []
@@ -119,7 +126,7 @@ class Database:
                 self._idle.append(reader)
 
     async def _open_reader(self) -> SearchReader:
-        uri = f"file:{quote(str(self.path.absolute()))}?mode=ro"
+        uri = _read_only_uri(self.path, immutable=self.read_only)
         db = await _opened(aiosqlite.connect(uri, uri=True, isolation_level=None))
         try:
             db.row_factory = aiosqlite.Row
@@ -164,6 +171,12 @@ class Database:
                     f"{', '.join(tables[:5])}{' …' if len(tables) > 5 else ''}): "
                     "name another file for the archive"
                 )
+        if known[current:] and self.read_only:
+            raise ConfigError(
+                f"{self.path} needs upgrading to this newsbot's archive version "
+                f"({current} → {len(known)}), but {_read_only_reason(self.path)}: "
+                f"{_READ_ONLY_REMEDY}"
+            )
         # Upgrading an existing archive is news for whoever runs it; creating one is not.
         level = logging.INFO if current else logging.DEBUG
         for migration in known[current:]:
@@ -192,7 +205,10 @@ class Database:
         of one process run one after another.
         """
         async with self._transactions:
-            db = await _connect(self.path, self.clock, self.zone)
+            if self.read_only:  # a write is refused; a transaction that writes nothing is not
+                db = await _read_only_connection(self.path, self.clock, self.zone)
+            else:
+                db = await _connect(self.path, self.clock, self.zone)
             try:
                 await db.execute("BEGIN IMMEDIATE")
                 try:
@@ -201,8 +217,20 @@ class Database:
                     await db.execute("ROLLBACK")
                     raise
                 await db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                # On read-only media SQLite opens the file, and refuses the first write.
+                if _code(exc) == sqlite3.SQLITE_READONLY:
+                    raise self.refused_write() from None
+                raise
             finally:
                 await db.close()
+
+    def refused_write(self) -> ConfigError:
+        """The error of a write to an archive this process can only read."""
+        return ConfigError(
+            f"{self.path}: this command writes to the archive, but "
+            f"{_read_only_reason(self.path)}: {_READ_ONLY_REMEDY}"
+        )
 
     def hiding(self, held: bool, column: str) -> tuple[str, dict[str, Any]]:
         """A WHERE condition leaving out the issues readers cannot see yet (none with `held`)."""
@@ -256,9 +284,16 @@ async def open_database(
     clock = clock or _utc_now
     # Before this process's first connection, or never: see library.py.
     library.parallel_connections()
-    db = await _connect(path, clock, zone)
+    read_only = False
     try:
-        database = Database(db, path, clock=clock, zone=zone)
+        db = await _connect(path, clock, zone)
+    except sqlite3.OperationalError as exc:
+        if _code(exc) != sqlite3.SQLITE_CANTOPEN:
+            raise
+        db = await _read_only_connection(path, clock, zone, exc)
+        read_only = True
+    try:
+        database = Database(db, path, clock=clock, zone=zone, read_only=read_only)
         if migrate:
             await database.migrate()
     except BaseException:
@@ -286,13 +321,97 @@ async def _opened(connecting: aiosqlite.Connection) -> aiosqlite.Connection:
 async def _connect(path: Path, clock: Clock, zone: dt.tzinfo | None) -> aiosqlite.Connection:
     """A read-write connection to the archive's file, with newsbot's settings and functions."""
     db = await _opened(aiosqlite.connect(path, isolation_level=None))
+    await _prepare(db, clock, zone, _PRAGMAS)
+    return db
+
+
+async def _prepare(
+    db: aiosqlite.Connection, clock: Clock, zone: dt.tzinfo | None, pragmas: tuple[str, ...]
+) -> None:
+    """Give a connection to the archive newsbot's settings and functions; closed on failure."""
     try:
         db.row_factory = aiosqlite.Row
-        for pragma in _PRAGMAS:
+        for pragma in pragmas:
             await db.execute(f"PRAGMA {pragma}")
         await db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text, deterministic=True)
         await db.create_function(HELD_FUNCTION, 1, held_function(clock, zone))
     except BaseException:
         await db.close()
         raise
+
+
+_READ_ONLY_REMEDY = (
+    "make the file and its folder writable for the user newsbot runs as (not on a read-only "
+    "mount), or give --db a writable copy of it"
+)
+
+
+def _code(exc: sqlite3.Error) -> int:
+    """SQLite's primary result code of a failure (SQLITE_CANTOPEN …), without its extension."""
+    return int(getattr(exc, "sqlite_errorcode", -1)) & 0xFF
+
+
+def _read_only_uri(path: Path, *, immutable: bool) -> str:
+    """The URI opening `path` read-only; `immutable` for a file SQLite can create nothing
+    beside (see `_read_only_connection`)."""
+    return f"file:{quote(str(path.absolute()))}?mode=ro{'&immutable=1' if immutable else ''}"
+
+
+def _read_only_reason(path: Path) -> str:
+    """Why SQLite can write nothing at `path`, in the editor's words."""
+    folder = path.absolute().parent
+    if path.is_dir():
+        return "it is a folder, not a file"
+    if not os.access(folder, os.W_OK):  # also false for root on a read-only mount (EROFS)
+        return f"its folder {folder} is read-only here"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is read-only here"
+    return "SQLite can write nothing beside it"
+
+
+async def _read_only_connection(
+    path: Path, clock: Clock, zone: dt.tzinfo | None, refused: sqlite3.Error | None = None
+) -> aiosqlite.Connection:
+    """A connection that reads the archive where SQLite cannot create its -wal and -shm files
+    (a read-only folder or mount), as `_connect`'s would otherwise; or a `ConfigError` naming
+    the file, why it cannot be opened and what to do.
+
+    The archive is in WAL mode, and SQLite reads a WAL file on read-only media only if its -wal
+    and -shm files exist or can be made, or if it is opened as immutable (sqlite.org/wal.html,
+    "Read-Only Databases"). Immutable reads the file alone and takes no lock: right when there
+    is no -wal file (the last connection to close folds it into the file and deletes it), and
+    while nothing writes the file, which nothing can where its folder is read-only. A -wal file
+    left there holds commits the file lacks: reading without them would show an old archive.
+    """
+    unreadable = _unreadable(path, refused)
+    if unreadable is not None:
+        raise unreadable
+    uri = _read_only_uri(path, immutable=True)
+    db = await _opened(aiosqlite.connect(uri, uri=True, isolation_level=None))
+    try:
+        await db.execute("PRAGMA user_version")  # the first read: is the file readable?
+    except sqlite3.Error as exc:
+        await db.close()
+        raise ConfigError(
+            f"{path}: SQLite cannot read the archive ({exc}): {_read_only_reason(path)}"
+        ) from None
+    await _prepare(db, clock, zone, tuple(p for p in _PRAGMAS if "journal_mode" not in p))
+    log.debug("reading %s without writing to it", path)
     return db
+
+
+def _unreadable(path: Path, refused: sqlite3.Error | None) -> ConfigError | None:
+    """Why SQLite cannot read `path` even as immutable (see `_read_only_connection`), or None."""
+    reason = _read_only_reason(path)
+    if not path.is_file():
+        said = f" ({refused})" if refused else ""
+        return ConfigError(f"{path}: SQLite cannot open the archive{said}: {reason}")
+    wal = path.with_name(f"{path.name}-wal")
+    if wal.exists():
+        return ConfigError(
+            f"{path}: SQLite cannot read the archive here: {reason}, and {wal.name} beside it "
+            "holds changes not yet in the file, which SQLite reads only with a -shm file it "
+            "would create there. Open the archive once where its folder is writable "
+            f"(newsbot status), which folds them into the file; or {_READ_ONLY_REMEDY}"
+        )
+    return None
