@@ -85,7 +85,8 @@ class IssueStore(Protocol):
     async def section_names(
         self, *, prefix: str = "", limit: int = 25, held: bool = True
     ) -> list[tuple[str, str]]:
-        """(slug, name) of sections seen in any issue matching `prefix`, each named as in the
+        """(slug, name) of sections seen in any issue that what a reader typed, `prefix`,
+        finds in their names as they read (see `bot.store.typed_names`), each named as in the
         newest issue that has it."""
         ...
 

@@ -28,6 +28,7 @@ from bot.render.discord import (
 )
 from bot.render.text import literal
 from bot.store import Archive
+from bot.store.typed_names import typed_matches
 from bot.text import has_visible_text
 from cogs.reader import _replies as replies
 from cogs.reader._views import PAGER_TIMEOUT, Answers, PageButton, Pagers, SearchRequest
@@ -204,19 +205,16 @@ class Reader(commands.Cog):
     async def section_choices(
         self, current: str, issue: Issue | None = None
     ) -> list[app_commands.Choice[str]]:
-        """Sections whose name starts with what the reader typed: `issue`'s, in its order, or
-        without one those of any issue."""
+        """Sections that what the reader typed finds, in their names as the choices show them
+        (see `typed_matches`): `issue`'s, in its order, or without one those of any issue."""
         typed = current.strip()
         if issue is None:
             names = await self.archive.issues.section_names(
                 prefix=typed, limit=CHOICES_MAX, held=False
             )
         else:
-            folded = typed.casefold()
             names = [
-                (s.slug, s.name)
-                for s in issue.sections
-                if s.name.casefold().startswith(folded) or s.slug.startswith(folded)
+                (s.slug, s.name) for s in issue.sections if typed_matches(typed, s.slug, s.name)
             ][:CHOICES_MAX]
         return [
             app_commands.Choice(name=plain_name(name, CHOICE_NAME_MAX), value=slug)

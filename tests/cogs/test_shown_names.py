@@ -63,9 +63,12 @@ async def test_choices_show_names_and_titles_as_they_read(
 ) -> None:
     slug = await ingest_marked(newsbot)
     reader = seed.reader
+    # `*M` is how the choice starts; its words find the seeded `Mobile & Edge` too.
+    seeded = {"name": "Mobile & Edge", "value": "mobile-edge"}
     options: dict[str, Any] = {"query": "x", "section": "*M"}
     assert await choices(emulator, seed, reader, "search", options, "section") == [
-        {"name": SECTION_AS_TEXT, "value": slug}
+        {"name": SECTION_AS_TEXT, "value": slug},
+        seeded,
     ]
     assert await choices(emulator, seed, reader, "issue", {"number": "204"}, "number") == [
         {"name": f"#204 · {TITLE_AS_TEXT}", "value": 204}
@@ -77,7 +80,8 @@ async def test_choices_show_names_and_titles_as_they_read(
     ]
     options = {"url": "https://example.com/new", "section": "*M"}
     assert await choices(emulator, seed, reader, "suggest", options, "section") == [
-        {"name": SECTION_AS_TEXT, "value": slug}
+        {"name": SECTION_AS_TEXT, "value": slug},
+        seeded,
     ]
 
 
@@ -91,7 +95,10 @@ async def test_setup_and_publish_choices_show_names_and_titles_as_they_read(
         emulator, seed, manager, "newsletter", options, "sections", subcommand="setup"
     )
     # The value is the name as written, which setup matches sections by.
-    assert setup == [{"name": f"Industry, {SECTION_AS_TEXT}", "value": f"Industry, {SECTION}"}]
+    assert setup == [
+        {"name": f"Industry, {SECTION_AS_TEXT}", "value": f"Industry, {SECTION}"},
+        {"name": "Industry, Mobile & Edge", "value": "Industry, Mobile & Edge"},
+    ]
     options = {"issue": "204"}
     publish = await choices(
         emulator, seed, manager, "newsletter", options, "issue", subcommand="publish"
@@ -121,3 +128,38 @@ async def test_sections_listed_in_messages_read_as_the_issues_write_them(
     assert {"label": SECTION_AS_TEXT, "value": slug} in [
         {"label": option["label"], "value": option["value"]} for option in menu["options"]
     ]
+
+
+async def test_choices_are_found_by_what_they_show_from_any_word(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    slug = await ingest_marked(newsbot)
+    reader, manager = seed.reader, seed.manager
+    marked = {"name": SECTION_AS_TEXT, "value": slug}
+    seeded = {"name": "Mobile & Edge", "value": "mobile-edge"}
+    # What the choice shows, in any case, from its start or from any of its words.
+    for typed, found in [
+        ("Mob", [seeded, marked]),  # a name that starts so comes first
+        ("mobile & edge & a", [marked]),
+        ("edge", [marked, seeded]),
+        ("  Edge & a", [marked]),
+        ("ai", [marked]),
+        ("dge", []),
+    ]:
+        options: dict[str, Any] = {"query": "x", "section": typed}
+        assert await choices(emulator, seed, reader, "search", options, "section") == found
+        options = {"url": "https://example.com/new", "section": typed}
+        assert await choices(emulator, seed, reader, "suggest", options, "section") == found
+        # The issue's own sections, once its number is given.
+        options = {"number": 204, "section": typed}
+        own = await choices(emulator, seed, reader, "issue", options, "section")
+        assert own == [marked] if marked in found else own == []
+        options = {"channel": seed.general, "sections": f"Industry, {typed}"}
+        setup = await choices(
+            emulator, seed, manager, "newsletter", options, "sections", subcommand="setup"
+        )
+        names = {"*Mobile* & Edge & AI": SECTION, "Mobile & Edge": "Mobile & Edge"}
+        assert setup == [
+            {"name": f"Industry, {choice['name']}", "value": f"Industry, {names[choice['name']]}"}
+            for choice in found
+        ]

@@ -322,6 +322,32 @@ async def test_a_renamed_section_is_named_as_in_its_newest_issue_whatever_the_or
     assert await archive.issues.section_names(prefix="Indus") == [("industry", "Industry news")]
 
 
+async def test_a_section_is_found_by_its_name_as_it_reads_from_any_word(
+    archive: Archive,
+) -> None:
+    # A heading in Markdown: emphasis, an escape and an entity. A choice shows it as
+    # `*Mobile* & Edge & AI`, so a reader types that, in any case, from any word.
+    marked = "*Mobile* \\& Edge &amp; AI"
+    await archive.issues.ingest(issue(202, {marked: [item("Phones")], "Edge cases": [item("X")]}))
+    mobile, edge = ("mobile-edge-amp-ai", marked), ("edge-cases", "Edge cases")
+    assert mobile in await archive.issues.section_names()
+
+    async def found(typed: str) -> list[tuple[str, str]]:
+        return await archive.issues.section_names(prefix=typed)
+
+    assert await found("Mob") == [mobile]
+    assert await found("mobile & e") == [mobile]
+    assert await found("*mobile* & edge &") == [mobile]
+    assert await found("edge") == [edge, mobile], "a name that starts so comes first"
+    assert await found("ai") == [mobile]
+    assert await found("dge") == [], "inside a word is not where a reader starts"
+    assert await found("mobile-e") == [mobile], "its slug still finds it"
+    assert await found("edge ai") == [mobile], "punctuation between words is no matter"
+    assert await found("mobile ai") == [], "the words typed follow each other in the name"
+    assert await found("Edge") == [edge, mobile]
+    assert len(await archive.issues.section_names(prefix="e", limit=1)) == 1
+
+
 async def test_a_section_filter_follows_items_moved_added_and_removed(archive: Archive) -> None:
     news, tools = item("Robot one"), item("Robot two")
     await archive.issues.ingest(issue(1, {"News": [news], "Tools": [tools]}))

@@ -25,6 +25,7 @@ from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.suggestions import refresh_item_links
 from bot.store.query import fts_query
 from bot.store.rows import read_issue
+from bot.store.typed_names import matching_names
 
 
 class PgIssues:
@@ -110,22 +111,25 @@ class PgIssues:
     async def section_names(
         self, *, prefix: str = "", limit: int = 25, held: bool = True
     ) -> list[tuple[str, str]]:
-        """(slug, name) of sections seen in any issue matching `prefix`, each named as in the
-        newest issue that has it.
+        """(slug, name) of sections whose name as it reads, or slug, `prefix` finds (see
+        `typed_matches`: what a reader types), each named as in the newest issue that has it.
 
         Sections of issues held back from readers count too, unless `held` is False.
         """
         visible, params = await self._database.hiding(held, "issue_number")
+        typed = prefix.strip()
         rows = await self._database.rows(
             # The name of each slug's newest issue (by number: an older issue ingested later
-            # does not bring a renamed section's old name back).
+            # does not bring a renamed section's old name back). What was typed is matched in
+            # Python, against the name as it reads, which SQL cannot see.
             "SELECT slug, name FROM sections WHERE (slug, issue_number) IN"  # noqa: S608
             " (SELECT slug, max(issue_number) FROM sections"
-            f" WHERE {visible} GROUP BY slug) AND (lower(name) LIKE %(pattern)s"
-            ' OR lower(slug) LIKE %(pattern)s) ORDER BY name COLLATE "C" LIMIT %(limit)s',
-            {**params, "pattern": _like_prefix(prefix), "limit": max(0, limit)},
+            f' WHERE {visible} GROUP BY slug) ORDER BY name COLLATE "C"'
+            + ("" if typed else " LIMIT %(limit)s"),
+            {**params, "limit": max(0, limit)},
         )
-        return [(str(row["slug"]), str(row["name"])) for row in rows]
+        pairs = ((str(row["slug"]), str(row["name"])) for row in rows)
+        return matching_names(typed, pairs, limit)
 
     async def stats(self) -> ArchiveStats:
         """How many issues, sections and items the archive holds."""
@@ -189,9 +193,3 @@ class PgIssues:
         return ArchivedLink(
             int(row["issue_number"]), str(row["name"]), str(row["title"]), str(row["link"])
         )
-
-
-def _like_prefix(prefix: str) -> str:
-    """A LIKE pattern for text starting with `prefix` in any case, its wildcards escaped."""
-    escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
