@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobEvent
 
 import bot.issuefiles._loading
 import bot.schedule.jobs
@@ -421,3 +422,50 @@ async def test_deleting_the_file_of_an_issue_held_for_its_time_cancels_its_publi
     assert [m for m in told.messages if "#9's file was deleted" in m] != []
     assert status.schedule.cancelled == (9,) and status.schedule.timed_issue is None
     assert any(line.startswith("Cancelled: #9's file was deleted") for line in status_lines(status))
+
+
+async def test_a_firing_while_the_last_one_runs_runs_when_it_ends_and_is_said_once(
+    archive: Archive,
+    x_emulator: XEmulator,
+    folder: Path,
+    issue_202: Issue,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = settings_for(x_emulator, folder)
+    (folder / "202.md").write_text(format_issue(issue_202), encoding="utf-8")
+    os.utime(folder / "202.md", (0, 0))  # saved long ago: no wait for the save to settle
+    later = issue(203)
+    both = len(thread_texts(issue_202)) + len(thread_texts(later))
+    skipped: list[JobEvent] = []
+    async with x_outlet(settings.x) as x:
+        work = scheduled_on(archive, settings, x)
+        work.start()
+        try:
+            assert work._scheduler is not None
+            work._scheduler.add_listener(skipped.append, EVENT_JOB_MAX_INSTANCES)
+            x_emulator.config.latency = 0.3  # X answers slowly: the publish takes a while
+            with caplog.at_level("INFO"):
+                work._scheduler.modify_job(JOB_ID, next_run_time=dt.datetime.now(dt.UTC))
+                await eventually(lambda: len(x_emulator.live_tweets()) >= 1)
+                # #203 is saved while #202 is being published, and the schedule fires twice
+                # more before that publish ends.
+                (folder / "203.md").write_text(format_issue(later), encoding="utf-8")
+                os.utime(folder / "203.md", (0, 0))
+                for times in (1, 2):
+                    work._scheduler.modify_job(JOB_ID, next_run_time=dt.datetime.now(dt.UTC))
+                    await eventually(lambda: len(skipped) == times)  # noqa: B023
+                assert len(x_emulator.live_tweets()) < len(thread_texts(issue_202)), (
+                    "the publish of #202 ended before the firings came: nothing was tested"
+                )
+                # Not lost: #203 goes out as soon as #202's publish ends, not a firing later.
+                await eventually(lambda: len(x_emulator.live_tweets()) == both, within=20)
+        finally:
+            x_emulator.config.latency = 0
+            await work.stop()
+    texts = [tweet.text for tweet in x_emulator.live_tweets()]
+    assert texts == thread_texts(issue_202) + thread_texts(later)
+    said = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
+    assert [(name, level) for name, level, text in said if "still running" in text] == [
+        ("bot.schedule.overlap", "INFO")
+    ], "said once, in newsbot's words"
+    assert "maximum number of running instances" not in caplog.text

@@ -44,6 +44,7 @@ from bot.schedule.files import (
     signature,
     unsettled,
 )
+from bot.schedule.overlap import QueuedFiring
 from bot.schedule.reports import (
     RunReport,
     changed_message,
@@ -96,6 +97,7 @@ class ScheduledPublishing:
         self._present: set[int] | None = None
         self._cancelled: set[int] = set()
         self._sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
+        self._queued = QueuedFiring(scheduler.JOB_ID, self._guarded, self.fire)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -112,6 +114,7 @@ class ScheduledPublishing:
             name="look for issues with their own publish_at",
         )
         sched.add_listener(self._on_missed, EVENT_JOB_MISSED)
+        self._queued.attach(sched)  # a firing while the last one runs: runs when it ends
         sched.start()
         self._scheduler = sched
         now = self.clock()

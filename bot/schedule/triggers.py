@@ -374,8 +374,11 @@ def make_scheduler(settings: Settings, job: Callable[[], Awaitable[None]]) -> As
     """
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+    from bot.schedule.overlap import SCHEDULER_LOG
+
     # UTC for the scheduler's own clock: its comparisons with the trigger's times are in UTC.
-    scheduler = AsyncIOScheduler(timezone=dt.UTC)
+    # A firing skipped while the last one runs is queued and told of by `bot.schedule.overlap`.
+    scheduler = AsyncIOScheduler(timezone=dt.UTC, logger=SCHEDULER_LOG)
     scheduler.add_job(
         job,
         trigger(settings),
