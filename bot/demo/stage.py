@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
@@ -16,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from bot._settings_plain import without_settings
 from bot.errors import NewsbotError
+from bot.publishing.service import OUTLET_NAMES
 from bot.sandbox.bluesky import BlueskyEmulator
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.sandbox.mastodon import MastodonEmulator
@@ -34,6 +37,8 @@ CRON = "*/5 * * * * *"
 BOT_START_TIMEOUT = 60.0
 ANSWER_TIMEOUT = 10.0
 PUBLISH_TIMEOUT = 60.0
+QUIET_SECONDS = 5.0
+"""How long the demo waits for a publish before it says what it is waiting for."""
 POLL_SECONDS = 0.1
 SUGGESTION_THREAD = "Papers & Publications"
 
@@ -204,25 +209,95 @@ async def wait_for_commands(stage: Stage) -> None:
         ) from None
 
 
-async def wait_for_publish(stage: Stage, number: int) -> list[dict[str, Any]]:
-    """Until the schedule's firings published issue `number` to every outlet; those firings."""
+async def wait_for_publish(
+    stage: Stage,
+    number: int,
+    *,
+    within: float = PUBLISH_TIMEOUT,
+    quiet_for: float = QUIET_SECONDS,
+) -> list[dict[str, Any]]:
+    """Until the schedule's firings published issue `number` to every outlet; those firings.
+
+    Past `quiet_for` seconds it says what it is still waiting for and what the last firing
+    said (again when that changes); past `within` seconds it stops with the same, as an error.
+    """
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + PUBLISH_TIMEOUT
+    started = loop.time()
     seen: dict[str, dict[str, Any]] = {}
     done: set[str] = set()
+    run: dict[str, Any] | None = None
+    finished: set[str] | None = None  # by the ledger, read again after each new run
+    said: tuple[object, ...] | None = None
+    said_at = started
     while done != set(triggers.OUTLETS):
         if stage.process is not None and stage.process.returncode is not None:
             raise NewsbotError(f"`newsbot run` exited with code {stage.process.returncode}")
-        run = await last_firing(stage.db)
+        latest = await last_firing(stage.db)
+        if latest is not None and (run is None or latest["at"] != run["at"]):
+            finished = None
+        run = latest or run  # None too while the archive is busy
         if run is not None and run["at"] not in seen:
             outlets = {o for o, numbers in run["published"].items() if number in numbers}
             if outlets or run["failures"]:
                 seen[run["at"]] = run
             done |= outlets
-        if loop.time() > deadline:
+        now = loop.time()
+        if done == set(triggers.OUTLETS) or now - started < min(quiet_for, within):
+            await asyncio.sleep(POLL_SECONDS)
+            continue
+        if finished is None:
+            finished = await finished_outlets(stage.db, number)
+        on = finished or done
+        if now - started > within:
             raise NewsbotError(
-                f"no firing of the schedule published #{number} to every outlet within "
-                f"{PUBLISH_TIMEOUT:.0f} s; the last one recorded: {json.dumps(run)}"
+                f"no firing of the schedule published #{number} on {_missing(on)} within "
+                f"{within:.0f} s{_already(on)}; {_last_said(run)}"
             )
+        news = (frozenset(on), tuple(run["failures"]) if run else None)
+        if now - said_at >= quiet_for and news != said:
+            waiting = f"#{number} on {_missing(on)}{_already(on)}; {_last_said(run)}"
+            stage.console.print(Text(f"… still waiting for {waiting}", style="yellow"))
+            said, said_at = news, now
         await asyncio.sleep(POLL_SECONDS)
     return list(seen.values())
+
+
+async def finished_outlets(db: Path, number: int) -> set[str] | None:
+    """The outlets issue `number` went out on in full, by the archive's outbox ledger; None
+    while the archive cannot be read."""
+    try:
+        async with await Archive.open(db, create=False) as archive:
+            found: set[str] = set()
+            for outlet in triggers.OUTLETS:
+                sent = await triggers.published_issues(archive, [number], (outlet,))
+                unfinished = {t.issue_number for t in await archive.ledger.unfinished(outlet)}
+                if sent and number not in unfinished:
+                    found.add(outlet)
+            return found
+    except (NewsbotError, sqlite3.Error):  # not made or migrated yet, or busy: poll again
+        return None
+
+
+def _missing(done: set[str]) -> str:
+    return _listed([OUTLET_NAMES[o] for o in triggers.OUTLETS if o not in done])
+
+
+def _already(done: set[str]) -> str:
+    published = [OUTLET_NAMES[o] for o in triggers.OUTLETS if o in done]
+    return f" (it is on {_listed(published)})" if published else ""
+
+
+def _last_said(run: dict[str, Any] | None) -> str:
+    """What the schedule's last run recorded, in words."""
+    if run is None:
+        return "the schedule has not fired yet"
+    at = dt.datetime.fromisoformat(run["at"])
+    said = f"the last firing, at {at:%H:%M:%S} UTC,"
+    if not run["failures"]:
+        return f"{said} reported no problem"
+    return f"{said} said: " + " · ".join(run["failures"])
+
+
+def _listed(names: list[str]) -> str:
+    """`A`, `A and B`, `A, B and C`."""
+    return " and ".join(filter(None, [", ".join(names[:-1]), *names[-1:]]))

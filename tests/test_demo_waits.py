@@ -1,0 +1,87 @@
+"""The demo waiting for a publish that does not come: it says what it waits for and why while
+it waits, and ends with the same in words. The stage is set up in the test's process (the
+emulators, `newsbot run` under it) and one outlet refuses every post."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from bot.demo.editor import Editor
+from bot.demo.script import editor_subscribes
+from bot.demo.stage import (
+    BUNDLED_ISSUES,
+    Stage,
+    bot_process,
+    finished_outlets,
+    last_firing,
+    wait_for_commands,
+    wait_for_publish,
+    write_settings,
+)
+from bot.errors import NewsbotError
+from bot.sandbox.bluesky import BlueskyEmulator
+from bot.sandbox.discord import Emulator, EmulatorConfig
+from bot.sandbox.mastodon import MastodonEmulator
+from bot.sandbox.x import XEmulator
+from tests.conftest import ROOT
+
+
+async def test_a_publish_that_keeps_failing_is_waited_for_in_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # `newsbot run` imports this checkout
+    shown = io.StringIO()
+    console = Console(file=shown, width=400, highlight=False)
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    db = tmp_path / "archive.db"
+    async with (
+        Emulator(config=EmulatorConfig()) as emulator,
+        XEmulator() as x,
+        MastodonEmulator() as mastodon,
+        BlueskyEmulator() as bluesky,
+    ):
+        seed = emulator.seed
+        assert seed is not None
+        settings = write_settings(tmp_path, emulator, x, mastodon, bluesky, seed, db, folder)
+        stage = Stage(emulator, x, mastodon, bluesky, seed, console, db, folder, settings)
+        # Mastodon refuses every post, as it does one that fails its validation.
+        mastodon.inject("POST", "/api/v1/statuses", 422, times=10_000)
+        async with bot_process(settings) as process:
+            stage.process = process
+            await wait_for_commands(stage)
+            await editor_subscribes(Editor(emulator, seed, console))
+            shutil.copyfile(BUNDLED_ISSUES / "202.md", folder / ".202.md.saving")
+            (folder / ".202.md.saving").replace(folder / "202.md")
+
+            # Until a firing has published it everywhere else and said why not on Mastodon
+            # (polled: the archive is written by another process, as the demo polls it).
+            async with asyncio.timeout(60):
+                while not (  # noqa: ASYNC110
+                    (firing := await last_firing(db))
+                    and firing["failures"]
+                    and await finished_outlets(db, 202) == {"discord", "x", "bluesky"}
+                ):
+                    await asyncio.sleep(0.1)
+            with pytest.raises(NewsbotError) as stopped:
+                await wait_for_publish(stage, 202, within=1.0, quiet_for=0.2)
+    (reason,) = {failure for failure in firing["failures"] if "on Mastodon" in failure}
+    said = " ".join(shown.getvalue().split())
+    assert (
+        "… still waiting for #202 on Mastodon (it is on Discord, X and Bluesky); the last "
+        "firing, at "
+    ) in said
+    assert f"UTC, said: {reason}" in said, said
+    message = str(stopped.value)
+    assert message.startswith(
+        "no firing of the schedule published #202 on Mastodon within 1 s (it is on Discord, X "
+        "and Bluesky); the last firing, at "
+    ), message
+    assert message.endswith(f"UTC, said: {reason}"), message
+    assert "{" not in message, "words, not JSON"
