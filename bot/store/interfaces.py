@@ -199,6 +199,23 @@ class SubscriptionStore(Protocol):
         ...
 
 
+LIMIT_WINDOW = dt.timedelta(days=1)
+"""How far back a reader's daily limit counts their suggestions (a rolling day): support a
+reply took back is kept this long, and no longer (`SuggestionStore.withdraw`)."""
+REPLIES_READ_KEPT = dt.timedelta(days=30)
+"""How long what the bot read in a reply is kept, counted from when the reply was posted
+(`SuggestionStore.keep_reply_read`)."""
+DISCORD_EPOCH_MS = 1_420_070_400_000
+"""The first millisecond of 2015 (UTC): a Discord id counts its time from it."""
+
+
+def first_id_at(moment: dt.datetime) -> int:
+    """The smallest Discord id (a snowflake) of anything created at `moment` or later: an id
+    carries its creation time in milliseconds since `DISCORD_EPOCH_MS`, shifted left 22 bits."""
+    milliseconds = int(moment.timestamp() * 1000) - DISCORD_EPOCH_MS
+    return max(0, milliseconds) << 22
+
+
 class SuggestionStore(Protocol):
     """Readers' suggested links, each once, with everyone who suggested it. Primitives only:
     the rules of suggesting are `bot.suggestions.SuggestionService`'s."""
@@ -234,7 +251,8 @@ class SuggestionStore(Protocol):
     async def withdraw(self, suggestion_id: int, message_id: int) -> bool:
         """Take back the support a reader's reply gave a suggestion that is not published; a
         pending suggestion left with no supporter is deleted (True then). The support taken back
-        still counts toward the reader's daily limit (`suggested_since`)."""
+        still counts toward the reader's daily limit (`suggested_since`) for `LIMIT_WINDOW`;
+        support given longer ago than that (by the store's clock) is forgotten meanwhile."""
         ...
 
     async def reply_read(self, message_id: int) -> str | None:
@@ -244,7 +262,8 @@ class SuggestionStore(Protocol):
 
     async def keep_reply_read(self, message_id: int, scan: str | None) -> None:
         """Keep what the bot read in a reader's reply, replacing what it read before; None
-        forgets the reply."""
+        forgets the reply. What was read in replies posted more than `REPLIES_READ_KEPT` ago
+        (by the store's clock) is forgotten meanwhile."""
         ...
 
     async def get(self, suggestion_id: int) -> Suggestion | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.models import ArchivedLink, Suggestion, SuggestionStatus, Supporter
 from bot.models.links import twins
-from bot.store.interfaces import IssueStore, SuggestionStore
+from bot.store.interfaces import LIMIT_WINDOW, IssueStore, SuggestionStore
 
 
 class Outcome(enum.StrEnum):
@@ -64,8 +64,9 @@ class Revision:
 
 
 def day_start(now: dt.datetime) -> dt.datetime:
-    """The start of the rolling day a reader's limit counts from: 24 hours before `now`."""
-    return now - dt.timedelta(days=1)
+    """The start of the rolling day a reader's limit counts from: 24 hours before `now` (the
+    archive keeps what a reply took back for as long, `LIMIT_WINDOW`)."""
+    return now - LIMIT_WINDOW
 
 
 def _utc_now() -> dt.datetime:

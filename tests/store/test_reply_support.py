@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 
+import discord
 import psycopg
 import pytest
 
 from bot.models import SuggestionStatus, Supporter
 from bot.store import Archive
+from bot.store.interfaces import LIMIT_WINDOW, REPLIES_READ_KEPT, first_id_at
 from bot.store.migrations import Migration
 from bot.store.postgres.database import migrations as pg_migrations
 from bot.store.sqlite.database import migrations as sqlite_migrations
+from bot.suggestions import day_start
 from tests.factories import issue, item
 from tests.store.old_archive import make_old_archive
 
@@ -25,6 +29,42 @@ READER = Supporter(user_id=1, name="Ada", note="read this", source="reply")
 OTHER = Supporter(user_id=2, name="Bob", source="reply")
 DAY = AT - dt.timedelta(hours=1)
 """The start of a daily limit's count that takes in everything suggested at `AT`."""
+
+
+class Clock:
+    """The archive's clock, which the test moves on (an hour after `AT` to begin with)."""
+
+    def __init__(self) -> None:
+        self.now = AT + dt.timedelta(hours=1)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The clock the test's archive keeps its time by."""
+    return Clock()
+
+
+@pytest.fixture
+async def archive(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, clock: Clock
+) -> AsyncIterator[Archive]:
+    """An empty archive on the backend under test, its time told by `clock`."""
+    location: str | Path = (
+        request.getfixturevalue("pg_url") if backend == "postgres" else tmp_path / "archive.db"
+    )
+    opened = await Archive.open(location, clock=clock)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+def posted_at(moment: dt.datetime, n: int = 0) -> int:
+    """The id of a reply posted at `moment` (the `n`th of that millisecond)."""
+    return first_id_at(moment) + n
 
 
 async def _suggest(archive: Archive, url: str, reader: Supporter, message_id: int) -> int:
@@ -132,14 +172,62 @@ async def test_a_link_a_reply_puts_back_counts_once(archive: Archive) -> None:
 async def test_what_the_bot_read_in_a_reply_is_kept_until_it_is_forgotten(
     archive: Archive,
 ) -> None:
-    assert await archive.suggestions.reply_read(100) is None
-    await archive.suggestions.keep_reply_read(100, '{"links": ["https://a.example/"]}')
-    await archive.suggestions.keep_reply_read(200, "{}")
-    await archive.suggestions.keep_reply_read(100, '{"links": []}')
-    assert await archive.suggestions.reply_read(100) == '{"links": []}'
-    await archive.suggestions.keep_reply_read(100, None)
-    assert await archive.suggestions.reply_read(100) is None
-    assert await archive.suggestions.reply_read(200) == "{}", "only that reply is forgotten"
+    first, second = posted_at(AT, 1), posted_at(AT, 2)
+    assert await archive.suggestions.reply_read(first) is None
+    await archive.suggestions.keep_reply_read(first, '{"links": ["https://a.example/"]}')
+    await archive.suggestions.keep_reply_read(second, "{}")
+    await archive.suggestions.keep_reply_read(first, '{"links": []}')
+    assert await archive.suggestions.reply_read(first) == '{"links": []}'
+    await archive.suggestions.keep_reply_read(first, None)
+    assert await archive.suggestions.reply_read(first) is None
+    assert await archive.suggestions.reply_read(second) == "{}", "only that reply is forgotten"
+
+
+async def test_support_no_limit_counts_any_more_is_not_kept(archive: Archive, clock: Clock) -> None:
+    first = await _suggest(archive, "https://a.example/", READER, 100)
+    await archive.suggestions.withdraw(first, 100)
+    later = AT + dt.timedelta(hours=12)
+    second = await archive.suggestions.add("https://b.example/", READER, at=later, message_id=101)
+    clock.now = later + dt.timedelta(hours=1)
+    await archive.suggestions.withdraw(second.id, 101)
+    assert (await archive.counts())["withdrawn_support"] == 2, "both still count"
+
+    # A day after the first was given, another reader's reply takes its link back.
+    clock.now = AT + LIMIT_WINDOW + dt.timedelta(seconds=1)
+    third = await archive.suggestions.add("https://c.example/", OTHER, at=clock.now, message_id=200)
+    await archive.suggestions.withdraw(third.id, 200)
+    assert (await archive.counts())["withdrawn_support"] == 2, "the first is gone"
+    since = day_start(clock.now)
+    assert await archive.suggestions.suggested_since(READER.user_id, since) == 1, "the second"
+    assert await archive.suggestions.suggested_since(OTHER.user_id, since) == 1
+
+
+async def test_what_was_read_in_old_replies_is_not_kept(archive: Archive, clock: Clock) -> None:
+    clock.now = AT
+    old = posted_at(AT - REPLIES_READ_KEPT - dt.timedelta(minutes=1))
+    recent = posted_at(AT - REPLIES_READ_KEPT + dt.timedelta(minutes=1))
+    await archive.suggestions.keep_reply_read(old, "{}")
+    assert await archive.suggestions.reply_read(old) == "{}", "kept until the next write"
+    await archive.suggestions.keep_reply_read(recent, "{}")
+    assert await archive.suggestions.reply_read(old) is None
+    assert await archive.suggestions.reply_read(recent) == "{}"
+
+    # Time goes on: reading a new reply lets one that got old go; forgetting one does too.
+    clock.now = AT + dt.timedelta(minutes=2)
+    new = posted_at(clock.now)
+    await archive.suggestions.keep_reply_read(new, '{"links": []}')
+    assert await archive.suggestions.reply_read(recent) is None
+    assert await archive.suggestions.reply_read(new) == '{"links": []}'
+    await archive.suggestions.keep_reply_read(recent, "{}")
+    clock.now = AT + REPLIES_READ_KEPT + dt.timedelta(minutes=3)
+    await archive.suggestions.keep_reply_read(posted_at(clock.now), None)
+    assert (await archive.counts())["replies_read"] == 0
+
+
+def test_a_replys_id_tells_when_it_was_posted() -> None:
+    assert discord.utils.snowflake_time(posted_at(AT)) == AT
+    assert posted_at(AT) == discord.utils.time_snowflake(AT)
+    assert first_id_at(dt.datetime(2014, 1, 1, tzinfo=dt.UTC)) == 0, "nothing is older"
 
 
 def _before_withdrawals(migrations: list[Migration]) -> list[Migration]:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from bot.models import Suggestion, SuggestionStatus, Supporter
 from bot.models.links import twins
+from bot.store.interfaces import LIMIT_WINDOW, REPLIES_READ_KEPT, first_id_at
 from bot.store.postgres.database import PgDatabase
 from bot.store.rows import (
     LINK_BATCH,
@@ -90,7 +91,7 @@ class PgSuggestions:
     ) -> Suggestion:
         """Record `reader` as suggesting `url` at `at`: a new suggestion, or one more supporter
         of the stored one (whose section, if it has one, stays). A reader counts once."""
-        stamp = at.astimezone(dt.UTC).isoformat(timespec="seconds")
+        stamp = _stamp(at)
         async with self._database.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO suggestions (url, section, created_at, updated_at)"
@@ -147,6 +148,12 @@ class PgSuggestions:
         counts toward the reader's daily limit (`suggested_since`)."""
         await refresh_item_links(self._database)  # one published since is told apart
         async with self._database.transaction() as conn:
+            # What no daily limit counts any more goes as more comes (an index range).
+            await conn.execute(
+                "DELETE FROM withdrawn_support WHERE suggested_at <= %s",
+                (_stamp(self._database.clock() - LIMIT_WINDOW),),
+            )
+            # Kept before the support goes: stopped between the two, the support counts once.
             await conn.execute(
                 "INSERT INTO withdrawn_support (user_id, message_id, url, suggested_at,"
                 " withdrawn_at) SELECT p.user_id, p.message_id, s.url, p.created_at, %s"
@@ -181,18 +188,28 @@ class PgSuggestions:
 
     async def keep_reply_read(self, message_id: int, scan: str | None) -> None:
         """Keep what the bot read in a reader's reply, replacing what it read before; None
-        forgets the reply (deleted, say)."""
-        if scan is None:
-            await self._database.rows(
-                "DELETE FROM replies_read WHERE message_id = %s", (message_id,)
+        forgets the reply (deleted, say).
+
+        What was read in replies posted more than `REPLIES_READ_KEPT` ago goes meanwhile (a
+        reply's id tells when it was posted, so they are one range of the key); this one is
+        kept until the next write. The bot only needs a read for an edit of a reply that
+        discord.py no longer has in its cache: an edit of a reply older than that may be
+        answered once more for links it already had (never counted or supported twice).
+        """
+        async with self._database.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM replies_read WHERE message_id < %s AND message_id != %s",
+                (first_id_at(self._database.clock() - REPLIES_READ_KEPT), message_id),
             )
-            return
-        await self._database.rows(
-            "INSERT INTO replies_read (message_id, scan, read_at) VALUES (%s, %s, %s)"
-            " ON CONFLICT (message_id) DO UPDATE SET scan = excluded.scan,"
-            " read_at = excluded.read_at",
-            (message_id, scan, now_text()),
-        )
+            if scan is None:
+                await conn.execute("DELETE FROM replies_read WHERE message_id = %s", (message_id,))
+                return
+            await conn.execute(
+                "INSERT INTO replies_read (message_id, scan, read_at) VALUES (%s, %s, %s)"
+                " ON CONFLICT (message_id) DO UPDATE SET scan = excluded.scan,"
+                " read_at = excluded.read_at",
+                (message_id, scan, now_text()),
+            )
 
     async def suggested_since(self, user_id: int, since: dt.datetime) -> int:
         """How many links the reader suggested (or supported) after `since`, counting those a
@@ -203,7 +220,7 @@ class PgSuggestions:
             " WHERE p.user_id = %(user)s AND p.created_at > %(since)s"
             " UNION SELECT url, message_id FROM withdrawn_support"
             " WHERE user_id = %(user)s AND suggested_at > %(since)s) AS given",
-            {"user": user_id, "since": since.astimezone(dt.UTC).isoformat(timespec="seconds")},
+            {"user": user_id, "since": _stamp(since)},
         )
         return int(row["n"]) if row else 0
 
@@ -282,3 +299,8 @@ class PgSuggestions:
         ):
             supporters[int(row["suggestion_id"])].append(read_supporter(row))
         return [read_suggestion(row, supporters[int(row["id"])]) for row in rows]
+
+
+def _stamp(moment: dt.datetime) -> str:
+    """A time as the suggestion tables store it (UTC, ISO 8601, to the second)."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")

@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.models import Suggestion, SuggestionStatus, Supporter
 from bot.models.links import twins
+from bot.store.interfaces import LIMIT_WINDOW, REPLIES_READ_KEPT, first_id_at
 from bot.store.rows import (
     LINK_BATCH,
     REVIEWED,
@@ -73,6 +74,7 @@ class SqliteSuggestions:
 
     def __init__(self, database: Database) -> None:
         self._db = database.db
+        self._clock = database.clock
 
     async def add(
         self,
@@ -87,7 +89,7 @@ class SqliteSuggestions:
     ) -> Suggestion:
         """Record `reader` as suggesting `url` at `at`: a new suggestion, or one more supporter
         of the stored one (whose section, if it has one, stays). A reader counts once."""
-        stamp = at.astimezone(dt.UTC).isoformat(timespec="seconds")
+        stamp = _stamp(at)
         row = await first_row(
             self._db,
             "INSERT INTO suggestions (url, section, created_at, updated_at)"
@@ -145,6 +147,11 @@ class SqliteSuggestions:
         An accepted or rejected one stays as the editors left it. The support taken back still
         counts toward the reader's daily limit (`suggested_since`)."""
         await refresh_item_links(self._db)  # one published since is told apart
+        # What no daily limit counts any more goes as more comes (an index range).
+        await self._db.execute(
+            "DELETE FROM withdrawn_support WHERE suggested_at <= ?",
+            (_stamp(self._clock() - LIMIT_WINDOW),),
+        )
         # Kept before the support goes: stopped between the two, the support counts once.
         await self._db.execute(
             "INSERT INTO withdrawn_support (user_id, message_id, url, suggested_at,"
@@ -181,7 +188,18 @@ class SqliteSuggestions:
 
     async def keep_reply_read(self, message_id: int, scan: str | None) -> None:
         """Keep what the bot read in a reader's reply, replacing what it read before; None
-        forgets the reply (deleted, say)."""
+        forgets the reply (deleted, say).
+
+        What was read in replies posted more than `REPLIES_READ_KEPT` ago goes meanwhile (a
+        reply's id tells when it was posted, so they are one range of the key); this one is
+        kept until the next write. The bot only needs a read for an edit of a reply that
+        discord.py no longer has in its cache: an edit of a reply older than that may be
+        answered once more for links it already had (never counted or supported twice).
+        """
+        await self._db.execute(
+            "DELETE FROM replies_read WHERE message_id < ? AND message_id != ?",
+            (first_id_at(self._clock() - REPLIES_READ_KEPT), message_id),
+        )
         if scan is None:
             await self._db.execute("DELETE FROM replies_read WHERE message_id = ?", (message_id,))
             return
@@ -202,7 +220,7 @@ class SqliteSuggestions:
             " WHERE p.user_id = :user AND p.created_at > :since"
             " UNION SELECT url, message_id FROM withdrawn_support"
             " WHERE user_id = :user AND suggested_at > :since)",
-            {"user": user_id, "since": since.astimezone(dt.UTC).isoformat(timespec="seconds")},
+            {"user": user_id, "since": _stamp(since)},
         )
         return int(row[0]) if row else 0
 
@@ -281,3 +299,8 @@ class SqliteSuggestions:
         ):
             supporters[int(row["suggestion_id"])].append(read_supporter(row))
         return [read_suggestion(row, supporters[int(row["id"])]) for row in rows]
+
+
+def _stamp(moment: dt.datetime) -> str:
+    """A time as the suggestion tables store it (UTC, ISO 8601, to the second)."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
