@@ -286,9 +286,16 @@ class SuggestionStore(Protocol):
         *,
         by: str | None = None,
         section: str | None = None,
+        shown: SuggestionStatus | None = None,
     ) -> Suggestion | None:
         """Accept, reject or reopen a suggestion (and maybe set its section); None if unknown.
-        A published suggestion stays published."""
+        A published suggestion stays published.
+
+        With `shown` (the status the editor saw) the review applies only if the suggestion
+        still has that status, checked and written at once: a decision made meanwhile
+        elsewhere is not overruled. The suggestion is returned as it then is, so the caller
+        tells a review that applied (it has `status`) from one that did not.
+        """
         ...
 
     async def set_section(self, suggestion_id: int, section: str | None) -> None:

@@ -149,20 +149,21 @@ class _Review(
     @apologises(None)
     async def callback(self, interaction: discord.Interaction) -> None:
         """Set the suggestion's status and redraw its card; when it was decided since the card
-        was drawn, only redraw the card and say so (the editor decides again knowing it)."""
+        was drawn, only redraw the card and say so (the editor decides again knowing it).
+
+        The archive checks the status the card showed as it writes: of two editors pressing
+        at once (or one and `newsbot suggestions`), one decides and the other is told.
+        """
         bot: Newsbot = interaction.client  # type: ignore[assignment]
-        current = await bot.archive.suggestions.get(self.suggestion_id)
-        if current is not None and self.shown is not None and current.status is not self.shown:
-            await _show(interaction, current)
-            if current.status is not self.status:  # else it is as this editor wants it
-                await interaction.followup.send(
-                    decided_meanwhile(current), ephemeral=True, allowed_mentions=NO_MENTIONS
-                )
-            return
         reviewed = await bot.archive.suggestions.review(
-            self.suggestion_id, self.status, by=f"discord:{interaction.user.id}"
+            self.suggestion_id, self.status, by=f"discord:{interaction.user.id}", shown=self.shown
         )
         await _show(interaction, reviewed)
+        if reviewed is not None and reviewed.status is not self.status:
+            # Decided (or published) meanwhile; when as this editor wants it, nothing to say.
+            await interaction.followup.send(
+                decided_meanwhile(reviewed), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
 
 
 class AcceptButton(_Review, template=rf"newsbot:suggestion:accept:(?P<id>[0-9]{{1,19}}){SHOWN}"):

@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import SORRY, Newsbot
 from bot.models import SuggestionStatus
-from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag
+from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag, User
 from tests.factories import issue, item
 from tests.suggestions.conftest import publish_threads
 from tests.suggestions.test_discord import silent, suggest
@@ -18,10 +18,12 @@ from tests.suggestions.test_reply_edits import eventually, queued
 EPHEMERAL = int(MessageFlag.EPHEMERAL)
 
 
-async def review_card(emulator: Emulator, seed: DefaultWorld) -> Message:
-    """A manager's /suggestions review: the one card it shows."""
+async def review_card(
+    emulator: Emulator, seed: DefaultWorld, editor: User | None = None
+) -> Message:
+    """A manager's /suggestions review (the seed's, or `editor`'s): the one card it shows."""
     handle = await emulator.run_slash_command(
-        seed.guild, seed.general, seed.manager, "suggestions", {}, subcommand="review"
+        seed.guild, seed.general, editor or seed.manager, "suggestions", {}, subcommand="review"
     )
     (card,) = await handle.followups(1)
     return card
@@ -125,3 +127,35 @@ async def test_a_card_of_a_link_published_meanwhile_says_so_and_closes(
     assert "Status: **published**" in card.embeds[0]["description"]
     components = [c for row in card.components for c in row["components"]]
     assert components and all(c.get("disabled") for c in components)
+
+
+async def test_two_editors_deciding_at_once_never_overrule_each_other(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    await suggest(emulator, seed, url="https://paper.example/x")
+    other = emulator.world.add_user("lin", global_name="Lin (editor)")
+    emulator.world.add_member(seed.guild, other, roles=(seed.editors_role,))
+    mine, theirs = await review_card(emulator, seed), await review_card(emulator, seed, other)
+
+    accepting, rejecting = await asyncio.gather(
+        emulator.press_button(mine, button(mine, "accept"), seed.manager),
+        emulator.press_button(theirs, button(theirs, "reject"), other),
+    )
+    await asyncio.gather(accepting.response(), rejecting.response())
+    handling = [t for t in asyncio.all_tasks() if t.get_name().startswith("discord-ui-dynamic")]
+    if handling:
+        await asyncio.wait(handling, timeout=5)
+
+    every = list(SuggestionStatus)
+    (stored,) = await newsbot.archive.suggestions.list(every)
+    assert stored.status in (SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED)
+    decided, overtaken = (
+        (accepting, rejecting)
+        if stored.status is SuggestionStatus.ACCEPTED
+        else (rejecting, accepting)
+    )
+    assert await decided.followups(0) == [], "the editor whose decision stands is told nothing"
+    (told,) = await overtaken.followups(1)
+    assert told.flags & EPHEMERAL and f"was {stored.status} meanwhile" in silent(told)
+    for card in (mine, theirs):
+        assert f"Status: **{stored.status}**" in card.embeds[0]["description"], "both show it"

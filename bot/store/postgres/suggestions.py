@@ -245,17 +245,31 @@ class PgSuggestions:
         *,
         by: str | None = None,
         section: str | None = None,
+        shown: SuggestionStatus | None = None,
     ) -> Suggestion | None:
         """Accept, reject or reopen a suggestion (and maybe set its section); None if unknown.
 
-        A published suggestion stays published.
+        A published suggestion stays published. With `shown`, only one that still has that
+        status is reviewed: one statement checks and writes (the row locked by the first),
+        so of two reviews at once from the same status, one applies and the other finds it
+        changed.
         """
         if status not in REVIEWED:
             raise ValueError(f"a review cannot set the status {status!r}")
         await self._database.rows(
-            "UPDATE suggestions SET status = %s, reviewed_by = %s,"
-            " section = coalesce(%s, section), updated_at = %s WHERE id = %s AND status != %s",
-            (str(status), by, section, now_text(), suggestion_id, SuggestionStatus.PUBLISHED),
+            "UPDATE suggestions SET status = %(status)s, reviewed_by = %(by)s,"
+            " section = coalesce(%(section)s, section), updated_at = %(now)s"
+            " WHERE id = %(id)s AND status != %(published)s"
+            " AND (%(shown)s::text IS NULL OR status = %(shown)s)",
+            {
+                "status": str(status),
+                "by": by,
+                "section": section,
+                "now": now_text(),
+                "id": suggestion_id,
+                "published": str(SuggestionStatus.PUBLISHED),
+                "shown": None if shown is None else str(shown),
+            },
         )
         return await self.get(suggestion_id)
 

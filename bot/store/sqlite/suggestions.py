@@ -245,17 +245,29 @@ class SqliteSuggestions:
         *,
         by: str | None = None,
         section: str | None = None,
+        shown: SuggestionStatus | None = None,
     ) -> Suggestion | None:
         """Accept, reject or reopen a suggestion (and maybe set its section); None if unknown.
 
-        A published suggestion stays published.
+        A published suggestion stays published. With `shown`, only one that still has that
+        status is reviewed: one statement checks and writes, so of two reviews at once from
+        the same status (another process's too), one applies and the other finds it changed.
         """
         if status not in REVIEWED:
             raise ValueError(f"a review cannot set the status {status!r}")
         await self._db.execute(
             "UPDATE suggestions SET status = ?, reviewed_by = ?, section = coalesce(?, section),"
-            " updated_at = ? WHERE id = ? AND status != ?",
-            (status, by, section, now_text(), suggestion_id, SuggestionStatus.PUBLISHED),
+            " updated_at = ? WHERE id = ? AND status != ? AND (? IS NULL OR status = ?)",
+            (
+                status,
+                by,
+                section,
+                now_text(),
+                suggestion_id,
+                SuggestionStatus.PUBLISHED,
+                shown,
+                shown,
+            ),
         )
         return await self.get(suggestion_id)
 
