@@ -22,11 +22,12 @@ from bot.suggestions.links import (
     Rejection,
     Scan,
     candidates,
+    link_spans,
     scan,
     shown_as,
     suggesters_by_section,
 )
-from bot.suggestions.notes import NOTE_MAX, clean_note, without_links
+from bot.suggestions.notes import NOTE_MAX, clean_note, reply_note, without_links
 from bot.suggestions.pages import fetch_title
 from bot.suggestions.service import Outcome, Result, Revision, SuggestionService, day_start
 
@@ -53,8 +54,10 @@ __all__ = [
     "draft_title",
     "export_draft",
     "fetch_title",
+    "link_spans",
     "most_supported",
     "normalise",
+    "reply_note",
     "scan",
     "shown_as",
     "suggesters_by_section",

@@ -90,8 +90,16 @@ def _trim(candidate: str) -> str:
 
 def candidates(text: str) -> list[str]:
     """Everything in `text` that looks like a link (any scheme), trimmed, in order."""
-    found = (_trim(match.group(0)) for match in _CANDIDATE.finditer(text[:MAX_SCANNED_TEXT]))
-    return [link for link in found if link]
+    return [text[start:end] for start, end in link_spans(text)]
+
+
+def link_spans(text: str) -> list[tuple[int, int]]:
+    """Where each of `candidates` is in `text`: its (start, end), in order."""
+    spans = []
+    for match in _CANDIDATE.finditer(text[:MAX_SCANNED_TEXT]):
+        if link := _trim(match.group(0)):
+            spans.append((match.start(), match.start() + len(link)))
+    return spans
 
 
 def scan(texts: Iterable[str], urls: Iterable[str] = ()) -> Scan:

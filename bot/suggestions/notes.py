@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from bot.models.links import LinkRejected, normalise, twins
+from bot.suggestions.links import link_spans
 from bot.text import MENTION, defuse_mentions, one_line, shorten
 
 NOTE_MAX = 300
@@ -35,6 +37,37 @@ def without_links(text: str, links: Iterable[str]) -> str:
     """
     for link in sorted(set(links), key=len, reverse=True):  # a link may begin another
         text = text.replace(link, " ")
+    return _unwrapped(text)
+
+
+def reply_note(text: str, url: str | None = None) -> str | None:
+    """The note kept with a reader's suggestion of `url` (normalised) from their reply `text`.
+
+    Their words, as `without_links` leaves them, and the other links they wrote as written:
+    each is a suggestion of its own, but what the reader says of this one may name it ("see
+    also [the thread](…)"). Without `url`, their words alone. A link that is not taken
+    (`javascript:` …) is never kept.
+    """
+    own = set(twins(url)) if url is not None else None
+    gone = [
+        (start, end)
+        for start, end in link_spans(text)
+        if own is None or (normal := _normal(text[start:end])) is None or normal in own
+    ]
+    for start, end in reversed(gone):
+        text = f"{text[:start]} {text[end:]}"
+    return clean_note(_unwrapped(text))
+
+
+def _normal(link: str) -> str | None:
+    try:
+        return normalise(link)
+    except LinkRejected:
+        return None
+
+
+def _unwrapped(text: str) -> str:
+    """`text`, its links taken out, without the Markdown left around nothing."""
     written = text
     while True:
         cleaned = _MASKED_LINK.sub(r"\1", text)

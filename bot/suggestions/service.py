@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 import enum
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.models import ArchivedLink, Suggestion, SuggestionStatus, Supporter
 from bot.models.links import twins
@@ -129,6 +129,7 @@ class SuggestionService:
         *,
         new: Sequence[str] = (),
         reader: Supporter | None = None,
+        notes: Callable[[str], str | None] | None = None,
         section: str | None = None,
         per_day: int | None = None,
         guild_id: int | None = None,
@@ -138,7 +139,8 @@ class SuggestionService:
         """A reader's reply `message_id` now has these (normalised) `links`: the suggestions it
         supported that are not among them lose its support (deleted when pending and left with
         none), and `new` links (those not there before) are suggested as by `suggest`, for
-        `reader`. A deleted reply has no links.
+        `reader` (with the note `notes` gives for the link, if given). A deleted reply has no
+        links.
 
         A reader's edit never undoes an editor's decision: an accepted or rejected suggestion
         keeps its status without the reader, a published one keeps the reader too. A link the
@@ -164,7 +166,7 @@ class SuggestionService:
                 results.append(
                     await self._suggest(
                         url,
-                        reader,
+                        replace(reader, note=notes(url)) if notes else reader,
                         section=section,
                         per_day=per_day,
                         guild_id=guild_id,

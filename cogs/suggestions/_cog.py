@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -28,12 +29,11 @@ from bot.suggestions import (
     Outcome,
     Result,
     Scan,
-    candidates,
     clean_note,
     export_draft,
     fetch_title,
+    reply_note,
     scan,
-    without_links,
 )
 from cogs.suggestions._text import (
     LIST_SHOWN_MAX,
@@ -72,9 +72,10 @@ def message_text(message: discord.Message) -> tuple[list[str], list[str]]:
     return texts, urls
 
 
-def note_of(content: str) -> str | None:
-    """What a reader wrote around their links: the note kept with the suggestion."""
-    return clean_note(without_links(content, candidates(content)))
+def note_of(content: str, url: str | None = None) -> str | None:
+    """What a reader wrote around their links: the note kept with their suggestion of `url`
+    (the other links kept), or their words alone."""
+    return reply_note(content, url)
 
 
 def display_name(user: discord.abc.User) -> str:
@@ -129,6 +130,7 @@ class Suggestions(commands.Cog):
         guild_id: int | None,
         channel_id: int | None,
         message_id: int | None = None,
+        notes: Callable[[str], str | None] | None = None,
     ) -> list[Result]:
         reader = Supporter(user_id=user.id, name=display_name(user), note=note, source=source)
         results = []
@@ -136,7 +138,7 @@ class Suggestions(commands.Cog):
             results.append(
                 await self.service.suggest(
                     url,
-                    reader,
+                    replace(reader, note=notes(url)) if notes else reader,
                     section=section,
                     per_day=self.settings.per_reader_per_day,
                     guild_id=guild_id,
@@ -180,7 +182,8 @@ class Suggestions(commands.Cog):
             results = await self._suggest_all(
                 found,
                 message.author,
-                note=note_of(message.content),
+                note=None,
+                notes=lambda url: note_of(message.content, url),
                 source="reply",
                 section=thread[1],
                 guild_id=message.guild.id,
@@ -256,6 +259,7 @@ class Suggestions(commands.Cog):
                     found.links,
                     new=fresh.links,
                     reader=reader,
+                    notes=lambda url: note_of(message.content, url),
                     section=thread[1],
                     per_day=self.settings.per_reader_per_day,
                     guild_id=payload.guild_id,

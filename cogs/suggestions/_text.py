@@ -6,11 +6,12 @@ import re
 from collections.abc import Sequence
 
 from bot.models import Suggestion, SuggestionStatus
-from bot.render.discord import SECTION_NAME_MAX, heading_markdown
+from bot.models.links import LinkRejected, normalise
+from bot.render.discord import EMBED_DESCRIPTION_MAX, SECTION_NAME_MAX, fit_lines, heading_markdown
 from bot.render.markdown import cut_markdown, title_markdown
 from bot.render.text import escape_markdown, literal
-from bot.suggestions import MAX_LINKS_PER_MESSAGE, Outcome, Result, Scan
-from bot.text import one_line, shorten, without_controls
+from bot.suggestions import MAX_LINKS_PER_MESSAGE, Outcome, Result, Scan, link_spans
+from bot.text import defuse_mentions, one_line, shorten, without_controls
 
 URL_SHOWN_MAX = 120
 SHOWN_MAX = 100
@@ -18,7 +19,10 @@ SHOWN_MAX = 100
 SHORT_SHOWN_MAX = 60
 """How much of a refused link or a mistyped section name is quoted back."""
 NAME_SHOWN_MAX = 40
-NOTE_SHOWN_MAX = 200
+NOTE_SHOWN_MAX = 600
+"""How much of a reader's note a review card quotes, its links' Markdown included."""
+NOTE_LINK_MAX = 200
+"""The longest link's Markdown a note shows (a longer one is named by its site)."""
 LIST_SHOWN_MAX = 1500
 """How much of the list of known section names is shown after a wrong one."""
 PATH_SHOWN_MAX = 1000
@@ -27,7 +31,7 @@ PATH_SHOWN_MAX = 1000
 
 def link(url: str) -> str:
     """A normalised URL as a Discord link without a preview; a long one is shortened."""
-    shown = url.replace("@", "%40")  # the same page, and nothing that reads like a mention
+    shown = _safe(url)
     if len(shown) <= URL_SHOWN_MAX:
         return f"<{shown}>"
     host = shown.split("/", 3)[2]
@@ -145,7 +149,8 @@ def more_to_review(status: SuggestionStatus, shown: int) -> str:
 
 
 def summary(suggestion: Suggestion, section_name: str | None) -> str:
-    """The review card's text: who suggested it and what they said."""
+    """The review card's text: the link (its one appearance on the card), who suggested it
+    and what they said, in Discord's limit for an embed's description."""
     names = ", ".join(plain(s.name, NAME_SHOWN_MAX) for s in suggestion.supporters[:10])
     more = len(suggestion.supporters) - 10
     lines = [
@@ -158,5 +163,53 @@ def summary(suggestion: Suggestion, section_name: str | None) -> str:
     for supporter in suggestion.supporters[:5]:
         if supporter.note:
             name = plain(supporter.name, NAME_SHOWN_MAX)
-            lines.append(f"> {name}: {plain(supporter.note, NOTE_SHOWN_MAX)}")
-    return "\n".join(lines)
+            lines.append(f"> {name}: {note_markdown(supporter.note)}")
+    return fit_lines(lines, EMBED_DESCRIPTION_MAX, more="…and {n} more notes")
+
+
+def note_markdown(note: str, limit: int = NOTE_SHOWN_MAX) -> str:
+    """A reader's note on a review card: their words shown literally (no Markdown, nothing
+    that reads as a mention) and their links kept, each clickable, without a preview; a
+    masked link `[text](url)` keeps its text. In `limit` characters, never cut inside a link.
+
+    A link too long to show in the note is named by its site, as text; one that is not a
+    web link (`javascript:` …) stays text.
+    """
+    shown, whole, at = "", [], 0
+    for start, end in link_spans(note):
+        try:
+            url = normalise(note[start:end])
+        except LinkRejected:
+            continue  # shown as the text it is
+        before, after = note[at:start], note[end:]
+        masked, closed = _MASK_OPENED.search(before), _MASK_CLOSED.match(after)
+        if masked and closed:
+            before = before[: masked.start()]
+            markup = f"[{plain(masked['text'].strip() or url, SHORT_SHOWN_MAX)}](<{_safe(url)}>)"
+            end += closed.end()
+        else:
+            markup = link(url)
+        if len(markup) > NOTE_LINK_MAX:
+            markup = plain(url.split("/", 3)[2] + "/…", SHORT_SHOWN_MAX)
+        shown += _words(before)
+        whole.append((len(shown), len(shown) + len(markup)))
+        shown += markup
+        at = end
+    shown += _words(note[at:])
+    return shorten(shown, limit, whole=whole)
+
+
+_MASK_OPENED = re.compile(r"\[(?P<text>[^\[\]]*)\]\(\s*<?\s*$")
+"""The start of a Markdown link right before its address: `[text](` (or `[text](<`)."""
+_MASK_CLOSED = re.compile(r"\s*>?\s*\)")
+"""The end of a Markdown link right after its address."""
+
+
+def _words(text: str) -> str:
+    """A reader's words between links, shown literally (spaces kept at their ends)."""
+    return escape_markdown(defuse_mentions(without_controls(text)))
+
+
+def _safe(url: str) -> str:
+    """A normalised URL inside `<…>`: the same page, nothing that reads like a mention."""
+    return url.replace("@", "%40")

@@ -18,13 +18,11 @@ import discord
 from bot.app import NO_MENTIONS
 from bot.models import Suggestion, SuggestionStatus
 from bot.render.discord import (
-    EMBED_DESCRIPTION_MAX,
     EMBED_TITLE_MAX,
     SELECT_LABEL_MAX,
     SELECT_OPTIONS_MAX,
     plain_name,
 )
-from bot.text import shorten
 from cogs.components import apologises
 from cogs.suggestions._text import plain, summary
 
@@ -48,9 +46,10 @@ def card(
     """A suggestion's review card: an embed, and its Accept / Reject / section components."""
     names = dict(sections)
     section_name = names.get(suggestion.section or "", suggestion.section)
+    # The link is the description's first line, clickable: a title only when the page has one.
     embed = discord.Embed(
-        title=plain(suggestion.title or suggestion.url, EMBED_TITLE_MAX),
-        description=shorten(summary(suggestion, section_name), EMBED_DESCRIPTION_MAX),
+        title=plain(suggestion.title, EMBED_TITLE_MAX) if suggestion.title else None,
+        description=summary(suggestion, section_name),
     )
     embed.set_footer(text=f"Suggestion {suggestion.id}")
     view = discord.ui.View(timeout=None)
