@@ -67,7 +67,8 @@ class Archive:
         (`postgresql://…`, given as a str) or an SQLite file (created with `create`).
 
         Without `migrate` an older archive is left as it is (a backup copies it unchanged).
-        `clock` tells readers' queries the time (default: the system's); `zone` is the one a
+        `clock` tells readers' queries the time (default: the system's), and when what the
+        suggestions keep for a while is old enough to forget; `zone` is the one a
         publish_at without an offset is read in (the schedule's; unknown, it is read where it
         comes last).
         """
