@@ -262,8 +262,14 @@ class SuggestionStore(Protocol):
 
     async def keep_reply_read(self, message_id: int, scan: str | None) -> None:
         """Keep what the bot read in a reader's reply, replacing what it read before; None
-        forgets the reply. What was read in replies posted more than `REPLIES_READ_KEPT` ago
-        (by the store's clock) is forgotten meanwhile."""
+        forgets the reply (deleted, say).
+
+        What was read in replies posted more than `REPLIES_READ_KEPT` ago goes meanwhile (by
+        the store's clock; a reply's id tells when it was posted); this one is kept until the
+        next write. The bot only needs a read for an edit of a reply that discord.py no longer
+        has in its cache: an edit of a reply older than that may be answered once more for
+        links it already had (never counted or supported twice).
+        """
         ...
 
     async def get(self, suggestion_id: int) -> Suggestion | None:

@@ -187,15 +187,7 @@ class PgSuggestions:
         return str(row["scan"]) if row else None
 
     async def keep_reply_read(self, message_id: int, scan: str | None) -> None:
-        """Keep what the bot read in a reader's reply, replacing what it read before; None
-        forgets the reply (deleted, say).
-
-        What was read in replies posted more than `REPLIES_READ_KEPT` ago goes meanwhile (a
-        reply's id tells when it was posted, so they are one range of the key); this one is
-        kept until the next write. The bot only needs a read for an edit of a reply that
-        discord.py no longer has in its cache: an edit of a reply older than that may be
-        answered once more for links it already had (never counted or supported twice).
-        """
+        """See `SuggestionStore.keep_reply_read`: old reads go as one range of the key."""
         async with self._database.transaction() as conn:
             await conn.execute(
                 "DELETE FROM replies_read WHERE message_id < %s AND message_id != %s",

@@ -187,15 +187,7 @@ class SqliteSuggestions:
         return str(row[0]) if row else None
 
     async def keep_reply_read(self, message_id: int, scan: str | None) -> None:
-        """Keep what the bot read in a reader's reply, replacing what it read before; None
-        forgets the reply (deleted, say).
-
-        What was read in replies posted more than `REPLIES_READ_KEPT` ago goes meanwhile (a
-        reply's id tells when it was posted, so they are one range of the key); this one is
-        kept until the next write. The bot only needs a read for an edit of a reply that
-        discord.py no longer has in its cache: an edit of a reply older than that may be
-        answered once more for links it already had (never counted or supported twice).
-        """
+        """See `SuggestionStore.keep_reply_read`: old reads go as one range of the key."""
         await self._db.execute(
             "DELETE FROM replies_read WHERE message_id < ? AND message_id != ?",
             (first_id_at(self._clock() - REPLIES_READ_KEPT), message_id),
