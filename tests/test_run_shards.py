@@ -83,7 +83,9 @@ async def test_two_processes_on_their_own_shards_publish_once_and_both_answer(
     db = await subscribed_archive(tmp_path / "archive.db", seed.general, seed)
     async with await Archive.open(db) as archive:
         await archive.subscriptions.add(
-            Subscription(guild_id=elsewhere.guild_id, channel_id=elsewhere.id, kind="text")
+            Subscription(
+                guild_id=emulator.world.guild_of(elsewhere).id, channel_id=elsewhere.id, kind="text"
+            )
         )
     schedule = {"cron": EVERY_TWO_SECONDS, "catch_up": "none"}
     thread = thread_texts(issue_202)
@@ -118,7 +120,7 @@ async def test_two_processes_on_their_own_shards_publish_once_and_both_answer(
         # Each server's reader is answered, by the process holding that server's shard.
         for guild, channel in (
             (seed.guild, seed.general),
-            (emulator.world.guilds[elsewhere.guild_id], elsewhere),
+            (emulator.world.guild_of(elsewhere), elsewhere),
         ):
             handle = await emulator.run_slash_command(guild, channel, seed.reader, "latest")
             answer = await handle.original(timeout=10)

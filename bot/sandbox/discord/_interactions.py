@@ -4,7 +4,8 @@ Discord's rules kept here: one callback per interaction, within ``interaction_de
 (404 Unknown interaction, code 10062, after it); the callback type must suit the interaction;
 follow-ups and ``@original`` go through ``/webhooks/{application_id}/{token}`` for
 ``interaction_token_lifetime``; the first follow-up after a deferred reply replaces the
-"thinking…" placeholder, as Discord does.
+"thinking…" placeholder, as Discord does. An interaction comes from a guild's channel, or from
+the user's DM with the bot (no guild, ``user`` instead of ``member``, context BOT_DM).
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ from ._models import Channel, Guild, Message, MessageFlag, User
 from ._world import World
 
 JSON = dict[str, Any]
+
+
+class InteractionContext(IntEnum):
+    """Where the interaction came from (Receiving and Responding › Interaction Context Types)."""
+
+    GUILD = 0
+    BOT_DM = 1
+    PRIVATE_CHANNEL = 2
 
 
 class InteractionType(IntEnum):
@@ -103,7 +112,8 @@ class Interaction:
     token: str
     type: InteractionType
     application_id: int
-    guild: Guild
+    guild: Guild | None
+    """The guild it came from; None in the bot's DM with the user."""
     channel: Channel
     user: User
     data: JSON
@@ -116,6 +126,18 @@ class Interaction:
     late_callbacks: int = 0
 
     @property
+    def context(self) -> InteractionContext:
+        """GUILD in a server's channel, BOT_DM in the user's DM with the bot."""
+        return InteractionContext.GUILD if self.guild is not None else InteractionContext.BOT_DM
+
+    @property
+    def integration_owners(self) -> JSON:
+        """``authorizing_integration_owners``: the key GUILD_INSTALL ("0") holds the guild's id,
+        or "0" when triggered from a DM with the app's bot user (Receiving and Responding ›
+        Authorizing Integration Owners Object)."""
+        return {"0": str(self.guild.id) if self.guild is not None else "0"}
+
+    @property
     def name(self) -> str:
         """The command name or the component's custom_id, for messages and errors."""
         return str(self.data.get("name") or self.data.get("custom_id") or "")
@@ -126,7 +148,7 @@ class Interaction:
             "id": str(self.id),
             "type": int(self.type),
             "user": self.user.payload(),
-            "authorizing_integration_owners": {"0": str(self.guild.id)},
+            "authorizing_integration_owners": self.integration_owners,
         }
         if self.type == InteractionType.APPLICATION_COMMAND:
             data["name"] = self.data.get("name")
@@ -155,7 +177,7 @@ class Interactions:
     def open(
         self,
         kind: InteractionType,
-        guild: Guild,
+        guild: Guild | None,
         channel: Channel,
         user: User,
         data: JSON,
@@ -163,7 +185,11 @@ class Interactions:
         source_message: Message | None = None,
         locale: str = "en-US",
     ) -> Interaction:
-        """Create an interaction and dispatch INTERACTION_CREATE to the bot."""
+        """Create an interaction and dispatch INTERACTION_CREATE to the bot (``guild`` None:
+        from ``channel``, the user's DM with the bot)."""
+        if (guild is None) != channel.is_dm or (guild is not None and channel.guild_id != guild.id):
+            where = "a DM" if guild is None else f"guild {guild.id}"
+            raise ValueError(f"channel {channel.id} is not in {where}")
         interaction = Interaction(
             id=self.world.snowflakes.next(),
             token=f"aW50ZXJhY3Rpb246{secrets.token_urlsafe(96)}",
@@ -180,23 +206,28 @@ class Interactions:
         self.by_id[interaction.id] = interaction
         self._by_token[interaction.token] = interaction
         self.world.events.dispatch(
-            "INTERACTION_CREATE", self.payload(interaction), guild_id=guild.id, intent=0
+            "INTERACTION_CREATE",
+            self.payload(interaction),
+            guild_id=guild.id if guild is not None else None,
+            intent=0,
         )
         return interaction
 
     def payload(self, interaction: Interaction) -> JSON:
-        """Render the INTERACTION_CREATE body with every field discord.py reads."""
+        """Render the INTERACTION_CREATE body with every field discord.py reads.
+
+        Receiving and Responding › Interaction Object: "`member` is sent when the interaction
+        is invoked in a guild, and `user` is sent when invoked in a DM"; `guild`, `guild_id`
+        and `guild_locale` come only from a guild, and `context` says which it was.
+        """
         guild, channel, user = interaction.guild, interaction.channel, interaction.user
-        member = guild.members.get(user.id)
+        member = guild.members.get(user.id) if guild is not None else None
         permissions = str(self.world.permissions(channel, user.id))
         data: JSON = {
             "id": str(interaction.id),
             "application_id": str(interaction.application_id),
             "type": int(interaction.type),
             "data": interaction.data,
-            "guild_id": str(guild.id),
-            "guild": {"id": str(guild.id), "locale": "en-US", "features": ["NEWS", "COMMUNITY"]},
-            "guild_locale": "en-US",
             "channel_id": str(channel.id),
             "channel": {**channel.payload(), "permissions": permissions},
             "token": interaction.token,
@@ -204,10 +235,16 @@ class Interactions:
             "locale": interaction.locale,
             "app_permissions": str(self.world.permissions(channel, self.world.bot.id)),
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(guild.id)},
-            "context": 0,
+            "authorizing_integration_owners": interaction.integration_owners,
+            "context": int(interaction.context),
             "attachment_size_limit": self.config.attachment_size_limit,
         }
+        if guild is not None:
+            data.update(
+                guild_id=str(guild.id),
+                guild={"id": str(guild.id), "locale": "en-US", "features": ["NEWS", "COMMUNITY"]},
+                guild_locale="en-US",
+            )
         if member is not None:
             data["member"] = {**member.payload(), "permissions": permissions}
         else:
@@ -330,17 +367,20 @@ class Interactions:
             return interaction.original
         if kind == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
             flags = MessageFlag.LOADING | int(data.get("flags") or 0)
+            channel = interaction.channel
             placeholder = Message(
                 id=self.world.snowflakes.next(),
-                channel_id=interaction.channel.id,
-                guild_id=interaction.guild.id,
+                channel_id=channel.id,
+                guild_id=channel.guild_id,
                 author=self.world.bot,
                 flags=int(flags),
                 type=self._original_type(interaction),
                 webhook_id=interaction.application_id,
                 application_id=interaction.application_id,
                 interaction_metadata=interaction.metadata(),
-                author_member=interaction.guild.members.get(self.world.bot.id),
+                author_member=(
+                    interaction.guild.members.get(self.world.bot.id) if interaction.guild else None
+                ),
             )
             if not placeholder.ephemeral:
                 self.messaging.add(interaction.channel, placeholder)

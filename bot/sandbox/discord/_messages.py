@@ -131,7 +131,7 @@ class Messaging:
         is posted or dispatched. ``rules_checked``: the caller already held ``payload`` to the
         message rules (`check_message`, with ``ephemeral_allowed``), which are not run again.
         """
-        guild = self.world.guild_of(channel)
+        guild = self._guild(channel)
         if channel.type in FORUM_TYPES or channel.type == ChannelType.GUILD_CATEGORY:
             raise RuleBroken(
                 400,
@@ -178,7 +178,7 @@ class Messaging:
         message = Message(
             id=message_id if message_id is not None else self.world.snowflakes.next(),
             channel_id=channel.id,
-            guild_id=guild.id,
+            guild_id=guild.id if guild is not None else None,
             author=author,
             content=str(payload.get("content") or ""),
             embeds=[_stored_embed(e) for e in embeds],
@@ -190,7 +190,7 @@ class Messaging:
             webhook_id=webhook_id,
             application_id=webhook_id,
             interaction_metadata=interaction_metadata,
-            author_member=guild.members.get(author.id),
+            author_member=guild.members.get(author.id) if guild is not None else None,
         )
         message.attachments = self._attachments(channel, payload, files)
         if reference is not None:
@@ -198,8 +198,9 @@ class Messaging:
                 "type": 0,
                 "channel_id": str(reference.channel_id),
                 "message_id": str(reference.id),
-                "guild_id": str(guild.id),
             }
+            if guild is not None:
+                message.message_reference["guild_id"] = str(guild.id)
             message.referenced = reference
         message.type = message_type if message_type is not None else (19 if reference else 0)
         if not _has_body(message):
@@ -274,8 +275,13 @@ class Messaging:
             result.append(attachment)
         return result
 
-    def _mentions(self, guild: Guild, channel: Channel, message: Message) -> None:
-        """Work out who the message pings, honouring ``allowed_mentions`` like Discord."""
+    def _guild(self, channel: Channel) -> Guild | None:
+        """The guild of ``channel``; None for a DM, which belongs to none."""
+        return None if channel.is_dm else self.world.guild_of(channel)
+
+    def _mentions(self, guild: Guild | None, channel: Channel, message: Message) -> None:
+        """Work out who the message pings, honouring ``allowed_mentions`` like Discord (a DM
+        has no roles to ping)."""
         allowed = message.allowed_mentions
         parse: list[str] = (
             ["users", "roles", "everyone"] if allowed is None else allowed.get("parse") or []
@@ -300,7 +306,7 @@ class Messaging:
         roles: list[int] = []
         for match in _ROLE_MENTION.finditer(content):
             rid = int(match.group(1))
-            role = guild.roles.get(rid)
+            role = guild.roles.get(rid) if guild is not None else None
             if (
                 role is not None
                 and (role.mentionable or may_mention_everyone)
@@ -356,7 +362,7 @@ class Messaging:
         if not _has_body(message):
             raise empty_message()
         channel = self.world.channels[message.channel_id]
-        self._mentions(self.world.guild_of(channel), channel, message)
+        self._mentions(self._guild(channel), channel, message)
         message.edited_at = datetime.now(UTC)
         if not message.ephemeral:
             self.world.events.dispatch_message("MESSAGE_UPDATE", message)

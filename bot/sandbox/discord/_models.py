@@ -385,10 +385,13 @@ class Message:
 
 @dataclass(eq=False)
 class Channel:
-    """A guild channel or thread. Messages live here in creation order."""
+    """A guild channel or thread, or the bot's DM with one user (``guild_id`` None, type DM).
+
+    Messages live here in creation order.
+    """
 
     id: int
-    guild_id: int
+    guild_id: int | None
     type: ChannelType
     name: str
     position: int = 0
@@ -409,6 +412,8 @@ class Channel:
     deleted: bool = False
     messages: dict[int, Message] = field(default_factory=dict)
     last_message_id: int | None = None
+    recipient_ids: list[int] = field(default_factory=list)
+    """The two users of a DM (the reader and the bot); empty for guild channels."""
 
     @property
     def is_thread(self) -> bool:
@@ -431,8 +436,22 @@ class Channel:
                 return tag
         raise KeyError(name)
 
+    @property
+    def is_dm(self) -> bool:
+        """Whether this is a DM between the bot and one user (no guild, no overwrites)."""
+        return self.type == ChannelType.DM
+
     def payload(self) -> JSON:
         """Render as Discord's channel (or thread) object."""
+        if self.is_dm:
+            # Channel resource › Channel Object: a DM has no guild_id, name, position or
+            # overwrites. The partial channel of an interaction leaves out `recipients` too.
+            return {
+                "id": str(self.id),
+                "type": int(self.type),
+                "last_message_id": str(self.last_message_id) if self.last_message_id else None,
+                "flags": self.flags,
+            }
         data: JSON = {
             "id": str(self.id),
             "type": int(self.type),

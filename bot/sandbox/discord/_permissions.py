@@ -43,6 +43,21 @@ ALL_PERMISSIONS = (1 << 51) - 1
 _ADMINISTRATOR = int(Permission.ADMINISTRATOR)
 _VIEW_CHANNEL = int(Permission.VIEW_CHANNEL)
 
+# What each user may do in a DM with the bot. Receiving and Responding › Interaction Object:
+# `app_permissions` "includes ATTACH_FILES | EMBED_LINKS | MENTION_EVERYONE permissions for
+# (G)DMs with other users, and additionally includes USE_EXTERNAL_EMOJIS for DMs with the app's
+# bot user"; seeing, sending, reading history and reacting go without saying in a DM.
+DM_PERMISSIONS = int(
+    Permission.VIEW_CHANNEL
+    | Permission.SEND_MESSAGES
+    | Permission.READ_MESSAGE_HISTORY
+    | Permission.ADD_REACTIONS
+    | Permission.ATTACH_FILES
+    | Permission.EMBED_LINKS
+    | Permission.MENTION_EVERYONE
+    | Permission.USE_EXTERNAL_EMOJIS
+)
+
 # What @everyone gets in a new server, per Discord's defaults.
 DEFAULT_EVERYONE = (
     Permission.CREATE_INSTANT_INVITE

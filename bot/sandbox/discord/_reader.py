@@ -2,9 +2,10 @@
 plain messages and reactions — and handles to await what the bot answered.
 
 The reader can only do what Discord's client lets a user do: run a command that was synced
-(and that their permissions show them), pick a value among a command's choices, press a
-button that exists on the message. Mistakes in a test raise ``ValueError``/``LookupError``
-rather than producing an interaction Discord would never send.
+(and that their permissions show them, or that Discord offers in a DM with the bot), pick a
+value among a command's choices, press a button that exists on the message. Mistakes in a
+test raise ``ValueError``/``LookupError`` rather than producing an interaction Discord would
+never send.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from typing import Any
 
 from ._commands import Command, CommandRegistry
 from ._gateway import Gateway
-from ._interactions import Callback, CallbackType, Interaction, Interactions, InteractionType
+from ._interactions import (
+    Callback,
+    CallbackType,
+    Interaction,
+    InteractionContext,
+    Interactions,
+    InteractionType,
+)
 from ._messages import Messaging
 from ._models import Channel, Guild, Member, Message, Role, User
 from ._world import World
@@ -170,9 +178,13 @@ class ReaderActions:
     messaging: Messaging
     gateway: Gateway
 
+    def dm_channel(self, user: User) -> Channel:
+        """The bot's DM with ``user`` (opened the first time): pass it with ``guild=None``."""
+        return self.world.dm_channel(user)
+
     async def run_slash_command(
         self,
-        guild: Guild,
+        guild: Guild | None,
         channel: Channel,
         user: User,
         name: str,
@@ -184,9 +196,11 @@ class ReaderActions:
     ) -> InteractionHandle:
         """Run ``/name [subcommand] options…`` as ``user`` in ``channel``.
 
-        ``subcommand`` is ``"sub"`` or ``"group sub"``. Option values are checked against
-        the synced command (types, choices, required). Users, members, channels and roles
-        may be passed as emulator objects; they are put in ``resolved`` like Discord does.
+        With ``guild`` None, ``channel`` is the user's DM with the bot (``dm_channel``): only a
+        global command whose contexts include BOT_DM is offered there. ``subcommand`` is
+        ``"sub"`` or ``"group sub"``. Option values are checked against the synced command
+        (types, choices, required). Users, members, channels and roles may be passed as
+        emulator objects; they are put in ``resolved`` like Discord does.
         """
         command = self._command(name, 1, guild, channel, user, enforce_permissions)
         resolved: JSON = {}
@@ -200,7 +214,7 @@ class ReaderActions:
 
     async def autocomplete(
         self,
-        guild: Guild,
+        guild: Guild | None,
         channel: Channel,
         user: User,
         name: str,
@@ -225,7 +239,7 @@ class ReaderActions:
     ) -> InteractionHandle:
         """Use the message context-menu command ``name`` on ``target_message``."""
         channel = self.world.channel(target_message.channel_id)
-        guild = self.world.guild_of(channel)
+        guild = self._guild(channel)
         command = self._command(name, 3, guild, channel, user, True)
         resolved = {"messages": {str(target_message.id): target_message.payload()}}
         data = self._command_data(command, resolved, target_id=str(target_message.id))
@@ -235,7 +249,7 @@ class ReaderActions:
         self, name: str, target_user: User, user: User, channel: Channel
     ) -> InteractionHandle:
         """Use the user context-menu command ``name`` on ``target_user`` from ``channel``."""
-        guild = self.world.guild_of(channel)
+        guild = self._guild(channel)
         command = self._command(name, 2, guild, channel, user, True)
         resolved: JSON = {}
         self._resolve_user(target_user, guild, channel, resolved)
@@ -268,7 +282,7 @@ class ReaderActions:
         if not low <= len(values) <= high:
             raise ValueError(f"select {custom_id!r} takes {low}–{high} values, got {len(values)}")
         channel = self.world.channel(message.channel_id)
-        guild = self.world.guild_of(channel)
+        guild = self._guild(channel)
         resolved: JSON = {}
         if kind == 3:
             allowed = {o["value"] for o in component.get("options") or []}
@@ -350,10 +364,13 @@ class ReaderActions:
 
     # -- building blocks ---------------------------------------------------------------
 
+    def _guild(self, channel: Channel) -> Guild | None:
+        return None if channel.is_dm else self.world.guild_of(channel)
+
     async def _open(
         self,
         kind: InteractionType,
-        guild: Guild,
+        guild: Guild | None,
         channel: Channel,
         user: User,
         data: JSON,
@@ -362,7 +379,10 @@ class ReaderActions:
         locale: str = "en-US",
     ) -> InteractionHandle:
         await self.gateway.wait_until_ready(CONNECT_TIMEOUT)
-        if user.id not in guild.members:
+        if guild is None:
+            if user.id not in channel.recipient_ids:
+                raise ValueError(f"{user.username} is not in the DM {channel.id}")
+        elif user.id not in guild.members:
             raise ValueError(f"{user.username} is not a member of {guild.name}")
         interaction = self.interactions.open(
             kind, guild, channel, user, data, source_message=source_message, locale=locale
@@ -379,14 +399,22 @@ class ReaderActions:
                 f"message {message.id} is ephemeral: only its asker sees it, not {user.username}"
             )
         channel = self.world.channel(message.channel_id)
-        guild = self.world.guild_of(channel)
+        guild = self._guild(channel)
         return await self._open(
             InteractionType.MESSAGE_COMPONENT, guild, channel, user, data, source_message=message
         )
 
     def _command(
-        self, name: str, kind: int, guild: Guild, channel: Channel, user: User, enforce: bool
+        self,
+        name: str,
+        kind: int,
+        guild: Guild | None,
+        channel: Channel,
+        user: User,
+        enforce: bool,
     ) -> Command:
+        if guild is None:
+            return self._dm_command(name, kind, channel)
         if channel.guild_id != guild.id:
             raise ValueError(f"#{channel.name} is not in {guild.name}")
         command = self.commands.find(name, kind, guild.id)
@@ -397,6 +425,32 @@ class ReaderActions:
         if enforce and needed is not None and perms & needed != needed:
             raise PermissionError(
                 f"{user.username} cannot see {name!r} (needs permissions {needed})"
+            )
+        return command
+
+    def _dm_command(self, name: str, kind: int, channel: Channel) -> Command:
+        """The command Discord offers under ``name`` in a DM with the bot, or ``LookupError``.
+
+        Application Commands › Interaction Contexts: "Guild commands don't support the
+        `BOT_DM` interaction context", and a global command is usable there only if its
+        `contexts` include BOT_DM (1); without `contexts`, the deprecated `dm_permission`
+        decides, and "By default, commands are visible". `default_member_permissions` are a
+        guild's: a DM has none to check.
+        """
+        if not channel.is_dm:
+            raise ValueError(f"channel {channel.id} is not a DM: pass its guild")
+        command = self.commands.find(name, kind, None)
+        if command is None:
+            raise LookupError(f"no global command {name!r} of type {kind}: none is offered in DMs")
+        contexts = command.data.get("contexts")
+        if contexts is not None:
+            offered = InteractionContext.BOT_DM in contexts
+        else:
+            offered = command.data.get("dm_permission", True) is not False
+        if not offered:
+            raise LookupError(
+                f"{name!r} is not offered in a DM with the bot (contexts {contexts}, "
+                f"dm_permission {command.data.get('dm_permission')})"
             )
         return command
 
@@ -417,7 +471,7 @@ class ReaderActions:
         command: Command,
         values: Mapping[str, Any],
         subcommand: str | None,
-        guild: Guild,
+        guild: Guild | None,
         channel: Channel,
         resolved: JSON,
         *,
@@ -446,7 +500,7 @@ class ReaderActions:
         self,
         schema: list[JSON],
         values: Mapping[str, Any],
-        guild: Guild,
+        guild: Guild | None,
         channel: Channel,
         resolved: JSON,
         *,
@@ -478,7 +532,7 @@ class ReaderActions:
         return result
 
     def _option_value(
-        self, option: JSON, value: Any, guild: Guild, channel: Channel, resolved: JSON
+        self, option: JSON, value: Any, guild: Guild | None, channel: Channel, resolved: JSON
     ) -> Any:
         kind = option["type"]
         name = option["name"]
@@ -515,7 +569,9 @@ class ReaderActions:
                 raise ValueError(f"{converted!r} breaks option {name!r}'s length {low}–{high}")
         return converted
 
-    def _resolve_any(self, value: Any, guild: Guild, channel: Channel, resolved: JSON) -> str:
+    def _resolve_any(
+        self, value: Any, guild: Guild | None, channel: Channel, resolved: JSON
+    ) -> str:
         if isinstance(value, Member):
             value = value.user
         if isinstance(value, User):
@@ -542,9 +598,11 @@ class ReaderActions:
             f"cannot resolve {value!r}: pass an emulator User, Member, Role or Channel"
         )
 
-    def _resolve_user(self, user: User, guild: Guild, channel: Channel, resolved: JSON) -> str:
+    def _resolve_user(
+        self, user: User, guild: Guild | None, channel: Channel, resolved: JSON
+    ) -> str:
         resolved.setdefault("users", {})[str(user.id)] = user.payload()
-        member = guild.members.get(user.id)
+        member = guild.members.get(user.id) if guild is not None else None
         if member is not None:
             resolved.setdefault("members", {})[str(user.id)] = {
                 **member.payload(with_user=False),

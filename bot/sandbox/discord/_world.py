@@ -26,7 +26,7 @@ from ._models import (
     Role,
     User,
 )
-from ._permissions import DEFAULT_EVERYONE, channel_permissions
+from ._permissions import DEFAULT_EVERYONE, DM_PERMISSIONS, channel_permissions
 from ._snowflake import SnowflakeGenerator
 
 JSON = dict[str, Any]
@@ -97,6 +97,8 @@ class World:
         self.users: dict[int, User] = {}
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
+        self.dms: dict[int, Channel] = {}
+        """The bot's DM channels (also in ``channels``), opened by ``dm_channel``."""
         self._application: Application | None = None
         self.events: EventSink = _NoEvents()
         self.changed = Signal()
@@ -326,12 +328,38 @@ class World:
         return user
 
     def guild_of(self, channel: Channel) -> Guild:
-        """Return the guild a channel belongs to."""
+        """Return the guild a channel belongs to (a DM belongs to none: ``ValueError``)."""
+        if channel.guild_id is None:
+            raise ValueError(f"channel {channel.id} is a DM: it belongs to no guild")
         return self.guilds[channel.guild_id]
 
     def permissions(self, channel: Channel, user_id: int) -> int:
         """Return ``user_id``'s effective permissions in ``channel``."""
+        if channel.is_dm:
+            return DM_PERMISSIONS if user_id in channel.recipient_ids else 0
         return channel_permissions(self.guild_of(channel), channel, user_id)
+
+    def dm_channel(self, user: User) -> Channel:
+        """Return the bot's DM channel with ``user``, opening it the first time.
+
+        User resource › Create DM: one DM per pair of users, the same channel every time.
+        """
+        for channel in self.dms.values():
+            if user.id in channel.recipient_ids:
+                return channel
+        if user.id == self.bot.id:
+            raise ValueError("the bot has no DM with itself")
+        channel = Channel(
+            id=self.snowflakes.next(),
+            guild_id=None,
+            type=ChannelType.DM,
+            name="",
+            recipient_ids=[user.id, self.bot.id],
+        )
+        self.dms[channel.id] = channel
+        self.channels[channel.id] = channel
+        self.touch()
+        return channel
 
     def require(self, channel: Channel, user_id: int, needed: int) -> None:
         """Raise Discord's 403 unless ``user_id`` holds every bit of ``needed`` in ``channel``."""
