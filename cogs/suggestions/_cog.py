@@ -319,6 +319,9 @@ class Suggestions(commands.Cog):
     # --- /suggest and the message menu -----------------------------------------------------
 
     @app_commands.command(name="suggest", description="Suggest a link for the next issue.")
+    # A suggestion is a server's: its readers' queue, under the server's rules. Discord then
+    # does not offer /suggest in a DM with the bot, where no server would stand behind it.
+    @app_commands.guild_only()
     @app_commands.describe(
         url="The link (https://…) you think belongs in the next issue.",
         note="Why it's worth a read, for the editors (optional).",

@@ -74,3 +74,22 @@ async def test_related_links_of_a_message_in_a_dm(
     assert "Distilling knowledge" in text_of(answer)
     assert_private_and_silent(answer)
 
+
+async def test_suggest_is_not_offered_in_a_dm(
+    global_bot: Newsbot, emulator: Emulator, seed: DefaultWorld, filled_archive: Archive
+) -> None:
+    [suggest] = [c for c in emulator.synced_commands() if c.name == "suggest"]
+    assert suggest.data["contexts"] == [0] and suggest.data["dm_permission"] is False
+    dm = emulator.dm_channel(seed.reader)
+    with pytest.raises(LookupError, match="not offered in a DM"):
+        await emulator.run_slash_command(
+            None, dm, seed.reader, "suggest", {"url": "https://example.com/a"}
+        )
+    assert await filled_archive.suggestions.list() == []
+    # In the server it is offered as ever.
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.reader, "suggest", {"url": "https://example.com/a"}
+    )
+    assert "is suggested for the next issue" in (await handle.original()).content
+    [suggestion] = await filled_archive.suggestions.list()
+    assert suggestion.url == "https://example.com/a"
