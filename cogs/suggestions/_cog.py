@@ -100,9 +100,13 @@ class Suggestions(commands.Cog):
             raise RuntimeError("the bot was built without its services (see bot.wiring)")
         self.service = bot.services.suggestions
         self.settings = bot.settings.suggestions
+        # A suggestion is a server's, as /suggest's is: the menu is not offered in a DM.
         self.menu = app_commands.ContextMenu(
-            name="Suggest for the newsletter", callback=self.suggest_from_message
+            name="Suggest for the newsletter",
+            callback=self.suggest_from_message,
+            allowed_contexts=app_commands.AppCommandContext(guild=True),
         )
+        self.menu.guild_only = True
         self._threads: dict[int, tuple[int, str | None] | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._reading = asyncio.Lock()

@@ -78,8 +78,9 @@ async def test_related_links_of_a_message_in_a_dm(
 async def test_suggest_is_not_offered_in_a_dm(
     global_bot: Newsbot, emulator: Emulator, seed: DefaultWorld, filled_archive: Archive
 ) -> None:
-    [suggest] = [c for c in emulator.synced_commands() if c.name == "suggest"]
-    assert suggest.data["contexts"] == [0] and suggest.data["dm_permission"] is False
+    for name in ("suggest", "Suggest for the newsletter"):
+        [suggest] = [c for c in emulator.synced_commands() if c.name == name]
+        assert suggest.data["contexts"] == [0] and suggest.data["dm_permission"] is False, name
     dm = emulator.dm_channel(seed.reader)
     with pytest.raises(LookupError, match="not offered in a DM"):
         await emulator.run_slash_command(
