@@ -150,14 +150,19 @@ def heading_markdown(markdown: str, limit: int) -> str:
 def names_markdown(names: Sequence[str], limit: int) -> str:
     """Section names listed in a message's text, where Discord renders Markdown: each as the
     editor wrote it (`heading_markdown`), whole names while they fit in `limit`, then how many
-    more there are."""
+    more there are; "" for none."""
     shown = [heading_markdown(name, SECTION_NAME_MAX) for name in names]
-    for keep in range(len(shown), 0, -1):
-        more = f" and {len(shown) - keep} more" if keep < len(shown) else ""
-        text = ", ".join(shown[:keep]) + more
-        if len(text) <= limit:
-            return text
-    return shorten(f"{len(shown)} sections", limit)
+    kept: list[str] = []
+    for name in shown:
+        left = len(shown) - len(kept) - 1
+        more = f" and {left} more" if left else ""
+        if len(", ".join([*kept, name]) + more) > limit:
+            break
+        kept.append(name)
+    if len(kept) == len(shown):
+        return ", ".join(kept)
+    more = f"{len(shown) - len(kept)} more" if kept else f"{len(shown)} section(s)"
+    return shorten(", ".join(kept) + (" and " if kept else "") + more, limit)
 
 
 def plain_name(markdown: str, limit: int) -> str:

@@ -8,7 +8,9 @@ from typing import Any
 
 from bot.app import Newsbot
 from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.store import Archive
 from tests.cogs.test_reader import assert_private_and_silent, slash
+from tests.conftest import StartNewsbot
 from tests.factories import issue, item
 from tests.publishing.test_newsletter_cog import newsletter, private
 from tests.suggestions.test_discord import suggest
@@ -163,3 +165,13 @@ async def test_choices_are_found_by_what_they_show_from_any_word(
             {"name": f"Industry, {choice['name']}", "value": f"Industry, {names[choice['name']]}"}
             for choice in found
         ]
+
+
+async def test_an_archive_without_sections_says_there_are_none_yet(
+    start_newsbot: StartNewsbot, archive: Archive, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    await start_newsbot(archive)
+    chosen = await newsletter(emulator, seed, "setup", channel=seed.general, sections="Industry")
+    assert private(chosen) == "No section is called “Industry”. The sections are: none yet."
+    refused = await suggest(emulator, seed, url="https://example.com/new", section="Industry")
+    assert refused.content.endswith("The sections are: none yet.")

@@ -9,6 +9,7 @@ import pytest
 
 from bot.models import Issue
 from bot.render import bluesky, mastodon, x
+from bot.render.discord import names_markdown
 from bot.render.publish import digest, digest_post_name, item_block, section_thread, thread_name
 from bot.render.social import LinkMode, Thread
 from tests.factories import issue, item
@@ -119,3 +120,11 @@ def test_a_name_that_reads_as_nothing_is_shown_as_written() -> None:
     source = issue(7, {"<br>": [item("An item")]}, title="<b></b>")
     assert thread_name(source, source.sections[0]) == "#7 · <br>"
     assert digest_post_name(source) == "#7 · <b></b>"
+
+
+def test_a_list_of_section_names_keeps_whole_names_and_counts_the_rest() -> None:
+    names = ["Industry", "Learning", "Mobile \\& Edge"]
+    assert names_markdown([], 100) == ""
+    assert names_markdown(names, 100) == "Industry, Learning, Mobile \\& Edge"
+    assert names_markdown(names, 25) == "Industry and 2 more"
+    assert names_markdown(names, 12) == "3 section(s)"
