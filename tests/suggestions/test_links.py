@@ -25,7 +25,7 @@ from bot.suggestions import (
     shown_as,
 )
 from bot.text import MENTION
-from cogs.suggestions._cog import note_of
+from cogs.suggestions._replies import note_of
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
 
 from bot.app import Newsbot
 from bot.models import Suggestion, SuggestionStatus
@@ -288,3 +291,39 @@ async def test_an_edit_out_of_the_bots_cache_answers_only_what_is_new(
     assert "news.example" not in latest.content and "Not taken" not in latest.content
     answers = [m for m in await nothing_more(emulator, seed, thread) if m.id > posted.message.id]
     assert answers == [first, latest], "nothing said twice"
+
+
+async def test_a_reply_edited_while_it_is_read_is_read_again_after(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    issues = newsbot.archive.issues
+    archived_link = issues.archived_link
+    checking, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow_first(url: str) -> Any:
+        """The reply's first link checked slowly against the archive, as a busy one may."""
+        if not checking.is_set():
+            checking.set()
+            await go_on.wait()
+        return await archived_link(url)
+
+    monkeypatch.setattr(issues, "archived_link", slow_first)
+    text = "https://x.example/a1 and https://x.example/a2"
+    posted = await emulator.post_message(threads["industry"], seed.reader, text)
+    await asyncio.wait_for(checking.wait(), 10)
+    # The reader edits the reply while its first link is being checked: the edit is read
+    # after the reply, so the reply's second link is not suggested once the edit took it out.
+    await emulator.edit_message(posted.message, seed.reader, "sorry: https://x.example/b")
+    await asyncio.sleep(0.3)  # not waiting for anything: the edit's chance to jump the queue
+    go_on.set()
+
+    async def only_the_edit() -> bool:
+        return set(await queued(newsbot)) == {"https://x.example/b"}
+
+    await eventually(only_the_edit, "suggest only what the reply says now")
+    await asyncio.sleep(0.3)  # not waiting for anything: a late suggestion of an old link
+    (kept,) = (await queued(newsbot)).values()
+    assert [s.note for s in kept.supporters] == ["sorry:"]
+    read = await newsbot.archive.suggestions.reply_read(posted.message.id)
+    assert read is not None and "x.example/b" in read and "x.example/a" not in read

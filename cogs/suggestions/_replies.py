@@ -1,0 +1,304 @@
+"""What readers' replies in newsbot's section threads suggest, read again when edited or
+deleted, and how every suggestion is recorded: the base the Suggestions cog builds on."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.app import NO_MENTIONS
+from bot.models import Supporter
+from bot.render.discord import CONTENT_MAX, fit_lines
+from bot.store import Archive
+from bot.suggestions import Outcome, Result, Scan, clean_note, fetch_title, reply_note, scan
+from cogs.suggestions._text import not_taken, said
+
+if TYPE_CHECKING:
+    from bot.app import Newsbot
+
+log = logging.getLogger(__name__)
+
+ACK = "✅"
+THREAD_CACHE_MAX = 4096
+ANSWERS_LOOKBACK = 20
+"""Messages after a deleted reply looked through for the bot's answers to it."""
+
+
+def message_text(message: discord.Message) -> tuple[list[str], list[str]]:
+    """A message's texts (content, embed descriptions) and its embeds' URLs."""
+    texts = [message.content]
+    urls: list[str] = []
+    for embed in message.embeds:
+        texts += [embed.title or "", embed.description or ""]
+        texts += [field.value or "" for field in embed.fields]
+        if embed.url:
+            urls.append(embed.url)
+    return texts, urls
+
+
+def note_of(content: str, url: str | None = None) -> str | None:
+    """What a reader wrote around their links: the note kept with their suggestion of `url`
+    (the other links kept), or their words alone."""
+    return reply_note(content, url)
+
+
+def display_name(user: discord.abc.User) -> str:
+    """The name a reader goes by here, for the editors."""
+    return clean_note(user.display_name) or str(user.id)
+
+
+class Recording(commands.Cog):
+    """Suggestions recorded, from any source, with their titles fetched; readers' replies
+    read as they come, are edited and are deleted."""
+
+    def __init__(self, bot: Newsbot) -> None:
+        self.bot = bot
+        self.archive: Archive = bot.archive
+        if bot.services is None:
+            raise RuntimeError("the bot was built without its services (see bot.wiring)")
+        self.service = bot.services.suggestions
+        self.settings = bot.settings.suggestions
+        self._threads: dict[int, tuple[int, str | None] | None] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._reading = asyncio.Lock()
+
+    # --- recording -------------------------------------------------------------------------
+
+    async def _suggest_all(
+        self,
+        found: Scan,
+        user: discord.abc.User,
+        *,
+        note: str | None,
+        source: str,
+        section: str | None,
+        guild_id: int | None,
+        channel_id: int | None,
+        message_id: int | None = None,
+        notes: Callable[[str], str | None] | None = None,
+    ) -> list[Result]:
+        reader = Supporter(user_id=user.id, name=display_name(user), note=note, source=source)
+        results = []
+        for url in found.links:
+            results.append(
+                await self.service.suggest(
+                    url,
+                    replace(reader, note=notes(url)) if notes else reader,
+                    section=section,
+                    per_day=self.settings.per_reader_per_day,
+                    guild_id=guild_id,
+                    channel_id=channel_id,
+                    message_id=message_id,
+                )
+            )
+        return results
+
+    # --- replies in newsbot's threads ------------------------------------------------------
+
+    async def _thread_of(self, channel_id: int) -> tuple[int, str | None] | None:
+        if channel_id in self._threads:
+            return self._threads[channel_id]
+        found = await self.archive.ledger.section_thread(channel_id)
+        if found is not None:  # a miss is not kept: the next publish may create that thread
+            if len(self._threads) >= THREAD_CACHE_MAX:
+                self._threads.clear()
+            self._threads[channel_id] = found
+        return found
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Links in a reader's reply in a section thread or forum post become suggestions."""
+        if (
+            message.guild is None
+            or message.author.bot
+            or message.webhook_id is not None
+            or (self.bot.user is not None and message.author.id == self.bot.user.id)
+        ):
+            return
+        async with self._reading:
+            await self._read_new(message, message.guild.id)
+
+    async def _read_new(self, message: discord.Message, guild_id: int) -> None:
+        thread = await self._thread_of(message.channel.id)
+        if thread is None:
+            return
+        texts, urls = message_text(message)
+        found = scan(texts, urls)
+        if not found.links and not found.rejected:
+            return
+        results: list[Result] = []
+        try:
+            results = await self._suggest_all(
+                found,
+                message.author,
+                note=None,
+                notes=lambda url: note_of(message.content, url),
+                source="reply",
+                section=thread[1],
+                guild_id=guild_id,
+                channel_id=message.channel.id,
+                message_id=message.id,
+            )
+            await self.archive.suggestions.keep_reply_read(message.id, found.dumps())
+            await self._acknowledge(message, found, results)
+        except discord.HTTPException as exc:
+            log.warning("could not answer a suggestion in channel %s: %s", message.channel.id, exc)
+        except Exception:
+            log.exception(
+                "a suggestion failed (user %s, channel %s, message %s)",
+                message.author.id,
+                message.channel.id,
+                message.id,
+            )
+        self._fetch_titles(results)
+
+    async def _acknowledge(
+        self, message: discord.Message, found: Scan, results: Sequence[Result]
+    ) -> None:
+        if any(result.taken for result in results):
+            await message.add_reaction(ACK)
+        per_day = self.settings.per_reader_per_day
+        lines = [line for result in results if (line := said(result, per_day))]
+        lines += not_taken(found, results)
+        if lines:
+            await message.reply(
+                fit_lines(list(dict.fromkeys(lines)), CONTENT_MAX),
+                allowed_mentions=NO_MENTIONS,
+                mention_author=False,
+                suppress_embeds=True,
+            )
+
+    # --- replies edited or deleted ----------------------------------------------------------
+    # An edited reply is read again: its new links are suggested as a new reply's would be,
+    # with the same answers, and the links it lost lose that reader's support from it; a
+    # deleted reply is one edited to no links. A pending suggestion left with no supporter is
+    # deleted rather than kept under a status of its own: no editor has looked at it yet, and
+    # the link suggested again later starts afresh. An editor's decision stands: an accepted or
+    # rejected suggestion keeps its status (without the reader), a published one is history
+    # and keeps its supporters too. Raw events: a reply out of discord.py's cache counts too,
+    # and what is new in it is told by what the bot last read in it, which the archive keeps.
+    # A reply's events are read one after another in the order Discord sent them: each
+    # handler takes `_reading` before its first wait, so a reply edited at once is read new
+    # before its edit is.
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """A reader's reply edited: new links are suggested, links gone are taken back."""
+        message, before = payload.message, payload.cached_message
+        if payload.guild_id is None or message.author.bot or message.webhook_id is not None:
+            return
+        if before is not None and before.content == message.content:
+            return  # Discord unfurled a link, or the message was pinned: no edit of the reader's
+        if before is None and payload.data.get("edited_timestamp") is None:
+            return
+        async with self._reading:
+            await self._read_edit(payload, message, before)
+
+    async def _read_edit(
+        self,
+        payload: discord.RawMessageUpdateEvent,
+        message: discord.Message,
+        before: discord.Message | None,
+    ) -> None:
+        assert payload.guild_id is not None
+        thread = await self._thread_of(payload.channel_id)
+        if thread is None:
+            return
+        found = scan(*message_text(message))
+        reader = Supporter(
+            user_id=message.author.id,
+            name=display_name(message.author),
+            note=note_of(message.content),
+            source="reply",
+        )
+        results: tuple[Result, ...] = ()
+        try:
+            old = await self._read(message.id, before)
+            fresh = found.since(old)
+            revision = await self.service.revise(
+                message.id,
+                found.links,
+                new=fresh.links,
+                reader=reader,
+                notes=lambda url: note_of(message.content, url),
+                section=thread[1],
+                per_day=self.settings.per_reader_per_day,
+                guild_id=payload.guild_id,
+                channel_id=payload.channel_id,
+            )
+            await self.archive.suggestions.keep_reply_read(message.id, found.dumps())
+            results = revision.results
+            await self._acknowledge(message, fresh, results)
+            me = self.bot.user
+            if me is not None and not revision.supports and (revision.withdrawn or old.links):
+                await message.remove_reaction(ACK, me)
+        except discord.HTTPException as exc:
+            log.warning(
+                "could not answer an edited reply in channel %s: %s", message.channel.id, exc
+            )
+        except Exception:
+            log.exception(
+                "an edited reply failed (channel %s, message %s)", payload.channel_id, message.id
+            )
+        self._fetch_titles(results)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A reader's reply deleted: what it suggested is taken back."""
+        if payload.guild_id is None:
+            return
+        try:
+            async with self._reading:
+                if await self._thread_of(payload.channel_id) is None:
+                    return
+                await self.service.revise(payload.message_id)
+                await self.archive.suggestions.keep_reply_read(payload.message_id, None)
+            await self._forget_answers(payload.channel_id, payload.message_id)
+        except Exception:
+            log.exception(
+                "a deleted reply failed (channel %s, message %s)",
+                payload.channel_id,
+                payload.message_id,
+            )
+
+    async def _read(self, message_id: int, before: discord.Message | None) -> Scan:
+        """What the bot last read in a reply: the reply as discord.py still has it from before
+        an edit, else as the archive kept it (nothing, for a reply the bot never read)."""
+        if before is not None:
+            return scan(*message_text(before))
+        kept = await self.archive.suggestions.reply_read(message_id)
+        return Scan.loads(kept) if kept is not None else Scan()
+
+    async def _forget_answers(self, channel_id: int, message_id: int) -> None:
+        """Delete the bot's answers to a reply that was deleted: they would answer nothing."""
+        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+        if not isinstance(channel, discord.Thread):
+            return
+        after = discord.Object(message_id)
+        async for message in channel.history(limit=ANSWERS_LOOKBACK, after=after):
+            answered = message.reference.message_id if message.reference else None
+            if message.author == self.bot.user and answered == message_id:
+                await message.delete()
+
+    # --- titles ----------------------------------------------------------------------------
+
+    def _fetch_titles(self, results: Sequence[Result]) -> None:
+        """Fetch the titles of new suggestions in the background, when that is turned on."""
+        if not self.settings.fetch_titles:
+            return
+        for result in results:
+            if result.outcome is Outcome.ADDED and result.suggestion is not None:
+                task = asyncio.create_task(self._fetch_title(result.suggestion.id, result.url))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _fetch_title(self, suggestion_id: int, url: str) -> None:
+        title = await fetch_title(url, allow_private=self.settings.allow_private_fetch)
+        if title:
+            await self.archive.suggestions.set_title(suggestion_id, title)
