@@ -195,13 +195,19 @@ class Pager:
         elif self.at + 1 < len(self.pages):
             self.at += 1
         elif self.pages[self.at].page.has_more:
-            self.pages.append(await self._following(archive, answers))
-            self.at += 1
+            following = await self._following(archive, answers)
+            if following is None:  # nothing left that was not shown: this page ends it
+                page = replace(self.pages[self.at].page, has_more=False)
+                self.pages[self.at] = Answer(page, page_embed(self.request.query, page))
+            else:
+                self.pages.append(following)
+                self.at += 1
         return self.pages[self.at]
 
-    async def _following(self, archive: Archive, answers: Answers) -> Answer:
+    async def _following(self, archive: Archive, answers: Answers) -> Answer | None:
         """The page after the last one shown: the next results not shown yet, read on past
-        those an issue archived meanwhile pushed down from the pages shown."""
+        those an issue archived meanwhile pushed down from the pages shown; None if there are
+        none (results the archive no longer has)."""
         seen = {shown_as(hit) for answer in self.pages for hit in answer.page.hits}
         offset = sum(len(answer.page.hits) for answer in self.pages)
         request = replace(self.request, offset=offset)
@@ -216,12 +222,10 @@ class Pager:
             if len(fresh) >= PAGE_SIZE or not found.page.has_more:
                 break
             request = replace(request, offset=request.offset + PAGE_SIZE)
-        last = self.pages[-1].page
-        if not fresh:  # nothing left that was not shown: the last page, as the end
-            page = replace(last, has_more=False)
-        else:
-            more = len(fresh) > PAGE_SIZE or found.page.has_more
-            page = SearchPage(tuple(fresh[:PAGE_SIZE]), offset, more, found.page.limited)
+        if not fresh:
+            return None
+        more = len(fresh) > PAGE_SIZE or found.page.has_more
+        page = SearchPage(tuple(fresh[:PAGE_SIZE]), offset, more, found.page.limited)
         return Answer(page, page_embed(self.request.query, page))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.app import Newsbot
+from bot.models import Issue
 from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message
 from bot.store import Archive
 from tests.cogs.test_reader import slash
@@ -62,3 +63,27 @@ async def test_quick_presses_turn_one_page_each_in_order(
     assert shown(first) == ("Results 11–12", tricks(10, 11)), "two presses, two pages on"
     await turn(emulator, seed, first, "previous")
     assert shown(first) == ("Results 6–10 · more on the next page", tricks(5, 6, 7, 8, 9))
+
+
+async def test_results_the_archive_no_longer_has_end_the_pages_where_they_are(
+    newsbot: Newsbot,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    filled_archive: Archive,
+    issue_203: Issue,
+) -> None:
+    reader = newsbot.get_cog("Reader")
+    assert reader is not None
+    reader.answers.ttl = 0  # type: ignore[attr-defined]  # each page searched afresh
+    first = await slash(emulator, seed, "search", query="torch")
+    await turn(emulator, seed, first, "next")
+    assert shown(first) == ("Results 6–10 · more on the next page", tricks(5, 6, 7, 8, 9))
+
+    # The issue is archived again with only the torch items already shown.
+    fewer = tuple(s.model_copy(update={"items": s.items[:10]}) for s in issue_203.sections)
+    await filled_archive.issues.ingest(issue_203.model_copy(update={"sections": fewer}))
+
+    await turn(emulator, seed, first, "next")
+    assert shown(first) == ("Results 6–10", tricks(5, 6, 7, 8, 9)), "the same page, as the end"
+    await turn(emulator, seed, first, "previous")
+    assert shown(first) == ("Results 1–5 · more on the next page", tricks(0, 1, 2, 3, 4))
