@@ -11,6 +11,8 @@ tests are skipped, saying so.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import os
 import shutil
 import sqlite3
@@ -21,10 +23,11 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-import typer
 
 from bot._settings_plain import without_settings
-from bot.cli._console import CONFIG_EXIT, run_async
+from bot.cli._console import CONFIG_EXIT
+from bot.models import Supporter
+from bot.store import Archive
 from tests.conftest import ISSUES, ROOT
 
 UNSHARE = ["unshare", "--map-root-user", "--mount", "sh", "-c"]
@@ -54,11 +57,15 @@ needs_read_only_mount = pytest.mark.skipif(
 )
 
 
+def newsbot(folder: Path) -> list[str]:
+    """The command line of `newsbot --db folder/newsbot.db`."""
+    return [sys.executable, "-m", "bot", "--db", str(folder / "newsbot.db")]
+
+
 def on_read_only_mount(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`newsbot --db folder/newsbot.db ARGS`, with `folder` mounted read-only for it alone."""
-    newsbot = [sys.executable, "-m", "bot", "--db", str(folder / "newsbot.db")]
     return subprocess.run(
-        [*UNSHARE, READ_ONLY_MOUNT, str(folder), *newsbot, *args],
+        [*UNSHARE, READ_ONLY_MOUNT, str(folder), *newsbot(folder), *args],
         cwd=ROOT,
         env=without_settings(os.environ),
         capture_output=True,
@@ -161,25 +168,84 @@ def test_a_wal_left_beside_it_is_read_or_named(folder: Path, tmp_path: Path) -> 
     assert title == "Only in the WAL"
 
 
-def test_a_write_sqlite_refuses_as_read_only_says_what_it_means(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+async def suggest(database: Path) -> int:
+    """Add a reader's suggestion to the archive, closed again as newsbot leaves it; its id."""
+    async with await Archive.open(database, create=False) as archive:
+        reader = Supporter(user_id=5, name="Ada", source="command")
+        at = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+        suggestion = await archive.suggestions.add("https://b.example/", reader, at=at)
+    return suggestion.id
+
+
+@needs_read_only_mount
+def test_a_write_outside_a_transaction_is_refused_the_same_way(folder: Path) -> None:
+    """A suggestion is reviewed on the archive's shared connection, not in a transaction: the
+    write SQLite refuses there is refused as any other, naming the file and what to do."""
+    suggestion = asyncio.run(suggest(folder / "newsbot.db"))
+    assert sorted(p.name for p in folder.iterdir()) == ["newsbot.db"]
+    accept = on_read_only_mount(folder, "suggestions", "accept", str(suggestion))
+    assert accept.returncode == CONFIG_EXIT, accept.stderr
+    assert accept.stderr.strip() == (
+        f"error: {folder}/newsbot.db: this command writes to the archive, but its folder "
+        f"{folder} is read-only here: make the file and its folder writable for the user "
+        "newsbot runs as (not on a read-only mount), or give --db a writable copy of it"
+    )
+
+
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="running newsbot as another user needs root and setpriv(1)",
+)
+@pytest.mark.parametrize("mode", [0o644, 0o666], ids=["file-read-only", "file-writable"])
+def test_a_folder_read_only_for_this_user_alone_is_not_read_as_immutable(
+    folder: Path, mode: int
 ) -> None:
-    """Where SQLite opened the file but refuses its first write (the -wal and -shm files were
-    there), a write outside a transaction is refused in SQLite's words: they are explained.
-    A `mode=ro` connection is refused writes as on read-only media, for root too."""
-    sqlite3.connect(tmp_path / "newsbot.db").close()
+    """Another user may be writing the archive there (its `newsbot run`): reading it as
+    immutable, with no lock and no look at the -wal file it makes, could read a half-written
+    archive. Opening it fails, naming the file, as a failure a retry may mend."""
+    shared = Path(tempfile.mkdtemp())  # not under the test's own folder, which only root reads
+    try:
+        shared.chmod(0o755)
+        shutil.copy(folder / "newsbot.db", shared / "newsbot.db")
+        (shared / "newsbot.db").chmod(mode)
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        latest = subprocess.run(
+            [*as_nobody, *newsbot(shared), "latest"],
+            cwd=ROOT,
+            env=without_settings(os.environ),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(shared)
+    assert latest.returncode == 1, latest.stdout + latest.stderr
+    said = latest.stderr.strip()
+    assert said.startswith(f"error: {shared}/newsbot.db: SQLite cannot open the archive ("), said
+    assert said.endswith(f"): its folder {shared} is read-only here"), said
 
-    async def write() -> None:
-        with closing(sqlite3.connect(f"file:{tmp_path / 'newsbot.db'}?mode=ro", uri=True)) as db:
-            db.execute("CREATE TABLE leases (name TEXT)")
 
-    with pytest.raises(typer.Exit) as exited:
-        run_async(write())
-    assert exited.value.exit_code == 1
-    assert " ".join(capsys.readouterr().err.split()) == (
-        "error: the archive database failed: attempt to write a readonly database (the "
-        "archive's file or its folder is read-only here, and this command writes to it: make "
-        "them writable for the user newsbot runs as, or give --db a writable copy)"
+def test_a_file_sqlite_cannot_open_on_writable_media_is_not_read_as_immutable(
+    folder: Path,
+) -> None:
+    """SQLite cannot open a file for reasons that pass (too many files open) or that a writer
+    elsewhere does not share: where the filesystem is writable the file is not read as
+    immutable, and the failure is not one no retry can mend. A -shm file SQLite cannot create
+    (a link to nowhere) stands in for them."""
+    (folder / "newsbot.db-shm").symlink_to(folder / "nowhere" / "newsbot.db-shm")
+    latest = subprocess.run(
+        [*newsbot(folder), "latest"],
+        cwd=ROOT,
+        env=without_settings(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert latest.returncode == 1, latest.stdout + latest.stderr
+    assert latest.stderr.strip() == (
+        f"error: {folder}/newsbot.db: SQLite cannot open the archive (unable to open database file)"
     )
 
 

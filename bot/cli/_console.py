@@ -144,19 +144,9 @@ def run_async(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
     except NewsbotError as exc:
         raise failed(exc) from None
     except sqlite3.Error as exc:
-        raise fail(f"the archive database failed: {exc}{_read_only_hint(exc)}") from None
+        raise fail(f"the archive database failed: {exc}") from None
     except _connection_errors() as exc:
         raise fail(os_problem(exc)) from None
-
-
-def _read_only_hint(exc: Exception) -> str:
-    """What a write SQLite refused as read-only means for the editor."""
-    if getattr(exc, "sqlite_errorcode", 0) & 0xFF != 8:  # SQLITE_READONLY
-        return ""
-    return (
-        " (the archive's file or its folder is read-only here, and this command writes to it: "
-        "make them writable for the user newsbot runs as, or give --db a writable copy)"
-    )
 
 
 def _fast_loop_run(coro: Coroutine[Any, Any, T]) -> T:

@@ -13,6 +13,7 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -79,8 +80,9 @@ async def first_row(
 class Database:
     """One open connection to the archive's SQLite file, shared by every aggregate's store.
 
-    `read_only`: the file is read where SQLite can write nothing beside it (see
-    `_read_only_connection`); anything that would write is refused, naming the file.
+    `read_only`: the file is on read-only media, read as immutable (see
+    `_read_only_connection`). Wherever SQLite refuses a write as read-only, on this connection
+    or a transaction's, it is `refused_write`'s error naming the file (see `ArchiveConnection`).
     """
 
     def __init__(
@@ -217,20 +219,8 @@ class Database:
                     await db.execute("ROLLBACK")
                     raise
                 await db.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                # On read-only media SQLite opens the file, and refuses the first write.
-                if _code(exc) == sqlite3.SQLITE_READONLY:
-                    raise self.refused_write() from None
-                raise
             finally:
                 await db.close()
-
-    def refused_write(self) -> ConfigError:
-        """The error of a write to an archive this process can only read."""
-        return ConfigError(
-            f"{self.path}: this command writes to the archive, but "
-            f"{_read_only_reason(self.path)}: {_READ_ONLY_REMEDY}"
-        )
 
     def hiding(self, held: bool, column: str) -> tuple[str, dict[str, Any]]:
         """A WHERE condition leaving out the issues readers cannot see yet (none with `held`)."""
@@ -288,8 +278,15 @@ async def open_database(
     try:
         db = await _connect(path, clock, zone)
     except sqlite3.OperationalError as exc:
-        if _code(exc) != sqlite3.SQLITE_CANTOPEN:
+        # Where SQLite can create no -shm file it cannot open the file (CANTOPEN), or refuses
+        # to read it as if reading wrote (READONLY_DIRECTORY, for a file it cannot write).
+        if not (_code(exc) == sqlite3.SQLITE_CANTOPEN or _refused_as_read_only(exc)):
             raise
+        if not on_read_only_medium(path):  # perhaps for this process only, or for a moment
+            reason = _unwritable(path)
+            raise NewsbotError(
+                f"{path}: SQLite cannot open the archive ({exc}){f': {reason}' if reason else ''}"
+            ) from None
         db = await _read_only_connection(path, clock, zone, exc)
         read_only = True
     try:
@@ -318,10 +315,45 @@ async def _opened(connecting: aiosqlite.Connection) -> aiosqlite.Connection:
         raise
 
 
+class ArchiveConnection(aiosqlite.Connection):
+    """A connection to the archive's file `path` (opened as `target`, a path or a URI) on which
+    a write SQLite refuses as read-only is `refused_write`'s error naming the file, whichever
+    statement wrote: every call of an aiosqlite connection and of its cursors runs through
+    its `_execute` (aiosqlite's own, not public: tests/test_read_only_archive.py's refused
+    writes fail if that changes).
+    """
+
+    def __init__(self, path: Path, target: Path | str, **options: Any) -> None:
+        connector = partial(sqlite3.connect, str(target), isolation_level=None, **options)
+        super().__init__(connector, iter_chunk_size=64)
+        self.path = path
+
+    opened = False
+    """Whether newsbot's settings are made: before, a refusal is the open's (see
+    `open_database`), not a write's."""
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+        except sqlite3.OperationalError as exc:
+            if self.opened and _refused_as_read_only(exc):
+                raise refused_write(self.path) from None
+            raise
+
+
+def _refused_as_read_only(exc: sqlite3.Error) -> bool:
+    """Whether SQLite refused to write because it can write nothing there: SQLITE_READONLY, but
+    not for a file moved away while open (SQLITE_READONLY_DBMOVED)."""
+    code = int(getattr(exc, "sqlite_errorcode", -1))
+    return code & 0xFF == sqlite3.SQLITE_READONLY and code != sqlite3.SQLITE_READONLY_DBMOVED
+
+
 async def _connect(path: Path, clock: Clock, zone: dt.tzinfo | None) -> aiosqlite.Connection:
     """A read-write connection to the archive's file, with newsbot's settings and functions."""
-    db = await _opened(aiosqlite.connect(path, isolation_level=None))
+    connection = ArchiveConnection(path, path)
+    db = await _opened(connection)
     await _prepare(db, clock, zone, _PRAGMAS)
+    connection.opened = True
     return db
 
 
@@ -346,6 +378,28 @@ _READ_ONLY_REMEDY = (
 )
 
 
+def refused_write(path: Path) -> ConfigError:
+    """The error of a write to the archive's file `path` that SQLite refused as read-only."""
+    return ConfigError(
+        f"{path}: this command writes to the archive, but {_read_only_reason(path)}: "
+        f"{_READ_ONLY_REMEDY}"
+    )
+
+
+def on_read_only_medium(path: Path) -> bool:
+    """Whether the folder of the archive's file `path` is on a filesystem mounted read-only
+    (read-only media, a read-only mount or bind mount), the one place it may be read as
+    immutable (see `_read_only_connection`).
+
+    A folder read-only only for this process (its permissions, another user's archive) is
+    not: a `newsbot run` of the user who may write can change the file at any moment.
+    """
+    try:
+        return bool(os.statvfs(path.absolute().parent).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):  # no statvfs (Windows), or no folder to ask
+        return False
+
+
 def _code(exc: sqlite3.Error) -> int:
     """SQLite's primary result code of a failure (SQLITE_CANTOPEN …), without its extension."""
     return int(getattr(exc, "sqlite_errorcode", -1)) & 0xFF
@@ -359,6 +413,11 @@ def _read_only_uri(path: Path, *, immutable: bool) -> str:
 
 def _read_only_reason(path: Path) -> str:
     """Why SQLite can write nothing at `path`, in the editor's words."""
+    return _unwritable(path) or "SQLite can write nothing beside it"
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why this process cannot write the file `path` or create files beside it, or None."""
     folder = path.absolute().parent
     if path.is_dir():
         return "it is a folder, not a file"
@@ -366,28 +425,34 @@ def _read_only_reason(path: Path) -> str:
         return f"its folder {folder} is read-only here"
     if path.exists() and not os.access(path, os.W_OK):
         return "the file is read-only here"
-    return "SQLite can write nothing beside it"
+    return None
 
 
 async def _read_only_connection(
     path: Path, clock: Clock, zone: dt.tzinfo | None, refused: sqlite3.Error | None = None
 ) -> aiosqlite.Connection:
-    """A connection that reads the archive where SQLite cannot create its -wal and -shm files
-    (a read-only folder or mount), as `_connect`'s would otherwise; or a `ConfigError` naming
-    the file, why it cannot be opened and what to do.
+    """A connection that reads the archive on read-only media (`on_read_only_medium`), where
+    SQLite cannot create its -wal and -shm files, as `_connect`'s would otherwise; or a
+    `ConfigError` naming the file, why it cannot be opened and what to do.
 
-    The archive is in WAL mode, and SQLite reads a WAL file on read-only media only if its -wal
-    and -shm files exist or can be made, or if it is opened as immutable (sqlite.org/wal.html,
-    "Read-Only Databases"). Immutable reads the file alone and takes no lock: right when there
-    is no -wal file (the last connection to close folds it into the file and deletes it), and
-    while nothing writes the file, which nothing can where its folder is read-only. A -wal file
-    left there holds commits the file lacks: reading without them would show an old archive.
+    The archive is in WAL mode, and since SQLite 3.22.0 a read-only WAL database can be opened
+    only if its -shm and -wal files already exist or can be created, or if it is opened as
+    immutable (sqlite.org/wal.html, "Read-Only Databases"). Immutable reads the file alone,
+    takes no lock and never looks for a -wal file again: SQLite assumes nothing changes the
+    file, and if something does, reads wrong results or fails as corrupt (sqlite.org/uri.html,
+    "immutable"). So it is chosen only where the filesystem itself is mounted read-only, and
+    only when there is no -wal file (the last connection to close folds it into the file and
+    deletes it): a -wal file left there holds commits the file lacks, and reading without them
+    would show an old archive. A read-only mount of a file that a newsbot elsewhere still
+    writes (bound read-only into a container, shared read-only over the network) looks the
+    same from here, and must not be given to newsbot: give it a copy (`newsbot backup`).
     """
     unreadable = _unreadable(path, refused)
     if unreadable is not None:
         raise unreadable
     uri = _read_only_uri(path, immutable=True)
-    db = await _opened(aiosqlite.connect(uri, uri=True, isolation_level=None))
+    connection = ArchiveConnection(path, uri, uri=True)
+    db = await _opened(connection)
     try:
         await db.execute("PRAGMA user_version")  # the first read: is the file readable?
     except sqlite3.Error as exc:
@@ -396,6 +461,7 @@ async def _read_only_connection(
             f"{path}: SQLite cannot read the archive ({exc}): {_read_only_reason(path)}"
         ) from None
     await _prepare(db, clock, zone, tuple(p for p in _PRAGMAS if "journal_mode" not in p))
+    connection.opened = True
     log.debug("reading %s without writing to it", path)
     return db
 
