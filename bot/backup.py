@@ -8,7 +8,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -68,7 +68,7 @@ def _partial_beside(destination: Path) -> Path:
     return Path(name)
 
 
-WRITE_ERRORS = {
+_WRITE_ERRORS = {
     "SQLITE_FULL": "no space left on its disk",
     "SQLITE_IOERR_WRITE": "its disk refused to write it (is it full?)",
 }
@@ -77,18 +77,31 @@ mean for the file written."""
 
 
 @contextmanager
-def _writing(destination: Path) -> Iterator[None]:
-    """Inside the block, a failure to write the copy is a `BackupError` naming `destination`
-    (not the temporary file beside it, nor the archive, which is only read)."""
+def writing(
+    copy: str, failure: type[NewsbotError] = NewsbotError, *, files: bool = False
+) -> Iterator[None]:
+    """Inside the block, a failure to write `copy` (a copy of the archive, named as the editor
+    named it: "the backup /srv/newsbot.db") is `failure`, "cannot write COPY: why". Those are
+    SQLite's errors that only writing meets, and with `files` every OSError: for a block whose
+    only file it writes or reads is the copy (not a temporary file beside it, nor the archive).
+    """
     try:
         yield
     except sqlite3.Error as exc:
-        reason = WRITE_ERRORS.get(getattr(exc, "sqlite_errorname", ""))
+        reason = _WRITE_ERRORS.get(getattr(exc, "sqlite_errorname", ""))
         if reason is None:
             raise
-        raise BackupError(f"cannot write the backup {destination}: {reason}") from None
+        raise failure(f"cannot write {copy}: {reason}") from None
     except OSError as exc:
-        raise BackupError(f"cannot write the backup {destination}: {exc.strerror or exc}") from None
+        if not files:
+            raise
+        raise failure(f"cannot write {copy}: {exc.strerror or exc}") from None
+
+
+def _writing(destination: Path) -> AbstractContextManager[None]:
+    """Inside the block, a failure to write the backup is a `BackupError` naming `destination`
+    (not the temporary file beside it, nor the archive, which is only read)."""
+    return writing(f"the backup {destination}", BackupError, files=True)
 
 
 async def _dump(url: str, destination: Path, *, force: bool) -> Backup:

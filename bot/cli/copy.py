@@ -35,9 +35,7 @@ def copy(
 ) -> None:
     """Copy every issue, the ledger, subscriptions, suggestions and state from SOURCE into the
     empty DEST, then check it: the same rows in every table and the same search hits."""
-    import sqlite3
-
-    from bot.backup import WRITE_ERRORS
+    from bot.backup import writing
     from bot.store import Archive
     from bot.store.copying import copy_archive
 
@@ -45,16 +43,12 @@ def copy(
         # Not migrated: SOURCE is only read (it may be the backup an older newsbot restores).
         async with await Archive.open(_location(source), create=False, migrate=False) as original:
             await _same_version(original, source)
-            try:
+            # SOURCE is only read: a write that fails is DEST's (a file, to be SQLite's). Not
+            # a file's errors: reaching a PostgreSQL SOURCE or DEST can fail with them too.
+            with writing(f"the copy {destination}"):
                 async with await Archive.open(_location(destination)) as target:
                     done = await copy_archive(original, target)
                     return original.location, target.location, done.counts, done.searches
-            except sqlite3.Error as exc:
-                # SOURCE is only read: a write that fails is DEST's (a file, to be SQLite's).
-                reason = WRITE_ERRORS.get(getattr(exc, "sqlite_errorname", ""))
-                if reason is None:
-                    raise
-                raise NewsbotError(f"cannot write the copy {destination}: {reason}") from None
 
     if not isinstance(_location(source), str) and not Path(source).is_file():
         raise fail(f"{source}: no such archive file")
