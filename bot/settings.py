@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,9 +43,6 @@ from bot.schedule.cron import cron_trigger
 from bot.thread_outlet_settings import BlueskySettings as BlueskySettings
 from bot.thread_outlet_settings import MastodonSettings as MastodonSettings
 from bot.thread_outlet_settings import XSettings as XSettings
-
-if TYPE_CHECKING:
-    pass
 
 
 class ArchiveSettings(Section):

@@ -40,7 +40,13 @@ class Row(Protocol):
 
 def now_text() -> str:
     """The current time as the archive stores it (UTC, ISO 8601, to the second)."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return time_text(dt.datetime.now(dt.UTC))
+
+
+def time_text(moment: dt.datetime) -> str:
+    """A time as the archive stores it (UTC, ISO 8601, to the second), so that text order is
+    time order and a stored time compares with it in SQL."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def normal_or_none(link: str) -> str | None:

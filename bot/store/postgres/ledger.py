@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.models import OutboxEntry, OutboxTally, StepState
 from bot.store.postgres.database import PgDatabase
-from bot.store.rows import claim_stamp, now_text, outbox_entry, outbox_tally
+from bot.store.rows import claim_stamp, now_text, outbox_entry, outbox_tally, time_text
 
 
 class PgLedger:
@@ -133,7 +133,7 @@ class PgLedger:
         row = await self._database.row(
             "SELECT count(*) AS n FROM outbox WHERE outlet = %s AND state = %s"
             " AND remote_id IS NOT NULL AND updated_at >= %s",
-            (outlet, str(StepState.SENT), since.astimezone(dt.UTC).isoformat(timespec="seconds")),
+            (outlet, str(StepState.SENT), time_text(since)),
         )
         return int(row["n"]) if row else 0
 

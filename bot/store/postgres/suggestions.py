@@ -18,6 +18,7 @@ from bot.store.rows import (
     now_text,
     read_suggestion,
     read_supporter,
+    time_text,
 )
 
 
@@ -91,7 +92,7 @@ class PgSuggestions:
     ) -> Suggestion:
         """Record `reader` as suggesting `url` at `at`: a new suggestion, or one more supporter
         of the stored one (whose section, if it has one, stays). A reader counts once."""
-        stamp = _stamp(at)
+        stamp = time_text(at)
         async with self._database.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO suggestions (url, section, created_at, updated_at)"
@@ -151,7 +152,7 @@ class PgSuggestions:
             # What no daily limit counts any more goes as more comes (an index range).
             await conn.execute(
                 "DELETE FROM withdrawn_support WHERE suggested_at <= %s",
-                (_stamp(self._database.clock() - LIMIT_WINDOW),),
+                (time_text(self._database.clock() - LIMIT_WINDOW),),
             )
             # Kept before the support goes: stopped between the two, the support counts once.
             await conn.execute(
@@ -212,7 +213,7 @@ class PgSuggestions:
             " WHERE p.user_id = %(user)s AND p.created_at > %(since)s"
             " UNION SELECT url, message_id FROM withdrawn_support"
             " WHERE user_id = %(user)s AND suggested_at > %(since)s) AS given",
-            {"user": user_id, "since": _stamp(since)},
+            {"user": user_id, "since": time_text(since)},
         )
         return int(row["n"]) if row else 0
 
@@ -305,8 +306,3 @@ class PgSuggestions:
         ):
             supporters[int(row["suggestion_id"])].append(read_supporter(row))
         return [read_suggestion(row, supporters[int(row["id"])]) for row in rows]
-
-
-def _stamp(moment: dt.datetime) -> str:
-    """A time as the suggestion tables store it (UTC, ISO 8601, to the second)."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 
 from bot.models import OutboxEntry, OutboxTally, StepState
-from bot.store.rows import claim_stamp, now_text, outbox_entry, outbox_tally
+from bot.store.rows import claim_stamp, now_text, outbox_entry, outbox_tally, time_text
 from bot.store.sqlite.database import Database, all_rows, first_row
 
 
@@ -139,7 +139,7 @@ class SqliteLedger:
             self._db,
             "SELECT count(*) FROM outbox WHERE outlet = ? AND state = ?"
             " AND remote_id IS NOT NULL AND updated_at >= ?",
-            (outlet, StepState.SENT, since.astimezone(dt.UTC).isoformat(timespec="seconds")),
+            (outlet, StepState.SENT, time_text(since)),
         )
         return int(row[0]) if row else 0
 

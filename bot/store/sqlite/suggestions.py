@@ -20,6 +20,7 @@ from bot.store.rows import (
     now_text,
     read_suggestion,
     read_supporter,
+    time_text,
 )
 from bot.store.sqlite.database import Database, all_rows, first_row
 
@@ -89,7 +90,7 @@ class SqliteSuggestions:
     ) -> Suggestion:
         """Record `reader` as suggesting `url` at `at`: a new suggestion, or one more supporter
         of the stored one (whose section, if it has one, stays). A reader counts once."""
-        stamp = _stamp(at)
+        stamp = time_text(at)
         row = await first_row(
             self._db,
             "INSERT INTO suggestions (url, section, created_at, updated_at)"
@@ -150,7 +151,7 @@ class SqliteSuggestions:
         # What no daily limit counts any more goes as more comes (an index range).
         await self._db.execute(
             "DELETE FROM withdrawn_support WHERE suggested_at <= ?",
-            (_stamp(self._clock() - LIMIT_WINDOW),),
+            (time_text(self._clock() - LIMIT_WINDOW),),
         )
         # Kept before the support goes: stopped between the two, the support counts once.
         await self._db.execute(
@@ -212,7 +213,7 @@ class SqliteSuggestions:
             " WHERE p.user_id = :user AND p.created_at > :since"
             " UNION SELECT url, message_id FROM withdrawn_support"
             " WHERE user_id = :user AND suggested_at > :since)",
-            {"user": user_id, "since": _stamp(since)},
+            {"user": user_id, "since": time_text(since)},
         )
         return int(row[0]) if row else 0
 
@@ -303,8 +304,3 @@ class SqliteSuggestions:
         ):
             supporters[int(row["suggestion_id"])].append(read_supporter(row))
         return [read_suggestion(row, supporters[int(row["id"])]) for row in rows]
-
-
-def _stamp(moment: dt.datetime) -> str:
-    """A time as the suggestion tables store it (UTC, ISO 8601, to the second)."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
