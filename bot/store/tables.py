@@ -42,8 +42,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "suggestion_id", "user_id", "name", "note", "source", "guild_id", "channel_id",
         "message_id", "created_at",
     ),
-    "withdrawn_support": ("user_id", "message_id", "url", "suggested_at", "withdrawn_at"),
-    "replies_read": ("message_id", "scan", "read_at"),
+    "withdrawn_support": ("user_id", "message_id", "url", "suggested_at"),
+    "replies_read": ("message_id", "scan"),
 }  # fmt: skip
 """Every table a copy moves, parents first, with its columns."""
 

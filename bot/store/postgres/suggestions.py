@@ -156,14 +156,14 @@ class PgSuggestions:
             )
             # Kept before the support goes: stopped between the two, the support counts once.
             await conn.execute(
-                "INSERT INTO withdrawn_support (user_id, message_id, url, suggested_at,"
-                " withdrawn_at) SELECT p.user_id, p.message_id, s.url, p.created_at, %s"
+                "INSERT INTO withdrawn_support (user_id, message_id, url, suggested_at)"
+                " SELECT p.user_id, p.message_id, s.url, p.created_at"
                 " FROM suggestion_supporters p JOIN suggestions s ON s.id = p.suggestion_id"
                 " WHERE p.suggestion_id = %s AND p.message_id = %s AND p.source = 'reply'"
                 " AND s.status != %s ON CONFLICT (user_id, message_id, url) DO UPDATE"
                 " SET suggested_at = greatest(withdrawn_support.suggested_at,"
-                " excluded.suggested_at), withdrawn_at = excluded.withdrawn_at",
-                (now_text(), suggestion_id, message_id, str(SuggestionStatus.PUBLISHED)),
+                " excluded.suggested_at)",
+                (suggestion_id, message_id, str(SuggestionStatus.PUBLISHED)),
             )
             await conn.execute(
                 "DELETE FROM suggestion_supporters WHERE suggestion_id = %s AND message_id = %s"
@@ -198,10 +198,9 @@ class PgSuggestions:
                 await conn.execute("DELETE FROM replies_read WHERE message_id = %s", (message_id,))
                 return
             await conn.execute(
-                "INSERT INTO replies_read (message_id, scan, read_at) VALUES (%s, %s, %s)"
-                " ON CONFLICT (message_id) DO UPDATE SET scan = excluded.scan,"
-                " read_at = excluded.read_at",
-                (message_id, scan, now_text()),
+                "INSERT INTO replies_read (message_id, scan) VALUES (%s, %s)"
+                " ON CONFLICT (message_id) DO UPDATE SET scan = excluded.scan",
+                (message_id, scan),
             )
 
     async def suggested_since(self, user_id: int, since: dt.datetime) -> int:

@@ -155,14 +155,13 @@ class SqliteSuggestions:
         )
         # Kept before the support goes: stopped between the two, the support counts once.
         await self._db.execute(
-            "INSERT INTO withdrawn_support (user_id, message_id, url, suggested_at,"
-            " withdrawn_at) SELECT p.user_id, p.message_id, s.url, p.created_at, ?"
+            "INSERT INTO withdrawn_support (user_id, message_id, url, suggested_at)"
+            " SELECT p.user_id, p.message_id, s.url, p.created_at"
             " FROM suggestion_supporters p JOIN suggestions s ON s.id = p.suggestion_id"
             " WHERE p.suggestion_id = ? AND p.message_id = ? AND p.source = 'reply'"
             " AND s.status != ? ON CONFLICT DO UPDATE"
-            " SET suggested_at = max(suggested_at, excluded.suggested_at),"
-            " withdrawn_at = excluded.withdrawn_at",
-            (now_text(), suggestion_id, message_id, SuggestionStatus.PUBLISHED),
+            " SET suggested_at = max(suggested_at, excluded.suggested_at)",
+            (suggestion_id, message_id, SuggestionStatus.PUBLISHED),
         )
         await self._db.execute(
             "DELETE FROM suggestion_supporters WHERE suggestion_id = ? AND message_id = ?"
@@ -197,10 +196,9 @@ class SqliteSuggestions:
             await self._db.execute("DELETE FROM replies_read WHERE message_id = ?", (message_id,))
             return
         await self._db.execute(
-            "INSERT INTO replies_read (message_id, scan, read_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (message_id) DO UPDATE SET scan = excluded.scan,"
-            " read_at = excluded.read_at",
-            (message_id, scan, now_text()),
+            "INSERT INTO replies_read (message_id, scan) VALUES (?, ?)"
+            " ON CONFLICT (message_id) DO UPDATE SET scan = excluded.scan",
+            (message_id, scan),
         )
 
     async def suggested_since(self, user_id: int, since: dt.datetime) -> int:

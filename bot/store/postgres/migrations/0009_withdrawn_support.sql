@@ -6,8 +6,11 @@ CREATE TABLE withdrawn_support (
     message_id   BIGINT NOT NULL,
     url          TEXT NOT NULL,
     suggested_at TEXT NOT NULL,
-    withdrawn_at TEXT NOT NULL,
     PRIMARY KEY (user_id, message_id, url)
 );
 
 CREATE INDEX withdrawn_by_user ON withdrawn_support (user_id, suggested_at);
+
+-- Support taken back that no daily limit counts any more (given over a day ago, whoever gave
+-- it) is deleted as more is taken back: one range of this index.
+CREATE INDEX withdrawn_by_time ON withdrawn_support (suggested_at);

@@ -3,6 +3,5 @@
 -- only for what is new in it.
 CREATE TABLE replies_read (
     message_id INTEGER PRIMARY KEY,
-    scan       TEXT NOT NULL,            -- as bot.suggestions writes it (JSON)
-    read_at    TEXT NOT NULL
+    scan       TEXT NOT NULL             -- as bot.suggestions writes it (JSON)
 ) STRICT;
