@@ -83,11 +83,14 @@ class IssueStore(Protocol):
         ...
 
     async def section_names(
-        self, *, prefix: str = "", limit: int = 25, held: bool = True
+        self, *, limit: int | None = 25, held: bool = True
     ) -> list[tuple[str, str]]:
-        """(slug, name) of sections seen in any issue that what a reader typed, `prefix`,
-        finds in their names as they read (see `bot.store.typed_names`), each named as in the
-        newest issue that has it."""
+        """(slug, name) of the first `limit` sections seen in any issue (all with None), by
+        name, each named as in the newest issue that has it (a section renamed keeps its
+        slug); those only in issues held back from readers too, unless `held` is False.
+
+        What a reader types is matched against these names as they read, which the database
+        cannot see (`bot.render.discord.sections_typed`)."""
         ...
 
     async def stats(self) -> ArchiveStats:

@@ -24,6 +24,7 @@ from bot.render.discord import (
     fit_lines,
     issue_choice_name,
     plain_name,
+    sections_typed,
     thread_embed,
     x_thread_embed,
 )
@@ -175,7 +176,8 @@ class Newsletter(commands.Cog):
         """Section names for a comma-separated list: completes the name being typed."""
         done, _comma, typing = current.rpartition(",")
         head = ", ".join(p.strip() for p in done.split(",") if p.strip())
-        names = await self.archive.issues.section_names(prefix=typing.strip(), limit=CHOICES_MAX)
+        every = await self.archive.issues.section_names(limit=None)
+        names = sections_typed(typing, every, CHOICES_MAX)
         choices = []
         for _slug, name in names:
             value = f"{head}, {name}" if head else name

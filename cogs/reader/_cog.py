@@ -25,10 +25,10 @@ from bot.render.discord import (
     plain_name,
     related_embed,
     section_embed,
+    sections_typed,
 )
 from bot.render.text import literal
 from bot.store import Archive
-from bot.store.typed_names import typed_matches
 from bot.text import has_visible_text
 from cogs.reader import _replies as replies
 from cogs.reader._views import PAGER_TIMEOUT, Answers, PageButton, Pagers, SearchRequest
@@ -206,16 +206,13 @@ class Reader(commands.Cog):
         self, current: str, issue: Issue | None = None
     ) -> list[app_commands.Choice[str]]:
         """Sections that what the reader typed finds, in their names as the choices show them
-        (see `typed_matches`): `issue`'s, in its order, or without one those of any issue."""
-        typed = current.strip()
+        (see `sections_typed`): `issue`'s, in its order, or without one those of any issue
+        by name; those whose name starts as typed first."""
         if issue is None:
-            names = await self.archive.issues.section_names(
-                prefix=typed, limit=CHOICES_MAX, held=False
-            )
+            every = await self.archive.issues.section_names(limit=None, held=False)
         else:
-            names = [
-                (s.slug, s.name) for s in issue.sections if typed_matches(typed, s.slug, s.name)
-            ][:CHOICES_MAX]
+            every = [(s.slug, s.name) for s in issue.sections]
+        names = sections_typed(current, every, CHOICES_MAX)
         return [
             app_commands.Choice(name=plain_name(name, CHOICE_NAME_MAX), value=slug)
             for slug, name in names
@@ -438,12 +435,9 @@ class Reader(commands.Cog):
 
     async def _known_section(self, section: str) -> tuple[str, str] | None:
         """The slug and the name readers see of the section a reader asked for (by the slug a
-        choice gives, or by its name), or None when no issue has it."""
-        slug = slugify(section)
-        known = await self.archive.issues.section_names(prefix=slug, held=False)
-        if not any(found == slug for found, _ in known):
-            # A section renamed in place keeps its old slug: its new name finds it.
-            known += await self.archive.issues.section_names(prefix=section.strip(), held=False)
+        choice gives, or by its name), or None when no issue has it: that exact section, not
+        one whose name only has a word of it, as a choice does."""
+        known = await self.archive.issues.section_names(limit=None, held=False)
         found = section_slug(section, known)
         return next(((slug, name) for slug, name in known if slug == found), None)
 

@@ -21,6 +21,7 @@ from bot.render.discord import (
     fit_lines,
     names_markdown,
     plain_name,
+    sections_typed,
 )
 from bot.suggestions import (
     DraftExists,
@@ -123,9 +124,8 @@ class Suggestions(Recording):
     async def _suggest_section(
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        names = await self.archive.issues.section_names(
-            prefix=current.strip(), limit=CHOICES_MAX, held=False
-        )
+        every = await self.archive.issues.section_names(limit=None, held=False)
+        names = sections_typed(current, every, CHOICES_MAX)
         return [app_commands.Choice(name=plain_name(n, CHOICE_NAME_MAX), value=s) for s, n in names]
 
     async def suggest_from_message(

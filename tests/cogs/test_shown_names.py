@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.app import Newsbot
+from bot.models import Section
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
 from tests.cogs.test_reader import assert_private_and_silent, slash
@@ -175,3 +176,32 @@ async def test_an_archive_without_sections_says_there_are_none_yet(
     assert private(chosen) == "No section is called “Industry”. The sections are: none yet."
     refused = await suggest(emulator, seed, url="https://example.com/new", section="Industry")
     assert refused.content.endswith("The sections are: none yet.")
+
+
+async def test_a_section_asked_for_by_name_is_that_section_not_one_with_the_word(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # A choice is found from any word of its name; a section asked for by name is that one:
+    # "edge" is only a word of "Mobile & Edge", so the latest issue has no section "edge".
+    await newsbot.archive.issues.ingest(
+        issue(205, {"Mobile & Edge": [item("Phones")], "Industry": [item("Chips")]})
+    )
+    told = await slash(emulator, seed, "latest", section="edge")
+    assert_private_and_silent(told)
+    assert not told.embeds
+    assert told.content.startswith("Issue #205 has no section “edge”. Its sections are: ")
+    shown = await slash(emulator, seed, "latest", section="mobile & edge")
+    assert shown.embeds[0]["title"] == "#205 · Mobile & Edge"
+
+
+async def test_a_section_renamed_in_place_is_found_by_its_name_however_its_slug_reads_it(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # `## Café news {#cafe}`: its slug is not its name's. "Cafe news" names it (as a slug
+    # reads it), though no choice shows it so.
+    renamed = Section(name="Café news", slug="cafe", items=(item("Espresso robots"),))
+    await newsbot.archive.issues.ingest(issue(205, {}).model_copy(update={"sections": (renamed,)}))
+    shown = await slash(emulator, seed, "issue", number=205, section="Cafe news")
+    assert shown.embeds[0]["title"] == "#205 · Café news"
+    found = await slash(emulator, seed, "search", query="espresso", section="Cafe news")
+    assert "Espresso robots" in found.embeds[0]["description"]

@@ -25,7 +25,6 @@ from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.suggestions import refresh_item_links
 from bot.store.query import fts_query
 from bot.store.rows import read_issue
-from bot.store.typed_names import matching_names
 
 
 class PgIssues:
@@ -109,27 +108,23 @@ class PgIssues:
         return [IssueSummary.model_validate(dict(row)) for row in rows]
 
     async def section_names(
-        self, *, prefix: str = "", limit: int = 25, held: bool = True
+        self, *, limit: int | None = 25, held: bool = True
     ) -> list[tuple[str, str]]:
-        """(slug, name) of sections whose name as it reads, or slug, `prefix` finds (see
-        `typed_matches`: what a reader types), each named as in the newest issue that has it.
+        """(slug, name) of the first `limit` sections (all with None) by name, each named as in
+        the newest issue that has it.
 
         Sections of issues held back from readers count too, unless `held` is False.
         """
         visible, params = await self._database.hiding(held, "issue_number")
-        typed = prefix.strip()
         rows = await self._database.rows(
             # The name of each slug's newest issue (by number: an older issue ingested later
-            # does not bring a renamed section's old name back). What was typed is matched in
-            # Python, against the name as it reads, which SQL cannot see.
+            # does not bring a renamed section's old name back).
             "SELECT slug, name FROM sections WHERE (slug, issue_number) IN"  # noqa: S608
             " (SELECT slug, max(issue_number) FROM sections"
-            f' WHERE {visible} GROUP BY slug) ORDER BY name COLLATE "C"'
-            + ("" if typed else " LIMIT %(limit)s"),
-            {**params, "limit": max(0, limit)},
+            f' WHERE {visible} GROUP BY slug) ORDER BY name COLLATE "C" LIMIT %(limit)s',
+            {**params, "limit": None if limit is None else max(0, limit)},
         )
-        pairs = ((str(row["slug"]), str(row["name"])) for row in rows)
-        return matching_names(typed, pairs, limit)
+        return [(str(row["slug"]), str(row["name"])) for row in rows]
 
     async def stats(self) -> ArchiveStats:
         """How many issues, sections and items the archive holds."""

@@ -19,7 +19,6 @@ from bot.store.sqlite import ingest as storing
 from bot.store.sqlite import search as fts
 from bot.store.sqlite.database import Database, all_rows, first_row
 from bot.store.sqlite.suggestions import refresh_item_links
-from bot.store.typed_names import matching_names
 
 if TYPE_CHECKING:
     from bot.models import ArchiveStats, Issue, IssueSummary
@@ -117,26 +116,26 @@ class SqliteIssues:
         ]
 
     async def section_names(
-        self, *, prefix: str = "", limit: int = 25, held: bool = True
+        self, *, limit: int | None = 25, held: bool = True
     ) -> list[tuple[str, str]]:
-        """(slug, name) of sections whose name as it reads, or slug, `prefix` finds (see
-        `typed_matches`: what a reader types), each named as in the newest issue that has it.
+        """(slug, name) of the first `limit` sections (all with None) by name, each named as in
+        the newest issue that has it.
 
         Sections of issues held back from readers count too, unless `held` is False.
         """
         visible, params = self._database.hiding(held, "issue_number")
-        typed = prefix.strip()
-        rows = await all_rows(
-            self._db,
-            # The name of each slug's newest issue (by number: an older issue ingested
-            # later does not bring a renamed section's old name back). What was typed is
-            # matched in Python, against the name as it reads, which SQL cannot see.
-            "SELECT slug, name FROM sections WHERE (slug, issue_number) IN"  # noqa: S608
-            " (SELECT slug, max(issue_number) FROM sections"
-            f" WHERE {visible} GROUP BY slug) ORDER BY name" + ("" if typed else " LIMIT :limit"),
-            {**params, "limit": max(0, limit)},
-        )
-        return matching_names(typed, ((row["slug"], row["name"]) for row in rows), limit)
+        return [
+            (row["slug"], row["name"])
+            for row in await all_rows(
+                self._db,
+                # The name of each slug's newest issue (by number: an older issue ingested
+                # later does not bring a renamed section's old name back).
+                "SELECT slug, name FROM sections WHERE (slug, issue_number) IN"  # noqa: S608
+                " (SELECT slug, max(issue_number) FROM sections"
+                f" WHERE {visible} GROUP BY slug) ORDER BY name LIMIT :limit",
+                {**params, "limit": -1 if limit is None else max(0, limit)},
+            )
+        ]
 
     async def stats(self) -> ArchiveStats:
         """How many issues, sections and items the archive holds."""
