@@ -291,7 +291,7 @@ async def _searched_section(archive: Archive, section: str) -> str:
     is (a section renamed in place keeps its slug); its slug when none is named so."""
     from bot.models import section_slug, slugify
 
-    known = await archive.issues.section_names(limit=(await archive.issues.stats()).sections)
+    known = await archive.issues.section_names(limit=None)
     return section_slug(section, known) or slugify(section)
 
 
@@ -305,9 +305,7 @@ async def _check_filters(
         except IssueNotFound:
             raise NewsbotError(f"issue #{issue} is not in the archive") from None
     if slug is not None:
-        sections = dict(
-            await archive.issues.section_names(limit=(await archive.issues.stats()).sections)
-        )
+        sections = dict(await archive.issues.section_names(limit=None))
         if slug not in sections:
             names = ", ".join(sorted(sections.values())) or "none yet"
             raise NewsbotError(f"no section {section!r} in the archive; sections: {names}")

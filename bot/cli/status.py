@@ -29,7 +29,7 @@ def status(
     async def read() -> tuple[Status, dict[str, str]]:
         async with await open_archive(settings) as archive:
             found = await gather_status(archive, settings, now=dt.datetime.now(dt.UTC))
-            return found, dict(await archive.issues.section_names(limit=1000))
+            return found, dict(await archive.issues.section_names(limit=None))
 
     found, known = run_async(read())
     if as_json:

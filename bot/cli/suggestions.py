@@ -89,7 +89,7 @@ def _review(
     async def run(archive: Archive) -> Suggestion | None:
         slug = None
         if section:
-            slug = section_slug(section, await archive.issues.section_names(limit=1000))
+            slug = section_slug(section, await archive.issues.section_names(limit=None))
             if slug is None:
                 raise fail(f"no section is called {section!r} in the archive")
         return await archive.suggestions.review(suggestion_id, status, by="cli", section=slug)

@@ -194,7 +194,7 @@ async def export_draft(
     if await archive.issues.issue_hash(number) is not None:
         raise IssueArchived(number, next_number)
     accepted = await archive.suggestions.list((SuggestionStatus.ACCEPTED,), limit=1000)
-    names = dict(await archive.issues.section_names(limit=1000))
+    names = dict(await archive.issues.section_names(limit=None))
     order: list[str] = []
     if latest is not None:
         order = [s.slug for s in (await archive.issues.issue(latest.number, held=True)).sections]

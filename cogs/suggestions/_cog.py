@@ -102,7 +102,7 @@ class Suggestions(Recording):
     ) -> None:
         slug: str | None = None
         if section is not None:
-            names = dict(await self.archive.issues.section_names(limit=1000, held=False))
+            names = dict(await self.archive.issues.section_names(limit=None, held=False))
             slug = section_slug(section, names.items())
             if slug is None:
                 known = names_markdown(sorted(names.values()), LIST_SHOWN_MAX) or "none yet"

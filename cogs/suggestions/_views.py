@@ -248,7 +248,7 @@ class SectionSelect(
         """Put the suggestion in the chosen section (checked against the archive)."""
         bot: Newsbot = interaction.client  # type: ignore[assignment]
         (slug,) = self.item.values
-        known = dict(await bot.archive.issues.section_names(limit=1000))
+        known = dict(await bot.archive.issues.section_names(limit=None))
         if slug not in known:
             await interaction.response.send_message(
                 "That section is not in the archive any more.",
