@@ -18,7 +18,7 @@ from bot.publishing.outlet import Outcome
 from bot.publishing.outlets.discord import DiscordAlerts, DiscordOutlet
 from bot.publishing.outlets.discord_client import rest_client
 from bot.publishing.pacer import Pacer
-from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.sandbox.discord import DefaultWorld, Emulator, MessageFlag
 from bot.store import Archive
 from tests.publishing.conftest import posted_in, text_of, text_target, threads_of
 from tests.publishing.test_publish import assert_published_once
@@ -210,3 +210,25 @@ async def test_an_alert_discord_keeps_failing_does_not_hold_up_the_publish(
     report = await asyncio.wait_for(engine.publish(issue_202, outlet, [target]), QUICK)
     assert time.monotonic() - started < 2
     assert report.targets[0].error is not None and fault.hits >= 1
+
+
+async def test_two_issues_crossposted_within_the_hour_both_go_out_at_once(
+    emulator: Emulator,
+    seed: DefaultWorld,
+    issue_202: Issue,
+    issue_204: Issue,
+    archive_with_issues: Archive,
+) -> None:
+    # Crossposts are 10 an hour per channel: after the first, the bucket resets an hour on
+    # (36 s in the emulator's scaled time), with 9 left. A client that waits out limits only
+    # up to 30 s (discord.py's least) must still send the second at once.
+    async with rest_client(emulator.token, max_wait=30) as client:
+        outlet = DiscordOutlet(client, pacer=Pacer(rate=1000))
+        engine = engine_on(archive_with_issues, outlet)
+        target = text_target(seed, seed.announcements)
+        for published in (issue_202, issue_204):
+            report = await asyncio.wait_for(engine.publish(published, outlet, [target]), QUICK)
+            assert report.ok, report.targets[0].summary()
+    digests = [m for m in emulator.messages_in(seed.announcements) if m.type == 0]
+    assert len(digests) == 2
+    assert all(digest.flags & MessageFlag.CROSSPOSTED for digest in digests)

@@ -40,6 +40,33 @@ def client_options(max_wait: float | None) -> dict[str, Any]:
     return {"max_ratelimit_timeout": max(DISCORD_LEAST_WAIT, max_wait)}
 
 
+class _Ratelimit(discord.http.Ratelimit):
+    """discord.py's rate-limit bucket, refusing ahead of time only a request that would wait.
+
+    discord.py 2.7 refuses any request (`discord.RateLimited`) while its bucket resets later
+    than `max_ratelimit_timeout`, even with requests left in it. Crossposts are 10 an hour per
+    channel: after the first, every crosspost of the hour was refused in the same process, and
+    `newsbot run` left a second issue's crosspost for a later firing, saying the limit reset an
+    hour on. With requests left, this bucket lets the request go as Discord would.
+    """
+
+    async def acquire(self) -> None:
+        if self._max_ratelimit_timeout is None or self.remaining <= 0 or self.is_expired():
+            return await super().acquire()
+        # Requests are left: discord.py's acquire does not wait, so nothing else can run while
+        # its refusal ahead of time is turned off.
+        limit, self._max_ratelimit_timeout = self._max_ratelimit_timeout, None
+        try:
+            await super().acquire()
+        finally:
+            self._max_ratelimit_timeout = limit
+
+
+# Every discord.py client in the process makes its buckets from this name. The bot's own client
+# (no max_ratelimit_timeout) is unchanged by it.
+discord.http.Ratelimit = _Ratelimit  # type: ignore[misc]
+
+
 def bound_requests(http: discord.http.HTTPClient, timeout: float) -> None:
     """Give each request `http` sends at most `timeout` seconds, answer included; one that
     takes longer fails with `TimeoutError` (aiohttp's default is 5 minutes)."""
