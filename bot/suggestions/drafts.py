@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import NewsbotError
-from bot.issuefiles import format_issue, parse_issue, write_issue
+from bot.issuefiles import format_issue, issue_paths, parse_issue, write_issue
 from bot.models import Issue, IssueSummary, Item, Section, Suggestion, SuggestionStatus, slugify
 from bot.render.text import escape_markdown
 from bot.text import defuse_mentions, has_visible_text, one_line, shorten
@@ -43,6 +43,19 @@ class IssueArchived(NewsbotError):
         super().__init__(
             f"Issue #{number} is already in the archive: a draft of that number would replace "
             f"it once ingested. Export #{next_number}, the next issue, or another new number."
+        )
+
+
+class IssueWritten(NewsbotError):
+    """The draft's number is an issue file's not yet ingested (an issue held for its own time,
+    or written and not ingested yet): turning the draft into that file would replace it."""
+
+    def __init__(self, path: Path, next_number: int) -> None:
+        self.path = path
+        super().__init__(
+            f"{path} already holds issue #{path.stem}, not yet in the archive: a draft of that "
+            f"number would replace it. Export #{next_number}, the next issue, or another new "
+            "number."
         )
 
 
@@ -183,16 +196,21 @@ async def export_draft(
 ) -> tuple[Path, Issue]:
     """Write the accepted suggestions as `issues/drafts/<number>.md`; return it and the issue.
 
-    The number defaults to the one after the newest archived issue; an archived issue's number
-    is refused (`IssueArchived`). The file reads back as the same issue (`newsbot check`
+    The number defaults to the one after the newest issue, archived or only written in
+    `issues_dir` (an issue held for its own time is not ingested until then); an archived
+    issue's number is refused (`IssueArchived`), and so is an issue file's (`IssueWritten`).
+    The file reads back as the same issue (`newsbot check`
     accepts it); an existing draft is kept unless `overwrite` (`DraftExists`).
     """
     latest_issues = await archive.issues.issues(limit=1)
     latest = latest_issues[0] if latest_issues else None
-    next_number = (latest.number + 1) if latest else 1
+    written = _issue_files(issues_dir)
+    next_number = max([latest.number if latest else 0, *written]) + 1
     number = number or next_number
     if await archive.issues.issue_hash(number) is not None:
         raise IssueArchived(number, next_number)
+    if number in written:
+        raise IssueWritten(written[number], next_number)
     accepted = await archive.suggestions.list((SuggestionStatus.ACCEPTED,), limit=1000)
     names = dict(await archive.issues.section_names(limit=None))
     order: list[str] = []
@@ -206,6 +224,14 @@ async def export_draft(
         raise RuntimeError(f"the draft of #{number} would not read back the same")
     write_issue(issue, path)
     return path, issue
+
+
+def _issue_files(issues_dir: Path) -> dict[int, Path]:
+    """The issue files in `issues_dir` by the number their names give (`203.md`), as the
+    schedule counts them: a file is named after its issue."""
+    if not issues_dir.is_dir():
+        return {}
+    return {int(p.stem): p for p in issue_paths([issues_dir]) if p.stem.isdigit()}
 
 
 def most_supported(suggestions: Sequence[Suggestion]) -> list[Suggestion]:

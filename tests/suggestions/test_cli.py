@@ -68,6 +68,32 @@ def test_list_accept_reject_and_export_from_the_terminal(tmp_path: Path) -> None
     assert code == 0 and "https://a.example/ [industry]" in output
 
 
+def test_the_draft_is_numbered_after_an_issue_written_but_not_yet_ingested(
+    tmp_path: Path,
+) -> None:
+    """#8 is written and held for its own time, so not in the archive yet: the draft is #9,
+    and a draft numbered 8 is refused, naming the file it would replace."""
+    db = tmp_path / "archive.db"
+    asyncio.run(fill(db))
+    written = tmp_path / "issues" / "8.md"
+    written.parent.mkdir()
+    written.write_text(
+        "---\nnumber: 8\ntitle: Weekly #8\npublish_at: 2999-01-04T09:00\n---\n\n"
+        "## Industry\n\n### [New](https://new.example/)\n"
+    )
+    assert newsbot(db, tmp_path, "suggestions", "accept", "1")[0] == 0
+
+    code, output = newsbot(db, tmp_path, "suggestions", "export")
+    assert code == 0, output
+    assert "#9 with 1 suggested link(s)" in output
+    assert "title: Weekly #9" in (tmp_path / "issues" / "drafts" / "9.md").read_text()
+    code, output = newsbot(db, tmp_path, "suggestions", "export", "--issue", "8")
+    assert code == 1
+    assert f"{written} already holds issue #8, not yet in the archive" in output
+    assert "Export #9, the next issue" in output
+    assert not (tmp_path / "issues" / "drafts" / "8.md").exists()
+
+
 def test_newsbot_lists_the_suggestions_commands() -> None:
     result = CliRunner().invoke(app, ["suggestions", "--help"])
     assert result.exit_code == 0
