@@ -23,7 +23,7 @@ class _Upcoming:
     with a publish_at of their own, and what to know about the coming clock changes."""
 
     firings: list[tuple[dt.datetime, int | None]]
-    own_times: list[tuple[dt.datetime, IssueSummary]]
+    own_times: list[tuple[dt.datetime, int]]
     titles: dict[int, str]
     warnings: list[str]
     notes: list[str]
@@ -46,34 +46,49 @@ def show_schedule(
 
 
 def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
-    """The next `count` firings after `now`, the issues each would send, and the rest."""
+    """The next `count` firings after `now`, the issues each would send, and the rest.
+
+    An issue's own time is read from its file when it has one, as `newsbot run` and `newsbot
+    status` read it: a file held for its own time is not ingested until then, and a time just
+    written in a file holds before any ingest. The file of a held issue deleted cancels it.
+    """
     from bot.schedule import triggers
+    from bot.schedule.files import ARRIVALS_KEY, deleted_timed, scan_issue_files
 
     firings = triggers.next_firings(triggers.trigger(settings), now, count)
+    directory = settings.issues.directory
+    scan = scan_issue_files(directory) if directory.is_dir() else None
 
-    async def read(archive: Archive) -> tuple[set[int], list[IssueSummary]]:
+    async def read(archive: Archive) -> tuple[set[int], list[IssueSummary], set[int]]:
         archived = await archive.issues.issues(limit=(await archive.issues.stats()).issues)
-        return await triggers.published_issues(archive, (s.number for s in archived)), archived
+        numbers = {s.number for s in archived} | set(scan.times if scan else ())
+        kept = await archive.state.get(ARRIVALS_KEY)
+        arrivals = dict.fromkeys(int(n) for n in json.loads(kept)) if kept else {}
+        gone = deleted_timed(archived, scan.present if scan else None, arrivals)
+        published = await triggers.published_issues(archive, numbers | gone)
+        return published, archived, gone - published
 
     published: set[int] = set()
     archived: list[IssueSummary] = []
+    cancelled: set[int] = set()
     # Without an archive yet the firings are still worth showing.
     if settings.archive.url is not None or archive_path(settings).exists():
-        published, archived = run_async(with_archive(settings, read))
+        published, archived, cancelled = run_async(with_archive(settings, read))
+    archived = [s for s in archived if s.number not in cancelled]
+    titles = {s.number: s.title for s in archived}
+    times = {s.number: s.publish_at for s in archived if s.publish_at is not None}
+    if scan is not None:
+        times.update(scan.times)
+        titles.update(scan.titles)
     # Issues with a time of their own go out then, whatever the cron says.
     tz = triggers.zone(settings)
     own_times = sorted(
-        (
-            (triggers.publish_time(settings, s.publish_at).astimezone(dt.UTC).astimezone(tz), s)
-            for s in archived
-            if s.publish_at is not None
-            and s.number not in published
-            and triggers.schedulable(settings, s.publish_at)
-        ),
-        key=lambda pair: pair[0],
+        (triggers.publish_time(settings, at).astimezone(dt.UTC).astimezone(tz), number)
+        for number, at in times.items()
+        if number not in published and triggers.schedulable(settings, at)
     )
-    own_times = [(at, s) for at, s in own_times if at > now]
-    timed = {s.number for _, s in own_times}
+    own_times = [(at, number) for at, number in own_times if at > now]
+    timed = {number for _, number in own_times}
     for_cron = [s for s in archived if s.number not in timed]
     issues = triggers.upcoming_issues(firings, published, for_cron, tz=tz)
     # The clock changes of the coming twelve months (and of any year a firing shown falls in).
@@ -81,7 +96,7 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
     return _Upcoming(
         firings=list(zip(firings, issues, strict=True)),
         own_times=own_times,
-        titles={summary.number: summary.title for summary in archived},
+        titles=titles,
         warnings=[w for y in years if (w := triggers.skipped_hour_warning(settings, y, after=now))],
         notes=[n for y in years if (n := triggers.repeated_hour_note(settings, y, after=now))],
     )
@@ -102,7 +117,7 @@ def _as_json(settings: Settings, upcoming: _Upcoming) -> dict[str, Any]:
             }
             for firing, number in upcoming.firings
         ],
-        "own_times": [{"at": at.isoformat(), "issue": s.number} for at, s in upcoming.own_times],
+        "own_times": [{"at": at.isoformat(), "issue": number} for at, number in upcoming.own_times],
         "warnings": upcoming.warnings,
         "notes": upcoming.notes,
     }
@@ -117,22 +132,23 @@ def _print(settings: Settings, upcoming: _Upcoming) -> None:
         markup=False,
         highlight=False,
     )
-    for firing, number in upcoming.firings:
-        what = (
+    # One list in time order: an issue's own time may come before the cron's next firing.
+    lines: list[tuple[dt.datetime, str]] = [
+        (
+            firing,
             f"issue #{number} {upcoming.titles[number]!r}"
             if number is not None
-            else "the newest issue not yet published at that time (none is waiting now)"
+            else "the newest issue not yet published at that time (none is waiting now)",
         )
-        when = triggers.wall_clock(firing)
+        for firing, number in upcoming.firings
+    ]
+    lines += [
+        (at, f"issue #{number} {upcoming.titles[number]!r} (its own publish_at)")
+        for at, number in upcoming.own_times
+    ]
+    for at, what in sorted(lines, key=lambda line: line[0]):
+        when = triggers.wall_clock(at)
         out.print(f"  {when}  {what}", markup=False, highlight=False, soft_wrap=True)
-    for at, summary in upcoming.own_times:
-        out.print(
-            f"  {triggers.wall_clock(at)}  issue #{summary.number} {summary.title!r} "
-            "(its own publish_at)",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
     for warning in upcoming.warnings:
         err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     for note in upcoming.notes:

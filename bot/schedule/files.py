@@ -33,8 +33,8 @@ SETTLE_LOOKS = 15
 @dataclass(frozen=True)
 class FileScan:
     """What a look at the issue files found, keeping none of the issues: each valid file with
-    its own `publish_at`, those times and the files' modification times by number, and every
-    problem."""
+    its own `publish_at`, those times (and those issues' titles) and the files' modification
+    times by number, and every problem."""
 
     files: list[tuple[Path, dt.datetime | None]]
     times: dict[int, dt.datetime]
@@ -43,6 +43,8 @@ class FileScan:
     present: set[int]
     """The numbers of the issues in the folder: valid files', and those file names give
     (`206.md`, even while it is broken)."""
+    titles: dict[int, str]
+    """The titles of the issues with a `publish_at`, by number, to name them while held."""
 
 
 def scan_issue_files(directory: Path) -> FileScan:
@@ -51,17 +53,19 @@ def scan_issue_files(directory: Path) -> FileScan:
     files: list[tuple[Path, dt.datetime | None]] = []
     times: dict[int, dt.datetime] = {}
     modified: dict[int, dt.datetime] = {}
+    titles: dict[int, str] = {}
     present = {int(path.stem) for path in issue_paths([directory]) if path.stem.isdigit()}
     for path, issue in read_issues([directory], errors):
         present.add(issue.number)
         files.append((path, issue.publish_at))
         if issue.publish_at:
             times[issue.number] = issue.publish_at
+            titles[issue.number] = issue.title
         try:
             modified[issue.number] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
         except FileNotFoundError:
             continue  # gone since it was read: the next look sees it gone
-    return FileScan(files, times, modified, errors, present)
+    return FileScan(files, times, modified, errors, present, titles)
 
 
 def deleted_timed(
