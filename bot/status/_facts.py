@@ -237,16 +237,23 @@ async def _published(
 ) -> set[int]:
     """Enough of the published issues for `upcoming_issues`, and which of `also` are.
 
-    Newest first up to the first published issue: an issue below that one is never the newest
-    waiting issue, so the ledger of the whole back catalogue need not be read.
+    Newest first up to the first published issue of each kind, with a `publish_at` of its own
+    and without (the schedule follows the two kinds apart): an issue below those is never the
+    newest waiting issue, so the ledger of the whole back catalogue need not be read.
     """
     published = await scheduler.published_issues(archive, also)
+    kinds_found: set[bool] = set()
     for summary in archived:
+        timed = summary.publish_at is not None
+        if timed in kinds_found:
+            continue
         if summary.number in published or await scheduler.published_issues(
             archive, [summary.number]
         ):
             published.add(summary.number)
-            break
+            kinds_found.add(timed)
+            if len(kinds_found) == 2:
+                break
     return published
 
 
