@@ -20,7 +20,7 @@ from bot.cli._console import (
 from bot.errors import NewsbotError
 from bot.models import Suggestion, SuggestionStatus, section_slug
 from bot.store import Archive
-from bot.suggestions import DraftExists, export_draft
+from bot.suggestions import DraftExists, export_draft, issue_file
 
 suggestions_app = typer.Typer(
     help="Links readers suggested for the next issue: list, accept, reject, export.",
@@ -160,9 +160,11 @@ def export(
         return str(path), draft.number, len(draft.items)
 
     path, number, items = run_async(with_archive(settings, run))
+    final = issue_file(settings.issues.directory, number)
     out.print(
-        f"wrote {path}: #{number} with {items} suggested link(s). Write the blurbs, then "
-        "`newsbot check` it.",
+        f"wrote {path}: #{number} with {items} suggested link(s). Write the intro and the "
+        f"blurbs, move it to {final} (newsbot reads no issue from drafts/), then "
+        f"`newsbot check {final}`.",
         markup=False,
         highlight=False,
     )

@@ -16,6 +16,7 @@ from bot.suggestions.drafts import (
     draft_issue,
     draft_title,
     export_draft,
+    issue_file,
     most_supported,
 )
 from bot.suggestions.links import (
@@ -56,6 +57,7 @@ __all__ = [
     "draft_title",
     "export_draft",
     "fetch_title",
+    "issue_file",
     "link_spans",
     "most_supported",
     "normalise",

@@ -226,6 +226,12 @@ async def export_draft(
     return path, issue
 
 
+def issue_file(issues_dir: Path, number: int) -> Path:
+    """Where the draft of issue `number` goes once written: the issue files' folder, under its
+    number. newsbot reads no issue from `drafts/`, neither `check` nor the schedule."""
+    return issues_dir / f"{number}.md"
+
+
 def _issue_files(issues_dir: Path) -> dict[int, Path]:
     """The issue files in `issues_dir` by the number their names give (`203.md`), as the
     schedule counts them: a file is named after its issue."""

@@ -28,6 +28,7 @@ from bot.suggestions import (
     Scan,
     clean_note,
     export_draft,
+    issue_file,
     scan,
 )
 from cogs.suggestions._replies import Recording, message_text
@@ -236,9 +237,11 @@ class Suggestions(Recording):
                 f"{code(str(exc.path))} already exists: edit it, or replace it with `{again}`.",
             )
             return
+        final = issue_file(self.bot.settings.issues.directory, draft.number)
         await reply(
             interaction,
             f"Wrote {code(str(path))}: #{draft.number} with {len(draft.items)} "
-            f"suggested link(s) in {len(draft.sections)} section(s). Write the blurbs, then "
-            "`newsbot check` and `newsbot ingest`.",
+            f"suggested link(s) in {len(draft.sections)} section(s). Write the intro and the "
+            f"blurbs, move it to {code(str(final))} (newsbot reads no issue from drafts/), "
+            "then `newsbot check` and `newsbot ingest`.",
         )

@@ -52,6 +52,9 @@ def test_list_accept_reject_and_export_from_the_terminal(tmp_path: Path) -> None
     code, output = newsbot(db, tmp_path, "suggestions", "export")
     assert code == 0, output
     draft = tmp_path / "issues" / "drafts" / "8.md"
+    final = tmp_path / "issues" / "8.md"
+    assert f"move it to {final} (newsbot reads no issue from drafts/)" in output
+    assert f"then `newsbot check {final}`." in output
     text = draft.read_text()
     assert "title: Weekly #8" in text
     assert text.index("## Industry") < text.index("## Reader suggestions")

@@ -90,6 +90,8 @@ async def test_export_shows_the_path_as_it_is_and_says_how_to_replace_a_draft(
 
     answer = await export(emulator, seed)
     assert answer.startswith(f"Wrote ``{draft}``: #206 with 1 suggested link(s)"), answer
+    final = tmp_path / "odd`dir_name-1" / "issues" / "206.md"
+    assert f"move it to ``{final}`` (newsbot reads no issue from drafts/)" in answer, answer
     written = draft.read_text()
     again = await export(emulator, seed)
     assert again == (
