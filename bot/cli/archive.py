@@ -108,18 +108,38 @@ def check(ctx: typer.Context, paths: PathsArg = None) -> None:
     result = load_issue_files(_paths(ctx, paths))
     report_problems(result)
     for path, issue in result.issues:
-        for number, (_, item) in enumerate(issue.items, start=1):
-            if item.editor_note:
-                err.print(
-                    f"{path}: note on item {number} ({item.title}): {item.editor_note}",
-                    markup=False,
-                    style="yellow",
-                    soft_wrap=True,
-                )
+        _show_editor_notes(path, issue)
     if result.errors:
         files = len({error.path for error in result.errors})
         raise fail(f"{len(result.errors)} problem(s) in {files} file(s)")
     out.print(f"{len(result.issues)} issue file(s) are valid.")
+
+
+def _show_editor_notes(path: Path, issue: Issue) -> None:
+    """Each editor note of a valid issue file as `path:line: note on item N (title): note`,
+    so that an editor's terminal or IDE jumps to it."""
+    from bot.issuefiles import editor_note_lines
+
+    noted = [
+        (number, item)
+        for number, (_, item) in enumerate(issue.items, start=1)
+        if item.editor_note is not None
+    ]
+    if not noted:
+        return
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""  # changed since it was checked: the notes are still worth showing
+    lines = editor_note_lines(text, [item.editor_note or "" for _, item in noted])
+    for (number, item), line in zip(noted, lines, strict=True):
+        where = f"{path}:{line}" if line is not None else str(path)
+        err.print(
+            f"{where}: note on item {number} ({item.title}): {item.editor_note}",
+            markup=False,
+            style="yellow",
+            soft_wrap=True,
+        )
 
 
 async def _ingest(

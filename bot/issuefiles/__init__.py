@@ -43,7 +43,7 @@ from bot.issuefiles._loading import (
     read_checked,
     read_issues,
 )
-from bot.issuefiles._reading import ABSTRACT_HEADING, parse_issue
+from bot.issuefiles._reading import ABSTRACT_HEADING, editor_note_lines, parse_issue
 from bot.issuefiles._writing import format_issue, write_issue
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "FRONT_MATTER_KEYS",
     "REQUIRED_KEYS",
     "LoadResult",
+    "editor_note_lines",
     "format_issue",
     "issue_paths",
     "load_issue",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -390,6 +390,28 @@ def file_lines(text: str) -> list[str]:
     if lines[-1] == "":  # a line ending at the very end ends the last line; it starts none
         lines.pop()
     return lines
+
+
+def editor_note_lines(text: str, notes: Iterable[str]) -> list[int | None]:
+    """The line of each of `notes`, an issue's editor notes in the order of its items, in the
+    issue file's `text` (None for one not found): `newsbot check` shows each as `path:line`.
+
+    A note is a line of its own right under its item's heading, so each is looked for after
+    the one before.
+    """
+    lines = file_lines(text.removeprefix("\ufeff"))
+    found: list[int | None] = []
+    at = 0
+    for note in notes:
+        for index in range(at, len(lines)):
+            match = _EDITOR_NOTE.match(lines[index].strip())
+            if match and match.group("note") == note:
+                found.append(index + 1)
+                at = index + 1
+                break
+        else:
+            found.append(None)
+    return found
 
 
 def _same_slug(draft: _SectionDraft, first: _SectionDraft) -> str:

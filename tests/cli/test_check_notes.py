@@ -1,0 +1,44 @@
+"""`newsbot check` shows each editor note at its file and line, as it shows problems: the
+editor's terminal or IDE jumps to it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import ISSUES
+
+
+def check(*paths: Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["check", *map(str, paths)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_note_of_202_is_shown_at_its_line(tmp_path: Path) -> None:
+    shutil.copy(ISSUES / "202.md", tmp_path / "202.md")
+    code, _out, err = check(tmp_path / "202.md")
+    assert code == 0, err
+    assert f"{tmp_path / '202.md'}:25: note on item 2 (The Global AI Index): title guessed" in err
+
+
+def test_notes_are_found_on_their_lines_with_a_bom_and_windows_line_endings(
+    tmp_path: Path,
+) -> None:
+    # The same note twice, on two items: each is shown at its own line.
+    text = (
+        "---\nnumber: 9\ntitle: Weekly #9\n---\n\nThe intro.\n\n## News\n\n"
+        "### [First](https://example.com/1)\n\n<!-- editor: check the title -->\n\nBlurb.\n\n"
+        "### Second\n\nA blurb with no note.\n\n"
+        "### [Third](https://example.com/3)\n\n<!-- editor: check the title -->\n"
+    )
+    path = tmp_path / "9.md"
+    path.write_bytes(("\ufeff" + text.replace("\n", "\r\n")).encode())
+    code, _out, err = check(path)
+    assert code == 0, err
+    assert err.splitlines() == [
+        f"{path}:12: note on item 1 (First): check the title",
+        f"{path}:22: note on item 3 (Third): check the title",
+    ]
