@@ -144,8 +144,9 @@ def _show_editor_notes(path: Path, issue: Issue) -> None:
 
 async def _ingest(
     settings: Settings, files: list[Path]
-) -> dict[IngestOutcome, list[int]] | list[IssueFileError]:
-    """The issues stored, by outcome; or, if a file broke since it was checked, its problems."""
+) -> tuple[dict[IngestOutcome, list[int]], list[int]] | list[IssueFileError]:
+    """The issues stored, by outcome, and those of the updated ones already published; or, if
+    a file broke since it was checked, its problems."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from bot.issuefiles import read_checked
@@ -170,7 +171,11 @@ async def _ingest(
                 await archive.issues.ingest_many(read_checked(files), progress=advance)
             except IssueFileErrors as exc:
                 return exc.errors
-    return done
+        from bot.publishing.catalogue import OUTLET_NAMES
+
+        updated = done[IngestOutcome.UPDATED]
+        posted = await archive.ledger.published_numbers(tuple(OUTLET_NAMES)) if updated else set()
+    return done, sorted(posted.intersection(updated))
 
 
 def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
@@ -183,12 +188,19 @@ def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
     if errors:
         _print_problems(errors)
         raise _nothing_ingested(len(errors))
-    done = run_async(_ingest(settings, files))
-    if isinstance(done, list):
-        _print_problems(done)
-        raise _nothing_ingested(len(done))
+    stored = run_async(_ingest(settings, files))
+    if isinstance(stored, list):
+        _print_problems(stored)
+        raise _nothing_ingested(len(stored))
+    done, posted = stored
     summary = ", ".join(f"{len(numbers)} {outcome.value}" for outcome, numbers in done.items())
     out.print(f"{settings.archive.shown()}: {summary}.")
+    if posted:
+        # As `newsbot run` tells the editors when it ingests a changed published issue.
+        from bot.schedule.reports import changed_message
+
+        for number in posted:
+            err.print(changed_message(number), markup=False, style="yellow", soft_wrap=True)
 
 
 def _nothing_ingested(problems: int) -> typer.Exit:
