@@ -29,6 +29,10 @@ ABSTRACT_HEADING = "Abstract"
 _LINE_ENDING = re.compile(r"\r\n|\r|\n")
 _EDITOR_NOTE = re.compile(r"^<!--\s*editor:\s*(?P<note>.*?)\s*-->$")
 _LOOKS_LIKE_LINK = re.compile(r"^\[.*\]\(.*\)$", re.DOTALL)
+_LINK_LEFT_OUT = re.compile(r"^\[[^\[\]]*\]$")
+"""`### [Title]`: the brackets of a linked title, its `(https://…)` left out."""
+_LINK_NOT_CLOSED = re.compile(r"^\[.*\]\([^)]*$", re.DOTALL)
+"""`### [Title](https://…`: a linked title whose `)` is missing."""
 SECTION_ID = re.compile(r"\s*\{#(?P<slug>[^{}]*)\}$")
 """`## Industry news {#industry}`: a section's slug given after its name, as a heading's id
 is in Pandoc and kramdown, so that a renamed section keeps what is keyed on its slug."""
@@ -123,6 +127,16 @@ def _item_heading(inline: Token) -> tuple[str, str | None, str | None]:
     if not opens:
         if _LOOKS_LIKE_LINK.match(content):
             return content, None, _NOT_A_LINK
+        # Published as written, brackets and all: an editor who forgot the link, or its `)`.
+        if _LINK_LEFT_OUT.match(content):
+            return (
+                content,
+                None,
+                "this title is in brackets but has no link: add it, as in "
+                "`### [Title](https://example.com/page)`, or write the title without brackets",
+            )
+        if _LINK_NOT_CLOSED.match(content):
+            return content, None, "this link is not closed: end it with `)`"
         return content, None, None
     if len(opens) > 1 or children[0].type != "link_open" or children[-1].type != "link_close":
         return (
