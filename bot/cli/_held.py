@@ -6,12 +6,27 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from bot.cli._console import err
-from bot.errors import IssueNotPublic, NewsbotError
+from bot.errors import IssueNotFound, IssueNotPublic, NewsbotError
 
 if TYPE_CHECKING:
     from bot.models import Issue
     from bot.settings import Settings
     from bot.store import Archive
+
+
+async def archived_issue(archive: Archive, settings: Settings, number: int) -> Issue:
+    """Issue N from the archive, held or not; one whose file is written but not ingested yet
+    is refused saying so, and how to store it."""
+    try:
+        return await archive.issues.issue(number, held=True)
+    except IssueNotFound:
+        path = settings.issues.directory / f"{number}.md"
+        if not path.is_file():
+            raise
+        raise NewsbotError(
+            f"issue #{number} is not in the archive yet: {path} is stored by `newsbot ingest "
+            f"{path}` (`newsbot run` ingests it at a firing, or at its publish_at)"
+        ) from None
 
 
 async def issue_to_publish(
@@ -24,7 +39,7 @@ async def issue_to_publish(
     the newer one held is named.
     """
     if number is not None:
-        issue = await archive.issues.issue(number, held=True)
+        issue = await archived_issue(archive, settings, number)
         try:
             await archive.issues.issue(number)
         except IssueNotPublic:

@@ -30,7 +30,7 @@ from bot.cli._console import (
     run_async,
     settings_of,
 )
-from bot.cli._held import issue_to_publish
+from bot.cli._held import archived_issue, issue_to_publish
 from bot.cli._threads import size
 from bot.errors import NewsbotError
 from bot.publishing import catalogue
@@ -63,10 +63,10 @@ DISCORD_NOT_CONFIGURED = "Discord is not configured (set NEWSBOT_DISCORD__TOKEN)
 NOTHING_CONFIGURED = "nothing was published: no outlet is configured ({})"
 
 
-async def _issue(archive: Archive, number: int | None) -> Issue:
+async def _issue(archive: Archive, settings: Settings, number: int | None) -> Issue:
     """The issue to preview: issue N, or the newest archived, held until its time or not."""
     if number is not None:
-        return await archive.issues.issue(number, held=True)
+        return await archived_issue(archive, settings, number)
     latest = await archive.issues.latest(held=True)
     if latest is None:
         raise NewsbotError("the archive has no issues yet: run `newsbot ingest issues/`")
@@ -98,7 +98,7 @@ def preview(
         from bot.publishing.plans.discord import Target, plan
 
         async with await open_archive(settings) as archive:
-            issue = await _issue(archive, number)
+            issue = await _issue(archive, settings, number)
             if outlet != "discord":
                 from bot.cli import _threads
                 from bot.wiring import build
