@@ -109,7 +109,7 @@ async def _toggle(
     try:
         await asyncio.wait({changing}, timeout=DEFER_AFTER)
         if not changing.done():
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            await _defer(interaction)
         await changing
     except discord.Forbidden:
         await _say(
@@ -121,6 +121,8 @@ async def _toggle(
     except discord.NotFound:
         await _say(interaction, "That role no longer exists; ask a server manager.")
         return
+    finally:
+        await _stop_unobserved(changing)
     if has_it:
         await _say(interaction, f"Done: you no longer have the {name} role. No more pings.")
     else:
@@ -129,6 +131,36 @@ async def _toggle(
             f"Done: you now have the {name} role, so you'll be pinged when an issue "
             "lands. Press again to stop.",
         )
+
+
+async def _defer(interaction: discord.Interaction) -> None:
+    """Show "thinking…" while the role change waits for Discord's rate limit.
+
+    Only a courtesy: if Discord refuses it (a 5xx, or the token already expired on a slow
+    loop), the role change still finishes and its outcome is still told, or, if the
+    interaction can no longer be answered, logged; the refusal must not pass for the role
+    change's own (a 404 here is the interaction, not the role)."""
+    try:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    except discord.HTTPException as error:
+        log.warning(
+            "Notify me: could not defer the press (HTTP %s, code %s); answering when the "
+            "role change is done",
+            error.status,
+            error.code,
+        )
+
+
+async def _stop_unobserved(changing: asyncio.Future[None]) -> None:
+    """Stop a role change the press ended before (cancelled, or failed past the deferral):
+    cancel it and wait for it, logging a failure it ended with, so that it neither completes
+    after the reader was told something else nor fails with no one retrieving the error."""
+    if changing.done():
+        return
+    changing.cancel()
+    await asyncio.wait({changing})
+    if not changing.cancelled() and (error := changing.exception()) is not None:
+        log.warning("Notify me: the role change failed after the press ended", exc_info=error)
 
 
 def _subscribed_channel(interaction: discord.Interaction) -> int:
