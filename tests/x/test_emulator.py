@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ import tweepy
 from bot.publishing.outlets.x import XOutlet
 from bot.sandbox.x import DUPLICATE, REPLY_REFUSED, TOO_LONG, XEmulator
 from bot.sandbox.x._emulator import QUOTE_OF_MISSING, REPLY_TO_MISSING
-from tests.conftest import ROOT
+from tests.conftest import ROOT, eventually
 
 
 def assert_refused(x_emulator: XEmulator, *words: str) -> None:
@@ -162,6 +163,23 @@ async def test_injected_failures_after_handling_still_post(
     with pytest.raises(tweepy.TwitterServerError):
         await outlet.client.create_tweet(text="made anyway")
     assert [t.text for t in x_emulator.live_tweets()] == ["made anyway"]
+
+
+@pytest.mark.parametrize(("status", "posted"), [(200, ["held"]), (503, [])])
+async def test_a_hanging_fault_holds_a_post_until_released(
+    outlet: XOutlet, x_emulator: XEmulator, status: int, posted: list[str]
+) -> None:
+    gate = x_emulator.inject("POST", "/2/tweets", status, hang=True)
+    posting = asyncio.ensure_future(outlet.client.create_tweet(text="held"))
+    await eventually(lambda: gate.hits == 1)
+    assert not posting.done() and not x_emulator.live_tweets()
+    gate.release()
+    if status < 400:
+        await posting  # a 2xx hang only delays the request: then it is served as sent
+    else:
+        with pytest.raises(tweepy.TwitterServerError):
+            await posting
+    assert [t.text for t in x_emulator.live_tweets()] == posted
 
 
 def test_it_runs_standalone() -> None:
