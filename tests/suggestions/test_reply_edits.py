@@ -44,6 +44,9 @@ async def test_a_reply_edited_to_add_a_link_suggests_it(
 ) -> None:
     threads = await publish_threads(newsbot, emulator, seed)
     posted = await emulator.post_message(threads["industry"], seed.reader, "worth a look, soon")
+    # Not a wait for anything: a reply without a link gets no answer to wait for. The pause
+    # only lets the bot read it before the edit, as when a reader edits later; the edit's
+    # event comes after the reply's either way, and the ✅ below can only come from the edit.
     await asyncio.sleep(0.2)
     await emulator.edit_message(
         posted.message, seed.reader, "worth a look: https://edited.example/a"
@@ -143,6 +146,8 @@ async def test_an_edit_removing_one_of_two_links_keeps_the_other(
         return set(await queued(newsbot)) == {"https://x.example/keep"}
 
     await eventually(dropped, "take back the link the edit removed")
+    # Only a chance for a wrong removal of the ✅ to show (nothing positive to wait for): the
+    # check below holds however long the bot takes, and fails if the ✅ is already gone.
     await asyncio.sleep(0.2)
     assert await posted.bot_reaction() == "✅", "the link kept is still suggested"
     (kept,) = (await queued(newsbot)).values()
