@@ -16,19 +16,14 @@ from bot.demo.editor import Editor
 from bot.demo.script import editor_subscribes
 from bot.demo.stage import (
     BUNDLED_ISSUES,
-    Stage,
     bot_process,
     finished_outlets,
     last_firing,
+    staged,
     wait_for_commands,
     wait_for_publish,
-    write_settings,
 )
 from bot.errors import NewsbotError
-from bot.sandbox.bluesky import BlueskyEmulator
-from bot.sandbox.discord import Emulator, EmulatorConfig
-from bot.sandbox.mastodon import MastodonEmulator
-from bot.sandbox.x import XEmulator
 from tests.conftest import ROOT
 
 
@@ -40,23 +35,14 @@ async def test_a_publish_that_keeps_failing_is_waited_for_in_words(
     console = Console(file=shown, width=400, highlight=False)
     folder = tmp_path / "issues"
     folder.mkdir()
-    db = tmp_path / "archive.db"
-    async with (
-        Emulator(config=EmulatorConfig()) as emulator,
-        XEmulator() as x,
-        MastodonEmulator() as mastodon,
-        BlueskyEmulator() as bluesky,
-    ):
-        seed = emulator.seed
-        assert seed is not None
-        settings = write_settings(tmp_path, emulator, x, mastodon, bluesky, seed, db, folder)
-        stage = Stage(emulator, x, mastodon, bluesky, seed, console, db, folder, settings)
+    async with staged(tmp_path, folder, console) as stage:
+        db = stage.db
         # Mastodon refuses every post, as it does one that fails its validation.
-        mastodon.inject("POST", "/api/v1/statuses", 422, times=10_000)
-        async with bot_process(settings) as process:
+        stage.mastodon.inject("POST", "/api/v1/statuses", 422, times=10_000)
+        async with bot_process(stage.settings) as process:
             stage.process = process
             await wait_for_commands(stage)
-            await editor_subscribes(Editor(emulator, seed, console))
+            await editor_subscribes(Editor(stage.emulator, stage.seed, console))
             shutil.copyfile(BUNDLED_ISSUES / "202.md", folder / ".202.md.saving")
             (folder / ".202.md.saving").replace(folder / "202.md")
 

@@ -23,18 +23,13 @@ from bot.demo.script import (
 )
 from bot.demo.stage import (
     CRON,
-    Stage,
     bot_process,
+    staged,
     wait_for_commands,
     wait_for_publish,
-    write_settings,
 )
 from bot.issuefiles import LoadResult
 from bot.sandbox._violations import Violation
-from bot.sandbox.bluesky import BlueskyEmulator
-from bot.sandbox.discord import Emulator, EmulatorConfig
-from bot.sandbox.mastodon import MastodonEmulator
-from bot.sandbox.x import XEmulator
 
 EXIT_INTERRUPTED = 130
 EXIT_REFUSED = 1
@@ -86,20 +81,10 @@ async def _run(
             "catch_up none, a scratch archive and an empty issues folder…",
             markup=False,
         )
-        async with (
-            Emulator(config=EmulatorConfig()) as emulator,
-            XEmulator() as x,
-            MastodonEmulator() as mastodon,
-            BlueskyEmulator() as bluesky,
-        ):
-            seed = emulator.seed
-            assert seed is not None
-            db = Path(scratch) / "archive.db"
-            settings = write_settings(
-                Path(scratch), emulator, x, mastodon, bluesky, seed, db, folder
-            )
-            stage = Stage(emulator, x, mastodon, bluesky, seed, console, db, folder, settings)
-            async with bot_process(settings) as process:
+        async with staged(Path(scratch), folder, console) as stage:
+            emulator, x, mastodon, bluesky = stage.emulator, stage.x, stage.mastodon, stage.bluesky
+            seed = stage.seed
+            async with bot_process(stage.settings) as process:
                 stage.process = process
                 await wait_for_commands(stage)
                 console.print(

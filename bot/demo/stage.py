@@ -23,7 +23,7 @@ from bot._settings_plain import without_settings
 from bot.errors import NewsbotError
 from bot.publishing.service import OUTLET_NAMES
 from bot.sandbox.bluesky import BlueskyEmulator
-from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.sandbox.discord import DefaultWorld, Emulator, EmulatorConfig
 from bot.sandbox.mastodon import MastodonEmulator
 from bot.sandbox.x import XEmulator
 from bot.schedule import triggers
@@ -152,6 +152,23 @@ class Stage:
     def suggestion_thread(self) -> str:
         """The name of the section thread the reader replies in."""
         return f"#{self.number} · {SUGGESTION_THREAD}"
+
+
+@contextlib.asynccontextmanager
+async def staged(scratch: Path, issues: Path, console: Console) -> AsyncIterator[Stage]:
+    """The four emulators on 127.0.0.1, the settings that reach them (written in `scratch`,
+    the archive there too, the issue files in `issues`), and the stage they make."""
+    async with (
+        Emulator(config=EmulatorConfig()) as emulator,
+        XEmulator() as x,
+        MastodonEmulator() as mastodon,
+        BlueskyEmulator() as bluesky,
+    ):
+        seed = emulator.seed
+        assert seed is not None
+        db = scratch / "archive.db"
+        settings = write_settings(scratch, emulator, x, mastodon, bluesky, seed, db, issues)
+        yield Stage(emulator, x, mastodon, bluesky, seed, console, db, issues, settings)
 
 
 @contextlib.asynccontextmanager
