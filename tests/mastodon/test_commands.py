@@ -61,6 +61,23 @@ async def test_preview_out_of_reach_uses_mastodons_defaults(
     assert len(sizes(run.stdout)) == len(thread_texts(issue_202))
 
 
+async def test_preview_without_an_instance_named_asks_no_one(
+    tmp_path: Path, issue_202: Issue
+) -> None:
+    # No Mastodon settings at all: an editor previewing every outlet has chosen no instance, so
+    # none is asked (mastodon.social, the default, is off limits here: it cannot be resolved).
+    db = await archive_file(tmp_path / "a.db", issue_202)
+    for args in (
+        ("preview", "--outlet", "mastodon"),
+        ("publish", "--outlet", "mastodon", "--dry-run"),
+    ):
+        run = await run_newsbot("--db", str(db), *args, env=mastodon_env(None))
+        assert run.returncode in (0, 1), run.stderr
+        assert "default limits" not in run.stderr and "cannot reach" not in run.stderr, run.stderr
+        assert "WARNING" not in run.stderr, run.stderr
+        assert "/500" in run.stdout, "Mastodon's default limit"
+
+
 async def test_publish_outlet_mastodon_posts_the_thread_once(
     tmp_path: Path, mastodon_emulator: MastodonEmulator, issue_202: Issue
 ) -> None:

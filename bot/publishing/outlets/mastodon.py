@@ -202,7 +202,13 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
         return self._account
 
     async def _public_limits(self) -> Account:
-        """The limits read without the account's token (offline), else Mastodon's defaults."""
+        """The limits read without the account's token (offline), else Mastodon's defaults;
+        those at once for the default instance without a token: an editor previewing every
+        outlet has chosen no instance (and mastodon.social's limits are the defaults)."""
+        default = type(self.settings).model_fields["api_base"].default
+        if self.settings.api_base == default and not self.settings.configured():
+            self._account = ACCOUNT
+            return ACCOUNT
         public = _client(self.settings, token=None)
         self._api = public
         try:
