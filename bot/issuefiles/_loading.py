@@ -42,6 +42,14 @@ def issue_paths(paths: Iterable[Path | str]) -> list[Path]:
     return found
 
 
+def numbered_issue_files(directory: Path) -> dict[int, Path]:
+    """The issue files in `directory` by the number their names give (`203.md`), valid or not:
+    a file is named after its issue."""
+    if not directory.is_dir():
+        return {}
+    return {int(p.stem): p for p in issue_paths([directory]) if p.stem.isdigit()}
+
+
 def _file_order(path: Path) -> tuple[int, str]:
     return (int(path.stem), "") if path.stem.isdigit() else (1 << 62, path.name)
 

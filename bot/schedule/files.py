@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.errors import IssueFileError
-from bot.issuefiles import issue_paths, read_issues
+from bot.issuefiles import issue_paths, numbered_issue_files, read_issues
 
 if TYPE_CHECKING:
     from bot.models import IssueSummary
@@ -54,7 +54,7 @@ def scan_issue_files(directory: Path) -> FileScan:
     times: dict[int, dt.datetime] = {}
     modified: dict[int, dt.datetime] = {}
     titles: dict[int, str] = {}
-    present = {int(path.stem) for path in issue_paths([directory]) if path.stem.isdigit()}
+    present = set(numbered_issue_files(directory))
     for path, issue in read_issues([directory], errors):
         present.add(issue.number)
         files.append((path, issue.publish_at))

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import NewsbotError
-from bot.issuefiles import format_issue, issue_paths, parse_issue, write_issue
+from bot.issuefiles import format_issue, numbered_issue_files, parse_issue, write_issue
 from bot.models import Issue, IssueSummary, Item, Section, Suggestion, SuggestionStatus, slugify
 from bot.render.text import escape_markdown
 from bot.text import defuse_mentions, has_visible_text, one_line, shorten
@@ -204,7 +204,7 @@ async def export_draft(
     """
     latest_issues = await archive.issues.issues(limit=1)
     latest = latest_issues[0] if latest_issues else None
-    written = _issue_files(issues_dir)
+    written = numbered_issue_files(issues_dir)
     next_number = max([latest.number if latest else 0, *written]) + 1
     number = number or next_number
     if await archive.issues.issue_hash(number) is not None:
@@ -230,14 +230,6 @@ def issue_file(issues_dir: Path, number: int) -> Path:
     """Where the draft of issue `number` goes once written: the issue files' folder, under its
     number. newsbot reads no issue from `drafts/`, neither `check` nor the schedule."""
     return issues_dir / f"{number}.md"
-
-
-def _issue_files(issues_dir: Path) -> dict[int, Path]:
-    """The issue files in `issues_dir` by the number their names give (`203.md`), as the
-    schedule counts them: a file is named after its issue."""
-    if not issues_dir.is_dir():
-        return {}
-    return {int(p.stem): p for p in issue_paths([issues_dir]) if p.stem.isdigit()}
 
 
 def most_supported(suggestions: Sequence[Suggestion]) -> list[Suggestion]:
