@@ -179,13 +179,31 @@ def _reads_as(markdown: str) -> str:
     return plain_line(markdown, keep_links=False) or markdown
 
 
-def typed_finds(typed: str, slug: str, name: str) -> bool:
-    """Whether a reader who typed `typed` in an autocomplete is looking for the section `slug`
-    named `name` (Markdown), which its choice shows as it reads (`plain_name`): that text
-    starts with it, or any word of it does (the words typed then follow in order, the last
-    one maybe unfinished), ignoring case and punctuation; or its slug or its name as written
-    starts with it. "mob", "Mobile & E" and "edge" all find `*Mobile* \\& Edge`."""
+def sections_typed(
+    typed: str, sections: Iterable[tuple[str, str]], limit: int
+) -> list[tuple[str, str]]:
+    """Of `sections` ((slug, name) pairs), the first `limit` that what a reader typed finds,
+    for autocomplete choices: those whose name as it reads starts with it first, each group in
+    the order given.
+
+    A section is found when the text its choice shows (`plain_name`) starts with what was
+    typed, or any word of it does (the words typed then follow in order, the last one maybe
+    unfinished), ignoring case and punctuation; or when its slug or its name as written starts
+    with it. "mob", "Mobile & E" and "edge" all find `*Mobile* \\& Edge`.
+
+    The archive's sections are few (one per heading an editor ever wrote, tens to a few
+    hundred), so all are matched here: the database sees the Markdown, not the text a choice
+    shows. Each name's text is read once and kept (`_shown_words`), so a keystroke costs
+    about 2 ms for a thousand sections, small next to a round trip to Discord."""
     wanted = " ".join(typed.split()).casefold()
+    found = [(slug, name) for slug, name in sections if _finds(wanted, slug, name)]
+    found.sort(key=lambda pair: not _shown_words(pair[1])[0].startswith(wanted))
+    return found[: max(0, limit)]
+
+
+def _finds(wanted: str, slug: str, name: str) -> bool:
+    """Whether `wanted` (what was typed, its spaces single and its case folded) finds the
+    section `slug` named `name` (see `sections_typed`)."""
     if not wanted:
         return True
     shown, words = _shown_words(name)
@@ -199,23 +217,6 @@ def typed_finds(typed: str, slug: str, name: str) -> bool:
         words[at : at + len(whole)] == whole and words[at + len(whole)].startswith(last)
         for at in range(len(words) - len(whole))
     )
-
-
-def sections_typed(
-    typed: str, sections: Iterable[tuple[str, str]], limit: int
-) -> list[tuple[str, str]]:
-    """Of `sections` ((slug, name) pairs), the first `limit` that what a reader typed finds
-    (`typed_finds`), for autocomplete choices: those whose name as it reads starts with it
-    first, each group in the order given.
-
-    The archive's sections are few (one per heading an editor ever wrote, tens to a few
-    hundred), so all are matched here: the database sees the Markdown, not the text a choice
-    shows. Each name's text is read once and kept (`_shown_words`), so a keystroke costs
-    about 2 ms for a thousand sections, small next to a round trip to Discord."""
-    wanted = " ".join(typed.split()).casefold()
-    found = [(slug, name) for slug, name in sections if typed_finds(typed, slug, name)]
-    found.sort(key=lambda pair: not _shown_words(pair[1])[0].startswith(wanted))
-    return found[: max(0, limit)]
 
 
 _WORD = re.compile(r"\w+")
