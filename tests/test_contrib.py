@@ -142,8 +142,8 @@ def run_backup_service(
     tmp_path: Path, config: Path, secrets: str
 ) -> subprocess.CompletedProcess[str]:
     """The backup service's command run as systemd runs it: with no variable of newsbot's but
-    those its EnvironmentFile= gives (`secrets`, written where the unit reads it), the paths
-    under /var/lib/newsbot moved into `tmp_path`."""
+    those its EnvironmentFile= gives (`secrets`, written where the unit reads it) less those
+    its UnsetEnvironment= names, the paths under /var/lib/newsbot moved into `tmp_path`."""
     service = read_unit(CONTRIB / "newsbot-backup.service")["Service"]
     (exec_start,) = service["ExecStart"]
     shell, option, script = command_line(exec_start)
@@ -160,6 +160,8 @@ def run_backup_service(
             name, equals, value = line.partition("=")
             if equals and not name.startswith("#"):
                 environment[name.strip()] = value.strip()
+    for name in " ".join(service.get("UnsetEnvironment", [])).split():
+        environment.pop(name, None)
     return subprocess.run(
         ["/bin/sh", "-c", script],
         cwd=tmp_path,
@@ -215,6 +217,15 @@ def test_the_backup_service_dumps_an_archive_on_postgresql(
     (backup,) = (tmp_path / "backups").iterdir()
     assert backup.read_bytes().startswith(b"PGDMP")
     assert "1 issue(s), 18 item(s)" in done.stdout
+
+
+def test_the_backup_service_sees_no_secret_but_the_archives_url() -> None:
+    """The backup reads secrets.env for the archive's URL; the platforms' tokens are taken
+    out of its environment, every one of them (a secret added to newsbot must be added here)."""
+    service = read_unit(CONTRIB / "newsbot-backup.service")["Service"]
+    assert service["EnvironmentFile"] == [SECRETS]
+    unset = " ".join(service.get("UnsetEnvironment", [])).split()
+    assert sorted(unset) == sorted(env_name(key) for key in secret_keys() if key != "archive.url")
 
 
 def test_the_backup_timer_starts_the_backup_daily() -> None:
