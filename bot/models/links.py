@@ -3,7 +3,9 @@ pages have one.
 
 Normalisation is RFC 3986's (section 6: scheme and host case, percent-encoding, dot segments,
 default ports, IDN hosts in punycode) done by `url-normalize`, then newsbot's own rules: no
-fragment, no tracking parameters, no credentials, no private or local addresses.
+fragment, no tracking parameters, no credentials, no private or local addresses. Spellings
+that normalising keeps apart but readers mean as one page (http and https, a path with or
+without its trailing slash) are each other's `twins`, matched wherever links are compared.
 """
 
 from __future__ import annotations
@@ -113,10 +115,24 @@ def normalise(url: str) -> str:
 
 
 def twins(url: str) -> list[str]:
-    """A normalised URL and its other-scheme twin: the same page, for deduplication."""
+    """A normalised URL and the other spellings of its page, for deduplication: `url` first,
+    then its other-scheme twin, then (for a path other than the root, with no query) the one
+    with its trailing slash added or taken off, in either scheme.
+
+    `https://example.net/agents/` and `https://example.net/agents` are one page to readers
+    and editors, though normalising keeps each as written: links already stored stay as they
+    are, and each spelling finds the other through its twins. Each spelling of a page has the
+    same twins, so one page is one suggestion whichever spelling came first.
+    """
     scheme, sep, rest = url.partition("://")
     other = {"http": "https", "https": "http"}.get(scheme)
-    return [url, f"{other}{sep}{rest}"] if other and sep else [url]
+    if not other or not sep:
+        return [url]
+    spellings = [rest]
+    _, slash, path = rest.partition("/")
+    if slash and path.strip("/") and "?" not in rest and not path.endswith("//"):
+        spellings.append(rest[:-1] if path.endswith("/") else f"{rest}/")
+    return [f"{name}{sep}{spelling}" for spelling in spellings for name in (scheme, other)]
 
 
 def _without_tracking(query: str) -> str:

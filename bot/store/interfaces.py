@@ -120,7 +120,8 @@ class IssueStore(Protocol):
         ...
 
     async def archived_link(self, url: str, *, held: bool = False) -> ArchivedLink | None:
-        """The newest item readers can see (any, with `held`) whose link normalises to `url`."""
+        """The newest item readers can see (any, with `held`) whose link normalises to `url`
+        or to another spelling of its page (`twins`); in one issue, the nearest spelling first."""
         ...
 
 
@@ -238,7 +239,8 @@ class SuggestionStore(Protocol):
         ...
 
     async def find(self, url: str) -> Suggestion | None:
-        """The suggestion of `url` or of its other-scheme twin, or None."""
+        """The suggestion of `url` or of another spelling of its page (`twins`), or None; of
+        two stored before they were one page, the nearest spelling (`url` itself first)."""
         ...
 
     async def suggested_since(self, user_id: int, since: dt.datetime) -> int:

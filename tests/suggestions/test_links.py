@@ -23,6 +23,7 @@ from bot.suggestions import (
     normalise,
     scan,
     shown_as,
+    twins,
 )
 from bot.text import MENTION
 from cogs.suggestions._replies import note_of
@@ -34,6 +35,8 @@ from cogs.suggestions._replies import note_of
         ("HTTP://Example.COM:80/a/b", "http://example.com/a/b"),
         ("https://example.com:443/", "https://example.com/"),
         ("https://example.com", "https://example.com/"),
+        ("https://Example.com?", "https://example.com/"),
+        ("https://example.com/a?", "https://example.com/a"),
         ("https://example.com:8443/x", "https://example.com:8443/x"),
         ("https://example.com/page#section-2", "https://example.com/page"),
         (
@@ -150,6 +153,39 @@ def test_a_scan_keeps_web_links_once_and_says_why_for_the_rest() -> None:
         ("a javascript: link", "only web links"),
         ("192.168.1.1", "it points to a private or local network address, not the web"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "same"),
+    [
+        (
+            "https://example.net/agents",
+            {
+                "http://example.net/agents",
+                "https://example.net/agents/",
+                "http://example.net/agents/",
+            },
+        ),
+        (
+            "http://example.net/a/b/",
+            {"https://example.net/a/b/", "http://example.net/a/b", "https://example.net/a/b"},
+        ),
+        ("https://example.net/", {"http://example.net/"}),
+        ("https://example.net/agents/?page=2", {"http://example.net/agents/?page=2"}),
+        (
+            "https://[2001:db8::1]:8443/x",
+            {
+                "http://[2001:db8::1]:8443/x",
+                "https://[2001:db8::1]:8443/x/",
+                "http://[2001:db8::1]:8443/x/",
+            },
+        ),
+    ],
+)
+def test_a_page_is_one_link_with_or_without_its_trailing_slash(url: str, same: set[str]) -> None:
+    """The root has one normal spelling already; with a query, the slash may be another page."""
+    found = twins(url)
+    assert found[0] == url and set(found[1:]) == same
 
 
 def test_a_list_of_links_is_cut_at_the_limit() -> None:
@@ -394,3 +430,18 @@ def test_normalising_a_web_url_is_idempotent(url: str) -> None:
     except LinkRejected:
         return
     check_normal(normal)
+
+
+@given(urls(), st.booleans())
+def test_every_spelling_of_a_page_is_normal_and_has_the_same_twins(url: str, slash: bool) -> None:
+    try:
+        normal = normalise(url.split("?")[0].split("#")[0] + ("/" if slash else ""))
+    except LinkRejected:
+        return
+    if len(normal) == MAX_URL_LENGTH:
+        return  # one more slash would be too long to suggest: not a spelling of its page
+    same = set(twins(normal))
+    assert normal in same and len(same) in (2, 4)
+    for twin in same:
+        assert normalise(twin) == twin, "each spelling is one a reader's link can normalise to"
+        assert set(twins(twin)) == same, "one page, whichever spelling is looked up"

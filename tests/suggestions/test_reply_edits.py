@@ -13,7 +13,7 @@ from bot.app import Newsbot
 from bot.models import Suggestion, SuggestionStatus
 from bot.sandbox.discord import DefaultWorld, Emulator, Message
 from tests.suggestions.conftest import StartBot, publish_threads
-from tests.suggestions.test_discord import nothing_more, silent
+from tests.suggestions.test_discord import nothing_more, silent, suggest
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
@@ -332,3 +332,39 @@ async def test_a_reply_edited_while_it_is_read_is_read_again_after(
     assert [s.note for s in kept.supporters] == ["sorry:"]
     read = await newsbot.archive.suggestions.reply_read(posted.message.id)
     assert read is not None and "x.example/b" in read and "x.example/a" not in read
+
+
+async def test_a_page_spelled_with_or_without_its_slash_is_one_suggestion(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    first = await emulator.post_message(
+        threads["industry"], seed.manager, "https://blog.example/agents/"
+    )
+    assert await first.bot_reaction() == "✅"
+    (stored,) = (await queued(newsbot)).values()
+    answer = await suggest(emulator, seed, seed.owner, url="https://blog.example/agents")
+    assert "✅ +1 for <https://blog.example/agents>: 2 readers suggested it." in answer.content
+    posted = await emulator.post_message(
+        threads["learning"], seed.reader, "+1 http://blog.example/agents"
+    )
+    assert await posted.bot_reaction() == "✅"
+    # The reader respells the link and adds another: once the other is queued, the edit was
+    # read, and the page keeps its one suggestion with the reader's support from the reply.
+    await emulator.edit_message(
+        posted.message, seed.reader, "+1 https://blog.example/agents/ and https://x.example/q"
+    )
+
+    async def read() -> bool:
+        return "https://x.example/q" in await queued(newsbot)
+
+    await eventually(read, "suggest the link the edit added")
+    found = await queued(newsbot)
+    assert set(found) == {"https://blog.example/agents/", "https://x.example/q"}
+    page = found["https://blog.example/agents/"]
+    assert page.id == stored.id
+    assert [(s.user_id, s.source) for s in page.supporters] == [
+        (seed.manager.id, "reply"),
+        (seed.owner.id, "command"),
+        (seed.reader.id, "reply"),
+    ]

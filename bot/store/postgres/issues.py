@@ -173,15 +173,16 @@ class PgIssues:
         return fts_query(text) is not None
 
     async def archived_link(self, url: str, *, held: bool = False) -> ArchivedLink | None:
-        """The newest item readers can see (any, with `held`) whose link normalises to `url`."""
+        """The newest item readers can see (any, with `held`) whose link normalises to `url`
+        or to another spelling of its page (`twins`); in one issue, the nearest spelling first."""
         await refresh_item_links(self._database)
         visible, params = await self._database.hiding(held, "i.issue_number")
         row = await self._database.row(
             "SELECT i.issue_number, s.name, i.title, i.link FROM item_links l"  # noqa: S608
             " JOIN items i ON i.id = l.item_id JOIN sections s ON s.id = i.section_id"
             f" WHERE l.url = ANY(%(twins)s) AND {visible}"
-            " ORDER BY i.issue_number DESC, l.url = %(url)s DESC LIMIT 1",
-            {**params, "twins": twins(url), "url": url},
+            " ORDER BY i.issue_number DESC, array_position(%(twins)s, l.url), i.id LIMIT 1",
+            {**params, "twins": twins(url)},
         )
         if row is None:
             return None

@@ -124,10 +124,12 @@ class PgSuggestions:
         return stored
 
     async def find(self, url: str) -> Suggestion | None:
-        """The suggestion of `url` or of its other-scheme twin (`url` itself first), or None."""
+        """The suggestion of `url` or of another spelling of its page (`twins`), or None; of
+        two stored before they were one page, the nearest spelling (`url` itself first)."""
         row = await self._database.row(
-            "SELECT id FROM suggestions WHERE url = ANY(%s) ORDER BY url = %s DESC LIMIT 1",
-            (twins(url), url),
+            "SELECT id FROM suggestions WHERE url = ANY(%(twins)s)"
+            " ORDER BY array_position(%(twins)s, url) LIMIT 1",
+            {"twins": twins(url)},
         )
         return await self.get(int(row["id"])) if row else None
 

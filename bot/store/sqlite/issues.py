@@ -190,16 +190,18 @@ class SqliteIssues:
         return fts_query(text) is not None
 
     async def archived_link(self, url: str, *, held: bool = False) -> ArchivedLink | None:
-        """The newest item readers can see (any, with `held`) whose link normalises to `url`."""
+        """The newest item readers can see (any, with `held`) whose link normalises to `url`
+        or to another spelling of its page (`twins`); in one issue, the nearest spelling first."""
         await refresh_item_links(self._db)
         visible, params = self._database.hiding(held, "i.issue_number")
         row = await first_row(
             self._db,
-            "SELECT i.issue_number, s.name, i.title, i.link FROM item_links l"  # noqa: S608
-            " JOIN items i ON i.id = l.item_id JOIN sections s ON s.id = i.section_id"
-            f" WHERE l.url IN (SELECT value FROM json_each(:twins)) AND {visible}"
-            " ORDER BY i.issue_number DESC, l.url = :url DESC LIMIT 1",
-            {**params, "twins": json.dumps(twins(url)), "url": url},
+            "SELECT i.issue_number, s.name, i.title, i.link"  # noqa: S608
+            " FROM json_each(:twins) AS twin JOIN item_links l ON l.url = twin.value"
+            " JOIN items i ON i.id = l.item_id"
+            f" JOIN sections s ON s.id = i.section_id WHERE {visible}"
+            " ORDER BY i.issue_number DESC, twin.key, i.id LIMIT 1",
+            {**params, "twins": json.dumps(twins(url))},
         )
         if row is None:
             return None

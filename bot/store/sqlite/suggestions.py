@@ -121,12 +121,13 @@ class SqliteSuggestions:
         return stored
 
     async def find(self, url: str) -> Suggestion | None:
-        """The suggestion of `url` or of its other-scheme twin (`url` itself first), or None."""
+        """The suggestion of `url` or of another spelling of its page (`twins`), or None; of
+        two stored before they were one page, the nearest spelling (`url` itself first)."""
         row = await first_row(
             self._db,
-            "SELECT id FROM suggestions WHERE url IN (SELECT value FROM json_each(?))"
-            " ORDER BY url = ? DESC LIMIT 1",
-            (json.dumps(twins(url)), url),
+            "SELECT s.id FROM json_each(?) AS twin JOIN suggestions s ON s.url = twin.value"
+            " ORDER BY twin.key LIMIT 1",
+            (json.dumps(twins(url)),),
         )
         return await self.get(int(row[0])) if row else None
 
