@@ -49,9 +49,12 @@ class Scan:
 
     def since(self, before: Scan) -> Scan:
         """What this scan of an edited message has that `before`, its scan before the edit,
-        did not: the links and refusals new to it, and its dropped links if there are more."""
+        did not: the links and refusals new to it, and its dropped links if there are more.
+        A link spelled another way than before (`twins`: a trailing slash, http for https) is
+        the same page, not a new link."""
+        seen = {twin for url in before.links for twin in twins(url)}
         return Scan(
-            tuple(url for url in self.links if url not in before.links),
+            tuple(url for url in self.links if url not in seen),
             tuple(rejection for rejection in self.rejected if rejection not in before.rejected),
             self.dropped if self.dropped > before.dropped else 0,
         )
@@ -105,7 +108,8 @@ def link_spans(text: str) -> list[tuple[int, int]]:
 def scan(texts: Iterable[str], urls: Iterable[str] = ()) -> Scan:
     """The links in a message's `texts` and its embeds' `urls`: those taken, and why not others.
 
-    Duplicates (after normalisation) count once; at most `MAX_LINKS_PER_MESSAGE` are looked at.
+    Duplicates (after normalisation, and other spellings of one page: `twins`) count once, as
+    first written; at most `MAX_LINKS_PER_MESSAGE` are looked at.
     """
     raw: list[str] = []
     for text in texts:
@@ -125,7 +129,7 @@ def scan(texts: Iterable[str], urls: Iterable[str] = ()) -> Scan:
             rejected.append(Rejection(shown_as(candidate), str(exc)))
             continue
         if url not in seen:
-            seen.add(url)
+            seen.update(twins(url))
             links.append(url)
     return Scan(tuple(links), tuple(rejected), dropped=len(dict.fromkeys(raw)) - looked)
 

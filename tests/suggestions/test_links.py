@@ -188,6 +188,18 @@ def test_a_page_is_one_link_with_or_without_its_trailing_slash(url: str, same: s
     assert found[0] == url and set(found[1:]) == same
 
 
+def test_a_scan_takes_one_page_once_and_an_edit_respelling_it_adds_nothing() -> None:
+    found = scan(["https://example.net/agents/ and again https://example.net/agents"])
+    assert found.links == ("https://example.net/agents/",), "as first written"
+    assert scan(["http://example.net/agents/ https://example.net/agents/"]).links == (
+        "http://example.net/agents/",
+    )
+    respelled = scan(["fixed: https://example.net/agents and https://example.net/agents/more"])
+    assert respelled.since(found).links == ("https://example.net/agents/more",)
+    with_query = scan(["https://example.net/agents?page=2"])
+    assert with_query.since(found).links == ("https://example.net/agents?page=2",)
+
+
 def test_a_list_of_links_is_cut_at_the_limit() -> None:
     text = " ".join(f"https://example.com/{n}" for n in range(50))
     found = scan([text])

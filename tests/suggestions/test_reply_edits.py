@@ -368,3 +368,25 @@ async def test_a_page_spelled_with_or_without_its_slash_is_one_suggestion(
         (seed.owner.id, "command"),
         (seed.reader.id, "reply"),
     ]
+
+
+async def test_a_page_archived_with_or_without_its_slash_is_answered_once(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    thread = threads["industry"]
+    posted = await emulator.post_message(thread, seed.reader, "see https://news.example/chips/")
+    (answer,) = await posted.replies()
+    assert "is already in #205 · Industry: “Chips, analog”" in silent(answer)
+    await emulator.edit_message(
+        posted.message,
+        seed.reader,
+        "see https://news.example/chips and https://learn.example/course/",
+    )
+    first, latest = await posted.replies(2)
+    assert first is answer
+    assert "is already in #205 · Learning" in silent(latest)
+    assert "news.example" not in latest.content, "the same page respelled is not new"
+    answers = [m for m in await nothing_more(emulator, seed, thread) if m.id > posted.message.id]
+    assert answers == [first, latest], "nothing said twice"
+    assert await queued(newsbot) == {}
