@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Annotated
 
 import typer
@@ -19,6 +20,7 @@ from bot.cli._console import (
 )
 from bot.errors import NewsbotError
 from bot.models import Suggestion, SuggestionStatus, section_slug
+from bot.render.commonmark import reads_as
 from bot.store import Archive
 from bot.suggestions import DraftExists, export_draft, issue_file
 
@@ -28,12 +30,15 @@ suggestions_app = typer.Typer(
 )
 
 
-def _row(suggestion: Suggestion) -> dict[str, object]:
+def _row(suggestion: Suggestion, section_names: Mapping[str, str]) -> dict[str, object]:
+    """A suggestion as plain JSON: its section by slug, what a script compares, and by name
+    as the issues write it (null when the archive has no section of that slug)."""
     return {
         "id": suggestion.id,
         "url": suggestion.url,
         "status": suggestion.status,
         "section": suggestion.section,
+        "section_name": section_names.get(suggestion.section or ""),
         "title": suggestion.title,
         "issue": suggestion.issue_number,
         "support": suggestion.support,
@@ -60,18 +65,22 @@ def list_(
         raise fail(f"--status takes {', '.join(SuggestionStatus)}, not {unknown[0]!r}")
     wanted = [SuggestionStatus(s) for s in names]
 
-    async def run(archive: Archive) -> list[Suggestion]:
-        return await archive.suggestions.list(wanted, limit=limit)
+    async def run(archive: Archive) -> tuple[list[Suggestion], dict[str, str]]:
+        found = await archive.suggestions.list(wanted, limit=limit)
+        if not any(s.section for s in found):
+            return found, {}
+        return found, dict(await archive.issues.section_names(limit=None))
 
-    found = run_async(with_archive(settings_of(ctx), run))
+    found, section_names = run_async(with_archive(settings_of(ctx), run))
     if as_json:
-        out.print_json(json.dumps([_row(s) for s in found], ensure_ascii=False))
+        out.print_json(json.dumps([_row(s, section_names) for s in found], ensure_ascii=False))
         return
     if not found:
         out.print(f"No {' or '.join(wanted)} suggestions.")
         return
     for s in found:
-        section = f" [{s.section}]" if s.section else ""
+        # The section as its name reads, as the issues show it; its slug if no issue has it.
+        section = f" [{reads_as(section_names.get(s.section, s.section))}]" if s.section else ""
         out.print(
             f"{s.id:>5}  {s.status:<9} +{s.support:<3} {s.url}{section}",
             markup=False,

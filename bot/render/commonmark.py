@@ -85,6 +85,13 @@ def plain_line(markdown: str, *, keep_links: bool) -> str:
     return one_line(" ".join(words))
 
 
+def reads_as(markdown: str) -> str:
+    """A name or title in issue Markdown as the one line of text a reader reads, for places
+    that show no Markdown (a thread's name, a terminal); Markdown that reads as nothing
+    (`<br>`) is shown as written, so the text is never empty. Not made safe for any platform."""
+    return plain_line(markdown, keep_links=False) or markdown
+
+
 def _inline_text(children: Sequence[Token], keep_links: bool) -> str:
     out: list[str] = []
     opened: list[tuple[int, Token]] = []

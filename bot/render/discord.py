@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import Issue, IssueSummary, SearchHit, SearchPage, Section
-from bot.render.commonmark import discord_markdown, plain_line
+from bot.render.commonmark import discord_markdown, reads_as
 from bot.render.markdown import cut_markdown, italic, title_markdown
 from bot.render.snippet import snippet_runs
 from bot.render.social import Thread
@@ -171,12 +171,7 @@ def plain_name(markdown: str, limit: int) -> str:
     """Issue Markdown (a section's name, an issue's title) where Discord shows no Markdown (a
     footer, a choice, a thread's name): the text it reads as, defused, in `limit` characters.
     Markdown that reads as nothing (`<br>`) is shown as written, so the name is never empty."""
-    return label(_reads_as(markdown), limit)
-
-
-def _reads_as(markdown: str) -> str:
-    """The text issue Markdown reads as, whole (see `plain_name`)."""
-    return plain_line(markdown, keep_links=False) or markdown
+    return label(reads_as(markdown), limit)
 
 
 def sections_typed(
@@ -226,7 +221,7 @@ _WORD = re.compile(r"\w+")
 def _shown_words(name: str) -> tuple[str, tuple[str, ...]]:
     """A section's name as its choice shows it, case-folded, and its words; kept, as the
     same names come back at every keystroke."""
-    shown = _reads_as(name).casefold()
+    shown = reads_as(name).casefold()
     return shown, tuple(_WORD.findall(shown))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.models import Supporter
+from bot.models import SuggestionStatus, Supporter
 from bot.store import Archive
 from bot.suggestions import SuggestionService
 from tests.factories import issue, item
@@ -68,7 +68,40 @@ def test_list_accept_reject_and_export_from_the_terminal(tmp_path: Path) -> None
     assert newsbot(db, tmp_path, "suggestions", "export", "--overwrite")[0] == 0
 
     code, output = newsbot(db, tmp_path, "suggestions", "list", "--status", "accepted")
-    assert code == 0 and "https://a.example/ [industry]" in output
+    assert code == 0 and "https://a.example/ [Industry]" in output
+
+
+def test_the_list_names_each_suggestion_s_section_as_it_reads(tmp_path: Path) -> None:
+    """The editor wrote `*Mobile* \\& Edge`: the list shows it as it reads, not its slug
+    `mobile-edge`, and `--json` gives the name as written beside the slug. A section no issue
+    has any more is shown by its slug."""
+    db = tmp_path / "archive.db"
+
+    async def fill_sections() -> None:
+        async with await Archive.open(db) as archive:
+            await archive.issues.ingest(
+                issue(7, {"*Mobile* \\& Edge": [item("Old", "https://old.example/")]})
+            )
+            suggestions = SuggestionService(archive.issues, archive.suggestions)
+            for n, url in enumerate(["https://a.example/", "https://b.example/"]):
+                await suggestions.suggest(url, Supporter(user_id=n, name=f"Reader {n}"))
+            await archive.suggestions.review(
+                1, SuggestionStatus.ACCEPTED, by="cli", section="mobile-edge"
+            )
+            await archive.suggestions.review(2, SuggestionStatus.ACCEPTED, by="cli", section="gone")
+
+    asyncio.run(fill_sections())
+    code, output = newsbot(db, tmp_path, "suggestions", "list", "--status", "accepted")
+    assert code == 0, output
+    assert "https://a.example/ [*Mobile* & Edge]" in output
+    assert "https://b.example/ [gone]" in output
+    code, output = newsbot(db, tmp_path, "suggestions", "list", "--status", "accepted", "--json")
+    assert code == 0, output
+    rows = {row["url"]: row for row in json.loads(output)}
+    assert rows["https://a.example/"]["section"] == "mobile-edge"
+    assert rows["https://a.example/"]["section_name"] == "*Mobile* \\& Edge"
+    assert rows["https://b.example/"]["section"] == "gone"
+    assert rows["https://b.example/"]["section_name"] is None
 
 
 def test_the_draft_is_numbered_after_an_issue_written_but_not_yet_ingested(
