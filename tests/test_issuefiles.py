@@ -193,6 +193,19 @@ def test_a_slug_after_a_section_name_is_checked(heading: str, line: int, reason:
     assert (error.line, reason in error.reason) == (line, True), error
 
 
+def test_a_problem_names_sections_and_items_as_readers_read_them() -> None:
+    """Not as the Markdown writes them, nor with each backslash doubled."""
+    text = GOOD.replace("## News", "## *Mobile* \\& Edge\n\n## Mobile \\& Edge", 1).replace(
+        "### An item without a link\n\nAnother blurb.",
+        "### [Weekly \\*\\*kwargs\\*\\*](https://example.com/a)\n\nAgain.",
+    )
+    assert [(error.line, error.reason) for error in errors_of(text)] == [
+        (8, "section '*Mobile* & Edge' has no items: add `### Title` items"),
+        (10, "section 'Mobile & Edge' appears twice (first on line 8): merge the two"),
+        (16, "item 'Weekly **kwargs**' is already in this issue on line 12"),
+    ]
+
+
 def test_sections_and_items_named_in_other_scripts_are_told_apart() -> None:
     text = (
         "---\nnumber: 7\ntitle: T\n---\n\n## 業界\n\n### ニュース\n\n本文。\n\n"

@@ -119,6 +119,7 @@ def _show_editor_notes(path: Path, issue: Issue) -> None:
     """Each editor note of a valid issue file as `path:line: note on item N (title): note`,
     so that an editor's terminal or IDE jumps to it."""
     from bot.issuefiles import editor_note_lines
+    from bot.render.commonmark import reads_as
 
     noted = [
         (number, item)
@@ -135,7 +136,7 @@ def _show_editor_notes(path: Path, issue: Issue) -> None:
     for (number, item), line in zip(noted, lines, strict=True):
         where = f"{path}:{line}" if line is not None else str(path)
         err.print(
-            f"{where}: note on item {number} ({item.title}): {item.editor_note}",
+            f"{where}: note on item {number} ({reads_as(item.title)}): {item.editor_note}",
             markup=False,
             style="yellow",
             soft_wrap=True,

@@ -34,6 +34,7 @@ from bot.issuefiles._front_matter import (
     REQUIRED_KEYS,
     missing_date,
 )
+from bot.issuefiles._lines import editor_note_lines
 from bot.issuefiles._loading import (
     LoadResult,
     issue_paths,
@@ -44,7 +45,7 @@ from bot.issuefiles._loading import (
     read_checked,
     read_issues,
 )
-from bot.issuefiles._reading import ABSTRACT_HEADING, editor_note_lines, parse_issue
+from bot.issuefiles._reading import ABSTRACT_HEADING, parse_issue
 from bot.issuefiles._writing import format_issue, write_issue
 
 __all__ = [

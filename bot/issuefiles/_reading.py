@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,12 +22,12 @@ from bot.issuefiles._front_matter import (
     pydantic_reason,
     read_front_matter,
 )
+from bot.issuefiles._lines import EDITOR_NOTE, file_lines
 from bot.models import Issue, Item, Section, link_problem, slugify
+from bot.render.commonmark import reads_as
 from bot.text import find_control, without_controls
 
 ABSTRACT_HEADING = "Abstract"
-_LINE_ENDING = re.compile(r"\r\n|\r|\n")
-_EDITOR_NOTE = re.compile(r"^<!--\s*editor:\s*(?P<note>.*?)\s*-->$")
 _LOOKS_LIKE_LINK = re.compile(r"^\[.*\]\(.*\)$", re.DOTALL)
 _LINK_LEFT_OUT = re.compile(r"^\[[^\[\]]*\]$")
 """`### [Title]`: the brackets of a linked title, its `(https://…)` left out."""
@@ -164,7 +164,7 @@ def _make_item(draft: _ItemDraft, problems: Problems) -> Item | None:
             editor_note=draft.editor_note,
         )
     except ValidationError as exc:
-        problems.add(draft.line, f"item {draft.title!r}: {pydantic_reason(exc)}")
+        problems.add(draft.line, f"item {_named(draft.title)}: {pydantic_reason(exc)}")
         return None
 
 
@@ -261,7 +261,7 @@ class _Body:
         # Reported on its own line above, not again as the intro's or the item's.
         source = without_controls(source, keep_layout=True)
         item = self.item
-        note = _EDITOR_NOTE.match(source.strip()) if token.type == "html_block" else None
+        note = EDITOR_NOTE.match(source.strip()) if token.type == "html_block" else None
         if note and item is not None and item.editor_note is None and not item.blurb:
             item.editor_note = note.group("note")
         elif token.type == "html_block":
@@ -393,46 +393,18 @@ def _check_links(
             problems.add(line_no, f"link definition {_shown(href)}: {link_problem(href)}")
 
 
-def file_lines(text: str) -> list[str]:
-    """An issue file's lines, numbered as an editor numbers them.
-
-    Only CommonMark's line endings end a line: `\\n`, `\\r\\n` and `\\r`. Every other character
-    `str.splitlines` breaks at (U+2028, U+0085, a form feed …) stays in its line, where it is
-    reported as a control character, so that no line number is shifted by it.
-    """
-    lines = _LINE_ENDING.split(text)
-    if lines[-1] == "":  # a line ending at the very end ends the last line; it starts none
-        lines.pop()
-    return lines
-
-
-def editor_note_lines(text: str, notes: Iterable[str]) -> list[int | None]:
-    """The line of each of `notes`, an issue's editor notes in the order of its items, in the
-    issue file's `text` (None for one not found): `newsbot check` shows each as `path:line`.
-
-    A note is a line of its own right under its item's heading, so each is looked for after
-    the one before.
-    """
-    lines = file_lines(text.removeprefix("\ufeff"))
-    found: list[int | None] = []
-    at = 0
-    for note in notes:
-        for index in range(at, len(lines)):
-            match = _EDITOR_NOTE.match(lines[index].strip())
-            if match and match.group("note") == note:
-                found.append(index + 1)
-                at = index + 1
-                break
-        else:
-            found.append(None)
-    return found
+def _named(markdown: str) -> str:
+    """A section's name or an item's title in a problem, quoted as readers read it: `'Weekly
+    **kwargs** & more'`, not the Markdown `Weekly \\*\\*kwargs\\*\\* \\& more`."""
+    return f"'{reads_as(markdown)}'"
 
 
 def _same_slug(draft: _SectionDraft, first: _SectionDraft) -> str:
+    name, first_name = _named(draft.name), _named(first.name)
     if slugify(draft.name) == slugify(first.name):
-        return f"section {draft.name!r} appears twice (first on line {first.line}): merge the two"
+        return f"section {name} appears twice (first on line {first.line}): merge the two"
     return (
-        f"section {draft.name!r} has the slug `{draft.slug}` of section {first.name!r} (line "
+        f"section {name} has the slug `{draft.slug}` of section {first_name} (line "
         f"{first.line}): give one of them another `{{#slug}}`"
     )
 
@@ -464,7 +436,9 @@ def parse_issue(text: str, path: Path | str) -> Issue:
         elif draft.name:
             seen[draft.slug] = draft
         if draft.name and not draft.items:
-            problems.add(draft.line, f"section {draft.name!r} has no items: add `### Title` items")
+            problems.add(
+                draft.line, f"section {_named(draft.name)} has no items: add `### Title` items"
+            )
         items: list[Item] = []
         for item_draft in draft.items:
             item = _make_item(item_draft, problems)
@@ -473,7 +447,7 @@ def parse_issue(text: str, path: Path | str) -> Issue:
             if item.key in links:
                 problems.add(
                     item_draft.line,
-                    f"item {item.title!r} is already in this issue on line {links[item.key]}",
+                    f"item {_named(item.title)} is already in this issue on line {links[item.key]}",
                 )
                 continue
             links[item.key] = item_draft.line
@@ -482,7 +456,7 @@ def parse_issue(text: str, path: Path | str) -> Issue:
             try:
                 sections.append(Section(name=draft.name, slug=draft.slug, items=tuple(items)))
             except ValidationError as exc:
-                problems.add(draft.line, f"section {draft.name!r}: {pydantic_reason(exc)}")
+                problems.add(draft.line, f"section {_named(draft.name)}: {pydantic_reason(exc)}")
     if problems.errors:
         raise IssueFileErrors(sorted(problems.errors, key=lambda error: error.line))
     try:

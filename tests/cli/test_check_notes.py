@@ -42,3 +42,19 @@ def test_notes_are_found_on_their_lines_with_a_bom_and_windows_line_endings(
         f"{path}:12: note on item 1 (First): check the title",
         f"{path}:22: note on item 3 (Third): check the title",
     ]
+
+
+def test_a_note_names_its_item_as_readers_read_its_title(tmp_path: Path) -> None:
+    """A title written with Markdown escapes is named as it reads, not as it is written."""
+    path = tmp_path / "9.md"
+    path.write_text(
+        "---\nnumber: 9\ntitle: Weekly #9\n---\n\n## News\n\n"
+        "### [Weekly \\*\\*kwargs\\*\\* \\& *more*](https://example.com/1)\n\n"
+        "<!-- editor: check the title -->\n\nBlurb.\n",
+        encoding="utf-8",
+    )
+    code, _out, err = check(path)
+    assert code == 0, err
+    assert err.splitlines() == [
+        f"{path}:10: note on item 1 (Weekly **kwargs** & *more*): check the title"
+    ]
