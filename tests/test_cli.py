@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 import bot.issuefiles._loading
 from bot.cli import app
 from bot.cli._console import CONFIG_EXIT, SEARCH_OFFSET_MAX
+from bot.errors import IssueFileError
 from bot.models import Issue, Supporter
 from bot.store import Archive
 from bot.store.ingest import SLOT_BITS
@@ -192,10 +193,10 @@ def test_a_file_broken_while_ingesting_fails_and_changes_nothing(
     read = bot.issuefiles._loading.load_issue
     reads: list[Path] = []
 
-    def read_then_edit(path: Path | str) -> Issue:
+    def read_then_edit(path: Path | str, warnings: list[IssueFileError] | None = None) -> Issue:
         """Reads a file as newsbot does; once all were checked, an editor saves 204 broken."""
         reads.append(Path(path))
-        issue = read(path)
+        issue = read(path, warnings)
         if len(reads) == 3:
             (issues_dir / "204.md").write_text(BROKEN.replace("203", "204"), encoding="utf-8")
         return issue

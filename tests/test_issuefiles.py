@@ -193,6 +193,36 @@ def test_a_slug_after_a_section_name_is_checked(heading: str, line: int, reason:
     assert (error.line, reason in error.reason) == (line, True), error
 
 
+def test_an_item_with_no_text_is_valid_with_a_warning_at_its_heading() -> None:
+    """A draft's items have no blurb until the editor writes them: the file is valid, as a
+    back issue's bare link is, but each such item is named at its heading. An abstract is
+    text enough; an invalid file warns of nothing, its problems come first."""
+    text = GOOD.replace("Another blurb.\n", "") + (
+        "\n## Papers\n\n### [P](https://example.com/p)\n\n#### Abstract\n\nIts abstract.\n\n"
+        "### [Weekly \\*\\*kwargs\\*\\*](https://example.com/q)\n"
+    )
+    warnings: list[IssueFileError] = []
+    issue = parse_issue(text, Path("issues/7.md"), warnings)
+    assert [item.title for _, item in issue.items][1:] == [
+        "An item without a link",
+        "P",
+        "Weekly \\*\\*kwargs\\*\\*",
+    ]
+    assert [str(warning) for warning in warnings] == [
+        "issues/7.md:14: item 2 (An item without a link) has no blurb: readers would see its "
+        "title alone; write one under its heading",
+        "issues/7.md:25: item 4 (Weekly **kwargs**) has no blurb: readers would see its title "
+        "alone; write one under its heading",
+    ]
+    broken: list[IssueFileError] = []
+    with pytest.raises(IssueFileErrors):
+        parse_issue(text.replace("## Papers", "## News"), Path("issues/7.md"), broken)
+    assert broken == []
+    for path in issue_paths([ISSUES]):
+        load_issue(path, broken)
+    assert broken == [], "every bundled issue has its blurbs"
+
+
 def test_a_problem_names_sections_and_items_as_readers_read_them() -> None:
     """Not as the Markdown writes them, nor with each backslash doubled."""
     text = GOOD.replace("## News", "## *Mobile* \\& Edge\n\n## Mobile \\& Edge", 1).replace(

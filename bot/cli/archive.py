@@ -81,8 +81,11 @@ def _no_issue_files(paths: list[Path]) -> typer.Exit:
     return fail(f"no issue files (*.md) in {', '.join(map(str, paths))}")
 
 
-def valid_issue_files(paths: list[Path]) -> tuple[list[Path], list[IssueFileError]]:
-    """The valid issue files in `paths`, and every problem in the others.
+def valid_issue_files(
+    paths: list[Path], warnings: list[IssueFileError]
+) -> tuple[dict[Path, int], list[IssueFileError]]:
+    """The valid issue files in `paths` with their issues' numbers, and every problem in the
+    others; the valid files' warnings go to `warnings`.
 
     Each file is read and let go, so checking a folder of any size holds one issue at a time;
     a failure if a path is missing or holds no issue file.
@@ -91,7 +94,7 @@ def valid_issue_files(paths: list[Path]) -> tuple[list[Path], list[IssueFileErro
 
     _require_files(paths)
     errors: list[IssueFileError] = []
-    valid = [path for path, _ in read_issues(paths, errors)]
+    valid = {path: issue.number for path, issue in read_issues(paths, errors, warnings)}
     if not valid and not errors:
         raise _no_issue_files(paths)
     return valid, errors
@@ -105,42 +108,20 @@ PathsArg = Annotated[
 
 def check(ctx: typer.Context, paths: PathsArg = None) -> None:
     """Validate issue files; report every problem in every file as path:line."""
+    from bot.cli._notices import show_notices
+
     result = load_issue_files(_paths(ctx, paths))
     report_problems(result)
+    warned: dict[Path, list[IssueFileError]] = {}
+    for warning in result.warnings:
+        warned.setdefault(warning.path, []).append(warning)
     for path, issue in result.issues:
-        _show_editor_notes(path, issue)
+        show_notices(path, issue, warned.get(path, []))
     if result.errors:
         files = len({error.path for error in result.errors})
         raise fail(f"{len(result.errors)} problem(s) in {files} file(s)")
-    out.print(f"{len(result.issues)} issue file(s) are valid.")
-
-
-def _show_editor_notes(path: Path, issue: Issue) -> None:
-    """Each editor note of a valid issue file as `path:line: note on item N (title): note`,
-    so that an editor's terminal or IDE jumps to it."""
-    from bot.issuefiles import editor_note_lines
-    from bot.render.commonmark import reads_as
-
-    noted = [
-        (number, item)
-        for number, (_, item) in enumerate(issue.items, start=1)
-        if item.editor_note is not None
-    ]
-    if not noted:
-        return
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        text = ""  # changed since it was checked: the notes are still worth showing
-    lines = editor_note_lines(text, [item.editor_note or "" for _, item in noted])
-    for (number, item), line in zip(noted, lines, strict=True):
-        where = f"{path}:{line}" if line is not None else str(path)
-        err.print(
-            f"{where}: note on item {number} ({reads_as(item.title)}): {item.editor_note}",
-            markup=False,
-            style="yellow",
-            soft_wrap=True,
-        )
+    warnings = f", with {len(result.warnings)} warning(s)" if result.warnings else ""
+    out.print(f"{len(result.issues)} issue file(s) are valid{warnings}.")
 
 
 async def _ingest(
@@ -185,17 +166,24 @@ def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
     archive_location(settings)
     # Checked first and stored second, each file read alone both times: memory stays that of
     # one issue and one batch, however many files there are.
-    files, errors = valid_issue_files(_paths(ctx, paths))
+    warnings: list[IssueFileError] = []
+    files, errors = valid_issue_files(_paths(ctx, paths), warnings)
     if errors:
         _print_problems(errors)
         raise _nothing_ingested(len(errors))
-    stored = run_async(_ingest(settings, files))
+    stored = run_async(_ingest(settings, list(files)))
     if isinstance(stored, list):
         _print_problems(stored)
         raise _nothing_ingested(len(stored))
     done, posted = stored
     summary = ", ".join(f"{len(numbers)} {outcome.value}" for outcome, numbers in done.items())
     out.print(f"{settings.archive.shown()}: {summary}.")
+    # The warnings of the issues stored now: an unchanged one's were shown when it was.
+    from bot.cli._notices import print_notices
+    from bot.models import IngestOutcome
+
+    changed = {*done[IngestOutcome.ADDED], *done[IngestOutcome.UPDATED]}
+    print_notices(warning for warning in warnings if files.get(warning.path) in changed)
     if posted:
         # As `newsbot run` tells the editors when it ingests a changed published issue.
         from bot.schedule.reports import changed_message

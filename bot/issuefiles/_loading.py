@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import IssueFileError, IssueFileErrors
@@ -12,8 +12,8 @@ from bot.issuefiles._reading import parse_issue
 from bot.models import Issue
 
 
-def load_issue(path: Path | str) -> Issue:
-    """Read and validate one issue file."""
+def load_issue(path: Path | str, warnings: list[IssueFileError] | None = None) -> Issue:
+    """Read and validate one issue file; its warnings go to `warnings`, when given."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -22,7 +22,7 @@ def load_issue(path: Path | str) -> Issue:
         raise IssueFileErrors([IssueFileError(path, line, "the file is not valid UTF-8")]) from None
     except OSError as exc:
         raise IssueFileErrors([IssueFileError(path, 0, f"cannot read: {exc.strerror}")]) from None
-    return parse_issue(text, path)
+    return parse_issue(text, path, warnings)
 
 
 def issue_paths(paths: Iterable[Path | str]) -> list[Path]:
@@ -56,31 +56,38 @@ def _file_order(path: Path) -> tuple[int, str]:
 
 @dataclass(frozen=True)
 class LoadResult:
-    """Issues that loaded, and every problem in the files that did not."""
+    """Issues that loaded, every problem in the files that did not, and the warnings of
+    those that did (see `parse_issue`)."""
 
     issues: list[tuple[Path, Issue]]
     errors: list[IssueFileError]
+    warnings: list[IssueFileError] = field(default_factory=list)
 
 
 def load_issues(paths: Iterable[Path | str]) -> LoadResult:
     """Load every issue file under `paths`, collecting problems instead of stopping at one."""
     errors: list[IssueFileError] = []
-    issues = list(read_issues(paths, errors))
-    return LoadResult(issues, errors)
+    warnings: list[IssueFileError] = []
+    issues = list(read_issues(paths, errors, warnings))
+    return LoadResult(issues, errors, warnings)
 
 
 def read_issues(
-    paths: Iterable[Path | str], errors: list[IssueFileError]
+    paths: Iterable[Path | str],
+    errors: list[IssueFileError],
+    warnings: list[IssueFileError] | None = None,
 ) -> Iterator[tuple[Path, Issue]]:
-    """Each valid issue file under `paths`, read only when asked for; problems go to `errors`.
+    """Each valid issue file under `paths`, read only when asked for; problems go to `errors`,
+    and the warnings of each file yielded to `warnings`, when given.
 
     Only the numbers seen are kept between files, so reading a folder of any size this way
     holds one issue at a time.
     """
     numbers: dict[int, Path] = {}
     for path in issue_paths(paths):
+        found: list[IssueFileError] = []
         try:
-            issue = load_issue(path)
+            issue = load_issue(path, found)
         except IssueFileErrors as exc:
             errors.extend(exc.errors)
             continue
@@ -90,6 +97,8 @@ def read_issues(
             )
             continue
         numbers[issue.number] = path
+        if warnings is not None:
+            warnings.extend(found)
         yield path, issue
 
 

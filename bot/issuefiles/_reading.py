@@ -409,8 +409,12 @@ def _same_slug(draft: _SectionDraft, first: _SectionDraft) -> str:
     )
 
 
-def parse_issue(text: str, path: Path | str) -> Issue:
-    """Read an issue file's text; raise `IssueFileErrors` listing every problem found."""
+def parse_issue(text: str, path: Path | str, warnings: list[IssueFileError] | None = None) -> Issue:
+    """Read an issue file's text; raise `IssueFileErrors` listing every problem found.
+
+    A valid issue's `warnings` (what it may publish by mistake, such as an item without a
+    blurb) are added to `warnings`, when given, each at its line.
+    """
     path = Path(path)
     problems = Problems(path)
     # Some editors start a UTF-8 file with a byte-order mark; it is not part of the issue.
@@ -460,7 +464,25 @@ def parse_issue(text: str, path: Path | str) -> Issue:
     if problems.errors:
         raise IssueFileErrors(sorted(problems.errors, key=lambda error: error.line))
     try:
-        return Issue(intro="\n\n".join(intro), sections=tuple(sections), **fields)
+        issue = Issue(intro="\n\n".join(intro), sections=tuple(sections), **fields)
     except ValidationError as exc:
         line = values.get(str(exc.errors()[0]["loc"][0]), (1, ""))[0]
         raise IssueFileErrors([IssueFileError(path, line, pydantic_reason(exc))]) from None
+    if warnings is not None:
+        # An issue's items are unique by key: `links` holds each one's line, in their order.
+        warnings.extend(_without_blurbs(path, issue, list(links.values())))
+    return issue
+
+
+def _without_blurbs(path: Path, issue: Issue, lines: Sequence[int]) -> Iterator[IssueFileError]:
+    """Each item with no text under its heading, at that line: valid, as a back issue's bare
+    link may be, but readers would see its title alone (a draft's items, before the editor
+    writes their blurbs)."""
+    for number, ((_, item), line) in enumerate(zip(issue.items, lines, strict=True), start=1):
+        if not item.blurb and item.abstract is None:
+            yield IssueFileError(
+                path,
+                line,
+                f"item {number} ({reads_as(item.title)}) has no blurb: readers would see its "
+                "title alone; write one under its heading",
+            )

@@ -160,7 +160,8 @@ def draft_issue(
     """An issue file's content for accepted suggestions, grouped by section.
 
     Each item has the page's title (or its address), the link, no blurb (the editor writes
-    it) and an editor note naming who suggested it and what they said.
+    it: until then `newsbot check` names the item at its heading) and an editor note naming
+    who suggested it and what they said.
     """
     if not accepted:
         raise NothingToExport()
@@ -199,8 +200,9 @@ async def export_draft(
     The number defaults to the one after the newest issue, archived or only written in
     `issues_dir` (an issue held for its own time is not ingested until then); an archived
     issue's number is refused (`IssueArchived`), and so is an issue file's (`IssueWritten`).
-    The file reads back as the same issue (`newsbot check`
-    accepts it); an existing draft is kept unless `overwrite` (`DraftExists`).
+    The file reads back as the same issue (`newsbot check` accepts it, with a warning for each
+    item until its blurb is written); an existing draft is kept unless `overwrite`
+    (`DraftExists`).
     """
     latest_issues = await archive.issues.issues(limit=1)
     latest = latest_issues[0] if latest_issues else None

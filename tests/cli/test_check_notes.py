@@ -40,6 +40,8 @@ def test_notes_are_found_on_their_lines_with_a_bom_and_windows_line_endings(
     assert code == 0, err
     assert err.splitlines() == [
         f"{path}:12: note on item 1 (First): check the title",
+        f"{path}:20: item 3 (Third) has no blurb: readers would see its title alone; write one "
+        "under its heading",
         f"{path}:22: note on item 3 (Third): check the title",
     ]
 

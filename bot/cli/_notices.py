@@ -1,0 +1,47 @@
+"""What `newsbot check` and `newsbot ingest` show an editor besides problems: a valid issue
+file's editor notes and warnings, each at `path:line`, so that an editor's terminal or IDE
+jumps to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.cli._console import err
+from bot.errors import IssueFileError
+from bot.issuefiles import editor_note_lines
+from bot.models import Issue
+from bot.render.commonmark import reads_as
+
+
+def show_notices(path: Path, issue: Issue, warnings: Iterable[IssueFileError]) -> None:
+    """A valid issue file's editor notes (`path:line: note on item N (title): note`) and
+    warnings (`path:line: item N (title) has no blurb: …`), in the order of their lines."""
+    shown: list[tuple[int | None, str]] = [(warning.line, str(warning)) for warning in warnings]
+    noted = [
+        (number, item)
+        for number, (_, item) in enumerate(issue.items, start=1)
+        if item.editor_note is not None
+    ]
+    if noted:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""  # changed since it was checked: the notes are still worth showing
+        lines = editor_note_lines(text, [item.editor_note or "" for _, item in noted])
+        for (number, item), line in zip(noted, lines, strict=True):
+            where = f"{path}:{line}" if line is not None else str(path)
+            note = f"note on item {number} ({reads_as(item.title)}): {item.editor_note}"
+            shown.append((line, f"{where}: {note}"))
+    # A note no longer found in the file (edited since it was checked) comes last.
+    print_notices(notice for _, notice in sorted(shown, key=_by_line))
+
+
+def _by_line(shown: tuple[int | None, str]) -> tuple[bool, int]:
+    return shown[0] is None, shown[0] or 0
+
+
+def print_notices(notices: Iterable[IssueFileError | str]) -> None:
+    """Each notice (an editor note, a warning) in yellow on stderr, where problems go."""
+    for notice in notices:
+        err.print(str(notice), markup=False, style="yellow", soft_wrap=True)
