@@ -1,4 +1,5 @@
-"""Which issue `newsbot publish` sends, and what it says of an issue held until its time."""
+"""Which issue `newsbot publish` sends, and what it says of it first: that it is held until
+its time, or that items of it have no blurb."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ async def issue_to_publish(
                     " publish_at), when `newsbot run` publishes it; to publish it now, before"
                     f" that: `newsbot publish {number} --early`"
                 ) from None
+        _name_items_without_text(issue)
         return issue
     visible = await archive.issues.latest()
     newest = await archive.issues.latest(held=True)
@@ -68,7 +70,25 @@ async def issue_to_publish(
             highlight=False,
             soft_wrap=True,
         )
+    _name_items_without_text(visible)
     return visible
+
+
+def _name_items_without_text(issue: Issue) -> None:
+    """Each item of `issue` with no blurb (nor abstract), in yellow: a draft's items have
+    none until the editor writes them, and published so, readers would see bare titles."""
+    from bot.render.commonmark import reads_as
+
+    for number, (_, item) in enumerate(issue.items, start=1):
+        if not item.has_text:
+            err.print(
+                f"#{issue.number}: item {number} ({reads_as(item.title)}) has no blurb: "
+                "readers will see its title alone",
+                style="yellow",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def held_until(settings: Settings, issue: Issue) -> str:

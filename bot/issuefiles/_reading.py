@@ -479,7 +479,7 @@ def _without_blurbs(path: Path, issue: Issue, lines: Sequence[int]) -> Iterator[
     link may be, but readers would see its title alone (a draft's items, before the editor
     writes their blurbs)."""
     for number, ((_, item), line) in enumerate(zip(issue.items, lines, strict=True), start=1):
-        if not item.blurb and item.abstract is None:
+        if not item.has_text:
             yield IssueFileError(
                 path,
                 line,

@@ -117,6 +117,11 @@ class Item(_Model):
         """What identifies this item within its issue across edits: its link, else its title."""
         return self.link if self.link else f"title:{slugify(self.title)}"
 
+    @property
+    def has_text(self) -> bool:
+        """Whether readers get more than its title: a blurb, or an abstract."""
+        return bool(self.blurb or self.abstract)
+
 
 class Section(_Model):
     """A named group of items, such as `Industry` or `Papers & Publications`."""

@@ -74,3 +74,23 @@ def test_a_draft_s_items_are_named_until_their_blurbs_are_written(tmp_path: Path
     ]
     code, out, err = newsbot(tmp_path, "check", str(final))
     assert (code, out) == (0, "1 issue file(s) are valid, with 1 warning(s).\n"), err
+
+
+def test_publish_names_the_items_readers_would_see_bare(tmp_path: Path) -> None:
+    """From the archive, where the file's lines are unknown: by issue and item."""
+
+    async def store() -> None:
+        async with await Archive.open(tmp_path / "archive.db") as archive:
+            await archive.issues.ingest(issue(7, {"News": [item("Whole")]}))
+            bare = item("Weekly \\*\\*kwargs\\*\\*", "https://b.example/", blurb="")
+            await archive.issues.ingest(issue(8, {"News": [item("Whole"), bare]}))
+
+    asyncio.run(store())
+    bare = "#8: item 2 (Weekly **kwargs**) has no blurb: readers will see its title alone"
+    for args in ((), ("8",)):
+        code, out, err = newsbot(tmp_path, "publish", *args, "--dry-run", "--outlet", "x")
+        assert code == 0, err
+        assert "Publishing #8 on X" in out
+        assert [line for line in err.splitlines() if "no blurb" in line] == [bare]
+    code, out, err = newsbot(tmp_path, "publish", "7", "--dry-run", "--outlet", "x")
+    assert (code, "Publishing #7 on X" in out, "no blurb" in err) == (0, True, False), err
