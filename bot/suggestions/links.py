@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bot.models import Issue, Suggestion
 from bot.models.links import LinkRejected, normalise, twins
@@ -124,7 +125,7 @@ def scan(texts: Iterable[str], urls: Iterable[str] = ()) -> Scan:
             break
         looked += 1
         try:
-            url = normalise(candidate)
+            url = inside_discord(normalise(candidate))
         except LinkRejected as exc:
             rejected.append(Rejection(shown_as(candidate), str(exc)))
             continue
@@ -132,6 +133,38 @@ def scan(texts: Iterable[str], urls: Iterable[str] = ()) -> Scan:
             seen.update(twins(url))
             links.append(url)
     return Scan(tuple(links), tuple(rejected), dropped=len(dict.fromkeys(raw)) - looked)
+
+
+_DISCORD_SITES = frozenset(
+    f"{sub}{site}"
+    for site in ("discord.com", "discordapp.com")
+    for sub in ("", "www.", "ptb.", "canary.")
+)
+_DISCORD_INVITES = frozenset({"discord.gg", "www.discord.gg"})
+_DISCORD_FILES = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
+
+
+def inside_discord(url: str) -> str:
+    """`url`, a normalised link, unless it is one to a place inside Discord that a newsletter's
+    readers could not open as a page: then raise `LinkRejected` saying why.
+
+    An invite is an advert for a server, not a page to read; a message or channel link
+    (`/channels/…`) opens only for that server's members; a file attached to a message is
+    served by a signed link that expires within a day (Discord's developer documentation,
+    Reference, "Signed Attachment CDN URLs"). Discord's own public pages (its blog, its
+    documentation) are taken like any other site.
+    """
+    parts = urlsplit(url)
+    host, first = parts.hostname or "", parts.path.split("/")[1]
+    if host in _DISCORD_INVITES or (host in _DISCORD_SITES and first == "invite"):
+        raise LinkRejected("it is an invite to a Discord server, not a page to read")
+    if host in _DISCORD_SITES and first == "channels":
+        raise LinkRejected(
+            "it opens a Discord message or channel, which only that server's members can see"
+        )
+    if host in _DISCORD_FILES and first in ("attachments", "ephemeral-attachments"):
+        raise LinkRejected("it is a file attached on Discord, and such links expire within a day")
+    return url
 
 
 def shown_as(candidate: str) -> str:

@@ -1,0 +1,45 @@
+"""Links a careless or hostile reader suggests, end to end: the real discord.py bot, the Discord
+emulator, a real archive."""
+
+from __future__ import annotations
+
+from bot.app import Newsbot
+from bot.sandbox.discord import DefaultWorld, Emulator
+from tests.suggestions.conftest import publish_threads
+from tests.suggestions.test_discord import silent, suggest
+
+INVITE = "it is an invite to a Discord server, not a page to read"
+INSIDE = "it opens a Discord message or channel, which only that server's members can see"
+ATTACHED = "it is a file attached on Discord, and such links expire within a day"
+
+
+async def test_links_into_discord_are_not_taken_and_say_why(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    reply = (
+        "join us https://discord.gg/abcdef and see https://discord.com/channels/1/2/3, "
+        "https://cdn.discordapp.com/attachments/1/2/chart.png?ex=68dc7ce1&is=68db2b61&hm=59 "
+        "https://media.discordapp.net/attachments/1/2/chart.png and the write-up "
+        "https://discord.com/blog/how-discord-stores-trillions-of-messages"
+    )
+    posted = await emulator.post_message(threads["industry"], seed.reader, reply)
+    assert await posted.bot_reaction() == "✅", "Discord's public blog is a page like any other"
+    (answer,) = await posted.replies()
+    assert silent(answer).split("\n") == [
+        f"✖ Not taken: discord.gg — {INVITE}.",
+        f"✖ Not taken: discord.com — {INSIDE}.",
+        f"✖ Not taken: cdn.discordapp.com — {ATTACHED}.",
+        f"✖ Not taken: media.discordapp.net — {ATTACHED}.",
+    ]
+    stored = [s.url for s in await newsbot.archive.suggestions.list()]
+    assert stored == ["https://discord.com/blog/how-discord-stores-trillions-of-messages"]
+
+    for url, reason in [
+        ("https://discord.com/invite/abcdef", INVITE),
+        ("https://canary.discord.com/channels/1/2", INSIDE),
+        ("https://cdn.discordapp.com/ephemeral-attachments/1/2/bug.png", ATTACHED),
+    ]:
+        answer = await suggest(emulator, seed, url=url)
+        assert answer.content.endswith(f" — {reason}."), answer.content
+    assert len(await newsbot.archive.suggestions.list()) == 1
