@@ -24,11 +24,12 @@ MAX_SCANNED_TEXT = 20_000
 
 _CANDIDATE = re.compile(
     # scheme://… for any scheme, or the script-like schemes that need no slashes; not inside
-    # a word, though after `_` (Markdown's italics: `_https://…_`).
+    # a word, though after `_` (Markdown's italics: `_https://…_`). A `|` is part of a link,
+    # as Discord links it (`?family=Roboto|Open+Sans`), but `||` ends one: a spoiler's fence.
     r"(?i)(?<![^\W_])(?<!@)(?:[a-z][a-z0-9+.\-]{0,30}://|(?:javascript|vbscript|data|file|mailto):)"
-    r"[^\s<>\"'`|\\\x00-\x1f\x7f]*"
+    r"(?:[^\s<>\"'`|\\\x00-\x1f\x7f]|\|(?!\|))*"
 )
-_TRAILING = ".,;:!?'\"*_~»”’…"
+_TRAILING = ".,;:!?'\"*_~»”’…|"
 
 
 @dataclass(frozen=True)

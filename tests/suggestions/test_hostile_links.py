@@ -43,3 +43,25 @@ async def test_links_into_discord_are_not_taken_and_say_why(
         answer = await suggest(emulator, seed, url=url)
         assert answer.content.endswith(f" — {reason}."), answer.content
     assert len(await newsbot.archive.suggestions.list()) == 1
+
+
+async def test_a_pipe_inside_a_link_is_part_of_it_and_a_spoilers_fence_is_not(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    fonts = "https://fonts.googleapis.com/css?family=Roboto|Open+Sans"
+    posted = await emulator.post_message(
+        threads["industry"], seed.reader, f"both fonts {fonts} and ||https://spoiler.example/a||"
+    )
+    assert await posted.bot_reaction() == "✅"
+    stored = {s.url: s.supporters[0].note for s in await newsbot.archive.suggestions.list()}
+    assert stored == {
+        "https://fonts.googleapis.com/css?family=Roboto%7COpen+Sans": (
+            "both fonts and ||https://spoiler.example/a||"
+        ),
+        "https://spoiler.example/a": f"both fonts {fonts} and",
+    }
+    answer = await suggest(emulator, seed, seed.manager, url=f"||{fonts}||")
+    assert (
+        "✅ +1 for <https://fonts.googleapis.com/css?family=Roboto%7COpen+Sans>" in answer.content
+    )
