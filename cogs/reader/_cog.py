@@ -31,6 +31,7 @@ from bot.render.text import literal
 from bot.store import Archive
 from bot.text import has_visible_text
 from cogs.reader import _replies as replies
+from cogs.reader._public import kept_private
 from cogs.reader._views import PAGER_TIMEOUT, Answers, PageButton, Pagers, SearchRequest
 
 if TYPE_CHECKING:
@@ -248,6 +249,8 @@ class Reader(commands.Cog):
     async def latest(
         self, interaction: discord.Interaction, section: str | None = None, public: bool = False
     ) -> None:
+        note = kept_private(interaction) if public else None
+        public = public and note is None
         issue = await self.answering.soon(
             interaction, self.archive.issues.latest(), ephemeral=not public
         )
@@ -255,7 +258,7 @@ class Reader(commands.Cog):
             empty = "The archive is empty: no issue has been published yet."
             await answer_privately(interaction, empty, public=public)
             return
-        await self._show(interaction, issue, section, public=public)
+        await self._show(interaction, issue, section, public=public, note=note)
 
     @latest.autocomplete("section")
     async def _latest_section(
@@ -276,6 +279,8 @@ class Reader(commands.Cog):
         section: str | None = None,
         public: bool = False,
     ) -> None:
+        note = kept_private(interaction) if public else None
+        public = public and note is None
         try:
             found = await self.answering.soon(
                 interaction, self.archive.issues.issue(number), ephemeral=not public
@@ -283,7 +288,7 @@ class Reader(commands.Cog):
         except IssueNotFound:
             await answer_privately(interaction, await self._not_archived(number), public=public)
             return
-        await self._show(interaction, found, section, public=public)
+        await self._show(interaction, found, section, public=public, note=note)
 
     async def _not_archived(self, number: int) -> str:
         """What to tell a reader who asked for an issue the archive does not have."""
@@ -304,10 +309,17 @@ class Reader(commands.Cog):
         return await self.section_choices(current, await self.chosen_issue(interaction, "number"))
 
     async def _show(
-        self, interaction: discord.Interaction, issue: Issue, section: str | None, *, public: bool
+        self,
+        interaction: discord.Interaction,
+        issue: Issue,
+        section: str | None,
+        *,
+        public: bool,
+        note: str | None,
     ) -> None:
         if section is None or not has_visible_text(section):
-            await answer(interaction, embed=embed_of(issue_embed(issue)), ephemeral=not public)
+            shown = embed_of(issue_embed(issue))
+            await answer(interaction, note, embed=shown, ephemeral=not public)
             return
         chosen = issue.section(slugify(section))
         known = await self._known_section(section) if chosen is None else None
@@ -317,9 +329,8 @@ class Reader(commands.Cog):
             told = no_section(issue, known[1] if known else section)
             await answer_privately(interaction, told, public=public)
             return
-        await answer(
-            interaction, embed=embed_of(section_embed(issue, chosen)), ephemeral=not public
-        )
+        shown = embed_of(section_embed(issue, chosen))
+        await answer(interaction, note, embed=shown, ephemeral=not public)
 
     @app_commands.command(name="search", description="Search every item of every past issue.")
     @app_commands.describe(
@@ -338,6 +349,8 @@ class Reader(commands.Cog):
         since: str | None = None,
         public: bool = False,
     ) -> None:
+        note = kept_private(interaction) if public else None
+        public = public and note is None
         if section is not None and not has_visible_text(section):
             section = None  # a blank section is no section
         since_date: dt.date | None = None
@@ -379,10 +392,10 @@ class Reader(commands.Cog):
             return
         # The answer was rendered once for every reader shown it; it goes out as it is.
         if interaction.response.is_done():
-            await replies.edit_original(interaction, shown.edit())
+            await replies.edit_original(interaction, shown.edit(note))
         else:
             kind = discord.InteractionResponseType.channel_message
-            await replies.respond(interaction, kind, shown.reply(ephemeral=not public))
+            await replies.respond(interaction, kind, shown.reply(ephemeral=not public, note=note))
         if page.has_more:
             self.pagers.open(interaction, request, shown, self.pager_timeout)
 

@@ -73,31 +73,36 @@ class Answer:
 
     page: SearchPage
     embed: discord.Embed
-    _rendered: dict[tuple[str, bool], bytes] = field(default_factory=dict, compare=False)
+    _rendered: dict[tuple[str, bool, str | None], bytes] = field(
+        default_factory=dict, compare=False
+    )
 
-    def _body(self, ephemeral: bool | None = None) -> dict[str, Any]:
+    def _body(self, ephemeral: bool | None = None, note: str | None = None) -> dict[str, Any]:
         paged = buttons(self.page) if self.page.has_more else None
-        return replies.message_body(embed=self.embed, components=paged, ephemeral=ephemeral)
+        return replies.message_body(
+            content=note, embed=self.embed, components=paged, ephemeral=ephemeral
+        )
 
-    def reply(self, *, ephemeral: bool) -> bytes:
-        """This page as a command's first response (with buttons if there are more pages)."""
-        key = ("reply", ephemeral)
+    def reply(self, *, ephemeral: bool, note: str | None = None) -> bytes:
+        """This page as a command's first response (with buttons if there are more pages),
+        with `note` above it if given."""
+        key = ("reply", ephemeral, note)
         if key not in self._rendered:
             self._rendered[key] = replies.callback(
-                Kind.channel_message, self._body(ephemeral=ephemeral)
+                Kind.channel_message, self._body(ephemeral=ephemeral, note=note)
             )
         return self._rendered[key]
 
-    def edit(self) -> bytes:
-        """This page replacing a "thinking…" placeholder."""
-        key = ("edit", False)
+    def edit(self, note: str | None = None) -> bytes:
+        """This page replacing a "thinking…" placeholder, with `note` above it if given."""
+        key = ("edit", False, note)
         if key not in self._rendered:
-            self._rendered[key] = replies.rendered(self._body())
+            self._rendered[key] = replies.rendered(self._body(note=note))
         return self._rendered[key]
 
     def turned(self) -> bytes:
         """This page replacing the one a reader turned from, buttons updated."""
-        key = ("turned", False)
+        key = ("turned", False, None)
         if key not in self._rendered:
             body = replies.message_body(embed=self.embed, components=buttons(self.page))
             self._rendered[key] = replies.callback(Kind.message_update, body)
