@@ -26,8 +26,10 @@ _CANDIDATE = re.compile(
     # scheme://… for any scheme, or the script-like schemes that need no slashes; not inside
     # a word, though after `_` (Markdown's italics: `_https://…_`). A `|` is part of a link,
     # as Discord links it (`?family=Roboto|Open+Sans`), but `||` ends one: a spoiler's fence.
+    # So does `](`, where a Markdown link's text ends and its address begins: in
+    # `[https://a.example](https://a.example)` the text is a link of its own.
     r"(?i)(?<![^\W_])(?<!@)(?:[a-z][a-z0-9+.\-]{0,30}://|(?:javascript|vbscript|data|file|mailto):)"
-    r"(?:[^\s<>\"'`|\\\x00-\x1f\x7f]|\|(?!\|))*"
+    r"(?:[^\s<>\"'`|\]\\\x00-\x1f\x7f]|\|(?!\|)|\](?!\())*"
 )
 _TRAILING = ".,;:!?'\"*_~»”’…|"
 

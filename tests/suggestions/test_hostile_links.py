@@ -65,3 +65,24 @@ async def test_a_pipe_inside_a_link_is_part_of_it_and_a_spoilers_fence_is_not(
     assert (
         "✅ +1 for <https://fonts.googleapis.com/css?family=Roboto%7COpen+Sans>" in answer.content
     )
+
+
+async def test_a_markdown_link_whose_text_is_its_address_is_one_link(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    threads = await publish_threads(newsbot, emulator, seed)
+    posted = await emulator.post_message(
+        threads["industry"],
+        seed.reader,
+        "see [https://same.example/a](https://same.example/a) and "
+        "[https://shown.example/b](https://other.example/c)",
+    )
+    assert await posted.bot_reaction() == "✅"
+    stored = sorted(s.url for s in await newsbot.archive.suggestions.list())
+    assert stored == [
+        "https://other.example/c",
+        "https://same.example/a",
+        "https://shown.example/b",
+    ], "each address as it is written, none run into the next"
+    answer = await suggest(emulator, seed, url="[https://paste.example/x](https://paste.example/x)")
+    assert answer.content == "✅ Thanks! <https://paste.example/x> is suggested for the next issue."
