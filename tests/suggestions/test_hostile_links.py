@@ -4,9 +4,10 @@ emulator, a real archive."""
 from __future__ import annotations
 
 from bot.app import Newsbot
-from bot.sandbox.discord import DefaultWorld, Emulator
-from tests.suggestions.conftest import publish_threads
+from bot.sandbox.discord import DefaultWorld, Emulator, MessageHandle
+from tests.suggestions.conftest import StartBot, publish_threads
 from tests.suggestions.test_discord import silent, suggest
+from tests.suggestions.test_reply_edits import eventually
 
 INVITE = "it is an invite to a Discord server, not a page to read"
 INSIDE = "it opens a Discord message or channel, which only that server's members can see"
@@ -86,3 +87,56 @@ async def test_a_markdown_link_whose_text_is_its_address_is_one_link(
     ], "each address as it is written, none run into the next"
     answer = await suggest(emulator, seed, url="[https://paste.example/x](https://paste.example/x)")
     assert answer.content == "✅ Thanks! <https://paste.example/x> is suggested for the next issue."
+
+
+VIDEO_PREVIEW = {
+    "type": "video",
+    "url": "https://www.youtube.com/watch?v=abc",
+    "title": "A talk on distillation",
+    "description": "Slides: https://slides.example/deck · support me https://patreon.example/me",
+}
+"""Discord's preview of a youtu.be link: the video's own address, and its page's text."""
+
+
+async def preview_reply(bot: Newsbot, emulator: Emulator, seed: DefaultWorld) -> MessageHandle:
+    """A reader's reply with a youtu.be link, suggested, then previewed by Discord."""
+    threads = await publish_threads(bot, emulator, seed)
+    posted = await emulator.post_message(
+        threads["industry"], seed.reader, "great talk https://youtu.be/abc"
+    )
+    assert await posted.bot_reaction() == "✅"
+    await emulator.preview_links(posted.message, [VIDEO_PREVIEW])
+    return posted
+
+
+async def test_the_menu_suggests_a_messages_links_not_their_previews(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    posted = await preview_reply(newsbot, emulator, seed)
+    handle = await emulator.message_context_menu(
+        "Suggest for the newsletter", posted.message, seed.manager
+    )
+    answer = await handle.original()
+    assert silent(answer) == "✅ +1 for <https://youtu.be/abc>: 2 readers suggested it."
+    assert [s.url for s in await newsbot.archive.suggestions.list()] == ["https://youtu.be/abc"]
+
+
+async def test_an_edit_read_after_a_restart_suggests_no_preview_of_a_link(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    bot = await start_bot()
+    posted = await preview_reply(bot, emulator, seed)
+    # Edited once newsbot has forgotten the reply as it was: what the reader wrote is read
+    # again, not the preview Discord made of their link.
+    await bot.close()
+    bot = await start_bot()
+    edited = "great talk: https://youtu.be/abc and its paper https://paper.example/p"
+    await emulator.edit_message(posted.message, seed.reader, edited)
+
+    async def read_again() -> bool:
+        kept = await bot.archive.suggestions.reply_read(posted.message.id)
+        return "paper.example" in (kept or "")
+
+    await eventually(read_again, "read the edited reply")
+    stored = sorted(s.url for s in await bot.archive.suggestions.list())
+    assert stored == ["https://paper.example/p", "https://youtu.be/abc"]

@@ -351,6 +351,18 @@ class ReaderActions:
         live = self.world.message(channel, message.id)
         return self.messaging.edit(live, user, {"content": content})
 
+    async def preview_links(self, message: Message, embeds: Sequence[JSON]) -> Message:
+        """Discord's previews of the links in ``message``: embeds of the types Discord makes
+        itself for a link (Message › Embed Types: ``link``, ``article``, ``video`` …), set on
+        the message and sent as a MESSAGE_UPDATE that is no edit (``edited_timestamp`` kept).
+        """
+        channel = self.world.channel(message.channel_id)
+        live = self.world.message(channel, message.id)
+        live.embeds = [dict(embed) for embed in embeds]
+        self.world.events.dispatch_message("MESSAGE_UPDATE", live)
+        self.world.touch()
+        return live
+
     async def delete_message(self, message: Message, user: User) -> None:
         """Delete ``message`` as ``user`` (its author, or a member with MANAGE_MESSAGES;
         dispatches MESSAGE_DELETE); 404 Unknown Message once it is deleted."""
