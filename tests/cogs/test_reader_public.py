@@ -44,6 +44,10 @@ async def test_a_reader_who_may_not_post_here_is_answered_privately(
     assert isinstance(parent, discord.TextChannel)
     made = await parent.create_thread(name="chat", type=discord.ChannelType.public_thread)
     await asked_public(emulator, seed, emulator.world.channel(made.id), name, **options)
+    # A thread a moderator locked: only those who manage threads post there.
+    emulator.allow(seed.general, int(Permission.SEND_MESSAGES_IN_THREADS), user=seed.reader)
+    await made.edit(locked=True)
+    await asked_public(emulator, seed, emulator.world.channel(made.id), name, **options)
     posted = [m for m in emulator.messages_in(seed.general) if m.author.id == seed.bot.id]
     assert not [m for m in posted if m.interaction_metadata], "nothing posted for the reader"
 
