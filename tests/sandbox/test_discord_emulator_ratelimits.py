@@ -200,3 +200,29 @@ async def test_followups_after_a_slow_command_survive_an_injected_webhook_429(
     message = await handle.original()
     await emulator.wait_until(lambda: message.edited_at, timeout=5)
     assert message.content == "Final"
+
+
+async def test_an_injected_204_is_bare_like_discords(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    """A faked success on a route Discord answers 204 comes with no body and no Content-Type,
+    as Discord's does: discord.py takes the delete as done, and a raw client reads nothing."""
+    channel = _general(bot, seed)
+    kept = await channel.send("kept", allowed_mentions=NO_PINGS)
+    other = await channel.send("also kept", allowed_mentions=NO_PINGS)
+    emulator.inject("DELETE", MESSAGES + "/{message_id}", 204, times=2)
+    await kept.delete()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.delete(
+            f"{emulator.api_base}/channels/{seed.general.id}/messages/{other.id}",
+            headers={"Authorization": f"Bot {emulator.token}"},
+        ) as response,
+    ):
+        body = await response.read()
+    assert (response.status, body, response.headers.get("Content-Type")) == (204, b"", None)
+    assert [r.response for r in emulator.requests_to("DELETE", MESSAGES + "/{message_id}")] == [
+        None,
+        None,
+    ]
+    assert [m.content for m in emulator.messages_in(seed.general)] == ["kept", "also kept"]

@@ -1,5 +1,5 @@
-"""Failures a test injects on a route: N 429s or 5xx answers before the real one, or
-requests held unanswered (a REST call that hangs)."""
+"""Failures a test injects on a route: N 429s or 5xx answers before the real one (or a faked
+204, bare as Discord's), or requests held unanswered (a REST call that hangs)."""
 
 from __future__ import annotations
 
@@ -65,6 +65,11 @@ class Fault:
         if self.status == 429:
             scope = "global" if self.is_global else "user"
             return too_many_requests(self.retry_after, is_global=self.is_global, scope=scope)
+        if self.status == HTTPStatus.NO_CONTENT:
+            # Discord's "Returns a 204 No Content response" (Delete Message, Delete Webhook
+            # Message, ...) has no body and no Content-Type (RFC 9110 §15.3.5); a JSON one
+            # would make discord.py parse the empty text as JSON and fail.
+            return Rejection(self.status, None, {})
         try:
             reason = HTTPStatus(self.status).phrase
         except ValueError:

@@ -83,10 +83,11 @@ def _exempt_from_global(route: str) -> bool:
 
 @dataclass
 class Rejection:
-    """A 429 (or injected failure): status, JSON body and headers to answer with."""
+    """A 429 (or injected failure): status, JSON body (None: a bare 204) and headers to answer
+    with."""
 
     status: int
-    body: JSON
+    body: JSON | None
     headers: dict[str, str]
 
 
