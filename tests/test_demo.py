@@ -489,6 +489,16 @@ def test_the_screen_shows_links_menus_and_threads_as_discord_does() -> None:
     assert "│ [Section… ▾] Industry · Learning" in "\n".join(drawn), "by its placeholder"
     assert "│ [Learning ▾] Industry · Learning" in "\n".join(drawn), "or the option chosen"
     assert "\n".join(drawn).count("https://example.com/a") == 1, drawn
+    # A card without a title (a suggestion's, whose page has none) starts with its text.
+    untitled = Message(
+        id=world.snowflakes.next(),
+        channel_id=seed.general.id,
+        guild_id=seed.guild.id,
+        author=seed.bot,
+        embeds=[{"description": "https://example.com/a\n1 reader: Grace"}],
+    )
+    inside = [line.strip("│ ") for line in shown(screen.message(untitled, who="ada"))[2:-2]]
+    assert inside == ["https://example.com/a", "1 reader: Grace"], inside
 
 
 def test_help_reads_well_at_80_columns() -> None:

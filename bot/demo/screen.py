@@ -85,9 +85,10 @@ class Screen:
         """An embed as a card: title (and link), description, fields and footer."""
         parts: list[RenderableType] = []
         title = Text(_UNESCAPE.sub(r"\1", self.named(str(embed.get("title", "")))), style="bold")
-        if embed.get("url") and embed["url"] != title.plain:
-            title.append(f"\n{embed['url']}", style="blue underline")
-        parts.append(title)
+        if title:  # without a title, Discord draws no line for it (and its url goes unseen)
+            if embed.get("url") and embed["url"] != title.plain:
+                title.append(f"\n{embed['url']}", style="blue underline")
+            parts.append(title)
         if embed.get("description"):
             parts.append(self.markdown(str(embed["description"])))
         for field_ in embed.get("fields", []):
