@@ -31,6 +31,7 @@ from bot.demo.keep import (
     mistake_shown,
     no_page,
     reader_options,
+    reply_thread,
 )
 from bot.demo.screen import Screen
 from bot.demo.stage import DemoSettings
@@ -209,7 +210,9 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
         typed,
         b"/search distillation\nnext\n/issue 7\nhelp\n/latest section:Industry\n"
         b"/issue abc\n/search\n/latest sektion:Industry\n/nope\n/suggest javascript:alert(1)\n"
-        b"/search " + b"x" * 250 + b"\n" + b"y" * 2001 + b"\n/reply " + b"z" * 2001 + b"\n",
+        b"/search " + b"x" * 250 + b"\n" + b"y" * 2001 + b"\n/reply " + b"z" * 2001 + b"\n"
+        # A reply in another section's thread.
+        b"/reply see also https://example.org/learn-more section:learn\n/reply hi section:l\n",
     )
     os.close(typed)
     with (
@@ -265,6 +268,11 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
     assert "a message takes at most 2000 characters, not 2001 ('yyy" in kept
     assert "a message takes at most 2000 characters, not 2001 ('zzz" in kept
     assert "y" * 200 not in kept and "z" * 200 not in kept
+    # /reply goes in the thread of the section named, found as its choices find it.
+    assert (
+        "grace › replies in 🧵 #202 · Learning: “see also https://example.org/learn-more”" in kept
+    )
+    assert "/reply: section:'l' could be Learning or Libraries & Code: type more of it" in kept
     assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
     assert list(scratch.iterdir()) == [], "`newsbot run` stopped and the scratch archive is gone"
 
@@ -408,6 +416,12 @@ def test_without_its_sample_issue_the_demo_says_what_it_needs(tmp_path: Path) ->
         ("suggest", "url:javascript:alert(1)", {"url": "javascript:alert(1)"}),
         ("latest", "sektion:Industry", {"section": "sektion:Industry"}),
         ("search", "re:invent section:Industry", {"query": "re:invent", "section": "Industry"}),
+        (
+            "reply",
+            "a survey: https://example.org/a section:learn issue:202",
+            {"text": "a survey: https://example.org/a", "section": "learn", "issue": 202},
+        ),
+        ("reply", "Nice read", {"text": "Nice read"}),
     ],
 )
 def test_reader_actions_read_like_discord_shows_them(
@@ -436,12 +450,62 @@ def test_reader_actions_read_like_discord_shows_them(
         # Discord's client refuses a value that is not a boolean before any option is missing.
         ("search", "public:maybe learning", "/search: public takes true or false, not 'maybe"),
         ("issue", "public:yes", "/issue: public takes true or false, not 'yes'"),
+        ("reply", "", "/reply needs its text: type /reply <text>"),
+        ("reply", "section:Learning", "/reply needs its text"),
+        ("reply", "hi issue:next", "/reply: issue takes an issue number from 1 to 999999"),
     ],
 )
 def test_reader_mistakes_say_what_to_type(command: str, typed: str, mistake: str) -> None:
     with pytest.raises(ReaderMistake) as caught:
         reader_options(command, typed)
     assert str(caught.value).startswith(mistake)
+
+
+def test_a_reply_goes_in_the_thread_of_the_issue_and_section_named() -> None:
+    world = World()
+    seed = seed_default_world(world)
+
+    def thread(name: str) -> Channel:
+        made = Channel(
+            id=world.snowflakes.next(),
+            guild_id=seed.guild.id,
+            type=ChannelType.PUBLIC_THREAD,
+            name=name,
+            parent_id=seed.general.id,
+        )
+        world.register_thread(seed.guild, made)
+        return made
+
+    learning, libraries, papers = (
+        thread(f"#202 · {name}")
+        for name in ("Learning", "Libraries & Code", "Papers & Publications")
+    )
+    newer = thread("#203 · Learning")
+    threads = [learning, libraries, papers, newer]
+    assert reply_thread(threads, 202, "Papers & Publications") is papers
+    # As a section's choices find it: the start of its name or of a word, any case.
+    assert reply_thread(threads, 202, "learn") is learning
+    assert reply_thread(threads, 202, "PUBLICATIONS") is papers
+    assert reply_thread(threads, 202, "libraries & code") is libraries
+    assert reply_thread(threads, 203, "Learning") is newer
+    for number, section, mistake in [
+        (202, "l", "/reply: section:'l' could be Learning or Libraries & Code: type more of it"),
+        (
+            202,
+            "Industry",
+            "/reply: #202 has no thread for section:'Industry'; its threads: Learning, "
+            "Libraries & Code, Papers & Publications",
+        ),
+        (
+            7,
+            "Learning",
+            "/reply: #7 has no section threads in #general (the issues with threads: "
+            "issue:202, issue:203)",
+        ),
+    ]:
+        with pytest.raises(ReaderMistake) as caught:
+            reply_thread(threads, number, section)
+        assert str(caught.value) == mistake
 
 
 def shown(renderable: RenderableType, width: int = 100) -> list[str]:
@@ -505,12 +569,12 @@ def test_help_reads_well_at_80_columns() -> None:
     lines = shown(keep_help("#202 · Papers & Publications"), width=80)
     typed = [typed for typed, _ in KEEP_HELP]
     assert lines[0].startswith("/latest [section]   the newest issue"), lines
-    assert "/reply <text>       reply in the 🧵 #202 · Papers & Publications thread" in lines
+    assert "/reply <text>       reply in the 🧵 #202 · Papers & Publications thread," in lines
     for line in lines:
         # Each line starts with what a reader types, or continues its description's column.
         assert line.startswith((*typed, " " * 20)), line
         assert len(line) <= 80
-    assert len(lines) == len(typed) + 3, "only the descriptions of two lines take two"
+    assert len(lines) == len(typed) + 4, "only the descriptions of several lines take them"
 
 
 def test_a_mistake_stays_indented_when_it_wraps_at_80_columns() -> None:

@@ -68,9 +68,7 @@ class Editor:
                     Text(f"  📰 the digest: {title}", style="bold")
                     + Text(f"  {len(message.embeds)} card(s)", style="dim")
                 )
-        threads = [
-            c for c in world.channels.values() if c.parent_id == channel.id and not c.deleted
-        ]
+        threads = threads_of(world, channel)
         tags = {tag.id: tag.name for tag in channel.available_tags}
         for thread in threads:
             messages = self.emulator.messages_in(thread)
@@ -91,12 +89,14 @@ class Editor:
                 self.console.print(self.screen.message(message, who=name))
 
 
+def threads_of(world: World, channel: Channel) -> list[Channel]:
+    """The live threads (or forum posts) of `channel`, oldest first."""
+    return [c for c in world.channels.values() if c.parent_id == channel.id and not c.deleted]
+
+
 def thread_named(world: World, channel: Channel, name: str) -> Channel | None:
     """The live thread (or forum post) of `channel` called `name`."""
-    for thread in world.channels.values():
-        if thread.parent_id == channel.id and thread.name == name and not thread.deleted:
-            return thread
-    return None
+    return next((thread for thread in threads_of(world, channel) if thread.name == name), None)
 
 
 def _shown(value: Any) -> str:

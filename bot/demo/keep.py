@@ -21,12 +21,13 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.cli._console import ISSUE_NUMBER_MAX
-from bot.demo.editor import thread_named
+from bot.demo.editor import threads_of
 from bot.demo.reader import Reader, can_press, has_button
-from bot.demo.stage import Stage
+from bot.demo.stage import SUGGESTION_THREAD, Stage
 from bot.errors import NewsbotError
-from bot.render.discord import CONTENT_MAX
-from bot.sandbox.discord import Message
+from bot.render.discord import CONTENT_MAX, sections_typed
+from bot.render.publish import SEPARATOR
+from bot.sandbox.discord import Channel, Message
 from bot.text import shorten
 
 SLASH_COMMAND = 1
@@ -42,7 +43,11 @@ KEEP_HELP = (
     ),
     ("/issue <number>", "any issue in the archive"),
     ("/suggest <url>", "suggest a link for the next issue\n(note: and section: may follow it)"),
-    ("/reply <text>", "reply in the 🧵 {thread} thread\n(a link in it is a suggestion)"),
+    (
+        "/reply <text>",
+        "reply in the 🧵 {thread} thread,\n"
+        "or another: section:Learning issue:202\n(a link in it is a suggestion)",
+    ),
     ("anything else", "posted in #general, then “Find related links” on it"),
     ("help, quit", "this help; stop the demo (Ctrl-D and Ctrl-C stop it too)"),
 )
@@ -208,12 +213,16 @@ READER_OPTIONS: dict[str, tuple[str, ...]] = {
 """The reader commands typed in `--keep`, with their options as Discord names them. Text
 typed without a name goes to the first option (`/search distillation`); for /suggest, its
 first word is the link and the rest the note."""
-REQUIRED = {"issue": "number", "search": "query", "suggest": "url"}
+OPTIONS: dict[str, tuple[str, ...]] = READER_OPTIONS | {"reply": ("text", "section", "issue")}
+"""Everything typed with options in `--keep`: the reader commands and the demo's own /reply (a
+message in one of the section threads)."""
+REQUIRED = {"issue": "number", "search": "query", "suggest": "url", "reply": "text"}
 EXAMPLES = {
     "number": "/issue 202",
     "issue": "/search learning issue:202",
     "query": "/search distillation",
     "url": "/suggest https://example.org/paper",
+    "text": "/reply <text>",
     "public": "/latest public:true",
 }
 SHOWN_MAX = 20
@@ -237,7 +246,7 @@ def reader_options(
     as in Discord. `registered` is the command's options as newsbot registered them, by name:
     a value longer or shorter than its option allows is refused, as Discord's client does.
     """
-    names = READER_OPTIONS[command]
+    names = OPTIONS[command]
     marks = [m for m in _OPTION_NAME.finditer(rest) if m.group(1) in names]
     given: dict[str, str] = {}
     plain = rest[: marks[0].start()] if marks else rest
@@ -297,6 +306,11 @@ def _option_value(command: str, name: str, value: str, registered: Mapping[str, 
     )
 
 
+def _either(choices: list[str]) -> str:
+    """`a`, `a or b`, `a, b or c`."""
+    return " or ".join(filter(None, [", ".join(choices[:-1]), *choices[-1:]]))
+
+
 def _shown(value: str) -> str:
     """A typed value as a mistake quotes it: shortened, and each control character escaped."""
     return repr(shorten(value.strip(), SHOWN_MAX))
@@ -326,23 +340,53 @@ async def act(stage: Stage, reader: Reader, line: str) -> None:
         elif word in {"next", "previous", "prev"}:
             await _turn(stage, reader, "next" if word == "next" else "previous")
         elif word == "/reply":
-            if not rest:
-                raise ReaderMistake("/reply needs the text of the reply: type /reply <text>")
-            _fits_a_message(rest)
-            name = stage.suggestion_thread
-            thread = thread_named(stage.emulator.world, stage.seed.general, name)
-            if thread is None:
-                stage.console.print(f"There is no thread {name} in #general.", markup=False)
-            else:
-                await reader.reply_in(thread, rest, timeout=QUIET_TIMEOUT)
+            options = reader_options("reply", rest)
+            _fits_a_message(options["text"])
+            threads = threads_of(stage.emulator.world, stage.seed.general)
+            number = options.get("issue", stage.number)
+            thread = reply_thread(threads, number, options.get("section") or SUGGESTION_THREAD)
+            await reader.reply_in(thread, options["text"], timeout=QUIET_TIMEOUT)
         elif word.startswith("/"):
-            known = ", ".join(f"/{name}" for name in [*READER_OPTIONS, "reply"])
+            known = ", ".join(f"/{name}" for name in OPTIONS)
             raise ReaderMistake(f"{word} is not a command the demo knows ({known}); type help")
         else:
             _fits_a_message(line)
             await reader.related(line)
     except (TimeoutError, ValueError, LookupError) as exc:
         stage.console.print(mistake_shown(exc))
+
+
+_THREAD_ISSUE = re.compile(rf"#(\d+){re.escape(SEPARATOR)}")
+"""A section thread's name, `#202 · Industry`: the issue's number."""
+
+
+def reply_thread(threads: list[Channel], number: int, section: str) -> Channel:
+    """Of the section `threads` of a channel, the one a `/reply` goes in: issue `number`'s
+    for `section`, found by its name as /latest's section choices find one (`learn` finds
+    Learning); else a mistake naming the threads there are."""
+    by_issue: dict[int, dict[str, Channel]] = {}
+    for thread in threads:
+        if match := _THREAD_ISSUE.match(thread.name):
+            by_issue.setdefault(int(match[1]), {})[thread.name[match.end() :]] = thread
+    named = by_issue.get(number)
+    if not named:
+        have = ", ".join(f"issue:{n}" for n in sorted(by_issue)) or "none yet"
+        raise ReaderMistake(
+            f"/reply: #{number} has no section threads in #general (the issues with threads: "
+            f"{have})"
+        )
+    found = [name for _, name in sections_typed(section, [(n, n) for n in named], len(named))]
+    exact = [name for name in found if name.casefold() == section.casefold()]
+    if exact or len(found) == 1:
+        return named[(exact or found)[0]]
+    if found:
+        raise ReaderMistake(
+            f"/reply: section:{_shown(section)} could be {_either(found)}: type more of it"
+        )
+    raise ReaderMistake(
+        f"/reply: #{number} has no thread for section:{_shown(section)}; "
+        f"its threads: {', '.join(named)}"
+    )
 
 
 def mistake_shown(mistake: Exception) -> RenderableType:
