@@ -211,8 +211,9 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
         b"/search distillation\nnext\n/issue 7\nhelp\n/latest section:Industry\n"
         b"/issue abc\n/search\n/latest sektion:Industry\n/nope\n/suggest javascript:alert(1)\n"
         b"/search " + b"x" * 250 + b"\n" + b"y" * 2001 + b"\n/reply " + b"z" * 2001 + b"\n"
-        # A reply in another section's thread.
-        b"/reply see also https://example.org/learn-more section:learn\n/reply hi section:l\n",
+        # A reply in another section's thread, then the editor's review of what came in.
+        b"/reply see also https://example.org/learn-more section:learn\n/reply hi section:l\n"
+        b"/suggestions review\n/suggestions export\n",
     )
     os.close(typed)
     with (
@@ -273,6 +274,11 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
         "grace › replies in 🧵 #202 · Learning: “see also https://example.org/learn-more”" in kept
     )
     assert "/reply: section:'l' could be Learning or Libraries & Code: type more of it" in kept
+    # The editor reviews the suggestions: the script's reply and the one in Learning.
+    review = kept.split("ada (editor) › /suggestions review\n", 1)[1]
+    assert "https://example.org/papers/distillation-survey" in review
+    assert "Section: Learning · Status: pending" in review
+    assert "/suggestions export is not in the demo: type /suggestions review" in review
     assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
     assert list(scratch.iterdir()) == [], "`newsbot run` stopped and the scratch archive is gone"
 
@@ -422,6 +428,8 @@ def test_without_its_sample_issue_the_demo_says_what_it_needs(tmp_path: Path) ->
             {"text": "a survey: https://example.org/a", "section": "learn", "issue": 202},
         ),
         ("reply", "Nice read", {"text": "Nice read"}),
+        ("suggestions review", "", {}),
+        ("suggestions review", "accepted public:true", {"status": "accepted", "public": True}),
     ],
 )
 def test_reader_actions_read_like_discord_shows_them(
@@ -459,6 +467,21 @@ def test_reader_mistakes_say_what_to_type(command: str, typed: str, mistake: str
     with pytest.raises(ReaderMistake) as caught:
         reader_options(command, typed)
     assert str(caught.value).startswith(mistake)
+
+
+def test_a_value_not_among_its_options_choices_says_which_it_takes() -> None:
+    status = {"type": 3, "name": "status", "choices": [{"name": c, "value": c} for c in STATUS]}
+    with pytest.raises(ReaderMistake) as caught:
+        reader_options("suggestions review", "status:maybe", {"status": status})
+    assert str(caught.value) == (
+        "/suggestions review: status takes pending, accepted or rejected, not 'maybe'"
+    )
+    assert reader_options("suggestions review", "rejected", {"status": status}) == {
+        "status": "rejected"
+    }
+
+
+STATUS = ("pending", "accepted", "rejected")
 
 
 def test_a_reply_goes_in_the_thread_of_the_issue_and_section_named() -> None:
@@ -568,13 +591,14 @@ def test_the_screen_shows_links_menus_and_threads_as_discord_does() -> None:
 def test_help_reads_well_at_80_columns() -> None:
     lines = shown(keep_help("#202 · Papers & Publications"), width=80)
     typed = [typed for typed, _ in KEEP_HELP]
-    assert lines[0].startswith("/latest [section]   the newest issue"), lines
-    assert "/reply <text>       reply in the 🧵 #202 · Papers & Publications thread," in lines
+    assert lines[0].startswith("/latest [section]     the newest issue"), lines
+    assert "/reply <text>         reply in the 🧵 #202 · Papers & Publications thread," in lines
+    assert "/suggestions review   as the editor: the suggested links to review" in lines
     for line in lines:
         # Each line starts with what a reader types, or continues its description's column.
-        assert line.startswith((*typed, " " * 20)), line
+        assert line.startswith((*typed, " " * 22)), line
         assert len(line) <= 80
-    assert len(lines) == len(typed) + 4, "only the descriptions of several lines take them"
+    assert len(lines) == len(typed) + 5, "only the descriptions of several lines take them"
 
 
 def test_a_mistake_stays_indented_when_it_wraps_at_80_columns() -> None:

@@ -15,7 +15,15 @@ from bot.render.bluesky import POST_MAX as BLUESKY_POST_MAX
 from bot.render.packing import graphemes
 from bot.render.x_text import POST_MAX, weighted_length
 from bot.sandbox.bluesky import BlueskyEmulator
-from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Message, Role, World
+from bot.sandbox.discord import (
+    Channel,
+    DefaultWorld,
+    Emulator,
+    InteractionHandle,
+    Message,
+    Role,
+    World,
+)
 from bot.sandbox.mastodon import MastodonEmulator, status_length
 from bot.sandbox.x import Tweet, XEmulator
 
@@ -33,20 +41,45 @@ class Editor:
         self, name: str, sub: str, *, followups: int = 0, **options: Any
     ) -> list[Message]:
         """Run `/name sub …` as the manager and print newsbot's answer (and its follow-ups)."""
-        shown = " ".join(f"{key}:{_shown(value)}" for key, value in options.items())
-        who = self.seed.manager.username
-        typed = f"/{name} {sub} {shown}".rstrip()
-        self.console.print(Text(f"\n{who} (editor) › {typed}", style="bold cyan"))
-        handle = await self.emulator.run_slash_command(
-            self.seed.guild, self.seed.general, self.seed.manager, name, options, subcommand=sub
-        )
+        handle = await self._run(name, sub, options)
         answers = [await handle.original(timeout=ANSWER_TIMEOUT)]
         if followups:
             more = await handle.followups(followups, timeout=ANSWER_TIMEOUT)
             answers += [m for m in more if m.id != answers[0].id]
+        return self._print(answers)
+
+    async def review(self, waiting: int, **options: Any) -> list[Message]:
+        """Run `/suggestions review …` as the manager and print its answer: a card for each of
+        the `waiting` suggestions (those it shows), then the note that there are more when it
+        shows fewer, or the note that there are none."""
+        handle = await self._run("suggestions", "review", options)
+
+        def answered() -> list[Message] | None:
+            sent = handle.interaction.followups
+            cards = sum(1 for message in sent if message.embeds)
+            noted = any(not message.embeds for message in sent)
+            return list(sent) if noted or cards >= max(1, waiting) else None
+
+        return self._print(await self.emulator.wait_until(answered, timeout=ANSWER_TIMEOUT))
+
+    async def _run(self, name: str, sub: str, options: dict[str, Any]) -> InteractionHandle:
+        """Print `/name sub …` as the manager types it, and run it."""
+        shown = " ".join(f"{key}:{_shown(value)}" for key, value in options.items())
+        typed = f"/{name} {sub} {shown}".rstrip()
+        self.console.print(Text(f"\n{self.who} (editor) › {typed}", style="bold cyan"))
+        return await self.emulator.run_slash_command(
+            self.seed.guild, self.seed.general, self.seed.manager, name, options, subcommand=sub
+        )
+
+    def _print(self, answers: list[Message]) -> list[Message]:
         for answer in answers:
-            self.console.print(self.screen.message(answer, who=who))
+            self.console.print(self.screen.message(answer, who=self.who))
         return answers
+
+    @property
+    def who(self) -> str:
+        """The manager's name, as the demo shows what they do."""
+        return self.seed.manager.username
 
     async def newsletter(self, sub: str, **options: Any) -> list[Message]:
         """`/newsletter sub …`."""

@@ -9,6 +9,7 @@ import contextlib
 import os
 import re
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Mapping
@@ -21,17 +22,22 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.cli._console import ISSUE_NUMBER_MAX
-from bot.demo.editor import threads_of
+from bot.demo.editor import Editor, threads_of
 from bot.demo.reader import Reader, can_press, has_button
 from bot.demo.stage import SUGGESTION_THREAD, Stage
 from bot.errors import NewsbotError
+from bot.models import SuggestionStatus
 from bot.render.discord import CONTENT_MAX, sections_typed
 from bot.render.publish import SEPARATOR
 from bot.sandbox.discord import Channel, Message
+from bot.store import Archive
 from bot.text import shorten
 
 SLASH_COMMAND = 1
 """An application command's type when it is a slash command (not a context menu)."""
+WAITING_READ = 100
+"""How many of the suggestions waiting the demo counts before a review: more than a review
+shows, which then ends with a note that there are more."""
 QUIET_TIMEOUT = 3.0
 """How long a reader's plain message waits for newsbot, which may rightly say nothing."""
 KEEP_HELP = (
@@ -47,6 +53,11 @@ KEEP_HELP = (
         "/reply <text>",
         "reply in the 🧵 {thread} thread,\n"
         "or another: section:Learning issue:202\n(a link in it is a suggestion)",
+    ),
+    (
+        "/suggestions review",
+        "as the editor: the suggested links to review\n"
+        "(status:accepted or status:rejected for those)",
     ),
     ("anything else", "posted in #general, then “Find related links” on it"),
     ("help, quit", "this help; stop the demo (Ctrl-D and Ctrl-C stop it too)"),
@@ -169,6 +180,7 @@ async def keep_running(stage: Stage, reader: Reader, stop: Stop) -> None:
     interactive = sys.stdin.isatty()
     if interactive:
         console.print("Be the reader: type `help` for what you can do, `quit` to stop.")
+    editor = Editor(stage.emulator, stage.seed, console)
     lines = Lines()
     lines.start()
     process = stage.process
@@ -188,7 +200,7 @@ async def keep_running(stage: Stage, reader: Reader, stop: Stop) -> None:
                 console.print(keep_help(stage.suggestion_thread))
                 continue
             if line.strip():
-                await act(stage, reader, line.strip())
+                await act(stage, reader, editor, line.strip())
         if not (exited.done() or stopped.done() or interactive):
             console.print("stdin ended; newsbot keeps running until Ctrl-C or SIGTERM.")
             await asyncio.wait({stopped, exited}, return_when=asyncio.FIRST_COMPLETED)
@@ -213,9 +225,12 @@ READER_OPTIONS: dict[str, tuple[str, ...]] = {
 """The reader commands typed in `--keep`, with their options as Discord names them. Text
 typed without a name goes to the first option (`/search distillation`); for /suggest, its
 first word is the link and the rest the note."""
-OPTIONS: dict[str, tuple[str, ...]] = READER_OPTIONS | {"reply": ("text", "section", "issue")}
-"""Everything typed with options in `--keep`: the reader commands and the demo's own /reply (a
-message in one of the section threads)."""
+OPTIONS: dict[str, tuple[str, ...]] = READER_OPTIONS | {
+    "reply": ("text", "section", "issue"),
+    "suggestions review": ("status", "public"),
+}
+"""Everything typed with options in `--keep`: the reader commands, the demo's own /reply (a
+message in one of the section threads) and the editor's /suggestions review."""
 REQUIRED = {"issue": "number", "search": "query", "suggest": "url", "reply": "text"}
 EXAMPLES = {
     "number": "/issue 202",
@@ -294,6 +309,9 @@ def _option_value(command: str, name: str, value: str, registered: Mapping[str, 
         if value.lower() not in {"true", "false"}:
             raise ReaderMistake(f"/{command}: public takes true or false, not {_shown(value)}")
         return value.lower() == "true"
+    choices = [str(choice["value"]) for choice in registered.get("choices", [])]
+    if choices and value not in choices:
+        raise ReaderMistake(f"/{command}: {name} takes {_either(choices)}, not {_shown(value)}")
     low, high = registered.get("min_length", 0), registered.get("max_length")
     if high is not None and len(value) > high:
         limit = f"at most {high}"
@@ -317,17 +335,23 @@ def _shown(value: str) -> str:
 
 
 def registered_options(stage: Stage, command: str) -> dict[str, dict[str, Any]]:
-    """The options of `/command` as newsbot registered them (the guild's, else the global
-    command), by name: what Discord's client checks a value against before it sends it."""
+    """The options of `/command` (`/group sub` too) as newsbot registered them (the guild's,
+    else the global command), by name: what Discord's client checks a value against before it
+    sends it."""
+    name, _, sub = command.partition(" ")
     for scope in (stage.seed.guild, None):
         for synced in stage.emulator.synced_commands(scope):
-            if synced.name == command and synced.type == SLASH_COMMAND:
-                return {str(option["name"]): option for option in synced.options}
+            if synced.name == name and synced.type == SLASH_COMMAND:
+                options = synced.options
+                if sub:
+                    options = next((o.get("options", []) for o in options if o["name"] == sub), [])
+                return {str(option["name"]): option for option in options}
     return {}
 
 
-async def act(stage: Stage, reader: Reader, line: str) -> None:
-    """One reader action typed in `--keep`; a mistake or a timeout is said, not raised."""
+async def act(stage: Stage, reader: Reader, editor: Editor, line: str) -> None:
+    """One action typed in `--keep`, the reader's (or the editor's review); a mistake or a
+    timeout is said, not raised."""
     word, _, rest = line.partition(" ")
     rest = rest.strip()
     command = word.removeprefix("/")
@@ -346,6 +370,18 @@ async def act(stage: Stage, reader: Reader, line: str) -> None:
             number = options.get("issue", stage.number)
             thread = reply_thread(threads, number, options.get("section") or SUGGESTION_THREAD)
             await reader.reply_in(thread, options["text"], timeout=QUIET_TIMEOUT)
+        elif word == "/suggestions":
+            sub, _, rest = rest.partition(" ")
+            if not sub:
+                raise ReaderMistake("/suggestions needs its subcommand: type /suggestions review")
+            if sub != "review":
+                raise ReaderMistake(
+                    f"/suggestions {sub} is not in the demo: type /suggestions review"
+                )
+            typed = "suggestions review"
+            await review(
+                stage, editor, reader_options(typed, rest, registered_options(stage, typed))
+            )
         elif word.startswith("/"):
             known = ", ".join(f"/{name}" for name in OPTIONS)
             raise ReaderMistake(f"{word} is not a command the demo knows ({known}); type help")
@@ -387,6 +423,18 @@ def reply_thread(threads: list[Channel], number: int, section: str) -> Channel:
         f"/reply: #{number} has no thread for section:{_shown(section)}; "
         f"its threads: {', '.join(named)}"
     )
+
+
+async def review(stage: Stage, editor: Editor, options: dict[str, Any]) -> None:
+    """`/suggestions review` as the editor: each card it answers with, and the note after them
+    when there are more than it shows."""
+    status = SuggestionStatus(options.get("status", SuggestionStatus.PENDING))
+    try:
+        async with await Archive.open(stage.db, create=False) as archive:
+            waiting = len(await archive.suggestions.list((status,), limit=WAITING_READ))
+    except (NewsbotError, sqlite3.Error) as exc:
+        raise ReaderMistake(f"the archive cannot be read just now ({exc}): try again") from exc
+    await editor.review(waiting, **options)
 
 
 def mistake_shown(mistake: Exception) -> RenderableType:
