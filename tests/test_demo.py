@@ -12,10 +12,12 @@ import io
 import os
 import re
 import select
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +36,7 @@ from bot.demo.keep import (
     reply_thread,
 )
 from bot.demo.screen import Screen
-from bot.demo.stage import DemoSettings
+from bot.demo.stage import DemoSettings, newsbot_command
 from bot.models import Issue, SearchPage
 from bot.publishing.plans.bluesky import plan as bluesky_plan
 from bot.publishing.plans.x import plan as x_plan
@@ -49,10 +51,20 @@ RUN_TIMEOUT = 120
 WIDE = "200"  # no wrapping inside the phrases the tests look for
 
 
+SCRIPTS = Path(sysconfig.get_path("scripts"))
+"""Where this Python's environment keeps the `newsbot` command."""
+
+
 def demo_env(tmp: Path) -> dict[str, str]:
-    """The caller's environment without its NEWSBOT_ settings, with `tmp` as TMPDIR."""
+    """The caller's environment without its NEWSBOT_ settings, with `tmp` as TMPDIR, and a
+    PATH without this Python's environment, as where `python3 dev.py demo` is typed."""
     env = without_settings(os.environ)
-    return env | {"TMPDIR": str(tmp), "COLUMNS": WIDE, "PYTHONPATH": str(ROOT)}
+    path = os.pathsep.join(
+        folder
+        for folder in env.get("PATH", "").split(os.pathsep)
+        if not folder or not Path(folder).is_dir() or not SCRIPTS.samefile(folder)
+    )
+    return env | {"TMPDIR": str(tmp), "COLUMNS": WIDE, "PYTHONPATH": str(ROOT), "PATH": path}
 
 
 @contextlib.contextmanager
@@ -182,7 +194,7 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     assert "ada (editor) › /newsletter status" in after and "Newsletter status" in after
     cli = after.split("The same facts from the CLI", 1)[1]
     command = re.search(
-        r"\$ env \$\(cat (\S+)/secrets\.env\) newsbot --config \1/newsbot\.toml "
+        r"\$ env \$\(cat (\S+)/secrets\.env\) \S*newsbot --config \1/newsbot\.toml "
         r"--db \1/archive\.db status\n",
         cli,
     )
@@ -223,12 +235,12 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
         printed = read_until(process, "keeps running until Ctrl-C or SIGTERM", RUN_TIMEOUT)
         assert process.poll() is None, "without a terminal, the end of stdin is not the end"
         # The status command it suggests, typed in another terminal, reads the demo's settings.
-        suggested = re.search(r"  (env \$\(cat \S+\) newsbot .* status)\n", printed.decode())
+        # It works as printed, in a terminal where newsbot's environment is not activated.
+        suggested = re.search(r"  (env \$\(cat \S+\) \S*newsbot .* status)\n", printed.decode())
         assert suggested is not None, printed.decode()
-        bin_dir = str(Path(sys.executable).parent)
         status = subprocess.run(
             ["sh", "-c", suggested.group(1)],
-            env=demo_env(scratch) | {"PATH": bin_dir + os.pathsep + os.environ["PATH"]},
+            env=demo_env(scratch),
             capture_output=True,
             text=True,
             timeout=60,
@@ -657,3 +669,15 @@ def test_the_demo_leaves_out_the_callers_settings_in_any_case(
     env = DemoSettings(tmp_path / "newsbot.toml", secrets, tmp_path / "archive.db").env()
     assert "newsbot_archive__path" not in env
     assert env["NEWSBOT_DISCORD__TOKEN"] == "emulator-token" and env["MY_OTHER"] == "kept"
+
+
+def test_the_commands_shown_run_this_newsbot_with_its_environment_activated_or_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    installed = SCRIPTS / ("newsbot.exe" if os.name == "nt" else "newsbot")
+    if not installed.is_file():
+        pytest.skip("newsbot is not installed in this Python's environment")
+    monkeypatch.setenv("PATH", demo_env(Path())["PATH"])
+    assert newsbot_command() == shlex.quote(str(installed)), "not activated: the whole path"
+    monkeypatch.setenv("PATH", f"{SCRIPTS}{os.pathsep}{os.environ['PATH']}")
+    assert newsbot_command() == "newsbot", "activated: the name finds it"

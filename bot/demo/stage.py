@@ -8,9 +8,12 @@ import contextlib
 import datetime as dt
 import json
 import os
+import shlex
+import shutil
 import signal
 import sqlite3
 import sys
+import sysconfig
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +82,20 @@ class DemoSettings:
 
     def shell(self, *command: str) -> str:
         """The shell command a person types to run `newsbot COMMAND` with these settings."""
-        return f"env $(cat {self.secrets}) newsbot {' '.join(self.args(*command))}"
+        return f"env $(cat {self.secrets}) {newsbot_command()} {' '.join(self.args(*command))}"
+
+
+def newsbot_command() -> str:
+    """How a person runs this newsbot in another terminal: `newsbot` when their PATH finds
+    this one, else the script installed beside this Python (its virtual environment is not
+    activated, as `python3 dev.py demo` leaves it), else this Python with `-m bot`."""
+    beside = Path(sysconfig.get_path("scripts")) / ("newsbot.exe" if os.name == "nt" else "newsbot")
+    if not beside.is_file():
+        return f"{shlex.quote(sys.executable)} -m bot"
+    found = shutil.which("newsbot")
+    if found is not None and Path(found).resolve() == beside.resolve():
+        return "newsbot"
+    return shlex.quote(str(beside))
 
 
 def write_settings(
