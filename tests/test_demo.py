@@ -26,15 +26,14 @@ from typing import IO
 import pytest
 from rich.console import Console, RenderableType
 
-from bot.demo.keep import (
-    KEEP_HELP,
+from bot.demo.actions import (
     ReaderMistake,
-    keep_help,
     mistake_shown,
     no_page,
     reader_options,
     reply_thread,
 )
+from bot.demo.keep import KEEP_HELP, keep_help
 from bot.demo.screen import Screen
 from bot.demo.stage import DemoSettings, newsbot_command
 from bot.models import Issue, SearchPage
