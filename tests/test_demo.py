@@ -224,7 +224,7 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
         b"/search " + b"x" * 250 + b"\n" + b"y" * 2001 + b"\n/reply " + b"z" * 2001 + b"\n"
         # A reply in another section's thread, then the editor's review of what came in.
         b"/reply see also https://example.org/learn-more section:learn\n/reply hi section:l\n"
-        b"/suggestions review\n/suggestions export\n",
+        b"/suggestions review\n/suggestions export\nreject\naccept 2\n",
     )
     os.close(typed)
     with (
@@ -290,6 +290,10 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
     assert "https://example.org/papers/distillation-survey" in review
     assert "Section: Learning · Status: pending" in review
     assert "/suggestions export is not in the demo: type /suggestions review" in review
+    # The editor decides on a card, by the number it ends with, as Discord shows it.
+    assert "reject which suggestion? The last review's cards: type reject 1 or reject 2" in review
+    accepted = review.split("ada (editor) › presses “Accept” on Suggestion 2\n", 1)[1]
+    assert "Section: Learning · Status: accepted" in accepted and "[Accepted]" in accepted
     assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
     assert list(scratch.iterdir()) == [], "`newsbot run` stopped and the scratch archive is gone"
 
@@ -605,11 +609,12 @@ def test_help_reads_well_at_80_columns() -> None:
     assert lines[0].startswith("/latest [section]     the newest issue"), lines
     assert "/reply <text>         reply in the 🧵 #202 · Papers & Publications thread," in lines
     assert "/suggestions review   as the editor: the suggested links to review" in lines
+    assert "accept / reject <n>   as the editor: press Accept or Reject on the card" in lines
     for line in lines:
         # Each line starts with what a reader types, or continues its description's column.
         assert line.startswith((*typed, " " * 22)), line
         assert len(line) <= 80
-    assert len(lines) == len(typed) + 5, "only the descriptions of several lines take them"
+    assert len(lines) == len(typed) + 6, "only the descriptions of several lines take them"
 
 
 def test_a_mistake_stays_indented_when_it_wraps_at_80_columns() -> None:

@@ -199,6 +199,8 @@ async def act(stage: Stage, reader: Reader, editor: Editor, line: str) -> None:
             await review(
                 stage, editor, reader_options(typed, rest, registered_options(stage, typed))
             )
+        elif word in {"accept", "reject"}:
+            await decide(editor, word, rest)
         elif word.startswith("/"):
             known = ", ".join(f"/{name}" for name in OPTIONS)
             raise ReaderMistake(f"{word} is not a command the demo knows ({known}); type help")
@@ -252,6 +254,40 @@ async def review(stage: Stage, editor: Editor, options: dict[str, Any]) -> None:
     except (NewsbotError, sqlite3.Error) as exc:
         raise ReaderMistake(f"the archive cannot be read just now ({exc}): try again") from exc
     await editor.review(waiting, **options)
+
+
+_CARD = re.compile(r"Suggestion (\d+)")
+"""A review card's footer, which names its suggestion's number."""
+
+
+async def decide(editor: Editor, verb: str, typed: str) -> None:
+    """`accept 2` or `reject 2`: the editor presses Accept or Reject on the card of the last
+    review that ends with "Suggestion 2" (the number may be left out when it shows one)."""
+    cards: dict[str, Message] = {}
+    for message in editor.last_review:
+        for embed in message.embeds:
+            if match := _CARD.fullmatch(str(embed.get("footer", {}).get("text", ""))):
+                cards[match[1]] = message
+    if not cards:
+        raise ReaderMistake(f"There is no card to {verb}: /suggestions review first.")
+    if not typed and len(cards) == 1:
+        typed = next(iter(cards))
+    if typed not in cards:
+        numbers = _either([f"{verb} {number}" for number in cards])
+        raise ReaderMistake(f"{verb} which suggestion? The last review's cards: type {numbers}")
+    label = verb.capitalize()  # "Accept" (or "Accepted", when it is), "Reject"
+    button = next(
+        (
+            component
+            for row in cards[typed].components
+            for component in row.get("components", [])
+            if str(component.get("label", "")).startswith(label)
+        ),
+        None,
+    )
+    if button is None:
+        raise ReaderMistake(f"The card of Suggestion {typed} has no {label} button.")
+    await editor.press(cards[typed], str(button["custom_id"]), f"“{label}” on Suggestion {typed}")
 
 
 def mistake_shown(mistake: Exception) -> RenderableType:

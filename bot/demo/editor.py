@@ -36,6 +36,8 @@ class Editor:
         self.seed = seed
         self.console = console
         self.screen = Screen(emulator.world)
+        self.last_review: list[Message] = []
+        """What the last `/suggestions review` answered: its cards (and a note)."""
 
     async def command(
         self, name: str, sub: str, *, followups: int = 0, **options: Any
@@ -60,7 +62,16 @@ class Editor:
             noted = any(not message.embeds for message in sent)
             return list(sent) if noted or cards >= max(1, waiting) else None
 
-        return self._print(await self.emulator.wait_until(answered, timeout=ANSWER_TIMEOUT))
+        self.last_review = await self.emulator.wait_until(answered, timeout=ANSWER_TIMEOUT)
+        return self._print(self.last_review)
+
+    async def press(self, message: Message, custom_id: str, what: str) -> None:
+        """Press a button of one of newsbot's answers to the manager (`what` says which, as
+        the demo shows it), and print the answer as it is afterwards."""
+        self.console.print(Text(f"\n{self.who} (editor) › presses {what}", style="bold cyan"))
+        handle = await self.emulator.press_button(message, custom_id, self.seed.manager)
+        await handle.response(timeout=ANSWER_TIMEOUT)
+        self._print([message])
 
     async def _run(self, name: str, sub: str, options: dict[str, Any]) -> InteractionHandle:
         """Print `/name sub …` as the manager types it, and run it."""

@@ -41,6 +41,10 @@ KEEP_HELP = (
         "as the editor: the suggested links to review\n"
         "(status:accepted or status:rejected for those)",
     ),
+    (
+        "accept / reject <n>",
+        "as the editor: press Accept or Reject on the card\nof Suggestion <n> in the last review",
+    ),
     ("anything else", "posted in #general, then “Find related links” on it"),
     ("help, quit", "this help; stop the demo (Ctrl-D and Ctrl-C stop it too)"),
 )
