@@ -25,7 +25,9 @@ from typing import IO
 
 import pytest
 from rich.console import Console, RenderableType
+from typer.testing import CliRunner
 
+from bot.cli import app
 from bot.demo.actions import (
     ReaderMistake,
     mistake_shown,
@@ -685,3 +687,12 @@ def test_the_commands_shown_run_this_newsbot_with_its_environment_activated_or_n
     assert newsbot_command() == shlex.quote(str(installed)), "not activated: the whole path"
     monkeypatch.setenv("PATH", f"{SCRIPTS}{os.pathsep}{os.environ['PATH']}")
     assert newsbot_command() == "newsbot", "activated: the name finds it"
+
+
+def test_its_help_names_no_fewer_platforms_than_it_runs_and_what_keep_offers() -> None:
+    result = CliRunner().invoke(app, ["demo", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    said = " ".join(result.stdout.replace("│", " ").split())
+    assert "Run newsbot on the bundled platform emulators and play an editor and a reader." in said
+    assert "Discord and X emulators" not in said, "it runs Mastodon's and Bluesky's too"
+    assert "play the reader (and review the suggestions as the editor)" in said, said

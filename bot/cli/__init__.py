@@ -104,7 +104,7 @@ class NewsbotGroup(TyperGroup):
         "demo": LazyCommand(
             "bot.cli.run",
             "demo",
-            "Run newsbot on the bundled Discord and X emulators and play an editor and a reader.",
+            "Run newsbot on the bundled platform emulators and play an editor and a reader.",
         ),
         "invite-url": LazyCommand(
             "bot.cli.run",

@@ -59,11 +59,13 @@ def demo(
     keep: Annotated[
         bool,
         typer.Option(
-            "--keep", help="Afterwards, leave it all running and let you play the reader."
+            "--keep",
+            help="Afterwards, leave it all running and let you play the reader (and review "
+            "the suggestions as the editor).",
         ),
     ] = False,
 ) -> None:
-    """Run newsbot on the bundled Discord and X emulators and play an editor and a reader.
+    """Run newsbot on the bundled platform emulators and play an editor and a reader.
 
     It needs no account and nothing beyond 127.0.0.1, and works from any folder.
     """
