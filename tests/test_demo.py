@@ -386,7 +386,7 @@ def test_keep_on_a_terminal_prompts_until_quit(scratch: Path) -> None:
     shown = out.decode()
     assert process.returncode == 0, err.decode()
     kept = shown.split("newsbot keeps running (--keep)", 1)[1]
-    assert "Be the reader: type `help`" in kept
+    assert "Be the reader, or the editor: type `help`" in kept
     assert "grace › /search query:distillation" in kept
     assert "Does Knowledge Distillation Really Work?" in kept
     assert "stdin ended" not in kept

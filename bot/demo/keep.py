@@ -165,7 +165,9 @@ async def keep_running(stage: Stage, reader: Reader, stop: Stop) -> None:
         console.print(f"  {stage.settings.shell(*command)}", soft_wrap=True, markup=False)
     interactive = sys.stdin.isatty()
     if interactive:
-        console.print("Be the reader: type `help` for what you can do, `quit` to stop.")
+        console.print(
+            "Be the reader, or the editor: type `help` for what you can do, `quit` to stop."
+        )
     editor = Editor(stage.emulator, stage.seed, console)
     lines = Lines()
     lines.start()
