@@ -221,7 +221,7 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
     lines, typed = os.pipe()
     os.write(
         typed,
-        b"/search distillation\nnext\n/issue 7\nhelp\n/latest section:Industry\n"
+        b"/search distillation\nnext\n/issue 7\nhelp\n/latest section:Industry public:true\n"
         b"/issue abc\n/search\n/latest sektion:Industry\n/nope\n/suggest javascript:alert(1)\n"
         b"/search " + b"x" * 250 + b"\n" + b"y" * 2001 + b"\n/reply " + b"z" * 2001 + b"\n"
         # A reply in another section's thread, then the editor's review of what came in.
@@ -269,7 +269,8 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
     assert "Issue #7 isn't in the archive." in kept
     assert "/suggest <url>" in kept, "help lists what a reader can do"
     # Options typed the way Discord shows them, and mistakes answered specifically.
-    assert "grace › /latest section:Industry\n" in kept and "section:section:" not in kept
+    assert "grace › /latest section:Industry public:true\n" in kept, "as Discord shows it"
+    assert "section:section:" not in kept
     assert "/issue: number takes an issue number from 1 to 999999, not 'abc'" in kept
     assert "/search needs its query: type /search distillation" in kept
     assert "grace › /latest section:sektion:Industry\n" in kept, "as Discord reads it"

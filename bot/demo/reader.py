@@ -31,7 +31,11 @@ class Reader:
 
     async def slash(self, name: str, **options: Any) -> Message:
         """Run a slash command and print newsbot's answer."""
-        shown = " ".join(f"{key}:{value}" for key, value in options.items())
+        # As Discord's client shows them: a boolean as `true`, not as Python writes it.
+        shown = " ".join(
+            f"{key}:{str(value).lower() if isinstance(value, bool) else value}"
+            for key, value in options.items()
+        )
         self.say(f"/{name} {shown}".rstrip())
         handle = await self.emulator.run_slash_command(
             self.seed.guild, self.seed.general, self.seed.reader, name, options
