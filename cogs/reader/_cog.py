@@ -353,6 +353,8 @@ class Reader(commands.Cog):
         public = public and note is None
         if section is not None and not has_visible_text(section):
             section = None  # a blank section is no section
+        if since is not None and not has_visible_text(since):
+            since = None  # nor is a blank date a date window
         since_date: dt.date | None = None
         if since is not None:
             with contextlib.suppress(ValueError):

@@ -84,3 +84,14 @@ async def test_a_blank_section_is_no_section(
     assert message.embeds[0]["title"] == "#202 · Deep Learning Weekly: Issue #202"
     message = await slash(emulator, seed, "search", query="torch", section="  ")
     assert message.embeds[0]["title"] == "Search: torch"
+
+
+async def test_a_blank_since_is_no_date_window(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    message = await slash(emulator, seed, "search", query="torch", since="   ")
+    assert message.embeds[0]["title"] == "Search: torch"
+    message = await slash(emulator, seed, "search", query="torch", since="\u200b")
+    assert message.embeds[0]["title"] == "Search: torch"
+    message = await slash(emulator, seed, "search", query="zebra", since="  ")
+    assert message.content.startswith("Nothing in the archive matches “zebra”. Try fewer")
