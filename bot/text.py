@@ -70,6 +70,40 @@ def without_controls(text: str, *, keep_layout: bool = False) -> str:
     return text.translate(_AS_SPACES)
 
 
+DIRECTION_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""The characters that set a direction for the text after them until popped: embeddings and
+overrides (U+202A–U+202E), isolates (U+2066–U+2069). One left open in a reader's name flips the
+rest of the line it is shown in (a right-to-left override shows `txt.exe` as `exe.txt`)."""
+_NO_DIRECTION_CONTROLS = str.maketrans(dict.fromkeys(DIRECTION_CONTROLS))
+_RIGHT_TO_LEFT = frozenset(("R", "AL", "AN"))
+"""Unicode's bidirectional classes that lay text out right to left: Hebrew, Arabic and the
+like, their digits, and the marks RLM and ALM."""
+FIRST_STRONG_ISOLATE = "\u2068"
+POP_DIRECTIONAL_ISOLATE = "\u2069"
+
+
+def without_direction_controls(text: str) -> str:
+    """`text` without `DIRECTION_CONTROLS`, so nothing in it changes the direction of the text
+    after it. Letters keep their own direction: Arabic or Hebrew still reads right to left."""
+    return text.translate(_NO_DIRECTION_CONTROLS)
+
+
+def reads_right_to_left(text: str) -> bool:
+    """Whether any of `text` is laid out right to left (see `_RIGHT_TO_LEFT`)."""
+    return any(unicodedata.bidirectional(char) in _RIGHT_TO_LEFT for char in text)
+
+
+def isolated(text: str) -> str:
+    """`text` set apart (first strong isolate … pop) when some of it reads right to left, so
+    that it neither reorders the text around it (two Arabic names in a list keep their order)
+    nor takes that text's direction. Left-to-right text cannot reorder a left-to-right line: it
+    is left as it is. `text` must hold no direction control but balanced isolates (see
+    `without_direction_controls`): a pop of its own would end the isolate early."""
+    if not reads_right_to_left(text):
+        return text
+    return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
+
+
 def has_visible_text(text: str) -> bool:
     """Whether `text` shows anything: a character other than whitespace, a format character
     (Unicode's `Cf`: zero-width spaces and joiners, direction marks, a soft hyphen …) or one of

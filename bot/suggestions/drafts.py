@@ -10,7 +10,13 @@ from bot.errors import NewsbotError
 from bot.issuefiles import format_issue, numbered_issue_files, parse_issue, write_issue
 from bot.models import Issue, IssueSummary, Item, Section, Suggestion, SuggestionStatus, slugify
 from bot.render.text import escape_markdown
-from bot.text import defuse_mentions, has_visible_text, one_line, shorten
+from bot.text import (
+    defuse_mentions,
+    has_visible_text,
+    one_line,
+    shorten,
+    without_direction_controls,
+)
 
 if TYPE_CHECKING:
     from bot.store import Archive
@@ -77,16 +83,18 @@ def _item_title(suggestion: Suggestion) -> str:
     """The page's title, or its address when the title shows nothing (a title stored before
     such titles were turned away, too): an item's title must show something."""
     address = suggestion.url.split("://", 1)[-1].rstrip("/")
-    for text in (one_line(suggestion.title or ""), one_line(address)):
+    title = without_direction_controls(suggestion.title or "")
+    for text in (one_line(title), one_line(address)):
         if has_visible_text(text):
             return shorten(escape_markdown(text), DRAFT_TITLE_MAX)
     return "Untitled"
 
 
 def _comment_safe(text: str) -> str:
-    """Reader text as it may stand in an editor note: one line, no mention, and no `--`,
-    which would end the HTML comment the note lives in."""
-    return defuse_mentions(one_line(text)).replace("--", "–")
+    """Reader text as it may stand in an editor note: one line, no mention, no direction
+    control (one would turn the rest of the note's line around in the editor's view), and no
+    `--`, which would end the HTML comment the note lives in."""
+    return defuse_mentions(one_line(without_direction_controls(text))).replace("--", "–")
 
 
 def _fair_cut(texts: Sequence[str], room: int) -> list[str]:

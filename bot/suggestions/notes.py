@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from bot.models.links import LinkRejected, normalise, twins
 from bot.suggestions.links import link_spans
-from bot.text import MENTION, defuse_mentions, one_line, shorten
+from bot.text import MENTION, defuse_mentions, one_line, shorten, without_direction_controls
 
 NOTE_MAX = 300
 """A reader's note is kept to this many characters."""
@@ -22,10 +22,11 @@ _EMPTY_BRACKETS = re.compile(r"<\s*>|\[\s*\]|\(\s*\)")
 
 
 def clean_note(note: str | None) -> str | None:
-    """A reader's note as kept: one line, no control characters, at most `NOTE_MAX`."""
+    """A reader's note as kept: one line, no control characters (direction controls
+    included: see `without_direction_controls`), at most `NOTE_MAX`."""
     if note is None:
         return None
-    return shorten(one_line(note), NOTE_MAX) or None
+    return shorten(one_line(without_direction_controls(note)), NOTE_MAX) or None
 
 
 def without_links(text: str, links: Iterable[str]) -> str:

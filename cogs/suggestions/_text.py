@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.models import Suggestion, SuggestionStatus
 from bot.models.links import LinkRejected, normalise
@@ -11,7 +11,15 @@ from bot.render.discord import EMBED_DESCRIPTION_MAX, SECTION_NAME_MAX, fit_line
 from bot.render.markdown import cut_markdown, title_markdown
 from bot.render.text import escape_markdown, literal
 from bot.suggestions import MAX_LINKS_PER_MESSAGE, Outcome, Result, Scan, link_spans
-from bot.text import defuse_mentions, one_line, shorten, without_controls
+from bot.text import (
+    defuse_mentions,
+    isolated,
+    one_line,
+    reads_right_to_left,
+    shorten,
+    without_controls,
+    without_direction_controls,
+)
 
 URL_SHOWN_MAX = 120
 SHOWN_MAX = 100
@@ -50,8 +58,17 @@ def section(name: str) -> str:
 
 
 def plain(text: str, limit: int = SHOWN_MAX) -> str:
-    """Reader or page text shown literally: one line, no Markdown, no mentions, in `limit`."""
-    return literal(text, limit)
+    """Reader or page text shown literally: one line, no Markdown, no mentions, nothing that
+    turns the direction of the rest of the line, in `limit` (see `within`)."""
+    text = without_direction_controls(text)
+    return within(lambda room: literal(text, room), limit)
+
+
+def within(shown: Callable[[int], str], limit: int) -> str:
+    """What `shown` makes in `limit` characters, set apart from the line around it when it
+    reads right to left (`isolated`): the isolate's two characters count in `limit`."""
+    text = shown(limit)
+    return isolated(shown(limit - 2)) if reads_right_to_left(text) else text
 
 
 def code(text: str, limit: int = PATH_SHOWN_MAX) -> str:
@@ -169,8 +186,9 @@ def summary(suggestion: Suggestion, section_name: str | None) -> str:
 
 def note_markdown(note: str, limit: int = NOTE_SHOWN_MAX) -> str:
     """A reader's note on a review card: their words shown literally (no Markdown, nothing
-    that reads as a mention) and their links kept, each clickable, without a preview; a
-    masked link `[text](url)` keeps its text. In `limit` characters, never cut inside a link.
+    that reads as a mention, no direction control: see `plain`) and their links kept, each
+    clickable, without a preview; a masked link `[text](url)` keeps its text. In `limit`
+    characters, never cut inside a link.
 
     A link too long to show in the note is named by its site, as text; one that is not a
     web link (`javascript:` …) stays text.
@@ -196,7 +214,7 @@ def note_markdown(note: str, limit: int = NOTE_SHOWN_MAX) -> str:
         shown += markup
         at = end
     shown += _words(note[at:])
-    return shorten(shown, limit, whole=whole)
+    return within(lambda room: shorten(shown, room, whole=whole), limit)
 
 
 _MASK_OPENED = re.compile(r"\[(?P<text>[^\[\]]*)\]\(\s*<?\s*$")
@@ -207,7 +225,7 @@ _MASK_CLOSED = re.compile(r"\s*>?\s*\)")
 
 def _words(text: str) -> str:
     """A reader's words between links, shown literally (spaces kept at their ends)."""
-    return escape_markdown(defuse_mentions(without_controls(text)))
+    return escape_markdown(defuse_mentions(without_controls(without_direction_controls(text))))
 
 
 def _safe(url: str) -> str:

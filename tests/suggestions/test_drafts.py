@@ -45,6 +45,12 @@ def test_short_notes_stay_whole_beside_a_long_one() -> None:
     assert note.endswith("…”; Cy")
 
 
+def test_direction_controls_are_left_out_of_an_editor_note() -> None:
+    # An override left open would show the rest of the note's line backwards in an editor.
+    note = drafted(("Eve\u202e", "nice \u202egpj.exe\u2069 \u202a"), ("عمر\u2067", "رائع"))
+    assert note == "suggested by 2 reader(s) — Eve: “nice gpj.exe”; عمر: “رائع”"
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
