@@ -27,7 +27,7 @@ from bot.sandbox.discord import DefaultWorld, Emulator, EmulatorConfig, point_di
 from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import load_settings
 from bot.store import Archive
-from bot.wiring import build
+from bot.wiring import build, utc_now
 from tests.newsbot_process import without_settings
 from tests.pg_server import (
     PASSWORD_ROLE,
@@ -206,17 +206,19 @@ StartNewsbot = Callable[..., Awaitable[Newsbot]]
 
 @pytest.fixture
 async def start_newsbot(emulator: Emulator, seed: DefaultWorld) -> AsyncIterator[StartNewsbot]:
-    """Start newsbot's real Bot against the emulator: `await start_newsbot(archive, **settings)`.
+    """Start newsbot's real Bot against the emulator: `await start_newsbot(archive, **settings)`
+    (`clock=`: the time newsbot goes by, when not now).
 
     Its commands sync to the seed guild; every bot started is closed after the test.
     """
     running: list[tuple[Newsbot, asyncio.Task[None]]] = []
 
     async def start(archive: Archive, **settings: Any) -> Newsbot:
+        clock = settings.pop("clock", utc_now)
         discord_settings = {"dev_guild": seed.guild.id, **settings.pop("discord", {})}
         loaded = load_settings(discord=discord_settings, **settings)
         bot = newsbot(settings=loaded, archive=archive, guild_ready_timeout=0.05)
-        bot.services = build(loaded, archive, discord=bot)
+        bot.services = build(loaded, archive, discord=bot, clock=clock)
         await bot.login(emulator.token)
         task = asyncio.create_task(bot.connect(reconnect=False))
         running.append((bot, task))

@@ -17,7 +17,8 @@ from bot.models import Supporter
 from bot.render.discord import CONTENT_MAX, fit_lines
 from bot.store import Archive
 from bot.suggestions import Outcome, Result, Scan, clean_note, fetch_title, reply_note, scan
-from cogs.suggestions._text import not_taken, said
+from cogs.suggestions._answers import RecentAnswers
+from cogs.suggestions._text import not_taken, said, topics
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ACK = "✅"
+NOT_TAKEN = "❌"
+"""A reply not all taken, whose reader was told why already (see `RecentAnswers`)."""
 THREAD_CACHE_MAX = 4096
 ANSWERS_LOOKBACK = 20
 """Messages after a deleted reply looked through for the bot's answers to it."""
@@ -75,6 +78,7 @@ class Recording(commands.Cog):
         self._threads: dict[int, tuple[int, str | None] | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._reading = asyncio.Lock()
+        self.answers = RecentAnswers(bot.services.clock)
 
     # --- recording -------------------------------------------------------------------------
 
@@ -154,7 +158,7 @@ class Recording(commands.Cog):
                 message_id=message.id,
             )
             await self.archive.suggestions.keep_reply_read(message.id, found.dumps())
-            await self._acknowledge(message, found, results)
+            await self._acknowledge(message, found, results, guild_id)
         except discord.HTTPException as exc:
             log.warning("could not answer a suggestion in channel %s: %s", message.channel.id, exc)
         except Exception:
@@ -167,20 +171,33 @@ class Recording(commands.Cog):
         self._fetch_titles(results)
 
     async def _acknowledge(
-        self, message: discord.Message, found: Scan, results: Sequence[Result]
+        self, message: discord.Message, found: Scan, results: Sequence[Result], guild_id: int
     ) -> None:
+        """A ✅ when a link was taken; a message saying why when some were not, unless the
+        reader was told so lately (then a ❌: see `RecentAnswers`)."""
         if any(result.taken for result in results):
-            await message.add_reaction(ACK)
+            await self._react(message, ACK)
         per_day = self.settings.per_reader_per_day
         lines = [line for result in results if (line := said(result, per_day))]
         lines += not_taken(found, results)
-        if lines:
-            await message.reply(
-                fit_lines(list(dict.fromkeys(lines)), CONTENT_MAX),
-                allowed_mentions=NO_MENTIONS,
-                mention_author=False,
-                suppress_embeds=True,
-            )
+        if not lines:
+            return
+        if not self.answers.answer((guild_id, message.author.id), topics(found, results)):
+            await self._react(message, NOT_TAKEN)
+            return
+        await message.reply(
+            fit_lines(list(dict.fromkeys(lines)), CONTENT_MAX),
+            allowed_mentions=NO_MENTIONS,
+            mention_author=False,
+            suppress_embeds=True,
+        )
+
+    async def _react(self, message: discord.Message, emoji: str) -> None:
+        """React to a reply, if newsbot may: without Add Reactions, an answer still goes."""
+        try:
+            await message.add_reaction(emoji)
+        except discord.Forbidden as exc:
+            log.warning("could not react in channel %s: %s", message.channel.id, exc)
 
     # --- replies edited or deleted ----------------------------------------------------------
     # An edited reply is read again: its new links are suggested as a new reply's would be,
@@ -242,7 +259,7 @@ class Recording(commands.Cog):
             )
             await self.archive.suggestions.keep_reply_read(message.id, found.dumps())
             results = revision.results
-            await self._acknowledge(message, fresh, results)
+            await self._acknowledge(message, fresh, results, payload.guild_id)
             me = self.bot.user
             if me is not None and not revision.supports and (revision.withdrawn or old.links):
                 await message.remove_reaction(ACK, me)

@@ -152,6 +152,22 @@ def not_taken(found: Scan, results: Sequence[Result]) -> list[str]:
     return lines
 
 
+def topics(found: Scan, results: Sequence[Result]) -> set[str]:
+    """What the answer to a message tells the reader, one word for each thing `said` and
+    `not_taken` tell: why links were refused (each reason once, whatever the link), that the
+    daily limit stopped some, or that only the first links were taken; and of each link
+    already in an issue or passed on, that it is (that says where, or what became of it)."""
+    told = {rejection.reason for rejection in found.rejected}
+    for result in results:
+        if result.outcome is Outcome.LIMITED:
+            told.add(str(result.outcome))
+        elif result.outcome in (Outcome.ARCHIVED, Outcome.CLOSED):
+            told.add(f"{result.outcome} {result.url}")
+    if found.dropped:
+        told.add("dropped")
+    return told
+
+
 def more_to_review(status: SuggestionStatus, shown: int) -> str:
     """The note after the review cards when more suggestions of `status` are left."""
     if status is SuggestionStatus.PENDING:

@@ -1,0 +1,148 @@
+"""How often newsbot answers a reader in a section thread: each thing once an hour, in a
+message, so that no reader can have it post a message for each of theirs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.app import Newsbot
+from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Message, Permission, User
+from cogs.suggestions._answers import ANSWERS_PER_WINDOW, READERS_KEPT, RecentAnswers
+from tests.suggestions.conftest import StartBot, publish_threads
+from tests.suggestions.test_discord import silent
+
+FILE_LINK = "✖ Not taken: a file: link — only web links (http:// or https://) can be suggested."
+PRIVATE = "✖ Not taken: 10.0.0.1 — it points to a private or local network address, not the web."
+
+
+def answers(emulator: Emulator, seed: DefaultWorld, thread: Channel) -> list[Message]:
+    """The bot's answers to replies in `thread` (not the issue's own messages)."""
+    return [
+        m
+        for m in emulator.messages_in(thread)
+        if m.author.id == seed.bot.id and m.message_reference is not None
+    ]
+
+
+def member(emulator: Emulator, seed: DefaultWorld, name: str) -> User:
+    user = emulator.world.add_user(name, global_name=name.title())
+    emulator.world.add_member(seed.guild, user)
+    return user
+
+
+async def test_a_reader_repeating_refused_links_is_answered_once_then_with_a_reaction(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    now = [dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)]
+    bot = await start_bot(clock=lambda: now[0])
+    thread = (await publish_threads(bot, emulator, seed))["industry"]
+
+    first = await emulator.post_message(thread, seed.reader, "see file:///etc/passwd")
+    (answer,) = await first.replies()
+    assert silent(answer) == FILE_LINK
+    for n in range(4):
+        again = await emulator.post_message(thread, seed.reader, f"and file:///x{n}")
+        assert await again.bot_reaction() == "❌"
+    assert answers(emulator, seed, thread) == [answer], "one message for five replies"
+
+    other = member(emulator, seed, "ada")
+    theirs = await emulator.post_message(thread, other, "file:///etc/shadow")
+    (told,) = await theirs.replies()
+    assert silent(told) == FILE_LINK, "another reader is told for themselves"
+
+    # Something the reader was not told yet is still told, with what else the reply says.
+    mixed = await emulator.post_message(thread, seed.reader, "http://10.0.0.1/ file:///y")
+    (told,) = await mixed.replies()
+    assert silent(told) == f"{PRIVATE}\n{FILE_LINK}"
+
+    # An hour after the first answer, the reader is told again.
+    now[0] += dt.timedelta(hours=1)
+    later = await emulator.post_message(thread, seed.reader, "file:///z")
+    (told,) = await later.replies()
+    assert silent(told) == FILE_LINK
+    assert len(answers(emulator, seed, thread)) == 4
+
+
+async def test_a_reader_is_answered_a_few_times_an_hour_at_most(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread = (await publish_threads(newsbot, emulator, seed))["learning"]
+    refused = [
+        "file:///a",
+        "http://10.0.0.1/",
+        "https://user:pw@a.example/",
+        "https://discord.gg/abc",
+        "http://localhost/",
+    ]
+    for n, link in enumerate(refused):
+        posted = await emulator.post_message(thread, seed.reader, f"see {link}")
+        if n < ANSWERS_PER_WINDOW:
+            await posted.replies()
+        else:
+            assert await posted.bot_reaction() == "❌"
+    assert len(answers(emulator, seed, thread)) == ANSWERS_PER_WINDOW
+
+
+async def test_a_page_already_in_an_issue_is_told_once_and_another_too(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread = (await publish_threads(newsbot, emulator, seed))["industry"]
+    chips = await emulator.post_message(thread, seed.reader, "https://news.example/chips")
+    (told,) = await chips.replies()
+    assert "is already in #205 · Industry" in silent(told)
+    again = await emulator.post_message(thread, seed.reader, "https://news.example/chips")
+    assert await again.bot_reaction() == "❌"
+    course = await emulator.post_message(thread, seed.reader, "https://learn.example/course")
+    (told,) = await course.replies()
+    assert "is already in #205 · Learning" in silent(told)
+    assert len(answers(emulator, seed, thread)) == 2
+
+
+async def test_an_edit_is_answered_as_a_reply_is(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread = (await publish_threads(newsbot, emulator, seed))["industry"]
+    first = await emulator.post_message(thread, seed.reader, "file:///a")
+    await first.replies()
+    posted = await emulator.post_message(thread, seed.reader, "a page https://ok.example/a")
+    assert await posted.bot_reaction() == "✅"
+    await emulator.edit_message(posted.message, seed.reader, "https://ok.example/a file:///b")
+
+    def crossed() -> bool | None:
+        reaction = posted.message.reactions.get("❌")
+        return True if reaction is not None and seed.bot.id in reaction.user_ids else None
+
+    await emulator.wait_until(crossed)
+    assert len(answers(emulator, seed, thread)) == 1
+
+
+async def test_without_add_reactions_a_reply_is_still_answered(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread = (await publish_threads(newsbot, emulator, seed))["industry"]
+    emulator.deny(seed.general, int(Permission.ADD_REACTIONS))
+    posted = await emulator.post_message(
+        thread, seed.reader, "https://ok.example/a and file:///etc/passwd"
+    )
+    (answer,) = await posted.replies()
+    assert silent(answer) == FILE_LINK
+    assert not posted.message.reactions, "no ✅: newsbot may not add reactions here"
+    assert [s.url for s in await newsbot.archive.suggestions.list()] == ["https://ok.example/a"]
+
+    # Told already, the reader gets nothing: not a reaction, not a message.
+    await emulator.post_message(thread, seed.reader, "file:///again")
+    other = member(emulator, seed, "ada")
+    after = await emulator.post_message(thread, other, "file:///theirs")
+    await after.replies()  # replies are read in turn: the one before is done
+    assert len(answers(emulator, seed, thread)) == 2
+    assert all(not m.reactions for m in emulator.messages_in(thread))
+
+
+def test_what_was_told_is_kept_for_a_bounded_number_of_readers() -> None:
+    now = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+    told = RecentAnswers(lambda: now)
+    for user_id in range(READERS_KEPT + 1):
+        assert told.answer((1, user_id), {"limited"})
+    assert not told.answer((1, READERS_KEPT), {"limited"}), "the latest reader is remembered"
+    assert told.answer((1, 0), {"limited"}), "the least recently answered was forgotten"
+    assert told.answer((2, 1), {"limited"}), "a reader is told in each server"
