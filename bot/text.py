@@ -104,6 +104,23 @@ def isolated(text: str) -> str:
     return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
 
 
+_NARROWED = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: ord(" ")}
+"""Full-width ASCII (U+FF01–FF5E) as ASCII (U+0021–007E), and the ideographic space as a
+space, for `str.translate`."""
+
+
+def narrowed(text: str) -> str:
+    """What a reader typed, with the full-width forms of ASCII letters, digits and punctuation
+    (`ＧＰＴ－４`, as a CJK keyboard in full-width mode types them) and the ideographic space
+    written as ASCII: `GPT-4`.
+
+    Only that width is folded, not Unicode's NFKC: the search index keeps `x²`, `①`, `ﬁ` and
+    half-width kana as written, and NFKC would turn a reader's `x²` into `x2`, which no longer
+    finds the item that holds `x²`. Each character stays one character.
+    """
+    return text if text.isascii() else text.translate(_NARROWED)
+
+
 def has_visible_text(text: str) -> bool:
     """Whether `text` shows anything: a character other than whitespace, a format character
     (Unicode's `Cf`: zero-width spaces and joiners, direction marks, a soft hyphen …) or one of

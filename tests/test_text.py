@@ -15,6 +15,7 @@ from bot.text import (
     find_control,
     has_visible_text,
     is_control,
+    narrowed,
     one_line,
     shorten,
     without_controls,
@@ -171,3 +172,11 @@ def test_only_invisible_characters_show_nothing(text: str) -> None:
 @pytest.mark.parametrize("text", ["a", "\u200b7", "🔥", "業界", "\u200fשלום", "·", "-"])
 def test_any_letter_digit_mark_or_symbol_shows(text: str) -> None:
     assert has_visible_text(text)
+
+
+def test_narrowed_folds_only_full_width_ascii_and_the_ideographic_space() -> None:
+    assert narrowed("ＧＰＴ－４　ｉｓ！～") == "GPT-4 is!~", "U+FF01 to U+FF5E, and U+3000"
+    # Not the rest of Unicode's compatibility forms (NFKC), which the search index keeps.
+    kept = "x² ① ﬁ ｶﾀｶﾅ ｟ ￥ 機械学習"
+    assert narrowed(kept) == kept
+    assert narrowed("plain") == "plain"

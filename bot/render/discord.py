@@ -18,7 +18,7 @@ from bot.render.markdown import cut_markdown, italic, title_markdown
 from bot.render.snippet import snippet_runs
 from bot.render.social import Thread
 from bot.render.text import escape_markdown, label, literal
-from bot.text import ELLIPSIS, defuse_mentions, one_line, shorten
+from bot.text import ELLIPSIS, defuse_mentions, narrowed, one_line, shorten
 
 CONTENT_MAX = 2000
 EMBEDS_MAX = 10
@@ -184,13 +184,14 @@ def sections_typed(
     A section is found when the text its choice shows (`plain_name`) starts with what was
     typed, or any word of it does (the words typed then follow in order, the last one maybe
     unfinished), ignoring case and punctuation; or when its slug or its name as written starts
-    with it. "mob", "Mobile & E" and "edge" all find `*Mobile* \\& Edge`.
+    with it. "mob", "Mobile & E" and "edge" all find `*Mobile* \\& Edge`. Full-width ASCII, as
+    CJK keyboards type it, reads as ASCII on both sides (`bot.text.narrowed`): "ＭＯＢ" finds it.
 
     The archive's sections are few (one per heading an editor ever wrote, tens to a few
     hundred), so all are matched here: the database sees the Markdown, not the text a choice
     shows. Each name's text is read once and kept (`_shown_words`), so a keystroke costs
     about 2 ms for a thousand sections, small next to a round trip to Discord."""
-    wanted = " ".join(typed.split()).casefold()
+    wanted = " ".join(narrowed(typed).split()).casefold()
     found = [(slug, name) for slug, name in sections if _finds(wanted, slug, name)]
     found.sort(key=lambda pair: not _shown_words(pair[1])[0].startswith(wanted))
     return found[: max(0, limit)]
@@ -202,7 +203,8 @@ def _finds(wanted: str, slug: str, name: str) -> bool:
     if not wanted:
         return True
     shown, words = _shown_words(name)
-    if shown.startswith(wanted) or name.casefold().startswith(wanted) or slug.startswith(wanted):
+    written = narrowed(name).casefold()
+    if shown.startswith(wanted) or written.startswith(wanted) or slug.startswith(wanted):
         return True
     typed_words = _WORD.findall(wanted)
     if not typed_words:
@@ -221,7 +223,7 @@ _WORD = re.compile(r"\w+")
 def _shown_words(name: str) -> tuple[str, tuple[str, ...]]:
     """A section's name as its choice shows it, case-folded, and its words; kept, as the
     same names come back at every keystroke."""
-    shown = reads_as(name).casefold()
+    shown = narrowed(reads_as(name)).casefold()
     return shown, tuple(_WORD.findall(shown))
 
 

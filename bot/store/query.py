@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
-from bot.text import without_controls
+from bot.text import narrowed, without_controls
 
 SEARCH_CANDIDATES = 1_000
 """How many of the newest matches a search ranks; a rarer term ranks all its matches. Each
@@ -55,7 +55,8 @@ def fts_query(text: str) -> str | None:
     """Turn a reader's search text into a safe FTS5 query, or None if nothing is searchable.
 
     `"a phrase"` stays a phrase and `word*` a prefix; everything else is taken literally, each
-    word quoted as an FTS5 string, so no input reaches MATCH as syntax.
+    word quoted as an FTS5 string, so no input reaches MATCH as syntax. Full-width ASCII, as
+    CJK keyboards type it, is read as ASCII (`ＴＯＲＣＨ` finds `torch`: `bot.text.narrowed`).
     """
     terms = _query_terms(text)
     return _joined(terms) if terms else None
@@ -67,8 +68,9 @@ def _joined(terms: list[_Term]) -> str:
 
 def _query_terms(text: str) -> list[_Term]:
     terms: list[_Term] = []
-    # FTS5 strings end at a NUL, so control characters become plain separators first.
-    text = without_controls(text[:MAX_QUERY_LENGTH])
+    # FTS5 strings end at a NUL, so control characters become plain separators first; the
+    # index holds `ＴＯＲＣＨ` as `ｔｏｒｃｈ`, not `torch`, so full-width ASCII is read as ASCII.
+    text = without_controls(narrowed(text[:MAX_QUERY_LENGTH]))
     for match in _QUERY_TOKEN.finditer(text):
         phrase, word = match.group(1), match.group(2)
         raw = phrase if phrase is not None else word
@@ -323,7 +325,7 @@ def fts_any_query(text: str) -> str | None:
     items that share the rarer words.
     """
     words: list[str] = []
-    for word in _telling_words(without_controls(text[: MAX_QUERY_LENGTH * 10])):
+    for word in _telling_words(without_controls(narrowed(text[: MAX_QUERY_LENGTH * 10]))):
         if word not in words:
             words.append(word)
         if len(words) == RELATED_TERMS:

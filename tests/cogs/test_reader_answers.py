@@ -95,3 +95,23 @@ async def test_a_blank_since_is_no_date_window(
     assert message.embeds[0]["title"] == "Search: torch"
     message = await slash(emulator, seed, "search", query="zebra", since="  ")
     assert message.content.startswith("Nothing in the archive matches “zebra”. Try fewer")
+
+
+async def test_full_width_letters_search_and_choose_as_ascii_letters_do(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # A CJK keyboard in full-width mode types `ＰＹＴＯＲＣＨ` for `pytorch`.
+    ascii = (await slash(emulator, seed, "search", query="pytorch")).embeds[0]
+    wide = await slash(emulator, seed, "search", query="ＰＹＴＯＲＣＨ")
+    assert_private_and_silent(wide)
+    (embed,) = wide.embeds
+    assert embed["title"] == "Search: ＰＹＴＯＲＣＨ", "what the reader typed"
+    assert (embed["description"], embed["footer"]) == (ascii["description"], ascii["footer"])
+    assert "#202 · Industry" in embed["description"]
+    typed = {"query": "ＰＹＴＯＲＣＨ", "section": "ＩＮＤ"}
+    assert await section_choices(emulator, seed, "search", typed) == [("Industry", "industry")]
+    filtered = await slash(
+        emulator, seed, "search", query="ＰＹＴＯＲＣＨ", section="ＩＮＤＵＳＴＲＹ"
+    )
+    assert "#202 · Industry" in filtered.embeds[0]["description"]
+    assert "#202 · Learning" not in filtered.embeds[0]["description"]

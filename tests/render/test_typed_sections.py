@@ -38,3 +38,14 @@ def test_a_section_is_found_by_its_name_as_it_reads_from_any_word() -> None:
 def test_a_name_that_reads_as_nothing_is_found_as_written() -> None:
     # `<br>` reads as nothing: its choice shows it as written, and typing that finds it.
     assert sections_typed("<b", [("br", "<br>")], 25) == [("br", "<br>")]
+
+
+def test_full_width_letters_find_a_section_as_ascii_letters_do() -> None:
+    # A CJK keyboard in full-width mode types `ＭＯＢ` for `MOB`, and U+3000 for a space.
+    assert found("ＭＯＢ") == [MOBILE]
+    assert found("ｍｏｂｉｌｅ　＆　ｅ") == [MOBILE]
+    assert found("ＥＤＧＥ　ＡＩ") == [MOBILE]
+    # And a name written in full-width is found by what reads the same.
+    wide = ("ai-news", "ＡＩ ニュース")
+    assert sections_typed("ai", [wide], 25) == [wide]
+    assert sections_typed("ＡＩ　ニ", [wide], 25) == [wide]
