@@ -8,8 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+import pytest
 
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Permission
+
+from .conftest import EmulatedBot
 
 WEEK = 10080
 ARCHIVED = (400, 50083, "Thread is archived")
@@ -111,6 +114,31 @@ async def test_an_archived_thread_someone_else_started_may_be_unarchived_not_ren
     assert (thread.name, thread.archived) == ("owner's", True)
     status, _ = await _call(emulator, "PATCH", path, {"archived": False})
     assert status == 200 and not thread.archived
+
+
+async def test_no_application_command_is_used_in_an_archived_thread(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    # threads.mdx › Active & Archived Threads: "Users cannot … use application commands … [in]
+    # archived threads", whatever their permissions (the server's owner holds them all).
+    thread, message = await _thread_with_message(emulator, seed)
+    target = thread.messages[int(message)]
+    thread.archived = True
+    asked = len(emulator.interactions.by_id)
+    for user in (seed.reader, seed.owner):
+        with pytest.raises(ValueError, match="archived"):
+            await emulator.run_slash_command(seed.guild, thread, user, "latest")
+        with pytest.raises(ValueError, match="archived"):
+            await emulator.autocomplete(
+                seed.guild, thread, user, "search", {"query": "20"}, "query"
+            )
+        with pytest.raises(ValueError, match="archived"):
+            await emulator.message_context_menu("Suggest for newsletter", target, user)
+    assert len(emulator.interactions.by_id) == asked, "no interaction reached the bot"
+    # Active again, a locked thread takes commands: Locked Threads says nothing of them.
+    thread.archived, thread.locked = False, True
+    handle = await emulator.run_slash_command(seed.guild, thread, seed.reader, "latest")
+    assert (await handle.original(timeout=5)).content == "Issue 202"
 
 
 # --- locked threads ----------------------------------------------------------------------------

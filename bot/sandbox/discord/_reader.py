@@ -2,10 +2,10 @@
 plain messages and reactions — and handles to await what the bot answered.
 
 The reader can only do what Discord's client lets a user do: run a command that was synced
-(and that their permissions show them, or that Discord offers in a DM with the bot), pick a
-value among a command's choices, press a button that exists on the message. Mistakes in a
-test raise ``ValueError``/``LookupError`` rather than producing an interaction Discord would
-never send.
+(and that their permissions show them, or that Discord offers in a DM with the bot), outside an
+archived thread, pick a value among a command's choices, press a button that exists on the
+message. Mistakes in a test raise ``ValueError``/``LookupError`` rather than producing an
+interaction Discord would never send.
 """
 
 from __future__ import annotations
@@ -429,6 +429,15 @@ class ReaderActions:
             return self._dm_command(name, kind, channel)
         if channel.guild_id != guild.id:
             raise ValueError(f"#{channel.name} is not in {guild.name}")
+        if channel.is_thread and channel.archived:
+            # threads.mdx › Active & Archived Threads: "only active threads can be
+            # manipulated. Users cannot edit messages, add reactions, use application
+            # commands, or join archived threads" — whatever their permissions. (A locked
+            # thread that is active is another matter: Locked Threads says nothing of
+            # commands there.)
+            raise ValueError(
+                f"thread {channel.id} is archived: no application command is used there"
+            )
         command = self.commands.find(name, kind, guild.id)
         if command is None:
             raise LookupError(f"no command {name!r} of type {kind} is synced for {guild.name}")
