@@ -53,7 +53,14 @@ from bot.models import Issue, Item, Section
 from bot.store import Archive
 from bot.store.held import held_function
 from bot.store.ingest import SLOT_BITS, content_hash
-from bot.store.query import CJK_INDEX_FUNCTION, SEARCH_CANDIDATES, cjk_index_text, fts_query
+from bot.store.query import (
+    INDEX_FUNCTION,
+    SEARCH_CANDIDATES,
+    WIDE_LETTERS_FUNCTION,
+    fts_query,
+    has_wide_letters,
+    index_text,
+)
 
 # A private name on purpose: the raw ingest must run with the very settings of Archive.
 from bot.store.sqlite.database import _PRAGMAS, migrations
@@ -350,7 +357,8 @@ def connect_raw(path: Path) -> sqlite3.Connection:
     db.row_factory = sqlite3.Row
     for pragma in _PRAGMAS:
         db.execute(f"PRAGMA {pragma}")
-    db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text, deterministic=True)
+    db.create_function(INDEX_FUNCTION, 1, index_text, deterministic=True)
+    db.create_function(WIDE_LETTERS_FUNCTION, 1, has_wide_letters, deterministic=True)
     db.create_function(HELD_FUNCTION, 1, held_function(lambda: dt.datetime.now(dt.UTC), None))
     return db
 
@@ -419,9 +427,9 @@ def ingest_raw(path: Path, issues: list[Issue]) -> tuple[float, float]:
                         item.blurb,
                         item.abstract,
                         item.editor_note,
-                        cjk_index_text(item.title),
-                        cjk_index_text(item.blurb),
-                        cjk_index_text(item.abstract),
+                        index_text(item.title),
+                        index_text(item.blurb),
+                        index_text(item.abstract),
                     )
                 )
                 position += 1

@@ -1,17 +1,18 @@
-"""A reader's text as FTS5 query syntax, and CJK text as the index holds it.
+"""A reader's text as FTS5 query syntax, and an item's text as the index holds it.
 
 Each word of a query is quoted into an FTS5 string, so no reader's text reaches MATCH as syntax;
-CJK runs, written without spaces, are indexed and searched as overlapping bigrams.
+CJK runs, written without spaces, are indexed and searched as overlapping bigrams; full-width
+Latin letters and digits are indexed and searched as ASCII.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
-from bot.text import narrowed, without_controls
+from bot.text import ELLIPSIS, narrowed, without_controls
 
 SEARCH_CANDIDATES = 1_000
 """How many of the newest matches a search ranks; a rarer term ranks all its matches. Each
@@ -33,8 +34,12 @@ _CJK_RUN = re.compile(f"[{_CJK_LETTERS}]+")
 _HIRAGANA = re.compile("[\u3041-\u309f]+")
 CJK_SEPARATOR = "\u200b"
 """Between the tokens of a CJK run in the indexed text: FTS5 splits there; readers see nothing."""
-CJK_INDEX_FUNCTION = "newsbot_cjk_index"
-"""The SQL name of `cjk_index_text`, which migration 6 uses to fill the index columns."""
+INDEX_FUNCTION = "newsbot_cjk_index"
+"""The SQL name of `index_text`, which SQLite's migrations 6 and 14 use to fill the columns
+of the items' text as the index reads it (`title_cjk` …, named when only CJK text was)."""
+WIDE_LETTERS_FUNCTION = "newsbot_wide_letters"
+"""The SQL name of `has_wide_letters`, which SQLite's migration 14 uses to find the items
+whose text the index reads differently now."""
 _SNIPPET_PIECE = re.compile(
     f"([{_CJK_LETTERS}]+)|({CJK_SEPARATOR})|({HIGHLIGHT_START})|({HIGHLIGHT_END})"
     f"|([^{_CJK_LETTERS}{CJK_SEPARATOR}{HIGHLIGHT_START}{HIGHLIGHT_END}]+)"
@@ -69,7 +74,7 @@ def _joined(terms: list[_Term]) -> str:
 def _query_terms(text: str) -> list[_Term]:
     terms: list[_Term] = []
     # FTS5 strings end at a NUL, so control characters become plain separators first; the
-    # index holds `ＴＯＲＣＨ` as `ｔｏｒｃｈ`, not `torch`, so full-width ASCII is read as ASCII.
+    # index reads full-width letters as ASCII (`index_text`), and so does the query.
     text = without_controls(narrowed(text[:MAX_QUERY_LENGTH]))
     for match in _QUERY_TOKEN.finditer(text):
         phrase, word = match.group(1), match.group(2)
@@ -217,11 +222,51 @@ def _is_common(term: _Term) -> bool:
     return bool(words) and all(word in _STOPWORDS or word in _COMMON_WORDS for word in words)
 
 
+_WIDE_LETTERS = {
+    code: code - 0xFEE0
+    for first, last in (("０", "９"), ("Ａ", "Ｚ"), ("ａ", "ｚ"))
+    for code in range(ord(first), ord(last) + 1)
+}
+"""Full-width Latin letters and digits as ASCII, for `str.translate`: the only full-width
+forms in words (full-width punctuation and the ideographic space separate words, as their
+ASCII forms do). Each stays one character, so a word of the index is where it was written."""
+_WIDE_LETTER = re.compile("[０-９Ａ-Ｚａ-ｚ]")
+
+
+def has_wide_letters(text: str | None) -> bool:
+    """Whether `text` holds a full-width Latin letter or digit, which the index reads as ASCII."""
+    return text is not None and not text.isascii() and _WIDE_LETTER.search(text) is not None
+
+
+def ascii_letters(text: str) -> str:
+    """`text` with its full-width Latin letters and digits as ASCII, each still one letter."""
+    return text if text.isascii() else text.translate(_WIDE_LETTERS)
+
+
+def index_text(text: str | None) -> str | None:
+    """`text` as the full-text index reads it, or None when that is `text` as written (most
+    items): CJK runs as their bigrams (`cjk_index_text`), and full-width Latin letters and
+    digits as ASCII, as a reader's query reads them (`ＯｐｅｎＡＩ` is indexed as `OpenAI`,
+    which `openai` and `ＯＰＥＮＡＩ` both find).
+
+    Either way each word keeps its place and its length in letters, so the words the index
+    matched are found in the text as written (`as_written`), and an item's bm25 length is the
+    same as if it were written in ASCII.
+    """
+    if not text or text.isascii():
+        return None
+    indexed = cjk_index_text(text)
+    if _WIDE_LETTER.search(text) is None:
+        return indexed
+    return ascii_letters(indexed or text)
+
+
 # CJK words are phrases of overlapping bigrams in the one unicode61 index, not a second trigram
 # table (whose queries need three letters): two-letter words (学習) need no special case, and
 # CJK and other words rank together under one bm25 with the title, blurb and abstract weights.
 def cjk_index_text(text: str | None) -> str | None:
-    """`text` as the full-text index reads it if it holds CJK letters, else None.
+    """`text` with its CJK runs as the full-text index reads them if it holds CJK letters,
+    else None; its other letters as written.
 
     Each run of CJK letters becomes its overlapping bigrams and then its last letter, between
     zero-width spaces (機械学習 → 機械 械学 学習 習): a word of two letters or more is the
@@ -267,9 +312,11 @@ def _cjk_query_text(raw: str) -> tuple[str, bool]:
     return "".join(parts), one_letter
 
 
-def as_written(snippet: str) -> str:
-    """A snippet of indexed text as the item reads: CJK runs joined back from their bigrams,
-    a letter highlighted when any token covering it is."""
+def as_written(snippet: str, fields: Sequence[str | None] = ()) -> str:
+    """A snippet of indexed text (`index_text`) as the item reads: full-width letters as
+    `fields`, the item's own title, blurb and abstract, write them (`_widened`), and CJK runs
+    joined back from their bigrams, a letter highlighted when any token covering it is."""
+    snippet = _widened(snippet, fields)
     if CJK_SEPARATOR not in snippet:
         return snippet
     letters: list[str] = []
@@ -303,6 +350,45 @@ def as_written(snippet: str) -> str:
     if on:
         written.append(HIGHLIGHT_END)
     return "".join(written)
+
+
+_MARK = re.compile(f"([{HIGHLIGHT_START}{HIGHLIGHT_END}])")
+
+
+def _widened(snippet: str, fields: Sequence[str | None]) -> str:
+    """`snippet`, cut by FTS5 from one of `fields` as the index reads it, with the letters
+    that field writes full-width (which the index reads as ASCII) written so again.
+
+    FTS5 cuts a snippet from the text it indexed (`index_text`), which has the letters of
+    `cjk_index_text` one for one: the snippet's text, without its marks and the ellipses FTS5
+    adds, is found in the field's index text, and its letters are read from the field's.
+    Only an item holding a full-width letter or digit is read so.
+    """
+    wide = [field for field in fields if field is not None and has_wide_letters(field)]
+    if not wide:
+        return snippet
+    pieces = _MARK.split(snippet)
+    text = "".join(piece for piece in pieces if not _MARK.fullmatch(piece))
+    start = 1 if text.startswith(ELLIPSIS) else 0
+    end = max(start, len(text) - (1 if text.endswith(ELLIPSIS) else 0))
+    cut = text[start:end]
+    for field in wide:
+        written = cjk_index_text(field) or field
+        at = ascii_letters(written).find(cut) if cut else -1
+        if at >= 0:
+            text = text[:start] + written[at : at + len(cut)] + text[end:]
+            break
+    else:
+        return snippet
+    shown: list[str] = []
+    read = 0
+    for piece in pieces:
+        if _MARK.fullmatch(piece):
+            shown.append(piece)
+        else:
+            shown.append(text[read : read + len(piece)])
+            read += len(piece)
+    return "".join(shown)
 
 
 _WORD = re.compile(r"\w+")

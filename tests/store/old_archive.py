@@ -8,14 +8,15 @@ from contextlib import closing
 from pathlib import Path
 
 from bot.store.ingest import SLOT_BITS
-from bot.store.query import CJK_INDEX_FUNCTION, cjk_index_text
+from bot.store.query import INDEX_FUNCTION, cjk_index_text
 from bot.store.sqlite.database import migrations
 
 
 def make_old_archive(path: Path, version: int, items: Sequence[tuple[str, str]]) -> None:
     """An archive at schema `version`, holding issue 7 with `items` (title, blurb) in order."""
     with closing(sqlite3.connect(path)) as db, db:
-        db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text)
+        # The index text of the newsbot before schema 14: full-width letters as written.
+        db.create_function(INDEX_FUNCTION, 1, cjk_index_text)
         for migration in migrations()[:version]:
             db.executescript(migration.sql)
         db.execute(

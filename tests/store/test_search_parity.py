@@ -59,6 +59,11 @@ TRICKY = [
         "Blurb words with a title in them.",
         abstract="Abstract words.",
     ),
+    item(
+        "ＯｐｅｎＡＩのＧＰＴ－４ｏ",
+        "https://tricky.example/11",
+        "Ｔｏｋｙｏ　ニュース：ＡＩ（株）と OpenAI。",
+    ),
 ]
 
 HOSTILE = [
@@ -74,6 +79,9 @@ HOSTILE = [
     # Short prefixes, alone, together, ending a phrase, after folding, and of CJK bigrams.
     "ca*", "caf*", "café*", "ré*", "rés*", "ǅe*", "e-ma*", "e-m*", '"long li"*', '"long l"*',
     "li* lo*", "lon* liv*", "wo* title", "学*", "機械*", "ze*", "zer*",
+    # Full-width Latin, in the query or in the item.
+    "openai", "ＯＰＥＮＡＩ", "ｏｐ＊", "gpt-4o", "ＧＰＴ－４ｏ", '"openai の gpt"',
+    "tokyo ニュース",
 ]  # fmt: skip
 
 

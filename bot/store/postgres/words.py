@@ -18,7 +18,8 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
-from bot.store.query import CJK_SEPARATOR, as_written, cjk_index_text
+from bot.store import query
+from bot.store.query import CJK_SEPARATOR, as_written, ascii_letters, cjk_index_text
 
 _MAX_LEXEME_BYTES = 2046
 """PostgreSQL refuses a longer lexeme; such a token (a blob, not a word) is not indexed."""
@@ -150,10 +151,11 @@ def _tokens(text: str, offset: int) -> Iterator[Token]:
 
 
 def index_text(text: str | None) -> str:
-    """A field as the index reads it: CJK runs as their bigrams (see `cjk_index_text`)."""
+    """A field as the index reads it: CJK runs as their bigrams, full-width letters as ASCII
+    (see `bot.store.query.index_text`)."""
     if not text:
         return ""
-    return cjk_index_text(text) or text
+    return query.index_text(text) or text
 
 
 SECTION_MARK = "§"
@@ -316,17 +318,20 @@ def snippet(fields: tuple[str | None, ...], fts: str) -> str:
     # Each field's words, and where they are: most fields are read in one pass in C
     # (`_reading`), and only the window's words are placed; the rest a token at a time. A
     # field without the first word of any phrase matches none, and its words are counted
-    # only if no field matches (a rare word is in one field of three).
+    # only if no field matches (a rare word is in one field of three). Words are placed in
+    # the text as indexed (`index_text`) and shown from the same text with its full-width
+    # letters as written, letter for letter: CJK runs stay bigrams, joined by `as_written`.
     read: list[_Field] = []
     for written in fields:
-        text = index_text(written)
+        shown = (cjk_index_text(written) or written) if written else ""
+        text = ascii_letters(shown)
         placed = _reading(text) or list(_tokens_by_letter(text))
         if isinstance(placed, list):
-            read.append(_Field(text, placed, [token.text for token in placed]))
+            read.append(_Field(shown, placed, [token.text for token in placed]))
         elif any(first in placed[0] for first in firsts):
-            read.append(_Field(text, placed, placed[1].findall(placed[0])))
+            read.append(_Field(shown, placed, placed[1].findall(placed[0])))
         else:
-            read.append(_Field(text, placed, None))
+            read.append(_Field(shown, placed, None))
     marks = [_matched(field.words, phrases) if field.words else set() for field in read]
     most = max((len(marked) for marked in marks), default=0)
     best: tuple[_Field, list[str], set[int]] | None = None
@@ -371,8 +376,9 @@ def snippet(fields: tuple[str | None, ...], fts: str) -> str:
 
 
 class _Field(NamedTuple):
-    """A field as `snippet` reads it: its text as indexed, where its words are, and its words
-    (None until needed, when it holds no word of the query)."""
+    """A field as `snippet` reads it: its text as shown, where its words are in the text as
+    indexed (the same letters, full-width ones as ASCII), and its words (None until needed,
+    when it holds no word of the query)."""
 
     text: str
     placed: _Reading | list[Token]

@@ -23,7 +23,12 @@ import aiosqlite
 from bot.errors import ArchiveMissing, ArchiveVersionError, ConfigError, NewsbotError
 from bot.store.held import Clock, held_function, held_horizon
 from bot.store.migrations import Migration, bundled
-from bot.store.query import CJK_INDEX_FUNCTION, cjk_index_text
+from bot.store.query import (
+    INDEX_FUNCTION,
+    WIDE_LETTERS_FUNCTION,
+    has_wide_letters,
+    index_text,
+)
 from bot.store.sqlite import library, recent
 from bot.store.sqlite.held import HELD_FUNCTION, HELD_ISSUES
 from bot.store.sqlite.search import BUDGET_GRAIN, SearchBudget, SearchReader
@@ -365,7 +370,8 @@ async def _prepare(
         db.row_factory = aiosqlite.Row
         for pragma in pragmas:
             await db.execute(f"PRAGMA {pragma}")
-        await db.create_function(CJK_INDEX_FUNCTION, 1, cjk_index_text, deterministic=True)
+        await db.create_function(INDEX_FUNCTION, 1, index_text, deterministic=True)
+        await db.create_function(WIDE_LETTERS_FUNCTION, 1, has_wide_letters, deterministic=True)
         await db.create_function(HELD_FUNCTION, 1, held_function(clock, zone))
     except BaseException:
         await db.close()

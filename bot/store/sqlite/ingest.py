@@ -16,7 +16,7 @@ import aiosqlite
 from bot.models import IngestOutcome
 from bot.store.ingest import SLOT_BITS, ingest_batches, issue_columns, store_batch
 from bot.store.interfaces import IssueStream
-from bot.store.query import cjk_index_text
+from bot.store.query import index_text
 from bot.store.rows import now_text
 from bot.store.sqlite import recent
 from bot.store.sqlite.database import Database
@@ -212,7 +212,7 @@ def _item_fields(item: Item) -> tuple[object, ...]:
         item.blurb,
         item.abstract,
         item.editor_note,
-        cjk_index_text(item.title),
-        cjk_index_text(item.blurb),
-        cjk_index_text(item.abstract),
+        index_text(item.title),
+        index_text(item.blurb),
+        index_text(item.abstract),
     )

@@ -118,7 +118,7 @@ async def search(
     if rows is None:
         stopped = _told(plan.limited, _LIMITED_STOPPED)
         return SearchPage(hits=(), offset=offset, has_more=False, limited=stopped)
-    hits = tuple(read_hit(row, as_written(row["snippet"] or "")) for row in rows[:limit])
+    hits = tuple(_hit(row) for row in rows[:limit])
     return SearchPage(hits=hits, offset=offset, has_more=len(rows) > limit, limited=limited)
 
 
@@ -246,4 +246,10 @@ async def related(
     }
     sql, params = _statement(query, True, filters, limit, 0, clock())
     rows = await reader.rows(sql, params)
-    return [read_hit(row, as_written(row["snippet"] or "")) for row in (rows or [])[:limit]]
+    return [_hit(row) for row in (rows or [])[:limit]]
+
+
+def _hit(row: aiosqlite.Row) -> SearchHit:
+    """One hit, its snippet (cut by FTS5 from the text as indexed) as the item writes it."""
+    fields = (row["title"], row["blurb"], row["abstract"])
+    return read_hit(row, as_written(row["snippet"] or "", fields))

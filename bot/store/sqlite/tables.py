@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from bot.store.query import cjk_index_text
+from bot.store.query import index_text
 from bot.store.sqlite import recent
 from bot.store.sqlite.database import Database
 from bot.store.tables import BATCH_ROWS, COLUMNS, Batches, Row
@@ -41,9 +41,7 @@ async def load(database: Database, batches: Batches) -> None:
                 for row in batch:
                     for field in ("title", "blurb", "abstract"):
                         value = row[field]
-                        row[f"{field}_cjk"] = cjk_index_text(
-                            value if isinstance(value, str) else None
-                        )
+                        row[f"{field}_cjk"] = index_text(value if isinstance(value, str) else None)
             await db.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608 - names from COLUMNS
                 f" VALUES ({', '.join(':' + column for column in columns)})",
