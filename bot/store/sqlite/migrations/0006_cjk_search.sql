@@ -1,7 +1,7 @@
 -- Words inside Chinese, Japanese and Korean text. unicode61 keeps a run of CJK letters as one
 -- token ("最新の機械学習ニュース"), so a word inside it was never found. The index now reads each
 -- item through `items_indexed`, where a field holding CJK letters has every run written as its
--- overlapping bigrams (`newsbot_cjk_index`, see bot.store.sqlite.search.cjk_index_text); the items keep
+-- overlapping bigrams (`newsbot_cjk_index`, see bot.store.query.cjk_index_text); the items keep
 -- their text as written.
 
 -- The field as the index reads it, or NULL when it has no CJK letters (most items).
