@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import IssueFileError, IssueFileErrors
+from bot.issuefiles._front_matter import Problems, read_front_matter
+from bot.issuefiles._lines import file_lines
 from bot.issuefiles._reading import parse_issue
 from bot.models import Issue
 
@@ -29,16 +32,26 @@ def issue_paths(paths: Iterable[Path | str]) -> list[Path]:
     """The issue files named: files as given, directories for their `*.md` files, by number.
 
     In a directory, hidden files (an editor's lock `.#202.md`, a backup `.202.md.swp`) and
-    what is not a regular file (a dangling symlink, a folder) are not issue files.
+    what is not a regular file (a dangling symlink, a folder) are not issue files. A file
+    named twice (`issues/ issues/202.md`, or one path relative and one absolute) is listed
+    once, where first named: it is one issue, not two with the same number.
     """
     found: list[Path] = []
+    seen: set[str] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             listed = (p for p in path.glob("*.md") if not p.name.startswith(".") and p.is_file())
-            found.extend(sorted(listed, key=_file_order))
+            named = sorted(listed, key=_file_order)
         else:
-            found.append(path)
+            named = [path]
+        for each in named:
+            # Not Path.resolve: on Python 3.11 it raises on a symlink loop, and such a path
+            # is reported as unreadable where it is read.
+            same = os.path.realpath(each)
+            if same not in seen:
+                seen.add(same)
+                found.append(each)
     return found
 
 
@@ -93,13 +106,30 @@ def read_issues(
             continue
         if issue.number in numbers:
             errors.append(
-                IssueFileError(path, 2, f"issue #{issue.number} is also in {numbers[issue.number]}")
+                IssueFileError(
+                    path,
+                    _number_line(path),
+                    f"issue #{issue.number} is also in {numbers[issue.number]}: "
+                    "name only one of the two files",
+                )
             )
             continue
         numbers[issue.number] = path
         if warnings is not None:
             warnings.extend(found)
         yield path, issue
+
+
+def _number_line(path: Path) -> int:
+    """The line of a valid issue file's `number:`, read again: only a file whose number is
+    also another's is, so reading a folder does not keep each file's lines. Line 1, the
+    front matter's, if the file changed since and has no `number:` any more."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return 1
+    values, _ = read_front_matter(file_lines(text.removeprefix("\ufeff")), Problems(path))
+    return values.get("number", (1, ""))[0]
 
 
 def read_checked(files: Iterable[Path]) -> Iterator[tuple[Issue, Path]]:

@@ -1,0 +1,72 @@
+"""Issue files as an editor names them to `newsbot check` and `newsbot ingest`: a folder and a
+file in it, one file twice, and two files holding the same issue number."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import ISSUES
+
+OTHER_203 = """---
+title: Another draft of #203
+subtitle: The number is on line 4 here
+number: 203
+---
+
+## News
+
+### An item
+
+Its blurb.
+"""
+
+
+@pytest.fixture
+def issues_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    shutil.copy(ISSUES / "202.md", folder / "202.md")
+    text = (ISSUES / "202.md").read_text(encoding="utf-8")
+    (folder / "203.md").write_text(text.replace("number: 202", "number: 203"), encoding="utf-8")
+    return folder
+
+
+def newsbot(db: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["--db", str(db), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_file_named_twice_is_one_issue(
+    tmp_path: Path, issues_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`newsbot ingest issues/ issues/203.md`, as a shell glob or a hurried editor writes it,
+    names 203.md twice: that is one issue, not a clash of #203 with itself."""
+    monkeypatch.chdir(tmp_path)
+    named = ["issues", "issues/203.md", str(issues_dir / "202.md"), "./issues/../issues"]
+    code, out, err = newsbot(tmp_path / "a.db", "check", *named)
+    assert (code, out) == (0, "2 issue file(s) are valid.\n"), err
+    code, out, err = newsbot(tmp_path / "a.db", "ingest", *named)
+    assert code == 0, err
+    assert "2 added, 0 updated, 0 unchanged" in out
+
+
+def test_two_files_with_one_number_are_reported_on_the_number_line(
+    tmp_path: Path, issues_dir: Path
+) -> None:
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    (drafts / "203.md").write_text(OTHER_203, encoding="utf-8")
+    db = tmp_path / "a.db"
+    code, _, err = newsbot(db, "ingest", str(issues_dir), str(drafts))
+    assert code == 1
+    assert (
+        f"{drafts / '203.md'}:4: issue #203 is also in {issues_dir / '203.md'}: "
+        "name only one of the two files"
+    ) in err
+    assert "nothing was ingested" in err
+    assert not db.exists(), "no archive is made for a batch that is refused"
