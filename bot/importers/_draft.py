@@ -108,9 +108,14 @@ def _fit_text(paragraphs: list[str], where: str, what: str, notices: list[Notice
     return shorten(text, MAX_TEXT)
 
 
-def _numbered(base: str, taken: set[str], key: Callable[[str], str]) -> str:
-    """`base`, or `base (2)`, `base (3)` … whose key is not taken yet."""
-    name, count = base, 1
+def _numbered(base: str, taken: set[str], key: Callable[[str], str], last: dict[str, int]) -> str:
+    """`base`, or `base (2)`, `base (3)` … whose key is not taken yet.
+
+    `last` holds the number each base was last given, so the next of the same name starts
+    there: an issue of thousands of items titled alike ("Read more") is numbered in time
+    that grows with their number, not with its square.
+    """
+    name, count = base, last.get(key(base), 1)
     short = shorten(base, MAX_LINE - 12)
     while key(name) in taken:
         count += 1
@@ -118,6 +123,7 @@ def _numbered(base: str, taken: set[str], key: Callable[[str], str]) -> str:
         if key(name) == key(short):
             # A slug is cut at 100 characters, so a long name takes its number up front.
             name = f"({count}) {short}"
+    last[key(base)] = count
     return name
 
 
@@ -135,10 +141,12 @@ class _Keys:
     def __init__(self) -> None:
         self.slugs: set[str] = set()
         self.items: set[str] = set()
+        self.last_numbers: dict[str, int] = {}
+        """The number each slug or title key was last given (see `_numbered`)."""
 
     def section_name(self, draft: SectionDraft, notices: list[Notice]) -> str:
         """The section's name, numbered if another section has its slug."""
-        name = _numbered(draft.name, self.slugs, _slug_key)
+        name = _numbered(draft.name, self.slugs, _slug_key, self.last_numbers)
         if name != draft.name:
             notices.append(Notice(draft.where, f"a second section named {draft.name!r}: renamed"))
             draft.items[0].notes.append(f"section renamed: {draft.name!r} appears twice; check it")
@@ -154,7 +162,7 @@ class _Keys:
             draft.blurb.insert(0, markdown_link(title, link))
             link = None
         if link is None:
-            title = _numbered(draft.title, self.items, _title_key)
+            title = _numbered(draft.title, self.items, _title_key, self.last_numbers)
             if title != draft.title:
                 notices.append(Notice(draft.where, f"a second item titled {draft.title!r}"))
                 draft.notes.append("title numbered: another item above has the same title")

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import bot.importers._draft
+import bot.models
 from bot.importers import Notice, SourceError, parse_text_issue, read_text_issue
 from bot.importers._output import issue_file_text
 from bot.issuefiles import format_issue, load_issue
@@ -385,3 +387,27 @@ def test_long_titles_that_repeat_are_numbered_up_front() -> None:
     text = "X: Issue #1\nNews\n" + ("A" * 140 + "\nBlurb one.\n") * 3
     items = parse_text_issue(text, "x.txt").issue.sections[0].items
     assert [item.title[:4] for item in items] == ["AAAA", "(2) ", "(3) "]
+
+
+def test_many_items_titled_alike_are_numbered_in_linear_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A long issue whose items share a title ("Read more") is numbered one by one; each
+    number found anew from (2) made 50,000 such items take hours. Counted in slugs made, not
+    in seconds, so that a busy machine cannot fail it or let it pass."""
+    made = 0
+    slugify = bot.models.slugify
+
+    def counted(text: str) -> str:
+        nonlocal made
+        made += 1
+        return slugify(text)
+
+    monkeypatch.setattr(bot.importers._draft, "slugify", counted)
+    count = 2000
+    sample = SAMPLE.read_text(encoding="utf-8")
+    items = "".join(f"Read more\nBlurb number {n} of the same title.\n" for n in range(count))
+    imported = parse_text_issue(f"{sample.rstrip()}\n{items}", "x.txt")
+    titles = [item.title for item in imported.issue.sections[-1].items[-count:]]
+    assert titles == ["Read more"] + [f"Read more ({n})" for n in range(2, count + 1)]
+    assert made < 10 * count, f"{made} slugs made for {count} items"
