@@ -203,7 +203,9 @@ class _Structurer:
             self.notices.append(Notice(self.where, f"a link with no text: titled {title!r}"))
         item = ItemDraft(self.where, escape_heading(title), href)
         if link and href is None:
-            item.notes.append("the source's link for this item was not http(s) and was dropped")
+            item.notes.append(
+                "the source's link for this item was not a valid http(s) link and was dropped"
+            )
         return item
 
     def place_loose(self) -> None:

@@ -38,7 +38,13 @@ from urllib.parse import urlsplit
 from bot.errors import FetchError, SourceError
 from bot.importers._draft import IssueDraft, build_issue
 from bot.importers._entry import entry_structure
-from bot.importers._feed_entries import FeedEntry, Identity, plain_text_of, read_feed
+from bot.importers._feed_entries import (
+    FeedEntry,
+    Identity,
+    link_refusal,
+    plain_text_of,
+    read_feed,
+)
 from bot.importers._fetch import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
@@ -270,7 +276,8 @@ def entry_issue(entry: FeedEntry, number: int, source: str) -> Imported:
     for tag, count in parsed.dropped_elements.items():
         notices.append(Notice(where, f"removed {count} <{tag}> element(s)"))
     for raw in parsed.dropped_links:
-        notices.append(Notice(where, f"dropped a link that is not http(s): {raw[:80]!r}"))
+        why = link_refusal(raw, entry.link or entry.base)
+        notices.append(Notice(where, f"dropped a link that {why}: {raw[:80]!r}"))
     title, pings = defuse_pings(entry.title)
     if not title:
         title = UNTITLED

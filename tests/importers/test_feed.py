@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.importers import (
+    FeedDocument,
     FeedImport,
     SourceError,
     feed_issues,
@@ -255,7 +256,10 @@ def test_hostile_html_leaves_no_live_link_script_or_ping() -> None:
     assert news.name == "News"
     prizes, story, brackets = news.items
     assert (prizes.title, prizes.link) == ("Free prizes", None)
-    assert prizes.editor_note == "the source's link for this item was not http(s) and was dropped"
+    assert (
+        prizes.editor_note
+        == "the source's link for this item was not a valid http(s) link and was dropped"
+    )
     assert prizes.blurb == "Click here or there or everywhere."
     assert story.link == "https://real.example.org/story"
     assert markdown_links(story.blurb) == ["https://real.example.org/source"]
@@ -531,3 +535,41 @@ def test_an_unclosed_embed_that_swallows_text_is_reported() -> None:
     html_text = "<p><a href='https://ok.example/'>Kept</a></p><svg><text>Swallowed words"
     entry = FeedEntry(0, "T", None, None, html_text, None, None)
     assert "removed 1 <svg> element(s)" in [n.message for n in entry_issue(entry, 1, "f").notices]
+
+
+LINK_FEED = """<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Links Weekly</title><link>https://links.example/</link>
+<item><title>Issue #5</title><link>{link}</link>
+<description><![CDATA[<h2>News</h2>
+<h3><a href="https://links.example/a">A story</a></h3><p>Its text.</p>
+<h3><a href="{item_link}">Another story</a></h3><p>More text.</p>]]></description>
+</item></channel></rss>"""
+
+
+@pytest.mark.parametrize(
+    ("link", "reason"),
+    [
+        ("https://links.example/" + "p" * 2100, "is not valid (a link is at most 2048 characters)"),
+        ("https://links.example:99999/p", "is not valid (not a valid URL: Port out of range"),
+        ("https://[::1/p", "is not valid (Invalid IPv6 URL)"),
+        ("javascript:alert(1)", "is not http(s)"),
+        ("mailto:editor@links.example", "is not http(s)"),
+    ],
+)
+def test_a_link_dropped_from_a_feed_is_told_with_why(link: str, reason: str) -> None:
+    """A web link that is too long or malformed is dropped as a `javascript:` one is, but
+    the editor is told what is wrong with it, not that it is not http(s)."""
+    document = FeedDocument("links.xml", LINK_FEED.format(link=link, item_link=link).encode())
+    result = feed_issues(document, scan_folder(Path("/nonexistent-newsbot-folder")))
+    (done,) = result.imported
+    assert done.issue.link is None
+    story = done.issue.sections[0].items[1]
+    assert (story.title, story.link) == ("Another story", None)
+    assert story.editor_note == (
+        "the source's link for this item was not a valid http(s) link and was dropped"
+    )
+    told = notices(result)
+    shown = repr(link[:80])
+    assert f"links.xml [Issue #5]: the entry's link {reason}" in "\n".join(told), told
+    assert any(n.startswith("links.xml [Issue #5]: dropped a link that " + reason) for n in told)
+    assert all(n.endswith(shown) for n in told if "link that" in n or "entry's link" in n)
