@@ -92,6 +92,8 @@ SUBTITLE = 300
 GUESSED_SECTION = "Items"
 
 _NUMBER = re.compile(r"(?:#|\b(?:issue|no\.|number)\s*#?)\s*([0-9]{1,6})\b", re.IGNORECASE)
+_ANY_NUMBER = re.compile(r"(?:#|\b(?:issue|no\.|number)\s*#?)\s*([0-9]+)\b", re.IGNORECASE)
+"""A number written as `_NUMBER`'s are, of any length: one out of range is named."""
 
 
 class _State(enum.Enum):
@@ -120,13 +122,20 @@ class _Reader(Shapes):
         """The issue number in the first line; raise `SourceError` if it has none."""
         first = self.lines[0]
         match = _NUMBER.search(first.text)
-        if not match or not 1 <= int(match.group(1)) <= 999_999:
+        if match and 1 <= int(match.group(1)) <= 999_999:
+            return int(match.group(1))
+        written = _ANY_NUMBER.search(first.text)
+        if written:
             raise SourceError(
                 self.where(first),
-                "the first line names the issue with its number, as in "
-                f"`Deep Learning Weekly: Issue #202`; got {first.text[:80]!r}",
+                f"the first line numbers the issue {written.group(1)}; an issue number is "
+                "from 1 to 999999",
             )
-        return int(match.group(1))
+        raise SourceError(
+            self.where(first),
+            "the first line names the issue with its number, as in "
+            f"`Deep Learning Weekly: Issue #202`; got {first.text[:80]!r}",
+        )
 
     def subtitle(self, index: int) -> bool:
         """Whether the line at `index` (the second) is the subtitle."""

@@ -269,7 +269,9 @@ def test_the_same_title_twice_is_numbered_not_dropped() -> None:
         ("", "x.txt:1", "the file is empty"),
         ("\n  \n", "x.txt:1", "the file is empty"),
         ("No number here\nNews\nA\nB.\n", "x.txt:1", "the first line names the issue"),
-        ("X: Issue #0\nNews\nA\nB.\n", "x.txt:1", "the first line names the issue"),
+        ("X: Issue #0\nNews\nA\nB.\n", "x.txt:1", "numbers the issue 0; an issue number is from"),
+        ("X: Issue #1000000\nNews\nA\nB.\n", "x.txt:1", "numbers the issue 1000000; an issue"),
+        ("X: No. 0012345678\nNews\nA\nB.\n", "x.txt:1", "numbers the issue 0012345678; an"),
         ("X: Issue #1\nHello,\nJust an intro.\n", "x.txt:3", "found no section headings"),
     ],
 )
