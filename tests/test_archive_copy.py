@@ -120,6 +120,27 @@ def test_a_missing_source_is_a_clear_error(tmp_path: Path) -> None:
     assert not (tmp_path / "b.db").exists()
 
 
+def test_a_source_that_is_not_an_archive_is_named_with_why(tmp_path: Path) -> None:
+    """A folder, a file of another kind or a damaged archive as SOURCE is said so, naming
+    SOURCE: "the archive database failed" could be either of the two, and a folder is there."""
+    damaged, notes, destination = tmp_path / "damaged.db", tmp_path / "notes.txt", tmp_path / "b.db"
+    asyncio.run(fill(damaged))
+    with damaged.open("r+b") as handle:
+        handle.truncate(8192)  # the header is whole; the tables' pages are gone
+    notes.write_text("my notes\n", encoding="utf-8")
+    refused = {
+        tmp_path: f"cannot open the archive {tmp_path}: it is a folder",
+        notes: f"cannot open the archive {notes}: it is not a newsbot archive (not an SQLite "
+        "database)",
+        damaged: f"cannot read {damaged}: database disk image is malformed",
+    }
+    for source, why in refused.items():
+        code, out, err = newsbot("archive", "copy", str(source), str(destination))
+        assert (code, out, err) == (1, "", f"error: {why}\n"), source
+        assert not destination.exists()
+    assert notes.read_text(encoding="utf-8") == "my notes\n"
+
+
 def test_a_destination_that_cannot_be_an_archive_is_refused_and_no_folder_made(
     tmp_path: Path,
 ) -> None:

@@ -40,9 +40,7 @@ def copy(
     from bot.store.copying import copy_archive
 
     async def copied() -> tuple[str, str, dict[str, int], int]:
-        # Not migrated: SOURCE is only read (it may be the backup an older newsbot restores).
-        async with await Archive.open(_location(source), create=False, migrate=False) as original:
-            await _same_version(original, source)
+        async with await _opened_source(source) as original:
             # SOURCE is only read: a write that fails is DEST's (a file, to be SQLite's). Not
             # a file's errors: reaching a PostgreSQL SOURCE or DEST can fail with them too.
             with writing(f"the copy {destination}"):
@@ -50,8 +48,12 @@ def copy(
                     done = await copy_archive(original, target)
                     return original.location, target.location, done.counts, done.searches
 
-    if not isinstance(_location(source), str) and not Path(source).is_file():
-        raise fail(f"{source}: no such archive file")
+    source_file = _location(source)
+    if isinstance(source_file, Path):
+        if not source_file.exists():
+            raise fail(f"{source}: no such archive file")
+        # Said as for DEST and --db: a folder or a file of another kind is not an archive.
+        archive_file(source_file)
     target_file = _location(destination)
     made = None
     if isinstance(target_file, Path):
@@ -71,6 +73,26 @@ def copy(
         highlight=False,
         soft_wrap=True,
     )
+
+
+async def _opened_source(source: str) -> Archive:
+    """SOURCE, opened to be read and checked to be this newsbot's; a damaged SQLite file is
+    named as SOURCE, not as "the archive", since DEST is one too."""
+    import sqlite3
+
+    from bot.store import Archive
+
+    try:
+        # Not migrated: SOURCE is only read (it may be the backup an older newsbot restores).
+        archive = await Archive.open(_location(source), create=False, migrate=False)
+    except sqlite3.DatabaseError as exc:
+        raise NewsbotError(f"cannot read {source}: {exc}") from None
+    try:
+        await _same_version(archive, source)
+    except BaseException:
+        await archive.close()
+        raise
+    return archive
 
 
 def _remove_archive_file(path: Path) -> None:
