@@ -232,8 +232,60 @@ def test_a_problem_names_sections_and_items_as_readers_read_them() -> None:
     assert [(error.line, error.reason) for error in errors_of(text)] == [
         (8, "section '*Mobile* & Edge' has no items: add `### Title` items"),
         (10, "section 'Mobile & Edge' appears twice (first on line 8): merge the two"),
-        (16, "item 'Weekly **kwargs**' is already in this issue on line 12"),
+        (
+            16,
+            "item 'Weekly **kwargs**' has the link of item 'A linked item' (line 12): an issue "
+            "holds each link once; merge the two or fix the link",
+        ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "reason"),
+    [
+        (
+            "## News",
+            "## C++\n\n### [B](https://example.com/b)\n\n## C#",
+            12,
+            "section 'C#' has the slug `c` of section 'C++' (line 8): give one of them another "
+            "`{#slug}`",
+        ),
+        (
+            "## News",
+            "## Mobile & Edge\n\n### [B](https://example.com/b)\n\n## Mobile / Edge",
+            12,
+            "section 'Mobile / Edge' has the slug `mobile-edge` of section 'Mobile & Edge'",
+        ),
+        (
+            "## News",
+            "## Café Corner\n\n### [B](https://example.com/b)\n\n## cafe  corner",
+            12,
+            "section 'cafe corner' appears twice (first on line 8): merge the two",
+        ),
+        (
+            "### An item without a link",
+            "### What is new in C++\n\nText.\n\n### What is new in C#",
+            18,
+            "item 'What is new in C#' cannot be told apart from item 'What is new in C++' (line "
+            "14): items without a link are told apart by the letters and digits of their titles",
+        ),
+        (
+            "### An item without a link",
+            "### [Another title](https://example.com/a)",
+            14,
+            "item 'Another title' has the link of item 'A linked item' (line 10): an issue holds "
+            "each link once; merge the two or fix the link",
+        ),
+    ],
+)
+def test_sections_or_items_with_one_key_are_told_as_the_editor_sees_them(
+    old: str, new: str, line: int, reason: str
+) -> None:
+    """Two names that only newsbot's keys make one are not "twice" the same: the error says
+    what they share and how to tell them apart."""
+    assert old in GOOD
+    error = one_error(GOOD.replace(old, new, 1))
+    assert (error.line, reason in error.reason) == (line, True), error
 
 
 def test_sections_and_items_named_in_other_scripts_are_told_apart() -> None:

@@ -16,6 +16,7 @@ from markdown_it.token import Token
 from pydantic import ValidationError
 
 from bot.errors import IssueFileError, IssueFileErrors
+from bot.issuefiles._clashes import item_clash, named, section_clash
 from bot.issuefiles._front_matter import (
     Problems,
     front_matter_fields,
@@ -164,7 +165,7 @@ def _make_item(draft: _ItemDraft, problems: Problems) -> Item | None:
             editor_note=draft.editor_note,
         )
     except ValidationError as exc:
-        problems.add(draft.line, f"item {_named(draft.title)}: {pydantic_reason(exc)}")
+        problems.add(draft.line, f"item {named(draft.title)}: {pydantic_reason(exc)}")
         return None
 
 
@@ -393,22 +394,6 @@ def _check_links(
             problems.add(line_no, f"link definition {_shown(href)}: {link_problem(href)}")
 
 
-def _named(markdown: str) -> str:
-    """A section's name or an item's title in a problem, quoted as readers read it: `'Weekly
-    **kwargs** & more'`, not the Markdown `Weekly \\*\\*kwargs\\*\\* \\& more`."""
-    return f"'{reads_as(markdown)}'"
-
-
-def _same_slug(draft: _SectionDraft, first: _SectionDraft) -> str:
-    name, first_name = _named(draft.name), _named(first.name)
-    if slugify(draft.name) == slugify(first.name):
-        return f"section {name} appears twice (first on line {first.line}): merge the two"
-    return (
-        f"section {name} has the slug `{draft.slug}` of section {first_name} (line "
-        f"{first.line}): give one of them another `{{#slug}}`"
-    )
-
-
 def parse_issue(text: str, path: Path | str, warnings: list[IssueFileError] | None = None) -> Issue:
     """Read an issue file's text; raise `IssueFileErrors` listing every problem found.
 
@@ -433,34 +418,32 @@ def parse_issue(text: str, path: Path | str, warnings: list[IssueFileError] | No
         )
     sections: list[Section] = []
     seen: dict[str, _SectionDraft] = {}
-    links: dict[str, int] = {}
+    keys: dict[str, tuple[str, int]] = {}
+    """Each item's key, with the title and line of the item that has it."""
     for draft in section_drafts:
         if draft.name and (first := seen.get(draft.slug)) is not None:
-            problems.add(draft.line, _same_slug(draft, first))
+            problems.add(draft.line, section_clash(draft.name, draft.slug, first.name, first.line))
         elif draft.name:
             seen[draft.slug] = draft
         if draft.name and not draft.items:
             problems.add(
-                draft.line, f"section {_named(draft.name)} has no items: add `### Title` items"
+                draft.line, f"section {named(draft.name)} has no items: add `### Title` items"
             )
         items: list[Item] = []
         for item_draft in draft.items:
             item = _make_item(item_draft, problems)
             if item is None:
                 continue
-            if item.key in links:
-                problems.add(
-                    item_draft.line,
-                    f"item {_named(item.title)} is already in this issue on line {links[item.key]}",
-                )
+            if item.key in keys:
+                problems.add(item_draft.line, item_clash(item.title, item.link, *keys[item.key]))
                 continue
-            links[item.key] = item_draft.line
+            keys[item.key] = (item.title, item_draft.line)
             items.append(item)
         if draft.name and items:
             try:
                 sections.append(Section(name=draft.name, slug=draft.slug, items=tuple(items)))
             except ValidationError as exc:
-                problems.add(draft.line, f"section {_named(draft.name)}: {pydantic_reason(exc)}")
+                problems.add(draft.line, f"section {named(draft.name)}: {pydantic_reason(exc)}")
     if problems.errors:
         raise IssueFileErrors(sorted(problems.errors, key=lambda error: error.line))
     try:
@@ -469,8 +452,8 @@ def parse_issue(text: str, path: Path | str, warnings: list[IssueFileError] | No
         line = values.get(str(exc.errors()[0]["loc"][0]), (1, ""))[0]
         raise IssueFileErrors([IssueFileError(path, line, pydantic_reason(exc))]) from None
     if warnings is not None:
-        # An issue's items are unique by key: `links` holds each one's line, in their order.
-        warnings.extend(_without_blurbs(path, issue, list(links.values())))
+        # An issue's items are unique by key: `keys` holds each one's line, in their order.
+        warnings.extend(_without_blurbs(path, issue, [line for _, line in keys.values()]))
     return issue
 
 
