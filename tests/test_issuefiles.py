@@ -769,3 +769,35 @@ def test_a_publish_at_whose_utc_time_is_past_the_calendar_names_its_line(value: 
 def test_a_publish_at_late_in_9999_that_every_zone_can_hold_is_taken() -> None:
     parsed = parse_issue(GOOD.replace("title:", "publish_at: 9999-12-31T09:00\ntitle:"), "7.md")
     assert parsed.publish_at == dt.datetime(9999, 12, 31, 9, 0)
+
+
+def test_raw_html_inside_text_is_reported_on_its_line() -> None:
+    """Discord shows inline HTML as written and the other outlets leave it out, so an
+    `<!-- editor: … -->` written inside a paragraph reached readers: it is refused, as an
+    HTML block is, once on each line that holds some."""
+    text = (
+        GOOD.replace("Hello readers.", "Hello <b>readers</b>.\nSecond line <br> here.")
+        .replace("Its blurb.", "Its blurb. <!-- editor: ask Jane about the numbers -->")
+        .replace("### An item without", "### An <em>item</em> without")
+    )
+    errors = errors_of(text)
+    reason = (
+        "raw HTML is not published ({}): write it in Markdown, or escape a `<` meant as text "
+        "(`\\<`); a note to the editor is `<!-- editor: … -->` on its own line under an item's "
+        "heading"
+    )
+    assert [(e.line, e.reason) for e in errors] == [
+        (6, reason.format("'<b>'")),
+        (7, reason.format("'<br>'")),
+        (13, reason.format("'<!-- editor: ask Jane about the numbers -->'")),
+        (15, reason.format("'<em>'")),
+    ]
+
+
+def test_angle_brackets_that_are_not_html_are_text() -> None:
+    text = GOOD.replace(
+        "Its blurb.",
+        "Press \\<Ctrl>, see `<b>` and <https://example.com/x>; 2 < 3 and a <- b.",
+    )
+    blurb = parse_issue(text, "7.md").sections[0].items[0].blurb
+    assert blurb.startswith("Press \\<Ctrl>")

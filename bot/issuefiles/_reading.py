@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline, autolink, image, link
+from markdown_it.rules_inline import StateInline, autolink, html_inline, image, link
 from markdown_it.token import Token
 from pydantic import ValidationError
 
@@ -41,6 +41,10 @@ _NOT_A_LINK = (
     "this link is not valid: an item link is an absolute http(s) URL, "
     "as in `### [Title](https://example.com/page)`"
 )
+_INLINE_HTML = (
+    "raw HTML is not published ({}): write it in Markdown, or escape a `<` meant as text "
+    "(`\\<`); a note to the editor is `<!-- editor: … -->` on its own line under an item's heading"
+)
 
 
 def _markdown() -> MarkdownIt:
@@ -48,6 +52,7 @@ def _markdown() -> MarkdownIt:
 
 
 _InlineRule = Callable[[StateInline, bool], bool]
+_NOTED = ("link_open", "image", "html_inline")
 
 
 class _EveryLink(MarkdownIt):
@@ -59,7 +64,8 @@ class _EveryLink(MarkdownIt):
 
     def __init__(self) -> None:
         super().__init__("commonmark")
-        for name, rule in (("link", link), ("image", image), ("autolink", autolink)):
+        rules = (("link", link), ("image", image), ("autolink", autolink))
+        for name, rule in (*rules, ("html_inline", html_inline)):
             self.inline.ruler.at(name, _noting_line(rule))
 
     def validateLink(self, url: str) -> bool:
@@ -74,7 +80,7 @@ def _noting_line(rule: _InlineRule) -> _InlineRule:
         found = rule(state, silent)
         if found and not silent:
             # Text before the link may be pushed first: the link is the first link or image.
-            made = (t for t in state.tokens[first:] if t.type in ("link_open", "image"))
+            made = (t for t in state.tokens[first:] if t.type in _NOTED)
             if (token := next(made, None)) is not None:
                 token.meta["line"] = state.src.count("\n", 0, start)
                 token.meta["by_reference"] = state.src[start : state.pos].endswith("]")
@@ -368,6 +374,14 @@ def _check_links(
         if token.type != "inline" or token.map is None:
             continue
         line_no = offset + token.map[0] + 1
+        # Discord would show raw HTML as written, and the other outlets leave it out: the
+        # first tag of each line is reported.
+        tags: dict[int, str] = {}
+        for child in token.children or []:
+            if child.type == "html_inline":
+                tags.setdefault(line_no + int(child.meta.get("line", 0)), child.content)
+        for at, tag in tags.items():
+            problems.add(at, _INLINE_HTML.format(_shown(tag.replace("\n", " "))))
         for line, href, what, by_reference in _links_in(token, line_no in item_links):
             at = line_no + line
             definition_lines = defined.get(href, [])
