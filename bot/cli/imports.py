@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from bot.cli._console import archive_location, date_option, err, fail, out, run_async, settings_of
-from bot.errors import NewsbotError
+from bot.errors import NewsbotError, SourceError
 from bot.importers._fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, is_url, remember
 from bot.importers._output import WriteOutcome, Written, save_issues, scan_folder
 from bot.importers._report import Imported, Notice
@@ -82,6 +83,18 @@ def _write(issues: Sequence[Issue], folder: Path, progress: Progress, force: boo
         )
     except NewsbotError as exc:
         raise fail(f"{exc}; nothing more was written") from None
+
+
+def _named_once(files: Iterable[Path]) -> list[Path]:
+    """The files named, each once, where first named (`a.txt ./a.txt` is one issue)."""
+    seen: set[str] = set()
+    kept: list[Path] = []
+    for path in files:
+        same = os.path.realpath(path)
+        if same not in seen:
+            seen.add(same)
+            kept.append(path)
+    return kept
 
 
 def _out_folder(folder: Path) -> Path:
@@ -212,11 +225,21 @@ def import_text(
     issue_date, issue_link = date_option(date, "--date"), _link(link)
     imported: list[Imported] = []
     failures: list[NewsbotError] = []
-    for path in files:
+    sources: dict[int, Path] = {}
+    for path in _named_once(files):
         try:
-            imported.append(read_text_issue(path, date=issue_date, link=issue_link))
+            done = read_text_issue(path, date=issue_date, link=issue_link)
         except NewsbotError as exc:
             failures.append(exc)
+            continue
+        number = done.issue.number
+        if number in sources:
+            # Said here, with both files: the writing would only name the issue file.
+            reason = f"issue #{number} is also the issue of {sources[number]}: import one of them"
+            failures.append(SourceError(f"{path}:1", reason))
+            continue
+        sources[number] = path
+        imported.append(done)
     for done in imported:
         _warn(done.notices)
     for failure in failures:

@@ -108,6 +108,31 @@ def test_import_text_writes_nothing_if_any_file_fails(newsbot: Run, tmp_path: Pa
     assert not (tmp_path / "out").exists()
 
 
+def test_import_text_reads_a_file_named_twice_once(
+    newsbot: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(SAMPLE.parent)
+    out = tmp_path / "out"
+    result = newsbot(
+        "import", "text", str(SAMPLE), SAMPLE.name, f"./{SAMPLE.name}", "--out", str(out)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "1 created, 0 updated, 0 unchanged." in result.stdout
+    assert (out / "202.md").read_bytes() == ISSUE_202.read_bytes()
+
+
+def test_import_text_names_both_files_of_one_number(newsbot: Run, tmp_path: Path) -> None:
+    again = tmp_path / "again.txt"
+    shutil.copy(SAMPLE, again)
+    result = newsbot("import", "text", str(SAMPLE), str(again), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert f"{again}:1: issue #202 is also the issue of {SAMPLE}: import one of them\n" in (
+        result.stderr
+    )
+    assert "1 file(s) could not be imported; nothing was written" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_import_text_ingest_stores_the_issue(newsbot: Run, tmp_path: Path) -> None:
     result = newsbot("import", "text", str(SAMPLE), "--out", str(tmp_path / "out"), "--ingest")
     assert result.exit_code == 0, result.stderr
