@@ -801,3 +801,24 @@ def test_angle_brackets_that_are_not_html_are_text() -> None:
     )
     blurb = parse_issue(text, "7.md").sections[0].items[0].blurb
     assert blurb.startswith("Press \\<Ctrl>")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "key"),
+    [
+        ("title: Test Weekly: Issue #7", 'title: "Test Weekly: Issue #7', 3, "title"),
+        ("---\n\nHello", 'subtitle:   "Robots\n---\n\nHello', 4, "subtitle"),
+    ],
+)
+def test_a_quoted_value_left_open_is_reported(old: str, new: str, line: int, key: str) -> None:
+    """A value that starts with `"` is a quoted string: one never closed would otherwise be
+    published with its stray quote."""
+    errors = errors_of(GOOD.replace(old, new, 1))
+    assert (line, f'{key}: this quoted value is not closed: end it with `"`') in [
+        (e.line, e.reason) for e in errors
+    ]
+
+
+def test_quotes_inside_a_value_are_text() -> None:
+    text = GOOD.replace("title: Test Weekly: Issue #7", 'title: "Q" is for quantum')
+    assert parse_issue(text, "7.md").title == '"Q" is for quantum'

@@ -98,6 +98,10 @@ def read_front_matter(
                 line_no, f"front-matter key {key!r} is already set on line {values[key][0]}"
             )
             continue
+        if value.strip().startswith('"') and value.count('"') == 1:
+            # `title: "Deep Learning Weekly`: else published with its stray quote.
+            problems.add(line_no, f'{key}: this quoted value is not closed: end it with `"`')
+            continue
         try:
             values[key] = (line_no, _unquote(value.strip()))
         except json.JSONDecodeError:
