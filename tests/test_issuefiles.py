@@ -712,7 +712,11 @@ def test_web_links_in_text_are_kept_as_written() -> None:
 @pytest.mark.parametrize(
     ("heading", "reason"),
     [
-        ("### [T](javascript:x)", "this link is not valid"),
+        ("### [T](javascript:x)", f"this link is not valid ({NOT_WEB}): an item link is"),
+        (
+            "### [T](https://example.com/a b)",
+            "this link is not valid (a link cannot contain spaces; percent-encode them as %20)",
+        ),
         ("### [T](ftp://example.com/x)", "item 'T': link: a link must start with http"),
         ("### <javascript:x>", f"link to 'javascript:x': {NOT_WEB}"),
         ("### [T][r]\n\n[r]: javascript:x", "link to 'javascript:x' (its address is on line 16)"),

@@ -37,9 +37,9 @@ _LINK_NOT_CLOSED = re.compile(r"^\[.*\]\([^)]*$", re.DOTALL)
 SECTION_ID = re.compile(r"\s*\{#(?P<slug>[^{}]*)\}$")
 """`## Industry news {#industry}`: a section's slug given after its name, as a heading's id
 is in Pandoc and kramdown, so that a renamed section keeps what is keyed on its slug."""
-_NOT_A_LINK = (
-    "this link is not valid: an item link is an absolute http(s) URL, "
-    "as in `### [Title](https://example.com/page)`"
+_NOT_A_LINK = "this link is not valid"
+_ITEM_LINK = (
+    "an item link is an absolute http(s) URL, as in `### [Title](https://example.com/page)`"
 )
 _INLINE_HTML = (
     "raw HTML is not published ({}): write it in Markdown, or escape a `<` meant as text "
@@ -133,7 +133,10 @@ def _item_heading(inline: Token) -> tuple[str, str | None, str | None]:
     opens = [child for child in children if child.type == "link_open"]
     if not opens:
         if _LOOKS_LIKE_LINK.match(content):
-            return content, None, _NOT_A_LINK
+            # What is wrong with the address, if it says: a space, a scheme, a port …
+            address = content[content.rfind("](") + 2 : -1].strip().strip("<>")
+            why = f" ({problem})" if (problem := link_problem(address)) else ""
+            return content, None, f"{_NOT_A_LINK}{why}: {_ITEM_LINK}"
         # Published as written, brackets and all: an editor who forgot the link, or its `)`.
         if _LINK_LEFT_OUT.match(content):
             return (
@@ -224,7 +227,9 @@ class _Body:
             title, link, reason = _item_heading(inline)
             if reason:
                 self.problems.add(line_no, reason)
-            self.item = _ItemDraft(line_no, title, link, link is not None or reason == _NOT_A_LINK)
+            self.item = _ItemDraft(
+                line_no, title, link, link is not None or (reason or "").startswith(_NOT_A_LINK)
+            )
             self.sections[-1].items.append(self.item)
         elif level == 4 and text == ABSTRACT_HEADING:
             if self.item is None:
