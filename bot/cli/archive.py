@@ -47,7 +47,13 @@ QUERY_SHOWN_MAX = 100
 
 
 def _paths(ctx: typer.Context, paths: list[Path] | None) -> list[Path]:
-    return paths or [settings_of(ctx).issues.directory]
+    """The paths named, else the issues folder; one that is a file is not read as an issue."""
+    if paths:
+        return paths
+    folder = settings_of(ctx).issues.directory
+    if folder.exists() and not folder.is_dir():
+        raise fail(f"the issues folder {folder} is not a folder (issues.directory)")
+    return [folder]
 
 
 def report_problems(result: LoadResult) -> None:

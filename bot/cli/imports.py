@@ -97,10 +97,13 @@ def _named_once(files: Iterable[Path]) -> list[Path]:
     return kept
 
 
-def _out_folder(folder: Path) -> Path:
-    """The folder to write issue files to; fail if it is something else."""
+def _out_folder(out_dir: Path | None, settings: Settings) -> Path:
+    """The folder to write issue files to (`--out`, else the issues folder); fail if it is
+    something else, naming where it was given."""
+    folder = out_dir or settings.issues.directory
     if folder.exists() and not folder.is_dir():
-        raise fail(f"{folder}: is not a folder; --out names the folder of the issue files")
+        named = "--out names" if out_dir else "issues.directory names"
+        raise fail(f"{folder}: is not a folder; {named} the folder of the issue files")
     return folder
 
 
@@ -219,7 +222,7 @@ def import_text(
     settings = settings_of(ctx)
     if ingest:
         archive_location(settings)
-    folder = _out_folder(out_dir or settings.issues.directory)
+    folder = _out_folder(out_dir, settings)
     if (date or link) and len(files) > 1:
         raise fail("--date and --link describe one issue: import one FILE with them")
     issue_date, issue_link = date_option(date, "--date"), _link(link)
@@ -289,7 +292,7 @@ def import_feed(
     settings = settings_of(ctx)
     if ingest:
         archive_location(settings)
-    folder = _out_folder(out_dir or settings.issues.directory)
+    folder = _out_folder(out_dir, settings)
     since_date = date_option(since, "--since")
     document = _load(source, folder, timeout, int(max_size * _MEGABYTE), refresh=refresh)
     if document.unchanged:

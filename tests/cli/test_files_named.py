@@ -70,3 +70,27 @@ def test_two_files_with_one_number_are_reported_on_the_number_line(
     ) in err
     assert "nothing was ingested" in err
     assert not db.exists(), "no archive is made for a batch that is refused"
+
+
+def test_an_issues_folder_that_is_a_file_is_said_so(tmp_path: Path) -> None:
+    """`issues.directory` naming a file was read as one broken issue file, and `import`
+    blamed an `--out` never given."""
+    notes = tmp_path / "notes.md"
+    notes.write_text("my notes\n", encoding="utf-8")
+    config = tmp_path / "newsbot.toml"
+    config.write_text(f'[issues]\ndirectory = "{notes.as_posix()}"\n', encoding="utf-8")
+    db = tmp_path / "a.db"
+    for command in (["check"], ["ingest"]):
+        result = CliRunner().invoke(app, ["--config", str(config), "--db", str(db), *command])
+        assert (result.exit_code, result.stdout) == (1, "")
+        assert result.stderr == (
+            f"error: the issues folder {notes} is not a folder (issues.directory)\n"
+        )
+    sample = ISSUES.parent / "samples" / "deep-learning-weekly-202.txt"
+    result = CliRunner().invoke(app, ["--config", str(config), "import", "text", str(sample)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {notes}: is not a folder; issues.directory names the folder of the issue files\n"
+    )
+    assert notes.read_text(encoding="utf-8") == "my notes\n"
+    assert not db.exists()
