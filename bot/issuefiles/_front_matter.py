@@ -40,6 +40,9 @@ class Problems:
 
     path: Path
     errors: list[IssueFileError] = field(default_factory=list)
+    bad_values: set[str] = field(default_factory=set)
+    """The front-matter keys written with a value already reported as broken: such a key is
+    there, so it is not asked for again."""
 
     def add(self, line: int, reason: str) -> None:
         self.errors.append(IssueFileError(self.path, line, reason))
@@ -101,11 +104,13 @@ def read_front_matter(
         if value.strip().startswith('"') and value.count('"') == 1:
             # `title: "Deep Learning Weekly`: else published with its stray quote.
             problems.add(line_no, f'{key}: this quoted value is not closed: end it with `"`')
+            problems.bad_values.add(key)
             continue
         try:
             values[key] = (line_no, _unquote(value.strip()))
         except json.JSONDecodeError:
             problems.add(line_no, f"{key}: a quoted value must be a valid double-quoted string")
+            problems.bad_values.add(key)
     problems.add(len(lines), "the front-matter block is not closed: add a `---` line after it")
     return values, len(lines)
 
@@ -114,7 +119,7 @@ def front_matter_fields(
     values: dict[str, tuple[int, str]], path: Path, problems: Problems
 ) -> dict[str, Any]:
     for key in REQUIRED_KEYS:
-        if key not in values:
+        if key not in values and key not in problems.bad_values:
             problems.add(1, f"the front matter needs a `{key}:` line")
     fields: dict[str, Any] = {}
     for key, (line_no, value) in values.items():
