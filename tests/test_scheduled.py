@@ -15,6 +15,7 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobEvent
 
 import bot.issuefiles._loading
 import bot.schedule.jobs
+from bot.errors import IssueFileError
 from bot.issuefiles import format_issue
 from bot.models import Issue
 from bot.publishing.outlets.x import XOutlet, x_outlet
@@ -149,10 +150,10 @@ async def test_the_scheduled_ingest_reads_each_file_again_as_it_stores_it(
     read = bot.issuefiles._loading.load_issue
     reads: list[str] = []
 
-    def read_then_edit(path: Path | str) -> Issue:
+    def read_then_edit(path: Path | str, warnings: list[IssueFileError] | None = None) -> Issue:
         """Reads a file as newsbot does; once all were checked, an editor saves 204 broken."""
         reads.append(Path(path).name)
-        found = read(path)
+        found = read(path, warnings)
         if len(reads) == 3:
             (folder / "204.md").write_text("---\nnumber: 204\n---\n", encoding="utf-8")
         return found
