@@ -1,9 +1,12 @@
 """X's text rules: lengths as X counts them, and issue text made fit to post on X.
 
 Lengths are X's own, counted by twitter-text (`parse_tweet(...).weightedLength`: most Latin 1,
-CJK 2, an emoji 2, any URL 23, after NFC) — never `len()`. Text from the issue never pings
-anyone on X: `@name` and `$TSLA` are broken with a zero-width space (the fullwidth `＠` would
-not do: X reads it as a mention too).
+CJK 2, an emoji 2, any URL 23, after NFC) — never `len()`. Text from the issue never pings or
+tags anyone on X: `@name`, `$TSLA` and `#tag` are broken with a zero-width space (the fullwidth
+`＠` would not do: X reads it as a mention too). Nor does it make a link the editor did not
+write: X links a domain without its scheme (`example.com`, `ASP.NET`, `github.com/a/b`), so
+each dot of such a domain is followed by a zero-width space; an address written with its
+`https://` stays a link.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import functools
 import re
 import unicodedata
 from typing import Any
+
+import regex
 
 from bot._vendor.twitter_text import parse_tweet
 from bot._vendor.twitter_text.config import config
@@ -32,6 +37,15 @@ _MENTION_OR_CASHTAG = re.compile(
 letter, digit or `_!#$%&*@`, unless after `RT`), or a `$` before a letter. An `@` inside a
 word, as in an e-mail address, is no mention: broken, it would make the domain after it a
 link that X counts and bills as one."""
+_HASHTAG = regex.compile(
+    r"([#＃])(?![\ufe0f\u20e3])(?=[\p{L}\p{M}\p{Nd}_\u200c\u200d\ua67e\u05be\u05f3\u05f4"
+    r"\uff5e\u301c\u309b\u309c\u30a0\u30fb\u3003\u0f0b\u0f0c\u00b7]*[\p{L}\p{M}])"
+)
+"""A `#` or `＃` X may read as a hashtag (twitter-text's `validHashtag`: a name of letters, marks,
+digits and its few joining characters, holding a letter or a mark; not a keycap `#️⃣`). Wider
+than X's rule on purpose: whatever comes before it."""
+_SCHEME = re.compile(r"https?://", re.IGNORECASE)
+_HOST_END = re.compile(r"[/:?#]")
 _INVALID = re.compile("[\ufffe\ufeff\uffff\u202a-\u202e]")
 
 
@@ -91,11 +105,15 @@ def _url_spans(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def neutralise(text: str) -> str:
-    """`text` with every `@name` and `$TAG` broken by a zero-width space, URLs left whole.
+    """`text` with every `@name`, `$TAG` and `#tag` broken by a zero-width space, no domain
+    linked without its scheme, URLs with theirs left whole.
 
     Wider than X's own rules on purpose (any `@`/`＠` X may read as a mention, any `$` before
-    a letter), so nothing written in an issue can mention an account or a cashtag.
+    a letter, any `#` before a name), so nothing written in an issue can mention an account,
+    make a cashtag or a hashtag, or a link the editor did not write out (a post with a link
+    also costs about 13 times more).
     """
+    text = unlink_bare_domains(text)
     spans = url_spans(text)
     if not spans:
         return _break_tags(text)
@@ -109,7 +127,28 @@ def neutralise(text: str) -> str:
 
 
 def _break_tags(text: str) -> str:
-    return _MENTION_OR_CASHTAG.sub(lambda m: (m.group(1) or m.group(2)) + ZERO_WIDTH_SPACE, text)
+    text = _MENTION_OR_CASHTAG.sub(lambda m: (m.group(1) or m.group(2)) + ZERO_WIDTH_SPACE, text)
+    return _HASHTAG.sub(lambda m: m.group(1) + ZERO_WIDTH_SPACE, text)
+
+
+def unlink_bare_domains(text: str) -> str:
+    """`text` with a zero-width space after each dot of every domain X would link without a
+    scheme (twitter-text links `example.com`, `ASP.NET`, `docs.python.org/3/`; a country's
+    domain only with a path, `model.py/x`): it reads the same and links nothing."""
+    for _ in range(4):
+        bare = [(s, e) for s, e in url_spans(text) if not _SCHEME.match(text, s)]
+        if not bare:
+            break
+        parts: list[str] = []
+        at = 0
+        for start, end in bare:
+            host_end = _HOST_END.search(text, start, end)
+            cut = host_end.start() if host_end else end
+            parts += [text[at:start], text[start:cut].replace(".", "." + ZERO_WIDTH_SPACE)]
+            at = cut
+        parts.append(text[at:])
+        text = "".join(parts)
+    return text
 
 
 def plain_text(markdown: str, *, keep_links: bool) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.models import Issue
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
@@ -15,8 +16,10 @@ from bot.publishing.reports import PublishReport
 from bot.sandbox.x import XEmulator
 from bot.settings import XSettings
 from bot.store import Archive
+from tests import factories
 from tests.factories import story_issue
 from tests.x.conftest import assert_one_thread, settings_for, thread_texts
+from tests.x.test_render import HASHTAG
 
 
 async def publish(
@@ -191,3 +194,34 @@ async def test_two_publishes_of_one_issue_at_once_post_the_thread_once(
 
 def test_texts_compare_as_x_returns_them() -> None:
     assert comparable("a &amp; b https://t.co/abc") == comparable("a & b https://example.com/x")
+
+
+async def test_domains_and_hashtags_in_issue_text_post_no_link_and_no_tag(
+    archive: Archive, outlet: XOutlet, x_emulator: XEmulator, x_settings: XSettings
+) -> None:
+    # The issue's link in the first post is the thread's only link: a domain written without
+    # its scheme would be a second link X bills for, a `#word` a hashtag.
+    source = factories.issue(
+        7,
+        {
+            "Tools #dev": [
+                factories.item(
+                    "ASP.NET 9 and README.md #AI",
+                    "https://example.com/asp",
+                    blurb="See docs.python.org/3/ or example.com, ＃タグ #️⃣.",
+                )
+            ]
+        },
+    )
+    source = source.model_copy(update={"link": "https://example.com/issues/7"})
+    report = await publish(archive, outlet, source)
+    assert report.ok
+    tweets = x_emulator.live_tweets()
+    assert_one_thread(tweets, thread_texts(source, x_settings))
+    assert [bool(extract_urls_with_indices(t.text)) for t in tweets] == [True, False]
+    assert round(x_emulator.cost, 3) == 0.215
+    assert not HASHTAG.search(tweets[1].text), tweets[1].text
+    assert tweets[1].text.replace("\u200b", "") == (
+        "Tools #dev:\n• ASP.NET 9 and README.md #AI — See docs.python.org/3/ or example.com, "
+        "＃タグ #️⃣."
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import regex
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -27,13 +28,16 @@ from tests.factories import issue, item
 # `＠` not after a name character, before a name character; a `$` before a letter.
 MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠][A-Za-z0-9_]")
 CASHTAG = re.compile(r"(?<![A-Za-z0-9_$])\$[A-Za-z]")
+# twitter-text's `validHashtag`, made wider: a `#` or `＃` (not a keycap's), then letters, marks,
+# digits or `_` holding a letter or a mark, whatever comes before.
+HASHTAG = regex.compile(r"[#＃](?![\ufe0f\u20e3])[\p{L}\p{M}\p{Nd}_]*[\p{L}\p{M}]")
 
 
 def pings(text: str) -> list[str]:
     """Mentions and cashtags X would find in `text` outside its URLs."""
     urls = [e["indices"] for e in extract_urls_with_indices(text)]
     found = []
-    for pattern in (MENTION, CASHTAG):
+    for pattern in (MENTION, CASHTAG, HASHTAG):
         for match in pattern.finditer(text):
             if not any(start <= match.start() < end for start, end in urls):
                 found.append(match.group())
@@ -68,6 +72,8 @@ def check_thread(source: Issue, result: XThread, links: LinkMode, max_posts: int
     for post in result.posts:
         for entity in extract_urls_with_indices(post.text):
             assert entity["url"] in source_urls, (entity["url"], post.text)
+            # A domain written without its scheme is no link (X would link it).
+            assert entity["url"].startswith(("https://", "http://")), (entity["url"], post.text)
     if source.link and links != LinkMode.NONE:
         assert source.link in result.posts[0].text
     # Nothing lost that the thread does not report.
@@ -112,6 +118,12 @@ PIECES = st.sampled_from(
         "$75M",
         "email@example.com",
         "example.com",
+        "ASP.NET",
+        "README.md",
+        "docs.python.org/3/",
+        "#AI",
+        "＃タグ",
+        "#️⃣",
         "https://medium.com/@author/post",
         "https://example.com/" + "p" * 300,
         "[a link](https://example.org/x)",
@@ -185,8 +197,49 @@ def test_a_long_enough_thread_carries_everything(source: Issue, links: LinkMode)
 
 @given(text=WORDS)
 @example(text="@everyone @someone ＠x $TSLA $tsla.b RT:@x x@y medium.com/@a/b")
+@example(text="#AI #100DaysOfCode ＃タグ #café e#x")
 def test_neutralised_text_never_pings(text: str) -> None:
     assert not pings(neutralise(text))
+
+
+def test_a_keycap_and_a_number_sign_are_left_whole() -> None:
+    # `#️⃣` is one emoji (a zero-width space would split it) and no hashtag; nor is `#1` or `C#`.
+    text = "Press #️⃣, then #1 in C# or F#"
+    assert neutralise(text) == text
+
+
+def test_a_domain_written_without_its_scheme_reads_the_same_and_is_no_link() -> None:
+    # X links `example.com`, `ASP.NET` and `README.md` written in text: each would be a link
+    # nobody wrote, counted 23 and billed as a link post.
+    source = issue(
+        7,
+        {
+            "Code": [
+                item(
+                    "ASP.NET Core reads README.md",
+                    "https://example.com/asp",
+                    blurb="See docs.python.org/3/, example.com or https://example.org/x.",
+                )
+            ]
+        },
+    )
+    result = thread(source)
+    check_thread(source, result, LinkMode.ISSUE, 8)
+    body = result.posts[1]
+    assert body.text.replace("\u200b", "") == (
+        "Code:\n• ASP.NET Core reads README.md — See docs.python.org/3/, example.com or "
+        "https://example.org/x."
+    )
+    urls = [e["url"] for e in extract_urls_with_indices(body.text)]
+    assert urls == ["https://example.org/x"]
+    assert body.weight == parse_tweet(body.text).weightedLength
+
+
+def test_without_its_scheme_no_domain_costs_a_link_post() -> None:
+    source = issue(7, {"Tools": [item("Why ASP.NET and Node.js", blurb="From github.com/a/b.")]})
+    result = thread(source)
+    assert [p.has_url for p in result.posts] == [False, False]
+    assert result.cost(0.015, 0.20) == pytest.approx(0.03)
 
 
 def test_an_email_address_is_left_whole_and_no_link() -> None:
