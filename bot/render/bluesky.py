@@ -144,6 +144,20 @@ def length(text: str) -> int:
     return len(graphemes(rich_text(text).text))
 
 
+BYTES_PER_GRAPHEME = MAX_BYTES // POST_MAX
+"""A post full in bytes holds 10 bytes for each of the 300 graphemes it may have."""
+
+
+@functools.lru_cache(maxsize=65536)
+def share(text: str) -> int:
+    """What a text takes of a post's 300: its graphemes as shown, or a tenth of its UTF-8 bytes
+    if more (text dense in bytes meets the 3000 bytes first: a letter under many combining
+    marks, emoji joined by ZWJs, a flag spelled in tag characters). At most 300 exactly when
+    both limits are kept."""
+    shown = rich_text(text).text
+    return max(len(graphemes(shown)), -(-len(shown.encode()) // BYTES_PER_GRAPHEME))
+
+
 def fits(text: str) -> bool:
     """Whether Bluesky accepts the post: 1…300 graphemes and at most 3000 bytes as shown."""
     shown = rich_text(text).text
@@ -163,8 +177,9 @@ RULES = PostRules(
     url_spans=url_spans,
     clean=clean,
     fits=fits,
+    share=share,
 )
-"""Bluesky's rules: 300 graphemes, each URL counted as its short form."""
+"""Bluesky's rules: 300 graphemes and 3000 bytes, each URL counted as its short form."""
 
 
 def thread(

@@ -30,6 +30,15 @@ class PostRules:
     """Issue text made safe to post there: nothing in it mentions or tags anyone."""
     fits: Callable[[str], bool]
     """Whether the platform accepts a text as one post."""
+    share: Callable[[str], int] | None = None
+    """What a text takes of a post's `limit` where the platform has a second limit besides its
+    count (Bluesky: 3000 UTF-8 bytes besides 300 graphemes), never less than `length`; None
+    where `length` is all there is."""
+
+    def taken(self, text: str) -> int:
+        """What `text` takes of a post's `limit`: what posts are filled by. A post's `weight`
+        is its `length`, the figure the platform shows and checks against `limit`."""
+        return self.share(text) if self.share else self.length(text)
 
     def has_url(self, text: str) -> bool:
         """Whether the platform sees a URL in `text`."""
@@ -86,12 +95,12 @@ def atoms_of(
         if not word:
             continue
         glue = first_glue if number == 0 or not atoms else " "
-        weight = rules.length(word)
+        weight = rules.taken(word)
         if weight <= rules.limit - 4:
             atoms.append(Atom(word, glue, weight, rules.has_url(word), item))
             continue
         for piece, is_url in _hard_pieces(word, rules):
-            atoms.append(Atom(piece, glue, rules.length(piece), is_url, item))
+            atoms.append(Atom(piece, glue, rules.taken(piece), is_url, item))
             glue = ""
     return atoms
 
@@ -200,7 +209,7 @@ def post_of(text: str, rules: PostRules, items: tuple[str, ...] = ()) -> Post:
 
 def fit(text: str, limit: int, rules: PostRules) -> str:
     """`text` if it fits in `limit` (as `rules` count), else its words that do, and `…`."""
-    if rules.length(text) <= limit:
+    if rules.taken(text) <= limit:
         return text
     atoms = atoms_of(text, rules, item=None, first_glue="")
     draft = _Draft()
@@ -209,7 +218,7 @@ def fit(text: str, limit: int, rules: PostRules) -> str:
             break
         draft.add(atom)
     result = draft.text(cut=True)
-    while rules.length(result) > limit and draft.atoms:
+    while rules.taken(result) > limit and draft.atoms:
         draft.atoms.pop()
         result = draft.text(cut=True)
     return result if draft.atoms else ELLIPSIS

@@ -90,14 +90,14 @@ def lead_post(
     title += " " + THREAD_MARK
     link = issue.link if issue.link and links != LinkMode.NONE else None
     tail = f"\n{link}" if link else ""
-    head = fit(title, rules.limit - rules.length(tail) if tail else rules.limit, rules)
+    head = fit(title, rules.limit - rules.taken(tail) if tail else rules.limit, rules)
     parts = [head]
     for extra in (issue.subtitle, issue.intro):
-        room = rules.limit - rules.length("\n".join(parts) + tail) - 1
+        room = rules.limit - rules.taken("\n".join(parts) + tail) - 1
         if not extra or room < MIN_ROOM // 3:
             continue
         parts.append(fit(_plain(extra, rules, keep_links=False), room, rules))
-    while rules.length("\n".join(parts) + tail) > rules.limit and len(parts) > 1:
+    while rules.taken("\n".join(parts) + tail) > rules.limit and len(parts) > 1:
         parts.pop()
     return post_of("\n".join(parts) + tail, rules), head != title
 
@@ -125,14 +125,14 @@ def _item_block(
     # A title is Markdown as the editor wrote it (`\*\*kwargs`); none of these platforms shows
     # Markdown, so it is posted as it reads.
     title = _plain(item.title, rules, keep_links=False)
-    if blurb_limit is not None and rules.length(title) > TITLE_ONLY_MAX:
+    if blurb_limit is not None and rules.taken(title) > TITLE_ONLY_MAX:
         title = fit(title, TITLE_ONLY_MAX, rules)
         shortened = True
     text = BULLET + title
     keep_links = links == LinkMode.ITEMS
     blurb = _plain(item.blurb, rules, keep_links=keep_links) if item.blurb else ""
     if blurb and blurb_limit != 0:
-        if blurb_limit is not None and rules.length(blurb) > blurb_limit:
+        if blurb_limit is not None and rules.taken(blurb) > blurb_limit:
             blurb = fit(blurb, blurb_limit, rules)
             shortened = True
         text += BLURB_SEPARATOR + blurb

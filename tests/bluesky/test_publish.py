@@ -169,3 +169,19 @@ async def test_a_wrong_app_password_is_one_line(
     assert not report.ok and account.error is not None
     assert "Bluesky refused the login" in account.error and "\n" not in account.error
     assert bluesky.posts() == []
+
+
+async def test_a_thread_dense_in_bytes_is_posted_whole(
+    archive: Archive, outlet: BlueskyOutlet, bluesky: BlueskyEmulator
+) -> None:
+    # 300 graphemes of a letter with combining marks are 12,000 bytes: the PDS refuses a post
+    # over 3000 bytes whatever its graphemes.
+    dense = ("Z" + "\u0351\u0352\u0353\u0354\u0355\u0356\u0357\u0358\u0359\u035a" * 2 + " ") * 150
+    source = issue(7, {"News": [item("Dense", blurb=dense.strip())]})
+    settings = BlueskySettings(max_posts=20)
+    async with bluesky_outlet(settings_for(bluesky, max_posts=20)) as dense_outlet:
+        report = await publish(archive, dense_outlet, source)
+    assert report.ok, report
+    assert_one_thread(bluesky.posts(), thread_texts(source, settings))
+    assert all(len(p.text.encode()) <= 3000 for p in bluesky.posts())
+    assert not bluesky.violations

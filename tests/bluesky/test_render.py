@@ -3,6 +3,8 @@ short with a link facet on exactly its bytes, and no facet but links."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -133,3 +135,39 @@ def test_202_is_eight_posts_with_shortened_blurbs(issue_202: Issue) -> None:
     assert len(result.posts) == 8
     assert result.notes == ("blurbs shortened to 40 characters (15 items)",)
     check_thread(result, 8)
+
+
+# Each meets Bluesky's 3000 bytes before its 300 graphemes: a letter with 20 combining marks
+# (41 bytes), a subdivision flag made of tag characters (28 bytes), a family joined by ZWJs
+# (25 bytes).
+DENSE = {
+    "combining marks": (
+        "Z" + "\u0351\u0352\u0353\u0354\u0355\u0356\u0357\u0358\u0359\u035a" * 2 + " "
+    )
+    * 200,
+    "tag flags": "🏴󠁧󠁢󠁳󠁣󠁴󠁿" * 280,
+    "zwj families": "👨‍👩‍👧‍👦 " * 250,
+}
+
+
+@pytest.mark.parametrize("name", sorted(DENSE))
+def test_text_dense_in_bytes_is_packed_within_3000_bytes(name: str) -> None:
+    source = issue(7, {"News": [item("Dense", blurb=DENSE[name].strip())]})
+    result = thread(source, max_posts=20)
+    check_thread(result, 20)
+    assert not result.condensed
+    body = "".join(s.text for _, s in posts(result)[1:])
+    # All of it, in order (as NFC, which puts combining marks in their canonical order).
+    expected = unicodedata.normalize("NFC", "News:•Dense—" + DENSE[name])
+    assert "".join(body.replace("…", "").split()) == "".join(expected.split())
+    # The figure shown against the 300 is the graphemes Bluesky counts.
+    assert [p.weight for p in result.posts] == [len(graphemes(s.text)) for _, s in posts(result)]
+
+
+def test_a_first_post_dense_in_bytes_keeps_3000_bytes() -> None:
+    source = issue(7).model_copy(
+        update={"subtitle": "👨‍👩‍👧‍👦" * 60, "intro": DENSE["combining marks"].strip()}
+    )
+    result = thread(source)
+    check_thread(result, 8)
+    assert result.posts[0].text.startswith("Test Weekly: Issue #7 🧵\n" + "👨‍👩‍👧‍👦" * 60)
