@@ -114,16 +114,15 @@ def neutralise(text: str) -> str:
     also costs about 13 times more).
     """
     text = unlink_bare_domains(text)
-    spans = url_spans(text)
-    if not spans:
-        return _break_tags(text)
     parts: list[str] = []
     at = 0
-    for start, end in spans:
+    for start, end in url_spans(text):
         parts += [_break_tags(text[at:start]), text[start:end]]
         at = end
     parts.append(_break_tags(text[at:]))
-    return "".join(parts)
+    # Broken, `@alice.example.com`, `José@example.com` or `#AI.dev` would leave X a domain
+    # after the invisible space, and X would link it.
+    return unlink_bare_domains("".join(parts))
 
 
 def _break_tags(text: str) -> str:

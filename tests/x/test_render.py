@@ -202,6 +202,18 @@ def test_neutralised_text_never_pings(text: str) -> None:
     assert not pings(neutralise(text))
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Write to José@example.com", "@alice.example.com", "ask @bob.dev", "#AI.dev", "$TSLA.com"],
+)
+def test_a_broken_mention_or_tag_leaves_no_domain_to_link(text: str) -> None:
+    # X reads `@example` in `José@example.com` as a mention (`é` is no name character): broken
+    # after its `@`, it would leave `example.com` for X to link.
+    cleaned = neutralise(text)
+    assert not pings(cleaned) and url_spans(cleaned) == [], cleaned
+    assert cleaned.replace("\u200b", "") == text
+
+
 def test_a_keycap_and_a_number_sign_are_left_whole() -> None:
     # `#️⃣` is one emoji (a zero-width space would split it) and no hashtag; nor is `#1` or `C#`.
     text = "Press #️⃣, then #1 in C# or F#"
