@@ -15,7 +15,14 @@ import functools
 import re
 import unicodedata
 
-from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
+import regex
+
+from bot._vendor.twitter_text.extract_urls import is_valid_url
+from bot._vendor.twitter_text.regexp.valid_domain import valid_domain
+from bot._vendor.twitter_text.regexp.valid_port_number import valid_port_number
+from bot._vendor.twitter_text.regexp.valid_tco_url import valid_tco_url
+from bot._vendor.twitter_text.regexp.valid_url_balanced_parens import valid_url_balanced_parens
+from bot._vendor.twitter_text.regexp.valid_url_preceding_chars import valid_url_preceding_chars
 from bot.models import Issue
 from bot.render.packing import graphemes
 from bot.render.social import DEFAULT_MAX_POSTS, LinkMode, PostRules, Thread
@@ -39,26 +46,56 @@ fullwidth `＃`)."""
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
-    """Where Mastodon sees URLs: twitter-text's extractor, only URLs with a scheme, whose
-    path never ends in one of `_NOT_PATH_END` (`…/id/abc==` is a URL and two `=`)."""
+    """Where Mastodon sees URLs: only URLs with a scheme, as its server finds them (twitter-text's
+    extractor on Mastodon's own URL pattern, `_URL`)."""
     return list(_url_spans(text))
 
 
-_NOT_PATH_END = frozenset("!*\"'「」<>;:=,.$%[]~&|@")
-"""Mastodon's `valid_url_path_ending_chars` (its `twitter_regex.rb`) leaves these out; of
-them twitter-text lets a path end only in `=`."""
+# Mastodon's URL pattern is twitter-text's with its own path, path end, query and schemes
+# (`config/initializers/twitter_regex.rb`): a path runs to white space or `<>()?` (parentheses
+# only balanced) and ends in none of `()?!*"'「」<>;:=,.$%[]~&|@`, so `…/wiki/日本` is one URL
+# and `…/id/abc==` a URL and two `=`; a query may also hold `^` and most characters past
+# U+00A0.
+_PATH_CHAR = r"[^\p{White_Space}<>()?]"
+_PARENS = rf"\((?:{_PATH_CHAR}+|{_PATH_CHAR}*\({_PATH_CHAR}+\){_PATH_CHAR}*)\)"
+_PATH_END = (
+    rf"""(?:[^\p{{White_Space}}()?!*"'「」<>;:=,.$%\[\]~&|@]|{valid_url_balanced_parens.pattern})"""
+)
+_PATH = rf"(?:{_PATH_CHAR}*(?:{_PARENS}{_PATH_CHAR}*)*{_PATH_END}|{_PATH_CHAR}+/)"
+_WIDE = (
+    "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U0001fffd\U00020000-\U0002fffd"
+    "\U00030000-\U0003fffd\U00040000-\U0004fffd\U00050000-\U0005fffd\U00060000-\U0006fffd"
+    "\U00070000-\U0007fffd\U00080000-\U0008fffd\U00090000-\U0009fffd\U000a0000-\U000afffd"
+    "\U000b0000-\U000bfffd\U000c0000-\U000cfffd\U000d0000-\U000dfffd\U000e1000-\U000efffd"
+    "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+)
+_QUERY = rf"\?[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@^{_WIDE}]*[a-z0-9_&=#/\-{_WIDE}]"
+_URL = regex.compile(
+    rf"({valid_url_preceding_chars.pattern})"
+    rf"(((?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://)?"
+    rf"({valid_domain.pattern})(?::{valid_port_number.pattern})?(/{_PATH}*)?({_QUERY})?)",
+    regex.IGNORECASE,
+)
+_TCO_SLUG_MAX = 40
 
 
 # Packing a thread asks again about the same words each time it tries a shorter form.
 @functools.lru_cache(maxsize=65536)
 def _url_spans(text: str) -> tuple[tuple[int, int], ...]:
+    if ":" not in text:
+        return ()
     spans = []
-    for entity in extract_urls_with_indices(text, extract_urls_without_protocol=False):
-        start, end = int(entity["indices"][0]), int(entity["indices"][1])
-        if "?" not in text[start:end]:
-            while text[end - 1] in _NOT_PATH_END:
-                end -= 1
-        spans.append((start, end))
+    for match in _URL.finditer(text):
+        if not match[3]:
+            continue  # no scheme: no link on Mastodon
+        start, end = match.span(2)
+        tco = valid_tco_url.match(match[2])
+        if tco:
+            if tco[1] and len(tco[1]) > _TCO_SLUG_MAX:
+                continue
+            end = start + len(tco[0])
+        if is_valid_url(text[start:end], match[3], match[4]):
+            spans.append((start, end))
     return tuple(spans)
 
 

@@ -70,6 +70,20 @@ async def test_a_status_over_the_limit_is_refused_as_mastodon_counts(
     assert [s.text for s in mastodon_emulator.statuses] == [fits]
 
 
+async def test_a_url_is_as_long_as_mastodons_own_pattern_finds_it(
+    api: Mastodon, mastodon_emulator: MastodonEmulator
+) -> None:
+    # Mastodon's URL path takes any character but white space and `<>()?` (its
+    # config/initializers/twitter_regex.rb): 476 letters, a space and one URL are 500.
+    fits = "a" * 476 + " https://ja.wikipedia.org/wiki/日本語"
+    await asyncio.to_thread(api.status_post, fits)
+    # A path never ends in `=`, so `=?q=1` is no query but five more characters: 501.
+    with pytest.raises(MastodonAPIError):
+        await asyncio.to_thread(api.status_post, "a" * 472 + " https://example.com/a=?q=1")
+    assert [v.kind for v in mastodon_emulator.violations.take()] == ["rule"]
+    assert [s.text for s in mastodon_emulator.statuses] == [fits]
+
+
 async def test_the_same_idempotency_key_gets_the_same_status_back(
     api: Mastodon, mastodon_emulator: MastodonEmulator
 ) -> None:

@@ -13,10 +13,10 @@ from bot.publishing.outlets.mastodon import MastodonOutlet, mastodon_outlet
 from bot.publishing.plans.mastodon import OUTLET, TARGET, Account, idempotency_key
 from bot.publishing.plans.mastodon import plan as mastodon_plan
 from bot.publishing.reports import PublishReport
-from bot.sandbox.mastodon import MastodonEmulator, MastodonEmulatorConfig
+from bot.sandbox.mastodon import MastodonEmulator, MastodonEmulatorConfig, status_length
 from bot.settings import MastodonSettings
 from bot.store import Archive
-from tests.factories import story_issue
+from tests.factories import issue, item, story_issue
 from tests.mastodon.conftest import assert_one_thread, settings_for, thread_texts
 
 
@@ -163,3 +163,22 @@ async def test_a_refused_status_fails_with_mastodons_reason_and_the_next_publish
             again = await publish(archive_202, outlet, issue_202)
         assert again.ok
         assert_one_thread(emulator.live_statuses(), texts)
+
+
+async def test_statuses_with_urls_mastodon_ends_its_own_way_are_posted_whole(
+    archive: Archive, outlet: MastodonOutlet, mastodon_emulator: MastodonEmulator
+) -> None:
+    # Mastodon ends `https://example.com/a=?q=1` before its `=`: counted as one URL, each
+    # status was five characters a link longer than Mastodon counts, and a full one refused.
+    items = [
+        item(f"Story {n}", f"https://example.com/{n}=?q={n}", f"What story {n} says. " * 4)
+        for n in range(12)
+    ]
+    source = issue(7, {"News": items})
+    report = await publish(archive, outlet, source)
+    assert report.ok, report
+    rendered, _ = mastodon_plan(source, settings_for(mastodon_emulator))
+    statuses = mastodon_emulator.live_statuses()
+    assert_one_thread(statuses, [post.text for post in rendered.posts])
+    assert [status_length(s.text) for s in statuses] == [p.weight for p in rendered.posts]
+    assert max(p.weight for p in rendered.posts) > 450

@@ -56,6 +56,27 @@ def test_each_url_counts_as_the_instance_reserves_and_a_remote_mention_as_local(
     assert mastodon.status_length("see https://example.com/?id=abc==") == 4 + 23
 
 
+# Mastodon's own URL pattern (config/initializers/twitter_regex.rb), not twitter-text's: a path
+# runs to white space or `<>()?` and ends in none of `()?!*"'「」<>;:=,.$%[]~&|@`; a query may
+# hold `^` and characters past U+00A0; gemini:// and a few other schemes are links too.
+MASTODON_URLS = [
+    ("see https://ja.wikipedia.org/wiki/日本 now", 4 + 23 + 4),
+    ("https://example.com/jp。次の記事は", 23),
+    ("https://example.com/a=?q=1", 23 + len("=?q=1")),
+    ("https://example.com/?q=日本&r=1", 23),
+    ('https://example.com/path"quoted" x', 23 + len('" x')),
+    ("https://example.com/a^b?q=^x", 23),
+    ("gemini://example.org/a b", 23 + 2),
+    ("a https://t.co/abcdef/xyz b", 2 + 23 + len("/xyz b")),
+]
+
+
+@pytest.mark.parametrize(("text", "length"), MASTODON_URLS)
+def test_urls_count_as_mastodons_own_pattern_finds_them(text: str, length: int) -> None:
+    assert status_length(text) == length
+    assert mastodon.status_length(text) == length
+
+
 @given(text=TEXTS)
 @example(text="#Python and ＃全角 and @alice@mastodon.social and @bob (#x) Q&A:#y")
 def test_cleaned_text_mentions_and_tags_nobody(text: str) -> None:

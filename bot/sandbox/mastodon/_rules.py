@@ -3,7 +3,8 @@
 Each is a port of the server's Ruby (mastodon/mastodon), named where it lives there:
 
 - the length (`app/validators/status_length_validator.rb`): the text's grapheme clusters after
-  each URL (twitter-text's extractor, without protocol-less URLs) is replaced by
+  each URL (the twitter-text gem's extractor on Mastodon's own URL pattern, its
+  `config/initializers/twitter_regex.rb`, without protocol-less URLs) is replaced by
   `characters_reserved_per_url` characters and each `@user@host` mention by `@user`; the
   instance announces both figures in `GET /api/v2/instance` (docs: "Instance" entity,
   `configuration.statuses`);
@@ -18,7 +19,12 @@ import re
 
 import regex
 
-from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
+from bot._vendor.twitter_text.extract_urls import is_valid_url
+from bot._vendor.twitter_text.regexp.valid_domain import valid_domain
+from bot._vendor.twitter_text.regexp.valid_port_number import valid_port_number
+from bot._vendor.twitter_text.regexp.valid_tco_url import valid_tco_url
+from bot._vendor.twitter_text.regexp.valid_url_balanced_parens import valid_url_balanced_parens
+from bot._vendor.twitter_text.regexp.valid_url_preceding_chars import valid_url_preceding_chars
 
 MAX_CHARACTERS = 500
 """`StatusLengthValidator::MAX_CHARS`, the default `max_characters`."""
@@ -46,21 +52,55 @@ OLD_HASHTAG_RE = re.compile(rf"(?:^|[^/)\w])#(?P<name>{_NAME})", re.IGNORECASE)
 """`Tag::HASHTAG_RE` before 4.3: `#` after anything but `/`, `)` or a word character."""
 
 
-NOT_PATH_END = frozenset("!*\"'「」<>;:=,.$%[]~&|@")
-"""What a URL's path never ends in on Mastodon (`config/initializers/twitter_regex.rb`,
-`valid_url_path_ending_chars`): of these twitter-text lets a path end only in `=`."""
+# Mastodon's URLs (`config/initializers/twitter_regex.rb`) are twitter-text's with its own
+# path, path end, query and schemes: a path is any run of characters but white space, `<>()?`
+# (parentheses only balanced), ending in none of `()?!*"'「」<>;:=,.$%[]~&|@`; a query may also
+# hold `^` and any character past U+00A0 Mastodon lists (`UCHARS`).
+_PATH_CHAR = r"[^\p{White_Space}<>()?]"
+_PARENS = rf"\((?:{_PATH_CHAR}+|{_PATH_CHAR}*\({_PATH_CHAR}+\){_PATH_CHAR}*)\)"
+# Its path end takes twitter-text's balanced parentheses: Mastodon sets it before its own.
+_PATH_END = (
+    rf"""(?:[^\p{{White_Space}}()?!*"'「」<>;:=,.$%\[\]~&|@]|{valid_url_balanced_parens.pattern})"""
+)
+_PATH = rf"(?:{_PATH_CHAR}*(?:{_PARENS}{_PATH_CHAR}*)*{_PATH_END}|{_PATH_CHAR}+/)"
+_UCHARS = (
+    "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U0001fffd\U00020000-\U0002fffd"
+    "\U00030000-\U0003fffd\U00040000-\U0004fffd\U00050000-\U0005fffd\U00060000-\U0006fffd"
+    "\U00070000-\U0007fffd\U00080000-\U0008fffd\U00090000-\U0009fffd\U000a0000-\U000afffd"
+    "\U000b0000-\U000bfffd\U000c0000-\U000cfffd\U000d0000-\U000dfffd\U000e1000-\U000efffd"
+    "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+)
+_QUERY = rf"\?[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@^{_UCHARS}]*[a-z0-9_&=#/\-{_UCHARS}]"
+VALID_URL = regex.compile(
+    rf"({valid_url_preceding_chars.pattern})"
+    rf"(((?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://)?"
+    rf"({valid_domain.pattern})(?::({valid_port_number.pattern}))?(/{_PATH}*)?({_QUERY})?)",
+    regex.IGNORECASE,
+)
+"""Mastodon's `Twitter::TwitterText::Regex[:valid_url]`: preceding character, URL, scheme,
+domain, port, path, query."""
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
-    """Where the server sees URLs: twitter-text's extractor, only URLs with a scheme, with
-    Mastodon's own end to a path (`NOT_PATH_END`): `…/id/abc==` is a URL and two `=`."""
+    """Where the server sees URLs: the twitter-text gem's `extract_urls_with_indices` with
+    `extract_url_without_protocol: false`, on Mastodon's `VALID_URL` (a URL needs its scheme;
+    a `t.co` URL ends after its slug; a URL over 4096 characters, its domain in punycode, is
+    none)."""
+    if ":" not in text:
+        return []
     spans = []
-    for entity in extract_urls_with_indices(text, extract_urls_without_protocol=False):
-        start, end = int(entity["indices"][0]), int(entity["indices"][1])
-        if "?" not in text[start:end]:
-            while text[end - 1] in NOT_PATH_END:
-                end -= 1
-        spans.append((start, end))
+    for match in VALID_URL.finditer(text):
+        if not match[3]:
+            continue
+        start, end = match.span(2)
+        url = match[2]
+        tco = valid_tco_url.match(url)
+        if tco:
+            if tco[1] and len(tco[1]) > 40:
+                continue
+            end = start + len(tco[0])
+        if is_valid_url(text[start:end], match[3], match[4]):
+            spans.append((start, end))
     return spans
 
 
