@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import regex
 
@@ -35,6 +36,11 @@ class PostRules:
     count (Bluesky: 3000 UTF-8 bytes besides 300 graphemes), never less than `length`; None
     where `length` is all there is."""
 
+    def as_link(self, url: str) -> str:
+        """An address newsbot adds (the issue's, an item's) as a post carries it: written so
+        that the platform links all of it (`linkable`)."""
+        return linkable(url, self.url_spans)
+
     def taken(self, text: str) -> int:
         """What `text` takes of a post's `limit`: what posts are filled by. A post's `weight`
         is its `length`, the figure the platform shows and checks against `limit`."""
@@ -60,6 +66,38 @@ class Post:
     def cost(self, post_price: float, url_post_price: float) -> float:
         """What posting it costs at these prices."""
         return url_post_price if self.has_url else post_price
+
+
+_KEPT = "/:@!$&'()*+,;=~-._%"
+"""What an address's path keeps as written when it is encoded (ASCII's reserved and unreserved
+characters, and `%` for what is already encoded)."""
+
+
+def linkable(url: str, url_spans: Callable[[str], list[tuple[int, int]]]) -> str:
+    """`url` written so that a platform finding URLs with `url_spans` links all of it.
+
+    Each platform ends a link before a last `.`, `!`, `,` or `'` (the end of a sentence to it)
+    and X also at a character its pattern lacks: `https://en.wikipedia.org/wiki/Washington,_D.C.`
+    would lead to `…/Washington,_D.C`. Such characters are percent-encoded (the same address);
+    an address that still is not one link is left as it is.
+    """
+    if _whole(url, url_spans):
+        return url
+    parts = urlsplit(url)
+    encoded = urlunsplit(
+        parts._replace(
+            path=quote(parts.path, safe=_KEPT),
+            query=quote(parts.query, safe=_KEPT + "?"),
+            fragment=quote(parts.fragment, safe=_KEPT + "?"),
+        )
+    )
+    while not _whole(encoded, url_spans) and encoded[-1] in _KEPT.replace("%", ""):
+        encoded = encoded[:-1] + f"%{ord(encoded[-1]):02X}"
+    return encoded if _whole(encoded, url_spans) else url
+
+
+def _whole(url: str, url_spans: Callable[[str], list[tuple[int, int]]]) -> bool:
+    return url_spans(url) == [(0, len(url))]
 
 
 # --- atoms: the pieces a post is cut between -------------------------------------------------

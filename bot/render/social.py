@@ -88,7 +88,7 @@ def lead_post(
     if number not in title:
         title = f"{number} · {title}"
     title += " " + THREAD_MARK
-    link = issue.link if issue.link and links != LinkMode.NONE else None
+    link = rules.as_link(issue.link) if issue.link and links != LinkMode.NONE else None
     tail = f"\n{link}" if link else ""
     head = fit(title, rules.limit - rules.taken(tail) if tail else rules.limit, rules)
     parts = [head]
@@ -139,7 +139,7 @@ def _item_block(
     elif blurb:
         shortened = True
     if links == LinkMode.ITEMS and item.link:
-        text += " " + item.link
+        text += " " + rules.as_link(item.link)
     atoms = atoms_of(text, rules, item=item.key)
     if header is not None:
         # The section's name on its own line, glued to its first item.
@@ -187,7 +187,7 @@ def _render_body(
         if issue.link and links == LinkMode.ISSUE:
             pointer = f"+{len(omitted)} more in the issue (link in the first post)."
         elif issue.link and links == LinkMode.ITEMS:
-            pointer = f"+{len(omitted)} more in the issue: {issue.link}"
+            pointer = f"+{len(omitted)} more in the issue: {rules.as_link(issue.link)}"
         blocks.append(atoms_of(pointer, rules, item=None))
     posts = pack(blocks, rules, limit, room) if blocks else []
     return posts, shortened, omitted

@@ -4,14 +4,17 @@ reads (none of them shows Markdown), on Discord as Markdown that Discord reads t
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import unquote
 
 import pytest
 
+from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.models import Issue
 from bot.render import bluesky, mastodon, x
 from bot.render.discord import names_markdown
 from bot.render.publish import digest, digest_post_name, item_block, section_thread, thread_name
 from bot.render.social import LinkMode, Thread
+from bot.sandbox.mastodon import url_spans
 from tests.factories import issue, item
 
 PLATFORMS: dict[str, Callable[[Issue, LinkMode], Thread]] = {
@@ -128,3 +131,22 @@ def test_a_list_of_section_names_keeps_whole_names_and_counts_the_rest() -> None
     assert names_markdown(names, 100) == "Industry, Learning, Mobile \\& Edge"
     assert names_markdown(names, 25) == "Industry and 2 more"
     assert names_markdown(names, 12) == "3 section(s)"
+
+
+# Each platform ends a link before a last `.` or `!`, as the end of a sentence.
+ENDING_IN_PUNCTUATION = [
+    "https://en.wikipedia.org/wiki/Washington,_D.C.",
+    "https://en.wikipedia.org/wiki/Yahoo!",
+]
+LINKED: dict[str, Callable[[Thread], list[str]]] = {
+    "x": lambda made: [e["url"] for p in made.posts for e in extract_urls_with_indices(p.text)],
+    "mastodon": lambda made: [p.text[s:e] for p in made.posts for s, e in url_spans(p.text)],
+    "bluesky": lambda made: [f.uri for _, sent in bluesky.posts(made) for f in sent.facets],
+}
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_an_items_link_ending_in_punctuation_is_linked_whole(platform: str) -> None:
+    items = [item(f"Page {n}", url, blurb="") for n, url in enumerate(ENDING_IN_PUNCTUATION)]
+    made = PLATFORMS[platform](issue(7, {"Places": items}), LinkMode.ITEMS)
+    assert [unquote(url) for url in LINKED[platform](made)] == ENDING_IN_PUNCTUATION

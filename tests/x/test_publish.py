@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from urllib.parse import unquote
 
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.models import Issue
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
-from bot.publishing.outlets.x import XOutlet, comparable
+from bot.publishing.outlets.x import XOutlet, comparable, x_outlet
 from bot.publishing.plans.x import QUOTING
 from bot.publishing.plans.x import plan as x_plan
 from bot.publishing.reports import PublishReport
@@ -225,3 +227,21 @@ async def test_domains_and_hashtags_in_issue_text_post_no_link_and_no_tag(
         "Tools #dev:\n• ASP.NET 9 and README.md #AI — See docs.python.org/3/ or example.com, "
         "＃タグ #️⃣."
     )
+
+
+async def test_an_items_link_ending_in_a_dot_is_linked_whole_by_x(
+    archive: Archive, x_emulator: XEmulator
+) -> None:
+    # X ends a link before a last `.`: readers of `…/Washington,_D.C.` landed on
+    # `…/Washington,_D.C`, with the `.` shown after the t.co link.
+    address = "https://en.wikipedia.org/wiki/Washington,_D.C."
+    source = factories.issue(9, {"Places": [factories.item("Capital", address, "A page.")]})
+    settings = settings_for(x_emulator, links="items")
+    async with x_outlet(settings) as items_outlet:
+        assert (await publish(archive, items_outlet, source)).ok
+    tweets = x_emulator.live_tweets()
+    assert_one_thread(tweets, thread_texts(source, settings))
+    (url,) = [e["url"] for t in tweets for e in extract_urls_with_indices(t.text)]
+    assert unquote(url) == address
+    # X shows the post with its t.co link last, nothing after it.
+    assert re.search(r"A page\. https://t\.co/\d+$", tweets[1].shown_text), tweets[1].shown_text

@@ -34,6 +34,7 @@ from ._rules import (
     hashtags,
     mentions,
     status_length,
+    url_spans,
 )
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "mentions",
     "render_content",
     "status_length",
+    "url_spans",
 ]
