@@ -56,6 +56,11 @@ NEEDED: tuple[tuple[str, str], ...] = (
     # To find what an interrupted publish already posted: recent messages, archived threads.
     ("read_message_history", "Read Message History"),
 )
+ALERTS_NEED: tuple[tuple[str, str], ...] = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+)
+"""What posting an alert takes: a plain message, no embeds."""
 
 
 def kind_of(channel: discord.abc.GuildChannel) -> ChannelKind | None:
@@ -83,6 +88,12 @@ def missing_permissions(
         # discord.py clears Embed Links whenever Send Messages is denied: name only the cause.
         missing.remove("Embed Links")
     return missing
+
+
+def missing_for_alerts(channel: discord.TextChannel, me: discord.Member) -> list[str]:
+    """The permissions the bot lacks to post alerts in `channel`, by the names Discord shows."""
+    perms = channel.permissions_for(me)
+    return [label for attr, label in ALERTS_NEED if not getattr(perms, attr)]
 
 
 def forum_tags(channel: discord.ForumChannel) -> ForumTags:
@@ -226,6 +237,16 @@ class Newsletter(commands.Cog):
                 f"I can't publish in {channel.mention} yet: I need {carried(missing)} there. "
                 "Give my role those permissions in the channel's settings, then run "
                 "/newsletter setup again.",
+            )
+            return
+        mute = missing_for_alerts(alerts_channel, guild.me) if alerts_channel else []
+        if alerts_channel is not None and mute:
+            # An alert that cannot be posted is only logged: the managers would never see one.
+            await reply(
+                interaction,
+                f"I can't post alerts in {alerts_channel.mention}: I need {carried(mute)} there. "
+                "Give my role those permissions in the channel's settings (or pick another "
+                "alerts channel), then run /newsletter setup again.",
             )
             return
         untaggable = isinstance(channel, discord.ForumChannel) and refused_forum(channel, guild.me)
