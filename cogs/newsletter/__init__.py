@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from bot.app import Newsbot
 from cogs.newsletter._cog import Newsletter
+from cogs.newsletter._gone import DeletedChannels
 
 
 async def setup(bot: Newsbot) -> None:
-    """Load the newsletter commands and the persistent "Notify me" button into the bot."""
+    """Load the newsletter commands and the persistent "Notify me" button into the bot, and
+    forget the channels deleted on Discord."""
     await bot.add_cog(Newsletter(bot))
+    await bot.add_cog(DeletedChannels(bot))
