@@ -574,6 +574,7 @@ class ReaderActions:
                 raise ValueError(f"option {name!r} takes a boolean")
             converted = value
         elif kind in (USER, CHANNEL, ROLE, MENTIONABLE):
+            self._check_pickable(option, value, guild)
             converted = self._resolve_any(value, guild, channel, resolved)
         else:
             raise ValueError(f"option type {kind} ({name!r}) is not emulated")
@@ -589,6 +590,27 @@ class ReaderActions:
             if not low <= len(converted) <= high:
                 raise ValueError(f"{converted!r} breaks option {name!r}'s length {low}–{high}")
         return converted
+
+    @staticmethod
+    def _check_pickable(option: JSON, value: Any, guild: Guild | None) -> None:
+        """Refuse a channel or role Discord's client would not offer for ``option``: one of
+        another server, a deleted channel, or a channel of a type the option leaves out
+        (Application Commands › Application Command Option Structure: ``channel_types``, "The
+        channels shown will be restricted to these types")."""
+        name = option["name"]
+        if isinstance(value, Channel | Role) and (guild is None or value.guild_id != guild.id):
+            where = guild.name if guild is not None else "this DM"
+            raise ValueError(f"option {name!r}: {value.name!r} is not in {where}")
+        if not isinstance(value, Channel):
+            return
+        if value.deleted:
+            raise ValueError(f"option {name!r}: #{value.name} was deleted")
+        types = option.get("channel_types")
+        if types is not None and int(value.type) not in types:
+            raise ValueError(
+                f"option {name!r}: #{value.name} is a {value.type.name} channel, not one of "
+                f"its channel_types {types}"
+            )
 
     def _resolve_any(
         self, value: Any, guild: Guild | None, channel: Channel, resolved: JSON
