@@ -77,18 +77,20 @@ DEFAULT_EVERYONE = (
 
 
 def base_permissions(guild: Guild, user_id: int) -> int:
-    """Return a member's server-wide permissions: owner and administrators get everything."""
+    """Return a member's server-wide permissions: owner and administrators get everything;
+    a user not in the server (a bot kicked from it) has none there."""
     if user_id == guild.owner_id:
         return ALL_PERMISSIONS
     member = guild.members.get(user_id)
+    if member is None:
+        return 0
     everyone = guild.roles[guild.id]
     # Plain ints: a `Permission` flag's operators are Python code, an int's are not.
     perms = int(everyone.permissions)
-    if member is not None:
-        for role_id in member.roles:
-            role = guild.roles.get(role_id)
-            if role is not None:
-                perms |= int(role.permissions)
+    for role_id in member.roles:
+        role = guild.roles.get(role_id)
+        if role is not None:
+            perms |= int(role.permissions)
     if perms & _ADMINISTRATOR:
         return ALL_PERMISSIONS
     return perms
@@ -101,7 +103,7 @@ def channel_permissions(guild: Guild, channel: Channel, user_id: int) -> int:
     the member's own overwrite. Without VIEW_CHANNEL nothing else applies.
     """
     perms = base_permissions(guild, user_id)
-    if perms == ALL_PERMISSIONS:
+    if perms in (0, ALL_PERMISSIONS):
         return perms
     source = channel
     if channel.is_thread and channel.parent_id is not None:

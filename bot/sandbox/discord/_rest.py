@@ -353,8 +353,18 @@ class RestAPI:
         )
 
     async def get_my_guilds(self, call: Call) -> Reply:
-        """``GET /users/@me/guilds``."""
+        """``GET /users/@me/guilds``: the bot's servers by id, a page of ``limit`` (200 by
+        default) before or after a server's id, as the API document gives its parameters."""
         bot = self.world.bot.id
+        mine = sorted(
+            (g for g in self.world.guilds.values() if bot in g.members), key=lambda g: g.id
+        )
+        before, after = call.int_query("before"), call.int_query("after")
+        limit = call.int_query("limit") or 200
+        if before is not None:
+            mine = [g for g in mine if g.id < before][-limit:]
+        else:
+            mine = [g for g in mine if after is None or g.id > after][:limit]
         return ok(
             [
                 {
@@ -366,8 +376,7 @@ class RestAPI:
                     "permissions": str(base_permissions(g, bot)),
                     "features": ["NEWS", "COMMUNITY"],
                 }
-                for g in self.world.guilds.values()
-                if bot in g.members
+                for g in mine
             ]
         )
 

@@ -219,6 +219,26 @@ class World:
         self.touch()
         return member
 
+    def remove_member(self, guild: Guild, user: User) -> None:
+        """Take ``user`` out of ``guild``, kicked or gone; dispatch GUILD_MEMBER_REMOVE.
+
+        When the user is the bot, the bot is out of the server: it gets a GUILD_DELETE without
+        ``unavailable`` (Gateway Events › Guild Delete: "If the unavailable field is not set,
+        the user was removed from the guild"), then no more of its events, and its channels
+        answer 403 Missing Access.
+        """
+        if user.id == guild.owner_id:
+            raise ValueError("the server's owner cannot be removed from it")
+        if self._application is not None and user is self._application.bot:
+            self.events.dispatch("GUILD_DELETE", {"id": str(guild.id)}, guild_id=guild.id, intent=0)
+        else:
+            data = {"guild_id": str(guild.id), "user": user.payload()}
+            self.events.dispatch(
+                "GUILD_MEMBER_REMOVE", data, guild_id=guild.id, intent=Intent.GUILD_MEMBERS
+            )
+        del guild.members[user.id]
+        self.touch()
+
     def add_channel(
         self,
         guild: Guild,
