@@ -3,8 +3,10 @@ which channel is gone, and whether trying again may help."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import discord
 
 from bot.publishing.outlet import Gone, StepError
@@ -52,6 +54,25 @@ def lacks(needed: str, channel_id: int) -> StepError:
         f"the bot lacks {needed} in channel {channel_id}: give the bot's role {needed} there "
         "(the channel's settings → Permissions), then publish again"
     )
+
+
+async def missing_access(
+    target: Target, guilds_after: Callable[[int], Awaitable[Any]]
+) -> StepError:
+    """Why Discord answered Missing Access in the target's channel: the bot may not view it,
+    or it is no longer in that server (removed from it), which the bot's servers tell
+    (`guilds_after(id)`: the first of them with an id above `id`, as Discord lists them)."""
+    try:
+        after = await guilds_after(target.guild_id - 1) if target.guild_id else None
+    except (discord.HTTPException, aiohttp.ClientError, TimeoutError, StepError):
+        after = None  # not known: the likelier cause is named
+    if after is not None and not any(int(g["id"]) == target.guild_id for g in after):
+        return StepError(
+            f"the bot is no longer in server {target.guild_id}, so it cannot post in channel "
+            f"{target.channel_id}: invite it back (the link `newsbot invite-url` prints), then "
+            "publish again"
+        )
+    return lacks("View Channel", target.channel_id)
 
 
 def deleted(step: Step[Target], cause: discord.NotFound) -> StepError:

@@ -22,14 +22,15 @@ import discord
 from bot.models import Issue, OutboxEntry
 from bot.publishing.outlet import Destination, Outcome, Remote, SetupNeeded, StepError
 from bot.publishing.outlets._discord_failures import (
+    MISSING_ACCESS,
     THREAD_ARCHIVED,
     THREAD_LOCKED,
     channel_gone,
     deleted,
     failure,
     lacking,
-    lacks,
     locked_thread,
+    missing_access,
 )
 from bot.publishing.outlets._discord_messages import (
     KINDS,
@@ -150,8 +151,8 @@ class DiscordOutlet:
             data = await self._raw(lambda: self.http.get_channel(target.channel_id))
         except discord.NotFound as exc:
             raise channel_gone(target) from exc
-        except discord.Forbidden as exc:  # no View Channel: Discord answers Missing Access
-            raise lacks("View Channel", target.channel_id) from exc
+        except discord.Forbidden as exc:  # no View Channel, or out of the server
+            raise await missing_access(target, self._guilds_after) from exc
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise failure(exc, "read the channel") from exc
         kind = target.kind or KINDS.get(int(data["type"]))
@@ -174,6 +175,8 @@ class DiscordOutlet:
             named = lacking(step, payload, exc.__cause__)
             if named is None:
                 raise
+            if getattr(exc.__cause__, "code", None) == MISSING_ACCESS:
+                named = await missing_access(step.target, self._guilds_after)
             raise named from exc.__cause__
 
     async def _create(self, step: Step[Target], payload: Payload, ids: Mapping[str, int]) -> Remote:
@@ -447,6 +450,9 @@ class DiscordOutlet:
             raise failure(exc, "crosspost the digest") from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise failure(exc, "crosspost the digest") from exc
+
+    async def _guilds_after(self, guild: int) -> Any:
+        return await self._raw(lambda: self.http.get_guilds(1, after=guild, with_counts=False))
 
     def _remember_tags(self, channel: int, data: Any) -> ForumTags:
         listed = data.get("available_tags") or []
