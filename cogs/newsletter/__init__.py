@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from bot.app import Newsbot
 from cogs.newsletter._cog import Newsletter
-from cogs.newsletter._gone import DeletedChannels
+from cogs.newsletter._gone import DeletedOnDiscord
 
 
 async def setup(bot: Newsbot) -> None:
     """Load the newsletter commands and the persistent "Notify me" button into the bot, and
-    forget the channels deleted on Discord."""
+    forget the channels and roles deleted on Discord."""
     await bot.add_cog(Newsletter(bot))
-    await bot.add_cog(DeletedChannels(bot))
+    await bot.add_cog(DeletedOnDiscord(bot))

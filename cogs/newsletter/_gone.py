@@ -1,10 +1,16 @@
-"""A subscribed channel deleted on Discord is forgotten: Discord offers only existing channels
-to /newsletter unsubscribe, so no manager could name it any more, and every publish would fail
-there, alerting each time."""
+"""What a server deletes, the subscriptions forget: a deleted channel is no longer published to,
+and a deleted role no longer pinged or handed out.
+
+Discord offers only existing channels to /newsletter unsubscribe, so no manager could name a
+deleted one any more, and every publish would fail there, alerting each time; a deleted role
+would show in each digest as "@deleted-role", over a *Notify me* button that can give nothing.
+Neither ever comes back: Discord does not reuse ids.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,8 +22,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class DeletedChannels(commands.Cog):
-    """Forgets the subscriptions of channels deleted on Discord, as it says so, or, for one
+class DeletedOnDiscord(commands.Cog):
+    """Forgets the channels and roles a server deleted, as Discord says so, or, for those
     deleted while the bot was away, when the server is back: Discord then lists every channel
     of the server to the bot, those it may not view too (channel.mdx, Threads: "Unlike with
     channels, the API will only sync updates to users about threads the current user can
@@ -28,8 +34,13 @@ class DeletedChannels(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
-        """A channel was deleted: a deleted channel never comes back (its id is not reused)."""
-        await self._forget(channel.guild, [channel.id])
+        """A channel was deleted."""
+        await self._forget(channel.guild, channels={channel.id}, roles=set())
+
+    @commands.Cog.listener()
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        """A role was deleted."""
+        await self._forget(role.guild, channels=set(), roles={role.id})
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
@@ -38,23 +49,64 @@ class DeletedChannels(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        """The bot was invited back: channels deleted while it was out are forgotten."""
+        """The bot was invited back: what was deleted while it was out is forgotten."""
         await self._forget_missing(guild)
 
     async def _forget_missing(self, guild: discord.Guild) -> None:
         if guild.unavailable:
             return
-        subscribed = await self.archive.subscriptions.list(guild_id=guild.id)
+        channels: set[int] = set()
+        roles: set[int] = set()
+        for subscription in await self.archive.subscriptions.list(guild_id=guild.id):
+            channels.add(subscription.channel_id)
+            if subscription.alerts_channel_id is not None:
+                channels.add(subscription.alerts_channel_id)
+            if subscription.role_id is not None:
+                roles.add(subscription.role_id)
         await self._forget(
-            guild, [s.channel_id for s in subscribed if guild.get_channel(s.channel_id) is None]
+            guild,
+            channels={c for c in channels if guild.get_channel(c) is None},
+            roles={r for r in roles if guild.get_role(r) is None},
         )
 
-    async def _forget(self, guild: discord.Guild, channel_ids: list[int]) -> None:
-        for channel_id in channel_ids:
-            if await self.archive.subscriptions.remove(channel_id):
+    async def _forget(self, guild: discord.Guild, *, channels: set[int], roles: set[int]) -> None:
+        """Stop publishing to the deleted `channels`, alerting in them, and pinging `roles`."""
+        for subscription in await self.archive.subscriptions.list(guild_id=guild.id):
+            where = subscription.channel_id
+            if where in channels:
+                if await self.archive.subscriptions.remove(where):
+                    log.warning(
+                        "channel %s in server %s was deleted on Discord: issues are no longer "
+                        "posted there",
+                        where,
+                        guild.id,
+                    )
+                continue
+            kept = replace(
+                subscription,
+                role_id=None if subscription.role_id in roles else subscription.role_id,
+                alerts_channel_id=(
+                    None
+                    if subscription.alerts_channel_id in channels
+                    else subscription.alerts_channel_id
+                ),
+            )
+            if kept == subscription:
+                continue
+            await self.archive.subscriptions.add(kept)
+            if kept.role_id != subscription.role_id:
                 log.warning(
-                    "channel %s in server %s was deleted on Discord: issues are no longer "
-                    "posted there",
-                    channel_id,
+                    "role %s in server %s was deleted on Discord: the digests in channel %s "
+                    "no longer ping a role",
+                    subscription.role_id,
                     guild.id,
+                    where,
+                )
+            if kept.alerts_channel_id != subscription.alerts_channel_id:
+                log.warning(
+                    "alerts channel %s in server %s was deleted on Discord: problems "
+                    "publishing in channel %s are only logged now",
+                    subscription.alerts_channel_id,
+                    guild.id,
+                    where,
                 )

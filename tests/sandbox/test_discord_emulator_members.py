@@ -1,4 +1,5 @@
-"""A member removed from a server, the bot included: what Discord then tells and refuses."""
+"""A member removed from a server, the bot included, and a role deleted: what Discord then
+tells and refuses."""
 
 from __future__ import annotations
 
@@ -51,3 +52,17 @@ async def test_the_bot_s_servers_come_in_pages_by_id(
 
 def _text(content: str) -> discord.http.MultipartParameters:
     return discord.http.handle_message_parameters(content=content)
+
+
+async def test_a_deleted_role_is_gone_from_the_server_and_its_members(
+    client: discord.Client, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    role = seed.newsletter_role
+    member = seed.guild.members[seed.reader.id]
+    emulator.world.set_member_roles(member, [role.id])
+    emulator.world.delete_role(role)
+    assert member.roles == []
+    roles = await client.http.get_roles(seed.guild.id)
+    assert role.id not in [int(r["id"]) for r in roles]
+    with pytest.raises(ValueError, match="Discord keeps it"):
+        emulator.world.delete_role(seed.bot_role)

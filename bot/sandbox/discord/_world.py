@@ -188,6 +188,24 @@ class World:
             role.mentionable = mentionable
         self._role_event("GUILD_ROLE_UPDATE", role)
 
+    def delete_role(self, role: Role) -> None:
+        """Delete a role, as a server manager would in its settings: its members lose it;
+        dispatch GUILD_ROLE_DELETE."""
+        guild = self.guilds[role.guild_id]
+        if role.id == guild.id or role.managed_by_bot is not None:
+            raise ValueError(f"{role.name} cannot be deleted: Discord keeps it")
+        del guild.roles[role.id]
+        for member in guild.members.values():
+            if role.id in member.roles:
+                member.roles = [r for r in member.roles if r != role.id]
+        self.events.dispatch(
+            "GUILD_ROLE_DELETE",
+            {"guild_id": str(guild.id), "role_id": str(role.id)},
+            guild_id=guild.id,
+            intent=Intent.GUILDS,
+        )
+        self.touch()
+
     def _role_event(self, event: str, role: Role) -> None:
         self.events.dispatch(
             event,

@@ -1,5 +1,6 @@
-"""A subscribed channel deleted on Discord is forgotten, at once or when the bot is back: no
-manager could name it in /newsletter unsubscribe any more."""
+"""What a server deletes is forgotten, at once or when the bot is back: a subscribed channel
+(which no manager could name in /newsletter unsubscribe any more), a role the digest pings,
+an alerts channel."""
 
 from __future__ import annotations
 
@@ -61,3 +62,54 @@ async def test_a_channel_deleted_while_the_bot_was_away_is_forgotten_when_it_is_
     emulator.deny(seed.announcements, Permission.VIEW_CHANNEL)
     newsbot = await start_bot()
     await subscribed_only(newsbot.archive, seed.general.id, seed.announcements.id)
+
+
+async def test_a_deleted_role_is_no_longer_pinged_nor_offered(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    """A digest pinging a deleted role shows "@deleted-role" over a Notify me button that can
+    give nothing."""
+    role = seed.newsletter_role
+    answer = await newsletter(emulator, seed, "setup", channel=seed.general, role=role)
+    assert private(answer).startswith("Done:")
+    emulator.world.delete_role(role)
+    await subscribed_with(newsbot.archive, seed.general.id, role_id=None)
+    published = await newsletter(emulator, seed, "publish", issue=202)
+    assert "11 posted" in private(published)
+    (digest,) = [m for m in emulator.messages_in(seed.general) if m.type == 0 and not m.flags]
+    assert role.mention not in digest.content
+    assert digest.custom_ids() == []
+
+
+async def test_a_role_and_alerts_channel_deleted_while_the_bot_was_away_are_forgotten(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    newsbot = await start_bot()
+    mods = emulator.world.add_channel(seed.guild, "mods")
+    await eventually(lambda: newsbot.get_channel(mods.id) is not None)
+    answer = await newsletter(
+        emulator,
+        seed,
+        "setup",
+        channel=seed.general,
+        role=seed.newsletter_role,
+        alerts_channel=mods,
+    )
+    assert private(answer).startswith("Done:")
+    await newsbot.close()
+    emulator.world.delete_role(seed.newsletter_role)
+    emulator.delete_channel(mods)
+    newsbot = await start_bot()
+    await subscribed_with(newsbot.archive, seed.general.id, role_id=None, alerts_channel_id=None)
+
+
+async def subscribed_with(
+    archive: Archive, channel_id: int, *, within: float = 10, **expected: object
+) -> None:
+    """Wait until `channel_id` is subscribed with the `expected` values."""
+    async with asyncio.timeout(within):
+        while True:
+            found = [s for s in await archive.subscriptions.list() if s.channel_id == channel_id]
+            if found and all(getattr(found[0], k) == v for k, v in expected.items()):
+                return
+            await asyncio.sleep(0.05)
