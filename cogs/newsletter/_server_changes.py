@@ -1,20 +1,27 @@
-"""What a server deletes, the subscriptions forget: a deleted channel is no longer published to,
-and a deleted role no longer pinged or handed out.
+"""What a server changes, the subscriptions follow: a deleted channel is no longer published
+to, a deleted role no longer pinged or handed out, and a channel made an announcement channel
+(or a text one again) gets the threads its kind takes.
 
 Discord offers only existing channels to /newsletter unsubscribe, so no manager could name a
 deleted one any more, and every publish would fail there, alerting each time; a deleted role
 would show in each digest as "@deleted-role", over a *Notify me* button that can give nothing.
-Neither ever comes back: Discord does not reuse ids.
+Neither ever comes back: Discord does not reuse ids. A text channel's threads are refused in
+an announcement channel, and the other way round (Start Thread without Message: announcement
+threads only there), so every publish would fail in a converted channel.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
+
+from bot.models import Subscription
+from cogs.newsletter._cog import kind_of
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
@@ -22,9 +29,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class DeletedOnDiscord(commands.Cog):
-    """Forgets the channels and roles a server deleted, as Discord says so, or, for those
-    deleted while the bot was away, when the server is back: Discord then lists every channel
+class ServerChanges(commands.Cog):
+    """Follows the channels and roles a server changed or deleted, as Discord says so, or, for
+    those changed while the bot was away, when the server is back: Discord then lists every channel
     of the server to the bot, those it may not view too (channel.mdx, Threads: "Unlike with
     channels, the API will only sync updates to users about threads the current user can
     view"), so a channel made private is not taken for a deleted one."""
@@ -36,6 +43,13 @@ class DeletedOnDiscord(commands.Cog):
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         """A channel was deleted."""
         await self._forget(channel.guild, channels={channel.id}, roles=set())
+
+    @commands.Cog.listener()
+    async def on_guild_channel_update(
+        self, _: discord.abc.GuildChannel, channel: discord.abc.GuildChannel
+    ) -> None:
+        """A channel changed: made an announcement channel, or a text one again."""
+        await self._follow_kinds(channel.guild, [channel])
 
     @commands.Cog.listener()
     async def on_guild_role_delete(self, role: discord.Role) -> None:
@@ -55,6 +69,7 @@ class DeletedOnDiscord(commands.Cog):
     async def _forget_missing(self, guild: discord.Guild) -> None:
         if guild.unavailable:
             return
+        await self._follow_kinds(guild, guild.channels)
         channels: set[int] = set()
         roles: set[int] = set()
         for subscription in await self.archive.subscriptions.list(guild_id=guild.id):
@@ -68,6 +83,26 @@ class DeletedOnDiscord(commands.Cog):
             channels={c for c in channels if guild.get_channel(c) is None},
             roles={r for r in roles if guild.get_role(r) is None},
         )
+
+    async def _follow_kinds(
+        self, guild: discord.Guild, channels: Sequence[discord.abc.GuildChannel]
+    ) -> None:
+        """Keep each subscribed channel's kind as it is now on Discord."""
+        subscribed: dict[int, Subscription] = {
+            s.channel_id: s for s in await self.archive.subscriptions.list(guild_id=guild.id)
+        }
+        for channel in channels:
+            subscription = subscribed.get(channel.id)
+            kind = kind_of(channel)
+            if subscription is None or kind is None or kind == subscription.kind:
+                continue
+            await self.archive.subscriptions.add(replace(subscription, kind=kind))
+            log.info(
+                "channel %s in server %s is now of kind %s: issues are posted there as such",
+                channel.id,
+                guild.id,
+                kind,
+            )
 
     async def _forget(self, guild: discord.Guild, *, channels: set[int], roles: set[int]) -> None:
         """Stop publishing to the deleted `channels`, alerting in them, and pinging `roles`."""
