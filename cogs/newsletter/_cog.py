@@ -261,20 +261,21 @@ class Newsletter(commands.Cog):
         if refused is not None:
             await reply(interaction, refused)
             return
-        await self.archive.subscriptions.add(
-            Subscription(
-                guild_id=guild.id,
-                channel_id=channel.id,
-                kind=kind,
-                role_id=role.id if role else None,
-                sections=tuple(chosen),
-                alerts_channel_id=alerts_channel.id if alerts_channel else None,
-            )
+        subscribed = await self.archive.subscriptions.list(guild_id=guild.id)
+        earlier = next((s for s in subscribed if s.channel_id == channel.id), None)
+        now = Subscription(
+            guild_id=guild.id,
+            channel_id=channel.id,
+            kind=kind,
+            role_id=role.id if role else None,
+            sections=tuple(chosen),
+            alerts_channel_id=alerts_channel.id if alerts_channel else None,
         )
-        await reply(
-            interaction,
-            _set_up(channel, kind, role, list(chosen.values()), alerts_channel, guild.me),
-        )
+        await self.archive.subscriptions.add(now)
+        done = _set_up(channel, kind, role, list(chosen.values()), alerts_channel, guild.me)
+        if earlier is not None:
+            done += "\n" + _replaced(earlier, now)
+        await reply(interaction, done)
 
     @setup.autocomplete("sections")
     async def _setup_sections(
@@ -437,6 +438,22 @@ def _set_up(
     if alerts_channel is not None:
         lines.append(f"Problems will be reported in {alerts_channel.mention}.")
     return "\n".join(lines)
+
+
+def _replaced(earlier: Subscription, now: Subscription) -> str:
+    """What /newsletter setup says when it replaces a channel's earlier setup: what the
+    channel no longer gets, which the options left out took away."""
+    lost = []
+    if earlier.role_id is not None and earlier.role_id != now.role_id:
+        lost.append(f"pings <@&{earlier.role_id}>")
+    if earlier.alerts_channel_id not in (None, now.alerts_channel_id):
+        lost.append(f"reports problems in <#{earlier.alerts_channel_id}>")
+    line = "This replaces the channel's earlier setup"
+    if lost:
+        line += f": it no longer {' or '.join(lost)}"
+    if earlier.sections and not now.sections:
+        line += "; it now gets every section"
+    return line + "."
 
 
 def _fit(lines: list[str], limit: int = EMBED_DESCRIPTION_MAX) -> str:

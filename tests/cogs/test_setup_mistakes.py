@@ -1,5 +1,5 @@
 """/newsletter setup as a busy server manager uses it: an alerts channel the bot cannot post
-in."""
+in, a channel set up again."""
 
 from __future__ import annotations
 
@@ -50,3 +50,32 @@ async def test_setup_refuses_an_alerts_channel_the_bot_cannot_post_in(
     assert f"Problems will be reported in <#{mods.id}>." in private(answer)
     [subscribed] = await newsbot.archive.subscriptions.list()
     assert subscribed.alerts_channel_id == mods.id
+
+
+async def test_setting_up_a_channel_again_says_what_it_no_longer_gets(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    """Run again to change the sections, setup replaces the channel's whole setup: the role and
+    alerts channel left out are gone, which the answer says."""
+    first = await newsletter(
+        emulator,
+        seed,
+        "setup",
+        channel=seed.general,
+        role=seed.newsletter_role,
+        sections="Industry",
+        alerts_channel=seed.announcements,
+    )
+    assert "replaces" not in private(first)
+    again = await newsletter(emulator, seed, "setup", channel=seed.general)
+    assert private(again).splitlines() == [
+        f"Done: each new issue will be posted in <#{seed.general.id}>.",
+        "It gets a digest and one thread per section.",
+        f"This replaces the channel's earlier setup: it no longer pings "
+        f"<@&{seed.newsletter_role.id}> or reports problems in <#{seed.announcements.id}>; it "
+        "now gets every section.",
+    ]
+    [subscribed] = await newsbot.archive.subscriptions.list()
+    assert (subscribed.role_id, subscribed.alerts_channel_id) == (None, None)
+    same = await newsletter(emulator, seed, "setup", channel=seed.general)
+    assert private(same).splitlines()[-1] == "This replaces the channel's earlier setup."
