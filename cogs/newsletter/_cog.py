@@ -13,7 +13,7 @@ from bot.app import NO_MENTIONS, reply
 from bot.errors import IssueNotFound
 from bot.models import Issue, Subscription
 from bot.publishing.outlet import Outlet
-from bot.publishing.plans.discord import Action, ChannelKind, ForumTags, Target, plan
+from bot.publishing.plans.discord import Action, ChannelKind, Target, plan
 from bot.publishing.targets import all_targets
 from bot.render.discord import (
     CHOICE_NAME_MAX,
@@ -34,6 +34,15 @@ from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
 from bot.status import gather_status, status_lines
 from bot.store import Archive
+from cogs.newsletter._channels import (
+    fallback_line,
+    fallback_tags,
+    kind_of,
+    missing_for_alerts,
+    missing_permissions,
+    problems,
+    refused_forum,
+)
 from cogs.newsletter._roles import carried, refused_at_setup
 from cogs.newsletter._sections import parse_sections, shown_sections, with_section_names
 from cogs.newsletter._views import NotifyButton
@@ -46,105 +55,6 @@ log = logging.getLogger(__name__)
 
 MANAGERS_ONLY = "Only server managers (Manage Server) can use /newsletter."
 SECTIONS_MAX = 1000
-
-NEEDED: tuple[tuple[str, str], ...] = (
-    ("view_channel", "View Channel"),
-    ("send_messages", "Send Messages"),
-    ("embed_links", "Embed Links"),
-    ("create_public_threads", "Create Public Threads"),
-    ("send_messages_in_threads", "Send Messages in Threads"),
-    # To find what an interrupted publish already posted: recent messages, archived threads.
-    ("read_message_history", "Read Message History"),
-)
-ALERTS_NEED: tuple[tuple[str, str], ...] = (
-    ("view_channel", "View Channel"),
-    ("send_messages", "Send Messages"),
-)
-"""What posting an alert takes: a plain message, no embeds."""
-
-
-def kind_of(channel: discord.abc.GuildChannel) -> ChannelKind | None:
-    """Which kind of newsletter channel this is, if issues can be posted there."""
-    if isinstance(channel, discord.ForumChannel):
-        return "forum"
-    if isinstance(channel, discord.TextChannel):
-        return "announcement" if channel.is_news() else "text"
-    return None
-
-
-def missing_permissions(
-    channel: discord.abc.GuildChannel, me: discord.Member, kind: ChannelKind
-) -> list[str]:
-    """The permissions the bot lacks to publish in `channel`, by the names Discord shows."""
-    perms = channel.permissions_for(me)
-    needed = list(NEEDED)
-    if kind == "forum":
-        # A forum post is a thread made with its first message: Send Messages covers it.
-        needed = [n for n in needed if n[0] != "create_public_threads"]
-    # Crossposting its own digest in an announcement channel needs only Send Messages (Message
-    # › Crosspost Message: Manage Messages is for crossposting others' messages).
-    missing = [label for attr, label in needed if not getattr(perms, attr)]
-    if "Send Messages" in missing and "Embed Links" in missing:
-        # discord.py clears Embed Links whenever Send Messages is denied: name only the cause.
-        missing.remove("Embed Links")
-    return missing
-
-
-def missing_for_alerts(channel: discord.TextChannel, me: discord.Member) -> list[str]:
-    """The permissions the bot lacks to post alerts in `channel`, by the names Discord shows."""
-    perms = channel.permissions_for(me)
-    return [label for attr, label in ALERTS_NEED if not getattr(perms, attr)]
-
-
-def forum_tags(channel: discord.ForumChannel) -> ForumTags:
-    """The forum's tags as the publish applies them."""
-    return ForumTags.of(
-        ((t.name, t.id, t.moderated) for t in channel.available_tags),
-        required=channel.flags.require_tag,
-    )
-
-
-def fallback_tags(channel: discord.ForumChannel) -> list[discord.ForumTag]:
-    """The tags the digest, then a section with no tag of its name, get in a forum that
-    requires one (`ForumTags.fallback`; one tag for both, or none, as the forum has them):
-    none in a forum that does not."""
-    tags = forum_tags(channel)
-    if not tags.required:
-        return []
-    by_id = {t.id: t for t in channel.available_tags}
-    ids = dict.fromkeys(tags.fallback(digest=digest) for digest in (True, False))
-    return [by_id[i] for i in ids if i is not None and i in by_id]
-
-
-def _fallback_line(tags: list[discord.ForumTag]) -> str:
-    """What /newsletter setup says of the tags the forum's untagged posts get."""
-    if len(tags) == 1:
-        return (
-            f"The forum requires a tag: the digest, and a section without a tag of its name, "
-            f"get “{tags[0].name}”."
-        )
-    digest, section = tags
-    return (
-        f"The forum requires a tag: the digest gets “{digest.name}”, and a section without a "
-        f"tag of its name “{section.name}”."
-    )
-
-
-def refused_forum(channel: discord.ForumChannel, me: discord.Member) -> str | None:
-    """Why the bot could post no digest in a forum that requires a tag, and what to do."""
-    lacking = forum_tags(channel).lacking()
-    if lacking is not None:
-        return f"I can't publish in {channel.mention} yet: it {lacking}."
-    if channel.permissions_for(me).manage_threads:
-        return None
-    moderated = [f"“{t.name}”" for t in fallback_tags(channel) if t.moderated]
-    if not moderated:
-        return None
-    return (
-        f"I can't publish in {channel.mention} yet: it requires a tag on every post, and its "
-        f"{' and '.join(moderated)} tag, which I'd give the digest, is moderated. Give my role "
-        "**Manage Threads** in the forum, or make the tag unmoderated."
-    )
 
 
 class Newsletter(commands.Cog):
@@ -316,6 +226,11 @@ class Newsletter(commands.Cog):
             guild_id=interaction.guild_id,
         )
         lines = status_lines(with_section_names(found, await self._known_sections()), mentions=True)
+        if interaction.guild is not None:
+            targets = await all_targets(
+                self.archive, self.bot.settings, guild_id=interaction.guild_id
+            )
+            lines = problems(interaction.guild, targets) + lines
         embed = discord.Embed(title="Newsletter status", description=_fit(lines))
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
@@ -424,7 +339,7 @@ def _set_up(
     if isinstance(channel, discord.ForumChannel):
         lines.append("It gets one post per section, tagged by section, and the digest.")
         if fallback := fallback_tags(channel):
-            lines.append(_fallback_line(fallback))
+            lines.append(fallback_line(fallback))
     else:
         lines.append("It gets a digest and one thread per section.")
     if kind == "announcement":

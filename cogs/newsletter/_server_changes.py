@@ -21,7 +21,7 @@ import discord
 from discord.ext import commands
 
 from bot.models import Subscription
-from cogs.newsletter._cog import kind_of
+from cogs.newsletter._channels import kind_of
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
