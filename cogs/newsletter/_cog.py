@@ -206,7 +206,23 @@ class Newsletter(commands.Cog):
     ) -> None:
         channel_id = channel.id if channel else interaction.channel_id
         assert channel_id is not None
-        if await self.archive.subscriptions.remove(channel_id):
+        removed = await self.archive.subscriptions.remove(channel_id)
+        declared = any(t.channel_id == channel_id for t in self.bot.settings.discord.targets)
+        if declared:
+            # The config file's channels are the deployment's: no command takes them out.
+            why = (
+                "as the config file declares it (discord.targets): only taking it out there "
+                "stops them."
+            )
+            if removed:
+                await reply(
+                    interaction,
+                    f"Done: <#{channel_id}> no longer follows its /newsletter setup, but it "
+                    f"still receives issues {why}",
+                )
+            else:
+                await reply(interaction, f"<#{channel_id}> receives issues {why}")
+        elif removed:
             await reply(
                 interaction, f"Done: new issues will no longer be posted in <#{channel_id}>."
             )
