@@ -111,8 +111,9 @@ async def test_a_channel_out_of_reach_is_named_and_its_publish_left_unfinished(
     if deleted:
         emulator.delete_channel(seed.announcements)
         reason = (
-            f"channel {seed.announcements.id} no longer exists on Discord: run /newsletter "
-            "unsubscribe in that server, or take it out of discord.targets in the config file"
+            f"channel {seed.announcements.id} no longer exists on Discord: take it out of "
+            "discord.targets if the config file declares it; one set up with /newsletter is "
+            "forgotten once `newsbot run` is connected"
         )
     else:
         emulator.deny(seed.announcements, Permission.VIEW_CHANNEL)

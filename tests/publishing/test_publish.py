@@ -128,7 +128,7 @@ async def test_a_deleted_channel_fails_alone_and_its_server_is_told(
     report = await engine.publish(issue_202, outlet, targets)
     general, announcements = report.targets
     assert general.error is None and announcements.error is not None
-    assert "Unknown Channel" in announcements.error
+    assert f"channel {seed.announcements.id} no longer exists on Discord" in announcements.error
     assert_published_once(emulator, seed.general.id, issue_202)
     alerts = [m for m in emulator.messages_in(seed.general) if "could not publish" in m.content]
     assert len(alerts) == 1

@@ -87,11 +87,22 @@ def deleted(step: Step[Target], cause: discord.NotFound) -> StepError:
 
 
 def channel_gone(target: Target) -> StepError:
-    """The subscribed channel itself was deleted: no later publish can reach it."""
+    """The subscribed channel itself was deleted: no later publish can reach it. /newsletter
+    unsubscribe cannot name it (Discord offers only existing channels): the running bot
+    forgets it as Discord tells it, or when it connects."""
     return StepError(
-        f"channel {target.channel_id} no longer exists on Discord: run /newsletter unsubscribe "
-        "in that server, or take it out of discord.targets in the config file"
+        f"channel {target.channel_id} no longer exists on Discord: take it out of "
+        "discord.targets if the config file declares it; one set up with /newsletter is "
+        "forgotten once `newsbot run` is connected"
     )
+
+
+def vanished(step: Step[Target], cause: BaseException | None) -> StepError | None:
+    """The subscribed channel itself deleted, as a step made in it (not in one of its threads)
+    found: Unknown Channel."""
+    if isinstance(cause, discord.NotFound) and cause.code == UNKNOWN_CHANNEL and not step.parent:
+        return channel_gone(step.target)
+    return None
 
 
 def failure(exc: BaseException, what: str) -> StepError:

@@ -31,6 +31,7 @@ from bot.publishing.outlets._discord_failures import (
     lacking,
     locked_thread,
     missing_access,
+    vanished,
 )
 from bot.publishing.outlets._discord_messages import (
     KINDS,
@@ -172,12 +173,13 @@ class DiscordOutlet:
         try:
             return await self._create(step, payload, ids)
         except StepError as exc:
-            named = lacking(step, payload, exc.__cause__)
+            cause = exc.__cause__
+            named = lacking(step, payload, cause) or vanished(step, cause)
             if named is None:
                 raise
-            if getattr(exc.__cause__, "code", None) == MISSING_ACCESS:
+            if getattr(cause, "code", None) == MISSING_ACCESS:
                 named = await missing_access(step.target, self._guilds_after)
-            raise named from exc.__cause__
+            raise named from cause
 
     async def _create(self, step: Step[Target], payload: Payload, ids: Mapping[str, int]) -> Remote:
         channel = step.target.channel_id
