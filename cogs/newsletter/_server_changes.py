@@ -46,10 +46,12 @@ class ServerChanges(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_channel_update(
-        self, _: discord.abc.GuildChannel, channel: discord.abc.GuildChannel
+        self, before: discord.abc.GuildChannel, channel: discord.abc.GuildChannel
     ) -> None:
-        """A channel changed: made an announcement channel, or a text one again."""
-        await self._follow_kinds(channel.guild, [channel])
+        """A channel changed: made an announcement channel, or a text one again (other
+        changes, a topic, a position, cost no look in the archive)."""
+        if kind_of(before) != kind_of(channel):
+            await self._follow_kinds(channel.guild, [channel])
 
     @commands.Cog.listener()
     async def on_guild_role_delete(self, role: discord.Role) -> None:
