@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Newsbot
-from bot.sandbox.discord import ChannelType, DefaultWorld, Emulator
+from bot.sandbox.discord import ChannelType, DefaultWorld, Emulator, Permission
 from tests.publishing.test_newsletter_cog import newsletter, private
 
 
@@ -38,3 +38,23 @@ async def test_another_server_s_or_a_deleted_channel_cannot_be_picked(
     with pytest.raises(ValueError, match="deleted"):
         await newsletter(emulator, seed, "unsubscribe", channel=weekly)
     assert await newsbot.archive.subscriptions.list() == []
+
+
+async def test_a_picked_channel_carries_the_invoker_s_and_the_bot_s_permissions(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # Channel resource › Channel Object: in `resolved`, `permissions` are the invoking user's,
+    # `app_permissions` the bot's.
+    emulator.deny(seed.general, Permission.EMBED_LINKS)
+    handle = await emulator.run_slash_command(
+        seed.guild,
+        seed.general,
+        seed.manager,
+        "newsletter",
+        {"channel": seed.general},
+        subcommand="setup",
+    )
+    picked = handle.interaction.data["resolved"]["channels"][str(seed.general.id)]
+    assert int(picked["permissions"]) & Permission.EMBED_LINKS
+    assert not int(picked["app_permissions"]) & Permission.EMBED_LINKS
+    assert "**Embed Links**" in private(await handle.original(timeout=10))

@@ -205,7 +205,7 @@ class ReaderActions:
         command = self._command(name, 1, guild, channel, user, enforce_permissions)
         resolved: JSON = {}
         options_json = self._options_for(
-            command, options or {}, subcommand, guild, channel, resolved, focused=None
+            command, options or {}, subcommand, guild, channel, resolved, focused=None, invoker=user
         )
         data = self._command_data(command, resolved, options=options_json)
         return await self._open(
@@ -227,7 +227,7 @@ class ReaderActions:
         command = self._command(name, 1, guild, channel, user, True)
         resolved: JSON = {}
         options_json = self._options_for(
-            command, options, subcommand, guild, channel, resolved, focused=focused
+            command, options, subcommand, guild, channel, resolved, focused=focused, invoker=user
         )
         data = self._command_data(command, resolved, options=options_json)
         return await self._open(
@@ -291,7 +291,7 @@ class ReaderActions:
                 raise ValueError(f"{unknown_values} are not options of select {custom_id!r}")
             ids = [str(v) for v in values]
         else:
-            ids = [self._resolve_any(v, guild, channel, resolved) for v in values]
+            ids = [self._resolve_any(v, guild, channel, resolved, invoker=user) for v in values]
         data: JSON = {"custom_id": custom_id, "component_type": kind, "values": ids}
         if resolved:
             data["resolved"] = resolved
@@ -497,6 +497,7 @@ class ReaderActions:
         resolved: JSON,
         *,
         focused: str | None,
+        invoker: User,
     ) -> list[JSON]:
         schema = command.options
         path = subcommand.split() if subcommand else []
@@ -511,7 +512,9 @@ class ReaderActions:
             schema = list(match.get("options") or [])
         if any(o.get("type") in (1, 2) for o in schema):
             raise ValueError(f"/{command.name} needs a subcommand")
-        leaf = self._leaf_options(schema, values, guild, channel, resolved, focused=focused)
+        leaf = self._leaf_options(
+            schema, values, guild, channel, resolved, focused=focused, invoker=invoker
+        )
         for wrapper in reversed(wrappers):
             wrapper["options"] = leaf
             leaf = [wrapper]
@@ -526,6 +529,7 @@ class ReaderActions:
         resolved: JSON,
         *,
         focused: str | None,
+        invoker: User,
     ) -> list[JSON]:
         by_name = {o["name"]: o for o in schema}
         unknown_names = set(values) - set(by_name)
@@ -548,12 +552,21 @@ class ReaderActions:
                 if option.get("required") and focused is None:
                     raise ValueError(f"option {name!r} is required")
                 continue
-            value = self._option_value(option, values[name], guild, channel, resolved)
+            value = self._option_value(
+                option, values[name], guild, channel, resolved, invoker=invoker
+            )
             result.append({"name": name, "type": option["type"], "value": value})
         return result
 
     def _option_value(
-        self, option: JSON, value: Any, guild: Guild | None, channel: Channel, resolved: JSON
+        self,
+        option: JSON,
+        value: Any,
+        guild: Guild | None,
+        channel: Channel,
+        resolved: JSON,
+        *,
+        invoker: User,
     ) -> Any:
         kind = option["type"]
         name = option["name"]
@@ -575,7 +588,7 @@ class ReaderActions:
             converted = value
         elif kind in (USER, CHANNEL, ROLE, MENTIONABLE):
             self._check_pickable(option, value, guild)
-            converted = self._resolve_any(value, guild, channel, resolved)
+            converted = self._resolve_any(value, guild, channel, resolved, invoker=invoker)
         else:
             raise ValueError(f"option type {kind} ({name!r}) is not emulated")
         choices = option.get("choices")
@@ -613,7 +626,7 @@ class ReaderActions:
             )
 
     def _resolve_any(
-        self, value: Any, guild: Guild | None, channel: Channel, resolved: JSON
+        self, value: Any, guild: Guild | None, channel: Channel, resolved: JSON, *, invoker: User
     ) -> str:
         if isinstance(value, Member):
             value = value.user
@@ -627,7 +640,10 @@ class ReaderActions:
                 "id": str(value.id),
                 "name": value.name,
                 "type": int(value.type),
-                "permissions": str(self.world.permissions(value, self.world.bot.id)),
+                # Channel resource › Channel Object: `permissions` are "computed permissions
+                # for the invoking user in the channel", `app_permissions` the bot's.
+                "permissions": str(self.world.permissions(value, invoker.id)),
+                "app_permissions": str(self.world.permissions(value, self.world.bot.id)),
             }
             if value.parent_id is not None:
                 entry["parent_id"] = str(value.parent_id)
