@@ -45,3 +45,14 @@ def print_notices(notices: Iterable[IssueFileError | str]) -> None:
     """Each notice (an editor note, a warning) in yellow on stderr, where problems go."""
     for notice in notices:
         err.print(str(notice), markup=False, style="yellow", soft_wrap=True)
+
+
+def tell_overlooked(paths: Iterable[Path]) -> None:
+    """Say which files in the folders of `paths` look like issue files but are not read as
+    one (`203.MD`, `203.markdown`), and what to call them."""
+    from bot.issuefiles import overlooked_files
+
+    print_notices(
+        f"{path}: not read: an issue file's name ends in .md (rename it to {path.stem}.md)"
+        for path in overlooked_files(paths)
+    )

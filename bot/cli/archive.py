@@ -68,9 +68,11 @@ def _print_problems(errors: Iterable[IssueFileError]) -> None:
 
 def load_issue_files(paths: list[Path]) -> LoadResult:
     """The issue files in `paths`, read; a failure if a path is missing or holds none."""
+    from bot.cli._notices import tell_overlooked
     from bot.issuefiles import load_issues
 
     _require_files(paths)
+    tell_overlooked(paths)
     result = load_issues(paths)
     if not result.issues and not result.errors:
         raise _no_issue_files(paths)
@@ -96,9 +98,11 @@ def valid_issue_files(
     Each file is read and let go, so checking a folder of any size holds one issue at a time;
     a failure if a path is missing or holds no issue file.
     """
+    from bot.cli._notices import tell_overlooked
     from bot.issuefiles import read_issues
 
     _require_files(paths)
+    tell_overlooked(paths)
     errors: list[IssueFileError] = []
     valid = {path: issue.number for path, issue in read_issues(paths, errors, warnings)}
     if not valid and not errors:

@@ -55,6 +55,25 @@ def issue_paths(paths: Iterable[Path | str]) -> list[Path]:
     return found
 
 
+def overlooked_files(paths: Iterable[Path | str]) -> list[Path]:
+    """The files in the folders of `paths` that look like issue files but are not read as
+    one: a name ending in `.MD`, `.Md` or `.markdown`, where an issue file's ends in `.md`
+    (`202.md`). An editor who saved `203.MD` would otherwise never hear of it again."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                p
+                for p in path.iterdir()
+                if p.suffix.lower() in (".md", ".markdown")
+                and p.suffix != ".md"
+                and not p.name.startswith(".")
+                and p.is_file()
+            )
+    return sorted(found, key=_file_order)
+
+
 def numbered_issue_files(directory: Path) -> dict[int, Path]:
     """The issue files in `directory` by the number their names give (`203.md`), valid or not:
     a file is named after its issue."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -13,13 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.errors import IssueFileError
-from bot.issuefiles import issue_paths, numbered_issue_files, read_issues
+from bot.issuefiles import issue_paths, numbered_issue_files, overlooked_files, read_issues
 
 if TYPE_CHECKING:
     from bot.models import IssueSummary
     from bot.store.interfaces import StateStore
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 ARRIVALS_KEY = "schedule.arrivals"
 """State key: when each issue file was first seen, JSON `{number: ISO 8601}`."""
@@ -55,6 +58,8 @@ def scan_issue_files(directory: Path) -> FileScan:
     modified: dict[int, dt.datetime] = {}
     titles: dict[int, str] = {}
     present = set(numbered_issue_files(directory))
+    for path in overlooked_files([directory]):
+        log.warning("%s is not read: an issue file's name ends in .md (%s.md)", path, path.stem)
     for path, issue in read_issues([directory], errors):
         present.add(issue.number)
         files.append((path, issue.publish_at))

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.schedule.files import scan_issue_files
 from tests.conftest import ISSUES
 
 OTHER_203 = """---
@@ -94,3 +95,29 @@ def test_an_issues_folder_that_is_a_file_is_said_so(tmp_path: Path) -> None:
     )
     assert notes.read_text(encoding="utf-8") == "my notes\n"
     assert not db.exists()
+
+
+@pytest.mark.parametrize("name", ["204.MD", "204.Md", "204.markdown"])
+def test_a_file_that_looks_like_an_issue_file_but_is_not_read_is_named(
+    issues_dir: Path, tmp_path: Path, name: str
+) -> None:
+    """`204.MD` is not read (an issue file's name ends in `.md`): check and ingest say so,
+    where they would otherwise pass over it in silence."""
+    text = (ISSUES / "202.md").read_text(encoding="utf-8")
+    (issues_dir / name).write_text(text.replace("number: 202", "number: 204"), encoding="utf-8")
+    told = f"{issues_dir / name}: not read: an issue file's name ends in .md (rename it to 204.md)"
+    for command in ("check", "ingest"):
+        code, out, err = newsbot(tmp_path / "archive.db", command, str(issues_dir))
+        assert code == 0, err
+        assert told in err, command
+        assert "2 issue file(s) are valid" in out or ": 2 added," in out, out
+
+
+def test_the_schedule_logs_a_file_it_does_not_read(
+    issues_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (issues_dir / "204.MD").write_text("an editor's save", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="bot.schedule.files"):
+        scan = scan_issue_files(issues_dir)
+    assert scan.errors == [] and [path.name for path, _ in scan.files] == ["202.md", "203.md"]
+    assert f"{issues_dir / '204.MD'} is not read: an issue file's name ends in .md" in caplog.text
