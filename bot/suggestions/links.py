@@ -154,7 +154,8 @@ def inside_discord(url: str) -> str:
     An invite is an advert for a server, not a page to read; a message or channel link
     (`/channels/…`) opens only for that server's members; a file attached to a message is
     served by a signed link that expires within a day (Discord's developer documentation,
-    Reference, "Signed Attachment CDN URLs"). Discord's own public pages (its blog, its
+    Reference, "Signed Attachment CDN URLs"); an address of Discord's API (`/api/…`) is
+    no page, and a webhook's holds its secret token. Discord's own public pages (its blog, its
     documentation) are taken like any other site.
     """
     parts = urlsplit(url)
@@ -165,6 +166,10 @@ def inside_discord(url: str) -> str:
         raise LinkRejected(
             "it opens a Discord message or channel, which only that server's members can see"
         )
+    if host in _DISCORD_SITES and first == "api":
+        # A webhook's address (`/api/webhooks/<id>/<token>`) holds the secret that posts
+        # through it: never kept, shown on a card or published.
+        raise LinkRejected("it is an address of Discord's API, not a page to read")
     if host in _DISCORD_FILES and first in ("attachments", "ephemeral-attachments"):
         raise LinkRejected("it is a file attached on Discord, and such links expire within a day")
     return url

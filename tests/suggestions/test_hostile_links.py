@@ -12,6 +12,7 @@ from tests.suggestions.test_reply_edits import eventually
 INVITE = "it is an invite to a Discord server, not a page to read"
 INSIDE = "it opens a Discord message or channel, which only that server's members can see"
 ATTACHED = "it is a file attached on Discord, and such links expire within a day"
+API = "it is an address of Discord's API, not a page to read"
 
 
 async def test_links_into_discord_are_not_taken_and_say_why(
@@ -40,6 +41,9 @@ async def test_links_into_discord_are_not_taken_and_say_why(
         ("https://discord.com/invite/abcdef", INVITE),
         ("https://canary.discord.com/channels/1/2", INSIDE),
         ("https://cdn.discordapp.com/ephemeral-attachments/1/2/bug.png", ATTACHED),
+        # A webhook's address holds the secret that posts through it.
+        ("https://discord.com/api/webhooks/123/s3cr3t-t0ken", API),
+        ("https://discordapp.com/api/v10/webhooks/123/s3cr3t-t0ken", API),
     ]:
         answer = await suggest(emulator, seed, url=url)
         assert answer.content.endswith(f" — {reason}."), answer.content
