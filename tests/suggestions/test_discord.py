@@ -188,9 +188,12 @@ async def test_suggest_shows_no_section_of_an_issue_held_until_its_time(
 async def test_the_message_menu_suggests_any_messages_links(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
+    # A bot's message, whose embeds its author wrote (a person sends none: see below).
+    feed = emulator.world.add_user("feedbot", bot=True)
+    emulator.world.add_member(seed.guild, feed)
     posted = await emulator.post_message(
         seed.general,
-        seed.owner,
+        feed,
         "two good ones",
         embeds=[{"title": "A page", "url": "https://embed.example/page"}],
     )

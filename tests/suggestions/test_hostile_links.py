@@ -3,8 +3,11 @@ emulator, a real archive."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Newsbot
 from bot.sandbox.discord import DefaultWorld, Emulator, MessageHandle
+from bot.sandbox.discord._models import JSON
 from tests.suggestions.conftest import StartBot, publish_threads
 from tests.suggestions.test_discord import silent, suggest
 from tests.suggestions.test_reply_edits import eventually
@@ -100,23 +103,33 @@ VIDEO_PREVIEW = {
     "description": "Slides: https://slides.example/deck · support me https://patreon.example/me",
 }
 """Discord's preview of a youtu.be link: the video's own address, and its page's text."""
+RICH_PREVIEW = {
+    "type": "rich",
+    "url": "https://twitter.com/someone/status/1",
+    "description": "A thread on distillation https://t.co/abc",
+}
+"""Discord's preview of a post on X, which comes as a `rich` embed like a bot's own."""
+PREVIEWS = pytest.mark.parametrize("preview", [VIDEO_PREVIEW, RICH_PREVIEW], ids=["video", "rich"])
 
 
-async def preview_reply(bot: Newsbot, emulator: Emulator, seed: DefaultWorld) -> MessageHandle:
+async def preview_reply(
+    bot: Newsbot, emulator: Emulator, seed: DefaultWorld, preview: JSON = VIDEO_PREVIEW
+) -> MessageHandle:
     """A reader's reply with a youtu.be link, suggested, then previewed by Discord."""
     threads = await publish_threads(bot, emulator, seed)
     posted = await emulator.post_message(
         threads["industry"], seed.reader, "great talk https://youtu.be/abc"
     )
     assert await posted.bot_reaction() == "✅"
-    await emulator.preview_links(posted.message, [VIDEO_PREVIEW])
+    await emulator.preview_links(posted.message, [preview])
     return posted
 
 
+@PREVIEWS
 async def test_the_menu_suggests_a_messages_links_not_their_previews(
-    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, preview: JSON
 ) -> None:
-    posted = await preview_reply(newsbot, emulator, seed)
+    posted = await preview_reply(newsbot, emulator, seed, preview)
     handle = await emulator.message_context_menu(
         "Suggest for the newsletter", posted.message, seed.manager
     )
@@ -125,11 +138,12 @@ async def test_the_menu_suggests_a_messages_links_not_their_previews(
     assert [s.url for s in await newsbot.archive.suggestions.list()] == ["https://youtu.be/abc"]
 
 
+@PREVIEWS
 async def test_an_edit_read_after_a_restart_suggests_no_preview_of_a_link(
-    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld, preview: JSON
 ) -> None:
     bot = await start_bot()
-    posted = await preview_reply(bot, emulator, seed)
+    posted = await preview_reply(bot, emulator, seed, preview)
     # Edited once newsbot has forgotten the reply as it was: what the reader wrote is read
     # again, not the preview Discord made of their link.
     await bot.close()

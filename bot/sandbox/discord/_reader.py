@@ -334,7 +334,17 @@ class ReaderActions:
         embeds: Sequence[JSON] = (),
         reply_to: Message | None = None,
     ) -> MessageHandle:
-        """Post a message as ``user`` (dispatches MESSAGE_CREATE); await the bot's replies."""
+        """Post a message as ``user`` (dispatches MESSAGE_CREATE); await the bot's replies.
+
+        Only a bot sends ``embeds`` of its own: Discord's client gives a person no way to, and
+        the embeds on a person's message are Discord's previews of its links
+        (``preview_links``). Message › Create Message: "embeds … Up to 10 rich embeds".
+        """
+        if embeds and not user.bot:
+            raise ValueError(
+                f"{user.username} is a person: Discord's client sends no embeds of theirs "
+                "(use preview_links for Discord's previews of their links)"
+            )
         payload: JSON = {"content": content, "embeds": list(embeds)}
         if reply_to is not None:
             payload["message_reference"] = {
