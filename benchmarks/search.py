@@ -58,13 +58,13 @@ from bot.store.query import (
     SEARCH_CANDIDATES,
     WIDE_LETTERS_FUNCTION,
     fts_query,
-    has_wide_letters,
     index_text,
 )
 
 # A private name on purpose: the raw ingest must run with the very settings of Archive.
 from bot.store.sqlite.database import _PRAGMAS, migrations
 from bot.store.sqlite.held import HELD_FUNCTION
+from bot.text import has_wide_letters
 
 ITEMS_PER_ISSUE = 25
 VOCABULARY_SIZE = 30_000

@@ -104,9 +104,13 @@ def isolated(text: str) -> str:
     return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
 
 
-_NARROWED = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: ord(" ")}
-"""Full-width ASCII (U+FF01–FF5E) as ASCII (U+0021–007E), and the ideographic space as a
-space, for `str.translate`."""
+_WIDE_ASCII = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+"""Full-width ASCII (U+FF01–FF5E) as ASCII (U+0021–007E), for `str.translate`."""
+_NARROWED = _WIDE_ASCII | {0x3000: ord(" ")}
+"""`_WIDE_ASCII`, and the ideographic space as a space."""
+_WIDE_LETTERS = {wide: code for wide, code in _WIDE_ASCII.items() if chr(code).isalnum()}
+"""Full-width Latin letters and digits only: the full-width forms that are parts of words."""
+_WIDE_LETTER = re.compile("[０-９Ａ-Ｚａ-ｚ]")
 
 
 def narrowed(text: str) -> str:
@@ -119,6 +123,18 @@ def narrowed(text: str) -> str:
     finds the item that holds `x²`. Each character stays one character.
     """
     return text if text.isascii() else text.translate(_NARROWED)
+
+
+def narrowed_letters(text: str) -> str:
+    """`text` with its full-width Latin letters and digits as ASCII (`ＯｐｅｎＡＩ` → `OpenAI`),
+    each still one letter; full-width punctuation and spaces are left as written (they part
+    words as their ASCII forms do)."""
+    return text if text.isascii() else text.translate(_WIDE_LETTERS)
+
+
+def has_wide_letters(text: str | None) -> bool:
+    """Whether `text` holds a full-width Latin letter or digit (see `narrowed_letters`)."""
+    return text is not None and not text.isascii() and _WIDE_LETTER.search(text) is not None
 
 
 def has_visible_text(text: str) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
-from bot.text import ELLIPSIS, narrowed, without_controls
+from bot.text import ELLIPSIS, has_wide_letters, narrowed, narrowed_letters, without_controls
 
 SEARCH_CANDIDATES = 1_000
 """How many of the newest matches a search ranks; a rarer term ranks all its matches. Each
@@ -222,27 +222,6 @@ def _is_common(term: _Term) -> bool:
     return bool(words) and all(word in _STOPWORDS or word in _COMMON_WORDS for word in words)
 
 
-_WIDE_LETTERS = {
-    code: code - 0xFEE0
-    for first, last in (("０", "９"), ("Ａ", "Ｚ"), ("ａ", "ｚ"))
-    for code in range(ord(first), ord(last) + 1)
-}
-"""Full-width Latin letters and digits as ASCII, for `str.translate`: the only full-width
-forms in words (full-width punctuation and the ideographic space separate words, as their
-ASCII forms do). Each stays one character, so a word of the index is where it was written."""
-_WIDE_LETTER = re.compile("[０-９Ａ-Ｚａ-ｚ]")
-
-
-def has_wide_letters(text: str | None) -> bool:
-    """Whether `text` holds a full-width Latin letter or digit, which the index reads as ASCII."""
-    return text is not None and not text.isascii() and _WIDE_LETTER.search(text) is not None
-
-
-def ascii_letters(text: str) -> str:
-    """`text` with its full-width Latin letters and digits as ASCII, each still one letter."""
-    return text if text.isascii() else text.translate(_WIDE_LETTERS)
-
-
 def index_text(text: str | None) -> str | None:
     """`text` as the full-text index reads it, or None when that is `text` as written (most
     items): CJK runs as their bigrams (`cjk_index_text`), and full-width Latin letters and
@@ -256,9 +235,9 @@ def index_text(text: str | None) -> str | None:
     if not text or text.isascii():
         return None
     indexed = cjk_index_text(text)
-    if _WIDE_LETTER.search(text) is None:
+    if not has_wide_letters(text):
         return indexed
-    return ascii_letters(indexed or text)
+    return narrowed_letters(indexed or text)
 
 
 # CJK words are phrases of overlapping bigrams in the one unicode61 index, not a second trigram
@@ -374,7 +353,7 @@ def _widened(snippet: str, fields: Sequence[str | None]) -> str:
     cut = text[start:end]
     for field in wide:
         written = cjk_index_text(field) or field
-        at = ascii_letters(written).find(cut) if cut else -1
+        at = narrowed_letters(written).find(cut) if cut else -1
         if at >= 0:
             text = text[:start] + written[at : at + len(cut)] + text[end:]
             break

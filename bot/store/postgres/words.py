@@ -19,7 +19,8 @@ from typing import NamedTuple
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
 from bot.store import query
-from bot.store.query import CJK_SEPARATOR, as_written, ascii_letters, cjk_index_text
+from bot.store.query import CJK_SEPARATOR, as_written, cjk_index_text
+from bot.text import narrowed_letters
 
 _MAX_LEXEME_BYTES = 2046
 """PostgreSQL refuses a longer lexeme; such a token (a blob, not a word) is not indexed."""
@@ -324,7 +325,7 @@ def snippet(fields: tuple[str | None, ...], fts: str) -> str:
     read: list[_Field] = []
     for written in fields:
         shown = (cjk_index_text(written) or written) if written else ""
-        text = ascii_letters(shown)
+        text = narrowed_letters(shown)
         placed = _reading(text) or list(_tokens_by_letter(text))
         if isinstance(placed, list):
             read.append(_Field(shown, placed, [token.text for token in placed]))

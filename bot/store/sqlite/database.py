@@ -26,12 +26,12 @@ from bot.store.migrations import Migration, bundled
 from bot.store.query import (
     INDEX_FUNCTION,
     WIDE_LETTERS_FUNCTION,
-    has_wide_letters,
     index_text,
 )
 from bot.store.sqlite import library, recent
 from bot.store.sqlite.held import HELD_FUNCTION, HELD_ISSUES
 from bot.store.sqlite.search import BUDGET_GRAIN, SearchBudget, SearchReader
+from bot.text import has_wide_letters
 
 log = logging.getLogger(__name__)
 
