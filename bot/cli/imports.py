@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from bot.importers.feed import (
     read_feed_file,
 )
 from bot.importers.text import read_text_issue
+from bot.issuefiles import named_once
 from bot.models import IngestOutcome, Issue, Link
 from bot.settings import Settings
 from bot.store import Archive
@@ -83,18 +83,6 @@ def _write(issues: Sequence[Issue], folder: Path, progress: Progress, force: boo
         )
     except NewsbotError as exc:
         raise fail(f"{exc}; nothing more was written") from None
-
-
-def _named_once(files: Iterable[Path]) -> list[Path]:
-    """The files named, each once, where first named (`a.txt ./a.txt` is one issue)."""
-    seen: set[str] = set()
-    kept: list[Path] = []
-    for path in files:
-        same = os.path.realpath(path)
-        if same not in seen:
-            seen.add(same)
-            kept.append(path)
-    return kept
 
 
 def _out_folder(out_dir: Path | None, settings: Settings) -> Path:
@@ -229,7 +217,7 @@ def import_text(
     imported: list[Imported] = []
     failures: list[NewsbotError] = []
     sources: dict[int, Path] = {}
-    for path in _named_once(files):
+    for path in named_once(files):
         try:
             done = read_text_issue(path, date=issue_date, link=issue_link)
         except NewsbotError as exc:

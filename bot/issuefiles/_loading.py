@@ -37,22 +37,29 @@ def issue_paths(paths: Iterable[Path | str]) -> list[Path]:
     once, where first named: it is one issue, not two with the same number.
     """
     found: list[Path] = []
-    seen: set[str] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             listed = (p for p in path.glob("*.md") if not p.name.startswith(".") and p.is_file())
-            named = sorted(listed, key=_file_order)
+            found += sorted(listed, key=_file_order)
         else:
-            named = [path]
-        for each in named:
-            # Not Path.resolve: on Python 3.11 it raises on a symlink loop, and such a path
-            # is reported as unreadable where it is read.
-            same = os.path.realpath(each)
-            if same not in seen:
-                seen.add(same)
-                found.append(each)
-    return found
+            found.append(path)
+    return named_once(found)
+
+
+def named_once(files: Iterable[Path]) -> list[Path]:
+    """The files named, each once, where first named: `a.md ./a.md`, or one path relative
+    and one absolute, are one file."""
+    seen: set[str] = set()
+    kept: list[Path] = []
+    for path in files:
+        # Not Path.resolve: on Python 3.11 it raises on a symlink loop, and such a path is
+        # reported as unreadable where it is read.
+        same = os.path.realpath(path)
+        if same not in seen:
+            seen.add(same)
+            kept.append(path)
+    return kept
 
 
 def overlooked_files(paths: Iterable[Path | str]) -> list[Path]:
