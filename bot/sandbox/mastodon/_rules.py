@@ -11,6 +11,11 @@ Each is a port of the server's Ruby (mastodon/mastodon), named where it lives th
 - mentions (`app/models/account.rb`, `Account::MENTION_RE`) and hashtags (`app/models/tag.rb`,
   `Tag::HASHTAG_RE`, in both its current form and the older one still on many servers): what
   the server links and notifies when a status is posted.
+
+newsbot's renderer (`bot/render/mastodon.py`) ports the same URL pattern. The two copies are
+kept apart on purpose: the emulator judges what the renderer counts, so it imports nothing of
+newsbot's own, and a change to one that the other lacks shows as a refused status in the
+tests, where one shared pattern would hide a porting mistake in both.
 """
 
 from __future__ import annotations
