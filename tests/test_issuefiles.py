@@ -840,3 +840,23 @@ def test_a_broken_quoted_value_is_reported_once(old: str, new: str, line: int, r
 def test_quotes_inside_a_value_are_text() -> None:
     text = GOOD.replace("title: Test Weekly: Issue #7", 'title: "Q" is for quantum')
     assert parse_issue(text, "7.md").title == '"Q" is for quantum'
+
+
+def test_a_file_only_later_rules_break_reads_as_older_newsbots_read_it() -> None:
+    """An archived back issue is told from an edited one by reading it as it was archived:
+    raw HTML kept in its blurb, an unclosed quote kept in its title."""
+    text = GOOD.replace("Its blurb.", "Use Vec<T> less.").replace(
+        "title: Test Weekly: Issue #7", 'title: "Test Weekly: Issue #7'
+    )
+    with pytest.raises(IssueFileErrors) as strictly:
+        parse_issue(text, "7.md")
+    later: list[IssueFileError] = []
+    read = parse_issue(text, "7.md", later_rules=later)
+    assert [str(e) for e in later] == [str(e) for e in strictly.value.errors]
+    assert [e.line for e in later] == [3, 12]
+    assert read.title == '"Test Weekly: Issue #7'
+    assert read.sections[0].items[0].blurb == "Use Vec<T> less."
+    # A problem older newsbots refused as well still stops it.
+    broken = text.replace("number: 7", "number: seven")
+    with pytest.raises(IssueFileErrors, match="number"):
+        parse_issue(broken, "7.md", later_rules=[])

@@ -135,6 +135,39 @@ async def test_a_broken_issue_file_stops_the_ingest_not_the_publish(
     assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202))
 
 
+async def test_a_back_issue_refused_by_a_later_rule_does_not_keep_new_issues_out(
+    scheduled: tuple[ScheduledPublishing, Told],
+    archive: Archive,
+    x_emulator: XEmulator,
+    folder: Path,
+) -> None:
+    # Archived by a newsbot that let raw HTML through; the file is still in the folder as it was.
+    back = issue(1, {"Rust": [item("A faster Vec", "https://example.com/vec", "Use Vec<T> less.")]})
+    (folder / "1.md").write_text(format_issue(back), encoding="utf-8")
+    await archive.issues.ingest(back)
+    new = issue(2, {"Rust": [item("Smaller strings", "https://example.com/str")]})
+    (folder / "2.md").write_text(format_issue(new), encoding="utf-8")
+    os.utime(folder / "2.md", (0, 0))
+    work, told = scheduled
+    first = await work.fire()
+    second = await work.fire()
+    assert first.published == {"x": [2]}, "the new issue goes out"
+    assert await archive.issues.issue(1) == back, "the back issue stays as archived"
+    assert len(told.messages) == 1, "the editors are told once, not at every firing"
+    assert "1.md:" in told.messages[0] and "raw HTML" in told.messages[0]
+    assert "stays as archived until fixed" in told.messages[0]
+    assert any("1.md:" in failure for failure in second.failures)
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(new))
+    # Edited since, the file meets today's rules, as a new one does.
+    edited = back.model_copy(update={"title": "Rust Weekly: Issue #1, edited"})
+    (folder / "1.md").write_text(format_issue(edited), encoding="utf-8")
+    os.utime(folder / "1.md", (0, 0))
+    third = await work.fire()
+    assert any("none was ingested" in f and "1.md:" in f for f in third.failures)
+    assert "none was ingested" in told.messages[-1] and "raw HTML" in told.messages[-1]
+    assert await archive.issues.issue(1) == back
+
+
 async def test_the_scheduled_ingest_reads_each_file_again_as_it_stores_it(
     scheduled: tuple[ScheduledPublishing, Told],
     archive: Archive,

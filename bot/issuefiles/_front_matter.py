@@ -43,9 +43,21 @@ class Problems:
     bad_values: set[str] = field(default_factory=set)
     """The front-matter keys written with a value already reported as broken: such a key is
     there, so it is not asked for again."""
+    later_rules: list[IssueFileError] | None = None
+    """Where the problems under rules an older newsbot did not have go, when given: a file
+    only they break is then read as that newsbot read it (see `parse_issue`)."""
 
     def add(self, line: int, reason: str) -> None:
         self.errors.append(IssueFileError(self.path, line, reason))
+
+    def add_later_rule(self, line: int, reason: str) -> bool:
+        """Add a problem under a rule a file archived by an older newsbot may break; False
+        when it is set aside in `later_rules`, for the file to be read as it was then."""
+        if self.later_rules is None:
+            self.add(line, reason)
+            return True
+        self.later_rules.append(IssueFileError(self.path, line, reason))
+        return False
 
 
 def pydantic_reason(exc: ValidationError) -> str:
@@ -101,9 +113,10 @@ def read_front_matter(
                 line_no, f"front-matter key {key!r} is already set on line {values[key][0]}"
             )
             continue
-        if value.strip().startswith('"') and value.count('"') == 1:
-            # `title: "Deep Learning Weekly`: else published with its stray quote.
-            problems.add(line_no, f'{key}: this quoted value is not closed: end it with `"`')
+        # `title: "Deep Learning Weekly`: else published with its stray quote.
+        unclosed = f'{key}: this quoted value is not closed: end it with `"`'
+        quoted = value.strip().startswith('"') and value.count('"') == 1
+        if quoted and problems.add_later_rule(line_no, unclosed):
             problems.bad_values.add(key)
             continue
         try:

@@ -15,8 +15,13 @@ from bot.issuefiles._reading import parse_issue
 from bot.models import Issue
 
 
-def load_issue(path: Path | str, warnings: list[IssueFileError] | None = None) -> Issue:
-    """Read and validate one issue file; its warnings go to `warnings`, when given."""
+def load_issue(
+    path: Path | str,
+    warnings: list[IssueFileError] | None = None,
+    later_rules: list[IssueFileError] | None = None,
+) -> Issue:
+    """Read and validate one issue file; its warnings go to `warnings`, when given, and the
+    problems under rules older newsbots did not have to `later_rules` (see `parse_issue`)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -25,7 +30,7 @@ def load_issue(path: Path | str, warnings: list[IssueFileError] | None = None) -
         raise IssueFileErrors([IssueFileError(path, line, "the file is not valid UTF-8")]) from None
     except OSError as exc:
         raise IssueFileErrors([IssueFileError(path, 0, f"cannot read: {exc.strerror}")]) from None
-    return parse_issue(text, path, warnings)
+    return parse_issue(text, path, warnings, later_rules)
 
 
 def issue_paths(paths: Iterable[Path | str]) -> list[Path]:

@@ -386,7 +386,7 @@ def _check_links(
             if child.type == "html_inline":
                 tags.setdefault(line_no + int(child.meta.get("line", 0)), child.content)
         for at, tag in tags.items():
-            problems.add(at, _INLINE_HTML.format(_shown(tag.replace("\n", " "))))
+            problems.add_later_rule(at, _INLINE_HTML.format(_shown(tag.replace("\n", " "))))
         for line, href, what, by_reference in _links_in(token, line_no in item_links):
             at = line_no + line
             definition_lines = defined.get(href, [])
@@ -413,14 +413,21 @@ def _check_links(
             problems.add(line_no, f"link definition {_shown(href)}: {link_problem(href)}")
 
 
-def parse_issue(text: str, path: Path | str, warnings: list[IssueFileError] | None = None) -> Issue:
+def parse_issue(
+    text: str,
+    path: Path | str,
+    warnings: list[IssueFileError] | None = None,
+    later_rules: list[IssueFileError] | None = None,
+) -> Issue:
     """Read an issue file's text; raise `IssueFileErrors` listing every problem found.
 
     A valid issue's `warnings` (what it may publish by mistake, such as an item without a
-    blurb) are added to `warnings`, when given, each at its line.
+    blurb) are added to `warnings`, when given, each at its line. With `later_rules`, the
+    problems under rules older newsbots did not have (raw HTML, an unclosed quote) go there
+    instead, and the issue is read as those read it: to tell an archived file from an edited one.
     """
     path = Path(path)
-    problems = Problems(path)
+    problems = Problems(path, later_rules=later_rules)
     # Some editors start a UTF-8 file with a byte-order mark; it is not part of the issue.
     lines = file_lines(text.removeprefix("\ufeff"))
     values, body_start = read_front_matter(lines, problems)

@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from bot.errors import IssueFileError
-from bot.issuefiles import issue_paths, numbered_issue_files, overlooked_files, read_issues
+from bot.errors import IssueFileError, IssueFileErrors
+from bot.issuefiles import (
+    issue_paths,
+    load_issue,
+    numbered_issue_files,
+    overlooked_files,
+    read_issues,
+)
+from bot.store.ingest import content_hash
 
 if TYPE_CHECKING:
     from bot.models import IssueSummary
@@ -49,6 +56,16 @@ class FileScan:
     titles: dict[int, str]
     """The titles of the issues with a `publish_at`, by number, to name them while held."""
 
+    def due(self, changing: set[str], come: Callable[[dt.datetime], bool]) -> list[Path]:
+        """The valid files to ingest now: those not being written (`changing`) whose issue has
+        no `publish_at`, or one that has `come`. An issue whose own time is still ahead stays
+        out of the archive until then, so readers cannot find it early."""
+        return [
+            path
+            for path, at in self.files
+            if path.name not in changing and (at is None or come(at))
+        ]
+
 
 def scan_issue_files(directory: Path) -> FileScan:
     """Check every issue file in `directory`, reading one at a time."""
@@ -71,6 +88,37 @@ def scan_issue_files(directory: Path) -> FileScan:
         except FileNotFoundError:
             continue  # gone since it was read: the next look sees it gone
     return FileScan(files, times, modified, errors, present, titles)
+
+
+async def archived_as_read(
+    errors: list[IssueFileError], issue_hash: Callable[[int], Awaitable[str | None]]
+) -> tuple[list[IssueFileError], list[IssueFileError]]:
+    """`errors` split into those that stop the ingest, and those of files archived as they
+    are, which a newer rule than the one they were ingested under refuses.
+
+    After an upgrade a back issue that was valid then (`Vec<T>` in a blurb, now raw HTML) is
+    left as archived, and warned about, rather than keeping every new issue out: a file only
+    later rules break, read as the older newsbot read it, that gives the very issue archived
+    under its number. A file edited since meets today's rules, as a new one does.
+    """
+    stopping: list[IssueFileError] = []
+    archived: list[IssueFileError] = []
+    by_file: dict[Path, list[IssueFileError]] = {}
+    for error in errors:
+        by_file.setdefault(error.path, []).append(error)
+    for path, found in by_file.items():
+        later: list[IssueFileError] = []
+        try:
+            issue = await asyncio.to_thread(load_issue, path, None, later)
+        except IssueFileErrors:
+            stopping.extend(found)
+            continue
+        same_problems = {str(e) for e in found} <= {str(e) for e in later}
+        if same_problems and await issue_hash(issue.number) == content_hash(issue):
+            archived.extend(found)
+        else:
+            stopping.extend(found)
+    return stopping, archived
 
 
 def deleted_timed(

@@ -37,6 +37,7 @@ from bot.publishing.service import OutletName
 from bot.schedule import triggers as scheduler
 from bot.schedule.files import (
     FileScan,
+    archived_as_read,
     deleted_timed,
     in_thread,
     note_arrivals,
@@ -46,6 +47,8 @@ from bot.schedule.files import (
 )
 from bot.schedule.overlap import QueuedFiring
 from bot.schedule.reports import (
+    LEFT_AS_ARCHIVED,
+    STOPPED_INGEST,
     RunReport,
     changed_message,
     deleted_message,
@@ -329,19 +332,11 @@ class ScheduledPublishing:
             report.failures.append(f"still being written, left for the next firing: {names}")
             log.warning("issue files still being written are left for the next firing: %s", names)
         scan = await self._read_files(directory)
-        if scan.errors:
-            await self._refuse(report, scan.errors)
+        stopping, archived = await archived_as_read(scan.errors, self.archive.issues.issue_hash)
+        if stopping:
+            await self._refuse(report, stopping)
             return
-        # An issue whose own time is still ahead stays out of the archive until then, so
-        # readers cannot find it early.
-        due = [
-            path
-            for path, publish_at in scan.files
-            if path.name not in changing
-            and (
-                publish_at is None or scheduler.publish_time(self.settings, publish_at) <= report.at
-            )
-        ]
+        due = scan.due(changing, lambda at: scheduler.publish_time(self.settings, at) <= report.at)
         changed: list[int] = []
         updated: list[int] = []
 
@@ -358,7 +353,7 @@ class ScheduledPublishing:
         except IssueFileErrors as exc:
             await self._refuse(report, exc.errors)
             return
-        self._last_problems = None
+        await self._refuse(report, archived, stopped=False)
         if changed:
             log.info("ingested issue(s) %s", ", ".join(f"#{n}" for n in changed))
         for number in sorted(await scheduler.published_issues(self.archive, updated)):
@@ -366,17 +361,19 @@ class ScheduledPublishing:
             report.failures.append(differs)
             await self._warn(differs)
 
-    async def _refuse(self, report: RunReport, errors: list[IssueFileError]) -> None:
-        """Ingest nothing because of the files' problems; tell the editors once."""
+    async def _refuse(
+        self, report: RunReport, errors: list[IssueFileError], *, stopped: bool = True
+    ) -> None:
+        """Tell the editors once of the files' problems: those that stopped the ingest, or
+        (not `stopped`) those of back issues left as archived, which later rules refuse."""
         problems = "\n".join(str(error) for error in errors)
-        report.failures.append(f"issue files have problems; none was ingested:\n{problems}")
-        log.warning("issue files have problems; none was ingested:\n%s", problems)
-        if problems != self._last_problems:  # said once, not at every firing
-            self._last_problems = problems
-            await self._tell(
-                "Issue files have problems, so none was ingested (what is archived still "
-                f"goes out):\n{shorten(problems, PROBLEMS_SHOWN_MAX)}"
-            )
+        said = STOPPED_INGEST if stopped else LEFT_AS_ARCHIVED
+        if problems:
+            report.failures.append(f"{said}:\n{problems}")
+            log.warning("%s:\n%s", said, problems)
+        if problems and f"{said}:\n{problems}" != self._last_problems:  # once, not each firing
+            await self._tell(f"{said}:\n{shorten(problems, PROBLEMS_SHOWN_MAX)}")
+        self._last_problems = f"{said}:\n{problems}" if problems else None
 
     async def rescan(self) -> None:
         """Schedule the `publish_at` of issue files changed since the last look."""

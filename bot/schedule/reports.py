@@ -49,6 +49,14 @@ class RunReport:
         return f"{self.kind} done: {published or 'nothing to publish'}{problems}"
 
 
+STOPPED_INGEST = "Issue files have problems, so none was ingested (what is archived still goes out)"
+LEFT_AS_ARCHIVED = (
+    "Issue files archived by an older newsbot break its newer rules: each stays as archived "
+    "until fixed (`newsbot check` shows how), and the other files were ingested"
+)
+"""Said of back issues valid when they were archived (`Vec<T>` in a blurb, now raw HTML)."""
+
+
 def deleted_message(number: int, directory: object) -> str:
     """What the editors are told of an issue held for its time whose file they deleted."""
     return (
