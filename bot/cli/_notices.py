@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.cli._console import err
-from bot.errors import IssueFileError
+from bot.cli._console import err, open_archive
+from bot.errors import IssueFileError, NewsbotError
 from bot.issuefiles import editor_note_lines
 from bot.models import Issue
 from bot.render.commonmark import reads_as
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def show_notices(path: Path, issue: Issue, warnings: Iterable[IssueFileError]) -> None:
@@ -56,3 +60,20 @@ def tell_overlooked(paths: Iterable[Path]) -> None:
         f"{path}: not read: an issue file's name ends in .md (rename it to {path.stem}.md)"
         for path in overlooked_files(paths)
     )
+
+
+async def left_as_archived(
+    settings: Settings, errors: list[IssueFileError]
+) -> tuple[list[IssueFileError], list[str]]:
+    """`errors` split as `newsbot run` splits them (see `archived_as_read`): those that stop
+    the ingest, and the notices of back issues left as archived. All stop it where there is
+    no archive yet."""
+    from bot.schedule.files import archived_as_read
+    from bot.schedule.reports import LEFT_AS_ARCHIVED
+
+    try:
+        async with await open_archive(settings) as archive:
+            stopping, archived = await archived_as_read(errors, archive.issues.issue_hash)
+    except NewsbotError:
+        return errors, []
+    return stopping, [f"{LEFT_AS_ARCHIVED}:", *map(str, archived)] if archived else []

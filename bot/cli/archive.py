@@ -178,9 +178,14 @@ def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
     # one issue and one batch, however many files there are.
     warnings: list[IssueFileError] = []
     files, errors = valid_issue_files(_paths(ctx, paths), warnings)
+    # Back issues archived before a rule that now refuses them are left as they are.
+    from bot.cli._notices import left_as_archived, print_notices
+
+    errors, archived = run_async(left_as_archived(settings, errors)) if errors else ([], [])
     if errors:
         _print_problems(errors)
         raise _nothing_ingested(len(errors))
+    print_notices(archived)
     stored = run_async(_ingest(settings, list(files)))
     if isinstance(stored, list):
         _print_problems(stored)
@@ -189,7 +194,6 @@ def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
     summary = ", ".join(f"{len(numbers)} {outcome.value}" for outcome, numbers in done.items())
     out.print(f"{settings.archive.shown()}: {summary}.")
     # The warnings of the issues stored now: an unchanged one's were shown when it was.
-    from bot.cli._notices import print_notices
     from bot.models import IngestOutcome
 
     changed = {*done[IngestOutcome.ADDED], *done[IngestOutcome.UPDATED]}

@@ -1,0 +1,52 @@
+"""`newsbot ingest` after an upgrade whose rules refuse a back issue archived before them: as
+`newsbot run` does, it leaves that issue as archived, says so, and ingests the other files."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.issuefiles import format_issue
+from bot.store import Archive
+from tests.factories import issue, item
+
+
+def ingest(db: Path, *paths: Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["--db", str(db), "ingest", *map(str, paths)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_back_issue_archived_before_a_stricter_rule_does_not_stop_the_ingest(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "a.db"
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    # Archived by a newsbot that let raw HTML through; its file is in the folder as it was.
+    back = issue(1, {"Rust": [item("A faster Vec", "https://example.com/vec", "Use Vec<T> less.")]})
+    (folder / "1.md").write_text(format_issue(back), encoding="utf-8")
+
+    async def archived_then() -> None:
+        async with await Archive.open(db, create=True) as archive:
+            await archive.issues.ingest(back)
+
+    asyncio.run(archived_then())
+    (folder / "2.md").write_text(format_issue(issue(2)), encoding="utf-8")
+    code, out, err = ingest(db, folder)
+    assert code == 0, err
+    assert "1 added, 0 updated, 0 unchanged." in out, "the back issue is left as archived"
+    assert "1.md:10: raw HTML" in err and "stays as archived until fixed" in err
+
+    # Edited since, the back issue meets today's rules, as a new file does.
+    edited = back.model_copy(update={"title": "Rust Weekly: Issue #1, edited"})
+    (folder / "1.md").write_text(format_issue(edited), encoding="utf-8")
+    code, _, err = ingest(db, folder)
+    assert code == 1 and "1.md:10: raw HTML" in err and "nothing was ingested" in err
+    # Where there is no archive yet, nothing was archived under the older rules.
+    (folder / "1.md").write_text(format_issue(back), encoding="utf-8")
+    code, _, err = ingest(tmp_path / "new.db", folder)
+    assert code == 1 and "nothing was ingested" in err
+    assert not (tmp_path / "new.db").exists()
