@@ -166,6 +166,14 @@ def said(text: str) -> str:
     return literal(text, SAID_MAX)
 
 
+def said_quoted(text: str) -> str:
+    """Reader text quoted back (`said`) in curly quotes; a phrase's own quotes are not doubled."""
+    inner = text.strip()
+    if len(inner) > 2 and inner[0] == inner[-1] == '"':
+        inner = inner[1:-1]
+    return f"“{said(inner)}”"
+
+
 def names(listed: Sequence[str]) -> str:
     """Section names listed for a reader: as the issues write them, never a mention, within a
     limit."""
@@ -385,7 +393,7 @@ class Reader(commands.Cog):
             if told is None:
                 filters = " with those filters" if (section or issue or since) else ""
                 undated = await self._undated(request) if since_date is not None else None
-                told = f"Nothing in the archive matches “{said(query)}”{filters}. " + (
+                told = f"Nothing in the archive matches {said_quoted(query)}{filters}. " + (
                     undated or "Try fewer or other words, or a prefix like `distil*`."
                 )
                 if page.limited:

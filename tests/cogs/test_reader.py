@@ -396,6 +396,8 @@ def test_an_answer_is_rendered_once_for_every_reader_shown_it() -> None:
         ({"query": "*** !!!"}, "Search for at least 2 letters or digits"),
         ({"query": "torch", "since": "last week"}, "is not a date: write it like 2021-06-16"),
         ({"query": "zebra"}, "Nothing in the archive matches “zebra”"),
+        # A phrase search's own quotes are not quoted again.
+        ({"query": '"zebra crossing"'}, "Nothing in the archive matches “zebra crossing”. Try"),
         ({"query": "torch", "issue": 999}, "Issue #999 isn't in the archive. The latest is #203."),
         (
             {"query": "torch", "issue": 999, "section": "Nope"},
