@@ -364,9 +364,8 @@ def digest(
         # Sections so many that even a link each does not fit: drop the last into a count.
         fields.pop()
     left_out = len(chosen) - len(fields)
-    more_sections = EmbedField(
-        name="More sections", value=f"…and {left_out} more sections in threads"
-    )
+    in_threads = "section in its thread" if left_out == 1 else "sections in threads"
+    more_sections = EmbedField(name="More sections", value=f"…and {left_out} more {in_threads}")
     extra = len(more_sections.name) + len(more_sections.value) if left_out else 0
     intro_room = max(min(len(intro), INTRO_MAX, EMBED_DESCRIPTION_MAX), intro_floor)
     fields = _section_fields(

@@ -58,3 +58,15 @@ def test_a_long_named_sections_line_still_counts_its_items() -> None:
     assert values
     for value in values:
         assert re.search(r"in the thread$", value), value
+
+
+def test_one_section_left_out_of_the_digest_is_counted_in_the_singular() -> None:
+    # 46 sections with long names leave room for all but one: "…and 1 more sections" read badly.
+    source = issue(
+        5,
+        {f"S{s:03d} " + "x" * 80: [item(f"Title {s}")] for s in range(46)},
+    )
+    post = digest(source, threads={s.slug: 10**17 + n for n, s in enumerate(source.sections)})
+    assert post.problems() == []
+    (more,) = [f for e in post.embeds for f in e.fields if f.name == "More sections"]
+    assert more.value == "…and 1 more section in its thread"
