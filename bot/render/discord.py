@@ -247,9 +247,10 @@ def item_line(title: str, link: str | None, *, bold: bool = False) -> str:
     return f"**{line}**" if bold else line
 
 
-def issue_embed(issue: Issue) -> Embed:
+def issue_embed(issue: Issue, *, latest: bool = True) -> Embed:
     """An issue at a glance: its title and link, intro, and each section's item titles; past
-    Discord's 25 fields, the last one names the sections left."""
+    Discord's 25 fields, the last one names the sections left. The footer names the command
+    that shows one of its sections: `/latest` for the newest (`latest`), else `/issue`."""
     fields: list[EmbedField] = []
     shown = issue.sections
     if len(shown) > EMBED_FIELDS_MAX:
@@ -268,7 +269,8 @@ def issue_embed(issue: Issue) -> Embed:
         fields.append(
             EmbedField(f"…and {len(rest)} more sections", cut_markdown(names, FIELD_VALUE_MAX))
         )
-    footer = "Use /latest section:<name> or /search to read more."
+    asked = "/latest" if latest else f"/issue number:{issue.number}"
+    footer = f"Use {asked} section:<name> or /search to read more."
     title = issue_heading(issue)
     fixed = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
     if fixed > EMBED_TOTAL_MAX:

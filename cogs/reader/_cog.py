@@ -266,7 +266,7 @@ class Reader(commands.Cog):
             empty = "The archive is empty: no issue has been published yet."
             await answer_privately(interaction, empty, public=public)
             return
-        await self._show(interaction, issue, section, public=public, note=note)
+        await self._show(interaction, issue, section, public=public, note=note, latest=True)
 
     @latest.autocomplete("section")
     async def _latest_section(
@@ -296,7 +296,7 @@ class Reader(commands.Cog):
         except IssueNotFound:
             await answer_privately(interaction, await self._not_archived(number), public=public)
             return
-        await self._show(interaction, found, section, public=public, note=note)
+        await self._show(interaction, found, section, public=public, note=note, latest=False)
 
     async def _not_archived(self, number: int) -> str:
         """What to tell a reader who asked for an issue the archive does not have."""
@@ -324,9 +324,10 @@ class Reader(commands.Cog):
         *,
         public: bool,
         note: str | None,
+        latest: bool,
     ) -> None:
         if section is None or not has_visible_text(section):
-            shown = embed_of(issue_embed(issue))
+            shown = embed_of(issue_embed(issue, latest=latest))
             await answer(interaction, note, embed=shown, ephemeral=not public)
             return
         chosen = issue.section(slugify(section))

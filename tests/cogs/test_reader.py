@@ -94,6 +94,7 @@ async def test_latest_shows_the_newest_issue(
     assert embed["title"] == "#203 · Test Weekly: Issue #203"
     assert [f["name"] for f in embed["fields"]] == ["Libraries & Code", "Learning"]
     assert "[Torch trick number 0](https://torch.example/0)" in embed["fields"][0]["value"]
+    assert embed["footer"]["text"] == "Use /latest section:<name> or /search to read more."
 
 
 async def test_latest_section_and_a_public_answer(
@@ -129,6 +130,10 @@ async def test_issue_by_number_and_an_unknown_number(
     assert embed["title"] == "#202 · Deep Learning Weekly: Issue #202"
     assert len(embed["fields"]) == 5
     assert "Does Knowledge Distillation Really Work?" in embed["fields"][4]["value"]
+    # An older issue's sections are not the latest's: the footer names this issue.
+    assert embed["footer"]["text"] == (
+        "Use /issue number:202 section:<name> or /search to read more."
+    )
     message = await slash(emulator, seed, "issue", number=7)
     assert_private_and_silent(message)
     assert message.content == "Issue #7 isn't in the archive. The latest is #203."
