@@ -107,6 +107,18 @@ class PgDatabase:
         found = await self.rows(sql, params)
         return found[0] if found else None
 
+    async def clock_skew(self) -> dt.timedelta:
+        """How far the server's clock runs ahead of this machine's (negative: behind).
+
+        Leases and claims are timed by the server's clock, the one every process sharing the
+        archive reads whatever machine it runs on: timed by its own, a machine whose clock runs
+        ahead would take over a publish another process is still sending, and send it twice.
+        """
+        row = await self.row("SELECT clock_timestamp() AS now")
+        assert row is not None
+        server_now: dt.datetime = row["now"]
+        return server_now - dt.datetime.now(dt.UTC)
+
     async def schema_version(self) -> int:
         """The version of the last migration applied."""
         row = await self.row(

@@ -152,8 +152,10 @@ class PgLedger:
 
         One statement: PostgreSQL locks the conflicting row while it decides, so two processes
         claiming at once are decided one after the other. (A `SKIP LOCKED` would make a holder
-        renewing its claim while another asks look as if it had lost it.)
+        renewing its claim while another asks look as if it had lost it.) `until` is read by
+        this machine's clock and stored by the server's, which every process shares.
         """
+        skew = await self._database.clock_skew()
         row = await self._database.row(
             "INSERT INTO claims (issue_number, outlet, target, holder, expires_at)"
             " VALUES (%(issue)s, %(outlet)s, %(target)s, %(holder)s, %(until)s)"
@@ -166,9 +168,9 @@ class PgLedger:
                 "outlet": outlet,
                 "target": target,
                 "holder": holder,
-                "until": claim_stamp(until),
+                "until": claim_stamp(until + skew),
                 "replacing": replacing or holder,
-                "now": claim_stamp(dt.datetime.now(dt.UTC)),
+                "now": claim_stamp(dt.datetime.now(dt.UTC) + skew),
             },
         )
         return row is not None
@@ -182,10 +184,12 @@ class PgLedger:
         )
 
     async def claims(self, now: dt.datetime) -> list[tuple[int, str, str, str]]:
-        """The claims not run out at `now`: (issue, outlet, target, holder)."""
+        """The claims not run out at `now` (by this machine's clock, read on the server's):
+        (issue, outlet, target, holder)."""
+        skew = await self._database.clock_skew()
         rows = await self._database.rows(
             "SELECT issue_number, outlet, target, holder FROM claims WHERE expires_at >= %s"
             ' ORDER BY issue_number, outlet COLLATE "C", target COLLATE "C"',
-            (claim_stamp(now),),
+            (claim_stamp(now + skew),),
         )
         return [(int(r["issue_number"]), r["outlet"], r["target"], r["holder"]) for r in rows]

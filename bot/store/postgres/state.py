@@ -34,9 +34,10 @@ class PgState:
         lease on it has not expired.
 
         One statement, as on SQLite: the row is written only if it is new, this holder's, or
-        expired (wall-clock seconds, shared by the processes), and only then returned.
+        expired (seconds by the server's clock, shared by the processes whatever their
+        machines' clocks say), and only then returned.
         """
-        now = time.time()
+        now = await self._server_time()
         lease = json.dumps({"holder": holder, "until": now + ttl})
         taken = await self._database.row(
             "INSERT INTO state (key, value, updated_at) VALUES (%s, %s, %s)"
@@ -55,6 +56,11 @@ class PgState:
             # CASE: other keys' values are not JSON, and only leases' may be read as JSON.
             "SELECT count(*) AS live FROM state WHERE CASE WHEN starts_with(key, %s)"
             " THEN (value::jsonb ->> 'until')::float8 > %s ELSE false END",
-            (LEASE_PREFIX + prefix, time.time()),
+            (LEASE_PREFIX + prefix, await self._server_time()),
         )
         return int(row["live"]) if row else 0
+
+    async def _server_time(self) -> float:
+        """Now by the server's clock, in seconds since the epoch (this machine's may be off)."""
+        skew = await self._database.clock_skew()  # first: this clock read after the server's
+        return time.time() + skew.total_seconds()
