@@ -70,9 +70,27 @@ async def _take(state: StateStore, name: str, holder: str, ttl: float) -> bool:
 
 
 async def _renew(state: StateStore, name: str, holder: str, ttl: float) -> None:
+    """Renew the lease every third of `ttl` until cancelled or lost to another process.
+
+    An archive that cannot be reached for a while (its server restarting, the network down)
+    does not end the renewals: each is tried again at the next turn, and the lease is kept if
+    the archive is back before it runs out.
+    """
+    failing = False
     while True:
         await asyncio.sleep(ttl / 3)
-        if not await state.try_lease(name, holder, ttl):
+        try:
+            renewed = await state.try_lease(name, holder, ttl)
+        except Exception as exc:  # any failure to reach the archive: tried again next turn
+            if not failing:
+                said = str(exc).strip().splitlines() or [type(exc).__name__]
+                log.warning("could not renew the lease %r (%s): trying again", name, said[0])
+            failing = True
+            continue
+        if failing:
+            log.info("renewed the lease %r: the archive answers again", name)
+            failing = False
+        if not renewed:
             log.warning("lost the lease %r to another newsbot process", name)
             return
 

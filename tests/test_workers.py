@@ -10,9 +10,13 @@ import socket
 import sys
 import time
 
+import psycopg
+import pytest
+
 from bot.store import Archive
 from bot.store.rows import LEASE_PREFIX
 from bot.workers import Publishers, lease
+from tests.pg_server import PgServer
 
 
 async def test_a_lease_held_by_a_long_job_is_renewed_then_given_up(archive: Archive) -> None:
@@ -81,3 +85,46 @@ async def test_a_lease_held_by_a_live_process_or_another_host_is_not_taken(
         assert await archive.state.try_lease(holder, holder, ttl=60)
         async with lease(archive.state, holder, ttl=60) as held:
             assert not held
+
+
+async def test_a_lease_is_kept_through_the_archive_dropping_its_connections(
+    pg_server: PgServer, pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database server restarting (or a network blip) while a process holds a lease: a
+    renewal fails, is said once, and the next keeps the lease, as long as it has not run out."""
+    name = "schedule.publishing"
+
+    async def expiry(reader: psycopg.AsyncConnection[tuple[str]]) -> float:
+        """When the lease runs out, as the database holds it (read on a connection of its own,
+        so that only the renewals meet the dropped ones)."""
+        cursor = await reader.execute(
+            "SELECT value FROM state WHERE key = %s", (LEASE_PREFIX + name,)
+        )
+        row = await cursor.fetchone()
+        assert row is not None
+        return float(json.loads(row[0])["until"])
+
+    archive = await Archive.open(pg_url)
+    try:
+        async with lease(archive.state, name, ttl=0.9) as held:
+            assert held
+            with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (pg_url.rpartition("/")[2],),
+                )
+            async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as reader:
+                deadline = time.monotonic() + 30
+                while "could not renew the lease" not in caplog.text:
+                    assert time.monotonic() < deadline, "no renewal met the dropped connection"
+                    await asyncio.sleep(0.02)
+                failed_at = await expiry(reader)
+                while await expiry(reader) == failed_at:
+                    assert time.monotonic() < deadline, "the lease was not renewed again"
+                    await asyncio.sleep(0.02)
+            assert not await archive.state.try_lease(name, "another process", ttl=60)
+        assert caplog.text.count("could not renew the lease") == 1
+        assert await archive.state.try_lease(name, "another process", ttl=60), "given up"
+    finally:
+        await archive.close()
