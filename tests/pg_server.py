@@ -83,6 +83,27 @@ class PgServer:
         with psycopg.connect(self.admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    def drop_connections(self, url: str) -> None:
+        """End every connection to the database at `url`, as the server restarting does."""
+        with psycopg.connect(self.admin_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (url.rpartition("/")[2],),
+            )
+
+    def read_only(self, url: str, read_only: bool) -> None:
+        """Make the database at `url` refuse every write (or take them again), as a standby a
+        failover lands on does until it is promoted; its connections are ended, so that
+        every one newsbot makes next reads the new setting."""
+        name = url.rpartition("/")[2]
+        with psycopg.connect(self.admin_url, autocommit=True) as admin:
+            admin.execute(
+                f'ALTER DATABASE "{name}" SET default_transaction_read_only = '
+                + ("on" if read_only else "off")
+            )
+        self.drop_connections(url)
+
     def stop(self) -> None:
         """Stop the server at once and remove its files."""
         _run(self.bin / "pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop")

@@ -216,6 +216,9 @@ async def open_database(
         max_size=POOL_SIZE,
         kwargs={"autocommit": True, "row_factory": dict_row},
         connection_class=psycopg.AsyncConnection[DictRow],
+        # Each connection is checked as it is taken: after the server restarted (or a
+        # failover), the connections kept from before are replaced, not handed out to fail.
+        check=AsyncConnectionPool.check_connection,
         open=False,
     )
     await pool.open(wait=True, timeout=30)
