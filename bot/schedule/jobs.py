@@ -229,29 +229,28 @@ class ScheduledPublishing:
             await self.ready()
         if self._stopping:
             return  # ready only once a stop was asked for: start nothing new
-        async with self._lock, self._publishing_lease(exclusive) as held:
-            if not held:
-                log.info(
-                    "the scheduled %s is left to another newsbot process on the archive;"
-                    " tried again in %.0f s",
-                    kind,
-                    LEASE_RETRY_SECONDS,
-                )
-                self._retry_later(kind, work, record)
-                return
-            try:
+        try:
+            # The lease's taking and giving up too: an archive out of reach a moment (its
+            # server restarting) fails the job here, told, not unseen in the scheduler's log.
+            async with self._lock, self._publishing_lease(exclusive) as held:
+                if not held:
+                    log.info(
+                        "the scheduled %s is left to another newsbot process on the archive;"
+                        " tried again in %.0f s",
+                        kind,
+                        LEASE_RETRY_SECONDS,
+                    )
+                    self._retry_later(kind, work, record)
+                    return
                 report = await work()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.exception("the scheduled %s failed", kind)
-                await self._tell(
-                    f"The scheduled {kind} failed ({type(exc).__name__}); see the log."
-                )
-                return
-            if report is not None and record:
-                await self.archive.state.set(scheduler.LAST_FIRING_KEY, report.state())
-                log.info("%s", report.summary())
+                if report is not None and record:
+                    await self.archive.state.set(scheduler.LAST_FIRING_KEY, report.state())
+                    log.info("%s", report.summary())
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("the scheduled %s failed", kind)
+            await self._tell(f"The scheduled {kind} failed ({type(exc).__name__}); see the log.")
 
     def _retry_later(
         self, kind: str, work: Callable[[], Coroutine[Any, Any, RunReport | None]], record: bool

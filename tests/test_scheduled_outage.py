@@ -1,0 +1,47 @@
+"""The schedule's work when the archive's database refuses writes as a firing starts (a
+failover to a standby, not yet promoted): the firing fails, logged and told to the editors as
+any failed firing is, and the next one, the database back, publishes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.models import Issue
+from bot.publishing.outlets.x import x_outlet
+from bot.sandbox.x import XEmulator
+from bot.store import Archive
+from tests.conftest import ISSUES
+from tests.pg_server import PgServer
+from tests.test_scheduled import Told, scheduled_on, settings_for
+from tests.x.conftest import assert_one_thread, thread_texts
+
+
+async def test_a_firing_the_database_refuses_is_told_and_the_next_publishes(
+    pg_server: PgServer,
+    pg_url: str,
+    x_emulator: XEmulator,
+    tmp_path: Path,
+    issue_202: Issue,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    shutil.copy(ISSUES / "202.md", folder / "202.md")
+    settings = settings_for(x_emulator, folder)
+    told = Told()
+    async with await Archive.open(pg_url) as archive, x_outlet(settings.x) as x:
+        await archive.issues.ingest(issue_202)
+        work = scheduled_on(archive, settings, x, told)
+        pg_server.read_only(pg_url, True)
+        await work.on_firing()  # as the scheduler runs it: nothing may escape to it
+        assert "the scheduled firing failed" in caplog.text
+        assert told.messages == [
+            "The scheduled firing failed (ReadOnlySqlTransaction); see the log."
+        ]
+        assert not x_emulator.live_tweets()
+        pg_server.read_only(pg_url, False)
+        await work.on_firing()
+        assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202))
