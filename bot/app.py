@@ -349,9 +349,10 @@ async def serve_until_stopped(
 
     A stop while logging in or reconnecting interrupts it at once; a publish in progress gets
     `publishing.stop_grace` seconds and the commands being answered `ANSWER_GRACE`, together;
-    whatever still runs after the bot has closed is cancelled and named in the log. With
-    `settle`, what starting built is left out of garbage collection on first connecting (for
-    a process that serves until it ends: `newsbot run`).
+    whatever the bot started that still runs after it has closed is cancelled and named in
+    the log (what ran before, such as the archive's connection pool, its owner closes after).
+    With `settle`, what starting built is left out of garbage collection on first connecting
+    (for a process that serves until it ends: `newsbot run`).
     """
     if settle:
 
@@ -361,6 +362,7 @@ async def serve_until_stopped(
             await settle_after_start()
 
         bot.add_listener(settle_once, "on_connect")
+    before = asyncio.all_tasks()
     connection = asyncio.create_task(bot.start(token), name="the Discord connection")
     requested = asyncio.ensure_future(stop.wait())
     try:
@@ -400,7 +402,7 @@ async def serve_until_stopped(
     await stopping.cut_short(
         [connection], "reconnecting to Discord", level=logging.INFO, name_them=False
     )
-    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    others = [task for task in asyncio.all_tasks() - before if task is not asyncio.current_task()]
     await stopping.cut_short(others, "what was left", level=logging.DEBUG)
     if connection.done() and not connection.cancelled() and connection.exception() is not None:
         log.info("the Discord connection ended at the stop: %s", connection.exception())
