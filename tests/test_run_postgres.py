@@ -3,14 +3,20 @@ stops cleanly (exit status 0) on SIGTERM, as `systemctl stop` sends it."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from bot.cli._console import CONFIG_EXIT
 from bot.models import Subscription
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.sandbox.x import XEmulator
 from bot.store import Archive
+from bot.store.postgres.database import migrations
+from tests.test_run import newsbot_run as newsbot_process_run
+from tests.test_run import run_env
 from tests.test_run_schedule import newsbot_run, wait_for
 
 pytestmark = pytest.mark.usefixtures("x_emulator")
@@ -36,3 +42,22 @@ async def test_run_on_postgresql_answers_then_stops_cleanly(
         log = await running.stop()  # exit status 0, or it fails here
     assert "unexpected error" not in log
     assert not unused.exists()
+
+
+async def test_run_on_an_archive_a_newer_newsbot_migrated_stops_for_good(
+    emulator: Emulator, seed: DefaultWorld, tmp_path: Path, pg_url: str
+) -> None:
+    """A machine not yet upgraded, its newsbot started again after another's has migrated the
+    archive: the exit status tells systemd that restarting cannot help (contrib/newsbot.service),
+    instead of a start every ten seconds that can only fail again."""
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        db.execute("UPDATE newsbot_schema SET version = 999")
+    env = {**run_env(emulator, seed, tmp_path / "unused.db"), "NEWSBOT_ARCHIVE__URL": pg_url}
+    process = await newsbot_process_run(env, stdout=asyncio.subprocess.DEVNULL)
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    log = stderr.decode()
+    assert process.returncode == CONFIG_EXIT, log
+    assert "Traceback" not in log, log
+    assert log.splitlines()[-1].endswith(
+        f"has schema version 999, but this newsbot knows only {len(migrations())}: upgrade newsbot"
+    )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 import typer
 from rich.console import Console
 
-from bot.errors import ConfigError, NewsbotError
+from bot.errors import ArchiveVersionError, ConfigError, NewsbotError
 
 if TYPE_CHECKING:
     from bot._settings_plain import PlainSettings
@@ -115,8 +115,9 @@ def opening_settings_of(ctx: typer.Context) -> OpeningSettings:
 
 
 CONFIG_EXIT = 78
-"""The exit status of a problem no retry can mend: the settings, or a token or intent Discord
-refuses (EX_CONFIG in sysexits.h). The systemd units do not restart newsbot after it."""
+"""The exit status of a problem no retry can mend: the settings, a token or intent Discord
+refuses, or an archive a newer newsbot has migrated (EX_CONFIG in sysexits.h). The systemd
+units do not restart newsbot after it."""
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -126,8 +127,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def failed(exc: NewsbotError) -> typer.Exit:
-    """`fail` with a known failure's message: status `CONFIG_EXIT` for a configuration one."""
-    return fail(str(exc), CONFIG_EXIT if isinstance(exc, ConfigError) else 1)
+    """`fail` with a known failure's message: status `CONFIG_EXIT` for one only a change of
+    settings or of version mends."""
+    return fail(str(exc), CONFIG_EXIT if isinstance(exc, ConfigError | ArchiveVersionError) else 1)
 
 
 def run_async(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
