@@ -48,7 +48,12 @@ async def lease(state: StateStore, name: str, ttl: float) -> AsyncIterator[bool]
         renewing.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await renewing
-        await state.try_lease(name, holder, 0)  # given up: free for the others at once
+        try:
+            await state.try_lease(name, holder, 0)  # given up: free for the others at once
+        except Exception as exc:  # the archive out of reach: the job's outcome stands
+            said = str(exc).strip().splitlines() or [type(exc).__name__]
+            log.warning("could not give up the lease %r (%s): it runs out within %.0f s",
+                        name, said[0], ttl)  # fmt: skip
 
 
 async def _take(state: StateStore, name: str, holder: str, ttl: float) -> bool:

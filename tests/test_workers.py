@@ -127,3 +127,20 @@ async def test_a_lease_is_kept_through_a_moment_the_archive_refuses_writes(
         assert await archive.state.try_lease(name, "another process", ttl=60), "given up"
     finally:
         await archive.close()
+
+
+async def test_a_job_done_while_the_archive_refuses_writes_is_not_failed_by_its_lease(
+    pg_server: PgServer, pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The job ends as the database fails over: giving its lease up fails, and is said, but the
+    job's outcome stands; the lease runs out on its own."""
+    archive = await Archive.open(pg_url)
+    try:
+        async with lease(archive.state, "schedule.publishing", ttl=60) as held:
+            assert held
+            pg_server.read_only(pg_url, True)
+        assert "could not give up the lease 'schedule.publishing'" in caplog.text
+        pg_server.read_only(pg_url, False)
+        assert not await archive.state.try_lease("schedule.publishing", "another", ttl=60)
+    finally:
+        await archive.close()
