@@ -66,12 +66,6 @@ def _source(hit: SearchHit, shown: str) -> str:
     return needle
 
 
-def _told(hit: SearchHit) -> str | None:
-    """What the item says about itself: its blurb, else its abstract; None without either."""
-    abstract: str | None = getattr(hit.item, "abstract", None)
-    return hit.item.blurb or abstract or None
-
-
 def _window(text: str, matches: Sequence[Span]) -> Span:
     """Where the snippet starts and ends in `text`: the most matches `WINDOW` characters hold,
     a little before them, cut between words."""
@@ -131,12 +125,7 @@ def snippet_runs(hit: SearchHit) -> tuple[list[tuple[str, bool]], bool, bool]:
     text was left out before them and after them."""
     parts = hit.snippet_parts()
     source = _source(hit, "".join(part for part, _ in parts))
-    told = _told(hit)
-    if source == hit.item.title and told:
-        # The title is shown just above, the words it matched in it: a snippet of it would
-        # only repeat it. The item's blurb says what the item is, its matches in bold too.
-        source = told
-    elif not has_syntax(source):
+    if not has_syntax(source):
         # Text without syntax reads as it is written: the archive's cut is the snippet.
         return _as_cut(parts)
     text = plain_text(source)

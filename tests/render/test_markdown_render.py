@@ -71,22 +71,6 @@ def test_a_titles_snippet_and_heading_show_its_escapes_once() -> None:
     assert hit_block(found).startswith(f"**[{KWARGS}](https://example.com/kwargs)** — #203")
 
 
-def test_a_match_in_the_title_shows_the_blurb_not_the_title_again() -> None:
-    # The archive's snippet of a short title is the whole title: shown under it, it repeated it.
-    title = "Introduction to Embedded Machine Learning"
-    blurb = "This course teaches how to run *deep* learning on low-power devices. " * 4
-    found = hit(
-        f"Introduction to Embedded Machine {S}Learning{E}",
-        title=title,
-        blurb=blurb.strip(),
-        link="https://example.com/course",
-    )
-    heading, shown = hit_block(found).split("\n")
-    assert title in heading
-    assert shown.startswith("This course teaches how to run deep **learning** on low\\-power")
-    assert shown.endswith("…") and title not in shown
-
-
 def test_published_titles_keep_the_markdown_the_editor_wrote() -> None:
     sample = issue(
         203,
