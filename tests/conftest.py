@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import coverage
+import discord
 import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
@@ -192,6 +193,17 @@ async def emulator(config: EmulatorConfig) -> AsyncIterator[Emulator]:
             yield emu
         finally:
             point_discord_py_at(previous.api_base, previous.gateway_url)
+
+
+@pytest.fixture
+async def client(emulator: Emulator) -> AsyncIterator[discord.Client]:
+    """A discord.py client logged in to the emulator over REST only (no gateway)."""
+    bot = discord.Client(intents=discord.Intents(guilds=True))
+    await bot.login(emulator.token)
+    try:
+        yield bot
+    finally:
+        await bot.close()
 
 
 @pytest.fixture

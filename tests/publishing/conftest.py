@@ -55,17 +55,6 @@ async def archive_with_issues(
 
 
 @pytest.fixture
-async def client(emulator: Emulator) -> AsyncIterator[discord.Client]:
-    """A discord.py client logged in to the emulator over REST only (no gateway)."""
-    bot = discord.Client(intents=discord.Intents(guilds=True))
-    await bot.login(emulator.token)
-    try:
-        yield bot
-    finally:
-        await bot.close()
-
-
-@pytest.fixture
 def outlet(client: discord.Client) -> DiscordOutlet:
     """The Discord outlet, through the logged-in client."""
     return DiscordOutlet(client, pacer=Pacer(rate=1000))

@@ -3,23 +3,10 @@ tells and refuses."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import discord
 import pytest
 
 from bot.sandbox.discord import DefaultWorld, Emulator
-
-
-@pytest.fixture
-async def client(emulator: Emulator) -> AsyncIterator[discord.Client]:
-    """discord.py logged in to the emulator over REST only."""
-    bot = discord.Client(intents=discord.Intents(guilds=True))
-    await bot.login(emulator.token)
-    try:
-        yield bot
-    finally:
-        await bot.close()
 
 
 async def test_a_bot_out_of_a_server_has_no_access_to_its_channels(
