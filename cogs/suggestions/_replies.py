@@ -36,18 +36,21 @@ ANSWERS_LOOKBACK = 20
 def message_text(message: discord.Message) -> tuple[list[str], list[str]]:
     """A message's texts (content, embed descriptions) and its embeds' URLs.
 
-    Embeds count only in a bot's or a webhook's message, whose author wrote them. A person
-    cannot send embeds: those on their message are Discord's previews of its links, whose
-    address is often another spelling of the link (youtu.be/… as youtube.com/watch?v=…) and
-    whose text is the page's, with its links: the reader suggested none of them. The type
-    cannot tell them apart: Message › Embed Types lists `rich` beside `link` and `video`
-    without saying which a preview gets, and the previews of some sites (X's) come as `rich`.
+    Embeds count only in a bot's or a webhook's message, and only those its author wrote
+    (`rich`: Create Message takes no other). A person cannot send embeds: those on their
+    message are Discord's previews of its links, whose address is often another spelling of
+    the link (youtu.be/… as youtube.com/watch?v=…) and whose text is the page's, with its
+    links: the reader suggested none of them. The type alone cannot tell them apart: Message ›
+    Embed Types lists `rich` beside `link` and `video` without saying which a preview gets,
+    and the previews of some sites (X's) come as `rich`.
     """
     texts = [message.content]
     urls: list[str] = []
     if not message.author.bot and message.webhook_id is None:
         return texts, urls
     for embed in message.embeds:
+        if embed.type != "rich":
+            continue  # Discord's preview of a link in a bot's message: a bot sends only rich
         texts += [embed.title or "", embed.description or ""]
         texts += [field.value or "" for field in embed.fields]
         if embed.url:

@@ -158,3 +158,24 @@ async def test_an_edit_read_after_a_restart_suggests_no_preview_of_a_link(
     await eventually(read_again, "read the edited reply")
     stored = sorted(s.url for s in await bot.archive.suggestions.list())
     assert stored == ["https://paper.example/p", "https://youtu.be/abc"]
+
+
+async def test_a_bots_own_embeds_are_suggested_and_discords_previews_of_its_links_are_not(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    """A feed's bot posts a link with an embed of its own; Discord previews the link too."""
+    feed = emulator.world.add_user("feedbot", bot=True)
+    emulator.world.add_member(seed.guild, feed)
+    posted = await emulator.post_message(
+        seed.general,
+        feed,
+        "new on the blog https://youtu.be/abc",
+        embeds=[{"title": "Our post", "url": "https://blog.example/post"}],
+    )
+    await emulator.preview_links(posted.message, [*posted.message.embeds, VIDEO_PREVIEW])
+    handle = await emulator.message_context_menu(
+        "Suggest for the newsletter", posted.message, seed.reader
+    )
+    await handle.original()
+    stored = sorted(s.url for s in await newsbot.archive.suggestions.list())
+    assert stored == ["https://blog.example/post", "https://youtu.be/abc"]
