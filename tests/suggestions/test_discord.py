@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from bot.app import Newsbot, intents
 from bot.cli import app as cli_app
 from bot.models import SuggestionStatus
-from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag
+from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag, MessageHandle
 from bot.settings import load_settings
 from tests.factories import issue, item
 from tests.suggestions.conftest import StartBot, publish_threads
@@ -185,17 +185,21 @@ async def test_suggest_shows_no_section_of_an_issue_held_until_its_time(
     assert "Secret" not in answer.content.split("The sections are:")[1]
 
 
+async def feed_bot_posts(
+    emulator: Emulator, seed: DefaultWorld, content: str, embed: dict[str, str]
+) -> MessageHandle:
+    """A feed's bot, a member of the server, posts `content` in #general with an embed of its
+    own: a bot's embeds are its author's (a person sends none)."""
+    feed = emulator.world.add_user("feedbot", bot=True)
+    emulator.world.add_member(seed.guild, feed)
+    return await emulator.post_message(seed.general, feed, content, embeds=[embed])
+
+
 async def test_the_message_menu_suggests_any_messages_links(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
-    # A bot's message, whose embeds its author wrote (a person sends none: see below).
-    feed = emulator.world.add_user("feedbot", bot=True)
-    emulator.world.add_member(seed.guild, feed)
-    posted = await emulator.post_message(
-        seed.general,
-        feed,
-        "two good ones",
-        embeds=[{"title": "A page", "url": "https://embed.example/page"}],
+    posted = await feed_bot_posts(
+        emulator, seed, "two good ones", {"title": "A page", "url": "https://embed.example/page"}
     )
     await emulator.post_message(seed.general, seed.owner, "https://text.example/a")
     handle = await emulator.message_context_menu(

@@ -9,7 +9,7 @@ from bot.app import Newsbot
 from bot.sandbox.discord import DefaultWorld, Emulator, MessageHandle
 from bot.sandbox.discord._models import JSON
 from tests.suggestions.conftest import StartBot, publish_threads
-from tests.suggestions.test_discord import silent, suggest
+from tests.suggestions.test_discord import feed_bot_posts, silent, suggest
 from tests.suggestions.test_reply_edits import eventually
 
 INVITE = "it is an invite to a Discord server, not a page to read"
@@ -164,13 +164,11 @@ async def test_a_bots_own_embeds_are_suggested_and_discords_previews_of_its_link
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
     """A feed's bot posts a link with an embed of its own; Discord previews the link too."""
-    feed = emulator.world.add_user("feedbot", bot=True)
-    emulator.world.add_member(seed.guild, feed)
-    posted = await emulator.post_message(
-        seed.general,
-        feed,
+    posted = await feed_bot_posts(
+        emulator,
+        seed,
         "new on the blog https://youtu.be/abc",
-        embeds=[{"title": "Our post", "url": "https://blog.example/post"}],
+        {"title": "Our post", "url": "https://blog.example/post"},
     )
     await emulator.preview_links(posted.message, [*posted.message.embeds, VIDEO_PREVIEW])
     handle = await emulator.message_context_menu(
