@@ -157,6 +157,19 @@ def test_a_section_renamed_in_place_answers_to_its_slug_and_its_name() -> None:
     assert not renamed.answers_to(["papers"])
 
 
+def test_a_section_is_found_by_the_first_words_of_its_name_when_only_one_begins_so() -> None:
+    known = [("papers-publications", "Papers & Publications"), ("mobile-edge", "Mobile & Edge")]
+    assert section_slug("Papers", known) == "papers-publications"
+    assert section_slug("mobile", known) == "mobile-edge"
+    # Words, not letters; a later word alone is no beginning.
+    assert section_slug("Pap", known) is None
+    assert section_slug("Edge", known) is None
+    # Two sections begin with the word: it names neither.
+    both = [*known, ("papers-code", "Papers with Code")]
+    assert section_slug("Papers", both) is None
+    assert section_slug("Papers with", both) == "papers-code"
+
+
 def test_an_issue_needs_unique_sections_and_items() -> None:
     with pytest.raises(ValidationError, match="section 'News' appears twice"):
         Issue(

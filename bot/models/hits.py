@@ -55,11 +55,17 @@ def slugify(name: str) -> str:
 def section_slug(typed: str, known: Iterable[tuple[str, str]]) -> str | None:
     """The slug of the section `typed` names among `known` (slug, name) pairs: the one with
     `typed`'s slug, else the one whose name has it (a section renamed in place keeps its
-    slug: `## Industry news {#industry}`); None when no section is named so."""
+    slug: `## Industry news {#industry}`), else the only one whose name begins with its words
+    (`Papers` for "Papers & Publications", as a reader types it without picking the choice);
+    None when no section, or more than one, is named so."""
     wanted = slugify(typed)
     pairs = list(known)
     found = next((slug for slug, _ in pairs if slug == wanted), None)
-    return found or next((slug for slug, name in pairs if slugify(name) == wanted), None)
+    found = found or next((slug for slug, name in pairs if slugify(name) == wanted), None)
+    if found:
+        return found
+    begun = {slug for slug, name in pairs if slugify(name).startswith(f"{wanted}-")}
+    return begun.pop() if len(begun) == 1 else None
 
 
 class ItemText(Protocol):

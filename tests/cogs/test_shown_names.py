@@ -194,6 +194,23 @@ async def test_a_section_asked_for_by_name_is_that_section_not_one_with_the_word
     assert shown.embeds[0]["title"] == "#205 · Mobile & Edge"
 
 
+async def test_a_section_typed_by_its_first_words_is_that_section(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # A reader who types `section:Papers` and sends without picking the choice means
+    # "Papers & Publications" when no other section's name begins with that word.
+    await newsbot.archive.issues.ingest(
+        issue(205, {"Papers & Publications": [item("Attention")], "Industry": [item("Chips")]})
+    )
+    shown = await slash(emulator, seed, "latest", section="Papers")
+    assert shown.embeds[0]["title"] == "#205 · Papers & Publications"
+    found = await slash(emulator, seed, "search", query="attention", section="papers")
+    assert "Attention" in found.embeds[0]["description"]
+    await newsbot.archive.issues.ingest(issue(206, {"Papers with Code": [item("Attention")]}))
+    told = await slash(emulator, seed, "search", query="attention", section="Papers")
+    assert told.content.startswith("No issue has a section “Papers”. The sections are: ")
+
+
 async def test_a_section_renamed_in_place_is_found_by_its_name_however_its_slug_reads_it(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
