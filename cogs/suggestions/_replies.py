@@ -177,25 +177,26 @@ class Recording(commands.Cog):
 
     async def _acknowledge(
         self, message: discord.Message, found: Scan, results: Sequence[Result], guild_id: int
-    ) -> None:
+    ) -> bool:
         """A ✅ when a link was taken; a message saying why when some were not, unless the
-        reader was told so lately (then a ❌: see `RecentAnswers`)."""
+        reader was told so lately (then a ❌: see `RecentAnswers`). Whether some were not."""
         if any(result.taken for result in results):
             await self._react(message, ACK)
         per_day = self.settings.per_reader_per_day
         lines = [line for result in results if (line := said(result, per_day))]
         lines += not_taken(found, results)
         if not lines:
-            return
+            return False
         if not self.answers.answer((guild_id, message.author.id), topics(found, results)):
             await self._react(message, NOT_TAKEN)
-            return
+            return True
         await message.reply(
             fit_lines(list(dict.fromkeys(lines)), CONTENT_MAX),
             allowed_mentions=NO_MENTIONS,
             mention_author=False,
             suppress_embeds=True,
         )
+        return True
 
     async def _react(self, message: discord.Message, emoji: str) -> None:
         """React to a reply, if newsbot may: without Add Reactions, an answer still goes."""
@@ -264,10 +265,12 @@ class Recording(commands.Cog):
             )
             await self.archive.suggestions.keep_reply_read(message.id, found.dumps())
             results = revision.results
-            await self._acknowledge(message, fresh, results, payload.guild_id)
+            refused = await self._acknowledge(message, fresh, results, payload.guild_id)
             me = self.bot.user
             if me is not None and not revision.supports and (revision.withdrawn or old.links):
                 await message.remove_reaction(ACK, me)
+            if me is not None and old.rejected and not found.rejected and not refused:
+                await message.remove_reaction(NOT_TAKEN, me)  # the refused link was edited out
         except discord.HTTPException as exc:
             log.warning(
                 "could not answer an edited reply in channel %s: %s", message.channel.id, exc

@@ -116,6 +116,36 @@ async def test_an_edit_is_answered_as_a_reply_is(
     assert len(answers(emulator, seed, thread)) == 1
 
 
+async def test_a_refused_link_edited_out_takes_its_cross_away(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread = (await publish_threads(newsbot, emulator, seed))["industry"]
+    first = await emulator.post_message(thread, seed.reader, "file:///a")
+    await first.replies()
+    fixed = await emulator.post_message(thread, seed.reader, "oops file:///b")
+    dropped = await emulator.post_message(thread, seed.reader, "and file:///c")
+    kept = await emulator.post_message(thread, seed.reader, "file:///d")
+    for posted in (fixed, dropped, kept):
+        assert await posted.bot_reaction() == "❌"
+
+    def bot_reactions(message: Message) -> set[str]:
+        return {n for n, r in message.reactions.items() if seed.bot.id in r.user_ids}
+
+    # The link corrected: taken, and the reply no longer says it was not.
+    await emulator.edit_message(fixed.message, seed.reader, "oops https://ok.example/b")
+    await emulator.wait_until(lambda: bot_reactions(fixed.message) == {"✅"} or None)
+    # The link removed: nothing is refused any more.
+    await emulator.edit_message(dropped.message, seed.reader, "never mind")
+    await emulator.wait_until(lambda: not bot_reactions(dropped.message) or None)
+    # Still refused after the edit: the cross stays. (Replies are read in order, so the edit
+    # has been read once a later reply is answered.)
+    await emulator.edit_message(kept.message, seed.reader, "file:///d and file:///e")
+    later = await emulator.post_message(thread, seed.reader, "https://ok.example/later")
+    assert await later.bot_reaction() == "✅"
+    assert bot_reactions(kept.message) == {"❌"}
+    assert len(answers(emulator, seed, thread)) == 1
+
+
 async def test_without_add_reactions_a_reply_is_still_answered(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
