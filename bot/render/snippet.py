@@ -4,7 +4,8 @@ the words the search matched.
 The archive's snippet is cut from the Markdown it indexed, so it may show syntax or stop inside
 a link. It still says which field matched and which words: the window is cut again from that
 field's plain text (`plain_text`, kept between searches), around the same words. A field without
-any syntax reads as it is written, and the archive's snippet of it is kept as it is.
+any syntax reads as it is written, and the archive's snippet of it is kept as it is. A snippet
+of the title, shown just above it, would only repeat it: the item's blurb is shown instead.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 
 from bot.models import SearchHit
 from bot.render.markdown import has_syntax, plain_text
-from bot.text import ELLIPSIS
+from bot.text import ELLIPSIS, one_line
 
 WINDOW = 160
 """Characters of plain text a snippet shows at most, around the matches."""
@@ -64,6 +65,12 @@ def _source(hit: SearchHit, shown: str) -> str:
         if field and needle and needle in field:
             return field
     return needle
+
+
+def _told(hit: SearchHit) -> str | None:
+    """What the item says about itself: its blurb, else its abstract; None without either."""
+    abstract: str | None = getattr(hit.item, "abstract", None)
+    return hit.item.blurb or abstract or None
 
 
 def _window(text: str, matches: Sequence[Span]) -> Span:
@@ -125,11 +132,64 @@ def snippet_runs(hit: SearchHit) -> tuple[list[tuple[str, bool]], bool, bool]:
     text was left out before them and after them."""
     parts = hit.snippet_parts()
     source = _source(hit, "".join(part for part, _ in parts))
+    told = _told(hit)
+    if source == hit.item.title and told:
+        # The title is shown just above, its matched words with it: a snippet of it would only
+        # say it again. The opening of what the item says about itself is shown instead, the
+        # words matched there in bold too (looked for in that opening only: a search's answer
+        # should not cost a pass over every long blurb it shows).
+        text = _opening(told)
+        start, end = _window(text, ())
+        matches = _words_in(parts, text, end)
+        return _runs(text, matches, start, end), False, end < len(text)
     if not has_syntax(source):
         # Text without syntax reads as it is written: the archive's cut is the snippet.
         return _as_cut(parts)
     text = plain_text(source)
-    matcher = _matcher(tuple(part for part, marked in parts if marked))
-    matches = [m.span() for m in matcher.finditer(text)] if matcher is not None else []
+    matches = _matches(parts, text, len(text))
     start, end = _window(text, matches)
     return _runs(text, matches, start, end), start > 0, end < len(text)
+
+
+def _opening(told: str) -> str:
+    """The plain text of `told` as far as a snippet shows it, at least: read whole only when
+    its opening holds syntax (a burst of readers' searches shows many openings)."""
+    opening = told[: WINDOW * 2]
+    if len(opening) < len(told) and not has_syntax(opening):
+        # Nothing further on can change how the opening reads.
+        return one_line(opening)
+    return plain_text(told)
+
+
+def _words_in(parts: list[tuple[str, bool]], text: str, end: int) -> list[Span]:
+    """`_matches`, found without compiling a pattern for each search when every marked run is
+    one word: a burst of different searches would compile one each."""
+    shown = text[:end]
+    folded = shown.lower()
+    if len(folded) != len(shown):  # a letter whose lower case is longer: the pattern copes
+        return _matches(parts, text, end)
+    spans: set[Span] = set()
+    for run, marked in parts:
+        words = _WORD.findall(run) if marked else ()
+        if len(words) > 1:  # a phrase: its words in order, whatever is between them
+            return _matches(parts, text, end)
+        for word in map(str.lower, words):
+            at = folded.find(word)
+            while at != -1:
+                stop = at + len(word)
+                if _alone(folded, at, stop):
+                    spans.add((at, stop))
+                at = folded.find(word, stop)
+    return sorted(spans)
+
+
+def _alone(text: str, start: int, stop: int) -> bool:
+    """Whether `text[start:stop]` is a whole word there, as `_matcher`'s pattern finds one."""
+    before = start == 0 or not text[start - 1].isalnum() or _unspaced(text[start])
+    return before and (stop == len(text) or not text[stop].isalnum() or _unspaced(text[stop - 1]))
+
+
+def _matches(parts: list[tuple[str, bool]], text: str, end: int) -> list[Span]:
+    """Where the words marked in the archive's snippet (`parts`) are in `text`, before `end`."""
+    matcher = _matcher(tuple(part for part, marked in parts if marked))
+    return [m.span() for m in matcher.finditer(text, 0, end)] if matcher is not None else []

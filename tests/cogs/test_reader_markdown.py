@@ -52,8 +52,10 @@ async def test_search_results_read_as_the_issue_does(
     assert "[" not in snippet and "https" not in snippet
 
     message = await slash(emulator, seed, "search", query="kwargs")
-    found = block_of(message.embeds[0]["description"], "kwargs")
-    assert found.split("\n")[1] == r"Using \*\***kwargs** in Python \[v2\]"
+    heading, snippet = block_of(message.embeds[0]["description"], "kwargs").split("\n")
+    assert heading.startswith(f"**[{KWARGS}](https://example.com/kwargs)** — #204 · Industry")
+    # The title matched: under it is the start of its blurb, not the title again.
+    assert snippet.startswith("word word word") and "kwargs" not in snippet
 
 
 async def test_related_links_show_a_title_as_it_reads(

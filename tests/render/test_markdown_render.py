@@ -12,6 +12,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START, Item, SearchHit
+from bot.render import snippet
 from bot.render.discord import hit_block, issue_embed, section_embed, snippet_markdown
 from bot.render.markdown import cut_markdown, plain_text
 from bot.render.publish import digest, item_block, section_thread
@@ -69,6 +70,47 @@ def test_a_titles_snippet_and_heading_show_its_escapes_once() -> None:
     )
     assert snippet_markdown(found) == r"Using \*\***kwargs** in Python \[v2\]"
     assert hit_block(found).startswith(f"**[{KWARGS}](https://example.com/kwargs)** — #203")
+
+
+def test_a_match_in_the_title_shows_the_blurb_not_the_title_again() -> None:
+    # The archive's snippet of a short title is the whole title: shown under it, it repeated it.
+    title = "Introduction to Embedded Machine Learning"
+    blurb = "This course teaches how to run *deep* learning on low-power devices. " * 4
+    found = hit(
+        f"Introduction to Embedded Machine {S}Learning{E}",
+        title=title,
+        blurb=blurb.strip(),
+        link="https://example.com/course",
+    )
+    heading, shown = hit_block(found).split("\n")
+    assert title in heading
+    assert shown.startswith("This course teaches how to run deep **learning** on low\\-power")
+    assert shown.endswith("…") and title not in shown
+
+
+def test_under_a_matched_title_a_blurb_with_syntax_reads_as_text() -> None:
+    blurb = "A [course](https://example.com/c) on *deep* learning, and _deep learning_ again."
+    found = hit(f"{S}Deep{E} {S}Learning{E} course", title="Deep Learning course", blurb=blurb)
+    assert (
+        snippet_markdown(found)
+        == "A course on **deep** **learning**, and **deep** **learning** again."
+    )
+    phrase = hit(f"{S}Deep Learning{E} course", title="Deep Learning course", blurb=blurb)
+    assert snippet_markdown(phrase) == "A course on **deep learning**, and **deep learning** again."
+
+
+_letters = "abAB_é1 -.İ学\n"
+
+
+@given(st.data())
+def test_the_words_under_a_title_are_found_as_the_pattern_finds_them(data: st.DataObject) -> None:
+    marked = data.draw(st.lists(st.text(alphabet=_letters, min_size=1, max_size=6), max_size=3))
+    # The text is made of the marked words, glued to letters or set apart, as blurbs hold them.
+    pieces = st.one_of(st.sampled_from(marked or ["a"]), st.text(alphabet=_letters, max_size=3))
+    text = "".join(data.draw(st.lists(pieces, max_size=12)))
+    parts = [(run, True) for run in marked]
+    for end in (len(text), len(text) // 2):
+        assert snippet._words_in(parts, text, end) == snippet._matches(parts, text, end)
 
 
 def test_published_titles_keep_the_markdown_the_editor_wrote() -> None:
