@@ -117,7 +117,8 @@ def normalise(url: str) -> str:
 def twins(url: str) -> list[str]:
     """A normalised URL and the other spellings of its page, for deduplication: `url` first,
     then its other-scheme twin, then (for a path other than the root, with no query) the one
-    with its trailing slash added or taken off, in either scheme.
+    with its trailing slash added or taken off, in either scheme; and for a path or query with
+    square brackets, the same for each other way of writing them (`_bracket_spellings`).
 
     `https://example.net/agents/` and `https://example.net/agents` are one page to readers
     and editors, though normalising keeps each as written: links already stored stay as they
@@ -128,11 +129,36 @@ def twins(url: str) -> list[str]:
     other = {"http": "https", "https": "http"}.get(scheme)
     if not other or not sep:
         return [url]
-    spellings = [rest]
-    _, slash, path = rest.partition("/")
-    if slash and path.strip("/") and "?" not in rest and not path.endswith("//"):
-        spellings.append(rest[:-1] if path.endswith("/") else f"{rest}/")
-    return [f"{name}{sep}{spelling}" for spelling in spellings for name in (scheme, other)]
+    spellings = []
+    for written in _bracket_spellings(rest):
+        spellings.append(written)
+        _, slash, path = written.partition("/")
+        if slash and path.strip("/") and "?" not in written and not path.endswith("//"):
+            spellings.append(written[:-1] if path.endswith("/") else f"{written}/")
+    return [
+        f"{name}{sep}{spelling}"
+        for spelling in dict.fromkeys(spellings)
+        for name in (scheme, other)
+    ]
+
+
+_ENCODED_BRACKET = re.compile("%5[BD]", re.IGNORECASE)
+
+
+def _bracket_spellings(rest: str) -> list[str]:
+    """`rest` (a normalised URL after `scheme://`) and, when its path has square brackets,
+    the other way of writing them: all as they are (`[`) or all percent-encoded (`%5B`).
+
+    Normalising keeps a path's brackets as written (a query's are always plain), while an
+    issue file's links are stored as markdown-it writes them, encoded: a reader's
+    `…/wiki/A_[b]` would otherwise never be found in the issue that carries it."""
+    host, slash, tail = rest.partition("/")  # an IPv6 host's brackets stay as they are
+    path, mark, query = tail.partition("?")
+    if not slash or not ("[" in path or "]" in path or _ENCODED_BRACKET.search(path)):
+        return [rest]
+    plain = _ENCODED_BRACKET.sub(lambda m: "[" if m[0][-1] in "Bb" else "]", path)
+    encoded = plain.replace("[", "%5B").replace("]", "%5D")
+    return list(dict.fromkeys([rest, *(f"{host}/{p}{mark}{query}" for p in (plain, encoded))]))
 
 
 def _without_tracking(query: str) -> str:

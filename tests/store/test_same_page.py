@@ -126,3 +126,28 @@ async def test_of_two_spellings_stored_apart_the_nearest_is_found(archive: Archi
     ]:
         archived = await archive.issues.archived_link(url)
         assert archived is not None and archived.title == title, url
+
+
+async def test_a_path_with_square_brackets_is_one_page_written_plain_or_encoded(
+    archive: Archive, service: SuggestionService
+) -> None:
+    """An issue file stores a link's path brackets percent-encoded, as markdown-it writes
+    them, while a reader's link keeps them as typed: the issue carrying the link must still
+    publish the suggestion (else it stays accepted and comes back in every draft), and the
+    link is already in that issue whichever way a reader writes it."""
+    added = await service.suggest("https://a.example/wiki/Agent_[ML]", ADA)
+    assert added.suggestion is not None
+    supported = await service.suggest("https://a.example/wiki/Agent_%5BML%5D", BOB)
+    assert supported.outcome is Outcome.SUPPORTED, "one page, one suggestion"
+    await archive.suggestions.review(added.suggestion.id, SuggestionStatus.ACCEPTED, by="ed")
+
+    carried = item("Agents", "https://a.example/wiki/Agent_[ML]")
+    assert carried.link == "https://a.example/wiki/Agent_%5BML%5D", "as the issue stores it"
+    await archive.issues.ingest(issue(209, {"News": [carried]}))
+    published = await archive.suggestions.get(added.suggestion.id)
+    assert published is not None
+    assert (published.status, published.issue_number) == (SuggestionStatus.PUBLISHED, 209)
+    assert await archive.suggestions.list([SuggestionStatus.ACCEPTED]) == []
+    for url in ("https://a.example/wiki/Agent_[ML]", "http://a.example/wiki/Agent_%5BML%5D/"):
+        result = await service.suggest(url, Supporter(user_id=3, name="Cy"))
+        assert result.outcome is Outcome.ARCHIVED, url
