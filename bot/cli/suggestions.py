@@ -22,7 +22,7 @@ from bot.errors import NewsbotError
 from bot.models import Suggestion, SuggestionStatus, section_slug
 from bot.render.commonmark import reads_as
 from bot.store import Archive
-from bot.suggestions import DraftExists, export_draft, issue_file
+from bot.suggestions import DraftExists, Export, export_draft, issue_file
 
 suggestions_app = typer.Typer(
     help="Links readers suggested for the next issue: list, accept, reject, export.",
@@ -151,7 +151,7 @@ def export(
     """Write the accepted suggestions as issues/drafts/<N>.md, grouped by section."""
     settings = settings_of(ctx)
 
-    async def run(archive: Archive) -> tuple[str, int, int]:
+    async def run(archive: Archive) -> Export:
         newest = await archive.issues.issues(limit=1)
         if issue is None and newest and newest[0].number >= ISSUE_NUMBER_MAX:
             raise NewsbotError(
@@ -159,21 +159,25 @@ def export(
                 f"{ISSUE_NUMBER_MAX}, the largest issue number: pass --issue N"
             )
         try:
-            path, draft = await export_draft(
+            return await export_draft(
                 archive, settings.issues.directory, number=issue, overwrite=overwrite
             )
         except DraftExists as exc:
             raise NewsbotError(
                 f"{exc.path} already exists: edit it, or replace it with --overwrite."
             ) from None
-        return str(path), draft.number, len(draft.items)
 
-    path, number, items = run_async(with_archive(settings, run))
+    done = run_async(with_archive(settings, run))
+    number = done.issue.number
     final = issue_file(settings.issues.directory, number)
+    left_out = ""
+    if done.left_out:
+        files = ", ".join(map(str, done.left_out_files()))
+        left_out = f" Left out {len(done.left_out)} accepted link(s) already in {files}."
     out.print(
-        f"wrote {path}: #{number} with {items} suggested link(s). Write the intro and the "
-        f"blurbs, move it to {final} (newsbot reads no issue from drafts/), then "
-        f"`newsbot check {final}`.",
+        f"wrote {done.path}: #{number} with {len(done.issue.items)} suggested link(s).{left_out}"
+        f" Write the intro and the blurbs, move it to {final} (newsbot reads no issue from "
+        f"drafts/), then `newsbot check {final}`.",
         markup=False,
         highlight=False,
     )

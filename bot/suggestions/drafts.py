@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import NewsbotError
 from bot.issuefiles import format_issue, numbered_issue_files, parse_issue, write_issue
 from bot.models import Issue, IssueSummary, Item, Section, Suggestion, SuggestionStatus, slugify
+from bot.models.links import LinkRejected, normalise, twins
 from bot.render.text import escape_markdown
+from bot.suggestions.links import candidates
 from bot.text import (
     defuse_mentions,
     has_visible_text,
@@ -66,10 +69,31 @@ class IssueWritten(NewsbotError):
 
 
 class NothingToExport(NewsbotError):
-    """No suggestion is accepted yet."""
+    """No suggestion is accepted yet, or every accepted one is in an issue file already."""
 
-    def __init__(self) -> None:
-        super().__init__("No suggestion is accepted yet: accept some first, then export.")
+    def __init__(self, written: Sequence[Path] = ()) -> None:
+        if written:
+            super().__init__(
+                "Every accepted suggestion is already in "
+                f"{', '.join(map(str, written))}, not yet in the archive: accept more first, "
+                "then export."
+            )
+        else:
+            super().__init__("No suggestion is accepted yet: accept some first, then export.")
+
+
+@dataclass(frozen=True)
+class Export:
+    """A draft written: where, what it holds, and the accepted links it left out because an
+    issue file not yet in the archive has them already (each with that file)."""
+
+    path: Path
+    issue: Issue
+    left_out: tuple[tuple[str, Path], ...] = ()
+
+    def left_out_files(self) -> list[Path]:
+        """The issue files that hold the links left out, each once, in order."""
+        return list(dict.fromkeys(path for _, path in self.left_out))
 
 
 def draft_title(number: int, latest: IssueSummary | None) -> str:
@@ -200,14 +224,37 @@ def draft_issue(
     return Issue(number=number, title=title, sections=tuple(sections))
 
 
+def _links_in(paths: Iterable[Path]) -> dict[str, Path]:
+    """Every spelling (`twins`) of each web link written in these files, with the first file
+    that has it. A file is read as text, so one the editor is still writing (not yet a valid
+    issue) counts too, and so does a link in its intro or an editor note."""
+    found: dict[str, Path] = {}
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for candidate in candidates(text):
+            try:
+                url = normalise(candidate)
+            except LinkRejected:
+                continue
+            for twin in twins(url):
+                found.setdefault(twin, path)
+    return found
+
+
 async def export_draft(
     archive: Archive, issues_dir: Path, *, number: int | None = None, overwrite: bool = False
-) -> tuple[Path, Issue]:
-    """Write the accepted suggestions as `issues/drafts/<number>.md`; return it and the issue.
+) -> Export:
+    """Write the accepted suggestions as `issues/drafts/<number>.md`.
 
     The number defaults to the one after the newest issue, archived or only written in
     `issues_dir` (an issue held for its own time is not ingested until then); an archived
     issue's number is refused (`IssueArchived`), and so is an issue file's (`IssueWritten`).
+    An accepted link that an issue file newer than the archive's newest issue has already
+    (the last draft, moved into place and not ingested yet) is left out: it is marked
+    published only once that issue is ingested, and the next issue would repeat it.
     The file reads back as the same issue (`newsbot check` accepts it, with a warning for each
     item until its blurb is written); an existing draft is kept unless `overwrite`
     (`DraftExists`).
@@ -222,6 +269,12 @@ async def export_draft(
     if number in written:
         raise IssueWritten(written[number], next_number)
     accepted = await archive.suggestions.list((SuggestionStatus.ACCEPTED,), limit=1000)
+    newest = latest.number if latest else 0
+    placed = _links_in(path for n, path in sorted(written.items()) if n > newest)
+    left_out = tuple((s.url, placed[s.url]) for s in accepted if s.url in placed)
+    if accepted and len(left_out) == len(accepted):
+        raise NothingToExport(list(dict.fromkeys(path for _, path in left_out)))
+    accepted = [s for s in accepted if s.url not in placed]
     names = dict(await archive.issues.section_names(limit=None))
     order: list[str] = []
     if latest is not None:
@@ -233,7 +286,7 @@ async def export_draft(
     if parse_issue(format_issue(issue), path) != issue:
         raise RuntimeError(f"the draft of #{number} would not read back the same")
     write_issue(issue, path)
-    return path, issue
+    return Export(path, issue, left_out)
 
 
 def issue_file(issues_dir: Path, number: int) -> Path:

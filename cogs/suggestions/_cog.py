@@ -227,7 +227,7 @@ class Suggestions(Recording):
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            path, draft = await export_draft(
+            done = await export_draft(
                 self.archive, self.bot.settings.issues.directory, number=issue, overwrite=overwrite
             )
         except DraftExists as exc:
@@ -237,11 +237,18 @@ class Suggestions(Recording):
                 f"{code(str(exc.path))} already exists: edit it, or replace it with `{again}`.",
             )
             return
+        draft = done.issue
         final = issue_file(self.bot.settings.issues.directory, draft.number)
+        left_out = ""
+        if done.left_out:
+            # A few short paths: the message keeps room for the draft's own two.
+            shown = [code(str(path), 300) for path in done.left_out_files()[:3]]
+            files = ", ".join(shown) + (" and more" if len(done.left_out_files()) > 3 else "")
+            left_out = f" Left out {len(done.left_out)} accepted link(s) already in {files}."
         await reply(
             interaction,
-            f"Wrote {code(str(path))}: #{draft.number} with {len(draft.items)} "
-            f"suggested link(s) in {len(draft.sections)} section(s). Write the intro and the "
-            f"blurbs, move it to {code(str(final))} (newsbot reads no issue from drafts/), "
-            "then `newsbot check` and `newsbot ingest`.",
+            f"Wrote {code(str(done.path))}: #{draft.number} with {len(draft.items)} "
+            f"suggested link(s) in {len(draft.sections)} section(s).{left_out} Write the intro "
+            f"and the blurbs, move it to {code(str(final))} (newsbot reads no issue from "
+            "drafts/), then `newsbot check` and `newsbot ingest`.",
         )

@@ -130,6 +130,47 @@ def test_the_draft_is_numbered_after_an_issue_written_but_not_yet_ingested(
     assert not (tmp_path / "issues" / "drafts" / "8.md").exists()
 
 
+def test_the_next_draft_leaves_out_links_an_issue_file_not_yet_ingested_has(
+    tmp_path: Path,
+) -> None:
+    """The editor moved the last draft into place as #8, held for its own time: its links
+    stay accepted until #8 is ingested, and the draft of #9 must not repeat them, however
+    the editor spelled them there."""
+    db = tmp_path / "archive.db"
+    asyncio.run(fill(db))
+    assert newsbot(db, tmp_path, "suggestions", "accept", "1")[0] == 0
+    assert newsbot(db, tmp_path, "suggestions", "accept", "2")[0] == 0
+    assert newsbot(db, tmp_path, "suggestions", "export")[0] == 0
+    draft = tmp_path / "issues" / "drafts" / "8.md"
+    moved = tmp_path / "issues" / "8.md"
+    text = draft.read_text().replace("https://a.example/", "http://a.example")
+    moved.write_text(text.replace("title:", "publish_at: 2999-01-04T09:00\ntitle:"))
+    draft.unlink()
+    assert newsbot(db, tmp_path, "check", str(moved))[0] == 0
+
+    code, output = newsbot(db, tmp_path, "suggestions", "export")
+    assert code == 1, output
+    assert f"Every accepted suggestion is already in {moved}, not yet in the archive" in output
+    assert not (tmp_path / "issues" / "drafts" / "9.md").exists()
+
+    async def one_more() -> None:
+        async with await Archive.open(db) as archive:
+            suggestions = SuggestionService(archive.issues, archive.suggestions)
+            done = await suggestions.suggest("https://c.example/", Supporter(7, "Reader 7"))
+            assert done.suggestion is not None
+            await archive.suggestions.review(done.suggestion.id, SuggestionStatus.ACCEPTED)
+
+    asyncio.run(one_more())
+    code, output = newsbot(db, tmp_path, "suggestions", "export")
+    assert code == 0, output
+    assert f"#9 with 1 suggested link(s). Left out 2 accepted link(s) already in {moved}." in (
+        output.replace("\n", " ")
+    )
+    next_draft = (tmp_path / "issues" / "drafts" / "9.md").read_text()
+    assert "https://c.example/" in next_draft
+    assert "a.example" not in next_draft and "b.example" not in next_draft
+
+
 def test_newsbot_lists_the_suggestions_commands() -> None:
     result = CliRunner().invoke(app, ["suggestions", "--help"])
     assert result.exit_code == 0

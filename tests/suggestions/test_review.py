@@ -117,3 +117,27 @@ async def test_export_refuses_the_number_of_an_archived_issue(
         "ingested. Export #206, the next issue, or another new number."
     )
     assert not (tmp_path / "issues" / "drafts" / "205.md").exists()
+
+
+async def test_export_leaves_out_links_the_last_draft_moved_into_place_has(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, tmp_path: Path
+) -> None:
+    """#206 is written from the last draft and not ingested yet: its links are still
+    accepted, and the next draft says it leaves them out rather than repeat them."""
+    for url in ("https://paper.example/x", "https://paper.example/y"):
+        await suggest(emulator, seed, url=url)
+        (stored,) = await newsbot.archive.suggestions.list()
+        await newsbot.archive.suggestions.review(stored.id, SuggestionStatus.ACCEPTED, by="ed")
+        if url.endswith("x"):
+            assert (await export(emulator, seed)).startswith("Wrote")
+            draft = tmp_path / "issues" / "drafts" / "206.md"
+            draft.rename(tmp_path / "issues" / "206.md")
+
+    answer = await export(emulator, seed)
+    written = tmp_path / "issues" / "206.md"
+    assert answer.startswith(
+        f"Wrote `{tmp_path / 'issues' / 'drafts' / '207.md'}`: #207 with 1 suggested link(s) "
+        f"in 1 section(s). Left out 1 accepted link(s) already in `{written}`."
+    ), answer
+    text = (tmp_path / "issues" / "drafts" / "207.md").read_text()
+    assert "paper.example/y" in text and "paper.example/x" not in text
