@@ -248,6 +248,11 @@ class SuggestionStore(Protocol):
         reply of theirs took back; a link a reply took back and put back counts once."""
         ...
 
+    async def suggested_times(self, user_id: int, since: dt.datetime) -> builtins.list[dt.datetime]:
+        """When each suggestion `suggested_since` counts was made, oldest first (a link a reply
+        took back and put back: when it was last put back): each counts until a day after."""
+        ...
+
     async def from_reply(self, message_id: int) -> builtins.list[Suggestion]:
         """The suggestions a reader's reply (by its message id) supports, whatever their
         status."""

@@ -39,6 +39,8 @@ class Result:
     outcome: Outcome
     suggestion: Suggestion | None = None
     archived: ArchivedLink | None = None
+    again: dt.datetime | None = None
+    """For a reader the daily limit stopped (`LIMITED`): when they may suggest again."""
 
     @property
     def taken(self) -> bool:
@@ -201,9 +203,11 @@ class SuggestionService:
             if any(s.user_id == reader.user_id for s in existing.supporters):
                 return Result(url, Outcome.REPEATED, existing)
         if per_day is not None:
-            today = await self.suggestions.suggested_since(reader.user_id, day_start(when))
+            since = day_start(when)
+            today = await self.suggestions.suggested_since(reader.user_id, since)
             if today >= per_day:
-                return Result(url, Outcome.LIMITED, existing)
+                again = await self._room_at(reader.user_id, since, per_day)
+                return Result(url, Outcome.LIMITED, existing, again=again)
         stored = await self.suggestions.add(
             existing.url if existing else url,
             reader,
@@ -214,3 +218,12 @@ class SuggestionService:
             message_id=message_id,
         )
         return Result(url, Outcome.ADDED if existing is None else Outcome.SUPPORTED, stored)
+
+    async def _room_at(self, user_id: int, since: dt.datetime, per_day: int) -> dt.datetime | None:
+        """When a reader at or past the limit of `per_day` may suggest again: once all but
+        `per_day - 1` of the suggestions counted `since` have stopped counting, each a day
+        after it was made."""
+        times = await self.suggestions.suggested_times(user_id, since)
+        if not 0 < per_day <= len(times):
+            return None
+        return times[len(times) - per_day] + LIMIT_WINDOW

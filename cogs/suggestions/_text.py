@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 from collections.abc import Callable, Sequence
 
@@ -101,20 +103,24 @@ def said(result: Result, per_day: int) -> str | None:
         case Outcome.LIMITED:
             # The same line for every link the limit stopped: a message says it once.
             # `not_taken` names those links.
-            return limit_reached(per_day)
+            return limit_reached(per_day, result.again)
         case _:
             return None
 
 
-def limit_reached(per_day: int) -> str:
+def limit_reached(per_day: int, again: dt.datetime | None = None) -> str:
     """What the daily limit is and when it lets the reader suggest again (see `day_start`:
-    the limit counts the last 24 hours, not a calendar day)."""
+    the limit counts the last 24 hours, not a calendar day): at `again`, shown by Discord in
+    the reader's own time zone and counting down, when it is known."""
     suggestions = f"{per_day} suggestion{'s' if per_day != 1 else ''}"
-    return (
-        f"You've reached your limit of {suggestions} in 24 hours. A suggestion counts "
-        "toward it for 24 hours, so you can suggest again 24 hours after your earliest one of "
-        "the past day."
+    head = (
+        f"You've reached your limit of {suggestions} in 24 hours. A suggestion counts toward "
+        "it for 24 hours"
     )
+    if again is not None:
+        stamp = math.ceil(again.timestamp())
+        return f"{head}, so you can suggest again <t:{stamp}:R> (<t:{stamp}:f>)."
+    return f"{head}, so you can suggest again 24 hours after your earliest one of the past day."
 
 
 def confirmed(result: Result) -> str:

@@ -20,7 +20,7 @@ from bot.store.interfaces import LIMIT_WINDOW, REPLIES_READ_KEPT, first_id_at
 from bot.store.migrations import Migration
 from bot.store.postgres.database import migrations as pg_migrations
 from bot.store.sqlite.database import migrations as sqlite_migrations
-from bot.suggestions import day_start
+from bot.suggestions import Outcome, SuggestionService, day_start
 from tests.factories import issue, item
 from tests.store.old_archive import make_old_archive
 
@@ -282,3 +282,33 @@ async def test_an_archive_from_before_kept_withdrawals_upgrades_whole(
         assert (await archive.counts())["withdrawn_support"] == 1
         await archive.suggestions.keep_reply_read(100, "{}")
         assert await archive.suggestions.reply_read(100) == "{}"
+
+
+async def test_a_reader_over_the_daily_limit_is_told_when_they_may_suggest_again(
+    archive: Archive, clock: Clock
+) -> None:
+    """A day after the suggestion whose end makes room, taken-back ones included; a link a
+    reply took back and put back counts from when it was put back."""
+    service = SuggestionService(archive.issues, archive.suggestions)
+    hour = dt.timedelta(hours=1)
+    taken_back = await service.suggest("https://a.example/1", READER, message_id=100, now=AT)
+    assert taken_back.outcome is Outcome.ADDED
+    await service.revise(100)  # the reply deleted: it still counts
+    await service.suggest("https://a.example/2", READER, message_id=101, now=AT)
+    await service.revise(101)
+    await service.revise(
+        101, ["https://a.example/2"], new=["https://a.example/2"], reader=READER, now=AT + 2 * hour
+    )  # put back two hours later
+    await service.suggest("https://a.example/3", READER, now=AT + 3 * hour)
+    assert await archive.suggestions.suggested_since(READER.user_id, DAY) == 3
+
+    url = "https://a.example/4"
+    stopped = await service.suggest(url, READER, per_day=3, now=AT + 4 * hour)
+    assert stopped.outcome is Outcome.LIMITED
+    assert stopped.again == AT + LIMIT_WINDOW, "the first one stops counting then"
+    lowered = await service.suggest(url, READER, per_day=2, now=AT + 4 * hour)
+    assert lowered.again == AT + 2 * hour + LIMIT_WINDOW, "two must stop counting"
+    assert (await service.suggest(url, OTHER, per_day=3, now=AT + 4 * hour)).again is None
+
+    clock.now = stopped.again
+    assert (await service.suggest(url, READER, per_day=3, now=stopped.again)).taken

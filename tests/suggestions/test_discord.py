@@ -353,17 +353,25 @@ async def test_a_long_list_of_links_is_told_only_what_stopped_it(
     (answer,) = await posted.replies()
     limit = (
         "You've reached your limit of 12 suggestions in 24 hours. A suggestion counts "
-        "toward it for 24 hours, so you can suggest again 24 hours after your earliest one of "
-        "the past day."
+        "toward it for 24 hours, so you can suggest again <t:T:R> (<t:T:f>)."
     )
     over = ", ".join(f"<https://more.example/{n}>" for n in range(2, 10))
-    assert silent(answer) == f"{limit}\n✖ Not taken, over the limit: {over}, and 4 more after them."
+    assert at_any_time(silent(answer)) == (
+        f"{limit}\n✖ Not taken, over the limit: {over}, and 4 more after them."
+    )
     assert len(await bot.archive.suggestions.list(limit=100)) == 12
     answer = await suggest(
         emulator, seed, url=" ".join(f"https://last.example/{n}" for n in range(14))
     )
     over = ", ".join(f"<https://last.example/{n}>" for n in range(10))
-    assert answer.content == f"{limit}\n✖ Not taken, over the limit: {over}, and 4 more after them."
+    assert at_any_time(answer.content) == (
+        f"{limit}\n✖ Not taken, over the limit: {over}, and 4 more after them."
+    )
+
+
+def at_any_time(text: str) -> str:
+    """`text` with the time of each Discord timestamp (`<t:1796606453:R>`) left out."""
+    return re.sub(r"<t:[0-9]+:", "<t:T:", text)
 
 
 async def test_the_daily_limit_names_the_links_it_stopped_and_when_to_come_back(
@@ -371,13 +379,19 @@ async def test_the_daily_limit_names_the_links_it_stopped_and_when_to_come_back(
 ) -> None:
     bot = await start_bot(suggestions={"per_reader_per_day": 3})
     threads = await publish_threads(bot, emulator, seed)
+    before = dt.datetime.now(dt.UTC)
     links = " ".join(f"https://c.example/{n}" for n in range(1, 5))
     posted = await emulator.post_message(threads["industry"], seed.reader, f"four {links}")
     assert await posted.bot_reaction() == "✅", "three were taken"
     (answer,) = await posted.replies()
+    after = dt.datetime.now(dt.UTC)
     text = silent(answer)
     assert text.endswith("✖ Not taken, over the limit: <https://c.example/4>.")
-    assert "limit of 3 suggestions in 24 hours" in text
-    assert "24 hours after your earliest one" in text and "tomorrow" not in text
+    assert "limit of 3 suggestions in 24 hours" in text and "tomorrow" not in text
+    # The reader is told when: a day after their suggestions, shown in their own time zone.
+    found = re.search(r"you can suggest again <t:([0-9]+):R> \(<t:\1:f>\)\.", text)
+    assert found is not None, text
+    day = 24 * 60 * 60
+    assert int(before.timestamp()) + day <= int(found[1]) <= int(after.timestamp()) + day + 1
     queued = {s.url for s in await bot.archive.suggestions.list()}
     assert queued == {f"https://c.example/{n}" for n in range(1, 4)}

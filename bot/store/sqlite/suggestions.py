@@ -216,6 +216,20 @@ class SqliteSuggestions:
         )
         return int(row[0]) if row else 0
 
+    async def suggested_times(self, user_id: int, since: dt.datetime) -> builtins.list[dt.datetime]:
+        """See `SuggestionStore.suggested_times`: what `suggested_since` counts, by its time."""
+        rows = await all_rows(
+            self._db,
+            "SELECT max(at) AS at FROM (SELECT s.url, p.message_id, p.created_at AS at"
+            " FROM suggestion_supporters p JOIN suggestions s ON s.id = p.suggestion_id"
+            " WHERE p.user_id = :user AND p.created_at > :since"
+            " UNION ALL SELECT url, message_id, suggested_at FROM withdrawn_support"
+            " WHERE user_id = :user AND suggested_at > :since)"
+            " GROUP BY url, message_id ORDER BY at",
+            {"user": user_id, "since": time_text(since)},
+        )
+        return [dt.datetime.fromisoformat(str(row["at"])) for row in rows]
+
     async def get(self, suggestion_id: int) -> Suggestion | None:
         """One suggestion with everyone who suggested it, or None."""
         found = await self._where(suggestion_id=suggestion_id, limit=1)
