@@ -210,17 +210,18 @@ def draft_issue(
     order = {slug: n for n, slug in enumerate(section_order)}
     slugs = sorted(grouped, key=lambda s: (s == "", order.get(s, len(order)), s))
     sections = []
+    keys: set[str] = set()  # an issue holds each link once, whatever its section
     for slug in slugs:
         name = section_names.get(slug) or (
             slug.replace("-", " ").title() if slug else UNSORTED_SECTION
         )
         items: list[Item] = []
-        keys: set[str] = set()
         for candidate in grouped[slug]:
             if candidate.key not in keys:  # two spellings that Markdown writes the same
                 keys.add(candidate.key)
                 items.append(candidate)
-        sections.append(Section(name=name, slug=slug or slugify(name), items=tuple(items)))
+        if items:
+            sections.append(Section(name=name, slug=slug or slugify(name), items=tuple(items)))
     return Issue(number=number, title=title, sections=tuple(sections))
 
 

@@ -68,3 +68,24 @@ def test_every_reader_is_named_whole(readers: list[tuple[str, str | None]]) -> N
     assert note.startswith(f"suggested by {len(readers)} reader(s) — ")
     for n in range(len(readers)):
         assert f"R{n}" in note
+
+
+def test_a_link_accepted_twice_in_two_sections_is_in_the_draft_once() -> None:
+    """Two suggestions of one page stored apart (a path's brackets written both ways, before
+    they were one page) and accepted in two sections: an issue holds each link once, so the
+    draft has the most-supported one, and `newsbot check` accepts it."""
+    reader = (Supporter(1, "Ann", None),)
+    plain, encoded = "https://example.com/wiki/A_[b]", "https://example.com/wiki/A_%5Bb%5D"
+    accepted = [
+        Suggestion(id=1, url=plain, status=SuggestionStatus.ACCEPTED, section="learning"),
+        Suggestion(
+            id=2,
+            url=encoded,
+            status=SuggestionStatus.ACCEPTED,
+            section="industry",
+            supporters=reader,
+        ),
+    ]
+    draft = draft_issue(3, "Issue #3", accepted, {"learning": "Learning", "industry": "Industry"})
+    assert [(s.slug, len(s.items)) for s in draft.sections] == [("industry", 1)]
+    assert parse_issue(format_issue(draft), "3.md") == draft, "newsbot check accepts the draft"
