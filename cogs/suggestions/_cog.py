@@ -35,10 +35,10 @@ from cogs.suggestions._replies import Recording, message_text
 from cogs.suggestions._text import (
     LIST_SHOWN_MAX,
     SHORT_SHOWN_MAX,
-    code,
     confirmed,
     more_to_review,
     not_taken,
+    path_code,
     plain,
     said,
 )
@@ -234,7 +234,7 @@ class Suggestions(Recording):
             again = f"/suggestions export{f' issue:{issue}' if issue else ''} overwrite:True"
             await reply(
                 interaction,
-                f"{code(str(exc.path))} already exists: edit it, or replace it with `{again}`.",
+                f"{path_code(exc.path)} already exists: edit it, or replace it with `{again}`.",
             )
             return
         draft = done.issue
@@ -242,13 +242,13 @@ class Suggestions(Recording):
         left_out = ""
         if done.left_out:
             # A few short paths: the message keeps room for the draft's own two.
-            shown = [code(str(path), 300) for path in done.left_out_files()[:3]]
+            shown = [path_code(path, 200) for path in done.left_out_files()[:3]]
             files = ", ".join(shown) + (" and more" if len(done.left_out_files()) > 3 else "")
             left_out = f" Left out {len(done.left_out)} accepted link(s) already in {files}."
         await reply(
             interaction,
-            f"Wrote {code(str(done.path))}: #{draft.number} with {len(draft.items)} "
+            f"Wrote {path_code(done.path)}: #{draft.number} with {len(draft.items)} "
             f"suggested link(s) in {len(draft.sections)} section(s).{left_out} Write the intro "
-            f"and the blurbs, move it to {code(str(final))} (newsbot reads no issue from "
+            f"and the blurbs, move it to {path_code(final)} (newsbot reads no issue from "
             "drafts/), then `newsbot check` and `newsbot ingest`.",
         )

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot.models import Suggestion, SuggestionStatus
 from bot.models.links import LinkRejected, normalise
@@ -14,6 +15,7 @@ from bot.render.markdown import cut_markdown, title_markdown
 from bot.render.text import escape_markdown, literal
 from bot.suggestions import MAX_LINKS_PER_MESSAGE, Outcome, Result, Scan, link_spans
 from bot.text import (
+    ELLIPSIS,
     defuse_mentions,
     isolated,
     one_line,
@@ -35,8 +37,9 @@ NOTE_LINK_MAX = 200
 """The longest link's Markdown a note shows (a longer one is named by its site)."""
 LIST_SHOWN_MAX = 1500
 """How much of the list of known section names is shown after a wrong one."""
-PATH_SHOWN_MAX = 1000
-"""How much of a file's path is shown (its code span's backticks besides)."""
+PATH_SHOWN_MAX = 500
+"""How much of a file's path is shown (its code span's backticks besides): its end, where its
+name is. An answer shows two, and up to three of 200, within Discord's 2,000 characters."""
 
 
 def link(url: str) -> str:
@@ -85,6 +88,12 @@ def code(text: str, limit: int = PATH_SHOWN_MAX) -> str:
     if shown.startswith("`") or shown.endswith("`"):
         shown = f" {shown} "  # a fence's backticks never merge with the text's
     return f"{fence}{shown}{fence}"
+
+
+def path_code(path: Path, limit: int = PATH_SHOWN_MAX) -> str:
+    """A file's path in a code span, its end kept when it is too long: `…/drafts/206.md`."""
+    text = without_controls(str(path))
+    return code(text if len(text) <= limit else ELLIPSIS + text[-(limit - 1) :], limit)
 
 
 def said(result: Result, per_day: int) -> str | None:

@@ -105,6 +105,25 @@ async def test_export_shows_the_path_as_it_is_and_says_how_to_replace_a_draft(
     assert replaced.startswith(f"Wrote ``{draft}``")
 
 
+async def test_export_names_files_under_a_long_folder_by_their_ends(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld, tmp_path: Path
+) -> None:
+    # An issues folder 1,200 characters deep: the answer names the draft and where it goes by
+    # their ends, where their names are (it showed the folder's start, cut before them).
+    folder = tmp_path.joinpath(*["d" * 200] * 6, "issues")
+    bot = await start_bot(issues={"directory": folder})
+    await suggest(emulator, seed, url="https://paper.example/x")
+    (stored,) = await bot.archive.suggestions.list()
+    await bot.archive.suggestions.review(stored.id, SuggestionStatus.ACCEPTED, by="ed")
+    answer = await export(emulator, seed)
+    assert answer.startswith("Wrote `…d"), answer
+    assert "/issues/drafts/206.md`: #206 with 1 suggested link(s)" in answer
+    assert "move it to `…d" in answer and "/issues/206.md` (newsbot reads" in answer
+    assert (folder / "drafts" / "206.md").exists()
+    again = await export(emulator, seed)
+    assert again.startswith("`…d") and "/issues/drafts/206.md` already exists" in again
+
+
 async def test_export_refuses_the_number_of_an_archived_issue(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, tmp_path: Path
 ) -> None:
