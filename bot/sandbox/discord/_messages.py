@@ -73,6 +73,23 @@ def empty_message() -> RuleBroken:
     )
 
 
+REPLYABLE_TYPES = frozenset({0, 19, 20, 23})
+"""Message types a reply may refer to: DEFAULT, REPLY, CHAT_INPUT_COMMAND and
+CONTEXT_MENU_COMMAND, which message.mdx › Message Reference Types calls basic messages; every
+other type of message.mdx › Message Types is a notice Discord posts itself (a system message)."""
+
+
+def reply_refused(code: str, message: str, rule: str) -> RuleBroken:
+    """Discord's 400 Invalid Form Body for a ``message_reference`` no reply can have."""
+    return RuleBroken(
+        400,
+        50035,
+        "Invalid Form Body",
+        {"message_reference": {"_errors": [{"code": code, "message": message}]}},
+        rule=rule,
+    )
+
+
 def _stored_embed(embed: JSON) -> JSON:
     """An embed as Discord keeps it: always ``rich``, its texts trimmed (Embed Limits)."""
     stored: JSON = {**embed, "type": "rich"}
@@ -151,6 +168,8 @@ class Messaging:
             errors = FormErrors()
             check_message(payload, errors, ephemeral_allowed=ephemeral_allowed)
             refuse_if_any(errors, MESSAGE_RULES)
+        if check_permissions:
+            self._require_reply_permission(channel, author, payload.get("message_reference"))
         missing = FormErrors()
         reference = self._resolve_reference(channel, payload.get("message_reference"), missing)
         missing.raise_if_any()
@@ -233,9 +252,28 @@ class Messaging:
         if channel.is_thread:
             channel.total_message_sent += 1
 
+    def _require_reply_permission(self, channel: Channel, author: User, reference: Any) -> None:
+        """message.mdx › Create Message, Limitations: "When creating a message as a reply to
+        another message, the current user must have the READ_MESSAGE_HISTORY permission".
+
+        Discord answers 403 with JSON error code 160002; whether the bot holds the permission
+        changes without its doing, so this is an answer a correct client may meet.
+        """
+        if not isinstance(reference, dict) or reference.get("message_id") is None:
+            return
+        if not self.world.permissions(channel, author.id) & Permission.READ_MESSAGE_HISTORY:
+            raise APIError(403, 160002, "Cannot reply without permission to read message history")
+
     def _resolve_reference(
         self, channel: Channel, reference: Any, errors: FormErrors
     ) -> Message | None:
+        """The message a reply refers to; a reference Discord refuses raises at once.
+
+        message.mdx › Create Message, Limitations: "The referenced message must exist and
+        cannot be a system message"; Message Reference Content Attribution › Replies: their
+        "channel_id and guild_id will be the same as the reply" (a forward may come from
+        elsewhere, a reply may not).
+        """
         if not isinstance(reference, dict) or reference.get("message_id") is None:
             return None
         if reference.get("type", 0) != 0:
@@ -244,10 +282,23 @@ class Messaging:
             )
             return None
         ref_channel_id = int(reference.get("channel_id") or channel.id)
-        ref_channel = self.world.channels.get(ref_channel_id)
+        if ref_channel_id != channel.id:
+            raise reply_refused(
+                "REPLIES_CANNOT_REFERENCE_OTHER_CHANNEL",
+                "Cannot reply to a message in a different channel",
+                "a reply refers to a message of its own channel (Message › Message Reference "
+                "Content Attribution › Replies)",
+            )
         found = None
-        if ref_channel is not None and not ref_channel.deleted:
-            found = ref_channel.messages.get(int(reference["message_id"]))
+        if not channel.deleted:
+            found = channel.messages.get(int(reference["message_id"]))
+        if found is not None and not found.deleted and found.type not in REPLYABLE_TYPES:
+            raise reply_refused(
+                "REPLIES_CANNOT_REPLY_TO_SYSTEM_MESSAGE",
+                "Cannot reply to a system message",
+                f"a reply's message is no system message, and type {found.type} is one "
+                "(Message › Create Message, Limitations)",
+            )
         if found is None or found.deleted:
             if reference.get("fail_if_not_exists", True):
                 errors.add(
