@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Permission
+from bot.sandbox.discord import APIError, Channel, DefaultWorld, Emulator, Permission
 
 from .conftest import EmulatedBot
 
@@ -139,6 +139,34 @@ async def test_no_application_command_is_used_in_an_archived_thread(
     thread.archived, thread.locked = False, True
     handle = await emulator.run_slash_command(seed.guild, thread, seed.reader, "latest")
     assert (await handle.original(timeout=5)).content == "Issue 202"
+
+
+async def test_no_reaction_is_added_or_removed_in_an_archived_thread(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # threads.mdx › Active & Archived Threads: "Users cannot … add reactions … [in] archived
+    # threads"; Locked Threads: reactions are added or removed only in an active one.
+    emulator.config.rate_limits = False  # one reaction a quarter second: not what is tested
+    thread, message = await _thread_with_message(emulator, seed)
+    reaction = f"/channels/{thread.id}/messages/{message}/reactions/%E2%9C%85/@me"
+    status, _ = await _call(emulator, "PUT", reaction)
+    assert status == 204
+    thread.archived = True
+    # Even with Manage Threads (the bot's role has it), and for a reader as for the bot.
+    assert _refused(await _call(emulator, "DELETE", reaction)) == ARCHIVED
+    target = thread.messages[int(message)]
+    with pytest.raises(APIError) as caught:
+        await emulator.react(target, "👍", seed.reader)
+    assert (caught.value.status, caught.value.code) == ARCHIVED[:2]
+    assert list(target.reactions) == ["✅"] and target.reactions["✅"].user_ids == [seed.bot.id]
+    # Locked but active, it takes them again (without Manage Threads too).
+    thread.archived, thread.locked = False, True
+    _without_manage_threads(emulator, seed)
+    status, _ = await _call(emulator, "DELETE", reaction)
+    assert status == 204 and not target.reactions
+    await emulator.react(target, "👍", seed.reader)
+    assert list(target.reactions) == ["👍"]
+    assert not emulator.violations, "a thread is archived without the bot's doing"
 
 
 # --- locked threads ----------------------------------------------------------------------------

@@ -40,7 +40,13 @@ from ._models import (
     User,
 )
 from ._permissions import Permission
-from ._threads import check_message_delete, check_message_edit, check_send, check_thread_edit
+from ._threads import (
+    check_message_delete,
+    check_message_edit,
+    check_reaction,
+    check_send,
+    check_thread_edit,
+)
 from ._world import World
 
 JSON = dict[str, Any]
@@ -682,7 +688,9 @@ class Messaging:
     def react(
         self, channel: Channel, message: Message, user: User, emoji: str, *, check: bool = True
     ) -> None:
-        """Add ``user``'s reaction; dispatch MESSAGE_REACTION_ADD (a repeat does nothing)."""
+        """Add ``user``'s reaction; dispatch MESSAGE_REACTION_ADD (a repeat does nothing).
+
+        With ``check``, Discord's refusals: a missing permission, an archived thread."""
         emoji_json = self._emoji(emoji)
         key = emoji_json["name"]
         existing = message.reactions.get(key)
@@ -691,6 +699,7 @@ class Messaging:
             if existing is None:
                 needed |= Permission.ADD_REACTIONS
             self.world.require(channel, user.id, needed)
+            check_reaction(channel)
         if existing is None:
             existing = message.reactions[key] = Reaction(emoji=emoji_json)
         if user.id in existing.user_ids:
@@ -705,8 +714,10 @@ class Messaging:
         self.world.touch()
 
     def unreact(self, channel: Channel, message: Message, user: User, emoji: str) -> None:
-        """Remove ``user``'s reaction; dispatch MESSAGE_REACTION_REMOVE."""
+        """Remove ``user``'s reaction; dispatch MESSAGE_REACTION_REMOVE (not in an archived
+        thread)."""
         emoji_json = self._emoji(emoji)
+        check_reaction(channel)
         existing = message.reactions.get(emoji_json["name"])
         if existing is None or user.id not in existing.user_ids:
             return

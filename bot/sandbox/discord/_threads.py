@@ -77,6 +77,18 @@ def check_message_edit(world: World, thread: Channel, user_id: int) -> None:
         raise locked()
 
 
+def check_reaction(thread: Channel) -> None:
+    """Refuse adding or removing a reaction in an archived thread, whoever asks.
+
+    threads.mdx › Active & Archived Threads: "Users cannot edit messages, add reactions, use
+    application commands, or join archived threads"; threads.mdx › Locked Threads: "adding or
+    removing reactions will *only* be allowed in locked threads if that thread is also active"
+    (so a locked, active thread still takes them).
+    """
+    if thread.is_thread and thread.archived:
+        raise archived()
+
+
 def check_message_delete(world: World, thread: Channel, user_id: int) -> None:
     """Refuse deleting a message in a thread both locked and archived, without MANAGE_THREADS.
 
