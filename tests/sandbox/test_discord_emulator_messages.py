@@ -211,6 +211,24 @@ async def test_bot_cannot_edit_a_readers_message(
     assert_refused(emulator, "PATCH", path, "author")
 
 
+async def test_suppressing_the_embeds_of_a_readers_message_needs_manage_messages(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    # Message › Edit Message: others "can only edit `flags` and only if they have the
+    # MANAGE_MESSAGES permission in the corresponding channel".
+    posted = await emulator.post_message(seed.general, seed.reader, "https://example.com/a")
+    message = await _text_channel(bot, seed.general.id).fetch_message(posted.message.id)
+    emulator.deny(seed.general, int(Permission.MANAGE_MESSAGES))
+    with pytest.raises(discord.Forbidden) as caught:
+        await message.edit(suppress=True)
+    assert (caught.value.status, caught.value.code) == (403, 50013)
+    assert not posted.message.flags & MessageFlag.SUPPRESS_EMBEDS
+    emulator.allow(seed.general, int(Permission.MANAGE_MESSAGES))
+    await message.edit(suppress=True)
+    assert posted.message.flags & MessageFlag.SUPPRESS_EMBEDS
+    assert not emulator.violations, "a permission taken away is an answer, not a broken rule"
+
+
 async def test_crosspost_only_in_announcement_channels(
     emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
 ) -> None:

@@ -79,6 +79,13 @@ def empty_message() -> RuleBroken:
     )
 
 
+AUTHORS_ONLY = frozenset(
+    {"content", "embeds", "components", "attachments", "allowed_mentions", "sticker_ids", "poll"}
+)
+"""Message › Edit Message: the JSON params only a message's author may send; others "can only
+edit `flags`" (discord.py's ``Message.edit(suppress=True)`` also sends ``tts``, which is no
+edit param and changes nothing)."""
+
 REPLYABLE_TYPES = frozenset({0, 19, 20, 23})
 """Message types a reply may refer to: DEFAULT, REPLY, CHAT_INPUT_COMMAND and
 CONTEXT_MENU_COMMAND, which message.mdx › Message Reference Types calls basic messages; every
@@ -381,14 +388,20 @@ class Messaging:
     def edit(self, message: Message, editor: User, payload: JSON) -> Message:
         """Apply a PATCH to ``message``; only its author may change more than the flags, and
         not in an archived thread, nor in a locked one without MANAGE_THREADS."""
-        check_message_edit(self.world, self.world.channels[message.channel_id], editor.id)
-        if editor.id != message.author.id and set(payload) - {"flags"}:
-            raise RuleBroken(
-                403,
-                50005,
-                "Cannot edit a message authored by another user",
-                rule="only a message's author edits more than its flags (Message › Edit Message)",
-            )
+        channel = self.world.channels[message.channel_id]
+        check_message_edit(self.world, channel, editor.id)
+        if editor.id != message.author.id:
+            if set(payload) & AUTHORS_ONLY:
+                raise RuleBroken(
+                    403,
+                    50005,
+                    "Cannot edit a message authored by another user",
+                    rule="only a message's author edits more than its flags "
+                    "(Message › Edit Message)",
+                )
+            # Message › Edit Message: "Other users can only edit `flags` and only if they have
+            # the MANAGE_MESSAGES permission in the corresponding channel."
+            self.world.require(channel, editor.id, Permission.MANAGE_MESSAGES)
         errors = FormErrors()
         flags = payload.get("flags")
         if flags is None:
@@ -418,7 +431,6 @@ class Messaging:
         message.flags &= ~MessageFlag.LOADING
         if not _has_body(message):
             raise empty_message()
-        channel = self.world.channels[message.channel_id]
         self._mentions(self._guild(channel), channel, message)
         message.edited_at = datetime.now(UTC)
         if not message.ephemeral:
