@@ -92,6 +92,65 @@ def test_components_are_checked() -> None:
     )
 
 
+def _component_errors(*components: dict[str, Any]) -> dict[str, Any]:
+    """The errors Discord gives for one action row holding ``components``, by component."""
+    errors = FormErrors()
+    check_message({"components": [{"type": 1, "components": list(components)}]}, errors)
+    if not errors:
+        return {}
+    with pytest.raises(APIError) as caught:
+        errors.raise_if_any()
+    assert caught.value.errors is not None
+    return dict(caught.value.errors["components"]["0"]["components"])
+
+
+def _codes(node: dict[str, Any]) -> set[str]:
+    """Every error code under ``node``."""
+    found = {e["code"] for e in node.get("_errors", [])}
+    for key, child in node.items():
+        if key != "_errors":
+            found |= _codes(child)
+    return found
+
+
+def test_a_link_button_has_a_url_and_no_custom_id_and_other_buttons_the_reverse() -> None:
+    link = {"type": 2, "style": 5, "label": "Read", "url": "https://example.com/202"}
+    button = {"type": 2, "style": 1, "label": "Accept", "custom_id": "accept"}
+    assert _component_errors(link, button) == {}
+    found = _component_errors({**link, "custom_id": "read"})
+    assert list(found) == ["0"]
+    node = found["0"]
+    assert node["_errors"][0]["code"] == "BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE"
+    assert node["_errors"][0]["message"] == "A custom id and url cannot both be specified"
+    found = _component_errors({**button, "url": "https://example.com/202"})
+    assert _codes(found["0"]) == {"BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE"}
+    without_url = {k: v for k, v in link.items() if k != "url"}
+    assert _component_errors(without_url)["0"]["url"]["_errors"][0] == {
+        "code": "BUTTON_COMPONENT_URL_REQUIRED",
+        "message": "A url is required",
+    }
+    without_id = {k: v for k, v in button.items() if k != "custom_id"}
+    assert _codes(_component_errors(without_id)["0"]["custom_id"]) == {
+        "BUTTON_COMPONENT_CUSTOM_ID_REQUIRED"
+    }
+
+
+def test_a_string_selects_option_values_are_unique() -> None:
+    def select(*values: str) -> dict[str, Any]:
+        options = [{"label": f"Section {v}", "value": v} for v in values]
+        return {"type": 3, "custom_id": "section", "options": options}
+
+    assert _component_errors(select("industry", "research")) == {}
+    found = _component_errors(select("industry", "research", "industry"))
+    assert set(found["0"]["options"]) == {"2"}, "the second use of a value is the one refused"
+    assert found["0"]["options"]["2"]["value"]["_errors"] == [
+        {
+            "code": "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED",
+            "message": "The specified option value is already used",
+        }
+    ]
+
+
 def test_permissions_follow_roles_and_overwrites() -> None:
     world = World()
     seed = seed_default_world(world)

@@ -68,6 +68,8 @@ SENDABLE_FLAGS = (
     | MessageFlag.IS_COMPONENTS_V2
 )
 SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
+LINK_STYLE = 5
+PREMIUM_STYLE = 6
 CHAT_INPUT = 1
 
 # Channel resource › Channel Types and the Threads topic: a thread's type follows its parent.
@@ -283,13 +285,7 @@ def _check_component(component: JSON, errors: FormErrors, path: Path) -> None:
     kind = component.get("type")
     _too_long(errors, (*path, "custom_id"), component.get("custom_id"), CUSTOM_ID_MAX)
     if kind == 2:
-        style = component.get("style")
-        _too_long(errors, (*path, "label"), component.get("label"), BUTTON_LABEL_MAX)
-        if style == 5:
-            if not component.get("url"):
-                errors.required((*path, "url"))
-        elif style != 6 and not component.get("custom_id"):
-            errors.required((*path, "custom_id"))
+        _check_button(component, errors, path)
     elif kind in SELECT_TYPES:
         if not component.get("custom_id"):
             errors.required((*path, "custom_id"))
@@ -302,6 +298,7 @@ def _check_component(component: JSON, errors: FormErrors, path: Path) -> None:
                 errors.required((*path, "options"))
             if len(options) > SELECT_OPTIONS_MAX:
                 errors.max_length((*path, "options"), SELECT_OPTIONS_MAX)
+            values: set[Any] = set()
             for o_index, option in enumerate(options):
                 for key in ("label", "value", "description"):
                     _too_long(
@@ -310,6 +307,47 @@ def _check_component(component: JSON, errors: FormErrors, path: Path) -> None:
                         option.get(key),
                         SELECT_OPTION_TEXT_MAX,
                     )
+                # Components reference › String Select: each option's value is what the
+                # interaction reports as chosen, so two options may not share one.
+                value = option.get("value")
+                if value in values:
+                    errors.add(
+                        (*path, "options", o_index, "value"),
+                        "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED",
+                        "The specified option value is already used",
+                    )
+                values.add(value)
+
+
+def _check_button(button: JSON, errors: FormErrors, path: Path) -> None:
+    """Components reference › Button: "Non-link and non-premium buttons must have a custom_id,
+    and cannot have a url or a sku_id. Link buttons must have a url, and cannot have a
+    custom_id"; a label is up to 80 characters."""
+    style = button.get("style")
+    _too_long(errors, (*path, "label"), button.get("label"), BUTTON_LABEL_MAX)
+    custom_id, url = button.get("custom_id"), button.get("url")
+    if style == LINK_STYLE:
+        if not url:
+            errors.add((*path, "url"), "BUTTON_COMPONENT_URL_REQUIRED", "A url is required")
+        if custom_id is not None:
+            _custom_id_and_url(errors, path)
+    elif style != PREMIUM_STYLE:
+        if not custom_id:
+            errors.add(
+                (*path, "custom_id"),
+                "BUTTON_COMPONENT_CUSTOM_ID_REQUIRED",
+                "A custom id is required",
+            )
+        if url is not None:
+            _custom_id_and_url(errors, path)
+
+
+def _custom_id_and_url(errors: FormErrors, path: Path) -> None:
+    errors.add(
+        path,
+        "BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE",
+        "A custom id and url cannot both be specified",
+    )
 
 
 def _check_custom_ids(
