@@ -5,9 +5,12 @@ Threads)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
+import discord
 import pytest
 
 from bot.sandbox.discord import APIError, Channel, DefaultWorld, Emulator, Permission
@@ -269,3 +272,41 @@ async def test_listing_public_archived_threads_needs_read_message_history(
     assert [t["id"] for t in listed["threads"]] == [str(public.id)], "private ones are not listed"
     emulator.deny(seed.general, int(Permission.READ_MESSAGE_HISTORY))
     assert _refused(await _call(emulator, "GET", path)) == MISSING_PERMISSIONS
+
+
+async def test_archived_threads_come_most_recently_archived_first_a_page_at_a_time(
+    emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
+) -> None:
+    # channel.mdx › List Public Archived Threads: "ordered by `archive_timestamp`, in descending
+    # order", `limit` of them, `before` a time, and `has_more` when older ones are left.
+    threads = [
+        emulator.messaging.thread_without_message(seed.general, seed.bot, {"name": n, "type": 11})
+        for n in ("first", "second", "third")
+    ]
+    start = threads[0].archive_timestamp
+    assert threads[0].archive_changed_at is None, "never archived: its creation counts"
+    # Archived in another order than made: second, third, first.
+    for thread in (threads[1], threads[2], threads[0]):
+        thread.archived = True
+        assert thread.archive_timestamp >= start, "archiving sets the time"
+    for minutes, thread in enumerate((threads[1], threads[2], threads[0]), start=1):
+        thread.archive_changed_at = start + timedelta(minutes=minutes)  # apart, whatever the clock
+    path = f"/channels/{seed.general.id}/threads/archived/public"
+    status, page = await _call(emulator, "GET", f"{path}?limit=2")
+    assert status == 200
+    assert [t["name"] for t in page["threads"]] == ["first", "third"]
+    assert page["has_more"] is True
+    before = page["threads"][-1]["thread_metadata"]["archive_timestamp"]
+    status, rest = await _call(emulator, "GET", f"{path}?limit=2&before={quote(before)}")
+    assert [t["name"] for t in rest["threads"]] == ["second"]
+    assert rest["has_more"] is False
+    # discord.py pages through them the same way.
+    general = bot.get_channel(seed.general.id)
+    assert isinstance(general, discord.TextChannel)
+    names = [t.name async for t in general.archived_threads(limit=None)]
+    assert names == ["first", "third", "second"]
+    # Unarchived, a thread leaves the list, and its time says when that was.
+    threads[0].archived = False
+    assert threads[0].archive_changed_at != start + timedelta(minutes=3)
+    status, page = await _call(emulator, "GET", path)
+    assert [t["name"] for t in page["threads"]] == ["third", "second"]

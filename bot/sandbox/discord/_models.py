@@ -408,12 +408,26 @@ class Channel:
     archived: bool = False
     locked: bool = False
     created_at: datetime = field(default_factory=_now)
+    archive_changed_at: datetime | None = None
+    """When ``archived`` last changed (set by assigning it); None: never, since creation."""
     total_message_sent: int = 0
     deleted: bool = False
     messages: dict[int, Message] = field(default_factory=dict)
     last_message_id: int | None = None
     recipient_ids: list[int] = field(default_factory=list)
     """The two users of a DM (the reader and the bot); empty for guild channels."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Channel › Thread Metadata Object: `archive_timestamp` is the "timestamp when the
+        # thread's archive status was last changed", whoever changed it (a test included).
+        if name == "archived" and getattr(self, "archived", value) != value:
+            object.__setattr__(self, "archive_changed_at", _now())
+        object.__setattr__(self, name, value)
+
+    @property
+    def archive_timestamp(self) -> datetime:
+        """When the thread was last archived or unarchived (its creation, if never)."""
+        return self.archive_changed_at or self.created_at
 
     @property
     def is_thread(self) -> bool:
@@ -474,7 +488,7 @@ class Channel:
                 thread_metadata={
                     "archived": self.archived,
                     "auto_archive_duration": self.auto_archive_duration,
-                    "archive_timestamp": iso_timestamp(self.created_at),
+                    "archive_timestamp": iso_timestamp(self.archive_timestamp),
                     "locked": self.locked,
                     "create_timestamp": iso_timestamp(self.created_at),
                 },

@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from aiohttp import BodyPartReader, web
@@ -87,6 +88,23 @@ class Call:
         if not isinstance(self.body, dict):
             raise APIError(400, 50109, "The request body contains invalid JSON.")
         return self.body
+
+    def timestamp_query(self, name: str) -> datetime | None:
+        """Return an ISO8601 timestamp query parameter (UTC if it names no zone), None if
+        absent; 400 if it is not one."""
+        raw = self.query.get(name)
+        if raw is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(raw)
+        except ValueError:
+            errors = FormErrors()
+            errors.add(
+                (name,), "DATE_TIME_TYPE_PARSE", f"Could not parse {raw}. Should be ISO8601."
+            )
+            errors.raise_if_any()
+            raise
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
     def int_query(self, name: str) -> int | None:
         """Return an integer query parameter, None if absent; 400 if not a number."""
@@ -561,18 +579,30 @@ class RestAPI:
     async def archived_threads(self, call: Call) -> Reply:
         """``GET .../threads/archived/public``: the channel's archived threads but private
         ones, for a bot with READ_MESSAGE_HISTORY (channel.mdx › List Public Archived
-        Threads)."""
+        Threads).
+
+        "Threads are ordered by `archive_timestamp`, in descending order": the ``limit`` most
+        recently archived (``before`` a time, if given), and ``has_more`` when older ones are
+        left. The page does not say how many come without ``limit``: 50, as Get Channel
+        Messages gives.
+        """
         channel = self._channel(call)
         self.world.require(channel, self.world.bot.id, Permission.READ_MESSAGE_HISTORY)
-        threads = [
-            t.payload()
+        archived = [
+            t
             for t in self.world.channels.values()
             if t.parent_id == channel.id
             and t.archived
             and not t.deleted
             and t.type != ChannelType.PRIVATE_THREAD
         ]
-        return ok({"threads": threads, "members": [], "has_more": False})
+        before = call.timestamp_query("before")
+        if before is not None:
+            archived = [t for t in archived if t.archive_timestamp < before]
+        archived.sort(key=lambda t: (t.archive_timestamp, t.id), reverse=True)
+        limit = call.int_query("limit") or 50
+        threads = [t.payload() for t in archived[:limit]]
+        return ok({"threads": threads, "members": [], "has_more": len(archived) > limit})
 
     async def add_reaction(self, call: Call) -> Reply:
         """``PUT .../reactions/{emoji}/@me``."""
