@@ -172,6 +172,21 @@ async def test_no_reaction_is_added_or_removed_in_an_archived_thread(
     assert not emulator.violations, "a thread is archived without the bot's doing"
 
 
+async def test_an_archived_thread_is_neither_joined_nor_left(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # channel.mdx › Join Thread, Leave Thread: each "requires the thread is not archived".
+    thread, _ = await _thread_with_message(emulator, seed)
+    members = f"/channels/{thread.id}/thread-members/@me"
+    thread.archived = True
+    assert _refused(await _call(emulator, "PUT", members)) == ARCHIVED
+    assert _refused(await _call(emulator, "DELETE", members)) == ARCHIVED
+    thread.archived = False
+    assert (await _call(emulator, "PUT", members))[0] == 204
+    assert (await _call(emulator, "DELETE", members))[0] == 204
+    assert not emulator.violations
+
+
 # --- locked threads ----------------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ from ._messages import FORUM_TYPES, Messaging, UploadedFile
 from ._models import Channel, ChannelType, Guild, Member, Message
 from ._permissions import Permission, base_permissions
 from ._ratelimit import Decision, RateLimiter, Rejection
+from ._threads import archived
 from ._world import World
 
 JSON = dict[str, Any]
@@ -570,10 +571,17 @@ class RestAPI:
         return ok(thread.payload(), 201)
 
     async def join_thread(self, call: Call) -> Reply:
-        """``PUT``/``DELETE /channels/{id}/thread-members/@me`` (accepted, not modelled)."""
+        """``PUT``/``DELETE /channels/{id}/thread-members/@me`` (accepted, not modelled).
+
+        channel.mdx › Join Thread and Leave Thread: each "requires the thread is not
+        archived"; threads.mdx › Active & Archived Threads: users cannot "join archived
+        threads".
+        """
         channel = self._channel(call)
         if not channel.is_thread:
             raise wrong_channel_type("only threads have members (Channel › Join Thread)")
+        if channel.archived:
+            raise archived()
         return NO_CONTENT
 
     async def archived_threads(self, call: Call) -> Reply:
