@@ -8,7 +8,7 @@ import aiohttp
 import discord
 import pytest
 
-from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, MessageFlag
+from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, InteractionType, MessageFlag
 
 from .conftest import EmulatedBot, assert_refused
 
@@ -296,3 +296,30 @@ async def test_original_response_get_followup_and_delete(
     ]
     assert ("GET", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}") in routes
     assert ("DELETE", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}") in routes
+
+
+@pytest.mark.parametrize("wait", [None, "false", "true"])
+async def test_a_follow_up_always_comes_back_as_the_message_it_made(
+    emulator: Emulator, seed: DefaultWorld, wait: str | None
+) -> None:
+    # Receiving and Responding › Create Followup Message: "`wait` is always true".
+    interaction = emulator.interactions.open(
+        InteractionType.APPLICATION_COMMAND,
+        seed.guild,
+        seed.general,
+        seed.reader,
+        {"id": "1", "name": "latest", "type": 1},
+    )
+    base = emulator.api_base
+    query = {} if wait is None else {"wait": wait}
+    async with aiohttp.ClientSession() as session:
+        callback = f"{base}/interactions/{interaction.id}/{interaction.token}/callback"
+        async with session.post(callback, json={"type": 4, "data": {"content": "First"}}) as sent:
+            assert sent.status == 204
+        webhook = f"{base}/webhooks/{interaction.application_id}/{interaction.token}"
+        async with session.post(webhook, params=query, json={"content": "Second"}) as sent:
+            assert sent.status == 200
+            message = await sent.json()
+    [followup] = interaction.followups
+    assert (message["id"], message["content"]) == (str(followup.id), "Second")
+    assert not emulator.violations

@@ -452,14 +452,18 @@ class RestAPI:
         return NO_CONTENT if body is None else ok(body)
 
     async def execute_webhook(self, call: Call) -> Reply:
-        """``POST /webhooks/{application_id}/{token}``: an interaction follow-up."""
+        """``POST /webhooks/{application_id}/{token}``: an interaction follow-up.
+
+        Receiving and Responding › Create Followup Message: "Functions the same as Execute
+        Webhook, but `wait` is always true": the message comes back whatever ``wait`` says.
+        """
         interaction = self.interactions.by_token(
             call.id("webhook_id"), call.params["webhook_token"]
         )
         message = self.interactions.followup(
             interaction, call.object(), call.files, thread_id=call.int_query("thread_id")
         )
-        return ok(self._bot_message(message)) if call.flag("wait") else NO_CONTENT
+        return ok(self._bot_message(message))
 
     async def get_webhook_message(self, call: Call) -> Reply:
         """``GET .../messages/@original`` or a follow-up."""
