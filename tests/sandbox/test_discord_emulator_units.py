@@ -151,6 +151,21 @@ def test_a_string_selects_option_values_are_unique() -> None:
     ]
 
 
+def test_a_string_select_starts_with_no_more_options_chosen_than_it_takes() -> None:
+    options = [
+        {"label": name.title(), "value": name, "default": True} for name in ("industry", "research")
+    ]
+    select = {"type": 3, "custom_id": "section", "options": options}
+    assert _codes(_component_errors(select)["0"]["options"]) == {
+        "SELECT_COMPONENT_TOO_MANY_DEFAULT_VALUES"
+    }, "one value by default: two options chosen are one too many"
+    assert _component_errors({**select, "max_values": 2}) == {}
+    assert (
+        _component_errors({**select, "options": [options[0], {**options[1], "default": False}]})
+        == {}
+    )
+
+
 def test_permissions_follow_roles_and_overwrites() -> None:
     world = World()
     seed = seed_default_world(world)

@@ -317,6 +317,16 @@ def _check_component(component: JSON, errors: FormErrors, path: Path) -> None:
                         "The specified option value is already used",
                     )
                 values.add(value)
+            # Components reference › String Select: `max_values` (default 1) bounds what can be
+            # chosen, and so how many options may start out chosen (`default`).
+            chosen = sum(1 for option in options if option.get("default"))
+            max_values = component.get("max_values")
+            if chosen > (max_values if isinstance(max_values, int) else 1):
+                errors.add(
+                    (*path, "options"),
+                    "SELECT_COMPONENT_TOO_MANY_DEFAULT_VALUES",
+                    "The specified number of default values exceeds the specified maximum values",
+                )
 
 
 def _check_button(button: JSON, errors: FormErrors, path: Path) -> None:
