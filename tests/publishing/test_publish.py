@@ -189,6 +189,33 @@ async def test_a_thread_archived_since_an_interrupted_attempt_is_found_not_made_
     assert_published_once(emulator, seed.general.id, issue_202)
 
 
+async def test_a_thread_archived_before_many_others_is_still_found_not_made_again(
+    engine: Engine, outlet: DiscordOutlet, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+) -> None:
+    target = text_target(seed, seed.general)
+    assert (await engine.publish(issue_202, outlet, [target])).ok
+    ledger = await engine.archive.ledger.entries(202, "discord", target.name)
+    entry = next(e for e in ledger.values() if e.action == "thread")
+    await engine.archive.ledger.record(
+        replace(entry, state=StepState.SENDING, remote_id=None, location_id=None, attempts=1)
+    )
+    for thread in threads_of(emulator, seed.general):
+        thread.archived = True
+    # Readers' threads archived since, more than Discord lists at once: it lists the most
+    # recently archived first, so newsbot's own are on a later page.
+    for n in range(120):
+        chat = emulator.messaging.thread_without_message(
+            seed.general, seed.reader, {"name": f"chat {n}", "type": 11}
+        )
+        chat.archived = True
+    again = await engine.publish(issue_202, outlet, [target])
+    assert again.ok and again.targets[0].counts[Outcome.RECOVERED] == 1, "found, not made"
+    assert again.targets[0].counts[Outcome.POSTED] == 0
+    own = [t for t in threads_of(emulator, seed.general) if t.owner_id == seed.bot.id]
+    assert len(own) == len(issue_202.sections)
+    assert_published_once(emulator, seed.general.id, issue_202)
+
+
 async def test_each_kind_of_channel_gets_the_threads_discord_takes_there(
     engine: Engine, outlet: DiscordOutlet, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
 ) -> None:

@@ -3,10 +3,11 @@ what identifies a message newsbot posted (to find it again), and the kinds of ch
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
-from discord.http import MultipartParameters
+from discord.http import HTTPClient, MultipartParameters
 
 from bot.models import OutboxEntry
 from bot.publishing.plans.discord import Action, ChannelKind
@@ -14,6 +15,10 @@ from bot.publishing.steps import Payload
 
 KINDS: dict[int, ChannelKind] = {0: "text", 5: "announcement", 15: "forum"}
 MESSAGE_KEYS = ("content", "embeds", "allowed_mentions", "components")
+ARCHIVED_PAGE = 100
+"""Archived threads asked for at once: the most List Public Archived Threads gives."""
+ARCHIVED_PAGES = 10
+"""Pages of a channel's archived threads looked through for one an interrupted attempt made."""
 
 
 def kind_in(ledger: Mapping[str, OutboxEntry]) -> ChannelKind:
@@ -59,4 +64,32 @@ def own_thread(
             and (me is None or thread.get("owner_id") == str(me))
         ):
             return int(thread["id"])
+    return None
+
+
+async def archived_thread(
+    call: Callable[..., Awaitable[Any]],
+    http: HTTPClient,
+    channel: int,
+    name: str,
+    me: int | None,
+) -> int | None:
+    """The id of the bot's thread named `name` among `channel`'s archived ones, if any.
+
+    Discord lists them most recently archived first, a page at a time (List Public Archived
+    Threads), so a thread archived before many others is on a later page: pages are read,
+    each through `call` (the outlet's, as a lookup), until it is found or none are left.
+    """
+    before: str | None = None
+    for _ in range(ARCHIVED_PAGES):
+        page = await call(
+            "list the archived threads",
+            partial(http.get_public_archived_threads, channel, before=before, limit=ARCHIVED_PAGE),
+            lookup=True,
+        )
+        threads = page.get("threads", [])
+        found = own_thread(threads, channel, name, me)
+        if found is not None or not page.get("has_more") or not threads:
+            return found
+        before = threads[-1]["thread_metadata"]["archive_timestamp"]
     return None

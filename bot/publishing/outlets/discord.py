@@ -35,6 +35,7 @@ from bot.publishing.outlets._discord_failures import (
 )
 from bot.publishing.outlets._discord_messages import (
     KINDS,
+    archived_thread,
     fingerprint,
     json_params,
     kind_in,
@@ -250,12 +251,7 @@ class DiscordOutlet:
         if found is None:
             # Discord archives a quiet thread after its auto_archive_duration: a restart after
             # that finds it among the channel's archived ones.
-            archived = await self._call(
-                "list the archived threads",
-                lambda: self.http.get_public_archived_threads(channel, limit=RECOVER_LOOKBACK),
-                lookup=True,
-            )
-            found = own_thread(archived.get("threads", []), channel, payload["name"], me)
+            found = await archived_thread(self._call, self.http, channel, payload["name"], me)
         if found is None:
             return None
         log.info("found thread %s from an interrupted attempt at %s", found, step.key)
