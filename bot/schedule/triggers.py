@@ -256,15 +256,15 @@ def due_issues(
 ) -> list[int]:
     """The issue numbers to publish, in the order to publish them.
 
-    An issue is due when a firing has passed since its date (undated ones as soon as any has)
-    and since it arrived (`arrived`: when its file was first seen, where known): one dated, or
-    added, after `last_firing` waits for the next firing, and with no firing yet nothing is
-    due. An issue with its own `publish_at` (naive ones read in `tz`) is due once that time has
-    passed by `now` (default: `last_firing`), whatever the firings. `latest`: the newest due
-    unpublished issue, unless a newer one was already published (an older issue passed over
-    stays unpublished), among the issues with a `publish_at` of their own and, apart, among
-    the others: one that went out at its own time passes over no regular issue, and the
-    reverse. `all`: every due unpublished issue, oldest first. `none`: nothing.
+    An issue is due when a firing has passed since its date (undated ones as soon as any has), the
+    firing's date as read in `tz`, and since it arrived (`arrived`: when its file was first seen,
+    where known): one dated, or added, after `last_firing` waits for the next firing, and with no
+    firing yet nothing is due. An issue with its own `publish_at` (naive ones read in `tz`) is due
+    once that time has passed by `now` (default: `last_firing`), whatever the firings. `latest`: the
+    newest due unpublished issue, unless a newer one was already published (an older issue passed
+    over stays unpublished), among the issues with a `publish_at` of their own and, apart, among the
+    others: one that went out at its own time passes over no regular issue, and the reverse. `all`:
+    every due unpublished issue, oldest first. `none`: nothing.
     """
     now = now or last_firing
     if policy == "none" or now is None:
@@ -280,7 +280,8 @@ def due_issues(
         came = arrived.get(summary.number)
         if came is not None and came > last_firing:
             return False
-        return summary.date is None or summary.date <= last_firing.date()
+        # The firing's date where the editors are: Monday 09:00 in Auckland is Sunday in UTC.
+        return summary.date is None or summary.date <= last_firing.astimezone(tz).date()
 
     due = sorted(summary.number for summary in archived if is_due(summary))
     waiting = [number for number in due if number not in published]
