@@ -46,6 +46,8 @@ from bot.schedule.files import (
     unsettled,
 )
 from bot.schedule.overlap import QueuedFiring
+from bot.schedule.own_time import ISSUE_JOB as ISSUE_JOB
+from bot.schedule.own_time import OwnTimeJobs, late_message
 from bot.schedule.reports import (
     LEFT_AS_ARCHIVED,
     STOPPED_INGEST,
@@ -67,7 +69,6 @@ PROBLEMS_SHOWN_MAX = 1500
 """How much of the issue files' problems an alert quotes."""
 RESCAN_SECONDS = 60
 """How often the issue files are looked at for a new or changed `publish_at`."""
-ISSUE_JOB = "newsbot-issue-{}"
 PUBLISHING_LEASE = "schedule.publishing"
 PUBLISHING_LEASE_SECONDS = 60.0
 """Of several processes sharing the archive, one publishes on the schedule; if it dies, another
@@ -92,6 +93,7 @@ class ScheduledPublishing:
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._scheduler: AsyncIOScheduler | None = None
+        self._own_times: OwnTimeJobs | None = None
         self._files_seen: tuple[tuple[str, int, int], ...] | None = None
         self._file_times: dict[int, dt.datetime] = {}
         self._last_problems: str | None = None
@@ -121,6 +123,8 @@ class ScheduledPublishing:
         sched.start()
         self._scheduler = sched
         now = self.clock()
+        grace = self.settings.schedule.misfire_grace_time
+        self._own_times = OwnTimeJobs(self.on_issue_time, grace, started=now)
         cron = scheduler.trigger(self.settings)
         (following,) = scheduler.next_firings(cron, now, 1)
         log.info(
@@ -387,10 +391,10 @@ class ScheduledPublishing:
         await self.sync_issue_jobs()
 
     async def sync_issue_jobs(self) -> None:
-        """One date job per issue whose own `publish_at` is still ahead and not yet published."""
-        if self._scheduler is None:
+        """A date job per issue whose own `publish_at` is ahead and not yet published, and one
+        running at once for a time that passed since the start before newsbot saw it."""
+        if self._scheduler is None or self._own_times is None:
             return
-        now = self.clock()
         # The files say last: a time moved in a file since it was ingested is the one kept.
         times = {s.number: s.publish_at for s in await self._archived() if s.publish_at}
         times.update(self._file_times)
@@ -403,28 +407,14 @@ class ScheduledPublishing:
         published = await scheduler.published_issues(
             self.archive, list(times), outlets=self.publisher.outlets
         )
-        wanted = {
+        unpublished = {
             number: scheduler.publish_time(self.settings, at)
             for number, at in times.items()
             if number not in published
         }
-        wanted = {number: at for number, at in wanted.items() if at > now}
-        for job in self._scheduler.get_jobs():
-            if (
-                job.id.startswith(ISSUE_JOB.format(""))
-                and int(job.id.rsplit("-", 1)[1]) not in wanted
-            ):
-                job.remove()
-        for number, at in wanted.items():
-            self._scheduler.add_job(
-                self.on_issue_time,
-                DateTrigger(run_date=at),
-                args=(number,),
-                id=ISSUE_JOB.format(number),
-                name=f"publish #{number} at its publish_at",
-                replace_existing=True,
-                misfire_grace_time=self.settings.schedule.misfire_grace_time,
-            )
+        late = self._own_times.sync(self._scheduler, unpublished, self.clock())
+        for number, at in sorted(late.items()):
+            await self._warn(late_message(number, at.astimezone(scheduler.zone(self.settings))))
 
     # --- helpers --------------------------------------------------------------------------------
 

@@ -1,0 +1,94 @@
+"""The jobs of issues that name their own `publish_at`: one date job per time still ahead, and
+one to run at once for a time that passed before `newsbot run` could see it.
+
+A time passes unseen while newsbot runs when the file is saved after it (an editor a few
+minutes late) or the time is moved earlier, into the past. Such an issue goes out at once, and
+the editors are told, rather than waiting for the next cron firing (a week, for a weekly
+schedule). A time that passed before newsbot started is the catch-up's: `schedule.catch_up`
+decides about it, as about a firing missed while newsbot was down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING
+
+from apscheduler.triggers.date import DateTrigger
+
+from bot.schedule.triggers import wall_clock
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+ISSUE_JOB = "newsbot-issue-{}"
+
+
+def late_message(number: int, at: dt.datetime) -> str:
+    """What the editors are told of an issue whose own time had passed when newsbot saw it."""
+    return (
+        f"Issue #{number}'s publish_at, {wall_clock(at)}, had passed when newsbot read its"
+        " file: it goes out now, late."
+    )
+
+
+class OwnTimeJobs:
+    """The date jobs of one scheduler for issues with their own `publish_at`.
+
+    `started` is when newsbot started: a time before it is the catch-up's. The times each
+    issue was given a job for are remembered, so that a time whose job has run (and failed
+    on every outlet, say) is not tried again at each look: the next cron firing resumes it.
+    """
+
+    def __init__(
+        self,
+        job: Callable[[int], Awaitable[None]],
+        misfire_grace_time: int,
+        started: dt.datetime,
+    ) -> None:
+        self.job = job
+        self.misfire_grace_time = misfire_grace_time
+        self.started = started
+        self.given: dict[int, dt.datetime] = {}
+
+    def sync(
+        self, sched: AsyncIOScheduler, unpublished: Mapping[int, dt.datetime], now: dt.datetime
+    ) -> dict[int, dt.datetime]:
+        """Give each of `unpublished` (number → its time, aware) the job its time wants, remove
+        the jobs of other issues (published, or their time taken out or their file deleted),
+        and return those whose time passed unseen: they run now."""
+        ahead = {number: at for number, at in unpublished.items() if at > now}
+        late = {
+            number: at
+            for number, at in unpublished.items()
+            if self.started < at <= now and self.given.get(number) != at
+        }
+        # A job whose time has come but which has not run yet stays: it runs in a moment.
+        for job in sched.get_jobs():
+            if job.id.startswith(ISSUE_JOB.format("")) and _number(job.id) not in unpublished:
+                job.remove()
+        for number, at in ahead.items():
+            sched.add_job(
+                self.job,
+                DateTrigger(run_date=at),
+                args=(number,),
+                id=ISSUE_JOB.format(number),
+                name=f"publish #{number} at its publish_at",
+                replace_existing=True,
+                misfire_grace_time=self.misfire_grace_time,
+            )
+        for number in late:
+            sched.add_job(
+                self.job,
+                args=(number,),
+                id=ISSUE_JOB.format(number),
+                name=f"publish #{number}, its publish_at passed unseen",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+        self.given.update(ahead | late)
+        return late
+
+
+def _number(job_id: str) -> int:
+    return int(job_id.rsplit("-", 1)[1])
