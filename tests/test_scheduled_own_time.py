@@ -104,3 +104,22 @@ async def test_a_publish_at_that_passed_before_the_start_is_left_to_the_catch_up
     assert not [m for m in told.messages if "had passed" in m], told.messages
     assert not [job for job in jobs if job.startswith("newsbot-issue-")]
     assert not x_emulator.live_tweets()
+
+
+async def test_what_the_start_catches_up_on_is_told_as_late(
+    archive: Archive, x_emulator: XEmulator, folder: Path
+) -> None:
+    # Down over the firing of 1 January, 09:00 UTC; #7 was archived before it.
+    settings = settings_for(x_emulator, folder, catch_up="latest")
+    await archive.issues.ingest(issue(7))
+    told = Told()
+    async with x_outlet(settings.x) as x:
+        work = scheduled_on(archive, settings, x, told)
+        work.clock = lambda: dt.datetime(2027, 1, 1, 11, tzinfo=dt.UTC)
+        caught_up = await work.catch_up()
+        again = await work.catch_up()  # a restart with nothing due says nothing
+    assert caught_up.published == {"x": [7]} and again.published == {}
+    assert told.messages == [
+        "Published late, at newsbot's start: what was due at the firing of"
+        " Fri 2027-01-01 09:00 UTC (UTC+00:00) and not yet out (X: #7)."
+    ]

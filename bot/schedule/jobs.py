@@ -52,6 +52,7 @@ from bot.schedule.reports import (
     LEFT_AS_ARCHIVED,
     STOPPED_INGEST,
     RunReport,
+    caught_up_message,
     changed_message,
     deleted_message,
     missed_message,
@@ -302,6 +303,8 @@ class ScheduledPublishing:
         await self.ingest(report)
         last = scheduler.previous_firing(scheduler.trigger(self.settings), now)
         await self._publish_due(report, last_firing=last, policy=self.settings.schedule.catch_up)
+        if report.published and last is not None:
+            await self._warn(caught_up_message(report, last))
         await self.sync_issue_jobs()
         return report
 

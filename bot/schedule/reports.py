@@ -39,14 +39,17 @@ class RunReport:
             }
         )
 
-    def summary(self) -> str:
-        """One line for the log: what went out where, and how many problems."""
-        published = "; ".join(
+    def sent(self) -> str:
+        """What went out where: `Discord: #202; X: #202`, or empty."""
+        return "; ".join(
             f"{OUTLET_NAMES[outlet]}: {', '.join(f'#{n}' for n in numbers)}"
             for outlet, numbers in self.published.items()
         )
+
+    def summary(self) -> str:
+        """One line for the log: what went out where, and how many problems."""
         problems = f"; {len(self.failures)} problem(s)" if self.failures else ""
-        return f"{self.kind} done: {published or 'nothing to publish'}{problems}"
+        return f"{self.kind} done: {self.sent() or 'nothing to publish'}{problems}"
 
 
 STOPPED_INGEST = "Issue files have problems, so none was ingested (what is archived still goes out)"
@@ -81,6 +84,15 @@ def missed_message(what: str, due: dt.datetime, grace: int | float) -> str:
         f"The {what} due at {wall_clock(due)} was missed: newsbot could not run it within"
         f" schedule.misfire_grace_time ({grace} s; a suspended machine or a paused VM)."
         " It runs now, late."
+    )
+
+
+def caught_up_message(report: RunReport, last_firing: dt.datetime) -> str:
+    """What the editors are told when the start published what a firing left due (newsbot
+    was down then, or an outlet was): that it went out late, and since when."""
+    return (
+        f"Published late, at newsbot's start: what was due at the firing of"
+        f" {wall_clock(last_firing)} and not yet out ({report.sent()})."
     )
 
 
