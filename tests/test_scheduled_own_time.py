@@ -1,6 +1,7 @@
 """An issue's own `publish_at` that has already passed when `newsbot run` first reads it: a file
 saved a few minutes late, or a time moved earlier, goes out at once and the editors are told;
-one that passed before newsbot started is the catch-up's (`schedule.catch_up`) to decide."""
+one that passed before newsbot started is the catch-up's (`schedule.catch_up`) to decide, and
+what the catch-up publishes is told as late."""
 
 from __future__ import annotations
 
