@@ -269,6 +269,13 @@ def read_config(config: Path) -> dict[str, Any]:
         ) from None
     except OSError as exc:
         raise ConfigError(f"{config}: cannot read it: {exc.strerror or exc}") from None
+    if text.startswith("\ufeff"):
+        # Some editors (Notepad, PowerShell's Out-File) start a UTF-8 file with one; TOML
+        # refuses it, and tomllib's "Invalid statement (at line 1, column 1)" hides why.
+        raise ConfigError(
+            f"{config}:1: starts with a byte-order mark (BOM), which TOML does not allow;"
+            " save the config file as UTF-8 without a BOM"
+        )
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

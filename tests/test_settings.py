@@ -176,6 +176,17 @@ def test_a_config_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
     )
 
 
+def test_a_config_file_saved_with_a_byte_order_mark_is_told_so(tmp_path: Path) -> None:
+    config = tmp_path / "notepad.toml"
+    config.write_bytes(b'\xef\xbb\xbf[schedule]\ntimezone = "Europe/Berlin"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert str(caught.value) == (
+        f"{config}:1: starts with a byte-order mark (BOM), which TOML does not allow;"
+        " save the config file as UTF-8 without a BOM"
+    )
+
+
 SECTIONS = "archive, issues, discord, publishing, suggestions, x, mastodon, bluesky, schedule, log"
 
 
