@@ -124,3 +124,22 @@ async def test_what_the_start_catches_up_on_is_told_as_late(
         "Published late, at newsbot's start: what was due at the firing of"
         " Fri 2027-01-01 09:00 UTC (UTC+00:00) and not yet out (X: #7)."
     ]
+
+
+async def test_an_issues_folder_that_is_not_there_is_told_once(
+    archive: Archive, x_emulator: XEmulator, tmp_path: Path
+) -> None:
+    # issues.directory misspelt: the editors save their files where newsbot never looks.
+    folder = tmp_path / "isues"
+    settings = settings_for(x_emulator, folder)
+    told = Told()
+    work = scheduled_on(archive, settings, None, told)
+    first, second = await work.fire(), await work.fire()
+    said = (
+        f"issues.directory {folder} is not a folder: no issue file is read, so no new issue is"
+        " published; create it, or set issues.directory to the folder of issue files."
+    )
+    assert first.failures == second.failures == [said], "in `newsbot status`, each firing"
+    assert told.messages == [said], "told once, not at each firing"
+    folder.mkdir()
+    assert (await work.fire()).failures == []

@@ -56,6 +56,7 @@ from bot.schedule.reports import (
     changed_message,
     deleted_message,
     missed_message,
+    missing_folder_message,
     publish_into,
 )
 from bot.text import shorten
@@ -329,7 +330,12 @@ class ScheduledPublishing:
         """Re-read the issue files and ingest what changed; problems stop the ingest only."""
         directory = self.settings.issues.directory
         if not directory.is_dir():
-            log.warning("%s is not a folder: nothing to ingest", directory)
+            missing = missing_folder_message(directory)
+            report.failures.append(missing)
+            log.warning("%s", missing)
+            if missing != self._last_problems:  # once, not each firing
+                await self._tell(missing)
+            self._last_problems = missing
             return
         # A file in the middle of a save is a valid issue cut short: wait until it is written.
         changing = await unsettled(directory, self._sleep)

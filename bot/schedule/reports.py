@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.publishing.service import OUTLET_NAMES, OutletName
@@ -75,6 +76,15 @@ def changed_message(number: int) -> str:
         f"Issue #{number} was published and its file has changed since: readers see the new"
         f" text, what was posted is unchanged (`newsbot publish {number}` posts the correction;"
         " `--dry-run` first shows it)."
+    )
+
+
+def missing_folder_message(directory: Path) -> str:
+    """What the editors are told when `issues.directory` is no folder: nothing new goes out."""
+    where = "" if directory.is_absolute() else f" (from {Path.cwd()})"
+    return (
+        f"issues.directory {directory}{where} is not a folder: no issue file is read, so no new"
+        " issue is published; create it, or set issues.directory to the folder of issue files."
     )
 
 
