@@ -58,8 +58,11 @@ class ArchiveMissing(NewsbotError):
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # A relative archive.path is read from the folder newsbot runs in, not the config
+        # file's: say which, lest `newsbot ingest` make a second archive in the wrong one.
+        where = "" if path.is_absolute() else f" (in {Path.cwd()}, the folder newsbot runs in)"
         super().__init__(
-            f"No archive at {path}. Create it with `newsbot ingest issues/` "
+            f"No archive at {path}{where}. Create it with `newsbot ingest issues/` "
             "(or pass --db to use another file)."
         )
 

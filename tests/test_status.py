@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -147,6 +148,22 @@ def test_without_an_archive_it_says_how_to_make_one(tmp_path: Path) -> None:
     assert code == 1 and out == ""
     assert "No archive at" in err and "newsbot ingest issues/" in err
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_relative_archive_path_that_is_missing_says_where_it_was_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The config file elsewhere, run from another folder: the path is read from this one.
+    site, elsewhere = tmp_path / "site", tmp_path / "home"
+    site.mkdir()
+    elsewhere.mkdir()
+    (site / "newsbot.toml").write_text('[archive]\npath = "archive.db"\n', encoding="utf-8")
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(app, ["--config", str(site / "newsbot.toml"), "status"], env=ENV)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"error: No archive at archive.db (in {elsewhere}, the folder newsbot runs in)."
+    )
 
 
 def test_an_empty_archive(tmp_path: Path) -> None:
