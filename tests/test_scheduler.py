@@ -372,7 +372,11 @@ def test_schedule_lists_an_issue_with_its_own_publish_at(tmp_path: Path) -> None
             await archive.issues.ingest(issue(8, publish_at=dt.datetime(2099, 1, 5, 18, 30)))
 
     asyncio.run(archived())
-    env = {"NEWSBOT_SCHEDULE__CRON": "0 9 * * MON", "NEWSBOT_SCHEDULE__TIMEZONE": "Europe/Berlin"}
+    env = {
+        "NEWSBOT_SCHEDULE__CRON": "0 9 * * MON",
+        "NEWSBOT_SCHEDULE__TIMEZONE": "Europe/Berlin",
+        "NEWSBOT_ISSUES__DIRECTORY": str(tmp_path),  # no issue file besides the archive's
+    }
     result = CliRunner().invoke(app, ["--db", str(db), "schedule", "--count", "2"], env=env)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -381,6 +385,28 @@ def test_schedule_lists_an_issue_with_its_own_publish_at(tmp_path: Path) -> None
     assert lines[2].endswith("not yet published at that time (none is waiting now)")
     assert "Mon 2099-01-05 18:30 CET (UTC+01:00)  issue #8" in lines[3]
     assert lines[3].endswith("(its own publish_at)")
+
+
+def test_schedule_names_a_new_file_the_next_firing_ingests_and_publishes(tmp_path: Path) -> None:
+    from bot.issuefiles import format_issue
+    from tests.factories import issue
+
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    (folder / "203.md").write_text(format_issue(issue(203)), encoding="utf-8")
+    env = {"NEWSBOT_SCHEDULE__CRON": "0 9 * * MON", "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    args = ["--db", str(tmp_path / "a.db"), "schedule", "--count", "2"]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1].endswith("issue #203 'Test Weekly: Issue #203'")
+    assert lines[2].endswith("(none is waiting now)"), "sent once, by the first firing"
+    # A file with a problem stops the firing's ingest, and the schedule says so.
+    (folder / "204.md").write_text("---\nnumber: 204\n---\n", encoding="utf-8")
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "issue #203" not in result.stdout
+    assert "warning: issue files have problems (`newsbot check` lists them)" in result.stderr
 
 
 _DAY0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)

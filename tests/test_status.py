@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.issuefiles import format_issue
 from bot.models import Issue, OutboxEntry, StepState, Subscription
 from bot.sandbox.discord import DefaultWorld, Emulator, MessageFlag
 from bot.schedule.triggers import LAST_FIRING_KEY, next_firings, trigger, utc_offset
@@ -166,12 +167,31 @@ def test_a_relative_archive_path_that_is_missing_says_where_it_was_looked_for(
     )
 
 
+def test_the_next_firing_names_a_new_file_it_will_ingest_and_publish(tmp_path: Path) -> None:
+    # The editors saved #203 in the folder; nothing has ingested it yet.
+    db = tmp_path / "a.db"
+    asyncio.run(_create(db))
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    (folder / "203.md").write_text(format_issue(issue(203)), encoding="utf-8")
+    env = {"NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    code, out, err = newsbot(db, "status", env=env)
+    assert code == 0, err
+    assert f"Next firing: {when(next_monday_nine())}: issue #203" in out.splitlines()
+    # A file with a problem stops the firing's ingest: then only the archive counts.
+    (folder / "204.md").write_text("---\nnumber: 204\n---\n", encoding="utf-8")
+    code, out, err = newsbot(db, "status", env=env)
+    assert code == 0, err
+    assert "(no archived issue is waiting)" in out
+
+
 def test_an_empty_archive(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     asyncio.run(_create(db))
     size = db.stat().st_size
     before = next_monday_nine()
-    code, out, err = newsbot(db, "status")
+    # No issue file either (from the repository's root, issues/ holds #202).
+    code, out, err = newsbot(db, "status", env={"NEWSBOT_ISSUES__DIRECTORY": str(tmp_path)})
     assert code == 0, err
     lines = out.splitlines()
     assert lines[:2] == [
@@ -494,8 +514,6 @@ async def test_newsletter_status_shows_the_clis_facts_for_its_server(
 
 def test_an_issue_file_waiting_for_its_own_time_is_the_next_firing(tmp_path: Path) -> None:
     # The schedule leaves a file with a time ahead out of the archive; the status reads it.
-    from bot.issuefiles import format_issue
-
     folder = tmp_path / "issues"
     folder.mkdir()
     tomorrow = (dt.datetime.now(BERLIN) + dt.timedelta(days=1)).replace(

@@ -11,6 +11,11 @@ import typer
 
 from bot.cli._console import JsonOpt, archive_path, err, out, run_async, settings_of, with_archive
 
+STOPPED_AT_FIRING = (
+    "issue files have problems (`newsbot check` lists them): the next firing ingests none of"
+    " the files, so only what is archived goes out"
+)
+
 if TYPE_CHECKING:
     from bot.models import IssueSummary
     from bot.settings import Settings
@@ -53,7 +58,12 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
     written in a file holds before any ingest. The file of a held issue deleted cancels it.
     """
     from bot.schedule import triggers
-    from bot.schedule.files import ARRIVALS_KEY, deleted_timed, scan_issue_files
+    from bot.schedule.files import (
+        ARRIVALS_KEY,
+        as_the_next_firing_finds,
+        deleted_timed,
+        scan_issue_files,
+    )
 
     firings = triggers.next_firings(triggers.trigger(settings), now, count)
     directory = settings.issues.directory
@@ -74,7 +84,8 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
     # Without an archive yet the firings are still worth showing.
     if settings.archive.url is not None or archive_path(settings).exists():
         published, archived, cancelled = run_async(with_archive(settings, read))
-    archived = [s for s in archived if s.number not in cancelled]
+    # A new file in the folder is ingested by the next firing, which then publishes it.
+    archived = as_the_next_firing_finds((s for s in archived if s.number not in cancelled), scan)
     titles = {s.number: s.title for s in archived}
     times = {s.number: s.publish_at for s in archived if s.publish_at is not None}
     if scan is not None:
@@ -93,11 +104,13 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
     issues = triggers.upcoming_issues(firings, published, for_cron, tz=tz)
     # The clock changes of the coming twelve months (and of any year a firing shown falls in).
     years = sorted({now.year, (now + dt.timedelta(days=365)).year, *(f.year for f in firings)})
+    stopped = [STOPPED_AT_FIRING] if scan is not None and scan.errors else []
     return _Upcoming(
         firings=list(zip(firings, issues, strict=True)),
         own_times=own_times,
         titles=titles,
-        warnings=[w for y in years if (w := triggers.skipped_hour_warning(settings, y, after=now))],
+        warnings=stopped
+        + [w for y in years if (w := triggers.skipped_hour_warning(settings, y, after=now))],
         notes=[n for y in years if (n := triggers.repeated_hour_note(settings, y, after=now))],
     )
 

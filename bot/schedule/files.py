@@ -21,10 +21,10 @@ from bot.issuefiles import (
     overlooked_files,
     read_issues,
 )
+from bot.models import IssueSummary
 from bot.store.ingest import content_hash
 
 if TYPE_CHECKING:
-    from bot.models import IssueSummary
     from bot.store.interfaces import StateStore
 
 T = TypeVar("T")
@@ -55,6 +55,8 @@ class FileScan:
     (`206.md`, even while it is broken)."""
     titles: dict[int, str]
     """The titles of the issues with a `publish_at`, by number, to name them while held."""
+    summaries: dict[int, IssueSummary]
+    """Every valid file's issue, by number, as the archive lists it once ingested."""
 
     def due(self, changing: set[str], come: Callable[[dt.datetime], bool]) -> list[Path]:
         """The valid files to ingest now: those not being written (`changing`) whose issue has
@@ -74,12 +76,20 @@ def scan_issue_files(directory: Path) -> FileScan:
     times: dict[int, dt.datetime] = {}
     modified: dict[int, dt.datetime] = {}
     titles: dict[int, str] = {}
+    summaries: dict[int, IssueSummary] = {}
     present = set(numbered_issue_files(directory))
     for path in overlooked_files([directory]):
         log.warning("%s is not read: an issue file's name ends in .md (%s.md)", path, path.stem)
     for path, issue in read_issues([directory], errors):
         present.add(issue.number)
         files.append((path, issue.publish_at))
+        summaries[issue.number] = IssueSummary(
+            number=issue.number,
+            title=issue.title,
+            subtitle=issue.subtitle,
+            date=issue.date,
+            publish_at=issue.publish_at,
+        )
         if issue.publish_at:
             times[issue.number] = issue.publish_at
             titles[issue.number] = issue.title
@@ -87,7 +97,19 @@ def scan_issue_files(directory: Path) -> FileScan:
             modified[issue.number] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
         except FileNotFoundError:
             continue  # gone since it was read: the next look sees it gone
-    return FileScan(files, times, modified, errors, present, titles)
+    return FileScan(files, times, modified, errors, present, titles, summaries)
+
+
+def as_the_next_firing_finds(
+    archived: Iterable[IssueSummary], scan: FileScan | None
+) -> list[IssueSummary]:
+    """The archived issues with the folder's files ingested over them, as the next firing
+    ingests them before it publishes: a new file in the folder is what it would send. A file
+    with a problem stops that ingest, so then the archive is all there is (`scan.errors`)."""
+    found = {summary.number: summary for summary in archived}
+    if scan is not None and not scan.errors:
+        found.update(scan.summaries)
+    return sorted(found.values(), key=lambda summary: summary.number, reverse=True)
 
 
 async def archived_as_read(

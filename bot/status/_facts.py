@@ -22,7 +22,12 @@ from bot.publishing.plans.x import OUTLET as X
 from bot.publishing.plans.x import TARGET as X_ACCOUNT
 from bot.publishing.targets import all_targets
 from bot.schedule import triggers as scheduler
-from bot.schedule.files import ARRIVALS_KEY, deleted_timed, scan_issue_files
+from bot.schedule.files import (
+    ARRIVALS_KEY,
+    as_the_next_firing_finds,
+    deleted_timed,
+    scan_issue_files,
+)
 from bot.settings import Settings
 from bot.store import Archive
 
@@ -205,7 +210,8 @@ async def _schedule(
     arrivals = {int(n) for n in json.loads(kept)} if kept else set()
     gone = deleted_timed(archived, scan.present if scan else None, dict.fromkeys(arrivals))
     gone -= await scheduler.published_issues(archive, gone)
-    archived = [s for s in archived if s.number not in gone]
+    # A new file in the folder is ingested by the next firing, which then publishes it.
+    archived = as_the_next_firing_finds((s for s in archived if s.number not in gone), scan)
     times = {s.number: s.publish_at for s in archived if s.publish_at is not None}
     times.update(scan.times if scan else {})
     own_time = {
