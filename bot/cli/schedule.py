@@ -58,6 +58,7 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
     written in a file holds before any ingest. The file of a held issue deleted cancels it.
     """
     from bot.schedule import triggers
+    from bot.schedule.cron import both_days_warning
     from bot.schedule.files import (
         ARRIVALS_KEY,
         as_the_next_firing_finds,
@@ -105,6 +106,7 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
     # The clock changes of the coming twelve months (and of any year a firing shown falls in).
     years = sorted({now.year, (now + dt.timedelta(days=365)).year, *(f.year for f in firings)})
     stopped = [STOPPED_AT_FIRING] if scan is not None and scan.errors else []
+    stopped += filter(None, [both_days_warning(settings.schedule.cron)])
     return _Upcoming(
         firings=list(zip(firings, issues, strict=True)),
         own_times=own_times,

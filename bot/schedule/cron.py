@@ -44,6 +44,27 @@ def cron_trigger(expression: str, tz: dt.tzinfo) -> CronTrigger:
     )
 
 
+def both_days_warning(expression: str) -> str | None:
+    """A warning when `expression` names both a day of the month and a weekday, or None.
+
+    crontab fires on a day that matches either (`0 9 1 * MON`: the 1st, and every Monday);
+    apscheduler, and so newsbot, only on a day that matches both (a Monday the 1st, a few
+    times a year). A field starting with `*` (`*/2`) restricts nothing in crontab's sense, and
+    there the two agree.
+    """
+    fields = expression.split()
+    if len(fields) not in (5, 6):
+        return None
+    day, weekday = fields[-3], fields[-1]
+    if day.startswith("*") or weekday.startswith("*"):
+        return None
+    return (
+        f"schedule.cron {expression!r} names both a day of the month ({day}) and a weekday"
+        f" ({weekday}): newsbot fires only on a day that is both, where crontab fires on"
+        " either; write * for one of them to fire on the other alone"
+    )
+
+
 def _weekday_names(field: str) -> str:
     """A crontab weekday field with its numbers (and `*/n` steps) written as day names."""
     if field == "*":

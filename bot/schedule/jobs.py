@@ -35,6 +35,7 @@ from bot.issuefiles import read_checked
 from bot.models import IngestOutcome, Issue, IssueSummary
 from bot.publishing.service import OutletName
 from bot.schedule import triggers as scheduler
+from bot.schedule.cron import both_days_warning
 from bot.schedule.files import (
     FileScan,
     archived_as_read,
@@ -135,10 +136,11 @@ class ScheduledPublishing:
             self.settings.schedule.timezone,
             following.isoformat(),
         )
+        warnings = [both_days_warning(self.settings.schedule.cron)]
         for year in (now.year, now.year + 1):
-            warning = scheduler.skipped_hour_warning(self.settings, year, after=now)
-            if warning:
-                log.warning("%s", warning)
+            warnings.append(scheduler.skipped_hour_warning(self.settings, year, after=now))
+        for warning in filter(None, warnings):
+            log.warning("%s", warning)
 
     async def stop(self) -> None:
         """Stop firing; a publish in progress may finish within `publishing.stop_grace` seconds.
