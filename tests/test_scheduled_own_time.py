@@ -1,7 +1,7 @@
 """An issue's own `publish_at` that has already passed when `newsbot run` first reads it: a file
 saved a few minutes late, or a time moved earlier, goes out at once and the editors are told;
-one that passed before newsbot started is the catch-up's (`schedule.catch_up`) to decide, and
-what the catch-up publishes is told as late."""
+one already past at the start is the catch-up's (`schedule.catch_up`) to decide, and what the
+catch-up publishes is told as late."""
 
 from __future__ import annotations
 
@@ -39,8 +39,9 @@ async def test_a_file_saved_after_its_publish_at_goes_out_at_once_and_is_told(
     archive: Archive, x_emulator: XEmulator, folder: Path
 ) -> None:
     real_now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    # Running since ten minutes ago; the editors save #7 five minutes after its time.
-    now = [real_now - dt.timedelta(minutes=10)]
+    # Started three minutes ago, when the folder was empty; the editors save #7 now, five
+    # minutes after its time (a time before the start: the catch-up never saw it).
+    now = [real_now - dt.timedelta(minutes=3)]
     settings = settings_for(x_emulator, folder)
     told = Told()
     async with x_outlet(settings.x) as x:

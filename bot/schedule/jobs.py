@@ -127,7 +127,7 @@ class ScheduledPublishing:
         self._scheduler = sched
         now = self.clock()
         grace = self.settings.schedule.misfire_grace_time
-        self._own_times = OwnTimeJobs(self.on_issue_time, grace, started=now)
+        self._own_times = OwnTimeJobs(self.on_issue_time, grace)
         cron = scheduler.trigger(self.settings)
         (following,) = scheduler.next_firings(cron, now, 1)
         log.info(
@@ -403,7 +403,7 @@ class ScheduledPublishing:
 
     async def sync_issue_jobs(self) -> None:
         """A date job per issue whose own `publish_at` is ahead and not yet published, and one
-        running at once for a time that passed since the start before newsbot saw it."""
+        running at once for a time that passed before newsbot saw it (after its first look)."""
         if self._scheduler is None or self._own_times is None:
             return
         # The files say last: a time moved in a file since it was ingested is the one kept.

@@ -1,11 +1,11 @@
 """The jobs of issues that name their own `publish_at`: one date job per time still ahead, and
 one to run at once for a time that passed before `newsbot run` could see it.
 
-A time passes unseen while newsbot runs when the file is saved after it (an editor a few
-minutes late) or the time is moved earlier, into the past. Such an issue goes out at once, and
-the editors are told, rather than waiting for the next cron firing (a week, for a weekly
-schedule). A time that passed before newsbot started is the catch-up's: `schedule.catch_up`
-decides about it, as about a firing missed while newsbot was down.
+A time passes unseen when the file is saved after it (an editor a few minutes late) or the
+time is moved earlier, into the past. Such an issue goes out at once, and the editors are told,
+rather than waiting for the next cron firing (a week, for a weekly schedule). A time already
+past at the first look, when newsbot starts, is the catch-up's: `schedule.catch_up` decides
+about it, as about a firing missed while newsbot was down.
 """
 
 from __future__ import annotations
@@ -35,21 +35,16 @@ def late_message(number: int, at: dt.datetime) -> str:
 class OwnTimeJobs:
     """The date jobs of one scheduler for issues with their own `publish_at`.
 
-    `started` is when newsbot started: a time before it is the catch-up's. The times each
-    issue was given a job for are remembered, so that a time whose job has run (and failed
-    on every outlet, say) is not tried again at each look: the next cron firing resumes it.
+    The time each issue was dealt with at is remembered: one whose job has run (and failed
+    on every outlet, say) is not tried again at each look, as the next cron firing resumes
+    it; and the times already past at the first look (the catch-up's) are not run either.
     """
 
-    def __init__(
-        self,
-        job: Callable[[int], Awaitable[None]],
-        misfire_grace_time: int,
-        started: dt.datetime,
-    ) -> None:
+    def __init__(self, job: Callable[[int], Awaitable[None]], misfire_grace_time: int) -> None:
         self.job = job
         self.misfire_grace_time = misfire_grace_time
-        self.started = started
-        self.given: dict[int, dt.datetime] = {}
+        self.given: dict[int, dt.datetime] | None = None
+        """Each issue's time as last dealt with; None before the first look."""
 
     def sync(
         self, sched: AsyncIOScheduler, unpublished: Mapping[int, dt.datetime], now: dt.datetime
@@ -58,11 +53,10 @@ class OwnTimeJobs:
         the jobs of other issues (published, or their time taken out or their file deleted),
         and return those whose time passed unseen: they run now."""
         ahead = {number: at for number, at in unpublished.items() if at > now}
-        late = {
-            number: at
-            for number, at in unpublished.items()
-            if self.started < at <= now and self.given.get(number) != at
-        }
+        past = {number: at for number, at in unpublished.items() if at <= now}
+        if self.given is None:
+            self.given = dict(past)  # the catch-up's, which `schedule.catch_up` decides
+        late = {number: at for number, at in past.items() if self.given.get(number) != at}
         # A job whose time has come but which has not run yet stays: it runs in a moment.
         for job in sched.get_jobs():
             if job.id.startswith(ISSUE_JOB.format("")) and _number(job.id) not in unpublished:
