@@ -122,8 +122,8 @@ async def test_what_the_start_catches_up_on_is_told_as_late(
         again = await work.catch_up()  # a restart with nothing due says nothing
     assert caught_up.published == {"x": [7]} and again.published == {}
     assert told.messages == [
-        "Published late, at newsbot's start: what was due at the firing of"
-        " Fri 2027-01-01 09:00 UTC (UTC+00:00) and not yet out (X: #7)."
+        "Published at newsbot's start what was due and not yet out, late (the last firing was"
+        " Fri 2027-01-01 09:00 UTC (UTC+00:00)): X: #7."
     ]
 
 

@@ -101,8 +101,8 @@ def caught_up_message(report: RunReport, last_firing: dt.datetime) -> str:
     """What the editors are told when the start published what a firing left due (newsbot
     was down then, or an outlet was): that it went out late, and since when."""
     return (
-        f"Published late, at newsbot's start: what was due at the firing of"
-        f" {wall_clock(last_firing)} and not yet out ({report.sent()})."
+        f"Published at newsbot's start what was due and not yet out, late (the last firing was"
+        f" {wall_clock(last_firing)}): {report.sent()}."
     )
 
 
