@@ -393,6 +393,19 @@ def _reject_secrets_in_file(config: Path, data: dict[str, Any]) -> None:
             )
 
 
+def _one_table_per_section(config: Path, data: dict[str, Any]) -> None:
+    """Refuse two tables whose names differ only in case (`[schedule]` and `[Schedule]`): the
+    sections are read without case, so one would be dropped, and the settings in it unread."""
+    seen: dict[str, str] = {}
+    for name in data:
+        first = seen.setdefault(name.lower(), name)
+        if first != name:
+            raise ConfigError(
+                f"{file_line(config, (name,))}: [{name}] is the section [{first}] again (section"
+                f" names are read without case): move its settings into [{first}]"
+            )
+
+
 def _without_password(url: object) -> bool:
     """Whether a database URL in the file holds no password (libpq then reads ~/.pgpass)."""
     return isinstance(url, str) and urlsplit(url).password is None and "password=" not in url
@@ -408,6 +421,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     data: dict[str, Any] = {}
     if config is not None:
         data = _read_config(config)
+        _one_table_per_section(config, data)
         _reject_secrets_in_file(config, data)
     _check_variables()
     environment = _plain_environment()

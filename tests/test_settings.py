@@ -187,6 +187,21 @@ def test_a_config_file_saved_with_a_byte_order_mark_is_told_so(tmp_path: Path) -
     )
 
 
+def test_a_section_written_twice_in_another_case_is_refused(tmp_path: Path) -> None:
+    # Section names are read without case: one of the two tables would be dropped unread.
+    config = tmp_path / "newsbot.toml"
+    config.write_text(
+        '[schedule]\ncron = "0 9 * * MON"\n\n[Schedule]\ntimezone = "Europe/Berlin"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert str(caught.value) == (
+        f"{config}, line 4: [Schedule] is the section [schedule] again (section names are read"
+        " without case): move its settings into [schedule]"
+    )
+
+
 SECTIONS = "archive, issues, discord, publishing, suggestions, x, mastodon, bluesky, schedule, log"
 
 
