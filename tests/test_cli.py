@@ -474,6 +474,22 @@ def test_a_file_that_is_not_an_archive_is_named(runner: CliRunner, tmp_path: Pat
     assert db.read_text(encoding="utf-8") == "my notes\n"
 
 
+@pytest.mark.parametrize("name", ["[draft]", "[/draft]", "[bold]"])
+def test_an_error_shows_brackets_in_a_name_as_written(
+    runner: CliRunner, tmp_path: Path, name: str
+) -> None:
+    # Rich would read `[draft]` as a style and drop it, and `[/draft]` as a tag it cannot close.
+    missing = tmp_path / name
+    result = runner.invoke(app, ["check", str(missing)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr == f"error: {missing}: no such file or folder\n"
+    config = tmp_path / f"{name}.toml"
+    result = runner.invoke(app, ["--config", str(config), "latest"])
+    assert result.exit_code == CONFIG_EXIT
+    assert result.stderr == f"error: {config}: no such config file\n"
+
+
 def test_config_files_that_cannot_be_settings(runner: CliRunner, tmp_path: Path) -> None:
     latin1 = tmp_path / "latin1.toml"
     latin1.write_bytes('[archive]\npath = "caf\xe9.db"\n'.encode("latin-1"))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bot.errors import ArchiveVersionError, ConfigError, NewsbotError
 
@@ -122,7 +123,8 @@ units do not restart newsbot after it."""
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print `error: message` to stderr; the caller raises the returned exit (status `code`)."""
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False, soft_wrap=True)
+    # The message is text, not markup: a path or a section named `[draft]` is shown as written.
+    err.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
