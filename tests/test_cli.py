@@ -490,6 +490,17 @@ def test_an_error_shows_brackets_in_a_name_as_written(
     assert result.stderr == f"error: {config}: no such config file\n"
 
 
+def test_ingest_names_an_archive_with_brackets_in_its_path_as_written(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    folder = tmp_path / "[site]"
+    folder.mkdir()
+    db = folder / "archive.db"
+    result = runner.invoke(app, ["--db", str(db), "ingest", str(ISSUES / "202.md")])
+    assert result.exit_code == 0, result.output
+    assert f"{db}: 1 added, 0 updated, 0 unchanged." in result.stdout
+
+
 def test_config_files_that_cannot_be_settings(runner: CliRunner, tmp_path: Path) -> None:
     latin1 = tmp_path / "latin1.toml"
     latin1.write_bytes('[archive]\npath = "caf\xe9.db"\n'.encode("latin-1"))

@@ -192,7 +192,7 @@ def ingest(ctx: typer.Context, paths: PathsArg = None) -> None:
         raise _nothing_ingested(len(stored))
     done, posted = stored
     summary = ", ".join(f"{len(numbers)} {outcome.value}" for outcome, numbers in done.items())
-    out.print(f"{settings.archive.shown()}: {summary}.")
+    out.print(f"{settings.archive.shown()}: {summary}.", markup=False, highlight=False)
     # The warnings of the issues stored now: an unchanged one's were shown when it was.
     from bot.models import IngestOutcome
 
@@ -373,10 +373,10 @@ def schema(
             current = None
         if current != text:
             raise fail(f"{path} is stale: run `newsbot schema` to regenerate it")
-        out.print(f"{path} is current.")
+        out.print(f"{path} is current.", markup=False, highlight=False)
         return
     path.write_text(text, encoding="utf-8")
-    out.print(f"wrote {path}")
+    out.print(f"wrote {path}", markup=False, highlight=False)
 
 
 def backup(

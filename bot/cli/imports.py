@@ -136,7 +136,7 @@ def _ingest_all(settings: Settings, written: Sequence[Written]) -> None:
     summary = ", ".join(
         f"{sum(1 for o in outcomes if o is outcome)} {outcome.value}" for outcome in IngestOutcome
     )
-    out.print(f"{settings.archive.shown()}: {summary}.")
+    out.print(f"{settings.archive.shown()}: {summary}.", markup=False, highlight=False)
 
 
 def _load(
@@ -284,7 +284,12 @@ def import_feed(
     since_date = date_option(since, "--since")
     document = _load(source, folder, timeout, int(max_size * _MEGABYTE), refresh=refresh)
     if document.unchanged:
-        out.print(f"{source}: feed unchanged (HTTP 304); importing the copy from the last fetch.")
+        out.print(
+            f"{source}: feed unchanged (HTTP 304); importing the copy from the last fetch.",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     result = _read_entries(document, folder, since_date, limit)
     _warn(result.notices)
     for done in result.imported:
