@@ -56,6 +56,7 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
     An issue's own time is read from its file when it has one, as `newsbot run` and `newsbot
     status` read it: a file held for its own time is not ingested until then, and a time just
     written in a file holds before any ingest. The file of a held issue deleted cancels it.
+    A file not yet archived counts as the next firing, which ingests it first, finds it.
     """
     from bot.schedule import triggers
     from bot.schedule.cron import both_days_warning
