@@ -10,7 +10,9 @@ from pydantic import AnyUrl, BaseModel, ConfigDict
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No setting means "forever": `stop_grace = inf` would keep a stop waiting on a publish
+    # for good, and `nan` compares false with every bound.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def usable_path(value: Any) -> Any:

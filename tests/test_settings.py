@@ -202,6 +202,17 @@ def test_a_section_written_twice_in_another_case_is_refused(tmp_path: Path) -> N
     )
 
 
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf"])
+def test_a_number_setting_that_is_not_finite_is_refused(tmp_path: Path, value: str) -> None:
+    config = tmp_path / "newsbot.toml"
+    config.write_text(f"[publishing]\nstop_grace = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert str(caught.value) == (
+        f"publishing.stop_grace: Input should be a finite number (from {config}, line 2)"
+    )
+
+
 SECTIONS = "archive, issues, discord, publishing, suggestions, x, mastodon, bluesky, schedule, log"
 
 
