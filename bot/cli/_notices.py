@@ -4,6 +4,7 @@ jumps to it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,3 +78,50 @@ async def left_as_archived(
     except NewsbotError:
         return errors, []
     return stopping, [f"{LEFT_AS_ARCHIVED}:", *map(str, archived)] if archived else []
+
+
+def clock_change_warnings(
+    issues: Iterable[tuple[Path, Issue]], zone: dt.tzinfo
+) -> list[IssueFileError]:
+    """A warning at the `publish_at:` line of each issue whose time, read in `zone` (the
+    schedule's), falls in an hour the clocks skip or repeat: it goes out at another time, or
+    at the first of two, than the editor may think."""
+    warnings = []
+    for path, issue in issues:
+        at = issue.publish_at
+        if at is None or at.tzinfo is not None:
+            continue
+        first, second = at.replace(tzinfo=zone, fold=0), at.replace(tzinfo=zone, fold=1)
+        if first.utcoffset() == second.utcoffset():
+            continue
+        written = f"publish_at {at:%Y-%m-%dT%H:%M} in {zone}"
+        real = first.astimezone(dt.UTC).astimezone(zone)
+        if real.replace(tzinfo=None) != at:
+            reason = (
+                f"{written} does not exist: the clocks skip that hour, so it goes out at "
+                f"{real:%H:%M %Z}; write the time it is to go out"
+            )
+        else:
+            offset = _offset_text(second)
+            reason = (
+                f"{written} happens twice (the clocks go back): it goes out at the first, "
+                f"{first:%H:%M %Z}; write {at:%Y-%m-%dT%H:%M}{offset} for the second"
+            )
+        warnings.append(IssueFileError(path, _front_matter_line(path, "publish_at"), reason))
+    return warnings
+
+
+def _offset_text(moment: dt.datetime) -> str:
+    """`moment`'s UTC offset as an issue file writes it: `+01:00`."""
+    minutes = int((moment.utcoffset() or dt.timedelta()).total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _front_matter_line(path: Path, key: str) -> int:
+    """The line of `key:` in the file's front matter; 1 when it cannot be read again."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((n for n, line in enumerate(lines, start=1) if line.startswith(f"{key}:")), 1)

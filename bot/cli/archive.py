@@ -118,10 +118,14 @@ PathsArg = Annotated[
 
 def check(ctx: typer.Context, paths: PathsArg = None) -> None:
     """Validate issue files; report every problem in every file as path:line."""
-    from bot.cli._notices import show_notices
+    from zoneinfo import ZoneInfo
+
+    from bot.cli._notices import clock_change_warnings, show_notices
 
     result = load_issue_files(_paths(ctx, paths))
     report_problems(result)
+    zone = ZoneInfo(settings_of(ctx).schedule.timezone)
+    result.warnings.extend(clock_change_warnings(result.issues, zone))
     warned: dict[Path, list[IssueFileError]] = {}
     for warning in result.warnings:
         warned.setdefault(warning.path, []).append(warning)
