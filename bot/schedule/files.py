@@ -23,6 +23,7 @@ from bot.issuefiles import (
 )
 from bot.models import IssueSummary
 from bot.store.ingest import content_hash
+from bot.text import shorten
 
 if TYPE_CHECKING:
     from bot.store.interfaces import StateStore
@@ -37,6 +38,12 @@ ARRIVALS_KEY = "schedule.arrivals"
 SETTLE_SECONDS = 2.0
 """An issue file modified this recently may be in the middle of a save (an editor, scp)."""
 SETTLE_LOOKS = 15
+UNWRITTEN_BLURBS = (
+    "Issue files to come have items without a blurb: readers would see their titles alone "
+    "(write one under each heading, or leave it so)"
+)
+UNWRITTEN_SHOWN_MAX = 1500
+"""How much of the list of items without a blurb an alert quotes."""
 """How many times a firing looks again at files still being written before leaving them out."""
 
 
@@ -57,6 +64,10 @@ class FileScan:
     """The titles of the issues with a `publish_at`, by number, to name them while held."""
     summaries: dict[int, IssueSummary]
     """Every valid file's issue, by number, as the archive lists it once ingested."""
+    warnings: list[IssueFileError]
+    """The valid files' warnings: items without a blurb."""
+    read_as: dict[Path, tuple[int, str]]
+    """Each valid file's issue number and content hash, as the archive would store it."""
 
     def due(self, changing: set[str], come: Callable[[dt.datetime], bool]) -> list[Path]:
         """The valid files to ingest now: those not being written (`changing`) whose issue has
@@ -77,11 +88,14 @@ def scan_issue_files(directory: Path) -> FileScan:
     modified: dict[int, dt.datetime] = {}
     titles: dict[int, str] = {}
     summaries: dict[int, IssueSummary] = {}
+    warnings: list[IssueFileError] = []
+    read_as: dict[Path, tuple[int, str]] = {}
     present = set(numbered_issue_files(directory))
     for path in overlooked_files([directory]):
         log.warning("%s is not read: an issue file's name ends in .md (%s.md)", path, path.stem)
-    for path, issue in read_issues([directory], errors):
+    for path, issue in read_issues([directory], errors, warnings):
         present.add(issue.number)
+        read_as[path] = (issue.number, content_hash(issue))
         files.append((path, issue.publish_at))
         summaries[issue.number] = IssueSummary(
             number=issue.number,
@@ -97,7 +111,23 @@ def scan_issue_files(directory: Path) -> FileScan:
             modified[issue.number] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
         except FileNotFoundError:
             continue  # gone since it was read: the next look sees it gone
-    return FileScan(files, times, modified, errors, present, titles, summaries)
+    return FileScan(files, times, modified, errors, present, titles, summaries, warnings, read_as)
+
+
+async def unwritten_blurbs(
+    scan: FileScan, issue_hash: Callable[[int], Awaitable[str | None]]
+) -> str | None:
+    """What to tell the editors of the items without a blurb in files not archived as they
+    are (a draft moved into place before its blurbs were written: it would go out with bare
+    titles), or None. Back issues archived so are not news."""
+    fresh = [
+        warning
+        for warning in scan.warnings
+        if await issue_hash(scan.read_as[warning.path][0]) != scan.read_as[warning.path][1]
+    ]
+    if not fresh:
+        return None
+    return f"{UNWRITTEN_BLURBS}:\n" + shorten("\n".join(map(str, fresh)), UNWRITTEN_SHOWN_MAX)
 
 
 def as_the_next_firing_finds(

@@ -45,6 +45,7 @@ from bot.schedule.files import (
     scan_issue_files,
     signature,
     unsettled,
+    unwritten_blurbs,
 )
 from bot.schedule.overlap import QueuedFiring
 from bot.schedule.own_time import ISSUE_JOB as ISSUE_JOB
@@ -53,6 +54,7 @@ from bot.schedule.reports import (
     LEFT_AS_ARCHIVED,
     STOPPED_INGEST,
     RunReport,
+    Told,
     caught_up_message,
     changed_message,
     deleted_message,
@@ -99,7 +101,8 @@ class ScheduledPublishing:
         self._own_times: OwnTimeJobs | None = None
         self._files_seen: tuple[tuple[str, int, int], ...] | None = None
         self._file_times: dict[int, dt.datetime] = {}
-        self._last_problems: str | None = None
+        self._problems = Told(self._tell)
+        self._unwritten = Told(self._tell)
         self._stopping = False
         self._arrivals: dict[int, dt.datetime] | None = None
         self._present: set[int] | None = None
@@ -335,9 +338,7 @@ class ScheduledPublishing:
             missing = missing_folder_message(directory)
             report.failures.append(missing)
             log.warning("%s", missing)
-            if missing != self._last_problems:  # once, not each firing
-                await self._tell(missing)
-            self._last_problems = missing
+            await self._problems.say(missing)
             return
         # A file in the middle of a save is a valid issue cut short: wait until it is written.
         changing = await unsettled(directory, self._sleep)
@@ -385,9 +386,8 @@ class ScheduledPublishing:
         if problems:
             report.failures.append(f"{said}:\n{problems}")
             log.warning("%s:\n%s", said, problems)
-        if problems and f"{said}:\n{problems}" != self._last_problems:  # once, not each firing
-            await self._tell(f"{said}:\n{shorten(problems, PROBLEMS_SHOWN_MAX)}")
-        self._last_problems = f"{said}:\n{problems}" if problems else None
+        news = f"{said}:\n{problems}" if problems else None
+        await self._problems.say(news, f"{said}:\n{shorten(problems, PROBLEMS_SHOWN_MAX)}")
 
     async def rescan(self) -> None:
         """Schedule the `publish_at` of issue files changed since the last look."""
@@ -436,6 +436,7 @@ class ScheduledPublishing:
         self._arrivals = await note_arrivals(
             self.archive.state, self._arrivals, scan.modified, self.clock()
         )
+        await self._unwritten.say(await unwritten_blurbs(scan, self.archive.issues.issue_hash))
         return scan
 
     async def _archived(self) -> list[IssueSummary]:

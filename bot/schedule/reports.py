@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +52,22 @@ class RunReport:
         """One line for the log: what went out where, and how many problems."""
         problems = f"; {len(self.failures)} problem(s)" if self.failures else ""
         return f"{self.kind} done: {self.sent() or 'nothing to publish'}{problems}"
+
+
+class Told:
+    """One kind of news about the issue files, told to the editors once: each firing (and each
+    look at the files) finds it again, and it is said only when it changed since."""
+
+    def __init__(self, tell: Callable[[str], Awaitable[None]]) -> None:
+        self._tell = tell
+        self._last: str | None = None
+
+    async def say(self, news: str | None, shown: str | None = None) -> None:
+        """Tell `news` (as `shown`, when that is shorter) unless it was told last; None when
+        there is nothing to tell now, so that the same news coming back is told again."""
+        if news is not None and news != self._last:
+            await self._tell(shown or news)
+        self._last = news
 
 
 STOPPED_INGEST = "Issue files have problems, so none was ingested (what is archived still goes out)"

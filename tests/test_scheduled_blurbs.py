@@ -1,0 +1,67 @@
+"""`newsbot run` tells the editors of items without a blurb in an issue file still to come (a
+draft moved into place before its blurbs were written), within a minute of its arrival, as
+`newsbot check` does: published so, readers would see bare titles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.issuefiles import format_issue
+from bot.sandbox.x import XEmulator
+from bot.schedule.files import UNWRITTEN_BLURBS
+from bot.store import Archive
+from tests.factories import issue, item
+from tests.test_scheduled import Told, scheduled_on, settings_for
+
+
+async def test_items_without_a_blurb_in_a_file_to_come_are_told_once(
+    archive: Archive, x_emulator: XEmulator, tmp_path: Path
+) -> None:
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    told = Told()
+    work = scheduled_on(archive, settings_for(x_emulator, folder), told=told)
+    # A back issue archived with a bare link, as imported ones may be: no news.
+    back = issue(1, {"News": [item("A bare link", "https://example.com/1", blurb="")]})
+    (folder / "1.md").write_text(format_issue(back), encoding="utf-8")
+    await archive.issues.ingest(back)
+    await work.rescan()
+    assert told.messages == []
+
+    draft = issue(2, {"News": [item("Written", "https://example.com/w")]})
+    draft = draft.model_copy(
+        update={
+            "sections": (
+                *draft.sections,
+                *issue(
+                    2, {"Papers": [item("Unwritten", "https://example.com/u", blurb="")]}
+                ).sections,
+            )
+        }
+    )
+    (folder / "2.md").write_text(format_issue(draft), encoding="utf-8")
+    await work.rescan()  # what the minutely look at the files does
+    await work.rescan()
+    (message,) = told.messages
+    assert message.startswith(f"{UNWRITTEN_BLURBS}:\n{folder / '2.md'}:")
+    assert "item 2 (Unwritten) has no blurb" in message
+    assert "Written)" not in message and "1.md" not in message
+
+    # Written since: nothing left to tell.
+    written = format_issue(draft).replace(
+        "### [Unwritten](https://example.com/u)\n",
+        "### [Unwritten](https://example.com/u)\n\nNow written.\n",
+    )
+    assert written != format_issue(draft)
+    (folder / "2.md").write_text(written, encoding="utf-8")
+    await work.rescan()
+    assert len(told.messages) == 1
+    # Left bare and archived as it is (the editors chose so): no news either.
+    (folder / "2.md").write_text(format_issue(draft), encoding="utf-8")
+    await archive.issues.ingest(draft)
+    await work.rescan()
+    assert len(told.messages) == 1
+    # The next draft left bare is told, as the first was.
+    (folder / "3.md").write_text(format_issue(draft.model_copy(update={"number": 3})), "utf-8")
+    await work.rescan()
+    assert len(told.messages) == 2 and f"{folder / '3.md'}:" in told.messages[1]
