@@ -60,6 +60,37 @@ async def test_a_file_saved_after_its_publish_at_goes_out_at_once_and_is_told(
     assert any("#7" in m and "had passed" in m for m in told.messages), told.messages
 
 
+async def test_a_file_whose_publish_at_passed_long_before_it_came_is_not_sent_on_its_own(
+    archive: Archive, x_emulator: XEmulator, folder: Path
+) -> None:
+    # Last week's file copied as the next one, its time not yet changed: more than
+    # schedule.misfire_grace_time (an hour) past, it waits for the editors, who are told.
+    real_now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = [real_now - dt.timedelta(minutes=3)]
+    settings = settings_for(x_emulator, folder)
+    told = Told()
+    async with x_outlet(settings.x) as x:
+        work = scheduled_on(archive, settings, x, told)
+        work.clock = lambda: now[0]
+        work.start()
+        try:
+            await work.catch_up()
+            now[0] = real_now
+            save(folder, 8, real_now - dt.timedelta(days=7))
+            await work.rescan()
+            await work.rescan()
+            assert work._scheduler is not None
+            jobs = [job.id for job in work._scheduler.get_jobs()]
+        finally:
+            await work.stop()
+    assert "newsbot-issue-8" not in jobs
+    assert not x_emulator.live_tweets()
+    stale = [m for m in told.messages if "#8" in m]
+    assert len(stale) == 1, told.messages
+    assert "had passed long before newsbot read its file" in stale[0]
+    assert "`newsbot publish 8`" in stale[0]
+
+
 async def test_a_publish_at_moved_into_the_past_goes_out_at_once(
     archive: Archive, x_emulator: XEmulator, folder: Path
 ) -> None:

@@ -49,7 +49,7 @@ from bot.schedule.files import (
 )
 from bot.schedule.overlap import QueuedFiring
 from bot.schedule.own_time import ISSUE_JOB as ISSUE_JOB
-from bot.schedule.own_time import OwnTimeJobs, late_message
+from bot.schedule.own_time import OwnTimeJobs
 from bot.schedule.reports import (
     LEFT_AS_ARCHIVED,
     STOPPED_INGEST,
@@ -423,9 +423,9 @@ class ScheduledPublishing:
             for number, at in times.items()
             if number not in published
         }
-        late = self._own_times.sync(self._scheduler, unpublished, self.clock())
-        for number, at in sorted(late.items()):
-            await self._warn(late_message(number, at.astimezone(scheduler.zone(self.settings))))
+        zone = scheduler.zone(self.settings)
+        for told in self._own_times.sync(self._scheduler, unpublished, self.clock(), zone):
+            await self._warn(told)
 
     # --- helpers --------------------------------------------------------------------------------
 
