@@ -14,9 +14,19 @@ from discord.ext import commands
 
 from bot.app import NO_MENTIONS
 from bot.models import Supporter
+from bot.models.links import twins
 from bot.render.discord import CONTENT_MAX, fit_lines
 from bot.store import Archive
-from bot.suggestions import Outcome, Result, Scan, clean_note, fetch_title, reply_note, scan
+from bot.suggestions import (
+    Outcome,
+    Result,
+    Revision,
+    Scan,
+    clean_note,
+    fetch_title,
+    reply_note,
+    scan,
+)
 from cogs.suggestions._answers import RecentAnswers
 from cogs.suggestions._text import not_taken, said, topics
 
@@ -56,6 +66,17 @@ def message_text(message: discord.Message) -> tuple[list[str], list[str]]:
         if embed.url:
             urls.append(embed.url)
     return texts, urls
+
+
+def all_taken(found: Scan, revision: Revision) -> bool:
+    """Whether every link of a reply as it stands is suggested by it: none refused, none
+    dropped, none over the limit or passed on (in any of its page's spellings)."""
+    supported = {s.url for s in revision.kept} | {r.url for r in revision.results if r.taken}
+    return (
+        not found.rejected
+        and not found.dropped
+        and all(any(twin in supported for twin in twins(link)) for link in found.links)
+    )
 
 
 def note_of(content: str, url: str | None = None) -> str | None:
@@ -269,7 +290,7 @@ class Recording(commands.Cog):
             me = self.bot.user
             if me is not None and not revision.supports and (revision.withdrawn or old.links):
                 await message.remove_reaction(ACK, me)
-            if me is not None and old.rejected and not found.rejected and not refused:
+            if me is not None and old.rejected and not refused and all_taken(found, revision):
                 await message.remove_reaction(NOT_TAKEN, me)  # the refused link was edited out
         except discord.HTTPException as exc:
             log.warning(

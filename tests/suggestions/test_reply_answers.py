@@ -146,6 +146,25 @@ async def test_a_refused_link_edited_out_takes_its_cross_away(
     assert len(answers(emulator, seed, thread)) == 1
 
 
+async def test_the_cross_stays_while_a_link_of_the_reply_is_still_not_taken(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    bot = await start_bot(suggestions={"per_reader_per_day": 1})
+    thread = (await publish_threads(bot, emulator, seed))["industry"]
+    first = await emulator.post_message(thread, seed.reader, "https://ok.example/1")
+    assert await first.bot_reaction() == "✅"
+    # Over the daily limit, and a refused link besides: told, then crossed.
+    told = await emulator.post_message(thread, seed.reader, "https://ok.example/2 file:///a")
+    await told.replies()
+    over = await emulator.post_message(thread, seed.reader, "https://ok.example/3 file:///b")
+    assert await over.bot_reaction() == "❌"
+    # The refused link edited out: /3 is still over the limit, so the cross stays.
+    await emulator.edit_message(over.message, seed.reader, "https://ok.example/3")
+    later = await emulator.post_message(thread, seed.reader, "file:///c")
+    assert await later.bot_reaction() == "❌"  # read after the edit: replies go in order
+    assert over.message.reactions["❌"].user_ids == [seed.bot.id]
+
+
 async def test_without_add_reactions_a_reply_is_still_answered(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
