@@ -162,16 +162,18 @@ def _opening(told: str) -> str:
 
 
 def _words_in(parts: list[tuple[str, bool]], text: str, end: int) -> list[Span]:
-    """`_matches`, found without compiling a pattern for each search when every marked run is
-    one word: a burst of different searches would compile one each."""
+    """`_matches`, found without compiling a pattern for each search when the text and every
+    marked run are ASCII and each run one word: a burst of different searches would compile
+    one each. Anything else is the pattern's: its case folding is Unicode's (`ſ` is an `s`,
+    `İ` an `i`), and in CJK, written without spaces, one word may hold another (東京, 東京都)."""
     shown = text[:end]
-    folded = shown.lower()
-    if len(folded) != len(shown):  # a letter whose lower case is longer: the pattern copes
+    if not shown.isascii():
         return _matches(parts, text, end)
+    folded = shown.lower()
     spans: set[Span] = set()
     for run, marked in parts:
         words = _WORD.findall(run) if marked else ()
-        if len(words) > 1:  # a phrase: its words in order, whatever is between them
+        if len(words) > 1 or not run.isascii():  # a phrase: its words in order, as it reads
             return _matches(parts, text, end)
         for word in map(str.lower, words):
             at = folded.find(word)
@@ -184,9 +186,10 @@ def _words_in(parts: list[tuple[str, bool]], text: str, end: int) -> list[Span]:
 
 
 def _alone(text: str, start: int, stop: int) -> bool:
-    """Whether `text[start:stop]` is a whole word there, as `_matcher`'s pattern finds one."""
-    before = start == 0 or not text[start - 1].isalnum() or _unspaced(text[start])
-    return before and (stop == len(text) or not text[stop].isalnum() or _unspaced(text[stop - 1]))
+    """Whether `text[start:stop]` (ASCII) is a whole word there, as `_matcher`'s pattern finds
+    one: no letter or digit right before or after it."""
+    before = start == 0 or not text[start - 1].isalnum()
+    return before and (stop == len(text) or not text[stop].isalnum())
 
 
 def _matches(parts: list[tuple[str, bool]], text: str, end: int) -> list[Span]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import string
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -99,7 +100,7 @@ def test_under_a_matched_title_a_blurb_with_syntax_reads_as_text() -> None:
     assert snippet_markdown(phrase) == "A course on **deep learning**, and **deep learning** again."
 
 
-_letters = "abAB_é1 -.İ学\n"
+_letters = "abiAB_1 -.\néİſµσς学東京都"
 
 
 @given(st.data())
@@ -111,6 +112,22 @@ def test_the_words_under_a_title_are_found_as_the_pattern_finds_them(data: st.Da
     parts = [(run, True) for run in marked]
     for end in (len(text), len(text) // 2):
         assert snippet._words_in(parts, text, end) == snippet._matches(parts, text, end)
+
+
+@pytest.mark.parametrize(
+    ("marked", "text"),
+    [
+        (["İstanbul"], "istanbul"),
+        (["sun"], "ſun"),
+        (["東京", "東京都"], "東京都に"),
+        (["a"], "ba a"),
+    ],
+)
+def test_the_words_under_a_title_agree_with_the_pattern_in_any_script(
+    marked: list[str], text: str
+) -> None:
+    parts = [(run, True) for run in marked]
+    assert snippet._words_in(parts, text, len(text)) == snippet._matches(parts, text, len(text))
 
 
 def test_published_titles_keep_the_markdown_the_editor_wrote() -> None:
