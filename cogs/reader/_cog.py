@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
@@ -14,14 +14,13 @@ from discord.ext import commands
 
 from bot.app import NO_MENTIONS
 from bot.errors import IssueNotFound
-from bot.models import Issue, section_slug, slugify
+from bot.models import Issue, slugify
 from bot.render.discord import (
     CHOICE_NAME_MAX,
     CHOICES_MAX,
     Embed,
     issue_choice_name,
     issue_embed,
-    names_markdown,
     plain_name,
     related_embed,
     section_embed,
@@ -31,6 +30,7 @@ from bot.render.text import literal
 from bot.store import Archive
 from bot.text import has_visible_text
 from cogs.reader import _replies as replies
+from cogs.reader._asked import Asked, no_section, said, said_quoted
 from cogs.reader._public import kept_private
 from cogs.reader._views import PAGER_TIMEOUT, Answers, PageButton, Pagers, SearchRequest
 
@@ -52,18 +52,10 @@ alone, 49–56 ms with this)."""
 QUERY_MIN, QUERY_MAX = 2, 200
 ISSUE_MAX = 999_999
 RELATED_LIMIT = 5
-SAID_MAX = 80
-"""How much of what a reader typed is quoted back in an answer."""
 LIMITED_MAX = 600
 """How much of what a search limited is told (it quotes the reader's words)."""
 ANSWERED_PRIVATELY = "Answered privately."
 """A public placeholder's last words, just before it is deleted (see `answer_privately`)."""
-NAMES_MAX = 1500
-"""How much of a list of section names is shown."""
-SECTIONS_LISTED = 50
-"""Sections of the whole archive named at most, after a section no issue has."""
-UNDATED_LISTED = 20
-"""How many matches a search in no date window looks through for issues without a date."""
 
 
 def embed_of(rendered: Embed) -> discord.Embed:
@@ -161,37 +153,13 @@ async def answer_privately(interaction: discord.Interaction, content: str, *, pu
     await interaction.delete_original_response()
 
 
-def said(text: str) -> str:
-    """Reader text quoted back safely: one line, shortened, no Markdown, no mentions."""
-    return literal(text, SAID_MAX)
-
-
-def said_quoted(text: str) -> str:
-    """Reader text quoted back (`said`) in curly quotes; a phrase's own quotes are not doubled."""
-    inner = text.strip()
-    if len(inner) > 2 and inner[0] == inner[-1] == '"':
-        inner = inner[1:-1]
-    return f"“{said(inner)}”"
-
-
-def names(listed: Sequence[str]) -> str:
-    """Section names listed for a reader: as the issues write them, never a mention, within a
-    limit."""
-    return names_markdown(listed, NAMES_MAX)
-
-
-def no_section(issue: Issue, section: str) -> str:
-    """What to tell a reader who asked for a section `issue` does not have."""
-    sections = names([s.name for s in issue.sections])
-    return f"Issue #{issue.number} has no section “{said(section)}”. Its sections are: {sections}."
-
-
 class Reader(commands.Cog):
     """What any reader can ask newsbot."""
 
     def __init__(self, bot: Newsbot, archive: Archive) -> None:
         self.bot = bot
         self.archive = archive
+        self.asked = Asked(archive)
         self.pager_timeout = PAGER_TIMEOUT
         self.answers = Answers()
         self.answering = Answering()
@@ -294,15 +262,11 @@ class Reader(commands.Cog):
                 interaction, self.archive.issues.issue(number), ephemeral=not public
             )
         except IssueNotFound:
-            await answer_privately(interaction, await self._not_archived(number), public=public)
+            await answer_privately(
+                interaction, await self.asked.not_archived(number), public=public
+            )
             return
         await self._show(interaction, found, section, public=public, note=note, latest=False)
-
-    async def _not_archived(self, number: int) -> str:
-        """What to tell a reader who asked for an issue the archive does not have."""
-        latest = await self.archive.issues.issues(limit=1, held=False)
-        hint = f" The latest is #{latest[0].number}." if latest else ""
-        return f"Issue #{number} isn't in the archive.{hint}"
 
     @issue.autocomplete("number")
     async def _issue_number(
@@ -331,7 +295,7 @@ class Reader(commands.Cog):
             await answer(interaction, note, embed=shown, ephemeral=not public)
             return
         chosen = issue.section(slugify(section))
-        known = await self._known_section(section) if chosen is None else None
+        known = await self.asked.known_section(section) if chosen is None else None
         if known is not None:  # named as a newer issue names it (renamed in place)
             chosen = issue.section(known[0])
         if chosen is None:
@@ -370,7 +334,7 @@ class Reader(commands.Cog):
                 since_date = dt.date.fromisoformat(since.strip())
         request = SearchRequest(
             query=query,
-            section=await self._section_slug(section) if section else None,
+            section=await self.asked.section_slug(section) if section else None,
             issue=issue,
             since=since_date,
         )
@@ -390,10 +354,10 @@ class Reader(commands.Cog):
             )
         page = shown.page
         if not page.hits:
-            told = await self._unknown_filter(issue, section)
+            told = await self.asked.unknown_filter(issue, section)
             if told is None:
                 filters = " with those filters" if (section or issue or since) else ""
-                undated = await self._undated(request) if since_date is not None else None
+                undated = await self.asked.undated(request) if since_date is not None else None
                 told = f"Nothing in the archive matches {said_quoted(query)}{filters}. " + (
                     undated or "Try fewer or other words, or a prefix like `distil*`."
                 )
@@ -421,58 +385,6 @@ class Reader(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         return await self.issue_choices(interaction, current)
-
-    async def _unknown_filter(self, number: int | None, section: str | None) -> str | None:
-        """What to tell a reader whose search named an issue or a section the archive does not
-        have; None when both are there (the words alone found nothing)."""
-        if number is not None:
-            try:
-                found = await self.archive.issues.issue(number)
-            except IssueNotFound:
-                return await self._not_archived(number)
-            if section is not None and found.section(slugify(section)) is None:
-                return no_section(found, await self._known_name(section) or section)
-            return None
-        if section is None or await self._known_name(section) is not None:
-            return None
-        sections = await self.archive.issues.section_names(limit=SECTIONS_LISTED, held=False)
-        listed = names([name for _, name in sections])
-        return f"No issue has a section “{said(section)}”. The sections are: {listed}."
-
-    async def _undated(self, request: SearchRequest) -> str | None:
-        """What to tell a reader whose date window found nothing when issues without a date
-        match the words: no window holds those. None when none does."""
-        found = await self.archive.issues.search(
-            request.query, section=request.section, issue=request.issue, limit=UNDATED_LISTED
-        )
-        numbers = sorted({hit.issue_number for hit in found.hits if hit.issue_date is None})
-        if not numbers:
-            return None
-        which = ", ".join(f"#{n}" for n in numbers)
-        verb, pronoun = (
-            ("matches but has", "it") if len(numbers) == 1 else ("match but have", "them")
-        )
-        return (
-            f"{which} {verb} no date, so no date window holds {pronoun}: search without "
-            f"`since` to see {pronoun}."
-        )
-
-    async def _known_section(self, section: str) -> tuple[str, str] | None:
-        """The slug and the name readers see of the section a reader asked for (by the slug a
-        choice gives, or by its name), or None when no issue has it: that exact section, not
-        one whose name only has a word of it, as a choice does."""
-        known = await self.archive.issues.section_names(limit=None, held=False)
-        found = section_slug(section, known)
-        return next(((slug, name) for slug, name in known if slug == found), None)
-
-    async def _known_name(self, section: str) -> str | None:
-        known = await self._known_section(section)
-        return known[1] if known else None
-
-    async def _section_slug(self, section: str) -> str:
-        """The slug of the section a reader's search names (`slugify` of it when none has)."""
-        known = await self._known_section(section)
-        return known[0] if known else slugify(section)
 
     def _query_problem(self, query: str) -> str | None:
         """Why a search text cannot be searched, in words a reader understands; else None."""

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from bot.models import ArchivedLink
 from bot.suggestions import Outcome, Result, Scan
 from bot.text import find_control
-from cogs.reader._cog import SAID_MAX, said
+from cogs.reader._asked import SAID_MAX, said
 from cogs.suggestions._text import code, not_taken, plain
 from cogs.suggestions._text import said as suggestion_said
 
