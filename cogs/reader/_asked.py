@@ -4,6 +4,7 @@ archive has neither; and reader text quoted back in an answer."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -111,7 +112,14 @@ class Asked:
         known = await self.known_section(section)
         return known[1] if known else None
 
-    async def section_slug(self, section: str) -> str:
-        """The slug of the section a reader's search names (`slugify` of it when none has)."""
+    async def section_slug(self, section: str, number: int | None = None) -> str:
+        """The slug of the section a reader's search names (`slugify` of it when none has): in
+        issue `number` when the search names one, as `unknown_filter` reads it there (two
+        sections may begin with "Papers" in the archive, one in that issue)."""
+        if number is not None:
+            with contextlib.suppress(IssueNotFound):
+                chosen = (await self.archive.issues.issue(number)).section(slugify(section))
+                if chosen is not None:
+                    return chosen.slug
         known = await self.known_section(section)
         return known[0] if known else slugify(section)

@@ -334,7 +334,7 @@ class Reader(commands.Cog):
                 since_date = dt.date.fromisoformat(since.strip())
         request = SearchRequest(
             query=query,
-            section=await self.asked.section_slug(section) if section else None,
+            section=await self.asked.section_slug(section, issue) if section else None,
             issue=issue,
             since=since_date,
         )

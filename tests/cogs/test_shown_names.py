@@ -209,6 +209,14 @@ async def test_a_section_typed_by_its_first_words_is_that_section(
     await newsbot.archive.issues.ingest(issue(206, {"Papers with Code": [item("Attention")]}))
     told = await slash(emulator, seed, "search", query="attention", section="Papers")
     assert told.content.startswith("No issue has a section “Papers”. The sections are: ")
+    # Within one issue, the one section there that begins so, as /latest reads it.
+    for number, name in ((206, "Papers with Code"), (205, "Papers & Publications")):
+        found = await slash(
+            emulator, seed, "search", query="attention", section="Papers", issue=number
+        )
+        assert f"#{number} · {name}" in found.embeds[0]["description"]
+    latest = await slash(emulator, seed, "latest", section="Papers")
+    assert latest.embeds[0]["title"] == "#206 · Papers with Code"
 
 
 async def test_a_section_renamed_in_place_is_found_by_its_name_however_its_slug_reads_it(
