@@ -41,6 +41,8 @@ async def test_items_without_a_blurb_in_a_file_to_come_are_told_once(
     )
     (folder / "2.md").write_text(format_issue(draft), encoding="utf-8")
     await work.rescan()  # what the minutely look at the files does
+    # Another file comes, with blurbs and then without: only what is new is told.
+    (folder / "4.md").write_text(format_issue(issue(4)), encoding="utf-8")
     await work.rescan()
     (message,) = told.messages
     assert message.startswith(f"{UNWRITTEN_BLURBS}:\n{folder / '2.md'}:")
@@ -61,7 +63,12 @@ async def test_items_without_a_blurb_in_a_file_to_come_are_told_once(
     await archive.issues.ingest(draft)
     await work.rescan()
     assert len(told.messages) == 1
-    # The next draft left bare is told, as the first was.
+    # The next draft left bare is told, as the first was, and alone.
     (folder / "3.md").write_text(format_issue(draft.model_copy(update={"number": 3})), "utf-8")
     await work.rescan()
     assert len(told.messages) == 2 and f"{folder / '3.md'}:" in told.messages[1]
+    bare = issue(4, {"News": [item("Bare too", "https://example.com/b", blurb="")]})
+    (folder / "4.md").write_text(format_issue(bare), encoding="utf-8")
+    await work.rescan()
+    assert len(told.messages) == 3
+    assert "4.md:" in told.messages[2] and "3.md" not in told.messages[2]

@@ -38,13 +38,13 @@ ARRIVALS_KEY = "schedule.arrivals"
 SETTLE_SECONDS = 2.0
 """An issue file modified this recently may be in the middle of a save (an editor, scp)."""
 SETTLE_LOOKS = 15
+"""How many times a firing looks again at files still being written before leaving them out."""
 UNWRITTEN_BLURBS = (
     "Issue files to come have items without a blurb: readers would see their titles alone "
     "(write one under each heading, or leave it so)"
 )
 UNWRITTEN_SHOWN_MAX = 1500
 """How much of the list of items without a blurb an alert quotes."""
-"""How many times a firing looks again at files still being written before leaving them out."""
 
 
 @dataclass(frozen=True)
@@ -114,20 +114,28 @@ def scan_issue_files(directory: Path) -> FileScan:
     return FileScan(files, times, modified, errors, present, titles, summaries, warnings, read_as)
 
 
-async def unwritten_blurbs(
-    scan: FileScan, issue_hash: Callable[[int], Awaitable[str | None]]
-) -> str | None:
-    """What to tell the editors of the items without a blurb in files not archived as they
-    are (a draft moved into place before its blurbs were written: it would go out with bare
-    titles), or None. Back issues archived so are not news."""
-    fresh = [
-        warning
-        for warning in scan.warnings
-        if await issue_hash(scan.read_as[warning.path][0]) != scan.read_as[warning.path][1]
-    ]
-    if not fresh:
-        return None
-    return f"{UNWRITTEN_BLURBS}:\n" + shorten("\n".join(map(str, fresh)), UNWRITTEN_SHOWN_MAX)
+class UnwrittenBlurbs:
+    """The items without a blurb in files not archived as they are (a draft moved into place
+    before its blurbs were written: it would go out with bare titles), each told to the editors
+    once while it stays so. Back issues archived so are not news."""
+
+    def __init__(self) -> None:
+        self._told: set[tuple[Path, str]] = set()
+
+    async def news(
+        self, scan: FileScan, issue_hash: Callable[[int], Awaitable[str | None]]
+    ) -> str | None:
+        """What to tell the editors of such items not told yet, or None."""
+        fresh = [
+            warning
+            for warning in scan.warnings
+            if await issue_hash(scan.read_as[warning.path][0]) != scan.read_as[warning.path][1]
+        ]
+        new = [w for w in fresh if (w.path, w.reason) not in self._told]
+        self._told = {(w.path, w.reason) for w in fresh}
+        if not new:
+            return None
+        return f"{UNWRITTEN_BLURBS}:\n" + shorten("\n".join(map(str, new)), UNWRITTEN_SHOWN_MAX)
 
 
 def as_the_next_firing_finds(

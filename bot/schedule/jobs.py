@@ -38,6 +38,7 @@ from bot.schedule import triggers as scheduler
 from bot.schedule.cron import both_days_warning
 from bot.schedule.files import (
     FileScan,
+    UnwrittenBlurbs,
     archived_as_read,
     deleted_timed,
     in_thread,
@@ -45,7 +46,6 @@ from bot.schedule.files import (
     scan_issue_files,
     signature,
     unsettled,
-    unwritten_blurbs,
 )
 from bot.schedule.overlap import QueuedFiring
 from bot.schedule.own_time import ISSUE_JOB as ISSUE_JOB
@@ -102,7 +102,7 @@ class ScheduledPublishing:
         self._files_seen: tuple[tuple[str, int, int], ...] | None = None
         self._file_times: dict[int, dt.datetime] = {}
         self._problems = Told(self._tell)
-        self._unwritten = Told(self._tell)
+        self._unwritten = UnwrittenBlurbs()
         self._stopping = False
         self._arrivals: dict[int, dt.datetime] | None = None
         self._present: set[int] | None = None
@@ -436,7 +436,8 @@ class ScheduledPublishing:
         self._arrivals = await note_arrivals(
             self.archive.state, self._arrivals, scan.modified, self.clock()
         )
-        await self._unwritten.say(await unwritten_blurbs(scan, self.archive.issues.issue_hash))
+        if news := await self._unwritten.news(scan, self.archive.issues.issue_hash):
+            await self._tell(news)
         return scan
 
     async def _archived(self) -> list[IssueSummary]:
