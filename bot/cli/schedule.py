@@ -65,29 +65,33 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
         as_the_next_firing_finds,
         deleted_timed,
         scan_issue_files,
+        stops_the_ingest,
     )
 
     firings = triggers.next_firings(triggers.trigger(settings), now, count)
     directory = settings.issues.directory
     scan = scan_issue_files(directory) if directory.is_dir() else None
 
-    async def read(archive: Archive) -> tuple[set[int], list[IssueSummary], set[int]]:
+    async def read(archive: Archive) -> tuple[set[int], list[IssueSummary], set[int], bool]:
         archived = await archive.issues.issues(limit=(await archive.issues.stats()).issues)
         numbers = {s.number for s in archived} | set(scan.times if scan else ())
         kept = await archive.state.get(ARRIVALS_KEY)
         arrivals = dict.fromkeys(int(n) for n in json.loads(kept)) if kept else {}
         gone = deleted_timed(archived, scan.present if scan else None, arrivals)
         published = await triggers.published_issues(archive, numbers | gone)
-        return published, archived, gone - published
+        stopped = await stops_the_ingest(scan, archive.issues.issue_hash)
+        return published, archived, gone - published, stopped
 
     published: set[int] = set()
     archived: list[IssueSummary] = []
     cancelled: set[int] = set()
+    stopped = bool(scan and scan.errors)  # without an archive, any problem stops the ingest
     # Without an archive yet the firings are still worth showing.
     if settings.archive.url is not None or archive_path(settings).exists():
-        published, archived, cancelled = run_async(with_archive(settings, read))
+        published, archived, cancelled, stopped = run_async(with_archive(settings, read))
     # A new file in the folder is ingested by the next firing, which then publishes it.
-    archived = as_the_next_firing_finds((s for s in archived if s.number not in cancelled), scan)
+    kept = (s for s in archived if s.number not in cancelled)
+    archived = as_the_next_firing_finds(kept, scan, stopped)
     titles = {s.number: s.title for s in archived}
     times = {s.number: s.publish_at for s in archived if s.publish_at is not None}
     if scan is not None:
@@ -106,13 +110,13 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
     issues = triggers.upcoming_issues(firings, published, for_cron, tz=tz)
     # The clock changes of the coming twelve months (and of any year a firing shown falls in).
     years = sorted({now.year, (now + dt.timedelta(days=365)).year, *(f.year for f in firings)})
-    stopped = [STOPPED_AT_FIRING] if scan is not None and scan.errors else []
-    stopped += filter(None, [both_days_warning(settings.schedule.cron)])
+    warned = [STOPPED_AT_FIRING] if stopped else []
+    warned += filter(None, [both_days_warning(settings.schedule.cron)])
     return _Upcoming(
         firings=list(zip(firings, issues, strict=True)),
         own_times=own_times,
         titles=titles,
-        warnings=stopped
+        warnings=warned
         + [w for y in years if (w := triggers.skipped_hour_warning(settings, y, after=now))],
         notes=[n for y in years if (n := triggers.repeated_hour_note(settings, y, after=now))],
     )

@@ -139,15 +139,29 @@ class UnwrittenBlurbs:
 
 
 def as_the_next_firing_finds(
-    archived: Iterable[IssueSummary], scan: FileScan | None
+    archived: Iterable[IssueSummary], scan: FileScan | None, stopped: bool
 ) -> list[IssueSummary]:
     """The archived issues with the folder's files ingested over them, as the next firing
     ingests them before it publishes: a new file in the folder is what it would send. A file
-    with a problem stops that ingest, so then the archive is all there is (`scan.errors`)."""
+    with a problem stops that ingest (`stopped`, see `stops_the_ingest`), so then the archive
+    is all there is."""
     found = {summary.number: summary for summary in archived}
-    if scan is not None and not scan.errors:
+    if scan is not None and not stopped:
         found.update(scan.summaries)
     return sorted(found.values(), key=lambda summary: summary.number, reverse=True)
+
+
+async def stops_the_ingest(
+    scan: FileScan | None, issue_hash: Callable[[int], Awaitable[str | None]] | None
+) -> bool:
+    """Whether a problem of the files stops the next firing's ingest: any, but those of back
+    issues it leaves as archived (`archived_as_read`); any at all without an archive."""
+    if scan is None or not scan.errors:
+        return False
+    if issue_hash is None:
+        return True
+    stopping, _ = await archived_as_read(scan.errors, issue_hash)
+    return bool(stopping)
 
 
 async def archived_as_read(

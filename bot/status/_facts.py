@@ -27,6 +27,7 @@ from bot.schedule.files import (
     as_the_next_firing_finds,
     deleted_timed,
     scan_issue_files,
+    stops_the_ingest,
 )
 from bot.settings import Settings
 from bot.store import Archive
@@ -211,7 +212,10 @@ async def _schedule(
     gone = deleted_timed(archived, scan.present if scan else None, dict.fromkeys(arrivals))
     gone -= await scheduler.published_issues(archive, gone)
     # A new file in the folder is ingested by the next firing, which then publishes it.
-    archived = as_the_next_firing_finds((s for s in archived if s.number not in gone), scan)
+    stopped = await stops_the_ingest(scan, archive.issues.issue_hash)
+    archived = as_the_next_firing_finds(
+        (s for s in archived if s.number not in gone), scan, stopped
+    )
     times = {s.number: s.publish_at for s in archived if s.publish_at is not None}
     times.update(scan.times if scan else {})
     own_time = {

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.issuefiles import format_issue
 from bot.store import Archive
-from tests.factories import issue
+from tests.factories import issue, item
 
 # The cron's next firing is 29 February (2028 or later): far after the issue's own time.
 ENV = {"NEWSBOT_SCHEDULE__CRON": "0 9 29 2 *", "NEWSBOT_SCHEDULE__TIMEZONE": "UTC"}
@@ -53,3 +53,32 @@ def test_a_publish_at_written_in_a_file_shows_before_any_ingest(tmp_path: Path) 
     result = CliRunner().invoke(app, ["--db", str(db), "schedule", "--json"], env=env)
     assert result.exit_code == 0, result.output
     assert '"issue": 9' in result.stdout
+
+
+def test_a_back_issue_left_as_archived_does_not_hide_a_new_file(tmp_path: Path) -> None:
+    # After an upgrade #1 breaks a newer rule (raw HTML) but stays as archived, and the firing
+    # still ingests #2: `newsbot schedule` and `newsbot status` say #2 goes out, as it does.
+    db, folder = tmp_path / "a.db", tmp_path / "issues"
+    folder.mkdir()
+    back = issue(1, {"Rust": [item("A faster Vec", "https://example.com/vec", "Use Vec<T> less.")]})
+    (folder / "1.md").write_text(format_issue(back), encoding="utf-8")
+
+    async def archived() -> None:
+        async with await Archive.open(db) as archive:
+            await archive.issues.ingest(back)
+
+    asyncio.run(archived())
+    (folder / "2.md").write_text(format_issue(issue(2, title="Weekly #2")), encoding="utf-8")
+    env = {**ENV, "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    result = CliRunner().invoke(app, ["--db", str(db), "schedule", "--count", "1"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1].endswith("issue #2 'Weekly #2'"), result.stdout
+    assert "ingests none" not in result.stderr
+    status = CliRunner().invoke(app, ["--db", str(db), "status"], env=env)
+    assert status.exit_code == 0, status.output
+    assert "#2" in status.stdout.split("Next firing:")[1].splitlines()[0], status.stdout
+    # A new file broken the same way does stop the ingest, and both say so.
+    (folder / "3.md").write_text(format_issue(back.model_copy(update={"number": 3})), "utf-8")
+    result = CliRunner().invoke(app, ["--db", str(db), "schedule", "--count", "1"], env=env)
+    assert "ingests none" in result.stderr
+    assert result.stdout.splitlines()[1].endswith("issue #1 'Test Weekly: Issue #1'")
