@@ -86,10 +86,12 @@ AUTHORS_ONLY = frozenset(
 edit `flags`" (discord.py's ``Message.edit(suppress=True)`` also sends ``tts``, which is no
 edit param and changes nothing)."""
 
-REPLYABLE_TYPES = frozenset({0, 19, 20, 23})
-"""Message types a reply may refer to: DEFAULT, REPLY, CHAT_INPUT_COMMAND and
-CONTEXT_MENU_COMMAND, which message.mdx › Message Reference Types calls basic messages; every
-other type of message.mdx › Message Types is a notice Discord posts itself (a system message)."""
+REPLYABLE_TYPES = frozenset({0, 7, 19, 20, 21, 23})
+"""Message types a reply may refer to. message.mdx › Create Message: "The referenced message must
+exist and cannot be a system message"; the docs list no system types, so the set is the one
+discord.py's ``Message.is_system`` leaves out (DEFAULT, REPLY, CHAT_INPUT_COMMAND,
+THREAD_STARTER_MESSAGE, CONTEXT_MENU_COMMAND), and USER_JOIN, which Discord's own client
+answers with a reply ("Wave to say hi"). Every other type is a notice Discord posts itself."""
 
 
 def reply_refused(code: str, message: str, rule: str) -> RuleBroken:
