@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from bot.store import Archive
 
 DRAFTS_FOLDER = "drafts"
+_EDITOR_NOTE = re.compile(r"<!--.*?-->", re.DOTALL)
+"""An editor note (an HTML comment) in an issue file."""
 UNSORTED_SECTION = "Reader suggestions"
 """The section of accepted suggestions that no one put in a section."""
 DRAFT_TITLE_MAX = 200
@@ -228,14 +231,15 @@ def draft_issue(
 def _links_in(paths: Iterable[Path]) -> dict[str, Path]:
     """Every spelling (`twins`) of each web link written in these files, with the first file
     that has it. A file is read as text, so one the editor is still writing (not yet a valid
-    issue) counts too, and so does a link in its intro or an editor note."""
+    issue) counts too, and so does a link in its intro; not one only in an editor note (a
+    reader's note quoted there may name a link no item is)."""
     found: dict[str, Path] = {}
     for path in paths:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        for candidate in candidates(text):
+        for candidate in candidates(_EDITOR_NOTE.sub(" ", text)):
             try:
                 url = normalise(candidate)
             except LinkRejected:

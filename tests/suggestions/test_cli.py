@@ -153,6 +153,10 @@ def test_the_next_draft_leaves_out_links_an_issue_file_not_yet_ingested_has(
     assert f"Every accepted suggestion is already in {moved}, not yet in the archive" in output
     assert not (tmp_path / "issues" / "drafts" / "9.md").exists()
 
+    # A link only named in an editor note (a reader's note quoted there) is in no item.
+    noted = "<!-- editor: the reader adds: see also https://c.example/ -->\n"
+    moved.write_text(moved.read_text().replace("## ", noted + "\n## ", 1))
+
     async def one_more() -> None:
         async with await Archive.open(db) as archive:
             suggestions = SuggestionService(archive.issues, archive.suggestions)
