@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.cli._console import err, open_archive
 from bot.errors import IssueFileError, NewsbotError
-from bot.issuefiles import editor_note_lines
+from bot.issuefiles import editor_note_lines, front_matter_line
 from bot.models import Issue
 from bot.render.commonmark import reads_as
 
@@ -107,7 +107,7 @@ def clock_change_warnings(
                 f"{written} happens twice (the clocks go back): it goes out at the first, "
                 f"{first:%H:%M %Z}; write {at:%Y-%m-%dT%H:%M}{offset} for the second"
             )
-        warnings.append(IssueFileError(path, _front_matter_line(path, "publish_at"), reason))
+        warnings.append(IssueFileError(path, front_matter_line(path, "publish_at"), reason))
     return warnings
 
 
@@ -116,12 +116,3 @@ def _offset_text(moment: dt.datetime) -> str:
     minutes = int((moment.utcoffset() or dt.timedelta()).total_seconds()) // 60
     sign = "-" if minutes < 0 else "+"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-def _front_matter_line(path: Path, key: str) -> int:
-    """The line of `key:` in the file's front matter; 1 when it cannot be read again."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return 1
-    return next((n for n, line in enumerate(lines, start=1) if line.startswith(f"{key}:")), 1)

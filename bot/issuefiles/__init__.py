@@ -37,6 +37,7 @@ from bot.issuefiles._front_matter import (
 from bot.issuefiles._lines import editor_note_lines
 from bot.issuefiles._loading import (
     LoadResult,
+    front_matter_line,
     issue_paths,
     load_issue,
     load_issues,
@@ -58,6 +59,7 @@ __all__ = [
     "LoadResult",
     "editor_note_lines",
     "format_issue",
+    "front_matter_line",
     "issue_paths",
     "load_issue",
     "load_issues",

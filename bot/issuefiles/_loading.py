@@ -153,14 +153,20 @@ def read_issues(
 
 def _number_line(path: Path) -> int:
     """The line of a valid issue file's `number:`, read again: only a file whose number is
-    also another's is, so reading a folder does not keep each file's lines. Line 1, the
-    front matter's, if the file changed since and has no `number:` any more."""
+    also another's is, so reading a folder does not keep each file's lines."""
+    return front_matter_line(path, "number")
+
+
+def front_matter_line(path: Path, key: str) -> int:
+    """The line of `key:` in a valid issue file's front matter, read again (a warning about it
+    needs it, not every file read). Line 1, the front matter's, if the file changed since and
+    has no such key any more."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return 1
     values, _ = read_front_matter(file_lines(text.removeprefix("\ufeff")), Problems(path))
-    return values.get("number", (1, ""))[0]
+    return values.get(key, (1, ""))[0]
 
 
 def read_checked(files: Iterable[Path]) -> Iterator[tuple[Issue, Path]]:
