@@ -3,6 +3,7 @@ what identifies a message newsbot posted (to find it again), and the kinds of ch
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
@@ -17,6 +18,8 @@ KINDS: dict[int, ChannelKind] = {0: "text", 5: "announcement", 15: "forum"}
 MESSAGE_KEYS = ("content", "embeds", "allowed_mentions", "components")
 ARCHIVED_PAGE = 100
 """Archived threads asked for at once: the most List Public Archived Threads gives."""
+log = logging.getLogger(__name__)
+
 ARCHIVED_PAGES = 10
 """Pages of a channel's archived threads looked through for one an interrupted attempt made."""
 
@@ -92,4 +95,10 @@ async def archived_thread(
         if found is not None or not page.get("has_more") or not threads:
             return found
         before = threads[-1]["thread_metadata"]["archive_timestamp"]
+    log.warning(
+        "channel %s: no thread %r among its %d most recently archived: it is made again",
+        channel,
+        name,
+        ARCHIVED_PAGES * ARCHIVED_PAGE,
+    )
     return None
