@@ -19,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
+from weakref import WeakValueDictionary
 
 from bot.models import Issue, OutboxEntry, StepState
 from bot.publishing.ledger import CLAIM_POLL, Ledger, gone, new_holder, utc_now
@@ -52,8 +53,8 @@ RECORDED = (StepState.SENT, StepState.SENDING, StepState.FAILED)
 class Engine:
     """Publishes issues on any outlet, each step exactly once, recorded in the archive's ledger.
 
-    One engine serves the whole process: its locks keep two publishes of one issue to one
-    target (the schedule and `/newsletter publish`, say) from running side by side.
+    One engine serves the whole process: its locks, each kept only while held or awaited, keep
+    two publishes of one issue to one target (the schedule and `/newsletter publish`) apart.
     """
 
     def __init__(
@@ -75,7 +76,7 @@ class Engine:
         self.alerts: Alerts = alerts or LogAlerts()
         self.clock = clock
         self._slots = asyncio.Semaphore(max(1, concurrency))
-        self._locks: dict[tuple[int, str, str], asyncio.Lock] = {}
+        self._locks: WeakValueDictionary[tuple[int, str, str], asyncio.Lock] = WeakValueDictionary()
         self.holder = new_holder()
 
     @classmethod

@@ -229,3 +229,25 @@ async def test_a_failure_that_is_not_passing_stops_the_target_and_alerts(
 def _boxed(text: str, _: Mapping[str, int]) -> Payload:
     """A step's payload: the section's name, whatever the ids made before it."""
     return {"text": text}
+
+
+async def test_a_process_publishing_for_months_keeps_no_lock_per_target(
+    stored: Archive, issue_202: Issue
+) -> None:
+    # The lock keeping two publishes of an issue to a target apart was kept for good: one for
+    # every issue, outlet and target ever published to, 10,000 after 50 issues to 200 channels.
+    pages = [Page(f"page {n}") for n in range(200)]
+
+    class Pages(Notebook):
+        async def targets(self) -> list[Page]:
+            return pages
+
+    notebook = Pages()
+    engine = Engine(stored, retry_delay=0)
+    # Two publishes at once still post each note once (the second waits on the first's locks).
+    first, second = await asyncio.gather(
+        engine.publish(issue_202, notebook), engine.publish(issue_202, notebook)
+    )
+    assert first.ok and second.ok
+    assert notebook.creates == len(issue_202.sections) * len(pages), "each note once"
+    assert len(engine._locks) == 0, "no lock kept once the publishes are done"
