@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import sys
+import time
 from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
@@ -143,13 +144,81 @@ class JsonFormatter(logging.Formatter):
         return self._redact(json.dumps(entry, ensure_ascii=False, default=str))
 
 
+REPEAT_SECONDS = 60.0
+"""How long after a warning or an error is logged others like it are only counted."""
+OWN_LOGGERS = ("bot.", "cogs.")
+"""The loggers whose repeats `Repeats` counts: newsbot's modules'."""
+KINDS_KEPT = 256
+"""Kinds of warnings and errors whose repeats are counted at most; the least recent go first
+(a count not told yet with them)."""
+
+_Kind = tuple[str, int, str, str]
+
+
+class Repeats:
+    """Which warnings and errors were logged lately, so that one failing alike again and again
+    is logged once a `REPEAT_SECONDS`, with how many more there were.
+
+    During an outage every reader's command, press or reply fails the same way, and each was
+    logged whole, its traceback included: thousands of lines a minute, for as long as it
+    lasted. Alike means the same logger, level, message before its arguments (the channel or
+    the reader differ) and kind of exception. The first is logged as it is; the others until
+    `REPEAT_SECONDS` after it are counted, and the next one logged says how many were not.
+    Only newsbot's own (`OWN_LOGGERS`): a library's say what it does at its own pace (discord.py's
+    reconnects, each with its delay, back off by themselves).
+    """
+
+    def __init__(self) -> None:
+        self._kinds: dict[_Kind, tuple[float, int]] = {}
+        """When each kind was last logged, and how many like it were not since."""
+
+    def shown(self, record: logging.LogRecord) -> logging.LogRecord | None:
+        """The record to log (saying how many like it were not), or None to only count it."""
+        if record.levelno < logging.WARNING or not record.name.startswith(OWN_LOGGERS):
+            return record
+        error = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
+        kind = (record.name, record.levelno, str(record.msg), error)
+        now = time.monotonic()
+        logged, hidden = self._kinds.pop(kind, (-REPEAT_SECONDS, 0))
+        if now - logged < REPEAT_SECONDS:
+            self._kinds[kind] = (logged, hidden + 1)
+            return None
+        self._keep(kind, now)
+        if not hidden:
+            return record
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit: logging reports it as it emits
+            return record
+        told = logging.makeLogRecord(vars(record))
+        since = f"{now - logged:.0f} s"
+        told.msg = f"{message} [{hidden} more like it in the {since} before, not logged]"
+        told.args = None
+        return told
+
+    def _keep(self, kind: _Kind, now: float) -> None:
+        if len(self._kinds) >= KINDS_KEPT:
+            for old in [k for k, (at, _) in self._kinds.items() if now - at >= REPEAT_SECONDS]:
+                del self._kinds[old]
+        while len(self._kinds) >= KINDS_KEPT:
+            del self._kinds[next(iter(self._kinds))]
+        self._kinds[kind] = (now, 0)
+
+
 class _StderrHandler(logging.StreamHandler[TextIO]):
-    """Writes to `sys.stderr` as it is at each record (as `logging.lastResort` does)."""
+    """Writes to `sys.stderr` as it is at each record (as `logging.lastResort` does), each
+    warning or error failing alike once a minute at most (`Repeats`)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self.repeats = Repeats()
 
     def emit(self, record: logging.LogRecord) -> None:
         # A test runner swaps sys.stderr between commands run in one process.
         self.stream = sys.stderr
-        super().emit(record)
+        shown = self.repeats.shown(record)
+        if shown is not None:
+            super().emit(shown)
 
 
 def _without_voice_warnings(record: logging.LogRecord) -> bool:

@@ -19,14 +19,17 @@ from urllib.parse import quote
 import pytest
 from typer.testing import CliRunner
 
+from bot import logs
 from bot._settings_plain import without_settings
+from bot.app import SORRY
 from bot.backup import back_up
 from bot.cli import app
 from bot.logs import REDACTED, configure_logging
 from bot.models import Issue
+from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.settings import load_settings
 from bot.store import Archive
-from tests.conftest import ISSUES
+from tests.conftest import ISSUES, StartNewsbot
 
 TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
 X_KEYS = {
@@ -411,3 +414,43 @@ async def test_a_backup_of_an_older_archive_is_not_migrated_first(
     for made in (path, tmp_path / "copy.db"):
         with closing(sqlite3.connect(made)) as db:
             assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+
+
+async def test_readers_failing_alike_in_an_outage_are_logged_once_a_minute(
+    start_newsbot: StartNewsbot,
+    archive_202: Archive,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    logged: Logged,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every reader's command failed alike while the archive was out of reach, and each was
+    # logged whole, traceback and all: 200 commands made 200 tracebacks.
+    configure_logging(load_settings(), verbose=False)
+    monkeypatch.setattr(logs, "REPEAT_SECONDS", 3600.0)  # however slow this machine is
+    await start_newsbot(archive_202)
+    await archive_202.close()  # the archive gone from under the running bot
+    readers = [emulator.world.add_user(f"reader{n}") for n in range(200)]
+    for reader in readers:
+        emulator.world.add_member(seed.guild, reader)
+        handle = await emulator.run_slash_command(seed.guild, seed.general, reader, "latest")
+        assert SORRY in (await handle.original()).content, "each reader is still answered"
+    first = logged()
+    assert first.count("ERROR bot.app: command 'latest' failed") == 1
+    assert first.count("Traceback (most recent call last)") == 1
+
+    monkeypatch.setattr(logs, "REPEAT_SECONDS", 0.0)  # a minute later
+    handle = await emulator.run_slash_command(seed.guild, seed.general, seed.reader, "latest")
+    assert SORRY in (await handle.original()).content
+    later = logged()
+    assert later.count("ERROR bot.app: command 'latest' failed") == 1
+    assert "[199 more like it in the " in later
+
+
+def test_what_counts_repeats_stays_bounded_whatever_is_logged(logged: Logged) -> None:
+    configure_logging(load_settings(), verbose=False)
+    for n in range(10_000):  # each its own kind: a message written with its values in it
+        logging.getLogger("bot.app").warning(f"channel {n} failed")
+    assert logged().count("WARNING bot.app: channel") == 10_000, "none alike: each logged"
+    (handler,) = [h for h in logging.getLogger().handlers if hasattr(h, "repeats")]
+    assert len(handler.repeats._kinds) <= logs.KINDS_KEPT
