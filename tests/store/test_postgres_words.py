@@ -50,3 +50,19 @@ def test_a_text_is_read_into_the_words_sqlite_indexes(fts5: sqlite3.Connection, 
 @given(TEXTS)
 def test_a_text_is_read_in_one_pass_as_a_letter_at_a_time(text: str) -> None:
     assert list(words.tokens(text)) == list(words._tokens_by_letter(text))
+
+
+def test_letters_read_are_kept_within_a_bound(fts5: sqlite3.Connection) -> None:
+    # A reader's search is read here too: searches of letters not seen yet kept each of them
+    # for good, as much as 360 MB for the whole of Unicode.
+    unseen = [chr(code) for code in range(0x20000, 0x20000 + words.FOLDED_KEPT + 10_000)]
+    for start in range(0, len(unseen), 200):  # as many searches of 200 characters
+        query = " ".join(unseen[start : start + 200])
+        list(words.tokens(query))
+        words.tsquery(f'"{query}"')
+    assert len(words._FOLDED) <= words.FOLDED_KEPT
+    assert len(words._FOLDED_LETTERS) <= words.FOLDED_KEPT + 128
+    assert len(words._FOLDING) <= words.FOLDED_KEPT + 128
+    # Past the bound, a text is read as SQLite reads it all the same.
+    for text in ("naïve 机器学习 café", f"{unseen[-1]}{unseen[-2]} Straße", unseen[-3] + "\u0301a"):
+        assert [token.text for token in words.tokens(text)] == sqlite_words(fts5, text)

@@ -40,6 +40,10 @@ _SQLITE.executescript(
 )
 _SQLITE_LOCK = threading.Lock()
 _FOLDED: dict[str, str] = {}
+FOLDED_KEPT = 65_536
+"""Letters beyond ASCII whose folding is kept, far more than the scripts of any archive use:
+a reader's search is read here too, and each search of letters not seen yet kept them all for
+good (as much as 360 MB for the whole of Unicode). A letter past them is asked each time."""
 
 
 def _folded(ch: str) -> str:
@@ -57,7 +61,8 @@ def _folded(ch: str) -> str:
             words = [str(row[0]) for row in _SQLITE.execute("SELECT term FROM letter_words")]
         # Two words: a separator; one: the letter folded, or nothing if it was dropped.
         folded = (words[0][1:-1] or "\0") if len(words) == 1 else ""
-        _FOLDED[ch] = folded
+        if len(_FOLDED) < FOLDED_KEPT:
+            _FOLDED[ch] = folded
     return folded
 
 
@@ -105,11 +110,15 @@ _Reading = tuple[str, re.Pattern[str]]
 def _reading(text: str) -> _Reading | None:
     """`text` with each letter folded as the tokenizer folds it, and the pattern of its words
     there, each where it was written; None when the tokenizer drops a letter of it (a
-    diacritic written apart), which `_tokens_by_letter` reads."""
+    diacritic written apart), or when its new letters would pass `FOLDED_KEPT`: those
+    `_tokens_by_letter` reads."""
     if text.isascii():
         # Most fields: ASCII letters and digits, each run a word.
         return text.lower(), _RUN
-    for ch in set(text).difference(_FOLDED_LETTERS):
+    unknown = set(text).difference(_FOLDED_LETTERS)
+    if len(_FOLDED_LETTERS) + len(unknown) > FOLDED_KEPT + 128:  # ASCII's come first
+        return None  # read a letter at a time, the letters past `FOLDED_KEPT` not kept
+    for ch in unknown:
         # unicode61 folds a letter into one letter (sqlite3Fts5UnicodeFold returns one code
         # point), so the folded text keeps each word where it was written.
         _FOLDING[ord(ch)] = _folded(ch) or " "
