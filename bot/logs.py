@@ -162,10 +162,11 @@ class Repeats:
     During an outage every reader's command, press or reply fails the same way, and each was
     logged whole, its traceback included: thousands of lines a minute, for as long as it
     lasted. Alike means the same logger, level, message before its arguments (the channel or
-    the reader differ) and kind of exception. The first is logged as it is; the others until
-    `REPEAT_SECONDS` after it are counted, and the next one logged says how many were not.
-    Only newsbot's own (`OWN_LOGGERS`): a library's say what it does at its own pace (discord.py's
-    reconnects, each with its delay, back off by themselves).
+    the reader differ) and exception, of one kind raised at one place (two bugs are two). The
+    first is logged as it is; the others until `REPEAT_SECONDS` after it are counted, and the
+    next one logged says how many were not. Only newsbot's own (`OWN_LOGGERS`): a library's
+    say what it does at its own pace (discord.py's reconnects, each with its delay, back off
+    by themselves).
     """
 
     def __init__(self) -> None:
@@ -176,8 +177,7 @@ class Repeats:
         """The record to log (saying how many like it were not), or None to only count it."""
         if record.levelno < logging.WARNING or not record.name.startswith(OWN_LOGGERS):
             return record
-        error = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
-        kind = (record.name, record.levelno, str(record.msg), error)
+        kind = (record.name, record.levelno, str(record.msg), _raised(record))
         now = time.monotonic()
         logged, hidden = self._kinds.pop(kind, (-REPEAT_SECONDS, 0))
         if now - logged < REPEAT_SECONDS:
@@ -203,6 +203,17 @@ class Repeats:
         while len(self._kinds) >= KINDS_KEPT:
             del self._kinds[next(iter(self._kinds))]
         self._kinds[kind] = (now, 0)
+
+
+def _raised(record: logging.LogRecord) -> str:
+    """The kind of exception a record carries and where it was raised; '' for none."""
+    if not record.exc_info or record.exc_info[0] is None:
+        return ""
+    kind, _, trace = record.exc_info
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    where = f" at {trace.tb_frame.f_code.co_filename}:{trace.tb_lineno}" if trace else ""
+    return kind.__name__ + where
 
 
 class _StderrHandler(logging.StreamHandler[TextIO]):

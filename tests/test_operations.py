@@ -447,6 +447,33 @@ async def test_readers_failing_alike_in_an_outage_are_logged_once_a_minute(
     assert "[199 more like it in the " in later
 
 
+def missing_key() -> None:
+    raise KeyError("issue")
+
+
+def missing_index() -> None:
+    raise IndexError("page")
+
+
+def test_two_bugs_failing_alike_are_both_logged(logged: Logged) -> None:
+    configure_logging(load_settings(), verbose=False)
+    log = logging.getLogger("bot.app")
+    for _ in range(3):
+        for bug in (missing_key, missing_index):
+            try:
+                bug()
+            except LookupError:
+                log.exception("command %r failed", "search")
+    try:
+        raise KeyError("section")  # the same kind as the first, raised at another place
+    except KeyError:
+        log.exception("command %r failed", "search")
+    output = logged()
+    assert output.count("ERROR bot.app: command 'search' failed") == 3
+    for error in ("KeyError: 'issue'", "IndexError: page", "KeyError: 'section'"):
+        assert output.count(error) == 1, error
+
+
 def test_what_counts_repeats_stays_bounded_whatever_is_logged(logged: Logged) -> None:
     configure_logging(load_settings(), verbose=False)
     for n in range(10_000):  # each its own kind: a message written with its values in it
