@@ -12,13 +12,18 @@ from bot.text import MENTION, defuse_mentions, one_line, shorten, without_direct
 NOTE_MAX = 300
 """A reader's note is kept to this many characters."""
 
-_MASKED_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*(?:<\s*>)?\s*(?:\"[^\"]*\"\s*)?\)")
-"""A Markdown link `[text](…)` whose address is gone: its text is the reader's words."""
+_MASKED_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*(?:<\s*>\s*)?(?:\"[^\"]*\"\s*)?\)")
+"""A Markdown link `[text](…)` whose address is gone: its text is the reader's words. (One
+`\\s*` between any two parts: two side by side would try every split of a run of spaces.)"""
 _EMPTY_FENCE = re.compile(r"(?<!`)(`{3,})[\w+.#-]*\s*\1(?!`)")
 """A code block left empty (`` ```py ``` ``)."""
 _EMPTY_PAIR = re.compile(r"(?<![`|~*_])(`+|\|\||~~|\*+|_+)(?![`|~*_])\s*(?<![`|~*_])\1(?![`|~*_])")
 """Markdown around nothing: a code span, a spoiler, bold, italics, a strikethrough."""
 _EMPTY_BRACKETS = re.compile(r"<\s*>|\[\s*\]|\(\s*\)")
+_UNWRAPPING_ROUNDS = 8
+"""How many times the Markdown left around nothing is taken out: each round peels one layer
+(`(**)`, then `()`). A reader's note nests a few; a message of thousands of brackets nested
+would take a round per bracket, each over the whole message, holding up every reader."""
 
 
 def clean_note(note: str | None) -> str | None:
@@ -70,7 +75,7 @@ def _normal(link: str) -> str | None:
 def _unwrapped(text: str) -> str:
     """`text`, its links taken out, without the Markdown left around nothing."""
     written = text
-    while True:
+    for _ in range(_UNWRAPPING_ROUNDS):
         cleaned = _MASKED_LINK.sub(r"\1", text)
         for empty in (_EMPTY_FENCE, _EMPTY_PAIR, _EMPTY_BRACKETS):
             cleaned = empty.sub(" ", cleaned)
