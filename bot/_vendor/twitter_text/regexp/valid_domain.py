@@ -6,7 +6,7 @@ from .valid_subdomain import valid_subdomain
 from ..regex_supplant import regex_supplant
 
 valid_domain = regex_supplant(
-    r'(?:#{valid_subdomain}*#{valid_domain_name}(?:#{valid_gtld}|#{valid_cctld}|#{valid_punycode}))',
+    r'(?:#{valid_subdomain}{0,125}#{valid_domain_name}(?:#{valid_gtld}|#{valid_cctld}|#{valid_punycode}))',
     {
         'valid_subdomain': valid_subdomain,
         'valid_domain_name': valid_domain_name,

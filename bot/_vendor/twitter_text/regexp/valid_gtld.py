@@ -1,6 +1,8 @@
 import re
 
-valid_gtld = re.compile(
+from ._trie import factored
+
+valid_gtld = re.compile(factored(
     '(?:(?:' +
     '삼성|닷컴|닷넷|香格里拉|餐厅|食品|飞利浦|電訊盈科|集团|通販|购物|谷歌|诺基亚|联通|网络|网站|网店|网址|组织机构|移动|珠宝|点看|游戏|淡马锡|机构|書籍|时尚|新闻|' +
     '政府|政务|招聘|手表|手机|我爱你|慈善|微博|广东|工行|家電|娱乐|天主教|大拿|大众汽车|在线|嘉里大酒店|嘉里|商标|商店|商城|公益|公司|八卦|健康|信息|佛山|企业|' +
@@ -94,4 +96,4 @@ valid_gtld = re.compile(
     'accountant|accenture|academy|abudhabi|abogado|able|abc|abbvie|abbott|abb|abarth|aarp|aaa|' +
     'onion' +
     ')(?=[^0-9a-zA-Z@+-]|$))'
-)
+))
