@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 import html
 import re
+from collections.abc import Callable, Iterator
 
+from bot.render.code_spans import TickRuns
 from bot.render.text import escape_markdown
 from bot.text import defuse_mentions, one_line, shorten
 
@@ -45,9 +47,12 @@ _BLOCK_MARKS = re.compile(
     re.MULTILINE,
 )
 _BULLET = re.compile(r"^([ \t]*)[-+*][ \t]+", re.MULTILINE)
+_ESCAPE = r"\\(?P<escaped>[!-/:-@\[-`{-~])"
 _CODE_OR_ESCAPE = re.compile(
-    r"\\(?P<escaped>[!-/:-@\[-`{-~])|(?P<ticks>`+)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.DOTALL
+    _ESCAPE + r"|(?P<ticks>`+)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.DOTALL
 )
+"""An escaped character, or a code span. Not searched with as such: see `_sub_code_or_escape`."""
+_CODE_OR_ESCAPE_START = re.compile(_ESCAPE + "|`")
 _LINK = re.compile(
     r"!?\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
     r"(?:\(\s*(?:<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
@@ -58,15 +63,60 @@ _LINK = re.compile(
 _AUTOLINK = re.compile(
     r"<(?P<url>[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*|[^\s<>@\\]+@[^\s<>@\\]+\.[^\s<>@\\]+)>"
 )
-_HTML = re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s+[^<>]*?)?\s*/?>", re.DOTALL)
+_HTML = re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*+(?:\s[^<>]*+)?/?>", re.DOTALL)
+"""A comment or a tag, to its first `>`: read by `_without_html`. (Each part of a tag is read
+once: as `(?:\\s+[^<>]*?)?\\s*/?>`, a tag never closed tried every split of the spaces after
+it between three repeats, seconds for a few thousand.)"""
+_HTML_START = re.compile(r"<!--|</?[A-Za-z]")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_STRONG = re.compile(r"\*\*(?!\s)(?P<text>.+?)(?<!\s)\*\*", re.DOTALL)
+
+
+class _Paired:
+    """Emphasis, `opening(?P<text>.+?)closing`, found in time linear in the text.
+
+    A regular expression tries every opening mark, and from one that no mark closes reads on
+    to the end of the text: a blurb of unclosed marks (`*a *a *a …`) took time growing with
+    its length squared. Whether a mark closes does not depend on the opening: every opening
+    before the last closing mark (and a character of text) is closed, every one after it is
+    not. So the marks after it are not tried; the matches are the pattern's own.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        opening, closing = pattern.split("(?P<text>.+?)")
+        self.pattern = re.compile(pattern, re.DOTALL)
+        self._opening = re.compile(opening)
+        self._closing = re.compile(f"(?={closing})")  # found where they overlap too
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """The pattern's matches in `text`, as `re.finditer` finds them."""
+        last = max((mark.start() for mark in self._closing.finditer(text)), default=-1)
+        at = 0
+        while (opening := self._opening.search(text, at)) is not None and opening.end() < last:
+            found = self.pattern.match(text, opening.start())
+            if found is None:
+                at = opening.start() + 1
+                continue
+            yield found
+            at = found.end()
+
+    def unwrapped(self, text: str) -> str:
+        """`text` with each match replaced by the text inside it."""
+        parts: list[str] = []
+        at = 0
+        for found in self.finditer(text):
+            parts += [text[at : found.start()], found["text"]]
+            at = found.end()
+        parts.append(text[at:])
+        return "".join(parts)
+
+
+_STRONG = _Paired(r"\*\*(?!\s)(?P<text>.+?)(?<!\s)\*\*")
 _EMPHASIS = (
     _STRONG,
-    re.compile(r"(?<![^\W_])__(?!\s)(?P<text>.+?)(?<!\s)__(?![^\W_])", re.DOTALL),
-    re.compile(r"\*(?![\s*])(?P<text>.+?)(?<![\s*])\*", re.DOTALL),
-    re.compile(r"(?<![^\W_])_(?![\s_])(?P<text>.+?)(?<![\s_])_(?![^\W_])", re.DOTALL),
-    re.compile(r"~~(?![\s~])(?P<text>.+?)(?<![\s~])~~", re.DOTALL),
+    _Paired(r"(?<![^\W_])__(?!\s)(?P<text>.+?)(?<!\s)__(?![^\W_])"),
+    _Paired(r"\*(?![\s*])(?P<text>.+?)(?<![\s*])\*"),
+    _Paired(r"(?<![^\W_])_(?![\s_])(?P<text>.+?)(?<![\s_])_(?![^\W_])"),
+    _Paired(r"~~(?![\s~])(?P<text>.+?)(?<![\s~])~~"),
 )
 _NESTING = 3
 """How deeply links and emphasis are unwrapped (`***both***` is two levels)."""
@@ -91,18 +141,66 @@ def plain_text(markdown: str) -> str:
     text = _BLOCK_MARKS.sub(" ", text)
     text = _BULLET.sub(r"\1• ", text)
     text = text.replace("\\\n", "\n")  # a hard line break
-    text = _CODE_OR_ESCAPE.sub(_literal, text)
+    text = _sub_code_or_escape(_literal, text)
     text = _AUTOLINK.sub(lambda m: m["url"].translate(_HIDE_TEXT), text)
-    text = _HTML.sub("", text)
+    text = _without_html(text)
     text = _ENTITY.sub(lambda m: html.unescape(m[0]).translate(_HIDE_TEXT), text)
     for _ in range(_NESTING):
         before = text
         text = _LINK.sub(r"\g<text>", text)
-        for pattern in _EMPHASIS:
-            text = pattern.sub(r"\g<text>", text)
+        for emphasis in _EMPHASIS:
+            text = emphasis.unwrapped(text)
         if text == before:
             break
     return one_line(text.translate(_SHOW_PLAIN))
+
+
+def _sub_code_or_escape(replace: Callable[[re.Match[str]], str], text: str) -> str:
+    """`_CODE_OR_ESCAPE.sub(replace, text)`, in time linear in `text` (`TickRuns`): the
+    same matches, each `replace`d."""
+    parts: list[str] = []
+    copied = searched = 0
+    runs: TickRuns | None = None
+    while (start := _CODE_OR_ESCAPE_START.search(text, searched)) is not None:
+        if start["escaped"] is not None:
+            found = _CODE_OR_ESCAPE.match(text, start.start())
+        else:
+            runs = runs or TickRuns(text)
+            closing = runs.closing(start.start())
+            if closing is None:
+                searched = runs.run_end(start.start())
+                continue
+            found = _code_span(closing[0]).match(text, start.start())
+        assert found is not None  # an escape, or a span `TickRuns` found closed
+        parts += [text[copied : found.start()], replace(found)]
+        copied = searched = found.end()
+    parts.append(text[copied:])
+    return "".join(parts)
+
+
+@functools.lru_cache(maxsize=64)
+def _code_span(ticks: int) -> re.Pattern[str]:
+    """`_CODE_OR_ESCAPE` with a code span opened by exactly `ticks` backticks: from where
+    `TickRuns` found it opens, it reads on only to where it closes."""
+    return re.compile(_CODE_OR_ESCAPE.pattern.replace("`+", f"`{{{ticks}}}", 1), re.DOTALL)
+
+
+def _without_html(text: str) -> str:
+    """`_HTML.sub("", text)`, in time linear in `text`: a comment is tried only where a `-->`
+    follows, as a regular expression would try each `<!--` and read on to the end."""
+    parts: list[str] = []
+    copied = searched = 0
+    last_close = text.rfind("-->")
+    while (start := _HTML_START.search(text, searched)) is not None:
+        at = start.start()
+        found = None if start[0] == "<!--" and last_close < at + 4 else _HTML.match(text, at)
+        if found is None:
+            searched = at + 1
+            continue
+        parts.append(text[copied:at])
+        copied = searched = found.end()
+    parts.append(text[copied:])
+    return "".join(parts)
 
 
 def _literal(match: re.Match[str]) -> str:
@@ -134,7 +232,7 @@ def markdown_spans(markdown: str) -> list[tuple[int, int]]:
         spans.append(match.span())
         return match[0].translate(_HIDE_TEXT)
 
-    text = _CODE_OR_ESCAPE.sub(masked, markdown)
+    text = _sub_code_or_escape(masked, markdown)
     for pattern in (_LINK, _AUTOLINK, *_EMPHASIS):
         spans += [match.span() for match in pattern.finditer(text)]
     return spans
@@ -157,11 +255,11 @@ def title_markdown(title: str, *, in_bold: bool = False) -> str:
     Discord would end the bold at the title's first `**`.
     """
     if (in_bold and "**" in title) or "](" in title or "][" in title:
-        kept = _CODE_OR_ESCAPE.sub(_kept, title)
+        kept = _sub_code_or_escape(_kept, title)
         if "](" in kept or "][" in kept:
             kept = _LINK.sub(lambda m: m[0].translate(_HIDE_LINK), kept)
         if in_bold:
-            kept = _STRONG.sub(r"\g<text>", kept).replace("**", "**".translate(_HIDE_ESCAPE))
+            kept = _STRONG.unwrapped(kept).replace("**", "**".translate(_HIDE_ESCAPE))
         title = kept.translate(_SHOW_MARKDOWN)
     return defuse_mentions(title)
 
