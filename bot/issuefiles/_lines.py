@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 _LINE_ENDING = re.compile(r"\r\n|\r|\n")
-EDITOR_NOTE = re.compile(r"^<!--\s*editor:\s*(?P<note>.*?)\s*-->$")
+EDITOR_NOTE = re.compile(r"^<!--\s*editor:\s*+(?P<note>(?:[^\S\n]*+\S)*?)\s*-->$")
 """`<!-- editor: … -->`: a note to the editor, on a line of its own under an item's heading."""
 
 
