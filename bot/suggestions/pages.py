@@ -217,16 +217,17 @@ class _TitleReader:
         self._waiting = bytearray()  # the first bytes, until the charset declared in them is known
         self._decoder: codecs.IncrementalDecoder | None = None
         self._parser = _TitleParser()
+        self._unreadable = False
 
     @property
     def done(self) -> bool:
         """Whether the rest of the page cannot change the title."""
-        return self._parser.done
+        return self._parser.done or self._unreadable
 
     def feed(self, data: bytes) -> None:
         """Read the next bytes of the page."""
         if self._decoder is not None:
-            self._parser.feed(self._decoder.decode(data))
+            self._parse(self._decoder.decode(data))
             return
         self._waiting.extend(data)
         if len(self._waiting) >= _CHARSET_SCAN:
@@ -236,7 +237,18 @@ class _TitleReader:
         head = bytes(self._waiting)
         self._waiting.clear()
         self._decoder = codecs.getincrementaldecoder(_charset(self._charset, head))("replace")
-        self._parser.feed(self._decoder.decode(head))
+        self._parse(self._decoder.decode(head))
+
+    def _parse(self, text: str) -> None:
+        """Parse `text`, the page's next; at markup Python's parser cannot read (`<![‹`, which
+        stops it with an AssertionError), the page is read no further: a title already ended
+        is kept, one not yet ended is none."""
+        if self._unreadable:
+            return
+        try:
+            self._parser.feed(text)
+        except AssertionError:
+            self._unreadable = True
 
     def title(self) -> str | None:
         """The page's title as kept (one line, at most `TITLE_MAX`), or None if it has none:
@@ -244,7 +256,7 @@ class _TitleReader:
         if self._decoder is None:
             self._start()
         assert self._decoder is not None
-        self._parser.feed(self._decoder.decode(b"", final=True))
+        self._parse(self._decoder.decode(b"", final=True))
         if not self._parser.ended or self._parser.parts is None:
             return None
         title = one_line("".join(self._parser.parts))

@@ -79,6 +79,8 @@ async def serve(state: Site) -> AsyncIterator[Site]:
             return web.Response(text=TRICKY_PAGE, content_type="text/html")
         if name == "pdf":
             return web.Response(body=b"%PDF", content_type="application/pdf")
+        if name == "unreadable":  # markup Python's HTML parser stops at with an AssertionError
+            return web.Response(text="<head><![\u2039![x<title>T</title>", content_type="text/html")
         raise web.HTTPNotFound()
 
     app = web.Application()
@@ -235,6 +237,13 @@ def test_a_draft_keeps_the_slug_of_a_section_renamed_in_place() -> None:
     draft = draft_issue(3, "Issue #3", [accepted], {"learning": "Courses"})
     assert [(s.name, s.slug) for s in draft.sections] == [("Courses", "learning")]
     assert "## Courses {#learning}\n" in format_issue(draft)
+
+
+async def test_a_page_the_html_parser_cannot_read_has_no_title_and_raises_nothing(
+    site: Site,
+) -> None:
+    assert await fetch_title(f"{site.base}/unreadable", local_origin=site.base) is None
+    assert page_title("<title>Kept</title><![\u2039![x".encode()) == "Kept"
 
 
 async def test_the_title_is_the_pages_own_not_one_in_a_comment_or_a_script(site: Site) -> None:
