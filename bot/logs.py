@@ -153,6 +153,8 @@ KINDS_KEPT = 256
 (a count not told yet with them)."""
 
 _Kind = tuple[str, int, str, str]
+_ONLY_ARGUMENTS = re.compile(r"(?:%[sdr]|[\s:;,.-])*")
+"""A message made of its arguments alone (`"%s"`, `"%s:\\n%s"`), which then say what it is."""
 
 
 class Repeats:
@@ -177,7 +179,10 @@ class Repeats:
         """The record to log (saying how many like it were not), or None to only count it."""
         if record.levelno < logging.WARNING or not record.name.startswith(OWN_LOGGERS):
             return record
-        kind = (record.name, record.levelno, str(record.msg), _raised(record))
+        template = str(record.msg)
+        if _ONLY_ARGUMENTS.fullmatch(template):  # `log.warning("%s", text)`: the text says it
+            template = record.getMessage()
+        kind = (record.name, record.levelno, template, _raised(record))
         now = time.monotonic()
         logged, hidden = self._kinds.pop(kind, (-REPEAT_SECONDS, 0))
         if now - logged < REPEAT_SECONDS:

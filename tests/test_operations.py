@@ -474,6 +474,21 @@ def test_two_bugs_failing_alike_are_both_logged(logged: Logged) -> None:
         assert output.count(error) == 1, error
 
 
+def test_warnings_written_whole_as_an_argument_are_each_logged(logged: Logged) -> None:
+    # The schedule logs each of its warnings as `log.warning("%s", text)`: at a start, a
+    # cron's warnings come one after another, each its own.
+    configure_logging(load_settings(), verbose=False)
+    log = logging.getLogger("bot.schedule.jobs")
+    for text in ("the cron names a day and a weekday", "02:30 falls in a skipped hour"):
+        log.warning("%s", text)
+        log.warning("%s", text)
+    log.warning("%s:\n%s", "Issue files have problems", "203.md:4: no title")
+    output = logged()
+    assert output.count("the cron names a day and a weekday") == 1
+    assert output.count("02:30 falls in a skipped hour") == 1
+    assert output.count("203.md:4: no title") == 1
+
+
 def test_what_counts_repeats_stays_bounded_whatever_is_logged(logged: Logged) -> None:
     configure_logging(load_settings(), verbose=False)
     for n in range(10_000):  # each its own kind: a message written with its values in it
