@@ -4,10 +4,10 @@ jumps to it."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.cli._console import err, open_archive
 from bot.errors import IssueFileError, NewsbotError
@@ -81,38 +81,15 @@ async def left_as_archived(
 
 
 def clock_change_warnings(
-    issues: Iterable[tuple[Path, Issue]], zone: dt.tzinfo
+    issues: Iterable[tuple[Path, Issue]], zone: ZoneInfo
 ) -> list[IssueFileError]:
     """A warning at the `publish_at:` line of each issue whose time, read in `zone` (the
-    schedule's), falls in an hour the clocks skip or repeat: it goes out at another time, or
-    at the first of two, than the editor may think."""
-    warnings = []
-    for path, issue in issues:
-        at = issue.publish_at
-        if at is None or at.tzinfo is not None:
-            continue
-        first, second = at.replace(tzinfo=zone, fold=0), at.replace(tzinfo=zone, fold=1)
-        if first.utcoffset() == second.utcoffset():
-            continue
-        written = f"publish_at {at:%Y-%m-%dT%H:%M} in {zone}"
-        real = first.astimezone(dt.UTC).astimezone(zone)
-        if real.replace(tzinfo=None) != at:
-            reason = (
-                f"{written} does not exist: the clocks skip that hour, so it goes out at "
-                f"{real:%H:%M %Z}; write the time it is to go out"
-            )
-        else:
-            offset = _offset_text(second)
-            reason = (
-                f"{written} happens twice (the clocks go back): it goes out at the first, "
-                f"{first:%H:%M %Z}; write {at:%Y-%m-%dT%H:%M}{offset} for the second"
-            )
-        warnings.append(IssueFileError(path, front_matter_line(path, "publish_at"), reason))
-    return warnings
+    schedule's), falls in an hour the clocks skip or repeat (`publish_at_clock_change`)."""
+    from bot.schedule.triggers import publish_at_clock_change
 
-
-def _offset_text(moment: dt.datetime) -> str:
-    """`moment`'s UTC offset as an issue file writes it: `+01:00`."""
-    minutes = int((moment.utcoffset() or dt.timedelta()).total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return [
+        IssueFileError(path, front_matter_line(path, "publish_at"), reason)
+        for path, issue in issues
+        if issue.publish_at is not None
+        and (reason := publish_at_clock_change(issue.publish_at, zone)) is not None
+    ]

@@ -191,6 +191,28 @@ def _changes(tz: ZoneInfo, year: int, after: dt.datetime | None) -> list[Transit
     return [c for c in transitions(tz, year) if after is None or c.at > after]
 
 
+def publish_at_clock_change(at: dt.datetime, zone: ZoneInfo) -> str | None:
+    """What to tell of an issue's `publish_at` without an offset that falls, read in `zone`
+    as `release_time` reads it, in an hour the clocks skip (it comes an hour later by the
+    clock) or repeat (it comes at the first of the two); None for any other."""
+    if at.tzinfo is not None:
+        return None
+    first, second = at.replace(tzinfo=zone, fold=0), at.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    written = f"publish_at {at:%Y-%m-%dT%H:%M} in {zone}"
+    real = release_time(at, zone).astimezone(dt.UTC).astimezone(zone)
+    if real.replace(tzinfo=None) != at:
+        return (
+            f"{written} does not exist: the clocks skip that hour, so it goes out at "
+            f"{real:%H:%M %Z}; write the time it is to go out"
+        )
+    return (
+        f"{written} happens twice (the clocks go back): it goes out at the first, "
+        f"{first:%H:%M %Z}; write {at:%Y-%m-%dT%H:%M}{utc_offset(second)} for the second"
+    )
+
+
 def skipped_hour_warning(
     settings: Settings, year: int, *, after: dt.datetime | None = None
 ) -> str | None:
