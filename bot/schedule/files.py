@@ -67,7 +67,8 @@ class FileScan:
     warnings: list[IssueFileError]
     """The valid files' warnings: items without a blurb."""
     read_as: dict[Path, tuple[int, str]]
-    """Each valid file's issue number and content hash, as the archive would store it."""
+    """The issue number and content hash (as the archive would store it) of each valid file
+    with warnings: only they are compared with the archive."""
 
     def due(self, changing: set[str], come: Callable[[dt.datetime], bool]) -> list[Path]:
         """The valid files to ingest now: those not being written (`changing`) whose issue has
@@ -95,7 +96,8 @@ def scan_issue_files(directory: Path) -> FileScan:
         log.warning("%s is not read: an issue file's name ends in .md (%s.md)", path, path.stem)
     for path, issue in read_issues([directory], errors, warnings):
         present.add(issue.number)
-        read_as[path] = (issue.number, content_hash(issue))
+        if warnings and warnings[-1].path == path:  # hashed only where it is needed
+            read_as[path] = (issue.number, content_hash(issue))
         files.append((path, issue.publish_at))
         summaries[issue.number] = IssueSummary(
             number=issue.number,
@@ -126,11 +128,11 @@ class UnwrittenBlurbs:
         self, scan: FileScan, issue_hash: Callable[[int], Awaitable[str | None]]
     ) -> str | None:
         """What to tell the editors of such items not told yet, or None."""
-        fresh = [
-            warning
-            for warning in scan.warnings
-            if await issue_hash(scan.read_as[warning.path][0]) != scan.read_as[warning.path][1]
-        ]
+        archived = {
+            path: await issue_hash(number) == digest
+            for path, (number, digest) in scan.read_as.items()
+        }
+        fresh = [warning for warning in scan.warnings if not archived[warning.path]]
         new = [w for w in fresh if (w.path, w.reason) not in self._told]
         self._told = {(w.path, w.reason) for w in fresh}
         if not new:
