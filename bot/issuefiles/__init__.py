@@ -34,7 +34,7 @@ from bot.issuefiles._front_matter import (
     REQUIRED_KEYS,
     missing_date,
 )
-from bot.issuefiles._lines import editor_note_lines
+from bot.issuefiles._lines import editor_note_lines, without_editor_notes
 from bot.issuefiles._loading import (
     LoadResult,
     front_matter_line,
@@ -71,5 +71,6 @@ __all__ = [
     "publish_times",
     "read_checked",
     "read_issues",
+    "without_editor_notes",
     "write_issue",
 ]

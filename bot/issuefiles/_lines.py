@@ -24,6 +24,13 @@ def file_lines(text: str) -> list[str]:
     return lines
 
 
+def without_editor_notes(text: str) -> str:
+    """An issue file's `text` without the lines of its editor notes: what it tells readers,
+    and the editors' other words."""
+    lines = file_lines(text.removeprefix("\ufeff"))
+    return "\n".join(line for line in lines if not EDITOR_NOTE.match(line.strip()))
+
+
 def editor_note_lines(text: str, notes: Iterable[str]) -> list[int | None]:
     """The line of each of `notes`, an issue's editor notes in the order of its items, in the
     issue file's `text` (None for one not found): `newsbot check` shows each as `path:line`.

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import NewsbotError
-from bot.issuefiles import format_issue, numbered_issue_files, parse_issue, write_issue
+from bot.issuefiles import (
+    format_issue,
+    numbered_issue_files,
+    parse_issue,
+    without_editor_notes,
+    write_issue,
+)
 from bot.models import Issue, IssueSummary, Item, Section, Suggestion, SuggestionStatus, slugify
 from bot.models.links import LinkRejected, normalise, twins
 from bot.render.text import escape_markdown
@@ -26,8 +31,6 @@ if TYPE_CHECKING:
     from bot.store import Archive
 
 DRAFTS_FOLDER = "drafts"
-_EDITOR_NOTE = re.compile(r"<!--.*?-->", re.DOTALL)
-"""An editor note (an HTML comment) in an issue file."""
 UNSORTED_SECTION = "Reader suggestions"
 """The section of accepted suggestions that no one put in a section."""
 DRAFT_TITLE_MAX = 200
@@ -239,7 +242,7 @@ def _links_in(paths: Iterable[Path]) -> dict[str, Path]:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        for candidate in candidates(_EDITOR_NOTE.sub(" ", text)):
+        for candidate in candidates(without_editor_notes(text)):
             try:
                 url = normalise(candidate)
             except LinkRejected:
