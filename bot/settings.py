@@ -11,6 +11,7 @@ every value is plainly valid, a command starts on `bot._settings_plain` without 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -329,9 +330,13 @@ class Settings(BaseModel):
     log: LogSettings = LogSettings()
 
 
+@functools.lru_cache(maxsize=8)
 def _sourced(config: Path | None) -> type[Settings]:
     """`Settings` that pydantic-settings builds from `config` (TOML), the environment and the
-    arguments given, in reverse order of precedence."""
+    arguments given, in reverse order of precedence.
+
+    One class a config path: building it takes pydantic a few milliseconds, and each instance
+    reads the file and the environment afresh all the same."""
     from pydantic_settings import (
         BaseSettings,
         PydanticBaseSettingsSource,
