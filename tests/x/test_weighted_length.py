@@ -11,6 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot._vendor.twitter_text import extract_emojis_with_indices, parse_tweet
+from bot._vendor.twitter_text.config import config
+from bot._vendor.twitter_text.parse_tweet import _weigh, _weigh_by_character
 from bot._vendor.twitter_text.regexp import emoji as emoji_module
 from bot._vendor.twitter_text.regexp.emoji import (
     emoji,
@@ -100,3 +102,34 @@ def test_the_emoji_pattern_finds_what_its_alternatives_alone_find() -> None:
     )
     text = " a1#*".join(entry.emoji for entry in emoji_list) + FAMILY + "1\u20e3 ©x"
     assert [m.span() for m in emoji.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+_LONG_PIECES = st.sampled_from(["x" * 100, "深" * 50, "\ufffe", "\ufeff", "\uffff"])
+"""Runs that take a post past its limit, and characters twitter-text calls invalid."""
+
+
+@given(
+    st.lists(st.one_of(_PIECES, _LONG_PIECES, st.text(max_size=6)), max_size=30).map("".join),
+    st.sampled_from(["defaults", "version2", "version1"]),
+    st.booleans(),
+)
+def test_a_post_is_weighed_by_runs_as_the_release_weighs_it_by_character(
+    text: str, version: str, emoji_parsing: bool
+) -> None:
+    # parse_tweet weighs the characters between URLs and emoji a run at a time: the same
+    # length, validity and last valid place as the release's loop over every character.
+    options = {"emoji_parsing_enabled": False, **config[version]}
+    if emoji_parsing:
+        options["emoji_parsing_enabled"] = True
+    assert _weigh(text, options) == _weigh_by_character(text, options)
+
+
+def test_overlapping_ranges_are_weighed_by_the_first_as_the_release_does() -> None:
+    options = {
+        **config["defaults"],
+        "ranges": [
+            {"start": 0, "end": 200, "weight": 100},
+            {"start": 97, "end": 99, "weight": 300},
+        ],
+    }
+    assert _weigh("abcd深", options) == _weigh_by_character("abcd深", options) == (600, True, 4)
