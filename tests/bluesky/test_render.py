@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.models import Issue
@@ -24,6 +24,7 @@ from bot.render.bluesky import (
 )
 from bot.render.packing import graphemes
 from tests.factories import issue, item
+from tests.properties import examples
 from tests.x.test_render import issues
 
 
@@ -69,7 +70,7 @@ def check_thread(result: Thread, max_posts: int) -> None:
         assert b"://" not in outside + data[at:], sent.text
 
 
-@settings(max_examples=20)
+@examples(20)
 @given(source=issues(), links=st.sampled_from(LinkMode), max_posts=st.sampled_from([2, 5, 8, 25]))
 def test_generated_issues_keep_every_limit(source: Issue, links: LinkMode, max_posts: int) -> None:
     check_thread(thread(source, links=links, max_posts=max_posts), max_posts)

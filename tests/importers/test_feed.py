@@ -7,7 +7,7 @@ import html
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.importers import (
@@ -26,6 +26,7 @@ from bot.models import Issue
 from tests.factories import issue as make_issue
 from tests.importers.conftest import DATA
 from tests.importers.safety import assert_round_trip, assert_safe, markdown_links
+from tests.properties import examples
 
 
 def imported(name: str, folder: Path | None = None, **options: object) -> FeedImport:
@@ -503,7 +504,7 @@ BLOCKS = st.one_of(
 HTML = st.lists(BLOCKS, max_size=12).map("".join)
 
 
-@settings(max_examples=300)
+@examples(300)
 @given(HTML, TEXTS, st.sampled_from([None, "https://base.example/issues/4"]))
 def test_random_html_never_gives_a_live_bad_link_or_a_ping(
     content: str, title: str, link: str | None

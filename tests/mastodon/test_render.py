@@ -4,7 +4,7 @@ URL broken, nothing from the issue mentioning an account or making a hashtag."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.models import Issue
@@ -12,6 +12,7 @@ from bot.render import mastodon
 from bot.render.social import LinkMode, Thread
 from bot.sandbox.mastodon import hashtags, mentions, status_length
 from tests.factories import issue, item
+from tests.properties import examples
 from tests.x.test_render import PIECES, issues
 
 TAGGY = st.sampled_from(
@@ -104,7 +105,7 @@ def check(source: Issue, result: Thread, limit: int, per_url: int) -> None:
         assert mentions(post.text) == [] and hashtags(post.text) == [], post.text
 
 
-@settings(max_examples=15)
+@examples(15)
 @given(
     source=issues(),
     links=st.sampled_from(LinkMode),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START, Issue, Item, SearchHit, SearchPage, Section
@@ -24,6 +24,7 @@ from bot.render.text import escape_markdown, literal
 from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
 from bot.text import defuse_mentions, find_control, shorten
+from tests.properties import examples
 
 HOSTILE = st.sampled_from(
     [
@@ -90,7 +91,7 @@ def assert_valid(embed: Embed) -> None:
     assert not LIVE_MENTION.search(str(embed.to_dict()))
 
 
-@settings(max_examples=40)
+@examples(40)
 @given(issues())
 def test_issue_and_section_embeds_keep_every_limit(issue: Issue) -> None:
     assert_valid(issue_embed(issue))
@@ -215,7 +216,7 @@ def test_embed_problems_name_the_limit() -> None:
 
 
 # Rendering an X thread condenses by trying shorter forms; each example costs ~0.5 s.
-@settings(max_examples=10)
+@examples(10)
 @given(issues(), st.sampled_from([2, 8, 25]), st.sampled_from(list(LinkMode)))
 def test_the_x_thread_preview_keeps_every_limit(
     issue: Issue, max_posts: int, links: LinkMode

@@ -6,7 +6,7 @@ import itertools
 import re
 import string
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.models import Issue, Item, Section
@@ -28,6 +28,7 @@ from bot.render.publish import (
 from bot.sandbox.discord._errors import FormErrors
 from bot.sandbox.discord._limits import check_message, check_thread
 from tests.factories import issue, item
+from tests.properties import examples
 
 HOSTILE = st.sampled_from(
     [
@@ -141,7 +142,7 @@ def squash(text: str) -> str:
     return "".join(unescape(text).split())
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40, deadline=None)
 @given(issues(), st.one_of(st.none(), st.integers(10**17, 10**19)))
 def test_published_messages_keep_every_limit_and_lose_nothing(
     generated: Issue, role: int | None
@@ -166,7 +167,7 @@ def test_published_messages_keep_every_limit_and_lose_nothing(
             assert squash(entry.blurb) in posted, "every blurb is posted whole"
 
 
-@settings(max_examples=25, deadline=None)
+@examples(25, deadline=None)
 @given(st.lists(LONG.map(lambda t: t[:4000]), min_size=1, max_size=30))
 def test_blocks_are_split_only_where_a_limit_forces_it(blocks: list[str]) -> None:
     blocks = [b for b in blocks if b.strip()] or ["x"]

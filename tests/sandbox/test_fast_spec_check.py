@@ -14,13 +14,14 @@ import random
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.sandbox import _fastschema
 from bot.sandbox._openapi import Body, Document, Operation
 from bot.sandbox.discord._spec import discord_document
 from bot.sandbox.x._spec import x_document
+from tests.properties import examples
 from tests.sandbox.conftest import counted_verdicts
 
 JSON = Any
@@ -177,7 +178,7 @@ def test_every_schema_of_both_documents_has_a_compiled_check(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(DOCUMENTS))
-@settings(max_examples=400, deadline=None)
+@examples(400, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_the_compiled_check_accepts_exactly_what_jsonschema_accepts(name: str, seed: int) -> None:
     rng = random.Random(seed)

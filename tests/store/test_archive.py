@@ -10,7 +10,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from bot.errors import ArchiveMissing, ArchiveVersionError, IssueNotFound, NewsbotError
@@ -19,6 +19,7 @@ from bot.store import Archive
 from bot.store.query import fts_query
 from bot.store.sqlite.database import migrations
 from tests.factories import issue, item
+from tests.properties import examples
 
 
 def dump(path: Path) -> list[str]:
@@ -433,7 +434,7 @@ async def test_fts_syntax_in_reader_text_is_taken_literally(archive: Archive, te
     assert (await archive.issues.stats()).items == 1
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=120))
 async def test_no_search_text_can_raise(archive: Archive, text: str) -> None:
     page = await archive.issues.search(text)

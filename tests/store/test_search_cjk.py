@@ -7,7 +7,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit
@@ -15,6 +15,7 @@ from bot.store import Archive
 from bot.store.query import fts_query
 from bot.store.sqlite.database import migrations
 from tests.factories import issue, item
+from tests.properties import examples
 from tests.store.old_archive import make_old_archive
 
 NEWS = item(
@@ -133,7 +134,7 @@ def test_cjk_reader_text_is_quoted_as_the_index_holds_it(text: str, query: str) 
 CJK = "機械学習深層の入門ニュースー学习한국어"
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     run=st.text(alphabet=CJK, min_size=1, max_size=30),
     span=st.tuples(st.integers(0, 30), st.integers(1, 30)),
@@ -160,7 +161,7 @@ async def test_every_part_of_a_run_is_found_and_shown_as_written(
         db.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(alphabet=CJK + 'ab *"-:()^', max_size=60))
 async def test_no_cjk_search_text_can_raise(filled: Archive, text: str) -> None:
     await filled.issues.search(text)

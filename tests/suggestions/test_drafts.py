@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.issuefiles import format_issue, parse_issue
 from bot.models import Suggestion, SuggestionStatus, Supporter
 from bot.suggestions import NOTE_MAX, draft_issue
 from bot.suggestions.drafts import EDITOR_NOTE_MAX
+from tests.properties import examples
 
 
 def drafted(*readers: tuple[str, str | None]) -> str:
@@ -51,7 +52,7 @@ def test_direction_controls_are_left_out_of_an_editor_note() -> None:
     assert note == "suggested by 2 reader(s) — Eve: “nice gpj.exe”; عمر: “رائع”"
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150, deadline=None)
 @given(
     st.lists(
         st.tuples(

@@ -7,7 +7,7 @@ import re
 
 import pytest
 import regex
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot._vendor.twitter_text import parse_tweet
@@ -23,6 +23,7 @@ from bot.render.x_text import (
     weighted_length,
 )
 from tests.factories import issue, item
+from tests.properties import examples
 
 # twitter-text's mention and cashtag rules, made wider (a superset of what X links): an `@` or
 # `＠` not after a name character, before a name character; a `$` before a letter.
@@ -185,13 +186,13 @@ def issues(draw: st.DrawFn, many: int = 300) -> Issue:
     )
 
 
-@settings(max_examples=20)
+@examples(20)
 @given(source=issues(), links=st.sampled_from(LinkMode), max_posts=st.sampled_from([2, 5, 8, 25]))
 def test_generated_issues_keep_every_limit(source: Issue, links: LinkMode, max_posts: int) -> None:
     check_thread(source, thread(source, links=links, max_posts=max_posts), links, max_posts)
 
 
-@settings(max_examples=10)
+@examples(10)
 @given(source=issues(many=30), links=st.sampled_from(LinkMode))
 def test_a_long_enough_thread_carries_everything(source: Issue, links: LinkMode) -> None:
     result = thread(source, links=links, max_posts=10_000)
