@@ -25,6 +25,8 @@ EMPTY_MESSAGE = 50006
 """Discord's code for "Cannot send an empty message": what a message of embeds alone becomes
 when the bot lacks Embed Links (Discord drops the embeds; message.mdx, Create Message)."""
 MISSING_ACCESS = 50001
+UNKNOWN_MESSAGE = 10008
+"""Discord's error code when a message does not exist (or no longer does)."""
 
 
 def lacking(step: Step[Target], payload: Payload, cause: BaseException | None) -> StepError | None:
@@ -102,6 +104,20 @@ def vanished(step: Step[Target], cause: BaseException | None) -> StepError | Non
     found: Unknown Channel."""
     if isinstance(cause, discord.NotFound) and cause.code == UNKNOWN_CHANNEL and not step.parent:
         return channel_gone(step.target)
+    return None
+
+
+def parent_gone(step: Step[Target], cause: BaseException | None) -> Gone | None:
+    """What a step made inside another one found deleted on Discord: the thread or forum post
+    its message goes in (Unknown Channel), or the digest it crossposts (Unknown Message). A
+    moderator may tidy away a thread left empty by an unfinished publish: the next publish
+    makes it again (`Gone`), where retrying the step alone would fail the same way for ever."""
+    if not isinstance(cause, discord.NotFound) or step.parent is None:
+        return None
+    if cause.code == UNKNOWN_CHANNEL and step.action == Action.MESSAGE:
+        return Gone(f"{step.parent} was deleted on Discord", key=step.parent)
+    if cause.code == UNKNOWN_MESSAGE and step.action == Action.CROSSPOST:
+        return Gone(f"{step.parent} was deleted on Discord", key=step.parent)
     return None
 
 

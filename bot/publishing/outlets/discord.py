@@ -31,6 +31,7 @@ from bot.publishing.outlets._discord_failures import (
     lacking,
     locked_thread,
     missing_access,
+    parent_gone,
     vanished,
 )
 from bot.publishing.outlets._discord_messages import (
@@ -176,6 +177,7 @@ class DiscordOutlet:
         except StepError as exc:
             cause = exc.__cause__
             named = lacking(step, payload, cause) or vanished(step, cause)
+            named = named or parent_gone(step, cause)
             if named is None:
                 raise
             if getattr(cause, "code", None) == MISSING_ACCESS:
@@ -237,7 +239,11 @@ class DiscordOutlet:
         """
         if step.action == Action.MESSAGE:
             parent = ids.get(step.parent) if step.parent else None
-            return await self._recover_message(step, payload, parent)
+            try:
+                return await self._recover_message(step, payload, parent)
+            except StepError as exc:
+                # The thread it was tried in, deleted since: made again, the message with it.
+                raise parent_gone(step, exc.__cause__) or exc from exc.__cause__
         if step.action not in (Action.THREAD, Action.POST):
             return None
         channel = step.target.channel_id
