@@ -1,6 +1,6 @@
-"""What a moderator deleted while a publish was left unfinished is made again by the next
-publish, not refused by it for ever: an empty section thread, whose messages were refused; a
-digest not yet crossposted."""
+"""What a moderator tidied away while a publish was left unfinished: what was deleted (an
+empty section thread, whose messages were refused; a digest not yet crossposted) is made again
+by the next publish, not refused by it for ever; a thread locked is named, with what to do."""
 
 from __future__ import annotations
 
@@ -56,3 +56,26 @@ async def test_a_digest_a_moderator_deleted_before_its_crosspost_is_posted_again
     (digest,) = [m for m in emulator.messages_in(seed.announcements) if m.type == 0]
     assert digest.id != uncrossposted.id
     assert digest.flags & MessageFlag.CROSSPOSTED
+
+
+async def test_an_empty_thread_a_moderator_locked_is_named_with_what_to_do(
+    engine: Engine,
+    outlet: DiscordOutlet,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    issue_204: Issue,
+) -> None:
+    # The invite's Manage Threads is taken away in the channel, as a server may.
+    emulator.deny(seed.general, Permission.MANAGE_THREADS | Permission.SEND_MESSAGES_IN_THREADS)
+    target = text_target(seed, seed.general, alerts_channel_id=seed.announcements.id)
+    assert (await engine.publish(issue_204, outlet, [target])).targets[0].error
+    (empty,) = threads_of(emulator, seed.general)
+    empty.locked = True  # a moderator locks the thread left empty
+    emulator.allow(seed.general, Permission.SEND_MESSAGES_IN_THREADS)
+
+    (channel,) = (await engine.publish(issue_204, outlet, [target])).targets
+
+    said = "could not send a message: a moderator locked the thread “#204 · Industry”"
+    assert channel.error is not None and said in channel.error, channel.error
+    assert "Unlock it" in channel.error and "Discord answered" not in channel.error
+    assert said in emulator.messages_in(seed.announcements)[-1].content
