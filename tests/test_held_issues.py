@@ -174,6 +174,45 @@ async def test_managers_preview_a_held_issue_on_discord(
     assert preview.content.startswith("Publishing #7 posts this digest"), preview.content
 
 
+async def test_a_server_manager_cannot_publish_a_held_issue_before_its_time(
+    archive: Archive, start_newsbot: StartNewsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    await start_newsbot(archive)
+    setup = await emulator.run_slash_command(
+        seed.guild,
+        seed.general,
+        seed.manager,
+        "newsletter",
+        {"channel": seed.general},
+        subcommand="setup",
+    )
+    assert (await setup.original(timeout=10)).content.startswith("Done:")
+    typing = await emulator.autocomplete(
+        seed.guild,
+        seed.general,
+        seed.manager,
+        "newsletter",
+        {"issue": ""},
+        "issue",
+        subcommand="publish",
+    )
+    choices = await typing.choices()
+    assert [c["value"] for c in choices] == [6], "the held issue is not offered"
+    handle = await emulator.run_slash_command(
+        seed.guild, seed.general, seed.manager, "newsletter", {"issue": 7}, subcommand="publish"
+    )
+    answer = (await handle.original(timeout=10)).content
+    assert answer == (
+        f"Issue #7 is held back until <t:{int(TIME.timestamp())}:F>, its publish_at: it goes "
+        "out then. Publishing it earlier is for the newsletter's editors (`newsbot publish 7 "
+        "--early`)."
+    )
+    assert emulator.messages_in(seed.general) == []
+    # Readers everywhere still cannot see it: nothing of it was sent.
+    with pytest.raises(IssueNotPublic):
+        await archive.issues.issue(7)
+
+
 # --- the command line, by hand ---------------------------------------------------------------
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NO_MENTIONS, reply
-from bot.errors import IssueNotFound
+from bot.errors import IssueNotFound, IssueNotPublic
 from bot.models import Issue, Subscription
 from bot.publishing.outlet import Outlet
 from bot.publishing.plans.discord import Action, ChannelKind, Target, plan
@@ -34,6 +35,7 @@ from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
 from bot.status import gather_status, status_lines
 from bot.store import Archive
+from bot.store.held import release_time
 from cogs.newsletter._channels import (
     fallback_line,
     fallback_tags,
@@ -111,10 +113,13 @@ class Newsletter(commands.Cog):
         return choices
 
     async def issue_choices(
-        self, _: discord.Interaction, current: str
+        self, _: discord.Interaction, current: str, *, held: bool = True
     ) -> list[app_commands.Choice[int]]:
-        """Archived issues whose number starts with what was typed, newest first."""
-        issues = await self.archive.issues.issues(prefix=current.strip(), limit=CHOICES_MAX)
+        """Archived issues whose number starts with what was typed, newest first; those held
+        back until their publish_at too, unless `held` is False."""
+        issues = await self.archive.issues.issues(
+            prefix=current.strip(), limit=CHOICES_MAX, held=held
+        )
         return [app_commands.Choice(name=issue_choice_name(i), value=i.number) for i in issues]
 
     # --- commands --------------------------------------------------------------------------
@@ -258,7 +263,7 @@ class Newsletter(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
         found = await self._issue(interaction, issue)
-        if found is None:
+        if found is None or await self._held(interaction, found):
             return
         targets = await all_targets(self.archive, self.bot.settings, guild_id=interaction.guild_id)
         if not targets:
@@ -273,7 +278,25 @@ class Newsletter(commands.Cog):
     async def _publish_issue(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
-        return await self.issue_choices(interaction, current)
+        return await self.issue_choices(interaction, current, held=False)
+
+    async def _held(self, interaction: discord.Interaction, issue: Issue) -> bool:
+        """Whether `issue` is held back until its publish_at, which the manager is told: its
+        time is the editors', and anything of it sent would show it to every server's
+        readers at once."""
+        try:
+            await self.archive.issues.issue(issue.number)
+        except IssueNotPublic:
+            assert issue.publish_at is not None
+            when = release_time(issue.publish_at, ZoneInfo(self.bot.settings.schedule.timezone))
+            await reply(
+                interaction,
+                f"Issue #{issue.number} is held back until {discord.utils.format_dt(when, 'F')}, "
+                "its publish_at: it goes out then. Publishing it earlier is for the "
+                f"newsletter's editors (`newsbot publish {issue.number} --early`).",
+            )
+            return True
+        return False
 
     @newsletter.command(name="preview", description="See the digest an issue would post.")
     @app_commands.describe(issue="The issue's number (default: the newest).")
