@@ -209,7 +209,11 @@ class Newsletter(commands.Cog):
         interaction: discord.Interaction,
         channel: discord.TextChannel | discord.ForumChannel | None = None,
     ) -> None:
-        channel_id = channel.id if channel else interaction.channel_id
+        here = interaction.channel
+        # In a thread or forum post "this one" is its channel: no thread receives issues, and
+        # a forum has no message box, so commands are run there only inside a post.
+        where = here.parent_id if isinstance(here, discord.Thread) else interaction.channel_id
+        channel_id = channel.id if channel else where
         assert channel_id is not None
         removed = await self.archive.subscriptions.remove(channel_id)
         declared = any(t.channel_id == channel_id for t in self.bot.settings.discord.targets)
