@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 ARCHIVED_PAGES = 10
 """Pages of a channel's archived threads looked through for one an interrupted attempt made."""
+RECOVER_LOOKBACK = 50
+"""Recent messages read to find one an interrupted attempt posted (a step's own thread holds
+a few; a channel's digest is among its latest)."""
 
 
 def kind_in(ledger: Mapping[str, OutboxEntry]) -> ChannelKind:
@@ -101,4 +104,26 @@ async def archived_thread(
         name,
         ARCHIVED_PAGES * ARCHIVED_PAGE,
     )
+    return None
+
+
+async def recent_message(
+    call: Callable[..., Awaitable[Any]],
+    http: HTTPClient,
+    where: int,
+    body: Mapping[str, Any],
+    me: int | None,
+) -> int | None:
+    """The id of the bot's (`me`'s) message like `body` among the latest in `where` (a channel
+    or a thread), if any, read through `call` (the outlet's, as a lookup)."""
+    recent = await call(
+        "read the recent messages",
+        partial(http.logs_from, where, RECOVER_LOOKBACK),
+        lookup=True,
+    )
+    wanted = fingerprint(body)
+    for message in recent:
+        mine = me is None or message.get("author", {}).get("id") == str(me)
+        if mine and fingerprint(message) == wanted:
+            return int(message["id"])
     return None

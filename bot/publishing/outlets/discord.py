@@ -37,11 +37,11 @@ from bot.publishing.outlets._discord_failures import (
 from bot.publishing.outlets._discord_messages import (
     KINDS,
     archived_thread,
-    fingerprint,
     json_params,
     kind_in,
     message_body,
     own_thread,
+    recent_message,
 )
 from bot.publishing.outlets.discord_client import (
     Budget,
@@ -268,21 +268,12 @@ class DiscordOutlet:
         self, step: Step[Target], payload: Payload, parent: int | None
     ) -> Remote | None:
         where = parent if parent is not None else step.target.channel_id
-        recent = await self._call(
-            "read the recent messages",
-            lambda: self.http.logs_from(where, RECOVER_LOOKBACK),
-            lookup=True,
-        )
-        me = str(self.client.user.id) if self.client and self.client.user else None
-        wanted = fingerprint(message_body(payload))
-        for message in recent:
-            mine = me is None or message.get("author", {}).get("id") == me
-            if mine and fingerprint(message) == wanted:
-                log.info(
-                    "found message %s from an interrupted attempt at %s", message["id"], step.key
-                )
-                return Remote(int(message["id"]), where)
-        return None
+        me = self.client.user.id if self.client and self.client.user else None
+        found = await recent_message(self._call, self.http, where, message_body(payload), me)
+        if found is None:
+            return None
+        log.info("found message %s from an interrupted attempt at %s", found, step.key)
+        return Remote(found, where)
 
     async def edit(self, step: Step[Target], payload: Payload, entry: OutboxEntry) -> None:
         """Bring what the step posted in line with `payload` (a corrected issue); `Gone` when it
@@ -475,11 +466,6 @@ class DiscordOutlet:
             data = await self._call("read the forum", lambda: self.http.get_channel(forum))
             self._remember_tags(forum, data)
         return [str(tag) for tag in self._tags[forum].applied(names)]
-
-
-RECOVER_LOOKBACK = 50
-"""Recent messages read to find one an interrupted attempt posted (a step's own thread holds
-a few; a channel's digest is among its latest)."""
 
 
 class DiscordAlerts:
