@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from bot.models import OutboxEntry
 from bot.publishing.outlet import Gone, StepError
 from bot.publishing.plans.discord import Action, Target
 from bot.publishing.steps import Payload, Step
@@ -119,6 +120,16 @@ def parent_gone(step: Step[Target], cause: BaseException | None) -> Gone | None:
     if cause.code == UNKNOWN_MESSAGE and step.action == Action.CROSSPOST:
         return Gone(f"{step.parent} was deleted on Discord", key=step.parent)
     return None
+
+
+def removal_failure(entry: OutboxEntry, exc: BaseException) -> StepError:
+    """Why what an issue no longer has could not be deleted: a thread or forum post is deleted
+    only with Manage Threads, even its creator's (threads.mdx › Editing & Deleting Threads),
+    which the bot's role may lack where it needs no more to publish: named."""
+    forbidden = isinstance(exc, discord.Forbidden) and exc.code != MISSING_ACCESS
+    if forbidden and entry.action in (Action.THREAD, Action.POST):
+        return lacks("Manage Threads", int(entry.target))
+    return failure(exc, "remove what the issue no longer has")
 
 
 def failure(exc: BaseException, what: str) -> StepError:

@@ -32,6 +32,7 @@ from bot.publishing.outlets._discord_failures import (
     locked_thread,
     missing_access,
     parent_gone,
+    removal_failure,
     vanished,
 )
 from bot.publishing.outlets._discord_messages import (
@@ -327,7 +328,7 @@ class DiscordOutlet:
         except discord.NotFound:
             log.info("%s was already gone", entry.key)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            raise failure(exc, "remove what the issue no longer has") from exc
+            raise removal_failure(entry, exc) from exc
         return True
 
     async def alert(self, target: Target, text: str) -> None:
