@@ -13,7 +13,7 @@ import aiohttp
 import discord
 import pytest
 
-from bot.sandbox.discord import APIError, Channel, DefaultWorld, Emulator, Permission
+from bot.sandbox.discord import APIError, Channel, ChannelType, DefaultWorld, Emulator, Permission
 
 from .conftest import EmulatedBot
 
@@ -271,6 +271,26 @@ async def test_deleting_a_thread_needs_manage_threads_even_for_its_creator(
     emulator.allow(seed.general, int(Permission.MANAGE_THREADS))
     status, _ = await _call(emulator, "DELETE", f"/channels/{thread.id}")
     assert status == 200 and thread.deleted
+
+
+async def test_a_deleted_channel_s_threads_go_with_it_and_a_category_s_channels_stay(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread, message_id = await _thread_with_message(emulator, seed)
+    category = emulator.world.add_channel(seed.guild, "Newsletter", ChannelType.GUILD_CATEGORY)
+    seed.announcements.parent_id = category.id
+    emulator.delete_channel(seed.general)
+    assert thread.deleted
+    unknown_channel = (404, 10003, "Unknown Channel")
+    sent = await _call(emulator, "POST", f"/channels/{thread.id}/messages", {"content": "hi"})
+    assert _refused(sent) == unknown_channel
+    edit = await _call(
+        emulator, "PATCH", f"/channels/{thread.id}/messages/{message_id}", {"content": "x"}
+    )
+    assert _refused(edit) == unknown_channel
+    emulator.delete_channel(category)
+    status, channel = await _call(emulator, "GET", f"/channels/{seed.announcements.id}")
+    assert status == 200 and channel["parent_id"] is None
 
 
 async def test_listing_public_archived_threads_needs_read_message_history(

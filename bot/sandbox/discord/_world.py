@@ -307,11 +307,29 @@ class World:
         self.touch()
 
     def delete_channel(self, channel: Channel) -> None:
-        """Mark the channel deleted (later calls get 404); dispatch CHANNEL_DELETE."""
+        """Mark the channel deleted (later calls get 404); dispatch CHANNEL_DELETE.
+
+        Its threads go with it, without a THREAD_DELETE each (threads.mdx › Public & Private
+        Threads: a public thread is viewable by those who can view its parent; discord.py
+        drops a channel's threads on its CHANNEL_DELETE alone). A category's channels stay,
+        out of it (channel.mdx › Delete/Close Channel: "Deleting a category does not delete
+        its child channels; they will have their parent_id removed and a Channel Update
+        Gateway event will fire for each of them").
+        """
         channel.deleted = True
         event = "THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE"
         data = channel.payload()
         self.events.dispatch(event, data, guild_id=channel.guild_id, intent=Intent.GUILDS)
+        for child in list(self.channels.values()):
+            if child.parent_id != channel.id or child.deleted:
+                continue
+            if child.is_thread:
+                child.deleted = True
+            elif channel.type == ChannelType.GUILD_CATEGORY:
+                child.parent_id = None
+                self.events.dispatch(
+                    "CHANNEL_UPDATE", child.payload(), guild_id=child.guild_id, intent=Intent.GUILDS
+                )
         self.touch()
 
     def set_member_roles(self, member: Member, roles: list[int]) -> None:
