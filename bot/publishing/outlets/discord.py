@@ -237,15 +237,21 @@ class DiscordOutlet:
 
         A message's nonce also returns the first one, but only within Discord's few minutes; a
         restart later than that relies on the lookup. A crosspost repeated is answered "already
-        crossposted", which counts as done.
+        crossposted", which counts as done. Where it was tried, deleted since, is named: the
+        thread (made again, the message with it), or the channel itself.
         """
+        try:
+            return await self._recover(step, payload, ids)
+        except StepError as exc:
+            cause = exc.__cause__
+            raise parent_gone(step, cause) or vanished(step, cause) or exc from cause
+
+    async def _recover(
+        self, step: Step[Target], payload: Payload, ids: Mapping[str, int]
+    ) -> Remote | None:
         if step.action == Action.MESSAGE:
             parent = ids.get(step.parent) if step.parent else None
-            try:
-                return await self._recover_message(step, payload, parent)
-            except StepError as exc:
-                # The thread it was tried in, deleted since: made again, the message with it.
-                raise parent_gone(step, exc.__cause__) or exc from exc.__cause__
+            return await self._recover_message(step, payload, parent)
         if step.action not in (Action.THREAD, Action.POST):
             return None
         channel = step.target.channel_id
