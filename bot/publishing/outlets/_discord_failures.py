@@ -26,6 +26,11 @@ EMPTY_MESSAGE = 50006
 """Discord's code for "Cannot send an empty message": what a message of embeds alone becomes
 when the bot lacks Embed Links (Discord drops the embeds; message.mdx, Create Message)."""
 MISSING_ACCESS = 50001
+UNKNOWN_GUILD = 10004
+"""Discord's answer about a server the bot is not in (or that does not exist): it no longer
+tells the two apart."""
+OUT_OF_REACH = (MISSING_ACCESS, UNKNOWN_GUILD)
+"""The codes of a channel or server the bot cannot reach: not allowed in, or removed."""
 UNKNOWN_MESSAGE = 10008
 """Discord's error code when a message does not exist (or no longer does)."""
 
@@ -119,6 +124,15 @@ def parent_gone(step: Step[Target], cause: BaseException | None) -> Gone | None:
         return Gone(f"{step.parent} was deleted on Discord", key=step.parent)
     if cause.code == UNKNOWN_MESSAGE and step.action == Action.CROSSPOST:
         return Gone(f"{step.parent} was deleted on Discord", key=step.parent)
+    return None
+
+
+def unlisted(step: Step[Target], cause: BaseException | None) -> StepError | None:
+    """Why the bot could not look among a channel's archived threads for a thread or forum
+    post an earlier attempt made: they are listed only with Read Message History (channel.mdx,
+    List Public Archived Threads), which the bot's role may have lost."""
+    if isinstance(cause, discord.Forbidden) and step.action in (Action.THREAD, Action.POST):
+        return lacks("Read Message History", step.target.channel_id)
     return None
 
 

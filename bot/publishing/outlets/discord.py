@@ -23,6 +23,7 @@ from bot.models import Issue, OutboxEntry
 from bot.publishing.outlet import Destination, Outcome, Remote, SetupNeeded, StepError
 from bot.publishing.outlets._discord_failures import (
     MISSING_ACCESS,
+    OUT_OF_REACH,
     THREAD_ARCHIVED,
     THREAD_LOCKED,
     channel_gone,
@@ -33,6 +34,7 @@ from bot.publishing.outlets._discord_failures import (
     missing_access,
     parent_gone,
     removal_failure,
+    unlisted,
     vanished,
 )
 from bot.publishing.outlets._discord_messages import (
@@ -244,7 +246,10 @@ class DiscordOutlet:
             return await self._recover(step, payload, ids)
         except StepError as exc:
             cause = exc.__cause__
-            raise parent_gone(step, cause) or vanished(step, cause) or exc from cause
+            if getattr(cause, "code", None) in OUT_OF_REACH:  # the server's threads too
+                raise await missing_access(step.target, self._guilds_after) from cause
+            named = parent_gone(step, cause) or vanished(step, cause) or unlisted(step, cause)
+            raise named or exc from cause
 
     async def _recover(
         self, step: Step[Target], payload: Payload, ids: Mapping[str, int]
