@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,9 +104,14 @@ class Export:
 
 
 def draft_title(number: int, latest: IssueSummary | None) -> str:
-    """The next issue's title, after the newest one's pattern (`… Issue #202` → `#203`)."""
-    if latest is not None and f"#{latest.number}" in latest.title:
-        return latest.title.replace(f"#{latest.number}", f"#{number}")
+    """The next issue's title, after the newest one's pattern (`… Issue #202` → `#203`).
+
+    Only the issue's own number changes: its first `#202` written whole. Any other number the
+    title carries stays (`#202: the #1 model`, `#20: the #200 best`)."""
+    if latest is not None:
+        own = re.compile(rf"#{latest.number}(?![0-9])")
+        if own.search(latest.title):
+            return own.sub(f"#{number}", latest.title, count=1)
     return f"Issue #{number}"
 
 

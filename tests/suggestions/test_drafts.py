@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.issuefiles import format_issue, parse_issue
-from bot.models import Suggestion, SuggestionStatus, Supporter
-from bot.suggestions import NOTE_MAX, draft_issue
+from bot.models import IssueSummary, Suggestion, SuggestionStatus, Supporter
+from bot.suggestions import NOTE_MAX, draft_issue, draft_title
 from bot.suggestions.drafts import EDITOR_NOTE_MAX
 from tests.properties import examples
 
@@ -90,3 +91,21 @@ def test_a_link_accepted_twice_in_two_sections_is_in_the_draft_once() -> None:
     draft = draft_issue(3, "Issue #3", accepted, {"learning": "Learning", "industry": "Industry"})
     assert [(s.slug, len(s.items)) for s in draft.sections] == [("industry", 1)]
     assert parse_issue(format_issue(draft), "3.md") == draft, "newsbot check accepts the draft"
+
+
+@pytest.mark.parametrize(
+    ("number", "latest", "expected"),
+    [
+        (202, "Deep Learning Weekly: Issue #202", "Deep Learning Weekly: Issue #203"),
+        (202, "Deep Learning Weekly #202: the #1 model", "Deep Learning Weekly #203: the #1 model"),
+        (202, "Weekly #202: #202 ways to fine-tune", "Weekly #203: #202 ways to fine-tune"),
+        (20, "Weekly #20: the #200 best papers", "Weekly #21: the #200 best papers"),
+        (2, "The #2024 roundup, issue #2", "The #2024 roundup, issue #3"),
+        (202, "Weekly, no number", "Issue #203"),
+    ],
+)
+def test_the_draft_title_changes_only_the_issue_s_own_number(
+    number: int, latest: str, expected: str
+) -> None:
+    summary = IssueSummary(number=number, title=latest, subtitle=None, date=None)
+    assert draft_title(number + 1, summary) == expected
