@@ -290,9 +290,10 @@ class SuggestionStore(Protocol):
         self,
         statuses: Sequence[SuggestionStatus] = (SuggestionStatus.PENDING,),
         *,
-        limit: int = 25,
+        limit: int | None = 25,
     ) -> builtins.list[Suggestion]:
-        """Suggestions in these states, most-supported first (then oldest first)."""
+        """Suggestions in these states, most-supported first (then oldest first); every one
+        with `limit=None`."""
         ...
 
     async def review(

@@ -282,7 +282,7 @@ async def export_draft(
         raise IssueArchived(number, next_number)
     if number in written:
         raise IssueWritten(written[number], next_number)
-    accepted = await archive.suggestions.list((SuggestionStatus.ACCEPTED,), limit=1000)
+    accepted = await archive.suggestions.list((SuggestionStatus.ACCEPTED,), limit=None)
     newest = latest.number if latest else 0
     placed = _links_in(path for n, path in sorted(written.items()) if n > newest)
     left_out = tuple((s.url, placed[s.url]) for s in accepted if s.url in placed)

@@ -18,6 +18,7 @@ import pytest
 from bot.models import Suggestion, SuggestionStatus, Supporter
 from bot.store import Archive
 from bot.store.sqlite.suggestions import SqliteSuggestions
+from bot.suggestions import export_draft
 from tests.factories import issue, item
 from tests.store.conftest import OpenStore
 
@@ -155,3 +156,25 @@ async def test_a_suggestion_published_meanwhile_stays_published(archive: Archive
         seen = await archive.suggestions.review(suggestion_id, ACCEPTED, by="ed", shown=shown)
         assert seen is not None and seen.status is SuggestionStatus.PUBLISHED
         assert seen.issue_number == 7
+
+
+async def test_export_drafts_every_accepted_suggestion_however_many(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """A long backlog accepted at once: the draft holds every one (it held the first 1,000,
+    and the rest stayed accepted, unseen, for a later export to repeat)."""
+    many = 1003
+
+    async def accepted(n: int) -> None:
+        suggestion_id = await _suggested(archive, f"https://backlog.example/{n}")
+        await archive.suggestions.review(suggestion_id, ACCEPTED, by="cli")
+
+    for start in range(0, many, 100):  # a hundred at a time: quicker on PostgreSQL's pool
+        await asyncio.gather(*(accepted(n) for n in range(start, min(start + 100, many))))
+    every = await archive.suggestions.list((ACCEPTED,), limit=None)
+    assert len(every) == many
+
+    done = await export_draft(archive, tmp_path / "issues")
+    assert len(done.issue.items) == many
+    drafted = {item.link for _, item in done.issue.items}
+    assert drafted == {f"https://backlog.example/{n}" for n in range(many)}

@@ -240,9 +240,10 @@ class PgSuggestions:
         self,
         statuses: Sequence[SuggestionStatus] = (SuggestionStatus.PENDING,),
         *,
-        limit: int = 25,
+        limit: int | None = 25,
     ) -> builtins.list[Suggestion]:
-        """Suggestions in these states, most-supported first (then oldest first)."""
+        """Suggestions in these states, most-supported first (then oldest first); every one
+        with `limit=None`."""
         return await self._where(statuses=[str(s) for s in statuses], limit=limit)
 
     async def review(
@@ -299,7 +300,7 @@ class PgSuggestions:
         *,
         suggestion_id: int | None = None,
         statuses: builtins.list[str] | None = None,
-        limit: int,
+        limit: int | None,
     ) -> builtins.list[Suggestion]:
         await refresh_item_links(self._database)
         rows = await self._database.rows(
@@ -307,7 +308,11 @@ class PgSuggestions:
             " WHERE p.suggestion_id = s.id) AS support FROM suggestions s"
             " WHERE (%(id)s::bigint IS NULL OR s.id = %(id)s) AND (%(statuses)s::text[] IS NULL"
             " OR s.status = ANY(%(statuses)s)) ORDER BY support DESC, s.id LIMIT %(limit)s",
-            {"id": suggestion_id, "statuses": statuses, "limit": max(0, limit)},
+            {
+                "id": suggestion_id,
+                "statuses": statuses,
+                "limit": None if limit is None else max(0, limit),
+            },
         )
         if not rows:
             return []

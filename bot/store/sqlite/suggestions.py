@@ -239,9 +239,10 @@ class SqliteSuggestions:
         self,
         statuses: Sequence[SuggestionStatus] = (SuggestionStatus.PENDING,),
         *,
-        limit: int = 25,
+        limit: int | None = 25,
     ) -> builtins.list[Suggestion]:
-        """Suggestions in these states, most-supported first (then oldest first)."""
+        """Suggestions in these states, most-supported first (then oldest first); every one
+        with `limit=None`."""
         return await self._where(statuses=json.dumps(builtins.list(statuses)), limit=limit)
 
     async def review(
@@ -292,7 +293,7 @@ class SqliteSuggestions:
         )
 
     async def _where(
-        self, *, suggestion_id: int | None = None, statuses: str | None = None, limit: int
+        self, *, suggestion_id: int | None = None, statuses: str | None = None, limit: int | None
     ) -> builtins.list[Suggestion]:
         await refresh_item_links(self._db)
         rows = builtins.list(
@@ -302,7 +303,11 @@ class SqliteSuggestions:
                 " WHERE (:id IS NULL OR s.id = :id) AND (:statuses IS NULL"
                 " OR s.status IN (SELECT value FROM json_each(:statuses)))"
                 " ORDER BY support DESC, s.id LIMIT :limit",
-                {"id": suggestion_id, "statuses": statuses, "limit": max(0, limit)},
+                {
+                    "id": suggestion_id,
+                    "statuses": statuses,
+                    "limit": -1 if limit is None else max(0, limit),
+                },
             )
         )
         if not rows:
