@@ -315,8 +315,19 @@ class SuggestionStore(Protocol):
         """
         ...
 
-    async def set_section(self, suggestion_id: int, section: str | None) -> None:
-        """Set (or with None, clear) the section a suggestion is meant for."""
+    async def set_section(
+        self,
+        suggestion_id: int,
+        section: str | None,
+        *,
+        shown: SuggestionStatus | None = None,
+    ) -> Suggestion | None:
+        """Set (or with None, clear) the section a suggestion is meant for; None if unknown.
+
+        A published suggestion keeps the section it has: its issue placed it. With `shown`
+        (the status the editor saw), only one that still has that status changes, checked
+        and written at once, as in `review`. The suggestion is returned as it then is.
+        """
         ...
 
     async def set_title(self, suggestion_id: int, title: str) -> None:

@@ -1,9 +1,9 @@
 """The review card's components: Accept, Reject and a section menu, for server managers.
 
 Each is a `DynamicItem` matched by its custom_id (which carries the suggestion's id), so cards
-posted before a restart keep working. A button's custom_id also carries the status its card
-showed: a card left open while another editor (or `newsbot suggestions`) decided meanwhile
-does not overrule that decision unseen, it is redrawn and the editor told.
+posted before a restart keep working. Each custom_id also carries the status its card showed:
+a card left open while another editor (or `newsbot suggestions`) decided meanwhile, or while
+the link was published, does not overrule that unseen, it is redrawn and the editor told.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ MANAGERS_ONLY = "Only server managers (Manage Server) can review suggestions."
 ACCEPT = "newsbot:suggestion:accept:{id}:{shown}"
 REJECT = "newsbot:suggestion:reject:{id}:{shown}"
 SHOWN = r"(?::(?P<shown>pending|accepted|rejected|published))?"
-"""The status the card showed, at the end of a button's custom_id (none on older cards)."""
-SECTION = "newsbot:suggestion:section:{id}"
+"""The status the card showed, at the end of a component's custom_id (none on older cards)."""
+SECTION = "newsbot:suggestion:section:{id}:{shown}"
 GONE = "That suggestion no longer exists (its suggester took it back), so its card is closed."
 
 
@@ -56,7 +56,11 @@ def card(
     view.add_item(AcceptButton(suggestion.id, shown=suggestion.status))
     view.add_item(RejectButton(suggestion.id, shown=suggestion.status))
     if sections:
-        view.add_item(SectionSelect(suggestion.id, sections, chosen=suggestion.section))
+        view.add_item(
+            SectionSelect(
+                suggestion.id, sections, chosen=suggestion.section, shown=suggestion.status
+            )
+        )
     if suggestion.status is SuggestionStatus.PUBLISHED:  # decided for good: nothing to press
         _disable(view)
     return embed, view
@@ -100,14 +104,15 @@ def _greyed(message: discord.Message | None) -> discord.ui.View | None:
     return _disable(discord.ui.View.from_message(message, timeout=None))
 
 
-def decided_meanwhile(suggestion: Suggestion) -> str:
-    """What to tell an editor whose card showed an older status than the suggestion has."""
+def decided_meanwhile(suggestion: Suggestion, again: str = "Press again") -> str:
+    """What to tell an editor whose card showed an older status than the suggestion has
+    (`again`: how they use the card once more, a button pressed or a section chosen)."""
     if suggestion.status is SuggestionStatus.PUBLISHED:
         where = f" in #{suggestion.issue_number}" if suggestion.issue_number else ""
         return f"This suggestion was published{where} meanwhile, so it stays as it is."
     return (
         f"This suggestion was {suggestion.status} meanwhile (by another editor or with "
-        "`newsbot suggestions`): its card now shows that. Press again to change it."
+        f"`newsbot suggestions`): its card now shows that. {again} to change it."
     )
 
 
@@ -201,7 +206,7 @@ class RejectButton(_Review, template=rf"newsbot:suggestion:reject:(?P<id>[0-9]{{
 
 class SectionSelect(
     discord.ui.DynamicItem[discord.ui.Select[discord.ui.View]],
-    template=r"newsbot:suggestion:section:(?P<id>[0-9]{1,19})",
+    template=rf"newsbot:suggestion:section:(?P<id>[0-9]{{1,19}}){SHOWN}",
 ):
     """Choose the section the suggestion goes in."""
 
@@ -211,6 +216,7 @@ class SectionSelect(
         sections: Sequence[tuple[str, str]],
         *,
         chosen: str | None = None,
+        shown: SuggestionStatus | None = None,
     ) -> None:
         options = [
             discord.SelectOption(
@@ -220,12 +226,14 @@ class SectionSelect(
         ]
         super().__init__(
             discord.ui.Select(
-                custom_id=SECTION.format(id=suggestion_id),
+                custom_id=SECTION.format(id=suggestion_id, shown=shown or SuggestionStatus.PENDING),
                 placeholder="Section…",
                 options=options,
             )
         )
         self.suggestion_id = suggestion_id
+        self.shown = shown
+        """The status the card showed when it was used (None: a card from before it said)."""
 
     @classmethod
     async def from_custom_id(
@@ -236,7 +244,8 @@ class SectionSelect(
     ) -> SectionSelect:
         """Rebuild the menu from the one that was used (its options come with it)."""
         options = item.options if isinstance(item, discord.ui.Select) else []
-        return cls(int(match["id"]), [(o.value, o.label) for o in options])
+        shown = SuggestionStatus(match["shown"]) if match["shown"] else None
+        return cls(int(match["id"]), [(o.value, o.label) for o in options], shown=shown)
 
     @apologises(False)
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -245,7 +254,10 @@ class SectionSelect(
 
     @apologises(None)
     async def callback(self, interaction: discord.Interaction) -> None:
-        """Put the suggestion in the chosen section (checked against the archive)."""
+        """Put the suggestion in the chosen section (checked against the archive) and redraw
+        its card; as the buttons do, when it was published or decided since the card was
+        drawn, only redraw the card and say so (a published one keeps its issue's section).
+        """
         bot: Newsbot = interaction.client  # type: ignore[assignment]
         (slug,) = self.item.values
         known = dict(await bot.archive.issues.section_names(limit=None))
@@ -256,8 +268,19 @@ class SectionSelect(
                 allowed_mentions=NO_MENTIONS,
             )
             return
-        await bot.archive.suggestions.set_section(self.suggestion_id, slug)
-        await _show(interaction, await bot.archive.suggestions.get(self.suggestion_id))
+        placed = await bot.archive.suggestions.set_section(
+            self.suggestion_id, slug, shown=self.shown
+        )
+        await _show(interaction, placed)
+        if placed is not None and (
+            placed.status is SuggestionStatus.PUBLISHED
+            or (self.shown is not None and placed.status is not self.shown)
+        ):
+            await interaction.followup.send(
+                decided_meanwhile(placed, again="Choose again"),
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
 
 
 REVIEW_ITEMS = (AcceptButton, RejectButton, SectionSelect)

@@ -178,3 +178,21 @@ async def test_export_drafts_every_accepted_suggestion_however_many(
     assert len(done.issue.items) == many
     drafted = {item.link for _, item in done.issue.items}
     assert drafted == {f"https://backlog.example/{n}" for n in range(many)}
+
+
+async def test_a_section_is_chosen_only_from_the_status_the_editor_saw(archive: Archive) -> None:
+    """Choosing a section is checked as a review is: not over a decision made meanwhile, and
+    never for a published suggestion (its issue placed it), even one whose issue was ingested
+    after the suggestion was last read."""
+    suggestion_id = await _suggested(archive, "https://a.example/paper")
+    await archive.suggestions.review(suggestion_id, REJECTED, by="cli")
+    stale = await archive.suggestions.set_section(suggestion_id, "industry", shown=PENDING)
+    assert stale is not None and stale.section is None and stale.status is REJECTED
+    placed = await archive.suggestions.set_section(suggestion_id, "industry", shown=REJECTED)
+    assert placed is not None and placed.section == "industry"
+
+    await archive.issues.ingest(issue(9, {"Learning": [item("Paper", "https://a.example/paper")]}))
+    kept = await archive.suggestions.set_section(suggestion_id, "learning")
+    assert kept is not None and kept.status is SuggestionStatus.PUBLISHED
+    assert kept.section == "industry"
+    assert await archive.suggestions.set_section(10**9, "learning") is None

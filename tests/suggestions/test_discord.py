@@ -255,7 +255,7 @@ async def test_readers_cannot_review_and_managers_accept_then_export(
     )
     await pressed.response()
     chose = await emulator.select(
-        first, f"newsbot:suggestion:section:{stored.id}", ["learning"], seed.manager
+        first, f"newsbot:suggestion:section:{stored.id}:accepted", ["learning"], seed.manager
     )
     await chose.response()
     (accepted,) = await newsbot.archive.suggestions.list((SuggestionStatus.ACCEPTED,))

@@ -159,3 +159,55 @@ async def test_two_editors_deciding_at_once_never_overrule_each_other(
     assert told.flags & EPHEMERAL and f"was {stored.status} meanwhile" in silent(told)
     for card in (mine, theirs):
         assert f"Status: **{stored.status}**" in card.embeds[0]["description"], "both show it"
+
+
+def section_menu(card: Message) -> str:
+    (custom_id,) = [c for c in card.custom_ids() if c.startswith("newsbot:suggestion:section:")]
+    return custom_id
+
+
+async def test_choosing_a_section_on_the_card_of_a_link_published_meanwhile_says_so(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    """The section menu does as the buttons do: the link went out in #206 under Learning
+    since the card was drawn, so choosing Industry leaves it there and says why."""
+    await suggest(emulator, seed, url="https://paper.example/x")
+    card = await review_card(emulator, seed)
+    published = issue(206, {"Learning": [item("The paper", "https://paper.example/x")]})
+    await newsbot.archive.issues.ingest_many([(published, None)])
+    (stored,) = await newsbot.archive.suggestions.list([SuggestionStatus.PUBLISHED])
+
+    handle = await emulator.select(card, section_menu(card), ["industry"], seed.manager)
+    await handle.response()
+    (told,) = await handle.followups(1)
+    assert told.flags & EPHEMERAL
+    assert "was published in #206 meanwhile, so it stays as it is" in silent(told)
+    now = await newsbot.archive.suggestions.get(stored.id)
+    assert now is not None and now.section == stored.section != "industry"
+    assert "Status: **published**" in card.embeds[0]["description"]
+    components = [c for row in card.components for c in row["components"]]
+    assert components and all(c.get("disabled") for c in components), "nothing left to use"
+
+
+async def test_choosing_a_section_on_a_stale_card_does_not_pass_a_decision_unseen(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    await suggest(emulator, seed, url="https://paper.example/x")
+    card = await review_card(emulator, seed)
+    (stored,) = await newsbot.archive.suggestions.list()
+    await newsbot.archive.suggestions.review(stored.id, SuggestionStatus.REJECTED, by="cli")
+
+    handle = await emulator.select(card, section_menu(card), ["industry"], seed.manager)
+    await handle.response()
+    (told,) = await handle.followups(1)
+    assert told.flags & EPHEMERAL
+    assert "was rejected meanwhile" in silent(told) and "Choose again" in silent(told)
+    now = await newsbot.archive.suggestions.get(stored.id)
+    assert now is not None and now.section is None, "not placed unseen"
+    assert "Status: **rejected**" in card.embeds[0]["description"], "the card shows it now"
+
+    handle = await emulator.select(card, section_menu(card), ["industry"], seed.manager)
+    await handle.response()
+    now = await newsbot.archive.suggestions.get(stored.id)
+    assert now is not None and now.section == "industry" and now.status is SuggestionStatus.REJECTED
+    assert "Section: Industry · Status: **rejected**" in card.embeds[0]["description"]

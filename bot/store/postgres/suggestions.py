@@ -281,12 +281,28 @@ class PgSuggestions:
         )
         return await self.get(suggestion_id)
 
-    async def set_section(self, suggestion_id: int, section: str | None) -> None:
-        """Set (or with None, clear) the section a suggestion is meant for."""
+    async def set_section(
+        self,
+        suggestion_id: int,
+        section: str | None,
+        *,
+        shown: SuggestionStatus | None = None,
+    ) -> Suggestion | None:
+        """See `SuggestionStore.set_section`: one statement checks and writes."""
+        await refresh_item_links(self._database)  # one published since keeps its section
         await self._database.rows(
-            "UPDATE suggestions SET section = %s, updated_at = %s WHERE id = %s",
-            (section, now_text(), suggestion_id),
+            "UPDATE suggestions SET section = %(section)s, updated_at = %(now)s"
+            " WHERE id = %(id)s AND status != %(published)s"
+            " AND (%(shown)s::text IS NULL OR status = %(shown)s)",
+            {
+                "section": section,
+                "now": now_text(),
+                "id": suggestion_id,
+                "published": str(SuggestionStatus.PUBLISHED),
+                "shown": None if shown is None else str(shown),
+            },
         )
+        return await self.get(suggestion_id)
 
     async def set_title(self, suggestion_id: int, title: str) -> None:
         """Keep the page title fetched for a suggestion."""

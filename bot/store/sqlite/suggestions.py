@@ -278,12 +278,21 @@ class SqliteSuggestions:
         )
         return await self.get(suggestion_id)
 
-    async def set_section(self, suggestion_id: int, section: str | None) -> None:
-        """Set (or with None, clear) the section a suggestion is meant for."""
+    async def set_section(
+        self,
+        suggestion_id: int,
+        section: str | None,
+        *,
+        shown: SuggestionStatus | None = None,
+    ) -> Suggestion | None:
+        """See `SuggestionStore.set_section`: one statement checks and writes."""
+        await refresh_item_links(self._db)  # one published since keeps its section
         await self._db.execute(
-            "UPDATE suggestions SET section = ?, updated_at = ? WHERE id = ?",
-            (section, now_text(), suggestion_id),
+            "UPDATE suggestions SET section = ?, updated_at = ?"
+            " WHERE id = ? AND status != ? AND (? IS NULL OR status = ?)",
+            (section, now_text(), suggestion_id, SuggestionStatus.PUBLISHED, shown, shown),
         )
+        return await self.get(suggestion_id)
 
     async def set_title(self, suggestion_id: int, title: str) -> None:
         """Keep the page title fetched for a suggestion."""
