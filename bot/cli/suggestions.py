@@ -20,6 +20,7 @@ from bot.cli._console import (
 )
 from bot.errors import NewsbotError
 from bot.models import Suggestion, SuggestionStatus, section_slug
+from bot.models.idn import shown_url
 from bot.render.commonmark import reads_as
 from bot.store import Archive
 from bot.suggestions import DraftExists, Export, export_draft, issue_file
@@ -82,7 +83,7 @@ def list_(
         # The section as its name reads, as the issues show it; its slug if no issue has it.
         section = f" [{reads_as(section_names.get(s.section, s.section))}]" if s.section else ""
         out.print(
-            f"{s.id:>5}  {s.status:<9} +{s.support:<3} {s.url}{section}",
+            f"{s.id:>5}  {s.status:<9} +{s.support:<3} {shown_url(s.url)}{section}",
             markup=False,
             highlight=False,
             soft_wrap=True,
@@ -108,7 +109,7 @@ def _review(
         raise fail(f"no suggestion {suggestion_id}: see `newsbot suggestions list`")
     if done.status != status:
         raise fail(f"suggestion {suggestion_id} is already {done.status}")
-    out.print(f"{done.id} {done.status}: {done.url}", markup=False, highlight=False)
+    out.print(f"{done.id} {done.status}: {shown_url(done.url)}", markup=False, highlight=False)
 
 
 IdArg = Annotated[

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.models import Suggestion, SuggestionStatus
+from bot.models.idn import shown_url
 from bot.models.links import LinkRejected, normalise
 from bot.render.discord import EMBED_DESCRIPTION_MAX, SECTION_NAME_MAX, fit_lines, heading_markdown
 from bot.render.markdown import cut_markdown, title_markdown
@@ -43,18 +44,20 @@ name is. An answer shows two, and up to three of 200, within Discord's 2,000 cha
 
 
 def link(url: str) -> str:
-    """A normalised URL as a Discord link without a preview; a long one is shortened."""
-    shown = _safe(url)
+    """A normalised URL as a Discord link without a preview, its host as people read it
+    (`shown_url`); a long one is shortened to its host, linking to the URL as stored."""
+    shown = _safe(shown_url(url))
     if len(shown) <= URL_SHOWN_MAX:
         return f"<{shown}>"
     host = shown.split("/", 3)[2]
-    return f"[{escape_markdown(host)}/…](<{shown}>)"
+    return f"[{escape_markdown(host)}/…](<{_safe(url)}>)"
 
 
 def named(url: str) -> str:
     """A normalised URL in a list of them: a link, or a long one shortened in a code span, so
     that ten of them fit in a message."""
-    return link(url) if len(url) <= URL_SHOWN_MAX else code(url.replace("@", "%40"), URL_SHOWN_MAX)
+    shown = shown_url(url)
+    return link(url) if len(shown) <= URL_SHOWN_MAX else code(_safe(shown), URL_SHOWN_MAX)
 
 
 def section(name: str) -> str:
@@ -234,12 +237,13 @@ def note_markdown(note: str, limit: int = NOTE_SHOWN_MAX) -> str:
         masked, closed = _MASK_OPENED.search(before), _MASK_CLOSED.match(after)
         if masked and closed:
             before = before[: masked.start()]
-            markup = f"[{plain(masked['text'].strip() or url, SHORT_SHOWN_MAX)}](<{_safe(url)}>)"
+            text = masked["text"].strip() or shown_url(url)
+            markup = f"[{plain(text, SHORT_SHOWN_MAX)}](<{_safe(url)}>)"
             end += closed.end()
         else:
             markup = link(url)
         if len(markup) > NOTE_LINK_MAX:
-            markup = plain(url.split("/", 3)[2] + "/…", SHORT_SHOWN_MAX)
+            markup = plain(shown_url(url).split("/", 3)[2] + "/…", SHORT_SHOWN_MAX)
         shown += _words(before)
         whole.append((len(shown), len(shown) + len(markup)))
         shown += markup
