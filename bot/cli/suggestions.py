@@ -12,6 +12,7 @@ from bot.cli._console import (
     ISSUE_NUMBER_MAX,
     SQLITE_INT_MAX,
     JsonOpt,
+    err,
     fail,
     out,
     run_async,
@@ -24,6 +25,9 @@ from bot.models.idn import shown_url
 from bot.render.commonmark import reads_as
 from bot.store import Archive
 from bot.suggestions import DraftExists, Export, export_draft, issue_file
+
+LIST_LIMIT_MAX = 1_000_000
+"""The most suggestions `list` shows at once: more than any queue holds."""
 
 suggestions_app = typer.Typer(
     help="Links readers suggested for the next issue: list, accept, reject, export.",
@@ -56,10 +60,15 @@ def list_(
         list[str] | None,
         typer.Option(help="pending, accepted, rejected or published.", metavar="STATUS"),
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many.", metavar="N")] = 50,
+    limit: Annotated[
+        int, typer.Option(min=1, max=LIST_LIMIT_MAX, help="How many.", metavar="N")
+    ] = 50,
     as_json: JsonOpt = False,
 ) -> None:
-    """The suggestions, most-supported first (pending ones unless --status says otherwise)."""
+    """The suggestions, most-supported first (pending ones unless --status says otherwise).
+
+    When more are left than --limit shows, a last line says so (on stderr with --json, so
+    the output stays JSON) and how to see them: none is left out unsaid."""
     names = status or [SuggestionStatus.PENDING]
     unknown = [s for s in names if s not in list(SuggestionStatus)]
     if unknown:
@@ -67,14 +76,21 @@ def list_(
     wanted = [SuggestionStatus(s) for s in names]
 
     async def run(archive: Archive) -> tuple[list[Suggestion], dict[str, str]]:
-        found = await archive.suggestions.list(wanted, limit=limit)
+        found = await archive.suggestions.list(wanted, limit=limit + 1)
         if not any(s.section for s in found):
             return found, {}
         return found, dict(await archive.issues.section_names(limit=None))
 
     found, section_names = run_async(with_archive(settings_of(ctx), run))
+    found, more = found[:limit], len(found) > limit
+    left = (
+        f"These are the {limit} most-supported; more {' or '.join(wanted)} suggestions are "
+        "left: a larger --limit N shows them."
+    )
     if as_json:
         out.print_json(json.dumps([_row(s, section_names) for s in found], ensure_ascii=False))
+        if more:
+            err.print(left, markup=False, highlight=False, soft_wrap=True)
         return
     if not found:
         out.print(f"No {' or '.join(wanted)} suggestions.")
@@ -88,6 +104,8 @@ def list_(
             highlight=False,
             soft_wrap=True,
         )
+    if more:
+        out.print(left, markup=False, highlight=False, soft_wrap=True)
 
 
 def _review(

@@ -180,3 +180,26 @@ def test_newsbot_lists_the_suggestions_commands() -> None:
     assert result.exit_code == 0
     for command in ("list", "accept", "reject", "export"):
         assert command in result.output
+
+
+def test_the_list_says_when_more_are_left_than_it_shows(tmp_path: Path) -> None:
+    """Three pending, two shown: the list says more are left and how to see them (it stopped
+    at --limit without a word, 50 by default), on stderr with --json."""
+    db = tmp_path / "archive.db"
+    asyncio.run(fill(db))
+
+    async def one_more() -> None:
+        async with await Archive.open(db) as archive:
+            suggestions = SuggestionService(archive.issues, archive.suggestions)
+            await suggestions.suggest("https://c.example/", Supporter(user_id=9, name="Reader"))
+
+    asyncio.run(one_more())
+    more = "These are the 2 most-supported; more pending suggestions are left: a larger --limit"
+    code, output = newsbot(db, tmp_path, "suggestions", "list", "--limit", "2")
+    assert code == 0 and output.count("pending") == 3 and more in output, output
+    result = CliRunner().invoke(
+        app, ["--db", str(db), "suggestions", "list", "--limit", "2", "--json"]
+    )
+    assert len(json.loads(result.stdout)) == 2 and more in result.stderr
+    code, output = newsbot(db, tmp_path, "suggestions", "list", "--limit", "3")
+    assert code == 0 and "more pending" not in output
