@@ -187,6 +187,8 @@ async def test_choosing_a_section_on_the_card_of_a_link_published_meanwhile_says
     assert "Status: **published**" in card.embeds[0]["description"]
     components = [c for row in card.components for c in row["components"]]
     assert components and all(c.get("disabled") for c in components), "nothing left to use"
+    with pytest.raises(ValueError, match="disabled"):
+        await emulator.select(card, section_menu(card), ["learning"], seed.manager)
 
 
 async def test_choosing_a_section_on_a_stale_card_does_not_pass_a_decision_unseen(

@@ -278,6 +278,10 @@ class ReaderActions:
         kind = component.get("type")
         if kind not in _SELECTS:
             raise ValueError(f"component {custom_id!r} is not a select menu")
+        if component.get("disabled"):
+            # message-components reference, select menu structure: `disabled` "Whether select
+            # menu is disabled in a message": Discord's client offers no choice in it.
+            raise ValueError(f"select {custom_id!r} is disabled")
         low, high = int(component.get("min_values", 1)), int(component.get("max_values", 1))
         if not low <= len(values) <= high:
             raise ValueError(f"select {custom_id!r} takes {low}–{high} values, got {len(values)}")
