@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 5
 PAGER_TIMEOUT = 300.0
 """Seconds a pager stays live; well inside the 15 minutes an interaction token lasts."""
+PAGERS_KEPT = 2000
+"""Pagers live at most; the oldest is dropped first. Each keeps the pages it showed, so
+without a cap they grew with readers' searches a second × `PAGER_TIMEOUT` (a reader may
+turn pages for the whole timeout while up to about 7 searches a second come in)."""
 PREVIOUS, NEXT = "search:previous", "search:next"
 EXPIRED = "These pages have expired: search again with /search."
 NOT_YOURS = "Only the person who searched can turn these pages. Try /search yourself!"
@@ -236,11 +240,18 @@ class Pager:
 
 class Pagers:
     """The open pagers, by the interaction that asked each search; each greys its buttons out
-    after its timeout, so that a late press does nothing confusing."""
+    after its timeout, so that a late press does nothing confusing.
 
-    def __init__(self, archive: Archive, answers: Answers) -> None:
+    At most `kept` are open: opening another drops the oldest, whose buttons stay as they are
+    until pressed, then are greyed out and the presser told the search has expired (as after
+    a restart). Greying each out as it is dropped would add a request to every search of the
+    very burst that fills the pagers.
+    """
+
+    def __init__(self, archive: Archive, answers: Answers, kept: int = PAGERS_KEPT) -> None:
         self.archive = archive
         self.answers = answers
+        self.kept = kept
         self._open: dict[int, Pager] = {}
         self._greying: set[asyncio.Task[None]] = set()
 
@@ -256,6 +267,8 @@ class Pagers:
             pages=[first],
         )
         pager.expiry = asyncio.get_running_loop().call_later(timeout, self._expire, asked.id)
+        while len(self._open) >= self.kept:
+            self._drop(next(iter(self._open)))
         self._open[asked.id] = pager
 
     def of(self, pressed: discord.Interaction) -> Pager | None:
@@ -272,6 +285,12 @@ class Pagers:
         self._open.clear()
         for task in self._greying:
             task.cancel()
+
+    def _drop(self, asked_id: int) -> None:
+        """Forget the pager `asked_id` asked for, ungreyed: see the class."""
+        dropped = self._open.pop(asked_id)
+        if dropped.expiry is not None:
+            dropped.expiry.cancel()
 
     def _expire(self, asked_id: int) -> None:
         pager = self._open.pop(asked_id, None)

@@ -6,7 +6,7 @@ import re
 
 from bot.app import Newsbot
 from bot.models import Issue
-from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message
+from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message, MessageFlag
 from bot.store import Archive
 from tests.cogs.test_reader import slash
 from tests.factories import issue, item
@@ -87,3 +87,26 @@ async def test_results_the_archive_no_longer_has_end_the_pages_where_they_are(
     assert shown(first) == ("Results 6–10", tricks(5, 6, 7, 8, 9)), "the same page, as the end"
     await turn(emulator, seed, first, "previous")
     assert shown(first) == ("Results 1–5 · more on the next page", tricks(0, 1, 2, 3, 4))
+
+
+async def test_pagers_are_capped_and_the_oldest_dropped_says_it_expired(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    reader = newsbot.get_cog("Reader")
+    assert reader is not None
+    reader.pagers.kept = 2  # type: ignore[attr-defined]
+    oldest, middle, newest = [await slash(emulator, seed, "search", query="torch") for _ in "abc"]
+
+    pressed = await emulator.press_button(oldest, "search:next", seed.reader)
+    answer = await pressed.response()
+    (told,) = await pressed.followups(1)
+    assert told.flags & MessageFlag.EPHEMERAL
+    assert told.content == "These pages have expired: search again with /search."
+    assert answer.type == CallbackType.UPDATE_MESSAGE
+    buttons = [c for row in oldest.components for c in row["components"]]
+    assert buttons and all(b.get("disabled") for b in buttons), "greyed out once pressed"
+    assert shown(oldest) == ("Results 1–5 · more on the next page", tricks(0, 1, 2, 3, 4))
+
+    for live in (middle, newest):
+        await turn(emulator, seed, live, "next")
+        assert shown(live) == ("Results 6–10 · more on the next page", tricks(5, 6, 7, 8, 9))
