@@ -19,6 +19,8 @@ from bot import stopping
 from bot.errors import ConfigError, NewsbotError
 from bot.network import connection_reason, shown_url
 from bot.publishing.outlets.discord_client import bound_requests, client_options
+from bot.render.discord import CONTENT_MAX
+from bot.render.text import literal_but_code
 from bot.settings import Settings
 from bot.store import Archive
 from bot.workers import process_name
@@ -216,7 +218,8 @@ class Newsbot(commands.Bot):
         """Answer every failed command kindly and privately; log what is a bug."""
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         if isinstance(original, NewsbotError):
-            message = str(original)
+            # Written as plain text (a path, a reader's words), not as Markdown.
+            message = literal_but_code(str(original), CONTENT_MAX)
         elif isinstance(error, app_commands.MissingPermissions):
             message = "You need the Manage Server permission to use this command."
         elif isinstance(error, app_commands.CheckFailure):

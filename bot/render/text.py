@@ -16,6 +16,27 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+# A code span of one backtick on each side, on one line: how newsbot's own messages name a
+# command or a key (read in linear time: see `bot.render.code_spans` for longer runs); and a
+# web address, which Discord links as written and formats nothing in (an escape in it would
+# be part of the link).
+_KEPT = re.compile(r"`[^`\n]+`|https?://[^\s<>`]+")
+
+
+def literal_but_code(text: str, limit: int) -> str:
+    """A message written for a person (a `NewsbotError`'s) as Discord Markdown, in `limit`
+    characters: its `code spans` stay code and its web addresses links, everything else shows
+    as written, so the `_` or `*` of a path or the words of a reader quoted in it format
+    nothing, and no mention is live. Its lines stay lines."""
+    shown: list[str] = []
+    at = 0
+    for span in _KEPT.finditer(text):
+        shown += [escape_markdown(defuse_mentions(text[at : span.start()])), span[0]]
+        at = span.end()
+    shown.append(escape_markdown(defuse_mentions(text[at:])))
+    return shorten("".join(shown), limit)
+
+
 def literal(text: str, limit: int) -> str:
     """Issue or reader text shown literally in a message: one line, defused, no Markdown, in
     `limit` characters (escapes counted)."""
