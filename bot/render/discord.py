@@ -17,8 +17,15 @@ from bot.render.commonmark import discord_markdown, reads_as
 from bot.render.markdown import cut_markdown, italic, title_markdown
 from bot.render.snippet import snippet_runs
 from bot.render.social import Thread
-from bot.render.text import escape_markdown, label, literal
-from bot.text import ELLIPSIS, defuse_mentions, narrowed, one_line, shorten
+from bot.render.text import escape_markdown, label, literal_words
+from bot.text import (
+    ELLIPSIS,
+    defuse_mentions,
+    narrowed,
+    one_line,
+    shorten,
+    without_direction_controls,
+)
 
 CONTENT_MAX = 2000
 EMBEDS_MAX = 10
@@ -342,7 +349,7 @@ def search_embed(query: str, page: SearchPage, *, page_size: int) -> Embed:
     """One page of search results; the footer says which results these are, and what the
     archive limited to answer fast."""
     heading = "Search: "
-    title = heading + literal(query, EMBED_TITLE_MAX - len(heading))
+    title = heading + literal_words(query, EMBED_TITLE_MAX - len(heading))
     first = page.offset + 1
     last = page.offset + len(page.hits)
     footer = f"Results {first}–{last}" + (" · more on the next page" if page.has_more else "")
@@ -350,7 +357,8 @@ def search_embed(query: str, page: SearchPage, *, page_size: int) -> Embed:
         footer = f"{len(page.hits)} result" + ("s" if len(page.hits) != 1 else "")
     if page.limited:
         # The note quotes the reader's words: defused, though an embed never pings.
-        footer = shorten(f"{footer} · {defuse_mentions(one_line(page.limited))}", FOOTER_MAX)
+        said = defuse_mentions(one_line(without_direction_controls(page.limited)))
+        footer = shorten(f"{footer} · {said}", FOOTER_MAX)
     blocks = [hit_block(hit) for hit in page.hits[:page_size]]
     room = min(EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer))
     return Embed(

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import re
 
-from bot.text import defuse_mentions, one_line, shorten
+from bot.text import (
+    defuse_mentions,
+    isolated,
+    one_line,
+    reads_right_to_left,
+    shorten,
+    without_direction_controls,
+)
 
 # `<` too: `<t:0:R>` (a timestamp), `</search:1>` (a command) and `<https://…>` are markup.
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_~`|<>\[\]()#-])")
@@ -41,6 +48,18 @@ def literal(text: str, limit: int) -> str:
     """Issue or reader text shown literally in a message: one line, defused, no Markdown, in
     `limit` characters (escapes counted)."""
     return shorten(escape_markdown(defuse_mentions(one_line(text))), limit)
+
+
+def literal_words(text: str, limit: int) -> str:
+    """Reader text quoted in a sentence of newsbot's (`literal`): no direction control left in
+    it, and right-to-left words isolated (`bot.text.isolated`), so that neither an override a
+    reader typed nor Arabic or Hebrew words reorder the sentence around them."""
+    if text.isascii():  # most searches: nothing to take out or set apart
+        return literal(text, limit)
+    text = without_direction_controls(text)
+    if not reads_right_to_left(text):
+        return literal(text, limit)
+    return isolated(literal(text, limit - 2))
 
 
 def label(text: str, limit: int) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from bot.errors import IssueNotFound
 from bot.models import Issue, section_slug, slugify
 from bot.render.discord import names_markdown
-from bot.render.text import literal
+from bot.render.text import literal_words
 from bot.store import Archive
 
 if TYPE_CHECKING:
@@ -28,8 +28,9 @@ UNDATED_LISTED = 20
 
 
 def said(text: str) -> str:
-    """Reader text quoted back safely: one line, shortened, no Markdown, no mentions."""
-    return literal(text, SAID_MAX)
+    """Reader text quoted back safely: one line, shortened, no Markdown, no mentions, and
+    nothing in it reorders the answer around it (`literal_words`)."""
+    return literal_words(text, SAID_MAX)
 
 
 def said_quoted(text: str) -> str:

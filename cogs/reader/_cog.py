@@ -26,7 +26,7 @@ from bot.render.discord import (
     section_embed,
     sections_typed,
 )
-from bot.render.text import literal
+from bot.render.text import literal_words
 from bot.store import Archive
 from bot.text import has_visible_text
 from cogs.reader import _replies as replies
@@ -362,7 +362,7 @@ class Reader(commands.Cog):
                     undated or "Try fewer or other words, or a prefix like `distil*`."
                 )
                 if page.limited:
-                    told += f"\nLimited: {literal(page.limited, LIMITED_MAX)}."
+                    told += f"\nLimited: {literal_words(page.limited, LIMITED_MAX)}."
             await answer_privately(interaction, told, public=public)
             return
         # The answer was rendered once for every reader shown it; it goes out as it is.

@@ -115,3 +115,32 @@ async def test_full_width_letters_search_and_choose_as_ascii_letters_do(
     )
     assert "#202 · Industry" in filtered.embeds[0]["description"]
     assert "#202 · Learning" not in filtered.embeds[0]["description"]
+
+
+RLO = "\u202e"
+"""A right-to-left override: everything after it on its line shows reversed until popped."""
+FSI, PDI = "\u2068", "\u2069"
+
+
+async def test_a_readers_words_quoted_back_never_reorder_the_answer(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # An override a reader typed (or pasted) flipped the rest of the answer's line.
+    nothing = await slash(emulator, seed, "search", query=f"zebra {RLO}qwerty")
+    assert nothing.content.startswith("Nothing in the archive matches “zebra qwerty”. Try")
+    unknown = await slash(emulator, seed, "latest", section=f"{RLO}Nope")
+    assert unknown.content.startswith("Issue #203 has no section “Nope”. Its sections are:")
+    undated = await slash(emulator, seed, "search", query="torch", since=f"{RLO}2021")
+    assert undated.content == "“2021” is not a date: write it like 2021-06-16."
+    found = await slash(emulator, seed, "search", query=f"torch {RLO}")
+    assert found.embeds[0]["title"] == "Search: torch"
+    # What a search limited quotes the reader's words too.
+    common = await slash(emulator, seed, "search", query=f"torch {RLO}of")
+    footer = common.embeds[0]["footer"]["text"]
+    assert footer.endswith(" · very common words were left out: “of”")
+    limited = await slash(emulator, seed, "search", query=f"zebra {RLO}of")
+    assert limited.content.endswith("\nLimited: very common words were left out: “of”.")
+    # Right-to-left words are set apart, so the sentence around them keeps its order.
+    arabic = "مرحبا بالعالم"
+    quoted = await slash(emulator, seed, "search", query=arabic)
+    assert quoted.content.startswith(f"Nothing in the archive matches “{FSI}{arabic}{PDI}”.")
