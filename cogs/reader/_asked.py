@@ -5,6 +5,7 @@ archive has neither; and reader text quoted back in an answer."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -98,6 +99,18 @@ class Asked:
         return (
             f"{which} {verb} no date, so no date window holds {pronoun}: search without "
             f"`since` to see {pronoun}."
+        )
+
+    async def after_latest(self, since: dt.date) -> str | None:
+        """What to tell a reader whose date window starts after the latest issue's date (a
+        year mistyped, say): no issue is in it. None when the latest issue is dated on or after
+        `since`, or has no date."""
+        latest = await self.archive.issues.latest()
+        if latest is None or latest.date is None or latest.date >= since:
+            return None
+        return (
+            f"No issue is dated on or after {since.isoformat()}: the latest, "
+            f"#{latest.number}, is dated {latest.date.isoformat()}."
         )
 
     async def known_section(self, section: str) -> tuple[str, str] | None:

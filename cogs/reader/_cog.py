@@ -357,9 +357,12 @@ class Reader(commands.Cog):
             told = await self.asked.unknown_filter(issue, section)
             if told is None:
                 filters = " with those filters" if (section or issue or since) else ""
-                undated = await self.asked.undated(request) if since_date is not None else None
+                dating = None  # what the date window alone explains
+                if since_date is not None:
+                    dating = await self.asked.undated(request)
+                    dating = dating or await self.asked.after_latest(since_date)
                 told = f"Nothing in the archive matches {said_quoted(query)}{filters}. " + (
-                    undated or "Try fewer or other words, or a prefix like `distil*`."
+                    dating or "Try fewer or other words, or a prefix like `distil*`."
                 )
                 if page.limited:
                     told += f"\nLimited: {literal_words(page.limited, LIMITED_MAX)}."

@@ -3,6 +3,7 @@ private answers about what is not there."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from bot.app import Newsbot
 from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator
 from tests.cogs.test_reader import assert_private_and_silent, slash
+from tests.factories import issue, item
 
 
 async def section_choices(
@@ -144,3 +146,19 @@ async def test_a_readers_words_quoted_back_never_reorder_the_answer(
     arabic = "مرحبا بالعالم"
     quoted = await slash(emulator, seed, "search", query=arabic)
     assert quoted.content.startswith(f"Nothing in the archive matches “{FSI}{arabic}{PDI}”.")
+
+
+async def test_a_date_window_after_the_latest_issue_is_said_to_hold_none(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    dated = issue(204, {"Industry": [item("Lantern chips")]}, date=dt.date(2026, 11, 30))
+    await newsbot.archive.issues.ingest(dated)
+    found = await slash(emulator, seed, "search", query="lantern", since="2026-11-30")
+    assert "Lantern chips" in found.embeds[0]["description"]
+    # A year mistyped: the window starts after every issue.
+    later = await slash(emulator, seed, "search", query="lantern", since="2027-11-30")
+    assert_private_and_silent(later)
+    assert later.content == (
+        "Nothing in the archive matches “lantern” with those filters. No issue is dated on or "
+        "after 2027-11-30: the latest, #204, is dated 2026-11-30."
+    )
