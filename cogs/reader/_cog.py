@@ -28,7 +28,7 @@ from bot.render.discord import (
 )
 from bot.render.text import literal_words
 from bot.store import Archive
-from bot.text import has_visible_text
+from bot.text import has_visible_text, narrowed
 from cogs.reader import _replies as replies
 from cogs.reader._asked import Asked, no_section, said, said_quoted
 from cogs.reader._public import kept_private
@@ -209,9 +209,10 @@ class Reader(commands.Cog):
     async def issue_choices(
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
-        """Issue numbers starting with what the reader typed, newest first, with titles."""
+        """Issue numbers starting with what the reader typed, newest first, with titles; digits
+        typed full-width (`２０`, as a CJK keyboard types them) read as ASCII digits."""
         issues = await self.archive.issues.issues(
-            prefix=current.strip(), limit=CHOICES_MAX, held=False
+            prefix=narrowed(current.strip()), limit=CHOICES_MAX, held=False
         )
         return [app_commands.Choice(name=issue_choice_name(i), value=i.number) for i in issues]
 

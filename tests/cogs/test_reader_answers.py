@@ -117,6 +117,10 @@ async def test_full_width_letters_search_and_choose_as_ascii_letters_do(
     )
     assert "#202 · Industry" in filtered.embeds[0]["description"]
     assert "#202 · Learning" not in filtered.embeds[0]["description"]
+    numbers = await emulator.autocomplete(
+        seed.guild, seed.general, seed.reader, "issue", {"number": "２０"}, "number"
+    )
+    assert [c["value"] for c in await numbers.choices()] == [203, 202]
 
 
 RLO = "\u202e"
