@@ -338,11 +338,29 @@ def snippet_markdown(hit: SearchHit, limit: int = SNIPPET_MAX) -> str:
     return (out + (ELLIPSIS if after else "")).strip()
 
 
-def hit_block(hit: SearchHit) -> str:
-    """One search result: title (linked), where it appeared, and its snippet."""
+def hit_block(hit: SearchHit, *, linked: bool = True) -> str:
+    """One search result: title (linked, unless not `linked`), where it appeared, and its
+    snippet."""
     where = f"#{hit.issue_number} · {heading_markdown(hit.section_name, EMBED_TITLE_MAX)}"
-    title = item_line(cut_markdown(hit.item.title, 200), hit.item.link, bold=True)
+    link = hit.item.link if linked else None
+    title = item_line(cut_markdown(hit.item.title, 200), link, bold=True)
     return f"{title} — {where}\n{snippet_markdown(hit)}".strip()
+
+
+def hit_blocks(hits: Sequence[SearchHit], room: int) -> list[str]:
+    """Results as `hit_block`s, one a line; when together they take more than `room`, the
+    longest links are left out (their titles shown unlinked) until they fit. A result left
+    out of the page instead would be on no page: the next one starts after it."""
+    blocks = [hit_block(hit) for hit in hits]
+    size = sum(map(len, blocks)) + len(blocks) - 1
+    longest = sorted(range(len(hits)), key=lambda n: len(hits[n].item.link or ""), reverse=True)
+    for n in longest:
+        if size <= room or not hits[n].item.link:
+            break
+        unlinked = hit_block(hits[n], linked=False)
+        size -= len(blocks[n]) - len(unlinked)
+        blocks[n] = unlinked
+    return blocks
 
 
 def search_embed(query: str, page: SearchPage, *, page_size: int) -> Embed:
@@ -359,8 +377,8 @@ def search_embed(query: str, page: SearchPage, *, page_size: int) -> Embed:
         # The note quotes the reader's words: defused, though an embed never pings.
         said = defuse_mentions(one_line(without_direction_controls(page.limited)))
         footer = shorten(f"{footer} · {said}", FOOTER_MAX)
-    blocks = [hit_block(hit) for hit in page.hits[:page_size]]
     room = min(EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer))
+    blocks = hit_blocks(page.hits[:page_size], room)
     return Embed(
         title=title,
         description=fit_lines(blocks, room, more="…and {n} more on this page"),
@@ -400,6 +418,6 @@ def _thread_embed(thread: Thread, title: str) -> Embed:
 
 def related_embed(hits: Sequence[SearchHit]) -> Embed:
     """Archive items related to a message: title, where, and a short snippet each."""
-    blocks = [hit_block(hit) for hit in hits]
+    blocks = hit_blocks(hits, EMBED_DESCRIPTION_MAX)
     title = "Related links from the archive"
     return Embed(title=title, description=fit_lines(blocks, EMBED_DESCRIPTION_MAX))

@@ -110,3 +110,26 @@ async def test_pagers_are_capped_and_the_oldest_dropped_says_it_expired(
     for live in (middle, newest):
         await turn(emulator, seed, live, "next")
         assert shown(live) == ("Results 6–10 · more on the next page", tricks(5, 6, 7, 8, 9))
+
+
+async def test_every_result_of_a_page_is_shown_however_long_its_link(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, filled_archive: Archive
+) -> None:
+    # Links of 1,500 characters: five results with theirs overflow a page's 4,096.
+    lanterns = [
+        item(f"Lantern {n}", f"https://long.example/{n}/{'a' * 1500}", f"Lantern blurb {n}.")
+        for n in range(6)
+    ]
+    await filled_archive.issues.ingest(issue(204, {"Industry": lanterns}))
+    first = await slash(emulator, seed, "search", query="lantern")
+    description = first.embeds[0]["description"]
+    assert "more on this page" not in description, "a result left out is on no page"
+    shown = [
+        n for n in range(6) if f"Lantern {n}**" in description or f"Lantern {n}]" in description
+    ]
+    assert len(shown) == 5
+    assert "https://long.example/" in description, "the links that fit are kept"
+    await turn(emulator, seed, first, "next")
+    assert first.embeds[0]["footer"]["text"] == "Results 6–6"
+    (last,) = set(range(6)) - set(shown)
+    assert f"[Lantern {last}](https://long.example/{last}/" in first.embeds[0]["description"]

@@ -14,6 +14,7 @@ from bot.render.discord import (
     EmbedField,
     fit_lines,
     issue_embed,
+    related_embed,
     search_embed,
     section_embed,
     snippet_markdown,
@@ -248,3 +249,24 @@ def test_the_search_title_shows_the_readers_words_literally() -> None:
     page = SearchPage(hits=(), offset=0, has_more=False)
     embed = search_embed("**learning** @here", page, page_size=5)
     assert embed.title == "Search: \\*\\*learning\\*\\* @\u200bhere"
+
+
+def test_related_links_show_every_item_however_long_its_link() -> None:
+    found = [
+        SearchHit(
+            item_id=n,
+            item=Item(title=f"Lantern {n}", link=f"https://long.example/{n}/{'a' * 1500}"),
+            issue_number=204,
+            issue_title="T",
+            issue_date=None,
+            section_name="Industry",
+            section_slug="industry",
+            score=-1.0,
+            snippet="A lantern.",
+        )
+        for n in range(5)
+    ]
+    embed = related_embed(found)
+    assert_valid(embed)
+    assert all(f"Lantern {n}" in embed.description for n in range(5))
+    assert "more" not in embed.description and "https://long.example/" in embed.description
