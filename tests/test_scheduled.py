@@ -348,7 +348,7 @@ async def test_a_file_caught_in_the_middle_of_a_save_waits_until_it_is_written(
         written = path.stat().st_mtime - 10
         os.utime(path, (written, written))
 
-    work._sleep = save_ends
+    work.folder.sleep = save_ends
     report = await work.fire()
     assert waits, "the firing waited for the file"
     assert report.published == {"x": [203]}
@@ -365,7 +365,7 @@ async def test_a_file_still_changing_is_left_for_the_next_firing(
     async def still_writing(seconds: float) -> None:
         path.write_text(path.read_text(encoding="utf-8") + "\nMore.", encoding="utf-8")
 
-    work._sleep = still_writing
+    work.folder.sleep = still_writing
     report = await work.fire()
     assert report.published == {}
     assert any("still being written" in f and "203.md" in f for f in report.failures)

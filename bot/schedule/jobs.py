@@ -22,7 +22,6 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
@@ -30,39 +29,22 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.errors import IssueFileError, IssueFileErrors
-from bot.issuefiles import read_checked
-from bot.models import IngestOutcome, Issue, IssueSummary
+from bot.models import IssueSummary
 from bot.publishing.service import OutletName
 from bot.schedule import triggers as scheduler
 from bot.schedule.cron import both_days_warning
-from bot.schedule.files import (
-    FileScan,
-    UnwrittenBlurbs,
-    archived_as_read,
-    deleted_timed,
-    in_thread,
-    note_arrivals,
-    scan_issue_files,
-    signature,
-    unsettled,
-)
+from bot.schedule.files import deleted_timed
+from bot.schedule.folder import IssueFolder
 from bot.schedule.overlap import QueuedFiring
 from bot.schedule.own_time import ISSUE_JOB as ISSUE_JOB
 from bot.schedule.own_time import OwnTimeJobs
 from bot.schedule.reports import (
-    LEFT_AS_ARCHIVED,
-    STOPPED_INGEST,
     RunReport,
-    Told,
     caught_up_message,
-    changed_message,
     deleted_message,
     missed_message,
-    missing_folder_message,
     publish_into,
 )
-from bot.text import shorten
 from bot.workers import lease
 
 if TYPE_CHECKING:
@@ -70,8 +52,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PROBLEMS_SHOWN_MAX = 1500
-"""How much of the issue files' problems an alert quotes."""
 RESCAN_SECONDS = 60
 """How often the issue files are looked at for a new or changed `publish_at`."""
 PUBLISHING_LEASE = "schedule.publishing"
@@ -99,15 +79,10 @@ class ScheduledPublishing:
         self._tasks: set[asyncio.Task[None]] = set()
         self._scheduler: AsyncIOScheduler | None = None
         self._own_times: OwnTimeJobs | None = None
-        self._files_seen: tuple[tuple[str, int, int], ...] | None = None
-        self._file_times: dict[int, dt.datetime] = {}
-        self._problems = Told(self._tell)
-        self._unwritten = UnwrittenBlurbs()
+        # The clock is read when the folder needs it: tests set `clock` after this.
+        self.folder = IssueFolder(self.archive, self.settings, lambda: self.clock(), self._tell)
         self._stopping = False
-        self._arrivals: dict[int, dt.datetime] | None = None
-        self._present: set[int] | None = None
         self._cancelled: set[int] = set()
-        self._sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
         self._queued = QueuedFiring(scheduler.JOB_ID, self._guarded, self.fire)
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -333,73 +308,12 @@ class ScheduledPublishing:
 
     async def ingest(self, report: RunReport) -> None:
         """Re-read the issue files and ingest what changed; problems stop the ingest only."""
-        directory = self.settings.issues.directory
-        if not directory.is_dir():
-            missing = missing_folder_message(directory)
-            report.failures.append(missing)
-            log.warning("%s", missing)
-            await self._problems.say(missing)
-            return
-        # A file in the middle of a save is a valid issue cut short: wait until it is written.
-        changing = await unsettled(directory, self._sleep)
-        if changing:
-            names = ", ".join(sorted(changing))
-            report.failures.append(f"still being written, left for the next firing: {names}")
-            log.warning("issue files still being written are left for the next firing: %s", names)
-        scan = await self._read_files(directory)
-        stopping, archived = await archived_as_read(scan.errors, self.archive.issues.issue_hash)
-        if stopping:
-            await self._refuse(report, stopping)
-            return
-        due = scan.due(changing, lambda at: scheduler.publish_time(self.settings, at) <= report.at)
-        changed: list[int] = []
-        updated: list[int] = []
-
-        def note(issue: Issue, outcome: IngestOutcome) -> None:
-            if outcome != IngestOutcome.UNCHANGED:
-                changed.append(issue.number)
-            if outcome == IngestOutcome.UPDATED:
-                updated.append(issue.number)
-
-        # Checked above and read again here one file at a time, as the archive stores them:
-        # memory stays that of one batch, however many issue files there are.
-        try:
-            await self.archive.issues.ingest_many(in_thread(read_checked(due)), progress=note)
-        except IssueFileErrors as exc:
-            await self._refuse(report, exc.errors)
-            return
-        await self._refuse(report, archived, stopped=False)
-        if changed:
-            log.info("ingested issue(s) %s", ", ".join(f"#{n}" for n in changed))
-        for number in sorted(await scheduler.published_issues(self.archive, updated)):
-            differs = changed_message(number)
-            report.failures.append(differs)
-            await self._warn(differs)
-
-    async def _refuse(
-        self, report: RunReport, errors: list[IssueFileError], *, stopped: bool = True
-    ) -> None:
-        """Tell the editors once of the files' problems: those that stopped the ingest, or
-        (not `stopped`) those of back issues left as archived, which later rules refuse."""
-        problems = "\n".join(str(error) for error in errors)
-        said = STOPPED_INGEST if stopped else LEFT_AS_ARCHIVED
-        if problems:
-            report.failures.append(f"{said}:\n{problems}")
-            log.warning("%s:\n%s", said, problems)
-        news = f"{said}:\n{problems}" if problems else None
-        await self._problems.say(news, f"{said}:\n{shorten(problems, PROBLEMS_SHOWN_MAX)}")
+        await self.folder.ingest(report)
 
     async def rescan(self) -> None:
         """Schedule the `publish_at` of issue files changed since the last look."""
-        directory = self.settings.issues.directory
-        if not directory.is_dir():
-            return
-        seen = await asyncio.to_thread(signature, directory)
-        if seen == self._files_seen:
-            return
-        await self._read_files(directory)
-        self._files_seen = seen
-        await self.sync_issue_jobs()
+        if await self.folder.changed():
+            await self.sync_issue_jobs()
 
     async def sync_issue_jobs(self) -> None:
         """A date job per issue whose own `publish_at` is ahead and not yet published, and one
@@ -408,7 +322,7 @@ class ScheduledPublishing:
             return
         # The files say last: a time moved in a file since it was ingested is the one kept.
         times = {s.number: s.publish_at for s in await self._archived() if s.publish_at}
-        times.update(self._file_times)
+        times.update(self.folder.file_times)
         for number in [
             n for n, at in times.items() if not scheduler.schedulable(self.settings, at)
         ]:
@@ -429,22 +343,11 @@ class ScheduledPublishing:
 
     # --- helpers --------------------------------------------------------------------------------
 
-    async def _read_files(self, directory: Path) -> FileScan:
-        """Check the issue files; note their own times and when each issue first arrived."""
-        scan = await asyncio.to_thread(scan_issue_files, directory)
-        self._file_times, self._present = dict(scan.times), scan.present
-        self._arrivals = await note_arrivals(
-            self.archive.state, self._arrivals, scan.modified, self.clock()
-        )
-        if news := await self._unwritten.news(scan, self.archive.issues.issue_hash):
-            await self._tell(news)
-        return scan
-
     async def _archived(self) -> list[IssueSummary]:
         """The archived issues, less those held for their own time whose file was deleted."""
         stats = await self.archive.issues.stats()
         archived = await self.archive.issues.issues(limit=stats.issues)
-        gone = deleted_timed(archived, self._present, self._arrivals or {})
+        gone = deleted_timed(archived, self.folder.present, self.folder.arrivals or {})
         gone -= await scheduler.published_issues(self.archive, gone)
         for number in sorted(gone - self._cancelled):
             await self._warn(deleted_message(number, self.settings.issues.directory))
@@ -478,7 +381,7 @@ class ScheduledPublishing:
                 policy,
                 now=report.at,
                 tz=scheduler.zone(self.settings),
-                arrived=self._arrivals,
+                arrived=self.folder.arrivals,
             )
             for number in sorted(unfinished | set(due)):
                 todo.setdefault(number, []).append(outlet)
