@@ -3,17 +3,18 @@ file and line, or the `NEWSBOT_…` variable), never the value of a secret."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from bot._settings_lines import inline_entry_line, table_entry_line
-from bot._settings_plain import ENV_PREFIX, env_name
+from bot._settings_plain import ENV_PREFIX, SECRET_KEYS, env_name
 
 if TYPE_CHECKING:
-    from pydantic import ValidationError
+    from pydantic import BaseModel, ValidationError
     from pydantic_core import ErrorDetails
     from pydantic_settings import SettingsError
 
@@ -108,8 +109,45 @@ def _toml(value: object) -> str:
     return json.dumps(value)
 
 
-def problems(exc: ValidationError, config: Path | None) -> str:
-    """A line per setting pydantic refused: its key, what is wrong, and where it is set."""
+def _model_of(kind: object) -> type[BaseModel] | None:
+    """The settings model a field holds: itself, or the entries of a tuple of them."""
+    from pydantic import BaseModel
+
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return kind
+    return next(filter(None, map(_model_of, get_args(kind))), None)
+
+
+def _unknown(loc: tuple[int | str, ...], model: type[BaseModel]) -> str:
+    """Why the key at `loc` is refused, naming the key it most likely misspells: one of its
+    own section (`tokn`: `discord.token`), or the same key of another section (`[discord]
+    cron`: `schedule.cron`)."""
+    *path, name = loc
+    inner: type[BaseModel] | None = model
+    for part in path:
+        if inner is not None and isinstance(part, str):
+            # Sections are read without case (`[Discord]`), keys with it.
+            field = inner.model_fields.get(part) or inner.model_fields.get(part.lower())
+            inner = _model_of(field.annotation) if field is not None else None
+    known = list(inner.model_fields) if inner is not None else []
+    close = difflib.get_close_matches(str(name).lower(), known, n=1)
+    if not path:  # a whole section: `[dicsord]`
+        hint = f"did you mean [{close[0]}]?" if close else "config.example.toml lists them"
+        return f"unknown section; {hint}"
+    guess = _where((*path, close[0])) if close else None
+    if guess is None and len(path) == 1:
+        sections = model.model_fields.items()
+        others = [s for s, f in sections if name in getattr(f.annotation, "model_fields", {})]
+        guess = f"{others[0]}.{name}" if others else None
+    if guess is None:
+        return "unknown setting; config.example.toml lists every setting"
+    secret = f", a secret read only from {env_name(guess)}" if guess in SECRET_KEYS else ""
+    return f"unknown setting; did you mean {guess}{secret}?"
+
+
+def problems(exc: ValidationError, config: Path | None, model: type[BaseModel]) -> str:
+    """A line per setting of `model` pydantic refused: its key, what is wrong, and where it
+    is set."""
     found = []
     for error in exc.errors():
         key = _where(error["loc"])
@@ -118,7 +156,7 @@ def problems(exc: ValidationError, config: Path | None) -> str:
             env = env_name(str(error["loc"][0]))  # a whole section as JSON: NEWSBOT_DISCORD
         where = env if env in os.environ or not config else file_line(config, error["loc"])
         if error["type"] == "extra_forbidden":
-            reason = "unknown setting; config.example.toml lists every setting"
+            reason = _unknown(error["loc"], model)
         elif error["type"] in ("tuple_type", "list_type"):
             reason = f"not a list: write it in brackets, {_as_list(error, env, where)}"
         elif error["type"] == "path_type":

@@ -443,7 +443,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         # Only the environment is parsed by pydantic-settings itself (the file was read above).
         raise ConfigError(environment_problem(exc)) from None
     except ValidationError as exc:
-        raise ConfigError(problems(exc, config)) from None
+        raise ConfigError(problems(exc, config, Settings)) from None
 
 
 def _overridden(settings: Settings, overrides: dict[str, Any]) -> Settings:

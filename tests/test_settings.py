@@ -92,7 +92,7 @@ def test_a_section_that_is_no_setting_is_named_at_its_line(
     with pytest.raises(ConfigError) as caught:
         load_settings(config)
     assert str(caught.value) == (
-        f"archiv: unknown setting; config.example.toml lists every setting (from {config}, line 2)"
+        f"archiv: unknown section; did you mean [archive]? (from {config}, line 2)"
     )
 
 

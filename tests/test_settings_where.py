@@ -114,3 +114,32 @@ def test_every_list_setting_says_how_to_write_it_where_it_is_set(
         'NEWSBOT_DISCORD__TARGETS=\'[{"guild_id": 1, "channel_id": 2}]\''
         " (from NEWSBOT_DISCORD__TARGETS)"
     )
+
+
+def test_a_misspelt_key_or_section_is_named_with_the_one_meant_at_its_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The nearest known key of its section, that of another section it belongs to, and a
+    secret's variable (never the file) when the one meant is a secret."""
+    clear_settings(monkeypatch)
+    config = tmp_path / "newsbot.toml"
+    config.write_text(
+        "[Dicsord]\nmessage_content = true\n\n"
+        '[discord]\ntokn = "abc.def"\ncron = "0 9 * * MON"\napp_id = 5\n'
+        "targets = [{ guild_id = 1, channel_id = 2, rol_id = 3 }]\n\n"
+        '[log]\nlevle = "INFO"\nzzz = 1\n\n[wholly_unknown]\nkey = 1\n'
+    )
+    assert sorted(_refused(config)) == [
+        f"Dicsord: unknown section; did you mean [discord]? (from {config}, line 1)",
+        "discord.app_id: unknown setting; did you mean discord.application_id?"
+        f" (from {config}, line 7)",
+        f"discord.cron: unknown setting; did you mean schedule.cron? (from {config}, line 6)",
+        "discord.targets.0.rol_id: unknown setting; did you mean discord.targets.0.role_id?"
+        f" (from {config}, line 8)",
+        "discord.tokn: unknown setting; did you mean discord.token, a secret read only from"
+        f" NEWSBOT_DISCORD__TOKEN? (from {config}, line 5)",
+        f"log.levle: unknown setting; did you mean log.level? (from {config}, line 11)",
+        "log.zzz: unknown setting; config.example.toml lists every setting"
+        f" (from {config}, line 12)",
+        f"wholly_unknown: unknown section; config.example.toml lists them (from {config}, line 14)",
+    ]
