@@ -40,6 +40,8 @@ class Kind(NamedTuple):
     gt: float | None = None
     le: float | None = None
     choices: tuple[str, ...] = ()
+    any_case: bool = False
+    """A choice written in any case is the one of `choices` it spells (`debug`: `DEBUG`)."""
 
 
 _PATH = Kind("path")
@@ -114,7 +116,7 @@ KINDS: dict[str, dict[str, Kind]] = {
         "coalesce": _BOOL,
     },
     "log": {
-        "level": Kind("choice", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+        "level": Kind("choice", choices=("DEBUG", "INFO", "WARNING", "ERROR"), any_case=True),
         "format": Kind("choice", choices=("text", "json")),
     },
 }
@@ -433,7 +435,14 @@ def _bool(kind: Kind, value: Any) -> Any:
 
 
 def _choice(kind: Kind, value: Any) -> Any:
+    if kind.any_case and isinstance(value, str):
+        value = in_upper_case(value)
     return value if isinstance(value, str) and value in kind.choices else _UNREAD
+
+
+def in_upper_case(value: str) -> str:
+    """`value` in upper case, when it is ASCII: `ınfo` (a dotless ı) is not `INFO`."""
+    return value.upper() if value.isascii() else value
 
 
 def _timezone(kind: Kind, value: Any) -> Any:

@@ -34,6 +34,7 @@ from bot._settings_plain import DEFAULT_CRON as DEFAULT_CRON
 from bot._settings_plain import ENV_PREFIX as ENV_PREFIX
 from bot._settings_plain import check_variables as _check_variables
 from bot._settings_plain import env_name as env_name
+from bot._settings_plain import in_upper_case
 from bot._settings_plain import merged as _merged
 from bot._settings_plain import plain_environment as _plain_environment
 from bot._settings_plain import read_config as _read_config
@@ -311,6 +312,12 @@ class LogSettings(Section):
         default="text",
         description="Plain text lines, or one JSON object a line for a log collector.",
     )
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _any_case(cls, level: object) -> object:
+        # Operators write `debug` as often as `DEBUG`, as Python's logging names it.
+        return in_upper_case(level) if isinstance(level, str) else level
 
 
 class Settings(BaseModel):

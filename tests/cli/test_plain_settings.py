@@ -237,23 +237,27 @@ def _holds_many(kind: Any) -> bool:
     return any(_holds_many(arg) for arg in get_args(kind))
 
 
-def _plain_kind(model: type[BaseModel], key: str) -> str:
-    """The `Kind.name` a field of a settings model has, read from the model itself."""
-    field = model.model_fields[key]
-    kind = field.annotation
-    validated = any(
+def _validated(model: type[BaseModel], key: str) -> bool:
+    """Whether a field of a settings model has a validator of its own."""
+    return any(
         key in d.info.fields for d in model.__pydantic_decorators__.field_validators.values()
     )
+
+
+def _plain_kind(model: type[BaseModel], key: str) -> str:
+    """The `Kind.name` a field of a settings model has, read from the model itself."""
+    kind = model.model_fields[key].annotation
+    validated = _validated(model, key)
     if _holds_many(kind):
         return "many"
     if "SecretStr" in str(kind):
         return "archive_url" if validated else "secret"
     if kind is Path:
         return "path"
+    if get_origin(kind) is Literal:
+        return "choice"  # validated, only to read it in any case (`Kind.any_case`)
     if validated:
         return {"timezone": "timezone", "cron": "cron"}.get(key, "checked")
-    if get_origin(kind) is Literal:
-        return "choice"
     plain: dict[object, str] = {bool: "bool", int: "int", float: "float", int | None: "int"}
     return plain.get(kind, "checked")
 
@@ -277,6 +281,7 @@ def test_every_setting_has_its_kind_and_bounds() -> None:
             } == bounds
             if kind.name == "choice":
                 assert kind.choices == get_args(field.annotation)
+                assert kind.any_case == _validated(model, key), f"{section}.{key}"
     assert list(KINDS) == list(Settings.model_fields)
     assert list(SECRET_KEYS) == secret_keys()
     defaults = Settings()
@@ -352,6 +357,40 @@ def test_the_common_settings_are_read_plainly(
         "json",
         ("a-token-of-length",),
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "env", "level"),
+    [
+        ("debug", {}, "DEBUG"),
+        ("Info", {}, "INFO"),
+        ("ERROR", {"NEWSBOT_LOG__LEVEL": "warning"}, "WARNING"),
+    ],
+)
+def test_a_log_level_in_any_case_is_read_as_logging_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: str, env: dict[str, str], level: str
+) -> None:
+    """`debug` is what operators write as often as `DEBUG`: both readings take it."""
+    config = _file(tmp_path, f'[log]\nlevel = "{written}"\n')
+    _environment(monkeypatch, env)
+    plain = plain_settings(config)
+    assert plain is not None, "read without pydantic, as an upper-case level is"
+    assert plain.log.level == load_settings(config).log.level == level
+
+
+def test_a_log_level_that_is_none_is_refused_with_the_levels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _environment(monkeypatch, {})
+    for written in ("verbose", "ınfo"):  # a dotless ı upper-cases to I: not INFO all the same
+        config = _file(tmp_path, f'[log]\nlevel = "{written}"\n')
+        assert plain_settings(config) is None
+        with pytest.raises(ConfigError) as refused:
+            load_settings(config)
+        assert str(refused.value) == (
+            "log.level: Input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'"
+            f" (from {config}, line 2)"
+        )
 
 
 TRICKY = [
