@@ -1,9 +1,12 @@
 """A cron naming both a day of the month and a weekday: crontab fires on a day matching either,
-newsbot (apscheduler) on a day matching both, so `newsbot schedule` and the start of `newsbot
-run` warn about it."""
+newsbot (apscheduler) on a day matching both, so `newsbot schedule`, `newsbot check` and the
+start of `newsbot run` warn about it, and of a cron whose next firing is more than a year away
+(`0 0 29 2 MON`: a Monday the 29th of February, in 2044)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,8 +14,9 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.sandbox.x import XEmulator
-from bot.schedule.cron import both_days_warning
+from bot.schedule.cron import both_days_warning, cron_trigger, rare_firing_warning
 from bot.store import Archive
+from tests.conftest import ISSUES
 from tests.test_scheduled import scheduled_on, settings_for
 
 WARNING = (
@@ -57,3 +61,57 @@ async def test_newsbot_run_warns_of_both_days_at_start(
         work.start()
         await work.stop()
     assert WARNING in [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+
+
+RARE = (
+    "schedule.cron '0 0 29 2 MON' next fires on Mon 2044-02-29 00:00, in 17 year(s): nothing"
+    " is published on the schedule until then (an issue's own publish_at still is)"
+)
+NOW = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("cron", "warned"),
+    [
+        ("0 0 29 2 MON", True),
+        ("0 9 29 2 *", True),  # taken, as leap days are real, but the next is in 2028
+        ("0 9 5 12 *", False),  # yearly: the next is 364 days away
+        ("0 9 1 * MON", False),  # both days, a few times a year
+        ("0 9 * * MON", False),
+    ],
+)
+def test_a_cron_whose_next_firing_is_over_a_year_away_is_warned_about(
+    cron: str, warned: bool
+) -> None:
+    following = cron_trigger(cron, dt.UTC).get_next_fire_time(None, NOW)
+    assert (rare_firing_warning(cron, following, NOW) is not None) == warned
+
+
+def _said(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("command", [["check"], ["schedule", "--count", "1"]])
+def test_newsbot_check_and_schedule_say_when_a_rare_cron_fires(
+    tmp_path: Path, command: list[str]
+) -> None:
+    shutil.copy(ISSUES / "202.md", tmp_path / "202.md")
+    env = {"NEWSBOT_SCHEDULE__CRON": "0 0 29 2 MON", "NEWSBOT_ISSUES__DIRECTORY": str(tmp_path)}
+    result = CliRunner().invoke(app, ["--db", str(tmp_path / "a.db"), *command], env=env)
+    assert result.exit_code == 0, result.output
+    warned = _said(result.stderr)
+    assert "names both a day of the month (29) and a weekday (MON)" in warned
+    # The year is that of the machine's clock: only its day is fixed.
+    assert "schedule.cron '0 0 29 2 MON' next fires on Mon 2044-02-29 00:00, in" in warned
+
+
+async def test_newsbot_run_warns_of_a_rare_cron_at_start(
+    archive: Archive, x_emulator: XEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_for(x_emulator, tmp_path, cron="0 0 29 2 MON")
+    work = scheduled_on(archive, settings)
+    work.clock = lambda: NOW
+    with caplog.at_level("INFO", logger="bot.schedule.jobs"):
+        work.start()
+        await work.stop()
+    assert RARE in [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]

@@ -93,3 +93,25 @@ def clock_change_warnings(
         if issue.publish_at is not None
         and (reason := publish_at_clock_change(issue.publish_at, zone)) is not None
     ]
+
+
+def show_schedule_warnings(settings: Settings) -> None:
+    """Warn on stderr of a `schedule.cron` that is valid but not what it seems: one naming both
+    a day of the month and a weekday, or whose next firing is more than a year away."""
+    import datetime as dt
+
+    from bot.settings import DEFAULT_CRON
+
+    cron = settings.schedule.cron
+    if cron == DEFAULT_CRON:
+        return  # a good one, and reading it would load apscheduler for nothing
+    from bot.schedule.cron import both_days_warning, cron_trigger, rare_firing_warning
+
+    now = dt.datetime.now(dt.UTC)
+    following = cron_trigger(cron, ZoneInfo(settings.schedule.timezone)).get_next_fire_time(
+        None, now
+    )
+    for warning in filter(
+        None, [both_days_warning(cron), rare_firing_warning(cron, following, now)]
+    ):
+        err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)

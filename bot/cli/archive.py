@@ -120,8 +120,9 @@ def check(ctx: typer.Context, paths: PathsArg = None) -> None:
     """Validate issue files; report every problem in every file as path:line."""
     from zoneinfo import ZoneInfo
 
-    from bot.cli._notices import clock_change_warnings, show_notices
+    from bot.cli._notices import clock_change_warnings, show_notices, show_schedule_warnings
 
+    show_schedule_warnings(settings_of(ctx))
     result = load_issue_files(_paths(ctx, paths))
     report_problems(result)
     zone = ZoneInfo(settings_of(ctx).schedule.timezone)

@@ -59,7 +59,7 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
     A file not yet archived counts as the next firing, which ingests it first, finds it.
     """
     from bot.schedule import triggers
-    from bot.schedule.cron import both_days_warning
+    from bot.schedule.cron import both_days_warning, rare_firing_warning
     from bot.schedule.files import (
         ARRIVALS_KEY,
         as_the_next_firing_finds,
@@ -111,7 +111,8 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
     # The clock changes of the coming twelve months (and of any year a firing shown falls in).
     years = sorted({now.year, (now + dt.timedelta(days=365)).year, *(f.year for f in firings)})
     warned = [STOPPED_AT_FIRING] if stopped else []
-    warned += filter(None, [both_days_warning(settings.schedule.cron)])
+    cron = settings.schedule.cron
+    warned += filter(None, [both_days_warning(cron), rare_firing_warning(cron, firings[0], now)])
     return _Upcoming(
         firings=list(zip(firings, issues, strict=True)),
         own_times=own_times,

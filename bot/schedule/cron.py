@@ -65,6 +65,26 @@ def both_days_warning(expression: str) -> str | None:
     )
 
 
+RARE_FIRING = dt.timedelta(days=366)
+"""A cron whose next firing is further away than this fires less than once a year: as likely
+a slip (`0 0 29 2 MON`, a Monday the 29th of February) as a schedule anyone meant."""
+
+
+def rare_firing_warning(
+    expression: str, following: dt.datetime | None, now: dt.datetime
+) -> str | None:
+    """A warning when `expression`'s next firing after `now`, `following`, is more than a
+    year away, naming the day; None when it is nearer (or never comes: refused elsewhere)."""
+    if following is None or following - now <= RARE_FIRING:
+        return None
+    years = (following - now).days // 365
+    return (
+        f"schedule.cron {expression!r} next fires on {following:%a %Y-%m-%d %H:%M}, in"
+        f" {years} year(s): nothing is published on the schedule until then (an issue's own"
+        " publish_at still is)"
+    )
+
+
 def _weekday_names(field: str) -> str:
     """A crontab weekday field with its numbers (and `*/n` steps) written as day names."""
     if field == "*":

@@ -32,7 +32,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.models import IssueSummary
 from bot.publishing.service import OutletName
 from bot.schedule import triggers as scheduler
-from bot.schedule.cron import both_days_warning
+from bot.schedule.cron import both_days_warning, rare_firing_warning
 from bot.schedule.files import deleted_timed
 from bot.schedule.folder import IssueFolder
 from bot.schedule.overlap import QueuedFiring
@@ -114,7 +114,8 @@ class ScheduledPublishing:
             self.settings.schedule.timezone,
             following.isoformat(),
         )
-        warnings = [both_days_warning(self.settings.schedule.cron)]
+        cron_text = self.settings.schedule.cron
+        warnings = [both_days_warning(cron_text), rare_firing_warning(cron_text, following, now)]
         for year in (now.year, now.year + 1):
             warnings.append(scheduler.skipped_hour_warning(self.settings, year, after=now))
         for warning in filter(None, warnings):
