@@ -30,10 +30,10 @@ from bot.schedule.reports import (
     STOPPED_INGEST,
     RunReport,
     Told,
+    ToldEach,
     changed_message,
     missing_folder_message,
 )
-from bot.text import shorten
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -68,7 +68,9 @@ class IssueFolder:
         self.arrivals: dict[int, dt.datetime] | None = None
         """When each issue file was first seen; None until read from the archive."""
         self._seen: tuple[tuple[str, int, int], ...] | None = None
-        self._problems = Told(tell)
+        self._missing = Told(tell)
+        self._stopping = ToldEach(STOPPED_INGEST, tell, PROBLEMS_SHOWN_MAX)
+        self._left_as_archived = ToldEach(LEFT_AS_ARCHIVED, tell, PROBLEMS_SHOWN_MAX)
         self._unwritten = UnwrittenBlurbs()
 
     async def ingest(self, report: RunReport) -> None:
@@ -78,8 +80,9 @@ class IssueFolder:
             missing = missing_folder_message(directory)
             report.failures.append(missing)
             log.warning("%s", missing)
-            await self._problems.say(missing)
+            await self._missing.say(missing)
             return
+        await self._missing.say(None)
         # A file in the middle of a save is a valid issue cut short: wait until it is written.
         changing = await unsettled(directory, self.sleep)
         if changing:
@@ -89,7 +92,7 @@ class IssueFolder:
         scan = await self.read(directory)
         stopping, archived = await archived_as_read(scan.errors, self.archive.issues.issue_hash)
         if stopping:
-            await self._refuse(report, stopping)
+            await self._refuse(report, stopping, self._stopping)
             return
         due = scan.due(changing, lambda at: scheduler.publish_time(self.settings, at) <= report.at)
         changed: list[int] = []
@@ -106,9 +109,11 @@ class IssueFolder:
         try:
             await self.archive.issues.ingest_many(in_thread(read_checked(due)), progress=note)
         except IssueFileErrors as exc:
-            await self._refuse(report, exc.errors)
+            await self._refuse(report, exc.errors, self._stopping)
             return
-        await self._refuse(report, archived, stopped=False)
+        # Nothing stopped the ingest; the back issues' problems are known only now.
+        await self._refuse(report, [], self._stopping)
+        await self._refuse(report, archived, self._left_as_archived)
         if changed:
             log.info("ingested issue(s) %s", ", ".join(f"#{n}" for n in changed))
         for number in sorted(await scheduler.published_issues(self.archive, updated)):
@@ -118,17 +123,17 @@ class IssueFolder:
             await self.tell(differs)
 
     async def _refuse(
-        self, report: RunReport, errors: list[IssueFileError], *, stopped: bool = True
+        self, report: RunReport, errors: list[IssueFileError], told: ToldEach
     ) -> None:
-        """Tell the editors once of the files' problems: those that stopped the ingest, or
-        (not `stopped`) those of back issues left as archived, which later rules refuse."""
-        problems = "\n".join(str(error) for error in errors)
-        said = STOPPED_INGEST if stopped else LEFT_AS_ARCHIVED
+        """Note the files' problems of one kind in the report and the log, at every firing,
+        and tell the editors each of them once: those that stopped the ingest, or those of
+        back issues left as archived, which later rules refuse."""
+        problems = [str(error) for error in errors]
         if problems:
-            report.failures.append(f"{said}:\n{problems}")
-            log.warning("%s:\n%s", said, problems)
-        news = f"{said}:\n{problems}" if problems else None
-        await self._problems.say(news, f"{said}:\n{shorten(problems, PROBLEMS_SHOWN_MAX)}")
+            listed = "\n".join(problems)
+            report.failures.append(f"{told.heading}:\n{listed}")
+            log.warning("%s:\n%s", told.heading, listed)
+        await told.say(problems)
 
     async def changed(self) -> bool:
         """Read the files again if any changed since the last look; whether any did."""

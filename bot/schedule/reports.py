@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.publishing.service import OUTLET_NAMES, OutletName
 from bot.schedule.triggers import wall_clock
+from bot.text import shorten
 
 if TYPE_CHECKING:
     from bot.publishing.service import Publisher
@@ -55,19 +56,42 @@ class RunReport:
 
 
 class Told:
-    """One kind of news about the issue files, told to the editors once: each firing (and each
-    look at the files) finds it again, and it is said only when it changed since."""
+    """One piece of news about the issue files, told to the editors once: each firing finds it
+    again, and it is said only when it changed since."""
 
     def __init__(self, tell: Callable[[str], Awaitable[None]]) -> None:
         self._tell = tell
         self._last: str | None = None
 
-    async def say(self, news: str | None, shown: str | None = None) -> None:
-        """Tell `news` (as `shown`, when that is shorter) unless it was told last; None when
-        there is nothing to tell now, so that the same news coming back is told again."""
+    async def say(self, news: str | None) -> None:
+        """Tell `news` unless it was told last; None when there is nothing to tell now, so
+        that the same news coming back is told again."""
         if news is not None and news != self._last:
-            await self._tell(shown or news)
+            await self._tell(news)
         self._last = news
+
+
+class ToldEach:
+    """Problems of one kind in the issue files, each told to the editors once while it lasts:
+    a firing tells only those the last look at this kind did not find. Another kind's news in
+    between (a new file broken, then fixed) does not make old problems news again."""
+
+    def __init__(
+        self, heading: str, tell: Callable[[str], Awaitable[None]], shown_max: int
+    ) -> None:
+        self.heading = heading
+        self._tell = tell
+        self._shown_max = shown_max
+        self._found: set[str] = set()
+
+    async def say(self, problems: list[str]) -> None:
+        """Tell the heading and those of `problems` not found last time; forget those gone,
+        so that one coming back is told again."""
+        new = [problem for problem in problems if problem not in self._found]
+        self._found = set(problems)
+        if new:
+            listed = "\n".join(new)
+            await self._tell(f"{self.heading}:\n{shorten(listed, self._shown_max)}")
 
 
 STOPPED_INGEST = "Issue files have problems, so none was ingested (what is archived still goes out)"
