@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import gc
 import hashlib
 import json
@@ -23,7 +24,7 @@ from bot.render.discord import CONTENT_MAX
 from bot.render.text import literal_but_code
 from bot.settings import Settings
 from bot.store import Archive
-from bot.workers import process_name
+from bot.workers import process_name, running
 
 if TYPE_CHECKING:
     from bot.schedule.jobs import ScheduledPublishing
@@ -302,6 +303,8 @@ async def run_bot(settings: Settings, token: str) -> None:
         archive = await stack.enter_async_context(
             await Archive.open(settings.archive.location(), zone=zone(settings))
         )
+        # `newsbot status` tells whether newsbot runs, and since when, by this lease.
+        await stack.enter_async_context(running(archive.state, dt.datetime.now(dt.UTC)))
         threads = []
         for known in THREAD_OUTLETS:
             if known.configured(settings):

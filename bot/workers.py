@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -19,6 +20,13 @@ from bot.store.rows import LEASE_PREFIX
 
 log = logging.getLogger(__name__)
 
+RUNNING_LEASE = "running:"
+"""Prefix of the lease each `newsbot run` holds as long as it runs: its process name follows."""
+RUNNING_SINCE = "running.since:"
+"""State key prefix: when the `newsbot run` named after it started (ISO 8601)."""
+RUNNING_SECONDS = 60.0
+"""A `newsbot run` killed (SIGKILL, a crash, its machine gone) is not counted as running this
+long after its last renewal; one stopped cleanly gives its lease up at once."""
 PUBLISHER_LEASE = "publisher:"
 """Prefix of the lease each process holds while it publishes: its name follows."""
 PUBLISHERS_REFRESH = 2.0
@@ -54,6 +62,33 @@ async def lease(state: StateStore, name: str, ttl: float) -> AsyncIterator[bool]
             said = str(exc).strip().splitlines() or [type(exc).__name__]
             log.warning("could not give up the lease %r (%s): it runs out within %.0f s",
                         name, said[0], ttl)  # fmt: skip
+
+
+@contextlib.asynccontextmanager
+async def running(state: StateStore, since: dt.datetime) -> AsyncIterator[None]:
+    """Hold this process's running lease as long as `newsbot run` runs, and keep `since`, when
+    it started: `newsbot status` reads them (`running_processes`)."""
+    holder = process_name()
+    await state.set(RUNNING_SINCE + holder, since.isoformat())
+    async with lease(state, RUNNING_LEASE + holder, RUNNING_SECONDS):
+        yield
+
+
+async def running_processes(state: StateStore) -> list[tuple[str, dt.datetime | None]]:
+    """The `newsbot run` processes on the archive now, each by its process name (`host:pid`)
+    with when it started, if kept: those whose lease is live, less those this host knows
+    have ended (killed, before their lease lapsed)."""
+    found: list[tuple[str, dt.datetime | None]] = []
+    for holder in await state.lease_holders(RUNNING_LEASE):
+        if gone(holder):
+            continue
+        kept = await state.get(RUNNING_SINCE + holder)
+        try:
+            since = dt.datetime.fromisoformat(kept) if kept else None
+        except ValueError:
+            since = None
+        found.append((holder, since))
+    return found
 
 
 async def _take(state: StateStore, name: str, holder: str, ttl: float) -> bool:

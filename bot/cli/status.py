@@ -28,7 +28,8 @@ def status(
 
     async def read() -> tuple[Status, dict[str, str]]:
         async with await open_archive(settings) as archive:
-            found = await gather_status(archive, settings, now=dt.datetime.now(dt.UTC))
+            now = dt.datetime.now(dt.UTC)
+            found = await gather_status(archive, settings, now=now, runs=True)
             return found, dict(await archive.issues.section_names(limit=None))
 
     found, known = run_async(read())

@@ -31,6 +31,7 @@ from bot.schedule.files import (
 )
 from bot.settings import Settings
 from bot.store import Archive
+from bot.workers import running_processes
 
 UNFINISHED = (StepState.PENDING, StepState.SENDING, StepState.FAILED)
 REASON_MAX = 300
@@ -112,6 +113,24 @@ class LastPublish:
 
 
 @dataclass(frozen=True)
+class Run:
+    """A `newsbot run` process on the archive: its process name (`host:pid`), since when."""
+
+    process: str
+    since: dt.datetime | None
+
+    @property
+    def host(self) -> str:
+        """The machine it runs on."""
+        return self.process.rpartition(":")[0]
+
+    @property
+    def pid(self) -> str:
+        """Its process id there."""
+        return self.process.rpartition(":")[2]
+
+
+@dataclass(frozen=True)
 class Status:
     """Everything `newsbot status` and `/newsletter status` report."""
 
@@ -129,12 +148,21 @@ class Status:
     bluesky_configured: bool = False
     claims: tuple[tuple[int, str, str, str], ...] = ()
     """Publishes running now: (issue, outlet, target, the process holding the claim)."""
+    runs: tuple[Run, ...] | None = None
+    """The `newsbot run` processes on the archive now; None when not asked (in Discord, one
+    of them answers)."""
 
 
 async def gather_status(
-    archive: Archive, settings: Settings, *, now: dt.datetime, guild_id: int | None = None
+    archive: Archive,
+    settings: Settings,
+    *,
+    now: dt.datetime,
+    guild_id: int | None = None,
+    runs: bool = False,
 ) -> Status:
-    """How publishing stands at `now` (aware); with `guild_id`, Discord facts of that server only.
+    """How publishing stands at `now` (aware); with `guild_id`, Discord facts of that server only;
+    with `runs`, which `newsbot run` processes are running on the archive.
 
     X's facts are always included: the account publishes for every server.
     """
@@ -184,6 +212,7 @@ async def gather_status(
             for claim in await archive.ledger.claims(now)
             if guild_id is None or claim[1] != DISCORD or claim[2] in channels
         ),
+        runs=tuple(Run(*run) for run in await running_processes(archive.state)) if runs else None,
     )
 
 

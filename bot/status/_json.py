@@ -50,6 +50,16 @@ def status_json(status: Status) -> dict[str, Any]:
             {"issue": issue, "outlet": outlet, "target": target, "holder": holder}
             for issue, outlet, target, holder in status.claims
         ],
+        "runs": None
+        if status.runs is None
+        else [
+            {
+                "host": run.host,
+                "pid": int(run.pid) if run.pid.isdigit() else run.pid,
+                "since": run.since.isoformat() if run.since else None,
+            }
+            for run in status.runs
+        ],
     }
 
 

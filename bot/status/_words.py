@@ -16,6 +16,7 @@ from bot.status._facts import (
     Firing,
     LastFiring,
     LastPublish,
+    Run,
     Schedule,
     Status,
 )
@@ -32,6 +33,8 @@ def status_lines(status: Status, *, mentions: bool = False, where: bool = False)
     """
     schedule = status.schedule
     lines = [_archive_line(status.archive, where=where), _outlets_line(status)]
+    if status.runs is not None:
+        lines += _run_lines(status.runs, ZoneInfo(schedule.timezone))
     lines.append(
         f"Schedule: {schedule.cron!r} in {schedule.timezone}; "
         f"next at {scheduler.wall_clock(schedule.cron_firing.at)}"
@@ -91,6 +94,17 @@ def _outlets_line(status: Status) -> str:
     x, mastodon = said("X", status.x_configured), said("Mastodon", status.mastodon_configured)
     bluesky = said("Bluesky", status.bluesky_configured)
     return f"Outlets: {discord}, {x}, {mastodon}, {bluesky}"
+
+
+def _run_lines(runs: tuple[Run, ...], tz: ZoneInfo) -> list[str]:
+    if not runs:
+        return ["newsbot run: not running on this archive"]
+    return [
+        "newsbot run: running"
+        + (f" since {scheduler.wall_clock(run.since.astimezone(tz))}" if run.since else "")
+        + f", pid {run.pid} on {run.host}"
+        for run in runs
+    ]
 
 
 def _next_firing_line(firing: Firing) -> str:

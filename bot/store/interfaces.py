@@ -356,6 +356,11 @@ class StateStore(Protocol):
         """How many leases whose names start with `prefix` are held and not yet expired."""
         ...
 
+    async def lease_holders(self, prefix: str) -> list[str]:
+        """The holders of the leases whose names start with `prefix` that are held and not
+        yet expired, one per lease, in the order of their names."""
+        ...
+
 
 class Connection(Protocol):
     """The database every aggregate of one archive shares: its schema, backups and lifetime."""

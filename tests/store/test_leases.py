@@ -61,3 +61,18 @@ async def test_live_leases_counts_the_unexpired_under_a_prefix(archive: Archive)
     assert await state.live_leases("publisher:") == 1, "one given up is not live"
     assert await state.live_leases("publish") == 1
     assert await state.live_leases("commands") == 1
+
+
+async def test_lease_holders_names_the_unexpired_under_a_prefix(archive: Archive) -> None:
+    state = archive.state
+    await state.set("running:note", "not a lease, not JSON")
+    assert await state.lease_holders("running:") == []
+    assert await state.try_lease("running:host:2", "host:2", ttl=60)
+    assert await state.try_lease("running:host:1", "host:1", ttl=60)
+    assert await state.try_lease("running:host:3", "host:3", ttl=0.05)
+    assert await state.try_lease("commands", "host:4", ttl=60), "another kind of lease"
+    await asyncio.sleep(0.1)
+    assert await state.lease_holders("running:") == ["host:1", "host:2"], "by name, live"
+    await state.try_lease("running:host:1", "host:1", ttl=0)
+    assert await state.lease_holders("running:") == ["host:2"], "one given up is not live"
+    assert await state.lease_holders("commands") == ["host:4"]

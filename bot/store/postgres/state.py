@@ -60,6 +60,17 @@ class PgState:
         )
         return int(row["live"]) if row else 0
 
+    async def lease_holders(self, prefix: str) -> list[str]:
+        """The holders of the leases whose names start with `prefix` that are held and not
+        yet expired, one per lease, in the order of their names."""
+        rows = await self._database.rows(
+            "SELECT value::jsonb ->> 'holder' AS holder FROM state WHERE CASE"
+            " WHEN starts_with(key, %s) THEN (value::jsonb ->> 'until')::float8 > %s"
+            ' ELSE false END ORDER BY key COLLATE "C"',
+            (LEASE_PREFIX + prefix, await self._server_time()),
+        )
+        return [str(row["holder"]) for row in rows]
+
     async def _server_time(self) -> float:
         """Now by the server's clock, in seconds since the epoch (this machine's may be off)."""
         skew = await self._database.clock_skew()  # first: this clock read after the server's

@@ -59,3 +59,15 @@ class SqliteState:
             (key, key, time.time()),
         )
         return int(row[0]) if row else 0
+
+    async def lease_holders(self, prefix: str) -> list[str]:
+        """The holders of the leases whose names start with `prefix` that are held and not
+        yet expired, one per lease, in the order of their names."""
+        key = LEASE_PREFIX + prefix
+        async with self._db.execute(
+            "SELECT json_extract(value, '$.holder') FROM state WHERE CASE"
+            " WHEN substr(key, 1, length(?)) = ? THEN json_extract(value, '$.until') > ?"
+            " ELSE 0 END ORDER BY key",
+            (key, key, time.time()),
+        ) as cursor:
+            return [str(row[0]) for row in await cursor.fetchall()]
