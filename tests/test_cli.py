@@ -442,7 +442,7 @@ def test_numbers_beyond_sqlite_get_an_answer(
 def test_a_folder_as_the_archive_is_one_clear_error(tmp_path: Path) -> None:
     # A process of its own: aiosqlite's thread would print its own traceback after the error.
     done = newsbot_completed("--db", str(tmp_path), "status")
-    assert done.returncode == 1
+    assert done.returncode == CONFIG_EXIT, "a setting to change: retrying cannot mend it"
     assert done.stderr == f"error: cannot open the archive {tmp_path}: it is a folder\n"
 
 
@@ -452,13 +452,13 @@ def test_no_command_creates_the_archive_folder(
     db = tmp_path / "no" / "such" / "a.db"
     for args in (["ingest", str(issues_dir)], ["latest"], ["status"], ["suggestions", "list"]):
         code, out, err = newsbot(runner, db, *args)
-        assert (code, out) == (1, ""), args
+        assert (code, out) == (CONFIG_EXIT, ""), args
         assert err == f"error: cannot open the archive {db}: folder {db.parent} does not exist\n"
     assert not (tmp_path / "no").exists()
     code, _, err = newsbot(
         runner, db, "import", "text", str(SAMPLE), "--out", str(tmp_path / "out"), "--ingest"
     )
-    assert code == 1 and f"folder {db.parent} does not exist" in err
+    assert code == CONFIG_EXIT and f"folder {db.parent} does not exist" in err
     assert not (tmp_path / "out").exists(), "nothing is imported that cannot be ingested"
 
 
@@ -466,7 +466,7 @@ def test_a_file_that_is_not_an_archive_is_named(runner: CliRunner, tmp_path: Pat
     db = tmp_path / "notes.txt"
     db.write_text("my notes\n", encoding="utf-8")
     code, _, err = newsbot(runner, db, "latest")
-    assert code == 1
+    assert code == CONFIG_EXIT
     assert err == (
         f"error: cannot open the archive {db}: it is not a newsbot archive "
         "(not an SQLite database)\n"

@@ -8,6 +8,7 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,33 @@ def test_the_service_is_not_restarted_after_a_problem_only_its_editor_can_mend(
     result = CliRunner().invoke(app, args, env={**env, "NEWSBOT_SCHEDULE__CRON": "daily"})
     assert "NEWSBOT_SCHEDULE__CRON" in result.stderr
     assert result.exit_code == int(prevent)
+    # An archive path that can be no archive (its folder missing): a setting to change too.
+    missing = {**env, "NEWSBOT_DISCORD__TOKEN": "token", "NEWSBOT_ARCHIVE__PATH": "/no/such/a.db"}
+    result = CliRunner().invoke(app, args, env=missing)
+    assert "cannot open the archive /no/such/a.db: folder /no/such does not exist" in result.stderr
+    assert result.exit_code == int(prevent)
+
+
+def test_the_service_is_restarted_after_a_problem_that_may_pass(config: Path) -> None:
+    """The archive's server out of reach (restarting, the network not up yet): restarted."""
+    service = read_unit(CONTRIB / "newsbot.service")["Service"]
+    (prevent,) = service["RestartPreventExitStatus"]
+    (exec_start,) = service["ExecStart"]
+    args = with_config(command_line(exec_start), config)
+    env = without_settings(os.environ) | {
+        "NEWSBOT_DISCORD__TOKEN": "token",
+        "NEWSBOT_ARCHIVE__URL": f"postgresql://newsbot@127.0.0.1:{_closed_port()}/newsbot",
+    }
+    result = CliRunner().invoke(app, args, env=env)
+    assert "cannot reach the archive at postgresql://127.0.0.1:" in result.stderr
+    assert result.exit_code not in (0, int(prevent))
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (just freed by the system)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def test_the_service_stops_with_sigterm_and_time_to_finish_a_step() -> None:

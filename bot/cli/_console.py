@@ -116,9 +116,9 @@ def opening_settings_of(ctx: typer.Context) -> OpeningSettings:
 
 
 CONFIG_EXIT = 78
-"""The exit status of a problem no retry can mend: the settings, a token or intent Discord
-refuses, or an archive a newer newsbot has migrated (EX_CONFIG in sysexits.h). The systemd
-units do not restart newsbot after it."""
+"""The exit status of a problem no retry can mend: the settings (an archive path that can be
+no archive among them), a token or intent Discord refuses, or an archive a newer newsbot has
+migrated (EX_CONFIG in sysexits.h). The systemd units do not restart newsbot after it."""
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -200,14 +200,18 @@ def reaching(what: str, url: object) -> Iterator[None]:
 
 
 def archive_path(settings: OpeningSettings) -> Path:
-    """The archive's file the settings name, checked as `archive_file` checks it."""
-    return archive_file(settings.archive.path)
+    """The archive's file the settings name, checked as `archive_file` checks it: one that can
+    be no archive (`--db /no/such/folder/a.db`) is a setting to change, `CONFIG_EXIT`."""
+    return archive_file(settings.archive.path, wrong=CONFIG_EXIT)
 
 
-def archive_file(path: Path) -> Path:
+def archive_file(path: Path, *, wrong: int = 1) -> Path:
     """`path`, once it is sure SQLite can open (or create) an archive there; otherwise a
-    failure saying why. No folder is ever created for it."""
+    failure saying why, with status `wrong` when the path can be no archive (its folder
+    missing, a folder, another kind of file) and 1 when reading it failed, which may pass.
+    No folder is ever created for it."""
     problem = None
+    code = wrong
     folder = path.parent
     if path.is_dir():
         problem = "it is a folder"
@@ -220,12 +224,12 @@ def archive_file(path: Path) -> Path:
             with path.open("rb") as handle:
                 header = handle.read(len(SQLITE_HEADER))
         except OSError as exc:
-            problem = f"cannot read it: {exc.strerror or exc}"
+            problem, code = f"cannot read it: {exc.strerror or exc}", 1
         else:
             if header != SQLITE_HEADER:
                 problem = "it is not a newsbot archive (not an SQLite database)"
     if problem is not None:
-        raise fail(f"cannot open the archive {path}: {problem}")
+        raise fail(f"cannot open the archive {path}: {problem}", code)
     return path
 
 
