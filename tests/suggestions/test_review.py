@@ -131,9 +131,10 @@ async def test_export_refuses_the_number_of_an_archived_issue(
     (stored,) = await newsbot.archive.suggestions.list()
     await newsbot.archive.suggestions.review(stored.id, SuggestionStatus.ACCEPTED, by="ed")
     answer = await export(emulator, seed, issue=205)
+    # As Markdown, `#` escaped (Discord shows `\#205` as #205).
     assert answer == (
-        "Issue #205 is already in the archive: a draft of that number would replace it once "
-        "ingested. Export #206, the next issue, or another new number."
+        "Issue \\#205 is already in the archive: a draft of that number would replace it once "
+        "ingested. Export \\#206, the next issue, or another new number."
     )
     assert not (tmp_path / "issues" / "drafts" / "205.md").exists()
 
