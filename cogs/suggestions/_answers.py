@@ -13,12 +13,14 @@ not one per reply. Per reader, not per thread: a reader posting in many threads 
 answered in each.
 
 What was told is kept in memory, for `READERS_KEPT` readers at most: a restart forgets it,
-which costs at most one more answer per reader.
+which costs at most one more answer per reader. Only an answer that was sent counts: one that
+Discord refused, or that never reached it, leaves the reader to be told with their next reply.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
@@ -26,7 +28,7 @@ ANSWER_WINDOW = dt.timedelta(hours=1)
 ANSWERS_PER_WINDOW = 3
 """Messages to one reader in a window, each telling them something new."""
 READERS_KEPT = 4096
-"""Readers whose answers are remembered; past that, the least recently answered are forgotten."""
+"""Readers whose answers are remembered; past that, those whose hour ends soonest are forgotten."""
 
 Reader = tuple[int, int]
 """A reader in one server: (guild id, user id)."""
@@ -41,34 +43,57 @@ class _Told:
 
 
 class RecentAnswers:
-    """What newsbot told each reader in public lately, to tell them each thing once a window."""
+    """What newsbot told each reader in public lately, to tell them each thing once a window.
+
+    Kept in the order the readers' windows opened, so the oldest is first: the expired are
+    forgotten from the front as new windows open, each in constant time, never by a scan.
+    """
 
     def __init__(self, clock: Callable[[], dt.datetime]) -> None:
         self.clock = clock
-        self._told: dict[Reader, _Told] = {}
+        self._told: OrderedDict[Reader, _Told] = OrderedDict()
+
+    def due(self, reader: Reader, topics: Collection[str]) -> bool:
+        """Whether to answer `reader` in a message about `topics` (what the answer's lines say,
+        one word for each kind: see `cogs.suggestions._text.topics`). False when every topic
+        was told in the window, or its answers are all spent. Counts nothing: `told` does,
+        once the answer is sent."""
+        told = self._current(reader, self.clock())
+        if told is None:
+            return True
+        return not set(topics) <= told.topics and told.answers < ANSWERS_PER_WINDOW
 
     def answer(self, reader: Reader, topics: Collection[str]) -> bool:
-        """Whether to answer `reader` in a message about `topics` (what the answer's lines say,
-        one word for each kind: see `cogs.suggestions._text.topics`); counted as answered when
-        so. False when every topic was told in the window, or its answers are all spent."""
-        now = self.clock()
-        told = self._told.pop(reader, None)
-        if told is None or not told.since <= now < told.since + ANSWER_WINDOW:
-            told = _Told(since=now)
-        new = not set(topics) <= told.topics and told.answers < ANSWERS_PER_WINDOW
-        if new:
-            told.topics.update(topics)
-            told.answers += 1
-        if told.answers:
-            self._keep(reader, told, now)
-        return new
+        """Whether to answer `reader` about `topics` (see `due`), counted as answered when so."""
+        if not self.due(reader, topics):
+            return False
+        self.told(reader, topics)
+        return True
 
-    def _keep(self, reader: Reader, told: _Told, now: dt.datetime) -> None:
-        """Remember `told` as the most recent; forget the expired, then the least recent, when
-        `READERS_KEPT` are remembered already."""
-        if len(self._told) >= READERS_KEPT:
-            for key in [k for k, t in self._told.items() if now >= t.since + ANSWER_WINDOW]:
-                del self._told[key]
-        while len(self._told) >= READERS_KEPT:
-            del self._told[next(iter(self._told))]
-        self._told[reader] = told
+    def told(self, reader: Reader, topics: Collection[str]) -> None:
+        """Count an answer to `reader` about `topics` as sent: it opens their window, if none
+        is open."""
+        now = self.clock()
+        told = self._current(reader, now)
+        if told is None:
+            self._told.pop(reader, None)
+            self._forget_before(now)
+            told = self._told[reader] = _Told(since=now)
+        told.topics.update(topics)
+        told.answers += 1
+
+    def _current(self, reader: Reader, now: dt.datetime) -> _Told | None:
+        """What `reader` was told in the window open at `now`, if one is."""
+        told = self._told.get(reader)
+        if told is None or not told.since <= now < told.since + ANSWER_WINDOW:
+            return None
+        return told
+
+    def _forget_before(self, now: dt.datetime) -> None:
+        """Make room for one more reader: forget those whose window has ended, then, when
+        `READERS_KEPT` are still remembered, those whose window ends soonest."""
+        while self._told:
+            oldest = next(iter(self._told.values()))
+            if now < oldest.since + ANSWER_WINDOW and len(self._told) < READERS_KEPT:
+                return
+            self._told.popitem(last=False)

@@ -195,3 +195,24 @@ def test_what_was_told_is_kept_for_a_bounded_number_of_readers() -> None:
     assert not told.answer((1, READERS_KEPT), {"limited"}), "the latest reader is remembered"
     assert told.answer((1, 0), {"limited"}), "the least recently answered was forgotten"
     assert told.answer((2, 1), {"limited"}), "a reader is told in each server"
+
+
+def test_the_readers_forgotten_first_are_those_whose_hour_ends_soonest() -> None:
+    start = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+    now = [start]
+    told = RecentAnswers(lambda: now[0])
+    assert told.answer((1, 0), {"limited"})  # reader 0's hour ends at 13:00
+    now[0] = start + dt.timedelta(minutes=10)
+    for user_id in range(1, READERS_KEPT):  # theirs at 13:10
+        assert told.answer((1, user_id), {"limited"})
+    now[0] = start + dt.timedelta(minutes=20)
+    assert told.answer((1, 0), {"dropped"}), "something new for reader 0, in their same hour"
+    assert told.answer((1, READERS_KEPT), {"limited"}), "one reader more than are kept"
+    assert told.due((1, 0), {"limited"}), "reader 0's hour, the first to end, was forgotten"
+    assert not told.due((1, 1), {"limited"}), "reader 1's, answered less lately, was not"
+
+    # Once their hour is over, every reader is forgotten to make room, the latest too.
+    now[0] = start + dt.timedelta(hours=2)
+    assert told.answer((1, 1), {"limited"})
+    for user_id in range(2, READERS_KEPT + 1):
+        assert told.answer((1, user_id), {"limited"})
