@@ -53,27 +53,20 @@ class RecentAnswers:
         self.clock = clock
         self._told: OrderedDict[Reader, _Told] = OrderedDict()
 
-    def due(self, reader: Reader, topics: Collection[str]) -> bool:
+    def due(self, reader: Reader, topics: Collection[str], now: dt.datetime | None = None) -> bool:
         """Whether to answer `reader` in a message about `topics` (what the answer's lines say,
-        one word for each kind: see `cogs.suggestions._text.topics`). False when every topic
-        was told in the window, or its answers are all spent. Counts nothing: `told` does,
-        once the answer is sent."""
-        told = self._current(reader, self.clock())
+        one word for each kind: see `cogs.suggestions._text.topics`) at `now` (default: the
+        clock's). False when every topic was told in the window, or its answers are all spent.
+        Counts nothing: `told` does, once the answer is sent."""
+        told = self._current(reader, now or self.clock())
         if told is None:
             return True
         return not set(topics) <= told.topics and told.answers < ANSWERS_PER_WINDOW
 
-    def answer(self, reader: Reader, topics: Collection[str]) -> bool:
-        """Whether to answer `reader` about `topics` (see `due`), counted as answered when so."""
-        if not self.due(reader, topics):
-            return False
-        self.told(reader, topics)
-        return True
-
-    def told(self, reader: Reader, topics: Collection[str]) -> None:
-        """Count an answer to `reader` about `topics` as sent: it opens their window, if none
-        is open."""
-        now = self.clock()
+    def told(self, reader: Reader, topics: Collection[str], now: dt.datetime | None = None) -> None:
+        """Count an answer to `reader` about `topics`, decided at `now` (default: the clock's),
+        as sent: it opens their window, if none is open."""
+        now = now or self.clock()
         told = self._current(reader, now)
         if told is None:
             self._told.pop(reader, None)

@@ -104,7 +104,8 @@ class Recording(commands.Cog):
         self._threads: dict[int, tuple[int, str | None] | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._reading = asyncio.Lock()
-        self.answers = RecentAnswers(bot.services.clock)
+        self.clock = bot.services.clock
+        self.answers = RecentAnswers(self.clock)
 
     # --- recording -------------------------------------------------------------------------
 
@@ -208,7 +209,8 @@ class Recording(commands.Cog):
         lines += not_taken(found, results)
         if not lines:
             return False
-        if not self.answers.answer((guild_id, message.author.id), topics(found, results)):
+        reader, told, now = (guild_id, message.author.id), topics(found, results), self.clock()
+        if not self.answers.due(reader, told, now):
             await self._react(message, NOT_TAKEN)
             return True
         await message.reply(
@@ -217,6 +219,7 @@ class Recording(commands.Cog):
             mention_author=False,
             suppress_embeds=True,
         )
+        self.answers.told(reader, told, now)  # only once sent: else they are told next time
         return True
 
     async def _react(self, message: discord.Message, emoji: str) -> None:

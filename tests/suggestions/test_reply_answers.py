@@ -187,32 +187,56 @@ async def test_without_add_reactions_a_reply_is_still_answered(
     assert all(not m.reactions for m in emulator.messages_in(thread))
 
 
+async def test_an_answer_discord_refused_is_given_with_the_next_reply(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread = (await publish_threads(newsbot, emulator, seed))["industry"]
+    refused = emulator.inject("POST", "/channels/{channel_id}/messages", 403)
+    first = await emulator.post_message(thread, seed.reader, "see file:///etc/passwd")
+    await emulator.wait_until(lambda: refused.exhausted or None)
+    assert not answers(emulator, seed, thread)
+
+    # The reader was never told: their next reply is answered, not crossed.
+    again = await emulator.post_message(thread, seed.reader, "file:///etc/shadow")
+    (answer,) = await again.replies()
+    assert silent(answer) == FILE_LINK
+    assert not again.message.reactions and not first.message.reactions
+
+
+def answered(told: RecentAnswers, reader: tuple[int, int], topics: set[str]) -> bool:
+    """Whether `reader` is answered about `topics`, counted as told when so."""
+    if not told.due(reader, topics):
+        return False
+    told.told(reader, topics)
+    return True
+
+
 def test_what_was_told_is_kept_for_a_bounded_number_of_readers() -> None:
     now = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
     told = RecentAnswers(lambda: now)
     for user_id in range(READERS_KEPT + 1):
-        assert told.answer((1, user_id), {"limited"})
-    assert not told.answer((1, READERS_KEPT), {"limited"}), "the latest reader is remembered"
-    assert told.answer((1, 0), {"limited"}), "the least recently answered was forgotten"
-    assert told.answer((2, 1), {"limited"}), "a reader is told in each server"
+        assert answered(told, (1, user_id), {"limited"})
+    assert not answered(told, (1, READERS_KEPT), {"limited"}), "the latest reader is remembered"
+    assert answered(told, (1, 0), {"limited"}), "the least recently answered was forgotten"
+    assert answered(told, (2, 1), {"limited"}), "a reader is told in each server"
 
 
 def test_the_readers_forgotten_first_are_those_whose_hour_ends_soonest() -> None:
     start = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
     now = [start]
     told = RecentAnswers(lambda: now[0])
-    assert told.answer((1, 0), {"limited"})  # reader 0's hour ends at 13:00
+    assert answered(told, (1, 0), {"limited"})  # reader 0's hour ends at 13:00
     now[0] = start + dt.timedelta(minutes=10)
     for user_id in range(1, READERS_KEPT):  # theirs at 13:10
-        assert told.answer((1, user_id), {"limited"})
+        assert answered(told, (1, user_id), {"limited"})
     now[0] = start + dt.timedelta(minutes=20)
-    assert told.answer((1, 0), {"dropped"}), "something new for reader 0, in their same hour"
-    assert told.answer((1, READERS_KEPT), {"limited"}), "one reader more than are kept"
+    assert answered(told, (1, 0), {"dropped"}), "something new for reader 0, in their same hour"
+    assert answered(told, (1, READERS_KEPT), {"limited"}), "one reader more than are kept"
     assert told.due((1, 0), {"limited"}), "reader 0's hour, the first to end, was forgotten"
     assert not told.due((1, 1), {"limited"}), "reader 1's, answered less lately, was not"
 
     # Once their hour is over, every reader is forgotten to make room, the latest too.
     now[0] = start + dt.timedelta(hours=2)
-    assert told.answer((1, 1), {"limited"})
+    assert answered(told, (1, 1), {"limited"})
     for user_id in range(2, READERS_KEPT + 1):
-        assert told.answer((1, user_id), {"limited"})
+        assert answered(told, (1, user_id), {"limited"})
