@@ -80,8 +80,7 @@ class Suggestions(Recording):
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
         self.bot.remove_dynamic_items(*REVIEW_ITEMS)
-        for task in list(self._tasks):
-            task.cancel()
+        self.titles.close()
 
     # --- /suggest and the message menu -----------------------------------------------------
 

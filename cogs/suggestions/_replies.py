@@ -23,10 +23,10 @@ from bot.suggestions import (
     Revision,
     Scan,
     clean_note,
-    fetch_title,
     reply_note,
     scan,
 )
+from bot.suggestions.titles import TitleFetcher
 from cogs.suggestions._answers import RecentAnswers
 from cogs.suggestions._text import not_taken, said, topics
 
@@ -102,7 +102,9 @@ class Recording(commands.Cog):
         self.service = bot.services.suggestions
         self.settings = bot.settings.suggestions
         self._threads: dict[int, tuple[int, str | None] | None] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.titles = TitleFetcher(
+            self.archive.suggestions, allow_private=self.settings.allow_private_fetch
+        )
         self._reading = asyncio.Lock()
         self.clock = bot.services.clock
         self.answers = RecentAnswers(self.clock)
@@ -351,11 +353,4 @@ class Recording(commands.Cog):
             return
         for result in results:
             if result.outcome is Outcome.ADDED and result.suggestion is not None:
-                task = asyncio.create_task(self._fetch_title(result.suggestion.id, result.url))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-
-    async def _fetch_title(self, suggestion_id: int, url: str) -> None:
-        title = await fetch_title(url, allow_private=self.settings.allow_private_fetch)
-        if title:
-            await self.archive.suggestions.set_title(suggestion_id, title)
+                self.titles.add(result.suggestion.id, result.url)

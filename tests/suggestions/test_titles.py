@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import html
 import re
 import socket
@@ -15,9 +16,12 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from markdown_it import MarkdownIt
 
 from bot.issuefiles import format_issue, parse_issue
-from bot.models import Suggestion, SuggestionStatus
-from bot.suggestions import draft_issue, fetch_title
+from bot.models import Suggestion, SuggestionStatus, Supporter
+from bot.store import Archive
+from bot.suggestions import draft_issue, fetch_title, titles
 from bot.suggestions.pages import page_title
+from bot.suggestions.titles import TitleFetcher
+from tests.conftest import eventually
 
 TRICKY_PAGE = """<!doctype html><html><head>
 <!-- the old title, kept for reference: <title>Draft</title> -->
@@ -38,6 +42,9 @@ class Site:
         self.hosts: list[str] = []
         self.sent = 0
         self.done = asyncio.Event()
+        self.open = 0
+        """Requests being answered now."""
+        self.most_open = 0
 
 
 async def serve(state: Site) -> AsyncIterator[Site]:
@@ -75,6 +82,14 @@ async def serve(state: Site) -> AsyncIterator[Site]:
             return response
         if name == "slow":
             await asyncio.wait_for(state.done.wait(), 30)
+        if name.startswith("held"):  # answered once the test lets it: counts those open
+            state.open += 1
+            state.most_open = max(state.most_open, state.open)
+            try:
+                await asyncio.wait_for(state.done.wait(), 30)
+            finally:
+                state.open -= 1
+            return web.Response(text=f"<title>{name}</title>", content_type="text/html")
         if name == "tricky":
             return web.Response(text=TRICKY_PAGE, content_type="text/html")
         if name == "pdf":
@@ -283,3 +298,29 @@ def test_a_title_that_shows_nothing_gives_way_to_the_address(title: str) -> None
     draft = draft_issue(3, "Issue #3", [accepted], {})
     assert draft.items[0][1].title == "example.com/a\\_b"
     assert parse_issue(format_issue(draft), "3.md") == draft, "newsbot check accepts the draft"
+
+
+async def test_titles_are_fetched_a_few_at_once_and_a_bounded_few_wait(
+    site: Site, linked_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(titles, "TITLES_AT_ONCE", 2)
+    monkeypatch.setattr(titles, "TITLES_WAITING_MAX", 3)
+    fetcher = TitleFetcher(linked_archive.suggestions, allow_private=True)
+    reader = Supporter(1, "Ada")
+    at = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
+    urls = [f"{site.base}/held{n}" for n in range(8)]
+    ids = [(await linked_archive.suggestions.add(url, reader, at=at)).id for url in urls]
+    try:
+        for suggestion_id, url in zip(ids[:2], urls[:2], strict=True):
+            fetcher.add(suggestion_id, url)
+        await eventually(lambda: site.open == 2, within=5)
+        for suggestion_id, url in zip(ids[2:], urls[2:], strict=True):
+            fetcher.add(suggestion_id, url)  # two being fetched: three wait, three go without
+        site.done.set()
+        await fetcher.settled()
+    finally:
+        fetcher.close()
+    assert site.most_open == 2, "two pages fetched at once, never more"
+    assert site.paths == [f"/held{n}" for n in range(5)], "in the order they came"
+    found = [await linked_archive.suggestions.get(suggestion_id) for suggestion_id in ids]
+    assert [s.title if s else "?" for s in found] == [f"held{n}" for n in range(5)] + [None] * 3
