@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -28,7 +30,7 @@ from bot.suggestions import (
 )
 from bot.suggestions.titles import TitleFetcher
 from cogs.suggestions._answers import RecentAnswers
-from cogs.suggestions._text import not_taken, said, topics
+from cogs.suggestions._text import NOT_RECORDED, NOT_RECORDED_TOPIC, not_taken, said, topics
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
@@ -39,6 +41,13 @@ ACK = "✅"
 NOT_TAKEN = "❌"
 """A reply not all taken, whose reader was told why already (see `RecentAnswers`)."""
 THREAD_CACHE_MAX = 4096
+UNRECORDED_KEPT = 4096
+"""Replies remembered as not recorded (see `Recording._not_recorded`)."""
+WAITING_MAX = 100
+"""Replies, edits and deletions waiting their turn to be read, at most. Each takes a few
+milliseconds while the archive answers; a queue this long means it does not (an outage, in
+which each waits for the archive's timeout) and a reply now would wait long to be told
+nothing: past it, a reply is at once told it was not recorded."""
 ANSWERS_LOOKBACK = 20
 """Messages after a deleted reply looked through for the bot's answers to it."""
 
@@ -106,6 +115,10 @@ class Recording(commands.Cog):
             self.archive.suggestions, allow_private=self.settings.allow_private_fetch
         )
         self._reading = asyncio.Lock()
+        self._waiting = 0
+        """Events waiting for `_reading`, or reading."""
+        self._unrecorded: OrderedDict[int, None] = OrderedDict()
+        """Replies whose last reading could not be recorded, by message id."""
         self.clock = bot.services.clock
         self.answers = RecentAnswers(self.clock)
 
@@ -162,19 +175,21 @@ class Recording(commands.Cog):
             or (self.bot.user is not None and message.author.id == self.bot.user.id)
         ):
             return
-        async with self._reading:
-            await self._read_new(message, message.guild.id)
-
-    async def _read_new(self, message: discord.Message, guild_id: int) -> None:
-        thread = await self._thread_of(message.channel.id)
-        if thread is None:
-            return
-        texts, urls = message_text(message)
-        found = scan(texts, urls)
+        found = scan(*message_text(message))
         if not found.links and not found.rejected:
             return
-        results: list[Result] = []
+        async with self._turn() as turn:
+            if turn:
+                await self._read_new(message, message.guild.id, found)
+            elif self._may_be_section_thread(message.channel):
+                await self._not_recorded(message, message.guild.id, "too many replies waiting")
+
+    async def _read_new(self, message: discord.Message, guild_id: int, found: Scan) -> None:
+        thread: tuple[int, str | None] | None = None
         try:
+            thread = await self._thread_of(message.channel.id)
+            if thread is None:
+                return
             results = await self._suggest_all(
                 found,
                 message.author,
@@ -187,12 +202,17 @@ class Recording(commands.Cog):
                 message_id=message.id,
             )
             await self.archive.suggestions.keep_reply_read(message.id, found.dumps())
+        except Exception as exc:
+            if thread is not None or self._may_be_section_thread(message.channel):
+                await self._not_recorded(message, guild_id, exc)
+            return
+        try:
             await self._acknowledge(message, found, results, guild_id)
         except discord.HTTPException as exc:
             log.warning("could not answer a suggestion in channel %s: %s", message.channel.id, exc)
         except Exception:
             log.exception(
-                "a suggestion failed (user %s, channel %s, message %s)",
+                "could not answer a suggestion (user %s, channel %s, message %s)",
                 message.author.id,
                 message.channel.id,
                 message.id,
@@ -231,6 +251,60 @@ class Recording(commands.Cog):
         except discord.Forbidden as exc:
             log.warning("could not react in channel %s: %s", message.channel.id, exc)
 
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[bool]:
+        """This event's turn to be read, after those before it (True); or, when `WAITING_MAX`
+        wait already, none (False, at once)."""
+        if self._waiting >= WAITING_MAX:
+            yield False
+            return
+        self._waiting += 1
+        try:
+            async with self._reading:
+                yield True
+        finally:
+            self._waiting -= 1
+
+    def _may_be_section_thread(self, channel: object) -> bool:
+        """Whether a channel is one of newsbot's section threads as far as can be told without
+        the archive: one known to be, or a thread newsbot started."""
+        me = self.bot.user
+        return self._threads.get(getattr(channel, "id", 0)) is not None or (
+            isinstance(channel, discord.Thread) and me is not None and channel.owner_id == me.id
+        )
+
+    async def _not_recorded(
+        self, message: discord.Message, guild_id: int, reason: BaseException | str
+    ) -> None:
+        """A reply (or its edit) that could not be recorded: the reader is told so, in a message
+        once a window (see `RecentAnswers`), else with a ❌; never with a ✅. An edit of it is
+        then read against what the archive last recorded, not the reply as it was."""
+        log.warning(
+            "a suggestion was not recorded (user %s, channel %s, message %s): %s",
+            message.author.id,
+            message.channel.id,
+            message.id,
+            reason,
+            exc_info=isinstance(reason, BaseException),
+        )
+        self._unrecorded[message.id] = None
+        self._unrecorded.move_to_end(message.id)
+        if len(self._unrecorded) > UNRECORDED_KEPT:
+            self._unrecorded.popitem(last=False)
+        reader, told, now = (guild_id, message.author.id), {NOT_RECORDED_TOPIC}, self.clock()
+        try:
+            if not self.answers.due(reader, told, now):
+                await self._react(message, NOT_TAKEN)
+                return
+            await message.reply(NOT_RECORDED, allowed_mentions=NO_MENTIONS, mention_author=False)
+            self.answers.told(reader, told, now)
+        except Exception as exc:
+            log.warning(
+                "could not tell a reader in channel %s their suggestion was not recorded: %s",
+                message.channel.id,
+                exc,
+            )
+
     # --- replies edited or deleted ----------------------------------------------------------
     # An edited reply is read again: its new links are suggested as a new reply's would be,
     # with the same answers, and the links it lost lose that reader's support from it; a
@@ -241,8 +315,9 @@ class Recording(commands.Cog):
     # and keeps its supporters too. Raw events: a reply out of discord.py's cache counts too,
     # and what is new in it is told by what the bot last read in it, which the archive keeps.
     # A reply's events are read one after another in the order Discord sent them: each
-    # handler takes `_reading` before its first wait, so a reply edited at once is read new
-    # before its edit is.
+    # handler takes its `_turn` before its first wait, so a reply edited at once is read new
+    # before its edit is. One that cannot be recorded (the archive failing, or too many
+    # waiting) is answered so (`_not_recorded`), never left unsaid.
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
@@ -254,8 +329,11 @@ class Recording(commands.Cog):
             return  # Discord unfurled a link, or the message was pinned: no edit of the reader's
         if before is None and payload.data.get("edited_timestamp") is None:
             return
-        async with self._reading:
-            await self._read_edit(payload, message, before)
+        async with self._turn() as turn:
+            if turn:
+                await self._read_edit(payload, message, before)
+            elif self._may_be_section_thread(message.channel):
+                await self._not_recorded(message, payload.guild_id, "too many replies waiting")
 
     async def _read_edit(
         self,
@@ -264,9 +342,6 @@ class Recording(commands.Cog):
         before: discord.Message | None,
     ) -> None:
         assert payload.guild_id is not None
-        thread = await self._thread_of(payload.channel_id)
-        if thread is None:
-            return
         found = scan(*message_text(message))
         reader = Supporter(
             user_id=message.author.id,
@@ -274,8 +349,11 @@ class Recording(commands.Cog):
             note=note_of(message.content),
             source="reply",
         )
-        results: tuple[Result, ...] = ()
+        thread: tuple[int, str | None] | None = None
         try:
+            thread = await self._thread_of(payload.channel_id)
+            if thread is None:
+                return
             old = await self._read(message.id, before)
             fresh = found.since(old)
             revision = await self.service.revise(
@@ -290,8 +368,13 @@ class Recording(commands.Cog):
                 channel_id=payload.channel_id,
             )
             await self.archive.suggestions.keep_reply_read(message.id, found.dumps())
-            results = revision.results
-            refused = await self._acknowledge(message, fresh, results, payload.guild_id)
+        except Exception as exc:
+            if thread is not None or self._may_be_section_thread(message.channel):
+                await self._not_recorded(message, payload.guild_id, exc)
+            return
+        self._unrecorded.pop(message.id, None)
+        try:
+            refused = await self._acknowledge(message, fresh, revision.results, payload.guild_id)
             me = self.bot.user
             if me is not None and not revision.supports and (revision.withdrawn or old.links):
                 await message.remove_reaction(ACK, me)
@@ -303,9 +386,11 @@ class Recording(commands.Cog):
             )
         except Exception:
             log.exception(
-                "an edited reply failed (channel %s, message %s)", payload.channel_id, message.id
+                "could not answer an edited reply (channel %s, message %s)",
+                payload.channel_id,
+                message.id,
             )
-        self._fetch_titles(results)
+        self._fetch_titles(revision.results)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
@@ -313,11 +398,19 @@ class Recording(commands.Cog):
         if payload.guild_id is None:
             return
         try:
-            async with self._reading:
+            async with self._turn() as turn:
+                if not turn:
+                    log.warning(
+                        "a deleted reply was not read: too many waiting (channel %s, message %s)",
+                        payload.channel_id,
+                        payload.message_id,
+                    )
+                    return
                 if await self._thread_of(payload.channel_id) is None:
                     return
                 await self.service.revise(payload.message_id)
                 await self.archive.suggestions.keep_reply_read(payload.message_id, None)
+            self._unrecorded.pop(payload.message_id, None)
             await self._forget_answers(payload.channel_id, payload.message_id)
         except Exception:
             log.exception(
@@ -328,8 +421,10 @@ class Recording(commands.Cog):
 
     async def _read(self, message_id: int, before: discord.Message | None) -> Scan:
         """What the bot last read in a reply: the reply as discord.py still has it from before
-        an edit, else as the archive kept it (nothing, for a reply the bot never read)."""
-        if before is not None:
+        an edit, else as the archive kept it (nothing, for a reply the bot never read). The
+        archive's, when the last reading of the reply could not be recorded: what discord.py
+        had then is not what the archive has."""
+        if before is not None and message_id not in self._unrecorded:
             return scan(*message_text(before))
         kept = await self.archive.suggestions.reply_read(message_id)
         return Scan.loads(kept) if kept is not None else Scan()

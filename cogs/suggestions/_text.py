@@ -151,6 +151,16 @@ def confirmed(result: Result) -> str:
             return ""
 
 
+NOT_RECORDED = (
+    "✖ Not recorded: newsbot can't save suggestions just now. Post your link(s) again in a "
+    "few minutes."
+)
+"""The answer to a reply whose links newsbot could not record (its archive failed or is too
+busy to take them): nothing tells the reader otherwise, and no ✅ goes with it."""
+NOT_RECORDED_TOPIC = "not recorded"
+"""What `NOT_RECORDED` tells, among `topics`."""
+
+
 def not_taken(found: Scan, results: Sequence[Result]) -> list[str]:
     """Why some links of a message were not taken (`results`: what suggesting the others did).
 
