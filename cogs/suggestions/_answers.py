@@ -15,6 +15,8 @@ answered in each.
 What was told is kept in memory, for `READERS_KEPT` readers at most: a restart forgets it,
 which costs at most one more answer per reader. Only an answer that was sent counts: one that
 Discord refused, or that never reached it, leaves the reader to be told with their next reply.
+An answer deleted with the reply it answered no longer tells anything: what it alone told is
+told again (it still counts among the window's `ANSWERS_PER_WINDOW`).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class RecentAnswers:
     def __init__(self, clock: Callable[[], dt.datetime]) -> None:
         self.clock = clock
         self._told: OrderedDict[Reader, _Told] = OrderedDict()
+        self._answers: OrderedDict[int, tuple[Reader, frozenset[str]]] = OrderedDict()
+        """What the latest answers told, by the id of the message each answered."""
 
     def due(self, reader: Reader, topics: Collection[str], now: dt.datetime | None = None) -> bool:
         """Whether to answer `reader` in a message about `topics` (what the answer's lines say,
@@ -63,10 +67,22 @@ class RecentAnswers:
             return True
         return not set(topics) <= told.topics and told.answers < ANSWERS_PER_WINDOW
 
-    def told(self, reader: Reader, topics: Collection[str], now: dt.datetime | None = None) -> None:
+    def told(
+        self,
+        reader: Reader,
+        topics: Collection[str],
+        now: dt.datetime | None = None,
+        *,
+        answering: int | None = None,
+    ) -> None:
         """Count an answer to `reader` about `topics`, decided at `now` (default: the clock's),
-        as sent: it opens their window, if none is open."""
+        as sent: it opens their window, if none is open. `answering`: the id of the message it
+        answers (see `unsaid`)."""
         now = now or self.clock()
+        if answering is not None:
+            self._answers[answering] = (reader, frozenset(topics))
+            if len(self._answers) > READERS_KEPT:
+                self._answers.popitem(last=False)
         told = self._current(reader, now)
         if told is None:
             self._told.pop(reader, None)
@@ -74,6 +90,15 @@ class RecentAnswers:
             told = self._told[reader] = _Told(since=now)
         told.topics.update(topics)
         told.answers += 1
+
+    def unsaid(self, answered: int) -> None:
+        """Message `answered` was deleted, and the answer to it goes with it: what that told,
+        the reader no longer sees, and is told again. It still counts as one of the window's
+        answers."""
+        reader, topics = self._answers.pop(answered, (None, frozenset()))
+        told = self._current(reader, self.clock()) if reader is not None else None
+        if told is not None:
+            told.topics -= topics
 
     def _current(self, reader: Reader, now: dt.datetime) -> _Told | None:
         """What `reader` was told in the window open at `now`, if one is."""

@@ -241,7 +241,7 @@ class Recording(commands.Cog):
             mention_author=False,
             suppress_embeds=True,
         )
-        self.answers.told(reader, told, now)  # only once sent: else they are told next time
+        self.answers.told(reader, told, now, answering=message.id)  # once sent, not before
         return True
 
     async def _react(self, message: discord.Message, emoji: str) -> None:
@@ -297,7 +297,7 @@ class Recording(commands.Cog):
                 await self._react(message, NOT_TAKEN)
                 return
             await message.reply(NOT_RECORDED, allowed_mentions=NO_MENTIONS, mention_author=False)
-            self.answers.told(reader, told, now)
+            self.answers.told(reader, told, now, answering=message.id)
         except Exception as exc:
             log.warning(
                 "could not tell a reader in channel %s their suggestion was not recorded: %s",
@@ -410,6 +410,8 @@ class Recording(commands.Cog):
                     return
                 await self.service.revise(payload.message_id)
                 await self.archive.suggestions.keep_reply_read(payload.message_id, None)
+                # Its answer goes with it (below): the reader's next reply is told again.
+                self.answers.unsaid(payload.message_id)
             self._unrecorded.pop(payload.message_id, None)
             await self._forget_answers(payload.channel_id, payload.message_id)
         except Exception:

@@ -203,6 +203,38 @@ async def test_an_answer_discord_refused_is_given_with_the_next_reply(
     assert not again.message.reactions and not first.message.reactions
 
 
+async def test_a_reader_whose_reply_went_with_its_answer_is_told_again(
+    start_bot: StartBot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    bot = await start_bot(suggestions={"per_reader_per_day": 1})
+    thread = (await publish_threads(bot, emulator, seed))["industry"]
+    first = await emulator.post_message(thread, seed.reader, "https://ok.example/1")
+    assert await first.bot_reaction() == "✅"
+    over = await emulator.post_message(thread, seed.reader, "https://ok.example/2")
+    (answer,) = await over.replies()
+    assert "reached your limit" in silent(answer)
+    await emulator.delete_message(over.message, seed.reader)
+    await emulator.wait_until(lambda: answer.deleted or None)
+
+    # Nothing in the thread says why any more: the next reply over the limit is told.
+    again = await emulator.post_message(thread, seed.reader, "https://ok.example/3")
+    (told,) = await again.replies()
+    assert "reached your limit" in silent(told)
+    assert not again.message.reactions
+
+
+def test_an_answer_deleted_is_told_again_but_still_counts() -> None:
+    now = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+    told = RecentAnswers(lambda: now)
+    told.told((1, 1), {"limited"}, answering=10)
+    told.told((1, 1), {"dropped"}, answering=11)
+    told.unsaid(10)
+    told.unsaid(12)  # no answer to that one: nothing changes
+    assert told.due((1, 1), {"limited"}) and not told.due((1, 1), {"dropped"})
+    told.told((1, 1), {"limited"}, answering=13)
+    assert not told.due((1, 1), {"file"}), "three answers in the hour, the deleted one too"
+
+
 def answered(told: RecentAnswers, reader: tuple[int, int], topics: set[str]) -> bool:
     """Whether `reader` is answered about `topics`, counted as told when so."""
     if not told.due(reader, topics):
