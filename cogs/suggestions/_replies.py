@@ -94,6 +94,12 @@ def note_of(content: str, url: str | None = None) -> str | None:
     return reply_note(content, url)
 
 
+def no_thread(channel: object) -> bool:
+    """Whether a channel is known not to be a thread (nor a forum post), so not one of newsbot's
+    section threads: its messages need no turn, nor the archive, to be passed over."""
+    return isinstance(channel, discord.abc.GuildChannel)
+
+
 def display_name(user: discord.abc.User) -> str:
     """The name a reader goes by here, for the editors."""
     return clean_note(user.display_name) or str(user.id)
@@ -174,6 +180,8 @@ class Recording(commands.Cog):
             or message.webhook_id is not None
             or (self.bot.user is not None and message.author.id == self.bot.user.id)
         ):
+            return
+        if no_thread(message.channel):
             return
         found = scan(*message_text(message))
         if not found.links and not found.rejected:
@@ -329,6 +337,8 @@ class Recording(commands.Cog):
             return  # Discord unfurled a link, or the message was pinned: no edit of the reader's
         if before is None and payload.data.get("edited_timestamp") is None:
             return
+        if no_thread(message.channel):
+            return
         async with self._turn() as turn:
             if turn:
                 await self._read_edit(payload, message, before)
@@ -395,7 +405,7 @@ class Recording(commands.Cog):
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         """A reader's reply deleted: what it suggested is taken back."""
-        if payload.guild_id is None:
+        if payload.guild_id is None or no_thread(self.bot.get_channel(payload.channel_id)):
             return
         try:
             async with self._turn() as turn:

@@ -76,3 +76,22 @@ async def test_past_a_bounded_queue_a_reply_is_told_at_once_it_was_not_recorded(
     assert bot_reactions(seed, first.message) == {"✅"}
     assert bot_reactions(seed, third.message) == set()
     assert await suggested(newsbot) == ["https://ok.example/1", "https://ok.example/2"]
+
+
+async def test_links_posted_outside_the_threads_take_no_turn(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.modules["cogs.suggestions._replies"], "WAITING_MAX", 2)
+    thread = (await publish_threads(newsbot, emulator, seed))["industry"]
+    held = emulator.inject(
+        "PUT", "/channels/*/messages/*/reactions/*/@me", 204, after_handler=True, hang=True
+    )
+    first = await emulator.post_message(thread, seed.reader, "https://ok.example/1")
+    await eventually(lambda: held.hits > 0, within=5)
+    for n in range(3):  # the channel's own talk: no section thread's
+        await emulator.post_message(seed.general, seed.reader, f"https://chat.example/{n}")
+    second = await emulator.post_message(thread, seed.reader, "https://ok.example/2")
+    held.release()
+    assert await second.bot_reaction() == "✅", "it waited its turn, behind the first only"
+    assert bot_reactions(seed, first.message) == {"✅"}
+    assert await suggested(newsbot) == ["https://ok.example/1", "https://ok.example/2"]
