@@ -2,7 +2,8 @@
 and the draft issue editors export from the accepted ones.
 
 `links` finds and checks links in what readers write, `service` holds the rules of suggesting
-(`SuggestionService`), `pages` fetches page titles, `drafts` writes the next issue's draft.
+(`SuggestionService`), `pages` fetches page titles and `titles` a few at a time for new
+suggestions, `drafts` writes the next issue's draft.
 """
 
 from bot.models.links import MAX_URL_LENGTH, LinkRejected, normalise, twins
