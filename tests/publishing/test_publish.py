@@ -12,6 +12,7 @@ from bot.models import Issue, StepState
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
 from bot.publishing.outlets.discord import DiscordOutlet
+from bot.publishing.plans.discord import Target
 from bot.render.publish import item_title, unescape
 from bot.sandbox.discord import ChannelType, DefaultWorld, Emulator, MessageFlag
 from bot.store import Archive
@@ -271,3 +272,23 @@ async def test_mentions_in_an_issue_reach_discord_defused_everywhere(
     assert sorted(m for m in live if m not in threads) == [f"<@&{role}>"] * len(targets)
     names = [c.name for c in emulator.world.channels.values() if c.is_thread]
     assert names and not [n for n in names if ANY_MENTION.search(n)]
+
+
+async def test_a_media_channel_named_in_the_config_is_published_to_as_a_forum(
+    engine: Engine, outlet: DiscordOutlet, emulator: Emulator, seed: DefaultWorld, issue_202: Issue
+) -> None:
+    # Discord's threads topic, "Media Channels": threads in a GUILD_MEDIA (16) channel behave as
+    # in a forum, with the same endpoints. /newsletter setup takes one (discord.py reads it as
+    # a ForumChannel); a target the config file declares, its kind read at publish, was refused.
+    media = emulator.world.add_channel(
+        seed.guild, "newsletter-media", ChannelType.GUILD_MEDIA, tags=("Industry",)
+    )
+    declared = Target(guild_id=seed.guild.id, channel_id=media.id)  # as the config gives it
+    report = await engine.publish(issue_202, outlet, [declared])
+    assert report.ok, [t.error for t in report.targets]
+    assert_no_bad_requests(emulator)
+    assert_published_once(emulator, media.id, issue_202)
+    posts = threads_of(emulator, media)
+    names = [f"#202 · {s.name}" for s in issue_202.sections]
+    assert [p.name for p in posts] == [*names, "#202 · Deep Learning Weekly: Issue #202"]
+    assert posts[0].applied_tags == [media.tag("Industry").id]

@@ -14,7 +14,9 @@ from bot.models import OutboxEntry
 from bot.publishing.plans.discord import Action, ChannelKind
 from bot.publishing.steps import Payload
 
-KINDS: dict[int, ChannelKind] = {0: "text", 5: "announcement", 15: "forum"}
+KINDS: dict[int, ChannelKind] = {0: "text", 5: "announcement", 15: "forum", 16: "forum"}
+"""Channel types newsbot posts in. A media channel (16) is published to as a forum: its threads
+"behave in the same way as in forum channels" (Discord's threads topic, "Media Channels")."""
 MESSAGE_KEYS = ("content", "embeds", "allowed_mentions", "components")
 ARCHIVED_PAGE = 100
 """Archived threads asked for at once: the most List Public Archived Threads gives."""

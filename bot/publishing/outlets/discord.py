@@ -163,7 +163,7 @@ class DiscordOutlet:
             raise failure(exc, "read the channel") from exc
         kind = target.kind or KINDS.get(int(data["type"]))
         if kind is None:
-            raise StepError("it is not a text, announcement or forum channel")
+            raise StepError("it is not a text, announcement, forum or media channel")
         if kind == "forum":
             tags = self._remember_tags(target.channel_id, data)
             lacking = tags.lacking()
