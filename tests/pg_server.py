@@ -13,7 +13,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -54,6 +55,7 @@ class PgServer:
     bin: Path
     folder: Path
     port: int
+    settings: Sequence[str] = ()
     _names: itertools.count[int] = field(default_factory=itertools.count)
 
     @property
@@ -104,6 +106,16 @@ class PgServer:
             )
         self.drop_connections(url)
 
+    @contextmanager
+    def down(self) -> Iterator[None]:
+        """The server stopped for the block, as an outage or a restart leaves it (every
+        connection ended, new ones refused), then started again on its port."""
+        _run(self.bin / "pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "stop")
+        try:
+            yield
+        finally:
+            launch(self.bin, self.folder, initialise=False, settings=self.settings, port=self.port)
+
     def stop(self) -> None:
         """Stop the server at once and remove its files."""
         _run(self.bin / "pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop")
@@ -132,15 +144,22 @@ def start_server(bin: Path, settings: Sequence[str] = ()) -> PgServer:
     raise if it cannot start."""
     # As root, in /tmp: the unprivileged server user must reach its folder (TMPDIR may not do).
     folder = Path(tempfile.mkdtemp(prefix="newsbot-pg-", dir="/tmp" if os.geteuid() == 0 else None))
-    return PgServer(bin, folder, launch(bin, folder, initialise=True, settings=settings))
+    port = launch(bin, folder, initialise=True, settings=settings)
+    return PgServer(bin, folder, port, settings)
 
 
 def launch(
-    bin: Path, folder: Path, *, initialise: bool, wait: int = 60, settings: Sequence[str] = ()
+    bin: Path,
+    folder: Path,
+    *,
+    initialise: bool,
+    wait: int = 60,
+    settings: Sequence[str] = (),
+    port: int | None = None,
 ) -> int:
     """Start a server from the binaries in `bin` on the cluster in `folder`/data (made first,
-    with `initialise`), on a free loopback port, without durability, with `settings`
-    (`name=value`) beside; that port."""
+    with `initialise`), on `port` (default a free loopback port), without durability, with
+    `settings` (`name=value`) beside; that port."""
     if os.geteuid() == 0:
         # The server runs unprivileged (its folder's parents must let it through, as /tmp does).
         os.chown(folder, pwd.getpwnam(_UNPRIVILEGED).pw_uid, -1)
@@ -155,7 +174,7 @@ def launch(
             f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text(),
             encoding="utf-8",
         )
-    port = _free_port()
+    port = port or _free_port()
     options = (
         f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
         " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"

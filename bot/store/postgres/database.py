@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import unquote
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.errors import ArchiveVersionError, NewsbotError
 from bot.network import shown_url
@@ -32,6 +34,26 @@ PgConnection = psycopg.AsyncConnection[DictRow]
 
 POOL_SIZE = 8
 """Connections one process keeps at most: searches, publishes and commands at once."""
+WORK_WAIT = 30.0
+"""Seconds publishing, ingests and editors' work wait for a connection: long enough to ride out
+the server restarting or failing over, which they would otherwise fail in the middle of."""
+READER_WAIT = 2.0
+"""Seconds a reader's question waits for a connection before it is told the archive is out of
+reach: Discord wants a first answer within 3 s, and a reader waiting out a whole outage
+(`WORK_WAIT`) behind "thinking…" learns nothing. SQLite's readers wait up to 5 s, and only for
+a writer's lock, which a file never holds that long."""
+UNREACHABLE_FOR_READERS = (
+    "The archive cannot be reached right now (its database server is down or restarting):"
+    " please try again in a minute."
+)
+"""What a reader asking during an outage is told."""
+RECONNECT_SECONDS = 1.0
+"""How long the pool goes on trying to connect after a failure before it gives up until it is
+asked again (`PgDatabase.connection`): left to itself it doubles its pause after each failure,
+and a server back after a minute's outage could be found up to a minute later, every reader
+told meanwhile that the archive is out of reach."""
+_wait: ContextVar[float] = ContextVar("newsbot_pg_wait", default=WORK_WAIT)
+"""How long the task's next statement waits for a connection (`PgDatabase.answering`)."""
 _MIGRATION_LOCK = 0x6E657773  # "news": one advisory lock key, shared by every newsbot process
 
 
@@ -85,20 +107,55 @@ class PgDatabase:
         await self.pool.close()
 
     @asynccontextmanager
+    async def answering(self) -> AsyncIterator[None]:
+        """Run the block as a reader's question: each connection is waited for at most
+        `READER_WAIT`, and a server out of reach raises `ArchiveUnreachable`, said for readers,
+        instead of keeping them waiting."""
+        token = _wait.set(READER_WAIT)
+        try:
+            yield
+        except psycopg.OperationalError as exc:  # PoolTimeout among them
+            if isinstance(exc, psycopg.errors.QueryCanceled):
+                raise  # the server answers: a statement it stopped is no outage
+            timed_out = isinstance(exc, PoolTimeout)
+            reason = (
+                f"no connection within {READER_WAIT:.0f} s" if timed_out else _reason(exc, self.url)
+            )
+            log.warning("a reader was told the archive at %s is out of reach: %s",
+                        self.location, reason)  # fmt: skip
+            raise ArchiveUnreachable(UNREACHABLE_FOR_READERS) from None
+        finally:
+            _wait.reset(token)
+
+    @asynccontextmanager
     async def connection(self) -> AsyncIterator[PgConnection]:
         """A connection of the pool, each statement committed as it runs."""
-        async with self.pool.connection() as conn:
+        waited = _wait.get()
+        deadline = time.monotonic() + waited
+        while True:
+            # In slices: each asks the pool again, which tries to connect at once if its last
+            # attempts gave up (`RECONNECT_SECONDS`), so the server back is found at once.
+            wait = min(RECONNECT_SECONDS, deadline - time.monotonic())
+            try:
+                conn = await self.pool.getconn(timeout=max(wait, 0.0))
+                break
+            except PoolTimeout:
+                if time.monotonic() >= deadline:
+                    raise PoolTimeout(f"no connection to the archive in {waited:.0f} s") from None
+        try:
             yield conn
+        finally:
+            await self.pool.putconn(conn)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgConnection]:
         """Run the block in one transaction: all of it is stored, or on error none."""
-        async with self.pool.connection() as conn, conn.transaction():
+        async with self.connection() as conn, conn.transaction():
             yield conn
 
     async def rows(self, sql: str, params: Any = None) -> list[DictRow]:
         """The rows of one statement, run on a connection of the pool."""
-        async with self.pool.connection() as conn:
+        async with self.connection() as conn:
             cursor = await conn.execute(sql, params)
             return await cursor.fetchall() if cursor.description else []
 
@@ -219,6 +276,7 @@ async def open_database(
         # Each connection is checked as it is taken: after the server restarted (or a
         # failover), the connections kept from before are replaced, not handed out to fail.
         check=AsyncConnectionPool.check_connection,
+        reconnect_timeout=RECONNECT_SECONDS,
         open=False,
     )
     await pool.open(wait=True, timeout=30)

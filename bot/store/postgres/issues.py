@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 
 from bot.errors import IssueNotFound, IssueNotPublic
@@ -32,11 +33,16 @@ class PgIssues:
 
     What readers see (`latest`, `issue`, `search`, `related`, `archived_link`) leaves out an
     issue whose own publish_at is still ahead by the database's clock, unless part of it was
-    already sent; editors and publishing pass `held=True`.
+    already sent; editors and publishing pass `held=True`. Readers' questions wait only briefly
+    for the server (`PgDatabase.answering`): out of reach, they are told so at once.
     """
 
     def __init__(self, database: PgDatabase) -> None:
         self._database = database
+
+    def _asked(self, held: bool) -> AbstractAsyncContextManager[None]:
+        """How a question is waited on: a reader's (not `held`) briefly, other work as usual."""
+        return nullcontext() if held else self._database.answering()
 
     async def ingest(self, issue: Issue, source: Path | None = None) -> IngestOutcome:
         """Store one issue in one transaction; an edited issue is updated in place."""
@@ -54,34 +60,36 @@ class PgIssues:
 
     async def latest(self, *, held: bool = False) -> Issue | None:
         """The issue with the highest number readers can see (any, with `held`), if there is one."""
-        visible, params = await self._database.hiding(held, "number")
-        row = await self._database.row(
-            f"SELECT number FROM issues WHERE {visible} ORDER BY number DESC LIMIT 1",  # noqa: S608
-            params,
-        )
-        return None if row is None else await self.issue(int(row["number"]), held=True)
+        async with self._asked(held):
+            visible, params = await self._database.hiding(held, "number")
+            row = await self._database.row(
+                f"SELECT number FROM issues WHERE {visible} ORDER BY number DESC LIMIT 1",  # noqa: S608
+                params,
+            )
+            return None if row is None else await self.issue(int(row["number"]), held=True)
 
     async def issue(self, number: int, *, held: bool = False) -> Issue:
         """The archived issue with that number; raise `IssueNotFound` if there is none.
 
         An issue readers cannot see yet raises `IssueNotPublic`, unless `held` asks for it.
         """
-        visible, params = await self._database.hiding(held, "number")
-        row = await self._database.row(
-            f"SELECT *, {visible} AS visible FROM issues WHERE number = %(number)s",  # noqa: S608
-            {**params, "number": number},
-        )
-        if row is None:
-            raise IssueNotFound(number)
-        if not row["visible"]:
-            raise IssueNotPublic(number, release_words(row["publish_at"], self._database.zone))
-        rows = await self._database.rows(
-            "SELECT s.slug, s.name, i.title, i.link, i.blurb, i.abstract, i.editor_note"
-            " FROM items i JOIN sections s ON s.id = i.section_id"
-            " WHERE i.issue_number = %s ORDER BY s.position, i.position",
-            (number,),
-        )
-        return read_issue(row, rows)
+        async with self._asked(held):
+            visible, params = await self._database.hiding(held, "number")
+            row = await self._database.row(
+                f"SELECT *, {visible} AS visible FROM issues WHERE number = %(number)s",  # noqa: S608
+                {**params, "number": number},
+            )
+            if row is None:
+                raise IssueNotFound(number)
+            if not row["visible"]:
+                raise IssueNotPublic(number, release_words(row["publish_at"], self._database.zone))
+            rows = await self._database.rows(
+                "SELECT s.slug, s.name, i.title, i.link, i.blurb, i.abstract, i.editor_note"
+                " FROM items i JOIN sections s ON s.id = i.section_id"
+                " WHERE i.issue_number = %s ORDER BY s.position, i.position",
+                (number,),
+            )
+            return read_issue(row, rows)
 
     async def issue_hash(self, number: int) -> str | None:
         """The content hash stored for an issue, or None if it is not archived."""
@@ -97,15 +105,16 @@ class PgIssues:
 
         Editors' list: issues held back from readers are in it, unless `held` is False.
         """
-        digits = "".join(ch for ch in prefix if ch.isdigit())
-        visible, params = await self._database.hiding(held, "number")
-        rows = await self._database.rows(
-            "SELECT number, title, subtitle, date, publish_at FROM issues"  # noqa: S608
-            f" WHERE starts_with(number::text, %(digits)s) AND {visible}"
-            " ORDER BY number DESC LIMIT %(limit)s",
-            {**params, "digits": digits, "limit": max(0, limit)},
-        )
-        return [IssueSummary.model_validate(dict(row)) for row in rows]
+        async with self._asked(held):
+            digits = "".join(ch for ch in prefix if ch.isdigit())
+            visible, params = await self._database.hiding(held, "number")
+            rows = await self._database.rows(
+                "SELECT number, title, subtitle, date, publish_at FROM issues"  # noqa: S608
+                f" WHERE starts_with(number::text, %(digits)s) AND {visible}"
+                " ORDER BY number DESC LIMIT %(limit)s",
+                {**params, "digits": digits, "limit": max(0, limit)},
+            )
+            return [IssueSummary.model_validate(dict(row)) for row in rows]
 
     async def section_names(
         self, *, limit: int | None = 25, held: bool = True
@@ -115,16 +124,17 @@ class PgIssues:
 
         Sections of issues held back from readers count too, unless `held` is False.
         """
-        visible, params = await self._database.hiding(held, "issue_number")
-        rows = await self._database.rows(
-            # The name of each slug's newest issue (by number: an older issue ingested later
-            # does not bring a renamed section's old name back).
-            "SELECT slug, name FROM sections WHERE (slug, issue_number) IN"  # noqa: S608
-            " (SELECT slug, max(issue_number) FROM sections"
-            f' WHERE {visible} GROUP BY slug) ORDER BY name COLLATE "C" LIMIT %(limit)s',
-            {**params, "limit": None if limit is None else max(0, limit)},
-        )
-        return [(str(row["slug"]), str(row["name"])) for row in rows]
+        async with self._asked(held):
+            visible, params = await self._database.hiding(held, "issue_number")
+            rows = await self._database.rows(
+                # The name of each slug's newest issue (by number: an older issue ingested later
+                # does not bring a renamed section's old name back).
+                "SELECT slug, name FROM sections WHERE (slug, issue_number) IN"  # noqa: S608
+                " (SELECT slug, max(issue_number) FROM sections"
+                f' WHERE {visible} GROUP BY slug) ORDER BY name COLLATE "C" LIMIT %(limit)s',
+                {**params, "limit": None if limit is None else max(0, limit)},
+            )
+            return [(str(row["slug"]), str(row["name"])) for row in rows]
 
     async def stats(self) -> ArchiveStats:
         """How many issues, sections and items the archive holds."""
@@ -153,20 +163,22 @@ class PgIssues:
         offset: int = 0,
     ) -> SearchPage:
         """Items matching `text`, best first; the same hits as on SQLite (see `search.search`)."""
-        return await fts.search(
-            self._database,
-            text,
-            section=section,
-            issue=issue,
-            since=since,
-            until=until,
-            limit=limit,
-            offset=offset,
-        )
+        async with self._asked(False):
+            return await fts.search(
+                self._database,
+                text,
+                section=section,
+                issue=issue,
+                since=since,
+                until=until,
+                limit=limit,
+                offset=offset,
+            )
 
     async def related(self, text: str, *, limit: int = 5) -> list[SearchHit]:
         """Items sharing the telling words of `text` (a reader's message), best first."""
-        return await fts.related(self._database, text, limit=limit)
+        async with self._asked(False):
+            return await fts.related(self._database, text, limit=limit)
 
     def searchable(self, text: str) -> bool:
         """Whether a reader's `text` has anything `search` can look for."""
@@ -175,17 +187,18 @@ class PgIssues:
     async def archived_link(self, url: str, *, held: bool = False) -> ArchivedLink | None:
         """The newest item readers can see (any, with `held`) whose link normalises to `url`
         or to another spelling of its page (`twins`); in one issue, the nearest spelling first."""
-        await refresh_item_links(self._database)
-        visible, params = await self._database.hiding(held, "i.issue_number")
-        row = await self._database.row(
-            "SELECT i.issue_number, s.name, i.title, i.link FROM item_links l"  # noqa: S608
-            " JOIN items i ON i.id = l.item_id JOIN sections s ON s.id = i.section_id"
-            f" WHERE l.url = ANY(%(twins)s) AND {visible}"
-            " ORDER BY i.issue_number DESC, array_position(%(twins)s, l.url), i.id LIMIT 1",
-            {**params, "twins": twins(url)},
-        )
-        if row is None:
-            return None
-        return ArchivedLink(
-            int(row["issue_number"]), str(row["name"]), str(row["title"]), str(row["link"])
-        )
+        async with self._asked(held):
+            await refresh_item_links(self._database)
+            visible, params = await self._database.hiding(held, "i.issue_number")
+            row = await self._database.row(
+                "SELECT i.issue_number, s.name, i.title, i.link FROM item_links l"  # noqa: S608
+                " JOIN items i ON i.id = l.item_id JOIN sections s ON s.id = i.section_id"
+                f" WHERE l.url = ANY(%(twins)s) AND {visible}"
+                " ORDER BY i.issue_number DESC, array_position(%(twins)s, l.url), i.id LIMIT 1",
+                {**params, "twins": twins(url)},
+            )
+            if row is None:
+                return None
+            return ArchivedLink(
+                int(row["issue_number"]), str(row["name"]), str(row["title"]), str(row["link"])
+            )

@@ -1,0 +1,55 @@
+"""Readers asking while the archive's PostgreSQL server is down: each is told at once that the
+archive is out of reach, not kept behind "thinking…" until the pool gives up, and answered as
+usual once the server is back."""
+
+from __future__ import annotations
+
+import time
+
+from bot.models import Issue
+from bot.render.discord import CONTENT_MAX
+from bot.render.text import literal_but_code
+from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.store import Archive
+from bot.store.postgres.database import READER_WAIT, UNREACHABLE_FOR_READERS, WORK_WAIT
+from tests.conftest import StartNewsbot
+from tests.pg_server import PgServer
+
+TOLD_WITHIN = WORK_WAIT / 2
+"""Seconds the answer may take here: far more than `READER_WAIT`, for a loaded machine, and far
+less than the wait that kept readers until the pool gave up."""
+OUTAGE = 20.0
+"""Seconds the server stays down, readers asking all along: the pool's own pauses between two
+attempts to connect, doubling from 1 s, would by then outlast the outage by seconds."""
+
+
+async def test_a_reader_asking_during_an_outage_is_told_the_archive_is_out_of_reach(
+    pg_server: PgServer,
+    pg_url: str,
+    issue_202: Issue,
+    start_newsbot: StartNewsbot,
+    emulator: Emulator,
+    seed: DefaultWorld,
+) -> None:
+    assert READER_WAIT < 3  # Discord's deadline for the first answer
+    told = literal_but_code(UNREACHABLE_FOR_READERS, CONTENT_MAX)  # shown as written
+    async with await Archive.open(pg_url) as archive:
+        await archive.issues.ingest(issue_202)
+        await start_newsbot(archive)
+        with pg_server.down():
+            back_at = time.monotonic() + OUTAGE
+            asked = ["latest", "search"]
+            while asked:
+                command = asked.pop(0)
+                if not asked and time.monotonic() < back_at:
+                    asked.append("latest")  # readers go on asking until the server is back
+                options = {"query": "learning"} if command == "search" else None
+                handle = await emulator.run_slash_command(
+                    seed.guild, seed.general, seed.reader, command, options
+                )
+                answer = await handle.original(timeout=TOLD_WITHIN)
+                assert answer.content == told, (command, answer.content)
+        handle = await emulator.run_slash_command(seed.guild, seed.general, seed.reader, "latest")
+        answer = await handle.original(timeout=TOLD_WITHIN)
+        (embed,) = answer.embeds
+        assert embed["title"].startswith("#202 · "), embed
