@@ -138,10 +138,23 @@ class PgDatabase:
             wait = min(RECONNECT_SECONDS, deadline - time.monotonic())
             try:
                 conn = await self.pool.getconn(timeout=max(wait, 0.0))
-                break
             except PoolTimeout:
                 if time.monotonic() >= deadline:
                     raise PoolTimeout(f"no connection to the archive in {waited:.0f} s") from None
+                continue
+            try:
+                # Each connection is checked as it is taken: after the server restarted (or a
+                # failover), those kept from before are replaced, not handed out to fail. Here,
+                # not by the pool, which pauses a second, then two, four… at each it finds
+                # broken: after a restart, a reader would wait seconds for the pool to go
+                # through the connections it kept.
+                await AsyncConnectionPool.check_connection(conn)
+            except psycopg.Error:
+                await self.pool.putconn(conn)  # broken: the pool makes another
+                if time.monotonic() >= deadline:
+                    raise
+                continue
+            break
         try:
             yield conn
         finally:
@@ -188,7 +201,7 @@ class PgDatabase:
         """Apply the migrations this database has not had yet, each in its own transaction;
         the versions applied."""
         known = migrations()
-        async with self.pool.connection() as conn:
+        async with self.connection() as conn:
             await conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
             try:
                 await conn.execute(
@@ -273,9 +286,7 @@ async def open_database(
         max_size=POOL_SIZE,
         kwargs={"autocommit": True, "row_factory": dict_row},
         connection_class=psycopg.AsyncConnection[DictRow],
-        # Each connection is checked as it is taken: after the server restarted (or a
-        # failover), the connections kept from before are replaced, not handed out to fail.
-        check=AsyncConnectionPool.check_connection,
+        # Each connection is checked as it is taken, by `PgDatabase.connection`.
         reconnect_timeout=RECONNECT_SECONDS,
         open=False,
     )
