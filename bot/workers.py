@@ -13,6 +13,7 @@ import os
 import socket
 import time
 from collections.abc import AsyncIterator
+from typing import NamedTuple
 
 from bot.publishing.ledger import gone
 from bot.store.interfaces import StateStore
@@ -39,13 +40,15 @@ def process_name() -> str:
 
 
 @contextlib.asynccontextmanager
-async def lease(state: StateStore, name: str, ttl: float) -> AsyncIterator[bool]:
-    """Try to take the lease `name` for this process; yield whether it holds it.
+async def lease(
+    state: StateStore, name: str, ttl: float, *, holder: str | None = None
+) -> AsyncIterator[bool]:
+    """Try to take the lease `name` for this process (or `holder`); yield whether it holds it.
 
     While held it is renewed every third of `ttl`, so a long job keeps it; when the job ends
     it is given up, and a process that died holding it loses it within `ttl`.
     """
-    holder = process_name()
+    holder = holder or process_name()
     if not await _take(state, name, holder, ttl):
         yield False
         return
@@ -91,21 +94,57 @@ async def running_processes(state: StateStore) -> list[tuple[str, dt.datetime | 
     return found
 
 
-async def _take(state: StateStore, name: str, holder: str, ttl: float) -> bool:
-    """Take the lease `name`, from its holder at once if that was a process of this host that
-    has ended (killed, crashed): a restart need not wait for the dead one's lease to lapse."""
-    if await state.try_lease(name, holder, ttl):
-        return True
+class KeptLease(NamedTuple):
+    """A lease as the archive keeps it (`bot.store.rows.lease_value`)."""
+
+    holder: str
+    until: float
+    """When it runs out, in seconds since the epoch."""
+    given_up: bool
+    """Whether its holder gave it up (or an older newsbot wrote it, which does not say)."""
+
+    @property
+    def ran_out_at(self) -> str:
+        """When it runs out, as a person reads a time in a log."""
+        return dt.datetime.fromtimestamp(self.until, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+async def kept_lease(state: StateStore, name: str) -> KeptLease | None:
+    """The lease `name` as the archive keeps it; None if it never was taken (or is unreadable)."""
     kept = await state.get(LEASE_PREFIX + name)
     try:
-        other = str(json.loads(kept or "{}").get("holder", ""))
-    except (ValueError, AttributeError):
+        value = json.loads(kept or "{}")
+        return KeptLease(str(value["holder"]), float(value["until"]), not value.get("ttl"))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+async def _take(state: StateStore, name: str, holder: str, ttl: float) -> bool:
+    """Take the lease `name`, from its holder at once if that was a process of this host that
+    has ended (killed, crashed): a restart need not wait for the dead one's lease to lapse.
+
+    Taken from another process that stopped renewing it without giving it up (cut off from
+    the archive, hung), it is said at WARNING: that process may still be doing the job.
+    """
+    before = await kept_lease(state, name)
+    if await state.try_lease(name, holder, ttl):
+        if before is not None and before.holder != holder and not before.given_up:
+            log.warning(
+                "this process (%s) took the lease %r from %s, whose lease ran out at %s without"
+                " being given up: that process stopped renewing it (cut off from the archive,"
+                " stopped or hung)",
+                holder,
+                name,
+                before.holder,
+                before.ran_out_at,
+            )
+        return True
+    other = await kept_lease(state, name)
+    if other is None or not gone(other.holder):
         return False
-    if not other or not gone(other):
-        return False
-    log.info("taking the lease %r over from %s, a process that has ended", name, other)
+    log.info("taking the lease %r over from %s, a process that has ended", name, other.holder)
     # Ended only if it is still the dead one's: of several taking it over, one gets it.
-    await state.try_lease(name, other, 0)
+    await state.try_lease(name, other.holder, 0)
     return await state.try_lease(name, holder, ttl)
 
 
@@ -114,25 +153,58 @@ async def _renew(state: StateStore, name: str, holder: str, ttl: float) -> None:
 
     An archive that cannot be reached for a while (its server restarting, the network down)
     does not end the renewals: each is tried again at the next turn, and the lease is kept if
-    the archive is back before it runs out.
+    the archive is back before it runs out. If it ran out meanwhile, taking it back, or finding
+    another process took it, is said at WARNING, with who held it.
     """
     failing = False
+    renewed_at = time.monotonic()
     while True:
         await asyncio.sleep(ttl / 3)
         try:
+            before = await kept_lease(state, name)
             renewed = await state.try_lease(name, holder, ttl)
+            after = await kept_lease(state, name) if renewed else None
         except Exception as exc:  # any failure to reach the archive: tried again next turn
             if not failing:
                 said = str(exc).strip().splitlines() or [type(exc).__name__]
                 log.warning("could not renew the lease %r (%s): trying again", name, said[0])
             failing = True
             continue
-        if failing:
-            log.info("renewed the lease %r: the archive answers again", name)
-            failing = False
+        unrenewed = time.monotonic() - renewed_at
         if not renewed:
-            log.warning("lost the lease %r to another newsbot process", name)
+            await _lost(state, name, holder, unrenewed)
             return
+        # Renewed after it ran out (by the archive's times: its old end, the renewal's start).
+        if before is not None and after is not None and before.until <= after.until - ttl:
+            meanwhile = f"; {before.holder} held it meanwhile" if before.holder != holder else ""
+            log.warning(
+                "the lease %r ran out while this process (%s) could not renew it (%.0f s);"
+                " it took it back%s",
+                name,
+                holder,
+                unrenewed,
+                meanwhile,
+            )
+        elif failing:
+            log.info("renewed the lease %r: the archive answers again", name)
+        failing = False
+        renewed_at = time.monotonic()
+
+
+async def _lost(state: StateStore, name: str, holder: str, unrenewed: float) -> None:
+    """Say at WARNING that this process lost the lease `name`, and to whom."""
+    try:
+        now_held = await kept_lease(state, name)
+        other = now_held.holder if now_held is not None else "another newsbot process"
+    except Exception:  # the archive gone again: who holds it is not known
+        other = "another newsbot process"
+    log.warning(
+        "this process (%s) lost the lease %r to %s, after %.0f s without renewing it",
+        holder,
+        name,
+        other,
+        unrenewed,
+    )
 
 
 class Publishers:

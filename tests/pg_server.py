@@ -106,6 +106,32 @@ class PgServer:
             )
         self.drop_connections(url)
 
+    def own_role_url(self, url: str) -> str:
+        """`url` for a new role of its own (trusted, as `postgres` is), which `shut_out` can
+        keep out while other roles still connect."""
+        role = f"worker_{os.getpid()}_{next(self._names)}"
+        with psycopg.connect(self.admin_url, autocommit=True) as admin:
+            admin.execute(f'CREATE ROLE "{role}" LOGIN SUPERUSER')
+        return url.replace("postgresql://postgres@", f"postgresql://{role}@")
+
+    @contextmanager
+    def shut_out(self, url: str) -> Iterator[None]:
+        """The role of `url` (from `own_role_url`) kept out for the block, as a process cut off
+        from the server sees it while others reach it: its connections ended, new ones
+        refused."""
+        role = url.partition("://")[2].partition("@")[0]
+        with psycopg.connect(self.admin_url, autocommit=True) as admin:
+            admin.execute(f'ALTER ROLE "{role}" NOLOGIN')
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+                (role,),
+            )
+        try:
+            yield
+        finally:
+            with psycopg.connect(self.admin_url, autocommit=True) as admin:
+                admin.execute(f'ALTER ROLE "{role}" LOGIN')
+
     @contextmanager
     def down(self) -> Iterator[None]:
         """The server stopped for the block, as an outage or a restart leaves it (every

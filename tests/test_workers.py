@@ -4,6 +4,7 @@ runs, given up when it ends."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ import pytest
 from bot.store import Archive
 from bot.store.rows import LEASE_PREFIX
 from bot.workers import Publishers, lease
+from tests.conftest import eventually
 from tests.pg_server import PgServer
 
 
@@ -108,7 +110,8 @@ async def test_a_lease_is_kept_through_a_moment_the_archive_refuses_writes(
 
     archive = await Archive.open(pg_url)
     try:
-        async with lease(archive.state, name, ttl=3) as held:
+        # Renewed every 2 s: back before it runs out, even on a loaded machine.
+        async with lease(archive.state, name, ttl=6) as held:
             assert held
             pg_server.read_only(pg_url, True)
             deadline = time.monotonic() + 30
@@ -144,3 +147,79 @@ async def test_a_job_done_while_the_archive_refuses_writes_is_not_failed_by_its_
         assert not await archive.state.try_lease("schedule.publishing", "another", ttl=60)
     finally:
         await archive.close()
+
+
+async def lease_runs_out(pg_url: str, name: str) -> None:
+    """Wait until the lease `name` has run out by the server's clock, as other processes judge."""
+    async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as reader:
+        deadline = time.monotonic() + 60
+        while True:
+            cursor = await reader.execute(
+                "SELECT (value::jsonb ->> 'until')::float8 <= extract(epoch FROM clock_timestamp())"
+                " FROM state WHERE key = %s",
+                (LEASE_PREFIX + name,),
+            )
+            row = await cursor.fetchone()
+            if row is not None and row[0]:
+                return
+            assert time.monotonic() < deadline, "the lease did not run out"
+            await asyncio.sleep(0.05)
+
+
+async def test_a_lease_taken_over_during_an_outage_is_said_by_both_processes(
+    pg_server: PgServer, pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A process cut off from the server while it holds the publishing lease: another takes it
+    once it has run out, and says from whom; the first, back, says to whom it lost it. Each
+    once, at WARNING."""
+    caplog.set_level(logging.WARNING, logger="bot.workers")
+    name = "schedule.publishing"
+    cut_off_url = pg_server.own_role_url(pg_url)
+    took = (
+        "this process (host-b:2) took the lease 'schedule.publishing' from host-a:1, whose lease"
+        " ran out at "
+    )
+    lost = "this process (host-a:1) lost the lease 'schedule.publishing' to host-b:2"
+    async with (
+        await Archive.open(cut_off_url) as first,
+        await Archive.open(pg_url) as second,
+        lease(first.state, name, ttl=3, holder="host-a:1") as held,
+        contextlib.AsyncExitStack() as taking,
+    ):
+        assert held
+        with pg_server.shut_out(cut_off_url):
+            await lease_runs_out(pg_url, name)
+            # Still held by the second when the first is back.
+            leased = lease(second.state, name, ttl=60, holder="host-b:2")
+            assert await taking.enter_async_context(leased)
+        assert took in caplog.text
+        await eventually(lambda: lost in caplog.text)
+    assert caplog.text.count(took) == 1
+    assert caplog.text.count(lost) == 1
+    assert "took it back" not in caplog.text
+
+
+async def test_a_lease_that_ran_out_during_an_outage_and_is_taken_back_is_said(
+    pg_server: PgServer, pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Cut off longer than its lease, a process renews it once back: nobody took it, or
+    another took it and gave it up meanwhile; either way it ran out, and that is said."""
+    caplog.set_level(logging.WARNING, logger="bot.workers")
+    name = "schedule.publishing"
+    cut_off_url = pg_server.own_role_url(pg_url)
+    back = "the lease 'schedule.publishing' ran out while this process (host-a:1) could not"
+    async with await Archive.open(cut_off_url) as first, await Archive.open(pg_url) as second:
+        async with lease(first.state, name, ttl=3, holder="host-a:1") as held:
+            assert held
+            with pg_server.shut_out(cut_off_url):
+                await lease_runs_out(pg_url, name)
+            await eventually(lambda: back in caplog.text)
+            assert "held it meanwhile" not in caplog.text
+            with pg_server.shut_out(cut_off_url):
+                await lease_runs_out(pg_url, name)
+                async with lease(second.state, name, ttl=60, holder="host-b:2") as taken:
+                    assert taken
+            await eventually(lambda: caplog.text.count(back) == 2)
+            assert "it took it back; host-b:2 held it meanwhile" in caplog.text
+        assert caplog.text.count(back) == 2
+    assert "lost the lease" not in caplog.text

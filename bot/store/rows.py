@@ -26,6 +26,15 @@ if TYPE_CHECKING:
 
 LEASE_PREFIX = "lease:"
 """Kept state whose key starts so is a lease (`StateStore.lease`)."""
+
+
+def lease_value(holder: str, now: float, ttl: float) -> str:
+    """A lease's kept value: its holder, when it runs out (seconds since the epoch, `now` by
+    the clock every process reads) and for how long it was taken, 0 when it was given up, so
+    that the next holder can tell a lease given up from one its holder stopped renewing."""
+    return json.dumps({"holder": holder, "until": now + ttl, "ttl": ttl})
+
+
 LINK_BATCH = 5_000
 """Item links normalised per statement when the archive catches up on new items."""
 REVIEWED = (SuggestionStatus.PENDING, SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED)

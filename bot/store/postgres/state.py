@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 from bot.store.postgres.database import PgDatabase
-from bot.store.rows import LEASE_PREFIX, now_text
+from bot.store.rows import LEASE_PREFIX, lease_value, now_text
 
 
 class PgState:
@@ -38,7 +37,7 @@ class PgState:
         machines' clocks say), and only then returned.
         """
         now = await self._server_time()
-        lease = json.dumps({"holder": holder, "until": now + ttl})
+        lease = lease_value(holder, now, ttl)
         taken = await self._database.row(
             "INSERT INTO state (key, value, updated_at) VALUES (%s, %s, %s)"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"

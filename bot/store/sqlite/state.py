@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import time
 
-from bot.store.rows import LEASE_PREFIX, now_text
+from bot.store.rows import LEASE_PREFIX, lease_value, now_text
 from bot.store.sqlite.database import Database, first_row
 
 
@@ -37,7 +36,7 @@ class SqliteState:
         only if it is new, this holder's, or expired (wall-clock seconds, shared by processes).
         """
         now = time.time()
-        lease = json.dumps({"holder": holder, "until": now + ttl})
+        lease = lease_value(holder, now, ttl)
         async with self._db.execute(
             "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?)"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
