@@ -146,8 +146,10 @@ class JsonFormatter(logging.Formatter):
 
 REPEAT_SECONDS = 60.0
 """How long after a warning or an error is logged others like it are only counted."""
-OWN_LOGGERS = ("bot.", "cogs.")
-"""The loggers whose repeats `Repeats` counts: newsbot's modules'."""
+OWN_LOGGERS = ("bot.", "cogs.", "psycopg.pool")
+"""The loggers whose repeats `Repeats` counts: newsbot's modules', and the PostgreSQL pool's,
+which newsbot has try to connect every second while the archive is out of reach and warns of
+each attempt (`bot.store.postgres.database.RECONNECT_SECONDS`)."""
 KINDS_KEPT = 256
 """Kinds of warnings and errors whose repeats are counted at most; the least recent go first
 (a count not told yet with them)."""

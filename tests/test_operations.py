@@ -29,7 +29,9 @@ from bot.models import Issue
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.settings import load_settings
 from bot.store import Archive
+from bot.store.postgres.database import ArchiveUnreachable
 from tests.conftest import ISSUES, StartNewsbot
+from tests.pg_server import PgServer
 
 TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
 X_KEYS = {
@@ -445,6 +447,23 @@ async def test_readers_failing_alike_in_an_outage_are_logged_once_a_minute(
     later = logged()
     assert later.count("ERROR bot.app: command 'latest' failed") == 1
     assert "[199 more like it in the " in later
+
+
+async def test_the_pools_attempts_to_connect_in_an_outage_are_logged_once_a_minute(
+    pg_server: PgServer, pg_url: str, logged: Logged, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pool tries to connect every second while asked (RECONNECT_SECONDS), and warned of
+    # each attempt: two lines a second, for as long as the server was down.
+    configure_logging(load_settings(), verbose=False)
+    monkeypatch.setattr(logs, "REPEAT_SECONDS", 3600.0)  # however slow this machine is
+    async with await Archive.open(pg_url) as archive:
+        with pg_server.down():
+            for _ in range(3):
+                with pytest.raises(ArchiveUnreachable):
+                    await archive.issues.latest()
+    output = logged()
+    assert output.count("WARNING psycopg.pool: error connecting in") == 1, output
+    assert "more like it" not in output  # none since: said with the next one alike
 
 
 def missing_key() -> None:
