@@ -7,7 +7,9 @@ resume where it stopped.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +20,7 @@ from bot.publishing.catalogue import OUTLET_NAMES
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outlet
 from bot.publishing.reports import PublishReport
+from bot.store import failed_under
 
 __all__ = ["OUTLET_NAMES", "OutletName", "OutletResult", "Publisher"]
 
@@ -25,6 +28,12 @@ log = logging.getLogger(__name__)
 
 OutletName = str
 """An outlet as the ledger and `--outlet` name it: `discord`, `x`."""
+ARCHIVE_PATIENCE = 30.0
+"""Seconds a publish the archive failed under is tried again, resuming from the ledger, before
+it is told as failed: a failover or a restart takes seconds, and a publish that had finished
+(or nearly) as it began was told to the editors as failed."""
+FIRST_PAUSE = 1.0
+"""Seconds before the first try again; each next waits twice as long."""
 
 
 @dataclass
@@ -70,7 +79,7 @@ class Publisher:
         results = []
         for name in outlets if outlets is not None else self.outlets:
             try:
-                result = await self._publish(issue, self.outlet(name))
+                result = await self._publish_patiently(issue, self.outlet(name))
             except NewsbotError as exc:
                 result = OutletResult(name, issue.number, failure=str(exc))
             except Exception as exc:
@@ -84,6 +93,33 @@ class Publisher:
                 )
             results.append(result)
         return results
+
+    async def _publish_patiently(self, issue: Issue, outlet: Outlet[Any]) -> OutletResult:
+        """`_publish`, tried again while the archive fails under it, for `ARCHIVE_PATIENCE`.
+
+        The ledger, read again once the archive answers, says what was sent: each try sends
+        only what is left (nothing, when the publish had finished), so the outcome told is
+        what the platform has, not the archive's moment of failure.
+        """
+        given_up_at = time.monotonic() + ARCHIVE_PATIENCE
+        pause = FIRST_PAUSE
+        while True:
+            try:
+                return await self._publish(issue, outlet)
+            except Exception as exc:
+                if not failed_under(exc) or time.monotonic() + pause > given_up_at:
+                    raise
+                said = str(exc).strip().splitlines() or [type(exc).__name__]
+                log.warning(
+                    "the archive failed under the publish of #%d on %s (%s): trying again in"
+                    " %.0f s, from where its ledger says the publish stands",
+                    issue.number,
+                    outlet.title,
+                    said[0],
+                    pause,
+                )
+                await asyncio.sleep(pause)
+                pause *= 2
 
     async def _publish(self, issue: Issue, outlet: Outlet[Any]) -> OutletResult:
         targets = await outlet.targets()

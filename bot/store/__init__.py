@@ -9,6 +9,8 @@ the same `Stores`.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
@@ -28,12 +30,23 @@ from bot.store.tables import Batches
 if TYPE_CHECKING:
     from bot.models import ArchiveStats
 
-__all__ = ["Archive", "Clock", "is_url"]
+__all__ = ["Archive", "Clock", "failed_under", "is_url"]
 
 
 def is_url(location: object) -> bool:
     """Whether an archive location is a PostgreSQL URL (`postgresql://…`) rather than a file."""
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def failed_under(exc: BaseException) -> bool:
+    """Whether `exc` is the archive's database failing under a statement (its server restarting
+    or failing over, a connection lost, a file locked too long): the same work may succeed
+    once it answers again, unlike newsbot's own errors."""
+    if isinstance(exc, sqlite3.Error):
+        return True
+    # Not imported to ask: an archive in a file never loads the PostgreSQL driver.
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.Error)
 
 
 class Archive:
