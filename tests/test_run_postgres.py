@@ -14,7 +14,8 @@ from bot.models import Subscription
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.sandbox.x import XEmulator
 from bot.store import Archive
-from bot.store.postgres.database import migrations
+from bot.store.postgres.database import WORK_WAIT, migrations
+from tests.pg_server import PgServer
 from tests.test_run import newsbot_run as newsbot_process_run
 from tests.test_run import run_env
 from tests.test_run_schedule import newsbot_run, wait_for
@@ -61,3 +62,34 @@ async def test_run_on_an_archive_a_newer_newsbot_migrated_stops_for_good(
     assert log.splitlines()[-1].endswith(
         f"has schema version 999, but this newsbot knows only {len(migrations())}: upgrade newsbot"
     )
+
+
+async def test_run_on_postgresql_stops_cleanly_after_an_outage(
+    emulator: Emulator,
+    seed: DefaultWorld,
+    x_emulator: XEmulator,
+    tmp_path: Path,
+    pg_url: str,
+    pg_server: PgServer,
+) -> None:
+    """The server down a moment while newsbot runs (a restart): readers are told meanwhile,
+    answered once it is back, and `systemctl stop` afterwards still ends it with status 0, not
+    on an unexpected error."""
+    issues = tmp_path / "issues"
+    issues.mkdir()
+    env = {"NEWSBOT_ARCHIVE__URL": pg_url}
+    async with newsbot_run(
+        emulator, x_emulator, tmp_path / "unused.db", issues, env, catch_up="none"
+    ) as running:
+        await wait_for(lambda: "next firing" in running.log, running)
+        with pg_server.down():
+            handle = await emulator.run_slash_command(
+                seed.guild, seed.general, seed.reader, "latest"
+            )
+            answer = await handle.original(timeout=WORK_WAIT / 2)
+            assert "cannot be reached right now" in answer.content, answer.content
+        handle = await emulator.run_slash_command(seed.guild, seed.general, seed.reader, "latest")
+        answer = await handle.original(timeout=WORK_WAIT / 2)
+        assert "no issue" in answer.content.lower(), answer.content
+        log = await running.stop()  # exit status 0, or it fails here
+    assert "unexpected error" not in log

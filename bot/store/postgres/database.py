@@ -8,6 +8,7 @@ the schema version is the row of `newsbot_schema`.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import re
@@ -103,8 +104,21 @@ class PgDatabase:
         return shown_url(self.url)
 
     async def close(self) -> None:
-        """Close every connection; nothing can use the database afterwards."""
-        await self.pool.close()
+        """Close every connection; nothing can use the database afterwards.
+
+        On Python 3.11 the pool's scheduler waits in a task of its own, made anew whenever the
+        pool has had something to schedule (reconnecting after an outage): a stop cancels what
+        it finds running that it did not start with, that task among them, and the pool's
+        close then raised the CancelledError, ending `newsbot run` as on an unexpected error.
+        The pool is closed all the same; a cancellation of this close itself goes on.
+        """
+        try:
+            await self.pool.close()
+        except asyncio.CancelledError:
+            closing = asyncio.current_task()
+            if closing is not None and closing.cancelling():
+                raise
+            log.debug("the pool's scheduler was cancelled before the pool closed")
 
     @asynccontextmanager
     async def answering(self) -> AsyncIterator[None]:
