@@ -34,6 +34,15 @@ from bot.publishing.outlet import (
     Remote,
     StepError,
 )
+from bot.publishing.progress import (
+    as_int,
+    defer,
+    done,
+    entry_for,
+    recorded_ids,
+    stale_entries,
+    stale_step,
+)
 from bot.publishing.reports import Alerts, LogAlerts, PlannedStep, PublishReport, TargetReport
 from bot.publishing.steps import Payload, Step, payload_hash
 from bot.render.publish import Post, thanks_post
@@ -46,8 +55,6 @@ T = TypeVar("T")
 TargetT = TypeVar("TargetT", bound=Destination)
 
 DAY = dt.timedelta(days=1)
-RECORDED = (StepState.SENT, StepState.SENDING, StepState.FAILED)
-"""Ledger states whose remote id, if any, later steps may refer to."""
 
 
 class Engine:
@@ -179,7 +186,7 @@ class Engine:
         (a step not yet in it recorded as pending)."""
         ledger = await self.ledger.entries(issue.number, outlet.name, target.name)
         steps = outlet.plan(issue, target, ledger, thanks)
-        await self.ledger.plan([_entry(outlet, s) for s in steps if s.key not in ledger])
+        await self.ledger.plan([entry_for(outlet, s) for s in steps if s.key not in ledger])
         return ledger, steps
 
     async def _unreached(
@@ -194,10 +201,10 @@ class Engine:
         issue's steps are planned as they stand, and the first one left to do fails with
         `reason`, so `newsbot status` lists it as unfinished, and why."""
         ledger, steps = await self._planned(issue, outlet, target, thanks)
-        ids = _recorded_ids(ledger)
+        ids = recorded_ids(ledger)
         for step in steps:
-            entry = ledger.get(step.key) or _entry(outlet, step)
-            if not _done(outlet, step, entry, ids):
+            entry = ledger.get(step.key) or entry_for(outlet, step)
+            if not done(outlet, step, entry, ids):
                 await self.ledger.record(replace(entry, state=StepState.FAILED, reason=reason))
                 return
 
@@ -253,14 +260,14 @@ class Engine:
     ) -> None:
         """Run `steps` in order, each once, noting its outcome in `outcomes` (an edit made
         in an earlier pass stays the step's outcome); the rest are deferred past a cap."""
-        ids = _recorded_ids(ledger)
+        ids = recorded_ids(ledger)
         allowed = await self.remaining_today(outlet)
         instead: dict[str, str] = {}
         report.counts[Outcome.DEFERRED] = 0
         for number, next_step in enumerate(steps):
             step = replace(next_step, action=instead.get(next_step.action, next_step.action))
-            entry = ledger.get(step.key) or _entry(outlet, step)
-            if _done(outlet, step, entry, ids):
+            entry = ledger.get(step.key) or entry_for(outlet, step)
+            if done(outlet, step, entry, ids):
                 outcomes.setdefault(step.key, Outcome.UNCHANGED)
                 continue
             if allowed is not None and allowed <= 0 and entry.remote_id is None:
@@ -274,7 +281,7 @@ class Engine:
             try:
                 outcome = await self._run_step(outlet, step, entry, ids, instead)
             except CapReached as exc:
-                _defer(report, exc, len(steps) - number)
+                defer(report, exc, len(steps) - number)
                 return
             outcomes[step.key] = outcome
             if outcome == Outcome.POSTED and allowed is not None:
@@ -319,7 +326,7 @@ class Engine:
             if entry.remote_id is not None:
                 # Posted before: a correction (or an interrupted one) edits it in place.
                 await self._attempt(lambda: outlet.edit(step, payload, entry))
-                remote = Remote(int(entry.remote_id), _int(entry.location_id))
+                remote = Remote(int(entry.remote_id), as_int(entry.location_id))
                 outcome = Outcome.EDITED
             else:
                 remote, outcome = await self._make(
@@ -402,13 +409,13 @@ class Engine:
     ) -> None:
         """Delete what earlier runs made for steps this run no longer plans; past a cap (a
         rate limit too long to wait), the rest waits for the next publish."""
-        stale = _stale(ledger, planned)
+        stale = stale_entries(ledger, planned)
         for number, (entry, own_call) in enumerate(stale):
             if own_call:
                 try:
                     removed = await self._attempt(functools.partial(outlet.remove, entry))
                 except CapReached as exc:
-                    _defer(report, exc, sum(1 for _, own in stale[number:] if own))
+                    defer(report, exc, sum(1 for _, own in stale[number:] if own))
                     return
                 report.counts[Outcome.REMOVED] += removed
             await self.ledger.record(replace(entry, state=StepState.REMOVED, reason=None))
@@ -423,14 +430,14 @@ class Engine:
         ledger = await self.ledger.entries(issue.number, outlet.name, target.name)
         target = await outlet.resolve(target)
         thanks = await self._thanks(issue) if self.thank_suggesters else {}
-        ids = _recorded_ids(ledger)
+        ids = recorded_ids(ledger)
         allowed = await self.remaining_today(outlet)
         planned: list[PlannedStep] = []
         for step in outlet.plan(issue, target, ledger, thanks):
             payload = step.payload(ids)
-            entry = ledger.get(step.key) or _entry(outlet, step)
+            entry = ledger.get(step.key) or entry_for(outlet, step)
             unchanged = entry.payload_hash == payload_hash(payload)
-            if _done(outlet, step, entry, ids):
+            if done(outlet, step, entry, ids):
                 changed = entry.payload_hash is not None and not unchanged
                 planned.append(PlannedStep(step, payload, Outcome.UNCHANGED, changed=changed))
             elif entry.remote_id is not None and entry.state != StepState.REMOVED:
@@ -442,59 +449,10 @@ class Engine:
                 look_first = entry.attempts > 0 and entry.state != StepState.REMOVED
                 planned.append(PlannedStep(step, payload, Outcome.POSTED, look_first=look_first))
         if outlet.edits:
-            stale = [e for e, own_call in _stale(ledger, {p.step.key for p in planned}) if own_call]
-            planned += [PlannedStep(_stale_step(e, target), {}, Outcome.REMOVED) for e in stale]
+            stale = [
+                e
+                for e, own_call in stale_entries(ledger, {p.step.key for p in planned})
+                if own_call
+            ]
+            planned += [PlannedStep(stale_step(e, target), {}, Outcome.REMOVED) for e in stale]
         return planned
-
-
-def _defer(report: TargetReport, cap: CapReached, steps: int) -> None:
-    """`steps` of the target left for the next publish by `cap`, and when it resets."""
-    report.counts[Outcome.DEFERRED] += steps
-    report.cap = cap.cap or report.cap
-    if cap.reset_at is not None:
-        report.resume_at = dt.datetime.fromtimestamp(cap.reset_at, dt.UTC)
-
-
-def _stale(ledger: Mapping[str, OutboxEntry], planned: set[str]) -> list[tuple[OutboxEntry, bool]]:
-    """What earlier runs made for steps no longer `planned`, each with whether removing it is a
-    call of its own (what lives inside something removed, a thread's messages, goes with it)."""
-    stale = [e for key, e in ledger.items() if key not in planned and e.state != StepState.REMOVED]
-    made = tuple(f"{e.key}/" for e in stale if e.remote_id)
-    return [(e, bool(e.remote_id) and not e.key.startswith(made)) for e in stale]
-
-
-def _done(outlet: Outlet[Any], step: Step[Any], entry: OutboxEntry, ids: dict[str, int]) -> bool:
-    """Whether the step is sent and needs nothing (an unchanged payload, or no way to edit);
-    its id is noted for the steps that refer to it."""
-    if entry.state != StepState.SENT or not entry.remote_id:
-        return False
-    if outlet.edits and entry.payload_hash != payload_hash(step.payload(ids)):
-        return False
-    ids[step.key] = int(entry.remote_id)
-    return True
-
-
-def _stale_step(entry: OutboxEntry, target: Any) -> Step[Any]:
-    return Step(key=entry.key, issue_number=entry.issue_number, target=target, action=entry.action)
-
-
-def _entry(outlet: Outlet[Any], step: Step[Any]) -> OutboxEntry:
-    return OutboxEntry(
-        key=step.key,
-        issue_number=step.issue_number,
-        outlet=outlet.name,
-        target=step.target.name,
-        action=step.action,
-    )
-
-
-def _recorded_ids(ledger: Mapping[str, OutboxEntry]) -> dict[str, int]:
-    return {
-        key: int(entry.remote_id)
-        for key, entry in ledger.items()
-        if entry.remote_id is not None and entry.state in RECORDED
-    }
-
-
-def _int(value: str | None) -> int | None:
-    return None if value is None else int(value)

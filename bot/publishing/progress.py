@@ -1,0 +1,75 @@
+"""Where a target's publish stands, judged from its ledger: which steps are done, what earlier
+runs made that is no longer planned, the ids later steps refer to, and what a cap defers.
+
+Pure: the engine (`bot/publishing/engine.py`) reads the ledger and runs the steps; these say
+what the rows it read mean.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from bot.models import OutboxEntry, StepState
+from bot.publishing.outlet import CapReached, Outcome, Outlet
+from bot.publishing.reports import TargetReport
+from bot.publishing.steps import Step, payload_hash
+
+RECORDED = (StepState.SENT, StepState.SENDING, StepState.FAILED)
+"""Ledger states whose remote id, if any, later steps may refer to."""
+
+
+def defer(report: TargetReport, cap: CapReached, steps: int) -> None:
+    """`steps` of the target left for the next publish by `cap`, and when it resets."""
+    report.counts[Outcome.DEFERRED] += steps
+    report.cap = cap.cap or report.cap
+    if cap.reset_at is not None:
+        report.resume_at = dt.datetime.fromtimestamp(cap.reset_at, dt.UTC)
+
+
+def stale_entries(
+    ledger: Mapping[str, OutboxEntry], planned: set[str]
+) -> list[tuple[OutboxEntry, bool]]:
+    """What earlier runs made for steps no longer `planned`, each with whether removing it is a
+    call of its own (what lives inside something removed, a thread's messages, goes with it)."""
+    stale = [e for key, e in ledger.items() if key not in planned and e.state != StepState.REMOVED]
+    made = tuple(f"{e.key}/" for e in stale if e.remote_id)
+    return [(e, bool(e.remote_id) and not e.key.startswith(made)) for e in stale]
+
+
+def done(outlet: Outlet[Any], step: Step[Any], entry: OutboxEntry, ids: dict[str, int]) -> bool:
+    """Whether the step is sent and needs nothing (an unchanged payload, or no way to edit);
+    its id is noted for the steps that refer to it."""
+    if entry.state != StepState.SENT or not entry.remote_id:
+        return False
+    if outlet.edits and entry.payload_hash != payload_hash(step.payload(ids)):
+        return False
+    ids[step.key] = int(entry.remote_id)
+    return True
+
+
+def stale_step(entry: OutboxEntry, target: Any) -> Step[Any]:
+    return Step(key=entry.key, issue_number=entry.issue_number, target=target, action=entry.action)
+
+
+def entry_for(outlet: Outlet[Any], step: Step[Any]) -> OutboxEntry:
+    return OutboxEntry(
+        key=step.key,
+        issue_number=step.issue_number,
+        outlet=outlet.name,
+        target=step.target.name,
+        action=step.action,
+    )
+
+
+def recorded_ids(ledger: Mapping[str, OutboxEntry]) -> dict[str, int]:
+    return {
+        key: int(entry.remote_id)
+        for key, entry in ledger.items()
+        if entry.remote_id is not None and entry.state in RECORDED
+    }
+
+
+def as_int(value: str | None) -> int | None:
+    return None if value is None else int(value)
