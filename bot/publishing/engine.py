@@ -231,22 +231,27 @@ class Engine:
     ) -> None:
         ledger, steps = await self._planned(issue, outlet, target, thanks)
         outcomes: dict[str, Outcome] = {}
-        # Each pass ends when a step finds what it made deleted on the platform: that, and
-        # what was in it, is made again in the next pass (earlier steps may have been in it).
-        for _ in range(len(steps) + 1):
-            try:
-                await self._run_steps(outlet, steps, ledger, report, outcomes)
-                break
-            except Gone as exc:
-                log.info("%s: %s; making it again", outlet.title, exc.reason)
-                await self._forget(ledger, exc.key)
-                note = f"made again what was deleted {outlet.mention(target)}"
-                if note not in report.notes:
-                    report.notes.append(note)
-        else:  # each pass forgets a step, so there are never more passes than steps
-            raise AssertionError("a publish found more deleted than it has steps")
-        for outcome in outcomes.values():
-            report.counts[outcome] += 1
+        deleted: set[str] = set()
+        try:
+            # Each pass ends when a step finds what it made deleted on the platform: that, and
+            # what was in it, is made again in the next pass (earlier steps may have been in it).
+            for _ in range(len(steps) + 1):
+                try:
+                    await self._run_steps(outlet, steps, ledger, report, outcomes)
+                    break
+                except Gone as exc:
+                    log.info("%s: %s; making it again", outlet.title, exc.reason)
+                    deleted |= await self._forget(ledger, exc.key)
+            else:  # each pass forgets a step, so there are never more passes than steps
+                raise AssertionError("a publish found more deleted than it has steps")
+        finally:
+            # Said of what this publish did, also when it failed part way: a deleted channel
+            # finds its digest gone and then fails to make it again, which made nothing.
+            for outcome in outcomes.values():
+                report.counts[outcome] += 1
+            made = (Outcome.POSTED, Outcome.RECOVERED)
+            if any(outcomes.get(key) in made for key in deleted):
+                report.notes.append(f"made again what was deleted {outlet.mention(target)}")
         if outlet.edits:
             await self._remove_stale(outlet, ledger, {step.key for step in steps}, report)
 
@@ -291,13 +296,14 @@ class Engine:
             if outcome in (Outcome.POSTED, Outcome.RECOVERED) and note and note not in report.notes:
                 report.notes.append(note)
 
-    async def _forget(self, ledger: dict[str, OutboxEntry], key: str) -> None:
+    async def _forget(self, ledger: dict[str, OutboxEntry], key: str) -> set[str]:
         """Record step `key`, and every step inside what it made, as no longer on the platform:
-        the next pass makes them again."""
-        for name, entry in list(ledger.items()):
-            if name == key or name.startswith(f"{key}/"):
-                ledger[name] = replace(entry, state=StepState.REMOVED, reason=None)
-                await self.ledger.record(ledger[name])
+        the next pass makes them again. Returns their keys."""
+        forgotten = {name for name in ledger if name == key or name.startswith(f"{key}/")}
+        for name in forgotten:
+            ledger[name] = replace(ledger[name], state=StepState.REMOVED, reason=None)
+            await self.ledger.record(ledger[name])
+        return forgotten
 
     async def _run_step(
         self,

@@ -8,6 +8,7 @@ import pytest
 
 from bot.models import Issue
 from bot.publishing.engine import Engine
+from bot.publishing.outlet import Outcome
 from bot.publishing.outlets.discord import DiscordOutlet
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
@@ -56,3 +57,25 @@ async def test_a_channel_deleted_after_a_publish_is_named_gone_by_a_correction(
 
     (published,) = report.targets
     assert published.error == GONE.format(channel.id)
+
+
+async def test_a_correction_to_a_deleted_channel_says_nothing_was_made_again(
+    engine: Engine,
+    outlet: DiscordOutlet,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    issue_204: Issue,
+    archive_with_issues: Archive,
+) -> None:
+    target = text_target(seed, seed.general)
+    assert (await engine.publish(issue_204, outlet, [target])).ok
+    emulator.delete_channel(seed.general)
+    await archive_with_issues.issues.ingest(Issue.model_validate(edited(issue_204).model_dump()))
+
+    report = await engine.publish(await archive_with_issues.issues.issue(204), outlet, [target])
+
+    (published,) = report.targets
+    assert published.error == GONE.format(seed.general.id)
+    assert published.counts[Outcome.POSTED] == published.counts[Outcome.RECOVERED] == 0
+    assert published.notes == [], "nothing was made again in a channel that is gone"
+    assert "made again" not in published.summary()
