@@ -39,6 +39,7 @@ from bot.publishing.progress import (
     defer,
     done,
     entry_for,
+    made_before,
     recorded_ids,
     stale_entries,
     stale_step,
@@ -315,6 +316,9 @@ class Engine:
     ) -> Outcome:
         """Run one step that is not done: edit what it made, or make it (or find it made)."""
         payload = step.payload(ids)
+        # What is made again after a deletion sends the step's `made_again` payload, whose hash
+        # the ledger keeps until it is made: a failure or a stop in between still knows it.
+        sent = step.made_again(payload) if made_before(step, payload, entry) else payload
         if entry.state == StepState.REMOVED:
             entry = replace(entry, remote_id=None, location_id=None, payload_hash=None)
         if step.parent and step.parent not in ids:
@@ -323,7 +327,7 @@ class Engine:
             entry,
             action=step.action,
             state=StepState.SENDING,
-            payload_hash=payload_hash(payload),
+            payload_hash=payload_hash(sent),
             reason=None,
             attempts=entry.attempts + 1,
         )
@@ -336,7 +340,7 @@ class Engine:
                 outcome = Outcome.EDITED
             else:
                 remote, outcome = await self._make(
-                    outlet, step, payload, ids, look_first=entry.attempts > 0
+                    outlet, step, sent, ids, look_first=entry.attempts > 0
                 )
         except Refused as exc:
             await self.ledger.record(replace(sending, state=StepState.FAILED, reason=exc.reason))
@@ -356,6 +360,7 @@ class Engine:
             replace(
                 sending,
                 state=StepState.SENT,
+                payload_hash=payload_hash(payload),
                 remote_id=str(remote.remote_id),
                 location_id=None if remote.location_id is None else str(remote.location_id),
             )

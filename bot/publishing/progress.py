@@ -14,7 +14,7 @@ from typing import Any
 from bot.models import OutboxEntry, StepState
 from bot.publishing.outlet import CapReached, Outcome, Outlet
 from bot.publishing.reports import TargetReport
-from bot.publishing.steps import Step, payload_hash
+from bot.publishing.steps import Payload, Step, payload_hash
 
 RECORDED = (StepState.SENT, StepState.SENDING, StepState.FAILED)
 """Ledger states whose remote id, if any, later steps may refer to."""
@@ -73,3 +73,15 @@ def recorded_ids(ledger: Mapping[str, OutboxEntry]) -> dict[str, int]:
 
 def as_int(value: str | None) -> int | None:
     return None if value is None else int(value)
+
+
+def made_before(step: Step[Any], payload: Payload, entry: OutboxEntry) -> bool:
+    """Whether making the step now makes again what it made before and was deleted on the
+    platform: its row was forgotten (`removed`), or an attempt to make it again was left
+    unfinished (its row keeps the hash of the `made_again` payload)."""
+    if entry.state == StepState.REMOVED:
+        return True
+    again = step.made_again(payload)
+    return (
+        entry.remote_id is None and again != payload and entry.payload_hash == payload_hash(again)
+    )

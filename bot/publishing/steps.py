@@ -33,6 +33,11 @@ class Step(Generic[TargetT]):
     build: Callable[[Mapping[str, int]], Payload] = field(
         default=lambda _: {}, compare=False, repr=False
     )
+    made_again: Callable[[Payload], Payload] = field(
+        default=lambda payload: payload, compare=False, repr=False
+    )
+    """What the step sends instead when it makes again what it made before and was deleted on
+    the platform: a digest that notified readers of the issue does not notify them twice."""
 
     def payload(self, ids: Mapping[str, int]) -> Payload:
         """What this step sends, given the remote ids of the steps it refers to."""

@@ -148,6 +148,14 @@ def _digest_builder(
     return build
 
 
+def _without_pings(payload: Payload) -> Payload:
+    """A digest's payload that pings nobody: the one made again after a moderator deleted it,
+    whose issue the role was notified of when it first went out."""
+    if "message" in payload:  # a forum's digest post
+        return {**payload, "message": _without_pings(payload["message"])}
+    return {**payload, "allowed_mentions": {"parse": []}}
+
+
 def thread_type(target: Target) -> int:
     """The type of thread Discord takes in the target's channel: an announcement channel's
     threads are announcement threads, a text channel's public ones (forum posts have none)."""
@@ -267,6 +275,7 @@ def _channel_steps(
             action=Action.MESSAGE,
             needs=tuple(thread_keys.values()),
             build=_digest_builder(issue, target, thread_keys, forum=False),
+            made_again=_without_pings,
         )
     )
     if target.kind == "announcement":
@@ -317,6 +326,7 @@ def _forum_steps(
             action=Action.POST,
             needs=tuple(thread_keys.values()),
             build=_digest_builder(issue, target, thread_keys, forum=True),
+            made_again=_without_pings,
         )
     )
     return steps
