@@ -44,7 +44,14 @@ from bot.publishing.progress import (
     stale_entries,
     stale_step,
 )
-from bot.publishing.reports import Alerts, LogAlerts, PlannedStep, PublishReport, TargetReport
+from bot.publishing.reports import (
+    Alerts,
+    FailuresTold,
+    LogAlerts,
+    PlannedStep,
+    PublishReport,
+    TargetReport,
+)
 from bot.publishing.steps import Payload, Step, payload_hash
 from bot.render.publish import Post, thanks_post
 from bot.settings import Settings
@@ -82,6 +89,7 @@ class Engine:
         self.retry_delay = retry_delay
         self.thank_suggesters = thank_suggesters
         self.alerts: Alerts = alerts or LogAlerts()
+        self.failures = FailuresTold(self.alerts)
         self.clock = clock
         self._slots = asyncio.Semaphore(max(1, concurrency))
         self._locks: WeakValueDictionary[tuple[int, str, str], asyncio.Lock] = WeakValueDictionary()
@@ -172,12 +180,16 @@ class Engine:
                     outlet.where(target),
                     exc.reason,
                 )
-                await self.alerts.tell(
-                    f"I could not publish issue #{issue.number} {outlet.mention(target)}: "
-                    f"{exc.reason}. Nothing else is affected; I will try again at the next "
-                    "publish.",
-                    target,
-                )
+        where = (outlet.name, target.name)
+        if report.error is None:
+            self.failures.succeeded(where)
+        else:
+            text = (
+                f"I could not publish issue #{issue.number} {outlet.mention(target)}: "
+                f"{report.error}. Nothing else is affected; I will try again at the next "
+                "publish, and say so again only if it fails otherwise."
+            )
+            await self.failures.failed(where, report.error, text, target)
         return report
 
     async def _planned(

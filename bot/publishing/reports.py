@@ -31,6 +31,29 @@ class LogAlerts:
         log.warning("%s", text)
 
 
+class FailuresTold:
+    """A target's failures, told to the editors once per reason: a target that fails the same
+    way at every publish (a server that removed the bot, a permission never given) is told of
+    again only once the reason changes, or after a publish there went through."""
+
+    def __init__(self, alerts: Alerts) -> None:
+        self.alerts = alerts
+        self._told: dict[tuple[str, str], str] = {}
+
+    async def failed(self, where: tuple[str, str], reason: str, text: str, target: Any) -> None:
+        """Tell `text` of the target at `where` (outlet and target names) unless its last
+        failure told was for the same `reason`."""
+        if self._told.get(where) == reason:
+            log.info("not told again (the same failure as last time): %s", text)
+            return
+        self._told[where] = reason
+        await self.alerts.tell(text, target)
+
+    def succeeded(self, where: tuple[str, str]) -> None:
+        """The target at `where` published without failing: a failure there is news again."""
+        self._told.pop(where, None)
+
+
 @dataclass
 class TargetReport:
     """What one publish did on one target."""
