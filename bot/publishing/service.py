@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,13 +73,19 @@ class Publisher:
         return await self.outlet(name).targets()
 
     async def publish(
-        self, issue: Issue, outlets: Sequence[OutletName] | None = None
+        self,
+        issue: Issue,
+        outlets: Sequence[OutletName] | None = None,
+        *,
+        only: Mapping[OutletName, Collection[str]] | None = None,
     ) -> list[OutletResult]:
-        """Publish `issue` on each outlet in turn (all of them by default)."""
+        """Publish `issue` on each outlet in turn (all of them by default); on an outlet `only`
+        names, only to those of its targets (by their ledger names)."""
         results = []
+        only = only or {}
         for name in outlets if outlets is not None else self.outlets:
             try:
-                result = await self._publish_patiently(issue, self.outlet(name))
+                result = await self._publish_patiently(issue, self.outlet(name), only.get(name))
             except NewsbotError as exc:
                 result = OutletResult(name, issue.number, failure=str(exc))
             except Exception as exc:
@@ -94,7 +100,9 @@ class Publisher:
             results.append(result)
         return results
 
-    async def _publish_patiently(self, issue: Issue, outlet: Outlet[Any]) -> OutletResult:
+    async def _publish_patiently(
+        self, issue: Issue, outlet: Outlet[Any], only: Collection[str] | None
+    ) -> OutletResult:
         """`_publish`, tried again while the archive fails under it, for `ARCHIVE_PATIENCE`.
 
         The ledger, read again once the archive answers, says what was sent: each try sends
@@ -105,7 +113,7 @@ class Publisher:
         pause = FIRST_PAUSE
         while True:
             try:
-                return await self._publish(issue, outlet)
+                return await self._publish(issue, outlet, only)
             except Exception as exc:
                 if not failed_under(exc) or time.monotonic() + pause > given_up_at:
                     raise
@@ -121,8 +129,12 @@ class Publisher:
                 await asyncio.sleep(pause)
                 pause *= 2
 
-    async def _publish(self, issue: Issue, outlet: Outlet[Any]) -> OutletResult:
+    async def _publish(
+        self, issue: Issue, outlet: Outlet[Any], only: Collection[str] | None
+    ) -> OutletResult:
         targets = await outlet.targets()
+        if only is not None:
+            targets = [target for target in targets if target.name in only]
         if not targets:
             raise NewsbotError(outlet.nowhere)
         report = await self.engine.publish(issue, outlet, targets)

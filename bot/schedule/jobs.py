@@ -36,6 +36,7 @@ from bot.schedule.cron import both_days_warning, rare_firing_warning
 from bot.schedule.files import deleted_timed
 from bot.schedule.folder import IssueFolder
 from bot.schedule.overlap import QueuedFiring
+from bot.schedule.owed import LeftTold, Targets, add_owed, owed
 from bot.schedule.own_time import ISSUE_JOB as ISSUE_JOB
 from bot.schedule.own_time import OwnTimeJobs
 from bot.schedule.reports import (
@@ -84,6 +85,7 @@ class ScheduledPublishing:
         self._stopping = False
         self._cancelled: set[int] = set()
         self._queued = QueuedFiring(scheduler.JOB_ID, self._guarded, self.fire)
+        self._left = LeftTold(self.archive, self._tell_of)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -304,7 +306,7 @@ class ScheduledPublishing:
             await self.sync_issue_jobs()  # moved later since the job was made
             return None
         wanted = await self._unpublished_outlets(number)
-        await publish_into(report, self.archive, self.publisher, {number: wanted})
+        await publish_into(report, self.archive, self.publisher, {number: dict.fromkeys(wanted)})
         return report
 
     async def ingest(self, report: RunReport) -> None:
@@ -364,16 +366,9 @@ class ScheduledPublishing:
     ) -> None:
         archived = await self._archived()
         numbers = {s.number for s in archived}
-        todo: dict[int, list[OutletName]] = {}
+        todo: dict[int, dict[OutletName, Targets]] = {}
+        left: list[tuple[OutletName, Any, str, list[int]]] = []
         for outlet in self.publisher.outlets:
-            # Steps left for a target that no longer receives issues (a channel unsubscribed)
-            # are not resumed.
-            targets = {t.name for t in await self.publisher.targets(outlet)}
-            unfinished = {
-                t.issue_number
-                for t in await self.archive.ledger.unfinished(outlet)
-                if t.issue_number in numbers and t.target in targets
-            }
             published = await scheduler.published_issues(self.archive, numbers, (outlet,))
             due = scheduler.due_issues(
                 published,
@@ -384,8 +379,18 @@ class ScheduledPublishing:
                 tz=scheduler.zone(self.settings),
                 arrived=self.folder.arrivals,
             )
-            for number in sorted(unfinished | set(due)):
-                todo.setdefault(number, []).append(outlet)
+            add_owed(todo, outlet, dict.fromkeys(due))
+            # Steps left for a target that no longer receives issues (a channel unsubscribed)
+            # are not resumed; of those a target has, only its newest issue's.
+            targets = {t.name: t for t in await self.publisher.targets(outlet)}
+            unfinished = await owed(self.archive, outlet, targets, numbers, max(due, default=0))
+            add_owed(todo, outlet, unfinished.resumed)
+            where = self.publisher.outlet(outlet).mention
+            left += [
+                (outlet, targets[name], where(targets[name]), issues)
+                for name, issues in unfinished.left.items()
+            ]
+        await self._left.say(left)
         await publish_into(report, self.archive, self.publisher, todo)
 
     async def _unpublished_outlets(self, number: int) -> list[OutletName]:
@@ -397,7 +402,12 @@ class ScheduledPublishing:
         await self._tell(text)
 
     async def _tell(self, text: str) -> None:
+        await self._tell_of(text, None)
+
+    async def _tell_of(self, text: str, target: Any) -> None:
+        """Tell the editors `text`: of `target`, where its own are (its server's alerts
+        channel), else all of them."""
         try:
-            await self.alerts.tell(text)
+            await self.alerts.tell(text, target)
         except Exception:
             log.exception("could not post an alert")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -148,17 +148,21 @@ def caught_up_message(report: RunReport, last_firing: dt.datetime) -> str:
 
 
 async def publish_into(
-    report: RunReport, archive: Archive, publisher: Publisher, todo: dict[int, list[OutletName]]
+    report: RunReport,
+    archive: Archive,
+    publisher: Publisher,
+    todo: Mapping[int, Mapping[OutletName, Collection[str] | None]],
 ) -> None:
-    """Publish each issue of `todo` to its outlets, oldest first, noting in `report` (and the
-    log) what went out and what failed."""
+    """Publish each issue of `todo` to its outlets (to the targets named, None: all of them),
+    oldest first, noting in `report` (and the log) what went out and what failed."""
     for number in sorted(todo):
-        outlets = todo[number]
+        outlets = list(todo[number])
         if not outlets:
             continue
         issue = await archive.issues.issue(number, held=True)
+        only = {o: targets for o, targets in todo[number].items() if targets is not None}
         log.info("publishing #%d to %s", number, ", ".join(OUTLET_NAMES[o] for o in outlets))
-        for result in await publisher.publish(issue, outlets):
+        for result in await publisher.publish(issue, outlets, only=only):
             for line in result.lines:
                 log.info("%s", line)
             if result.failure is None:

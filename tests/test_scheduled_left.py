@@ -1,0 +1,120 @@
+"""A channel the schedule cannot reach for weeks (a server that removed the bot, a permission
+never given): each firing resumes there only the newest issue the channel is owed, the editors
+hear of its failure once per reason and of each issue left once, and once the channel is back
+only that newest issue goes out, its digest pinging the role once; an issue left is still sent
+by hand (the real discord.py against the Discord emulator, a real SQLite archive)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.models import Subscription
+from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Permission
+from bot.schedule.jobs import ScheduledPublishing
+from bot.settings import load_settings
+from bot.store import Archive
+from bot.wiring import build
+from tests.factories import issue
+from tests.publishing.conftest import threads_of
+
+
+class Told:
+    """What the editors were told, and of which target."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, object]] = []
+
+    async def tell(self, text: str, target: object = None) -> None:
+        self.messages.append((text, target))
+
+    def texts(self) -> list[str]:
+        return [text for text, _ in self.messages]
+
+
+def digests_in(emulator: Emulator, channel: Channel) -> list[str]:
+    """The titles of the digests posted in `channel`, oldest first."""
+    return [m.embeds[0]["title"] for m in emulator.messages_in(channel) if m.type == 0 and m.embeds]
+
+
+def cut_off(emulator: Emulator, seed: DefaultWorld, how: str) -> None:
+    """The channel becomes unreachable: the server removes the bot, or hides the channel."""
+    if how == "removed":
+        emulator.world.remove_member(seed.guild, seed.bot)
+    else:
+        emulator.deny(seed.general, Permission.VIEW_CHANNEL)
+
+
+def restore(emulator: Emulator, seed: DefaultWorld, how: str) -> None:
+    """The bot is invited back, or given View Channel again."""
+    if how == "removed":
+        emulator.world.add_member(seed.guild, seed.bot, roles=(seed.bot_role,))
+    else:
+        emulator.allow(seed.general, Permission.VIEW_CHANNEL)
+
+
+@pytest.mark.parametrize("how", ["removed", "hidden"])
+async def test_a_channel_cut_off_for_weeks_gets_only_the_newest_issue_when_back(
+    how: str,
+    archive: Archive,
+    client: discord.Client,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    tmp_path: Path,
+) -> None:
+    settings = load_settings(
+        issues={"directory": tmp_path},
+        schedule={"cron": "0 9 * * MON", "catch_up": "none"},
+        publishing={"retry_delay": 0.01, "stop_grace": 0},
+    )
+    role = seed.newsletter_role.id
+    await archive.subscriptions.add(
+        Subscription(seed.guild.id, seed.general.id, "text", role_id=role)
+    )
+    told = Told()
+    work = ScheduledPublishing(build(settings, archive, discord=client, alerts=told))
+    cut_off(emulator, seed, how)
+
+    weeks = []
+    for number in (1, 2, 3):
+        await archive.issues.ingest(issue(number))
+        weeks.append(await work.fire())
+    again = await work.fire()  # nothing new, still cut off
+
+    assert [r.published for r in (*weeks, again)] == [{}, {}, {}, {}]
+    assert [len(r.failures) for r in (*weeks, again)] == [1, 1, 1, 1], "the newest, retried"
+    failures = [t for t in told.texts() if t.startswith("I could not publish")]
+    assert len(failures) == 1, "the failure is told once while its reason stays the same"
+    assert "issue #1 in <#" in failures[0]
+    left = [(text, target) for text, target in told.messages if "left unfinished" in text]
+    assert [text for text, _ in left] == [
+        f"Issue #{n} was left unfinished in <#{seed.general.id}>: the schedule resumes only"
+        " the newest issue owed there, so that readers do not get old issues all at once."
+        f" `newsbot publish {n}` sends it anyway."
+        for n in (1, 2)
+    ], "each issue left is told once"
+    assert all(getattr(target, "channel_id", None) == seed.general.id for _, target in left)
+
+    restore(emulator, seed, how)
+    back = await work.fire()
+    quiet = await work.fire()
+
+    assert back.published == {"discord": [3]} and back.failures == []
+    assert quiet.published == {} and quiet.failures == []
+    assert digests_in(emulator, seed.general) == ["#3 · Test Weekly: Issue #3"]
+    (digest,) = [m for m in emulator.messages_in(seed.general) if m.embeds]
+    assert digest.mention_roles == [role], "one ping, for the newest issue"
+    assert [t.name for t in threads_of(emulator, seed.general)] == ["#3 · News"]
+    assert len(told.messages) == 3, "nothing more is told once the channel is back"
+
+    # An issue left is still published by hand, finished from the ledger.
+    (sent,) = await work.publisher.publish(await archive.issues.issue(1), ["discord"])
+    assert sent.failure is None, sent.lines
+    assert digests_in(emulator, seed.general) == [
+        "#3 · Test Weekly: Issue #3",
+        "#1 · Test Weekly: Issue #1",
+    ]
+    assert (await work.fire()).published == {}
+    assert len(told.messages) == 3
