@@ -108,6 +108,9 @@ async def test_a_channel_cut_off_for_weeks_gets_only_the_newest_issue_when_back(
     assert digest.mention_roles == [role], "one ping, for the newest issue"
     assert [t.name for t in threads_of(emulator, seed.general)] == ["#3 · News"]
     assert len(told.messages) == 3, "nothing more is told once the channel is back"
+    restarted = ScheduledPublishing(build(settings, archive, discord=client, alerts=told))
+    assert (await restarted.fire()).published == {}
+    assert len(told.messages) == 3, "what was left is not told again after a restart"
 
     # An issue left is still published by hand, finished from the ledger.
     (sent,) = await work.publisher.publish(await archive.issues.issue(1), ["discord"])

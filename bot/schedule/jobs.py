@@ -3,8 +3,10 @@ that name their own `publish_at`.
 
 At each firing it re-reads `issues.directory`, ingests what changed (a broken file stops the
 ingest, not the publish: what the archive holds still goes out, and the editors are told), then
-publishes, outlet by outlet: first any issue whose publish was left unfinished (a channel gone,
-X down, a stop in the middle of it), then the newest issue due and not yet published there.
+publishes, outlet by outlet: first, for each target, the newest issue whose publish was left
+unfinished there (a channel gone, X down, a stop in the middle of it) unless a newer one was
+published there or is due (older ones are left, and the editors told: `bot.schedule.owed`),
+then the newest issue due and not yet published there.
 
 Several `newsbot run` processes may share one archive: the schedule fires in each, and the one
 holding the publishing lease does the work while the others leave it (if it dies, the lease
@@ -85,7 +87,7 @@ class ScheduledPublishing:
         self._stopping = False
         self._cancelled: set[int] = set()
         self._queued = QueuedFiring(scheduler.JOB_ID, self._guarded, self.fire)
-        self._left = LeftTold(self.archive, self._tell_of)
+        self._left = LeftTold(self.archive, self._warn_of)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -280,7 +282,8 @@ class ScheduledPublishing:
     async def catch_up(self) -> RunReport:
         """At start: what was due while newsbot was down, per `schedule.catch_up`.
 
-        Unfinished publishes are always resumed: they were started, so they are finished.
+        Unfinished publishes are resumed whatever the policy (they were started, so they are
+        finished), each target's newest as at a firing.
         """
         now = self.clock()
         report = RunReport("catch-up", now)
@@ -398,15 +401,15 @@ class ScheduledPublishing:
 
     async def _warn(self, text: str) -> None:
         """Log `text` as a warning and tell the editors it."""
+        await self._warn_of(text, None)
+
+    async def _warn_of(self, text: str, target: Any) -> None:
+        """Log `text` as a warning and tell it the editors of `target` (its server's alerts
+        channel), or all of them."""
         log.warning("%s", text)
-        await self._tell(text)
+        await self._tell(text, target)
 
-    async def _tell(self, text: str) -> None:
-        await self._tell_of(text, None)
-
-    async def _tell_of(self, text: str, target: Any) -> None:
-        """Tell the editors `text`: of `target`, where its own are (its server's alerts
-        channel), else all of them."""
+    async def _tell(self, text: str, target: Any = None) -> None:
         try:
             await self.alerts.tell(text, target)
         except Exception:
