@@ -14,6 +14,7 @@ import pytest
 from bot.models import Subscription
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Permission
 from bot.schedule.jobs import ScheduledPublishing
+from bot.schedule.owed import left_message
 from bot.settings import load_settings
 from bot.store import Archive
 from bot.wiring import build
@@ -121,3 +122,11 @@ async def test_a_channel_cut_off_for_weeks_gets_only_the_newest_issue_when_back(
     ]
     assert (await work.fire()).published == {}
     assert len(told.messages) == 3
+
+
+def test_several_issues_left_at_once_are_named_together() -> None:
+    assert left_message([4, 5, 7], "on X") == (
+        "Issues #4, #5 and #7 were left unfinished on X: the schedule resumes only the newest"
+        " issue owed there, so that readers do not get old issues all at once."
+        " `newsbot publish 4` sends one anyway."
+    )
