@@ -49,6 +49,8 @@ async def test_each_problem_of_the_issue_files_is_told_once(
     assert len(told.messages) == 3
     assert told.messages[2].startswith(f"{STOPPED_INGEST}:\n{folder / '3.md'}:")
     assert "2.md" not in told.messages[2]
+    assert told.messages[2].endswith("\n…and 1 told before, still there")
+    assert "told before" not in told.messages[1]
 
     # Both fixed: the ingest goes on, and the back issue, told already, is not news again.
     save(folder / "2.md", new)

@@ -91,7 +91,10 @@ class ToldEach:
         self._found = set(problems)
         if new:
             listed = "\n".join(new)
-            await self._tell(f"{self.heading}:\n{shorten(listed, self._shown_max)}")
+            # The heading speaks of them all: say that those told before still stand.
+            before = len(problems) - len(new)
+            still = f"\n…and {before} told before, still there" if before else ""
+            await self._tell(f"{self.heading}:\n{shorten(listed, self._shown_max)}{still}")
 
 
 STOPPED_INGEST = "Issue files have problems, so none was ingested (what is archived still goes out)"
