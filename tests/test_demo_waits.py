@@ -71,3 +71,33 @@ async def test_a_publish_that_keeps_failing_is_waited_for_in_words(
     ), message
     assert message.endswith(f"UTC, said: {reason}"), message
     assert "{" not in message, "words, not JSON"
+
+
+async def test_a_publish_whose_firing_was_overwritten_is_found_in_the_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the last firing is kept: looked at late (a loaded machine), the firing that
+    published is gone under a quiet one. The demo waited its whole minute and failed, with the
+    issue out everywhere."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    shown = io.StringIO()
+    console = Console(file=shown, width=400, highlight=False)
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    everywhere = {"discord", "x", "mastodon", "bluesky"}
+    async with staged(tmp_path, folder, console) as stage:
+        db = stage.db
+        async with bot_process(stage.settings) as process:
+            stage.process = process
+            await wait_for_commands(stage)
+            await editor_subscribes(Editor(stage.emulator, stage.seed, console))
+            shutil.copyfile(BUNDLED_ISSUES / "202.md", folder / "202.md")
+            async with asyncio.timeout(60):
+                while not (  # noqa: ASYNC110
+                    await finished_outlets(db, 202) == everywhere
+                    and (firing := await last_firing(db))
+                    and not any(202 in numbers for numbers in firing["published"].values())
+                ):
+                    await asyncio.sleep(0.1)
+            firings, unseen = await wait_for_publish(stage, 202, within=10.0, quiet_for=0.2)
+    assert (firings, unseen) == ([], everywhere)

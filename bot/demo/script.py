@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import shutil
 import sys
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from rich.panel import Panel
@@ -67,17 +68,18 @@ async def editor_saves_issue(stage: Stage, issues: LoadResult) -> int:
     return numbers[-1]
 
 
-def report_firings(stage: Stage, number: int, firings: list[dict[str, Any]]) -> None:
-    """Say which firing(s) of the schedule published the issue, and what failed if anything."""
+_SHOWN = {"discord": "Discord (3 channels)", "x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
+
+
+def report_firings(
+    stage: Stage, number: int, firings: list[dict[str, Any]], unseen: AbstractSet[str] = frozenset()
+) -> None:
+    """Say which firing(s) of the schedule published the issue, and what failed if anything;
+    `unseen`, outlets the issue went out on in a firing not seen (another came after it)."""
     for run in firings:
         at = dt.datetime.fromisoformat(run["at"])
         outlets = [
-            {
-                "discord": "Discord (3 channels)",
-                "x": "X",
-                "mastodon": "Mastodon",
-                "bluesky": "Bluesky",
-            }.get(outlet, outlet)
+            _SHOWN.get(outlet, outlet)
             for outlet, numbers in run["published"].items()
             if number in numbers
         ]
@@ -93,6 +95,9 @@ def report_firings(stage: Stage, number: int, firings: list[dict[str, Any]]) -> 
         )
         for failure in run["failures"]:
             stage.console.print(Text(f"  ⚠ {failure}", style="yellow"))
+    if unseen:
+        shown = _listed([_SHOWN.get(outlet, outlet) for outlet in sorted(unseen)])
+        stage.console.print(f"⏰ The schedule published #{number} to {shown}, by itself.")
 
 
 def _listed(names: list[str]) -> str:
