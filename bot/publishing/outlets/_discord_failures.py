@@ -86,12 +86,9 @@ async def missing_access(
 def deleted(step: Step[Target], cause: discord.NotFound) -> StepError:
     """What a correction's edit found deleted on Discord: the step's message, thread or forum
     post, or the thread the message was in (`Gone`, made again), or the channel itself."""
-    if cause.code == UNKNOWN_CHANNEL and step.action == Action.MESSAGE:
-        if step.parent is None:
-            return channel_gone(step.target)
-        # The message's thread (or forum post) is what was deleted.
-        return Gone(f"{step.parent} was deleted on Discord", key=step.parent)
-    return Gone(f"{step.key} was deleted on Discord", key=step.key)
+    if cause.code == UNKNOWN_CHANNEL and step.action == Action.MESSAGE and step.parent is None:
+        return channel_gone(step.target)
+    return parent_gone(step, cause) or Gone(f"{step.key} was deleted on Discord", key=step.key)
 
 
 def channel_gone(target: Target) -> StepError:
