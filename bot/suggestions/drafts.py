@@ -17,7 +17,6 @@ from bot.issuefiles import (
     write_issue,
 )
 from bot.models import Issue, IssueSummary, Item, Section, Suggestion, SuggestionStatus, slugify
-from bot.models.idn import shown_url
 from bot.models.links import LinkRejected, normalise, twins
 from bot.render.text import escape_markdown
 from bot.suggestions.links import candidates
@@ -117,10 +116,11 @@ def draft_title(number: int, latest: IssueSummary | None) -> str:
 
 
 def _item_title(suggestion: Suggestion) -> str:
-    """The page's title, or its address as people read it (`shown_url`) when the title shows
-    nothing (a title stored before such titles were turned away, too): an item's title must
-    show something."""
-    address = shown_url(suggestion.url).split("://", 1)[-1].rstrip("/")
+    """The page's title, or its address when the title shows nothing (a title stored before such
+    titles were turned away, too): an item's title must show something. The address as stored,
+    its host in punycode: readers see the title, not where it links, so an internationalised
+    host that passes for another site's must not read as that site here."""
+    address = suggestion.url.split("://", 1)[-1].rstrip("/")
     title = without_direction_controls(suggestion.title or "")
     for text in (one_line(title), one_line(address)):
         if has_visible_text(text):

@@ -14,6 +14,7 @@ from bot.app import Newsbot
 from bot.cli import app
 from bot.models import Suggestion, SuggestionStatus, Supporter
 from bot.models.idn import shown_host, shown_url
+from bot.render.text import escape_markdown
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
 from bot.suggestions import SuggestionService, draft_issue, normalise
@@ -158,9 +159,13 @@ def test_the_cli_lists_the_host_as_read_and_its_json_as_stored(tmp_path: Path) -
     assert accepted.output.strip() == "1 accepted: https://bücher.example/"
 
 
-def test_a_draft_item_without_a_title_is_named_by_its_address_as_read() -> None:
-    url = normalise("https://bücher.example/neu")
+@pytest.mark.parametrize("written", ["bücher.example", "g\u3007\u3007gle.example"])
+def test_a_draft_item_without_a_title_is_named_by_its_address_in_punycode(written: str) -> None:
+    """The title is published to readers, who cannot see where a look-alike host really leads:
+    named by the address as it is linked, it never reads as another site's."""
+    url = normalise(f"https://{written}/neu")
     accepted = Suggestion(id=1, url=url, status=SuggestionStatus.ACCEPTED)
     (item,) = [item for _, item in draft_issue(3, "Issue #3", [accepted], {}).items]
-    assert item.title == "bücher.example/neu"
+    assert item.title == escape_markdown(url.removeprefix("https://"))
+    assert written not in item.title
     assert item.link == url, "the link as stored and compared"
