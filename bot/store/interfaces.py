@@ -346,10 +346,30 @@ class StateStore(Protocol):
         """Keep a value between runs (replacing any earlier one)."""
         ...
 
-    async def try_lease(self, name: str, holder: str, ttl: float) -> bool:
+    async def delete(self, key: str) -> None:
+        """Forget a value kept between runs (nothing happens if there is none)."""
+        ...
+
+    async def try_lease(
+        self, name: str, holder: str, ttl: float, *, since: dt.datetime | None = None
+    ) -> bool:
         """Take or renew the lease `name` for `ttl` seconds; False while another holder's
         lease on it has not expired. Atomic across every process sharing the archive; its
-        holder gives it up with a `ttl` of 0."""
+        holder gives it up with a `ttl` of 0. `since`, when the holder began to hold it, is
+        kept with it for those who read it (`newsbot status`)."""
+        ...
+
+    async def end_lease(self, name: str, holder: str) -> bool:
+        """Give the lease `name` up and forget it, if `holder` holds it; whether it did.
+
+        For a lease named after its one holder (a process), whose row would otherwise stay
+        behind it for good; a lease several holders take in turn is given up with `try_lease`.
+        """
+        ...
+
+    async def forget_leases(self, prefix: str, ended_for: float) -> list[str]:
+        """Forget the leases whose names start with `prefix` that ran out more than
+        `ended_for` seconds ago (their holders long gone); the names of those forgotten."""
         ...
 
     async def live_leases(self, prefix: str) -> int:

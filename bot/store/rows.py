@@ -25,14 +25,18 @@ if TYPE_CHECKING:
     from bot.models import Issue, Item
 
 LEASE_PREFIX = "lease:"
-"""Kept state whose key starts so is a lease (`StateStore.lease`)."""
+"""Kept state whose key starts so is a lease (`StateStore.try_lease`)."""
 
 
-def lease_value(holder: str, now: float, ttl: float) -> str:
+def lease_value(holder: str, now: float, ttl: float, since: dt.datetime | None = None) -> str:
     """A lease's kept value: its holder, when it runs out (seconds since the epoch, `now` by
     the clock every process reads) and for how long it was taken, 0 when it was given up, so
-    that the next holder can tell a lease given up from one its holder stopped renewing."""
-    return json.dumps({"holder": holder, "until": now + ttl, "ttl": ttl})
+    that the next holder can tell a lease given up from one its holder stopped renewing; and,
+    if given, `since` when its holder began to hold it (ISO 8601)."""
+    value: dict[str, object] = {"holder": holder, "until": now + ttl, "ttl": ttl}
+    if since is not None:
+        value["since"] = since.isoformat()
+    return json.dumps(value)
 
 
 LINK_BATCH = 5_000

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import json
+import time
 
 from bot.store import Archive
+from bot.store.rows import LEASE_PREFIX, lease_value
 
 
 async def test_a_lease_is_one_holders_until_it_expires(archive: Archive) -> None:
@@ -76,3 +80,44 @@ async def test_lease_holders_names_the_unexpired_under_a_prefix(archive: Archive
     await state.try_lease("running:host:1", "host:1", ttl=0)
     assert await state.lease_holders("running:") == ["host:2"], "one given up is not live"
     assert await state.lease_holders("commands") == ["host:4"]
+
+
+async def test_a_lease_keeps_since_when_its_holder_holds_it(archive: Archive) -> None:
+    since = dt.datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=dt.UTC)
+    assert await archive.state.try_lease("running:host:1", "host:1", ttl=60, since=since)
+    assert await archive.state.try_lease("running:host:1", "host:1", ttl=60, since=since)
+    kept = json.loads(await archive.state.get(LEASE_PREFIX + "running:host:1") or "{}")
+    assert dt.datetime.fromisoformat(kept["since"]) == since, "renewed, still kept"
+    assert await archive.state.lease_holders("running:") == ["host:1"]
+
+
+async def test_its_holder_ends_a_lease_and_no_row_of_it_remains(archive: Archive) -> None:
+    state = archive.state
+    assert await state.try_lease("publisher:host:1", "host:1", ttl=60)
+    assert not await state.end_lease("publisher:host:1", "host:2"), "not its holder"
+    assert await state.get(LEASE_PREFIX + "publisher:host:1") is not None
+    assert await state.end_lease("publisher:host:1", "host:1")
+    assert (await archive.counts())["state"] == 0
+    assert not await state.end_lease("publisher:host:1", "host:1"), "ended already"
+    assert await state.try_lease("publisher:host:1", "host:2", ttl=60), "free for the next"
+
+
+async def test_leases_long_run_out_are_forgotten_under_a_prefix(archive: Archive) -> None:
+    state = archive.state
+    now = time.time()
+    await state.set("running:note", "not a lease, not JSON")
+    await state.set(LEASE_PREFIX + "running:host:1", lease_value("host:1", now - 7200, 60))
+    await state.set(LEASE_PREFIX + "running:host:2", lease_value("host:2", now - 7200, 0))
+    await state.set(LEASE_PREFIX + "running:host:3", lease_value("host:3", now, -60))
+    await state.set(LEASE_PREFIX + "publisher:host:1", lease_value("host:1", now - 7200, 60))
+    assert await state.try_lease("running:host:4", "host:4", ttl=60)
+    assert await state.forget_leases("running:", ended_for=3600) == [
+        "running:host:1",
+        "running:host:2",
+    ], "run out, or given up, over an hour ago"
+    assert await state.forget_leases("running:", ended_for=3600) == []
+    assert await state.get(LEASE_PREFIX + "running:host:3") is not None, "ran out a minute ago"
+    assert await state.lease_holders("running:") == ["host:4"], "live: kept"
+    assert await state.get(LEASE_PREFIX + "publisher:host:1") is not None, "another prefix"
+    assert await state.get("running:note") == "not a lease, not JSON"
+    assert (await archive.counts())["state"] == 4

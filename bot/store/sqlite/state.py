@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from bot.store.rows import LEASE_PREFIX, lease_value, now_text
@@ -28,15 +29,21 @@ class SqliteState:
             (key, value, now_text()),
         )
 
-    async def try_lease(self, name: str, holder: str, ttl: float) -> bool:
-        """Take or renew the lease `name` for `ttl` seconds; False while another holder's
-        lease on it has not expired.
+    async def delete(self, key: str) -> None:
+        """Forget a value kept between runs (nothing happens if there is none)."""
+        await self._db.execute("DELETE FROM state WHERE key = ?", (key,))
+
+    async def try_lease(
+        self, name: str, holder: str, ttl: float, *, since: dt.datetime | None = None
+    ) -> bool:
+        """Take or renew the lease `name` for `ttl` seconds (kept with `since`, when the
+        holder began to hold it); False while another holder's lease on it has not expired.
 
         One statement, so two processes on one file cannot both take it: the row is written
         only if it is new, this holder's, or expired (wall-clock seconds, shared by processes).
         """
         now = time.time()
-        lease = lease_value(holder, now, ttl)
+        lease = lease_value(holder, now, ttl, since)
         async with self._db.execute(
             "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?)"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
@@ -46,6 +53,33 @@ class SqliteState:
             (LEASE_PREFIX + name, lease, now_text(), holder, now),
         ) as cursor:
             return cursor.rowcount == 1
+
+    async def end_lease(self, name: str, holder: str) -> bool:
+        """Give the lease `name` up and forget it, if `holder` holds it; whether it did.
+
+        One statement: a holder that lost it meanwhile does not remove the next one's.
+        """
+        key = LEASE_PREFIX + name
+        async with self._db.execute(
+            # CASE: only the lease's value may be read as JSON, whatever order SQLite tests in.
+            "DELETE FROM state WHERE key = ? AND CASE WHEN key = ?"
+            " THEN json_extract(value, '$.holder') = ? ELSE 0 END",
+            (key, key, holder),
+        ) as cursor:
+            return cursor.rowcount == 1
+
+    async def forget_leases(self, prefix: str, ended_for: float) -> list[str]:
+        """Forget the leases whose names start with `prefix` that ran out more than
+        `ended_for` seconds ago; the names of those forgotten, in order."""
+        key = LEASE_PREFIX + prefix
+        async with self._db.execute(
+            # CASE: other keys' values are not JSON, and only leases' may be read as JSON.
+            "DELETE FROM state WHERE CASE WHEN substr(key, 1, length(?)) = ?"
+            " THEN json_extract(value, '$.until') <= ? ELSE 0 END RETURNING key",
+            (key, key, time.time() - ended_for),
+        ) as cursor:
+            forgotten = [str(row[0]).removeprefix(LEASE_PREFIX) for row in await cursor.fetchall()]
+        return sorted(forgotten)
 
     async def live_leases(self, prefix: str) -> int:
         """How many leases whose names start with `prefix` are held and not yet expired."""
