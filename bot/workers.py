@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 RUNNING_LEASE = "running:"
 """Prefix of the lease each `newsbot run` holds as long as it runs: its process name follows."""
 RUNNING_SINCE = "running.since:"
-"""State key prefix: when the `newsbot run` named after it started (ISO 8601)."""
+"""State key prefix: when the `newsbot run` named after it started (ISO 8601), as newsbot kept
+it before its running lease did; still read for such a process, and forgotten with its lease."""
 RUNNING_SECONDS = 60.0
 """A `newsbot run` killed (SIGKILL, a crash, its machine gone) is not counted as running this
 long after its last renewal; one stopped cleanly gives its lease up at once."""
@@ -32,6 +33,10 @@ PUBLISHER_LEASE = "publisher:"
 """Prefix of the lease each process holds while it publishes: its name follows."""
 PUBLISHERS_REFRESH = 2.0
 """Seconds between two readings of how many processes publish (and renewals of this one's)."""
+ENDED_LEASES_KEPT = 24 * 3600.0
+"""Seconds the lease of a process (`running:`, `publisher:`) that ended without giving it up is
+kept after it ran out: then the next process taking its own forgets it. Each start names a new
+process (a new pid, in a container a new host), so without this their leases would pile up."""
 
 
 def process_name() -> str:
@@ -41,18 +46,26 @@ def process_name() -> str:
 
 @contextlib.asynccontextmanager
 async def lease(
-    state: StateStore, name: str, ttl: float, *, holder: str | None = None
+    state: StateStore,
+    name: str,
+    ttl: float,
+    *,
+    holder: str | None = None,
+    since: dt.datetime | None = None,
+    forget: bool = False,
 ) -> AsyncIterator[bool]:
     """Try to take the lease `name` for this process (or `holder`); yield whether it holds it.
 
     While held it is renewed every third of `ttl`, so a long job keeps it; when the job ends
-    it is given up, and a process that died holding it loses it within `ttl`.
+    it is given up, and a process that died holding it loses it within `ttl`. `since` is kept
+    with it; with `forget` (a lease named after its process, which no other takes) giving it
+    up removes it from the archive, where it would otherwise stay for good.
     """
     holder = holder or process_name()
-    if not await _take(state, name, holder, ttl):
+    if not await _take(state, name, holder, ttl, since):
         yield False
         return
-    renewing = asyncio.create_task(_renew(state, name, holder, ttl), name=f"renewing {name}")
+    renewing = asyncio.create_task(_renew(state, name, holder, ttl, since), name=f"renewing {name}")
     try:
         yield True
     finally:
@@ -60,7 +73,10 @@ async def lease(
         with contextlib.suppress(asyncio.CancelledError):
             await renewing
         try:
-            await state.try_lease(name, holder, 0)  # given up: free for the others at once
+            if forget:
+                await state.end_lease(name, holder)
+            else:
+                await state.try_lease(name, holder, 0)  # given up: free for the others at once
         except Exception as exc:  # the archive out of reach: the job's outcome stands
             said = str(exc).strip().splitlines() or [type(exc).__name__]
             log.warning("could not give up the lease %r (%s): it runs out within %.0f s",
@@ -70,11 +86,32 @@ async def lease(
 @contextlib.asynccontextmanager
 async def running(state: StateStore, since: dt.datetime) -> AsyncIterator[None]:
     """Hold this process's running lease as long as `newsbot run` runs, and keep `since`, when
-    it started: `newsbot status` reads them (`running_processes`)."""
+    it started, in it: `newsbot status` reads them (`running_processes`). Stopped cleanly, it
+    leaves no trace in the archive; taking it forgets those long ended processes left."""
     holder = process_name()
-    await state.set(RUNNING_SINCE + holder, since.isoformat())
-    async with lease(state, RUNNING_LEASE + holder, RUNNING_SECONDS):
+    await forget_ended(state, RUNNING_LEASE)
+    await state.delete(RUNNING_SINCE + holder)  # an older newsbot's, of a process named alike
+    async with lease(state, RUNNING_LEASE + holder, RUNNING_SECONDS, since=since, forget=True):
         yield
+
+
+async def forget_ended(state: StateStore, prefix: str) -> None:
+    """Forget the leases under `prefix` of processes that ended over `ENDED_LEASES_KEPT` ago
+    without giving them up (killed, crashed), with when they started if kept apart.
+
+    Only tidying: an archive out of reach is said at WARNING, and tidied at the next start.
+    """
+    try:
+        forgotten = await state.forget_leases(prefix, ENDED_LEASES_KEPT)
+        for name in forgotten:
+            if name.startswith(RUNNING_LEASE):
+                await state.delete(RUNNING_SINCE + name.removeprefix(RUNNING_LEASE))
+    except Exception as exc:  # the archive out of reach: the rows wait for the next start
+        said = str(exc).strip().splitlines() or [type(exc).__name__]
+        log.warning("could not forget the leases %r of ended processes (%s)", prefix, said[0])
+        return
+    if forgotten:
+        log.info("forgot %d leases %r of processes long ended", len(forgotten), prefix)
 
 
 async def running_processes(state: StateStore) -> list[tuple[str, dt.datetime | None]]:
@@ -85,13 +122,20 @@ async def running_processes(state: StateStore) -> list[tuple[str, dt.datetime | 
     for holder in await state.lease_holders(RUNNING_LEASE):
         if gone(holder):
             continue
-        kept = await state.get(RUNNING_SINCE + holder)
-        try:
-            since = dt.datetime.fromisoformat(kept) if kept else None
-        except ValueError:
-            since = None
+        kept = await kept_lease(state, RUNNING_LEASE + holder)
+        since = kept.since if kept is not None else None
+        if since is None:  # taken by an older newsbot, which kept it apart
+            since = _moment(await state.get(RUNNING_SINCE + holder))
         found.append((holder, since))
     return found
+
+
+def _moment(kept: object) -> dt.datetime | None:
+    """A time kept as ISO 8601 text; None if there is none, or it does not read as one."""
+    try:
+        return dt.datetime.fromisoformat(kept) if isinstance(kept, str) and kept else None
+    except ValueError:
+        return None
 
 
 class KeptLease(NamedTuple):
@@ -102,6 +146,8 @@ class KeptLease(NamedTuple):
     """When it runs out, in seconds since the epoch."""
     given_up: bool
     """Whether its holder gave it up (or an older newsbot wrote it, which does not say)."""
+    since: dt.datetime | None = None
+    """When its holder began to hold it, if kept (the running lease)."""
 
     @property
     def ran_out_at(self) -> str:
@@ -114,12 +160,15 @@ async def kept_lease(state: StateStore, name: str) -> KeptLease | None:
     kept = await state.get(LEASE_PREFIX + name)
     try:
         value = json.loads(kept or "{}")
-        return KeptLease(str(value["holder"]), float(value["until"]), not value.get("ttl"))
+        holder, until, given_up = str(value["holder"]), float(value["until"]), not value.get("ttl")
+        return KeptLease(holder, until, given_up, _moment(value.get("since")))
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
 
 
-async def _take(state: StateStore, name: str, holder: str, ttl: float) -> bool:
+async def _take(
+    state: StateStore, name: str, holder: str, ttl: float, since: dt.datetime | None
+) -> bool:
     """Take the lease `name`, from its holder at once if that was a process of this host that
     has ended (killed, crashed): a restart need not wait for the dead one's lease to lapse.
 
@@ -127,7 +176,7 @@ async def _take(state: StateStore, name: str, holder: str, ttl: float) -> bool:
     the archive, hung), it is said at WARNING: that process may still be doing the job.
     """
     before = await kept_lease(state, name)
-    if await state.try_lease(name, holder, ttl):
+    if await state.try_lease(name, holder, ttl, since=since):
         if before is not None and before.holder != holder and not before.given_up:
             log.warning(
                 "this process (%s) took the lease %r from %s, whose lease ran out at %s without"
@@ -145,10 +194,12 @@ async def _take(state: StateStore, name: str, holder: str, ttl: float) -> bool:
     log.info("taking the lease %r over from %s, a process that has ended", name, other.holder)
     # Ended only if it is still the dead one's: of several taking it over, one gets it.
     await state.try_lease(name, other.holder, 0)
-    return await state.try_lease(name, holder, ttl)
+    return await state.try_lease(name, holder, ttl, since=since)
 
 
-async def _renew(state: StateStore, name: str, holder: str, ttl: float) -> None:
+async def _renew(
+    state: StateStore, name: str, holder: str, ttl: float, since: dt.datetime | None
+) -> None:
     """Renew the lease every third of `ttl` until cancelled or lost to another process.
 
     An archive that cannot be reached for a while (its server restarting, the network down)
@@ -162,7 +213,7 @@ async def _renew(state: StateStore, name: str, holder: str, ttl: float) -> None:
         await asyncio.sleep(ttl / 3)
         try:
             before = await kept_lease(state, name)
-            renewed = await state.try_lease(name, holder, ttl)
+            renewed = await state.try_lease(name, holder, ttl, since=since)
             after = await kept_lease(state, name) if renewed else None
         except Exception as exc:  # any failure to reach the archive: tried again next turn
             if not failing:
@@ -211,7 +262,8 @@ class Publishers:
     """The processes publishing at once through one archive, this one among them.
 
     Each holds a lease `publisher:<process>` while it sends, renewed at each reading, so one
-    that stops or dies drops out of the count within `3 × refresh` seconds.
+    that stops or dies drops out of the count within `3 × refresh` seconds; one done sending
+    removes its lease, and taking one forgets those long ended processes left.
     """
 
     def __init__(self, state: StateStore, *, refresh: float = PUBLISHERS_REFRESH) -> None:
@@ -222,6 +274,7 @@ class Publishers:
         self.live = 1
         self._read_at = -float("inf")
         self._held_until = -float("inf")
+        self._tidied = False
 
     async def count(self, settle: float) -> int:
         """How many processes publish now, this one included (read again at most every
@@ -250,9 +303,12 @@ class Publishers:
             return  # never counted itself in
         self._held_until = self._read_at = -float("inf")
         self.live = 1
-        await self.state.try_lease(PUBLISHER_LEASE + self.holder, self.holder, 0)
+        await self.state.end_lease(PUBLISHER_LEASE + self.holder, self.holder)
 
     async def _renew(self) -> None:
+        if not self._tidied:
+            self._tidied = True
+            await forget_ended(self.state, PUBLISHER_LEASE)
         now = time.monotonic()
         await self.state.try_lease(PUBLISHER_LEASE + self.holder, self.holder, self.ttl)
         self._held_until = now + self.ttl

@@ -1,12 +1,16 @@
 """`newsbot status` says whether `newsbot run` runs on its archive, since when and as which
-process: while it runs, and not once it stopped, cleanly or killed."""
+process: while it runs, and not once it stopped, cleanly or killed. Stopped cleanly, it leaves
+no row in the archive, and starting it forgets those of processes ended long ago."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import socket
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -15,10 +19,14 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
+from bot.store.rows import LEASE_PREFIX, lease_value
+from bot.workers import RUNNING_LEASE, RUNNING_SINCE
 from tests.conftest import clear_settings
 from tests.test_run import newsbot_run, run_env
 
 NOT_RUNNING = "newsbot run: not running on this archive"
+LONG_ENDED = "gone-host:7"
+"""A `newsbot run` killed two days ago, on another machine."""
 
 
 async def status(db: Path, *args: str) -> str:
@@ -26,6 +34,13 @@ async def status(db: Path, *args: str) -> str:
     result = await asyncio.to_thread(CliRunner().invoke, app, ["--db", str(db), "status", *args])
     assert result.exit_code == 0, result.output
     return result.stdout
+
+
+def rows_naming(db: Path, process: str) -> list[str]:
+    """The keys of the rows the archive at `db` keeps for the process `process` (`host:pid`)."""
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+        keys = [str(key) for (key,) in connection.execute("SELECT key FROM state ORDER BY key")]
+    return [key for key in keys if key.endswith(":" + process)]
 
 
 async def said_running(db: Path, pid: int) -> str:
@@ -44,9 +59,14 @@ async def test_newsbot_status_says_whether_newsbot_run_runs(
 ) -> None:
     clear_settings(monkeypatch)
     db = tmp_path / "archive.db"
-    async with await Archive.open(db):
-        pass
+    async with await Archive.open(db) as archive:
+        # As an older newsbot left them: the lease, run out two days ago, and the start apart.
+        ran_out = time.time() - 2 * 24 * 3600
+        lease = lease_value(LONG_ENDED, ran_out, 60)
+        await archive.state.set(LEASE_PREFIX + RUNNING_LEASE + LONG_ENDED, lease)
+        await archive.state.set(RUNNING_SINCE + LONG_ENDED, "2026-01-02T03:04:05+00:00")
     assert NOT_RUNNING in (await status(db)).splitlines()
+    assert len(rows_naming(db, LONG_ENDED)) == 2
 
     process = await newsbot_run(run_env(emulator, seed, db), stdout=asyncio.subprocess.DEVNULL)
     try:
@@ -55,12 +75,16 @@ async def test_newsbot_status_says_whether_newsbot_run_runs(
         assert NOT_RUNNING not in await status(db)
         (run,) = json.loads(await status(db, "--json"))["runs"]
         assert (run["pid"], run["host"]) == (process.pid, socket.gethostname())
+        name = f"{socket.gethostname()}:{process.pid}"
+        assert rows_naming(db, name) == [LEASE_PREFIX + RUNNING_LEASE + name], "one row"
+        assert rows_naming(db, LONG_ENDED) == [], "forgotten when it took its lease"
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, stderr.decode()
-    # Stopped cleanly: it gave its lease up on the way out.
+    # Stopped cleanly: it gave its lease up on the way out, and left nothing behind.
     assert NOT_RUNNING in (await status(db)).splitlines()
+    assert rows_naming(db, name) == []
 
     # Killed: nothing given up, but this host knows the process has ended.
     killed = await newsbot_run(run_env(emulator, seed, db), stdout=asyncio.subprocess.DEVNULL)

@@ -9,6 +9,15 @@ import time
 
 from bot.store import Archive
 from bot.store.rows import LEASE_PREFIX, lease_value
+from bot.workers import (
+    PUBLISHER_LEASE,
+    RUNNING_LEASE,
+    RUNNING_SINCE,
+    Publishers,
+    process_name,
+    running,
+    running_processes,
+)
 
 
 async def test_a_lease_is_one_holders_until_it_expires(archive: Archive) -> None:
@@ -121,3 +130,51 @@ async def test_leases_long_run_out_are_forgotten_under_a_prefix(archive: Archive
     assert await state.get(LEASE_PREFIX + "publisher:host:1") is not None, "another prefix"
     assert await state.get("running:note") == "not a lease, not JSON"
     assert (await archive.counts())["state"] == 4
+
+
+async def test_newsbot_run_stopped_cleanly_leaves_no_row(archive: Archive) -> None:
+    since = dt.datetime.now(dt.UTC)
+    async with running(archive.state, since):
+        assert await running_processes(archive.state) == [(process_name(), since)]
+        assert (await archive.counts())["state"] == 1, "its lease holds when it started"
+    assert await running_processes(archive.state) == []
+    assert (await archive.counts())["state"] == 0
+
+
+async def test_newsbot_run_forgets_processes_ended_over_a_day_ago(archive: Archive) -> None:
+    state, now, day = archive.state, time.time(), 24 * 3600
+    started = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    # As a killed `newsbot run` of an older newsbot left them: its lease, its start apart.
+    for holder, ran_out in [("old:1", now - 2 * day), ("old:2", now - 60), ("old:3", now + 60)]:
+        await state.set(LEASE_PREFIX + RUNNING_LEASE + holder, lease_value(holder, ran_out, 0.5))
+        await state.set(RUNNING_SINCE + holder, started.isoformat())
+    await state.set(LEASE_PREFIX + "publisher:old:1", lease_value("old:1", now - 2 * day, 6))
+    await state.set(LEASE_PREFIX + "publishing", lease_value("old:1", now - 2 * day, 60))
+    since = dt.datetime.now(dt.UTC)
+    async with running(state, since):
+        assert await state.get(LEASE_PREFIX + RUNNING_LEASE + "old:1") is None
+        assert await state.get(RUNNING_SINCE + "old:1") is None
+        assert await state.get(RUNNING_SINCE + "old:2") is not None, "ended a minute ago"
+        runs = dict(await running_processes(state))
+        assert runs == {"old:3": started, process_name(): since}, "an older newsbot's too"
+        # Left to the processes taking them: a publisher's, and one lease all take in turn.
+        assert await state.get(LEASE_PREFIX + "publisher:old:1") is not None
+        assert await state.get(LEASE_PREFIX + "publishing") is not None
+    assert (await archive.counts())["state"] == 6
+
+
+async def test_a_publisher_forgets_those_ended_over_a_day_ago_and_leaves_no_row(
+    archive: Archive,
+) -> None:
+    state, now, day = archive.state, time.time(), 24 * 3600
+    await state.set(
+        LEASE_PREFIX + PUBLISHER_LEASE + "old:1", lease_value("old:1", now - 2 * day, 6)
+    )
+    await state.set(LEASE_PREFIX + PUBLISHER_LEASE + "old:2", lease_value("old:2", now - 60, 6))
+    publishers = Publishers(state)
+    assert await publishers.count(settle=0) == 1
+    assert await state.get(LEASE_PREFIX + PUBLISHER_LEASE + "old:1") is None
+    assert await state.live_leases(PUBLISHER_LEASE) == 1
+    await publishers.leave()
+    assert await state.live_leases(PUBLISHER_LEASE) == 0
+    assert (await archive.counts())["state"] == 1, "only the one that ended a minute ago"
