@@ -106,7 +106,8 @@ class PgIssues:
         Editors' list: issues held back from readers are in it, unless `held` is False.
         """
         async with self._asked(held):
-            digits = "".join(ch for ch in prefix if ch.isdigit())
+            # Numbers are written in ASCII digits; `²` and `٣` are digits to `isdigit` alone.
+            digits = "".join(ch for ch in prefix if "0" <= ch <= "9")
             visible, params = await self._database.hiding(held, "number")
             rows = await self._database.rows(
                 "SELECT number, title, subtitle, date, publish_at FROM issues"  # noqa: S608

@@ -102,7 +102,8 @@ class SqliteIssues:
         """
         from bot.models import IssueSummary
 
-        digits = "".join(ch for ch in prefix if ch.isdigit())
+        # Numbers are written in ASCII digits; `²` and `٣` are digits to `isdigit` alone.
+        digits = "".join(ch for ch in prefix if "0" <= ch <= "9")
         visible, params = self._database.hiding(held, "number")
         return [
             IssueSummary.model_validate(dict(row))
