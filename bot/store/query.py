@@ -8,6 +8,7 @@ Latin letters and digits are indexed and searched as ASCII.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -140,7 +141,7 @@ def search_plan(text: str) -> SearchPlan | None:
     notes: list[str] = []
     for index, term in enumerate(terms):
         letters = term.written.rstrip("*")
-        if term.prefix and not term.cjk and len(letters) < 2:
+        if term.prefix and not term.cjk and _last_word_letters(term.quoted) < 2:
             terms[index] = _Term(term.quoted, False, letters, False)
             notes.append(
                 f"a prefix needs at least 2 letters: “{term.written}” was searched as "
@@ -155,7 +156,7 @@ def search_plan(text: str) -> SearchPlan | None:
     short = [
         term
         for term in terms
-        if term.prefix and not term.cjk and len(term.written.rstrip("*")) < MIN_RANKED_PREFIX
+        if term.prefix and not term.cjk and _last_word_letters(term.quoted) < MIN_RANKED_PREFIX
     ]
     many = len(terms) > MAX_RANKED_TERMS
     ranked = not short and not only_common and not many
@@ -175,6 +176,24 @@ def search_plan(text: str) -> SearchPlan | None:
     recent = only_common and not short
     notes_told = "; ".join(notes) or None
     return SearchPlan(_joined(terms), ranked, notes_told, recent, _nested(terms), _apart(terms))
+
+
+def _last_word_letters(text: str) -> int:
+    """The letters of the last word of `text` as the index counts them: letters, digits and
+    private-use characters (unicode61's token characters); a combining mark is a diacritic
+    the index drops, and anything else, a direction mark included, ends a word.
+
+    unicode61 knows Unicode 6.1: a character newer than that (U+2066) is a letter to it and
+    none here, which only makes the prefix shorter (listed newest first, never ranked), and
+    it is searched as written all the same."""
+    letters = 0
+    for ch in reversed(text):
+        category = unicodedata.category(ch)
+        if category[0] in "LN" or category == "Co":
+            letters += 1
+        elif category != "Mn" and letters:
+            break
+    return letters
 
 
 _TOKEN = re.compile(r"[^\W_]+")

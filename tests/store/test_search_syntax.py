@@ -3,8 +3,42 @@ number's digits are counted as the index and the numbers count them."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.store import Archive
 from tests.factories import issue, item
+
+
+@pytest.mark.parametrize("mark", ["\u202e", "\u200e", "\u200f"])
+async def test_a_direction_mark_is_no_letter_of_a_prefix(archive: Archive, mark: str) -> None:
+    # The index reads a direction mark as a space: `‮to*` is the two-letter prefix `to*`,
+    # listed newest first like any short prefix, and `‮t*` the one-letter word `t`.
+    await archive.issues.ingest(issue(1, {"News": [item("Tokens tokens tokens", blurb="Old.")]}))
+    await archive.issues.ingest(issue(2, {"News": [item("Later", blurb="About tokens.")]}))
+    page = await archive.issues.search(f"{mark}to*")
+    assert [hit.item.title for hit in page.hits] == ["Later", "Tokens tokens tokens"]
+    assert page.limited is not None
+    assert "is a short prefix" in page.limited
+    one = await archive.issues.search(f"{mark}t*")
+    assert one.hits == ()
+    assert one.limited is not None
+    assert "a prefix needs at least 2 letters" in one.limited
+    # Nor is it inside a word: `x‮to*` is the word x, then the prefix `to*`.
+    inside = await archive.issues.search(f"tokens{mark}to*")
+    assert inside.limited is not None
+    assert "is a short prefix" in inside.limited
+
+
+async def test_a_combining_mark_is_no_letter_of_a_prefix(archive: Archive) -> None:
+    # The index drops a diacritic written apart: `te\u0301*` is the two-letter prefix `te*`,
+    # and `cafe\u0301*` is `cafe*`, four letters, ranked.
+    await archive.issues.ingest(issue(1, {"News": [item("Cafés of Paris", blurb="Coffee.")]}))
+    page = await archive.issues.search("te\u0301*")
+    assert page.limited is not None
+    assert "is a short prefix" in page.limited
+    ranked = await archive.issues.search("cafe\u0301*")
+    assert [hit.item.title for hit in ranked.hits] == ["Cafés of Paris"]
+    assert ranked.limited is None
 
 
 async def test_an_issue_number_prefix_counts_ascii_digits_alone(archive: Archive) -> None:
