@@ -23,6 +23,9 @@ took up to several times a search's 25 ms."""
 MAX_QUERY_TERMS = 16
 MAX_QUERY_LENGTH = 300
 _QUERY_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
+_SIGN_NAMED = re.compile(r"[^\W\d_][+#]+")
+"""A letter named with the signs that follow it, which the index does not hold: `c++`, `c#`,
+`f#` are indexed as the word `c` or `f` (unicode61 reads `+` and `#` as separators)."""
 
 _CJK_LETTERS = (
     "\u1100-\u11ff\u3005-\u3007\u3021-\u3029\u3031-\u3035\u3038-\u303c\u3041-\u3096"
@@ -66,6 +69,12 @@ def fts_query(text: str) -> str | None:
     """
     terms = _query_terms(text)
     return _joined(terms) if terms else None
+
+
+def sign_named(text: str) -> bool:
+    """Whether a reader's search text names a letter with signs, as `c++`, `c#` or `f#` are
+    named: searchable, as that letter's word, though it has one letter or digit alone."""
+    return any(_SIGN_NAMED.fullmatch(word.lstrip("-")) for word in text.split())
 
 
 def _joined(terms: list[_Term]) -> str:
@@ -147,6 +156,7 @@ def search_plan(text: str) -> SearchPlan | None:
                 f"a prefix needs at least 2 letters: “{term.written}” was searched as "
                 f"the word “{letters}”"
             )
+    notes += _sign_named_notes(terms)
     common = [term for term in terms if _is_common(term)]
     only_common = len(common) == len(terms)
     if common and not only_common:
@@ -194,6 +204,17 @@ def _last_word_letters(text: str) -> int:
         elif category != "Mn" and letters:
             break
     return letters
+
+
+def _sign_named_notes(terms: list[_Term]) -> list[str]:
+    """What a reader is told of the names searched without their signs (`_SIGN_NAMED`)."""
+    named = [term.written.removeprefix("-") for term in terms]
+    told = [
+        f"“{name}” was searched as the word “{name[0]}”, which also finds “{name[0].upper()}” alone"
+        for name in named
+        if _SIGN_NAMED.fullmatch(name)
+    ]
+    return ["the search reads letters and digits only: " + ", and ".join(told)] if told else []
 
 
 _TOKEN = re.compile(r"[^\W_]+")

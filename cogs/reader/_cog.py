@@ -28,6 +28,7 @@ from bot.render.discord import (
 )
 from bot.render.text import literal_words
 from bot.store import Archive
+from bot.store import query as query_syntax
 from bot.text import has_visible_text, narrowed
 from cogs.reader import _replies as replies
 from cogs.reader._asked import Asked, no_section, said, said_quoted
@@ -395,6 +396,7 @@ class Reader(commands.Cog):
         if len(query) > QUERY_MAX:
             return f"That search is too long: keep it under {QUERY_MAX} characters."
         too_short = sum(ch.isalnum() for ch in query) < QUERY_MIN
+        too_short = too_short and not query_syntax.sign_named(query)
         if too_short or not self.archive.issues.searchable(query):
             return f"Search for at least {QUERY_MIN} letters or digits, like `pytorch`."
         return None

@@ -399,6 +399,14 @@ def test_an_answer_is_rendered_once_for_every_reader_shown_it() -> None:
     [
         ({"query": "a"}, "Search for at least 2 letters or digits"),
         ({"query": "*** !!!"}, "Search for at least 2 letters or digits"),
+        # A language named with signs is searched as its letter, and the reader told so.
+        (
+            {"query": "c++"},
+            "Nothing in the archive matches “c++”. Try fewer or other words, or a prefix like "
+            "`distil*`.\nLimited: the search reads letters and digits only: “c++” was searched "
+            "as the word “c”, which also finds “C” alone.",
+        ),
+        ({"query": "F#"}, "Nothing in the archive matches “F\\#”."),
         ({"query": "torch", "since": "last week"}, "is not a date: write it like 2021-06-16"),
         ({"query": "zebra"}, "Nothing in the archive matches “zebra”"),
         # A phrase search's own quotes are not quoted again.

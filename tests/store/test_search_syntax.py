@@ -1,12 +1,40 @@
-"""How a reader's search words are read, on every backend: a prefix's letters and an issue
-number's digits are counted as the index and the numbers count them."""
+"""How a reader's search words are read, on every backend: a language named with signs
+(`c++`, `c#`) is searched as its letter, and a prefix's letters and an issue number's digits
+are counted as the index and the numbers count them."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.store import Archive
+from bot.store import Archive, query
 from tests.factories import issue, item
+
+
+@pytest.mark.parametrize(("text", "letter"), [("c++", "c"), ("C#", "C"), ("f#", "f")])
+async def test_a_language_named_with_signs_is_searched_as_its_letter(
+    archive: Archive, text: str, letter: str
+) -> None:
+    await archive.issues.ingest(
+        issue(
+            1,
+            {
+                "News": [
+                    item("Modern C++ for CUDA", blurb="Kernels."),
+                    item("F# and C# type providers", blurb="Dotnet."),
+                    item("Compilers", blurb="Codegen for cpp."),
+                ]
+            },
+        )
+    )
+    page = await archive.issues.search(text)
+    expected = {"c": ["F# and C# type providers", "Modern C++ for CUDA"]}
+    expected["f"] = ["F# and C# type providers"]
+    assert sorted(hit.item.title for hit in page.hits) == expected[letter.lower()]
+    assert query.sign_named(text)
+    assert page.limited == (
+        f"the search reads letters and digits only: “{text}” was searched as the word"
+        f" “{letter}”, which also finds “{letter.upper()}” alone"
+    )
 
 
 @pytest.mark.parametrize("mark", ["\u202e", "\u200e", "\u200f"])
