@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
@@ -34,8 +34,8 @@ _CJK_LETTERS = (
     "\U00020000-\U0003134f"
 )
 """Han, kana and Hangul letters: scripts written without spaces between words (a regex class)."""
-_CJK_RUN = re.compile(f"[{_CJK_LETTERS}]+")
-_HIRAGANA = re.compile("[\u3041-\u309f]+")
+CJK_RUN = re.compile(f"[{_CJK_LETTERS}]+")
+"""A run of CJK letters."""
 CJK_SEPARATOR = "\u200b"
 """Between the tokens of a CJK run in the indexed text: FTS5 splits there; readers see nothing."""
 INDEX_FUNCTION = "newsbot_cjk_index"
@@ -259,7 +259,7 @@ def _is_common(term: _Term) -> bool:
     if term.prefix or term.cjk:
         return False
     words = _WORD.findall(term.written.lower())
-    return bool(words) and all(word in _STOPWORDS or word in _COMMON_WORDS for word in words)
+    return bool(words) and all(word in STOPWORDS or word in _COMMON_WORDS for word in words)
 
 
 def index_text(text: str | None) -> str | None:
@@ -292,16 +292,16 @@ def cjk_index_text(text: str | None) -> str | None:
     phrase of its bigrams wherever it sits in a run, and a single letter starts a token.
     """
     # Most text is ASCII, and that test costs a fraction of the search for CJK letters.
-    if not text or text.isascii() or _CJK_RUN.search(text) is None:
+    if not text or text.isascii() or CJK_RUN.search(text) is None:
         return None
-    return _CJK_RUN.sub(_indexed_run, text)
+    return CJK_RUN.sub(_indexed_run, text)
 
 
 def _indexed_run(run: re.Match[str]) -> str:
-    return CJK_SEPARATOR + CJK_SEPARATOR.join(_cjk_tokens(run.group())) + CJK_SEPARATOR
+    return CJK_SEPARATOR + CJK_SEPARATOR.join(cjk_tokens(run.group())) + CJK_SEPARATOR
 
 
-def _cjk_tokens(letters: str) -> list[str]:
+def cjk_tokens(letters: str) -> list[str]:
     """A CJK run's tokens in the index: its overlapping bigrams, then its last letter."""
     return [letters[i : i + 2] for i in range(len(letters) - 1)] + [letters[-1]]
 
@@ -316,9 +316,9 @@ def _cjk_query_text(raw: str) -> tuple[str, bool]:
     """
     parts: list[str] = []
     end, one_letter = 0, False
-    for run in _CJK_RUN.finditer(raw):
+    for run in CJK_RUN.finditer(raw):
         letters = run.group()
-        tokens = _cjk_tokens(letters)
+        tokens = cjk_tokens(letters)
         closed = any(ch.isalnum() for ch in raw[run.end() :])
         if not closed and len(letters) > 1:
             tokens.pop()
@@ -411,7 +411,7 @@ def _widened(snippet: str, fields: Sequence[str | None]) -> str:
 
 
 _WORD = re.compile(r"\w+")
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     """about after again also and any are because been before being but can could did does
     doing for from had has have having her here hers him his how into its just more most
     not now off once only other our out over own same she should some such than that the
@@ -419,39 +419,4 @@ _STOPWORDS = frozenset(
     when where which while who whom why will with would you your yours anyone someone
     something anything know good read thanks thank please""".split()  # noqa: SIM905
 )
-RELATED_TERMS = 12
-
-
-def fts_any_query(text: str) -> str | None:
-    """An FTS5 query matching any of the telling words of `text` (for "related" lookups).
-
-    Stop words and words under three letters are dropped, and CJK text gives the letter pairs
-    of its runs; each word is quoted, so no input reaches MATCH as syntax. bm25 then favours
-    items that share the rarer words.
-    """
-    words: list[str] = []
-    for word in _telling_words(without_controls(narrowed(text[: MAX_QUERY_LENGTH * 10]))):
-        if word not in words:
-            words.append(word)
-        if len(words) == RELATED_TERMS:
-            break
-    return " OR ".join(f'"{word}"' for word in words) if words else None
-
-
-def _telling_words(text: str) -> Iterator[str]:
-    """Words of three letters or more that are not stop words, and the bigrams of CJK runs
-    that are not all hiragana (mostly particles and endings), in the order of `text`."""
-    for match in _WORD.finditer(text.lower()):
-        word, start = match.group(0), 0
-        for run in _CJK_RUN.finditer(word):
-            yield from _telling(word[start : run.start()])
-            for pair in _cjk_tokens(run.group())[:-1]:
-                if not _HIRAGANA.fullmatch(pair):
-                    yield pair
-            start = run.end()
-        yield from _telling(word[start:])
-
-
-def _telling(word: str) -> Iterator[str]:
-    if len(word) >= 3 and word not in _STOPWORDS and not word.isdigit():
-        yield word
+"""Words too common to tell a query or a message apart (`_is_common`, `bot.store.related`)."""

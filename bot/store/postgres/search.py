@@ -22,7 +22,8 @@ from bot.store.postgres import recent, statement
 from bot.store.postgres.database import PgConnection, PgDatabase
 from bot.store.postgres.statement import filter_bounds
 from bot.store.postgres.words import Matching, matching, phrases_of, section_lexeme, snippet
-from bot.store.query import SearchPlan, fts_any_query, search_plan
+from bot.store.query import SearchPlan, search_plan
+from bot.store.related import fts_any_query
 from bot.store.rows import read_hit
 
 SEARCH_TIMEOUT_MS = 1_000

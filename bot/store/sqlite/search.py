@@ -15,7 +15,8 @@ import aiosqlite
 from bot.models import SearchHit, SearchPage
 from bot.store import query as query_syntax
 from bot.store.held import Clock
-from bot.store.query import SearchPlan, as_written, fts_any_query, search_plan
+from bot.store.query import SearchPlan, as_written, search_plan
+from bot.store.related import fts_any_query
 from bot.store.rows import read_hit
 from bot.store.sqlite import statement
 
