@@ -729,6 +729,12 @@ def adversarial_queries(shape: Shape, count: int, rng: random.Random) -> dict[st
         words = list(dict.fromkeys(rng.choice(samples)))
         return " ".join(rng.sample(words, min(len(words), rng.randint(6, 12))))
 
+    def excluding() -> str:
+        # A word without a frequent one, which bm25 still counts the items of, or without
+        # every word a frequent one's prefix starts.
+        topic = rng.choice(TOPIC_WORDS)
+        return f"{word()} -{rng.choice([topic, topic[:3] + '*'])}"
+
     makers: dict[str, Callable[[], tuple[str, dict[str, Any]]]] = {
         "prefix (a*)": lambda: (prefix(2), {}),
         "prefixes (a* b*)": lambda: (" ".join(prefix(3) for _ in range(rng.randint(2, 3))), {}),
@@ -742,6 +748,7 @@ def adversarial_queries(shape: Shape, count: int, rng: random.Random) -> dict[st
         "word + dates": lambda: (word(), window()),
         "long AND": lambda: (long_and(), {}),
         "no hits": lambda: (rng.choice([made_up(), f"{word()} {made_up()}"]), {}),
+        "exclusion (a -b)": lambda: (excluding(), {}),
     }
     queries: dict[str, list[Query]] = {}
     for kind, make in makers.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
 from bot.text import ELLIPSIS, has_wide_letters, narrowed, narrowed_letters, without_controls
@@ -22,7 +22,8 @@ took up to several times a search's 25 ms."""
 
 MAX_QUERY_TERMS = 16
 MAX_QUERY_LENGTH = 300
-_QUERY_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
+_QUERY_TOKEN = re.compile(r'(-(?=["\w]))?(?:"([^"]*)"?|(\S+))')
+"""A word or a quoted phrase of a query, with the `-` that leaves out the items holding it."""
 _SIGN_NAMED = re.compile(r"[^\W\d_][+#]+")
 """A letter named with the signs that follow it, which the index does not hold: `c++`, `c#`,
 `f#` are indexed as the word `c` or `f` (unicode61 reads `+` and `#` as separators)."""
@@ -58,23 +59,48 @@ class _Term:
     prefix: bool
     written: str
     cjk: bool
+    excluded: bool = False
+    """Written `-word`: items holding it are left out."""
 
 
 def fts_query(text: str) -> str | None:
     """Turn a reader's search text into a safe FTS5 query, or None if nothing is searchable.
 
-    `"a phrase"` stays a phrase and `word*` a prefix; everything else is taken literally, each
-    word quoted as an FTS5 string, so no input reaches MATCH as syntax. Full-width ASCII, as
-    CJK keyboards type it, is read as ASCII (`ＴＯＲＣＨ` finds `torch`: `bot.text.narrowed`).
+    `"a phrase"` stays a phrase, `word*` a prefix, and `-word` or `-"a phrase"` leaves out the
+    items holding it (FTS5's NOT); everything else is taken literally, each word quoted as an
+    FTS5 string, so no input reaches MATCH as syntax. Full-width ASCII, as CJK keyboards type
+    it, is read as ASCII (`ＴＯＲＣＨ` finds `torch`: `bot.text.narrowed`). A query of
+    exclusions alone is not searchable: it would list nearly the whole archive.
     """
     terms = _query_terms(text)
-    return _joined(terms) if terms else None
+    found = [term for term in terms if not term.excluded]
+    if not found:
+        return None
+    return excluding(_joined(found), _excluded(terms))
+
+
+def only_excluded(text: str) -> bool:
+    """Whether a reader's search text only says what to leave out (`-word`), with nothing to
+    find: answered with how to write it, not with nearly the whole archive."""
+    terms = _query_terms(text)
+    return bool(terms) and all(term.excluded for term in terms)
 
 
 def sign_named(text: str) -> bool:
     """Whether a reader's search text names a letter with signs, as `c++`, `c#` or `f#` are
     named: searchable, as that letter's word, though it has one letter or digit alone."""
     return any(_SIGN_NAMED.fullmatch(word.lstrip("-")) for word in text.split())
+
+
+def excluding(fts: str, excluded: str | None) -> str:
+    """The FTS5 query `fts` without the items matching `excluded` (any of its terms)."""
+    return fts if excluded is None else f"({fts}) NOT ({excluded})"
+
+
+def _excluded(terms: list[_Term]) -> str | None:
+    """The excluded terms as one FTS5 query matching any of them, or None if there are none."""
+    left_out = [term for term in terms if term.excluded]
+    return " OR ".join(_joined([term]) for term in left_out) if left_out else None
 
 
 def _joined(terms: list[_Term]) -> str:
@@ -87,7 +113,7 @@ def _query_terms(text: str) -> list[_Term]:
     # index reads full-width letters as ASCII (`index_text`), and so does the query.
     text = without_controls(narrowed(text[:MAX_QUERY_LENGTH]))
     for match in _QUERY_TOKEN.finditer(text):
-        phrase, word = match.group(1), match.group(2)
+        minus, phrase, word = match.groups()
         raw = phrase if phrase is not None else word
         prefix = phrase is None and raw.endswith("*")
         raw = raw.rstrip("*") if prefix else raw
@@ -96,7 +122,8 @@ def _query_terms(text: str) -> list[_Term]:
         indexed, one_letter = _cjk_query_text(raw)
         quoted = '"' + indexed.replace('"', '""') + '"'
         written = f'"{raw}"' if phrase is not None else raw + ("*" if prefix else "")
-        terms.append(_Term(quoted, prefix or one_letter, written, indexed != raw))
+        written = "-" + written if minus else written
+        terms.append(_Term(quoted, prefix or one_letter, written, indexed != raw, bool(minus)))
         if len(terms) == MAX_QUERY_TERMS:
             break
     return terms
@@ -132,43 +159,64 @@ class SearchPlan:
     """`fts` as matches are listed newest first, unranked (`_nested`): the same matches."""
     apart: str | None = None
     """`fts` with each phrase's words apart, in any order (`_apart`); None without a phrase."""
+    excluded: str | None = None
+    """The terms written `-word`, any of which leaves an item out (an FTS5 query of them ORed);
+    None without one. `fts`, `newest_first` and `apart` hold the terms to find alone."""
+
+    def in_fts5(self) -> SearchPlan:
+        """The plan as FTS5 runs it: each of its queries with the excluded terms `NOT`ed."""
+        if self.excluded is None:
+            return self
+        apart = None if self.apart is None else excluding(self.apart, self.excluded)
+        return replace(
+            self,
+            fts=excluding(self.fts, self.excluded),
+            newest_first=excluding(self.newest_first, self.excluded),
+            apart=apart,
+            excluded=None,
+        )
 
 
 def search_plan(text: str) -> SearchPlan | None:
     """The FTS5 query for a reader's `text`, bounded so that it answers fast, or None if
-    nothing is searchable.
+    nothing is searchable (a query of exclusions alone included: see `only_excluded`).
 
     bm25 counts every item a term matches, and a one-letter prefix merges every word it
     starts: so a one-letter prefix is searched as that word, very common words are left out
     beside others, and a query of only very common words, with a prefix under
     `MIN_RANKED_PREFIX` letters or with more than `MAX_RANKED_TERMS` terms lists its matches
-    newest first, unranked.
+    newest first, unranked. Excluded terms (`-word`) count as terms, as bm25 counts them too;
+    a very common word is never excluded, which would leave nearly nothing.
     """
     terms = _query_terms(text)
-    if not terms:
+    if not any(not term.excluded for term in terms):
         return None
     notes: list[str] = []
     for index, term in enumerate(terms):
         letters = term.written.rstrip("*")
         if term.prefix and not term.cjk and _last_word_letters(term.quoted) < 2:
-            terms[index] = _Term(term.quoted, False, letters, False)
+            terms[index] = replace(term, prefix=False, written=letters)
             notes.append(
                 f"a prefix needs at least 2 letters: “{term.written}” was searched as "
                 f"the word “{letters}”"
             )
     notes += _sign_named_notes(terms)
+    excluded = [term for term in terms if term.excluded]
+    terms = [term for term in terms if not term.excluded]
     common = [term for term in terms if _is_common(term)]
     only_common = len(common) == len(terms)
-    if common and not only_common:
-        terms = [term for term in terms if not _is_common(term)]
-        words = ", ".join(f"“{term.written}”" for term in common)
+    left_out = ([] if only_common else common) + [term for term in excluded if _is_common(term)]
+    if left_out:
+        terms = [term for term in terms if term not in left_out]
+        excluded = [term for term in excluded if term not in left_out]
+        words = ", ".join(f"“{term.written}”" for term in left_out)
         notes.append(f"very common words were left out: {words}")
     short = [
         term
-        for term in terms
+        for term in terms + excluded
         if term.prefix and not term.cjk and _last_word_letters(term.quoted) < MIN_RANKED_PREFIX
     ]
-    many = len(terms) > MAX_RANKED_TERMS
+    many = len(terms) + len(excluded) > MAX_RANKED_TERMS
     ranked = not short and not only_common and not many
     if short:
         notes.append(
@@ -185,7 +233,15 @@ def search_plan(text: str) -> SearchPlan | None:
         )
     recent = only_common and not short
     notes_told = "; ".join(notes) or None
-    return SearchPlan(_joined(terms), ranked, notes_told, recent, _nested(terms), _apart(terms))
+    return SearchPlan(
+        _joined(terms),
+        ranked,
+        notes_told,
+        recent,
+        _nested(terms),
+        _apart(terms),
+        _excluded(excluded),
+    )
 
 
 def _last_word_letters(text: str) -> int:

@@ -309,7 +309,7 @@ class Reader(commands.Cog):
 
     @app_commands.command(name="search", description="Search every item of every past issue.")
     @app_commands.describe(
-        query='Words to find; "a phrase" in quotes, or a prefix like distil*.',
+        query='Words to find; "a phrase" in quotes, a prefix like distil*, -word to leave out.',
         section="Only items from this section.",
         issue="Only items from this issue number.",
         since="Only issues published on or after this date (YYYY-MM-DD).",
@@ -395,6 +395,11 @@ class Reader(commands.Cog):
         """Why a search text cannot be searched, in words a reader understands; else None."""
         if len(query) > QUERY_MAX:
             return f"That search is too long: keep it under {QUERY_MAX} characters."
+        if query_syntax.only_excluded(query):
+            return (
+                "A `-word` leaves out the items holding it: add a word to find, like"
+                " `torch -trick`."
+            )
         too_short = sum(ch.isalnum() for ch in query) < QUERY_MIN
         too_short = too_short and not query_syntax.sign_named(query)
         if too_short or not self.archive.issues.searchable(query):

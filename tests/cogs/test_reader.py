@@ -399,6 +399,11 @@ def test_an_answer_is_rendered_once_for_every_reader_shown_it() -> None:
     [
         ({"query": "a"}, "Search for at least 2 letters or digits"),
         ({"query": "*** !!!"}, "Search for at least 2 letters or digits"),
+        # Exclusions alone would list nearly the whole archive: the reader is told how to write it.
+        (
+            {"query": "-distillation -pytorch"},
+            "A `-word` leaves out the items holding it: add a word to find, like `torch -trick`.",
+        ),
         # A language named with signs is searched as its letter, and the reader told so.
         (
             {"query": "c++"},

@@ -1,13 +1,88 @@
-"""How a reader's search words are read, on every backend: a language named with signs
-(`c++`, `c#`) is searched as its letter, and a prefix's letters and an issue number's digits
-are counted as the index and the numbers count them."""
+"""How a reader's search words are read, on every backend: `-word` leaves items out, a
+language named with signs (`c++`, `c#`) is searched as its letter, and a prefix's letters and
+an issue number's digits are counted as the index and the numbers count them."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
 from bot.store import Archive, query
 from tests.factories import issue, item
+
+
+async def titles(archive: Archive, text: str) -> list[str]:
+    return sorted(hit.item.title for hit in (await archive.issues.search(text)).hits)
+
+
+async def ingest_tricks(archive: Archive) -> None:
+    await archive.issues.ingest(
+        issue(
+            1,
+            {
+                "News": [
+                    item("Torch tricks", blurb="A neat trick for torch users."),
+                    item("Torch compile", blurb="Faster torch models."),
+                    item("Torch at scale", blurb="The neat tricks of sharding."),
+                    item("Jax news", blurb="A trick for jax."),
+                ]
+            },
+        )
+    )
+
+
+async def test_a_minus_word_leaves_out_the_items_holding_it(archive: Archive) -> None:
+    await ingest_tricks(archive)
+    assert await titles(archive, "torch -trick") == ["Torch at scale", "Torch compile"]
+    page = await archive.issues.search("torch -trick")
+    assert page.limited is None
+    # A phrase, and several exclusions: any of them leaves an item out.
+    assert await titles(archive, 'torch -"neat tricks"') == ["Torch compile", "Torch tricks"]
+    assert await titles(archive, "torch -tricks -sharding") == ["Torch compile"]
+    # A word with a hyphen inside is still the phrase it always was.
+    assert await titles(archive, "torch-compile") == ["Torch compile"]
+    assert await titles(archive, "-trick torch") == ["Torch at scale", "Torch compile"]
+
+
+@pytest.mark.parametrize(
+    "text", ["torch -trick", "torch -tric*", "torch -tr*", "a b c d torch -trick"]
+)
+async def test_exclusions_hold_however_the_search_is_made(archive: Archive, text: str) -> None:
+    # Ranked, a short prefix listed newest first, or many words listed newest first (the very
+    # common "a" left out beside others): an excluded word never comes back.
+    await ingest_tricks(archive)
+    letters = [item("A b c d torch", blurb="Letters."), item("A b c d torch trick", blurb="So.")]
+    await archive.issues.ingest(issue(2, {"News": letters}))
+    excluded = text.split("-")[1].rstrip("*")
+    hits = (await archive.issues.search(text)).hits
+    assert hits
+    for hit in hits:
+        words = re.findall(r"\w+", f"{hit.item.title} {hit.item.blurb}".lower())
+        prefix = text.endswith("*")
+        assert not [word for word in words if word.startswith(excluded) and prefix]
+        assert excluded not in words
+        assert "torch" in words
+
+
+async def test_only_exclusions_find_nothing_and_are_told(archive: Archive) -> None:
+    await ingest_tricks(archive)
+    page = await archive.issues.search("-trick -torch")
+    assert page.hits == ()
+    assert query.only_excluded("-trick -torch")
+    assert not query.only_excluded("torch -trick")
+    assert not archive.issues.searchable("-trick")
+
+
+async def test_a_very_common_word_is_never_excluded(archive: Archive) -> None:
+    await ingest_tricks(archive)
+    page = await archive.issues.search("torch -the")
+    assert sorted(hit.item.title for hit in page.hits) == [
+        "Torch at scale",
+        "Torch compile",
+        "Torch tricks",
+    ]
+    assert page.limited == "very common words were left out: “-the”"
 
 
 @pytest.mark.parametrize(("text", "letter"), [("c++", "c"), ("C#", "C"), ("f#", "f")])

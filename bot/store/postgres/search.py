@@ -21,7 +21,14 @@ from bot.store.ingest import SLOT_BITS
 from bot.store.postgres import recent, statement
 from bot.store.postgres.database import PgConnection, PgDatabase
 from bot.store.postgres.statement import filter_bounds
-from bot.store.postgres.words import Matching, matching, phrases_of, section_lexeme, snippet
+from bot.store.postgres.words import (
+    Matching,
+    matching,
+    phrases_of,
+    section_lexeme,
+    snippet,
+    tsquery,
+)
 from bot.store.query import SearchPlan, search_plan
 from bot.store.related import fts_any_query
 from bot.store.rows import read_hit
@@ -53,6 +60,8 @@ async def search(
     match = matching(plan.fts) if plan is not None else None
     if plan is None or match is None:
         return SearchPage(hits=(), offset=offset, has_more=False)
+    if plan.excluded is not None:
+        match = match._replace(excluded=tsquery(plan.excluded))
     filters: dict[str, Any] = {"section": section, "issue": issue, "since": since, "until": until}
     filters["recent"] = query_syntax.COMMON_WORDS_ISSUES if plan.recent else None
     asked = await recent.asked_words(database, plan.fts)

@@ -127,6 +127,10 @@ def search_statement(
     found = _Bounds(bounds, params, {} if queries is None else queries)
     joins: list[str] = []
     clauses: list[str] = []
+    if match is not None and match.excluded is not None:
+        # Checked on each item as it is read: no index lists the items lacking a word.
+        clauses.append("AND NOT i.words @@ %(excluded)s::tsquery")
+        params["excluded"] = match.excluded
     newest: list[str] = []  # the newest issue each filter allows
     latest: list[str] = []  # the newest issue each filter but a section's allows
     oldest: list[str] = []  # the oldest issue each filter allows

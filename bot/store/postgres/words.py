@@ -237,7 +237,8 @@ class Matching(NamedTuple):
     adjacent words of its phrases (`pair_lexeme`), which every match's `newsbot_pairs(words)`
     holds (None if it has no phrase); `apart`, `words` with each phrase's words in any order,
     which the index of `words` answers without reading an item; `asked`, when not None, the
-    part of `words` its index is asked, the rest checked on each item it lists."""
+    part of `words` its index is asked, the rest checked on each item it lists; `excluded`,
+    when not None, what an item must not match (`SearchPlan.excluded`), checked on each."""
 
     whole: str
     words: str | None
@@ -245,6 +246,7 @@ class Matching(NamedTuple):
     pairs: str | None = None
     apart: str | None = None
     asked: str | None = None
+    excluded: str | None = None
 
 
 def all_of(words: Iterable[str]) -> str:

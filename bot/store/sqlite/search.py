@@ -99,6 +99,8 @@ async def search(
     plan = search_plan(text)
     if plan is None:
         return SearchPage(hits=(), offset=offset, has_more=False)
+    # Excluded terms are FTS5's NOT in every statement: an item holding one never matches.
+    plan = plan.in_fts5()
     filters: dict[str, Any] = {"section": section, "issue": issue, "since": since, "until": until}
     filters["recent_issues"] = query_syntax.COMMON_WORDS_ISSUES if plan.recent else None
     limited = plan.limited
