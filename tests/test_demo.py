@@ -143,8 +143,10 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     assert "› /newsletter publish" not in shown
     assert "ada (editor) saves 202.md in newsbot's issues folder" in shown
     assert re.search(r"fires next at \d\d:\d\d:\d\d UTC", shown)
+    # The firing is named with its time, unless a later one hid it from the demo's look at the
+    # archive (a loaded machine): the ledger then says it went out.
     assert re.search(
-        r"⏰ The schedule fired at \d\d:\d\d:\d\d UTC and published #202 to "
+        r"⏰ The schedule (fired at \d\d:\d\d:\d\d UTC and )?published #202 to "
         r"Discord \(3 channels\), X, Mastodon and Bluesky, by itself\.",
         shown,
     ), "one firing of the schedule published #202 everywhere"
