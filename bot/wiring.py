@@ -17,7 +17,8 @@ from typing import Any
 from bot.publishing.catalogue import THREAD_OUTLETS
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outlet
-from bot.publishing.outlets.discord import Client, DiscordAlerts, DiscordOutlet
+from bot.publishing.outlets.discord import Client, DiscordOutlet
+from bot.publishing.outlets.discord_alerts import DiscordAlerts
 from bot.publishing.pacer import Pacer
 from bot.publishing.reports import Alerts, LogAlerts
 from bot.publishing.service import Publisher

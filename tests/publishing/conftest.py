@@ -10,7 +10,8 @@ import pytest
 
 from bot.models import Issue
 from bot.publishing.engine import Engine
-from bot.publishing.outlets.discord import DiscordAlerts, DiscordOutlet
+from bot.publishing.outlets.discord import DiscordOutlet
+from bot.publishing.outlets.discord_alerts import DiscordAlerts
 from bot.publishing.pacer import Pacer
 from bot.publishing.plans.discord import Target
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Message

@@ -15,7 +15,8 @@ import pytest
 from bot.models import Issue, StepState
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
-from bot.publishing.outlets.discord import DiscordAlerts, DiscordOutlet
+from bot.publishing.outlets.discord import DiscordOutlet
+from bot.publishing.outlets.discord_alerts import DiscordAlerts
 from bot.publishing.outlets.discord_client import rest_client
 from bot.publishing.pacer import Pacer
 from bot.sandbox.discord import DefaultWorld, Emulator, MessageFlag

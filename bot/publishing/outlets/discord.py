@@ -20,7 +20,7 @@ import aiohttp
 import discord
 
 from bot.models import Issue, OutboxEntry
-from bot.publishing.outlet import Destination, Outcome, Remote, SetupNeeded, StepError
+from bot.publishing.outlet import Outcome, Remote, SetupNeeded, StepError
 from bot.publishing.outlets._discord_failures import (
     MISSING_ACCESS,
     OUT_OF_REACH,
@@ -478,21 +478,3 @@ class DiscordOutlet:
             data = await self._call("read the forum", lambda: self.http.get_channel(forum))
             self._remember_tags(forum, data)
         return [str(tag) for tag in self._tags[forum].applied(names)]
-
-
-class DiscordAlerts:
-    """Alerts in the servers' alerts channels: a channel's own failures in its server's, the
-    rest (another outlet's, the schedule's) in every one."""
-
-    def __init__(self, outlet: DiscordOutlet) -> None:
-        self.outlet = outlet
-
-    async def tell(self, text: str, target: Destination | None = None) -> None:
-        """Post `text` in the alerts channel of `target`'s server, or of every server."""
-        if isinstance(target, Target):
-            await self.outlet.alert(target, text)
-            return
-        by_channel = {t.alerts_channel_id: t for t in await self.outlet.targets()}
-        for channel, where in by_channel.items():
-            if channel is not None:
-                await self.outlet.alert(where, text)
