@@ -63,6 +63,7 @@ KINDS: dict[str, dict[str, Kind]] = {
         "gateway_url": _CHECKED,
         "dev_guild": _ID,
         "targets": _MANY,
+        "alerts_channel_id": _ID,
         "message_content": _BOOL,
         "shard_count": Kind("int", ge=1),
         "shard_ids": _MANY,

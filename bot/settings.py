@@ -136,6 +136,12 @@ class DiscordSettings(Section):
         default=(),
         description="Channels that receive each issue, besides those set up with /newsletter.",
     )
+    alerts_channel_id: int | None = Field(
+        default=None,
+        description="The editors' alerts channel: the issue files' problems and the other "
+        "outlets' failures (unset: the declared targets' alerts channels).",
+        gt=0,  # a Discord id, as a target's
+    )
     message_content: bool = Field(
         default=False,
         description="Ask for the privileged message content intent: links in replies in "
@@ -189,6 +195,17 @@ class DiscordSettings(Section):
     def configured(self) -> bool:
         """Whether the bot token is set."""
         return self.token is not None and bool(self.token.get_secret_value().strip())
+
+    def editors_alerts(self) -> tuple[int, ...]:
+        """The channels where the editors hear what is theirs alone (an issue file's problems
+        with its path, an issue's titles before it is out, the other outlets' failures):
+        `alerts_channel_id`, else the alerts channels of the targets declared here, the
+        deployment's own servers, each once. Never a server's that subscribed with /newsletter:
+        its managers are not the newsletter's editors."""
+        if self.alerts_channel_id is not None:
+            return (self.alerts_channel_id,)
+        declared = (t.alerts_channel_id for t in self.targets if t.alerts_channel_id is not None)
+        return tuple(dict.fromkeys(declared))
 
     def shards(self) -> tuple[int, ...] | None:
         """The shards this process connects, or None when the bot is not sharded."""

@@ -44,7 +44,8 @@ class Services:
     engine: Engine
     publisher: Publisher
     alerts: Alerts
-    """Where the editors hear of failures: the servers' alerts channels, or the log."""
+    """Where failures are told: a channel's own in its alerts channel, the rest in the
+    editors' alerts channels (`DiscordSettings.editors_alerts`), or the log."""
     suggestions: SuggestionService
     """Takes the readers' suggestions; the one for this archive, so its lock orders them all."""
     clock: Clock
@@ -76,8 +77,8 @@ def build(
     pacer: Pacer | None = None,
 ) -> Services:
     """Services on `archive`, publishing through the `discord` client and the thread outlets
-    given (X …, each opened by the command). Alerts go to the servers' alerts channels when
-    Discord is there.
+    given (X …, each opened by the command). Alerts go to the alerts channels on Discord
+    when Discord is there (a channel's own failures to its own, the rest to the editors').
 
     `offline` services have every outlet, those without a client only planning and previewing
     (a dry run or a preview needs no keys). Without `offline_threads`, only Discord is built
@@ -104,7 +105,7 @@ def build(
     ordered = [given[k.name] for k in THREAD_OUTLETS if k.name in given]
     if alerts is None:
         if discord is not None and discord_outlet is not None:
-            alerts = DiscordAlerts(discord_outlet)
+            alerts = DiscordAlerts(discord_outlet, settings.discord.editors_alerts())
         else:
             alerts = LogAlerts()
     engine = Engine.for_settings(archive, settings, alerts=alerts, clock=clock)

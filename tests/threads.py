@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.app import Newsbot
 from bot.models import Issue, Subscription
-from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.sandbox.discord import Channel, DefaultWorld, Emulator
 from bot.settings import load_settings
 from bot.store import Archive
 from bot.wiring import build
@@ -86,6 +86,14 @@ async def announced_archive(
         alerts_channel_id=seed.general.id if alerts else None,
     )
     return await archive_file(path, issue, subscription)
+
+
+def editors_alerts(emulator: Emulator) -> tuple[Channel, dict[str, str]]:
+    """The editors' alerts channel, added to the seed server, and the setting that names it:
+    where the other outlets' failures are told (never a subscription's alerts channel)."""
+    assert emulator.seed is not None
+    editors = emulator.world.add_channel(emulator.seed.guild, "editors")
+    return editors, {"NEWSBOT_DISCORD__ALERTS_CHANNEL_ID": str(editors.id)}
 
 
 def assert_skipped_once(stderr: str, missing: str) -> None:

@@ -215,7 +215,7 @@ async def _publish(
     async with AsyncExitStack() as stack:
         archive = await stack.enter_async_context(await open_archive(settings))
         issue = await issue_to_publish(archive, settings, number, early=early)
-        # Discord also carries the alerts of the other outlets to the servers' alerts channels.
+        # Discord also carries the alerts of the other outlets to the editors' alerts channel.
         # It logs in only when some channel receives issues.
         discord = pacer = None
         wanted = token is not None or settings.discord.configured()

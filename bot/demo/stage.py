@@ -26,7 +26,7 @@ from bot._settings_plain import without_settings
 from bot.errors import NewsbotError
 from bot.publishing.service import OUTLET_NAMES
 from bot.sandbox.bluesky import BlueskyEmulator
-from bot.sandbox.discord import DefaultWorld, Emulator, EmulatorConfig
+from bot.sandbox.discord import Channel, DefaultWorld, Emulator, EmulatorConfig
 from bot.sandbox.mastodon import MastodonEmulator
 from bot.sandbox.x import XEmulator
 from bot.schedule import triggers
@@ -107,9 +107,10 @@ def write_settings(
     seed: DefaultWorld,
     db: Path,
     issues: Path,
+    editors: Channel,
 ) -> DemoSettings:
     """Write the demo's settings: the emulators, the scratch archive and folder, the schedule,
-    and reader replies read."""
+    reader replies read, and the editors' alerts channel."""
     secret = {env_name(key) for key in secret_keys()}
     keys = {"NEWSBOT_DISCORD__TOKEN": emulator.token} | {
         name: value
@@ -125,6 +126,7 @@ def write_settings(
             "gateway_url": emulator.gateway_url,
             "dev_guild": seed.guild.id,
             "message_content": True,
+            "alerts_channel_id": editors.id,
         },
         "x": {"api_base": x_api},
         "mastodon": {"api_base": mastodon.api_base},
@@ -183,7 +185,11 @@ async def staged(scratch: Path, issues: Path, console: Console) -> AsyncIterator
         seed = emulator.seed
         assert seed is not None
         db = scratch / "archive.db"
-        settings = write_settings(scratch, emulator, x, mastodon, bluesky, seed, db, issues)
+        # The editors hear of what goes wrong in a channel of their own, not in the readers'.
+        editors = emulator.world.add_channel(seed.guild, "editors")
+        settings = write_settings(
+            scratch, emulator, x, mastodon, bluesky, seed, db, issues, editors
+        )
         yield Stage(emulator, x, mastodon, bluesky, seed, console, db, issues, settings)
 
 

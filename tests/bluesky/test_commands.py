@@ -12,7 +12,7 @@ from bot.sandbox.discord import Emulator
 from bot.settings import BlueskySettings
 from tests.bluesky.conftest import assert_one_thread, thread_texts
 from tests.publishing.cli_harness import newsbot_env
-from tests.threads import announced_archive
+from tests.threads import announced_archive, editors_alerts
 from tests.x.conftest import archive_file, run_newsbot
 
 MISSING = "Bluesky is not configured (set bluesky.handle and NEWSBOT_BLUESKY__APP_PASSWORD)"
@@ -108,11 +108,13 @@ async def test_a_refused_post_is_told_in_the_alerts_channel(
     seed = emulator.seed
     db = await announced_archive(tmp_path / "a.db", issue_202, seed, alerts=True)
     bluesky.inject(CREATE, 400)
-    env = newsbot_env(emulator) | bluesky.env()
+    editors, setting = editors_alerts(emulator)
+    env = newsbot_env(emulator) | bluesky.env() | setting
     run = await run_newsbot("--db", str(db), "publish", "--outlet", "bluesky", env=env)
     assert run.returncode == 1
-    alerts = [m.content for m in emulator.messages_in(seed.general)]
+    alerts = [m.content for m in emulator.messages_in(editors)]
     assert len(alerts) == 1 and "on Bluesky" in alerts[0] and "300 graphemes" in alerts[0]
+    assert not emulator.messages_in(seed.general), "the subscribed server's managers hear not"
     assert not emulator.messages_in(seed.announcements), "--outlet bluesky posts nothing there"
 
 

@@ -15,7 +15,7 @@ from bot.sandbox.discord import Emulator
 from bot.sandbox.mastodon import MastodonEmulator, MastodonEmulatorConfig
 from bot.settings import MastodonSettings
 from tests.mastodon.conftest import assert_one_thread, mastodon_env, thread_texts
-from tests.threads import announced_archive, assert_skipped_once
+from tests.threads import announced_archive, assert_skipped_once, editors_alerts
 from tests.x.conftest import archive_file, run_newsbot
 
 MISSING = "Mastodon is not configured (set NEWSBOT_MASTODON__ACCESS_TOKEN)"
@@ -136,7 +136,8 @@ async def test_a_refused_status_exits_non_zero_in_one_line_and_the_next_publish_
     texts = thread_texts(issue_202)
     args = ("--db", str(db), "publish", "--outlet", "mastodon")
     async with MastodonEmulator() as mastodon:
-        env = mastodon_env(mastodon, emulator)
+        editors, setting = editors_alerts(emulator)
+        env = mastodon_env(mastodon, emulator) | setting
 
         def lower(_: object) -> None:
             if len(mastodon.statuses) == 3:
@@ -149,9 +150,10 @@ async def test_a_refused_status_exits_non_zero_in_one_line_and_the_next_publish_
         assert len(errors) == 1 and "Traceback" not in refused.stderr
         assert "Validation failed: Text character limit of 50 exceeded" in errors[0]
         assert len(mastodon.live_statuses()) == 3
-        alerts = [m.content for m in emulator.messages_in(seed.general)]
+        alerts = [m.content for m in emulator.messages_in(editors)]
         assert len(alerts) == 1 and "issue #202 on Mastodon" in alerts[0]
         assert "Text character limit of 50 exceeded" in alerts[0]
+        assert not emulator.messages_in(seed.general), "the subscribed server hears not of it"
         mastodon.config.max_characters = 500
         mastodon.on_post = None
         again = await run_newsbot(*args, env=env)

@@ -11,7 +11,7 @@ from bot.sandbox.discord import Emulator
 from bot.sandbox.x import XEmulator
 from bot.settings import XSettings
 from tests.publishing.conftest import posted_in
-from tests.threads import announced_archive, assert_skipped_once
+from tests.threads import announced_archive, assert_skipped_once, editors_alerts
 from tests.x.conftest import archive_file, assert_one_thread, run_newsbot, thread_texts, x_env
 
 X_MISSING = "X is not configured (set NEWSBOT_X__CONSUMER_KEY"
@@ -111,11 +111,13 @@ async def test_refused_replies_are_told_in_the_alerts_channel(
     seed = emulator.seed
     x_emulator.config.refuse_replies = True
     db = await announced_archive(tmp_path / "a.db", issue_202, seed, alerts=True)
+    editors, setting = editors_alerts(emulator)
     run = await run_newsbot(
-        "--db", str(db), "publish", "--outlet", "x", env=x_env(x_emulator, emulator)
+        "--db", str(db), "publish", "--outlet", "x", env=x_env(x_emulator, emulator) | setting
     )
     assert run.returncode == 0, run.stderr
-    alerts = [m.content for m in emulator.messages_in(seed.general)]
+    alerts = [m.content for m in emulator.messages_in(editors)]
     assert len(alerts) == 1 and alerts[0].startswith("X: ")
+    assert not emulator.messages_in(seed.general), "the subscribed server's managers hear not"
     assert "quot" in alerts[0], "the editor learns the thread went on as quotes"
     assert not emulator.messages_in(seed.announcements), "--outlet x posts nothing on Discord"

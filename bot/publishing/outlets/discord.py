@@ -342,15 +342,13 @@ class DiscordOutlet:
             raise removal_failure(entry, exc) from exc
         return True
 
-    async def alert(self, target: Target, text: str) -> None:
-        """Post `text` in the target's alerts channel, if it has one; failures are only logged."""
-        if target.alerts_channel_id is None:
-            return
-        channel = target.alerts_channel_id
+    async def alert(self, channel: int, text: str, about: int) -> None:
+        """Post `text` in the alerts channel `channel`; failures are only logged. `about` (the
+        channel the alert is about, or the alerts channel) keeps its nonce apart."""
         body = {
             "content": shorten(text, CONTENT_MAX),
             "allowed_mentions": {"parse": []},
-            "nonce": step_nonce(f"alert:{target.channel_id}:{text}"),
+            "nonce": step_nonce(f"alert:{about}:{text}"),
             "enforce_nonce": True,
         }
         try:

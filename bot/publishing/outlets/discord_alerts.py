@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.publishing.outlet import Destination
 from bot.publishing.outlets.discord import DiscordOutlet
 from bot.publishing.plans.discord import Target
+from bot.publishing.reports import LogAlerts
 
 
 class DiscordAlerts:
-    """Alerts in the servers' alerts channels: a channel's own failures in its server's, the
-    rest (another outlet's, the schedule's) in every one."""
+    """Alerts in alerts channels: a channel's own failures in the alerts channel set up with
+    it, the rest (another outlet's, the schedule's) in the editors' channels only.
 
-    def __init__(self, outlet: DiscordOutlet) -> None:
+    The rest is the editors' alone: the issue files' paths and problems, the titles of an
+    issue not yet out, failures elsewhere that only the editors can fix. A server that
+    subscribed with /newsletter setup is run by its own managers, who are not the editors.
+    """
+
+    def __init__(self, outlet: DiscordOutlet, editors: Sequence[int] = ()) -> None:
         self.outlet = outlet
+        self.editors = tuple(editors)
+        """The editors' alerts channels (`DiscordSettings.editors_alerts`); none: the log."""
 
     async def tell(self, text: str, target: Destination | None = None) -> None:
-        """Post `text` in the alerts channel of `target`'s server, or of every server."""
+        """Post `text` in the alerts channel of `target`'s server if it is a Discord channel,
+        else in the editors' alerts channels (with none, log it)."""
         if isinstance(target, Target):
-            await self.outlet.alert(target, text)
+            if target.alerts_channel_id is not None:
+                await self.outlet.alert(target.alerts_channel_id, text, target.channel_id)
             return
-        by_channel = {t.alerts_channel_id: t for t in await self.outlet.targets()}
-        for channel, where in by_channel.items():
-            if channel is not None:
-                await self.outlet.alert(where, text)
+        if not self.editors:
+            await LogAlerts().tell(text)  # the editors' alone: in no server's channel
+        for channel in self.editors:
+            await self.outlet.alert(channel, text, channel)
