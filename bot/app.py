@@ -279,6 +279,7 @@ async def run_bot(settings: Settings, token: str) -> None:
     finishes or is left resumable, then Discord disconnects and the archive is closed.
     """
     from bot.publishing.catalogue import THREAD_OUTLETS
+    from bot.publishing.outlets.discord_alerts import where_editors_hear
     from bot.schedule.jobs import ScheduledPublishing
     from bot.schedule.triggers import zone
     from bot.wiring import build
@@ -313,6 +314,7 @@ async def run_bot(settings: Settings, token: str) -> None:
                 log.warning("%s: not publishing there", known.not_configured)
         bot = newsbot(settings=settings, archive=archive)
         bot.services = build(settings, archive, discord=bot, threads=threads)
+        log.log(*where_editors_hear(settings.discord))
         bot.scheduled = ScheduledPublishing(bot.services, ready=bot.wait_until_ready)
         with stopping.StopSignals() as stop:
             await serve_until_stopped(bot, token, stop.requested, settle=True)

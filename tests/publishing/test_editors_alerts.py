@@ -5,20 +5,26 @@ editors' file paths, and the titles of an issue before it is out)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
+import signal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.issuefiles import format_issue
+from bot.publishing.outlets.discord_alerts import where_editors_hear
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Permission
 from bot.schedule.files import UNWRITTEN_BLURBS
 from bot.schedule.jobs import ScheduledPublishing
+from bot.settings import load_settings
 from bot.store import Archive
 from tests.conftest import StartNewsbot
 from tests.factories import issue, item
 from tests.publishing.test_newsletter_cog import newsletter, private
+from tests.test_run import newsbot_run, run_env
 
 SECRET_TITLE = "Unannounced merger"
 """An item of an issue still to come, without a blurb yet: told to the editors by title."""
@@ -119,3 +125,49 @@ async def test_without_an_editors_channel_no_server_is_told(
     told = [m.content for m in emulator.world.all_messages() if SECRET_TITLE in m.content]
     assert told == []
     assert SECRET_TITLE in caplog.text, "the editors find it in the log"
+
+
+async def start_log_of_run(env: dict[str, str]) -> list[str]:
+    """The log of `newsbot run` in `env` up to the line saying where the editors' alerts go;
+    newsbot is stopped after (perhaps before it handles SIGTERM: how it ends is not looked at)."""
+    process = await newsbot_run(env, stdout=asyncio.subprocess.DEVNULL)
+    assert process.stderr is not None
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(60):
+            while not lines or "editors' alerts" not in lines[-1]:
+                lines.append((await process.stderr.readline()).decode())
+                assert lines[-1], f"newsbot run ended before saying where alerts go: {lines}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 30)
+    return lines
+
+
+async def test_run_says_at_start_that_no_channel_gets_the_editors_alerts(
+    emulator: Emulator, seed: DefaultWorld, tmp_path: Path
+) -> None:
+    said = (await start_log_of_run(run_env(emulator, seed, tmp_path / "a.db")))[-1]
+    assert "WARNING" in said
+    assert "go to no Discord channel, only to the log" in said
+    assert "set discord.alerts_channel_id" in said
+
+
+async def test_run_says_at_start_which_channel_gets_the_editors_alerts(
+    emulator: Emulator, seed: DefaultWorld, tmp_path: Path
+) -> None:
+    _, editors = headquarters(emulator, seed)
+    env = run_env(emulator, seed, tmp_path / "a.db")
+    env["NEWSBOT_DISCORD__ALERTS_CHANNEL_ID"] = str(editors.id)
+    said = (await start_log_of_run(env))[-1]
+    assert f"go to channel {editors.id} (discord.alerts_channel_id)" in said
+    assert "WARNING" not in said
+
+
+def test_the_declared_targets_alerts_channels_are_named_each_once() -> None:
+    alerted = {"guild_id": 1, "channel_id": 2, "alerts_channel_id": 9}
+    silent = {"guild_id": 1, "channel_id": 4}
+    settings = load_settings(discord={"targets": [alerted, {**alerted, "channel_id": 3}, silent]})
+    level, said = where_editors_hear(settings.discord)
+    assert level == logging.INFO
+    assert said.endswith(" go to channel 9 (the alerts channels of discord.targets)")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from bot.publishing.outlet import Destination
 from bot.publishing.outlets.discord import DiscordOutlet
 from bot.publishing.plans.discord import Target
 from bot.publishing.reports import LogAlerts
+from bot.settings import DiscordSettings
 
 
 class DiscordAlerts:
@@ -35,3 +37,24 @@ class DiscordAlerts:
             await LogAlerts().tell(text)  # the editors' alone: in no server's channel
         for channel in self.editors:
             await self.outlet.alert(channel, text, channel)
+
+
+EDITORS_ALERTS = "editors' alerts (issue files' problems, failures on X, Mastodon, Bluesky)"
+
+
+def where_editors_hear(settings: DiscordSettings) -> tuple[int, str]:
+    """What `newsbot run` says at start of where the editors' alerts go, and at what log level:
+    a warning when they go to no Discord channel, naming the setting that sends them to one."""
+    channels = settings.editors_alerts()
+    if not channels:
+        return logging.WARNING, (
+            f"{EDITORS_ALERTS} go to no Discord channel, only to the log: "
+            "set discord.alerts_channel_id to the editors' channel"
+        )
+    named = ", ".join(f"channel {channel}" for channel in channels)
+    source = (
+        "discord.alerts_channel_id"
+        if settings.alerts_channel_id is not None
+        else "the alerts channels of discord.targets"
+    )
+    return logging.INFO, f"{EDITORS_ALERTS} go to {named} ({source})"
