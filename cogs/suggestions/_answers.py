@@ -13,10 +13,12 @@ not one per reply. Per reader, not per thread: a reader posting in many threads 
 answered in each.
 
 What was told is kept in memory, for `READERS_KEPT` readers at most: a restart forgets it,
-which costs at most one more answer per reader. Only an answer that was sent counts: one that
-Discord refused, or that never reached it, leaves the reader to be told with their next reply.
-An answer deleted with the reply it answered no longer tells anything: what it alone told is
-told again (it still counts among the window's `ANSWERS_PER_WINDOW`).
+which costs at most one more answer per reader. An answer counts from the moment it is decided
+(`reserve`), so that two replies of one reader read at once are not both answered; one that
+Discord then refused, or that never reached it, is taken back (`release`), leaving the reader
+to be told with their next reply. An answer deleted with the reply it answered no longer tells
+anything: what no other answer of the window still tells is told again (it still counts among
+the window's `ANSWERS_PER_WINDOW`).
 """
 
 from __future__ import annotations
@@ -31,17 +33,39 @@ ANSWERS_PER_WINDOW = 3
 """Messages to one reader in a window, each telling them something new."""
 READERS_KEPT = 4096
 """Readers whose answers are remembered; past that, those whose hour ends soonest are forgotten."""
+ANSWERED_KEPT = 4096
+"""Replies whose answers are remembered, to be unsaid when the reply is deleted; past that, the
+oldest are forgotten (their answers then stay said until the window ends)."""
 
 Reader = tuple[int, int]
 """A reader in one server: (guild id, user id)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Answer:
+    """One answer counted for a reader (`RecentAnswers.reserve`): what it tells, and the
+    message it answers, if any."""
+
+    reader: Reader
+    topics: frozenset[str]
+    answering: int | None
+    since: dt.datetime
+    """The window it counts in: its first answer's time."""
 
 
 @dataclass
 class _Told:
     since: dt.datetime
     """When the window opened: the first answer's time."""
-    topics: set[str] = field(default_factory=set)
+    said: list[Answer] = field(default_factory=list)
+    """The window's answers the reader can still see (or is being sent)."""
     answers: int = 0
+    """The window's answers: those sent, those being sent, and those deleted since."""
+
+    @property
+    def topics(self) -> set[str]:
+        """What the answers still standing tell, together."""
+        return {topic for answer in self.said for topic in answer.topics}
 
 
 class RecentAnswers:
@@ -54,18 +78,34 @@ class RecentAnswers:
     def __init__(self, clock: Callable[[], dt.datetime]) -> None:
         self.clock = clock
         self._told: OrderedDict[Reader, _Told] = OrderedDict()
-        self._answers: OrderedDict[int, tuple[Reader, frozenset[str]]] = OrderedDict()
-        """What the latest answers told, by the id of the message each answered."""
+        self._answered: OrderedDict[int, Reader] = OrderedDict()
+        """Who was answered lately, by the id of the message an answer answered."""
 
     def due(self, reader: Reader, topics: Collection[str], now: dt.datetime | None = None) -> bool:
         """Whether to answer `reader` in a message about `topics` (what the answer's lines say,
         one word for each kind: see `cogs.suggestions._text.topics`) at `now` (default: the
         clock's). False when every topic was told in the window, or its answers are all spent.
-        Counts nothing: `told` does, once the answer is sent."""
+        Counts nothing: `reserve` or `told` does."""
         told = self._current(reader, now or self.clock())
         if told is None:
             return True
         return not set(topics) <= told.topics and told.answers < ANSWERS_PER_WINDOW
+
+    def reserve(
+        self,
+        reader: Reader,
+        topics: Collection[str],
+        now: dt.datetime | None = None,
+        *,
+        answering: int | None = None,
+    ) -> Answer | None:
+        """When `due`, count the answer at once, before it is sent (then `release` it, if it
+        could not be): another reply of the reader read meanwhile is not answered the same. The
+        answer counted, or None when not due."""
+        now = now or self.clock()
+        if not self.due(reader, topics, now):
+            return None
+        return self.told(reader, topics, now, answering=answering)
 
     def told(
         self,
@@ -74,31 +114,41 @@ class RecentAnswers:
         now: dt.datetime | None = None,
         *,
         answering: int | None = None,
-    ) -> None:
-        """Count an answer to `reader` about `topics`, decided at `now` (default: the clock's),
-        as sent: it opens their window, if none is open. `answering`: the id of the message it
-        answers (see `unsaid`)."""
+    ) -> Answer:
+        """Count an answer to `reader` about `topics`, decided at `now` (default: the clock's):
+        it opens their window, if none is open. `answering`: the id of the message it answers
+        (see `unsaid`)."""
         now = now or self.clock()
-        if answering is not None:
-            self._answers[answering] = (reader, frozenset(topics))
-            if len(self._answers) > READERS_KEPT:
-                self._answers.popitem(last=False)
         told = self._current(reader, now)
         if told is None:
             self._told.pop(reader, None)
             self._forget_before(now)
             told = self._told[reader] = _Told(since=now)
-        told.topics.update(topics)
+        answer = Answer(reader, frozenset(topics), answering, told.since)
+        told.said.append(answer)
         told.answers += 1
+        if answering is not None:
+            self._answered[answering] = reader
+            self._answered.move_to_end(answering)
+            if len(self._answered) > ANSWERED_KEPT:
+                self._answered.popitem(last=False)
+        return answer
+
+    def release(self, answer: Answer) -> None:
+        """An answer `reserve` counted could not be sent: it neither tells nor counts."""
+        told = self._told.get(answer.reader)
+        if told is not None and told.since == answer.since and answer in told.said:
+            told.said.remove(answer)
+            told.answers -= 1
 
     def unsaid(self, answered: int) -> None:
-        """Message `answered` was deleted, and the answer to it goes with it: what that told,
-        the reader no longer sees, and is told again. It still counts as one of the window's
-        answers."""
-        reader, topics = self._answers.pop(answered, (None, frozenset()))
+        """Message `answered` was deleted, and the answers to it go with it: what they told
+        and no other answer still standing tells, the reader no longer sees, and is told again.
+        They still count among the window's answers."""
+        reader = self._answered.pop(answered, None)
         told = self._current(reader, self.clock()) if reader is not None else None
         if told is not None:
-            told.topics -= topics
+            told.said = [answer for answer in told.said if answer.answering != answered]
 
     def _current(self, reader: Reader, now: dt.datetime) -> _Told | None:
         """What `reader` was told in the window open at `now`, if one is."""

@@ -235,6 +235,37 @@ def test_an_answer_deleted_is_told_again_but_still_counts() -> None:
     assert not told.due((1, 1), {"file"}), "three answers in the hour, the deleted one too"
 
 
+def test_what_a_later_answer_still_tells_is_not_told_again() -> None:
+    now = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+    told = RecentAnswers(lambda: now)
+    told.told((1, 1), {"limited"}, answering=10)
+    told.told((1, 1), {"limited", "dropped"}, answering=11)
+    told.unsaid(10)
+    assert not told.due((1, 1), {"limited"}), "the answer to 11 still says it"
+
+
+def test_every_answer_to_a_reply_goes_with_it() -> None:
+    now = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+    told = RecentAnswers(lambda: now)
+    told.told((1, 1), {"limited"}, answering=10)
+    told.told((1, 1), {"dropped"}, answering=10)  # the answer to its edit
+    told.unsaid(10)
+    assert told.due((1, 1), {"limited"}) and told.due((1, 1), {"dropped"})
+
+
+def test_an_answer_counts_from_the_moment_it_is_decided_until_it_fails() -> None:
+    now = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+    told = RecentAnswers(lambda: now)
+    sending = told.reserve((1, 1), {"limited"}, answering=10)
+    assert sending is not None
+    assert told.reserve((1, 1), {"limited"}, answering=11) is None, "being told already"
+    told.release(sending)  # Discord refused it
+    assert told.reserve((1, 1), {"limited"}, answering=11) is not None
+    for n in range(ANSWERS_PER_WINDOW - 1):
+        assert told.reserve((1, 1), {f"new {n}"}) is not None
+    assert told.reserve((1, 1), {"other"}) is None, "the failed answer did not count"
+
+
 def answered(told: RecentAnswers, reader: tuple[int, int], topics: set[str]) -> bool:
     """Whether `reader` is answered about `topics`, counted as told when so."""
     if not told.due(reader, topics):
