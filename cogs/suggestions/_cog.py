@@ -31,7 +31,8 @@ from bot.suggestions import (
     issue_file,
     scan,
 )
-from cogs.suggestions._replies import Recording, message_text
+from cogs.suggestions._edits import Revising
+from cogs.suggestions._replies import message_text
 from cogs.suggestions._text import (
     LIST_SHOWN_MAX,
     SHORT_SHOWN_MAX,
@@ -53,7 +54,7 @@ URL_OPTION_MAX = 4000
 REVIEW_CARDS = 5
 
 
-class Suggestions(Recording):
+class Suggestions(Revising):
     """Readers suggest links for the next issue; managers review and export them."""
 
     suggestions = app_commands.Group(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from bot.app import NO_MENTIONS
 from bot.models import Supporter
 from bot.models.links import twins
 from bot.render.discord import CONTENT_MAX, fit_lines
-from bot.store import Archive
+from bot.store import Archive, failed_under
 from bot.suggestions import (
     Outcome,
     Result,
@@ -30,7 +30,14 @@ from bot.suggestions import (
 )
 from bot.suggestions.titles import TitleFetcher
 from cogs.suggestions._answers import RecentAnswers
-from cogs.suggestions._text import NOT_RECORDED, NOT_RECORDED_TOPIC, not_taken, said, topics
+from cogs.suggestions._text import (
+    NOT_RECORDED,
+    NOT_RECORDED_TOPIC,
+    not_recorded,
+    not_taken,
+    said,
+    topics,
+)
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
@@ -42,12 +49,14 @@ NOT_TAKEN = "❌"
 """A reply not all taken, whose reader was told why already (see `RecentAnswers`)."""
 THREAD_CACHE_MAX = 4096
 UNRECORDED_KEPT = 4096
-"""Replies remembered as not recorded (see `Recording._not_recorded`)."""
+"""Replies remembered as not recorded (see `Recording._mark_unrecorded`)."""
 WAITING_MAX = 100
-"""Replies, edits and deletions waiting their turn to be read, at most. Each takes a few
-milliseconds while the archive answers; a queue this long means it does not (an outage, in
-which each waits for the archive's timeout) and a reply now would wait long to be told
-nothing: past it, a reply is at once told it was not recorded."""
+"""Replies, edits and deletions waiting their turn with the archive, at most, the one read
+included. A turn holds only the archive's work, a few milliseconds while it answers (the
+reader is answered after, whatever Discord makes that wait); a queue this long means it does
+not (an outage, in which each waits for the archive's timeout) and a reply or an edit now
+would wait long to be told nothing: past it, it is at once told it was not recorded. A
+deletion is never refused: it takes no answer, and waits its turn past the bound."""
 ANSWERS_LOOKBACK = 20
 """Messages after a deleted reply looked through for the bot's answers to it."""
 
@@ -100,6 +109,16 @@ def no_thread(channel: object) -> bool:
     return isinstance(channel, discord.abc.GuildChannel)
 
 
+Thread = tuple[int, str | None]
+"""A section thread as the archive knows it: (issue number, section slug)."""
+Answering = Callable[[], Awaitable[None]]
+"""What tells a reader how one event of their reply was read, once the archive's turn is over."""
+
+
+class _Busy(Exception):
+    """A reply not read: too many wait their turn (see `WAITING_MAX`)."""
+
+
 def display_name(user: discord.abc.User) -> str:
     """The name a reader goes by here, for the editors."""
     return clean_note(user.display_name) or str(user.id)
@@ -116,13 +135,16 @@ class Recording(commands.Cog):
             raise RuntimeError("the bot was built without its services (see bot.wiring)")
         self.service = bot.services.suggestions
         self.settings = bot.settings.suggestions
-        self._threads: dict[int, tuple[int, str | None] | None] = {}
+        self._threads: dict[int, Thread | None] = {}
         self.titles = TitleFetcher(
             self.archive.suggestions, allow_private=self.settings.allow_private_fetch
         )
         self._reading = asyncio.Lock()
         self._waiting = 0
-        """Events waiting for `_reading`, or reading."""
+        """Events waiting for `_reading`, or reading: the archive's work only."""
+        self._answering: dict[int, asyncio.Future[None]] = {}
+        """The latest event of each reply being read or answered, by message id: done once
+        it is answered (see `_in_order`)."""
         self._unrecorded: OrderedDict[int, None] = OrderedDict()
         """Replies whose last reading could not be recorded, by message id."""
         self.clock = bot.services.clock
@@ -161,7 +183,7 @@ class Recording(commands.Cog):
 
     # --- replies in newsbot's threads ------------------------------------------------------
 
-    async def _thread_of(self, channel_id: int) -> tuple[int, str | None] | None:
+    async def _thread_of(self, channel_id: int) -> Thread | None:
         if channel_id in self._threads:
             return self._threads[channel_id]
         found = await self.archive.ledger.section_thread(channel_id)
@@ -186,71 +208,169 @@ class Recording(commands.Cog):
         found = scan(*message_text(message))
         if not found.links and not found.rejected:
             return
-        async with self._turn() as turn:
-            if turn:
-                await self._read_new(message, message.guild.id, found)
-            elif self._may_be_section_thread(message.channel):
-                await self._not_recorded(message, message.guild.id, "too many replies waiting")
+        guild_id = message.guild.id
+        await self._follow(
+            message, guild_id, lambda thread: self._record_new(message, guild_id, found, thread)
+        )
 
-    async def _read_new(self, message: discord.Message, guild_id: int, found: Scan) -> None:
-        thread: tuple[int, str | None] | None = None
-        try:
-            thread = await self._thread_of(message.channel.id)
-            if thread is None:
-                return
-            results = await self._suggest_all(
-                found,
-                message.author,
-                note=None,
-                notes=lambda url: note_of(message.content, url),
-                source="reply",
-                section=thread[1],
-                guild_id=guild_id,
-                channel_id=message.channel.id,
-                message_id=message.id,
-            )
-            await self.archive.suggestions.keep_reply_read(message.id, found.dumps())
-        except Exception as exc:
-            if thread is not None or self._may_be_section_thread(message.channel):
-                await self._not_recorded(message, guild_id, exc)
-            return
-        try:
-            await self._acknowledge(message, found, results, guild_id)
-        except discord.HTTPException as exc:
-            log.warning("could not answer a suggestion in channel %s: %s", message.channel.id, exc)
-        except Exception:
-            log.exception(
-                "could not answer a suggestion (user %s, channel %s, message %s)",
-                message.author.id,
-                message.channel.id,
-                message.id,
-            )
+    async def _follow(
+        self,
+        message: discord.Message,
+        guild_id: int,
+        record: Callable[[Thread], Awaitable[Answering]],
+    ) -> None:
+        """Read a reply, new or edited, in its turn with the archive (`record` it, if it is in
+        a section thread), then answer the reader out of the turn, once the reply's events
+        before this one are answered. One that cannot be recorded (the archive failing, or
+        `WAITING_MAX` waiting) is answered so (`_not_recorded`); one that newsbot's own error
+        stopped is logged as such, and not told to the reader as an outage."""
+        async with self._in_order(message.id) as after_earlier:
+            answer: Answering | None = None
+            async with self._turn() as turn:
+                thread: Thread | None = None
+                try:
+                    if not turn:
+                        raise _Busy("too many replies waiting")
+                    thread = await self._thread_of(message.channel.id)
+                    if thread is not None:
+                        answer = await record(thread)
+                except Exception as exc:
+                    if thread is not None or self._may_be_section_thread(message.channel):
+                        answer = self._not_recorded(message, guild_id, exc)
+            if answer is not None:
+                await after_earlier()
+                await answer()
+
+    async def _record_new(
+        self, message: discord.Message, guild_id: int, found: Scan, thread: Thread
+    ) -> Answering:
+        """Suggest a new reply's links, one after another; when the archive fails under one
+        after others were recorded, those left are not recorded, and the reader is told which
+        (all of them failing is `_not_recorded`)."""
+        results: list[Result] = []
+        unrecorded: list[str] = []
+        for url in found.links:
+            if unrecorded:
+                unrecorded.append(url)  # the archive is failing: each would wait its timeout
+                continue
+            try:
+                results.append(
+                    await self.service.suggest(
+                        url,
+                        Supporter(
+                            user_id=message.author.id,
+                            name=display_name(message.author),
+                            note=note_of(message.content, url),
+                            source="reply",
+                        ),
+                        section=thread[1],
+                        per_day=self.settings.per_reader_per_day,
+                        guild_id=guild_id,
+                        channel_id=message.channel.id,
+                        message_id=message.id,
+                    )
+                )
+            except Exception as exc:
+                if not results or not failed_under(exc):
+                    raise
+                log.warning("a suggested link was not recorded (message %s): %s", message.id, exc)
+                unrecorded.append(url)
+        if unrecorded:  # its edit reads what was recorded, where the links left are new
+            self._mark_unrecorded(message.id)
+        read = replace(found, links=tuple(url for url in found.links if url not in unrecorded))
+        await self._keep_read(message.id, read)
         self._fetch_titles(results)
 
+        async def answer() -> None:
+            try:
+                await self._acknowledge(message, found, results, guild_id, unrecorded)
+            except discord.HTTPException as exc:
+                log.warning(
+                    "could not answer a suggestion in channel %s: %s", message.channel.id, exc
+                )
+            except Exception:
+                log.exception(
+                    "could not answer a suggestion (user %s, channel %s, message %s)",
+                    message.author.id,
+                    message.channel.id,
+                    message.id,
+                )
+
+        return answer
+
+    async def _keep_read(self, message_id: int, found: Scan | None) -> None:
+        """Keep what was read in a reply (None: it was deleted), for its edits to be read
+        against. When the archive cannot, what was suggested stands: the reply's next edit is
+        read against what the archive last kept (see `_read`), and only suggests again what
+        that had not."""
+        try:
+            await self.archive.suggestions.keep_reply_read(
+                message_id, found.dumps() if found is not None else None
+            )
+        except Exception as exc:
+            if not failed_under(exc):
+                raise
+            log.warning("what a reply says was not kept (message %s): %s", message_id, exc)
+            self._mark_unrecorded(message_id)
+
     async def _acknowledge(
-        self, message: discord.Message, found: Scan, results: Sequence[Result], guild_id: int
+        self,
+        message: discord.Message,
+        found: Scan,
+        results: Sequence[Result],
+        guild_id: int,
+        unrecorded: Sequence[str] = (),
     ) -> bool:
-        """A ✅ when a link was taken; a message saying why when some were not, unless the
-        reader was told so lately (then a ❌: see `RecentAnswers`). Whether some were not."""
+        """A ✅ when a link was taken; a message saying why when some were not (or were not
+        recorded), unless the reader was told so lately (then a ❌: see `RecentAnswers`).
+        Whether some were not."""
         if any(result.taken for result in results):
             await self._react(message, ACK)
         per_day = self.settings.per_reader_per_day
         lines = [line for result in results if (line := said(result, per_day))]
         lines += not_taken(found, results)
+        told = topics(found, results)
+        if unrecorded:
+            lines.append(not_recorded(unrecorded))
+            told.add(NOT_RECORDED_TOPIC)
         if not lines:
             return False
-        reader, told, now = (guild_id, message.author.id), topics(found, results), self.clock()
-        if not self.answers.due(reader, told, now):
-            await self._react(message, NOT_TAKEN)
-            return True
-        await message.reply(
+        await self._tell(
+            message,
+            guild_id,
+            told,
             fit_lines(list(dict.fromkeys(lines)), CONTENT_MAX),
-            allowed_mentions=NO_MENTIONS,
-            mention_author=False,
             suppress_embeds=True,
         )
-        self.answers.told(reader, told, now, answering=message.id)  # once sent, not before
         return True
+
+    async def _tell(
+        self,
+        message: discord.Message,
+        guild_id: int,
+        told: set[str],
+        text: str,
+        *,
+        suppress_embeds: bool = False,
+    ) -> None:
+        """Answer a reply with `text`, about `told`, or with a ❌ when the reader was told that
+        lately. The answer counts before it is sent, so that another reply of the reader
+        answered meanwhile is not told the same; it no longer counts if it was not sent."""
+        reader = (guild_id, message.author.id)
+        answer = self.answers.reserve(reader, told, self.clock(), answering=message.id)
+        if answer is None:
+            await self._react(message, NOT_TAKEN)
+            return
+        try:
+            await message.reply(
+                text,
+                allowed_mentions=NO_MENTIONS,
+                mention_author=False,
+                suppress_embeds=suppress_embeds,
+            )
+        except BaseException:
+            self.answers.release(answer)
+            raise
 
     async def _react(self, message: discord.Message, emoji: str) -> None:
         """React to a reply, if newsbot may: without Add Reactions, an answer still goes."""
@@ -260,10 +380,10 @@ class Recording(commands.Cog):
             log.warning("could not react in channel %s: %s", message.channel.id, exc)
 
     @asynccontextmanager
-    async def _turn(self) -> AsyncIterator[bool]:
-        """This event's turn to be read, after those before it (True); or, when `WAITING_MAX`
-        wait already, none (False, at once)."""
-        if self._waiting >= WAITING_MAX:
+    async def _turn(self, *, past_bound: bool = False) -> AsyncIterator[bool]:
+        """This event's turn with the archive, after those before it (True); or, when
+        `WAITING_MAX` wait already, none (False, at once), unless it may wait `past_bound`."""
+        if self._waiting >= WAITING_MAX and not past_bound:
             yield False
             return
         self._waiting += 1
@@ -273,6 +393,29 @@ class Recording(commands.Cog):
         finally:
             self._waiting -= 1
 
+    @asynccontextmanager
+    async def _in_order(self, message_id: int) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+        """One event of a reply (its reading, then its answer), answered after the reply's
+        events before it: the block gets a wait for their answers to be given, to await before
+        its own, so that the reader's answers follow one another as the events did (a ✅ an edit
+        takes away is taken away after it was given; a deleted reply's answers are looked for
+        once given). Entered before the event's first wait, so in the order Discord sent the
+        events."""
+        earlier = self._answering.get(message_id)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._answering[message_id] = done
+
+        async def after_earlier() -> None:
+            if earlier is not None:
+                await asyncio.wait([earlier])  # not cancelling it when this one is cancelled
+
+        try:
+            yield after_earlier
+        finally:
+            done.set_result(None)
+            if self._answering.get(message_id) is done:
+                del self._answering[message_id]
+
     def _may_be_section_thread(self, channel: object) -> bool:
         """Whether a channel is one of newsbot's section threads as far as can be told without
         the archive: one known to be, or a thread newsbot started."""
@@ -281,176 +424,41 @@ class Recording(commands.Cog):
             isinstance(channel, discord.Thread) and me is not None and channel.owner_id == me.id
         )
 
-    async def _not_recorded(
-        self, message: discord.Message, guild_id: int, reason: BaseException | str
-    ) -> None:
-        """A reply (or its edit) that could not be recorded: the reader is told so, in a message
-        once a window (see `RecentAnswers`), else with a ❌; never with a ✅. An edit of it is
-        then read against what the archive last recorded, not the reply as it was."""
-        log.warning(
-            "a suggestion was not recorded (user %s, channel %s, message %s): %s",
-            message.author.id,
-            message.channel.id,
-            message.id,
-            reason,
-            exc_info=isinstance(reason, BaseException),
-        )
-        self._unrecorded[message.id] = None
-        self._unrecorded.move_to_end(message.id)
+    def _mark_unrecorded(self, message_id: int) -> None:
+        """A reply whose last reading the archive does not have all of: its edit is read
+        against what the archive last recorded, not the reply as it was."""
+        self._unrecorded[message_id] = None
+        self._unrecorded.move_to_end(message_id)
         if len(self._unrecorded) > UNRECORDED_KEPT:
             self._unrecorded.popitem(last=False)
-        reader, told, now = (guild_id, message.author.id), {NOT_RECORDED_TOPIC}, self.clock()
-        try:
-            if not self.answers.due(reader, told, now):
-                await self._react(message, NOT_TAKEN)
-                return
-            await message.reply(NOT_RECORDED, allowed_mentions=NO_MENTIONS, mention_author=False)
-            self.answers.told(reader, told, now, answering=message.id)
-        except Exception as exc:
-            log.warning(
-                "could not tell a reader in channel %s their suggestion was not recorded: %s",
-                message.channel.id,
-                exc,
-            )
 
-    # --- replies edited or deleted ----------------------------------------------------------
-    # An edited reply is read again: its new links are suggested as a new reply's would be,
-    # with the same answers, and the links it lost lose that reader's support from it; a
-    # deleted reply is one edited to no links. A pending suggestion left with no supporter is
-    # deleted rather than kept under a status of its own: no editor has looked at it yet, and
-    # the link suggested again later starts afresh. An editor's decision stands: an accepted or
-    # rejected suggestion keeps its status (without the reader), a published one is history
-    # and keeps its supporters too. Raw events: a reply out of discord.py's cache counts too,
-    # and what is new in it is told by what the bot last read in it, which the archive keeps.
-    # A reply's events are read one after another in the order Discord sent them: each
-    # handler takes its `_turn` before its first wait, so a reply edited at once is read new
-    # before its edit is. One that cannot be recorded (the archive failing, or too many
-    # waiting) is answered so (`_not_recorded`), never left unsaid.
+    def _not_recorded(
+        self, message: discord.Message, guild_id: int, reason: BaseException
+    ) -> Answering | None:
+        """A reply (or its edit) that could not be recorded (see `_mark_unrecorded`): what
+        tells the reader so, in a message once a window (see `RecentAnswers`), else with a ❌;
+        never with a ✅. None when newsbot's own error stopped it, not the archive nor the
+        queue: that is logged for its operators, and not told to the reader as an outage."""
+        self._mark_unrecorded(message.id)
+        where = (message.author.id, message.channel.id, message.id)
+        if not isinstance(reason, _Busy) and not failed_under(reason):
+            log.error("a reply could not be read (user %s, channel %s, message %s)", *where,
+                      exc_info=reason)  # fmt: skip
+            return None
+        log.warning("a suggestion was not recorded (user %s, channel %s, message %s): %s",
+                    *where, reason)  # fmt: skip
 
-    @commands.Cog.listener()
-    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        """A reader's reply edited: new links are suggested, links gone are taken back."""
-        message, before = payload.message, payload.cached_message
-        if payload.guild_id is None or message.author.bot or message.webhook_id is not None:
-            return
-        if before is not None and before.content == message.content:
-            return  # Discord unfurled a link, or the message was pinned: no edit of the reader's
-        if before is None and payload.data.get("edited_timestamp") is None:
-            return
-        if no_thread(message.channel):
-            return
-        async with self._turn() as turn:
-            if turn:
-                await self._read_edit(payload, message, before)
-            elif self._may_be_section_thread(message.channel):
-                await self._not_recorded(message, payload.guild_id, "too many replies waiting")
+        async def answer() -> None:
+            try:
+                await self._tell(message, guild_id, {NOT_RECORDED_TOPIC}, NOT_RECORDED)
+            except Exception as exc:
+                log.warning(
+                    "could not tell a reader in channel %s their suggestion was not recorded: %s",
+                    message.channel.id,
+                    exc,
+                )
 
-    async def _read_edit(
-        self,
-        payload: discord.RawMessageUpdateEvent,
-        message: discord.Message,
-        before: discord.Message | None,
-    ) -> None:
-        assert payload.guild_id is not None
-        found = scan(*message_text(message))
-        reader = Supporter(
-            user_id=message.author.id,
-            name=display_name(message.author),
-            note=note_of(message.content),
-            source="reply",
-        )
-        thread: tuple[int, str | None] | None = None
-        try:
-            thread = await self._thread_of(payload.channel_id)
-            if thread is None:
-                return
-            old = await self._read(message.id, before)
-            fresh = found.since(old)
-            revision = await self.service.revise(
-                message.id,
-                found.links,
-                new=fresh.links,
-                reader=reader,
-                notes=lambda url: note_of(message.content, url),
-                section=thread[1],
-                per_day=self.settings.per_reader_per_day,
-                guild_id=payload.guild_id,
-                channel_id=payload.channel_id,
-            )
-            await self.archive.suggestions.keep_reply_read(message.id, found.dumps())
-        except Exception as exc:
-            if thread is not None or self._may_be_section_thread(message.channel):
-                await self._not_recorded(message, payload.guild_id, exc)
-            return
-        self._unrecorded.pop(message.id, None)
-        try:
-            refused = await self._acknowledge(message, fresh, revision.results, payload.guild_id)
-            me = self.bot.user
-            if me is not None and not revision.supports and (revision.withdrawn or old.links):
-                await message.remove_reaction(ACK, me)
-            if me is not None and old.rejected and not refused and all_taken(found, revision):
-                await message.remove_reaction(NOT_TAKEN, me)  # the refused link was edited out
-        except discord.HTTPException as exc:
-            log.warning(
-                "could not answer an edited reply in channel %s: %s", message.channel.id, exc
-            )
-        except Exception:
-            log.exception(
-                "could not answer an edited reply (channel %s, message %s)",
-                payload.channel_id,
-                message.id,
-            )
-        self._fetch_titles(revision.results)
-
-    @commands.Cog.listener()
-    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        """A reader's reply deleted: what it suggested is taken back."""
-        if payload.guild_id is None or no_thread(self.bot.get_channel(payload.channel_id)):
-            return
-        try:
-            async with self._turn() as turn:
-                if not turn:
-                    log.warning(
-                        "a deleted reply was not read: too many waiting (channel %s, message %s)",
-                        payload.channel_id,
-                        payload.message_id,
-                    )
-                    return
-                if await self._thread_of(payload.channel_id) is None:
-                    return
-                await self.service.revise(payload.message_id)
-                await self.archive.suggestions.keep_reply_read(payload.message_id, None)
-                # Its answer goes with it (below): the reader's next reply is told again.
-                self.answers.unsaid(payload.message_id)
-            self._unrecorded.pop(payload.message_id, None)
-            await self._forget_answers(payload.channel_id, payload.message_id)
-        except Exception:
-            log.exception(
-                "a deleted reply failed (channel %s, message %s)",
-                payload.channel_id,
-                payload.message_id,
-            )
-
-    async def _read(self, message_id: int, before: discord.Message | None) -> Scan:
-        """What the bot last read in a reply: the reply as discord.py still has it from before
-        an edit, else as the archive kept it (nothing, for a reply the bot never read). The
-        archive's, when the last reading of the reply could not be recorded: what discord.py
-        had then is not what the archive has."""
-        if before is not None and message_id not in self._unrecorded:
-            return scan(*message_text(before))
-        kept = await self.archive.suggestions.reply_read(message_id)
-        return Scan.loads(kept) if kept is not None else Scan()
-
-    async def _forget_answers(self, channel_id: int, message_id: int) -> None:
-        """Delete the bot's answers to a reply that was deleted: they would answer nothing."""
-        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-        if not isinstance(channel, discord.Thread):
-            return
-        after = discord.Object(message_id)
-        async for message in channel.history(limit=ANSWERS_LOOKBACK, after=after):
-            answered = message.reference.message_id if message.reference else None
-            if message.author == self.bot.user and answered == message_id:
-                await message.delete()
+        return answer
 
     # --- titles ----------------------------------------------------------------------------
 

@@ -158,7 +158,17 @@ NOT_RECORDED = (
 """The answer to a reply whose links newsbot could not record (its archive failed or is too
 busy to take them): nothing tells the reader otherwise, and no ✅ goes with it."""
 NOT_RECORDED_TOPIC = "not recorded"
-"""What `NOT_RECORDED` tells, among `topics`."""
+"""What `NOT_RECORDED` and `not_recorded` tell, among `topics`."""
+
+
+def not_recorded(urls: Sequence[str]) -> str:
+    """The line about the links of a reply newsbot could not record after it recorded others
+    of it (the archive failing meanwhile): only those are to be posted again."""
+    them = "it" if len(urls) == 1 else "them"
+    return (
+        f"✖ Not recorded: {', '.join(named(url) for url in urls)} — newsbot can't save "
+        f"suggestions just now. Post {them} again in a few minutes."
+    )
 
 
 def not_taken(found: Scan, results: Sequence[Result]) -> list[str]:

@@ -390,3 +390,27 @@ async def test_a_page_archived_with_or_without_its_slash_is_answered_once(
     answers = [m for m in await nothing_more(emulator, seed, thread) if m.id > posted.message.id]
     assert answers == [first, latest], "nothing said twice"
     assert await queued(newsbot) == {}
+
+
+async def test_an_edit_takes_the_check_mark_away_after_discord_gave_it(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    thread = (await publish_threads(newsbot, emulator, seed))["industry"]
+    reaction = "/channels/*/messages/*/reactions/*/@me"
+    given = emulator.inject("PUT", reaction, 204, after_handler=True, hang=True)
+    taken = emulator.inject("DELETE", reaction, 204, after_handler=True, hang=True)
+    posted = await emulator.post_message(thread, seed.reader, "https://ok.example/1")
+    await emulator.wait_until(lambda: given.hits or None)
+    # Discord has not answered the ✅ yet when the reply is edited to no link, and read again.
+    await emulator.edit_message(posted.message, seed.reader, "never mind")
+
+    async def taken_back() -> bool:
+        return await queued(newsbot) == {}
+
+    await eventually(taken_back, "take the suggestion back")
+    await asyncio.sleep(0.3)  # not waiting for anything: the edit's answer's chance to jump ahead
+    assert not taken.hits, "the ✅ is taken away once given, not before"
+    given.release()
+    await emulator.wait_until(lambda: taken.hits or None)
+    taken.release()
+    await no_ack(emulator, seed, posted.message)
