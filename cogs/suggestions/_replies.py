@@ -1,5 +1,6 @@
-"""What readers' replies in newsbot's section threads suggest, read again when edited or
-deleted, and how every suggestion is recorded: the base the Suggestions cog builds on."""
+"""What readers' replies in newsbot's section threads suggest, each read in its turn with the
+archive and answered after it, and how every suggestion is recorded: the base the Suggestions
+cog builds on (through `cogs.suggestions._edits`, for replies edited or deleted)."""
 
 from __future__ import annotations
 
@@ -126,7 +127,7 @@ def display_name(user: discord.abc.User) -> str:
 
 class Recording(commands.Cog):
     """Suggestions recorded, from any source, with their titles fetched; readers' replies
-    read as they come, are edited and are deleted."""
+    read as they come, in turn (their edits and deletions: `Revising`)."""
 
     def __init__(self, bot: Newsbot) -> None:
         self.bot = bot
@@ -163,7 +164,6 @@ class Recording(commands.Cog):
         guild_id: int | None,
         channel_id: int | None,
         message_id: int | None = None,
-        notes: Callable[[str], str | None] | None = None,
     ) -> list[Result]:
         reader = Supporter(user_id=user.id, name=display_name(user), note=note, source=source)
         results = []
@@ -171,7 +171,7 @@ class Recording(commands.Cog):
             results.append(
                 await self.service.suggest(
                     url,
-                    replace(reader, note=notes(url)) if notes else reader,
+                    reader,
                     section=section,
                     per_day=self.settings.per_reader_per_day,
                     guild_id=guild_id,
