@@ -1,5 +1,6 @@
 """Replies newsbot could not record, while its archive failed or too many waited: the reader
-is told so, never thanked, and what they post or edit afterwards is taken."""
+is told so (of those links only), never thanked, and what they post or edit afterwards is
+taken. A slow Discord holds up no reply, and a deleted reply is never refused."""
 
 from __future__ import annotations
 
@@ -68,8 +69,8 @@ async def test_a_reply_the_archive_could_not_take_is_told_so_and_taken_when_post
 
 @contextmanager
 def archive_held(bot: Newsbot) -> Iterator[sqlite3.Connection]:
-    """Another process holds the archive's write lock, and newsbot waits for it (a minute at
-    most): each reply read holds its turn until the lock is let go, at the block's end."""
+    """Another process holds the archive's write lock until the block's end; newsbot waiting
+    for it (`wait_for_the_archive`), each reply read holds its turn until then."""
     assert bot.archive.file is not None
     with closing(sqlite3.connect(bot.archive.file, isolation_level=None)) as other:
         other.execute("BEGIN IMMEDIATE")
