@@ -88,8 +88,10 @@ def only_excluded(text: str) -> bool:
 
 def sign_named(text: str) -> bool:
     """Whether a reader's search text names a letter with signs, as `c++`, `c#` or `f#` are
-    named: searchable, as that letter's word, though it has one letter or digit alone."""
-    return any(_SIGN_NAMED.fullmatch(word.lstrip("-")) for word in text.split())
+    named: searchable, as that letter's word, though it has one letter or digit alone. Typed
+    full-width (`Ｃ＃`) or followed by a sentence's punctuation (`C#.`), it is named the same."""
+    words = narrowed(text).split()
+    return any(_SIGN_NAMED.fullmatch(word.lstrip("-(").rstrip(".,;:!?)")) for word in words)
 
 
 def excluding(fts: str, excluded: str | None) -> str:
@@ -196,6 +198,8 @@ def search_plan(text: str) -> SearchPlan | None:
         letters = term.written.rstrip("*")
         if term.prefix and not term.cjk and _last_word_letters(term.quoted) < 2:
             terms[index] = replace(term, prefix=False, written=letters)
+            if term.excluded and _is_common(terms[index]):
+                continue  # told below: a very common word is not left out
             notes.append(
                 f"a prefix needs at least 2 letters: “{term.written}” was searched as "
                 f"the word “{letters}”"
@@ -205,12 +209,16 @@ def search_plan(text: str) -> SearchPlan | None:
     terms = [term for term in terms if not term.excluded]
     common = [term for term in terms if _is_common(term)]
     only_common = len(common) == len(terms)
-    left_out = ([] if only_common else common) + [term for term in excluded if _is_common(term)]
+    left_out = [] if only_common else common
+    kept_in = [term for term in excluded if _is_common(term)]
     if left_out:
         terms = [term for term in terms if term not in left_out]
-        excluded = [term for term in excluded if term not in left_out]
         words = ", ".join(f"“{term.written}”" for term in left_out)
         notes.append(f"very common words were left out: {words}")
+    if kept_in:
+        excluded = [term for term in excluded if term not in kept_in]
+        words = ", ".join(f"“{term.written}”" for term in kept_in)
+        notes.append(f"very common words are in nearly every item, so not left out: {words}")
     short = [
         term
         for term in terms + excluded
@@ -266,7 +274,8 @@ def _sign_named_notes(terms: list[_Term]) -> list[str]:
     """What a reader is told of the names searched without their signs (`_SIGN_NAMED`)."""
     named = [term.written.removeprefix("-") for term in terms]
     told = [
-        f"“{name}” was searched as the word “{name[0]}”, which also finds “{name[0].upper()}” alone"
+        f"“{name}” was searched as the word “{name[0]}”, which also finds a plain"
+        f" “{name[0].upper()}”"
         for name in named
         if _SIGN_NAMED.fullmatch(name)
     ]

@@ -409,9 +409,12 @@ def test_an_answer_is_rendered_once_for_every_reader_shown_it() -> None:
             {"query": "c++"},
             "Nothing in the archive matches “c++”. Try fewer or other words, or a prefix like "
             "`distil*`.\nLimited: the search reads letters and digits only: “c++” was searched "
-            "as the word “c”, which also finds “C” alone.",
+            "as the word “c”, which also finds a plain “C”.",
         ),
         ({"query": "F#"}, "Nothing in the archive matches “F\\#”."),
+        # Typed full-width (a CJK keyboard) or ending a sentence, the same.
+        ({"query": "Ｃ＃"}, "Nothing in the archive matches “Ｃ＃”."),
+        ({"query": "C#."}, "Nothing in the archive matches “C\\#.”."),
         ({"query": "torch", "since": "last week"}, "is not a date: write it like 2021-06-16"),
         ({"query": "zebra"}, "Nothing in the archive matches “zebra”"),
         # A phrase search's own quotes are not quoted again.

@@ -82,7 +82,7 @@ async def test_a_very_common_word_is_never_excluded(archive: Archive) -> None:
         "Torch compile",
         "Torch tricks",
     ]
-    assert page.limited == "very common words were left out: “-the”"
+    assert page.limited == "very common words are in nearly every item, so not left out: “-the”"
 
 
 @pytest.mark.parametrize(("text", "letter"), [("c++", "c"), ("C#", "C"), ("f#", "f")])
@@ -108,7 +108,7 @@ async def test_a_language_named_with_signs_is_searched_as_its_letter(
     assert query.sign_named(text)
     assert page.limited == (
         f"the search reads letters and digits only: “{text}” was searched as the word"
-        f" “{letter}”, which also finds “{letter.upper()}” alone"
+        f" “{letter}”, which also finds a plain “{letter.upper()}”"
     )
 
 
@@ -150,3 +150,17 @@ async def test_an_issue_number_prefix_counts_ascii_digits_alone(archive: Archive
     numbers = [s.number for s in await archive.issues.issues(prefix="2²")]
     assert numbers == [202, 21, 2]
     assert [s.number for s in await archive.issues.issues(prefix="#3٣")] == [31]
+
+
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        # A one-letter prefix left out is a very common word: said once, as not left out.
+        ("torch -a*", "very common words are in nearly every item, so not left out: “-a”"),
+        ("torch -the", "very common words are in nearly every item, so not left out: “-the”"),
+        ("the torch", "very common words were left out: “the”"),
+    ],
+)
+def test_what_a_reader_is_told_of_words_not_searched_says_which_way(text: str, told: str) -> None:
+    plan = query.search_plan(text)
+    assert plan is not None and plan.limited == told
