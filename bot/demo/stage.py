@@ -260,9 +260,9 @@ async def wait_for_publish(
 
     Only the last firing is kept in the archive: on a loaded machine one look at it can come
     after two firings, the one that published and a quiet one after it. Past `quiet_for`
-    seconds the outbox ledger is read too, and says when the issue is out everywhere. Past
-    `quiet_for` seconds it says what it is still waiting for and what the last firing said
-    (again when that changes); past `within` seconds it stops with the same, as an error.
+    seconds the outbox ledger is read too, and says when the issue is out everywhere; it also
+    says then what it is still waiting for and what the last firing said (again when that
+    changes). Past `within` seconds it stops with the same, as an error.
     """
     loop = asyncio.get_running_loop()
     started = loop.time()
