@@ -18,9 +18,10 @@ from tests.pg_server import PgServer
 TOLD_WITHIN = WORK_WAIT / 2
 """Seconds the answer may take here: far more than `READER_WAIT`, for a loaded machine, and far
 less than the wait that kept readers until the pool gave up."""
-OUTAGE = 20.0
+OUTAGE = 10.0
 """Seconds the server stays down, readers asking all along: the pool's own pauses between two
-attempts to connect, doubling from 1 s, would by then outlast the outage by seconds."""
+attempts to connect, doubling from 1 s (1, 3, 7, then 15 s in), would by then outlast the
+outage by seconds, past `READER_WAIT`."""
 
 
 async def test_a_reader_asking_during_an_outage_is_told_the_archive_is_out_of_reach(
