@@ -9,6 +9,7 @@ import pytest
 from bot.models import Issue
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
+from bot.publishing.outlets._threads import LEAST_WAIT, MOST_WAITS
 from bot.publishing.outlets.bluesky import BlueskyOutlet, bluesky_outlet
 from bot.publishing.plans.bluesky import RecordRef
 from bot.publishing.plans.bluesky import plan as bluesky_plan
@@ -115,6 +116,24 @@ async def test_a_long_rate_limit_leaves_the_rest_for_the_next_publish(
     again = await publish(archive_202, outlet, issue_202)
     assert again.ok
     assert_one_thread(bluesky.posts(), thread_texts(issue_202))
+
+
+async def test_a_rate_limit_past_its_reset_is_not_hammered(
+    archive_202: Archive, outlet: BlueskyOutlet, bluesky: BlueskyEmulator, issue_202: Issue
+) -> None:
+    # A `ratelimit-reset` already past by this machine's clock (one running ahead of the
+    # PDS's): a second at least between tries, and a few tries only.
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    outlet.sleep = sleep
+    bluesky.inject(CREATE, 429, times=50, reset_in=-5)
+    report = await publish(archive_202, outlet, issue_202)
+    assert not report.ok and report.count(Outcome.DEFERRED) > 0 and bluesky.posts() == []
+    assert slept == [LEAST_WAIT] * MOST_WAITS
+    assert len([r for r in bluesky.requests if r.nsid == CREATE]) == MOST_WAITS + 1
 
 
 async def test_a_refused_post_stops_the_thread_with_one_line_and_the_next_publish_ends_it(

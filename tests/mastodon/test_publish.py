@@ -9,6 +9,7 @@ import pytest
 from bot.models import Issue, StepState
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
+from bot.publishing.outlets._threads import MOST_WAITS
 from bot.publishing.outlets.mastodon import MastodonOutlet, mastodon_outlet
 from bot.publishing.plans.mastodon import OUTLET, TARGET, Account, idempotency_key
 from bot.publishing.plans.mastodon import plan as mastodon_plan
@@ -115,6 +116,28 @@ async def test_a_short_rate_limit_is_waited_out(
     assert report.ok
     assert time.monotonic() - start < 6
     assert_one_thread(mastodon_emulator.live_statuses(), thread_texts(issue_202))
+
+
+async def test_a_rate_limit_that_outlasts_its_reset_leaves_the_rest_for_later(
+    archive_202: Archive,
+    outlet: MastodonOutlet,
+    mastodon_emulator: MastodonEmulator,
+    issue_202: Issue,
+) -> None:
+    # An instance still refusing once each short reset has passed holds a longer limit than its
+    # headers say: a few tries, then the rest waits for the next publish.
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    outlet.sleep = sleep
+    mastodon_emulator.inject("POST", "/api/v1/statuses", 429, times=50, reset_in=30)
+    report = await publish(archive_202, outlet, issue_202)
+    assert report.count(Outcome.DEFERRED) == len(thread_texts(issue_202))
+    assert len(slept) == MOST_WAITS and mastodon_emulator.live_statuses() == []
+    posts = [r for r in mastodon_emulator.requests if r.method == "POST"]
+    assert len(posts) == MOST_WAITS + 1
 
 
 async def test_a_long_rate_limit_leaves_the_rest_for_later(

@@ -11,6 +11,7 @@ from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.models import Issue
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
+from bot.publishing.outlets._threads import LEAST_WAIT, MOST_WAITS
 from bot.publishing.outlets.x import XOutlet, comparable, x_outlet
 from bot.publishing.plans.x import QUOTING
 from bot.publishing.plans.x import plan as x_plan
@@ -98,6 +99,26 @@ async def test_a_short_rate_limit_is_waited_out(
     assert report.ok
     assert time.monotonic() - start < 3
     assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202, x_settings))
+
+
+async def test_a_rate_limit_past_its_reset_is_not_hammered(
+    archive_202: Archive, outlet: XOutlet, x_emulator: XEmulator
+) -> None:
+    # A reset already past by this machine's clock (one running ahead of X's), or X still
+    # refusing once it has passed (its 24-hour cap): a second at least between tries, and a few
+    # tries only before the rest waits for the next publish.
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    outlet.sleep = sleep
+    x_emulator.inject("POST", "/2/tweets", 429, times=50, reset_in=-5)
+    report = await publish(archive_202, outlet, story_issue(2))
+    (account,) = report.targets
+    assert not report.ok and account.deferred > 0 and x_emulator.live_tweets() == []
+    assert slept == [LEAST_WAIT] * MOST_WAITS
+    assert len([r for r in x_emulator.requests if r.method == "POST"]) == MOST_WAITS + 1
 
 
 class Told:

@@ -16,6 +16,12 @@ log = logging.getLogger(__name__)
 
 LOOKUP_PAGES = 3
 """Pages of recent posts searched when reconciling an interrupted post."""
+LEAST_WAIT = 1.0
+"""Seconds a rate limit is waited out at least: a reset already past by this machine's clock
+(which may run ahead of the platform's) must not turn the retries into a burst."""
+MOST_WAITS = 3
+"""Rate limits one call waits out before the rest waits for a later publish: a platform still
+refusing once its reset has passed holds a longer cap than its headers say."""
 
 SettingsT = TypeVar("SettingsT")
 TargetT = TypeVar("TargetT")
@@ -70,14 +76,17 @@ class ThreadOutlet(Generic[SettingsT, TargetT]):
         wait: float | None,
         reset: float | None,
         max_wait: float,
+        waited: int,
     ) -> None:
-        """Sleep a rate limit's `wait` out; one unknown or longer than `max_wait` raises
+        """Sleep a rate limit's `wait` out (at least `LEAST_WAIT`); one unknown, longer than
+        `max_wait`, or met again after the call `waited` out `MOST_WAITS` already raises
         `CapReached` (the rest waits for a later publish)."""
-        if wait is None or wait > max_wait:
+        if wait is None or wait > max_wait or waited >= MOST_WAITS:
             cap = f"{self.title}'s {limit}"
             raise CapReached(f"{cap} is reached ({what})", reset, cap) from exc
+        wait = max(LEAST_WAIT, wait)
         log.info("%s rate limit: waiting %.0f s before trying to %s", self.title, wait, what)
-        await self.sleep(max(0.0, wait))
+        await self.sleep(wait)
 
 
 async def look_through(

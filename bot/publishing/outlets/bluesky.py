@@ -231,6 +231,7 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
         """Run one request; renew an expired session once, wait out a short rate limit; turn
         failures into `StepError`s."""
         renewed = False
+        waited = 0
         while True:
             try:
                 return await call()
@@ -244,7 +245,9 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
                     wait=wait,
                     reset=reset,
                     max_wait=self.settings.max_wait,
+                    waited=waited,
                 )
+                waited += 1
             except BadRequestError as exc:
                 if _error(exc) in EXPIRED and not renewed:
                     renewed = True

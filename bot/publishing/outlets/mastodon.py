@@ -273,6 +273,7 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
     ) -> Any:
         """Run one Mastodon.py call in a worker thread; wait out a short rate limit; turn
         failures into `StepError`s (a 5xx or a lost connection on a write: `MaybeMade`)."""
+        waited = 0
         while True:
             try:
                 return await asyncio.to_thread(call, *args, **kwargs)
@@ -280,8 +281,15 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
                 reset = self.api.ratelimit_reset
                 wait = (float(reset) - time.time()) if reset else None
                 await self.wait_out(
-                    exc, what, limit="rate limit", wait=wait, reset=reset, max_wait=self.max_wait
+                    exc,
+                    what,
+                    limit="rate limit",
+                    wait=wait,
+                    reset=reset,
+                    max_wait=self.max_wait,
+                    waited=waited,
                 )
+                waited += 1
             except MastodonUnauthorizedError as exc:
                 raise StepError(
                     f"could not {what}: Mastodon refused the access token "

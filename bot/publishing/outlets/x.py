@@ -252,6 +252,7 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
         self, what: str, call: Callable[[], Awaitable[Any]], *, reply: bool = False
     ) -> Any:
         """Run one request; wait out a short rate limit; turn failures into `StepError`s."""
+        waited = 0
         while True:
             try:
                 return await call()
@@ -259,8 +260,15 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
                 reset = float(exc.reset_time) if exc.reset_time is not None else None
                 wait = (reset - time.time() + 1) if reset is not None else None
                 await self.wait_out(
-                    exc, what, limit="rate limit", wait=wait, reset=reset, max_wait=self.max_wait
+                    exc,
+                    what,
+                    limit="rate limit",
+                    wait=wait,
+                    reset=reset,
+                    max_wait=self.max_wait,
+                    waited=waited,
                 )
+                waited += 1
             except tweepy.Forbidden as exc:
                 message = " ".join(exc.api_messages) or str(exc)
                 if DUPLICATE in message:
