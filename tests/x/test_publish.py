@@ -121,6 +121,21 @@ async def test_a_rate_limit_past_its_reset_is_not_hammered(
     assert len([r for r in x_emulator.requests if r.method == "POST"]) == MOST_WAITS + 1
 
 
+async def test_revoked_keys_are_named_and_never_shown(
+    archive_202: Archive, x_emulator: XEmulator, issue_202: Issue
+) -> None:
+    settings = settings_for(x_emulator)
+    x_emulator.config.access_token_secret = "regenerated on X"
+    async with x_outlet(settings) as outlet:
+        report = await publish(archive_202, outlet, issue_202)
+    (account,) = report.targets
+    summary = account.summary()
+    assert not report.ok and x_emulator.live_tweets() == []
+    assert "X refused the keys" in summary and "ACCESS_TOKEN_SECRET" in summary
+    for secret in settings.consumer_secret, settings.access_token_secret:
+        assert secret is not None and secret.get_secret_value() not in summary
+
+
 class Told:
     """What the engine told the editors."""
 

@@ -269,6 +269,13 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
                     waited=waited,
                 )
                 waited += 1
+            except tweepy.Unauthorized as exc:
+                # X's 401: the keys are wrong, or the access token was revoked or regenerated.
+                raise StepError(
+                    f"could not {what}: X refused the keys (NEWSBOT_X__CONSUMER_KEY, "
+                    "…_CONSUMER_SECRET, …_ACCESS_TOKEN, …_ACCESS_TOKEN_SECRET): they are wrong, "
+                    "or the access token was revoked or regenerated"
+                ) from exc
             except tweepy.Forbidden as exc:
                 message = " ".join(exc.api_messages) or str(exc)
                 if DUPLICATE in message:
