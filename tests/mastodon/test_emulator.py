@@ -52,6 +52,24 @@ async def test_the_instance_announces_its_configured_limits() -> None:
     assert (statuses.max_characters, statuses.characters_reserved_per_url) == (1000, 30)
 
 
+async def test_a_server_before_4_0_describes_itself_in_v1_only() -> None:
+    config = MastodonEmulatorConfig(version="3.5.3", max_characters=1000)
+    async with (
+        MastodonEmulator(config) as emulator,
+        MastodonEmulator(MastodonEmulatorConfig(version="3.3.0")) as oldest,
+    ):
+        api = Mastodon(api_base_url=emulator.api_base, version_check_mode="none")
+        with pytest.raises(MastodonNotFoundError):
+            await asyncio.to_thread(api.instance_v2)
+        v1 = await asyncio.to_thread(api.instance_v1)
+        api.session.close()
+        api = Mastodon(api_base_url=oldest.api_base, version_check_mode="none")
+        before_configuration = await asyncio.to_thread(api.instance_v1)
+        api.session.close()
+    assert v1.configuration.statuses.max_characters == 1000 and v1.version == "3.5.3"
+    assert before_configuration.get("configuration") is None
+
+
 async def test_a_status_over_the_limit_is_refused_as_mastodon_counts(
     api: Mastodon, mastodon_emulator: MastodonEmulator
 ) -> None:

@@ -89,6 +89,26 @@ async def test_the_instances_own_limits_shape_the_thread(
     assert len(instance_reads) == 1
 
 
+@pytest.mark.parametrize(
+    ("version", "limit"), [("3.5.3", 300), ("3.3.0", 500)], ids=["3.5", "before-3.4.2"]
+)
+async def test_a_server_older_than_4_0_is_published_to_within_its_limits(
+    archive_202: Archive, issue_202: Issue, version: str, limit: int
+) -> None:
+    # Before 4.0 there is no /api/v2/instance: the limits are in /api/v1/instance from 3.4.2
+    # on, and before that they were Mastodon's defaults.
+    config = MastodonEmulatorConfig(version=version, max_characters=limit)
+    async with MastodonEmulator(config) as emulator:
+        settings = settings_for(emulator, max_posts=20)
+        async with mastodon_outlet(settings) as outlet:
+            report = await publish(archive_202, outlet, issue_202)
+        account = Account(max_characters=limit)
+        texts = thread_texts(issue_202, settings, account)
+        assert report.ok and report.count(Outcome.POSTED) == len(texts)
+        assert_one_thread(emulator.live_statuses(), texts)
+        assert max(status_length(s.text) for s in emulator.live_statuses()) <= limit
+
+
 async def test_a_5xx_after_the_write_is_found_not_repeated(
     archive_202: Archive,
     outlet: MastodonOutlet,

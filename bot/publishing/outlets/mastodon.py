@@ -9,7 +9,8 @@ posted again. Statuses are not edited: one already sent stays as it is.
 Mastodon.py is synchronous: every call runs in a worker thread (`asyncio.to_thread`), never on
 the event loop. Its own rate-limit handling sleeps in that thread, so it is set to throw and the
 wait is ours: a short one (from `X-RateLimit-Reset`) is slept, a long one raises `CapReached`.
-The instance's limits are read once, from `GET /api/v2/instance`.
+The instance's limits are read once, from `GET /api/v2/instance` (`GET /api/v1/instance` on a
+server older than Mastodon 4.0, which lacks the first).
 """
 
 from __future__ import annotations
@@ -188,16 +189,24 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
 
     async def limits(self) -> Account:
         """The account with the instance's `max_characters` and `characters_reserved_per_url`
-        (asked once)."""
+        (asked once; from the v1 description on a server without the v2 one)."""
         if self._account is None:
             if self._api is None:
                 return await self._public_limits()
-            instance = await self._call("read the instance's limits", self.api.instance_v2)
-            statuses = instance["configuration"]["statuses"]
+            what = "read the instance's limits"
+            try:
+                instance = await self._call(what, self.api.instance_v2)
+            except _Gone:
+                # Mastodon before 4.0 has no v2 description; its v1 one holds the same figures
+                # from 3.4.2 on, and before that they were fixed at Mastodon's defaults.
+                instance = await self._call(what, self.api.instance_v1)
+            statuses = (instance.get("configuration") or {}).get("statuses") or {}
             self._account = replace(
                 ACCOUNT,
-                max_characters=int(statuses["max_characters"]),
-                characters_reserved_per_url=int(statuses["characters_reserved_per_url"]),
+                max_characters=int(statuses.get("max_characters", ACCOUNT.max_characters)),
+                characters_reserved_per_url=int(
+                    statuses.get("characters_reserved_per_url", ACCOUNT.characters_reserved_per_url)
+                ),
             )
         return self._account
 

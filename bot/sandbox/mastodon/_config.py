@@ -26,5 +26,10 @@ class MastodonEmulatorConfig:
     """Requests an account may make per 5 minutes (docs: Rate limits); past it, 429."""
     delete_limit: int = 30
     """Statuses an account may delete per 30 minutes (docs: Rate limits); past it, 429."""
+    version: str = "4.3.0"
+    """The Mastodon version the instance runs. Before 4.0.0 it has no `GET /api/v2/instance`
+    (docs: Instance › View server information, "4.0.0 - added"), only `GET /api/v1/instance`,
+    whose `configuration` holds the limits from 3.4.2 on (docs: V1_Instance entity); before
+    that the limits were fixed at 500 characters and 23 a URL."""
     latency: float = 0.0
     """Seconds each answer waits before it is handled (a slow server, to stop a client)."""

@@ -208,6 +208,7 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
         app.router.add_get("/api/v1/statuses/{id}", self._show)
         app.router.add_delete("/api/v1/statuses/{id}", self._delete)
         app.router.add_get("/api/v2/instance", self._instance)
+        app.router.add_get("/api/v1/instance", self._instance_v1)
         app.router.add_get("/api/v1/accounts/verify_credentials", self._verify)
         app.router.add_get("/api/v1/accounts/{id}/statuses", self._account_statuses)
         await self._serve(app)
@@ -249,7 +250,8 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
             # instance's description, which is public (docs: Instance › View server information).
             expected = f"Bearer {self.config.access_token}"
             given = request.headers.get("Authorization", "")
-            if request.path != "/api/v2/instance" and not secrets.compare_digest(given, expected):
+            public = request.path in ("/api/v2/instance", "/api/v1/instance")
+            if not public and not secrets.compare_digest(given, expected):
                 raise MastodonAPIError(401, BAD_TOKEN)
             limits = self._throttle(request)
             response = await handle_or_fail(request, handler, fault, self._fault_error)
@@ -278,7 +280,7 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
         5 minutes, 30 deleted statuses per 30 minutes); past one, Mastodon's 429. The headers
         tell of the limit closest to being reached (docs: Rate limits, "the limit that is
         closest to being hit"). The public instance description is counted by IP: not here."""
-        if request.path == "/api/v2/instance":
+        if request.path in ("/api/v2/instance", "/api/v1/instance"):
             return {}
         now = time.time()
         counted = [(self._requests, self.config.rate_limit)]
@@ -394,14 +396,22 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
         body["text"] = status.text  # docs: a deleted status comes back with its source text
         return json_response(body)
 
+    def _older_than(self, version: str) -> bool:
+        """Whether the instance runs a Mastodon older than `version`."""
+        ours = tuple(int(part) for part in self.config.version.split("."))
+        return ours < tuple(int(part) for part in version.split("."))
+
     async def _instance(self, request: web.Request) -> web.Response:
-        """``GET /api/v2/instance`` (docs: Instance entity, `configuration.statuses`)."""
+        """``GET /api/v2/instance`` (docs: Instance entity, `configuration.statuses`); an
+        instance before 4.0.0 has no such route (Rails answers an unknown route 404)."""
+        if self._older_than("4.0.0"):
+            raise MastodonAPIError(404, NOT_FOUND)
         config = self.config
         return json_response(
             {
                 "domain": config.domain,
                 "title": "Mastodon emulator",
-                "version": "4.3.0",
+                "version": config.version,
                 "source_url": "https://github.com/mastodon/mastodon",
                 "description": "A loopback Mastodon for newsbot's tests.",
                 "usage": {"users": {"active_month": 1}},
@@ -421,6 +431,36 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
                 "rules": [],
             }
         )
+
+    async def _instance_v1(self, request: web.Request) -> web.Response:
+        """``GET /api/v1/instance`` (docs: V1_Instance entity; `configuration` since 3.4.2)."""
+        config = self.config
+        body: JSON = {
+            "uri": config.domain,
+            "title": "Mastodon emulator",
+            "short_description": "A loopback Mastodon for newsbot's tests.",
+            "description": "",
+            "email": f"admin@{config.domain}",
+            "version": config.version,
+            "urls": {"streaming_api": f"wss://{config.domain}"},
+            "stats": {"user_count": 1, "status_count": len(self.statuses), "domain_count": 1},
+            "thumbnail": None,
+            "languages": ["en"],
+            "registrations": False,
+            "approval_required": False,
+            "invites_enabled": False,
+            "contact_account": None,
+            "rules": [],
+        }
+        if not self._older_than("3.4.2"):
+            body["configuration"] = {
+                "statuses": {
+                    "max_characters": config.max_characters,
+                    "max_media_attachments": 4,
+                    "characters_reserved_per_url": config.characters_reserved_per_url,
+                },
+            }
+        return json_response(body)
 
     async def _verify(self, request: web.Request) -> web.Response:
         account = self._account()
