@@ -26,6 +26,7 @@ from bot.sandbox._server import LoopbackServer
 from bot.sandbox._violations import Violations
 
 from ._config import MastodonEmulatorConfig
+from ._instance import description, description_v1, older_than
 from ._rules import hashtags, mentions, status_length, url_spans
 
 JSON = dict[str, Any]
@@ -396,71 +397,16 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
         body["text"] = status.text  # docs: a deleted status comes back with its source text
         return json_response(body)
 
-    def _older_than(self, version: str) -> bool:
-        """Whether the instance runs a Mastodon older than `version`."""
-        ours = tuple(int(part) for part in self.config.version.split("."))
-        return ours < tuple(int(part) for part in version.split("."))
-
     async def _instance(self, request: web.Request) -> web.Response:
-        """``GET /api/v2/instance`` (docs: Instance entity, `configuration.statuses`); an
-        instance before 4.0.0 has no such route (Rails answers an unknown route 404)."""
-        if self._older_than("4.0.0"):
+        """``GET /api/v2/instance``; an instance before 4.0.0 has no such route (Rails answers an
+        unknown route 404)."""
+        if older_than(self.config.version, "4.0.0"):
             raise MastodonAPIError(404, NOT_FOUND)
-        config = self.config
-        return json_response(
-            {
-                "domain": config.domain,
-                "title": "Mastodon emulator",
-                "version": config.version,
-                "source_url": "https://github.com/mastodon/mastodon",
-                "description": "A loopback Mastodon for newsbot's tests.",
-                "usage": {"users": {"active_month": 1}},
-                "thumbnail": {"url": f"https://{config.domain}/thumbnail.png"},
-                "languages": ["en"],
-                "configuration": {
-                    "urls": {"streaming": f"wss://{config.domain}"},
-                    "accounts": {"max_featured_tags": 10},
-                    "statuses": {
-                        "max_characters": config.max_characters,
-                        "max_media_attachments": 4,
-                        "characters_reserved_per_url": config.characters_reserved_per_url,
-                    },
-                },
-                "registrations": {"enabled": False, "approval_required": False, "message": None},
-                "contact": {"email": f"admin@{config.domain}", "account": None},
-                "rules": [],
-            }
-        )
+        return json_response(description(self.config))
 
     async def _instance_v1(self, request: web.Request) -> web.Response:
-        """``GET /api/v1/instance`` (docs: V1_Instance entity; `configuration` since 3.4.2)."""
-        config = self.config
-        body: JSON = {
-            "uri": config.domain,
-            "title": "Mastodon emulator",
-            "short_description": "A loopback Mastodon for newsbot's tests.",
-            "description": "",
-            "email": f"admin@{config.domain}",
-            "version": config.version,
-            "urls": {"streaming_api": f"wss://{config.domain}"},
-            "stats": {"user_count": 1, "status_count": len(self.statuses), "domain_count": 1},
-            "thumbnail": None,
-            "languages": ["en"],
-            "registrations": False,
-            "approval_required": False,
-            "invites_enabled": False,
-            "contact_account": None,
-            "rules": [],
-        }
-        if not self._older_than("3.4.2"):
-            body["configuration"] = {
-                "statuses": {
-                    "max_characters": config.max_characters,
-                    "max_media_attachments": 4,
-                    "characters_reserved_per_url": config.characters_reserved_per_url,
-                },
-            }
-        return json_response(body)
+        """``GET /api/v1/instance``."""
+        return json_response(description_v1(self.config, len(self.statuses)))
 
     async def _verify(self, request: web.Request) -> web.Response:
         account = self._account()
