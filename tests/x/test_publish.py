@@ -136,6 +136,28 @@ async def test_revoked_keys_are_named_and_never_shown(
         assert secret is not None and secret.get_secret_value() not in summary
 
 
+async def test_a_post_deleted_before_the_thread_goes_on_is_posted_again(
+    archive_202: Archive, x_emulator: XEmulator, issue_202: Issue
+) -> None:
+    # The daily cap holds the rest of the thread, and an editor deletes its last post on X: the
+    # next publish posts it again and replies to it, rather than taking X for refusing replies.
+    texts = thread_texts(issue_202)
+    async with x_outlet(settings_for(x_emulator, daily_posts=3)) as outlet:
+        first = await publish(archive_202, outlet, issue_202)
+    assert first.count(Outcome.POSTED) == 3 and not first.ok
+    x_emulator.live_tweets()[-1].deleted = True
+    told = Told()
+    async with x_outlet(settings_for(x_emulator, daily_posts=100)) as outlet:
+        report = await publish(archive_202, outlet, issue_202, Engine(archive_202, alerts=told))
+    (account,) = report.targets
+    assert report.ok and QUOTING not in account.notes and told.messages == []
+    assert "made again what was deleted on X" in account.summary()
+    assert_one_thread(x_emulator.live_tweets(), texts)
+    # Replying to the deleted post is what told newsbot it was gone.
+    (refused,) = x_emulator.violations.take()
+    assert "deleted" in refused.detail
+
+
 class Told:
     """What the engine told the editors."""
 

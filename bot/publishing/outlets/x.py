@@ -2,7 +2,8 @@
 
 Each post is a step keyed `202/x/post/3` (the lead is post 1) whose parent is the post before
 it: a reply to it, or — once X refused a reply — a quote of the lead (later runs go on
-quoting, and an interrupted quote is looked for as a quote). X has no idempotency key: an
+quoting, and an interrupted quote is looked for as a quote). A post of an unfinished thread
+deleted on X is posted again before the next one replies to it. X has no idempotency key: an
 interrupted post is looked for among the account's recent posts (`find`) before it is posted
 again. X posts cannot be edited: a post already sent stays as it is, even if its text changed.
 
@@ -33,7 +34,7 @@ from yarl import URL
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
-from bot.publishing.outlet import MaybeMade, Outcome, Refused, Remote, StepError
+from bot.publishing.outlet import Gone, MaybeMade, Outcome, Refused, Remote, StepError
 from bot.publishing.outlets._threads import ThreadOutlet, look_through
 from bot.publishing.plans._threads import as_posted
 from bot.publishing.plans.x import (
@@ -54,10 +55,16 @@ from bot.settings import XSettings
 log = logging.getLogger(__name__)
 
 DUPLICATE = "duplicate content"
+MISSING = "deleted or not visible"
+"""X's 403 to a reply to (or a quote of) a post that is no longer there."""
 
 
 class ReplyRefused(StepError):
     """X refused a reply (403): the thread goes on as posts quoting the lead."""
+
+
+class MissingPost(StepError):
+    """X refused a reply or a quote because the post it refers to was deleted (403)."""
 
 
 def rewrite_to(base: str) -> Callable[..., Awaitable[aiohttp.ClientResponse]]:
@@ -148,6 +155,11 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
         reply_to, quote = _refers(step, ids)
         try:
             made = await self.post(payload["text"], reply_to=reply_to, quote=quote)
+        except MissingPost as exc:
+            # Deleted on X (by an editor, say) while the thread was unfinished: it is posted
+            # again, and this post then refers to it; replies are not what X refused.
+            missing = step.parent if reply_to is not None and step.parent else step.needs[0]
+            raise Gone(f"{missing} was deleted on X", key=missing) from exc
         except ReplyRefused as exc:
             raise Refused(
                 f"X refused a reply in the thread of issue #{step.issue_number} ({exc.reason}); "
@@ -215,6 +227,7 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
                 text=text, in_reply_to_tweet_id=reply_to, quote_tweet_id=quote
             ),
             reply=reply_to is not None,
+            refers=reply_to is not None or quote is not None,
         )
         return int(response.data["id"])
 
@@ -249,9 +262,15 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
         await self._call("delete a post", lambda: self.client.delete_tweet(tweet_id))
 
     async def _call(
-        self, what: str, call: Callable[[], Awaitable[Any]], *, reply: bool = False
+        self,
+        what: str,
+        call: Callable[[], Awaitable[Any]],
+        *,
+        reply: bool = False,
+        refers: bool = False,
     ) -> Any:
-        """Run one request; wait out a short rate limit; turn failures into `StepError`s."""
+        """Run one request; wait out a short rate limit; turn failures into `StepError`s (a
+        post that replies to or quotes (`refers`) one X says is gone: `MissingPost`)."""
         waited = 0
         while True:
             try:
@@ -280,6 +299,8 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
                 message = " ".join(exc.api_messages) or str(exc)
                 if DUPLICATE in message:
                     raise MaybeMade(f"could not {what}: X says {message}") from exc
+                if refers and MISSING in message:
+                    raise MissingPost(f"could not {what}: X says {message}") from exc
                 if reply:
                     raise ReplyRefused(message) from exc
                 raise StepError(f"could not {what}: X refused it ({message})") from exc
