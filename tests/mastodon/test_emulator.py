@@ -113,6 +113,18 @@ async def test_the_same_idempotency_key_gets_the_same_status_back(
     assert mastodon_emulator.requests[0].headers["Idempotency-Key"] == "k-1"
 
 
+async def test_a_key_whose_status_was_deleted_is_not_found_for_its_hour(
+    api: Mastodon, mastodon_emulator: MastodonEmulator
+) -> None:
+    # PostStatusService finds the status a repeated key names among the account's statuses,
+    # deleted ones left out: a 404, and no new status.
+    first = await asyncio.to_thread(api.status_post, "one", idempotency_key="k-1")
+    await asyncio.to_thread(api.status_delete, first.id)
+    with pytest.raises(MastodonNotFoundError, match="Record not found"):
+        await asyncio.to_thread(api.status_post, "one", idempotency_key="k-1")
+    assert mastodon_emulator.live_statuses() == []
+
+
 async def test_a_key_past_its_hour_makes_a_new_status() -> None:
     async with MastodonEmulator(MastodonEmulatorConfig(idempotency_window=0.0)) as emulator:
         api = client(emulator)

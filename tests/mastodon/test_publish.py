@@ -109,6 +109,38 @@ async def test_a_server_older_than_4_0_is_published_to_within_its_limits(
         assert max(status_length(s.text) for s in emulator.live_statuses()) <= limit
 
 
+async def test_a_status_deleted_before_the_thread_goes_on_is_posted_again(
+    archive_202: Archive,
+    outlet: MastodonOutlet,
+    mastodon_emulator: MastodonEmulator,
+    issue_202: Issue,
+) -> None:
+    # A long rate limit holds the rest of the thread, and an editor deletes its last status:
+    # the next publish posts it again and replies to it, where it failed on it for ever.
+    texts = thread_texts(issue_202)
+    made = 0
+
+    def limit_after_three(status: object) -> None:
+        nonlocal made
+        made += 1
+        if made == 3:
+            mastodon_emulator.inject("POST", "/api/v1/statuses", 429, times=1, reset_in=3600)
+
+    mastodon_emulator.on_post = limit_after_three
+    first = await publish(archive_202, outlet, issue_202)
+    assert first.count(Outcome.POSTED) == 3 and not first.ok
+    mastodon_emulator.on_post = None
+    mastodon_emulator.live_statuses()[-1].deleted = True
+    report = await publish(archive_202, outlet, issue_202)
+    (account,) = report.targets
+    assert report.ok, account.summary()
+    assert "made again what was deleted on Mastodon" in account.summary()
+    assert_one_thread(mastodon_emulator.live_statuses(), texts)
+    # Replying to the deleted status is what told newsbot it was gone.
+    (refused,) = mastodon_emulator.violations.take()
+    assert "does not exist" in refused.detail
+
+
 async def test_a_5xx_after_the_write_is_found_not_repeated(
     archive_202: Archive,
     outlet: MastodonOutlet,

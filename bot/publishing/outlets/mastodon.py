@@ -4,7 +4,8 @@ Each status is a step keyed `202/mastodon/post/3` (the lead is post 1) replying 
 before it, with the settings' visibility and an `Idempotency-Key` derived from the step's key:
 a repeat within Mastodon's hour gets the status made the first time back. Past that, an
 interrupted status is looked for among the account's recent statuses (`find`) before it is
-posted again. Statuses are not edited: one already sent stays as it is.
+posted again. Statuses are not edited: one already sent stays as it is. A status of an unfinished
+thread deleted on Mastodon is posted again before the next one replies to it.
 
 Mastodon.py is synchronous: every call runs in a worker thread (`asyncio.to_thread`), never on
 the event loop. Its own rate-limit handling sleeps in that thread, so it is set to throw and the
@@ -38,11 +39,12 @@ from mastodon import (
 
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
-from bot.publishing.outlet import MaybeMade, Outcome, Remote, StepError
+from bot.publishing.outlet import Gone, MaybeMade, Outcome, Remote, StepError
 from bot.publishing.outlets._threads import ThreadOutlet, look_through
 from bot.publishing.plans._threads import as_posted
 from bot.publishing.plans.mastodon import (
     ACCOUNT,
+    AGAIN,
     OUTLET,
     Account,
     Action,
@@ -59,6 +61,8 @@ log = logging.getLogger(__name__)
 
 PAGE = 40
 """The most statuses `GET /api/v1/accounts/:id/statuses` gives at once."""
+NOT_FOUND = "Record not found"
+"""Mastodon's answer to a record it cannot find (ApiController: not translated)."""
 NO_TOKEN = "Mastodon is not connected (set NEWSBOT_MASTODON__ACCESS_TOKEN)"
 
 _BREAK = re.compile(r"<br\s*/?>")
@@ -135,13 +139,22 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
     async def create(self, step: Step[Account], payload: Payload, ids: Mapping[str, int]) -> Remote:
         """Post the step's status: the lead, or a reply to the status before."""
         what = f"post status {step.key.rsplit('/', 1)[-1]} of issue #{step.issue_number}"
-        made = await self.post(
-            payload["text"],
-            reply_to=_parent(step, ids),
-            visibility=payload["visibility"],
-            key=idempotency_key(step.key),
-            what=what,
-        )
+        try:
+            made = await self.post(
+                payload["text"],
+                reply_to=_parent(step, ids),
+                visibility=payload["visibility"],
+                key=idempotency_key(step.key, again=bool(payload.get(AGAIN))),
+                what=what,
+            )
+        except _Gone as exc:
+            # Mastodon's own 404 (`Record not found`, never translated) names no status
+            # replied to: an earlier attempt's status, deleted, under the same key.
+            if step.parent is None or NOT_FOUND in exc.reason:
+                raise
+            # The status replied to was deleted while the thread was unfinished (Mastodon's
+            # 404): it is posted again, and this one then replies to it.
+            raise Gone(f"{step.parent} was deleted on Mastodon", key=step.parent) from exc
         return Remote(made)
 
     async def recover(

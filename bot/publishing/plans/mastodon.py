@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.models import Issue
 from bot.publishing.plans._threads import POST, REPLY, thread_steps
@@ -45,10 +45,17 @@ class Account(ThreadAccount):
 ACCOUNT = Account()
 
 
-def idempotency_key(key: str) -> str:
+AGAIN = "again"
+"""In a payload: the status is made again, the one made before having been deleted."""
+
+
+def idempotency_key(key: str, *, again: bool = False) -> str:
     """The `Idempotency-Key` of a step: the same for every attempt at it (Mastodon remembers
-    one for an hour and answers a repeat with the status made the first time)."""
-    return "newsbot-" + hashlib.sha256(key.encode()).hexdigest()[:40]
+    one for an hour and answers a repeat with the status made the first time). A status made
+    again after a deletion has a key of its own: Mastodon answers the first key with a 404 for
+    the hour, the status it names being gone."""
+    named = f"{key}/{AGAIN}" if again else key
+    return "newsbot-" + hashlib.sha256(named.encode()).hexdigest()[:40]
 
 
 def rendered(issue: Issue, settings: MastodonSettings, account: Account = ACCOUNT) -> Thread:
@@ -69,7 +76,12 @@ def plan(
     one before, every one with the settings' visibility."""
     made = rendered(issue, settings, account)
     payloads = [_status(post.text, settings.visibility) for post in made.posts]
-    return made, thread_steps(OUTLET, issue.number, account, payloads, needs_lead=False)
+    steps = thread_steps(OUTLET, issue.number, account, payloads, needs_lead=False)
+    return made, [replace(step, made_again=_again) for step in steps]
+
+
+def _again(payload: Payload) -> Payload:
+    return {**payload, AGAIN: True}
 
 
 def _status(text: str, visibility: str) -> Callable[[Mapping[str, int]], Payload]:

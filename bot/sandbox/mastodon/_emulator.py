@@ -328,13 +328,24 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
         params = await _params(request)
         key = request.headers.get("Idempotency-Key")
         now = time.time()
-        if key is not None:
-            # docs: same key within the window → the status made the first time, nothing new.
-            made = self._keys.get(key)
-            if made is not None and now - made[0] < self.config.idempotency_window:
-                earlier = self.status(made[1])
-                if earlier is not None:
-                    return json_response(earlier.to_json(self._account()))
+        # The status replied to is looked up first (StatusesController's `set_thread`).
+        reply_to = params.get("in_reply_to_id") or None
+        parent = self.status(int(reply_to)) if reply_to and reply_to.isdigit() else None
+        if reply_to is not None and (parent is None or parent.deleted):
+            raise self._refuse(
+                request,
+                MastodonAPIError(404, REPLY_NOT_FOUND),
+                f"in_reply_to_id names a status that does not exist ({reply_to})",
+            )
+        made = self._keys.get(key) if key is not None else None
+        if made is not None and now - made[0] < self.config.idempotency_window:
+            # docs: same key within the window → the status made the first time, nothing new;
+            # that status deleted, Mastodon cannot find it (PostStatusService looks among the
+            # account's statuses, deleted ones left out) and answers 404.
+            earlier = self.status(made[1])
+            if earlier is None or earlier.deleted:
+                raise MastodonAPIError(404, NOT_FOUND)
+            return json_response(earlier.to_json(self._account()))
         text = params.get("status", "")
         visibility = params.get("visibility", "public")
         if visibility not in VISIBILITIES:
@@ -354,14 +365,6 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
                 MastodonAPIError(422, TOO_LONG.format(max=self.config.max_characters)),
                 f"a status is at most max_characters ({self.config.max_characters}) as "
                 f"StatusLengthValidator counts (this one: {length})",
-            )
-        reply_to = params.get("in_reply_to_id") or None
-        parent = self.status(int(reply_to)) if reply_to and reply_to.isdigit() else None
-        if reply_to is not None and (parent is None or parent.deleted):
-            raise self._refuse(
-                request,
-                MastodonAPIError(404, REPLY_NOT_FOUND),
-                f"in_reply_to_id names a status that does not exist ({reply_to})",
             )
         status = Status(
             id=next(self._ids),
