@@ -118,6 +118,32 @@ async def test_a_long_rate_limit_leaves_the_rest_for_the_next_publish(
     assert_one_thread(bluesky.posts(), thread_texts(issue_202))
 
 
+async def test_a_post_deleted_before_the_thread_goes_on_is_posted_again(
+    archive_202: Archive, outlet: BlueskyOutlet, bluesky: BlueskyEmulator, issue_202: Issue
+) -> None:
+    # A long rate limit holds the rest of the thread, and an editor deletes its last post: the
+    # PDS would take a reply to it, which the app shows cut off from the thread. The next
+    # publish posts it again and replies to it.
+    made = 0
+
+    def limit_after_three(record: object) -> None:
+        nonlocal made
+        made += 1
+        if made == 3:
+            bluesky.inject(CREATE, 429, times=1, reset_in=3600)
+
+    bluesky.on_post = limit_after_three
+    first = await publish(archive_202, outlet, issue_202)
+    assert first.count(Outcome.POSTED) == 3 and not first.ok
+    bluesky.on_post = None
+    bluesky.posts()[-1].deleted = True
+    report = await publish(archive_202, outlet, issue_202)
+    (account,) = report.targets
+    assert report.ok, account.summary()
+    assert "made again what was deleted on Bluesky" in account.summary()
+    assert_one_thread(bluesky.posts(), thread_texts(issue_202))
+
+
 async def test_a_rate_limit_past_its_reset_is_not_hammered(
     archive_202: Archive, outlet: BlueskyOutlet, bluesky: BlueskyEmulator, issue_202: Issue
 ) -> None:

@@ -4,7 +4,8 @@ Each post is a step keyed `202/bluesky/post/3` (the lead is post 1); a reply car
 `reply.root` (the lead) and `reply.parent` (the post before) as strong references, both from
 the ledger (`RecordRef`). Bluesky has no idempotency key: an interrupted post is looked for among
 the account's recent records before it is posted again. Posts are not edited: one already sent
-stays as it is.
+stays as it is. A post of an unfinished thread deleted on Bluesky is made again before the next
+one replies to it (the PDS would take the reply, which the app would show cut off).
 
 The session: newsbot logs in once (with the app password), on the first call; atproto's client
 refreshes the session before its access token expires, and a token the PDS calls expired all the
@@ -38,7 +39,7 @@ from atproto_client.exceptions import (
 
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
-from bot.publishing.outlet import MaybeMade, Outcome, Remote, StepError
+from bot.publishing.outlet import Gone, MaybeMade, Outcome, Remote, StepError
 from bot.publishing.outlets._threads import ThreadOutlet, look_through
 from bot.publishing.plans._threads import as_posted
 from bot.publishing.plans.bluesky import (
@@ -84,6 +85,8 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
         self._client = client
         self._did: str | None = None
         self._login = asyncio.Lock()
+        self._made: set[str] = set()
+        """Record keys of the posts made or found in this publish: known to exist."""
 
     @property
     def client(self) -> AsyncClient:
@@ -105,7 +108,9 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
         ledger: Mapping[str, OutboxEntry],
         thanks: Mapping[str, Post],
     ) -> Sequence[Step[Account]]:
-        """The issue's thread: the lead, then replies."""
+        """The issue's thread: the lead, then replies. A new publish: the posts made before it
+        may have been deleted since, and are looked for before a reply names them."""
+        self._made.clear()
         _, steps = plan(issue, self.settings)
         return as_posted(steps, ledger)
 
@@ -121,12 +126,38 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
             record["facets"] = payload["facets"]
         reply = _reply(step, ids, did)
         if reply is not None:
+            await self._still_there(step, ids)
             record["reply"] = reply
         data = {"repo": did, "collection": COLLECTION, "record": record}
         made = await self._call(
             f"post {step.key}", lambda: self.client.com.atproto.repo.create_record(data), write=True
         )
-        return Remote(RecordRef(made.uri.rsplit("/", 1)[1], made.cid).to_id())
+        ref = RecordRef(made.uri.rsplit("/", 1)[1], made.cid)
+        self._made.add(ref.rkey)
+        return Remote(ref.to_id())
+
+    async def _still_there(self, step: Step[Account], ids: Mapping[str, int]) -> None:
+        """`Gone` if the post a reply names as its parent or root, made before this publish,
+        was deleted on Bluesky since: the PDS would take the reply, and the app show it cut off
+        from the thread (the AppView's invalid reply root), so that post is made again first."""
+        lead = step.needs[0] if step.needs else None
+        for key in dict.fromkeys(k for k in (lead, step.parent) if k is not None):
+            rkey = RecordRef.from_id(ids[key]).rkey
+            if rkey not in self._made and not await self._exists(key, rkey):
+                raise Gone(f"{key} was deleted on Bluesky", key=key)
+            self._made.add(rkey)
+
+    async def _exists(self, key: str, rkey: str) -> bool:
+        """Whether the account's post at `rkey` (step `key`) is still there."""
+        query = {"repo": await self.did(), "collection": COLLECTION, "rkey": rkey}
+        try:
+            await self._call(f"read {key}", lambda: self.client.com.atproto.repo.get_record(query))
+        except StepError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, BadRequestError) and _error(cause) == "RecordNotFound":
+                return False
+            raise
+        return True
 
     async def recover(
         self, step: Step[Account], payload: Payload, ids: Mapping[str, int]
