@@ -125,6 +125,22 @@ async def test_a_key_whose_status_was_deleted_is_not_found_for_its_hour(
     assert mastodon_emulator.live_statuses() == []
 
 
+async def test_a_token_is_held_to_its_scopes() -> None:
+    config = MastodonEmulatorConfig(scopes=frozenset({"write:statuses", "profile"}))
+    async with MastodonEmulator(config) as emulator:
+        api = client(emulator)
+        posted = await asyncio.to_thread(api.status_post, "one")
+        me = await asyncio.to_thread(api.account_verify_credentials)
+        with pytest.raises(MastodonAPIError) as refused:  # Mastodon.py drops its message here
+            await asyncio.to_thread(api.account_statuses, me.id)
+        with pytest.raises(MastodonAPIError, match="outside the authorized scopes"):
+            await asyncio.to_thread(api.status, posted.id)
+        await asyncio.to_thread(api.status_delete, posted.id)
+        api.session.close()
+    assert refused.value.args[1] == 403
+    assert [r.status for r in emulator.requests] == [200, 200, 403, 403, 200]
+
+
 async def test_a_key_past_its_hour_makes_a_new_status() -> None:
     async with MastodonEmulator(MastodonEmulatorConfig(idempotency_window=0.0)) as emulator:
         api = client(emulator)

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from ._rules import CHARACTERS_RESERVED_PER_URL, MAX_CHARACTERS
+from ._scopes import DEFAULT_SCOPES
 
 IDEMPOTENCY_WINDOW = 60 * 60.0
 """Mastodon keeps an `Idempotency-Key` for an hour (docs: POST /api/v1/statuses)."""
@@ -16,6 +17,8 @@ class MastodonEmulatorConfig:
     """The instance's limits, the account and its token, and how long keys are remembered."""
 
     access_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    scopes: frozenset[str] = DEFAULT_SCOPES
+    """The OAuth scopes the token was granted (`_scopes.py`: what each route needs)."""
     account_id: int = 109_000_000_000_000_001
     username: str = "newsbot"
     domain: str = "mastodon.test"

@@ -28,6 +28,7 @@ from bot.sandbox._violations import Violations
 from ._config import MastodonEmulatorConfig
 from ._instance import description, description_v1, older_than
 from ._rules import hashtags, mentions, status_length, url_spans
+from ._scopes import OUTSIDE_SCOPES, allowed
 
 JSON = dict[str, Any]
 FIRST_ID = 113_000_000_000_000_000
@@ -254,6 +255,8 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
             public = request.path in ("/api/v2/instance", "/api/v1/instance")
             if not public and not secrets.compare_digest(given, expected):
                 raise MastodonAPIError(401, BAD_TOKEN)
+            if not allowed(self.config.scopes, request.method, request.path):
+                raise MastodonAPIError(403, OUTSIDE_SCOPES)
             limits = self._throttle(request)
             response = await handle_or_fail(request, handler, fault, self._fault_error)
             response.headers.update(limits)
