@@ -141,6 +141,25 @@ async def test_a_status_deleted_before_the_thread_goes_on_is_posted_again(
     assert "does not exist" in refused.detail
 
 
+@pytest.mark.parametrize(
+    "scopes", [{"write:statuses"}, {"write:statuses", "profile"}], ids=["post", "post-profile"]
+)
+async def test_a_token_that_may_only_post_is_refused_before_the_thread_starts(
+    archive_202: Archive, issue_202: Issue, scopes: set[str]
+) -> None:
+    # With write:statuses alone, a thread would post until its first interruption, and then
+    # never finish: finding the status an interrupted attempt made needs reading.
+    config = MastodonEmulatorConfig(scopes=frozenset(scopes))
+    async with MastodonEmulator(config) as emulator:
+        async with mastodon_outlet(settings_for(emulator)) as outlet:
+            report = await publish(archive_202, outlet, issue_202)
+        (account,) = report.targets
+        assert not report.ok and emulator.statuses == []
+        summary = account.summary()
+        assert "lacks a scope" in summary and "read:accounts and read:statuses" in summary
+        assert config.access_token not in summary
+
+
 async def test_a_5xx_after_the_write_is_found_not_repeated(
     archive_202: Archive,
     outlet: MastodonOutlet,

@@ -5,7 +5,8 @@ before it, with the settings' visibility and an `Idempotency-Key` derived from t
 a repeat within Mastodon's hour gets the status made the first time back. Past that, an
 interrupted status is looked for among the account's recent statuses (`find`) before it is
 posted again. Statuses are not edited: one already sent stays as it is. A status of an unfinished
-thread deleted on Mastodon is posted again before the next one replies to it.
+thread deleted on Mastodon is posted again before the next one replies to it. Before a thread's
+first status the token is tried for reading the account's statuses, which finding one needs.
 
 Mastodon.py is synchronous: every call runs in a worker thread (`asyncio.to_thread`), never on
 the event loop. Its own rate-limit handling sleeps in that thread, so it is set to throw and the
@@ -61,6 +62,11 @@ log = logging.getLogger(__name__)
 
 PAGE = 40
 """The most statuses `GET /api/v1/accounts/:id/statuses` gives at once."""
+SCOPES = "write:statuses, read:accounts and read:statuses"
+"""The scopes newsbot's token needs: to post and delete, to know its account, to find a status
+an interrupted publish made."""
+OUTSIDE_SCOPES = "outside the authorized scopes"
+"""Mastodon's 403 to a token without the scope a route needs (not translated)."""
 NOT_FOUND = "Record not found"
 """Mastodon's answer to a record it cannot find (ApiController: not translated)."""
 NO_TOKEN = "Mastodon is not connected (set NEWSBOT_MASTODON__ACCESS_TOKEN)"
@@ -103,6 +109,7 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
         self.max_wait = settings.max_wait
         self._account: Account | None = None
         self._account_id: int | None = None
+        self._readable = False
 
     @property
     def api(self) -> Mastodon:
@@ -139,6 +146,8 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
     async def create(self, step: Step[Account], payload: Payload, ids: Mapping[str, int]) -> Remote:
         """Post the step's status: the lead, or a reply to the status before."""
         what = f"post status {step.key.rsplit('/', 1)[-1]} of issue #{step.issue_number}"
+        if step.parent is None:
+            await self._can_read()
         try:
             made = await self.post(
                 payload["text"],
@@ -243,6 +252,18 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
             self._api = None
             await asyncio.to_thread(public.session.close)
 
+    async def _can_read(self) -> None:
+        """`StepError` unless the token may read what `find` reads (asked once): a token only
+        allowed to post would fail on the first interrupted status, the thread half posted."""
+        if not self._readable:
+            await self._call(
+                "read the account's recent statuses",
+                self.api.account_statuses,
+                await self.account_id(),
+                limit=1,
+            )
+            self._readable = True
+
     async def account_id(self) -> int:
         """The account's id (asked once)."""
         if self._account_id is None:
@@ -325,6 +346,11 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
                     raise MaybeMade(failed, transient=True) from exc
                 raise StepError(failed, transient=True) from exc
             except MastodonAPIError as exc:
+                if _outside_scopes(exc):
+                    raise StepError(
+                        f"could not {what}: the access token (NEWSBOT_MASTODON__ACCESS_TOKEN) "
+                        f"lacks a scope newsbot needs: give it {SCOPES}"
+                    ) from exc
                 raise StepError(f"Mastodon refused to {what}: {_message(exc)}") from exc
             except MastodonNetworkError as exc:
                 failed = f"could not {what}: {_first_line(str(exc))}"
@@ -345,6 +371,13 @@ def _message(exc: MastodonAPIError) -> str:
     """Mastodon's own one-line reason (its Error entity's `error`), else the HTTP status."""
     message = exc.args[3] if len(exc.args) > 3 and exc.args[3] else None
     return _first_line(str(message)) if message else f"HTTP {_status(exc)}"
+
+
+def _outside_scopes(exc: MastodonAPIError) -> bool:
+    """Whether Mastodon refused the token for its scopes: a 403 saying so, or one whose reason
+    Mastodon.py lost (it drops the reason of a call that answers a list)."""
+    message = exc.args[3] if len(exc.args) > 3 else None
+    return _status(exc) == "403" and (not message or OUTSIDE_SCOPES in str(message))
 
 
 def _first_line(text: str) -> str:
