@@ -158,6 +158,28 @@ async def test_a_post_deleted_before_the_thread_goes_on_is_posted_again(
     assert "deleted" in refused.detail
 
 
+async def test_a_deleted_first_post_that_quotes_refer_to_is_posted_again(
+    archive_202: Archive, x_emulator: XEmulator, issue_202: Issue
+) -> None:
+    # X refuses replies, so the thread quotes its first post; an editor deletes that one while
+    # the daily cap holds the rest. It is posted again, and the rest quotes it.
+    x_emulator.config.refuse_replies = True
+    async with x_outlet(settings_for(x_emulator, daily_posts=3)) as outlet:
+        first = await publish(archive_202, outlet, issue_202)
+    assert first.count(Outcome.POSTED) == 3
+    x_emulator.live_tweets()[0].deleted = True
+    async with x_outlet(settings_for(x_emulator, daily_posts=100)) as outlet:
+        report = await publish(archive_202, outlet, issue_202)
+    (account,) = report.targets
+    assert report.ok and "made again what was deleted on X" in account.summary()
+    texts = thread_texts(issue_202)
+    lead, *rest = x_emulator.live_tweets()[2:]
+    assert lead.text == texts[0] and [t.text for t in rest] == texts[3:]
+    assert all(t.quote_of == lead.id for t in rest)
+    (refused,) = x_emulator.violations.take()
+    assert "deleted" in refused.detail
+
+
 class Told:
     """What the engine told the editors."""
 
