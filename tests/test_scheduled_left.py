@@ -89,14 +89,14 @@ async def test_a_channel_cut_off_for_weeks_gets_only_the_newest_issue_when_back(
     failures = [t for t in told.texts() if t.startswith("I could not publish")]
     assert len(failures) == 1, "the failure is told once while its reason stays the same"
     assert "issue #1 in <#" in failures[0]
-    left = [(text, target) for text, target in told.messages if "left unfinished" in text]
+    left = [(text, target) for text, target in told.messages if "left unsent" in text]
     assert [text for text, _ in left] == [
-        f"Issue #{n} was left unfinished in <#{seed.general.id}>: the schedule resumes only"
-        " the newest issue owed there, so that readers do not get old issues all at once."
-        f" `newsbot publish {n}` sends it anyway."
+        f"Issue #{n} was left unsent in <#{seed.general.id}>: none of it went out there, and"
+        " the schedule sends there only the newest issue owed, so that readers do not get old"
+        f" issues all at once. `newsbot publish {n}` sends it anyway."
         for n in (1, 2)
     ], "each issue left is told once"
-    assert all(getattr(target, "channel_id", None) == seed.general.id for _, target in left)
+    assert all(target is None for _, target in left), "told the editors, who can run newsbot"
 
     restore(emulator, seed, how)
     back = await work.fire()
@@ -126,7 +126,57 @@ async def test_a_channel_cut_off_for_weeks_gets_only_the_newest_issue_when_back(
 
 def test_several_issues_left_at_once_are_named_together() -> None:
     assert left_message([4, 5, 7], "on X") == (
-        "Issues #4, #5 and #7 were left unfinished on X: the schedule resumes only the newest"
-        " issue owed there, so that readers do not get old issues all at once."
-        " `newsbot publish 4` sends one anyway."
+        "Issues #4, #5 and #7 were left unsent on X: none of them went out there, and the"
+        " schedule sends there only the newest issue owed, so that readers do not get old"
+        " issues all at once. `newsbot publish 4` sends one anyway."
     )
+
+
+@pytest.mark.parametrize("failing", ["digest", "first thread message"])
+async def test_an_issue_part_way_out_is_finished_quietly_when_the_next_one_is_due(
+    failing: str,
+    archive: Archive,
+    client: discord.Client,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    tmp_path: Path,
+) -> None:
+    """One failed request leaves #1 part way out (its thread without its digest, or without
+    its items); with a weekly schedule #2 is due at the next firing. #1 is still finished,
+    before #2, its digest pinging nobody for old news; #2's pings the role."""
+    settings = load_settings(
+        issues={"directory": tmp_path},
+        schedule={"cron": "0 9 * * MON", "catch_up": "none"},
+        publishing={"retry_delay": 0.01, "stop_grace": 0, "retries": 0},
+    )
+    role = seed.newsletter_role.id
+    await archive.subscriptions.add(
+        Subscription(seed.guild.id, seed.general.id, "text", role_id=role)
+    )
+    told = Told()
+    work = ScheduledPublishing(build(settings, archive, discord=client, alerts=told))
+    # The digest is posted in the channel; a thread's items in the thread (any channel's id).
+    channel = seed.general.id if failing == "digest" else "{channel_id}"
+    emulator.inject("POST", f"/channels/{channel}/messages", 503)
+    await archive.issues.ingest(issue(1))
+    first = await work.fire()
+    assert first.published == {} and len(first.failures) == 1
+    assert [t.name for t in threads_of(emulator, seed.general)] == ["#1 · News"]
+    assert digests_in(emulator, seed.general) == []
+
+    await archive.issues.ingest(issue(2))
+    second = await work.fire()
+
+    assert second.published == {"discord": [1, 2]} and second.failures == []
+    assert digests_in(emulator, seed.general) == [
+        "#1 · Test Weekly: Issue #1",
+        "#2 · Test Weekly: Issue #2",
+    ]
+    digests = [m for m in emulator.messages_in(seed.general) if m.embeds]
+    assert [d.mention_roles for d in digests] == [[], [role]], "one ping, for the new issue"
+    threads = threads_of(emulator, seed.general)
+    assert [t.name for t in threads] == ["#1 · News", "#2 · News"]
+    assert all(emulator.messages_in(t) for t in threads), "each thread has its items"
+    assert await archive.ledger.unfinished("discord") == []
+    assert not [text for text in told.texts() if "left unsent" in text], "nothing was left"
+    assert (await work.fire()).published == {}

@@ -187,7 +187,8 @@ class Engine:
             text = (
                 f"I could not publish issue #{issue.number} {outlet.mention(target)}: "
                 f"{report.error}. Nothing else is affected; I will try again at the next "
-                "publish, and say so again only if it fails otherwise."
+                "publish unless none of it went out there and a newer issue is due by then, "
+                "and say so again only if it fails otherwise."
             )
             await self.failures.failed(where, report.error, text, target)
         return report

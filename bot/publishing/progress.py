@@ -19,6 +19,11 @@ from bot.publishing.steps import Payload, Step, payload_hash
 RECORDED = (StepState.SENT, StepState.SENDING, StepState.FAILED)
 """Ledger states whose remote id, if any, later steps may refer to."""
 
+LATE = "late"
+"""What an unsent step's row keeps as its payload hash when its issue is finished late, after
+a newer one went out or came due (`bot.schedule.owed`): it sends its `made_again` payload, so
+that the digest of an old issue pings nobody."""
+
 
 def defer(report: TargetReport, cap: CapReached, steps: int) -> None:
     """`steps` of the target left for the next publish by `cap`, and when it resets."""
@@ -78,8 +83,9 @@ def as_int(value: str | None) -> int | None:
 def made_before(step: Step[Any], payload: Payload, entry: OutboxEntry) -> bool:
     """Whether making the step now makes again what it made before and was deleted on the
     platform: its row was forgotten (`removed`), or an attempt to make it again was left
-    unfinished (its row keeps the hash of the `made_again` payload)."""
-    if entry.state == StepState.REMOVED:
+    unfinished (its row keeps the hash of the `made_again` payload); or its issue is finished
+    late, and what it makes is sent as though made again (its row keeps `LATE`)."""
+    if entry.state == StepState.REMOVED or entry.payload_hash == LATE:
         return True
     again = step.made_again(payload)
     return (

@@ -5,8 +5,9 @@ At each firing it re-reads `issues.directory`, ingests what changed (a broken fi
 ingest, not the publish: what the archive holds still goes out, and the editors are told), then
 publishes, outlet by outlet: first, for each target, the newest issue whose publish was left
 unfinished there (a channel gone, X down, a stop in the middle of it) unless a newer one was
-published there or is due (older ones are left, and the editors told: `bot.schedule.owed`),
-then the newest issue due and not yet published there.
+published there or is due, and every older one part way out there (older ones of which nothing
+went out are left, and the editors told: `bot.schedule.owed`), then the newest issue due and
+not yet published there.
 
 Several `newsbot run` processes may share one archive: the schedule fires in each, and the one
 holding the publishing lease does the work while the others leave it (if it dies, the lease
@@ -38,7 +39,7 @@ from bot.schedule.cron import both_days_warning, rare_firing_warning
 from bot.schedule.files import deleted_timed
 from bot.schedule.folder import IssueFolder
 from bot.schedule.overlap import QueuedFiring
-from bot.schedule.owed import LeftTold, Targets, add_owed, owed
+from bot.schedule.owed import LeftTold, Targets, add_owed, finish_late, owed
 from bot.schedule.own_time import ISSUE_JOB as ISSUE_JOB
 from bot.schedule.own_time import OwnTimeJobs
 from bot.schedule.reports import (
@@ -87,7 +88,7 @@ class ScheduledPublishing:
         self._stopping = False
         self._cancelled: set[int] = set()
         self._queued = QueuedFiring(scheduler.JOB_ID, self._guarded, self.fire)
-        self._left = LeftTold(self.archive, self._warn_of)
+        self._left = LeftTold(self.archive, self._warn)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -370,7 +371,7 @@ class ScheduledPublishing:
         archived = await self._archived()
         numbers = {s.number for s in archived}
         todo: dict[int, dict[OutletName, Targets]] = {}
-        left: list[tuple[OutletName, Any, str, list[int]]] = []
+        left: list[tuple[OutletName, str, str, list[int]]] = []
         for outlet in self.publisher.outlets:
             published = await scheduler.published_issues(self.archive, numbers, (outlet,))
             due = scheduler.due_issues(
@@ -384,13 +385,15 @@ class ScheduledPublishing:
             )
             add_owed(todo, outlet, dict.fromkeys(due))
             # Steps left for a target that no longer receives issues (a channel unsubscribed)
-            # are not resumed; of those a target has, only its newest issue's.
+            # are not resumed; of those a target has, its newest issue's, and those of older
+            # issues part way out there (quietly).
             targets = {t.name: t for t in await self.publisher.targets(outlet)}
             unfinished = await owed(self.archive, outlet, targets, numbers, max(due, default=0))
+            await finish_late(self.archive, outlet, unfinished.late)
             add_owed(todo, outlet, unfinished.resumed)
             where = self.publisher.outlet(outlet).mention
             left += [
-                (outlet, targets[name], where(targets[name]), issues)
+                (outlet, name, where(targets[name]), issues)
                 for name, issues in unfinished.left.items()
             ]
         await self._left.say(left)
@@ -401,13 +404,8 @@ class ScheduledPublishing:
 
     async def _warn(self, text: str) -> None:
         """Log `text` as a warning and tell the editors it."""
-        await self._warn_of(text, None)
-
-    async def _warn_of(self, text: str, target: Any) -> None:
-        """Log `text` as a warning and tell it the editors of `target` (its server's alerts
-        channel), or all of them."""
         log.warning("%s", text)
-        await self._tell(text, target)
+        await self._tell(text)
 
     async def _tell(self, text: str, target: Any = None) -> None:
         try:

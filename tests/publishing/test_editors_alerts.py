@@ -12,15 +12,19 @@ import signal
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 
 from bot.issuefiles import format_issue
+from bot.models import Subscription
 from bot.publishing.outlets.discord_alerts import where_editors_hear
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Permission
 from bot.schedule.files import UNWRITTEN_BLURBS
 from bot.schedule.jobs import ScheduledPublishing
-from bot.settings import load_settings
+from bot.schedule.owed import left_message
+from bot.settings import Settings, load_settings
 from bot.store import Archive
+from bot.wiring import build
 from tests.conftest import StartNewsbot
 from tests.factories import issue, item
 from tests.publishing.test_newsletter_cog import newsletter, private
@@ -171,3 +175,44 @@ def test_the_declared_targets_alerts_channels_are_named_each_once() -> None:
     level, said = where_editors_hear(settings.discord)
     assert level == logging.INFO
     assert said.endswith(" go to channel 9 (the alerts channels of discord.targets)")
+
+
+def weekly(tmp_path: Path, **discord: Any) -> Settings:
+    """A weekly schedule, no catch-up, these Discord settings."""
+    return load_settings(
+        issues={"directory": tmp_path},
+        schedule={"cron": "0 9 * * MON", "catch_up": "none"},
+        publishing={"retry_delay": 0.01, "stop_grace": 0},
+        discord=discord,
+    )
+
+
+async def test_issues_left_in_a_community_channel_are_told_to_the_editors_alone(
+    archive: Archive, client: discord.Client, emulator: Emulator, seed: DefaultWorld, tmp_path: Path
+) -> None:
+    """A community channel hidden from the bot for two weeks: its managers hear of the failure
+    in their alerts channel, and only the editors, who can run `newsbot publish`, hear which
+    issues were left there."""
+    _, editors = headquarters(emulator, seed)
+    work = ScheduledPublishing(
+        build(weekly(tmp_path, alerts_channel_id=editors.id), archive, discord=client)
+    )
+    await archive.subscriptions.add(
+        Subscription(
+            seed.guild.id, seed.announcements.id, "announcement", alerts_channel_id=seed.general.id
+        )
+    )
+    emulator.deny(seed.announcements, Permission.VIEW_CHANNEL)
+    for number in (1, 2):
+        await archive.issues.ingest(issue(number))
+        await work.fire()
+
+    told_editors = [m.content for m in editors.live_messages()]
+    assert [text for text in told_editors if "left unsent" in text] == [
+        left_message([1], f"in <#{seed.announcements.id}>")
+    ]
+    told_community = [m.content for m in seed.general.live_messages()]
+    (failure,) = told_community
+    assert failure.startswith(f"I could not publish issue #1 in <#{seed.announcements.id}>: ")
+    assert not [text for text in told_community if "newsbot" in text], "no command they lack"
+

@@ -219,8 +219,9 @@ async def test_a_failure_that_is_not_passing_stops_the_target_and_alerts(
     assert page.error == "the notebook says it has this note already"
     assert told.messages == [
         "I could not publish issue #202 on the page: the notebook says it has this note "
-        "already. Nothing else is affected; I will try again at the next publish, and say so "
-        "again only if it fails otherwise."
+        "already. Nothing else is affected; I will try again at the next publish unless none "
+        "of it went out there and a newer issue is due by then, and say so again only if it "
+        "fails otherwise."
     ]
     ledger = await stored.ledger.entries(202, OUTLET, "page")
     first = next(iter(ledger.values()))
