@@ -105,7 +105,8 @@ def build(
     ordered = [given[k.name] for k in THREAD_OUTLETS if k.name in given]
     if alerts is None:
         if discord is not None and discord_outlet is not None:
-            alerts = DiscordAlerts(discord_outlet, settings.discord.editors_alerts())
+            declared = [target.channel_id for target in settings.discord.targets]
+            alerts = DiscordAlerts(discord_outlet, settings.discord.editors_alerts(), declared)
         else:
             alerts = LogAlerts()
     engine = Engine.for_settings(archive, settings, alerts=alerts, clock=clock)

@@ -216,3 +216,19 @@ async def test_issues_left_in_a_community_channel_are_told_to_the_editors_alone(
     assert failure.startswith(f"I could not publish issue #1 in <#{seed.announcements.id}>: ")
     assert not [text for text in told_community if "newsbot" in text], "no command they lack"
 
+
+async def test_a_declared_channel_without_an_alerts_channel_tells_the_editors_its_failure(
+    archive: Archive, client: discord.Client, emulator: Emulator, seed: DefaultWorld, tmp_path: Path
+) -> None:
+    news, editors = headquarters(emulator, seed)
+    declared = {"guild_id": news.guild_id, "channel_id": news.id}
+    settings = weekly(tmp_path, alerts_channel_id=editors.id, targets=[declared])
+    work = ScheduledPublishing(build(settings, archive, discord=client))
+    emulator.deny(news, Permission.VIEW_CHANNEL)
+    await archive.issues.ingest(issue(1))
+
+    report = await work.fire()
+
+    assert len(report.failures) == 1
+    (told,) = [m.content for m in editors.live_messages()]
+    assert told.startswith(f"I could not publish issue #1 in <#{news.id}>: the bot lacks View")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from bot.publishing.outlet import Destination
 from bot.publishing.outlets.discord import DiscordOutlet
@@ -18,21 +18,30 @@ class DiscordAlerts:
 
     The rest is the editors' alone: the issue files' paths and problems, the titles of an
     issue not yet out, failures elsewhere that only the editors can fix. A server that
-    subscribed with /newsletter setup is run by its own managers, who are not the editors.
+    subscribed with /newsletter setup is run by its own managers, who are not the editors;
+    a channel declared in `discord.targets` is the deployment's own, so its failures reach
+    the editors when it has no alerts channel of its own.
     """
 
-    def __init__(self, outlet: DiscordOutlet, editors: Sequence[int] = ()) -> None:
+    def __init__(
+        self, outlet: DiscordOutlet, editors: Sequence[int] = (), declared: Collection[int] = ()
+    ) -> None:
         self.outlet = outlet
         self.editors = tuple(editors)
         """The editors' alerts channels (`DiscordSettings.editors_alerts`); none: the log."""
+        self.declared = frozenset(declared)
+        """The channels declared in `discord.targets`."""
 
     async def tell(self, text: str, target: Destination | None = None) -> None:
-        """Post `text` in the alerts channel of `target`'s server if it is a Discord channel,
-        else in the editors' alerts channels (with none, log it)."""
+        """Post `text` in the alerts channel of `target`'s server if it is a Discord channel
+        (a declared one without its own: in the editors' channels, if any), else in the
+        editors' alerts channels (with none, log it)."""
         if isinstance(target, Target):
             if target.alerts_channel_id is not None:
                 await self.outlet.alert(target.alerts_channel_id, text, target.channel_id)
-            return
+                return
+            if target.channel_id not in self.declared or not self.editors:
+                return  # the engine has logged the failure
         if not self.editors:
             await LogAlerts().tell(text)  # the editors' alone: in no server's channel
         for channel in self.editors:
