@@ -54,7 +54,7 @@ class Told:
     def __init__(self) -> None:
         self.messages: list[str] = []
 
-    async def tell(self, text: str, target: object = None) -> None:
+    async def tell(self, text: str, target: object = None, *, logged: bool = False) -> None:
         self.messages.append(text)
 
 

@@ -28,7 +28,7 @@ class Told:
     def __init__(self) -> None:
         self.messages: list[tuple[str, object]] = []
 
-    async def tell(self, text: str, target: object = None) -> None:
+    async def tell(self, text: str, target: object = None, *, logged: bool = False) -> None:
         self.messages.append((text, target))
 
     def texts(self) -> list[str]:

@@ -17,18 +17,24 @@ log = logging.getLogger(__name__)
 class Alerts(Protocol):
     """Where the editors hear that publishing went wrong."""
 
-    async def tell(self, text: str, target: Destination | None = None) -> None:
+    async def tell(
+        self, text: str, target: Destination | None = None, *, logged: bool = False
+    ) -> None:
         """Tell the editors `text`: about `target` where it has a place of its own, else
-        everywhere they listen. Never raises."""
+        everywhere they listen; `logged`: the caller has logged `text`, so the log does not
+        get it twice. Never raises."""
         ...
 
 
 class LogAlerts:
     """Alerts with nowhere to go but the log."""
 
-    async def tell(self, text: str, target: Destination | None = None) -> None:
-        """Log `text` as a warning."""
-        log.warning("%s", text)
+    async def tell(
+        self, text: str, target: Destination | None = None, *, logged: bool = False
+    ) -> None:
+        """Log `text` as a warning, unless the caller has (`logged`)."""
+        if not logged:
+            log.warning("%s", text)
 
 
 class FailuresTold:

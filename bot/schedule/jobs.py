@@ -405,10 +405,10 @@ class ScheduledPublishing:
     async def _warn(self, text: str) -> None:
         """Log `text` as a warning and tell the editors it."""
         log.warning("%s", text)
-        await self._tell(text)
+        await self._tell(text, logged=True)
 
-    async def _tell(self, text: str, target: Any = None) -> None:
+    async def _tell(self, text: str, target: Any = None, *, logged: bool = False) -> None:
         try:
-            await self.alerts.tell(text, target)
+            await self.alerts.tell(text, target, logged=logged)
         except Exception:
             log.exception("could not post an alert")

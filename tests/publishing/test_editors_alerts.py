@@ -232,3 +232,24 @@ async def test_a_declared_channel_without_an_alerts_channel_tells_the_editors_it
     assert len(report.failures) == 1
     (told,) = [m.content for m in editors.live_messages()]
     assert told.startswith(f"I could not publish issue #1 in <#{news.id}>: the bot lacks View")
+
+
+async def test_without_an_editors_channel_the_schedule_logs_what_it_tells_once(
+    archive: Archive,
+    client: discord.Client,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    work = ScheduledPublishing(build(weekly(tmp_path), archive, discord=client))
+    await archive.subscriptions.add(Subscription(seed.guild.id, seed.general.id, "text"))
+    emulator.deny(seed.general, Permission.VIEW_CHANNEL)
+    for number in (1, 2):
+        await archive.issues.ingest(issue(number))
+        await work.fire()
+
+    left = left_message([1], f"in <#{seed.general.id}>")
+    logged = [r for r in caplog.records if r.getMessage() == left]
+    assert [r.levelno for r in logged] == [logging.WARNING], "logged once, as a warning"
+    assert [m for m in emulator.world.all_messages() if "left unsent" in m.content] == []

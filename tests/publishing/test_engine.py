@@ -120,7 +120,9 @@ class Told:
     def __init__(self) -> None:
         self.messages: list[str] = []
 
-    async def tell(self, text: str, target: Destination | None = None) -> None:
+    async def tell(
+        self, text: str, target: Destination | None = None, *, logged: bool = False
+    ) -> None:
         self.messages.append(text)
 
 

@@ -32,10 +32,12 @@ class DiscordAlerts:
         self.declared = frozenset(declared)
         """The channels declared in `discord.targets`."""
 
-    async def tell(self, text: str, target: Destination | None = None) -> None:
+    async def tell(
+        self, text: str, target: Destination | None = None, *, logged: bool = False
+    ) -> None:
         """Post `text` in the alerts channel of `target`'s server if it is a Discord channel
         (a declared one without its own: in the editors' channels, if any), else in the
-        editors' alerts channels (with none, log it)."""
+        editors' alerts channels (with none, log it unless the caller has: `logged`)."""
         if isinstance(target, Target):
             if target.alerts_channel_id is not None:
                 await self.outlet.alert(target.alerts_channel_id, text, target.channel_id)
@@ -43,7 +45,9 @@ class DiscordAlerts:
             if target.channel_id not in self.declared or not self.editors:
                 return  # the engine has logged the failure
         if not self.editors:
-            await LogAlerts().tell(text)  # the editors' alone: in no server's channel
+            await LogAlerts().tell(
+                text, logged=logged
+            )  # the editors' alone: in no server's channel
         for channel in self.editors:
             await self.outlet.alert(channel, text, channel)
 
