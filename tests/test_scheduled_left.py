@@ -1,25 +1,33 @@
-"""A channel the schedule cannot reach for weeks (a server that removed the bot, a permission
-never given): each firing resumes there only the newest issue the channel is owed, the editors
-hear of its failure once per reason and of each issue left once, and once the channel is back
-only that newest issue goes out, its digest pinging the role once; an issue left is still sent
-by hand (the real discord.py against the Discord emulator, a real SQLite archive)."""
+"""What each firing resumes of the publishes left unfinished. A channel the schedule cannot
+reach for weeks (a server that removed the bot, a permission never given) is resumed only the
+newest issue it is owed: the editors hear of its failure once per reason and of each issue
+left once, and once the channel is back only that newest issue goes out, its digest pinging
+the role once; an issue left is still sent by hand. An older issue part way out (one failed
+request, a stop) is always finished before the next, its digest pinging nobody (the real
+discord.py and tweepy against the emulators, a real SQLite archive)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import discord
 import pytest
 
-from bot.models import Subscription
+from bot.models import Issue, Subscription
+from bot.publishing.outlets.x import x_outlet
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Permission
+from bot.sandbox.x import XEmulator
 from bot.schedule.jobs import ScheduledPublishing
 from bot.schedule.owed import left_message
 from bot.settings import load_settings
 from bot.store import Archive
 from bot.wiring import build
+from tests.conftest import eventually
 from tests.factories import issue
 from tests.publishing.conftest import threads_of
+from tests.test_scheduled import scheduled_on, settings_for
+from tests.x.conftest import assert_one_thread, thread_texts
 
 
 class Told:
@@ -180,3 +188,30 @@ async def test_an_issue_part_way_out_is_finished_quietly_when_the_next_one_is_du
     assert await archive.ledger.unfinished("discord") == []
     assert not [text for text in told.texts() if "left unsent" in text], "nothing was left"
     assert (await work.fire()).published == {}
+
+
+async def test_an_x_thread_cut_short_is_finished_before_the_next_issue(
+    archive: Archive, x_emulator: XEmulator, tmp_path: Path, issue_202: Issue
+) -> None:
+    """A stop in the middle of #202's thread on X, and #203 due at the next firing: #202's
+    thread gets its tail, then #203 goes out."""
+    settings = settings_for(x_emulator, tmp_path)
+    await archive.issues.ingest(issue_202)
+    async with x_outlet(settings.x) as x:
+        work = scheduled_on(archive, settings, x)
+        work.start()
+        x_emulator.config.latency = 0.3  # X answers slowly: the stop comes mid-thread
+        firing = asyncio.ensure_future(work.on_firing())
+        await eventually(lambda: len(x_emulator.live_tweets()) >= 2)
+        await work.stop()
+        await asyncio.gather(firing, return_exceptions=True)
+        cut_short = len(x_emulator.live_tweets())
+        x_emulator.config.latency = 0
+        await archive.issues.ingest(issue(203))
+        resumed = await work.fire()
+
+    assert resumed.published == {"x": [202, 203]}
+    thread = thread_texts(issue_202)
+    assert cut_short < len(thread)
+    assert_one_thread(x_emulator.live_tweets()[: len(thread)], thread)
+    assert len(x_emulator.live_tweets()) > len(thread), "#203 followed"
