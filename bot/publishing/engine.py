@@ -359,8 +359,9 @@ class Engine:
             await self.ledger.record(replace(sending, state=StepState.FAILED, reason=exc.reason))
             if step.action in instead.values():
                 raise  # refused the other way too
-            log.warning("%s: %s", outlet.title, exc.reason)
-            await self.alerts.tell(f"{outlet.title}: {exc.reason}", step.target)
+            refused = f"{outlet.title}: {exc.reason}"
+            log.warning("%s", refused)
+            await self.alerts.tell(refused, step.target, logged=True)
             # This kind of step, and the target's later ones of its kind, are made another way;
             # nothing was made, so nothing is looked for.
             instead[step.action] = exc.instead

@@ -55,11 +55,14 @@ class IssueFolder:
         settings: Settings,
         clock: Callable[[], dt.datetime],
         tell: Callable[[str], Awaitable[None]],
+        warn: Callable[[str], Awaitable[None]],
     ) -> None:
         self.archive = archive
         self.settings = settings
         self.clock = clock
         self.tell = tell
+        self.warn = warn
+        """Log a warning and tell the editors it (once in the log)."""
         self.sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
         self.file_times: dict[int, dt.datetime] = {}
         """The files' own `publish_at`, by issue number, as the last look found them."""
@@ -119,8 +122,7 @@ class IssueFolder:
         for number in sorted(await scheduler.published_issues(self.archive, updated)):
             differs = changed_message(number)
             report.failures.append(differs)
-            log.warning("%s", differs)
-            await self.tell(differs)
+            await self.warn(differs)
 
     async def _refuse(
         self, report: RunReport, errors: list[IssueFileError], told: ToldEach

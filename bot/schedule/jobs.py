@@ -84,7 +84,9 @@ class ScheduledPublishing:
         self._scheduler: AsyncIOScheduler | None = None
         self._own_times: OwnTimeJobs | None = None
         # The clock is read when the folder needs it: tests set `clock` after this.
-        self.folder = IssueFolder(self.archive, self.settings, lambda: self.clock(), self._tell)
+        self.folder = IssueFolder(
+            self.archive, self.settings, lambda: self.clock(), self._tell, self._warn
+        )
         self._stopping = False
         self._cancelled: set[int] = set()
         self._queued = QueuedFiring(scheduler.JOB_ID, self._guarded, self.fire)

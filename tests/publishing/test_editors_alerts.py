@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Permission
 from bot.schedule.files import UNWRITTEN_BLURBS
 from bot.schedule.jobs import ScheduledPublishing
 from bot.schedule.owed import left_message
+from bot.schedule.reports import changed_message
 from bot.settings import Settings, load_settings
 from bot.store import Archive
 from bot.wiring import build
@@ -253,3 +255,24 @@ async def test_without_an_editors_channel_the_schedule_logs_what_it_tells_once(
     logged = [r for r in caplog.records if r.getMessage() == left]
     assert [r.levelno for r in logged] == [logging.WARNING], "logged once, as a warning"
     assert [m for m in emulator.world.all_messages() if "left unsent" in m.content] == []
+
+
+async def test_without_an_editors_channel_a_changed_published_file_is_logged_once(
+    archive: Archive,
+    client: discord.Client,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    work = ScheduledPublishing(build(weekly(tmp_path), archive, discord=client))
+    await archive.subscriptions.add(Subscription(seed.guild.id, seed.general.id, "text"))
+    first = issue(1, {"News": [item("A chip", "https://news.example/chip", "Faster.")]})
+    for text in (format_issue(first), format_issue(first).replace("Faster.", "Much faster.")):
+        (tmp_path / "1.md").write_text(text, encoding="utf-8")
+        os.utime(tmp_path / "1.md", (0, 0))  # saved long ago, not still being written
+        await work.fire()
+
+    changed = changed_message(1)
+    logged = [r for r in caplog.records if r.getMessage() == changed]
+    assert [r.levelno for r in logged] == [logging.WARNING], "logged once, as a warning"

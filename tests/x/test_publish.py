@@ -7,6 +7,8 @@ import re
 import time
 from urllib.parse import unquote
 
+import pytest
+
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.models import Issue
 from bot.publishing.engine import Engine
@@ -15,7 +17,7 @@ from bot.publishing.outlets._threads import LEAST_WAIT, MOST_WAITS
 from bot.publishing.outlets.x import XOutlet, comparable, x_outlet
 from bot.publishing.plans.x import QUOTING
 from bot.publishing.plans.x import plan as x_plan
-from bot.publishing.reports import PublishReport
+from bot.publishing.reports import LogAlerts, PublishReport
 from bot.sandbox.x import XEmulator
 from bot.settings import XSettings
 from bot.store import Archive
@@ -325,3 +327,17 @@ async def test_an_items_link_ending_in_a_dot_is_linked_whole_by_x(
     assert unquote(url) == address
     # X shows the post with its t.co link last, nothing after it.
     assert re.search(r"A page\. https://t\.co/\d+$", tweets[1].shown_text), tweets[1].shown_text
+
+
+async def test_refused_replies_are_logged_once_when_the_editors_hear_only_the_log(
+    archive_202: Archive,
+    outlet: XOutlet,
+    x_emulator: XEmulator,
+    issue_202: Issue,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    x_emulator.config.refuse_replies = True
+    report = await publish(archive_202, outlet, issue_202, Engine(archive_202, alerts=LogAlerts()))
+    assert report.ok
+    refused = [r for r in caplog.records if "refused a reply" in r.getMessage()]
+    assert len(refused) == 1, [r.getMessage() for r in refused]
