@@ -9,6 +9,12 @@ from collections.abc import Iterable
 _LINE_ENDING = re.compile(r"\r\n|\r|\n")
 EDITOR_NOTE = re.compile(r"^<!--\s*editor:\s*+(?P<note>(?:[^\S\n]*+\S)*?)\s*-->$")
 """`<!-- editor: … -->`: a note to the editor, on a line of its own under an item's heading."""
+_HASHES_WITHOUT_SPACE = re.compile(r"^ {0,3}(?P<hashes>#{2,6})(?P<space>)(?P<rest>[^#\s].*)$")
+"""`##Industry`: a heading as other Markdown tools take it. CommonMark needs a space after
+the `#`s, so it is text. One `#` is left alone: `#hashtag` at a line's start is text."""
+_HASHES_ODD_SPACE = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?P<space>[^\S \t])\s*(?P<rest>.*)$")
+"""`##\u00a0Industry`: the space after the `#`s is a non-breaking (or other Unicode) space,
+as a word processor pastes it, which CommonMark does not take for a heading's space."""
 
 
 def file_lines(text: str) -> list[str]:
@@ -22,6 +28,27 @@ def file_lines(text: str) -> list[str]:
     if lines[-1] == "":  # a line ending at the very end ends the last line; it starts none
         lines.pop()
     return lines
+
+
+def heading_near_miss(line: str) -> str | None:
+    """Why a line of a paragraph looks like a heading to its editor but is not one, or None.
+
+    Such a line is published as text, `##` and all, in the intro or a blurb, and what the
+    editor meant to follow it lands in the wrong place or is reported as something else.
+    """
+    found = _HASHES_WITHOUT_SPACE.match(line) or _HASHES_ODD_SPACE.match(line)
+    if found is None:
+        return None
+    hashes, space, rest = found["hashes"], found["space"], found["rest"].strip()
+    why = (
+        f"the space after `{hashes}` is U+{ord(space):04X}, not a plain space"
+        if space
+        else f"it has no space after `{hashes}`"
+    )
+    return (
+        f"this line is not a heading, as {why}, and would be published as text: write "
+        f"`{hashes} {rest}`, or escape the first `#` (`\\#`) if it is meant as text"
+    )
 
 
 def without_editor_notes(text: str) -> str:

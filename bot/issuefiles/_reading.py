@@ -23,7 +23,7 @@ from bot.issuefiles._front_matter import (
     pydantic_reason,
     read_front_matter,
 )
-from bot.issuefiles._lines import EDITOR_NOTE, file_lines
+from bot.issuefiles._lines import EDITOR_NOTE, file_lines, heading_near_miss
 from bot.models import Issue, Item, Section, link_problem, slugify
 from bot.render.commonmark import reads_as
 from bot.text import find_control, without_controls
@@ -270,6 +270,8 @@ class _Body:
                     line_no + at,
                     f"this line contains a control character (U+{ord(control):04X}); remove it",
                 )
+            if token.type == "paragraph_open" and (miss := heading_near_miss(line)):
+                self.problems.add_later_rule(line_no + at, miss)
         # Reported on its own line above, not again as the intro's or the item's.
         source = without_controls(source, keep_layout=True)
         item = self.item
