@@ -9,12 +9,15 @@ robot arm.` reads as a heading, a title and its blurb, not as two headings.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 from dataclasses import dataclass
 
+from bot.errors import SourceError
 from bot.importers._markdown import clean_line, defuse_pings
 from bot.importers._report import Notice
+from bot.importers._text_links import LineLink, link_at_end, lone_label
 
 SHORT_LINE = 150
 SENTENCE_TITLE = 100
@@ -22,6 +25,9 @@ HEADING_CHARS = 60
 HEADING_WORDS = 8
 
 ABSTRACT = re.compile(r"^abstract\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
+_NUMBER = re.compile(r"(?:#|\b(?:issue|no\.|number)\s*#?)\s*([0-9]{1,6})\b", re.IGNORECASE)
+_ANY_NUMBER = re.compile(r"(?:#|\b(?:issue|no\.|number)\s*#?)\s*([0-9]+)\b", re.IGNORECASE)
+"""A number written as `_NUMBER`'s are, of any length: one out of range is named."""
 _SENTENCE_END = frozenset(".!?…:;,")
 _CLOSERS = "\"'”’)]»"
 _INNER_SENTENCE = re.compile(r"[.!?…][\"'”’)]?\s+[A-Z0-9“\"‘'(]")
@@ -37,11 +43,28 @@ class Kind(enum.Enum):
 
 @dataclass(frozen=True)
 class Line:
-    """A non-blank line, cleaned, with its number as an editor numbers it."""
+    """A non-blank line, cleaned, with its number as an editor numbers it.
+
+    A link at its end (`… Read more: https://…`) is taken off `text`, which its shape is
+    judged by, into `link`; `written` is then the whole line. The lines holding only an
+    address that follow it are in `after`.
+    """
 
     number: int
     text: str
     kind: Kind
+    link: str | None = None
+    written: str = ""
+    after: tuple[Line, ...] = ()
+
+    @property
+    def whole(self) -> str:
+        """The line as written, its link included."""
+        return self.written or self.text
+
+    def written_lines(self) -> list[str]:
+        """The line as written and each address line after it: the text it stands for."""
+        return [self.whole, *(line.whole for line in self.after)]
 
 
 def ends_sentence(text: str) -> bool:
@@ -57,9 +80,24 @@ def _kind(text: str) -> Kind:
     return Kind.SENTENCE
 
 
+def _blurb_follows(splits: list[LineLink], at: int) -> bool:
+    """Whether a blurb follows the line at `at`: a sentence that cannot be a title (see
+    `Shapes.sentence_title`), addresses on lines of their own passed over."""
+    texts = [split.text for split in splits[at + 1 :] if split.text or split.link is None]
+    if not texts or _kind(texts[0]) is not Kind.SENTENCE:
+        return False
+    title_like = len(texts[0]) <= SENTENCE_TITLE and not _INNER_SENTENCE.search(texts[0])
+    return not (title_like and len(texts) > 1 and _kind(texts[1]) is not Kind.SHORT)
+
+
 def split_lines(text: str, source: str, notices: list[Notice]) -> list[Line]:
-    """The non-blank lines, cleaned and with pings defused, numbered as an editor numbers them."""
-    lines: list[Line] = []
+    """The non-blank lines, cleaned and with pings defused, numbered as an editor numbers them.
+
+    An address on a line of its own joins the line above (see `Line.after`). A lone `Read
+    more` links nowhere and is left out, reported, unless a sentence follows it: then it is
+    an item's title, as any short line.
+    """
+    kept: list[tuple[int, str]] = []
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for number, raw in enumerate(raw_lines, start=1):
         cleaned, removed = clean_line(raw)
@@ -69,8 +107,58 @@ def split_lines(text: str, source: str, notices: list[Notice]) -> list[Line]:
         if pings:
             notices.append(Notice(f"{source}:{number}", "defused text that would ping in Discord"))
         if cleaned:
+            kept.append((number, cleaned))
+    splits = [link_at_end(cleaned) for _, cleaned in kept]
+    lines: list[Line] = []
+    for at, ((number, cleaned), split) in enumerate(zip(kept, splits, strict=True)):
+        following = splits[at + 1] if at + 1 < len(splits) else None
+        if lone_label(cleaned) and not _blurb_follows(splits, at):
+            if following is None or following.link is None or following.text:
+                # Its address on the next line is a link of its own: only the words go.
+                where = f"{source}:{number}"
+                notices.append(Notice(where, f"{cleaned!r} has no address: left out"))
+            continue
+        if split.link is None:
+            lines.append(Line(number, cleaned, _kind(cleaned)))
+        elif split.text:
+            lines.append(Line(number, split.text, _kind(split.text), split.link, cleaned))
+        elif lines:
+            # An address on a line of its own belongs to the text above it.
+            address = Line(number, "", Kind.SHORT, split.link, cleaned)
+            lines[-1] = dataclasses.replace(lines[-1], after=(*lines[-1].after, address))
+        else:
             lines.append(Line(number, cleaned, _kind(cleaned)))
     return lines
+
+
+def issue_number(first: Line, where: str) -> int:
+    """The issue number in the `first` line, at `where`; raise `SourceError` if it has none."""
+    match = _NUMBER.search(first.text)
+    if match and 1 <= int(match.group(1)) <= 999_999:
+        return int(match.group(1))
+    written = _ANY_NUMBER.search(first.text)
+    if written:
+        raise SourceError(
+            where,
+            f"the first line numbers the issue {written.group(1)}; an issue number is "
+            "from 1 to 999999",
+        )
+    raise SourceError(
+        where,
+        "the first line names the issue with its number, as in "
+        f"`Deep Learning Weekly: Issue #202`; got {first.text[:80]!r}",
+    )
+
+
+def issue_link(first: Line, given: str | None) -> tuple[str, str | None, list[str]]:
+    """The issue's title, its link and the address lines left for the intro, from the first
+    line: a link written on or under it is the issue's, unless one is `given`."""
+    addresses = [line.whole for line in first.after]
+    if given is None and first.link is not None:
+        return first.text, first.link, addresses
+    if given is None and first.after:
+        return first.whole, first.after[0].link, addresses[1:]
+    return first.whole, given, addresses
 
 
 class Shapes:

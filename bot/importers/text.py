@@ -46,19 +46,25 @@ Blank lines are ignored. Lines are told apart by their shape and by what follows
   sentence's subject (the words before ` is `, ` are `, `,` …), else its first words and `…`.
 - `Abstract:` (alone, or followed by text) starts the current item's abstract, which runs over
   the sentences that follow until the next title or heading.
+- A link at a line's end, set apart from its words (`… a report. Read more: https://…`,
+  `(https://…)`, `Title - https://…`), is taken off before the line's shape is judged, and an
+  address on a line of its own joins the line above: either is the link of the item that line
+  is in, if it has none yet, and else stays in its text. A link on the first line is the
+  issue's, unless one is passed in. A lone `Read more` with no address is left out, reported,
+  unless a sentence follows it (it is then a title). See `bot.importers._text_links`.
 
 Every guess (a guessed title, a section with nothing under it, items before any heading, an
 empty abstract, a title with no text under it, a short line kept in the intro, a heading or a
 title either of which the line could be) is a `Notice` with its line (`FILE:LINE: …`) and an
 editor note on the item it concerns (for a line kept in the intro, the first item). Text that
-would ping in Discord is defused and reported. No date or link is invented: pass them in.
+would ping in Discord is defused and reported. No date or link is invented: an item's link is
+one its lines hold, and the issue's date and link are passed in (or its link is on line 1).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 from pathlib import Path
 
 from bot.errors import SourceError
@@ -85,15 +91,13 @@ from bot.importers._text_lines import (
     Line,
     Shapes,
     ends_sentence,
+    issue_link,
+    issue_number,
     split_lines,
 )
 
 SUBTITLE = 300
 GUESSED_SECTION = "Items"
-
-_NUMBER = re.compile(r"(?:#|\b(?:issue|no\.|number)\s*#?)\s*([0-9]{1,6})\b", re.IGNORECASE)
-_ANY_NUMBER = re.compile(r"(?:#|\b(?:issue|no\.|number)\s*#?)\s*([0-9]+)\b", re.IGNORECASE)
-"""A number written as `_NUMBER`'s are, of any length: one out of range is named."""
 
 
 class _State(enum.Enum):
@@ -117,25 +121,6 @@ class _Reader(Shapes):
         self.pending_notes: list[str] = []
 
     # --- the header and intro ------------------------------------------------------------------
-
-    def number(self) -> int:
-        """The issue number in the first line; raise `SourceError` if it has none."""
-        first = self.lines[0]
-        match = _NUMBER.search(first.text)
-        if match and 1 <= int(match.group(1)) <= 999_999:
-            return int(match.group(1))
-        written = _ANY_NUMBER.search(first.text)
-        if written:
-            raise SourceError(
-                self.where(first),
-                f"the first line numbers the issue {written.group(1)}; an issue number is "
-                "from 1 to 999999",
-            )
-        raise SourceError(
-            self.where(first),
-            "the first line names the issue with its number, as in "
-            f"`Deep Learning Weekly: Issue #202`; got {first.text[:80]!r}",
-        )
 
     def subtitle(self, index: int) -> bool:
         """Whether the line at `index` (the second) is the subtitle."""
@@ -195,6 +180,7 @@ class _Reader(Shapes):
         if end == len(self.lines):
             return
         first, last = self.lines[end], self.lines[-1]
+        last = last.after[-1] if last.after else last
         lines = f"line {first.number}" if first is last else f"lines {first.number}–{last.number}"
         self.notices.append(
             Notice(self.where(first), f"the sign-off at the end ({lines}) is not an item: left out")
@@ -207,7 +193,41 @@ class _Reader(Shapes):
         """Read every line from `start` into sections and items."""
         for index in range(start, len(self.lines)):
             self.read_line(index)
+            for address in self.lines[index].after:
+                self.address_line(address)
         self.close_item()
+
+    def text_of(self, line: Line, item: ItemDraft) -> str:
+        """The line's text in `item`: the link at its end becomes the item's link, when the
+        item has none yet; else the line stays as written."""
+        if line.link is not None and item.link is None:
+            item.link = line.link
+            return line.text
+        return line.whole
+
+    def address_line(self, line: Line) -> None:
+        """An address on a line of its own: the link of the item above, else its text; after
+        a heading, an item named by the address."""
+        item = self.item
+        if item is None:
+            self.notices.append(
+                Notice(
+                    self.where(line), "an address with no title: imported as an item named by it"
+                )
+            )
+            self.new_item(line, line.whole).notes.append(
+                f"named by its address: the source has no title for this link (line "
+                f"{line.number}); check it"
+            )
+            assert self.item is not None
+            self.item.link = line.link
+            self.state = _State.TITLE
+        elif item.link is None:
+            item.link = line.link
+        else:
+            (item.abstract if item.abstract is not None else item.blurb).append(
+                escape_paragraph(line.whole)
+            )
 
     def read_line(self, index: int) -> None:
         """Place one line of the body: abstract, heading, title, blurb or untitled item."""
@@ -219,15 +239,15 @@ class _Reader(Shapes):
         elif line.kind is Kind.SHORT and self.heading(index):
             self.heading_or_title(index)
         elif line.kind is Kind.SHORT:
-            self.start_item(line, line.text)
+            self.start_item(line)
         elif self.state is _State.TITLE:
             self.add_blurb(line)
         elif self.state is _State.ABSTRACT and not (
             self.sentence_title(index) and self.kind(index + 1) is Kind.ABSTRACT
         ):
-            self.add_abstract(line.text)
+            self.add_abstract(line)
         elif self.sentence_title(index):
-            self.start_item(line, line.text)
+            self.start_item(line)
         else:
             self.untitled_item(line)
 
@@ -248,7 +268,7 @@ class _Reader(Shapes):
                     "under it",
                 )
             )
-            self.start_item(line, line.text).notes.append(
+            self.start_item(line).notes.append(
                 "read as an item's title, not a section heading: the heading above would have "
                 f"nothing under it (line {line.number}); check it"
             )
@@ -285,11 +305,13 @@ class _Reader(Shapes):
             )
         return self.sections[-1]
 
-    def new_item(self, line: Line, title: str) -> ItemDraft:
-        """Close the current item and start one titled `title` (plain text)."""
+    def new_item(self, line: Line, title: str | None = None) -> ItemDraft:
+        """Close the current item and start one titled `title` (plain text), else by the line
+        (whose link is then the item's)."""
         self.close_item()
         section = self.current_section(line)
-        item = ItemDraft(self.where(line), escape_heading(title))
+        item = ItemDraft(self.where(line), "")
+        item.title = escape_heading(self.text_of(line, item) if title is None else title)
         item.notes.extend(self.pending_notes)
         self.pending_notes = []
         section.items.append(item)
@@ -299,26 +321,26 @@ class _Reader(Shapes):
     def start_section(self, line: Line) -> None:
         """Close the current item and start a section at a heading line."""
         self.close_item()
-        self.sections.append(SectionDraft(self.where(line), escape_heading(line.text)))
+        self.sections.append(SectionDraft(self.where(line), escape_heading(line.whole)))
         self.headings[id(self.sections[-1])] = line
         self.state = _State.SECTION
 
-    def start_item(self, line: Line, title: str) -> ItemDraft:
+    def start_item(self, line: Line) -> ItemDraft:
         """Start an item at its title line; its blurb comes next."""
-        item = self.new_item(line, title)
+        item = self.new_item(line)
         self.state = _State.TITLE
         return item
 
     def add_blurb(self, line: Line) -> None:
         """Give the current item its blurb."""
         assert self.item is not None
-        self.item.blurb.append(escape_paragraph(line.text))
+        self.item.blurb.append(escape_paragraph(self.text_of(line, self.item)))
         self.state = _State.BLURB
 
-    def add_abstract(self, text: str) -> None:
+    def add_abstract(self, line: Line) -> None:
         """Add a paragraph to the current item's abstract."""
         assert self.item is not None and self.item.abstract is not None
-        self.item.abstract.append(escape_paragraph(text))
+        self.item.abstract.append(escape_paragraph(self.text_of(line, self.item)))
 
     def untitled_item(self, line: Line, *, what: str = "blurb") -> ItemDraft:
         """Start an item whose title is guessed from the line's text, and note it."""
@@ -334,7 +356,7 @@ class _Reader(Shapes):
             f"(line {line.number}); check it"
         )
         if what == "blurb":
-            item.blurb.append(escape_paragraph(line.text))
+            item.blurb.append(escape_paragraph(self.text_of(line, item)))
             self.state = _State.BLURB
         return item
 
@@ -349,6 +371,8 @@ class _Reader(Shapes):
             item = self.untitled_item(
                 Line(line.number, following or "Abstract", line.kind), what="abstract"
             )
+        rest = ABSTRACT.match(self.text_of(line, item))
+        text = rest.group("rest").strip() if rest else ""
         item.abstract = [escape_paragraph(text)] if text else []
         self.state = _State.ABSTRACT
 
@@ -416,15 +440,23 @@ def parse_text_issue(
     if not lines:
         raise SourceError(f"{source}:1", "the file is empty")
     reader = _Reader(lines, source, notices)
-    draft = IssueDraft(source, reader.number(), lines[0].text, date=date, link=link)
+    title, link, addresses = issue_link(lines[0], link)
+    draft = IssueDraft(
+        source, issue_number(lines[0], f"{source}:{lines[0].number}"), title, date=date, link=link
+    )
+    draft.intro = [escape_paragraph(address) for address in addresses]
     # Before anything is read, so no line looking ahead takes the sign-off for text.
     reader.leave_out_sign_off(1)
     index = 1
     if reader.subtitle(index):
-        draft.subtitle = lines[index].text
+        # A subtitle is one line: an address written on or under it opens the intro.
+        draft.subtitle, *addresses = lines[index].written_lines()
+        draft.intro += [escape_paragraph(address) for address in addresses]
         index += 1
     intro_end = reader.intro_end(index)
-    draft.intro = [escape_paragraph(line.text) for line in lines[index:intro_end]]
+    draft.intro += [
+        escape_paragraph(text) for line in lines[index:intro_end] for text in line.written_lines()
+    ]
     if intro_end >= len(reader.lines):
         raise SourceError(
             f"{source}:{lines[-1].number}",

@@ -1,0 +1,65 @@
+"""Links at the end of a plain-text issue's lines: `Read more: https://…`, `(https://…)`, or
+an address on a line of its own under the text it belongs to.
+
+Copied out of an email or a web page, an item's link lands there, and an item's link is what
+readers click. Taken off the line, it leaves the text to be judged by its shape (a blurb ends
+in a full stop, not in an address) and becomes its item's link. A `Read more` whose address
+was lost in the copy links nowhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.importers._html import resolve_link
+
+_LABEL = (
+    r"(?:read\s+more|read\s+on|continue\s+reading|read\s+the\s+full\s+(?:story|article|post)"
+    r"|full\s+(?:story|article)|learn\s+more|more\s+info|link|source)(?:\s+here)?"
+)
+_AFTER_SENTENCE = r"(?:^|(?<=[.!?…\"'”’)]))\s*"
+_URL_AT_END = re.compile(
+    r"(?:^|(?<=\s))(?:\((?P<in_parens>https?://[^\s()<>]+)\)|<(?P<in_angles>https?://[^\s<>]+)>"
+    r"|(?P<bare>https?://\S+?))[.]?$",
+    re.IGNORECASE,
+)
+_LABEL_AT_END = re.compile(rf"{_AFTER_SENTENCE}{_LABEL}\s*[:\-–—→»|]?$", re.IGNORECASE)
+_SEPARATOR_AT_END = re.compile(r"\s[\-–—→»|]$")
+_SENTENCE_AT_END = re.compile(r"[.!?…\"'”’)]$")
+_LABEL_ALONE = re.compile(rf"^\s*{_LABEL}\s*(?:[:→»›>]|\.\.\.|…)?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LineLink:
+    """A line's text without the link at its end, and that link (None if it has none)."""
+
+    text: str
+    link: str | None = None
+
+
+def link_at_end(text: str) -> LineLink:
+    """`text` with its trailing link taken off, when the link is set apart from the words: a
+    `Read more:` before it, a dash or arrow (` - `, ` → `), the end of a sentence, brackets
+    around it, or nothing else on the line. An address run into the words (`see
+    https://…`) is part of the sentence, and stays."""
+    found = _URL_AT_END.search(text)
+    if found is None:
+        return LineLink(text)
+    url = found["in_parens"] or found["in_angles"] or found["bare"]
+    before = text[: found.start()].rstrip()
+    label = _LABEL_AT_END.search(before)
+    if label is not None:
+        before = before[: label.start()].rstrip()
+    elif _SEPARATOR_AT_END.search(before):
+        before = before[:-1].rstrip()
+    elif before and found["bare"] and not _SENTENCE_AT_END.search(before):
+        return LineLink(text)
+    link = resolve_link(url, None)
+    return LineLink(text) if link is None else LineLink(before, link)
+
+
+def lone_label(text: str) -> bool:
+    """Whether a line is only a `Read more` (or the like) with no address: a link whose
+    address the copy lost."""
+    return _LABEL_ALONE.match(text) is not None
