@@ -5,6 +5,8 @@
 - An item starts at a *linked title*: a heading with a link, or a paragraph that starts with a
   link (maybe bold). Its title is the heading's or the link's text, its link the first http(s)
   link; the rest of that paragraph and the paragraphs after it are its blurb.
+- The email's header and footer (`View this email in your browser`, `Unsubscribe`; see
+  `bot.importers._email_furniture`) are left out, reported.
 - Paragraphs without a link after the last item that sign the entry off (`See you next
   Tuesday!`, `Cheers,` then a name; see `bot.importers._sign_off`) are left out, reported.
 - Paragraphs before the first section or item are the intro. Items before any section go in
@@ -23,6 +25,7 @@ import enum
 from dataclasses import dataclass, field
 
 from bot.importers._draft import ItemDraft, SectionDraft, guess_title
+from bot.importers._email_furniture import without_email_furniture
 from bot.importers._html import (
     Block,
     Inline,
@@ -250,6 +253,7 @@ def entry_structure(
     notices: list[Notice],
 ) -> EntryStructure:
     """The intro and sections of an entry's blocks; raw sections if it has no linked titles."""
+    blocks = without_email_furniture(blocks, where, notices)
     if any(_role(block) is _Role.ITEM for block in blocks):
         return _Structurer(where, notices).read(blocks)
     return _raw_structure(blocks, where=where, title=title, link=link, notices=notices)

@@ -12,17 +12,15 @@ import re
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin
 
 import feedparser
 
 from bot.errors import SourceError
-from bot.importers._html import parse_html, plain_text, resolve_link
+from bot.importers._html import parse_html, plain_text
+from bot.importers._links import link_refusal, resolve_link
 from bot.importers._markdown import clean_line, collapse_spaces
 from bot.importers._report import Notice
-from bot.models import link_problem
 
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 SHOWN_CHARS = 80
 """How much of an entry's guid, link or title a notice shows."""
 
@@ -164,27 +162,6 @@ def _entry(raw: Any, position: int, source: str, base: str | None, guid_name: st
         note = Notice(entry.where(source), f"the entry's link {why}: {raw_link[:80]!r}")
         return replace(entry, notices=(note,))
     return entry
-
-
-def link_refusal(href: str, base: str | None) -> str:
-    """Why `resolve_link` makes no link of `href`, as the end of a sentence about it: "is not
-    http(s)", or what is wrong with a web link ("is not valid (a link needs a host …)")."""
-    href = href.strip()
-    found = _SCHEME.match(href)
-    scheme = found.group(1).lower() if found else ""
-    if scheme and scheme not in ("http", "https"):
-        return "is not http(s)"
-    if not scheme and not base:
-        return "is relative, and the feed gives no address to resolve it against"
-    try:
-        url = urljoin(base, href) if base else href
-    except ValueError as exc:
-        return f"is not valid ({exc})"
-    problem = link_problem(re.sub(r"\s", "%20", url))
-    if problem is None:
-        # resolve_link's last check: Markdown decodes escapes and entities in an address.
-        problem = "an issue file would read it back as another address"
-    return f"is not valid ({problem})"
 
 
 def _published(raw: Any) -> dt.datetime | None:

@@ -19,11 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Literal
-from urllib.parse import urljoin
 
-from markdown_it.common.utils import unescapeAll
-from pydantic import TypeAdapter, ValidationError
-
+from bot.importers._links import resolve_link
 from bot.importers._markdown import (
     ZERO_WIDTH_SPACE,
     defuse_pings,
@@ -32,7 +29,6 @@ from bot.importers._markdown import (
     markdown_link,
     ping_marks,
 )
-from bot.models import Link
 from bot.text import without_controls
 
 _VOID = frozenset(
@@ -56,9 +52,6 @@ MAX_DEPTH = 64
 """How deep elements nest before more start tags are ignored (their text is kept)."""
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _EMPHASIS = {"em": "em", "i": "em", "cite": "em", "strong": "strong", "b": "strong"}
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-_LINK = TypeAdapter(Link)
-_ENTITY_AMPERSAND = re.compile(r"&(?=#?[A-Za-z0-9]{1,31};)")
 
 InlineKind = Literal["text", "em", "strong", "link", "image"]
 
@@ -216,22 +209,6 @@ def _has_content(element: _Element) -> bool:
         elif node.tag not in ("style", "head", "title"):
             pending.extend(node.children)
     return False
-
-
-def resolve_link(href: str, base: str | None) -> str | None:
-    """The absolute, normalised http(s) URL an `href` points to, or None if it has none."""
-    href = href.strip()
-    if _SCHEME.match(href) and not href.lower().startswith(("http:", "https:")):
-        return None
-    try:
-        url = urljoin(base, href) if base else href
-        link = _LINK.validate_python(re.sub(r"\s", "%20", url))
-    except (ValueError, ValidationError):
-        # urljoin raises ValueError on a malformed address, such as an unclosed IPv6 `[`.
-        return None
-    # Markdown decodes `&…;` in a link's address, so the file would read back another link.
-    link = _ENTITY_AMPERSAND.sub("%26", link)
-    return link if unescapeAll(link) == link else None
 
 
 # --- events into blocks ----------------------------------------------------------------------

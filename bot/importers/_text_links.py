@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.importers._html import resolve_link
+from bot.importers._links import resolve_link
 
 _LABEL = (
     r"(?:read\s+more|read\s+on|continue\s+reading|read\s+the\s+full\s+(?:story|article|post)"

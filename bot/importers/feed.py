@@ -41,7 +41,6 @@ from bot.importers._entry import entry_structure
 from bot.importers._feed_entries import (
     FeedEntry,
     Identity,
-    link_refusal,
     plain_text_of,
     read_feed,
 )
@@ -53,6 +52,7 @@ from bot.importers._fetch import (
     remembered,
 )
 from bot.importers._html import parse_html
+from bot.importers._links import link_refusal
 from bot.importers._markdown import defuse_pings
 from bot.importers._output import IssueFolder
 from bot.importers._report import Imported, Notice
