@@ -68,6 +68,10 @@ def pydantic_reason(exc: ValidationError) -> str:
     return f"{where}: {message}" if where else message
 
 
+_TEXT_KEYS = ("title", "subtitle")
+"""The keys whose values readers read as written, quotes and all."""
+
+
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
         decoded = json.loads(value)
@@ -119,6 +123,20 @@ def read_front_matter(
         if quoted and problems.add_later_rule(line_no, unclosed):
             problems.bad_values.add(key)
             continue
+        # `title: 'Weekly: Issue #7'`, as YAML quotes it: else published with its quotes.
+        single = value.strip()
+        if len(single) >= 2 and single[0] == single[-1] == "'":
+            shown = single[1:-1].replace("''", "'")
+            single_quoted = f"{key}: write the value without quotes: `{key}: {shown}`"
+            if key in _TEXT_KEYS:
+                meant = json.dumps(f"'{shown}'", ensure_ascii=False)
+                single_quoted = (
+                    f"{key}: single quotes would be published as part of the value: write it "
+                    f"without them (`{key}: {shown}`), or as `{key}: {meant}` if they are meant"
+                )
+            if problems.add_later_rule(line_no, single_quoted):
+                problems.bad_values.add(key)
+                continue
         try:
             values[key] = (line_no, _unquote(value.strip()))
         except json.JSONDecodeError:

@@ -16,7 +16,9 @@ _ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 
 
 def _front_matter_value(value: str) -> str:
-    needs_quotes = value != value.strip() or value.startswith('"') or not value
+    # A value in single quotes is read as YAML's quoting by mistake, and refused.
+    single_quoted = len(value) >= 2 and value[0] == value[-1] == "'"
+    needs_quotes = value != value.strip() or value.startswith('"') or not value or single_quoted
     return json.dumps(value, ensure_ascii=False) if needs_quotes else value
 
 
