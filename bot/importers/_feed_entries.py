@@ -46,6 +46,14 @@ class FeedEntry:
     notices: tuple[Notice, ...] = ()
     guid: str | None = None
     guid_name: str = "guid"
+    content_base: str | None = None
+    """The `xml:base` in force where the entry's HTML is, which its relative links are
+    relative to (else to the entry's link)."""
+
+    @property
+    def html_base(self) -> str | None:
+        """What the relative links in the entry's HTML resolve against."""
+        return self.content_base or self.link or self.base
 
     def where(self, source: str) -> str:
         """How notices name this entry: the feed, then the entry's title or position."""
@@ -128,14 +136,17 @@ def plain_text_of(html: str) -> str:
     return collapse_spaces(" ".join(plain_text(b.inlines) for b in parse_html(html).blocks))
 
 
-def _content(raw: Any) -> tuple[str, bool]:
-    """The entry's HTML, and whether it came from full content rather than the summary."""
+def _content(raw: Any) -> tuple[str, bool, str]:
+    """The entry's HTML, whether it came from full content rather than the summary, and the
+    `xml:base` in force there (feedparser's `base`; "" without one)."""
     for content in raw.get("content") or []:
         value = str(content.get("value") or "")
         if value.strip():
-            return _as_html(value, str(content.get("type", ""))), True
+            html = _as_html(value, str(content.get("type", "")))
+            return html, True, str(content.get("base") or "")
     summary = raw.get("summary_detail") or {}
-    return _as_html(str(raw.get("summary") or ""), str(summary.get("type", ""))), False
+    html = _as_html(str(raw.get("summary") or ""), str(summary.get("type", "")))
+    return html, False, str(summary.get("base") or "")
 
 
 def _as_html(value: str, kind: str) -> str:
@@ -149,14 +160,18 @@ def _entry(raw: Any, position: int, source: str, base: str | None, guid_name: st
     title = _detail_text(str(raw.get("title") or ""), raw.get("title_detail"))
     raw_link = str(raw.get("link") or "").strip()
     link = resolve_link(raw_link, base) if raw_link else None
-    html, full = _content(raw)
+    html, full, xml_base = _content(raw)
     raw_summary = str(raw.get("summary") or "")
     # Without a description, feedparser copies the content into the summary.
     own_summary = full and raw_summary.strip() and raw_summary != html
     summary = _detail_text(raw_summary, raw.get("summary_detail")) if own_summary else None
     guid = str(raw.get("id") or "").strip() or None
     published = _published(raw)
-    entry = FeedEntry(position, title, link, published, html, summary, base, (), guid, guid_name)
+    # An xml:base may itself be relative: to the entry's address, as feedparser reads it.
+    content_base = resolve_link(xml_base, link or base) if xml_base else None
+    entry = FeedEntry(
+        position, title, link, published, html, summary, base, (), guid, guid_name, content_base
+    )
     if raw_link and link is None:
         why = link_refusal(raw_link, base)
         note = Notice(entry.where(source), f"the entry's link {why}: {raw_link[:80]!r}")

@@ -2,8 +2,8 @@
 
 Parsed with the standard library's `html.parser`, tolerant of broken markup. Only text, http(s)
 links and emphasis survive: scripts, styles, forms and embeds are dropped, and every link is
-resolved against the entry's address and checked — anything that is not http(s) loses its
-address and is reported. Rendering to Markdown escapes all text and defuses Discord pings.
+resolved against the entry's `xml:base` or address and checked — anything that is not http(s)
+loses its address and is reported. Rendering to Markdown escapes all text and defuses Discord pings.
 
 Not nh3 + markdownify: they return one Markdown string and drop things silently, where the
 importer needs blocks to find sections and items and reports every element and link it drops;

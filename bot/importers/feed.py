@@ -272,11 +272,11 @@ def entry_issue(entry: FeedEntry, number: int, source: str) -> Imported:
     """The issue an entry holds, numbered `number`; raise `SourceError` if it cannot be one."""
     where = entry.where(source)
     notices = list(entry.notices)
-    parsed = parse_html(entry.html, base=entry.link or entry.base)
+    parsed = parse_html(entry.html, base=entry.html_base)
     for tag, count in parsed.dropped_elements.items():
         notices.append(Notice(where, f"removed {count} <{tag}> element(s)"))
     for raw in parsed.dropped_links:
-        why = link_refusal(raw, entry.link or entry.base)
+        why = link_refusal(raw, entry.html_base)
         notices.append(Notice(where, f"dropped a link that {why}: {raw[:80]!r}"))
     title, pings = defuse_pings(entry.title)
     if not title:
