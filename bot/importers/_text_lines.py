@@ -28,6 +28,8 @@ ABSTRACT = re.compile(r"^abstract\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
 _NUMBER = re.compile(r"(?:#|\b(?:issue|no\.|number)\s*#?)\s*([0-9]{1,6})\b", re.IGNORECASE)
 _ANY_NUMBER = re.compile(r"(?:#|\b(?:issue|no\.|number)\s*#?)\s*([0-9]+)\b", re.IGNORECASE)
 """A number written as `_NUMBER`'s are, of any length: one out of range is named."""
+_LIST_MARKER = re.compile(r"^(?:\(?[0-9]{1,3}[.)]|[-*+•·‣▪◦–])\s+(?=\S)")
+"""`1. `, `2) `, `(3) `, `- `, `• `: a numbered or bulleted list's marker before a title."""
 _SENTENCE_END = frozenset(".!?…:;,")
 _CLOSERS = "\"'”’)]»"
 _INNER_SENTENCE = re.compile(r"[.!?…][\"'”’)]?\s+[A-Z0-9“\"‘'(]")
@@ -65,6 +67,11 @@ class Line:
     def written_lines(self) -> list[str]:
         """The line as written and each address line after it: the text it stands for."""
         return [self.whole, *(line.whole for line in self.after)]
+
+
+def as_title(text: str) -> str:
+    """A title line as a title: without a list's marker before it, its spaces single."""
+    return " ".join(_LIST_MARKER.sub("", text).split())
 
 
 def ends_sentence(text: str) -> bool:

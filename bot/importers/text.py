@@ -34,6 +34,7 @@ Blank lines are ignored. Lines are told apart by their shape and by what follows
 - A *heading* is a short line of at most 8 words and 60 characters followed by something
   that can be a title: another short line, or a title-like sentence (below).
 - A short line that is not a heading is an item's title. The line after a title is its blurb.
+  A title's list marker (`1.`, `2)`, `-`, `*`, `•`) is layout, left out with the extra spaces.
 - A heading followed by a title-like sentence (below), not by a short line, may as well be a
   title over its blurb. Right under another heading it is that title (`Industry`, `New robot
   arm released`, `Acme released a new robot arm.`): as a heading it would leave the one above
@@ -90,6 +91,7 @@ from bot.importers._text_lines import (
     Kind,
     Line,
     Shapes,
+    as_title,
     ends_sentence,
     issue_link,
     issue_number,
@@ -311,7 +313,9 @@ class _Reader(Shapes):
         self.close_item()
         section = self.current_section(line)
         item = ItemDraft(self.where(line), "")
-        item.title = escape_heading(self.text_of(line, item) if title is None else title)
+        if title is None:
+            title = as_title(self.text_of(line, item))
+        item.title = escape_heading(title)
         item.notes.extend(self.pending_notes)
         self.pending_notes = []
         section.items.append(item)
