@@ -8,11 +8,16 @@ import unicodedata
 
 from bot.render.commonmark import reads_as
 
+_SHOWN = 80
+"""How much of a name a problem quotes."""
+
 
 def named(markdown: str) -> str:
     """A section's name or an item's title in a problem, quoted as readers read it: `'Weekly
     **kwargs** & more'`, not the Markdown `Weekly \\*\\*kwargs\\*\\* \\& more`."""
-    return f"'{reads_as(markdown)}'"
+    read = reads_as(markdown)
+    # A name as long as a paragraph would bury the problem it is named in.
+    return f"'{read if len(read) <= _SHOWN else read[: _SHOWN - 1] + '…'}'"
 
 
 def _folded(name: str) -> str:

@@ -65,6 +65,12 @@ def pydantic_reason(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
     message = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "string_too_long" and isinstance(first["input"], str):
+        # Said with both lengths, as an editor's counter shows them, not pydantic's words.
+        most = int(first.get("ctx", {}).get("max_length", 0))
+        message = (
+            f"it is {len(first['input']):,} characters long, and the most is {most:,}: shorten it"
+        )
     return f"{where}: {message}" if where else message
 
 
