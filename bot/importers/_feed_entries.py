@@ -172,7 +172,9 @@ def _entry(raw: Any, position: int, source: str, base: str | None, guid_name: st
     entry = FeedEntry(
         position, title, link, published, html, summary, base, (), guid, guid_name, content_base
     )
-    if raw_link and link is None:
+    # With no link of its own, feedparser lends the entry its guid or id (`urn:…`, `abc-123`):
+    # kept when it is a web address, as RSS's permalink guid is, else the entry has no link.
+    if raw_link and link is None and not raw.get("guidislink"):
         why = link_refusal(raw_link, base)
         note = Notice(entry.where(source), f"the entry's link {why}: {raw_link[:80]!r}")
         return replace(entry, notices=(note,))

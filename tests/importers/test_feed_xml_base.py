@@ -1,5 +1,6 @@
-"""Relative links in an Atom feed's HTML resolve against the `xml:base` in force there, as
-Atom (RFC 4287, section 2) and XML Base say, not against the entry's own address."""
+"""Where an Atom feed's links lead: relative links in its HTML resolve against the `xml:base`
+in force there, as Atom (RFC 4287, section 2) and XML Base say, not against the entry's own
+address; and an entry's id, a name, is not its link."""
 
 from __future__ import annotations
 
@@ -60,3 +61,17 @@ def test_relative_links_resolve_against_the_xml_base(newsbot: Run, tmp_path: Pat
             return [await archive.issues.issue(7), await archive.issues.issue(8)]
 
     assert asyncio.run(archived()) == [seventh, eighth]
+
+
+def test_an_entry_without_a_link_is_not_told_its_id_is_a_bad_link(
+    newsbot: Run, tmp_path: Path
+) -> None:
+    # feedparser lends an entry with no <link> its id; an Atom id is a name, not an address,
+    # and "the entry's link is not http(s): 'urn:weekly:8'" told of a link it does not have.
+    feed = tmp_path / "weekly.atom"
+    feed.write_text(ATOM.replace('<link href="8/"/>\n', ""), encoding="utf-8")
+    result = newsbot("import", "feed", str(feed), "--out", str(tmp_path / "issues"))
+    assert result.exit_code == 0, result.stderr
+    assert "urn:weekly:8" not in result.stderr
+    eighth = load_issue(tmp_path / "issues" / "8.md")
+    assert (eighth.title, eighth.link) == ("Issue 8: a special", None)
