@@ -97,6 +97,7 @@ from bot.importers._text_lines import (
     issue_number,
     split_lines,
 )
+from bot.issuefiles import not_utf8
 
 SUBTITLE = 300
 GUESSED_SECTION = "Items"
@@ -484,6 +485,6 @@ def read_text_issue(
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise SourceError(f"{path}:{line}", "the file is not valid UTF-8") from None
+        line, why = not_utf8(data, exc)
+        raise SourceError(f"{path}:{line}", why) from None
     return parse_text_issue(text, path, date=date, link=link)

@@ -34,7 +34,7 @@ from bot.issuefiles._front_matter import (
     REQUIRED_KEYS,
     missing_date,
 )
-from bot.issuefiles._lines import editor_note_lines, without_editor_notes
+from bot.issuefiles._lines import editor_note_lines, not_utf8, without_editor_notes
 from bot.issuefiles._loading import (
     LoadResult,
     front_matter_line,
@@ -65,6 +65,7 @@ __all__ = [
     "load_issues",
     "missing_date",
     "named_once",
+    "not_utf8",
     "numbered_issue_files",
     "overlooked_files",
     "parse_issue",

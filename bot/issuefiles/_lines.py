@@ -30,6 +30,27 @@ def file_lines(text: str) -> list[str]:
     return lines
 
 
+def not_utf8(data: bytes, error: UnicodeDecodeError) -> tuple[int, str]:
+    """The line a file stops being UTF-8 on, and why, saying what it was saved as instead
+    when that shows: Word's "Unicode Text" is UTF-16, and Windows' "ANSI" is Windows-1252
+    (`é` one byte, 0xE9, and curly quotes 0x93 and 0x94)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return 1, "the file is not valid UTF-8: it is saved as UTF-16: save it again as UTF-8"
+    line = data[: error.start].count(b"\n") + 1
+    byte = data[error.start]
+    try:
+        shown = bytes([byte]).decode("cp1252")
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        shown = ""
+    if shown:
+        return line, (
+            "the file is not valid UTF-8: it looks saved as Windows-1252 (byte "
+            f"0x{byte:02X} here is {shown!r} there): save it again as UTF-8"
+        )
+    return line, f"the file is not valid UTF-8 (byte 0x{byte:02X} here): save it as UTF-8"
+
+
 def heading_near_miss(line: str) -> str | None:
     """Why a line of a paragraph looks like a heading to its editor but is not one, or None.
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.errors import IssueFileError, IssueFileErrors
 from bot.issuefiles._front_matter import Problems, read_front_matter
-from bot.issuefiles._lines import file_lines
+from bot.issuefiles._lines import file_lines, not_utf8
 from bot.issuefiles._reading import parse_issue
 from bot.models import Issue
 
@@ -26,8 +26,8 @@ def load_issue(
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise IssueFileErrors([IssueFileError(path, line, "the file is not valid UTF-8")]) from None
+        line, why = not_utf8(path.read_bytes(), exc)
+        raise IssueFileErrors([IssueFileError(path, line, why)]) from None
     except OSError as exc:
         raise IssueFileErrors([IssueFileError(path, 0, f"cannot read: {exc.strerror}")]) from None
     return parse_issue(text, path, warnings, later_rules)
