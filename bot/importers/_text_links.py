@@ -21,7 +21,7 @@ _LABEL = (
 _AFTER_SENTENCE = r"(?:^|(?<=[.!?…\"'”’)]))\s*"
 _URL_AT_END = re.compile(
     r"(?:^|(?<=\s))(?:\((?P<in_parens>https?://[^\s()<>]+)\)|<(?P<in_angles>https?://[^\s<>]+)>"
-    r"|(?P<bare>https?://\S+?))[.]?$",
+    r"|(?P<bare>https?://\S+?))(?P<stop>[.]?)$",
     re.IGNORECASE,
 )
 _LABEL_AT_END = re.compile(rf"{_AFTER_SENTENCE}{_LABEL}\s*[:\-–—→»|]?$", re.IGNORECASE)
@@ -56,7 +56,12 @@ def link_at_end(text: str) -> LineLink:
     elif before and found["bare"] and not _SENTENCE_AT_END.search(before):
         return LineLink(text)
     link = resolve_link(url, None)
-    return LineLink(text) if link is None else LineLink(before, link)
+    if link is None:
+        return LineLink(text)
+    if before and found["stop"] and not _SENTENCE_AT_END.search(before):
+        # `… in the paper (https://…).`: the full stop ends the sentence, not the address.
+        before += found["stop"]
+    return LineLink(before, link)
 
 
 def lone_label(text: str) -> bool:

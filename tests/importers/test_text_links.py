@@ -143,3 +143,17 @@ def test_import_text_ingests_the_items_with_their_links(newsbot: Run, tmp_path: 
         "https://example.com/tut",
         "https://arxiv.org/abs/2106.05945",
     ]
+
+
+def test_a_full_stop_after_the_link_still_ends_the_blurb() -> None:
+    # `(https://…).`: taken off with its link, the full stop would leave a short line, read
+    # as the next item's title.
+    text = HEADER + (
+        "Papers\nDistillation, revisited\nDetails are in the paper (https://arxiv.org/abs/1).\n"
+        "Scaling laws\nFour hundred models, one curve - https://arxiv.org/abs/2.\n"
+    )
+    items = parse_text_issue(text, "208.txt").issue.sections[0].items
+    assert [(item.title, item.link, item.blurb) for item in items] == [
+        ("Distillation, revisited", "https://arxiv.org/abs/1", "Details are in the paper."),
+        ("Scaling laws", "https://arxiv.org/abs/2", "Four hundred models, one curve."),
+    ]
