@@ -183,7 +183,20 @@ def explicit_number(entry: FeedEntry) -> int | None:
 
 
 def publication_order(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
-    """Oldest first; undated entries after the dated ones, in reverse feed order."""
+    """Oldest first.
+
+    A feed lists its entries newest first (or oldest first): when its dated entries show it
+    (two dates or more, in that order), the feed's order is the publication order, so an
+    undated entry is where the feed lists it, between the dated ones around it, and entries
+    of one date are in the feed's order too. Otherwise they are sorted by date, undated
+    entries after the dated ones, in reverse feed order.
+    """
+    in_feed = sorted(entries, key=lambda entry: entry.position)
+    dates = [entry.published for entry in in_feed if entry.published is not None]
+    if len(set(dates)) > 1 and dates == sorted(dates):
+        return in_feed
+    if len(set(dates)) > 1 and dates == sorted(dates, reverse=True):
+        return in_feed[::-1]
 
     def key(entry: FeedEntry) -> tuple[int, dt.datetime, int]:
         if entry.published is None:
