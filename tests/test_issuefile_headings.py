@@ -1,5 +1,6 @@
-"""Lines an editor means as headings but CommonMark reads as text (`##Industry`, or `##` then a
-pasted non-breaking space): each is reported on its line, never published as text."""
+"""Headings an editor does not get as meant: lines meant as headings that CommonMark reads as
+text (`##Industry`, or `##` then a pasted non-breaking space), and text over a `---` meant as
+a drawn line that CommonMark reads as a heading. Each is reported on its line."""
 
 from __future__ import annotations
 
@@ -76,3 +77,31 @@ def test_newsbot_check_names_the_file_and_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(path)])
     assert result.exit_code == 1
     assert f"{path}:8: this line is not a heading" in result.stderr
+
+
+def test_lines_over_a_drawn_line_are_reported_not_read_as_a_section() -> None:
+    # `---` right under text makes it a heading (CommonMark's setext heading): pasted as a
+    # drawn line, it made the intro a section with no items, or a blurb a section named
+    # "Blurb. A closing line" that "must fit on one line".
+    text = HEADER + (
+        "Hello readers.\nUntil next week!\n---\n\n## News\n\n### One\n\nBlurb.\n"
+        "A closing line\n---\n"
+    )
+    assert errors_of(text) == [
+        "7.md:6: the `---` on line 8 makes the lines above it a section heading: leave a blank "
+        "line above it to draw a line",
+        "7.md:14: the `---` on line 16 makes the lines above it a section heading: leave a "
+        "blank line above it to draw a line",
+    ]
+
+
+def test_a_one_line_name_over_a_drawn_line_is_a_section_told_how_to_draw_a_line() -> None:
+    underlined = HEADER + "News\n----\n\n### One\n\nIts blurb.\n"
+    assert [section.name for section in parse_issue(underlined, "7.md").sections] == ["News"]
+    closing = underlined + "\nThat is all\n---\n"
+    assert errors_of(closing) == [
+        "7.md:13: section 'That is all' has no items: add `### Title` items; or the `---` on "
+        "line 14 makes the line above it a section heading: leave a blank line above it to "
+        "draw a line"
+    ]
+    assert parse_issue(closing.replace("all\n---", "all\n\n---"), "7.md").sections[0].name == "News"

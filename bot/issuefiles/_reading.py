@@ -37,6 +37,10 @@ _LINK_NOT_CLOSED = re.compile(r"^\[.*\]\([^)]*$", re.DOTALL)
 SECTION_ID = re.compile(r"\s*\{#(?P<slug>[^{}]*)\}$")
 """`## Industry news {#industry}`: a section's slug given after its name, as a heading's id
 is in Pandoc and kramdown, so that a renamed section keeps what is keyed on its slug."""
+_UNDERLINED = (
+    "the `{}` on line {} makes {} above it a section heading: leave a blank line above it "
+    "to draw a line"
+)
 _NOT_A_LINK = "this link is not valid"
 _ITEM_LINK = (
     "an item link is an absolute http(s) URL, as in `### [Title](https://example.com/page)`"
@@ -67,6 +71,8 @@ class _SectionDraft:
     slug: str = ""
     """`slugify(name)`, or the slug written after the name (`{#industry}`)."""
     items: list[_ItemDraft] = field(default_factory=list)
+    underline: int = 0
+    """The line of the `---` under the name, for a heading written so (else 0)."""
 
     def __post_init__(self) -> None:
         self.slug = self.slug or slugify(self.name)
@@ -166,8 +172,9 @@ class _Body:
         else:
             self.intro.append(source)
 
-    def heading(self, level: int, inline: Token, line_no: int) -> None:
-        """A `## Section`, a `### Title` or an item's `#### Abstract` starts here."""
+    def heading(self, level: int, inline: Token, line_no: int, underline: int = 0) -> None:
+        """A `## Section`, a `### Title` or an item's `#### Abstract` starts here; `underline`
+        is the line of the `---` under a section's name written so."""
         self.texts.append(line_no)
         text = inline.content.strip()
         if level == 2:
@@ -175,7 +182,7 @@ class _Body:
             name, slug = self._section_heading(text, line_no)
             if not name:
                 self.problems.add(line_no, "this section has no name: write it after `## `")
-            self.sections.append(_SectionDraft(line_no, name, slug))
+            self.sections.append(_SectionDraft(line_no, name, slug, underline=underline))
         elif level == 3:
             if not self.sections:
                 self.problems.add(
@@ -275,7 +282,15 @@ def _read_body(lines: Sequence[str], offset: int, problems: Problems) -> _Body:
         if token.type == "heading_open":
             markup = token.markup
             level = len(markup) if markup.startswith("#") else (1 if markup == "=" else 2)
-            body.heading(level, tokens[index + 1], line_no)
+            underline = offset + token.map[1] if not markup.startswith("#") else 0
+            if underline and underline - line_no > 1:
+                # Lines of text over a `---`, as a word processor pastes a drawn line: read as
+                # the text it was meant to be.
+                problems.add(line_no, _UNDERLINED.format(markup * 3, underline, "the lines"))
+                body.block(token, _source(lines, token, offset), line_no)
+                index += 3
+                continue
+            body.heading(level, tokens[index + 1], line_no, underline)
             # The heading's open, inline and close tokens.
             index += 3
             continue
@@ -325,9 +340,10 @@ def parse_issue(
         elif draft.name:
             seen[draft.slug] = draft
         if draft.name and not draft.items:
-            problems.add(
-                draft.line, f"section {named(draft.name)} has no items: add `### Title` items"
-            )
+            why = f"section {named(draft.name)} has no items: add `### Title` items"
+            if draft.underline:
+                why += "; or " + _UNDERLINED.format("---", draft.underline, "the line")
+            problems.add(draft.line, why)
         items: list[Item] = []
         for item_draft in draft.items:
             item = _make_item(item_draft, problems)
