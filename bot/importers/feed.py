@@ -137,21 +137,38 @@ def distinct_entries(
     """The entries, in feed order, without those that repeat an earlier one; each repeat told.
 
     An entry repeats an earlier one with its identity (a re-import would take both for one),
-    unless both have guids and they differ: then the publisher says they are two.
+    unless both have guids and they differ: then the publisher says they are two. Two entries
+    of one guid but two identities are both kept, and told.
     """
     seen: dict[Identity, list[FeedEntry]] = {}
+    guids: dict[str, FeedEntry] = {}
     kept: list[FeedEntry] = []
     for entry in sorted(entries, key=lambda entry: entry.position):
         alike = seen.setdefault(entry.identity, [])
         first = next(
             (e for e in alike if not (e.guid and entry.guid and e.guid != entry.guid)), None
         )
-        if first is None:
-            alike.append(entry)
-            kept.append(entry)
-        else:
+        if first is not None:
             notices.append(Notice(source, _repeat(entry, first)))
+            continue
+        alike.append(entry)
+        kept.append(entry)
+        if entry.guid and (same := guids.setdefault(entry.guid, entry)) is not entry:
+            # The guid says one entry, the links two issues: both are kept, and told.
+            notices.append(
+                Notice(
+                    source,
+                    f"entry {entry.position + 1} shares its {entry.guid_text} with entry "
+                    f"{same.position + 1}, but not its {_identity_name(entry)}: imported as "
+                    "an issue of its own; if the two are one issue, delete one of their files",
+                )
+            )
     return kept
+
+
+def _identity_name(entry: FeedEntry) -> str:
+    """What an entry is known by, named: "link", or "title and date" for one without."""
+    return "link" if entry.link else "title and date"
 
 
 def _repeat(entry: FeedEntry, first: FeedEntry) -> str:

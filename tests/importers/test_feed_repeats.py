@@ -215,3 +215,23 @@ def test_a_renumbered_entry_without_a_link_is_named_by_title_and_date(tmp_path: 
         f"{feed} [{MAIN}]: #10 is taken by entry 1 (no link; title 'Issue #10: Main', "
         "2025-02-03): entry 2 (no link; title 'Issue #10: Main', undated) is #11"
     ) in told(result)
+
+
+def test_entries_that_share_a_guid_but_not_a_link_are_both_kept_and_told(
+    tmp_path: Path,
+) -> None:
+    # A guid names one entry; two entries holding it under two links were imported as two
+    # issues without a word, though the feed may list one issue twice (moved to a new link).
+    feed = write_feed(
+        tmp_path,
+        item("Issue #10: Main", link=f"{SITE}/p/10", guid="a10"),
+        item("Issue #10: Main", link=f"{SITE}/p/main", guid="a10"),
+    )
+    out = tmp_path / "out"
+    result = import_into(feed, out)
+    assert numbers(result) == [(10, MAIN), (11, MAIN)]
+    assert (
+        f"{feed}: entry 2 shares its guid a10 with entry 1, but not its link: imported as an "
+        "issue of its own; if the two are one issue, delete one of their files"
+    ) in told(result)
+    assert files(out) == ["10.md", "11.md"]
