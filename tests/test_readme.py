@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import re
+import typing
+from typing import Any, Literal
 
+import typer.main
+from typer.testing import CliRunner
+
+from bot.cli import app
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -32,3 +39,67 @@ def test_the_plain_text_sample_is_where_the_readme_says() -> None:
     assert "`samples/deep-learning-weekly-202.txt`" in README
     sample = ROOT / "samples" / "deep-learning-weekly-202.txt"
     assert sample.read_text(encoding="utf-8").startswith("Deep Learning Weekly")
+
+
+ROOT_COMMAND = typer.main.get_command(app)
+TABLE_ROW = re.compile(r"^\| `newsbot ([^`]+)` \|", re.MULTILINE)
+"""A row of the README's table of commands: `| `newsbot search QUERY [--section] …` | …`."""
+
+
+def _command(words: list[str]) -> Any:
+    """The command `words` name (`["import", "text"]`), as `newsbot` itself finds it."""
+    command: Any = ROOT_COMMAND
+    for word in words:
+        assert hasattr(command, "get_command"), f"`newsbot {' '.join(words)}` is no command"
+        found = command.get_command(typer.Context(command), word)
+        assert found is not None, f"the README names `newsbot {' '.join(words)}`: no such command"
+        command = found
+    return command
+
+
+def _choices(command: Any, option: str) -> set[str]:
+    """The values `option` of `command` takes, or an empty set when it takes any value."""
+    param = next((p for p in command.params if option in p.opts), None)
+    assert param is not None, f"`newsbot {command.name}` has no option {option}"
+    hint = typing.get_type_hints(inspect.unwrap(command.callback))[param.name]
+    return (
+        {str(value) for value in typing.get_args(hint)}
+        if typing.get_origin(hint) is Literal
+        else set()
+    )
+
+
+def _rows() -> list[tuple[list[str], str]]:
+    """Each row of the README's table of commands: the command's words (one row may name
+    several subcommands, `suggestions list\\|accept`), and what the row writes after them."""
+    rows = []
+    for written in TABLE_ROW.findall(README):
+        words = []
+        for word in written.split():
+            if not re.fullmatch(r"[a-z][a-z\\|-]*", word):
+                break
+            words.append(word)
+        *group, last = words
+        rows += [([*group, sub], written) for sub in last.split("\\|")]
+    return rows
+
+
+def test_the_command_table_names_each_command_with_its_own_options() -> None:
+    rows = _rows()
+    assert (["import", "feed"], next(w for w in TABLE_ROW.findall(README) if "feed" in w)) in rows
+    for words, written in rows:
+        command = _command(words)
+        for option, values in re.findall(r"\[(--[a-z-]+)(?: ([^\]\s]+))?\]", written):
+            choices = _choices(command, option)
+            if choices and values and not values.isupper():
+                assert set(values.split("\\|")) == choices, (words, option, choices)
+    named = {words[0] for words, _ in rows}
+    listed = set(_command([]).list_commands(typer.Context(ROOT_COMMAND)))
+    assert listed <= named, f"commands the README's table leaves out: {sorted(listed - named)}"
+
+
+def test_publish_says_in_its_help_which_issue_it_publishes_without_n() -> None:
+    assert "Without N, the newest issue readers can see" in README
+    result = CliRunner().invoke(app, ["publish", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "the newest issue readers can see" in " ".join(result.output.split())

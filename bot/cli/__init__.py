@@ -94,7 +94,7 @@ class NewsbotGroup(TyperGroup):
         "run": LazyCommand(
             "bot.cli.run",
             "run",
-            "Run newsbot on Discord until stopped (Ctrl-C or SIGTERM stop it cleanly).",
+            "Run the Discord bot, the schedule and publishing until stopped (Ctrl-C, SIGTERM).",
         ),
         "sync-commands": LazyCommand(
             "bot.cli.run",

@@ -23,7 +23,7 @@ from bot.errors import NewsbotError
 
 
 def run(ctx: typer.Context) -> None:
-    """Run newsbot on Discord until stopped (Ctrl-C or SIGTERM stop it cleanly)."""
+    """Run the Discord bot, the schedule and publishing until stopped (Ctrl-C, SIGTERM)."""
     from bot.app import run_bot  # discord.py loads only for the commands that need it
 
     settings = settings_of(ctx)
