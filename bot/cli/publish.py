@@ -310,7 +310,10 @@ async def _dry_run(
         services = build(settings, archive, offline=True)
 
         async def run(outlet: OutletName) -> str | None:
-            if outlet == "discord":
+            if outlet == "discord" and not await _discord_planned(settings, archive):
+                # No token and no channel: the publish skips Discord (or fails on the token).
+                _unconfigured_note(DISCORD_NOT_CONFIGURED, explicit=explicit)
+            elif outlet == "discord":
                 async with _reading_discord(settings, archive) as (client, pacer):
                     # Planned as the publish plans: with the channels' kinds read from Discord.
                     reading = build(
@@ -335,6 +338,14 @@ async def _dry_run(
             return None
 
         return await _each(outlets, run)
+
+
+async def _discord_planned(settings: Settings, archive: Archive) -> bool:
+    """Whether a dry run plans Discord: with a token, or without one for the channels the
+    config declares or servers subscribed, planned from what the archive knows of them."""
+    from bot.publishing.targets import all_targets
+
+    return settings.discord.configured() or bool(await all_targets(archive, settings))
 
 
 @asynccontextmanager

@@ -72,6 +72,30 @@ async def test_dry_run_asks_x_nothing(
     assert "a real publish would fail" in bare.stdout
 
 
+async def test_dry_run_without_discord_says_the_publish_would_skip_it(
+    tmp_path: Path, x_emulator: XEmulator, issue_202: Issue
+) -> None:
+    # X set up, Discord not (no token, no channel): the publish skips Discord and posts to X,
+    # so the dry run must say that, not fail on Discord having no channel.
+    db = await archive_file(tmp_path / "a.db", issue_202)
+    dry = await run_newsbot("--db", str(db), "publish", "--dry-run", env=x_env(x_emulator))
+    assert dry.returncode == 0, dry.stderr
+    words = " ".join(dry.stdout.split())
+    assert (
+        "Discord is not configured (set NEWSBOT_DISCORD__TOKEN): a real publish would skip" in words
+    )
+    assert "no channel receives issues" not in dry.stderr
+    assert "202/x/post/1" in dry.stdout
+    real = await run_newsbot("--db", str(db), "publish", env=x_env(x_emulator))
+    assert real.returncode == 0, real.stderr
+    assert "Discord is not configured (set NEWSBOT_DISCORD__TOKEN): skipped" in real.stderr
+    assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202))
+    # Asked for by name, Discord without a token is what a real publish fails on.
+    named = ("--db", str(db), "publish", "--outlet", "discord", "--dry-run")
+    by_name = await run_newsbot(*named, env=x_env(x_emulator))
+    assert "a real publish would fail" in " ".join(by_name.stdout.split())
+
+
 async def test_outlet_x_without_keys_fails(tmp_path: Path, issue_202: Issue) -> None:
     db = await archive_file(tmp_path / "a.db", issue_202)
     run = await run_newsbot("--db", str(db), "publish", "--outlet", "x", env=x_env(None))
