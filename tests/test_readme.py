@@ -7,6 +7,7 @@ import re
 import typing
 from typing import Any, Literal
 
+import pytest
 import typer.main
 from typer.testing import CliRunner
 
@@ -98,8 +99,10 @@ def test_the_command_table_names_each_command_with_its_own_options() -> None:
     assert listed <= named, f"commands the README's table leaves out: {sorted(listed - named)}"
 
 
-def test_publish_says_in_its_help_which_issue_it_publishes_without_n() -> None:
-    assert "Without N, the newest issue readers can see" in README
-    result = CliRunner().invoke(app, ["publish", "--help"], env={"COLUMNS": "200"})
+@pytest.mark.parametrize("command", ["latest", "publish"])
+def test_latest_and_publish_say_they_take_the_newest_issue_readers_can_see(command: str) -> None:
+    row = next(w for w in TABLE_ROW.findall(README) if w.startswith(f"{command} "))
+    assert "the newest issue readers can see" in README.split(row, 1)[1].split("\n", 1)[0]
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "the newest issue readers can see" in " ".join(result.output.split())
+    assert "the newest issue readers can see" in " ".join(result.output.split()).lower()

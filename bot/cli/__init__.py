@@ -71,7 +71,11 @@ class NewsbotGroup(TyperGroup):
             "ingest",
             "Store issue files in the archive; if any file is invalid, nothing is stored.",
         ),
-        "latest": LazyCommand("bot.cli.archive", "latest", "Show the newest issue in the archive."),
+        "latest": LazyCommand(
+            "bot.cli.archive",
+            "latest",
+            "Show the newest issue readers can see (not one held for its publish_at).",
+        ),
         "issue": LazyCommand("bot.cli.archive", "show_issue", "Show one archived issue."),
         "search": LazyCommand(
             "bot.cli.archive", "search", "Search every archived item; best matches first."

@@ -237,7 +237,7 @@ def latest(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show the newest issue in the archive."""
+    """Show the newest issue readers can see (not one held for its publish_at)."""
     issue = run_async(with_archive(settings_of(ctx), lambda archive: archive.issues.latest()))
     if issue is None:
         raise fail("the archive has no issues yet: run `newsbot ingest issues/`")
