@@ -281,6 +281,21 @@ def date_option(value: str | None, option: str) -> dt.date | None:
     raise fail(f"{option} takes a date written YYYY-MM-DD, not {shorten(value, 40)!r}")
 
 
+def searchable_query(ctx: typer.Context, query: str) -> str:
+    """`query` if it names something to find; a search of only `-words` is refused with how
+    to write it, as `/search` answers it, not answered as if the archive held none of them."""
+    from bot.store.query import only_excluded
+
+    if only_excluded(query):
+        raise typer.BadParameter(
+            'A -word leaves out the items holding it: add a word to find, like "torch -trick"'
+            ' (a query starting with - goes after --: newsbot search -- "-trick torch")',
+            ctx=ctx,
+            param_hint="'QUERY'",
+        )
+    return query
+
+
 NO_TOKEN = (
     "no Discord token. Set NEWSBOT_DISCORD__TOKEN to your bot's token (create an application at "
     "https://discord.com/developers/applications, then Bot → Reset Token). To try newsbot "

@@ -26,6 +26,7 @@ from bot.cli._console import (
     opening_settings_of,
     out,
     run_async,
+    searchable_query,
     settings_of,
     with_archive,
 )
@@ -296,6 +297,7 @@ def search(
         raise typer.BadParameter(
             f"{until} is before --since {since}", ctx=ctx, param_hint="'--until'"
         )
+    query = searchable_query(ctx, query)
 
     async def find(archive: Archive) -> SearchPage:
         slug = await _searched_section(archive, section) if section else None
