@@ -168,6 +168,12 @@ class PgDatabase:
                 if time.monotonic() >= deadline:
                     raise
                 continue
+            except BaseException:
+                # Cancelled mid-check (a lease's renewal is, each time its holder is done):
+                # given back, or the pool would count it taken for good, and once every one
+                # is lost each reader is told the archive is unreachable.
+                await self.pool.putconn(conn)
+                raise
             break
         try:
             yield conn
