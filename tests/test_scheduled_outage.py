@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.models import Issue
@@ -84,3 +87,46 @@ async def test_a_publish_finishing_as_the_database_fails_over_is_told_as_it_ende
         assert "the scheduled firing failed" not in caplog.text
         assert "publishing #202 to X failed" not in caplog.text
         assert_one_thread(x_emulator.live_tweets(), posts)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_a_publish_the_database_refuses_for_its_schema_is_told_at_once(
+    backend: str,
+    request: pytest.FixtureRequest,
+    x_emulator: XEmulator,
+    tmp_path: Path,
+    issue_202: Issue,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The archive's ledger lacks a column newsbot writes (a mismatch, a bug): no outage, and
+    no waiting will mend it. The firing fails at once, said so, not tried again for seconds as
+    if the database were restarting."""
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    shutil.copy(ISSUES / "202.md", folder / "202.md")
+    settings = settings_for(x_emulator, folder)
+    told = Told()
+    location: Path | str = (
+        request.getfixturevalue("pg_url") if backend == "postgres" else tmp_path / "archive.db"
+    )
+    async with await Archive.open(location) as archive, x_outlet(settings.x) as x:
+        await archive.issues.ingest(issue_202)
+        _rename_ledger_column(location)
+        work = scheduled_on(archive, settings, x, told)
+        await work.on_firing()
+        assert "the archive failed under the publish" not in caplog.text
+        assert "publishing #202 to X failed" in caplog.text
+        refused = "UndefinedColumn" if backend == "postgres" else "OperationalError"
+        assert f"#202 on X: publishing failed unexpectedly ({refused})" in caplog.text
+
+
+def _rename_ledger_column(location: Path | str) -> None:
+    """Rename a column of the ledger that each step records, behind newsbot's back."""
+    statement = "ALTER TABLE outbox RENAME COLUMN payload_hash TO hash_of_another_version"
+    if isinstance(location, Path):
+        with closing(sqlite3.connect(location)) as db:
+            db.execute(statement)
+            db.commit()
+    else:
+        with psycopg.connect(location, autocommit=True) as db:
+            db.execute(statement)

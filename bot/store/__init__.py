@@ -38,15 +38,34 @@ def is_url(location: object) -> bool:
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
 
+_SQLITE_PASSING = frozenset(
+    {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_PROTOCOL}
+)
+"""SQLite's primary result codes of a failure that passes: the file locked by another writer
+too long, or its disk failing a read or write for a moment."""
+_PG_PASSING_CLASSES = ("08", "57P")
+"""SQLSTATE classes of a server going away: a connection lost or refused (08), the server
+shutting down, crashed or starting (57P)."""
+_PG_READ_ONLY = "25006"
+"""SQLSTATE of a write refused by a read-only server: a standby, until a failover promotes it."""
+
+
 def failed_under(exc: BaseException) -> bool:
     """Whether `exc` is the archive's database failing under a statement (its server restarting
     or failing over, a connection lost, a file locked too long): the same work may succeed
-    once it answers again, unlike newsbot's own errors."""
+    once it answers again, unlike newsbot's own errors and a statement the database refuses
+    for what it says (a constraint, a column the schema lacks), which would fail again."""
     if isinstance(exc, sqlite3.Error):
-        return True
+        code = int(getattr(exc, "sqlite_errorcode", -1)) & 0xFF
+        return isinstance(exc, sqlite3.OperationalError) and code in _SQLITE_PASSING
     # Not imported to ask: an archive in a file never loads the PostgreSQL driver.
     psycopg = sys.modules.get("psycopg")
-    return psycopg is not None and isinstance(exc, psycopg.Error)
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return False
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return True  # a connection lost or none to be had (PoolTimeout among them)
+    state = exc.sqlstate or ""
+    return state.startswith(_PG_PASSING_CLASSES) or state == _PG_READ_ONLY
 
 
 class Archive:
