@@ -125,10 +125,18 @@ class Engine:
         one failing stops only itself, and its editors are told."""
         chosen = list(targets) if targets is not None else await outlet.targets()
         thanks = await self._thanks(issue) if self.thank_suggesters else {}
-        reports = await asyncio.gather(
-            *(self._publish_to(issue, outlet, t, thanks) for t in chosen)
+        # Every target runs to its end before one's unexpected error (the archive failing under
+        # it) is raised: left running, the others would go on publishing unawaited, beside the
+        # publish tried again, and after a firing that gave up had let its lease go.
+        ended = await asyncio.gather(
+            *(self._publish_to(issue, outlet, t, thanks) for t in chosen), return_exceptions=True
         )
-        return PublishReport(issue.number, list(reports))
+        reports = []
+        for report in ended:
+            if isinstance(report, BaseException):
+                raise report
+            reports.append(report)
+        return PublishReport(issue.number, reports)
 
     async def remaining_today(self, outlet: Outlet[Any]) -> int | None:
         """Steps the outlet's daily cap still allows, judged from the ledger; None: no cap."""

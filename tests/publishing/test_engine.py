@@ -255,3 +255,42 @@ async def test_a_process_publishing_for_months_keeps_no_lock_per_target(
     assert first.ok and second.ok
     assert notebook.creates == len(issue_202.sections) * len(pages), "each note once"
     assert len(engine._locks) == 0, "no lock kept once the publishes are done"
+
+
+async def test_a_target_failing_unexpectedly_is_raised_once_the_others_have_ended(
+    stored: Archive, issue_202: Issue
+) -> None:
+    """The archive fails under one target's publish while another is sending: the error is
+    raised only once that one has ended, so that none goes on publishing unawaited beside the
+    publish tried again, or after the publish gave up."""
+    sending = asyncio.Event()
+    failing = asyncio.Event()
+    release = asyncio.Event()
+
+    class Pages(Notebook):
+        async def targets(self) -> list[Page]:
+            return [Page("sending"), Page("failing")]
+
+        async def resolve(self, target: Page) -> Page:
+            if target.name == "failing":
+                await sending.wait()
+                failing.set()
+                raise RuntimeError("the archive failed under the publish")
+            return target
+
+        async def create(
+            self, step: Step[Page], payload: Payload, ids: Mapping[str, int]
+        ) -> Remote:
+            sending.set()
+            await release.wait()
+            return await super().create(step, payload, ids)
+
+    notebook = Pages()
+    publish = asyncio.create_task(Engine(stored, retry_delay=0).publish(issue_202, notebook))
+    await failing.wait()
+    release.set()
+    with pytest.raises(RuntimeError, match="the archive failed"):
+        await publish
+    assert notebook.creates == len(issue_202.sections), "the other target had ended"
+    ledger = await stored.ledger.entries(202, OUTLET, "sending")
+    assert {e.state for e in ledger.values()} == {StepState.SENT}
