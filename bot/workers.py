@@ -177,7 +177,12 @@ async def _take(
     """
     before = await kept_lease(state, name)
     if await state.try_lease(name, holder, ttl, since=since):
-        if before is not None and before.holder != holder and not before.given_up:
+        if (
+            before is not None
+            and before.holder != holder
+            and not before.given_up
+            and await _ran_out(state, name, before, ttl)
+        ):
             log.warning(
                 "this process (%s) took the lease %r from %s, whose lease ran out at %s without"
                 " being given up: that process stopped renewing it (cut off from the archive,"
@@ -195,6 +200,17 @@ async def _take(
     # Ended only if it is still the dead one's: of several taking it over, one gets it.
     await state.try_lease(name, other.holder, 0)
     return await state.try_lease(name, holder, ttl, since=since)
+
+
+async def _ran_out(state: StateStore, name: str, before: KeptLease, ttl: float) -> bool:
+    """Whether the lease `name`, just taken for `ttl`, had run out as `before` was to: taken
+    earlier, its holder gave it up after `before` was read. Not known (the archive gone
+    again) counts as run out."""
+    try:
+        taken = await kept_lease(state, name)
+    except Exception:
+        return True
+    return taken is None or before.until <= taken.until - ttl
 
 
 async def _renew(

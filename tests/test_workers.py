@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from bot.store import Archive
-from bot.store.rows import LEASE_PREFIX
+from bot.store.rows import LEASE_PREFIX, lease_value
 from bot.workers import Publishers, lease
 from tests.conftest import eventually
 from tests.pg_server import PgServer
@@ -223,3 +223,50 @@ async def test_a_lease_that_ran_out_during_an_outage_and_is_taken_back_is_said(
             assert "it took it back; host-b:2 held it meanwhile" in caplog.text
         assert caplog.text.count(back) == 2
     assert "lost the lease" not in caplog.text
+
+
+async def test_a_lease_given_up_as_another_process_takes_it_is_not_said_to_have_run_out(
+    pg_server: PgServer, pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another process reads the lease while its holder still has it, and takes it as the
+    holder gives it up: nothing ran out, and no WARNING says it did (at a time still ahead)."""
+    caplog.set_level(logging.INFO, logger="bot.workers")
+    name = "schedule.publishing"
+    key = LEASE_PREFIX + name
+    async with (
+        await Archive.open(pg_url) as archive,
+        await psycopg.AsyncConnection.connect(pg_url) as giving,
+        await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as watching,
+    ):
+        assert await archive.state.try_lease(name, "host-a:1", ttl=60)
+        # The holder gives it up in a transaction not yet committed: the taker reads it held,
+        # then its taking waits on the row until the giving up is committed.
+        cursor = await giving.execute("SELECT extract(epoch FROM clock_timestamp())::float8")
+        given_up_at = (await cursor.fetchone() or [0.0])[0]
+        await giving.execute(
+            "UPDATE state SET value = %s WHERE key = %s",
+            (lease_value("host-a:1", given_up_at, 0), key),
+        )
+
+        async def take() -> bool:
+            async with lease(archive.state, name, ttl=60, holder="host-b:2") as held:
+                return held
+
+        taking = asyncio.create_task(take())
+        waiting = False
+
+        async def taker_waits() -> None:
+            nonlocal waiting
+            while not waiting:
+                cursor = await watching.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+                waiting = bool((await cursor.fetchone() or [0])[0])
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(taker_waits(), timeout=60)
+        await giving.commit()
+        assert await taking
+    assert "took the lease" not in caplog.text
+    assert "ran out" not in caplog.text
