@@ -39,10 +39,16 @@ def is_url(location: object) -> bool:
 
 
 _SQLITE_PASSING = frozenset(
-    {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_PROTOCOL}
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_PROTOCOL,
+        sqlite3.SQLITE_FULL,
+    }
 )
 """SQLite's primary result codes of a failure that passes: the file locked by another writer
-too long, or its disk failing a read or write for a moment."""
+too long, its disk failing a read or write for a moment, or full until space is made."""
 _PG_PASSING_CLASSES = ("08", "57P")
 """SQLSTATE classes of a server going away: a connection lost or refused (08), the server
 shutting down, crashed or starting (57P)."""

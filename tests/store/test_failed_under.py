@@ -35,6 +35,18 @@ def test_sqlite_a_lock_held_too_long_passes_a_wrong_statement_does_not(tmp_path:
     assert failed_under(locked)
 
 
+def test_sqlite_a_full_disk_passes(tmp_path: Path) -> None:
+    # Space can be made on a full disk: the same write then succeeds.
+    with closing(sqlite3.connect(tmp_path / "archive.db", isolation_level=None)) as db:
+        db.execute("CREATE TABLE kept (blob BLOB)")
+        (pages,) = db.execute("PRAGMA page_count").fetchone()
+        db.execute(f"PRAGMA max_page_count = {pages + 1}")
+        with pytest.raises(sqlite3.OperationalError) as full:
+            db.execute("INSERT INTO kept VALUES (randomblob(1048576))")
+    assert full.value.sqlite_errorcode == sqlite3.SQLITE_FULL
+    assert failed_under(full.value)
+
+
 def test_postgres_a_server_going_away_passes_a_wrong_statement_does_not(
     pg_server: PgServer, pg_url: str
 ) -> None:

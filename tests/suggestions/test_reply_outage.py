@@ -195,14 +195,20 @@ async def test_replies_refused_at_once_tell_their_reader_once(
     ]
 
 
-def fail_inserts(bot: Newsbot, table: str, when: str = "1") -> sqlite3.Connection:
-    """The archive's database refusing rows of `table` (`when` they match), as one failing
-    under a write would."""
+async def fail_inserts(bot: Newsbot, table: str, when: str = "1") -> sqlite3.Connection:
+    """The archive's disk full under rows of `table` (`when` they match): SQLite's "database or
+    disk is full", a failure of the archive's, not of newsbot's. newsbot's connection may grow
+    the file by a few pages, and a row that matches brings a megabyte of ballast with it."""
     assert bot.archive.file is not None
+    shared = cast(SqliteSuggestions, bot.archive.suggestions)._db
+    async with shared.execute("PRAGMA page_count") as rows:
+        (pages,) = await rows.fetchone() or (0,)
+    await shared.execute(f"PRAGMA max_page_count = {pages + 64}")
     other = sqlite3.connect(bot.archive.file, isolation_level=None)
+    other.execute("CREATE TABLE ballast (kept BLOB)")
     other.execute(
         f"CREATE TRIGGER failing BEFORE INSERT ON {table} WHEN {when}"
-        " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        " BEGIN INSERT INTO ballast VALUES (randomblob(1048576)); END"
     )
     return other
 
@@ -211,7 +217,7 @@ async def test_only_the_links_not_recorded_are_told_so(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
     thread = (await publish_threads(newsbot, emulator, seed))["industry"]
-    with closing(fail_inserts(newsbot, "suggestions", "NEW.url LIKE '%/2'")) as other:
+    with closing(await fail_inserts(newsbot, "suggestions", "NEW.url LIKE '%/2'")) as other:
         reply = await emulator.post_message(
             thread, seed.reader, "https://ok.example/1 https://ok.example/2"
         )
@@ -235,7 +241,7 @@ async def test_links_recorded_are_not_told_unrecorded_when_the_reading_is_not_ke
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
     thread = (await publish_threads(newsbot, emulator, seed))["industry"]
-    with closing(fail_inserts(newsbot, "replies_read")) as other:
+    with closing(await fail_inserts(newsbot, "replies_read")) as other:
         reply = await emulator.post_message(thread, seed.reader, "https://ok.example/1")
         assert await reply.bot_reaction() == "✅"
         other.execute("DROP TRIGGER failing")
