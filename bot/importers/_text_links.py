@@ -21,9 +21,16 @@ _LABEL = (
 _AFTER_SENTENCE = r"(?:^|(?<=[.!?…\"'”’)]))\s*"
 _URL_AT_END = re.compile(
     r"(?:^|(?<=\s))(?:\((?P<in_parens>https?://[^\s()<>]+)\)|<(?P<in_angles>https?://[^\s<>]+)>"
-    r"|(?P<bare>https?://\S+?))(?P<stop>[.]?)$",
+    r"|(?P<bare>https?://\S+))(?P<stop>[.,;:!?…\"'”’»]*)$",
     re.IGNORECASE,
 )
+# What linkifiers (GitHub's autolinks, markdown-it's linkify) leave out of an address's end:
+# punctuation that ends the sentence around it, a closing quote, and a `)` or `]` that closes
+# nothing opened in the address (`…/Rust_(language)` keeps its own).
+_TRAILING = ".,;:!?…\"'”’»"
+_BRACKETS = {")": "(", "]": "["}
+_CLOSERS = {**_BRACKETS, "”": "“", "’": "‘", "»": "«"}
+_SENTENCE_STOPS = ".!?…"
 _LABEL_AT_END = re.compile(rf"{_AFTER_SENTENCE}{_LABEL}\s*[:\-–—→»|]?$", re.IGNORECASE)
 _SEPARATOR_AT_END = re.compile(r"\s[\-–—→»|]$")
 _SENTENCE_AT_END = re.compile(r"[.!?…\"'”’)]$")
@@ -47,6 +54,10 @@ def link_at_end(text: str) -> LineLink:
     if found is None:
         return LineLink(text)
     url = found["in_parens"] or found["in_angles"] or found["bare"]
+    stop = found["stop"]
+    if found["bare"]:
+        url, trailing = _split_trailing(url)
+        stop = trailing + stop
     before = text[: found.start()].rstrip()
     label = _LABEL_AT_END.search(before)
     if label is not None:
@@ -58,13 +69,48 @@ def link_at_end(text: str) -> LineLink:
     link = resolve_link(url, None)
     if link is None:
         return LineLink(text)
-    if before and found["stop"] and not _SENTENCE_AT_END.search(before):
-        # `… in the paper (https://…).`: the full stop ends the sentence, not the address.
-        before += found["stop"]
+    if before:
+        before = _ended(before, stop)
     return LineLink(before, link)
+
+
+def _split_trailing(url: str) -> tuple[str, str]:
+    """A bare address and the punctuation after it that belongs to the text around it."""
+    end = len(url)
+    while end > 0:
+        last = url[end - 1]
+        opener = _BRACKETS.get(last)
+        if last in _TRAILING or (
+            opener is not None and url.count(opener, 0, end) < url.count(last, 0, end)
+        ):
+            end -= 1
+        else:
+            break
+    return url[:end], url[end:]
+
+
+def _ended(before: str, stop: str) -> str:
+    """The text before a link, with what of the punctuation after the link is the text's:
+    what closes a bracket or quote the text opened, and a full stop (`!`, `?`) ending a
+    sentence it has not ended. `… in the paper (https://…).`: the full stop ends the sentence,
+    not the address. A comma or semicolon before the line's end ends nothing, and goes."""
+    for mark in stop:
+        if _closes(before, mark) or (
+            mark in _SENTENCE_STOPS and not _SENTENCE_AT_END.search(before)
+        ):
+            before += mark
+    return before
 
 
 def lone_label(text: str) -> bool:
     """Whether a line is only a `Read more` (or the like) with no address: a link whose
     address the copy lost."""
     return _LABEL_ALONE.match(text) is not None
+
+
+def _closes(text: str, mark: str) -> bool:
+    """Whether `mark` closes a bracket or quote that `text` opened and left open."""
+    opener = _CLOSERS.get(mark)
+    if opener is not None:
+        return text.count(opener) > text.count(mark)
+    return mark == '"' and text.count('"') % 2 == 1

@@ -157,3 +157,30 @@ def test_a_full_stop_after_the_link_still_ends_the_blurb() -> None:
         ("Distillation, revisited", "https://arxiv.org/abs/1", "Details are in the paper."),
         ("Scaling laws", "https://arxiv.org/abs/2", "Four hundred models, one curve."),
     ]
+
+
+def test_punctuation_after_a_link_is_the_sentences_not_the_links() -> None:
+    # Before, only a full stop was taken off: `…/chip,` and `…/model;` were published as the
+    # items' links, which lead nowhere. A `)` or closing quote that closes what the text
+    # opened stays with the text; one the address opened (`…_(language)`) stays with it.
+    text = HEADER + (
+        "Chips\nA faster chip\nThe chip is faster than the last one. https://ex.com/chip,\n"
+        "A new model\nIt reads long papers in one go. Read more: https://ex.com/model;\n"
+        "It ships\nAnd it is out today! https://ex.com/ship!\n"
+        "An aside\n(It also runs on phones. https://ex.com/phones)\n"
+        "A quote\n“It just works,” says its maker. https://ex.com/quote”\n"
+        "A language\nRust has its own page. https://en.wikipedia.org/wiki/Rust_(language)\n"
+    )
+    items = parse_text_issue(text, "208.txt").issue.sections[0].items
+    assert [(item.title, item.link, item.blurb) for item in items] == [
+        ("A faster chip", "https://ex.com/chip", "The chip is faster than the last one."),
+        ("A new model", "https://ex.com/model", "It reads long papers in one go."),
+        ("It ships", "https://ex.com/ship", "And it is out today!"),
+        ("An aside", "https://ex.com/phones", "(It also runs on phones.)"),
+        ("A quote", "https://ex.com/quote", "“It just works,” says its maker."),
+        (
+            "A language",
+            "https://en.wikipedia.org/wiki/Rust_(language)",
+            "Rust has its own page.",
+        ),
+    ]
