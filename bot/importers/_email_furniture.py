@@ -7,7 +7,9 @@ Published, it would hand every reader the sender's unsubscribe and preference li
 them they get an email they may not get. It is left out, reported, so the editor sees it. A
 paragraph is such furniture only when its words say so, and every link in it is labelled as
 such links are (`Unsubscribe`, `Update your preferences`, `View in browser`): an item titled
-"Why readers unsubscribe" is an item.
+"Why readers unsubscribe" is an item, and a blurb on unsubscribing that links `here` is the
+item's. Nor is a header or footer left out unless it gives such a link: the email's furniture
+always does, and words alone are what an item about email says too.
 """
 
 from __future__ import annotations
@@ -41,18 +43,26 @@ _LABEL = re.compile(
     r"|why did i get this\??)\W*",
     re.IGNORECASE,
 )
-_LINK_WORDS = re.compile(r"(?:click )?here\W*", re.IGNORECASE)
 _SEPARATOR = re.compile(r"[\W_]*")
+
+
+def _labels(block: Block) -> list[str]:
+    return [collapse_spaces(plain_text(link.children)) for link in links(block.inlines)]
 
 
 def _is_furniture(block: Block) -> bool:
     text = collapse_spaces(plain_text(block.inlines))
     if block.level or not text or len(text) > MAX_CHARS:
         return False
-    labels = [collapse_spaces(plain_text(link.children)) for link in links(block.inlines)]
-    if not all(_LABEL.fullmatch(label) or _LINK_WORDS.fullmatch(label) for label in labels):
+    labels = _labels(block)
+    if not all(_LABEL.fullmatch(label) for label in labels):
         return False
-    return bool(_BOILERPLATE.search(text)) or any(_LABEL.fullmatch(label) for label in labels)
+    return bool(labels) or bool(_BOILERPLATE.search(text))
+
+
+def _gives_furniture_link(blocks: list[Block]) -> bool:
+    """Whether the blocks hold an unsubscribe, preferences or browser link: the email's."""
+    return any(_labels(block) and _is_furniture(block) for block in blocks)
 
 
 def _is_separator(block: Block) -> bool:
@@ -74,6 +84,10 @@ def without_email_furniture(blocks: list[Block], where: str, notices: list[Notic
             cut = end
     while start < cut < len(blocks) and _is_separator(blocks[cut - 1]):
         cut -= 1  # a rule drawn above the footer goes with it
+    if not _gives_furniture_link(blocks[:start]):
+        start = 0
+    if not _gives_furniture_link(blocks[cut:]):
+        cut = len(blocks)
     for part, left_out in (("header", blocks[:start]), ("footer", blocks[cut:])):
         if left_out:
             said = shorten(collapse_spaces(" ".join(plain_text(b.inlines) for b in left_out)), 80)

@@ -49,6 +49,49 @@ def test_the_emails_header_and_footer_are_left_out_and_reported() -> None:
     assert len(footer) == 1 and footer[0].startswith(f"{WHERE}: the email's footer ('— Copyright")
 
 
+GMAIL = (
+    "Gmail now lets you unsubscribe from newsletters in one tap: details "
+    '<a href="https://example.com/gmail">here</a>.'
+)
+GMAIL_MARKDOWN = (
+    "Gmail now lets you unsubscribe from newsletters in one tap: details "
+    "[here](https://example.com/gmail)."
+)
+
+
+def entry_with_last_blurb(blurb: str, *, footer: bool) -> tuple[Issue, list[str]]:
+    """The sample's entry with the last item's blurb a paragraph of its own, `blurb`, and its
+    footer kept or not."""
+    xml = FEED.read_text(encoding="utf-8")
+    head, rest = xml.split("<br>\nA survey of 2,000 readers", 1)
+    rest = rest.split("</p>", 1)[1]
+    if not footer:
+        rest = "</td>" + rest.split("</td>", 1)[1]
+    data = f"{head}</p><p>{blurb}</p>{rest}".encode()
+    (entry,) = read_feed(data, str(FEED))
+    imported = entry_issue(entry, 12, str(FEED))
+    return imported.issue, [str(notice) for notice in imported.notices]
+
+
+def test_a_last_blurb_about_unsubscribing_is_the_items() -> None:
+    # Before, a blurb saying "unsubscribe from" with a link labelled "here" (or no link) was
+    # taken for the email's footer, left out of the issue, and the item published bare.
+    unlinked = "You can now unsubscribe from any newsletter in Gmail."
+    for blurb, markdown in ((GMAIL, GMAIL_MARKDOWN), (unlinked, unlinked)):
+        issue, notices = entry_with_last_blurb(blurb, footer=False)
+        last = issue.sections[-1].items[-1]
+        assert (last.title, last.blurb) == ("Why readers unsubscribe from newsletters", markdown)
+        assert not [notice for notice in notices if "the email's footer" in notice]
+
+
+def test_the_footer_after_a_last_blurb_with_a_here_link_is_still_left_out() -> None:
+    issue, notices = entry_with_last_blurb(GMAIL, footer=True)
+    last = issue.sections[-1].items[-1]
+    assert last.blurb == GMAIL_MARKDOWN
+    footer = [notice for notice in notices if "the email's footer ('" in notice]
+    assert len(footer) == 1 and footer[0].startswith(f"{WHERE}: the email's footer ('— Copyright")
+
+
 def test_a_mail_template_placeholder_is_not_made_a_link() -> None:
     # `*|UNSUB|*`, resolved against the entry's address, was a link to a page that does not
     # exist; it is dropped, and said why.
