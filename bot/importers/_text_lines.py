@@ -119,10 +119,11 @@ def split_lines(text: str, source: str, notices: list[Notice]) -> list[Line]:
     lines: list[Line] = []
     for at, ((number, cleaned), split) in enumerate(zip(kept, splits, strict=True)):
         following = splits[at + 1] if at + 1 < len(splits) else None
-        if lone_label(cleaned) and not _blurb_follows(splits, at):
+        over_address = following is not None and following.link is not None and not following.text
+        if lone_label(cleaned, over_address=over_address) and not _blurb_follows(splits, at):
             # Over an address on a line of its own, the words go and the address is the link
             # (see `Line.after`); anywhere else the copy lost the link, which the editor is told.
-            if following is None or following.link is None or following.text:
+            if not over_address:
                 where = f"{source}:{number}"
                 notices.append(Notice(where, f"{cleaned!r} has no address: left out"))
             continue

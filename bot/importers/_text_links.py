@@ -14,10 +14,15 @@ from dataclasses import dataclass
 
 from bot.importers._links import resolve_link
 
-_LABEL = (
+_PLAIN_LABEL = (
     r"(?:read\s+more|read\s+on|continue\s+reading|read\s+the\s+full\s+(?:story|article|post)"
-    r"|full\s+(?:story|article)|learn\s+more|more\s+info|link|source)(?:\s+here)?"
+    r"|full\s+(?:story|article)|learn\s+more|more\s+info)(?:\s+here)?"
 )
+# `Link` and `Source` alone are as likely a section's or an item's name: on a line of their
+# own they are a label only when marked as one (`Source:`) or over an address.
+_NOUN_LABEL = r"(?:link|source)(?:\s+here)?"
+_LABEL = rf"(?:{_PLAIN_LABEL}|{_NOUN_LABEL})"
+_LABEL_MARK = r"(?:[:→»›>]|\.\.\.|…)"
 _AFTER_SENTENCE = r"(?:^|(?<=[.!?…\"'”’)]))\s*"
 _URL_AT_END = re.compile(
     r"(?:^|(?<=\s))(?:\((?P<in_parens>https?://[^\s()<>]+)\)|<(?P<in_angles>https?://[^\s<>]+)>"
@@ -34,7 +39,10 @@ _SENTENCE_STOPS = ".!?…"
 _LABEL_AT_END = re.compile(rf"{_AFTER_SENTENCE}{_LABEL}\s*[:\-–—→»|]?$", re.IGNORECASE)
 _SEPARATOR_AT_END = re.compile(r"\s[\-–—→»|]$")
 _SENTENCE_AT_END = re.compile(r"[.!?…\"'”’)]$")
-_LABEL_ALONE = re.compile(rf"^\s*{_LABEL}\s*(?:[:→»›>]|\.\.\.|…)?\s*$", re.IGNORECASE)
+_LABEL_ALONE = re.compile(
+    rf"^\s*(?:{_PLAIN_LABEL}\s*{_LABEL_MARK}?|{_NOUN_LABEL}\s*{_LABEL_MARK})\s*$", re.IGNORECASE
+)
+_NOUN_ALONE = re.compile(rf"^\s*{_NOUN_LABEL}\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -102,9 +110,12 @@ def _ended(before: str, stop: str) -> str:
     return before
 
 
-def lone_label(text: str) -> bool:
+def lone_label(text: str, *, over_address: bool = False) -> bool:
     """Whether a line is only a `Read more` (or the like) with no address: a link whose
-    address the copy lost."""
+    address the copy lost. A bare `Link` or `Source` is one only `over_address`, an address
+    on a line of its own."""
+    if over_address and _NOUN_ALONE.match(text):
+        return True
     return _LABEL_ALONE.match(text) is not None
 
 

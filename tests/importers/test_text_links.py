@@ -184,3 +184,28 @@ def test_punctuation_after_a_link_is_the_sentences_not_the_links() -> None:
             "Rust has its own page.",
         ),
     ]
+
+
+def test_a_section_named_source_or_link_is_kept() -> None:
+    # Before, a line "Source" or "Link" was taken for a `Read more` whose address was lost,
+    # and the section was silently dropped: its items went under the section above.
+    text = HEADER + (
+        "Industry\nRobots take over warehouses\nAmazon deployed more robots, says a report.\n"
+        "Source\nThe paper behind it\nA team at a lab wrote it up for all.\n"
+        "Source:\n"
+        "Link\nA link to the data\nEvery robot's logs, as a table.\n"
+        "Link\nhttps://example.com/logs\n"
+    )
+    imported = parse_text_issue(text, "208.txt")
+    assert [
+        (section.name, [(item.title, item.link) for item in section.items])
+        for section in imported.issue.sections
+    ] == [
+        ("Industry", [("Robots take over warehouses", None)]),
+        ("Source", [("The paper behind it", None)]),
+        ("Link", [("A link to the data", "https://example.com/logs")]),
+    ]
+    # Marked as a label, or over an address, it is still one: left out, and said so only
+    # when its address is lost.
+    lost = [str(notice) for notice in imported.notices if "has no address" in str(notice)]
+    assert lost == ["208.txt:12: 'Source:' has no address: left out"]
