@@ -39,10 +39,24 @@ def test_single_quoted_numbers_and_dates_are_reported_once_each() -> None:
     ]
 
 
-@pytest.mark.parametrize("title", ["'Tis the season", "Rock 'n' roll", "It's 'here'", "'"])
+@pytest.mark.parametrize(
+    "title",
+    # Before, `'Tis the season of 'AI'` was read as YAML-quoted, and the fix suggested for
+    # it (`title: Tis the season of 'AI`) lost a quote of the title.
+    ["'Tis the season", "Rock 'n' roll", "It's 'here'", "'", "'Tis the season of 'AI'", "'a' 'b'"],
+)
 def test_a_quote_that_does_not_wrap_the_value_is_text(title: str) -> None:
     text = f"---\nnumber: 7\ntitle: {title}\n---\n" + BODY
     assert parse_issue(text, "7.md").title == title
+
+
+def test_a_single_quoted_title_with_doubled_quotes_is_reported() -> None:
+    text = "---\nnumber: 7\ntitle: 'It''s AI: Issue #7'\n---\n" + BODY
+    assert errors_of(text) == [
+        "7.md:3: title: single quotes would be published as part of the value: write it "
+        "without them (`title: It's AI: Issue #7`), or as "
+        "`title: \"'It's AI: Issue #7'\"` if they are meant"
+    ]
 
 
 def test_a_title_in_single_quotes_is_written_so_that_it_reads_back() -> None:

@@ -86,6 +86,14 @@ def _unquote(value: str) -> str:
     return value
 
 
+def _yaml_single_quoted(value: str) -> bool:
+    """Whether `value` is a YAML single-quoted string: wrapped in `'`, with any `'` inside
+    doubled (`It''s`). `'Tis the season of 'AI'` is text that starts and ends with a quote."""
+    if len(value) < 2 or value[0] != "'" or value[-1] != "'":
+        return False
+    return "'" not in value[1:-1].replace("''", "")
+
+
 def read_front_matter(
     lines: Sequence[str], problems: Problems
 ) -> tuple[dict[str, tuple[int, str]], int]:
@@ -131,7 +139,7 @@ def read_front_matter(
             continue
         # `title: 'Weekly: Issue #7'`, as YAML quotes it: else published with its quotes.
         single = value.strip()
-        if len(single) >= 2 and single[0] == single[-1] == "'":
+        if _yaml_single_quoted(single):
             shown = single[1:-1].replace("''", "'")
             single_quoted = f"{key}: write the value without quotes: `{key}: {shown}`"
             if key in _TEXT_KEYS:
