@@ -110,6 +110,14 @@ def _ended(before: str, stop: str) -> str:
     return before
 
 
+def _closes(text: str, mark: str) -> bool:
+    """Whether `mark` closes a bracket or quote that `text` opened and left open."""
+    opener = _CLOSERS.get(mark)
+    if opener is not None:
+        return text.count(opener) > text.count(mark)
+    return mark == '"' and text.count('"') % 2 == 1
+
+
 def lone_label(text: str, *, over_address: bool = False) -> bool:
     """Whether a line is only a `Read more` (or the like) with no address: a link whose
     address the copy lost. A bare `Link` or `Source` is one only `over_address`, an address
@@ -117,11 +125,3 @@ def lone_label(text: str, *, over_address: bool = False) -> bool:
     if over_address and _NOUN_ALONE.match(text):
         return True
     return _LABEL_ALONE.match(text) is not None
-
-
-def _closes(text: str, mark: str) -> bool:
-    """Whether `mark` closes a bracket or quote that `text` opened and left open."""
-    opener = _CLOSERS.get(mark)
-    if opener is not None:
-        return text.count(opener) > text.count(mark)
-    return mark == '"' and text.count('"') % 2 == 1
