@@ -144,6 +144,37 @@ async def test_a_post_deleted_before_the_thread_goes_on_is_posted_again(
     assert_one_thread(bluesky.posts(), thread_texts(issue_202))
 
 
+async def test_a_first_post_deleted_before_the_thread_goes_on_takes_its_replies_along(
+    archive_202: Archive, outlet: BlueskyOutlet, bluesky: BlueskyEmulator, issue_202: Issue
+) -> None:
+    # A long rate limit holds the rest of the thread, and an editor deletes its first post: the
+    # replies already sent name it as their root, and a next reply naming the first post made
+    # again would disagree with its parent's root (the app shows it cut off). The next publish
+    # deletes those replies and posts the whole thread again, under the new first post.
+    made = 0
+
+    def limit_after_three(record: object) -> None:
+        nonlocal made
+        made += 1
+        if made == 3:
+            bluesky.inject(CREATE, 429, times=1, reset_in=3600)
+
+    bluesky.on_post = limit_after_three
+    first = await publish(archive_202, outlet, issue_202)
+    assert first.count(Outcome.POSTED) == 3 and not first.ok
+    bluesky.on_post = None
+    lead, *replies = bluesky.posts()
+    lead.deleted = True
+    report = await publish(archive_202, outlet, issue_202)
+    (account,) = report.targets
+    assert report.ok, account.summary()
+    assert "made again what was deleted on Bluesky" in account.summary()
+    assert all(reply.deleted for reply in replies)
+    assert_one_thread(bluesky.posts(), thread_texts(issue_202))
+    again = await publish(archive_202, outlet, issue_202)
+    assert again.ok and again.count(Outcome.POSTED) == 0
+
+
 async def test_a_rate_limit_past_its_reset_is_not_hammered(
     archive_202: Archive, outlet: BlueskyOutlet, bluesky: BlueskyEmulator, issue_202: Issue
 ) -> None:

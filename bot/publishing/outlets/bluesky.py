@@ -5,7 +5,8 @@ Each post is a step keyed `202/bluesky/post/3` (the lead is post 1); a reply car
 the ledger (`RecordRef`). Bluesky has no idempotency key: an interrupted post is looked for among
 the account's recent records before it is posted again. Posts are not edited: one already sent
 stays as it is. A post of an unfinished thread deleted on Bluesky is made again before the next
-one replies to it (the PDS would take the reply, which the app would show cut off).
+one replies to it (the PDS would take the reply, which the app would show cut off); when it is
+the first post, the replies already sent are deleted and made again under the new one.
 
 The session: newsbot logs in once (with the app password), on the first call; atproto's client
 refreshes the session before its access token expires, and a token the PDS calls expired all the
@@ -85,8 +86,9 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
         self._client = client
         self._did: str | None = None
         self._login = asyncio.Lock()
-        self._made: set[str] = set()
-        """Record keys of the posts made or found in this publish: known to exist."""
+        self._made: dict[str, str | None] = {}
+        """The posts made or found in this publish (known to exist), by record key: the record
+        key of the first post each replies in, None for a first post."""
 
     @property
     def client(self) -> AsyncClient:
@@ -133,31 +135,48 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
             f"post {step.key}", lambda: self.client.com.atproto.repo.create_record(data), write=True
         )
         ref = RecordRef(made.uri.rsplit("/", 1)[1], made.cid)
-        self._made.add(ref.rkey)
+        self._made[ref.rkey] = _root(record)
         return Remote(ref.to_id())
 
     async def _still_there(self, step: Step[Account], ids: Mapping[str, int]) -> None:
-        """`Gone` if the post a reply names as its parent or root, made before this publish,
-        was deleted on Bluesky since: the PDS would take the reply, and the app show it cut off
-        from the thread (the AppView's invalid reply root), so that post is made again first."""
-        lead = step.needs[0] if step.needs else None
-        for key in dict.fromkeys(k for k in (lead, step.parent) if k is not None):
-            rkey = RecordRef.from_id(ids[key]).rkey
-            if rkey not in self._made and not await self._exists(key, rkey):
-                raise Gone(f"{key} was deleted on Bluesky", key=key)
-            self._made.add(rkey)
+        """`Gone` if the post a reply names as its root or parent was deleted on Bluesky since
+        it was made: the PDS would take the reply, and the app show it cut off from the thread
+        (the AppView's invalid reply root), so that post is made again first.
 
-    async def _exists(self, key: str, rkey: str) -> bool:
-        """Whether the account's post at `rkey` (step `key`) is still there."""
+        A parent replying to another first post than the reply's (one deleted on Bluesky, and
+        made again since) is deleted and made again too: replies naming different roots are
+        cut off the same way. Parent after parent, the whole thread follows its new first post,
+        and none of the old replies is left hanging under the deleted one."""
+        lead = step.needs[0] if step.needs else None
+        if lead is None or step.parent is None:
+            return
+        root = RecordRef.from_id(ids[lead]).rkey
+        await self._root_of(lead, root)
+        if step.parent == lead:
+            return
+        parent = RecordRef.from_id(ids[step.parent]).rkey
+        if await self._root_of(step.parent, parent) != root:
+            await self._delete(parent)
+            self._made.pop(parent, None)
+            raise Gone(f"{step.parent} replied to a first post deleted on Bluesky", key=step.parent)
+
+    async def _root_of(self, key: str, rkey: str) -> str | None:
+        """The record key of the first post that the account's post at `rkey` (step `key`)
+        replies in, None for a first post; `Gone` if it was deleted on Bluesky."""
+        if rkey in self._made:
+            return self._made[rkey]
         query = {"repo": await self.did(), "collection": COLLECTION, "rkey": rkey}
         try:
-            await self._call(f"read {key}", lambda: self.client.com.atproto.repo.get_record(query))
+            found = await self._call(
+                f"read {key}", lambda: self.client.com.atproto.repo.get_record(query)
+            )
         except StepError as exc:
             cause = exc.__cause__
             if isinstance(cause, BadRequestError) and _error(cause) == "RecordNotFound":
-                return False
+                raise Gone(f"{key} was deleted on Bluesky", key=key) from exc
             raise
-        return True
+        self._made[rkey] = _root(_plain(found.value))
+        return self._made[rkey]
 
     async def recover(
         self, step: Step[Account], payload: Payload, ids: Mapping[str, int]
@@ -197,13 +216,15 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
 
     async def remove(self, entry: OutboxEntry) -> bool:
         """Delete a post; one already gone counts as done."""
-        did = await self.did()
-        rkey = RecordRef.from_id(int(entry.remote_id or 0)).rkey
-        data = {"repo": did, "collection": COLLECTION, "rkey": rkey}
+        await self._delete(RecordRef.from_id(int(entry.remote_id or 0)).rkey)
+        return True
+
+    async def _delete(self, rkey: str) -> None:
+        """Delete the account's post at `rkey` (the PDS takes a deletion of one already gone)."""
+        data = {"repo": await self.did(), "collection": COLLECTION, "rkey": rkey}
         await self._call(
             "delete a post", lambda: self.client.com.atproto.repo.delete_record(data), write=True
         )
-        return True
 
     def note(self, step: Step[Account]) -> str | None:
         """Nothing: every post is made one way."""
@@ -314,6 +335,12 @@ def _plain(value: Any) -> dict[str, Any]:
         return value
     dumped: dict[str, Any] = value.model_dump(by_alias=True, exclude_none=True)
     return dumped
+
+
+def _root(record: Mapping[str, Any]) -> str | None:
+    """The record key of the first post a post record replies in, None for a first post."""
+    reply = record.get("reply")
+    return str(reply["root"]["uri"]).rsplit("/", 1)[1] if reply else None
 
 
 def _reply(step: Step[Account], ids: Mapping[str, int], did: str) -> dict[str, Any] | None:
