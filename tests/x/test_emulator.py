@@ -61,6 +61,22 @@ async def test_a_reply_or_quote_needs_a_post_that_exists(
     assert [t.text for t in x_emulator.live_tweets()] == []
 
 
+async def test_reading_a_deleted_post_answers_not_found(
+    outlet: XOutlet, x_emulator: XEmulator
+) -> None:
+    made = await outlet.client.create_tweet(text="hello")
+    tweet_id = int(made.data["id"])
+    found = await outlet.client.get_tweet(tweet_id, user_auth=True)
+    assert found.data is not None and found.data.text == "hello" and not found.errors
+    await outlet.client.delete_tweet(tweet_id)
+    gone = await outlet.client.get_tweet(tweet_id, user_auth=True)
+    assert gone.data is None
+    [problem] = gone.errors
+    assert problem["type"].endswith("/2/problems/resource-not-found")
+    assert problem["resource_id"] == str(tweet_id)
+    assert await outlet.exists(tweet_id) is False
+
+
 async def test_a_post_may_both_reply_and_quote(outlet: XOutlet, x_emulator: XEmulator) -> None:
     lead = int((await outlet.client.create_tweet(text="#202 lead")).data["id"])
     second = await outlet.client.create_tweet(

@@ -182,6 +182,34 @@ async def test_a_deleted_first_post_that_quotes_refer_to_is_posted_again(
     assert "deleted" in refused.detail
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [(403, "This post cannot be quoted."), (400, "The `quote_tweet_id` parameter is invalid.")],
+)
+async def test_a_deleted_first_post_is_known_gone_whatever_x_says_to_its_quote(
+    archive_202: Archive, x_emulator: XEmulator, issue_202: Issue, answer: tuple[int, str]
+) -> None:
+    # X documents no answer to a quote of a deleted post: whatever its status and wording, the
+    # quoted post is read, and X not finding it means it is posted again (not a failed thread).
+    x_emulator.config.refuse_replies = True
+    x_emulator.config.quote_of_missing = answer
+    async with x_outlet(settings_for(x_emulator, daily_posts=3)) as outlet:
+        first = await publish(archive_202, outlet, issue_202)
+    assert first.count(Outcome.POSTED) == 3
+    deleted = x_emulator.live_tweets()[0]
+    deleted.deleted = True
+    async with x_outlet(settings_for(x_emulator, daily_posts=100)) as outlet:
+        report = await publish(archive_202, outlet, issue_202)
+    (account,) = report.targets
+    assert report.ok, account.summary()
+    assert "made again what was deleted on X" in account.summary()
+    lead, *rest = x_emulator.live_tweets()[2:]
+    assert lead.text == deleted.text and rest and all(t.quote_of == lead.id for t in rest)
+    assert f"/2/tweets/{deleted.id}" in {r.path for r in x_emulator.requests if r.method == "GET"}
+    (refused,) = x_emulator.violations.take()
+    assert "deleted" in refused.detail
+
+
 class Told:
     """What the engine told the editors."""
 

@@ -55,8 +55,8 @@ from bot.settings import XSettings
 log = logging.getLogger(__name__)
 
 DUPLICATE = "duplicate content"
-MISSING = "deleted or not visible"
-"""X's 403 to a reply to (or a quote of) a post that is no longer there."""
+NOT_FOUND = "/2/problems/resource-not-found"
+"""How X's problem type for a post it cannot find ends (under api.twitter.com or api.x.com)."""
 
 
 class ReplyRefused(StepError):
@@ -64,7 +64,7 @@ class ReplyRefused(StepError):
 
 
 class MissingPost(StepError):
-    """X refused a reply or a quote because the post it refers to was deleted (403)."""
+    """X refused a reply or a quote, and the post it refers to is not found on X: deleted."""
 
 
 def rewrite_to(base: str) -> Callable[..., Awaitable[aiohttp.ClientResponse]]:
@@ -220,16 +220,46 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
         return self._user_id
 
     async def post(self, text: str, *, reply_to: int | None, quote: int | None) -> int:
-        """Create a post (a reply to `reply_to`, or quoting `quote`); its id."""
-        response = await self._call(
-            "create a post",
-            lambda: self.client.create_tweet(
-                text=text, in_reply_to_tweet_id=reply_to, quote_tweet_id=quote
-            ),
-            reply=reply_to is not None,
-            refers=reply_to is not None or quote is not None,
-        )
+        """Create a post (a reply to `reply_to`, or quoting `quote`); its id.
+
+        X's refusal of a reply or a quote whose post was deleted has no documented wording (nor
+        status, for a quote): on any 400 or 403 refusing one, the post it refers to is read, and
+        one X does not find raises `MissingPost`."""
+        refers = reply_to if reply_to is not None else quote
+        try:
+            response = await self._call(
+                "create a post",
+                lambda: self.client.create_tweet(
+                    text=text, in_reply_to_tweet_id=reply_to, quote_tweet_id=quote
+                ),
+                reply=reply_to is not None,
+            )
+        except MaybeMade:
+            raise
+        except StepError as exc:
+            refused = isinstance(exc.__cause__, tweepy.BadRequest | tweepy.Forbidden)
+            if refers is not None and refused and not await self.exists(refers):
+                raise MissingPost(f"{exc.reason}; post {refers} is not found on X") from exc
+            raise
         return int(response.data["id"])
+
+    async def exists(self, tweet_id: int) -> bool:
+        """Whether X finds the post `tweet_id` (one deleted answers without `data`, saying it
+        is not found)."""
+        try:
+            response = await self._call(
+                "read a post", lambda: self.client.get_tweet(tweet_id, user_auth=True)
+            )
+        except StepError as exc:
+            if isinstance(exc.__cause__, tweepy.NotFound):
+                return False
+            raise
+        if response.data is not None:
+            return True
+        problems = [str(error.get("type", "")) for error in response.errors or []]
+        if any(problem.endswith(NOT_FOUND) for problem in problems):
+            return False
+        raise StepError(f"could not read post {tweet_id}: X answered {response.errors}")
 
     async def find(self, text: str, *, refers_to: int | None) -> int | None:
         """A recent post of the account with this text (replying to or quoting `refers_to`)."""
@@ -267,10 +297,9 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
         call: Callable[[], Awaitable[Any]],
         *,
         reply: bool = False,
-        refers: bool = False,
     ) -> Any:
         """Run one request; wait out a short rate limit; turn failures into `StepError`s (a
-        post that replies to or quotes (`refers`) one X says is gone: `MissingPost`)."""
+        reply refused: `ReplyRefused`)."""
         waited = 0
         while True:
             try:
@@ -299,8 +328,6 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
                 message = " ".join(exc.api_messages) or str(exc)
                 if DUPLICATE in message:
                     raise MaybeMade(f"could not {what}: X says {message}") from exc
-                if refers and MISSING in message:
-                    raise MissingPost(f"could not {what}: X says {message}") from exc
                 if reply:
                     raise ReplyRefused(message) from exc
                 raise StepError(f"could not {what}: X refused it ({message})") from exc

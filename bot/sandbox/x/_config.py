@@ -36,6 +36,9 @@ class XEmulatorConfig:
     url_post_price: float = 0.20
     duplicate_window: float = DAY
     """A post with the same text as one of the account's posts this recent is refused."""
+    quote_of_missing: tuple[int, str] | None = None
+    """The status and wording of the refusal of a quote of a deleted post (None: 403 and the
+    wording of X's answer to a reply to one; X documents none for a quote)."""
     refuse_replies: bool = False
     """Refuse replies (403), as X does since 2026 for self-serve apps not summoned."""
     verify_signatures: bool = True

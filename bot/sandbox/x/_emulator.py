@@ -39,8 +39,13 @@ TOO_LONG = (
 )
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 REPLY_TO_MISSING = "You attempted to reply to a Tweet that is deleted or not visible to you."
-# X publishes no wording for quoting a missing post: its answer to a reply's is mirrored.
+# X publishes no wording for quoting a missing post: its answer to a reply's is mirrored (a
+# test may make it another, `XEmulatorConfig.quote_of_missing`: a client must not rely on it).
 QUOTE_OF_MISSING = "You attempted to quote a Tweet that is deleted or not visible to you."
+NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
+"""The problem type of X's answer to reading a post that is not there: `GET /2/tweets/:id`
+answers 200 with no `data` and this problem under `errors` (X API › Get Post by ID; the
+answers name api.twitter.com, where the OpenAPI document's enum says api.x.com)."""
 REPLY_REFUSED = (
     "Reply to this conversation is not allowed because you have not been mentioned or "
     "otherwise engaged by the author of the post you are replying to."
@@ -190,6 +195,7 @@ class XEmulator(LoopbackServer, RouteFaults):
         # and a refused request is recorded with the others.
         app = web.Application(middlewares=[self._middleware, self.spec_check.middleware])
         app.router.add_post("/2/tweets", self._create)
+        app.router.add_get("/2/tweets/{id}", self._read)
         app.router.add_delete("/2/tweets/{id}", self._delete)
         app.router.add_get("/2/users/me", self._me)
         app.router.add_get("/2/users/{id}/tweets", self._timeline)
@@ -343,15 +349,16 @@ class XEmulator(LoopbackServer, RouteFaults):
                 "a post is 1–280 weighted characters as twitter-text v3 counts them "
                 f"(this one: {parsed.weightedLength})",
             )
-        for ref, missing, what in (
-            (in_reply_to, REPLY_TO_MISSING, "reply to"),
-            (quote, QUOTE_OF_MISSING, "quote of"),
+        quote_of_missing = self.config.quote_of_missing or (403, QUOTE_OF_MISSING)
+        for ref, (status, missing), what in (
+            (in_reply_to, (403, REPLY_TO_MISSING), "reply to"),
+            (quote, quote_of_missing, "quote of"),
         ):
             target = self.tweet(ref) if ref is not None else None
             if ref is not None and (target is None or target.deleted):
                 raise self._refuse(
                     request,
-                    XAPIError(403, missing),
+                    XAPIError(status, missing),
                     f"a {what} a post that does not exist or was deleted ({ref})",
                 )
         if in_reply_to is not None and self.config.refuse_replies:
@@ -401,6 +408,22 @@ class XEmulator(LoopbackServer, RouteFaults):
             at = end
         parts.append(html.escape(text[at:], quote=False))
         return "".join(parts)
+
+    async def _read(self, request: web.Request) -> web.Response:
+        tweet_id = request.match_info["id"]
+        tweet = self.tweet(int(tweet_id))
+        if tweet is not None and not tweet.deleted:
+            return json_response({"data": tweet.to_json()})
+        problem = {
+            "value": tweet_id,
+            "detail": f"Could not find tweet with id: [{tweet_id}].",
+            "title": "Not Found Error",
+            "resource_type": "tweet",
+            "parameter": "id",
+            "resource_id": tweet_id,
+            "type": NOT_FOUND,
+        }
+        return json_response({"errors": [problem]})
 
     async def _delete(self, request: web.Request) -> web.Response:
         tweet = self.tweet(int(request.match_info["id"]))
