@@ -14,7 +14,7 @@ from bot.publishing.outlets.mastodon import MastodonOutlet, mastodon_outlet
 from bot.publishing.plans.mastodon import OUTLET, TARGET, Account, idempotency_key
 from bot.publishing.plans.mastodon import plan as mastodon_plan
 from bot.publishing.reports import PublishReport
-from bot.sandbox.mastodon import MastodonEmulator, MastodonEmulatorConfig, status_length
+from bot.sandbox.mastodon import MastodonEmulator, MastodonEmulatorConfig, Status, status_length
 from bot.settings import MastodonSettings
 from bot.store import Archive
 from tests.factories import issue, item, story_issue
@@ -139,6 +139,36 @@ async def test_a_status_deleted_before_the_thread_goes_on_is_posted_again(
     # Replying to the deleted status is what told newsbot it was gone.
     (refused,) = mastodon_emulator.violations.take()
     assert "does not exist" in refused.detail
+
+
+async def test_a_status_deleted_before_its_answer_is_posted_again_under_a_new_key(
+    archive_202: Archive,
+    outlet: MastodonOutlet,
+    mastodon_emulator: MastodonEmulator,
+    issue_202: Issue,
+) -> None:
+    # Status 3 is made, its answer lost (a 500), and an editor deletes it before the retry:
+    # the retry finds it nowhere, and its idempotency key answers 404 for Mastodon's hour. It
+    # is posted under another key, and the thread goes on.
+    texts = thread_texts(issue_202)
+    made: list[Status] = []
+
+    def lose_the_third(status: Status) -> None:
+        made.append(status)
+        if len(made) == 2:
+            mastodon_emulator.inject("POST", "/api/v1/statuses", 500, after_handler=True)
+        if len(made) == 3:
+            status.deleted = True
+
+    mastodon_emulator.on_post = lose_the_third
+    report = await publish(archive_202, outlet, issue_202)
+    (account,) = report.targets
+    assert report.ok, account.summary()
+    assert made[2].deleted and made[3].text == made[2].text == texts[2]
+    assert made[3].idempotency_key not in (None, made[2].idempotency_key)
+    assert_one_thread(mastodon_emulator.live_statuses(), texts)
+    again = await publish(archive_202, outlet, issue_202)
+    assert again.ok and again.count(Outcome.POSTED) == 0
 
 
 @pytest.mark.parametrize(

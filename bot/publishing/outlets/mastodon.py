@@ -18,6 +18,7 @@ server older than Mastodon 4.0, which lacks the first).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import logging
 import re
@@ -69,6 +70,9 @@ OUTSIDE_SCOPES = "outside the authorized scopes"
 """Mastodon's 403 to a token without the scope a route needs (not translated)."""
 NOT_FOUND = "Record not found"
 """Mastodon's answer to a record it cannot find (ApiController: not translated)."""
+KEYS = 3
+"""Idempotency keys a status is tried under, each after the status made under the one before
+was deleted within Mastodon's hour."""
 NO_TOKEN = "Mastodon is not connected (set NEWSBOT_MASTODON__ACCESS_TOKEN)"
 
 _BREAK = re.compile(r"<br\s*/?>")
@@ -148,23 +152,32 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
         what = f"post status {step.key.rsplit('/', 1)[-1]} of issue #{step.issue_number}"
         if step.parent is None:
             await self._can_read()
-        try:
-            made = await self.post(
-                payload["text"],
-                reply_to=_parent(step, ids),
-                visibility=payload["visibility"],
-                key=idempotency_key(step.key, again=bool(payload.get(AGAIN))),
-                what=what,
-            )
-        except _Gone as exc:
-            # Mastodon's own 404 (`Record not found`, never translated) names no status
-            # replied to: an earlier attempt's status, deleted, under the same key.
-            if step.parent is None or NOT_FOUND in exc.reason:
-                raise
-            # The status replied to was deleted while the thread was unfinished (Mastodon's
-            # 404): it is posted again, and this one then replies to it.
-            raise Gone(f"{step.parent} was deleted on Mastodon", key=step.parent) from exc
-        return Remote(made)
+        key = idempotency_key(step.key, again=bool(payload.get(AGAIN)))
+        for tried in range(KEYS):
+            try:
+                made = await self.post(
+                    payload["text"],
+                    reply_to=_parent(step, ids),
+                    visibility=payload["visibility"],
+                    key=_nth_key(key, tried),
+                    what=what,
+                )
+            except _Gone as exc:
+                # Mastodon's own 404 (`Record not found`, never translated) names no status
+                # replied to: an earlier attempt's status under this key, deleted since (the
+                # key stays taken for Mastodon's hour). The status is posted under the next
+                # key, one a retry after an interruption reaches the same way.
+                if step.parent is None or NOT_FOUND in exc.reason:
+                    log.info("%s: its earlier status was deleted; a new key", exc.reason)
+                    continue
+                # The status replied to was deleted while the thread was unfinished (Mastodon's
+                # 404): it is posted again, and this one then replies to it.
+                raise Gone(f"{step.parent} was deleted on Mastodon", key=step.parent) from exc
+            return Remote(made)
+        raise StepError(
+            f"could not {what}: Mastodon answered each of its {KEYS} idempotency keys with "
+            f"{NOT_FOUND} (the statuses made under them deleted within the hour)"
+        )
 
     async def recover(
         self, step: Step[Account], payload: Payload, ids: Mapping[str, int]
@@ -382,6 +395,14 @@ def _outside_scopes(exc: MastodonAPIError) -> bool:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
+
+
+def _nth_key(key: str, tried: int) -> str:
+    """The idempotency key `key` itself first, then one derived from it for each earlier
+    status deleted (the same for every attempt: a retry gets the status made back)."""
+    if tried == 0:
+        return key
+    return "newsbot-" + hashlib.sha256(f"{key}/{tried}".encode()).hexdigest()[:40]
 
 
 def _parent(step: Step[Account], ids: Mapping[str, int]) -> int | None:
