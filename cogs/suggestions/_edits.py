@@ -9,6 +9,7 @@ import discord
 from discord.ext import commands
 
 from bot.models import Supporter
+from bot.store import failed_under
 from bot.suggestions import Scan, scan
 from cogs.suggestions._replies import (
     ACK,
@@ -122,9 +123,13 @@ class Revising(Recording):
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         """A reader's reply deleted: what it suggested is taken back, and newsbot's answers to
-        it go. Never refused a turn: it only takes back, and it answers no one."""
+        it go. Never refused a turn: it only takes back, and it answers no one. When the
+        archive is out, the taking back is lost (logged as a warning; the reader's links stay
+        supported by the reply until an editor decides on them), but its answers go all the
+        same: they need no archive."""
         if payload.guild_id is None or no_thread(self.bot.get_channel(payload.channel_id)):
             return
+        where = (payload.channel_id, payload.message_id)
         async with self._in_order(payload.message_id) as after_earlier:
             try:
                 async with self._turn(past_bound=True):
@@ -133,16 +138,22 @@ class Revising(Recording):
                     await self.service.revise(payload.message_id)
                     self._unrecorded.pop(payload.message_id, None)
                     await self._keep_read(payload.message_id, None)
+            except Exception as exc:
+                if not failed_under(exc):
+                    log.exception("a deleted reply failed (channel %s, message %s)", *where)
+                else:
+                    log.warning("a deleted reply was not taken back (channel %s, message %s): "
+                                "%s", *where, exc)  # fmt: skip
+            try:
                 await after_earlier()  # its answers given (or given up), to be found and deleted
                 # Its answers go with it: the reader's next reply is told again.
                 self.answers.unsaid(payload.message_id)
                 await self._forget_answers(payload.channel_id, payload.message_id)
+            except discord.HTTPException as exc:
+                log.warning("could not delete the answers to a deleted reply in channel %s: %s",
+                            payload.channel_id, exc)  # fmt: skip
             except Exception:
-                log.exception(
-                    "a deleted reply failed (channel %s, message %s)",
-                    payload.channel_id,
-                    payload.message_id,
-                )
+                log.exception("a deleted reply's answers failed (channel %s, message %s)", *where)
 
     async def _read(self, message_id: int, before: discord.Message | None) -> Scan:
         """What the bot last read in a reply: the reply as discord.py still has it from before

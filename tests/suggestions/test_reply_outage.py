@@ -278,3 +278,26 @@ async def test_newsbots_own_error_is_not_told_as_an_outage(
     assert not [m for m in emulator.messages_in(thread) if m.message_reference], "nothing told"
     (logged,) = [r for r in caplog.records if r.exc_info and r.exc_info[0] is TypeError]
     assert logged.levelname == "ERROR"
+
+
+async def test_a_reply_deleted_while_the_archive_is_out_loses_its_answers_all_the_same(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    thread = (await publish_threads(newsbot, emulator, seed))["industry"]
+    posted = await emulator.post_message(
+        thread, seed.reader, "see https://ok.example/1 and javascript:alert(1)"
+    )
+    (answer,) = await posted.replies()
+    assert "Not taken" in silent(answer)
+    # The archive out past newsbot's wait for it (made short) when the reply is deleted: its
+    # answer, which needs no archive, goes all the same, and the outage is no bug of newsbot's.
+    shared = cast(SqliteSuggestions, newsbot.archive.suggestions)._db
+    await shared.execute("PRAGMA busy_timeout = 100")
+    with archive_held(newsbot):
+        await emulator.delete_message(posted.message, seed.reader)
+        await emulator.wait_until(lambda: answer.deleted or None)
+    assert [r.levelname for r in caplog.records if "deleted reply" in r.getMessage()] == ["WARNING"]
+    # Its answer gone, the reader is told again, not given a ❌ as one told lately.
+    again = await emulator.post_message(thread, seed.reader, "oops javascript:alert(2)")
+    (told,) = await again.replies()
+    assert "Not taken" in silent(told)
