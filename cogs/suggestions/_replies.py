@@ -400,7 +400,9 @@ class Recording(commands.Cog):
         its own, so that the reader's answers follow one another as the events did (a ✅ an edit
         takes away is taken away after it was given; a deleted reply's answers are looked for
         once given). Entered before the event's first wait, so in the order Discord sent the
-        events."""
+        events. An event is done only once those before it are, whether or not it answered:
+        one that ends with no answer still holds the next back until the earlier answers are
+        given."""
         earlier = self._answering.get(message_id)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._answering[message_id] = done
@@ -409,12 +411,19 @@ class Recording(commands.Cog):
             if earlier is not None:
                 await asyncio.wait([earlier])  # not cancelling it when this one is cancelled
 
+        def finish(_: object = None) -> None:
+            if not done.done():
+                done.set_result(None)
+            if self._answering.get(message_id) is done:
+                del self._answering[message_id]
+
         try:
             yield after_earlier
         finally:
-            done.set_result(None)
-            if self._answering.get(message_id) is done:
-                del self._answering[message_id]
+            if earlier is None or earlier.done():
+                finish()
+            else:
+                earlier.add_done_callback(finish)
 
     def _may_be_section_thread(self, channel: object) -> bool:
         """Whether a channel is one of newsbot's section threads as far as can be told without

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from bot.app import Newsbot
 from bot.models import Suggestion, SuggestionStatus
 from bot.sandbox.discord import DefaultWorld, Emulator, Message
+from cogs.suggestions._cog import Suggestions
+from tests.conftest import eventually as polled
 from tests.suggestions.conftest import StartBot, publish_threads
 from tests.suggestions.test_discord import nothing_more, silent, suggest
 
@@ -37,6 +39,28 @@ async def no_ack(emulator: Emulator, seed: DefaultWorld, message: Message) -> No
         return True if reaction is None or seed.bot.id not in reaction.user_ids else None
 
     await emulator.wait_until(gone)
+
+
+def suggestions_cog(bot: Newsbot) -> Suggestions:
+    cog = bot.get_cog("Suggestions")
+    # Not isinstance: discord.py imports an extension's modules anew for each bot.
+    assert type(cog).__name__ == "Suggestions"
+    return cast(Suggestions, cog)
+
+
+def parked(name: str) -> int:
+    """How many tasks wait in a coroutine called `name`, anywhere down what they await: an
+    event's answer held back (`after_earlier`) is seen waiting, not guessed from a pause."""
+    count = 0
+    for task in asyncio.all_tasks():
+        coro: Any = task.get_coro()
+        while coro is not None:
+            code = getattr(coro, "cr_code", None)
+            if code is not None and code.co_name == name:
+                count += 1
+                break
+            coro = getattr(coro, "cr_await", None)
+    return count
 
 
 async def test_a_reply_edited_to_add_a_link_suggests_it(
@@ -327,6 +351,7 @@ async def test_a_reply_edited_while_it_is_read_is_read_again_after(
         return set(await queued(newsbot)) == {"https://x.example/b"}
 
     await eventually(only_the_edit, "suggest only what the reply says now")
+
     await asyncio.sleep(0.3)  # not waiting for anything: a late suggestion of an old link
     (kept,) = (await queued(newsbot)).values()
     assert [s.note for s in kept.supporters] == ["sorry:"]
@@ -409,6 +434,46 @@ async def test_an_edit_takes_the_check_mark_away_after_discord_gave_it(
 
     await eventually(taken_back, "take the suggestion back")
     await asyncio.sleep(0.3)  # not waiting for anything: the edit's answer's chance to jump ahead
+    assert not taken.hits, "the ✅ is taken away once given, not before"
+    given.release()
+    await emulator.wait_until(lambda: taken.hits or None)
+    taken.release()
+    await no_ack(emulator, seed, posted.message)
+
+
+async def test_an_edit_that_failed_still_keeps_the_answers_in_order(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    thread = (await publish_threads(newsbot, emulator, seed))["industry"]
+    assert newsbot.services is not None
+    service = newsbot.services.suggestions
+    revise = service.revise
+    failed: list[int] = []
+
+    async def faulty_once(*args: Any, **kwargs: Any) -> Any:
+        """Newsbot's own error met by the reply's first edit only."""
+        if not failed:
+            failed.append(1)
+            raise TypeError("a bug")
+        return await revise(*args, **kwargs)
+
+    monkeypatch.setattr(service, "revise", faulty_once)
+    reaction = "/channels/*/messages/*/reactions/*/@me"
+    given = emulator.inject("PUT", reaction, 204, after_handler=True, hang=True)
+    taken = emulator.inject("DELETE", reaction, 204, after_handler=True, hang=True)
+    posted = await emulator.post_message(thread, seed.reader, "https://ok.example/1")
+    await emulator.wait_until(lambda: given.hits or None)
+    # While Discord has not answered the ✅, an edit fails (no answer of its own), and the
+    # next takes the link out: its answer still waits for the ✅ before taking it away.
+    await emulator.edit_message(posted.message, seed.reader, "so: https://ok.example/1")
+    await emulator.edit_message(posted.message, seed.reader, "never mind")
+
+    async def taken_back() -> bool:
+        return await queued(newsbot) == {}
+
+    await eventually(taken_back, "take the suggestion back")
+    assert failed, "the first edit failed"
+    await polled(lambda: bool(taken.hits or parked("after_earlier")), within=10)
     assert not taken.hits, "the ✅ is taken away once given, not before"
     given.release()
     await emulator.wait_until(lambda: taken.hits or None)
