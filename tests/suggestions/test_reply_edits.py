@@ -170,9 +170,9 @@ async def test_an_edit_removing_one_of_two_links_keeps_the_other(
         return set(await queued(newsbot)) == {"https://x.example/keep"}
 
     await eventually(dropped, "take back the link the edit removed")
-    # Only a chance for a wrong removal of the ✅ to show (nothing positive to wait for): the
-    # check below holds however long the bot takes, and fails if the ✅ is already gone.
-    await asyncio.sleep(0.2)
+    # The edit answered (the reply has no event left), so a wrong removal of the ✅ is done.
+    cog = suggestions_cog(newsbot)
+    await polled(lambda: posted.message.id not in cog._answering, within=10)
     assert await posted.bot_reaction() == "✅", "the link kept is still suggested"
     (kept,) = (await queued(newsbot)).values()
     assert [s.user_id for s in kept.supporters] == [seed.reader.id]
@@ -344,7 +344,8 @@ async def test_a_reply_edited_while_it_is_read_is_read_again_after(
     # The reader edits the reply while its first link is being checked: the edit is read
     # after the reply, so the reply's second link is not suggested once the edit took it out.
     await emulator.edit_message(posted.message, seed.reader, "sorry: https://x.example/b")
-    await asyncio.sleep(0.3)  # not waiting for anything: the edit's chance to jump the queue
+    cog = suggestions_cog(newsbot)
+    await polled(lambda: cog._waiting == 2, within=10)  # the edit waits its turn
     go_on.set()
 
     async def only_the_edit() -> bool:
@@ -352,7 +353,10 @@ async def test_a_reply_edited_while_it_is_read_is_read_again_after(
 
     await eventually(only_the_edit, "suggest only what the reply says now")
 
-    await asyncio.sleep(0.3)  # not waiting for anything: a late suggestion of an old link
+    def all_read() -> bool:  # no event of the reply left to suggest an old link late
+        return posted.message.id not in cog._answering and cog._waiting == 0
+
+    await polled(all_read, within=10)
     (kept,) = (await queued(newsbot)).values()
     assert [s.note for s in kept.supporters] == ["sorry:"]
     read = await newsbot.archive.suggestions.reply_read(posted.message.id)
@@ -433,7 +437,8 @@ async def test_an_edit_takes_the_check_mark_away_after_discord_gave_it(
         return await queued(newsbot) == {}
 
     await eventually(taken_back, "take the suggestion back")
-    await asyncio.sleep(0.3)  # not waiting for anything: the edit's answer's chance to jump ahead
+    # The edit's answer waits for the reply's (or, were it out of order, takes the ✅ away).
+    await polled(lambda: bool(taken.hits or parked("after_earlier")), within=10)
     assert not taken.hits, "the ✅ is taken away once given, not before"
     given.release()
     await emulator.wait_until(lambda: taken.hits or None)
