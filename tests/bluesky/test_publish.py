@@ -118,12 +118,10 @@ async def test_a_long_rate_limit_leaves_the_rest_for_the_next_publish(
     assert_one_thread(bluesky.posts(), thread_texts(issue_202))
 
 
-async def test_a_post_deleted_before_the_thread_goes_on_is_posted_again(
+async def three_posts_then_a_long_rate_limit(
     archive_202: Archive, outlet: BlueskyOutlet, bluesky: BlueskyEmulator, issue_202: Issue
 ) -> None:
-    # A long rate limit holds the rest of the thread, and an editor deletes its last post: the
-    # PDS would take a reply to it, which the app shows cut off from the thread. The next
-    # publish posts it again and replies to it.
+    """Publish #202 until a long rate limit holds the rest of its thread after three posts."""
     made = 0
 
     def limit_after_three(record: object) -> None:
@@ -136,6 +134,15 @@ async def test_a_post_deleted_before_the_thread_goes_on_is_posted_again(
     first = await publish(archive_202, outlet, issue_202)
     assert first.count(Outcome.POSTED) == 3 and not first.ok
     bluesky.on_post = None
+
+
+async def test_a_post_deleted_before_the_thread_goes_on_is_posted_again(
+    archive_202: Archive, outlet: BlueskyOutlet, bluesky: BlueskyEmulator, issue_202: Issue
+) -> None:
+    # A long rate limit holds the rest of the thread, and an editor deletes its last post: the
+    # PDS would take a reply to it, which the app shows cut off from the thread. The next
+    # publish posts it again and replies to it.
+    await three_posts_then_a_long_rate_limit(archive_202, outlet, bluesky, issue_202)
     bluesky.posts()[-1].deleted = True
     report = await publish(archive_202, outlet, issue_202)
     (account,) = report.targets
@@ -151,18 +158,7 @@ async def test_a_first_post_deleted_before_the_thread_goes_on_takes_its_replies_
     # replies already sent name it as their root, and a next reply naming the first post made
     # again would disagree with its parent's root (the app shows it cut off). The next publish
     # deletes those replies and posts the whole thread again, under the new first post.
-    made = 0
-
-    def limit_after_three(record: object) -> None:
-        nonlocal made
-        made += 1
-        if made == 3:
-            bluesky.inject(CREATE, 429, times=1, reset_in=3600)
-
-    bluesky.on_post = limit_after_three
-    first = await publish(archive_202, outlet, issue_202)
-    assert first.count(Outcome.POSTED) == 3 and not first.ok
-    bluesky.on_post = None
+    await three_posts_then_a_long_rate_limit(archive_202, outlet, bluesky, issue_202)
     lead, *replies = bluesky.posts()
     lead.deleted = True
     report = await publish(archive_202, outlet, issue_202)
