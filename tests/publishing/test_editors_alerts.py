@@ -236,6 +236,21 @@ async def test_a_declared_channel_without_an_alerts_channel_tells_the_editors_it
     assert told.startswith(f"I could not publish issue #1 in <#{news.id}>: the bot lacks View")
 
 
+async def weekly_in_general(
+    archive: Archive, client: discord.Client, seed: DefaultWorld, tmp_path: Path
+) -> ScheduledPublishing:
+    """The weekly schedule of issue files in `tmp_path`, #general subscribed, no editors'
+    channel: what the schedule tells the editors goes to the log alone."""
+    work = ScheduledPublishing(build(weekly(tmp_path), archive, discord=client))
+    await archive.subscriptions.add(Subscription(seed.guild.id, seed.general.id, "text"))
+    return work
+
+
+def levels_logged(caplog: pytest.LogCaptureFixture, text: str) -> list[int]:
+    """The level of each record logged as `text`."""
+    return [record.levelno for record in caplog.records if record.getMessage() == text]
+
+
 async def test_without_an_editors_channel_the_schedule_logs_what_it_tells_once(
     archive: Archive,
     client: discord.Client,
@@ -244,16 +259,14 @@ async def test_without_an_editors_channel_the_schedule_logs_what_it_tells_once(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    work = ScheduledPublishing(build(weekly(tmp_path), archive, discord=client))
-    await archive.subscriptions.add(Subscription(seed.guild.id, seed.general.id, "text"))
+    work = await weekly_in_general(archive, client, seed, tmp_path)
     emulator.deny(seed.general, Permission.VIEW_CHANNEL)
     for number in (1, 2):
         await archive.issues.ingest(issue(number))
         await work.fire()
 
     left = left_message([1], f"in <#{seed.general.id}>")
-    logged = [r for r in caplog.records if r.getMessage() == left]
-    assert [r.levelno for r in logged] == [logging.WARNING], "logged once, as a warning"
+    assert levels_logged(caplog, left) == [logging.WARNING], "logged once, as a warning"
     assert [m for m in emulator.world.all_messages() if "left unsent" in m.content] == []
 
 
@@ -265,8 +278,7 @@ async def test_without_an_editors_channel_a_changed_published_file_is_logged_onc
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    work = ScheduledPublishing(build(weekly(tmp_path), archive, discord=client))
-    await archive.subscriptions.add(Subscription(seed.guild.id, seed.general.id, "text"))
+    work = await weekly_in_general(archive, client, seed, tmp_path)
     first = issue(1, {"News": [item("A chip", "https://news.example/chip", "Faster.")]})
     for text in (format_issue(first), format_issue(first).replace("Faster.", "Much faster.")):
         (tmp_path / "1.md").write_text(text, encoding="utf-8")
@@ -274,5 +286,4 @@ async def test_without_an_editors_channel_a_changed_published_file_is_logged_onc
         await work.fire()
 
     changed = changed_message(1)
-    logged = [r for r in caplog.records if r.getMessage() == changed]
-    assert [r.levelno for r in logged] == [logging.WARNING], "logged once, as a warning"
+    assert levels_logged(caplog, changed) == [logging.WARNING], "logged once, as a warning"
