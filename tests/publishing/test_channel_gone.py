@@ -13,7 +13,7 @@ from bot.publishing.outlets.discord import DiscordOutlet
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
 from tests.publishing.conftest import text_target
-from tests.publishing.test_corrections import edited
+from tests.publishing.test_corrections import corrected_in
 
 GONE = (
     "channel {} no longer exists on Discord: take it out of discord.targets if the config "
@@ -51,9 +51,9 @@ async def test_a_channel_deleted_after_a_publish_is_named_gone_by_a_correction(
     target = text_target(seed, channel)
     assert (await engine.publish(issue_204, outlet, [target])).ok
     emulator.delete_channel(channel)
-    await archive_with_issues.issues.ingest(Issue.model_validate(edited(issue_204).model_dump()))
+    corrected = await corrected_in(archive_with_issues, issue_204)
 
-    report = await engine.publish(await archive_with_issues.issues.issue(204), outlet, [target])
+    report = await engine.publish(corrected, outlet, [target])
 
     (published,) = report.targets
     assert published.error == GONE.format(channel.id)
@@ -70,9 +70,9 @@ async def test_a_correction_to_a_deleted_channel_says_nothing_was_made_again(
     target = text_target(seed, seed.general)
     assert (await engine.publish(issue_204, outlet, [target])).ok
     emulator.delete_channel(seed.general)
-    await archive_with_issues.issues.ingest(Issue.model_validate(edited(issue_204).model_dump()))
+    corrected = await corrected_in(archive_with_issues, issue_204)
 
-    report = await engine.publish(await archive_with_issues.issues.issue(204), outlet, [target])
+    report = await engine.publish(corrected, outlet, [target])
 
     (published,) = report.targets
     assert published.error == GONE.format(seed.general.id)

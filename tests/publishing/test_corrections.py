@@ -30,6 +30,13 @@ def edited(issue: Issue) -> Issue:
     return issue.model_copy(update={"sections": (industry, papers)})
 
 
+async def corrected_in(archive: Archive, issue: Issue) -> Issue:
+    """`issue` corrected (`edited`) and ingested: the issue as the archive gives it to a
+    publish."""
+    await archive.issues.ingest(Issue.model_validate(edited(issue).model_dump()))
+    return await archive.issues.issue(issue.number)
+
+
 async def test_a_corrected_issue_is_edited_in_place(
     engine: Engine,
     outlet: DiscordOutlet,

@@ -14,7 +14,7 @@ from bot.publishing.outlets.discord import DiscordOutlet
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Message
 from bot.store import Archive
 from tests.publishing.conftest import text_target, threads_of
-from tests.publishing.test_corrections import edited
+from tests.publishing.test_corrections import corrected_in
 
 
 def digest_in(emulator: Emulator, channel: Channel) -> Message:
@@ -53,8 +53,7 @@ async def test_a_digest_made_again_does_not_ping_the_role_again(
     first = digest_in(emulator, channel)
     assert first.mention_roles == [role], "the issue's first digest pings the role"
     delete_digest(emulator, seed, channel)
-    await archive_with_issues.issues.ingest(Issue.model_validate(edited(issue_204).model_dump()))
-    corrected = await archive_with_issues.issues.issue(204)
+    corrected = await corrected_in(archive_with_issues, issue_204)
 
     report = await engine.publish(corrected, outlet, [target])
 
