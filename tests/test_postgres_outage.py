@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from bot.models import Issue
 from bot.render.discord import CONTENT_MAX
 from bot.render.text import literal_but_code
@@ -54,3 +56,39 @@ async def test_a_reader_asking_during_an_outage_is_told_the_archive_is_out_of_re
         answer = await handle.original(timeout=TOLD_WITHIN)
         (embed,) = answer.embeds
         assert embed["title"].startswith("#202 · "), embed
+
+
+async def test_typing_an_option_during_an_outage_offers_nothing_in_time_and_logs_no_trace(
+    pg_server: PgServer,
+    pg_url: str,
+    issue_202: Issue,
+    start_newsbot: StartNewsbot,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Discord waits 3 s for the choices of an option being typed, and no later (the emulator
+    refuses a late answer): a reader's and an editor's (who may wait longer for the archive)
+    alike get none in time while the server is down, told in the log without a traceback, and
+    the choices once it is back. tests/cogs/test_choices.py checks every option is guarded."""
+    typed = [
+        (seed.reader, "issue", {"number": "20"}, "number", None),
+        (seed.manager, "newsletter", {"issue": ""}, "issue", "publish"),
+    ]
+    async with await Archive.open(pg_url) as archive:
+        await archive.issues.ingest(issue_202)
+        await start_newsbot(archive)
+        with pg_server.down():
+            for user, command, options, focused, subcommand in typed:
+                handle = await emulator.autocomplete(
+                    seed.guild, seed.general, user, command, options, focused,
+                    subcommand=subcommand,
+                )  # fmt: skip
+                assert await handle.choices(timeout=TOLD_WITHIN) == [], command
+        assert not [r for r in caplog.records if r.exc_info], "no traceback for an outage"
+        assert any("out of reach" in r.getMessage() for r in caplog.records)
+        for user, command, options, focused, subcommand in typed:
+            handle = await emulator.autocomplete(
+                seed.guild, seed.general, user, command, options, focused, subcommand=subcommand
+            )
+            assert await handle.choices(timeout=TOLD_WITHIN), command

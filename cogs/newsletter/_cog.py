@@ -36,6 +36,7 @@ from bot.render.x import thread as x_thread
 from bot.status import gather_status, status_lines
 from bot.store import Archive
 from bot.store.held import release_time
+from cogs.choices import in_time
 from cogs.newsletter._channels import (
     fallback_line,
     fallback_tags,
@@ -193,6 +194,7 @@ class Newsletter(commands.Cog):
         await reply(interaction, done)
 
     @setup.autocomplete("sections")
+    @in_time
     async def _setup_sections(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -279,6 +281,7 @@ class Newsletter(commands.Cog):
         await reply(interaction, fit_lines(lines, CONTENT_MAX))
 
     @publish.autocomplete("issue")
+    @in_time
     async def _publish_issue(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
@@ -355,6 +358,7 @@ class Newsletter(commands.Cog):
         )
 
     @preview.autocomplete("issue")
+    @in_time
     async def _preview_issue(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:

@@ -30,6 +30,7 @@ from bot.render.text import literal_words
 from bot.store import Archive
 from bot.store import query as query_syntax
 from bot.text import has_visible_text, narrowed
+from cogs.choices import in_time
 from cogs.reader import _replies as replies
 from cogs.reader._asked import Asked, no_section, said, said_quoted
 from cogs.reader._public import kept_private
@@ -239,6 +240,7 @@ class Reader(commands.Cog):
         await self._show(interaction, issue, section, public=public, note=note, latest=True)
 
     @latest.autocomplete("section")
+    @in_time
     async def _latest_section(
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -271,12 +273,14 @@ class Reader(commands.Cog):
         await self._show(interaction, found, section, public=public, note=note, latest=False)
 
     @issue.autocomplete("number")
+    @in_time
     async def _issue_number(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         return await self.issue_choices(interaction, current)
 
     @issue.autocomplete("section")
+    @in_time
     async def _issue_section(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -380,12 +384,14 @@ class Reader(commands.Cog):
             self.pagers.open(interaction, request, shown, self.pager_timeout)
 
     @search.autocomplete("section")
+    @in_time
     async def _search_section(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await self.section_choices(current, await self.chosen_issue(interaction, "issue"))
 
     @search.autocomplete("issue")
+    @in_time
     async def _search_issue(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:

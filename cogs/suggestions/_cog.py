@@ -31,6 +31,7 @@ from bot.suggestions import (
     issue_file,
     scan,
 )
+from cogs.choices import in_time
 from cogs.suggestions._edits import Revising
 from cogs.suggestions._replies import message_text
 from cogs.suggestions._text import (
@@ -122,6 +123,7 @@ class Suggestions(Revising):
         )
 
     @suggest.autocomplete("section")
+    @in_time
     async def _suggest_section(
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
