@@ -63,6 +63,22 @@ def tell_overlooked(paths: Iterable[Path]) -> None:
     )
 
 
+def tell_left_out(paths: Iterable[Path]) -> None:
+    """Say once which Markdown files in the folders of `paths` are not issue files, and why:
+    a `README.md` beside the issues is left alone, and so is a draft saved as `issue-204.md`
+    before its front matter was written, which its editor should hear of."""
+    from bot.issuefiles import left_out_files
+
+    left_out = left_out_files(paths)
+    if left_out:
+        print_notices(
+            [
+                "left out, not issue files (not named <number>.md, and no front matter): "
+                + ", ".join(map(str, left_out))
+            ]
+        )
+
+
 async def left_as_archived(
     settings: Settings, errors: list[IssueFileError]
 ) -> tuple[list[IssueFileError], list[str]]:

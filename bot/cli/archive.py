@@ -68,12 +68,14 @@ def _print_problems(errors: Iterable[IssueFileError]) -> None:
 
 
 def load_issue_files(paths: list[Path]) -> LoadResult:
-    """The issue files in `paths`, read; a failure if a path is missing or holds none."""
-    from bot.cli._notices import tell_overlooked
+    """The issue files in `paths`, read, after saying which other Markdown files their folders
+    hold; a failure if a path is missing or holds none."""
+    from bot.cli._notices import tell_left_out, tell_overlooked
     from bot.issuefiles import load_issues
 
     _require_files(paths)
     tell_overlooked(paths)
+    tell_left_out(paths)
     result = load_issues(paths)
     if not result.issues and not result.errors:
         raise _no_issue_files(paths)

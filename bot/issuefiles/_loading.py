@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import IssueFileError, IssueFileErrors
-from bot.issuefiles._front_matter import Problems, read_front_matter
+from bot.issuefiles._front_matter import FRONT_MATTER_FENCE, Problems, read_front_matter
 from bot.issuefiles._lines import file_lines, not_utf8
 from bot.issuefiles._reading import parse_issue
 from bot.models import Issue
@@ -34,22 +34,51 @@ def load_issue(
 
 
 def issue_paths(paths: Iterable[Path | str]) -> list[Path]:
-    """The issue files named: files as given, directories for their `*.md` files, by number.
+    """The issue files named: files as given, directories for their issue files, by number.
 
-    In a directory, hidden files (an editor's lock `.#202.md`, a backup `.202.md.swp`) and
-    what is not a regular file (a dangling symlink, a folder) are not issue files. A file
-    named twice (`issues/ issues/202.md`, or one path relative and one absolute) is listed
-    once, where first named: it is one issue, not two with the same number.
+    In a directory, hidden files (an editor's lock `.#202.md`, a backup `.202.md.swp`), what
+    is not a regular file (a dangling symlink, a folder) and other Markdown files (a
+    `README.md`, see `is_issue_file`) are not issue files. A file named twice (`issues/
+    issues/202.md`, or one path relative and one absolute) is listed once, where first named:
+    it is one issue, not two with the same number.
     """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            listed = (p for p in path.glob("*.md") if not p.name.startswith(".") and p.is_file())
+            listed = (p for p in _markdown_files(path) if p.suffix == ".md" and is_issue_file(p))
             found += sorted(listed, key=_file_order)
         else:
             found.append(path)
     return named_once(found)
+
+
+def is_issue_file(path: Path) -> bool:
+    """Whether a Markdown file found in a folder of issue files is one: it is named after its
+    number (`202.md`, read even while broken) or starts with a front-matter block (a misnamed
+    `issue-202.md`, read to be told its name). A `README.md` or `CHANGELOG.md` kept beside the
+    issues is neither, and is left alone."""
+    if path.stem.isdigit():
+        return True
+    try:
+        with path.open("rb") as file:
+            head = file.read(1024)
+    except OSError:
+        return True  # cannot tell: read as one, to be reported as unreadable
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # saved as UTF-16: read, to be told so
+        head = head.decode("utf-16", errors="ignore").encode()
+    lines = head.removeprefix(b"\xef\xbb\xbf").splitlines()
+    return bool(lines) and lines[0].strip() == FRONT_MATTER_FENCE.encode()
+
+
+def _markdown_files(directory: Path) -> Iterator[Path]:
+    """The regular, not hidden files in `directory` whose names end in `.md` or `.markdown`,
+    in any case."""
+    return (
+        p
+        for p in directory.iterdir()
+        if p.suffix.lower() in (".md", ".markdown") and not p.name.startswith(".") and p.is_file()
+    )
 
 
 def named_once(files: Iterable[Path]) -> list[Path]:
@@ -71,19 +100,26 @@ def overlooked_files(paths: Iterable[Path | str]) -> list[Path]:
     """The files in the folders of `paths` that look like issue files but are not read as
     one: a name ending in `.MD`, `.Md` or `.markdown`, where an issue file's ends in `.md`
     (`202.md`). An editor who saved `203.MD` would otherwise never hear of it again."""
-    found: list[Path] = []
+    return sorted(
+        (p for p in _other_markdown(paths) if p.suffix != ".md" and is_issue_file(p)),
+        key=_file_order,
+    )
+
+
+def left_out_files(paths: Iterable[Path | str]) -> list[Path]:
+    """The Markdown files in the folders of `paths` that are not issue files (a `README.md`,
+    a `CHANGELOG.markdown`: see `is_issue_file`), and are not read as any."""
+    return sorted((p for p in _other_markdown(paths) if not is_issue_file(p)), key=_file_order)
+
+
+def _other_markdown(paths: Iterable[Path | str]) -> Iterator[Path]:
+    """The Markdown files in the folders of `paths` whose names are not `<number>.md`."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(
-                p
-                for p in path.iterdir()
-                if p.suffix.lower() in (".md", ".markdown")
-                and p.suffix != ".md"
-                and not p.name.startswith(".")
-                and p.is_file()
+            yield from (
+                p for p in _markdown_files(path) if not (p.suffix == ".md" and p.stem.isdigit())
             )
-    return sorted(found, key=_file_order)
 
 
 def numbered_issue_files(directory: Path) -> dict[int, Path]:

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.schedule.files import scan_issue_files
+from bot.schedule.files import scan_issue_files, signature
 from tests.conftest import ISSUES
 
 OTHER_203 = """---
@@ -121,3 +121,59 @@ def test_the_schedule_logs_a_file_it_does_not_read(
         scan = scan_issue_files(issues_dir)
     assert scan.errors == [] and [path.name for path, _ in scan.files] == ["202.md", "203.md"]
     assert f"{issues_dir / '204.MD'} is not read: an issue file's name ends in .md" in caplog.text
+
+
+def test_markdown_files_beside_the_issues_are_left_alone(
+    issues_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A `README.md` explaining the folder, as a git repository of issues has, was read as a
+    broken issue file: `check` failed, and every ingest, the schedule's too, stopped there.
+    A file not named after a number and without front matter is not an issue file: every
+    reader of the folder leaves it alone, and `check` names it once."""
+    (issues_dir / "README.md").write_text("# Our issues\n\nOne file each.\n", encoding="utf-8")
+    (issues_dir / "CHANGELOG.md").write_text("\ufeff## 2026-12\n\n- #203\n", encoding="utf-8")
+    (issues_dir / "notes.MD").write_text("to do\n", encoding="utf-8")
+    (issues_dir / "empty.markdown").write_text("", encoding="utf-8")
+    left_out = ", ".join(
+        str(issues_dir / name)
+        for name in ("CHANGELOG.md", "README.md", "empty.markdown", "notes.MD")
+    )
+    code, out, err = newsbot(tmp_path / "archive.db", "check", str(issues_dir))
+    assert (code, out) == (0, "2 issue file(s) are valid.\n"), err
+    told = f"left out, not issue files (not named <number>.md, and no front matter): {left_out}"
+    assert err.splitlines()[0] == told and err.count("left out") == 1
+    code, out, err = newsbot(tmp_path / "archive.db", "ingest", str(issues_dir))
+    assert code == 0 and ": 2 added," in out, err
+    assert "left out" not in err and "not read" not in err
+    with caplog.at_level("WARNING", logger="bot.schedule.files"):
+        scan = scan_issue_files(issues_dir)
+    assert scan.errors == [] and [path.name for path, _ in scan.files] == ["202.md", "203.md"]
+    assert caplog.text == ""
+    assert [name for name, _, _ in signature(issues_dir)] == ["202.md", "203.md"]
+    for name in ("202.md", "203.md"):
+        (issues_dir / name).unlink()
+    code, _, err = newsbot(tmp_path / "archive.db", "check", str(issues_dir))
+    assert code == 1
+    assert err.splitlines() == [told, f"error: no issue files (*.md) in {issues_dir}"]
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "told"),
+    [
+        ("issue-204.md", "utf-8", ":2: an issue file is named after its number: rename it"),
+        ("204 .md", "utf-8-sig", ":2: an issue file is named after its number: rename it"),
+        ("issue-204.md", "utf-16", ":1: the file is not valid UTF-8: it is saved as UTF-16"),
+    ],
+)
+def test_a_misnamed_issue_file_is_still_reported(
+    issues_dir: Path, tmp_path: Path, name: str, encoding: str, told: str
+) -> None:
+    """A file that starts with front matter is an issue file whatever its name: one saved as
+    `issue-204.md` or `204 .md` is reported, not left out in silence."""
+    text = (ISSUES / "202.md").read_text(encoding="utf-8").replace("number: 202", "number: 204")
+    (issues_dir / name).write_text(text.replace("\n", "\r\n"), encoding=encoding)
+    code, _, err = newsbot(tmp_path / "archive.db", "check", str(issues_dir))
+    assert code == 1
+    assert f"{issues_dir / name}{told}" in err
+    assert "left out" not in err
+    assert [error.path.name for error in scan_issue_files(issues_dir).errors] == [name]
