@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -41,7 +41,8 @@ class Kind(NamedTuple):
     le: float | None = None
     choices: tuple[str, ...] = ()
     any_case: bool = False
-    """A choice written in any case is the one of `choices` it spells (`debug`: `DEBUG`)."""
+    """A choice written in any case is the one of `choices` it spells (`debug`: `DEBUG`,
+    `JSON`: `json`)."""
 
 
 _PATH = Kind("path")
@@ -118,7 +119,7 @@ KINDS: dict[str, dict[str, Kind]] = {
     },
     "log": {
         "level": Kind("choice", choices=("DEBUG", "INFO", "WARNING", "ERROR"), any_case=True),
-        "format": Kind("choice", choices=("text", "json")),
+        "format": Kind("choice", choices=("text", "json"), any_case=True),
     },
 }
 """Every setting by section and key, with its kind."""
@@ -437,13 +438,18 @@ def _bool(kind: Kind, value: Any) -> Any:
 
 def _choice(kind: Kind, value: Any) -> Any:
     if kind.any_case and isinstance(value, str):
-        value = in_upper_case(value)
+        value = as_spelled_in(kind.choices, value)
     return value if isinstance(value, str) and value in kind.choices else _UNREAD
 
 
-def in_upper_case(value: str) -> str:
-    """`value` in upper case, when it is ASCII: `ınfo` (a dotless ı) is not `INFO`."""
-    return value.upper() if value.isascii() else value
+def as_spelled_in(choices: Sequence[str], value: str) -> str:
+    """The one of `choices` that `value` is in another case (`debug`: `DEBUG`, `JSON`:
+    `json`), else `value`. ASCII case only: `ınfo` (a dotless ı) is not `INFO`."""
+    if value.isascii():
+        for choice in choices:
+            if choice.upper() == value.upper():
+                return choice
+    return value
 
 
 def _timezone(kind: Kind, value: Any) -> Any:

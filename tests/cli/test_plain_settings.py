@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
+from typer.testing import CliRunner
 
 from bot._settings_plain import (
     KINDS,
@@ -28,9 +29,10 @@ from bot._settings_plain import (
     plain_settings,
 )
 from bot._settings_plain import plain_environment as _plain_environment
+from bot.cli import app
 from bot.errors import ConfigError
 from bot.settings import Settings, _sourced, load_settings, secret_keys
-from tests.conftest import clear_settings
+from tests.conftest import ISSUES, clear_settings
 from tests.newsbot_process import without_settings
 
 TOML = """
@@ -376,6 +378,46 @@ def test_a_log_level_in_any_case_is_read_as_logging_names_it(
     plain = plain_settings(config)
     assert plain is not None, "read without pydantic, as an upper-case level is"
     assert plain.log.level == load_settings(config).log.level == level
+
+
+@pytest.mark.parametrize(
+    ("written", "env", "log_format"),
+    [
+        ("JSON", {}, "json"),
+        ("Text", {}, "text"),
+        ("text", {"NEWSBOT_LOG__FORMAT": "Json"}, "json"),
+    ],
+)
+def test_a_log_format_in_any_case_is_read_as_its_name(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    written: str,
+    env: dict[str, str],
+    log_format: str,
+) -> None:
+    """`JSON` was refused (`log.format: Input should be 'text' or 'json'`) where `debug` is
+    read as `DEBUG`: both readings take a format in any case, as they take a level."""
+    config = _file(tmp_path, f'[log]\nformat = "{written}"\n')
+    _environment(monkeypatch, env)
+    plain = plain_settings(config)
+    assert plain is not None, "read without pydantic, as a lower-case format is"
+    assert plain.log.format == load_settings(config).log.format == log_format
+    result = CliRunner().invoke(app, ["--config", str(config), "check", str(ISSUES)])
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_log_format_that_is_none_is_refused_with_the_formats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _environment(monkeypatch, {})
+    for written in ("jsonl", "\u0237son"):  # a dotless ȷ is not j, whatever its case
+        config = _file(tmp_path, f'[log]\nformat = "{written}"\n')
+        assert plain_settings(config) is None
+        with pytest.raises(ConfigError) as refused:
+            load_settings(config)
+        assert str(refused.value) == (
+            f"log.format: Input should be 'text' or 'json' (from {config}, line 2)"
+        )
 
 
 def test_a_log_level_that_is_none_is_refused_with_the_levels(
