@@ -4,6 +4,7 @@ stops cleanly (exit status 0) on SIGTERM, as `systemctl stop` sends it."""
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import psycopg
@@ -19,6 +20,7 @@ from tests.pg_server import PgServer
 from tests.test_run import newsbot_run as newsbot_process_run
 from tests.test_run import run_env
 from tests.test_run_schedule import newsbot_run, wait_for
+from tests.x.conftest import run_newsbot
 
 pytestmark = pytest.mark.usefixtures("x_emulator")
 
@@ -33,8 +35,9 @@ async def test_run_on_postgresql_answers_then_stops_cleanly(
     issues = tmp_path / "issues"
     issues.mkdir()
     env = {"NEWSBOT_ARCHIVE__URL": pg_url}
-    # The archive is the URL's: no file is made at `archive.path`.
-    unused = tmp_path / "unused.db"
+    # The archive is the URL's: `archive.path` is not looked at (its folder, a data mount of
+    # the SQLite days, is gone here), and no file is made there.
+    unused = tmp_path / "not-mounted" / "unused.db"
     async with newsbot_run(emulator, x_emulator, unused, issues, env, catch_up="none") as running:
         await wait_for(lambda: "next firing" in running.log, running)
         handle = await emulator.run_slash_command(seed.guild, seed.general, seed.reader, "latest")
@@ -42,7 +45,21 @@ async def test_run_on_postgresql_answers_then_stops_cleanly(
         assert "no issue" in answer.content.lower(), answer.content
         log = await running.stop()  # exit status 0, or it fails here
     assert "unexpected error" not in log
-    assert not unused.exists()
+    assert not unused.parent.exists()
+
+
+async def test_sync_commands_on_postgresql_leaves_the_unused_archive_path_alone(
+    emulator: Emulator, seed: DefaultWorld, tmp_path: Path, pg_url: str
+) -> None:
+    """It stopped with status 78, `cannot open the archive …: folder … does not exist`, for
+    the file of an `archive.path` that the URL set beside it makes unused."""
+    unused = tmp_path / "not-mounted" / "unused.db"
+    env = {**run_env(emulator, seed, unused), "NEWSBOT_ARCHIVE__URL": pg_url}
+    done = await run_newsbot("sync-commands", env=env)
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(r"synced [0-9]+ command\(s\)\.\n", done.stdout), done.stdout
+    assert emulator.synced_commands(seed.guild), "the commands reached Discord"
+    assert not unused.parent.exists()
 
 
 async def test_run_on_an_archive_a_newer_newsbot_migrated_stops_for_good(

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.cli._console import (
-    archive_path,
+    archive_location,
     discord_token,
     err,
     fail,
@@ -28,7 +28,7 @@ def run(ctx: typer.Context) -> None:
 
     settings = settings_of(ctx)
     token = discord_token(settings)
-    archive_path(settings)
+    archive_location(settings)  # its file checked first; with archive.url, no file is used
 
     async def run_until_stopped() -> None:
         with reaching("Discord", settings.discord.api_base):
@@ -44,7 +44,7 @@ def sync_commands(ctx: typer.Context) -> None:
 
     settings = settings_of(ctx)
     token = discord_token(settings)
-    archive_path(settings)
+    archive_location(settings)  # its file checked first; with archive.url, no file is used
 
     async def sync() -> int:
         with reaching("Discord", settings.discord.api_base):
