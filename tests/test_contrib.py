@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from bot._settings_plain import without_settings
 from bot.cli import app
 from bot.settings import env_name, load_settings, secret_keys
-from tests.conftest import ISSUES, ROOT
+from tests.conftest import ISSUES, ROOT, clear_settings
 
 CONTRIB = ROOT / "contrib"
 BINARY = "/opt/newsbot/.venv/bin/newsbot"
@@ -98,6 +98,50 @@ def test_the_service_is_not_restarted_after_a_problem_only_its_editor_can_mend(
     result = CliRunner().invoke(app, args, env=missing)
     assert "cannot open the archive /no/such/a.db: folder /no/such does not exist" in result.stderr
     assert result.exit_code == int(prevent)
+
+
+@pytest.mark.parametrize("unit", ["newsbot.service", "newsbot@.service", "newsbot-backup.service"])
+def test_the_units_start_once_the_folders_they_use_are_mounted(
+    unit: str, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A data disk mounted after boot: started before it, newsbot found the archive's folder
+    missing and exited 78, which is not restarted. Each unit waits for the mounts of every
+    folder it may write (systemd.unit(5), RequiresMountsFor=), the archive's and the issue
+    files' where config.example.toml and README's Deploying put them among them."""
+    read = read_unit(CONTRIB / unit)
+    mounted = [Path(path) for path in " ".join(read["Unit"]["RequiresMountsFor"]).split()]
+    service = read["Service"]
+    writable = [Path(path) for path in " ".join(service["ReadWritePaths"]).split()]
+    assert set(writable) <= set(mounted)
+    (working,) = service["WorkingDirectory"]
+    clear_settings(monkeypatch)
+    settings = load_settings(config)
+    deployed = [Path(STATE) / "newsbot.db", Path(STATE) / "issues"]
+    for place in [settings.archive.path, settings.issues.directory, *deployed]:
+        where = Path(working) / place  # a relative path is read from the working directory
+        assert any(where.is_relative_to(folder) for folder in mounted), where
+
+
+def test_systemd_takes_every_line_of_the_units(tmp_path: Path) -> None:
+    """A misspelt key (`RequiresMountFor=`) is ignored by systemd with a warning at boot, the
+    protection it meant never in place: systemd-analyze reads the units as systemd does."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    names = ["newsbot.service", "newsbot-backup.service", "newsbot-backup.timer"]
+    for name in [*names, "newsbot@.service"]:
+        # Its binary is checked to exist: one that does stands in for newsbot's.
+        text = (CONTRIB / name).read_text(encoding="utf-8").replace(BINARY, "/bin/true")
+        (tmp_path / name.replace("@.", "@0.")).write_text(text, encoding="utf-8")
+    units = [str(tmp_path / name) for name in [*names, "newsbot@0.service"]]
+    done = subprocess.run(
+        [analyze, "verify", "--man=no", *units],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
 
 
 def test_the_service_is_restarted_after_a_problem_that_may_pass(config: Path) -> None:
@@ -271,6 +315,7 @@ def test_the_shard_template_runs_one_shard_per_instance(
     # The same service, hardening and all, but for the instance's shard.
     (environment,) = template["Service"].pop("Environment")
     assert template["Service"] == single["Service"]
+    assert {**template["Unit"], "Description": []} == {**single["Unit"], "Description": []}
     assert template["Install"] == single["Install"]
     config.write_text(
         config.read_text(encoding="utf-8").replace("# shard_count = 2", "shard_count = 2"),
