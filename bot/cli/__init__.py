@@ -1,7 +1,7 @@
 """The `newsbot` command line: one module per group of commands, all of them listed here.
 
 Building the app loads no command's module: each loads when its command runs, so `newsbot
---help` reads none and a search reads only `bot.cli.archive`. The platforms' clients, the
+--help` reads none and a search reads only `bot.cli.search`. The platforms' clients, the
 scheduler and the feed parser load further inside the commands that use them. `newsbot --help`
 lists every command by name and the first line of its help, kept here (a test keeps them equal
 to the commands' own).
@@ -78,7 +78,7 @@ class NewsbotGroup(TyperGroup):
         ),
         "issue": LazyCommand("bot.cli.archive", "show_issue", "Show one archived issue."),
         "search": LazyCommand(
-            "bot.cli.archive", "search", "Search every archived item; best matches first."
+            "bot.cli.search", "search", "Search every archived item; best matches first."
         ),
         "schema": LazyCommand(
             "bot.cli.archive",

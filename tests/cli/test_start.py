@@ -41,6 +41,7 @@ COMMAND_MODULES = tuple(
     f"bot.cli.{name}"
     for name in (
         "archive",
+        "search",
         "publish",
         "run",
         "schedule",
@@ -53,7 +54,7 @@ COMMAND_MODULES = tuple(
 """Where the commands are: each loads when one of its commands runs."""
 SEARCH_SKIPS = (
     *HEAVY,
-    *(m for m in COMMAND_MODULES if m != "bot.cli.archive"),
+    *(m for m in COMMAND_MODULES if m != "bot.cli.search"),
     "markdown_it",
     "rich.progress",
     "typer._adapters",
