@@ -31,6 +31,9 @@ class LazyCommand:
     attribute: str
     help: str
     group: bool = False
+    words: bool = False
+    """Whether its arguments are words that may start with `-` (a search's `-trick`, which
+    leaves out what holds it), taken as words, not refused as unknown options."""
 
     def load(self, name: str) -> Any:
         """The command as `newsbot` runs it, named `name` (typer's own `command`/`add_typer`)."""
@@ -40,7 +43,8 @@ class LazyCommand:
             holder.add_typer(loaded, name=name, help=self.help)
         else:
             holder.callback()(_holder)
-            holder.command(name)(loaded)
+            words = {"ignore_unknown_options": True} if self.words else None
+            holder.command(name, context_settings=words)(loaded)
         return typer.main.get_group(holder).commands[name]
 
     def listed(self, name: str) -> Any:
@@ -78,7 +82,10 @@ class NewsbotGroup(TyperGroup):
         ),
         "issue": LazyCommand("bot.cli.archive", "show_issue", "Show one archived issue."),
         "search": LazyCommand(
-            "bot.cli.search", "search", "Search every archived item; best matches first."
+            "bot.cli.search",
+            "search",
+            "Search every archived item; best matches first.",
+            words=True,
         ),
         "schema": LazyCommand(
             "bot.cli.archive",

@@ -288,8 +288,8 @@ def searchable_query(ctx: typer.Context, query: str) -> str:
 
     if only_excluded(query):
         raise typer.BadParameter(
-            'A -word leaves out the items holding it: add a word to find, like "torch -trick"'
-            ' (a query starting with - goes after --: newsbot search -- "-trick torch")',
+            "A -word leaves out the items holding it: add a word to find, like: "
+            "newsbot search torch -trick",
             ctx=ctx,
             param_hint="'QUERY'",
         )

@@ -41,7 +41,14 @@ SectionOpt = Annotated[
 
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help='Words, "a phrase" or a prefix*.', metavar="QUERY")],
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            help='Words, "a phrase", a prefix* or a -word to leave out.',
+            metavar="QUERY",
+            show_default=False,
+        ),
+    ],
     section: SectionOpt = None,
     issue: Annotated[
         int | None,
@@ -66,7 +73,7 @@ def search(
         raise typer.BadParameter(
             f"{until} is before --since {since}", ctx=ctx, param_hint="'--until'"
         )
-    query = searchable_query(ctx, query)
+    query = searchable_query(ctx, " ".join(_search_words(ctx, words)))
 
     async def find(archive: Archive) -> SearchPage:
         slug = await _searched_section(archive, section) if section else None
@@ -95,6 +102,24 @@ def search(
         out.print_json(json.dumps(payload, ensure_ascii=False))
     else:
         out.print(search_view(query, page))
+
+
+def _search_words(ctx: typer.Context, words: list[str]) -> list[str]:
+    """The words of a search, `-trick` among them; a `--word`, which would search as `word`
+    does, is refused as the mistyped option it is (`--limt`), naming the option meant."""
+    import difflib
+
+    options = [name for param in ctx.command.params for name in param.opts if name[:2] == "--"]
+    for word in words:
+        if word.startswith("--") and len(word) > 2:
+            name = word.partition("=")[0]
+            if name in options:  # after `--`, where options end
+                why = f"{name} is an option: write it before --, which ends the options"
+            else:
+                meant = difflib.get_close_matches(name, options, n=1)
+                why = f"no such option: {name}" + (f" (did you mean {meant[0]}?)" if meant else "")
+            raise typer.BadParameter(why, ctx=ctx, param_hint="'QUERY'")
+    return words
 
 
 async def _searched_section(archive: Archive, section: str) -> str:
