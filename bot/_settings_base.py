@@ -1,18 +1,38 @@
-"""What every settings section shares: a frozen model refusing unknown keys, and the checks
-of a path and of an API's address."""
+"""What every settings section shares: a frozen model refusing unknown keys and reading a
+choice in any case, and the checks of a path and of an API's address."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import AnyUrl, BaseModel, ConfigDict
+from pydantic import AnyUrl, BaseModel, ConfigDict, model_validator
+
+from bot._settings_plain import as_spelled_in
 
 
 class Section(BaseModel):
     # No setting means "forever": `stop_grace = inf` would keep a stop waiting on a publish
     # for good, and `nan` compares false with every bound.
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _choices_in_any_case(cls, data: Any) -> Any:
+        # Operators write `debug` as often as `DEBUG` (Python's logging's name), `JSON` as often
+        # as `json`: a choice in another case is the one it spells, as the plain reading has it.
+        if not isinstance(data, dict):
+            return data
+        spelled = dict(data)
+        for name, value in data.items():
+            field = cls.model_fields.get(name)
+            if (
+                field is not None
+                and isinstance(value, str)
+                and get_origin(field.annotation) is Literal
+            ):
+                spelled[name] = as_spelled_in(get_args(field.annotation), value)
+        return spelled
 
 
 def usable_path(value: Any) -> Any:

@@ -40,9 +40,6 @@ class Kind(NamedTuple):
     gt: float | None = None
     le: float | None = None
     choices: tuple[str, ...] = ()
-    any_case: bool = False
-    """A choice written in any case is the one of `choices` it spells (`debug`: `DEBUG`,
-    `JSON`: `json`)."""
 
 
 _PATH = Kind("path")
@@ -118,8 +115,8 @@ KINDS: dict[str, dict[str, Kind]] = {
         "coalesce": _BOOL,
     },
     "log": {
-        "level": Kind("choice", choices=("DEBUG", "INFO", "WARNING", "ERROR"), any_case=True),
-        "format": Kind("choice", choices=("text", "json"), any_case=True),
+        "level": Kind("choice", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+        "format": Kind("choice", choices=("text", "json")),
     },
 }
 """Every setting by section and key, with its kind."""
@@ -437,7 +434,8 @@ def _bool(kind: Kind, value: Any) -> Any:
 
 
 def _choice(kind: Kind, value: Any) -> Any:
-    if kind.any_case and isinstance(value, str):
+    # A choice written in any case is the one it spells (`debug`: `DEBUG`, `JSON`: `json`).
+    if isinstance(value, str):
         value = as_spelled_in(kind.choices, value)
     return value if isinstance(value, str) and value in kind.choices else _UNREAD
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,7 +32,6 @@ from bot._settings_base import Section, endpoint, usable_path
 from bot._settings_errors import environment_problem, file_line, problems
 from bot._settings_plain import DEFAULT_CRON as DEFAULT_CRON
 from bot._settings_plain import ENV_PREFIX as ENV_PREFIX
-from bot._settings_plain import as_spelled_in
 from bot._settings_plain import check_variables as _check_variables
 from bot._settings_plain import env_name as env_name
 from bot._settings_plain import merged as _merged
@@ -329,15 +328,6 @@ class LogSettings(Section):
         default="text",
         description="Plain text lines, or one JSON object a line for a log collector.",
     )
-
-    @field_validator("level", "format", mode="before")
-    @classmethod
-    def _any_case(cls, value: object, info: ValidationInfo) -> object:
-        # Operators write `debug` as often as `DEBUG`, as Python's logging names it, and
-        # `JSON` as often as `json`.
-        if not isinstance(value, str) or info.field_name is None:
-            return value
-        return as_spelled_in(get_args(cls.model_fields[info.field_name].annotation), value)
 
 
 class Settings(BaseModel):
