@@ -34,6 +34,7 @@ from bot.publishing.outlet import (
     Remote,
     StepError,
 )
+from bot.publishing.previews import planned_steps
 from bot.publishing.progress import (
     as_int,
     defer,
@@ -42,7 +43,6 @@ from bot.publishing.progress import (
     made_before,
     recorded_ids,
     stale_entries,
-    stale_step,
 )
 from bot.publishing.reports import (
     Alerts,
@@ -463,29 +463,5 @@ class Engine:
         ledger = await self.ledger.entries(issue.number, outlet.name, target.name)
         target = await outlet.resolve(target)
         thanks = await self._thanks(issue) if self.thank_suggesters else {}
-        ids = recorded_ids(ledger)
-        allowed = await self.remaining_today(outlet)
-        planned: list[PlannedStep] = []
-        for step in outlet.plan(issue, target, ledger, thanks):
-            payload = step.payload(ids)
-            entry = ledger.get(step.key) or entry_for(outlet, step)
-            unchanged = entry.payload_hash == payload_hash(payload)
-            if done(outlet, step, entry, ids):
-                changed = entry.payload_hash is not None and not unchanged
-                planned.append(PlannedStep(step, payload, Outcome.UNCHANGED, changed=changed))
-            elif entry.remote_id is not None and entry.state != StepState.REMOVED:
-                planned.append(PlannedStep(step, payload, Outcome.EDITED))
-            elif allowed is not None and allowed <= 0:
-                planned.append(PlannedStep(step, payload, Outcome.DEFERRED))
-            else:
-                allowed = None if allowed is None else allowed - 1
-                look_first = entry.attempts > 0 and entry.state != StepState.REMOVED
-                planned.append(PlannedStep(step, payload, Outcome.POSTED, look_first=look_first))
-        if outlet.edits:
-            stale = [
-                e
-                for e, own_call in stale_entries(ledger, {p.step.key for p in planned})
-                if own_call
-            ]
-            planned += [PlannedStep(stale_step(e, target), {}, Outcome.REMOVED) for e in stale]
-        return planned
+        steps = outlet.plan(issue, target, ledger, thanks)
+        return planned_steps(outlet, target, steps, ledger, await self.remaining_today(outlet))
