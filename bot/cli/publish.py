@@ -397,7 +397,7 @@ async def _dryrun_async(services: Services, issue: Issue) -> RenderableType:
             table.add_row(channel, "", f"fails: {exc.reason}")
             continue
         for entry in planned:
-            table.add_row(channel, entry.step.key, entry.outcome.value)
+            table.add_row(channel, entry.step.key, _does(entry, target.role_id))
         renamed |= dict.fromkeys(_renamed_hints(issue, planned))
         if target.kind is None and outlet.client is None:
             unknown.append(channel)
@@ -405,6 +405,22 @@ async def _dryrun_async(services: Services, issue: Issue) -> RenderableType:
     if unknown:
         notes.append(Text(UNKNOWN_KIND.format(", ".join(unknown)), style="yellow"))
     return Group(table, *notes) if notes else table
+
+
+def _does(planned: PlannedStep, role_id: int | None) -> str:
+    """What the dry run says a step would do; of a message to be posted in a channel whose
+    digest pings a role, whom it pings (nobody, when its issue is finished late or it is
+    made again after a deletion)."""
+    from bot.publishing.outlet import Outcome
+    from bot.publishing.plans.discord import pinged_roles
+
+    does = planned.outcome.value
+    if planned.outcome is not Outcome.POSTED or role_id is None:
+        return does
+    pinged = pinged_roles(planned.payload)
+    if pinged:
+        return f"{does}, pinging role {', '.join(map(str, pinged))}"
+    return f"{does}, pinging nobody" if planned.step.key.endswith("/digest") else does
 
 
 def _renamed_hints(issue: Issue, planned: list[PlannedStep]) -> list[str]:

@@ -13,7 +13,14 @@ from typing import Any
 
 from bot.models import OutboxEntry, StepState
 from bot.publishing.outlet import Outcome, Outlet
-from bot.publishing.progress import done, entry_for, recorded_ids, stale_entries, stale_step
+from bot.publishing.progress import (
+    done,
+    entry_for,
+    made_before,
+    recorded_ids,
+    stale_entries,
+    stale_step,
+)
 from bot.publishing.reports import PlannedStep
 from bot.publishing.steps import Step, payload_hash
 
@@ -43,6 +50,10 @@ def planned_steps(
         else:
             allowed = None if allowed is None else allowed - 1
             look_first = entry.attempts > 0 and entry.state != StepState.REMOVED
+            # What the engine sends: a step made again, or of an issue finished late, sends its
+            # `made_again` payload (a digest that pings nobody).
+            if made_before(step, payload, entry):
+                payload = step.made_again(payload)
             planned.append(PlannedStep(step, payload, Outcome.POSTED, look_first=look_first))
     if outlet.edits:
         stale = [

@@ -148,6 +148,12 @@ def _digest_builder(
     return build
 
 
+def pinged_roles(payload: Payload) -> list[int]:
+    """The roles a message's payload pings: those its `allowed_mentions` lets ping."""
+    message = payload.get("message", payload)  # a forum's digest post holds its message
+    return [int(role) for role in message.get("allowed_mentions", {}).get("roles", ())]
+
+
 def _without_pings(payload: Payload) -> Payload:
     """A digest's payload that pings nobody: the one made again after a moderator deleted it,
     whose issue the role was notified of when it first went out."""
