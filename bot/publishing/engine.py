@@ -90,6 +90,8 @@ class Engine:
         self.thank_suggesters = thank_suggesters
         self.alerts: Alerts = alerts or LogAlerts()
         self.failures = FailuresTold(self.alerts)
+        self.refusals = FailuresTold(self.alerts)
+        """The kinds of step a target refused (X: replies), told once until one is made."""
         self.clock = clock
         self._slots = asyncio.Semaphore(max(1, concurrency))
         self._locks: WeakValueDictionary[tuple[int, str, str], asyncio.Lock] = WeakValueDictionary()
@@ -313,9 +315,16 @@ class Engine:
             outcomes[step.key] = outcome
             if outcome == Outcome.POSTED and allowed is not None:
                 allowed -= 1
-            # Said of the way the step was made (another kind, if its own was refused).
-            note = outlet.note(replace(step, action=instead.get(step.action, step.action)))
-            if outcome in (Outcome.POSTED, Outcome.RECOVERED) and note and note not in report.notes:
+            if outcome not in (Outcome.POSTED, Outcome.RECOVERED):
+                continue
+            if next_step.action not in instead:
+                # Made its own way: should that be refused again, it is news again.
+                self.refusals.succeeded(_refusal(outlet, target, next_step.action))
+                continue
+            # Said of a step made another way because its own was refused in this publish; a
+            # later one going on that way (planned so from the ledger) has nothing new to say.
+            note = outlet.note(replace(step, action=instead[next_step.action]))
+            if note and note not in report.notes:
                 report.notes.append(note)
 
     async def _forget(self, ledger: dict[str, OutboxEntry], key: str) -> set[str]:
@@ -369,7 +378,9 @@ class Engine:
                 raise  # refused the other way too
             refused = f"{outlet.title}: {exc.reason}"
             log.warning("%s", refused)
-            await self.alerts.tell(refused, step.target, logged=True)
+            # Told once while this kind of step is refused (each issue's thread finds it so).
+            where = _refusal(outlet, step.target, step.action)
+            await self.refusals.failed(where, step.action, refused, step.target, logged=True)
             # This kind of step, and the target's later ones of its kind, are made another way;
             # nothing was made, so nothing is looked for.
             instead[step.action] = exc.instead
@@ -465,3 +476,8 @@ class Engine:
         thanks = await self._thanks(issue) if self.thank_suggesters else {}
         steps = outlet.plan(issue, target, ledger, thanks)
         return planned_steps(outlet, target, steps, ledger, await self.remaining_today(outlet))
+
+
+def _refusal(outlet: Outlet[Any], target: Destination, action: str) -> tuple[str, str]:
+    """Where a refusal of a kind of step (`action`) on a target is told once."""
+    return outlet.name, f"{target.name} {action}"

@@ -46,14 +46,16 @@ class FailuresTold:
         self.alerts = alerts
         self._told: dict[tuple[str, str], str] = {}
 
-    async def failed(self, where: tuple[str, str], reason: str, text: str, target: Any) -> None:
+    async def failed(
+        self, where: tuple[str, str], reason: str, text: str, target: Any, *, logged: bool = False
+    ) -> None:
         """Tell `text` of the target at `where` (outlet and target names) unless its last
-        failure told was for the same `reason`."""
+        failure told was for the same `reason` (`logged`: the caller has logged `text`)."""
         if self._told.get(where) == reason:
             log.info("not told again (the same failure as last time): %s", text)
             return
         self._told[where] = reason
-        await self.alerts.tell(text, target)
+        await self.alerts.tell(text, target, logged=logged)
 
     def succeeded(self, where: tuple[str, str]) -> None:
         """The target at `where` published without failing: a failure there is news again."""
