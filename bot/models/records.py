@@ -69,6 +69,8 @@ class OutboxEntry:
     location_id: str | None = None
     reason: str | None = None
     attempts: int = 0
+    """The calls to make the step that may have made it (a refusal that surely made nothing
+    is not one): a step with any is looked for on the platform before it is made again."""
 
 
 @dataclass(frozen=True)

@@ -387,7 +387,11 @@ class Engine:
             again = replace(step, action=exc.instead)
             return await self._run_step(outlet, again, entry, ids, instead)
         except StepError as exc:
-            await self.ledger.record(replace(sending, state=StepState.FAILED, reason=exc.reason))
+            # A refusal that made nothing is no attempt to look for the step after, nor one
+            # that may have put part of the issue out there (`bot.schedule.owed`).
+            tried = entry.attempts if exc.made_nothing else sending.attempts
+            failed = replace(sending, state=StepState.FAILED, reason=exc.reason, attempts=tried)
+            await self.ledger.record(failed)
             raise
         await self.ledger.record(
             replace(
@@ -419,7 +423,11 @@ class Engine:
                     if found is not None:
                         log.info("found %s from an interrupted attempt", step.key)
                         return found, Outcome.RECOVERED
-                return await outlet.create(step, payload, ids), Outcome.POSTED
+                try:
+                    return await outlet.create(step, payload, ids), Outcome.POSTED
+                except StepError as exc:
+                    exc.made_nothing = not exc.transient and not isinstance(exc, MaybeMade)
+                    raise
             except MaybeMade:
                 if look_first or attempt == self.retries:
                     raise

@@ -26,6 +26,9 @@ class StepError(Exception):
 
     resumable = True
     """Whether publishing again, with nothing changed, may get further."""
+    made_nothing = False
+    """Set by the engine when the platform refused to make the step outright (not transient,
+    not `MaybeMade`), any earlier attempt looked for first: nothing of it is there."""
 
     def __init__(self, reason: str, *, transient: bool = False) -> None:
         super().__init__(reason)

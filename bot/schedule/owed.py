@@ -17,7 +17,7 @@ import json
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from bot.models import StepState
+from bot.models import OutboxEntry, StepState
 from bot.publishing.progress import LATE
 from bot.store import Archive
 
@@ -70,13 +70,21 @@ async def owed(
 
 
 async def _part_out(archive: Archive, number: int, outlet: str, target: str) -> bool:
-    """Whether some of the issue's steps went out to the target, or may have (a call in flight
-    when newsbot stopped): readers may see part of it there."""
+    """Whether some of the issue's steps went out to the target, or may have: readers may see
+    part of it there."""
     entries = await archive.ledger.entries(number, outlet, target)
-    return any(
-        entry.state in (StepState.SENT, StepState.SENDING) or entry.remote_id is not None
-        for entry in entries.values()
-    )
+    return any(_out_there(entry) for entry in entries.values())
+
+
+def _out_there(entry: OutboxEntry) -> bool:
+    """Whether the step's row says what it made is on the platform, or may be: made (sent, or
+    an edit of it failed), or a call that may have made it was sent (in flight when newsbot
+    stopped, or failed in a way that may have reached the platform: the engine looks for it
+    before sending again). A step removed (a correction dropped it, or it was deleted on the
+    platform) is not there, whatever id its row keeps."""
+    if entry.state == StepState.REMOVED:
+        return False
+    return entry.state == StepState.SENT or entry.remote_id is not None or entry.attempts > 0
 
 
 async def finish_late(archive: Archive, outlet: str, late: Mapping[int, Collection[str]]) -> None:
