@@ -67,9 +67,10 @@ def rows_of(output: str) -> list[tuple[str, str, str]]:
         cells = [cell.strip() for cell in line.split("│")[1:-1]]
         if len(cells) == 3 and cells[0].isdigit():
             rows.append((cells[0], cells[1], cells[2]))
-        elif len(cells) == 3 and rows and not cells[0]:  # a key folded onto the next line
+        elif len(cells) == 3 and rows and not cells[0]:  # a row folded onto the next line
             channel, key, does = rows[-1]
-            rows[-1] = (channel, key + cells[1], does + cells[2])
+            # A key has no space to fold at; what a step does is folded between its words.
+            rows[-1] = (channel, key + cells[1], " ".join(filter(None, (does, cells[2]))))
     assert rows, output
     return rows
 
