@@ -16,7 +16,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 from weakref import WeakValueDictionary
@@ -27,7 +27,6 @@ from bot.publishing.outlet import (
     CapReached,
     Destination,
     Gone,
-    MaybeMade,
     Outcome,
     Outlet,
     Refused,
@@ -52,7 +51,8 @@ from bot.publishing.reports import (
     PublishReport,
     TargetReport,
 )
-from bot.publishing.steps import Payload, Step, payload_hash
+from bot.publishing.retries import Retries
+from bot.publishing.steps import Step, payload_hash
 from bot.render.publish import Post, thanks_post
 from bot.settings import Settings
 from bot.store import Archive
@@ -86,7 +86,7 @@ class Engine:
         self.archive = archive
         self.ledger = Ledger(archive)
         self.retries = retries
-        self.retry_delay = retry_delay
+        self._retries = Retries(retries, retry_delay)
         self.thank_suggesters = thank_suggesters
         self.alerts: Alerts = alerts or LogAlerts()
         self.failures = FailuresTold(self.alerts)
@@ -365,11 +365,11 @@ class Engine:
         try:
             if entry.remote_id is not None:
                 # Posted before: a correction (or an interrupted one) edits it in place.
-                await self._attempt(lambda: outlet.edit(step, payload, entry))
+                await self._retries.attempt(lambda: outlet.edit(step, payload, entry))
                 remote = Remote(int(entry.remote_id), as_int(entry.location_id))
                 outcome = Outcome.EDITED
             else:
-                remote, outcome = await self._make(
+                remote, outcome = await self._retries.make(
                     outlet, step, sent, ids, look_first=entry.attempts > 0
                 )
         except Refused as exc:
@@ -405,53 +405,6 @@ class Engine:
         ids[step.key] = remote.remote_id
         return outcome
 
-    async def _make(
-        self,
-        outlet: Outlet[TargetT],
-        step: Step[TargetT],
-        payload: Payload,
-        ids: Mapping[str, int],
-        *,
-        look_first: bool,
-    ) -> tuple[Remote, Outcome]:
-        """Make the step; first look for it whenever an earlier attempt may have made it (one
-        interrupted, or one that failed in a way that may have reached the platform)."""
-        for attempt in range(self.retries + 1):
-            try:
-                if look_first:
-                    found = await outlet.recover(step, payload, ids)
-                    if found is not None:
-                        log.info("found %s from an interrupted attempt", step.key)
-                        return found, Outcome.RECOVERED
-                try:
-                    return await outlet.create(step, payload, ids), Outcome.POSTED
-                except StepError as exc:
-                    exc.made_nothing = not exc.transient and not isinstance(exc, MaybeMade)
-                    raise
-            except MaybeMade:
-                if look_first or attempt == self.retries:
-                    raise
-                look_first = True
-            except StepError as exc:
-                if not exc.transient or attempt == self.retries:
-                    raise
-                look_first = True
-                log.info("retrying %s after a transient failure: %s", step.key, exc.reason)
-                await asyncio.sleep(self.retry_delay * 2**attempt)
-        raise AssertionError("unreachable")
-
-    async def _attempt(self, call: Callable[[], Awaitable[T]]) -> T:
-        """Run one call, retrying transient failures with a growing pause."""
-        for attempt in range(self.retries + 1):
-            try:
-                return await call()
-            except StepError as exc:
-                if not exc.transient or attempt == self.retries:
-                    raise
-                log.info("retrying after a transient failure: %s", exc.reason)
-                await asyncio.sleep(self.retry_delay * 2**attempt)
-        raise AssertionError("unreachable")
-
     async def _remove_stale(
         self,
         outlet: Outlet[Any],
@@ -465,7 +418,7 @@ class Engine:
         for number, (entry, own_call) in enumerate(stale):
             if own_call:
                 try:
-                    removed = await self._attempt(functools.partial(outlet.remove, entry))
+                    removed = await self._retries.attempt(functools.partial(outlet.remove, entry))
                 except CapReached as exc:
                     defer(report, exc, sum(1 for _, own in stale[number:] if own))
                     return

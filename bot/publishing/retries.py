@@ -1,0 +1,74 @@
+"""How the engine retries a call to a platform: transient failures again after a growing pause,
+and a step that an earlier call may have made looked for before it is made again."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from bot.publishing.outlet import Destination, MaybeMade, Outcome, Outlet, Remote, StepError
+from bot.publishing.steps import Payload, Step
+
+log = logging.getLogger("bot.publishing.engine")  # said as the engine's, where operators look
+
+T = TypeVar("T")
+TargetT = TypeVar("TargetT", bound=Destination)
+
+
+@dataclass(frozen=True)
+class Retries:
+    """`times` more tries after a transient failure, the first after `delay` seconds, each
+    pause twice the one before."""
+
+    times: int
+    delay: float
+
+    async def make(
+        self,
+        outlet: Outlet[TargetT],
+        step: Step[TargetT],
+        payload: Payload,
+        ids: Mapping[str, int],
+        *,
+        look_first: bool,
+    ) -> tuple[Remote, Outcome]:
+        """Make the step; first look for it whenever an earlier attempt may have made it (one
+        interrupted, or one that failed in a way that may have reached the platform)."""
+        for attempt in range(self.times + 1):
+            try:
+                if look_first:
+                    found = await outlet.recover(step, payload, ids)
+                    if found is not None:
+                        log.info("found %s from an interrupted attempt", step.key)
+                        return found, Outcome.RECOVERED
+                try:
+                    return await outlet.create(step, payload, ids), Outcome.POSTED
+                except StepError as exc:
+                    exc.made_nothing = not exc.transient and not isinstance(exc, MaybeMade)
+                    raise
+            except MaybeMade:
+                if look_first or attempt == self.times:
+                    raise
+                look_first = True
+            except StepError as exc:
+                if not exc.transient or attempt == self.times:
+                    raise
+                look_first = True
+                log.info("retrying %s after a transient failure: %s", step.key, exc.reason)
+                await asyncio.sleep(self.delay * 2**attempt)
+        raise AssertionError("unreachable")
+
+    async def attempt(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run one call, retrying transient failures with a growing pause."""
+        for attempt in range(self.times + 1):
+            try:
+                return await call()
+            except StepError as exc:
+                if not exc.transient or attempt == self.times:
+                    raise
+                log.info("retrying after a transient failure: %s", exc.reason)
+                await asyncio.sleep(self.delay * 2**attempt)
+        raise AssertionError("unreachable")
