@@ -218,9 +218,9 @@ class Newsbot(commands.Bot):
     ) -> None:
         """Answer every failed command kindly and privately; log what is a bug."""
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        if isinstance(original, NewsbotError):
-            # Written as plain text (a path, a reader's words), not as Markdown.
-            message = literal_but_code(str(original), CONTENT_MAX)
+        explained = told(original)
+        if explained is not None:
+            message = explained
         elif isinstance(error, app_commands.MissingPermissions):
             message = "You need the Manage Server permission to use this command."
         elif isinstance(error, app_commands.CheckFailure):
@@ -431,6 +431,16 @@ async def sync_only(settings: Settings, token: str) -> int:
                 raise ConfigError(TOKEN_REFUSED) from None
             await bot.sync_commands(force=True)
             return len(bot.commands_payload())
+
+
+def told(error: BaseException) -> str | None:
+    """What the person whose command or button met `error` is told of it, when it is a mistake
+    newsbot explains (a `NewsbotError`: the archive out of reach, an issue it does not have):
+    its message, written as plain text (a path, a reader's words), not as Markdown. None for
+    newsbot's own bug, which gets `SORRY`."""
+    if isinstance(error, NewsbotError):
+        return literal_but_code(str(error), CONTENT_MAX)
+    return None
 
 
 async def reply(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:

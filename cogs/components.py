@@ -1,9 +1,10 @@
-"""What newsbot's buttons and menus share: a press that fails is apologised for.
+"""What newsbot's buttons and menus share: a press that fails is answered as a command is.
 
 discord.py only logs an exception raised by a `DynamicItem`'s check or callback, and answers
 nothing: the reader then sees Discord's "This interaction failed" and no one knows why. A press
-guarded here is answered as a failed command is (`Newsbot.on_app_command_error`): privately,
-with `SORRY`, and logged with where it happened.
+guarded here is answered as a failed command is (`Newsbot.on_app_command_error`), privately: a
+mistake newsbot explains (the archive out of reach) with the words the command would say
+(`told`), newsbot's own bug with `SORRY`, logged with where it happened.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 
 import discord
 
-from bot.app import SORRY, reply
+from bot.app import SORRY, reply, told
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,9 @@ def custom_id(interaction: discord.Interaction[Any]) -> str:
 
 
 def apologises(failed: R) -> Callable[[Handler[S, R]], Handler[S, R]]:
-    """Guard a component's check or callback: if it raises, log it, tell the presser sorry,
-    and return `failed` (False for a check: the callback does not run)."""
+    """Guard a component's check or callback: if it raises, tell the presser what a command
+    would (a bug is also logged), and return `failed` (False for a check: the callback does
+    not run)."""
 
     def guard(handler: Handler[S, R]) -> Handler[S, R]:
         @functools.wraps(handler)
@@ -42,6 +44,11 @@ def apologises(failed: R) -> Callable[[Handler[S, R]], Handler[S, R]]:
             try:
                 return await handler(item, interaction)
             except Exception as error:  # every failure gets an answer
+                explained = told(error)
+                if explained is not None:  # said where it arose (a store logs an outage)
+                    with contextlib.suppress(discord.HTTPException):
+                        await reply(interaction, explained)
+                    return failed
                 log.error(
                     "component %r failed (user %s, guild %s, channel %s)",
                     custom_id(interaction),

@@ -1,5 +1,6 @@
-"""A button that fails is apologised for, privately, and logged: never "This interaction
-failed" with nothing said."""
+"""A button that fails is answered privately, never with "This interaction failed" and
+nothing said: as its command would answer the same failure, and a bug of newsbot's with an
+apology, logged."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ import logging
 import pytest
 
 from bot.app import SORRY, Newsbot
+from bot.models import Issue
+from bot.render.discord import CONTENT_MAX
+from bot.render.text import literal_but_code
 from bot.sandbox.discord import DefaultWorld, Emulator, Message
 from bot.store import Archive
+from bot.store.postgres.database import UNREACHABLE_FOR_READERS
 from tests.cogs.test_newsletter_roles import published_digest
-from tests.cogs.test_reader import assert_private_and_silent
+from tests.cogs.test_reader import assert_private_and_silent, slash
+from tests.cogs.test_reader_pages import shown
+from tests.conftest import StartNewsbot
+from tests.pg_server import PgServer
 from tests.publishing.test_newsletter_cog import newsletter, private
 
 
@@ -43,3 +51,25 @@ async def test_a_failing_notify_me_is_apologised_for(
     assert_private_and_silent(answer)
     assert answer.content == SORRY
     assert logged(caplog, custom_id).exc_info is not None
+
+
+async def test_a_page_turned_while_the_archive_is_out_of_reach_says_so(
+    pg_server: PgServer,
+    pg_url: str,
+    issue_203: Issue,
+    start_newsbot: StartNewsbot,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with await Archive.open(pg_url) as archive:
+        await archive.issues.ingest(issue_203)
+        await start_newsbot(archive)
+        first = await slash(emulator, seed, "search", query="torch")
+        with pg_server.down(), caplog.at_level(logging.ERROR, logger="cogs.components"):
+            answer = await apology(emulator, first, "search:next", seed.reader)
+        assert_private_and_silent(answer)
+        # As /search itself says it (`test_postgres_outage`), not an apology for a bug.
+        assert answer.content == literal_but_code(UNREACHABLE_FOR_READERS, CONTENT_MAX)
+        assert not caplog.records, "an outage is no bug of newsbot's"
+        assert shown(first)[0] == "Results 1–5 · more on the next page", "the page stays"
