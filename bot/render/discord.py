@@ -303,8 +303,10 @@ def _shrink_fields(fields: list[EmbedField], budget: int) -> list[EmbedField]:
     ]
 
 
-def section_embed(issue: Issue, section: Section) -> Embed:
-    """One section's items with their blurbs, as many as Discord's limits allow."""
+def section_pages(issue: Issue, section: Section) -> tuple[Embed, ...]:
+    """One section's items with their blurbs, in order, on as many pages (embeds) as Discord's
+    limits call for: each item whole on one page (a block too long for any page is shortened).
+    With more than one page, each page's footer says which items it shows, of how many."""
     blocks = []
     for item in section.items:
         blurb = cut_markdown(one_line(item.blurb or item.abstract or ""), BLURB_MAX)
@@ -312,14 +314,34 @@ def section_embed(issue: Issue, section: Section) -> Embed:
         blocks.append(block.strip())
     prefix = f"#{issue.number} · "
     title = prefix + heading_markdown(section.name, EMBED_TITLE_MAX - len(prefix))
-    footer = plain_name(issue.title, FOOTER_MAX)
-    room = min(EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer))
-    return Embed(
-        title=title,
-        url=issue.link,
-        description=fit_lines(blocks, room, more="\n…and {n} more in this section"),
-        footer=footer,
-    )
+    count = len(blocks)
+    widest = _items_shown(count, count, count)  # the longest a page's own words may be
+    name = plain_name(issue.title, FOOTER_MAX - len(widest))
+    room = min(EMBED_DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(widest) - len(name))
+    pages: list[list[str]] = [[]]
+    size = 0
+    for block in blocks:
+        block = block if len(block) <= room else cut_markdown(block, room)
+        if pages[-1] and size + 1 + len(block) > room:
+            pages.append([])
+        size = len(block) if len(pages[-1]) == 0 else size + 1 + len(block)
+        pages[-1].append(block)
+    if len(pages) == 1:
+        footer = plain_name(issue.title, FOOTER_MAX)
+        return (Embed(title=title, url=issue.link, description="\n".join(pages[0]), footer=footer),)
+    shown: list[Embed] = []
+    first = 1
+    for page in pages:
+        last = first + len(page) - 1
+        footer = _items_shown(first, last, count) + name
+        shown.append(Embed(title=title, url=issue.link, description="\n".join(page), footer=footer))
+        first = last + 1
+    return tuple(shown)
+
+
+def _items_shown(first: int, last: int, count: int) -> str:
+    """The start of a section page's footer: which of the section's items it shows."""
+    return f"Items {first}–{last} of {count} · "
 
 
 def snippet_markdown(hit: SearchHit, limit: int = SNIPPET_MAX) -> str:

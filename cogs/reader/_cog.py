@@ -23,7 +23,7 @@ from bot.render.discord import (
     issue_embed,
     plain_name,
     related_embed,
-    section_embed,
+    section_pages,
     sections_typed,
 )
 from bot.render.text import literal_words
@@ -34,7 +34,14 @@ from cogs.choices import in_time
 from cogs.reader import _replies as replies
 from cogs.reader._asked import Asked, no_section, said, said_quoted
 from cogs.reader._public import kept_private
-from cogs.reader._views import PAGER_TIMEOUT, Answers, PageButton, Pagers, SearchRequest
+from cogs.reader._views import (
+    PAGER_TIMEOUT,
+    Answers,
+    PageButton,
+    Pagers,
+    SearchRequest,
+    SectionPage,
+)
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
@@ -308,8 +315,16 @@ class Reader(commands.Cog):
             told = no_section(issue, known[1] if known else section)
             await answer_privately(interaction, told, public=public)
             return
-        shown = embed_of(section_embed(issue, chosen))
-        await answer(interaction, note, embed=shown, ephemeral=not public)
+        command = "latest" if latest else "issue"
+        pages = SectionPage.all(command, [embed_of(e) for e in section_pages(issue, chosen)])
+        if interaction.response.is_done():  # filling the "thinking…" placeholder
+            await replies.edit_original(interaction, replies.rendered(pages[0].body(note=note)))
+        else:
+            kind = discord.InteractionResponseType.channel_message
+            first = pages[0].body(ephemeral=not public, note=note)
+            await replies.respond(interaction, kind, replies.callback(kind, first))
+        if len(pages) > 1:  # the rest of the section, a page at a time
+            self.pagers.open(interaction, pages, self.pager_timeout)
 
     @app_commands.command(name="search", description="Search every item of every past issue.")
     @app_commands.describe(
@@ -381,7 +396,7 @@ class Reader(commands.Cog):
             kind = discord.InteractionResponseType.channel_message
             await replies.respond(interaction, kind, shown.reply(ephemeral=not public, note=note))
         if page.has_more:
-            self.pagers.open(interaction, request, shown, self.pager_timeout)
+            self.pagers.open(interaction, [shown], self.pager_timeout, request=request)
 
     @search.autocomplete("section")
     @in_time

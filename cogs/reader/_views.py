@@ -1,12 +1,15 @@
-"""The search pager: Previous/Next buttons that only the asker can press, until they time out.
+"""The pagers: Previous/Next buttons that only the asker can press, until they time out, on a
+search's results and on a section's items too long for one message (`/latest` and `/issue`
+with `section`).
 
-One pair of buttons serves every open pager: a press finds its search by the interaction that
-asked it (Discord names it in the message), so answering a search builds no view and starts
-no timer task.
+One pair of buttons per command serves every open pager: a press finds its pager by the
+interaction that asked it (Discord names it in the message), so answering builds no view and
+starts no timer task. Every pager, whatever it pages, counts towards one cap.
 
 A pager remembers the pages it showed: Previous shows them again as they were, and Next shows
 results not shown yet. An issue archived while a reader turns pages shifts the archive's
-results under the pager, and turning by offset alone then repeated results already shown.
+results under the pager, and turning by offset alone then repeated results already shown. A
+section's pages are all made when it is asked for: they never change under the reader.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import datetime as dt
 import logging
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 
@@ -37,9 +41,14 @@ PAGERS_KEPT = 2000
 """Pagers live at most; the oldest is dropped first. Each keeps the pages it showed, so
 without a cap they grew with readers' searches a second × `PAGER_TIMEOUT` (a reader may
 turn pages for the whole timeout while up to about 7 searches a second come in)."""
+SEARCH = "search"
+PAGED = (SEARCH, "latest", "issue")
+"""The commands whose answers are paged: each press's custom_id names its command."""
 PREVIOUS, NEXT = "search:previous", "search:next"
 EXPIRED = "These pages have expired: search again with /search."
 NOT_YOURS = "Only the person who searched can turn these pages. Try /search yourself!"
+SECTION_EXPIRED = "These pages have expired: ask again with /{command}."
+SECTION_NOT_YOURS = "Only the person who asked can turn these pages. Try /{command} yourself!"
 
 
 ANSWER_TTL = 10.0
@@ -51,20 +60,44 @@ ANSWERS_KEPT = 512
 Kind = discord.InteractionResponseType
 
 
-def buttons(page: SearchPage | None) -> list[dict[str, Any]]:
-    """The pager's buttons for `page`, as Discord takes them; greyed out for None (expired)."""
+class Placed(Protocol):
+    """Where a page is among its pages: whether one comes before it (`offset`) and after it."""
+
+    @property
+    def offset(self) -> int: ...
+
+    @property
+    def has_more(self) -> bool: ...
+
+
+class Shown(Protocol):
+    """A page a pager shows: the command it answers, where it is, and how it replaces the
+    page turned from."""
+
+    @property
+    def command(self) -> str: ...
+
+    @property
+    def placed(self) -> Placed: ...
+
+    def turned(self) -> bytes: ...
+
+
+def buttons(page: Placed | None, command: str = SEARCH) -> list[dict[str, Any]]:
+    """The pager's buttons for `page` of `command`'s answer, as Discord takes them; greyed out
+    for None (expired)."""
     previous = discord.ui.Button[Any](
         label="Previous",
         emoji="◀️",
         style=discord.ButtonStyle.secondary,
-        custom_id=PREVIOUS,
+        custom_id=f"{command}:previous",
         disabled=page is None or page.offset == 0,
     )
     following = discord.ui.Button[Any](
         label="Next",
         emoji="▶️",
         style=discord.ButtonStyle.primary,
-        custom_id=NEXT,
+        custom_id=f"{command}:next",
         disabled=page is None or not page.has_more,
     )
     row = {"type": 1, "components": [previous.to_component_dict(), following.to_component_dict()]}
@@ -80,6 +113,14 @@ class Answer:
     _rendered: dict[tuple[str, bool, str | None], bytes] = field(
         default_factory=dict, compare=False
     )
+
+    @property
+    def command(self) -> str:
+        return SEARCH
+
+    @property
+    def placed(self) -> SearchPage:
+        return self.page
 
     def _body(self, ephemeral: bool | None = None, note: str | None = None) -> dict[str, Any]:
         paged = buttons(self.page) if self.page.has_more else None
@@ -116,6 +157,42 @@ class Answer:
 def page_embed(query: str, page: SearchPage) -> discord.Embed:
     """The embed showing a page of results for `query`."""
     return discord.Embed.from_dict(search_embed(query, page, page_size=PAGE_SIZE).to_dict())
+
+
+@dataclass(frozen=True)
+class SectionPage:
+    """One page of a section's items, answering `command` (`latest` or `issue`)."""
+
+    command: str
+    embed: discord.Embed
+    offset: int
+    """Which page it is, from 0."""
+    has_more: bool
+
+    @property
+    def placed(self) -> SectionPage:
+        return self
+
+    @staticmethod
+    def all(command: str, embeds: Sequence[discord.Embed]) -> list[SectionPage]:
+        """A section's pages, in order."""
+        last = len(embeds) - 1
+        return [SectionPage(command, embed, n, n < last) for n, embed in enumerate(embeds)]
+
+    def body(self, *, ephemeral: bool | None = None, note: str | None = None) -> dict[str, Any]:
+        """This page as a message (with its buttons if there are other pages), with `note`
+        above it if given."""
+        paged = self.offset > 0 or self.has_more
+        return replies.message_body(
+            content=note,
+            embed=self.embed,
+            components=buttons(self, self.command) if paged else None,
+            ephemeral=ephemeral,
+        )
+
+    def turned(self) -> bytes:
+        """This page replacing the one a reader turned from, buttons updated."""
+        return replies.callback(Kind.message_update, self.body())
 
 
 class Answers:
@@ -184,42 +261,51 @@ def shown_as(hit: SearchHit) -> tuple[int, str, str, str | None]:
 
 @dataclass
 class Pager:
-    """One reader's search whose pages can be turned: whose it is, the pages shown so far and
-    which of them is shown now."""
+    """One reader's answer whose pages can be turned (a search's results, a section's items):
+    whose it is, the pages shown so far and which of them is shown now."""
 
     owner_id: int
-    request: SearchRequest
+    command: str
     answer: replies.Original
-    """The search's answer, edited when the pager expires."""
-    pages: list[Answer]
+    """The command's answer, edited when the pager expires."""
+    pages: list[Shown]
+    request: SearchRequest | None = None
+    """The search whose results are paged (None: every page is in `pages`)."""
     at: int = 0
     expiry: asyncio.TimerHandle | None = None
     turning: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Held while a press turns the page: presses in quick succession turn one after another."""
 
-    async def turn(self, direction: str, archive: Archive, answers: Answers) -> Answer:
+    async def turn(self, direction: str, archive: Archive, answers: Answers) -> Shown:
         """The page before or after the one shown, which is shown from now on."""
         if direction == "previous":
             self.at = max(0, self.at - 1)
         elif self.at + 1 < len(self.pages):
             self.at += 1
-        elif self.pages[self.at].page.has_more:
-            following = await self._following(archive, answers)
+        elif self.request is not None and self.pages[self.at].placed.has_more:
+            following = await self._following(self.request, archive, answers)
             if following is None:  # nothing left that was not shown: this page ends it
-                page = replace(self.pages[self.at].page, has_more=False)
+                page = replace(self._results()[-1].page, has_more=False)
                 self.pages[self.at] = Answer(page, page_embed(self.request.query, page))
             else:
                 self.pages.append(following)
                 self.at += 1
         return self.pages[self.at]
 
-    async def _following(self, archive: Archive, answers: Answers) -> Answer | None:
+    def _results(self) -> list[Answer]:
+        """The pages of results shown so far (a search pager's pages are all `Answer`s)."""
+        return [page for page in self.pages if isinstance(page, Answer)]
+
+    async def _following(
+        self, searched: SearchRequest, archive: Archive, answers: Answers
+    ) -> Answer | None:
         """The page after the last one shown: the next results not shown yet, read on past
         those an issue archived meanwhile pushed down from the pages shown; None if there are
         none (results the archive no longer has)."""
-        seen = {shown_as(hit) for answer in self.pages for hit in answer.page.hits}
-        offset = sum(len(answer.page.hits) for answer in self.pages)
-        request = replace(self.request, offset=offset)
+        shown = self._results()
+        seen = {shown_as(hit) for answer in shown for hit in answer.page.hits}
+        offset = sum(len(answer.page.hits) for answer in shown)
+        request = replace(searched, offset=offset)
         fresh: list[SearchHit] = []
         while True:
             found = await request.answer(archive, answers)
@@ -235,11 +321,11 @@ class Pager:
             return None
         more = len(fresh) > PAGE_SIZE or found.page.has_more
         page = SearchPage(tuple(fresh[:PAGE_SIZE]), offset, more, found.page.limited)
-        return Answer(page, page_embed(self.request.query, page))
+        return Answer(page, page_embed(searched.query, page))
 
 
 class Pagers:
-    """The open pagers, by the interaction that asked each search; each greys its buttons out
+    """The open pagers, by the interaction that asked each answer; each greys its buttons out
     after its timeout, so that a late press does nothing confusing.
 
     At most `kept` are open: opening another drops the oldest, whose buttons stay as they are
@@ -256,15 +342,22 @@ class Pagers:
         self._greying: set[asyncio.Task[None]] = set()
 
     def open(
-        self, asked: discord.Interaction, request: SearchRequest, first: Answer, timeout: float
+        self,
+        asked: discord.Interaction,
+        pages: Sequence[Shown],
+        timeout: float,
+        *,
+        request: SearchRequest | None = None,
     ) -> None:
-        """Let the asker of `asked`, shown `first`, turn the pages of `request` for `timeout`
-        seconds."""
+        """Let the asker of `asked`, shown the first of `pages`, turn them for `timeout`
+        seconds: the pages of `request`'s results when given (`pages` then holds the first),
+        else those of a section."""
         pager = Pager(
             owner_id=asked.user.id,
-            request=request,
+            command=pages[0].command,
             answer=replies.Original.of(asked),
-            pages=[first],
+            pages=list(pages),
+            request=request,
         )
         pager.expiry = asyncio.get_running_loop().call_later(timeout, self._expire, asked.id)
         while len(self._open) >= self.kept:
@@ -302,7 +395,7 @@ class Pagers:
 
     @staticmethod
     async def _grey_out(pager: Pager) -> None:
-        body = replies.rendered(replies.message_body(components=buttons(None)))
+        body = replies.rendered(replies.message_body(components=buttons(None, pager.command)))
         try:
             await replies.edit_original(pager.answer, body)
         except discord.HTTPException as exc:
@@ -311,12 +404,13 @@ class Pagers:
 
 class PageButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=re.compile(r"search:(?P<direction>previous|next)"),
+    template=re.compile(rf"(?P<command>{'|'.join(PAGED)}):(?P<direction>previous|next)"),
 ):
-    """Previous or Next on any search's answer: turns that search's page for its asker."""
+    """Previous or Next on any paged answer: turns its page for its asker."""
 
-    def __init__(self, direction: str) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"search:{direction}"))
+    def __init__(self, command: str, direction: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"{command}:{direction}"))
+        self.command = command
         self.direction = direction
 
     @classmethod
@@ -327,7 +421,7 @@ class PageButton(
         match: re.Match[str],
         /,
     ) -> PageButton:
-        return cls(match["direction"])
+        return cls(match["command"], match["direction"])
 
     @apologises(False)
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
@@ -338,16 +432,19 @@ class PageButton(
         why: left live, they would refuse every press the same way.
         """
         pager = _pagers(interaction).of(interaction)
+        searched = self.command == SEARCH
         if pager is None:
-            greyed = replies.message_body(components=buttons(None))
+            greyed = replies.message_body(components=buttons(None, self.command))
             await replies.respond(
                 interaction, Kind.message_update, replies.callback(Kind.message_update, greyed)
             )
-            await interaction.followup.send(EXPIRED, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            expired = EXPIRED if searched else SECTION_EXPIRED.format(command=self.command)
+            await interaction.followup.send(expired, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return False
         if interaction.user.id == pager.owner_id:
             return True
-        body = replies.message_body(content=NOT_YOURS, ephemeral=True)
+        not_yours = NOT_YOURS if searched else SECTION_NOT_YOURS.format(command=self.command)
+        body = replies.message_body(content=not_yours, ephemeral=True)
         await replies.respond(
             interaction, Kind.channel_message, replies.callback(Kind.channel_message, body)
         )

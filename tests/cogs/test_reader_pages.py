@@ -8,7 +8,7 @@ from bot.app import Newsbot
 from bot.models import Issue
 from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message, MessageFlag
 from bot.store import Archive
-from tests.cogs.test_reader import slash
+from tests.cogs.test_reader import assert_private_and_silent, slash
 from tests.factories import issue, item
 
 SHOWN = re.compile(r"\*\*\[([^\]]+)\]")
@@ -133,3 +133,80 @@ async def test_every_result_of_a_page_is_shown_however_long_its_link(
     assert first.embeds[0]["footer"]["text"] == "Results 6–6"
     (last,) = set(range(6)) - set(shown)
     assert f"[Lantern {last}](https://long.example/{last}/" in first.embeds[0]["description"]
+
+
+LANTERNS = [
+    item(f"Lantern {n}", f"https://lantern.example/{n}", f"Lantern blurb {n}. " + "word " * 60)
+    for n in range(40)
+]
+"""A section too long for one message: Discord's 4,096 characters hold about ten of these."""
+LANTERN = re.compile(r"\*\*\[Lantern (\d+)\]")
+
+
+def lanterns(message: Message) -> tuple[str, list[int]]:
+    """The footer of the section page `message` shows, and the numbers of its items."""
+    (embed,) = message.embeds
+    return embed["footer"]["text"], [int(n) for n in LANTERN.findall(embed["description"])]
+
+
+def page_buttons(message: Message) -> dict[str, bool]:
+    """The message's buttons by custom_id, each with whether it can be pressed."""
+    return {
+        button["custom_id"]: not button.get("disabled")
+        for row in message.components
+        for button in row["components"]
+    }
+
+
+async def test_a_long_section_is_read_whole_a_page_at_a_time(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, filled_archive: Archive
+) -> None:
+    await filled_archive.issues.ingest(issue(209, {"Industry": LANTERNS}))
+    for command, options in (("latest", {}), ("issue", {"number": 209})):
+        first = await slash(emulator, seed, command, section="Industry", **options)
+        assert_private_and_silent(first)
+        footer, shown = lanterns(first)
+        assert "more in this section" not in first.embeds[0]["description"]
+        assert footer.startswith(f"Items 1–{len(shown)} of 40 · ")
+        assert page_buttons(first) == {f"{command}:previous": False, f"{command}:next": True}
+        read, pages = list(shown), [footer]
+        while page_buttons(first)[f"{command}:next"]:
+            await turn_page(emulator, seed, first, f"{command}:next")
+            footer, shown = lanterns(first)
+            assert footer.startswith(f"Items {len(read) + 1}–{len(read) + len(shown)} of 40")
+            assert first.allowed_mentions == {"parse": []}
+            read += shown
+            pages.append(footer)
+        assert read == list(range(40)), "every item once, in order"
+        assert page_buttons(first)[f"{command}:previous"], "the last page turns back"
+        await turn_page(emulator, seed, first, f"{command}:previous")
+        assert lanterns(first)[0] == pages[-2]
+
+
+async def turn_page(emulator: Emulator, seed: DefaultWorld, message: Message, pressed: str) -> None:
+    handle = await emulator.press_button(message, pressed, seed.reader)
+    assert (await handle.response()).type == CallbackType.UPDATE_MESSAGE
+
+
+async def test_a_section_pager_is_its_askers_and_shares_the_cap_with_searches(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, filled_archive: Archive
+) -> None:
+    await filled_archive.issues.ingest(issue(209, {"Industry": LANTERNS}))
+    reader = newsbot.get_cog("Reader")
+    assert reader is not None
+    reader.pagers.kept = 1  # type: ignore[attr-defined]
+    section = await slash(emulator, seed, "latest", section="Industry", public=True)
+    handle = await emulator.press_button(section, "latest:next", seed.manager)
+    refused = await handle.original()
+    assert_private_and_silent(refused)
+    assert (
+        refused.content == "Only the person who asked can turn these pages. Try /latest yourself!"
+    )
+
+    await slash(emulator, seed, "search", query="torch")  # the one pager left open
+    handle = await emulator.press_button(section, "latest:next", seed.reader)
+    (told,) = await handle.followups(1)
+    assert told.flags & MessageFlag.EPHEMERAL
+    assert told.content == "These pages have expired: ask again with /latest."
+    assert not any(page_buttons(section).values()), "greyed out once pressed"
+    assert lanterns(section)[1][0] == 0, "still the first page"

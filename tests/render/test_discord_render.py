@@ -16,7 +16,7 @@ from bot.render.discord import (
     issue_embed,
     related_embed,
     search_embed,
-    section_embed,
+    section_pages,
     snippet_markdown,
     x_thread_embed,
 )
@@ -25,6 +25,8 @@ from bot.render.text import escape_markdown, literal
 from bot.render.x import LinkMode
 from bot.render.x import thread as x_thread
 from bot.text import defuse_mentions, find_control, shorten
+from tests.factories import issue as issue_of
+from tests.factories import item
 from tests.properties import examples
 
 HOSTILE = st.sampled_from(
@@ -97,17 +99,40 @@ def assert_valid(embed: Embed) -> None:
 def test_issue_and_section_embeds_keep_every_limit(issue: Issue) -> None:
     assert_valid(issue_embed(issue))
     for section in issue.sections:
-        embed = section_embed(issue, section)
-        assert_valid(embed)
-        shown = sum(
-            f"{title_markdown(item.title, in_bold=True)}{end}" in embed.description
+        pages = section_pages(issue, section)
+        for page in pages:
+            assert_valid(page)
+        shown = [
+            item.title
             for item in section.items
-            for end in ("**", "](")
-        )
-        left_out = re.search(r"…and (\d+) more in this section", embed.description)
-        assert shown + (int(left_out.group(1)) if left_out else 0) == len(section.items), (
-            "items left out are counted, never silent"
-        )
+            for page in pages
+            if any(
+                f"{title_markdown(item.title, in_bold=True)}{end}" in page.description
+                for end in ("**", "](")
+            )
+        ]
+        assert len(shown) >= len(section.items), "every item is on a page: none left out"
+        if len(pages) > 1:
+            count = len(section.items)
+            footers = [page.footer.split(" · ")[0] for page in pages]
+            assert footers[0].startswith("Items 1–") and footers[-1].endswith(
+                f"–{count} of {count}"
+            )
+
+
+def test_a_long_section_is_shown_whole_on_pages_in_order() -> None:
+    items = [item(f"Lantern {n}", f"https://long.example/{n}", "word " * 60) for n in range(40)]
+    sample = issue_of(209, {"Industry": items})
+    pages = section_pages(sample, sample.sections[0])
+    assert len(pages) > 1
+    shown = [re.findall(r"\*\*\[Lantern (\d+)\]", page.description) for page in pages]
+    assert [int(n) for page in shown for n in page] == list(range(40)), "each once, in order"
+    first = 1
+    for page, numbers in zip(pages, shown, strict=True):
+        assert_valid(page)
+        last = first + len(numbers) - 1
+        assert page.footer == f"Items {first}–{last} of 40 · {sample.title}"
+        first = last + 1
 
 
 SNIPPET_WORDS = st.lists(st.tuples(WORD, st.booleans()), min_size=1, max_size=60)

@@ -14,7 +14,7 @@ from markdown_it.token import Token
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START, Item, SearchHit
 from bot.render import snippet
-from bot.render.discord import hit_block, issue_embed, section_embed, snippet_markdown
+from bot.render.discord import hit_block, issue_embed, section_pages, snippet_markdown
 from bot.render.markdown import cut_markdown, plain_text
 from bot.render.publish import digest, item_block, section_thread
 from bot.text import one_line
@@ -197,7 +197,7 @@ def test_plain_text_is_what_a_commonmark_parser_reads(markdown: str) -> None:
 
 def test_a_section_cuts_a_blurb_before_a_link_not_inside_it() -> None:
     sample = issue(203, {"Industry": [item(KWARGS, "https://example.com/kwargs", LINK_AT_THE_CUT)]})
-    embed = section_embed(sample, sample.sections[0])
+    (embed,) = section_pages(sample, sample.sections[0])
     blurb = embed.description.split("\n")[1]
     assert blurb == ("word " * 60).strip() + "…"
 
