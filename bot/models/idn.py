@@ -1,8 +1,11 @@
-"""A link as people read it: an internationalised host in its own letters where that is safe.
+"""A link as people read it: an internationalised host in its own letters, and the letters of
+its path written as themselves, where that is safe.
 
 Links are stored and compared in their normal form (`normalise`), the host in punycode
-(`xn--bcher-kva.example`); shown to editors and readers, a host label reads in Unicode
-(`bücher.example`) only when it is not made to pass for another site's.
+(`xn--bcher-kva.example`), any other letter than ASCII percent-encoded (`stra%C3%9Fe`); shown
+to editors and readers, a host label reads in Unicode (`bücher.example`) only when it is not
+made to pass for another site's, and the path's letters in Unicode (`straße`) only when they
+cannot change how the address reads (`shown_path`, after the host's rule below).
 
 The rule is Chromium's IDN display policy,
 https://chromium.googlesource.com/chromium/src/+/main/docs/idn.md (its checks and lists are in
@@ -35,6 +38,7 @@ extended Latin, Greek and Cyrillic blocks.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -181,15 +185,17 @@ _WHOLE_SCRIPT_LOOK_ALIKES = {
 
 def shown_url(url: str) -> str:
     """A normalised URL as people read it: its host's labels in Unicode where safe (see the
-    module), the rest as it is. Only for showing: the stored form is what is linked and
-    compared."""
+    module), and what follows the host (path, query, fragment) as `shown_path` shows it. Only
+    for showing: the stored form is what is linked and compared."""
     parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if not parts.netloc or not url.startswith(origin):
+        return url  # not a normalised web address: shown as it is
     host = parts.hostname or ""
-    if "xn--" not in host:
-        return url
-    shown = shown_host(host)
-    netloc = parts.netloc
-    return url.replace(f"//{netloc}", f"//{netloc.replace(host, shown, 1)}", 1)
+    if "xn--" in host:
+        netloc = parts.netloc.replace(host, shown_host(host), 1)
+        return f"{parts.scheme}://{netloc}{shown_path(url[len(origin) :])}"
+    return origin + shown_path(url[len(origin) :])
 
 
 @lru_cache(maxsize=1024)  # hosts readers send: bounded, as there is no end to them
@@ -249,3 +255,135 @@ def _written_in(tld: str, script: str, look_alikes: _LookAlikes) -> bool:
     pattern = _SCRIPT_PATTERN[script]
     own = {char for char in tld if pattern.match(char)}
     return bool(own - look_alikes.letters)
+
+
+# --- the path ---------------------------------------------------------------------------------
+#
+# Browsers show the path, query and fragment of the address they are at with its letters
+# decoded from their UTF-8 percent-encoding, except those that would change how the address
+# reads (Chromium: `url_formatter::FormatUrl` with `base::UnescapeRule::NORMAL`, whose list of
+# code points left encoded is `ShouldUnescapeCodePoint` in base/strings/escape.cc; Firefox:
+# `losslessDecodeURI` in its address bar's code). What stays encoded here:
+#
+# - every ASCII character: a stored link's letters, digits and `-._~` are written as they are
+#   already (`normalise`), so what is left encoded is a space, a control, or `/ ? # % & = +`
+#   and the like, each of which would read as the address's own syntax;
+# - bytes that are not UTF-8;
+# - a character that shows as nothing or as a space, or moves the text around it: controls
+#   and format characters (bidi controls among them, RFC 3987 section 4.1), spaces and line
+#   breaks, default-ignorable code points (a Hangul filler, a variation selector), and the
+#   blank Braille pattern;
+# - a character laid out right to left (Hebrew, Arabic, their digits): in a line of text the
+#   bidirectional algorithm would move it, and the neutral `/` beside it, around the rest of
+#   the address, as it would a host's (see the module), and reverse the text around it;
+# - a character that reads as the address's syntax: one whose compatibility form holds ASCII
+#   punctuation (`／`, `？`, `＃`, `℀`), a slash, dot, colon or question mark look-alike from
+#   Unicode's confusables (`∕`, `⁄`, `꞉`, `ʔ`), a padlock (Chromium: it imitates its own
+#   "secure" icon), and Japanese's slash-like `ノ` and the like beside anything but Japanese
+#   (as in a host, `_OUT_OF_PLACE_IN_A_MIX`);
+# - a combining mark on anything but a letter: on `/` or `.` it would disguise them.
+#
+# What is shown therefore adds no character that could reorder, hide or fake a part of the
+# address: `normalise` of it gives the stored link back.
+
+_SYNTAX_LOOK_ALIKES = frozenset(
+    "\u1735\u2041\u2044\u2215\u2571\u27cb\u29f8\u31d3\u3033\u2f03"  # slashes
+    "\u2216\u27cd\u29f5\u29f9\u2572"  # backslashes
+    "\u2024\ua4f8\ua60e\u0702\u06d4"  # dots
+    "\u02d0\u02f8\u0589\u05c3\u0703\u0704\u16ec\u2236\ua789\ufe30"  # colons
+    "\u0241\u0294\u097d\u13ae\ua6eb"  # question marks
+    "\u2052\u066a\u2030\u2031"  # percent signs
+    "\U0001f50f\U0001f510\U0001f512\U0001f513"  # padlocks
+)
+"""Characters that read as a part of an address's syntax and decompose to none (UTS #39's
+confusables for `/ \\ . : ? %`), and Chromium's padlocks."""
+_HIDDEN = regex.compile(r"[\p{C}\p{Z}\p{Default_Ignorable_Code_Point}\u2800]")
+"""What shows as nothing or as a space, or sets a direction: see above."""
+_RIGHT_TO_LEFT = frozenset(("R", "AL", "AN"))
+"""Unicode's bidirectional classes laid out right to left: Hebrew, Arabic, their digits."""
+_JAPANESE_CHAR = regex.compile(rf"[{_JAPANESE}\u30fc]")
+_OTHER_LETTER = regex.compile(rf"[^\P{{L}}{_JAPANESE}]")
+"""A letter that is not Japanese."""
+_ENCODED = regex.compile(r"%[0-9A-Fa-f]{2}")
+_CONTINUED = r"%[89ABab][0-9A-Fa-f]"
+_ENCODED_CHARACTER = regex.compile(
+    rf"%[Cc][2-9A-Fa-f]{_CONTINUED}|%[Dd][0-9A-Fa-f]{_CONTINUED}"
+    rf"|%[Ee][0-9A-Fa-f](?:{_CONTINUED}){{2}}|%[Ff][0-4](?:{_CONTINUED}){{3}}"
+)
+"""One character outside ASCII as percent-encoded UTF-8: a lead byte, then its continuation
+bytes (`_utf8` refuses the overlong and surrogate forms this lets through)."""
+
+
+@lru_cache(maxsize=1024)  # paths readers send: bounded, as there is no end to them
+def shown_path(text: str) -> str:
+    """What follows a normalised URL's host (its path, query and fragment) as people read it:
+    each percent-encoded UTF-8 letter decoded where safe (see above), everything else as it
+    is."""
+    if "%" not in text:
+        return text
+    pieces = _pieces(text)
+    shown: list[str] = []
+    before = ""  # the character shown last, as it reads ("%" for one left encoded)
+    for at, (written, char) in enumerate(pieces):
+        following = pieces[at + 1][1] if at + 1 < len(pieces) else ""
+        if char is not None and (written == char or _safe_in_path(char, before, following or "%")):
+            shown.append(char)
+            before = char
+        else:
+            shown.append(written)
+            before = "%"
+    return "".join(shown)
+
+
+def _pieces(text: str) -> list[tuple[str, str | None]]:
+    """`text` in pieces as written, each with the character it stands for: a character written
+    as itself, or one outside ASCII written as its percent-encoded UTF-8; None for the rest (an
+    encoded ASCII character, a byte that begins no UTF-8 character)."""
+    pieces: list[tuple[str, str | None]] = []
+    at = 0
+    while at < len(text):
+        if text[at] != "%" or not _ENCODED.match(text, at):
+            pieces.append((text[at], text[at]))
+            at += 1
+            continue
+        written = _ENCODED_CHARACTER.match(text, at)
+        char = _utf8(written[0]) if written else None
+        if written is None or char is None:
+            pieces.append((text[at : at + 3], None))
+            at += 3
+        else:
+            pieces.append((written[0], char))
+            at = written.end()
+    return pieces
+
+
+def _utf8(written: str) -> str | None:
+    """The character a percent-encoded UTF-8 sequence stands for; None if it is not UTF-8 (an
+    overlong form, a surrogate)."""
+    try:
+        return bytes.fromhex(written.replace("%", "")).decode()
+    except UnicodeDecodeError:
+        return None
+
+
+def _safe_in_path(char: str, before: str, after: str) -> bool:
+    """Whether a character decoded in a path, between the characters shown `before` and
+    `after` it, reads as itself and changes nothing around it (see above)."""
+    if char.isascii() or _HIDDEN.match(char) or char in _SYNTAX_LOOK_ALIKES:
+        return False
+    # The bidirectional class is `unicodedata`'s: a character its Unicode does not know yet
+    # (unassigned there, though `regex` may know it) is of no known direction.
+    if unicodedata.category(char)[0] in "CZ":
+        return False
+    if unicodedata.bidirectional(char) in _RIGHT_TO_LEFT:
+        return False
+    if any(c.isascii() and not c.isalnum() for c in unicodedata.normalize("NFKC", char)):
+        return False
+    if unicodedata.category(char).startswith("M"):
+        return before.isalpha()
+    if char in _SLASH_LIKE:  # as in a host: among Japanese, beside no other letter
+        beside = (before or "/", after or "/")
+        if any(_OTHER_LETTER.match(other) for other in beside):
+            return False
+        return any(_JAPANESE_CHAR.match(other) for other in beside)
+    return True

@@ -44,13 +44,20 @@ name is. An answer shows two, and up to three of 200, within Discord's 2,000 cha
 
 
 def link(url: str) -> str:
-    """A normalised URL as a Discord link without a preview, its host as people read it
-    (`shown_url`); a long one is shortened to its host, linking to the URL as stored."""
+    """A normalised URL as a Discord link without a preview, leading to the URL as stored and
+    shown as people read it (`shown_url`: the host's and the path's letters in their own
+    script where that is safe). When that is how it is stored, it is shown as it is; else as
+    its host and path, the link's text (Discord shows no masked link whose text holds a web
+    address with its scheme, but its Markdown as written). A long one is shortened to its
+    host."""
     shown = _safe(shown_url(url))
-    if len(shown) <= URL_SHOWN_MAX:
+    if len(shown) > URL_SHOWN_MAX:
+        host = shown.split("/", 3)[2]
+        return f"[{escape_markdown(host)}/…](<{_safe(url)}>)"
+    if shown == _safe(url):
         return f"<{shown}>"
-    host = shown.split("/", 3)[2]
-    return f"[{escape_markdown(host)}/…](<{_safe(url)}>)"
+    address = shown.partition("://")[2]
+    return f"[{escape_markdown(defuse_mentions(address))}](<{_safe(url)}>)"
 
 
 def named(url: str) -> str:

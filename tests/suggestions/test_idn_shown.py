@@ -113,11 +113,13 @@ async def test_the_review_card_and_the_reader_see_the_host_in_its_own_letters(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
     answer = await suggest(emulator, seed, url="https://bücher.example/straße")
-    assert "<https://bücher.example/stra%C3%9Fe>" in answer.content
+    stored_url = "https://xn--bcher-kva.example/stra%C3%9Fe"
+    shown = f"[bücher.example/straße](<{stored_url}>)"  # linked as stored
+    assert shown in answer.content
     (stored,) = await newsbot.archive.suggestions.list()
-    assert stored.url == "https://xn--bcher-kva.example/stra%C3%9Fe", "stored as compared"
+    assert stored.url == stored_url, "stored as compared"
     (embed,) = (await review_card(emulator, seed)).embeds
-    assert embed["description"].splitlines()[0] == "<https://bücher.example/stra%C3%9Fe>"
+    assert embed["description"].splitlines()[0] == shown
 
 
 @pytest.mark.parametrize(
