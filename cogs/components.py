@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import discord
 
 from bot.app import SORRY, reply, told
+from bot.store import Archive
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,15 @@ def custom_id(interaction: discord.Interaction[Any]) -> str:
     return str(data.get("custom_id", "?"))
 
 
+def _answering(
+    interaction: discord.Interaction[Any],
+) -> contextlib.AbstractAsyncContextManager[None]:
+    """A press waits for the archive as a reader's command does: Discord wants its answer
+    within 3 s, and a press kept waiting out an outage gets "This interaction failed"."""
+    archive = getattr(interaction.client, "archive", None)
+    return archive.answering() if isinstance(archive, Archive) else contextlib.nullcontext()
+
+
 def apologises(failed: R) -> Callable[[Handler[S, R]], Handler[S, R]]:
     """Guard a component's check or callback: if it raises, tell the presser what a command
     would (a bug is also logged), and return `failed` (False for a check: the callback does
@@ -42,7 +52,8 @@ def apologises(failed: R) -> Callable[[Handler[S, R]], Handler[S, R]]:
         @functools.wraps(handler)
         async def guarded(item: S, interaction: discord.Interaction[Any]) -> R:
             try:
-                return await handler(item, interaction)
+                async with _answering(interaction):
+                    return await handler(item, interaction)
             except Exception as error:  # every failure gets an answer
                 explained = told(error)
                 if explained is not None:  # said where it arose (a store logs an outage)

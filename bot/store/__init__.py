@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import sys
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
@@ -157,6 +158,12 @@ class Archive:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    def answering(self) -> AbstractAsyncContextManager[None]:
+        """Run the block as a person's question on Discord (a button pressed): a database
+        server out of reach is waited for only briefly, then said to be, as to a reader's
+        command (`bot.store.postgres.database.READER_WAIT`)."""
+        return self._connection.answering()
 
     async def counts(self) -> dict[str, int]:
         """How many rows each table holds (`bot.store.tables.COLUMNS`)."""

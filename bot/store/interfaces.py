@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import AsyncIterable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeAlias
@@ -423,6 +424,12 @@ class Connection(Protocol):
 
     async def close(self) -> None:
         """Close the database; nothing can use it afterwards."""
+        ...
+
+    def answering(self) -> AbstractAsyncContextManager[None]:
+        """Run the block as a person's question on Discord, which wants an answer within
+        3 s: a database out of reach is waited for only briefly, then raises
+        `NewsbotError` saying so, written for them."""
         ...
 
 

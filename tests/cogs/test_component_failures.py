@@ -73,3 +73,26 @@ async def test_a_page_turned_while_the_archive_is_out_of_reach_says_so(
         assert answer.content == literal_but_code(UNREACHABLE_FOR_READERS, CONTENT_MAX)
         assert not caplog.records, "an outage is no bug of newsbot's"
         assert shown(first)[0] == "Results 1–5 · more on the next page", "the page stays"
+
+
+async def test_notify_me_pressed_while_the_archive_is_out_of_reach_says_so_in_time(
+    pg_server: PgServer,
+    pg_url: str,
+    issue_202: Issue,
+    start_newsbot: StartNewsbot,
+    emulator: Emulator,
+    seed: DefaultWorld,
+) -> None:
+    async with await Archive.open(pg_url) as archive:
+        await archive.issues.ingest(issue_202)
+        await start_newsbot(archive)
+        await newsletter(emulator, seed, "setup", channel=seed.general, role=seed.newsletter_role)
+        digest = await published_digest(emulator, seed)
+        with pg_server.down():
+            # Within Discord's 3 s: not after the 30 s publishing waits out an outage, when
+            # Discord has long shown "This interaction failed".
+            answer = await apology(emulator, digest, f"newsbot:notify:{seed.newsletter_role.id}",
+                                   seed.reader)  # fmt: skip
+        assert_private_and_silent(answer)
+        assert answer.content == literal_but_code(UNREACHABLE_FOR_READERS, CONTENT_MAX)
+        assert seed.newsletter_role.id not in seed.guild.members[seed.reader.id].roles

@@ -4,6 +4,7 @@ as in `bot.store.sqlite`, and the same search hits."""
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from bot.errors import NewsbotError
@@ -68,6 +69,10 @@ class PgConnection:
     async def close(self) -> None:
         """Close every connection; nothing can use the database through them afterwards."""
         await self._database.close()
+
+    def answering(self) -> AbstractAsyncContextManager[None]:
+        """Wait for the server only briefly, as for a reader (`PgDatabase.answering`)."""
+        return self._database.answering()
 
 
 async def open_postgres(
