@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -32,6 +30,7 @@ from bot.store import query as query_syntax
 from bot.text import has_visible_text, narrowed
 from cogs.choices import in_time
 from cogs.reader import _replies as replies
+from cogs.reader._answering import Answering
 from cogs.reader._asked import Asked, no_section, said, said_quoted
 from cogs.reader._public import kept_private
 from cogs.reader._views import (
@@ -46,18 +45,6 @@ from cogs.reader._views import (
 if TYPE_CHECKING:
     from bot.app import Newsbot
 
-T = TypeVar("T")
-
-DEFER_AFTER = 0.025
-"""Seconds of work after which an answer is deferred. A search takes a few milliseconds, so
-alone it is answered at once; when many readers ask together and answers queue, deferring
-acknowledges each one quickly and the results follow."""
-DEFER_QUEUE = 8
-"""Answers being worked on at which another is deferred at once, without waiting for
-`DEFER_AFTER`: each takes a millisecond or more (its search, then sending it), so the next
-would come later anyway, and in a burst the timer itself fires late, behind the work it waits
-for (100 different searches at once: the placeholder's p99 was 63–86 ms with the timer
-alone, 49–56 ms with this)."""
 QUERY_MIN, QUERY_MAX = 2, 200
 ISSUE_MAX = 999_999
 RELATED_LIMIT = 5
@@ -70,58 +57,6 @@ ANSWERED_PRIVATELY = "Answered privately."
 def embed_of(rendered: Embed) -> discord.Embed:
     """A discord.py Embed from one built by `bot.render.discord`."""
     return discord.Embed.from_dict(rendered.to_dict())
-
-
-THINKING = {
-    ephemeral: replies.callback(
-        discord.InteractionResponseType.deferred_channel_message,
-        {"flags": discord.MessageFlags(ephemeral=True).value} if ephemeral else {},
-    )
-    for ephemeral in (False, True)
-}
-"""The "thinking…" placeholder, private or public, rendered once."""
-
-
-class Answering:
-    """How many answers the commands are working on, and when each is deferred."""
-
-    def __init__(self) -> None:
-        self.working = 0
-
-    async def soon(
-        self, interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool
-    ) -> T:
-        """Await `work`; if it is slow, or many answers are ahead of it, defer the interaction
-        meanwhile so Discord keeps waiting.
-
-        The work runs in the command's own task, and only a deferral starts a task of its own:
-        a burst of quick answers costs no task and no wait of its own.
-        """
-        deferring: list[asyncio.Task[None]] = []
-
-        def defer() -> None:
-            deferring.append(asyncio.ensure_future(thinking(interaction, ephemeral=ephemeral)))
-
-        timer: asyncio.TimerHandle | None = None
-        if self.working >= DEFER_QUEUE:
-            defer()
-        else:
-            timer = asyncio.get_running_loop().call_later(DEFER_AFTER, defer)
-        self.working += 1
-        try:
-            return await work
-        finally:
-            self.working -= 1
-            if timer is not None:
-                timer.cancel()
-            if deferring:
-                await deferring[0]
-
-
-async def thinking(interaction: discord.Interaction, *, ephemeral: bool) -> None:
-    """Acknowledge the interaction with Discord's "thinking…" placeholder."""
-    kind = discord.InteractionResponseType.deferred_channel_message
-    await replies.respond(interaction, kind, THINKING[ephemeral])
 
 
 async def answer(
@@ -172,7 +107,7 @@ class Reader(commands.Cog):
         self.pager_timeout = PAGER_TIMEOUT
         self.answers = Answers()
         self.answering = Answering()
-        self.pagers = Pagers(archive, self.answers)
+        self.pagers = Pagers(archive, self.answers, answering=self.answering)
         self.related_menu = app_commands.ContextMenu(
             name="Find related links", callback=self.find_related
         )

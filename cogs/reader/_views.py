@@ -31,6 +31,7 @@ from bot.render.discord import search_embed
 from bot.store import Archive
 from cogs.components import apologises
 from cogs.reader import _replies as replies
+from cogs.reader._answering import Answering
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,8 @@ class Shown(Protocol):
     def placed(self) -> Placed: ...
 
     def turned(self) -> bytes: ...
+
+    def edited(self) -> bytes: ...
 
 
 def buttons(page: Placed | None, command: str = SEARCH) -> list[dict[str, Any]]:
@@ -153,6 +156,14 @@ class Answer:
             self._rendered[key] = replies.callback(Kind.message_update, body)
         return self._rendered[key]
 
+    def edited(self) -> bytes:
+        """`turned`, as the edit that follows a press deferred while the page was fetched."""
+        key = ("edited", False, None)
+        if key not in self._rendered:
+            body = replies.message_body(embed=self.embed, components=buttons(self.page))
+            self._rendered[key] = replies.rendered(body)
+        return self._rendered[key]
+
 
 def page_embed(query: str, page: SearchPage) -> discord.Embed:
     """The embed showing a page of results for `query`."""
@@ -193,6 +204,10 @@ class SectionPage:
     def turned(self) -> bytes:
         """This page replacing the one a reader turned from, buttons updated."""
         return replies.callback(Kind.message_update, self.body())
+
+    def edited(self) -> bytes:
+        """`turned`, as the edit that follows a deferred press."""
+        return replies.rendered(self.body())
 
 
 class Answers:
@@ -334,10 +349,19 @@ class Pagers:
     very burst that fills the pagers.
     """
 
-    def __init__(self, archive: Archive, answers: Answers, kept: int = PAGERS_KEPT) -> None:
+    def __init__(
+        self,
+        archive: Archive,
+        answers: Answers,
+        kept: int = PAGERS_KEPT,
+        *,
+        answering: Answering | None = None,
+    ) -> None:
         self.archive = archive
         self.answers = answers
         self.kept = kept
+        self.answering = answering or Answering()
+        """Counts the presses being answered with the commands, to defer a slow one."""
         self._open: dict[int, Pager] = {}
         self._greying: set[asyncio.Task[None]] = set()
 
@@ -458,8 +482,14 @@ class PageButton(
         if pager is None:  # expired between the check and now
             return
         async with pager.turning:
-            shown = await pager.turn(self.direction, pagers.archive, pagers.answers)
-            await replies.respond(interaction, Kind.message_update, shown.turned())
+            # A page not shown yet is fetched: that may be slow (the archive's server out of
+            # reach is waited for 2 s), and Discord wants the press answered within 3 s.
+            turning = pager.turn(self.direction, pagers.archive, pagers.answers)
+            shown = await pagers.answering.soon(interaction, turning, update=True)
+            if interaction.response.is_done():
+                await replies.edit_original(interaction, shown.edited())
+            else:
+                await replies.respond(interaction, Kind.message_update, shown.turned())
 
 
 def _pagers(interaction: discord.Interaction[Any]) -> Pagers:

@@ -505,7 +505,7 @@ async def test_a_bug_gets_an_apology_and_a_log_line(
 async def test_a_slow_answer_is_deferred_then_followed_up(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys.modules["cogs.reader._cog"], "DEFER_AFTER", 0)
+    monkeypatch.setattr(sys.modules["cogs.reader._answering"], "DEFER_AFTER", 0)
     handle = await emulator.run_slash_command(
         seed.guild, seed.general, seed.reader, "search", {"query": "torch"}
     )
@@ -515,8 +515,9 @@ async def test_a_slow_answer_is_deferred_then_followed_up(
     assert_private_and_silent(answer)
     assert answer.embeds[0]["footer"]["text"] == "Results 1–5 · more on the next page"
     turned = await emulator.press_button(answer, "search:next", seed.reader)
-    assert (await turned.response()).type == CallbackType.UPDATE_MESSAGE
-    assert answer.embeds[0]["footer"]["text"] == "Results 6–10 · more on the next page"
+    assert (await turned.response()).type == CallbackType.DEFERRED_UPDATE_MESSAGE, "so is a page"
+    footer = "Results 6–10 · more on the next page"
+    await emulator.wait_until(lambda: answer.embeds[0]["footer"]["text"] == footer or None)
 
 
 async def test_an_answer_behind_many_others_is_deferred_at_once(
@@ -526,9 +527,9 @@ async def test_an_answer_behind_many_others_is_deferred_at_once(
     filled_archive: Archive,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    cog = sys.modules["cogs.reader._cog"]
-    monkeypatch.setattr(cog, "DEFER_AFTER", 60)  # no answer here is deferred for its time
-    ahead = cog.DEFER_QUEUE
+    answering = sys.modules["cogs.reader._answering"]
+    monkeypatch.setattr(answering, "DEFER_AFTER", 60)  # no answer here is deferred for its time
+    ahead = answering.DEFER_QUEUE
     database = filled_archive.issues._database  # type: ignore[attr-defined]
     async with contextlib.AsyncExitStack() as held:
         # Every read connection taken: each search waits, its answer worked on meanwhile.

@@ -61,7 +61,7 @@ async def test_a_mistake_after_a_public_deferral_is_still_told_privately(
     options: dict[str, Any],
     answer: str,
 ) -> None:
-    monkeypatch.setattr(sys.modules["cogs.reader._cog"], "DEFER_AFTER", 0)
+    monkeypatch.setattr(sys.modules["cogs.reader._answering"], "DEFER_AFTER", 0)
     handle = await emulator.run_slash_command(
         seed.guild, seed.general, seed.reader, command, {**options, "public": True}
     )

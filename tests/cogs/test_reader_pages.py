@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import sys
+
+import pytest
 
 from bot.app import Newsbot
 from bot.models import Issue
@@ -210,3 +213,16 @@ async def test_a_section_pager_is_its_askers_and_shares_the_cap_with_searches(
     assert told.content == "These pages have expired: ask again with /latest."
     assert not any(page_buttons(section).values()), "greyed out once pressed"
     assert lanterns(section)[1][0] == 0, "still the first page"
+
+
+async def test_a_page_slow_to_come_is_acknowledged_then_shown(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.modules["cogs.reader._answering"], "DEFER_AFTER", 0)
+    first = await slash(emulator, seed, "search", query="torch")
+    pressed = await emulator.press_button(first, "search:next", seed.reader)
+    assert (await pressed.response()).type == CallbackType.DEFERRED_UPDATE_MESSAGE
+    await emulator.wait_until(lambda: shown(first)[0].startswith("Results 6–10") or None)
+    assert shown(first) == ("Results 6–10 · more on the next page", tricks(5, 6, 7, 8, 9))
+    assert page_buttons(first) == {"search:previous": True, "search:next": True}
+    assert first.allowed_mentions == {"parse": []}

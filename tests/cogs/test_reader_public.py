@@ -74,7 +74,7 @@ async def test_a_slow_answer_there_is_private_from_its_thinking_on(
     name: str,
     options: dict[str, Any],
 ) -> None:
-    monkeypatch.setattr(sys.modules["cogs.reader._cog"], "DEFER_AFTER", 0)
+    monkeypatch.setattr(sys.modules["cogs.reader._answering"], "DEFER_AFTER", 0)
     emulator.deny(seed.general, int(Permission.SEND_MESSAGES), user=seed.reader)
     handle = await emulator.run_slash_command(
         seed.guild, seed.general, seed.reader, name, {**options, "public": True}
