@@ -17,6 +17,7 @@ from bot.issuefiles import (
     write_issue,
 )
 from bot.models import Issue, IssueSummary, Item, Section, Suggestion, SuggestionStatus, slugify
+from bot.models.idn import shown_path
 from bot.models.links import LinkRejected, normalise, twins
 from bot.render.text import escape_markdown
 from bot.suggestions.links import candidates
@@ -117,10 +118,14 @@ def draft_title(number: int, latest: IssueSummary | None) -> str:
 
 def _item_title(suggestion: Suggestion) -> str:
     """The page's title, or its address when the title shows nothing (a title stored before such
-    titles were turned away, too): an item's title must show something. The address as stored,
-    its host in punycode: readers see the title, not where it links, so an internationalised
-    host that passes for another site's must not read as that site here."""
-    address = suggestion.url.split("://", 1)[-1].rstrip("/")
+    titles were turned away, too): an item's title must show something. The address with its
+    host as stored, in punycode: readers see the title, not where it links, so an
+    internationalised host that passes for another site's must not read as that site here.
+    Its path reads as a browser shows it (`shown_path`), which changes nothing of where it
+    leads."""
+    address = suggestion.url.split("://", 1)[-1]
+    host_end = next((at for at, char in enumerate(address) if char in "/?#"), len(address))
+    address = (address[:host_end] + shown_path(address[host_end:])).rstrip("/")
     title = without_direction_controls(suggestion.title or "")
     for text in (one_line(title), one_line(address)):
         if has_visible_text(text):

@@ -15,12 +15,12 @@ from typer.testing import CliRunner
 
 from bot.app import Newsbot
 from bot.cli import app
-from bot.models import Supporter
+from bot.models import Suggestion, SuggestionStatus, Supporter
 from bot.models.idn import shown_path, shown_url
 from bot.models.links import LinkRejected
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
-from bot.suggestions import SuggestionService, normalise
+from bot.suggestions import SuggestionService, draft_issue, normalise
 from tests.properties import examples
 from tests.suggestions.test_discord import suggest
 from tests.suggestions.test_review_cards import review_card
@@ -130,3 +130,10 @@ def test_the_cli_lists_the_path_as_read(tmp_path: Path) -> None:
     listed = CliRunner().invoke(app, ["--db", str(db), "suggestions", "list"])
     assert listed.exit_code == 0, listed.output
     assert "https://ja.wikipedia.org/wiki/機械学習" in listed.output
+
+
+def test_a_draft_item_without_a_title_is_named_by_its_path_as_read() -> None:
+    accepted = Suggestion(id=1, url=WIKIPEDIA, status=SuggestionStatus.ACCEPTED)
+    (item,) = [item for _, item in draft_issue(3, "Issue #3", [accepted], {}).items]
+    assert item.title == "ja.wikipedia.org/wiki/機械学習"
+    assert item.link == WIKIPEDIA, "the link as stored and compared"
