@@ -15,6 +15,7 @@ import asyncio
 import functools
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -26,8 +27,12 @@ from bot.store import failed_under
 
 log = logging.getLogger(__name__)
 
-CHOICES_WAIT = 2.5
-"""Seconds the choices may take to find: Discord's 3 s, less the time to send them."""
+CHOICES_WAIT = 2.0
+"""Seconds after Discord sent the interaction (its id's time) that the choices may take to
+find: Discord's 3 s, less the time to send them on a loaded machine."""
+CHOICES_WAIT_LEAST = 0.5
+"""Seconds the choices may always take, whatever the id's time says: a clock of this machine
+ahead of Discord's must not leave no time at all."""
 
 S = TypeVar("S")
 V = TypeVar("V", str, int)
@@ -43,17 +48,20 @@ GUARDED: set[Callable[..., Any]] = set()
 
 def in_time(callback: Choices[S, V]) -> Choices[S, V]:
     """Guard an autocomplete callback: its choices, or none when the archive cannot give them
-    within `CHOICES_WAIT`."""
+    within `CHOICES_WAIT` of the interaction's sending."""
 
     @functools.wraps(callback)
     async def guarded(
         cog: S, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[V]]:
+        # The time it waited before it ran (the gateway, a busy event loop) counts too.
+        sent = interaction.created_at.timestamp()
+        left = min(CHOICES_WAIT, max(CHOICES_WAIT_LEAST, sent + CHOICES_WAIT - time.time()))
         try:
-            async with asyncio.timeout(CHOICES_WAIT):
+            async with asyncio.timeout(left):
                 return await callback(cog, interaction, current)
         except TimeoutError:
-            reason = f"the archive did not answer within {CHOICES_WAIT} s"
+            reason = f"the archive did not answer within {left:.1f} s"
         except NewsbotError as error:  # the archive out of reach, told for readers
             reason = str(error)
         except Exception as error:
