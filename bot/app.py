@@ -280,6 +280,7 @@ async def run_bot(settings: Settings, token: str) -> None:
     """
     from bot.publishing.catalogue import THREAD_OUTLETS
     from bot.publishing.outlets.discord_alerts import where_editors_hear
+    from bot.publishing.restored import restored_through
     from bot.schedule.jobs import ScheduledPublishing
     from bot.schedule.triggers import zone
     from bot.wiring import build
@@ -306,6 +307,8 @@ async def run_bot(settings: Settings, token: str) -> None:
         )
         # `newsbot status` tells whether newsbot runs, and since when, by this lease.
         await stack.enter_async_context(running(archive.state, dt.datetime.now(dt.UTC)))
+        # A backup installed in the archive's place is marked restored now, as it starts.
+        await restored_through(archive, settings.issues.directory)
         threads = []
         for known in THREAD_OUTLETS:
             if known.configured(settings):

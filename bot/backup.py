@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import shutil
 import sqlite3
@@ -15,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from bot.errors import NewsbotError
 from bot.models import ArchiveStats
+from bot.publishing.restored import backup_state
 from bot.store import Archive, is_url
 
 
@@ -49,7 +51,9 @@ async def back_up(location: Path | str, destination: Path, *, force: bool = Fals
         partial = _partial_beside(destination)
         try:
             with _writing(destination):
-                stats = await archive.backup(partial)
+                # Marked as a backup: restored, the engine looks for what it lost before it
+                # makes it again (`bot.publishing.restored`).
+                stats = await archive.backup(partial, backup_state(dt.datetime.now(dt.UTC)))
                 version = await archive.schema_version()
                 size = await asyncio.to_thread(_move_into_place, partial, destination)
         except BaseException:

@@ -18,6 +18,7 @@ import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar
 from weakref import WeakValueDictionary
 
@@ -51,6 +52,7 @@ from bot.publishing.reports import (
     PublishReport,
     TargetReport,
 )
+from bot.publishing.restored import restored_through
 from bot.publishing.retries import Retries
 from bot.publishing.steps import Step, payload_hash
 from bot.render.publish import Post, thanks_post
@@ -82,8 +84,14 @@ class Engine:
         thank_suggesters: bool = False,
         alerts: Alerts | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
+        issues: Path | None = None,
     ) -> None:
         self.archive = archive
+        self.issues = issues
+        """The issue folder, whose files a backup found restored counts as maybe published."""
+        self.restored_through: int | None = None
+        """Issues up to this number may have steps made that the ledger lost to a backup
+        restored: those are looked for before they are made (`bot.publishing.restored`)."""
         self.ledger = Ledger(archive)
         self.retries = retries
         self._retries = Retries(retries, retry_delay)
@@ -116,6 +124,7 @@ class Engine:
             thank_suggesters=settings.suggestions.thank_suggesters,
             alerts=alerts,
             clock=clock,
+            issues=settings.issues.directory,
         )
 
     # --- publishing ---------------------------------------------------------------------------
@@ -126,6 +135,7 @@ class Engine:
         """Publish `issue` on `outlet` to `targets` (default: all of the outlet's), side by side;
         one failing stops only itself, and its editors are told."""
         chosen = list(targets) if targets is not None else await outlet.targets()
+        self.restored_through = await restored_through(self.archive, self.issues)
         thanks = await self._thanks(issue) if self.thank_suggesters else {}
         # Every target runs to its end before one's unexpected error (the archive failing under
         # it) is raised: left running, the others would go on publishing unawaited, beside the
@@ -292,6 +302,9 @@ class Engine:
         ids = recorded_ids(ledger)
         allowed = await self.remaining_today(outlet)
         instead: dict[str, str] = {}
+        # Steps a restored backup lost were made in order: once one is not found, nor the rest.
+        restored = self.restored_through
+        lost = bool(steps) and restored is not None and steps[0].issue_number <= restored
         report.counts[Outcome.DEFERRED] = 0
         for number, next_step in enumerate(steps):
             step = replace(next_step, action=instead.get(next_step.action, next_step.action))
@@ -308,11 +321,12 @@ class Engine:
                     "another newsbot process took this publish over (the claim ran out)"
                 )
             try:
-                outcome = await self._run_step(outlet, step, entry, ids, instead)
+                outcome = await self._run_step(outlet, step, entry, ids, instead, lost=lost)
             except CapReached as exc:
                 defer(report, exc, len(steps) - number)
                 return
             outcomes[step.key] = outcome
+            lost = lost and outcome != Outcome.POSTED
             if outcome == Outcome.POSTED and allowed is not None:
                 allowed -= 1
             if outcome not in (Outcome.POSTED, Outcome.RECOVERED):
@@ -343,8 +357,11 @@ class Engine:
         entry: OutboxEntry,
         ids: dict[str, int],
         instead: dict[str, str],
+        *,
+        lost: bool = False,
     ) -> Outcome:
-        """Run one step that is not done: edit what it made, or make it (or find it made)."""
+        """Run one step that is not done: edit what it made, or make it (or find it made: what
+        an earlier attempt may have made, or what a restored backup's ledger `lost`)."""
         payload = step.payload(ids)
         # What is made again after a deletion sends the step's `made_again` payload, whose hash
         # the ledger keeps until it is made: a failure or a stop in between still knows it.
@@ -370,7 +387,7 @@ class Engine:
                 outcome = Outcome.EDITED
             else:
                 remote, outcome = await self._retries.make(
-                    outlet, step, sent, ids, look_first=entry.attempts > 0
+                    outlet, step, sent, ids, look_first=lost or entry.attempts > 0
                 )
         except Refused as exc:
             await self.ledger.record(replace(sending, state=StepState.FAILED, reason=exc.reason))
@@ -385,7 +402,7 @@ class Engine:
             # nothing was made, so nothing is looked for.
             instead[step.action] = exc.instead
             again = replace(step, action=exc.instead)
-            return await self._run_step(outlet, again, entry, ids, instead)
+            return await self._run_step(outlet, again, entry, ids, instead, lost=lost)
         except StepError as exc:
             # A refusal that made nothing is no attempt to look for the step after, nor one
             # that may have put part of the issue out there (`bot.schedule.owed`).

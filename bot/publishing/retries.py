@@ -42,7 +42,7 @@ class Retries:
                 if look_first:
                     found = await outlet.recover(step, payload, ids)
                     if found is not None:
-                        log.info("found %s from an interrupted attempt", step.key)
+                        log.info("found %s already made", step.key)
                         return found, Outcome.RECOVERED
                 try:
                     return await outlet.create(step, payload, ids), Outcome.POSTED

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import sys
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -181,10 +182,13 @@ class Archive:
         """The version of the last migration applied."""
         return await self._connection.schema_version()
 
-    async def backup(self, destination: Path) -> ArchiveStats:
+    async def backup(
+        self, destination: Path, state: Mapping[str, str] | None = None
+    ) -> ArchiveStats:
         """Copy the archive into the new, empty file `destination`; return what the copy holds.
 
-        The copy is one consistent snapshot, even while the archive is written. Raise
-        `NewsbotError` if the copy fails the database's integrity check.
+        The copy is one consistent snapshot, even while the archive is written, and keeps
+        `state`'s values as well (the copy's own, never the archive's). Raise `NewsbotError` if
+        the copy fails the database's integrity check.
         """
-        return await self._connection.backup(destination)
+        return await self._connection.backup(destination, state or {})

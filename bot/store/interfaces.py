@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from collections.abc import AsyncIterable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -405,9 +405,9 @@ class Connection(Protocol):
         """The version of the last migration applied."""
         ...
 
-    async def backup(self, destination: Path) -> ArchiveStats:
-        """Copy the archive, as one consistent snapshot, into the new file `destination`;
-        return what the copy holds."""
+    async def backup(self, destination: Path, state: Mapping[str, str]) -> ArchiveStats:
+        """Copy the archive, as one consistent snapshot, into the new file `destination`, with
+        `state`'s values kept in the copy only; return what the copy holds."""
         ...
 
     async def counts(self) -> dict[str, int]:

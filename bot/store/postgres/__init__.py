@@ -4,6 +4,7 @@ as in `bot.store.sqlite`, and the same search hits."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
@@ -46,7 +47,7 @@ class PgConnection:
         """The version of the last migration applied."""
         return await self._database.schema_version()
 
-    async def backup(self, destination: Path) -> ArchiveStats:
+    async def backup(self, destination: Path, state: Mapping[str, str]) -> ArchiveStats:
         """Refused: a PostgreSQL archive is backed up with the server's own tools."""
         raise NewsbotError(
             f"the archive is on PostgreSQL ({self.location}): back it up with pg_dump"

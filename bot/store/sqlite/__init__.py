@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,8 +49,9 @@ class SqliteConnection:
         """The version of the last migration applied."""
         return await self._database.schema_version()
 
-    async def backup(self, destination: Path) -> ArchiveStats:
-        """Copy the file into the new, empty file `destination`; return what the copy holds.
+    async def backup(self, destination: Path, state: Mapping[str, str]) -> ArchiveStats:
+        """Copy the file into the new, empty file `destination`, with `state`'s values kept in
+        the copy only; return what the copy holds.
 
         SQLite's online backup copies one consistent snapshot, even while other connections
         write. The copy is one self-contained file. Raise `NewsbotError` if it fails SQLite's
@@ -57,6 +59,9 @@ class SqliteConnection:
         """
         copy = await self._database.backup_to(destination)
         try:
+            kept = SqliteState(copy)
+            for key, value in state.items():
+                await kept.set(key, value)
             return await SqliteIssues(copy).stats()
         finally:
             await copy.close()
