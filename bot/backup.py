@@ -48,21 +48,21 @@ async def back_up(location: Path | str, destination: Path, *, force: bool = Fals
     _check_destination(archive_path, destination, force=force)
     # Not migrated: a backup taken before an upgrade keeps the schema the old version reads.
     async with await Archive.open(archive_path, create=False, migrate=False) as archive:
-        partial = _partial_beside(destination)
+        partial = partial_beside(destination)
         try:
             with _writing(destination):
                 # Marked as a backup: restored, the engine looks for what it lost before it
                 # makes it again (`bot.publishing.restored`).
                 stats = await archive.backup(partial, backup_state(dt.datetime.now(dt.UTC)))
                 version = await archive.schema_version()
-                size = await asyncio.to_thread(_move_into_place, partial, destination)
+                size = await asyncio.to_thread(move_into_place, partial, destination)
         except BaseException:
             await asyncio.to_thread(partial.unlink, missing_ok=True)
             raise
     return Backup(destination, size, version, stats)
 
 
-def _partial_beside(destination: Path) -> Path:
+def partial_beside(destination: Path) -> Path:
     """A new, empty temporary file beside `destination`, for the copy before it is whole."""
     with _writing(destination):
         handle, name = tempfile.mkstemp(
@@ -122,14 +122,8 @@ async def _dump(url: str, destination: Path, *, force: bool) -> Backup:
         stats = await archive.issues.stats()
         version = await archive.schema_version()
         shown = archive.location
-    partial = _partial_beside(destination)
-    # The password goes in the environment: a command line is visible to every user.
-    parts = urlsplit(url)
-    environment = dict(os.environ)
-    if parts.password is not None:
-        # As libpq reads it from the URL: percent-decoded.
-        environment["PGPASSWORD"] = unquote(parts.password)
-        url = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", "@", 1)).geturl()
+    partial = partial_beside(destination)
+    url, environment = pg_client(url)
     try:
         process = await asyncio.create_subprocess_exec(
             pg_dump, "--format=custom", f"--file={partial}", f"--dbname={url}",
@@ -141,11 +135,23 @@ async def _dump(url: str, destination: Path, *, force: bool) -> Backup:
             why = problem.decode(errors="replace").strip().splitlines()
             raise BackupError(f"pg_dump could not back up {shown}: {why[-1] if why else '?'}")
         with _writing(destination):
-            size = await asyncio.to_thread(_move_into_place, partial, destination)
+            size = await asyncio.to_thread(move_into_place, partial, destination)
     except BaseException:
         await asyncio.to_thread(partial.unlink, missing_ok=True)
         raise
     return Backup(destination, size, version, stats)
+
+
+def pg_client(url: str) -> tuple[str, dict[str, str]]:
+    """The URL and environment to give PostgreSQL's client tools (pg_dump, pg_restore): the
+    password goes in the environment, since a command line is visible to every user."""
+    parts = urlsplit(url)
+    environment = dict(os.environ)
+    if parts.password is not None:
+        # As libpq reads it from the URL: percent-decoded.
+        environment["PGPASSWORD"] = unquote(parts.password)
+        url = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", "@", 1)).geturl()
+    return url, environment
 
 
 def _check_destination(archive_path: Path, destination: Path, *, force: bool) -> None:
@@ -161,7 +167,7 @@ def _check_destination(archive_path: Path, destination: Path, *, force: bool) ->
             raise BackupError(f"{destination} exists: pass --force to replace it")
 
 
-def _move_into_place(partial: Path, destination: Path) -> int:
+def move_into_place(partial: Path, destination: Path) -> int:
     """Rename the finished copy to `destination`; return its size in bytes."""
     # Flushed to disk before the rename, so a crash leaves the old file or the whole new one.
     with partial.open("rb") as copy:

@@ -97,6 +97,12 @@ class NewsbotGroup(TyperGroup):
             "backup",
             "Copy the archive into FILE, checked; safe while `newsbot run` is writing to it.",
         ),
+        "restore": LazyCommand(
+            "bot.cli.archive",
+            "restore",
+            "Put a backup in the archive's place; what it lost of later publishes is not sent "
+            "twice.",
+        ),
         "schedule": LazyCommand(
             "bot.cli.schedule",
             "show_schedule",

@@ -1,4 +1,4 @@
-"""`newsbot check|ingest|latest|issue|schema|backup`: issue files and the archive.
+"""`newsbot check|ingest|latest|issue|schema|backup|restore`: issue files and the archive.
 
 Issues are shown with rich in a terminal, and as JSON for scripts; `newsbot search` is in
 `bot.cli.search`.
@@ -306,6 +306,28 @@ def backup(
     out.print(
         f"wrote {copy.path} ({copy.size:,} bytes): {copy.stats.issues} issue(s), "
         f"{copy.stats.items} item(s), schema version {copy.schema_version}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def restore(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The backup file to restore.", metavar="FILE")],
+) -> None:
+    """Put a backup in the archive's place; what it lost of later publishes is not sent twice.
+
+    Stop `newsbot run` first: it is refused while newsbot runs on the archive.
+    """
+    from bot.restore import restore as put_back
+
+    settings = settings_of(ctx)
+    done = run_async(put_back(archive_location(settings), file, settings.issues.directory))
+    out.print(
+        f"restored {file}: {done.stats.issues} issue(s), {done.stats.items} item(s), schema"
+        f" version {done.schema_version}; what it does not show sent of issues up to"
+        f" #{done.through} is looked for on each platform before it is published again",
         markup=False,
         highlight=False,
         soft_wrap=True,

@@ -48,7 +48,7 @@ async def restored_through(archive: Archive, issues: Path | None) -> int | None:
     highest = max([stats.latest_issue or 0, int(through or 0), *files])
     await mark_restored(archive.state, highest)
     log.warning(
-        "the archive is a backup taken %s, restored: what the ledger does not show sent of"
+        "the archive is a backup (taken %s) restored: what the ledger does not show sent of"
         " issues up to #%d is looked for on each platform before it is made, as it may have"
         " been published since the backup",
         taken,

@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from bot.issuefiles import write_issue
 from bot.models import Issue, Subscription
 from bot.publishing.plans.x import plan as x_plan
@@ -66,8 +68,14 @@ async def newsbot(*args: str, env: dict[str, str]) -> str:
     return run.stdout
 
 
+@pytest.mark.parametrize("by_hand", [True, False], ids=["by hand", "newsbot restore"])
 async def test_a_restored_backup_publishes_nothing_twice(
-    tmp_path: Path, emulator: Emulator, seed: DefaultWorld, x_emulator: XEmulator, issue_202: Issue
+    tmp_path: Path,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    x_emulator: XEmulator,
+    issue_202: Issue,
+    by_hand: bool,
 ) -> None:
     db = await subscribed_archive(tmp_path / "newsbot.db", issue_202, seed)
     folder = tmp_path / "issues"
@@ -82,7 +90,11 @@ async def test_a_restored_backup_publishes_nothing_twice(
     _, steps = x_plan(issue_202, XSettings())
     assert len(x_emulator.live_tweets()) == len(steps)
 
-    restore_as_the_readme_says(backup, db)
+    if by_hand:
+        restore_as_the_readme_says(backup, db)
+    else:
+        said = await newsbot("--db", str(db), "restore", str(backup), env=env)
+        assert "issues up to #202 is looked for" in " ".join(said.split())
     again = await newsbot("--db", str(db), "publish", "202", env=env)
     assert on_discord(emulator, seed) == published
     assert len(x_emulator.live_tweets()) == len(steps)

@@ -1,0 +1,137 @@
+"""`newsbot restore FILE`: a backup put in the archive's place, checked and whole, marked
+restored; refused while newsbot runs on the archive, and for a file that is no backup."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.issuefiles import write_issue
+from bot.publishing.restored import RESTORED, TAKEN
+from bot.store import Archive
+from bot.workers import running
+from tests.conftest import ISSUES
+from tests.factories import issue, item
+
+
+async def newsbot(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """`newsbot ARGS`, in a thread of its own: the command runs its own event loop."""
+    result = await asyncio.to_thread(CliRunner().invoke, app, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def issue_203(folder: Path) -> Path:
+    """#203 written into the issue folder, after the backup."""
+    return write_issue(issue(203, {"News": [item("Fabs", "https://fabs.example")]}), folder)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    made = tmp_path / "issues"
+    made.mkdir()
+    return made
+
+
+@pytest.fixture
+def env(folder: Path) -> dict[str, str]:
+    return {"NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+
+
+async def backed_up(db: Path, env: dict[str, str], backup: Path) -> None:
+    """The archive `db` holding #202, backed up into `backup`, then #203 ingested into it."""
+    code, _, err = await newsbot("--db", str(db), "ingest", str(ISSUES / "202.md"), env=env)
+    assert code == 0, err
+    code, _, err = await newsbot("--db", str(db), "backup", str(backup), env=env)
+    assert code == 0, err
+    later = issue_203(Path(env["NEWSBOT_ISSUES__DIRECTORY"]) / "203.md")
+    assert (await newsbot("--db", str(db), "ingest", str(later), env=env))[0] == 0
+
+
+def names_in(folder: Path) -> list[str]:
+    """The names of the files in `folder`: no temporary file left beside the archive."""
+    return sorted(p.name for p in folder.iterdir())
+
+
+async def state_of(location: Path | str, key: str) -> str | None:
+    async with await Archive.open(location, create=False) as archive:
+        return await archive.state.get(key)
+
+
+async def test_restore_puts_the_backup_in_place_and_marks_it(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    db, backup = tmp_path / "newsbot.db", tmp_path / "newsbot-Mon.db"
+    await backed_up(db, env, backup)
+    await asyncio.to_thread(Path(f"{db}-shm").write_bytes, b"left by a newsbot killed")
+    code, out, err = await newsbot("--db", str(db), "restore", str(backup), env=env)
+    assert code == 0, err
+    assert f"restored {backup}: 1 issue(s), 18 item(s)" in out
+    assert "issues up to #203 is looked for" in " ".join(out.split())  # the folder's #203
+    assert names_in(tmp_path) == ["issues", "newsbot-Mon.db", "newsbot.db"]
+    with closing(sqlite3.connect(db)) as restored:
+        assert restored.execute("SELECT max(number) FROM issues").fetchone() == (202,)
+    assert await state_of(db, RESTORED) == "203"
+    assert await state_of(db, TAKEN) is None
+    assert await state_of(backup, TAKEN) is not None  # the backup itself is left as it was
+
+
+async def test_restore_is_refused_while_newsbot_runs(tmp_path: Path, env: dict[str, str]) -> None:
+    db, backup = tmp_path / "newsbot.db", tmp_path / "newsbot-Mon.db"
+    await backed_up(db, env, backup)
+    async with (
+        await Archive.open(db) as archive,
+        running(archive.state, dt.datetime.now(dt.UTC)),
+    ):
+        code, _, err = await newsbot("--db", str(db), "restore", str(backup), env=env)
+    assert code == 1
+    assert "newsbot runs on this archive" in err and "stop it first" in err
+    with closing(sqlite3.connect(db)) as kept:
+        assert kept.execute("SELECT max(number) FROM issues").fetchone() == (203,)
+
+
+async def test_restore_refuses_what_is_no_sqlite_backup(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    db, backup = tmp_path / "newsbot.db", tmp_path / "newsbot-Mon.db"
+    await backed_up(db, env, backup)
+    dump = tmp_path / "newsbot.dump"
+    await asyncio.to_thread(dump.write_bytes, b"PGDMP" + bytes(200))
+    for wrong, said in [
+        (dump, "is not an SQLite archive"),
+        (tmp_path / "none.db", "no such backup file"),
+        (db, "is the archive itself"),
+    ]:
+        code, _, err = await newsbot("--db", str(db), "restore", str(wrong), env=env)
+        assert code == 1 and said in err, err
+    with closing(sqlite3.connect(db)) as kept:
+        assert kept.execute("SELECT max(number) FROM issues").fetchone() == (203,)
+    assert names_in(tmp_path) == [
+        "issues",
+        "newsbot-Mon.db",
+        "newsbot.db",
+        "newsbot.dump",
+    ]
+
+
+async def test_restore_of_a_pg_dump_into_postgresql(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    env = {"NEWSBOT_ARCHIVE__URL": pg_url, "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    dump = tmp_path / "newsbot-Mon.db"
+    assert (await newsbot("ingest", str(ISSUES / "202.md"), env=env))[0] == 0
+    code, _, err = await newsbot("backup", str(dump), env=env)
+    assert code == 0, err
+    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    code, out, err = await newsbot("restore", str(dump), env=env)
+    assert code == 0, err
+    assert f"restored {dump}: 1 issue(s), 18 item(s)" in out
+    assert await state_of(pg_url, RESTORED) == "203"
+    async with await Archive.open(pg_url, create=False) as archive:
+        assert (await archive.issues.stats()).latest_issue == 202
