@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
+import signal
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -15,10 +17,12 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.issuefiles import write_issue
 from bot.publishing.restored import RESTORED, TAKEN
+from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
 from bot.workers import running
-from tests.conftest import ISSUES
+from tests.conftest import ISSUES, eventually
 from tests.factories import issue, item
+from tests.test_run import newsbot_run, run_env
 
 
 async def newsbot(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -135,3 +139,35 @@ async def test_restore_of_a_pg_dump_into_postgresql(
     assert await state_of(pg_url, RESTORED) == "203"
     async with await Archive.open(pg_url, create=False) as archive:
         assert (await archive.issues.stats()).latest_issue == 202
+
+
+def restored_mark(db: Path) -> str | None:
+    """The archive's restore mark, read apart from any process writing it."""
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+        row = connection.execute("SELECT value FROM state WHERE key = ?", (RESTORED,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+async def test_newsbot_run_marks_a_backup_restored_by_hand_as_it_starts(
+    emulator: Emulator, seed: DefaultWorld, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Installed in the archive's place by hand, the backup is marked at the next start,
+    through the issue folder's #203 (published after the backup), before any firing."""
+    db, backup = tmp_path / "newsbot.db", tmp_path / "newsbot-Mon.db"
+    await backed_up(db, env, backup)
+    await asyncio.to_thread(shutil.copyfile, backup, db)
+    process = await newsbot_run(
+        run_env(emulator, seed, db) | env, stdout=asyncio.subprocess.DEVNULL
+    )
+
+    def alive() -> None:
+        assert process.returncode is None, "newsbot run ended"
+
+    try:
+        await eventually(lambda: restored_mark(db) == "203", alive=alive)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, stderr.decode()
+    assert "is a backup (taken " in stderr.decode()
+    assert await state_of(db, TAKEN) is None
