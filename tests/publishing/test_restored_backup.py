@@ -5,6 +5,7 @@ issues newer than the restore are published as usual, with no lookups."""
 from __future__ import annotations
 
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,19 @@ from bot.issuefiles import write_issue
 from bot.models import Issue, Subscription
 from bot.publishing.plans.x import plan as x_plan
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator
-from bot.sandbox.x import XEmulator
+from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import XSettings
 from bot.store import Archive
 from tests.factories import issue, item
 from tests.publishing.conftest import posted_in, threads_of
-from tests.x.conftest import archive_file, run_newsbot, x_env
+from tests.threads import Killer
+from tests.x.conftest import (
+    archive_file,
+    assert_one_thread,
+    run_newsbot,
+    thread_texts,
+    x_env,
+)
 
 KINDS = {0: "text", 5: "announcement", 15: "forum"}
 
@@ -50,6 +58,13 @@ def on_discord(emulator: Emulator, seed: DefaultWorld) -> dict[str, tuple[int, i
         c.name: (len(threads_of(emulator, c)), len(posted_in(emulator, c)))
         for c in subscribed(seed)
     }
+
+
+@pytest.fixture
+def x_config() -> XEmulatorConfig:
+    """X's own refusal of a post repeating a recent one off: the ledger alone must keep each
+    post single (X's window for it is not documented, and a thread's replies may repeat)."""
+    return XEmulatorConfig(duplicate_window=0.0)
 
 
 def issue_file(folder: Path, number: int) -> Issue:
@@ -96,9 +111,9 @@ async def test_a_restored_backup_publishes_nothing_twice(
         said = await newsbot("--db", str(db), "restore", str(backup), env=env)
         assert "issues up to #202 is looked for" in " ".join(said.split())
     again = await newsbot("--db", str(db), "publish", "202", env=env)
-    assert on_discord(emulator, seed) == published
     assert len(x_emulator.live_tweets()) == len(steps)
     assert f"#202 → X: 0 posted, {len(steps)} recovered" in again
+    assert on_discord(emulator, seed) == published
     async with await Archive.open(db) as archive:
         assert await archive.ledger.unfinished() == []
 
@@ -138,3 +153,30 @@ async def test_an_issue_published_after_the_backup_is_found_from_its_file(
     assert len(x_emulator.live_tweets()) == tweets
     _, steps = x_plan(issue_203, XSettings())
     assert f"#203 → X: 0 posted, {len(steps)} recovered" in again
+
+
+async def test_lookups_end_at_the_first_post_not_found(tmp_path: Path, issue_202: Issue) -> None:
+    """A publish stopped after two posts, then its backup restored: the next publish finds
+    those two, looks once more, and posts the rest without looking (nothing after the first
+    post not found can have been made): X's lookups are few and tightly rate-limited."""
+    _, steps = x_plan(issue_202, XSettings())
+    db = await archive_file(tmp_path / "newsbot.db", issue_202)
+    backup = tmp_path / "newsbot-Mon.db"
+    async with XEmulator(XEmulatorConfig(duplicate_window=0.0)) as x:
+        env = x_env(x)
+        await newsbot("--db", str(db), "backup", str(backup), env=env)
+        killer = Killer(x, lambda: len(x.tweets))
+        killer.arm(2)
+        args = ("--db", str(db), "publish", "--outlet", "x")
+        stopped = await run_newsbot(*args, env=env, started=killer.started)
+        assert stopped.returncode == -signal.SIGKILL, stopped.stderr
+        assert len(x.tweets) == 2
+
+        restore_as_the_readme_says(backup, db)
+        looked = len(x.requests)
+        again = await newsbot(*args, env=env)
+        assert f"#202 → X: {len(steps) - 2} posted, 2 recovered" in again
+        assert_one_thread(x.live_tweets(), thread_texts(issue_202))
+        # The account's recent posts, read before each of the first three posts only.
+        read = [r for r in x.requests[looked:] if r.method == "GET" and r.path.endswith("/tweets")]
+        assert len(read) == 3, [r.path for r in read]
