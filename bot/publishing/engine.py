@@ -404,8 +404,9 @@ class Engine:
             again = replace(step, action=exc.instead)
             return await self._run_step(outlet, again, entry, ids, instead, lost=lost)
         except StepError as exc:
-            # A refusal that made nothing is no attempt to look for the step after, nor one
-            # that may have put part of the issue out there (`bot.schedule.owed`).
+            # A call the platform refused, as the outlet says (`made_nothing`), is no attempt
+            # to look for the step after, nor one that may have put part of the issue out there
+            # (`bot.schedule.owed`); any other failure may have made it.
             tried = entry.attempts if exc.made_nothing else sending.attempts
             failed = replace(sending, state=StepState.FAILED, reason=exc.reason, attempts=tried)
             await self.ledger.record(failed)

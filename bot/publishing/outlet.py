@@ -27,13 +27,17 @@ class StepError(Exception):
     resumable = True
     """Whether publishing again, with nothing changed, may get further."""
     made_nothing = False
-    """Set by the engine when the platform refused to make the step outright (not transient,
-    not `MaybeMade`), any earlier attempt looked for first: nothing of it is there."""
+    """Said by the outlet where the platform answered the call with a refusal (a 4xx, a rate
+    limit), so the call surely made nothing; never inferred. By default a failed call may have
+    made what it asked for (its request may have reached the platform, the answer lost or cut
+    off), and the step is looked for before it is made again. The engine reads it of a failed
+    `create` only (`Retries.make`): such a refusal is not counted in the step's attempts."""
 
-    def __init__(self, reason: str, *, transient: bool = False) -> None:
+    def __init__(self, reason: str, *, transient: bool = False, made_nothing: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.transient = transient
+        self.made_nothing = made_nothing
 
 
 class SetupNeeded(StepError):
@@ -72,8 +76,15 @@ class CapReached(StepError):
     `reset_at` (epoch seconds): the rest of the target's steps wait for a later publish.
     `cap` names it for the report (`Mastodon's rate limit`)."""
 
-    def __init__(self, reason: str, reset_at: float | None, cap: str | None = None) -> None:
-        super().__init__(reason)
+    def __init__(
+        self,
+        reason: str,
+        reset_at: float | None,
+        cap: str | None = None,
+        *,
+        made_nothing: bool = False,
+    ) -> None:
+        super().__init__(reason, made_nothing=made_nothing)
         self.reset_at = reset_at
         self.cap = cap
 

@@ -36,19 +36,23 @@ class Retries:
         look_first: bool,
     ) -> tuple[Remote, Outcome]:
         """Make the step; first look for it whenever an earlier attempt may have made it (one
-        interrupted, or one that failed in a way that may have reached the platform)."""
+        interrupted, or one that failed in a way that may have reached the platform).
+
+        A failure raised says `made_nothing` only as the outlet's `create` said it, of a call
+        made after any earlier attempt was looked for: a lookup that fails leaves unknown what
+        an earlier attempt made, whatever its own call was answered."""
         for attempt in range(self.times + 1):
             try:
                 if look_first:
-                    found = await outlet.recover(step, payload, ids)
+                    try:
+                        found = await outlet.recover(step, payload, ids)
+                    except StepError as exc:
+                        exc.made_nothing = False
+                        raise
                     if found is not None:
                         log.info("found %s already made", step.key)
                         return found, Outcome.RECOVERED
-                try:
-                    return await outlet.create(step, payload, ids), Outcome.POSTED
-                except StepError as exc:
-                    exc.made_nothing = not exc.transient and not isinstance(exc, MaybeMade)
-                    raise
+                return await outlet.create(step, payload, ids), Outcome.POSTED
             except MaybeMade:
                 if look_first or attempt == self.times:
                     raise

@@ -6,12 +6,12 @@ import time
 
 import pytest
 
-from bot.models import Issue
+from bot.models import Issue, StepState
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
 from bot.publishing.outlets._threads import LEAST_WAIT, MOST_WAITS
 from bot.publishing.outlets.bluesky import BlueskyOutlet, bluesky_outlet
-from bot.publishing.plans.bluesky import RecordRef
+from bot.publishing.plans.bluesky import ACCOUNT, OUTLET, RecordRef
 from bot.publishing.plans.bluesky import plan as bluesky_plan
 from bot.publishing.reports import PublishReport
 from bot.render.bluesky import short_url
@@ -203,6 +203,9 @@ async def test_a_refused_post_stops_the_thread_with_one_line_and_the_next_publis
     assert "Bluesky refused to post 202/bluesky/post/3" in account.error
     assert "300 graphemes" in account.error and "\n" not in account.error
     assert len(bluesky.posts()) == 2
+    # The PDS's refusal made nothing (the outlet says so): no attempt to look for after.
+    ledger = await archive_202.ledger.entries(202, OUTLET, ACCOUNT.name)
+    assert [e.attempts for e in ledger.values() if e.state == StepState.FAILED] == [0]
     bluesky.on_post = None
     again = await publish(archive_202, outlet, issue_202)
     assert again.ok and again.count(Outcome.POSTED) == 6

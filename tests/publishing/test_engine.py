@@ -230,6 +230,64 @@ async def test_a_failure_that_is_not_passing_stops_the_target_and_alerts(
     assert first.state == StepState.FAILED and first.attempts == 1
 
 
+class Unsure(Notebook):
+    """A notebook whose first note is made and then fails in a way that is no refusal (given
+    up on, `transient` unset: its answer was cut off), or, `refused_lookups`, a transient
+    failure after which the notebook refuses that many lookups."""
+
+    def __init__(self, *, refused_lookups: int = 0) -> None:
+        super().__init__()
+        self.refused_lookups = refused_lookups
+        self.lookups = 0
+
+    async def create(self, step: Step[Page], payload: Payload, ids: Mapping[str, int]) -> Remote:
+        made = await super().create(step, payload, ids)
+        if self.creates == 1:
+            raise StepError("gave up on the notebook", transient=self.refused_lookups > 0)
+        return made
+
+    async def recover(
+        self, step: Step[Page], payload: Payload, ids: Mapping[str, int]
+    ) -> Remote | None:
+        self.lookups += 1
+        if self.lookups <= self.refused_lookups:
+            raise StepError("the notebook refused the lookup", made_nothing=True)
+        return await super().recover(step, payload, ids)
+
+
+@pytest.mark.parametrize("refused_lookups", [0, 1], ids=["given up", "lookup refused"])
+async def test_a_failure_the_outlet_does_not_call_a_refusal_is_looked_for_next_time(
+    stored: Archive, issue_202: Issue, refused_lookups: int
+) -> None:
+    # Only the outlet knows the platform refused a call (`made_nothing`): any other failure of
+    # the making, or a lookup refused after one, may have left the step made, and the next
+    # publish looks for it before making it.
+    notebook = Unsure(refused_lookups=refused_lookups)
+    first = await Engine(stored, retries=1, retry_delay=0).publish(issue_202, notebook)
+    assert not first.ok and len(notebook.notes) == 1
+    ledger = await stored.ledger.entries(202, OUTLET, "page")
+    assert next(iter(ledger.values())).attempts == 1
+    again = await Engine(stored, retry_delay=0).publish(issue_202, notebook)
+    assert again.ok and again.count(Outcome.RECOVERED) == 1
+    assert texts(notebook) == [s.name for s in issue_202.sections], "each note once"
+
+
+async def test_a_refusal_the_outlet_says_made_nothing_is_no_attempt(
+    stored: Archive, issue_202: Issue
+) -> None:
+    class Refusing(Notebook):
+        async def create(
+            self, step: Step[Page], payload: Payload, ids: Mapping[str, int]
+        ) -> Remote:
+            raise StepError("the notebook refused it (403)", made_nothing=True)
+
+    report = await Engine(stored, retry_delay=0).publish(issue_202, Refusing())
+    assert report.targets[0].error == "the notebook refused it (403)"
+    ledger = await stored.ledger.entries(202, OUTLET, "page")
+    first = next(iter(ledger.values()))
+    assert first.state == StepState.FAILED and first.attempts == 0
+
+
 def _boxed(text: str, _: Mapping[str, int]) -> Payload:
     """A step's payload: the section's name, whatever the ids made before it."""
     return {"text": text}

@@ -195,6 +195,39 @@ async def test_a_retry_is_cut_short_when_the_step_has_failed_for_step_timeout(
     assert fault.hits == 2
 
 
+async def test_a_retry_cut_short_at_step_timeout_is_looked_for_not_made_twice(
+    client: discord.Client,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    issue_202: Issue,
+    archive_with_issues: Archive,
+) -> None:
+    # The thread's first try is answered 503; Discord makes it on the retry, whose answer is
+    # held past the step's time: the give-up may have made it, so the next publish looks for
+    # it before it makes it.
+    outlet = DiscordOutlet(client, pacer=Pacer(rate=1000), step_timeout=0.5)
+    engine = engine_on(archive_with_issues, outlet, retries=3)
+    target = text_target(seed, seed.general)
+    emulator.inject("POST", THREADS, 503)
+    held = emulator.inject("POST", THREADS, 200, after_handler=True, hang=True)
+    try:
+        report = await asyncio.wait_for(engine.publish(issue_202, outlet, [target]), QUICK)
+    finally:
+        held.release()
+    (general,) = report.targets
+    assert general.error is not None and "Discord kept failing for" in general.error
+    assert "could not start a thread: Discord did not answer in time" in general.error
+    first = f"#202 · {issue_202.sections[0].name}"
+    assert held.hits == 1 and [t.name for t in threads_of(emulator, seed.general)] == [first]
+
+    again = await asyncio.wait_for(engine.publish(issue_202, outlet, [target]), QUICK)
+
+    assert again.ok and again.count(Outcome.RECOVERED) == 1
+    names = [t.name for t in threads_of(emulator, seed.general)]
+    assert names.count(first) == 1, names
+    assert_published_once(emulator, seed.general.id, issue_202)
+
+
 async def test_an_alert_discord_keeps_failing_does_not_hold_up_the_publish(
     client: discord.Client,
     emulator: Emulator,

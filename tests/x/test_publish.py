@@ -10,12 +10,12 @@ from urllib.parse import unquote
 import pytest
 
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
-from bot.models import Issue
+from bot.models import Issue, StepState
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
 from bot.publishing.outlets._threads import LEAST_WAIT, MOST_WAITS
 from bot.publishing.outlets.x import XOutlet, comparable, x_outlet
-from bot.publishing.plans.x import QUOTING
+from bot.publishing.plans.x import ACCOUNT, OUTLET, QUOTING
 from bot.publishing.plans.x import plan as x_plan
 from bot.publishing.reports import LogAlerts, PublishReport
 from bot.sandbox.x import XEmulator
@@ -86,6 +86,25 @@ async def test_a_5xx_after_the_post_is_reconciled_not_repeated(
     assert report.ok, account.summary()
     assert report.count(Outcome.RECOVERED) == 2
     assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202, x_settings))
+
+
+async def test_a_refused_post_is_no_attempt_to_look_for_after(
+    archive_202: Archive,
+    outlet: XOutlet,
+    x_emulator: XEmulator,
+    x_settings: XSettings,
+    issue_202: Issue,
+) -> None:
+    # X's refusal (403) made nothing, as the outlet says: the next publish posts the lead
+    # without first reading the account's recent posts for it.
+    x_emulator.inject("POST", "/2/tweets", 403)
+    first = await publish(archive_202, outlet, issue_202)
+    assert not first.ok and x_emulator.live_tweets() == []
+    ledger = await archive_202.ledger.entries(202, OUTLET, ACCOUNT.name)
+    assert [e.attempts for e in ledger.values() if e.state == StepState.FAILED] == [0]
+    again = await publish(archive_202, outlet, issue_202)
+    assert again.ok and again.count(Outcome.POSTED) == len(thread_texts(issue_202, x_settings))
+    assert not [r for r in x_emulator.requests if r.method == "GET" and "/tweets" in r.path]
 
 
 async def test_a_short_rate_limit_is_waited_out(

@@ -143,16 +143,27 @@ def removal_failure(entry: OutboxEntry, exc: BaseException) -> StepError:
     return failure(exc, "remove what the issue no longer has")
 
 
+def refused(exc: BaseException) -> bool:
+    """Whether Discord answered the call with a refusal (a 4xx), so it made nothing. A 5xx, a
+    request cut off or never answered may have reached Discord and made it."""
+    return isinstance(exc, discord.HTTPException) and 400 <= exc.status < 500
+
+
 def failure(exc: BaseException, what: str) -> StepError:
-    """A failed call in words for the server's managers, and whether retrying may help."""
+    """A failed call in words for the server's managers, whether retrying may help, and
+    whether it surely made nothing (`refused`)."""
+    made_nothing = refused(exc)
     if isinstance(exc, discord.Forbidden):
-        return StepError(f"could not {what}: the bot is missing a permission ({exc.text})")
+        reason = f"could not {what}: the bot is missing a permission ({exc.text})"
+        return StepError(reason, made_nothing=made_nothing)
     if isinstance(exc, discord.NotFound):
-        return StepError(f"could not {what}: Discord does not know it ({exc.text})")
+        reason = f"could not {what}: Discord does not know it ({exc.text})"
+        return StepError(reason, made_nothing=made_nothing)
     if isinstance(exc, discord.DiscordServerError):
         return StepError(f"could not {what}: Discord answered {exc.status}", transient=True)
     if isinstance(exc, discord.HTTPException):
-        return StepError(f"could not {what}: Discord answered {exc.status} ({exc.text})")
+        reason = f"could not {what}: Discord answered {exc.status} ({exc.text})"
+        return StepError(reason, made_nothing=made_nothing)
     if isinstance(exc, TimeoutError):  # the request may have been made: looked for next time
         return StepError(f"could not {what}: Discord did not answer in time", transient=True)
     return StepError(f"could not {what}: {exc!r}", transient=True)
@@ -171,5 +182,6 @@ def locked_thread(
     return StepError(
         f"could not {what}: a moderator locked the {noun} {name}, and Discord lets only "
         f"members with Manage Threads change a locked {noun}. Unlock it (or give the bot's "
-        f"role Manage Threads{parent}), then publish the issue again"
+        f"role Manage Threads{parent}), then publish the issue again",
+        made_nothing=refused(exc),
     )

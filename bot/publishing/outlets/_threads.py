@@ -83,7 +83,8 @@ class ThreadOutlet(Generic[SettingsT, TargetT]):
         `CapReached` (the rest waits for a later publish)."""
         if wait is None or wait > max_wait or waited >= MOST_WAITS:
             cap = f"{self.title}'s {limit}"
-            raise CapReached(f"{cap} is reached ({what})", reset, cap) from exc
+            # The platform answered 429: the call made nothing.
+            raise CapReached(f"{cap} is reached ({what})", reset, cap, made_nothing=True) from exc
         wait = max(LEAST_WAIT, wait)
         log.info("%s rate limit: waiting %.0f s before trying to %s", self.title, wait, what)
         await self.sleep(wait)

@@ -260,7 +260,8 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
         try:
             await self.client.login(self.settings.handle, secret, fetch_bsky_profile=False)
         except UnauthorizedError as exc:
-            raise StepError(f"Bluesky refused the login of {self.settings.handle}: {exc}") from exc
+            refused = f"Bluesky refused the login of {self.settings.handle}: {exc}"
+            raise StepError(refused, made_nothing=True) from exc
         except (RequestErrorBase, LoginRequiredError) as exc:
             raise _failure("log in", exc, write=False) from exc
         self._did = self.client.me.did if self.client.me else self.client._session.did
@@ -316,7 +317,8 @@ def _error(exc: RequestErrorBase) -> str | None:
 
 
 def _failure(what: str, exc: Exception, *, write: bool) -> StepError:
-    """A failed call as a `StepError`: one line, the PDS's own reason."""
+    """A failed call as a `StepError`: one line, the PDS's own reason; the PDS's refusal (a
+    4xx) says it made nothing, any other failure may have made what a write asked for."""
     if not isinstance(exc, RequestErrorBase) or exc.response is None:
         return StepError(f"could not {what}: Bluesky is unreachable ({exc!r})", transient=True)
     status = exc.response.status_code
@@ -326,7 +328,7 @@ def _failure(what: str, exc: Exception, *, write: bool) -> StepError:
         # A write the PDS failed to answer may have been made: look before trying again.
         kind = MaybeMade if write else StepError
         return kind(f"could not {what}: Bluesky answered {status} ({reason})", transient=True)
-    return StepError(f"Bluesky refused to {what}: {reason}")
+    return StepError(f"Bluesky refused to {what}: {reason}", made_nothing=400 <= status < 500)
 
 
 def _plain(value: Any) -> dict[str, Any]:

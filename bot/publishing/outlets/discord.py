@@ -174,7 +174,7 @@ class DiscordOutlet:
 
     async def create(self, step: Step[Target], payload: Payload, ids: Mapping[str, int]) -> Remote:
         """Make the step's thread, message, forum post or crosspost; a permission the bot
-        lacks is named in the failure."""
+        lacks is named in the failure, which says `made_nothing` only of Discord's refusal."""
         try:
             return await self._create(step, payload, ids)
         except StepError as exc:
@@ -185,6 +185,7 @@ class DiscordOutlet:
                 raise
             if getattr(cause, "code", None) == MISSING_ACCESS:
                 named = await missing_access(step.target, self._guilds_after)
+            named.made_nothing = exc.made_nothing
             raise named from cause
 
     async def _create(self, step: Step[Target], payload: Payload, ids: Mapping[str, int]) -> Remote:
@@ -399,10 +400,12 @@ class DiscordOutlet:
                 else:
                     result = await self._raw(call, what)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            if isinstance(exc, TimeoutError):
-                self.budget.check()  # cut short at the deadline: the step's time is up
             error = failure(exc, what)
             self.budget.failed(began, error.reason)
+            if isinstance(exc, TimeoutError):
+                # Cut short at the deadline: the step's time is up, its last try this one,
+                # whose request may have reached Discord (the give-up may have made it).
+                self.budget.check()
             raise error from exc
         if not lookup:
             self.budget.succeeded()

@@ -81,13 +81,15 @@ def bound_requests(http: discord.http.HTTPClient, timeout: float) -> None:
 
 
 def rate_limited(exc: discord.RateLimited, what: str) -> CapReached:
-    """A rate limit too long to wait out, as the engine defers the rest of a target for."""
+    """A rate limit too long to wait out, as the engine defers the rest of a target for; the
+    call made nothing (discord.py refused it before sending it, or Discord answered 429)."""
     reset = time.time() + exc.retry_after
     when = dt.datetime.fromtimestamp(reset, dt.UTC)
     return CapReached(
         f"{RATE_LIMIT} is reached (could not {what}; it resets at {when:%Y-%m-%d %H:%M:%S} UTC)",
         reset,
         RATE_LIMIT,
+        made_nothing=True,
     )
 
 
@@ -98,8 +100,9 @@ class Budget:
     failures at once: a run of failures, lookups between them aside, is one step's tries.
     A call made during such a run is cut short when the run has lasted `seconds`, and then
     the step gives up, not transiently: the engine stops retrying it and reports the channel
-    as not done (the next publish resumes it). A step's first try is bounded only by the
-    request timeout and `max_wait`, so a rate limit waited out is never cut short.
+    as not done (the next publish resumes it, looking first for what the step made: the call
+    cut short may have reached Discord). A step's first try is bounded only by the request
+    timeout and `max_wait`, so a rate limit waited out is never cut short.
     """
 
     def __init__(self, seconds: float | None) -> None:

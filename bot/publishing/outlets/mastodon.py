@@ -176,7 +176,8 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
             return Remote(made)
         raise StepError(
             f"could not {what}: Mastodon answered each of its {KEYS} idempotency keys with "
-            f"{NOT_FOUND} (the statuses made under them deleted within the hour)"
+            f"{NOT_FOUND} (the statuses made under them deleted within the hour)",
+            made_nothing=True,
         )
 
     async def recover(
@@ -328,7 +329,8 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
         self, what: str, call: Callable[..., Any], *args: Any, write: bool = False, **kwargs: Any
     ) -> Any:
         """Run one Mastodon.py call in a worker thread; wait out a short rate limit; turn
-        failures into `StepError`s (a 5xx or a lost connection on a write: `MaybeMade`)."""
+        failures into `StepError`s (a 5xx or a lost connection on a write: `MaybeMade`). The
+        instance's refusals (4xx) say they made nothing; any other failure may have made it."""
         waited = 0
         while True:
             try:
@@ -349,10 +351,12 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
             except MastodonUnauthorizedError as exc:
                 raise StepError(
                     f"could not {what}: Mastodon refused the access token "
-                    "(NEWSBOT_MASTODON__ACCESS_TOKEN)"
+                    "(NEWSBOT_MASTODON__ACCESS_TOKEN)",
+                    made_nothing=True,
                 ) from exc
             except MastodonNotFoundError as exc:
-                raise _Gone(f"could not {what}: Mastodon says {_message(exc)}") from exc
+                says = f"could not {what}: Mastodon says {_message(exc)}"
+                raise _Gone(says, made_nothing=True) from exc
             except MastodonServerError as exc:
                 failed = f"could not {what}: Mastodon answered {_status(exc)}"
                 if write:
@@ -362,9 +366,11 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
                 if _outside_scopes(exc):
                     raise StepError(
                         f"could not {what}: the access token (NEWSBOT_MASTODON__ACCESS_TOKEN) "
-                        f"lacks a scope newsbot needs: give it {SCOPES}"
+                        f"lacks a scope newsbot needs: give it {SCOPES}",
+                        made_nothing=True,
                     ) from exc
-                raise StepError(f"Mastodon refused to {what}: {_message(exc)}") from exc
+                refused = f"Mastodon refused to {what}: {_message(exc)}"
+                raise StepError(refused, made_nothing=_refusal(exc)) from exc
             except MastodonNetworkError as exc:
                 failed = f"could not {what}: {_first_line(str(exc))}"
                 if write:
@@ -378,6 +384,19 @@ class _Gone(StepError):
 
 def _status(exc: MastodonAPIError) -> str:
     return str(exc.args[1]) if len(exc.args) > 1 else "an error"
+
+
+def _status_code(exc: MastodonAPIError) -> int | None:
+    """The HTTP status Mastodon.py read, if it says one (not for an answer it could not
+    parse, a 2xx among them)."""
+    status = exc.args[1] if len(exc.args) > 1 else None
+    return status if isinstance(status, int) else None
+
+
+def _refusal(exc: MastodonAPIError) -> bool:
+    """Whether the instance answered with a refusal (a 4xx), so the call made nothing."""
+    status = _status_code(exc)
+    return status is not None and 400 <= status < 500
 
 
 def _message(exc: MastodonAPIError) -> str:

@@ -299,7 +299,8 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
         reply: bool = False,
     ) -> Any:
         """Run one request; wait out a short rate limit; turn failures into `StepError`s (a
-        reply refused: `ReplyRefused`)."""
+        reply refused: `ReplyRefused`). X's refusals (4xx) say they made nothing; a 5xx or a
+        lost connection may have made what the request asked for."""
         waited = 0
         while True:
             try:
@@ -322,22 +323,25 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
                 raise StepError(
                     f"could not {what}: X refused the keys (NEWSBOT_X__CONSUMER_KEY, "
                     "…_CONSUMER_SECRET, …_ACCESS_TOKEN, …_ACCESS_TOKEN_SECRET): they are wrong, "
-                    "or the access token was revoked or regenerated"
+                    "or the access token was revoked or regenerated",
+                    made_nothing=True,
                 ) from exc
             except tweepy.Forbidden as exc:
                 message = " ".join(exc.api_messages) or str(exc)
                 if DUPLICATE in message:
                     raise MaybeMade(f"could not {what}: X says {message}") from exc
                 if reply:
-                    raise ReplyRefused(message) from exc
-                raise StepError(f"could not {what}: X refused it ({message})") from exc
+                    raise ReplyRefused(message, made_nothing=True) from exc
+                refusal = f"could not {what}: X refused it ({message})"
+                raise StepError(refusal, made_nothing=True) from exc
             except tweepy.TwitterServerError as exc:
                 raise StepError(
                     f"could not {what}: X answered {exc.response.status}", transient=True
                 ) from exc
             except tweepy.HTTPException as exc:
                 message = " ".join(exc.api_messages) or str(exc)
-                raise StepError(f"could not {what}: X answered {message}") from exc
+                answered = f"could not {what}: X answered {message}"
+                raise StepError(answered, made_nothing=_refusal(exc)) from exc
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise StepError(f"could not {what}: {exc!r}", transient=True) from exc
 
@@ -372,6 +376,13 @@ async def x_outlet(settings: XSettings) -> AsyncIterator[XOutlet]:
         yield XOutlet(client, settings)
     finally:
         await session.close()
+
+
+def _refusal(exc: tweepy.HTTPException) -> bool:
+    """Whether X answered the request with a refusal (a 4xx: BadRequest and the like), so it
+    made nothing."""
+    status = getattr(exc.response, "status", None)  # aiohttp's response, as AsyncClient's
+    return isinstance(status, int) and 400 <= status < 500
 
 
 def _refers(step: Step[Account], ids: Mapping[str, int]) -> tuple[int | None, int | None]:
