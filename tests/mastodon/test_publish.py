@@ -205,6 +205,27 @@ async def test_a_5xx_after_the_write_is_found_not_repeated(
     assert_one_thread(mastodon_emulator.live_statuses(), thread_texts(issue_202))
 
 
+async def test_a_proxys_timeout_after_the_write_is_found_past_the_keys_hour(
+    archive_202: Archive, issue_202: Issue
+) -> None:
+    # Cloudflare's 524 (before many instances): the instance took the request and did not
+    # answer in time; Mastodon.py names no 5xx past 511. The status may be made: the next
+    # publish, its idempotency key forgotten by then, finds it rather than post it twice.
+    config = MastodonEmulatorConfig(idempotency_window=0.0)
+    async with (
+        MastodonEmulator(config) as emulator,
+        mastodon_outlet(settings_for(emulator)) as outlet,
+    ):
+        emulator.inject("POST", "/api/v1/statuses", 524, after_handler=True)
+        first = await Engine(archive_202, retries=0).publish(issue_202, outlet)
+        (account,) = first.targets
+        assert account.error == "could not post status 1 of issue #202: Mastodon answered 524"
+        assert len(emulator.statuses) == 1
+        again = await Engine(archive_202, retries=0).publish(issue_202, outlet)
+    assert again.ok and again.count(Outcome.RECOVERED) == 1
+    assert_one_thread(emulator.live_statuses(), thread_texts(issue_202))
+
+
 async def test_a_short_rate_limit_is_waited_out(
     archive_202: Archive,
     outlet: MastodonOutlet,

@@ -357,12 +357,12 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
             except MastodonNotFoundError as exc:
                 says = f"could not {what}: Mastodon says {_message(exc)}"
                 raise _Gone(says, made_nothing=True) from exc
-            except MastodonServerError as exc:
-                failed = f"could not {what}: Mastodon answered {_status(exc)}"
-                if write:
-                    raise MaybeMade(failed, transient=True) from exc
-                raise StepError(failed, transient=True) from exc
             except MastodonAPIError as exc:
+                if _server_error(exc):
+                    failed = f"could not {what}: Mastodon answered {_status(exc)}"
+                    if write:
+                        raise MaybeMade(failed, transient=True) from exc
+                    raise StepError(failed, transient=True) from exc
                 if _outside_scopes(exc):
                     raise StepError(
                         f"could not {what}: the access token (NEWSBOT_MASTODON__ACCESS_TOKEN) "
@@ -391,6 +391,14 @@ def _status_code(exc: MastodonAPIError) -> int | None:
     parse, a 2xx among them)."""
     status = exc.args[1] if len(exc.args) > 1 else None
     return status if isinstance(status, int) else None
+
+
+def _server_error(exc: MastodonAPIError) -> bool:
+    """Whether the instance, or a proxy before it, failed to answer: a 5xx. Mastodon.py names
+    those up to 511 only; a proxy's own (Cloudflare's 524: the instance took the request and
+    did not answer in time) come as a plain `MastodonAPIError`."""
+    status = _status_code(exc)
+    return isinstance(exc, MastodonServerError) or (status is not None and status >= 500)
 
 
 def _refusal(exc: MastodonAPIError) -> bool:
