@@ -93,8 +93,8 @@ class Engine:
         """Issues up to this number may have steps made that the ledger lost to a backup
         restored: those are looked for before they are made (`bot.publishing.restored`)."""
         self.ledger = Ledger(archive)
-        self.retries = retries
-        self._retries = Retries(retries, retry_delay)
+        self.retries = Retries(retries, retry_delay)
+        """How a failed call to a platform is tried again: `retries` more times at most."""
         self.thank_suggesters = thank_suggesters
         self.alerts: Alerts = alerts or LogAlerts()
         self.failures = FailuresTold(self.alerts)
@@ -382,11 +382,11 @@ class Engine:
         try:
             if entry.remote_id is not None:
                 # Posted before: a correction (or an interrupted one) edits it in place.
-                await self._retries.attempt(lambda: outlet.edit(step, payload, entry))
+                await self.retries.attempt(lambda: outlet.edit(step, payload, entry))
                 remote = Remote(int(entry.remote_id), as_int(entry.location_id))
                 outcome = Outcome.EDITED
             else:
-                remote, outcome = await self._retries.make(
+                remote, outcome = await self.retries.make(
                     outlet, step, sent, ids, look_first=lost or entry.attempts > 0
                 )
         except Refused as exc:
@@ -436,7 +436,7 @@ class Engine:
         for number, (entry, own_call) in enumerate(stale):
             if own_call:
                 try:
-                    removed = await self._retries.attempt(functools.partial(outlet.remove, entry))
+                    removed = await self.retries.attempt(functools.partial(outlet.remove, entry))
                 except CapReached as exc:
                     defer(report, exc, sum(1 for _, own in stale[number:] if own))
                     return

@@ -85,10 +85,10 @@ async def test_a_digest_whose_making_again_failed_does_not_ping_when_it_is_made(
     await archive_with_issues.issues.ingest(issue_204.model_copy(update={"intro": "Corrected."}))
     corrected = await archive_with_issues.issues.issue(204)
     fault = emulator.inject(
-        "POST", "/channels/{channel_id}/messages", 503, times=engine.retries + 1
+        "POST", "/channels/{channel_id}/messages", 503, times=engine.retries.times + 1
     )
     failed = await engine.publish(corrected, outlet, [target])
-    assert not failed.ok and fault.hits == engine.retries + 1
+    assert not failed.ok and fault.hits == engine.retries.times + 1
 
     report = await engine.publish(corrected, outlet, [target])
 
