@@ -16,6 +16,7 @@ from bot.models.hits import (
     FoundItem,
     SearchHit,
     SearchPage,
+    ascii_slug,
     section_slug,
     slugify,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "SuggestionStatus",
     "Supporter",
     "Text",
+    "ascii_slug",
     "issue_json_schema",
     "link_problem",
     "section_slug",

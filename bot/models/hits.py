@@ -52,6 +52,15 @@ def slugify(name: str) -> str:
     return slug[:100].strip("-") or "section"
 
 
+def ascii_slug(name: str) -> str:
+    """The slug an older newsbot gave `name`, before slugs kept the letters of other scripts:
+    its ASCII letters and digits alone, `section` when it has none (`業界` → `section`, `AI
+    ニュース` → `ai`). Sections archived then keep it (`bot.store.ingest.keep_archived_slugs`):
+    their threads and the ledger's steps are keyed on it."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return _NOT_ALNUM.sub("-", ascii_name.lower()).strip("-")[:100].strip("-") or "section"
+
+
 def section_slug(typed: str, known: Iterable[tuple[str, str]]) -> str | None:
     """The slug of the section `typed` names among `known` (slug, name) pairs: the one with
     `typed`'s slug, else the one whose name has it (a section renamed in place keeps its

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, M
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.models import IngestOutcome
+from bot.models import IngestOutcome, ascii_slug, slugify
 from bot.store.interfaces import IssueStream
 
 if TYPE_CHECKING:
-    from bot.models import Issue
+    from bot.models import Issue, Section
 
 SLOT_BITS = 20
 """An item id is `issue_number << SLOT_BITS | slot`: an item keeps it across edits, so the
@@ -49,20 +49,55 @@ def issue_columns(issue: Issue, source: Path | None, digest: str) -> tuple[objec
     )
 
 
+def keep_archived_slugs(issue: Issue, archived: Mapping[str, str]) -> Issue:
+    """`issue` with the slugs an older newsbot gave its sections kept, from `archived`
+    (the archived issue's sections, slug by name).
+
+    Before slugs kept the letters of other scripts, `## 業界` was archived as `section` and
+    `## AI ニュース` as `ai` (`ascii_slug`). Its Discord thread, the ledger's steps and a
+    channel's chosen sections are keyed on that slug: the same heading read today must keep
+    it, or the file reads as edited and the next publish deletes the thread, with the
+    readers' replies in it, to make it again. A slug written after the name (`{#industry}`)
+    is the editor's and stays, and so does one another section of the issue now has.
+    """
+    taken = {section.slug for section in issue.sections}
+    sections: list[Section] = []
+    for section in issue.sections:
+        kept = archived.get(section.name)
+        if (
+            kept is not None
+            and kept not in taken
+            and section.slug == slugify(section.name)
+            and kept == ascii_slug(section.name)
+        ):
+            section = section.model_copy(update={"slug": kept})
+            taken.add(kept)
+        sections.append(section)
+    if all(new is old for new, old in zip(sections, issue.sections, strict=True)):
+        return issue
+    return issue.model_copy(update={"sections": tuple(sections)})
+
+
 async def store_batch(
     batch: Sequence[tuple[Issue, Path | None]],
     stored: Mapping[int, tuple[str, int]],
     insert_new: Callable[[Added], Awaitable[None]],
     update: Callable[[Issue, Path | None, str, int], Awaitable[None]],
+    archived_slugs: Callable[[int], Awaitable[Mapping[str, str]]],
 ) -> list[IngestOutcome]:
     """Store issues with distinct numbers, given what is `stored` of them (by number: content
     hash and next free slot): new ones in bulk by `insert_new`, edited ones one by one by
-    `update` (issue, file, hash, next slot), unchanged ones not at all."""
+    `update` (issue, file, hash, next slot), unchanged ones not at all. An archived issue
+    keeps the slugs an older newsbot gave its sections (`keep_archived_slugs`, given the
+    archived issue's sections, slug by name, by `archived_slugs`)."""
     outcomes: list[IngestOutcome] = []
     added: Added = []
     for issue, source in batch:
         digest = content_hash(issue)
         existing = stored.get(issue.number)
+        if existing is not None and existing[0] != digest:
+            issue = keep_archived_slugs(issue, await archived_slugs(issue.number))
+            digest = content_hash(issue)
         if existing is None:
             added.append((issue, source, digest))
             outcomes.append(IngestOutcome.ADDED)

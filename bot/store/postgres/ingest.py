@@ -78,7 +78,16 @@ async def _ingest_batch(
         stored,
         lambda added: _insert_new(conn, added),
         lambda issue, source, digest, slot: _update(conn, issue, source, digest, next_slot=slot),
+        lambda number: _archived_slugs(conn, number),
     )
+
+
+async def _archived_slugs(conn: PgConnection, number: int) -> dict[str, str]:
+    """The sections of archived issue `number`, slug by name."""
+    cursor = await conn.execute(
+        "SELECT name, slug FROM sections WHERE issue_number = %s", (number,)
+    )
+    return {str(row["name"]): str(row["slug"]) for row in await cursor.fetchall()}
 
 
 async def _insert_new(conn: PgConnection, added: Sequence[tuple[Issue, Path | None, str]]) -> None:

@@ -67,7 +67,16 @@ async def _ingest_batch(
         stored,
         lambda added: _insert_new(db, added),
         lambda issue, source, digest, slot: _update(db, issue, source, digest, next_slot=slot),
+        lambda number: _archived_slugs(db, number),
     )
+
+
+async def _archived_slugs(db: aiosqlite.Connection, number: int) -> dict[str, str]:
+    """The sections of archived issue `number`, slug by name."""
+    rows = await db.execute_fetchall(
+        "SELECT name, slug FROM sections WHERE issue_number = ?", (number,)
+    )
+    return {str(row[0]): str(row[1]) for row in rows}
 
 
 async def _insert_new(

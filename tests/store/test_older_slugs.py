@@ -1,0 +1,75 @@
+"""Sections an older newsbot archived under the slug it gave them, before slugs kept the letters
+of other scripts (`## 業界ニュース` as `section`, `## AI ニュース` as `ai`): the same file read
+today keeps them, so it is not taken for an edit and its thread is not made again."""
+
+from __future__ import annotations
+
+from bot.models import IngestOutcome, Issue, Section, ascii_slug
+from bot.store import Archive
+from tests.factories import issue, item
+
+
+def as_read_today(blurb: str = "A blurb.") -> Issue:
+    """Issue 7 as its file reads now: every section under the slug of its name."""
+    return issue(
+        7,
+        {
+            "業界ニュース": [item("Robots", "https://news.example/robots", blurb)],
+            "AI ニュース": [item("Models", "https://news.example/models")],
+            "Papers": [item("A paper", "https://news.example/paper")],
+        },
+    )
+
+
+def as_archived_before(today: Issue) -> Issue:
+    """`today` as the older newsbot archived it: its sections under their ASCII slugs."""
+    sections = tuple(
+        section.model_copy(update={"slug": ascii_slug(section.name)}) for section in today.sections
+    )
+    return today.model_copy(update={"sections": sections})
+
+
+async def slugs(archive: Archive) -> list[tuple[str, str]]:
+    return sorted(await archive.issues.section_names(limit=None))
+
+
+async def test_an_unchanged_file_keeps_the_slugs_an_older_newsbot_archived(
+    archive: Archive,
+) -> None:
+    await archive.issues.ingest(as_archived_before(as_read_today()))
+    before = await slugs(archive)
+    assert before == [("ai", "AI ニュース"), ("papers", "Papers"), ("section", "業界ニュース")]
+
+    outcomes = await archive.issues.ingest_many([(as_read_today(), None)])
+
+    assert outcomes == [IngestOutcome.UNCHANGED]
+    assert await slugs(archive) == before
+
+
+async def test_an_edited_file_keeps_them_too(archive: Archive) -> None:
+    await archive.issues.ingest(as_archived_before(as_read_today()))
+
+    outcomes = await archive.issues.ingest_many([(as_read_today("A corrected blurb."), None)])
+
+    assert outcomes == [IngestOutcome.UPDATED]
+    stored = await archive.issues.issue(7)
+    assert [s.slug for s in stored.sections] == ["section", "ai", "papers"]
+    assert stored.sections[0].items[0].blurb == "A corrected blurb."
+
+
+async def test_a_slug_the_editor_writes_or_another_section_has_is_not_overruled(
+    archive: Archive,
+) -> None:
+    await archive.issues.ingest(as_archived_before(as_read_today()))
+    news, ai, papers = as_read_today().sections
+    # `## AI ニュース {#ai-news}`, and a section now called Section, whose slug is `section`.
+    renamed = ai.model_copy(update={"slug": "ai-news"})
+    other = Section(
+        name="Section", slug="section", items=(item("Other", "https://news.example/other"),)
+    )
+    edited = as_read_today().model_copy(update={"sections": (news, renamed, papers, other)})
+
+    await archive.issues.ingest(Issue.model_validate(edited.model_dump()))
+
+    stored = await archive.issues.issue(7)
+    assert [s.slug for s in stored.sections] == ["業界ニュース", "ai-news", "papers", "section"]
