@@ -24,7 +24,7 @@ from bot.render.discord import CONTENT_MAX
 from bot.render.text import literal_but_code
 from bot.settings import Settings
 from bot.store import Archive
-from bot.workers import process_name, running
+from bot.workers import lease, running
 
 if TYPE_CHECKING:
     from bot.schedule.jobs import ScheduledPublishing
@@ -192,20 +192,32 @@ class Newsbot(commands.Bot):
         """Sync commands to Discord when they changed (or `force`); return whether it synced.
 
         Discord allows 200 command creates a day per server, so unchanged sets are not re-sent;
-        of several processes sharing the archive, the one holding the sync lease sends them.
+        of several processes sharing the archive, the one holding the sync lease sends them. It
+        is given up once they are sent, and taken over from a process of this host that ended
+        holding it: a newsbot started again within the minute (an upgrade, a crash) sends its
+        own commands instead of leaving Discord with the ones before.
         """
         guild = self._guild()
         where = f"{self.application_id}:{guild.id if guild else 'global'}"
         scope = f"{COMMANDS_HASH_KEY}:{where}"
         digest = self.commands_hash()
-        if not force and await self.archive.state.get(scope) == digest:
+        if force:
+            return await self._sync(guild, scope, digest)
+        if await self.archive.state.get(scope) == digest:
             log.info("commands unchanged since the last sync; not syncing")
             return False
-        if not force and not await self.archive.state.try_lease(
-            f"{COMMANDS_SYNC_LEASE}:{where}", process_name(), COMMANDS_SYNC_SECONDS
-        ):
-            log.info("another newsbot process is syncing the commands; not syncing")
-            return False
+        name = f"{COMMANDS_SYNC_LEASE}:{where}"
+        async with lease(self.archive.state, name, COMMANDS_SYNC_SECONDS) as held:
+            if not held:
+                log.info("another newsbot process is syncing the commands; not syncing")
+                return False
+            if await self.archive.state.get(scope) == digest:  # another has just sent them
+                log.info("commands unchanged since the last sync; not syncing")
+                return False
+            return await self._sync(guild, scope, digest)
+
+    async def _sync(self, guild: discord.Object | None, scope: str, digest: str) -> bool:
+        """Send the commands to Discord (to `guild`, else globally); keep their `digest`."""
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         synced = await self.tree.sync(guild=guild)
