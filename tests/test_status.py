@@ -268,6 +268,22 @@ def test_a_channels_sections_are_shown_by_their_names(tmp_path: Path) -> None:
     assert publish["sections"] == ["mobile-edge", "業界"], out
 
 
+def test_a_section_an_older_newsbot_slugged_is_shown_once(tmp_path: Path) -> None:
+    # An older newsbot archived `## 業界` as `section`, and set a channel up for it so; today's
+    # issue has it as `業界`, and the channel gets it under both slugs.
+    then = issue(204, {"業界": [item("ロボット")]})
+    then = then.model_copy(
+        update={"sections": (then.sections[0].model_copy(update={"slug": "section"}),)}
+    )
+    channel = Subscription(guild_id=1, channel_id=444, kind="text", sections=("section",))
+    db = make_archive(
+        tmp_path / "a.db", subscriptions=[channel], more=[then, issue(205, {"業界": [item("AI")]})]
+    )
+    code, out, err = newsbot(db, "status")
+    assert code == 0, err
+    assert "• channel 444 (text), sections: 業界 — nothing published yet" in out
+
+
 def test_the_shards_this_process_connects_are_shown(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     asyncio.run(_create(db))

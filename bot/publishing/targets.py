@@ -2,25 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from bot.models import Subscription, slugify
+from bot.models import Subscription, ascii_slug, slugify
 from bot.publishing.plans.discord import CHANNEL_KINDS, Target
 from bot.settings import Settings, TargetSettings
 from bot.store import Archive
 
 
-def from_subscription(subscription: Subscription) -> Target:
-    """A stored subscription as a publishing target."""
+def from_subscription(
+    subscription: Subscription, given_before: Mapping[str, Sequence[str]] | None = None
+) -> Target:
+    """A stored subscription as a publishing target; a section it names by a slug an older
+    newsbot gave (`given_before`, see `slugs_given_before`) is named by today's slugs too."""
     kind = next((k for k in CHANNEL_KINDS if k == subscription.kind), None)
+    older = given_before or {}
+    sections = [now for slug in subscription.sections for now in (slug, *older.get(slug, ()))]
     return Target(
         guild_id=subscription.guild_id,
         channel_id=subscription.channel_id,
         kind=kind,
         role_id=subscription.role_id,
-        sections=tuple(subscription.sections),
+        sections=tuple(dict.fromkeys(sections)),
         alerts_channel_id=subscription.alerts_channel_id,
     )
+
+
+async def slugs_given_before(archive: Archive, slugs: Sequence[str]) -> dict[str, list[str]]:
+    """Of `slugs`, those an older newsbot gave sections named in other scripts, each with the
+    slugs those names have today: `section` for `## 業界` (today `業界`), `ai` for `## AI
+    ニュース` (today `ai-ニュース`), as `bot.models.ascii_slug` tells.
+
+    A channel set up then for such a section keeps that slug, which the issues archived then
+    keep too; today's issues have the section under its new slug, which the channel must get
+    as it got the old."""
+    found: dict[str, list[str]] = {}
+    for slug, name in await archive.issues.names_under(slugs) if slugs else []:
+        if slug == ascii_slug(name) != slugify(name):
+            found.setdefault(slug, []).append(slugify(name))
+    return found
 
 
 def from_settings(declared: TargetSettings) -> Target:
@@ -41,7 +61,9 @@ async def all_targets(
 
     A channel both declared and set up with /newsletter follows its /newsletter setup.
     """
-    targets = [from_subscription(s) for s in await archive.subscriptions.list(guild_id=guild_id)]
+    subscriptions = await archive.subscriptions.list(guild_id=guild_id)
+    older = await slugs_given_before(archive, [slug for s in subscriptions for slug in s.sections])
+    targets = [from_subscription(s, older) for s in subscriptions]
     stored = {t.channel_id for t in targets}
     declared: Sequence[TargetSettings] = settings.discord.targets
     targets += [

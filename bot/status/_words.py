@@ -143,13 +143,16 @@ def with_section_names(
     status: Status, known: Mapping[str, str], shown: Callable[[str], str] = str
 ) -> Status:
     """`status` with each channel's sections by their names (`known`: each archived section's
-    newest name by its slug; a slug it lacks stays), each passed through `shown`."""
+    newest name by its slug; a slug it lacks stays), each passed through `shown`, and each once
+    (a section an older newsbot slugged is named by both slugs)."""
     publishes = tuple(
         dataclasses.replace(
             publish,
             channel=dataclasses.replace(
                 publish.channel,
-                sections=tuple(shown(known.get(slug, slug)) for slug in publish.channel.sections),
+                sections=tuple(
+                    dict.fromkeys(shown(known.get(slug, slug)) for slug in publish.channel.sections)
+                ),
             ),
         )
         if publish.channel is not None

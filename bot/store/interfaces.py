@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +92,11 @@ class IssueStore(Protocol):
 
         What a reader types is matched against these names as they read, which the database
         cannot see (`bot.render.discord.sections_typed`)."""
+        ...
+
+    async def names_under(self, slugs: Collection[str]) -> list[tuple[str, str]]:
+        """Every (slug, name) of a section archived under one of `slugs`, each once: the names
+        an older newsbot gave one slug (`bot.publishing.targets.slugs_given_before`)."""
         ...
 
     async def stats(self) -> ArchiveStats:

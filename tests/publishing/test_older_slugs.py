@@ -1,29 +1,37 @@
-"""An issue an older newsbot archived and published, whose section in another script it gave
-the slug `section` (its thread keyed so in the ledger), corrected after the upgrade: the
-correction edits that thread, and the readers' replies in it stay."""
+"""Sections in other scripts an older newsbot gave the slug `section` (`## 業界ニュース`): an
+issue published then and corrected after the upgrade edits that section's thread, the readers'
+replies in it kept; a channel set up then for that section gets it in the issues after."""
 
 from __future__ import annotations
 
-from bot.models import Issue, ascii_slug
+from bot.models import Issue, Subscription, ascii_slug
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
 from bot.publishing.outlets.discord import DiscordOutlet
+from bot.publishing.targets import all_targets
 from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.settings import load_settings
 from bot.store import Archive
 from tests.factories import issue, item
 from tests.publishing.conftest import posted_in, text_of, text_target, threads_of
 from tests.publishing.test_publish import assert_no_bad_requests
 
 
-def as_read_today(blurb: str) -> Issue:
-    """Issue 205 as its file reads now: `## 業界ニュース` under the slug `業界ニュース`."""
+def as_read_today(blurb: str, number: int = 205) -> Issue:
+    """An issue as its file reads now: `## 業界ニュース` under the slug `業界ニュース`."""
     return issue(
-        205,
+        number,
         {
-            "業界ニュース": [item("Robots", "https://news.example/robots", blurb)],
-            "Papers": [item("A paper", "https://news.example/paper")],
+            "業界ニュース": [item(f"Robots {number}", f"https://news.example/{number}", blurb)],
+            "Papers": [item(f"A paper {number}", f"https://news.example/paper/{number}")],
         },
     )
+
+
+def as_archived_before(today: Issue) -> Issue:
+    """`today` as the older newsbot archived it: its sections under their ASCII slugs."""
+    older = tuple(s.model_copy(update={"slug": ascii_slug(s.name)}) for s in today.sections)
+    return today.model_copy(update={"sections": older})
 
 
 async def test_a_correction_keeps_the_thread_of_a_section_an_older_newsbot_slugged(
@@ -33,9 +41,7 @@ async def test_a_correction_keeps_the_thread_of_a_section_an_older_newsbot_slugg
     seed: DefaultWorld,
     archive_with_issues: Archive,
 ) -> None:
-    first = as_read_today("A blurb.")
-    older = tuple(s.model_copy(update={"slug": ascii_slug(s.name)}) for s in first.sections)
-    await archive_with_issues.issues.ingest(first.model_copy(update={"sections": older}))
+    await archive_with_issues.issues.ingest(as_archived_before(as_read_today("A blurb.")))
     targets = [text_target(seed, seed.general), text_target(seed, seed.forum)]
     published = await archive_with_issues.issues.issue(205)
     assert published.sections[0].slug == "section"
@@ -60,3 +66,27 @@ async def test_a_correction_keeps_the_thread_of_a_section_an_older_newsbot_slugg
     assert reply.message in emulator.messages_in(thread)
     everything = "\n".join(text_of(m) for m in posted_in(emulator, seed.general))
     assert "A corrected blurb." in everything
+
+
+async def test_a_channel_set_up_for_such_a_section_gets_it_in_the_issues_after(
+    engine: Engine,
+    outlet: DiscordOutlet,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    archive_with_issues: Archive,
+) -> None:
+    archive = archive_with_issues
+    await archive.issues.ingest(as_archived_before(as_read_today("A blurb.")))
+    # `/newsletter setup sections:業界ニュース` then kept the slug the section had.
+    await archive.subscriptions.add(
+        Subscription(
+            guild_id=seed.guild.id, channel_id=seed.general.id, kind="text", sections=("section",)
+        )
+    )
+    await archive.issues.ingest(as_read_today("A blurb.", number=206))
+    targets = await all_targets(archive, load_settings())
+
+    report = await engine.publish(await archive.issues.issue(206), outlet, targets)
+
+    assert report.ok, [t.error for t in report.targets]
+    assert [t.name for t in threads_of(emulator, seed.general)] == ["#206 · 業界ニュース"]

@@ -73,3 +73,18 @@ async def test_a_slug_the_editor_writes_or_another_section_has_is_not_overruled(
 
     stored = await archive.issues.issue(7)
     assert [s.slug for s in stored.sections] == ["業界ニュース", "ai-news", "papers", "section"]
+
+
+async def test_every_name_an_older_newsbot_archived_under_a_slug_is_found(
+    archive: Archive,
+) -> None:
+    await archive.issues.ingest(as_archived_before(as_read_today()))
+    papers = issue(8, {"論文": [item("A study", "https://news.example/study")]})
+    await archive.issues.ingest(as_archived_before(papers))
+
+    assert await archive.issues.names_under(["section", "ai", "unknown"]) == [
+        ("ai", "AI ニュース"),
+        ("section", "業界ニュース"),
+        ("section", "論文"),
+    ]
+    assert await archive.issues.names_under([]) == []

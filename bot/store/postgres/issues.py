@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 
@@ -136,6 +136,15 @@ class PgIssues:
                 {**params, "limit": None if limit is None else max(0, limit)},
             )
             return [(str(row["slug"]), str(row["name"])) for row in rows]
+
+    async def names_under(self, slugs: Collection[str]) -> list[tuple[str, str]]:
+        """Every (slug, name) of a section archived under one of `slugs`, each once."""
+        rows = await self._database.rows(
+            'SELECT DISTINCT slug COLLATE "C" AS slug, name COLLATE "C" AS name FROM sections'
+            " WHERE slug = ANY(%(slugs)s) ORDER BY slug, name",
+            {"slugs": sorted(slugs)},
+        )
+        return [(str(row["slug"]), str(row["name"])) for row in rows]
 
     async def stats(self) -> ArchiveStats:
         """How many issues, sections and items the archive holds."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -137,6 +137,16 @@ class SqliteIssues:
                 {**params, "limit": -1 if limit is None else max(0, limit)},
             )
         ]
+
+    async def names_under(self, slugs: Collection[str]) -> list[tuple[str, str]]:
+        """Every (slug, name) of a section archived under one of `slugs`, each once."""
+        rows = await all_rows(
+            self._db,
+            "SELECT DISTINCT slug, name FROM sections"
+            " WHERE slug IN (SELECT value FROM json_each(?)) ORDER BY slug, name",
+            (json.dumps(sorted(slugs)),),
+        )
+        return [(str(row["slug"]), str(row["name"])) for row in rows]
 
     async def stats(self) -> ArchiveStats:
         """How many issues, sections and items the archive holds."""
