@@ -72,3 +72,22 @@ async def test_items_without_a_blurb_in_a_file_to_come_are_told_once(
     await work.rescan()
     assert len(told.messages) == 3
     assert "4.md:" in told.messages[2] and "3.md" not in told.messages[2]
+
+
+async def test_nor_a_back_issue_whose_section_an_older_newsbot_slugged(
+    archive: Archive, x_emulator: XEmulator, tmp_path: Path
+) -> None:
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    told = Told()
+    work = scheduled_on(archive, settings_for(x_emulator, folder), told=told)
+    back = issue(1, {"業界": [item("A bare link", "https://example.com/1", blurb="")]})
+    (folder / "1.md").write_text(format_issue(back), encoding="utf-8")
+    # That newsbot archived `## 業界` under the slug of its ASCII letters: none, `section`.
+    (industry,) = back.sections
+    then = back.model_copy(update={"sections": (industry.model_copy(update={"slug": "section"}),)})
+    await archive.issues.ingest(then)
+
+    await work.rescan()
+
+    assert told.messages == []

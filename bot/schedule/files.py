@@ -22,7 +22,7 @@ from bot.issuefiles import (
     read_issues,
 )
 from bot.models import IssueSummary
-from bot.store.ingest import content_hash
+from bot.store.ingest import archived_hashes
 from bot.text import shorten
 
 if TYPE_CHECKING:
@@ -66,9 +66,9 @@ class FileScan:
     """Every valid file's issue, by number, as the archive lists it once ingested."""
     warnings: list[IssueFileError]
     """The valid files' warnings: items without a blurb."""
-    read_as: dict[Path, tuple[int, str]]
-    """The issue number and content hash (as the archive would store it) of each valid file
-    with warnings: only they are compared with the archive."""
+    read_as: dict[Path, tuple[int, tuple[str, ...]]]
+    """The issue number and content hashes (as the archive would store it, `archived_hashes`)
+    of each valid file with warnings: only they are compared with the archive."""
 
     def due(self, changing: set[str], come: Callable[[dt.datetime], bool]) -> list[Path]:
         """The valid files to ingest now: those not being written (`changing`) whose issue has
@@ -90,14 +90,14 @@ def scan_issue_files(directory: Path) -> FileScan:
     titles: dict[int, str] = {}
     summaries: dict[int, IssueSummary] = {}
     warnings: list[IssueFileError] = []
-    read_as: dict[Path, tuple[int, str]] = {}
+    read_as: dict[Path, tuple[int, tuple[str, ...]]] = {}
     present = set(numbered_issue_files(directory))
     for path in overlooked_files([directory]):
         log.warning("%s is not read: an issue file's name ends in .md (%s.md)", path, path.stem)
     for path, issue in read_issues([directory], errors, warnings):
         present.add(issue.number)
         if warnings and warnings[-1].path == path:  # hashed only where it is needed
-            read_as[path] = (issue.number, content_hash(issue))
+            read_as[path] = (issue.number, archived_hashes(issue))
         files.append((path, issue.publish_at))
         summaries[issue.number] = IssueSummary(
             number=issue.number,
@@ -129,8 +129,8 @@ class UnwrittenBlurbs:
     ) -> str | None:
         """What to tell the editors of such items not told yet, or None."""
         archived = {
-            path: await issue_hash(number) == digest
-            for path, (number, digest) in scan.read_as.items()
+            path: await issue_hash(number) in digests
+            for path, (number, digests) in scan.read_as.items()
         }
         fresh = [warning for warning in scan.warnings if not archived[warning.path]]
         new = [w for w in fresh if (w.path, w.reason) not in self._told]
@@ -190,7 +190,7 @@ async def archived_as_read(
             stopping.extend(found)
             continue
         same_problems = {str(e) for e in found} <= {str(e) for e in later}
-        if same_problems and await issue_hash(issue.number) == content_hash(issue):
+        if same_problems and await issue_hash(issue.number) in archived_hashes(issue):
             archived.extend(found)
         else:
             stopping.extend(found)

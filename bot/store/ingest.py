@@ -34,6 +34,24 @@ def content_hash(issue: Issue) -> str:
     return hashlib.sha256(issue.model_dump_json(exclude=unset).encode()).hexdigest()
 
 
+def archived_hashes(issue: Issue) -> tuple[str, ...]:
+    """The content hashes an archive holding `issue` unchanged may keep for it: its own and,
+    with sections named in other scripts, the one an older newsbot stored, which gave them the
+    slugs of their ASCII letters (`ascii_slug`, kept since: `keep_archived_slugs`). Whether a
+    file is the very issue archived is told by these."""
+    own = content_hash(issue)
+    older = [
+        section.model_copy(update={"slug": ascii_slug(section.name)})
+        if section.slug == slugify(section.name)
+        else section
+        for section in issue.sections
+    ]
+    if len({section.slug for section in older}) < len(older):
+        return (own,)  # sections an older newsbot could not tell apart: it never archived these
+    then = content_hash(issue.model_copy(update={"sections": tuple(older)}))
+    return (own,) if then == own else (own, then)
+
+
 def issue_columns(issue: Issue, source: Path | None, digest: str) -> tuple[object, ...]:
     """The issue's own columns, in the order both backends insert and update them: title,
     subtitle, date, link, intro, content_hash, source_path, publish_at."""

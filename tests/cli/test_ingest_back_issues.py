@@ -50,3 +50,27 @@ def test_a_back_issue_archived_before_a_stricter_rule_does_not_stop_the_ingest(
     code, _, err = ingest(tmp_path / "new.db", folder)
     assert code == 1 and "nothing was ingested" in err
     assert not (tmp_path / "new.db").exists()
+
+
+def test_so_is_one_whose_section_in_another_script_an_older_newsbot_slugged(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "a.db"
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    back = issue(1, {"業界": [item("A faster Vec", "https://example.com/vec", "Use Vec<T> less.")]})
+    (folder / "1.md").write_text(format_issue(back), encoding="utf-8")
+    # That newsbot archived `## 業界` under the slug of its ASCII letters: none, `section`.
+    (industry,) = back.sections
+    then = back.model_copy(update={"sections": (industry.model_copy(update={"slug": "section"}),)})
+
+    async def archived_then() -> None:
+        async with await Archive.open(db, create=True) as archive:
+            await archive.issues.ingest(then)
+
+    asyncio.run(archived_then())
+    (folder / "2.md").write_text(format_issue(issue(2)), encoding="utf-8")
+    code, out, err = ingest(db, folder)
+    assert code == 0, err
+    assert "1 added, 0 updated, 0 unchanged." in out, "the back issue is left as archived"
+    assert "1.md:10: raw HTML" in err and "stays as archived until fixed" in err
