@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.errors import IssueFileErrors, RoundTripError, SourceError
 from bot.importers._files import write_atomically, write_new
 from bot.importers._record import ImportRecord, read_record
-from bot.issuefiles import format_issue, load_issue, parse_issue
+from bot.issuefiles import format_issue, load_issue, number_in_name, parse_issue
 from bot.models import Issue
 
 
@@ -67,12 +67,13 @@ def scan_folder(folder: Path) -> IssueFolder:
     if not folder.is_dir():
         return found
     for path in sorted(folder.glob("*.md")):
-        if not path.stem.isdigit():
+        number = number_in_name(path)
+        if number is None:
             continue
         try:
-            found.issues[int(path.stem)] = load_issue(path)
+            found.issues[number] = load_issue(path)
         except IssueFileErrors as exc:
-            found.broken[int(path.stem)] = str(exc.errors[0])
+            found.broken[number] = str(exc.errors[0])
     return found
 
 

@@ -33,6 +33,7 @@ from bot.issuefiles._front_matter import (
     FRONT_MATTER_KEYS,
     REQUIRED_KEYS,
     missing_date,
+    number_in_name,
 )
 from bot.issuefiles._lines import editor_note_lines, not_utf8, without_editor_notes
 from bot.issuefiles._loading import (
@@ -70,6 +71,7 @@ __all__ = [
     "missing_date",
     "named_once",
     "not_utf8",
+    "number_in_name",
     "numbered_issue_files",
     "overlooked_files",
     "parse_issue",

@@ -34,6 +34,14 @@ _MONTHS = (
 )
 
 
+def number_in_name(path: Path) -> int | None:
+    """The issue number a file's name gives (`202.md` is issue 202), or None when its name is
+    not one written in ASCII digits: `²⁰².md` or `٢٠٢.md` read as digits to Python's
+    `str.isdigit`, but an issue's number, in its front matter, is written `202`."""
+    stem = path.stem
+    return int(stem) if stem.isascii() and stem.isdigit() else None
+
+
 @dataclass
 class Problems:
     """A file's problems, collected so that all are reported at once."""
@@ -173,13 +181,14 @@ def front_matter_fields(
                 problems.add(line_no, f"number must be a whole number like 202, not {value!r}")
                 continue
             number = int(value)
-            if path.stem.isdigit() and int(path.stem) != number:
+            named = number_in_name(path)
+            if named is not None and named != number:
                 problems.add(
                     line_no,
                     f"number {number} does not match the file name {path.name}: "
                     f"rename the file to {number}.md or fix the number",
                 )
-            elif not path.stem.isdigit() and path.suffix == ".md":
+            elif named is None and path.suffix == ".md":
                 problems.add(
                     line_no, f"an issue file is named after its number: rename it to {number}.md"
                 )

@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import IssueFileError, IssueFileErrors
-from bot.issuefiles._front_matter import FRONT_MATTER_FENCE, Problems, read_front_matter
+from bot.issuefiles._front_matter import (
+    FRONT_MATTER_FENCE,
+    Problems,
+    number_in_name,
+    read_front_matter,
+)
 from bot.issuefiles._lines import file_lines, not_utf8
 from bot.issuefiles._reading import parse_issue
 from bot.models import Issue
@@ -58,7 +63,7 @@ def is_issue_file(path: Path) -> bool:
     number (`202.md`, read even while broken) or starts with a front-matter block (a misnamed
     `issue-202.md`, read to be told its name). A `README.md` or `CHANGELOG.md` kept beside the
     issues is neither, and is left alone."""
-    if path.stem.isdigit():
+    if number_in_name(path) is not None:
         return True
     try:
         with path.open("rb") as file:
@@ -118,7 +123,9 @@ def _other_markdown(paths: Iterable[Path | str]) -> Iterator[Path]:
         path = Path(raw)
         if path.is_dir():
             yield from (
-                p for p in _markdown_files(path) if not (p.suffix == ".md" and p.stem.isdigit())
+                p
+                for p in _markdown_files(path)
+                if not (p.suffix == ".md" and number_in_name(p) is not None)
             )
 
 
@@ -127,11 +134,13 @@ def numbered_issue_files(directory: Path) -> dict[int, Path]:
     a file is named after its issue."""
     if not directory.is_dir():
         return {}
-    return {int(p.stem): p for p in issue_paths([directory]) if p.stem.isdigit()}
+    numbered = ((number_in_name(p), p) for p in issue_paths([directory]))
+    return {number: p for number, p in numbered if number is not None}
 
 
 def _file_order(path: Path) -> tuple[int, str]:
-    return (int(path.stem), "") if path.stem.isdigit() else (1 << 62, path.name)
+    number = number_in_name(path)
+    return (number, "") if number is not None else (1 << 62, path.name)
 
 
 @dataclass(frozen=True)

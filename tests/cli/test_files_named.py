@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.issuefiles import numbered_issue_files
 from bot.schedule.files import scan_issue_files, signature
 from tests.conftest import ISSUES
 
@@ -163,13 +164,16 @@ def test_markdown_files_beside_the_issues_are_left_alone(
         ("issue-204.md", "utf-8", ":2: an issue file is named after its number: rename it"),
         ("204 .md", "utf-8-sig", ":2: an issue file is named after its number: rename it"),
         ("issue-204.md", "utf-16", ":1: the file is not valid UTF-8: it is saved as UTF-16"),
+        ("\u00b2\u2070\u2074.md", "utf-8", ":2: an issue file is named after its number: rename"),
+        ("\u0662\u0660\u0664.md", "utf-8", ":2: an issue file is named after its number: rename"),
     ],
 )
 def test_a_misnamed_issue_file_is_still_reported(
     issues_dir: Path, tmp_path: Path, name: str, encoding: str, told: str
 ) -> None:
     """A file that starts with front matter is an issue file whatever its name: one saved as
-    `issue-204.md` or `204 .md` is reported, not left out in silence."""
+    `issue-204.md`, `204 .md`, or in digits that are not ASCII (`²⁰⁴.md`, `٢٠٤.md`, which
+    Python's `isdigit` takes for a number) is reported, not left out in silence."""
     text = (ISSUES / "202.md").read_text(encoding="utf-8").replace("number: 202", "number: 204")
     (issues_dir / name).write_text(text.replace("\n", "\r\n"), encoding=encoding)
     code, _, err = newsbot(tmp_path / "archive.db", "check", str(issues_dir))
@@ -177,3 +181,26 @@ def test_a_misnamed_issue_file_is_still_reported(
     assert f"{issues_dir / name}{told}" in err
     assert "left out" not in err
     assert [error.path.name for error in scan_issue_files(issues_dir).errors] == [name]
+
+
+@pytest.mark.parametrize("name", ["\u00b2\u2070\u00b2.md", "\u0662\u0660\u0662.md"])
+def test_a_file_named_in_other_digits_without_front_matter_is_left_alone(
+    issues_dir: Path, tmp_path: Path, name: str
+) -> None:
+    """`²⁰².md` or `٢٠٢.md` is not named after a number as an issue's is written (`202`): like
+    a `README.md`, without front matter it is left out, and every reader of the folder goes
+    on, where it was taken for an issue file and `int("²⁰²")` stopped them with a traceback."""
+    (issues_dir / name).write_text("# Notes\n\nNot an issue.\n", encoding="utf-8")
+    code, out, err = newsbot(tmp_path / "archive.db", "check", str(issues_dir))
+    assert (code, out) == (0, "2 issue file(s) are valid.\n"), err
+    told = "left out, not issue files (not named <number>.md, and no front matter): "
+    told += str(issues_dir / name)
+    assert err.splitlines()[0] == told and "error" not in err
+    code, out, err = newsbot(tmp_path / "archive.db", "ingest", str(issues_dir))
+    assert code == 0 and ": 2 added," in out, err
+    scan = scan_issue_files(issues_dir)
+    assert scan.errors == [] and [path.name for path, _ in scan.files] == ["202.md", "203.md"]
+    assert numbered_issue_files(issues_dir) == {
+        202: issues_dir / "202.md",
+        203: issues_dir / "203.md",
+    }
