@@ -278,9 +278,9 @@ def _written_in(tld: str, script: str, look_alikes: _LookAlikes) -> bool:
 #   the address, as it would a host's (see the module), and reverse the text around it;
 # - a character that reads as the address's syntax: one whose compatibility form holds ASCII
 #   punctuation (`／`, `？`, `＃`, `℀`), a slash, dot, colon or question mark look-alike from
-#   Unicode's confusables (`∕`, `⁄`, `꞉`, `ʔ`), a padlock (Chromium: it imitates its own
-#   "secure" icon), and Japanese's slash-like `ノ` and the like beside anything but Japanese
-#   (as in a host, `_OUT_OF_PLACE_IN_A_MIX`);
+#   Unicode's confusables (`∕`, `⁄`, `꞉`, `ʔ`), a full stop IDNA reads as a host's dot (`。`,
+#   `｡`), a padlock (Chromium: it imitates its own "secure" icon), and Japanese's slash-like
+#   `ノ` and the like beside anything but Japanese (as in a host, `_OUT_OF_PLACE_IN_A_MIX`);
 # - a combining mark on anything but a letter: on `/` or `.` it would disguise them.
 #
 # What is shown therefore adds no character that could reorder, hide or fake a part of the
@@ -290,13 +290,16 @@ _SYNTAX_LOOK_ALIKES = frozenset(
     "\u1735\u2041\u2044\u2215\u2571\u27cb\u29f8\u31d3\u3033\u2f03"  # slashes
     "\u2216\u27cd\u29f5\u29f9\u2572"  # backslashes
     "\u2024\ua4f8\ua60e\u0702\u06d4"  # dots
+    "\u3002\uff61\uff0e"  # full stops IDNA takes for a host's dot (RFC 3490, section 3.1)
     "\u02d0\u02f8\u0589\u05c3\u0703\u0704\u16ec\u2236\ua789\ufe30"  # colons
     "\u0241\u0294\u097d\u13ae\ua6eb"  # question marks
     "\u2052\u066a\u2030\u2031"  # percent signs
     "\U0001f50f\U0001f510\U0001f512\U0001f513"  # padlocks
 )
 """Characters that read as a part of an address's syntax and decompose to none (UTS #39's
-confusables for `/ \\ . : ? %`), and Chromium's padlocks."""
+confusables for `/ \\ . : ? %`), the ideographic full stops `。` and `｡` (and the full-width `．`,
+which NFKC makes a dot anyway), which IDNA maps to a dot between a host's labels (UTS #46's
+mapping, RFC 3490 section 3.1), and Chromium's padlocks."""
 _HIDDEN = regex.compile(r"[\p{C}\p{Z}\p{Default_Ignorable_Code_Point}\u2800]")
 """What shows as nothing or as a space, or sets a direction: see above."""
 _RIGHT_TO_LEFT = frozenset(("R", "AL", "AN"))

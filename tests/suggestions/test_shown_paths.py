@@ -63,6 +63,9 @@ def test_a_paths_letters_are_shown_as_themselves(stored: str, shown: str) -> Non
         "a%E2%88%95b",  # a division slash
         "a%E2%81%84b",  # a fraction slash
         "a%EF%BC%9Fb",  # a full-width question mark
+        "a%E3%80%82b",  # an ideographic full stop: IDNA reads it as a host's dot
+        "a%EF%BD%A1b",  # its half-width form, a dot to IDNA too
+        "a%EF%BC%8Eb",  # a full-width full stop, the last of IDNA's dots
         "%E2%84%80",  # ℀, "a/c"
         "%F0%9F%94%92",  # a padlock, as a browser's "secure" icon
         "a%E2%80%8Bb",  # a zero-width space
@@ -97,6 +100,7 @@ def test_what_is_shown_leads_to_the_same_page_and_moves_nothing_around_it(writte
         assert unicodedata.category(char)[0] not in "CZ", "nothing hidden, no space"
         compatible = unicodedata.normalize("NFKC", char)
         assert all(c.isalnum() or not c.isascii() for c in compatible), "no syntax look-alike"
+        assert char not in "\u3002\uff61\uff0e", "no dot to IDNA"
 
 
 async def test_the_reader_and_the_review_card_see_the_letters_linked_as_stored(
