@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from bot.app import Newsbot
-from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message
+from bot.sandbox.discord import DefaultWorld, Emulator, Message
 from bot.store import Archive
-from tests.cogs.test_reader import assert_private_and_silent, text_of
+from tests.cogs.test_reader import assert_private_and_silent, text_of, turn_page
 from tests.conftest import StartNewsbot
 
 
@@ -56,11 +56,9 @@ async def test_search_pages_turn_in_a_dm(
     for public in (False, True):
         first = await in_dm(emulator, seed, "search", query="torch", public=public)
         assert first.embeds[0]["footer"]["text"] == "Results 1–5 · more on the next page"
-        turned = await emulator.press_button(first, "search:next", seed.reader)
-        assert (await turned.response()).type == CallbackType.UPDATE_MESSAGE
+        await turn_page(emulator, first, "search:next", seed.reader)
         assert first.embeds[0]["footer"]["text"] == "Results 6–10 · more on the next page"
-        back = await emulator.press_button(first, "search:previous", seed.reader)
-        assert (await back.response()).type == CallbackType.UPDATE_MESSAGE
+        await turn_page(emulator, first, "search:previous", seed.reader)
         assert first.embeds[0]["footer"]["text"] == "Results 1–5 · more on the next page"
 
 
