@@ -27,6 +27,11 @@ from bot.text import (
 )
 
 URL_SHOWN_MAX = 120
+"""How much of a link's address is shown as its text."""
+LINK_MAX = 150
+"""The longest Markdown of a link in a line about it, or in a line naming several (`named`):
+a line about each of ten links, or the ten in one line, fit in a message's 2,000
+characters."""
 SHOWN_MAX = 100
 """How much of a title or section name is quoted in a line about a suggestion."""
 SHORT_SHOWN_MAX = 60
@@ -36,6 +41,9 @@ NOTE_SHOWN_MAX = 600
 """How much of a reader's note a review card quotes, its links' Markdown included."""
 NOTE_LINK_MAX = 200
 """The longest link's Markdown a note shows (a longer one is named by its site)."""
+CARD_LINK_MAX = 1000
+"""The longest Markdown of the link a review card is about, its one appearance there: a
+longer one is linked by its host, so the card keeps room for the readers' notes."""
 LIST_SHOWN_MAX = 1500
 """How much of the list of known section names is shown after a wrong one."""
 PATH_SHOWN_MAX = 500
@@ -43,28 +51,41 @@ PATH_SHOWN_MAX = 500
 name is. An answer shows two, and up to three of 200, within Discord's 2,000 characters."""
 
 
-def link(url: str) -> str:
-    """A normalised URL as a Discord link without a preview, leading to the URL as stored and
-    shown as people read it (`shown_url`: the host's and the path's letters in their own
-    script where that is safe). When that is how it is stored, it is shown as it is; else as
-    its host and path, the link's text (Discord shows no masked link whose text holds a web
-    address with its scheme, but its Markdown as written). A long one is shortened to its
-    host."""
+def link(url: str, limit: int = LINK_MAX) -> str:
+    """A normalised URL as a Discord link without a preview, leading to the URL as stored, in
+    the first of these forms whose Markdown fits in `limit`:
+
+    - shown as people read it (`shown_url`: the host's and the path's letters in their own
+      script where that is safe), when that is at most `URL_SHOWN_MAX` long: as it is when
+      that is how it is stored, else as its host and path, the link's text (Discord shows no
+      masked link whose text holds a web address with its scheme, but its Markdown as
+      written);
+    - its host, `[host/…](<url>)`;
+    - the URL as stored, `<url>`.
+
+    A path's letters are stored percent-encoded, three characters for each byte of them: a
+    path of 40 Japanese letters is shown in 40 but stored in 360, so the link's Markdown, not
+    what it shows, is what must fit. A URL too long for any form is linked by its host (see
+    `named`, for a list)."""
     shown = _safe(shown_url(url))
-    if len(shown) > URL_SHOWN_MAX:
-        host = shown.split("/", 3)[2]
-        return f"[{escape_markdown(host)}/…](<{_safe(url)}>)"
-    if shown == _safe(url):
-        return f"<{shown}>"
-    address = shown.partition("://")[2]
-    return f"[{escape_markdown(defuse_mentions(address))}](<{_safe(url)}>)"
+    target = _safe(url)
+    by_host = f"[{escape_markdown(shown.split('/', 3)[2])}/…](<{target}>)"
+    forms = [by_host, f"<{target}>"]
+    if len(shown) <= URL_SHOWN_MAX:
+        address = shown.partition("://")[2]
+        as_read = f"[{escape_markdown(defuse_mentions(address))}](<{target}>)"
+        forms.insert(0, f"<{shown}>" if shown == target else as_read)
+    return next((form for form in forms if len(form) <= limit), by_host)
 
 
 def named(url: str) -> str:
-    """A normalised URL in a list of them: a link, or a long one shortened in a code span, so
-    that ten of them fit in a message."""
-    shown = shown_url(url)
-    return link(url) if len(shown) <= URL_SHOWN_MAX else code(_safe(shown), URL_SHOWN_MAX)
+    """A normalised URL in a list of them: a link (see `link`) in `LINK_MAX`, or, when not
+    even its stored form fits, the URL as read, shortened in a code span: so that a line
+    about each of ten links, or a line naming all ten, fits in a message."""
+    markup = link(url)
+    if len(markup) <= LINK_MAX:
+        return markup
+    return code(_safe(shown_url(url)), URL_SHOWN_MAX)
 
 
 def section(name: str) -> str:
@@ -108,7 +129,7 @@ def path_code(path: Path, limit: int = PATH_SHOWN_MAX) -> str:
 
 def said(result: Result, per_day: int) -> str | None:
     """One line about what suggesting a link did; None when a ✅ says it all."""
-    shown = link(result.url)
+    shown = named(result.url)
     match result.outcome:
         case Outcome.ARCHIVED:
             found = result.archived
@@ -144,7 +165,7 @@ def limit_reached(per_day: int, again: dt.datetime | None = None) -> str:
 
 def confirmed(result: Result) -> str:
     """For /suggest and the menu: one line for every outcome, including the good ones."""
-    shown = link(result.url)
+    shown = named(result.url)
     suggestion = result.suggestion
     match result.outcome:
         case Outcome.ADDED:
@@ -232,7 +253,7 @@ def summary(suggestion: Suggestion, section_name: str | None) -> str:
     names = ", ".join(plain(s.name, NAME_SHOWN_MAX) for s in suggestion.supporters[:10])
     more = len(suggestion.supporters) - 10
     lines = [
-        f"{link(suggestion.url)}",
+        f"{link(suggestion.url, CARD_LINK_MAX)}",
         f"**{suggestion.support}** reader{'s' if suggestion.support != 1 else ''}: {names}"
         + (f" and {more} more" if more > 0 else ""),
         f"Section: {section(section_name) if section_name else 'not chosen'} · "
@@ -268,7 +289,7 @@ def note_markdown(note: str, limit: int = NOTE_SHOWN_MAX) -> str:
             markup = f"[{plain(text, SHORT_SHOWN_MAX)}](<{_safe(url)}>)"
             end += closed.end()
         else:
-            markup = link(url)
+            markup = link(url, NOTE_LINK_MAX)
         if len(markup) > NOTE_LINK_MAX:
             markup = plain(shown_url(url).split("/", 3)[2] + "/…", SHORT_SHOWN_MAX)
         shown += _words(before)
