@@ -21,7 +21,6 @@ from bot.render.discord import (
     issue_embed,
     plain_name,
     related_embed,
-    section_pages,
     sections_typed,
 )
 from bot.render.text import literal_words
@@ -33,13 +32,13 @@ from cogs.reader import _replies as replies
 from cogs.reader._answering import Answering
 from cogs.reader._asked import Asked, no_section, said, said_quoted
 from cogs.reader._public import kept_private
+from cogs.reader._sections import Sections
 from cogs.reader._views import (
     PAGER_TIMEOUT,
     Answers,
     PageButton,
     Pagers,
     SearchRequest,
-    SectionPage,
 )
 
 if TYPE_CHECKING:
@@ -108,6 +107,7 @@ class Reader(commands.Cog):
         self.answers = Answers()
         self.answering = Answering()
         self.pagers = Pagers(archive, self.answers, answering=self.answering)
+        self.sections = Sections()
         self.related_menu = app_commands.ContextMenu(
             name="Find related links", callback=self.find_related
         )
@@ -251,12 +251,12 @@ class Reader(commands.Cog):
             await answer_privately(interaction, told, public=public)
             return
         command = "latest" if latest else "issue"
-        pages = SectionPage.all(command, [embed_of(e) for e in section_pages(issue, chosen)])
+        pages = self.sections.pages(command, issue, chosen, embed_of)
         if interaction.response.is_done():  # filling the "thinking…" placeholder
-            await replies.edit_original(interaction, replies.rendered(pages[0].body(note=note)))
+            await replies.edit_original(interaction, replies.rendered(pages.first.body(note=note)))
         else:
             kind = discord.InteractionResponseType.channel_message
-            first = pages[0].body(ephemeral=not public, note=note)
+            first = pages.first.body(ephemeral=not public, note=note)
             await replies.respond(interaction, kind, replies.callback(kind, first))
         if len(pages) > 1:  # the rest of the section, a page at a time
             self.pagers.open(interaction, pages, self.pager_timeout)

@@ -9,7 +9,8 @@ starts no timer task. Every pager, whatever it pages, counts towards one cap.
 A pager remembers the pages it showed: Previous shows them again as they were, and Next shows
 results not shown yet. An issue archived while a reader turns pages shifts the archive's
 results under the pager, and turning by offset alone then repeated results already shown. A
-section's pages are all made when it is asked for: they never change under the reader.
+section's pages are all made when it is asked for, and shared by every pager of the same
+section (`_sections`): they never change under the reader.
 """
 
 from __future__ import annotations
@@ -39,9 +40,11 @@ PAGE_SIZE = 5
 PAGER_TIMEOUT = 300.0
 """Seconds a pager stays live; well inside the 15 minutes an interaction token lasts."""
 PAGERS_KEPT = 2000
-"""Pagers live at most; the oldest is dropped first. Each keeps the pages it showed, so
-without a cap they grew with readers' searches a second × `PAGER_TIMEOUT` (a reader may
-turn pages for the whole timeout while up to about 7 searches a second come in)."""
+"""Pagers live at most; the oldest is dropped first. A search's pager keeps the pages it
+showed, so without a cap they grew with readers' searches a second × `PAGER_TIMEOUT` (a
+reader may turn pages for the whole timeout while up to about 7 searches a second come in).
+A section's pager holds no pages of its own: those of a section are made once and shared by
+every pager of it (see `_sections`), however many items it has."""
 SEARCH = "search"
 PAGED = (SEARCH, "latest", "issue")
 """The commands whose answers are paged: each press's custom_id names its command."""
@@ -168,46 +171,6 @@ class Answer:
 def page_embed(query: str, page: SearchPage) -> discord.Embed:
     """The embed showing a page of results for `query`."""
     return discord.Embed.from_dict(search_embed(query, page, page_size=PAGE_SIZE).to_dict())
-
-
-@dataclass(frozen=True)
-class SectionPage:
-    """One page of a section's items, answering `command` (`latest` or `issue`)."""
-
-    command: str
-    embed: discord.Embed
-    offset: int
-    """Which page it is, from 0."""
-    has_more: bool
-
-    @property
-    def placed(self) -> SectionPage:
-        return self
-
-    @staticmethod
-    def all(command: str, embeds: Sequence[discord.Embed]) -> list[SectionPage]:
-        """A section's pages, in order."""
-        last = len(embeds) - 1
-        return [SectionPage(command, embed, n, n < last) for n, embed in enumerate(embeds)]
-
-    def body(self, *, ephemeral: bool | None = None, note: str | None = None) -> dict[str, Any]:
-        """This page as a message (with its buttons if there are other pages), with `note`
-        above it if given."""
-        paged = self.offset > 0 or self.has_more
-        return replies.message_body(
-            content=note,
-            embed=self.embed,
-            components=buttons(self, self.command) if paged else None,
-            ephemeral=ephemeral,
-        )
-
-    def turned(self) -> bytes:
-        """This page replacing the one a reader turned from, buttons updated."""
-        return replies.callback(Kind.message_update, self.body())
-
-    def edited(self) -> bytes:
-        """`turned`, as the edit that follows a deferred press."""
-        return replies.rendered(self.body())
 
 
 class Answers:
@@ -375,12 +338,12 @@ class Pagers:
     ) -> None:
         """Let the asker of `asked`, shown the first of `pages`, turn them for `timeout`
         seconds: the pages of `request`'s results when given (`pages` then holds the first),
-        else those of a section."""
+        else those of a section, kept as they are (shared with its other pagers)."""
         pager = Pager(
             owner_id=asked.user.id,
             command=pages[0].command,
             answer=replies.Original.of(asked),
-            pages=list(pages),
+            pages=pages if request is None and isinstance(pages, list) else list(pages),
             request=request,
         )
         pager.expiry = asyncio.get_running_loop().call_later(timeout, self._expire, asked.id)

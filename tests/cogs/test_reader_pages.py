@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import sys
 
@@ -9,8 +10,10 @@ import pytest
 
 from bot.app import Newsbot
 from bot.models import Issue
+from bot.render.discord import section_pages
 from bot.sandbox.discord import CallbackType, DefaultWorld, Emulator, Message, MessageFlag
 from bot.store import Archive
+from cogs.reader._sections import SectionPage
 from tests.cogs.test_reader import assert_private_and_silent, slash, turn_page
 from tests.factories import issue, item
 
@@ -223,3 +226,44 @@ async def test_a_page_slow_to_come_is_acknowledged_then_shown(
     assert shown(first) == ("Results 6–10 · more on the next page", tricks(5, 6, 7, 8, 9))
     assert page_buttons(first) == {"search:previous": True, "search:next": True}
     assert first.allowed_mentions == {"parse": []}
+
+
+def section_pages_alive() -> list[object]:
+    """The pages of sections in memory. Counted by their class's name: each newsbot started
+    loads its reader commands' modules anew."""
+    gc.collect()
+    return [o for o in gc.get_objects() if type(o).__qualname__ == SectionPage.__qualname__]
+
+
+async def test_pagers_of_a_long_section_share_its_pages(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld, filled_archive: Archive
+) -> None:
+    """A section has no cap on its items, and each reader's pager held every page of it, made
+    for them: 2,000 pagers of a 500-item section held hundreds of megabytes. Pagers of the
+    same section share one set of its pages."""
+    beacons = [
+        item(f"Beacon {n}", f"https://beacon.example/{n}", f"Beacon blurb {n}. " + "word " * 60)
+        for n in range(500)
+    ]
+    long = issue(209, {"Industry": beacons})
+    await filled_archive.issues.ingest(long)
+    asked = [await slash(emulator, seed, "latest", section="Industry") for _ in range(20)]
+    one_section = len(section_pages(long, long.sections[0]))
+    assert one_section > 40, "a long section: many pages"
+    assert len(section_pages_alive()) == one_section, "twenty pagers, one section's pages"
+    for message in (asked[0], asked[-1]):
+        await turn_page(emulator, message, "latest:next", seed.reader)
+        assert message.embeds[0]["footer"]["text"].startswith("Items 12–22 of 500")
+    more = [await slash(emulator, seed, "issue", number=209, section="Industry") for _ in "ab"]
+    assert len(section_pages_alive()) == 2 * one_section, "each command's pages, once"
+
+    # Archived again, changed: asked for anew, the section's pages are made anew; a pager of
+    # the section as it was turns the pages it showed.
+    changed = [beacons[0].model_copy(update={"title": "Beacon renamed"}), *beacons[1:]]
+    await filled_archive.issues.ingest(issue(209, {"Industry": changed}))
+    renamed = await slash(emulator, seed, "latest", section="Industry")
+    assert "Beacon renamed" in renamed.embeds[0]["description"]
+    for turned in ("issue:next", "issue:previous"):
+        await turn_page(emulator, more[0], turned, seed.reader)
+    assert "**[Beacon 0]" in more[0].embeds[0]["description"], "as it was"
+    assert "Beacon renamed" not in more[0].embeds[0]["description"]
