@@ -330,8 +330,8 @@ class Recording(commands.Cog):
         lines = [line for result in results if (line := said(result, per_day))]
         lines += not_taken(found, results)
         told = topics(found, results)
-        if unrecorded:
-            lines.append(not_recorded(unrecorded))
+        if unrecorded:  # first: what the reader is to do is never left out for room
+            lines.insert(0, not_recorded(unrecorded))
             told.add(NOT_RECORDED_TOPIC)
         if not lines:
             return False

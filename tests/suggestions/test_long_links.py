@@ -12,11 +12,13 @@ from bot.render.discord import CONTENT_MAX
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.suggestions import normalise
 from cogs.suggestions._text import NOTE_LINK_MAX, note_markdown
+from tests.factories import issue, item
 from tests.suggestions.conftest import StartBot, publish_threads
 from tests.suggestions.test_discord import silent
 from tests.suggestions.test_reply_outage import fail_inserts
 
 WIKI = "https://ja.wikipedia.org/wiki/"
+POST_AGAIN = " — newsbot can't save suggestions just now. Post them again in a few minutes."
 
 
 POSTED = [f"{WIKI}{n}" + "機械学習" * 22 for n in range(10)]
@@ -59,10 +61,32 @@ async def test_a_reply_told_ten_long_links_were_not_recorded_is_told_to_post_the
     answer = silent(told)
     assert len(answer) <= CONTENT_MAX
     assert answer.startswith("✖ Not recorded: ")
-    assert answer.endswith(
-        " — newsbot can't save suggestions just now. Post them again in a few minutes."
-    )
+    assert answer.endswith(POST_AGAIN)
     assert all(shown_url(url) in answer for url in LINKS[:9]), "every link named"
+
+
+async def test_links_not_recorded_are_told_first_among_links_already_in_an_issue(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    """Lines about links already in an issue, each with its title, fill a message: the line
+    saying which links to post again was the one left out for room."""
+    title = "A long title of a page on machine learning, " * 3
+    archived = [item(f"{title}{n}", url) for n, url in enumerate(LINKS[:7])]
+    await newsbot.archive.issues.ingest(issue(209, {"Industry": archived}))
+    thread = (await publish_threads(newsbot, emulator, seed))["industry"]
+    with closing(await fail_inserts(newsbot, "suggestions", "NEW.url LIKE '%wiki%'")) as other:
+        reply = await emulator.post_message(
+            thread, seed.reader, " ".join(["https://ok.example/1", *POSTED[:9]])
+        )
+        (told,) = await reply.replies()
+        other.execute("DROP TRIGGER failing")
+    answer = silent(told)
+    assert len(answer) <= CONTENT_MAX
+    first, *rest = answer.splitlines()
+    assert first.startswith("✖ Not recorded: ") and first.endswith(POST_AGAIN)
+    assert all(shown_url(url) in first for url in LINKS[7:9]), "every link not recorded named"
+    assert "is already in #209 · Industry: “A long title of a page" in rest[0]
+    assert rest[-1] == "…and 1 more", "a line too many for the message is counted"
 
 
 def test_a_notes_link_of_some_length_stays_a_link() -> None:
