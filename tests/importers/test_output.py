@@ -54,3 +54,15 @@ def test_an_unreadable_record_keeps_every_file_that_differs(
     done = save_issues(changed, scan_folder(tmp_path))
     assert [d.outcome for d in done] == [WriteOutcome.UNCHANGED, WriteOutcome.KEPT]
     assert f"{tmp_path / RECORD_FILE} is unreadable" in caplog.text
+
+
+def test_a_file_named_in_digits_that_are_not_ascii_holds_no_issue(tmp_path: Path) -> None:
+    """`²⁰².md` or `٢٠٢.md` is not issue 202's file (an issue's number is written `202`): an
+    import beside it goes on, where `int("²⁰²")` stopped it with a traceback."""
+    save_issues([issue(1)], scan_folder(tmp_path))
+    for name in ("\u00b2\u2070\u00b2.md", "\u0662\u0660\u0662.md"):
+        (tmp_path / name).write_text("# Notes\n", encoding="utf-8")
+    found = scan_folder(tmp_path)
+    assert found.numbers == {1}
+    done = save_issues([issue(202)], found)
+    assert [d.outcome for d in done] == [WriteOutcome.CREATED]
