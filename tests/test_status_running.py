@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import signal
 import socket
@@ -95,3 +96,25 @@ async def test_newsbot_status_says_whether_newsbot_run_runs(
         await asyncio.wait_for(killed.communicate(), 30)
     assert NOT_RUNNING in (await status(db)).splitlines()
     assert json.loads(await status(db, "--json"))["runs"] == []
+
+
+async def test_a_publish_claimed_by_a_process_killed_here_is_not_said_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `newsbot publish` killed mid-way leaves its claim for up to a minute; `status` said
+    "Publishing now … by" it all that time, though the next publish takes it over at once."""
+    clear_settings(monkeypatch)
+    db = tmp_path / "a.db"
+    ended = await asyncio.create_subprocess_exec("true")
+    await ended.wait()
+    killed, elsewhere = f"{socket.gethostname()}:{ended.pid}:ab", "other-host:42:cd"
+    async with await Archive.open(db) as archive:
+        until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60)
+        assert await archive.ledger.claim(202, "discord", "111", killed, until)
+        assert await archive.ledger.claim(202, "discord", "222", elsewhere, until)
+    said = await status(db)
+    assert f"Publishing now: #202 on discord to 222, by {elsewhere}" in said
+    assert killed not in said
+    assert [claim["holder"] for claim in json.loads(await status(db, "--json"))["claims"]] == [
+        elsewhere
+    ]

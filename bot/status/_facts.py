@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.models import IssueSummary, OutboxTally, StepState
+from bot.publishing.ledger import gone
 from bot.publishing.plans.bluesky import OUTLET as BLUESKY
 from bot.publishing.plans.bluesky import TARGET as BLUESKY_ACCOUNT
 from bot.publishing.plans.discord import OUTLET as DISCORD
@@ -207,10 +208,13 @@ async def gather_status(
         unfinished=tuple(unfinished),
         mastodon_configured=mastodon_configured,
         bluesky_configured=bluesky_configured,
+        # A claim of a process of this host that has ended publishes nothing: the next publish
+        # takes it over at once (`gone`), whatever time its lease has left.
         claims=tuple(
             claim
             for claim in await archive.ledger.claims(now)
-            if guild_id is None or claim[1] != DISCORD or claim[2] in channels
+            if (guild_id is None or claim[1] != DISCORD or claim[2] in channels)
+            and not gone(claim[3])
         ),
         runs=tuple(Run(*run) for run in await running_processes(archive.state)) if runs else None,
     )
