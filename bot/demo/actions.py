@@ -116,7 +116,7 @@ def reader_options(
 
 def _option_value(command: str, name: str, value: str, registered: Mapping[str, Any]) -> Any:
     if name in {"number", "issue"}:
-        if not value.isdigit() or not 1 <= int(value) <= ISSUE_NUMBER_MAX:
+        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= ISSUE_NUMBER_MAX:
             raise ReaderMistake(
                 f"/{command}: {name} takes an issue number from 1 to {ISSUE_NUMBER_MAX}, "
                 f"not {_shown(value)}: type {EXAMPLES[name]}"

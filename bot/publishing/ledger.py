@@ -32,7 +32,8 @@ def gone(holder: str) -> bool:
     process of this host that has ended (crashed, killed)."""
     host, _, rest = holder.partition(":")
     pid = rest.split(":", 1)[0]
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+    is_pid = pid.isascii() and pid.isdigit()
+    if host != socket.gethostname() or not is_pid or int(pid) == os.getpid():
         return False
     try:
         os.kill(int(pid), 0)

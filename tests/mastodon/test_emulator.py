@@ -125,6 +125,15 @@ async def test_a_key_whose_status_was_deleted_is_not_found_for_its_hour(
     assert mastodon_emulator.live_statuses() == []
 
 
+@pytest.mark.parametrize("written", ["²", "١"])
+async def test_an_id_in_other_digits_is_no_status(api: Mastodon, written: str) -> None:
+    # Rails reads an id with `to_i`: `²` or Arabic-Indic `١` is 0, which no status has, so
+    # Mastodon answers 404 (never a 500, nor the status `1` the digit reads as to Python).
+    await asyncio.to_thread(api.status_post, "one")
+    with pytest.raises(MastodonNotFoundError):
+        await asyncio.to_thread(api.status, written)
+
+
 async def test_a_token_is_held_to_its_scopes() -> None:
     config = MastodonEmulatorConfig(scopes=frozenset({"write:statuses", "profile"}))
     async with MastodonEmulator(config) as emulator:

@@ -430,3 +430,26 @@ async def test_an_autocomplete_choice_needs_a_name_of_1_to_100_characters(
     # The published document holds the limit too, and is checked first.
     assert_refused(emulator, "POST", path, "data.choices[1].name", kind="spec")
     assert interaction.callback is None, "nothing was answered"
+
+
+@pytest.mark.parametrize("written", ["²", "٢٠٢", "12a"])
+async def test_an_id_or_number_in_other_digits_is_refused_as_discord_refuses_it(
+    emulator: Emulator, seed: DefaultWorld, written: str
+) -> None:
+    """Discord reads ids and numbers in ASCII digits only: `²` or Arabic-Indic digits are "not
+    snowflake" (400, 50035), never a crash of the emulator nor another channel found (the
+    document's patterns refuse them first; the routes read ASCII digits alone all the same)."""
+    headers = {"Authorization": f"Bot {emulator.token}"}
+    base = f"{emulator.api_base}/channels"
+    async with aiohttp.ClientSession() as session:
+        for url, said in (
+            (f"{base}/{written}/messages", "is not snowflake"),
+            (f"{base}/{seed.general.id}/messages?limit={written}", "is not int"),
+        ):
+            async with session.get(url, headers=headers) as response:
+                body = await response.json()
+                assert (response.status, body["code"]) == (400, 50035), (url, body)
+                assert said in str(body["errors"]), body
+            # Refused by the published document, before the route reads the id.
+            path = url.removeprefix(emulator.api_base).partition("?")[0]
+            assert_refused(emulator, "GET", path, kind="spec")

@@ -76,7 +76,7 @@ class Call:
     def id(self, name: str) -> int:
         """Return the path parameter ``name`` as a snowflake; 400 if it is not one."""
         raw = self.params[name]
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             errors = FormErrors()
             errors.add((name,), "NUMBER_TYPE_COERCE", f'Value "{raw}" is not snowflake.')
             errors.raise_if_any()
@@ -112,7 +112,7 @@ class Call:
         raw = self.query.get(name)
         if raw is None:
             return None
-        if not raw.lstrip("-").isdigit():
+        if not (raw.isascii() and raw.lstrip("-").isdigit()):
             errors = FormErrors()
             errors.add((name,), "NUMBER_TYPE_COERCE", f'Value "{raw}" is not int.')
             errors.raise_if_any()

@@ -122,7 +122,7 @@ def discord_union(world: World) -> Callable[[Operation, Mapping[str, str]], str 
         if route not in (("POST", CHANNEL_THREADS), ("PATCH", CHANNEL)):
             return None
         raw = params.get("channel_id", "")
-        channel = world.channels.get(int(raw)) if raw.isdigit() else None
+        channel = world.channels.get(int(raw)) if raw.isascii() and raw.isdigit() else None
         if channel is None:
             # The route answers Unknown Channel; the body's schema does not matter.
             return None

@@ -333,7 +333,7 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
         now = time.time()
         # The status replied to is looked up first (StatusesController's `set_thread`).
         reply_to = params.get("in_reply_to_id") or None
-        parent = self.status(int(reply_to)) if reply_to and reply_to.isdigit() else None
+        parent = self.status(int(reply_to)) if reply_to and _is_id(reply_to) else None
         if reply_to is not None and (parent is None or parent.deleted):
             raise self._refuse(
                 request,
@@ -388,7 +388,7 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
 
     def _find(self, request: web.Request) -> Status:
         raw = request.match_info["id"]
-        status = self.status(int(raw)) if raw.isdigit() else None
+        status = self.status(int(raw)) if _is_id(raw) else None
         if status is None or status.deleted:
             raise MastodonAPIError(404, NOT_FOUND)
         return status
@@ -430,7 +430,7 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
             limit = 20
         max_id = request.query.get("max_id")
         newest_first = list(reversed(self.live_statuses()))
-        if max_id and max_id.isdigit():
+        if max_id and _is_id(max_id):
             newest_first = [s for s in newest_first if s.id < int(max_id)]
         account = self._account()
         return json_response([s.to_json(account) for s in newest_first[:limit]])
@@ -450,3 +450,9 @@ async def _params(request: web.Request) -> dict[str, str]:
         return {k: "" if v is None else str(v) for k, v in body.items()}
     form = await request.post()
     return {k: str(v) for k, v in form.items()}
+
+
+def _is_id(raw: str) -> bool:
+    """Whether `raw` is an id as Mastodon reads one: ASCII digits (Rails reads `²` or `٢` as 0,
+    which no status has; Python's `int` would read `٢` as 2 or fail on `²`)."""
+    return raw.isascii() and raw.isdigit()
