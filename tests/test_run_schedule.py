@@ -32,6 +32,7 @@ from tests.conftest import ISSUES, eventually
 from tests.newsbot_process import Process, newsbot_process
 from tests.publishing.conftest import posted_in, threads_of
 from tests.publishing.test_publish import assert_published_once
+from tests.test_scheduled import saved_a_while_ago
 from tests.x.conftest import assert_one_thread, thread_texts, x_env
 
 pytestmark = pytest.mark.usefixtures("x_emulator")
@@ -42,10 +43,12 @@ ONCE_A_YEAR = "0 9 1 1 *"  # its last firing is always in the past: something to
 
 @pytest.fixture
 def issues_dir(tmp_path: Path) -> Path:
-    """The editors' folder with #202 in it (not ingested: each firing re-reads the folder)."""
+    """The editors' folder with #202 in it (not ingested: each firing re-reads the folder),
+    saved a while ago: the first firing reads it without waiting for the save to settle."""
     folder = tmp_path / "issues"
     folder.mkdir()
     shutil.copy(ISSUES / "202.md", folder / "202.md")
+    saved_a_while_ago(folder / "202.md")
     return folder
 
 

@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import os
 import shutil
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bot.issuefiles import format_issue
 from bot.models import Issue
 from bot.publishing.outlets.x import XOutlet, x_outlet
 from bot.sandbox.x import XEmulator
+from bot.schedule.files import SETTLE_SECONDS
 from bot.schedule.jobs import ISSUE_JOB, PUBLISHING_LEASE, ScheduledPublishing
 from bot.schedule.triggers import JOB_ID
 from bot.settings import Settings, load_settings
@@ -39,6 +41,16 @@ def settings_for(x_emulator: XEmulator, folder: Path, **schedule: object) -> Set
         schedule={"cron": "0 9 1 1 *", "catch_up": "none", **schedule},
         publishing={"retry_delay": 0.01, "stop_grace": 0},
     )
+
+
+def saved_a_while_ago(*paths: Path) -> None:
+    """Date the files' last change a few `SETTLE_SECONDS` back: their saves are over, so a
+    firing reads them at once rather than waiting to see them settle (which
+    `test_a_file_caught_in_the_middle_of_a_save_waits_until_it_is_written` checks), and they
+    still arrived long after any firing the schedule missed."""
+    written = time.time() - 3 * SETTLE_SECONDS
+    for path in paths:
+        os.utime(path, (written, written))
 
 
 @pytest.fixture
@@ -124,6 +136,7 @@ async def test_a_broken_issue_file_stops_the_ingest_not_the_publish(
     await archive.issues.ingest(issue_202)
     shutil.copy(ISSUES / "202.md", folder / "202.md")
     (folder / "203.md").write_text("---\nnumber: 203\n---\n", encoding="utf-8")
+    saved_a_while_ago(folder / "202.md", folder / "203.md")
     first = await work.fire()
     second = await work.fire()
     assert first.published == {"x": [202]}, "what the archive holds still goes out"
@@ -144,6 +157,7 @@ async def test_a_back_issue_refused_by_a_later_rule_does_not_keep_new_issues_out
     # Archived by a newsbot that let raw HTML through; the file is still in the folder as it was.
     back = issue(1, {"Rust": [item("A faster Vec", "https://example.com/vec", "Use Vec<T> less.")]})
     (folder / "1.md").write_text(format_issue(back), encoding="utf-8")
+    saved_a_while_ago(folder / "1.md")
     await archive.issues.ingest(back)
     new = issue(2, {"Rust": [item("Smaller strings", "https://example.com/str")]})
     (folder / "2.md").write_text(format_issue(new), encoding="utf-8")
@@ -180,6 +194,7 @@ async def test_the_scheduled_ingest_reads_each_file_again_as_it_stores_it(
         (folder / f"{number}.md").write_text(
             text.replace("number: 202", f"number: {number}"), encoding="utf-8"
         )
+        saved_a_while_ago(folder / f"{number}.md")
     read = bot.issuefiles._loading.load_issue
     reads: list[str] = []
 
@@ -276,6 +291,7 @@ async def test_an_issue_added_after_the_missed_firing_waits_for_the_next_one(
     settings = settings_for(x_emulator, folder, catch_up="all")
     (folder / "202.md").write_text(format_issue(issue_202), encoding="utf-8")
     (folder / "203.md").write_text(format_issue(issue(203)), encoding="utf-8")
+    saved_a_while_ago(folder / "203.md")  # still long after the missed firing
     before = dt.datetime(2025, 12, 31, tzinfo=dt.UTC).timestamp()
     os.utime(folder / "202.md", (before, before))
     async with x_outlet(settings.x) as x:
@@ -297,6 +313,7 @@ async def test_an_issue_edited_while_down_keeps_the_time_it_first_arrived(
     quiet = settings_for(x_emulator, folder, catch_up="none")
     await scheduled_on(archive, quiet).catch_up()
     path.write_text(format_issue(issue_202).replace("Hey folks", "Hello folks"), "utf-8")
+    saved_a_while_ago(path)
     settings = settings_for(x_emulator, folder, catch_up="latest")
     async with x_outlet(settings.x) as x:
         work = scheduled_on(archive, settings, x)

@@ -19,7 +19,7 @@ from bot.sandbox.x import XEmulator
 from bot.store import Archive
 from tests.conftest import ISSUES, eventually
 from tests.pg_server import PgServer
-from tests.test_scheduled import Told, scheduled_on, settings_for
+from tests.test_scheduled import Told, saved_a_while_ago, scheduled_on, settings_for
 from tests.x.conftest import assert_one_thread, thread_texts
 
 
@@ -34,6 +34,7 @@ async def test_a_firing_the_database_refuses_is_told_and_the_next_publishes(
     folder = tmp_path / "issues"
     folder.mkdir()
     shutil.copy(ISSUES / "202.md", folder / "202.md")
+    saved_a_while_ago(folder / "202.md")
     settings = settings_for(x_emulator, folder)
     told = Told()
     async with await Archive.open(pg_url) as archive, x_outlet(settings.x) as x:
@@ -65,6 +66,7 @@ async def test_a_publish_finishing_as_the_database_fails_over_is_told_as_it_ende
     folder = tmp_path / "issues"
     folder.mkdir()
     shutil.copy(ISSUES / "202.md", folder / "202.md")
+    saved_a_while_ago(folder / "202.md")
     settings = settings_for(x_emulator, folder)
     told = Told()
     posts = thread_texts(issue_202)
@@ -104,6 +106,7 @@ async def test_a_publish_the_database_refuses_for_its_schema_is_told_at_once(
     folder = tmp_path / "issues"
     folder.mkdir()
     shutil.copy(ISSUES / "202.md", folder / "202.md")
+    saved_a_while_ago(folder / "202.md")
     settings = settings_for(x_emulator, folder)
     told = Told()
     location: Path | str = (
