@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.models import Issue
 from bot.publishing.engine import Engine
+from bot.publishing.outlets._threads import LEAST_WAIT
 from bot.publishing.outlets.bluesky import BlueskyOutlet
 from bot.publishing.plans.bluesky import OUTLET, TARGET, RecordRef
 from bot.publishing.plans.bluesky import plan as bluesky_plan
@@ -79,6 +80,14 @@ async def test_a_storm_of_429s_and_500s_after_the_write_makes_no_duplicate(
     bluesky.inject(CREATE, 500, times=4, after_handler=True)
     bluesky.inject(LIST, 429, times=2, reset_in=0.2)
     bluesky.inject(CREATE, 503, times=3, after_handler=True)
+    # Each 429 is waited out from its reset header, a second at least: the waits are noted, not
+    # slept, as the emulator's faults end after so many requests, not after so long.
+    waits: list[float] = []
+
+    async def wait_out(seconds: float) -> None:
+        waits.append(seconds)
+
+    outlet.sleep = wait_out
     engine = Engine(archive_202, retry_delay=0.01)
     for _ in range(6):
         report = await engine.publish(issue_202, outlet)
@@ -86,4 +95,6 @@ async def test_a_storm_of_429s_and_500s_after_the_write_makes_no_duplicate(
             break
     assert report.ok
     assert all(f.hits == f.times for f in bluesky.faults)
+    assert len(waits) == 3 + 2, waits
+    assert all(LEAST_WAIT <= wait <= 0.2 + 2 for wait in waits), waits
     assert_one_thread(bluesky.posts(), thread_texts(issue_202))
