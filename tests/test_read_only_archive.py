@@ -75,11 +75,11 @@ def on_read_only_mount(folder: Path, *args: str) -> subprocess.CompletedProcess[
     )
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    """A folder holding an archive with #202, closed as newsbot leaves it: no -wal, no -shm."""
-    archived = tmp_path / "archive"
-    archived.mkdir()
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive with #202 that `newsbot ingest` made and closed as newsbot leaves it (no -wal,
+    no -shm), made once for the module: each test copies it."""
+    archived = tmp_path_factory.mktemp("ingested")
     subprocess.run(
         [sys.executable, "-m", "bot", "--db", str(archived / "newsbot.db"), "ingest", str(ISSUES)],
         cwd=ROOT,
@@ -89,6 +89,15 @@ def folder(tmp_path: Path) -> Path:
         timeout=120,
     )
     assert sorted(p.name for p in archived.iterdir()) == ["newsbot.db"]
+    return archived / "newsbot.db"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, ingested: Path) -> Path:
+    """A folder of the test's own holding a copy of that archive, its mode and times kept."""
+    archived = tmp_path / "archive"
+    archived.mkdir()
+    shutil.copy2(ingested, archived / "newsbot.db")
     return archived
 
 
