@@ -37,6 +37,7 @@ from bot.demo.actions import (
 )
 from bot.demo.keep import KEEP_HELP, keep_help
 from bot.demo.screen import Screen
+from bot.demo.script import report_firings
 from bot.demo.stage import DemoSettings, newsbot_command
 from bot.models import Issue, SearchPage
 from bot.publishing.plans.bluesky import plan as bluesky_plan
@@ -699,3 +700,15 @@ def test_its_help_names_no_fewer_platforms_than_it_runs_and_what_keep_offers() -
     assert "Run newsbot on the bundled platform emulators and play an editor and a reader." in said
     assert "Discord and X emulators" not in said, "it runs Mastodon's and Bluesky's too"
     assert "play the reader (and review the suggestions as the editor)" in said, said
+
+
+def test_a_publish_no_firing_was_seen_doing_names_the_outlets_in_their_usual_order() -> None:
+    # On a loaded machine a quiet firing can hide the one that published: the ledger says where
+    # the issue went, and the transcript names those outlets as a firing's line does.
+    console = Console(width=200, file=io.StringIO(), color_system=None)
+    report_firings(console, 202, [], {"bluesky", "discord", "mastodon", "x"})
+    assert isinstance(console.file, io.StringIO)
+    assert console.file.getvalue() == (
+        "⏰ The schedule published #202 to Discord (3 channels), X, Mastodon and Bluesky, "
+        "by itself.\n"
+    )

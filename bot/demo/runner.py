@@ -99,7 +99,7 @@ async def _run(
                 await editor_subscribes(editor)
                 stage.number = await editor_saves_issue(stage, issues)
                 firings, unseen = await wait_for_publish(stage, stage.number)
-                report_firings(stage, stage.number, firings, unseen)
+                report_firings(console, stage.number, firings, unseen)
                 show_published(stage, editor)
                 reader = Reader(emulator, seed, console)
                 await play(stage, reader)

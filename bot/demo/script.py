@@ -10,6 +10,7 @@ import sys
 from collections.abc import Set as AbstractSet
 from typing import Any
 
+from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
@@ -72,7 +73,10 @@ _SHOWN = {"discord": "Discord (3 channels)", "x": "X", "mastodon": "Mastodon", "
 
 
 def report_firings(
-    stage: Stage, number: int, firings: list[dict[str, Any]], unseen: AbstractSet[str] = frozenset()
+    console: Console,
+    number: int,
+    firings: list[dict[str, Any]],
+    unseen: AbstractSet[str] = frozenset(),
 ) -> None:
     """Say which firing(s) of the schedule published the issue, and what failed if anything;
     `unseen`, outlets the issue went out on in a firing not seen (another came after it)."""
@@ -90,14 +94,15 @@ def report_firings(
             if run["kind"] == "firing"
             else f"At {at:%H:%M:%S} UTC, newsbot's {run['kind']}"
         )
-        stage.console.print(
+        console.print(
             f"⏰ {when} and published #{number} to {_listed(outlets) or 'nothing'}, by itself."
         )
         for failure in run["failures"]:
-            stage.console.print(Text(f"  ⚠ {failure}", style="yellow"))
+            console.print(Text(f"  ⚠ {failure}", style="yellow"))
     if unseen:
-        shown = _listed([_SHOWN.get(outlet, outlet) for outlet in sorted(unseen)])
-        stage.console.print(f"⏰ The schedule published #{number} to {shown}, by itself.")
+        # Named in the order a firing's line names them, Discord first.
+        shown = _listed([_SHOWN[outlet] for outlet in triggers.OUTLETS if outlet in unseen])
+        console.print(f"⏰ The schedule published #{number} to {shown}, by itself.")
 
 
 def _listed(names: list[str]) -> str:
