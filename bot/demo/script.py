@@ -42,13 +42,15 @@ async def editor_subscribes(editor: Editor) -> None:
 async def editor_saves_issue(stage: Stage, issues: LoadResult) -> int:
     """The editor saves the issue files in the folder newsbot watches; the newest's number.
 
-    Each file appears whole (copied aside, then renamed): a firing never reads half of one.
+    Each file appears whole (copied aside, then renamed): a firing never reads half of one. Its
+    modification time is kept, as `cp -p` keeps it: written long ago, it is read by the next
+    firing at once, not after the seconds newsbot waits to see a recent save settle.
     """
     console = stage.console
     numbers = sorted(issue.number for _, issue in issues.issues)
     for path, _ in issues.issues:
         aside = stage.issues / f".{path.name}.saving"
-        shutil.copyfile(path, aside)
+        shutil.copy2(path, aside)
         aside.replace(stage.issues / path.name)
     now = dt.datetime.now(dt.UTC)
     (following,) = triggers.next_firings(cron_trigger(CRON, dt.UTC), now, 1)

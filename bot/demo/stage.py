@@ -35,8 +35,10 @@ from bot.store import Archive
 
 BUNDLED_ISSUES = Path(__file__).resolve().parents[2] / "issues"
 """The sample issues beside the package: `issues/` of the checkout newsbot is installed from."""
-CRON = "*/5 * * * * *"
-"""Every five seconds (the sixth field, in front, is seconds)."""
+CRON_SECONDS = 3
+CRON = f"*/{CRON_SECONDS} * * * * *"
+"""Every `CRON_SECONDS` seconds (the sixth field, in front, is seconds): the issue saved goes out
+within about as long, and a firing with nothing new only looks at the folder."""
 BOT_START_TIMEOUT = 60.0
 ANSWER_TIMEOUT = 10.0
 PUBLISH_TIMEOUT = 60.0
@@ -258,11 +260,12 @@ async def wait_for_publish(
     """Until the schedule's firings published issue `number` to every outlet; the firings
     seen doing it, and the outlets it went out on that no firing seen names.
 
-    Only the last firing is kept in the archive: on a loaded machine one look at it can come
-    after two firings, the one that published and a quiet one after it. Past `quiet_for`
-    seconds the outbox ledger is read too, and says when the issue is out everywhere; it also
-    says then what it is still waiting for and what the last firing said (again when that
-    changes). Past `within` seconds it stops with the same, as an error.
+    Only the last firing is kept in the archive: one look at it can come after two firings, the
+    one that published and a quiet one after it (which came while the publish ran, or on a
+    loaded machine). So the outbox ledger is read too, once for each quiet firing seen and at
+    each firing past `quiet_for` seconds, and says when the issue is out everywhere. Past
+    `quiet_for` seconds it also says what it is still waiting for and what the last firing said
+    (again when that changes). Past `within` seconds it stops with the same, as an error.
     """
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -285,7 +288,8 @@ async def wait_for_publish(
                 seen[run["at"]] = run
             done |= outlets
         now = loop.time()
-        if done == set(triggers.OUTLETS) or now - started < min(quiet_for, within):
+        quiet = run is not None and run["at"] not in seen  # it may hide the one that published
+        if done == set(triggers.OUTLETS) or (now - started < min(quiet_for, within) and not quiet):
             await asyncio.sleep(POLL_SECONDS)
             continue
         if finished is None:
