@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import importlib
 import json
 import logging
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.reader", "cogs.newsletter", "cogs.suggestions")
+"""The packages of the cogs; each one's `setup(bot)` adds its own."""
 NO_MENTIONS = discord.AllowedMentions.none()
 SORRY = "Sorry, something went wrong on our side. It has been logged; please try again later."
 COMMANDS_HASH_KEY = "discord.commands_hash"
@@ -136,7 +138,10 @@ class Newsbot(commands.Bot):
         """Load the cogs, sync the commands if they changed, and start the schedule."""
         self.tree.error(self.on_app_command_error)
         for extension in EXTENSIONS:
-            await self.load_extension(extension)
+            # Imported as any module is, once a process: discord.py's `load_extension` runs the
+            # package and every module under it again at each start (and drops them from
+            # `sys.modules` at close), which a process starting bot after bot pays each time.
+            await importlib.import_module(extension).setup(self)
         if self.sync_on_start:
             await self.sync_commands()
         if self.scheduled is not None:
