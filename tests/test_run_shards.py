@@ -25,6 +25,7 @@ from tests.test_run_schedule import (
     subscribed_archive,
     wait_for,
 )
+from tests.test_scheduled import saved_a_while_ago
 from tests.x.conftest import thread_texts
 
 pytestmark = pytest.mark.usefixtures("x_emulator")
@@ -45,10 +46,12 @@ PUBLISHING = (
 
 @pytest.fixture
 def issues_dir(tmp_path: Path) -> Path:
-    """The editors' folder with #202 in it, for the schedule to ingest and publish."""
+    """The editors' folder with #202 in it, for the schedule to ingest and publish, saved a
+    while ago: the first firing reads it without waiting for the save to settle."""
     folder = tmp_path / "issues"
     folder.mkdir()
     shutil.copy(ISSUES / "202.md", folder / "202.md")
+    saved_a_while_ago(folder / "202.md")
     return folder
 
 
