@@ -69,9 +69,10 @@ settings.register_profile(
 settings.load_profile("ci")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def issue_202() -> Issue:
-    """The bundled sample issue, loaded from issues/202.md."""
+    """The bundled sample issue, loaded from issues/202.md once: an `Issue` cannot change (its
+    models are frozen, its sections and items tuples), so every test can share it."""
     return load_issue(ISSUES / "202.md")
 
 
