@@ -20,7 +20,7 @@ from discord.ext import commands
 from bot import stopping
 from bot.errors import ConfigError, NewsbotError
 from bot.network import connection_reason, shown_url
-from bot.publishing.outlets.discord_client import bound_requests, client_options
+from bot.publishing.outlets.discord_client import bound_requests, client_options, watch_tries
 from bot.render.discord import CONTENT_MAX
 from bot.render.text import literal_but_code
 from bot.settings import Settings
@@ -126,6 +126,7 @@ class Newsbot(commands.Bot):
             **extra,
         )
         bound_requests(self.http, settings.publishing.request_timeout)
+        watch_tries(self.http)
         self.settings = settings
         self.archive = archive
         self.sync_on_start = sync_on_start

@@ -11,6 +11,7 @@ import discord
 
 from bot.models import OutboxEntry
 from bot.publishing.outlet import Gone, StepError
+from bot.publishing.outlets.discord_client import maybe_reached
 from bot.publishing.plans.discord import Action, Target
 from bot.publishing.steps import Payload, Step
 
@@ -145,8 +146,10 @@ def removal_failure(entry: OutboxEntry, exc: BaseException) -> StepError:
 
 def refused(exc: BaseException) -> bool:
     """Whether Discord answered the call with a refusal (a 4xx), so it made nothing. A 5xx, a
-    request cut off or never answered may have reached Discord and made it."""
-    return isinstance(exc, discord.HTTPException) and 400 <= exc.status < 500
+    request cut off or never answered may have reached Discord and made it, and so may an
+    earlier try of a refused call that discord.py made again (`maybe_reached`)."""
+    refusal = isinstance(exc, discord.HTTPException) and 400 <= exc.status < 500
+    return refusal and not maybe_reached(exc)
 
 
 def failure(exc: BaseException, what: str) -> StepError:

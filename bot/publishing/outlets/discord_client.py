@@ -13,6 +13,7 @@ or `failed`, and the next attempt looks for what it made before it makes it (the
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import time
 import weakref
@@ -30,6 +31,9 @@ from bot.publishing.pacer import Pacer
 DISCORD_LEAST_WAIT = 30.0
 """discord.py waits out every rate limit up to this, whatever `max_ratelimit_timeout` says."""
 RATE_LIMIT = "Discord's rate limit"
+MAYBE_REACHED = "an earlier try of this request may have reached Discord"
+"""The note on a failed call one of whose tries discord.py made again after a 5xx or a cut-off
+connection (`watch_tries`)."""
 
 
 def client_options(max_wait: float | None) -> dict[str, Any]:
@@ -80,16 +84,72 @@ def bound_requests(http: discord.http.HTTPClient, timeout: float) -> None:
     http.request = bounded  # type: ignore[method-assign]
 
 
+_TRIES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("tries", default=None)
+"""How the tries of the call being made failed: answered 5xx, or cut off (`watch_tries`)."""
+
+
+def watch_tries(http: discord.http.HTTPClient) -> None:
+    """Note on each call `http` makes that fails whether an earlier try may have reached
+    Discord (`maybe_reached`). Call before logging in: the tries are seen by `http_trace`.
+
+    discord.py tries a request answered 500, 502, 504 or 524 again itself, up to five times
+    (and one whose connection was reset). Such a try may have made what the call makes: a 524
+    is Cloudflare's answer when Discord took the request and did not answer in time. Should a
+    later try be refused (a 4xx, or a 429 too long to wait out), the call did not surely make
+    nothing, and the next attempt must look for what it may have made before making it."""
+    trace = http.http_trace
+    if trace is None:
+        trace = http.http_trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(_answered)
+    trace.on_request_exception.append(_cut_off)
+    request = http.request
+
+    async def watched(route: discord.http.Route, **kwargs: Any) -> Any:
+        failed: list[str] = []
+        token = _TRIES.set(failed)
+        try:
+            return await request(route, **kwargs)
+        except (discord.HTTPException, discord.RateLimited) as exc:
+            if failed:
+                exc.add_note(f"{MAYBE_REACHED}: a try was {failed[0]}")
+            raise
+        finally:
+            _TRIES.reset(token)
+
+    http.request = watched  # type: ignore[method-assign]
+
+
+async def _answered(_: aiohttp.ClientSession, __: Any, sent: aiohttp.TraceRequestEndParams) -> None:
+    failed = _TRIES.get()
+    if failed is not None and sent.response.status >= 500:
+        failed.append(f"answered {sent.response.status}")
+
+
+async def _cut_off(
+    _: aiohttp.ClientSession, __: Any, sent: aiohttp.TraceRequestExceptionParams
+) -> None:
+    failed = _TRIES.get()
+    if failed is not None:
+        failed.append(f"cut off ({sent.exception!r})")
+
+
+def maybe_reached(exc: BaseException) -> bool:
+    """Whether a failed call had a try discord.py made again that may have reached Discord
+    (`watch_tries`): then even a refusal at the end does not say it made nothing."""
+    return any(note.startswith(MAYBE_REACHED) for note in getattr(exc, "__notes__", ()))
+
+
 def rate_limited(exc: discord.RateLimited, what: str) -> CapReached:
     """A rate limit too long to wait out, as the engine defers the rest of a target for; the
-    call made nothing (discord.py refused it before sending it, or Discord answered 429)."""
+    call made nothing (discord.py refused it before sending it, or Discord answered 429),
+    unless an earlier try of it may have reached Discord (`maybe_reached`)."""
     reset = time.time() + exc.retry_after
     when = dt.datetime.fromtimestamp(reset, dt.UTC)
     return CapReached(
         f"{RATE_LIMIT} is reached (could not {what}; it resets at {when:%Y-%m-%d %H:%M:%S} UTC)",
         reset,
         RATE_LIMIT,
-        made_nothing=True,
+        made_nothing=not maybe_reached(exc),
     )
 
 
@@ -168,6 +228,7 @@ async def rest_client(
     # No gateway session, so no intent is ever asked for; guilds only keeps discord.py from
     # warning an editor that "Guilds intent seems to be disabled" at every publish.
     client = discord.Client(intents=discord.Intents(guilds=True), **options)
+    watch_tries(client.http)
     if request_timeout is not None:
         bound_requests(client.http, request_timeout)
     try:
