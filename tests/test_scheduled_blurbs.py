@@ -91,3 +91,32 @@ async def test_nor_a_back_issue_whose_section_an_older_newsbot_slugged(
     await work.rescan()
 
     assert told.messages == []
+
+
+async def test_nor_one_edited_since_with_a_section_of_another_script_added(
+    archive: Archive, x_emulator: XEmulator, tmp_path: Path
+) -> None:
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    told = Told()
+    work = scheduled_on(archive, settings_for(x_emulator, folder), told=told)
+    back = issue(1, {"業界": [item("A bare link", "https://example.com/1", blurb="")]})
+    (industry,) = back.sections
+    then = back.model_copy(update={"sections": (industry.model_copy(update={"slug": "section"}),)})
+    await archive.issues.ingest(then)
+    # Edited since the upgrade: `## 業界` keeps `section`, and `## 論文` gets its own slug.
+    edited = issue(
+        1,
+        {
+            "業界": [item("A bare link", "https://example.com/1", blurb="")],
+            "論文": [item("A paper", "https://example.com/2")],
+        },
+    )
+    (folder / "1.md").write_text(format_issue(edited), encoding="utf-8")
+    await archive.issues.ingest(edited)
+    stored = await archive.issues.issue(1)
+    assert [s.slug for s in stored.sections] == ["section", "論文"]
+
+    await work.rescan()
+
+    assert told.messages == []

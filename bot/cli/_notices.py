@@ -90,7 +90,7 @@ async def left_as_archived(
 
     try:
         async with await open_archive(settings) as archive:
-            stopping, archived = await archived_as_read(errors, archive.issues.issue_hash)
+            stopping, archived = await archived_as_read(errors, archive.issues)
     except NewsbotError:
         return errors, []
     return stopping, [f"{LEFT_AS_ARCHIVED}:", *map(str, archived)] if archived else []

@@ -79,7 +79,7 @@ def _upcoming(settings: Settings, count: int, now: dt.datetime) -> _Upcoming:
         arrivals = dict.fromkeys(int(n) for n in json.loads(kept)) if kept else {}
         gone = deleted_timed(archived, scan.present if scan else None, arrivals)
         published = await triggers.published_issues(archive, numbers | gone)
-        stopped = await stops_the_ingest(scan, archive.issues.issue_hash)
+        stopped = await stops_the_ingest(scan, archive.issues)
         return published, archived, gone - published, stopped
 
     published: set[int] = set()

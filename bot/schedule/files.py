@@ -22,11 +22,11 @@ from bot.issuefiles import (
     read_issues,
 )
 from bot.models import IssueSummary
-from bot.store.ingest import archived_hashes
+from bot.store.ingest import archived_as_is, archived_hashes
 from bot.text import shorten
 
 if TYPE_CHECKING:
-    from bot.store.interfaces import StateStore
+    from bot.store.interfaces import IssueStore, StateStore
 
 T = TypeVar("T")
 
@@ -67,8 +67,9 @@ class FileScan:
     warnings: list[IssueFileError]
     """The valid files' warnings: items without a blurb."""
     read_as: dict[Path, tuple[int, tuple[str, ...]]]
-    """The issue number and content hashes (as the archive would store it, `archived_hashes`)
-    of each valid file with warnings: only they are compared with the archive."""
+    """The issue number and content hashes (as the archive may store it, `archived_hashes`)
+    of each valid file with warnings: only they are compared with the archive, and read again
+    when none of these hashes is the one stored (`archived_as_is`)."""
 
     def due(self, changing: set[str], come: Callable[[dt.datetime], bool]) -> list[Path]:
         """The valid files to ingest now: those not being written (`changing`) whose issue has
@@ -124,12 +125,10 @@ class UnwrittenBlurbs:
     def __init__(self) -> None:
         self._told: set[tuple[Path, str]] = set()
 
-    async def news(
-        self, scan: FileScan, issue_hash: Callable[[int], Awaitable[str | None]]
-    ) -> str | None:
+    async def news(self, scan: FileScan, issues: IssueStore) -> str | None:
         """What to tell the editors of such items not told yet, or None."""
         archived = {
-            path: await issue_hash(number) in digests
+            path: await _archived_file(path, number, digests, issues)
             for path, (number, digests) in scan.read_as.items()
         }
         fresh = [warning for warning in scan.warnings if not archived[warning.path]]
@@ -138,6 +137,23 @@ class UnwrittenBlurbs:
         if not new:
             return None
         return f"{UNWRITTEN_BLURBS}:\n" + shorten("\n".join(map(str, new)), UNWRITTEN_SHOWN_MAX)
+
+
+async def _archived_file(
+    path: Path, number: int, digests: tuple[str, ...], issues: IssueStore
+) -> bool:
+    """Whether the file at `path`, scanned as issue `number` with these `digests`, is archived
+    as it is: the file is read again only when no digest is the one stored."""
+    stored = await issues.issue_hash(number)
+    if stored is None:
+        return False
+    if stored in digests:
+        return True
+    try:
+        issue = await asyncio.to_thread(load_issue, path)
+    except (IssueFileErrors, OSError):
+        return False  # broken or gone since the scan: the next look tells
+    return issue.number == number and await archived_as_is(issue, issues)
 
 
 def as_the_next_firing_finds(
@@ -153,21 +169,19 @@ def as_the_next_firing_finds(
     return sorted(found.values(), key=lambda summary: summary.number, reverse=True)
 
 
-async def stops_the_ingest(
-    scan: FileScan | None, issue_hash: Callable[[int], Awaitable[str | None]] | None
-) -> bool:
+async def stops_the_ingest(scan: FileScan | None, issues: IssueStore | None) -> bool:
     """Whether a problem of the files stops the next firing's ingest: any, but those of back
     issues it leaves as archived (`archived_as_read`); any at all without an archive."""
     if scan is None or not scan.errors:
         return False
-    if issue_hash is None:
+    if issues is None:
         return True
-    stopping, _ = await archived_as_read(scan.errors, issue_hash)
+    stopping, _ = await archived_as_read(scan.errors, issues)
     return bool(stopping)
 
 
 async def archived_as_read(
-    errors: list[IssueFileError], issue_hash: Callable[[int], Awaitable[str | None]]
+    errors: list[IssueFileError], issues: IssueStore
 ) -> tuple[list[IssueFileError], list[IssueFileError]]:
     """`errors` split into those that stop the ingest, and those of files archived as they
     are, which a newer rule than the one they were ingested under refuses.
@@ -190,7 +204,7 @@ async def archived_as_read(
             stopping.extend(found)
             continue
         same_problems = {str(e) for e in found} <= {str(e) for e in later}
-        if same_problems and await issue_hash(issue.number) in archived_hashes(issue):
+        if same_problems and await archived_as_is(issue, issues):
             archived.extend(found)
         else:
             stopping.extend(found)

@@ -93,7 +93,7 @@ class IssueFolder:
             report.failures.append(f"still being written, left for the next firing: {names}")
             log.warning("issue files still being written are left for the next firing: %s", names)
         scan = await self.read(directory)
-        stopping, archived = await archived_as_read(scan.errors, self.archive.issues.issue_hash)
+        stopping, archived = await archived_as_read(scan.errors, self.archive.issues)
         if stopping:
             await self._refuse(report, stopping, self._stopping)
             return
@@ -156,6 +156,6 @@ class IssueFolder:
         self.arrivals = await note_arrivals(
             self.archive.state, self.arrivals, scan.modified, self.clock()
         )
-        if news := await self._unwritten.news(scan, self.archive.issues.issue_hash):
+        if news := await self._unwritten.news(scan, self.archive.issues):
             await self.tell(news)
         return scan

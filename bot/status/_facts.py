@@ -245,7 +245,7 @@ async def _schedule(
     gone = deleted_timed(archived, scan.present if scan else None, dict.fromkeys(arrivals))
     gone -= await scheduler.published_issues(archive, gone)
     # A new file in the folder is ingested by the next firing, which then publishes it.
-    stopped = await stops_the_ingest(scan, archive.issues.issue_hash)
+    stopped = await stops_the_ingest(scan, archive.issues)
     archived = as_the_next_firing_finds(
         (s for s in archived if s.number not in gone), scan, stopped
     )

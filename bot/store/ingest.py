@@ -9,11 +9,13 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, M
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.errors import IssueNotFound
 from bot.models import IngestOutcome, ascii_slug, slugify
 from bot.store.interfaces import IssueStream
 
 if TYPE_CHECKING:
     from bot.models import Issue, Section
+    from bot.store.interfaces import IssueStore
 
 SLOT_BITS = 20
 """An item id is `issue_number << SLOT_BITS | slot`: an item keeps it across edits, so the
@@ -37,8 +39,8 @@ def content_hash(issue: Issue) -> str:
 def archived_hashes(issue: Issue) -> tuple[str, ...]:
     """The content hashes an archive holding `issue` unchanged may keep for it: its own and,
     with sections named in other scripts, the one an older newsbot stored, which gave them the
-    slugs of their ASCII letters (`ascii_slug`, kept since: `keep_archived_slugs`). Whether a
-    file is the very issue archived is told by these."""
+    slugs of their ASCII letters (`ascii_slug`, kept since: `keep_archived_slugs`): a quick
+    guess whether a file is the very issue archived, which `archived_as_is` tells for sure."""
     own = content_hash(issue)
     older = [
         section.model_copy(update={"slug": ascii_slug(section.name)})
@@ -50,6 +52,26 @@ def archived_hashes(issue: Issue) -> tuple[str, ...]:
         return (own,)  # sections an older newsbot could not tell apart: it never archived these
     then = content_hash(issue.model_copy(update={"sections": tuple(older)}))
     return (own,) if then == own else (own, then)
+
+
+async def archived_as_is(issue: Issue, issues: IssueStore) -> bool:
+    """Whether `issues` holds `issue` as it is: ingesting it would change nothing.
+
+    That is the hash ingesting it would store (`store_batch`: with the slugs an older newsbot
+    gave its sections kept, as the archive has them) against the one stored. No guess of those
+    slugs from the issue alone will do: a back issue edited after an upgrade may keep the
+    older slug of `## 業界` (`section`) and give a section added then (`## 論文`) its own."""
+    stored = await issues.issue_hash(issue.number)
+    if stored is None:
+        return False
+    if stored in archived_hashes(issue):
+        return True
+    try:
+        archived = await issues.issue(issue.number, held=True)
+    except IssueNotFound:  # removed meanwhile
+        return False
+    slugs = {section.name: section.slug for section in archived.sections}
+    return content_hash(keep_archived_slugs(issue, slugs)) == stored
 
 
 def issue_columns(issue: Issue, source: Path | None, digest: str) -> tuple[object, ...]:

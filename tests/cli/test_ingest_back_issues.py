@@ -74,3 +74,37 @@ def test_so_is_one_whose_section_in_another_script_an_older_newsbot_slugged(
     assert code == 0, err
     assert "1 added, 0 updated, 0 unchanged." in out, "the back issue is left as archived"
     assert "1.md:10: raw HTML" in err and "stays as archived until fixed" in err
+
+
+def test_and_one_edited_after_the_upgrade_with_a_section_of_another_script_added(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "a.db"
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    back = issue(1, {"業界": [item("A faster Vec", "https://example.com/vec", "Use Vec<T> less.")]})
+    (industry,) = back.sections
+    then = back.model_copy(update={"sections": (industry.model_copy(update={"slug": "section"}),)})
+    # Edited once slugs kept other scripts, before raw HTML was refused: `## 業界` keeps
+    # `section`, and the `## 論文` added gets its own slug.
+    edited = issue(
+        1,
+        {
+            "業界": [item("A faster Vec", "https://example.com/vec", "Use Vec<T> less.")],
+            "論文": [item("A paper", "https://example.com/paper", "A study.")],
+        },
+    )
+    (folder / "1.md").write_text(format_issue(edited), encoding="utf-8")
+
+    async def archived_then() -> list[str]:
+        async with await Archive.open(db, create=True) as archive:
+            await archive.issues.ingest(then)
+            await archive.issues.ingest(edited)
+            return [s.slug for s in (await archive.issues.issue(1)).sections]
+
+    assert asyncio.run(archived_then()) == ["section", "論文"]
+    (folder / "2.md").write_text(format_issue(issue(2)), encoding="utf-8")
+    code, out, err = ingest(db, folder)
+    assert code == 0, err
+    assert "1 added, 0 updated, 0 unchanged." in out, "the back issue is left as archived"
+    assert "1.md:10: raw HTML" in err and "stays as archived until fixed" in err
