@@ -52,6 +52,9 @@ class Subscription:
     role_id: int | None = None
     sections: tuple[str, ...] = ()
     alerts_channel_id: int | None = None
+    section_names: tuple[str, ...] | None = None
+    """The names `sections` were chosen by, as the managers meant them; None for a channel set
+    up before they were kept (`bot.publishing.targets.from_subscription`)."""
 
 
 @dataclass(frozen=True)

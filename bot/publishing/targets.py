@@ -11,13 +11,24 @@ from bot.store import Archive
 
 
 def from_subscription(
-    subscription: Subscription, given_before: Mapping[str, Sequence[str]] | None = None
+    subscription: Subscription, given_before: Mapping[str, Mapping[str, str]] | None = None
 ) -> Target:
     """A stored subscription as a publishing target; a section it names by a slug an older
-    newsbot gave (`given_before`, see `slugs_given_before`) is named by today's slugs too."""
+    newsbot gave (`given_before`, see `slugs_given_before`) is named by today's slugs too.
+
+    A channel set up with the names it chose (`Subscription.section_names`) gets only the
+    sections of those names so: one set up for `AI` (`ai`) does not get `AI ニュース`, which an
+    older newsbot slugged `ai` too. One set up before the names were kept gets every section
+    an older newsbot gave its slug, as it did then."""
     kind = next((k for k in CHANNEL_KINDS if k == subscription.kind), None)
     older = given_before or {}
-    sections = [now for slug in subscription.sections for now in (slug, *older.get(slug, ()))]
+    meant = None
+    if subscription.section_names is not None:
+        meant = {slugify(name) for name in subscription.section_names}
+    sections: list[str] = []
+    for slug in subscription.sections:
+        sections.append(slug)
+        sections += [now for now in older.get(slug, {}).values() if meant is None or now in meant]
     return Target(
         guild_id=subscription.guild_id,
         channel_id=subscription.channel_id,
@@ -28,18 +39,18 @@ def from_subscription(
     )
 
 
-async def slugs_given_before(archive: Archive, slugs: Sequence[str]) -> dict[str, list[str]]:
-    """Of `slugs`, those an older newsbot gave sections named in other scripts, each with the
-    slugs those names have today: `section` for `## 業界` (today `業界`), `ai` for `## AI
-    ニュース` (today `ai-ニュース`), as `bot.models.ascii_slug` tells.
+async def slugs_given_before(archive: Archive, slugs: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Of `slugs`, those an older newsbot gave sections named in other scripts, each with
+    those names and the slugs they have today: `section` for `## 業界` (today `業界`), `ai` for
+    `## AI ニュース` (today `ai-ニュース`), as `bot.models.ascii_slug` tells.
 
     A channel set up then for such a section keeps that slug, which the issues archived then
     keep too; today's issues have the section under its new slug, which the channel must get
     as it got the old."""
-    found: dict[str, list[str]] = {}
+    found: dict[str, dict[str, str]] = {}
     for slug, name in await archive.issues.names_under(slugs) if slugs else []:
         if slug == ascii_slug(name) != slugify(name):
-            found.setdefault(slug, []).append(slugify(name))
+            found.setdefault(slug, {})[name] = slugify(name)
     return found
 
 

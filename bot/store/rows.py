@@ -156,6 +156,7 @@ def claim_stamp(moment: dt.datetime) -> str:
 
 def read_subscription(row: Row) -> Subscription:
     """One subscribed channel."""
+    names = row["section_names"]
     return Subscription(
         guild_id=int(row["guild_id"]),
         channel_id=int(row["channel_id"]),
@@ -163,12 +164,15 @@ def read_subscription(row: Row) -> Subscription:
         role_id=row["role_id"],
         sections=tuple(json.loads(row["sections"])),
         alerts_channel_id=row["alerts_channel_id"],
+        section_names=None if names is None else tuple(json.loads(names)),
     )
 
 
 def subscription_columns(subscription: Subscription, now: str) -> tuple[object, ...]:
     """A subscription's columns, in the order both backends store them: channel_id, guild_id,
-    kind, role_id, sections, alerts_channel_id, created_at and updated_at (both `now`)."""
+    kind, role_id, sections, alerts_channel_id, created_at and updated_at (both `now`), and
+    section_names."""
+    names = subscription.section_names
     return (
         subscription.channel_id,
         subscription.guild_id,
@@ -178,6 +182,7 @@ def subscription_columns(subscription: Subscription, now: str) -> tuple[object, 
         subscription.alerts_channel_id,
         now,
         now,
+        None if names is None else json.dumps(list(names)),
     )
 
 

@@ -28,7 +28,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "state": ("key", "value", "updated_at"),
     "subscriptions": (
         "channel_id", "guild_id", "kind", "role_id", "sections", "alerts_channel_id",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "section_names",
     ),
     "outbox": (
         "key", "issue_number", "outlet", "target", "action", "state", "payload_hash",

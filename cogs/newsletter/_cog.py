@@ -186,6 +186,7 @@ class Newsletter(commands.Cog):
             role_id=role.id if role else None,
             sections=tuple(chosen),
             alerts_channel_id=alerts_channel.id if alerts_channel else None,
+            section_names=tuple(chosen.values()),
         )
         await self.archive.subscriptions.add(now)
         done = _set_up(channel, kind, role, list(chosen.values()), alerts_channel, guild.me)

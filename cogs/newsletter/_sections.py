@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.models import section_slug
+from bot.models import section_slug, slugify
 from bot.render.discord import heading_markdown, names_markdown
 from bot.render.text import literal
 from bot.status import Status
@@ -23,15 +23,23 @@ KNOWN_SHOWN_MAX = 1500
 
 
 def parse_sections(known: Mapping[str, str], text: str) -> tuple[dict[str, str], str | None]:
-    """The sections named in comma-separated `text`, slug to name, in the order typed; or
-    why some are not sections. `known`: each archived section's name by its slug."""
+    """The sections named in comma-separated `text`, slug to the name meant, in the order
+    typed; or why some are not sections. `known`: each archived section's name by its slug.
+
+    The name meant is the archive's, but where the archive's has another slug: an older newsbot
+    gave `AI ニュース` the slug `ai` (`bot.models.ascii_slug`), and `AI` typed means `AI`."""
     wanted = [part.strip() for part in text.split(",") if part.strip()]
     slugs = [section_slug(name, known.items()) for name in wanted]
     unknown = [name for name, slug in zip(wanted, slugs, strict=True) if slug is None]
     if unknown:
         names = names_markdown(sorted(known.values()), KNOWN_SHOWN_MAX) or "none yet"
         return {}, f"No section is called {quoted(unknown)}. The sections are: {names}."
-    return {slug: known[slug] for slug in slugs if slug is not None}, None
+    chosen: dict[str, str] = {}
+    for name, slug in zip(wanted, slugs, strict=True):
+        if slug is not None and slug not in chosen:
+            own = slugify(name) == slug != slugify(known[slug])
+            chosen[slug] = name if own else known[slug]
+    return chosen, None
 
 
 def quoted(names: list[str]) -> str:

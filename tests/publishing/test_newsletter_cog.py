@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.app import Newsbot
+from bot.models import Issue, ascii_slug
 from bot.sandbox.discord import DefaultWorld, Emulator, Message, MessageFlag, Permission
 from bot.store import Archive
 from bot.workers import PUBLISHER_LEASE
@@ -201,3 +202,61 @@ async def test_sections_are_shown_by_their_names(
     assert private(wrong).startswith(
         "No section is called “Nope”, “\\*\\*x\\*\\*” or “@\u200beveryone”. The sections are: "
     )
+
+
+def slugged_before(number: int, name: str) -> Issue:
+    """Issue `number` with one section, as an older newsbot archived it: under the slug of its
+    name's ASCII letters (`AI ニュース` as `ai`, `業界` as `section`)."""
+    archived = issue(number, {name: [item(f"Item {number}", f"https://x.example/{number}")]})
+    older = tuple(s.model_copy(update={"slug": ascii_slug(s.name)}) for s in archived.sections)
+    return archived.model_copy(update={"sections": older})
+
+
+def threads_in(emulator: Emulator, seed: DefaultWorld) -> list[str]:
+    return [c.name for c in emulator.world.channels.values() if c.parent_id == seed.general.id]
+
+
+async def test_a_section_set_up_by_name_does_not_bring_another_an_older_newsbot_slugged_so(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    await newsbot.archive.issues.ingest(slugged_before(205, "AI ニュース"))
+    today = issue(
+        206,
+        {
+            "AI": [item("A model", "https://x.example/m")],
+            "AI ニュース": [item("News", "https://x.example/n")],
+        },
+    )
+    await newsbot.archive.issues.ingest(today)
+    answer = await newsletter(emulator, seed, "setup", channel=seed.general, sections="AI")
+    assert "Sections: AI." in private(answer)
+
+    published = await newsletter(emulator, seed, "publish", issue=206)
+
+    assert "posted" in private(published), private(published)
+    assert threads_in(emulator, seed) == ["#206 · AI"]
+
+
+async def test_nor_one_set_up_by_a_slug_an_older_newsbot_gave(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # Both were archived as `section`; the setup finds `業界` under that slug, as it has no other.
+    await newsbot.archive.issues.ingest(slugged_before(205, "論文"))
+    await newsbot.archive.issues.ingest(slugged_before(206, "業界"))
+    answer = await newsletter(emulator, seed, "setup", channel=seed.general, sections="業界")
+    assert "Sections: 業界." in private(answer)
+    (subscription,) = await newsbot.archive.subscriptions.list()
+    assert subscription.sections == ("section",)
+    today = issue(
+        207,
+        {
+            "業界": [item("Chips", "https://x.example/c")],
+            "論文": [item("Paper", "https://x.example/p")],
+        },
+    )
+    await newsbot.archive.issues.ingest(today)
+
+    published = await newsletter(emulator, seed, "publish", issue=207)
+
+    assert "posted" in private(published), private(published)
+    assert threads_in(emulator, seed) == ["#207 · 業界"]

@@ -53,6 +53,7 @@ async def test_an_existing_archive_learns_its_links_when_migrated(tmp_path: Path
             " ALTER TABLE items DROP COLUMN title_cjk; ALTER TABLE items DROP COLUMN blurb_cjk;"
             " ALTER TABLE items DROP COLUMN abstract_cjk; DROP TABLE claims;"
             " DROP TABLE withdrawn_support; DROP TABLE replies_read;"
+            " ALTER TABLE subscriptions DROP COLUMN section_names;"
             " PRAGMA user_version = 3;"
         )
     async with await Archive.open(path) as archive:

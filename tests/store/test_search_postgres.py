@@ -1047,6 +1047,7 @@ async def test_an_upgraded_archive_gets_its_window_when_opened(
         conn.execute("CREATE INDEX items_words ON items USING gin (words)")
         conn.execute("DROP INDEX supporters_by_message")
         conn.execute("DROP TABLE withdrawn_support, replies_read")
+        conn.execute("ALTER TABLE subscriptions DROP COLUMN section_names")
         conn.execute("UPDATE newsbot_schema SET version = 3")
     async with await Archive.open(pg_url) as archive:
         with psycopg.connect(pg_url) as conn:

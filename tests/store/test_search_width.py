@@ -186,7 +186,8 @@ async def test_an_upgraded_archive_finds_items_written_in_full_width(
         make_old_pg_archive(url, monkeypatch)
     else:
         location = tmp_path / "old.db"
-        make_old_archive(location, len(migrations()) - 1, OLD_ITEMS)
+        wide = next(m.version for m in migrations() if m.name.endswith("_full_width_search.sql"))
+        make_old_archive(location, wide - 1, OLD_ITEMS)
         with closing(sqlite3.connect(location)) as db:  # before: ｏｐｅｎａｉ, not openai
             found = db.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH 'openai'")
             assert len(found.fetchall()) == 1

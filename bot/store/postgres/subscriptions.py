@@ -19,10 +19,12 @@ class PgSubscriptions:
         """Store a channel's subscription, replacing any earlier one for that channel."""
         await self._database.rows(
             "INSERT INTO subscriptions (channel_id, guild_id, kind, role_id, sections,"
-            " alerts_channel_id, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " alerts_channel_id, created_at, updated_at, section_names)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id,"
             " kind = excluded.kind, role_id = excluded.role_id, sections = excluded.sections,"
-            " alerts_channel_id = excluded.alerts_channel_id, updated_at = excluded.updated_at",
+            " alerts_channel_id = excluded.alerts_channel_id, updated_at = excluded.updated_at,"
+            " section_names = excluded.section_names",
             subscription_columns(subscription, now_text()),
         )
 
