@@ -4,12 +4,16 @@ A backup's ledger knows nothing of what was published after it was taken, so the
 archive is marked (`bot.publishing.restored`): the engine looks for those steps on each platform
 before it makes them. A backup restored by hand is marked at newsbot's next start or publish;
 this command marks it at once, and does the rest of the procedure safely: it refuses while
-newsbot runs on the archive, and never leaves a half-written archive.
+newsbot runs on the archive, never leaves a half-written archive, and keeps the archive it
+replaces beside it (a file).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import errno
+import fcntl
 import os
 import shutil
 import sqlite3
@@ -38,24 +42,37 @@ class Restored:
     stats: ArchiveStats
     schema_version: int
     through: int
+    archive: str
+    """Where the archive is: its file's absolute path, or its URL without the password."""
+    kept: Path | None
+    """The archive the backup replaced, kept under this name beside it (a file)."""
+    created: bool
+    """Whether no archive was there before: the backup made one (a new machine)."""
 
 
 async def restore(location: Path | str, backup: Path, issues: Path | None) -> Restored:
     """Put the backup `backup` in the place of the archive at `location` (an SQLite file, or a
     PostgreSQL URL for a `pg_dump` backup), and mark it restored (the issue folder `issues`
-    counted in). Raise `RestoreError` while `newsbot run` runs on the archive."""
-    if await asyncio.to_thread(_replaces_an_archive, location, backup):
-        await _refuse_while_running(location)
+    counted in). An archive file replaced is kept beside it (`Restored.kept`). Raise
+    `RestoreError` while newsbot runs on the archive."""
+    replaces = await asyncio.to_thread(_replaces_an_archive, location, backup)
+    if replaces:
+        replaces = await _refuse_while_running(location)
+    kept = None
     if is_url(location):
         await _pg_restore(str(location), backup)
+        where = shown_url(str(location))
     else:
-        await asyncio.to_thread(_install, Path(location), backup)
+        file = await asyncio.to_thread(Path(location).absolute)
+        kept = await asyncio.to_thread(_install, file, backup)
+        where = str(file)
     async with await Archive.open(location, create=False, migrate=False) as archive:
         if await archive.state.get(TAKEN) is None:  # a backup newsbot did not take
             await archive.state.set(TAKEN, "at a time not recorded")
         through = await restored_through(archive, issues)
         assert through is not None  # marked just above
-        return Restored(await archive.issues.stats(), await archive.schema_version(), through)
+        stats, version = await archive.issues.stats(), await archive.schema_version()
+    return Restored(stats, version, through, where, kept, created=not replaces)
 
 
 def _replaces_an_archive(location: Path | str, backup: Path) -> bool:
@@ -72,38 +89,138 @@ def _replaces_an_archive(location: Path | str, backup: Path) -> bool:
     return True
 
 
-async def _refuse_while_running(location: Path | str) -> None:
-    """Refuse while a `newsbot run` holds the archive: it would go on writing the old one."""
-    async with await Archive.open(location, create=False, migrate=False) as archive:
-        running = await running_processes(archive.state)
+_SQLITE = b"SQLite format 3\0"
+"""The first bytes of every SQLite database file."""
+
+
+def _header(file: Path) -> bytes:
+    """The first bytes of `file`, where SQLite's header is."""
+    with file.open("rb") as opened:
+        return opened.read(len(_SQLITE))
+
+
+_DAMAGED = frozenset({sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT})
+"""SQLite's primary result codes of a file it cannot read as a database: its header or pages
+damaged (or another kind of file)."""
+
+
+async def _refuse_while_running(location: Path | str) -> bool:
+    """Refuse while a `newsbot run` holds the archive: it would go on writing the old one.
+
+    An archive file too damaged to open cannot say who runs on it: `_install` then asks the
+    system whether a process has the file open. One whose header is not SQLite's is not
+    opened at all: SQLite would fold a -wal beside it into it, or delete it, and the damaged
+    archive is kept as it was (`_keep`)."""
+    if not is_url(location) and await asyncio.to_thread(_header, Path(location)) != _SQLITE:
+        return True
+    try:
+        async with await Archive.open(location, create=False, migrate=False) as archive:
+            running = await running_processes(archive.state)
+    except sqlite3.DatabaseError as exc:
+        if int(getattr(exc, "sqlite_errorcode", -1)) & 0xFF not in _DAMAGED:
+            raise
+        return True
     if running:
         names = ", ".join(name for name, _ in running)
         raise RestoreError(
             f"newsbot runs on this archive ({names}): stop it first (systemctl stop newsbot)"
         )
+    return True
 
 
-def _install(archive: Path, backup: Path) -> None:
+def _install(archive: Path, backup: Path) -> Path | None:
     """Copy `backup` beside `archive` with SQLite's backup API, check it, and rename it into
-    place, the archive's stale -wal and -shm removed first."""
+    place, the archive it replaces kept beside it (`_keep`) and its -shm removed; return the
+    name it is kept under. Refused while another process has the archive open."""
     handle, name = tempfile.mkstemp(prefix=f".{archive.name}.", suffix=".tmp", dir=archive.parent)
     os.close(handle)
     partial = Path(name)
     try:
         with writing(f"the archive {archive}", RestoreError):
             _copy_checked(backup, partial)
-        wal, shm = (archive.with_name(archive.name + suffix) for suffix in ("-wal", "-shm"))
-        if wal.exists():
-            # The last connection to close folds its -wal into the file and deletes it: one
-            # left means another process has the archive open, and would write it on.
+        if _held_open(archive):
             raise RestoreError(
-                f"{archive} is open in another process ({wal.name} beside it): stop every"
-                " newsbot using it first"
+                f"{archive} is open in another process: stop every newsbot using it first"
             )
-        shm.unlink(missing_ok=True)
+        kept = _keep(archive) if archive.exists() else None
+        archive.with_name(archive.name + "-shm").unlink(missing_ok=True)
         move_into_place(partial, archive)
     except BaseException:
         partial.unlink(missing_ok=True)
+        raise
+    return kept
+
+
+_LOCKED_BYTES = ((0x40000000, 512), (128, 1))
+"""Where SQLite's unix VFS locks (POSIX advisory locks): in the database file, its pending,
+reserved and shared bytes (every connection reading it holds a shared lock there); in its -shm,
+the byte every connection holds while it has the file open in WAL mode (its DMS byte)."""
+
+
+def _held_open(archive: Path) -> bool:
+    """Whether another process has the SQLite file `archive` open: asked by taking, without
+    waiting, a write lock on the bytes SQLite locks in it and its -shm, given up at once.
+
+    Only while this process holds no connection to it: closing a file drops every lock the
+    process held on it."""
+    files = (archive, archive.with_name(archive.name + "-shm"))
+    for file, (start, length) in zip(files, _LOCKED_BYTES, strict=True):
+        try:
+            handle = os.open(file, os.O_RDWR)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB, length, start)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EAGAIN):
+                return True
+            raise
+        finally:
+            os.close(handle)  # the lock, if taken, with it
+    return False
+
+
+def _keep(archive: Path) -> Path:
+    """Keep the archive about to be replaced beside it, as `NAME.replaced-YYYY-MM-DDTHHMM`
+    (UTC; `-2`, `-3` … after it when restored twice in a minute): a restore of the wrong
+    backup is undone by putting it back. A second name of the same file where the filesystem
+    allows it, else a copy. A -wal a process that ended left goes with it: its transactions
+    are the old archive's, and beside the restored one SQLite would read them into it."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H%M")
+    wal = archive.with_name(archive.name + "-wal")
+    for attempt in range(1, 1000):
+        kept = archive.with_name(
+            f"{archive.name}.replaced-{stamp}{'' if attempt == 1 else f'-{attempt}'}"
+        )
+        try:
+            with writing(f"a copy of the archive {archive} ({kept.name})", RestoreError):
+                _second_name(archive, kept)
+        except FileExistsError:
+            continue
+        if wal.exists():
+            os.replace(wal, kept.with_name(kept.name + "-wal"))
+        return kept
+    raise RestoreError(f"{archive}: too many archives replaced this minute kept beside it")
+
+
+def _second_name(archive: Path, kept: Path) -> None:
+    """Give the file `archive` the new name `kept` too (FileExistsError if taken): a hard
+    link, or on a filesystem without them a copy, whole before it takes the name."""
+    try:
+        os.link(archive, kept)
+        return
+    except FileExistsError:
+        raise
+    except OSError:
+        if kept.exists() or kept.is_symlink():
+            raise FileExistsError(kept) from None
+    handle, name = tempfile.mkstemp(prefix=f".{kept.name}.", suffix=".tmp", dir=archive.parent)
+    os.close(handle)
+    try:
+        shutil.copyfile(archive, name)
+        move_into_place(Path(name), kept)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
         raise
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import shutil
 import signal
 import sqlite3
+import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -76,9 +77,11 @@ async def test_restore_puts_the_backup_in_place_and_marks_it(
     await asyncio.to_thread(Path(f"{db}-shm").write_bytes, b"left by a newsbot killed")
     code, out, err = await newsbot("--db", str(db), "restore", str(backup), env=env)
     assert code == 0, err
-    assert f"restored {backup}: 1 issue(s), 18 item(s)" in out
-    assert "issues up to #203 is looked for" in " ".join(out.split())  # the folder's #203
-    assert names_in(tmp_path) == ["issues", "newsbot-Mon.db", "newsbot.db"]
+    said = " ".join(out.split())
+    assert f"restored {backup} into the archive {db}: 1 issue(s), 18 item(s)" in said
+    assert "issues up to #203 is looked for" in said  # the folder's #203
+    [kept] = [name for name in names_in(tmp_path) if name.startswith("newsbot.db.replaced-")]
+    assert names_in(tmp_path) == ["issues", "newsbot-Mon.db", "newsbot.db", kept]
     with closing(sqlite3.connect(db)) as restored:
         assert restored.execute("SELECT max(number) FROM issues").fetchone() == (202,)
     assert await state_of(db, RESTORED) == "203"
@@ -135,7 +138,7 @@ async def test_restore_of_a_pg_dump_into_postgresql(
     assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
     code, out, err = await newsbot("restore", str(dump), env=env)
     assert code == 0, err
-    assert f"restored {dump}: 1 issue(s), 18 item(s)" in out
+    assert f"restored {dump} into the archive " in out and "1 issue(s), 18 item(s)" in out
     assert await state_of(pg_url, RESTORED) == "203"
     async with await Archive.open(pg_url, create=False) as archive:
         assert (await archive.issues.stats()).latest_issue == 202
@@ -171,3 +174,108 @@ async def test_newsbot_run_marks_a_backup_restored_by_hand_as_it_starts(
     assert process.returncode == 0, stderr.decode()
     assert "is a backup (taken " in stderr.decode()
     assert await state_of(db, TAKEN) is None
+
+
+def kept_in(folder: Path) -> list[str]:
+    """The names of the replaced archives kept in `folder` (not the -wal and -shm that reading
+    them makes)."""
+    return [
+        name
+        for name in names_in(folder)
+        if name.startswith("newsbot.db.replaced-") and not name.endswith(("-wal", "-shm"))
+    ]
+
+
+def latest_in(db: Path) -> int:
+    """The highest issue number the archive file `db` holds."""
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as archive:
+        return int(archive.execute("SELECT max(number) FROM issues").fetchone()[0])
+
+
+async def test_restore_keeps_the_archive_it_replaces(
+    tmp_path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wrong day's backup restored loses nothing: the archive it replaced (with #203,
+    ingested after the backup) is kept beside it under a name the output gives, and a second
+    restore in the same minute keeps the first one's archive under a name of its own."""
+    db, backup = tmp_path / "newsbot.db", tmp_path / "newsbot-Mon.db"
+    await backed_up(db, env, backup)
+    monkeypatch.chdir(tmp_path)  # the archive named as a relative path, as archive.path may be
+    code, out, err = await newsbot("--db", "newsbot.db", "restore", str(backup), env=env)
+    assert code == 0, err
+    said = " ".join(out.split())
+    assert f"restored {backup} into the archive {db}:" in said  # where, whatever the folder
+    [kept] = kept_in(tmp_path)
+    assert f"the archive it replaced is kept as {tmp_path / kept} " in said
+    assert latest_in(tmp_path / kept) == 203 and latest_in(db) == 202
+    code, out, err = await newsbot("--db", str(db), "restore", str(backup), env=env)
+    assert code == 0, err
+    assert len(kept_in(tmp_path)) == 2  # a name of its own
+    assert latest_in(tmp_path / kept) == 203  # the first kept archive left as it was
+
+
+async def test_restore_onto_a_new_machine_says_it_created_the_archive(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    db, backup = tmp_path / "newsbot.db", tmp_path / "newsbot-Mon.db"
+    await backed_up(db, env, backup)
+    new = tmp_path / "new" / "newsbot.db"
+    new.parent.mkdir()
+    code, out, err = await newsbot("--db", str(new), "restore", str(backup), env=env)
+    assert code == 0, err
+    assert f"no archive was at {new}: created it from {backup}: 1 issue(s)" in " ".join(out.split())
+    assert "replaced" not in out
+    assert names_in(new.parent) == ["newsbot.db"] and latest_in(new) == 202
+
+
+def damage(db: Path) -> None:
+    """Overwrite the archive file's header, as a failing disk or a stray write does."""
+    with db.open("r+b") as file:
+        file.write(b"not SQLite any more")
+
+
+HOLDER = """
+import sqlite3, sys
+archive = sqlite3.connect(sys.argv[1])
+archive.execute("SELECT count(*) FROM issues").fetchall()
+print("open", flush=True)
+sys.stdin.read()
+"""
+"""A process with the archive open, as SQLite keeps it open, until its input ends."""
+
+
+async def test_restore_replaces_a_damaged_archive_no_process_holds(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """A damaged archive, which no newsbot can open to say whether it runs, is replaced and
+    kept as it was, with the -wal a newsbot killed left beside it; while another process has
+    the file open, it is refused."""
+    db, backup = tmp_path / "newsbot.db", tmp_path / "newsbot-Mon.db"
+    await backed_up(db, env, backup)
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HOLDER, str(db),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert holder.stdin and holder.stdout
+    try:
+        assert await asyncio.wait_for(holder.stdout.readline(), 30) == b"open\n"
+        await asyncio.to_thread(damage, db)
+        code, _, err = await newsbot("--db", str(db), "restore", str(backup), env=env)
+        assert code == 1 and "is open in another process" in err, err
+    finally:
+        holder.stdin.close()
+        await asyncio.wait_for(holder.wait(), 30)
+    damaged = await asyncio.to_thread(db.read_bytes)
+    await asyncio.to_thread(Path(f"{db}-wal").write_bytes, b"left by a newsbot killed")
+    code, out, err = await newsbot("--db", str(db), "restore", str(backup), env=env)
+    assert code == 0, err
+    [kept] = kept_in(tmp_path)
+    assert f"kept as {tmp_path / kept} " in " ".join(out.split())
+    assert await asyncio.to_thread((tmp_path / kept).read_bytes) == damaged
+    # Its -wal goes with it: beside the restored archive SQLite would read it into it.
+    assert names_in(tmp_path) == sorted(
+        ["issues", "newsbot-Mon.db", "newsbot.db", kept, f"{kept}-wal"]
+    )
+    wal = await asyncio.to_thread((tmp_path / f"{kept}-wal").read_bytes)
+    assert wal == b"left by a newsbot killed"
+    assert latest_in(db) == 202

@@ -199,17 +199,18 @@ def reaching(what: str, url: object) -> Iterator[None]:
         raise NewsbotError(f"cannot reach {what} at {shown_url(url)}: {reason}") from None
 
 
-def archive_path(settings: OpeningSettings) -> Path:
+def archive_path(settings: OpeningSettings, *, replaced: bool = False) -> Path:
     """The archive's file the settings name, checked as `archive_file` checks it: one that can
     be no archive (`--db /no/such/folder/a.db`) is a setting to change, `CONFIG_EXIT`."""
-    return archive_file(settings.archive.path, wrong=CONFIG_EXIT)
+    return archive_file(settings.archive.path, wrong=CONFIG_EXIT, replaced=replaced)
 
 
-def archive_file(path: Path, *, wrong: int = 1) -> Path:
+def archive_file(path: Path, *, wrong: int = 1, replaced: bool = False) -> Path:
     """`path`, once it is sure SQLite can open (or create) an archive there; otherwise a
     failure saying why, with status `wrong` when the path can be no archive (its folder
     missing, a folder, another kind of file) and 1 when reading it failed, which may pass.
-    No folder is ever created for it."""
+    No folder is ever created for it. With `replaced` (a backup is put in its place) a file
+    that is no SQLite database is taken as well: a damaged archive is what a restore mends."""
     problem = None
     code = wrong
     folder = path.parent
@@ -219,7 +220,7 @@ def archive_file(path: Path, *, wrong: int = 1) -> Path:
         problem = f"folder {folder} does not exist"
     elif not folder.is_dir():
         problem = f"{folder} is not a folder"
-    elif path.is_file() and path.stat().st_size:
+    elif path.is_file() and path.stat().st_size and not replaced:
         try:
             with path.open("rb") as handle:
                 header = handle.read(len(SQLITE_HEADER))
@@ -233,12 +234,12 @@ def archive_file(path: Path, *, wrong: int = 1) -> Path:
     return path
 
 
-def archive_location(settings: OpeningSettings) -> Path | str:
+def archive_location(settings: OpeningSettings, *, replaced: bool = False) -> Path | str:
     """The archive's PostgreSQL URL if `archive.url` is set, else its file, checked as
-    `archive_path` checks it."""
+    `archive_path` checks it (with `replaced`, for a restore)."""
     if settings.archive.url is not None:
         return settings.archive.url.get_secret_value()
-    return archive_path(settings)
+    return archive_path(settings, replaced=replaced)
 
 
 def open_archive(settings: OpeningSettings, *, create: bool = False) -> Awaitable[Archive]:

@@ -318,15 +318,26 @@ def restore(
 ) -> None:
     """Put a backup in the archive's place; what it lost of later publishes is not sent twice.
 
-    Stop `newsbot run` first: it is refused while newsbot runs on the archive.
+    Stop `newsbot run` first: it is refused while newsbot runs on the archive. The archive it
+    replaces is kept beside it (NAME.replaced-DATE); a damaged one is replaced too.
     """
     from bot.restore import restore as put_back
 
     settings = settings_of(ctx)
-    done = run_async(put_back(archive_location(settings), file, settings.issues.directory))
+    location = archive_location(settings, replaced=True)
+    done = run_async(put_back(location, file, settings.issues.directory))
+    if done.created:
+        into = f"no archive was at {done.archive}: created it from {file}"
+    else:
+        into = f"restored {file} into the archive {done.archive}"
+    kept = (
+        f"; the archive it replaced is kept as {done.kept} (delete it once this one is checked)"
+        if done.kept is not None
+        else ""
+    )
     out.print(
-        f"restored {file}: {done.stats.issues} issue(s), {done.stats.items} item(s), schema"
-        f" version {done.schema_version}; what it does not show sent of issues up to"
+        f"{into}: {done.stats.issues} issue(s), {done.stats.items} item(s), schema version"
+        f" {done.schema_version}{kept}; what it does not show sent of issues up to"
         f" #{done.through} is looked for on each platform before it is published again",
         markup=False,
         highlight=False,
