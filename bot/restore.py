@@ -5,7 +5,7 @@ archive is marked (`bot.publishing.restored`): the engine looks for those steps 
 before it makes them. A backup restored by hand is marked at newsbot's next start or publish;
 this command marks it at once, and does the rest of the procedure safely: it refuses while
 newsbot runs on the archive, never leaves a half-written archive, and keeps the archive it
-replaces beside it (a file).
+replaces beside it (a file), or clears newsbot's tables before it restores (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import datetime as dt
 import errno
 import fcntl
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -27,6 +28,7 @@ from bot.models import ArchiveStats
 from bot.network import shown_url
 from bot.publishing.restored import TAKEN, restored_through
 from bot.store import Archive, is_url
+from bot.store.migrations import Migration, bundled
 from bot.workers import running_processes
 
 
@@ -105,7 +107,9 @@ damaged (or another kind of file)."""
 
 
 async def _refuse_while_running(location: Path | str) -> bool:
-    """Refuse while a `newsbot run` holds the archive: it would go on writing the old one.
+    """Refuse while a `newsbot run` holds the archive: it would go on writing the old one; and
+    an archive on PostgreSQL of a newer newsbot, whose tables this one does not know to clear.
+    Return whether there is an archive to replace: a database on PostgreSQL may be empty.
 
     An archive file too damaged to open cannot say who runs on it: `_install` then asks the
     system whether a process has the file open. One whose header is not SQLite's is not
@@ -115,6 +119,9 @@ async def _refuse_while_running(location: Path | str) -> bool:
         return True
     try:
         async with await Archive.open(location, create=False, migrate=False) as archive:
+            version = await archive.schema_version()
+            if version == 0 and is_url(location):
+                return False  # an empty database: newsbot has made no table there
             running = await running_processes(archive.state)
     except sqlite3.DatabaseError as exc:
         if int(getattr(exc, "sqlite_errorcode", -1)) & 0xFF not in _DAMAGED:
@@ -124,6 +131,13 @@ async def _refuse_while_running(location: Path | str) -> bool:
         names = ", ".join(name for name, _ in running)
         raise RestoreError(
             f"newsbot runs on this archive ({names}): stop it first (systemctl stop newsbot)"
+        )
+    known = len(_pg_migrations()) if is_url(location) else version
+    if version > known:
+        raise RestoreError(
+            f"the archive at {shown_url(str(location))} has schema version {version}, newer than"
+            f" this newsbot knows ({known}): restore with the newsbot that migrated it, or into"
+            " an empty database"
         )
     return True
 
@@ -251,25 +265,109 @@ def _copy_checked(backup: Path, partial: Path) -> None:
         source.close()
 
 
-async def _pg_restore(url: str, backup: Path) -> None:
-    """`pg_restore` the `pg_dump` backup into the PostgreSQL archive at `url`."""
-    pg_restore = shutil.which("pg_restore")
-    if pg_restore is None:
+def _pg_migrations() -> list[Migration]:
+    """The PostgreSQL migrations this newsbot bundles (read without the PostgreSQL driver)."""
+    return bundled("bot.store.postgres.migrations")
+
+
+_CREATED = re.compile(
+    r"\bCREATE\s+(?:OR\s+REPLACE\s+)?(TABLE|FUNCTION)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)",
+    re.IGNORECASE,
+)
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+def newsbot_objects() -> tuple[list[str], list[str]]:
+    """The tables and the functions newsbot's PostgreSQL migrations create, by name: those it
+    owns in the archive's schema (`newsbot_schema` among the tables)."""
+    tables, functions = {"newsbot_schema"}, set[str]()
+    for migration in _pg_migrations():
+        for kind, name in _CREATED.findall(_COMMENT.sub("", migration.sql)):
+            (tables if kind.upper() == "TABLE" else functions).add(name.lower())
+    return sorted(tables), sorted(functions)
+
+
+def _clearing() -> bytes:
+    """SQL dropping every table and function newsbot owns in the archive's schema.
+
+    `pg_restore --clean` drops only what the dump holds: a table a later migration made would
+    stay, and the next start, applying that migration again, fail on it."""
+    tables, functions = newsbot_objects()
+    return (
+        f"DROP TABLE IF EXISTS {', '.join(tables)} CASCADE;\n"
+        f"DROP FUNCTION IF EXISTS {', '.join(functions)} CASCADE;\n"
+    ).encode()
+
+
+def _client_tool(name: str) -> str:
+    """The path of PostgreSQL's client tool `name`; refuse saying how to install it."""
+    found = shutil.which(name)
+    if found is None:
         raise RestoreError(
-            "the archive is on PostgreSQL and pg_restore is not installed here: install"
+            f"the archive is on PostgreSQL and {name} is not installed here: install"
             " PostgreSQL's client tools (Debian: postgresql-client)"
         )
+    return found
+
+
+async def _pg_restore(url: str, backup: Path) -> None:
+    """Restore the `pg_dump` backup into the PostgreSQL archive at `url`, in one transaction:
+    newsbot's tables and functions dropped (`_clearing`), then `pg_restore`'s script run by
+    `psql`. COMMIT is sent only once the whole script is read: a dump `pg_restore` cannot read
+    to its end, or a statement the server refuses, leaves the archive as it was."""
+    script_tool, loader_tool = _client_tool("pg_restore"), _client_tool("psql")
     client_url, environment = pg_client(url)
-    process = await asyncio.create_subprocess_exec(
-        pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-        f"--dbname={client_url}", str(backup),
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE, env=environment,
+    pipe = asyncio.subprocess.PIPE
+    script = await asyncio.create_subprocess_exec(
+        script_tool, "--clean", "--if-exists", "--no-owner", "--file=-", str(backup),
+        stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=environment,
     )  # fmt: skip
-    _, problem = await process.communicate()
-    if process.returncode != 0:
-        why = problem.decode(errors="replace").strip().splitlines()
+    try:
+        loader = await asyncio.create_subprocess_exec(
+            loader_tool, "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1",
+            f"--dbname={client_url}",
+            stdin=pipe, stdout=asyncio.subprocess.DEVNULL, stderr=pipe, env=environment,
+        )  # fmt: skip
+    except BaseException:
+        script.kill()
+        await script.wait()
+        raise
+    assert script.stdout and script.stderr and loader.stdin and loader.stderr
+    said = asyncio.gather(script.stderr.read(), loader.stderr.read())
+    stopped = []  # the processes ended here, not of themselves
+    committed = False
+    try:
+        try:
+            loader.stdin.write(b"SET client_min_messages = warning;\nBEGIN;\n" + _clearing())
+            while chunk := await script.stdout.read(1 << 16):
+                loader.stdin.write(chunk)
+                await loader.stdin.drain()
+            if await script.wait() == 0:
+                loader.stdin.write(b"COMMIT;\n")
+                committed = True
+            loader.stdin.close()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # psql stopped at a statement the server refused: it says which below
+        await loader.wait()
+    finally:
+        for process in (script, loader):
+            if process.returncode is None:
+                process.kill()
+                stopped.append(process)
+                await process.wait()
+        problems = await said
+    # pg_restore's failure first: psql may then fail on the script it cut short.
+    for tool, process, problem in zip(
+        ("pg_restore", "psql"), (script, loader), problems, strict=True
+    ):
+        if process.returncode != 0 and process not in stopped:
+            why = problem.decode(errors="replace").strip().splitlines()
+            raise RestoreError(
+                f"{tool} could not restore {backup} into {shown_url(url)}: "
+                f"{why[-1] if why else '?'}; the archive is left as it was"
+            )
+    if not committed:  # psql ended of itself, saying nothing, before the dump was read
         raise RestoreError(
-            f"pg_restore could not restore {backup} into {shown_url(url)}: "
-            f"{why[-1] if why else '?'}"
+            f"could not restore {backup} into {shown_url(url)}: psql ended before the whole"
+            " dump was read; the archive is left as it was"
         )

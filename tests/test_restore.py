@@ -12,17 +12,22 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
+import psycopg
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.issuefiles import write_issue
+from bot.network import shown_url
 from bot.publishing.restored import RESTORED, TAKEN
+from bot.restore import newsbot_objects
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
+from bot.store.postgres.database import migrations as pg_migrations
 from bot.workers import running
 from tests.conftest import ISSUES, eventually
 from tests.factories import issue, item
+from tests.pg_server import PgServer
 from tests.test_run import newsbot_run, run_env
 
 
@@ -279,3 +284,97 @@ async def test_restore_replaces_a_damaged_archive_no_process_holds(
     wal = await asyncio.to_thread((tmp_path / f"{kept}-wal").read_bytes)
     assert wal == b"left by a newsbot killed"
     assert latest_in(db) == 202
+
+
+REPLIES_READ = 10
+"""The PostgreSQL migration that made the table `replies_read`."""
+
+
+def make_old_pg_archive(url: str, version: int) -> None:
+    """The database at `url` (made migrated) made an archive at schema `version` instead."""
+    empty(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE newsbot_schema (version INTEGER NOT NULL)")
+        for migration in pg_migrations()[:version]:
+            conn.execute(migration.sql.encode())
+        conn.execute("INSERT INTO newsbot_schema (version) VALUES (%s)", (version,))
+
+
+async def test_restore_of_an_older_pg_dump_into_a_newer_archive_then_migrated(
+    pg_url: str, pg_server: PgServer, tmp_path: Path, folder: Path
+) -> None:
+    """A dump from before a migration made a table: the newer archive's table is cleared
+    too, so newsbot starts on the restored archive, applying that migration again."""
+    old_url = pg_server.database()
+    try:
+        await asyncio.to_thread(make_old_pg_archive, old_url, REPLIES_READ - 1)
+        dump = tmp_path / "newsbot-Mon.dump"
+        old = {"NEWSBOT_ARCHIVE__URL": old_url, "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+        code, _, err = await newsbot("backup", str(dump), env=old)
+        assert code == 0, err
+    finally:
+        await asyncio.to_thread(pg_server.drop, old_url)
+    env = {"NEWSBOT_ARCHIVE__URL": pg_url, "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    assert (await newsbot("ingest", str(ISSUES / "202.md"), env=env))[0] == 0
+    code, out, err = await newsbot("restore", str(dump), env=env)
+    assert code == 0, err
+    assert f"schema version {REPLIES_READ - 1};" in out
+    async with await Archive.open(pg_url) as archive:  # migrated as newsbot starts
+        assert await archive.schema_version() == len(pg_migrations())
+        assert (await archive.issues.stats()).issues == 0
+        assert await archive.suggestions.reply_read(100) is None
+
+
+async def test_a_pg_dump_that_cannot_be_read_to_its_end_leaves_the_archive_as_it_was(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    env = {"NEWSBOT_ARCHIVE__URL": pg_url, "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    dump = tmp_path / "newsbot-Mon.dump"
+    assert (await newsbot("ingest", str(ISSUES / "202.md"), env=env))[0] == 0
+    assert (await newsbot("backup", str(dump), env=env))[0] == 0
+    whole = await asyncio.to_thread(dump.read_bytes)
+    await asyncio.to_thread(dump.write_bytes, whole[: len(whole) * 2 // 3])  # cut short
+    code, _, err = await newsbot("restore", str(dump), env=env)
+    assert code == 1 and "pg_restore could not restore" in err, err
+    assert "the archive is left as it was" in err
+    async with await Archive.open(pg_url, create=False) as archive:
+        assert (await archive.issues.stats()).latest_issue == 202
+
+
+def test_newsbot_knows_every_table_and_function_it_makes_on_postgresql(pg_url: str) -> None:
+    """What a restore clears first is all newsbot makes: a migration making an object another
+    way than `CREATE TABLE` or `CREATE FUNCTION` must be taught to `newsbot_objects`."""
+    tables, functions = newsbot_objects()
+    with psycopg.connect(pg_url) as conn:
+        made = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchall()
+        made_functions = conn.execute(
+            "SELECT proname FROM pg_proc WHERE pronamespace = current_schema()::regnamespace"
+        ).fetchall()
+    assert {name for (name,) in made} == set(tables)
+    assert {name for (name,) in made_functions} <= set(functions)
+    assert made_functions
+
+
+def empty(url: str) -> None:
+    """The database at `url` (made migrated) emptied, as a new machine's is."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+async def test_restore_of_a_pg_dump_into_an_empty_database_creates_the_archive(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    env = {"NEWSBOT_ARCHIVE__URL": pg_url, "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    dump = tmp_path / "newsbot-Mon.dump"
+    assert (await newsbot("ingest", str(ISSUES / "202.md"), env=env))[0] == 0
+    assert (await newsbot("backup", str(dump), env=env))[0] == 0
+    await asyncio.to_thread(empty, pg_url)
+    code, out, err = await newsbot("restore", str(dump), env=env)
+    assert code == 0, err
+    said = " ".join(out.split())
+    assert f"no archive was at {shown_url(pg_url)}: created it from {dump}: 1 issue(s)" in said
+    async with await Archive.open(pg_url, create=False) as archive:
+        assert (await archive.issues.stats()).latest_issue == 202

@@ -210,11 +210,13 @@ class PgDatabase:
         return server_now - dt.datetime.now(dt.UTC)
 
     async def schema_version(self) -> int:
-        """The version of the last migration applied."""
-        row = await self.row(
-            "SELECT CASE WHEN to_regclass('newsbot_schema') IS NULL THEN 0"
-            " ELSE (SELECT version FROM newsbot_schema) END AS version"
-        )
+        """The version of the last migration applied; 0 in a database newsbot has not made
+        its tables in. Asked in two statements: the server resolves every table a statement
+        names before it runs any of it, so one that reads `newsbot_schema` fails without it."""
+        present = await self.row("SELECT to_regclass('newsbot_schema') IS NOT NULL AS present")
+        if present is None or not present["present"]:
+            return 0
+        row = await self.row("SELECT version FROM newsbot_schema")
         return int(row["version"]) if row and row["version"] is not None else 0
 
     async def migrate(self) -> list[int]:
