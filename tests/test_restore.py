@@ -173,6 +173,10 @@ async def test_newsbot_run_marks_a_backup_restored_by_hand_as_it_starts(
 
     try:
         await eventually(lambda: restored_mark(db) == "203", alive=alive)
+        # Stopped once it has connected: before, it has not yet taken SIGTERM to stop cleanly.
+        await emulator.wait_until(
+            lambda: True if emulator.synced_commands(seed.guild) else None, timeout=60
+        )
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
@@ -378,3 +382,26 @@ async def test_restore_of_a_pg_dump_into_an_empty_database_creates_the_archive(
     assert f"no archive was at {shown_url(pg_url)}: created it from {dump}: 1 issue(s)" in said
     async with await Archive.open(pg_url, create=False) as archive:
         assert (await archive.issues.stats()).latest_issue == 202
+
+
+async def test_restore_into_an_archive_of_a_newer_newsbot_on_postgresql_is_refused(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    """Its tables may be ones this newsbot does not know to clear first."""
+    env = {"NEWSBOT_ARCHIVE__URL": pg_url, "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    dump = tmp_path / "newsbot-Mon.dump"
+    assert (await newsbot("ingest", str(ISSUES / "202.md"), env=env))[0] == 0
+    assert (await newsbot("backup", str(dump), env=env))[0] == 0
+    await asyncio.to_thread(set_schema_version, pg_url, 999)
+    code, _, err = await newsbot("restore", str(dump), env=env)
+    assert code == 1, err
+    assert "has schema version 999, newer than this newsbot knows" in " ".join(err.split())
+    async with await Archive.open(pg_url, create=False, migrate=False) as archive:
+        assert await archive.schema_version() == 999  # left as it was
+        assert (await archive.issues.stats()).latest_issue == 202
+
+
+def set_schema_version(url: str, version: int) -> None:
+    """The archive at `url` marked as a newsbot of schema `version` left it."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE newsbot_schema SET version = %s", (version,))
