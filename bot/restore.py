@@ -26,6 +26,7 @@ from bot.backup import move_into_place, pg_client, writing
 from bot.errors import NewsbotError
 from bot.models import ArchiveStats
 from bot.network import shown_url
+from bot.publishing.ledger import gone
 from bot.publishing.restored import TAKEN, restored_through
 from bot.store import Archive, is_url
 from bot.store.migrations import Migration, bundled
@@ -107,7 +108,8 @@ damaged (or another kind of file)."""
 
 
 async def _refuse_while_running(location: Path | str) -> bool:
-    """Refuse while a `newsbot run` holds the archive: it would go on writing the old one; and
+    """Refuse while a `newsbot run` holds the archive, or a publish sends from it (a `newsbot
+    publish`, which takes no running lease): it would go on writing the old one; and
     an archive on PostgreSQL of a newer newsbot, whose tables this one does not know to clear.
     Return whether there is an archive to replace: a database on PostgreSQL may be empty.
 
@@ -123,6 +125,16 @@ async def _refuse_while_running(location: Path | str) -> bool:
             if version == 0 and is_url(location):
                 return False  # an empty database: newsbot has made no table there
             running = await running_processes(archive.state)
+            # A `newsbot publish` takes no running lease: its claims say it sends.
+            publishing = (
+                [
+                    claim
+                    for claim in await archive.ledger.claims(dt.datetime.now(dt.UTC))
+                    if not gone(claim[3])
+                ]
+                if version >= _claims_version(location)
+                else []
+            )
     except sqlite3.DatabaseError as exc:
         if int(getattr(exc, "sqlite_errorcode", -1)) & 0xFF not in _DAMAGED:
             raise
@@ -132,6 +144,13 @@ async def _refuse_while_running(location: Path | str) -> bool:
         raise RestoreError(
             f"newsbot runs on this archive ({names}): stop it first (systemctl stop newsbot)"
         )
+    if publishing:
+        sends = ", ".join(
+            f"#{issue} to {outlet} by {holder}" for issue, outlet, _, holder in publishing
+        )
+        raise RestoreError(
+            f"newsbot publishes from this archive ({sends}): let it finish, or stop it, first"
+        )
     known = len(_pg_migrations()) if is_url(location) else version
     if version > known:
         raise RestoreError(
@@ -140,6 +159,13 @@ async def _refuse_while_running(location: Path | str) -> bool:
             " an empty database"
         )
     return True
+
+
+def _claims_version(location: Path | str) -> int:
+    """The schema version that made the table of claims, in the archive's backend."""
+    package = "postgres" if is_url(location) else "sqlite"
+    made = bundled(f"bot.store.{package}.migrations")
+    return next(each.version for each in made if each.name.endswith("_claims.sql"))
 
 
 def _install(archive: Path, backup: Path) -> Path | None:

@@ -405,3 +405,30 @@ def set_schema_version(url: str, version: int) -> None:
     """The archive at `url` marked as a newsbot of schema `version` left it."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("UPDATE newsbot_schema SET version = %s", (version,))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_restore_is_refused_while_a_newsbot_publish_sends(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, folder: Path
+) -> None:
+    """A `newsbot publish` (a timer's) takes no running lease: its claim says it sends."""
+    location: Path | str = tmp_path / "newsbot.db"
+    env = {"NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    if backend == "postgres":
+        location = str(request.getfixturevalue("pg_url"))
+        env["NEWSBOT_ARCHIVE__URL"] = location
+    else:
+        env["NEWSBOT_ARCHIVE__PATH"] = str(location)
+    dump = tmp_path / "newsbot-Mon.db"
+    assert (await newsbot("ingest", str(ISSUES / "202.md"), env=env))[0] == 0
+    assert (await newsbot("backup", str(dump), env=env))[0] == 0
+    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    async with await Archive.open(location, create=False) as archive:
+        until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+        assert await archive.ledger.claim(203, "discord", "1234", "elsewhere:4321", until)
+    code, _, err = await newsbot("restore", str(dump), env=env)
+    assert code == 1, err
+    said = " ".join(err.split())
+    assert "newsbot publishes from this archive (#203 to discord by elsewhere:4321)" in said
+    async with await Archive.open(location, create=False) as archive:
+        assert (await archive.issues.stats()).latest_issue == 203
