@@ -52,7 +52,7 @@ from bot.publishing.reports import (
     PublishReport,
     TargetReport,
 )
-from bot.publishing.restored import restored_through
+from bot.publishing.restored import Lost, Restored, restored
 from bot.publishing.retries import Retries
 from bot.publishing.steps import Step, payload_hash
 from bot.render.publish import Post, thanks_post
@@ -89,9 +89,6 @@ class Engine:
         self.archive = archive
         self.issues = issues
         """The issue folder, whose files a backup found restored counts as maybe published."""
-        self.restored_through: int | None = None
-        """Issues up to this number may have steps made that the ledger lost to a backup
-        restored: those are looked for before they are made (`bot.publishing.restored`)."""
         self.ledger = Ledger(archive)
         self.retries = Retries(retries, retry_delay)
         """How a failed call to a platform is tried again: `retries` more times at most."""
@@ -135,13 +132,15 @@ class Engine:
         """Publish `issue` on `outlet` to `targets` (default: all of the outlet's), side by side;
         one failing stops only itself, and its editors are told."""
         chosen = list(targets) if targets is not None else await outlet.targets()
-        self.restored_through = await restored_through(self.archive, self.issues)
+        # Issues a backup restored may have lost steps of are looked for before they are made.
+        lost = await restored(self.archive, self.issues)
         thanks = await self._thanks(issue) if self.thank_suggesters else {}
         # Every target runs to its end before one's unexpected error (the archive failing under
         # it) is raised: left running, the others would go on publishing unawaited, beside the
         # publish tried again, and after a firing that gave up had let its lease go.
         ended = await asyncio.gather(
-            *(self._publish_to(issue, outlet, t, thanks) for t in chosen), return_exceptions=True
+            *(self._publish_to(issue, outlet, t, thanks, lost) for t in chosen),
+            return_exceptions=True,
         )
         reports = []
         for report in ended:
@@ -170,7 +169,12 @@ class Engine:
         return self._locks.setdefault((issue_number, outlet, target), asyncio.Lock())
 
     async def _publish_to(
-        self, issue: Issue, outlet: Outlet[TargetT], target: TargetT, thanks: Mapping[str, Post]
+        self,
+        issue: Issue,
+        outlet: Outlet[TargetT],
+        target: TargetT,
+        thanks: Mapping[str, Post],
+        lost: Restored | None,
     ) -> TargetReport:
         report = TargetReport(target, shown=outlet.outcomes, cap=f"{outlet.title}'s daily cap")
         # One publish of an issue to a target at a time (the schedule and /newsletter publish
@@ -188,7 +192,7 @@ class Engine:
                         await self._unreached(issue, outlet, target, thanks, exc.reason)
                         raise
                     report.target = target
-                    await self._run_target(issue, outlet, target, report, thanks)
+                    await self._run_target(issue, outlet, target, report, thanks, lost)
                 finally:
                     await self.ledger.release(issue.number, outlet.name, name, self.holder)
             except StepError as exc:
@@ -262,8 +266,11 @@ class Engine:
         target: TargetT,
         report: TargetReport,
         thanks: Mapping[str, Post],
+        restore: Restored | None,
     ) -> None:
         ledger, steps = await self._planned(issue, outlet, target, thanks)
+        # Steps a restored backup lost were made in order: looked for until one surely was not.
+        lost = Lost(restore.since) if restore and issue.number <= restore.through else None
         outcomes: dict[str, Outcome] = {}
         deleted: set[str] = set()
         try:
@@ -271,7 +278,7 @@ class Engine:
             # what was in it, is made again in the next pass (earlier steps may have been in it).
             for _ in range(len(steps) + 1):
                 try:
-                    await self._run_steps(outlet, steps, ledger, report, outcomes)
+                    await self._run_steps(outlet, steps, ledger, report, outcomes, lost)
                     break
                 except Gone as exc:
                     log.info("%s: %s; making it again", outlet.title, exc.reason)
@@ -296,15 +303,13 @@ class Engine:
         ledger: Mapping[str, OutboxEntry],
         report: TargetReport,
         outcomes: dict[str, Outcome],
+        lost: Lost | None,
     ) -> None:
         """Run `steps` in order, each once, noting its outcome in `outcomes` (an edit made
         in an earlier pass stays the step's outcome); the rest are deferred past a cap."""
         ids = recorded_ids(ledger)
         allowed = await self.remaining_today(outlet)
         instead: dict[str, str] = {}
-        # Steps a restored backup lost were made in order: once one is not found, nor the rest.
-        restored = self.restored_through
-        lost = bool(steps) and restored is not None and steps[0].issue_number <= restored
         report.counts[Outcome.DEFERRED] = 0
         for number, next_step in enumerate(steps):
             step = replace(next_step, action=instead.get(next_step.action, next_step.action))
@@ -326,7 +331,6 @@ class Engine:
                 defer(report, exc, len(steps) - number)
                 return
             outcomes[step.key] = outcome
-            lost = lost and outcome != Outcome.POSTED
             if outcome == Outcome.POSTED and allowed is not None:
                 allowed -= 1
             if outcome not in (Outcome.POSTED, Outcome.RECOVERED):
@@ -358,7 +362,7 @@ class Engine:
         ids: dict[str, int],
         instead: dict[str, str],
         *,
-        lost: bool = False,
+        lost: Lost | None = None,
     ) -> Outcome:
         """Run one step that is not done: edit what it made, or make it (or find it made: what
         an earlier attempt may have made, or what a restored backup's ledger `lost`)."""
@@ -386,9 +390,17 @@ class Engine:
                 remote = Remote(int(entry.remote_id), as_int(entry.location_id))
                 outcome = Outcome.EDITED
             else:
-                remote, outcome = await self.retries.make(
-                    outlet, step, sent, ids, look_first=lost or entry.attempts > 0
+                looking = lost is not None and not lost.ended
+                remote, outcome, surely_new = await self.retries.make(
+                    outlet,
+                    step,
+                    sent,
+                    ids,
+                    look_first=looking or entry.attempts > 0,
+                    since=lost.since if looking and lost else None,
                 )
+                if lost is not None and surely_new:
+                    lost.ended = True
         except Refused as exc:
             await self.ledger.record(replace(sending, state=StepState.FAILED, reason=exc.reason))
             if step.action in instead.values():

@@ -8,6 +8,7 @@ A new outlet is a renderer, a class with these methods, and its settings.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,9 @@ class StepError(Exception):
     limit), so the call surely made nothing; never inferred. By default a failed call may have
     made what it asked for (its request may have reached the platform, the answer lost or cut
     off), and the step is looked for before it is made again. The engine reads it of a failed
-    `create` only (`Retries.make`): such a refusal is not counted in the step's attempts."""
+    `create` or `edit` (`Engine._run_step`): such a refusal is not counted in the step's
+    attempts; of a failed lookup it is dropped (`Retries.make`), as what an earlier attempt
+    made is still unknown."""
 
     def __init__(self, reason: str, *, transient: bool = False, made_nothing: bool = False) -> None:
         super().__init__(reason)
@@ -106,6 +109,16 @@ class Destination(Protocol):
         ...
 
 
+class Lookup(enum.Enum):
+    """What `Outlet.recover` says of a step it did not find, besides None (not among what it
+    read, which may not reach back far enough)."""
+
+    NOT_MADE = "not made"
+    """Not found, and the lookup read all the platform holds since `since` (or ever): the step
+    was surely not made. After a backup is restored, steps are looked for in order until one
+    is surely not made: those after it were not made either."""
+
+
 class Outcome(enum.StrEnum):
     """What running one step did (or, in a preview, would do)."""
 
@@ -162,9 +175,17 @@ class Outlet(Protocol[TargetT]):
         ...
 
     async def recover(
-        self, step: Step[TargetT], payload: Payload, ids: Mapping[str, int]
-    ) -> Remote | None:
-        """What an earlier, interrupted attempt at this step made, if it made anything."""
+        self,
+        step: Step[TargetT],
+        payload: Payload,
+        ids: Mapping[str, int],
+        *,
+        since: dt.datetime | None = None,
+    ) -> Remote | Lookup | None:
+        """What an earlier attempt at this step made, if it made anything; `since`: when the
+        earliest attempt it looks for may have been made (a backup restored was taken), to
+        read back to. None when it found nothing among what it read, `Lookup.NOT_MADE` when
+        that was all since `since` (or all there is)."""
         ...
 
     async def edit(self, step: Step[TargetT], payload: Payload, entry: OutboxEntry) -> None:

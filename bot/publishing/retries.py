@@ -4,12 +4,21 @@ and a step that an earlier call may have made looked for before it is made again
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bot.publishing.outlet import Destination, MaybeMade, Outcome, Outlet, Remote, StepError
+from bot.publishing.outlet import (
+    Destination,
+    Lookup,
+    MaybeMade,
+    Outcome,
+    Outlet,
+    Remote,
+    StepError,
+)
 from bot.publishing.steps import Payload, Step
 
 log = logging.getLogger("bot.publishing.engine")  # said as the engine's, where operators look
@@ -34,25 +43,30 @@ class Retries:
         ids: Mapping[str, int],
         *,
         look_first: bool,
-    ) -> tuple[Remote, Outcome]:
+        since: dt.datetime | None = None,
+    ) -> tuple[Remote, Outcome, bool]:
         """Make the step; first look for it whenever an earlier attempt may have made it (one
-        interrupted, or one that failed in a way that may have reached the platform).
+        interrupted, or one that failed in a way that may have reached the platform), back to
+        `since` if given. Also says whether the step was posted after a lookup showed it surely
+        not made (`Lookup.NOT_MADE`).
 
         A failure raised says `made_nothing` only as the outlet's `create` said it, of a call
         made after any earlier attempt was looked for: a lookup that fails leaves unknown what
         an earlier attempt made, whatever its own call was answered."""
+        surely_new = False
         for attempt in range(self.times + 1):
             try:
                 if look_first:
                     try:
-                        found = await outlet.recover(step, payload, ids)
+                        found = await outlet.recover(step, payload, ids, since=since)
                     except StepError as exc:
                         exc.made_nothing = False
                         raise
-                    if found is not None:
+                    if isinstance(found, Remote):
                         log.info("found %s already made", step.key)
-                        return found, Outcome.RECOVERED
-                return await outlet.create(step, payload, ids), Outcome.POSTED
+                        return found, Outcome.RECOVERED, False
+                    surely_new = found is Lookup.NOT_MADE
+                return await outlet.create(step, payload, ids), Outcome.POSTED, surely_new
             except MaybeMade:
                 if look_first or attempt == self.times:
                     raise

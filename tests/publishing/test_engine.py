@@ -6,6 +6,7 @@ platform's calls; the ledger, retries, recovery, fallbacks, the cap and alerts a
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -93,7 +94,12 @@ class Notebook:
         return Remote(made)
 
     async def recover(
-        self, step: Step[Page], payload: Payload, ids: Mapping[str, int]
+        self,
+        step: Step[Page],
+        payload: Payload,
+        ids: Mapping[str, int],
+        *,
+        since: dt.datetime | None = None,
     ) -> Remote | None:
         found = [n for n, (_, text) in self.notes.items() if text == payload["text"]]
         return Remote(found[0]) if found else None
@@ -247,7 +253,12 @@ class Unsure(Notebook):
         return made
 
     async def recover(
-        self, step: Step[Page], payload: Payload, ids: Mapping[str, int]
+        self,
+        step: Step[Page],
+        payload: Payload,
+        ids: Mapping[str, int],
+        *,
+        since: dt.datetime | None = None,
     ) -> Remote | None:
         self.lookups += 1
         if self.lookups <= self.refused_lookups:

@@ -13,7 +13,7 @@ import pytest
 from bot.issuefiles import write_issue
 from bot.models import Issue, Subscription
 from bot.publishing.plans.x import plan as x_plan
-from bot.sandbox.discord import Channel, DefaultWorld, Emulator
+from bot.sandbox.discord import Channel, DefaultWorld, Emulator, EmulatorConfig
 from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import XSettings
 from bot.store import Archive
@@ -50,6 +50,11 @@ def restore_as_the_readme_says(backup: Path, db: Path) -> None:
     for suffix in ("-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(backup, db)
+
+
+def ours(emulator: Emulator, seed: DefaultWorld) -> int:
+    """How many messages newsbot posted in the text channel and its threads."""
+    return sum(1 for m in posted_in(emulator, seed.general) if m.author.id == seed.bot.id)
 
 
 def on_discord(emulator: Emulator, seed: DefaultWorld) -> dict[str, tuple[int, int]]:
@@ -180,3 +185,34 @@ async def test_lookups_end_at_the_first_post_not_found(tmp_path: Path, issue_202
         # The account's recent posts, read before each of the first three posts only.
         read = [r for r in x.requests[looked:] if r.method == "GET" and r.path.endswith("/tweets")]
         assert len(read) == 3, [r.path for r in read]
+
+
+@pytest.mark.parametrize("where", ["thread", "channel"])
+async def test_lookups_read_back_to_the_backup_past_many_later_messages(
+    tmp_path: Path, issue_202: Issue, where: str
+) -> None:
+    """Readers wrote more after the publish than Discord's latest page of messages holds, and
+    Discord's nonce no longer returns what was posted (it does only for a few minutes): each
+    lookup still reads back to the backup (a thread from its start), finds every step, and
+    posts nothing twice."""
+    config = EmulatorConfig(time_scale=0.01, nonce_window=0)
+    async with Emulator(config=config) as emulator:
+        seed = emulator.seed
+        assert seed is not None
+        general = Subscription(guild_id=seed.guild.id, channel_id=seed.general.id, kind="text")
+        db = await archive_file(tmp_path / "newsbot.db", issue_202, general)
+        env = x_env(None, emulator)
+        backup = tmp_path / "newsbot-Mon.db"
+        await newsbot("--db", str(db), "backup", str(backup), env=env)
+        await newsbot("--db", str(db), "publish", "202", env=env)
+        threads, messages = len(threads_of(emulator, seed.general)), ours(emulator, seed)
+        assert threads and messages > threads
+        replies_in = threads_of(emulator, seed.general)[0] if where == "thread" else seed.general
+        for n in range(60):  # more than the latest page a lookup reads by default (50)
+            await emulator.post_message(replies_in, seed.reader, f"a reader's reply {n}")
+
+        restore_as_the_readme_says(backup, db)
+        again = await newsbot("--db", str(db), "publish", "202", env=env)
+        assert "0 posted" in again, again
+        assert len(threads_of(emulator, seed.general)) == threads
+        assert ours(emulator, seed) == messages

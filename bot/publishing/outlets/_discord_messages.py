@@ -3,14 +3,17 @@ what identifies a message newsbot posted (to find it again), and the kinds of ch
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
 from discord.http import HTTPClient, MultipartParameters
+from discord.utils import time_snowflake
 
 from bot.models import OutboxEntry
+from bot.publishing.outlet import Lookup
 from bot.publishing.plans.discord import Action, ChannelKind
 from bot.publishing.steps import Payload
 
@@ -25,8 +28,12 @@ log = logging.getLogger(__name__)
 ARCHIVED_PAGES = 10
 """Pages of a channel's archived threads looked through for one an interrupted attempt made."""
 RECOVER_LOOKBACK = 50
-"""Recent messages read to find one an interrupted attempt posted (a step's own thread holds
-a few; a channel's digest is among its latest)."""
+"""Recent messages of a channel read to find one an interrupted attempt posted, when no time
+to read back to is known (its digest is among the latest)."""
+MESSAGE_PAGE = 100
+"""Messages asked for at once: the most Get Channel Messages gives."""
+MESSAGE_PAGES = 20
+"""Pages of messages read at most, oldest first, to find one newsbot posted since a time."""
 
 
 def kind_in(ledger: Mapping[str, OutboxEntry]) -> ChannelKind:
@@ -81,8 +88,9 @@ async def archived_thread(
     channel: int,
     name: str,
     me: int | None,
-) -> int | None:
-    """The id of the bot's thread named `name` among `channel`'s archived ones, if any.
+) -> int | Lookup | None:
+    """The id of the bot's thread named `name` among `channel`'s archived ones, if any; else
+    `Lookup.NOT_MADE` when all were read, None when there are more than are read.
 
     Discord lists them most recently archived first, a page at a time (List Public Archived
     Threads), so a thread archived before many others is on a later page: pages are read,
@@ -97,8 +105,10 @@ async def archived_thread(
         )
         threads = page.get("threads", [])
         found = own_thread(threads, channel, name, me)
-        if found is not None or not page.get("has_more") or not threads:
+        if found is not None:
             return found
+        if not page.get("has_more") or not threads:
+            return Lookup.NOT_MADE
         before = threads[-1]["thread_metadata"]["archive_timestamp"]
     log.warning(
         "channel %s: no thread %r among its %d most recently archived: it is made again",
@@ -109,22 +119,55 @@ async def archived_thread(
     return None
 
 
-async def recent_message(
+async def find_message(
     call: Callable[..., Awaitable[Any]],
     http: HTTPClient,
     where: int,
+    after: int | None,
     body: Mapping[str, Any],
     me: int | None,
+) -> int | Lookup | None:
+    """The id of the bot's (`me`'s) message like `body` in `where` (a channel or a thread),
+    read through `call` (the outlet's, as a lookup): among those after the id `after`, oldest
+    first a page at a time (`Lookup.NOT_MADE` when all were read, none like it; None past
+    `MESSAGE_PAGES` pages); with no `after`, among the latest `RECOVER_LOOKBACK` (None).
+
+    Given `after`, Get Channel Messages answers the page of messages just after it (newest
+    first in the page), so however many came later, the oldest are read first."""
+    if after is None:
+        recent = await call(
+            "read the recent messages",
+            partial(http.logs_from, where, RECOVER_LOOKBACK),
+            lookup=True,
+        )
+        return _mine_like(recent, body, me)
+    for _ in range(MESSAGE_PAGES):
+        page = await call(
+            "read the messages",
+            partial(http.logs_from, where, MESSAGE_PAGE, after=after),
+            lookup=True,
+        )
+        found = _mine_like(page, body, me)
+        if found is not None:
+            return found
+        if len(page) < MESSAGE_PAGE:
+            return Lookup.NOT_MADE
+        after = max(int(message["id"]) for message in page)
+    log.warning("%s: more than %d messages to look through", where, MESSAGE_PAGES * MESSAGE_PAGE)
+    return None
+
+
+def snowflake_at(time: dt.datetime) -> int:
+    """The lowest id Discord could give at `time`: messages after it have higher ids."""
+    return int(time_snowflake(time, high=False))
+
+
+def _mine_like(
+    messages: Iterable[Mapping[str, Any]], body: Mapping[str, Any], me: int | None
 ) -> int | None:
-    """The id of the bot's (`me`'s) message like `body` among the latest in `where` (a channel
-    or a thread), if any, read through `call` (the outlet's, as a lookup)."""
-    recent = await call(
-        "read the recent messages",
-        partial(http.logs_from, where, RECOVER_LOOKBACK),
-        lookup=True,
-    )
+    """The id of the bot's (`me`'s) message like `body` among `messages`, if any."""
     wanted = fingerprint(body)
-    for message in recent:
+    for message in messages:
         mine = me is None or message.get("author", {}).get("id") == str(me)
         if mine and fingerprint(message) == wanted:
             return int(message["id"])

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Generic, TypeVar
 
-from bot.publishing.outlet import CapReached, Outcome
+from bot.publishing.outlet import CapReached, Lookup, Outcome
 from bot.publishing.reports import PlannedStep
 
 log = logging.getLogger(__name__)
@@ -93,9 +93,11 @@ class ThreadOutlet(Generic[SettingsT, TargetT]):
 async def look_through(
     page: Callable[[CursorT | None], Awaitable[tuple[Iterable[ItemT], CursorT | None]]],
     match: Callable[[ItemT], FoundT | None],
-) -> FoundT | None:
+) -> FoundT | Lookup | None:
     """The first recent post `match` finds, in up to `LOOKUP_PAGES` pages; `page` reads one
-    page after a cursor and gives the next cursor, None after the last page."""
+    page after a cursor and gives the next cursor, None after the last page. Not found: if
+    every page was read, `Lookup.NOT_MADE` (the account holds no such post); else None (it
+    may be among older ones)."""
     cursor: CursorT | None = None
     for _ in range(LOOKUP_PAGES):
         items, cursor = await page(cursor)
@@ -104,5 +106,5 @@ async def look_through(
             if found is not None:
                 return found
         if cursor is None:
-            return None
+            return Lookup.NOT_MADE
     return None

@@ -40,7 +40,7 @@ from atproto_client.exceptions import (
 
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
-from bot.publishing.outlet import Gone, MaybeMade, Outcome, Remote, StepError
+from bot.publishing.outlet import Gone, Lookup, MaybeMade, Outcome, Remote, StepError
 from bot.publishing.outlets._threads import ThreadOutlet, look_through
 from bot.publishing.plans._threads import as_posted
 from bot.publishing.plans.bluesky import (
@@ -179,8 +179,13 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
         return self._made[rkey]
 
     async def recover(
-        self, step: Step[Account], payload: Payload, ids: Mapping[str, int]
-    ) -> Remote | None:
+        self,
+        step: Step[Account],
+        payload: Payload,
+        ids: Mapping[str, int],
+        *,
+        since: dt.datetime | None = None,
+    ) -> Remote | Lookup | None:
         """The post an interrupted attempt made, found among the account's recent records: the
         same text, replying to the same parent (or to nothing, for the lead)."""
         did = await self.did()

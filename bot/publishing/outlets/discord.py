@@ -10,6 +10,7 @@ looked up by name among the channel's active threads before they are created aga
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
@@ -20,7 +21,7 @@ import aiohttp
 import discord
 
 from bot.models import Issue, OutboxEntry
-from bot.publishing.outlet import Outcome, Remote, SetupNeeded, StepError
+from bot.publishing.outlet import Lookup, Outcome, Remote, SetupNeeded, StepError
 from bot.publishing.outlets._discord_failures import (
     MISSING_ACCESS,
     OUT_OF_REACH,
@@ -40,11 +41,12 @@ from bot.publishing.outlets._discord_failures import (
 from bot.publishing.outlets._discord_messages import (
     KINDS,
     archived_thread,
+    find_message,
     json_params,
     kind_in,
     message_body,
     own_thread,
-    recent_message,
+    snowflake_at,
 )
 from bot.publishing.outlets.discord_client import (
     Budget,
@@ -233,10 +235,16 @@ class DiscordOutlet:
         return Remote(parent, channel)
 
     async def recover(
-        self, step: Step[Target], payload: Payload, ids: Mapping[str, int]
-    ) -> Remote | None:
-        """What an interrupted attempt made, if it made anything: a thread or forum post found
-        by name, a message found among the recent ones where it goes; else None.
+        self,
+        step: Step[Target],
+        payload: Payload,
+        ids: Mapping[str, int],
+        *,
+        since: dt.datetime | None = None,
+    ) -> Remote | Lookup | None:
+        """What an earlier attempt made, if it made anything: a thread or forum post found by
+        name, a message found in its thread (read from its start: newsbot's messages are its
+        first), or in its channel since `since` (unknown: among the latest).
 
         A message's nonce also returns the first one, but only within Discord's few minutes; a
         restart later than that relies on the lookup. A crosspost repeated is answered "already
@@ -244,7 +252,7 @@ class DiscordOutlet:
         thread (made again, the message with it), or the channel itself.
         """
         try:
-            return await self._recover(step, payload, ids)
+            return await self._recover(step, payload, ids, since)
         except StepError as exc:
             cause = exc.__cause__
             if getattr(cause, "code", None) in OUT_OF_REACH:  # the server's threads too
@@ -253,11 +261,15 @@ class DiscordOutlet:
             raise named or exc from cause
 
     async def _recover(
-        self, step: Step[Target], payload: Payload, ids: Mapping[str, int]
-    ) -> Remote | None:
+        self,
+        step: Step[Target],
+        payload: Payload,
+        ids: Mapping[str, int],
+        since: dt.datetime | None,
+    ) -> Remote | Lookup | None:
         if step.action == Action.MESSAGE:
             parent = ids.get(step.parent) if step.parent else None
-            return await self._recover_message(step, payload, parent)
+            return await self._recover_message(step, payload, parent, since)
         if step.action not in (Action.THREAD, Action.POST):
             return None
         channel = step.target.channel_id
@@ -267,24 +279,28 @@ class DiscordOutlet:
             lambda: self.http.get_active_threads(step.target.guild_id),
             lookup=True,
         )
-        found = own_thread(active.get("threads", []), channel, payload["name"], me)
+        threads = active.get("threads", [])
+        found: int | Lookup | None = own_thread(threads, channel, payload["name"], me)
         if found is None:
             # Discord archives a quiet thread after its auto_archive_duration: a restart after
             # that finds it among the channel's archived ones.
             found = await archived_thread(self._call, self.http, channel, payload["name"], me)
-        if found is None:
-            return None
+        if not isinstance(found, int):
+            return found
         log.info("found thread %s from an interrupted attempt at %s", found, step.key)
         return Remote(found, channel)
 
     async def _recover_message(
-        self, step: Step[Target], payload: Payload, parent: int | None
-    ) -> Remote | None:
+        self, step: Step[Target], payload: Payload, parent: int | None, since: dt.datetime | None
+    ) -> Remote | Lookup | None:
         where = parent if parent is not None else step.target.channel_id
         me = self.client.user.id if self.client and self.client.user else None
-        found = await recent_message(self._call, self.http, where, message_body(payload), me)
-        if found is None:
-            return None
+        # A forum post's first message has the thread's id: read from just before it.
+        after = parent - 1 if parent is not None else None if since is None else snowflake_at(since)
+        body = message_body(payload)
+        found = await find_message(self._call, self.http, where, after, body, me)
+        if not isinstance(found, int):
+            return found
         log.info("found message %s from an interrupted attempt at %s", found, step.key)
         return Remote(found, where)
 

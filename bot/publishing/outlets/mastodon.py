@@ -18,6 +18,7 @@ server older than Mastodon 4.0, which lacks the first).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import html
 import logging
@@ -41,7 +42,7 @@ from mastodon import (
 
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
-from bot.publishing.outlet import Gone, MaybeMade, Outcome, Remote, StepError
+from bot.publishing.outlet import Gone, Lookup, MaybeMade, Outcome, Remote, StepError
 from bot.publishing.outlets._threads import ThreadOutlet, look_through
 from bot.publishing.plans._threads import as_posted
 from bot.publishing.plans.mastodon import (
@@ -181,11 +182,16 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
         )
 
     async def recover(
-        self, step: Step[Account], payload: Payload, ids: Mapping[str, int]
-    ) -> Remote | None:
+        self,
+        step: Step[Account],
+        payload: Payload,
+        ids: Mapping[str, int],
+        *,
+        since: dt.datetime | None = None,
+    ) -> Remote | Lookup | None:
         """The status an interrupted attempt made, found among the account's recent ones."""
         found = await self.find(payload["text"], reply_to=_parent(step, ids))
-        return None if found is None else Remote(found)
+        return Remote(found) if isinstance(found, int) else found
 
     async def edit(self, step: Step[Account], payload: Payload, entry: OutboxEntry) -> None:
         """Statuses are not edited (the engine never asks: `edits` is False)."""
@@ -300,7 +306,7 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
         )
         return int(status["id"])
 
-    async def find(self, text: str, *, reply_to: int | None) -> int | None:
+    async def find(self, text: str, *, reply_to: int | None) -> int | Lookup | None:
         """A recent status of the account with this text, replying to `reply_to` (none: one
         that replies to nothing)."""
         me = await self.account_id()

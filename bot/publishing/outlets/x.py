@@ -17,6 +17,7 @@ a short wait from `x-rate-limit-reset` is slept, a long one (a daily cap) raises
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
 import logging
 import time
@@ -34,7 +35,7 @@ from yarl import URL
 from bot._vendor.twitter_text.extract_urls import extract_urls_with_indices
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
-from bot.publishing.outlet import Gone, MaybeMade, Outcome, Refused, Remote, StepError
+from bot.publishing.outlet import Gone, Lookup, MaybeMade, Outcome, Refused, Remote, StepError
 from bot.publishing.outlets._threads import ThreadOutlet, look_through
 from bot.publishing.plans._threads import as_posted
 from bot.publishing.plans.x import (
@@ -169,12 +170,17 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
         return Remote(made)
 
     async def recover(
-        self, step: Step[Account], payload: Payload, ids: Mapping[str, int]
-    ) -> Remote | None:
+        self,
+        step: Step[Account],
+        payload: Payload,
+        ids: Mapping[str, int],
+        *,
+        since: dt.datetime | None = None,
+    ) -> Remote | Lookup | None:
         """The post an interrupted attempt made, found among the account's recent posts."""
         reply_to, quote = _refers(step, ids)
         found = await self.find(payload["text"], refers_to=reply_to or quote)
-        return None if found is None else Remote(found)
+        return Remote(found) if isinstance(found, int) else found
 
     async def edit(self, step: Step[Account], payload: Payload, entry: OutboxEntry) -> None:
         """X posts cannot be edited (the engine never asks: `edits` is False)."""
@@ -261,7 +267,7 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
             return False
         raise StepError(f"could not read post {tweet_id}: X answered {response.errors}")
 
-    async def find(self, text: str, *, refers_to: int | None) -> int | None:
+    async def find(self, text: str, *, refers_to: int | None) -> int | Lookup | None:
         """A recent post of the account with this text (replying to or quoting `refers_to`)."""
         me = await self.user_id()
         wanted = comparable(text)
