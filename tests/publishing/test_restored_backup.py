@@ -216,3 +216,41 @@ async def test_lookups_read_back_to_the_backup_past_many_later_messages(
         assert "0 posted" in again, again
         assert len(threads_of(emulator, seed.general)) == threads
         assert ours(emulator, seed) == messages
+
+
+async def test_a_restore_marked_without_the_issue_folder_is_marked_again_with_it(
+    tmp_path: Path, issue_202: Issue
+) -> None:
+    """The first publish after a restore runs where the issue folder is not (another working
+    directory, a new machine): the operator is told which folder is missing, and the next
+    publish that finds it counts its issues in, so #203, published after the backup, is
+    looked for rather than posted twice."""
+    config = EmulatorConfig(time_scale=0.01, nonce_window=0)
+    async with Emulator(config=config) as emulator:
+        seed = emulator.seed
+        assert seed is not None
+        general = Subscription(guild_id=seed.guild.id, channel_id=seed.general.id, kind="text")
+        db = await archive_file(tmp_path / "newsbot.db", issue_202, general)
+        folder, missing = tmp_path / "issues", tmp_path / "elsewhere" / "issues"
+        folder.mkdir()
+        env = x_env(None, emulator) | {"NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+        backup = tmp_path / "newsbot-Mon.db"
+        await newsbot("--db", str(db), "backup", str(backup), env=env)
+        await newsbot("--db", str(db), "publish", "202", env=env)
+        issue_file(folder, 203)
+        await newsbot("--db", str(db), "ingest", str(folder), env=env)
+        await newsbot("--db", str(db), "publish", "203", env=env)
+        threads, messages = len(threads_of(emulator, seed.general)), ours(emulator, seed)
+
+        restore_as_the_readme_says(backup, db)
+        elsewhere = env | {"NEWSBOT_ISSUES__DIRECTORY": str(missing)}
+        run = await run_newsbot("--db", str(db), "publish", "202", env=elsewhere)
+        assert run.returncode == 0, run.stderr
+        assert f"the issue folder {missing} is not there" in " ".join(run.stderr.split())
+        await newsbot("--db", str(db), "ingest", str(folder), env=env)
+        again = await newsbot("--db", str(db), "publish", "203", env=env)
+        assert "0 posted" in again, again
+        assert (len(threads_of(emulator, seed.general)), ours(emulator, seed)) == (
+            threads,
+            messages,
+        )
