@@ -415,6 +415,8 @@ def _does(planned: PlannedStep, role_id: int | None) -> str:
     from bot.publishing.plans.discord import pinged_roles
 
     does = planned.outcome.value
+    if planned.restored:
+        does = f"look for it on Discord ({planned.why_looked_for}), else {does}"
     if planned.outcome is not Outcome.POSTED or role_id is None:
         return does
     pinged = pinged_roles(planned.payload)

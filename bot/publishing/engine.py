@@ -466,7 +466,10 @@ class Engine:
         target = await outlet.resolve(target)
         thanks = await self._thanks(issue) if self.thank_suggesters else {}
         steps = outlet.plan(issue, target, ledger, thanks)
-        return planned_steps(outlet, target, steps, ledger, await self.remaining_today(outlet))
+        restore = await restored(self.archive, self.issues, mark=False)
+        lost = restore is not None and issue.number <= restore.through
+        allowed = await self.remaining_today(outlet)
+        return planned_steps(outlet, target, steps, ledger, allowed, lost=lost)
 
 
 def _refusal(outlet: Outlet[Any], target: Destination, action: str) -> tuple[str, str]:

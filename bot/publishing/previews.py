@@ -31,9 +31,13 @@ def planned_steps(
     steps: Sequence[Step[Any]],
     ledger: Mapping[str, OutboxEntry],
     allowed: int | None,
+    *,
+    lost: bool = False,
 ) -> list[PlannedStep]:
     """What running `steps` (the target's plan) would do, given the target's `ledger` and the
-    steps the daily cap still `allowed` (None: no cap); then what it would remove."""
+    steps the daily cap still `allowed` (None: no cap); then what it would remove. `lost`: a
+    backup restored may have lost the record of steps made, which are then looked for first
+    (the publish stops looking once it finds one surely not made, which no preview knows)."""
     ids = recorded_ids(ledger)
     planned: list[PlannedStep] = []
     for step in steps:
@@ -49,12 +53,14 @@ def planned_steps(
             planned.append(PlannedStep(step, payload, Outcome.DEFERRED))
         else:
             allowed = None if allowed is None else allowed - 1
-            look_first = entry.attempts > 0 and entry.state != StepState.REMOVED
+            look_first = lost or (entry.attempts > 0 and entry.state != StepState.REMOVED)
             # What the engine sends: a step made again, or of an issue finished late, sends its
             # `made_again` payload (a digest that pings nobody).
             if made_before(step, payload, entry):
                 payload = step.made_again(payload)
-            planned.append(PlannedStep(step, payload, Outcome.POSTED, look_first=look_first))
+            planned.append(
+                PlannedStep(step, payload, Outcome.POSTED, look_first=look_first, restored=lost)
+            )
     if outlet.edits:
         stale = [
             e for e, own_call in stale_entries(ledger, {p.step.key for p in planned}) if own_call

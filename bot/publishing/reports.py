@@ -125,6 +125,17 @@ class PlannedStep:
     payload: Payload
     outcome: Outcome
     look_first: bool = False
-    """An attempt was interrupted: the step is looked for on the platform before it is made."""
+    """The step is looked for on the platform before it is made: an attempt was interrupted,
+    or a backup restored since may have lost its record (`restored`)."""
+    restored: bool = False
+    """A backup was restored since the step's issue may have been published."""
+
+    @property
+    def why_looked_for(self) -> str:
+        """Why the step is looked for before it is made, in words."""
+        if self.restored:
+            return "a backup was restored since it may have been made"
+        return "an attempt was interrupted"
+
     changed: bool = False
     """Sent already, its payload changed since, and the outlet cannot edit it."""

@@ -70,10 +70,10 @@ async def restored_through(archive: Archive, issues: Path | None) -> int | None:
     return None if found is None else found.through
 
 
-async def restored(archive: Archive, issues: Path | None) -> Restored | None:
+async def restored(archive: Archive, issues: Path | None, *, mark: bool = True) -> Restored | None:
     """Whether a backup stood in for the archive, and what it may have lost; None if never.
-    A backup newly restored is marked first, through the highest number in it and among the
-    files of the issue folder `issues`."""
+    A backup newly restored is marked first (unless not to `mark`: a preview changes nothing),
+    through the highest number in it and among the files of the issue folder `issues`."""
     # `TAKEN` first: `mark_restored` deletes it last, so it is either still there, or the
     # mark it leaves is complete.
     taken = await archive.state.get(TAKEN)
@@ -87,6 +87,8 @@ async def restored(archive: Archive, issues: Path | None) -> Restored | None:
     files = await asyncio.to_thread(numbered_issue_files, issues) if issues else {}
     highest = max([stats.latest_issue or 0, int(through or 0), *files])
     since = _time(taken)
+    if not mark:
+        return Restored(highest, since)
     await mark_restored(archive.state, highest, since, final=not folder_missing)
     log.warning(
         "the archive is a backup (taken %s) restored: what the ledger does not show sent of"

@@ -19,6 +19,7 @@ from bot.settings import XSettings
 from bot.store import Archive
 from tests.factories import issue, item
 from tests.publishing.conftest import posted_in, threads_of
+from tests.publishing.test_dry_run import rows_of
 from tests.threads import Killer
 from tests.x.conftest import (
     archive_file,
@@ -212,6 +213,9 @@ async def test_lookups_read_back_to_the_backup_past_many_later_messages(
             await emulator.post_message(replies_in, seed.reader, f"a reader's reply {n}")
 
         restore_as_the_readme_says(backup, db)
+        preview = await newsbot("--db", str(db), "publish", "202", "--dry-run", env=env)
+        restored = "look for it on Discord (a backup was restored since it may have been made)"
+        assert {does.startswith(restored) for _, _, does in rows_of(preview)} == {True}
         again = await newsbot("--db", str(db), "publish", "202", env=env)
         assert "0 posted" in again, again
         assert len(threads_of(emulator, seed.general)) == threads

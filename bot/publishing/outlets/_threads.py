@@ -64,7 +64,7 @@ class ThreadOutlet(Generic[SettingsT, TargetT]):
     def looking_first(self, planned: PlannedStep, does: str) -> str:
         """`does`, after looking for the post when an attempt at it was interrupted."""
         if planned.look_first:
-            return f"look for it on {self.title} (an attempt was interrupted), else {does}"
+            return f"look for it on {self.title} ({planned.why_looked_for}), else {does}"
         return does
 
     async def wait_out(
