@@ -270,7 +270,7 @@ class Engine:
     ) -> None:
         ledger, steps = await self._planned(issue, outlet, target, thanks)
         # Steps a restored backup lost were made in order: looked for until one surely was not.
-        lost = Lost(restore.since) if restore and issue.number <= restore.through else None
+        lost = restore.lookups() if restore and issue.number <= restore.through else None
         outcomes: dict[str, Outcome] = {}
         deleted: set[str] = set()
         try:

@@ -35,6 +35,8 @@ TAKEN = "backup:taken"
 RESTORED = "restored:through"
 """The highest issue number known when a backup was found restored: the steps of those issues
 that the ledger does not show sent may have been made since the backup."""
+CLOCK_SKEW = dt.timedelta(minutes=10)
+"""How far a platform's clock may run behind this machine's, in a post's time."""
 SINCE = "restored:since"
 """With `RESTORED`, when the backup was taken (ISO 8601), if it was known."""
 
@@ -46,6 +48,11 @@ class Restored:
 
     through: int
     since: dt.datetime | None
+
+    def lookups(self) -> Lost:
+        """The lookups of a publish to one target of an issue up to `through`: back to a
+        little before `since`, as the platforms' clocks may run behind this machine's."""
+        return Lost(None if self.since is None else self.since - CLOCK_SKEW)
 
 
 @dataclass

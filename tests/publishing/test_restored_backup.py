@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from tests.x.conftest import (
     x_env,
 )
 
+DAY = 24 * 60 * 60.0
 KINDS = {0: "text", 5: "announcement", 15: "forum"}
 
 
@@ -161,28 +163,33 @@ async def test_an_issue_published_after_the_backup_is_found_from_its_file(
     assert f"#203 → X: 0 posted, {len(steps)} recovered" in again
 
 
-async def test_lookups_end_at_the_first_post_not_found(tmp_path: Path, issue_202: Issue) -> None:
+@pytest.mark.parametrize("earlier", [0, 350], ids=["a new account", "many posts before"])
+async def test_lookups_end_at_the_first_post_not_found(
+    tmp_path: Path, issue_202: Issue, earlier: int
+) -> None:
     """A publish stopped after two posts, then its backup restored: the next publish finds
     those two, looks once more, and posts the rest without looking (nothing after the first
-    post not found can have been made): X's lookups are few and tightly rate-limited."""
+    post not found can have been made): X's lookups are few and tightly rate-limited. An
+    account's posts from before the backup, more than a lookup reads, are not read at all."""
     _, steps = x_plan(issue_202, XSettings())
     db = await archive_file(tmp_path / "newsbot.db", issue_202)
     backup = tmp_path / "newsbot-Mon.db"
     async with XEmulator(XEmulatorConfig(duplicate_window=0.0)) as x:
+        x.posted_earlier([f"an earlier post {n}" for n in range(earlier)], at=time.time() - DAY)
         env = x_env(x)
         await newsbot("--db", str(db), "backup", str(backup), env=env)
-        killer = Killer(x, lambda: len(x.tweets))
+        killer = Killer(x, lambda: len(x.tweets) - earlier)
         killer.arm(2)
         args = ("--db", str(db), "publish", "--outlet", "x")
         stopped = await run_newsbot(*args, env=env, started=killer.started)
         assert stopped.returncode == -signal.SIGKILL, stopped.stderr
-        assert len(x.tweets) == 2
+        assert len(x.tweets) == earlier + 2
 
         restore_as_the_readme_says(backup, db)
         looked = len(x.requests)
         again = await newsbot(*args, env=env)
         assert f"#202 → X: {len(steps) - 2} posted, 2 recovered" in again
-        assert_one_thread(x.live_tweets(), thread_texts(issue_202))
+        assert_one_thread(x.live_tweets()[earlier:], thread_texts(issue_202))
         # The account's recent posts, read before each of the first three posts only.
         read = [r for r in x.requests[looked:] if r.method == "GET" and r.path.endswith("/tweets")]
         assert len(read) == 3, [r.path for r in read]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import subprocess
 import sys
 import time
@@ -170,6 +171,21 @@ async def test_timeline_is_newest_first_and_paginated(
     [violation] = x_emulator.violations.take()
     assert (violation.kind, violation.detail) == ("spec", "query max_results: 2 is less than 5")
     assert await outlet.find("post 0 & <more>", refers_to=None) == x_emulator.live_tweets()[0].id
+
+
+async def test_a_timeline_from_a_start_time_holds_the_posts_since(
+    outlet: XOutlet, x_emulator: XEmulator
+) -> None:
+    x_emulator.posted_earlier(["a day ago"], at=time.time() - 24 * 60 * 60)
+    await outlet.client.create_tweet(text="just now")
+    me, now = await outlet.user_id(), dt.datetime.now(dt.UTC)
+    hour_ago = now - dt.timedelta(hours=1)
+    page = await outlet.client.get_users_tweets(me, start_time=hour_ago, user_auth=True)
+    assert [t.text for t in page.data] == ["just now"]
+    with pytest.raises(tweepy.BadRequest) as refused:
+        await outlet.client.get_users_tweets(me, start_time="2009-01-01T00:00:00Z", user_auth=True)
+    [error] = refused.value.api_errors
+    assert error["parameters"] == {"start_time": ["2009-01-01T00:00:00Z"]}
 
 
 async def test_injected_failures_after_handling_still_post(

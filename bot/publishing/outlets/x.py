@@ -179,7 +179,7 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
     ) -> Remote | Lookup | None:
         """The post an interrupted attempt made, found among the account's recent posts."""
         reply_to, quote = _refers(step, ids)
-        found = await self.find(payload["text"], refers_to=reply_to or quote)
+        found = await self.find(payload["text"], refers_to=reply_to or quote, since=since)
         return Remote(found) if isinstance(found, int) else found
 
     async def edit(self, step: Step[Account], payload: Payload, entry: OutboxEntry) -> None:
@@ -267,8 +267,12 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
             return False
         raise StepError(f"could not read post {tweet_id}: X answered {response.errors}")
 
-    async def find(self, text: str, *, refers_to: int | None) -> int | Lookup | None:
-        """A recent post of the account with this text (replying to or quoting `refers_to`)."""
+    async def find(
+        self, text: str, *, refers_to: int | None, since: dt.datetime | None = None
+    ) -> int | Lookup | None:
+        """A recent post of the account with this text (replying to or quoting `refers_to`),
+        made since `since` if given: the timeline then holds those only, so a lookup reads
+        all of them in a few pages however many posts the account made before."""
         me = await self.user_id()
         wanted = comparable(text)
 
@@ -279,6 +283,7 @@ class XOutlet(ThreadOutlet[XSettings, Account]):
                     me,
                     max_results=100,
                     pagination_token=token,
+                    start_time=since,
                     tweet_fields=["referenced_tweets"],
                     user_auth=True,
                 ),

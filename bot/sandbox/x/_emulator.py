@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import html
@@ -163,6 +164,26 @@ def invalid_parameter(name: str, value: object, message: str) -> XAPIError:
     )
 
 
+EARLIEST_START = dt.datetime(2010, 11, 6, tzinfo=dt.UTC)
+"""`start_time` "Must be on or after 2010-11-06" (X's OpenAPI, GET /2/users/{id}/tweets)."""
+
+
+def _start_time(value: str) -> float:
+    """A timeline's `start_time` (``YYYY-MM-DDTHH:mm:ssZ``, "the oldest UTC timestamp from
+    which the Posts will be provided", inclusive) as epoch seconds; refused as X refuses it."""
+    try:
+        parsed = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed < EARLIEST_START:
+        raise invalid_parameter(
+            "start_time",
+            value,
+            f"Invalid 'start_time':'{value}'. 'start_time' must be on or after 2010-11-06T00:00Z",
+        )
+    return parsed.timestamp()
+
+
 class XEmulator(LoopbackServer, RouteFaults):
     """A loopback X: post, delete, read the account's posts; caps, faults, a cost ledger.
 
@@ -218,6 +239,13 @@ class XEmulator(LoopbackServer, RouteFaults):
         }
 
     # -- what happened -----------------------------------------------------------------
+
+    def posted_earlier(self, texts: list[str], *, at: float) -> None:
+        """Put posts made at `at` (epoch seconds) before these tests on the account."""
+        for text in texts:
+            self.tweets.append(
+                Tweet(next(self._ids), text, self.config.user_id, at, shown_text=text)
+            )
 
     def live_tweets(self) -> list[Tweet]:
         """The account's posts that are not deleted, oldest first."""
@@ -452,6 +480,9 @@ class XEmulator(LoopbackServer, RouteFaults):
                 "is not between 5 and 100",
             )
         newest_first = list(reversed(self.live_tweets()))
+        if "start_time" in request.query:
+            since = _start_time(request.query["start_time"])
+            newest_first = [t for t in newest_first if t.created_at >= since]
         start = int(request.query.get("pagination_token", "0") or 0)
         page = newest_first[start : start + limit]
         meta: JSON = {"result_count": len(page)}
