@@ -285,10 +285,32 @@ def _copy_checked(backup: Path, partial: Path) -> None:
                 raise RestoreError(
                     f"{backup}: it fails SQLite's integrity check: " + "; ".join(problems[:3])
                 )
+            _refuse_unless_newsbots(backup, copy)
         finally:
             copy.close()
     finally:
         source.close()
+
+
+def _refuse_unless_newsbots(backup: Path, copy: sqlite3.Connection) -> None:
+    """Refuse the copy of `backup` unless it is a newsbot archive: a schema version, and every
+    table newsbot's migrations up to it made. Any other SQLite file put in the archive's place
+    would leave newsbot nothing it knows, the archive only kept beside it."""
+    version = int(copy.execute("PRAGMA user_version").fetchone()[0])
+    present = {str(row[0]) for row in copy.execute("SELECT name FROM sqlite_master")}
+    made = bundled("bot.store.sqlite.migrations")[:version]
+    missing = sorted(
+        name
+        for migration in made
+        for kind, name in _CREATED.findall(_COMMENT.sub("", migration.sql))
+        if kind.upper() == "TABLE" and name not in present
+    )
+    if version == 0 or missing:
+        why = f"it has no table {', '.join(missing)}" if missing else "it has no schema version"
+        raise RestoreError(f"{backup} is not a newsbot backup: {why}; {_LEFT}")
+
+
+_LEFT = "the archive is left as it was"
 
 
 def _pg_migrations() -> list[Migration]:
