@@ -38,7 +38,7 @@ class RestoreError(NewsbotError):
 
 
 @dataclass(frozen=True)
-class Restored:
+class RestoreDone:
     """A backup restored: what the archive now holds, and through which issue number the
     engine looks for what the backup lost before it publishes it again."""
 
@@ -53,10 +53,10 @@ class Restored:
     """Whether no archive was there before: the backup made one (a new machine)."""
 
 
-async def restore(location: Path | str, backup: Path, issues: Path | None) -> Restored:
+async def restore(location: Path | str, backup: Path, issues: Path | None) -> RestoreDone:
     """Put the backup `backup` in the place of the archive at `location` (an SQLite file, or a
     PostgreSQL URL for a `pg_dump` backup), and mark it restored (the issue folder `issues`
-    counted in). An archive file replaced is kept beside it (`Restored.kept`). Raise
+    counted in). An archive file replaced is kept beside it (`RestoreDone.kept`). Raise
     `RestoreError` while newsbot runs on the archive."""
     replaces = await asyncio.to_thread(_replaces_an_archive, location, backup)
     if replaces:
@@ -75,7 +75,7 @@ async def restore(location: Path | str, backup: Path, issues: Path | None) -> Re
         through = await restored_through(archive, issues)
         assert through is not None  # marked just above
         stats, version = await archive.issues.stats(), await archive.schema_version()
-    return Restored(stats, version, through, where, kept, created=not replaces)
+    return RestoreDone(stats, version, through, where, kept, created=not replaces)
 
 
 def _replaces_an_archive(location: Path | str, backup: Path) -> bool:
