@@ -347,6 +347,44 @@ def _clearing() -> bytes:
     ).encode()
 
 
+_PG_TABLES = frozenset({"newsbot_schema", "issues", "state"})
+"""Tables every newsbot archive on PostgreSQL has, whatever its schema version."""
+
+_LISTED_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE \S+ (\S+) ", re.MULTILINE)
+"""A table in `pg_restore --list`'s table of contents (`ID; OID OID TABLE SCHEMA NAME OWNER`)."""
+
+_REFUSED = "newsbot restore: "
+"""The start of the exceptions `_checking` raises: what the backup holds is refused."""
+
+
+def _checking() -> bytes:
+    """SQL raising an exception, within the restore's transaction so that nothing of it is
+    committed, unless the tables restored are a newsbot archive this newsbot knows. The
+    search path first set back: pg_restore's script empties it."""
+    known = len(_pg_migrations())
+    version = "(SELECT coalesce(max(version), 0) FROM newsbot_schema)"
+    tables = "".join(
+        f"IF to_regclass('{table}') IS NULL THEN RAISE EXCEPTION"
+        f" '{_REFUSED}is not a newsbot backup: it has no table {table}'; END IF;\n"
+        for table in sorted(_PG_TABLES)
+    )
+    return f"""RESET search_path;
+DO $$ BEGIN
+{tables}IF {version} NOT BETWEEN 1 AND {known} THEN RAISE EXCEPTION '{_REFUSED}is a backup of \
+schema version %, not one this newsbot knows (1 to {known}): restore it with the newsbot that \
+took it', {version}; END IF;
+END $$;
+""".encode()
+
+
+def _what_failed(said: str) -> str:
+    """What psql or pg_restore said of a failure: the error the server gave where there is
+    one (psql says a HINT or CONTEXT after it), else its last line."""
+    lines = said.strip().splitlines()
+    errors = [line.split("ERROR:", 1)[1].strip() for line in lines if "ERROR:" in line]
+    return errors[-1] if errors else lines[-1] if lines else "?"
+
+
 def _client_tool(name: str) -> str:
     """The path of PostgreSQL's client tool `name`; refuse saying how to install it."""
     found = shutil.which(name)
@@ -361,11 +399,28 @@ def _client_tool(name: str) -> str:
 async def _pg_restore(url: str, backup: Path) -> None:
     """Restore the `pg_dump` backup into the PostgreSQL archive at `url`, in one transaction:
     newsbot's tables and functions dropped (`_clearing`), then `pg_restore`'s script run by
-    `psql`. COMMIT is sent only once the whole script is read: a dump `pg_restore` cannot read
-    to its end, or a statement the server refuses, leaves the archive as it was."""
+    `psql`. COMMIT is sent only once the whole script is read and what it made checked to be
+    a newsbot archive (`_checking`): a dump `pg_restore` cannot read to its end, a statement
+    the server refuses, or another database's dump leaves the archive as it was. A dump whose
+    table of contents lacks a table every archive has is refused before anything is sent."""
     script_tool, loader_tool = _client_tool("pg_restore"), _client_tool("psql")
     client_url, environment = pg_client(url)
     pipe = asyncio.subprocess.PIPE
+    listing = await asyncio.create_subprocess_exec(
+        script_tool, "--list", str(backup),
+        stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=environment,
+    )  # fmt: skip
+    listed, problem = await listing.communicate()
+    if listing.returncode != 0:
+        why = _what_failed(problem.decode(errors="replace"))
+        raise RestoreError(
+            f"pg_restore could not restore {backup} into {shown_url(url)}: {why}; {_LEFT}"
+        )
+    missing = sorted(_PG_TABLES - set(_LISTED_TABLE.findall(listed.decode(errors="replace"))))
+    if missing:
+        raise RestoreError(
+            f"{backup} is not a newsbot backup: it has no table {', '.join(missing)}; {_LEFT}"
+        )
     script = await asyncio.create_subprocess_exec(
         script_tool, "--clean", "--if-exists", "--no-owner", "--file=-", str(backup),
         stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=environment,
@@ -391,7 +446,7 @@ async def _pg_restore(url: str, backup: Path) -> None:
                 loader.stdin.write(chunk)
                 await loader.stdin.drain()
             if await script.wait() == 0:
-                loader.stdin.write(b"COMMIT;\n")
+                loader.stdin.write(_checking() + b"COMMIT;\n")
                 committed = True
             loader.stdin.close()
         except (BrokenPipeError, ConnectionResetError):
@@ -409,10 +464,11 @@ async def _pg_restore(url: str, backup: Path) -> None:
         ("pg_restore", "psql"), (script, loader), problems, strict=True
     ):
         if process.returncode != 0 and process not in stopped:
-            why = problem.decode(errors="replace").strip().splitlines()
+            why = _what_failed(problem.decode(errors="replace"))
+            if why.startswith(_REFUSED):
+                raise RestoreError(f"{backup} {why.removeprefix(_REFUSED)}; {_LEFT}")
             raise RestoreError(
-                f"{tool} could not restore {backup} into {shown_url(url)}: "
-                f"{why[-1] if why else '?'}; the archive is left as it was"
+                f"{tool} could not restore {backup} into {shown_url(url)}: {why}; {_LEFT}"
             )
     if not committed:  # psql ended of itself, saying nothing, before the dump was read
         raise RestoreError(
