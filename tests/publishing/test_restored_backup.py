@@ -14,7 +14,7 @@ import pytest
 from bot.issuefiles import write_issue
 from bot.models import Issue, Subscription
 from bot.publishing.plans.x import plan as x_plan
-from bot.sandbox.discord import Channel, DefaultWorld, Emulator, EmulatorConfig
+from bot.sandbox.discord import Channel, DefaultWorld, Emulator, EmulatorConfig, Permission
 from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import XSettings
 from bot.store import Archive
@@ -223,6 +223,43 @@ async def test_lookups_read_back_to_the_backup_past_many_later_messages(
         preview = await newsbot("--db", str(db), "publish", "202", "--dry-run", env=env)
         restored = "look for it on Discord (a backup was restored since it may have been made)"
         assert {does.startswith(restored) for _, _, does in rows_of(preview)} == {True}
+        again = await newsbot("--db", str(db), "publish", "202", env=env)
+        assert "0 posted" in again, again
+        assert len(threads_of(emulator, seed.general)) == threads
+        assert ours(emulator, seed) == messages
+
+
+async def test_lookups_the_bot_cannot_read_name_read_message_history(
+    tmp_path: Path, issue_202: Issue
+) -> None:
+    """The bot's role lost Read Message History in the channel after the publish: Discord then
+    answers every read of its messages with none at all, not a refusal (message.mdx, Get
+    Channel Messages). That must not pass for "not posted": the publish after the restore posts
+    nothing and names the permission; once it is given back, every step is found."""
+    config = EmulatorConfig(time_scale=0.01, nonce_window=0)
+    async with Emulator(config=config) as emulator:
+        seed = emulator.seed
+        assert seed is not None
+        general = Subscription(guild_id=seed.guild.id, channel_id=seed.general.id, kind="text")
+        db = await archive_file(tmp_path / "newsbot.db", issue_202, general)
+        env = x_env(None, emulator)
+        backup = tmp_path / "newsbot-Mon.db"
+        await newsbot("--db", str(db), "backup", str(backup), env=env)
+        await newsbot("--db", str(db), "publish", "202", env=env)
+        threads, messages = len(threads_of(emulator, seed.general)), ours(emulator, seed)
+
+        restore_as_the_readme_says(backup, db)
+        emulator.deny(seed.general, Permission.READ_MESSAGE_HISTORY)
+        refused = await run_newsbot("--db", str(db), "publish", "202", env=env)
+        assert refused.returncode != 0
+        assert (
+            f"the bot lacks Read Message History in channel {seed.general.id}: give the bot's "
+            "role Read Message History there"
+        ) in refused.stdout + refused.stderr
+        assert len(threads_of(emulator, seed.general)) == threads
+        assert ours(emulator, seed) == messages
+
+        emulator.allow(seed.general, Permission.READ_MESSAGE_HISTORY)
         again = await newsbot("--db", str(db), "publish", "202", env=env)
         assert "0 posted" in again, again
         assert len(threads_of(emulator, seed.general)) == threads

@@ -13,7 +13,9 @@ from discord.http import HTTPClient, MultipartParameters
 from discord.utils import time_snowflake
 
 from bot.models import OutboxEntry
-from bot.publishing.outlet import Lookup
+from bot.publishing.outlet import Lookup, SetupNeeded
+from bot.publishing.outlets._discord_failures import lacks
+from bot.publishing.outlets._discord_permissions import channel_permissions
 from bot.publishing.plans.discord import Action, ChannelKind
 from bot.publishing.steps import Payload
 
@@ -126,14 +128,18 @@ async def find_message(
     after: int | None,
     body: Mapping[str, Any],
     me: int | None,
+    *,
+    channel: int,
 ) -> int | Lookup | None:
-    """The id of the bot's (`me`'s) message like `body` in `where` (a channel or a thread),
-    read through `call` (the outlet's, as a lookup): among those after the id `after`, oldest
-    first a page at a time (`Lookup.NOT_MADE` when all were read, none like it; None past
-    `MESSAGE_PAGES` pages); with no `after`, among the latest `RECOVER_LOOKBACK` (None).
+    """The id of the bot's (`me`'s) message like `body` in `where` (`channel`, or a thread of
+    it), read through `call` (the outlet's, as a lookup): among those after the id `after`,
+    oldest first a page at a time (`Lookup.NOT_MADE` when all were read, none like it; None
+    past `MESSAGE_PAGES` pages); with no `after`, among the latest `RECOVER_LOOKBACK` (None).
 
     Given `after`, Get Channel Messages answers the page of messages just after it (newest
-    first in the page), so however many came later, the oldest are read first."""
+    first in the page), so however many came later, the oldest are read first. It answers no
+    messages at all to a bot without Read Message History: nothing read is taken for "not
+    made" only where the bot may read them (`SetupNeeded`, naming it, where it may not)."""
     if after is None:
         recent = await call(
             "read the recent messages",
@@ -141,7 +147,7 @@ async def find_message(
             lookup=True,
         )
         return _mine_like(recent, body, me)
-    for _ in range(MESSAGE_PAGES):
+    for read in range(MESSAGE_PAGES):
         page = await call(
             "read the messages",
             partial(http.logs_from, where, MESSAGE_PAGE, after=after),
@@ -151,10 +157,26 @@ async def find_message(
         if found is not None:
             return found
         if len(page) < MESSAGE_PAGE:
-            return Lookup.NOT_MADE
+            if read or page:  # messages were read: the bot may read them
+                return Lookup.NOT_MADE
+            return await _none_to_read(call, http, channel, me)
         after = max(int(message["id"]) for message in page)
     log.warning("%s: more than %d messages to look through", where, MESSAGE_PAGES * MESSAGE_PAGE)
     return None
+
+
+async def _none_to_read(
+    call: Callable[..., Awaitable[Any]], http: HTTPClient, channel: int, me: int | None
+) -> Lookup | None:
+    """What no messages read in `channel` (or a thread of it) tell: none there to find
+    (`Lookup.NOT_MADE`) if the bot (`me`) may read them; `SetupNeeded` naming Read Message
+    History if it may not, rather than the step made again blind (and, after a restore,
+    every later step too); None (not known) if who the bot is is not known."""
+    if me is None:
+        return None
+    if not (await channel_permissions(call, http, channel, me)).read_message_history:
+        raise SetupNeeded(lacks("Read Message History", channel).reason)
+    return Lookup.NOT_MADE
 
 
 def snowflake_at(time: dt.datetime) -> int:

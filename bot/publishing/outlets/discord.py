@@ -293,12 +293,13 @@ class DiscordOutlet:
     async def _recover_message(
         self, step: Step[Target], payload: Payload, parent: int | None, since: dt.datetime | None
     ) -> Remote | Lookup | None:
-        where = parent if parent is not None else step.target.channel_id
+        channel = step.target.channel_id
+        where = parent if parent is not None else channel
         me = self.client.user.id if self.client and self.client.user else None
         # A forum post's first message has the thread's id: read from just before it.
         after = parent - 1 if parent is not None else None if since is None else snowflake_at(since)
         body = message_body(payload)
-        found = await find_message(self._call, self.http, where, after, body, me)
+        found = await find_message(self._call, self.http, where, after, body, me, channel=channel)
         if not isinstance(found, int):
             return found
         log.info("found message %s from an interrupted attempt at %s", found, step.key)
