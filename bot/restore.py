@@ -308,6 +308,12 @@ def _refuse_unless_newsbots(backup: Path, copy: sqlite3.Connection) -> None:
     if version == 0 or missing:
         why = f"it has no table {', '.join(missing)}" if missing else "it has no schema version"
         raise RestoreError(f"{backup} is not a newsbot backup: {why}; {_LEFT}")
+    if version > len(made):
+        # A newer newsbot's backup: put in place, it would stop every command with "upgrade".
+        raise RestoreError(
+            f"{backup} is a backup of schema version {version}, not one this newsbot knows "
+            f"(1 to {len(made)}): restore it with the newsbot that took it; {_LEFT}"
+        )
 
 
 _LEFT = "the archive is left as it was"

@@ -72,6 +72,25 @@ async def test_restore_of_an_sqlite_file_that_is_no_newsbot_backup_is_refused(
     assert latest_in(db) == 203
 
 
+async def test_restore_of_a_newer_newsbots_sqlite_backup_is_refused(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Put in place, a backup a newer newsbot migrated would stop every command with "upgrade
+    newsbot", the archive that worked only kept beside it: refused, as on PostgreSQL."""
+    db, backup = tmp_path / "newsbot.db", tmp_path / "newsbot-Mon.db"
+    await backed_up(db, env, backup)
+    with closing(sqlite3.connect(backup)) as newer:
+        newer.execute("PRAGMA user_version = 999")
+        newer.commit()
+    code, out, err = await newsbot("--db", str(db), "restore", str(backup), env=env)
+    assert code == 1, out
+    said = " ".join(err.split())
+    assert said.startswith(f"error: {backup} is a backup of schema version 999, not one"), said
+    assert said.endswith("restore it with the newsbot that took it; the archive is left as it was")
+    assert names_in(tmp_path) == ["issues", "newsbot-Mon.db", "newsbot.db"]
+    assert latest_in(db) == 203
+
+
 def pg_dump(url: str, file: Path) -> None:
     """A `pg_dump` of the database at `url` (its custom format), as anyone takes one."""
     client_url, environment = pg_client(url)
