@@ -4,11 +4,14 @@ issues newer than the restore are published as usual, with no lookups."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import signal
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -59,6 +62,40 @@ def restore_as_the_readme_says(backup: Path, db: Path) -> None:
 def ours(emulator: Emulator, seed: DefaultWorld) -> int:
     """How many messages newsbot posted in the text channel and its threads."""
     return sum(1 for m in posted_in(emulator, seed.general) if m.author.id == seed.bot.id)
+
+
+class Restorable(NamedTuple):
+    """Discord past its nonce's minutes, #202 published to #general after a backup was taken."""
+
+    emulator: Emulator
+    seed: DefaultWorld
+    db: Path
+    env: dict[str, str]
+    backup: Path
+
+
+@contextlib.asynccontextmanager
+async def published_after_a_backup(
+    tmp_path: Path, issue_202: Issue, env: dict[str, str] | None = None
+) -> AsyncIterator[Restorable]:
+    """`newsbot backup`, then `newsbot publish 202` to #general, on an emulator whose nonce no
+    longer returns what was posted (as Discord's does only for a few minutes)."""
+    config = EmulatorConfig(time_scale=0.01, nonce_window=0)
+    async with Emulator(config=config) as emulator:
+        seed = emulator.seed
+        assert seed is not None
+        general = Subscription(guild_id=seed.guild.id, channel_id=seed.general.id, kind="text")
+        db = await archive_file(tmp_path / "newsbot.db", issue_202, general)
+        every = x_env(None, emulator) | (env or {})
+        backup = tmp_path / "newsbot-Mon.db"
+        await newsbot("--db", str(db), "backup", str(backup), env=every)
+        await newsbot("--db", str(db), "publish", "202", env=every)
+        yield Restorable(emulator, seed, db, every, backup)
+
+
+def in_general(emulator: Emulator, seed: DefaultWorld) -> tuple[int, int]:
+    """How many threads #general has, and how many messages newsbot posted."""
+    return len(threads_of(emulator, seed.general)), ours(emulator, seed)
 
 
 def on_discord(emulator: Emulator, seed: DefaultWorld) -> dict[str, tuple[int, int]]:
@@ -204,17 +241,9 @@ async def test_lookups_read_back_to_the_backup_past_many_later_messages(
     Discord's nonce no longer returns what was posted (it does only for a few minutes): each
     lookup still reads back to the backup (a thread from its start), finds every step, and
     posts nothing twice."""
-    config = EmulatorConfig(time_scale=0.01, nonce_window=0)
-    async with Emulator(config=config) as emulator:
-        seed = emulator.seed
-        assert seed is not None
-        general = Subscription(guild_id=seed.guild.id, channel_id=seed.general.id, kind="text")
-        db = await archive_file(tmp_path / "newsbot.db", issue_202, general)
-        env = x_env(None, emulator)
-        backup = tmp_path / "newsbot-Mon.db"
-        await newsbot("--db", str(db), "backup", str(backup), env=env)
-        await newsbot("--db", str(db), "publish", "202", env=env)
-        threads, messages = len(threads_of(emulator, seed.general)), ours(emulator, seed)
+    async with published_after_a_backup(tmp_path, issue_202) as scene:
+        emulator, seed, db, env, backup = scene
+        threads, messages = in_general(emulator, seed)
         assert threads and messages > threads
         replies_in = threads_of(emulator, seed.general)[0] if where == "thread" else seed.general
         for n in range(60):  # more than the latest page a lookup reads by default (50)
@@ -226,8 +255,7 @@ async def test_lookups_read_back_to_the_backup_past_many_later_messages(
         assert {does.startswith(restored) for _, _, does in rows_of(preview)} == {True}
         again = await newsbot("--db", str(db), "publish", "202", env=env)
         assert re.search(r"(?<!\d)0 posted", again), again
-        assert len(threads_of(emulator, seed.general)) == threads
-        assert ours(emulator, seed) == messages
+        assert in_general(emulator, seed) == (threads, messages)
 
 
 async def test_lookups_the_bot_cannot_read_name_read_message_history(
@@ -237,17 +265,9 @@ async def test_lookups_the_bot_cannot_read_name_read_message_history(
     answers every read of its messages with none at all, not a refusal (message.mdx, Get
     Channel Messages). That must not pass for "not posted": the publish after the restore posts
     nothing and names the permission; once it is given back, every step is found."""
-    config = EmulatorConfig(time_scale=0.01, nonce_window=0)
-    async with Emulator(config=config) as emulator:
-        seed = emulator.seed
-        assert seed is not None
-        general = Subscription(guild_id=seed.guild.id, channel_id=seed.general.id, kind="text")
-        db = await archive_file(tmp_path / "newsbot.db", issue_202, general)
-        env = x_env(None, emulator)
-        backup = tmp_path / "newsbot-Mon.db"
-        await newsbot("--db", str(db), "backup", str(backup), env=env)
-        await newsbot("--db", str(db), "publish", "202", env=env)
-        threads, messages = len(threads_of(emulator, seed.general)), ours(emulator, seed)
+    async with published_after_a_backup(tmp_path, issue_202) as scene:
+        emulator, seed, db, env, backup = scene
+        threads, messages = in_general(emulator, seed)
 
         restore_as_the_readme_says(backup, db)
         emulator.deny(seed.general, Permission.READ_MESSAGE_HISTORY)
@@ -257,14 +277,12 @@ async def test_lookups_the_bot_cannot_read_name_read_message_history(
             f"the bot lacks Read Message History in channel {seed.general.id}: give the bot's "
             "role Read Message History there"
         ) in refused.stdout + refused.stderr
-        assert len(threads_of(emulator, seed.general)) == threads
-        assert ours(emulator, seed) == messages
+        assert in_general(emulator, seed) == (threads, messages)
 
         emulator.allow(seed.general, Permission.READ_MESSAGE_HISTORY)
         again = await newsbot("--db", str(db), "publish", "202", env=env)
         assert re.search(r"(?<!\d)0 posted", again), again
-        assert len(threads_of(emulator, seed.general)) == threads
-        assert ours(emulator, seed) == messages
+        assert in_general(emulator, seed) == (threads, messages)
 
 
 async def test_a_restore_marked_without_the_issue_folder_is_marked_again_with_it(
@@ -274,22 +292,15 @@ async def test_a_restore_marked_without_the_issue_folder_is_marked_again_with_it
     directory, a new machine): the operator is told which folder is missing, and the next
     publish that finds it counts its issues in, so #203, published after the backup, is
     looked for rather than posted twice."""
-    config = EmulatorConfig(time_scale=0.01, nonce_window=0)
-    async with Emulator(config=config) as emulator:
-        seed = emulator.seed
-        assert seed is not None
-        general = Subscription(guild_id=seed.guild.id, channel_id=seed.general.id, kind="text")
-        db = await archive_file(tmp_path / "newsbot.db", issue_202, general)
-        folder, missing = tmp_path / "issues", tmp_path / "elsewhere" / "issues"
-        folder.mkdir()
-        env = x_env(None, emulator) | {"NEWSBOT_ISSUES__DIRECTORY": str(folder)}
-        backup = tmp_path / "newsbot-Mon.db"
-        await newsbot("--db", str(db), "backup", str(backup), env=env)
-        await newsbot("--db", str(db), "publish", "202", env=env)
+    folder, missing = tmp_path / "issues", tmp_path / "elsewhere" / "issues"
+    folder.mkdir()
+    in_folder = {"NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    async with published_after_a_backup(tmp_path, issue_202, in_folder) as scene:
+        emulator, seed, db, env, backup = scene
         issue_file(folder, 203)
         await newsbot("--db", str(db), "ingest", str(folder), env=env)
         await newsbot("--db", str(db), "publish", "203", env=env)
-        threads, messages = len(threads_of(emulator, seed.general)), ours(emulator, seed)
+        threads, messages = in_general(emulator, seed)
 
         restore_as_the_readme_says(backup, db)
         elsewhere = env | {"NEWSBOT_ISSUES__DIRECTORY": str(missing)}
@@ -299,7 +310,4 @@ async def test_a_restore_marked_without_the_issue_folder_is_marked_again_with_it
         await newsbot("--db", str(db), "ingest", str(folder), env=env)
         again = await newsbot("--db", str(db), "publish", "203", env=env)
         assert re.search(r"(?<!\d)0 posted", again), again
-        assert (len(threads_of(emulator, seed.general)), ours(emulator, seed)) == (
-            threads,
-            messages,
-        )
+        assert in_general(emulator, seed) == (threads, messages)
