@@ -332,9 +332,8 @@ async def test_restore_of_an_older_pg_dump_into_a_newer_archive_then_migrated(
 async def test_a_pg_dump_that_cannot_be_read_to_its_end_leaves_the_archive_as_it_was(
     pg_url: str, tmp_path: Path, folder: Path
 ) -> None:
-    env = {"NEWSBOT_ARCHIVE__URL": pg_url, "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    env = await archive_of_202(pg_url, folder)
     dump = tmp_path / "newsbot-Mon.dump"
-    assert (await newsbot("ingest", str(ISSUES / "202.md"), env=env))[0] == 0
     assert (await newsbot("backup", str(dump), env=env))[0] == 0
     whole = await asyncio.to_thread(dump.read_bytes)
     await asyncio.to_thread(dump.write_bytes, whole[: len(whole) * 2 // 3])  # cut short
@@ -361,6 +360,14 @@ def test_newsbot_knows_every_table_and_function_it_makes_on_postgresql(pg_url: s
     assert made_functions
 
 
+async def archive_of_202(url: str, folder: Path) -> dict[str, str]:
+    """The PostgreSQL archive at `url` holding #202; the environment newsbot runs on it with."""
+    env = {"NEWSBOT_ARCHIVE__URL": url, "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    code, _, err = await newsbot("ingest", str(ISSUES / "202.md"), env=env)
+    assert code == 0, err
+    return env
+
+
 def empty(url: str) -> None:
     """The database at `url` (made migrated) emptied, as a new machine's is."""
     with psycopg.connect(url, autocommit=True) as conn:
@@ -371,9 +378,8 @@ def empty(url: str) -> None:
 async def test_restore_of_a_pg_dump_into_an_empty_database_creates_the_archive(
     pg_url: str, tmp_path: Path, folder: Path
 ) -> None:
-    env = {"NEWSBOT_ARCHIVE__URL": pg_url, "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    env = await archive_of_202(pg_url, folder)
     dump = tmp_path / "newsbot-Mon.dump"
-    assert (await newsbot("ingest", str(ISSUES / "202.md"), env=env))[0] == 0
     assert (await newsbot("backup", str(dump), env=env))[0] == 0
     await asyncio.to_thread(empty, pg_url)
     code, out, err = await newsbot("restore", str(dump), env=env)
@@ -388,9 +394,8 @@ async def test_restore_into_an_archive_of_a_newer_newsbot_on_postgresql_is_refus
     pg_url: str, tmp_path: Path, folder: Path
 ) -> None:
     """Its tables may be ones this newsbot does not know to clear first."""
-    env = {"NEWSBOT_ARCHIVE__URL": pg_url, "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+    env = await archive_of_202(pg_url, folder)
     dump = tmp_path / "newsbot-Mon.dump"
-    assert (await newsbot("ingest", str(ISSUES / "202.md"), env=env))[0] == 0
     assert (await newsbot("backup", str(dump), env=env))[0] == 0
     await asyncio.to_thread(set_schema_version, pg_url, 999)
     code, _, err = await newsbot("restore", str(dump), env=env)

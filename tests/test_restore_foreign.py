@@ -15,9 +15,9 @@ import pytest
 from bot.backup import pg_client
 from bot.store import Archive
 from bot.store.postgres.database import migrations as pg_migrations
-from tests.conftest import ISSUES
 from tests.pg_server import PgServer
 from tests.test_restore import (
+    archive_of_202,
     backed_up,
     empty,
     latest_in,
@@ -107,14 +107,6 @@ def invoices(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE invoices (number INTEGER PRIMARY KEY, total INTEGER)")
         conn.execute("INSERT INTO invoices VALUES (1, 100)")
-
-
-async def archive_of_202(url: str, folder: Path) -> dict[str, str]:
-    """The PostgreSQL archive at `url` holding #202; the environment newsbot runs on it with."""
-    env = {"NEWSBOT_ARCHIVE__URL": url, "NEWSBOT_ISSUES__DIRECTORY": str(folder)}
-    code, _, err = await newsbot("ingest", str(ISSUES / "202.md"), env=env)
-    assert code == 0, err
-    return env
 
 
 async def still_holds_202(url: str) -> None:
