@@ -40,7 +40,9 @@ from bot.publishing.progress import (
     defer,
     done,
     entry_for,
+    finished_late,
     made_before,
+    out_there,
     recorded_ids,
     stale_entries,
 )
@@ -222,10 +224,27 @@ class Engine:
     ) -> tuple[dict[str, OutboxEntry], Sequence[Step[TargetT]]]:
         """The target's ledger of the issue, and the issue's steps there, each in the ledger
         (a step not yet in it recorded as pending)."""
-        ledger = await self.ledger.entries(issue.number, outlet.name, target.name)
+        ledger = await self._ledger(issue.number, outlet, target.name, record=True)
         steps = outlet.plan(issue, target, ledger, thanks)
         await self.ledger.plan([entry_for(outlet, s) for s in steps if s.key not in ledger])
         return ledger, steps
+
+    async def _ledger(
+        self, issue_number: int, outlet: Outlet[Any], target: str, *, record: bool
+    ) -> dict[str, OutboxEntry]:
+        """The target's ledger of the issue. An issue part way out there after a newer one's
+        publish began there is finished late, as a firing finishes it (`finished_late`): its
+        digest, sent now, would ping the readers for old news after the newer one's did.
+        Recorded with `record`, so that a stop before its steps go out does not undo it."""
+        ledger = dict(await self.ledger.entries(issue_number, outlet.name, target))
+        if any(out_there(entry) for entry in ledger.values()):
+            newest = await self.ledger.newest(outlet.name, target)
+            if newest is not None and newest > issue_number:
+                for entry in finished_late(ledger):
+                    if record:
+                        await self.ledger.record(entry)
+                    ledger[entry.key] = entry
+        return ledger
 
     async def _unreached(
         self,
@@ -462,7 +481,7 @@ class Engine:
     ) -> list[PlannedStep]:
         """What publishing `issue` to `target` would do now, planned as the publish plans it (the
         target resolved, the thanks) and judged from the ledger: step by step, then removals."""
-        ledger = await self.ledger.entries(issue.number, outlet.name, target.name)
+        ledger = await self._ledger(issue.number, outlet, target.name, record=False)
         target = await outlet.resolve(target)
         thanks = await self._thanks(issue) if self.thank_suggesters else {}
         steps = outlet.plan(issue, target, ledger, thanks)

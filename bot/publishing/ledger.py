@@ -67,6 +67,11 @@ class Ledger:
         """Record planned steps as pending; steps already known are kept."""
         await self.archive.ledger.plan(entries)
 
+    async def newest(self, outlet: str, target: str) -> int | None:
+        """The newest issue whose publish began at the target, if any."""
+        latest = await self.archive.ledger.latest(outlet, target)
+        return None if latest is None else latest[0]
+
     async def sent_since(self, outlet: str, since: dt.datetime) -> int:
         """How many steps `outlet` made since `since` (for its daily cap)."""
         return await self.archive.ledger.sent_since(outlet, since)

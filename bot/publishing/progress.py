@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from bot.models import OutboxEntry, StepState
@@ -21,8 +22,31 @@ RECORDED = (StepState.SENT, StepState.SENDING, StepState.FAILED)
 
 LATE = "late"
 """What an unsent step's row keeps as its payload hash when its issue is finished late, after
-a newer one went out or came due (`bot.schedule.owed`): it sends its `made_again` payload, so
-that the digest of an old issue pings nobody."""
+a newer one went out there (`finished_late`) or came due (`bot.schedule.owed`): it sends its
+`made_again` payload, so that the digest of an old issue pings nobody."""
+
+
+def out_there(entry: OutboxEntry) -> bool:
+    """Whether the step's row says what it made is on the platform, or may be: made (sent, or
+    an edit of it failed), or a call that may have made it was sent (in flight when newsbot
+    stopped, or failed in a way that may have reached the platform: the engine looks for it
+    before sending again). A step removed (a correction dropped it, or it was deleted on the
+    platform) is not there, whatever id its row keeps."""
+    if entry.state == StepState.REMOVED:
+        return False
+    return entry.state == StepState.SENT or entry.remote_id is not None or entry.attempts > 0
+
+
+def finished_late(ledger: Mapping[str, OutboxEntry]) -> list[OutboxEntry]:
+    """The rows of a target's ledger of an issue to mark `LATE` when it is finished late: its
+    steps not sent yet (none made, none with an id)."""
+    return [
+        replace(entry, payload_hash=LATE)
+        for entry in ledger.values()
+        if entry.state in (StepState.PENDING, StepState.FAILED)
+        and entry.remote_id is None
+        and entry.payload_hash != LATE
+    ]
 
 
 def defer(report: TargetReport, cap: CapReached, steps: int) -> None:

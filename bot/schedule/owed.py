@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from bot.models import OutboxEntry, StepState
-from bot.publishing.progress import LATE
+from bot.publishing.progress import finished_late, out_there
 from bot.store import Archive
 
 LEFT_KEY = "schedule.left"
@@ -73,18 +72,7 @@ async def _part_out(archive: Archive, number: int, outlet: str, target: str) -> 
     """Whether some of the issue's steps went out to the target, or may have: readers may see
     part of it there."""
     entries = await archive.ledger.entries(number, outlet, target)
-    return any(_out_there(entry) for entry in entries.values())
-
-
-def _out_there(entry: OutboxEntry) -> bool:
-    """Whether the step's row says what it made is on the platform, or may be: made (sent, or
-    an edit of it failed), or a call that may have made it was sent (in flight when newsbot
-    stopped, or failed in a way that may have reached the platform: the engine looks for it
-    before sending again). A step removed (a correction dropped it, or it was deleted on the
-    platform) is not there, whatever id its row keeps."""
-    if entry.state == StepState.REMOVED:
-        return False
-    return entry.state == StepState.SENT or entry.remote_id is not None or entry.attempts > 0
+    return any(out_there(entry) for entry in entries.values())
 
 
 async def finish_late(archive: Archive, outlet: str, late: Mapping[int, Collection[str]]) -> None:
@@ -93,10 +81,8 @@ async def finish_late(archive: Archive, outlet: str, late: Mapping[int, Collecti
     a failure or a stop before they go out does not undo it."""
     for number, names in sorted(late.items()):
         for target in sorted(names):
-            for entry in (await archive.ledger.entries(number, outlet, target)).values():
-                unsent = entry.state in (StepState.PENDING, StepState.FAILED)
-                if unsent and entry.remote_id is None and entry.payload_hash != LATE:
-                    await archive.ledger.record(replace(entry, payload_hash=LATE))
+            for entry in finished_late(await archive.ledger.entries(number, outlet, target)):
+                await archive.ledger.record(entry)
 
 
 def add_owed(
