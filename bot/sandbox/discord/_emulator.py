@@ -181,9 +181,11 @@ class Emulator(LoopbackServer, ReaderActions):
         is_global: bool = False,
         after_handler: bool = False,
         hang: bool = False,
+        skip: int = 0,
     ) -> Fault:
-        """Answer the next ``times`` matching requests with ``status`` (see ``Fault``); with
-        ``hang``, hold them unanswered until ``fault.release()`` or the emulator closes."""
+        """Answer the next ``times`` matching requests with ``status`` (see ``Fault``), after
+        letting ``skip`` through; with ``hang``, hold them unanswered until ``fault.release()``
+        or the emulator closes."""
         fault = Fault(
             method=method.upper(),
             route=route,
@@ -193,6 +195,7 @@ class Emulator(LoopbackServer, ReaderActions):
             is_global=is_global,
             after_handler=after_handler,
             hang=hang,
+            skip=skip,
         )
         self.rest.faults.append(fault)
         return fault

@@ -24,6 +24,8 @@ class Fault:
     created while the client saw a 500, which ``nonce`` + ``enforce_nonce`` is for.
     With ``hang`` each matching request is held unanswered until ``release()`` (or the
     emulator closing), then answered ``status``; ``hits`` counts it as soon as it arrives.
+    ``skip`` lets the first matching requests through as they are (a fault on the digest, sent
+    after the section threads to the same route).
     """
 
     method: str
@@ -34,7 +36,9 @@ class Fault:
     is_global: bool = False
     after_handler: bool = False
     hang: bool = False
+    skip: int = 0
     hits: int = 0
+    skipped: int = 0
     _released: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
@@ -46,7 +50,12 @@ class Fault:
         """Whether the fault applies to this request (and still has failures to serve)."""
         if self.exhausted or self.method not in ("*", method):
             return False
-        return self.route == template or fnmatch.fnmatchcase(path, self.route)
+        if self.route != template and not fnmatch.fnmatchcase(path, self.route):
+            return False
+        if self.skipped < self.skip:
+            self.skipped += 1
+            return False
+        return True
 
     def release(self) -> None:
         """Answer the requests held by a ``hang`` fault, and any later ones at once."""
