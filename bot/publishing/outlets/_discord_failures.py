@@ -11,7 +11,7 @@ import discord
 
 from bot.models import OutboxEntry
 from bot.publishing.outlet import Gone, StepError
-from bot.publishing.outlets.discord_client import maybe_reached
+from bot.publishing.outlets.discord_client import WriteCutOff, WriteUnconfirmed, maybe_reached
 from bot.publishing.plans.discord import Action, Target
 from bot.publishing.steps import Payload, Step
 
@@ -34,6 +34,8 @@ OUT_OF_REACH = (MISSING_ACCESS, UNKNOWN_GUILD)
 """The codes of a channel or server the bot cannot reach: not allowed in, or removed."""
 UNKNOWN_MESSAGE = 10008
 """Discord's error code when a message does not exist (or no longer does)."""
+CLOUDFLARE_TIMEOUT = 524
+"""Cloudflare's answer when Discord took a request and did not answer it in time."""
 
 
 def lacking(step: Step[Target], payload: Payload, cause: BaseException | None) -> StepError | None:
@@ -162,6 +164,8 @@ def failure(exc: BaseException, what: str) -> StepError:
     if isinstance(exc, discord.NotFound):
         reason = f"could not {what}: Discord does not know it ({exc.text})"
         return StepError(reason, made_nothing=made_nothing)
+    if isinstance(exc, WriteUnconfirmed | WriteCutOff):
+        return StepError(f"could not {what}: {unconfirmed(exc)}", transient=True)
     if isinstance(exc, discord.DiscordServerError):
         return StepError(f"could not {what}: Discord answered {exc.status}", transient=True)
     if isinstance(exc, discord.HTTPException):
@@ -170,6 +174,17 @@ def failure(exc: BaseException, what: str) -> StepError:
     if isinstance(exc, TimeoutError):  # the request may have been made: looked for next time
         return StepError(f"could not {what}: Discord did not answer in time", transient=True)
     return StepError(f"could not {what}: {exc!r}", transient=True)
+
+
+def unconfirmed(exc: WriteUnconfirmed | WriteCutOff) -> str:
+    """Why a request that makes something may have made it, though it failed; what is done."""
+    if isinstance(exc, WriteCutOff):
+        why = "the connection to Discord was reset before its answer"
+    elif exc.status == CLOUDFLARE_TIMEOUT:
+        why = "Discord answered 524 after taking the request"
+    else:
+        why = f"Discord answered {exc.status}"
+    return f"{why}; looked for before it is made again"
 
 
 def locked_thread(

@@ -48,10 +48,7 @@ from bot.publishing.outlets._discord_messages import (
     own_thread,
     snowflake_at,
 )
-from bot.publishing.outlets.discord_client import (
-    Budget,
-    rate_limited,
-)
+from bot.publishing.outlets.discord_client import Budget, making, rate_limited
 from bot.publishing.pacer import Pacer
 from bot.publishing.plans.discord import (
     Action,
@@ -175,10 +172,11 @@ class DiscordOutlet:
         return replace(target, kind=kind)
 
     async def create(self, step: Step[Target], payload: Payload, ids: Mapping[str, int]) -> Remote:
-        """Make the step's thread, message, forum post or crosspost; a permission the bot
-        lacks is named in the failure, which says `made_nothing` only of Discord's refusal."""
+        """Make the step's thread, message, forum post or crosspost, sent once (`making`); a
+        lacking permission is named in the failure, `made_nothing` only of Discord's refusal."""
         try:
-            return await self._create(step, payload, ids)
+            with making():
+                return await self._create(step, payload, ids)
         except StepError as exc:
             cause = exc.__cause__
             named = lacking(step, payload, cause) or vanished(step, cause)

@@ -7,7 +7,9 @@ Without these, discord.py sleeps out any rate limit however long (one 429 with R
 discord.py's own five tries of a 5xx, times the engine's retries, kept a channel failing for
 well over a minute. A request cut short may have reached Discord: the step is left `sending`
 or `failed`, and the next attempt looks for what it made before it makes it (the engine's
-`look_first`, the messages' nonces), so nothing is made twice.
+`look_first`, the messages' nonces), so nothing is made twice. For the same reason a request
+that makes something is sent once only (`making`): discord.py's own retry of it would make it
+again, unknown to the engine.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import datetime as dt
+import errno
 import time
 import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import aiohttp
@@ -31,9 +34,23 @@ from bot.publishing.pacer import Pacer
 DISCORD_LEAST_WAIT = 30.0
 """discord.py waits out every rate limit up to this, whatever `max_ratelimit_timeout` says."""
 RATE_LIMIT = "Discord's rate limit"
-MAYBE_REACHED = "an earlier try of this request may have reached Discord"
-"""The note on a failed call one of whose tries discord.py made again after a 5xx or a cut-off
-connection (`watch_tries`)."""
+MAYBE_REACHED = "a try of this request may have reached Discord"
+"""The note on a failed call one of whose tries was answered 5xx or cut off: discord.py tried it
+again, or, as it makes something (`making`), it failed at once (`watch_tries`)."""
+RESET = frozenset({errno.ECONNRESET, 54, 10054})
+"""A connection reset by Discord, as Linux, macOS and Windows number it: discord.py 2.7 sends a
+request again after the last two (`HTTPClient.request`, `except OSError`)."""
+
+
+class WriteUnconfirmed(discord.DiscordServerError):
+    """Discord answered a request that makes something with a 5xx: it may have made it all the
+    same (a 524 is Cloudflare's answer when Discord took the request and did not answer in
+    time). Raised as soon as the answer comes, so that discord.py does not send it again."""
+
+
+class WriteCutOff(aiohttp.ClientConnectionError):
+    """The connection of a request that makes something was reset before its answer: Discord
+    may have made it. Not an `OSError`, so that discord.py does not send it again."""
 
 
 def client_options(max_wait: float | None) -> dict[str, Any]:
@@ -86,11 +103,33 @@ def bound_requests(http: discord.http.HTTPClient, timeout: float) -> None:
 
 _TRIES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("tries", default=None)
 """How the tries of the call being made failed: answered 5xx, or cut off (`watch_tries`)."""
+_MAKING: contextvars.ContextVar[bool] = contextvars.ContextVar("making", default=False)
+"""Whether the calls being made make something, so are sent once only (`making`)."""
+
+
+@contextmanager
+def making() -> Iterator[None]:
+    """Mark the calls made within as making something on Discord (a message, a thread, a forum
+    post, a crosspost): a POST among them is sent once, by a client `watch_tries` watches.
+
+    discord.py sends a request answered 500, 502, 504 or 524 again itself, up to five times,
+    and one whose connection was reset. The first try may have made what it asks for: its
+    retry, if it succeeds, makes a second digest or thread (the role pinged twice), and the
+    engine never knows. Here such a POST fails at once, `WriteUnconfirmed` or `WriteCutOff`,
+    and the engine looks for what it may have made before making it again. PATCH, PUT and
+    DELETE keep discord.py's retry: done twice, an edit, an unarchiving or a deletion leaves
+    what it changed as once."""
+    token = _MAKING.set(True)
+    try:
+        yield
+    finally:
+        _MAKING.reset(token)
 
 
 def watch_tries(http: discord.http.HTTPClient) -> None:
     """Note on each call `http` makes that fails whether an earlier try may have reached
-    Discord (`maybe_reached`). Call before logging in: the tries are seen by `http_trace`.
+    Discord (`maybe_reached`), and send a call that makes something once only (`making`).
+    Call before logging in: the tries are seen by `http_trace`.
 
     discord.py tries a request answered 500, 502, 504 or 524 again itself, up to five times
     (and one whose connection was reset). Such a try may have made what the call makes: a 524
@@ -111,7 +150,7 @@ def watch_tries(http: discord.http.HTTPClient) -> None:
             return await request(route, **kwargs)
         except (discord.HTTPException, discord.RateLimited) as exc:
             if failed:
-                exc.add_note(f"{MAYBE_REACHED}: a try was {failed[0]}")
+                exc.add_note(f"{MAYBE_REACHED}: it was {failed[0]}")
             raise
         finally:
             _TRIES.reset(token)
@@ -120,9 +159,15 @@ def watch_tries(http: discord.http.HTTPClient) -> None:
 
 
 async def _answered(_: aiohttp.ClientSession, __: Any, sent: aiohttp.TraceRequestEndParams) -> None:
+    answer = sent.response
+    if answer.status < 500:
+        return
     failed = _TRIES.get()
-    if failed is not None and sent.response.status >= 500:
-        failed.append(f"answered {sent.response.status}")
+    if failed is not None:
+        failed.append(f"answered {answer.status}")
+    if _MAKING.get() and sent.method == "POST":
+        # Raised out of aiohttp's request, past discord.py's loop of tries.
+        raise WriteUnconfirmed(answer, await _said(answer))
 
 
 async def _cut_off(
@@ -131,6 +176,17 @@ async def _cut_off(
     failed = _TRIES.get()
     if failed is not None:
         failed.append(f"cut off ({sent.exception!r})")
+    reset = isinstance(sent.exception, OSError) and sent.exception.errno in RESET
+    if reset and _MAKING.get() and sent.method == "POST":
+        raise WriteCutOff(f"the connection was reset ({sent.exception!r})") from sent.exception
+
+
+async def _said(answer: aiohttp.ClientResponse) -> dict[str, Any] | str:
+    """What a 5xx answer says, as discord.py reads it; nothing if it cannot be read."""
+    try:
+        return await discord.http.json_or_text(answer)
+    except (aiohttp.ClientError, ValueError):  # cut off, or not the JSON it claims
+        return ""
 
 
 def maybe_reached(exc: BaseException) -> bool:
