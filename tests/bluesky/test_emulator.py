@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from atproto_client.exceptions import (
     UnauthorizedError,
 )
 
+from bot.publishing.plans.bluesky import RecordRef
 from bot.sandbox.bluesky import POST, BlueskyEmulator, BlueskyEmulatorConfig
 
 NOW = "2026-12-04T20:00:00.000Z"
@@ -68,6 +71,23 @@ async def test_records_are_listed_newest_first_with_a_cursor(
         {"repo": did, "collection": POST, "limit": 3, "cursor": first.cursor}
     )
     assert [r.value["text"] for r in rest.records] == ["post 1", "post 0"]
+
+
+async def test_record_keys_sort_as_the_times_they_were_made(
+    client: AsyncClient, bluesky: BlueskyEmulator
+) -> None:
+    """A post's key is a TID of the time the PDS made it: a post made a day ago is listed
+    after one made now, and the lowest TID of a time in between falls between their keys."""
+    bluesky.posted_earlier(["a day ago"], at=time.time() - 24 * 60 * 60)
+    between = RecordRef.tid_at(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    await create(client, post("now"))
+    listed = await client.com.atproto.repo.list_records(
+        {"repo": bluesky.config.did, "collection": POST}
+    )
+    assert [r.value["text"] for r in listed.records] == ["now", "a day ago"]
+    now, a_day_ago = (r.uri.rsplit("/", 1)[1] for r in listed.records)
+    assert RecordRef.is_tid(now) and RecordRef.is_tid(a_day_ago)
+    assert now > between > a_day_ago
 
 
 @pytest.mark.parametrize(

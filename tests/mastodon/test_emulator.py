@@ -4,6 +4,7 @@ an over-long status, its idempotency, replies, visibility, tokens, rate limits a
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -205,6 +206,33 @@ async def test_the_account_statuses_come_newest_first_in_pages(
         await asyncio.to_thread(api.status, made[0].id)
     shown = await asyncio.to_thread(api.status, made[1].id)
     assert comparable(shown.content, content=True) == "status 1"
+
+
+async def test_ids_hold_their_time_and_page_from_it_either_way(
+    api: Mastodon, mastodon_emulator: MastodonEmulator
+) -> None:
+    """A status id is its time in milliseconds shifted 16 bits (Mastodon's Snowflake ids), so
+    a time read as an id bounds a page: `since_id` the newest page after it, `min_id` the page
+    just after it, both newest first; `min_id` wins over `since_id`, and `max_id` bounds both
+    from above (Paginable, app/models/concerns/paginable.rb)."""
+    day = 24 * 60 * 60.0
+    mastodon_emulator.posted_earlier([f"old {n}" for n in range(3)], at=time.time() - day)
+    made = [await asyncio.to_thread(api.status_post, f"new {n}") for n in range(5)]
+    assert abs((int(made[0].id) >> 16) / 1000 - time.time()) < 60
+    me = await asyncio.to_thread(api.account_verify_credentials)
+    an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+
+    async def texts(**bounds: object) -> list[str]:
+        page = await asyncio.to_thread(api.account_statuses, me.id, limit=2, **bounds)
+        return [comparable(s.content, content=True) for s in page]
+
+    assert await texts() == ["new 4", "new 3"]
+    assert await texts(since_id=an_hour_ago) == ["new 4", "new 3"]
+    assert await texts(min_id=an_hour_ago) == ["new 1", "new 0"]
+    assert await texts(min_id=made[1].id, since_id=made[3].id) == ["new 3", "new 2"]
+    assert await texts(min_id=an_hour_ago, max_id=made[1].id) == ["new 0"]
+    assert await texts(since_id=made[3].id) == ["new 4"]
+    assert await texts(max_id=an_hour_ago) == ["old 2", "old 1"]
 
 
 def test_content_is_html_that_gives_the_text_back() -> None:

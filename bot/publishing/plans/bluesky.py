@@ -9,6 +9,7 @@ and the CID, which the replies after it must quote exactly.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -78,6 +79,13 @@ class RecordRef:
         """Whether a record key is a TID (the only keys a post gets from the PDS)."""
         first = TID_ALPHABET[:16]  # the top bit of a TID is 0
         return len(rkey) == 13 and rkey[0] in first and all(c in TID_ALPHABET for c in rkey)
+
+    @staticmethod
+    def tid_at(when: dt.datetime) -> str:
+        """The lowest TID of the time `when`: a TID is the microseconds since the epoch above
+        a 10-bit clock id, and sorts as its time does (atproto.com/specs/tid)."""
+        micros = int(when.timestamp() * 1_000_000)
+        return "".join(TID_ALPHABET[(micros << 10 >> (5 * (12 - i))) & 31] for i in range(13))
 
     def uri(self, did: str) -> str:
         """`at://did/app.bsky.feed.post/rkey`."""

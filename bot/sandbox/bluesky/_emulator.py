@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import fnmatch
 import time
 from collections.abc import Awaitable, Callable
@@ -105,6 +106,12 @@ class XrpcError(Exception):
         )
 
 
+def _iso(epoch: float) -> str:
+    """A datetime as a post's `createdAt`: RFC 3339, UTC, milliseconds."""
+    when = dt.datetime.fromtimestamp(epoch, dt.UTC)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 INTERNAL = XrpcError(500, "InternalServerError", "Internal Server Error")
 """What the PDS answers to a failure of its own (it gives no details for a 500), such as
 creating a record at a key that already exists (a unique-key failure in its store)."""
@@ -165,6 +172,16 @@ class BlueskyEmulator(LoopbackServer):
     def posts(self) -> list[Record]:
         """The account's posts that are not deleted, oldest first."""
         return [r for r in self.records if r.collection == POST and not r.deleted]
+
+    def posted_earlier(self, texts: list[str], *, at: float) -> None:
+        """Put posts made at `at` (epoch seconds) in the account's repository, as if made
+        from elsewhere then: their keys are TIDs of that time."""
+        for n, text in enumerate(texts):
+            rkey = self._clock.at(at, n)
+            value: JSON = {"$type": POST, "text": text, "createdAt": _iso(at)}
+            uri = f"at://{self.config.did}/{POST}/{rkey}"
+            self.records.append(Record(uri, rkey, POST, cid_of(value), value, at))
+        self.records.sort(key=lambda r: r.created_at)  # oldest first, as `posts` says
 
     def record(self, uri: str) -> Record | None:
         """The live record at ``uri``, if there is one."""

@@ -90,6 +90,13 @@ class Clock:
         self._last = micros
         return tid(micros << 10 | self.clock_id)
 
+    def at(self, when: float, sequence: int) -> str:
+        """A TID of the time `when` (epoch seconds), the `sequence`-th made then: a record
+        made at that time (its key, as the PDS made it then); those made next come after."""
+        micros = int(when * 1_000_000) + sequence
+        self._last = max(self._last, micros)
+        return tid(micros << 10 | self.clock_id)
+
 
 def tid(number: int) -> str:
     """A 64-bit integer as a TID: 13 base32-sortable characters."""

@@ -31,7 +31,6 @@ from ._rules import hashtags, mentions, status_length, url_spans
 from ._scopes import OUTSIDE_SCOPES, allowed
 
 JSON = dict[str, Any]
-FIRST_ID = 113_000_000_000_000_000
 RATE_WINDOW = 5 * 60.0
 """Mastodon's default limits count requests per 5 minutes (docs: Rate limits)."""
 DELETE_WINDOW = 30 * 60.0
@@ -192,7 +191,8 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
         self.requests: list[RequestRecord] = []
         self.faults: list[Fault] = []
         self.on_post: Callable[[Status], None] | None = None
-        self._ids = itertools.count(FIRST_ID, 65536)
+        self._sequence = itertools.count()
+        self._last_id = 0
         self._keys: dict[str, tuple[float, int]] = {}
         self._requests = _Window(RATE_WINDOW)
         self._deletes = _Window(DELETE_WINDOW)
@@ -231,6 +231,20 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
     def live_statuses(self) -> list[Status]:
         """The account's statuses that are not deleted, oldest first."""
         return [s for s in self.statuses if not s.deleted]
+
+    def posted_earlier(self, texts: list[str], *, at: float) -> None:
+        """Put statuses made at `at` (epoch seconds) on the account, as if posted from
+        elsewhere (no request, counted by no rate limit); those made next come after."""
+        for text in texts:
+            status = Status(self._id_at(at), text, "public", at)
+            self._last_id = max(self._last_id, status.id)
+            self.statuses.append(status)
+        self.statuses.sort(key=lambda s: s.id)  # oldest first, as `live_statuses` says
+
+    def _id_at(self, at: float) -> int:
+        """A status id as Mastodon makes one: Snowflake-like, the time in milliseconds shifted
+        left 16 bits and a sequence below (lib/mastodon/snowflake.rb, `timestamp_id`)."""
+        return int(at * 1000) << 16 | next(self._sequence) & 0xFFFF
 
     def status(self, status_id: int) -> Status | None:
         """The status with this id, if there is one."""
@@ -369,8 +383,9 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
                 f"a status is at most max_characters ({self.config.max_characters}) as "
                 f"StatusLengthValidator counts (this one: {length})",
             )
+        self._last_id = max(self._id_at(now), self._last_id + 1)
         status = Status(
-            id=next(self._ids),
+            id=self._last_id,
             text=text,
             visibility=visibility,
             created_at=now,
@@ -420,20 +435,38 @@ class MastodonEmulator(LoopbackServer, RouteFaults):
         return json_response(account)
 
     async def _account_statuses(self, request: web.Request) -> web.Response:
-        """``GET /api/v1/accounts/:id/statuses``: newest first, `limit` ≤ 40 (default 20),
-        older than `max_id` (docs: Accounts › Get account's statuses)."""
+        """``GET /api/v1/accounts/:id/statuses``: newest first, `limit` ≤ 40 (default 20)
+        (docs: Accounts › Get account's statuses). `max_id` and `since_id` bound the ids
+        (lower than, greater than), the newest page within; `min_id` pages forward, the page
+        just newer than it, still newest first, and `since_id` is then not read (Paginable's
+        `to_a_paginated_by_id`, app/models/concerns/paginable.rb)."""
         if request.match_info["id"] != str(self.config.account_id):
             raise MastodonAPIError(404, NOT_FOUND)
         try:
             limit = min(40, max(1, int(request.query.get("limit", "20"))))
         except ValueError:
             limit = 20
-        max_id = request.query.get("max_id")
-        newest_first = list(reversed(self.live_statuses()))
-        if max_id and _is_id(max_id):
-            newest_first = [s for s in newest_first if s.id < int(max_id)]
+        max_id, since_id, min_id = (_bound(request, name) for name in _BOUNDS)
+        statuses = sorted(self.live_statuses(), key=lambda s: s.id)
+        if max_id is not None:
+            statuses = [s for s in statuses if s.id < max_id]
+        if min_id is not None:
+            page = [s for s in statuses if s.id > min_id][:limit]
+        else:
+            if since_id is not None:
+                statuses = [s for s in statuses if s.id > since_id]
+            page = statuses[-limit:]
         account = self._account()
-        return json_response([s.to_json(account) for s in newest_first[:limit]])
+        return json_response([s.to_json(account) for s in reversed(page)])
+
+
+_BOUNDS = ("max_id", "since_id", "min_id")
+
+
+def _bound(request: web.Request, name: str) -> int | None:
+    """A paging bound of the query, if it holds an id (one in other digits bounds nothing)."""
+    raw = request.query.get(name)
+    return int(raw) if raw and _is_id(raw) else None
 
 
 async def _params(request: web.Request) -> dict[str, str]:
