@@ -5,6 +5,7 @@ Each platform keeps its own rules (how it reports a limit, how a post matches) i
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Generic, TypeVar
@@ -16,6 +17,10 @@ log = logging.getLogger(__name__)
 
 LOOKUP_PAGES = 3
 """Pages of recent posts searched when reconciling an interrupted post."""
+SINCE_PAGES = 25
+"""Pages of posts searched back to a restored backup's time at most (1000 statuses on
+Mastodon, 2500 posts on Bluesky): reading all since the backup shows a post surely not made,
+which ends the lookups of the issue's later posts; past this many, one is posted unfound."""
 LEAST_WAIT = 1.0
 """Seconds a rate limit is waited out at least: a reset already past by this machine's clock
 (which may run ahead of the platform's) must not turn the retries into a burst."""
@@ -93,13 +98,15 @@ class ThreadOutlet(Generic[SettingsT, TargetT]):
 async def look_through(
     page: Callable[[CursorT | None], Awaitable[tuple[Iterable[ItemT], CursorT | None]]],
     match: Callable[[ItemT], FoundT | None],
+    *,
+    pages: int = LOOKUP_PAGES,
 ) -> FoundT | Lookup | None:
-    """The first recent post `match` finds, in up to `LOOKUP_PAGES` pages; `page` reads one
-    page after a cursor and gives the next cursor, None after the last page. Not found: if
-    every page was read, `Lookup.NOT_MADE` (the account holds no such post); else None (it
-    may be among older ones)."""
+    """The first recent post `match` finds, in up to `pages` pages; `page` reads one page
+    after a cursor and gives the next cursor, None after the last page. Not found: if every
+    page was read, `Lookup.NOT_MADE` (the account holds no such post); else None (it may be
+    among those not read)."""
     cursor: CursorT | None = None
-    for _ in range(LOOKUP_PAGES):
+    for _ in range(pages):
         items, cursor = await page(cursor)
         for item in items:
             found = match(item)
@@ -108,3 +115,15 @@ async def look_through(
         if cursor is None:
             return Lookup.NOT_MADE
     return None
+
+
+def unfound(title: str, step: str, since: dt.datetime, pages: int) -> None:
+    """Tell the operator that `step` was looked for in `pages` pages of the account's posts
+    since `since` (a restored backup's time), which did not hold them all: it is made as not
+    found, and may now be on the platform twice."""
+    told = (
+        f"{title}: {step} was not found in the {pages} pages of posts read since"
+        f" {since.isoformat(timespec='seconds')}, and there were more; posting it as not made"
+        " (if it was, it is now there twice)"
+    )
+    log.warning("%s", told)  # each step's own line: not one of a kind logged once a minute

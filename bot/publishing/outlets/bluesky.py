@@ -41,7 +41,7 @@ from atproto_client.exceptions import (
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
 from bot.publishing.outlet import Gone, Lookup, MaybeMade, Outcome, Remote, StepError
-from bot.publishing.outlets._threads import ThreadOutlet, look_through
+from bot.publishing.outlets._threads import SINCE_PAGES, ThreadOutlet, look_through, unfound
 from bot.publishing.plans._threads import as_posted
 from bot.publishing.plans.bluesky import (
     ACCOUNT,
@@ -187,10 +187,14 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
         since: dt.datetime | None = None,
     ) -> Remote | Lookup | None:
         """The post an interrupted attempt made, found among the account's recent records: the
-        same text, replying to the same parent (or to nothing, for the lead)."""
+        same text, replying to the same parent (or to nothing, for the lead). With `since`,
+        the records made since then: the PDS lists them newest first by record key, a TID that
+        holds its time, so the first one older than `since` ends a read of all of them (up to
+        `SINCE_PAGES` pages), which shows the post surely not made."""
         did = await self.did()
         reply = _reply(step, ids, did)
         parent = reply["parent"]["uri"] if reply else None
+        oldest = None if since is None else RecordRef.tid_at(since)
 
         async def page(cursor: str | None) -> tuple[list[Any], str | None]:
             query = {"repo": did, "collection": COLLECTION, "limit": 100}
@@ -200,7 +204,12 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
                 "read the account's recent posts",
                 lambda: self.client.com.atproto.repo.list_records(query),
             )
-            return records.records, (records.cursor or None) if records.records else None
+            listed = records.records
+            if oldest is not None:
+                newer = [r for r in listed if r.uri.rsplit("/", 1)[1] >= oldest]
+                if len(newer) < len(listed):
+                    return newer, None  # the rest was made before `since`
+            return listed, (records.cursor or None) if listed else None
 
         def match(record: Any) -> Remote | None:
             rkey = record.uri.rsplit("/", 1)[1]
@@ -213,7 +222,12 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
                 else None
             )
 
-        return await look_through(page, match)
+        if since is None:
+            return await look_through(page, match)
+        found = await look_through(page, match, pages=SINCE_PAGES)
+        if found is None:
+            unfound(self.title, step.key, since, SINCE_PAGES)
+        return found
 
     async def edit(self, step: Step[Account], payload: Payload, entry: OutboxEntry) -> None:
         """Bluesky posts are not edited (the engine never asks: `edits` is False)."""

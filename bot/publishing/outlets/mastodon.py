@@ -43,7 +43,7 @@ from mastodon import (
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
 from bot.publishing.outlet import Gone, Lookup, MaybeMade, Outcome, Remote, StepError
-from bot.publishing.outlets._threads import ThreadOutlet, look_through
+from bot.publishing.outlets._threads import SINCE_PAGES, ThreadOutlet, look_through, unfound
 from bot.publishing.plans._threads import as_posted
 from bot.publishing.plans.mastodon import (
     ACCOUNT,
@@ -189,8 +189,11 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
         *,
         since: dt.datetime | None = None,
     ) -> Remote | Lookup | None:
-        """The status an interrupted attempt made, found among the account's recent ones."""
-        found = await self.find(payload["text"], reply_to=_parent(step, ids))
+        """The status an interrupted attempt made, found among the account's recent ones (those
+        since `since`, if given)."""
+        found = await self.find(payload["text"], reply_to=_parent(step, ids), since=since)
+        if found is None and since is not None:
+            unfound(self.title, step.key, since, SINCE_PAGES)
         return Remote(found) if isinstance(found, int) else found
 
     async def edit(self, step: Step[Account], payload: Payload, entry: OutboxEntry) -> None:
@@ -306,9 +309,14 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
         )
         return int(status["id"])
 
-    async def find(self, text: str, *, reply_to: int | None) -> int | Lookup | None:
+    async def find(
+        self, text: str, *, reply_to: int | None, since: dt.datetime | None = None
+    ) -> int | Lookup | None:
         """A recent status of the account with this text, replying to `reply_to` (none: one
-        that replies to nothing)."""
+        that replies to nothing). With `since`, the statuses made after it, oldest first (an id
+        holds its time, so Mastodon pages forward from it): a status lost by a restored
+        backup's ledger is in the first pages however many came later, and one read up to
+        the newest, in up to `SINCE_PAGES` pages, is surely not made."""
         me = await self.account_id()
         wanted = comparable(text)
 
@@ -322,6 +330,18 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
             )
             return statuses, int(statuses[-1]["id"]) if len(statuses) == PAGE else None
 
+        async def page_after(newer_than: int | None) -> tuple[list[Any], int | None]:
+            # Mastodon.py makes an id of the time, as Mastodon's own ids hold it.
+            statuses = await self._call(
+                "read the account's statuses since the backup",
+                self.api.account_statuses,
+                me,
+                limit=PAGE,
+                min_id=since if newer_than is None else newer_than,
+            )
+            # Newest first within the page: the next page is newer than its first status.
+            return statuses, int(statuses[0]["id"]) if len(statuses) == PAGE else None
+
         def match(status: Any) -> int | None:
             parent = status["in_reply_to_id"]
             same_parent = (None if parent is None else int(parent)) == reply_to
@@ -329,7 +349,9 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
                 return int(status["id"])
             return None
 
-        return await look_through(page, match)
+        if since is None:
+            return await look_through(page, match)
+        return await look_through(page_after, match, pages=SINCE_PAGES)
 
     async def _call(
         self, what: str, call: Callable[..., Any], *args: Any, write: bool = False, **kwargs: Any
