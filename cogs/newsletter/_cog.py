@@ -61,7 +61,11 @@ SECTIONS_MAX = 1000
 
 
 class Newsletter(commands.Cog):
-    """Where issues are published, and publishing them, for the server's managers."""
+    """Where issues are published, and publishing them, for the server's managers.
+
+    A manager's command waits for the archive as a reader's does (`Archive.answering`): with
+    its database server out of reach they are told so, with the readers' words, within
+    Discord's 3 s, not left with "The application did not respond" after 30 s."""
 
     newsletter = app_commands.Group(
         name="newsletter",
@@ -169,26 +173,27 @@ class Newsletter(commands.Cog):
         if untaggable:
             await reply(interaction, f"{untaggable} Then run /newsletter setup again.")
             return
-        chosen, problem = parse_sections(await self._known_sections(), sections or "")
-        if problem is not None:
-            await reply(interaction, problem)
-            return
-        refused = refused_at_setup(role, channel, guild.me) if role is not None else None
-        if refused is not None:
-            await reply(interaction, refused)
-            return
-        subscribed = await self.archive.subscriptions.list(guild_id=guild.id)
-        earlier = next((s for s in subscribed if s.channel_id == channel.id), None)
-        now = Subscription(
-            guild_id=guild.id,
-            channel_id=channel.id,
-            kind=kind,
-            role_id=role.id if role else None,
-            sections=tuple(chosen),
-            alerts_channel_id=alerts_channel.id if alerts_channel else None,
-            section_names=tuple(chosen.values()),
-        )
-        await self.archive.subscriptions.add(now)
+        async with self.archive.answering():  # out of reach, said at once (see the class)
+            chosen, problem = parse_sections(await self._known_sections(), sections or "")
+            if problem is not None:
+                await reply(interaction, problem)
+                return
+            refused = refused_at_setup(role, channel, guild.me) if role is not None else None
+            if refused is not None:
+                await reply(interaction, refused)
+                return
+            subscribed = await self.archive.subscriptions.list(guild_id=guild.id)
+            earlier = next((s for s in subscribed if s.channel_id == channel.id), None)
+            now = Subscription(
+                guild_id=guild.id,
+                channel_id=channel.id,
+                kind=kind,
+                role_id=role.id if role else None,
+                sections=tuple(chosen),
+                alerts_channel_id=alerts_channel.id if alerts_channel else None,
+                section_names=tuple(chosen.values()),
+            )
+            await self.archive.subscriptions.add(now)
         done = _set_up(channel, kind, role, list(chosen.values()), alerts_channel, guild.me)
         if earlier is not None:
             done += "\n" + _replaced(earlier, now)
@@ -218,7 +223,8 @@ class Newsletter(commands.Cog):
         where = here.parent_id if isinstance(here, discord.Thread) else interaction.channel_id
         channel_id = channel.id if channel else where
         assert channel_id is not None
-        removed = await self.archive.subscriptions.remove(channel_id)
+        async with self.archive.answering():  # out of reach, said at once (see the class)
+            removed = await self.archive.subscriptions.remove(channel_id)
         declared = any(t.channel_id == channel_id for t in self.bot.settings.discord.targets)
         if declared:
             # The config file's channels are the deployment's: no command takes them out.
@@ -247,17 +253,19 @@ class Newsletter(commands.Cog):
     async def status(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
-        found = await gather_status(
-            self.archive,
-            self.bot.settings,
-            now=discord.utils.utcnow(),
-            guild_id=interaction.guild_id,
-        )
-        lines = status_lines(with_section_names(found, await self._known_sections()), mentions=True)
-        if interaction.guild is not None:
+        async with self.archive.answering():  # out of reach, said at once (see the class)
+            found = await gather_status(
+                self.archive,
+                self.bot.settings,
+                now=discord.utils.utcnow(),
+                guild_id=interaction.guild_id,
+            )
+            known = await self._known_sections()
             targets = await all_targets(
                 self.archive, self.bot.settings, guild_id=interaction.guild_id
             )
+        lines = status_lines(with_section_names(found, known), mentions=True)
+        if interaction.guild is not None:
             lines = problems(interaction.guild, targets) + lines
         embed = discord.Embed(title="Newsletter status", description=_fit(lines))
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -269,10 +277,15 @@ class Newsletter(commands.Cog):
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
-        found = await self._issue(interaction, issue)
-        if found is None or await self._held(interaction, found):
-            return
-        targets = await all_targets(self.archive, self.bot.settings, guild_id=interaction.guild_id)
+        # What it publishes is read as a question is (see the class); the publish itself
+        # waits out an outage, as the schedule's does, for it may have sent part of the issue.
+        async with self.archive.answering():
+            found = await self._issue(interaction, issue)
+            if found is None or await self._held(interaction, found):
+                return
+            targets = await all_targets(
+                self.archive, self.bot.settings, guild_id=interaction.guild_id
+            )
         if not targets:
             await reply(interaction, "No channel here receives issues: use /newsletter setup.")
             return
@@ -313,16 +326,17 @@ class Newsletter(commands.Cog):
         interaction: discord.Interaction,
         issue: app_commands.Range[int, 1, 999_999] | None = None,
     ) -> None:
-        if issue is None:
-            found = await self.archive.issues.latest(held=True)
-            if found is None:
-                await reply(interaction, "The archive has no issues yet.")
-                return
-        else:
-            maybe = await self._issue(interaction, issue)
-            if maybe is None:
-                return
-            found = maybe
+        async with self.archive.answering():  # out of reach, said at once (see the class)
+            if issue is None:
+                found = await self.archive.issues.latest(held=True)
+                if found is None:
+                    await reply(interaction, "The archive has no issues yet.")
+                    return
+            else:
+                maybe = await self._issue(interaction, issue)
+                if maybe is None:
+                    return
+                found = maybe
         steps = plan(found, [Target(guild_id=0, channel_id=0, kind="text")])
         threads = sum(1 for s in steps if s.action == Action.THREAD)
         messages = sum(1 for s in steps if s.action == Action.MESSAGE) - 1

@@ -56,7 +56,11 @@ REVIEW_CARDS = 5
 
 
 class Suggestions(Revising):
-    """Readers suggest links for the next issue; managers review and export them."""
+    """Readers suggest links for the next issue; managers review and export them.
+
+    A manager's command waits for the archive as a reader's does (`Archive.answering`): with
+    its database server out of reach they are told so, with the readers' words, within
+    Discord's 3 s, not apologised to after the 30 s publishing waits out an outage."""
 
     suggestions = app_commands.Group(
         name="suggestions",
@@ -192,11 +196,12 @@ class Suggestions(Revising):
     ) -> None:
         await interaction.response.defer(ephemeral=not public, thinking=True)
         wanted = SuggestionStatus(status)
-        queue = await self.archive.suggestions.list((wanted,), limit=REVIEW_CARDS + 1)
-        if not queue:
-            await reply(interaction, await self._none_to_review(wanted))
-            return
-        sections = await self.archive.issues.section_names(limit=SELECT_OPTIONS_MAX)
+        async with self.archive.answering():  # out of reach, said at once (see the class)
+            queue = await self.archive.suggestions.list((wanted,), limit=REVIEW_CARDS + 1)
+            if not queue:
+                await reply(interaction, await self._none_to_review(wanted))
+                return
+            sections = await self.archive.issues.section_names(limit=SELECT_OPTIONS_MAX)
         for suggestion in queue[:REVIEW_CARDS]:
             embed, view = card(suggestion, sections)
             await interaction.followup.send(
@@ -229,9 +234,15 @@ class Suggestions(Revising):
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            done = await export_draft(
-                self.archive, self.bot.settings.issues.directory, number=issue, overwrite=overwrite
-            )
+            # The draft is written only once everything it holds was read: an archive out of
+            # reach is said at once (see the class), and leaves no draft.
+            async with self.archive.answering():
+                done = await export_draft(
+                    self.archive,
+                    self.bot.settings.issues.directory,
+                    number=issue,
+                    overwrite=overwrite,
+                )
         except DraftExists as exc:
             again = f"/suggestions export{f' issue:{issue}' if issue else ''} overwrite:True"
             await reply(
