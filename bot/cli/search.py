@@ -124,10 +124,12 @@ def _search_words(ctx: typer.Context, words: list[str]) -> list[str]:
 
 async def _searched_section(archive: Archive, section: str) -> str:
     """The slug of the section --section names: its own, or that of the section whose name it
-    is (a section renamed in place keeps its slug); its slug when none is named so."""
-    from bot.models import section_slug, slugify
+    is (a section renamed in place keeps its slug); its slug when none is named so. One an
+    older newsbot archived under another slug is named by its slug today (`named_today`),
+    which the search finds under both."""
+    from bot.models import named_today, section_slug, slugify
 
-    known = await archive.issues.section_names(limit=None)
+    known = named_today(await archive.issues.section_names(limit=None))
     return section_slug(section, known) or slugify(section)
 
 
@@ -141,7 +143,9 @@ async def _check_filters(
         except IssueNotFound:
             raise NewsbotError(f"issue #{issue} is not in the archive") from None
     if slug is not None:
-        sections = dict(await archive.issues.section_names(limit=None))
+        from bot.models import named_today
+
+        sections = dict(named_today(await archive.issues.section_names(limit=None)))
         if slug not in sections:
             names = ", ".join(sorted(sections.values())) or "none yet"
             raise NewsbotError(f"no section {section!r} in the archive; sections: {names}")

@@ -17,6 +17,7 @@ from bot.models.hits import (
     SearchHit,
     SearchPage,
     ascii_slug,
+    named_today,
     section_slug,
     slugify,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "ascii_slug",
     "issue_json_schema",
     "link_problem",
+    "named_today",
     "section_slug",
     "slugify",
 ]

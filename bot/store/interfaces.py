@@ -114,7 +114,10 @@ class IssueStore(Protocol):
         limit: int = 10,
         offset: int = 0,
     ) -> SearchPage:
-        """Items matching a reader's `text`, best first; never raises for what a reader types."""
+        """Items matching a reader's `text`, best first; never raises for what a reader types.
+
+        `section` is a slug: the section of that slug, found too under the slug an older
+        newsbot gave its name (`bot.store.sections`)."""
         ...
 
     async def related(self, text: str, *, limit: int = 5) -> list[SearchHit]:

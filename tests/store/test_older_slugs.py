@@ -88,3 +88,40 @@ async def test_every_name_an_older_newsbot_archived_under_a_slug_is_found(
         ("section", "論文"),
     ]
     assert await archive.issues.names_under([]) == []
+
+
+async def found_in(archive: Archive, text: str, section: str) -> list[tuple[int, str]]:
+    page = await archive.issues.search(text, section=section, limit=20)
+    return sorted((hit.issue_number, hit.item.title) for hit in page.hits)
+
+
+async def test_a_section_searched_by_its_slug_today_is_found_in_older_issues_too(
+    archive: Archive,
+) -> None:
+    """Issue 7 archived by an older newsbot (`## 業界ニュース` as `section`, `## AI ニュース` as
+    `ai`), 8 after the upgrade; 9 holds a section the older slugs are given by other names
+    (`## 論文` was `section` too, `## AI` is `ai`), which is not the section searched."""
+    await archive.issues.ingest(as_archived_before(as_read_today()))
+    after = issue(
+        8,
+        {
+            "業界ニュース": [item("Robots again", "https://news.example/robots-8")],
+            "AI ニュース": [item("Models again", "https://news.example/models-8")],
+        },
+    )
+    await archive.issues.ingest(after)
+    others = issue(
+        9,
+        {
+            "論文": [item("Robots studied", "https://news.example/study")],
+            "AI": [item("Models compared", "https://news.example/compared")],
+        },
+    )
+    await archive.issues.ingest(as_archived_before(others))
+
+    assert await found_in(archive, "robots", "業界ニュース") == [(7, "Robots"), (8, "Robots again")]
+    assert await found_in(archive, "models", "ai-ニュース") == [(7, "Models"), (8, "Models again")]
+    # A ranked search and a list of the newest matches alike (a prefix is listed unranked).
+    assert await found_in(archive, "robo*", "業界ニュース") == [(7, "Robots"), (8, "Robots again")]
+    assert await found_in(archive, "robots", "論文") == [(9, "Robots studied")]
+    assert await found_in(archive, "robots", "section") == [(7, "Robots"), (9, "Robots studied")]

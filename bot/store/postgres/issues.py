@@ -26,6 +26,7 @@ from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.suggestions import refresh_item_links
 from bot.store.query import fts_query
 from bot.store.rows import read_issue
+from bot.store.sections import sought_section
 
 
 class PgIssues:
@@ -172,12 +173,14 @@ class PgIssues:
         limit: int = 10,
         offset: int = 0,
     ) -> SearchPage:
-        """Items matching `text`, best first; the same hits as on SQLite (see `search.search`)."""
+        """Items matching `text`, best first; the same hits as on SQLite (see `search.search`),
+        a section under the slug an older newsbot gave it too (`sought_section`)."""
         async with self._asked(False):
+            sought = await sought_section(section, self.names_under) if section else None
             return await fts.search(
                 self._database,
                 text,
-                section=section,
+                section=sought,
                 issue=issue,
                 since=since,
                 until=until,

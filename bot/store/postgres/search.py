@@ -20,18 +20,19 @@ from bot.store.held import held_function, held_horizon
 from bot.store.ingest import SLOT_BITS
 from bot.store.postgres import recent, statement
 from bot.store.postgres.database import PgConnection, PgDatabase
+from bot.store.postgres.sections import section_query
 from bot.store.postgres.statement import filter_bounds
 from bot.store.postgres.words import (
     Matching,
     matching,
     phrases_of,
-    section_lexeme,
     snippet,
     tsquery,
 )
 from bot.store.query import SearchPlan, search_plan
 from bot.store.related import fts_any_query
 from bot.store.rows import read_hit
+from bot.store.sections import SoughtSection
 
 SEARCH_TIMEOUT_MS = 1_000
 """How long one statement of a search may run before PostgreSQL cancels it."""
@@ -44,7 +45,7 @@ async def search(
     database: PgDatabase,
     text: str,
     *,
-    section: str | None = None,
+    section: SoughtSection | None = None,
     issue: int | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
@@ -67,7 +68,7 @@ async def search(
     asked = await recent.asked_words(database, plan.fts)
     if asked is not None:
         match = match._replace(asked=asked)
-    if section and section_lexeme(section) is None:
+    if section and section_query(section) is None:
         # No section has such a slug (a NUL, or longer than a lexeme): nothing is in it.
         return SearchPage(hits=(), offset=offset, has_more=False, limited=plan.limited)
     once = await _planned_once(database, plan.fts, match, filters) if plan.ranked else None

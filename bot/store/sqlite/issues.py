@@ -15,6 +15,7 @@ from bot.store.held import release_words
 from bot.store.interfaces import IssueStream
 from bot.store.query import fts_query
 from bot.store.rows import read_issue
+from bot.store.sections import sought_section
 from bot.store.sqlite import ingest as storing
 from bot.store.sqlite import search as fts
 from bot.store.sqlite.database import Database, all_rows, first_row
@@ -177,13 +178,15 @@ class SqliteIssues:
         which keeps every query fast on a large archive; rarer terms rank all their matches.
         A query that cannot be answered fast is bounded, and the page's `limited` says how.
         Issues readers cannot see yet are left out. Runs on a read-only connection of its own.
+        A section is found under the slug an older newsbot gave it too (`sought_section`).
         """
+        sought = await sought_section(section, self.names_under) if section else None
         async with self._database.reader() as reader:
             return await fts.search(
                 reader,
                 self._database.clock,
                 text,
-                section=section,
+                section=sought,
                 issue=issue,
                 since=since,
                 until=until,

@@ -18,6 +18,7 @@ from bot.store.held import Clock
 from bot.store.query import SearchPlan, as_written, search_plan
 from bot.store.related import fts_any_query
 from bot.store.rows import read_hit
+from bot.store.sections import SoughtSection
 from bot.store.sqlite import statement
 
 SEARCH_BUDGET = 2_000_000
@@ -78,7 +79,7 @@ async def search(
     clock: Clock,
     text: str,
     *,
-    section: str | None = None,
+    section: SoughtSection | None = None,
     issue: int | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,

@@ -5,6 +5,7 @@ very same SQL."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
@@ -12,6 +13,7 @@ from bot.store.held import held_horizon
 from bot.store.ingest import SLOT_BITS
 from bot.store.query import SEARCH_CANDIDATES as SEARCH_CANDIDATES  # read here by search.py
 from bot.store.query import fts_query
+from bot.store.sections import SoughtSection
 from bot.store.sqlite.held import HELD_ISSUES
 
 MAIN_INDEX = "items_fts"
@@ -26,7 +28,7 @@ _NO_ROWID = 2**63 - 1
 def search_statement(
     text: str,
     *,
-    section: str | None,
+    section: str | SoughtSection | None,
     issue: int | None,
     since: dt.date | None,
     until: dt.date | None,
@@ -184,7 +186,7 @@ def phrase_statement(
 
 
 def _search_filters(
-    section: str | None,
+    section: str | SoughtSection | None,
     issue: int | None,
     since: dt.date | None,
     until: dt.date | None,
@@ -212,11 +214,12 @@ def _search_filters(
         # Through a narrow table, not the items' rows: a common word in a section checks
         # thousands of matches, and reading each one's row costs more than ranking it. A join
         # the full-text index leads (CROSS), for the planner never to scan the table first.
+        sought = section if isinstance(section, SoughtSection) else SoughtSection(section)
         joins.append(f"CROSS JOIN item_sections ins ON ins.id = {index}.rowid")
-        clauses.append("AND ins.slug = :section")
-        lowest.append("(SELECT min(issue_number) FROM sections WHERE slug = :section)")
-        highest.append("(SELECT max(issue_number) FROM sections WHERE slug = :section)")
-        params["section"] = section
+        clauses.append(_in_section(sought, params))
+        slugs = "slug = :section" if sought.older is None else "slug IN (:section, :older)"
+        lowest.append(f"(SELECT min(issue_number) FROM sections WHERE {slugs})")  # noqa: S608
+        highest.append(f"(SELECT max(issue_number) FROM sections WHERE {slugs})")  # noqa: S608
     if issue is not None:
         lowest.append(":issue")
         highest.append(":issue")
@@ -256,6 +259,22 @@ def _search_filters(
         clauses.append(f"AND ({index}.rowid >> {SLOT_BITS}) NOT IN ({HELD_ISSUES})")
         params["horizon"] = held_horizon(now)
     return " ".join(joins), " ".join(clauses), params
+
+
+def _in_section(sought: SoughtSection, params: dict[str, Any]) -> str:
+    """The WHERE clause keeping the items of the `sought` section (`ins`: `item_sections`);
+    under an older slug other sections have too, only those of its names (an issue has one
+    section of a slug, whose row tells its name)."""
+    params["section"] = sought.slug
+    if sought.older is None:
+        return "AND ins.slug = :section"
+    params["older"] = sought.older
+    if sought.names is None:
+        return "AND ins.slug IN (:section, :older)"
+    params["older_names"] = json.dumps(sought.names)
+    return f"""AND (ins.slug = :section OR ins.slug = :older AND EXISTS (
+        SELECT 1 FROM sections s WHERE s.slug = :older AND s.issue_number = ins.id >> {SLOT_BITS}
+        AND s.name IN (SELECT value FROM json_each(:older_names))))"""  # noqa: S608 - fixed text
 
 
 def _scalar(function: str, terms: list[str]) -> str:

@@ -1,0 +1,68 @@
+"""A reader's /search in a section an older newsbot archived under another slug (`## 業界ニュース`
+as `section`, before slugs kept the letters of other scripts): its issues from before the
+upgrade are found with those after, by the section's name or its choice; not those of another
+section given the same slug then (`## 論文`, `section` too)."""
+
+from __future__ import annotations
+
+import re
+
+from bot.app import Newsbot
+from bot.models import Issue
+from bot.sandbox.discord import DefaultWorld, Emulator, Message
+from tests.cogs.test_reader import slash
+from tests.factories import issue, item
+from tests.store.test_older_slugs import as_archived_before
+
+FOUND = re.compile(r"\*\*\[([^\]]+)\]")
+
+
+def titles(message: Message) -> list[str]:
+    """The titles of the results a /search answer shows."""
+    return sorted(FOUND.findall(message.embeds[0]["description"]))
+
+
+def industry(number: int) -> Issue:
+    return issue(
+        number, {"業界ニュース": [item(f"Robots {number}", f"https://n.example/{number}")]}
+    )
+
+
+def papers(number: int) -> Issue:
+    return issue(
+        number, {"論文": [item(f"Robots studied {number}", f"https://p.example/{number}")]}
+    )
+
+
+async def test_a_section_searched_by_its_name_is_found_in_the_issues_before_the_upgrade(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    archive = newsbot.archive
+    await archive.issues.ingest(as_archived_before(industry(300)))
+    await archive.issues.ingest(as_archived_before(papers(301)))
+    await archive.issues.ingest(industry(302))
+
+    message = await slash(emulator, seed, "search", query="robots", section="業界ニュース")
+    assert titles(message) == ["Robots 300", "Robots 302"]
+
+    # One choice for the section, which finds it in both.
+    handle = await emulator.autocomplete(
+        seed.guild, seed.general, seed.reader, "search", {"query": "x", "section": "業界"},
+        "section",
+    )  # fmt: skip
+    (choice,) = await handle.choices()
+    assert choice["name"] == "業界ニュース"
+    message = await slash(emulator, seed, "search", query="robot*", section=choice["value"])
+    assert titles(message) == ["Robots 300", "Robots 302"]
+
+
+async def test_before_any_issue_after_the_upgrade_its_name_finds_that_section_alone(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    await newsbot.archive.issues.ingest(as_archived_before(industry(300)))
+    await newsbot.archive.issues.ingest(as_archived_before(papers(301)))
+
+    message = await slash(emulator, seed, "search", query="robots", section="業界ニュース")
+    assert titles(message) == ["Robots 300"]
+    message = await slash(emulator, seed, "search", query="robots", section="論文")
+    assert titles(message) == ["Robots studied 301"]
