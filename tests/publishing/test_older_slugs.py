@@ -90,3 +90,22 @@ async def test_a_channel_set_up_for_such_a_section_gets_it_in_the_issues_after(
 
     assert report.ok, [t.error for t in report.targets]
     assert [t.name for t in threads_of(emulator, seed.general)] == ["#206 · 業界ニュース"]
+
+
+async def test_a_channel_the_config_declares_for_such_a_section_gets_it_in_older_issues(
+    engine: Engine,
+    outlet: DiscordOutlet,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    archive_with_issues: Archive,
+) -> None:
+    archive = archive_with_issues
+    await archive.issues.ingest(as_archived_before(as_read_today("A blurb.")))
+    declared = {"guild_id": seed.guild.id, "channel_id": seed.general.id}
+    settings = load_settings(discord={"targets": [{**declared, "sections": ["業界ニュース"]}]})
+    targets = await all_targets(archive, settings)
+
+    report = await engine.publish(await archive.issues.issue(205), outlet, targets)
+
+    assert report.ok, [t.error for t in report.targets]
+    assert [t.name for t in threads_of(emulator, seed.general)] == ["#205 · 業界ニュース"]
