@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from bot.errors import NewsbotError
 from bot.models import ArchiveStats
+from bot.pg_tools import pg_client
 from bot.publishing.restored import backup_state
 from bot.store import Archive, is_url
 
@@ -123,14 +123,14 @@ async def _dump(url: str, destination: Path, *, force: bool) -> Backup:
         version = await archive.schema_version()
         shown = archive.location
     partial = partial_beside(destination)
-    url, environment = pg_client(url)
     try:
-        process = await asyncio.create_subprocess_exec(
-            pg_dump, "--format=custom", f"--file={partial}", f"--dbname={url}",
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE, env=environment,
-        )  # fmt: skip
-        _, problem = await process.communicate()
+        with pg_client(url, BackupError) as (client_url, environment):
+            process = await asyncio.create_subprocess_exec(
+                pg_dump, "--format=custom", f"--file={partial}", f"--dbname={client_url}",
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE, env=environment,
+            )  # fmt: skip
+            _, problem = await process.communicate()
         if process.returncode != 0:
             why = problem.decode(errors="replace").strip().splitlines()
             raise BackupError(f"pg_dump could not back up {shown}: {why[-1] if why else '?'}")
@@ -140,18 +140,6 @@ async def _dump(url: str, destination: Path, *, force: bool) -> Backup:
         await asyncio.to_thread(partial.unlink, missing_ok=True)
         raise
     return Backup(destination, size, version, stats)
-
-
-def pg_client(url: str) -> tuple[str, dict[str, str]]:
-    """The URL and environment to give PostgreSQL's client tools (pg_dump, pg_restore): the
-    password goes in the environment, since a command line is visible to every user."""
-    parts = urlsplit(url)
-    environment = dict(os.environ)
-    if parts.password is not None:
-        # As libpq reads it from the URL: percent-decoded.
-        environment["PGPASSWORD"] = unquote(parts.password)
-        url = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", "@", 1)).geturl()
-    return url, environment
 
 
 def _check_destination(archive_path: Path, destination: Path, *, force: bool) -> None:

@@ -46,6 +46,9 @@ def connection_reason(exc: BaseException) -> str | None:
 DATABASE_SCHEMES = ("postgresql", "postgres")
 """The schemes of a PostgreSQL URL, whose user and password libpq reads its own way."""
 
+URL_SECRETS = ("password", "sslpassword", "oauth_client_secret")
+"""The keys of a PostgreSQL URL's query that libpq reads a secret from."""
+
 
 def shown_url(url: object) -> str:
     """A URL fit to print: without a user, password, query or fragment, which may hold secrets.

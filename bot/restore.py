@@ -22,10 +22,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.backup import move_into_place, pg_client, writing
+from bot.backup import move_into_place, writing
 from bot.errors import NewsbotError
 from bot.models import ArchiveStats
 from bot.network import shown_url
+from bot.pg_tools import pg_client
 from bot.publishing.ledger import gone
 from bot.publishing.restored import TAKEN, restored_through
 from bot.store import Archive, is_url
@@ -410,74 +411,74 @@ async def _pg_restore(url: str, backup: Path) -> None:
     the server refuses, or another database's dump leaves the archive as it was. A dump whose
     table of contents lacks a table every archive has is refused before anything is sent."""
     script_tool, loader_tool = _client_tool("pg_restore"), _client_tool("psql")
-    client_url, environment = pg_client(url)
-    pipe = asyncio.subprocess.PIPE
-    listing = await asyncio.create_subprocess_exec(
-        script_tool, "--list", str(backup),
-        stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=environment,
-    )  # fmt: skip
-    listed, problem = await listing.communicate()
-    if listing.returncode != 0:
-        why = _what_failed(problem.decode(errors="replace"))
-        raise RestoreError(
-            f"pg_restore could not restore {backup} into {shown_url(url)}: {why}; {_LEFT}"
-        )
-    missing = sorted(_PG_TABLES - set(_LISTED_TABLE.findall(listed.decode(errors="replace"))))
-    if missing:
-        raise RestoreError(
-            f"{backup} is not a newsbot backup: it has no table {', '.join(missing)}; {_LEFT}"
-        )
-    script = await asyncio.create_subprocess_exec(
-        script_tool, "--clean", "--if-exists", "--no-owner", "--file=-", str(backup),
-        stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=environment,
-    )  # fmt: skip
-    try:
-        loader = await asyncio.create_subprocess_exec(
-            loader_tool, "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1",
-            f"--dbname={client_url}",
-            stdin=pipe, stdout=asyncio.subprocess.DEVNULL, stderr=pipe, env=environment,
+    with pg_client(url, RestoreError) as (client_url, environment):
+        pipe = asyncio.subprocess.PIPE
+        listing = await asyncio.create_subprocess_exec(
+            script_tool, "--list", str(backup),
+            stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=environment,
         )  # fmt: skip
-    except BaseException:
-        script.kill()
-        await script.wait()
-        raise
-    assert script.stdout and script.stderr and loader.stdin and loader.stderr
-    said = asyncio.gather(script.stderr.read(), loader.stderr.read())
-    stopped = []  # the processes ended here, not of themselves
-    committed = False
-    try:
-        try:
-            loader.stdin.write(b"SET client_min_messages = warning;\nBEGIN;\n" + _clearing())
-            while chunk := await script.stdout.read(1 << 16):
-                loader.stdin.write(chunk)
-                await loader.stdin.drain()
-            if await script.wait() == 0:
-                loader.stdin.write(_checking() + b"COMMIT;\n")
-                committed = True
-            loader.stdin.close()
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # psql stopped at a statement the server refused: it says which below
-        await loader.wait()
-    finally:
-        for process in (script, loader):
-            if process.returncode is None:
-                process.kill()
-                stopped.append(process)
-                await process.wait()
-        problems = await said
-    # pg_restore's failure first: psql may then fail on the script it cut short.
-    for tool, process, problem in zip(
-        ("pg_restore", "psql"), (script, loader), problems, strict=True
-    ):
-        if process.returncode != 0 and process not in stopped:
+        listed, problem = await listing.communicate()
+        if listing.returncode != 0:
             why = _what_failed(problem.decode(errors="replace"))
-            if why.startswith(_REFUSED):
-                raise RestoreError(f"{backup} {why.removeprefix(_REFUSED)}; {_LEFT}")
             raise RestoreError(
-                f"{tool} could not restore {backup} into {shown_url(url)}: {why}; {_LEFT}"
+                f"pg_restore could not restore {backup} into {shown_url(url)}: {why}; {_LEFT}"
             )
-    if not committed:  # psql ended of itself, saying nothing, before the dump was read
-        raise RestoreError(
-            f"could not restore {backup} into {shown_url(url)}: psql ended before the whole"
-            " dump was read; the archive is left as it was"
-        )
+        missing = sorted(_PG_TABLES - set(_LISTED_TABLE.findall(listed.decode(errors="replace"))))
+        if missing:
+            raise RestoreError(
+                f"{backup} is not a newsbot backup: it has no table {', '.join(missing)}; {_LEFT}"
+            )
+        script = await asyncio.create_subprocess_exec(
+            script_tool, "--clean", "--if-exists", "--no-owner", "--file=-", str(backup),
+            stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=environment,
+        )  # fmt: skip
+        try:
+            loader = await asyncio.create_subprocess_exec(
+                loader_tool, "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1",
+                f"--dbname={client_url}",
+                stdin=pipe, stdout=asyncio.subprocess.DEVNULL, stderr=pipe, env=environment,
+            )  # fmt: skip
+        except BaseException:
+            script.kill()
+            await script.wait()
+            raise
+        assert script.stdout and script.stderr and loader.stdin and loader.stderr
+        said = asyncio.gather(script.stderr.read(), loader.stderr.read())
+        stopped = []  # the processes ended here, not of themselves
+        committed = False
+        try:
+            try:
+                loader.stdin.write(b"SET client_min_messages = warning;\nBEGIN;\n" + _clearing())
+                while chunk := await script.stdout.read(1 << 16):
+                    loader.stdin.write(chunk)
+                    await loader.stdin.drain()
+                if await script.wait() == 0:
+                    loader.stdin.write(_checking() + b"COMMIT;\n")
+                    committed = True
+                loader.stdin.close()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # psql stopped at a statement the server refused: it says which below
+            await loader.wait()
+        finally:
+            for process in (script, loader):
+                if process.returncode is None:
+                    process.kill()
+                    stopped.append(process)
+                    await process.wait()
+            problems = await said
+        # pg_restore's failure first: psql may then fail on the script it cut short.
+        for tool, process, problem in zip(
+            ("pg_restore", "psql"), (script, loader), problems, strict=True
+        ):
+            if process.returncode != 0 and process not in stopped:
+                why = _what_failed(problem.decode(errors="replace"))
+                if why.startswith(_REFUSED):
+                    raise RestoreError(f"{backup} {why.removeprefix(_REFUSED)}; {_LEFT}")
+                raise RestoreError(
+                    f"{tool} could not restore {backup} into {shown_url(url)}: {why}; {_LEFT}"
+                )
+        if not committed:  # psql ended of itself, saying nothing, before the dump was read
+            raise RestoreError(
+                f"could not restore {backup} into {shown_url(url)}: psql ended before the whole"
+                " dump was read; the archive is left as it was"
+            )

@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bot.backup import pg_client
+from bot.pg_tools import pg_client
 from bot.store import Archive
 from bot.store.postgres.database import migrations as pg_migrations
 from tests.pg_server import PgServer
@@ -93,12 +93,12 @@ async def test_restore_of_a_newer_newsbots_sqlite_backup_is_refused(
 
 def pg_dump(url: str, file: Path) -> None:
     """A `pg_dump` of the database at `url` (its custom format), as anyone takes one."""
-    client_url, environment = pg_client(url)
-    subprocess.run(
-        ["pg_dump", "--format=custom", f"--file={file}", f"--dbname={client_url}"],
-        env=environment,
-        check=True,
-    )
+    with pg_client(url) as (client_url, environment):
+        subprocess.run(
+            ["pg_dump", "--format=custom", f"--file={file}", f"--dbname={client_url}"],
+            env=environment,
+            check=True,
+        )
 
 
 def invoices(url: str) -> None:

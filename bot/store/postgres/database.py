@@ -24,7 +24,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.errors import ArchiveVersionError, NewsbotError
-from bot.network import shown_url
+from bot.network import URL_SECRETS, shown_url
 from bot.store.held import Clock, held_function, held_horizon
 from bot.store.migrations import Migration, bundled
 
@@ -67,8 +67,6 @@ class ArchiveURLInvalid(ArchiveUnreachable):
     password."""
 
 
-_PASSWORD_KEYS = ("password", "sslpassword")
-"""The parameters of a URL's query that hold a password."""
 _SHORTEST_PIECE = 3
 """A driver's reason quoting a piece of a password this long (or the whole) is not shown."""
 
@@ -363,7 +361,7 @@ def _query_passwords(rest: str) -> list[str]:
     """The passwords in the query of a URL after its `scheme://`, as written."""
     query = rest.rpartition("@")[2].partition("?")[2]
     pairs = (pair.partition("=") for pair in query.split("&"))
-    return [value for key, _, value in pairs if unquote(key) in _PASSWORD_KEYS]
+    return [value for key, _, value in pairs if unquote(key) in URL_SECRETS]
 
 
 def _secret_pieces(url: str) -> set[str]:
