@@ -67,6 +67,10 @@ class ArchiveMissing(NewsbotError):
         )
 
 
+class RestoreError(NewsbotError):
+    """A backup that cannot be restored, and why."""
+
+
 class ConfigError(NewsbotError):
     """The configuration is invalid; the message names the key and what is wrong."""
 

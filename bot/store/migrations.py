@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from importlib import resources
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_CREATED = re.compile(
+    r"\bCREATE\s+(?:OR\s+REPLACE\s+)?(TABLE|FUNCTION)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)",
+    re.IGNORECASE,
+)
+_COMMENT = re.compile(r"--[^\n]*")
 
 
 @dataclass(frozen=True)
@@ -17,6 +22,10 @@ class Migration:
     version: int
     name: str
     sql: str
+
+    def created(self) -> list[tuple[str, str]]:
+        """The tables and functions its SQL creates, as ("TABLE" or "FUNCTION", name)."""
+        return [(kind.upper(), name) for kind, name in _CREATED.findall(_COMMENT.sub("", self.sql))]
 
 
 def bundled(package: str) -> list[Migration]:

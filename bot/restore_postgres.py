@@ -1,0 +1,174 @@
+"""A `pg_dump` backup loaded into the archive on PostgreSQL: in one transaction, newsbot's
+tables cleared first, what it loads checked to be a newsbot archive before it commits."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+from pathlib import Path
+
+from bot.errors import RestoreError
+from bot.network import shown_url
+from bot.pg_tools import pg_client
+from bot.store.migrations import Migration, bundled
+
+LEFT = "the archive is left as it was"
+"""What a restore refused says of the archive: nothing of it changed."""
+
+
+def pg_migrations() -> list[Migration]:
+    """The PostgreSQL migrations this newsbot bundles (read without the PostgreSQL driver)."""
+    return bundled("bot.store.postgres.migrations")
+
+
+def newsbot_objects() -> tuple[list[str], list[str]]:
+    """The tables and the functions newsbot's PostgreSQL migrations create, by name: those it
+    owns in the archive's schema (`newsbot_schema` among the tables)."""
+    tables, functions = {"newsbot_schema"}, set[str]()
+    for migration in pg_migrations():
+        for kind, name in migration.created():
+            (tables if kind == "TABLE" else functions).add(name.lower())
+    return sorted(tables), sorted(functions)
+
+
+def _clearing() -> bytes:
+    """SQL dropping every table and function newsbot owns in the archive's schema.
+
+    `pg_restore --clean` drops only what the dump holds: a table a later migration made would
+    stay, and the next start, applying that migration again, fail on it."""
+    tables, functions = newsbot_objects()
+    return (
+        f"DROP TABLE IF EXISTS {', '.join(tables)} CASCADE;\n"
+        f"DROP FUNCTION IF EXISTS {', '.join(functions)} CASCADE;\n"
+    ).encode()
+
+
+_PG_TABLES = frozenset({"newsbot_schema", "issues", "state"})
+"""Tables every newsbot archive on PostgreSQL has, whatever its schema version."""
+
+_LISTED_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE \S+ (\S+) ", re.MULTILINE)
+"""A table in `pg_restore --list`'s table of contents (`ID; OID OID TABLE SCHEMA NAME OWNER`)."""
+
+_REFUSED = "newsbot restore: "
+"""The start of the exceptions `_checking` raises: what the backup holds is refused."""
+
+
+def _checking() -> bytes:
+    """SQL raising an exception, within the restore's transaction so that nothing of it is
+    committed, unless the tables restored are a newsbot archive this newsbot knows. The
+    search path first set back: pg_restore's script empties it."""
+    known = len(pg_migrations())
+    version = "(SELECT coalesce(max(version), 0) FROM newsbot_schema)"
+    tables = "".join(
+        f"IF to_regclass('{table}') IS NULL THEN RAISE EXCEPTION"
+        f" '{_REFUSED}is not a newsbot backup: it has no table {table}'; END IF;\n"
+        for table in sorted(_PG_TABLES)
+    )
+    return f"""RESET search_path;
+DO $$ BEGIN
+{tables}IF {version} NOT BETWEEN 1 AND {known} THEN RAISE EXCEPTION '{_REFUSED}is a backup of \
+schema version %, not one this newsbot knows (1 to {known}): restore it with the newsbot that \
+took it', {version}; END IF;
+END $$;
+""".encode()
+
+
+def _what_failed(said: str) -> str:
+    """What psql or pg_restore said of a failure: the error the server gave where there is
+    one (psql says a HINT or CONTEXT after it), else its last line."""
+    lines = said.strip().splitlines()
+    errors = [line.split("ERROR:", 1)[1].strip() for line in lines if "ERROR:" in line]
+    return errors[-1] if errors else lines[-1] if lines else "?"
+
+
+def _client_tool(name: str) -> str:
+    """The path of PostgreSQL's client tool `name`; refuse saying how to install it."""
+    found = shutil.which(name)
+    if found is None:
+        raise RestoreError(
+            f"the archive is on PostgreSQL and {name} is not installed here: install"
+            " PostgreSQL's client tools (Debian: postgresql-client)"
+        )
+    return found
+
+
+async def load_dump(url: str, backup: Path) -> None:
+    """Restore the `pg_dump` backup into the PostgreSQL archive at `url`, in one transaction:
+    newsbot's tables and functions dropped (`_clearing`), then `pg_restore`'s script run by
+    `psql`. COMMIT is sent only once the whole script is read and what it made checked to be
+    a newsbot archive (`_checking`): a dump `pg_restore` cannot read to its end, a statement
+    the server refuses, or another database's dump leaves the archive as it was. A dump whose
+    table of contents lacks a table every archive has is refused before anything is sent."""
+    script_tool, loader_tool = _client_tool("pg_restore"), _client_tool("psql")
+    with pg_client(url, RestoreError) as (client_url, environment):
+        pipe = asyncio.subprocess.PIPE
+        listing = await asyncio.create_subprocess_exec(
+            script_tool, "--list", str(backup),
+            stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=environment,
+        )  # fmt: skip
+        listed, problem = await listing.communicate()
+        if listing.returncode != 0:
+            why = _what_failed(problem.decode(errors="replace"))
+            raise RestoreError(
+                f"pg_restore could not restore {backup} into {shown_url(url)}: {why}; {LEFT}"
+            )
+        missing = sorted(_PG_TABLES - set(_LISTED_TABLE.findall(listed.decode(errors="replace"))))
+        if missing:
+            raise RestoreError(
+                f"{backup} is not a newsbot backup: it has no table {', '.join(missing)}; {LEFT}"
+            )
+        script = await asyncio.create_subprocess_exec(
+            script_tool, "--clean", "--if-exists", "--no-owner", "--file=-", str(backup),
+            stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=environment,
+        )  # fmt: skip
+        try:
+            loader = await asyncio.create_subprocess_exec(
+                loader_tool, "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1",
+                f"--dbname={client_url}",
+                stdin=pipe, stdout=asyncio.subprocess.DEVNULL, stderr=pipe, env=environment,
+            )  # fmt: skip
+        except BaseException:
+            script.kill()
+            await script.wait()
+            raise
+        assert script.stdout and script.stderr and loader.stdin and loader.stderr
+        said = asyncio.gather(script.stderr.read(), loader.stderr.read())
+        stopped = []  # the processes ended here, not of themselves
+        committed = False
+        try:
+            try:
+                loader.stdin.write(b"SET client_min_messages = warning;\nBEGIN;\n" + _clearing())
+                while chunk := await script.stdout.read(1 << 16):
+                    loader.stdin.write(chunk)
+                    await loader.stdin.drain()
+                if await script.wait() == 0:
+                    loader.stdin.write(_checking() + b"COMMIT;\n")
+                    committed = True
+                loader.stdin.close()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # psql stopped at a statement the server refused: it says which below
+            await loader.wait()
+        finally:
+            for process in (script, loader):
+                if process.returncode is None:
+                    process.kill()
+                    stopped.append(process)
+                    await process.wait()
+            problems = await said
+        # pg_restore's failure first: psql may then fail on the script it cut short.
+        for tool, process, problem in zip(
+            ("pg_restore", "psql"), (script, loader), problems, strict=True
+        ):
+            if process.returncode != 0 and process not in stopped:
+                why = _what_failed(problem.decode(errors="replace"))
+                if why.startswith(_REFUSED):
+                    raise RestoreError(f"{backup} {why.removeprefix(_REFUSED)}; {LEFT}")
+                raise RestoreError(
+                    f"{tool} could not restore {backup} into {shown_url(url)}: {why}; {LEFT}"
+                )
+        if not committed:  # psql ended of itself, saying nothing, before the dump was read
+            raise RestoreError(
+                f"could not restore {backup} into {shown_url(url)}: psql ended before the whole"
+                " dump was read; the archive is left as it was"
+            )
