@@ -5,7 +5,7 @@ archive is marked (`bot.publishing.restored`): the engine looks for those steps 
 before it makes them. A backup restored by hand is marked at newsbot's next start or publish;
 this command marks it at once, and does the rest of the procedure safely: it refuses while
 newsbot runs on the archive, never leaves a half-written archive, and keeps the archive it
-replaces beside it (a file), or clears newsbot's tables before it restores (PostgreSQL).
+replaces: beside it (a file), or dumped beside the backup (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from bot.models import ArchiveStats
 from bot.network import shown_url
 from bot.publishing.ledger import gone
 from bot.publishing.restored import TAKEN, restored_through
-from bot.restore_postgres import LEFT, load_dump, pg_migrations
+from bot.restore_postgres import LEFT, keep_archive, load_dump, pg_migrations, read_dump
 from bot.store import Archive, is_url
 from bot.store.migrations import bundled
 from bot.workers import running_processes
@@ -44,7 +44,8 @@ class RestoreDone:
     archive: str
     """Where the archive is: its file's absolute path, or its URL without the password."""
     kept: Path | None
-    """The archive the backup replaced, kept under this name beside it (a file)."""
+    """The archive the backup replaced, kept under this name: beside it (a file), or a dump of
+    it beside the backup (PostgreSQL)."""
     created: bool
     """Whether no archive was there before: the backup made one (a new machine)."""
 
@@ -52,14 +53,23 @@ class RestoreDone:
 async def restore(location: Path | str, backup: Path, issues: Path | None) -> RestoreDone:
     """Put the backup `backup` in the place of the archive at `location` (an SQLite file, or a
     PostgreSQL URL for a `pg_dump` backup), and mark it restored (the issue folder `issues`
-    counted in). An archive file replaced is kept beside it (`RestoreDone.kept`). Raise
-    `RestoreError` while newsbot runs on the archive."""
+    counted in). The archive replaced is kept: a file beside it, one on PostgreSQL dumped
+    beside the backup (`RestoreDone.kept`). Raise `RestoreError` while newsbot runs on the
+    archive."""
     replaces = await asyncio.to_thread(_replaces_an_archive, location, backup)
     if replaces:
         replaces = await _refuse_while_running(location)
     kept = None
     if is_url(location):
-        await load_dump(str(location), backup)
+        await read_dump(str(location), backup)
+        if replaces:
+            kept = await keep_archive(str(location), backup)
+        try:
+            await load_dump(str(location), backup)
+        except RestoreError:
+            if kept is not None:  # the archive is left as it was: its dump serves nothing
+                await asyncio.to_thread(kept.unlink, missing_ok=True)
+            raise
         where = shown_url(str(location))
     else:
         file = await asyncio.to_thread(Path(location).absolute)

@@ -1,13 +1,18 @@
-"""A `pg_dump` backup loaded into the archive on PostgreSQL: in one transaction, newsbot's
-tables cleared first, what it loads checked to be a newsbot archive before it commits."""
+"""A `pg_dump` backup loaded into the archive on PostgreSQL: its table of contents checked
+first, the archive it replaces dumped beside it, then in one transaction newsbot's tables
+cleared and the dump loaded, checked to be a newsbot archive before it commits."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import os
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+from bot.backup import BackupError, back_up
 from bot.errors import RestoreError
 from bot.network import shown_url
 from bot.pg_tools import pg_client
@@ -93,31 +98,59 @@ def _client_tool(name: str) -> str:
     return found
 
 
+async def read_dump(url: str, backup: Path) -> None:
+    """Refuse, before anything is dumped or sent, the file `backup` if `pg_restore` cannot read
+    it as a dump, or its table of contents lacks a table every newsbot archive has."""
+    listing = await asyncio.create_subprocess_exec(
+        _client_tool("pg_restore"), "--list", str(backup),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    listed, problem = await listing.communicate()
+    if listing.returncode != 0:
+        why = _what_failed(problem.decode(errors="replace"))
+        raise RestoreError(
+            f"pg_restore could not restore {backup} into {shown_url(url)}: {why}; {LEFT}"
+        )
+    missing = sorted(_PG_TABLES - set(_LISTED_TABLE.findall(listed.decode(errors="replace"))))
+    if missing:
+        raise RestoreError(
+            f"{backup} is not a newsbot backup: it has no table {', '.join(missing)}; {LEFT}"
+        )
+
+
+async def keep_archive(url: str, backup: Path) -> Path:
+    """Dump the archive at `url`, about to be replaced, beside `backup` as
+    `DATABASE.replaced-YYYY-MM-DDTHHMM.dump` (UTC; `-2`, `-3` … after it when restored twice in
+    a minute): restoring it undoes a restore of the wrong backup. Beside the backup, as that is
+    where the archive's dumps are kept (archive.path names no folder of the archive's on
+    PostgreSQL). Refuse, the archive left as it was, when it cannot be dumped."""
+    folder = await asyncio.to_thread(lambda: backup.absolute().parent)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H%M")
+    name = re.sub(r"[^\w.-]", "_", unquote(urlsplit(url).path.lstrip("/"))) or "archive"
+    for attempt in range(1, 1000):
+        kept = folder / f"{name}.replaced-{stamp}{'' if attempt == 1 else f'-{attempt}'}.dump"
+        if await asyncio.to_thread(os.path.lexists, kept):
+            continue
+        try:
+            await back_up(url, kept)
+        except BackupError as exc:
+            raise RestoreError(
+                f"the archive it would replace could not be kept ({exc}); {LEFT}"
+            ) from None
+        return kept
+    raise RestoreError(f"{folder}: too many archives replaced this minute kept in it; {LEFT}")
+
+
 async def load_dump(url: str, backup: Path) -> None:
     """Restore the `pg_dump` backup into the PostgreSQL archive at `url`, in one transaction:
     newsbot's tables and functions dropped (`_clearing`), then `pg_restore`'s script run by
     `psql`. COMMIT is sent only once the whole script is read and what it made checked to be
     a newsbot archive (`_checking`): a dump `pg_restore` cannot read to its end, a statement
-    the server refuses, or another database's dump leaves the archive as it was. A dump whose
-    table of contents lacks a table every archive has is refused before anything is sent."""
+    the server refuses, or another database's dump leaves the archive as it was."""
     script_tool, loader_tool = _client_tool("pg_restore"), _client_tool("psql")
     with pg_client(url, RestoreError) as (client_url, environment):
         pipe = asyncio.subprocess.PIPE
-        listing = await asyncio.create_subprocess_exec(
-            script_tool, "--list", str(backup),
-            stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=environment,
-        )  # fmt: skip
-        listed, problem = await listing.communicate()
-        if listing.returncode != 0:
-            why = _what_failed(problem.decode(errors="replace"))
-            raise RestoreError(
-                f"pg_restore could not restore {backup} into {shown_url(url)}: {why}; {LEFT}"
-            )
-        missing = sorted(_PG_TABLES - set(_LISTED_TABLE.findall(listed.decode(errors="replace"))))
-        if missing:
-            raise RestoreError(
-                f"{backup} is not a newsbot backup: it has no table {', '.join(missing)}; {LEFT}"
-            )
         script = await asyncio.create_subprocess_exec(
             script_tool, "--clean", "--if-exists", "--no-owner", "--file=-", str(backup),
             stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=environment,

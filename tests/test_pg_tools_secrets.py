@@ -104,6 +104,8 @@ async def test_no_secret_of_the_url_reaches_a_client_tools_command_line(
     assert {"pg_dump", "pg_restore", "psql"} <= set(tools), tools
     for run in runs:
         assert secrets_in(" ".join(run["argv"])) == [], run["argv"]
+        if Path(run["argv"][0]).name == "pg_restore":
+            continue  # it reads a file only: psql sends its script to the server
         text, mode, service = run["service"]
         assert mode == 0o600
         assert f"sslpassword={SSL_SECRET}\n" in text

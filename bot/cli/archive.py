@@ -319,7 +319,8 @@ def restore(
     """Put a backup in the archive's place; what it lost of later publishes is not sent twice.
 
     Stop `newsbot run` first: it is refused while newsbot runs on the archive. The archive it
-    replaces is kept beside it (NAME.replaced-DATE); a damaged one is replaced too.
+    replaces is kept beside it (NAME.replaced-DATE), on PostgreSQL dumped beside FILE
+    (DATABASE.replaced-DATE.dump); a damaged one is replaced too.
     """
     from bot.restore import restore as put_back
 

@@ -1,0 +1,111 @@
+"""`newsbot restore FILE` into an archive on PostgreSQL: the archive it replaces kept as a dump
+beside the backup, refused when that dump cannot be taken."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.store import Archive
+from tests.test_restore import archive_of_202, issue_203, names_in, newsbot
+
+
+async def latest_in(url: str) -> int | None:
+    """The highest issue number the archive at `url` holds."""
+    async with await Archive.open(url, create=False, migrate=False) as archive:
+        return (await archive.issues.stats()).latest_issue
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    made = tmp_path / "issues"
+    made.mkdir()
+    return made
+
+
+async def backed_up(url: str, folder: Path, backups: Path) -> dict[str, str]:
+    """The archive at `url` holding #202, dumped into `backups`/newsbot-Mon.dump, then #203
+    ingested into it; the environment newsbot runs on it with."""
+    env = await archive_of_202(url, folder)
+    await asyncio.to_thread(backups.mkdir)
+    code, _, err = await newsbot("backup", str(backups / "newsbot-Mon.dump"), env=env)
+    assert code == 0, err
+    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    return env
+
+
+async def test_restore_keeps_the_archive_it_replaces_as_a_dump_beside_the_backup(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    """The wrong day's backup restored loses nothing: the archive it replaced (with #203) is
+    dumped beside the backup, under a name the output gives, and restores like any backup."""
+    backups = tmp_path / "backups"
+    env = await backed_up(pg_url, folder, backups)
+    code, out, err = await newsbot("restore", str(backups / "newsbot-Mon.dump"), env=env)
+    assert code == 0, err
+    assert await latest_in(pg_url) == 202
+    [kept] = [name for name in names_in(backups) if name != "newsbot-Mon.dump"]
+    database = pg_url.rpartition("/")[2]
+    assert kept.startswith(f"{database}.replaced-") and kept.endswith(".dump"), kept
+    said = " ".join(out.split())
+    assert f"the archive it replaced is kept as {backups / kept} " in said
+    assert await asyncio.to_thread(lambda: (backups / kept).stat().st_mode & 0o077) == 0
+    # Put back: the archive as it was before the restore.
+    code, out, err = await newsbot("restore", str(backups / kept), env=env)
+    assert code == 0, err
+    assert await latest_in(pg_url) == 203
+    assert len(names_in(backups)) == 3  # a second name of its own, in the same minute
+
+
+FAILING_PG_DUMP = """#!/bin/sh
+echo "pg_dump: error: aborting because of server version mismatch" >&2
+exit 1
+"""
+"""A pg_dump older than the server, which refuses to dump it (as pg_dump does)."""
+
+
+def failing_pg_dump(tools: Path) -> str:
+    """A PATH whose pg_dump fails (`FAILING_PG_DUMP`), its other client tools the real ones."""
+    tools.mkdir()
+    (tools / "pg_dump").write_text(FAILING_PG_DUMP)
+    (tools / "pg_dump").chmod(0o755)
+    for name in ("pg_restore", "psql"):
+        real = shutil.which(name)
+        assert real, f"{name} is not installed"
+        (tools / name).symlink_to(real)
+    return f"{tools}{os.pathsep}{os.environ['PATH']}"
+
+
+async def test_restore_is_refused_when_the_archive_it_replaces_cannot_be_kept(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    backups = tmp_path / "backups"
+    env = await backed_up(pg_url, folder, backups)
+    env["PATH"] = await asyncio.to_thread(failing_pg_dump, tmp_path / "bin")
+    code, _, err = await newsbot("restore", str(backups / "newsbot-Mon.dump"), env=env)
+    assert code == 1, err
+    said = " ".join(err.split())
+    assert "the archive it would replace could not be kept (pg_dump could not back up" in said
+    assert "server version mismatch); the archive is left as it was" in said
+    assert await latest_in(pg_url) == 203
+    assert names_in(backups) == ["newsbot-Mon.dump"]  # nothing half-written left
+
+
+async def test_a_restore_refused_leaves_no_dump_of_the_archive_behind(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    """A dump cut short is refused as it loads, after the archive was dumped: that dump of an
+    archive left as it was is removed."""
+    backups = tmp_path / "backups"
+    env = await backed_up(pg_url, folder, backups)
+    dump = backups / "newsbot-Mon.dump"
+    whole = await asyncio.to_thread(dump.read_bytes)
+    await asyncio.to_thread(dump.write_bytes, whole[:-64])  # its table of contents whole
+    code, _, err = await newsbot("restore", str(dump), env=env)
+    assert code == 1 and "the archive is left as it was" in err, err
+    assert await latest_in(pg_url) == 203
+    assert names_in(backups) == ["newsbot-Mon.dump"]
