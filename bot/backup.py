@@ -125,6 +125,9 @@ async def _dump(url: str, destination: Path, *, force: bool) -> Backup:
     partial = partial_beside(destination)
     try:
         with pg_client(url, BackupError) as (client_url, environment):
+            # The time its header holds is the clock time in pg_dump's zone, which it does not
+            # name: in UTC, a restore reads it right on any machine (`bot.restore_postgres`).
+            environment["TZ"] = "UTC"
             process = await asyncio.create_subprocess_exec(
                 pg_dump, "--format=custom", f"--file={partial}", f"--dbname={client_url}",
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,

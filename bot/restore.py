@@ -59,9 +59,9 @@ async def restore(location: Path | str, backup: Path, issues: Path | None) -> Re
     replaces = await asyncio.to_thread(_replaces_an_archive, location, backup)
     if replaces:
         replaces = await _refuse_while_running(location)
-    kept = None
+    kept, taken = None, None
     if is_url(location):
-        await read_dump(str(location), backup)
+        taken = await read_dump(str(location), backup)
         if replaces:
             kept = await keep_archive(str(location), backup)
         try:
@@ -76,8 +76,10 @@ async def restore(location: Path | str, backup: Path, issues: Path | None) -> Re
         kept = await asyncio.to_thread(_install, file, backup)
         where = str(file)
     async with await Archive.open(location, create=False, migrate=False) as archive:
-        if await archive.state.get(TAKEN) is None:  # a backup newsbot did not take
-            await archive.state.set(TAKEN, "at a time not recorded")
+        if await archive.state.get(TAKEN) is None:  # a dump, or a backup newsbot did not take
+            await archive.state.set(
+                TAKEN, "at a time not recorded" if taken is None else taken.isoformat()
+            )
         through = await restored_through(archive, issues)
         assert through is not None  # marked just above
         stats, version = await archive.issues.stats(), await archive.schema_version()

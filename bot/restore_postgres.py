@@ -98,9 +98,10 @@ def _client_tool(name: str) -> str:
     return found
 
 
-async def read_dump(url: str, backup: Path) -> None:
-    """Refuse, before anything is dumped or sent, the file `backup` if `pg_restore` cannot read
-    it as a dump, or its table of contents lacks a table every newsbot archive has."""
+async def read_dump(url: str, backup: Path) -> dt.datetime | None:
+    """When the dump `backup` was taken (`_taken`; None if its header does not say). Refuse,
+    before anything is dumped or sent, a file `pg_restore` cannot read as a dump, or whose
+    table of contents lacks a table every newsbot archive has."""
     listing = await asyncio.create_subprocess_exec(
         _client_tool("pg_restore"), "--list", str(backup),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
@@ -112,11 +113,32 @@ async def read_dump(url: str, backup: Path) -> None:
         raise RestoreError(
             f"pg_restore could not restore {backup} into {shown_url(url)}: {why}; {LEFT}"
         )
-    missing = sorted(_PG_TABLES - set(_LISTED_TABLE.findall(listed.decode(errors="replace"))))
+    contents = listed.decode(errors="replace")
+    missing = sorted(_PG_TABLES - set(_LISTED_TABLE.findall(contents)))
     if missing:
         raise RestoreError(
             f"{backup} is not a newsbot backup: it has no table {', '.join(missing)}; {LEFT}"
         )
+    return _taken(contents)
+
+
+_CREATED_AT = re.compile(r"^; Archive created at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", re.MULTILINE)
+"""The time in the header `pg_restore --list` prints (`; Archive created at 2026-12-06
+08:00:00 UTC`): the clock time pg_dump wrote, in the zone pg_dump ran in; the zone named after
+it is pg_restore's own."""
+
+
+def _taken(contents: str) -> dt.datetime | None:
+    """When the dump whose table of contents is `contents` was taken, never after it: its
+    header's time read as UTC, the zone `newsbot backup` runs pg_dump in, or as this machine's
+    local time, the zone of a dump taken by hand or by an older newsbot here, whichever is
+    earlier. A lookup from too early reads more messages than it needs; one from too late
+    misses what was published in between, and posts it again."""
+    found = _CREATED_AT.search(contents)
+    if found is None:
+        return None
+    written = dt.datetime.fromisoformat(found.group(1))
+    return min(written.replace(tzinfo=dt.UTC), written.astimezone(dt.UTC))
 
 
 async def keep_archive(url: str, backup: Path) -> Path:

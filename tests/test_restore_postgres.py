@@ -1,15 +1,18 @@
 """`newsbot restore FILE` into an archive on PostgreSQL: the archive it replaces kept as a dump
-beside the backup, refused when that dump cannot be taken."""
+beside the backup, refused when that dump cannot be taken; the restored archive marked with
+the time the dump was taken."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from bot.publishing.restored import SINCE, restored
 from bot.store import Archive
 from tests.test_restore import archive_of_202, issue_203, names_in, newsbot
 
@@ -109,3 +112,25 @@ async def test_a_restore_refused_leaves_no_dump_of_the_archive_behind(
     assert code == 1 and "the archive is left as it was" in err, err
     assert await latest_in(pg_url) == 203
     assert names_in(backups) == ["newsbot-Mon.dump"]
+
+
+async def test_a_restored_dump_is_marked_with_the_time_it_was_taken(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    """As a restored SQLite backup is: a channel's lookups read back to the dump's time, not
+    only its latest messages. Taken where the clock reads 9 hours ahead of UTC, and restored
+    elsewhere, it still says the time it was taken."""
+    env = await archive_of_202(pg_url, folder)
+    dump = tmp_path / "newsbot-Mon.dump"
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    code, _, err = await newsbot("backup", str(dump), env=env | {"TZ": "Asia/Tokyo"})
+    assert code == 0, err
+    after = dt.datetime.now(dt.UTC)
+    code, _, err = await newsbot("restore", str(dump), env=env)
+    assert code == 0, err
+    async with await Archive.open(pg_url, create=False) as archive:
+        since = await archive.state.get(SINCE)
+        found = await restored(archive, folder)
+    assert since is not None, "the restored dump is marked without a time"
+    assert before <= dt.datetime.fromisoformat(since) <= after
+    assert found is not None and found.since == dt.datetime.fromisoformat(since)
