@@ -27,7 +27,7 @@ from bot.models import ArchiveStats
 from bot.network import shown_url
 from bot.publishing.ledger import gone
 from bot.publishing.restored import TAKEN, restored_through
-from bot.restore_postgres import LEFT, keep_archive, load_dump, pg_migrations, read_dump
+from bot.restore_postgres import LEFT, load_dump, pg_migrations, read_dump
 from bot.store import Archive, is_url
 from bot.store.migrations import bundled
 from bot.workers import running_processes
@@ -57,19 +57,14 @@ async def restore(location: Path | str, backup: Path, issues: Path | None) -> Re
     beside the backup (`RestoreDone.kept`). Raise `RestoreError` while newsbot runs on the
     archive."""
     replaces = await asyncio.to_thread(_replaces_an_archive, location, backup)
+    ended: frozenset[str] = frozenset()
     if replaces:
-        replaces = await _refuse_while_running(location)
+        replaces, ended = await _refuse_while_running(location)
     kept, taken = None, None
     if is_url(location):
         taken = await read_dump(str(location), backup)
-        if replaces:
-            kept = await keep_archive(str(location), backup)
-        try:
-            await load_dump(str(location), backup)
-        except RestoreError:
-            if kept is not None:  # the archive is left as it was: its dump serves nothing
-                await asyncio.to_thread(kept.unlink, missing_ok=True)
-            raise
+        # Publishes checked for again there, locked out until the restored archive is in.
+        kept = await load_dump(str(location), backup, keep=replaces, ended=ended, taken=taken)
         where = shown_url(str(location))
     else:
         file = await asyncio.to_thread(Path(location).absolute)
@@ -115,38 +110,38 @@ _DAMAGED = frozenset({sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT})
 damaged (or another kind of file)."""
 
 
-async def _refuse_while_running(location: Path | str) -> bool:
+async def _refuse_while_running(location: Path | str) -> tuple[bool, frozenset[str]]:
     """Refuse while a `newsbot run` holds the archive, or a publish sends from it (a `newsbot
     publish`, which takes no running lease): it would go on writing the old one; and
     an archive on PostgreSQL of a newer newsbot, whose tables this one does not know to clear.
-    Return whether there is an archive to replace: a database on PostgreSQL may be empty.
+    Return whether there is an archive to replace (a database on PostgreSQL may be empty), and
+    the holders of the claims not run out whose processes have ended (killed).
 
     An archive file too damaged to open cannot say who runs on it: `_install` then asks the
     system whether a process has the file open. One whose header is not SQLite's is not
     opened at all: SQLite would fold a -wal beside it into it, or delete it, and the damaged
     archive is kept as it was (`_keep`)."""
     if not is_url(location) and await asyncio.to_thread(_header, Path(location)) != _SQLITE:
-        return True
+        return True, frozenset()
+    ended: frozenset[str] = frozenset()
     try:
         async with await Archive.open(location, create=False, migrate=False) as archive:
             version = await archive.schema_version()
             if version == 0 and is_url(location):
-                return False  # an empty database: newsbot has made no table there
+                return False, ended  # an empty database: newsbot has made no table there
             running = await running_processes(archive.state)
             # A `newsbot publish` takes no running lease: its claims say it sends.
-            publishing = (
-                [
-                    claim
-                    for claim in await archive.ledger.claims(dt.datetime.now(dt.UTC))
-                    if not gone(claim[3])
-                ]
+            claims = (
+                await archive.ledger.claims(dt.datetime.now(dt.UTC))
                 if version >= _claims_version(location)
                 else []
             )
+            publishing = [claim for claim in claims if not gone(claim[3])]
+            ended = frozenset(claim[3] for claim in claims if gone(claim[3]))
     except sqlite3.DatabaseError as exc:
         if int(getattr(exc, "sqlite_errorcode", -1)) & 0xFF not in _DAMAGED:
             raise
-        return True
+        return True, ended
     if running:
         names = ", ".join(name for name, _ in running)
         raise RestoreError(
@@ -166,7 +161,7 @@ async def _refuse_while_running(location: Path | str) -> bool:
             f" this newsbot knows ({known}): restore with the newsbot that migrated it, or into"
             " an empty database"
         )
-    return True
+    return True, ended
 
 
 def _claims_version(location: Path | str) -> int:

@@ -1,6 +1,7 @@
 """A `pg_dump` backup loaded into the archive on PostgreSQL: its table of contents checked
-first, the archive it replaces dumped beside it, then in one transaction newsbot's tables
-cleared and the dump loaded, checked to be a newsbot archive before it commits."""
+first; then in one transaction the claims locked (no publish sends until it ends), the
+archive it replaces dumped beside the backup, newsbot's tables cleared and the dump loaded,
+checked to be a newsbot archive and marked as a backup before it commits."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import datetime as dt
 import os
 import re
 import shutil
+from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -16,7 +18,9 @@ from bot.backup import BackupError, back_up
 from bot.errors import RestoreError
 from bot.network import shown_url
 from bot.pg_tools import pg_client
+from bot.publishing.restored import TAKEN
 from bot.store.migrations import Migration, bundled
+from bot.store.rows import now_text
 
 LEFT = "the archive is left as it was"
 """What a restore refused says of the archive: nothing of it changed."""
@@ -57,12 +61,48 @@ _LISTED_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE \S+ (\S+) ", re.MULTILINE)
 
 _REFUSED = "newsbot restore: "
 """The start of the exceptions `_checking` raises: what the backup holds is refused."""
+_BUSY = "newsbot restore refused: "
+"""The start of the exception `_guarding` raises: a publish sends from the archive."""
+_GUARDED = b"newsbot restore: claims locked"
+"""The warning `_guarding` gives once it has locked the claims (psql says it on stderr, which
+it does not buffer)."""
 
 
-def _checking() -> bytes:
+def _guarding(ended: Collection[str]) -> bytes:
+    """SQL, first in the restore's transaction, locking the table of claims against writes
+    until it ends (pg_dump still reads it), and raising an exception while a process holds a
+    claim not run out (but those `ended`): a publish sends from the archive. Locked, no publish
+    takes a claim, which it does before each step, between this check and the COMMIT: one
+    starting meanwhile waits, then publishes from the restored archive, which the engine reads
+    under its claim."""
+    others = "".join(f" AND holder <> {_literal(holder)}" for holder in sorted(ended))
+    now = """to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"')"""
+    return f"""DO $guard$ DECLARE sending TEXT; BEGIN
+IF to_regclass('claims') IS NOT NULL THEN
+LOCK TABLE claims IN EXCLUSIVE MODE;
+SELECT string_agg(format('#%s to %s by %s', issue_number, outlet, holder), ', '
+ORDER BY issue_number, outlet, holder) INTO sending FROM claims
+WHERE expires_at >= {now}{others};
+IF sending IS NOT NULL THEN RAISE EXCEPTION '{_BUSY}newsbot publishes from this archive (%): \
+let it finish, or stop it, first', sending; END IF;
+END IF;
+RAISE WARNING '{_GUARDED.decode()}';
+END $guard$;
+""".encode()  # noqa: S608 - fixed text; each value an SQL literal (`_literal`)
+
+
+def _literal(text: str) -> str:
+    """`text` as an SQL string literal (standard_conforming_strings, PostgreSQL's default)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _checking(taken: dt.datetime | None) -> bytes:
     """SQL raising an exception, within the restore's transaction so that nothing of it is
-    committed, unless the tables restored are a newsbot archive this newsbot knows. The
-    search path first set back: pg_restore's script empties it."""
+    committed, unless the tables restored are a newsbot archive this newsbot knows; then
+    marking it a backup taken at `taken` (`TAKEN`), unless the dump is marked: a publish
+    starting once it commits looks for what the backup lost. The search path first set back:
+    pg_restore's script empties it."""
+    mark = "at a time not recorded" if taken is None else taken.isoformat()
     known = len(pg_migrations())
     version = "(SELECT coalesce(max(version), 0) FROM newsbot_schema)"
     tables = "".join(
@@ -76,7 +116,9 @@ DO $$ BEGIN
 schema version %, not one this newsbot knows (1 to {known}): restore it with the newsbot that \
 took it', {version}; END IF;
 END $$;
-""".encode()
+INSERT INTO state (key, value, updated_at) VALUES ({_literal(TAKEN)}, {_literal(mark)},
+{_literal(now_text())}) ON CONFLICT (key) DO NOTHING;
+""".encode()  # noqa: S608 - fixed text; each value an SQL literal (`_literal`)
 
 
 def _what_failed(said: str) -> str:
@@ -164,59 +206,108 @@ async def keep_archive(url: str, backup: Path) -> Path:
     raise RestoreError(f"{folder}: too many archives replaced this minute kept in it; {LEFT}")
 
 
-async def load_dump(url: str, backup: Path) -> None:
-    """Restore the `pg_dump` backup into the PostgreSQL archive at `url`, in one transaction:
-    newsbot's tables and functions dropped (`_clearing`), then `pg_restore`'s script run by
-    `psql`. COMMIT is sent only once the whole script is read and what it made checked to be
-    a newsbot archive (`_checking`): a dump `pg_restore` cannot read to its end, a statement
-    the server refuses, or another database's dump leaves the archive as it was."""
+async def load_dump(
+    url: str,
+    backup: Path,
+    *,
+    keep: bool,
+    ended: Collection[str] = (),
+    taken: dt.datetime | None = None,
+) -> Path | None:
+    """Restore the `pg_dump` backup into the PostgreSQL archive at `url`; return where the
+    archive it replaced is kept, with `keep` (`keep_archive`: dumped once no publish can
+    change it, and removed again if the restore is refused, as the archive is then left as it
+    was)."""
+    kept: Path | None = None
+
+    async def keeping() -> None:
+        nonlocal kept
+        kept = await keep_archive(url, backup)
+
+    try:
+        await _load(url, backup, ended, taken, keeping if keep else None)
+    except RestoreError:
+        if kept is not None:
+            await asyncio.to_thread(kept.unlink, missing_ok=True)
+        raise
+    return kept
+
+
+async def _load(
+    url: str,
+    backup: Path,
+    ended: Collection[str],
+    taken: dt.datetime | None,
+    guarded: Callable[[], Awaitable[None]] | None,
+) -> None:
+    """Load the dump `backup` into the archive at `url` in one transaction run by `psql`:
+    every claim locked out, refused while a process (but those `ended`) holds one
+    (`_guarding`); then `guarded` awaited; newsbot's tables and functions dropped
+    (`_clearing`), and `pg_restore`'s script run. COMMIT is sent only once the whole script is
+    read, what it made checked to be a newsbot archive, and marked as a backup taken at
+    `taken` (`_checking`): a dump `pg_restore` cannot read to its end, a statement the server
+    refuses, or another database's dump leaves the archive as it was."""
     script_tool, loader_tool = _client_tool("pg_restore"), _client_tool("psql")
+    pipe = asyncio.subprocess.PIPE
     with pg_client(url, RestoreError) as (client_url, environment):
-        pipe = asyncio.subprocess.PIPE
-        script = await asyncio.create_subprocess_exec(
-            script_tool, "--clean", "--if-exists", "--no-owner", "--file=-", str(backup),
-            stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=environment,
+        loader = await asyncio.create_subprocess_exec(
+            loader_tool, "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1",
+            f"--dbname={client_url}", stdin=pipe, stdout=pipe, stderr=pipe, env=environment,
         )  # fmt: skip
-        try:
-            loader = await asyncio.create_subprocess_exec(
-                loader_tool, "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1",
-                f"--dbname={client_url}",
-                stdin=pipe, stdout=asyncio.subprocess.DEVNULL, stderr=pipe, env=environment,
-            )  # fmt: skip
-        except BaseException:
-            script.kill()
-            await script.wait()
-            raise
-        assert script.stdout and script.stderr and loader.stdin and loader.stderr
-        said = asyncio.gather(script.stderr.read(), loader.stderr.read())
+        assert loader.stdin and loader.stdout and loader.stderr
+        drained = asyncio.ensure_future(loader.stdout.read())  # what the script selects
+        before = bytearray()  # what psql said before the claims were locked
+        script: asyncio.subprocess.Process | None = None
         stopped = []  # the processes ended here, not of themselves
         committed = False
         try:
             try:
-                loader.stdin.write(b"SET client_min_messages = warning;\nBEGIN;\n" + _clearing())
-                while chunk := await script.stdout.read(1 << 16):
-                    loader.stdin.write(chunk)
-                    await loader.stdin.drain()
-                if await script.wait() == 0:
-                    loader.stdin.write(_checking() + b"COMMIT;\n")
-                    committed = True
+                loader.stdin.write(
+                    b"SET client_min_messages = warning;\nBEGIN;\n" + _guarding(ended)
+                )
+                await loader.stdin.drain()
+                # Only once psql says so are the claims locked: a refusal ends it instead.
+                while (line := await loader.stderr.readline()) and _GUARDED not in line:
+                    before += line
+                if line:
+                    if guarded is not None:
+                        await guarded()
+                    script = await asyncio.create_subprocess_exec(
+                        script_tool, "--clean", "--if-exists", "--no-owner", "--file=-",
+                        str(backup), stdin=asyncio.subprocess.DEVNULL, stdout=pipe,
+                        stderr=pipe, env=environment,
+                    )  # fmt: skip
+                    assert script.stdout
+                    loader.stdin.write(_clearing())
+                    while chunk := await script.stdout.read(1 << 16):
+                        loader.stdin.write(chunk)
+                        await loader.stdin.drain()
+                    if await script.wait() == 0:
+                        loader.stdin.write(_checking(taken) + b"COMMIT;\n")
+                        committed = True
                 loader.stdin.close()
             except (BrokenPipeError, ConnectionResetError):
                 pass  # psql stopped at a statement the server refused: it says which below
             await loader.wait()
         finally:
             for process in (script, loader):
-                if process.returncode is None:
+                if process is not None and process.returncode is None:
                     process.kill()
                     stopped.append(process)
                     await process.wait()
-            problems = await said
+            await drained
+            problems = [
+                b"" if script is None or script.stderr is None else await script.stderr.read(),
+                bytes(before) + await loader.stderr.read(),
+            ]
         # pg_restore's failure first: psql may then fail on the script it cut short.
         for tool, process, problem in zip(
             ("pg_restore", "psql"), (script, loader), problems, strict=True
         ):
-            if process.returncode != 0 and process not in stopped:
+            if process is not None and process.returncode != 0 and process not in stopped:
                 why = _what_failed(problem.decode(errors="replace"))
+                if why.startswith(_BUSY):
+                    raise RestoreError(f"{why.removeprefix(_BUSY)}; {LEFT}")
                 if why.startswith(_REFUSED):
                     raise RestoreError(f"{backup} {why.removeprefix(_REFUSED)}; {LEFT}")
                 raise RestoreError(

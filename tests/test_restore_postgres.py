@@ -8,11 +8,14 @@ import asyncio
 import datetime as dt
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
 
+from bot.errors import RestoreError
 from bot.publishing.restored import SINCE, restored
+from bot.restore_postgres import load_dump
 from bot.store import Archive
 from tests.test_restore import archive_of_202, issue_203, names_in, newsbot
 
@@ -134,3 +137,40 @@ async def test_a_restored_dump_is_marked_with_the_time_it_was_taken(
     assert since is not None, "the restored dump is marked without a time"
     assert before <= dt.datetime.fromisoformat(since) <= after
     assert found is not None and found.since == dt.datetime.fromisoformat(since)
+
+
+async def claimed(url: str, holder: str) -> None:
+    """A claim to publish #203 to Discord, held by `holder` for another minute."""
+    async with await Archive.open(url, create=False) as archive:
+        until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+        assert await archive.ledger.claim(203, "discord", "1234", holder, until)
+
+
+async def test_the_load_is_refused_while_a_publish_holds_a_claim(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    """Checked again as the load locks the claims: a publish that claimed after the first
+    check stops the restore, the archive left as it was."""
+    backups = tmp_path / "backups"
+    await backed_up(pg_url, folder, backups)
+    await claimed(pg_url, "elsewhere:4321:abcd")
+    with pytest.raises(RestoreError) as refused:
+        await load_dump(pg_url, backups / "newsbot-Mon.dump", keep=True)
+    said = str(refused.value)
+    assert said.startswith("newsbot publishes from this archive (#203 to discord by elsewhere")
+    assert said.endswith("let it finish, or stop it, first; the archive is left as it was")
+    assert await latest_in(pg_url) == 203
+    assert names_in(backups) == ["newsbot-Mon.dump"]  # nothing kept: nothing replaced
+
+
+async def test_the_claim_of_a_publish_killed_does_not_hold_a_restore_back(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    backups = tmp_path / "backups"
+    env = await backed_up(pg_url, folder, backups)
+    ended = await asyncio.create_subprocess_exec("true")
+    await ended.wait()
+    await claimed(pg_url, f"{socket.gethostname()}:{ended.pid}:abcd")
+    code, _, err = await newsbot("restore", str(backups / "newsbot-Mon.dump"), env=env)
+    assert code == 0, err
+    assert await latest_in(pg_url) == 202

@@ -134,14 +134,15 @@ class Engine:
         """Publish `issue` on `outlet` to `targets` (default: all of the outlet's), side by side;
         one failing stops only itself, and its editors are told."""
         chosen = list(targets) if targets is not None else await outlet.targets()
-        # Issues a backup restored may have lost steps of are looked for before they are made.
-        lost = await restored(self.archive, self.issues)
+        # Issues a backup restored may have lost steps of are looked for before they are made:
+        # a backup found restored is marked here (and said so), once per publish.
+        await restored(self.archive, self.issues)
         thanks = await self._thanks(issue) if self.thank_suggesters else {}
         # Every target runs to its end before one's unexpected error (the archive failing under
         # it) is raised: left running, the others would go on publishing unawaited, beside the
         # publish tried again, and after a firing that gave up had let its lease go.
         ended = await asyncio.gather(
-            *(self._publish_to(issue, outlet, t, thanks, lost) for t in chosen),
+            *(self._publish_to(issue, outlet, t, thanks) for t in chosen),
             return_exceptions=True,
         )
         reports = []
@@ -176,7 +177,6 @@ class Engine:
         outlet: Outlet[TargetT],
         target: TargetT,
         thanks: Mapping[str, Post],
-        lost: Restored | None,
     ) -> TargetReport:
         report = TargetReport(target, shown=outlet.outcomes, cap=f"{outlet.title}'s daily cap")
         # One publish of an issue to a target at a time (the schedule and /newsletter publish
@@ -188,6 +188,9 @@ class Engine:
                 name = target.name
                 await self._claim(issue.number, outlet.name, name)
                 try:
+                    # Read under the claim: a restore that replaced the archive since this
+                    # publish began (it loads only while no claim is held) is seen.
+                    lost = await restored(self.archive, self.issues, mark=False)
                     try:
                         target = await outlet.resolve(target)
                     except StepError as exc:

@@ -1,0 +1,117 @@
+"""A `newsbot publish` started while `newsbot restore` replaces an archive on PostgreSQL: it
+waits until the restored archive is in place, then publishes from it, looking for what the
+backup lost instead of taking the old archive's word for it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bot.models import Issue
+from bot.publishing.plans.x import plan as x_plan
+from bot.sandbox.x import XEmulator, XEmulatorConfig
+from bot.settings import XSettings
+from bot.store import Archive
+from tests.conftest import eventually
+from tests.pg_server import PgServer
+from tests.x.conftest import Run, run_newsbot, x_env
+
+GATED_PG_DUMP = """#!/bin/sh
+# Under PG_DUMP_GATE, waits for the test to let it go before it dumps.
+if [ -n "$PG_DUMP_GATE" ]; then
+    touch "$PG_DUMP_GATE.reached"
+    while [ ! -e "$PG_DUMP_GATE.open" ]; do sleep 0.05; done
+fi
+exec {real} "$@"
+"""
+"""pg_dump, held at its start while the test acts: the restore keeps the archive it replaces
+with it, between its checks and its load."""
+
+
+@pytest.fixture
+def x_config() -> XEmulatorConfig:
+    """X's own refusal of a repeated post off: the ledger alone must keep each post single."""
+    return XEmulatorConfig(duplicate_window=0.0)
+
+
+def gated_path(tools: Path) -> str:
+    """A PATH whose pg_dump is `GATED_PG_DUMP`."""
+    tools.mkdir()
+    real = shutil.which("pg_dump")
+    assert real, "pg_dump is not installed"
+    (tools / "pg_dump").write_text(GATED_PG_DUMP.format(real=real))
+    (tools / "pg_dump").chmod(0o755)
+    return f"{tools}{os.pathsep}{os.environ['PATH']}"
+
+
+def waiting_on_a_lock(admin_url: str, url: str) -> bool:
+    """Whether a session of the database at `url` waits for a lock another holds."""
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+            (url.rpartition("/")[2],),
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def ongoing(task: asyncio.Task[Run]) -> Callable[[], None]:
+    """A check that `task` still runs, failing with what it did if it ended."""
+
+    def alive() -> None:
+        assert not task.done(), task.result()
+
+    return alive
+
+
+async def test_a_publish_started_during_a_restore_publishes_from_the_restored_archive(
+    pg_server: PgServer,
+    pg_url: str,
+    tmp_path: Path,
+    x_emulator: XEmulator,
+    issue_202: Issue,
+) -> None:
+    async with await Archive.open(pg_url) as archive:
+        await archive.issues.ingest(issue_202)
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    env = x_env(x_emulator) | {
+        "NEWSBOT_ARCHIVE__URL": pg_url,
+        "NEWSBOT_ISSUES__DIRECTORY": str(folder),
+        "PATH": await asyncio.to_thread(gated_path, tmp_path / "bin"),
+    }
+    dump = tmp_path / "newsbot-Mon.dump"
+    assert (await run_newsbot("backup", str(dump), env=env)).returncode == 0
+    published = await run_newsbot("publish", "202", "--outlet", "x", env=env)
+    assert published.returncode == 0, published.stderr
+    _, steps = x_plan(issue_202, XSettings())
+    assert len(x_emulator.live_tweets()) == len(steps)
+
+    gate = tmp_path / "gate"
+    restoring = asyncio.create_task(
+        run_newsbot("restore", str(dump), env=env | {"PG_DUMP_GATE": str(gate)})
+    )
+    opened = Path(f"{gate}.open")
+    try:
+        await eventually(Path(f"{gate}.reached").exists, alive=ongoing(restoring))
+        # The restore has checked that nothing publishes, and keeps the archive it replaces: a
+        # publish starting now must not send from the archive about to be replaced.
+        publishing = asyncio.create_task(run_newsbot("publish", "202", "--outlet", "x", env=env))
+        await eventually(
+            lambda: publishing.done() or waiting_on_a_lock(pg_server.admin_url, pg_url)
+        )
+        assert not publishing.done(), publishing.result()
+    finally:
+        await asyncio.to_thread(opened.touch)  # the restore goes on, whatever the test found
+        restored = await restoring
+    assert restored.returncode == 0, restored.stderr
+    again = await publishing
+    assert again.returncode == 0, again.stderr
+    # The restored archive's ledger never knew of the posts: found on X, not made again.
+    assert f"#202 → X: 0 posted, {len(steps)} recovered" in again.stdout, again.stdout
+    assert len(x_emulator.live_tweets()) == len(steps)
