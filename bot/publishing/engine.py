@@ -41,10 +41,10 @@ from bot.publishing.progress import (
     done,
     entry_for,
     finished_late,
-    made_before,
     out_there,
     recorded_ids,
     stale_entries,
+    to_send,
 )
 from bot.publishing.reports import (
     Alerts,
@@ -389,9 +389,10 @@ class Engine:
         """Run one step that is not done: edit what it made, or make it (or find it made: what
         an earlier attempt may have made, or what a restored backup's ledger `lost`)."""
         payload = step.payload(ids)
-        # What is made again after a deletion sends the step's `made_again` payload, whose hash
-        # the ledger keeps until it is made: a failure or a stop in between still knows it.
-        sent = step.made_again(payload) if made_before(step, payload, entry) else payload
+        # What is made again after a deletion, or late, sends the step's `made_again` or `late`
+        # payload, whose hash the ledger keeps until it is made: a failure or a stop in between
+        # still knows it.
+        sent = to_send(step, payload, entry)
         if entry.state == StepState.REMOVED:
             entry = replace(entry, remote_id=None, location_id=None, payload_hash=None)
         if step.parent and step.parent not in ids:

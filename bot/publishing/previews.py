@@ -16,10 +16,10 @@ from bot.publishing.outlet import Outcome, Outlet
 from bot.publishing.progress import (
     done,
     entry_for,
-    made_before,
     recorded_ids,
     stale_entries,
     stale_step,
+    to_send,
 )
 from bot.publishing.reports import PlannedStep
 from bot.publishing.steps import Step, payload_hash
@@ -55,9 +55,8 @@ def planned_steps(
             allowed = None if allowed is None else allowed - 1
             look_first = lost or (entry.attempts > 0 and entry.state != StepState.REMOVED)
             # What the engine sends: a step made again, or of an issue finished late, sends its
-            # `made_again` payload (a digest that pings nobody).
-            if made_before(step, payload, entry):
-                payload = step.made_again(payload)
+            # `made_again` or `late` payload (a digest that pings nobody).
+            payload = to_send(step, payload, entry)
             planned.append(
                 PlannedStep(step, payload, Outcome.POSTED, look_first=look_first, restored=lost)
             )

@@ -23,7 +23,7 @@ RECORDED = (StepState.SENT, StepState.SENDING, StepState.FAILED)
 LATE = "late"
 """What an unsent step's row keeps as its payload hash when its issue is finished late, after
 a newer one went out there (`finished_late`) or came due (`bot.schedule.owed`): it sends its
-`made_again` payload, so that the digest of an old issue pings nobody."""
+`late` payload, so that the digest of an old issue pings nobody."""
 
 
 def out_there(entry: OutboxEntry) -> bool:
@@ -104,12 +104,21 @@ def as_int(value: str | None) -> int | None:
     return None if value is None else int(value)
 
 
-def made_before(step: Step[Any], payload: Payload, entry: OutboxEntry) -> bool:
+def to_send(step: Step[Any], payload: Payload, entry: OutboxEntry) -> Payload:
+    """What making the step sends now: its `late` payload when its issue is finished late
+    (its row keeps `LATE` until the first attempt, then that payload's hash), its `made_again`
+    payload when it makes again what it made before, else `payload`."""
+    if entry.payload_hash == LATE:
+        return step.late(payload)
+    return step.made_again(payload) if _made_before(step, payload, entry) else payload
+
+
+def _made_before(step: Step[Any], payload: Payload, entry: OutboxEntry) -> bool:
     """Whether making the step now makes again what it made before and was deleted on the
     platform: its row was forgotten (`removed`), or an attempt to make it again was left
-    unfinished (its row keeps the hash of the `made_again` payload); or its issue is finished
-    late, and what it makes is sent as though made again (its row keeps `LATE`)."""
-    if entry.state == StepState.REMOVED or entry.payload_hash == LATE:
+    unfinished (its row keeps the hash of the `made_again` payload; so does that of a late
+    step whose `late` payload is its `made_again` one)."""
+    if entry.state == StepState.REMOVED:
         return True
     again = step.made_again(payload)
     return (

@@ -38,6 +38,12 @@ class Step(Generic[TargetT]):
     )
     """What the step sends instead when it makes again what it made before and was deleted on
     the platform: a digest that notified readers of the issue does not notify them twice."""
+    late: Callable[[Payload], Payload] = field(
+        default=lambda payload: payload, compare=False, repr=False
+    )
+    """What the step sends instead when its issue is finished late (`progress.LATE`): a digest
+    of old news notifies nobody. Nothing else changes (a Mastodon status keeps its
+    idempotency key, which `made_again` changes)."""
 
     def payload(self, ids: Mapping[str, int]) -> Payload:
         """What this step sends, given the remote ids of the steps it refers to."""

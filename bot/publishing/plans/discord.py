@@ -282,6 +282,7 @@ def _channel_steps(
             needs=tuple(thread_keys.values()),
             build=_digest_builder(issue, target, thread_keys, forum=False),
             made_again=_without_pings,
+            late=_without_pings,
         )
     )
     if target.kind == "announcement":
@@ -333,6 +334,7 @@ def _forum_steps(
             needs=tuple(thread_keys.values()),
             build=_digest_builder(issue, target, thread_keys, forum=True),
             made_again=_without_pings,
+            late=_without_pings,
         )
     )
     return steps
