@@ -24,7 +24,9 @@ from bot.publishing.pacer import Pacer
 from bot.render.publish import digest_post_name
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
+from tests.conftest import StartNewsbot
 from tests.publishing.conftest import posted_in, text_target, threads_of
+from tests.publishing.test_newsletter_cog import newsletter, private
 from tests.publishing.test_publish import assert_published_once
 
 THREADS = "/channels/{channel_id}/threads"
@@ -93,6 +95,30 @@ async def test_a_thread_discord_made_but_answered_524_is_started_once(
     assert made.hits == 1
     assert report.ok and report.count(Outcome.RECOVERED) == 1, report.targets[0].summary()
     assert again.ok and again.count(Outcome.POSTED) == again.count(Outcome.RECOVERED) == 0
+
+
+async def test_newsbots_own_client_starts_a_thread_answered_524_once(
+    start_newsbot: StartNewsbot,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    issue_202: Issue,
+    archive_with_issues: Archive,
+) -> None:
+    # `/newsletter publish` and the schedule go through the client `newsbot run` logs in with.
+    await start_newsbot(archive_with_issues, publishing={"retry_delay": 0.01})
+    role = seed.newsletter_role
+    await newsletter(emulator, seed, "setup", channel=seed.general, role=role)
+    made = emulator.inject("POST", THREADS, 524, after_handler=True)
+
+    published = await newsletter(emulator, seed, "publish", issue=202)
+
+    assert "failed" not in private(published), private(published)
+    assert "1 recovered" in private(published), "the thread made was found, not made again"
+    assert [t.name for t in threads_of(emulator, seed.general)] == section_names(issue_202)
+    digests = [m for m in emulator.messages_in(seed.general) if m.mention_roles == [role.id]]
+    assert len(digests) == 1, "one digest, pinging the role once"
+    assert_published_once(emulator, seed.general.id, issue_202)
+    assert made.hits == 1
 
 
 async def test_a_thread_answered_524_is_looked_for_on_the_next_publish_when_retries_run_out(
