@@ -157,6 +157,32 @@ async def test_a_client_retrying_without_nonce_posts_twice(
     assert [m.content for m in emulator.messages_in(seed.general)] == ["digest", "digest"]
 
 
+async def test_a_fault_skips_only_requests_carried_out_and_asking_skips_none(
+    emulator: Emulator, seed: DefaultWorld
+) -> None:
+    fault = emulator.inject("POST", MESSAGES, 500, after_handler=True, skip=1)
+    path = f"/channels/{seed.general.id}/messages"
+    # Asking whether a request would meet the fault does not let one through.
+    assert fault.matches("POST", MESSAGES, path) and fault.matches("POST", MESSAGES, path)
+    async with aiohttp.ClientSession() as session:
+        statuses = [
+            (await _raw_post(session, emulator, channel, text)).status
+            for channel, text in [
+                (1, "refused: the handler knows no such channel"),
+                (seed.general.id, "let through"),
+                (seed.general.id, "made, answered 500"),
+                (seed.general.id, "after the fault"),
+            ]
+        ]
+    assert statuses == [404, 200, 500, 200]
+    assert (fault.skipped, fault.hits) == (1, 1)
+    assert [m.content for m in emulator.messages_in(seed.general)] == [
+        "let through",
+        "made, answered 500",
+        "after the fault",
+    ]
+
+
 async def test_global_limit_and_interaction_callbacks_are_exempt(
     emulator: Emulator, bot: EmulatedBot, seed: DefaultWorld
 ) -> None:

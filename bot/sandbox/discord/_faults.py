@@ -25,7 +25,8 @@ class Fault:
     With ``hang`` each matching request is held unanswered until ``release()`` (or the
     emulator closing), then answered ``status``; ``hits`` counts it as soon as it arrives.
     ``skip`` lets the first matching requests through as they are (a fault on the digest, sent
-    after the section threads to the same route).
+    after the section threads to the same route); with ``after_handler`` only requests carried
+    out count among them, not those refused first (a rate limit, another fault, the handler).
     """
 
     method: str
@@ -47,14 +48,18 @@ class Fault:
         return self.hits >= self.times
 
     def matches(self, method: str, template: str, path: str) -> bool:
-        """Whether the fault applies to this request (and still has failures to serve)."""
+        """Whether the fault applies to this request (and still has failures to serve); asking
+        changes nothing, as a request let through is counted by ``let_through``."""
         if self.exhausted or self.method not in ("*", method):
             return False
-        if self.route != template and not fnmatch.fnmatchcase(path, self.route):
+        return self.route == template or fnmatch.fnmatchcase(path, self.route)
+
+    def let_through(self) -> bool:
+        """Let a matching request through as it is while ``skip`` requests have not been, and
+        count it; False once they have (the fault then answers it)."""
+        if self.skipped >= self.skip:
             return False
-        if self.skipped < self.skip:
-            self.skipped += 1
-            return False
+        self.skipped += 1
         return True
 
     def release(self) -> None:

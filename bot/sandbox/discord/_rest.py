@@ -226,8 +226,12 @@ class RestAPI:
         return json_response(rejection.status, rejection.body, rejection.headers)
 
     def _fault(self, method: str, template: str, path: str, *, after_handler: bool) -> Fault | None:
+        """The fault that answers this request, if any; one still letting requests through
+        (``Fault.skip``) lets this one through, and the next matching fault may answer it."""
         for fault in self.faults:
-            if fault.after_handler == after_handler and fault.matches(method, template, path):
+            if fault.after_handler != after_handler or not fault.matches(method, template, path):
+                continue
+            if not fault.let_through():
                 return fault
         return None
 
