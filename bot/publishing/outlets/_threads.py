@@ -117,7 +117,7 @@ async def look_through(
     return None
 
 
-def unfound(title: str, step: str, since: dt.datetime, pages: int) -> None:
+def warn_unfound(title: str, step: str, since: dt.datetime, pages: int) -> None:
     """Tell the operator that `step` was looked for in `pages` pages of the account's posts
     since `since` (a restored backup's time), which did not hold them all: it is made as not
     found, and may now be on the platform twice."""

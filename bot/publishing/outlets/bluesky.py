@@ -41,7 +41,7 @@ from atproto_client.exceptions import (
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
 from bot.publishing.outlet import Gone, Lookup, MaybeMade, Outcome, Remote, StepError
-from bot.publishing.outlets._threads import SINCE_PAGES, ThreadOutlet, look_through, unfound
+from bot.publishing.outlets._threads import SINCE_PAGES, ThreadOutlet, look_through, warn_unfound
 from bot.publishing.plans._threads import as_posted
 from bot.publishing.plans.bluesky import (
     ACCOUNT,
@@ -226,7 +226,7 @@ class BlueskyOutlet(ThreadOutlet[BlueskySettings, Account]):
             return await look_through(page, match)
         found = await look_through(page, match, pages=SINCE_PAGES)
         if found is None:
-            unfound(self.title, step.key, since, SINCE_PAGES)
+            warn_unfound(self.title, step.key, since, SINCE_PAGES)
         return found
 
     async def edit(self, step: Step[Account], payload: Payload, entry: OutboxEntry) -> None:

@@ -43,7 +43,7 @@ from mastodon import (
 from bot.errors import NewsbotError
 from bot.models import Issue, OutboxEntry
 from bot.publishing.outlet import Gone, Lookup, MaybeMade, Outcome, Remote, StepError
-from bot.publishing.outlets._threads import SINCE_PAGES, ThreadOutlet, look_through, unfound
+from bot.publishing.outlets._threads import SINCE_PAGES, ThreadOutlet, look_through, warn_unfound
 from bot.publishing.plans._threads import as_posted
 from bot.publishing.plans.mastodon import (
     ACCOUNT,
@@ -193,7 +193,7 @@ class MastodonOutlet(ThreadOutlet[MastodonSettings, Account]):
         since `since`, if given)."""
         found = await self.find(payload["text"], reply_to=_parent(step, ids), since=since)
         if found is None and since is not None:
-            unfound(self.title, step.key, since, SINCE_PAGES)
+            warn_unfound(self.title, step.key, since, SINCE_PAGES)
         return Remote(found) if isinstance(found, int) else found
 
     async def edit(self, step: Step[Account], payload: Payload, entry: OutboxEntry) -> None:
