@@ -20,7 +20,10 @@ LOOKUP_PAGES = 3
 SINCE_PAGES = 25
 """Pages of posts searched back to a restored backup's time at most (1000 statuses on
 Mastodon, 2500 posts on Bluesky): reading all since the backup shows a post surely not made,
-which ends the lookups of the issue's later posts; past this many, one is posted unfound."""
+which ends the lookups of the issue's later posts; past this many, one is posted unfound.
+Once more than 1,000 statuses followed the backup, each step reads all 25 pages: on Mastodon
+(300 requests per 5 minutes by default) a thread of about 11 posts or more runs into the rate
+limit, met as any 429: waited out up to `max_wait`, else the rest deferred to a later publish."""
 LEAST_WAIT = 1.0
 """Seconds a rate limit is waited out at least: a reset already past by this machine's clock
 (which may run ahead of the platform's) must not turn the retries into a burst."""
