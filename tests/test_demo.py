@@ -36,6 +36,7 @@ from bot.demo.actions import (
     reply_thread,
 )
 from bot.demo.keep import KEEP_HELP, keep_help
+from bot.demo.reader import PAGED, Paged
 from bot.demo.screen import Screen
 from bot.demo.script import report_firings
 from bot.demo.stage import DemoSettings, newsbot_command
@@ -44,6 +45,7 @@ from bot.publishing.plans.bluesky import plan as bluesky_plan
 from bot.publishing.plans.x import plan as x_plan
 from bot.sandbox.discord import Channel, ChannelType, Message, User, World, seed_default_world
 from bot.settings import BlueskySettings, XSettings
+from cogs.reader._views import PAGED as PAGED_BY_NEWSBOT
 from cogs.reader._views import buttons
 from cogs.suggestions._views import SectionSelect
 from tests.conftest import ROOT
@@ -634,16 +636,19 @@ def test_a_mistake_stays_indented_when_it_wraps_at_80_columns() -> None:
     assert " ".join(line.strip() for line in lines) == str(caught.value)
 
 
-def test_turning_a_page_past_the_results_says_they_end_there() -> None:
+@pytest.mark.parametrize("command", PAGED)
+def test_turning_a_page_past_the_results_says_they_end_there(command: str) -> None:
     reader = User(id=1, username="grace")
 
-    def results(*, offset: int, has_more: bool) -> Message:
+    def results(*, offset: int, has_more: bool) -> Paged:
         page = SearchPage(hits=(), offset=offset, has_more=has_more)
-        components = buttons(page) if offset or has_more else []
-        return Message(id=2, channel_id=3, guild_id=4, author=reader, components=components)
+        components = buttons(page, command) if offset or has_more else []
+        message = Message(id=2, channel_id=3, guild_id=4, author=reader, components=components)
+        return Paged(command, message)
 
     assert no_page(None, "next") == "There is no next page: /search <words> first."
     assert no_page(results(offset=0, has_more=True), "next") is None
+    assert no_page(results(offset=5, has_more=True), "previous") is None
     assert no_page(results(offset=5, has_more=False), "next") == (
         "There is no next page: the results end here."
     )
@@ -653,6 +658,10 @@ def test_turning_a_page_past_the_results_says_they_end_there() -> None:
     assert no_page(results(offset=0, has_more=False), "next") == (
         "There is no next page: all the results are on this one."
     )
+
+
+def test_the_demo_turns_the_pages_of_every_command_newsbot_pages() -> None:
+    assert set(PAGED) == set(PAGED_BY_NEWSBOT)
 
 
 # Discord's shape of the option, as newsbot registers /search's query.

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from bot.cli._console import ISSUE_NUMBER_MAX
 from bot.demo.editor import Editor, threads_of
-from bot.demo.reader import Reader, can_press, has_button
+from bot.demo.reader import PAGED, Paged, Reader, can_press, has_button
 from bot.demo.stage import SUGGESTION_THREAD, Stage
 from bot.errors import NewsbotError
 from bot.models import SuggestionStatus
@@ -176,8 +176,8 @@ async def act(stage: Stage, reader: Reader, editor: Editor, line: str) -> None:
         if word.startswith("/") and command in READER_OPTIONS:
             options = reader_options(command, rest, registered_options(stage, command))
             await reader.slash(command, **options)
-            if command == "search":
-                _page_hint(stage, reader.last_search)
+            if command in PAGED:
+                _page_hint(stage, reader.last_paged)
         elif word in {"next", "previous", "prev"}:
             await _turn(stage, reader, "next" if word == "next" else "previous")
         elif word == "/reply":
@@ -306,34 +306,35 @@ def _fits_a_message(text: str) -> None:
         )
 
 
-def _page_hint(stage: Stage, message: Message | None) -> None:
-    if message is None:
+def _page_hint(stage: Stage, paged: Paged | None) -> None:
+    if paged is None:
         return
-    ways = [w for w in ("next", "previous") if can_press(message, f"search:{w}")]
+    ways = [w for w in ("next", "previous") if can_press(paged.message, f"{paged.command}:{w}")]
     if ways:
         shown = " or ".join(f"`{way}`" for way in ways)
         stage.console.print(Text(f"  (type {shown} to turn the page)", style="dim"))
 
 
 async def _turn(stage: Stage, reader: Reader, way: str) -> None:
-    message = reader.last_search
-    refused = no_page(message, way)
-    if refused is not None or message is None:
+    paged = reader.last_paged
+    refused = no_page(paged, way)
+    if refused is not None or paged is None:
         stage.console.print(refused, markup=False)
         return
-    await reader.press(message, f"search:{way}", way.capitalize())
-    _page_hint(stage, message)
+    await reader.press(paged.message, f"{paged.command}:{way}", way.capitalize())
+    _page_hint(stage, paged)
 
 
-def no_page(message: Message | None, way: str) -> str | None:
-    """Why `next` or `previous` turns no page of the last search's `message`, or None when it
-    does: no search yet, or the results end here (or begin here)."""
-    custom_id = f"search:{way}"
-    if message is None:
+def no_page(paged: Paged | None, way: str) -> str | None:
+    """Why `next` or `previous` turns no page of the last paged answer (`/search`, `/latest`,
+    `/issue`), or None when it does: no such answer yet, or the results end here (or begin
+    here)."""
+    if paged is None:
         return f"There is no {way} page: /search <words> first."
-    if can_press(message, custom_id):
+    custom_id = f"{paged.command}:{way}"
+    if can_press(paged.message, custom_id):
         return None
-    if not has_button(message.components, custom_id):
+    if not has_button(paged.message.components, custom_id):
         return f"There is no {way} page: all the results are on this one."
     if way == "next":
         return "There is no next page: the results end here."

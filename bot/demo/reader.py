@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.console import Console
 from rich.text import Text
@@ -13,6 +13,16 @@ from rich.text import Text
 from bot.demo.screen import Screen
 from bot.demo.stage import ANSWER_TIMEOUT
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Message, MessageHandle
+
+PAGED = ("search", "latest", "issue")
+"""The commands whose answers newsbot pages, with buttons `COMMAND:previous` and `COMMAND:next`."""
+
+
+class Paged(NamedTuple):
+    """A command's answer whose pages `next` and `previous` turn."""
+
+    command: str
+    message: Message
 
 
 class Reader:
@@ -23,7 +33,8 @@ class Reader:
         self.seed = seed
         self.console = console
         self.screen = Screen(emulator.world)
-        self.last_search: Message | None = None
+        self.last_paged: Paged | None = None
+        """The last answer of a command whose answers are paged, and that command."""
 
     def say(self, what: str) -> None:
         """Print what the reader does."""
@@ -42,8 +53,8 @@ class Reader:
         )
         answer = await handle.original(timeout=ANSWER_TIMEOUT)
         self.console.print(self.screen.message(answer, who=self.seed.reader.username))
-        if name == "search":
-            self.last_search = answer
+        if name in PAGED:
+            self.last_paged = Paged(name, answer)
         return answer
 
     async def press(self, message: Message, custom_id: str, label: str) -> None:
