@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -216,11 +217,15 @@ def said(cycle: Sequence[Edge]) -> str:
     return "\n".join([f"import cycle: {ring}", *(f"  {edge}" for edge in cycle)])
 
 
-GRAPH = import_graph(ROOT, PACKAGES)
+@cache
+def our_graph() -> tuple[dict[str, Path], list[Edge]]:
+    """The import graph of bot/ and cogs/, read once a process and only where a test asks: every
+    xdist worker imports this module, but only the one running these tests parses the code."""
+    return import_graph(ROOT, PACKAGES)
 
 
 def test_no_module_imports_one_that_imports_it_back() -> None:
-    modules, edges = GRAPH
+    modules, edges = our_graph()
     found = cycles(modules, [e for e in edges if e.kind == "runtime"])
     assert not found, (
         "\n".join(map(said, found))
@@ -230,7 +235,7 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
 
 
 def test_no_import_cycles_for_the_type_checker_but_the_known_ones() -> None:
-    modules, edges = GRAPH
+    modules, edges = our_graph()
     found = cycles(modules, [e for e in edges if e.kind != "deferred"])
     new = [c for c in found if frozenset(e.source for e in c) not in KNOWN_CYCLES]
     assert not new, (
@@ -243,7 +248,7 @@ def test_no_import_cycles_for_the_type_checker_but_the_known_ones() -> None:
 
 
 def test_the_core_never_imports_an_adapter() -> None:
-    _, edges = GRAPH
+    _, edges = our_graph()
     found = back_edges(edges)
     assert not found, (
         "the core imports an adapter:\n"
@@ -257,7 +262,7 @@ BACKENDS = ("bot.store.sqlite", "bot.store.postgres")
 
 
 def test_no_archive_backend_imports_another() -> None:
-    _, edges = GRAPH
+    _, edges = our_graph()
     found = [
         edge
         for edge in edges
@@ -273,7 +278,7 @@ def test_no_archive_backend_imports_another() -> None:
 
 
 def test_every_layer_names_modules_that_exist() -> None:
-    modules, _ = GRAPH
+    modules, _ = our_graph()
     ours = [n for n in (*CORE, *ADAPTERS, *BACKENDS) if n.split(".")[0] in PACKAGES]
     missing = [name for name in ours if not any(in_layer(m, [name]) for m in modules)]
     assert not missing, f"CORE or ADAPTERS name modules that do not exist: {missing}"
