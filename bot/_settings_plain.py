@@ -63,6 +63,7 @@ KINDS: dict[str, dict[str, Kind]] = {
         "targets": _MANY,
         "alerts_channel_id": _ID,
         "message_content": _BOOL,
+        "guild_ready_timeout": Kind("float", gt=0, le=60),
         "shard_count": Kind("int", ge=1),
         "shard_ids": _MANY,
     },

@@ -104,7 +104,7 @@ class Newsbot(commands.Bot):
         settings: Settings,
         archive: Archive,
         sync_on_start: bool = True,
-        guild_ready_timeout: float = 2.0,
+        guild_ready_timeout: float | None = None,
     ) -> None:
         known_id = settings.discord.application_id
         extra: dict[str, Any] = {"application_id": known_id} if known_id else {}
@@ -122,7 +122,12 @@ class Newsbot(commands.Bot):
             allowed_mentions=NO_MENTIONS,
             help_command=None,
             tree_cls=NewsbotTree,
-            guild_ready_timeout=guild_ready_timeout,
+            # How long discord.py waits for one more server before `ready` (None: the setting's).
+            guild_ready_timeout=(
+                settings.discord.guild_ready_timeout
+                if guild_ready_timeout is None
+                else guild_ready_timeout
+            ),
             **extra,
         )
         bound_requests(self.http, settings.publishing.request_timeout)
@@ -278,7 +283,7 @@ def newsbot(
     settings: Settings,
     archive: Archive,
     sync_on_start: bool = True,
-    guild_ready_timeout: float = 2.0,
+    guild_ready_timeout: float | None = None,
 ) -> Newsbot:
     """The bot for these settings: sharded when `discord.shard_count` is set, else not."""
     kind = Newsbot if settings.discord.shards() is None else ShardedNewsbot

@@ -146,6 +146,13 @@ class DiscordSettings(Section):
         description="Ask for the privileged message content intent: links in replies in "
         "newsbot's threads become suggestions. Without it only the commands work.",
     )
+    guild_ready_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="Seconds `newsbot run` waits at connect for one more server before it is "
+        "ready (and publishes what the schedule owes): Discord sends the servers one by one.",
+    )
     shard_count: int | None = Field(
         default=None,
         ge=1,

@@ -23,6 +23,7 @@ from bot.settings import Settings
 from bot.store import Archive
 from tests.conftest import ROOT
 from tests.newsbot_process import Process, newsbot_process
+from tests.publishing.cli_harness import READY_AT_ONCE
 
 
 def test_run_without_a_token_says_where_to_get_one(monkeypatch: object) -> None:
@@ -57,6 +58,7 @@ def run_env(emulator: Emulator, seed: DefaultWorld, archive: Path) -> dict[str, 
         "NEWSBOT_DISCORD__GATEWAY_URL": emulator.gateway_url,
         "NEWSBOT_DISCORD__DEV_GUILD": str(seed.guild.id),
         "NEWSBOT_ARCHIVE__PATH": str(archive),
+        **READY_AT_ONCE,
     }
 
 
@@ -217,3 +219,16 @@ async def test_the_running_bot_keeps_max_wait_and_request_timeout(
         fault.release()
     finally:
         await newsbot.http.close()
+
+
+@pytest.mark.parametrize("sharded", [False, True], ids=["unsharded", "sharded"])
+async def test_the_running_bot_waits_for_one_more_server_as_long_as_set(
+    archive: Archive, sharded: bool
+) -> None:
+    # discord.py waits this long after each server Discord sends before it is ready, and the
+    # schedule publishes only once ready: a bot in one server need not wait 2 s at each start.
+    shards = {"shard_count": 2} if sharded else {}
+    for discord_settings, waits in (({}, 2.0), ({"guild_ready_timeout": 0.25}, 0.25)):
+        settings = Settings.model_validate({"discord": discord_settings | shards})
+        newsbot = bot.app.newsbot(settings=settings, archive=archive)
+        assert newsbot._connection.guild_ready_timeout == waits

@@ -10,6 +10,9 @@ from bot.sandbox.discord import Emulator
 from tests.newsbot_process import without_settings
 
 ROOT = Path(__file__).resolve().parents[2]
+READY_AT_ONCE = {"NEWSBOT_DISCORD__GUILD_READY_TIMEOUT": "0.1"}
+"""`newsbot run` ready 0.1 s after the emulator's one server, not the 2 s a bot in many servers
+waits for the next one: the emulator sends every server right after READY."""
 
 
 def newsbot_argv(*args: str) -> list[str]:
@@ -18,7 +21,8 @@ def newsbot_argv(*args: str) -> list[str]:
 
 
 def newsbot_env(emulator: Emulator | None) -> dict[str, str]:
-    """The environment pointing `newsbot` at the emulator, with quick retries."""
+    """The environment pointing `newsbot` at the emulator, with quick retries and a quick
+    ready."""
     env = without_settings(os.environ)
     env["PYTHONPATH"] = str(ROOT)
     env["NEWSBOT_PUBLISHING__RETRY_DELAY"] = "0.01"
@@ -26,4 +30,5 @@ def newsbot_env(emulator: Emulator | None) -> dict[str, str]:
         env["NEWSBOT_DISCORD__TOKEN"] = emulator.token
         env["NEWSBOT_DISCORD__API_BASE"] = emulator.api_base
         env["NEWSBOT_DISCORD__GATEWAY_URL"] = emulator.gateway_url
+        env.update(READY_AT_ONCE)
     return env
