@@ -299,11 +299,19 @@ async def test_a_hanging_fault_holds_the_request_until_it_is_released(emulator: 
             assert answer.status == 200, "one hang was asked for"
 
 
+class IdentifyingAtOnce(discord.Client):
+    """discord.py's client, but identifying again at once after a session it lost."""
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py waits 5 s before each IDENTIFY but the first, Discord's pace for a bot's
+        sessions; the emulator keeps none, and the outage is what is tested here."""
+
+
 async def test_a_gateway_outage_cuts_discord_py_off_and_refuses_it_until_it_ends(
     emulator: Emulator,
 ) -> None:
     gateway = emulator.gateway
-    client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    client = IdentifyingAtOnce(intents=discord.Intents.default(), guild_ready_timeout=0.05)
     await client.login(emulator.token)
     connection = asyncio.create_task(client.connect(reconnect=True))
     try:
