@@ -1,6 +1,6 @@
 """`newsbot run` on a schedule, as its own process, against the Discord and X emulators.
 
-The cron fires every two seconds (a sixth, seconds field): #202 goes out once to a channel and
+The cron fires every second (a sixth, seconds field): #202 goes out once to a channel and
 as a thread on X, and later firings send nothing more; stopped with SIGTERM in the middle of a
 publish and started again, the issue ends complete with nothing twice; started after a firing
 was missed, it catches up as `schedule.catch_up` says.
@@ -37,7 +37,7 @@ from tests.x.conftest import assert_one_thread, thread_texts, x_env
 
 pytestmark = pytest.mark.usefixtures("x_emulator")
 
-EVERY_TWO_SECONDS = "*/2 * * * * *"
+EVERY_SECOND = "* * * * * *"  # a sixth field, in front: seconds
 ONCE_A_YEAR = "0 9 1 1 *"  # its last firing is always in the past: something to catch up on
 
 
@@ -168,7 +168,7 @@ async def test_each_firing_publishes_the_new_issue_once_to_discord_and_x(
         return [line for line in running.log.splitlines() if "firing done:" in line]
 
     async with newsbot_run(
-        emulator, x_emulator, db, issues_dir, cron=EVERY_TWO_SECONDS, catch_up="none"
+        emulator, x_emulator, db, issues_dir, cron=EVERY_SECOND, catch_up="none"
     ) as running:
         await wait_for(lambda: any(published in line for line in firings()), running)
         # Two more firings after the publish: they find it in the ledger and send nothing.
@@ -197,7 +197,7 @@ async def test_sigterm_in_the_middle_of_a_publish_then_a_restart_completes_it_on
     # Four calls a second and no grace: the stop cuts the publish of #202 short.
     slow = {"NEWSBOT_PUBLISHING__REQUESTS_PER_SECOND": "4", "NEWSBOT_PUBLISHING__STOP_GRACE": "0"}
     async with newsbot_run(
-        emulator, x_emulator, db, issues_dir, slow, cron=EVERY_TWO_SECONDS, catch_up="none"
+        emulator, x_emulator, db, issues_dir, slow, cron=EVERY_SECOND, catch_up="none"
     ) as running:
         await wait_for(lambda: len(threads_of(emulator, seed.general)) >= 2, running)
         log = await running.stop()
@@ -205,7 +205,7 @@ async def test_sigterm_in_the_middle_of_a_publish_then_a_restart_completes_it_on
     assert len(threads_of(emulator, seed.general)) < len(issue_202.sections)
     assert not x_emulator.live_tweets()
     async with newsbot_run(
-        emulator, x_emulator, db, issues_dir, cron=EVERY_TWO_SECONDS, catch_up="none"
+        emulator, x_emulator, db, issues_dir, cron=EVERY_SECOND, catch_up="none"
     ) as running:
         await wait_for(lambda: len(x_emulator.live_tweets()) == len(thread), running)
         await running.stop()

@@ -18,7 +18,7 @@ from bot.store import Archive
 from tests.conftest import ISSUES
 from tests.publishing.conftest import threads_of
 from tests.test_run_schedule import (
-    EVERY_TWO_SECONDS,
+    EVERY_SECOND,
     assert_everywhere_once,
     last_run,
     newsbot_run,
@@ -90,7 +90,7 @@ async def test_two_processes_on_their_own_shards_publish_once_and_both_answer(
                 guild_id=emulator.world.guild_of(elsewhere).id, channel_id=elsewhere.id, kind="text"
             )
         )
-    schedule = {"cron": EVERY_TWO_SECONDS, "catch_up": "none"}
+    schedule = {"cron": EVERY_SECOND, "catch_up": "none"}
     thread = thread_texts(issue_202)
     sections = len(issue_202.sections)
     # The first sync is held in flight until the other process has started: it must not sync too.
