@@ -8,6 +8,7 @@ import datetime as dt
 from bot.app import Newsbot
 from bot.sandbox.discord import Channel, DefaultWorld, Emulator, Message, Permission, User
 from cogs.suggestions._answers import ANSWERS_PER_WINDOW, READERS_KEPT, RecentAnswers
+from tests.conftest import eventually
 from tests.suggestions.conftest import StartBot, publish_threads
 from tests.suggestions.test_discord import silent
 
@@ -193,7 +194,8 @@ async def test_an_answer_discord_refused_is_given_with_the_next_reply(
     thread = (await publish_threads(newsbot, emulator, seed))["industry"]
     refused = emulator.inject("POST", "/channels/{channel_id}/messages", 403)
     first = await emulator.post_message(thread, seed.reader, "see file:///etc/passwd")
-    await emulator.wait_until(lambda: refused.exhausted or None)
+    # A refused request changes nothing the emulator tells its waiters of: poll for it.
+    await eventually(lambda: refused.exhausted, within=10)
     assert not answers(emulator, seed, thread)
 
     # The reader was never told: their next reply is answered, not crossed.
