@@ -117,7 +117,8 @@ class IssueStore(Protocol):
         """Items matching a reader's `text`, best first; never raises for what a reader types.
 
         `section` is a slug: the section of that slug, found too under the slug an older
-        newsbot gave its name (`bot.store.sections`)."""
+        newsbot gave its name, and not the sections archived under it whose names have
+        another slug today (`bot.store.sections`)."""
         ...
 
     async def related(self, text: str, *, limit: int = 5) -> list[SearchHit]:

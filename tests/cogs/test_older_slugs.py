@@ -12,7 +12,7 @@ from bot.models import Issue
 from bot.sandbox.discord import DefaultWorld, Emulator, Message
 from tests.cogs.test_reader import slash
 from tests.factories import issue, item
-from tests.store.test_older_slugs import as_archived_before
+from tests.store.test_older_slugs import as_archived_before, as_read_today
 
 FOUND = re.compile(r"\*\*\[([^\]]+)\]")
 
@@ -66,3 +66,17 @@ async def test_before_any_issue_after_the_upgrade_its_name_finds_that_section_al
     assert titles(message) == ["Robots 300"]
     message = await slash(emulator, seed, "search", query="robots", section="論文")
     assert titles(message) == ["Robots studied 301"]
+
+
+async def test_a_section_not_named_so_today_is_not_found_under_its_older_slug(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    """`## AI ニュース` was archived as `ai`, which `## AI` has today: each finds its own."""
+    await newsbot.archive.issues.ingest(as_archived_before(as_read_today()))
+    ai = issue(9, {"AI": [item("Models compared", "https://news.example/compared")]})
+    await newsbot.archive.issues.ingest(as_archived_before(ai))
+
+    message = await slash(emulator, seed, "search", query="models", section="AI")
+    assert titles(message) == ["Models compared"]
+    message = await slash(emulator, seed, "search", query="models", section="ai-ニュース")
+    assert titles(message) == ["Models"]

@@ -4,8 +4,11 @@ today keeps them, so it is not taken for an edit and its thread is not made agai
 
 from __future__ import annotations
 
+from typing import cast
+
 from bot.models import IngestOutcome, Issue, Section, ascii_slug
 from bot.store import Archive
+from bot.store.sqlite.issues import SqliteIssues
 from tests.factories import issue, item
 
 
@@ -124,4 +127,33 @@ async def test_a_section_searched_by_its_slug_today_is_found_in_older_issues_too
     # A ranked search and a list of the newest matches alike (a prefix is listed unranked).
     assert await found_in(archive, "robo*", "業界ニュース") == [(7, "Robots"), (8, "Robots again")]
     assert await found_in(archive, "robots", "論文") == [(9, "Robots studied")]
-    assert await found_in(archive, "robots", "section") == [(7, "Robots"), (9, "Robots studied")]
+    # The older slugs name today the sections that have them: `## AI`, not `## AI ニュース`.
+    assert await found_in(archive, "models", "ai") == [(9, "Models compared")]
+    assert await found_in(archive, "robots", "section") == []
+
+
+async def test_a_slug_the_editor_set_finds_its_section(archive: Archive) -> None:
+    """`## 業界ニュース {#industry}` is not the older slug of any name: all of it is found."""
+    news = issue(7, {"業界ニュース": [item("Robots", "https://news.example/robots")]})
+    (section,) = news.sections
+    by_hand = news.model_copy(
+        update={"sections": (section.model_copy(update={"slug": "industry"}),)}
+    )
+    await archive.issues.ingest(by_hand)
+
+    assert await found_in(archive, "robots", "industry") == [(7, "Robots")]
+
+
+async def test_a_search_in_a_section_reads_on_a_connection_of_its_own(
+    sqlite_archive: Archive,
+) -> None:
+    """The names under a section's slugs are read with the search, on its read-only
+    connection: not on the shared one, where the search would wait behind an ingest."""
+    await sqlite_archive.issues.ingest(as_archived_before(as_read_today()))
+    shared = cast(SqliteIssues, sqlite_archive.issues)._db
+    ran: list[str] = []
+    await shared.set_trace_callback(ran.append)  # the driver's statement hook
+
+    assert await found_in(sqlite_archive, "robots", "業界ニュース") == [(7, "Robots")]
+    assert await found_in(sqlite_archive, "models", "ai") == []
+    assert ran == []

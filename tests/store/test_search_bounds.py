@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from bot.models import Item
 from bot.store import Archive, query
+from bot.store.sections import SoughtSection
 from bot.store.sqlite import search as fts
 from bot.store.sqlite import statement
 from bot.store.sqlite.database import READERS, open_database
@@ -144,8 +145,8 @@ async def test_a_section_filter_reads_no_item_rows(tmp_path: Path) -> None:
     with closing(sqlite3.connect(tmp_path / "a.db")) as db:
         for ranked in (True, False):
             searched = statement.search_statement(
-                "robot", section="news", issue=None, since=None, until=None, limit=10, offset=0,
-                ranked=ranked,
+                "robot", section=SoughtSection("news"), issue=None, since=None, until=None,
+                limit=10, offset=0, ranked=ranked,
             )  # fmt: skip
             assert searched is not None
             steps = list(db.execute(f"EXPLAIN QUERY PLAN {searched[0]}", searched[1]))

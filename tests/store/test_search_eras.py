@@ -18,6 +18,7 @@ from bot.store import Archive
 from bot.store.ingest import SLOT_BITS
 from bot.store.postgres import recent, statement
 from bot.store.postgres.words import matching
+from bot.store.sections import SoughtSection
 from bot.store.sqlite import statement as sqlite_statement
 from tests.factories import issue, item
 from tests.store.test_search_postgres import (
@@ -147,7 +148,7 @@ async def test_an_era_walk_stops_once_it_holds_the_newest_matches(
     # Gamma is in three News items of each issue. The newest era holds one issue (3301), the
     # one before it two (2701, 3001): the walk stops after those two eras, having read their
     # nine matches.
-    plan = era_walk_plan(pg_url, '"gamma"', section="news")
+    plan = era_walk_plan(pg_url, '"gamma"', section=SoughtSection("news"))
     assert eras_asked(plan) == 2, "\n".join(plan)
     assert matches_read(plan) <= 9, "\n".join(plan)
     # A window that ends at issue 2101 (era 4) starts there, and reads its four matches (News
@@ -156,7 +157,7 @@ async def test_an_era_walk_stops_once_it_holds_the_newest_matches(
     assert eras_asked(plan) == 2, "\n".join(plan)
     assert matches_read(plan) <= 8, "\n".join(plan)
     # Zqueen is in the oldest issue alone: every era is asked, newest first, and one found.
-    plan = era_walk_plan(pg_url, '"zqueen"', section="news")
+    plan = era_walk_plan(pg_url, '"zqueen"', section=SoughtSection("news"))
     assert eras_asked(plan) == NUMBERS[-1] // ERA_ISSUES + 1, "\n".join(plan)
 
 

@@ -30,6 +30,7 @@ from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.database import migrations as pg_migrations
 from bot.store.postgres.words import matching
 from bot.store.query import SEARCH_CANDIDATES, search_plan
+from bot.store.sections import SoughtSection
 from tests.factories import issue, item
 from tests.pg_server import PgServer
 
@@ -454,7 +455,7 @@ async def test_a_section_search_reads_the_sections_items_alone(pg_url: str) -> N
         ranked=True,
         bounds={"section_newest": 400},
         random_page_cost=1.1,
-        section="tools",
+        section=SoughtSection("tools"),
     )
     # One lookup of the words' index, for the word and the section together.
     asked = [line for line in plan if "Index Cond: (words @@" in line]
@@ -497,9 +498,10 @@ async def test_a_query_no_item_holds_is_answered_by_the_index_alone(
     statements.clear()
     on_postgres = await postgres.issues.search("zqueen", section="news")
     assert len(on_postgres.hits) == len(RARE)
-    # The look first (bounds and index), the search (and the planner's frequent words, read
-    # once in a while, which tell whether the index is asked by era).
-    assert len(searches(statements)) == 2, statements
+    # The names archived under the section's slug (`bot.store.sections.sought_section`), the
+    # look (bounds and index), the search (and the planner's frequent words, read once in a
+    # while, which tell whether the index is asked by era).
+    assert len(searches(statements)) == 3, statements
     # A phrase whose pair shares its lexeme with another's (as about 40 do at a million
     # items): its words, asked apart, tell that no item holds it.
     held, other = colliding_pairs()
@@ -754,7 +756,7 @@ async def test_a_phrase_of_common_words_reads_the_items_where_they_meet(
     assert items_read(plan) <= 60 + 11, "\n".join(plan)
     # Nor is the index of words asked for those: at a million items, the planner intersected
     # the pair's 2,700 items with its list of the 105,000 holding both words (91 ms).
-    for section in (None, "news"):
+    for section in (None, SoughtSection("news")):
         sql, _ = statement.search_statement(
             ranked=True, section=section, issue=None, since=None, until=None, recent=None,
             match=matching('"alpha beta"'),

@@ -140,10 +140,12 @@ class PgIssues:
 
     async def names_under(self, slugs: Collection[str]) -> list[tuple[str, str]]:
         """Every (slug, name) of a section archived under one of `slugs`, each once."""
+        # PostgreSQL's text holds no NUL: no section has a slug with one (a reader typed it).
+        asked = sorted(slug for slug in slugs if "\x00" not in slug)
         rows = await self._database.rows(
             'SELECT DISTINCT slug COLLATE "C" AS slug, name COLLATE "C" AS name FROM sections'
             " WHERE slug = ANY(%(slugs)s) ORDER BY slug, name",
-            {"slugs": sorted(slugs)},
+            {"slugs": asked},
         )
         return [(str(row["slug"]), str(row["name"])) for row in rows]
 

@@ -11,11 +11,6 @@ from bot.store.postgres.words import section_lexeme
 from bot.store.sections import SoughtSection
 
 
-def sought(section: str | SoughtSection) -> SoughtSection:
-    """The section a filter names: a slug alone is that slug's section."""
-    return section if isinstance(section, SoughtSection) else SoughtSection(section)
-
-
 def section_query(section: SoughtSection) -> str | None:
     """The tsquery (as text) of the items in `section`'s slugs, by their sections' lexemes
     (`section_lexeme`); None when its slug can be no lexeme (no item is in it)."""
@@ -26,16 +21,28 @@ def section_query(section: SoughtSection) -> str | None:
 
 def section_newest(section: SoughtSection, params: dict[str, Any], clauses: list[str]) -> str:
     """The query of the newest issue holding `section` (its parameters put in `params`), and
-    in `clauses` the condition keeping, under its older slug, only the items of its names."""
+    in `clauses` the condition keeping, under a slug other sections have too, only the items
+    of its names."""
     newest = "SELECT max(issue_number) FROM sections WHERE slug"
     params["section"] = section.slug
+    under = [_under("section", section.names, params)]
+    if section.older is not None:
+        params["older"] = section.older
+        under.append(_under("older", section.older_names, params))
+    if section.names is not None or section.older_names is not None:
+        named = " OR ".join(under)
+        clauses.append(
+            f"AND EXISTS (SELECT FROM sections s WHERE s.id = i.section_id AND ({named}))"
+        )
     if section.older is None:
         return f"{newest} = %(section)s"
-    params["older"] = section.older
-    if section.names is not None:
-        params["older_names"] = list(section.names)
-        clauses.append(
-            "AND EXISTS (SELECT FROM sections s WHERE s.id = i.section_id"
-            " AND (s.slug <> %(older)s OR s.name = ANY(%(older_names)s)))"
-        )
     return f"{newest} IN (%(section)s, %(older)s)"
+
+
+def _under(slug: str, names: tuple[str, ...] | None, params: dict[str, Any]) -> str:
+    """The condition on `s` of a section under the slug of parameter `slug`, named one of
+    `names` (any with None)."""
+    if names is None:
+        return f"s.slug = %({slug})s"
+    params[f"{slug}_names"] = list(names)
+    return f"s.slug = %({slug})s AND s.name = ANY(%({slug}_names)s)"

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.store.ingest import SLOT_BITS
-from bot.store.postgres.sections import section_newest, section_query, sought
+from bot.store.postgres.sections import section_newest, section_query
 from bot.store.postgres.words import Matching
 from bot.store.query import SEARCH_CANDIDATES
 from bot.store.sections import SoughtSection
@@ -48,7 +48,7 @@ def indexed(column: str, alias: str = "") -> str:
 def search_statement(
     *,
     ranked: bool,
-    section: str | SoughtSection | None,
+    section: SoughtSection | None,
     issue: int | None,
     since: dt.date | None,
     until: dt.date | None,
@@ -105,7 +105,7 @@ def search_statement(
     if section:
         # The section is a lexeme of `words` (`words.section_lexeme`, NULL matching nothing):
         # asked with the query's words, the index lists the section's matches alone.
-        params["section_lexeme"] = section_query(sought(section))
+        params["section_lexeme"] = section_query(section)
         if asked is None:
             matched.append("i.words @@ %(section_lexeme)s::tsquery")
     if asked is not None:
@@ -137,7 +137,7 @@ def search_statement(
     latest: list[str] = []  # the newest issue each filter but a section's allows
     oldest: list[str] = []  # the oldest issue each filter allows
     if section:
-        newest.append(found("section_newest", section_newest(sought(section), params, clauses)))
+        newest.append(found("section_newest", section_newest(section, params, clauses)))
     if issue is not None:
         clauses.append("AND i.issue_number = %(issue)s")
         # A bigint: as an integer, the id bound (the next issue shifted by SLOT_BITS) of
@@ -457,7 +457,7 @@ class _Bounds:
 
 def filter_bounds(
     *,
-    section: str | SoughtSection | None,
+    section: SoughtSection | None,
     issue: int | None,
     since: dt.date | None,
     until: dt.date | None,

@@ -28,7 +28,7 @@ _NO_ROWID = 2**63 - 1
 def search_statement(
     text: str,
     *,
-    section: str | SoughtSection | None,
+    section: SoughtSection | None,
     issue: int | None,
     since: dt.date | None,
     until: dt.date | None,
@@ -186,7 +186,7 @@ def phrase_statement(
 
 
 def _search_filters(
-    section: str | SoughtSection | None,
+    section: SoughtSection | None,
     issue: int | None,
     since: dt.date | None,
     until: dt.date | None,
@@ -214,10 +214,9 @@ def _search_filters(
         # Through a narrow table, not the items' rows: a common word in a section checks
         # thousands of matches, and reading each one's row costs more than ranking it. A join
         # the full-text index leads (CROSS), for the planner never to scan the table first.
-        sought = section if isinstance(section, SoughtSection) else SoughtSection(section)
         joins.append(f"CROSS JOIN item_sections ins ON ins.id = {index}.rowid")
-        clauses.append(_in_section(sought, params))
-        slugs = "slug = :section" if sought.older is None else "slug IN (:section, :older)"
+        clauses.append(_in_section(section, params))
+        slugs = "slug = :section" if section.older is None else "slug IN (:section, :older)"
         lowest.append(f"(SELECT min(issue_number) FROM sections WHERE {slugs})")  # noqa: S608
         highest.append(f"(SELECT max(issue_number) FROM sections WHERE {slugs})")  # noqa: S608
     if issue is not None:
@@ -262,19 +261,26 @@ def _search_filters(
 
 
 def _in_section(sought: SoughtSection, params: dict[str, Any]) -> str:
-    """The WHERE clause keeping the items of the `sought` section (`ins`: `item_sections`);
-    under an older slug other sections have too, only those of its names (an issue has one
-    section of a slug, whose row tells its name)."""
+    """The WHERE clause keeping the items of the `sought` section (`ins`: `item_sections`):
+    under a slug other sections have too, only those of its names (an issue has one section
+    of a slug, whose row tells its name)."""
     params["section"] = sought.slug
-    if sought.older is None:
-        return "AND ins.slug = :section"
-    params["older"] = sought.older
-    if sought.names is None:
-        return "AND ins.slug IN (:section, :older)"
-    params["older_names"] = json.dumps(sought.names)
-    return f"""AND (ins.slug = :section OR ins.slug = :older AND EXISTS (
-        SELECT 1 FROM sections s WHERE s.slug = :older AND s.issue_number = ins.id >> {SLOT_BITS}
-        AND s.name IN (SELECT value FROM json_each(:older_names))))"""  # noqa: S608 - fixed text
+    under = [_under("section", sought.names, params)]
+    if sought.older is not None:
+        params["older"] = sought.older
+        under.append(_under("older", sought.older_names, params))
+    return f"AND ({' OR '.join(under)})"
+
+
+def _under(slug: str, names: tuple[str, ...] | None, params: dict[str, Any]) -> str:
+    """The condition on `ins` of an item under the slug of parameter `slug`, in a section
+    named one of `names` (any with None)."""
+    if names is None:
+        return f"ins.slug = :{slug}"
+    params[f"{slug}_names"] = json.dumps(names)
+    return f"""ins.slug = :{slug} AND EXISTS (SELECT 1 FROM sections s
+        WHERE s.slug = :{slug} AND s.issue_number = ins.id >> {SLOT_BITS}
+        AND s.name IN (SELECT value FROM json_each(:{slug}_names)))"""  # noqa: S608 - fixed text
 
 
 def _scalar(function: str, terms: list[str]) -> str:
