@@ -76,7 +76,9 @@ def search(
     query = searchable_query(ctx, " ".join(_search_words(ctx, words)))
 
     async def find(archive: Archive) -> SearchPage:
-        slug = await _searched_section(archive, section) if section else None
+        # Sections as readers know them today, read once: --section names one of them.
+        known = await archive.issues.sections_today(limit=None) if section else []
+        slug = _searched_section(section, known) if section else None
         page = await archive.issues.search(
             query,
             section=slug,
@@ -87,7 +89,7 @@ def search(
             offset=offset,
         )
         if not page.hits:
-            await _check_filters(archive, section, slug, issue)
+            await _check_filters(archive, section, slug, issue, known)
         return page
 
     page = run_async(with_archive(opening_settings_of(ctx), find))
@@ -122,30 +124,32 @@ def _search_words(ctx: typer.Context, words: list[str]) -> list[str]:
     return words
 
 
-async def _searched_section(archive: Archive, section: str) -> str:
-    """The slug of the section --section names: its own, or that of the section whose name it
-    is (a section renamed in place keeps its slug); its slug when none is named so. One an
-    older newsbot archived under another slug is named by its slug today (`named_today`),
-    which the search finds under both."""
-    from bot.models import named_today, section_slug, slugify
+def _searched_section(section: str, known: list[tuple[str, str]]) -> str:
+    """The slug of the section --section names among those `known` (`sections_today`): its
+    own, or that of the section whose name it is (a section renamed in place keeps its slug);
+    its slug when none is named so. One an older newsbot archived under another slug is
+    named by its slug today, which the search finds under both."""
+    from bot.models import section_slug, slugify
 
-    known = named_today(await archive.issues.section_names(limit=None))
     return section_slug(section, known) or slugify(section)
 
 
 async def _check_filters(
-    archive: Archive, section: str | None, slug: str | None, issue: int | None
+    archive: Archive,
+    section: str | None,
+    slug: str | None,
+    issue: int | None,
+    known: list[tuple[str, str]],
 ) -> None:
-    """Fail naming a --section or --issue the archive does not have (a search found nothing)."""
+    """Fail naming a --section or --issue the archive does not have (a search found nothing);
+    `known`: the sections as readers know them today (`sections_today`)."""
     if issue is not None:
         try:
             await archive.issues.issue(issue)
         except IssueNotFound:
             raise NewsbotError(f"issue #{issue} is not in the archive") from None
     if slug is not None:
-        from bot.models import named_today
-
-        sections = dict(named_today(await archive.issues.section_names(limit=None)))
+        sections = dict(known)
         if slug not in sections:
             names = ", ".join(sorted(sections.values())) or "none yet"
             raise NewsbotError(f"no section {section!r} in the archive; sections: {names}")

@@ -17,7 +17,6 @@ from bot.models.hits import (
     SearchHit,
     SearchPage,
     ascii_slug,
-    named_today,
     section_slug,
     slugify,
 )
@@ -102,7 +101,6 @@ __all__ = [
     "ascii_slug",
     "issue_json_schema",
     "link_problem",
-    "named_today",
     "section_slug",
     "slugify",
 ]

@@ -61,28 +61,6 @@ def ascii_slug(name: str) -> str:
     return _NOT_ALNUM.sub("-", ascii_name.lower()).strip("-")[:100].strip("-") or "section"
 
 
-def named_today(known: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """`known` (slug, name) pairs, each section an older newsbot archived under the slug of
-    its name's ASCII letters (`ascii_slug`: `section` for `業界ニュース`) under the slug its
-    name has today instead, and each slug once: the one section readers know by that name,
-    which a search finds under both slugs (`bot.store.sections`)."""
-    pairs = list(known)
-    kept = {slug for slug, name in pairs if not _slugged_before(slug, name)}
-    today: dict[str, str] = {}
-    for slug, name in pairs:
-        if _slugged_before(slug, name):
-            slug = slugify(name)
-            if slug in kept:
-                continue  # named as the issues archived under it today name it
-        today.setdefault(slug, name)
-    return list(today.items())
-
-
-def _slugged_before(slug: str, name: str) -> bool:
-    """Whether `slug` is the one an older newsbot gave `name`, which has another today."""
-    return slug == ascii_slug(name) != slugify(name)
-
-
 def section_slug(typed: str, known: Iterable[tuple[str, str]]) -> str | None:
     """The slug of the section `typed` names among `known` (slug, name) pairs: the one with
     `typed`'s slug, else the one whose name has it (a section renamed in place keeps its

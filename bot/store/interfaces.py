@@ -91,7 +91,19 @@ class IssueStore(Protocol):
         slug); those only in issues held back from readers too, unless `held` is False.
 
         What a reader types is matched against these names as they read, which the database
-        cannot see (`bot.render.discord.sections_typed`)."""
+        cannot see (`bot.render.discord.sections_typed`). The slugs as archived (the ledger's
+        and the channels'); what readers choose a section from is `sections_today`."""
+        ...
+
+    async def sections_today(
+        self, *, limit: int | None = 25, held: bool = True
+    ) -> list[tuple[str, str]]:
+        """(slug, name) of the first `limit` sections (all with None) by name, as readers know
+        them today: each once, by the slug its name has today, though an older newsbot
+        archived it under another (`bot.store.sections.known_today`); those only in issues
+        held back from readers too, unless `held` is False. What readers and editors choose
+        a section from, and see it named by: a search in one of these slugs finds it under
+        both (`search`)."""
         ...
 
     async def names_under(self, slugs: Collection[str]) -> list[tuple[str, str]]:
@@ -116,9 +128,9 @@ class IssueStore(Protocol):
     ) -> SearchPage:
         """Items matching a reader's `text`, best first; never raises for what a reader types.
 
-        `section` is a slug: the section of that slug, found too under the slug an older
-        newsbot gave its name, and not the sections archived under it whose names have
-        another slug today (`bot.store.sections`)."""
+        `section` is a slug: the section of that slug (as `sections_today` lists it), found
+        too under the slug an older newsbot gave its name, and not the sections archived
+        under it whose names have another slug today (`bot.store.sections`)."""
         ...
 
     async def related(self, text: str, *, limit: int = 5) -> list[SearchHit]:

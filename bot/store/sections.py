@@ -1,6 +1,5 @@
-"""Which sections a search's `section` filter finds, for both backends: those archived under
-the slug asked for but those whose name has another slug today, and those an older newsbot
-archived under the slug it gave their names.
+"""Sections as readers know them today, for both backends: what a search's `section` filter
+finds, and each section listed once, by the slug its name has today.
 
 Before slugs kept the letters of other scripts, `## 業界ニュース` was archived as `section` and
 `## AI ニュース` as `ai` (`bot.models.ascii_slug`), and the issues archived then keep those
@@ -11,7 +10,7 @@ whose slug it is today (`ai` is `## AI`'s)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from bot.models import ascii_slug, slugify
@@ -56,3 +55,32 @@ async def sought_section(slug: str, names_under: NamesUnder) -> SoughtSection:
     return SoughtSection(
         slug, kept, older, None if len(older_names) == len(before) else older_names
     )
+
+
+def known_today(
+    archived: Iterable[tuple[str, str, int]], *, limit: int | None
+) -> list[tuple[str, str]]:
+    """(slug, name) of the first `limit` sections (all with None) by name, from every
+    (slug, name, newest issue) archived: each section once, by the slug its name has today,
+    named as in the newest issue that has it there. Every name an older newsbot archived
+    under one slug is a section of its own; one archived under both slugs is named as under
+    its slug today (a section renamed in place keeps its slug: `## Industry {#industry}`)."""
+    newest: dict[str, tuple[bool, int, str]] = {}
+    for slug, name, number in archived:
+        before = slugged_before(slug, name)
+        today = slugify(name) if before else slug
+        seen = (not before, number, name)
+        if today not in newest or seen > newest[today]:
+            newest[today] = seen
+    listed = sorted(((name, slug) for slug, (_, _, name) in newest.items()))
+    return [(slug, name) for name, slug in listed[:limit]]
+
+
+def slugs_meant(archived: Iterable[tuple[str, str]]) -> dict[str, str | None]:
+    """Each slug of `archived` (slug, name) pairs with the slug today of the one section an
+    older newsbot gave it: what a suggestion filed under it then meant. None for a slug it
+    gave several sections (`業界ニュース` and `論文` both `section`): it means none of them."""
+    today: dict[str, set[str]] = {}
+    for slug, name in archived:
+        today.setdefault(slug, set()).add(slugify(name) if slugged_before(slug, name) else slug)
+    return {slug: meant.pop() if len(meant) == 1 else None for slug, meant in today.items()}

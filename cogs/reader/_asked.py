@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.errors import IssueNotFound
-from bot.models import Issue, named_today, section_slug, slugify
+from bot.models import Issue, section_slug, slugify
 from bot.render.discord import names_markdown
 from bot.render.text import literal_words
 from bot.store import Archive
@@ -79,7 +79,7 @@ class Asked:
             return None
         if section is None or await self.known_name(section) is not None:
             return None
-        sections = await self.archive.issues.section_names(limit=SECTIONS_LISTED, held=False)
+        sections = await self.archive.issues.sections_today(limit=SECTIONS_LISTED, held=False)
         listed = names([name for _, name in sections])
         return f"No issue has a section “{said(section)}”. The sections are: {listed}."
 
@@ -118,9 +118,9 @@ class Asked:
         choice gives, by its name, or by the first words of its name when only one begins so:
         see `section_slug`), or None when no issue has it: not one whose name only has a word
         of it somewhere, as a choice does. A section an older newsbot archived under another
-        slug is known by the slug its name has today (`named_today`), which a search finds under
-        both."""
-        known = named_today(await self.archive.issues.section_names(limit=None, held=False))
+        slug is known by the slug its name has today (`sections_today`), which a search finds
+        under both."""
+        known = await self.archive.issues.sections_today(limit=None, held=False)
         found = section_slug(section, known)
         return next(((slug, name) for slug, name in known if slug == found), None)
 

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.app import NO_MENTIONS
 from bot.errors import IssueNotFound
-from bot.models import Issue, named_today, slugify
+from bot.models import Issue, slugify
 from bot.render.discord import (
     CHOICE_NAME_MAX,
     CHOICES_MAX,
@@ -128,9 +128,10 @@ class Reader(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         """Sections that what the reader typed finds, in their names as the choices show them
         (see `sections_typed`): `issue`'s, in its order, or without one those of any issue
-        by name, each once (`named_today`); those whose name starts as typed first."""
+        by name, each once by its slug today (`sections_today`); those whose name starts as
+        typed first."""
         if issue is None:
-            every = named_today(await self.archive.issues.section_names(limit=None, held=False))
+            every = await self.archive.issues.sections_today(limit=None, held=False)
         else:
             every = [(s.slug, s.name) for s in issue.sections]
         names = sections_typed(current, every, CHOICES_MAX)

@@ -17,7 +17,6 @@ from bot.render.discord import (
     CHOICE_NAME_MAX,
     CHOICES_MAX,
     CONTENT_MAX,
-    SELECT_OPTIONS_MAX,
     fit_lines,
     names_markdown,
     plain_name,
@@ -44,7 +43,7 @@ from cogs.suggestions._text import (
     plain,
     said,
 )
-from cogs.suggestions._views import REVIEW_ITEMS, card
+from cogs.suggestions._views import REVIEW_ITEMS, card, card_sections
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
@@ -108,7 +107,7 @@ class Suggestions(Revising):
     ) -> None:
         slug: str | None = None
         if section is not None:
-            names = dict(await self.archive.issues.section_names(limit=None, held=False))
+            names = dict(await self.archive.issues.sections_today(limit=None, held=False))
             slug = section_slug(section, names.items())
             if slug is None:
                 known = names_markdown(sorted(names.values()), LIST_SHOWN_MAX) or "none yet"
@@ -131,7 +130,7 @@ class Suggestions(Revising):
     async def _suggest_section(
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        every = await self.archive.issues.section_names(limit=None, held=False)
+        every = await self.archive.issues.sections_today(limit=None, held=False)
         names = sections_typed(current, every, CHOICES_MAX)
         return [app_commands.Choice(name=plain_name(n, CHOICE_NAME_MAX), value=s) for s, n in names]
 
@@ -201,9 +200,9 @@ class Suggestions(Revising):
             if not queue:
                 await reply(interaction, await self._none_to_review(wanted))
                 return
-            sections = await self.archive.issues.section_names(limit=SELECT_OPTIONS_MAX)
+            sections, names = await card_sections(self.archive, queue[:REVIEW_CARDS])
         for suggestion in queue[:REVIEW_CARDS]:
-            embed, view = card(suggestion, sections)
+            embed, view = card(suggestion, sections, names)
             await interaction.followup.send(
                 embed=embed, view=view, ephemeral=not public, allowed_mentions=NO_MENTIONS
             )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
@@ -23,11 +23,13 @@ from bot.render.discord import (
     SELECT_OPTIONS_MAX,
     plain_name,
 )
+from bot.store.sections import slugs_meant
 from cogs.components import apologises
 from cogs.suggestions._text import plain, summary
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
+    from bot.store import Archive
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +42,27 @@ SECTION = "newsbot:suggestion:section:{id}:{shown}"
 GONE = "That suggestion no longer exists (its suggester took it back), so its card is closed."
 
 
+async def card_sections(
+    archive: Archive, suggestions: Iterable[Suggestion]
+) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The sections review cards offer (as readers know them today, `sections_today`), and
+    the name of each by its slug: a suggestion filed under a slug an older newsbot gave one
+    section alone is named as that section (`slugs_meant`)."""
+    known = await archive.issues.sections_today(limit=None)
+    names = dict(known)
+    older = {s.section for s in suggestions if s.section and s.section not in names}
+    if older:
+        for slug, meant in slugs_meant(await archive.issues.names_under(older)).items():
+            if meant in names:
+                names[slug] = names[meant]
+    return known[:SELECT_OPTIONS_MAX], names
+
+
 def card(
-    suggestion: Suggestion, sections: Sequence[tuple[str, str]]
+    suggestion: Suggestion, sections: Sequence[tuple[str, str]], names: Mapping[str, str]
 ) -> tuple[discord.Embed, discord.ui.View]:
-    """A suggestion's review card: an embed, and its Accept / Reject / section components."""
-    names = dict(sections)
+    """A suggestion's review card: an embed, and its Accept / Reject / section components
+    (`sections` offered, each slug's name in `names`: `card_sections`)."""
     section_name = names.get(suggestion.section or "", suggestion.section)
     # The link is the description's first line, clickable: a title only when the page has one.
     embed = discord.Embed(
@@ -92,8 +110,7 @@ async def _show(interaction: discord.Interaction, suggestion: Suggestion | None)
         await interaction.followup.send(GONE, ephemeral=True, allowed_mentions=NO_MENTIONS)
         return
     bot: Newsbot = interaction.client  # type: ignore[assignment]
-    sections = await bot.archive.issues.section_names(limit=SELECT_OPTIONS_MAX)
-    embed, view = card(suggestion, sections)
+    embed, view = card(suggestion, *await card_sections(bot.archive, [suggestion]))
     await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -260,7 +277,7 @@ class SectionSelect(
         """
         bot: Newsbot = interaction.client  # type: ignore[assignment]
         (slug,) = self.item.values
-        known = dict(await bot.archive.issues.section_names(limit=None))
+        known = dict(await bot.archive.issues.sections_today(limit=None))
         if slug not in known:
             await interaction.response.send_message(
                 "That section is not in the archive any more.",

@@ -34,3 +34,24 @@ def test_search_in_a_section_finds_it_under_the_slug_an_older_newsbot_gave(
     assert result.exit_code == 0, result.stderr
     found = sorted((hit["issue"], hit["section"]) for hit in json.loads(result.stdout)["hits"])
     assert found == [(300, "業界ニュース"), (302, "業界ニュース")]
+
+
+async def archived_before(db: Path) -> None:
+    async with await Archive.open(db) as archive:
+        await archive.issues.ingest(as_archived_before(industry(300)))
+        await archive.issues.ingest(as_archived_before(papers(301)))
+
+
+def test_a_section_not_in_the_archive_is_told_with_every_section_once(tmp_path: Path) -> None:
+    """`## 業界ニュース` and `## 論文` both archived as `section`: each is named, and found."""
+    db = tmp_path / "a.db"
+    asyncio.run(archived_before(db))
+    result = CliRunner().invoke(app, ["--db", str(db), "search", "robots", "--section", "nothing"])
+    assert result.exit_code != 0
+    assert "sections: 業界ニュース, 論文" in " ".join(result.stderr.split())
+    for name, found in (("業界ニュース", "Robots 300"), ("論文", "Robots studied 301")):
+        result = CliRunner().invoke(
+            app, ["--db", str(db), "search", "robots", "--json", "--section", name]
+        )
+        assert result.exit_code == 0, result.stderr
+        assert [hit["title"] for hit in json.loads(result.stdout)["hits"]] == [found]

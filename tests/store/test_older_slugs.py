@@ -142,6 +142,7 @@ async def test_a_slug_the_editor_set_finds_its_section(archive: Archive) -> None
     await archive.issues.ingest(by_hand)
 
     assert await found_in(archive, "robots", "industry") == [(7, "Robots")]
+    assert await archive.issues.sections_today(limit=None) == [("industry", "業界ニュース")]
 
 
 async def test_a_search_in_a_section_reads_on_a_connection_of_its_own(
@@ -157,3 +158,32 @@ async def test_a_search_in_a_section_reads_on_a_connection_of_its_own(
     assert await found_in(sqlite_archive, "robots", "業界ニュース") == [(7, "Robots")]
     assert await found_in(sqlite_archive, "models", "ai") == []
     assert ran == []
+
+
+async def test_sections_as_readers_know_them_today(archive: Archive) -> None:
+    """Each section once, by the slug its name has today: every name an older newsbot gave one
+    slug (`## 業界ニュース` and `## 論文` both `section`), and one archived under both slugs
+    (`## AI ニュース`, `ai` in 7 and `ai-ニュース` in 8) once; `## AI` keeps `ai`."""
+    await archive.issues.ingest(as_archived_before(as_read_today()))
+    after = issue(8, {"AI ニュース": [item("Models again", "https://news.example/models-8")]})
+    await archive.issues.ingest(after)
+    others = issue(
+        9,
+        {
+            "論文": [item("A study", "https://news.example/study")],
+            "AI": [item("Models compared", "https://news.example/compared")],
+        },
+    )
+    await archive.issues.ingest(as_archived_before(others))
+
+    assert await archive.issues.sections_today(limit=None) == [
+        ("ai", "AI"),
+        ("ai-ニュース", "AI ニュース"),
+        ("papers", "Papers"),
+        ("業界ニュース", "業界ニュース"),
+        ("論文", "論文"),
+    ]
+    assert await archive.issues.sections_today(limit=2) == [
+        ("ai", "AI"),
+        ("ai-ニュース", "AI ニュース"),
+    ]

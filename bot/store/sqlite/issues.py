@@ -15,7 +15,7 @@ from bot.store.held import release_words
 from bot.store.interfaces import IssueStream
 from bot.store.query import fts_query
 from bot.store.rows import read_issue
-from bot.store.sections import sought_section
+from bot.store.sections import known_today, sought_section
 from bot.store.sqlite import ingest as storing
 from bot.store.sqlite import search as fts
 from bot.store.sqlite.database import Database, all_rows, first_row
@@ -144,6 +144,24 @@ class SqliteIssues:
                 {**params, "limit": -1 if limit is None else max(0, limit)},
             )
         ]
+
+    async def sections_today(
+        self, *, limit: int | None = 25, held: bool = True
+    ) -> list[tuple[str, str]]:
+        """(slug, name) of the first `limit` sections (all with None) by name, as readers know
+        them today (`known_today`): each once, by the slug its name has today.
+
+        Sections of issues held back from readers count too, unless `held` is False.
+        """
+        visible, params = self._database.hiding(held, "issue_number")
+        rows = await all_rows(
+            self._db,
+            "SELECT slug, name, max(issue_number) AS newest FROM sections"  # noqa: S608
+            f" WHERE {visible} GROUP BY slug, name",
+            params,
+        )
+        archived = ((str(row["slug"]), str(row["name"]), int(row["newest"])) for row in rows)
+        return known_today(archived, limit=None if limit is None else max(0, limit))
 
     async def names_under(self, slugs: Collection[str]) -> list[tuple[str, str]]:
         """Every (slug, name) of a section archived under one of `slugs`, each once."""
