@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from bot.models import Issue, IssueSummary, Item, Section, Suggestion, Suggestio
 from bot.models.idn import shown_path
 from bot.models.links import LinkRejected, normalise, twins
 from bot.render.text import escape_markdown
+from bot.store.sections import slugs_meant
 from bot.suggestions.links import candidates
 from bot.text import (
     defuse_mentions,
@@ -296,7 +297,11 @@ async def export_draft(
     if accepted and len(left_out) == len(accepted):
         raise NothingToExport(list(dict.fromkeys(path for _, path in left_out)))
     accepted = [s for s in accepted if s.url not in placed]
-    names = dict(await archive.issues.section_names(limit=None))
+    names = dict(await archive.issues.sections_today(limit=None))
+    older = {s.section for s in accepted if s.section and s.section not in names}
+    if older:  # filed under a slug an older newsbot gave: in the section it meant, if one
+        meant = slugs_meant(await archive.issues.names_under(older))
+        accepted = [replace(s, section=meant.get(s.section or "", s.section)) for s in accepted]
     order: list[str] = []
     if latest is not None:
         order = [s.slug for s in (await archive.issues.issue(latest.number, held=True)).sections]

@@ -4,12 +4,19 @@ today keeps them, so it is not taken for an edit and its thread is not made agai
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import cast
 
-from bot.models import IngestOutcome, Issue, Section, ascii_slug
+from bot.models import IngestOutcome, Issue, Section, SuggestionStatus, Supporter, ascii_slug
 from bot.store import Archive
 from bot.store.sqlite.issues import SqliteIssues
+from bot.suggestions import export_draft
+from bot.suggestions.drafts import UNSORTED_SECTION
 from tests.factories import issue, item
+
+AT = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+READER = Supporter(user_id=1, name="Ada", source="command")
 
 
 def as_read_today(blurb: str = "A blurb.") -> Issue:
@@ -186,4 +193,35 @@ async def test_sections_as_readers_know_them_today(archive: Archive) -> None:
     assert await archive.issues.sections_today(limit=2) == [
         ("ai", "AI"),
         ("ai-ニュース", "AI ニュース"),
+    ]
+
+
+async def test_a_draft_puts_a_suggestion_under_an_older_slug_in_the_section_it_meant(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """A suggestion filed under `section` before the upgrade is drafted in the one section an
+    older newsbot gave that slug, by its name and slug today; with two given it (`## 論文` too)
+    it is drafted unsorted, not in whichever one an issue named last."""
+    await archive.issues.ingest(
+        as_archived_before(issue(300, {"業界ニュース": [item("R", "https://n.example/r")]}))
+    )
+    await archive.issues.ingest(issue(302, {"業界ニュース": [item("S", "https://n.example/s")]}))
+    for n, section in enumerate(["section", "業界ニュース"]):
+        suggested = await archive.suggestions.add(
+            f"https://s.example/{n}", READER, at=AT, section=section
+        )
+        await archive.suggestions.review(suggested.id, SuggestionStatus.ACCEPTED, by="cli")
+
+    done = await export_draft(archive, tmp_path / "one")
+    assert [(s.name, s.slug, len(s.items)) for s in done.issue.sections] == [
+        ("業界ニュース", "業界ニュース", 2)
+    ]
+
+    await archive.issues.ingest(
+        as_archived_before(issue(301, {"論文": [item("P", "https://p.example/p")]}))
+    )
+    done = await export_draft(archive, tmp_path / "two")
+    assert [(s.name, len(s.items)) for s in done.issue.sections] == [
+        ("業界ニュース", 1),
+        (UNSORTED_SECTION, 1),
     ]
