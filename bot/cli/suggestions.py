@@ -24,6 +24,7 @@ from bot.models import Suggestion, SuggestionStatus, section_slug
 from bot.models.idn import shown_url
 from bot.render.commonmark import reads_as
 from bot.store import Archive
+from bot.store.sections import named_today
 from bot.suggestions import DraftExists, Export, export_draft, issue_file
 
 LIST_LIMIT_MAX = 1_000_000
@@ -79,7 +80,8 @@ def list_(
         found = await archive.suggestions.list(wanted, limit=limit + 1)
         if not any(s.section for s in found):
             return found, {}
-        return found, dict(await archive.issues.section_names(limit=None))
+        _, names = await named_today(archive.issues, (s.section for s in found))
+        return found, names
 
     found, section_names = run_async(with_archive(settings_of(ctx), run))
     found, more = found[:limit], len(found) > limit
@@ -117,7 +119,7 @@ def _review(
     async def run(archive: Archive) -> Suggestion | None:
         slug = None
         if section:
-            slug = section_slug(section, await archive.issues.section_names(limit=None))
+            slug = section_slug(section, await archive.issues.sections_today(limit=None))
             if slug is None:
                 raise fail(f"no section is called {section!r} in the archive")
         return await archive.suggestions.review(suggestion_id, status, by="cli", section=slug)

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.models import ascii_slug, slugify
+
+if TYPE_CHECKING:
+    from bot.store.interfaces import IssueStore
 
 NamesUnder = Callable[[Collection[str]], Awaitable[list[tuple[str, str]]]]
 """`IssueStore.names_under`: every (slug, name) of a section archived under one of the slugs."""
@@ -84,3 +88,19 @@ def slugs_meant(archived: Iterable[tuple[str, str]]) -> dict[str, str | None]:
     for slug, name in archived:
         today.setdefault(slug, set()).add(slugify(name) if slugged_before(slug, name) else slug)
     return {slug: meant.pop() if len(meant) == 1 else None for slug, meant in today.items()}
+
+
+async def named_today(
+    issues: IssueStore, filed: Iterable[str | None]
+) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The sections as readers know them today (`IssueStore.sections_today`), and the name of
+    each by its slug, with each slug of `filed` (suggestions' sections) that an older newsbot
+    gave one section alone named as that section (`slugs_meant`)."""
+    known = await issues.sections_today(limit=None)
+    names = dict(known)
+    older = {slug for slug in filed if slug and slug not in names}
+    if older:
+        for slug, meant in slugs_meant(await issues.names_under(older)).items():
+            if meant in names:
+                names[slug] = names[meant]
+    return known, names

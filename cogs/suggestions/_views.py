@@ -23,7 +23,7 @@ from bot.render.discord import (
     SELECT_OPTIONS_MAX,
     plain_name,
 )
-from bot.store.sections import slugs_meant
+from bot.store.sections import named_today
 from cogs.components import apologises
 from cogs.suggestions._text import plain, summary
 
@@ -45,16 +45,9 @@ GONE = "That suggestion no longer exists (its suggester took it back), so its ca
 async def card_sections(
     archive: Archive, suggestions: Iterable[Suggestion]
 ) -> tuple[list[tuple[str, str]], dict[str, str]]:
-    """The sections review cards offer (as readers know them today, `sections_today`), and
-    the name of each by its slug: a suggestion filed under a slug an older newsbot gave one
-    section alone is named as that section (`slugs_meant`)."""
-    known = await archive.issues.sections_today(limit=None)
-    names = dict(known)
-    older = {s.section for s in suggestions if s.section and s.section not in names}
-    if older:
-        for slug, meant in slugs_meant(await archive.issues.names_under(older)).items():
-            if meant in names:
-                names[slug] = names[meant]
+    """The sections review cards offer (as readers know them today), and the name of each by
+    its slug, a suggestion's under an older slug too (`named_today`)."""
+    known, names = await named_today(archive.issues, (s.section for s in suggestions))
     return known[:SELECT_OPTIONS_MAX], names
 
 
