@@ -23,6 +23,7 @@ def status(
     Exits 0 even when steps failed: the report is the output.
     """
     from bot.status import gather_status, status_json, status_lines, with_section_names
+    from bot.store.sections import named_today
 
     settings = settings_of(ctx)
 
@@ -30,7 +31,9 @@ def status(
         async with await open_archive(settings) as archive:
             now = dt.datetime.now(dt.UTC)
             found = await gather_status(archive, settings, now=now, runs=True)
-            return found, dict(await archive.issues.section_names(limit=None))
+            chosen = [s for p in found.publishes if p.channel for s in p.channel.sections]
+            _, known = await named_today(archive.issues, chosen)
+            return found, known
 
     found, known = run_async(read())
     if as_json:

@@ -36,6 +36,7 @@ from bot.render.x import thread as x_thread
 from bot.status import gather_status, status_lines
 from bot.store import Archive
 from bot.store.held import release_time
+from bot.store.sections import named_today
 from cogs.choices import in_time
 from cogs.newsletter._channels import (
     fallback_line,
@@ -104,7 +105,7 @@ class Newsletter(commands.Cog):
         """Section names for a comma-separated list: completes the name being typed."""
         done, _comma, typing = current.rpartition(",")
         head = ", ".join(p.strip() for p in done.split(",") if p.strip())
-        every = await self.archive.issues.section_names(limit=None)
+        every = await self.archive.issues.sections_today(limit=None)
         names = sections_typed(typing, every, CHOICES_MAX)
         choices = []
         for _slug, name in names:
@@ -207,8 +208,10 @@ class Newsletter(commands.Cog):
         return await self.section_choices(interaction, current)
 
     async def _known_sections(self) -> dict[str, str]:
-        """Each archived section's newest name, by its slug."""
-        return dict(await self.archive.issues.section_names(limit=SECTIONS_MAX))
+        """Each section's name by its slug, as readers know them today (`sections_today`): a
+        channel set up for one gets it under the slug an older newsbot gave it too, and not
+        the other sections given that slug then (`Section.answers_to`)."""
+        return dict(await self.archive.issues.sections_today(limit=SECTIONS_MAX))
 
     @newsletter.command(name="unsubscribe", description="Stop posting new issues in a channel.")
     @app_commands.describe(channel="The channel (default: this one).")
@@ -260,10 +263,11 @@ class Newsletter(commands.Cog):
                 now=discord.utils.utcnow(),
                 guild_id=interaction.guild_id,
             )
-            known = await self._known_sections()
             targets = await all_targets(
                 self.archive, self.bot.settings, guild_id=interaction.guild_id
             )
+            slugs = [slug for target in targets for slug in target.sections]
+            _, known = await named_today(self.archive.issues, slugs)
         lines = status_lines(with_section_names(found, known), mentions=True)
         if interaction.guild is not None:
             lines = problems(interaction.guild, targets) + lines

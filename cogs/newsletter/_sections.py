@@ -1,14 +1,14 @@
 """The sections a channel receives, as managers type them and as the archive names them.
 
-A channel's sections are kept as slugs (`industry`); managers are shown each section's name
-as the archive knows it, the newest name for its slug (`Industry`).
+A channel's sections are kept as slugs (`industry`); managers are shown each section by the
+name the newest issue that has it gives it (`Industry`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.models import section_slug, slugify
+from bot.models import section_slug
 from bot.render.discord import heading_markdown, names_markdown
 from bot.render.text import literal
 from bot.status import Status
@@ -24,22 +24,15 @@ KNOWN_SHOWN_MAX = 1500
 
 def parse_sections(known: Mapping[str, str], text: str) -> tuple[dict[str, str], str | None]:
     """The sections named in comma-separated `text`, slug to the name meant, in the order
-    typed; or why some are not sections. `known`: each archived section's name by its slug.
-
-    The name meant is the archive's, but where the archive's has another slug: an older newsbot
-    gave `AI ニュース` the slug `ai` (`bot.models.ascii_slug`), and `AI` typed means `AI`."""
+    typed; or why some are not sections. `known`: each section's name by its slug, as readers
+    know them today (`IssueStore.sections_today`)."""
     wanted = [part.strip() for part in text.split(",") if part.strip()]
     slugs = [section_slug(name, known.items()) for name in wanted]
     unknown = [name for name, slug in zip(wanted, slugs, strict=True) if slug is None]
     if unknown:
         names = names_markdown(sorted(known.values()), KNOWN_SHOWN_MAX) or "none yet"
         return {}, f"No section is called {quoted(unknown)}. The sections are: {names}."
-    chosen: dict[str, str] = {}
-    for name, slug in zip(wanted, slugs, strict=True):
-        if slug is not None and slug not in chosen:
-            own = slugify(name) == slug != slugify(known[slug])
-            chosen[slug] = name if own else known[slug]
-    return chosen, None
+    return {slug: known[slug] for slug in slugs if slug is not None}, None
 
 
 def quoted(names: list[str]) -> str:

@@ -240,13 +240,13 @@ async def test_a_section_set_up_by_name_does_not_bring_another_an_older_newsbot_
 async def test_nor_one_set_up_by_a_slug_an_older_newsbot_gave(
     newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
 ) -> None:
-    # Both were archived as `section`; the setup finds `業界` under that slug, as it has no other.
+    # Both were archived as `section`; the channel is set up for `業界` by its slug today.
     await newsbot.archive.issues.ingest(slugged_before(205, "論文"))
     await newsbot.archive.issues.ingest(slugged_before(206, "業界"))
     answer = await newsletter(emulator, seed, "setup", channel=seed.general, sections="業界")
     assert "Sections: 業界." in private(answer)
     (subscription,) = await newsbot.archive.subscriptions.list()
-    assert subscription.sections == ("section",)
+    assert subscription.sections == ("業界",)
     today = issue(
         207,
         {
@@ -260,3 +260,69 @@ async def test_nor_one_set_up_by_a_slug_an_older_newsbot_gave(
 
     assert "posted" in private(published), private(published)
     assert threads_in(emulator, seed) == ["#207 · 業界"]
+
+
+async def setup_choices(emulator: Emulator, seed: DefaultWorld, typed: str) -> list[str]:
+    """The values /newsletter setup offers for `sections` while `typed` is typed."""
+    handle = await emulator.autocomplete(
+        seed.guild,
+        seed.general,
+        seed.manager,
+        "newsletter",
+        {"channel": seed.general, "sections": typed},
+        "sections",
+        subcommand="setup",
+    )
+    return [c["value"] for c in await handle.choices()]
+
+
+async def test_a_section_an_older_newsbot_slugged_with_another_is_set_up_by_its_name(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # Both were archived as `section`; `論文`, the newer, does not hide `業界ニュース`.
+    await newsbot.archive.issues.ingest(slugged_before(300, "業界ニュース"))
+    await newsbot.archive.issues.ingest(slugged_before(301, "論文"))
+    assert await setup_choices(emulator, seed, "業界") == ["業界ニュース"]
+
+    answer = await newsletter(
+        emulator, seed, "setup", channel=seed.general, sections="業界ニュース"
+    )
+
+    assert "Sections: 業界ニュース." in private(answer)
+    today = issue(
+        302,
+        {
+            "業界ニュース": [item("Chips", "https://x.example/c")],
+            "論文": [item("Paper", "https://x.example/p")],
+        },
+    )
+    await newsbot.archive.issues.ingest(today)
+    for number in (300, 301, 302):
+        published = await newsletter(emulator, seed, "publish", issue=number)
+        assert "posted" in private(published), private(published)
+    assert threads_in(emulator, seed) == ["#300 · 業界ニュース", "#302 · 業界ニュース"]
+
+
+async def test_a_section_archived_before_and_after_the_upgrade_is_offered_once(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    await newsbot.archive.issues.ingest(slugged_before(300, "業界ニュース"))
+    await newsbot.archive.issues.ingest(
+        issue(302, {"業界ニュース": [item("Chips", "https://x.example/c")]})
+    )
+
+    assert await setup_choices(emulator, seed, "業界") == ["業界ニュース"]
+
+
+async def test_status_names_a_section_an_older_newsbot_slugged_as_it_reads(
+    newsbot: Newsbot, emulator: Emulator, seed: DefaultWorld
+) -> None:
+    # `## AI ニュース` is only archived as `ai`; the channel is set up for it by its name.
+    await newsbot.archive.issues.ingest(slugged_before(205, "AI ニュース"))
+    answer = await newsletter(emulator, seed, "setup", channel=seed.general, sections="AI ニュース")
+    assert "Sections: AI ニュース." in private(answer)
+
+    status = await newsletter(emulator, seed, "status")
+
+    (card,) = status.embeds
+    assert f"<#{seed.general.id}> (text), sections: AI ニュース — " in card["description"]
