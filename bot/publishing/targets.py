@@ -18,17 +18,27 @@ def from_subscription(
 
     A channel set up with the names it chose (`Subscription.section_names`) gets only the
     sections of those names so: one set up for `AI` (`ai`) does not get `AI ニュース`, which an
-    older newsbot slugged `ai` too. One set up before the names were kept gets every section
-    an older newsbot gave its slug, as it did then."""
+    older newsbot slugged `ai` too; one that kept such a slug with the name it was chosen by
+    (`section` for `業界`) gets that section alone, by the slug its name has today, which
+    the issues from before answer to too (`Section.answers_to`), and not `論文`, slugged
+    `section` then too. One set up before the names were kept gets every section an older
+    newsbot gave its slug, as it did then."""
     kind = next((k for k in CHANNEL_KINDS if k == subscription.kind), None)
     older = given_before or {}
     meant = None
+    chosen_by: dict[str, str] = {}
     if subscription.section_names is not None:
         meant = {slugify(name) for name in subscription.section_names}
+        chosen_by = dict(zip(subscription.sections, subscription.section_names, strict=False))
     sections: list[str] = []
     for slug in subscription.sections:
+        given = older.get(slug, {})
+        name = chosen_by.get(slug)
+        if name is not None and name in given:
+            sections.append(given[name])
+            continue
         sections.append(slug)
-        sections += [now for now in older.get(slug, {}).values() if meant is None or now in meant]
+        sections += [now for now in given.values() if meant is None or now in meant]
     return Target(
         guild_id=subscription.guild_id,
         channel_id=subscription.channel_id,

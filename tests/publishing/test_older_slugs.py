@@ -109,3 +109,35 @@ async def test_a_channel_the_config_declares_for_such_a_section_gets_it_in_older
 
     assert report.ok, [t.error for t in report.targets]
     assert [t.name for t in threads_of(emulator, seed.general)] == ["#205 · 業界ニュース"]
+
+
+async def test_a_channel_set_up_by_the_older_slug_and_the_name_gets_that_section_alone(
+    engine: Engine,
+    outlet: DiscordOutlet,
+    emulator: Emulator,
+    seed: DefaultWorld,
+    archive_with_issues: Archive,
+) -> None:
+    archive = archive_with_issues
+    papers = issue(206, {"論文": [item("A paper", "https://news.example/paper")]})
+    await archive.issues.ingest(as_archived_before(as_read_today("A blurb.")))
+    await archive.issues.ingest(as_archived_before(papers))
+    # `/newsletter setup sections:業界ニュース` kept the older slug, with the name it was chosen
+    # by, while the archive had the section under that slug alone.
+    chosen = Subscription(
+        guild_id=seed.guild.id,
+        channel_id=seed.general.id,
+        kind="text",
+        sections=("section",),
+        section_names=("業界ニュース",),
+    )
+    await archive.subscriptions.add(chosen)
+    await archive.issues.ingest(as_read_today("A blurb.", number=207))
+    targets = await all_targets(archive, load_settings())
+
+    for number in (205, 206, 207):
+        report = await engine.publish(await archive.issues.issue(number), outlet, targets)
+        assert report.ok, [t.error for t in report.targets]
+
+    threads = [t.name for t in threads_of(emulator, seed.general)]
+    assert threads == ["#205 · 業界ニュース", "#207 · 業界ニュース"]
