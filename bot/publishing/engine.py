@@ -389,9 +389,9 @@ class Engine:
         """Run one step that is not done: edit what it made, or make it (or find it made: what
         an earlier attempt may have made, or what a restored backup's ledger `lost`)."""
         payload = step.payload(ids)
-        # What is made again after a deletion, or late, sends the step's `made_again` or `late`
-        # payload, whose hash the ledger keeps until it is made: a failure or a stop in between
-        # still knows it.
+        # What is made again after a deletion sends the step's `made_again` payload, whose hash
+        # the ledger keeps until it is made: a failure or a stop in between still knows it. A
+        # step finished late sends its `late` payload; each publish judges that again (`_ledger`).
         sent = to_send(step, payload, entry)
         if entry.state == StepState.REMOVED:
             entry = replace(entry, remote_id=None, location_id=None, payload_hash=None)

@@ -7,7 +7,7 @@ once reachable get them all at once, each digest pinging its readers. An older i
 nothing went out there is left instead: `newsbot publish N` still sends it, and the editors are
 told once which were left there and how to send them. An older issue part way out (a thread
 without its digest, an X thread without its tail) is always finished, or readers would see it
-half published for good; its steps not yet sent go out as though made again
+half published for good; its steps not yet sent go out late
 (`bot.publishing.progress.LATE`), so that its digest pings nobody for old news.
 """
 
@@ -76,8 +76,8 @@ async def _part_out(archive: Archive, number: int, outlet: str, target: str) -> 
 
 
 async def finish_late(archive: Archive, outlet: str, late: Mapping[int, Collection[str]]) -> None:
-    """Record that the steps not yet sent of each issue of `late` at its targets are sent as
-    though made again (`LATE`): a digest of old news pings nobody. Kept in the ledger, so that
+    """Record that the steps not yet sent of each issue of `late` at its targets are sent late
+    (`LATE`: each sends its `late` payload): a digest of old news pings nobody. Kept in the ledger, so that
     a failure or a stop before they go out does not undo it."""
     for number, names in sorted(late.items()):
         for target in sorted(names):

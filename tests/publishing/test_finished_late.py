@@ -79,3 +79,35 @@ async def test_an_older_issue_nothing_of_which_went_out_still_pings_when_sent_by
     assert await published(publisher, archive, 1) is None
     digests = [m for m in emulator.messages_in(seed.general) if m.embeds]
     assert [d.mention_roles for d in digests] == [[role], [role]]
+
+
+async def test_a_late_digest_that_failed_still_pings_nobody_after_a_correction(
+    archive: Archive,
+    client: discord.Client,
+    emulator: Emulator,
+    seed: DefaultWorld,
+) -> None:
+    """The ledger keeps that the issue is finished late until its steps are sent: a late
+    digest that failed, sent after the editor corrected the issue, still pings nobody."""
+    settings = load_settings(publishing={"retry_delay": 0.01, "stop_grace": 0, "retries": 0})
+    role = seed.newsletter_role.id
+    channel = seed.general.id
+    await archive.subscriptions.add(Subscription(seed.guild.id, channel, "text", role_id=role))
+    publisher = build(settings, archive, discord=client).publisher
+    await archive.issues.ingest(issue(1))
+    await archive.issues.ingest(issue(2))
+    emulator.inject("POST", f"/channels/{channel}/messages", 503)
+    assert await published(publisher, archive, 1) is not None
+    assert await published(publisher, archive, 2) is None
+    # Finished late, #1's digest fails again; then the editor corrects #1's title.
+    emulator.inject("POST", f"/channels/{channel}/messages", 503)
+    assert await published(publisher, archive, 1) is not None
+    await archive.issues.ingest(issue(1, title="Test Weekly: Issue #1, corrected"))
+
+    assert await published(publisher, archive, 1) is None
+    digests = [m for m in emulator.messages_in(seed.general) if m.embeds]
+    assert [d.embeds[0]["title"] for d in digests] == [
+        "#2 · Test Weekly: Issue #2",
+        "#1 · Test Weekly: Issue #1, corrected",
+    ]
+    assert [d.mention_roles for d in digests] == [[role], []]
