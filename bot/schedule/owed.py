@@ -77,8 +77,8 @@ async def _part_out(archive: Archive, number: int, outlet: str, target: str) -> 
 
 async def finish_late(archive: Archive, outlet: str, late: Mapping[int, Collection[str]]) -> None:
     """Record that the steps not yet sent of each issue of `late` at its targets are sent late
-    (`LATE`: each sends its `late` payload): a digest of old news pings nobody. Kept in the ledger, so that
-    a failure or a stop before they go out does not undo it."""
+    (`LATE`: each sends its `late` payload): a digest of old news pings nobody. Kept in the
+    ledger, so that a failure or a stop before they go out does not undo it."""
     for number, names in sorted(late.items()):
         for target in sorted(names):
             for entry in finished_late(await archive.ledger.entries(number, outlet, target)):
