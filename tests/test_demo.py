@@ -624,7 +624,8 @@ def test_help_reads_well_at_80_columns() -> None:
         # Each line starts with what a reader types, or continues its description's column.
         assert line.startswith((*typed, " " * 22)), line
         assert len(line) <= 80
-    assert len(lines) == len(typed) + 6, "only the descriptions of several lines take them"
+    several = sum(described.count("\n") for _, described in KEEP_HELP)
+    assert len(lines) == len(typed) + several, "only the descriptions of several lines take them"
 
 
 def test_a_mistake_stays_indented_when_it_wraps_at_80_columns() -> None:
@@ -646,7 +647,9 @@ def test_turning_a_page_past_the_results_says_they_end_there(command: str) -> No
         message = Message(id=2, channel_id=3, guild_id=4, author=reader, components=components)
         return Paged(command, message)
 
-    assert no_page(None, "next") == "There is no next page: /search <words> first."
+    assert no_page(None, "next") == (
+        "There is no next page: /search <words> (or /latest, /issue) first."
+    )
     assert no_page(results(offset=0, has_more=True), "next") is None
     assert no_page(results(offset=5, has_more=True), "previous") is None
     assert no_page(results(offset=5, has_more=False), "next") == (

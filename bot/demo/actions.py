@@ -330,7 +330,7 @@ def no_page(paged: Paged | None, way: str) -> str | None:
     `/issue`), or None when it does: no such answer yet, or the results end here (or begin
     here)."""
     if paged is None:
-        return f"There is no {way} page: /search <words> first."
+        return f"There is no {way} page: /search <words> (or /latest, /issue) first."
     custom_id = f"{paged.command}:{way}"
     if can_press(paged.message, custom_id):
         return None

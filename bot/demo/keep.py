@@ -23,7 +23,11 @@ from bot.demo.stage import Stage
 from bot.errors import NewsbotError
 
 KEEP_HELP = (
-    ("/latest [section]", "the newest issue; /latest section:Learning for one section"),
+    (
+        "/latest [section]",
+        "the newest issue; /latest section:Learning for one section\n"
+        "(a long one a page at a time: `next`, `previous`)",
+    ),
     (
         "/search <words>",
         "search the archive (section:, issue:, since: narrow it);\n"
