@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.models import Subscription, ascii_slug, slugify
+from bot.models import Subscription, slugify
 from bot.publishing.plans.discord import CHANNEL_KINDS, Target
 from bot.settings import Settings, TargetSettings
 from bot.store import Archive
+from bot.store.sections import archived_near, slugged_before
 
 
 def from_subscription(
@@ -56,10 +57,12 @@ async def slugs_given_before(archive: Archive, slugs: Sequence[str]) -> dict[str
 
     A channel set up then for such a section keeps that slug, which the issues archived then
     keep too; today's issues have the section under its new slug, which the channel must get
-    as it got the old."""
+    as it got the old. A slug the editor set so (`## AI ニュース {#ai}`) stays the section's
+    (`bot.store.sections.slugged_before`)."""
     found: dict[str, dict[str, str]] = {}
-    for slug, name in await archive.issues.names_under(slugs) if slugs else []:
-        if slug == ascii_slug(name) != slugify(name):
+    archived = await archived_near(slugs, archive.issues.names_under) if slugs else []
+    for slug, name in slugged_before(archived):
+        if slug in slugs:
             found.setdefault(slug, {})[name] = slugify(name)
     return found
 

@@ -35,9 +35,38 @@ class SoughtSection:
     older_names: tuple[str, ...] | None = None
 
 
-def slugged_before(slug: str, name: str) -> bool:
-    """Whether `slug` is the one an older newsbot gave `name`, which has another today."""
+def may_be_slugged_before(slug: str, name: str) -> bool:
+    """Whether `slug` is the one an older newsbot gave `name`, which has another today, as far
+    as the two tell: an editor may have set those letters (`## AI ニュース {#ai}`)."""
     return slug == ascii_slug(name) != slugify(name)
+
+
+def slugged_before(archived: Iterable[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """The (slug, name) of `archived` whose slug an older newsbot gave the name, which has
+    another slug today. Only the archive tells it from a slug an editor set to the same
+    letters (`## AI ニュース {#ai}`): the name archived under its slug today too (issues since
+    the upgrade), or another name under the same slug (`業界ニュース` and `論文` were both
+    `section`; `ai` was `## AI ニュース`'s and is `## AI`'s). A name that alone was ever
+    archived under its slug keeps it: one section, one slug. `archived` holds every name
+    under each of its slugs, and under the slug today of each name (`archived_near`)."""
+    pairs = set(archived)
+    names: dict[str, set[str]] = {}
+    for slug, name in pairs:
+        names.setdefault(slug, set()).add(name)
+    return frozenset(
+        (slug, name)
+        for slug, name in pairs
+        if may_be_slugged_before(slug, name)
+        and ((slugify(name), name) in pairs or len(names[slug]) > 1)
+    )
+
+
+async def archived_near(slugs: Collection[str], names_under: NamesUnder) -> list[tuple[str, str]]:
+    """Every (slug, name) archived under `slugs`, and under the slug today of each name there
+    that may have been slugged by an older newsbot: what `slugged_before` weighs."""
+    archived = await names_under(slugs)
+    today = {slugify(n) for s, n in archived if may_be_slugged_before(s, n)} - set(slugs)
+    return archived + await names_under(today) if today else archived
 
 
 async def sought_section(slug: str, names_under: NamesUnder) -> SoughtSection:
@@ -46,14 +75,15 @@ async def sought_section(slug: str, names_under: NamesUnder) -> SoughtSection:
     same, under the `ascii_slug` of its name). A slug set by hand (`{#industry}`) is no
     name's older slug: all of it is found."""
     older = ascii_slug(slug)  # the ASCII letters of a name are those of its slug
-    archived = await names_under({slug, older})
+    archived = await archived_near({slug, older}, names_under)
+    slugged = slugged_before(archived)
     under = [name for s, name in archived if s == slug]
-    names = tuple(name for name in under if not slugged_before(slug, name))
+    names = tuple(name for name in under if (slug, name) not in slugged)
     kept = None if len(names) == len(under) else names
     if older == slug:
         return SoughtSection(slug, kept)
     before = [name for s, name in archived if s == older]
-    older_names = tuple(n for n in before if slugged_before(older, n) and slugify(n) == slug)
+    older_names = tuple(n for n in before if (older, n) in slugged and slugify(n) == slug)
     if not older_names:
         return SoughtSection(slug, kept)
     return SoughtSection(
@@ -69,9 +99,11 @@ def known_today(
     named as in the newest issue that has it there. Every name an older newsbot archived
     under one slug is a section of its own; one archived under both slugs is named as under
     its slug today (a section renamed in place keeps its slug: `## Industry {#industry}`)."""
+    every = list(archived)
+    slugged = slugged_before((slug, name) for slug, name, _ in every)
     newest: dict[str, tuple[bool, int, str]] = {}
-    for slug, name, number in archived:
-        before = slugged_before(slug, name)
+    for slug, name, number in every:
+        before = (slug, name) in slugged
         today = slugify(name) if before else slug
         seen = (not before, number, name)
         if today not in newest or seen > newest[today]:
@@ -80,13 +112,17 @@ def known_today(
     return [(slug, name) for name, slug in listed[:limit]]
 
 
-def slugs_meant(archived: Iterable[tuple[str, str]]) -> dict[str, str | None]:
-    """Each slug of `archived` (slug, name) pairs with the slug today of the one section an
-    older newsbot gave it: what a suggestion filed under it then meant. None for a slug it
-    gave several sections (`業界ニュース` and `論文` both `section`): it means none of them."""
+async def slugs_meant(slugs: Collection[str], names_under: NamesUnder) -> dict[str, str | None]:
+    """Each of `slugs` archived with the slug today of the one section an older newsbot gave
+    it: what a suggestion filed under it then meant. None for a slug it gave several sections
+    (`業界ニュース` and `論文` both `section`): it means none of them."""
+    archived = await archived_near(slugs, names_under)
+    slugged = slugged_before(archived)
     today: dict[str, set[str]] = {}
     for slug, name in archived:
-        today.setdefault(slug, set()).add(slugify(name) if slugged_before(slug, name) else slug)
+        if slug not in slugs:
+            continue  # read only as evidence (`archived_near`)
+        today.setdefault(slug, set()).add(slugify(name) if (slug, name) in slugged else slug)
     return {slug: meant.pop() if len(meant) == 1 else None for slug, meant in today.items()}
 
 
@@ -100,7 +136,7 @@ async def named_today(
     names = dict(known)
     older = {slug for slug in filed if slug and slug not in names}
     if older:
-        for slug, meant in slugs_meant(await issues.names_under(older)).items():
+        for slug, meant in (await slugs_meant(older, issues.names_under)).items():
             if meant in names:
                 names[slug] = names[meant]
     return known, names

@@ -300,7 +300,7 @@ async def export_draft(
     names = dict(await archive.issues.sections_today(limit=None))
     older = {s.section for s in accepted if s.section and s.section not in names}
     if older:  # filed under a slug an older newsbot gave: in the section it meant, if one
-        meant = slugs_meant(await archive.issues.names_under(older))
+        meant = await slugs_meant(older, archive.issues.names_under)
         accepted = [replace(s, section=meant.get(s.section or "", s.section)) for s in accepted]
     order: list[str] = []
     if latest is not None:

@@ -124,6 +124,7 @@ async def test_a_review_card_names_a_suggestion_filed_under_an_older_slug(
     """Filed under `section` before the upgrade, when only `## 業界ニュース` had it: its card
     names that section, and offers each section by its slug today."""
     await newsbot.archive.issues.ingest(as_archived_before(industry(300)))
+    await newsbot.archive.issues.ingest(industry(302))
     reader = Supporter(user_id=seed.reader.id, name="Ada", source="command")
     at = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     await newsbot.archive.suggestions.add("https://s.example/a", reader, at=at, section="section")

@@ -152,18 +152,46 @@ async def test_a_slug_the_editor_set_finds_its_section(archive: Archive) -> None
     assert await archive.issues.sections_today(limit=None) == [("industry", "業界ニュース")]
 
 
+async def test_a_slug_the_editor_set_to_the_names_ascii_letters_stays_its_own(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """`## AI ニュース {#ai}`: the letters an older newsbot would have given it, but the archive
+    has no sign that one did (the name under its slug today, another name under `ai`). The
+    section is `ai` everywhere: found by it, listed by it, drafted under it."""
+    news = issue(7, {"AI ニュース": [item("Models", "https://news.example/models")]})
+    (section,) = news.sections
+    await archive.issues.ingest(
+        news.model_copy(update={"sections": (section.model_copy(update={"slug": "ai"}),)})
+    )
+    suggested = await archive.suggestions.add("https://s.example/a", READER, at=AT, section="ai")
+    await archive.suggestions.review(suggested.id, SuggestionStatus.ACCEPTED, by="cli")
+
+    assert await found_in(archive, "models", "ai") == [(7, "Models")]
+    assert await found_in(archive, "models", "ai-ニュース") == []
+    assert await archive.issues.sections_today(limit=None) == [("ai", "AI ニュース")]
+    done = await export_draft(archive, tmp_path)
+    assert [(s.name, s.slug) for s in done.issue.sections] == [("AI ニュース", "ai")]
+    assert "## AI ニュース {#ai}" in done.path.read_text(encoding="utf-8")
+
+
 async def test_a_search_in_a_section_reads_on_a_connection_of_its_own(
     sqlite_archive: Archive,
 ) -> None:
     """The names under a section's slugs are read with the search, on its read-only
     connection: not on the shared one, where the search would wait behind an ingest."""
     await sqlite_archive.issues.ingest(as_archived_before(as_read_today()))
+    after = issue(8, {"業界ニュース": [item("Robots again", "https://news.example/robots-8")]})
+    await sqlite_archive.issues.ingest(after)
     shared = cast(SqliteIssues, sqlite_archive.issues)._db
     ran: list[str] = []
     await shared.set_trace_callback(ran.append)  # the driver's statement hook
 
-    assert await found_in(sqlite_archive, "robots", "業界ニュース") == [(7, "Robots")]
-    assert await found_in(sqlite_archive, "models", "ai") == []
+    assert await found_in(sqlite_archive, "robots", "業界ニュース") == [
+        (7, "Robots"),
+        (8, "Robots again"),
+    ]
+    # `ai`, which no other name has, is still `## AI ニュース`'s: read under `ai-ニュース` too.
+    assert await found_in(sqlite_archive, "models", "ai") == [(7, "Models")]
     assert ran == []
 
 
