@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.errors import IssueNotFound
 from bot.models import ascii_slug, slugify
 
 if TYPE_CHECKING:
@@ -140,3 +141,20 @@ async def named_today(
             if meant in names:
                 names[slug] = names[meant]
     return known, names
+
+
+async def slug_today(issues: IssueStore, number: int, slug: str) -> str:
+    """The slug readers know today of the section archived under `slug` in issue `number`:
+    what a reply in its thread is filed under. An older newsbot gave one slug several names
+    (`業界ニュース` in #300 and `論文` in #301 both `section`): that issue's name tells which
+    section it is, by the slug that name has today (`slugged_before`). `slug` itself when
+    the issue no longer has it."""
+    try:
+        archived = await issues.issue(number, held=True)
+    except IssueNotFound:
+        return slug
+    name = next((s.name for s in archived.sections if s.slug == slug), None)
+    if name is None or not may_be_slugged_before(slug, name):
+        return slug
+    slugged = slugged_before(await archived_near({slug}, issues.names_under))
+    return slugify(name) if (slug, name) in slugged else slug

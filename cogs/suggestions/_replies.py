@@ -20,6 +20,7 @@ from bot.models import Supporter
 from bot.models.links import twins
 from bot.render.discord import CONTENT_MAX, fit_lines
 from bot.store import Archive, failed_under
+from bot.store.sections import slug_today
 from bot.suggestions import (
     Outcome,
     Result,
@@ -111,7 +112,7 @@ def no_thread(channel: object) -> bool:
 
 
 Thread = tuple[int, str | None]
-"""A section thread as the archive knows it: (issue number, section slug)."""
+"""A section thread as the archive knows it: (issue number, the slug its section has today)."""
 Answering = Callable[[], Awaitable[None]]
 """What tells a reader how one event of their reply was read, once the archive's turn is over."""
 
@@ -184,9 +185,15 @@ class Recording(commands.Cog):
     # --- replies in newsbot's threads ------------------------------------------------------
 
     async def _thread_of(self, channel_id: int) -> Thread | None:
+        """The section thread `channel_id` is, if newsbot published it: its issue, and the slug
+        its section has today, which a reply in it is filed under (`slug_today`: an older
+        newsbot's slug may have been given other sections too)."""
         if channel_id in self._threads:
             return self._threads[channel_id]
         found = await self.archive.ledger.section_thread(channel_id)
+        if found is not None and found[1] is not None:
+            number, slug = found[0], found[1]
+            found = (number, await slug_today(self.archive.issues, number, slug))
         if found is not None:  # a miss is not kept: the next publish may create that thread
             if len(self._threads) >= THREAD_CACHE_MAX:
                 self._threads.clear()
