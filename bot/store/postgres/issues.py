@@ -149,6 +149,7 @@ class PgIssues:
         async with self._asked(held):
             visible, params = await self._database.hiding(held, "issue_number")
             rows = await self._database.rows(
+                # Read from the index `sections_by_name` alone, grouped as it is read.
                 "SELECT slug, name, max(issue_number) AS newest FROM sections"  # noqa: S608
                 f" WHERE {visible} GROUP BY slug, name",
                 params,

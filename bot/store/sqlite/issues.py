@@ -156,6 +156,7 @@ class SqliteIssues:
         visible, params = self._database.hiding(held, "issue_number")
         rows = await all_rows(
             self._db,
+            # Read from the index `sections_by_name` alone, grouped as it is read.
             "SELECT slug, name, max(issue_number) AS newest FROM sections"  # noqa: S608
             f" WHERE {visible} GROUP BY slug, name",
             params,
