@@ -287,12 +287,13 @@ def test_a_section_an_older_newsbot_slugged_is_shown_once(tmp_path: Path) -> Non
 def test_a_section_set_up_by_its_slug_today_is_named_though_archived_before(
     tmp_path: Path,
 ) -> None:
-    # `## AI ニュース` is only archived as `ai`, the slug an older newsbot gave it; the channel
-    # was set up for it by its slug today.
+    # `## AI ニュース` is archived as `ai`, the slug an older newsbot gave it, and since the
+    # upgrade under its slug today; the channel was set up for it by that slug.
     then = issue(204, {"AI ニュース": [item("ロボット")]})
     then = then.model_copy(
         update={"sections": (then.sections[0].model_copy(update={"slug": "ai"}),)}
     )
+    since = issue(205, {"AI ニュース": [item("ロボット 2")]})
     channel = Subscription(
         guild_id=1,
         channel_id=444,
@@ -300,7 +301,7 @@ def test_a_section_set_up_by_its_slug_today_is_named_though_archived_before(
         sections=("ai-ニュース",),
         section_names=("AI ニュース",),
     )
-    db = make_archive(tmp_path / "a.db", subscriptions=[channel], more=[then])
+    db = make_archive(tmp_path / "a.db", subscriptions=[channel], more=[then, since])
     code, out, err = newsbot(db, "status")
     assert code == 0, err
     assert "• channel 444 (text), sections: AI ニュース — nothing published yet" in out
