@@ -19,6 +19,10 @@ from bot.pg_tools import pg_client
 from bot.publishing.restored import backup_state
 from bot.store import Archive, is_url
 
+UTC_MARK = "claims"
+"""The table whose rows `newsbot backup` leaves out of a dump on PostgreSQL: a dump holding it
+but none of its rows is newsbot's, whose header's time is in UTC."""
+
 
 class BackupError(NewsbotError):
     """A backup that cannot be written where it was asked for."""
@@ -127,9 +131,12 @@ async def _dump(url: str, destination: Path, *, force: bool) -> Backup:
         with pg_client(url, BackupError) as (client_url, environment):
             # The time its header holds is the clock time in pg_dump's zone, which it does not
             # name: in UTC, a restore reads it right on any machine (`bot.restore_postgres`).
+            # The rows of claims left out, which says so: they are the leases of the
+            # processes publishing as it is taken, which a restored archive has none of.
             environment["TZ"] = "UTC"
             process = await asyncio.create_subprocess_exec(
                 pg_dump, "--format=custom", f"--file={partial}", f"--dbname={client_url}",
+                f"--exclude-table-data={UTC_MARK}",
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE, env=environment,
             )  # fmt: skip

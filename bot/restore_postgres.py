@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bot.backup import BackupError, back_up
+from bot.backup import UTC_MARK, BackupError, back_up
 from bot.errors import RestoreError
 from bot.network import shown_url
 from bot.pg_tools import pg_client
@@ -141,13 +141,13 @@ def _client_tool(name: str) -> str:
 
 
 async def read_dump(url: str, backup: Path) -> dt.datetime | None:
-    """When the dump `backup` was taken (`_taken`; None if its header does not say). Refuse,
-    before anything is dumped or sent, a file `pg_restore` cannot read as a dump, or whose
-    table of contents lacks a table every newsbot archive has."""
+    """When the dump `backup` was taken, never after it (`_taken`; None if its header does not
+    say). Refuse, before anything is dumped or sent, a file `pg_restore` cannot read as a
+    dump, or whose table of contents lacks a table every newsbot archive has."""
     listing = await asyncio.create_subprocess_exec(
         _client_tool("pg_restore"), "--list", str(backup),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=os.environ | {"TZ": "UTC"},
     )  # fmt: skip
     listed, problem = await listing.communicate()
     if listing.returncode != 0:
@@ -166,21 +166,32 @@ async def read_dump(url: str, backup: Path) -> dt.datetime | None:
 
 _CREATED_AT = re.compile(r"^; Archive created at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", re.MULTILINE)
 """The time in the header `pg_restore --list` prints (`; Archive created at 2026-12-06
-08:00:00 UTC`): the clock time pg_dump wrote, in the zone pg_dump ran in; the zone named after
-it is pg_restore's own."""
+08:00:00 UTC`): the clock time pg_dump wrote, in the zone pg_dump ran in, which the dump does
+not name. pg_dump keeps whether that zone was on summer time, and pg_restore reads the clock
+time in its own zone: run in UTC, it prints it as written (an hour early, if on summer time)."""
+
+_LISTED_DATA = re.compile(r"^\d+; \d+ \d+ TABLE DATA \S+ (\S+) ", re.MULTILINE)
+"""The rows of a table in `pg_restore --list`'s table of contents."""
+
+_WIDEST_OFFSET = dt.timedelta(hours=14)
+"""How far ahead of UTC a clock may read: its zone's offset at most (Kiribati's, UTC+14)."""
 
 
 def _taken(contents: str) -> dt.datetime | None:
-    """When the dump whose table of contents is `contents` was taken, never after it: its
-    header's time read as UTC, the zone `newsbot backup` runs pg_dump in, or as this machine's
-    local time, the zone of a dump taken by hand or by an older newsbot here, whichever is
-    earlier. A lookup from too early reads more messages than it needs; one from too late
-    misses what was published in between, and posts it again."""
+    """When the dump whose table of contents (printed in UTC) is `contents` was taken, never
+    after it. A dump `newsbot backup` took (its rows of `UTC_MARK` left out) has its header's
+    time in UTC; another was taken in a zone the dump does not name, which may be up to
+    `_WIDEST_OFFSET` ahead of UTC: its time is read as that early. A lookup from too early
+    reads more messages than it needs; one from too late misses what was published in
+    between, and posts it again."""
     found = _CREATED_AT.search(contents)
     if found is None:
         return None
-    written = dt.datetime.fromisoformat(found.group(1))
-    return min(written.replace(tzinfo=dt.UTC), written.astimezone(dt.UTC))
+    written = dt.datetime.fromisoformat(found.group(1)).replace(tzinfo=dt.UTC)
+    newsbots = UTC_MARK in _LISTED_TABLE.findall(contents)
+    if newsbots and UTC_MARK not in _LISTED_DATA.findall(contents):
+        return written
+    return written - _WIDEST_OFFSET
 
 
 async def keep_archive(url: str, backup: Path) -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import RestoreError
+from bot.pg_tools import pg_client
 from bot.publishing.restored import SINCE, restored
 from bot.restore_postgres import load_dump
 from bot.store import Archive
@@ -117,26 +118,56 @@ async def test_a_restore_refused_leaves_no_dump_of_the_archive_behind(
     assert names_in(backups) == ["newsbot-Mon.dump"]
 
 
+SUMMER_WEST = "XST5XDT,0/0,J365/25"
+"""A zone five hours behind UTC, on summer time all year (four hours behind)."""
+
+
+async def since_of(url: str, folder: Path) -> dt.datetime:
+    """When the restored archive at `url` says its backup was taken, as a publish reads it."""
+    async with await Archive.open(url, create=False) as archive:
+        since = await archive.state.get(SINCE)
+        found = await restored(archive, folder)
+    assert since is not None, "the restored dump is marked without a time"
+    assert found is not None and found.since == dt.datetime.fromisoformat(since)
+    return found.since
+
+
 async def test_a_restored_dump_is_marked_with_the_time_it_was_taken(
     pg_url: str, tmp_path: Path, folder: Path
 ) -> None:
     """As a restored SQLite backup is: a channel's lookups read back to the dump's time, not
     only its latest messages. Taken where the clock reads 9 hours ahead of UTC, and restored
-    elsewhere, it still says the time it was taken."""
+    where it reads behind UTC on summer time, it still says the time it was taken."""
     env = await archive_of_202(pg_url, folder)
     dump = tmp_path / "newsbot-Mon.dump"
     before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     code, _, err = await newsbot("backup", str(dump), env=env | {"TZ": "Asia/Tokyo"})
     assert code == 0, err
     after = dt.datetime.now(dt.UTC)
+    code, _, err = await newsbot("restore", str(dump), env=env | {"TZ": SUMMER_WEST})
+    assert code == 0, err
+    assert before <= await since_of(pg_url, folder) <= after
+
+
+async def test_a_dump_taken_by_hand_is_marked_no_later_than_it_was_taken(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    """pg_dump run by hand where the clock reads 9 hours ahead of UTC writes that clock's time,
+    naming no zone: the restore reads it as taken as early as any zone's clock allows, so that
+    a publish looks for everything made since, not only what was made 9 hours later."""
+    env = await archive_of_202(pg_url, folder)
+    dump = tmp_path / "by-hand.dump"
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with pg_client(pg_url) as (client_url, environment):
+        dumped = await asyncio.create_subprocess_exec(
+            "pg_dump", "--format=custom", f"--file={dump}", f"--dbname={client_url}",
+            env=environment | {"TZ": "Asia/Tokyo"},
+        )  # fmt: skip
+        assert await dumped.wait() == 0
     code, _, err = await newsbot("restore", str(dump), env=env)
     assert code == 0, err
-    async with await Archive.open(pg_url, create=False) as archive:
-        since = await archive.state.get(SINCE)
-        found = await restored(archive, folder)
-    assert since is not None, "the restored dump is marked without a time"
-    assert before <= dt.datetime.fromisoformat(since) <= after
-    assert found is not None and found.since == dt.datetime.fromisoformat(since)
+    since = await since_of(pg_url, folder)
+    assert before - dt.timedelta(hours=14) <= since <= before, since
 
 
 async def claimed(url: str, holder: str) -> None:
