@@ -18,6 +18,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +27,11 @@ from bot.errors import RestoreError
 from bot.models import ArchiveStats
 from bot.network import shown_url
 from bot.publishing.ledger import gone
-from bot.publishing.restored import TAKEN, restored_through
+from bot.publishing.restored import RESTORED, TAKEN, restored_through
 from bot.restore_postgres import LEFT, load_dump, pg_migrations, read_dump
 from bot.store import Archive, is_url
 from bot.store.migrations import bundled
+from bot.store.rows import now_text
 from bot.workers import running_processes
 
 
@@ -58,8 +60,9 @@ async def restore(location: Path | str, backup: Path, issues: Path | None) -> Re
     archive."""
     replaces = await asyncio.to_thread(_replaces_an_archive, location, backup)
     ended: frozenset[str] = frozenset()
+    highest = None
     if replaces:
-        replaces, ended = await _refuse_while_running(location)
+        replaces, ended, highest = await _refuse_while_running(location)
     kept, taken = None, None
     if is_url(location):
         taken = await read_dump(str(location), backup)
@@ -68,7 +71,7 @@ async def restore(location: Path | str, backup: Path, issues: Path | None) -> Re
         where = shown_url(str(location))
     else:
         file = await asyncio.to_thread(Path(location).absolute)
-        kept = await asyncio.to_thread(_install, file, backup)
+        kept = await asyncio.to_thread(_install, file, backup, highest)
         where = str(file)
     async with await Archive.open(location, create=False, migrate=False) as archive:
         if await archive.state.get(TAKEN) is None:  # a dump, or a backup newsbot did not take
@@ -110,25 +113,28 @@ _DAMAGED = frozenset({sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT})
 damaged (or another kind of file)."""
 
 
-async def _refuse_while_running(location: Path | str) -> tuple[bool, frozenset[str]]:
+async def _refuse_while_running(
+    location: Path | str,
+) -> tuple[bool, frozenset[str], int | None]:
     """Refuse while a `newsbot run` holds the archive, or a publish sends from it (a `newsbot
     publish`, which takes no running lease): it would go on writing the old one; and
     an archive on PostgreSQL of a newer newsbot, whose tables this one does not know to clear.
-    Return whether there is an archive to replace (a database on PostgreSQL may be empty), and
-    the holders of the claims not run out whose processes have ended (killed).
+    Return whether there is an archive to replace (a database on PostgreSQL may be empty),
+    the holders of the claims not run out whose processes have ended (killed), and the highest
+    issue number the archive knows (`_highest_known`; None if it cannot be read).
 
     An archive file too damaged to open cannot say who runs on it: `_install` then asks the
     system whether a process has the file open. One whose header is not SQLite's is not
     opened at all: SQLite would fold a -wal beside it into it, or delete it, and the damaged
     archive is kept as it was (`_keep`)."""
     if not is_url(location) and await asyncio.to_thread(_header, Path(location)) != _SQLITE:
-        return True, frozenset()
+        return True, frozenset(), None
     ended: frozenset[str] = frozenset()
     try:
         async with await Archive.open(location, create=False, migrate=False) as archive:
             version = await archive.schema_version()
             if version == 0 and is_url(location):
-                return False, ended  # an empty database: newsbot has made no table there
+                return False, ended, None  # an empty database: newsbot has made no table there
             running = await running_processes(archive.state)
             # A `newsbot publish` takes no running lease: its claims say it sends.
             claims = (
@@ -138,10 +144,11 @@ async def _refuse_while_running(location: Path | str) -> tuple[bool, frozenset[s
             )
             publishing = [claim for claim in claims if not gone(claim[3])]
             ended = frozenset(claim[3] for claim in claims if gone(claim[3]))
+            highest = await _highest_known(archive)
     except sqlite3.DatabaseError as exc:
         if int(getattr(exc, "sqlite_errorcode", -1)) & 0xFF not in _DAMAGED:
             raise
-        return True, ended
+        return True, ended, None
     if running:
         names = ", ".join(name for name, _ in running)
         raise RestoreError(
@@ -161,7 +168,16 @@ async def _refuse_while_running(location: Path | str) -> tuple[bool, frozenset[s
             f" this newsbot knows ({known}): restore with the newsbot that migrated it, or into"
             " an empty database"
         )
-    return True, ended
+    return True, ended, highest
+
+
+async def _highest_known(archive: Archive) -> int:
+    """The highest issue number the archive about to be replaced knows: in it, or through
+    which it was marked restored. Every step published before the restore was published
+    from it, so a publish of an issue up to it looks for what the backup lost."""
+    through = await archive.state.get(RESTORED)
+    latest = (await archive.issues.stats()).latest_issue or 0
+    return max(latest, int(through) if through and through.isdigit() else 0)
 
 
 def _claims_version(location: Path | str) -> int:
@@ -171,16 +187,19 @@ def _claims_version(location: Path | str) -> int:
     return next(each.version for each in made if each.name.endswith("_claims.sql"))
 
 
-def _install(archive: Path, backup: Path) -> Path | None:
-    """Copy `backup` beside `archive` with SQLite's backup API, check it, and rename it into
-    place, the archive it replaces kept beside it (`_keep`) and its -shm removed; return the
-    name it is kept under. Refused while another process has the archive open."""
+def _install(archive: Path, backup: Path, highest: int | None) -> Path | None:
+    """Copy `backup` beside `archive` with SQLite's backup API, check it, mark it restored
+    through at least `highest` (`_through_at_least`), and rename it into place, the archive it
+    replaces kept beside it (`_keep`) and its -shm removed; return the name it is kept under.
+    Refused while another process has the archive open."""
     handle, name = tempfile.mkstemp(prefix=f".{archive.name}.", suffix=".tmp", dir=archive.parent)
     os.close(handle)
     partial = Path(name)
     try:
         with writing(f"the archive {archive}", RestoreError):
             _copy_checked(backup, partial)
+            if highest:
+                _through_at_least(partial, highest)
         if _held_open(archive):
             raise RestoreError(
                 f"{archive} is open in another process: stop every newsbot using it first"
@@ -265,6 +284,19 @@ def _second_name(archive: Path, kept: Path) -> None:
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
+
+
+def _through_at_least(copy: Path, highest: int) -> None:
+    """Mark the SQLite archive `copy` restored through at least issue `highest`: a publish
+    that finds it restored looks for the steps of the issues up to it, which the archive it
+    replaces may have published (`bot.publishing.restored`)."""
+    with closing(sqlite3.connect(copy)) as restored, restored:
+        row = restored.execute("SELECT value FROM state WHERE key = ?", (RESTORED,)).fetchone()
+        if row is None or not str(row[0]).isdigit() or int(row[0]) < highest:
+            restored.execute(
+                "INSERT OR REPLACE INTO state (key, value, updated_at) VALUES (?, ?, ?)",
+                (RESTORED, str(highest), now_text()),
+            )
 
 
 def _copy_checked(backup: Path, partial: Path) -> None:

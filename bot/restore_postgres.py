@@ -18,7 +18,7 @@ from bot.backup import UTC_MARK, BackupError, back_up
 from bot.errors import RestoreError
 from bot.network import shown_url
 from bot.pg_tools import pg_client
-from bot.publishing.restored import TAKEN
+from bot.publishing.restored import RESTORED, TAKEN
 from bot.store.migrations import Migration, bundled
 from bot.store.rows import now_text
 
@@ -41,13 +41,28 @@ def newsbot_objects() -> tuple[list[str], list[str]]:
     return sorted(tables), sorted(functions)
 
 
+_REPLACED = "newsbot.replaced_through"
+"""The setting, for the restore's transaction, holding the highest issue number the archive it
+replaces knows (`_clearing`), through which the restored archive is marked (`_checking`)."""
+
+
 def _clearing() -> bytes:
-    """SQL dropping every table and function newsbot owns in the archive's schema.
+    """SQL noting the highest issue number the archive knows, in it or through which it was
+    marked restored (`_REPLACED`); then dropping every table and function newsbot owns in the
+    archive's schema.
 
     `pg_restore --clean` drops only what the dump holds: a table a later migration made would
     stay, and the next start, applying that migration again, fail on it."""
     tables, functions = newsbot_objects()
     return (
+        f"""DO $replaced$ BEGIN
+IF to_regclass('issues') IS NOT NULL AND to_regclass('state') IS NOT NULL THEN
+PERFORM set_config('{_REPLACED}', coalesce(greatest((SELECT max(number) FROM issues),
+(SELECT max(value::numeric) FROM state WHERE key = {_literal(RESTORED)} AND value ~ '^[0-9]+$')),
+0)::text, true);
+END IF;
+END $replaced$;
+"""  # noqa: S608 - fixed text; each value an SQL literal (`_literal`)
         f"DROP TABLE IF EXISTS {', '.join(tables)} CASCADE;\n"
         f"DROP FUNCTION IF EXISTS {', '.join(functions)} CASCADE;\n"
     ).encode()
@@ -99,7 +114,8 @@ def _literal(text: str) -> str:
 def _checking(taken: dt.datetime | None) -> bytes:
     """SQL raising an exception, within the restore's transaction so that nothing of it is
     committed, unless the tables restored are a newsbot archive this newsbot knows; then
-    marking it a backup taken at `taken` (`TAKEN`), unless the dump is marked: a publish
+    marking it a backup taken at `taken` (`TAKEN`), unless the dump is marked, and restored
+    through at least the highest issue the archive it replaces knew (`_REPLACED`): a publish
     starting once it commits looks for what the backup lost. The search path first set back:
     pg_restore's script empties it."""
     mark = "at a time not recorded" if taken is None else taken.isoformat()
@@ -118,6 +134,11 @@ took it', {version}; END IF;
 END $$;
 INSERT INTO state (key, value, updated_at) VALUES ({_literal(TAKEN)}, {_literal(mark)},
 {_literal(now_text())}) ON CONFLICT (key) DO NOTHING;
+INSERT INTO state (key, value, updated_at) SELECT {_literal(RESTORED)}, replaced,
+{_literal(now_text())} FROM (SELECT current_setting('{_REPLACED}', true) AS replaced) AS noted
+WHERE coalesce(replaced, '') NOT IN ('', '0') ON CONFLICT (key) DO UPDATE SET value =
+excluded.value, updated_at = excluded.updated_at WHERE CASE WHEN state.value ~ '^[0-9]+$' THEN
+state.value::numeric < excluded.value::numeric ELSE true END;
 """.encode()  # noqa: S608 - fixed text; each value an SQL literal (`_literal`)
 
 

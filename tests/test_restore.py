@@ -437,3 +437,32 @@ async def test_restore_is_refused_while_a_newsbot_publish_sends(
     assert "newsbot publishes from this archive (#203 to discord by elsewhere:4321)" in said
     async with await Archive.open(location, create=False) as archive:
         assert (await archive.issues.stats()).latest_issue == 203
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_restore_looks_for_issues_the_archive_it_replaces_knew(
+    backend: str, tmp_path: Path, folder: Path, request: pytest.FixtureRequest
+) -> None:
+    """#203, ingested from outside the issue folder after the backup, is in neither the backup
+    nor the folder, but the archive replaced knew it (and may have published it): a publish of
+    it after the restore looks for what it made, instead of making it again."""
+    if backend == "postgres":
+        url: str = request.getfixturevalue("pg_url")
+        env = await archive_of_202(url, folder)
+        where: list[str] = []
+        location: Path | str = url
+    else:
+        location = tmp_path / "newsbot.db"
+        env = {"NEWSBOT_ISSUES__DIRECTORY": str(folder)}
+        where = ["--db", str(location)]
+        assert (await newsbot(*where, "ingest", str(ISSUES / "202.md"), env=env))[0] == 0
+    backup = tmp_path / "newsbot-Mon.backup"
+    assert (await newsbot(*where, "backup", str(backup), env=env))[0] == 0
+    drafts = tmp_path / "drafts"
+    await asyncio.to_thread(drafts.mkdir)
+    later = issue_203(drafts / "203.md")
+    assert (await newsbot(*where, "ingest", str(later), env=env))[0] == 0
+    code, out, err = await newsbot(*where, "restore", str(backup), env=env)
+    assert code == 0, err
+    assert "issues up to #203 is looked for" in " ".join(out.split())
+    assert await state_of(location, RESTORED) == "203"

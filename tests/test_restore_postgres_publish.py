@@ -18,8 +18,9 @@ from bot.publishing.plans.x import plan as x_plan
 from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import XSettings
 from bot.store import Archive
-from tests.conftest import eventually
+from tests.conftest import ISSUES, eventually
 from tests.pg_server import PgServer
+from tests.test_restore import issue_203
 from tests.x.conftest import Run, run_newsbot, x_env
 
 GATED_PG_DUMP = """#!/bin/sh
@@ -115,3 +116,48 @@ async def test_a_publish_started_during_a_restore_publishes_from_the_restored_ar
     # The restored archive's ledger never knew of the posts: found on X, not made again.
     assert f"#202 → X: 0 posted, {len(steps)} recovered" in again.stdout, again.stdout
     assert len(x_emulator.live_tweets()) == len(steps)
+
+
+async def test_a_publish_waiting_on_a_restore_looks_for_an_issue_only_the_old_archive_knew(
+    pg_server: PgServer, pg_url: str, tmp_path: Path, x_emulator: XEmulator
+) -> None:
+    """#203, ingested from outside the issue folder after the backup and published, is newer
+    than anything the backup or the folder holds: a publish of it that waited for the restore
+    finds its posts on X instead of posting them again."""
+    folder, drafts = tmp_path / "issues", tmp_path / "drafts"
+    folder.mkdir()
+    drafts.mkdir()
+    env = x_env(x_emulator) | {
+        "NEWSBOT_ARCHIVE__URL": pg_url,
+        "NEWSBOT_ISSUES__DIRECTORY": str(folder),
+        "PATH": await asyncio.to_thread(gated_path, tmp_path / "bin"),
+    }
+    assert (await run_newsbot("ingest", str(ISSUES / "202.md"), env=env)).returncode == 0
+    dump = tmp_path / "newsbot-Mon.dump"
+    assert (await run_newsbot("backup", str(dump), env=env)).returncode == 0
+    later = issue_203(drafts / "203.md")
+    assert (await run_newsbot("ingest", str(later), env=env)).returncode == 0
+    first = await run_newsbot("publish", "203", "--outlet", "x", env=env)
+    assert first.returncode == 0, first.stderr
+    made = len(x_emulator.live_tweets())
+    assert made > 0
+
+    gate = tmp_path / "gate"
+    restoring = asyncio.create_task(
+        run_newsbot("restore", str(dump), env=env | {"PG_DUMP_GATE": str(gate)})
+    )
+    try:
+        await eventually(Path(f"{gate}.reached").exists, alive=ongoing(restoring))
+        publishing = asyncio.create_task(run_newsbot("publish", "203", "--outlet", "x", env=env))
+        await eventually(
+            lambda: publishing.done() or waiting_on_a_lock(pg_server.admin_url, pg_url)
+        )
+        assert not publishing.done(), publishing.result()
+    finally:
+        await asyncio.to_thread(Path(f"{gate}.open").touch)
+        restored = await restoring
+    assert restored.returncode == 0, restored.stderr
+    again = await publishing
+    assert again.returncode == 0, again.stderr
+    assert f"#203 → X: 0 posted, {made} recovered" in again.stdout, again.stdout
+    assert len(x_emulator.live_tweets()) == made
