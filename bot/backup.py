@@ -132,11 +132,14 @@ async def _dump(url: str, destination: Path, *, force: bool) -> Backup:
             # The time its header holds is the clock time in pg_dump's zone, which it does not
             # name: in UTC, a restore reads it right on any machine (`bot.restore_postgres`).
             # The rows of claims left out, which says so: they are the leases of the
-            # processes publishing as it is taken, which a restored archive has none of.
+            # processes publishing as it is taken, which a restored archive has none of. And
+            # large objects, which newsbot never makes (another application sharing the
+            # database may; -B, as --no-blobs is --no-large-objects from PostgreSQL 16):
+            # pg_restore would load them in transactions of their own.
             environment["TZ"] = "UTC"
             process = await asyncio.create_subprocess_exec(
                 pg_dump, "--format=custom", f"--file={partial}", f"--dbname={client_url}",
-                f"--exclude-table-data={UTC_MARK}",
+                f"--exclude-table-data={UTC_MARK}", "-B",
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE, env=environment,
             )  # fmt: skip

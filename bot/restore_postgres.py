@@ -164,7 +164,9 @@ def _client_tool(name: str) -> str:
 async def read_dump(url: str, backup: Path) -> dt.datetime | None:
     """When the dump `backup` was taken, never after it (`_taken`; None if its header does not
     say). Refuse, before anything is dumped or sent, a file `pg_restore` cannot read as a
-    dump, or whose table of contents lacks a table every newsbot archive has."""
+    dump, whose table of contents lacks a table every newsbot archive has, or which holds
+    large objects: pg_restore's script loads them between a BEGIN and a COMMIT of its own,
+    which would commit the restore's transaction half way."""
     listing = await asyncio.create_subprocess_exec(
         _client_tool("pg_restore"), "--list", str(backup),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
@@ -182,7 +184,22 @@ async def read_dump(url: str, backup: Path) -> dt.datetime | None:
         raise RestoreError(
             f"{backup} is not a newsbot backup: it has no table {', '.join(missing)}; {LEFT}"
         )
+    if _LARGE_OBJECTS.search(contents):
+        raise RestoreError(
+            f"{backup} holds large objects, which are no part of a newsbot archive (another"
+            " application's, in the same database): pg_restore would load them in"
+            " transactions of their own, committing the restore half done. Back up with"
+            f" `newsbot backup`, or pg_dump -B; {LEFT}"
+        )
     return _taken(contents)
+
+
+_LARGE_OBJECTS = re.compile(
+    r"^\d+; \d+ \d+ (?:BLOBS?|BLOB METADATA|LARGE OBJECT|(?:ACL|COMMENT) - LARGE OBJECT) ",
+    re.MULTILINE,
+)
+"""A large object, its data, or what is said of it, in `pg_restore --list`'s table of contents
+(`BLOB`, `BLOBS`; `BLOB METADATA` from PostgreSQL 17)."""
 
 
 _CREATED_AT = re.compile(r"^; Archive created at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", re.MULTILINE)

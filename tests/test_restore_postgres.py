@@ -11,6 +11,7 @@ import shutil
 import socket
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.errors import RestoreError
@@ -205,3 +206,65 @@ async def test_the_claim_of_a_publish_killed_does_not_hold_a_restore_back(
     code, _, err = await newsbot("restore", str(backups / "newsbot-Mon.dump"), env=env)
     assert code == 0, err
     assert await latest_in(pg_url) == 202
+
+
+def with_a_large_object(url: str) -> int:
+    """A large object of another application's put in the database at `url`; its OID."""
+    with psycopg.connect(url, autocommit=True) as database:
+        row = database.execute("SELECT lo_from_bytea(0, 'not newsbot''s')").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def large_object_of(url: str, oid: int) -> bytes | None:
+    """The large object `oid` in the database at `url`; None if there is none."""
+    with psycopg.connect(url, autocommit=True) as database:
+        row = database.execute(
+            "SELECT lo_get(oid) FROM pg_largeobject_metadata WHERE oid = %s", (oid,)
+        ).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+async def test_a_backup_leaves_out_the_large_objects_of_another_application(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    """A database newsbot shares with an application that keeps large objects: the backup
+    holds none of them, and restores with them left as they are."""
+    backups = tmp_path / "backups"
+    oid = await asyncio.to_thread(with_a_large_object, pg_url)
+    env = await backed_up(pg_url, folder, backups)
+    listing = await asyncio.create_subprocess_exec(
+        "pg_restore", "--list", str(backups / "newsbot-Mon.dump"),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    contents, _ = await listing.communicate()
+    assert listing.returncode == 0 and b" TABLE DATA " in contents
+    assert b" BLOB" not in contents, contents.decode()
+    code, _, err = await newsbot("restore", str(backups / "newsbot-Mon.dump"), env=env)
+    assert code == 0, err
+    assert await latest_in(pg_url) == 202
+    assert await asyncio.to_thread(large_object_of, pg_url, oid) == b"not newsbot's"
+
+
+async def test_a_dump_holding_large_objects_is_refused(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    """pg_restore loads a dump's large objects between a BEGIN and a COMMIT of its own, which
+    would commit the restore half done: such a dump is refused before anything changes."""
+    backups = tmp_path / "backups"
+    env = await backed_up(pg_url, folder, backups)
+    await asyncio.to_thread(with_a_large_object, pg_url)
+    dump = backups / "by-hand.dump"
+    with pg_client(pg_url) as (client_url, environment):
+        dumped = await asyncio.create_subprocess_exec(
+            "pg_dump", "--format=custom", f"--file={dump}", f"--dbname={client_url}",
+            env=environment,
+        )  # fmt: skip
+        assert await dumped.wait() == 0
+    code, _, err = await newsbot("restore", str(dump), env=env)
+    assert code == 1, err
+    said = " ".join(err.split())
+    assert f"{dump} holds large objects, which are no part of a newsbot archive" in said
+    assert said.endswith("the archive is left as it was"), said
+    assert await latest_in(pg_url) == 203
+    assert names_in(backups) == ["by-hand.dump", "newsbot-Mon.dump"]
