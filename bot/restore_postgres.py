@@ -266,7 +266,7 @@ async def load_dump(
     """Restore the `pg_dump` backup into the PostgreSQL archive at `url`; return where the
     archive it replaced is kept, with `keep` (`keep_archive`: dumped once no publish can
     change it, and removed again if the restore is refused, as the archive is then left as it
-    was)."""
+    was; kept, and named in the error, if whether the restore committed is not known)."""
     kept: Path | None = None
 
     async def keeping() -> None:
@@ -275,11 +275,41 @@ async def load_dump(
 
     try:
         await _load(url, backup, ended, taken, keeping if keep else None)
+    except _Unsure as exc:  # the archive may be replaced: the dump of it is kept
+        where = "" if kept is None else f"; the archive it would replace is kept as {kept}"
+        raise RestoreError(f"{exc}{where}") from None
     except RestoreError:
         if kept is not None:
             await asyncio.to_thread(kept.unlink, missing_ok=True)
         raise
     return kept
+
+
+class _Unsure(RestoreError):
+    """psql failed once the restore's COMMIT was sent, and whether it committed is not known."""
+
+
+_TRANSACTION = re.compile(rb"newsbot restore transaction (\d+)")
+"""What psql prints of the restore's transaction (`_guarding`): its id, whose fate the server
+tells afterwards (`_fate`)."""
+
+
+async def _fate(tool: str, client_url: str, environment: dict[str, str], said: bytes) -> str:
+    """What became of the restore's transaction, whose id psql printed in `said`, as the
+    server tells over a connection of its own: `committed`, `aborted`, or `unknown` (the id
+    not printed, the server not reached, or it no longer knows)."""
+    found = _TRANSACTION.search(said)
+    if found is None:
+        return "unknown"
+    asked = await asyncio.create_subprocess_exec(
+        tool, "--no-psqlrc", "--no-password", "--tuples-only", "--no-align",
+        f"--command=SELECT txid_status({int(found.group(1))})", f"--dbname={client_url}",
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL, env=environment,
+    )  # fmt: skip
+    told, _ = await asked.communicate()
+    fate = told.decode(errors="replace").strip()
+    return fate if asked.returncode == 0 and fate in ("committed", "aborted") else "unknown"
 
 
 async def _load(
@@ -295,7 +325,8 @@ async def _load(
     (`_clearing`), and `pg_restore`'s script run. COMMIT is sent only once the whole script is
     read, what it made checked to be a newsbot archive, and marked as a backup taken at
     `taken` (`_checking`): a dump `pg_restore` cannot read to its end, a statement the server
-    refuses, or another database's dump leaves the archive as it was."""
+    refuses, or another database's dump leaves the archive as it was. psql failing once COMMIT
+    is sent, the server is asked whether it committed (`_fate`): if not known, `_Unsure`."""
     script_tool, loader_tool = _client_tool("pg_restore"), _client_tool("psql")
     pipe = asyncio.subprocess.PIPE
     with pg_client(url, RestoreError) as (client_url, environment):
@@ -308,11 +339,12 @@ async def _load(
         before = bytearray()  # what psql said before the claims were locked
         script: asyncio.subprocess.Process | None = None
         stopped = []  # the processes ended here, not of themselves
-        committed = False
+        commit_sent = False
         try:
             try:
                 loader.stdin.write(
-                    b"SET client_min_messages = warning;\nBEGIN;\n" + _guarding(ended)
+                    b"SET client_min_messages = warning;\nBEGIN;\n"
+                    b"SELECT 'newsbot restore transaction ' || txid_current();\n" + _guarding(ended)
                 )
                 await loader.stdin.drain()
                 # Only once psql says so are the claims locked: a refusal ends it instead.
@@ -333,7 +365,7 @@ async def _load(
                         await loader.stdin.drain()
                     if await script.wait() == 0:
                         loader.stdin.write(_checking(taken) + b"COMMIT;\n")
-                        committed = True
+                        commit_sent = True
                 loader.stdin.close()
             except (BrokenPipeError, ConnectionResetError):
                 pass  # psql stopped at a statement the server refused: it says which below
@@ -344,7 +376,7 @@ async def _load(
                     process.kill()
                     stopped.append(process)
                     await process.wait()
-            await drained
+            said = await drained
             problems = [
                 b"" if script is None or script.stderr is None else await script.stderr.read(),
                 bytes(before) + await loader.stderr.read(),
@@ -355,6 +387,17 @@ async def _load(
         ):
             if process is not None and process.returncode != 0 and process not in stopped:
                 why = _what_failed(problem.decode(errors="replace"))
+                if commit_sent:  # psql failed at the COMMIT, or at a statement before it
+                    fate = await _fate(loader_tool, client_url, environment, said)
+                    if fate == "committed":
+                        return  # the connection lost as it committed: the restore is in
+                    if fate == "unknown":
+                        raise _Unsure(
+                            f"psql failed as it committed the restore of {backup} into"
+                            f" {shown_url(url)} ({why}), and whether it did could not be"
+                            " learned: the archive may be restored, or left as it was; see"
+                            " which (newsbot status) before anything publishes from it"
+                        )
                 if why.startswith(_BUSY):
                     raise RestoreError(f"{why.removeprefix(_BUSY)}; {LEFT}")
                 if why.startswith(_REFUSED):
@@ -362,7 +405,7 @@ async def _load(
                 raise RestoreError(
                     f"{tool} could not restore {backup} into {shown_url(url)}: {why}; {LEFT}"
                 )
-        if not committed:  # psql ended of itself, saying nothing, before the dump was read
+        if not commit_sent:  # psql ended of itself, saying nothing, before the dump was read
             raise RestoreError(
                 f"could not restore {backup} into {shown_url(url)}: psql ended before the whole"
                 " dump was read; the archive is left as it was"

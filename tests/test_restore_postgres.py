@@ -268,3 +268,60 @@ async def test_a_dump_holding_large_objects_is_refused(
     assert said.endswith("the archive is left as it was"), said
     assert await latest_in(pg_url) == 203
     assert names_in(backups) == ["by-hand.dump", "newsbot-Mon.dump"]
+
+
+FAILING_PSQL = """#!/bin/sh
+# psql losing its connection as the restore commits: it runs, then fails. Asked whether the
+# restore committed (psql --command=), it answers, unless under PSQL_CHECK_FAILS.
+case "$*" in
+*--command=*) if [ -n "$PSQL_CHECK_FAILS" ]; then exit 2; fi; exec {real} "$@" ;;
+esac
+{real} "$@"
+echo "psql: error: server closed the connection unexpectedly" >&2
+exit 2
+"""
+
+
+def failing_psql(tools: Path) -> str:
+    """A PATH whose psql fails once it has run the restore (`FAILING_PSQL`)."""
+    tools.mkdir()
+    real = shutil.which("psql")
+    assert real, "psql is not installed"
+    (tools / "psql").write_text(FAILING_PSQL.format(real=real))
+    (tools / "psql").chmod(0o755)
+    return f"{tools}{os.pathsep}{os.environ['PATH']}"
+
+
+async def test_a_restore_that_committed_as_psql_failed_is_done(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    """psql fails after it sent the COMMIT: the server, asked, says the restore committed, so
+    it is done, and the archive it replaced kept."""
+    backups = tmp_path / "backups"
+    env = await backed_up(pg_url, folder, backups)
+    env["PATH"] = await asyncio.to_thread(failing_psql, tmp_path / "bin")
+    code, out, err = await newsbot("restore", str(backups / "newsbot-Mon.dump"), env=env)
+    assert code == 0, err
+    assert await latest_in(pg_url) == 202
+    [kept] = [name for name in names_in(backups) if name != "newsbot-Mon.dump"]
+    assert f"the archive it replaced is kept as {backups / kept} " in " ".join(out.split())
+
+
+async def test_a_restore_not_known_to_have_committed_keeps_the_archive_it_replaced(
+    pg_url: str, tmp_path: Path, folder: Path
+) -> None:
+    """psql fails after it sent the COMMIT, and the server cannot be asked whether the restore
+    committed: it may have, so the dump of the archive it replaced is kept, and named."""
+    backups = tmp_path / "backups"
+    env = await backed_up(pg_url, folder, backups)
+    env["PATH"] = await asyncio.to_thread(failing_psql, tmp_path / "bin")
+    env["PSQL_CHECK_FAILS"] = "1"
+    code, _, err = await newsbot("restore", str(backups / "newsbot-Mon.dump"), env=env)
+    assert code == 1, err
+    said = " ".join(err.split())
+    assert "psql failed as it committed the restore of" in said, said
+    assert "server closed the connection unexpectedly" in said
+    assert "the archive may be restored, or left as it was" in said
+    [kept] = [name for name in names_in(backups) if name != "newsbot-Mon.dump"]
+    assert said.endswith(f"the archive it would replace is kept as {backups / kept}"), said
+    assert await latest_in(pg_url) == 202  # it had committed
