@@ -83,6 +83,22 @@ _GUARDED = b"newsbot restore: claims locked"
 it does not buffer)."""
 
 
+_UNTIMED = b"""SET LOCAL idle_in_transaction_session_timeout = 0;
+SET LOCAL statement_timeout = 0;
+SET LOCAL lock_timeout = 0;
+DO $untimed$ BEGIN
+IF current_setting('server_version_num')::int >= 170000 THEN
+PERFORM set_config('transaction_timeout', '0', true);
+END IF;
+END $untimed$;
+"""
+"""SQL, first in the restore's transaction, lifting for it the time limits a server may set
+(in its configuration, or the database's or the role's): the transaction stays idle while
+the archive it replaces is dumped, which takes as long as the archive is large, and the
+server would end it, refusing every restore of a large enough archive
+(`transaction_timeout` from PostgreSQL 17)."""
+
+
 def _guarding(ended: Collection[str]) -> bytes:
     """SQL, first in the restore's transaction, locking the table of claims against writes
     until it ends (pg_dump still reads it), and raising an exception while a process holds a
@@ -142,11 +158,17 @@ state.value::numeric < excluded.value::numeric ELSE true END;
 """.encode()  # noqa: S608 - fixed text; each value an SQL literal (`_literal`)
 
 
+_SERVER_SAID = re.compile(r"\b(?:ERROR|FATAL):\s*(.*)")
+"""An error the server gave, as psql and pg_restore print it: one ending a statement (ERROR),
+or the session (FATAL: a timeout, the server shutting down, the session terminated)."""
+
+
 def _what_failed(said: str) -> str:
     """What psql or pg_restore said of a failure: the error the server gave where there is
-    one (psql says a HINT or CONTEXT after it), else its last line."""
+    one (psql says a HINT or CONTEXT after it, or that the connection was lost), else its
+    last line."""
     lines = said.strip().splitlines()
-    errors = [line.split("ERROR:", 1)[1].strip() for line in lines if "ERROR:" in line]
+    errors = [found.group(1).strip() for line in lines if (found := _SERVER_SAID.search(line))]
     return errors[-1] if errors else lines[-1] if lines else "?"
 
 
@@ -344,7 +366,9 @@ async def _load(
             try:
                 loader.stdin.write(
                     b"SET client_min_messages = warning;\nBEGIN;\n"
-                    b"SELECT 'newsbot restore transaction ' || txid_current();\n" + _guarding(ended)
+                    + _UNTIMED
+                    + b"SELECT 'newsbot restore transaction ' || txid_current();\n"
+                    + _guarding(ended)
                 )
                 await loader.stdin.drain()
                 # Only once psql says so are the claims locked: a refusal ends it instead.
