@@ -46,8 +46,15 @@ def connection_reason(exc: BaseException) -> str | None:
 DATABASE_SCHEMES = ("postgresql", "postgres")
 """The schemes of a PostgreSQL URL, whose user and password libpq reads its own way."""
 
-URL_SECRETS = ("password", "sslpassword", "oauth_client_secret")
-"""The keys of a PostgreSQL URL's query that libpq reads a secret from."""
+URL_SECRETS = (
+    "password",
+    "sslpassword",
+    "oauth_client_secret",
+    "scram_client_key",
+    "scram_server_key",
+)
+"""The keys of a PostgreSQL URL's query that libpq reads a secret from (the SCRAM keys, from
+libpq 18, let a client in as its password does)."""
 
 
 def shown_url(url: object) -> str:

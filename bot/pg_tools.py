@@ -27,9 +27,9 @@ def pg_client(
     """The URL and environment to give PostgreSQL's client tools for the block: every secret
     the URL holds taken out of it. Its password (after the user name, or the query's
     `password=`, which libpq prefers) goes in PGPASSWORD; the other secrets libpq reads in a
-    query (`sslpassword`, `oauth_client_secret`), which no variable of the environment holds, in
-    a connection service file only this user can read, removed after the block. Raise `failure`
-    for a secret that cannot be given so."""
+    query (`sslpassword`, `oauth_client_secret`, `scram_client_key`, `scram_server_key`),
+    which no variable of the environment holds, in a connection service file only this user
+    can read, removed after the block. Raise `failure` for a secret that cannot be given so."""
     client_url, password, others = _without_secrets(url)
     environment = dict(os.environ)
     if password is not None:

@@ -17,6 +17,7 @@ import pytest
 
 from bot.errors import NewsbotError
 from bot.pg_tools import pg_client
+from bot.store.postgres.database import url_problem
 from tests.conftest import ISSUES
 from tests.pg_server import PASSWORD_ROLE, ROLE_PASSWORD, PgServer
 from tests.test_restore import newsbot
@@ -131,3 +132,22 @@ def test_the_url_given_to_the_tools_keeps_all_but_its_secrets() -> None:
         assert client_url == "postgresql://u@h:5433/db?sslmode=require&application_name=x"
         assert environment["PGPASSWORD"] == "c&d"  # the query's, as libpq prefers it
         assert "PGSERVICEFILE" not in environment
+
+
+@pytest.mark.parametrize(
+    "key", ["sslpassword", "oauth_client_secret", "scram_client_key", "scram_server_key"]
+)
+def test_every_secret_libpq_reads_in_a_query_goes_in_the_service_file(key: str) -> None:
+    """Each lets a client in, or unlocks what does (libpq 18's SCRAM keys as a password does):
+    out of the URL the tools see, and of what newsbot shows, into the file only its user reads."""
+    secret = "c2VjcmV0LW5ldmVyLXNob3du"
+    url = f"postgresql://u@h:5433/db?sslmode=require&{key}={secret}&application_name=x"
+    with pg_client(url) as (client_url, environment):
+        assert client_url == "postgresql://u@h:5433/db?sslmode=require&application_name=x"
+        service = Path(environment["PGSERVICEFILE"])
+        assert service.read_text(encoding="utf-8") == f"[newsbot]\n{key}={secret}\n"
+    assert not service.exists()
+    # Read as a secret where the URL is checked too: one not percent-encoded is refused.
+    assert url_problem(f"postgresql://u@h/db?{key}=two words") == (
+        "its query's password holds a space, which must be percent-encoded as %20"
+    )
