@@ -316,6 +316,17 @@ _TRANSACTION = re.compile(rb"newsbot restore transaction (\d+)")
 tells afterwards (`_fate`)."""
 
 
+async def _listen(stderr: asyncio.StreamReader, locked: asyncio.Event) -> bytes:
+    """All psql says on `stderr` but `_GUARDED`, read as it says it; `locked` set once it says
+    `_GUARDED`."""
+    said = bytearray()
+    while chunk := await stderr.read(1 << 16):
+        said += chunk
+        if not locked.is_set() and _GUARDED in said:
+            locked.set()
+    return b"".join(line for line in said.splitlines(keepends=True) if _GUARDED not in line)
+
+
 async def _fate(tool: str, client_url: str, environment: dict[str, str], said: bytes) -> str:
     """What became of the restore's transaction, whose id psql printed in `said`, as the
     server tells over a connection of its own: `committed`, `aborted`, or `unknown` (the id
@@ -358,8 +369,11 @@ async def _load(
         )  # fmt: skip
         assert loader.stdin and loader.stdout and loader.stderr
         drained = asyncio.ensure_future(loader.stdout.read())  # what the script selects
-        before = bytearray()  # what psql said before the claims were locked
+        # Each tool's stderr read as it writes it: a pipe it fills stops it mid-load.
+        locked = asyncio.Event()
+        listening = asyncio.ensure_future(_listen(loader.stderr, locked))
         script: asyncio.subprocess.Process | None = None
+        script_said: asyncio.Future[bytes] | None = None
         stopped = []  # the processes ended here, not of themselves
         commit_sent = False
         try:
@@ -372,9 +386,10 @@ async def _load(
                 )
                 await loader.stdin.drain()
                 # Only once psql says so are the claims locked: a refusal ends it instead.
-                while (line := await loader.stderr.readline()) and _GUARDED not in line:
-                    before += line
-                if line:
+                waiting = asyncio.ensure_future(locked.wait())
+                await asyncio.wait((waiting, listening), return_when=asyncio.FIRST_COMPLETED)
+                waiting.cancel()
+                if locked.is_set():
                     if guarded is not None:
                         await guarded()
                     script = await asyncio.create_subprocess_exec(
@@ -382,7 +397,8 @@ async def _load(
                         str(backup), stdin=asyncio.subprocess.DEVNULL, stdout=pipe,
                         stderr=pipe, env=environment,
                     )  # fmt: skip
-                    assert script.stdout
+                    assert script.stdout and script.stderr
+                    script_said = asyncio.ensure_future(script.stderr.read())
                     loader.stdin.write(_clearing())
                     while chunk := await script.stdout.read(1 << 16):
                         loader.stdin.write(chunk)
@@ -401,10 +417,7 @@ async def _load(
                     stopped.append(process)
                     await process.wait()
             said = await drained
-            problems = [
-                b"" if script is None or script.stderr is None else await script.stderr.read(),
-                bytes(before) + await loader.stderr.read(),
-            ]
+            problems = [b"" if script_said is None else await script_said, await listening]
         # pg_restore's failure first: psql may then fail on the script it cut short.
         for tool, process, problem in zip(
             ("pg_restore", "psql"), (script, loader), problems, strict=True

@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import psycopg
+import pytest
 from psycopg import sql
 
+from bot.restore_postgres import load_dump
 from tests.conftest import eventually
 from tests.pg_server import PgServer
 from tests.test_restore import names_in, newsbot
@@ -99,3 +102,48 @@ async def test_a_restore_whose_session_the_server_ends_says_why(
     ), said
     assert await latest_in(pg_url) == 203
     assert names_in(backups) == ["newsbot-Mon.dump"]
+
+
+TALKATIVE_PG_RESTORE = """#!{python}
+# pg_restore writing its script (--file=-): under TALK=pg_restore, it says 200 KB on stderr
+# first; under TALK=psql, it adds a statement the server answers with 200 KB of warnings,
+# which psql writes on its stderr.
+import os, subprocess, sys
+real, args = {real!r}, sys.argv[1:]
+if "--file=-" not in args or os.environ.get("TALK") != "psql":
+    if "--file=-" in args:
+        sys.stderr.write(("pg_restore: warning: " + "w" * 200 + "\\n") * 1000)
+        sys.stderr.flush()
+    os.execv(real, [real, *args])
+if code := subprocess.call([real, *args]):
+    sys.exit(code)
+print("DO $$ BEGIN FOR i IN 1..1000 LOOP RAISE WARNING '%', repeat('w', 200); END LOOP; END $$;")
+"""
+"""pg_restore, saying more than a pipe holds on its stderr, or making psql say it on its."""
+
+
+def talkative_path(tools: Path) -> str:
+    """A PATH whose pg_restore is `TALKATIVE_PG_RESTORE`."""
+    tools.mkdir()
+    real = shutil.which("pg_restore")
+    assert real, "pg_restore is not installed"
+    script = TALKATIVE_PG_RESTORE.format(python=sys.executable, real=real)
+    (tools / "pg_restore").write_text(script)
+    (tools / "pg_restore").chmod(0o755)
+    return f"{tools}{os.pathsep}{os.environ['PATH']}"
+
+
+@pytest.mark.parametrize("talker", ["pg_restore", "psql"])
+async def test_a_restore_whose_tools_say_much_on_stderr_goes_on(
+    talker: str, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a tool says on stderr while the dump loads is read as it says it: more than its
+    pipe holds does not stop the tool, and the restore with it, holding the claims."""
+    folder, backups = tmp_path / "issues", tmp_path / "backups"
+    folder.mkdir()
+    await backed_up(pg_url, folder, backups)
+    monkeypatch.setenv("PATH", await asyncio.to_thread(talkative_path, tmp_path / "bin"))
+    monkeypatch.setenv("TALK", talker)
+    # Bounded: a tool stopped by a full pipe would hang the restore for ever.
+    await asyncio.wait_for(load_dump(pg_url, backups / "newsbot-Mon.dump", keep=False), 30)
+    assert await latest_in(pg_url) == 202
