@@ -21,6 +21,7 @@ from bot.store.postgres.database import url_problem
 from tests.conftest import ISSUES
 from tests.pg_server import PASSWORD_ROLE, ROLE_PASSWORD, PgServer
 from tests.test_restore import newsbot
+from tests.test_restore_foreign import index_made_a_view
 
 SSL_SECRET = "ssl-key-passphrase-never-shown-41x"
 """The passphrase of a client's TLS key, given in the URL's query (`sslpassword=`)."""
@@ -92,12 +93,15 @@ async def test_no_secret_of_the_url_reaches_a_client_tools_command_line(
         code, out, err = await newsbot("-v", *args, env=env)
         assert code == 0, err
         said.append(out + err)
-    # A failure, told with what the tool said.
-    whole = await asyncio.to_thread(dump.read_bytes)
-    await asyncio.to_thread(dump.write_bytes, whole[:200])
+    # A failure of a tool given the URL's secrets, told with what the server said.
+    await asyncio.to_thread(index_made_a_view, pg_url)
     code, out, err = await newsbot("-v", "restore", str(dump), env=env)
-    assert code == 1 and "pg_restore could not restore" in err, err
+    told = " ".join(err.split())
+    assert code == 1 and f"error: psql could not restore {dump} into " in told, err
+    assert '"issues_by_date" is not an index; the archive is left as it was' in told, err
     said.append(out + err)
+    failed = (await asyncio.to_thread(tool_runs, record))[-1]  # the last psql: the load's
+    assert Path(failed["argv"][0]).name == "psql" and failed["service"] is not None
     assert [secrets_in(text) for text in said] == [[]] * len(said)
 
     runs = await asyncio.to_thread(tool_runs, record)

@@ -62,11 +62,20 @@ async def test_restore_keeps_the_archive_it_replaces_as_a_dump_beside_the_backup
     said = " ".join(out.split())
     assert f"the archive it replaced is kept as {backups / kept} " in said
     assert await asyncio.to_thread(lambda: (backups / kept).stat().st_mode & 0o077) == 0
-    # Put back: the archive as it was before the restore.
+    # Put back: the archive as it was before the restore, kept under a name of its own though
+    # the name of this minute (and of the next two, whichever it is by then) is taken.
+    now = dt.datetime.now(dt.UTC)
+    taken = {
+        f"{database}.replaced-{now + dt.timedelta(minutes=n):%Y-%m-%dT%H%M}" for n in (0, 1, 2)
+    }
+    for name in taken - {kept.removesuffix(".dump")}:
+        await asyncio.to_thread((backups / f"{name}.dump").write_bytes, b"")
+    before = set(names_in(backups))
     code, out, err = await newsbot("restore", str(backups / kept), env=env)
     assert code == 0, err
     assert await latest_in(pg_url) == 203
-    assert len(names_in(backups)) == 3  # a second name of its own, in the same minute
+    [second] = set(names_in(backups)) - before
+    assert second.endswith("-2.dump") and second.removesuffix("-2.dump") in taken, second
 
 
 FAILING_PG_DUMP = """#!/bin/sh
@@ -103,6 +112,26 @@ async def test_restore_is_refused_when_the_archive_it_replaces_cannot_be_kept(
     assert names_in(backups) == ["newsbot-Mon.dump"]  # nothing half-written left
 
 
+RECORDING_PG_DUMP = """#!/bin/sh
+# pg_dump, writing the file it dumps into in $DUMPED first.
+for arg; do
+    case "$arg" in --file=*) echo "${{arg#--file=}}" >> "$DUMPED" ;; esac
+done
+exec {real} "$@"
+"""
+"""pg_dump, saying what it dumped into: whether the restore kept the archive it replaces."""
+
+
+def recording_pg_dump(tools: Path) -> str:
+    """A PATH whose pg_dump is `RECORDING_PG_DUMP`."""
+    tools.mkdir()
+    real = shutil.which("pg_dump")
+    assert real, "pg_dump is not installed"
+    (tools / "pg_dump").write_text(RECORDING_PG_DUMP.format(real=real))
+    (tools / "pg_dump").chmod(0o755)
+    return f"{tools}{os.pathsep}{os.environ['PATH']}"
+
+
 async def test_a_restore_refused_leaves_no_dump_of_the_archive_behind(
     pg_url: str, tmp_path: Path, folder: Path
 ) -> None:
@@ -113,8 +142,18 @@ async def test_a_restore_refused_leaves_no_dump_of_the_archive_behind(
     dump = backups / "newsbot-Mon.dump"
     whole = await asyncio.to_thread(dump.read_bytes)
     await asyncio.to_thread(dump.write_bytes, whole[:-64])  # its table of contents whole
-    code, _, err = await newsbot("restore", str(dump), env=env)
-    assert code == 1 and "the archive is left as it was" in err, err
+    dumped = tmp_path / "dumped"
+    env["PATH"] = await asyncio.to_thread(recording_pg_dump, tmp_path / "bin")
+    code, _, err = await newsbot("restore", str(dump), env=env | {"DUMPED": str(dumped)})
+    assert code == 1, err
+    said = " ".join(err.split())
+    # Refused by the load's pg_restore (the table of contents read whole), once the archive
+    # it would replace was dumped beside the backup.
+    assert f"pg_restore could not restore {dump} into " in said, said
+    assert "could not read from input file: end of file" in said, said
+    [kept] = (await asyncio.to_thread(dumped.read_text)).splitlines()
+    assert Path(kept).parent == backups and ".replaced-" in Path(kept).name, kept
+    assert said.endswith("the archive is left as it was"), said
     assert await latest_in(pg_url) == 203
     assert names_in(backups) == ["newsbot-Mon.dump"]
 
