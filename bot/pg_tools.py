@@ -62,19 +62,26 @@ def _without_secrets(url: str) -> tuple[str, str | None, dict[str, str]]:
     head, mark, query = rest.partition("?")
     credentials, at, address = head.rpartition("@")
     user, colon, written = credentials.partition(":")
-    password = unquote(written) if colon else None
+    password = _decoded(written) if colon else None
     secrets: dict[str, str] = {}
     kept = []
     for pair in query.split("&") if mark else []:
         key, _, value = pair.partition("=")
         if unquote(key) in URL_SECRETS:
-            secrets[unquote(key)] = unquote(value)
+            secrets[unquote(key)] = _decoded(value)
         else:
             kept.append(pair)
     password = secrets.pop("password", password)
     head = f"{user}@{address}" if at else address
     client_url = f"{scheme}{separator}{head}" + (f"?{'&'.join(kept)}" if kept else "")
     return client_url, password, secrets
+
+
+def _decoded(text: str) -> str:
+    """A secret of the URL percent-decoded to the bytes libpq decodes it to: those that are no
+    UTF-8 kept as they are (surrogate escapes, which the environment and the service file
+    write back as those bytes), not replaced, which would give the tools another secret."""
+    return unquote(text, errors="surrogateescape")
 
 
 def _query_keys(url: str) -> set[str]:
@@ -98,6 +105,6 @@ def _service_file(folder: Path, secrets: dict[str, str], failure: type[NewsbotEr
         lines.append(f"{key}={value}")
     file = folder / "pg_service.conf"
     handle = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(handle, "w", encoding="utf-8") as opened:
+    with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as opened:
         opened.write("\n".join(lines) + "\n")
     return file

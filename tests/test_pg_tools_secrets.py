@@ -155,3 +155,14 @@ def test_every_secret_libpq_reads_in_a_query_goes_in_the_service_file(key: str) 
     assert url_problem(f"postgresql://u@h/db?{key}=two words") == (
         "its query's password holds a space, which must be percent-encoded as %20"
     )
+
+
+def test_a_secret_that_is_no_utf_8_reaches_the_tools_byte_for_byte() -> None:
+    """libpq decodes %FF to the byte 0xFF, whatever the text around it: so must newsbot, in the
+    environment and in the service file, or the tools are given another password."""
+    url = "postgresql://u:caf%E9@h/db?sslpassword=cl%E9%FF"
+    with pg_client(url) as (client_url, environment):
+        assert client_url == "postgresql://u@h/db"
+        assert os.fsencode(environment["PGPASSWORD"]) == b"caf\xe9"
+        service = Path(environment["PGSERVICEFILE"]).read_bytes()
+    assert service == b"[newsbot]\nsslpassword=cl\xe9\xff\n"
