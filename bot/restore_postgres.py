@@ -1,7 +1,8 @@
 """A `pg_dump` backup loaded into the archive on PostgreSQL: its table of contents checked
-first; then in one transaction the claims locked (no publish sends until it ends), the
-archive it replaces dumped beside the backup, newsbot's tables cleared and the dump loaded,
-checked to be a newsbot archive and marked as a backup before it commits."""
+first; then a transaction locks the claims (no publish sends until it ends); while it holds
+them, the archive it replaces is dumped beside the backup by pg_dump in a session of its own;
+then, in the transaction, newsbot's tables are cleared and the dump loaded, checked to be a
+newsbot archive and marked as a backup before it commits."""
 
 from __future__ import annotations
 
@@ -354,7 +355,8 @@ async def _load(
 ) -> None:
     """Load the dump `backup` into the archive at `url` in one transaction run by `psql`:
     every claim locked out, refused while a process (but those `ended`) holds one
-    (`_guarding`); then `guarded` awaited; newsbot's tables and functions dropped
+    (`_guarding`); then `guarded` awaited (outside the transaction, which waits for it, the
+    claims locked); newsbot's tables and functions dropped
     (`_clearing`), and `pg_restore`'s script run. COMMIT is sent only once the whole script is
     read, what it made checked to be a newsbot archive, and marked as a backup taken at
     `taken` (`_checking`): a dump `pg_restore` cannot read to its end, a statement the server
