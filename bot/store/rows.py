@@ -224,3 +224,12 @@ def _item(row: Row) -> Item:
         abstract=row["abstract"],
         editor_note=row["editor_note"],
     )
+
+
+def sections_shown(rows: Iterable[Row]) -> list[tuple[str, str, int | None]]:
+    """(slug, name, newest issue shown) of each section row, None for one only in issues held
+    back from readers (`IssueStore.sections_today`)."""
+    return [
+        (str(row["slug"]), str(row["name"]), None if row["newest"] is None else int(row["newest"]))
+        for row in rows
+    ]

@@ -93,17 +93,21 @@ async def sought_section(slug: str, names_under: NamesUnder) -> SoughtSection:
 
 
 def known_today(
-    archived: Iterable[tuple[str, str, int]], *, limit: int | None
+    archived: Iterable[tuple[str, str, int | None]], *, limit: int | None
 ) -> list[tuple[str, str]]:
     """(slug, name) of the first `limit` sections (all with None) by name, from every
-    (slug, name, newest issue) archived: each section once, by the slug its name has today,
-    named as in the newest issue that has it there. Every name an older newsbot archived
-    under one slug is a section of its own; one archived under both slugs is named as under
-    its slug today (a section renamed in place keeps its slug: `## Industry {#industry}`)."""
+    (slug, name, newest issue shown) archived: each section once, by the slug its name has
+    today, named as in the newest issue that has it there. Every name an older newsbot
+    archived under one slug is a section of its own; one archived under both slugs is named as
+    under its slug today (a section renamed in place keeps its slug: `## Industry {#industry}`).
+    A pair only in issues not shown (None: held back from readers) is not listed, but tells an
+    older slug as any does, as the search (`sought_section`) weighs every issue."""
     every = list(archived)
     slugged = slugged_before((slug, name) for slug, name, _ in every)
     newest: dict[str, tuple[bool, int, str]] = {}
     for slug, name, number in every:
+        if number is None:
+            continue
         before = (slug, name) in slugged
         today = slugify(name) if before else slug
         seen = (not before, number, name)

@@ -139,6 +139,24 @@ async def test_a_section_searched_by_its_slug_today_is_found_in_older_issues_too
     assert await found_in(archive, "robots", "section") == []
 
 
+async def test_an_issue_held_back_tells_the_sections_slug_today_readers_search_by(
+    archive: Archive,
+) -> None:
+    """The first issue since the upgrade, held until next week, already shows `ai` was the
+    older newsbot's slug: readers are offered the section by its slug today, which finds the
+    older issue's items, though the held one's are not shown yet."""
+    old = issue(7, {"AI ニュース": [item("Models", "https://news.example/models")]})
+    await archive.issues.ingest(as_archived_before(old))
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=7)
+    held = issue(8, {"AI ニュース": [item("Models again", "https://news.example/m8")]})
+    await archive.issues.ingest(held.model_copy(update={"publish_at": later}))
+
+    offered = await archive.issues.sections_today(limit=None, held=False)
+
+    assert offered == [("ai-ニュース", "AI ニュース")]
+    assert await found_in(archive, "models", "ai-ニュース") == [(7, "Models")]
+
+
 async def test_a_slug_the_editor_set_finds_its_section(archive: Archive) -> None:
     """`## 業界ニュース {#industry}` is not the older slug of any name: all of it is found."""
     news = issue(7, {"業界ニュース": [item("Robots", "https://news.example/robots")]})

@@ -25,7 +25,7 @@ from bot.store.postgres import search as fts
 from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.suggestions import refresh_item_links
 from bot.store.query import fts_query
-from bot.store.rows import read_issue
+from bot.store.rows import read_issue, sections_shown
 from bot.store.sections import known_today, sought_section
 
 
@@ -149,13 +149,13 @@ class PgIssues:
         async with self._asked(held):
             visible, params = await self._database.hiding(held, "issue_number")
             rows = await self._database.rows(
-                # Read from the index `sections_by_name` alone, grouped as it is read.
-                "SELECT slug, name, max(issue_number) AS newest FROM sections"  # noqa: S608
-                f" WHERE {visible} GROUP BY slug, name",
+                # Read from the index `sections_by_name` alone, grouped as it is read. Every
+                # issue tells an older newsbot's slug (`known_today`); the newest shown names it.
+                "SELECT slug, name, max(CASE WHEN "  # noqa: S608
+                f"{visible} THEN issue_number END) AS newest FROM sections GROUP BY slug, name",
                 params,
             )
-        archived = ((str(row["slug"]), str(row["name"]), int(row["newest"])) for row in rows)
-        return known_today(archived, limit=None if limit is None else max(0, limit))
+        return known_today(sections_shown(rows), limit=None if limit is None else max(0, limit))
 
     async def names_under(self, slugs: Collection[str]) -> list[tuple[str, str]]:
         """Every (slug, name) of a section archived under one of `slugs`, each once."""

@@ -14,7 +14,7 @@ from bot.models.links import twins
 from bot.store.held import release_words
 from bot.store.interfaces import IssueStream
 from bot.store.query import fts_query
-from bot.store.rows import read_issue
+from bot.store.rows import read_issue, sections_shown
 from bot.store.sections import known_today, sought_section
 from bot.store.sqlite import ingest as storing
 from bot.store.sqlite import search as fts
@@ -156,13 +156,13 @@ class SqliteIssues:
         visible, params = self._database.hiding(held, "issue_number")
         rows = await all_rows(
             self._db,
-            # Read from the index `sections_by_name` alone, grouped as it is read.
-            "SELECT slug, name, max(issue_number) AS newest FROM sections"  # noqa: S608
-            f" WHERE {visible} GROUP BY slug, name",
+            # Read from the index `sections_by_name` alone, grouped as it is read. Every issue
+            # tells an older newsbot's slug (`known_today`); the newest one shown names it.
+            "SELECT slug, name, max(CASE WHEN "  # noqa: S608
+            f"{visible} THEN issue_number END) AS newest FROM sections GROUP BY slug, name",
             params,
         )
-        archived = ((str(row["slug"]), str(row["name"]), int(row["newest"])) for row in rows)
-        return known_today(archived, limit=None if limit is None else max(0, limit))
+        return known_today(sections_shown(rows), limit=None if limit is None else max(0, limit))
 
     async def names_under(self, slugs: Collection[str]) -> list[tuple[str, str]]:
         """Every (slug, name) of a section archived under one of `slugs`, each once."""
