@@ -208,3 +208,17 @@ def launch(
     _run(bin / "pg_ctl", "-D", data, "-w", "-t", str(wait), "-o", options, "-l",
          folder / "log", "start")  # fmt: skip
     return port
+
+
+def shimmed(tools: Path, tool: str, script: str) -> str:
+    """A PATH on which PostgreSQL's client `tool` is `script`, formatted with `real` (the real
+    tool, which the script may run) and `python` (this interpreter); the other tools are the
+    real ones."""
+    import sys
+
+    real = shutil.which(tool)
+    assert real, f"{tool} is not installed"
+    tools.mkdir(exist_ok=True)
+    (tools / tool).write_text(script.format(real=real, python=sys.executable))
+    (tools / tool).chmod(0o755)
+    return f"{tools}{os.pathsep}{os.environ['PATH']}"

@@ -19,6 +19,7 @@ from bot.pg_tools import pg_client
 from bot.publishing.restored import SINCE, restored
 from bot.restore_postgres import load_dump
 from bot.store import Archive
+from tests.pg_server import shimmed
 from tests.test_restore import archive_of_202, issue_203, names_in, newsbot
 
 
@@ -124,12 +125,7 @@ exec {real} "$@"
 
 def recording_pg_dump(tools: Path) -> str:
     """A PATH whose pg_dump is `RECORDING_PG_DUMP`."""
-    tools.mkdir()
-    real = shutil.which("pg_dump")
-    assert real, "pg_dump is not installed"
-    (tools / "pg_dump").write_text(RECORDING_PG_DUMP.format(real=real))
-    (tools / "pg_dump").chmod(0o755)
-    return f"{tools}{os.pathsep}{os.environ['PATH']}"
+    return shimmed(tools, "pg_dump", RECORDING_PG_DUMP)
 
 
 async def test_a_restore_refused_leaves_no_dump_of_the_archive_behind(
@@ -323,12 +319,7 @@ exit 2
 
 def failing_psql(tools: Path) -> str:
     """A PATH whose psql fails once it has run the restore (`FAILING_PSQL`)."""
-    tools.mkdir()
-    real = shutil.which("psql")
-    assert real, "psql is not installed"
-    (tools / "psql").write_text(FAILING_PSQL.format(real=real))
-    (tools / "psql").chmod(0o755)
-    return f"{tools}{os.pathsep}{os.environ['PATH']}"
+    return shimmed(tools, "psql", FAILING_PSQL)
 
 
 async def test_a_restore_that_committed_as_psql_failed_is_done(

@@ -5,8 +5,6 @@ backup lost instead of taking the old archive's word for it."""
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from bot.sandbox.x import XEmulator, XEmulatorConfig
 from bot.settings import XSettings
 from bot.store import Archive
 from tests.conftest import ISSUES, eventually
-from tests.pg_server import PgServer
+from tests.pg_server import PgServer, shimmed
 from tests.test_restore import issue_203
 from tests.x.conftest import Run, run_newsbot, x_env
 
@@ -43,12 +41,7 @@ def x_config() -> XEmulatorConfig:
 
 def gated_path(tools: Path) -> str:
     """A PATH whose pg_dump is `GATED_PG_DUMP`."""
-    tools.mkdir()
-    real = shutil.which("pg_dump")
-    assert real, "pg_dump is not installed"
-    (tools / "pg_dump").write_text(GATED_PG_DUMP.format(real=real))
-    (tools / "pg_dump").chmod(0o755)
-    return f"{tools}{os.pathsep}{os.environ['PATH']}"
+    return shimmed(tools, "pg_dump", GATED_PG_DUMP)
 
 
 def waiting_on_a_lock(admin_url: str, url: str) -> bool:

@@ -5,9 +5,6 @@ it said."""
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import sys
 from pathlib import Path
 
 import psycopg
@@ -16,7 +13,7 @@ from psycopg import sql
 
 from bot.restore_postgres import load_dump
 from tests.conftest import eventually
-from tests.pg_server import PgServer
+from tests.pg_server import PgServer, shimmed
 from tests.test_restore import names_in, newsbot
 from tests.test_restore_postgres import backed_up, latest_in
 from tests.test_restore_postgres_publish import gated_path
@@ -30,12 +27,7 @@ exec {real} "$@"
 
 def slow_path(tools: Path) -> str:
     """A PATH whose pg_dump is `SLOW_PG_DUMP`."""
-    tools.mkdir()
-    real = shutil.which("pg_dump")
-    assert real, "pg_dump is not installed"
-    (tools / "pg_dump").write_text(SLOW_PG_DUMP.format(real=real))
-    (tools / "pg_dump").chmod(0o755)
-    return f"{tools}{os.pathsep}{os.environ['PATH']}"
+    return shimmed(tools, "pg_dump", SLOW_PG_DUMP)
 
 
 def limited(admin_url: str, url: str) -> None:
@@ -124,13 +116,7 @@ print("DO $$ BEGIN FOR i IN 1..1000 LOOP RAISE WARNING '%', repeat('w', 200); EN
 
 def talkative_path(tools: Path) -> str:
     """A PATH whose pg_restore is `TALKATIVE_PG_RESTORE`."""
-    tools.mkdir()
-    real = shutil.which("pg_restore")
-    assert real, "pg_restore is not installed"
-    script = TALKATIVE_PG_RESTORE.format(python=sys.executable, real=real)
-    (tools / "pg_restore").write_text(script)
-    (tools / "pg_restore").chmod(0o755)
-    return f"{tools}{os.pathsep}{os.environ['PATH']}"
+    return shimmed(tools, "pg_restore", TALKATIVE_PG_RESTORE)
 
 
 @pytest.mark.parametrize("talker", ["pg_restore", "psql"])
