@@ -4,6 +4,8 @@ replies in it kept; a channel set up then for that section gets it in the issues
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.models import Issue, Subscription, ascii_slug
 from bot.publishing.engine import Engine
 from bot.publishing.outlet import Outcome
@@ -32,6 +34,14 @@ def as_archived_before(today: Issue) -> Issue:
     """`today` as the older newsbot archived it: its sections under their ASCII slugs."""
     older = tuple(s.model_copy(update={"slug": ascii_slug(s.name)}) for s in today.sections)
     return today.model_copy(update={"sections": older})
+
+
+async def published(
+    engine: Engine, outlet: DiscordOutlet, archive: Archive, number: int, targets: list[Any]
+) -> None:
+    """Publish the archived issue `number` to `targets` on Discord, every target in full."""
+    report = await engine.publish(await archive.issues.issue(number), outlet, targets)
+    assert report.ok, [t.error for t in report.targets]
 
 
 async def test_a_correction_keeps_the_thread_of_a_section_an_older_newsbot_slugged(
@@ -86,9 +96,8 @@ async def test_a_channel_set_up_for_such_a_section_gets_it_in_the_issues_after(
     await archive.issues.ingest(as_read_today("A blurb.", number=206))
     targets = await all_targets(archive, load_settings())
 
-    report = await engine.publish(await archive.issues.issue(206), outlet, targets)
+    await published(engine, outlet, archive, 206, targets)
 
-    assert report.ok, [t.error for t in report.targets]
     assert [t.name for t in threads_of(emulator, seed.general)] == ["#206 · 業界ニュース"]
 
 
@@ -105,9 +114,8 @@ async def test_a_channel_the_config_declares_for_such_a_section_gets_it_in_older
     settings = load_settings(discord={"targets": [{**declared, "sections": ["業界ニュース"]}]})
     targets = await all_targets(archive, settings)
 
-    report = await engine.publish(await archive.issues.issue(205), outlet, targets)
+    await published(engine, outlet, archive, 205, targets)
 
-    assert report.ok, [t.error for t in report.targets]
     assert [t.name for t in threads_of(emulator, seed.general)] == ["#205 · 業界ニュース"]
 
 
@@ -136,8 +144,7 @@ async def test_a_channel_set_up_by_the_older_slug_and_the_name_gets_that_section
     targets = await all_targets(archive, load_settings())
 
     for number in (205, 206, 207):
-        report = await engine.publish(await archive.issues.issue(number), outlet, targets)
-        assert report.ok, [t.error for t in report.targets]
+        await published(engine, outlet, archive, number, targets)
 
     threads = [t.name for t in threads_of(emulator, seed.general)]
     assert threads == ["#205 · 業界ニュース", "#207 · 業界ニュース"]
