@@ -28,7 +28,8 @@ from bot.models import ArchiveStats
 from bot.network import shown_url
 from bot.publishing.ledger import gone
 from bot.publishing.restored import RESTORED, TAKEN, restored_through
-from bot.restore_postgres import LEFT, load_dump, pg_migrations, read_dump
+from bot.restore_contents import pg_migrations
+from bot.restore_postgres import LEFT, load_dump, read_dump
 from bot.store import Archive, is_url
 from bot.store.migrations import bundled
 from bot.store.rows import now_text

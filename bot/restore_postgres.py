@@ -1,8 +1,9 @@
 """A `pg_dump` backup loaded into the archive on PostgreSQL: its table of contents checked
 first; then a transaction locks the claims (no publish sends until it ends); while it holds
 them, the archive it replaces is dumped beside the backup by pg_dump in a session of its own;
-then, in the transaction, newsbot's tables are cleared and the dump loaded, checked to be a
-newsbot archive and marked as a backup before it commits."""
+then, in the transaction, newsbot's tables are cleared and the dump's entries of newsbot's
+archive loaded (only those: of another application sharing the database, nothing is touched),
+checked to be a newsbot archive and marked as a backup before it commits."""
 
 from __future__ import annotations
 
@@ -11,35 +12,32 @@ import datetime as dt
 import os
 import re
 import shutil
-from collections.abc import Awaitable, Callable, Collection
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bot.backup import UTC_MARK, BackupError, back_up
+from bot.backup import BackupError, back_up
 from bot.errors import RestoreError
 from bot.network import shown_url
 from bot.pg_tools import pg_client
 from bot.publishing.restored import RESTORED, TAKEN
-from bot.store.migrations import Migration, bundled
+from bot.restore_contents import (
+    PG_TABLES,
+    NoDependencies,
+    archive_schemas,
+    holds_large_objects,
+    missing_tables,
+    newsbot_objects,
+    newsbots_part,
+    pg_migrations,
+    taken_at,
+)
 from bot.store.rows import now_text
 
 LEFT = "the archive is left as it was"
 """What a restore refused says of the archive: nothing of it changed."""
-
-
-def pg_migrations() -> list[Migration]:
-    """The PostgreSQL migrations this newsbot bundles (read without the PostgreSQL driver)."""
-    return bundled("bot.store.postgres.migrations")
-
-
-def newsbot_objects() -> tuple[list[str], list[str]]:
-    """The tables and the functions newsbot's PostgreSQL migrations create, by name: those it
-    owns in the archive's schema (`newsbot_schema` among the tables)."""
-    tables, functions = {"newsbot_schema"}, set[str]()
-    for migration in pg_migrations():
-        for kind, name in migration.created():
-            (tables if kind == "TABLE" else functions).add(name.lower())
-    return sorted(tables), sorted(functions)
 
 
 _REPLACED = "newsbot.replaced_through"
@@ -68,12 +66,6 @@ END $replaced$;
         f"DROP FUNCTION IF EXISTS {', '.join(functions)} CASCADE;\n"
     ).encode()
 
-
-_PG_TABLES = frozenset({"newsbot_schema", "issues", "state"})
-"""Tables every newsbot archive on PostgreSQL has, whatever its schema version."""
-
-_LISTED_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE \S+ (\S+) ", re.MULTILINE)
-"""A table in `pg_restore --list`'s table of contents (`ID; OID OID TABLE SCHEMA NAME OWNER`)."""
 
 _REFUSED = "newsbot restore: "
 """The start of the exceptions `_checking` raises: what the backup holds is refused."""
@@ -141,7 +133,7 @@ def _checking(taken: dt.datetime | None) -> bytes:
     tables = "".join(
         f"IF to_regclass('{table}') IS NULL THEN RAISE EXCEPTION"
         f" '{_REFUSED}is not a newsbot backup: it has no table {table}'; END IF;\n"
-        for table in sorted(_PG_TABLES)
+        for table in sorted(PG_TABLES)
     )
     return f"""RESET search_path;
 DO $$ BEGIN
@@ -185,13 +177,22 @@ def _client_tool(name: str) -> str:
 
 
 async def read_dump(url: str, backup: Path) -> dt.datetime | None:
-    """When the dump `backup` was taken, never after it (`_taken`; None if its header does not
-    say). Refuse, before anything is dumped or sent, a file `pg_restore` cannot read as a
-    dump, whose table of contents lacks a table every newsbot archive has, or which holds
-    large objects: pg_restore's script loads them between a BEGIN and a COMMIT of its own,
-    which would commit the restore's transaction half way."""
+    """When the dump `backup` was taken, never after it (`taken_at`; None if its header does not
+    say). Refuse, before anything is dumped or sent, a dump that is no newsbot archive
+    (`_contents`)."""
+    contents, _ = await _contents(url, backup)
+    return taken_at(contents)
+
+
+async def _contents(url: str, backup: Path) -> tuple[str, str]:
+    """The table of contents of the dump `backup`, listed with what each entry depends on, and
+    the schema of newsbot's archive in it. Refuse a file `pg_restore` cannot read as a dump,
+    one whose table of contents lacks a table every newsbot archive has, or holds newsbot's
+    archive in more than one schema, or which holds large objects: pg_restore's script loads
+    them between a BEGIN and a COMMIT of its own, which would commit the restore's
+    transaction half way."""
     listing = await asyncio.create_subprocess_exec(
-        _client_tool("pg_restore"), "--list", str(backup),
+        _client_tool("pg_restore"), "--list", "--verbose", str(backup),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE, env=os.environ | {"TZ": "UTC"},
     )  # fmt: skip
@@ -202,57 +203,49 @@ async def read_dump(url: str, backup: Path) -> dt.datetime | None:
             f"pg_restore could not restore {backup} into {shown_url(url)}: {why}; {LEFT}"
         )
     contents = listed.decode(errors="replace")
-    missing = sorted(_PG_TABLES - set(_LISTED_TABLE.findall(contents)))
+    schemas = archive_schemas(contents)
+    if len(schemas) > 1:
+        raise RestoreError(
+            f"{backup} holds a newsbot archive in each of the schemas {', '.join(schemas)},"
+            f" and which one to restore cannot be told; {LEFT}"
+        )
+    missing = missing_tables(contents, schemas[0] if schemas else None)
     if missing:
         raise RestoreError(
             f"{backup} is not a newsbot backup: it has no table {', '.join(missing)}; {LEFT}"
         )
-    if _LARGE_OBJECTS.search(contents):
+    if holds_large_objects(contents):
         raise RestoreError(
             f"{backup} holds large objects, which are no part of a newsbot archive (another"
             " application's, in the same database): pg_restore would load them in"
             " transactions of their own, committing the restore half done. Back up with"
             f" `newsbot backup`, or pg_dump -B; {LEFT}"
         )
-    return _taken(contents)
+    return contents, schemas[0]
 
 
-_LARGE_OBJECTS = re.compile(
-    r"^\d+; \d+ \d+ (?:BLOBS?|BLOB METADATA|LARGE OBJECT|(?:ACL|COMMENT) - LARGE OBJECT) ",
-    re.MULTILINE,
-)
-"""A large object, its data, or what is said of it, in `pg_restore --list`'s table of contents
-(`BLOB`, `BLOBS`; `BLOB METADATA` from PostgreSQL 17)."""
-
-
-_CREATED_AT = re.compile(r"^; Archive created at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", re.MULTILINE)
-"""The time in the header `pg_restore --list` prints (`; Archive created at 2026-12-06
-08:00:00 UTC`): the clock time pg_dump wrote, in the zone pg_dump ran in, which the dump does
-not name. pg_dump keeps whether that zone was on summer time, and pg_restore reads the clock
-time in its own zone: run in UTC, it prints it as written (an hour early, if on summer time)."""
-
-_LISTED_DATA = re.compile(r"^\d+; \d+ \d+ TABLE DATA \S+ (\S+) ", re.MULTILINE)
-"""The rows of a table in `pg_restore --list`'s table of contents."""
-
-_WIDEST_OFFSET = dt.timedelta(hours=14)
-"""How far ahead of UTC a clock may read: its zone's offset at most (Kiribati's, UTC+14)."""
-
-
-def _taken(contents: str) -> dt.datetime | None:
-    """When the dump whose table of contents (printed in UTC) is `contents` was taken, never
-    after it. A dump `newsbot backup` took (its rows of `UTC_MARK` left out) has its header's
-    time in UTC; another was taken in a zone the dump does not name, which may be up to
-    `_WIDEST_OFFSET` ahead of UTC: its time is read as that early. A lookup from too early
-    reads more messages than it needs; one from too late misses what was published in
-    between, and posts it again."""
-    found = _CREATED_AT.search(contents)
-    if found is None:
-        return None
-    written = dt.datetime.fromisoformat(found.group(1)).replace(tzinfo=dt.UTC)
-    newsbots = UTC_MARK in _LISTED_TABLE.findall(contents)
-    if newsbots and UTC_MARK not in _LISTED_DATA.findall(contents):
-        return written
-    return written - _WIDEST_OFFSET
+@asynccontextmanager
+async def _newsbots_part(url: str, backup: Path) -> AsyncIterator[Path]:
+    """A file, for the block, listing the entries of the dump `backup` that are newsbot's
+    archive (`newsbots_part`), for `pg_restore --use-list`: a database newsbot shares with
+    another application is dumped whole, and a restore must leave that application's objects
+    as they are now. Refuse a dump that is no newsbot archive (`_contents`)."""
+    contents, schema = await _contents(url, backup)
+    try:
+        part = newsbots_part(contents, schema)
+    except NoDependencies:
+        raise RestoreError(
+            f"pg_restore does not say what the entries of {backup} depend on, which tells"
+            " newsbot's archive from another application's in the same database: install"
+            f" PostgreSQL's client tools of the server's version; {LEFT}"
+        ) from None
+    folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="newsbot-restore-"))
+    try:
+        listed = folder / "newsbot.list"
+        await asyncio.to_thread(listed.write_text, part, encoding="utf-8")
+        yield listed
+    finally:
+        await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
 
 
 async def keep_archive(url: str, backup: Path) -> Path:
@@ -297,7 +290,8 @@ async def load_dump(
         kept = await keep_archive(url, backup)
 
     try:
-        await _load(url, backup, ended, taken, keeping if keep else None)
+        async with _newsbots_part(url, backup) as listed:
+            await _load(url, backup, listed, ended, taken, keeping if keep else None)
     except _Unsure as exc:  # the archive may be replaced: the dump of it is kept
         where = "" if kept is None else f"; the archive it would replace is kept as {kept}"
         raise RestoreError(f"{exc}{where}") from None
@@ -349,6 +343,7 @@ async def _fate(tool: str, client_url: str, environment: dict[str, str], said: b
 async def _load(
     url: str,
     backup: Path,
+    listed: Path,
     ended: Collection[str],
     taken: dt.datetime | None,
     guarded: Callable[[], Awaitable[None]] | None,
@@ -356,12 +351,13 @@ async def _load(
     """Load the dump `backup` into the archive at `url` in one transaction run by `psql`:
     every claim locked out, refused while a process (but those `ended`) holds one
     (`_guarding`); then `guarded` awaited (outside the transaction, which waits for it, the
-    claims locked); newsbot's tables and functions dropped
-    (`_clearing`), and `pg_restore`'s script run. COMMIT is sent only once the whole script is
-    read, what it made checked to be a newsbot archive, and marked as a backup taken at
-    `taken` (`_checking`): a dump `pg_restore` cannot read to its end, a statement the server
-    refuses, or another database's dump leaves the archive as it was. psql failing once COMMIT
-    is sent, the server is asked whether it committed (`_fate`): if not known, `_Unsure`."""
+    claims locked); newsbot's tables and functions dropped (`_clearing`), and `pg_restore`'s
+    script of the entries `listed` run (newsbot's: `_newsbots_part`). COMMIT is sent only
+    once the whole script is read, what it made checked to be a newsbot archive, and marked
+    as a backup taken at `taken` (`_checking`): a dump `pg_restore` cannot read to its end, a
+    statement the server refuses, or another database's dump leaves the archive as it was.
+    psql failing once COMMIT is sent, the server is asked whether it committed (`_fate`): if
+    not known, `_Unsure`."""
     script_tool, loader_tool = _client_tool("pg_restore"), _client_tool("psql")
     pipe = asyncio.subprocess.PIPE
     with pg_client(url, RestoreError) as (client_url, environment):
@@ -396,8 +392,8 @@ async def _load(
                         await guarded()
                     script = await asyncio.create_subprocess_exec(
                         script_tool, "--clean", "--if-exists", "--no-owner", "--file=-",
-                        str(backup), stdin=asyncio.subprocess.DEVNULL, stdout=pipe,
-                        stderr=pipe, env=environment,
+                        f"--use-list={listed}", str(backup), stdin=asyncio.subprocess.DEVNULL,
+                        stdout=pipe, stderr=pipe, env=environment,
                     )  # fmt: skip
                     assert script.stdout and script.stderr
                     script_said = asyncio.ensure_future(script.stderr.read())

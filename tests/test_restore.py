@@ -20,7 +20,7 @@ from bot.cli import app
 from bot.issuefiles import write_issue
 from bot.network import shown_url
 from bot.publishing.restored import RESTORED, TAKEN
-from bot.restore_postgres import newsbot_objects
+from bot.restore_contents import newsbot_objects
 from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
 from bot.store.postgres.database import migrations as pg_migrations
