@@ -48,29 +48,38 @@ replaces knows (`_clearing`), through which the restored archive is marked (`_ch
 def _clearing() -> bytes:
     """SQL noting the highest issue number the archive knows, in it or through which it was
     marked restored (`_REPLACED`); then dropping every table and function newsbot owns in the
-    archive's schema.
+    archive's schema, or raising an exception if another application's objects depend on one
+    (a view of its tables, a foreign key to them): dropped with them, those would be lost, as
+    the restore loads nothing but newsbot's archive.
 
     `pg_restore --clean` drops only what the dump holds: a table a later migration made would
     stay, and the next start, applying that migration again, fail on it."""
     tables, functions = newsbot_objects()
-    return (
-        f"""DO $replaced$ BEGIN
+    return f"""DO $replaced$ BEGIN
 IF to_regclass('issues') IS NOT NULL AND to_regclass('state') IS NOT NULL THEN
 PERFORM set_config('{_REPLACED}', coalesce(greatest((SELECT max(number) FROM issues),
 (SELECT max(value::numeric) FROM state WHERE key = {_literal(RESTORED)} AND value ~ '^[0-9]+$')),
 0)::text, true);
 END IF;
 END $replaced$;
-"""  # noqa: S608 - fixed text; each value an SQL literal (`_literal`)
-        f"DROP TABLE IF EXISTS {', '.join(tables)} CASCADE;\n"
-        f"DROP FUNCTION IF EXISTS {', '.join(functions)} CASCADE;\n"
-    ).encode()
+DO $clearing$ DECLARE depending TEXT; BEGIN
+DROP TABLE IF EXISTS {", ".join(tables)};
+DROP FUNCTION IF EXISTS {", ".join(functions)};
+EXCEPTION WHEN dependent_objects_still_exist THEN
+GET STACKED DIAGNOSTICS depending = PG_EXCEPTION_DETAIL;
+RAISE EXCEPTION '{_HELD_BACK}objects of another application depend on newsbot''s archive \
+(%), which a restore would drop: drop them first, and make them again once it is restored',
+replace(depending, chr(10), '; ');
+END $clearing$;
+""".encode()  # noqa: S608 - fixed text; each value an SQL literal (`_literal`)
 
 
 _REFUSED = "newsbot restore: "
 """The start of the exceptions `_checking` raises: what the backup holds is refused."""
-_BUSY = "newsbot restore refused: "
-"""The start of the exception `_guarding` raises: a publish sends from the archive."""
+_HELD_BACK = "newsbot restore refused: "
+"""The start of the exceptions refusing the restore for what the database holds now: a publish
+sends from the archive (`_guarding`), another application's objects depend on it
+(`_clearing`)."""
 _GUARDED = b"newsbot restore: claims locked"
 """The warning `_guarding` gives once it has locked the claims (psql says it on stderr, which
 it does not buffer)."""
@@ -107,7 +116,7 @@ LOCK TABLE claims IN EXCLUSIVE MODE;
 SELECT string_agg(format('#%s to %s by %s', issue_number, outlet, holder), ', '
 ORDER BY issue_number, outlet, holder) INTO sending FROM claims
 WHERE expires_at >= {now}{others};
-IF sending IS NOT NULL THEN RAISE EXCEPTION '{_BUSY}newsbot publishes from this archive (%): \
+IF sending IS NOT NULL THEN RAISE EXCEPTION '{_HELD_BACK}newsbot publishes from this archive (%): \
 let it finish, or stop it, first', sending; END IF;
 END IF;
 RAISE WARNING '{_GUARDED.decode()}';
@@ -433,8 +442,8 @@ async def _load(
                             " learned: the archive may be restored, or left as it was; see"
                             " which (newsbot status) before anything publishes from it"
                         )
-                if why.startswith(_BUSY):
-                    raise RestoreError(f"{why.removeprefix(_BUSY)}; {LEFT}")
+                if why.startswith(_HELD_BACK):
+                    raise RestoreError(f"{why.removeprefix(_HELD_BACK)}; {LEFT}")
                 if why.startswith(_REFUSED):
                     raise RestoreError(f"{backup} {why.removeprefix(_REFUSED)}; {LEFT}")
                 raise RestoreError(

@@ -229,3 +229,39 @@ async def test_the_archive_kept_beside_restores_only_newsbots_archive_back(
     assert await asyncio.to_thread(archive_rows, pg_url) == archive_then
     assert await asyncio.to_thread(shop_rows, pg_url) == shop_now
     assert (await asyncio.to_thread(objects, pg_url))["other"] == others_now
+
+
+SHOP_ON_THE_ARCHIVE = """
+CREATE VIEW issues_sold AS SELECT number FROM issues;
+CREATE TABLE issue_orders (issue integer REFERENCES issues (number));
+"""
+"""Objects of the other application that depend on newsbot's archive: a view of its issues, a
+foreign key to them."""
+
+
+async def test_a_restore_is_refused_while_another_applications_objects_depend_on_the_archive(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Dropped with newsbot's tables, they would be lost (the restore loads nothing else): the
+    restore is refused naming them, the archive and they left as they are."""
+    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
+    folder.mkdir()
+    env = await archive_of_202(pg_url, folder)
+    code, _, err = await newsbot("backup", str(dump), env=env)
+    assert code == 0, err
+    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    await asyncio.to_thread(shop, pg_url, SHOP_ON_THE_ARCHIVE)
+    archive_now = await asyncio.to_thread(archive_rows, pg_url)
+    others_now = (await asyncio.to_thread(objects, pg_url))["other"]
+    code, _, err = await newsbot("restore", str(dump), env=env)
+    assert code == 1, err
+    said = " ".join(err.split())
+    said = said[max(0, said.find("error: ")) :]  # past asyncio's child-watcher warnings
+    assert said == (
+        "error: objects of another application depend on newsbot's archive (view issues_sold"
+        " depends on table issues; constraint issue_orders_issue_fkey on table issue_orders"
+        " depends on table issues), which a restore would drop: drop them first, and make them"
+        " again once it is restored; the archive is left as it was"
+    ), said
+    assert await asyncio.to_thread(archive_rows, pg_url) == archive_now
+    assert (await asyncio.to_thread(objects, pg_url))["other"] == others_now
