@@ -18,6 +18,7 @@ from bot.pg_tools import pg_client
 from bot.publishing.restored import RESTORED, SINCE, TAKEN
 from bot.restore_contents import newsbot_objects
 from bot.store import Archive
+from tests.pg_server import shimmed
 from tests.test_restore import archive_of_202, issue_203, names_in, newsbot
 
 SHOP = """
@@ -265,3 +266,60 @@ async def test_a_restore_is_refused_while_another_applications_objects_depend_on
     ), said
     assert await asyncio.to_thread(archive_rows, pg_url) == archive_now
     assert (await asyncio.to_thread(objects, pg_url))["other"] == others_now
+
+
+async def test_a_dump_holding_two_newsbot_archives_is_refused(pg_url: str, tmp_path: Path) -> None:
+    """A database holding a second newsbot archive, in a schema of its own: which of the two
+    to restore cannot be told from the dump, so neither is, before anything changes."""
+    folder, dump = tmp_path / "issues", tmp_path / "whole.dump"
+    folder.mkdir()
+    env = await archive_of_202(pg_url, folder)
+    await asyncio.to_thread(
+        shop, pg_url, "CREATE SCHEMA second; CREATE TABLE second.newsbot_schema (version int)"
+    )
+    await asyncio.to_thread(dump_as_before, pg_url, dump)
+    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    archive_now = await asyncio.to_thread(archive_rows, pg_url)
+    code, _, err = await newsbot("restore", str(dump), env=env)
+    assert code == 1, err
+    assert " ".join(err.split()).endswith(
+        f"error: {dump} holds a newsbot archive in each of the schemas public, second, and"
+        " which one to restore cannot be told; the archive is left as it was"
+    ), err
+    assert await asyncio.to_thread(archive_rows, pg_url) == archive_now
+
+
+UNTOLD_PG_RESTORE = """#!/bin/sh
+# pg_restore listing a dump without saying what its entries depend on.
+case " $* " in
+*" --list "*) {real} "$@" | grep -v "depends on:"; exit 0 ;;
+esac
+exec {real} "$@"
+"""
+"""A pg_restore that does not say what a dump's entries depend on (`--list --verbose`)."""
+
+
+async def test_a_dump_whose_dependencies_pg_restore_does_not_list_is_refused(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Without them newsbot's indexes and sequences cannot be told from another application's:
+    restored without them, the archive would lack them, so it is refused."""
+    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
+    folder.mkdir()
+    env = await archive_of_202(pg_url, folder)
+    code, _, err = await newsbot("backup", str(dump), env=env)
+    assert code == 0, err
+    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    archive_now = await asyncio.to_thread(archive_rows, pg_url)
+    env["PATH"] = await asyncio.to_thread(
+        shimmed, tmp_path / "bin", "pg_restore", UNTOLD_PG_RESTORE
+    )
+    code, _, err = await newsbot("restore", str(dump), env=env)
+    assert code == 1, err
+    said = " ".join(err.split())
+    assert said.endswith(
+        f"error: pg_restore does not say what the entries of {dump} depend on, which tells"
+        " newsbot's archive from another application's in the same database: install"
+        " PostgreSQL's client tools of the server's version; the archive is left as it was"
+    ), said
+    assert await asyncio.to_thread(archive_rows, pg_url) == archive_now
