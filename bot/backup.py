@@ -135,7 +135,11 @@ async def _dump(url: str, destination: Path, *, force: bool) -> Backup:
             # processes publishing as it is taken, which a restored archive has none of. And
             # large objects, which newsbot never makes (another application sharing the
             # database may; -B, as --no-blobs is --no-large-objects from PostgreSQL 16):
-            # pg_restore would load them in transactions of their own.
+            # pg_restore would load them in transactions of their own. The whole database
+            # else, though another application may share it: pg_dump picks tables (--table),
+            # never functions, which newsbot's tables need (their indexes, columns and
+            # triggers call them); a restore loads only newsbot's part of it
+            # (`bot.restore_contents`), so a dump of an earlier newsbot restores alike.
             environment["TZ"] = "UTC"
             process = await asyncio.create_subprocess_exec(
                 pg_dump, "--format=custom", f"--file={partial}", f"--dbname={client_url}",
