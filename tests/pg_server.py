@@ -76,7 +76,10 @@ class PgServer:
         """The URL of a new database copied from `template` (migrated: empty archive)."""
         name = f"archive_{os.getpid()}_{next(self._names)}"
         with psycopg.connect(self.admin_url, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            # Copied as files (PostgreSQL 15 logs each block by default): a few megabytes with
+            # fsync off, 2–4 times faster for the hundreds of databases the tests make.
+            copied = " STRATEGY FILE_COPY" if admin.info.server_version >= 150000 else ""
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{copied}')
         return self.url(name)
 
     def drop(self, url: str) -> None:
