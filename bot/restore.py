@@ -66,9 +66,10 @@ async def restore(location: Path | str, backup: Path, issues: Path | None) -> Re
         replaces, ended, highest = await _refuse_while_running(location)
     kept, taken = None, None
     if is_url(location):
-        taken = await read_dump(str(location), backup)
+        dump = await read_dump(str(location), backup)
+        taken = dump.taken
         # Publishes checked for again there, locked out until the restored archive is in.
-        kept = await load_dump(str(location), backup, keep=replaces, ended=ended, taken=taken)
+        kept = await load_dump(str(location), backup, keep=replaces, ended=ended, dump=dump)
         where = shown_url(str(location))
     else:
         file = await asyncio.to_thread(Path(location).absolute)

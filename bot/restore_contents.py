@@ -4,9 +4,10 @@ newsbot's archive, the only ones a restore loads.
 
 The archive's database may be shared with another application, and a dump (`newsbot backup`'s,
 or pg_dump's by hand) holds the whole database: restored whole, it would put every table of
-that application back as it was then, losing what it wrote since. So a restore loads only the
-entries of newsbot's tables and functions, and of what belongs to them, named in a list for
-`pg_restore --use-list` (`newsbots_part`)."""
+that application back as it was then, losing what it wrote since. So a restore loads only
+newsbot's entries: its tables and functions, the indexes and triggers its migrations make on
+them, and what belongs to those, named in a list for `pg_restore --use-list`
+(`newsbots_part`)."""
 
 from __future__ import annotations
 
@@ -29,18 +30,24 @@ def newsbot_objects() -> tuple[list[str], list[str]]:
     tables, functions = {"newsbot_schema"}, set[str]()
     for migration in pg_migrations():
         for kind, name in migration.created():
-            (tables if kind == "TABLE" else functions).add(name.lower())
+            if kind in ("TABLE", "FUNCTION"):
+                (tables if kind == "TABLE" else functions).add(name.lower())
     return sorted(tables), sorted(functions)
+
+
+def newsbot_attached() -> dict[str, list[str]]:
+    """What newsbot's PostgreSQL migrations make on its tables, by kind (`_ATTACHED`) and
+    name: its indexes and triggers. Another application's on them are not newsbot's."""
+    made: dict[str, set[str]] = {kind: set() for kind in _ATTACHED}
+    for migration in pg_migrations():
+        for kind, name in migration.created():
+            if kind in made:
+                made[kind].add(name.lower())
+    return {kind: sorted(names) for kind, names in made.items()}
 
 
 PG_TABLES = frozenset({"newsbot_schema", "issues", "state"})
 """Tables every newsbot archive on PostgreSQL has, whatever its schema version."""
-
-_LISTED_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE \S+ (\S+) ", re.MULTILINE)
-"""A table in `pg_restore --list`'s table of contents (`ID; OID OID TABLE SCHEMA NAME OWNER`)."""
-
-_LISTED_DATA = re.compile(r"^\d+; \d+ \d+ TABLE DATA \S+ (\S+) ", re.MULTILINE)
-"""The rows of a table in `pg_restore --list`'s table of contents."""
 
 _LARGE_OBJECTS = re.compile(
     r"^\d+; \d+ \d+ (?:BLOBS?|BLOB METADATA|LARGE OBJECT|(?:ACL|COMMENT) - LARGE OBJECT) ",
@@ -55,36 +62,43 @@ def holds_large_objects(contents: str) -> bool:
     return _LARGE_OBJECTS.search(contents) is not None
 
 
-_ENTRY = re.compile(
-    r"^(\d+); \d+ \d+ (TABLE DATA|FK CONSTRAINT|SEQUENCE OWNED BY|SEQUENCE SET|ROW SECURITY"
-    r"|SECURITY LABEL|STATISTICS DATA|DEFAULT ACL|INDEX ATTACH|TABLE|FUNCTION|CONSTRAINT|TRIGGER"
-    r"|DEFAULT|POLICY|RULE|INDEX|SEQUENCE|STATISTICS|COMMENT|ACL) (\S+) (\S+)"
-)
-"""An entry of `pg_restore --list`'s table of contents (`ID; OID OID KIND SCHEMA TAG OWNER`) of
-a kind newsbot's archive may hold, the kinds whose names hold a space tried first; its id,
-kind, schema and the first word of its tag (a table, for what names its table first)."""
+_NAMED = frozenset({"TABLE", "FUNCTION"})
+"""The kinds of newsbot's objects told by their name alone (`newsbot_objects`): they are what
+the rest of its archive belongs to."""
 
-_LISTED = re.compile(r"^\d+; ")
-"""An entry of `pg_restore --list`'s table of contents, of any kind."""
+_ATTACHED = frozenset({"INDEX", "TRIGGER", "RULE", "POLICY", "STATISTICS"})
+"""What is made on a table (extended statistics, for STATISTICS): newsbot's only if its
+migrations make one of that name (`newsbot_attached`) and it depends on nothing but newsbot's;
+another application may make its own on newsbot's tables."""
+
+_ON_A_TABLE = frozenset({"TRIGGER", "RULE", "POLICY"})
+"""What is listed with its table's name before its own (`TRIGGER public items item_links_insert
+owner`)."""
+
+_BELONGING = frozenset(
+    {"TABLE DATA", "CONSTRAINT", "FK CONSTRAINT", "DEFAULT", "ROW SECURITY", "SEQUENCE"}
+    | {"SEQUENCE OWNED BY", "SEQUENCE SET", "COMMENT", "ACL", "SECURITY LABEL"}
+    | {"STATISTICS DATA"}
+)
+"""What belongs to, or is said of, the objects it depends on, whoever made it: a table's rows,
+its constraints (the server names them), a column's default, a sequence a column takes its
+values from (its identity, or one it owns) and its value, a comment, grants, a label, the
+planner's statistics (from PostgreSQL 18)."""
+
+_LOOKALIKE = frozenset({"TABLE ATTACH", "INDEX ATTACH", "DEFAULT ACL", "SCHEMA"})
+"""Kinds never newsbot's whose names start as one of those above do (a partition attached, the
+grants new objects get), told apart; and a schema, which what is in it depends on."""
+
+_KINDS = sorted(_NAMED | _ATTACHED | _BELONGING | _LOOKALIKE, key=len, reverse=True)
+"""The kinds `_entries` tells, the longest first: any other is never newsbot's."""
+
+_LISTED = re.compile(r"^(\d+); \d+ \d+ (.*)$")
+"""An entry of `pg_restore --list`'s table of contents (`ID; OID OID KIND SCHEMA TAG OWNER`):
+its id, and what follows the object ids. pg_restore quotes no name: a tag may hold spaces
+(`TABLE public state history owner`), and only the owner, last, is told by them."""
 
 _DEPENDS = re.compile(r"^;\s*depends on:((?: \d+)+)\s*$")
 """The entries the entry above depends on, as `pg_restore --list --verbose` prints them."""
-
-_OF_THE_TABLE_NAMED = frozenset(
-    {"TABLE DATA", "CONSTRAINT", "FK CONSTRAINT", "TRIGGER", "DEFAULT", "POLICY", "RULE"}
-    | {"ROW SECURITY"}
-)
-"""What belongs to the table its tag names first (`CONSTRAINT public items items_pkey`)."""
-
-_OF_A_TABLE = frozenset({"INDEX", "SEQUENCE", "STATISTICS"})
-"""What belongs to the table it depends on, which its tag does not name: an index, a sequence a
-column takes its values from (its identity, or one it owns), extended statistics."""
-
-_SAID_OF = frozenset(
-    {"SEQUENCE OWNED BY", "SEQUENCE SET", "COMMENT", "ACL", "SECURITY LABEL", "STATISTICS DATA"}
-)
-"""What is said of the objects it depends on: a sequence's owner and value, a comment, grants,
-a label, the planner's statistics (from PostgreSQL 18)."""
 
 
 @dataclass(frozen=True)
@@ -94,27 +108,29 @@ class _Entry:
     line: str
     id: int
     kind: str
+    """One of `_KINDS`, or empty for another kind."""
     schema: str
-    named: str
-    """The first word of its tag: the name of a table, a function with its arguments, or of
-    the table what belongs to it names first."""
+    tag: str
+    """Its name, whole: a table's, a function's with its arguments, an index's; the table's
+    and its own for what `_ON_A_TABLE`; what is said of, for a comment or grants."""
     depends: frozenset[int]
 
 
 def _entries(contents: str) -> list[_Entry]:
-    """The entries of the kinds `_ENTRY` knows in the verbose table of contents `contents`."""
+    """The entries listed in the verbose table of contents `contents`."""
     entries: list[_Entry] = []
     for line in contents.splitlines():
         depends = _DEPENDS.match(line)
         if depends and entries and not entries[-1].depends:
             last = entries[-1]
             ids = frozenset(int(number) for number in depends.group(1).split())
-            entries[-1] = _Entry(last.line, last.id, last.kind, last.schema, last.named, ids)
-        elif found := _ENTRY.match(line):
-            number, kind, schema, named = found.groups()
-            entries.append(_Entry(line, int(number), kind, schema, named, frozenset()))
-        elif _LISTED.match(line):  # of another kind: what it depends on is not this one's
-            entries.append(_Entry(line, -1, "", "", "", frozenset()))
+            entries[-1] = _Entry(last.line, last.id, last.kind, last.schema, last.tag, ids)
+        elif found := _LISTED.match(line):
+            number, described = found.groups()
+            kind = next((kind for kind in _KINDS if described.startswith(f"{kind} ")), "")
+            schema, _, named = described[len(kind) + 1 :].partition(" ") if kind else ("", "", "")
+            tag = named.rpartition(" ")[0]  # the owner's name last
+            entries.append(_Entry(line, int(number), kind, schema, tag, frozenset()))
     return entries
 
 
@@ -129,70 +145,84 @@ def archive_schemas(contents: str) -> list[str]:
 
 def missing_tables(contents: str, schema: str | None) -> list[str]:
     """The tables every newsbot archive has (`PG_TABLES`) that the table of contents `contents`
-    does not list in `schema`."""
+    does not list in `schema`; without one (no `newsbot_schema` listed), in any schema."""
     listed = {
-        entry.named
+        entry.tag
         for entry in _entries(contents)
-        if entry.kind == "TABLE" and entry.schema == schema
+        if entry.kind == "TABLE" and schema in (None, entry.schema)
     }
     return sorted(PG_TABLES - listed)
 
 
 def _is_table(entry: _Entry, name: str) -> bool:
-    return entry.kind == "TABLE" and entry.named == name
+    return entry.kind == "TABLE" and entry.tag == name
 
 
 class NoDependencies(ValueError):
-    """A table of contents listed without what its entries depend on (no `--verbose`)."""
+    """A table of contents listed without what its entries depend on: pg_restore lists them
+    with `--verbose`, so the listing was changed on its way."""
 
 
 def newsbots_part(contents: str, schema: str) -> str:
     """The lines of the verbose table of contents `contents` that are newsbot's archive in
-    `schema`, for `pg_restore --use-list`: its tables (`newsbot_objects`) and their rows,
-    indexes, constraints, triggers, defaults, sequences and their values, and newsbot's
-    functions; with the comments and grants of each. Nothing of another application: not its
-    tables, views, functions or sequences, nor its foreign keys to newsbot's tables, nor its
-    indexes that call newsbot's functions.
+    `schema`, for `pg_restore --use-list`: nothing of another application sharing the
+    database, whose objects a restore leaves as they are now.
 
-    An entry is told newsbot's by name (a table, a function, what names its table) or by what
-    it depends on (an index, a sequence; what is said of a kept entry), which the listing
-    gives: an index's tag names no table, and newsbot's are not all named in its migrations
-    (a constraint's, an identity's sequence: the server names them)."""
+    Newsbot's are, in `schema`: its tables and functions, by their whole names
+    (`newsbot_objects`; not another application's `state history`); the indexes and triggers
+    its migrations make (`newsbot_attached`); and what belongs to those (`_BELONGING`: rows,
+    constraints, defaults, sequences and their values, comments, grants), told by what it
+    depends on, which the listing gives (the server names constraints and sequences). Each of
+    these but the tables and functions depends on nothing but newsbot's (its schema aside):
+    not another application's foreign key to newsbot's tables, its index or trigger on them,
+    or its index calling newsbot's functions. Nor its rules, policies, extended statistics on
+    newsbot's tables, or their place in its publications: none is newsbot's."""
     tables, functions = map(frozenset, newsbot_objects())
-    entries = [entry for entry in _entries(contents) if entry.schema == schema]
+    attached = {kind: frozenset(names) for kind, names in newsbot_attached().items()}
+    entries = _entries(contents)
     if any(entry.kind == "TABLE DATA" for entry in entries) and not any(
         entry.depends for entry in entries
     ):
         raise NoDependencies("the table of contents says nothing of what its entries depend on")
     kind_of = {entry.id: entry.kind for entry in entries}
-    kept: set[int] = set()
-    for _ in range(len(entries) + 1):  # each pass keeps what depends on what the last kept
-        before = len(kept)
-        kept |= {
-            entry.id for entry in entries if _newsbots(entry, tables, functions, kept, kind_of)
+    ours = [entry for entry in entries if entry.schema == schema]
+    kept = {
+        entry.id
+        for entry in ours
+        if (entry.kind == "TABLE" and entry.tag in tables)
+        or (entry.kind == "FUNCTION" and entry.tag.partition("(")[0] in functions)
+    }
+    named = [entry for entry in ours if _named_as_newsbots(entry, tables, attached)]
+    for _ in range(len(named) + 1):  # each pass keeps what depends on what the last kept
+        more = {
+            entry.id
+            for entry in named
+            if entry.id not in kept and _depends_on_only(entry, kept, kind_of)
         }
-        if len(kept) == before:
+        if not more:
             break
+        kept |= more
     return "".join(f"{entry.line}\n" for entry in entries if entry.id in kept)
 
 
-def _newsbots(
-    entry: _Entry,
-    tables: frozenset[str],
-    functions: frozenset[str],
-    kept: set[int],
-    kind_of: dict[int, str],
+def _named_as_newsbots(
+    entry: _Entry, tables: frozenset[str], attached: dict[str, frozenset[str]]
 ) -> bool:
-    """Whether `entry` is newsbot's, given the entries `kept` so far (of the kinds `kind_of`)."""
-    if entry.kind in ("TABLE", *_OF_THE_TABLE_NAMED):
-        return entry.named in tables
-    if entry.kind == "FUNCTION":
-        return entry.named.partition("(")[0] in functions
-    if entry.kind in _OF_A_TABLE:
-        return any(kind_of.get(number) == "TABLE" and number in kept for number in entry.depends)
-    if entry.kind in _SAID_OF:
-        return bool(entry.depends) and entry.depends <= kept
-    return False
+    """Whether `entry` may be newsbot's, by its kind and name, given what it depends on."""
+    if entry.kind in _BELONGING:
+        return True
+    names = attached.get(entry.kind, frozenset())
+    if entry.kind in _ON_A_TABLE:
+        table, _, name = entry.tag.rpartition(" ")
+        return table in tables and name in names
+    return entry.tag in names
+
+
+def _depends_on_only(entry: _Entry, kept: set[int], kind_of: dict[int, str]) -> bool:
+    """Whether `entry` depends on an entry `kept`, and on no listed entry not kept but a schema
+    (what is in it depends on it: newsbot's archive may have a schema of its own)."""
+    depends = {number for number in entry.depends if kind_of.get(number, "SCHEMA") != "SCHEMA"}
+    return bool(depends) and depends <= kept
 
 
 _CREATED_AT = re.compile(r"^; Archive created at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", re.MULTILINE)
@@ -205,18 +235,22 @@ _WIDEST_OFFSET = dt.timedelta(hours=14)
 """How far ahead of UTC a clock may read: its zone's offset at most (Kiribati's, UTC+14)."""
 
 
-def taken_at(contents: str) -> dt.datetime | None:
+def taken_at(contents: str, schema: str | None) -> dt.datetime | None:
     """When the dump whose table of contents (printed in UTC) is `contents` was taken, never
-    after it. A dump `newsbot backup` took (its rows of `UTC_MARK` left out) has its header's
-    time in UTC; another was taken in a zone the dump does not name, which may be up to
-    `_WIDEST_OFFSET` ahead of UTC: its time is read as that early. A lookup from too early
-    reads more messages than it needs; one from too late misses what was published in
-    between, and posts it again."""
+    after it. A dump `newsbot backup` took (its rows of `UTC_MARK` left out: listed in newsbot's
+    archive's `schema` without its rows) has its header's time in UTC; another was taken in a
+    zone the dump does not name, which may be up to `_WIDEST_OFFSET` ahead of UTC: its time is
+    read as that early. A lookup from too early reads more messages than it needs; one from
+    too late misses what was published in between, and posts it again."""
     found = _CREATED_AT.search(contents)
     if found is None:
         return None
     written = dt.datetime.fromisoformat(found.group(1)).replace(tzinfo=dt.UTC)
-    newsbots = UTC_MARK in _LISTED_TABLE.findall(contents)
-    if newsbots and UTC_MARK not in _LISTED_DATA.findall(contents):
+    marked = {
+        entry.kind
+        for entry in _entries(contents)
+        if entry.schema == schema and entry.tag == UTC_MARK
+    }
+    if "TABLE" in marked and "TABLE DATA" not in marked:
         return written
     return written - _WIDEST_OFFSET

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -45,8 +46,10 @@ _REPLACED = "newsbot.replaced_through"
 replaces knows (`_clearing`), through which the restored archive is marked (`_checking`)."""
 
 
-def _clearing() -> bytes:
-    """SQL noting the highest issue number the archive knows, in it or through which it was
+def _clearing(schema: str) -> bytes:
+    """SQL making the schema `schema` of the dump's archive if there is none (a new machine,
+    the archive in a schema of its own: the entries loaded are newsbot's, not the schema's);
+    noting the highest issue number the archive knows, in it or through which it was
     marked restored (`_REPLACED`); then dropping every table and function newsbot owns in the
     archive's schema, or raising an exception if another application's objects depend on one
     (a view of its tables, a foreign key to them): dropped with them, those would be lost, as
@@ -55,7 +58,11 @@ def _clearing() -> bytes:
     `pg_restore --clean` drops only what the dump holds: a table a later migration made would
     stay, and the next start, applying that migration again, fail on it."""
     tables, functions = newsbot_objects()
-    return f"""DO $replaced$ BEGIN
+    quoted = '"' + schema.replace('"', '""') + '"'
+    return f"""DO $schema$ BEGIN
+IF to_regnamespace({_literal(quoted)}) IS NULL THEN CREATE SCHEMA {quoted}; END IF;
+END $schema$;
+DO $replaced$ BEGIN
 IF to_regclass('issues') IS NOT NULL AND to_regclass('state') IS NOT NULL THEN
 PERFORM set_config('{_REPLACED}', coalesce(greatest((SELECT max(number) FROM issues),
 (SELECT max(value::numeric) FROM state WHERE key = {_literal(RESTORED)} AND value ~ '^[0-9]+$')),
@@ -71,7 +78,7 @@ RAISE EXCEPTION '{_HELD_BACK}objects of another application depend on newsbot''s
 (%), which a restore would drop: drop them first, and make them again once it is restored',
 replace(depending, chr(10), '; ');
 END $clearing$;
-""".encode()  # noqa: S608 - fixed text; each value an SQL literal (`_literal`)
+""".encode()  # noqa: S608 - names: the migrations' identifiers, the schema quoted; values `_literal`
 
 
 _REFUSED = "newsbot restore: "
@@ -185,12 +192,24 @@ def _client_tool(name: str) -> str:
     return found
 
 
-async def read_dump(url: str, backup: Path) -> dt.datetime | None:
-    """When the dump `backup` was taken, never after it (`taken_at`; None if its header does not
-    say). Refuse, before anything is dumped or sent, a dump that is no newsbot archive
-    (`_contents`)."""
-    contents, _ = await _contents(url, backup)
-    return taken_at(contents)
+@dataclass(frozen=True)
+class Dump:
+    """What a `pg_dump` backup holds (`read_dump`): its table of contents, listed with what each
+    entry depends on, and the schema of newsbot's archive in it."""
+
+    contents: str
+    schema: str
+
+    @property
+    def taken(self) -> dt.datetime | None:
+        """When it was taken, never after it (`taken_at`; None if its header does not say)."""
+        return taken_at(self.contents, self.schema)
+
+
+async def read_dump(url: str, backup: Path) -> Dump:
+    """What the dump `backup` holds. Refuse, before anything is dumped or sent, a dump that is
+    no newsbot archive (`_contents`)."""
+    return Dump(*await _contents(url, backup))
 
 
 async def _contents(url: str, backup: Path) -> tuple[str, str]:
@@ -234,19 +253,19 @@ async def _contents(url: str, backup: Path) -> tuple[str, str]:
 
 
 @asynccontextmanager
-async def _newsbots_part(url: str, backup: Path) -> AsyncIterator[Path]:
-    """A file, for the block, listing the entries of the dump `backup` that are newsbot's
-    archive (`newsbots_part`), for `pg_restore --use-list`: a database newsbot shares with
-    another application is dumped whole, and a restore must leave that application's objects
-    as they are now. Refuse a dump that is no newsbot archive (`_contents`)."""
-    contents, schema = await _contents(url, backup)
+async def _newsbots_part(backup: Path, dump: Dump) -> AsyncIterator[Path]:
+    """A file, for the block, listing the entries of the dump `backup` (holding `dump`) that
+    are newsbot's archive (`newsbots_part`), for `pg_restore --use-list`: a database newsbot
+    shares with another application is dumped whole, and a restore must leave that
+    application's objects as they are now."""
     try:
-        part = newsbots_part(contents, schema)
+        part = newsbots_part(dump.contents, dump.schema)
     except NoDependencies:
         raise RestoreError(
-            f"pg_restore does not say what the entries of {backup} depend on, which tells"
-            " newsbot's archive from another application's in the same database: install"
-            f" PostgreSQL's client tools of the server's version; {LEFT}"
+            f"pg_restore listed the entries of {backup} without what they depend on (which"
+            " `pg_restore --list --verbose` says, and tells newsbot's archive from another"
+            " application's in the same database): the pg_restore on the PATH is not"
+            f" PostgreSQL's, or is wrapped by something changing what it says; {LEFT}"
         ) from None
     folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="newsbot-restore-"))
     try:
@@ -286,12 +305,15 @@ async def load_dump(
     *,
     keep: bool,
     ended: Collection[str] = (),
-    taken: dt.datetime | None = None,
+    dump: Dump | None = None,
 ) -> Path | None:
     """Restore the `pg_dump` backup into the PostgreSQL archive at `url`; return where the
     archive it replaced is kept, with `keep` (`keep_archive`: dumped once no publish can
     change it, and removed again if the restore is refused, as the archive is then left as it
-    was; kept, and named in the error, if whether the restore committed is not known)."""
+    was; kept, and named in the error, if whether the restore committed is not known). What
+    the backup holds is `dump`, if read already (`read_dump`)."""
+    if dump is None:
+        dump = await read_dump(url, backup)
     kept: Path | None = None
 
     async def keeping() -> None:
@@ -299,8 +321,8 @@ async def load_dump(
         kept = await keep_archive(url, backup)
 
     try:
-        async with _newsbots_part(url, backup) as listed:
-            await _load(url, backup, listed, ended, taken, keeping if keep else None)
+        async with _newsbots_part(backup, dump) as listed:
+            await _load(url, backup, dump, listed, ended, keeping if keep else None)
     except _Unsure as exc:  # the archive may be replaced: the dump of it is kept
         where = "" if kept is None else f"; the archive it would replace is kept as {kept}"
         raise RestoreError(f"{exc}{where}") from None
@@ -352,19 +374,20 @@ async def _fate(tool: str, client_url: str, environment: dict[str, str], said: b
 async def _load(
     url: str,
     backup: Path,
+    dump: Dump,
     listed: Path,
     ended: Collection[str],
-    taken: dt.datetime | None,
     guarded: Callable[[], Awaitable[None]] | None,
 ) -> None:
-    """Load the dump `backup` into the archive at `url` in one transaction run by `psql`:
-    every claim locked out, refused while a process (but those `ended`) holds one
-    (`_guarding`); then `guarded` awaited (outside the transaction, which waits for it, the
-    claims locked); newsbot's tables and functions dropped (`_clearing`), and `pg_restore`'s
-    script of the entries `listed` run (newsbot's: `_newsbots_part`). COMMIT is sent only
-    once the whole script is read, what it made checked to be a newsbot archive, and marked
-    as a backup taken at `taken` (`_checking`): a dump `pg_restore` cannot read to its end, a
-    statement the server refuses, or another database's dump leaves the archive as it was.
+    """Load the dump `backup` (holding `dump`) into the archive at `url` in one transaction
+    run by `psql`: every claim locked out, refused while a process (but those `ended`) holds
+    one (`_guarding`); then `guarded` awaited (outside the transaction, which waits for it,
+    the claims locked); newsbot's tables and functions dropped (`_clearing`), and
+    `pg_restore`'s script of the entries `listed` run (newsbot's: `_newsbots_part`). COMMIT
+    is sent only once the whole script is read, what it made checked to be a newsbot
+    archive, and marked as a backup taken when `dump` says (`_checking`): a dump `pg_restore`
+    cannot read to its end, a statement the server refuses, or another database's dump
+    leaves the archive as it was.
     psql failing once COMMIT is sent, the server is asked whether it committed (`_fate`): if
     not known, `_Unsure`."""
     script_tool, loader_tool = _client_tool("pg_restore"), _client_tool("psql")
@@ -406,12 +429,12 @@ async def _load(
                     )  # fmt: skip
                     assert script.stdout and script.stderr
                     script_said = asyncio.ensure_future(script.stderr.read())
-                    loader.stdin.write(_clearing())
+                    loader.stdin.write(_clearing(dump.schema))
                     while chunk := await script.stdout.read(1 << 16):
                         loader.stdin.write(chunk)
                         await loader.stdin.drain()
                     if await script.wait() == 0:
-                        loader.stdin.write(_checking(taken) + b"COMMIT;\n")
+                        loader.stdin.write(_checking(dump.taken) + b"COMMIT;\n")
                         commit_sent = True
                 loader.stdin.close()
             except (BrokenPipeError, ConnectionResetError):

@@ -6,6 +6,7 @@ back as the dump holds it."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -153,7 +154,7 @@ async def with_a_ledger(url: str) -> None:
 
 
 def dump_as_before(url: str, file: Path) -> None:
-    """The dump an earlier `newsbot backup` took: the whole database, in UTC, the rows of claims
+    """A dump of the whole database, as `newsbot backup` takes it: in UTC, the rows of claims
     and large objects left out."""
     with pg_client(url) as (client_url, environment):
         subprocess.run(
@@ -163,7 +164,25 @@ def dump_as_before(url: str, file: Path) -> None:
         )  # fmt: skip
 
 
-@pytest.mark.parametrize("taken_by", ["newsbot backup", "an earlier newsbot backup"])
+def dump_by_hand(url: str, file: Path) -> None:
+    """A dump an operator, or a newsbot before `newsbot backup` ran pg_dump in UTC, took of the
+    whole database: in the zone of the machine (14 hours ahead of UTC here), every table's
+    rows in it (the claims' too)."""
+    with pg_client(url) as (client_url, environment):
+        subprocess.run(
+            ["pg_dump", "--format=custom", f"--file={file}", f"--dbname={client_url}"],
+            env=environment | {"TZ": "Pacific/Kiritimati"}, check=True,
+        )  # fmt: skip
+
+
+async def with_a_claim(url: str) -> None:
+    """A claim of #202 on Discord that ran out, as a publish that ended leaves it."""
+    async with await Archive.open(url, create=False) as archive:
+        until = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        assert await archive.ledger.claim(202, "discord", "c1", "elsewhere:1:ab", until)
+
+
+@pytest.mark.parametrize("taken_by", ["newsbot backup", "pg_dump by hand"])
 async def test_a_restore_leaves_another_applications_objects_as_they_are_now(
     pg_url: str, tmp_path: Path, taken_by: str
 ) -> None:
@@ -174,12 +193,14 @@ async def test_a_restore_leaves_another_applications_objects_as_they_are_now(
     folder.mkdir()
     env = await archive_of_202(pg_url, folder)
     await with_a_ledger(pg_url)
+    await with_a_claim(pg_url)
     await asyncio.to_thread(shop, pg_url, SHOP)
     if taken_by == "newsbot backup":
         code, _, err = await newsbot("backup", str(dump), env=env)
         assert code == 0, err
     else:
-        await asyncio.to_thread(dump_as_before, pg_url, dump)
+        await asyncio.to_thread(dump_by_hand, pg_url, dump)
+    dumped_by = dt.datetime.now(dt.UTC)
     archive_then = await asyncio.to_thread(archive_rows, pg_url)
     newsbots_then = (await asyncio.to_thread(objects, pg_url))["newsbot"]
     assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
@@ -199,6 +220,7 @@ async def test_a_restore_leaves_another_applications_objects_as_they_are_now(
     with psycopg.connect(pg_url, autocommit=True) as database:
         marks: dict[str, str] = dict(database.execute("SELECT key, value FROM state").fetchall())
     assert marks.get(RESTORED) == "203", marks
+    assert dt.datetime.fromisoformat(marks[SINCE]) <= dumped_by  # never after it was taken
     # The other application works on as it did: its trigger as redefined, its sequence on.
     await asyncio.to_thread(shop, pg_url, "INSERT INTO orders (total) VALUES (7)")
     assert (await asyncio.to_thread(shop_rows, pg_url))["orders"][-1] == (4, 7, "noted since")
@@ -318,8 +340,9 @@ async def test_a_dump_whose_dependencies_pg_restore_does_not_list_is_refused(
     assert code == 1, err
     said = " ".join(err.split())
     assert said.endswith(
-        f"error: pg_restore does not say what the entries of {dump} depend on, which tells"
-        " newsbot's archive from another application's in the same database: install"
-        " PostgreSQL's client tools of the server's version; the archive is left as it was"
+        f"error: pg_restore listed the entries of {dump} without what they depend on (which"
+        " `pg_restore --list --verbose` says, and tells newsbot's archive from another"
+        " application's in the same database): the pg_restore on the PATH is not PostgreSQL's,"
+        " or is wrapped by something changing what it says; the archive is left as it was"
     ), said
     assert await asyncio.to_thread(archive_rows, pg_url) == archive_now

@@ -9,9 +9,13 @@ from importlib import resources
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _CREATED = re.compile(
-    r"\bCREATE\s+(?:OR\s+REPLACE\s+)?(TABLE|FUNCTION)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)",
+    r"\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:UNIQUE\s+)?(?:CONSTRAINT\s+)?"
+    r"(TABLE|FUNCTION|INDEX|TRIGGER|RULE|POLICY|STATISTICS)\s+(?:CONCURRENTLY\s+)?"
+    r"(?:IF\s+NOT\s+EXISTS\s+)?(?!ON\b)(\w+)",
     re.IGNORECASE,
 )
+"""A statement making a named object: a table, a function, or what is made on a table (an
+index, a trigger, a rule, a policy, extended statistics)."""
 _COMMENT = re.compile(r"--[^\n]*")
 
 
@@ -24,7 +28,8 @@ class Migration:
     sql: str
 
     def created(self) -> list[tuple[str, str]]:
-        """The tables and functions its SQL creates, as ("TABLE" or "FUNCTION", name)."""
+        """The objects its SQL creates, as (kind, name): "TABLE", "FUNCTION", or "INDEX",
+        "TRIGGER", "RULE", "POLICY", "STATISTICS" (made on a table)."""
         return [(kind.upper(), name) for kind, name in _CREATED.findall(_COMMENT.sub("", self.sql))]
 
 
