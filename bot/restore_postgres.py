@@ -1,9 +1,11 @@
 """A `pg_dump` backup loaded into the archive on PostgreSQL: its table of contents checked
-first; then a transaction locks the claims (no publish sends until it ends); while it holds
-them, the archive it replaces is dumped beside the backup by pg_dump in a session of its own;
-then, in the transaction, newsbot's tables are cleared and the dump's entries of newsbot's
-archive loaded (only those: of another application sharing the database, nothing is touched),
-checked to be a newsbot archive and marked as a backup before it commits."""
+first, and the database for another application's objects on newsbot's archive, which the
+restore would drop (`refuse_what_is_attached`); then a transaction locks the claims (no publish
+sends until it ends); while it holds them, the archive it replaces is dumped beside the backup
+by pg_dump in a session of its own; then, in the transaction, newsbot's tables are cleared and
+the dump's entries of newsbot's archive loaded (only those: of another application sharing the
+database, nothing is touched), checked to be a newsbot archive and marked as a backup before it
+commits."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from bot.errors import RestoreError
 from bot.network import shown_url
 from bot.pg_tools import pg_client
 from bot.publishing.restored import RESTORED, TAKEN
+from bot.restore_attached import refuse_what_is_attached
 from bot.restore_contents import (
     PG_TABLES,
     NoDependencies,
@@ -52,8 +55,9 @@ def _clearing(schema: str) -> bytes:
     noting the highest issue number the archive knows, in it or through which it was
     marked restored (`_REPLACED`); then dropping every table and function newsbot owns in the
     archive's schema, or raising an exception if another application's objects depend on one
-    (a view of its tables, a foreign key to them): dropped with them, those would be lost, as
-    the restore loads nothing but newsbot's archive.
+    (a view of its tables, a foreign key to them, made since `refuse_what_is_attached` looked):
+    dropped with them, those would be lost, as the restore loads nothing but newsbot's
+    archive.
 
     `pg_restore --clean` drops only what the dump holds: a table a later migration made would
     stay, and the next start, applying that migration again, fail on it."""
@@ -311,9 +315,12 @@ async def load_dump(
     archive it replaced is kept, with `keep` (`keep_archive`: dumped once no publish can
     change it, and removed again if the restore is refused, as the archive is then left as it
     was; kept, and named in the error, if whether the restore committed is not known). What
-    the backup holds is `dump`, if read already (`read_dump`)."""
+    the backup holds is `dump`, if read already (`read_dump`). Refused first, before anything
+    is locked or dumped, while another application's objects are on newsbot's archive
+    (`refuse_what_is_attached`): the restore would drop them."""
     if dump is None:
         dump = await read_dump(url, backup)
+    await refuse_what_is_attached(url)
     kept: Path | None = None
 
     async def keeping() -> None:

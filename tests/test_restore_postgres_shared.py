@@ -281,10 +281,10 @@ async def test_a_restore_is_refused_while_another_applications_objects_depend_on
     said = " ".join(err.split())
     said = said[max(0, said.find("error: ")) :]  # past asyncio's child-watcher warnings
     assert said == (
-        "error: objects of another application depend on newsbot's archive (view issues_sold"
-        " depends on table issues; constraint issue_orders_issue_fkey on table issue_orders"
-        " depends on table issues), which a restore would drop: drop them first, and make them"
-        " again once it is restored; the archive is left as it was"
+        "error: objects of another application are attached to newsbot's archive or depend on"
+        " it (constraint issue_orders_issue_fkey on table issue_orders depends on table issues;"
+        " view issues_sold depends on table issues), which a restore would drop: drop them"
+        " first, and make them again once it is restored; the archive is left as it was"
     ), said
     assert await asyncio.to_thread(archive_rows, pg_url) == archive_now
     assert (await asyncio.to_thread(objects, pg_url))["other"] == others_now

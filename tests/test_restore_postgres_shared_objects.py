@@ -14,9 +14,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bot.restore_attached import _finding
 from bot.store import Archive
 from tests.pg_server import TEMPLATE, PgServer, shimmed
-from tests.test_restore import archive_of_202, newsbot
+from tests.test_restore import archive_of_202, issue_203, names_in, newsbot
 from tests.test_restore_postgres_shared import archive_rows, objects, shop
 
 _ROLES = itertools.count()
@@ -207,6 +208,14 @@ async def test_a_shared_databases_dump_restores_onto_a_new_machine(
     assert await asyncio.to_thread(archive_rows, new_machine) == rows_then
 
 
+def test_newsbot_knows_every_object_it_makes_on_its_tables(pg_url: str) -> None:
+    """A restore refuses what is on newsbot's tables and not made by its migrations, as they
+    name it: a migration making an index or a trigger another way than `CREATE INDEX` or
+    `CREATE TRIGGER` must be taught to `newsbot_attached`, or every restore is refused."""
+    with psycopg.connect(pg_url, autocommit=True) as database:
+        assert database.execute(_finding()).fetchall() == []
+
+
 def on_the_archive(url: str) -> list[tuple[str, ...]]:
     """What is on newsbot's tables besides their columns: their indexes, triggers, rules,
     policies, extended statistics, publications, by name."""
@@ -221,6 +230,42 @@ def on_the_archive(url: str) -> list[tuple[str, ...]]:
             UNION ALL SELECT 'publication', pubname || ' ' || tablename
             FROM pg_publication_tables ORDER BY 1, 2"""
         ).fetchall()
+
+
+async def test_a_restore_is_refused_while_another_application_has_objects_on_the_archive(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Dropped with newsbot's tables, which PostgreSQL would do without a word, or making the
+    drop fail: the restore is refused naming them before anything is locked or dumped, the
+    archive and they left as they are."""
+    folder, backups = tmp_path / "issues", tmp_path / "backups"
+    folder.mkdir()
+    backups.mkdir()
+    env = await archive_of_202(pg_url, folder)
+    code, _, err = await newsbot("backup", str(backups / "newsbot-Mon.dump"), env=env)
+    assert code == 0, err
+    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    await asyncio.to_thread(shop, pg_url, SHOP_ON_THE_ARCHIVE + SHOP_DEPENDING)
+    archive_now = await asyncio.to_thread(archive_rows, pg_url)
+    objects_now = await asyncio.to_thread(objects, pg_url)
+    on_it_now = await asyncio.to_thread(on_the_archive, pg_url)
+    code, _, err = await newsbot("restore", str(backups / "newsbot-Mon.dump"), env=env)
+    assert code == 1, err
+    said = " ".join(err.split())
+    said = said[max(0, said.find("error: ")) :]  # past asyncio's child-watcher warnings
+    assert said == (
+        "error: objects of another application are attached to newsbot's archive or depend on"
+        " it (index issues_by_folded_title on issues; policy state_shown on state; publication"
+        " shop_feed of issues; rule issues_deleted on issues; statistics items_placed on"
+        " items; trigger issues_audited on issues; index docs_prefixes depends on function"
+        " newsbot_prefixes(tsvector); view issues_sold depends on table issues), which a"
+        " restore would drop: drop them first, and make them again once it is restored; the"
+        " archive is left as it was"
+    ), said
+    assert await asyncio.to_thread(archive_rows, pg_url) == archive_now
+    assert await asyncio.to_thread(objects, pg_url) == objects_now
+    assert await asyncio.to_thread(on_the_archive, pg_url) == on_it_now
+    assert names_in(backups) == ["newsbot-Mon.dump"]  # nothing dumped: refused before
 
 
 async def test_another_applications_objects_a_dump_holds_on_the_archive_are_not_restored(
@@ -345,3 +390,43 @@ async def test_a_dump_without_newsbots_schema_table_is_refused_saying_so(
         f"error: {dump} is not a newsbot backup: it has no table newsbot_schema; the archive"
         " is left as it was"
     ), err
+
+
+MEANWHILE_PG_DUMP = """#!/bin/sh
+# pg_dump, as the other application makes a view of newsbot's issues just before it dumps.
+for each in "$@"; do
+case "$each" in --dbname=*) database="${{each#--dbname=}}" ;; esac
+done
+psql --no-psqlrc --quiet "--dbname=$database" \\
+    --command="CREATE VIEW issues_sold AS SELECT number FROM issues" || exit 1
+exec {real} "$@"
+"""
+"""A pg_dump before which another application makes a view of newsbot's issues: after the
+restore checked for such objects, while it dumps the archive it replaces."""
+
+
+async def test_what_depends_on_the_archive_made_as_the_restore_runs_refuses_it(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Made after the restore looked for it, it is still refused as newsbot's tables are
+    dropped: the archive, the view, and nothing kept beside the backup."""
+    folder, backups = tmp_path / "issues", tmp_path / "backups"
+    folder.mkdir()
+    backups.mkdir()
+    env = await archive_of_202(pg_url, folder)
+    code, _, err = await newsbot("backup", str(backups / "newsbot-Mon.dump"), env=env)
+    assert code == 0, err
+    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    archive_now = await asyncio.to_thread(archive_rows, pg_url)
+    env["PATH"] = await asyncio.to_thread(shimmed, tmp_path / "bin", "pg_dump", MEANWHILE_PG_DUMP)
+    code, _, err = await newsbot("restore", str(backups / "newsbot-Mon.dump"), env=env)
+    assert code == 1, err
+    said = " ".join(err.split())
+    assert said.endswith(
+        "error: objects of another application depend on newsbot's archive (view issues_sold"
+        " depends on table issues), which a restore would drop: drop them first, and make them"
+        " again once it is restored; the archive is left as it was"
+    ), said
+    assert await asyncio.to_thread(archive_rows, pg_url) == archive_now
+    assert "relation issues_sold" in (await asyncio.to_thread(objects, pg_url))["other"]
+    assert names_in(backups) == ["newsbot-Mon.dump"]

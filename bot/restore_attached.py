@@ -1,0 +1,101 @@
+"""Another application's objects on newsbot's archive on PostgreSQL, which a restore would
+lose: it drops newsbot's tables and functions, and loads nothing but newsbot's archive back.
+
+Those made on newsbot's tables (an index, a trigger, a rule, a policy, extended statistics;
+the tables' place in a publication) are dropped with them, and PostgreSQL says nothing of it;
+those depending on them (a view, a foreign key, an index calling newsbot's function) make the
+drop fail half way through the restore. Both are found in the live database's catalogue
+before anything is locked or dumped, and the restore refused naming them."""
+
+from __future__ import annotations
+
+from bot.errors import RestoreError
+from bot.restore_contents import newsbot_attached, newsbot_objects
+
+
+def _names(names: list[str]) -> str:
+    """`names`, identifiers from newsbot's migrations (`\\w+`), as an SQL array of text."""
+    return "ARRAY[" + ", ".join(f"'{name}'" for name in names) + "]::text[]"
+
+
+def _finding() -> str:
+    """SQL selecting, one a row, what another application has on newsbot's archive in the
+    archive's schema (the first of the search path that exists, as newsbot's): what it made on
+    newsbot's tables but newsbot's migrations did not (`newsbot_attached`), but the indexes of
+    constraints (a constraint is its table's, whoever added it), and the objects that depend
+    on newsbot's tables or functions and are not of newsbot's tables."""
+    tables, functions = newsbot_objects()
+    made = newsbot_attached()
+    return f"""WITH newsbots AS (
+SELECT c.oid, c.relname FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
+AND c.relkind IN ('r', 'p') AND c.relname::text = ANY ({_names(tables)})
+), functions AS (
+SELECT p.oid FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace
+AND p.proname::text = ANY ({_names(functions)})
+), attached (said) AS (
+SELECT format('index %s on %s', i.relname, t.relname) FROM pg_index x
+JOIN newsbots t ON t.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid
+WHERE i.relname::text <> ALL ({_names(made["INDEX"])})
+AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = x.indexrelid
+AND k.conrelid = x.indrelid)
+UNION ALL SELECT format('trigger %s on %s', g.tgname, t.relname) FROM pg_trigger g
+JOIN newsbots t ON t.oid = g.tgrelid
+WHERE NOT g.tgisinternal AND g.tgname::text <> ALL ({_names(made["TRIGGER"])})
+UNION ALL SELECT format('rule %s on %s', r.rulename, t.relname) FROM pg_rewrite r
+JOIN newsbots t ON t.oid = r.ev_class WHERE r.rulename::text <> ALL ({_names(made["RULE"])})
+UNION ALL SELECT format('policy %s on %s', p.polname, t.relname) FROM pg_policy p
+JOIN newsbots t ON t.oid = p.polrelid WHERE p.polname::text <> ALL ({_names(made["POLICY"])})
+UNION ALL SELECT format('statistics %s on %s', s.stxname, t.relname) FROM pg_statistic_ext s
+JOIN newsbots t ON t.oid = s.stxrelid
+WHERE s.stxname::text <> ALL ({_names(made["STATISTICS"])})
+UNION ALL SELECT format('publication %s of %s', b.pubname, t.relname) FROM pg_publication_rel r
+JOIN pg_publication b ON b.oid = r.prpubid JOIN newsbots t ON t.oid = r.prrelid
+), dependents AS (
+SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, CASE d.classid
+WHEN 'pg_class'::regclass THEN coalesce(
+(SELECT x.indrelid FROM pg_index x WHERE x.indexrelid = d.objid),
+(SELECT o.refobjid FROM pg_depend o WHERE o.classid = 'pg_class'::regclass
+AND o.objid = d.objid AND o.refclassid = 'pg_class'::regclass AND o.deptype IN ('a', 'i')
+LIMIT 1), d.objid)
+WHEN 'pg_constraint'::regclass THEN (SELECT conrelid FROM pg_constraint WHERE oid = d.objid)
+WHEN 'pg_trigger'::regclass THEN (SELECT tgrelid FROM pg_trigger WHERE oid = d.objid)
+WHEN 'pg_attrdef'::regclass THEN (SELECT adrelid FROM pg_attrdef WHERE oid = d.objid)
+WHEN 'pg_rewrite'::regclass THEN (SELECT ev_class FROM pg_rewrite WHERE oid = d.objid)
+WHEN 'pg_policy'::regclass THEN (SELECT polrelid FROM pg_policy WHERE oid = d.objid)
+WHEN 'pg_statistic_ext'::regclass THEN (SELECT stxrelid FROM pg_statistic_ext WHERE oid = d.objid)
+END AS of_table FROM pg_depend d WHERE d.deptype = 'n' AND (
+(d.refclassid = 'pg_class'::regclass AND d.refobjid IN (SELECT oid FROM newsbots))
+OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid IN (SELECT oid FROM functions)))
+), depending (said) AS (
+SELECT DISTINCT format('%s depends on %s', CASE WHEN d.classid = 'pg_rewrite'::regclass
+AND (SELECT rulename FROM pg_rewrite WHERE oid = d.objid) = '_RETURN'
+THEN pg_describe_object('pg_class'::regclass, d.of_table, 0)
+ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END,
+pg_describe_object(d.refclassid, d.refobjid, 0)) FROM dependents d
+WHERE d.of_table IS DISTINCT FROM 0 AND d.of_table NOT IN (SELECT oid FROM newsbots)
+AND NOT (d.classid = 'pg_proc'::regclass AND d.objid IN (SELECT oid FROM functions))
+)
+SELECT said FROM (SELECT 1, said FROM attached UNION ALL SELECT 2, said FROM depending)
+AS found (shown, said) ORDER BY shown, said COLLATE "C";
+"""  # noqa: S608 - names from newsbot's migrations (`\w+` identifiers), not from input
+
+
+async def refuse_what_is_attached(url: str) -> None:
+    """Refuse a restore into the archive at `url` while another application's objects are on
+    newsbot's archive (`_finding`), naming them: they are to be dropped first. Asked before
+    anything is locked or dumped; the restore's transaction still refuses what depends on the
+    archive (made since) as it drops it."""
+    # Not imported with the module: an archive in a file never loads the PostgreSQL driver.
+    from bot.store.postgres.database import open_database
+
+    database = await open_database(url, migrate=False)
+    try:
+        found = [str(row["said"]) for row in await database.rows(_finding())]
+    finally:
+        await database.close()
+    if found:
+        raise RestoreError(
+            "objects of another application are attached to newsbot's archive or depend on it"
+            f" ({'; '.join(found)}), which a restore would drop: drop them first, and make"
+            " them again once it is restored; the archive is left as it was"
+        )
