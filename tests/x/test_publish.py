@@ -272,18 +272,25 @@ async def test_the_daily_cap_defers_the_rest_to_the_next_publish(
     x_emulator.config.cap_window = 1.0
     settings = settings_for(x_emulator, daily_posts=100, max_wait=0)
     _, steps = x_plan(issue_202, settings)
+
+    def a_window_passes() -> None:
+        # The emulator reads its clock only against each post's created_at: moving those back
+        # past the window is what sleeping it out does, without the test waiting for it.
+        for tweet in x_emulator.tweets:
+            tweet.created_at -= 1.1
+
     async with x_outlet(settings) as outlet:
         first = await publish(archive_202, outlet, issue_202)
         (account,) = first.targets
         assert account.deferred == len(steps) - 3 and not first.ok
         assert "left for the next publish" in account.summary()
         assert x_emulator.requests[-1].status == 429
-        await asyncio.sleep(1.1)
+        a_window_passes()
         second = await publish(archive_202, outlet, issue_202)
         assert second.count(Outcome.POSTED) == 3
-        await asyncio.sleep(1.1)
+        a_window_passes()
         await publish(archive_202, outlet, issue_202)
-        await asyncio.sleep(1.1)
+        a_window_passes()
         last = await publish(archive_202, outlet, issue_202)
     assert last.ok
     assert_one_thread(x_emulator.live_tweets(), thread_texts(issue_202, settings))
