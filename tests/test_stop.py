@@ -32,7 +32,9 @@ from tests.newsbot_process import Process, newsbot_process
 from tests.publishing.conftest import threads_of
 from tests.x.conftest import x_env
 
-STOP_GRACE = 1.0
+STOP_GRACE = 0.5
+"""Long enough for a publish to be cut short by the stop (at one request a second, or held by
+a hung request or a slow X), short enough that the states publishing do not wait it out long."""
 PROMPT = STOP_GRACE + 5
 """What the deployment guide promises: a stop takes at most `stop_grace` + 5 seconds."""
 ONCE_A_YEAR = "0 9 1 1 *"  # its last firing is in the past: the catch-up publishes at start
