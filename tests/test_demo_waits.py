@@ -27,28 +27,21 @@ from bot.demo.stage import (
 )
 from bot.errors import NewsbotError
 from tests.conftest import ROOT
-from tests.publishing.cli_harness import READY_AT_ONCE
 from tests.test_run_schedule import EVERY_SECOND
 
 
 def sooner(stage: Stage) -> None:
-    """The demo's settings, with firings every second and `newsbot run` ready right after the
-    emulator's one server (in the config file: its environment is the demo's).
+    """The demo's settings, with firings every second (in the config file: its environment is
+    the demo's).
 
     What these tests watch is the demo's wait for a publish, not its pace: each waits for a
-    firing or two, which come within a second this way, not within the demo's three, nor
-    after the two seconds a bot in many servers waits at connect before any firing publishes.
+    firing or two, which come within a second this way, not within the demo's three.
     """
-    ready = READY_AT_ONCE["NEWSBOT_DISCORD__GUILD_READY_TIMEOUT"]
     config = stage.settings.config
     text = config.read_text(encoding="utf-8")
-    for old, new in (
-        ("[discord]\n", f"[discord]\nguild_ready_timeout = {ready}\n"),
-        (f'cron = "{CRON}"\n', f'cron = "{EVERY_SECOND}"\n'),
-    ):
-        assert text.count(old) == 1, text
-        text = text.replace(old, new)
-    config.write_text(text, encoding="utf-8")
+    old, new = f'cron = "{CRON}"\n', f'cron = "{EVERY_SECOND}"\n'
+    assert text.count(old) == 1, text
+    config.write_text(text.replace(old, new), encoding="utf-8")
 
 
 async def test_a_publish_that_keeps_failing_is_waited_for_in_words(

@@ -129,6 +129,8 @@ def write_settings(
             "dev_guild": seed.guild.id,
             "message_content": True,
             "alerts_channel_id": editors.id,
+            # The emulator sends every server at once: nothing to wait for after the last.
+            "guild_ready_timeout": 0.1,
         },
         "x": {"api_base": x_api},
         "mastodon": {"api_base": mastodon.api_base},
