@@ -21,6 +21,11 @@ from bot.workers import Publishers, lease
 from tests.conftest import eventually
 from tests.pg_server import PgServer
 
+SHORT_TTL = 2.0
+"""Seconds of the leases these tests wait to be renewed or to run out: renewed every 0.67 s,
+one runs out only if its process waits 1.3 s past a renewal, which even a loaded machine does
+not do; and each wait for one to run out is short."""
+
 
 async def test_a_lease_held_by_a_long_job_is_renewed_then_given_up(archive: Archive) -> None:
     state = archive.state
@@ -31,10 +36,11 @@ async def test_a_lease_held_by_a_long_job_is_renewed_then_given_up(archive: Arch
             json.loads(await state.get(LEASE_PREFIX + "schedule.publishing") or "")["until"]
         )
 
-    async with lease(state, "schedule.publishing", ttl=3) as held:
+    async with lease(state, "schedule.publishing", ttl=SHORT_TTL) as held:
         assert held
         # The job runs on until the lease's first expiry has passed and the archive shows it
-        # renewed (every second here) at least twice: however slowly the machine gets there.
+        # renewed (every third of `SHORT_TTL` here) at least twice: however slowly the machine
+        # gets there.
         expiries = [await expiry()]
         deadline = time.monotonic() + 30
         while len(expiries) < 3 or time.time() <= expiries[0]:
@@ -110,8 +116,9 @@ async def test_a_lease_is_kept_through_a_moment_the_archive_refuses_writes(
 
     archive = await Archive.open(pg_url)
     try:
-        # Renewed every 2 s: back before it runs out, even on a loaded machine.
-        async with lease(archive.state, name, ttl=6) as held:
+        # Renewed every 1.5 s: the one after the refusal comes 1.5 s before the lease runs
+        # out, even on a loaded machine.
+        async with lease(archive.state, name, ttl=4.5) as held:
             assert held
             pg_server.read_only(pg_url, True)
             deadline = time.monotonic() + 30
@@ -183,7 +190,7 @@ async def test_a_lease_taken_over_during_an_outage_is_said_by_both_processes(
     async with (
         await Archive.open(cut_off_url) as first,
         await Archive.open(pg_url) as second,
-        lease(first.state, name, ttl=3, holder="host-a:1") as held,
+        lease(first.state, name, ttl=SHORT_TTL, holder="host-a:1") as held,
         contextlib.AsyncExitStack() as taking,
     ):
         assert held
@@ -209,7 +216,7 @@ async def test_a_lease_that_ran_out_during_an_outage_and_is_taken_back_is_said(
     cut_off_url = pg_server.own_role_url(pg_url)
     back = "the lease 'schedule.publishing' ran out while this process (host-a:1) could not"
     async with await Archive.open(cut_off_url) as first, await Archive.open(pg_url) as second:
-        async with lease(first.state, name, ttl=3, holder="host-a:1") as held:
+        async with lease(first.state, name, ttl=SHORT_TTL, holder="host-a:1") as held:
             assert held
             with pg_server.shut_out(cut_off_url):
                 await lease_runs_out(pg_url, name)
