@@ -11,7 +11,7 @@ import pytest
 from bot.models import Issue
 from bot.render.discord import CONTENT_MAX
 from bot.render.text import literal_but_code
-from bot.sandbox.discord import DefaultWorld, Emulator
+from bot.sandbox.discord import DefaultWorld, Emulator, InteractionHandle, User
 from bot.store import Archive
 from bot.store.postgres.database import READER_WAIT, UNREACHABLE_FOR_READERS, WORK_WAIT
 from tests.conftest import StartNewsbot
@@ -27,6 +27,21 @@ in, 8 s after the server is back, far past `READER_WAIT`; newsbot's attempts, ma
 ask, reach four in about 3 s."""
 BUSY = 1.2
 """Seconds the bot's event loop is kept from reading an interaction Discord has sent."""
+Typed = list[tuple[User, str, dict[str, str], str, str | None]]
+"""Options typed: who, into which command, with what, the focused option, the subcommand."""
+
+
+async def typed_at_once(
+    emulator: Emulator, seed: DefaultWorld, typed: Typed
+) -> list[InteractionHandle]:
+    """Each of `typed` sent one right after another, none waiting for the choices of those
+    before: their waits for the archive overlap, as two people's typing at once does."""
+    return [
+        await emulator.autocomplete(
+            seed.guild, seed.general, user, command, options, focused, subcommand=subcommand
+        )
+        for user, command, options, focused, subcommand in typed
+    ]
 
 
 async def test_a_reader_asking_during_an_outage_is_told_the_archive_is_out_of_reach(
@@ -81,7 +96,7 @@ async def test_typing_an_option_during_an_outage_offers_nothing_in_time_and_logs
     refuses a late answer): a reader's and an editor's (who may wait longer for the archive)
     alike get none in time while the server is down, told in the log without a traceback, and
     the choices once it is back. tests/cogs/test_choices.py checks every option is guarded."""
-    typed = [
+    typed: Typed = [
         (seed.reader, "issue", {"number": "20"}, "number", None),
         (seed.manager, "newsletter", {"issue": ""}, "issue", "publish"),
     ]
@@ -89,11 +104,8 @@ async def test_typing_an_option_during_an_outage_offers_nothing_in_time_and_logs
         await archive.issues.ingest(issue_202)
         await start_newsbot(archive)
         with pg_server.down():
-            for user, command, options, focused, subcommand in typed:
-                handle = await emulator.autocomplete(
-                    seed.guild, seed.general, user, command, options, focused,
-                    subcommand=subcommand,
-                )  # fmt: skip
+            handles = await typed_at_once(emulator, seed, typed)
+            for handle, (_, command, *_) in zip(handles, typed, strict=True):
                 assert await handle.choices(timeout=TOLD_WITHIN) == [], command
         assert not [r for r in caplog.records if r.exc_info], "no traceback for an outage"
         offered = [r.getMessage() for r in caplog.records if "no choices offered" in r.getMessage()]
@@ -119,13 +131,12 @@ async def test_choices_read_late_by_a_busy_bot_still_come_within_discords_3_s(
         await archive.issues.ingest(issue_202)
         await start_newsbot(archive)
         with pg_server.down():
-            for user, command, options, focused, subcommand in [
+            typed: Typed = [
                 (seed.reader, "issue", {"number": "20"}, "number", None),
                 (seed.manager, "newsletter", {"issue": ""}, "issue", "publish"),
-            ]:
-                handle = await emulator.autocomplete(
-                    seed.guild, seed.general, user, command, options, focused,
-                    subcommand=subcommand,
-                )  # fmt: skip
-                time.sleep(BUSY)  # noqa: ASYNC251 - the bot's loop is this one: it is kept busy
+            ]
+            # Both sent before the bot's loop is kept busy: each is read that much late.
+            handles = await typed_at_once(emulator, seed, typed)
+            time.sleep(BUSY)  # noqa: ASYNC251 - the bot's loop is this one: it is kept busy
+            for handle, (_, command, *_) in zip(handles, typed, strict=True):
                 assert await handle.choices(timeout=TOLD_WITHIN) == [], command
