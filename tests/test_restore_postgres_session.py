@@ -19,8 +19,8 @@ from tests.test_restore_postgres import backed_up, latest_in
 from tests.test_restore_postgres_publish import gated_path
 
 SLOW_PG_DUMP = """#!/bin/sh
-# Three seconds before it dumps: an archive large enough to take longer than the server's limit.
-sleep 3
+# Two seconds before it dumps: an archive large enough to take twice the server's limit.
+sleep 2
 exec {real} "$@"
 """
 
