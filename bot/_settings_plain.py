@@ -76,6 +76,7 @@ KINDS: dict[str, dict[str, Kind]] = {
         "max_wait": Kind("float", ge=0),
         "request_timeout": Kind("float", gt=0),
         "step_timeout": Kind("float", gt=0),
+        "share_refresh": Kind("float", gt=0, le=60),
     },
     "suggestions": {
         "per_reader_per_day": Kind("int", ge=1),

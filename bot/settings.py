@@ -256,6 +256,13 @@ class PublishingSettings(Section):
         description="Seconds a Discord step may keep failing (5xx, no answer) before the "
         "channel's rest waits for the next publish.",
     )
+    share_refresh: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="Seconds between two readings of how many processes publish at once "
+        "(sharing the rate); the same in every process.",
+    )
 
 
 class SuggestionsSettings(Section):

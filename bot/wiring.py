@@ -91,7 +91,11 @@ def build(
 
     discord_outlet = None
     if discord is not None or offline:
-        pacer = pacer or Pacer(settings.publishing.requests_per_second, state=archive.state)
+        pacer = pacer or Pacer(
+            settings.publishing.requests_per_second,
+            state=archive.state,
+            refresh=settings.publishing.share_refresh,
+        )
         discord_outlet = DiscordOutlet(
             discord,
             pacer=pacer,

@@ -32,7 +32,8 @@ long after its last renewal; one stopped cleanly gives its lease up at once."""
 PUBLISHER_LEASE = "publisher:"
 """Prefix of the lease each process holds while it publishes: its name follows."""
 PUBLISHERS_REFRESH = 2.0
-"""Seconds between two readings of how many processes publish (and renewals of this one's)."""
+"""Seconds between two readings of how many processes publish (and renewals of this one's), by
+default (`publishing.share_refresh`)."""
 ENDED_LEASES_KEPT = 24 * 3600.0
 """Seconds the lease of a process (`running:`, `publisher:`) that ended without giving it up is
 kept after it ran out: then the next process taking its own forgets it. Each start names a new

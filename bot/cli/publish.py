@@ -229,7 +229,11 @@ async def _publish(
         if wanted and await all_targets(archive, settings):
             # Every request the client sends keeps to the rate the processes publishing share,
             # logging in too, once they made room for this one (else they met the global 429).
-            pacer = Pacer(settings.publishing.requests_per_second, state=archive.state)
+            pacer = Pacer(
+                settings.publishing.requests_per_second,
+                state=archive.state,
+                refresh=settings.publishing.share_refresh,
+            )
             # Done, failed or interrupted (Ctrl-C), the process leaves the count at once: a
             # publish run again right after does not share the rate with it.
             stack.push_async_callback(pacer.close)
@@ -362,7 +366,11 @@ async def _reading_discord(
     if all(target.kind not in (None, "forum") for target in targets):
         yield None, None
         return
-    pacer = Pacer(settings.publishing.requests_per_second, state=archive.state)
+    pacer = Pacer(
+        settings.publishing.requests_per_second,
+        state=archive.state,
+        refresh=settings.publishing.share_refresh,
+    )
     try:
         async with _discord_client(settings, discord_token(settings), pacer) as client:
             yield client, pacer

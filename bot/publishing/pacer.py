@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from bot.store.interfaces import StateStore
-from bot.workers import Publishers
+from bot.workers import PUBLISHERS_REFRESH, Publishers
 
 GLOBAL_RATE = 50
 """Requests per second Discord allows a bot across all routes."""
@@ -37,11 +37,17 @@ class Pacer:
     """
 
     def __init__(
-        self, rate: float = GLOBAL_RATE, per: float = 1.0, *, state: StateStore | None = None
+        self,
+        rate: float = GLOBAL_RATE,
+        per: float = 1.0,
+        *,
+        state: StateStore | None = None,
+        refresh: float = PUBLISHERS_REFRESH,
     ) -> None:
         self.rate = max(1, int(rate))
         self.per = per
-        self.publishers = Publishers(state) if state is not None else None
+        # `refresh`: seconds between two readings of the processes publishing (`Publishers`).
+        self.publishers = Publishers(state, refresh=refresh) if state is not None else None
         self._answered: collections.deque[float] = collections.deque()
         self._waiting = 0  # let through, not yet answered
         self._last = -float("inf")
