@@ -49,19 +49,6 @@ def newsbot_attached() -> dict[str, list[str]]:
 PG_TABLES = frozenset({"newsbot_schema", "issues", "state"})
 """Tables every newsbot archive on PostgreSQL has, whatever its schema version."""
 
-_LARGE_OBJECTS = re.compile(
-    r"^\d+; \d+ \d+ (?:BLOBS?|BLOB METADATA|LARGE OBJECT|(?:ACL|COMMENT) - LARGE OBJECT) ",
-    re.MULTILINE,
-)
-"""A large object, its data, or what is said of it, in `pg_restore --list`'s table of contents
-(`BLOB`, `BLOBS`; `BLOB METADATA` from PostgreSQL 17)."""
-
-
-def holds_large_objects(contents: str) -> bool:
-    """Whether the table of contents `contents` lists a large object (`_LARGE_OBJECTS`)."""
-    return _LARGE_OBJECTS.search(contents) is not None
-
-
 _NAMED = frozenset({"TABLE", "FUNCTION"})
 """The kinds of newsbot's objects told by their name alone (`newsbot_objects`): they are what
 the rest of its archive belongs to."""

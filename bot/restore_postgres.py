@@ -31,7 +31,6 @@ from bot.restore_contents import (
     PG_TABLES,
     NoDependencies,
     archive_schemas,
-    holds_large_objects,
     missing_tables,
     newsbot_objects,
     newsbots_part,
@@ -220,9 +219,9 @@ async def _contents(url: str, backup: Path) -> tuple[str, str]:
     """The table of contents of the dump `backup`, listed with what each entry depends on, and
     the schema of newsbot's archive in it. Refuse a file `pg_restore` cannot read as a dump,
     one whose table of contents lacks a table every newsbot archive has, or holds newsbot's
-    archive in more than one schema, or which holds large objects: pg_restore's script loads
-    them between a BEGIN and a COMMIT of its own, which would commit the restore's
-    transaction half way."""
+    archive in more than one schema. Large objects it may hold (another application's) are no
+    part of newsbot's archive and never loaded, which matters: pg_restore's script loads them
+    between a BEGIN and a COMMIT of its own, which would commit the restore half way."""
     listing = await asyncio.create_subprocess_exec(
         _client_tool("pg_restore"), "--list", "--verbose", str(backup),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
@@ -245,13 +244,6 @@ async def _contents(url: str, backup: Path) -> tuple[str, str]:
     if missing:
         raise RestoreError(
             f"{backup} is not a newsbot backup: it has no table {', '.join(missing)}; {LEFT}"
-        )
-    if holds_large_objects(contents):
-        raise RestoreError(
-            f"{backup} holds large objects, which are no part of a newsbot archive (another"
-            " application's, in the same database): pg_restore would load them in"
-            " transactions of their own, committing the restore half done. Back up with"
-            f" `newsbot backup`, or pg_dump -B; {LEFT}"
         )
     return contents, schemas[0]
 
