@@ -145,7 +145,7 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
         assert setup in shown
     assert "› /newsletter publish" not in shown
     said = " ".join(shown.split())  # as wrapped at any width
-    assert "with the schedule '*/3 * * * * *' (every 3 seconds) and catch_up none" in said
+    assert "with the schedule '* * * * * *' (every second) and catch_up none" in said
     assert "ada (editor) saves 202.md in newsbot's issues folder" in shown
     assert re.search(r"fires next at \d\d:\d\d:\d\d UTC", shown)
     # The firing is named with its time, unless a later one hid it from the demo's look at the
@@ -211,7 +211,7 @@ def test_the_demo_publishes_on_schedule_and_answers_a_reader(
     # It reads the demo's own settings: the emulators' keys and the demo's schedule.
     outlets = "Outlets: Discord configured, X configured, Mastodon configured, Bluesky configured"
     assert outlets in cli
-    assert "Schedule: '*/3 * * * * *' in UTC" in cli
+    assert "Schedule: '* * * * * *' in UTC" in cli
     assert "#202" in cli
     assert re.fullmatch(r"─+ done ─+", shown.rstrip().splitlines()[-1])
 
@@ -259,7 +259,7 @@ def test_keep_answers_piped_lines_then_runs_until_sigterm(scratch: Path) -> None
             "Outlets: Discord configured, X configured, Mastodon configured, Bluesky configured"
         )
         assert outlets in status.stdout
-        assert "Schedule: '*/3 * * * * *' in UTC" in status.stdout
+        assert "Schedule: '* * * * * *' in UTC" in status.stdout
         assert "• X — #202: complete" in status.stdout
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)

@@ -16,8 +16,6 @@ from bot.demo.editor import Editor
 from bot.demo.script import editor_subscribes
 from bot.demo.stage import (
     BUNDLED_ISSUES,
-    CRON,
-    Stage,
     bot_process,
     finished_outlets,
     last_firing,
@@ -27,21 +25,6 @@ from bot.demo.stage import (
 )
 from bot.errors import NewsbotError
 from tests.conftest import ROOT
-from tests.test_run_schedule import EVERY_SECOND
-
-
-def sooner(stage: Stage) -> None:
-    """The demo's settings, with firings every second (in the config file: its environment is
-    the demo's).
-
-    What these tests watch is the demo's wait for a publish, not its pace: each waits for a
-    firing or two, which come within a second this way, not within the demo's three.
-    """
-    config = stage.settings.config
-    text = config.read_text(encoding="utf-8")
-    old, new = f'cron = "{CRON}"\n', f'cron = "{EVERY_SECOND}"\n'
-    assert text.count(old) == 1, text
-    config.write_text(text.replace(old, new), encoding="utf-8")
 
 
 async def test_a_publish_that_keeps_failing_is_waited_for_in_words(
@@ -56,7 +39,6 @@ async def test_a_publish_that_keeps_failing_is_waited_for_in_words(
         db = stage.db
         # Mastodon refuses every post, as it does one that fails its validation.
         stage.mastodon.inject("POST", "/api/v1/statuses", 422, times=10_000)
-        sooner(stage)
         async with bot_process(stage.settings) as process:
             stage.process = process
             await wait_for_commands(stage)
@@ -105,7 +87,6 @@ async def test_a_publish_whose_firing_was_overwritten_is_found_in_the_ledger(
     everywhere = {"discord", "x", "mastodon", "bluesky"}
     async with staged(tmp_path, folder, console) as stage:
         db = stage.db
-        sooner(stage)
         async with bot_process(stage.settings) as process:
             stage.process = process
             await wait_for_commands(stage)

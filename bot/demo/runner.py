@@ -23,7 +23,7 @@ from bot.demo.script import (
 )
 from bot.demo.stage import (
     CRON,
-    CRON_SECONDS,
+    CRON_SAID,
     bot_process,
     staged,
     wait_for_commands,
@@ -78,8 +78,8 @@ async def _run(
             + ", ".join(f"#{issue.number}" for _, issue in issues.issues)
             + f", {items} items. Starting the Discord, X, Mastodon and Bluesky emulators on "
             "127.0.0.1 and "
-            f"`newsbot run` against them, with the schedule {CRON!r} (every {CRON_SECONDS} "
-            "seconds) and catch_up none, a scratch archive and an empty issues folder…",
+            f"`newsbot run` against them, with the schedule {CRON!r} ({CRON_SAID}) and"
+            " catch_up none, a scratch archive and an empty issues folder…",
             markup=False,
         )
         async with staged(Path(scratch), folder, console) as stage:

@@ -35,10 +35,11 @@ from bot.store import Archive
 
 BUNDLED_ISSUES = Path(__file__).resolve().parents[2] / "issues"
 """The sample issues beside the package: `issues/` of the checkout newsbot is installed from."""
-CRON_SECONDS = 3
-CRON = f"*/{CRON_SECONDS} * * * * *"
-"""Every `CRON_SECONDS` seconds (the sixth field, in front, is seconds): the issue saved goes out
-within about as long, and a firing with nothing new only looks at the folder."""
+CRON = "* * * * * *"
+"""Every second (the sixth field, in front, is seconds): the issue saved goes out within a
+second or two, and a firing with nothing new only looks at the folder."""
+CRON_SAID = "every second"
+"""`CRON` in words."""
 BOT_START_TIMEOUT = 60.0
 ANSWER_TIMEOUT = 10.0
 PUBLISH_TIMEOUT = 60.0
