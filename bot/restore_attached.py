@@ -13,24 +13,37 @@ from bot.errors import RestoreError
 from bot.restore_contents import newsbot_attached, newsbot_objects
 
 
+def literal(text: str) -> str:
+    """`text` as an SQL string literal (standard_conforming_strings, PostgreSQL's default)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def identifier(name: str) -> str:
+    """`name` as a quoted SQL identifier (as `quote_ident` or `format('%I')` quote it)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _names(names: list[str]) -> str:
     """`names`, identifiers from newsbot's migrations (`\\w+`), as an SQL array of text."""
     return "ARRAY[" + ", ".join(f"'{name}'" for name in names) + "]::text[]"
 
 
-def _finding() -> str:
+def _finding(schema: str) -> str:
     """SQL selecting, one a row, what another application has on newsbot's archive in the
-    archive's schema (the first of the search path that exists, as newsbot's): what it made on
+    schema `schema` (`archive_schema`: never one the search path falls through to, which
+    may hold that application's tables named like newsbot's): what it made on
     newsbot's tables but newsbot's migrations did not (`newsbot_attached`), but the indexes of
     constraints (a constraint is its table's, whoever added it), and the objects that depend
     on newsbot's tables or functions and are not of newsbot's tables."""
     tables, functions = newsbot_objects()
     made = newsbot_attached()
-    return f"""WITH newsbots AS (
-SELECT c.oid, c.relname FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
+    return f"""WITH archive AS (
+SELECT oid FROM pg_namespace WHERE nspname = {literal(schema)}
+), newsbots AS (
+SELECT c.oid, c.relname FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM archive)
 AND c.relkind IN ('r', 'p') AND c.relname::text = ANY ({_names(tables)})
 ), functions AS (
-SELECT p.oid FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace
+SELECT p.oid FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM archive)
 AND p.proname::text = ANY ({_names(functions)})
 ), attached (said) AS (
 SELECT format('index %s on %s', i.relname, t.relname) FROM pg_index x
@@ -77,20 +90,29 @@ AND NOT (d.classid = 'pg_proc'::regclass AND d.objid IN (SELECT oid FROM functio
 )
 SELECT said FROM (SELECT 1, said FROM attached UNION ALL SELECT 2, said FROM depending)
 AS found (shown, said) ORDER BY shown, said COLLATE "C";
-"""  # noqa: S608 - names from newsbot's migrations (`\w+` identifiers), not from input
+"""  # noqa: S608 - names from newsbot's migrations (`\w+` identifiers), the schema a literal
 
 
-async def refuse_what_is_attached(url: str) -> None:
-    """Refuse a restore into the archive at `url` while another application's objects are on
-    newsbot's archive (`_finding`), naming them: they are to be dropped first. Asked before
-    anything is locked or dumped; the restore's transaction still refuses what depends on the
-    archive (made since) as it drops it."""
+_ARCHIVE_SCHEMA = """SELECT n.nspname AS name FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('newsbot_schema')"""
+"""The schema of the table `newsbot_schema` newsbot finds by its search path, if one."""
+
+
+async def refuse_what_is_attached(url: str, dumped: str) -> str:
+    """The schema of the archive at `url` a restore replaces (`newsbot_schema`'s, as newsbot
+    finds it; else `dumped`, the dump's archive's, which the restore makes): every name the
+    restore drops or reads is qualified with it. Refuse the restore while another
+    application's objects are on newsbot's archive there (`_finding`), naming them: they are
+    to be dropped first. Asked before anything is locked or dumped; the restore's transaction
+    still refuses what depends on the archive (made since) as it drops it."""
     # Not imported with the module: an archive in a file never loads the PostgreSQL driver.
     from bot.store.postgres.database import open_database
 
     database = await open_database(url, migrate=False)
     try:
-        found = [str(row["said"]) for row in await database.rows(_finding())]
+        live = await database.row(_ARCHIVE_SCHEMA)
+        schema = dumped if live is None else str(live["name"])
+        found = [str(row["said"]) for row in await database.rows(_finding(schema))]
     finally:
         await database.close()
     if found:
@@ -99,3 +121,4 @@ async def refuse_what_is_attached(url: str) -> None:
             f" ({'; '.join(found)}), which a restore would drop: drop them first, and make"
             " them again once it is restored; the archive is left as it was"
         )
+    return schema

@@ -26,7 +26,7 @@ from bot.errors import RestoreError
 from bot.network import shown_url
 from bot.pg_tools import pg_client
 from bot.publishing.restored import RESTORED, TAKEN
-from bot.restore_attached import refuse_what_is_attached
+from bot.restore_attached import identifier, literal, refuse_what_is_attached
 from bot.restore_contents import (
     PG_TABLES,
     NoDependencies,
@@ -48,40 +48,42 @@ _REPLACED = "newsbot.replaced_through"
 replaces knows (`_clearing`), through which the restored archive is marked (`_checking`)."""
 
 
-def _clearing(schema: str) -> bytes:
+def _clearing(schema: str, live: str) -> bytes:
     """SQL making the schema `schema` of the dump's archive if there is none (a new machine,
     the archive in a schema of its own: the entries loaded are newsbot's, not the schema's);
-    noting the highest issue number the archive knows, in it or through which it was
-    marked restored (`_REPLACED`); then dropping every table and function newsbot owns in the
-    archive's schema, or raising an exception if another application's objects depend on one
-    (a view of its tables, a foreign key to them, made since `refuse_what_is_attached` looked):
-    dropped with them, those would be lost, as the restore loads nothing but newsbot's
-    archive.
+    noting the highest issue number the archive in the schema `live` (`refuse_what_is_attached`)
+    knows, in it or through which it was marked restored (`_REPLACED`); then dropping every
+    table and function newsbot owns there, or raising an exception if another application's
+    objects depend on one (a view of its tables, a foreign key to them, made since
+    `refuse_what_is_attached` looked): dropped with them, those would be lost, as the restore
+    loads nothing but newsbot's archive. Every name is qualified with `live`: one the search
+    path fell through to may be another application's table (`public.items`), rows and all.
 
     `pg_restore --clean` drops only what the dump holds: a table a later migration made would
     stay, and the next start, applying that migration again, fail on it."""
     tables, functions = newsbot_objects()
-    quoted = '"' + schema.replace('"', '""') + '"'
+    made, at = identifier(schema), f"{identifier(live)}."
+    issues, state = f"{at}issues", f"{at}state"
     return f"""DO $schema$ BEGIN
-IF to_regnamespace({_literal(quoted)}) IS NULL THEN CREATE SCHEMA {quoted}; END IF;
+IF to_regnamespace({literal(made)}) IS NULL THEN CREATE SCHEMA {made}; END IF;
 END $schema$;
 DO $replaced$ BEGIN
-IF to_regclass('issues') IS NOT NULL AND to_regclass('state') IS NOT NULL THEN
-PERFORM set_config('{_REPLACED}', coalesce(greatest((SELECT max(number) FROM issues),
-(SELECT max(value::numeric) FROM state WHERE key = {_literal(RESTORED)} AND value ~ '^[0-9]+$')),
+IF to_regclass({literal(issues)}) IS NOT NULL AND to_regclass({literal(state)}) IS NOT NULL THEN
+PERFORM set_config('{_REPLACED}', coalesce(greatest((SELECT max(number) FROM {issues}),
+(SELECT max(value::numeric) FROM {state} WHERE key = {literal(RESTORED)} AND value ~ '^[0-9]+$')),
 0)::text, true);
 END IF;
 END $replaced$;
 DO $clearing$ DECLARE depending TEXT; BEGIN
-DROP TABLE IF EXISTS {", ".join(tables)};
-DROP FUNCTION IF EXISTS {", ".join(functions)};
+DROP TABLE IF EXISTS {", ".join(at + table for table in tables)};
+DROP FUNCTION IF EXISTS {", ".join(at + function for function in functions)};
 EXCEPTION WHEN dependent_objects_still_exist THEN
 GET STACKED DIAGNOSTICS depending = PG_EXCEPTION_DETAIL;
 RAISE EXCEPTION '{_HELD_BACK}objects of another application depend on newsbot''s archive \
 (%), which a restore would drop: drop them first, and make them again once it is restored',
 replace(depending, chr(10), '; ');
 END $clearing$;
-""".encode()  # noqa: S608 - names: the migrations' identifiers, the schema quoted; values `_literal`
+""".encode()  # noqa: S608 - names: the migrations' identifiers, the schemas quoted; values `literal`
 
 
 _REFUSED = "newsbot restore: "
@@ -111,46 +113,45 @@ server would end it, refusing every restore of a large enough archive
 (`transaction_timeout` from PostgreSQL 17)."""
 
 
-def _guarding(ended: Collection[str]) -> bytes:
-    """SQL, first in the restore's transaction, locking the table of claims against writes
+def _guarding(ended: Collection[str], live: str) -> bytes:
+    """SQL, first in the restore's transaction, locking the table of claims (in the archive's
+    schema `live`, not another application's `claims` the search path finds) against writes
     until it ends (pg_dump still reads it), and raising an exception while a process holds a
     claim not run out (but those `ended`): a publish sends from the archive. Locked, no publish
     takes a claim, which it does before each step, between this check and the COMMIT: one
     starting meanwhile waits, then publishes from the restored archive, which the engine reads
     under its claim."""
-    others = "".join(f" AND holder <> {_literal(holder)}" for holder in sorted(ended))
+    others = "".join(f" AND holder <> {literal(holder)}" for holder in sorted(ended))
     now = """to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"')"""
+    claims = f"{identifier(live)}.claims"
     return f"""DO $guard$ DECLARE sending TEXT; BEGIN
-IF to_regclass('claims') IS NOT NULL THEN
-LOCK TABLE claims IN EXCLUSIVE MODE;
+IF to_regclass({literal(claims)}) IS NOT NULL THEN
+LOCK TABLE {claims} IN EXCLUSIVE MODE;
 SELECT string_agg(format('#%s to %s by %s', issue_number, outlet, holder), ', '
-ORDER BY issue_number, outlet, holder) INTO sending FROM claims
+ORDER BY issue_number, outlet, holder) INTO sending FROM {claims}
 WHERE expires_at >= {now}{others};
 IF sending IS NOT NULL THEN RAISE EXCEPTION '{_HELD_BACK}newsbot publishes from this archive (%): \
 let it finish, or stop it, first', sending; END IF;
 END IF;
 RAISE WARNING '{_GUARDED.decode()}';
 END $guard$;
-""".encode()  # noqa: S608 - fixed text; each value an SQL literal (`_literal`)
+""".encode()  # noqa: S608 - fixed text; each value an SQL literal (`literal`)
 
 
-def _literal(text: str) -> str:
-    """`text` as an SQL string literal (standard_conforming_strings, PostgreSQL's default)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _checking(taken: dt.datetime | None) -> bytes:
+def _checking(taken: dt.datetime | None, schema: str) -> bytes:
     """SQL raising an exception, within the restore's transaction so that nothing of it is
     committed, unless the tables restored are a newsbot archive this newsbot knows; then
     marking it a backup taken at `taken` (`TAKEN`), unless the dump is marked, and restored
     through at least the highest issue the archive it replaces knew (`_REPLACED`): a publish
-    starting once it commits looks for what the backup lost. The search path first set back:
-    pg_restore's script empties it."""
+    starting once it commits looks for what the backup lost. Every table is the restored
+    archive's, in the dump's `schema`; the search path is set back, as pg_restore's script
+    empties it."""
     mark = "at a time not recorded" if taken is None else taken.isoformat()
     known = len(pg_migrations())
-    version = "(SELECT coalesce(max(version), 0) FROM newsbot_schema)"
+    at = f"{identifier(schema)}."
+    version = f"(SELECT coalesce(max(version), 0) FROM {at}newsbot_schema)"  # noqa: S608
     tables = "".join(
-        f"IF to_regclass('{table}') IS NULL THEN RAISE EXCEPTION"
+        f"IF to_regclass({literal(at + table)}) IS NULL THEN RAISE EXCEPTION"
         f" '{_REFUSED}is not a newsbot backup: it has no table {table}'; END IF;\n"
         for table in sorted(PG_TABLES)
     )
@@ -160,14 +161,14 @@ DO $$ BEGIN
 schema version %, not one this newsbot knows (1 to {known}): restore it with the newsbot that \
 took it', {version}; END IF;
 END $$;
-INSERT INTO state (key, value, updated_at) VALUES ({_literal(TAKEN)}, {_literal(mark)},
-{_literal(now_text())}) ON CONFLICT (key) DO NOTHING;
-INSERT INTO state (key, value, updated_at) SELECT {_literal(RESTORED)}, replaced,
-{_literal(now_text())} FROM (SELECT current_setting('{_REPLACED}', true) AS replaced) AS noted
+INSERT INTO {at}state (key, value, updated_at) VALUES ({literal(TAKEN)}, {literal(mark)},
+{literal(now_text())}) ON CONFLICT (key) DO NOTHING;
+INSERT INTO {at}state (key, value, updated_at) SELECT {literal(RESTORED)}, replaced,
+{literal(now_text())} FROM (SELECT current_setting('{_REPLACED}', true) AS replaced) AS noted
 WHERE coalesce(replaced, '') NOT IN ('', '0') ON CONFLICT (key) DO UPDATE SET value =
 excluded.value, updated_at = excluded.updated_at WHERE CASE WHEN state.value ~ '^[0-9]+$' THEN
 state.value::numeric < excluded.value::numeric ELSE true END;
-""".encode()  # noqa: S608 - fixed text; each value an SQL literal (`_literal`)
+""".encode()  # noqa: S608 - fixed text; each value an SQL literal (`literal`)
 
 
 _SERVER_SAID = re.compile(r"\b(?:ERROR|FATAL):\s*(.*)")
@@ -312,7 +313,7 @@ async def load_dump(
     (`refuse_what_is_attached`): the restore would drop them."""
     if dump is None:
         dump = await read_dump(url, backup)
-    await refuse_what_is_attached(url)
+    live = await refuse_what_is_attached(url, dump.schema)
     kept: Path | None = None
 
     async def keeping() -> None:
@@ -321,7 +322,7 @@ async def load_dump(
 
     try:
         async with _newsbots_part(backup, dump) as listed:
-            await _load(url, backup, dump, listed, ended, keeping if keep else None)
+            await _load(url, backup, dump, live, listed, ended, keeping if keep else None)
     except _Unsure as exc:  # the archive may be replaced: the dump of it is kept
         where = "" if kept is None else f"; the archive it would replace is kept as {kept}"
         raise RestoreError(f"{exc}{where}") from None
@@ -374,6 +375,7 @@ async def _load(
     url: str,
     backup: Path,
     dump: Dump,
+    live: str,
     listed: Path,
     ended: Collection[str],
     guarded: Callable[[], Awaitable[None]] | None,
@@ -381,7 +383,8 @@ async def _load(
     """Load the dump `backup` (holding `dump`) into the archive at `url` in one transaction
     run by `psql`: every claim locked out, refused while a process (but those `ended`) holds
     one (`_guarding`); then `guarded` awaited (outside the transaction, which waits for it,
-    the claims locked); newsbot's tables and functions dropped (`_clearing`), and
+    the claims locked); newsbot's tables and functions dropped in the archive's schema
+    `live` (`_clearing`), and
     `pg_restore`'s script of the entries `listed` run (newsbot's: `_newsbots_part`). COMMIT
     is sent only once the whole script is read, what it made checked to be a newsbot
     archive, and marked as a backup taken when `dump` says (`_checking`): a dump `pg_restore`
@@ -411,7 +414,7 @@ async def _load(
                     b"SET client_min_messages = warning;\nBEGIN;\n"
                     + _UNTIMED
                     + b"SELECT 'newsbot restore transaction ' || txid_current();\n"
-                    + _guarding(ended)
+                    + _guarding(ended, live)
                 )
                 await loader.stdin.drain()
                 # Only once psql says so are the claims locked: a refusal ends it instead.
@@ -428,12 +431,12 @@ async def _load(
                     )  # fmt: skip
                     assert script.stdout and script.stderr
                     script_said = asyncio.ensure_future(script.stderr.read())
-                    loader.stdin.write(_clearing(dump.schema))
+                    loader.stdin.write(_clearing(dump.schema, live))
                     while chunk := await script.stdout.read(1 << 16):
                         loader.stdin.write(chunk)
                         await loader.stdin.drain()
                     if await script.wait() == 0:
-                        loader.stdin.write(_checking(dump.taken) + b"COMMIT;\n")
+                        loader.stdin.write(_checking(dump.taken, dump.schema) + b"COMMIT;\n")
                         commit_sent = True
                 loader.stdin.close()
             except (BrokenPipeError, ConnectionResetError):

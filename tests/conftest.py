@@ -4,6 +4,7 @@ and strictness: a test whose emulators refused a request the real platform would
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import sys
@@ -256,6 +257,36 @@ async def x_emulator(x_config: XEmulatorConfig) -> AsyncIterator[XEmulator]:
     """A started X emulator."""
     async with XEmulator(x_config) as emulator:
         yield emulator
+
+
+_ROLES = itertools.count()
+
+
+@pytest.fixture
+def role(pg_server: PgServer) -> Iterator[str]:
+    """A role of its own, as the archive's or a reader's, removed after the test."""
+    name = f"nb_{os.getpid()}_{next(_ROLES)}"
+    with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{name}" LOGIN')
+    yield name
+    with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
+        databases = admin.execute(
+            "SELECT datname FROM pg_database WHERE datallowconn AND datname <> %s", (TEMPLATE,)
+        ).fetchall()
+        for database in databases:
+            with psycopg.connect(pg_server.url(database[0]), autocommit=True) as each:
+                each.execute(f'DROP OWNED BY "{name}"')
+        admin.execute(f'DROP ROLE "{name}"')
+
+
+@pytest.fixture
+def new_machine(pg_server: PgServer) -> Iterator[str]:
+    """The URL of a new, empty database (no newsbot archive in it), dropped after the test."""
+    url = pg_server.database("template0")
+    try:
+        yield url
+    finally:
+        pg_server.drop(url)
 
 
 def untaken_violations(started: list[Started]) -> list[tuple[str, Violation]]:

@@ -6,49 +6,15 @@ new machine, newsbot's archive in a schema of its own or not."""
 from __future__ import annotations
 
 import asyncio
-import itertools
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from bot.restore_attached import _finding
 from bot.store import Archive
-from tests.pg_server import TEMPLATE, PgServer, shimmed
+from tests.pg_server import PgServer, shimmed
 from tests.test_restore import archive_of_202, issue_203, names_in, newsbot
 from tests.test_restore_postgres_shared import archive_rows, objects, shop
-
-_ROLES = itertools.count()
-
-
-@pytest.fixture
-def role(pg_server: PgServer) -> Iterator[str]:
-    """A role of its own, as the archive's or a reader's, removed after the test."""
-    name = f"nb_{os.getpid()}_{next(_ROLES)}"
-    with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE ROLE "{name}" LOGIN')
-    yield name
-    with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
-        databases = admin.execute(
-            "SELECT datname FROM pg_database WHERE datallowconn AND datname <> %s", (TEMPLATE,)
-        ).fetchall()
-        for database in databases:
-            with psycopg.connect(pg_server.url(database[0]), autocommit=True) as each:
-                each.execute(f'DROP OWNED BY "{name}"')
-        admin.execute(f'DROP ROLE "{name}"')
-
-
-@pytest.fixture
-def new_machine(pg_server: PgServer) -> Iterator[str]:
-    """The URL of a new, empty database (no newsbot archive in it), dropped after the test."""
-    url = pg_server.database("template0")
-    try:
-        yield url
-    finally:
-        pg_server.drop(url)
-
 
 OTHER_TABLES = """
 CREATE TABLE "state history" (id serial PRIMARY KEY, said text);
@@ -213,7 +179,7 @@ def test_newsbot_knows_every_object_it_makes_on_its_tables(pg_url: str) -> None:
     name it: a migration making an index or a trigger another way than `CREATE INDEX` or
     `CREATE TRIGGER` must be taught to `newsbot_attached`, or every restore is refused."""
     with psycopg.connect(pg_url, autocommit=True) as database:
-        assert database.execute(_finding()).fetchall() == []
+        assert database.execute(_finding("public")).fetchall() == []
 
 
 def on_the_archive(url: str) -> list[tuple[str, ...]]:

@@ -1,0 +1,65 @@
+"""`newsbot restore` of an archive in a schema of its own, into a database whose `public`
+schema another application uses: every name the restore drops or reads is newsbot's archive's
+schema's, never one the search path falls through to."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import psycopg
+
+from bot.publishing.restored import RESTORED
+from tests.pg_server import PgServer
+from tests.test_restore import archive_of_202, newsbot, state_of
+from tests.test_restore_postgres_shared import shop
+from tests.test_restore_postgres_shared_objects import owned_by, schema_of_issues
+
+PUBLIC_LIKE_NEWSBOTS = """
+CREATE TABLE public.items (sku text PRIMARY KEY, stock integer);
+INSERT INTO public.items VALUES ('a', 1), ('b', 2);
+CREATE INDEX items_by_stock ON public.items (stock);
+CREATE TABLE public.issues (number integer PRIMARY KEY, title text);
+INSERT INTO public.issues VALUES (4711, 'printer on fire');
+CREATE TABLE public.state (key text PRIMARY KEY, value text);
+INSERT INTO public.state VALUES ('mode', 'on');
+"""
+"""Another application's tables in `public`, named like newsbot's, with rows and an index: no
+foreign key or view depends on them, so nothing stops a DROP TABLE reaching them."""
+
+
+def public_rows(url: str) -> list[object]:
+    """The rows of `PUBLIC_LIKE_NEWSBOTS`'s tables."""
+    with psycopg.connect(url, autocommit=True) as database:
+        return [
+            database.execute(f"SELECT * FROM public.{table} ORDER BY 1").fetchall()
+            for table in ("items", "issues", "state")
+        ]
+
+
+async def test_an_archive_in_its_own_schema_leaves_publics_tables_named_like_its_own(
+    pg_server: PgServer, role: str, new_machine: str, tmp_path: Path
+) -> None:
+    """Restored onto a new machine whose `public` holds another application's `items`,
+    `issues` and `state`: those keep their rows, and the archive is not marked restored
+    through that application's issue numbers."""
+    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
+    folder.mkdir()
+    first = pg_server.database("template0")
+    try:
+        url = owned_by(pg_server, first, role)
+        await asyncio.to_thread(shop, first, f'CREATE SCHEMA "{role}" AUTHORIZATION "{role}"')
+        env = await archive_of_202(url, folder)
+        code, _, err = await newsbot("backup", str(dump), env=env)
+        assert code == 0, err
+    finally:
+        pg_server.drop(first)
+    target = owned_by(pg_server, new_machine, role)
+    await asyncio.to_thread(shop, target, PUBLIC_LIKE_NEWSBOTS)
+    before = await asyncio.to_thread(public_rows, target)
+    code, _, err = await newsbot("restore", str(dump), env={**env, "NEWSBOT_ARCHIVE__URL": target})
+    assert code == 0, err
+    assert await asyncio.to_thread(public_rows, target) == before
+    assert await asyncio.to_thread(schema_of_issues, target) == role
+    # Marked restored through its own newest issue, not through that application's #4711.
+    assert await state_of(target, RESTORED) == "202"
