@@ -30,11 +30,15 @@ def _names(names: list[str]) -> str:
 
 def _finding(schema: str) -> str:
     """SQL selecting, one a row, what another application has on newsbot's archive in the
-    schema `schema` (`archive_schema`: never one the search path falls through to, which
-    may hold that application's tables named like newsbot's): what it made on
-    newsbot's tables but newsbot's migrations did not (`newsbot_attached`), but the indexes of
-    constraints (a constraint is its table's, whoever added it), and the objects that depend
-    on newsbot's tables or functions and are not of newsbot's tables."""
+    schema `schema` (`refuse_what_is_attached`'s: never one the search path falls through to,
+    which may hold that application's tables named like newsbot's): what it made on newsbot's
+    tables but newsbot's migrations did not (`newsbot_attached`), but the indexes of the
+    search window (`WINDOW_INDEX`, which newsbot makes as it runs) and of constraints (a
+    constraint is its table's, whoever added it), and the objects that depend on newsbot's
+    tables or functions and are not of newsbot's tables."""
+    # Not imported with the module: an archive in a file never loads the PostgreSQL driver.
+    from bot.store.postgres.recent import WINDOW_INDEX
+
     tables, functions = newsbot_objects()
     made = newsbot_attached()
     return f"""WITH archive AS (
@@ -49,6 +53,7 @@ AND p.proname::text = ANY ({_names(functions)})
 SELECT format('index %s on %s', i.relname, t.relname) FROM pg_index x
 JOIN newsbots t ON t.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid
 WHERE i.relname::text <> ALL ({_names(made["INDEX"])})
+AND NOT (t.relname = 'items' AND i.relname ~ {literal(WINDOW_INDEX)})
 AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = x.indexrelid
 AND k.conrelid = x.indrelid)
 UNION ALL SELECT format('trigger %s on %s', g.tgname, t.relname) FROM pg_trigger g

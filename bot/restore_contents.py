@@ -157,7 +157,8 @@ def newsbots_part(contents: str, schema: str) -> str:
 
     Newsbot's are, in `schema`: its tables and functions, by their whole names
     (`newsbot_objects`; not another application's `state history`); the indexes and triggers
-    its migrations make (`newsbot_attached`); and what belongs to those (`_BELONGING`: rows,
+    its migrations make (`newsbot_attached`), and those of the search window it makes as it
+    runs (`WINDOW_INDEX`, on `items`); and what belongs to those (`_BELONGING`: rows,
     constraints, defaults, sequences and their values, comments, grants), told by what it
     depends on, which the listing gives (the server names constraints and sequences). Each of
     these but the tables and functions depends on nothing but newsbot's (its schema aside):
@@ -167,6 +168,10 @@ def newsbots_part(contents: str, schema: str) -> str:
     tables, functions = map(frozenset, newsbot_objects())
     attached = {kind: frozenset(names) for kind, names in newsbot_attached().items()}
     entries = _entries(contents)
+    # Not imported with the module: reading a dump's contents needs no PostgreSQL driver.
+    from bot.store.postgres.recent import WINDOW_INDEX
+
+    window = re.compile(WINDOW_INDEX)
     if any(entry.kind == "TABLE DATA" for entry in entries) and not any(
         entry.depends for entry in entries
     ):
@@ -179,7 +184,12 @@ def newsbots_part(contents: str, schema: str) -> str:
         if (entry.kind == "TABLE" and entry.tag in tables)
         or (entry.kind == "FUNCTION" and entry.tag.partition("(")[0] in functions)
     }
-    named = [entry for entry in ours if _named_as_newsbots(entry, tables, attached)]
+    named = [
+        entry
+        for entry in ours
+        if _named_as_newsbots(entry, tables, attached)
+        or (entry.kind == "INDEX" and window.match(entry.tag))
+    ]
     for _ in range(len(named) + 1):  # each pass keeps what depends on what the last kept
         more = {
             entry.id

@@ -9,10 +9,13 @@ import asyncio
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from bot.restore_attached import _finding
 from bot.store import Archive
+from bot.store.postgres.recent import WINDOW_INDEX
 from tests.pg_server import PgServer, shimmed
+from tests.store.test_search_postgres import small_window, window_issues
 from tests.test_restore import archive_of_202, issue_203, names_in, newsbot
 from tests.test_restore_postgres_shared import archive_rows, objects, shop
 
@@ -174,12 +177,54 @@ async def test_a_shared_databases_dump_restores_onto_a_new_machine(
     assert await asyncio.to_thread(archive_rows, new_machine) == rows_then
 
 
-def test_newsbot_knows_every_object_it_makes_on_its_tables(pg_url: str) -> None:
+def window_indexes(url: str) -> tuple[object, list[str]]:
+    """The search window's first id and the names of its indexes at `url`."""
+    with psycopg.connect(url, autocommit=True) as database:
+        first = database.execute("SELECT first_id FROM search_window").fetchone()
+        names = database.execute(
+            "SELECT relname::text FROM pg_class WHERE relname ~ %s ORDER BY 1", (WINDOW_INDEX,)
+        ).fetchall()
+    return (first[0] if first else None), [name for (name,) in names]
+
+
+async def with_a_window(url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, list[str]]:
+    """The archive at `url` grown past the (scaled down) size from which newsbot indexes its
+    newest items apart, as it does as it runs: the window's first id and its indexes."""
+    small_window(monkeypatch)
+    async with await Archive.open(url) as archive:
+        await archive.issues.ingest_many([(one, None) for one in window_issues(1, 12)])
+    window = await asyncio.to_thread(window_indexes, url)
+    assert window[0] is not None and len(window[1]) == 3, window
+    return window
+
+
+async def test_newsbot_knows_every_object_it_makes_on_its_tables(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A restore refuses what is on newsbot's tables and not made by its migrations, as they
-    name it: a migration making an index or a trigger another way than `CREATE INDEX` or
-    `CREATE TRIGGER` must be taught to `newsbot_attached`, or every restore is refused."""
+    name it, or as it runs (the search window's indexes): a migration making an index or a
+    trigger another way than `CREATE INDEX` or `CREATE TRIGGER` must be taught to
+    `newsbot_attached`, or every restore is refused."""
+    await with_a_window(pg_url, monkeypatch)
     with psycopg.connect(pg_url, autocommit=True) as database:
         assert database.execute(_finding("public")).fetchall() == []
+
+
+async def test_a_large_archive_restores_with_its_search_window(
+    pg_url: str, new_machine: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A large archive's window indexes are newsbot's: its restore is not refused for them,
+    and restores them with the window, in place and onto a new machine, so that searches ask
+    them at once."""
+    dump = tmp_path / "newsbot-Mon.dump"
+    env = {"NEWSBOT_ARCHIVE__URL": pg_url, "NEWSBOT_ISSUES__DIRECTORY": str(tmp_path)}
+    window = await with_a_window(pg_url, monkeypatch)
+    code, _, err = await newsbot("backup", str(dump), env=env)
+    assert code == 0, err
+    for url in (pg_url, new_machine):
+        code, _, err = await newsbot("restore", str(dump), env={**env, "NEWSBOT_ARCHIVE__URL": url})
+        assert code == 0, err
+        assert await asyncio.to_thread(window_indexes, url) == window
 
 
 def on_the_archive(url: str) -> list[tuple[str, ...]]:

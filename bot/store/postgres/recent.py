@@ -43,6 +43,10 @@ _REFRESH_LOCK = 0x6E657777  # one newsbot process moves the window at a time
 _INDEXES = ("words", "prefixes", "pairs")
 """The full-text indexes made again over the window (`statement.INDEXED`), as
 `items_<name>_from_<first_id>`."""
+WINDOW_INDEX = f"^items_(?:{'|'.join(_INDEXES)})_from_[0-9]+$"
+"""The names of the window's indexes on `items` (a regular expression, as Python and
+PostgreSQL read it alike): newsbot's, though made as it runs, not by a migration; a restore
+keeps them with the archive's `search_window`, and takes them for no other application's."""
 
 
 async def refresh(database: PgDatabase) -> None:
@@ -110,7 +114,8 @@ async def _window_indexes(conn: PgConnection) -> dict[str, bool]:
     cursor = await conn.execute(
         "SELECT c.relname AS name, x.indisvalid AS valid"
         " FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid"
-        " WHERE x.indrelid = 'items'::regclass AND c.relname ~ '^items_[a-z]+_from_[0-9]+$'"
+        " WHERE x.indrelid = 'items'::regclass AND c.relname ~ %s",
+        (WINDOW_INDEX,),
     )
     return {str(row["name"]): bool(row["valid"]) for row in await cursor.fetchall()}
 
