@@ -46,6 +46,9 @@ SELECT oid FROM pg_namespace WHERE nspname = {literal(schema)}
 ), newsbots AS (
 SELECT c.oid, c.relname FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM archive)
 AND c.relkind IN ('r', 'p') AND c.relname::text = ANY ({_names(tables)})
+), row_types AS (
+SELECT t.oid FROM pg_type t JOIN newsbots n ON t.typrelid = n.oid
+UNION ALL SELECT t.typarray FROM pg_type t JOIN newsbots n ON t.typrelid = n.oid
 ), functions AS (
 SELECT p.oid FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM archive)
 AND p.proname::text = ANY ({_names(functions)})
@@ -83,14 +86,15 @@ WHEN 'pg_policy'::regclass THEN (SELECT polrelid FROM pg_policy WHERE oid = d.ob
 WHEN 'pg_statistic_ext'::regclass THEN (SELECT stxrelid FROM pg_statistic_ext WHERE oid = d.objid)
 END AS of_table FROM pg_depend d WHERE d.deptype = 'n' AND (
 (d.refclassid = 'pg_class'::regclass AND d.refobjid IN (SELECT oid FROM newsbots))
-OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid IN (SELECT oid FROM functions)))
+OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid IN (SELECT oid FROM functions))
+OR (d.refclassid = 'pg_type'::regclass AND d.refobjid IN (SELECT oid FROM row_types)))
 ), depending (said) AS (
 SELECT DISTINCT format('%s depends on %s', CASE WHEN d.classid = 'pg_rewrite'::regclass
 AND (SELECT rulename FROM pg_rewrite WHERE oid = d.objid) = '_RETURN'
 THEN pg_describe_object('pg_class'::regclass, d.of_table, 0)
 ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END,
 pg_describe_object(d.refclassid, d.refobjid, 0)) FROM dependents d
-WHERE d.of_table IS DISTINCT FROM 0 AND d.of_table NOT IN (SELECT oid FROM newsbots)
+WHERE NOT coalesce(d.of_table IN (SELECT oid FROM newsbots), false)
 AND NOT (d.classid = 'pg_proc'::regclass AND d.objid IN (SELECT oid FROM functions))
 )
 SELECT said FROM (SELECT 1, said FROM attached UNION ALL SELECT 2, said FROM depending)

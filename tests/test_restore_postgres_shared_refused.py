@@ -1,0 +1,71 @@
+"""`newsbot restore` into an archive on PostgreSQL whose database another application shares,
+refused up front (before anything is locked or dumped) for each object of that application
+the restore would drop or lose, named: those depending on newsbot's tables' row types or in
+function bodies, domains calling newsbot's functions, sequences owned by newsbot's columns,
+constraints and defaults newsbot's migrations do not make."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.pg_server import shimmed
+from tests.test_restore import archive_of_202, newsbot
+from tests.test_restore_postgres_shared import archive_rows, objects, shop
+
+NOTING_PG_DUMP = """#!/bin/sh
+# pg_dump noting each time it runs.
+echo dumped >> {dumps}
+exec {real} "$@"
+"""
+
+
+async def refused_up_front(url: str, tmp_path: Path, made: str) -> str:
+    """What `newsbot restore` of a backup of the archive at `url` (holding #202) says, once
+    another application ran `made` on it: refused, nothing dumped, the archive and that
+    application's objects left as they were."""
+    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
+    folder.mkdir()
+    env = await archive_of_202(url, folder)
+    code, _, err = await newsbot("backup", str(dump), env=env)
+    assert code == 0, err
+    await asyncio.to_thread(shop, url, made)
+    archive_now = await asyncio.to_thread(archive_rows, url)
+    objects_now = await asyncio.to_thread(objects, url)
+    dumps = tmp_path / "dumps"
+    env["PATH"] = await asyncio.to_thread(
+        shimmed, tmp_path / "bin", "pg_dump", NOTING_PG_DUMP.replace("{dumps}", str(dumps))
+    )
+    code, _, err = await newsbot("restore", str(dump), env=env)
+    assert code == 1, err
+    assert not dumps.exists(), "refused before the archive it replaces was dumped"
+    assert await asyncio.to_thread(archive_rows, url) == archive_now
+    assert await asyncio.to_thread(objects, url) == objects_now
+    said = " ".join(err.split())
+    return said[max(0, said.find("error: ")) :]  # past asyncio's child-watcher warnings
+
+
+ON_ROW_TYPES = """
+CREATE FUNCTION app_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC
+SELECT count(*) FROM issues; END;
+CREATE FUNCTION app_title(i issues) RETURNS text LANGUAGE sql AS 'SELECT i.title';
+CREATE DOMAIN app_era AS tsvector CHECK (VALUE <> newsbot_era(1));
+CREATE TABLE app_copy (issue issues, items items[]);
+"""
+"""Another application's objects depending on newsbot's archive other than by a table's or
+an index's definition: a function whose SQL body reads `issues`, one taking an `issues` row,
+a domain whose check calls newsbot's function, a table with columns of newsbot's row types."""
+
+
+async def test_what_depends_on_newsbots_tables_row_types_or_in_a_body_is_refused(
+    pg_url: str, tmp_path: Path
+) -> None:
+    said = await refused_up_front(pg_url, tmp_path, ON_ROW_TYPES)
+    assert said == (
+        "error: objects of another application are attached to newsbot's archive or depend on"
+        " it (column issue of table app_copy depends on type issues; column items of table"
+        " app_copy depends on type items[]; constraint app_era_check depends on function"
+        " newsbot_era(bigint); function app_count() depends on table issues; function"
+        " app_title(issues) depends on type issues), which a restore would drop: drop them"
+        " first, and make them again once it is restored; the archive is left as it was"
+    ), said
