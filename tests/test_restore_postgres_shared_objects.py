@@ -18,6 +18,7 @@ from tests.pg_server import PgServer, shimmed
 from tests.store.test_search_postgres import small_window, window_issues
 from tests.test_restore import archive_of_202, issue_203, names_in, newsbot
 from tests.test_restore_postgres_shared import archive_rows, objects, shop
+from tests.test_restore_postgres_shared_refused import NOTING_PG_DUMP
 
 OTHER_TABLES = """
 CREATE TABLE "state history" (id serial PRIMARY KEY, said text);
@@ -260,8 +261,13 @@ async def test_a_restore_is_refused_while_another_application_has_objects_on_the
     archive_now = await asyncio.to_thread(archive_rows, pg_url)
     objects_now = await asyncio.to_thread(objects, pg_url)
     on_it_now = await asyncio.to_thread(on_the_archive, pg_url)
+    dumps = tmp_path / "dumps"
+    env["PATH"] = await asyncio.to_thread(
+        shimmed, tmp_path / "bin", "pg_dump", NOTING_PG_DUMP.replace("{dumps}", str(dumps))
+    )
     code, _, err = await newsbot("restore", str(backups / "newsbot-Mon.dump"), env=env)
     assert code == 1, err
+    assert not dumps.exists(), "refused before the archive it replaces was dumped"
     said = " ".join(err.split())
     said = said[max(0, said.find("error: ")) :]  # past asyncio's child-watcher warnings
     assert said == (
@@ -276,7 +282,7 @@ async def test_a_restore_is_refused_while_another_application_has_objects_on_the
     assert await asyncio.to_thread(archive_rows, pg_url) == archive_now
     assert await asyncio.to_thread(objects, pg_url) == objects_now
     assert await asyncio.to_thread(on_the_archive, pg_url) == on_it_now
-    assert names_in(backups) == ["newsbot-Mon.dump"]  # nothing dumped: refused before
+    assert names_in(backups) == ["newsbot-Mon.dump"]
 
 
 async def test_another_applications_objects_a_dump_holds_on_the_archive_are_not_restored(
