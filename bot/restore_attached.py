@@ -1,16 +1,17 @@
 """Another application's objects on newsbot's archive on PostgreSQL, which a restore would
 lose: it drops newsbot's tables and functions, and loads nothing but newsbot's archive back.
 
-Those made on newsbot's tables (an index, a trigger, a rule, a policy, extended statistics;
-the tables' place in a publication) are dropped with them, and PostgreSQL says nothing of it;
-those depending on them (a view, a foreign key, an index calling newsbot's function) make the
-drop fail half way through the restore. Both are found in the live database's catalogue
-before anything is locked or dumped, and the restore refused naming them."""
+Those made on newsbot's tables (an index, a trigger, a rule, a policy, extended statistics,
+a sequence owned by a column; the tables' place in a publication) are dropped with them, and
+PostgreSQL says nothing of it; those depending on them (a view, a foreign key, an index
+calling newsbot's function) make the drop fail half way through the restore. Both are found
+in the live database's catalogue before anything is locked or dumped, and the restore refused
+naming them."""
 
 from __future__ import annotations
 
 from bot.errors import RestoreError
-from bot.restore_contents import newsbot_attached, newsbot_objects
+from bot.restore_contents import newsbot_attached, newsbot_objects, newsbot_sequences
 
 
 def literal(text: str) -> str:
@@ -32,7 +33,8 @@ def _finding(schema: str) -> str:
     """SQL selecting, one a row, what another application has on newsbot's archive in the
     schema `schema` (`refuse_what_is_attached`'s: never one the search path falls through to,
     which may hold that application's tables named like newsbot's): what it made on newsbot's
-    tables but newsbot's migrations did not (`newsbot_attached`), but the indexes of the
+    tables but newsbot's migrations did not (`newsbot_attached`; a sequence owned by one of
+    their columns but those of its identity columns, `newsbot_sequences`), but the indexes of the
     search window (`WINDOW_INDEX`, which newsbot makes as it runs) and of constraints (a
     constraint is its table's, whoever added it), and the objects that depend on newsbot's
     tables or functions and are not of newsbot's tables."""
@@ -69,6 +71,12 @@ JOIN newsbots t ON t.oid = p.polrelid WHERE p.polname::text <> ALL ({_names(made
 UNION ALL SELECT format('statistics %s on %s', s.stxname, t.relname) FROM pg_statistic_ext s
 JOIN newsbots t ON t.oid = s.stxrelid
 WHERE s.stxname::text <> ALL ({_names(made["STATISTICS"])})
+UNION ALL SELECT format('sequence %s owned by %s.%s', s.relname, t.relname, a.attname)
+FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+JOIN newsbots t ON t.oid = d.refobjid
+JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+AND d.deptype IN ('a', 'i') AND s.relname::text <> ALL ({_names(newsbot_sequences())})
 UNION ALL SELECT format('publication %s of %s', b.pubname, t.relname) FROM pg_publication_rel r
 JOIN pg_publication b ON b.oid = r.prpubid JOIN newsbots t ON t.oid = r.prrelid
 ), dependents AS (

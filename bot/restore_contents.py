@@ -46,6 +46,34 @@ def newsbot_attached() -> dict[str, list[str]]:
     return {kind: sorted(names) for kind, names in made.items()}
 
 
+_TABLE_BODY = re.compile(
+    r"\b(?:CREATE\s+TABLE(?:\s+IF\s+NOT\s+EXISTS)?\s+(\w+)\s*\((.*?)\n\)"
+    r"|ALTER\s+TABLE\s+(\w+)\s+ADD\s+(?:COLUMN\s+)?(.*?);)",
+    re.IGNORECASE | re.DOTALL,
+)
+"""A table's columns as a migration declares them: made with it, or added after."""
+
+_COUNTING = re.compile(
+    r"^\s*(\w+)\s+(?:\w+\s+GENERATED\s+(?:ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY"
+    r"|(?:SMALL|BIG)?SERIAL)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""A column taking its values from a sequence of its own: an identity or serial column."""
+
+
+def newsbot_sequences() -> list[str]:
+    """The sequences of newsbot's identity and serial columns, by name (PostgreSQL's,
+    `TABLE_COLUMN_seq`): its own. Another application's sequence owned by one of newsbot's
+    columns (`OWNED BY`) is dropped with the table, and is not newsbot's to load back."""
+    found: set[str] = set()
+    for migration in pg_migrations():
+        for made, columns, altered, added in _TABLE_BODY.findall(migration.sql):
+            table = (made or altered).lower()
+            for column in _COUNTING.findall(columns or added):
+                found.add(f"{table}_{column.lower()}_seq")
+    return sorted(found)
+
+
 PG_TABLES = frozenset({"newsbot_schema", "issues", "state"})
 """Tables every newsbot archive on PostgreSQL has, whatever its schema version."""
 
@@ -63,20 +91,22 @@ _ON_A_TABLE = frozenset({"TRIGGER", "RULE", "POLICY"})
 owner`)."""
 
 _BELONGING = frozenset(
-    {"TABLE DATA", "CONSTRAINT", "FK CONSTRAINT", "DEFAULT", "ROW SECURITY", "SEQUENCE"}
-    | {"SEQUENCE OWNED BY", "SEQUENCE SET", "COMMENT", "ACL", "SECURITY LABEL"}
-    | {"STATISTICS DATA"}
+    {"TABLE DATA", "CONSTRAINT", "FK CONSTRAINT", "DEFAULT", "ROW SECURITY", "SEQUENCE SET"}
+    | {"COMMENT", "ACL", "SECURITY LABEL", "STATISTICS DATA"}
 )
 """What belongs to, or is said of, the objects it depends on, whoever made it: a table's rows,
-its constraints (the server names them), a column's default, a sequence a column takes its
-values from (its identity, or one it owns) and its value, a comment, grants, a label, the
-planner's statistics (from PostgreSQL 18)."""
+its constraints (the server names them), a column's default, a sequence's value, a comment,
+grants, a label, the planner's statistics (from PostgreSQL 18)."""
+
+_SEQUENCES = frozenset({"SEQUENCE", "SEQUENCE OWNED BY"})
+"""A sequence, and the column owning it: newsbot's only if one of its identity or serial
+columns takes its values from it (`newsbot_sequences`)."""
 
 _LOOKALIKE = frozenset({"TABLE ATTACH", "INDEX ATTACH", "DEFAULT ACL", "SCHEMA"})
 """Kinds never newsbot's whose names start as one of those above do (a partition attached, the
 grants new objects get), told apart; and a schema, which what is in it depends on."""
 
-_KINDS = sorted(_NAMED | _ATTACHED | _BELONGING | _LOOKALIKE, key=len, reverse=True)
+_KINDS = sorted(_NAMED | _ATTACHED | _BELONGING | _SEQUENCES | _LOOKALIKE, key=len, reverse=True)
 """The kinds `_entries` tells, the longest first: any other is never newsbot's."""
 
 _LISTED = re.compile(r"^(\d+); \d+ \d+ (.*)$")
@@ -158,8 +188,9 @@ def newsbots_part(contents: str, schema: str) -> str:
     Newsbot's are, in `schema`: its tables and functions, by their whole names
     (`newsbot_objects`; not another application's `state history`); the indexes and triggers
     its migrations make (`newsbot_attached`), and those of the search window it makes as it
-    runs (`WINDOW_INDEX`, on `items`); and what belongs to those (`_BELONGING`: rows,
-    constraints, defaults, sequences and their values, comments, grants), told by what it
+    runs (`WINDOW_INDEX`, on `items`); the sequences of its identity and serial columns
+    (`newsbot_sequences`); and what belongs to those (`_BELONGING`: rows,
+    constraints, defaults, sequences' values, comments, grants), told by what it
     depends on, which the listing gives (the server names constraints and sequences). Each of
     these but the tables and functions depends on nothing but newsbot's (its schema aside):
     not another application's foreign key to newsbot's tables, its index or trigger on them,
@@ -167,6 +198,7 @@ def newsbots_part(contents: str, schema: str) -> str:
     newsbot's tables, or their place in its publications: none is newsbot's."""
     tables, functions = map(frozenset, newsbot_objects())
     attached = {kind: frozenset(names) for kind, names in newsbot_attached().items()}
+    attached |= dict.fromkeys(_SEQUENCES, frozenset(newsbot_sequences()))
     entries = _entries(contents)
     # Not imported with the module: reading a dump's contents needs no PostgreSQL driver.
     from bot.store.postgres.recent import WINDOW_INDEX

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import psycopg
+
 from tests.pg_server import shimmed
 from tests.test_restore import archive_of_202, newsbot
 from tests.test_restore_postgres_shared import archive_rows, objects, shop
@@ -69,3 +71,42 @@ async def test_what_depends_on_newsbots_tables_row_types_or_in_a_body_is_refused
         " app_title(issues) depends on type issues), which a restore would drop: drop them"
         " first, and make them again once it is restored; the archive is left as it was"
     ), said
+
+
+async def test_another_applications_sequence_owned_by_newsbots_column_is_refused(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Dropped with newsbot's table, it would be lost, its values given again."""
+    said = await refused_up_front(
+        pg_url, tmp_path, "CREATE SEQUENCE app_tickets OWNED BY issues.number;"
+    )
+    assert "(sequence app_tickets owned by issues.number)" in said, said
+
+
+def tickets(url: str) -> object:
+    """The last value of another application's sequence `app_tickets`."""
+    with psycopg.connect(url, autocommit=True) as database:
+        return database.execute("SELECT last_value FROM app_tickets").fetchone()
+
+
+async def test_another_applications_sequence_a_dump_holds_is_not_loaded_back(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Owned by newsbot's column when the backup was taken, no longer once the refusal asked:
+    the restore leaves it at its value now, not the dump's, which would give its values again."""
+    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
+    folder.mkdir()
+    env = await archive_of_202(pg_url, folder)
+    await asyncio.to_thread(
+        shop,
+        pg_url,
+        "CREATE SEQUENCE app_tickets OWNED BY issues.number; SELECT setval('app_tickets', 100);",
+    )
+    code, _, err = await newsbot("backup", str(dump), env=env)
+    assert code == 0, err
+    await asyncio.to_thread(
+        shop, pg_url, "ALTER SEQUENCE app_tickets OWNED BY NONE; SELECT setval('app_tickets', 500);"
+    )
+    code, _, err = await newsbot("restore", str(dump), env=env)
+    assert code == 0, err
+    assert await asyncio.to_thread(tickets, pg_url) == (500,)
