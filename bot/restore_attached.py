@@ -11,7 +11,13 @@ naming them."""
 from __future__ import annotations
 
 from bot.errors import RestoreError
-from bot.restore_contents import newsbot_attached, newsbot_objects, newsbot_sequences
+from bot.restore_contents import (
+    MADE_CONSTRAINT,
+    newsbot_attached,
+    newsbot_made,
+    newsbot_objects,
+    newsbot_sequences,
+)
 
 
 def literal(text: str) -> str:
@@ -43,6 +49,7 @@ def _finding(schema: str) -> str:
 
     tables, functions = newsbot_objects()
     made = newsbot_attached()
+    constraints, defaults = newsbot_made()
     return f"""WITH archive AS (
 SELECT oid FROM pg_namespace WHERE nspname = {literal(schema)}
 ), newsbots AS (
@@ -54,8 +61,30 @@ UNION ALL SELECT t.typarray FROM pg_type t JOIN newsbots n ON t.typrelid = n.oid
 ), functions AS (
 SELECT p.oid FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM archive)
 AND p.proname::text = ANY ({_names(functions)})
+), sequences AS (
+SELECT c.oid FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM archive)
+AND c.relkind = 'S' AND c.relname::text = ANY ({_names(newsbot_sequences())})
+), held (classid, objid, said, made) AS (
+SELECT 'pg_constraint'::regclass, k.oid, format('constraint %s on %s', k.conname, t.relname),
+k.conname::text = ANY ({_names(constraints)})
+OR k.conname::text ~ replace({literal(MADE_CONSTRAINT)}, '{{table}}', t.relname::text)
+FROM pg_constraint k JOIN newsbots t ON t.oid = k.conrelid
+UNION ALL SELECT 'pg_attrdef'::regclass, a.oid, format('default of %s.%s', t.relname, c.attname),
+t.relname::text || '.' || c.attname::text = ANY ({_names(defaults)})
+FROM pg_attrdef a JOIN newsbots t ON t.oid = a.adrelid
+JOIN pg_attribute c ON c.attrelid = a.adrelid AND c.attnum = a.adnum
+), reaching (said) AS (
+SELECT h.said FROM held h WHERE NOT h.made
+UNION SELECT format('%s depends on %s', h.said, pg_describe_object(d.refclassid, d.refobjid, 0))
+FROM held h JOIN pg_depend d ON d.classid = h.classid AND d.objid = h.objid AND d.deptype = 'n'
+WHERE h.made AND NOT ((d.refclassid = 'pg_class'::regclass AND (d.refobjid IN (SELECT oid
+FROM newsbots) OR d.refobjid IN (SELECT x.indexrelid FROM pg_index x JOIN newsbots t
+ON t.oid = x.indrelid) OR d.refobjid IN (SELECT oid FROM sequences)))
+OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid IN (SELECT oid FROM functions))
+OR (d.refclassid = 'pg_type'::regclass AND d.refobjid IN (SELECT oid FROM row_types)))
 ), attached (said) AS (
-SELECT format('index %s on %s', i.relname, t.relname) FROM pg_index x
+SELECT said FROM reaching
+UNION ALL SELECT format('index %s on %s', i.relname, t.relname) FROM pg_index x
 JOIN newsbots t ON t.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid
 WHERE i.relname::text <> ALL ({_names(made["INDEX"])})
 AND NOT (t.relname = 'items' AND i.relname ~ {literal(WINDOW_INDEX)})

@@ -74,6 +74,40 @@ def newsbot_sequences() -> list[str]:
     return sorted(found)
 
 
+_DEFAULTING = re.compile(
+    r"^\s*(\w+)\s+[^,\n]*?\b(?:(?<!BY )DEFAULT\b|GENERATED\s+ALWAYS\s+AS\s*\()",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""A column with a default, or generated from the others."""
+
+_SET_DEFAULT = re.compile(
+    r"\bALTER\s+TABLE\s+(\w+)\s+ALTER\s+(?:COLUMN\s+)?(\w+)\s+SET\s+DEFAULT\b", re.IGNORECASE
+)
+"""A default given to a column after it was made."""
+
+_NAMED_CONSTRAINT = re.compile(r"\bCONSTRAINT\s+(\w+)", re.IGNORECASE)
+"""A constraint a migration names."""
+
+MADE_CONSTRAINT = "^{table}_(?:[a-z0-9_]+_)?(?:pkey|key|fkey|check|excl|not_null)[0-9]*$"
+"""The names PostgreSQL gives the constraints a migration does not name, on the table
+`{table}` (a regular expression, as Python and PostgreSQL read it alike)."""
+
+
+def newsbot_made() -> tuple[list[str], list[str]]:
+    """The constraints newsbot's PostgreSQL migrations name, and the columns they give a
+    default or generate (`table.column`): on newsbot's tables, another application's, or one
+    calling its functions, would be dropped with them or fail to load."""
+    constraints: set[str] = set()
+    defaults: set[str] = set()
+    for migration in pg_migrations():
+        constraints.update(name.lower() for name in _NAMED_CONSTRAINT.findall(migration.sql))
+        for made, columns, altered, added in _TABLE_BODY.findall(migration.sql):
+            table = (made or altered).lower()
+            defaults.update(f"{table}.{c.lower()}" for c in _DEFAULTING.findall(columns or added))
+        defaults.update(f"{t.lower()}.{c.lower()}" for t, c in _SET_DEFAULT.findall(migration.sql))
+    return sorted(constraints), sorted(defaults)
+
+
 PG_TABLES = frozenset({"newsbot_schema", "issues", "state"})
 """Tables every newsbot archive on PostgreSQL has, whatever its schema version."""
 
@@ -91,11 +125,12 @@ _ON_A_TABLE = frozenset({"TRIGGER", "RULE", "POLICY"})
 owner`)."""
 
 _BELONGING = frozenset(
-    {"TABLE DATA", "CONSTRAINT", "FK CONSTRAINT", "DEFAULT", "ROW SECURITY", "SEQUENCE SET"}
-    | {"COMMENT", "ACL", "SECURITY LABEL", "STATISTICS DATA"}
+    {"TABLE DATA", "CONSTRAINT", "CHECK CONSTRAINT", "FK CONSTRAINT", "DEFAULT", "ROW SECURITY"}
+    | {"SEQUENCE SET", "COMMENT", "ACL", "SECURITY LABEL", "STATISTICS DATA"}
 )
 """What belongs to, or is said of, the objects it depends on, whoever made it: a table's rows,
-its constraints (the server names them), a column's default, a sequence's value, a comment,
+its constraints (the server names them; a check listed apart from its table, as one `NOT
+VALID` is), a column's default, a sequence's value, a comment,
 grants, a label, the planner's statistics (from PostgreSQL 18)."""
 
 _SEQUENCES = frozenset({"SEQUENCE", "SEQUENCE OWNED BY"})
@@ -175,6 +210,12 @@ def _is_table(entry: _Entry, name: str) -> bool:
     return entry.kind == "TABLE" and entry.tag == name
 
 
+class NotLoaded(ValueError):
+    """A table of newsbot's in a dump depends on an entry that is not newsbot's, which a
+    restore does not load (another application's function its check calls, its type a column
+    has): the table could not be made."""
+
+
 class NoDependencies(ValueError):
     """A table of contents listed without what its entries depend on: pg_restore lists them
     with `--verbose`, so the listing was changed on its way."""
@@ -231,7 +272,28 @@ def newsbots_part(contents: str, schema: str) -> str:
         if not more:
             break
         kept |= more
+    needed = {
+        number: table.tag
+        for table in entries
+        if table.id in kept and table.kind == "TABLE"
+        for number in table.depends
+        if number not in kept and kind_of.get(number, "SCHEMA") != "SCHEMA"
+    }
+    if needed:
+        raise NotLoaded(
+            "; ".join(
+                f"table {needed[entry.id]} depends on {_described(entry)}"
+                for entry in entries
+                if entry.id in needed
+            )
+        )
     return "".join(f"{entry.line}\n" for entry in entries if entry.id in kept)
+
+
+def _described(entry: _Entry) -> str:
+    """What `entry` is, as listed (`FUNCTION public app_ok(bigint)`), its owner left out."""
+    found = _LISTED.match(entry.line)
+    return found.group(2).rpartition(" ")[0] if found else entry.line
 
 
 def _named_as_newsbots(

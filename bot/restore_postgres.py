@@ -30,6 +30,7 @@ from bot.restore_attached import identifier, literal, refuse_what_is_attached
 from bot.restore_contents import (
     PG_TABLES,
     NoDependencies,
+    NotLoaded,
     archive_schemas,
     missing_tables,
     newsbot_objects,
@@ -257,6 +258,12 @@ async def _newsbots_part(backup: Path, dump: Dump) -> AsyncIterator[Path]:
     application's objects as they are now."""
     try:
         part = newsbots_part(dump.contents, dump.schema)
+    except NotLoaded as exc:
+        raise RestoreError(
+            f"newsbot's archive in {backup} depends on another application's objects, which a"
+            f" restore does not load ({exc}): drop them from newsbot's tables where the backup"
+            f" was taken, and take it again; {LEFT}"
+        ) from None
     except NoDependencies:
         raise RestoreError(
             f"pg_restore listed the entries of {backup} without what they depend on (which"

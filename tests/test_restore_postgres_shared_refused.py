@@ -110,3 +110,80 @@ async def test_another_applications_sequence_a_dump_holds_is_not_loaded_back(
     code, _, err = await newsbot("restore", str(dump), env=env)
     assert code == 0, err
     assert await asyncio.to_thread(tickets, pg_url) == (500,)
+
+
+ON_NEWSBOTS_COLUMNS = """
+CREATE FUNCTION app_ok(bigint) RETURNS bool IMMUTABLE LANGUAGE sql AS 'SELECT $1 > 0';
+ALTER TABLE issues ADD CONSTRAINT app_checked CHECK (app_ok(number));
+ALTER TABLE issues ADD CONSTRAINT app_positive CHECK (number > 0) NOT VALID;
+ALTER TABLE issues ALTER COLUMN title SET DEFAULT 'untitled';
+"""
+"""Another application's constraints on newsbot's table, one calling its function, and its
+default for newsbot's column: none made by newsbot's migrations."""
+
+
+async def test_another_applications_constraints_and_defaults_are_refused(
+    pg_url: str, tmp_path: Path
+) -> None:
+    said = await refused_up_front(pg_url, tmp_path, ON_NEWSBOTS_COLUMNS)
+    assert (
+        "(constraint app_checked on issues; constraint app_positive on issues; default of"
+        " issues.title)"
+    ) in said, said
+
+
+async def test_a_dump_whose_table_calls_another_applications_function_is_refused(
+    pg_url: str, new_machine: str, tmp_path: Path
+) -> None:
+    """On a new machine, nothing is on the archive to refuse; the dump's table checks its rows
+    with that application's function, which a restore does not load: refused before anything
+    is loaded, saying which, not failing half way on a function that does not exist."""
+    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
+    folder.mkdir()
+    env = await archive_of_202(pg_url, folder)
+    await asyncio.to_thread(shop, pg_url, ON_NEWSBOTS_COLUMNS)
+    code, _, err = await newsbot("backup", str(dump), env=env)
+    assert code == 0, err
+    code, _, err = await newsbot(
+        "restore", str(dump), env={**env, "NEWSBOT_ARCHIVE__URL": new_machine}
+    )
+    assert code == 1, err
+    said = " ".join(err.split())
+    assert said.endswith(
+        f"error: newsbot's archive in {dump} depends on another application's objects, which a"
+        " restore does not load (table issues depends on FUNCTION public app_ok(bigint)): drop"
+        " them from newsbot's tables where the backup was taken, and take it again; the archive"
+        " is left as it was"
+    ), said
+    assert await asyncio.to_thread(objects, new_machine) == {"newsbot": {}, "other": {}}
+
+
+def constraints_of_issues(url: str) -> list[tuple[str, str]]:
+    """The constraints on `issues`, by name, with their definitions."""
+    with psycopg.connect(url, autocommit=True) as database:
+        return database.execute(
+            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = 'issues'::regclass ORDER BY 1"
+        ).fetchall()
+
+
+async def test_a_check_listed_apart_from_its_table_is_restored_with_it(
+    pg_url: str, new_machine: str, tmp_path: Path
+) -> None:
+    """A check not yet validated is listed apart from its table (`CHECK CONSTRAINT`): it is
+    the table's, loaded with it, as one listed in the table's definition is."""
+    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
+    folder.mkdir()
+    env = await archive_of_202(pg_url, folder)
+    await asyncio.to_thread(
+        shop, pg_url, "ALTER TABLE issues ADD CONSTRAINT positive CHECK (number > 0) NOT VALID"
+    )
+    then = await asyncio.to_thread(constraints_of_issues, pg_url)
+    assert ("positive", "CHECK ((number > 0)) NOT VALID") in then
+    code, _, err = await newsbot("backup", str(dump), env=env)
+    assert code == 0, err
+    code, _, err = await newsbot(
+        "restore", str(dump), env={**env, "NEWSBOT_ARCHIVE__URL": new_machine}
+    )
+    assert code == 0, err
+    assert await asyncio.to_thread(constraints_of_issues, new_machine) == then
