@@ -144,6 +144,11 @@ JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('newsbot
 """The schema of the table `newsbot_schema` newsbot finds by its search path, if one."""
 
 
+_NAMED_AT_MOST = 20
+"""How many of the objects refusing a restore its error names: the rest are counted (an
+application may have hundreds on newsbot's tables, and the first to drop are enough to say)."""
+
+
 async def refuse_what_is_attached(url: str, dumped: str) -> str:
     """The schema of the archive at `url` a restore replaces (`newsbot_schema`'s, as newsbot
     finds it; else `dumped`, the dump's archive's, which the restore makes): every name the
@@ -162,9 +167,12 @@ async def refuse_what_is_attached(url: str, dumped: str) -> str:
     finally:
         await database.close()
     if found:
+        named = "; ".join(found[:_NAMED_AT_MOST])
+        more = len(found) - _NAMED_AT_MOST
         raise RestoreError(
             "objects of another application are attached to newsbot's archive or depend on it"
-            f" ({'; '.join(found)}), which a restore would drop: drop them first, and make"
-            " them again once it is restored; the archive is left as it was"
+            f" ({named}{f'; and {more} more' if more > 0 else ''}), which a restore would"
+            " drop: drop them first, and make them again once it is restored; the archive is"
+            " left as it was"
         )
     return schema

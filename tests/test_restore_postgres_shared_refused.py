@@ -187,3 +187,18 @@ async def test_a_check_listed_apart_from_its_table_is_restored_with_it(
     )
     assert code == 0, err
     assert await asyncio.to_thread(constraints_of_issues, new_machine) == then
+
+
+async def test_a_refusal_names_twenty_objects_and_counts_the_rest(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """An application may have hundreds of objects on newsbot's tables: the error stays
+    readable."""
+    said = await refused_up_front(
+        pg_url,
+        tmp_path,
+        "DO $$ BEGIN FOR i IN 10..34 LOOP"
+        " EXECUTE format('CREATE INDEX app_%s ON items (position)', i); END LOOP; END $$;",
+    )
+    named = "; ".join(f"index app_{number} on items" for number in range(10, 30))
+    assert f"({named}; and 5 more), which" in said, said
