@@ -92,11 +92,13 @@ AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = x.indexrelid
 AND k.conrelid = x.indrelid)
 UNION ALL SELECT format('trigger %s on %s', g.tgname, t.relname) FROM pg_trigger g
 JOIN newsbots t ON t.oid = g.tgrelid
-WHERE NOT g.tgisinternal AND g.tgname::text <> ALL ({_names(made["TRIGGER"])})
+WHERE NOT g.tgisinternal AND t.relname || ' ' || g.tgname <> ALL ({_names(made["TRIGGER"])})
 UNION ALL SELECT format('rule %s on %s', r.rulename, t.relname) FROM pg_rewrite r
-JOIN newsbots t ON t.oid = r.ev_class WHERE r.rulename::text <> ALL ({_names(made["RULE"])})
+JOIN newsbots t ON t.oid = r.ev_class
+WHERE t.relname || ' ' || r.rulename <> ALL ({_names(made["RULE"])})
 UNION ALL SELECT format('policy %s on %s', p.polname, t.relname) FROM pg_policy p
-JOIN newsbots t ON t.oid = p.polrelid WHERE p.polname::text <> ALL ({_names(made["POLICY"])})
+JOIN newsbots t ON t.oid = p.polrelid
+WHERE t.relname || ' ' || p.polname <> ALL ({_names(made["POLICY"])})
 UNION ALL SELECT format('statistics %s on %s', s.stxname, t.relname) FROM pg_statistic_ext s
 JOIN newsbots t ON t.oid = s.stxrelid
 WHERE s.stxname::text <> ALL ({_names(made["STATISTICS"])})

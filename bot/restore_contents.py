@@ -37,13 +37,27 @@ def newsbot_objects() -> tuple[list[str], list[str]]:
 
 def newsbot_attached() -> dict[str, list[str]]:
     """What newsbot's PostgreSQL migrations make on its tables, by kind (`_ATTACHED`) and
-    name: its indexes and triggers. Another application's on them are not newsbot's."""
+    name: its indexes and triggers; a trigger, rule or policy (`_ON_A_TABLE`, named on its
+    table alone) as `TABLE NAME`, as pg_restore lists it. Another application's on them,
+    named like newsbot's on another table, are not newsbot's."""
     made: dict[str, set[str]] = {kind: set() for kind in _ATTACHED}
     for migration in pg_migrations():
         for kind, name in migration.created():
-            if kind in made:
+            if kind in made and kind not in _ON_A_TABLE:
                 made[kind].add(name.lower())
+        for kind, name, to, on in _MADE_ON.findall(_COMMENT.sub("", migration.sql)):
+            made[kind.upper()].add(f"{(on or to).lower()} {name.lower()}")
     return {kind: sorted(names) for kind, names in made.items()}
+
+
+_MADE_ON = re.compile(
+    r"\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?(TRIGGER|RULE|POLICY)\s+(\w+)\s+"
+    r"(?:AS\s+ON\s+\w+\s+TO\s+(\w+)|[^;]*?\bON\s+(\w+))",
+    re.IGNORECASE,
+)
+"""A statement making a trigger, a rule or a policy, and the table it is made on."""
+
+_COMMENT = re.compile(r"--[^\n]*")
 
 
 _TABLE_BODY = re.compile(
@@ -260,7 +274,7 @@ def newsbots_part(contents: str, schema: str) -> str:
     named = [
         entry
         for entry in ours
-        if _named_as_newsbots(entry, tables, attached)
+        if _named_as_newsbots(entry, attached)
         or (entry.kind == "INDEX" and window.match(entry.tag))
     ]
     for _ in range(len(named) + 1):  # each pass keeps what depends on what the last kept
@@ -296,17 +310,10 @@ def _described(entry: _Entry) -> str:
     return found.group(2).rpartition(" ")[0] if found else entry.line
 
 
-def _named_as_newsbots(
-    entry: _Entry, tables: frozenset[str], attached: dict[str, frozenset[str]]
-) -> bool:
-    """Whether `entry` may be newsbot's, by its kind and name, given what it depends on."""
-    if entry.kind in _BELONGING:
-        return True
-    names = attached.get(entry.kind, frozenset())
-    if entry.kind in _ON_A_TABLE:
-        table, _, name = entry.tag.rpartition(" ")
-        return table in tables and name in names
-    return entry.tag in names
+def _named_as_newsbots(entry: _Entry, attached: dict[str, frozenset[str]]) -> bool:
+    """Whether `entry` may be newsbot's, by its kind and name (with its table's, for what is
+    `_ON_A_TABLE`), given what it depends on."""
+    return entry.kind in _BELONGING or entry.tag in attached.get(entry.kind, frozenset())
 
 
 def _depends_on_only(entry: _Entry, kept: set[int], kind_of: dict[int, str]) -> bool:

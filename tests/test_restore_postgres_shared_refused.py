@@ -202,3 +202,19 @@ async def test_a_refusal_names_twenty_objects_and_counts_the_rest(
     )
     named = "; ".join(f"index app_{number} on items" for number in range(10, 30))
     assert f"({named}; and 5 more), which" in said, said
+
+
+async def test_a_trigger_named_like_newsbots_on_another_of_its_tables_is_refused(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Newsbot's trigger `item_links_insert` is on `items`: one of that name on `issues` is
+    another application's."""
+    said = await refused_up_front(
+        pg_url,
+        tmp_path,
+        """CREATE FUNCTION app_noted() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RETURN NEW; END $$;
+        CREATE TRIGGER item_links_insert AFTER INSERT ON issues
+        FOR EACH ROW EXECUTE FUNCTION app_noted();""",
+    )
+    assert "(trigger item_links_insert on issues)" in said, said
