@@ -209,6 +209,25 @@ def archive_schemas(contents: str) -> list[str]:
     )
 
 
+_SPACED = re.compile(r"^\d+; \d+ \d+ TABLE \S+ (?:\S+ )*newsbot_schema (?:\S+ )+\S+$", re.MULTILINE)
+"""A table `newsbot_schema` listed with more words than a schema, its name and an owner: a
+schema's or owner's name holding a space, which pg_restore's listing does not quote."""
+
+
+SPACED = (
+    " that newsbot can tell apart (newsbot_schema is listed with a schema or owner whose name"
+    " holds a space, which pg_restore's listing does not quote: rename it where the backup"
+    " was taken, and take it again)"
+)
+"""What a refusal adds when `among_spaced_names`."""
+
+
+def among_spaced_names(contents: str) -> bool:
+    """Whether the table of contents `contents` lists a table `newsbot_schema` whose schema or
+    owner (`_SPACED`) cannot be told apart: newsbot's archive in it cannot be found."""
+    return _SPACED.search(contents) is not None
+
+
 def missing_tables(contents: str, schema: str | None) -> list[str]:
     """The tables every newsbot archive has (`PG_TABLES`) that the table of contents `contents`
     does not list in `schema`; without one (no `newsbot_schema` listed), in any schema."""

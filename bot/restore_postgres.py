@@ -29,8 +29,10 @@ from bot.publishing.restored import RESTORED, TAKEN
 from bot.restore_attached import identifier, literal, refuse_what_is_attached
 from bot.restore_contents import (
     PG_TABLES,
+    SPACED,
     NoDependencies,
     NotLoaded,
+    among_spaced_names,
     archive_schemas,
     missing_tables,
     newsbot_objects,
@@ -244,8 +246,11 @@ async def _contents(url: str, backup: Path) -> tuple[str, str]:
         )
     missing = missing_tables(contents, schemas[0] if schemas else None)
     if missing:
+        spaced = not schemas and among_spaced_names(contents)
         raise RestoreError(
-            f"{backup} is not a newsbot backup: it has no table {', '.join(missing)}; {LEFT}"
+            f"{backup} is not a newsbot backup: it has no table {', '.join(missing)}"
+            + SPACED * spaced
+            + f"; {LEFT}"
         )
     return contents, schemas[0]
 

@@ -1,10 +1,12 @@
 """`newsbot restore` of an archive in a schema of its own, into a database whose `public`
 schema another application uses: every name the restore drops or reads is newsbot's archive's
-schema's, never one the search path falls through to."""
+schema's, never one the search path falls through to; and a dump whose schema or owner name
+holds a space, which pg_restore's listing cannot tell apart, refused saying so."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import psycopg
@@ -63,3 +65,35 @@ async def test_an_archive_in_its_own_schema_leaves_publics_tables_named_like_its
     assert await asyncio.to_thread(schema_of_issues, target) == role
     # Marked restored through its own newest issue, not through that application's #4711.
     assert await state_of(target, RESTORED) == "202"
+
+
+async def test_a_dump_whose_owner_has_a_space_in_its_name_is_refused_saying_so(
+    pg_server: PgServer, new_machine: str, tmp_path: Path
+) -> None:
+    """pg_restore lists names unquoted: an owner `news bot` cannot be told from a table
+    `newsbot_schema news`, and the refusal says why no newsbot archive is found."""
+    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
+    folder.mkdir()
+    spaced = f"news bot {os.getpid()}"
+    with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{spaced}" LOGIN')
+    try:
+        url = owned_by(pg_server, new_machine, spaced).replace(" ", "%20")
+        env = await archive_of_202(url, folder)
+        code, _, err = await newsbot("backup", str(dump), env=env)
+        assert code == 0, err
+        code, _, err = await newsbot("restore", str(dump), env=env)
+    finally:
+        with psycopg.connect(new_machine, autocommit=True) as database:
+            database.execute(f'DROP OWNED BY "{spaced}"')
+        with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{new_machine.rpartition("/")[2]}" OWNER TO postgres')
+            admin.execute(f'DROP ROLE "{spaced}"')
+    assert code == 1, err
+    said = " ".join(err.split())
+    assert said.endswith(
+        f"error: {dump} is not a newsbot backup: it has no table issues, newsbot_schema, state"
+        " that newsbot can tell apart (newsbot_schema is listed with a schema or owner whose"
+        " name holds a space, which pg_restore's listing does not quote: rename it where the"
+        " backup was taken, and take it again); the archive is left as it was"
+    ), said
