@@ -10,6 +10,8 @@ naming them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.errors import RestoreError
 from bot.restore_contents import (
     MADE_CONSTRAINT,
@@ -30,7 +32,7 @@ def identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _names(names: list[str]) -> str:
+def _names(names: Iterable[str]) -> str:
     """`names`, identifiers from newsbot's migrations (`\\w+`), as an SQL array of text."""
     return "ARRAY[" + ", ".join(f"'{name}'" for name in names) + "]::text[]"
 

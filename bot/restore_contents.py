@@ -12,19 +12,24 @@ them, and what belongs to those, named in a list for `pg_restore --use-list`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.backup import UTC_MARK
 from bot.store.migrations import Migration, bundled
 
 
-def pg_migrations() -> list[Migration]:
-    """The PostgreSQL migrations this newsbot bundles (read without the PostgreSQL driver)."""
-    return bundled("bot.store.postgres.migrations")
+@functools.cache
+def pg_migrations() -> tuple[Migration, ...]:
+    """The PostgreSQL migrations this newsbot bundles (read without the PostgreSQL driver),
+    read once: what newsbot's archive is made of is asked of them several times a restore."""
+    return tuple(bundled("bot.store.postgres.migrations"))
 
 
-def newsbot_objects() -> tuple[list[str], list[str]]:
+@functools.cache
+def newsbot_objects() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The tables and the functions newsbot's PostgreSQL migrations create, by name: those it
     owns in the archive's schema (`newsbot_schema` among the tables)."""
     tables, functions = {"newsbot_schema"}, set[str]()
@@ -32,10 +37,11 @@ def newsbot_objects() -> tuple[list[str], list[str]]:
         for kind, name in migration.created():
             if kind in ("TABLE", "FUNCTION"):
                 (tables if kind == "TABLE" else functions).add(name.lower())
-    return sorted(tables), sorted(functions)
+    return tuple(sorted(tables)), tuple(sorted(functions))
 
 
-def newsbot_attached() -> dict[str, list[str]]:
+@functools.cache
+def newsbot_attached() -> Mapping[str, tuple[str, ...]]:
     """What newsbot's PostgreSQL migrations make on its tables, by kind (`_ATTACHED`) and
     name: its indexes and triggers; a trigger, rule or policy (`_ON_A_TABLE`, named on its
     table alone) as `TABLE NAME`, as pg_restore lists it. Another application's on them,
@@ -47,7 +53,7 @@ def newsbot_attached() -> dict[str, list[str]]:
                 made[kind].add(name.lower())
         for kind, name, to, on in _MADE_ON.findall(_COMMENT.sub("", migration.sql)):
             made[kind.upper()].add(f"{(on or to).lower()} {name.lower()}")
-    return {kind: sorted(names) for kind, names in made.items()}
+    return {kind: tuple(sorted(names)) for kind, names in made.items()}
 
 
 _MADE_ON = re.compile(
@@ -75,7 +81,8 @@ _COUNTING = re.compile(
 """A column taking its values from a sequence of its own: an identity or serial column."""
 
 
-def newsbot_sequences() -> list[str]:
+@functools.cache
+def newsbot_sequences() -> tuple[str, ...]:
     """The sequences of newsbot's identity and serial columns, by name (PostgreSQL's,
     `TABLE_COLUMN_seq`): its own. Another application's sequence owned by one of newsbot's
     columns (`OWNED BY`) is dropped with the table, and is not newsbot's to load back."""
@@ -85,7 +92,7 @@ def newsbot_sequences() -> list[str]:
             table = (made or altered).lower()
             for column in _COUNTING.findall(columns or added):
                 found.add(f"{table}_{column.lower()}_seq")
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 _DEFAULTING = re.compile(
@@ -107,7 +114,8 @@ MADE_CONSTRAINT = "^{table}_(?:[a-z0-9_]+_)?(?:pkey|key|fkey|check|excl|not_null
 `{table}` (a regular expression, as Python and PostgreSQL read it alike)."""
 
 
-def newsbot_made() -> tuple[list[str], list[str]]:
+@functools.cache
+def newsbot_made() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The constraints newsbot's PostgreSQL migrations name, and the columns they give a
     default or generate (`table.column`): on newsbot's tables, another application's, or one
     calling its functions, would be dropped with them or fail to load."""
@@ -119,7 +127,7 @@ def newsbot_made() -> tuple[list[str], list[str]]:
             table = (made or altered).lower()
             defaults.update(f"{table}.{c.lower()}" for c in _DEFAULTING.findall(columns or added))
         defaults.update(f"{t.lower()}.{c.lower()}" for t, c in _SET_DEFAULT.findall(migration.sql))
-    return sorted(constraints), sorted(defaults)
+    return tuple(sorted(constraints)), tuple(sorted(defaults))
 
 
 PG_TABLES = frozenset({"newsbot_schema", "issues", "state"})
@@ -182,8 +190,10 @@ class _Entry:
     depends: frozenset[int]
 
 
-def _entries(contents: str) -> list[_Entry]:
-    """The entries listed in the verbose table of contents `contents`."""
+@functools.lru_cache(maxsize=1)
+def _entries(contents: str) -> tuple[_Entry, ...]:
+    """The entries listed in the verbose table of contents `contents`, read once a restore
+    (the last table of contents read is kept): a large dump lists tens of thousands."""
     entries: list[_Entry] = []
     for line in contents.splitlines():
         depends = _DEPENDS.match(line)
@@ -197,7 +207,7 @@ def _entries(contents: str) -> list[_Entry]:
             schema, _, named = described[len(kind) + 1 :].partition(" ") if kind else ("", "", "")
             tag = named.rpartition(" ")[0]  # the owner's name last
             entries.append(_Entry(line, int(number), kind, schema, tag, frozenset()))
-    return entries
+    return tuple(entries)
 
 
 def archive_schemas(contents: str) -> list[str]:

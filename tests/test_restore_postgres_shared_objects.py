@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bot import restore_contents
 from bot.restore_attached import _finding
 from bot.store import Archive
 from bot.store.postgres.recent import WINDOW_INDEX
@@ -371,8 +372,8 @@ exec {real} "$@"
 
 
 async def test_a_dump_is_listed_once_per_restore(pg_url: str, tmp_path: Path) -> None:
-    """Its table of contents, read to check it and to choose newsbot's entries, is listed
-    once: a large dump's takes a while."""
+    """Its table of contents, read to check it, to choose newsbot's entries and when it was
+    taken, is listed and read once: a large dump's lists tens of thousands of entries."""
     folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
     folder.mkdir()
     env = await archive_of_202(pg_url, folder)
@@ -385,9 +386,11 @@ async def test_a_dump_is_listed_once_per_restore(pg_url: str, tmp_path: Path) ->
         "pg_restore",
         COUNTING_PG_RESTORE.replace("{listings}", str(listings)),
     )
+    read = restore_contents._entries.cache_info().misses
     code, _, err = await newsbot("restore", str(dump), env=env)
     assert code == 0, err
     assert listings.read_text().split() == ["listed"]
+    assert restore_contents._entries.cache_info().misses == read + 1
 
 
 async def test_a_dump_without_newsbots_schema_table_is_refused_saying_so(
