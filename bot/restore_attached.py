@@ -2,11 +2,13 @@
 lose: it drops newsbot's tables and functions, and loads nothing but newsbot's archive back.
 
 Those made on newsbot's tables (an index, a trigger, a rule, a policy, extended statistics,
-a sequence owned by a column; the tables' place in a publication) are dropped with them, and
-PostgreSQL says nothing of it; those depending on them (a view, a foreign key, an index
-calling newsbot's function) make the drop fail half way through the restore. Both are found
-in the live database's catalogue before anything is locked or dumped, and the restore refused
-naming them."""
+a sequence owned by a column, a constraint or a default newsbot's migrations do not make or
+that calls that application's function; the tables' place in a publication) are dropped with
+them, and PostgreSQL says nothing of it; those depending on them (a view, a foreign key, an
+index or a domain calling newsbot's function, a function reading its tables in its body or
+taking their rows, a column of their row type) make the drop fail half way through the
+restore. Both are found in the live database's catalogue before anything is locked or dumped,
+and the restore refused naming them."""
 
 from __future__ import annotations
 
@@ -40,12 +42,14 @@ def _names(names: Iterable[str]) -> str:
 def _finding(schema: str) -> str:
     """SQL selecting, one a row, what another application has on newsbot's archive in the
     schema `schema` (`refuse_what_is_attached`'s: never one the search path falls through to,
-    which may hold that application's tables named like newsbot's): what it made on newsbot's
-    tables but newsbot's migrations did not (`newsbot_attached`; a sequence owned by one of
-    their columns but those of its identity columns, `newsbot_sequences`), but the indexes of the
-    search window (`WINDOW_INDEX`, which newsbot makes as it runs) and of constraints (a
-    constraint is its table's, whoever added it), and the objects that depend on newsbot's
-    tables or functions and are not of newsbot's tables."""
+    which may hold that application's tables named like newsbot's). First what it made on
+    newsbot's tables but newsbot's migrations did not (`newsbot_attached`, a trigger, rule or
+    policy with its table's name; a sequence owned by their columns but those of newsbot's
+    identity columns, `newsbot_sequences`; a constraint or a default not named as newsbot's,
+    `newsbot_made`, or reaching outside its archive), but the indexes of the search window
+    (`WINDOW_INDEX`, which newsbot makes as it runs) and of constraints. Then the objects that
+    depend on newsbot's tables, their row types, or its functions, and are not of newsbot's
+    tables."""
     # Not imported with the module: an archive in a file never loads the PostgreSQL driver.
     from bot.store.postgres.recent import WINDOW_INDEX
 

@@ -88,7 +88,7 @@ def newsbot_sequences() -> tuple[str, ...]:
     columns (`OWNED BY`) is dropped with the table, and is not newsbot's to load back."""
     found: set[str] = set()
     for migration in pg_migrations():
-        for made, columns, altered, added in _TABLE_BODY.findall(migration.sql):
+        for made, columns, altered, added in _TABLE_BODY.findall(_COMMENT.sub("", migration.sql)):
             table = (made or altered).lower()
             for column in _COUNTING.findall(columns or added):
                 found.add(f"{table}_{column.lower()}_seq")
@@ -106,8 +106,8 @@ _SET_DEFAULT = re.compile(
 )
 """A default given to a column after it was made."""
 
-_NAMED_CONSTRAINT = re.compile(r"\bCONSTRAINT\s+(\w+)", re.IGNORECASE)
-"""A constraint a migration names."""
+_NAMED_CONSTRAINT = re.compile(r"\bCONSTRAINT\s+(?!TRIGGER\b)(\w+)", re.IGNORECASE)
+"""A constraint a migration names (not a constraint trigger, which is a trigger)."""
 
 MADE_CONSTRAINT = "^{table}_(?:[a-z0-9_]+_)?(?:pkey|key|fkey|check|excl|not_null)[0-9]*$"
 """The names PostgreSQL gives the constraints a migration does not name, on the table
@@ -122,11 +122,12 @@ def newsbot_made() -> tuple[tuple[str, ...], tuple[str, ...]]:
     constraints: set[str] = set()
     defaults: set[str] = set()
     for migration in pg_migrations():
-        constraints.update(name.lower() for name in _NAMED_CONSTRAINT.findall(migration.sql))
-        for made, columns, altered, added in _TABLE_BODY.findall(migration.sql):
+        sql = _COMMENT.sub("", migration.sql)
+        constraints.update(name.lower() for name in _NAMED_CONSTRAINT.findall(sql))
+        for made, columns, altered, added in _TABLE_BODY.findall(sql):
             table = (made or altered).lower()
             defaults.update(f"{table}.{c.lower()}" for c in _DEFAULTING.findall(columns or added))
-        defaults.update(f"{t.lower()}.{c.lower()}" for t, c in _SET_DEFAULT.findall(migration.sql))
+        defaults.update(f"{t.lower()}.{c.lower()}" for t, c in _SET_DEFAULT.findall(sql))
     return tuple(sorted(constraints)), tuple(sorted(defaults))
 
 
