@@ -91,11 +91,7 @@ def build(
 
     discord_outlet = None
     if discord is not None or offline:
-        pacer = pacer or Pacer(
-            settings.publishing.requests_per_second,
-            state=archive.state,
-            refresh=settings.publishing.share_refresh,
-        )
+        pacer = pacer or Pacer.for_publishing(settings.publishing, archive.state)
         discord_outlet = DiscordOutlet(
             discord,
             pacer=pacer,

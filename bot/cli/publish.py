@@ -229,11 +229,7 @@ async def _publish(
         if wanted and await all_targets(archive, settings):
             # Every request the client sends keeps to the rate the processes publishing share,
             # logging in too, once they made room for this one (else they met the global 429).
-            pacer = Pacer(
-                settings.publishing.requests_per_second,
-                state=archive.state,
-                refresh=settings.publishing.share_refresh,
-            )
+            pacer = Pacer.for_publishing(settings.publishing, archive.state)
             # Done, failed or interrupted (Ctrl-C), the process leaves the count at once: a
             # publish run again right after does not share the rate with it.
             stack.push_async_callback(pacer.close)
@@ -366,11 +362,7 @@ async def _reading_discord(
     if all(target.kind not in (None, "forum") for target in targets):
         yield None, None
         return
-    pacer = Pacer(
-        settings.publishing.requests_per_second,
-        state=archive.state,
-        refresh=settings.publishing.share_refresh,
-    )
+    pacer = Pacer.for_publishing(settings.publishing, archive.state)
     try:
         async with _discord_client(settings, discord_token(settings), pacer) as client:
             yield client, pacer

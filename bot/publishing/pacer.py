@@ -8,12 +8,15 @@ import collections
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from bot.store.interfaces import StateStore
 from bot.workers import PUBLISHERS_REFRESH, Publishers
+
+if TYPE_CHECKING:
+    from bot.settings import PublishingSettings
 
 GLOBAL_RATE = 50
 """Requests per second Discord allows a bot across all routes."""
@@ -54,6 +57,12 @@ class Pacer:
         self._lock = asyncio.Lock()
         self._freed = asyncio.Event()
         self.traced = False
+
+    @classmethod
+    def for_publishing(cls, publishing: PublishingSettings, state: StateStore) -> Pacer:
+        """The pacer of a process publishing issues: at the configured rate, shared through
+        the archive's `state` with the other processes publishing, re-counted as configured."""
+        return cls(publishing.requests_per_second, state=state, refresh=publishing.share_refresh)
 
     @property
     def share(self) -> int:
