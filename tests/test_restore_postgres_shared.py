@@ -96,6 +96,54 @@ def shop(url: str, sql: str) -> None:
         database.execute(sql)
 
 
+def rows_in(url: str, tables: tuple[str, ...]) -> list[object]:
+    """Every row of each of `tables` (or sequences) in the database at `url`, in order."""
+    with psycopg.connect(url, autocommit=True) as database:
+        return [
+            database.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() for table in tables
+        ]
+
+
+async def archive_to_back_up(
+    url: str, tmp_path: Path, named: str = "newsbot-Mon.dump"
+) -> tuple[Path, Path, dict[str, str]]:
+    """The archive at `url` holding #202, its issue files in `tmp_path`'s `issues`: that
+    folder, where its backup goes (`named` in `tmp_path`, a folder made for it), and the
+    environment newsbot runs on it with."""
+    folder, dump = tmp_path / "issues", tmp_path / named
+    folder.mkdir()
+    dump.parent.mkdir(exist_ok=True)
+    return folder, dump, await archive_of_202(url, folder)
+
+
+async def back_up(dump: Path, env: dict[str, str]) -> None:
+    """`newsbot backup` of the archive `env` names to `dump`, done."""
+    code, _, err = await newsbot("backup", str(dump), env=env)
+    assert code == 0, err
+
+
+async def backed_up(
+    url: str, tmp_path: Path, made: str = "", named: str = "newsbot-Mon.dump"
+) -> tuple[Path, Path, dict[str, str]]:
+    """`archive_to_back_up`, once another application ran `made` on it, backed up."""
+    folder, dump, env = await archive_to_back_up(url, tmp_path, named)
+    if made:
+        await asyncio.to_thread(shop, url, made)
+    await back_up(dump, env)
+    return folder, dump, env
+
+
+async def ingested_203(folder: Path, env: dict[str, str]) -> None:
+    """#203 written into `folder` and ingested, after the backup."""
+    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+
+
+def error_in(err: str) -> str:
+    """What newsbot said failed, on one line, past asyncio's child-watcher warnings."""
+    said = " ".join(err.split())
+    return said[max(0, said.find("error: ")) :]
+
+
 def objects(url: str) -> dict[str, dict[str, str]]:
     """The objects of the database at `url`, by name, each with its definition, split into
     newsbot's (of its tables, by the table named, and its functions) and the others."""
@@ -189,21 +237,18 @@ async def test_a_restore_leaves_another_applications_objects_as_they_are_now(
     """The wrong day's backup restored puts newsbot's archive back (its issues, ledger, tables
     and their indexes, triggers, sequences and functions) and nothing of the other
     application's: what it wrote, made, dropped or redefined since the backup stays."""
-    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
-    folder.mkdir()
-    env = await archive_of_202(pg_url, folder)
+    folder, dump, env = await archive_to_back_up(pg_url, tmp_path)
     await with_a_ledger(pg_url)
     await with_a_claim(pg_url)
     await asyncio.to_thread(shop, pg_url, SHOP)
     if taken_by == "newsbot backup":
-        code, _, err = await newsbot("backup", str(dump), env=env)
-        assert code == 0, err
+        await back_up(dump, env)
     else:
         await asyncio.to_thread(dump_by_hand, pg_url, dump)
     dumped_by = dt.datetime.now(dt.UTC)
     archive_then = await asyncio.to_thread(archive_rows, pg_url)
     newsbots_then = (await asyncio.to_thread(objects, pg_url))["newsbot"]
-    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    await ingested_203(folder, env)
     await asyncio.to_thread(shop, pg_url, SHOP_SINCE)
     others_now = (await asyncio.to_thread(objects, pg_url))["other"]
     shop_now = await asyncio.to_thread(shop_rows, pg_url)
@@ -231,16 +276,11 @@ async def test_the_archive_kept_beside_restores_only_newsbots_archive_back(
 ) -> None:
     """The dump of the archive a restore replaced undoes that restore: newsbot's archive as it
     was before it, the other application's objects as they are now."""
-    folder, backups = tmp_path / "issues", tmp_path / "backups"
-    folder.mkdir()
-    backups.mkdir()
-    env = await archive_of_202(pg_url, folder)
-    await asyncio.to_thread(shop, pg_url, SHOP)
-    code, _, err = await newsbot("backup", str(backups / "newsbot-Mon.dump"), env=env)
-    assert code == 0, err
-    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    folder, dump, env = await backed_up(pg_url, tmp_path, SHOP, "backups/newsbot-Mon.dump")
+    backups = dump.parent
+    await ingested_203(folder, env)
     archive_then = await asyncio.to_thread(archive_rows, pg_url)
-    code, _, err = await newsbot("restore", str(backups / "newsbot-Mon.dump"), env=env)
+    code, _, err = await newsbot("restore", str(dump), env=env)
     assert code == 0, err
     [kept] = [name for name in names_in(backups) if name != "newsbot-Mon.dump"]
     await asyncio.to_thread(shop, pg_url, SHOP_SINCE)
@@ -267,19 +307,14 @@ async def test_a_restore_is_refused_while_another_applications_objects_depend_on
 ) -> None:
     """Dropped with newsbot's tables, they would be lost (the restore loads nothing else): the
     restore is refused naming them, the archive and they left as they are."""
-    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
-    folder.mkdir()
-    env = await archive_of_202(pg_url, folder)
-    code, _, err = await newsbot("backup", str(dump), env=env)
-    assert code == 0, err
-    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    folder, dump, env = await backed_up(pg_url, tmp_path)
+    await ingested_203(folder, env)
     await asyncio.to_thread(shop, pg_url, SHOP_ON_THE_ARCHIVE)
     archive_now = await asyncio.to_thread(archive_rows, pg_url)
     others_now = (await asyncio.to_thread(objects, pg_url))["other"]
     code, _, err = await newsbot("restore", str(dump), env=env)
     assert code == 1, err
-    said = " ".join(err.split())
-    said = said[max(0, said.find("error: ")) :]  # past asyncio's child-watcher warnings
+    said = error_in(err)
     assert said == (
         "error: objects of another application are attached to newsbot's archive or depend on"
         " it (constraint issue_orders_issue_fkey on table issue_orders depends on table issues;"
@@ -293,14 +328,12 @@ async def test_a_restore_is_refused_while_another_applications_objects_depend_on
 async def test_a_dump_holding_two_newsbot_archives_is_refused(pg_url: str, tmp_path: Path) -> None:
     """A database holding a second newsbot archive, in a schema of its own: which of the two
     to restore cannot be told from the dump, so neither is, before anything changes."""
-    folder, dump = tmp_path / "issues", tmp_path / "whole.dump"
-    folder.mkdir()
-    env = await archive_of_202(pg_url, folder)
+    folder, dump, env = await archive_to_back_up(pg_url, tmp_path, "whole.dump")
     await asyncio.to_thread(
         shop, pg_url, "CREATE SCHEMA second; CREATE TABLE second.newsbot_schema (version int)"
     )
     await asyncio.to_thread(dump_as_before, pg_url, dump)
-    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    await ingested_203(folder, env)
     archive_now = await asyncio.to_thread(archive_rows, pg_url)
     code, _, err = await newsbot("restore", str(dump), env=env)
     assert code == 1, err
@@ -326,12 +359,8 @@ async def test_a_dump_whose_dependencies_pg_restore_does_not_list_is_refused(
 ) -> None:
     """Without them newsbot's indexes and sequences cannot be told from another application's:
     restored without them, the archive would lack them, so it is refused."""
-    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
-    folder.mkdir()
-    env = await archive_of_202(pg_url, folder)
-    code, _, err = await newsbot("backup", str(dump), env=env)
-    assert code == 0, err
-    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    folder, dump, env = await backed_up(pg_url, tmp_path)
+    await ingested_203(folder, env)
     archive_now = await asyncio.to_thread(archive_rows, pg_url)
     env["PATH"] = await asyncio.to_thread(
         shimmed, tmp_path / "bin", "pg_restore", UNTOLD_PG_RESTORE

@@ -6,6 +6,8 @@ new machine, newsbot's archive in a schema of its own or not."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import psycopg
@@ -17,9 +19,18 @@ from bot.store import Archive
 from bot.store.postgres.recent import WINDOW_INDEX
 from tests.pg_server import PgServer, shimmed
 from tests.store.test_search_postgres import small_window, window_issues
-from tests.test_restore import archive_of_202, issue_203, names_in, newsbot
-from tests.test_restore_postgres_shared import archive_rows, objects, shop
-from tests.test_restore_postgres_shared_refused import NOTING_PG_DUMP
+from tests.test_restore import archive_of_202, names_in, newsbot
+from tests.test_restore_postgres_shared import (
+    archive_rows,
+    archive_to_back_up,
+    back_up,
+    backed_up,
+    ingested_203,
+    objects,
+    rows_in,
+    shop,
+)
+from tests.test_restore_postgres_shared_refused import refused_before_dumping
 
 OTHER_TABLES = """
 CREATE TABLE "state history" (id serial PRIMARY KEY, said text);
@@ -33,11 +44,7 @@ INSERT INTO "issues archive" VALUES (1);
 
 def other_tables(url: str) -> list[object]:
     """The rows of `OTHER_TABLES`, and the value of its sequence."""
-    with psycopg.connect(url, autocommit=True) as database:
-        return [
-            database.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-            for table in ('"state history"', '"issues archive"', '"state history_id_seq"')
-        ]
+    return rows_in(url, ('"state history"', '"issues archive"', '"state history_id_seq"'))
 
 
 async def test_another_applications_tables_named_like_newsbots_are_left_as_they_are(
@@ -45,12 +52,7 @@ async def test_another_applications_tables_named_like_newsbots_are_left_as_they_
 ) -> None:
     """What that application wrote since the backup stays: its tables are not newsbot's
     `state` and `issues`, whatever their names start with."""
-    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
-    folder.mkdir()
-    env = await archive_of_202(pg_url, folder)
-    await asyncio.to_thread(shop, pg_url, OTHER_TABLES)
-    code, _, err = await newsbot("backup", str(dump), env=env)
-    assert code == 0, err
+    _, dump, env = await backed_up(pg_url, tmp_path, OTHER_TABLES)
     await asyncio.to_thread(
         shop,
         pg_url,
@@ -69,6 +71,19 @@ def owned_by(pg_server: PgServer, url: str, role: str) -> str:
     with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
         admin.execute(f'ALTER DATABASE "{url.rpartition("/")[2]}" OWNER TO "{role}"')
     return url.replace("postgresql://postgres@", f"postgresql://{role}@")
+
+
+@asynccontextmanager
+async def database_with_own_schema(pg_server: PgServer, role: str) -> AsyncIterator[str]:
+    """A database given to `role`, with a schema of its own (`CREATE SCHEMA role
+    AUTHORIZATION role`), dropped once done: the URL `role` connects to it with."""
+    first = pg_server.database("template0")
+    try:
+        url = owned_by(pg_server, first, role)
+        await asyncio.to_thread(shop, first, f'CREATE SCHEMA "{role}" AUTHORIZATION "{role}"')
+        yield url
+    finally:
+        pg_server.drop(first)
 
 
 def schema_of_issues(url: str) -> str:
@@ -90,16 +105,10 @@ async def test_an_archive_in_a_schema_of_its_own_restores_onto_a_new_machine(
     the schema is made with the archive, which newsbot then finds there."""
     folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
     folder.mkdir()
-    first = pg_server.database("template0")
-    try:
-        url = owned_by(pg_server, first, role)
-        await asyncio.to_thread(shop, first, f'CREATE SCHEMA "{role}" AUTHORIZATION "{role}"')
+    async with database_with_own_schema(pg_server, role) as url:
         env = await archive_of_202(url, folder)
         assert await asyncio.to_thread(schema_of_issues, url) == role
-        code, _, err = await newsbot("backup", str(dump), env=env)
-        assert code == 0, err
-    finally:
-        pg_server.drop(first)
+        await back_up(dump, env)
     target = owned_by(pg_server, new_machine, role)
     code, out, err = await newsbot(
         "restore", str(dump), env={**env, "NEWSBOT_ARCHIVE__URL": target}
@@ -151,18 +160,13 @@ async def test_a_shared_databases_dump_restores_onto_a_new_machine(
     """The dump holds another application's trigger and index on newsbot's tables, and its
     foreign key to them, whose functions and tables are not restored: newsbot's archive is,
     without them, and nothing of that application."""
-    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
-    folder.mkdir()
-    env = await archive_of_202(pg_url, folder)
-    await asyncio.to_thread(
-        shop,
+    _, dump, env = await backed_up(
         pg_url,
+        tmp_path,
         SHOP_ON_THE_ARCHIVE
         + SHOP_DEPENDING
         + "CREATE TABLE issue_orders (issue integer REFERENCES issues (number));",
     )
-    code, _, err = await newsbot("backup", str(dump), env=env)
-    assert code == 0, err
     then = await asyncio.to_thread(objects, pg_url)
     rows_then = await asyncio.to_thread(archive_rows, pg_url)
     code, _, err = await newsbot(
@@ -221,8 +225,7 @@ async def test_a_large_archive_restores_with_its_search_window(
     dump = tmp_path / "newsbot-Mon.dump"
     env = {"NEWSBOT_ARCHIVE__URL": pg_url, "NEWSBOT_ISSUES__DIRECTORY": str(tmp_path)}
     window = await with_a_window(pg_url, monkeypatch)
-    code, _, err = await newsbot("backup", str(dump), env=env)
-    assert code == 0, err
+    await back_up(dump, env)
     for url in (pg_url, new_machine):
         code, _, err = await newsbot("restore", str(dump), env={**env, "NEWSBOT_ARCHIVE__URL": url})
         assert code == 0, err
@@ -251,26 +254,13 @@ async def test_a_restore_is_refused_while_another_application_has_objects_on_the
     """Dropped with newsbot's tables, which PostgreSQL would do without a word, or making the
     drop fail: the restore is refused naming them before anything is locked or dumped, the
     archive and they left as they are."""
-    folder, backups = tmp_path / "issues", tmp_path / "backups"
-    folder.mkdir()
-    backups.mkdir()
-    env = await archive_of_202(pg_url, folder)
-    code, _, err = await newsbot("backup", str(backups / "newsbot-Mon.dump"), env=env)
-    assert code == 0, err
-    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    folder, dump, env = await backed_up(pg_url, tmp_path, named="backups/newsbot-Mon.dump")
+    await ingested_203(folder, env)
     await asyncio.to_thread(shop, pg_url, SHOP_ON_THE_ARCHIVE + SHOP_DEPENDING)
     archive_now = await asyncio.to_thread(archive_rows, pg_url)
     objects_now = await asyncio.to_thread(objects, pg_url)
     on_it_now = await asyncio.to_thread(on_the_archive, pg_url)
-    dumps = tmp_path / "dumps"
-    env["PATH"] = await asyncio.to_thread(
-        shimmed, tmp_path / "bin", "pg_dump", NOTING_PG_DUMP.replace("{dumps}", str(dumps))
-    )
-    code, _, err = await newsbot("restore", str(backups / "newsbot-Mon.dump"), env=env)
-    assert code == 1, err
-    assert not dumps.exists(), "refused before the archive it replaces was dumped"
-    said = " ".join(err.split())
-    said = said[max(0, said.find("error: ")) :]  # past asyncio's child-watcher warnings
+    said = await refused_before_dumping(dump, env, tmp_path)
     assert said == (
         "error: objects of another application are attached to newsbot's archive or depend on"
         " it (index issues_by_folded_title on issues; policy state_shown on state; publication"
@@ -283,7 +273,7 @@ async def test_a_restore_is_refused_while_another_application_has_objects_on_the
     assert await asyncio.to_thread(archive_rows, pg_url) == archive_now
     assert await asyncio.to_thread(objects, pg_url) == objects_now
     assert await asyncio.to_thread(on_the_archive, pg_url) == on_it_now
-    assert names_in(backups) == ["newsbot-Mon.dump"]
+    assert names_in(dump.parent) == ["newsbot-Mon.dump"]
 
 
 async def test_another_applications_objects_a_dump_holds_on_the_archive_are_not_restored(
@@ -291,14 +281,11 @@ async def test_another_applications_objects_a_dump_holds_on_the_archive_are_not_
 ) -> None:
     """Taken off the archive as the refusal asks, they stay off: the restore loads newsbot's
     tables, indexes and triggers from the dump, not that application's on them."""
-    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
-    folder.mkdir()
-    env = await archive_of_202(pg_url, folder)
+    _, dump, env = await archive_to_back_up(pg_url, tmp_path)
     before = await asyncio.to_thread(on_the_archive, pg_url)
     await asyncio.to_thread(shop, pg_url, SHOP_ON_THE_ARCHIVE)
     assert len(await asyncio.to_thread(on_the_archive, pg_url)) == len(before) + 7
-    code, _, err = await newsbot("backup", str(dump), env=env)
-    assert code == 0, err
+    await back_up(dump, env)
     await asyncio.to_thread(shop, pg_url, DROPPED_AS_ASKED)
     dropped = await asyncio.to_thread(on_the_archive, pg_url)
     assert set(dropped) - set(before) == {("publication", "shop_feed audit")}
@@ -332,9 +319,7 @@ async def test_comments_and_grants_on_newsbots_archive_are_restored(
     pg_url: str, role: str, tmp_path: Path
 ) -> None:
     """They are newsbot's archive's: restored as the dump holds them, with it."""
-    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
-    folder.mkdir()
-    env = await archive_of_202(pg_url, folder)
+    _, dump, env = await archive_to_back_up(pg_url, tmp_path)
     await asyncio.to_thread(
         shop,
         pg_url,
@@ -349,8 +334,7 @@ async def test_comments_and_grants_on_newsbots_archive_are_restored(
     then = await asyncio.to_thread(said_of_the_archive, pg_url)
     assert then[:4] == ("the issues", "as written", "for /latest", "for /search")
     assert all(role in str(grants) for grants in then[4:])
-    code, _, err = await newsbot("backup", str(dump), env=env)
-    assert code == 0, err
+    await back_up(dump, env)
     await asyncio.to_thread(
         shop,
         pg_url,
@@ -374,11 +358,7 @@ exec {real} "$@"
 async def test_a_dump_is_listed_once_per_restore(pg_url: str, tmp_path: Path) -> None:
     """Its table of contents, read to check it, to choose newsbot's entries and when it was
     taken, is listed and read once: a large dump's lists tens of thousands of entries."""
-    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
-    folder.mkdir()
-    env = await archive_of_202(pg_url, folder)
-    code, _, err = await newsbot("backup", str(dump), env=env)
-    assert code == 0, err
+    _, dump, env = await backed_up(pg_url, tmp_path)
     listings = tmp_path / "listings"
     env["PATH"] = await asyncio.to_thread(
         shimmed,
@@ -397,9 +377,7 @@ async def test_a_dump_without_newsbots_schema_table_is_refused_saying_so(
     pg_url: str, tmp_path: Path
 ) -> None:
     """A dump listing `issues` and `state` but no `newsbot_schema` lacks that table only."""
-    folder, dump = tmp_path / "issues", tmp_path / "other.dump"
-    folder.mkdir()
-    env = await archive_of_202(pg_url, folder)
+    _, dump, env = await archive_to_back_up(pg_url, tmp_path, "other.dump")
     await asyncio.to_thread(shop, pg_url, "ALTER TABLE newsbot_schema RENAME TO versions")
     code, _, err = await newsbot("backup", str(dump), env=env)
     await asyncio.to_thread(shop, pg_url, "ALTER TABLE versions RENAME TO newsbot_schema")
@@ -430,16 +408,11 @@ async def test_what_depends_on_the_archive_made_as_the_restore_runs_refuses_it(
 ) -> None:
     """Made after the restore looked for it, it is still refused as newsbot's tables are
     dropped: the archive, the view, and nothing kept beside the backup."""
-    folder, backups = tmp_path / "issues", tmp_path / "backups"
-    folder.mkdir()
-    backups.mkdir()
-    env = await archive_of_202(pg_url, folder)
-    code, _, err = await newsbot("backup", str(backups / "newsbot-Mon.dump"), env=env)
-    assert code == 0, err
-    assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
+    folder, dump, env = await backed_up(pg_url, tmp_path, named="backups/newsbot-Mon.dump")
+    await ingested_203(folder, env)
     archive_now = await asyncio.to_thread(archive_rows, pg_url)
     env["PATH"] = await asyncio.to_thread(shimmed, tmp_path / "bin", "pg_dump", MEANWHILE_PG_DUMP)
-    code, _, err = await newsbot("restore", str(backups / "newsbot-Mon.dump"), env=env)
+    code, _, err = await newsbot("restore", str(dump), env=env)
     assert code == 1, err
     said = " ".join(err.split())
     assert said.endswith(
@@ -449,4 +422,4 @@ async def test_what_depends_on_the_archive_made_as_the_restore_runs_refuses_it(
     ), said
     assert await asyncio.to_thread(archive_rows, pg_url) == archive_now
     assert "relation issues_sold" in (await asyncio.to_thread(objects, pg_url))["other"]
-    assert names_in(backups) == ["newsbot-Mon.dump"]
+    assert names_in(dump.parent) == ["newsbot-Mon.dump"]

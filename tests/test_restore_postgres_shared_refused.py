@@ -12,8 +12,16 @@ from pathlib import Path
 import psycopg
 
 from tests.pg_server import shimmed
-from tests.test_restore import archive_of_202, newsbot
-from tests.test_restore_postgres_shared import archive_rows, objects, shop
+from tests.test_restore import newsbot
+from tests.test_restore_postgres_shared import (
+    archive_rows,
+    archive_to_back_up,
+    back_up,
+    backed_up,
+    error_in,
+    objects,
+    shop,
+)
 
 NOTING_PG_DUMP = """#!/bin/sh
 # pg_dump noting each time it runs.
@@ -22,18 +30,9 @@ exec {real} "$@"
 """
 
 
-async def refused_up_front(url: str, tmp_path: Path, made: str) -> str:
-    """What `newsbot restore` of a backup of the archive at `url` (holding #202) says, once
-    another application ran `made` on it: refused, nothing dumped, the archive and that
-    application's objects left as they were."""
-    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
-    folder.mkdir()
-    env = await archive_of_202(url, folder)
-    code, _, err = await newsbot("backup", str(dump), env=env)
-    assert code == 0, err
-    await asyncio.to_thread(shop, url, made)
-    archive_now = await asyncio.to_thread(archive_rows, url)
-    objects_now = await asyncio.to_thread(objects, url)
+async def refused_before_dumping(dump: Path, env: dict[str, str], tmp_path: Path) -> str:
+    """What `newsbot restore` of `dump` says, refused before it dumped the archive it would
+    replace (its pg_dump noting each run in `tmp_path`)."""
     dumps = tmp_path / "dumps"
     env["PATH"] = await asyncio.to_thread(
         shimmed, tmp_path / "bin", "pg_dump", NOTING_PG_DUMP.replace("{dumps}", str(dumps))
@@ -41,10 +40,21 @@ async def refused_up_front(url: str, tmp_path: Path, made: str) -> str:
     code, _, err = await newsbot("restore", str(dump), env=env)
     assert code == 1, err
     assert not dumps.exists(), "refused before the archive it replaces was dumped"
+    return error_in(err)
+
+
+async def refused_up_front(url: str, tmp_path: Path, made: str) -> str:
+    """What `newsbot restore` of a backup of the archive at `url` (holding #202) says, once
+    another application ran `made` on it: refused, nothing dumped, the archive and that
+    application's objects left as they were."""
+    _, dump, env = await backed_up(url, tmp_path)
+    await asyncio.to_thread(shop, url, made)
+    archive_now = await asyncio.to_thread(archive_rows, url)
+    objects_now = await asyncio.to_thread(objects, url)
+    said = await refused_before_dumping(dump, env, tmp_path)
     assert await asyncio.to_thread(archive_rows, url) == archive_now
     assert await asyncio.to_thread(objects, url) == objects_now
-    said = " ".join(err.split())
-    return said[max(0, said.find("error: ")) :]  # past asyncio's child-watcher warnings
+    return said
 
 
 ON_ROW_TYPES = """
@@ -106,16 +116,11 @@ async def test_another_applications_sequence_a_dump_holds_is_not_loaded_back(
 ) -> None:
     """Owned by newsbot's column when the backup was taken, no longer once the refusal asked:
     the restore leaves it at its value now, not the dump's, which would give its values again."""
-    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
-    folder.mkdir()
-    env = await archive_of_202(pg_url, folder)
-    await asyncio.to_thread(
-        shop,
+    _, dump, env = await backed_up(
         pg_url,
+        tmp_path,
         "CREATE SEQUENCE app_tickets OWNED BY issues.number; SELECT setval('app_tickets', 100);",
     )
-    code, _, err = await newsbot("backup", str(dump), env=env)
-    assert code == 0, err
     await asyncio.to_thread(
         shop, pg_url, "ALTER SEQUENCE app_tickets OWNED BY NONE; SELECT setval('app_tickets', 500);"
     )
@@ -150,12 +155,7 @@ async def test_a_dump_whose_table_calls_another_applications_function_is_refused
     """On a new machine, nothing is on the archive to refuse; the dump's table checks its rows
     with that application's function, which a restore does not load: refused before anything
     is loaded, saying which, not failing half way on a function that does not exist."""
-    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
-    folder.mkdir()
-    env = await archive_of_202(pg_url, folder)
-    await asyncio.to_thread(shop, pg_url, ON_NEWSBOTS_COLUMNS)
-    code, _, err = await newsbot("backup", str(dump), env=env)
-    assert code == 0, err
+    _, dump, env = await backed_up(pg_url, tmp_path, ON_NEWSBOTS_COLUMNS)
     code, _, err = await newsbot(
         "restore", str(dump), env={**env, "NEWSBOT_ARCHIVE__URL": new_machine}
     )
@@ -184,16 +184,13 @@ async def test_a_check_listed_apart_from_its_table_is_restored_with_it(
 ) -> None:
     """A check not yet validated is listed apart from its table (`CHECK CONSTRAINT`): it is
     the table's, loaded with it, as one listed in the table's definition is."""
-    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
-    folder.mkdir()
-    env = await archive_of_202(pg_url, folder)
+    _, dump, env = await archive_to_back_up(pg_url, tmp_path)
     await asyncio.to_thread(
         shop, pg_url, "ALTER TABLE issues ADD CONSTRAINT positive CHECK (number > 0) NOT VALID"
     )
     then = await asyncio.to_thread(constraints_of_issues, pg_url)
     assert ("positive", "CHECK ((number > 0)) NOT VALID") in then
-    code, _, err = await newsbot("backup", str(dump), env=env)
-    assert code == 0, err
+    await back_up(dump, env)
     code, _, err = await newsbot(
         "restore", str(dump), env={**env, "NEWSBOT_ARCHIVE__URL": new_machine}
     )

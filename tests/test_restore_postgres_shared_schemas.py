@@ -14,8 +14,12 @@ import psycopg
 from bot.publishing.restored import RESTORED
 from tests.pg_server import PgServer
 from tests.test_restore import archive_of_202, newsbot, state_of
-from tests.test_restore_postgres_shared import shop
-from tests.test_restore_postgres_shared_objects import owned_by, schema_of_issues
+from tests.test_restore_postgres_shared import back_up, rows_in, shop
+from tests.test_restore_postgres_shared_objects import (
+    database_with_own_schema,
+    owned_by,
+    schema_of_issues,
+)
 
 PUBLIC_LIKE_NEWSBOTS = """
 CREATE TABLE public.items (sku text PRIMARY KEY, stock integer);
@@ -32,11 +36,7 @@ foreign key or view depends on them, so nothing stops a DROP TABLE reaching them
 
 def public_rows(url: str) -> list[object]:
     """The rows of `PUBLIC_LIKE_NEWSBOTS`'s tables."""
-    with psycopg.connect(url, autocommit=True) as database:
-        return [
-            database.execute(f"SELECT * FROM public.{table} ORDER BY 1").fetchall()
-            for table in ("items", "issues", "state")
-        ]
+    return rows_in(url, ("public.items", "public.issues", "public.state"))
 
 
 async def test_an_archive_in_its_own_schema_leaves_publics_tables_named_like_its_own(
@@ -47,15 +47,9 @@ async def test_an_archive_in_its_own_schema_leaves_publics_tables_named_like_its
     through that application's issue numbers."""
     folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
     folder.mkdir()
-    first = pg_server.database("template0")
-    try:
-        url = owned_by(pg_server, first, role)
-        await asyncio.to_thread(shop, first, f'CREATE SCHEMA "{role}" AUTHORIZATION "{role}"')
+    async with database_with_own_schema(pg_server, role) as url:
         env = await archive_of_202(url, folder)
-        code, _, err = await newsbot("backup", str(dump), env=env)
-        assert code == 0, err
-    finally:
-        pg_server.drop(first)
+        await back_up(dump, env)
     target = owned_by(pg_server, new_machine, role)
     await asyncio.to_thread(shop, target, PUBLIC_LIKE_NEWSBOTS)
     before = await asyncio.to_thread(public_rows, target)
@@ -80,8 +74,7 @@ async def test_a_dump_whose_owner_has_a_space_in_its_name_is_refused_saying_so(
     try:
         url = owned_by(pg_server, new_machine, spaced).replace(" ", "%20")
         env = await archive_of_202(url, folder)
-        code, _, err = await newsbot("backup", str(dump), env=env)
-        assert code == 0, err
+        await back_up(dump, env)
         code, _, err = await newsbot("restore", str(dump), env=env)
     finally:
         with psycopg.connect(new_machine, autocommit=True) as database:
