@@ -51,7 +51,7 @@ def newsbot_attached() -> Mapping[str, tuple[str, ...]]:
         for kind, name in migration.created():
             if kind in made and kind not in _ON_A_TABLE:
                 made[kind].add(name.lower())
-        for kind, name, to, on in _MADE_ON.findall(_COMMENT.sub("", migration.sql)):
+        for kind, name, to, on in _MADE_ON.findall(migration.uncommented):
             made[kind.upper()].add(f"{(on or to).lower()} {name.lower()}")
     return {kind: tuple(sorted(names)) for kind, names in made.items()}
 
@@ -62,9 +62,6 @@ _MADE_ON = re.compile(
     re.IGNORECASE,
 )
 """A statement making a trigger, a rule or a policy, and the table it is made on."""
-
-_COMMENT = re.compile(r"--[^\n]*")
-
 
 _TABLE_BODY = re.compile(
     r"\b(?:CREATE\s+TABLE(?:\s+IF\s+NOT\s+EXISTS)?\s+(\w+)\s*\((.*?)\n\)"
@@ -88,7 +85,7 @@ def newsbot_sequences() -> tuple[str, ...]:
     columns (`OWNED BY`) is dropped with the table, and is not newsbot's to load back."""
     found: set[str] = set()
     for migration in pg_migrations():
-        for made, columns, altered, added in _TABLE_BODY.findall(_COMMENT.sub("", migration.sql)):
+        for made, columns, altered, added in _TABLE_BODY.findall(migration.uncommented):
             table = (made or altered).lower()
             for column in _COUNTING.findall(columns or added):
                 found.add(f"{table}_{column.lower()}_seq")
@@ -122,7 +119,7 @@ def newsbot_made() -> tuple[tuple[str, ...], tuple[str, ...]]:
     constraints: set[str] = set()
     defaults: set[str] = set()
     for migration in pg_migrations():
-        sql = _COMMENT.sub("", migration.sql)
+        sql = migration.uncommented
         constraints.update(name.lower() for name in _NAMED_CONSTRAINT.findall(sql))
         for made, columns, altered, added in _TABLE_BODY.findall(sql):
             table = (made or altered).lower()

@@ -27,10 +27,16 @@ class Migration:
     name: str
     sql: str
 
+    @property
+    def uncommented(self) -> str:
+        """Its SQL without `--` comments: what it runs, where what it makes is looked for (a
+        comment naming an object makes none)."""
+        return _COMMENT.sub("", self.sql)
+
     def created(self) -> list[tuple[str, str]]:
         """The objects its SQL creates, as (kind, name): "TABLE", "FUNCTION", or "INDEX",
         "TRIGGER", "RULE", "POLICY", "STATISTICS" (made on a table)."""
-        return [(kind.upper(), name) for kind, name in _CREATED.findall(_COMMENT.sub("", self.sql))]
+        return [(kind.upper(), name) for kind, name in _CREATED.findall(self.uncommented)]
 
 
 def bundled(package: str) -> list[Migration]:
