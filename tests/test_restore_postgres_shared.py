@@ -138,8 +138,10 @@ async def ingested_203(folder: Path, env: dict[str, str]) -> None:
     assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
 
 
-def error_in(err: str) -> str:
-    """What newsbot said failed, on one line, past asyncio's child-watcher warnings."""
+def refusal(code: int, err: str) -> str:
+    """What newsbot said, exiting 1, refusing: on one line, past asyncio's child-watcher
+    warnings."""
+    assert code == 1, err
     said = " ".join(err.split())
     return said[max(0, said.find("error: ")) :]
 
@@ -313,8 +315,7 @@ async def test_a_restore_is_refused_while_another_applications_objects_depend_on
     archive_now = await asyncio.to_thread(archive_rows, pg_url)
     others_now = (await asyncio.to_thread(objects, pg_url))["other"]
     code, _, err = await newsbot("restore", str(dump), env=env)
-    assert code == 1, err
-    said = error_in(err)
+    said = refusal(code, err)
     assert said == (
         "error: objects of another application are attached to newsbot's archive or depend on"
         " it (constraint issue_orders_issue_fkey on table issue_orders depends on table issues;"
@@ -336,8 +337,7 @@ async def test_a_dump_holding_two_newsbot_archives_is_refused(pg_url: str, tmp_p
     await ingested_203(folder, env)
     archive_now = await asyncio.to_thread(archive_rows, pg_url)
     code, _, err = await newsbot("restore", str(dump), env=env)
-    assert code == 1, err
-    assert " ".join(err.split()).endswith(
+    assert refusal(code, err).endswith(
         f"error: {dump} holds a newsbot archive in each of the schemas public, second, and"
         " which one to restore cannot be told; the archive is left as it was"
     ), err
@@ -366,8 +366,7 @@ async def test_a_dump_whose_dependencies_pg_restore_does_not_list_is_refused(
         shimmed, tmp_path / "bin", "pg_restore", UNTOLD_PG_RESTORE
     )
     code, _, err = await newsbot("restore", str(dump), env=env)
-    assert code == 1, err
-    said = " ".join(err.split())
+    said = refusal(code, err)
     assert said.endswith(
         f"error: pg_restore listed the entries of {dump} without what they depend on (which"
         " `pg_restore --list --verbose` says, and tells newsbot's archive from another"
