@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.errors import RestoreError
+from bot.publishing.restored import RESTORED
 from bot.restore_contents import (
     MADE_CONSTRAINT,
     newsbot_attached,
@@ -156,31 +157,139 @@ _NAMED_AT_MOST = 20
 """How many of the objects refusing a restore its error names: the rest are counted (an
 application may have hundreds on newsbot's tables, and the first to drop are enough to say)."""
 
+ATTACHED = (
+    "objects of another application are attached to newsbot's archive or depend on it ({}),"
+    " which a restore would drop: drop them first, and make them again once it is restored"
+)
+"""The refusal of a restore for what another application has on newsbot's archive."""
 
-async def refuse_what_is_attached(url: str, dumped: str) -> str:
-    """The schema of the archive at `url` a restore replaces (`newsbot_schema`'s, as newsbot
-    finds it; else `dumped`, the dump's archive's, which the restore makes): every name the
-    restore drops or reads is qualified with it. Refuse the restore while another
-    application's objects are on newsbot's archive there (`_finding`), naming them: they are
-    to be dropped first. Asked before anything is locked or dumped; the restore's transaction
-    still refuses what depends on the archive (made since) as it drops it."""
+
+def _taken(schema: str, version: int) -> str:
+    """SQL selecting, one a row, the relations and functions of the schema `schema` named as
+    newsbot's tables and functions that an archive at schema `version` (0: none) does not
+    have: another application's, which a restore would drop or load into."""
+    tables, functions = newsbot_objects()
+    had_tables, had_functions = newsbot_objects(version) if version else ((), ())
+    return f"""SELECT relname::text AS name FROM pg_class WHERE relnamespace IN
+(SELECT oid FROM pg_namespace WHERE nspname = {literal(schema)})
+AND relname::text = ANY ({_names(set(tables) - set(had_tables))})
+UNION SELECT 'function ' || proname FROM pg_proc WHERE pronamespace IN
+(SELECT oid FROM pg_namespace WHERE nspname = {literal(schema)})
+AND proname::text = ANY ({_names(set(functions) - set(had_functions))})
+ORDER BY 1"""  # noqa: S608 - names from newsbot's migrations (`\w+`), the schema a literal
+
+
+async def refuse_what_is_attached(url: str, dumped: str) -> int:
+    """The schema version of the archive at `url` a restore replaces, in the schema `dumped`
+    of the dump's archive, where the restore loads it (0 if there is none there: the restore
+    makes it). Refuse the restore, naming what stops it, when newsbot finds an archive in
+    another schema (restored in `dumped`, it would leave that one, and replace another
+    application's tables there); when another application's tables or functions have names
+    newsbot's archive there does not have but the restore drops or loads; or while another
+    application's objects are on newsbot's archive there (`_finding`): they are to be dropped
+    first. Asked before anything is locked or dumped; the restore's transaction asks again
+    (`clearing`)."""
     # Not imported with the module: an archive in a file never loads the PostgreSQL driver.
     from bot.store.postgres.database import open_database
 
     database = await open_database(url, migrate=False)
     try:
         live = await database.row(_ARCHIVE_SCHEMA)
-        schema = dumped if live is None else str(live["name"])
-        found = [str(row["said"]) for row in await database.rows(_finding(schema))]
+        if live is not None and str(live["name"]) != dumped:
+            raise RestoreError(
+                f"the archive is in schema {live['name']}, the backup's in {dumped}: restore"
+                f" into a database where newsbot's archive is in schema {dumped}, or none is;"
+                " the archive is left as it was"
+            )
+        table = literal(f"{identifier(dumped)}.newsbot_schema")
+        version = 0
+        if await database.row(f"SELECT 1 WHERE to_regclass({table}) IS NOT NULL"):
+            held = await database.row(
+                "SELECT coalesce(max(version), 0) AS version"  # noqa: S608 - the schema quoted
+                f" FROM {identifier(dumped)}.newsbot_schema"
+            )
+            version = int(held["version"]) if held else 0
+        taken = [str(row["name"]) for row in await database.rows(_taken(dumped, version))]
+        found = [] if taken else [str(row["said"]) for row in await database.rows(_finding(dumped))]
     finally:
         await database.close()
+    if taken:
+        raise RestoreError(
+            f"another application's tables have newsbot's names in {dumped}: {', '.join(taken)},"
+            " which a restore would drop or load into: restore into a schema of its own or a"
+            " database of its own; the archive is left as it was"
+        )
     if found:
         named = "; ".join(found[:_NAMED_AT_MOST])
         more = len(found) - _NAMED_AT_MOST
         raise RestoreError(
-            "objects of another application are attached to newsbot's archive or depend on it"
-            f" ({named}{f'; and {more} more' if more > 0 else ''}), which a restore would"
-            " drop: drop them first, and make them again once it is restored; the archive is"
-            " left as it was"
+            ATTACHED.format(f"{named}{f'; and {more} more' if more > 0 else ''}")
+            + "; the archive is left as it was"
         )
-    return schema
+    return version
+
+
+HELD_BACK = "newsbot restore refused: "
+"""The start of the exceptions refusing the restore for what the database holds now: a publish
+sends from the archive, another application's objects are on it (`clearing`)."""
+
+REPLACED = "newsbot.replaced_through"
+"""The setting, for the restore's transaction, holding the highest issue number the archive it
+replaces knows (`clearing`), through which the restored archive is marked."""
+
+
+def clearing(schema: str, version: int) -> bytes:
+    """SQL making the schema `schema` of the dump's archive if there is none (a new machine,
+    the archive in a schema of its own: the entries loaded are newsbot's, not the schema's);
+    noting the highest issue number the archive there knows, in it or through which it was
+    marked restored (`REPLACED`); then, where `newsbot_schema` is (the archive at schema
+    `version`, 0 for none), locking newsbot's tables, refusing (`ATTACHED`) what another
+    application made on them since `refuse_what_is_attached` looked, and dropping the tables
+    and functions that version has, or raising an exception if another application's objects
+    depend on one: dropped with them, those would be lost, as the restore loads nothing but
+    newsbot's archive. Every name is qualified with `schema`: one the search path fell through
+    to may be another application's table (`public.items`), rows and all; one a later migration
+    makes may be another application's (refused up front).
+
+    `pg_restore --clean` drops only what the dump holds: a table a later migration made would
+    stay, and the next start, applying that migration again, fail on it."""
+    made, at = identifier(schema), f"{identifier(schema)}."
+    issues, state = f"{at}issues", f"{at}state"
+    script = f"""DO $schema$ BEGIN
+IF to_regnamespace({literal(made)}) IS NULL THEN CREATE SCHEMA {made}; END IF;
+END $schema$;
+DO $replaced$ BEGIN
+IF to_regclass({literal(issues)}) IS NOT NULL AND to_regclass({literal(state)}) IS NOT NULL THEN
+PERFORM set_config('{REPLACED}', coalesce(greatest((SELECT max(number) FROM {issues}),
+(SELECT max(value::numeric) FROM {state} WHERE key = {literal(RESTORED)} AND value ~ '^[0-9]+$')),
+0)::text, true);
+END IF;
+END $replaced$;
+"""  # noqa: S608 - the schema quoted, each value `literal`
+    if not version:
+        return script.encode()
+    tables, functions = newsbot_objects(version)
+    finding = _finding(schema).rstrip().removesuffix(";")
+    refused = literal(HELD_BACK + ATTACHED.format("%s"))
+    dropping = f"""DO $clearing$ DECLARE depending TEXT; named TEXT; counted INT; held NAME; BEGIN
+IF to_regclass({literal(f"{at}newsbot_schema")}) IS NULL THEN RETURN; END IF;
+FOR held IN SELECT relname FROM pg_class WHERE relnamespace = {literal(made)}::regnamespace
+AND relkind IN ('r', 'p') AND relname::text = ANY ({_names(tables)}) ORDER BY relname LOOP
+EXECUTE format('LOCK TABLE %I.%I IN ACCESS EXCLUSIVE MODE', {literal(schema)}, held);
+END LOOP;
+SELECT string_agg(said, '; ' ORDER BY shown) FILTER (WHERE shown <= {_NAMED_AT_MOST}), count(*)
+INTO named, counted FROM (SELECT said, row_number() OVER () AS shown FROM ({finding}) AS found)
+AS numbered;
+IF counted > {_NAMED_AT_MOST} THEN named := format('%s; and %s more', named,
+counted - {_NAMED_AT_MOST}); END IF;
+IF counted > 0 THEN RAISE EXCEPTION '%', format({refused}, named); END IF;
+DROP TABLE IF EXISTS {", ".join(at + table for table in tables)};
+{f"DROP FUNCTION IF EXISTS {', '.join(at + function for function in functions)};" * bool(functions)}
+EXCEPTION WHEN dependent_objects_still_exist THEN
+GET STACKED DIAGNOSTICS depending = PG_EXCEPTION_DETAIL;
+RAISE EXCEPTION '{HELD_BACK}objects of another application depend on newsbot''s archive \
+(%), which a restore would drop: drop them first, and make them again once it is restored',
+replace(depending, chr(10), '; ');
+END $clearing$;
+"""  # noqa: S608 - names: the migrations' identifiers, the schema quoted; values `literal`
+    return (script + dropping).encode()

@@ -29,11 +29,14 @@ def pg_migrations() -> tuple[Migration, ...]:
 
 
 @functools.cache
-def newsbot_objects() -> tuple[tuple[str, ...], tuple[str, ...]]:
+def newsbot_objects(through: int | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The tables and the functions newsbot's PostgreSQL migrations create, by name: those it
-    owns in the archive's schema (`newsbot_schema` among the tables)."""
+    owns in the archive's schema (`newsbot_schema` among the tables); with `through`, those
+    its migrations up to that schema version create, all an archive at that version has."""
     tables, functions = {"newsbot_schema"}, set[str]()
     for migration in pg_migrations():
+        if through is not None and migration.version > through:
+            break
         for kind, name in migration.created():
             if kind in ("TABLE", "FUNCTION"):
                 (tables if kind == "TABLE" else functions).add(name.lower())

@@ -26,7 +26,14 @@ from bot.errors import RestoreError
 from bot.network import shown_url
 from bot.pg_tools import pg_client
 from bot.publishing.restored import RESTORED, TAKEN
-from bot.restore_attached import identifier, literal, refuse_what_is_attached
+from bot.restore_attached import (
+    HELD_BACK,
+    REPLACED,
+    clearing,
+    identifier,
+    literal,
+    refuse_what_is_attached,
+)
 from bot.restore_contents import (
     PG_TABLES,
     SPACED,
@@ -35,7 +42,6 @@ from bot.restore_contents import (
     among_spaced_names,
     archive_schemas,
     missing_tables,
-    newsbot_objects,
     newsbots_part,
     pg_migrations,
     taken_at,
@@ -46,55 +52,8 @@ LEFT = "the archive is left as it was"
 """What a restore refused says of the archive: nothing of it changed."""
 
 
-_REPLACED = "newsbot.replaced_through"
-"""The setting, for the restore's transaction, holding the highest issue number the archive it
-replaces knows (`_clearing`), through which the restored archive is marked (`_checking`)."""
-
-
-def _clearing(schema: str, live: str) -> bytes:
-    """SQL making the schema `schema` of the dump's archive if there is none (a new machine,
-    the archive in a schema of its own: the entries loaded are newsbot's, not the schema's);
-    noting the highest issue number the archive in the schema `live` (`refuse_what_is_attached`)
-    knows, in it or through which it was marked restored (`_REPLACED`); then dropping every
-    table and function newsbot owns there, or raising an exception if another application's
-    objects depend on one (a view of its tables, a foreign key to them, made since
-    `refuse_what_is_attached` looked): dropped with them, those would be lost, as the restore
-    loads nothing but newsbot's archive. Every name is qualified with `live`: one the search
-    path fell through to may be another application's table (`public.items`), rows and all.
-
-    `pg_restore --clean` drops only what the dump holds: a table a later migration made would
-    stay, and the next start, applying that migration again, fail on it."""
-    tables, functions = newsbot_objects()
-    made, at = identifier(schema), f"{identifier(live)}."
-    issues, state = f"{at}issues", f"{at}state"
-    return f"""DO $schema$ BEGIN
-IF to_regnamespace({literal(made)}) IS NULL THEN CREATE SCHEMA {made}; END IF;
-END $schema$;
-DO $replaced$ BEGIN
-IF to_regclass({literal(issues)}) IS NOT NULL AND to_regclass({literal(state)}) IS NOT NULL THEN
-PERFORM set_config('{_REPLACED}', coalesce(greatest((SELECT max(number) FROM {issues}),
-(SELECT max(value::numeric) FROM {state} WHERE key = {literal(RESTORED)} AND value ~ '^[0-9]+$')),
-0)::text, true);
-END IF;
-END $replaced$;
-DO $clearing$ DECLARE depending TEXT; BEGIN
-DROP TABLE IF EXISTS {", ".join(at + table for table in tables)};
-DROP FUNCTION IF EXISTS {", ".join(at + function for function in functions)};
-EXCEPTION WHEN dependent_objects_still_exist THEN
-GET STACKED DIAGNOSTICS depending = PG_EXCEPTION_DETAIL;
-RAISE EXCEPTION '{_HELD_BACK}objects of another application depend on newsbot''s archive \
-(%), which a restore would drop: drop them first, and make them again once it is restored',
-replace(depending, chr(10), '; ');
-END $clearing$;
-""".encode()  # noqa: S608 - names: the migrations' identifiers, the schemas quoted; values `literal`
-
-
 _REFUSED = "newsbot restore: "
 """The start of the exceptions `_checking` raises: what the backup holds is refused."""
-_HELD_BACK = "newsbot restore refused: "
-"""The start of the exceptions refusing the restore for what the database holds now: a publish
-sends from the archive (`_guarding`), another application's objects depend on it
-(`_clearing`)."""
 _GUARDED = b"newsbot restore: claims locked"
 """The warning `_guarding` gives once it has locked the claims (psql says it on stderr, which
 it does not buffer)."""
@@ -116,9 +75,9 @@ server would end it, refusing every restore of a large enough archive
 (`transaction_timeout` from PostgreSQL 17)."""
 
 
-def _guarding(ended: Collection[str], live: str) -> bytes:
+def _guarding(ended: Collection[str], schema: str) -> bytes:
     """SQL, first in the restore's transaction, locking the table of claims (in the archive's
-    schema `live`, not another application's `claims` the search path finds) against writes
+    schema `schema`, not another application's `claims` the search path finds) against writes
     until it ends (pg_dump still reads it), and raising an exception while a process holds a
     claim not run out (but those `ended`): a publish sends from the archive. Locked, no publish
     takes a claim, which it does before each step, between this check and the COMMIT: one
@@ -126,14 +85,14 @@ def _guarding(ended: Collection[str], live: str) -> bytes:
     under its claim."""
     others = "".join(f" AND holder <> {literal(holder)}" for holder in sorted(ended))
     now = """to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"')"""
-    claims = f"{identifier(live)}.claims"
+    claims = f"{identifier(schema)}.claims"
     return f"""DO $guard$ DECLARE sending TEXT; BEGIN
 IF to_regclass({literal(claims)}) IS NOT NULL THEN
 LOCK TABLE {claims} IN EXCLUSIVE MODE;
 SELECT string_agg(format('#%s to %s by %s', issue_number, outlet, holder), ', '
 ORDER BY issue_number, outlet, holder) INTO sending FROM {claims}
 WHERE expires_at >= {now}{others};
-IF sending IS NOT NULL THEN RAISE EXCEPTION '{_HELD_BACK}newsbot publishes from this archive (%): \
+IF sending IS NOT NULL THEN RAISE EXCEPTION '{HELD_BACK}newsbot publishes from this archive (%): \
 let it finish, or stop it, first', sending; END IF;
 END IF;
 RAISE WARNING '{_GUARDED.decode()}';
@@ -145,7 +104,7 @@ def _checking(taken: dt.datetime | None, schema: str) -> bytes:
     """SQL raising an exception, within the restore's transaction so that nothing of it is
     committed, unless the tables restored are a newsbot archive this newsbot knows; then
     marking it a backup taken at `taken` (`TAKEN`), unless the dump is marked, and restored
-    through at least the highest issue the archive it replaces knew (`_REPLACED`): a publish
+    through at least the highest issue the archive it replaces knew (`REPLACED`): a publish
     starting once it commits looks for what the backup lost. Every table is the restored
     archive's, in the dump's `schema`; the search path is set back, as pg_restore's script
     empties it."""
@@ -167,7 +126,7 @@ END $$;
 INSERT INTO {at}state (key, value, updated_at) VALUES ({literal(TAKEN)}, {literal(mark)},
 {literal(now_text())}) ON CONFLICT (key) DO NOTHING;
 INSERT INTO {at}state (key, value, updated_at) SELECT {literal(RESTORED)}, replaced,
-{literal(now_text())} FROM (SELECT current_setting('{_REPLACED}', true) AS replaced) AS noted
+{literal(now_text())} FROM (SELECT current_setting('{REPLACED}', true) AS replaced) AS noted
 WHERE coalesce(replaced, '') NOT IN ('', '0') ON CONFLICT (key) DO UPDATE SET value =
 excluded.value, updated_at = excluded.updated_at WHERE CASE WHEN state.value ~ '^[0-9]+$' THEN
 state.value::numeric < excluded.value::numeric ELSE true END;
@@ -325,7 +284,7 @@ async def load_dump(
     (`refuse_what_is_attached`): the restore would drop them."""
     if dump is None:
         dump = await read_dump(url, backup)
-    live = await refuse_what_is_attached(url, dump.schema)
+    version = await refuse_what_is_attached(url, dump.schema)
     kept: Path | None = None
 
     async def keeping() -> None:
@@ -334,7 +293,7 @@ async def load_dump(
 
     try:
         async with _newsbots_part(backup, dump) as listed:
-            await _load(url, backup, dump, live, listed, ended, keeping if keep else None)
+            await _load(url, backup, dump, version, listed, ended, keeping if keep else None)
     except _Unsure as exc:  # the archive may be replaced: the dump of it is kept
         where = "" if kept is None else f"; the archive it would replace is kept as {kept}"
         raise RestoreError(f"{exc}{where}") from None
@@ -387,7 +346,7 @@ async def _load(
     url: str,
     backup: Path,
     dump: Dump,
-    live: str,
+    version: int,
     listed: Path,
     ended: Collection[str],
     guarded: Callable[[], Awaitable[None]] | None,
@@ -395,9 +354,9 @@ async def _load(
     """Load the dump `backup` (holding `dump`) into the archive at `url` in one transaction
     run by `psql`: every claim locked out, refused while a process (but those `ended`) holds
     one (`_guarding`); then `guarded` awaited (outside the transaction, which waits for it,
-    the claims locked); newsbot's tables and functions dropped in the archive's schema
-    `live` (`_clearing`), and
-    `pg_restore`'s script of the entries `listed` run (newsbot's: `_newsbots_part`). COMMIT
+    the claims locked); newsbot's tables and functions, those of its schema `version`,
+    dropped in the dump's archive's schema (`clearing`), and `pg_restore`'s script of the
+    entries `listed` run (newsbot's: `_newsbots_part`). COMMIT
     is sent only once the whole script is read, what it made checked to be a newsbot
     archive, and marked as a backup taken when `dump` says (`_checking`): a dump `pg_restore`
     cannot read to its end, a statement the server refuses, or another database's dump
@@ -426,7 +385,7 @@ async def _load(
                     b"SET client_min_messages = warning;\nBEGIN;\n"
                     + _UNTIMED
                     + b"SELECT 'newsbot restore transaction ' || txid_current();\n"
-                    + _guarding(ended, live)
+                    + _guarding(ended, dump.schema)
                 )
                 await loader.stdin.drain()
                 # Only once psql says so are the claims locked: a refusal ends it instead.
@@ -443,7 +402,7 @@ async def _load(
                     )  # fmt: skip
                     assert script.stdout and script.stderr
                     script_said = asyncio.ensure_future(script.stderr.read())
-                    loader.stdin.write(_clearing(dump.schema, live))
+                    loader.stdin.write(clearing(dump.schema, version))
                     while chunk := await script.stdout.read(1 << 16):
                         loader.stdin.write(chunk)
                         await loader.stdin.drain()
@@ -479,8 +438,8 @@ async def _load(
                             " learned: the archive may be restored, or left as it was; see"
                             " which (newsbot status) before anything publishes from it"
                         )
-                if why.startswith(_HELD_BACK):
-                    raise RestoreError(f"{why.removeprefix(_HELD_BACK)}; {LEFT}")
+                if why.startswith(HELD_BACK):
+                    raise RestoreError(f"{why.removeprefix(HELD_BACK)}; {LEFT}")
                 if why.startswith(_REFUSED):
                     raise RestoreError(f"{backup} {why.removeprefix(_REFUSED)}; {LEFT}")
                 raise RestoreError(

@@ -415,9 +415,9 @@ async def test_what_depends_on_the_archive_made_as_the_restore_runs_refuses_it(
     code, _, err = await newsbot("restore", str(dump), env=env)
     said = refusal(code, err)
     assert said.endswith(
-        "error: objects of another application depend on newsbot's archive (view issues_sold"
-        " depends on table issues), which a restore would drop: drop them first, and make them"
-        " again once it is restored; the archive is left as it was"
+        "error: objects of another application are attached to newsbot's archive or depend on"
+        " it (view issues_sold depends on table issues), which a restore would drop: drop them"
+        " first, and make them again once it is restored; the archive is left as it was"
     ), said
     assert await asyncio.to_thread(archive_rows, pg_url) == archive_now
     assert "relation issues_sold" in (await asyncio.to_thread(objects, pg_url))["other"]
