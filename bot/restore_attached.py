@@ -13,6 +13,7 @@ and the restore refused naming them."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bot.errors import RestoreError
 from bot.publishing.restored import RESTORED
@@ -179,10 +180,20 @@ AND proname::text = ANY ({_names(set(functions) - set(had_functions))})
 ORDER BY 1"""  # noqa: S608 - names from newsbot's migrations (`\w+`), the schema a literal
 
 
-async def refuse_what_is_attached(url: str, dumped: str) -> int:
-    """The schema version of the archive at `url` a restore replaces, in the schema `dumped`
-    of the dump's archive, where the restore loads it (0 if there is none there: the restore
-    makes it). Refuse the restore, naming what stops it, when newsbot finds an archive in
+@dataclass(frozen=True)
+class Live:
+    """What the database a restore loads into holds in the schema of the dump's archive."""
+
+    version: int
+    """The schema version of the archive there (0: none)."""
+    schema_made: bool
+    """Whether the schema is there already: if not, the restore makes it."""
+
+
+async def refuse_what_is_attached(url: str, dumped: str) -> Live:
+    """What the database at `url` holds in the schema `dumped` of the dump's archive, where
+    the restore loads it: the schema version of the archive there it replaces, and whether the
+    schema is there. Refuse the restore, naming what stops it, when newsbot finds an archive in
     another schema (restored in `dumped`, it would leave that one, and replace another
     application's tables there); when another application's tables or functions have names
     newsbot's archive there does not have but the restore drops or loads; or while another
@@ -201,6 +212,9 @@ async def refuse_what_is_attached(url: str, dumped: str) -> int:
                 f" into a database where newsbot's archive is in schema {dumped}, or none is;"
                 " the archive is left as it was"
             )
+        made = await database.row(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %(schema)s", {"schema": dumped}
+        )
         table = literal(f"{identifier(dumped)}.newsbot_schema")
         version = 0
         if await database.row(f"SELECT 1 WHERE to_regclass({table}) IS NOT NULL"):
@@ -226,7 +240,7 @@ async def refuse_what_is_attached(url: str, dumped: str) -> int:
             ATTACHED.format(f"{named}{f'; and {more} more' if more > 0 else ''}")
             + "; the archive is left as it was"
         )
-    return version
+    return Live(version, made is not None)
 
 
 HELD_BACK = "newsbot restore refused: "

@@ -265,7 +265,7 @@ class NoDependencies(ValueError):
     with `--verbose`, so the listing was changed on its way."""
 
 
-def newsbots_part(contents: str, schema: str) -> str:
+def newsbots_part(contents: str, schema: str, *, with_schema: bool = False) -> str:
     """The lines of the verbose table of contents `contents` that are newsbot's archive in
     `schema`, for `pg_restore --use-list`: nothing of another application sharing the
     database, whose objects a restore leaves as they are now.
@@ -280,7 +280,10 @@ def newsbots_part(contents: str, schema: str) -> str:
     these but the tables and functions depends on nothing but newsbot's (its schema aside):
     not another application's foreign key to newsbot's tables, its index or trigger on them,
     or its index calling newsbot's functions. Nor its rules, policies, extended statistics on
-    newsbot's tables, or their place in its publications: none is newsbot's."""
+    newsbot's tables, or their place in its publications: none is newsbot's.
+
+    `with_schema` (the restore makes `schema`, a schema of newsbot's archive's own), what is
+    said of the schema too: its comment and grants, and the default privileges in it."""
     tables, functions = map(frozenset, newsbot_objects())
     attached = {kind: frozenset(names) for kind, names in newsbot_attached().items()}
     attached |= dict.fromkeys(_SEQUENCES, frozenset(newsbot_sequences()))
@@ -331,7 +334,25 @@ def newsbots_part(contents: str, schema: str) -> str:
                 if entry.id in needed
             )
         )
+    if with_schema:
+        kept |= _said_of_schema(entries, schema)
     return "".join(f"{entry.line}\n" for entry in entries if entry.id in kept)
+
+
+def _said_of_schema(entries: tuple[_Entry, ...], schema: str) -> set[int]:
+    """The entries of `entries` saying something of the schema `schema`: its comment and
+    grants (listed depending on it), the default privileges of objects made in it."""
+    made = {entry.id for entry in entries if entry.kind == "SCHEMA" and entry.tag == schema}
+    return {
+        entry.id
+        for entry in entries
+        if (
+            entry.kind in ("COMMENT", "ACL")
+            and entry.tag == f"SCHEMA {schema}"
+            and entry.depends & made
+        )
+        or (entry.kind == "DEFAULT ACL" and entry.schema == schema)
+    }
 
 
 def _described(entry: _Entry) -> str:

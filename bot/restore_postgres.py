@@ -215,13 +215,14 @@ async def _contents(url: str, backup: Path) -> tuple[str, str]:
 
 
 @asynccontextmanager
-async def _newsbots_part(backup: Path, dump: Dump) -> AsyncIterator[Path]:
+async def _newsbots_part(backup: Path, dump: Dump, schema_made: bool) -> AsyncIterator[Path]:
     """A file, for the block, listing the entries of the dump `backup` (holding `dump`) that
-    are newsbot's archive (`newsbots_part`), for `pg_restore --use-list`: a database newsbot
-    shares with another application is dumped whole, and a restore must leave that
-    application's objects as they are now."""
+    are newsbot's archive (`newsbots_part`; with what is said of its schema unless
+    `schema_made`, there already), for `pg_restore --use-list`: a database newsbot shares with
+    another application is dumped whole, and a restore must leave that application's objects
+    as they are now."""
     try:
-        part = newsbots_part(dump.contents, dump.schema)
+        part = newsbots_part(dump.contents, dump.schema, with_schema=not schema_made)
     except NotLoaded as exc:
         raise RestoreError(
             f"newsbot's archive in {backup} depends on another application's objects, which a"
@@ -284,7 +285,7 @@ async def load_dump(
     (`refuse_what_is_attached`): the restore would drop them."""
     if dump is None:
         dump = await read_dump(url, backup)
-    version = await refuse_what_is_attached(url, dump.schema)
+    live = await refuse_what_is_attached(url, dump.schema)
     kept: Path | None = None
 
     async def keeping() -> None:
@@ -292,8 +293,8 @@ async def load_dump(
         kept = await keep_archive(url, backup)
 
     try:
-        async with _newsbots_part(backup, dump) as listed:
-            await _load(url, backup, dump, version, listed, ended, keeping if keep else None)
+        async with _newsbots_part(backup, dump, live.schema_made) as listed:
+            await _load(url, backup, dump, live.version, listed, ended, keeping if keep else None)
     except _Unsure as exc:  # the archive may be replaced: the dump of it is kept
         where = "" if kept is None else f"; the archive it would replace is kept as {kept}"
         raise RestoreError(f"{exc}{where}") from None

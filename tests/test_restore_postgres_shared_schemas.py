@@ -89,3 +89,43 @@ async def test_a_dump_whose_owner_has_a_space_in_its_name_is_refused_saying_so(
         " name holds a space, which pg_restore's listing does not quote: rename it where the"
         " backup was taken, and take it again); the archive is left as it was"
     ), said
+
+
+def said_of_schema(url: str, schema: str) -> tuple[object, ...]:
+    """The comment and grants of the schema `schema` at `url`, and its default privileges."""
+    with psycopg.connect(url, autocommit=True) as database:
+        found = database.execute(
+            "SELECT obj_description(n.oid, 'pg_namespace'), n.nspacl::text,"
+            " (SELECT string_agg(d.defaclobjtype::text || ' ' || d.defaclacl::text, ', ')"
+            " FROM pg_default_acl d WHERE d.defaclnamespace = n.oid)"
+            " FROM pg_namespace n WHERE n.nspname = %s",
+            (schema,),
+        ).fetchone()
+    assert found is not None
+    return tuple(found)
+
+
+async def test_an_archive_in_its_own_schema_is_restored_with_what_is_said_of_the_schema(
+    pg_server: PgServer, role: str, new_machine: str, tmp_path: Path
+) -> None:
+    """Restored onto a new machine, where the restore makes its schema, the schema's comment,
+    grants and default privileges come with it: a reader granted them reads the archive."""
+    folder, dump = tmp_path / "issues", tmp_path / "newsbot-Mon.dump"
+    folder.mkdir()
+    async with database_with_own_schema(pg_server, role) as url:
+        env = await archive_of_202(url, folder)
+        await asyncio.to_thread(
+            shop,
+            url,
+            f"""COMMENT ON SCHEMA "{role}" IS 'newsbot''s archive';
+            GRANT USAGE ON SCHEMA "{role}" TO PUBLIC;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA "{role}" GRANT SELECT ON TABLES TO PUBLIC;""",
+        )
+        then = await asyncio.to_thread(said_of_schema, url, role)
+        await back_up(dump, env)
+    assert then[0] == "newsbot's archive"
+    assert "=U/" in str(then[1]) and "=r/" in str(then[2]), then
+    target = owned_by(pg_server, new_machine, role)
+    code, _, err = await newsbot("restore", str(dump), env={**env, "NEWSBOT_ARCHIVE__URL": target})
+    assert code == 0, err
+    assert await asyncio.to_thread(said_of_schema, target, role) == then
