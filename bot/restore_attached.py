@@ -8,7 +8,10 @@ them, and PostgreSQL says nothing of it; those depending on them (a view, a fore
 index or a domain calling newsbot's function, a function reading its tables in its body or
 taking their rows, a column of their row type) make the drop fail half way through the
 restore. Both are found in the live database's catalogue before anything is locked or dumped,
-and the restore refused naming them."""
+and the restore refused naming them; and again in the restore's transaction, newsbot's tables
+locked, before it drops them (`clearing`). Refused up front too: another application's tables
+with newsbot's names where the restore would drop or load them, and a live archive in another
+schema than the dump's."""
 
 from __future__ import annotations
 
