@@ -138,6 +138,21 @@ async def ingested_203(folder: Path, env: dict[str, str]) -> None:
     assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
 
 
+async def refused_meanwhile(url: str, tmp_path: Path, pg_dump: str) -> str:
+    """The refusal of a restore of #202's backup into the archive at `url` (holding #203 since),
+    whose pg_dump, keeping the archive it replaces, is the script `pg_dump` (another application
+    acting meanwhile): the archive left as it was and nothing kept beside the backup."""
+    folder, dump, env = await backed_up(url, tmp_path, named="backups/newsbot-Mon.dump")
+    await ingested_203(folder, env)
+    archive_now = await asyncio.to_thread(archive_rows, url)
+    env["PATH"] = await asyncio.to_thread(shimmed, tmp_path / "bin", "pg_dump", pg_dump)
+    code, _, err = await newsbot("restore", str(dump), env=env)
+    said = refusal(code, err)
+    assert await asyncio.to_thread(archive_rows, url) == archive_now
+    assert names_in(dump.parent) == ["newsbot-Mon.dump"]
+    return said
+
+
 def refusal(code: int, err: str) -> str:
     """What newsbot said, exiting 1, refusing: on one line, past asyncio's child-watcher
     warnings."""

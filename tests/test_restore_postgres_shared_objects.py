@@ -28,6 +28,7 @@ from tests.test_restore_postgres_shared import (
     ingested_203,
     objects,
     refusal,
+    refused_meanwhile,
     rows_in,
     shop,
 )
@@ -408,17 +409,10 @@ async def test_what_depends_on_the_archive_made_as_the_restore_runs_refuses_it(
 ) -> None:
     """Made after the restore looked for it, it is still refused as newsbot's tables are
     dropped: the archive, the view, and nothing kept beside the backup."""
-    folder, dump, env = await backed_up(pg_url, tmp_path, named="backups/newsbot-Mon.dump")
-    await ingested_203(folder, env)
-    archive_now = await asyncio.to_thread(archive_rows, pg_url)
-    env["PATH"] = await asyncio.to_thread(shimmed, tmp_path / "bin", "pg_dump", MEANWHILE_PG_DUMP)
-    code, _, err = await newsbot("restore", str(dump), env=env)
-    said = refusal(code, err)
+    said = await refused_meanwhile(pg_url, tmp_path, MEANWHILE_PG_DUMP)
     assert said.endswith(
         "error: objects of another application are attached to newsbot's archive or depend on"
         " it (view issues_sold depends on table issues), which a restore would drop: drop them"
         " first, and make them again once it is restored; the archive is left as it was"
     ), said
-    assert await asyncio.to_thread(archive_rows, pg_url) == archive_now
     assert "relation issues_sold" in (await asyncio.to_thread(objects, pg_url))["other"]
-    assert names_in(dump.parent) == ["newsbot-Mon.dump"]
