@@ -138,6 +138,18 @@ async def ingested_203(folder: Path, env: dict[str, str]) -> None:
     assert (await newsbot("ingest", str(issue_203(folder / "203.md")), env=env))[0] == 0
 
 
+def pg_dump_after(sql: str) -> str:
+    """A pg_dump (a template for `shimmed`) before which another application runs `sql` on the
+    database it dumps: as a restore keeps the archive it replaces, after its checks."""
+    return f"""#!/bin/sh
+for each in "$@"; do
+case "$each" in --dbname=*) database="${{{{each#--dbname=}}}}" ;; esac
+done
+psql --no-psqlrc --quiet "--dbname=$database" --command="{sql}" || exit 1
+exec {{real}} "$@"
+"""
+
+
 async def refused_meanwhile(url: str, tmp_path: Path, pg_dump: str) -> str:
     """The refusal of a restore of #202's backup into the archive at `url` (holding #203 since),
     whose pg_dump, keeping the archive it replaces, is the script `pg_dump` (another application

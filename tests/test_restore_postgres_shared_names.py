@@ -14,6 +14,7 @@ from tests.pg_server import PgServer
 from tests.test_restore import archive_of_202, newsbot
 from tests.test_restore_postgres_shared import (
     backed_up,
+    pg_dump_after,
     refusal,
     refused_meanwhile,
     rows_in,
@@ -126,15 +127,7 @@ def indexes_of_issues(url: str) -> list[str]:
         ]
 
 
-INDEXING_PG_DUMP = """#!/bin/sh
-# pg_dump, as the other application makes an index on newsbot's issues just before it dumps.
-for each in "$@"; do
-case "$each" in --dbname=*) database="${{each#--dbname=}}" ;; esac
-done
-psql --no-psqlrc --quiet "--dbname=$database" \\
-    --command="CREATE INDEX app_by_title ON issues (title)" || exit 1
-exec {real} "$@"
-"""
+INDEXING_PG_DUMP = pg_dump_after("CREATE INDEX app_by_title ON issues (title)")
 """A pg_dump before which another application makes an index on newsbot's issues: after the
 restore looked for such objects, before its transaction drops newsbot's tables."""
 

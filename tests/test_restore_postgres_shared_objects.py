@@ -27,6 +27,7 @@ from tests.test_restore_postgres_shared import (
     backed_up,
     ingested_203,
     objects,
+    pg_dump_after,
     refusal,
     refused_meanwhile,
     rows_in,
@@ -391,15 +392,7 @@ async def test_a_dump_without_newsbots_schema_table_is_refused_saying_so(
     ), err
 
 
-MEANWHILE_PG_DUMP = """#!/bin/sh
-# pg_dump, as the other application makes a view of newsbot's issues just before it dumps.
-for each in "$@"; do
-case "$each" in --dbname=*) database="${{each#--dbname=}}" ;; esac
-done
-psql --no-psqlrc --quiet "--dbname=$database" \\
-    --command="CREATE VIEW issues_sold AS SELECT number FROM issues" || exit 1
-exec {real} "$@"
-"""
+MEANWHILE_PG_DUMP = pg_dump_after("CREATE VIEW issues_sold AS SELECT number FROM issues")
 """A pg_dump before which another application makes a view of newsbot's issues: after the
 restore checked for such objects, while it dumps the archive it replaces."""
 
