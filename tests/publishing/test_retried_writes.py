@@ -47,6 +47,16 @@ async def publishing(
         yield outlet, Engine(archive_with_issues, retry_delay=0.01, alerts=DiscordAlerts(outlet))
 
 
+@pytest.fixture
+def unretried(
+    publishing: tuple[DiscordOutlet, Engine], archive_with_issues: Archive
+) -> tuple[DiscordOutlet, Engine]:
+    """`publishing`, its engine trying no step again itself: a step failed stays failed until
+    the next publish, and a retry seen is discord.py's own."""
+    outlet, _ = publishing
+    return outlet, Engine(archive_with_issues, retries=0, alerts=DiscordAlerts(outlet))
+
+
 def section_names(issue: Issue) -> list[str]:
     return [f"#{issue.number} · {section.name}" for section in issue.sections]
 
@@ -122,14 +132,12 @@ async def test_newsbots_own_client_starts_a_thread_answered_524_once(
 
 
 async def test_a_thread_answered_524_is_looked_for_on_the_next_publish_when_retries_run_out(
-    publishing: tuple[DiscordOutlet, Engine],
+    unretried: tuple[DiscordOutlet, Engine],
     emulator: Emulator,
     seed: DefaultWorld,
     issue_202: Issue,
-    archive_with_issues: Archive,
 ) -> None:
-    outlet, _ = publishing
-    engine = Engine(archive_with_issues, retries=0, alerts=DiscordAlerts(outlet))
+    outlet, engine = unretried
     target = text_target(seed, seed.general)
     emulator.inject("POST", THREADS, 524, after_handler=True)
 
@@ -182,15 +190,14 @@ async def test_a_thread_whose_connection_was_reset_is_started_once(
 
 
 async def test_an_edit_answered_502_is_tried_again_by_discordpy(
-    publishing: tuple[DiscordOutlet, Engine],
+    unretried: tuple[DiscordOutlet, Engine],
     emulator: Emulator,
     seed: DefaultWorld,
     issue_202: Issue,
     archive_with_issues: Archive,
 ) -> None:
-    outlet, _ = publishing
     # No retry of the engine's: the edit succeeds on discord.py's own second try, or not at all.
-    engine = Engine(archive_with_issues, retries=0, alerts=DiscordAlerts(outlet))
+    outlet, engine = unretried
     target = text_target(seed, seed.general)
     assert (await asyncio.wait_for(engine.publish(issue_202, outlet, [target]), QUICK)).ok
     await archive_with_issues.issues.ingest(issue_202.model_copy(update={"intro": "Corrected."}))
