@@ -63,6 +63,45 @@ def ongoing(task: asyncio.Task[Run]) -> Callable[[], None]:
     return alive
 
 
+async def gated_env(x_emulator: XEmulator, url: str, tmp_path: Path) -> dict[str, str]:
+    """The environment newsbot runs with on the archive at `url`, publishing to `x_emulator`,
+    its issue folder `tmp_path`/issues (made here), its pg_dump `GATED_PG_DUMP`."""
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    return x_env(x_emulator) | {
+        "NEWSBOT_ARCHIVE__URL": url,
+        "NEWSBOT_ISSUES__DIRECTORY": str(folder),
+        "PATH": await asyncio.to_thread(gated_path, tmp_path / "bin"),
+    }
+
+
+async def published_during_restore(
+    pg_server: PgServer, url: str, dump: Path, env: dict[str, str], number: int
+) -> Run:
+    """`newsbot publish NUMBER --outlet x` started once a restore of `dump` into the archive at
+    `url` has checked that nothing publishes and keeps the archive it replaces: checked to wait
+    for the restore, which then succeeds; the publish, once done."""
+    gate = dump.parent / "gate"
+    restoring = asyncio.create_task(
+        run_newsbot("restore", str(dump), env=env | {"PG_DUMP_GATE": str(gate)})
+    )
+    try:
+        await eventually(Path(f"{gate}.reached").exists, alive=ongoing(restoring))
+        # A publish starting now must not send from the archive about to be replaced.
+        publishing = asyncio.create_task(
+            run_newsbot("publish", str(number), "--outlet", "x", env=env)
+        )
+        await eventually(lambda: publishing.done() or waiting_on_a_lock(pg_server.admin_url, url))
+        assert not publishing.done(), publishing.result()
+    finally:
+        await asyncio.to_thread(Path(f"{gate}.open").touch)  # the restore goes on, whatever
+        restored = await restoring
+    assert restored.returncode == 0, restored.stderr
+    again = await publishing
+    assert again.returncode == 0, again.stderr
+    return again
+
+
 async def test_a_publish_started_during_a_restore_publishes_from_the_restored_archive(
     pg_server: PgServer,
     pg_url: str,
@@ -72,13 +111,7 @@ async def test_a_publish_started_during_a_restore_publishes_from_the_restored_ar
 ) -> None:
     async with await Archive.open(pg_url) as archive:
         await archive.issues.ingest(issue_202)
-    folder = tmp_path / "issues"
-    folder.mkdir()
-    env = x_env(x_emulator) | {
-        "NEWSBOT_ARCHIVE__URL": pg_url,
-        "NEWSBOT_ISSUES__DIRECTORY": str(folder),
-        "PATH": await asyncio.to_thread(gated_path, tmp_path / "bin"),
-    }
+    env = await gated_env(x_emulator, pg_url, tmp_path)
     dump = tmp_path / "newsbot-Mon.dump"
     assert (await run_newsbot("backup", str(dump), env=env)).returncode == 0
     published = await run_newsbot("publish", "202", "--outlet", "x", env=env)
@@ -86,26 +119,7 @@ async def test_a_publish_started_during_a_restore_publishes_from_the_restored_ar
     _, steps = x_plan(issue_202, XSettings())
     assert len(x_emulator.live_tweets()) == len(steps)
 
-    gate = tmp_path / "gate"
-    restoring = asyncio.create_task(
-        run_newsbot("restore", str(dump), env=env | {"PG_DUMP_GATE": str(gate)})
-    )
-    opened = Path(f"{gate}.open")
-    try:
-        await eventually(Path(f"{gate}.reached").exists, alive=ongoing(restoring))
-        # The restore has checked that nothing publishes, and keeps the archive it replaces: a
-        # publish starting now must not send from the archive about to be replaced.
-        publishing = asyncio.create_task(run_newsbot("publish", "202", "--outlet", "x", env=env))
-        await eventually(
-            lambda: publishing.done() or waiting_on_a_lock(pg_server.admin_url, pg_url)
-        )
-        assert not publishing.done(), publishing.result()
-    finally:
-        await asyncio.to_thread(opened.touch)  # the restore goes on, whatever the test found
-        restored = await restoring
-    assert restored.returncode == 0, restored.stderr
-    again = await publishing
-    assert again.returncode == 0, again.stderr
+    again = await published_during_restore(pg_server, pg_url, dump, env, 202)
     # The restored archive's ledger never knew of the posts: found on X, not made again.
     assert f"#202 → X: 0 posted, {len(steps)} recovered" in again.stdout, again.stdout
     assert len(x_emulator.live_tweets()) == len(steps)
@@ -117,14 +131,9 @@ async def test_a_publish_waiting_on_a_restore_looks_for_an_issue_only_the_old_ar
     """#203, ingested from outside the issue folder after the backup and published, is newer
     than anything the backup or the folder holds: a publish of it that waited for the restore
     finds its posts on X instead of posting them again."""
-    folder, drafts = tmp_path / "issues", tmp_path / "drafts"
-    folder.mkdir()
+    drafts = tmp_path / "drafts"
     drafts.mkdir()
-    env = x_env(x_emulator) | {
-        "NEWSBOT_ARCHIVE__URL": pg_url,
-        "NEWSBOT_ISSUES__DIRECTORY": str(folder),
-        "PATH": await asyncio.to_thread(gated_path, tmp_path / "bin"),
-    }
+    env = await gated_env(x_emulator, pg_url, tmp_path)
     assert (await run_newsbot("ingest", str(ISSUES / "202.md"), env=env)).returncode == 0
     dump = tmp_path / "newsbot-Mon.dump"
     assert (await run_newsbot("backup", str(dump), env=env)).returncode == 0
@@ -135,22 +144,6 @@ async def test_a_publish_waiting_on_a_restore_looks_for_an_issue_only_the_old_ar
     made = len(x_emulator.live_tweets())
     assert made > 0
 
-    gate = tmp_path / "gate"
-    restoring = asyncio.create_task(
-        run_newsbot("restore", str(dump), env=env | {"PG_DUMP_GATE": str(gate)})
-    )
-    try:
-        await eventually(Path(f"{gate}.reached").exists, alive=ongoing(restoring))
-        publishing = asyncio.create_task(run_newsbot("publish", "203", "--outlet", "x", env=env))
-        await eventually(
-            lambda: publishing.done() or waiting_on_a_lock(pg_server.admin_url, pg_url)
-        )
-        assert not publishing.done(), publishing.result()
-    finally:
-        await asyncio.to_thread(Path(f"{gate}.open").touch)
-        restored = await restoring
-    assert restored.returncode == 0, restored.stderr
-    again = await publishing
-    assert again.returncode == 0, again.stderr
+    again = await published_during_restore(pg_server, pg_url, dump, env, 203)
     assert f"#203 → X: 0 posted, {made} recovered" in again.stdout, again.stdout
     assert len(x_emulator.live_tweets()) == made
