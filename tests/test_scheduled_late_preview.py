@@ -30,6 +30,21 @@ async def dry_run(db: Path, env: dict[str, str], number: int) -> dict[str, str]:
     return {key: does for _, key, does in rows_of(run.stdout)}
 
 
+async def finished_late(
+    emulator: Emulator, seed: DefaultWorld, role: int, db: Path, env: dict[str, str]
+) -> None:
+    """#1, part way out in `seed.general` when #2 went out there whole pinging `role`, has been
+    finished: its digest came after #2's and pinged nobody, as the dry run said, and nothing of
+    it is left to send."""
+    digests = [m for m in emulator.messages_in(seed.general) if m.embeds]
+    assert [d.embeds[0]["title"] for d in digests] == [
+        "#2 · Test Weekly: Issue #2",
+        "#1 · Test Weekly: Issue #1",
+    ]
+    assert [d.mention_roles for d in digests] == [[role], []], "as the dry run said"
+    assert (await dry_run(db, env, 1))[f"1/discord/{seed.general.id}/digest"] == "unchanged"
+
+
 async def test_the_dry_run_of_an_issue_finished_late_says_its_digest_pings_nobody(
     archive: Archive,
     client: discord.Client,
@@ -62,10 +77,4 @@ async def test_the_dry_run_of_an_issue_finished_late_says_its_digest_pings_nobod
 
     (sent,) = await work.publisher.publish(await archive.issues.issue(1), ["discord"])
     assert sent.failure is None, sent.lines
-    digests = [m for m in emulator.messages_in(seed.general) if m.embeds]
-    assert [d.embeds[0]["title"] for d in digests] == [
-        "#2 · Test Weekly: Issue #2",
-        "#1 · Test Weekly: Issue #1",
-    ]
-    assert [d.mention_roles for d in digests] == [[role], []], "as the dry run said"
-    assert (await dry_run(db, env, 1))[digest] == "unchanged"
+    await finished_late(emulator, seed, role, db, env)
