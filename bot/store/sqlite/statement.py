@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
@@ -21,6 +22,8 @@ MAIN_INDEX = "items_fts"
 RECENT_INDEX = "items_recent_fts"
 """The full-text index of the newest items alone (see recent.py)."""
 
+_PHRASE = re.compile(r'"(?:[^"]|"")*\s(?:[^"]|"")*"')
+"""A phrase in an FTS5 query as `fts_query` writes it: a quoted string of several words."""
 _NO_ROWID = 2**63 - 1
 """Above every item id (those stay below 2**40): `rowid >= _NO_ROWID` matches nothing."""
 
@@ -58,8 +61,15 @@ def search_statement(
     bounds = (section, issue, since, until, recent_issues, before_issue)
     joins, filters, params = _search_filters(*bounds, index=MAIN_INDEX, now=now)
     recent_joins, recent_filters, _ = _search_filters(*bounds, index=RECENT_INDEX, now=now)
+    # Each page row's snippet comes from the full-text index: read in one scan of the matches
+    # between the page's first and last ids when that range holds few others (`_page_rows`).
+    # Newest first, it holds the page alone; ranked, the candidates, ranked already (no more
+    # than SEARCH_CANDIDATES: a date, issue or recent filter bounds the range as the scan).
+    # A section's items are scattered among the others', and a phrase's matches in a range
+    # are checked word by word in every item holding its words: each row is looked up.
+    by_range = section is None and not (ranked and _PHRASE.search(query))
     if not ranked:
-        return _newest_statement(joins, filters), {
+        return _newest_statement(joins, filters, by_range), {
             **params,
             "query": query,
             "start": HIGHLIGHT_START,
@@ -110,7 +120,7 @@ def search_statement(
             ORDER BY c.score, issue_number DESC, i.position
             LIMIT :limit OFFSET :offset
         )
-        {_page_rows("page.score", "page.score, page.issue_number DESC, page.position")}
+        {_page_rows("page.score", "page.score, page.issue_number DESC, page.position", by_range)}
     """  # noqa: S608 - `joins` and `filters` are fixed clauses; every value is a parameter
     params.update(
         query=query,
@@ -125,7 +135,7 @@ def search_statement(
     return sql, params
 
 
-def _newest_statement(joins: str, filters: str) -> str:
+def _newest_statement(joins: str, filters: str, by_range: bool) -> str:
     """The search SQL without bm25: the newest matches, as many as the page needs."""
     return f"""
         WITH page AS (
@@ -135,24 +145,38 @@ def _newest_statement(joins: str, filters: str) -> str:
             ORDER BY items_fts.rowid DESC
             LIMIT :limit OFFSET :offset
         )
-        {_page_rows("0.0", "page.id DESC")}
+        {_page_rows("0.0", "page.id DESC", by_range)}
     """  # noqa: S608 - `joins` and `filters` are fixed clauses; every value is a parameter
 
 
-def _page_rows(score: str, order: str) -> str:
+def _page_rows(score: str, order: str, by_range: bool) -> str:
     """The SQL reading the rows of the `page` of ids: each hit's fields, its `score` and its
-    snippet, in `order`."""
+    snippet, in `order`.
+
+    The snippet needs the row's match in the full-text index. Looked up by id, each row sets
+    FTS5 up to seek the query's terms in every segment of the index again: 11 rows cost a
+    rare word's search two thirds of its time. `by_range` reads them in one scan of the
+    matches between the page's ids instead, for pages whose range holds few other matches.
+    """
+    if by_range:
+        # No row for an empty page: the scan is not even set up.
+        matched = """(SELECT * FROM (SELECT min(id) AS first, max(id) AS last FROM page)
+            WHERE first IS NOT NULL) AS bounds
+        CROSS JOIN items_fts
+        CROSS JOIN page ON page.id = +items_fts.rowid"""
+        in_range = "AND items_fts.rowid >= bounds.first AND items_fts.rowid <= bounds.last"
+    else:
+        matched, in_range = "page CROSS JOIN items_fts ON items_fts.rowid = page.id", ""
     return f"""
         SELECT i.id, i.title, i.link, i.blurb, i.abstract, i.editor_note,
                i.issue_number, n.title AS issue_title, n.date AS issue_date,
                s.name AS section_name, s.slug AS section_slug, {score} AS score,
                snippet(items_fts, -1, :start, :end, '…', 16) AS snippet
-        FROM page
-        CROSS JOIN items_fts ON items_fts.rowid = page.id
+        FROM {matched}
         JOIN items i ON i.id = page.id
         JOIN sections s ON s.id = i.section_id
         JOIN issues n ON n.number = i.issue_number
-        WHERE items_fts MATCH :query
+        WHERE items_fts MATCH :query {in_range}
         ORDER BY {order}
     """  # noqa: S608 - fixed text from this module
 
