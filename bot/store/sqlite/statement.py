@@ -61,12 +61,10 @@ def search_statement(
     bounds = (section, issue, since, until, recent_issues, before_issue)
     joins, filters, params = _search_filters(*bounds, index=MAIN_INDEX, now=now)
     recent_joins, recent_filters, _ = _search_filters(*bounds, index=RECENT_INDEX, now=now)
-    # Each page row's snippet comes from the full-text index: read in one scan of the matches
-    # between the page's first and last ids when that range holds few others (`_page_rows`).
-    # Newest first, it holds the page alone; ranked, the candidates, ranked already (no more
-    # than SEARCH_CANDIDATES: a date, issue or recent filter bounds the range as the scan).
-    # A section's items are scattered among the others', and a phrase's matches in a range
-    # are checked word by word in every item holding its words: each row is looked up.
+    # The page's snippets are read in one scan of its range of ids (`_page_rows`) where that
+    # range holds few other matches: newest first, none; ranked, candidates only (a date,
+    # issue or recent filter bounds it as the scan). Not a section's, scattered among other
+    # items, nor a ranked phrase's, whose range has every item holding its words checked.
     by_range = section is None and not (ranked and _PHRASE.search(query))
     if not ranked:
         return _newest_statement(joins, filters, by_range), {
@@ -154,8 +152,8 @@ def _page_rows(score: str, order: str, by_range: bool) -> str:
     snippet, in `order`.
 
     The snippet needs the row's match in the full-text index. Looked up by id, each row sets
-    FTS5 up to seek the query's terms in every segment of the index again: 11 rows cost a
-    rare word's search two thirds of its time. `by_range` reads them in one scan of the
+    FTS5 up to seek the query's terms in every segment of the index again: 11 rows took two
+    thirds of a rare word's statement. `by_range` reads them in one scan of the
     matches between the page's ids instead, for pages whose range holds few other matches.
     """
     if by_range:
