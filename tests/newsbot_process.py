@@ -124,9 +124,12 @@ def _become(request: dict[str, Any]) -> None:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
+    import faulthandler
     import tempfile
     import time
 
+    # A run a test finds stuck prints where each of its threads stands (`communicated`).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     tempfile.tempdir = None  # read TMPDIR again, as a new process would
     time.tzset()
     import coverage
@@ -371,6 +374,22 @@ async def newsbot_process(
         os.write(go, b"!")
     os.close(go)
     return NewsbotProcess(pid, answers, [stdout_ours, stderr_ours])
+
+
+async def communicated(process: Process, within: float) -> tuple[bytes, bytes]:
+    """`process.communicate()`, within `within` seconds: a run still going then is killed and
+    fails the test with what it wrote to stderr, a forked run's stacks at the end of it."""
+    reading = asyncio.ensure_future(process.communicate())
+    done, _ = await asyncio.wait({reading}, timeout=within)
+    if reading in done:
+        return reading.result()
+    if isinstance(process, NewsbotProcess):
+        process.send_signal(signal.SIGUSR1)  # its stacks, to its stderr
+        await asyncio.sleep(1)
+    process.kill()
+    _, err = await asyncio.wait_for(reading, 30)
+    said = err.decode(errors="replace")[-8000:]
+    raise AssertionError(f"newsbot still ran after {within:.0f} s; its stderr ends:\n{said}")
 
 
 def newsbot_completed(

@@ -15,7 +15,7 @@ from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
 from bot.workers import PUBLISHER_LEASE
 from tests.conftest import ISSUES, eventually, unmeasured
-from tests.newsbot_process import newsbot_process
+from tests.newsbot_process import communicated, newsbot_process
 from tests.publishing.cli_harness import newsbot_env
 
 QUICK = 30.0
@@ -82,7 +82,7 @@ async def test_an_interrupted_publish_stops_counting_among_the_publishers(
         assert fault.hits == 1
         assert await publishers(db) == 1  # publishing, it counts
         process.send_signal(signal.SIGINT)  # the editor's Ctrl-C
-        _, stderr = await asyncio.wait_for(process.communicate(), QUICK)
+        _, stderr = await communicated(process, QUICK)
     finally:
         fault.release()
     assert process.returncode != 0, stderr.decode()
