@@ -284,6 +284,15 @@ def _sign_named_notes(terms: list[_Term]) -> list[str]:
 
 _TOKEN = re.compile(r"[^\W_]+")
 """What the index reads as one token: a run of letters and digits."""
+_FTS5_STRING = re.compile(r'"((?:[^"]|"")*)"')
+"""A quoted string of an FTS5 query (a quote inside written twice); group 1 its text."""
+
+
+def holds_phrase(fts: str) -> bool:
+    """Whether the FTS5 query `fts` (as this module writes them) holds a phrase: a quoted
+    string the index reads as two tokens or more, `"deep learning"` as `"e-mail"` or a CJK
+    run's bigrams, which FTS5 finds by reading each holding item's word positions."""
+    return any(len(_TOKEN.findall(text)) > 1 for text in _FTS5_STRING.findall(fts))
 
 
 def _apart(terms: list[_Term]) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import closing
@@ -16,7 +17,7 @@ import pytest
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START, Item, SearchPage
 from bot.store import Archive
-from bot.store.query import as_written, fts_query
+from bot.store.query import as_written, fts_query, holds_phrase
 from tests.factories import issue, item
 
 NOW = dt.datetime(2026, 12, 4, 12, tzinfo=dt.UTC)
@@ -128,3 +129,35 @@ async def test_every_hit_has_its_own_items_snippet(
                 shown.append(hit.item_id)
         # Every match, each once: no page lost a row whose snippet it read.
         assert len(set(shown)) == len(shown) == visible_matches(path, query, filters), filters
+
+
+TOKENIZER = "unicode61 remove_diacritics 2"
+"""The archive's full-text tokenizer (its items_fts)."""
+READER_TEXTS = [
+    "learning model", "deep -learning", '"deep learning" model', "model-of", "don't",
+    "node.js", "x_y_z", "c++", "学習", "機械学習", "ＧＰＴ－４", "café crème", "w1*", "e-ma*",
+]  # fmt: skip
+
+
+def tokens_of(db: sqlite3.Connection, text: str) -> int:
+    """How many tokens FTS5's tokenizer, as the archive's index sets it, reads in `text`."""
+    db.execute("DELETE FROM probe")
+    db.execute("INSERT INTO probe (text) VALUES (?)", (text,))
+    return int(db.execute("SELECT count(*) FROM probe_tokens").fetchone()[0])
+
+
+def test_a_query_holds_a_phrase_when_the_index_reads_two_tokens_in_one_string() -> None:
+    """A ranked phrase's page reads its rows one by one (`holds_phrase`): its range would have
+    every item holding its words checked. Told from FTS5's own tokenizer, for what readers
+    type: a hyphenated word is a phrase, two quoted words side by side are not."""
+    with closing(sqlite3.connect(":memory:")) as db:
+        db.execute(f"CREATE VIRTUAL TABLE probe USING fts5(text, tokenize = '{TOKENIZER}')")
+        db.execute("CREATE VIRTUAL TABLE probe_tokens USING fts5vocab(probe, instance)")
+        for text in READER_TEXTS:
+            fts = fts_query(text)
+            assert fts is not None
+            strings = [s.replace('""', '"') for s in re.findall(r'"((?:[^"]|"")*)"', fts)]
+            read = any(tokens_of(db, string) > 1 for string in strings)
+            assert holds_phrase(fts) == read, (text, fts)
+    assert not holds_phrase(fts_query("learning model") or "")
+    assert holds_phrase(fts_query("model-of") or "")

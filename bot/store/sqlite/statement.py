@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from typing import Any
 
 from bot.models import HIGHLIGHT_END, HIGHLIGHT_START
 from bot.store.held import held_horizon
 from bot.store.ingest import SLOT_BITS
 from bot.store.query import SEARCH_CANDIDATES as SEARCH_CANDIDATES  # read here by search.py
-from bot.store.query import fts_query
+from bot.store.query import fts_query, holds_phrase
 from bot.store.sections import SoughtSection
 from bot.store.sqlite.held import HELD_ISSUES
 
@@ -22,8 +21,6 @@ MAIN_INDEX = "items_fts"
 RECENT_INDEX = "items_recent_fts"
 """The full-text index of the newest items alone (see recent.py)."""
 
-_PHRASE = re.compile(r'"(?:[^"]|"")*\s(?:[^"]|"")*"')
-"""A phrase in an FTS5 query as `fts_query` writes it: a quoted string of several words."""
 _NO_ROWID = 2**63 - 1
 """Above every item id (those stay below 2**40): `rowid >= _NO_ROWID` matches nothing."""
 
@@ -65,7 +62,7 @@ def search_statement(
     # range holds few other matches: newest first, none; ranked, candidates only (a date,
     # issue or recent filter bounds it as the scan). Not a section's, scattered among other
     # items, nor a ranked phrase's, whose range has every item holding its words checked.
-    by_range = section is None and not (ranked and _PHRASE.search(query))
+    by_range = section is None and not (ranked and holds_phrase(query))
     if not ranked:
         return _newest_statement(joins, filters, by_range), {
             **params,
