@@ -40,6 +40,9 @@ _PRAGMAS = (
     "foreign_keys = ON",
     "synchronous = NORMAL",
     "busy_timeout = 5000",
+    # Once checkpointed, the WAL file is cut back to 64 MB: a large ingest (with its index
+    # merge) grew it to its own size, which it kept on disk for as long as a process ran.
+    "journal_size_limit = 67108864",
     # 16 MB instead of 2 for ingest's index updates; searches read through their own
     # connections, and the system's file cache keeps the rest of a large archive at hand.
     "cache_size = -16384",
