@@ -51,7 +51,7 @@ async def ingest_many(
             outcomes.extend(done)
             for (issue, _), outcome in zip(batch, done, strict=True):
                 if outcome is not IngestOutcome.UNCHANGED:
-                    stored += sum(len(section.items) for section in issue.sections)
+                    stored += len(issue.items)
                 if progress is not None:
                     progress(issue, outcome)
         await recent.refresh(db)
