@@ -70,7 +70,7 @@ class Editor:
         the demo shows it), and print the answer as it is afterwards."""
         self.console.print(Text(f"\n{self.who} (editor) › presses {what}", style="bold cyan"))
         handle = await self.emulator.press_button(message, custom_id, self.seed.manager)
-        await handle.response(timeout=ANSWER_TIMEOUT)
+        await handle.updated(timeout=ANSWER_TIMEOUT)
         self._print([message])
 
     async def _run(self, name: str, sub: str, options: dict[str, Any]) -> InteractionHandle:

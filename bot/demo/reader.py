@@ -58,10 +58,11 @@ class Reader:
         return answer
 
     async def press(self, message: Message, custom_id: str, label: str) -> None:
-        """Press a button and print the message as it is afterwards."""
+        """Press a button and print the message as it is afterwards (once edited, when newsbot
+        acknowledged the press first, as it does a slow one)."""
         self.say(f"presses “{label}”")
         handle = await self.emulator.press_button(message, custom_id, self.seed.reader)
-        await handle.response(timeout=ANSWER_TIMEOUT)
+        await handle.updated(timeout=ANSWER_TIMEOUT)
         self.console.print(self.screen.message(message, who=self.seed.reader.username))
 
     async def related(self, text: str) -> None:

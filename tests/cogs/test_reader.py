@@ -49,12 +49,9 @@ async def turn_page(emulator: Emulator, message: Message, button: str, user: Use
     page turned to. The page comes in the press's answer (UPDATE_MESSAGE), or, when it is slow
     to come (as on a loaded machine, past the reader's `DEFER_AFTER`), the press is acknowledged
     (DEFERRED_UPDATE_MESSAGE) and the message edited after: either is a page turned."""
-    edited = message.edited_at
     pressed = await emulator.press_button(message, button, user)
-    answer = await pressed.response()
+    answer = await pressed.updated()
     assert answer.type in (CallbackType.UPDATE_MESSAGE, CallbackType.DEFERRED_UPDATE_MESSAGE)
-    if answer.type == CallbackType.DEFERRED_UPDATE_MESSAGE:
-        await emulator.wait_until(lambda: message.edited_at != edited or None)
 
 
 def text_of(message: Message) -> str:

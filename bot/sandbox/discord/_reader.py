@@ -55,6 +55,9 @@ class InteractionHandle:
         self.interaction = interaction
         self._world = world
         self._actions = actions
+        source = interaction.source_message
+        self._source_edited = source.edited_at if source is not None else None
+        """When the message whose component was used was last edited, as it was used."""
 
     @property
     def id(self) -> int:
@@ -81,6 +84,22 @@ class InteractionHandle:
         return await self._world.changed.wait_for(
             lambda: self.interaction.callback, timeout, f"the bot to answer {self._what}"
         )
+
+    async def updated(self, timeout: float = 5.0) -> Callback:  # noqa: ASYNC109
+        """Wait for the bot's answer to a component and, when it only acknowledged it
+        (DEFERRED_UPDATE_MESSAGE, as a slow answer is), for the edit of the message that
+        follows; return the answer. Any other answer is returned as it came."""
+        callback = await self.response(timeout)
+        source = self.interaction.source_message
+        if callback.type != CallbackType.DEFERRED_UPDATE_MESSAGE or source is None:
+            return callback
+        before = self._source_edited
+        await self._world.changed.wait_for(
+            lambda: source.edited_at != before or None,
+            timeout,
+            f"the message edited after the bot acknowledged {self._what}",
+        )
+        return callback
 
     async def original(self, timeout: float = 5.0) -> Message:  # noqa: ASYNC109
         """Wait for the original response and return it once it is no longer "thinking…"."""
