@@ -7,7 +7,6 @@ context's `obj`.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,7 +18,16 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.cli._console import archive_location, date_option, err, fail, out, run_async, settings_of
+from bot.cli._console import (
+    archive_location,
+    date_option,
+    err,
+    fail,
+    out,
+    run_async,
+    run_loop,
+    settings_of,
+)
 from bot.errors import NewsbotError, SourceError
 from bot.importers._fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, is_url, remember
 from bot.importers._output import WriteOutcome, Written, save_issues, scan_folder
@@ -128,7 +136,7 @@ async def _ingest(location: Path | str, written: Sequence[Written]) -> list[Inge
 
 def _ingest_all(settings: Settings, written: Sequence[Written]) -> None:
     try:
-        outcomes = asyncio.run(_ingest(settings.archive.location(), written))
+        outcomes = run_loop(_ingest(settings.archive.location(), written))
     except NewsbotError as exc:
         raise fail(f"{exc}; nothing was ingested") from None
     except (sqlite3.Error, OSError) as exc:

@@ -6,8 +6,12 @@ rate."""
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import os
 import signal
 from pathlib import Path
+
+import pytest
 
 from bot.issuefiles import load_issue
 from bot.models import Subscription
@@ -20,6 +24,8 @@ from tests.publishing.cli_harness import newsbot_env
 
 QUICK = 30.0
 """Seconds a run may take here: the stalls end in a few."""
+PROMPTLY = 10.0
+"""Seconds an interrupted run may take to end (it takes one or two)."""
 
 
 async def subscribed_archive(path: Path, seed: DefaultWorld) -> None:
@@ -61,8 +67,20 @@ async def test_a_long_rate_limit_is_reported_with_its_reset_not_slept_out(
     assert await publishers(db) == 0
 
 
+def interrupt_a_thread(pid: int) -> None:
+    """SIGINT (Ctrl-C) to one of process `pid`'s threads other than its main one, as the
+    kernel may deliver a signal sent to the process (tgkill(2))."""
+    others = sorted(int(tid) for tid in os.listdir(f"/proc/{pid}/task") if int(tid) != pid)
+    assert others, "the run has a thread besides its main one (aiosqlite's)"
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.tgkill(pid, others[0], signal.SIGINT) != 0:
+        raise OSError(ctypes.get_errno(), "tgkill failed")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("to_thread", [False, True], ids=["the process", "one of its threads"])
 async def test_an_interrupted_publish_stops_counting_among_the_publishers(
-    tmp_path: Path, emulator: Emulator, seed: DefaultWorld
+    tmp_path: Path, emulator: Emulator, seed: DefaultWorld, to_thread: bool
 ) -> None:
     db = tmp_path / "archive.db"
     await subscribed_archive(db, seed)
@@ -81,8 +99,12 @@ async def test_an_interrupted_publish_stops_counting_among_the_publishers(
         await eventually(lambda: fault.hits > 0, within=QUICK)
         assert fault.hits == 1
         assert await publishers(db) == 1  # publishing, it counts
-        process.send_signal(signal.SIGINT)  # the editor's Ctrl-C
-        _, stderr = await communicated(process, QUICK)
+        # The editor's Ctrl-C, which the kernel hands to any thread of the process.
+        if to_thread:
+            interrupt_a_thread(process.pid)
+        else:
+            process.send_signal(signal.SIGINT)
+        _, stderr = await communicated(process, PROMPTLY)
     finally:
         fault.release()
     assert process.returncode != 0, stderr.decode()
