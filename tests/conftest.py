@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import logging
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -68,6 +69,17 @@ settings.register_profile(
     suppress_health_check=LARGE_INPUTS,
 )
 settings.load_profile("ci")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C reaches the processes the tests start as it reaches a terminal's foreground job.
+
+    A suite started in the background (`pytest &`, where the shell ignores SIGINT for it) would
+    pass that on to every process it starts, xdist's workers and the `newsbot` runs, and a test
+    of what Ctrl-C does would find it ignored, as newsbot rightly leaves it then.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
