@@ -128,8 +128,10 @@ def _become(request: dict[str, Any]) -> None:
     import tempfile
     import time
 
-    # A run a test finds stuck prints where each of its threads stands (`communicated`).
+    # A run a test finds stuck prints where each of its threads stands, and its asyncio tasks
+    # where each waits (`communicated`).
     faulthandler.register(signal.SIGUSR1, all_threads=True)
+    signal.signal(signal.SIGUSR2, _print_tasks)
     tempfile.tempdir = None  # read TMPDIR again, as a new process would
     time.tzset()
     import coverage
@@ -140,6 +142,20 @@ def _become(request: dict[str, Any]) -> None:
     import runpy
 
     runpy.run_module("bot", run_name="__main__", alter_sys=True)
+
+
+def _print_tasks(signum: int, frame: object) -> None:
+    """Print the running event loop's tasks and where each waits, to stderr."""
+    try:
+        loop = asyncio.get_running_loop()  # the handler runs in the main thread, in the loop
+    except RuntimeError:
+        print("no event loop is running", file=sys.stderr, flush=True)
+        return
+    for task in asyncio.all_tasks(loop):
+        state = "cancelling" if task.cancelling() else "running"
+        print(f"task {task.get_name()} ({state}):", file=sys.stderr)
+        task.print_stack(file=sys.stderr)
+    sys.stderr.flush()
 
 
 def _main() -> None:
@@ -383,13 +399,35 @@ async def communicated(process: Process, within: float) -> tuple[bytes, bytes]:
     done, _ = await asyncio.wait({reading}, timeout=within)
     if reading in done:
         return reading.result()
+    masks = signal_masks(process.pid)
     if isinstance(process, NewsbotProcess):
-        process.send_signal(signal.SIGUSR1)  # its stacks, to its stderr
+        process.send_signal(signal.SIGUSR2)  # its tasks, to its stderr
+        await asyncio.sleep(0.5)
+        process.send_signal(signal.SIGUSR1)  # its threads' stacks
         await asyncio.sleep(1)
     process.kill()
     _, err = await asyncio.wait_for(reading, 30)
     said = err.decode(errors="replace")[-8000:]
-    raise AssertionError(f"newsbot still ran after {within:.0f} s; its stderr ends:\n{said}")
+    raise AssertionError(
+        f"newsbot still ran after {within:.0f} s; its threads' signals:\n{masks}\n"
+        f"its stderr ends:\n{said}"
+    )
+
+
+def signal_masks(pid: int) -> str:
+    """Each thread of process `pid` and the signals it blocks, ignores, catches and has pending,
+    as Linux's /proc tells them (hexadecimal masks: SIGINT is 0x2); empty elsewhere."""
+    lines = []
+    with contextlib.suppress(OSError):
+        for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
+            status = Path(f"/proc/{pid}/task/{tid}/status").read_text().splitlines()
+            fields = dict(line.split(":\t", 1) for line in status if ":\t" in line)
+            said = ", ".join(
+                f"{name} {fields.get(name, '?').strip()}"
+                for name in ("Name", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
+            )
+            lines.append(f"  thread {tid}: {said}")
+    return "\n".join(lines)
 
 
 def newsbot_completed(
