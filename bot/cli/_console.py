@@ -171,10 +171,11 @@ async def _interruptible(coro: Coroutine[Any, Any, T]) -> T:
     event loop's wake-up socket.
 
     asyncio.run's own handler is Python code, run once the main thread runs Python again.
-    The kernel may hand the signal to another thread (aiosqlite's, a DNS lookup's); the main
-    thread, waiting for the loop's next event, then did not see it until that event, and
-    sometimes not at all: a `newsbot publish` interrupted while Discord held a request went
-    on publishing. The loop's own signal handling wakes it, whichever thread the signal met.
+    Linux may deliver a signal sent to the process to another of its threads (aiosqlite's, a
+    DNS lookup's); the main thread, waiting for the loop's next event, then did not see it
+    until that event, if at all: a `newsbot publish` interrupted while Discord held a request
+    went on publishing. The loop's own signal handling wakes it, whichever thread the signal
+    met.
     """
     import asyncio
     import signal
