@@ -135,10 +135,12 @@ def failed(exc: NewsbotError) -> typer.Exit:
 
 
 def run_async(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
-    """Run one command's coroutine (`run_loop`); a known failure becomes a clear message and
-    exit 1."""
+    """Run one command's coroutine (`run_loop`: Ctrl-C and SIGTERM cancel it); a known failure
+    becomes a clear message and exit 1."""
     # Here, not at the top: `newsbot --help` runs no coroutine.
     import sqlite3
+
+    from bot.cli._stopping import run_loop
 
     try:
         return run_loop(coro, uvloop=uvloop)
@@ -148,66 +150,6 @@ def run_async(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
         raise fail(f"the archive database failed: {exc}") from None
     except _connection_errors() as exc:
         raise fail(os_problem(exc)) from None
-
-
-def run_loop(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
-    """Run `coro` on an event loop of its own, as asyncio.run does (on uvloop's loop with
-    `uvloop`, where it is installed: not on Windows); Ctrl-C cancels it (`_interruptible`)."""
-    import asyncio
-
-    if uvloop:
-        try:
-            import uvloop as fast_loop
-        except ImportError:
-            pass
-        else:
-            return fast_loop.run(_interruptible(coro))
-    return asyncio.run(_interruptible(coro))
-
-
-async def _interruptible(coro: Coroutine[Any, Any, T]) -> T:
-    """`coro`, cancelled by a first SIGINT (Ctrl-C) and stopped at once by a second, then
-    ending in KeyboardInterrupt, as under asyncio.run; but the signal is told through the
-    event loop's wake-up socket.
-
-    asyncio.run's own handler is Python code, run once the main thread runs Python again.
-    Linux may deliver a signal sent to the process to another of its threads (aiosqlite's, a
-    DNS lookup's); the main thread, waiting for the loop's next event, then did not see it
-    until that event, if at all: a `newsbot publish` interrupted while Discord held a request
-    went on publishing. The loop's own signal handling wakes it, whichever thread the signal
-    met.
-    """
-    import asyncio
-    import signal
-
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    assert task is not None
-    interrupts = 0
-
-    def interrupt() -> None:
-        nonlocal interrupts
-        interrupts += 1
-        if interrupts > 1:
-            raise KeyboardInterrupt  # out of the loop, which cancels what still runs
-        task.cancel()
-
-    before = signal.getsignal(signal.SIGINT)
-    if before in (signal.SIG_IGN, signal.SIG_DFL, None):  # Ctrl-C ignored (`cmd &`), or not ours
-        return await coro
-    try:
-        loop.add_signal_handler(signal.SIGINT, interrupt)
-    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
-        return await coro
-    try:
-        return await coro
-    except asyncio.CancelledError:
-        if interrupts and task.uncancel() == 0:
-            raise KeyboardInterrupt from None
-        raise
-    finally:
-        loop.remove_signal_handler(signal.SIGINT)
-        signal.signal(signal.SIGINT, before)  # asyncio.run's, which it then puts back itself
 
 
 def _connection_errors() -> tuple[type[Exception], ...]:

@@ -25,9 +25,9 @@ from bot.cli._console import (
     fail,
     out,
     run_async,
-    run_loop,
     settings_of,
 )
+from bot.cli._stopping import run_loop
 from bot.errors import NewsbotError, SourceError
 from bot.importers._fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, is_url, remember
 from bot.importers._output import WriteOutcome, Written, save_issues, scan_folder

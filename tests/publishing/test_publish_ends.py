@@ -67,20 +67,24 @@ async def test_a_long_rate_limit_is_reported_with_its_reset_not_slept_out(
     assert await publishers(db) == 0
 
 
-def interrupt_a_thread(pid: int) -> None:
-    """SIGINT (Ctrl-C) to one of process `pid`'s threads other than its main one, as the
-    kernel may deliver a signal sent to the process (tgkill(2))."""
+def signal_a_thread(pid: int, signum: signal.Signals) -> None:
+    """`signum` to one of process `pid`'s threads other than its main one, as the kernel may
+    deliver a signal sent to the process (tgkill(2))."""
     others = sorted(int(tid) for tid in os.listdir(f"/proc/{pid}/task") if int(tid) != pid)
     assert others, "the run has a thread besides its main one (aiosqlite's)"
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.tgkill(pid, others[0], signal.SIGINT) != 0:
+    if libc.tgkill(pid, others[0], signum) != 0:
         raise OSError(ctypes.get_errno(), "tgkill failed")
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
-@pytest.mark.parametrize("to_thread", [False, True], ids=["the process", "one of its threads"])
+@pytest.mark.parametrize(
+    ("signum", "to_thread"),
+    [(signal.SIGINT, False), (signal.SIGINT, True), (signal.SIGTERM, False)],
+    ids=["Ctrl-C", "Ctrl-C met by another thread", "SIGTERM"],
+)
 async def test_an_interrupted_publish_stops_counting_among_the_publishers(
-    tmp_path: Path, emulator: Emulator, seed: DefaultWorld, to_thread: bool
+    tmp_path: Path, emulator: Emulator, seed: DefaultWorld, signum: signal.Signals, to_thread: bool
 ) -> None:
     db = tmp_path / "archive.db"
     await subscribed_archive(db, seed)
@@ -99,13 +103,16 @@ async def test_an_interrupted_publish_stops_counting_among_the_publishers(
         await eventually(lambda: fault.hits > 0, within=QUICK)
         assert fault.hits == 1
         assert await publishers(db) == 1  # publishing, it counts
-        # The editor's Ctrl-C, which the kernel hands to any thread of the process.
+        # The editor's Ctrl-C (which the kernel may hand to any thread of the process), or a
+        # service manager's stop.
         if to_thread:
-            interrupt_a_thread(process.pid)
+            signal_a_thread(process.pid, signum)
         else:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(signum)
         _, stderr = await communicated(process, PROMPTLY)
     finally:
         fault.release()
     assert process.returncode != 0, stderr.decode()
-    assert await publishers(db) == 0
+    if signum == signal.SIGTERM:
+        assert process.returncode == -signal.SIGTERM, "ended by it, as a service manager expects"
+    assert await publishers(db) == 0, "its lease given back"
