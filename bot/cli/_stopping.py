@@ -7,6 +7,7 @@ so that what it holds is given back (a lease, a half-written backup) before the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -61,14 +62,22 @@ async def _stoppable(coro: Coroutine[Any, Any, T], received: list[signal.Signals
     task = asyncio.current_task()
     assert task is not None
 
-    def stop(signum: signal.Signals) -> None:
+    def stop(signum: signal.Signals) -> None:  # in the loop, once it has control
         received.append(signum)
         if len(received) == 1:
             task.cancel()
-        elif signum == signal.SIGINT:
-            raise KeyboardInterrupt  # out of the loop, which cancels what still runs
         else:
-            _end_by(signum)
+            _again(signum)
+
+    arrivals: list[int] = []
+
+    def arrived(signum: int, frame: object) -> None:  # in the main thread, busy or not
+        # The loop hears each signal too (the wake-up socket stays), but only once it has
+        # control: a command busy on the loop's thread would not hear a second one.
+        arrivals.append(signum)
+        if len(arrivals) > 1:
+            received.append(signal.Signals(signum))
+            _again(signal.Signals(signum))
 
     handled: list[tuple[signal.Signals, Any]] = []
     for signum in STOPPING:
@@ -79,6 +88,7 @@ async def _stoppable(coro: Coroutine[Any, Any, T], received: list[signal.Signals
             loop.add_signal_handler(signum, stop, signum)
         except (NotImplementedError, RuntimeError, ValueError):  # Windows, not the main thread
             continue
+        signal.signal(signum, arrived)
         handled.append((signum, before))
     try:
         return await coro
@@ -92,10 +102,18 @@ async def _stoppable(coro: Coroutine[Any, Any, T], received: list[signal.Signals
             signal.signal(signum, before)  # for SIGINT, asyncio.run's, which it puts back
 
 
+def _again(signum: signal.Signals) -> None:
+    """A second signal: Ctrl-C interrupts whatever runs, SIGTERM ends the process at once."""
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt  # out of the loop, which cancels what still runs
+    _end_by(signum)
+
+
 def _end_by(signum: signal.Signals) -> None:
     """End this process by `signum`, as its default action does."""
     for stream in (sys.stdout, sys.stderr):
-        stream.flush()
+        with contextlib.suppress(Exception):  # None without a console, or a closed pipe
+            stream.flush()
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
     raise SystemExit(128 + signum)  # where the signal does not end the process at once

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -76,6 +77,47 @@ def test_sigterm_cancels_the_command_then_ends_the_process_by_it() -> None:
     code, said = command(signal.SIGTERM, "default", 20)
     assert code == -signal.SIGTERM, (code, said)
     assert len(said) == 1 and seconds(said[0]) < 10, "cancelled, its finally run, no more"
+
+
+# A command busy on the loop's thread: the loop does not have control to hear a signal.
+BUSY = textwrap.dedent(
+    """
+    import time
+    from bot.cli._stopping import run_loop
+
+    async def command():
+        print("busy", flush=True)
+        began = time.monotonic()
+        while time.monotonic() - began < 20:
+            pass
+
+    try:
+        run_loop(command())
+    except KeyboardInterrupt:
+        print("interrupted")
+    """
+)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_second_signal_stops_a_command_busy_on_the_loops_thread(signum: signal.Signals) -> None:
+    with subprocess.Popen(
+        [sys.executable, "-c", BUSY], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    ) as busy:
+        assert busy.stdout is not None
+        assert busy.stdout.readline() == "busy\n"
+        busy.send_signal(signum)  # cancels it, once the loop has control: not while busy
+        time.sleep(0.3)
+        busy.send_signal(signum)
+        try:
+            code = busy.wait(timeout=10)
+        finally:
+            busy.kill()
+        said = busy.stdout.read()
+    if signum == signal.SIGINT:
+        assert (code, said) == (0, "interrupted\n")
+    else:
+        assert code == -signal.SIGTERM
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
