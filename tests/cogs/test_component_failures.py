@@ -71,8 +71,9 @@ async def test_a_page_turned_while_the_archive_is_out_of_reach_says_so(
         emulator.config.interaction_deadline = 1.0
         with pg_server.down(), caplog.at_level(logging.ERROR, logger="cogs.components"):
             pressed = await emulator.press_button(first, "search:next", seed.reader)
-            assert (await pressed.response()).type == CallbackType.DEFERRED_UPDATE_MESSAGE
-            (answer,) = await pressed.followups(1)
+            # Acknowledged, then told in a follow-up, the page not turned.
+            assert (await pressed.updated()).type == CallbackType.DEFERRED_UPDATE_MESSAGE
+            (answer,) = pressed.interaction.followups
         assert_private_and_silent(answer)
         # As /search itself says it (`test_postgres_outage`), not an apology for a bug.
         assert answer.content == literal_but_code(UNREACHABLE_FOR_READERS, CONTENT_MAX)

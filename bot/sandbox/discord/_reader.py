@@ -88,14 +88,15 @@ class InteractionHandle:
     async def updated(self, timeout: float = 5.0) -> Callback:  # noqa: ASYNC109
         """Wait for the bot's answer to a component and, when it only acknowledged it
         (DEFERRED_UPDATE_MESSAGE, as a slow answer is), for the edit of the message that
-        follows; return the answer. Any other answer is returned as it came."""
+        follows, or a follow-up sent instead (an apology); return the answer. Any other
+        answer is returned as it came."""
         callback = await self.response(timeout)
         source = self.interaction.source_message
         if callback.type != CallbackType.DEFERRED_UPDATE_MESSAGE or source is None:
             return callback
         before = self._source_edited
         await self._world.changed.wait_for(
-            lambda: source.edited_at != before or None,
+            lambda: source.edited_at != before or bool(self.interaction.followups) or None,
             timeout,
             f"the message edited after the bot acknowledged {self._what}",
         )
