@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import errno
 import gc
 import json
 import os
@@ -428,6 +430,20 @@ def signal_masks(pid: int) -> str:
             )
             lines.append(f"  thread {tid}: {said}")
     return "\n".join(lines)
+
+
+def signal_a_thread(pid: int, signum: signal.Signals) -> None:
+    """`signum` to one of process `pid`'s threads other than its main one, as the kernel may
+    deliver a signal sent to the process (tgkill(2))."""
+    others = sorted(int(tid) for tid in os.listdir(f"/proc/{pid}/task") if int(tid) != pid)
+    assert others, "the process has a thread besides its main one"
+    libc = ctypes.CDLL(None, use_errno=True)
+    for tid in others:  # the oldest first; one that ended meanwhile (ESRCH) is passed over
+        if libc.tgkill(pid, tid, signum) == 0:
+            return
+        if ctypes.get_errno() != errno.ESRCH:
+            raise OSError(ctypes.get_errno(), "tgkill failed")
+    raise AssertionError("every thread but the main one ended before the signal")
 
 
 def newsbot_completed(

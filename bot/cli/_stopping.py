@@ -14,9 +14,9 @@ import sys
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-T = TypeVar("T")
+from bot.stopping import SIGNALS
 
-STOPPING = (signal.SIGINT, signal.SIGTERM)
+T = TypeVar("T")
 
 
 def run_loop(coro: Coroutine[Any, Any, T], *, uvloop: bool = False) -> T:
@@ -80,7 +80,7 @@ async def _stoppable(coro: Coroutine[Any, Any, T], received: list[signal.Signals
             _again(signal.Signals(signum))
 
     handled: list[tuple[signal.Signals, Any]] = []
-    for signum in STOPPING:
+    for signum in SIGNALS:
         before = signal.getsignal(signum)
         if before is signal.SIG_IGN or before is None:
             continue

@@ -21,18 +21,18 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="tgkill(2) is Li
 # goes to that thread.
 COMMAND = textwrap.dedent(
     """
-    import asyncio, ctypes, os, queue, signal, sys, threading, time
+    import asyncio, os, queue, signal, sys, threading, time
     from bot.cli._stopping import run_loop
+    from tests.newsbot_process import signal_a_thread
 
     signum = signal.Signals[sys.argv[1]]
     if sys.argv[2] == "ignored":
         signal.signal(signum, signal.SIG_IGN)
     waiting = queue.SimpleQueue()
     threading.Thread(target=waiting.get, daemon=True).start()
-    (other,) = (int(t) for t in os.listdir("/proc/self/task") if int(t) != os.getpid())
 
     async def command():
-        ctypes.CDLL(None).tgkill(os.getpid(), other, signum)
+        signal_a_thread(os.getpid(), signum)
         try:
             await asyncio.sleep(float(sys.argv[3]))
         finally:

@@ -6,9 +6,6 @@ rate."""
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import errno
-import os
 import signal
 from pathlib import Path
 
@@ -20,7 +17,7 @@ from bot.sandbox.discord import DefaultWorld, Emulator
 from bot.store import Archive
 from bot.workers import PUBLISHER_LEASE
 from tests.conftest import ISSUES, eventually, unmeasured
-from tests.newsbot_process import communicated, newsbot_process
+from tests.newsbot_process import communicated, newsbot_process, signal_a_thread
 from tests.publishing.cli_harness import newsbot_env
 
 QUICK = 30.0
@@ -66,20 +63,6 @@ async def test_a_long_rate_limit_is_reported_with_its_reset_not_slept_out(
     assert "the rest waits for Discord's rate limit; run `newsbot publish` again later" in err
     # Done publishing, it no longer counts among the publishers.
     assert await publishers(db) == 0
-
-
-def signal_a_thread(pid: int, signum: signal.Signals) -> None:
-    """`signum` to one of process `pid`'s threads other than its main one, as the kernel may
-    deliver a signal sent to the process (tgkill(2))."""
-    others = sorted(int(tid) for tid in os.listdir(f"/proc/{pid}/task") if int(tid) != pid)
-    assert others, "the run has a thread besides its main one (aiosqlite's)"
-    libc = ctypes.CDLL(None, use_errno=True)
-    for tid in others:  # the oldest first; one that ended meanwhile (ESRCH) is passed over
-        if libc.tgkill(pid, tid, signum) == 0:
-            return
-        if ctypes.get_errno() != errno.ESRCH:
-            raise OSError(ctypes.get_errno(), "tgkill failed")
-    raise AssertionError("every thread but the main one ended before the signal")
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
